@@ -1,0 +1,247 @@
+"""Normalized records: what every source yields and what the store holds.
+
+Plain, frozen dataclasses with no I/O. Readers (``caseload.sources``) turn OneRoster CSV,
+Ed-Fi XML and the HTTP APIs into these; the loader writes them to the cache; queries read
+them back; the analytics in ``caseload.domain`` compute on them.
+
+Identifiers are the source's own ids: OneRoster ``sourcedId``s, Ed-Fi unique ids (see
+docs/DATA_FORMATS.md for how Ed-Fi natural keys become ids).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class SessionType(StrEnum):
+    SCHOOL_YEAR = "schoolYear"
+    SEMESTER = "semester"
+    TERM = "term"
+    GRADING_PERIOD = "gradingPeriod"
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    TEACHER = "teacher"
+    COUNSELOR = "counselor"
+    ADMINISTRATOR = "administrator"
+    AIDE = "aide"
+    GUARDIAN = "guardian"
+    PARENT = "parent"
+    OTHER = "other"
+
+
+class ScoreStatus(StrEnum):
+    """OneRoster 1.2 scoreStatus values."""
+
+    EXEMPT = "exempt"
+    FULLY_GRADED = "fully graded"
+    NOT_SUBMITTED = "not submitted"
+    PARTIALLY_GRADED = "partially graded"
+    SUBMITTED = "submitted"
+
+
+class AttendanceCategory(StrEnum):
+    PRESENT = "present"
+    TARDY = "tardy"
+    EXCUSED_ABSENCE = "excused_absence"
+    UNEXCUSED_ABSENCE = "unexcused_absence"
+    EARLY_DEPARTURE = "early_departure"
+    PARTIAL = "partial"  # Ed-Fi "Partial": not a full-day absence
+
+    @property
+    def is_absence(self) -> bool:
+        return self in (AttendanceCategory.EXCUSED_ABSENCE, AttendanceCategory.UNEXCUSED_ABSENCE)
+
+
+class GradingMethod(StrEnum):
+    POINTS = "points"
+    WEIGHTED = "weighted"
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    sourced_id: str
+    name: str
+    type: str = "school"  # school, district, ...
+    identifier: str | None = None
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AcademicSession:
+    sourced_id: str
+    title: str
+    type: SessionType
+    start_date: dt.date
+    end_date: dt.date
+    parent_id: str | None = None
+    school_year: int | None = None  # the calendar year the school year ends in (OneRoster)
+    school_id: str | None = None  # None: applies to every school
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    school_id: str
+    date: dt.date
+    instructional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    sourced_id: str
+    role: Role
+    given_name: str
+    family_name: str
+    middle_name: str | None = None
+    identifier: str | None = None  # local id
+    state_id: str | None = None
+    grade_level: str | None = None
+    birth_date: dt.date | None = None
+    email: str | None = None
+    school_id: str | None = None
+
+    @property
+    def sort_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    sourced_id: str
+    title: str
+    course_code: str | None = None
+    school_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Klass:
+    """A class (section). ``class`` is a keyword, hence the spelling."""
+
+    sourced_id: str
+    title: str
+    course_id: str | None = None
+    school_id: str | None = None
+    class_code: str | None = None
+    term_ids: tuple[str, ...] = ()
+    period: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Enrollment:
+    sourced_id: str
+    class_id: str
+    user_id: str
+    role: Role
+    begin_date: dt.date | None = None
+    end_date: dt.date | None = None
+    primary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    sourced_id: str
+    title: str
+    weight: float | None = None
+    class_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    sourced_id: str
+    class_id: str
+    title: str
+    category_id: str | None = None
+    assign_date: dt.date | None = None
+    due_date: dt.date | None = None
+    min_points: float = 0.0
+    max_points: float | None = None
+    grading_period_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    sourced_id: str
+    line_item_id: str
+    student_id: str
+    score: float | None
+    status: ScoreStatus
+    score_date: dt.date | None = None
+    comment: str | None = None
+    late: bool = False
+    missing: bool = False
+
+    @property
+    def exempt(self) -> bool:
+        return self.status is ScoreStatus.EXEMPT
+
+    @property
+    def is_missing(self) -> bool:
+        """Not submitted (or flagged missing) and no score."""
+        return self.score is None and (self.missing or self.status is ScoreStatus.NOT_SUBMITTED)
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceEvent:
+    sourced_id: str
+    student_id: str
+    date: dt.date
+    category: AttendanceCategory
+    class_id: str | None = None  # None: a whole-day record
+    period: str | None = None
+    school_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DisciplineIncident:
+    sourced_id: str
+    date: dt.date
+    school_id: str | None = None
+    behavior: str | None = None
+    description: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StudentIncident:
+    """A student's part in a discipline incident."""
+
+    incident_id: str
+    student_id: str
+    behavior: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadAssignment:
+    counselor_id: str
+    student_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyCategory:
+    category_id: str
+    weight: float | None = None
+    drop_lowest: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GradingPolicy:
+    class_id: str
+    method: GradingMethod
+    categories: tuple[PolicyCategory, ...] = field(default=())
+
+    def category(self, category_id: str | None) -> PolicyCategory | None:
+        for c in self.categories:
+            if c.category_id == category_id:
+                return c
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """A ``status=tobedeleted`` row: remove ``sourced_id`` from ``entity``."""
+
+    entity: str
+    sourced_id: str

@@ -1,0 +1,289 @@
+"""What the analytics produce: flags, per-class and per-student metrics, the triage report.
+
+These mirror the ``caseload flags --format json`` contract in docs/DATA_FORMATS.md. The TUI,
+the CLI and the exports all read these objects; none of them recompute a rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def points(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
+class FlagCode(StrEnum):
+    FAILING_STREAK = "FAILING_STREAK"
+    LOW_GRADE = "LOW_GRADE"
+    GRADE_DROP = "GRADE_DROP"
+    UNEXCUSED_ABSENCES = "UNEXCUSED_ABSENCES"
+    CHRONIC_ABSENCE = "CHRONIC_ABSENCE"
+    ABSENCE_STREAK = "ABSENCE_STREAK"
+    TRUANCY = "TRUANCY"
+    STALE_GRADEBOOK = "STALE_GRADEBOOK"
+    BEHAVIOR = "BEHAVIOR"
+
+    @property
+    def label(self) -> str:
+        """A short label for tables (readable without colour)."""
+        return FLAG_LABELS[self]
+
+
+FLAG_LABELS: dict[FlagCode, str] = {
+    FlagCode.FAILING_STREAK: "FAIL3W",
+    FlagCode.LOW_GRADE: "LOW",
+    FlagCode.GRADE_DROP: "DROP",
+    FlagCode.UNEXCUSED_ABSENCES: "UNX30",
+    FlagCode.CHRONIC_ABSENCE: "CHRONIC",
+    FlagCode.ABSENCE_STREAK: "STREAK",
+    FlagCode.TRUANCY: "TRUANT",
+    FlagCode.STALE_GRADEBOOK: "STALE",
+    FlagCode.BEHAVIOR: "BEHAV",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    code: FlagCode
+    severity: Severity
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    class_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code.value,
+            "severity": self.severity.value,
+            "class_id": self.class_id,
+            "message": self.message,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClassMetrics:
+    id: str
+    title: str
+    teacher: str | None  # "Last, First"
+    grade: float | None  # unrounded; None when nothing counts yet
+    weekly: tuple[tuple[dt.date, float], ...]  # (Sunday ending the week, grade), complete weeks
+    last_score_date: dt.date | None
+    missing: int
+    period: str | None = None
+    stale: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "teacher": self.teacher,
+            "grade": _r(self.grade),
+            "weekly": [[d.isoformat(), _r(g)] for d, g in self.weekly],
+            "last_score_date": self.last_score_date.isoformat() if self.last_score_date else None,
+            "missing": self.missing,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StudentMetrics:
+    school_days: int
+    days_absent: int
+    attendance_rate: float | None  # unrounded percentage; None with no school days
+    unexcused_30d: int
+    absence_streak: int
+    unexcused_grading_period: int
+    unexcused_term: int
+    unexcused_year: int
+    incidents_year: int
+    classes: tuple[ClassMetrics, ...] = ()
+
+    @property
+    def classes_below_70(self) -> int:
+        return sum(1 for c in self.classes if c.grade is not None and c.grade < 70)
+
+    @property
+    def lowest_grade(self) -> float | None:
+        grades = [c.grade for c in self.classes if c.grade is not None]
+        return min(grades) if grades else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "school_days": self.school_days,
+            "days_absent": self.days_absent,
+            "attendance_rate": _r(self.attendance_rate),
+            "unexcused_30d": self.unexcused_30d,
+            "absence_streak": self.absence_streak,
+            "unexcused_grading_period": self.unexcused_grading_period,
+            "unexcused_term": self.unexcused_term,
+            "unexcused_year": self.unexcused_year,
+            "incidents_year": self.incidents_year,
+            "classes": [c.to_json() for c in self.classes],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StudentReport:
+    id: str
+    name: str  # "Last, First"
+    grade_level: str | None
+    counselor_ids: tuple[str, ...]
+    flags: tuple[Flag, ...]
+    metrics: StudentMetrics
+    days_since_note: int | None = None  # None: no intervention note yet
+    local_id: str | None = None
+
+    @property
+    def risk(self) -> int:
+        return sum(f.severity.points for f in self.flags)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "grade_level": self.grade_level,
+            "counselor_ids": list(self.counselor_ids),
+            "risk": self.risk,
+            "flags": [f.to_json() for f in self.flags],
+            "metrics": self.metrics.to_json(),
+        }
+
+
+def triage_key(report: StudentReport) -> tuple[int, int, str]:
+    """Risk descending, then days since the last note descending (none first), then name."""
+    since = report.days_since_note
+    return (-report.risk, -(10**9 if since is None else since), report.name.casefold())
+
+
+def triage(reports: list[StudentReport]) -> list[StudentReport]:
+    return sorted(reports, key=triage_key)
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value + 0.0, 1)
+
+
+# --- Drill-down views (student and class screens, PDF summary) -------------------------------
+
+
+class DayStatus(StrEnum):
+    """A school day's status for the attendance calendar. The letter is shown in the cell."""
+
+    PRESENT = "present"
+    TARDY = "tardy"  # tardy, early departure or partial: at school, not a full-day absence
+    EXCUSED = "excused"
+    UNEXCUSED = "unexcused"
+    NO_SCHOOL = "no_school"
+    NOT_ENROLLED = "not_enrolled"
+
+    @property
+    def letter(self) -> str:
+        return {"present": "P", "tardy": "T", "excused": "E", "unexcused": "U",
+                "no_school": "·", "not_enrolled": " "}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceSummary:
+    days: tuple[tuple[dt.date, DayStatus], ...]  # every calendar day from year start to as-of
+    current_streak: int
+    longest_streak: int
+    unexcused_by_month: tuple[tuple[str, int], ...]  # ("2026-09", 2)
+    attendance_rate: float | None
+    # Maryland truancy limits: (label, limit, used, days left before the limit is passed)
+    truancy: tuple[tuple[str, int, int, int], ...]
+
+
+class AssignmentStatus(StrEnum):
+    SCORED = ""
+    MISSING = "missing"
+    LATE = "late"
+    EXEMPT = "exempt"
+    DROPPED = "dropped"
+    PENDING = "pending"  # submitted, not yet graded
+    NOT_DUE = "not due"  # no result yet / effective date after as-of
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentView:
+    line_item_id: str
+    due_date: dt.date | None
+    category: str | None
+    title: str
+    score: float | None
+    max_points: float | None
+    percent: float | None
+    status: tuple[AssignmentStatus, ...]
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryBreakdown:
+    category_id: str | None
+    title: str
+    weight: float | None  # renormalized share in percent for weighted classes; None for points
+    percent: float | None
+    earned: float
+    possible: float
+    counted: int
+    dropped: int
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    grade_now: float | None
+    grade_if_all_missing_in: float | None
+    # the fewest missing assignments (line item ids, in the order to turn them in) that lift a
+    # grade below 70 to 70 or more; empty when already 70+, None when even all of them can't
+    fewest_to_70: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassDetail:
+    class_id: str
+    title: str
+    teacher: str | None
+    period: str | None
+    policy_text: str  # "weighted: Tests 50%, Homework 30%, Classwork 20%; drop lowest 1 homework"
+    grade: float | None
+    weekly: tuple[tuple[dt.date, float], ...]
+    categories: tuple[CategoryBreakdown, ...]
+    assignments: tuple[AssignmentView, ...]
+    what_if: WhatIf
+    last_score_date: dt.date | None = None
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    incident_id: str
+    date: dt.date
+    behavior: str | None
+    description: str | None
+    location: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StudentDetail:
+    report: StudentReport
+    local_id: str | None
+    state_id: str | None
+    school: str | None
+    counselors: tuple[str, ...]  # names, "Last, First"
+    attendance: AttendanceSummary
+    incidents: tuple[IncidentView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFreshness:
+    what: str  # "grades", "attendance", "roster"
+    source: str
+    synced_at: dt.datetime | None

@@ -1,0 +1,119 @@
+"""What a reader hands the loader: normalized records, deletions and rejected rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from caseload.domain.records import (
+    AcademicSession,
+    AttendanceEvent,
+    CalendarDay,
+    CaseloadAssignment,
+    Category,
+    Course,
+    Deletion,
+    DisciplineIncident,
+    Enrollment,
+    GradingPolicy,
+    Klass,
+    LineItem,
+    Org,
+    Result,
+    StudentIncident,
+    User,
+)
+
+
+class SourceError(Exception):
+    """Bad input. Names the file, the line (or record) and the field.
+
+    Never carries a secret; may carry a source id, never a student's name.
+    """
+
+    def __init__(self, file: str, line: int | str | None, field: str | None, reason: str):
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = reason
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}" if isinstance(self.line, int) else f" ({self.line})"
+        if self.field:
+            where += f": field '{self.field}'"
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A row left out under ``--skip-invalid``, with why."""
+
+    file: str
+    line: int | str | None
+    field: str | None
+    reason: str
+    raw: dict[str, str] | None = None
+
+    @classmethod
+    def from_error(cls, err: SourceError, raw: dict[str, str] | None = None) -> Reject:
+        return cls(err.file, err.line, err.field, err.reason, raw)
+
+
+# Entity names, in the order the loader applies them (parents before children).
+ENTITIES: tuple[str, ...] = (
+    "orgs",
+    "academic_sessions",
+    "calendar_days",
+    "users",
+    "courses",
+    "classes",
+    "enrollments",
+    "categories",
+    "line_items",
+    "results",
+    "attendance_events",
+    "discipline_incidents",
+    "student_incidents",
+    "caseloads",
+    "grading_policies",
+)
+
+
+@dataclass
+class Dataset:
+    """Everything one import or sync read, ready for the loader.
+
+    ``origins`` maps (entity, id) to where the record came from ("users.csv:14"), so the
+    loader's foreign-key errors can name the file and line too.
+    ``partial`` lists entities that came as delta files: the loader only upserts and deletes
+    for them (it does the same for bulk files; bulk never deletes absent rows, so nothing in
+    the cache is lost to a partial export).
+    """
+
+    kind: str
+    source: str
+    orgs: list[Org] = field(default_factory=list)
+    academic_sessions: list[AcademicSession] = field(default_factory=list)
+    calendar_days: list[CalendarDay] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    courses: list[Course] = field(default_factory=list)
+    classes: list[Klass] = field(default_factory=list)
+    enrollments: list[Enrollment] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+    line_items: list[LineItem] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    attendance_events: list[AttendanceEvent] = field(default_factory=list)
+    discipline_incidents: list[DisciplineIncident] = field(default_factory=list)
+    student_incidents: list[StudentIncident] = field(default_factory=list)
+    caseloads: list[CaseloadAssignment] = field(default_factory=list)
+    grading_policies: list[GradingPolicy] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    partial: set[str] = field(default_factory=set)
+    as_of: str | None = None  # a date the export itself declares (sample data), ISO
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in ENTITIES if getattr(self, name)}

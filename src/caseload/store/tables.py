@@ -1,0 +1,210 @@
+"""SQLModel tables of the local cache.
+
+Every table is keyed by the source's own ids. Tables hold what the sources send and nothing
+the counselor writes (notes live in their own tables, which imports never touch).
+Schema changes go through Alembic (``store/migrations``); never edit a released migration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Index, MetaData, Text
+from sqlmodel import Field, SQLModel
+
+# One MetaData for the cache, with a naming convention so Alembic can name constraints
+# identically on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class CacheModel(SQLModel):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class OrgRow(CacheModel, table=True):
+    __tablename__ = "orgs"
+    sourced_id: str = Field(primary_key=True)
+    name: str
+    type: str = "school"
+    identifier: str | None = None
+    parent_id: str | None = None
+
+
+class AcademicSessionRow(CacheModel, table=True):
+    __tablename__ = "academic_sessions"
+    sourced_id: str = Field(primary_key=True)
+    title: str
+    type: str
+    start_date: dt.date
+    end_date: dt.date
+    parent_id: str | None = None
+    school_year: int | None = None
+    school_id: str | None = None
+
+
+class CalendarDayRow(CacheModel, table=True):
+    __tablename__ = "calendar_days"
+    school_id: str = Field(primary_key=True)
+    date: dt.date = Field(primary_key=True)
+    instructional: bool
+
+
+class UserRow(CacheModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_role_family", "role", "family_name"),)
+    sourced_id: str = Field(primary_key=True)
+    role: str
+    given_name: str
+    family_name: str
+    middle_name: str | None = None
+    identifier: str | None = Field(default=None, index=True)
+    state_id: str | None = Field(default=None, index=True)
+    grade_level: str | None = None
+    birth_date: dt.date | None = None
+    email: str | None = None
+    school_id: str | None = None
+
+
+class CourseRow(CacheModel, table=True):
+    __tablename__ = "courses"
+    sourced_id: str = Field(primary_key=True)
+    title: str
+    course_code: str | None = None
+    school_id: str | None = None
+
+
+class ClassRow(CacheModel, table=True):
+    __tablename__ = "classes"
+    sourced_id: str = Field(primary_key=True)
+    title: str
+    course_id: str | None = None
+    school_id: str | None = None
+    class_code: str | None = None
+    term_ids: str = ""  # comma-separated academic session ids
+    period: str | None = None
+
+
+class EnrollmentRow(CacheModel, table=True):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        Index("ix_enrollments_user_class", "user_id", "class_id"),
+        Index("ix_enrollments_class_role", "class_id", "role"),
+    )
+    sourced_id: str = Field(primary_key=True)
+    class_id: str
+    user_id: str
+    role: str
+    begin_date: dt.date | None = None
+    end_date: dt.date | None = None
+    primary: bool = False
+
+
+class CategoryRow(CacheModel, table=True):
+    __tablename__ = "categories"
+    sourced_id: str = Field(primary_key=True)
+    title: str
+    weight: float | None = None
+    class_id: str | None = None
+
+
+class LineItemRow(CacheModel, table=True):
+    __tablename__ = "line_items"
+    __table_args__ = (Index("ix_line_items_class_due", "class_id", "due_date"),)
+    sourced_id: str = Field(primary_key=True)
+    class_id: str
+    title: str
+    category_id: str | None = None
+    assign_date: dt.date | None = None
+    due_date: dt.date | None = None
+    min_points: float = 0.0
+    max_points: float | None = None
+    grading_period_id: str | None = None
+
+
+class ResultRow(CacheModel, table=True):
+    __tablename__ = "results"
+    __table_args__ = (
+        Index("ix_results_student_line_item", "student_id", "line_item_id"),
+        Index("ix_results_line_item", "line_item_id"),
+    )
+    sourced_id: str = Field(primary_key=True)
+    line_item_id: str
+    student_id: str
+    score: float | None = None
+    status: str
+    score_date: dt.date | None = None
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    late: bool = False
+    missing: bool = False
+
+
+class AttendanceEventRow(CacheModel, table=True):
+    __tablename__ = "attendance_events"
+    __table_args__ = (Index("ix_attendance_student_date", "student_id", "date"),)
+    sourced_id: str = Field(primary_key=True)
+    student_id: str
+    date: dt.date
+    category: str
+    class_id: str | None = None
+    period: str | None = None
+    school_id: str | None = None
+
+
+class DisciplineIncidentRow(CacheModel, table=True):
+    __tablename__ = "discipline_incidents"
+    sourced_id: str = Field(primary_key=True)
+    date: dt.date
+    school_id: str | None = None
+    behavior: str | None = None
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    location: str | None = None
+
+
+class StudentIncidentRow(CacheModel, table=True):
+    __tablename__ = "student_incidents"
+    incident_id: str = Field(primary_key=True)
+    student_id: str = Field(primary_key=True, index=True)
+    behavior: str | None = None
+
+
+class CaseloadRow(CacheModel, table=True):
+    __tablename__ = "caseloads"
+    counselor_id: str = Field(primary_key=True)
+    student_id: str = Field(primary_key=True, index=True)
+
+
+class GradingPolicyRow(CacheModel, table=True):
+    __tablename__ = "grading_policies"
+    class_id: str = Field(primary_key=True)
+    method: str
+
+
+class PolicyCategoryRow(CacheModel, table=True):
+    __tablename__ = "policy_categories"
+    class_id: str = Field(primary_key=True)
+    category_id: str = Field(primary_key=True)
+    weight: float | None = None
+    drop_lowest: int = 0
+
+
+class ImportRunRow(CacheModel, table=True):
+    """One import or sync run: what came from where, when, and how it ended."""
+
+    __tablename__ = "import_runs"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str  # a path or a configured source name; never a secret
+    kind: str  # oneroster-csv, edfi-xml, oneroster-api, edfi-api, demo
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    outcome: str = "running"  # running, ok, failed
+    counts: str = "{}"  # JSON object: entity -> rows applied
+    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+METADATA = CacheModel.metadata
