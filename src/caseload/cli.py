@@ -1,0 +1,293 @@
+"""The ``caseload`` command line.
+
+Global options come before the command: ``caseload [--db URL] [--config PATH] COMMAND ...``
+(they are accepted after it too). Bare ``caseload`` opens the app. Heavy modules (Textual,
+SQLAlchemy) are imported inside the commands that need them so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _globals(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    p.add_argument("--db", metavar="URL", default=default,
+                   help="database URL or SQLite path (default: $CASELOAD_DB, else the user data dir)")
+    p.add_argument("--config", metavar="PATH", default=default,
+                   help="config file (default: $CASELOAD_CONFIG, else the user config dir)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caseload",
+        description="Early-warning triage for school counselors, from OneRoster and Ed-Fi data.",
+    )
+    _globals(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _globals(p, suppress=True)
+        return p
+
+    p = command("open", "open the app (the default command)")
+    p.add_argument("--counselor", metavar="ID", help="whose caseload (default: the config's `me`)")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+
+    p = command("import", "load a OneRoster CSV folder/.zip or an Ed-Fi XML folder into the cache")
+    p.add_argument("path", type=Path, metavar="PATH")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="load the valid rows and write the rejected ones to a rejects file")
+    p.add_argument("--rejects", type=Path, metavar="FILE",
+                   help="where --skip-invalid writes rejected rows (default: ./caseload-rejects-<time>.csv)")
+
+    p = command("demo", "load the bundled sample school into a separate demo database and open it")
+    p.add_argument("--no-open", action="store_true", help="prepare the demo database only")
+
+    p = command("flags", "early-warning flags and metrics per student")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+    p.add_argument("--counselor", metavar="ID|all", help="one counselor's caseload, or all")
+    p.add_argument("--student", metavar="ID", help="one student")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    return parser
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _err(message: str) -> None:
+    print(f"caseload: error: {message}", file=sys.stderr)
+
+
+def _open_engine(args: argparse.Namespace) -> Any:
+    from caseload.store.engine import open_store
+
+    return open_store(getattr(args, "db", None))
+
+
+def sample_data_dir() -> Path:
+    """The bundled sample school: the repo's sample_data/ (or CASELOAD_SAMPLE_DATA)."""
+    env = os.environ.get("CASELOAD_SAMPLE_DATA")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "sample_data"
+        if (candidate / "manifest.csv").exists():
+            return candidate
+    raise FileNotFoundError("sample_data/ not found (set CASELOAD_SAMPLE_DATA)")
+
+
+class _DelayedProgress:
+    """A progress bar on stderr that appears only once an import has run for a second."""
+
+    def __init__(self, delay: float = 1.0):
+        self.start = time.monotonic()
+        self.delay = delay
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, entity: str, done: int, total: int) -> None:
+        if self.progress is None:
+            if time.monotonic() - self.start < self.delay or not sys.stderr.isatty():
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description:>18}"), BarColumn(), MofNCompleteColumn(),
+                console=Console(stderr=True), transient=True,
+            )
+            self.progress.start()
+        task = self.tasks.get(entity)
+        if task is None:
+            task = self.tasks[entity] = self.progress.add_task(entity, total=total)
+        self.progress.update(task, completed=done)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def write_rejects(path: Path, rejects: list[Any]) -> None:
+    """Rejected rows with the reason; owner-only, since rows hold student data."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "line", "field", "reason", "row"])
+        for r in rejects:
+            w.writerow([r.file, r.line if r.line is not None else "", r.field or "", r.reason,
+                        json.dumps(r.raw, ensure_ascii=False) if r.raw else ""])
+
+
+def run_import(engine: Any, path: Path, *, skip_invalid: bool = False,
+               rejects_path: Path | None = None, quiet: bool = False) -> dict[str, Any]:
+    from caseload.sources.detect import read_path
+    from caseload.sources.loader import load
+
+    progress = _DelayedProgress()
+    try:
+        ds = read_path(path, skip_invalid=skip_invalid)
+        report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
+    finally:
+        progress.stop()
+    summary: dict[str, Any] = {"counts": report.counts, "deleted": report.deleted,
+                               "rejected": len(report.rejects), "as_of": ds.as_of}
+    if report.rejects:
+        target = rejects_path or Path(f"caseload-rejects-{time.strftime('%Y%m%d-%H%M%S')}.csv")
+        write_rejects(target, report.rejects)
+        summary["rejects_file"] = str(target)
+    if not quiet:
+        kind = "OneRoster CSV" if ds.kind == "oneroster-csv" else "Ed-Fi XML"
+        print(f"Imported {kind} from {path}:")
+        width = max((len(k) for k in report.counts), default=0)
+        for entity, n in report.counts.items():
+            print(f"  {entity:<{width}}  {n:>9,}")
+        for entity, n in report.deleted.items():
+            print(f"  deleted from {entity}: {n:,}")
+        if report.rejects:
+            print(f"  rejected rows: {len(report.rejects):,} (see {summary['rejects_file']})")
+    return summary
+
+
+# --- commands --------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from caseload.sources.dataset import SourceError
+
+    engine = _open_engine(args)
+    try:
+        run_import(engine, args.path, skip_invalid=args.skip_invalid, rejects_path=args.rejects)
+    except SourceError as exc:
+        _err(f"{exc.describe()}\nNothing was imported; the cache is unchanged.")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
+    from caseload.store.engine import demo_db_path, make_engine, migrate, sqlite_url
+
+    path = demo_db_path()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = make_engine(sqlite_url(path))
+    migrate(engine)
+    summary = run_import(engine, sample_data_dir(), quiet=True)
+    as_of = dt.date.fromisoformat(summary["as_of"]) if summary.get("as_of") else dt.date.today()
+    print(f"Demo database ready at {path} (as of {as_of}).")
+    return engine, as_of
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    engine, as_of = _prepare_demo(args)
+    if args.no_open:
+        return EXIT_OK
+    return _open_app(engine, args, counselor=None, as_of=as_of, demo=True)
+
+
+def _open_app(engine: Any, args: argparse.Namespace, *, counselor: str | None,
+              as_of: dt.date | None, demo: bool = False) -> int:
+    from caseload.config import load_config
+    from caseload.store.repository import Repository
+
+    config = load_config(getattr(args, "config", None))
+    repo = Repository(engine, thresholds=config.thresholds)
+    if not repo.has_students():
+        print(
+            "The cache is empty. Load your district's export with\n"
+            "  caseload import PATH      (a OneRoster CSV folder/.zip or an Ed-Fi XML folder)\n"
+            "or try the bundled sample school with\n"
+            "  caseload demo"
+        )
+        return EXIT_OK
+    counselor_id = counselor or config.me
+    if demo and counselor_id is None:
+        counselor_id = repo.default_counselor()
+    from caseload.tui.app import run_app
+
+    run_app(repo, counselor_id=counselor_id, as_of=as_of or dt.date.today(), config=config,
+            engine=engine)
+    return EXIT_OK
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    engine = _open_engine(args)
+    return _open_app(engine, args, counselor=getattr(args, "counselor", None),
+                     as_of=getattr(args, "as_of", None))
+
+
+def cmd_flags(args: argparse.Namespace) -> int:
+    from caseload.config import load_config
+    from caseload.export.flags_output import write_flags
+    from caseload.store.repository import Repository
+
+    config = load_config(args.config)
+    engine = _open_engine(args)
+    repo = Repository(engine, thresholds=config.thresholds)
+    as_of = args.as_of or dt.date.today()
+    if args.student:
+        try:
+            reports = [repo.student(args.student, as_of).report]
+        except KeyError:
+            _err(f"no student with id {args.student!r}")
+            return EXIT_ERROR
+    else:
+        who = args.counselor if args.counselor is not None else config.me
+        reports = repo.caseload(None if who in (None, "all") else who, as_of)
+    write_flags(sys.stdout, reports, as_of, args.format, color=sys.stdout.isatty())
+    return EXIT_OK
+
+
+COMMANDS = {
+    "open": cmd_open,
+    "import": cmd_import,
+    "demo": cmd_demo,
+    "flags": cmd_flags,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "open"
+    if args.db is None:
+        args.db = None
+    from caseload.config import ConfigError
+    from caseload.sources.dataset import SourceError
+
+    try:
+        return COMMANDS[command](args)
+    except (ConfigError, SourceError) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    except FileNotFoundError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

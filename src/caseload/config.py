@@ -1,0 +1,82 @@
+"""The config file: who I am, rule thresholds, and named sync sources.
+
+Found at ``--config PATH``, else ``$CASELOAD_CONFIG``, else ``config.toml`` in the user config
+dir. Missing is fine (defaults). Secrets never live here: see docs/CONFIG.md.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_CONFIG = "CASELOAD_CONFIG"
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    me: str | None = None
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    theme: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+
+
+def default_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("caseload", appauthor=False)) / "config.toml"
+
+
+def config_path(cli_value: str | None = None) -> Path:
+    value = cli_value or os.environ.get(ENV_CONFIG)
+    return Path(value).expanduser() if value else default_config_path()
+
+
+def load_config(cli_value: str | None = None) -> Config:
+    path = config_path(cli_value)
+    if not path.exists():
+        if cli_value or os.environ.get(ENV_CONFIG):
+            raise ConfigError(f"{path}: config file not found")
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    known = {"me", "thresholds", "sources", "theme", "keymap"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    me = data.get("me")
+    if me is not None and not isinstance(me, str):
+        raise ConfigError(f"{path}: 'me' must be a counselor's sourcedId (a string)")
+    for section in ("thresholds", "sources", "keymap"):
+        if not isinstance(data.get(section, {}), dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+    sources = data.get("sources", {})
+    for name, src in sources.items():
+        if not isinstance(src, dict):
+            raise ConfigError(f"{path}: [sources.{name}] must be a table")
+        for secret_key in ("client_secret", "secret", "password"):
+            if secret_key in src:
+                raise ConfigError(
+                    f"{path}: [sources.{name}] must not hold '{secret_key}': use "
+                    f"CASELOAD_SECRET_{name.upper()} or `caseload login {name}`"
+                )
+    return Config(
+        path=path,
+        me=me,
+        thresholds=dict(data.get("thresholds", {})),
+        sources={k: dict(v) for k, v in sources.items()},
+        theme=data.get("theme"),
+        keymap={str(k): str(v) for k, v in data.get("keymap", {}).items()},
+    )

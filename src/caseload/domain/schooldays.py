@@ -1,0 +1,204 @@
+"""School days, enrolled school days and the sessions (year, term, grading period) around a date.
+
+Definitions (issue 3): a school's school days are the weekdays (Mon-Fri) inside its terms
+(academic sessions of type term or semester; a session tied to no school applies to every
+school), minus calendar days marked non-instructional, plus calendar days marked instructional
+that fall on a weekend. A student's enrolled school days are the school days from the start of
+their enrollment (the earliest begin date of their enrollments, else the school year's start) to
+the as-of date D.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from caseload.domain.records import AcademicSession, CalendarDay, Enrollment, Role, SessionType
+
+_ONE_DAY = dt.timedelta(days=1)
+TERM_TYPES: tuple[SessionType, ...] = (SessionType.SEMESTER, SessionType.TERM)
+
+
+def applies_to(session: AcademicSession, school_id: str | None) -> bool:
+    """Whether a session applies to the school: a session tied to no school applies to all.
+
+    With ``school_id`` None (the school is unknown) every session applies.
+    """
+    return session.school_id is None or school_id is None or session.school_id == school_id
+
+
+def school_days(
+    school_id: str | None,
+    sessions: Iterable[AcademicSession],
+    calendar: Iterable[CalendarDay] = (),
+) -> frozenset[dt.date]:
+    """The school's school days (all years the sessions cover).
+
+    ``school_id`` None: the school is unknown; sessions of every school apply and calendar days
+    are ignored (they belong to a school).
+    """
+    days: set[dt.date] = set()
+    for s in sessions:
+        if s.type not in TERM_TYPES or not applies_to(s, school_id):
+            continue
+        d = s.start_date
+        while d <= s.end_date:
+            if d.weekday() < 5:
+                days.add(d)
+            d += _ONE_DAY
+    if school_id is not None:
+        for c in calendar:
+            if c.school_id != school_id:
+                continue
+            if not c.instructional:
+                days.discard(c.date)
+            elif c.date.weekday() >= 5:
+                days.add(c.date)
+    return frozenset(days)
+
+
+def enrolled_from(enrollments: Iterable[Enrollment], student_id: str | None = None) -> dt.date | None:
+    """The earliest begin date of the student's enrollments; None when none has a begin date
+    (the caller then uses the school year's start). Only student-role enrollments count, and
+    only ``student_id``'s when given."""
+    begins = [
+        e.begin_date
+        for e in enrollments
+        if e.begin_date is not None
+        and e.role is Role.STUDENT
+        and (student_id is None or e.user_id == student_id)
+    ]
+    return min(begins) if begins else None
+
+
+def enrolled_start(year_start: dt.date | None, enrolled_begin: dt.date | None) -> dt.date | None:
+    """The first day that counts as enrolled: the enrollment start, else the school year's
+    start, never before the school year's start (enrollments carried over from an earlier year
+    do not pull last year's days in). None when neither is known (every school day counts)."""
+    if enrolled_begin is None:
+        return year_start
+    if year_start is None:
+        return enrolled_begin
+    return max(year_start, enrolled_begin)
+
+
+def days_between(
+    sorted_days: Sequence[dt.date], start: dt.date | None, end: dt.date
+) -> Sequence[dt.date]:
+    """The slice of a sorted day sequence with start <= day <= end (start None: from the first)."""
+    lo = 0 if start is None else bisect_left(sorted_days, start)
+    hi = bisect_right(sorted_days, end)
+    return sorted_days[lo:hi]
+
+
+def enrolled_school_days(
+    days: Iterable[dt.date],
+    as_of: dt.date,
+    *,
+    year_start: dt.date | None,
+    enrolled_begin: dt.date | None,
+) -> list[dt.date]:
+    """The student's enrolled school days up to and including ``as_of``, sorted."""
+    start = enrolled_start(year_start, enrolled_begin)
+    return [d for d in sorted(days) if d <= as_of and (start is None or d >= start)]
+
+
+# --- The sessions around a date -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A session's date range (inclusive) and title."""
+
+    start: dt.date
+    end: dt.date
+    title: str = ""
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Periods:
+    """The school year, term and grading period that contain the as-of date (see ``periods_at``)."""
+
+    year: Span | None
+    term: Span | None
+    grading_period: Span | None
+
+
+def current_session(
+    sessions: Iterable[AcademicSession],
+    kinds: Sequence[SessionType],
+    as_of: dt.date,
+    school_id: str | None = None,
+) -> AcademicSession | None:
+    """The session of one of ``kinds`` that contains ``as_of``.
+
+    Among several: the earlier kind in ``kinds`` wins (a semester over a term), then a session
+    tied to the school over one tied to none, then the longest. When none contains ``as_of`` (a
+    break between terms), the one of those kinds that ended most recently before it; None when
+    no session of those kinds started on or before ``as_of``.
+    """
+    cands = [s for s in sessions if s.type in kinds and applies_to(s, school_id)]
+    containing = [s for s in cands if s.start_date <= as_of <= s.end_date]
+    if containing:
+        return min(
+            containing,
+            key=lambda s: (
+                list(kinds).index(s.type),
+                s.school_id is None,
+                -(s.end_date - s.start_date).days,
+                s.start_date,
+                s.sourced_id,
+            ),
+        )
+    before = [s for s in cands if s.start_date <= as_of]
+    if not before:
+        return None
+    return max(before, key=lambda s: (s.end_date, s.start_date, s.sourced_id))
+
+
+def periods_at(
+    sessions: Iterable[AcademicSession], as_of: dt.date, school_id: str | None = None
+) -> Periods:
+    """The school year, term and grading period containing ``as_of`` (see ``current_session``).
+
+    With no ``schoolYear`` session the year is derived from the terms: from the earliest start
+    to the latest end of the terms/semesters sharing the current term's ``school_year`` (or the
+    current term alone when it has none), as the Grand Bend Ed-Fi sample has no year session.
+    """
+    sessions = list(sessions)
+    term = current_session(sessions, TERM_TYPES, as_of, school_id)
+    gp = current_session(sessions, (SessionType.GRADING_PERIOD,), as_of, school_id)
+    year_s = current_session(sessions, (SessionType.SCHOOL_YEAR,), as_of, school_id)
+    year: Span | None
+    if year_s is not None:
+        year = _span(year_s)
+    elif term is not None:
+        if term.school_year is None:
+            year = Span(term.start_date, term.end_date, term.title)
+        else:
+            same = [
+                s for s in sessions
+                if s.type in TERM_TYPES and applies_to(s, school_id)
+                and s.school_year == term.school_year
+            ]
+            year = Span(
+                min(s.start_date for s in same),
+                max(s.end_date for s in same),
+                str(term.school_year),
+            )
+    else:
+        year = None
+    return Periods(
+        year=year,
+        term=_span(term) if term is not None else None,
+        grading_period=_span(gp) if gp is not None else None,
+    )
+
+
+def _span(s: AcademicSession) -> Span:
+    return Span(s.start_date, s.end_date, s.title)

@@ -1,0 +1,388 @@
+"""Apply a Dataset to the cache in one transaction.
+
+All or nothing: references are checked against the dataset and the cache first, then every
+entity is upserted by its source id with Core ``insert()`` + executemany, deletions applied,
+derived tables refreshed and the run recorded, inside a single transaction. Any error rolls
+the whole run back and leaves the cache exactly as it was; the failed run is then recorded on
+its own. Intervention notes are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from caseload.domain.records import (
+    AcademicSession,
+    AttendanceEvent,
+    CalendarDay,
+    CaseloadAssignment,
+    Category,
+    Course,
+    DisciplineIncident,
+    Enrollment,
+    Klass,
+    LineItem,
+    Org,
+    Result,
+    StudentIncident,
+    User,
+)
+from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
+from caseload.store.tables import METADATA
+
+CHUNK = 5000
+
+Progress = Callable[[str, int, int], None]  # (entity, done, total)
+
+
+@dataclass
+class LoadReport:
+    run_id: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+# --- row conversion: record -> dict of column values ------------------------------------
+
+
+def _org(r: Org) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "name": r.name, "type": r.type,
+            "identifier": r.identifier, "parent_id": r.parent_id}
+
+
+def _session(r: AcademicSession) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "title": r.title, "type": r.type.value,
+            "start_date": r.start_date, "end_date": r.end_date, "parent_id": r.parent_id,
+            "school_year": r.school_year, "school_id": r.school_id}
+
+
+def _calendar(r: CalendarDay) -> dict[str, Any]:
+    return {"school_id": r.school_id, "date": r.date, "instructional": r.instructional}
+
+
+def _user(r: User) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "role": r.role.value, "given_name": r.given_name,
+            "family_name": r.family_name, "middle_name": r.middle_name,
+            "identifier": r.identifier, "state_id": r.state_id, "grade_level": r.grade_level,
+            "birth_date": r.birth_date, "email": r.email, "school_id": r.school_id}
+
+
+def _course(r: Course) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "title": r.title, "course_code": r.course_code,
+            "school_id": r.school_id}
+
+
+def _class(r: Klass) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "title": r.title, "course_id": r.course_id,
+            "school_id": r.school_id, "class_code": r.class_code,
+            "term_ids": ",".join(r.term_ids), "period": r.period}
+
+
+def _enrollment(r: Enrollment) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "class_id": r.class_id, "user_id": r.user_id,
+            "role": r.role.value, "begin_date": r.begin_date, "end_date": r.end_date,
+            "primary": r.primary}
+
+
+def _category(r: Category) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "title": r.title, "weight": r.weight,
+            "class_id": r.class_id}
+
+
+def _line_item(r: LineItem) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "class_id": r.class_id, "title": r.title,
+            "category_id": r.category_id, "assign_date": r.assign_date, "due_date": r.due_date,
+            "min_points": r.min_points, "max_points": r.max_points,
+            "grading_period_id": r.grading_period_id}
+
+
+def _result(r: Result) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "line_item_id": r.line_item_id,
+            "student_id": r.student_id, "score": r.score, "status": r.status.value,
+            "score_date": r.score_date, "comment": r.comment, "late": r.late,
+            "missing": r.missing}
+
+
+def _attendance(r: AttendanceEvent) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "student_id": r.student_id, "date": r.date,
+            "category": r.category.value, "class_id": r.class_id, "period": r.period,
+            "school_id": r.school_id}
+
+
+def _incident(r: DisciplineIncident) -> dict[str, Any]:
+    return {"sourced_id": r.sourced_id, "date": r.date, "school_id": r.school_id,
+            "behavior": r.behavior, "description": r.description, "location": r.location}
+
+
+def _student_incident(r: StudentIncident) -> dict[str, Any]:
+    return {"incident_id": r.incident_id, "student_id": r.student_id, "behavior": r.behavior}
+
+
+def _caseload(r: CaseloadAssignment) -> dict[str, Any]:
+    return {"counselor_id": r.counselor_id, "student_id": r.student_id}
+
+
+_CONVERT: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "orgs": _org,
+    "academic_sessions": _session,
+    "calendar_days": _calendar,
+    "users": _user,
+    "courses": _course,
+    "classes": _class,
+    "enrollments": _enrollment,
+    "categories": _category,
+    "line_items": _line_item,
+    "results": _result,
+    "attendance_events": _attendance,
+    "discipline_incidents": _incident,
+    "student_incidents": _student_incident,
+    "caseloads": _caseload,
+}
+
+# Foreign keys checked before anything is written: (entity, attribute, target, column name
+# as the source spells it). Optional references are checked only when present.
+_REFS: list[tuple[str, str, str, str]] = [
+    ("users", "school_id", "orgs", "primaryOrgSourcedId"),
+    ("courses", "school_id", "orgs", "orgSourcedId"),
+    ("classes", "course_id", "courses", "courseSourcedId"),
+    ("classes", "school_id", "orgs", "schoolSourcedId"),
+    ("enrollments", "class_id", "classes", "classSourcedId"),
+    ("enrollments", "user_id", "users", "userSourcedId"),
+    ("line_items", "class_id", "classes", "classSourcedId"),
+    ("line_items", "category_id", "categories", "categorySourcedId"),
+    ("line_items", "grading_period_id", "academic_sessions", "gradingPeriodSourcedId"),
+    ("results", "line_item_id", "line_items", "lineItemSourcedId"),
+    ("results", "student_id", "users", "studentSourcedId"),
+    ("attendance_events", "student_id", "users", "studentSourcedId"),
+    ("attendance_events", "class_id", "classes", "classSourcedId"),
+    ("student_incidents", "incident_id", "discipline_incidents", "incidentId"),
+    ("student_incidents", "student_id", "users", "studentSourcedId"),
+    ("caseloads", "counselor_id", "users", "counselorSourcedId"),
+    ("caseloads", "student_id", "users", "studentSourcedId"),
+    ("grading_policies", "class_id", "classes", "classSourcedId"),
+]
+
+
+def _key(entity: str, record: Any) -> str:
+    if entity == "caseloads":
+        return f"{record.counselor_id}/{record.student_id}"
+    if entity == "student_incidents":
+        return f"{record.incident_id}/{record.student_id}"
+    if entity == "calendar_days":
+        return f"{record.school_id}/{record.date}"
+    if entity == "grading_policies":
+        return str(record.class_id)
+    return str(record.sourced_id)
+
+
+class _Ids:
+    """Ids known to exist: in the dataset (after rejections) or already in the cache."""
+
+    def __init__(self, conn: Connection, ds: Dataset):
+        self.conn = conn
+        self.ds = ds
+        self._sets: dict[str, set[str]] = {}
+
+    def of(self, entity: str) -> set[str]:
+        ids = self._sets.get(entity)
+        if ids is None:
+            table = METADATA.tables[entity]
+            ids = set(self.conn.execute(select(table.c.sourced_id)).scalars())
+            deleted = {d.sourced_id for d in self.ds.deletions if d.entity == entity}
+            ids -= deleted
+            ids.update(r.sourced_id for r in getattr(self.ds, entity))
+            self._sets[entity] = ids
+        return ids
+
+
+def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
+    ids = _Ids(conn, ds)
+    for entity in ENTITIES:
+        records = getattr(ds, entity)
+        checks = [r for r in _REFS if r[0] == entity]
+        if not records or not checks:
+            continue
+        kept = []
+        dropped = False
+        for record in records:
+            error = None
+            for _, attr, target, column in checks:
+                value = getattr(record, attr)
+                if value is not None and value not in ids.of(target):
+                    error = (column, f"unknown {column} {value!r} (not in this import nor in the cache)")
+                    break
+            if error is None and entity == "classes":
+                for term in record.term_ids:
+                    if term not in ids.of("academic_sessions"):
+                        error = ("termSourcedIds", f"unknown term {term!r} (not in this import nor in the cache)")
+                        break
+            if error is None and entity == "grading_policies":
+                for pc in record.categories:
+                    if pc.category_id not in ids.of("categories"):
+                        error = ("categorySourcedId", f"unknown categorySourcedId {pc.category_id!r}")
+                        break
+            if error is None:
+                kept.append(record)
+                continue
+            origin = ds.origins.get((entity, _key(entity, record)), f"{entity} record {_key(entity, record)!r}")
+            file, _, line = origin.rpartition(":")
+            err = SourceError(file or origin, int(line) if line.isdigit() else None, error[0], error[1])
+            if not skip_invalid:
+                raise err
+            ds.rejects.append(Reject.from_error(err))
+            dropped = True
+        if dropped:
+            setattr(ds, entity, kept)
+            if entity in ids._sets:
+                del ids._sets[entity]  # recompute without the rejected rows
+
+
+def _insert_for(conn: Connection, table: Table) -> Any:
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        stmt = sqlite.insert(table)
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(table)
+    else:  # pragma: no cover
+        raise RuntimeError(f"unsupported database {dialect}")
+    pk = [c.name for c in table.primary_key.columns]
+    others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in pk}
+    if others:
+        return stmt.on_conflict_do_update(index_elements=pk, set_=others)
+    return stmt.on_conflict_do_nothing(index_elements=pk)
+
+
+def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progress | None) -> int:
+    table = METADATA.tables[entity]
+    stmt = _insert_for(conn, table)
+    convert = _CONVERT[entity]
+    done = 0
+    total = len(records)
+    for batch in _chunks(map(convert, records), CHUNK):
+        conn.execute(stmt, batch)
+        done += len(batch)
+        if progress:
+            progress(entity, done, total)
+    return done
+
+
+def _apply_policies(conn: Connection, ds: Dataset) -> int:
+    policies = METADATA.tables["grading_policies"]
+    pcats = METADATA.tables["policy_categories"]
+    if not ds.grading_policies:
+        return 0
+    class_ids = [p.class_id for p in ds.grading_policies]
+    for i in range(0, len(class_ids), 500):
+        conn.execute(delete(pcats).where(pcats.c.class_id.in_(class_ids[i : i + 500])))
+    conn.execute(
+        _insert_for(conn, policies),
+        [{"class_id": p.class_id, "method": p.method.value} for p in ds.grading_policies],
+    )
+    rows = [
+        {"class_id": p.class_id, "category_id": c.category_id, "weight": c.weight,
+         "drop_lowest": c.drop_lowest}
+        for p in ds.grading_policies
+        for c in p.categories
+    ]
+    if rows:
+        conn.execute(pcats.insert(), rows)
+    return len(ds.grading_policies)
+
+
+def _apply_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
+    by_entity: dict[str, list[str]] = {}
+    for d in ds.deletions:
+        by_entity.setdefault(d.entity, []).append(d.sourced_id)
+    deleted: dict[str, int] = {}
+    for entity, id_list in by_entity.items():
+        table = METADATA.tables[entity]
+        n = 0
+        for i in range(0, len(id_list), 500):
+            res = conn.execute(delete(table).where(table.c.sourced_id.in_(id_list[i : i + 500])))
+            n += res.rowcount or 0
+        deleted[entity] = n
+    return deleted
+
+
+# Hooks run inside the load transaction after the rows are written (e.g. to refresh the
+# materialized analytics). Each gets the connection and the dataset.
+AFTER_LOAD: list[Callable[[Connection, Dataset], None]] = []
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def load(
+    engine: Engine,
+    ds: Dataset,
+    *,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+    fail_after: str | None = None,
+) -> LoadReport:
+    """Write ``ds`` to the cache in one transaction and record the run.
+
+    ``fail_after`` names an entity after which to raise (tests inject mid-import failures).
+    Raises SourceError for bad references unless ``skip_invalid``.
+    """
+    started = _utcnow()
+    runs = METADATA.tables["import_runs"]
+    report = LoadReport(run_id=None)
+    try:
+        with engine.begin() as conn:
+            _check_references(conn, ds, skip_invalid)
+            for entity in ENTITIES:
+                if entity == "grading_policies":
+                    n = _apply_policies(conn, ds)
+                else:
+                    n = _upsert(conn, entity, getattr(ds, entity), progress)
+                if n:
+                    report.counts[entity] = n
+                if fail_after == entity:
+                    raise RuntimeError(f"injected failure after {entity}")
+            report.deleted = _apply_deletions(conn, ds)
+            for hook in AFTER_LOAD:
+                hook(conn, ds)
+            report.rejects = list(ds.rejects)
+            counts = dict(report.counts)
+            if report.deleted:
+                counts["deleted"] = sum(report.deleted.values())
+            if report.rejects:
+                counts["rejected"] = len(report.rejects)
+            report.run_id = conn.execute(
+                runs.insert().returning(runs.c.id),
+                {"source": ds.source, "kind": ds.kind, "started_at": started,
+                 "finished_at": _utcnow(), "outcome": "ok", "counts": json.dumps(counts),
+                 "message": None},
+            ).scalar_one()
+    except Exception as exc:
+        message = exc.describe() if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
+        with engine.begin() as conn:
+            conn.execute(
+                runs.insert(),
+                {"source": ds.source, "kind": ds.kind, "started_at": started,
+                 "finished_at": _utcnow(), "outcome": "failed", "counts": "{}",
+                 "message": message[:2000]},
+            )
+        raise
+    return report

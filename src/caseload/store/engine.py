@@ -1,0 +1,108 @@
+"""Opening the cache: URL resolution, owner-only SQLite files, WAL, migrations on start."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+from caseload.store.schema_version import HEAD
+
+ENV_DB = "CASELOAD_DB"
+
+
+def default_db_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("caseload", appauthor=False)) / "caseload.db"
+
+
+def demo_db_path() -> Path:
+    """The demo's own database, kept apart from the user's cache."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("caseload", appauthor=False)) / "demo.db"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def resolve_url(cli_value: str | None = None) -> str:
+    """``--db`` wins, then ``CASELOAD_DB``, then the SQLite file in the user data dir.
+
+    A bare path (no ``scheme://``) is taken as a SQLite file.
+    """
+    value = cli_value or os.environ.get(ENV_DB) or sqlite_url(default_db_path())
+    if "://" not in value:
+        value = sqlite_url(Path(value).expanduser())
+    return value
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<database url>"
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the file (and its folder) readable by the owner only, before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)  # also tightens a file an older version created
+
+
+def _on_sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files are created 0600 and use WAL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _prepare_sqlite_file(Path(database))
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` with Alembic. Upgrades never drop data."""
+    if revision == "head" and current_revision(engine) == HEAD:
+        return  # the common case, without importing Alembic
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def open_store(url: str | None = None) -> Engine:
+    """Resolve, open and migrate: what every command does first."""
+    engine = make_engine(resolve_url(url))
+    migrate(engine)
+    return engine

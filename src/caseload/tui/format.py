@@ -1,0 +1,80 @@
+"""Small, pure formatting helpers shared by the screens (no Textual imports)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from caseload.domain.report import SourceFreshness
+
+DASH = "—"
+SPARK_CHARS = "▁▂▃▄▅▆▇█"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """``91.2%`` or a dash for no value."""
+    return DASH if value is None else f"{value:.{digits}f}%"
+
+
+def num(value: float | int | None, digits: int = 1) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{value:.{digits}f}"
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # Naive timestamps from the cache are UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def ago(then: dt.datetime, now: dt.datetime) -> str:
+    """``just now``, ``12 min ago``, ``2 h ago``, ``3 d ago`` (``in the future`` if clocks skew)."""
+    seconds = (_aware(now) - _aware(then)).total_seconds()
+    if seconds < -60:
+        return "in the future"
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} d ago"
+
+
+def freshness_text(sources: Sequence[SourceFreshness], now: dt.datetime) -> str:
+    """``grades synced 2 h ago · attendance synced 1 d ago`` (one entry per kind of data)."""
+    seen: set[str] = set()
+    parts: list[str] = []
+    for item in sources:
+        if item.what in seen:
+            continue
+        seen.add(item.what)
+        if item.synced_at is None:
+            parts.append(f"{item.what} never synced")
+        else:
+            parts.append(f"{item.what} synced {ago(item.synced_at, now)}")
+    return " · ".join(parts) if parts else "no data synced yet"
+
+
+def sparkline(values: Sequence[float], *, low: float = 50.0, high: float = 100.0) -> str:
+    """Unicode block sparkline on a fixed scale (so classes compare), widened to fit the data."""
+    if not values:
+        return ""
+    lo = min(low, *values)
+    hi = max(high, *values)
+    span = hi - lo or 1.0
+    last = len(SPARK_CHARS) - 1
+    return "".join(SPARK_CHARS[round((v - lo) / span * last)] for v in values)
+
+
+def parse_date(text: str) -> dt.date:
+    """An ISO date (``2026-01-15``); raises ValueError otherwise."""
+    return dt.date.fromisoformat(text.strip())
+
+
+def plural(count: int, word: str, plural_word: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural_word or word + 's')}"

@@ -1,0 +1,70 @@
+"""Typed messages that workers post back to the UI thread.
+
+Every blocking call (a ``CaseloadReader`` method, an import, a sync) runs in a thread worker on
+the App (see ``CaseloadApp.load_*``); the worker posts one of these to the screen that asked.
+Failures are not messages: the App handles every worker error in ``on_worker_state_changed``
+and tells the waiting screen with :class:`LoadFailed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from caseload.domain.records import User
+from caseload.domain.report import ClassDetail, SourceFreshness, StudentDetail, StudentReport
+
+
+@dataclass
+class CaseloadLoaded(Message):
+    """A counselor's caseload (``counselor_id`` None: every student), in triage order."""
+
+    counselor_id: str | None
+    as_of: dt.date
+    reports: list[StudentReport]
+    seconds: float = 0.0
+
+
+@dataclass
+class CounselorsLoaded(Message):
+    counselors: list[User]
+
+
+@dataclass
+class FreshnessLoaded(Message):
+    sources: list[SourceFreshness]
+
+
+@dataclass
+class StudentLoaded(Message):
+    student_id: str
+    as_of: dt.date
+    detail: StudentDetail
+
+
+@dataclass
+class ClassLoaded(Message):
+    student_id: str
+    class_id: str
+    as_of: dt.date
+    detail: ClassDetail
+
+
+@dataclass
+class ActionFinished(Message):
+    """An import or sync run from the palette finished; ``summary`` is the CLI's text."""
+
+    action: str  # "import" or "sync"
+    target: str  # the path or the sync name
+    summary: str
+
+
+@dataclass
+class LoadFailed(Message):
+    """A worker the screen was waiting for raised; ``error`` is already notified."""
+
+    group: str
+    error: str
+    not_found: bool = False

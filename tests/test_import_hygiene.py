@@ -1,0 +1,29 @@
+"""Layer boundaries (import-linter contracts in pyproject.toml) and lazy imports.
+
+As Harlequin does: CI fails when a layer imports upward or domain/ reaches for Textual/SQL.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.paths import REPO
+
+
+def test_import_linter_contracts_hold():
+    exe = Path(sys.executable).parent / "lint-imports"
+    proc = subprocess.run([str(exe)], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Contracts: " in proc.stdout and " broken" in proc.stdout
+
+
+def test_cli_help_does_not_import_heavy_modules():
+    code = (
+        "import sys; from caseload.cli import build_parser; build_parser();"
+        "heavy = [m for m in ('textual', 'sqlalchemy', 'plotext', 'httpx') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
