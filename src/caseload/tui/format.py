@@ -60,13 +60,15 @@ def freshness_text(sources: Sequence[SourceFreshness], now: dt.datetime) -> str:
     return " · ".join(parts) if parts else "no data synced yet"
 
 
-def sparkline(values: Sequence[float], *, low: float = 50.0, high: float = 100.0) -> str:
-    """Unicode block sparkline on a fixed scale (so classes compare), widened to fit the data."""
+def sparkline(values: Sequence[float], *, min_span: float = 20.0) -> str:
+    """Unicode block sparkline; the scale spans at least ``min_span`` points so noise stays flat."""
     if not values:
         return ""
-    lo = min(low, *values)
-    hi = max(high, *values)
-    span = hi - lo or 1.0
+    lo, hi = min(values), max(values)
+    if hi - lo < min_span:
+        middle = (hi + lo) / 2
+        lo, hi = middle - min_span / 2, middle + min_span / 2
+    span = hi - lo
     last = len(SPARK_CHARS) - 1
     return "".join(SPARK_CHARS[round((v - lo) / span * last)] for v in values)
 

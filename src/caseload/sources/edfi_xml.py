@@ -1,0 +1,1287 @@
+"""Read a folder of Ed-Fi XML interchange files (Data Standard 4 to 6) into a Dataset.
+
+Files are recognised by their root element, never by their name:
+``InterchangeEducationOrganization``, ``InterchangeEducationOrgCalendar``,
+``InterchangeMasterSchedule``, ``InterchangeStudent``, ``InterchangeStaffAssociation``,
+``InterchangeStudentEnrollment``, ``InterchangeStudentAttendance``,
+``InterchangeStudentGradebook`` and ``InterchangeStudentDiscipline``. Other interchanges
+(``InterchangeStudentIntervention``, descriptors, assessments...) and files not ending in
+``.xml`` are ignored. Elements are matched by local name, so the namespace URI
+(``http://ed-fi.org/0400``, ``http://ed-fi.org/5.2.0``...) does not matter. Files are read
+in dependency order (organizations, calendar, master schedule, students, staff, enrollment,
+attendance, gradebook, discipline), so ``ref="..."`` references to earlier files resolve.
+
+Parsing uses :mod:`defusedxml`: entity declarations (billion laughs, external entities) and
+external references are refused with a :class:`SourceError`, as is malformed XML. Each file
+is streamed: one top-level record element is built at a time, handled, then dropped, and
+every element remembers its line, so errors name file, line and element.
+
+Ids (all strings; ``{SchoolYear}`` is the text of the Ed-Fi element, e.g. ``2021-2022``;
+descriptor values are the part after ``#`` of the descriptor URI):
+
+===================  ==========================================================================
+record               sourced_id
+===================  ==========================================================================
+school (Org)         ``SchoolId``; LEAs (type ``district``) ``LocalEducationAgencyId``; a
+                     school's ``parent_id`` is its LEA
+school year          ``{SchoolId}:{SchoolYear}`` (synthesized, one per school and school year,
+(AcademicSession)    spanning its sessions; ``school_year`` = the calendar year it ends in)
+session              ``{SchoolId}:{SchoolYear}:{SessionName}``; type ``semester`` when the Term
+                     descriptor says Semester, else ``term``; parent = the school year
+grading period       ``{SchoolId}:{SchoolYear}:{GradingPeriod descriptor}:{GradingPeriodName or
+                     PeriodSequence}``; parent = the session listing it, else the school year
+calendar day         (``SchoolId``, ``Date``); instructional when a CalendarEvent is an
+                     instructional, make-up or late-arrival/early-dismissal day; holidays,
+                     teacher-only, weather, strike and other days are not (several calendars
+                     of one school: instructional if any says so)
+course               ``{SchoolId}:{LocalCourseCode}`` (from CourseOffering; the title is
+                     LocalCourseTitle, else the Course's CourseTitle, else the code)
+class (Klass)        ``{session id}:{LocalCourseCode}:{SectionIdentifier}``, i.e. the Ed-Fi
+                     section natural key (SectionIdentifier alone is not unique: the Grand
+                     Bend sample reuses 12 of them across two courses); ``class_code`` =
+                     SectionIdentifier, ``period`` = ClassPeriodName(s)
+student / staff      ``StudentUniqueId`` / ``StaffUniqueId``
+enrollment           ``{StudentUniqueId}:{class id}:{BeginDate}`` (StudentSectionAssociation);
+                     ``{StaffUniqueId}:{class id}:{BeginDate}`` for StaffSectionAssociation
+attendance event     ``{StudentUniqueId}:{SchoolId}:{EventDate}:{category}`` (whole day) or
+                     ``{StudentUniqueId}:{class id}:{EventDate}:{category}`` (section);
+                     category is caseload's (``excused_absence``...)
+line item            ``GradebookEntryIdentifier`` (``{Namespace}#{GradebookEntryIdentifier}``
+                     when one import has the same identifier in two namespaces); without an
+                     identifier ``{class id}:{DateAssigned}:{Title}``
+category             ``edfi-cat:{GradebookEntryType descriptor value}``
+result               ``{line item id}:{StudentUniqueId}``
+discipline incident  ``{SchoolId}:{IncidentIdentifier}``
+student incident     (incident id, ``StudentUniqueId``)
+===================  ==========================================================================
+
+A student's ``school_id`` and ``grade_level`` come from their StudentSchoolAssociation
+(latest EntryDate; ``Ninth grade`` becomes ``09``, ``Kindergarten`` ``KG``). Without one, the
+school is the one their whole-day attendance events name most often, else the one their
+sections, gradebook scores or discipline incidents point to most often, else the only
+school of the import, else none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
+
+from defusedxml import (
+    DefusedXmlException,
+    DTDForbidden,
+    EntitiesForbidden,
+    ExternalReferenceForbidden,
+)
+from defusedxml.ElementTree import DefusedXMLParser
+
+from caseload.domain.descriptors import attendance_category, descriptor_value
+from caseload.domain.records import (
+    AcademicSession,
+    AttendanceCategory,
+    AttendanceEvent,
+    CalendarDay,
+    Category,
+    Course,
+    DisciplineIncident,
+    Enrollment,
+    Klass,
+    LineItem,
+    Org,
+    Result,
+    Role,
+    ScoreStatus,
+    SessionType,
+    StudentIncident,
+    User,
+)
+from caseload.sources.dataset import Dataset, Reject, SourceError
+
+__all__ = ["INTERCHANGES", "is_edfi_folder", "read_edfi_folder"]
+
+# Interchanges we read, in the order they are applied (referenced data first).
+INTERCHANGES: tuple[str, ...] = (
+    "InterchangeEducationOrganization",
+    "InterchangeEducationOrgCalendar",
+    "InterchangeMasterSchedule",
+    "InterchangeStudent",
+    "InterchangeStaffAssociation",
+    "InterchangeStudentEnrollment",
+    "InterchangeStudentAttendance",
+    "InterchangeStudentGradebook",
+    "InterchangeStudentDiscipline",
+)
+_ORDER = {name: i for i, name in enumerate(INTERCHANGES)}
+
+_CHUNK = 1 << 16
+_LINE = "{urn:caseload}line"  # private attribute: the line an element starts on
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"(?:\d{4}\s*[-/]\s*)?(\d{4})")
+
+_GRADES = {
+    "infant/toddler": "IT",
+    "early education": "PR",
+    "preschool/prekindergarten": "PK",
+    "prekindergarten": "PK",
+    "transitional kindergarten": "TK",
+    "kindergarten": "KG",
+    "first grade": "01",
+    "second grade": "02",
+    "third grade": "03",
+    "fourth grade": "04",
+    "fifth grade": "05",
+    "sixth grade": "06",
+    "seventh grade": "07",
+    "eighth grade": "08",
+    "ninth grade": "09",
+    "tenth grade": "10",
+    "eleventh grade": "11",
+    "twelfth grade": "12",
+    "grade 13": "13",
+    "postsecondary": "PS",
+    "ungraded": "UG",
+    "adult education": "Other",
+    "other": "Other",
+}
+
+_NON_INSTRUCTIONAL = ("non-instructional", "noninstructional", "non instructional")
+_INSTRUCTIONAL = (
+    "instructional",
+    "make-up",
+    "makeup",
+    "late arrival",
+    "early dismissal",
+    "early release",
+)
+
+
+class _Peeked(Exception):
+    """Raised by the parser target once the root element is known (peek mode)."""
+
+
+# --- streaming parse ------------------------------------------------------------------
+
+
+class _Collector:
+    """Parser target: builds the tree with local names, queues each finished record.
+
+    A record is a child of the root element. Every element gets its start line in the
+    private ``_LINE`` attribute.
+    """
+
+    def __init__(self, peek: bool = False) -> None:
+        self._tb = TreeBuilder()
+        self._depth = 0
+        self._local: dict[str, str] = {}
+        self._peek = peek
+        self.expat: Any = None
+        self.root: Element | None = None
+        self.root_name: str | None = None
+        self.done: list[Element] = []
+        # Character data goes straight to the tree builder (expat calls it directly).
+        self.data: Callable[[str], None] = self._tb.data
+
+    def start(self, tag: str, attrib: dict[str, Any]) -> Element:
+        local = self._local.get(tag)
+        if local is None:
+            local = self._local[tag] = tag.rpartition("}")[2]
+        self._depth += 1
+        attrib[_LINE] = self.expat.CurrentLineNumber
+        el = self._tb.start(local, attrib)
+        if self._depth == 1:
+            self.root, self.root_name = el, local
+            if self._peek:
+                raise _Peeked
+        return el
+
+    def end(self, tag: str) -> Element:
+        el = self._tb.end(tag)
+        if self._depth == 2:
+            self.done.append(el)
+        self._depth -= 1
+        return el
+
+    def close(self) -> Element:
+        return self._tb.close()
+
+
+def _xml_error(name: str, exc: Exception, line: int | None) -> SourceError:
+    if isinstance(exc, EntitiesForbidden):
+        if exc.sysid or exc.pubid:
+            reason = (
+                "XML external entity declarations are not allowed "
+                f"(entity {exc.name!r}; possible external entity attack)"
+            )
+        else:
+            reason = (
+                f"XML entity declarations are not allowed (entity {exc.name!r}; possible XML bomb)"
+            )
+    elif isinstance(exc, ExternalReferenceForbidden):
+        reason = "XML external references are not allowed (possible external entity attack)"
+    elif isinstance(exc, DTDForbidden):
+        reason = "XML document type declarations are not allowed"
+    elif isinstance(exc, DefusedXmlException):
+        reason = f"unsafe XML construct refused: {exc}"
+    else:
+        msg = re.sub(r":? ?line \d+, column (\d+)$", r" (column \1)", str(exc))
+        reason = f"malformed XML: {msg}"
+        position = getattr(exc, "position", None)
+        if position:
+            line = position[0]
+    return SourceError(name, line, None, reason)
+
+
+def _parse(path: Path) -> Iterator[list[Element]]:
+    """Feed ``path`` to a defused parser; yield batches of finished records."""
+    target = _Collector()
+    parser = DefusedXMLParser(target=target)
+    target.expat = parser.parser
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                parser.feed(chunk)
+                if target.done:
+                    batch, target.done = target.done, []
+                    yield batch
+                    if target.root is not None:
+                        target.root.clear()
+            parser.close()
+        if target.done:
+            yield target.done
+    except (DefusedXmlException, ParseError) as exc:
+        line = getattr(target.expat, "CurrentLineNumber", None)
+        raise _xml_error(path.name, exc, line) from None
+
+
+def _root_name(path: Path) -> str | None:
+    """The local name of the root element; SourceError for unsafe or malformed XML."""
+    collector = _Collector(peek=True)
+    parser = DefusedXMLParser(target=collector)
+    collector.expat = parser.parser
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                parser.feed(chunk)
+            parser.close()
+    except _Peeked:
+        pass
+    except (DefusedXmlException, ParseError) as exc:
+        raise _xml_error(
+            path.name, exc, getattr(collector.expat, "CurrentLineNumber", None)
+        ) from None
+    return collector.root_name
+
+
+def _xml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.casefold() == ".xml")
+
+
+def is_edfi_folder(path: Path) -> bool:
+    """True for a folder holding at least one ``*.xml`` whose root is an ``Interchange...``."""
+    if not path.is_dir():
+        return False
+    for file in _xml_files(path):
+        try:
+            name = _root_name(file)
+        except (SourceError, OSError):
+            continue
+        if name and name.startswith("Interchange"):
+            return True
+    return False
+
+
+def read_edfi_folder(path: Path, *, skip_invalid: bool = False) -> Dataset:
+    """Read every Ed-Fi interchange file in ``path`` into one Dataset (``kind="edfi-xml"``).
+
+    Bad values raise :class:`SourceError` naming file, line and element; with
+    ``skip_invalid`` the record is left out and listed in ``dataset.rejects`` instead.
+    Unsafe or malformed XML always raises.
+    """
+    if not path.is_dir():
+        raise SourceError(str(path), None, None, "not a folder")
+    files: list[tuple[int, str, Path]] = []
+    for file in _xml_files(path):
+        name = _root_name(file)
+        if name in _ORDER:
+            files.append((_ORDER[name], file.name, file))
+    reader = _Reader(path, skip_invalid)
+    for _, _, file in sorted(files):
+        reader.read_file(file)
+    return reader.finish()
+
+
+# --- element helpers --------------------------------------------------------------------
+
+
+def _line(el: Element) -> int | None:
+    return cast("int | None", el.attrib.get(_LINE))
+
+
+def _txt(el: Element | None, path: str) -> str | None:
+    if el is None:
+        return None
+    value = el.findtext(path)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _field(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _school_year(text: str) -> int | None:
+    m = _YEAR.fullmatch(text.strip())
+    return int(m.group(1)) if m else None
+
+
+def _grade(value: str) -> str:
+    return _GRADES.get(value.casefold(), value)
+
+
+def _is_instructional(value: str) -> bool:
+    key = value.casefold()
+    if any(word in key for word in _NON_INSTRUCTIONAL):
+        return False
+    return any(word in key for word in _INSTRUCTIONAL)
+
+
+@dataclass
+class _Section:
+    class_id: str
+    identifier: str
+    school_id: str
+    course_code: str
+    session_id: str
+    name: str | None
+    period: str | None
+
+
+@dataclass
+class _PendingItem:
+    key: tuple[str, str]  # (identifier or composite, namespace)
+    class_id: str
+    title: str
+    category_id: str | None
+    assign_date: dt.date | None
+    due_date: dt.date | None
+    max_points: float
+    grading_period_id: str | None
+    origin: str
+
+
+@dataclass
+class _PendingResult:
+    key: tuple[str, str]
+    student_id: str
+    score: float | None
+    status: ScoreStatus
+    score_date: dt.date | None
+    comment: str | None
+    late: bool
+    missing: bool
+    file: str
+    line: int | None
+
+
+@dataclass
+class _Assoc:
+    school_id: str
+    entry: dt.date | None
+    grade: str | None
+
+
+# --- the reader -------------------------------------------------------------------------
+
+
+class _Reader:
+    def __init__(self, folder: Path, skip_invalid: bool) -> None:
+        self.ds = Dataset(kind="edfi-xml", source=str(folder))
+        self.skip_invalid = skip_invalid
+        self.file = ""
+        self.xml_ids: dict[tuple[str, str], str] = {}  # (element, @id) -> our id
+        self.orgs: dict[str, Org] = {}
+        self.org_parent_refs: list[tuple[str, str, int | None]] = []  # (org id, @ref, line)
+        self.sessions: dict[str, AcademicSession] = {}
+        self.years: dict[str, tuple[str, str, int | None, dt.date, dt.date]] = {}
+        self.grading_periods: dict[str, AcademicSession] = {}
+        self.gp_parent: dict[str, str] = {}
+        self.gp_parent_refs: list[tuple[str, str]] = []  # (session id, @ref)
+        self.calendar: dict[tuple[str, dt.date], bool] = {}
+        self.course_titles: dict[tuple[str, str], str] = {}  # (ed org id, course code)
+        self.offering_titles: dict[tuple[str, str], str] = {}  # (school id, local code)
+        self.offering_refs: dict[str, tuple[str, str]] = {}  # @id -> (session id, local code)
+        self.courses: dict[str, Course] = {}
+        self.sections: dict[str, _Section] = {}
+        self.section_by_identifier: dict[str, list[str]] = {}
+        self.users: dict[str, User] = {}
+        self.state_ids: dict[str, str] = {}
+        self.school_assoc: dict[str, _Assoc] = {}
+        self.staff_school: dict[str, str] = {}
+        self.enrollments: dict[str, Enrollment] = {}
+        self.attendance: dict[str, AttendanceEvent] = {}
+        self.categories: dict[str, Category] = {}
+        self.items: list[_PendingItem] = []
+        self.item_keys: dict[tuple[str, str], str] = {}  # key -> origin
+        self.results: list[_PendingResult] = []
+        self.result_keys: dict[tuple[tuple[str, str], str], str] = {}
+        self.incidents: dict[str, DisciplineIncident] = {}
+        # (incident id or None, @ref or None, student, behavior, file, line)
+        self.student_incidents: list[
+            tuple[str | None, str | None, str, str | None, str, int | None]
+        ] = []
+        self.handlers: dict[str, Callable[[Element], None]] = {
+            "School": self._school,
+            "LocalEducationAgency": self._lea,
+            "Course": self._course,
+            "Session": self._session,
+            "GradingPeriod": self._grading_period,
+            "CalendarDate": self._calendar_date,
+            "CourseOffering": self._course_offering,
+            "Section": self._section,
+            "Student": self._student,
+            "Staff": self._staff,
+            "StaffSchoolAssociation": self._staff_school,
+            "StaffSectionAssociation": self._staff_section,
+            "StudentSchoolAssociation": self._student_school,
+            "StudentEducationOrganizationAssociation": self._student_edorg,
+            "StudentSectionAssociation": self._student_section,
+            "StudentSchoolAttendanceEvent": self._school_attendance,
+            "StudentSectionAttendanceEvent": self._section_attendance,
+            "GradebookEntry": self._gradebook_entry,
+            "StudentGradebookEntry": self._student_gradebook_entry,
+            "DisciplineIncident": self._discipline_incident,
+            "StudentDisciplineIncidentBehaviorAssociation": self._student_incident,
+            "StudentDisciplineIncidentAssociation": self._student_incident,
+        }
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def read_file(self, path: Path) -> None:
+        self.file = path.name
+        handlers = self.handlers
+        for batch in _parse(path):
+            for rec in batch:
+                handler = handlers.get(rec.tag)
+                if handler is None:
+                    continue
+                try:
+                    handler(rec)
+                except SourceError as err:
+                    if not self.skip_invalid:
+                        raise
+                    self.ds.rejects.append(Reject.from_error(err, {"element": rec.tag}))
+
+    def error(
+        self, el: Element | None, fallback: Element, field: str | None, reason: str
+    ) -> SourceError:
+        line = _line(el) if el is not None else None
+        return SourceError(self.file, line if line is not None else _line(fallback), field, reason)
+
+    def origin(self, rec: Element) -> str:
+        return f"{self.file}:{_line(rec)}"
+
+    def claim(self, entity: str, sid: str, rec: Element, what: str) -> None:
+        """Record where ``sid`` came from; a SourceError if it was already read."""
+        key = (entity, sid)
+        first = self.ds.origins.get(key)
+        if first is not None:
+            raise self.error(None, rec, None, f"duplicate {what} {sid!r} (first seen at {first})")
+
+    def note(self, entity: str, sid: str, rec: Element) -> None:
+        self.ds.origins[(entity, sid)] = self.origin(rec)
+
+    def req(self, rec: Element, path: str) -> str:
+        value = _txt(rec, path)
+        if value is None:
+            raise self.error(rec.find(path), rec, _field(path), "is required but missing or empty")
+        return value
+
+    def date(self, rec: Element, path: str, required: bool = True) -> dt.date | None:
+        el = rec.find(path)
+        text = el.text.strip() if el is not None and el.text else ""
+        if not text:
+            if required:
+                raise self.error(el, rec, _field(path), "is required but missing or empty")
+            return None
+        if _DATE.fullmatch(text[:10]) and (len(text) == 10 or text[10] in "Z+-T"):
+            try:
+                return dt.date.fromisoformat(text[:10])
+            except ValueError:
+                pass
+        raise self.error(el, rec, _field(path), f"not a valid date (YYYY-MM-DD): {text!r}")
+
+    def number(self, rec: Element, path: str) -> float | None:
+        el = rec.find(path)
+        text = el.text.strip() if el is not None and el.text else ""
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise self.error(el, rec, _field(path), f"not a number: {text!r}")
+        if value < 0:
+            raise self.error(el, rec, _field(path), f"must not be negative: {text!r}")
+        return value
+
+    def desc(self, rec: Element, path: str) -> str | None:
+        text = _txt(rec, path)
+        return descriptor_value(text) or None if text else None
+
+    def by_ref(self, ref_el: Element, rec: Element, kind: str) -> str:
+        ref = ref_el.get("ref")
+        if ref:
+            found = self.xml_ids.get((kind, ref))
+            if found is not None:
+                return found
+            raise self.error(
+                ref_el, rec, ref_el.tag, f"unknown reference ref={ref!r} (no {kind} with that id)"
+            )
+        raise self.error(ref_el, rec, ref_el.tag, "has neither an identity nor a ref attribute")
+
+    def ref_id(
+        self, rec: Element, ref_name: str, key: str, kind: str, required: bool = True
+    ) -> str | None:
+        """The natural id inside ``<ref_name>`` (``key`` anywhere below it), or via ``@ref``.
+
+        ``<ref_name>`` may sit deeper (DS 4 StudentGradebookEntry names its student inside a
+        StudentSectionAssociationReference).
+        """
+        ref_el = rec.find(ref_name)
+        if ref_el is None:
+            ref_el = rec.find(f".//{ref_name}")
+        if ref_el is None:
+            if required:
+                raise self.error(None, rec, ref_name, "is required but missing")
+            return None
+        value = _txt(ref_el, f".//{key}")
+        if value is not None:
+            return value
+        return self.by_ref(ref_el, rec, kind)
+
+    def student_ref(self, rec: Element) -> str:
+        return cast(str, self.ref_id(rec, "StudentReference", "StudentUniqueId", "Student"))
+
+    def school_ref(
+        self, rec: Element, name: str = "SchoolReference", required: bool = True
+    ) -> str | None:
+        return self.ref_id(rec, name, "SchoolId", "School", required)
+
+    def session_id(self, ref_el: Element, rec: Element) -> str:
+        """A SessionReference -> ``{SchoolId}:{SchoolYear}:{SessionName}``."""
+        ident = ref_el.find("SessionIdentity")
+        if ident is None:
+            return self.by_ref(ref_el, rec, "Session")
+        name = self.req(ident, "SessionName")
+        year = self.req(ident, "SchoolYear")
+        school = self.req(ident, ".//SchoolId")
+        return f"{school}:{year}:{name}"
+
+    def offering(self, ref_el: Element, rec: Element) -> tuple[str, str, str]:
+        """A CourseOfferingReference -> (school id, session id, local course code)."""
+        ident = ref_el.find("CourseOfferingIdentity")
+        if ident is None:
+            found = self.offering_refs.get(ref_el.get("ref") or "")
+            if found is None:
+                self.by_ref(ref_el, rec, "CourseOffering")  # raises: unknown or missing ref
+                raise AssertionError("unreachable")
+            session, code = found
+            return session.split(":", 1)[0], session, code
+        code = self.req(ident, "LocalCourseCode")
+        school = cast(str, self.school_ref(ident))
+        session_ref = ident.find("SessionReference")
+        if session_ref is None:
+            raise self.error(None, rec, "SessionReference", "is required but missing")
+        return school, self.session_id(session_ref, rec), code
+
+    def section_ref(self, rec: Element, name: str = "SectionReference") -> str:
+        """A SectionReference -> our class id."""
+        ref_el = rec.find(name)
+        if ref_el is None:
+            raise self.error(None, rec, name, "is required but missing")
+        ident = ref_el.find("SectionIdentity")
+        if ident is None:
+            return self.by_ref(ref_el, rec, "Section")
+        identifier = self.req(ident, "SectionIdentifier")
+        offering_el = ident.find("CourseOfferingReference")
+        if offering_el is None:
+            ids = self.section_by_identifier.get(identifier, [])
+            if len(ids) == 1:
+                return ids[0]
+            reason = "is ambiguous" if ids else "is unknown"
+            raise self.error(
+                ident.find("SectionIdentifier"),
+                rec,
+                "SectionIdentifier",
+                f"{identifier!r} {reason} without a CourseOfferingReference",
+            )
+        _, session, code = self.offering(offering_el, rec)
+        return f"{session}:{code}:{identifier}"
+
+    # -- education organizations -----------------------------------------------------------
+
+    def _add_org(self, rec: Element, org: Org) -> None:
+        self.claim("orgs", org.sourced_id, rec, "education organization")
+        self.orgs[org.sourced_id] = org
+        self.note("orgs", org.sourced_id, rec)
+        if rec.get("id"):
+            self.xml_ids[(rec.tag, rec.attrib["id"])] = org.sourced_id
+
+    def _school(self, rec: Element) -> None:
+        sid = self.req(rec, "SchoolId")
+        name = self.req(rec, "NameOfInstitution")
+        parent = None
+        ref_el = rec.find("LocalEducationAgencyReference")
+        pending = None
+        if ref_el is not None:
+            parent = _txt(ref_el, ".//LocalEducationAgencyId")
+            if parent is None and ref_el.get("ref"):
+                pending = (sid, ref_el.attrib["ref"], _line(ref_el))
+        self._add_org(rec, Org(sid, name, "school", identifier=sid, parent_id=parent))
+        if pending:
+            self.org_parent_refs.append(pending)
+
+    def _lea(self, rec: Element) -> None:
+        sid = self.req(rec, "LocalEducationAgencyId")
+        name = self.req(rec, "NameOfInstitution")
+        self._add_org(rec, Org(sid, name, "district", identifier=sid))
+
+    def _course(self, rec: Element) -> None:
+        code = _txt(rec, "CourseCode")
+        title = _txt(rec, "CourseTitle")
+        edorg = _txt(rec, ".//EducationOrganizationId")
+        if code and title and edorg:
+            self.course_titles[(edorg, code)] = title
+
+    # -- calendar -------------------------------------------------------------------------
+
+    def _session(self, rec: Element) -> None:
+        name = self.req(rec, "SessionName")
+        year = self.req(rec, "SchoolYear")
+        school = cast(str, self.school_ref(rec))
+        begin = cast(dt.date, self.date(rec, "BeginDate"))
+        end = cast(dt.date, self.date(rec, "EndDate"))
+        if end < begin:
+            raise self.error(
+                rec.find("EndDate"), rec, "EndDate", f"{end} is before BeginDate {begin}"
+            )
+        ending = _school_year(year)
+        if ending is None:
+            raise self.error(
+                rec.find("SchoolYear"), rec, "SchoolYear", f"not a school year: {year!r}"
+            )
+        term = self.desc(rec, "Term") or ""
+        kind = SessionType.SEMESTER if "semester" in term.casefold() else SessionType.TERM
+        sid = f"{school}:{year}:{name}"
+        self.claim("academic_sessions", sid, rec, "session")
+        year_id = f"{school}:{year}"
+        gp_ids: list[str] = []
+        gp_refs: list[str] = []
+        for gp_ref in rec.findall("GradingPeriodReference"):
+            ident = gp_ref.find("GradingPeriodIdentity")
+            if ident is not None:
+                gp_ids.append(self.gp_id(ident, rec))
+            elif gp_ref.get("ref"):
+                gp_refs.append(gp_ref.attrib["ref"])
+        # Checks done: commit.
+        self.gp_parent_refs.extend((sid, ref) for ref in gp_refs)
+        self.sessions[sid] = AcademicSession(
+            sid, name, kind, begin, end, parent_id=year_id, school_year=ending, school_id=school
+        )
+        self.note("academic_sessions", sid, rec)
+        self._span(school, year, ending, begin, end)
+        for gp in gp_ids:
+            self.gp_parent.setdefault(gp, sid)
+        if rec.get("id"):
+            self.xml_ids[("Session", rec.attrib["id"])] = sid
+
+    def _span(self, school: str, year: str, ending: int, begin: dt.date, end: dt.date) -> None:
+        year_id = f"{school}:{year}"
+        known = self.years.get(year_id)
+        if known is not None:
+            begin, end = min(begin, known[3]), max(end, known[4])
+        self.years[year_id] = (school, year, ending, begin, end)
+
+    def gp_id(self, ident: Element, rec: Element) -> str:
+        """A GradingPeriod (or its identity) -> our grading period id."""
+        descriptor = self.desc(ident, "GradingPeriod")
+        if descriptor is None:
+            raise self.error(
+                ident.find("GradingPeriod"),
+                rec,
+                "GradingPeriod",
+                "is required but missing or empty",
+            )
+        which = _txt(ident, "GradingPeriodName") or _txt(ident, "PeriodSequence")
+        if which is None:
+            raise self.error(
+                None, rec, "PeriodSequence", "GradingPeriodName or PeriodSequence is required"
+            )
+        year = self.req(ident, "SchoolYear")
+        school = self.req(ident, ".//SchoolId")
+        return f"{school}:{year}:{descriptor}:{which}"
+
+    def _grading_period(self, rec: Element) -> None:
+        gid = self.gp_id(rec, rec)
+        school, year = gid.split(":", 2)[:2]
+        begin = cast(dt.date, self.date(rec, "BeginDate"))
+        end = cast(dt.date, self.date(rec, "EndDate"))
+        if end < begin:
+            raise self.error(
+                rec.find("EndDate"), rec, "EndDate", f"{end} is before BeginDate {begin}"
+            )
+        ending = _school_year(year)
+        if ending is None:
+            raise self.error(
+                rec.find("SchoolYear"), rec, "SchoolYear", f"not a school year: {year!r}"
+            )
+        self.claim("academic_sessions", gid, rec, "grading period")
+        title = _txt(rec, "GradingPeriodName") or cast(str, self.desc(rec, "GradingPeriod"))
+        self.grading_periods[gid] = AcademicSession(
+            gid, title, SessionType.GRADING_PERIOD, begin, end, school_year=ending, school_id=school
+        )
+        self.note("academic_sessions", gid, rec)
+        self._span(school, year, ending, begin, end)
+        if rec.get("id"):
+            self.xml_ids[("GradingPeriod", rec.attrib["id"])] = gid
+
+    def _calendar_date(self, rec: Element) -> None:
+        day = cast(dt.date, self.date(rec, "Date"))
+        school = self.req(rec, ".//SchoolId")
+        events = [
+            descriptor_value(e.text) for e in rec.iter("CalendarEvent") if e.text and e.text.strip()
+        ]
+        if not events:
+            raise self.error(None, rec, "CalendarEvent", "is required but missing")
+        instructional = any(_is_instructional(v) for v in events)
+        key = (school, day)
+        self.calendar[key] = self.calendar.get(key, False) or instructional
+        self.ds.origins.setdefault(("calendar_days", f"{school}/{day}"), self.origin(rec))
+
+    # -- master schedule --------------------------------------------------------------------
+
+    def _course_offering(self, rec: Element) -> None:
+        code = self.req(rec, "LocalCourseCode")
+        school = cast(str, self.school_ref(rec))
+        session_ref = rec.find("SessionReference")
+        session = self.session_id(session_ref, rec) if session_ref is not None else None
+        title = _txt(rec, "LocalCourseTitle")
+        if title is None:
+            course = rec.find("CourseReference")
+            ccode = _txt(course, ".//CourseCode")
+            edorg = _txt(course, ".//EducationOrganizationId")
+            if ccode and edorg:
+                title = self.course_titles.get((edorg, ccode))
+        cid = f"{school}:{code}"
+        if title:
+            self.offering_titles.setdefault((school, code), title)
+        if cid not in self.courses:
+            self.courses[cid] = Course(cid, title or code, course_code=code, school_id=school)
+            self.note("courses", cid, rec)
+        elif title and self.courses[cid].title == code:
+            self.courses[cid] = dataclasses.replace(self.courses[cid], title=title)
+        if rec.get("id") and session is not None:
+            self.offering_refs[rec.attrib["id"]] = (session, code)
+
+    def _section(self, rec: Element) -> None:
+        identifier = self.req(rec, "SectionIdentifier")
+        offering_el = rec.find("CourseOfferingReference")
+        if offering_el is None:
+            raise self.error(None, rec, "CourseOfferingReference", "is required but missing")
+        school, session, code = self.offering(offering_el, rec)
+        cid = f"{session}:{code}:{identifier}"
+        self.claim("classes", cid, rec, "section")
+        periods = [
+            p
+            for p in (_txt(r, ".//ClassPeriodName") for r in rec.findall("ClassPeriodReference"))
+            if p
+        ]
+        self.sections[cid] = _Section(
+            cid,
+            identifier,
+            school,
+            code,
+            session,
+            _txt(rec, "SectionName"),
+            ", ".join(periods) or None,
+        )
+        self.section_by_identifier.setdefault(identifier, []).append(cid)
+        self.note("classes", cid, rec)
+        if rec.get("id"):
+            self.xml_ids[("Section", rec.attrib["id"])] = cid
+
+    # -- people --------------------------------------------------------------------------
+
+    def _person(self, rec: Element, id_path: str, role: Role) -> None:
+        sid = self.req(rec, id_path)
+        given = self.req(rec, "Name/FirstName")
+        family = self.req(rec, "Name/LastSurname")
+        birth = self.date(rec, ".//BirthDate", required=False)
+        email = _txt(rec, ".//ElectronicMailAddress")
+        state_id = None
+        for code in rec.iter(f"{rec.tag}IdentificationCode"):
+            system = _txt(code, f"{rec.tag}IdentificationSystem") or ""
+            if descriptor_value(system).casefold() == "state":
+                state_id = _txt(code, "IdentificationCode")
+        self.claim("users", sid, rec, rec.tag.lower())
+        self.users[sid] = User(
+            sid,
+            role,
+            given,
+            family,
+            middle_name=_txt(rec, "Name/MiddleName"),
+            identifier=sid,
+            state_id=state_id,
+            birth_date=birth,
+            email=email,
+        )
+        self.note("users", sid, rec)
+        if rec.get("id"):
+            self.xml_ids[(rec.tag, rec.attrib["id"])] = sid
+
+    def _student(self, rec: Element) -> None:
+        self._person(rec, "StudentUniqueId", Role.STUDENT)
+
+    def _staff(self, rec: Element) -> None:
+        self._person(rec, "StaffUniqueId", Role.TEACHER)
+
+    def _staff_school(self, rec: Element) -> None:
+        staff = cast(str, self.ref_id(rec, "StaffReference", "StaffUniqueId", "Staff"))
+        school = cast(str, self.school_ref(rec))
+        self.staff_school.setdefault(staff, school)
+
+    def _staff_section(self, rec: Element) -> None:
+        staff = cast(str, self.ref_id(rec, "StaffReference", "StaffUniqueId", "Staff"))
+        cid = self.section_ref(rec)
+        begin = self.date(rec, "BeginDate", required=False)
+        end = self.date(rec, "EndDate", required=False)
+        position = (self.desc(rec, "ClassroomPosition") or "").casefold()
+        eid = f"{staff}:{cid}:{begin or ''}"
+        self.claim("enrollments", eid, rec, "staff section association")
+        self.enrollments[eid] = Enrollment(
+            eid, cid, staff, Role.TEACHER, begin, end, primary="teacher of record" in position
+        )
+        self.note("enrollments", eid, rec)
+
+    def _student_school(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        school = cast(str, self.school_ref(rec))
+        entry = self.date(rec, "EntryDate", required=False)
+        grade_value = self.desc(rec, "EntryGradeLevel")
+        grade = _grade(grade_value) if grade_value else None
+        known = self.school_assoc.get(student)
+        if known is None or (entry is not None and (known.entry is None or entry >= known.entry)):
+            self.school_assoc[student] = _Assoc(school, entry, grade)
+
+    def _student_edorg(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        for code in rec.iter("StudentIdentificationCode"):
+            system = _txt(code, "StudentIdentificationSystem") or ""
+            value = _txt(code, "IdentificationCode")
+            if value and descriptor_value(system).casefold() == "state":
+                self.state_ids[student] = value
+
+    def _student_section(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        cid = self.section_ref(rec)
+        begin = self.date(rec, "BeginDate")
+        end = self.date(rec, "EndDate", required=False)
+        eid = f"{student}:{cid}:{begin}"
+        self.claim("enrollments", eid, rec, "student section association")
+        self.enrollments[eid] = Enrollment(eid, cid, student, Role.STUDENT, begin, end)
+        self.note("enrollments", eid, rec)
+
+    # -- attendance ------------------------------------------------------------------------
+
+    def _category(self, rec: Element) -> AttendanceCategory:
+        el = rec.find(".//AttendanceEventCategory")
+        text = el.text.strip() if el is not None and el.text else ""
+        if not text:
+            raise self.error(el, rec, "AttendanceEventCategory", "is required but missing or empty")
+        try:
+            return attendance_category(text)
+        except ValueError as exc:
+            raise self.error(el, rec, "AttendanceEventCategory", str(exc)) from None
+
+    def _school_attendance(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        school = cast(str, self.school_ref(rec))
+        day = cast(dt.date, self.date(rec, ".//EventDate"))
+        category = self._category(rec)
+        eid = f"{student}:{school}:{day}:{category.value}"
+        self.claim("attendance_events", eid, rec, "attendance event")
+        self.attendance[eid] = AttendanceEvent(eid, student, day, category, None, None, school)
+        self.note("attendance_events", eid, rec)
+
+    def _section_attendance(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        cid = self.section_ref(rec)
+        day = cast(dt.date, self.date(rec, ".//EventDate"))
+        category = self._category(rec)
+        section = self.sections.get(cid)
+        school = section.school_id if section else cid.split(":", 1)[0]
+        eid = f"{student}:{cid}:{day}:{category.value}"
+        self.claim("attendance_events", eid, rec, "attendance event")
+        self.attendance[eid] = AttendanceEvent(
+            eid, student, day, category, cid, section.period if section else None, school
+        )
+        self.note("attendance_events", eid, rec)
+
+    # -- gradebook ---------------------------------------------------------------------------
+
+    def _entry_key(self, ident: Element, rec: Element, cid: str | None) -> tuple[str, str]:
+        identifier = _txt(ident, "GradebookEntryIdentifier")
+        if identifier is not None:
+            return identifier, _txt(ident, "Namespace") or ""
+        if cid is None:
+            cid = self.section_ref(ident)
+        assigned = self.date(ident, "DateAssigned")
+        title = _txt(ident, "Title") or self.req(ident, "GradebookEntryTitle")
+        return f"{cid}:{assigned}:{title}", ""
+
+    def _gradebook_entry(self, rec: Element) -> None:
+        cid = self.section_ref(rec)
+        key = self._entry_key(rec, rec, cid)
+        title = _txt(rec, "Title") or _txt(rec, "GradebookEntryTitle") or key[0]
+        assigned = self.date(rec, "DateAssigned", required=False)
+        due = self.date(rec, "DueDate", required=False)
+        max_points = self.number(rec, "MaxPoints")
+        if max_points is None:
+            max_points = self.number(rec, "PointsPossible")
+        if max_points == 0:
+            raise self.error(rec.find("MaxPoints"), rec, "MaxPoints", "must be greater than 0")
+        gp = None
+        gp_ref = rec.find("GradingPeriodReference")
+        if gp_ref is not None:
+            ident = gp_ref.find("GradingPeriodIdentity")
+            gp = (
+                self.gp_id(ident, rec)
+                if ident is not None
+                else self.by_ref(gp_ref, rec, "GradingPeriod")
+            )
+        kind = self.desc(rec, "GradebookEntryType")
+        category_id = f"edfi-cat:{kind}" if kind else None
+        first = self.item_keys.get(key)
+        if first is not None:
+            raise self.error(
+                None,
+                rec,
+                "GradebookEntryIdentifier",
+                f"duplicate gradebook entry {key[0]!r} (first seen at {first})",
+            )
+        if kind and category_id not in self.categories:
+            self.categories[cast(str, category_id)] = Category(cast(str, category_id), kind)
+        self.item_keys[key] = self.origin(rec)
+        self.items.append(
+            _PendingItem(
+                key,
+                cid,
+                title,
+                category_id,
+                assigned,
+                due,
+                100.0 if max_points is None else max_points,
+                gp,
+                self.origin(rec),
+            )
+        )
+
+    def _student_gradebook_entry(self, rec: Element) -> None:
+        ref_el = rec.find("GradebookEntryReference")
+        if ref_el is None:
+            raise self.error(None, rec, "GradebookEntryReference", "is required but missing")
+        ident = ref_el.find("GradebookEntryIdentity")
+        if ident is None:
+            raise self.error(ref_el, rec, "GradebookEntryIdentity", "is required but missing")
+        key = self._entry_key(ident, rec, None)
+        student = self.student_ref(rec)
+        points = self.number(rec, "PointsEarned")
+        score = points if points is not None else self.number(rec, "NumericGradeEarned")
+        submission = (self.desc(rec, "SubmissionStatus") or "").casefold()
+        lateness = (self.desc(rec, "AssignmentLateStatus") or "").casefold()
+        late = (
+            "late" in lateness
+            and not lateness.startswith(("not", "no "))
+            and "on-time" not in lateness
+        ) or submission == "late"
+        missing = "missing" in submission
+        if "exempt" in submission or "excused" in submission:
+            status = ScoreStatus.EXEMPT
+        elif missing or "not submitted" in submission or "not turned in" in submission:
+            status = ScoreStatus.NOT_SUBMITTED
+        elif score is not None:
+            status = ScoreStatus.FULLY_GRADED
+        else:
+            status = ScoreStatus.SUBMITTED
+        if (key, student) in self.result_keys:
+            raise self.error(
+                None,
+                rec,
+                "StudentReference",
+                f"duplicate score for gradebook entry {key[0]!r} and student {student!r} "
+                f"(first seen at {self.result_keys[(key, student)]})",
+            )
+        self.result_keys[(key, student)] = self.origin(rec)
+        self.results.append(
+            _PendingResult(
+                key,
+                student,
+                score,
+                status,
+                self.date(rec, "DateFulfilled", required=False),
+                _txt(rec, "DiagnosticStatement"),
+                late,
+                missing and score is None,
+                self.file,
+                _line(rec),
+            )
+        )
+
+    # -- discipline ----------------------------------------------------------------------------
+
+    def _discipline_incident(self, rec: Element) -> None:
+        number = self.req(rec, "IncidentIdentifier")
+        school = cast(str, self.school_ref(rec))
+        day = cast(dt.date, self.date(rec, "IncidentDate"))
+        behavior = None
+        for el in rec.iter("Behavior"):
+            if len(el) == 0 and el.text and el.text.strip():
+                behavior = descriptor_value(el.text)
+                break
+        description = _txt(rec, "IncidentDescription") or _txt(
+            rec, ".//BehaviorDetailedDescription"
+        )
+        iid = f"{school}:{number}"
+        self.claim("discipline_incidents", iid, rec, "discipline incident")
+        self.incidents[iid] = DisciplineIncident(
+            iid, day, school, behavior, description, self.desc(rec, "IncidentLocation")
+        )
+        self.note("discipline_incidents", iid, rec)
+        if rec.get("id"):
+            self.xml_ids[("DisciplineIncident", rec.attrib["id"])] = iid
+
+    def _student_incident(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        participation = (self.desc(rec, "StudentParticipationCode") or "").casefold()
+        behavior = None
+        for el in rec.iter("Behavior"):
+            if len(el) == 0 and el.text and el.text.strip():
+                behavior = descriptor_value(el.text)
+                break
+        if participation and participation != "perpetrator" and behavior is None:
+            return  # a victim, witness or reporter: not the student's own incident
+        ref_el = rec.find("DisciplineIncidentReference")
+        if ref_el is None:
+            raise self.error(None, rec, "DisciplineIncidentReference", "is required but missing")
+        ident = ref_el.find("DisciplineIncidentIdentity")
+        if ident is not None:
+            iid = f"{self.req(ident, './/SchoolId')}:{self.req(ident, 'IncidentIdentifier')}"
+            self.student_incidents.append((iid, None, student, behavior, self.file, _line(rec)))
+        elif ref_el.get("ref"):
+            self.student_incidents.append(
+                (None, ref_el.attrib["ref"], student, behavior, self.file, _line(ref_el))
+            )
+        else:
+            raise self.error(
+                ref_el,
+                rec,
+                "DisciplineIncidentReference",
+                "has neither an identity nor a ref attribute",
+            )
+
+    # -- assembly --------------------------------------------------------------------------
+
+    def _reject(self, err: SourceError) -> None:
+        if not self.skip_invalid:
+            raise err
+        self.ds.rejects.append(Reject.from_error(err))
+
+    def finish(self) -> Dataset:
+        ds = self.ds
+        for org_id, ref, _line_no in self.org_parent_refs:
+            parent = self.xml_ids.get(("LocalEducationAgency", ref))
+            if parent is not None:
+                self.orgs[org_id] = dataclasses.replace(self.orgs[org_id], parent_id=parent)
+        ds.orgs = list(self.orgs.values())
+
+        for session_id, ref in self.gp_parent_refs:
+            gp_id = self.xml_ids.get(("GradingPeriod", ref))
+            if gp_id is not None:
+                self.gp_parent.setdefault(gp_id, session_id)
+        for year_id, (school, year, ending, begin, end) in self.years.items():
+            ds.academic_sessions.append(
+                AcademicSession(
+                    year_id,
+                    f"{year} school year",
+                    SessionType.SCHOOL_YEAR,
+                    begin,
+                    end,
+                    school_year=ending,
+                    school_id=school,
+                )
+            )
+        ds.academic_sessions.extend(self.sessions.values())
+        for gid, gp in self.grading_periods.items():
+            school, year = gid.split(":", 2)[:2]
+            parent = self.gp_parent.get(gid)
+            ds.academic_sessions.append(
+                dataclasses.replace(gp, parent_id=parent or f"{school}:{year}")
+            )
+
+        ds.calendar_days = [CalendarDay(s, d, flag) for (s, d), flag in self.calendar.items()]
+        ds.courses = list(self.courses.values())
+        for section in self.sections.values():
+            course_title = self.offering_titles.get(
+                (section.school_id, section.course_code), section.course_code
+            )
+            label = (
+                section.name
+                if section.name and section.name != course_title
+                else section.identifier
+            )
+            ds.classes.append(
+                Klass(
+                    section.class_id,
+                    f"{course_title} ({label})",
+                    course_id=f"{section.school_id}:{section.course_code}",
+                    school_id=section.school_id,
+                    class_code=section.identifier,
+                    term_ids=(section.session_id,),
+                    period=section.period,
+                )
+            )
+
+        # Line items: the identifier alone unless two namespaces share it in this import.
+        namespaces: dict[str, set[str]] = {}
+        for item in self.items:
+            namespaces.setdefault(item.key[0], set()).add(item.key[1])
+        item_ids: dict[tuple[str, str], str] = {}
+        by_identifier: dict[str, list[str]] = {}
+        for item in self.items:
+            ident, ns = item.key
+            lid = f"{ns}#{ident}" if len(namespaces[ident]) > 1 else ident
+            item_ids[item.key] = lid
+            by_identifier.setdefault(ident, []).append(lid)
+            ds.line_items.append(
+                LineItem(
+                    lid,
+                    item.class_id,
+                    item.title,
+                    item.category_id,
+                    item.assign_date,
+                    item.due_date,
+                    0.0,
+                    item.max_points,
+                    item.grading_period_id,
+                )
+            )
+            ds.origins[("line_items", lid)] = item.origin
+        ds.categories = list(self.categories.values())
+        for res in self.results:
+            found = item_ids.get(res.key)
+            if found is None:
+                candidates = by_identifier.get(res.key[0], [])
+                # Not in this import: keep the plain identifier (the cache may know it).
+                found = candidates[0] if len(candidates) == 1 else res.key[0]
+            lid = found
+            rid = f"{lid}:{res.student_id}"
+            ds.results.append(
+                Result(
+                    rid,
+                    lid,
+                    res.student_id,
+                    res.score,
+                    res.status,
+                    res.score_date,
+                    res.comment,
+                    res.late,
+                    res.missing,
+                )
+            )
+            ds.origins[("results", rid)] = f"{res.file}:{res.line}"
+
+        ds.attendance_events = list(self.attendance.values())
+        ds.enrollments = list(self.enrollments.values())
+        ds.discipline_incidents = list(self.incidents.values())
+        seen: set[tuple[str, str]] = set()
+        for known_id, inc_ref, student, behavior, file, line in self.student_incidents:
+            iid = known_id or self.xml_ids.get(("DisciplineIncident", cast(str, inc_ref)))
+            if iid is None:
+                self._reject(
+                    SourceError(
+                        file,
+                        line,
+                        "DisciplineIncidentReference",
+                        f"unknown reference ref={inc_ref!r} (no DisciplineIncident with that id)",
+                    )
+                )
+                continue
+            if (iid, student) in seen:
+                continue  # one row per student and incident; the first behavior wins
+            seen.add((iid, student))
+            ds.student_incidents.append(StudentIncident(iid, student, behavior))
+            ds.origins[("student_incidents", f"{iid}/{student}")] = f"{file}:{line}"
+
+        ds.users = self._users()
+        return ds
+
+    def _users(self) -> list[User]:
+        class_school = {cid: s.school_id for cid, s in self.sections.items()}
+        item_class = {li.sourced_id: li.class_id for li in self.ds.line_items}
+        primary: dict[str, Counter[str]] = {}
+        other: dict[str, Counter[str]] = {}
+        for ev in self.ds.attendance_events:
+            if ev.school_id is None:
+                continue
+            bucket = primary if ev.class_id is None else other
+            bucket.setdefault(ev.student_id, Counter())[ev.school_id] += 1
+        for en in self.ds.enrollments:
+            school = class_school.get(en.class_id)
+            if school:
+                other.setdefault(en.user_id, Counter())[school] += 1
+        for res in self.ds.results:
+            school = class_school.get(item_class.get(res.line_item_id, ""), "")
+            if school:
+                other.setdefault(res.student_id, Counter())[school] += 1
+        incident_school = {i.sourced_id: i.school_id for i in self.ds.discipline_incidents}
+        for si in self.ds.student_incidents:
+            school = incident_school.get(si.incident_id)
+            if school:
+                other.setdefault(si.student_id, Counter())[school] += 1
+        schools = [o.sourced_id for o in self.orgs.values() if o.type == "school"]
+        only = schools[0] if len(schools) == 1 else None
+
+        users = []
+        for uid, user in self.users.items():
+            changes: dict[str, Any] = {}
+            if user.role is Role.STUDENT:
+                assoc = self.school_assoc.get(uid)
+                if assoc is not None:
+                    changes["school_id"] = assoc.school_id
+                    changes["grade_level"] = assoc.grade
+                elif uid in primary:
+                    changes["school_id"] = primary[uid].most_common(1)[0][0]
+                elif uid in other:
+                    changes["school_id"] = other[uid].most_common(1)[0][0]
+                else:
+                    changes["school_id"] = only
+                if uid in self.state_ids:
+                    changes["state_id"] = self.state_ids[uid]
+            else:
+                school = self.staff_school.get(uid)
+                if school is None and uid in other:
+                    school = other[uid].most_common(1)[0][0]
+                changes["school_id"] = school or only
+            users.append(dataclasses.replace(user, **changes))
+        return users

@@ -1,0 +1,363 @@
+"""The counselor's TUI.
+
+``CaseloadApp`` is handed its data source (a ``CaseloadReader``; Memray's TUI pattern), so tests
+give it a fake and the CLI gives it the cache. Every reader call runs in a named thread worker
+on the App that posts a typed message (``caseload.tui.messages``) to the screen that asked;
+every worker error is handled in one place, :meth:`CaseloadApp.on_worker_state_changed`.
+
+Mutating commands (import, sync) are not the App's business: the CLI passes them in as
+:class:`AppActions`; without them the palette says the action is unavailable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from caseload.domain.ports import CaseloadReader
+from caseload.domain.records import User
+from caseload.domain.report import SourceFreshness, StudentReport
+from caseload.tui import messages
+from caseload.tui.commands import CaseloadCommands
+from caseload.tui.format import parse_date
+from caseload.tui.safe import clean
+from caseload.tui.screens.caseload import CaseloadScreen
+from caseload.tui.screens.help import HelpScreen, keys_for
+from caseload.tui.screens.modals import PromptModal
+from caseload.tui.screens.student import StudentScreen
+
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+
+
+@dataclass(frozen=True)
+class AppActions:
+    """What the CLI lets the palette do that changes data. Each callable blocks (it runs in a
+    thread worker) and returns a one-line summary for a notification; raising reports an
+    error. ``sync_names`` lists configured sources, offered as "Sync NAME" commands."""
+
+    run_import: Callable[[str], str] | None = None
+    run_sync: Callable[[str], str] | None = None
+    sync_names: tuple[str, ...] = ()
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class CaseloadApp(App[None]):
+    TITLE = "caseload"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {CaseloadCommands}
+    COMMAND_PALETTE_DISPLAY = "ctrl+p"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit caseload"),
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?",
+                tooltip="List every key on this screen"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette",
+                priority=True,
+                tooltip="Jump to a student, switch counselor, change the date, import, sync"),
+        Binding("t", "toggle_theme", "Theme", show=False, id="app.theme",
+                tooltip="Toggle the light and the dark theme"),
+    ]
+
+    def __init__(
+        self,
+        reader: CaseloadReader,
+        *,
+        counselor_id: str | None,
+        as_of: dt.date,
+        actions: AppActions | None = None,
+        now: Callable[[], dt.datetime] | None = None,
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.reader = reader
+        self.counselor_id = counselor_id
+        self.as_of = as_of
+        self.actions = actions or AppActions()
+        self.now = now or _utc_now
+        self.counselors: list[User] = []
+        self.freshness: list[SourceFreshness] = []
+        self.freshness_loaded = False
+        self._warmed = False
+        self._targets: dict[Worker[None], MessagePump] = {}
+        if theme is not None:
+            self.theme = theme
+
+    # -- screens -------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return CaseloadScreen()
+
+    @property
+    def home(self) -> CaseloadScreen:
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self._load_counselors()
+        self._load_freshness()
+
+    def open_student(self, student_id: str) -> None:
+        self.push_screen(StudentScreen(student_id))
+
+    async def jump_to_student(self, student_id: str) -> None:
+        """From anywhere (the palette): back to the caseload, then open the student."""
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self.home.select_student(student_id)
+        await self.push_screen(StudentScreen(student_id))
+
+    def open_class(self, student_id: str, class_id: str) -> None:
+        from caseload.tui.screens.klass import ClassScreen  # plotext loads here, not at start
+
+        name = ""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, StudentScreen) and screen.detail is not None:
+                name = screen.detail.report.name
+                break
+        self.push_screen(ClassScreen(student_id, class_id, student_name=name))
+
+    @property
+    def counselor_name(self) -> str:
+        if self.counselor_id is None:
+            return "All students"
+        for counselor in self.counselors:
+            if counselor.sourced_id == self.counselor_id:
+                return counselor.sort_name
+        return self.counselor_id
+
+    def known_students(self) -> list[StudentReport]:
+        """Students the palette can jump to by name (the loaded caseload)."""
+        return self.home.reports
+
+    # -- state changes -------------------------------------------------------------------------
+
+    def set_counselor(self, counselor_id: str | None) -> None:
+        self.counselor_id = counselor_id
+        home = self.home
+        home.update_titles()
+        home.reload()
+
+    def set_as_of(self, as_of: dt.date) -> None:
+        self.as_of = as_of
+        self.reload_all()
+
+    def reload_all(self) -> None:
+        self._load_counselors()
+        self._load_freshness()
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if callable(reload):
+                if isinstance(screen, CaseloadScreen):
+                    screen.update_titles()
+                reload()
+
+    # -- workers: every blocking call ----------------------------------------------------------
+
+    def _track(self, worker: Worker[None], target: MessagePump) -> None:
+        self._targets[worker] = target
+
+    def request_caseload(self, target: MessagePump) -> None:
+        self._track(self._load_caseload(target, self.counselor_id, self.as_of), target)
+
+    def request_student(self, target: MessagePump, student_id: str) -> None:
+        self._track(self._load_student(target, student_id, self.as_of), target)
+
+    def request_class(self, target: MessagePump, student_id: str, class_id: str) -> None:
+        self._track(self._load_class(target, student_id, class_id, self.as_of), target)
+
+    @work(thread=True, group="caseload", exclusive=True, exit_on_error=False,
+          name="load caseload")
+    def _load_caseload(self, target: MessagePump, counselor_id: str | None,
+                       as_of: dt.date) -> None:
+        start = time.perf_counter()
+        reports = self.reader.caseload(counselor_id, as_of)
+        if not get_current_worker().is_cancelled:
+            target.post_message(messages.CaseloadLoaded(
+                counselor_id, as_of, reports, time.perf_counter() - start))
+
+    @work(thread=True, group="student", exit_on_error=False, name="load student")
+    def _load_student(self, target: MessagePump, student_id: str, as_of: dt.date) -> None:
+        detail = self.reader.student(student_id, as_of)
+        target.post_message(messages.StudentLoaded(student_id, as_of, detail))
+
+    @work(thread=True, group="class", exit_on_error=False, name="load class")
+    def _load_class(self, target: MessagePump, student_id: str, class_id: str,
+                    as_of: dt.date) -> None:
+        detail = self.reader.class_detail(student_id, class_id, as_of)
+        target.post_message(messages.ClassLoaded(student_id, class_id, as_of, detail))
+
+    @work(thread=True, group="counselors", exclusive=True, exit_on_error=False,
+          name="load counselors")
+    def _load_counselors(self) -> None:
+        counselors = self.reader.counselors()
+        self.post_message(messages.CounselorsLoaded(counselors))
+
+    @work(thread=True, group="freshness", exclusive=True, exit_on_error=False,
+          name="load freshness")
+    def _load_freshness(self) -> None:
+        sources = self.reader.freshness()
+        self.post_message(messages.FreshnessLoaded(sources))
+
+    @work(thread=True, group="warmup", exclusive=True, exit_on_error=False, name="warm up")
+    def _warm_up(self) -> None:
+        """After the first paint: import the class screen (plotext) off the UI thread."""
+        import caseload.tui.screens.klass  # noqa: F401
+
+    @work(thread=True, group="actions", exit_on_error=False, name="import")
+    def _run_import(self, path: str) -> None:
+        assert self.actions.run_import is not None
+        summary = self.actions.run_import(path)
+        self.post_message(messages.ActionFinished("import", path, summary))
+
+    @work(thread=True, group="actions", exit_on_error=False, name="sync")
+    def _run_sync(self, name: str) -> None:
+        assert self.actions.run_sync is not None
+        summary = self.actions.run_sync(name)
+        self.post_message(messages.ActionFinished("sync", name, summary))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker errors are handled: notify, tell the waiting screen."""
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            not_found = isinstance(error, KeyError)
+            detail = clean(
+                f"not found: {error.args[0]!s}" if not_found and error.args else str(error)
+            ) or type(error).__name__
+            self.notify(f"{worker.name}: {detail}", title="Something went wrong",
+                        severity="error", markup=False, timeout=8)
+            target = self._targets.pop(worker, None)
+            if target is not None:
+                target.post_message(messages.LoadFailed(worker.group, detail, not_found))
+        elif event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
+            self._targets.pop(worker, None)
+
+    def on_counselors_loaded(self, message: messages.CounselorsLoaded) -> None:
+        self.counselors = message.counselors
+        home = self.home
+        home.update_titles()
+        home.refresh_bindings()
+
+    def on_freshness_loaded(self, message: messages.FreshnessLoaded) -> None:
+        self.freshness = message.sources
+        self.freshness_loaded = True
+        self.home.update_context()
+
+    def warm_up(self) -> None:
+        """Called once the caseload has painted: preload the class screen in a thread."""
+        if not self._warmed:
+            self._warmed = True
+            self._warm_up()
+
+    def on_action_finished(self, message: messages.ActionFinished) -> None:
+        self.notify(clean(message.summary) or f"{message.action} finished",
+                    title=f"{message.action.capitalize()} finished", markup=False)
+        self.reload_all()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        screen = self.screen
+        name = {
+            "CaseloadScreen": "caseload",
+            "StudentScreen": "student",
+            "ClassScreen": "class",
+        }.get(type(screen).__name__, type(screen).__name__)
+        self.push_screen(HelpScreen(keys_for(screen, self), name))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+
+    def action_change_as_of(self) -> None:
+        def validate(text: str) -> str | None:
+            try:
+                parse_date(text)
+            except ValueError:
+                return "Type a date as YYYY-MM-DD"
+            return None
+
+        def done(value: str | None) -> None:
+            if value:
+                self.set_as_of(parse_date(value))
+
+        self.push_screen(
+            PromptModal("As-of date (YYYY-MM-DD)", value=self.as_of.isoformat(),
+                        validate=validate),
+            done,
+        )
+
+    def action_run_import(self) -> None:
+        if self.actions.run_import is None:
+            self.notify("Import is not available here; use `caseload import PATH`.",
+                        severity="warning", markup=False)
+            return
+
+        def done(value: str | None) -> None:
+            if value:
+                self.run_import(value)
+
+        self.push_screen(
+            PromptModal("Import from (a OneRoster CSV folder or zip, or an Ed-Fi XML file)",
+                        placeholder="/path/to/data",
+                        validate=lambda text: None if text else "Type a path"),
+            done,
+        )
+
+    def run_import(self, path: str) -> None:
+        if self.actions.run_import is None:
+            self.notify("Import is not available here.", severity="warning", markup=False)
+            return
+        self.notify(f"Importing {clean(path)}…", markup=False)
+        self._run_import(path)
+
+    def action_run_sync(self) -> None:
+        if self.actions.run_sync is None:
+            self.notify("Sync is not available here; use `caseload sync`.",
+                        severity="warning", markup=False)
+            return
+
+        def done(value: str | None) -> None:
+            if value:
+                self.run_sync(value)
+
+        self.push_screen(
+            PromptModal("Sync which configured source?",
+                        validate=lambda text: None if text else "Type a source name"),
+            done,
+        )
+
+    def run_sync(self, name: str) -> None:
+        if self.actions.run_sync is None:
+            self.notify("Sync is not available here.", severity="warning", markup=False)
+            return
+        self.notify(f"Syncing {clean(name)}…", markup=False)
+        self._run_sync(name)
+
+
+def run_app(
+    reader: CaseloadReader,
+    *,
+    counselor_id: str | None,
+    as_of: dt.date,
+    actions: AppActions | None = None,
+    theme: str | None = None,
+) -> None:
+    """Run the TUI in the terminal until the user quits."""
+    CaseloadApp(reader, counselor_id=counselor_id, as_of=as_of, actions=actions,
+                theme=theme).run()

@@ -1,0 +1,138 @@
+"""The command palette (``ctrl+p``): a screen-aware provider.
+
+Everywhere: jump to a student by name or id, switch counselor (or all students), change the
+as-of date, run an import or a sync, toggle the theme, show the keys. On a student screen also:
+open one of the student's classes. Prompts (and help lines) are built as ``rich.text.Text`` from
+cleaned strings: Textual parses a palette ``str`` prompt or help as markup, and names are data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from rich.style import Style
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+
+from caseload.tui.safe import clean
+
+if TYPE_CHECKING:
+    from caseload.tui.app import CaseloadApp
+
+# Fuzzy matching every name is too slow past a few thousand students; above this, substring only.
+FUZZY_LIMIT = 3000
+MAX_STUDENT_HITS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    title: str  # plain text, may contain data (cleaned before display)
+    help: str  # constant text only: the palette renders help as markup
+    callback: Callable[[], Any]
+
+
+def highlighted(matcher: Matcher, text: str) -> Text:
+    """``text`` (cleaned, literal) with the fuzzy-matched letters styled."""
+    plain = clean(text)
+    result = Text(plain, end="")
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, plain)
+    style = Style(reverse=True)
+    for offset in offsets:
+        if not plain[offset].isspace():
+            result.stylize(style, offset, offset + 1)
+    return result
+
+
+class CaseloadCommands(Provider):
+    @property
+    def caseload_app(self) -> CaseloadApp:
+        return self.app  # type: ignore[return-value]
+
+    def commands(self) -> Iterator[Command]:
+        app = self.caseload_app
+        screen = self.screen
+        from caseload.tui.screens.student import StudentScreen
+
+        if isinstance(screen, StudentScreen) and screen.detail is not None:
+            for metrics in screen.detail.report.metrics.classes:
+                yield Command(f"Open class: {metrics.title}", "Open this class of the student",
+                              partial(app.open_class, screen.student_id, metrics.id))
+        yield Command("Change as-of date…", "Show every screen as of another date",
+                      app.action_change_as_of)
+        if app.counselor_id is not None:
+            yield Command("Show all students", "Leave the caseload for every student",
+                          partial(app.set_counselor, None))
+        for counselor in app.counselors:
+            if counselor.sourced_id != app.counselor_id:
+                yield Command(f"Switch counselor: {counselor.sort_name}",
+                              "Show this counselor's caseload",
+                              partial(app.set_counselor, counselor.sourced_id))
+        yield Command("Run import…", "Import a OneRoster CSV folder or an Ed-Fi XML file",
+                      app.action_run_import)
+        names = app.actions.sync_names
+        if names:
+            for name in names:
+                yield Command(f"Sync {name}", "Pull fresh data from this configured source",
+                              partial(app.run_sync, name))
+        else:
+            yield Command("Run sync…", "Pull fresh data from a configured source",
+                          app.action_run_sync)
+        yield Command("Toggle light / dark theme", "Switch between the light and dark theme",
+                      app.action_toggle_theme)
+        yield Command("Keys: help for this screen", "List every key on the current screen",
+                      app.action_help)
+        yield Command("Reload", "Read everything again from the cache", app.reload_all)
+
+    async def discover(self) -> Hits:
+        for command in self.commands():
+            yield DiscoveryHit(Text(clean(command.title)), command.callback,
+                               text=clean(command.title), help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self.commands():
+            score = matcher.match(clean(command.title))
+            if score > 0:
+                yield Hit(score, highlighted(matcher, command.title), command.callback,
+                          text=clean(command.title), help=command.help)
+        for hit in self.student_hits(query, matcher):
+            yield hit
+
+    def student_hits(self, query: str, matcher: Matcher) -> Iterator[Hit]:
+        """Students whose name or id matches: exact id first, then substring, then fuzzy."""
+        app = self.caseload_app
+        reports = app.known_students()
+        needle = query.strip().casefold()
+        if not needle:
+            return
+        found = 0
+        seen: set[str] = set()
+        for report in reports:
+            if found >= MAX_STUDENT_HITS:
+                return
+            ids = (report.id.casefold(), (report.local_id or "").casefold())
+            name = report.name.casefold()
+            if needle in ids:
+                score = 1.0
+            elif needle in name or any(needle in i for i in ids if i):
+                score = 0.9
+            elif len(reports) <= FUZZY_LIMIT:
+                score = matcher.match(clean(report.name)) * 0.8
+            else:
+                score = 0.0
+            if score <= 0:
+                continue
+            seen.add(report.id)
+            found += 1
+            label = f"Student: {report.name} ({report.id})"
+            yield Hit(score, highlighted(matcher, label),
+                      partial(app.jump_to_student, report.id),
+                      text=clean(label), help="Open this student")
+        stripped = query.strip()
+        if stripped and " " not in stripped and stripped not in seen and found == 0:
+            label = f"Open student id {stripped}"
+            yield Hit(0.5, Text(clean(label)), partial(app.jump_to_student, stripped),
+                      text=clean(label), help="Look this id up in the cache")

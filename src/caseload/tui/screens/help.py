@@ -1,0 +1,89 @@
+"""``?``: every key that works on the screen underneath, built from its active bindings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from caseload.tui.widgets.key_table import KeyTable
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.screen import Screen
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHelp:
+    keys: str  # "↑ / k"
+    description: str
+    tooltip: str
+    binding_id: str | None
+
+
+def keys_for(screen: Screen[object], app: App[object]) -> list[KeyHelp]:
+    """The screen's active bindings, one row per action (its keys joined).
+
+    The screen's own keys come first, then the app's, then those of the focused widget.
+    """
+    groups: dict[tuple[int, str], list] = {}
+    for _key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not active.enabled:
+            continue
+        group = (id(active.node), binding.action)
+        display = app.get_key_display(binding)
+        if group in groups:
+            if display not in groups[group][0]:
+                groups[group][0].append(display)
+            continue
+        groups[group] = [[display], binding, active.node]
+
+    def rank(entry: list) -> int:
+        node = entry[2]
+        return 0 if node is screen else 1 if node is app else 2
+
+    out: list[KeyHelp] = []
+    for displays, binding, _node in sorted(groups.values(), key=rank):
+        description = binding.description or binding.action.replace("_", " ").capitalize()
+        out.append(KeyHelp(" / ".join(displays), description, binding.tooltip or description,
+                           binding.id))
+    return out
+
+
+class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "help.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close",
+                tooltip="Close the help"),
+    ]
+
+    def __init__(self, rows: list[KeyHelp], screen_name: str) -> None:
+        super().__init__()
+        self.rows = rows
+        self.screen_name = screen_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog"):
+            yield Label(Text(f"Keys: {self.screen_name}"), id="help-title")
+            yield KeyTable(id="help-keys")
+            yield Static(Text("Escape, q or ? closes · ctrl+p opens the command palette"),
+                         id="help-footer")
+
+    def on_mount(self) -> None:
+        table = self.query_one(KeyTable)
+        table.add_column("Key", key="key")
+        table.add_column("Action", key="action")
+        table.add_column("What it does", key="tooltip")
+        for row in self.rows:
+            table.add_row(Text(row.keys, style="bold"), Text(row.description), Text(row.tooltip))
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

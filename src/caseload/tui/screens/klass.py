@@ -1,0 +1,233 @@
+"""One student's view of one class: policy, category breakdown, weekly-grade chart with the 70%
+line, assignments and the what-if. (``class`` is a keyword, hence ``klass``.)
+
+This is the only module that loads plotext (through ``widgets.grade_chart``); the App imports it
+lazily when the first class opens (and warms it up in a thread after the first paint).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from caseload.domain.report import AssignmentStatus, AssignmentView, ClassDetail
+from caseload.tui import messages
+from caseload.tui.format import DASH, num, pct
+from caseload.tui.safe import clean, literal
+from caseload.tui.screens.student import BACK_BINDINGS
+from caseload.tui.styles import semantic_styles
+from caseload.tui.widgets.grade_chart import GradeChart
+from caseload.tui.widgets.key_table import KeyTable
+
+if TYPE_CHECKING:
+    from caseload.tui.app import CaseloadApp
+
+_STATUS_STYLE = {
+    AssignmentStatus.MISSING: "bad",
+    AssignmentStatus.LATE: "warn",
+    AssignmentStatus.EXEMPT: "info",
+    AssignmentStatus.DROPPED: "muted",
+    AssignmentStatus.PENDING: "info",
+    AssignmentStatus.NOT_DUE: "muted",
+}
+
+
+def what_if_text(detail: ClassDetail, styles: dict) -> Text:
+    """``Turning in Quiz 2 and Lab 4 would lift the grade to 70%`` and friends."""
+    what_if = detail.what_if
+    titles = {a.line_item_id: a.title for a in detail.assignments}
+    missing = sum(1 for a in detail.assignments if AssignmentStatus.MISSING in a.status)
+    text = Text("What if: ", style="bold", end="")
+    if what_if.grade_now is None:
+        text.append("no grade yet.", style=styles["muted"])
+        return text
+    if what_if.fewest_to_70 is None:
+        text.append("even with every missing assignment turned in, the grade stays below 70%",
+                    style=styles["bad"])
+        if what_if.grade_if_all_missing_in is not None:
+            text.append(f" (at most {pct(what_if.grade_if_all_missing_in)})")
+        text.append(".")
+        return text
+    if not what_if.fewest_to_70:
+        text.append(f"already at {pct(what_if.grade_now)}, 70% or above.", style=styles["good"])
+        if missing and what_if.grade_if_all_missing_in is not None:
+            text.append(f" Turning in all {missing} missing: {pct(what_if.grade_if_all_missing_in)}.")
+        return text
+    count = len(what_if.fewest_to_70)
+    text.append(f"turning in {count} missing assignment{'s' if count != 1 else ''} lifts "
+                f"{pct(what_if.grade_now)} to 70% or more: ")
+    for i, item in enumerate(what_if.fewest_to_70):
+        if i:
+            text.append(", ")
+        text.append_text(literal(titles.get(item, item), style=styles["warn"]))
+    text.append(".")
+    if what_if.grade_if_all_missing_in is not None:
+        text.append(f" All {missing} missing in: {pct(what_if.grade_if_all_missing_in)}.")
+    return text
+
+
+class ClassScreen(Screen[None]):
+    CSS_PATH = "klass.tcss"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"), (110, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *BACK_BINDINGS,
+        Binding("r", "reload", "Reload", show=False, id="class.reload",
+                tooltip="Read this class again from the cache"),
+    ]
+
+    detail: reactive[ClassDetail | None] = reactive(None, recompose=True)
+    error: reactive[str | None] = reactive(None, recompose=True)
+
+    def __init__(self, student_id: str, class_id: str, *, student_name: str = "") -> None:
+        super().__init__()
+        self.student_id = student_id
+        self.class_id = class_id
+        self.student_name = student_name
+
+    @property
+    def caseload_app(self) -> CaseloadApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self.title = clean(self.student_name) or self.student_id
+        self.sub_title = self.class_id
+        self.reload()
+
+    def reload(self) -> None:
+        self.caseload_app.request_class(self, self.student_id, self.class_id)
+
+    def on_class_loaded(self, message: messages.ClassLoaded) -> None:
+        if (message.student_id, message.class_id) != (self.student_id, self.class_id):
+            return
+        detail = message.detail
+        self.title = f"{clean(self.student_name) or self.student_id}: {clean(detail.title)}"
+        self.sub_title = f"as of {message.as_of.isoformat()}"
+        self.error = None
+        self.detail = detail
+        self.call_after_refresh(self._focus_assignments)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.error = (
+            f"No class {self.class_id} for student {self.student_id}" if message.not_found
+            else f"Could not load this class: {message.error}"
+        )
+
+    def _focus_assignments(self) -> None:
+        for table in self.query("#assignments").results(KeyTable):
+            table.focus(scroll_visible=False)
+
+    # -- composition ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        if self.error is not None:
+            yield Static(literal(self.error), id="class-error")
+        elif self.detail is None:
+            yield Static(Text("Loading…"), id="class-loading")
+        else:
+            yield from self.compose_detail(self.detail)
+        yield Footer()
+
+    def compose_detail(self, detail: ClassDetail) -> ComposeResult:
+        styles = semantic_styles(self.app)
+        with VerticalScroll(id="class-body"):
+            info = literal(detail.title, style="bold")
+            if detail.period:
+                info.append(f"   period {clean(detail.period)}")
+            info.append("   teacher ")
+            info.append_text(literal(detail.teacher or DASH))
+            info.append("   grade ")
+            grade = detail.grade
+            info.append(pct(grade), style=styles["bad"] if grade is not None and grade < 70
+                        else "bold")
+            info.append("   last score ")
+            info.append(detail.last_score_date.isoformat() if detail.last_score_date else DASH)
+            if detail.stale:
+                info.append(" STALE", style=styles["warn"])
+            yield Static(info, id="class-info")
+            policy = Text("Policy: ", style="bold", end="")
+            policy.append_text(literal(detail.policy_text))
+            yield Static(policy, id="class-policy")
+            yield Static(what_if_text(detail, styles), id="class-what-if")
+            with Horizontal(id="class-middle"):
+                if detail.weekly:
+                    yield GradeChart(detail.weekly, title="Weekly grade (%)", id="chart")
+                else:
+                    yield Static(Text("No complete weeks of grades yet"), id="no-chart",
+                                 classes="empty")
+                with Vertical(id="categories-box"):
+                    yield Static(Text("By category", style="bold"))
+                    yield self.categories_table(detail)
+            yield Static(Text(f"Assignments ({len(detail.assignments)})", style="bold"),
+                         id="assignments-title")
+            yield self.assignments_table(detail, styles)
+
+    def categories_table(self, detail: ClassDetail) -> KeyTable:
+        table = KeyTable(id="categories")
+        table.cursor_type = "none"
+        table.can_focus = False
+        for label, key in (("Category", "category"), ("Weight", "weight"), ("Grade", "grade"),
+                           ("Points", "points"), ("Counted", "counted"), ("Dropped", "dropped")):
+            table.add_column(label, key=key)
+        for category in detail.categories:
+            table.add_row(
+                literal(category.title),
+                Text(DASH if category.weight is None else f"{category.weight:g}%",
+                     justify="right"),
+                Text(pct(category.percent), justify="right"),
+                Text(f"{num(category.earned)}/{num(category.possible)}", justify="right"),
+                Text(str(category.counted), justify="right"),
+                Text(str(category.dropped), justify="right"),
+            )
+        return table
+
+    def assignments_table(self, detail: ClassDetail, styles: dict) -> KeyTable:
+        table = KeyTable(id="assignments")
+        for label, key in (("Due", "due"), ("Category", "category"), ("Title", "title"),
+                           ("Score", "score"), ("%", "percent"), ("Status", "status"),
+                           ("Comment", "comment")):
+            table.add_column(label, key=key)
+        for assignment in detail.assignments:
+            table.add_row(*assignment_cells(assignment, styles), key=assignment.line_item_id)
+        return table
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+
+def assignment_cells(assignment: AssignmentView, styles: dict) -> list[Text]:
+    if assignment.score is None and assignment.max_points is None:
+        score = DASH
+    else:
+        score = f"{num(assignment.score) if assignment.score is not None else DASH}" \
+                f" / {num(assignment.max_points)}"
+    percent = assignment.percent
+    status = Text(end="")
+    for i, item in enumerate(s for s in assignment.status if s.value):
+        if i:
+            status.append(", ")
+        status.append(item.value, style=styles[_STATUS_STYLE.get(item, "muted")])
+    return [
+        Text(assignment.due_date.isoformat() if assignment.due_date else DASH),
+        literal(assignment.category or DASH),
+        literal(assignment.title),
+        Text(score, justify="right"),
+        Text(pct(percent, 0), justify="right",
+             style=styles["bad"] if percent is not None and percent < 70 else ""),
+        status,
+        literal(assignment.comment or ""),
+    ]

@@ -1,0 +1,262 @@
+"""One student: who they are, every flag with its message, and tabs for classes, attendance,
+behavior and notes. Enter on a class opens the class screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from caseload.domain.report import AttendanceSummary, ClassMetrics, Severity, StudentDetail
+from caseload.tui import messages
+from caseload.tui.format import DASH, pct, plural, sparkline
+from caseload.tui.safe import clean, literal
+from caseload.tui.styles import semantic_styles
+from caseload.tui.widgets.calendar import AttendanceCalendar
+from caseload.tui.widgets.key_table import KeyTable, OpenableTable
+from caseload.tui.widgets.notes import NotesPane
+
+if TYPE_CHECKING:
+    from caseload.tui.app import CaseloadApp
+
+TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes")
+SEVERITY_WORD = {Severity.HIGH: "HIGH", Severity.MEDIUM: "MED ", Severity.LOW: "LOW "}
+BACK_BINDINGS: list[BindingType] = [
+    Binding("escape", "back", "Back", id="nav.back", tooltip="Go back to the previous screen"),
+    Binding("backspace", "back", "Back", show=False, id="nav.back_backspace",
+            tooltip="Go back to the previous screen"),
+]
+
+
+class StudentScreen(Screen[None]):
+    CSS_PATH = "student.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *BACK_BINDINGS,
+        Binding("1", "tab('tab-classes')", "Classes", show=False, id="student.tab_classes",
+                tooltip="Show the Classes tab"),
+        Binding("2", "tab('tab-attendance')", "Attendance", show=False,
+                id="student.tab_attendance", tooltip="Show the Attendance tab"),
+        Binding("3", "tab('tab-behavior')", "Behavior", show=False, id="student.tab_behavior",
+                tooltip="Show the Behavior tab"),
+        Binding("4", "tab('tab-notes')", "Notes", show=False, id="student.tab_notes",
+                tooltip="Show the Notes tab"),
+        Binding("r", "reload", "Reload", show=False, id="student.reload",
+                tooltip="Read this student again from the cache"),
+    ]
+
+    detail: reactive[StudentDetail | None] = reactive(None, recompose=True)
+    error: reactive[str | None] = reactive(None, recompose=True)
+
+    def __init__(self, student_id: str, *, tab: str = "tab-classes") -> None:
+        super().__init__()
+        self.student_id = student_id
+        self.initial_tab = tab
+
+    @property
+    def caseload_app(self) -> CaseloadApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self.title = "Student"
+        self.sub_title = self.student_id
+        self.reload()
+
+    def reload(self) -> None:
+        self.caseload_app.request_student(self, self.student_id)
+
+    def on_student_loaded(self, message: messages.StudentLoaded) -> None:
+        if message.student_id != self.student_id:
+            return
+        if self.detail is not None:
+            self.initial_tab = self.active_tab
+        report = message.detail.report
+        self.title = clean(report.name)
+        self.sub_title = f"as of {message.as_of.isoformat()}"
+        self.error = None
+        self.detail = message.detail
+        self.call_after_refresh(self._focus_tab_content)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.error = (
+            f"No student with id {self.student_id}" if message.not_found
+            else f"Could not load this student: {message.error}"
+        )
+
+    @property
+    def active_tab(self) -> str:
+        try:
+            return self.query_one(TabbedContent).active or self.initial_tab
+        except Exception:
+            return self.initial_tab
+
+    # -- composition ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        detail = self.detail
+        if self.error is not None:
+            yield Static(literal(self.error), id="student-error")
+        elif detail is None:
+            yield Static(Text("Loading…"), id="student-loading")
+        else:
+            yield from self.compose_detail(detail)
+        yield Footer()
+
+    def compose_detail(self, detail: StudentDetail) -> ComposeResult:
+        report = detail.report
+        styles = semantic_styles(self.app)
+        with Vertical(id="student-top"):
+            name = literal(report.name, style="bold")
+            name.append(f"   grade {clean(report.grade_level or DASH)}")
+            name.append(f"   risk {report.risk}",
+                        style=styles["bad"] if report.risk >= 6 else styles["muted"])
+            yield Static(name, id="student-name")
+            ids = Text(f"id {clean(report.id)}", end="")
+            if detail.local_id:
+                ids.append(f" · local {clean(detail.local_id)}")
+            if detail.state_id:
+                ids.append(f" · state {clean(detail.state_id)}")
+            if detail.school:
+                ids.append(f" · {clean(detail.school)}")
+            counselors = ", ".join(clean(c) for c in detail.counselors) or "none"
+            ids.append(f" · counselor {counselors}")
+            yield Static(ids, id="student-ids")
+            yield Static(self.flags_text(detail), id="student-flags")
+        with TabbedContent(initial=self.initial_tab, id="student-tabs"):
+            classes = report.metrics.classes
+            with TabPane(f"Classes ({len(classes)})", id="tab-classes"):
+                yield self.classes_table(detail)
+            with TabPane("Attendance", id="tab-attendance"), VerticalScroll(id="attendance"):
+                yield AttendanceCalendar(detail.attendance, id="calendar")
+                yield Static(self.attendance_text(detail.attendance), id="attendance-summary")
+            with TabPane(f"Behavior ({len(detail.incidents)})", id="tab-behavior"):
+                if detail.incidents:
+                    yield self.incidents_table(detail)
+                else:
+                    yield Static(Text("No incidents recorded"), id="no-incidents",
+                                 classes="empty")
+            with TabPane("Notes", id="tab-notes"):
+                yield NotesPane(report.id, id="notes-pane")
+
+    def flags_text(self, detail: StudentDetail) -> Text:
+        styles = semantic_styles(self.app)
+        flags = detail.report.flags
+        if not flags:
+            return Text("No flags", style=styles["good"])
+        text = Text(end="")
+        for i, flag in enumerate(flags):
+            if i:
+                text.append("\n")
+            style = styles[flag.severity.value]
+            text.append(SEVERITY_WORD[flag.severity], style=style)
+            text.append(f" {flag.code.label:<8}", style=style)
+            text.append_text(literal(flag.message))
+        return text
+
+    def attendance_text(self, summary: AttendanceSummary) -> Text:
+        styles = semantic_styles(self.app)
+        text = Text(end="")
+        rate = summary.attendance_rate
+        text.append("Attendance rate ")
+        text.append(pct(rate), style=styles["bad"] if rate is not None and rate < 90 else "bold")
+        text.append(" · current absence streak ")
+        text.append(plural(summary.current_streak, "day"),
+                    style=styles["warn"] if summary.current_streak else "")
+        text.append(f" · longest {plural(summary.longest_streak, 'day')}\n")
+        if summary.truancy:
+            text.append("Truancy limits\n", style="bold")
+        for label, limit, used, left in summary.truancy:
+            style = styles["bad"] if left <= 0 else styles["warn"] if left <= 2 else styles["good"]
+            text.append("  ")
+            text.append_text(literal(label))
+            text.append(f": {used} of {limit} used, ")
+            text.append("limit reached" if left <= 0 else f"{plural(left, 'day')} left", style=style)
+            text.append("\n")
+        text.rstrip()
+        return text
+
+    def classes_table(self, detail: StudentDetail) -> KeyTable:
+        styles = semantic_styles(self.app)
+        table = OpenableTable(id="classes")
+        for label, key in (("Per", "period"), ("Class", "class"), ("Teacher", "teacher"),
+                           ("Grade", "grade"), ("Trend", "trend"), ("Missing", "missing"),
+                           ("Last score", "last")):
+            table.add_column(label, key=key)
+        for metrics in detail.report.metrics.classes:
+            table.add_row(*self.class_cells(metrics, styles), key=metrics.id)
+        return table
+
+    def incidents_table(self, detail: StudentDetail) -> KeyTable:
+        table = KeyTable(id="incidents")
+        for label, key in (("Date", "date"), ("Behavior", "behavior"), ("Location", "location"),
+                           ("Description", "description")):
+            table.add_column(label, key=key)
+        for incident in detail.incidents:
+            table.add_row(
+                Text(incident.date.isoformat()), literal(incident.behavior or DASH),
+                literal(incident.location or DASH), literal(incident.description or DASH),
+                key=incident.incident_id,
+            )
+        return table
+
+    def class_cells(self, metrics: ClassMetrics, styles: dict) -> list[Text]:
+        grade = metrics.grade
+        weekly = [g for _, g in metrics.weekly][-12:]
+        spark_style = styles["bad"] if weekly and weekly[-1] < 70 else styles["info"]
+        last = Text(metrics.last_score_date.isoformat() if metrics.last_score_date else DASH)
+        if metrics.stale:
+            last.append(" STALE", style=styles["warn"])
+        return [
+            literal(metrics.period or DASH),
+            literal(metrics.title),
+            literal(metrics.teacher or DASH),
+            Text(pct(grade), style=styles["bad"] if grade is not None and grade < 70 else "",
+                 justify="right"),
+            Text(sparkline(weekly), style=spark_style),
+            Text(str(metrics.missing), style=styles["bad"] if metrics.missing else "",
+                 justify="right"),
+            last,
+        ]
+
+    def _focus_tab_content(self) -> None:
+        tab = self.active_tab
+        if tab == "tab-classes":
+            for table in self.query("#classes").results(KeyTable):
+                table.focus()
+        elif tab == "tab-behavior":
+            for table in self.query("#incidents").results(KeyTable):
+                table.focus()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_tab(self, tab: str) -> None:
+        for tabs in self.query(TabbedContent):
+            tabs.active = tab
+            self.call_after_refresh(self._focus_tab_content)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @on(DataTable.RowSelected, "#classes")
+    def open_class(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.caseload_app.open_class(self.student_id, event.row_key.value)
+
+    @property
+    def selected_class_id(self) -> str | None:
+        for table in self.query("#classes").results(KeyTable):
+            if table.row_count:
+                return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return None

@@ -1,0 +1,642 @@
+"""Ed-Fi XML interchange reader: the DS 4 fixture, the Grand Bend sample, and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from caseload.domain.records import (
+    AttendanceCategory,
+    CalendarDay,
+    Category,
+    DisciplineIncident,
+    Org,
+    Role,
+    ScoreStatus,
+    SessionType,
+    StudentIncident,
+)
+from caseload.sources.dataset import Dataset, SourceError
+from caseload.sources.edfi_xml import is_edfi_folder, read_edfi_folder
+
+SMALL = Path(__file__).parent / "data" / "edfi_small"
+GRAND_BEND = Path(__file__).resolve().parents[1].parent / "shared/data/edfi-grand-bend"
+
+DS4 = "http://ed-fi.org/0400"
+D = "uri://ed-fi.org/"
+FALL = "900001:2021-2022:2021-2022 Fall Semester"
+MATH = f"{FALL}:MATH-9:MATH9-01"
+ENG = f"{FALL}:ENG-9:ENG9-01"
+
+
+def by_id(records: list) -> dict:
+    return {r.sourced_id: r for r in records}
+
+
+# --- helpers to build small folders for bad-input tests ----------------------------------
+
+
+def interchange(root: str, body: str) -> str:
+    """An interchange file: the first record starts on line 3."""
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{DS4}">\n{body}\n</{root}>\n'
+
+
+def student_ref(uid: str) -> str:
+    return (
+        f"<StudentReference><StudentIdentity><StudentUniqueId>{uid}</StudentUniqueId>"
+        f"</StudentIdentity></StudentReference>"
+    )
+
+
+def school_ref(sid: str = "1") -> str:
+    return (
+        f"<SchoolReference><SchoolIdentity><SchoolId>{sid}</SchoolId>"
+        "</SchoolIdentity></SchoolReference>"
+    )
+
+
+def attendance_event(
+    day: str = "2021-09-14", category: str = "Excused Absence", uid: str = "S1"
+) -> str:
+    return (
+        f"<StudentSchoolAttendanceEvent>{student_ref(uid)}{school_ref()}\n"
+        f"  <EventDate>{day}</EventDate>\n"
+        f"  <AttendanceEventCategory>{D}AttendanceEventCategoryDescriptor#{category}"
+        f"</AttendanceEventCategory>\n"
+        f"</StudentSchoolAttendanceEvent>"
+    )
+
+
+def gradebook(score: str) -> str:
+    section = (
+        "<SectionReference><SectionIdentity><SectionIdentifier>SEC-1</SectionIdentifier>"
+        "<CourseOfferingReference><CourseOfferingIdentity><LocalCourseCode>C1</LocalCourseCode>"
+        f"{school_ref()}<SessionReference><SessionIdentity><SessionName>Fall</SessionName>"
+        f"<SchoolYear>2021-2022</SchoolYear>{school_ref()}</SessionIdentity></SessionReference>"
+        "</CourseOfferingIdentity></CourseOfferingReference></SectionIdentity></SectionReference>"
+    )
+    entry = (
+        "<GradebookEntryReference><GradebookEntryIdentity><GradebookEntryIdentifier>G1"
+        "</GradebookEntryIdentifier><Namespace>uri://x</Namespace></GradebookEntryIdentity>"
+        "</GradebookEntryReference>"
+    )
+    return interchange(
+        "InterchangeStudentGradebook",
+        f"<GradebookEntry><GradebookEntryIdentifier>G1</GradebookEntryIdentifier>"
+        f"<Namespace>uri://x</Namespace><DateAssigned>2021-09-01</DateAssigned><Title>Quiz</Title>"
+        f"{section}</GradebookEntry>\n"
+        f"<StudentGradebookEntry>{entry}{student_ref('S1')}\n"
+        f"  <NumericGradeEarned>{score}</NumericGradeEarned>\n"
+        f"</StudentGradebookEntry>\n"
+        f"<StudentGradebookEntry>{entry}{student_ref('S2')}<NumericGradeEarned>75</NumericGradeEarned>"
+        f"</StudentGradebookEntry>",
+    )
+
+
+def folder(tmp_path: Path, **files: str) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+# --- the DS 4 fixture ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small() -> Dataset:
+    return read_edfi_folder(SMALL)
+
+
+def test_small_fixture_is_detected() -> None:
+    assert is_edfi_folder(SMALL)
+
+
+def test_small_dataset_kind_and_counts(small: Dataset) -> None:
+    assert small.kind == "edfi-xml"
+    assert small.source == str(SMALL)
+    assert small.rejects == []
+    assert small.counts() == {
+        "orgs": 3,
+        "academic_sessions": 7,
+        "calendar_days": 4,
+        "users": 4,
+        "courses": 2,
+        "classes": 2,
+        "enrollments": 4,
+        "categories": 2,
+        "line_items": 2,
+        "results": 4,
+        "attendance_events": 6,
+        "discipline_incidents": 1,
+        "student_incidents": 2,
+    }
+
+
+def test_small_orgs_with_lea_parent_by_identity_and_by_ref(small: Dataset) -> None:
+    assert small.orgs == [
+        Org("900", "Lakeview Unified (fictional)", "district", "900"),
+        Org("900001", "Lakeview High School", "school", "900001", parent_id="900"),
+        Org("900002", "Lakeview Middle School", "school", "900002", parent_id="900"),
+    ]
+
+
+def test_small_sessions_school_years_and_grading_periods(small: Dataset) -> None:
+    s = by_id(small.academic_sessions)
+    year = s["900001:2021-2022"]
+    assert year.type is SessionType.SCHOOL_YEAR
+    assert (year.start_date, year.end_date) == (dt.date(2021, 8, 16), dt.date(2022, 5, 27))
+    assert year.school_year == 2022 and year.school_id == "900001" and year.parent_id is None
+    assert s["900002:2021-2022"].end_date == dt.date(2021, 11, 19)
+
+    fall = s[FALL]
+    assert fall.type is SessionType.SEMESTER
+    assert fall.title == "2021-2022 Fall Semester"
+    assert fall.parent_id == "900001:2021-2022"
+    assert fall.school_year == 2022
+    assert s["900002:2021-2022:2021-2022 Trimester 1"].type is SessionType.TERM
+
+    q1 = s["900001:2021-2022:First Nine Weeks:1"]  # referenced by identity
+    q2 = s["900001:2021-2022:Second Nine Weeks:2"]  # referenced by ref="GP_2"
+    for gp in (q1, q2):
+        assert gp.type is SessionType.GRADING_PERIOD
+        assert gp.parent_id == FALL
+    assert q1.title == "First Nine Weeks"
+    assert (q2.start_date, q2.end_date) == (dt.date(2021, 10, 18), dt.date(2021, 12, 17))
+
+
+def test_small_calendar_days(small: Dataset) -> None:
+    assert sorted(small.calendar_days, key=lambda d: d.date) == [
+        CalendarDay("900001", dt.date(2021, 8, 16), True),  # Instructional day
+        CalendarDay("900001", dt.date(2021, 9, 6), False),  # Holiday
+        CalendarDay("900001", dt.date(2021, 10, 11), False),  # Teacher only day
+        CalendarDay("900001", dt.date(2021, 10, 12), True),  # Make-up day
+    ]
+
+
+def test_small_courses_and_classes(small: Dataset) -> None:
+    courses = by_id(small.courses)
+    assert courses["900001:MATH-9"].title == "Algebra I"  # LocalCourseTitle
+    assert courses["900001:ENG-9"].title == "English 9"  # from the Course catalog
+    assert courses["900001:ENG-9"].course_code == "ENG-9"
+
+    classes = by_id(small.classes)
+    math = classes[MATH]
+    assert math.title == "Algebra I (MATH9-01)"
+    assert math.class_code == "MATH9-01"
+    assert math.course_id == "900001:MATH-9"
+    assert math.school_id == "900001"
+    assert math.term_ids == (FALL,)
+    assert math.period == "1st Period"
+    eng = classes[ENG]
+    assert eng.title == "English 9 (Honors)"
+    assert eng.period == "2nd Period, 3rd Period"
+
+
+def test_small_users(small: Dataset) -> None:
+    users = by_id(small.users)
+    avery = users["S1001"]
+    assert avery.role is Role.STUDENT
+    assert (avery.given_name, avery.middle_name, avery.family_name) == ("Avery", "Quinn", "Example")
+    assert avery.identifier == "S1001"
+    assert avery.state_id == "ST-55501"  # StudentIdentificationCode with a State system
+    assert avery.birth_date == dt.date(2007, 3, 4)
+    assert (avery.school_id, avery.grade_level) == ("900001", "09")
+    # The latest StudentSchoolAssociation wins.
+    assert (users["S1002"].school_id, users["S1002"].grade_level) == ("900001", "10")
+    # No association: the school its attendance events name most often.
+    assert (users["S1003"].school_id, users["S1003"].grade_level) == ("900002", None)
+    teacher = users["T500"]
+    assert teacher.role is Role.TEACHER
+    assert teacher.email == "jteacher@lakeview.example"
+    assert teacher.school_id == "900001"
+
+
+def test_small_enrollments(small: Dataset) -> None:
+    enr = by_id(small.enrollments)
+    avery = enr[f"S1001:{MATH}:2021-08-16"]
+    assert (avery.class_id, avery.user_id, avery.role) == (MATH, "S1001", Role.STUDENT)
+    assert (avery.begin_date, avery.end_date) == (dt.date(2021, 8, 16), dt.date(2021, 12, 17))
+    teacher = enr[f"T500:{MATH}:2021-08-16"]
+    assert teacher.role is Role.TEACHER and teacher.primary
+
+
+def test_small_attendance(small: Dataset) -> None:
+    events = by_id(small.attendance_events)
+    ev = events["S1001:900001:2021-09-14:excused_absence"]
+    assert ev.class_id is None and ev.school_id == "900001"
+    assert ev.category is AttendanceCategory.EXCUSED_ABSENCE
+    assert (
+        events["S1003:900002:2021-09-20:early_departure"].category
+        is AttendanceCategory.EARLY_DEPARTURE
+    )
+    assert events["S1003:900001:2021-09-21:present"].category is AttendanceCategory.PRESENT
+    tardy = events[f"S1002:{ENG}:2021-09-14:tardy"]
+    assert tardy.class_id == ENG
+    assert tardy.school_id == "900001"
+    assert tardy.period == "2nd Period, 3rd Period"
+    assert tardy.category is AttendanceCategory.TARDY
+
+
+def test_small_gradebook(small: Dataset) -> None:
+    assert small.categories == [
+        Category("edfi-cat:Quiz", "Quiz"),
+        Category("edfi-cat:Homework", "Homework"),
+    ]
+    items = by_id(small.line_items)
+    quiz = items["GB-1"]
+    assert (quiz.class_id, quiz.title, quiz.category_id) == (MATH, "Quiz 1", "edfi-cat:Quiz")
+    assert (quiz.assign_date, quiz.due_date) == (dt.date(2021, 9, 1), dt.date(2021, 9, 3))
+    assert quiz.max_points == 20.0
+    assert quiz.grading_period_id == "900001:2021-2022:First Nine Weeks:1"
+    assert items["GB-2"].max_points == 100.0  # no MaxPoints
+    assert items["GB-2"].grading_period_id is None
+
+    res = by_id(small.results)
+    graded = res["GB-1:S1001"]
+    assert (graded.score, graded.status, graded.late) == (18.0, ScoreStatus.FULLY_GRADED, False)
+    assert graded.score_date == dt.date(2021, 9, 3)
+    missing = res["GB-1:S1002"]
+    assert (missing.score, missing.status, missing.missing) == (
+        None,
+        ScoreStatus.NOT_SUBMITTED,
+        True,
+    )
+    assert missing.is_missing
+    assert res["GB-2:S1001"].status is ScoreStatus.EXEMPT
+    late = res["GB-2:S1002"]
+    assert (late.score, late.status, late.late) == (90.5, ScoreStatus.FULLY_GRADED, True)
+
+
+def test_small_discipline(small: Dataset) -> None:
+    assert small.discipline_incidents == [
+        DisciplineIncident(
+            "900001:77",
+            dt.date(2021, 10, 1),
+            "900001",
+            "School Code of Conduct",
+            "Food thrown at lunch",
+            "Cafeteria area",
+        )
+    ]
+    # The witness (S1001) is not an offender; S1003's association uses ref="DI_77".
+    assert small.student_incidents == [
+        StudentIncident("900001:77", "S1002", "School Code of Conduct"),
+        StudentIncident("900001:77", "S1003", "Other"),
+    ]
+
+
+def test_small_origins_name_file_and_line(small: Dataset) -> None:
+    assert small.origins[("users", "S1001")] == "export-a.xml:3"
+    assert small.origins[
+        ("attendance_events", "S1001:900001:2021-09-14:excused_absence")
+    ].startswith("attendance.xml:")
+    assert small.origins[("classes", MATH)].startswith("schedule.xml:")
+
+
+def test_files_are_identified_by_root_element_not_name(tmp_path: Path) -> None:
+    (tmp_path / "Student.xml").write_text(
+        interchange("InterchangeStudentIntervention", "<Student/>"), encoding="utf-8"
+    )
+    (tmp_path / "whatever.XML").write_text(
+        interchange(
+            "InterchangeStudent",
+            "<Student><StudentUniqueId>S9</StudentUniqueId>"
+            "<Name><FirstName>Pat</FirstName><LastSurname>Doe</LastSurname></Name></Student>",
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "Student.csv").write_text("not,xml\n", encoding="utf-8")
+    ds = read_edfi_folder(tmp_path)
+    assert [u.sourced_id for u in ds.users] == ["S9"]
+    assert ds.users[0].school_id is None  # no school anywhere
+
+
+def test_namespace_does_not_matter(tmp_path: Path) -> None:
+    body = (
+        "<Student><StudentUniqueId>S9</StudentUniqueId>"
+        "<Name><FirstName>Pat</FirstName><LastSurname>Doe</LastSurname></Name></Student>"
+    )
+    for ns in ("http://ed-fi.org/0400", "http://ed-fi.org/5.2.0", "http://ed-fi.org/6.0.0"):
+        (tmp_path / "s.xml").write_text(
+            f'<InterchangeStudent xmlns="{ns}">{body}</InterchangeStudent>', encoding="utf-8"
+        )
+        assert [u.sourced_id for u in read_edfi_folder(tmp_path).users] == ["S9"]
+
+
+def test_is_edfi_folder_false_cases(tmp_path: Path) -> None:
+    assert not is_edfi_folder(tmp_path)  # empty
+    (tmp_path / "catalog.xml").write_text("<catalog/>", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("<InterchangeStudent/>", encoding="utf-8")
+    assert not is_edfi_folder(tmp_path)
+    assert not is_edfi_folder(SMALL / "orgs.xml")  # a file, not a folder
+    assert not is_edfi_folder(Path(__file__).parent / "data" / "oneroster_min")
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def test_bad_date_names_file_line_and_field(tmp_path: Path) -> None:
+    path = folder(
+        tmp_path,
+        **{
+            "att.xml": interchange(
+                "InterchangeStudentAttendance", attendance_event(day="2021-13-45")
+            )
+        },
+    )
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(path)
+    err = exc.value
+    assert (err.file, err.line, err.field) == ("att.xml", 4, "EventDate")
+    assert "not a valid date" in err.reason and "2021-13-45" in err.reason
+    assert str(err).startswith("att.xml:4: field 'EventDate':")
+
+
+def test_unknown_attendance_category(tmp_path: Path) -> None:
+    path = folder(
+        tmp_path,
+        **{
+            "att.xml": interchange(
+                "InterchangeStudentAttendance", attendance_event(category="Sick-ish")
+            )
+        },
+    )
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(path)
+    assert (exc.value.file, exc.value.line, exc.value.field) == (
+        "att.xml",
+        5,
+        "AttendanceEventCategory",
+    )
+    assert "unknown attendance category" in exc.value.reason
+
+
+def test_non_numeric_score(tmp_path: Path) -> None:
+    path = folder(tmp_path, **{"gb.xml": gradebook("A+")})
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(path)
+    assert (exc.value.file, exc.value.line, exc.value.field) == ("gb.xml", 5, "NumericGradeEarned")
+    assert exc.value.reason == "not a number: 'A+'"
+
+
+def test_negative_score(tmp_path: Path) -> None:
+    path = folder(tmp_path, **{"gb.xml": gradebook("-3")})
+    with pytest.raises(SourceError, match="must not be negative") as exc:
+        read_edfi_folder(path)
+    assert exc.value.field == "NumericGradeEarned"
+
+
+def test_missing_required_element(tmp_path: Path) -> None:
+    path = folder(
+        tmp_path,
+        **{
+            "s.xml": interchange(
+                "InterchangeStudent",
+                "<Student>\n<Name><FirstName>Pat</FirstName><LastSurname>Doe</LastSurname></Name>\n</Student>",
+            )
+        },
+    )
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(path)
+    assert (exc.value.file, exc.value.line, exc.value.field) == ("s.xml", 3, "StudentUniqueId")
+    assert "required" in exc.value.reason
+
+
+def test_duplicate_natural_key(tmp_path: Path) -> None:
+    body = attendance_event() + "\n" + attendance_event()
+    path = folder(tmp_path, **{"att.xml": interchange("InterchangeStudentAttendance", body)})
+    with pytest.raises(SourceError, match=r"duplicate attendance event .*first seen at att.xml:3"):
+        read_edfi_folder(path)
+
+
+def test_skip_invalid_collects_rejects_and_keeps_the_rest(tmp_path: Path) -> None:
+    body = "\n".join(
+        [
+            attendance_event(day="2021-09-14"),
+            attendance_event(day="not-a-date", uid="S2"),
+            attendance_event(category="Sick-ish", uid="S3"),
+            attendance_event(day="2021-09-15"),
+        ]
+    )
+    path = folder(
+        tmp_path,
+        **{"att.xml": interchange("InterchangeStudentAttendance", body), "gb.xml": gradebook("A+")},
+    )
+    ds = read_edfi_folder(path, skip_invalid=True)
+    assert sorted(e.date for e in ds.attendance_events) == [
+        dt.date(2021, 9, 14),
+        dt.date(2021, 9, 15),
+    ]
+    assert [r.student_id for r in ds.results] == ["S2"]
+    assert len(ds.line_items) == 1
+    assert [(r.file, r.field) for r in ds.rejects] == [
+        ("att.xml", "EventDate"),
+        ("att.xml", "AttendanceEventCategory"),
+        ("gb.xml", "NumericGradeEarned"),
+    ]
+    assert all(isinstance(r.line, int) for r in ds.rejects)
+    assert ds.rejects[0].raw == {"element": "StudentSchoolAttendanceEvent"}
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<InterchangeStudent xmlns="http://ed-fi.org/0400"><Student><StudentUniqueId>&lol9;</StudentUniqueId></Student></InterchangeStudent>
+"""
+
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE InterchangeStudent [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
+<InterchangeStudent xmlns="http://ed-fi.org/0400"><Student><StudentUniqueId>&xxe;</StudentUniqueId></Student></InterchangeStudent>
+"""
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_billion_laughs_is_refused(tmp_path: Path, skip_invalid: bool) -> None:
+    (tmp_path / "good.xml").write_text(
+        interchange("InterchangeStudentAttendance", attendance_event()), encoding="utf-8"
+    )
+    (tmp_path / "bomb.xml").write_text(BILLION_LAUGHS, encoding="utf-8")
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(tmp_path, skip_invalid=skip_invalid)  # never a mere reject
+    assert exc.value.file == "bomb.xml"
+    assert exc.value.line == 3
+    assert "entity declarations are not allowed" in exc.value.reason
+    assert "XML bomb" in exc.value.reason
+
+
+def test_external_entity_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "xxe.xml").write_text(EXTERNAL_ENTITY, encoding="utf-8")
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(tmp_path)
+    assert exc.value.file == "xxe.xml"
+    assert "external entity" in exc.value.reason
+    assert "root:" not in str(exc.value)  # nothing from /etc/passwd leaks
+
+
+def test_unsafe_files_do_not_make_a_folder_look_like_edfi(tmp_path: Path) -> None:
+    (tmp_path / "bomb.xml").write_text(BILLION_LAUGHS, encoding="utf-8")
+    assert not is_edfi_folder(tmp_path)
+
+
+def test_malformed_xml(tmp_path: Path) -> None:
+    (tmp_path / "broken.xml").write_text(
+        interchange("InterchangeStudent", "<Student><StudentUniqueId>S1</Student>"),
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(tmp_path)
+    assert (exc.value.file, exc.value.line) == ("broken.xml", 3)
+    assert exc.value.reason.startswith("malformed XML: mismatched tag")
+
+
+def test_unknown_ref_is_an_error(tmp_path: Path) -> None:
+    body = (
+        "<DisciplineIncident><IncidentIdentifier>1</IncidentIdentifier>"
+        f"<IncidentDate>2021-10-01</IncidentDate>{school_ref()}</DisciplineIncident>\n"
+        f"<StudentDisciplineIncidentBehaviorAssociation>{student_ref('S1')}"
+        '<DisciplineIncidentReference ref="NOPE"/></StudentDisciplineIncidentBehaviorAssociation>'
+    )
+    path = folder(tmp_path, **{"d.xml": interchange("InterchangeStudentDiscipline", body)})
+    with pytest.raises(SourceError, match="unknown reference ref='NOPE'") as exc:
+        read_edfi_folder(path)
+    assert (exc.value.file, exc.value.field) == ("d.xml", "DisciplineIncidentReference")
+    ds = read_edfi_folder(path, skip_invalid=True)
+    assert ds.student_incidents == [] and len(ds.rejects) == 1
+
+
+# --- the Grand Bend sample (Ed-Fi DS 5.2, Apache-2.0) ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def grand_bend() -> Dataset:
+    if not GRAND_BEND.is_dir():
+        pytest.skip(
+            f"Grand Bend Ed-Fi sample not found at {GRAND_BEND}: "
+            "put the shared data next to the repo (../shared/data/edfi-grand-bend)"
+        )
+    return read_edfi_folder(GRAND_BEND)
+
+
+@pytest.mark.grandbend
+def test_grand_bend_counts(grand_bend: Dataset) -> None:
+    ds = grand_bend
+    assert ds.rejects == []
+    students = [u for u in ds.users if u.role is Role.STUDENT]
+    assert len(students) == 960
+    assert len([o for o in ds.orgs if o.type == "school"]) == 3
+    sessions = Counter(s.type for s in ds.academic_sessions)
+    assert sessions[SessionType.SEMESTER] + sessions[SessionType.TERM] == 6
+    assert sessions[SessionType.SCHOOL_YEAR] == 3  # synthesized, one per school
+    assert sessions[SessionType.GRADING_PERIOD] == 18
+    school_events = [e for e in ds.attendance_events if e.class_id is None]
+    assert len(school_events) == 1917
+    assert Counter(e.category for e in school_events) == {
+        AttendanceCategory.EXCUSED_ABSENCE: 1077,
+        AttendanceCategory.UNEXCUSED_ABSENCE: 773,
+        AttendanceCategory.TARDY: 66,
+        AttendanceCategory.PARTIAL: 1,
+    }
+    section_events = [e for e in ds.attendance_events if e.class_id is not None]
+    assert len(section_events) == 66
+    assert {e.category for e in section_events} == {AttendanceCategory.TARDY}
+    assert len(ds.line_items) == 10
+    assert len(ds.results) == 250
+    assert len(ds.discipline_incidents) == 21
+    assert len(ds.student_incidents) == 21
+
+
+@pytest.mark.grandbend
+def test_grand_bend_student_schools(grand_bend: Dataset) -> None:
+    users = by_id(grand_bend.users)
+    schools = {o.sourced_id for o in grand_bend.orgs if o.type == "school"}
+    attended: dict[str, Counter[str]] = {}
+    for ev in grand_bend.attendance_events:
+        if ev.class_id is None:
+            attended.setdefault(ev.student_id, Counter())[str(ev.school_id)] += 1
+    # Every student with whole-day attendance gets that school.
+    assert len(attended) == 227
+    for sid, counter in attended.items():
+        assert users[sid].school_id == counter.most_common(1)[0][0]
+    # The shared copy has no StudentEnrollment.xml; section tardies, gradebook scores and
+    # discipline incidents place 35 more. The other 698 students appear in Student.xml only,
+    # so no file says which school they attend.
+    placed = [u for u in users.values() if u.school_id is not None]
+    assert len(placed) == 262
+    assert {u.school_id for u in placed} == schools
+
+
+@pytest.mark.grandbend
+def test_grand_bend_details(grand_bend: Dataset) -> None:
+    ds = grand_bend
+    orgs = by_id(ds.orgs)
+    assert orgs["255901001"].name == "Grand Bend High School"
+    assert orgs["255901001"].parent_id == "255901"
+    assert orgs["255901"].type == "district"
+    years = [s for s in ds.academic_sessions if s.type is SessionType.SCHOOL_YEAR]
+    for year in years:
+        assert (year.start_date, year.end_date, year.school_year) == (
+            dt.date(2021, 8, 23),
+            dt.date(2022, 5, 27),
+            2022,
+        )
+    sessions = by_id(ds.academic_sessions)
+    gp = sessions["255901001:2021-2022:First Six Weeks:2021-2022 Fall Semester Exam 1"]
+    assert gp.parent_id == "255901001:2021-2022:2021-2022 Fall Semester"
+    # SectionIdentifier alone is not unique in this sample; the class ids are.
+    assert len(ds.classes) == 532 == len({k.sourced_id for k in ds.classes})
+    assert len({k.class_code for k in ds.classes}) == 520
+    assert Counter(r.late for r in ds.results) == {False: 225, True: 25}
+    assert {r.status for r in ds.results} == {ScoreStatus.FULLY_GRADED}
+    assert all(li.max_points == 100.0 for li in ds.line_items)
+    incident = by_id(ds.discipline_incidents)["255901001:10"]
+    assert (incident.date, incident.behavior, incident.location) == (
+        dt.date(2021, 10, 18),
+        "State Offense",
+        "Parking lot",
+    )
+
+
+@pytest.mark.grandbend
+def test_grand_bend_references_resolve(grand_bend: Dataset) -> None:
+    ds = grand_bend
+    users = {u.sourced_id for u in ds.users}
+    classes = {k.sourced_id for k in ds.classes}
+    sessions = {s.sourced_id for s in ds.academic_sessions}
+    orgs = {o.sourced_id for o in ds.orgs}
+    assert {e.student_id for e in ds.attendance_events} <= users
+    assert {e.class_id for e in ds.attendance_events if e.class_id} <= classes
+    assert {li.class_id for li in ds.line_items} <= classes
+    assert {r.line_item_id for r in ds.results} <= {li.sourced_id for li in ds.line_items}
+    assert {r.student_id for r in ds.results} <= users
+    assert {si.incident_id for si in ds.student_incidents} <= {
+        i.sourced_id for i in ds.discipline_incidents
+    }
+    assert {si.student_id for si in ds.student_incidents} <= users
+    assert {t for k in ds.classes for t in k.term_ids} <= sessions
+    assert {s.parent_id for s in ds.academic_sessions if s.parent_id} <= sessions
+    assert {k.course_id for k in ds.classes} <= {c.sourced_id for c in ds.courses}
+    assert {u.school_id for u in ds.users if u.school_id} <= orgs
+
+
+@pytest.mark.grandbend
+def test_grand_bend_is_fast() -> None:
+    if not GRAND_BEND.is_dir():
+        pytest.skip(f"Grand Bend Ed-Fi sample not found at {GRAND_BEND}")
+    assert is_edfi_folder(GRAND_BEND)
+    start = time.perf_counter()
+    read_edfi_folder(GRAND_BEND)
+    assert time.perf_counter() - start < 2.0
