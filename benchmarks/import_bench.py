@@ -22,49 +22,136 @@ from pathlib import Path
 
 # csv file -> (table, [(table column, csv column or None for a constant)], constants)
 BASELINE_MAP: dict[str, tuple[str, list[tuple[str, str]], dict[str, object]]] = {
-    "orgs.csv": ("orgs", [("sourced_id", "sourcedId"), ("name", "name"), ("type", "type"),
-                          ("identifier", "identifier"), ("parent_id", "parentSourcedId")], {}),
-    "academicSessions.csv": ("academic_sessions", [
-        ("sourced_id", "sourcedId"), ("title", "title"), ("type", "type"),
-        ("start_date", "startDate"), ("end_date", "endDate"), ("parent_id", "parentSourcedId"),
-        ("school_year", "schoolYear")], {}),
-    "users.csv": ("users", [("sourced_id", "sourcedId"), ("given_name", "givenName"),
-                            ("family_name", "familyName"), ("middle_name", "middleName"),
-                            ("identifier", "identifier"), ("grade_level", "grades"),
-                            ("email", "email"), ("school_id", "primaryOrgSourcedId")],
-                  {"role": "student"}),
-    "courses.csv": ("courses", [("sourced_id", "sourcedId"), ("title", "title"),
-                                ("course_code", "courseCode"), ("school_id", "orgSourcedId")], {}),
-    "classes.csv": ("classes", [("sourced_id", "sourcedId"), ("title", "title"),
-                                ("course_id", "courseSourcedId"), ("school_id", "schoolSourcedId"),
-                                ("class_code", "classCode"), ("term_ids", "termSourcedIds"),
-                                ("period", "periods")], {}),
-    "enrollments.csv": ("enrollments", [("sourced_id", "sourcedId"), ("class_id", "classSourcedId"),
-                                        ("user_id", "userSourcedId"), ("role", "role"),
-                                        ("begin_date", "beginDate"), ("end_date", "endDate")],
-                        {"primary": 0}),
-    "categories.csv": ("categories", [("sourced_id", "sourcedId"), ("title", "title"),
-                                      ("weight", "weight")], {}),
-    "lineItems.csv": ("line_items", [("sourced_id", "sourcedId"), ("class_id", "classSourcedId"),
-                                     ("title", "title"), ("category_id", "categorySourcedId"),
-                                     ("assign_date", "assignDate"), ("due_date", "dueDate"),
-                                     ("min_points", "resultValueMin"),
-                                     ("max_points", "resultValueMax"),
-                                     ("grading_period_id", "gradingPeriodSourcedId")], {}),
-    "results.csv": ("results", [("sourced_id", "sourcedId"), ("line_item_id", "lineItemSourcedId"),
-                                ("student_id", "studentSourcedId"), ("score", "score"),
-                                ("status", "scoreStatus"), ("score_date", "scoreDate"),
-                                ("comment", "comment"), ("late", "late"), ("missing", "missing")],
-                    {}),
-    "attendance.csv": ("attendance_events", [("sourced_id", "sourcedId"),
-                                             ("student_id", "studentSourcedId"), ("date", "date"),
-                                             ("category", "category"),
-                                             ("class_id", "classSourcedId"), ("period", "period")],
-                       {}),
-    "calendar.csv": ("calendar_days", [("school_id", "schoolSourcedId"), ("date", "date"),
-                                       ("instructional", "instructional")], {}),
-    "caseloads.csv": ("caseloads", [("counselor_id", "counselorSourcedId"),
-                                    ("student_id", "studentSourcedId")], {}),
+    "orgs.csv": (
+        "orgs",
+        [
+            ("sourced_id", "sourcedId"),
+            ("name", "name"),
+            ("type", "type"),
+            ("identifier", "identifier"),
+            ("parent_id", "parentSourcedId"),
+        ],
+        {},
+    ),
+    "academicSessions.csv": (
+        "academic_sessions",
+        [
+            ("sourced_id", "sourcedId"),
+            ("title", "title"),
+            ("type", "type"),
+            ("start_date", "startDate"),
+            ("end_date", "endDate"),
+            ("parent_id", "parentSourcedId"),
+            ("school_year", "schoolYear"),
+        ],
+        {},
+    ),
+    "users.csv": (
+        "users",
+        [
+            ("sourced_id", "sourcedId"),
+            ("given_name", "givenName"),
+            ("family_name", "familyName"),
+            ("middle_name", "middleName"),
+            ("identifier", "identifier"),
+            ("grade_level", "grades"),
+            ("email", "email"),
+            ("school_id", "primaryOrgSourcedId"),
+        ],
+        {"role": "student"},
+    ),
+    "courses.csv": (
+        "courses",
+        [
+            ("sourced_id", "sourcedId"),
+            ("title", "title"),
+            ("course_code", "courseCode"),
+            ("school_id", "orgSourcedId"),
+        ],
+        {},
+    ),
+    "classes.csv": (
+        "classes",
+        [
+            ("sourced_id", "sourcedId"),
+            ("title", "title"),
+            ("course_id", "courseSourcedId"),
+            ("school_id", "schoolSourcedId"),
+            ("class_code", "classCode"),
+            ("term_ids", "termSourcedIds"),
+            ("period", "periods"),
+        ],
+        {},
+    ),
+    "enrollments.csv": (
+        "enrollments",
+        [
+            ("sourced_id", "sourcedId"),
+            ("class_id", "classSourcedId"),
+            ("user_id", "userSourcedId"),
+            ("role", "role"),
+            ("begin_date", "beginDate"),
+            ("end_date", "endDate"),
+        ],
+        {"primary": 0},
+    ),
+    "categories.csv": (
+        "categories",
+        [("sourced_id", "sourcedId"), ("title", "title"), ("weight", "weight")],
+        {},
+    ),
+    "lineItems.csv": (
+        "line_items",
+        [
+            ("sourced_id", "sourcedId"),
+            ("class_id", "classSourcedId"),
+            ("title", "title"),
+            ("category_id", "categorySourcedId"),
+            ("assign_date", "assignDate"),
+            ("due_date", "dueDate"),
+            ("min_points", "resultValueMin"),
+            ("max_points", "resultValueMax"),
+            ("grading_period_id", "gradingPeriodSourcedId"),
+        ],
+        {},
+    ),
+    "results.csv": (
+        "results",
+        [
+            ("sourced_id", "sourcedId"),
+            ("line_item_id", "lineItemSourcedId"),
+            ("student_id", "studentSourcedId"),
+            ("score", "score"),
+            ("status", "scoreStatus"),
+            ("score_date", "scoreDate"),
+            ("comment", "comment"),
+            ("late", "late"),
+            ("missing", "missing"),
+        ],
+        {},
+    ),
+    "attendance.csv": (
+        "attendance_events",
+        [
+            ("sourced_id", "sourcedId"),
+            ("student_id", "studentSourcedId"),
+            ("date", "date"),
+            ("category", "category"),
+            ("class_id", "classSourcedId"),
+            ("period", "period"),
+        ],
+        {},
+    ),
+    "calendar.csv": (
+        "calendar_days",
+        [("school_id", "schoolSourcedId"), ("date", "date"), ("instructional", "instructional")],
+        {},
+    ),
+    "caseloads.csv": (
+        "caseloads",
+        [("counselor_id", "counselorSourcedId"), ("student_id", "studentSourcedId")],
+        {},
+    ),
 }
 
 
@@ -94,8 +181,10 @@ def baseline(data: Path, db_path: Path) -> int:
                 idx = [header.index(c) for _, c in cols]
                 names = [t for t, _ in cols] + list(consts)
                 tail = tuple(consts.values())
-                sql = (f'INSERT INTO {table} ({", ".join(chr(34) + n + chr(34) for n in names)}) '
-                       f'VALUES ({", ".join("?" * len(names))})')
+                sql = (
+                    f"INSERT INTO {table} ({', '.join(chr(34) + n + chr(34) for n in names)}) "
+                    f"VALUES ({', '.join('?' * len(names))})"
+                )
                 batch = [tuple(row[i] for i in idx) + tail for row in reader]
                 conn.executemany(sql, batch)
                 rows_total += len(batch)
@@ -126,7 +215,9 @@ def count_rows(data: Path) -> int:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--students", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=1, help="best of N runs of each")
     args = ap.parse_args()
@@ -140,7 +231,9 @@ def main() -> None:
         generate(data, students=args.students)
         gen_s = time.perf_counter() - t0
         rows = count_rows(data)
-        print(f"generated {args.students:,} students, {rows:,} rows in baseline files ({gen_s:.1f} s)")
+        print(
+            f"generated {args.students:,} students, {rows:,} rows in baseline files ({gen_s:.1f} s)"
+        )
 
         best_base = best_ours = float("inf")
         for i in range(args.repeat):
@@ -158,8 +251,9 @@ def main() -> None:
 
         base_rps = rows / best_base
         ours_rps = rows / best_ours
-        print(f"baseline csv.reader + sqlite3.executemany: {best_base:6.2f} s  {base_rps:12,.0f} rows/s")
-        print(f"caseload import (validated, upsert):        {best_ours:6.2f} s  {ours_rps:12,.0f} rows/s")
+        fmt = "{:<42} {:6.2f} s {:12,.0f} rows/s"
+        print(fmt.format("baseline csv.reader + sqlite3.executemany:", best_base, base_rps))
+        print(fmt.format("caseload import (validated, upsert):", best_ours, ours_rps))
         print(f"ratio caseload/baseline: {ours_rps / base_rps:.2f} (target >= 0.60)")
 
 

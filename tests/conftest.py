@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from pytest_postgresql import factories
-
 from tests.paths import GRAND_BEND, REPO
 
 

@@ -31,10 +31,18 @@ def _date(text: str) -> dt.date:
 
 def _globals(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    p.add_argument("--db", metavar="URL", default=default,
-                   help="database URL or SQLite path (default: $CASELOAD_DB, else the user data dir)")
-    p.add_argument("--config", metavar="PATH", default=default,
-                   help="config file (default: $CASELOAD_CONFIG, else the user config dir)")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        default=default,
+        help="database URL or SQLite path (default: $CASELOAD_DB, else the user data dir)",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: $CASELOAD_CONFIG, else the user config dir)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,10 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("import", "load a OneRoster CSV folder/.zip or an Ed-Fi XML folder into the cache")
     p.add_argument("path", type=Path, metavar="PATH")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="load the valid rows and write the rejected ones to a rejects file")
-    p.add_argument("--rejects", type=Path, metavar="FILE",
-                   help="where --skip-invalid writes rejected rows (default: ./caseload-rejects-<time>.csv)")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="load the valid rows and write the rejected ones to a rejects file",
+    )
+    p.add_argument(
+        "--rejects",
+        type=Path,
+        metavar="FILE",
+        help="where --skip-invalid writes rejected rows (default: ./caseload-rejects-<time>.csv)",
+    )
 
     p = command("demo", "load the bundled sample school into a separate demo database and open it")
     p.add_argument("--no-open", action="store_true", help="prepare the demo database only")
@@ -116,8 +131,11 @@ class _DelayedProgress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.progress = Progress(
-                TextColumn("{task.description:>18}"), BarColumn(), MofNCompleteColumn(),
-                console=Console(stderr=True), transient=True,
+                TextColumn("{task.description:>18}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+                transient=True,
             )
             self.progress.start()
         task = self.tasks.get(entity)
@@ -137,12 +155,25 @@ def write_rejects(path: Path, rejects: list[Any]) -> None:
         w = csv.writer(fh)
         w.writerow(["file", "line", "field", "reason", "row"])
         for r in rejects:
-            w.writerow([r.file, r.line if r.line is not None else "", r.field or "", r.reason,
-                        json.dumps(r.raw, ensure_ascii=False) if r.raw else ""])
+            w.writerow(
+                [
+                    r.file,
+                    r.line if r.line is not None else "",
+                    r.field or "",
+                    r.reason,
+                    json.dumps(r.raw, ensure_ascii=False) if r.raw else "",
+                ]
+            )
 
 
-def run_import(engine: Any, path: Path, *, skip_invalid: bool = False,
-               rejects_path: Path | None = None, quiet: bool = False) -> dict[str, Any]:
+def run_import(
+    engine: Any,
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    quiet: bool = False,
+) -> dict[str, Any]:
     from caseload.sources.detect import read_path
     from caseload.sources.loader import load
 
@@ -152,8 +183,12 @@ def run_import(engine: Any, path: Path, *, skip_invalid: bool = False,
         report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
     finally:
         progress.stop()
-    summary: dict[str, Any] = {"counts": report.counts, "deleted": report.deleted,
-                               "rejected": len(report.rejects), "as_of": ds.as_of}
+    summary: dict[str, Any] = {
+        "counts": report.counts,
+        "deleted": report.deleted,
+        "rejected": len(report.rejects),
+        "as_of": ds.as_of,
+    }
     if report.rejects:
         target = rejects_path or Path(f"caseload-rejects-{time.strftime('%Y%m%d-%H%M%S')}.csv")
         write_rejects(target, report.rejects)
@@ -207,8 +242,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _open_app(engine, args, counselor=None, as_of=as_of, demo=True)
 
 
-def _open_app(engine: Any, args: argparse.Namespace, *, counselor: str | None,
-              as_of: dt.date | None, demo: bool = False) -> int:
+def _open_app(
+    engine: Any,
+    args: argparse.Namespace,
+    *,
+    counselor: str | None,
+    as_of: dt.date | None,
+    demo: bool = False,
+) -> int:
     from caseload.config import load_config
     from caseload.store.repository import Repository
 
@@ -227,15 +268,21 @@ def _open_app(engine: Any, args: argparse.Namespace, *, counselor: str | None,
         counselor_id = repo.default_counselor()
     from caseload.tui.app import run_app
 
-    run_app(repo, counselor_id=counselor_id, as_of=as_of or dt.date.today(), config=config,
-            engine=engine)
+    run_app(
+        repo,
+        counselor_id=counselor_id,
+        as_of=as_of or dt.date.today(),
+        config=config,
+        engine=engine,
+    )
     return EXIT_OK
 
 
 def cmd_open(args: argparse.Namespace) -> int:
     engine = _open_engine(args)
-    return _open_app(engine, args, counselor=getattr(args, "counselor", None),
-                     as_of=getattr(args, "as_of", None))
+    return _open_app(
+        engine, args, counselor=getattr(args, "counselor", None), as_of=getattr(args, "as_of", None)
+    )
 
 
 def cmd_flags(args: argparse.Namespace) -> int:

@@ -256,7 +256,8 @@ COMMENTS_GOOD = ("Great work!", "Excellent analysis.", "Nice improvement!", "Tr�
                  "Strong effort — keep it up.", "Well organized and clear.")
 COMMENTS_LOW = ("Please see me about corrections.", "Retake available before Friday.",
                 "Show your work next time.", "Let's talk about the review packet.",
-                "Check the rubric's citation section.")
+                "Check the rubric's citation section.", "Good start, but cite your sources.",
+                'Re-read "The Lottery" and revise the thesis.')
 COMMENTS_LATE = ("Late: 10% deduction.", "Turned in late — partial credit.")
 COMMENTS_MISSING = ("Missing — please turn in ASAP.", "Not turned in; talk to me.")
 COMMENTS_EXEMPT = ("Excused (medical).", "Exempt: school-sponsored trip.", "Excused — résumé "

@@ -19,7 +19,11 @@ _ATTENDANCE: dict[str, AttendanceCategory] = {
 
 
 def descriptor_value(text: str) -> str:
-    """``uri://ed-fi.org/AttendanceEventCategoryDescriptor#Unexcused Absence`` -> ``Unexcused Absence``."""
+    """The value part of an Ed-Fi descriptor URI.
+
+    ``uri://ed-fi.org/AttendanceEventCategoryDescriptor#Unexcused Absence`` gives
+    ``Unexcused Absence``; plain text is returned stripped.
+    """
     text = text.strip()
     if "#" in text:
         text = text.rsplit("#", 1)[1]

@@ -99,7 +99,10 @@ class CsvTable:
             self._fh.close()
             names = ", ".join(repr(m) for m in missing)
             raise SourceError(
-                name, 1, missing[0], f"missing required column{'s' if len(missing) > 1 else ''} {names}"
+                name,
+                1,
+                missing[0],
+                f"missing required column{'s' if len(missing) > 1 else ''} {names}",
             )
         self.width = len(header)
         self.line = 1

@@ -54,14 +54,26 @@ class LoadReport:
 
 
 def _org(r: Org) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "name": r.name, "type": r.type,
-            "identifier": r.identifier, "parent_id": r.parent_id}
+    return {
+        "sourced_id": r.sourced_id,
+        "name": r.name,
+        "type": r.type,
+        "identifier": r.identifier,
+        "parent_id": r.parent_id,
+    }
 
 
 def _session(r: AcademicSession) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "title": r.title, "type": r.type.value,
-            "start_date": r.start_date, "end_date": r.end_date, "parent_id": r.parent_id,
-            "school_year": r.school_year, "school_id": r.school_id}
+    return {
+        "sourced_id": r.sourced_id,
+        "title": r.title,
+        "type": r.type.value,
+        "start_date": r.start_date,
+        "end_date": r.end_date,
+        "parent_id": r.parent_id,
+        "school_year": r.school_year,
+        "school_id": r.school_id,
+    }
 
 
 def _calendar(r: CalendarDay) -> dict[str, Any]:
@@ -69,57 +81,112 @@ def _calendar(r: CalendarDay) -> dict[str, Any]:
 
 
 def _user(r: User) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "role": r.role.value, "given_name": r.given_name,
-            "family_name": r.family_name, "middle_name": r.middle_name,
-            "identifier": r.identifier, "state_id": r.state_id, "grade_level": r.grade_level,
-            "birth_date": r.birth_date, "email": r.email, "school_id": r.school_id}
+    return {
+        "sourced_id": r.sourced_id,
+        "role": r.role.value,
+        "given_name": r.given_name,
+        "family_name": r.family_name,
+        "middle_name": r.middle_name,
+        "identifier": r.identifier,
+        "state_id": r.state_id,
+        "grade_level": r.grade_level,
+        "birth_date": r.birth_date,
+        "email": r.email,
+        "school_id": r.school_id,
+    }
 
 
 def _course(r: Course) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "title": r.title, "course_code": r.course_code,
-            "school_id": r.school_id}
+    return {
+        "sourced_id": r.sourced_id,
+        "title": r.title,
+        "course_code": r.course_code,
+        "school_id": r.school_id,
+    }
 
 
 def _class(r: Klass) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "title": r.title, "course_id": r.course_id,
-            "school_id": r.school_id, "class_code": r.class_code,
-            "term_ids": ",".join(r.term_ids), "period": r.period}
+    return {
+        "sourced_id": r.sourced_id,
+        "title": r.title,
+        "course_id": r.course_id,
+        "school_id": r.school_id,
+        "class_code": r.class_code,
+        "term_ids": ",".join(r.term_ids),
+        "period": r.period,
+    }
 
 
 def _enrollment(r: Enrollment) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "class_id": r.class_id, "user_id": r.user_id,
-            "role": r.role.value, "begin_date": r.begin_date, "end_date": r.end_date,
-            "primary": r.primary}
+    return {
+        "sourced_id": r.sourced_id,
+        "class_id": r.class_id,
+        "user_id": r.user_id,
+        "role": r.role.value,
+        "begin_date": r.begin_date,
+        "end_date": r.end_date,
+        "primary": r.primary,
+    }
 
 
 def _category(r: Category) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "title": r.title, "weight": r.weight,
-            "class_id": r.class_id}
+    return {
+        "sourced_id": r.sourced_id,
+        "title": r.title,
+        "weight": r.weight,
+        "class_id": r.class_id,
+    }
 
 
 def _line_item(r: LineItem) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "class_id": r.class_id, "title": r.title,
-            "category_id": r.category_id, "assign_date": r.assign_date, "due_date": r.due_date,
-            "min_points": r.min_points, "max_points": r.max_points,
-            "grading_period_id": r.grading_period_id}
+    return {
+        "sourced_id": r.sourced_id,
+        "class_id": r.class_id,
+        "title": r.title,
+        "category_id": r.category_id,
+        "assign_date": r.assign_date,
+        "due_date": r.due_date,
+        "min_points": r.min_points,
+        "max_points": r.max_points,
+        "grading_period_id": r.grading_period_id,
+    }
 
 
 def _result(r: Result) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "line_item_id": r.line_item_id,
-            "student_id": r.student_id, "score": r.score, "status": r.status.value,
-            "score_date": r.score_date, "comment": r.comment, "late": r.late,
-            "missing": r.missing}
+    return {
+        "sourced_id": r.sourced_id,
+        "line_item_id": r.line_item_id,
+        "student_id": r.student_id,
+        "score": r.score,
+        "status": r.status.value,
+        "score_date": r.score_date,
+        "comment": r.comment,
+        "late": r.late,
+        "missing": r.missing,
+    }
 
 
 def _attendance(r: AttendanceEvent) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "student_id": r.student_id, "date": r.date,
-            "category": r.category.value, "class_id": r.class_id, "period": r.period,
-            "school_id": r.school_id}
+    return {
+        "sourced_id": r.sourced_id,
+        "student_id": r.student_id,
+        "date": r.date,
+        "category": r.category.value,
+        "class_id": r.class_id,
+        "period": r.period,
+        "school_id": r.school_id,
+    }
 
 
 def _incident(r: DisciplineIncident) -> dict[str, Any]:
-    return {"sourced_id": r.sourced_id, "date": r.date, "school_id": r.school_id,
-            "behavior": r.behavior, "description": r.description, "location": r.location}
+    return {
+        "sourced_id": r.sourced_id,
+        "date": r.date,
+        "school_id": r.school_id,
+        "behavior": r.behavior,
+        "description": r.description,
+        "location": r.location,
+    }
 
 
 def _student_incident(r: StudentIncident) -> dict[str, Any]:
@@ -217,24 +284,37 @@ def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
             for _, attr, target, column in checks:
                 value = getattr(record, attr)
                 if value is not None and value not in ids.of(target):
-                    error = (column, f"unknown {column} {value!r} (not in this import nor in the cache)")
+                    error = (
+                        column,
+                        f"unknown {column} {value!r} (not in this import nor in the cache)",
+                    )
                     break
             if error is None and entity == "classes":
                 for term in record.term_ids:
                     if term not in ids.of("academic_sessions"):
-                        error = ("termSourcedIds", f"unknown term {term!r} (not in this import nor in the cache)")
+                        error = (
+                            "termSourcedIds",
+                            f"unknown term {term!r} (not in this import nor in the cache)",
+                        )
                         break
             if error is None and entity == "grading_policies":
                 for pc in record.categories:
                     if pc.category_id not in ids.of("categories"):
-                        error = ("categorySourcedId", f"unknown categorySourcedId {pc.category_id!r}")
+                        error = (
+                            "categorySourcedId",
+                            f"unknown categorySourcedId {pc.category_id!r}",
+                        )
                         break
             if error is None:
                 kept.append(record)
                 continue
-            origin = ds.origins.get((entity, _key(entity, record)), f"{entity} record {_key(entity, record)!r}")
+            origin = ds.origins.get(
+                (entity, _key(entity, record)), f"{entity} record {_key(entity, record)!r}"
+            )
             file, _, line = origin.rpartition(":")
-            err = SourceError(file or origin, int(line) if line.isdigit() else None, error[0], error[1])
+            err = SourceError(
+                file or origin, int(line) if line.isdigit() else None, error[0], error[1]
+            )
             if not skip_invalid:
                 raise err
             ds.rejects.append(Reject.from_error(err))
@@ -298,8 +378,12 @@ def _apply_policies(conn: Connection, ds: Dataset) -> int:
         [{"class_id": p.class_id, "method": p.method.value} for p in ds.grading_policies],
     )
     rows = [
-        {"class_id": p.class_id, "category_id": c.category_id, "weight": c.weight,
-         "drop_lowest": c.drop_lowest}
+        {
+            "class_id": p.class_id,
+            "category_id": c.category_id,
+            "weight": c.weight,
+            "drop_lowest": c.drop_lowest,
+        }
         for p in ds.grading_policies
         for c in p.categories
     ]
@@ -371,18 +455,30 @@ def load(
                 counts["rejected"] = len(report.rejects)
             report.run_id = conn.execute(
                 runs.insert().returning(runs.c.id),
-                {"source": ds.source, "kind": ds.kind, "started_at": started,
-                 "finished_at": _utcnow(), "outcome": "ok", "counts": json.dumps(counts),
-                 "message": None},
+                {
+                    "source": ds.source,
+                    "kind": ds.kind,
+                    "started_at": started,
+                    "finished_at": _utcnow(),
+                    "outcome": "ok",
+                    "counts": json.dumps(counts),
+                    "message": None,
+                },
             ).scalar_one()
     except Exception as exc:
         message = exc.describe() if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
         with engine.begin() as conn:
             conn.execute(
                 runs.insert(),
-                {"source": ds.source, "kind": ds.kind, "started_at": started,
-                 "finished_at": _utcnow(), "outcome": "failed", "counts": "{}",
-                 "message": message[:2000]},
+                {
+                    "source": ds.source,
+                    "kind": ds.kind,
+                    "started_at": started,
+                    "finished_at": _utcnow(),
+                    "outcome": "failed",
+                    "counts": "{}",
+                    "message": message[:2000],
+                },
             )
         raise
     return report

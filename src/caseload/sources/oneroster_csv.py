@@ -88,7 +88,9 @@ def _method(value: str) -> GradingMethod:
     try:
         return GradingMethod(value.strip().casefold())
     except ValueError:
-        raise ValueError(f"unknown grading method {value!r} (expected points or weighted)") from None
+        raise ValueError(
+            f"unknown grading method {value!r} (expected points or weighted)"
+        ) from None
 
 
 class _Reader:
@@ -155,9 +157,7 @@ class _Reader:
                 self.ds.as_of = value or None
         return modes
 
-    def _each(
-        self, table: CsvTable, entity: str, handle: Callable[[list[str], str], None]
-    ) -> None:
+    def _each(self, table: CsvTable, entity: str, handle: Callable[[list[str], str], None]) -> None:
         """Run ``handle(row, sourced_id)`` per row; deletions, duplicates and rejects here."""
         seen: dict[str, int] = {}
         id_col = table.index("sourcedId")
@@ -183,7 +183,11 @@ class _Reader:
             except SourceError as err:
                 if not self.skip_invalid:
                     raise
-                raw = dict(zip(table.columns.keys(), (row[i] for i in table.columns.values()), strict=False))
+                raw = dict(
+                    zip(
+                        table.columns.keys(), (row[i] for i in table.columns.values()), strict=False
+                    )
+                )
                 self.ds.rejects.append(Reject.from_error(err, raw))
 
     # --- OneRoster files ------------------------------------------------------------
@@ -193,15 +197,21 @@ class _Reader:
 
         def row(r: list[str], sid: str) -> None:
             self.ds.orgs.append(
-                Org(sid, t.req(r, "name"), t.req(r, "type"), t.text(r, "identifier"),
-                    t.text(r, "parentSourcedId"))
+                Org(
+                    sid,
+                    t.req(r, "name"),
+                    t.req(r, "type"),
+                    t.text(r, "identifier"),
+                    t.text(r, "parentSourcedId"),
+                )
             )
 
         self._each(t, "orgs", row)
 
     def _sessions(self) -> None:
         t = CsvTable(
-            self.container, "academicSessions.csv",
+            self.container,
+            "academicSessions.csv",
             ("sourcedId", "title", "type", "startDate", "endDate"),
         )
 
@@ -214,8 +224,13 @@ class _Reader:
             year = t.number(r, "schoolYear")
             self.ds.academic_sessions.append(
                 AcademicSession(
-                    sid, t.req(r, "title"), t.choice(r, "type", _session_type), start, end,
-                    t.text(r, "parentSourcedId"), int(year) if year is not None else None,
+                    sid,
+                    t.req(r, "title"),
+                    t.choice(r, "type", _session_type),
+                    start,
+                    end,
+                    t.text(r, "parentSourcedId"),
+                    int(year) if year is not None else None,
                     t.text(r, "orgSourcedId"),
                 )
             )
@@ -252,7 +267,9 @@ class _Reader:
 
     def _users(self) -> None:
         t = CsvTable(
-            self.container, "users.csv", ("sourcedId", "givenName", "familyName"),
+            self.container,
+            "users.csv",
+            ("sourcedId", "givenName", "familyName"),
             aliases={"primaryOrgSourcedId": ("orgSourcedIds",)},
         )
         has_role_col = t.index("role") is not None
@@ -278,11 +295,17 @@ class _Reader:
             birth = self._birth.get(sid)
             self.ds.users.append(
                 User(
-                    sid, role, t.req(r, "givenName"), t.req(r, "familyName"),
-                    t.text(r, "middleName"), t.text(r, "identifier"), state_id,
+                    sid,
+                    role,
+                    t.req(r, "givenName"),
+                    t.req(r, "familyName"),
+                    t.text(r, "middleName"),
+                    t.text(r, "identifier"),
+                    state_id,
                     grades.split(",")[0].strip() if grades else None,
                     birth if birth is not None else None,  # type: ignore[arg-type]
-                    t.text(r, "email"), org,
+                    t.text(r, "email"),
+                    org,
                 )
             )
 
@@ -300,23 +323,31 @@ class _Reader:
 
     def _classes(self) -> None:
         t = CsvTable(
-            self.container, "classes.csv",
+            self.container,
+            "classes.csv",
             ("sourcedId", "title", "courseSourcedId", "schoolSourcedId", "termSourcedIds"),
         )
 
         def row(r: list[str], sid: str) -> None:
             terms = tuple(x.strip() for x in (t.req(r, "termSourcedIds")).split(",") if x.strip())
             self.ds.classes.append(
-                Klass(sid, t.req(r, "title"), t.req(r, "courseSourcedId"),
-                      t.req(r, "schoolSourcedId"), t.text(r, "classCode"), terms,
-                      t.text(r, "periods"))
+                Klass(
+                    sid,
+                    t.req(r, "title"),
+                    t.req(r, "courseSourcedId"),
+                    t.req(r, "schoolSourcedId"),
+                    t.text(r, "classCode"),
+                    terms,
+                    t.text(r, "periods"),
+                )
             )
 
         self._each(t, "classes", row)
 
     def _enrollments(self) -> None:
         t = CsvTable(
-            self.container, "enrollments.csv",
+            self.container,
+            "enrollments.csv",
             ("sourcedId", "classSourcedId", "userSourcedId", "role"),
         )
 
@@ -326,8 +357,15 @@ class _Reader:
             if begin and end and end < begin:
                 raise t.error("endDate", f"{end} is before beginDate {begin}")
             self.ds.enrollments.append(
-                Enrollment(sid, t.req(r, "classSourcedId"), t.req(r, "userSourcedId"),
-                           t.choice(r, "role", _role), begin, end, t.boolean(r, "primary"))
+                Enrollment(
+                    sid,
+                    t.req(r, "classSourcedId"),
+                    t.req(r, "userSourcedId"),
+                    t.choice(r, "role", _role),
+                    begin,
+                    end,
+                    t.boolean(r, "primary"),
+                )
             )
 
         self._each(t, "enrollments", row)
@@ -344,7 +382,9 @@ class _Reader:
 
     def _line_items(self) -> None:
         t = CsvTable(
-            self.container, "lineItems.csv", ("sourcedId", "title", "classSourcedId"),
+            self.container,
+            "lineItems.csv",
+            ("sourcedId", "title", "classSourcedId"),
             aliases={"gradingPeriodSourcedId": ("academicSessionSourcedId",)},
         )
 
@@ -354,16 +394,25 @@ class _Reader:
             if hi is not None and hi <= (lo or 0.0):
                 raise t.error("resultValueMax", f"{hi:g} is not above resultValueMin")
             self.ds.line_items.append(
-                LineItem(sid, t.req(r, "classSourcedId"), t.req(r, "title"),
-                         t.text(r, "categorySourcedId"), t.date(r, "assignDate"),
-                         t.date(r, "dueDate"), lo or 0.0, hi, t.text(r, "gradingPeriodSourcedId"))
+                LineItem(
+                    sid,
+                    t.req(r, "classSourcedId"),
+                    t.req(r, "title"),
+                    t.text(r, "categorySourcedId"),
+                    t.date(r, "assignDate"),
+                    t.date(r, "dueDate"),
+                    lo or 0.0,
+                    hi,
+                    t.text(r, "gradingPeriodSourcedId"),
+                )
             )
 
         self._each(t, "line_items", row)
 
     def _results(self) -> None:
         t = CsvTable(
-            self.container, "results.csv",
+            self.container,
+            "results.csv",
             ("sourcedId", "lineItemSourcedId", "studentSourcedId"),
             aliases={"studentSourcedId": ("userSourcedId",)},
         )
@@ -377,9 +426,17 @@ class _Reader:
             else:
                 status = score_status("fully graded" if score is not None else "not submitted")
             results.append(
-                Result(sid, t.req(r, "lineItemSourcedId"), t.req(r, "studentSourcedId"), score,
-                       status, t.date(r, "scoreDate"), t.text(r, "comment"),
-                       t.boolean(r, "late"), t.boolean(r, "missing"))
+                Result(
+                    sid,
+                    t.req(r, "lineItemSourcedId"),
+                    t.req(r, "studentSourcedId"),
+                    score,
+                    status,
+                    t.date(r, "scoreDate"),
+                    t.text(r, "comment"),
+                    t.boolean(r, "late"),
+                    t.boolean(r, "missing"),
+                )
             )
 
         self._each(t, "results", row)
@@ -412,9 +469,14 @@ class _Reader:
             day = t.date(r, "date", required=True)
             assert day is not None
             self.ds.attendance_events.append(
-                AttendanceEvent(sid, t.req(r, "studentSourcedId"), day,
-                                t.choice(r, "category", attendance_category),
-                                t.text(r, "classSourcedId"), t.text(r, "period"))
+                AttendanceEvent(
+                    sid,
+                    t.req(r, "studentSourcedId"),
+                    day,
+                    t.choice(r, "category", attendance_category),
+                    t.text(r, "classSourcedId"),
+                    t.text(r, "period"),
+                )
             )
 
         self._each(t, "attendance_events", row)
