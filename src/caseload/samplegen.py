@@ -898,12 +898,9 @@ class _School:
             counters[it.kind] = counters.get(it.kind, 0) + 1
             n = counters[it.kind]
             stem = KINDS[it.kind][1]
-            if it.kind == "participation":
-                it.title = f"{stem} {n}"
-            elif it.kind == "tests":
-                it.title = f"{stem} {n}" if sec.course.dept != "PE" else f"Skills Test {n}"
-            else:
-                it.title = f"{stem} {n}"
+            if it.kind == "tests" and sec.course.dept == "PE":
+                stem = "Skills Test"
+            it.title = f"{stem} {n}"
             if it.kind == "projects":
                 it.description = f"{sec.course.title} project {n}: research, draft, final"
         return items
@@ -1241,7 +1238,9 @@ def generate(
     """Write the synthetic school to ``out_dir`` (created if needed); return ``out_dir``.
 
     ``as_of`` is the date the data runs through; it must fall in the fall semester at least
-    five weeks after it starts (the storylines look back up to four weeks).
+    five weeks after it starts (the storylines look back up to four weeks). The storylines
+    are tuned for the default, mid-November: late in the semester a three-week slump moves
+    a running grade less, so fewer students show a 15-point drop.
     """
     if students < 1:
         raise ValueError("students must be at least 1")
