@@ -112,8 +112,20 @@ class Dataset:
     deletions: list[Deletion] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    # CSV readers keep, per entity, the file and each id's line (cheaper than origins)
+    line_maps: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
     partial: set[str] = field(default_factory=set)
     as_of: str | None = None  # a date the export itself declares (sample data), ISO
+
+    def origin(self, entity: str, key: str) -> str | None:
+        """Where a record came from, as "file:line", when the reader knows."""
+        found = self.origins.get((entity, key))
+        if found is None and entity in self.line_maps:
+            file, lines = self.line_maps[entity]
+            line = lines.get(key)
+            if line is not None:
+                found = f"{file}:{line}"
+        return found
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in ENTITIES if getattr(self, name)}

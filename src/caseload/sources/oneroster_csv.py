@@ -9,6 +9,7 @@ Extension files (``attendance.csv``, ``calendar.csv``, ``caseloads.csv``,
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from caseload.domain.records import (
     PolicyCategory,
     Result,
     Role,
+    ScoreStatus,
     SessionType,
     User,
 )
@@ -160,6 +162,7 @@ class _Reader:
     def _each(self, table: CsvTable, entity: str, handle: Callable[[list[str], str], None]) -> None:
         """Run ``handle(row, sourced_id)`` per row; deletions, duplicates and rejects here."""
         seen: dict[str, int] = {}
+        self.ds.line_maps[entity] = (table.name, seen)  # where each id came from
         id_col = table.index("sourcedId")
         status_col = table.index("status")
         for row in table.rows():
@@ -174,12 +177,11 @@ class _Reader:
                             "sourcedId", f"duplicate id {sid!r} (first seen on line {first})"
                         )
                     seen[sid] = table.line
-                if status_col is not None and row[status_col].strip().casefold() == "tobedeleted":
+                status = row[status_col] if status_col is not None else ""
+                if status and status.strip().casefold() == "tobedeleted":
                     self.ds.deletions.append(Deletion(entity, sid))
                     continue
                 handle(row, sid)
-                if sid:
-                    self.ds.origins[(entity, sid)] = f"{table.name}:{table.line}"
             except SourceError as err:
                 if not self.skip_invalid:
                     raise
@@ -416,26 +418,55 @@ class _Reader:
             ("sourcedId", "lineItemSourcedId", "studentSourcedId"),
             aliases={"studentSourcedId": ("userSourcedId",)},
         )
-        has_status = t.index("scoreStatus") is not None
+        i_li = t.index("lineItemSourcedId")
+        i_student = t.index("studentSourcedId")
+        i_score, i_status, i_date = t.index("score"), t.index("scoreStatus"), t.index("scoreDate")
+        i_comment, i_late, i_missing = t.index("comment"), t.index("late"), t.index("missing")
+        statuses = {s.value: s for s in ScoreStatus}
+        flags = {"": False, "false": False, "true": True}
         results = self.ds.results
+        fromiso = dt.date.fromisoformat
 
         def row(r: list[str], sid: str) -> None:
-            score = t.number(r, "score", minimum=0)
-            if has_status and t.text(r, "scoreStatus"):
-                status = t.choice(r, "scoreStatus", score_status)
+            # Hot path (a district has millions of results): direct cell access for the usual
+            # well-formed values, the generic typed accessors for anything else, so errors are
+            # reported exactly as everywhere else.
+            score_text = r[i_score].strip() if i_score is not None else ""
+            score: float | None
+            if not score_text:
+                score = None
             else:
-                status = score_status("fully graded" if score is not None else "not submitted")
+                try:
+                    score = float(score_text)
+                except ValueError:
+                    score = None
+                if score is None or not 0 <= score < float("inf"):
+                    score = t.number(r, "score", minimum=0)
+            status_text = r[i_status].strip() if i_status is not None else ""
+            if status_text:
+                status = statuses.get(status_text) or t.choice(r, "scoreStatus", score_status)
+            else:
+                status = (
+                    ScoreStatus.FULLY_GRADED if score is not None else ScoreStatus.NOT_SUBMITTED
+                )
+            date_text = r[i_date] if i_date is not None else ""
+            try:
+                score_date = fromiso(date_text) if len(date_text) == 10 else t.date(r, "scoreDate")
+            except ValueError:
+                score_date = t.date(r, "scoreDate")
+            late = flags.get(r[i_late]) if i_late is not None else False
+            missing = flags.get(r[i_missing]) if i_missing is not None else False
             results.append(
                 Result(
                     sid,
-                    t.req(r, "lineItemSourcedId"),
-                    t.req(r, "studentSourcedId"),
+                    r[i_li].strip() or t.req(r, "lineItemSourcedId"),
+                    r[i_student].strip() or t.req(r, "studentSourcedId"),
                     score,
                     status,
-                    t.date(r, "scoreDate"),
-                    t.text(r, "comment"),
-                    t.boolean(r, "late"),
-                    t.boolean(r, "missing"),
+                    score_date,
+                    (r[i_comment].strip() or None) if i_comment is not None else None,
+                    late if late is not None else t.boolean(r, "late"),
+                    missing if missing is not None else t.boolean(r, "missing"),
                 )
             )
 
