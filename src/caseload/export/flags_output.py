@@ -1,0 +1,146 @@
+"""``caseload flags`` output: a table for people, JSON (the documented contract) and CSV.
+
+Text from the data is written literally; control characters (terminal escapes included) are
+replaced by U+FFFD in the table so a name can never drive the terminal. JSON and CSV carry the
+text as it is (JSON escapes controls itself; CSV is neutralized against formulas).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Sequence
+from typing import IO
+
+from caseload.domain.report import Severity, StudentReport
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_COLOURS = {Severity.HIGH: "\x1b[1;31m", Severity.MEDIUM: "\x1b[33m", Severity.LOW: "\x1b[36m"}
+_RESET = "\x1b[0m"
+
+
+def printable(text: str | None) -> str:
+    return _CONTROL.sub("\ufffd", text or "")
+
+
+def neutralize(cell: object) -> object:
+    """A spreadsheet never runs a cell as a formula: prefix risky starts with an apostrophe."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def flags_json(reports: Sequence[StudentReport], as_of: dt.date) -> dict[str, object]:
+    return {"as_of": as_of.isoformat(), "students": [r.to_json() for r in reports]}
+
+
+def _fmt(value: float | None, suffix: str = "") -> str:
+    return "-" if value is None else f"{value:.1f}{suffix}"
+
+
+def write_table(
+    out: IO[str], reports: Sequence[StudentReport], as_of: dt.date, color: bool
+) -> None:
+    headers = ["Risk", "Student", "Gr", "Att%", "Unx30", "Strk", "<70", "Low", "Flags"]
+    rows: list[tuple[list[str], list[tuple[str, Severity]]]] = []
+    for r in reports:
+        m = r.metrics
+        labels: list[tuple[str, Severity]] = []
+        for f in r.flags:  # one label per code; "STALE×2" when two classes share it
+            n = sum(1 for g in r.flags if g.code is f.code)
+            label = f.code.label if n == 1 else f"{f.code.label}×{n}"
+            if (label, f.severity) not in labels:
+                labels.append((label, f.severity))
+        rows.append(
+            (
+                [
+                    str(r.risk),
+                    printable(r.name),
+                    printable(r.grade_level) or "-",
+                    _fmt(m.attendance_rate),
+                    str(m.unexcused_30d),
+                    str(m.absence_streak),
+                    str(m.classes_below_70),
+                    _fmt(m.lowest_grade),
+                ],
+                labels,
+            )
+        )
+    widths = [len(h) for h in headers[:-1]]
+    for cells, _ in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+    widths[1] = min(widths[1], 32)
+    right = {0, 3, 4, 5, 6, 7}
+
+    def line(cells: list[str]) -> str:
+        parts = []
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True)):
+            c = c if len(c) <= w else c[: w - 1] + "…"
+            parts.append(c.rjust(w) if i in right else c.ljust(w))
+        return "  ".join(parts)
+
+    out.write(f"Early-warning flags as of {as_of.isoformat()}: {len(reports)} students\n")
+    out.write(line(headers[:-1]) + "  " + headers[-1] + "\n")
+    for cells, labels in rows:
+        flag_text = " ".join(
+            f"{_COLOURS[sev]}{label}{_RESET}" if color else label for label, sev in labels
+        )
+        out.write(line(cells) + "  " + flag_text + "\n")
+    out.write(
+        "\nFlags: FAIL3W failing 3 weeks, LOW grade below 70, DROP sharp grade drop, "
+        "UNX30 unexcused absences in 30 days,\nCHRONIC chronic absence, STREAK absence streak, "
+        "TRUANT Maryland truancy limit, STALE stale gradebook, BEHAV behavior incidents.\n"
+    )
+
+
+CSV_COLUMNS = [
+    "student_id",
+    "name",
+    "grade_level",
+    "counselor_ids",
+    "risk",
+    "attendance_rate",
+    "unexcused_30d",
+    "absence_streak",
+    "code",
+    "severity",
+    "class_id",
+    "message",
+]
+
+
+def write_csv(out: IO[str], reports: Sequence[StudentReport]) -> None:
+    """One row per flag (a student without flags gets one row with empty flag cells)."""
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(CSV_COLUMNS)
+    for r in reports:
+        m = r.metrics
+        base = [
+            r.id,
+            r.name,
+            r.grade_level or "",
+            " ".join(r.counselor_ids),
+            r.risk,
+            "" if m.attendance_rate is None else round(m.attendance_rate, 1),
+            m.unexcused_30d,
+            m.absence_streak,
+        ]
+        flag_rows = [[f.code.value, f.severity.value, f.class_id or "", f.message] for f in r.flags]
+        for tail in flag_rows or [["", "", "", ""]]:
+            w.writerow([neutralize(c) for c in base + tail])
+
+
+def write_flags(
+    out: IO[str], reports: Sequence[StudentReport], as_of: dt.date, fmt: str, *, color: bool
+) -> None:
+    if fmt == "json":
+        json.dump(flags_json(reports, as_of), out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "csv":
+        write_csv(out, reports)
+    else:
+        write_table(out, reports, as_of, color)

@@ -1,0 +1,478 @@
+"""The read side over the cache: implements ``caseload.domain.ports.CaseloadReader``.
+
+Queries fetch a scope's rows in a handful of set-based statements (never one per student) and
+hand plain domain records to ``caseload.domain.analysis``; no rule is computed here. The
+caseload table and ``caseload flags`` read the materialized facts (``store/facts.py``) when
+they are fresh, and fall back to the pure path otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select
+from sqlalchemy.engine import Connection
+
+from caseload.domain import analysis
+from caseload.domain.records import (
+    AcademicSession,
+    AttendanceCategory,
+    AttendanceEvent,
+    CalendarDay,
+    Category,
+    Enrollment,
+    GradingMethod,
+    GradingPolicy,
+    Klass,
+    LineItem,
+    PolicyCategory,
+    Result,
+    Role,
+    ScoreStatus,
+    SessionType,
+    User,
+)
+from caseload.domain.report import (
+    ClassDetail,
+    IncidentView,
+    SourceFreshness,
+    StudentDetail,
+    StudentReport,
+    triage,
+)
+from caseload.domain.schooldays import school_days
+from caseload.domain.settings import Thresholds
+from caseload.store.tables import METADATA
+
+T = METADATA.tables
+users = T["users"]
+caseloads = T["caseloads"]
+enrollments = T["enrollments"]
+classes = T["classes"]
+line_items = T["line_items"]
+results = T["results"]
+categories = T["categories"]
+attendance = T["attendance_events"]
+sessions_t = T["academic_sessions"]
+calendar_t = T["calendar_days"]
+policies_t = T["grading_policies"]
+policy_cats = T["policy_categories"]
+incidents_t = T["discipline_incidents"]
+student_incidents = T["student_incidents"]
+orgs = T["orgs"]
+runs = T["import_runs"]
+
+
+# --- rows -> records -------------------------------------------------------------------
+
+
+def user_from(r: Any) -> User:
+    return User(
+        r.sourced_id,
+        Role(r.role),
+        r.given_name,
+        r.family_name,
+        r.middle_name,
+        r.identifier,
+        r.state_id,
+        r.grade_level,
+        r.birth_date,
+        r.email,
+        r.school_id,
+    )
+
+
+def _enrollment(r: Any) -> Enrollment:
+    return Enrollment(
+        r.sourced_id,
+        r.class_id,
+        r.user_id,
+        Role(r.role),
+        r.begin_date,
+        r.end_date,
+        bool(r.primary),
+    )
+
+
+def _klass(r: Any) -> Klass:
+    terms = tuple(t for t in (r.term_ids or "").split(",") if t)
+    return Klass(r.sourced_id, r.title, r.course_id, r.school_id, r.class_code, terms, r.period)
+
+
+def _line_item(r: Any) -> LineItem:
+    return LineItem(
+        r.sourced_id,
+        r.class_id,
+        r.title,
+        r.category_id,
+        r.assign_date,
+        r.due_date,
+        r.min_points,
+        r.max_points,
+        r.grading_period_id,
+    )
+
+
+def _result(r: Any) -> Result:
+    return Result(
+        r.sourced_id,
+        r.line_item_id,
+        r.student_id,
+        r.score,
+        ScoreStatus(r.status),
+        r.score_date,
+        r.comment,
+        bool(r.late),
+        bool(r.missing),
+    )
+
+
+def _attendance(r: Any) -> AttendanceEvent:
+    return AttendanceEvent(
+        r.sourced_id,
+        r.student_id,
+        r.date,
+        AttendanceCategory(r.category),
+        r.class_id,
+        r.period,
+        r.school_id,
+    )
+
+
+def _session(r: Any) -> AcademicSession:
+    return AcademicSession(
+        r.sourced_id,
+        r.title,
+        SessionType(r.type),
+        r.start_date,
+        r.end_date,
+        r.parent_id,
+        r.school_year,
+        r.school_id,
+    )
+
+
+def _chunked(ids: list[str], size: int = 900) -> Iterable[list[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+class Repository:
+    """Caseload queries over one database. Thread-safe: each call uses its own connection."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        thresholds: Thresholds | Mapping[str, Any] | None = None,
+        note_dates: Any = None,
+    ):
+        self.engine = engine
+        if thresholds is None:
+            thresholds = Thresholds()
+        elif not isinstance(thresholds, Thresholds):
+            thresholds = Thresholds.from_mapping(dict(thresholds))
+        self.thresholds = thresholds
+        # a callable(student_ids) -> {student_id: [contact dates]}; None: no notes table yet
+        self._note_dates = note_dates
+
+    # --- simple lookups ----------------------------------------------------------------
+
+    def has_students(self) -> bool:
+        with self.engine.connect() as conn:
+            q = select(users.c.sourced_id).where(users.c.role == Role.STUDENT.value).limit(1)
+            return conn.execute(q).first() is not None
+
+    def counselors(self) -> list[User]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(users)
+                .where(users.c.role == Role.COUNSELOR.value)
+                .order_by(users.c.family_name, users.c.given_name)
+            ).all()
+        return [user_from(r) for r in rows]
+
+    def default_counselor(self) -> str | None:
+        """The counselor with the largest caseload (the demo opens on them)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(caseloads.c.counselor_id, func.count().label("n"))
+                .group_by(caseloads.c.counselor_id)
+                .order_by(func.count().desc(), caseloads.c.counselor_id)
+                .limit(1)
+            ).first()
+        return row[0] if row else None
+
+    def students(self, counselor_id: str | None = None) -> list[User]:
+        with self.engine.connect() as conn:
+            q = select(users).where(users.c.role == Role.STUDENT.value)
+            if counselor_id is not None:
+                q = q.where(users.c.sourced_id.in_(self._scope(counselor_id)))
+            rows = conn.execute(q.order_by(users.c.family_name, users.c.given_name)).all()
+        return [user_from(r) for r in rows]
+
+    def freshness(self) -> list[SourceFreshness]:
+        """The last successful run per kind of source, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(runs.c.kind, runs.c.source, runs.c.finished_at, runs.c.counts)
+                .where(runs.c.outcome == "ok")
+                .order_by(runs.c.finished_at.desc())
+            ).all()
+        seen: dict[str, SourceFreshness] = {}
+        for kind, source, finished, counts in rows:
+            got = json.loads(counts or "{}")
+            whats = []
+            if "results" in got or "line_items" in got:
+                whats.append("grades")
+            if "attendance_events" in got:
+                whats.append("attendance")
+            if "users" in got or "enrollments" in got:
+                whats.append("roster")
+            for what in whats or ["data"]:
+                if what not in seen:
+                    when = finished
+                    if when is not None and when.tzinfo is None:
+                        when = when.replace(tzinfo=dt.UTC)
+                    seen[what] = SourceFreshness(what, f"{kind}: {source}", when)
+        return list(seen.values())
+
+    # --- scope ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _scope(counselor_id: str | None) -> Select[Any]:
+        """The student ids of a counselor's caseload, or of every student."""
+        if counselor_id is None:
+            return select(users.c.sourced_id).where(users.c.role == Role.STUDENT.value)
+        return select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
+
+    # --- inputs for the analytics --------------------------------------------------------
+
+    def inputs(
+        self, conn: Connection, scope: Select[Any], *, with_gradebook: bool = True
+    ) -> list[analysis.StudentInput]:
+        """Every student in ``scope`` as a StudentInput, in a fixed number of queries."""
+        student_rows = conn.execute(
+            select(users).where(users.c.sourced_id.in_(scope), users.c.role == "student")
+        ).all()
+        if not student_rows:
+            return []
+        students = {r.sourced_id: user_from(r) for r in student_rows}
+
+        counselors_of: dict[str, list[str]] = defaultdict(list)
+        for cid, sid in conn.execute(
+            select(caseloads.c.counselor_id, caseloads.c.student_id)
+            .where(caseloads.c.student_id.in_(scope))
+            .order_by(caseloads.c.counselor_id)
+        ):
+            counselors_of[sid].append(cid)
+
+        enr_of: dict[str, list[Enrollment]] = defaultdict(list)
+        for r in conn.execute(
+            select(enrollments).where(
+                enrollments.c.user_id.in_(scope), enrollments.c.role == Role.STUDENT.value
+            )
+        ):
+            enr_of[r.user_id].append(_enrollment(r))
+        class_ids = sorted({e.class_id for es in enr_of.values() for e in es})
+
+        all_sessions = [_session(r) for r in conn.execute(select(sessions_t))]
+        by_id = {s.sourced_id: s for s in all_sessions}
+        calendar = [
+            CalendarDay(r.school_id, r.date, bool(r.instructional))
+            for r in conn.execute(select(calendar_t))
+        ]
+
+        klasses: dict[str, Klass] = {}
+        teacher_of: dict[str, str] = {}
+        items_of: dict[str, list[LineItem]] = defaultdict(list)
+        cats_of: dict[str, dict[str, Category]] = defaultdict(dict)
+        policy_of: dict[str, GradingPolicy] = {}
+        class_dates: dict[str, list[dt.date]] = defaultdict(list)
+        for chunk in _chunked(class_ids):
+            for r in conn.execute(select(classes).where(classes.c.sourced_id.in_(chunk))):
+                klasses[r.sourced_id] = _klass(r)
+            teacher_rows = conn.execute(
+                select(
+                    enrollments.c.class_id,
+                    enrollments.c.primary,
+                    users.c.family_name,
+                    users.c.given_name,
+                )
+                .join(users, users.c.sourced_id == enrollments.c.user_id)
+                .where(enrollments.c.class_id.in_(chunk), enrollments.c.role == Role.TEACHER.value)
+                .order_by(enrollments.c.class_id, enrollments.c.primary.desc(), users.c.family_name)
+            )
+            for cid, _primary, family, given in teacher_rows:
+                teacher_of.setdefault(cid, f"{family}, {given}")
+            pol_rows = conn.execute(select(policies_t).where(policies_t.c.class_id.in_(chunk)))
+            methods = {r.class_id: GradingMethod(r.method) for r in pol_rows}
+            pcs: dict[str, list[PolicyCategory]] = defaultdict(list)
+            for r in conn.execute(select(policy_cats).where(policy_cats.c.class_id.in_(chunk))):
+                pcs[r.class_id].append(PolicyCategory(r.category_id, r.weight, r.drop_lowest))
+            for cid, method in methods.items():
+                policy_of[cid] = GradingPolicy(cid, method, tuple(pcs.get(cid, ())))
+            if with_gradebook:
+                cat_rows = conn.execute(
+                    select(line_items.c.class_id, categories)
+                    .join(categories, categories.c.sourced_id == line_items.c.category_id)
+                    .where(line_items.c.class_id.in_(chunk))
+                    .distinct()
+                )
+                for r in cat_rows:
+                    cats_of[r.class_id][r.sourced_id] = Category(
+                        r.sourced_id, r.title, r.weight, r.class_id
+                    )
+                for r in conn.execute(select(line_items).where(line_items.c.class_id.in_(chunk))):
+                    items_of[r.class_id].append(_line_item(r))
+                eff = func.coalesce(
+                    results.c.score_date, line_items.c.due_date, line_items.c.assign_date
+                )
+                date_rows = conn.execute(
+                    select(line_items.c.class_id, eff)
+                    .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
+                    .where(line_items.c.class_id.in_(chunk), eff.is_not(None))
+                    .distinct()
+                )
+                for cid, d in date_rows:
+                    class_dates[cid].append(d)
+
+        res_of: dict[tuple[str, str], list[Result]] = defaultdict(list)
+        if with_gradebook:
+            rows = conn.execute(
+                select(results, line_items.c.class_id)
+                .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
+                .where(results.c.student_id.in_(scope))
+            )
+            for r in rows:
+                res_of[(r.student_id, r.class_id)].append(_result(r))
+
+        att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
+        for r in conn.execute(select(attendance).where(attendance.c.student_id.in_(scope))):
+            att_of[r.student_id].append(_attendance(r))
+
+        inc_of: dict[str, list[dt.date]] = defaultdict(list)
+        for sid, d in conn.execute(
+            select(student_incidents.c.student_id, incidents_t.c.date)
+            .join(incidents_t, incidents_t.c.sourced_id == student_incidents.c.incident_id)
+            .where(student_incidents.c.student_id.in_(scope))
+        ):
+            inc_of[sid].append(d)
+
+        notes_of = self._note_dates(list(students)) if self._note_dates else {}
+
+        days_cache: dict[str | None, frozenset[dt.date]] = {}
+
+        def term_span(k: Klass) -> tuple[dt.date | None, dt.date | None]:
+            spans = [by_id[t] for t in k.term_ids if t in by_id]
+            if not spans:
+                return None, None
+            return min(s.start_date for s in spans), max(s.end_date for s in spans)
+
+        out: list[analysis.StudentInput] = []
+        for sid, student in students.items():
+            school = student.school_id
+            if school not in days_cache:
+                days_cache[school] = school_days(school, all_sessions, calendar)
+            cis = []
+            for cid in sorted({e.class_id for e in enr_of.get(sid, ())}):
+                k = klasses.get(cid)
+                if k is None:
+                    continue
+                start, end = term_span(k)
+                cis.append(
+                    analysis.ClassInput(
+                        klass=k,
+                        teacher=teacher_of.get(cid),
+                        line_items=tuple(items_of.get(cid, ())),
+                        results=tuple(res_of.get((sid, cid), ())),
+                        categories=tuple(cats_of.get(cid, {}).values()),
+                        policy=policy_of.get(cid),
+                        term_start=start,
+                        term_end=end,
+                        class_result_dates=tuple(class_dates.get(cid, ())),
+                    )
+                )
+            out.append(
+                analysis.StudentInput(
+                    student=student,
+                    counselor_ids=tuple(counselors_of.get(sid, ())),
+                    enrollments=tuple(enr_of.get(sid, ())),
+                    classes=tuple(cis),
+                    attendance=tuple(att_of.get(sid, ())),
+                    incident_dates=tuple(inc_of.get(sid, ())),
+                    school_days=days_cache[school],
+                    sessions=tuple(all_sessions),
+                    note_dates=tuple(notes_of.get(sid, ())),
+                )
+            )
+        return out
+
+    # --- CaseloadReader --------------------------------------------------------------------
+
+    def caseload(self, counselor_id: str | None, as_of: dt.date) -> list[StudentReport]:
+        with self.engine.connect() as conn:
+            inputs = self.inputs(conn, self._scope(counselor_id))
+        return triage([analysis.student_report(i, as_of, self.thresholds) for i in inputs])
+
+    def _one(self, conn: Connection, student_id: str) -> analysis.StudentInput:
+        found = self.inputs(
+            conn, select(users.c.sourced_id).where(users.c.sourced_id == student_id)
+        )
+        if not found:
+            raise KeyError(student_id)
+        return found[0]
+
+    def student(self, student_id: str, as_of: dt.date) -> StudentDetail:
+        with self.engine.connect() as conn:
+            inp = self._one(conn, student_id)
+            school = None
+            if inp.student.school_id:
+                school = conn.execute(
+                    select(orgs.c.name).where(orgs.c.sourced_id == inp.student.school_id)
+                ).scalar()
+            names = {
+                r.sourced_id: f"{r.family_name}, {r.given_name}"
+                for r in conn.execute(
+                    select(users.c.sourced_id, users.c.family_name, users.c.given_name).where(
+                        users.c.sourced_id.in_(list(inp.counselor_ids) or [""])
+                    )
+                )
+            }
+            incident_rows = conn.execute(
+                select(incidents_t, student_incidents.c.behavior.label("own_behavior"))
+                .join(
+                    student_incidents, student_incidents.c.incident_id == incidents_t.c.sourced_id
+                )
+                .where(student_incidents.c.student_id == student_id)
+                .order_by(incidents_t.c.date.desc())
+            ).all()
+        facts = analysis.student_facts(inp, self.thresholds)
+        report = analysis.report_from_facts(facts, as_of, self.thresholds)
+        return StudentDetail(
+            report=report,
+            local_id=inp.student.identifier,
+            state_id=inp.student.state_id,
+            school=school,
+            counselors=tuple(names.get(c, c) for c in inp.counselor_ids),
+            attendance=analysis.summary_from_facts(facts, as_of, self.thresholds),
+            incidents=tuple(
+                IncidentView(
+                    r.sourced_id, r.date, r.own_behavior or r.behavior, r.description, r.location
+                )
+                for r in incident_rows
+                if r.date <= as_of
+            ),
+        )
+
+    def class_detail(self, student_id: str, class_id: str, as_of: dt.date) -> ClassDetail:
+        with self.engine.connect() as conn:
+            inp = self._one(conn, student_id)
+        return analysis.class_detail(inp, class_id, as_of, self.thresholds)
+
+
+__all__ = ["Repository", "user_from"]

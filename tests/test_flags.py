@@ -1,0 +1,205 @@
+"""`caseload flags` end to end over the sample school and the Grand Bend sample.
+
+The expected figures are hand counts: read straight from the source files with the standard
+library, independently of caseload's readers and rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import xml.etree.ElementTree as ET  # noqa: S405 - trusted test fixture, counted by hand
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from caseload.cli import main
+from tests.paths import GRAND_BEND, SAMPLE_DATA
+
+AS_OF = "2026-11-20"
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    db = tmp_path_factory.mktemp("flags") / "cache.db"
+    assert main(["--db", str(db), "import", str(SAMPLE_DATA)]) == 0
+    return str(db)
+
+
+def _flags_json(capsys, db: str, *args: str) -> dict:
+    capsys.readouterr()
+    assert main(["--db", db, "flags", *args, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (SAMPLE_DATA / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_json_contract_shape_and_triage_order(sample_db, capsys):
+    data = _flags_json(capsys, sample_db, "--as-of", AS_OF, "--counselor", "cns-1")
+    assert data["as_of"] == AS_OF
+    students = data["students"]
+    caseload = {r["studentSourcedId"] for r in _csv("caseloads.csv") if r["counselorSourcedId"] == "cns-1"}
+    assert {s["id"] for s in students} == caseload
+    first = students[0]
+    assert set(first) == {"id", "name", "grade_level", "counselor_ids", "risk", "flags", "metrics"}
+    assert set(first["metrics"]) == {
+        "school_days", "days_absent", "attendance_rate", "unexcused_30d", "absence_streak",
+        "unexcused_grading_period", "unexcused_term", "unexcused_year", "incidents_year", "classes",
+    }
+    assert set(first["metrics"]["classes"][0]) == {
+        "id", "title", "teacher", "grade", "weekly", "last_score_date", "missing",
+    }
+    assert set(first["flags"][0]) == {"code", "severity", "class_id", "message", "evidence"}
+    risks = [s["risk"] for s in students]
+    assert risks == sorted(risks, reverse=True)
+    sev = {"high": 3, "medium": 2, "low": 1}
+    for s in students:
+        assert s["risk"] == sum(sev[f["severity"]] for f in s["flags"])
+    # no notes yet: ties on risk are broken by name
+    for a, b in zip(students, students[1:]):
+        if a["risk"] == b["risk"]:
+            assert a["name"].casefold() <= b["name"].casefold()
+
+
+def _school_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    holidays = {dt.date.fromisoformat(r["date"]) for r in _csv("calendar.csv") if r["instructional"] == "false"}
+    out, d = [], start
+    while d <= end:
+        if d.weekday() < 5 and d not in holidays:
+            out.append(d)
+        d += dt.timedelta(days=1)
+    return out
+
+
+def test_hand_count_attendance_for_a_student(sample_db, capsys):
+    sid = "stu-00342"  # Allen, Aria: a current unexcused run
+    data = _flags_json(capsys, sample_db, "--as-of", AS_OF, "--student", sid)
+    (student,) = data["students"]
+    whole_day = {
+        dt.date.fromisoformat(r["date"]): r["category"]
+        for r in _csv("attendance.csv")
+        if r["studentSourcedId"] == sid and not r["classSourcedId"]
+    }
+    as_of = dt.date.fromisoformat(AS_OF)
+    window = as_of - dt.timedelta(days=29)
+    unexcused_30 = sum(1 for d, c in whole_day.items() if window <= d <= as_of and c == "unexcused_absence")
+    days = _school_days(dt.date(2026, 8, 31), as_of)
+    streak = 0
+    for d in reversed(days):
+        if whole_day.get(d) in ("unexcused_absence", "excused_absence"):
+            streak += 1
+        else:
+            break
+    absent = sum(1 for d in days if whole_day.get(d) in ("unexcused_absence", "excused_absence"))
+    m = student["metrics"]
+    assert (m["unexcused_30d"], m["absence_streak"], m["days_absent"], m["school_days"]) == (
+        unexcused_30, streak, absent, len(days),
+    )
+    assert (unexcused_30, streak) == (9, 8)  # counted by hand: 2026-11-11 to 11-20 spans a weekend
+    codes = {f["code"] for f in student["flags"]}
+    assert {"UNEXCUSED_ABSENCES", "ABSENCE_STREAK", "CHRONIC_ABSENCE"} <= codes
+    assert m["attendance_rate"] == round(100 * (len(days) - absent) / len(days), 1)
+
+
+def test_hand_count_failing_streak_in_a_points_class(sample_db, capsys):
+    sid, cls = "stu-00168", None
+    data = _flags_json(capsys, sample_db, "--as-of", AS_OF, "--student", sid)
+    (student,) = data["students"]
+    streaks = [f for f in student["flags"] if f["code"] == "FAILING_STREAK"]
+    assert streaks, student["flags"]
+    cls = streaks[0]["class_id"]
+    policy = [r for r in _csv("gradingPolicies.csv") if r["classSourcedId"] == cls]
+    assert any(r["method"] == "points" for r in policy)
+    assert not any((r["dropLowest"] or "0") not in ("", "0") for r in policy)
+    items = {r["sourcedId"]: r for r in _csv("lineItems.csv") if r["classSourcedId"] == cls}
+    mine = [r for r in _csv("results.csv") if r["studentSourcedId"] == sid and r["lineItemSourcedId"] in items]
+
+    def grade_at(day: dt.date) -> float:
+        earned = possible = 0.0
+        for r in mine:
+            li = items[r["lineItemSourcedId"]]
+            eff = dt.date.fromisoformat(r["scoreDate"] or li["dueDate"])
+            if eff > day or r["scoreStatus"] == "exempt":
+                continue
+            if r["score"]:
+                earned += float(r["score"])
+            elif r["scoreStatus"] != "not submitted":
+                continue
+            possible += float(li["resultValueMax"])
+        return 100 * earned / possible
+
+    sundays = [dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 15)]
+    by_hand = [round(grade_at(d), 1) for d in sundays]
+    assert all(g < 70 for g in by_hand)
+    klass = next(c for c in student["metrics"]["classes"] if c["id"] == cls)
+    assert klass["weekly"][-3:] == [[d.isoformat(), g] for d, g in zip(sundays, by_hand)]
+    assert klass["grade"] == round(grade_at(dt.date.fromisoformat(AS_OF)), 1)
+    assert streaks[0]["evidence"]
+    assert "at the end of the last three weeks" in streaks[0]["message"]
+
+
+def test_table_and_csv_formats(sample_db, capsys):
+    capsys.readouterr()
+    assert main(["--db", sample_db, "flags", "--as-of", AS_OF, "--counselor", "cns-2"]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith(f"Early-warning flags as of {AS_OF}")
+    assert "\x1b[" not in table  # no colour when not a terminal
+    assert main(["--db", sample_db, "flags", "--as-of", AS_OF, "--counselor", "cns-2", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and rows[0]["student_id"].startswith("stu-")
+
+
+def test_unknown_student_is_an_error(sample_db, capsys):
+    assert main(["--db", sample_db, "flags", "--student", "nobody"]) == 1
+    assert "no student with id 'nobody'" in capsys.readouterr().err
+
+
+# --- Grand Bend (real Ed-Fi sample) -----------------------------------------------------
+
+NS = "{http://ed-fi.org/5.2.0}"
+
+
+@pytest.mark.grandbend
+def test_grand_bend_flags_match_hand_counts(grand_bend: Path, tmp_path, capsys):
+    db = str(tmp_path / "gb.db")
+    assert main(["--db", db, "import", str(grand_bend)]) == 0
+    data = _flags_json(capsys, db, "--as-of", "2022-05-27", "--counselor", "all")
+    assert data["as_of"] == "2022-05-27"
+    by_id = {s["id"]: s for s in data["students"]}
+    assert len(by_id) == 960
+
+    events: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
+    root = ET.parse(grand_bend / "StudentSchoolAttendance.xml").getroot()  # noqa: S314
+    for ev in root.iter(f"{NS}StudentSchoolAttendanceEvent"):
+        sid = ev.find(f"{NS}StudentReference/{NS}StudentIdentity/{NS}StudentUniqueId").text
+        day = dt.date.fromisoformat(ev.find(f"{NS}AttendanceEvent/{NS}EventDate").text)
+        cat = ev.find(f"{NS}AttendanceEvent/{NS}AttendanceEventCategory").text.rsplit("#", 1)[1]
+        events[sid].append((day, cat))
+
+    # Grand Bend's year: fall 2021-08-23..12-17 and spring 2022-01-04..05-27, weekdays, no
+    # calendar exceptions: 85 + 104 = 189 school days.
+    as_of = dt.date(2022, 5, 27)
+    for sid in ("604941", "605575", "605638"):
+        mine = [(d, c) for d, c in events[sid] if d <= as_of and d.weekday() < 5]
+        unexcused = [d for d, c in mine if c == "Unexcused Absence"]
+        absent = {d for d, c in mine if c in ("Unexcused Absence", "Excused Absence")}
+        spring = [d for d in unexcused if d >= dt.date(2022, 1, 4)]
+        last30 = [d for d in unexcused if d >= as_of - dt.timedelta(days=29)]
+        m = by_id[sid]["metrics"]
+        assert m["school_days"] == 189
+        assert m["unexcused_year"] == len(unexcused)
+        assert m["unexcused_term"] == len(spring)
+        assert m["unexcused_30d"] == len(last30)
+        assert m["days_absent"] == len(absent)
+        chronic = len(absent) / 189 >= 0.10
+        assert ("CHRONIC_ABSENCE" in {f["code"] for f in by_id[sid]["flags"]}) == chronic
+    assert by_id["604941"]["metrics"]["unexcused_year"] == 19  # hand count
+    truant = [s for s in by_id.values() if any(f["code"] == "TRUANCY" for f in s["flags"])]
+    assert all(s["metrics"]["unexcused_year"] > 20 or s["metrics"]["unexcused_term"] > 15
+               or s["metrics"]["unexcused_grading_period"] > 8 for s in truant)
