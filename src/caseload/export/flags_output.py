@@ -50,9 +50,9 @@ def write_table(
     for r in reports:
         m = r.metrics
         labels: list[tuple[str, Severity]] = []
-        for f in r.flags:  # one label per code; "STALE×2" when two classes share it
+        for f in r.flags:  # one label per code; "STALEx2" when two classes share it
             n = sum(1 for g in r.flags if g.code is f.code)
-            label = f.code.label if n == 1 else f"{f.code.label}×{n}"
+            label = f.code.label if n == 1 else f"{f.code.label}x{n}"
             if (label, f.severity) not in labels:
                 labels.append((label, f.severity))
         rows.append(
