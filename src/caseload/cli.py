@@ -166,6 +166,15 @@ def write_rejects(path: Path, rejects: list[Any]) -> None:
             )
 
 
+def refresh_facts(engine: Any, config: Any = None) -> None:
+    """Rebuild the materialized analytics after new data (see store/facts.py)."""
+    from caseload.domain.settings import Thresholds
+    from caseload.store.facts import refresh
+
+    thresholds = Thresholds.from_mapping(dict(config.thresholds)) if config else Thresholds()
+    refresh(engine, thresholds)
+
+
 def run_import(
     engine: Any,
     path: Path,
@@ -173,7 +182,9 @@ def run_import(
     skip_invalid: bool = False,
     rejects_path: Path | None = None,
     quiet: bool = False,
+    config: Any = None,
 ) -> dict[str, Any]:
+    """Read, load (one transaction), then rebuild the derived analytics facts."""
     from caseload.sources.detect import read_path
     from caseload.sources.loader import load
 
@@ -181,6 +192,7 @@ def run_import(
     try:
         ds = read_path(path, skip_invalid=skip_invalid)
         report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
+        refresh_facts(engine, config)
     finally:
         progress.stop()
     summary: dict[str, Any] = {
@@ -210,11 +222,19 @@ def run_import(
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from caseload.config import load_config
     from caseload.sources.dataset import SourceError
 
+    config = load_config(args.config)
     engine = _open_engine(args)
     try:
-        run_import(engine, args.path, skip_invalid=args.skip_invalid, rejects_path=args.rejects)
+        run_import(
+            engine,
+            args.path,
+            skip_invalid=args.skip_invalid,
+            rejects_path=args.rejects,
+            config=config,
+        )
     except SourceError as exc:
         _err(f"{exc.describe()}\nNothing was imported; the cache is unchanged.")
         return EXIT_ERROR

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.engine import Connection
 
+import caseload.store.notes  # noqa: F401  (registers the notes tables)
 from caseload.domain import analysis
 from caseload.domain.records import (
     AcademicSession,
@@ -169,7 +170,6 @@ class Repository:
         engine: Engine,
         *,
         thresholds: Thresholds | Mapping[str, Any] | None = None,
-        note_dates: Any = None,
     ):
         self.engine = engine
         if thresholds is None:
@@ -177,8 +177,6 @@ class Repository:
         elif not isinstance(thresholds, Thresholds):
             thresholds = Thresholds.from_mapping(dict(thresholds))
         self.thresholds = thresholds
-        # a callable(student_ids) -> {student_id: [contact dates]}; None: no notes table yet
-        self._note_dates = note_dates
 
     # --- simple lookups ----------------------------------------------------------------
 
@@ -252,17 +250,14 @@ class Repository:
 
     # --- inputs for the analytics --------------------------------------------------------
 
-    def inputs(
-        self, conn: Connection, scope: Select[Any], *, with_gradebook: bool = True
-    ) -> list[analysis.StudentInput]:
-        """Every student in ``scope`` as a StudentInput, in a fixed number of queries."""
+    def _people(
+        self, conn: Connection, scope: Select[Any]
+    ) -> tuple[dict[str, User], dict[str, list[str]]]:
+        """The students in ``scope`` and the counselors of each."""
         student_rows = conn.execute(
             select(users).where(users.c.sourced_id.in_(scope), users.c.role == "student")
         ).all()
-        if not student_rows:
-            return []
         students = {r.sourced_id: user_from(r) for r in student_rows}
-
         counselors_of: dict[str, list[str]] = defaultdict(list)
         for cid, sid in conn.execute(
             select(caseloads.c.counselor_id, caseloads.c.student_id)
@@ -270,6 +265,40 @@ class Repository:
             .order_by(caseloads.c.counselor_id)
         ):
             counselors_of[sid].append(cid)
+        return students, counselors_of
+
+    @staticmethod
+    def _incidents(conn: Connection, scope: Select[Any]) -> dict[str, list[dt.date]]:
+        inc_of: dict[str, list[dt.date]] = defaultdict(list)
+        for sid, d in conn.execute(
+            select(student_incidents.c.student_id, incidents_t.c.date)
+            .join(incidents_t, incidents_t.c.sourced_id == student_incidents.c.incident_id)
+            .where(student_incidents.c.student_id.in_(scope))
+        ):
+            inc_of[sid].append(d)
+        return inc_of
+
+    @staticmethod
+    def _calendar(conn: Connection) -> tuple[list[AcademicSession], list[CalendarDay]]:
+        sessions = [_session(r) for r in conn.execute(select(sessions_t))]
+        calendar = [
+            CalendarDay(r.school_id, r.date, bool(r.instructional))
+            for r in conn.execute(select(calendar_t))
+        ]
+        return sessions, calendar
+
+    def inputs(
+        self,
+        conn: Connection,
+        scope: Select[Any],
+        *,
+        with_gradebook: bool = True,
+        with_notes: bool = True,
+    ) -> list[analysis.StudentInput]:
+        """Every student in ``scope`` as a StudentInput, in a fixed number of queries."""
+        students, counselors_of = self._people(conn, scope)
+        if not students:
+            return []
 
         enr_of: dict[str, list[Enrollment]] = defaultdict(list)
         for r in conn.execute(
@@ -280,12 +309,8 @@ class Repository:
             enr_of[r.user_id].append(_enrollment(r))
         class_ids = sorted({e.class_id for es in enr_of.values() for e in es})
 
-        all_sessions = [_session(r) for r in conn.execute(select(sessions_t))]
+        all_sessions, calendar = self._calendar(conn)
         by_id = {s.sourced_id: s for s in all_sessions}
-        calendar = [
-            CalendarDay(r.school_id, r.date, bool(r.instructional))
-            for r in conn.execute(select(calendar_t))
-        ]
 
         klasses: dict[str, Klass] = {}
         teacher_of: dict[str, str] = {}
@@ -355,15 +380,8 @@ class Repository:
         for r in conn.execute(select(attendance).where(attendance.c.student_id.in_(scope))):
             att_of[r.student_id].append(_attendance(r))
 
-        inc_of: dict[str, list[dt.date]] = defaultdict(list)
-        for sid, d in conn.execute(
-            select(student_incidents.c.student_id, incidents_t.c.date)
-            .join(incidents_t, incidents_t.c.sourced_id == student_incidents.c.incident_id)
-            .where(student_incidents.c.student_id.in_(scope))
-        ):
-            inc_of[sid].append(d)
-
-        notes_of = self._note_dates(list(students)) if self._note_dates else {}
+        inc_of = self._incidents(conn, scope)
+        notes_of = self._notes_of(conn, scope) if with_notes else {}
 
         days_cache: dict[str | None, frozenset[dt.date]] = {}
 
@@ -414,10 +432,57 @@ class Repository:
 
     # --- CaseloadReader --------------------------------------------------------------------
 
-    def caseload(self, counselor_id: str | None, as_of: dt.date) -> list[StudentReport]:
+    @staticmethod
+    def _notes_of(conn: Connection, scope: Select[Any]) -> dict[str, list[dt.date]]:
+        """Contact dates of each student's intervention notes (deleted ones left out)."""
+        notes = T["notes"]
+        out: dict[str, list[dt.date]] = defaultdict(list)
+        for sid, d in conn.execute(
+            select(notes.c.student_id, notes.c.contact_date).where(
+                notes.c.student_id.in_(scope), notes.c.deleted.is_(False)
+            )
+        ):
+            out[sid].append(d)
+        return out
+
+    def facts(self, counselor_id: str | None) -> list[analysis.StudentFacts] | None:
+        """The scope's materialized facts, or None when they are stale (see store/facts.py)."""
+        from caseload.store import facts as mat
+
+        scope = self._scope(counselor_id)
         with self.engine.connect() as conn:
-            inputs = self.inputs(conn, self._scope(counselor_id))
-        return triage([analysis.student_report(i, as_of, self.thresholds) for i in inputs])
+            fresh = mat.is_fresh(conn, self.thresholds)
+        if not fresh:
+            try:
+                mat.refresh(self.engine, self.thresholds)
+            except Exception:  # derived data: a failed refresh costs speed, never correctness
+                return None
+        with self.engine.connect() as conn:
+            students, counselors_of = self._people(conn, scope)
+            sessions, calendar = self._calendar(conn)
+            days_of = {
+                school: tuple(sorted(school_days(school, sessions, calendar)))
+                for school in {s.school_id for s in students.values()}
+            }
+            return mat.load_facts(
+                conn,
+                students,
+                counselors_of,
+                sessions,
+                days_of,
+                self._incidents(conn, scope),
+                self._notes_of(conn, scope),
+                scope,
+            )
+
+    def caseload(self, counselor_id: str | None, as_of: dt.date) -> list[StudentReport]:
+        """The scope's reports in triage order: from the materialized facts when fresh."""
+        facts = self.facts(counselor_id)
+        if facts is None:
+            with self.engine.connect() as conn:
+                inputs = self.inputs(conn, self._scope(counselor_id))
+            facts = [analysis.student_facts(i, self.thresholds) for i in inputs]
+        return triage([analysis.report_from_facts(f, as_of, self.thresholds) for f in facts])
 
     def _one(self, conn: Connection, student_id: str) -> analysis.StudentInput:
         found = self.inputs(

@@ -207,4 +207,60 @@ class ImportRunRow(CacheModel, table=True):
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+
+# --- Materialized analytics facts (derived; rebuilt by caseload.store.facts.refresh) -----------
+
+
+class MatDayStatusRow(CacheModel, table=True):
+    """A student's school day that was not plainly present: U(nexcused), E(xcused), T(ardy)."""
+
+    __tablename__ = "mat_day_status"
+    student_id: str = Field(primary_key=True)
+    date: dt.date = Field(primary_key=True)
+    status: str
+
+
+class MatStudentRow(CacheModel, table=True):
+    __tablename__ = "mat_student"
+    student_id: str = Field(primary_key=True)
+    enrolled_begin: dt.date | None = None
+
+
+class MatClassFactsRow(CacheModel, table=True):
+    """Per student and class: the grade timeline and the grade at the end of each week (JSON
+    [[ordinal, grade], ...]), scored and missing dates."""
+
+    __tablename__ = "mat_class_facts"
+    student_id: str = Field(primary_key=True)
+    class_id: str = Field(primary_key=True)
+    title: str
+    teacher: str | None = None
+    period: str | None = None
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    spans: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    timeline: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    weekly: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    scored: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    missing: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+
+
+class MatClassDatesRow(CacheModel, table=True):
+    """Per class: effective dates of every student's results (JSON ordinals)."""
+
+    __tablename__ = "mat_class_dates"
+    class_id: str = Field(primary_key=True)
+    dates: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+
+
+class MatStateRow(CacheModel, table=True):
+    """Which import run and settings the materialized facts were computed from."""
+
+    __tablename__ = "mat_state"
+    id: int = Field(primary_key=True)
+    run_id: int | None = None
+    settings: str
+    computed_at: dt.datetime
+
+
 METADATA = CacheModel.metadata

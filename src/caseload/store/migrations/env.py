@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import caseload.store.notes  # noqa: F401  (registers the notes tables on METADATA)
 from caseload.store.tables import METADATA
 
 config = context.config

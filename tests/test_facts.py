@@ -1,0 +1,104 @@
+"""Materialized facts agree with the pure domain path (hypothesis), and stay fresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from tests.paths import MIN_DATA
+
+from caseload.domain import analysis
+from caseload.domain.records import AttendanceCategory, AttendanceEvent, Result, ScoreStatus
+from caseload.domain.settings import Thresholds
+from caseload.sources.detect import read_path
+from caseload.sources.loader import load
+from caseload.store import facts as mat
+from caseload.store.engine import make_engine, migrate
+from caseload.store.repository import Repository
+
+STUDENTS = ["stu-1", "stu-2", "stu-3"]
+CLASSES = {"cls-alg": ["li-1", "li-2"], "cls-eng": ["li-3"]}
+START = dt.date(2026, 8, 31)
+
+days = st.integers(min_value=0, max_value=60).map(lambda n: START + dt.timedelta(days=n))
+attendance_events = st.lists(
+    st.tuples(
+        st.sampled_from(STUDENTS),
+        days,
+        st.sampled_from(list(AttendanceCategory)),
+        st.sampled_from([None, "cls-alg", "cls-eng"]),
+    ),
+    max_size=40,
+)
+results = st.lists(
+    st.tuples(
+        st.sampled_from(STUDENTS),
+        st.sampled_from(["li-1", "li-2", "li-3"]),
+        st.one_of(st.none(), st.floats(min_value=0, max_value=120, allow_nan=False)),
+        st.sampled_from(list(ScoreStatus)),
+        st.one_of(st.none(), days),
+    ),
+    max_size=30,
+)
+
+
+def _reports_pure(repo: Repository, as_of: dt.date):
+    with repo.engine.connect() as conn:
+        inputs = repo.inputs(conn, repo._scope(None))
+    return sorted(
+        (analysis.student_report(i, as_of, repo.thresholds) for i in inputs), key=lambda r: r.id
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(attendance_events, results, days, st.booleans())
+def test_materialized_path_equals_pure_path(events, scores, as_of, zero):
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        engine = make_engine(f"sqlite:///{tmp / 'c.db'}")
+        migrate(engine)
+        ds = read_path(MIN_DATA)
+        ds.attendance_events = [
+            AttendanceEvent(f"a{i}", s, d, c, cls, None) for i, (s, d, c, cls) in enumerate(events)
+        ]
+        seen = set()
+        ds.results = []
+        for i, (s, li, score, status, when) in enumerate(scores):
+            if (s, li) in seen:
+                continue
+            seen.add((s, li))
+            ds.results.append(Result(f"r{i}", li, s, score, status, when))
+        load(engine, ds)
+        repo = Repository(engine, thresholds=Thresholds(missing_counts_as_zero=zero))
+        mat.refresh(engine, repo.thresholds)
+        materialized = sorted(repo.caseload(None, as_of), key=lambda r: r.id)
+        with engine.connect() as conn:
+            assert mat.is_fresh(conn, repo.thresholds)
+        assert materialized == _reports_pure(repo, as_of)
+        engine.dispose()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_facts_go_stale_after_an_import_and_when_settings_change(sqlite_engine):
+    load(sqlite_engine, read_path(MIN_DATA))
+    t = Thresholds()
+    mat.refresh(sqlite_engine, t)
+    with sqlite_engine.connect() as conn:
+        assert mat.is_fresh(conn, t)
+        assert not mat.is_fresh(conn, Thresholds(missing_counts_as_zero=False))
+    load(sqlite_engine, read_path(MIN_DATA))
+    with sqlite_engine.connect() as conn:
+        assert not mat.is_fresh(conn, t)
+    # a stale reader refreshes itself and answers the same as the pure path
+    repo = Repository(sqlite_engine, thresholds=t)
+    as_of = dt.date(2026, 10, 2)
+    assert sorted(repo.caseload(None, as_of), key=lambda r: r.id) == _reports_pure(repo, as_of)
+    with sqlite_engine.connect() as conn:
+        assert mat.is_fresh(conn, t)
+        assert conn.execute(text("SELECT count(*) FROM mat_class_facts")).scalar() == 5
