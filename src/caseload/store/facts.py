@@ -62,12 +62,19 @@ def latest_run(conn: Connection) -> int | None:
     return conn.execute(select(func.max(runs.c.id)).where(runs.c.outcome == "ok")).scalar()
 
 
-def is_fresh(conn: Connection, thresholds: Thresholds) -> bool:
+def fresh_stamp(conn: Connection, thresholds: Thresholds) -> dt.datetime | None:
+    """When the facts were computed, if they are fresh for the latest import and settings."""
     state = T["mat_state"]
-    row = conn.execute(select(state.c.run_id, state.c.settings).where(state.c.id == 1)).first()
-    if row is None:
-        return False
-    return row.run_id == latest_run(conn) and row.settings == _state_key(thresholds)
+    row = conn.execute(
+        select(state.c.run_id, state.c.settings, state.c.computed_at).where(state.c.id == 1)
+    ).first()
+    if row is None or row.settings != _state_key(thresholds) or row.run_id != latest_run(conn):
+        return None
+    return row.computed_at
+
+
+def is_fresh(conn: Connection, thresholds: Thresholds) -> bool:
+    return fresh_stamp(conn, thresholds) is not None
 
 
 def _write(conn: Connection, facts: list[analysis.StudentFacts]) -> None:

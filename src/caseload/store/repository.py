@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from dataclasses import replace
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -177,6 +178,7 @@ class Repository:
         elif not isinstance(thresholds, Thresholds):
             thresholds = Thresholds.from_mapping(dict(thresholds))
         self.thresholds = thresholds
+        self._facts_cache: dict[str | None, tuple[Any, list[analysis.StudentFacts]]] = {}
 
     # --- simple lookups ----------------------------------------------------------------
 
@@ -446,34 +448,45 @@ class Repository:
         return out
 
     def facts(self, counselor_id: str | None) -> list[analysis.StudentFacts] | None:
-        """The scope's materialized facts, or None when they are stale (see store/facts.py)."""
+        """The scope's materialized facts, or None when they can't be had (see store/facts.py).
+
+        Stale facts are refreshed first. The decoded facts are kept in memory per scope until
+        the next refresh (the TUI asks again on every as-of change); notes are read each time.
+        """
         from caseload.store import facts as mat
 
         scope = self._scope(counselor_id)
         with self.engine.connect() as conn:
-            fresh = mat.is_fresh(conn, self.thresholds)
-        if not fresh:
+            stamp = mat.fresh_stamp(conn, self.thresholds)
+        if stamp is None:
             try:
                 mat.refresh(self.engine, self.thresholds)
             except Exception:  # derived data: a failed refresh costs speed, never correctness
                 return None
+            with self.engine.connect() as conn:
+                stamp = mat.fresh_stamp(conn, self.thresholds)
         with self.engine.connect() as conn:
-            students, counselors_of = self._people(conn, scope)
-            sessions, calendar = self._calendar(conn)
-            days_of = {
-                school: tuple(sorted(school_days(school, sessions, calendar)))
-                for school in {s.school_id for s in students.values()}
-            }
-            return mat.load_facts(
-                conn,
-                students,
-                counselors_of,
-                sessions,
-                days_of,
-                self._incidents(conn, scope),
-                self._notes_of(conn, scope),
-                scope,
-            )
+            cached = self._facts_cache.get(counselor_id)
+            if cached is None or cached[0] != stamp:
+                students, counselors_of = self._people(conn, scope)
+                sessions, calendar = self._calendar(conn)
+                days_of = {
+                    school: tuple(sorted(school_days(school, sessions, calendar)))
+                    for school in {s.school_id for s in students.values()}
+                }
+                loaded = mat.load_facts(
+                    conn, students, counselors_of, sessions, days_of,
+                    self._incidents(conn, scope), {}, scope,
+                )
+                cached = (stamp, loaded)
+                self._facts_cache[counselor_id] = cached
+            notes_of = self._notes_of(conn, scope)
+        return [
+            replace(f, note_dates=tuple(sorted(notes_of[f.student.sourced_id])))
+            if f.student.sourced_id in notes_of
+            else f
+            for f in cached[1]
+        ]
 
     def caseload(self, counselor_id: str | None, as_of: dt.date) -> list[StudentReport]:
         """The scope's reports in triage order: from the materialized facts when fresh."""
