@@ -59,7 +59,9 @@ def school_days(
     return frozenset(days)
 
 
-def enrolled_from(enrollments: Iterable[Enrollment], student_id: str | None = None) -> dt.date | None:
+def enrolled_from(
+    enrollments: Iterable[Enrollment], student_id: str | None = None
+) -> dt.date | None:
     """The earliest begin date of the student's enrollments; None when none has a begin date
     (the caller then uses the school year's start). Only student-role enrollments count, and
     only ``student_id``'s when given."""
@@ -182,8 +184,10 @@ def periods_at(
             year = Span(term.start_date, term.end_date, term.title)
         else:
             same = [
-                s for s in sessions
-                if s.type in TERM_TYPES and applies_to(s, school_id)
+                s
+                for s in sessions
+                if s.type in TERM_TYPES
+                and applies_to(s, school_id)
                 and s.school_year == term.school_year
             ]
             year = Span(

@@ -122,8 +122,10 @@ class Thresholds:
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise ValueError(f"threshold {name} must be a whole number, not {value!r}")
                 if value < (1 if name in _POSITIVE else 0):
-                    raise ValueError(f"threshold {name} must be at least "
-                                     f"{1 if name in _POSITIVE else 0}, not {value!r}")
+                    raise ValueError(
+                        f"threshold {name} must be at least "
+                        f"{1 if name in _POSITIVE else 0}, not {value!r}"
+                    )
             else:
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ValueError(f"threshold {name} must be a number, not {value!r}")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import replace
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
@@ -475,8 +475,14 @@ class Repository:
                     for school in {s.school_id for s in students.values()}
                 }
                 loaded = mat.load_facts(
-                    conn, students, counselors_of, sessions, days_of,
-                    self._incidents(conn, scope), {}, scope,
+                    conn,
+                    students,
+                    counselors_of,
+                    sessions,
+                    days_of,
+                    self._incidents(conn, scope),
+                    {},
+                    scope,
                 )
                 cached = (stamp, loaded)
                 self._facts_cache[counselor_id] = cached

@@ -12,16 +12,19 @@ Mutating commands (import, sync) are not the App's business: the CLI passes them
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseload.domain.ports import CaseloadReader
@@ -53,6 +56,19 @@ class AppActions:
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+SLOW_OPEN = 0.15  # seconds before a screen whose data is still loading is shown anyway
+
+
+@dataclass
+class _Opening:
+    """A student or class screen waiting for its data."""
+
+    key: tuple[object, ...]
+    make: Callable[[Any], Screen[None]]
+    timer: Timer
+    screen: Screen[None] | None = None
 
 
 class CaseloadApp(App[None]):
@@ -92,6 +108,10 @@ class CaseloadApp(App[None]):
         self.freshness: list[SourceFreshness] = []
         self.freshness_loaded = False
         self._warmed = False
+        self._opening: _Opening | None = None
+        # Reader calls run in worker threads; one at a time, so a reader over a single
+        # database connection needs no locking of its own.
+        self._reader_lock = threading.Lock()
         self._targets: dict[Worker[None], MessagePump] = {}
         if theme is not None:
             self.theme = theme
@@ -109,15 +129,26 @@ class CaseloadApp(App[None]):
         self._load_counselors()
         self._load_freshness()
 
+    # Opening a screen loads its data first and pushes the screen with it, so the screen is
+    # composed once; if the data takes longer than SLOW_OPEN, the screen is pushed at once
+    # in its loading state and the data follows.
+
     def open_student(self, student_id: str) -> None:
-        self.push_screen(StudentScreen(student_id))
+        as_of = self.as_of
+
+        def make(message: messages.StudentLoaded | None) -> Screen[None]:
+            return StudentScreen(student_id, detail=message.detail if message else None,
+                                 as_of=as_of)
+
+        self._begin_open(("student", student_id, as_of), make)
+        self.request_student(self, student_id)
 
     async def jump_to_student(self, student_id: str) -> None:
         """From anywhere (the palette): back to the caseload, then open the student."""
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.home.select_student(student_id)
-        await self.push_screen(StudentScreen(student_id))
+        self.open_student(student_id)
 
     def open_class(self, student_id: str, class_id: str) -> None:
         from caseload.tui.screens.klass import ClassScreen  # plotext loads here, not at start
@@ -127,7 +158,48 @@ class CaseloadApp(App[None]):
             if isinstance(screen, StudentScreen) and screen.detail is not None:
                 name = screen.detail.report.name
                 break
-        self.push_screen(ClassScreen(student_id, class_id, student_name=name))
+        as_of = self.as_of
+
+        def make(message: messages.ClassLoaded | None) -> Screen[None]:
+            return ClassScreen(student_id, class_id, student_name=name,
+                               detail=message.detail if message else None, as_of=as_of)
+
+        self._begin_open(("class", student_id, class_id, as_of), make)
+        self.request_class(self, student_id, class_id)
+
+    def _begin_open(self, key: tuple[object, ...], make: Callable[[Any], Screen[None]]) -> None:
+        if self._opening is not None:
+            self._opening.timer.stop()
+        self._opening = _Opening(key, make, self.set_timer(SLOW_OPEN, self._open_slowly))
+
+    def _open_slowly(self) -> None:
+        opening = self._opening
+        if opening is not None and opening.screen is None:
+            opening.screen = opening.make(None)
+            self.push_screen(opening.screen)
+
+    def _finish_open(self, key: tuple[object, ...], message: Message) -> None:
+        opening = self._opening
+        if opening is None or opening.key != key:
+            return  # an answer to an abandoned request
+        self._opening = None
+        opening.timer.stop()
+        if opening.screen is not None:
+            opening.screen.post_message(message)
+        elif not isinstance(message, messages.LoadFailed):
+            self.push_screen(opening.make(message))
+
+    def on_student_loaded(self, message: messages.StudentLoaded) -> None:
+        self._finish_open(("student", message.student_id, message.as_of), message)
+
+    def on_class_loaded(self, message: messages.ClassLoaded) -> None:
+        self._finish_open(("class", message.student_id, message.class_id, message.as_of),
+                          message)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        opening = self._opening
+        if opening is not None and opening.key[0] == message.group:
+            self._finish_open(opening.key, message)
 
     @property
     def counselor_name(self) -> str:
@@ -183,32 +255,37 @@ class CaseloadApp(App[None]):
     def _load_caseload(self, target: MessagePump, counselor_id: str | None,
                        as_of: dt.date) -> None:
         start = time.perf_counter()
-        reports = self.reader.caseload(counselor_id, as_of)
+        with self._reader_lock:
+            reports = self.reader.caseload(counselor_id, as_of)
         if not get_current_worker().is_cancelled:
             target.post_message(messages.CaseloadLoaded(
                 counselor_id, as_of, reports, time.perf_counter() - start))
 
     @work(thread=True, group="student", exit_on_error=False, name="load student")
     def _load_student(self, target: MessagePump, student_id: str, as_of: dt.date) -> None:
-        detail = self.reader.student(student_id, as_of)
+        with self._reader_lock:
+            detail = self.reader.student(student_id, as_of)
         target.post_message(messages.StudentLoaded(student_id, as_of, detail))
 
     @work(thread=True, group="class", exit_on_error=False, name="load class")
     def _load_class(self, target: MessagePump, student_id: str, class_id: str,
                     as_of: dt.date) -> None:
-        detail = self.reader.class_detail(student_id, class_id, as_of)
+        with self._reader_lock:
+            detail = self.reader.class_detail(student_id, class_id, as_of)
         target.post_message(messages.ClassLoaded(student_id, class_id, as_of, detail))
 
     @work(thread=True, group="counselors", exclusive=True, exit_on_error=False,
           name="load counselors")
     def _load_counselors(self) -> None:
-        counselors = self.reader.counselors()
+        with self._reader_lock:
+            counselors = self.reader.counselors()
         self.post_message(messages.CounselorsLoaded(counselors))
 
     @work(thread=True, group="freshness", exclusive=True, exit_on_error=False,
           name="load freshness")
     def _load_freshness(self) -> None:
-        sources = self.reader.freshness()
+        with self._reader_lock:
+            sources = self.reader.freshness()
         self.post_message(messages.FreshnessLoaded(sources))
 
     @work(thread=True, group="warmup", exclusive=True, exit_on_error=False, name="warm up")
@@ -234,9 +311,10 @@ class CaseloadApp(App[None]):
         if event.state == WorkerState.ERROR:
             error = worker.error
             not_found = isinstance(error, KeyError)
-            detail = clean(
-                f"not found: {error.args[0]!s}" if not_found and error.args else str(error)
-            ) or type(error).__name__
+            if isinstance(error, KeyError) and error.args:
+                detail = clean(f"not found: {error.args[0]!s}")
+            else:
+                detail = clean(str(error)) or type(error).__name__
             self.notify(f"{worker.name}: {detail}", title="Something went wrong",
                         severity="error", markup=False, timeout=8)
             target = self._targets.pop(worker, None)

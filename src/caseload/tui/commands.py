@@ -132,7 +132,8 @@ class CaseloadCommands(Provider):
                       partial(app.jump_to_student, report.id),
                       text=clean(label), help="Open this student")
         stripped = query.strip()
-        if stripped and " " not in stripped and stripped not in seen and found == 0:
+        looks_like_id = any(ch.isdigit() for ch in stripped) and " " not in stripped
+        if looks_like_id and stripped not in seen and found == 0:
             label = f"Open student id {stripped}"
             yield Hit(0.5, Text(clean(label)), partial(app.jump_to_student, stripped),
                       text=clean(label), help="Look this id up in the cache")

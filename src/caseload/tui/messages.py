@@ -3,7 +3,8 @@
 Every blocking call (a ``CaseloadReader`` method, an import, a sync) runs in a thread worker on
 the App (see ``CaseloadApp.load_*``); the worker posts one of these to the screen that asked.
 Failures are not messages: the App handles every worker error in ``on_worker_state_changed``
-and tells the waiting screen with :class:`LoadFailed`.
+and tells the waiting screen with :class:`LoadFailed`. None of them bubble: each goes to the
+one node that asked.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from caseload.domain.report import ClassDetail, SourceFreshness, StudentDetail, 
 
 
 @dataclass
-class CaseloadLoaded(Message):
+class CaseloadLoaded(Message, bubble=False):
     """A counselor's caseload (``counselor_id`` None: every student), in triage order."""
 
     counselor_id: str | None
@@ -28,24 +29,24 @@ class CaseloadLoaded(Message):
 
 
 @dataclass
-class CounselorsLoaded(Message):
+class CounselorsLoaded(Message, bubble=False):
     counselors: list[User]
 
 
 @dataclass
-class FreshnessLoaded(Message):
+class FreshnessLoaded(Message, bubble=False):
     sources: list[SourceFreshness]
 
 
 @dataclass
-class StudentLoaded(Message):
+class StudentLoaded(Message, bubble=False):
     student_id: str
     as_of: dt.date
     detail: StudentDetail
 
 
 @dataclass
-class ClassLoaded(Message):
+class ClassLoaded(Message, bubble=False):
     student_id: str
     class_id: str
     as_of: dt.date
@@ -53,7 +54,7 @@ class ClassLoaded(Message):
 
 
 @dataclass
-class ActionFinished(Message):
+class ActionFinished(Message, bubble=False):
     """An import or sync run from the palette finished; ``summary`` is the CLI's text."""
 
     action: str  # "import" or "sync"
@@ -62,7 +63,7 @@ class ActionFinished(Message):
 
 
 @dataclass
-class LoadFailed(Message):
+class LoadFailed(Message, bubble=False):
     """A worker the screen was waiting for raised; ``error`` is already notified."""
 
     group: str

@@ -102,7 +102,7 @@ class CaseloadScreen(Screen[None]):
                 tooltip="Show only students with the chosen flags"),
         Binding("s", "sort", "Sort", id="caseload.sort",
                 tooltip="Sort by the next column (triage order first)"),
-        Binding("S", "reverse", "Reverse", id="caseload.reverse",
+        Binding("S", "reverse", "Reverse", show=False, id="caseload.reverse",
                 tooltip="Reverse the sort order"),
         Binding("c", "counselor", "Counselor", id="caseload.counselor",
                 tooltip="Show another counselor's caseload, or all students"),
@@ -143,7 +143,7 @@ class CaseloadScreen(Screen[None]):
         self.update_titles()
         self.reload()
         self.set_interval(60, self.update_context, name="freshness clock")
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.table.invalidate())
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.update_status())
 
     @property
     def table(self) -> VirtualTable:
@@ -182,7 +182,8 @@ class CaseloadScreen(Screen[None]):
             parts.append(" ".join(labels), style=styles["info"])
         spec = SORTS[self.sort_key]
         order = " (reversed)" if self.sort_reverse else ""
-        parts.append(f" · sorted by {spec.label}{order} (s: next, S: reverse)", style=styles["muted"])
+        parts.append(f" · sorted by {spec.label}{order} (s: next, S: reverse)",
+                     style=styles["muted"])
         self.query_one("#status", Static).update(parts)
 
     # -- data ----------------------------------------------------------------------------------
@@ -272,7 +273,8 @@ class CaseloadScreen(Screen[None]):
             Text(pct(rate), style=rate_style),
             Text(str(metrics.unexcused_30d),
                  style=styles["bad"] if metrics.unexcused_30d >= 3 else ""),
-            Text(str(metrics.absence_streak), style=styles["warn"] if metrics.absence_streak else ""),
+            Text(str(metrics.absence_streak),
+                 style=styles["warn"] if metrics.absence_streak else ""),
             Text(str(below), style=styles["bad"] if below else ""),
             Text(num(lowest), style=lowest_style),
             flag_labels(report, styles),
@@ -359,7 +361,7 @@ class CaseloadScreen(Screen[None]):
 
 
 def flag_labels(report: StudentReport, styles: dict[str, Any]) -> Text:
-    """``FAIL3W LOW×2 UNX30``: short labels, coloured by severity, worst first."""
+    """``FAIL3W LOW×2 UNX30``: short labels, coloured by severity, worst first."""  # noqa: RUF002
     worst: dict[FlagCode, Severity] = {}
     counts: Counter[FlagCode] = Counter()
     for flag in report.flags:
@@ -372,6 +374,6 @@ def flag_labels(report: StudentReport, styles: dict[str, Any]) -> Text:
     for i, code in enumerate(order):
         if i:
             text.append(" ")
-        label = code.label + (f"×{counts[code]}" if counts[code] > 1 else "")
+        label = code.label + (f"×{counts[code]}" if counts[code] > 1 else "")  # noqa: RUF001
         text.append(label, style=styles[worst[code].value])
     return text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,13 +24,14 @@ class KeyHelp:
     keys: str  # "↑ / k"
     description: str
     tooltip: str
-    binding_id: str | None
+    binding_ids: tuple[str, ...]  # every binding id behind this row
 
 
-def keys_for(screen: Screen[object], app: App[object]) -> list[KeyHelp]:
+def keys_for(screen: Screen[Any], app: App[Any]) -> list[KeyHelp]:
     """The screen's active bindings, one row per action (its keys joined).
 
-    The screen's own keys come first, then the app's, then those of the focused widget.
+    The screen's own keys come first, then the app's, then those of the focused widget, then
+    Textual's built-in keys (focus, copy).
     """
     groups: dict[tuple[int, str], list] = {}
     for _key, active in screen.active_bindings.items():
@@ -42,18 +43,21 @@ def keys_for(screen: Screen[object], app: App[object]) -> list[KeyHelp]:
         if group in groups:
             if display not in groups[group][0]:
                 groups[group][0].append(display)
+            if binding.id and binding.id not in groups[group][3]:
+                groups[group][3].append(binding.id)
             continue
-        groups[group] = [[display], binding, active.node]
+        groups[group] = [[display], binding, active.node, [binding.id] if binding.id else []]
 
-    def rank(entry: list) -> int:
+    def rank(entry: list) -> tuple[int, int]:
+        # caseload's own keys (they all have ids) before Textual's built-ins
         node = entry[2]
-        return 0 if node is screen else 1 if node is app else 2
+        return (0 if entry[3] else 1, 0 if node is screen else 1 if node is app else 2)
 
     out: list[KeyHelp] = []
-    for displays, binding, _node in sorted(groups.values(), key=rank):
+    for displays, binding, _node, ids in sorted(groups.values(), key=rank):
         description = binding.description or binding.action.replace("_", " ").capitalize()
         out.append(KeyHelp(" / ".join(displays), description, binding.tooltip or description,
-                           binding.id))
+                           tuple(ids)))
     return out
 
 

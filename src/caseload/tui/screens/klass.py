@@ -7,15 +7,18 @@ lazily when the first class opens (and warms it up in a thread after the first p
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Region, Spacing
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from caseload.domain.report import AssignmentStatus, AssignmentView, ClassDetail
 from caseload.tui import messages
@@ -58,7 +61,9 @@ def what_if_text(detail: ClassDetail, styles: dict) -> Text:
     if not what_if.fewest_to_70:
         text.append(f"already at {pct(what_if.grade_now)}, 70% or above.", style=styles["good"])
         if missing and what_if.grade_if_all_missing_in is not None:
-            text.append(f" Turning in all {missing} missing: {pct(what_if.grade_if_all_missing_in)}.")
+            all_in = pct(what_if.grade_if_all_missing_in)
+            which = "the missing assignment" if missing == 1 else f"all {missing} missing"
+            text.append(f" Turning in {which}: {all_in}.")
         return text
     count = len(what_if.fewest_to_70)
     text.append(f"turning in {count} missing assignment{'s' if count != 1 else ''} lifts "
@@ -68,14 +73,14 @@ def what_if_text(detail: ClassDetail, styles: dict) -> Text:
             text.append(", ")
         text.append_text(literal(titles.get(item, item), style=styles["warn"]))
     text.append(".")
-    if what_if.grade_if_all_missing_in is not None:
+    if what_if.grade_if_all_missing_in is not None and missing > count:
         text.append(f" All {missing} missing in: {pct(what_if.grade_if_all_missing_in)}.")
     return text
 
 
 class ClassScreen(Screen[None]):
     CSS_PATH = "klass.tcss"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"), (110, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,20 +92,40 @@ class ClassScreen(Screen[None]):
     detail: reactive[ClassDetail | None] = reactive(None, recompose=True)
     error: reactive[str | None] = reactive(None, recompose=True)
 
-    def __init__(self, student_id: str, class_id: str, *, student_name: str = "") -> None:
+    def __init__(
+        self, student_id: str, class_id: str, *, student_name: str = "",
+        detail: ClassDetail | None = None, as_of: dt.date | None = None,
+    ) -> None:
         super().__init__()
         self.student_id = student_id
         self.class_id = class_id
         self.student_name = student_name
+        self.as_of = as_of
+        if detail is not None:
+            self.set_reactive(ClassScreen.detail, detail)
 
     @property
     def caseload_app(self) -> CaseloadApp:
         return self.app  # type: ignore[return-value]
 
     def on_mount(self) -> None:
-        self.title = clean(self.student_name) or self.student_id
-        self.sub_title = self.class_id
-        self.reload()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.detail is None:
+            self.title = clean(self.student_name) or self.student_id
+            self.sub_title = self.class_id
+            self.reload()
+        else:
+            self._set_titles(self.detail)
+            self._focus_assignments()
+
+    def _set_titles(self, detail: ClassDetail) -> None:
+        self.title = f"{clean(self.student_name) or self.student_id}: {clean(detail.title)}"
+        self.sub_title = f"as of {self.as_of.isoformat()}" if self.as_of else ""
+
+    def _theme_changed(self, _theme: object) -> None:
+        if self.detail is not None:
+            self.refresh(recompose=True)
+            self.call_after_refresh(self._focus_assignments)
 
     def reload(self) -> None:
         self.caseload_app.request_class(self, self.student_id, self.class_id)
@@ -109,8 +134,8 @@ class ClassScreen(Screen[None]):
         if (message.student_id, message.class_id) != (self.student_id, self.class_id):
             return
         detail = message.detail
-        self.title = f"{clean(self.student_name) or self.student_id}: {clean(detail.title)}"
-        self.sub_title = f"as of {message.as_of.isoformat()}"
+        self.as_of = message.as_of
+        self._set_titles(detail)
         self.error = None
         self.detail = detail
         self.call_after_refresh(self._focus_assignments)
@@ -199,6 +224,14 @@ class ClassScreen(Screen[None]):
         for assignment in detail.assignments:
             table.add_row(*assignment_cells(assignment, styles), key=assignment.line_item_id)
         return table
+
+    @on(DataTable.RowHighlighted, "#assignments")
+    def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
+        """Keep the assignments cursor on screen: the table grows, the body scrolls."""
+        table = event.data_table
+        body = self.query_one("#class-body", VerticalScroll)
+        y = table.virtual_region.y + table.header_height + event.cursor_row
+        body.scroll_to_region(Region(0, y, 1, 1), animate=False, spacing=Spacing(1, 0, 1, 0))
 
     # -- actions -------------------------------------------------------------------------------
 

@@ -72,7 +72,8 @@ class FlagFilterModal(ModalScreen[frozenset[FlagCode] | None]):
     CSS_PATH = "modals.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         _CANCEL,
-        Binding("a", "apply", "Apply", id="flags.apply", tooltip="Show students with any checked flag"),
+        Binding("a", "apply", "Apply", id="flags.apply",
+                tooltip="Show students with any checked flag"),
         Binding("x", "clear", "Clear", id="flags.clear", tooltip="Uncheck every flag"),
     ]
 
@@ -95,7 +96,8 @@ class FlagFilterModal(ModalScreen[frozenset[FlagCode] | None]):
                 ),
                 id="flag-list",
             )
-            yield Static(Text("space: check  a: apply  x: clear  esc: cancel"), classes="dialog-help")
+            yield Static(Text("space: check  a: apply  x: clear  esc: cancel"),
+                         classes="dialog-help")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Clear", id="clear")

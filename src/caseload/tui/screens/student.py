@@ -3,6 +3,7 @@ behavior and notes. Enter on a class opens the class screen."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -10,8 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from caseload.domain.report import AttendanceSummary, ClassMetrics, Severity, StudentDetail
@@ -55,19 +58,41 @@ class StudentScreen(Screen[None]):
     detail: reactive[StudentDetail | None] = reactive(None, recompose=True)
     error: reactive[str | None] = reactive(None, recompose=True)
 
-    def __init__(self, student_id: str, *, tab: str = "tab-classes") -> None:
+    def __init__(
+        self, student_id: str, *, detail: StudentDetail | None = None,
+        as_of: dt.date | None = None, tab: str = "tab-classes",
+    ) -> None:
         super().__init__()
         self.student_id = student_id
         self.initial_tab = tab
+        self.as_of = as_of
+        if detail is not None:
+            self.set_reactive(StudentScreen.detail, detail)
 
     @property
     def caseload_app(self) -> CaseloadApp:
         return self.app  # type: ignore[return-value]
 
     def on_mount(self) -> None:
-        self.title = "Student"
-        self.sub_title = self.student_id
-        self.reload()
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.detail is None:
+            self.title = "Student"
+            self.sub_title = self.student_id
+            self.reload()
+        else:
+            self._set_titles(self.detail)
+            self._focus_tab_content()
+
+    def _set_titles(self, detail: StudentDetail) -> None:
+        self.title = clean(detail.report.name)
+        self.sub_title = f"as of {self.as_of.isoformat()}" if self.as_of else ""
+
+    def _theme_changed(self, _theme: object) -> None:
+        # the data colours come from the theme: draw them again
+        if self.detail is not None:
+            self.initial_tab = self.active_tab
+            self.refresh(recompose=True)
+            self.call_after_refresh(self._focus_tab_content)
 
     def reload(self) -> None:
         self.caseload_app.request_student(self, self.student_id)
@@ -77,9 +102,8 @@ class StudentScreen(Screen[None]):
             return
         if self.detail is not None:
             self.initial_tab = self.active_tab
-        report = message.detail.report
-        self.title = clean(report.name)
-        self.sub_title = f"as of {message.as_of.isoformat()}"
+        self.as_of = message.as_of
+        self._set_titles(message.detail)
         self.error = None
         self.detail = message.detail
         self.call_after_refresh(self._focus_tab_content)
@@ -134,17 +158,23 @@ class StudentScreen(Screen[None]):
             classes = report.metrics.classes
             with TabPane(f"Classes ({len(classes)})", id="tab-classes"):
                 yield self.classes_table(detail)
-            with TabPane("Attendance", id="tab-attendance"), VerticalScroll(id="attendance"):
-                yield AttendanceCalendar(detail.attendance, id="calendar")
-                yield Static(self.attendance_text(detail.attendance), id="attendance-summary")
+            with TabPane("Attendance", id="tab-attendance"):
+                attendance = VerticalScroll(
+                    AttendanceCalendar(detail.attendance, id="calendar"),
+                    Static(self.attendance_text(detail.attendance), id="attendance-summary"),
+                    id="attendance",
+                )
+                # panes not shown first mount after the first paint
+                yield attendance if self.initial_tab == "tab-attendance" else Lazy(attendance)
             with TabPane(f"Behavior ({len(detail.incidents)})", id="tab-behavior"):
-                if detail.incidents:
-                    yield self.incidents_table(detail)
-                else:
-                    yield Static(Text("No incidents recorded"), id="no-incidents",
-                                 classes="empty")
+                behavior: Widget = (
+                    self.incidents_table(detail) if detail.incidents
+                    else Static(Text("No incidents recorded"), id="no-incidents", classes="empty")
+                )
+                yield behavior if self.initial_tab == "tab-behavior" else Lazy(behavior)
             with TabPane("Notes", id="tab-notes"):
-                yield NotesPane(report.id, id="notes-pane")
+                notes = NotesPane(report.id, id="notes-pane")
+                yield notes if self.initial_tab == "tab-notes" else Lazy(notes)
 
     def flags_text(self, detail: StudentDetail) -> Text:
         styles = semantic_styles(self.app)
@@ -178,7 +208,8 @@ class StudentScreen(Screen[None]):
             text.append("  ")
             text.append_text(literal(label))
             text.append(f": {used} of {limit} used, ")
-            text.append("limit reached" if left <= 0 else f"{plural(left, 'day')} left", style=style)
+            text.append("limit reached" if left <= 0 else f"{plural(left, 'day')} left",
+                        style=style)
             text.append("\n")
         text.rstrip()
         return text
@@ -227,13 +258,19 @@ class StudentScreen(Screen[None]):
         ]
 
     def _focus_tab_content(self) -> None:
-        tab = self.active_tab
-        if tab == "tab-classes":
-            for table in self.query("#classes").results(KeyTable):
-                table.focus()
-        elif tab == "tab-behavior":
-            for table in self.query("#incidents").results(KeyTable):
-                table.focus()
+        """Focus what the arrows should move on the active tab (table or scroll)."""
+        selector = {
+            "tab-classes": "#classes",
+            "tab-attendance": "#attendance",
+            "tab-behavior": "#incidents",
+            "tab-notes": "#notes-pane",
+        }[self.active_tab]
+        for widget in self.query(selector):
+            widget.focus(scroll_visible=False)
+
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self) -> None:
+        self.call_after_refresh(self._focus_tab_content)
 
     # -- actions -------------------------------------------------------------------------------
 

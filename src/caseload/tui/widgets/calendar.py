@@ -33,7 +33,7 @@ LEGEND = (
 class AttendanceCalendar(Static):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
-    def __init__(self, summary: AttendanceSummary, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, summary: AttendanceSummary, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.summary = summary
 

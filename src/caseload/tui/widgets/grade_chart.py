@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 
 from textual.color import Color
 from textual_plotext import PlotextPlot
@@ -18,17 +19,11 @@ PASSING = 70.0
 class GradeChart(PlotextPlot):
     """Weekly grade (percent) with the 70% line marked; colours follow the app theme."""
 
-    DEFAULT_CSS = """
-    GradeChart {
-        height: 12;
-        min-height: 8;
-        width: 1fr;
-    }
-    """
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
     def __init__(
         self, weekly: Sequence[tuple[dt.date, float]], *, title: str = "Weekly grade",
-        id: str | None = None,  # noqa: A002
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.weekly = tuple(weekly)
@@ -38,6 +33,9 @@ class GradeChart(PlotextPlot):
         # PlotextPlot.on_mount (called too) registers the theme; we redraw our colours.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot())
         self.replot()
+
+    def on_resize(self) -> None:
+        self.replot()  # the y ticks depend on the height
 
     def _rgb(self, variable: str, fallback: str) -> tuple[int, int, int]:
         value = self.app.theme_variables.get(variable, fallback)
@@ -56,15 +54,20 @@ class GradeChart(PlotextPlot):
         plt.clear_figure()
         plt.title(self.chart_title)
         if self.weekly:
-            xs = list(range(1, len(self.weekly) + 1))
+            xs: list[float] = [float(i) for i in range(1, len(self.weekly) + 1)]
             ys = [grade for _, grade in self.weekly]
             plt.plot(xs, ys, marker="braille", color=self._rgb("primary", "#0178D4"))
             step = max(1, len(xs) // 6)
             ticks = xs[::step]
-            plt.xticks(ticks, [self.weekly[i - 1][0].strftime("%m/%d") for i in ticks])
-            low = min(min(ys), PASSING)
-            plt.ylim(max(0.0, low - 10), 100)
+            plt.xticks(ticks, [self.weekly[int(i) - 1][0].strftime("%m/%d") for i in ticks])
+            # whole-ten bounds and explicit ticks (always 70) so the 70% line sits on its label
+            low = max(0, int(min(min(ys), PASSING) - 5) // 10 * 10)
+            rows = max(1, self.size.height - 4)
+            step = 10 if (100 - low) // 10 <= rows else 20
+            ticks = sorted({*range(low, 101, step), int(PASSING)})
+            plt.ylim(low, 100)
+            plt.yticks(ticks, [str(t) for t in ticks])
             plt.xlim(0.5, len(xs) + 0.5)
         plt.hline(PASSING, color=self._rgb("error", "#B93C5B"))
-        plt.text("70%", x=0.6, y=PASSING + 2, color=self._rgb("error", "#B93C5B"))
+        plt.text("70%", x=1, y=PASSING + 2, color=self._rgb("error", "#B93C5B"))
         self.refresh()

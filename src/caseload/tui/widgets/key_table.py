@@ -20,7 +20,7 @@ class KeyTable(DataTable[object]):
                 tooltip="Move the cursor up one row"),
     ]
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
 
 

@@ -9,6 +9,7 @@ exposes ``StudentScreen.student_id`` for an ``n`` (new note) binding.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,15 +20,9 @@ from caseload.tui.safe import literal
 
 
 class NotesPane(VerticalScroll):
-    DEFAULT_CSS = """
-    NotesPane {
-        height: 1fr;
-        & > .notes-empty { color: $text-muted; text-style: italic; padding: 1 0; }
-        & > .note { padding: 0 0 1 0; }
-    }
-    """
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
-    def __init__(self, student_id: str, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, student_id: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.student_id = student_id
 

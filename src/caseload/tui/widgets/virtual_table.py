@@ -109,7 +109,7 @@ class VirtualTable(ScrollView, can_focus=True):
         *,
         empty_text: str = "No rows",
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's own spelling
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -262,8 +262,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 break
             spare -= sum(widths[i] or 0 for i in capped)
             open_columns = [i for i in open_columns if i not in capped]
-        widths = [w or 0 for w in widths]
-        self._widths = tuple(widths)
+        self._widths = tuple(w or 0 for w in widths)
         self._widths_for = width
         return self._widths
 
