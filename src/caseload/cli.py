@@ -286,14 +286,19 @@ def _open_app(
     counselor_id = counselor or config.me
     if demo and counselor_id is None:
         counselor_id = repo.default_counselor()
-    from caseload.tui.app import run_app
+    from caseload.tui.app import AppActions, run_app
+
+    def palette_import(path: str) -> str:
+        summary = run_import(engine, Path(path).expanduser(), quiet=True, config=config)
+        total = sum(summary["counts"].values())
+        return f"Imported {total:,} rows from {path}"
 
     run_app(
         repo,
         counselor_id=counselor_id,
         as_of=as_of or dt.date.today(),
-        config=config,
-        engine=engine,
+        actions=AppActions(run_import=palette_import),
+        theme=config.theme,
     )
     return EXIT_OK
 

@@ -309,7 +309,20 @@ class Repository:
             )
         ):
             enr_of[r.user_id].append(_enrollment(r))
-        class_ids = sorted({e.class_id for es in enr_of.values() for e in es})
+        # a student's classes: their enrollments, and any class they have results in (an
+        # export may lack enrollments, as the Grand Bend Ed-Fi sample does)
+        classes_of: dict[str, set[str]] = defaultdict(set)
+        for sid, es in enr_of.items():
+            classes_of[sid].update(e.class_id for e in es)
+        if with_gradebook:
+            for sid, cid in conn.execute(
+                select(results.c.student_id, line_items.c.class_id)
+                .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
+                .where(results.c.student_id.in_(scope))
+                .distinct()
+            ):
+                classes_of[sid].add(cid)
+        class_ids = sorted({c for cs in classes_of.values() for c in cs})
 
         all_sessions, calendar = self._calendar(conn)
         by_id = {s.sourced_id: s for s in all_sessions}
@@ -399,7 +412,7 @@ class Repository:
             if school not in days_cache:
                 days_cache[school] = school_days(school, all_sessions, calendar)
             cis = []
-            for cid in sorted({e.class_id for e in enr_of.get(sid, ())}):
+            for cid in sorted(classes_of.get(sid, ())):
                 k = klasses.get(cid)
                 if k is None:
                     continue

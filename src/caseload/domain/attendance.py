@@ -1,0 +1,391 @@
+"""Attendance: each school day's status, full-day absences, windows, streaks, the calendar.
+
+Attendance is recorded by exception (issue 3). A school day with no record is a day present. A
+day is a full-day absence when a whole-day record says excused or unexcused absence. When a day
+has only period (class) records, it is a full-day absence if the student is absent (excused or
+unexcused) from at least half of the classes they are enrolled in that day; it is unexcused if
+more of those periods are unexcused than excused. Tardy, early departure and Ed-Fi's "Partial"
+are not full-day absences.
+
+Two layers:
+
+* ``day_statuses`` turns raw events into one ``DayStatus`` per school day. It does not depend on
+  the as-of date, so the store can materialize it at import time.
+* ``AttendanceSeries`` holds those statuses as sorted date tuples; every count the rules need
+  (enrolled days, absences, unexcused in a window or a session, streaks) is a bisection or a
+  short walk over it, for any as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from caseload.domain.records import AttendanceCategory, AttendanceEvent, Enrollment, Role
+from caseload.domain.report import AttendanceSummary, DayStatus
+from caseload.domain.schooldays import Periods, days_between, enrolled_start
+from caseload.domain.settings import Thresholds
+
+_ONE_DAY = dt.timedelta(days=1)
+_AT_SCHOOL_MARKS = (
+    AttendanceCategory.TARDY,
+    AttendanceCategory.EARLY_DEPARTURE,
+    AttendanceCategory.PARTIAL,
+)
+
+ClassCount = Callable[[dt.date], int] | Mapping[dt.date, int]
+"""The number of classes a student is enrolled in on a day: a function or a precomputed map
+(a day missing from the map has 0)."""
+
+
+# --- Classes per day (the denominator of the half rule) -------------------------------------
+
+
+def enrolled_class_counter(
+    enrollments: Iterable[Enrollment],
+    class_terms: Mapping[str, tuple[dt.date | None, dt.date | None]] | None = None,
+    student_id: str | None = None,
+) -> Callable[[dt.date], int]:
+    """A function giving the number of distinct classes the student is enrolled in on a day.
+
+    An enrollment is active on a day within its begin/end dates (None: open) and, when the
+    class's term dates are known (``class_terms[class_id] = (start, end)``), within its term.
+    Only student-role enrollments count, and only ``student_id``'s when given.
+    """
+    spans: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    terms = class_terms or {}
+    for e in enrollments:
+        if e.role is not Role.STUDENT or (student_id is not None and e.user_id != student_id):
+            continue
+        t_start, t_end = terms.get(e.class_id, (None, None))
+        lo = max((d for d in (e.begin_date, t_start) if d is not None), default=dt.date.min)
+        hi = min((d for d in (e.end_date, t_end) if d is not None), default=dt.date.max)
+        if lo <= hi:
+            spans[e.class_id].append((lo, hi))
+    frozen = [tuple(v) for v in spans.values()]
+
+    def count(day: dt.date) -> int:
+        return sum(1 for class_spans in frozen if any(lo <= day <= hi for lo, hi in class_spans))
+
+    return count
+
+
+# --- Day statuses -------------------------------------------------------------------------
+
+
+def day_status(events: Sequence[AttendanceEvent], enrolled_classes: int) -> DayStatus:
+    """One school day's status from that day's events (the student's, that date's).
+
+    * Whole-day records win. A whole-day absence makes the day EXCUSED or UNEXCUSED (when
+      whole-day absence records disagree, UNEXCUSED only if more of them are unexcused than
+      excused); a whole-day tardy, early departure or partial makes it TARDY; present, PRESENT.
+    * Only period records: absences are counted per class (a class is unexcused-absent when
+      more of its records that day are unexcused than excused). Absent from at least half of
+      ``enrolled_classes`` is a full-day absence, UNEXCUSED when more of those classes are
+      unexcused than excused, else EXCUSED. With 0 known enrolled classes, period records
+      never make a full-day absence. A day with period marks but no full-day absence (tardies,
+      early departures, partials, or absences from fewer than half the classes) is TARDY: at
+      school part of the day.
+    * No record: PRESENT.
+    """
+    whole = [e for e in events if e.class_id is None]
+    if whole:
+        exc = sum(1 for e in whole if e.category is AttendanceCategory.EXCUSED_ABSENCE)
+        unx = sum(1 for e in whole if e.category is AttendanceCategory.UNEXCUSED_ABSENCE)
+        if exc or unx:
+            return DayStatus.UNEXCUSED if unx > exc else DayStatus.EXCUSED
+        if any(e.category in _AT_SCHOOL_MARKS for e in whole):
+            return DayStatus.TARDY
+        return DayStatus.PRESENT
+    if not events:
+        return DayStatus.PRESENT
+    per_class: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # class -> [excused, unexcused]
+    marked = False
+    for e in events:
+        if e.category is AttendanceCategory.EXCUSED_ABSENCE:
+            per_class[e.class_id or ""][0] += 1
+        elif e.category is AttendanceCategory.UNEXCUSED_ABSENCE:
+            per_class[e.class_id or ""][1] += 1
+        elif e.category in _AT_SCHOOL_MARKS:
+            marked = True
+    absent = len(per_class)
+    if enrolled_classes > 0 and absent > 0 and 2 * absent >= enrolled_classes:
+        unx_classes = sum(1 for exc, unx in per_class.values() if unx > exc)
+        return DayStatus.UNEXCUSED if unx_classes > absent - unx_classes else DayStatus.EXCUSED
+    if marked or absent:
+        return DayStatus.TARDY
+    return DayStatus.PRESENT
+
+
+def day_statuses(
+    events: Iterable[AttendanceEvent],
+    school_days: Iterable[dt.date],
+    classes_on: ClassCount,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[dt.date, DayStatus]:
+    """The status of every school day in [start, end] (None: unbounded), in date order.
+
+    Values are PRESENT, TARDY, EXCUSED or UNEXCUSED (see ``day_status``). Events on days that
+    are not school days are ignored. ``classes_on`` gives the classes the student is enrolled in
+    on a day (``enrolled_class_counter``), used only for days with period records alone.
+    """
+    by_day: dict[dt.date, list[AttendanceEvent]] = defaultdict(list)
+    for e in events:
+        by_day[e.date].append(e)
+    count: Callable[[dt.date], int]
+    if isinstance(classes_on, Mapping):
+        mapping = classes_on
+
+        def count_from_map(day: dt.date) -> int:
+            return mapping.get(day, 0)
+
+        count = count_from_map
+    else:
+        count = classes_on
+    out: dict[dt.date, DayStatus] = {}
+    for d in sorted(school_days):
+        if (start is not None and d < start) or (end is not None and d > end):
+            continue
+        evs = by_day.get(d)
+        if not evs:
+            out[d] = DayStatus.PRESENT
+        elif all(e.class_id is None for e in evs):
+            out[d] = day_status(evs, 0)
+        else:
+            out[d] = day_status(evs, count(d))
+    return out
+
+
+# --- The series ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceSeries:
+    """A student's attendance as sorted date tuples; independent of the as-of date.
+
+    ``school_days`` are every school day of the student's school (the calendar); the others are
+    subsets of it. ``enrolled_begin`` is the earliest begin date of the student's enrollments
+    (None: unknown, the school year's start is used). Build it with ``from_statuses``.
+    """
+
+    school_days: tuple[dt.date, ...]
+    enrolled_begin: dt.date | None
+    absent: tuple[dt.date, ...]  # full-day absences, any reason
+    unexcused: tuple[dt.date, ...]  # full-day unexcused absences (a subset of ``absent``)
+    tardy: tuple[dt.date, ...]  # at school part of the day (DayStatus.TARDY)
+
+    @classmethod
+    def from_statuses(
+        cls,
+        school_days: Iterable[dt.date],
+        statuses: Mapping[dt.date, DayStatus],
+        enrolled_begin: dt.date | None = None,
+    ) -> AttendanceSeries:
+        days = tuple(sorted(set(school_days)))
+        inside = set(days)
+        absent, unexcused, tardy = [], [], []
+        for d, s in statuses.items():
+            if d not in inside:
+                continue
+            if s is DayStatus.UNEXCUSED:
+                absent.append(d)
+                unexcused.append(d)
+            elif s is DayStatus.EXCUSED:
+                absent.append(d)
+            elif s is DayStatus.TARDY:
+                tardy.append(d)
+        return cls(
+            days,
+            enrolled_begin,
+            tuple(sorted(absent)),
+            tuple(sorted(unexcused)),
+            tuple(sorted(tardy)),
+        )
+
+    # -- counts --
+
+    def start(self, year_start: dt.date | None) -> dt.date | None:
+        """The first enrolled day: the enrollment start, never before the year's start."""
+        return enrolled_start(year_start, self.enrolled_begin)
+
+    def enrolled_days(self, as_of: dt.date, year_start: dt.date | None) -> Sequence[dt.date]:
+        """The enrolled school days up to ``as_of`` (inclusive), sorted."""
+        return days_between(self.school_days, self.start(year_start), as_of)
+
+    def count_absent(self, start: dt.date | None, end: dt.date) -> int:
+        return _count(self.absent, start, end)
+
+    def count_unexcused(self, start: dt.date | None, end: dt.date) -> int:
+        return _count(self.unexcused, start, end)
+
+    def unexcused_between(self, start: dt.date | None, end: dt.date) -> Sequence[dt.date]:
+        return days_between(self.unexcused, start, end)
+
+    def status(self, day: dt.date) -> DayStatus:
+        """The status of a day (NO_SCHOOL when not a school day; enrollment is not checked)."""
+        if not _has(self.school_days, day):
+            return DayStatus.NO_SCHOOL
+        if _has(self.unexcused, day):
+            return DayStatus.UNEXCUSED
+        if _has(self.absent, day):
+            return DayStatus.EXCUSED
+        if _has(self.tardy, day):
+            return DayStatus.TARDY
+        return DayStatus.PRESENT
+
+    def current_streak(self, as_of: dt.date, year_start: dt.date | None) -> tuple[dt.date, ...]:
+        """The current run of consecutive enrolled school days absent, ending at the last school
+        day on or before ``as_of`` (empty when that day is not an absence). Weekends and
+        holidays are not school days, so they neither count nor break the run."""
+        start = self.start(year_start)
+        i = bisect_right(self.school_days, as_of) - 1
+        j = bisect_right(self.absent, as_of) - 1
+        run: list[dt.date] = []
+        while i >= 0 and j >= 0 and self.school_days[i] == self.absent[j]:
+            if start is not None and self.school_days[i] < start:
+                break
+            run.append(self.school_days[i])
+            i -= 1
+            j -= 1
+        return tuple(reversed(run))
+
+    def longest_streak(self, as_of: dt.date, year_start: dt.date | None) -> int:
+        """The longest run of consecutive enrolled school days absent up to ``as_of``."""
+        absent = set(days_between(self.absent, self.start(year_start), as_of))
+        best = run = 0
+        for d in self.enrolled_days(as_of, year_start):
+            run = run + 1 if d in absent else 0
+            best = max(best, run)
+        return best
+
+
+def _count(days: Sequence[dt.date], start: dt.date | None, end: dt.date) -> int:
+    lo = 0 if start is None else bisect_left(days, start)
+    return max(0, bisect_right(days, end) - lo)
+
+
+def _has(days: Sequence[dt.date], day: dt.date) -> bool:
+    i = bisect_left(days, day)
+    return i < len(days) and days[i] == day
+
+
+# --- Figures over the series (what the metrics and rules use) -------------------------------
+
+
+def window_start(as_of: dt.date, days: int) -> dt.date:
+    """The first day of the ``days`` calendar days ending on ``as_of`` (inclusive)."""
+    return as_of - dt.timedelta(days=days - 1)
+
+
+def attendance_rate(enrolled_days: int, days_absent: int) -> float | None:
+    """100 x (enrolled school days - days absent) / enrolled school days; None with no days."""
+    if enrolled_days <= 0:
+        return None
+    return 100.0 * (enrolled_days - days_absent) / enrolled_days
+
+
+def unexcused_by_month(
+    series: AttendanceSeries, as_of: dt.date, year_start: dt.date | None
+) -> tuple[tuple[str, int], ...]:
+    """Full-day unexcused absences per calendar month ("2026-09", n), every month from the
+    first enrolled school day's month to ``as_of``'s month, zeros included."""
+    days = series.enrolled_days(as_of, year_start)
+    if not days:
+        return ()
+    counts: dict[str, int] = {}
+    y, m = days[0].year, days[0].month
+    while (y, m) <= (as_of.year, as_of.month):
+        counts[f"{y:04d}-{m:02d}"] = 0
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    for d in series.unexcused_between(days[0], as_of):
+        counts[f"{d.year:04d}-{d.month:02d}"] += 1
+    return tuple(counts.items())
+
+
+def session_start(periods: Periods, which: str) -> dt.date | None:
+    """The start of the grading period / term / school year containing D, falling back to the
+    next wider one when a session is unknown (grading period -> term -> year -> None)."""
+    order = {"grading_period": 0, "term": 1, "year": 2}[which]
+    spans = (periods.grading_period, periods.term, periods.year)[order:]
+    for span in spans:
+        if span is not None:
+            return span.start
+    return None
+
+
+def truancy_counts(
+    series: AttendanceSeries, as_of: dt.date, periods: Periods, thresholds: Thresholds
+) -> tuple[tuple[str, int, int, dt.date | None, bool], ...]:
+    """Per Maryland limit: (label, limit, unexcused days used, counted from, session known).
+
+    Counts run from the start of the grading period, term and school year containing D (each
+    falling back to the next wider session when unknown; ``session known`` is then False) to
+    D, over enrolled school days only.
+    """
+    year_start = periods.year.start if periods.year else None
+    out = []
+    for label, key, limit, span in (
+        (
+            "grading period",
+            "grading_period",
+            thresholds.truancy_grading_period,
+            periods.grading_period,
+        ),
+        ("term", "term", thresholds.truancy_term, periods.term),
+        ("school year", "year", thresholds.truancy_year, periods.year),
+    ):
+        start = session_start(periods, key)
+        start = _later(start, series.start(year_start))
+        out.append((label, limit, series.count_unexcused(start, as_of), start, span is not None))
+    return tuple(out)
+
+
+def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def attendance_summary(
+    series: AttendanceSeries, as_of: dt.date, periods: Periods, thresholds: Thresholds
+) -> AttendanceSummary:
+    """The attendance calendar and figures for the student screen.
+
+    ``days`` covers every calendar day from the school year's start (else the first enrolled
+    school day, else ``as_of``) to ``as_of``: NO_SCHOOL for a non-school day, NOT_ENROLLED for a
+    school day before the enrollment start, else the day's status. ``truancy`` lists (label,
+    limit, used, days left before the limit is passed = max(0, limit - used)) for the grading
+    period, term and school year whose sessions are known.
+    """
+    year_start = periods.year.start if periods.year else None
+    enrolled = series.enrolled_days(as_of, year_start)
+    first = year_start or (enrolled[0] if enrolled else as_of)
+    start = series.start(year_start)
+    days: list[tuple[dt.date, DayStatus]] = []
+    d = first
+    while d <= as_of:
+        status = series.status(d)
+        if status is not DayStatus.NO_SCHOOL and start is not None and d < start:
+            status = DayStatus.NOT_ENROLLED
+        days.append((d, status))
+        d += _ONE_DAY
+    absent = series.count_absent(start, as_of)
+    truancy = tuple(
+        (label, limit, used, max(0, limit - used))
+        for label, limit, used, _start, known in truancy_counts(series, as_of, periods, thresholds)
+        if known
+    )
+    return AttendanceSummary(
+        days=tuple(days),
+        current_streak=len(series.current_streak(as_of, year_start)),
+        longest_streak=series.longest_streak(as_of, year_start),
+        unexcused_by_month=unexcused_by_month(series, as_of, year_start),
+        attendance_rate=attendance_rate(len(enrolled), absent),
+        truancy=truancy,
+    )

@@ -1,0 +1,194 @@
+"""Intervention notes: what a counselor writes about a student, and the export audit trail.
+
+Notes are the one thing in the cache that exists nowhere else. These are plain, frozen values;
+``caseload.store.notes`` keeps them (with every prior revision) and ``caseload.export`` writes
+them out. Pure Python: no I/O here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class NoteType(StrEnum):
+    STUDENT_MEETING = "student_meeting"
+    PARENT_CONTACT = "parent_contact"
+    TEACHER_CONSULT = "teacher_consult"
+    REFERRAL = "referral"
+    ATTENDANCE_INTERVENTION = "attendance_intervention"
+    SST_504_IEP_MEETING = "sst_504_iep_meeting"
+    OTHER = "other"
+
+    @property
+    def words(self) -> str:
+        """The type in words, as the TUI and the exports show it."""
+        return NOTE_TYPE_WORDS[self]
+
+    @classmethod
+    def parse(cls, value: str | NoteType) -> NoteType:
+        """``value`` as a NoteType; ValueError naming the valid types when it is not one."""
+        if isinstance(value, NoteType):
+            return value
+        text = str(value).strip().lower().replace("-", "_")
+        try:
+            return cls(text)
+        except ValueError:
+            valid = ", ".join(t.value for t in cls)
+            raise ValueError(f"unknown note type {value!r} (expected one of: {valid})") from None
+
+
+NOTE_TYPE_WORDS: dict[NoteType, str] = {
+    NoteType.STUDENT_MEETING: "Student meeting",
+    NoteType.PARENT_CONTACT: "Parent/guardian contact",
+    NoteType.TEACHER_CONSULT: "Teacher consultation",
+    NoteType.REFERRAL: "Referral",
+    NoteType.ATTENDANCE_INTERVENTION: "Attendance intervention",
+    NoteType.SST_504_IEP_MEETING: "SST / 504 / IEP meeting",
+    NoteType.OTHER: "Other",
+}
+
+
+class NoteStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+    @classmethod
+    def parse(cls, value: str | NoteStatus) -> NoteStatus:
+        if isinstance(value, NoteStatus):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            valid = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown note status {value!r} (expected one of: {valid})") from None
+
+
+# The fields of a note that an edit may change (author, student and timestamps are fixed).
+EDITABLE_FIELDS = frozenset(
+    {"contact_date", "type", "flags", "class_id", "text", "follow_up", "status"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One intervention note, as it stands now (``revision`` counts from 1 and grows per edit).
+
+    ``flags`` are flag codes (``FlagCode`` values) the note addresses; ``class_id`` the class it
+    is about, if any. Timestamps are timezone-aware UTC. A deleted note is kept, marked.
+    """
+
+    id: int
+    student_id: str
+    author_id: str
+    contact_date: dt.date
+    type: NoteType
+    flags: tuple[str, ...]
+    class_id: str | None
+    text: str
+    follow_up: dt.date | None
+    status: NoteStatus
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted: bool = False
+    revision: int = 1
+    deleted_at: dt.datetime | None = None
+
+    def is_due(self, as_of: dt.date) -> bool:
+        """An open, live note whose follow-up date is on or before ``as_of``."""
+        return (
+            not self.deleted
+            and self.status is NoteStatus.OPEN
+            and self.follow_up is not None
+            and self.follow_up <= as_of
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The note as in the JSON export (docs/EXPORTS.md)."""
+        return {
+            "id": self.id,
+            "student_id": self.student_id,
+            "author_id": self.author_id,
+            "contact_date": self.contact_date.isoformat(),
+            "type": self.type.value,
+            "type_words": self.type.words,
+            "flags": list(self.flags),
+            "class_id": self.class_id,
+            "text": self.text,
+            "follow_up": self.follow_up.isoformat() if self.follow_up else None,
+            "status": self.status.value,
+            "created_at": iso_utc(self.created_at),
+            "updated_at": iso_utc(self.updated_at),
+            "revision": self.revision,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRevision:
+    """A prior version of a note, saved when an edit replaced it.
+
+    ``note`` is the full copy as it was (its ``revision`` is that version's number);
+    ``replaced_at`` is when the edit that superseded it was saved.
+    """
+
+    note: Note
+    replaced_at: dt.datetime
+
+    @property
+    def note_id(self) -> int:
+        return self.note.id
+
+    @property
+    def revision(self) -> int:
+        return self.note.revision
+
+
+@dataclass(frozen=True, slots=True)
+class NoteDraft:
+    """Unsaved note text, kept as the counselor types so a crash loses nothing.
+
+    One per (author, student, note being edited; ``None`` for a new note). ``payload`` is the
+    editor's fields as a JSON object (dates as ISO strings).
+    """
+
+    author_id: str
+    student_id: str
+    note_id: int | None
+    payload: dict[str, Any]
+    saved_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audited action (today: an export): who, when, what scope, which format, where."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    scope: str
+    format: str
+    path: str
+    count: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": iso_utc(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "scope": self.scope,
+            "format": self.format,
+            "path": self.path,
+            "count": self.count,
+        }
+
+
+def iso_utc(value: dt.datetime) -> str:
+    """``2026-01-15T14:00:00Z`` (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
