@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from pytest_postgresql import factories
+
 from tests.paths import GRAND_BEND, REPO
 
 

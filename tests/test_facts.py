@@ -10,7 +10,6 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from tests.paths import MIN_DATA
 
 from caseload.domain import analysis
 from caseload.domain.records import AttendanceCategory, AttendanceEvent, Result, ScoreStatus
@@ -20,6 +19,7 @@ from caseload.sources.loader import load
 from caseload.store import facts as mat
 from caseload.store.engine import make_engine, migrate
 from caseload.store.repository import Repository
+from tests.paths import MIN_DATA
 
 STUDENTS = ["stu-1", "stu-2", "stu-3"]
 CLASSES = {"cls-alg": ["li-1", "li-2"], "cls-eng": ["li-3"]}

@@ -16,9 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from tests.paths import SAMPLE_DATA
 
 from caseload.cli import main
+from tests.paths import SAMPLE_DATA
 
 AS_OF = "2026-11-20"
 

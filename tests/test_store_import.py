@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-from tests.paths import MIN_DATA
 
 from caseload.sources.dataset import SourceError
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store.tables import METADATA
+from tests.paths import MIN_DATA
 
 
 def _count(engine, table: str) -> int:
