@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", metavar="ID", help="one student")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
+    from caseload import notes_cli
+
+    notes_cli.add_commands(sub, lambda p: _globals(p, suppress=True))
     return parser
 
 
@@ -350,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     from caseload.sources.dataset import SourceError
 
     try:
+        from caseload import notes_cli
+
+        if command in notes_cli.COMMANDS:
+            from caseload.config import load_config
+
+            return notes_cli.run(args, _open_engine(args), load_config(args.config), reader=None)
         return COMMANDS[command](args)
     except (ConfigError, SourceError) as exc:
         _err(str(exc))

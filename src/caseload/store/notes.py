@@ -433,7 +433,10 @@ class NotesStore:
         conn.execute(insert(REVISIONS), {**copy, "note_id": old["id"], "replaced_at": now})
 
     def delete(self, note_id: int) -> Note:
-        """Mark a note deleted. It and its revisions stay in the cache (``restore`` undoes)."""
+        """Mark a note deleted. It and its revisions stay in the cache (``restore`` undoes).
+
+        Like an edit, this saves the prior version as a revision and bumps ``revision``, so
+        the history shows when a note was deleted (and restored)."""
         return self._set_deleted(note_id, True)
 
     def restore(self, note_id: int) -> Note:

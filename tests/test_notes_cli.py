@@ -1,0 +1,246 @@
+"""``caseload notes add|list|export`` and ``caseload audit`` through their argparse wiring.
+
+Uses a small parser harness around ``caseload.notes_cli.add_commands`` (the same call the main
+CLI makes) and the handlers' ``(args, engine, config, reader)`` signature.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import stat
+from pathlib import Path
+
+import pypdf
+import pytest
+from tests.paths import MIN_DATA
+from tests.test_notes_export import FLAG_MESSAGES, FakeReader, make_detail
+
+from caseload import notes_cli
+from caseload.config import Config
+from caseload.sources.detect import read_path
+from caseload.sources.loader import load
+from caseload.store.notes import NotesStore
+
+
+def _globals(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=argparse.SUPPRESS)
+    p.add_argument("--config", default=argparse.SUPPRESS)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="caseload")
+    sub = parser.add_subparsers(dest="command")
+    notes_cli.add_commands(sub, _globals)
+    return parser.parse_args(argv)
+
+
+@pytest.fixture
+def engine(sqlite_engine):
+    load(sqlite_engine, read_path(MIN_DATA))
+    return sqlite_engine
+
+
+ME = Config(me="cns-1")
+
+
+def run(engine, argv: list[str], config: Config = ME, reader=None) -> int:
+    args = parse(argv)
+    assert args.command in notes_cli.COMMANDS
+    return notes_cli.run(args, engine, config, reader=reader)
+
+
+def test_add_then_list(engine, capsys):
+    rc = run(engine, ["notes", "add", "--student", "stu-1", "--type", "parent_contact",
+                      "--text", "Called mom about Algebra", "--date", "2026-10-01",
+                      "--follow-up", "2026-10-08", "--flag", "LOW_GRADE", "--flag", "truancy",
+                      "--class", "cls-alg"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Added note 1 for stu-1 (Parent/guardian contact, 2026-10-01).")
+    note = NotesStore(engine).get(1)
+    assert note.author_id == "cns-1"  # the config's `me`
+    assert note.flags == ("LOW_GRADE", "TRUANCY") and note.class_id == "cls-alg"
+    assert note.follow_up == dt.date(2026, 10, 8)
+
+    run(engine, ["notes", "add", "--student", "stu-3", "--type", "referral", "--text",
+                 "Referred to \x1b[31mSST", "--author", "cns-9", "--date", "2026-10-02"])
+    capsys.readouterr()
+    assert run(engine, ["notes", "list", "--counselor", "all"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["ID", "DATE", "STUDENT", "TYPE", "STATUS", "FOLLOW-UP",
+                                "FLAGS", "TEXT"]
+    assert "O'Connor, Cy" in table[1] and "Referral" in table[1]
+    assert "\x1b" not in "\n".join(table) and "Referred to ?[31mSST" in table[1]
+    assert "Able, Ada" in table[2] and "2026-10-08" in table[2]
+
+    # default scope: `me`'s caseload (stu-3 is not on cns-1's)
+    assert run(engine, ["notes", "list", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [n["id"] for n in listed] == [1]
+    assert listed[0]["type_words"] == "Parent/guardian contact"
+    assert run(engine, ["notes", "list", "--student", "stu-3", "--format", "json"]) == 0
+    assert [n["author_id"] for n in json.loads(capsys.readouterr().out)] == ["cns-9"]
+
+
+def test_add_author_defaults_to_unknown_and_reads_stdin(engine, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("Long note\nfrom stdin\n"))
+    rc = run(engine, ["notes", "add", "--student", "stu-2", "--type", "other", "--text", "-",
+                      "--format", "json"], config=Config())
+    assert rc == 0
+    note = json.loads(capsys.readouterr().out)
+    assert note["author_id"] == "unknown" and note["text"] == "Long note\nfrom stdin\n"
+    assert note["contact_date"] == dt.date.today().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--student", "stu-404", "--text", "x"], "unknown student id 'stu-404'"),
+        (["--student", "stu-1", "--text", "   "], "note text is empty"),
+        (["--student", "stu-1", "--text", "x", "--date", "2026-10-05", "--follow-up",
+          "2026-10-01"], "follow-up date 2026-10-01 is before the contact date 2026-10-05"),
+        (["--student", "stu-1", "--text", "x", "--flag", "NOPE"], "unknown flag code 'NOPE'"),
+    ],
+)
+def test_add_errors_are_clear(engine, capsys, extra, message):
+    assert run(engine, ["notes", "add", "--type", "other", *extra]) == 1
+    assert f"caseload: error: {message}" in capsys.readouterr().err
+    assert NotesStore(engine).list(include_deleted=True) == []
+
+
+def test_bad_type_and_date_are_usage_errors(capsys):
+    with pytest.raises(SystemExit) as exc:
+        parse(["notes", "add", "--student", "s", "--type", "chat", "--text", "x"])
+    assert exc.value.code == 2
+    assert "unknown note type 'chat'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse(["notes", "list", "--since", "soon"])
+    assert "'soon' is not a date" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse(["notes", "export", "--student", "a", "--counselor", "b", "--format", "md",
+               "-o", "x"])
+
+
+def _seed(engine) -> NotesStore:
+    store = NotesStore(engine)
+    for sid, day, text in (("stu-1", 3, "Week one"), ("stu-1", 20, "Week three"),
+                           ("stu-2", 10, "=1+1 hello"), ("stu-3", 11, "not on caseload")):
+        store.add(student_id=sid, author_id="cns-1", type="student_meeting", text=text,
+                  contact_date=dt.date(2026, 10, day), flags=["LOW_GRADE"])
+    return store
+
+
+def test_export_formats_scopes_and_audit(engine, tmp_path, capsys):
+    store = _seed(engine)
+    md = tmp_path / "caseload.md"
+    assert run(engine, ["notes", "export", "--format", "md", "-o", str(md)]) == 0  # me's caseload
+    assert "Exported 3 notes to" in capsys.readouterr().out
+    body = md.read_text()
+    assert "Week one" in body and "=1+1 hello" in body and "not on caseload" not in body
+    assert stat.S_IMODE(md.stat().st_mode) == 0o600
+
+    csv_path = tmp_path / "one.csv"
+    assert run(engine, ["notes", "export", "--student", "stu-1", "--since", "2026-10-10",
+                        "--format", "csv", "-o", str(csv_path)]) == 0
+    rows = csv_path.read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 2 and "Week three" in rows[1] and "Able, Ada" in rows[1]
+
+    js = tmp_path / "all.json"
+    assert run(engine, ["notes", "export", "--counselor", "all", "--until", "2026-10-10",
+                        "--format", "json", "-o", str(js)]) == 0
+    doc = json.loads(js.read_text())
+    assert doc["count"] == 2 and set(doc["students"]) == {"stu-1", "stu-2"}
+
+    csv2 = tmp_path / "cns.csv"
+    assert run(engine, ["notes", "export", "--counselor", "cns-1", "--format", "csv",
+                        "-o", str(csv2)]) == 0
+    assert "'=1+1 hello" in csv2.read_text(encoding="utf-8-sig")
+    capsys.readouterr()
+
+    entries = store.audit()
+    assert [(e.scope, e.format, e.count, e.actor) for e in entries] == [
+        ("counselor:cns-1", "csv", 3, "cns-1"),
+        ("all until:2026-10-10", "json", 2, "cns-1"),
+        ("student:stu-1 since:2026-10-10", "csv", 1, "cns-1"),
+        ("counselor:cns-1", "md", 3, "cns-1"),
+    ]
+    assert entries[-1].path == str(md.resolve())
+
+    assert run(engine, ["audit"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["WHEN", "WHO", "ACTION", "SCOPE", "FORMAT", "COUNT", "PATH"]
+    assert len(table) == 5 and str(md.resolve()) in table[-1]
+    assert run(engine, ["audit", "--limit", "1", "--format", "json"]) == 0
+    latest = json.loads(capsys.readouterr().out)
+    assert [e["format"] for e in latest] == ["csv"] and latest[0]["action"] == "export"
+
+
+def test_export_pdf_uses_the_reader(engine, tmp_path, capsys):
+    _seed(engine)
+    reader = FakeReader({"stu-1": make_detail("stu-1", "Able, Ada")})
+    out = tmp_path / "ada.pdf"
+    rc = run(engine, ["notes", "export", "--student", "stu-1", "--as-of", "2026-10-25",
+                      "--format", "pdf", "-o", str(out)], reader=reader)
+    assert rc == 0
+    assert reader.calls and all(day == dt.date(2026, 10, 25) for _, day in reader.calls)
+    text = " ".join("".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages)
+                    .split())
+    assert "Able, Ada" in text and "As of 2026-10-25" in text
+    for message in FLAG_MESSAGES:
+        assert message in text
+    assert "Week one" in text and "Week three" in text
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    # a counselor's PDF: one summary per caseload student, notes or not
+    both = tmp_path / "cns.pdf"
+    assert run(engine, ["notes", "export", "--counselor", "cns-1", "--since", "2026-10-15",
+                        "--format", "pdf", "-o", str(both)], reader=reader) == 0
+    pages = [" ".join((p.extract_text() or "").split())
+             for p in pypdf.PdfReader(str(both)).pages]
+    heads = [p for p in pages if "Student summary" in p]
+    assert len(heads) == 2
+    assert "Able, Ada" in heads[0] and "Baker, Ben" in heads[1]
+    assert "No current grades" in heads[1]  # the fake reader knows only stu-1
+
+
+def test_export_errors(engine, tmp_path, capsys):
+    _seed(engine)
+    assert run(engine, ["notes", "export", "--student", "nobody", "--format", "md",
+                        "-o", str(tmp_path / "x.md")]) == 1
+    assert "no student with id 'nobody'" in capsys.readouterr().err
+    assert run(engine, ["notes", "export", "--since", "2026-10-10", "--until", "2026-10-01",
+                        "--format", "md", "-o", str(tmp_path / "x.md")]) == 1
+    assert "is before --since" in capsys.readouterr().err
+    missing_dir = tmp_path / "no" / "such" / "dir" / "x.md"
+    assert run(engine, ["notes", "export", "--format", "md", "-o", str(missing_dir)]) == 1
+    assert "cannot write" in capsys.readouterr().err
+    assert NotesStore(engine).audit() == []  # failed exports are not recorded as done
+    assert not Path(tmp_path / "x.md").exists()
+
+
+def test_empty_list_and_audit(engine, capsys):
+    assert run(engine, ["notes", "list"]) == 0
+    assert capsys.readouterr().out.strip() == "No notes."
+    assert run(engine, ["audit"]) == 0
+    assert capsys.readouterr().out.strip() == "The audit log is empty."
+
+
+def test_export_pdf_with_the_cache_repository(engine, tmp_path, capsys):
+    """No reader passed: the handler builds the cache's Repository (the real CaseloadReader)."""
+    repository = pytest.importorskip("caseload.store.repository")
+    _seed(engine)
+    as_of = dt.date(2026, 10, 20)
+    expected = repository.Repository(engine).student("stu-1", as_of).report.flags
+    assert expected, "the minimal data set flags stu-1"
+    out = tmp_path / "ada.pdf"
+    assert run(engine, ["notes", "export", "--student", "stu-1", "--as-of", as_of.isoformat(),
+                        "--format", "pdf", "-o", str(out)]) == 0
+    text = " ".join("".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages)
+                    .split())
+    assert "Able, Ada" in text
+    for flag in expected:
+        assert flag.message in text
+    assert "Week one" in text and "Weekly grade, classes below 70%" in text
