@@ -35,9 +35,10 @@ from caseload.tui.commands import CaseloadCommands
 from caseload.tui.format import parse_date
 from caseload.tui.safe import clean
 from caseload.tui.screens.caseload import CaseloadScreen
-from caseload.tui.screens.help import HelpScreen, keys_for
-from caseload.tui.screens.modals import PromptModal
-from caseload.tui.screens.student import StudentScreen
+
+# The student, class, help and modal screens are imported where first used (and the student
+# and class screens are warmed up in a thread once the caseload has painted), so the first
+# paint loads only the caseload screen.
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
@@ -136,6 +137,8 @@ class CaseloadApp(App[None]):
     def open_student(self, student_id: str) -> None:
         as_of = self.as_of
 
+        from caseload.tui.screens.student import StudentScreen
+
         def make(message: messages.StudentLoaded | None) -> Screen[None]:
             return StudentScreen(student_id, detail=message.detail if message else None,
                                  as_of=as_of)
@@ -152,6 +155,7 @@ class CaseloadApp(App[None]):
 
     def open_class(self, student_id: str, class_id: str) -> None:
         from caseload.tui.screens.klass import ClassScreen  # plotext loads here, not at start
+        from caseload.tui.screens.student import StudentScreen
 
         name = ""
         for screen in reversed(self.screen_stack):
@@ -290,8 +294,11 @@ class CaseloadApp(App[None]):
 
     @work(thread=True, group="warmup", exclusive=True, exit_on_error=False, name="warm up")
     def _warm_up(self) -> None:
-        """After the first paint: import the class screen (plotext) off the UI thread."""
-        import caseload.tui.screens.klass  # noqa: F401
+        """After the first paint: import the other screens (and plotext) off the UI thread."""
+        import caseload.tui.screens.help
+        import caseload.tui.screens.klass
+        import caseload.tui.screens.modals
+        import caseload.tui.screens.student  # noqa: F401
 
     @work(thread=True, group="actions", exit_on_error=False, name="import")
     def _run_import(self, path: str) -> None:
@@ -348,6 +355,8 @@ class CaseloadApp(App[None]):
     # -- actions -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from caseload.tui.screens.help import HelpScreen, keys_for
+
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
@@ -363,6 +372,8 @@ class CaseloadApp(App[None]):
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
     def action_change_as_of(self) -> None:
+        from caseload.tui.screens.modals import PromptModal
+
         def validate(text: str) -> str | None:
             try:
                 parse_date(text)
@@ -385,6 +396,7 @@ class CaseloadApp(App[None]):
             self.notify("Import is not available here; use `caseload import PATH`.",
                         severity="warning", markup=False)
             return
+        from caseload.tui.screens.modals import PromptModal
 
         def done(value: str | None) -> None:
             if value:
@@ -409,6 +421,7 @@ class CaseloadApp(App[None]):
             self.notify("Sync is not available here; use `caseload sync`.",
                         severity="warning", markup=False)
             return
+        from caseload.tui.screens.modals import PromptModal
 
         def done(value: str | None) -> None:
             if value:

@@ -24,7 +24,6 @@ from caseload.domain.report import FlagCode, Severity, StudentReport
 from caseload.tui import messages
 from caseload.tui.format import DASH, freshness_text, num, pct, plural
 from caseload.tui.safe import clean, literal
-from caseload.tui.screens.modals import ALL_STUDENTS, CounselorPicker, FlagFilterModal
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.virtual_table import Column, VirtualTable
 
@@ -326,6 +325,8 @@ class CaseloadScreen(Screen[None]):
             self.set_sort(event.column_key, reverse=False)
 
     def action_flags(self) -> None:
+        from caseload.tui.screens.modals import FlagFilterModal
+
         counts: Counter[FlagCode] = Counter()
         for report in self.reports:
             counts.update({f.code for f in report.flags})
@@ -338,6 +339,8 @@ class CaseloadScreen(Screen[None]):
         self.app.push_screen(FlagFilterModal(self.flag_filter, dict(counts)), done)
 
     def action_counselor(self) -> None:
+        from caseload.tui.screens.modals import ALL_STUDENTS, CounselorPicker
+
         app = self.caseload_app
 
         def done(result: str | None) -> None:

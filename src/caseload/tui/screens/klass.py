@@ -101,6 +101,7 @@ class ClassScreen(Screen[None]):
         self.class_id = class_id
         self.student_name = student_name
         self.as_of = as_of
+        self._cursor_moved = False
         if detail is not None:
             self.set_reactive(ClassScreen.detail, detail)
 
@@ -229,6 +230,9 @@ class ClassScreen(Screen[None]):
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
         """Keep the assignments cursor on screen: the table grows, the body scrolls."""
         table = event.data_table
+        if not self._cursor_moved and event.cursor_row == 0:
+            self._cursor_moved = True  # the table's first highlight, not a key: stay at the top
+            return
         body = self.query_one("#class-body", VerticalScroll)
         y = table.virtual_region.y + table.header_height + event.cursor_row
         body.scroll_to_region(Region(0, y, 1, 1), animate=False, spacing=Spacing(1, 0, 1, 0))

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from textual.app import RenderResult
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
@@ -28,14 +29,11 @@ class GradeChart(PlotextPlot):
         super().__init__(id=id)
         self.weekly = tuple(weekly)
         self.chart_title = title
+        self._plotted_height = -1
 
     def on_mount(self) -> None:
         # PlotextPlot.on_mount (called too) registers the theme; we redraw our colours.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot())
-        self.replot()
-
-    def on_resize(self) -> None:
-        self.replot()  # the y ticks depend on the height
 
     def _rgb(self, variable: str, fallback: str) -> tuple[int, int, int]:
         value = self.app.theme_variables.get(variable, fallback)
@@ -48,11 +46,22 @@ class GradeChart(PlotextPlot):
         self.weekly = tuple(weekly)
         self.replot()
 
+    def render(self) -> RenderResult:
+        if self.size.height != self._plotted_height:
+            self._plot_data()  # the y scale depends on the height: plot for this one
+        return super().render()
+
     def replot(self) -> None:
+        self._plot_data()
+        self.refresh()
+
+    def _plot_data(self) -> None:
         plt = self.plt
+        self._plotted_height = self.size.height
         plt.clear_data()
         plt.clear_figure()
         plt.title(self.chart_title)
+        line = self._rgb("error", "#B93C5B")
         if self.weekly:
             xs: list[float] = [float(i) for i in range(1, len(self.weekly) + 1)]
             ys = [grade for _, grade in self.weekly]
@@ -60,14 +69,22 @@ class GradeChart(PlotextPlot):
             step = max(1, len(xs) // 6)
             ticks = xs[::step]
             plt.xticks(ticks, [self.weekly[int(i) - 1][0].strftime("%m/%d") for i in ticks])
-            # whole-ten bounds and explicit ticks (always 70) so the 70% line sits on its label
-            low = max(0, int(min(min(ys), PASSING) - 5) // 10 * 10)
-            rows = max(1, self.size.height - 4)
-            step = 10 if (100 - low) // 10 <= rows else 20
-            ticks = sorted({*range(low, 101, step), int(PASSING)})
-            plt.ylim(low, 100)
-            plt.yticks(ticks, [str(t) for t in ticks])
             plt.xlim(0.5, len(xs) + 0.5)
-        plt.hline(PASSING, color=self._rgb("error", "#B93C5B"))
-        plt.text("70%", x=1, y=PASSING + 2, color=self._rgb("error", "#B93C5B"))
-        self.refresh()
+            low, unit = y_scale(min(*ys, PASSING), self.size.height - 4)
+            rows = max(2, self.size.height - 4)
+            y_ticks = [low + i * unit for i in range(rows)]
+            plt.ylim(low, 100)
+            plt.yticks(y_ticks, [f"{t:g}" for t in y_ticks])
+        plt.hline(PASSING, color=line)
+        plt.text("70%", x=1, y=PASSING, color=line)
+
+
+def y_scale(lowest: float, rows: int) -> tuple[float, float]:
+    """``(low, unit)`` so each of ``rows`` chart rows is ``unit`` percent, the top row is 100
+    and the 70% line falls exactly on a labelled row (``unit`` divides 30)."""
+    rows = max(2, rows)
+    for unit in (5.0, 10.0, 15.0, 30.0):
+        low = 100.0 - (rows - 1) * unit
+        if low <= lowest - 1:
+            return low, unit
+    return 100.0 - (rows - 1) * 30.0, 30.0

@@ -135,7 +135,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._row_count = count
         self._get_row = get_row
         self.invalidate()
-        self.virtual_size = Size(self.size.width, count + 1)
+        self.virtual_size = Size(self._content_width, count + 1)
         cursor = max(0, min(cursor, count - 1)) if count else 0
         self.set_reactive(VirtualTable.cursor_row, cursor)
         self._scroll_cursor_into_view(center=True)
@@ -266,16 +266,22 @@ class VirtualTable(ScrollView, can_focus=True):
         self._widths_for = width
         return self._widths
 
+    @property
+    def _content_width(self) -> int:
+        """The width rows are drawn in: the widget less its vertical scrollbar."""
+        return self.scrollable_content_region.width
+
     def column_at(self, x: int) -> str | None:
         position = 1
-        for column, width in zip(self.columns, self.column_widths(self.size.width), strict=True):
+        widths = self.column_widths(self._content_width)
+        for column, width in zip(self.columns, widths, strict=True):
             if position <= x < position + width + 1:
                 return column.key
             position += width + 1
         return None
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.size.width, self._row_count + 1)
+        self.virtual_size = Size(self._content_width, self._row_count + 1)
         self._cache.clear()
 
     # -- rendering -----------------------------------------------------------------------------
@@ -317,8 +323,15 @@ class VirtualTable(ScrollView, can_focus=True):
         text = self._join_cells(self._get_row(row), width)
         strip = Strip(text.render(self.app.console), text.cell_len)
         if cursor:
+            # the cursor's own colours win on its row (cell colours can clash with the cursor
+            # background, in the light theme especially); bold and the text itself remain
             cursor_style = base + self.get_component_rich_style("virtual-table--cursor")
-            strip = _force_background(strip.apply_style(cursor_style), cursor_style)
+            plain = Strip(
+                [Segment(seg.text, seg.style.without_color if seg.style else None, seg.control)
+                 for seg in strip],
+                strip.cell_length,
+            )
+            strip = _force_background(plain.apply_style(cursor_style), cursor_style)
             strip = strip.crop_extend(0, width, cursor_style)
         else:
             strip = strip.apply_style(base).crop_extend(0, width, base)
@@ -326,7 +339,7 @@ class VirtualTable(ScrollView, can_focus=True):
         return strip
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._content_width
         base = self.rich_style
         if y == 0:
             return self._header_line(width)

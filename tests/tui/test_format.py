@@ -1,0 +1,44 @@
+import datetime as dt
+
+from caseload.domain.report import SourceFreshness
+from caseload.tui.format import ago, freshness_text, pct, sparkline
+from caseload.tui.widgets.grade_chart import y_scale
+
+NOW = dt.datetime(2026, 1, 15, 14, 0, tzinfo=dt.UTC)
+
+
+def test_ago():
+    assert ago(NOW - dt.timedelta(seconds=20), NOW) == "just now"
+    assert ago(NOW - dt.timedelta(minutes=12), NOW) == "12 min ago"
+    assert ago(NOW - dt.timedelta(hours=2, minutes=5), NOW) == "2 h ago"
+    assert ago(NOW - dt.timedelta(days=3), NOW) == "3 d ago"
+    # naive timestamps from the cache are UTC
+    assert ago(dt.datetime(2026, 1, 15, 12, 0), NOW) == "2 h ago"
+
+
+def test_freshness_text():
+    sources = [
+        SourceFreshness("grades", "api", NOW - dt.timedelta(hours=2)),
+        SourceFreshness("grades", "csv", NOW - dt.timedelta(days=9)),  # older: ignored
+        SourceFreshness("roster", "csv", None),
+    ]
+    assert freshness_text(sources, NOW) == "grades synced 2 h ago · roster never synced"
+    assert freshness_text([], NOW) == "no data synced yet"
+
+
+def test_pct_and_sparkline():
+    assert pct(None) == "—"
+    assert pct(91.25) == "91.2%" or pct(91.25) == "91.3%"
+    assert sparkline([]) == ""
+    assert sparkline([90, 90, 90]) == "▅▅▅"
+    line = sparkline([100, 80, 60, 40])
+    assert line[0] == "█" and line[-1] == "▁"
+
+
+def test_y_scale_puts_70_and_100_on_rows():
+    for rows in range(3, 20):
+        for lowest in (0, 25, 48, 69, 70, 85, 99):
+            low, unit = y_scale(min(lowest, 70), rows)
+            assert low + (rows - 1) * unit == 100
+            assert (70 - low) % unit == 0
+            assert low <= min(lowest, 70) or unit == 30
