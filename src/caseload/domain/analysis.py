@@ -24,7 +24,8 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from caseload.domain import attendance as att
 from caseload.domain import flags as rules
@@ -35,7 +36,6 @@ from caseload.domain.grading import (
     assignment_views,
     category_breakdown,
     effective_date,
-    grade_on,
     grade_timeline,
     last_on_or_before,
     missing_count,
@@ -179,6 +179,21 @@ class ClassFacts:
     scored_dates: tuple[dt.date, ...]
     missing_dates: tuple[dt.date, ...]
     class_result_dates: tuple[dt.date, ...]
+    # derived once (bisection keys and the sort key), so a report's hot loop does no more
+    timeline_days: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+    weekly_days: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+    sort_key: tuple[tuple[int, int, str], str, str] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timeline_days", tuple(d for d, _ in self.timeline))
+        object.__setattr__(self, "weekly_days", tuple(d for d, _ in self.weekly))
+        object.__setattr__(
+            self,
+            "sort_key",
+            (_period_key(self.period), self.title.casefold(), self.class_id),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +290,7 @@ def class_is_current(
     return any((b is None or b <= as_of) and (e is None or as_of <= e) for b, e in enrollment_spans)
 
 
+@lru_cache(maxsize=1024)
 def _period_key(period: str | None) -> tuple[int, int, str]:
     if period is None:
         return (2, 0, "")
@@ -286,12 +302,14 @@ def _period_key(period: str | None) -> tuple[int, int, str]:
 class _ClassNow:
     metrics: ClassMetrics
     flags: tuple[Flag, ...]
+    sort_key: tuple[tuple[int, int, str], str, str]
 
 
 def _class_now(cf: ClassFacts, as_of: dt.date, thresholds: Thresholds) -> _ClassNow:
-    grade = grade_on(cf.timeline, as_of)
+    i = bisect_right(cf.timeline_days, as_of)
+    grade = cf.timeline[i - 1][1] if i else None
     final = cf.timeline[-1][1] if cf.timeline else None
-    weekly = weekly_as_of(cf.weekly, final, as_of)
+    weekly = weekly_as_of(cf.weekly, final, as_of, cf.weekly_days)
     found = rules.grade_flags(cf.class_id, cf.title, weekly, grade, thresholds, as_of)
     stale = rules.stale_gradebook(
         cf.class_id,
@@ -315,7 +333,7 @@ def _class_now(cf: ClassFacts, as_of: dt.date, thresholds: Thresholds) -> _Class
         period=cf.period,
         stale=stale is not None,
     )
-    return _ClassNow(metrics, tuple(found))
+    return _ClassNow(metrics, tuple(found), cf.sort_key)
 
 
 def report_from_facts(facts: StudentFacts, as_of: dt.date, thresholds: Thresholds) -> StudentReport:
@@ -345,7 +363,7 @@ def report_from_facts(facts: StudentFacts, as_of: dt.date, thresholds: Threshold
             for cf in facts.classes
             if class_is_current(cf.term_start, cf.term_end, cf.enrollment_spans, as_of)
         ),
-        key=lambda c: (_period_key(c.metrics.period), c.metrics.title.casefold(), c.metrics.id),
+        key=lambda c: c.sort_key,
     )
     found: list[Flag] = [f for c in classes for f in c.flags]
     for flag in (

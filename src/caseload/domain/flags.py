@@ -79,8 +79,11 @@ def failing_streak(
     after ``as_of``, when given, are ignored); fewer weeks than that: no flag."""
     n = thresholds.failing_weeks
     weeks = _complete(weekly, as_of)[-n:]
-    if len(weeks) < n or not all(below(g, thresholds.failing_grade) for _, g in weeks):
+    if len(weeks) < n:
         return None
+    for _, g in weeks:
+        if not below(g, thresholds.failing_grade):
+            return None
     grades = ", ".join(_pct(g) for _, g in weeks)
     return _flag(
         FlagCode.FAILING_STREAK,
@@ -123,8 +126,13 @@ def grade_drop(
     """GRADE_DROP (medium): the highest grade at the end of the ``drop_window_weeks`` most
     recent complete weeks (fewer when the class has fewer) is at least ``drop_high``, and the
     current grade is at least ``drop_points`` below it."""
+    if grade is None or not weekly:
+        return None
     weeks = _complete(weekly, as_of)[-thresholds.drop_window_weeks :]
-    if grade is None or not weeks:
+    if not weeks:
+        return None
+    top = max(g for _, g in weeks)
+    if not at_least(top, thresholds.drop_high) or not at_least(top - grade, thresholds.drop_points):
         return None
     peak_day, peak = max(weeks, key=lambda w: (w[1], w[0]))
     drop = peak - grade

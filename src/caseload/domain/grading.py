@@ -418,13 +418,20 @@ def weekly_series(timeline: Timeline) -> Weekly:
     return weekly_grades(timeline, week_end(last)) if last is not None else ()
 
 
-def weekly_as_of(series: Weekly, final: float | None, as_of: dt.date) -> Weekly:
+def weekly_as_of(
+    series: Weekly,
+    final: float | None,
+    as_of: dt.date,
+    days: Sequence[dt.date] | None = None,
+) -> Weekly:
     """``weekly_grades(timeline, as_of)`` from ``weekly_series(timeline)`` and the final grade
-    (``timeline[-1][1]``): a bisection and a slice, plus repeated weeks past the series' end."""
+    (``timeline[-1][1]``): a bisection and a slice, plus repeated weeks past the series' end.
+    ``days``, when given, is the series' Sundays (saves building bisection keys)."""
     if not series:
         return ()
     last = last_complete_sunday(as_of)
-    i = bisect_right(series, last, key=lambda w: w[0])
+    keys: Sequence[dt.date] = days if days is not None else [w[0] for w in series]
+    i = bisect_right(keys, last)
     if i < len(series) or final is None:
         return series[:i]
     sunday = series[-1][0] + _WEEK
