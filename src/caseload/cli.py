@@ -85,6 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", metavar="ID", help="one student")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
+    p = command("sync", "bring the cache up to date from configured API sources (docs/SYNC.md)")
+    p.add_argument("name", nargs="?", metavar="NAME", help="a [sources.NAME] (default: all)")
+    p.add_argument("--full", action="store_true", help="fetch everything, not only changes")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="load the valid records and write the rejected ones to a rejects file",
+    )
+    p.add_argument("--rejects", type=Path, metavar="FILE", help="where --skip-invalid writes")
+
+    p = command("login", "store a source's client secret (or a header value) in the OS keyring")
+    p.add_argument("name", metavar="NAME", help="a [sources.NAME]")
+    p.add_argument("--header", metavar="HEADER", help="store this extra header's value instead")
+
     from caseload import notes_cli
 
     notes_cli.add_commands(sub, lambda p: _globals(p, suppress=True))
@@ -244,6 +258,146 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _SyncProgress:
+    """A progress bar per resource on stderr (rich, when stderr is a terminal); else quiet
+    (the summary lists the counts)."""
+
+    def __init__(self) -> None:
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+        if sys.stderr.isatty():
+            try:
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            except ImportError:  # pragma: no cover - rich comes with textual
+                return
+            self.progress = Progress(
+                TextColumn("{task.description:>26}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.progress.start()
+
+    def __call__(self, resource: str, done: int, total: int | None) -> None:
+        if self.progress is None:
+            return
+        task = self.tasks.get(resource)
+        if task is None:
+            task = self.tasks[resource] = self.progress.add_task(resource, total=total)
+        self.progress.update(task, completed=done, total=total)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def run_sync(
+    engine: Any,
+    name: str,
+    source_cfg: dict[str, Any],
+    *,
+    full: bool = False,
+    skip_invalid: bool = False,
+    progress: Any = None,
+    config: Any = None,
+    refresh: bool = True,
+) -> Any:
+    """Sync one source (fetch, then one transaction) and rebuild the analytics facts."""
+    from caseload.sources.sync import sync
+
+    report = sync(
+        engine, name, source_cfg, full=full, skip_invalid=skip_invalid, progress=progress
+    )
+    if refresh:
+        refresh_facts(engine, config)
+    return report
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from caseload.config import load_config
+    from caseload.sources.dataset import SourceError
+    from caseload.sources.secrets import SecretMissing
+    from caseload.sources.sync import SyncError, summary_line
+
+    config = load_config(args.config)
+    where = config.path or "the config file"
+    if not config.sources:
+        _err(f"no sources configured: add a [sources.NAME] table to {where} (see docs/SYNC.md)")
+        return EXIT_ERROR
+    if args.name is not None and args.name not in config.sources:
+        known = ", ".join(config.sources)
+        _err(f"no source {args.name!r} in {where} (configured: {known})")
+        return EXIT_ERROR
+    names = [args.name] if args.name else list(config.sources)
+    engine = _open_engine(args)
+    failed = 0
+    synced = 0
+    for name in names:
+        progress = _SyncProgress()
+        try:
+            report = run_sync(
+                engine, name, config.sources[name], full=args.full,
+                skip_invalid=args.skip_invalid, progress=progress, config=config, refresh=False,
+            )
+        except (SyncError, SourceError, SecretMissing) as exc:
+            progress.stop()
+            msg = exc.describe() if isinstance(exc, SourceError) else str(exc)
+            _err(f"{name}: {msg}")
+            print(f"Nothing was synced from {name}; the cache is unchanged.", file=sys.stderr)
+            failed += 1
+            continue
+        progress.stop()
+        synced += 1
+        print(summary_line(report) + ":")
+        width = max((len(k) for k in report.fetched), default=0)
+        for resource, n in report.fetched.items():
+            print(f"  {resource:<{width}}  {n:>9,}")
+        for entity, n in report.deleted.items():
+            print(f"  deleted from {entity}: {n:,}")
+        for note in report.notes:
+            print(f"  note: {note}")
+        if report.rejects:
+            target = args.rejects or Path(
+                f"caseload-rejects-{time.strftime('%Y%m%d-%H%M%S')}-{name}.csv"
+            )
+            write_rejects(target, report.rejects)
+            print(f"  rejected records: {len(report.rejects):,} (see {target})")
+    if synced:
+        refresh_facts(engine, config)
+    if len(names) > 1:
+        print(f"{synced} of {len(names)} sources synced" + (f", {failed} failed" if failed else ""))
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    import getpass
+
+    from caseload.config import load_config
+    from caseload.sources.secrets import SecretMissing, env_var, store_secret
+
+    config = load_config(args.config)
+    if args.name not in config.sources:
+        _err(f"no source {args.name!r} in {config.path or 'the config file'}")
+        return EXIT_ERROR
+    what = f"value for header {args.header!r}" if args.header else "client secret"
+    secret = getpass.getpass(f"{what} for {args.name}: ")
+    if not secret:
+        _err("nothing entered; nothing stored")
+        return EXIT_ERROR
+    try:
+        store_secret(args.name, secret, args.header)
+    except SecretMissing as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    print(
+        f"Stored the {what} for {args.name} in the OS keyring "
+        f"(${env_var(args.name, args.header)} overrides it)."
+    )
+    return EXIT_OK
+
+
 def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
     from caseload.store.engine import demo_db_path, make_engine, migrate, sqlite_url
 
@@ -296,11 +450,28 @@ def _open_app(
         total = sum(summary["counts"].values())
         return f"Imported {total:,} rows from {path}"
 
+    def palette_sync_progress(name: str, progress: Any) -> str:
+        from caseload.sources.sync import summary_line
+
+        if name not in config.sources:
+            known = ", ".join(config.sources) or "none"
+            raise ValueError(f"no source {name!r} in the config (configured: {known})")
+        report = run_sync(engine, name, config.sources[name], progress=progress, config=config)
+        return summary_line(report)
+
+    def palette_sync(name: str) -> str:
+        return palette_sync_progress(name, None)
+
     run_app(
         repo,
         counselor_id=counselor_id,
         as_of=as_of or dt.date.today(),
-        actions=AppActions(run_import=palette_import),
+        actions=AppActions(
+            run_import=palette_import,
+            run_sync=palette_sync,
+            sync_names=tuple(config.sources),
+            run_sync_progress=palette_sync_progress,
+        ),
         theme=config.theme,
     )
     return EXIT_OK
@@ -340,6 +511,8 @@ COMMANDS = {
     "import": cmd_import,
     "demo": cmd_demo,
     "flags": cmd_flags,
+    "sync": cmd_sync,
+    "login": cmd_login,
 }
 
 

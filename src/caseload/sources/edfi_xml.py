@@ -1285,3 +1285,61 @@ class _Reader:
                 changes["school_id"] = school or only
             users.append(dataclasses.replace(user, **changes))
         return users
+
+
+# --- public id helpers (used by caseload.sources.edfi_api) -------------------------------------
+# The id scheme of the table in the module docstring, as functions, so that the Ed-Fi ODS/API
+# mapping builds exactly the ids this reader builds (tests/sync/test_edfi_api.py checks that a
+# sync of the same data gives the same cache). ``school_year`` is the Ed-Fi XML text
+# (``2021-2022``); the reader above inlines the same f-strings.
+
+grade_level = _grade
+is_instructional_event = _is_instructional
+school_year_end = _school_year
+
+
+def school_year_id(school_id: str, school_year: str) -> str:
+    return f"{school_id}:{school_year}"
+
+
+def session_id(school_id: str, school_year: str, session_name: str) -> str:
+    return f"{school_id}:{school_year}:{session_name}"
+
+
+def grading_period_id(school_id: str, school_year: str, descriptor: str, which: str) -> str:
+    """``which`` is the GradingPeriodName, else the PeriodSequence."""
+    return f"{school_id}:{school_year}:{descriptor}:{which}"
+
+
+def course_id(school_id: str, local_course_code: str) -> str:
+    return f"{school_id}:{local_course_code}"
+
+
+def class_id(session: str, local_course_code: str, section_identifier: str) -> str:
+    return f"{session}:{local_course_code}:{section_identifier}"
+
+
+def enrollment_id(person_id: str, klass: str, begin: dt.date | None) -> str:
+    return f"{person_id}:{klass}:{begin or ''}"
+
+
+def attendance_id(student_id: str, place: str, day: dt.date, category: AttendanceCategory) -> str:
+    """``place`` is the SchoolId (whole-day event) or the class id (section event)."""
+    return f"{student_id}:{place}:{day}:{category.value}"
+
+
+def category_id(gradebook_entry_type: str) -> str:
+    return f"edfi-cat:{gradebook_entry_type}"
+
+
+def composite_entry_key(klass: str, date_assigned: dt.date | None, title: str) -> str:
+    """A gradebook entry without a GradebookEntryIdentifier (DS 4)."""
+    return f"{klass}:{date_assigned}:{title}"
+
+
+def result_id(line_item_id: str, student_id: str) -> str:
+    return f"{line_item_id}:{student_id}"
+
+
+def incident_id(school_id: str, incident_identifier: str) -> str:
+    return f"{school_id}:{incident_identifier}"

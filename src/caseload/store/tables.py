@@ -263,4 +263,19 @@ class MatStateRow(CacheModel, table=True):
     computed_at: dt.datetime
 
 
+# --- Sync state (one row per configured source; written with the sync's own load) ---------------
+
+
+class SyncStateRow(CacheModel, table=True):
+    """Where a source's last successful sync got to: the time (OneRoster ``dateLastModified``)
+    or the Ed-Fi change version the next incremental sync asks from. Never a secret."""
+
+    __tablename__ = "sync_state"
+    source: str = Field(primary_key=True)  # the [sources.NAME] name
+    kind: str  # oneroster-rest, edfi-api
+    mark_type: str  # "time" (ISO 8601 UTC) or "change_version"
+    mark: str
+    synced_at: dt.datetime
+
+
 METADATA = CacheModel.metadata

@@ -53,6 +53,9 @@ class AppActions:
     run_import: Callable[[str], str] | None = None
     run_sync: Callable[[str], str] | None = None
     sync_names: tuple[str, ...] = ()
+    # like run_sync, with a progress callback (resource, done, total or None) it calls from
+    # the worker thread; used instead of run_sync when given
+    run_sync_progress: Callable[[str, Callable[[str, int, int | None], None]], str] | None = None
 
 
 def _utc_now() -> dt.datetime:
@@ -308,8 +311,25 @@ class CaseloadApp(App[None]):
 
     @work(thread=True, group="actions", exit_on_error=False, name="sync")
     def _run_sync(self, name: str) -> None:
-        assert self.actions.run_sync is not None
-        summary = self.actions.run_sync(name)
+        if self.actions.run_sync_progress is None:
+            assert self.actions.run_sync is not None
+            summary = self.actions.run_sync(name)
+        else:
+            # progress as a toast at most every 2 s (the UI stays usable meanwhile)
+            last = [time.monotonic()]
+
+            def progress(resource: str, done: int, total: int | None) -> None:
+                now = time.monotonic()
+                if now - last[0] < 2.0:
+                    return
+                last[0] = now
+                of = f" of {total:,}" if total else ""
+                self.call_from_thread(
+                    self.notify, f"Syncing {clean(name)}: {clean(resource)} {done:,}{of}",
+                    markup=False, timeout=2.0,
+                )
+
+            summary = self.actions.run_sync_progress(name, progress)
         self.post_message(messages.ActionFinished("sync", name, summary))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -1,0 +1,112 @@
+"""The Ed-Fi ODS/API fetch side: paging, change versions and deletes.
+
+Resources and the JSON → record mapping live in :mod:`caseload.sources.edfi_api`
+(``RESOURCES`` with ``.name`` and ``.path``; ``to_dataset``; optionally
+``deleted_to_dataset``). This module only talks HTTP, through :class:`ApiClient`:
+
+- ``GET {base_url}{resource.path}?offset=&limit=&totalCount=true`` (limit at most 500; the
+  ``Total-Count`` header feeds the progress bar);
+- change queries where the server offers them: ``availableChangeVersions`` (at
+  ``change_queries_url``, by default the API root's ``/changeQueries/v1``) gives the newest
+  change version; an incremental sync asks each resource for
+  ``minChangeVersion=<last+1>&maxChangeVersion=<newest>`` and its ``/deletes``;
+  without change queries every sync is a full one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+from caseload.sources.http import ApiClient, SyncError
+
+MAX_LIMIT = 500
+
+Progress = Callable[[str, int, int | None], None]
+
+
+def default_change_queries_url(base_url: str) -> str:
+    """``https://host/api/data/v3[/2025]`` → ``https://host/api/changeQueries/v1``."""
+    root = re.split(r"/data/v\d+(?:/|$)", base_url.rstrip("/"), maxsplit=1)[0]
+    return root + "/changeQueries/v1"
+
+
+def _list(where: str) -> Callable[[Any], list[dict[str, Any]]]:
+    def extract(data: Any) -> list[dict[str, Any]]:
+        if not isinstance(data, list):
+            raise SyncError(f"GET {where}: expected a JSON array")
+        return data
+
+    return extract
+
+
+def _key(item: Any) -> Any:
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return item["id"]
+    return id(item)
+
+
+async def newest_change_version(api: ApiClient, change_queries_url: str) -> int | None:
+    """The server's newest change version, or None when change queries are not offered."""
+    data, _ = await api.get_json(
+        change_queries_url.rstrip("/") + "/availableChangeVersions", optional=True
+    )
+    if not isinstance(data, dict):
+        return None
+    for k in ("newestChangeVersion", "NewestChangeVersion"):
+        v = data.get(k)
+        if isinstance(v, int):
+            return v
+    return None
+
+
+async def fetch(
+    api: ApiClient,
+    resources: tuple[Any, ...],
+    *,
+    since_version: int | None,
+    newest: int | None,
+    limit: int = MAX_LIMIT,
+    progress: Progress | None = None,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """(items by resource name, deleted items by resource name). Incremental when both
+    ``since_version`` and ``newest`` are given."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    incremental = since_version is not None and newest is not None
+    params: dict[str, Any] = {"totalCount": "true"}
+    if incremental:
+        params["minChangeVersion"] = str((since_version or 0) + 1)
+        params["maxChangeVersion"] = str(newest)
+    items: dict[str, list[dict[str, Any]]] = {}
+    deletes: dict[str, list[dict[str, Any]]] = {}
+
+    async def one(res: Any) -> None:
+        def report(done: int, total: int | None) -> None:
+            if progress:
+                progress(res.name, done, total)
+
+        if progress:
+            progress(res.name, 0, None)
+        where = ApiClient._where(api.url(res.path))
+        got = await api.collect(
+            res.path, extract=_list(where), key=_key, limit=limit, params=params,
+            total_header=("Total-Count",), progress=report,
+            optional=bool(getattr(res, "optional", False)),
+        )
+        if got is None:
+            return  # an optional resource the server does not offer
+        items[res.name] = got
+        if incremental:
+            gone = await api.collect(
+                res.path.rstrip("/") + "/deletes", extract=_list(where + "/deletes"), key=_key,
+                limit=limit, params=params, total_header=("Total-Count",), optional=True,
+            )
+            if gone:
+                deletes[res.name] = gone
+
+    async with asyncio.TaskGroup() as tg:
+        for res in resources:
+            tg.create_task(one(res))
+    return items, deletes

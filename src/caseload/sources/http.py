@@ -1,0 +1,513 @@
+"""An async HTTP client for the SIS APIs: OAuth 2.0 client credentials, bounded
+concurrency, timeouts, retries with backoff, offset paging and clear errors.
+
+- Tokens: client credentials at ``token_url`` (HTTP Basic auth with the client id and secret,
+  form body, RFC 6749 section 4.4), cached until shortly before they expire, renewed on a 401
+  once; a second 401 is a :class:`SyncError` ("credentials rejected").
+- Concurrency: an ``asyncio.Semaphore`` bounds requests in flight (default 4) over one
+  ``httpx.AsyncClient`` (connection reuse).
+- Retries (tenacity): connection errors, timeouts, 429 and 5xx, with exponential backoff and
+  jitter, honouring ``Retry-After`` (seconds or an HTTP date), up to ``max_attempts``.
+- Errors: one :class:`SyncError` per failure a user can act on. Messages name the URL path,
+  never the query string's values beyond the path, a secret or a token; server-supplied text
+  is scrubbed of any secret before it is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+log = logging.getLogger("caseload.sync")
+
+DEFAULT_CONCURRENCY = 4
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_ATTEMPTS = 5
+TOKEN_MARGIN = 30.0  # renew a token this many seconds before it expires
+
+PageProgress = Callable[[int, int | None], None]  # (rows so far, total when the server says)
+
+
+class SyncError(Exception):
+    """A sync failure, worded for the user. Never holds a secret or a token."""
+
+
+class _Retryable(Exception):  # an internal signal: never escapes ApiClient
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token_url: str
+    client_id: str
+    secret: str = field(repr=False)
+    scopes: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(token_url={self.token_url!r}, client_id={self.client_id!r}, "
+            "secret=***)"
+        )
+
+
+@dataclass
+class _Token:
+    value: str = field(repr=False)
+    expires_at: float
+    generation: int
+
+    def __repr__(self) -> str:
+        return f"_Token(generation={self.generation}, value=***)"
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _imsx(payload: Any) -> str | None:
+    """'codeMajor: description' from a OneRoster imsx status payload, wherever it nests."""
+
+    def find(obj: Any, depth: int = 0) -> dict[str, Any] | None:
+        if depth > 3:
+            return None
+        if isinstance(obj, dict):
+            keys = {k.casefold(): k for k in obj}
+            if "imsx_codemajor" in keys or "imsx_description" in keys:
+                return {k.casefold(): v for k, v in obj.items()}
+            for v in obj.values():
+                found = find(v, depth + 1)
+                if found:
+                    return found
+        elif isinstance(obj, list):
+            for v in obj[:3]:
+                found = find(v, depth + 1)
+                if found:
+                    return found
+        return None
+
+    info = find(payload)
+    if not info:
+        return None
+    major = str(info.get("imsx_codemajor") or "").strip()
+    desc = str(info.get("imsx_description") or "").strip()
+    text = ": ".join(p for p in (major, desc) if p)
+    return text or None
+
+
+def _oauth_error(resp: httpx.Response) -> str | None:
+    try:
+        data = resp.json()
+    except Exception:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        desc = data.get("error_description")
+        return data["error"] + (f" ({desc})" if isinstance(desc, str) and desc else "")
+    return None
+
+
+class ApiClient:
+    """One source's HTTP client. Use as ``async with ApiClient(...) as api``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        headers: dict[str, str] | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        max_retry_after: float = 120.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        token_body_auth: bool = False,
+    ):
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self._creds = credentials
+        self._extra_headers = dict(headers or {})
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_retry_after = max_retry_after
+        self._token_body_auth = token_body_auth
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._sem = asyncio.Semaphore(concurrency)
+        self._token: _Token | None = None
+        self._token_lock = asyncio.Lock()
+        self._generation = 0
+        self.server_date: float | None = None  # earliest API response's Date header (epoch)
+        self.requests = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"ApiClient(base_url={self.base_url!r}, client_id={self._creds.client_id!r}, "
+            f"concurrency={self.concurrency})"
+        )
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> ApiClient:
+        limits = httpx.Limits(
+            max_connections=self.concurrency + 2, max_keepalive_connections=self.concurrency + 2
+        )
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)),
+            limits=limits,
+            transport=self._transport,
+            follow_redirects=True,
+            headers={"Accept": "application/json", "User-Agent": "caseload-sync"},
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # --- secrets hygiene -------------------------------------------------------------------
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret or token this client knows replaced by ***."""
+        secrets = [self._creds.secret, *self._extra_headers.values()]
+        if self._token is not None:
+            secrets.append(self._token.value)
+        for s in secrets:
+            if s and len(s) >= 4:
+                text = text.replace(s, "***")
+        return text
+
+    def _fail(self, message: str) -> SyncError:
+        return SyncError(self.scrub(message))
+
+    @staticmethod
+    def _where(url: str) -> str:
+        """Host and path of a URL, for messages (no query string)."""
+        parts = urlsplit(url)
+        return f"{parts.netloc}{parts.path}"
+
+    # --- retries ---------------------------------------------------------------------------
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return float(exc.retry_after)
+        # exponential backoff with full jitter on top: backoff * 2^(n-1) + U(0, backoff)
+        exp = self.backoff * 2 ** (state.attempt_number - 1)
+        return min(self.max_backoff, exp) + random.uniform(0, self.backoff)
+
+    async def _with_retries(self, what: str, attempt: Callable[[], Any]) -> Any:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Retryable),
+            reraise=True,
+            before_sleep=lambda s: log.info(
+                "retrying %s (attempt %d): %s",
+                what,
+                s.attempt_number + 1,
+                s.outcome.exception() if s.outcome else "",
+            ),
+        )
+        try:
+            return await retrying(attempt)
+        except _Retryable as exc:
+            raise self._fail(
+                f"{what}: {exc} (gave up after {self.max_attempts} attempts)"
+            ) from None
+
+    def _check_transient(self, resp: httpx.Response, where: str) -> None:
+        if resp.status_code == 429 or resp.status_code >= 500:
+            after = parse_retry_after(resp.headers.get("Retry-After"))
+            if after is not None and after > self.max_retry_after:
+                raise self._fail(
+                    f"{where}: the server is busy (HTTP {resp.status_code}) and asks to retry "
+                    f"after {after:.0f} s; try again later"
+                )
+            reason = "rate limited (HTTP 429)" if resp.status_code == 429 else (
+                f"server error (HTTP {resp.status_code})"
+            )
+            raise _Retryable(reason, after)
+
+    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        assert self._client is not None, "use `async with ApiClient(...)`"
+        where = self._where(url)
+        try:
+            async with self._sem:
+                self.requests += 1
+                resp = await self._client.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise _Retryable(f"no answer within {self.timeout:g} s (timeout)") from None
+        except httpx.ConnectError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise _Retryable(f"cannot connect ({self.scrub(reason)})") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise _Retryable(f"connection dropped ({type(exc).__name__})") from None
+        except httpx.InvalidURL:
+            raise self._fail(f"{where}: not a valid URL: check base_url/token_url") from None
+        if method == "GET" and resp.headers.get("Date"):
+            try:
+                when = email.utils.parsedate_to_datetime(resp.headers["Date"]).timestamp()
+            except (TypeError, ValueError):
+                when = None
+            if when is not None and (self.server_date is None or when < self.server_date):
+                self.server_date = when
+        return resp
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    async def _fetch_token(self) -> _Token:
+        creds = self._creds
+        data = {"grant_type": "client_credentials"}
+        if creds.scopes:
+            data["scope"] = " ".join(creds.scopes)
+        auth: httpx.BasicAuth | None = httpx.BasicAuth(creds.client_id, creds.secret)
+        if self._token_body_auth:  # some servers want the credentials in the form body
+            data["client_id"] = creds.client_id
+            data["client_secret"] = creds.secret
+            auth = None
+        where = self._where(creds.token_url)
+
+        async def attempt() -> httpx.Response:
+            resp = await self._send("POST", creds.token_url, data=data, auth=auth)
+            self._check_transient(resp, f"token request to {where}")
+            return resp
+
+        resp = await self._with_retries(f"token request to {where}", attempt)
+        if resp.status_code in (400, 401):
+            detail = _oauth_error(resp)
+            raise self._fail(
+                f"credentials rejected by the token endpoint {where} (HTTP {resp.status_code}"
+                + (f": {detail}" if detail else "")
+                + "): check client_id, the client secret and scopes"
+            )
+        if resp.status_code == 404:
+            raise self._fail(f"token endpoint not found (HTTP 404) at {where}: check token_url")
+        if resp.status_code == 403:
+            raise self._fail(f"token request refused (HTTP 403) at {where}")
+        if resp.status_code >= 300:
+            raise self._fail(f"token request failed (HTTP {resp.status_code}) at {where}")
+        try:
+            body = resp.json()
+            value = body["access_token"]
+            if not isinstance(value, str) or not value:
+                raise ValueError
+        except Exception:
+            raise self._fail(
+                f"the token endpoint {where} did not return an access_token"
+            ) from None
+        try:
+            expires_in = float(body.get("expires_in") or 3600)
+        except (TypeError, ValueError):
+            expires_in = 3600.0
+        self._generation += 1
+        margin = min(TOKEN_MARGIN, expires_in / 10)
+        return _Token(value, time.monotonic() + expires_in - margin, self._generation)
+
+    async def _get_token(self, *, stale: _Token | None = None) -> _Token:
+        async with self._token_lock:
+            tok = self._token
+            fresh = tok is not None and time.monotonic() < tok.expires_at
+            if fresh and (stale is None or tok is not stale):
+                assert tok is not None
+                return tok
+            self._token = await self._fetch_token()
+            return self._token
+
+    # --- requests --------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url + "/" + path.lstrip("/")
+
+    async def get_json(
+        self, path: str, params: dict[str, Any] | None = None, *, optional: bool = False
+    ) -> tuple[Any, httpx.Headers]:
+        """GET ``path`` (under base_url, or a full URL) and decode its JSON.
+
+        ``optional``: a 404 or 403 returns ``(None, headers)`` instead of raising.
+        """
+        url = self.url(path)
+        where = self._where(url)
+        renewed = False
+        while True:
+            token = await self._get_token()
+
+            async def attempt(token: _Token = token) -> httpx.Response:
+                headers = {"Authorization": f"Bearer {token.value}", **self._extra_headers}
+                resp = await self._send("GET", url, params=params, headers=headers)
+                self._check_transient(resp, f"GET {where}")
+                return resp
+
+            resp = await self._with_retries(f"GET {where}", attempt)
+            if resp.status_code == 401:
+                if renewed:
+                    raise self._fail(
+                        f"credentials rejected: {where} answered 401 even to a new token "
+                        "(check the client secret, its scopes and any extra headers)"
+                    )
+                log.info("%s answered 401: asking for a new token", where)
+                await self._get_token(stale=token)
+                renewed = True
+                continue
+            break
+        if resp.status_code >= 400:
+            if optional and resp.status_code in (403, 404):
+                return None, resp.headers
+            raise self._status_error(resp, where)
+        body = resp.content
+        try:
+            return json.loads(body), resp.headers
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            pos = getattr(exc, "pos", None) or getattr(exc, "start", 0)
+            raise self._fail(
+                f"GET {where}: the server sent invalid JSON (truncated or malformed) at offset "
+                f"{pos} of {len(body)} bytes"
+            ) from None
+
+    def _status_error(self, resp: httpx.Response, where: str) -> SyncError:
+        try:
+            payload = resp.json()
+        except Exception:
+            payload = None
+        imsx = _imsx(payload)
+        suffix = f"; the server says: {imsx}" if imsx else ""
+        code = resp.status_code
+        if code == 403:
+            scopes = " ".join(self._creds.scopes) or "(the server's default)"
+            return self._fail(
+                f"access denied (HTTP 403) to {where}: the client lacks the scope for this "
+                f"resource (asked for {scopes}){suffix}"
+            )
+        if code == 404:
+            return self._fail(
+                f"not found (HTTP 404) at {where}: check base_url and version{suffix}"
+            )
+        return self._fail(f"GET {where} failed (HTTP {code}){suffix}")
+
+    # --- paging ----------------------------------------------------------------------------
+
+    async def collect(
+        self,
+        path: str,
+        *,
+        extract: Callable[[Any], list[dict[str, Any]]],
+        key: Callable[[dict[str, Any]], Any],
+        limit: int,
+        params: dict[str, Any] | None = None,
+        total_header: Sequence[str] = ("X-Total-Count",),
+        progress: PageProgress | None = None,
+        optional: bool = False,
+    ) -> list[dict[str, Any]] | None:
+        """Every item of an offset-paged collection, in order, deduplicated by ``key``.
+
+        Stops on a short or empty page (a total header, when sent, only feeds the progress
+        bar and lets later pages be fetched concurrently). Without a total, pages are asked
+        for ``concurrency`` at a time. A page with the same ids as the one before it means
+        the server ignores ``offset``: a SyncError, not an endless loop.
+        """
+        base = dict(params or {})
+        where = self._where(self.url(path))
+
+        async def page(offset: int) -> tuple[list[dict[str, Any]], int | None] | None:
+            data, headers = await self.get_json(
+                path, {**base, "limit": limit, "offset": offset}, optional=optional
+            )
+            if data is None:
+                return None
+            items = extract(data)
+            total = None
+            for h in total_header:
+                raw = headers.get(h)
+                if raw is not None and raw.strip().isdigit():
+                    total = int(raw.strip())
+                    break
+            return items, total
+
+        first = await page(0)
+        if first is None:
+            return None
+        out: dict[Any, dict[str, Any]] = {}
+        count = 0
+        previous: list[Any] | None = None
+        total: int | None = first[1]
+
+        def take(items: list[dict[str, Any]], offset: int) -> None:
+            nonlocal count, previous
+            ids = [key(i) for i in items]
+            if items and previous is not None and ids == previous:
+                raise self._fail(
+                    f"GET {where}: the server sent the same page again at offset {offset} "
+                    "(it seems to ignore limit/offset paging); stopping"
+                )
+            previous = ids
+            for item, k in zip(items, ids, strict=True):
+                out.pop(k, None)
+                out[k] = item
+            count += len(items)
+            if progress:
+                progress(len(out), total)
+
+        take(first[0], 0)
+        if len(first[0]) < limit:
+            return list(out.values())
+        offset = limit
+        width = max(1, self.concurrency)
+        while True:
+            if total is not None:
+                # the server said how many: ask for the rest at once (one page to confirm
+                # the end when the count is reached)
+                offsets = list(range(offset, total, limit)) or [offset]
+            else:
+                offsets = [offset + i * limit for i in range(width)]
+            pages = await asyncio.gather(*(page(o) for o in offsets))
+            done = False
+            for o, result in zip(offsets, pages, strict=True):
+                items = result[0] if result else []
+                if result and result[1] is not None:
+                    total = result[1]
+                take(items, o)
+                if len(items) < limit:
+                    done = True
+                    break
+            if done:
+                return list(out.values())
+            offset = offsets[-1] + limit

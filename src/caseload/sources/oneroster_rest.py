@@ -1,0 +1,485 @@
+"""OneRoster 1.1/1.2 REST: fetch the rostering and gradebook collections, map them to records.
+
+Paths are driven by the version and joined to an opaque ``base_url`` (districts' URLs
+differ): 1.2 ``/ims/oneroster/rostering/v1p2/<collection>`` and
+``/ims/oneroster/gradebook/v1p2/<collection>``; 1.1 ``/ims/oneroster/v1p1/<collection>``.
+A source may override any collection's path (``paths = {results = "/custom/results"}``).
+
+Mapping reuses the OneRoster CSV reader: each JSON collection is flattened to the CSV file the
+bulk format defines (refs ``{"sourcedId": ...}`` to their id, lists joined by commas, 1.2's
+``roles`` array to ``roles.csv``) and read by the very same code, so a sync and an import of
+the same data give the same records, with the same validation. Errors are re-labelled to name
+the resource, the record's sourcedId and the JSON field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import dataclasses
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine, select
+
+from caseload.domain.records import Role, User
+from caseload.sources import oneroster_csv
+from caseload.sources.csvutil import Container, parse_date
+from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.http import ApiClient, SyncError
+from caseload.store.tables import METADATA
+
+KIND = "oneroster-rest"
+VERSIONS = ("1.1", "1.2")
+
+Progress = Callable[[str, int, int | None], None]
+_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # the collection, as in the URL and the JSON wrapper key
+    service: str  # rostering or gradebook (1.2 paths)
+    optional: bool = False  # 403/404 means "not offered" rather than an error
+
+
+RESOURCES: tuple[Resource, ...] = (
+    Resource("orgs", "rostering"),
+    Resource("academicSessions", "rostering"),
+    Resource("courses", "rostering"),
+    Resource("classes", "rostering"),
+    Resource("users", "rostering"),
+    Resource("demographics", "rostering", optional=True),  # birth dates; its own scope
+    Resource("enrollments", "rostering"),
+    Resource("categories", "gradebook"),
+    Resource("lineItems", "gradebook"),
+    Resource("results", "gradebook"),
+)
+
+
+_FETCH_ORDER = {"results": 0, "lineItems": 1, "enrollments": 2, "users": 3, "demographics": 4}
+
+
+def check_version(version: str) -> str:
+    v = str(version).strip().lower().removeprefix("v").replace("p", ".")
+    if v not in VERSIONS:
+        raise SyncError(f"unsupported OneRoster version {version!r} (expected 1.1 or 1.2)")
+    return v
+
+
+def resource_path(version: str, resource: Resource, overrides: dict[str, str] | None = None) -> str:
+    if overrides and resource.name in overrides:
+        return str(overrides[resource.name])
+    if check_version(version) == "1.1":
+        return f"/ims/oneroster/v1p1/{resource.name}"
+    return f"/ims/oneroster/{resource.service}/v1p2/{resource.name}"
+
+
+def default_scopes(version: str) -> tuple[str, ...]:
+    """The standard read scopes: roster, demographics and gradebook."""
+    v = "v1p1" if check_version(version) == "1.1" else "v1p2"
+    base = f"https://purl.imsglobal.org/spec/or/{v}/scope/"
+    return (
+        base + "roster.readonly",
+        base + "roster-demographics.readonly",
+        base + "gradebook.readonly",
+    )
+
+
+def since_filter(since: str) -> str:
+    return f"dateLastModified>'{since}'"
+
+
+# --- fetching --------------------------------------------------------------------------------
+
+
+def _extract(name: str, where: str) -> Callable[[Any], list[dict[str, Any]]]:
+    def extract(data: Any) -> list[dict[str, Any]]:
+        items = data.get(name) if isinstance(data, dict) else None
+        if items is None and isinstance(data, dict):
+            lists = [v for v in data.values() if isinstance(v, list)]
+            if len(lists) == 1:  # a server that names the wrapper differently
+                items = lists[0]
+        if not isinstance(items, list):
+            raise SyncError(f"GET {where}: expected a JSON object {{{name!r}: [...]}}")
+        return items
+
+    return extract
+
+
+def _key(item: Any) -> Any:
+    if isinstance(item, dict):
+        sid = item.get("sourcedId")
+        if isinstance(sid, str):
+            return sid
+    return id(item)  # a malformed item: kept, reported by the mapping
+
+
+async def fetch(
+    api: ApiClient,
+    version: str,
+    *,
+    since: str | None = None,
+    limit: int = 1000,
+    progress: Progress | None = None,
+    paths: dict[str, str] | None = None,
+) -> dict[str, list[dict[str, Any]] | None]:
+    """Every collection, fetched concurrently (bounded by the client). ``since``: only records
+    changed after that ISO time (deleted ones come with ``status=tobedeleted``). A value of
+    None means the server does not offer that (optional) collection."""
+    params = {"filter": since_filter(since)} if since else {}
+    out: dict[str, list[dict[str, Any]] | None] = {}
+
+    async def one(res: Resource) -> None:
+        path = resource_path(version, res, paths)
+
+        def report(done: int, total: int | None) -> None:
+            if progress:
+                progress(res.name, done, total)
+
+        if progress:
+            progress(res.name, 0, None)
+        out[res.name] = await api.collect(
+            path,
+            extract=_extract(res.name, ApiClient._where(api.url(path))),
+            key=_key,
+            limit=limit,
+            params=params,
+            progress=report,
+            optional=res.optional,
+        )
+
+    async with asyncio.TaskGroup() as tg:
+        # the usually biggest collections first, so their paging starts in the first round
+        for res in sorted(RESOURCES, key=lambda r: _FETCH_ORDER.get(r.name, 99)):
+            tg.create_task(one(res))
+    return {r.name: out.get(r.name) for r in RESOURCES}
+
+
+# --- JSON -> the CSV files the bulk reader reads -----------------------------------------------
+
+# (csv file, resource, [(csv column, json field)]) - json field None: computed
+_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "orgs": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("name", "name"), ("type", "type"),
+        ("identifier", "identifier"), ("parentSourcedId", "parent"),
+    ],
+    "academicSessions": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"), ("type", "type"),
+        ("startDate", "startDate"), ("endDate", "endDate"), ("parentSourcedId", "parent"),
+        ("schoolYear", "schoolYear"), ("orgSourcedId", "org"),
+    ],
+    "users": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("givenName", "givenName"),
+        ("familyName", "familyName"), ("middleName", "middleName"),
+        ("identifier", "identifier"), ("userIds", "userIds"), ("grades", "grades"),
+        ("email", "email"), ("primaryOrgSourcedId", "primaryOrg"), ("role", "role"),
+    ],
+    "demographics": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("birthDate", "birthDate"),
+    ],
+    "courses": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"),
+        ("courseCode", "courseCode"), ("orgSourcedId", "org"),
+    ],
+    "classes": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"),
+        ("courseSourcedId", "course"), ("schoolSourcedId", "school"),
+        ("termSourcedIds", "terms"), ("classCode", "classCode"), ("periods", "periods"),
+    ],
+    "enrollments": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("classSourcedId", "class"),
+        ("userSourcedId", "user"), ("role", "role"), ("primary", "primary"),
+        ("beginDate", "beginDate"), ("endDate", "endDate"),
+    ],
+    "categories": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"),
+        ("weight", "weight"),
+    ],
+    "lineItems": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"),
+        ("classSourcedId", "class"), ("categorySourcedId", "category"),
+        ("gradingPeriodSourcedId", "gradingPeriod"), ("assignDate", "assignDate"),
+        ("dueDate", "dueDate"), ("resultValueMin", "resultValueMin"),
+        ("resultValueMax", "resultValueMax"),
+    ],
+    "results": [
+        ("sourcedId", "sourcedId"), ("status", "status"), ("lineItemSourcedId", "lineItem"),
+        ("studentSourcedId", "student"), ("scoreStatus", "scoreStatus"), ("score", "score"),
+        ("scoreDate", "scoreDate"), ("comment", "comment"), ("late", "late"),
+        ("missing", "missing"),
+    ],
+}
+_ROLE_COLUMNS = [("userSourcedId", "sourcedId"), ("roleType", "roleType"), ("role", "role"),
+                 ("orgSourcedId", "org")]
+
+
+def _cell(value: Any, resource: str, sid: str | None, field: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        ref = value.get("sourcedId")
+        if isinstance(ref, str):
+            return ref
+        raise SourceError(resource, _where(sid), field, "expected a value or a reference "
+                          "{\"sourcedId\": ...}, got an object")
+    if isinstance(value, list):
+        return ",".join(_cell(v, resource, sid, field) for v in value)
+    raise SourceError(resource, _where(sid), field, f"unexpected {type(value).__name__}")
+
+
+def _where(sid: str | None) -> str | None:
+    return f"sourcedId {sid!r}" if sid else None
+
+
+def _user_ids(value: Any, sid: str | None) -> str:
+    """1.2 ``userIds: [{type, identifier}]`` as the CSV's ``{type:identifier}`` list."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if not isinstance(value, list):
+        raise SourceError("users", _where(sid), "userIds", "expected a list")
+    parts = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise SourceError("users", _where(sid), "userIds", "expected {type, identifier}")
+        parts.append(f"{{{_cell(entry.get('type'), 'users', sid, 'userIds')}:"
+                     f"{_cell(entry.get('identifier'), 'users', sid, 'userIds')}}}")
+    return ",".join(parts)
+
+
+class _Files:
+    """In-memory CSV files plus, per file, which record ends on which line."""
+
+    def __init__(self) -> None:
+        self.text: dict[str, str] = {}
+        self.lines: dict[str, tuple[str, dict[int, str], dict[str, str]]] = {}
+
+    def add(
+        self,
+        fname: str,
+        resource: str,
+        columns: list[tuple[str, str]],
+        rows: list[tuple[str, list[str]]],
+        field_prefix: str = "",
+    ) -> None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([c for c, _ in columns])
+        line = 1
+        ends: dict[int, str] = {}
+        for sid, row in rows:
+            w.writerow(row)
+            # the reader counts line breaks inside quoted cells too (\r, \n, \r\n)
+            extra = 0
+            for cell in row:
+                if "\n" in cell or "\r" in cell:
+                    extra += len(_BREAKS.findall(cell))
+            line += 1 + extra
+            ends[line] = sid
+        self.text[fname] = buf.getvalue()
+        fields = {c: field_prefix + f for c, f in columns}
+        self.lines[fname] = (resource, ends, fields)
+
+    def relabel(self, file: str, line: int | str | None, field: str | None) -> tuple[
+        str, int | str | None, str | None
+    ]:
+        info = self.lines.get(file)
+        if info is None:
+            return file, line, field
+        resource, ends, fields = info
+        sid = ends.get(line) if isinstance(line, int) else None
+        where: int | str | None = _where(sid) if sid else (None if line == 1 else line)
+        return resource, where, fields.get(field, field) if field else field
+
+
+class _MemoryContainer(Container):
+    def __init__(self, files: dict[str, str]):  # no super().__init__: nothing on disk
+        self.path = Path("<oneroster-rest>")
+        self._zip = None
+        self._files = files
+        self._names = {k.casefold(): k for k in files}
+
+    def open(self, name: str) -> IO[str]:
+        return io.StringIO(self._files[self._names[name.casefold()]], newline="")
+
+    def close(self) -> None:
+        pass
+
+
+class _RestReader(oneroster_csv._Reader):
+    def __init__(self, source: str, files: dict[str, str], skip_invalid: bool):  # no super()
+        self.path = Path(source)
+        self.skip_invalid = skip_invalid
+        self.ds = Dataset(kind=KIND, source=source)
+        self.container = _MemoryContainer(files)
+
+
+def _rows(
+    resource: str, items: list[Any], columns: list[tuple[str, str]], ds_rejects: list[Reject],
+    skip_invalid: bool,
+) -> list[tuple[str, list[str]]]:
+    rows = []
+    for i, item in enumerate(items):
+        sid = item.get("sourcedId") if isinstance(item, dict) else None
+        try:
+            if not isinstance(item, dict):
+                raise SourceError(resource, f"item {i + 1}", None, "not a JSON object")
+            if not isinstance(sid, str) or not sid.strip():
+                raise SourceError(resource, f"item {i + 1}", "sourcedId", "missing or not text")
+            row = []
+            get = item.get
+            for col, fld in columns:
+                value = get(fld)
+                if value.__class__ is str:  # the common case, fast
+                    row.append(value)
+                elif value is None:
+                    row.append("")
+                elif col == "userIds":
+                    row.append(_user_ids(value, sid))
+                else:
+                    row.append(_cell(value, resource, sid, fld))
+            rows.append((sid, row))
+        except SourceError as err:
+            if not skip_invalid:
+                raise
+            ds_rejects.append(Reject.from_error(err))
+    return rows
+
+
+def to_dataset(
+    source: str,
+    items: dict[str, list[dict[str, Any]] | None],
+    *,
+    delta: bool = False,
+    skip_invalid: bool = False,
+) -> Dataset:
+    """Map fetched collections (by resource name; None = not offered) to a Dataset.
+
+    ``delta``: the collections hold only changes (an incremental sync); the loader upserts
+    and deletes either way, never deleting rows merely absent.
+    """
+    files = _Files()
+    early_rejects: list[Reject] = []
+    manifest = ["propertyName,value"]
+    for res in RESOURCES:
+        got = items.get(res.name)
+        if got is None:
+            manifest.append(f"file.{res.name},absent")
+            continue
+        manifest.append(f"file.{res.name},{'delta' if delta else 'bulk'}")
+        columns = _COLUMNS[res.name]
+        files.add(
+            f"{res.name}.csv", res.name, columns,
+            _rows(res.name, got, columns, early_rejects, skip_invalid),
+        )
+        if res.name == "users":
+            role_rows: list[tuple[str, list[str]]] = []
+            for user in got:
+                if not isinstance(user, dict) or not isinstance(user.get("roles"), list):
+                    continue
+                sid = user.get("sourcedId")
+                if not isinstance(sid, str):
+                    continue
+                if str(user.get("status") or "").casefold() == "tobedeleted":
+                    continue
+                for role in user["roles"]:
+                    try:
+                        if not isinstance(role, dict):
+                            raise SourceError("users", _where(sid), "roles", "expected objects")
+                        role_rows.append((sid, [sid] + [
+                            _cell(role.get(f), "users", sid, f"roles.{f}")
+                            for _, f in _ROLE_COLUMNS[1:]
+                        ]))
+                    except SourceError as err:
+                        if not skip_invalid:
+                            raise
+                        early_rejects.append(Reject.from_error(err))
+            manifest.append(f"file.roles,{'delta' if delta else 'bulk'}")
+            files.add("roles.csv", "users", _ROLE_COLUMNS, role_rows, field_prefix="roles.")
+            files.lines["roles.csv"][2]["userSourcedId"] = "sourcedId"
+    files.text["manifest.csv"] = "\n".join(manifest) + "\n"
+    reader = _RestReader(source, files.text, skip_invalid)
+    try:
+        ds = reader.read()
+    except SourceError as err:
+        file, line, field = files.relabel(err.file, err.line, err.field)
+        raise SourceError(file, line, field, err.reason) from None
+    ds.rejects = early_rejects + [
+        Reject(*files.relabel(r.file, r.line, r.field), r.reason, r.raw) for r in ds.rejects
+    ]
+    ds.line_maps = {}  # CSV line numbers mean nothing here; errors name the record instead
+    return ds
+
+
+# --- what an incremental sync must not lose ---------------------------------------------------
+
+
+def keep_birth_dates(
+    engine: Engine, ds: Dataset, demographics: list[dict[str, Any]] | None, *, delta: bool
+) -> None:
+    """Birth dates come from /demographics. When that collection is not offered, or (in an
+    incremental sync) a user changed without their demographics record, keep the cached
+    birth date; when only the demographics record changed, re-apply the cached user with it.
+    """
+    got: set[str] = set()
+    if demographics is not None:
+        got = {d["sourcedId"] for d in demographics if isinstance(d, dict)
+               and isinstance(d.get("sourcedId"), str)}
+    if demographics is not None and not delta:
+        return  # a full collection is the truth
+    users_t = METADATA.tables["users"]
+    need = [u.sourced_id for u in ds.users if u.sourced_id not in got]
+    cached: dict[str, Any] = {}
+    with engine.connect() as conn:
+        for i in range(0, len(need), 500):
+            chunk = need[i : i + 500]
+            for row in conn.execute(
+                select(users_t.c.sourced_id, users_t.c.birth_date).where(
+                    users_t.c.sourced_id.in_(chunk)
+                )
+            ):
+                cached[row.sourced_id] = row.birth_date
+        ds.users = [
+            dataclasses.replace(u, birth_date=cached[u.sourced_id])
+            if u.sourced_id in cached and u.birth_date is None
+            else u
+            for u in ds.users
+        ]
+        # a demographics change for a user that did not change: re-apply the cached user
+        in_ds = {u.sourced_id for u in ds.users}
+        births = _birth_dates(demographics or [])
+        deleted = {d.sourced_id for d in ds.deletions if d.entity == "users"}
+        only_demo = sorted(sid for sid in got if sid not in in_ds and sid not in deleted)
+        for i in range(0, len(only_demo), 500):
+            chunk = only_demo[i : i + 500]
+            for row in conn.execute(select(users_t).where(users_t.c.sourced_id.in_(chunk))):
+                m = row._mapping
+                ds.users.append(
+                    User(
+                        m["sourced_id"], Role(m["role"]), m["given_name"], m["family_name"],
+                        m["middle_name"], m["identifier"], m["state_id"], m["grade_level"],
+                        births.get(m["sourced_id"]), m["email"], m["school_id"],
+                    )
+                )
+
+
+def _birth_dates(demographics: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for d in demographics:
+        sid, text = d.get("sourcedId"), d.get("birthDate")
+        if isinstance(sid, str) and isinstance(text, str) and text.strip():
+            try:
+                out[sid] = parse_date(text, ValueError)
+            except ValueError:
+                out[sid] = None  # already reported by the mapping
+    return out
