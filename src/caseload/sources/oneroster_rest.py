@@ -340,10 +340,15 @@ def _rows(
             get = item.get
             for col, fld in columns:
                 value = get(fld)
-                if value.__class__ is str:  # the common case, fast
+                cls = value.__class__
+                if cls is str:  # the common cases first, fast
                     row.append(value)
                 elif value is None:
                     row.append("")
+                elif cls is dict and value.get("sourcedId").__class__ is str:  # a reference
+                    row.append(value["sourcedId"])
+                elif cls is float:
+                    row.append(repr(value))
                 elif col == "userIds":
                     row.append(_user_ids(value, sid))
                 else:
