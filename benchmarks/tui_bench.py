@@ -1,0 +1,735 @@
+"""TUI speed: caseload's screens against a bare Textual app measured in the same run.
+
+    python benchmarks/tui_bench.py [--students 75000] [--repeat 5]
+
+Everything runs headless (``App.run_test``). "Painted" means: the App handed the screen's
+compositor update to the driver (``App._display``) with the wanted content in it, and that update
+was serialized to terminal escape codes as a real terminal would get it. Interaction figures are
+the median of --repeat runs after one warm-up; each is timed from the key event reaching the
+driver to that paint.
+
+1. Process start to the caseload painted, sample school: a fresh ``python -c`` opens a prebuilt
+   cache the way ``caseload open`` does (open_store, config, Repository, CaseloadApp) and prints
+   the wall clock when the counselor's table is painted with rows; the parent times from just
+   before spawning it. Baseline (the floor): a bare Textual app painting an empty DataTable.
+2. On the sample school with the real Repository: Enter on the caseload to the student screen
+   painted, Enter on a class to the class screen with its plotext chart painted, a cursor move,
+   a filter keystroke. Baselines: a bare app pushing a trivial screen (a DataTable), pushing a
+   screen with a textual-plotext chart, moving a DataTable cursor, typing into an Input.
+3. "All students" for a generated district of --students students (OneRoster CSV, through the
+   real import, facts materialization and Repository): choosing "All students" in the counselor
+   picker to the first page painted, once with the Repository's facts cache cold and once warm.
+   Baseline: Textual's DataTable adding the same rows (capped at 20 s). The district is kept in
+   the temp folder between runs (--fresh rebuilds it); building 75,000 students takes ~2 min.
+
+Targets (issue 4, "Speed"): start under 1.0 s; student and class screens under 150 ms; a key
+press under 50 ms; the 75,000-student first page under 500 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import datetime as dt
+import inspect
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample_data"
+AS_OF = dt.date(2026, 11, 20)
+NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
+SIZE = (120, 40)
+DATATABLE_CAP_S = 20.0
+DISTRICT_VERSION = 1  # bump when the generator changes, so cached districts are rebuilt
+
+
+# --- results table -----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    name: str
+    value: float | None  # seconds
+    baseline: float | None  # seconds
+    target: float  # seconds
+    note: str = ""
+
+
+def fmt(seconds: float | None, unit: str) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds:.2f} s" if unit == "s" else f"{seconds * 1000:.0f} ms"
+
+
+def print_table(rows: list[Row]) -> None:
+    head = f"{'measurement':<44} {'caseload':>9} {'baseline':>9} {'ratio':>6} {'target':>9}  result"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        unit = "s" if r.target >= 0.5 else "ms"
+        ratio = f"{r.value / r.baseline:.1f}x" if r.value and r.baseline else "—"
+        ok = "PASS" if r.value is not None and r.value < r.target else "FAIL"
+        print(f"{r.name:<44} {fmt(r.value, unit):>9} {fmt(r.baseline, unit):>9} {ratio:>6} "
+              f"{'< ' + fmt(r.target, unit):>9}  {ok}{'  ' + r.note if r.note else ''}")
+
+
+# --- paint probe -------------------------------------------------------------------------------
+
+def install_probe(app: Any, on_paint: Callable[[Any], None]) -> None:
+    """Call on_paint(screen) after every compositor update the App displays, once serialized
+    (the child processes get this function's source)."""
+    original = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        if renderable is None or app._batch_count:
+            return
+        render = getattr(renderable, "render_segments", None)
+        if render is not None:
+            render(app.console)  # what a real terminal would be sent
+        on_paint(screen)
+
+    app._display = display
+
+
+PROBE_SOURCE = "from typing import Any, Callable\n" + inspect.getsource(install_probe)
+
+
+class Probe:
+    """Time from a trigger to the first paint where ``want(screen)`` holds."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.want: Callable[[Any], bool] | None = None
+        self.hit = 0.0
+        self.done = asyncio.Event()
+        install_probe(app, self._painted)
+
+    def _painted(self, screen: Any) -> None:
+        want = self.want
+        if want is not None and want(screen):
+            self.hit = time.perf_counter()
+            self.want = None
+            self.done.set()
+
+    async def measure(self, trigger: Callable[[], object], want: Callable[[Any], bool],
+                      timeout: float = 15.0) -> float:
+        self.done.clear()
+        self.want = want
+        start = time.perf_counter()
+        trigger()
+        await asyncio.wait_for(self.done.wait(), timeout)
+        return self.hit - start
+
+
+def send_key(app: Any, key: str) -> None:
+    """What a terminal keystroke does: a Key event from the driver (as Pilot.press sends it)."""
+    from textual import events
+
+    char = key if len(key) == 1 else {"enter": "\r", "escape": "\x1b"}.get(key)
+    event = events.Key(key, char)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def settle(pilot: Any, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        with contextlib.suppress(Exception):
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def sample_median(runs: int, once: Callable[[], Any]) -> float:
+    await once()  # warm-up
+    return statistics.median([await once() for _ in range(runs)])
+
+
+# --- caches ------------------------------------------------------------------------------------
+
+
+def build_cache(data: Path, db: Path) -> tuple[Any, float, float]:
+    """Import ``data`` into a fresh SQLite cache at ``db`` and materialize the facts."""
+    from caseload.sources.detect import read_path
+    from caseload.sources.loader import load
+    from caseload.store import facts as mat
+    from caseload.store.engine import make_engine, migrate
+    from caseload.store.repository import Repository
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{db}")
+    migrate(engine)
+    t0 = time.perf_counter()
+    load(engine, read_path(data))
+    imported = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    mat.refresh(engine, Repository(engine).thresholds)
+    return engine, imported, time.perf_counter() - t0
+
+
+# --- 1. process start --------------------------------------------------------------------------
+
+CHILD_CASELOAD = PROBE_SOURCE + '''
+import asyncio, datetime as dt, sys, time
+import caseload.cli  # noqa: F401  (what `caseload open` imports first)
+from caseload.config import load_config
+from caseload.store.engine import open_store
+from caseload.store.repository import Repository
+
+db, counselor, as_of = sys.argv[1], sys.argv[2], dt.date.fromisoformat(sys.argv[3])
+engine = open_store(db)
+config = load_config(None)
+repo = Repository(engine, thresholds=config.thresholds)
+assert repo.has_students()
+from caseload.tui.app import CaseloadApp
+
+app = CaseloadApp(repo, counselor_id=counselor, as_of=as_of, theme=config.theme)
+
+def painted(screen):
+    if type(screen).__name__ != "CaseloadScreen":
+        return
+    table = screen.table
+    if table.row_count and table._cache and not table.loading:
+        print("painted", time.time(), table.row_count, flush=True)
+        app.exit()
+
+install_probe(app, painted)
+
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.is_running:
+            await asyncio.sleep(0.01)
+
+asyncio.run(main())
+'''
+
+CHILD_FLOOR = PROBE_SOURCE + '''
+import asyncio, time
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+app = Bare()
+
+def painted(screen):
+    if screen.query(DataTable):
+        print("painted", time.time(), 0, flush=True)
+        app.exit()
+
+install_probe(app, painted)
+
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.is_running:
+            await asyncio.sleep(0.01)
+
+asyncio.run(main())
+'''
+
+
+def spawn(code: str, *args: str) -> float:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    start = time.time()
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          env=env, timeout=120, cwd=REPO)
+    for line in proc.stdout.splitlines():
+        if line.startswith("painted "):
+            return float(line.split()[1]) - start
+    raise RuntimeError(f"child did not paint (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+def bench_start(db: Path, counselor: str, repeat: int) -> Row:
+    spawn(CHILD_FLOOR)  # warm the OS file cache for both
+    spawn(CHILD_CASELOAD, str(db), counselor, AS_OF.isoformat())
+    ours, floor = [], []
+    for _ in range(repeat):
+        floor.append(spawn(CHILD_FLOOR))
+        ours.append(spawn(CHILD_CASELOAD, str(db), counselor, AS_OF.isoformat()))
+    return Row("process start → caseload painted (sample)", statistics.median(ours),
+               statistics.median(floor), 1.0)
+
+
+# --- 2. screens and keys on the sample school --------------------------------------------------
+
+
+async def bench_screens(engine: Any, counselor: str, repeat: int) -> list[float]:
+    from caseload.store.repository import Repository
+    from caseload.tui.app import CaseloadApp
+
+    app = CaseloadApp(Repository(engine), counselor_id=counselor, as_of=AS_OF,
+                      now=lambda: NOW)
+    probe = Probe(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        home = app.home
+        flagged = [r for r in home.reports if r.metrics.classes_below_70 > 0]
+        student = max(flagged, key=lambda r: len(r.flags))
+        klass = min((c for c in student.metrics.classes if c.grade is not None),
+                    key=lambda c: (c.grade, c.id))
+
+        def student_painted(screen: Any) -> bool:
+            return (type(screen).__name__ == "StudentScreen" and screen.detail is not None
+                    and bool(screen.query("#classes")))
+
+        def class_painted(screen: Any) -> bool:
+            return type(screen).__name__ == "ClassScreen" and bool(screen.query("#chart"))
+
+        async def open_student() -> float:
+            home.select_student(student.id)
+            await settle(pilot)
+            took = await probe.measure(lambda: send_key(app, "enter"), student_painted)
+            await settle(pilot)
+            return took
+
+        async def back_home() -> None:
+            while len(app.screen_stack) > 1:
+                await pilot.press("escape")
+                await settle(pilot)
+
+        async def student_then_class() -> tuple[float, float]:
+            to_student = await open_student()
+            table = app.screen.query_one("#classes")
+            table.move_cursor(row=table.get_row_index(klass.id))
+            await settle(pilot)
+            to_class = await probe.measure(lambda: send_key(app, "enter"), class_painted)
+            await settle(pilot)
+            await back_home()
+            return to_student, to_class
+
+        await student_then_class()  # warm-up
+        pairs = [await student_then_class() for _ in range(repeat)]
+
+        async def cursor_move() -> float:
+            home.table.cursor_row = 0
+            await settle(pilot, 1)
+            return await probe.measure(
+                lambda: send_key(app, "down"),
+                lambda s: s is home and home.table.cursor_row == 1)
+
+        async def filter_key() -> float:
+            box = home.query_one("#filter")
+            box.value = ""
+            box.focus()
+            await settle(pilot, 1)
+            return await probe.measure(
+                lambda: send_key(app, "s"), lambda s: s is home and home.query_text == "s")
+
+        cursor = await sample_median(repeat, cursor_move)
+        typed = await sample_median(repeat, filter_key)
+    return [statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs),
+            cursor, typed]
+
+
+async def bench_bare(repeat: int, weekly: list[float]) -> list[float]:
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.screen import Screen
+    from textual.widgets import DataTable, Footer, Header, Input, Static
+    from textual_plotext import PlotextPlot
+
+    class Trivial(Screen[None]):
+        BINDINGS = [("escape", "app.pop_screen", "Back")]
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Static(Text("A student"))
+            table: DataTable[str] = DataTable(cursor_type="row")
+            table.add_columns("Per", "Class", "Teacher", "Grade")
+            for i in range(7):
+                table.add_row(str(i + 1), f"Class {i}", "Teacher", f"{70 + i}.0%")
+            yield table
+            yield Footer()
+
+    class Chart(Screen[None]):
+        BINDINGS = [("escape", "app.pop_screen", "Back")]
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield PlotextPlot(id="plot")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            plt = self.query_one(PlotextPlot).plt
+            plt.plot(list(range(1, len(weekly) + 1)), weekly, marker="braille")
+            plt.hline(70)
+
+    class Bare(App[None]):
+        BINDINGS = [("o", "push('t')", "Open"), ("c", "push('c')", "Chart")]
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Input(id="box")
+            table: DataTable[str] = DataTable(cursor_type="row", id="table")
+            table.add_columns("Risk", "Name", "Grade", "Att%")
+            for i in range(214):
+                table.add_row(str(i % 13), f"Student {i:03d}", "09", "95.0%")
+            yield table
+            yield Footer()
+
+        def action_push(self, which: str) -> None:
+            self.push_screen(Trivial() if which == "t" else Chart())
+
+    app = Bare()
+    probe = Probe(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.query_one("#table", DataTable)
+        box = app.query_one("#box", Input)
+
+        async def push(key: str, kind: type) -> float:
+            table.focus()
+            await settle(pilot, 1)
+            took = await probe.measure(lambda: send_key(app, key),
+                                       lambda s: isinstance(s, kind))
+            await settle(pilot, 1)
+            await pilot.press("escape")
+            await settle(pilot, 1)
+            return took
+
+        async def cursor() -> float:
+            table.focus()
+            table.move_cursor(row=0)
+            await settle(pilot, 1)
+            return await probe.measure(lambda: send_key(app, "down"),
+                                       lambda s: table.cursor_row == 1)
+
+        async def typed() -> float:
+            box.value = ""
+            box.focus()
+            await settle(pilot, 1)
+            return await probe.measure(lambda: send_key(app, "s"), lambda s: box.value == "s")
+
+        return [await sample_median(repeat, lambda: push("o", Trivial)),
+                await sample_median(repeat, lambda: push("c", Chart)),
+                await sample_median(repeat, cursor),
+                await sample_median(repeat, typed)]
+
+
+# --- 3. a large district -----------------------------------------------------------------------
+
+TS = "2026-11-20T06:00:00Z"
+GIVEN = ("Ada", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivan", "Jade", "Kai", "Lena",
+         "Milo", "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Vic", "Wren", "Xia",
+         "Yuri", "Zoe")
+FAMILY = ("Able", "Baker", "Cruz", "Diaz", "Evans", "Ford", "Garcia", "Hill", "Ito", "Jones",
+          "Khan", "Lopez", "Moore", "Nguyen", "Ortiz", "Park", "Quinn", "Reyes", "Singh", "Tran",
+          "Ueda", "Vega", "Wong", "Xu", "Young", "Zhang")
+SUBJECTS = ("Algebra I", "English 9", "Biology", "World History", "Spanish I", "Art")
+PER_SCHOOL = 2500
+SECTION = 30
+
+
+def generate_district(out: Path, students: int, seed: int = 7) -> dict[str, int]:
+    """A OneRoster 1.2 CSV district: schools of 2,500 students, each student in 4 of 6
+    subjects (sections of 30, points grading, an assignment every three weeks with a score or a
+    missing mark), one counselor per 400 students, sparse attendance exceptions."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+
+    def write(name: str, header: str, rows: list[list[str]]) -> None:
+        with open(out / name, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(header.split(","))
+            w.writerows(rows)
+        counts[name] = len(rows)
+
+    schools = [f"sch-{i:02d}" for i in range((students + PER_SCHOOL - 1) // PER_SCHOOL)]
+    first = dt.date(2026, 8, 31)
+    days = [first + dt.timedelta(d) for d in range((AS_OF - first).days + 1)]
+    days = [d for d in days if d.weekday() < 5]
+    fridays = [d for d in days if d.weekday() == 4][::3]
+    classes: list[list[str]] = []
+    enrollments: list[list[str]] = []
+    items: list[list[str]] = []
+    results: list[list[str]] = []
+    policies: list[list[str]] = []
+    categories: list[list[str]] = []
+    users: list[list[str]] = []
+    roles: list[list[str]] = []
+    caseloads: list[list[str]] = []
+    attendance: list[list[str]] = []
+    staff: list[tuple[str, str, str]] = []
+    blank_user = [""] * 13
+
+    def user(uid: str, given: str, family: str, ident: str, grade: str, school: str) -> None:
+        row = [uid, "active", TS, "true", uid, "", given, family, "", ident, *blank_user]
+        row[14], row[21] = grade, school
+        users.append(row[:23])
+
+    done = 0
+    for school in schools:
+        n = min(PER_SCHOOL, students - done)
+        kids = [f"stu-{done + i:06d}" for i in range(n)]
+        done += n
+        counselors = [f"cns-{school}-{k}" for k in range(max(1, n // 400))]
+        staff += [(c, school, "counselor") for c in counselors]
+        caseloads += [[counselors[i % len(counselors)], kid] for i, kid in enumerate(kids)]
+        for j, subject in enumerate(SUBJECTS):
+            takers = [kid for i, kid in enumerate(kids) if (i + j) % 6 < 4]
+            for k in range(0, len(takers), SECTION):
+                cid = f"cls-{school}-{j}-{k // SECTION}"
+                teacher = f"tch-{cid}"
+                staff.append((teacher, school, "teacher"))
+                classes.append([cid, "active", TS, f"{subject} - {k // SECTION + 1}", "09",
+                                f"crs-{school}-{j}", f"C{j}-{k // SECTION}", "scheduled", "",
+                                school, "sem-1", "", "", str(j + 1)])
+                enrollments.append([f"e-{teacher}", "active", TS, cid, school, teacher,
+                                    "teacher", "true", "2026-08-31", ""])
+                policies.append([cid, "points", "", "", ""])
+                cat = f"cat-{cid}"
+                categories.append([cat, "active", TS, "All work", ""])
+                lis = [(f"li-{cid}-{w}", due) for w, due in enumerate(fridays)]
+                items += [[li, "active", TS, f"Assignment {w + 1}", "", cid, school, cat, "gp-1",
+                           "", (due - dt.timedelta(4)).isoformat(), due.isoformat(), "", "0",
+                           "100"] for w, (li, due) in enumerate(lis)]
+                for kid in takers[k:k + SECTION]:
+                    enrollments.append([f"e-{cid}-{kid}", "active", TS, cid, school, kid,
+                                        "student", "false", "2026-08-31", ""])
+                    level = rng.gauss(80, 12)
+                    for li, due in lis:
+                        if rng.random() < 0.08:
+                            results.append([f"r-{li}-{kid}", "active", TS, li, kid, "",
+                                            "not submitted", "", "", due.isoformat(), "", "",
+                                            "", "false", "true"])
+                        else:
+                            score = max(0, min(100, round(rng.gauss(level, 8))))
+                            results.append([f"r-{li}-{kid}", "active", TS, li, kid, "",
+                                            "fully graded", str(score), "", due.isoformat(), "",
+                                            "", "", "false", "false"])
+        for kid in kids:
+            user(kid, rng.choice(GIVEN), rng.choice(FAMILY), f"L{kid[4:]}", "09", school)
+            roles.append([f"role-{kid}", "active", TS, kid, "primary", "student", "", "",
+                          school, ""])
+            if rng.random() < 0.15:
+                for d in sorted(rng.sample(days, rng.randint(1, 12))):
+                    attendance.append([f"att-{kid}-{d}", kid, d.isoformat(),
+                                       rng.choice(("unexcused_absence", "excused_absence",
+                                                   "tardy")), "", ""])
+    for uid, school, role in staff:
+        user(uid, "Pat", uid[-8:], "", "", school)
+        roles.append([f"role-{uid}", "active", TS, uid, "primary", role, "", "", school, ""])
+
+    write("orgs.csv", "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId",
+          [["dist-1", "active", TS, "Bench District", "district", "D1", ""]]
+          + [[s, "active", TS, f"School {s}", "school", s.upper(), "dist-1"] for s in schools])
+    write("academicSessions.csv", "sourcedId,status,dateLastModified,title,type,startDate,"
+          "endDate,parentSourcedId,schoolYear", [
+              ["y-2027", "active", TS, "2026-2027", "schoolYear", "2026-08-31", "2027-06-11",
+               "", "2027"],
+              ["sem-1", "active", TS, "Fall 2026", "semester", "2026-08-31", "2027-01-22",
+               "y-2027", "2027"],
+              ["gp-1", "active", TS, "Q1", "gradingPeriod", "2026-08-31", "2026-11-06",
+               "sem-1", "2027"]])
+    write("calendar.csv", "schoolSourcedId,date,instructional",
+          [[s, "2026-11-11", "false"] for s in schools])
+    write("courses.csv", "sourcedId,status,dateLastModified,schoolYearSourcedId,title,"
+          "courseCode,grades,orgSourcedId,subjects,subjectCodes",
+          [[f"crs-{s}-{j}", "active", TS, "y-2027", t, f"C{j}", "09", s, "", ""]
+           for s in schools for j, t in enumerate(SUBJECTS)])
+    write("classes.csv", "sourcedId,status,dateLastModified,title,grades,courseSourcedId,"
+          "classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,"
+          "periods", classes)
+    write("users.csv", "sourcedId,status,dateLastModified,enabledUser,username,userIds,"
+          "givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+          "password,userMasterIdentifier,resourceSourcedIds,preferredGivenName,"
+          "preferredMiddleName,preferredFamilyName,primaryOrgSourcedId,pronouns", users)
+    write("roles.csv", "sourcedId,status,dateLastModified,userSourcedId,roleType,role,"
+          "beginDate,endDate,orgSourcedId,userProfileSourcedId", roles)
+    write("enrollments.csv", "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,"
+          "userSourcedId,role,primary,beginDate,endDate", enrollments)
+    write("categories.csv", "sourcedId,status,dateLastModified,title,weight", categories)
+    write("gradingPolicies.csv", "classSourcedId,method,categorySourcedId,weight,dropLowest",
+          policies)
+    write("lineItems.csv", "sourcedId,status,dateLastModified,title,description,classSourcedId,"
+          "schoolSourcedId,categorySourcedId,gradingPeriodSourcedId,academicSessionSourcedId,"
+          "assignDate,dueDate,scoreScaleSourcedId,resultValueMin,resultValueMax", items)
+    write("results.csv", "sourcedId,status,dateLastModified,lineItemSourcedId,studentSourcedId,"
+          "scoreScaleSourcedId,scoreStatus,score,textScore,scoreDate,comment,inProgress,"
+          "incomplete,late,missing", results)
+    write("caseloads.csv", "counselorSourcedId,studentSourcedId", caseloads)
+    write("attendance.csv", "sourcedId,studentSourcedId,date,category,classSourcedId,period",
+          attendance)
+    manifest = [["manifest.version", "1.0"], ["oneroster.version", "1.2"]]
+    manifest += [[f"file.{n}", "bulk"] for n in (
+        "academicSessions", "categories", "classes", "courses", "enrollments", "lineItems",
+        "orgs", "results", "roles", "users")]
+    manifest += [["file.demographics", "absent"], ["file.resources", "absent"],
+                 ["caseload.asOfDate", AS_OF.isoformat()]]
+    write("manifest.csv", "propertyName,value", manifest)
+    return counts
+
+
+def district_cache(students: int, fresh: bool) -> tuple[Any, str]:
+    """The district's cache, built (generate, import, materialize) unless kept from a run."""
+    from caseload.store.engine import make_engine, migrate
+
+    root = Path(tempfile.gettempdir()) / f"caseload-tui-bench-{students}-v{DISTRICT_VERSION}"
+    db = root / "cache.db"
+    stamp = root / "built.json"
+    if not fresh and stamp.exists() and db.exists():
+        engine = make_engine(f"sqlite:///{db}")
+        migrate(engine)
+        info = json.loads(stamp.read_text())
+        return engine, f"kept from an earlier run in {root} (built in {info['total']:.0f} s)"
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    counts = generate_district(root / "csv", students)
+    generated = time.perf_counter() - t0
+    engine, imported, facts = build_cache(root / "csv", db)
+    total = time.perf_counter() - t0
+    shutil.rmtree(root / "csv", ignore_errors=True)  # keep only the cache
+    stamp.write_text(json.dumps({"total": total}))
+    return engine, (f"built in {root}: generated {counts['results.csv']:,} results, "
+                    f"{counts['enrollments.csv']:,} enrollments, "
+                    f"{counts['attendance.csv']:,} attendance rows in {generated:.1f} s; "
+                    f"import {imported:.1f} s; facts {facts:.1f} s")
+
+
+async def bench_all_students(engine: Any, students: int) -> tuple[float, float]:
+    """Choosing "All students" in the counselor picker to the first page painted: with the
+    Repository's facts cache cold, then (after switching away and back) warm."""
+    from caseload.store.repository import Repository
+    from caseload.tui.app import CaseloadApp
+
+    repo = Repository(engine)
+    counselor = repo.default_counselor()
+    app = CaseloadApp(repo, counselor_id=counselor, as_of=AS_OF, now=lambda: NOW)
+    probe = Probe(app)
+
+    def first_page(screen: Any) -> bool:
+        table = screen.table if type(screen).__name__ == "CaseloadScreen" else None
+        return (table is not None and app.counselor_id is None and table.row_count == students
+                and bool(table._cache) and not table.loading)
+
+    async def choose_all() -> float:
+        await pilot.press("c")
+        await settle(pilot, 1)
+        await pilot.press("home")
+        return await probe.measure(lambda: send_key(app, "enter"), first_page, timeout=600)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        cold = await choose_all()
+        await settle(pilot)
+        app.set_counselor(counselor)
+        await settle(pilot)
+        warm = await choose_all()
+    return cold, warm
+
+
+async def bench_datatable(students: int) -> tuple[float | None, str]:
+    """Textual's DataTable: add the rows (in chunks, stopping at the cap) and paint."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    rows = [[Text(str(i % 13)), Text(f"{FAMILY[i % 26]}, {GIVEN[i % 25]}"), Text("09"),
+             Text("95.0%"), Text("0"), Text("0"), Text("0"), Text("81.0"), Text("STALE"),
+             Text("never")] for i in range(students)]
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            table: DataTable[Text] = DataTable(cursor_type="row")
+            table.add_columns("Risk", "Name", "Gr", "Att%", "Unx30", "Strk", "<70", "Low",
+                              "Flags", "Note")
+            yield table
+
+    app = Bare()
+    probe = Probe(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.query_one(DataTable)
+        state = {"added": 0}
+
+        def fill() -> None:
+            start = time.perf_counter()
+            for i in range(0, students, 5000):
+                table.add_rows(rows[i:i + 5000])
+                state["added"] = min(students, i + 5000)
+                if time.perf_counter() - start > DATATABLE_CAP_S:
+                    break
+
+        took = await probe.measure(fill, lambda s: table.row_count == state["added"],
+                                   timeout=600)
+    if state["added"] < students:
+        return None, f"DataTable stopped at the {DATATABLE_CAP_S:.0f} s cap after " \
+                     f"{state['added']:,} rows ({took:.1f} s)"
+    return took, ""
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--students", type=int, default=75_000,
+                    help="district size for the all-students view (default 75000)")
+    ap.add_argument("--repeat", type=int, default=5, help="median of K runs (default 5)")
+    ap.add_argument("--fresh", action="store_true", help="rebuild the generated district")
+    ap.add_argument("--skip-district", action="store_true", help="skip part 3")
+    args = ap.parse_args()
+    repeat = max(1, args.repeat)
+    sys.path.insert(0, str(REPO / "src"))
+    os.environ.setdefault("CASELOAD_CONFIG", str(REPO / "tests" / "data" / "empty-config.toml"))
+    rows: list[Row] = []
+    print(f"caseload TUI benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+          f"terminal {SIZE[0]}x{SIZE[1]}, median of {repeat} after a warm-up")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "sample.db"
+        t0 = time.perf_counter()
+        engine, _, _ = build_cache(SAMPLE, db)
+        from caseload.store.repository import Repository
+
+        counselor = Repository(engine).default_counselor()
+        assert counselor is not None
+        print(f"sample cache built in {time.perf_counter() - t0:.1f} s (not timed); "
+              f"counselor {counselor}, as of {AS_OF}")
+
+        rows.append(bench_start(db, counselor, repeat))
+        ours = asyncio.run(bench_screens(engine, counselor, repeat))
+        weekly = [78.0, 80.5, 81.0, 80.0, 79.0, 78.5, 76.0, 60.0, 52.0, 52.3, 52.3]
+        bare = asyncio.run(bench_bare(repeat, weekly))
+        names = ("caseload → student screen painted", "student → class screen + chart painted",
+                 "cursor move (↓) painted", "filter keystroke painted")
+        targets = (0.150, 0.150, 0.050, 0.050)
+        rows += [Row(n, o, b, t) for n, o, b, t in zip(names, ours, bare, targets, strict=True)]
+        engine.dispose()
+
+    if not args.skip_district:
+        n = args.students
+        engine, how = district_cache(n, args.fresh)
+        print(f"district of {n:,} students {how}")
+        cold, warm = asyncio.run(bench_all_students(engine, n))
+        baseline, note = asyncio.run(bench_datatable(n))
+        rows.append(Row(f"all students ({n:,}) first page, cold", cold, baseline, 0.5, note))
+        rows.append(Row(f"all students ({n:,}) first page, warm", warm, baseline, 0.5))
+        engine.dispose()
+    print()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
