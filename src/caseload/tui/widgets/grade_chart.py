@@ -7,6 +7,7 @@ imports that lazily, so the caseload screen paints without loading plotext.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,7 +30,7 @@ class GradeChart(PlotextPlot):
         super().__init__(id=id)
         self.weekly = tuple(weekly)
         self.chart_title = title
-        self._plotted_height = -1
+        self._plotted_size = (-1, -1)
 
     def on_mount(self) -> None:
         # PlotextPlot.on_mount (called too) registers the theme; we redraw our colours.
@@ -47,8 +48,8 @@ class GradeChart(PlotextPlot):
         self.replot()
 
     def render(self) -> RenderResult:
-        if self.size.height != self._plotted_height:
-            self._plot_data()  # the y scale depends on the height: plot for this one
+        if (self.size.width, self.size.height) != self._plotted_size:
+            self._plot_data()  # the scales depend on the size: plot for this one
         return super().render()
 
     def replot(self) -> None:
@@ -57,7 +58,7 @@ class GradeChart(PlotextPlot):
 
     def _plot_data(self) -> None:
         plt = self.plt
-        self._plotted_height = self.size.height
+        self._plotted_size = (self.size.width, self.size.height)
         plt.clear_data()
         plt.clear_figure()
         plt.title(self.chart_title)
@@ -66,7 +67,10 @@ class GradeChart(PlotextPlot):
             xs: list[float] = [float(i) for i in range(1, len(self.weekly) + 1)]
             ys = [grade for _, grade in self.weekly]
             plt.plot(xs, ys, marker="braille", color=self._rgb("primary", "#0178D4"))
-            step = max(1, len(xs) // 6)
+            # a label ("11/08") takes 5 columns: space them so they never overlap (overlapping
+            # labels are dropped in an order that varies between runs)
+            plot_width = max(10, self.size.width - 8)
+            step = max(1, math.ceil(len(xs) * 7 / plot_width))
             ticks = xs[::step]
             plt.xticks(ticks, [self.weekly[int(i) - 1][0].strftime("%m/%d") for i in ticks])
             plt.xlim(0.5, len(xs) + 0.5)
