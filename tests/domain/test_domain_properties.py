@@ -255,3 +255,41 @@ def test_series_counts_match_brute_force(
         s in (DayStatus.PRESENT, DayStatus.TARDY)
         for s in day_statuses(at_school, school, classes).values()
     )
+
+
+# --- the report's shortcut past the grade rules ------------------------------------------------
+
+_grades = st.floats(min_value=0, max_value=130, allow_nan=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    series=st.lists(_grades, max_size=12),
+    grade=st.none() | _grades,
+    weeks_back=st.integers(min_value=0, max_value=12),
+    failing=st.sampled_from([60.0, 65.0, 70.0]),
+    drop_high=st.sampled_from([70.0, 80.0, 90.0]),
+    drop_points=st.sampled_from([5.0, 15.0]),
+    failing_weeks=st.integers(min_value=1, max_value=4),
+    window=st.integers(min_value=1, max_value=8),
+)
+def test_skipping_the_grade_rules_never_hides_a_flag(
+    series, grade, weeks_back, failing, drop_high, drop_points, failing_weeks, window
+):
+    """When the report skips ``grade_flags`` (``_grade_flags_possible`` is False), the rules
+    would have returned nothing, for any weekly series, grade and thresholds."""
+    from caseload.domain import flags as rules
+    from caseload.domain.analysis import ClassFacts, _grade_flags_possible
+    from caseload.domain.settings import Thresholds
+
+    sundays = [dt.date(2026, 9, 6) + dt.timedelta(weeks=i) for i in range(len(series))]
+    weekly_all = tuple(zip(sundays, series, strict=True))
+    cf = ClassFacts("c1", "Algebra", None, None, None, None, (), (), weekly_all, (), (), ())
+    # the as-of view is a prefix of the series (weekly_as_of), the grade any value
+    weekly = weekly_all[: max(0, len(weekly_all) - weeks_back)]
+    th = Thresholds(
+        failing_grade=failing, drop_high=drop_high, drop_points=drop_points,
+        failing_weeks=failing_weeks, drop_window_weeks=window,
+    )
+    if not _grade_flags_possible(cf, weekly, grade, th):
+        assert rules.grade_flags("c1", "Algebra", weekly, grade, th) == []

@@ -34,6 +34,8 @@ from caseload.domain.grading import (
     Timeline,
     Weekly,
     assignment_views,
+    at_least,
+    below,
     category_breakdown,
     effective_date,
     grade_timeline,
@@ -185,10 +187,12 @@ class ClassFacts:
     sort_key: tuple[tuple[int, int, str], str, str] = field(
         init=False, repr=False, compare=False
     )
+    weekly_max: float | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "timeline_days", tuple(d for d, _ in self.timeline))
         object.__setattr__(self, "weekly_days", tuple(d for d, _ in self.weekly))
+        object.__setattr__(self, "weekly_max", max((g for _, g in self.weekly), default=None))
         object.__setattr__(
             self,
             "sort_key",
@@ -305,12 +309,39 @@ class _ClassNow:
     sort_key: tuple[tuple[int, int, str], str, str]
 
 
+def _grade_flags_possible(
+    cf: ClassFacts, weekly: Weekly, grade: float | None, thresholds: Thresholds
+) -> bool:
+    """False only when ``rules.grade_flags`` must return nothing (most classes), so the
+    report skips it: no FAILING_STREAK when the last complete week is not below the line,
+    no LOW_GRADE when the grade is not, and no GRADE_DROP when even the class's best week
+    ever (an upper bound of the window's peak) is under ``drop_high`` or within
+    ``drop_points`` of the grade. The rules' own checks stay the source of truth."""
+    failing = thresholds.failing_grade
+    if weekly and below(weekly[-1][1], failing):
+        return True  # a FAILING_STREAK is possible
+    if grade is None:
+        return False  # no LOW_GRADE and no GRADE_DROP without a grade
+    if below(grade, failing):
+        return True
+    top = cf.weekly_max
+    return (
+        bool(weekly)
+        and top is not None
+        and at_least(top, thresholds.drop_high)
+        and at_least(top - grade, thresholds.drop_points)
+    )
+
+
 def _class_now(cf: ClassFacts, as_of: dt.date, thresholds: Thresholds) -> _ClassNow:
     i = bisect_right(cf.timeline_days, as_of)
     grade = cf.timeline[i - 1][1] if i else None
     final = cf.timeline[-1][1] if cf.timeline else None
     weekly = weekly_as_of(cf.weekly, final, as_of, cf.weekly_days)
-    found = rules.grade_flags(cf.class_id, cf.title, weekly, grade, thresholds, as_of)
+    if _grade_flags_possible(cf, weekly, grade, thresholds):
+        found = rules.grade_flags(cf.class_id, cf.title, weekly, grade, thresholds, as_of)
+    else:
+        found = []
     stale = rules.stale_gradebook(
         cf.class_id,
         cf.title,
