@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.paths import MIN_DATA
 
 from caseload.domain.notes import Note, NoteStatus, NoteType
 from caseload.sources.detect import read_path
@@ -21,6 +20,7 @@ from caseload.store.engine import current_revision, make_engine, migrate
 from caseload.store.notes import NOTE_TABLES, NoteConflict, NotesStore
 from caseload.store.schema_version import HEAD
 from caseload.store.tables import METADATA
+from tests.paths import MIN_DATA
 
 D = dt.date
 

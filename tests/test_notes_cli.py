@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from tests.paths import MIN_DATA
-from tests.test_notes_export import FLAG_MESSAGES, FakeReader, make_detail
 
 from caseload import notes_cli
 from caseload.config import Config
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store.notes import NotesStore
+from tests.paths import MIN_DATA
+from tests.test_notes_export import FLAG_MESSAGES, FakeReader, make_detail
 
 
 def _globals(p: argparse.ArgumentParser) -> None:

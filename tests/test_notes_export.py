@@ -16,7 +16,6 @@ from typing import Any
 
 import pypdf
 import pytest
-from tests.paths import REPO
 
 from caseload.domain.notes import Note, NoteStatus, NoteType
 from caseload.domain.report import (
@@ -43,6 +42,7 @@ from caseload.export.notes_export import (
     neutralize,
     scope_label,
 )
+from tests.paths import REPO
 
 AS_OF = dt.date(2026, 1, 15)
 T0 = dt.datetime(2026, 1, 15, 14, 0, tzinfo=dt.UTC)

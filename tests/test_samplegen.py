@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.paths import SAMPLE_DATA
 
 from caseload import samplegen
+from tests.paths import SAMPLE_DATA
 
 D = dt.date.fromisoformat
 AS_OF = samplegen.DEFAULT_AS_OF

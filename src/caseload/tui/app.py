@@ -90,6 +90,8 @@ class CaseloadApp(App[None]):
                 tooltip="Jump to a student, switch counselor, change the date, import, sync"),
         Binding("t", "toggle_theme", "Theme", show=False, id="app.theme",
                 tooltip="Toggle the light and the dark theme"),
+        Binding("ctrl+r", "run_sync", "Sync", show=False, id="app.sync",
+                tooltip="Bring the cache up to date from the configured sources (caseload sync)"),
     ]
 
     def __init__(
@@ -107,6 +109,9 @@ class CaseloadApp(App[None]):
         self.counselor_id = counselor_id
         self.as_of = as_of
         self.actions = actions or AppActions()
+        self._sync_lock = threading.Lock()
+        self._sync_latest: tuple[str, int, int | None] | None = None
+        self._sync_posted = False
         self.now = now or _utc_now
         self.counselors: list[User] = []
         self.freshness: list[SourceFreshness] = []
@@ -315,22 +320,53 @@ class CaseloadApp(App[None]):
             assert self.actions.run_sync is not None
             summary = self.actions.run_sync(name)
         else:
-            # progress as a toast at most every 2 s (the UI stays usable meanwhile)
-            last = [time.monotonic()]
-
+            # a progress bar docked on the current screen (the UI stays usable meanwhile).
+            # The worker keeps the latest figures and posts a message only when none is
+            # waiting, so a fast sync never floods the UI and the last figures always show.
             def progress(resource: str, done: int, total: int | None) -> None:
-                now = time.monotonic()
-                if now - last[0] < 2.0:
-                    return
-                last[0] = now
-                of = f" of {total:,}" if total else ""
-                self.call_from_thread(
-                    self.notify, f"Syncing {clean(name)}: {clean(resource)} {done:,}{of}",
-                    markup=False, timeout=2.0,
-                )
+                with self._sync_lock:
+                    self._sync_latest = (resource, done, total)
+                    if self._sync_posted:
+                        return
+                    self._sync_posted = True
+                self.post_message(messages.SyncProgressed(name))
 
-            summary = self.actions.run_sync_progress(name, progress)
+            progress("", 0, None)
+            try:
+                summary = self.actions.run_sync_progress(name, progress)
+            finally:
+                with self._sync_lock:
+                    self._sync_latest = None
+                self.post_message(messages.SyncProgressed(name))
         self.post_message(messages.ActionFinished("sync", name, summary))
+
+    def on_sync_progressed(self, message: messages.SyncProgressed) -> None:
+        with self._sync_lock:
+            latest = self._sync_latest
+            self._sync_posted = False
+        if latest is None:
+            self._hide_sync_progress()
+        else:
+            self._show_sync_progress(message.source, *latest)
+
+    def _show_sync_progress(self, source: str, resource: str, done: int, total: int | None) -> None:
+        from caseload.tui.widgets.sync_progress import SyncProgress
+
+        bars = list(self.query(SyncProgress))  # the bar follows the counselor between screens
+        bar = bars[0] if bars else SyncProgress(clean(source))
+        if bar.parent is not None and bar.screen is not self.screen:
+            bar.remove()
+            bar = SyncProgress(clean(source))
+        bar.show(clean(resource), done, total)
+        if bar.parent is None:
+            self.screen.mount(bar)
+
+    def _hide_sync_progress(self) -> None:
+        from caseload.tui.widgets.sync_progress import SyncProgress
+
+        for screen in self.screen_stack:
+            for bar in screen.query(SyncProgress):
+                bar.remove()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker errors are handled: notify, tell the waiting screen."""
@@ -436,10 +472,21 @@ class CaseloadApp(App[None]):
         self.notify(f"Importing {clean(path)}…", markup=False)
         self._run_import(path)
 
+    def _can_sync(self) -> bool:
+        return self.actions.run_sync is not None or self.actions.run_sync_progress is not None
+
     def action_run_sync(self) -> None:
-        if self.actions.run_sync is None:
+        if not self._can_sync():
             self.notify("Sync is not available here; use `caseload sync`.",
                         severity="warning", markup=False)
+            return
+        names = self.actions.sync_names
+        if not names:
+            self.notify("No sources are configured: add a [sources.NAME] table to the config "
+                        "file (docs/SYNC.md).", severity="warning", markup=False, timeout=8)
+            return
+        if len(names) == 1:
+            self.run_sync(names[0])
             return
         from caseload.tui.screens.modals import PromptModal
 
@@ -448,13 +495,14 @@ class CaseloadApp(App[None]):
                 self.run_sync(value)
 
         self.push_screen(
-            PromptModal("Sync which configured source?",
-                        validate=lambda text: None if text else "Type a source name"),
+            PromptModal(f"Sync which source? ({', '.join(names)})",
+                        validate=lambda text: None if text in names
+                        else f"One of: {', '.join(names)}"),
             done,
         )
 
     def run_sync(self, name: str) -> None:
-        if self.actions.run_sync is None:
+        if not self._can_sync():
             self.notify("Sync is not available here.", severity="warning", markup=False)
             return
         self.notify(f"Syncing {clean(name)}…", markup=False)

@@ -69,3 +69,11 @@ class LoadFailed(Message, bubble=False):
     group: str
     error: str
     not_found: bool = False
+
+
+@dataclass
+class SyncProgressed(Message, bubble=False):
+    """A sync worker has new progress; the App reads the latest figures when it handles this
+    (the worker coalesces: at most one of these is waiting at a time)."""
+
+    source: str
