@@ -13,11 +13,11 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, select
+from sqlalchemy import Connection, Engine, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseload.domain.records import (
@@ -33,6 +33,7 @@ from caseload.domain.records import (
     LineItem,
     Org,
     Result,
+    Role,
     StudentIncident,
     User,
 )
@@ -50,6 +51,7 @@ class LoadReport:
     counts: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
+    linked: int = 0  # students matched to the cache by state/local id (another source's ids)
 
 
 # --- row conversion: record -> dict of column values ------------------------------------
@@ -272,6 +274,103 @@ class _Ids:
         return ids
 
 
+# Records that point at a student, and the attribute that holds the student's id.
+_STUDENT_REFS: tuple[tuple[str, str], ...] = (
+    ("enrollments", "user_id"),
+    ("results", "student_id"),
+    ("attendance_events", "student_id"),
+    ("student_incidents", "student_id"),
+    ("caseloads", "student_id"),
+)
+# Fields a student record from a second source may fill where the cache has nothing.
+_FILLABLE = ("identifier", "state_id", "grade_level", "birth_date", "email", "school_id")
+
+
+def _link_students(conn: Connection, ds: Dataset) -> int:
+    """Merge students across sources by their state or local id.
+
+    A district may sync rosters and grades from OneRoster and attendance from Ed-Fi: the same
+    student then has two ids (a OneRoster sourcedId; an Ed-Fi studentUniqueId). When a student
+    record or a student reference in ``ds`` uses an id the cache does not know, but that id (or
+    the record's state id or local id) is the state or local id of exactly one student in the
+    cache, the dataset is rewritten to the cached student's id: no duplicate student is
+    created, the references land on the cached student, and the incoming record only fills
+    fields the cached one lacks. Ambiguous matches (two cached students) are left alone.
+    Returns how many incoming ids were linked.
+    """
+    users = METADATA.tables["users"]
+    rows = conn.execute(
+        select(users.c.sourced_id, users.c.identifier, users.c.state_id).where(
+            users.c.role == Role.STUDENT.value
+        )
+    ).all()
+    if not rows:
+        return 0
+    cached = {sid for sid, _, _ in rows}
+    by_alt: dict[str, set[str]] = {}
+    for sid, ident, state in rows:
+        for value in (ident, state):
+            if value:
+                by_alt.setdefault(value.strip(), set()).add(sid)
+
+    def resolve(*keys: str | None) -> str | None:
+        found: set[str] = set()
+        for key in keys:
+            if key and key.strip() in by_alt:
+                found |= by_alt[key.strip()]
+        return next(iter(found)) if len(found) == 1 else None
+
+    mapping: dict[str, str] = {}
+    kept: list[User] = []
+    fills: dict[str, User] = {}
+    for u in ds.users:
+        if u.role is Role.STUDENT and u.sourced_id not in cached:
+            target = resolve(u.sourced_id, u.state_id, u.identifier)
+            if target is not None:
+                mapping[u.sourced_id] = target
+                fills[target] = u
+                continue
+        kept.append(u)
+    own = {u.sourced_id for u in kept}
+    for entity, attr in _STUDENT_REFS:
+        records = getattr(ds, entity)
+        if not records:
+            continue
+        out = []
+        changed = False
+        for record in records:
+            value = getattr(record, attr)
+            if value not in mapping and value not in own and value not in cached:
+                target = resolve(value)
+                if target is not None:
+                    mapping[value] = target
+            if value in mapping:
+                record = replace(record, **{attr: mapping[value]})
+                changed = True
+            out.append(record)
+        if changed:
+            setattr(ds, entity, out)
+    if not mapping:
+        return 0
+    ds.users = kept
+    ds.deletions = [
+        replace(d, sourced_id=mapping[d.sourced_id])
+        if d.entity == "users" and d.sourced_id in mapping
+        else d
+        for d in ds.deletions
+    ]
+    for target, u in fills.items():
+        for column in _FILLABLE:
+            value = getattr(u, column)
+            if value is not None:
+                conn.execute(
+                    update(users)
+                    .where(users.c.sourced_id == target, users.c[column].is_(None))
+                    .values({column: value})
+                )
+    return len(mapping)
+
+
 def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
     ids = _Ids(conn, ds)
     for entity in ENTITIES:
@@ -474,6 +573,7 @@ def load(
     report = LoadReport(run_id=None)
     try:
         with engine.begin() as conn:
+            report.linked = _link_students(conn, ds)
             _check_references(conn, ds, skip_invalid)
             for entity in ENTITIES:
                 if entity == "grading_policies":
@@ -493,6 +593,8 @@ def load(
                 counts["deleted"] = sum(report.deleted.values())
             if report.rejects:
                 counts["rejected"] = len(report.rejects)
+            if report.linked:
+                counts["linked"] = report.linked
             report.run_id = conn.execute(
                 runs.insert().returning(runs.c.id),
                 {
