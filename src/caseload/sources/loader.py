@@ -433,6 +433,7 @@ def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
 
 def _insert_for(conn: Connection, table: Table) -> Any:
     dialect = conn.dialect.name
+    stmt: Any
     if dialect == "sqlite":
         stmt = sqlite.insert(table)
     elif dialect == "postgresql":

@@ -418,8 +418,8 @@ class _Reader:
             ("sourcedId", "lineItemSourcedId", "studentSourcedId"),
             aliases={"studentSourcedId": ("userSourcedId",)},
         )
-        i_li = t.index("lineItemSourcedId")
-        i_student = t.index("studentSourcedId")
+        i_li, i_student = t.index("lineItemSourcedId"), t.index("studentSourcedId")
+        assert i_li is not None and i_student is not None  # required columns, checked above
         i_score, i_status, i_date = t.index("score"), t.index("scoreStatus"), t.index("scoreDate")
         i_comment, i_late, i_missing = t.index("comment"), t.index("late"), t.index("missing")
         statuses = {s.value: s for s in ScoreStatus}

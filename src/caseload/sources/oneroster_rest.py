@@ -336,10 +336,10 @@ def _rows(
                 raise SourceError(resource, f"item {i + 1}", None, "not a JSON object")
             if not isinstance(sid, str) or not sid.strip():
                 raise SourceError(resource, f"item {i + 1}", "sourcedId", "missing or not text")
-            row = []
+            row: list[str] = []
             get = item.get
             for col, fld in columns:
-                value = get(fld)
+                value: Any = get(fld)
                 cls = value.__class__
                 if cls is str:  # the common cases first, fast
                     row.append(value)
