@@ -26,6 +26,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from caseload.domain import attendance as att
 from caseload.domain import flags as rules
@@ -302,8 +303,7 @@ def _period_key(period: str | None) -> tuple[int, int, str]:
     return (0, int(m.group(1)), period) if m else (1, 0, period.casefold())
 
 
-@dataclass(frozen=True, slots=True)
-class _ClassNow:
+class _ClassNow(NamedTuple):  # a tuple: built for every class of every student, per call
     metrics: ClassMetrics
     flags: tuple[Flag, ...]
     sort_key: tuple[tuple[int, int, str], str, str]
