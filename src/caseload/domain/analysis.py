@@ -26,7 +26,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from caseload.domain import attendance as att
 from caseload.domain import flags as rules
@@ -333,7 +333,15 @@ def _grade_flags_possible(
     )
 
 
-def _class_now(cf: ClassFacts, as_of: dt.date, thresholds: Thresholds) -> _ClassNow:
+_MISSING = object()
+
+
+def _class_now(
+    cf: ClassFacts,
+    as_of: dt.date,
+    thresholds: Thresholds,
+    stale_memo: dict[str, Flag | None] | None = None,
+) -> _ClassNow:
     i = bisect_right(cf.timeline_days, as_of)
     grade = cf.timeline[i - 1][1] if i else None
     final = cf.timeline[-1][1] if cf.timeline else None
@@ -342,15 +350,21 @@ def _class_now(cf: ClassFacts, as_of: dt.date, thresholds: Thresholds) -> _Class
         found = rules.grade_flags(cf.class_id, cf.title, weekly, grade, thresholds, as_of)
     else:
         found = []
-    stale = rules.stale_gradebook(
-        cf.class_id,
-        cf.title,
-        cf.term_start,
-        cf.term_end,
-        last_on_or_before(cf.class_result_dates, as_of),
-        as_of,
-        thresholds,
-    )
+    # STALE_GRADEBOOK is about the class, the same for each of its students: computed once
+    # per class when the caller shares a memo across students (one as-of date, one settings)
+    stale: Any = _MISSING if stale_memo is None else stale_memo.get(cf.class_id, _MISSING)
+    if stale is _MISSING:
+        stale = rules.stale_gradebook(
+            cf.class_id,
+            cf.title,
+            cf.term_start,
+            cf.term_end,
+            last_on_or_before(cf.class_result_dates, as_of),
+            as_of,
+            thresholds,
+        )
+        if stale_memo is not None:
+            stale_memo[cf.class_id] = stale
     if stale is not None:
         found.append(stale)
     metrics = ClassMetrics(
@@ -367,8 +381,16 @@ def _class_now(cf: ClassFacts, as_of: dt.date, thresholds: Thresholds) -> _Class
     return _ClassNow(metrics, tuple(found), cf.sort_key)
 
 
-def report_from_facts(facts: StudentFacts, as_of: dt.date, thresholds: Thresholds) -> StudentReport:
+def report_from_facts(
+    facts: StudentFacts,
+    as_of: dt.date,
+    thresholds: Thresholds,
+    memo: dict[str, Flag | None] | None = None,
+) -> StudentReport:
     """The student's flags and metrics at ``as_of`` (see issue 3 and the module docstring).
+
+    ``memo``: a dict shared by the calls for one as-of date and one set of thresholds (a whole
+    caseload), so class-level work is done once per class.
 
     Attendance figures count enrolled school days from the enrollment start (never before the
     school year's start) to D; ``unexcused_grading_period``/``_term``/``_year`` count from the
@@ -390,7 +412,7 @@ def report_from_facts(facts: StudentFacts, as_of: dt.date, thresholds: Threshold
 
     classes = sorted(
         (
-            _class_now(cf, as_of, thresholds)
+            _class_now(cf, as_of, thresholds, memo)
             for cf in facts.classes
             if class_is_current(cf.term_start, cf.term_end, cf.enrollment_spans, as_of)
         ),

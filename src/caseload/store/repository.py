@@ -514,7 +514,10 @@ class Repository:
             with self.engine.connect() as conn:
                 inputs = self.inputs(conn, self._scope(counselor_id))
             facts = [analysis.student_facts(i, self.thresholds) for i in inputs]
-        return triage([analysis.report_from_facts(f, as_of, self.thresholds) for f in facts])
+        memo: dict[str, Any] = {}  # class-level results, shared by the scope's students
+        return triage(
+            [analysis.report_from_facts(f, as_of, self.thresholds, memo) for f in facts]
+        )
 
     def _one(self, conn: Connection, student_id: str) -> analysis.StudentInput:
         found = self.inputs(
