@@ -443,6 +443,7 @@ def _open_app(
     counselor_id = counselor or config.me
     if demo and counselor_id is None:
         counselor_id = repo.default_counselor()
+    from caseload.store.notes import NotesStore
     from caseload.tui.app import AppActions, run_app
 
     def palette_import(path: str) -> str:
@@ -473,6 +474,7 @@ def _open_app(
             run_sync_progress=palette_sync_progress,
         ),
         theme=config.theme,
+        notes=NotesStore(engine),
     )
     return EXIT_OK
 

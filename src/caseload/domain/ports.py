@@ -6,9 +6,12 @@ fake (as Memray's TUI tests do). Every method is blocking: the TUI calls them fr
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
+from caseload.domain.notes import Note, NoteDraft, NoteStatus, NoteType
 from caseload.domain.records import User
 from caseload.domain.report import ClassDetail, SourceFreshness, StudentDetail, StudentReport
 
@@ -33,3 +36,56 @@ class CaseloadReader(Protocol):
     def freshness(self) -> list[SourceFreshness]:
         """When each kind of data last arrived, newest first."""
         ...
+
+
+class NotesPort(Protocol):
+    """What the TUI needs of the notes store (``caseload.store.notes.NotesStore``).
+
+    Blocking, like the reader: the TUI calls these from workers. Bad input raises ValueError
+    with a message fit to show; an edit that lost a race raises a ValueError too (a conflict).
+    """
+
+    clock: Callable[[], dt.datetime]
+
+    def add(
+        self, *, student_id: str, author_id: str, type: NoteType | str, text: str,
+        contact_date: dt.date | str | None = None, flags: Iterable[str] = (),
+        class_id: str | None = None, follow_up: dt.date | str | None = None,
+        status: NoteStatus | str = NoteStatus.OPEN,
+    ) -> Note: ...
+
+    def update(
+        self, note_id: int, *, expected_revision: int | None = None, **changes: Any
+    ) -> Note: ...
+
+    def delete(self, note_id: int) -> Note: ...
+
+    def get(self, note_id: int) -> Note: ...
+
+    def list(
+        self, student_id: str | None = None, counselor_id: str | None = None,
+        since: dt.date | None = None, until: dt.date | None = None,
+        include_deleted: bool = False,
+    ) -> builtins.list[Note]: ...
+
+    def follow_ups(
+        self, as_of: dt.date, counselor_id: str | None = None
+    ) -> builtins.list[Note]: ...
+
+    def save_draft(
+        self, author_id: str, student_id: str, note_id: int | None, payload: Mapping[str, Any]
+    ) -> NoteDraft: ...
+
+    def load_draft(
+        self, author_id: str, student_id: str, note_id: int | None = None
+    ) -> NoteDraft | None: ...
+
+    def discard_draft(
+        self, author_id: str, student_id: str, note_id: int | None = None
+    ) -> bool: ...
+
+    def student_labels(self, student_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]: ...
+
+    def class_titles(self, class_ids: Iterable[str]) -> dict[str, str]: ...
+
+    def caseload_student_ids(self, counselor_id: str) -> builtins.list[str]: ...

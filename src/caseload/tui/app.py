@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from caseload.domain.ports import CaseloadReader
+from caseload.domain.ports import CaseloadReader, NotesPort
 from caseload.domain.records import User
 from caseload.domain.report import SourceFreshness, StudentReport
 from caseload.tui import messages
@@ -103,9 +103,11 @@ class CaseloadApp(App[None]):
         actions: AppActions | None = None,
         now: Callable[[], dt.datetime] | None = None,
         theme: str | None = None,
+        notes: NotesPort | None = None,
     ) -> None:
         super().__init__()
         self.reader = reader
+        self.notes = notes  # intervention notes (None: the notes keys say they are unavailable)
         self.counselor_id = counselor_id
         self.as_of = as_of
         self.actions = actions or AppActions()
@@ -261,6 +263,25 @@ class CaseloadApp(App[None]):
 
     def request_class(self, target: MessagePump, student_id: str, class_id: str) -> None:
         self._track(self._load_class(target, student_id, class_id, self.as_of), target)
+
+    def run_notes(self, target: MessagePump, name: str, group: str,
+                  call: Callable[[NotesPort], Message | None]) -> None:
+        """Run ``call`` on the notes store in a named thread worker (one reader/store call at
+        a time); post the message it returns to ``target``. Errors: ``on_worker_state_changed``
+        (``target`` gets :class:`~caseload.tui.messages.LoadFailed`). The calls themselves are
+        in ``caseload.tui.notes_flow``."""
+        notes = self.notes
+        if notes is None:
+            raise RuntimeError("notes are not available")
+
+        def job() -> None:
+            with self._reader_lock:
+                message = call(notes)
+            if message is not None and not get_current_worker().is_cancelled:
+                target.post_message(message)
+
+        self._track(self.run_worker(job, name=name, group=group, thread=True,
+                                    exit_on_error=False), target)
 
     @work(thread=True, group="caseload", exclusive=True, exit_on_error=False,
           name="load caseload")
@@ -421,6 +442,7 @@ class CaseloadApp(App[None]):
             "CaseloadScreen": "caseload",
             "StudentScreen": "student",
             "ClassScreen": "class",
+            "FollowUpsScreen": "follow-ups",
         }.get(type(screen).__name__, type(screen).__name__)
         self.push_screen(HelpScreen(keys_for(screen, self), name))
 
@@ -516,7 +538,8 @@ def run_app(
     as_of: dt.date,
     actions: AppActions | None = None,
     theme: str | None = None,
+    notes: NotesPort | None = None,
 ) -> None:
     """Run the TUI in the terminal until the user quits."""
     CaseloadApp(reader, counselor_id=counselor_id, as_of=as_of, actions=actions,
-                theme=theme).run()
+                theme=theme, notes=notes).run()

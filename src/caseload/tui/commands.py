@@ -60,6 +60,20 @@ class CaseloadCommands(Provider):
             for metrics in screen.detail.report.metrics.classes:
                 yield Command(f"Open class: {metrics.title}", "Open this class of the student",
                               partial(app.open_class, screen.student_id, metrics.id))
+        from caseload.tui import notes_flow
+
+        if isinstance(screen, StudentScreen) and screen.detail is not None:
+            yield Command("Write a note", "Write a note about this student",
+                          screen.action_write_note)
+            yield Command("Export notes…", "Export this student's or the caseload's notes",
+                          screen.action_export_notes)
+        else:
+            yield Command("Write a note", "Write a note about the selected student",
+                          app.home.action_write_note)
+            yield Command("Export notes…", "Export the caseload's notes (md, csv, json, pdf)",
+                          partial(notes_flow.open_export, app))
+        yield Command("Follow-ups", "Open notes whose follow-up is due, oldest first",
+                      partial(notes_flow.open_follow_ups, app))
         yield Command("Change as-of date…", "Show every screen as of another date",
                       app.action_change_as_of)
         if app.counselor_id is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from caseload.domain.notes import AuditEntry, Note, NoteDraft
 from caseload.domain.records import User
 from caseload.domain.report import ClassDetail, SourceFreshness, StudentDetail, StudentReport
 
@@ -77,3 +78,42 @@ class SyncProgressed(Message, bubble=False):
     (the worker coalesces: at most one of these is waiting at a time)."""
 
     source: str
+
+
+@dataclass
+class NotesLoaded(Message, bubble=False):
+    """One student's live notes, newest contact first."""
+
+    student_id: str
+    notes: list[Note]
+
+
+@dataclass
+class NoteSaved(Message, bubble=False):
+    """A note was added, edited, marked done or deleted (``action`` says which)."""
+
+    note: Note
+    action: str  # "added", "updated", "done", "deleted"
+
+
+@dataclass
+class DraftLoaded(Message, bubble=False):
+    """The draft kept for the note being edited (None: there is none)."""
+
+    draft: NoteDraft | None
+
+
+@dataclass
+class FollowUpsLoaded(Message, bubble=False):
+    """Open notes due on or before ``as_of``, oldest follow-up first; ``names`` by student."""
+
+    as_of: dt.date
+    notes: list[Note]
+    names: dict[str, str]
+
+
+@dataclass
+class NotesExported(Message, bubble=False):
+    """An export was written and audited."""
+
+    entry: AuditEntry

@@ -105,6 +105,12 @@ class CaseloadScreen(Screen[None]):
                 tooltip="Reverse the sort order"),
         Binding("c", "counselor", "Counselor", id="caseload.counselor",
                 tooltip="Show another counselor's caseload, or all students"),
+        Binding("n", "write_note", "Note", id="caseload.note",
+                tooltip="Write a note about the selected student"),
+        Binding("u", "follow_ups", "Follow-ups", show=False, id="caseload.follow_ups",
+                tooltip="Open notes whose follow-up is due, oldest first"),
+        Binding("e", "export_notes", "Export", show=False, id="caseload.export",
+                tooltip="Export the caseload's notes (Markdown, CSV, JSON or PDF)"),
         Binding("r", "reload", "Reload", show=False, id="caseload.reload",
                 tooltip="Read the caseload again from the cache"),
         Binding("escape", "clear", "Clear filter", show=False, id="caseload.clear",
@@ -356,6 +362,26 @@ class CaseloadScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.caseload_app.reload_all()
+
+    def action_write_note(self) -> None:
+        from caseload.tui import notes_flow
+
+        student_id = self.selected_student_id
+        if student_id is None:
+            self.app.notify("Select a student first.", severity="warning", markup=False)
+            return
+        report = next(r for r in self.view if r.id == student_id)
+        notes_flow.write_note(self.caseload_app, report.id, report.name, report.flags)
+
+    def action_follow_ups(self) -> None:
+        from caseload.tui import notes_flow
+
+        notes_flow.open_follow_ups(self.caseload_app)
+
+    def action_export_notes(self) -> None:
+        from caseload.tui import notes_flow
+
+        notes_flow.open_export(self.caseload_app)
 
     @on(VirtualTable.RowSelected, "#students")
     def open_student(self, event: VirtualTable.RowSelected) -> None:

@@ -53,6 +53,10 @@ class StudentScreen(Screen[None]):
                 tooltip="Show the Notes tab"),
         Binding("r", "reload", "Reload", show=False, id="student.reload",
                 tooltip="Read this student again from the cache"),
+        Binding("n", "write_note", "Note", id="student.note",
+                tooltip="Write a note about this student"),
+        Binding("e", "export_notes", "Export", show=False, id="student.export",
+                tooltip="Export this student's (or the caseload's) notes"),
     ]
 
     detail: reactive[StudentDetail | None] = reactive(None, recompose=True)
@@ -263,7 +267,7 @@ class StudentScreen(Screen[None]):
             "tab-classes": "#classes",
             "tab-attendance": "#attendance",
             "tab-behavior": "#incidents",
-            "tab-notes": "#notes-pane",
+            "tab-notes": "#notes-table",
         }[self.active_tab]
         for widget in self.query(selector):
             widget.focus(scroll_visible=False)
@@ -284,6 +288,20 @@ class StudentScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.reload()
+
+    def action_write_note(self) -> None:
+        from caseload.tui import notes_flow
+
+        if self.detail is None:
+            return
+        report = self.detail.report
+        notes_flow.write_note(self.caseload_app, self.student_id, report.name, report.flags)
+
+    def action_export_notes(self) -> None:
+        from caseload.tui import notes_flow
+
+        name = self.detail.report.name if self.detail is not None else self.student_id
+        notes_flow.open_export(self.caseload_app, self.student_id, name)
 
     @on(DataTable.RowSelected, "#classes")
     def open_class(self, event: DataTable.RowSelected) -> None:

@@ -1,38 +1,214 @@
-"""The Notes tab of the student screen.
+"""The Notes tab of the student screen: the student's notes, newest contact first.
 
-A placeholder until intervention notes land (issue 5). Extension point: the notes feature
-replaces :meth:`NotesPane.compose` / calls :meth:`NotesPane.show_notes` with the student's
-notes; the student screen already mounts one ``NotesPane`` per student (``#notes-pane``) and
-exposes ``StudentScreen.student_id`` for an ``n`` (new note) binding.
+A table (date, type in words, status, follow-up, flags, first line of text) over the full text
+of the highlighted note. Enter edits the note, ``d`` marks it done, Delete deletes it (after a
+confirmation; a deleted note stays in the cache with its revisions). Every store call runs in a
+worker (``caseload.tui.notes_flow``); note text is data, shown literally.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
 
+from caseload.domain.notes import Note, NoteStatus
+from caseload.domain.report import FlagCode
+from caseload.tui import messages, notes_flow
+from caseload.tui.format import DASH
 from caseload.tui.safe import literal
+from caseload.tui.widgets.key_table import KeyTable
+
+if TYPE_CHECKING:
+    from caseload.tui.app import CaseloadApp
 
 
-class NotesPane(VerticalScroll):
+def flag_labels(codes: tuple[str, ...]) -> str:
+    """``LOW FAIL3W``: the short labels of a note's flag codes (unknown codes as they are)."""
+    out = []
+    for code in codes:
+        try:
+            out.append(FlagCode(code).label)
+        except ValueError:
+            out.append(code)
+    return " ".join(out)
+
+
+class NotesTable(KeyTable):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Edit", id="notes.edit",
+                tooltip="Edit the note under the cursor"),
+        Binding("d", "mark_done", "Done", id="notes.done",
+                tooltip="Mark the note under the cursor done"),
+        Binding("delete", "delete_note", "Delete", id="notes.delete",
+                tooltip="Delete the note under the cursor (asks first; it can be restored)"),
+    ]
+
+    def action_mark_done(self) -> None:
+        pane = self.parent
+        if isinstance(pane, NotesPane):
+            pane.mark_done()
+
+    def action_delete_note(self) -> None:
+        pane = self.parent
+        if isinstance(pane, NotesPane):
+            pane.delete_note()
+
+
+class NotesPane(Vertical):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
     def __init__(self, student_id: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.student_id = student_id
+        self.notes: list[Note] = []
+        self.loaded = False
+
+    @property
+    def caseload_app(self) -> CaseloadApp:
+        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("No notes yet"), classes="notes-empty")
+        yield Static(Text("Loading notes…", end=""), classes="notes-empty", id="notes-status")
+        table = NotesTable(id="notes-table")
+        for label, key in (("Date", "date"), ("Type", "type"), ("Status", "status"),
+                           ("Follow-up", "follow_up"), ("Flags", "flags"), ("Note", "text")):
+            table.add_column(label, key=key)
+        table.display = False
+        yield table
+        with VerticalScroll(id="note-full") as full:
+            full.display = False
+            yield Static(Text("", end=""), id="note-full-text")
 
-    def show_notes(self, notes: Sequence[str]) -> None:
-        """Replace the list with ``notes`` (already-formatted text, shown literally)."""
-        self.remove_children()
-        if not notes:
-            self.mount(Static(Text("No notes yet"), classes="notes-empty"))
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        if self.caseload_app.notes is None:
+            self._status("No notes yet · notes are not available here (no notes store)")
             return
-        self.mount_all(Static(literal(note, multiline=True), classes="note") for note in notes)
+        notes_flow.load_notes(self.caseload_app, self, self.student_id)
+
+    def _status(self, text: str) -> None:
+        status = self.query_one("#notes-status", Static)
+        status.update(Text(text, end=""))
+        status.display = bool(text)
+
+    def on_notes_loaded(self, message: messages.NotesLoaded) -> None:
+        if message.student_id != self.student_id:
+            return
+        self.show_notes(message.notes)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        if message.group == "notes":
+            self._status(f"Could not load the notes: {message.error}")
+
+    def on_note_saved(self, message: messages.NoteSaved) -> None:
+        verb = {"done": "marked done", "deleted": "deleted"}.get(message.action, message.action)
+        self.app.notify(f"Note {verb}", markup=False)
+        notes_flow.notes_changed(self.caseload_app, self.student_id)
+
+    def show_notes(self, notes: list[Note]) -> None:
+        """Replace the list with ``notes`` (newest first), keeping the cursor's note."""
+        from caseload.tui.screens.notes import first_line
+
+        table = self.query_one("#notes-table", NotesTable)
+        keep = self.selected_note
+        self.notes = notes
+        self.loaded = True
+        table.clear()
+        for note in notes:
+            table.add_row(
+                Text(note.contact_date.isoformat()),
+                Text(note.type.words),
+                Text(note.status.value, style="bold" if note.status is NoteStatus.OPEN else ""),
+                Text(note.follow_up.isoformat() if note.follow_up else DASH),
+                literal(flag_labels(note.flags) or DASH),
+                literal(first_line(note.text, 48)),
+                key=str(note.id),
+            )
+        table.display = bool(notes)
+        self.query_one("#note-full").display = bool(notes)
+        self._status("" if notes else "No notes yet · n writes one")
+        if keep is not None:
+            for index, note in enumerate(notes):
+                if note.id == keep.id:
+                    table.move_cursor(row=index)
+                    break
+        self._show_full(self.selected_note)
+        if notes and self.screen.focused is None:
+            table.focus()
+
+    @property
+    def selected_note(self) -> Note | None:
+        table = self.query_one("#notes-table", NotesTable)
+        if not self.notes or not table.row_count:
+            return None
+        row = table.cursor_row
+        return self.notes[row] if 0 <= row < len(self.notes) else None
+
+    def _show_full(self, note: Note | None) -> None:
+        text = Text(end="")
+        if note is not None:
+            text.append(f"{note.contact_date.isoformat()} · {note.type.words} · "
+                        f"{note.status.value}", style="bold")
+            if note.follow_up:
+                text.append(f" · follow up {note.follow_up.isoformat()}")
+            if note.flags:
+                text.append(" · ")
+                text.append_text(literal(flag_labels(note.flags)))
+            text.append("\n")
+            text.append_text(literal(note.text, multiline=True))
+        self.query_one("#note-full-text", Static).update(text)
+
+    @on(DataTable.RowHighlighted, "#notes-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_full(self.selected_note)
+
+    @on(DataTable.RowSelected, "#notes-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.edit_note()
+
+    def _report(self) -> tuple[str, list] | None:
+        detail = getattr(self.screen, "detail", None)
+        if detail is None:
+            return None
+        return detail.report.name, list(detail.report.flags)
+
+    def edit_note(self) -> None:
+        note = self.selected_note
+        found = self._report()
+        if note is None or found is None:
+            return
+        name, flags = found
+        notes_flow.write_note(self.caseload_app, self.student_id, name, flags, note)
+
+    def mark_done(self) -> None:
+        note = self.selected_note
+        if note is None or note.status is NoteStatus.DONE:
+            return
+        notes_flow.mark_done(self.caseload_app, self, note)
+
+    def delete_note(self) -> None:
+        note = self.selected_note
+        if note is None:
+            return
+        from caseload.tui.screens.notes import ConfirmModal, first_line
+
+        def answer(choice: str | None) -> None:
+            if choice == "delete":
+                notes_flow.delete_note(self.caseload_app, self, note)
+
+        self.app.push_screen(ConfirmModal(
+            f"Delete the note of {note.contact_date.isoformat()} ({note.type.words})?\n"
+            f"“{first_line(note.text)}”\n"
+            "It is kept in the cache with its history and can be restored.",
+            [("keep", "Keep it"), ("delete", "Delete")], danger="delete"), answer)

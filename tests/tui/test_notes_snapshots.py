@@ -1,0 +1,129 @@
+"""SVG snapshots of the notes screens on the sample school: the note editor, the Notes tab with
+notes, the follow-ups screen and the export dialog, at 80x24 and 200x60, dark and light.
+
+The as-of date is fixed (2026-11-20) and the clock frozen, for the App and the NotesStore, so
+every date and timestamp is stable. Update with
+``pytest tests/tui/test_notes_snapshots.py --snapshot-update`` and look at the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+import pytest
+from sqlalchemy import Engine
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from caseload.store.notes import NotesStore
+from caseload.tui.app import DARK_THEME, LIGHT_THEME, CaseloadApp
+
+from . import test_notes_tui as base
+from .conftest import settle
+from .test_notes_tui import AS_OF, COUNSELOR, NOW, STUDENT, make_notes_app
+
+# the sample cache fixtures (a fresh copy per test)
+notes_template = base.notes_template
+notes_engine = base.notes_engine
+
+SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
+THEMES = {"dark": DARK_THEME, "light": LIGHT_THEME}
+
+Run = Callable[[Pilot], Awaitable[None]]
+
+
+def _app(pilot: Pilot) -> CaseloadApp:
+    return pilot.app  # type: ignore[return-value]
+
+
+def seed(store: NotesStore) -> None:
+    """A few notes on the caseload: two for the pictured student, follow-ups due."""
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="parent_contact",
+              text="Called his mother about English 9.\nShe will check the portal weekly.",
+              contact_date=dt.date(2026, 11, 3), flags=["LOW_GRADE"],
+              follow_up=dt.date(2026, 11, 17))
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
+              text="[bold]Met[/bold] at lunch; plan: turn in missing essays by Friday.",
+              contact_date=dt.date(2026, 11, 12), follow_up=dt.date(2026, 11, 19))
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="teacher_consult",
+              text="Teacher reports better effort.", contact_date=dt.date(2026, 10, 28),
+              status="done")
+
+
+async def _to_student(pilot: Pilot) -> None:
+    await settle(pilot)
+    app = _app(pilot)
+    app.home.select_student(STUDENT)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def _editor(pilot: Pilot) -> None:
+    await settle(pilot)
+    app = _app(pilot)
+    app.home.select_student(STUDENT)
+    await pilot.press("n")
+    await settle(pilot)
+    editor = app.screen
+    editor.query_one("#note-flags").select_all()  # type: ignore[attr-defined]
+    editor.query_one("#note-text", TextArea).text = (
+        "Met with Sam about English 9.\nAgreed: one missing essay a week; check in Friday."
+    )
+    editor.query_one("#note-follow-up", Input).value = "2026-11-27"
+    await pilot.pause(0.8)  # the draft autosave ("Draft saved")
+    await settle(pilot)
+    editor.query_one("#note-text", TextArea).focus()
+
+
+async def _notes_tab(pilot: Pilot) -> None:
+    await _to_student(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+
+
+async def _follow_ups(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("u")
+    await settle(pilot)
+
+
+async def _export(pilot: Pilot) -> None:
+    await _to_student(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+
+
+SCREENS: dict[str, Run] = {
+    "note_editor": _editor,
+    "notes_tab": _notes_tab,
+    "follow_ups": _follow_ups,
+    "export_modal": _export,
+}
+
+
+def _steady(run: Run) -> Run:
+    """``run``, then stop every text cursor blinking."""
+
+    async def steady(pilot: Pilot) -> None:
+        await run(pilot)
+        for screen in pilot.app.screen_stack:
+            for box in screen.query(Input):
+                box.cursor_blink = False
+            for area in screen.query(TextArea):
+                area.cursor_blink = False
+        await pilot.pause()
+
+    return steady
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_notes_snapshot(snap_compare, notes_engine: Engine, screen: str, size: str,
+                        theme: str) -> None:
+    store = NotesStore(notes_engine, clock=lambda: NOW)
+    seed(store)
+    app = make_notes_app(notes_engine, store, theme=THEMES[theme])
+    assert app.as_of == AS_OF
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=_steady(SCREENS[screen]))

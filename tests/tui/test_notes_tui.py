@@ -1,0 +1,417 @@
+"""Notes in the TUI, driven with Pilot over a real NotesStore and Repository on the sample cache.
+
+The sample data is imported once per session into a template SQLite file; each test copies it,
+so the notes one test writes never show up in another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, update
+from textual.widgets import Input, TextArea
+
+from caseload.domain.notes import NoteStatus, NoteType
+from caseload.store.notes import NotesStore
+from caseload.store.repository import Repository
+from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.notes import ConfirmModal, ExportModal, FollowUpsScreen, NoteEditor
+from caseload.tui.widgets.notes import NotesPane
+from tests.paths import SAMPLE_DATA
+
+from .conftest import screen_text, settle
+
+AS_OF = dt.date(2026, 11, 20)
+NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
+SYNCED = dt.datetime(2026, 11, 20, 11, 0, tzinfo=dt.UTC)
+COUNSELOR = "cns-3"
+STUDENT = "stu-00316"  # the sample snapshots' flagged student on cns-3's caseload
+
+
+@pytest.fixture(scope="session")
+def notes_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample school in a migrated SQLite cache file (copied per test)."""
+    from caseload.sources.detect import read_path
+    from caseload.sources.loader import load
+    from caseload.store import facts as mat
+    from caseload.store.engine import make_engine, migrate
+    from caseload.store.tables import METADATA
+
+    path = tmp_path_factory.mktemp("notes-template") / "cache.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    load(engine, read_path(SAMPLE_DATA))
+    runs = METADATA.tables["import_runs"]
+    with engine.begin() as conn:
+        conn.execute(update(runs).values(
+            source="sample_data", started_at=SYNCED, finished_at=SYNCED))
+    mat.refresh(engine, Repository(engine).thresholds)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def notes_engine(notes_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    from caseload.store.engine import make_engine
+
+    path = tmp_path / "cache.db"
+    shutil.copy(notes_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(notes_engine: Engine) -> NotesStore:
+    return NotesStore(notes_engine, clock=lambda: NOW)
+
+
+def make_notes_app(engine: Engine, store: NotesStore, *, counselor_id: str | None = COUNSELOR,
+                   theme: str | None = None) -> CaseloadApp:
+    return CaseloadApp(Repository(engine), counselor_id=counselor_id, as_of=AS_OF,
+                       now=lambda: NOW, theme=theme, notes=store)
+
+
+def _app(pilot: object) -> CaseloadApp:
+    return pilot.app  # type: ignore[attr-defined, no-any-return]
+
+
+async def open_editor(pilot: object) -> NoteEditor:
+    app = _app(pilot)
+    await settle(pilot)  # type: ignore[arg-type]
+    app.home.select_student(STUDENT)
+    assert app.home.selected_student_id == STUDENT
+    await pilot.press("n")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    assert isinstance(app.screen, NoteEditor)
+    return app.screen
+
+
+def note_column(app: CaseloadApp) -> int | None:
+    report = next(r for r in app.home.reports if r.id == STUDENT)
+    return report.days_since_note
+
+
+async def test_write_note_saves_and_shows_everywhere(notes_engine: Engine,
+                                                     store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        before = note_column(app)
+        editor.query_one("#note-contact", Input).value = AS_OF.isoformat()
+        editor.query_one("#note-text", TextArea).text = "Met about English 9; plan agreed."
+        editor.query_one("#note-follow-up", Input).value = "2026-11-27"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+        notes = store.list(student_id=STUDENT)
+        assert [n.text for n in notes] == ["Met about English 9; plan agreed."]
+        note = notes[0]
+        assert note.author_id == COUNSELOR
+        assert note.contact_date == AS_OF
+        assert note.follow_up == dt.date(2026, 11, 27)
+        assert note.type is NoteType.STUDENT_MEETING
+        assert store.load_draft(COUNSELOR, STUDENT) is None  # the draft went with the save
+        # the caseload read the notes again: days since the last note is now 0
+        assert note_column(app) == 0 != before
+        # and the student's Notes tab lists it
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        pane = app.screen.query_one(NotesPane)
+        assert [n.id for n in pane.notes] == [note.id]
+        text = screen_text(app)
+        assert "Student meeting" in text and "Met about English 9" in text
+
+
+async def test_flags_become_the_notes_flags_and_class(notes_engine: Engine,
+                                                      store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        flags = editor.query_one("#note-flags")
+        options = editor._flag_options()
+        with_class = [key for key, _ in options if not key.endswith("|")]
+        assert with_class, "the student has a class flag"
+        flags.select(with_class[0])  # type: ignore[attr-defined]
+        editor.query_one("#note-text", TextArea).text = "Grades talk"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        note = store.list(student_id=STUDENT)[0]
+        code, _, class_id = with_class[0].partition("|")
+        assert note.flags == (code,)
+        assert note.class_id == class_id
+
+
+async def test_validation_errors_keep_the_text(notes_engine: Engine, store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-text", TextArea).text = "Keep me"
+        editor.query_one("#note-follow-up", Input).value = "2026-11-01"  # before contact
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor
+        assert "before the contact date" in screen_text(app)
+        assert editor.query_one("#note-text", TextArea).text == "Keep me"
+        assert store.list(student_id=STUDENT) == []
+
+
+async def test_escape_with_text_asks_first(notes_engine: Engine, store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-text", TextArea).text = "Half a thought"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")  # the safe answer: keep editing
+        await settle(pilot)
+        assert app.screen is editor
+        assert editor.query_one("#note-text", TextArea).text == "Half a thought"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click("#discard")
+        await settle(pilot)
+        assert not isinstance(app.screen, (NoteEditor, ConfirmModal))
+        assert store.load_draft(COUNSELOR, STUDENT) is None
+        assert store.list(student_id=STUDENT) == []
+
+
+async def test_escape_without_changes_closes(notes_engine: Engine, store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_editor(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, (NoteEditor, ConfirmModal))
+
+
+async def test_draft_survives_a_crash(notes_engine: Engine, store: NotesStore) -> None:
+    first = make_notes_app(notes_engine, store)
+    async with first.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-text", TextArea).focus()
+        await pilot.press(*"Called mom")
+        await pilot.pause(0.8)  # the autosave fires half a second after the last key
+        await settle(pilot)
+        # the app "crashes": leave without closing the editor
+    draft = store.load_draft(COUNSELOR, STUDENT)
+    assert draft is not None and draft.payload["text"] == "Called mom"
+
+    second = make_notes_app(notes_engine, NotesStore(notes_engine, clock=lambda: NOW))
+    async with second.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        await settle(pilot)
+        assert editor.query_one("#note-text", TextArea).text == "Called mom"
+        assert "Recovered the unsaved draft" in screen_text(second)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [n.text for n in store.list(student_id=STUDENT)] == ["Called mom"]
+        assert store.load_draft(COUNSELOR, STUDENT) is None
+
+
+async def test_edit_mark_done_and_delete_from_the_notes_tab(notes_engine: Engine,
+                                                            store: NotesStore) -> None:
+    note = store.add(student_id=STUDENT, author_id=COUNSELOR, type="parent_contact",
+                     text="First call", contact_date=dt.date(2026, 11, 2))
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert "Parent/guardian contact" in screen_text(app)
+        # Enter edits
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditor) and editor.note is not None
+        assert editor.query_one("#note-text", TextArea).text == "First call"
+        editor.query_one("#note-text", TextArea).text = "First call, left a message"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        edited = store.get(note.id)
+        assert edited.text == "First call, left a message" and edited.revision == 2
+        assert len(store.revisions(note.id)) == 1
+        # d marks it done
+        await pilot.press("d")
+        await settle(pilot)
+        assert store.get(note.id).status is NoteStatus.DONE
+        # Delete asks, then soft-deletes
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.click("#delete")
+        await settle(pilot)
+        assert store.get(note.id).deleted
+        assert store.list(student_id=STUDENT) == []
+        assert "No notes yet" in screen_text(app)
+
+
+async def test_edit_conflict_keeps_the_text(notes_engine: Engine, store: NotesStore) -> None:
+    note = store.add(student_id=STUDENT, author_id=COUNSELOR, type="other", text="v1",
+                     contact_date=dt.date(2026, 11, 2))
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4", "enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        store.update(note.id, text="changed elsewhere")  # someone else saved first
+        editor.query_one("#note-text", TextArea).text = "my version"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor
+        assert "changed elsewhere" in screen_text(app)
+        assert editor.query_one("#note-text", TextArea).text == "my version"
+        assert store.get(note.id).text == "changed elsewhere"
+
+
+async def test_follow_ups_oldest_first_and_enter_opens_the_student(
+    notes_engine: Engine, store: NotesStore,
+) -> None:
+    repo = Repository(notes_engine)
+    students = [r.id for r in repo.caseload(COUNSELOR, AS_OF)][:3]
+    late = store.add(student_id=students[0], author_id=COUNSELOR, type="referral",
+                     text="later one", contact_date=dt.date(2026, 11, 1),
+                     follow_up=dt.date(2026, 11, 18))
+    early = store.add(student_id=students[1], author_id=COUNSELOR, type="referral",
+                      text="earlier one", contact_date=dt.date(2026, 11, 1),
+                      follow_up=dt.date(2026, 11, 5))
+    store.add(student_id=students[2], author_id=COUNSELOR, type="referral", text="not yet",
+              contact_date=dt.date(2026, 11, 1), follow_up=dt.date(2026, 12, 1))
+    store.add(student_id=students[2], author_id=COUNSELOR, type="referral", text="done",
+              contact_date=dt.date(2026, 11, 1), follow_up=dt.date(2026, 11, 2), status="done")
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FollowUpsScreen)
+        assert [n.id for n in screen.notes] == [early.id, late.id]
+        text = screen_text(app)
+        assert text.index("earlier one") < text.index("later one")
+        assert "not yet" not in text and "done" not in text.split("Follow-up")[1]
+        await pilot.press("enter")
+        await settle(pilot)
+        from caseload.tui.screens.student import StudentScreen
+
+        assert isinstance(app.screen, StudentScreen)
+        assert app.screen.student_id == students[1]
+
+
+async def test_export_writes_a_private_file_and_an_audit_entry(
+    notes_engine: Engine, store: NotesStore, tmp_path: Path,
+) -> None:
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
+              text="Exported note", contact_date=dt.date(2026, 11, 10))
+    out = tmp_path / "out.csv"
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ExportModal)
+        assert modal.query_one("#export-path", Input).value == (
+            f"~/caseload-notes-{COUNSELOR}-{AS_OF.isoformat()}.md")
+        modal.query_one("#export-format").value = "csv"  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert modal.query_one("#export-path", Input).value.endswith(".csv")
+        modal.query_one("#export-path", Input).value = str(out)
+        await pilot.click("#export-run")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportModal)
+    assert out.exists()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert "Exported note" in out.read_text(encoding="utf-8-sig")
+    entry = store.audit()[0]
+    assert (entry.actor, entry.format, entry.count) == (COUNSELOR, "csv", 1)
+    assert entry.scope == f"counselor:{COUNSELOR}"
+    assert entry.path == str(out.resolve())
+
+
+async def test_export_error_is_shown(notes_engine: Engine, store: NotesStore,
+                                     tmp_path: Path) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ExportModal)
+        modal.query_one("#export-path", Input).value = str(tmp_path / "missing" / "x.md")
+        await pilot.click("#export-run")
+        await settle(pilot)
+        assert app.screen is modal
+        assert "Not exported" in screen_text(app)
+        assert store.audit() == []
+
+
+async def test_note_text_renders_literally(notes_engine: Engine, store: NotesStore) -> None:
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="other",
+              text="[bold]x[/bold]", contact_date=dt.date(2026, 11, 10))
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert "[bold]x[/bold]" in screen_text(app)
+
+
+async def test_notes_need_a_counselor(notes_engine: Engine, store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store, counselor_id=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+        assert any("Notes need a counselor" in str(n.message) for n in app._notifications)
+
+
+async def test_without_a_store_notes_are_unavailable(notes_engine: Engine) -> None:
+    app = CaseloadApp(Repository(notes_engine), counselor_id=COUNSELOR, as_of=AS_OF,
+                      now=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+        assert any("not available" in str(n.message) for n in app._notifications)
+
+
+async def test_palette_offers_the_notes_commands(notes_engine: Engine,
+                                                 store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"follow-ups")
+        await pilot.pause(0.3)  # the palette debounces its search
+        await settle(pilot)
+        assert "Follow-ups" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowUpsScreen)
+        assert "No open follow-ups" in screen_text(app)
