@@ -1,5 +1,6 @@
 """SVG snapshots of the notes screens on the sample school: the note editor, the Notes tab with
-notes, the follow-ups screen and the export dialog, at 80x24 and 200x60, dark and light.
+notes, a note's history, the follow-ups screen and the export dialog, at 80x24 and 200x60, dark
+and light.
 
 The as-of date is fixed (2026-11-20) and the clock frozen, for the App and the NotesStore, so
 every date and timestamp is stable. Update with
@@ -23,9 +24,10 @@ from . import test_notes_tui as base
 from .conftest import settle
 from .test_notes_tui import AS_OF, COUNSELOR, NOW, STUDENT, make_notes_app
 
-# the sample cache fixtures (a fresh copy per test)
+# the sample cache fixtures (a fresh copy per test) and the export dialog's fixed folder
 notes_template = base.notes_template
 notes_engine = base.notes_engine
+export_dir = base.export_dir
 
 SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
 THEMES = {"dark": DARK_THEME, "light": LIGHT_THEME}
@@ -43,9 +45,11 @@ def seed(store: NotesStore) -> None:
               text="Called his mother about English 9.\nShe will check the portal weekly.",
               contact_date=dt.date(2026, 11, 3), flags=["LOW_GRADE"],
               follow_up=dt.date(2026, 11, 17))
-    store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
-              text="[bold]Met[/bold] at lunch; plan: turn in missing essays by Friday.",
-              contact_date=dt.date(2026, 11, 12), follow_up=dt.date(2026, 11, 19))
+    met = store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
+                    text="Met at lunch; plan: missing essays by Friday.",
+                    contact_date=dt.date(2026, 11, 12), follow_up=dt.date(2026, 11, 19))
+    store.update(met.id, expected_revision=1,
+                 text="[bold]Met[/bold] at lunch; plan: turn in missing essays by Friday.")
     store.add(student_id=STUDENT, author_id=COUNSELOR, type="teacher_consult",
               text="Teacher reports better effort.", contact_date=dt.date(2026, 10, 28),
               status="done")
@@ -82,6 +86,12 @@ async def _notes_tab(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def _history(pilot: Pilot) -> None:
+    await _notes_tab(pilot)
+    await pilot.press("v")
+    await settle(pilot)
+
+
 async def _follow_ups(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("u")
@@ -97,6 +107,7 @@ async def _export(pilot: Pilot) -> None:
 SCREENS: dict[str, Run] = {
     "note_editor": _editor,
     "notes_tab": _notes_tab,
+    "note_history": _history,
     "follow_ups": _follow_ups,
     "export_modal": _export,
 }

@@ -20,7 +20,15 @@ from caseload.domain.notes import NoteStatus, NoteType
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
 from caseload.tui.app import CaseloadApp
-from caseload.tui.screens.notes import ConfirmModal, ExportModal, FollowUpsScreen, NoteEditor
+from caseload.tui.screens import notes as notes_screens
+from caseload.tui.screens.notes import (
+    ConfirmModal,
+    ExportModal,
+    FollowUpsScreen,
+    NoteEditor,
+    RevisionsModal,
+)
+from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.notes import NotesPane
 from tests.paths import SAMPLE_DATA
 
@@ -71,6 +79,15 @@ def store(notes_engine: Engine) -> NotesStore:
     return NotesStore(notes_engine, clock=lambda: NOW)
 
 
+@pytest.fixture(autouse=True)
+def export_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The export dialog's default folder, fixed (it is ~/Documents when that exists, else the
+    current directory: machine-dependent)."""
+    folder = Path.home() / "Documents"
+    monkeypatch.setattr(notes_screens, "default_export_dir", lambda: folder)
+    return folder
+
+
 def make_notes_app(engine: Engine, store: NotesStore, *, counselor_id: str | None = COUNSELOR,
                    theme: str | None = None) -> CaseloadApp:
     return CaseloadApp(Repository(engine), counselor_id=counselor_id, as_of=AS_OF,
@@ -102,6 +119,7 @@ async def test_write_note_saves_and_shows_everywhere(notes_engine: Engine,
     app = make_notes_app(notes_engine, store)
     async with app.run_test(size=(120, 40)) as pilot:
         editor = await open_editor(pilot)
+        view_before = [r.id for r in app.home.view]
         before = note_column(app)
         editor.query_one("#note-contact", Input).value = AS_OF.isoformat()
         editor.query_one("#note-text", TextArea).text = "Met about English 9; plan agreed."
@@ -119,6 +137,14 @@ async def test_write_note_saves_and_shows_everywhere(notes_engine: Engine,
         assert store.load_draft(COUNSELOR, STUDENT) is None  # the draft went with the save
         # the caseload read the notes again: days since the last note is now 0
         assert note_column(app) == 0 != before
+        # and the triage order uses it: among students of equal risk, those never noted (or
+        # noted longest ago) come first, so the student now comes after every such peer
+        view = [r.id for r in app.home.view]
+        risk = next(r.risk for r in app.home.view if r.id == STUDENT)
+        peers = [r.id for r in app.home.view if r.risk == risk and r.id != STUDENT]
+        assert peers, "the sample has other students of the same risk"
+        assert view.index(STUDENT) > max(view.index(p) for p in peers)
+        assert view_before.index(STUDENT) < view.index(STUDENT)
         # and the student's Notes tab lists it
         await pilot.press("enter")
         await settle(pilot)
@@ -308,10 +334,23 @@ async def test_follow_ups_oldest_first_and_enter_opens_the_student(
         assert "not yet" not in text and "done" not in text.split("Follow-up")[1]
         await pilot.press("enter")
         await settle(pilot)
-        from caseload.tui.screens.student import StudentScreen
-
         assert isinstance(app.screen, StudentScreen)
         assert app.screen.student_id == students[1]
+        # u from there goes back to the same follow-ups screen (the stack does not grow)
+        depth = len(app.screen_stack)
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.screen is screen and len(app.screen_stack) == depth - 1
+        # d marks the selected follow-up done: it leaves the list
+        await pilot.press("d")
+        await settle(pilot)
+        assert store.get(early.id).status is NoteStatus.DONE
+        assert [n.id for n in screen.notes] == [late.id]
+        # n writes a note about the selected follow-up's student
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.student_id == students[0]
 
 
 async def test_export_writes_a_private_file_and_an_audit_entry(
@@ -328,7 +367,7 @@ async def test_export_writes_a_private_file_and_an_audit_entry(
         modal = app.screen
         assert isinstance(modal, ExportModal)
         assert modal.query_one("#export-path", Input).value == (
-            f"~/caseload-notes-{COUNSELOR}-{AS_OF.isoformat()}.md")
+            f"~/Documents/caseload-notes-{COUNSELOR}-{AS_OF.isoformat()}.md")
         modal.query_one("#export-format").value = "csv"  # type: ignore[attr-defined]
         await settle(pilot)
         assert modal.query_one("#export-path", Input).value.endswith(".csv")
@@ -415,3 +454,78 @@ async def test_palette_offers_the_notes_commands(notes_engine: Engine,
         await settle(pilot)
         assert isinstance(app.screen, FollowUpsScreen)
         assert "No open follow-ups" in screen_text(app)
+
+
+async def test_note_history_and_shift_e_edits(notes_engine: Engine, store: NotesStore) -> None:
+    note = store.add(student_id=STUDENT, author_id=COUNSELOR, type="other", text="first words",
+                     contact_date=dt.date(2026, 11, 2))
+    store.update(note.id, text="second words", expected_revision=1)
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4", "v")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisionsModal)
+        text = screen_text(app)
+        assert "Revision 2 (current)" in text and "second words" in text
+        assert "Revision 1 (replaced 2026-11-20 15:30 UTC)" in text and "first words" in text
+        assert text.index("second words") < text.index("first words")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, StudentScreen)
+        await pilot.press("E")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor) and app.screen.note is not None
+        assert app.screen.note.revision == 2
+
+
+async def test_u_works_from_the_student_screen(notes_engine: Engine, store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowUpsScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, StudentScreen)
+
+
+async def test_help_lists_the_notes_keys(notes_engine: Engine, store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = screen_text(app)
+        for words in ("Write a note about the selected student",
+                      "Open notes whose follow-up is due", "Export the caseload's notes"):
+            assert words in text, words
+        await pilot.press("escape")
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4", "question_mark")
+        await settle(pilot)
+        text = screen_text(app)
+        for words in ("Edit the note under the cursor", "Mark the note under the cursor done",
+                      "Delete the note under the cursor", "Show the note's earlier versions",
+                      "Write a note about this student"):
+            assert words in text, words
+
+
+def test_default_export_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real function, not the autouse stand-in
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert notes_screens.default_export_dir() == tmp_path
+    (tmp_path / "Documents").mkdir()
+    assert notes_screens.default_export_dir() == tmp_path / "Documents"
+    assert notes_screens.shown_path(tmp_path / "Documents" / "x.md") == "~/Documents/x.md"
+    assert notes_screens.shown_path(Path("/elsewhere/x.md")) == "/elsewhere/x.md"

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from caseload.domain.notes import Note, NoteDraft, NoteStatus, NoteType
+from caseload.domain.notes import AuditEntry, Note, NoteDraft, NoteRevision, NoteStatus, NoteType
 from caseload.domain.records import User
 from caseload.domain.report import ClassDetail, SourceFreshness, StudentDetail, StudentReport
 
@@ -45,7 +45,7 @@ class NotesPort(Protocol):
     with a message fit to show; an edit that lost a race raises a ValueError too (a conflict).
     """
 
-    clock: Callable[[], dt.datetime]
+    clock: Callable[[], dt.datetime]  # the exports' "generated at" and the audit's time
 
     def add(
         self, *, student_id: str, author_id: str, type: NoteType | str, text: str,
@@ -61,6 +61,8 @@ class NotesPort(Protocol):
     def delete(self, note_id: int) -> Note: ...
 
     def get(self, note_id: int) -> Note: ...
+
+    def revisions(self, note_id: int) -> builtins.list[NoteRevision]: ...
 
     def list(
         self, student_id: str | None = None, counselor_id: str | None = None,
@@ -89,3 +91,8 @@ class NotesPort(Protocol):
     def class_titles(self, class_ids: Iterable[str]) -> dict[str, str]: ...
 
     def caseload_student_ids(self, counselor_id: str) -> builtins.list[str]: ...
+
+    def record_audit(
+        self, *, actor: str, scope: str, format: str, path: str, count: int,
+        action: str = "export",
+    ) -> AuditEntry: ...

@@ -90,6 +90,8 @@ class CaseloadApp(App[None]):
                 tooltip="Jump to a student, switch counselor, change the date, import, sync"),
         Binding("t", "toggle_theme", "Theme", show=False, id="app.theme",
                 tooltip="Toggle the light and the dark theme"),
+        Binding("u", "follow_ups", "Follow-ups", show=False, id="app.follow_ups",
+                tooltip="Open notes whose follow-up is due by the as-of date, oldest first"),
         Binding("ctrl+r", "run_sync", "Sync", show=False, id="app.sync",
                 tooltip="Bring the cache up to date from the configured sources (caseload sync)"),
     ]
@@ -445,6 +447,11 @@ class CaseloadApp(App[None]):
             "FollowUpsScreen": "follow-ups",
         }.get(type(screen).__name__, type(screen).__name__)
         self.push_screen(HelpScreen(keys_for(screen, self), name))
+
+    def action_follow_ups(self) -> None:
+        from caseload.tui import notes_flow
+
+        notes_flow.open_follow_ups(self)
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME

@@ -1,8 +1,9 @@
 """The command palette (``ctrl+p``): a screen-aware provider.
 
 Everywhere: jump to a student by name or id, switch counselor (or all students), change the
-as-of date, run an import or a sync, toggle the theme, show the keys. On a student screen also:
-open one of the student's classes. Prompts (and help lines) are built as ``rich.text.Text`` from
+as-of date, run an import or a sync, toggle the theme, show the keys; with a notes store, write
+a note, export notes and open the follow-ups. On a student screen also: open one of the
+student's classes. Prompts (and help lines) are built as ``rich.text.Text`` from
 cleaned strings: Textual parses a palette ``str`` prompt or help as markup, and names are data.
 """
 
@@ -60,20 +61,8 @@ class CaseloadCommands(Provider):
             for metrics in screen.detail.report.metrics.classes:
                 yield Command(f"Open class: {metrics.title}", "Open this class of the student",
                               partial(app.open_class, screen.student_id, metrics.id))
-        from caseload.tui import notes_flow
-
-        if isinstance(screen, StudentScreen) and screen.detail is not None:
-            yield Command("Write a note", "Write a note about this student",
-                          screen.action_write_note)
-            yield Command("Export notes…", "Export this student's or the caseload's notes",
-                          screen.action_export_notes)
-        else:
-            yield Command("Write a note", "Write a note about the selected student",
-                          app.home.action_write_note)
-            yield Command("Export notes…", "Export the caseload's notes (md, csv, json, pdf)",
-                          partial(notes_flow.open_export, app))
-        yield Command("Follow-ups", "Open notes whose follow-up is due, oldest first",
-                      partial(notes_flow.open_follow_ups, app))
+        if app.notes is not None:
+            yield from self.notes_commands()
         yield Command("Change as-of date…", "Show every screen as of another date",
                       app.action_change_as_of)
         if app.counselor_id is not None:
@@ -99,6 +88,27 @@ class CaseloadCommands(Provider):
         yield Command("Keys: help for this screen", "List every key on the current screen",
                       app.action_help)
         yield Command("Reload", "Read everything again from the cache", app.reload_all)
+
+    def notes_commands(self) -> Iterator[Command]:
+        """Write a note, export notes, follow-ups (only when the App has a notes store)."""
+        from caseload.tui import notes_flow
+        from caseload.tui.screens.student import StudentScreen
+
+        app = self.caseload_app
+        screen = self.screen
+        if isinstance(screen, StudentScreen) and screen.detail is not None:
+            yield Command("Write a note", "Write a note about this student",
+                          screen.action_write_note)
+            yield Command("Export notes…", "Export this student's or the caseload's notes",
+                          screen.action_export_notes)
+        else:
+            # the follow-ups screen writes about its selected student, elsewhere the caseload's
+            write = getattr(screen, "action_write_note", app.home.action_write_note)
+            yield Command("Write a note", "Write a note about the selected student", write)
+            yield Command("Export notes…", "Export the caseload's notes (md, csv, json, pdf)",
+                          partial(notes_flow.open_export, app))
+        yield Command("Follow-ups", "Open notes whose follow-up is due, oldest first",
+                      partial(notes_flow.open_follow_ups, app))
 
     async def discover(self) -> Hits:
         for command in self.commands():

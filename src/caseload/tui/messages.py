@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from caseload.domain.notes import AuditEntry, Note, NoteDraft
+from caseload.domain.notes import AuditEntry, Note, NoteDraft, NoteRevision
 from caseload.domain.records import User
 from caseload.domain.report import ClassDetail, SourceFreshness, StudentDetail, StudentReport
 
@@ -94,6 +94,14 @@ class NoteSaved(Message, bubble=False):
 
     note: Note
     action: str  # "added", "updated", "done", "deleted"
+
+
+@dataclass
+class RevisionsLoaded(Message, bubble=False):
+    """A note as it stands and its prior versions, oldest first."""
+
+    note: Note
+    revisions: list[NoteRevision]
 
 
 @dataclass

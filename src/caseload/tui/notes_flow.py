@@ -80,7 +80,12 @@ def open_follow_ups(app: CaseloadApp) -> None:
         return
     from caseload.tui.screens.notes import FollowUpsScreen
 
-    if isinstance(app.screen, FollowUpsScreen):
+    stack = app.screen_stack
+    if any(isinstance(screen, FollowUpsScreen) for screen in stack):
+        # back to the one already open (u from a student opened from it), not a second one
+        while len(stack) > 1 and not isinstance(stack[-1], FollowUpsScreen):
+            app.pop_screen()
+            stack = app.screen_stack
         return
     app.push_screen(FollowUpsScreen())
 
@@ -106,6 +111,17 @@ def open_export(app: CaseloadApp, student_id: str | None = None, name: str = "")
     )
 
 
+def show_revisions(app: CaseloadApp, note: Note, name: str) -> None:
+    """The note's history: every prior version, as it was, with when it was replaced."""
+    problem = notes_problem(app, author=False)
+    if problem:
+        _warn(app, problem)
+        return
+    from caseload.tui.screens.notes import RevisionsModal
+
+    app.push_screen(RevisionsModal(note, name))
+
+
 def notes_changed(app: CaseloadApp, student_id: str) -> None:
     """A note changed: the caseload (days since note, triage), the student's Notes tab and the
     follow-ups read again."""
@@ -127,6 +143,12 @@ def notes_changed(app: CaseloadApp, student_id: str) -> None:
 def load_notes(app: CaseloadApp, target: MessagePump, student_id: str) -> None:
     app.run_notes(target, "load notes", "notes",
                   lambda store: messages.NotesLoaded(student_id, store.list(student_id)))
+
+
+def load_revisions(app: CaseloadApp, target: MessagePump, note: Note) -> None:
+    app.run_notes(target, "load revisions", "notes",
+                  lambda store: messages.RevisionsLoaded(store.get(note.id),
+                                                         store.revisions(note.id)))
 
 
 def load_draft(app: CaseloadApp, target: MessagePump, author_id: str, student_id: str,

@@ -1,4 +1,5 @@
-"""The note editor (``n``), the follow-ups screen (``u``) and the export dialog (``e``).
+"""The note editor (``n``), the follow-ups screen (``u``), the export dialog (``e``) and a
+note's history (``v`` on the Notes tab).
 
 Notes are the one thing in the cache that exists nowhere else, so the editor never loses text:
 it saves a draft half a second after each change (restored the next time the editor opens
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -398,7 +400,12 @@ class FollowUpsScreen(Screen[None]):
     CSS_PATH = "notes.tcss"
     AUTO_FOCUS = "#followups"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="nav.back", tooltip="Go back to the caseload"),
+        Binding("escape,backspace", "back", "Back", id="nav.back",
+                tooltip="Go back to the caseload"),
+        Binding("n", "write_note", "Note", id="followups.note",
+                tooltip="Write a note about the selected note's student"),
+        Binding("d", "mark_done", "Done", id="followups.done",
+                tooltip="Mark the selected note done (it leaves the follow-ups)"),
         Binding("r", "reload", "Reload", show=False, id="followups.reload",
                 tooltip="Read the follow-ups again"),
     ]
@@ -472,8 +479,33 @@ class FollowUpsScreen(Screen[None]):
         self.query_one("#followups-status", Static).update(Text(status, end=""))
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
+        if message.group == "note-save":
+            self.app.notify(f"Not saved: {message.error}", title="Notes", severity="error",
+                            markup=False)
+            return
         self.query_one("#followups-status", Static).update(
             literal(f"Could not load the follow-ups: {message.error}"))
+
+    def action_write_note(self) -> None:
+        note = self.selected_note
+        if note is None:
+            self.app.notify("No follow-up selected.", severity="warning", markup=False)
+            return
+        report = next((r for r in self.caseload_app.known_students()
+                       if r.id == note.student_id), None)
+        name = self.names.get(note.student_id, note.student_id)
+        notes_flow.write_note(self.caseload_app, note.student_id, name,
+                              list(report.flags) if report is not None else [])
+
+    def action_mark_done(self) -> None:
+        note = self.selected_note
+        if note is not None:
+            notes_flow.mark_done(self.caseload_app, self, note)
+
+    def on_note_saved(self, message: messages.NoteSaved) -> None:
+        name = self.names.get(message.note.student_id, message.note.student_id)
+        self.app.notify(f"Follow-up for {name} marked done", markup=False)
+        notes_flow.notes_changed(self.caseload_app, message.note.student_id)
 
     @property
     def selected_note(self) -> Note | None:
@@ -512,6 +544,21 @@ def first_line(text: str, width: int = 60) -> str:
     if len(line) > width:
         line = line[: width - 1].rstrip()
     return f"{line}…" if more else line or DASH
+
+
+def default_export_dir() -> Path:
+    """Where exports go unless the counselor types another path: ``~/Documents`` when it
+    exists, else the current directory."""
+    documents = Path.home() / "Documents"
+    return documents if documents.is_dir() else Path.cwd()
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as typed back to the counselor: ``~/…`` under the home folder."""
+    try:
+        return f"~/{path.relative_to(Path.home()).as_posix()}"
+    except ValueError:
+        return str(path)
 
 
 class ExportModal(ModalScreen[Any]):
@@ -595,7 +642,8 @@ class ExportModal(ModalScreen[Any]):
         else:
             scope = self.counselor_id or "all"
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scope)
-        return f"~/caseload-notes-{safe}-{self.as_of.isoformat()}.{fmt}"
+        return shown_path(default_export_dir() / f"caseload-notes-{safe}-"
+                                                 f"{self.as_of.isoformat()}.{fmt}")
 
     @on(Select.Changed)
     def _update_path(self) -> None:
@@ -651,3 +699,66 @@ class ExportModal(ModalScreen[Any]):
     def action_cancel(self) -> None:
         if not self.running:
             self.dismiss(None)
+
+
+class RevisionsModal(ModalScreen[None]):
+    """A note's history: the note as it stands, then each prior version, newest first."""
+
+    CSS_PATH = "notes.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,v", "close", "Close", id="revisions.close",
+                tooltip="Close the history"),
+    ]
+
+    def __init__(self, note: Note, student_name: str) -> None:
+        super().__init__()
+        self.note = note
+        self.student_name = student_name
+
+    @property
+    def caseload_app(self) -> CaseloadApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        title = Text("History of a note about ", style="bold", end="")
+        title.append_text(literal(self.student_name, style="bold"))
+        with Vertical(classes="dialog", id="revisions-dialog"):
+            yield Static(title, classes="dialog-title")
+            with VerticalScroll(id="revisions-scroll"):
+                yield Static(Text("Loading…", end=""), id="revisions-text")
+            yield Static(Text("esc close", end=""), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#revisions-scroll").focus()
+        notes_flow.load_revisions(self.caseload_app, self, self.note)
+
+    def on_revisions_loaded(self, message: messages.RevisionsLoaded) -> None:
+        text = Text(end="")
+        versions = [(message.note, None)] + [
+            (rev.note, rev.replaced_at) for rev in reversed(message.revisions)]
+        for index, (note, replaced) in enumerate(versions):
+            if index:
+                text.append("\n\n")
+            head = f"Revision {note.revision}"
+            head += " (current)" if replaced is None else (
+                f" (replaced {replaced.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC)")
+            text.append(head, style="bold")
+            text.append(f"\n{note.contact_date.isoformat()} · {note.type.words} · "
+                        f"{note.status.value}")
+            if note.follow_up:
+                text.append(f" · follow up {note.follow_up.isoformat()}")
+            if note.flags:
+                text.append(" · ")
+                text.append_text(literal(" ".join(note.flags)))
+            text.append("\n")
+            text.append_text(literal(note.text, multiline=True))
+        if not message.revisions:
+            text.append("\n\nNever edited: there are no earlier versions.", style="italic")
+        self.query_one("#revisions-text", Static).update(text)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.query_one("#revisions-text", Static).update(
+            literal(f"Could not load the history: {message.error}"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

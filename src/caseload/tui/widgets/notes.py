@@ -1,8 +1,9 @@
 """The Notes tab of the student screen: the student's notes, newest contact first.
 
 A table (date, type in words, status, follow-up, flags, first line of text) over the full text
-of the highlighted note. Enter edits the note, ``d`` marks it done, Delete deletes it (after a
-confirmation; a deleted note stays in the cache with its revisions). Every store call runs in a
+of the highlighted note. Enter (or ``E``) edits the note, ``d`` marks it done, Delete deletes it
+(after a confirmation; a deleted note stays in the cache with its revisions), ``v`` shows its
+earlier versions. Every store call runs in a
 worker (``caseload.tui.notes_flow``); note text is data, shown literally.
 """
 
@@ -42,13 +43,25 @@ def flag_labels(codes: tuple[str, ...]) -> str:
 
 class NotesTable(KeyTable):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Edit", id="notes.edit",
+        Binding("enter,E", "edit_note", "Edit", id="notes.edit",
                 tooltip="Edit the note under the cursor"),
         Binding("d", "mark_done", "Done", id="notes.done",
                 tooltip="Mark the note under the cursor done"),
         Binding("delete", "delete_note", "Delete", id="notes.delete",
                 tooltip="Delete the note under the cursor (asks first; it can be restored)"),
+        Binding("v", "history", "History", show=False, id="notes.history",
+                tooltip="Show the note's earlier versions (every edit keeps the one before)"),
     ]
+
+    def action_edit_note(self) -> None:
+        pane = self.parent
+        if isinstance(pane, NotesPane):
+            pane.edit_note()
+
+    def action_history(self) -> None:
+        pane = self.parent
+        if isinstance(pane, NotesPane):
+            pane.show_history()
 
     def action_mark_done(self) -> None:
         pane = self.parent
@@ -174,7 +187,7 @@ class NotesPane(Vertical):
 
     @on(DataTable.RowSelected, "#notes-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
+        event.stop()  # a click on a row: edit it (Enter edits through the table's binding)
         self.edit_note()
 
     def _report(self) -> tuple[str, list] | None:
@@ -190,6 +203,13 @@ class NotesPane(Vertical):
             return
         name, flags = found
         notes_flow.write_note(self.caseload_app, self.student_id, name, flags, note)
+
+    def show_history(self) -> None:
+        note = self.selected_note
+        found = self._report()
+        if note is not None:
+            notes_flow.show_revisions(self.caseload_app, note,
+                                      found[0] if found else self.student_id)
 
     def mark_done(self) -> None:
         note = self.selected_note
