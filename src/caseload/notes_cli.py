@@ -263,7 +263,7 @@ def cmd_notes_list(args: argparse.Namespace, engine: Any, config: Any, reader: A
 def cmd_notes_export(
     args: argparse.Namespace, engine: Any, config: Any, reader: Any = None
 ) -> int:
-    from caseload.export.notes_export import export_and_audit, scope_label
+    from caseload.export.notes_export import export_and_audit, gather, scope_label
     from caseload.store.notes import NotesStore
 
     store = NotesStore(engine)
@@ -272,26 +272,13 @@ def cmd_notes_export(
         _err(f"--until {args.until} is before --since {args.since}")
         return EXIT_ERROR
     as_of = args.as_of or dt.date.today()
-    notes = store.list(
-        student_id=student, counselor_id=counselor, since=args.since, until=args.until
+    notes, students, named = gather(
+        store, student_id=student, counselor_id=counselor, since=args.since, until=args.until,
+        fmt=args.format,
     )
-    if student is not None:
-        in_scope = [student]
-    elif counselor is not None:
-        in_scope = store.caseload_student_ids(counselor)
-    else:
-        in_scope = []
-    wanted = {n.student_id for n in notes}
-    if args.format == "pdf":  # one summary per student in scope, notes or not
-        wanted.update(in_scope)
-    labels = store.student_labels(wanted)
-    if student is not None and student not in labels and not notes:
+    if student is not None and student not in named and not notes:
         _err(f"no student with id {student!r}")
         return EXIT_ERROR
-    students = {
-        sid: labels.get(sid, (sid, None))
-        for sid in sorted(wanted, key=lambda s: (labels.get(s, (s, None))[0].casefold(), s))
-    }
 
     detail_for: Callable[[str], Any] | None = None
     class_detail_for: Callable[[str, str], Any] | None = None

@@ -124,6 +124,36 @@ def _json_text(data: Any) -> str:
 # --- Shared ------------------------------------------------------------------------------
 
 
+def gather(
+    store: Any,
+    *,
+    student_id: str | None,
+    counselor_id: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    fmt: str,
+) -> tuple[list[Note], dict[str, tuple[str, str | None]], set[str]]:
+    """What an export of this scope holds, for the CLI and the TUI alike: the notes, the
+    students to name (``id -> (sort name, local id)``, by name; for a PDF every student in
+    scope, notes or not) and the ids the cache knows a name for."""
+    notes = store.list(student_id=student_id, counselor_id=counselor_id, since=since, until=until)
+    if student_id is not None:
+        in_scope = [student_id]
+    elif counselor_id is not None:
+        in_scope = store.caseload_student_ids(counselor_id)
+    else:
+        in_scope = []
+    wanted = {n.student_id for n in notes}
+    if fmt == "pdf":  # one summary per student in scope, notes or not
+        wanted.update(in_scope)
+    labels = store.student_labels(wanted)
+    students = {
+        sid: labels.get(sid, (sid, None))
+        for sid in sorted(wanted, key=lambda s: (labels.get(s, (s, None))[0].casefold(), s))
+    }
+    return notes, students, set(labels)
+
+
 def scope_label(
     *,
     student_id: str | None = None,

@@ -238,27 +238,13 @@ def export_notes(app: CaseloadApp, target: MessagePump, request: ExportRequest) 
     actor = app.counselor_id or "unknown"
 
     def call(store: NotesPort) -> messages.NotesExported:
-        from caseload.export.notes_export import export_and_audit, scope_label
+        from caseload.export.notes_export import export_and_audit, gather, scope_label
 
         student, counselor = request.student_id, request.counselor_id
         if student is not None:
             counselor = None
-        notes = store.list(student_id=student, counselor_id=counselor,
-                           since=request.since, until=request.until)
-        if student is not None:
-            in_scope = [student]
-        elif counselor is not None:
-            in_scope = store.caseload_student_ids(counselor)
-        else:
-            in_scope = []
-        wanted = {n.student_id for n in notes}
-        if request.fmt == "pdf":  # one summary per student in scope, notes or not
-            wanted.update(in_scope)
-        labels = store.student_labels(wanted)
-        students = {
-            sid: labels.get(sid, (sid, None))
-            for sid in sorted(wanted, key=lambda s: (labels.get(s, (s, None))[0].casefold(), s))
-        }
+        notes, students, _ = gather(store, student_id=student, counselor_id=counselor,
+                                    since=request.since, until=request.until, fmt=request.fmt)
         detail_for = class_detail_for = None
         if request.fmt == "pdf":
             def detail_for(sid: str) -> Any:
