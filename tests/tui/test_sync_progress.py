@@ -32,9 +32,10 @@ async def test_sync_shows_a_progress_bar_and_keeps_the_ui_usable(make_app, reade
         await settle(pilot)
         asked = reader.calls.count(("freshness",))
         await pilot.press("ctrl+r")  # one source configured: no question asked
-        for _ in range(200):
+        step.wait(10)
+        for _ in range(200):  # the bar mounts first, then shows the latest figures
             await pilot.pause(0.05)
-            if app.screen.query(SyncProgress):
+            if "users 500 of 1,000" in screen_text(app):
                 break
         bar = app.screen.query_one(SyncProgress)
         assert "Syncing district: users 500 of 1,000" in screen_text(app)
