@@ -11,11 +11,14 @@ import argparse
 import csv
 import datetime as dt
 import json
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -183,13 +186,28 @@ def write_rejects(path: Path, rejects: list[Any]) -> None:
             )
 
 
-def refresh_facts(engine: Any, config: Any = None) -> None:
-    """Rebuild the materialized analytics after new data (see store/facts.py)."""
+def refresh_facts(
+    engine: Any, config: Any = None, also_as_of: dt.date | str | None = None
+) -> None:
+    """Rebuild the materialized analytics after new data (see store/facts.py), then store the
+    ranking of every student for today (the TUI's default as-of date) and ``also_as_of`` (the
+    data's own date, for the demo) so the caseload and "all students" open from stored rows
+    (see store/ranking.py). Other dates are ranked the first time they are opened."""
     from caseload.domain.settings import Thresholds
     from caseload.store.facts import refresh
+    from caseload.store.repository import Repository
 
     thresholds = Thresholds.from_mapping(dict(config.thresholds)) if config else Thresholds()
     refresh(engine, thresholds)
+    dates = {dt.date.today()}
+    if also_as_of:
+        dates.add(dt.date.fromisoformat(str(also_as_of)))
+    repo = Repository(engine, thresholds=thresholds)
+    for day in sorted(dates):
+        try:
+            repo.caseload_rows(None, day)
+        except Exception as exc:  # derived data: the TUI computes what is not stored
+            log.warning("caseload ranking for %s not stored: %s", day, type(exc).__name__)
 
 
 def run_import(
@@ -209,7 +227,7 @@ def run_import(
     try:
         ds = read_path(path, skip_invalid=skip_invalid)
         report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
-        refresh_facts(engine, config)
+        refresh_facts(engine, config, also_as_of=ds.as_of)
     finally:
         progress.stop()
     summary: dict[str, Any] = {

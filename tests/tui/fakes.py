@@ -16,6 +16,7 @@ from caseload.domain.report import (
     AssignmentStatus,
     AssignmentView,
     AttendanceSummary,
+    CaseloadRow,
     CategoryBreakdown,
     ClassDetail,
     ClassMetrics,
@@ -304,6 +305,9 @@ class FakeReader:
         if counselor_id is not None:
             reports = [r for r in reports if counselor_id in r.counselor_ids]
         return triage(reports)
+
+    def caseload_rows(self, counselor_id: str | None, as_of: dt.date) -> list[CaseloadRow]:
+        return [CaseloadRow.from_report(r) for r in self.caseload(counselor_id, as_of)]
 
     def _find(self, student_id: str, as_of: dt.date) -> StudentReport:
         for plan in _PLAN:

@@ -95,7 +95,7 @@ async def test_sort_cycles_reverses_and_header_click(make_app):
         x = 1 + sum(w + 1 for w in table.column_widths(table.scrollable_content_region.width)[:3])
         await pilot.click(VirtualTable, offset=(x + 1, 0))
         assert app.home.sort_key == "att"
-        rates = [r.metrics.attendance_rate for r in app.home.view]
+        rates = [r.attendance_rate for r in app.home.view]
         assert rates == sorted(rates)
         await pilot.click(VirtualTable, offset=(x + 1, 0))
         assert app.home.sort_reverse is True

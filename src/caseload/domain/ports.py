@@ -13,7 +13,13 @@ from typing import Any, Protocol
 
 from caseload.domain.notes import AuditEntry, Note, NoteDraft, NoteRevision, NoteStatus, NoteType
 from caseload.domain.records import User
-from caseload.domain.report import ClassDetail, SourceFreshness, StudentDetail, StudentReport
+from caseload.domain.report import (
+    CaseloadRow,
+    ClassDetail,
+    SourceFreshness,
+    StudentDetail,
+    StudentReport,
+)
 
 
 class CaseloadReader(Protocol):
@@ -23,6 +29,11 @@ class CaseloadReader(Protocol):
 
     def caseload(self, counselor_id: str | None, as_of: dt.date) -> list[StudentReport]:
         """The counselor's students in triage order; ``None``: every student."""
+        ...
+
+    def caseload_rows(self, counselor_id: str | None, as_of: dt.date) -> list[CaseloadRow]:
+        """The caseload table's rows in the same order (no flag messages or class metrics):
+        what the home screen shows. The store reads them from its persisted ranking."""
         ...
 
     def student(self, student_id: str, as_of: dt.date) -> StudentDetail:

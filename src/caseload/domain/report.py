@@ -7,9 +7,10 @@ the CLI and the exports all read these objects; none of them recompute a rule.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 
 class Severity(StrEnum):
@@ -158,14 +159,72 @@ class StudentReport:
         }
 
 
-def triage_key(report: StudentReport) -> tuple[int, int, str]:
-    """Risk descending, then days since the last note descending (none first), then name."""
+_R = TypeVar("_R", "StudentReport", "CaseloadRow")
+
+
+def triage_key(report: StudentReport | CaseloadRow) -> tuple[int, int, str, str]:
+    """Risk descending, then days since the last note descending (none first), then name
+    (then id, so students who share a name keep one order everywhere)."""
     since = report.days_since_note
-    return (-report.risk, -(10**9 if since is None else since), report.name.casefold())
+    return (-report.risk, -(10**9 if since is None else since), report.name.casefold(),
+            report.id)
 
 
-def triage(reports: list[StudentReport]) -> list[StudentReport]:
+def triage(reports: list[_R]) -> list[_R]:
     return sorted(reports, key=triage_key)
+
+
+class FlagTag(NamedTuple):
+    """A flag's code and severity: what a table row shows of it."""
+
+    code: FlagCode
+    severity: Severity
+
+
+class CaseloadRow(NamedTuple):
+    """One row of the caseload table: a student's report without messages, evidence or
+    per-class metrics. The store persists these per as-of date (``store/ranking.py``) so a
+    75,000-student "all students" view reads rows instead of computing every report. A
+    NamedTuple: tens of thousands are built per read."""
+
+    id: str
+    name: str  # "Last, First"
+    grade_level: str | None
+    local_id: str | None
+    counselor_ids: tuple[str, ...]
+    flags: tuple[FlagTag, ...]
+    risk: int  # the sum of the flags' severities
+    attendance_rate: float | None
+    unexcused_30d: int
+    absence_streak: int
+    classes_below_70: int
+    lowest_grade: float | None
+    days_since_note: int | None = None
+
+    @classmethod
+    def from_report(cls, report: StudentReport) -> CaseloadRow:
+        m = report.metrics
+        return cls(
+            id=report.id,
+            name=report.name,
+            grade_level=report.grade_level,
+            local_id=report.local_id,
+            counselor_ids=report.counselor_ids,
+            flags=tuple(FlagTag(f.code, f.severity) for f in report.flags),
+            risk=report.risk,
+            attendance_rate=m.attendance_rate,
+            unexcused_30d=m.unexcused_30d,
+            absence_streak=m.absence_streak,
+            classes_below_70=m.classes_below_70,
+            lowest_grade=m.lowest_grade,
+            days_since_note=report.days_since_note,
+        )
+
+
+def days_since(note_dates: Iterable[dt.date], as_of: dt.date) -> int | None:
+    """Days from the latest note on or before ``as_of`` to ``as_of``; None without one."""
+    last = max((d for d in note_dates if d <= as_of), default=None)
+    return None if last is None else (as_of - last).days
 
 
 def _r(value: float | None) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -39,6 +40,7 @@ from caseload.domain.records import (
     User,
 )
 from caseload.domain.report import (
+    CaseloadRow,
     ClassDetail,
     IncidentView,
     SourceFreshness,
@@ -49,6 +51,8 @@ from caseload.domain.report import (
 from caseload.domain.schooldays import school_days
 from caseload.domain.settings import Thresholds
 from caseload.store.tables import METADATA
+
+log = logging.getLogger(__name__)
 
 T = METADATA.tables
 users = T["users"]
@@ -518,6 +522,29 @@ class Repository:
         return triage(
             [analysis.report_from_facts(f, as_of, self.thresholds, memo) for f in facts]
         )
+
+    def caseload_rows(self, counselor_id: str | None, as_of: dt.date) -> list[CaseloadRow]:
+        """The scope's caseload-table rows in triage order: from the persisted ranking when it
+        is stored for these facts and settings (see store/ranking.py), else computed from the
+        reports and stored for the next time."""
+        from caseload.store import facts as mat
+        from caseload.store import ranking
+
+        with self.engine.connect() as conn:
+            stamp = mat.fresh_stamp(conn, self.thresholds)
+            if stamp is not None and ranking.is_stored(
+                conn, as_of, counselor_id, stamp, self.thresholds
+            ):
+                return ranking.read(conn, as_of, counselor_id)
+        rows = [CaseloadRow.from_report(r) for r in self.caseload(counselor_id, as_of)]
+        with self.engine.connect() as conn:
+            stamp = mat.fresh_stamp(conn, self.thresholds)
+        if stamp is not None:
+            try:
+                ranking.write(self.engine, as_of, counselor_id, rows, stamp, self.thresholds)
+            except Exception as exc:  # derived data: a failed write costs speed only
+                log.warning("could not store the caseload ranking: %s", type(exc).__name__)
+        return rows
 
     def _one(self, conn: Connection, student_id: str) -> analysis.StudentInput:
         found = self.inputs(

@@ -263,6 +263,43 @@ class MatStateRow(CacheModel, table=True):
     computed_at: dt.datetime
 
 
+# --- Persisted caseload ranking (derived; per as-of date, see caseload.store.ranking) --------
+
+
+class MatRankStateRow(CacheModel, table=True):
+    """Which rankings are stored: per as-of date and scope ("" for every student, else a
+    counselor id), with the facts stamp and settings they were computed from."""
+
+    __tablename__ = "mat_rank_state"
+    as_of: dt.date = Field(primary_key=True)
+    scope: str = Field(primary_key=True)
+    facts_stamp: dt.datetime
+    settings: str
+    computed_at: dt.datetime
+
+
+class MatRankRow(CacheModel, table=True):
+    """One student's caseload-table row at an as-of date (no note figures: those are read
+    live). ``flags`` is "CODE:severity" items separated by spaces, worst first."""
+
+    __tablename__ = "mat_rank"
+    __table_args__ = (Index("ix_mat_rank_order", "as_of", "risk", "sort_name"),)
+    as_of: dt.date = Field(primary_key=True)
+    student_id: str = Field(primary_key=True)
+    name: str
+    sort_name: str  # name.casefold(): triage order's last key
+    grade_level: str | None = None
+    local_id: str | None = None
+    counselor_ids: str = ""
+    risk: int
+    flags: str = ""
+    attendance_rate: float | None = None
+    unexcused_30d: int
+    absence_streak: int
+    below_70: int
+    lowest_grade: float | None = None
+
+
 # --- Sync state (one row per configured source; written with the sync's own load) ---------------
 
 

@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseload.domain.ports import CaseloadReader, NotesPort
 from caseload.domain.records import User
-from caseload.domain.report import SourceFreshness, StudentReport
+from caseload.domain.report import CaseloadRow, Flag, SourceFreshness
 from caseload.tui import messages
 from caseload.tui.commands import CaseloadCommands
 from caseload.tui.format import parse_date
@@ -226,7 +226,7 @@ class CaseloadApp(App[None]):
                 return counselor.sort_name
         return self.counselor_id
 
-    def known_students(self) -> list[StudentReport]:
+    def known_students(self) -> list[CaseloadRow]:
         """Students the palette can jump to by name (the loaded caseload)."""
         return self.home.reports
 
@@ -291,7 +291,7 @@ class CaseloadApp(App[None]):
                        as_of: dt.date) -> None:
         start = time.perf_counter()
         with self._reader_lock:
-            reports = self.reader.caseload(counselor_id, as_of)
+            reports = self.reader.caseload_rows(counselor_id, as_of)
         if not get_current_worker().is_cancelled:
             target.post_message(messages.CaseloadLoaded(
                 counselor_id, as_of, reports, time.perf_counter() - start))
@@ -301,6 +301,20 @@ class CaseloadApp(App[None]):
         with self._reader_lock:
             detail = self.reader.student(student_id, as_of)
         target.post_message(messages.StudentLoaded(student_id, as_of, detail))
+
+    def with_student_flags(self, student_id: str, then: Callable[[tuple[Flag, ...]], None]) -> None:
+        """Read a student's flags with their messages (table rows have codes only), then call
+        ``then`` with them on the UI thread."""
+        as_of = self.as_of
+
+        def job() -> None:
+            with self._reader_lock:
+                detail = self.reader.student(student_id, as_of)
+            if not get_current_worker().is_cancelled:
+                self.call_from_thread(then, detail.report.flags)
+
+        self.run_worker(job, name="load flags", group="student", thread=True,
+                        exit_on_error=False)
 
     @work(thread=True, group="class", exit_on_error=False, name="load class")
     def _load_class(self, target: MessagePump, student_id: str, class_id: str,

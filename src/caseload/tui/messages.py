@@ -16,7 +16,7 @@ from textual.message import Message
 
 from caseload.domain.notes import AuditEntry, Note, NoteDraft, NoteRevision
 from caseload.domain.records import User
-from caseload.domain.report import ClassDetail, SourceFreshness, StudentDetail, StudentReport
+from caseload.domain.report import CaseloadRow, ClassDetail, SourceFreshness, StudentDetail
 
 
 @dataclass
@@ -25,7 +25,7 @@ class CaseloadLoaded(Message, bubble=False):
 
     counselor_id: str | None
     as_of: dt.date
-    reports: list[StudentReport]
+    reports: list[CaseloadRow]
     seconds: float = 0.0
 
 

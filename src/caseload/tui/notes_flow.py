@@ -73,6 +73,16 @@ def write_note(
     )
 
 
+def write_note_for(app: CaseloadApp, student_id: str, name: str) -> None:
+    """``write_note`` from a table row, which holds flag codes only: the student's flags (with
+    their messages, for the editor's "flags addressed") are read first, in a worker."""
+    problem = notes_problem(app)
+    if problem:
+        _warn(app, problem)
+        return
+    app.with_student_flags(student_id, lambda flags: write_note(app, student_id, name, flags))
+
+
 def open_follow_ups(app: CaseloadApp) -> None:
     problem = notes_problem(app, author=False)
     if problem:

@@ -2,8 +2,9 @@
 
 One virtualized table (``VirtualTable``), so the "All students" view of a 75,000-student district
 paints as fast as a 300-student caseload. Filtering (``/``), flag filters (``f``) and sorting
-(``s``/``S`` or a header click) work on an in-memory list of ``StudentReport``s; only the rows on
-screen are ever formatted.
+(``s``/``S`` or a header click) work on an in-memory list of ``CaseloadRow``s (read from the
+persisted ranking when the store has it, see ``caseload.store.ranking``); only the rows on
+screen are ever formatted, and the filter's search keys are built on the first keystroke.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from caseload.domain.report import FlagCode, Severity, StudentReport
+from caseload.domain.report import CaseloadRow, FlagCode, Severity
 from caseload.tui import messages
 from caseload.tui.format import DASH, freshness_text, num, pct, plural
 from caseload.tui.safe import clean, literal
@@ -47,11 +48,11 @@ COLUMNS = (
 @dataclass(frozen=True, slots=True)
 class SortSpec:
     label: str
-    value: Callable[[StudentReport], Any] | None  # None: the reader's triage order
+    value: Callable[[CaseloadRow], Any] | None  # None: the reader's triage order
     descending: bool = False
 
 
-def _grade_level(report: StudentReport) -> Any:
+def _grade_level(report: CaseloadRow) -> Any:
     level = report.grade_level
     if level is None:
         return None
@@ -63,11 +64,11 @@ SORTS: dict[str, SortSpec] = {
     "risk": SortSpec("risk", lambda r: r.risk, descending=True),
     "name": SortSpec("name", lambda r: r.name.casefold()),
     "grade": SortSpec("grade level", _grade_level),
-    "att": SortSpec("attendance", lambda r: r.metrics.attendance_rate),
-    "unx": SortSpec("unexcused 30d", lambda r: r.metrics.unexcused_30d, descending=True),
-    "streak": SortSpec("absence streak", lambda r: r.metrics.absence_streak, descending=True),
-    "below": SortSpec("classes below 70", lambda r: r.metrics.classes_below_70, descending=True),
-    "lowest": SortSpec("lowest grade", lambda r: r.metrics.lowest_grade),
+    "att": SortSpec("attendance", lambda r: r.attendance_rate),
+    "unx": SortSpec("unexcused 30d", lambda r: r.unexcused_30d, descending=True),
+    "streak": SortSpec("absence streak", lambda r: r.absence_streak, descending=True),
+    "below": SortSpec("classes below 70", lambda r: r.classes_below_70, descending=True),
+    "lowest": SortSpec("lowest grade", lambda r: r.lowest_grade),
     "flags": SortSpec("flags", lambda r: len(r.flags), descending=True),
     "note": SortSpec("days since note",
                      lambda r: 10**9 if r.days_since_note is None else r.days_since_note,
@@ -78,7 +79,7 @@ SORT_CYCLE = tuple(SORTS)
 _SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
-def sort_reports(reports: list[StudentReport], key: str, reverse: bool) -> list[StudentReport]:
+def sort_reports(reports: list[CaseloadRow], key: str, reverse: bool) -> list[CaseloadRow]:
     """Reports ordered by ``key``; missing values last either way; ties keep triage order."""
     spec = SORTS[key]
     if spec.value is None:
@@ -119,10 +120,10 @@ class CaseloadScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(id="caseload")
-        self.reports: list[StudentReport] = []
-        self.view: list[StudentReport] = []
-        self._search_keys: dict[str, str] = {}
-        self._sorted: list[StudentReport] = []
+        self.reports: list[CaseloadRow] = []
+        self.view: list[CaseloadRow] = []
+        self._search_keys: dict[str, str] | None = None  # built on the first keystroke
+        self._sorted: list[CaseloadRow] = []
         self.sort_key = "triage"
         self.sort_reverse = False
         self.query_text = ""
@@ -201,9 +202,7 @@ class CaseloadScreen(Screen[None]):
         self.reports = message.reports
         self.load_seconds = message.seconds
         self.loaded_for = (message.counselor_id, message.as_of)
-        self._search_keys = {
-            r.id: f"{r.name}\n{r.id}\n{r.local_id or ''}".casefold() for r in self.reports
-        }
+        self._search_keys = None
         self._sorted = sort_reports(self.reports, self.sort_key, self.sort_reverse)
         table = self.table
         table.empty_text = (
@@ -211,6 +210,8 @@ class CaseloadScreen(Screen[None]):
         )
         self.apply_filters(keep=selected)
         table.loading = False
+        # the footer's keys: the table's own ("⏎ Open") count now that it is no longer loading
+        self.call_after_refresh(self.refresh_bindings)
         self.update_titles()
         self.caseload_app.warm_up()
 
@@ -229,6 +230,11 @@ class CaseloadScreen(Screen[None]):
         rows = self._sorted
         if query:
             keys = self._search_keys
+            if keys is None:
+                keys = self._search_keys = {
+                    r.id: f"{r.name}\n{r.id}\n{r.local_id or ''}".casefold()
+                    for r in self.reports
+                }
             rows = [r for r in rows if query in keys[r.id]]
         if flags:
             rows = [r for r in rows if any(f.code in flags for f in r.flags)]
@@ -262,24 +268,23 @@ class CaseloadScreen(Screen[None]):
     def row_cells(self, index: int) -> list[Text]:
         report = self.view[index]
         styles = semantic_styles(self.app)
-        metrics = report.metrics
         risk = report.risk
         risk_style = styles["bad"] if risk >= 6 else styles["warn"] if risk >= 3 else ""
-        rate = metrics.attendance_rate
+        rate = report.attendance_rate
         rate_style = styles["bad"] if rate is not None and rate < 90 else ""
-        lowest = metrics.lowest_grade
+        lowest = report.lowest_grade
         lowest_style = styles["bad"] if lowest is not None and lowest < 70 else ""
-        below = metrics.classes_below_70
+        below = report.classes_below_70
         since = report.days_since_note
         return [
             Text(str(risk), style=risk_style),
             literal(report.name),
             literal(report.grade_level or DASH),
             Text(pct(rate), style=rate_style),
-            Text(str(metrics.unexcused_30d),
-                 style=styles["bad"] if metrics.unexcused_30d >= 3 else ""),
-            Text(str(metrics.absence_streak),
-                 style=styles["warn"] if metrics.absence_streak else ""),
+            Text(str(report.unexcused_30d),
+                 style=styles["bad"] if report.unexcused_30d >= 3 else ""),
+            Text(str(report.absence_streak),
+                 style=styles["warn"] if report.absence_streak else ""),
             Text(str(below), style=styles["bad"] if below else ""),
             Text(num(lowest), style=lowest_style),
             flag_labels(report, styles),
@@ -371,7 +376,7 @@ class CaseloadScreen(Screen[None]):
             self.app.notify("Select a student first.", severity="warning", markup=False)
             return
         report = next(r for r in self.view if r.id == student_id)
-        notes_flow.write_note(self.caseload_app, report.id, report.name, report.flags)
+        notes_flow.write_note_for(self.caseload_app, report.id, report.name)
 
     def action_follow_ups(self) -> None:
         from caseload.tui import notes_flow
@@ -389,7 +394,7 @@ class CaseloadScreen(Screen[None]):
             self.caseload_app.open_student(self.view[event.row].id)
 
 
-def flag_labels(report: StudentReport, styles: dict[str, Any]) -> Text:
+def flag_labels(report: CaseloadRow, styles: dict[str, Any]) -> Text:
     """``FAIL3W LOW×2 UNX30``: short labels, coloured by severity, worst first."""  # noqa: RUF002
     worst: dict[FlagCode, Severity] = {}
     counts: Counter[FlagCode] = Counter()

@@ -491,11 +491,8 @@ class FollowUpsScreen(Screen[None]):
         if note is None:
             self.app.notify("No follow-up selected.", severity="warning", markup=False)
             return
-        report = next((r for r in self.caseload_app.known_students()
-                       if r.id == note.student_id), None)
         name = self.names.get(note.student_id, note.student_id)
-        notes_flow.write_note(self.caseload_app, note.student_id, name,
-                              list(report.flags) if report is not None else [])
+        notes_flow.write_note_for(self.caseload_app, note.student_id, name)
 
     def action_mark_done(self) -> None:
         note = self.selected_note

@@ -1,0 +1,225 @@
+"""The persisted caseload ranking: every student's caseload-table row at an as-of date.
+
+Triage order needs every student's risk, so the first page of an "all students" view of a
+75,000-student district would otherwise compute 75,000 reports. After an import or sync
+(``caseload.cli.refresh_facts``), and the first time a scope is opened at a new as-of date,
+the rows are computed from the materialized facts (``Repository.caseload``) and stored here:
+
+- ``mat_rank``: per as-of date and student, the figures the caseload table shows (risk, flag
+  codes and severities, attendance rate, unexcused absences in 30 days, absence streak,
+  classes below 70, lowest grade), never a flag's message or evidence;
+- ``mat_rank_state``: per as-of date and scope (``""`` for every student, else a counselor
+  id), the facts stamp and the settings the rows were computed from.
+
+Rows are valid while the facts stamp (a new import or sync makes new facts) and every
+threshold are unchanged; otherwise the reader ignores them and the next write for that date
+replaces them. Days since the last note are not stored: notes change between imports, so
+they are read live and the triage order is applied on read. Derived data only: a failed write
+costs speed, never correctness, and rebuilding never touches source rows or notes. The
+rankings of the ``KEEP_DATES`` most recently computed as-of dates are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select
+
+from caseload.domain.report import CaseloadRow, FlagCode, FlagTag, Severity
+from caseload.domain.settings import Thresholds
+from caseload.store.tables import METADATA
+
+log = logging.getLogger(__name__)
+
+T = METADATA.tables
+rank = T["mat_rank"]
+rank_state = T["mat_rank_state"]
+
+ALL = ""  # the scope of every student
+KEEP_DATES = 8
+
+
+def settings_key(thresholds: Thresholds) -> str:
+    """Every threshold (flags depend on all of them), hashed to a short stable key."""
+    return hashlib.sha256(repr(thresholds).encode()).hexdigest()[:32]
+
+
+def _norm(stamp: dt.datetime) -> dt.datetime:
+    """Stamps compare equal whether the backend kept the time zone (PostgreSQL) or not."""
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    return stamp
+
+
+def flags_text(flags: Iterable[FlagTag]) -> str:
+    return " ".join(f"{tag.code.value}:{tag.severity.value}" for tag in flags)
+
+
+def parse_flags(text: str) -> tuple[FlagTag, ...]:
+    tags = []
+    for item in text.split():
+        code, _, severity = item.partition(":")
+        tags.append(FlagTag(FlagCode(code), Severity(severity)))
+    return tuple(tags)
+
+
+def is_stored(
+    conn: Connection, as_of: dt.date, counselor_id: str | None, facts_stamp: dt.datetime,
+    thresholds: Thresholds,
+) -> bool:
+    """Whether rows computed from these facts and settings cover the scope at ``as_of``."""
+    scopes = [ALL] if counselor_id is None else [ALL, counselor_id]
+    key, stamp = settings_key(thresholds), _norm(facts_stamp)
+    for row in conn.execute(
+        select(rank_state.c.facts_stamp, rank_state.c.settings).where(
+            rank_state.c.as_of == as_of, rank_state.c.scope.in_(scopes)
+        )
+    ):
+        if row.settings == key and _norm(row.facts_stamp) == stamp:
+            return True
+    return False
+
+
+def last_notes(conn: Connection, as_of: dt.date, counselor_id: str | None) -> dict[str, dt.date]:
+    """Each student's latest intervention note on or before ``as_of`` (deleted ones left out)."""
+    notes = T["notes"]
+    q = (
+        select(notes.c.student_id, func.max(notes.c.contact_date))
+        .where(notes.c.deleted.is_(False), notes.c.contact_date <= as_of)
+        .group_by(notes.c.student_id)
+    )
+    if counselor_id is not None:
+        caseloads = T["caseloads"]
+        q = q.where(
+            notes.c.student_id.in_(
+                select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
+            )
+        )
+    out: dict[str, dt.date] = {}
+    for sid, last in conn.execute(q):
+        if isinstance(last, str):  # SQLite's max() hands back the stored text
+            last = dt.date.fromisoformat(last)
+        out[sid] = last
+    return out
+
+
+def read(conn: Connection, as_of: dt.date, counselor_id: str | None) -> list[CaseloadRow]:
+    """The stored rows of the scope at ``as_of`` in triage order (check ``is_stored`` first).
+
+    The index gives risk, name and id order; a stable re-sort on the note key alone finishes the
+    triage order (``caseload.domain.report.triage_key``)."""
+    name_order: Any = rank.c.sort_name
+    if conn.dialect.name == "postgresql":
+        name_order = name_order.collate("C")  # code-point order, as Python compares strings
+    cols = (
+        rank.c.student_id, rank.c.name, rank.c.grade_level, rank.c.local_id,
+        rank.c.counselor_ids, rank.c.flags, rank.c.risk, rank.c.attendance_rate,
+        rank.c.unexcused_30d, rank.c.absence_streak, rank.c.below_70, rank.c.lowest_grade,
+    )
+    q = select(*cols).where(rank.c.as_of == as_of)
+    if counselor_id is not None:
+        caseloads = T["caseloads"]
+        q = q.where(rank.c.student_id.in_(
+            select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
+        ))
+    q = q.order_by(rank.c.risk.desc(), name_order, rank.c.student_id)
+    notes = last_notes(conn, as_of, counselor_id)
+    tags: dict[str, tuple[FlagTag, ...]] = {}  # few distinct flag sets: parse each once
+    counselor_sets: dict[str, tuple[str, ...]] = {}
+    make = CaseloadRow
+    rows: list[CaseloadRow] = []
+    append = rows.append
+    for sid, name, grade, local, cids, flags, risk, rate, unx, streak, below, lowest in (
+        conn.execute(q)
+    ):
+        parsed = tags.get(flags)
+        if parsed is None:
+            parsed = tags[flags] = parse_flags(flags)
+        counselors = counselor_sets.get(cids)
+        if counselors is None:
+            counselors = counselor_sets[cids] = tuple(cids.split()) if cids else ()
+        last = notes.get(sid) if notes else None
+        append(make(sid, name, grade, local, counselors, parsed, risk, rate, unx, streak,
+                    below, lowest, None if last is None else (as_of - last).days))
+    if notes:
+        never = 10**9
+        rows.sort(key=lambda r: (-r.risk, -(never if r.days_since_note is None
+                                             else r.days_since_note)))
+    return rows
+
+
+def write(
+    engine: Engine, as_of: dt.date, counselor_id: str | None, rows: list[CaseloadRow],
+    facts_stamp: dt.datetime, thresholds: Thresholds, *, now: dt.datetime | None = None,
+) -> None:
+    """Store ``rows`` as the scope's ranking at ``as_of`` (one transaction). Rows of the date
+    computed from other facts or settings are dropped first; old dates beyond KEEP_DATES go."""
+    key, stamp = settings_key(thresholds), _norm(facts_stamp)
+    scope = ALL if counselor_id is None else counselor_id
+    now = now or dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        states = conn.execute(
+            select(rank_state.c.facts_stamp, rank_state.c.settings).where(
+                rank_state.c.as_of == as_of
+            )
+        ).all()
+        if any(s.settings != key or _norm(s.facts_stamp) != stamp for s in states):
+            conn.execute(delete(rank).where(rank.c.as_of == as_of))
+            conn.execute(delete(rank_state).where(rank_state.c.as_of == as_of))
+        elif scope == ALL:
+            conn.execute(delete(rank).where(rank.c.as_of == as_of))
+        else:
+            ids = [r.id for r in rows]
+            for i in range(0, len(ids), 900):
+                conn.execute(delete(rank).where(
+                    rank.c.as_of == as_of, rank.c.student_id.in_(ids[i:i + 900])
+                ))
+        conn.execute(delete(rank_state).where(
+            rank_state.c.as_of == as_of, rank_state.c.scope == scope
+        ))
+        payload: list[dict[str, Any]] = [
+            {
+                "as_of": as_of, "student_id": r.id, "name": r.name,
+                "sort_name": r.name.casefold(),
+                "grade_level": r.grade_level, "local_id": r.local_id,
+                "counselor_ids": " ".join(r.counselor_ids), "risk": r.risk,
+                "flags": flags_text(r.flags), "attendance_rate": r.attendance_rate,
+                "unexcused_30d": r.unexcused_30d, "absence_streak": r.absence_streak,
+                "below_70": r.classes_below_70, "lowest_grade": r.lowest_grade,
+            }
+            for r in rows
+        ]
+        for i in range(0, len(payload), 5000):
+            conn.execute(insert(rank), payload[i:i + 5000])
+        conn.execute(insert(rank_state), [{
+            "as_of": as_of, "scope": scope, "facts_stamp": facts_stamp, "settings": key,
+            "computed_at": now,
+        }])
+        _prune(conn)
+
+
+def _prune(conn: Connection) -> None:
+    latest = (
+        select(rank_state.c.as_of, func.max(rank_state.c.computed_at).label("at"))
+        .group_by(rank_state.c.as_of)
+        .order_by(func.max(rank_state.c.computed_at).desc())
+    )
+    dates = [row.as_of for row in conn.execute(latest)]
+    old = dates[KEEP_DATES:]
+    if old:
+        conn.execute(delete(rank).where(rank.c.as_of.in_(old)))
+        conn.execute(delete(rank_state).where(rank_state.c.as_of.in_(old)))
+
+
+def clear(conn: Connection) -> None:
+    """Forget every stored ranking (derived data)."""
+    conn.execute(delete(rank))
+    conn.execute(delete(rank_state))
+
+
+__all__ = ["ALL", "KEEP_DATES", "clear", "is_stored", "last_notes", "read", "settings_key",
+           "write"]
