@@ -85,6 +85,8 @@ def print_table(rows: list[Row]) -> None:
         unit = "s" if r.target >= 0.5 else "ms"
         ratio = f"{r.value / r.baseline:.1f}x" if r.value and r.baseline else "—"
         ok = "PASS" if r.value is not None and r.value < r.target else "FAIL"
+        if r.note.startswith("(informational"):
+            ok = "info"
         print(f"{r.name:<44} {fmt(r.value, unit):>9} {fmt(r.baseline, unit):>9} {ratio:>6} "
               f"{'< ' + fmt(r.target, unit):>9}  {ok}{'  ' + r.note if r.note else ''}")
 
@@ -601,6 +603,16 @@ def rank_district(engine: Any) -> str:
     return f"; ranking at {AS_OF} stored now ({time.perf_counter() - t0:.1f} s, not timed)"
 
 
+def forget_ranking(engine: Any, as_of: dt.date) -> None:
+    from sqlalchemy import delete
+
+    from caseload.store import ranking
+
+    with engine.begin() as conn:
+        conn.execute(delete(ranking.rank).where(ranking.rank.c.as_of == as_of))
+        conn.execute(delete(ranking.rank_state).where(ranking.rank_state.c.as_of == as_of))
+
+
 def district_cache(students: int, fresh: bool) -> tuple[Any, str]:
     """The district's cache, built (generate, import, materialize) unless kept from a run."""
     from caseload.store.engine import make_engine, migrate
@@ -630,11 +642,13 @@ def district_cache(students: int, fresh: bool) -> tuple[Any, str]:
                     f"import {imported:.1f} s; facts {facts:.1f} s")
 
 
-async def bench_all_students(engine: Any, students: int) -> tuple[float, float, float]:
+async def bench_all_students(engine: Any, students: int) -> tuple[float, float, float, float]:
     """Choosing "All students" in the counselor picker to the first page painted, in a fresh
     app and Repository (cold), then after switching away and back (warm); both read the ranking
     stored at AS_OF. Then once at an as-of date with no stored ranking (AS_OF - 1 day), where
-    every student's report is computed and the ranking stored (the first open of a new date)."""
+    every student's report is computed and the ranking stored (the first open of a new date).
+    The first page: the top rows painted in triage order, with every row's place in the table
+    (the rest shows as "…" until the whole list has loaded, also timed, for information)."""
     from caseload.store.repository import Repository
     from caseload.tui.app import CaseloadApp
 
@@ -646,14 +660,21 @@ async def bench_all_students(engine: Any, students: int) -> tuple[float, float, 
     def first_page(screen: Any) -> bool:
         table = screen.table if type(screen).__name__ == "CaseloadScreen" else None
         return (table is not None and app.counselor_id is None and table.row_count == students
-                and screen.loaded_for == (None, app.as_of)
+                and screen.shown_for == (None, app.as_of)
                 and bool(table._cache) and not table.loading)
+
+    every: list[float] = []
 
     async def choose_all() -> float:
         await pilot.press("c")
         await settle(pilot, 1)
         await pilot.press("home")
-        return await probe.measure(lambda: send_key(app, "enter"), first_page, timeout=600)
+        start = time.perf_counter()
+        took = await probe.measure(lambda: send_key(app, "enter"), first_page, timeout=600)
+        while app.home.loaded_for != (None, app.as_of):
+            await asyncio.sleep(0.002)
+        every.append(time.perf_counter() - start)
+        return took
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -664,10 +685,12 @@ async def bench_all_students(engine: Any, students: int) -> tuple[float, float, 
         warm = await choose_all()
         await settle(pilot)
         app.set_counselor(counselor)
-        app.set_as_of(AS_OF - dt.timedelta(days=1))
+        day = AS_OF - dt.timedelta(days=1)
+        forget_ranking(engine, day)  # an earlier run of this benchmark stored it
+        app.set_as_of(day)
         await settle(pilot)
         unranked = await choose_all()
-    return cold, warm, unranked
+    return cold, warm, unranked, every[0]
 
 
 async def bench_datatable(students: int) -> tuple[float | None, str]:
@@ -754,10 +777,12 @@ def main() -> None:
         n = args.students
         engine, how = district_cache(n, args.fresh)
         print(f"district of {n:,} students {how}")
-        cold, warm, unranked = asyncio.run(bench_all_students(engine, n))
+        cold, warm, unranked, whole = asyncio.run(bench_all_students(engine, n))
         baseline, note = asyncio.run(bench_datatable(n))
         rows.append(Row(f"all students ({n:,}) first page, cold", cold, baseline, 0.5, note))
         rows.append(Row(f"all students ({n:,}) first page, warm", warm, baseline, 0.5))
+        rows.append(Row(f"all students ({n:,}), every row loaded (cold)", whole, baseline, 0.5,
+                        "(informational: the rows below the first page)"))
         rows.append(Row(f"all students ({n:,}), date not yet ranked", unranked, baseline, 0.5,
                         "(informational: computes and stores the ranking)"))
         engine.dispose()

@@ -283,6 +283,8 @@ class FakeReader:
         self.delay = delay
         self.calls: list[tuple] = []
         self._lock = threading.Lock()
+        self.stored_ranking = False
+        self.rows_gate: threading.Event | None = None
 
     def _record(self, *call: object) -> None:
         with self._lock:
@@ -307,7 +309,18 @@ class FakeReader:
         return triage(reports)
 
     def caseload_rows(self, counselor_id: str | None, as_of: dt.date) -> list[CaseloadRow]:
+        if self.rows_gate is not None:  # a test holds the whole list back
+            self.rows_gate.wait(10)
         return [CaseloadRow.from_report(r) for r in self.caseload(counselor_id, as_of)]
+
+    def caseload_head(self, counselor_id: str | None, as_of: dt.date,
+                      limit: int) -> tuple[list[CaseloadRow], int] | None:
+        """Like a store with its ranking stored when ``stored_ranking`` is set, else None."""
+        if not self.stored_ranking:
+            return None
+        self._record("caseload_head", counselor_id, as_of, limit)
+        reports = self.caseload(counselor_id, as_of)
+        return [CaseloadRow.from_report(r) for r in reports[:limit]], len(reports)
 
     def _find(self, student_id: str, as_of: dt.date) -> StudentReport:
         for plan in _PLAN:

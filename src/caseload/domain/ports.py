@@ -36,6 +36,14 @@ class CaseloadReader(Protocol):
         what the home screen shows. The store reads them from its persisted ranking."""
         ...
 
+    def caseload_head(
+        self, counselor_id: str | None, as_of: dt.date, limit: int
+    ) -> tuple[list[CaseloadRow], int] | None:
+        """The first ``limit`` of those rows and how many there are, if that is cheap (the
+        ranking is stored); else None. The home screen paints this first page while the rest
+        loads."""
+        ...
+
     def student(self, student_id: str, as_of: dt.date) -> StudentDetail:
         """One student's drill-down. Raises KeyError for an unknown id."""
         ...

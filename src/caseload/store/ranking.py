@@ -107,11 +107,16 @@ def last_notes(conn: Connection, as_of: dt.date, counselor_id: str | None) -> di
     return out
 
 
-def read(conn: Connection, as_of: dt.date, counselor_id: str | None) -> list[CaseloadRow]:
-    """The stored rows of the scope at ``as_of`` in triage order (check ``is_stored`` first).
+def read(
+    conn: Connection, as_of: dt.date, counselor_id: str | None, limit: int | None = None
+) -> list[CaseloadRow]:
+    """The stored rows of the scope at ``as_of`` in triage order (check ``is_stored`` first);
+    with ``limit``, only the first ``limit`` of them.
 
     The index gives risk, name and id order; a stable re-sort on the note key alone finishes the
-    triage order (``caseload.domain.report.triage_key``)."""
+    triage order (``caseload.domain.report.triage_key``). A note only moves a student later
+    within their risk, so the first ``limit`` rows are among the first ``limit`` + (students
+    with a note) in index order: the head of a 75,000-student ranking is read in milliseconds."""
     name_order: Any = rank.c.sort_name
     if conn.dialect.name == "postgresql":
         name_order = name_order.collate("C")  # code-point order, as Python compares strings
@@ -128,13 +133,15 @@ def read(conn: Connection, as_of: dt.date, counselor_id: str | None) -> list[Cas
         ))
     q = q.order_by(rank.c.risk.desc(), name_order, rank.c.student_id)
     notes = last_notes(conn, as_of, counselor_id)
+    if limit is not None:
+        q = q.limit(limit + len(notes))
     tags: dict[str, tuple[FlagTag, ...]] = {}  # few distinct flag sets: parse each once
     counselor_sets: dict[str, tuple[str, ...]] = {}
     make = CaseloadRow
     rows: list[CaseloadRow] = []
     append = rows.append
     for sid, name, grade, local, cids, flags, risk, rate, unx, streak, below, lowest in (
-        conn.execute(q)
+        conn.execute(q).all()  # one fetchall: row-by-row iteration costs twice as much
     ):
         parsed = tags.get(flags)
         if parsed is None:
@@ -149,7 +156,18 @@ def read(conn: Connection, as_of: dt.date, counselor_id: str | None) -> list[Cas
         never = 10**9
         rows.sort(key=lambda r: (-r.risk, -(never if r.days_since_note is None
                                              else r.days_since_note)))
-    return rows
+    return rows if limit is None else rows[:limit]
+
+
+def count(conn: Connection, as_of: dt.date, counselor_id: str | None) -> int:
+    """How many stored rows the scope has at ``as_of``."""
+    q = select(func.count()).select_from(rank).where(rank.c.as_of == as_of)
+    if counselor_id is not None:
+        caseloads = T["caseloads"]
+        q = q.where(rank.c.student_id.in_(
+            select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
+        ))
+    return int(conn.execute(q).scalar_one())
 
 
 def write(
@@ -221,5 +239,5 @@ def clear(conn: Connection) -> None:
     conn.execute(delete(rank_state))
 
 
-__all__ = ["ALL", "KEEP_DATES", "clear", "is_stored", "last_notes", "read", "settings_key",
-           "write"]
+__all__ = ["ALL", "KEEP_DATES", "clear", "count", "is_stored", "last_notes", "read",
+           "settings_key", "write"]

@@ -546,6 +546,23 @@ class Repository:
                 log.warning("could not store the caseload ranking: %s", type(exc).__name__)
         return rows
 
+    def caseload_head(
+        self, counselor_id: str | None, as_of: dt.date, limit: int
+    ) -> tuple[list[CaseloadRow], int] | None:
+        """The first ``limit`` rows of ``caseload_rows`` and the scope's size, when the ranking
+        is stored (a few milliseconds at any size); None when it would have to be computed."""
+        from caseload.store import facts as mat
+        from caseload.store import ranking
+
+        with self.engine.connect() as conn:
+            stamp = mat.fresh_stamp(conn, self.thresholds)
+            if stamp is None or not ranking.is_stored(
+                conn, as_of, counselor_id, stamp, self.thresholds
+            ):
+                return None
+            return (ranking.read(conn, as_of, counselor_id, limit),
+                    ranking.count(conn, as_of, counselor_id))
+
     def _one(self, conn: Connection, student_id: str) -> analysis.StudentInput:
         found = self.inputs(
             conn, select(users.c.sourced_id).where(users.c.sourced_id == student_id)

@@ -63,6 +63,7 @@ def _utc_now() -> dt.datetime:
 
 
 SLOW_OPEN = 0.15  # seconds before a screen whose data is still loading is shown anyway
+HEAD_ROWS = 200  # rows of a large caseload painted before the whole list has loaded
 
 
 @dataclass
@@ -290,6 +291,14 @@ class CaseloadApp(App[None]):
     def _load_caseload(self, target: MessagePump, counselor_id: str | None,
                        as_of: dt.date) -> None:
         start = time.perf_counter()
+        with self._reader_lock:
+            head = self.reader.caseload_head(counselor_id, as_of, HEAD_ROWS)
+        if head is not None and len(head[0]) < head[1]:  # a large caseload: paint the top first
+            if get_current_worker().is_cancelled:
+                return
+            target.post_message(messages.CaseloadLoaded(
+                counselor_id, as_of, head[0], time.perf_counter() - start, total=head[1],
+                partial=True))
         with self._reader_lock:
             reports = self.reader.caseload_rows(counselor_id, as_of)
         if not get_current_worker().is_cancelled:

@@ -27,6 +27,8 @@ class CaseloadLoaded(Message, bubble=False):
     as_of: dt.date
     reports: list[CaseloadRow]
     seconds: float = 0.0
+    total: int | None = None  # with ``partial``: how many rows the whole caseload has
+    partial: bool = False  # the first page only; the whole list follows
 
 
 @dataclass

@@ -128,7 +128,9 @@ class CaseloadScreen(Screen[None]):
         self.sort_reverse = False
         self.query_text = ""
         self.flag_filter: frozenset[FlagCode] = frozenset()
-        self.loaded_for: tuple[str | None, object] | None = None
+        self.loaded_for: tuple[str | None, object] | None = None  # every row is here
+        self.shown_for: tuple[str | None, object] | None = None  # at least the first page
+        self.partial_total: int | None = None  # while only the first page is here: the size
         self.load_seconds = 0.0
 
     @property
@@ -178,7 +180,10 @@ class CaseloadScreen(Screen[None]):
         styles = semantic_styles(self.app)
         parts = Text(no_wrap=True, overflow="ellipsis", end="")
         shown, total = len(self.view), len(self.reports)
-        parts.append(f"{shown} of {total}" if shown != total else plural(total, "student"))
+        if self.partial_total is not None:
+            parts.append(f"first {shown:,} of {self.partial_total:,} students · loading the rest…")
+        else:
+            parts.append(f"{shown} of {total}" if shown != total else plural(total, "student"))
         if self.query_text:
             parts.append(" · filter ")
             parts.append_text(literal(repr(self.query_text), style=styles["info"]))
@@ -198,6 +203,11 @@ class CaseloadScreen(Screen[None]):
         app = self.caseload_app
         if (message.counselor_id, message.as_of) != (app.counselor_id, app.as_of):
             return  # a stale answer to an earlier request
+        if message.partial:
+            self.show_head(message)
+            return
+        was_partial, row = self.partial_total is not None, self.table.cursor_row
+        self.partial_total = None
         selected = self.selected_student_id
         self.reports = message.reports
         self.load_seconds = message.seconds
@@ -208,12 +218,29 @@ class CaseloadScreen(Screen[None]):
         table.empty_text = (
             "No students in this caseload" if not self.reports else "No students match"
         )
+        self.shown_for = self.loaded_for
         self.apply_filters(keep=selected)
+        if was_partial and selected is None and row < len(self.view):
+            table.cursor_row = row  # the cursor was below the first page: same place, same order
         table.loading = False
         # the footer's keys: the table's own ("⏎ Open") count now that it is no longer loading
         self.call_after_refresh(self.refresh_bindings)
         self.update_titles()
         self.caseload_app.warm_up()
+
+    def show_head(self, message: messages.CaseloadLoaded) -> None:
+        """Paint the first page of a large caseload (in triage order) while the rest loads:
+        the table has every row's place; rows below the head show as "…" until then."""
+        if self.sort_key != "triage" or self.sort_reverse or self.query_text or self.flag_filter:
+            return  # another order or a filter needs every row: wait for them
+        self.reports = self._sorted = message.reports
+        self._search_keys = None
+        self.partial_total = message.total
+        self.shown_for = (message.counselor_id, message.as_of)
+        self.apply_filters()
+        table = self.table
+        table.loading = False
+        self.call_after_refresh(self.refresh_bindings)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
         table = self.table
@@ -248,7 +275,10 @@ class CaseloadScreen(Screen[None]):
         table = self.table
         table.set_sort_indicator(None if self.sort_key == "triage" else self.sort_key,
                                  self.sort_reverse)
-        table.set_rows(len(rows), self.row_cells, cursor=cursor)
+        count = len(rows)
+        if self.partial_total is not None and not (query or flags):
+            count = max(count, self.partial_total)  # the rest is loading: "…" rows below
+        table.set_rows(count, self.row_cells, cursor=cursor)
         self.update_status()
 
     @property
@@ -266,8 +296,10 @@ class CaseloadScreen(Screen[None]):
                 return
 
     def row_cells(self, index: int) -> list[Text]:
-        report = self.view[index]
         styles = semantic_styles(self.app)
+        if index >= len(self.view):  # below the first page of a caseload still loading
+            return [Text("…", style=styles["muted"])] + [Text("") for _ in COLUMNS[1:]]
+        report = self.view[index]
         risk = report.risk
         risk_style = styles["bad"] if risk >= 6 else styles["warn"] if risk >= 3 else ""
         rate = report.attendance_rate
