@@ -30,6 +30,16 @@ if TYPE_CHECKING:
     from caseload.tui.app import CaseloadApp
 
 TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes")
+NARROW = 100  # terminal columns below which the classes table uses its compact form
+
+
+def _one_line(text: Text) -> Text:
+    """Cut to the column with an ellipsis rather than wrapping."""
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return text
+
+
 SEVERITY_WORD = {Severity.HIGH: "HIGH", Severity.MEDIUM: "MED ", Severity.LOW: "LOW "}
 BACK_BINDINGS: list[BindingType] = [
     Binding("escape", "back", "Back", id="nav.back", tooltip="Go back to the previous screen"),
@@ -221,12 +231,15 @@ class StudentScreen(Screen[None]):
     def classes_table(self, detail: StudentDetail) -> KeyTable:
         styles = semantic_styles(self.app)
         table = OpenableTable(id="classes")
-        for label, key in (("Per", "period"), ("Class", "class"), ("Teacher", "teacher"),
-                           ("Grade", "grade"), ("Trend", "trend"), ("Missing", "missing"),
-                           ("Last score", "last")):
-            table.add_column(label, key=key)
+        narrow = self.app.size.width < NARROW
+        columns = (("Per", "period", None), ("Class", "class", 15 if narrow else None),
+                   ("Teacher", "teacher", 17 if narrow else None), ("Grade", "grade", None),
+                   ("Trend", "trend", None), ("Miss" if narrow else "Missing", "missing", None),
+                   ("Last" if narrow else "Last score", "last", None))
+        for label, key, width in columns:
+            table.add_column(label, key=key, width=width)
         for metrics in detail.report.metrics.classes:
-            table.add_row(*self.class_cells(metrics, styles), key=metrics.id)
+            table.add_row(*self.class_cells(metrics, styles, narrow=narrow), key=metrics.id)
         return table
 
     def incidents_table(self, detail: StudentDetail) -> KeyTable:
@@ -242,17 +255,22 @@ class StudentScreen(Screen[None]):
             )
         return table
 
-    def class_cells(self, metrics: ClassMetrics, styles: dict) -> list[Text]:
+    def class_cells(self, metrics: ClassMetrics, styles: dict, *,
+                    narrow: bool = False) -> list[Text]:
+        """One class's cells; ``narrow`` (an 80-column terminal): 8 weeks of trend and the
+        last score's month and day, so every column fits."""
         grade = metrics.grade
-        weekly = [g for _, g in metrics.weekly][-12:]
+        weekly = [g for _, g in metrics.weekly][-8 if narrow else -12:]
         spark_style = styles["bad"] if weekly and weekly[-1] < 70 else styles["info"]
-        last = Text(metrics.last_score_date.isoformat() if metrics.last_score_date else DASH)
+        when = metrics.last_score_date
+        last = Text(DASH if when is None else when.strftime("%m-%d") if narrow
+                    else when.isoformat())
         if metrics.stale:
             last.append(" STALE", style=styles["warn"])
         return [
             literal(metrics.period or DASH),
-            literal(metrics.title),
-            literal(metrics.teacher or DASH),
+            _one_line(literal(metrics.title)),
+            _one_line(literal(metrics.teacher or DASH)),
             Text(pct(grade), style=styles["bad"] if grade is not None and grade < 70 else "",
                  justify="right"),
             Text(sparkline(weekly), style=spark_style),
