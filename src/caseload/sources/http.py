@@ -20,6 +20,7 @@ import email.utils
 import json
 import logging
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,13 @@ from tenacity import (
 )
 
 log = logging.getLogger("caseload.sync")
+
+try:  # httpcore tries `import sniffio` several times per request (its async locks);
+    import sniffio  # noqa: F401
+except ImportError:  # without it (anyio 4 no longer needs it) each failed import searches
+    # sys.path again, ~0.5 ms per request. A None entry makes the import fail at once, the
+    # same ImportError, so httpcore takes the very same asyncio branch.
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_TIMEOUT = 30.0
@@ -270,9 +278,15 @@ class ApiClient:
         assert self._client is not None, "use `async with ApiClient(...)`"
         where = self._where(url)
         try:
+            # built before taking a slot: a slot is only held while on the wire
+            auth = kwargs.pop("auth", httpx.USE_CLIENT_DEFAULT)
+            request = self._client.build_request(method, url, **kwargs)
             async with self._sem:
                 self.requests += 1
-                resp = await self._client.request(method, url, **kwargs)
+                resp = await self._client.send(request, auth=auth)
+            # let a request waiting for the slot just freed go out before this response is
+            # decoded and mapped
+            await asyncio.sleep(0)
         except httpx.TimeoutException:
             raise _Retryable(f"no answer within {self.timeout:g} s (timeout)") from None
         except httpx.ConnectError as exc:
@@ -436,13 +450,19 @@ class ApiClient:
         total_header: Sequence[str] = ("X-Total-Count",),
         progress: PageProgress | None = None,
         optional: bool = False,
+        on_page: Callable[[int, list[dict[str, Any]]], None] | None = None,
     ) -> list[dict[str, Any]] | None:
         """Every item of an offset-paged collection, in order, deduplicated by ``key``.
 
         Stops on a short or empty page (a total header, when sent, only feeds the progress
-        bar and lets later pages be fetched concurrently). Without a total, pages are asked
-        for ``concurrency`` at a time. A page with the same ids as the one before it means
-        the server ignores ``offset``: a SyncError, not an endless loop.
+        bar and lets later pages be fetched concurrently: the page that confirms the end is
+        asked for in the same batch). Without a total, pages are asked for ``concurrency``
+        at a time. A page with the same ids as the one before it means the server ignores
+        ``offset``: a SyncError, not an endless loop.
+
+        ``on_page(offset, items)`` sees each page's items as soon as it arrives (in arrival
+        order, before deduplication, including pages fetched past the end); the returned
+        list is what counts.
         """
         base = dict(params or {})
         where = self._where(self.url(path))
@@ -454,6 +474,8 @@ class ApiClient:
             if data is None:
                 return None
             items = extract(data)
+            if on_page is not None:
+                on_page(offset, items)
             total = None
             for h in total_header:
                 raw = headers.get(h)
@@ -480,7 +502,7 @@ class ApiClient:
                 )
             previous = ids
             for item, k in zip(items, ids, strict=True):
-                out.pop(k, None)
+                out.pop(k, None)  # seen on an earlier page: this copy, in this place, counts
                 out[k] = item
             count += len(items)
             if progress:
@@ -493,9 +515,10 @@ class ApiClient:
         width = max(1, self.concurrency)
         while True:
             if total is not None:
-                # the server said how many: ask for the rest at once (one page to confirm
-                # the end when the count is reached)
-                offsets = list(range(offset, total, limit)) or [offset]
+                # the server said how many: ask for the rest at once, with the page that
+                # confirms the end when the count is a multiple of the limit (stopping still
+                # takes a short or empty page, never the count alone)
+                offsets = list(range(offset, total + 1, limit)) or [offset]
             else:
                 offsets = [offset + i * limit for i in range(width)]
             pages = await asyncio.gather(*(page(o) for o in offsets))

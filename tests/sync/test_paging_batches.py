@@ -1,0 +1,61 @@
+"""Offset paging with a total count: the page that confirms the end goes out with the rest,
+not after them (one round trip less at the end of the biggest collection), and stopping
+still takes a short or empty page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+
+from caseload.sources.http import ApiClient, Credentials
+
+
+def _server(rows: int, limit_seen: list[tuple[int, int]], in_flight: list[int]):
+    state = {"now": 0}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t" * 20, "expires_in": 3600})
+        offset = int(request.url.params["offset"])
+        limit = int(request.url.params["limit"])
+        state["now"] += 1
+        in_flight.append(state["now"])
+        limit_seen.append((offset, state["now"]))
+        await asyncio.sleep(0.02)
+        state["now"] -= 1
+        page = [{"sourcedId": f"r{i}"} for i in range(offset, min(rows, offset + limit))]
+        return httpx.Response(200, headers={"X-Total-Count": str(rows)},
+                              content=json.dumps({"things": page}).encode())
+
+    return httpx.MockTransport(handler)
+
+
+def _collect(rows: int, limit: int) -> tuple[list[dict], list[tuple[int, int]], list[int]]:
+    seen: list[tuple[int, int]] = []
+    in_flight: list[int] = []
+
+    async def go() -> list[dict]:
+        creds = Credentials("http://sis.test/token", "id", "secret-value")
+        async with ApiClient("http://sis.test/api", creds, concurrency=8,
+                             transport=_server(rows, seen, in_flight)) as api:
+            got = await api.collect("/things", extract=lambda d: d["things"],
+                                    key=lambda i: i["sourcedId"], limit=limit)
+            assert got is not None
+            return got
+
+    return asyncio.run(go()), seen, in_flight
+
+
+def test_the_confirming_page_goes_out_with_the_rest():
+    got, seen, in_flight = _collect(rows=6, limit=2)
+    assert [i["sourcedId"] for i in got] == [f"r{i}" for i in range(6)]
+    assert sorted(o for o, _ in seen) == [0, 2, 4, 6]  # 6: the empty page that confirms
+    assert max(in_flight) == 3  # 2, 4 and 6 at once, after the first page
+
+
+def test_a_count_that_is_not_a_multiple_asks_no_extra_page():
+    got, seen, _ = _collect(rows=5, limit=2)
+    assert len(got) == 5
+    assert sorted(o for o, _ in seen) == [0, 2, 4]
