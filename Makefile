@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/import_bench.py --students 5000
 	$(BIN)/python benchmarks/flags_bench.py --students 500
 	$(BIN)/python benchmarks/tui_bench.py
+	$(BIN)/python benchmarks/sync_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
