@@ -493,6 +493,7 @@ def _open_app(
         ),
         theme=config.theme,
         notes=NotesStore(engine),
+        me=config.me,
     )
     return EXIT_OK
 

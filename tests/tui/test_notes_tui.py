@@ -89,9 +89,9 @@ def export_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def make_notes_app(engine: Engine, store: NotesStore, *, counselor_id: str | None = COUNSELOR,
-                   theme: str | None = None) -> CaseloadApp:
+                   theme: str | None = None, me: str | None = None) -> CaseloadApp:
     return CaseloadApp(Repository(engine), counselor_id=counselor_id, as_of=AS_OF,
-                       now=lambda: NOW, theme=theme, notes=store)
+                       now=lambda: NOW, theme=theme, notes=store, me=me)
 
 
 def _app(pilot: object) -> CaseloadApp:
@@ -529,3 +529,29 @@ def test_default_export_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert notes_screens.default_export_dir() == tmp_path / "Documents"
     assert notes_screens.shown_path(tmp_path / "Documents" / "x.md") == "~/Documents/x.md"
     assert notes_screens.shown_path(Path("/elsewhere/x.md")) == "/elsewhere/x.md"
+
+
+async def test_the_author_is_me_whatever_caseload_is_open(notes_engine: Engine,
+                                                         store: NotesStore) -> None:
+    # config `me` set, "All students" open: the note is the user's, not a viewed counselor's
+    app = make_notes_app(notes_engine, store, counselor_id=None, me=COUNSELOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-contact", Input).value = AS_OF.isoformat()
+        editor.query_one("#note-text", TextArea).text = "Checked in at lunch."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [n.author_id for n in store.list(student_id=STUDENT)] == [COUNSELOR]
+
+
+async def test_without_me_or_a_caseload_notes_ask_for_a_counselor(notes_engine: Engine,
+                                                                 store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store, counselor_id=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+        assert "Notes need a counselor" in " ".join(
+            str(n.message) for n in app._notifications)

@@ -107,9 +107,11 @@ class CaseloadApp(App[None]):
         now: Callable[[], dt.datetime] | None = None,
         theme: str | None = None,
         notes: NotesPort | None = None,
+        me: str | None = None,
     ) -> None:
         super().__init__()
         self.reader = reader
+        self.me = me  # the user (config ``me``): the author of the notes written here
         self.notes = notes  # intervention notes (None: the notes keys say they are unavailable)
         self.counselor_id = counselor_id
         self.as_of = as_of
@@ -217,6 +219,11 @@ class CaseloadApp(App[None]):
         opening = self._opening
         if opening is not None and opening.key[0] == message.group:
             self._finish_open(opening.key, message)
+
+    @property
+    def author_id(self) -> str | None:
+        """Who writes a note: the user (config ``me``), else the counselor being viewed."""
+        return self.me or self.counselor_id
 
     @property
     def counselor_name(self) -> str:
@@ -569,7 +576,8 @@ def run_app(
     actions: AppActions | None = None,
     theme: str | None = None,
     notes: NotesPort | None = None,
+    me: str | None = None,
 ) -> None:
     """Run the TUI in the terminal until the user quits."""
     CaseloadApp(reader, counselor_id=counselor_id, as_of=as_of, actions=actions,
-                theme=theme, notes=notes).run()
+                theme=theme, notes=notes, me=me).run()

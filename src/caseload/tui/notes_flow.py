@@ -2,8 +2,8 @@
 
 Every store call runs through :meth:`CaseloadApp.run_notes` (a named thread worker that posts a
 typed message to the widget that asked; errors are handled by the App in one place). The
-author of a note is the App's counselor: without one (the all-students view) ``n`` says that
-notes need a counselor.
+author of a note is the user (``me`` in the config), else the counselor whose caseload is
+open: with neither (the all-students view, no ``me``) ``n`` says that notes need a counselor.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def notes_problem(app: CaseloadApp, *, author: bool = True) -> str | None:
     """Why notes cannot be written (or read) now, or None."""
     if app.notes is None:
         return NO_NOTES
-    if author and app.counselor_id is None:
+    if author and app.author_id is None:
         return NEED_COUNSELOR
     return None
 
@@ -58,7 +58,7 @@ def write_note(
         return
     from caseload.tui.screens.notes import NoteEditor
 
-    assert app.counselor_id is not None
+    assert app.author_id is not None
 
     def done(result: Note | None) -> None:
         if result is not None:
@@ -67,7 +67,7 @@ def write_note(
             notes_changed(app, result.student_id)
 
     app.push_screen(
-        NoteEditor(student_id, name, list(flags), author_id=app.counselor_id,
+        NoteEditor(student_id, name, list(flags), author_id=app.author_id,
                    as_of=app.as_of, note=note),
         done,
     )
@@ -245,7 +245,7 @@ class ExportRequest:
 def export_notes(app: CaseloadApp, target: MessagePump, request: ExportRequest) -> None:
     """Write the export (0600) and its audit entry; NotesExported to ``target``."""
     reader, as_of = app.reader, app.as_of
-    actor = app.counselor_id or "unknown"
+    actor = app.author_id or "unknown"
 
     def call(store: NotesPort) -> messages.NotesExported:
         from caseload.export.notes_export import export_and_audit, gather, scope_label
