@@ -16,7 +16,9 @@ line), then in the same process:
 The baseline is deliberately simpler than caseload's rules: it reads whole-day records only
 (no period-level half-day rule), grades by points whatever the class's policy, and computes
 no flag, message, what-if or triage order. Sanity lines compare its figures with caseload's.
-Each figure is the best of --repeat runs after one warm-up. Targets (issue 3, "Speed"):
+Each figure is the best of --repeat runs after one warm-up; the last line gives the medians of
+the same runs and the slowest warm call (a full pass of Python's garbage collector can land in
+one). Targets (issue 3, "Speed"):
 caseload under 100 ms at N=500; ratio caseload/duckdb at most 1.0 at N=5,000.
 """
 
@@ -27,6 +29,7 @@ import csv
 import datetime as dt
 import os
 import sqlite3
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -262,13 +265,19 @@ def _load_via_csv(
 
 def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     """One warm-up call, then the best wall time (seconds) of ``repeat`` calls."""
+    times, out = times_of(fn, repeat)
+    return min(times), out
+
+
+def times_of(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
+    """One warm-up call, then the wall time (seconds) of each of ``repeat`` calls."""
     out = fn()
-    best = float("inf")
+    times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+        times.append(time.perf_counter() - t0)
+    return times, out
 
 
 def run_baseline(
@@ -389,7 +398,8 @@ def main() -> None:
         cold_s, _ = best_of(lambda: Repository(engine).caseload(None, as_of), repeat)
         # warm: one Repository (the TUI's case), facts kept in memory until the next import
         repo = Repository(engine)
-        ours_s, reports = best_of(lambda: repo.caseload(None, as_of), repeat)
+        ours_all, reports = times_of(lambda: repo.caseload(None, as_of), repeat)
+        ours_s = min(ours_all)
         counselor = repo.default_counselor()
         if counselor is not None:
             one_s, one = best_of(lambda: repo.caseload(counselor, as_of), repeat)
@@ -423,6 +433,12 @@ def main() -> None:
     print(
         f"ratio caseload/duckdb: {ours_s / base_s:.2f} "
         "(target: <= 1.0 at N=5000; < 100 ms at N=500)"
+    )
+    ours_med, base_med = statistics.median(ours_all), statistics.median(totals[1:])
+    print(
+        f"    medians of the same runs: caseload warm {ours_med * ms:,.1f} ms, "
+        f"duckdb {base_med * ms:,.1f} ms, ratio {ours_med / base_med:.2f}; "
+        f"worst caseload warm {max(ours_all) * ms:,.1f} ms"
     )
 
 

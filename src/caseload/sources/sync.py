@@ -15,19 +15,18 @@ Config (``[sources.NAME]``, see docs/SYNC.md): ``kind`` (oneroster | edfi), ``ba
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import gc
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from sqlalchemy import Connection, Engine, select
 
+from caseload.domain.analysis import gc_paused
 from caseload.sources import loader, oneroster_rest, secrets
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.http import (
@@ -217,25 +216,6 @@ def sync(
     )
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (when it runs) for one sync.
-
-    A sync allocates a few container objects per record (the decoded JSON with its
-    reference objects, then the records), all acyclic and freed by reference counting. With
-    the collector on, its young passes keep promoting them and every few pages set off a full
-    pass over everything alive: a third of a second of a 30,000-record sync. Paused, they get
-    one young pass once the sync is over (caseload.domain.analysis does the same)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 async def sync_async(
     engine: Engine,
     name: str,
@@ -250,8 +230,11 @@ async def sync_async(
     max_attempts: int | None = None,
     backoff: float = 0.5,
 ) -> SyncReport:
-    """:func:`sync` for async code (the app's worker)."""
-    with _gc_paused():
+    """:func:`sync` for async code (the app's worker). The cyclic garbage collector is paused
+    for the run: a sync allocates a few acyclic containers per record (the decoded JSON, then
+    the records), and with the collector on its full passes cost a third of a second of a
+    30,000-record sync."""
+    with gc_paused():
         return await _sync(
             engine, name, source_cfg, full=full, progress=progress, skip_invalid=skip_invalid,
             concurrency=concurrency, timeout=timeout, transport=transport,

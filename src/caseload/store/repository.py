@@ -518,10 +518,8 @@ class Repository:
             with self.engine.connect() as conn:
                 inputs = self.inputs(conn, self._scope(counselor_id))
             facts = [analysis.student_facts(i, self.thresholds) for i in inputs]
-        memo: dict[str, Any] = {}  # class-level results, shared by the scope's students
-        return triage(
-            [analysis.report_from_facts(f, as_of, self.thresholds, memo) for f in facts]
-        )
+        with analysis.gc_paused():  # many acyclic objects, few collector passes: see gc_paused
+            return triage(analysis.reports_from_facts(facts, as_of, self.thresholds))
 
     def caseload_rows(self, counselor_id: str | None, as_of: dt.date) -> list[CaseloadRow]:
         """The scope's caseload-table rows in triage order: from the persisted ranking when it

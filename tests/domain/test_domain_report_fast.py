@@ -1,0 +1,293 @@
+"""The report's fast path (``analysis.report_from_facts`` / ``reports_from_facts``: inlined
+rule gates, bisection shortcuts, a memo shared by a caseload) agrees with a plain reference
+implementation of the same definitions, for random facts, dates and thresholds.
+
+The reference below is the straightforward composition the report used to be: every class
+through ``class_is_current``, ``grading.weekly_as_of``, ``_grade_flags_possible`` and the rule
+functions, every attendance figure through ``AttendanceSeries`` and ``truancy_counts``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from caseload.domain import analysis
+from caseload.domain import attendance as att
+from caseload.domain import flags as rules
+from caseload.domain.analysis import ClassFacts, StudentFacts
+from caseload.domain.grading import (
+    UNDATED,
+    grade_on,
+    last_on_or_before,
+    missing_count,
+    weekly_as_of,
+    weekly_series,
+)
+from caseload.domain.records import AcademicSession, Role, SessionType, User
+from caseload.domain.report import ClassMetrics, Flag, StudentMetrics, StudentReport
+from caseload.domain.schooldays import days_between, periods_at
+from caseload.domain.settings import Thresholds
+
+BASE = dt.date(2026, 8, 24)  # a Monday
+
+
+def day(n: int) -> dt.date:
+    return BASE + dt.timedelta(days=n)
+
+
+SESSIONS = (
+    AcademicSession("y", "2026-2027", SessionType.SCHOOL_YEAR, day(0), day(290), school_year=2027),
+    AcademicSession("fall", "Fall", SessionType.SEMESTER, day(0), day(151), school_year=2027),
+    AcademicSession("spring", "Spring", SessionType.SEMESTER, day(154), day(290), school_year=2027),
+    AcademicSession("q1", "Q1", SessionType.GRADING_PERIOD, day(0), day(67)),
+    AcademicSession("q2", "Q2", SessionType.GRADING_PERIOD, day(70), day(151)),
+)
+SCHOOL_DAYS = tuple(day(n) for n in range(0, 291) if day(n).weekday() < 5)
+
+
+# --- the reference ---------------------------------------------------------------------------
+
+
+def ref_class(
+    cf: ClassFacts, as_of: dt.date, th: Thresholds
+) -> tuple[ClassMetrics, list[Flag]]:
+    grade = grade_on(cf.timeline, as_of)
+    final = cf.timeline[-1][1] if cf.timeline else None
+    weekly = weekly_as_of(cf.weekly, final, as_of)
+    found: list[Flag] = []
+    if analysis._grade_flags_possible(cf, weekly, grade, th):
+        found = rules.grade_flags(cf.class_id, cf.title, weekly, grade, th, as_of)
+    else:
+        assert rules.grade_flags(cf.class_id, cf.title, weekly, grade, th, as_of) == []
+    stale = rules.stale_gradebook(
+        cf.class_id,
+        cf.title,
+        cf.term_start,
+        cf.term_end,
+        last_on_or_before(cf.class_result_dates, as_of),
+        as_of,
+        th,
+    )
+    if stale is not None:
+        found.append(stale)
+    metrics = ClassMetrics(
+        id=cf.class_id,
+        title=cf.title,
+        teacher=cf.teacher,
+        grade=grade,
+        weekly=weekly,
+        last_score_date=last_on_or_before(cf.scored_dates, as_of),
+        missing=missing_count(cf.missing_dates, as_of),
+        period=cf.period,
+        stale=stale is not None,
+    )
+    return metrics, found
+
+
+def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentReport:
+    periods = periods_at(facts.sessions, as_of, facts.student.school_id)
+    year_start = periods.year.start if periods.year else None
+    series = facts.attendance
+    start = series.start(year_start)
+    school_days = len(series.enrolled_days(as_of, year_start))
+    days_absent = series.count_absent(start, as_of)
+    window = att.window_start(as_of, th.unexcused_window_days)
+    unx_window = series.unexcused_between(max(window, start) if start else window, as_of)
+    streak = series.current_streak(as_of, year_start)
+    truancy = att.truancy_counts(series, as_of, periods, th)
+    incidents = days_between(facts.incident_dates, year_start, as_of)
+    current = sorted(
+        (
+            (cf.sort_key, ref_class(cf, as_of, th))
+            for cf in facts.classes
+            if analysis.class_is_current(cf.term_start, cf.term_end, cf.enrollment_spans, as_of)
+        ),
+        key=lambda p: p[0],
+    )
+    found = [f for _, (_, flags) in current for f in flags]
+    for flag in (
+        rules.unexcused_absences(unx_window, as_of, th),
+        rules.chronic_absence(days_absent, school_days, th),
+        rules.absence_streak(streak, th),
+        rules.truancy(truancy, th),
+        rules.behavior(incidents, th),
+    ):
+        if flag is not None:
+            found.append(flag)
+    i = bisect_right(facts.note_dates, as_of)
+    last_note = facts.note_dates[i - 1] if i else None
+    s = facts.student
+    return StudentReport(
+        id=s.sourced_id,
+        name=s.sort_name,
+        grade_level=s.grade_level,
+        counselor_ids=facts.counselor_ids,
+        flags=rules.order_flags(found),
+        metrics=StudentMetrics(
+            school_days=school_days,
+            days_absent=days_absent,
+            attendance_rate=att.attendance_rate(school_days, days_absent),
+            unexcused_30d=len(unx_window),
+            absence_streak=len(streak),
+            unexcused_grading_period=truancy[0][2],
+            unexcused_term=truancy[1][2],
+            unexcused_year=truancy[2][2],
+            incidents_year=len(incidents),
+            classes=tuple(m for _, (m, _) in current),
+        ),
+        days_since_note=(as_of - last_note).days if last_note is not None else None,
+        local_id=s.identifier,
+    )
+
+
+# --- strategies ------------------------------------------------------------------------------
+
+offsets = st.integers(min_value=-10, max_value=300)
+opt_day = st.none() | offsets.map(day)
+sorted_days = st.lists(offsets, max_size=8).map(lambda xs: tuple(sorted(day(x) for x in xs)))
+# grades around the default and sampled thresholds (and float noise) as well as anywhere
+grades = st.sampled_from(
+    [0.0, 54.0, 59.5, 60.0, 64.9, 65.0, 69.5, 69.99999999999999, 70.0, 75.0, 79.9, 80.0, 95.0]
+) | st.floats(min_value=0, max_value=130, allow_nan=False)
+
+
+@st.composite
+def class_level(draw: st.DrawFn, class_id: str) -> dict[str, object]:
+    """What every student of a class shares (the stale memo is per class)."""
+    start = draw(opt_day)
+    end = draw(opt_day)
+    return {
+        "class_id": class_id,
+        "title": draw(st.sampled_from(["Algebra I", "biology", "Chorus"])),
+        "teacher": draw(st.none() | st.just("Barnes, B")),
+        "period": draw(st.sampled_from([None, "1", "2", "10", "2A", "Homeroom", " 3 "])),
+        "term_start": start,
+        "term_end": end,
+        "class_result_dates": tuple(sorted(set(draw(sorted_days)))),
+    }
+
+
+@st.composite
+def class_facts(draw: st.DrawFn, shared: dict[str, object]) -> ClassFacts:
+    stamps = sorted(set(draw(st.lists(st.integers(-10, 300), max_size=10))))
+    timeline_days = [day(n) for n in stamps]
+    if draw(st.booleans()):
+        timeline_days = [UNDATED, *timeline_days]
+    timeline = tuple((d, draw(st.none() | grades)) for d in timeline_days)
+    missing = draw(sorted_days)
+    if draw(st.booleans()):
+        missing = (UNDATED, *missing)
+    spans = tuple(draw(st.lists(st.tuples(opt_day, opt_day), max_size=2)))
+    return ClassFacts(
+        enrollment_spans=spans,
+        timeline=timeline,
+        weekly=weekly_series(timeline),
+        scored_dates=draw(sorted_days),
+        missing_dates=missing,
+        **shared,  # type: ignore[arg-type]
+    )
+
+
+@st.composite
+def student(draw: st.DrawFn, n: int, shared: list[dict[str, object]]) -> StudentFacts:
+    picked = draw(st.lists(st.sampled_from(range(len(shared))), max_size=4, unique=True))
+    school = [d for d in SCHOOL_DAYS if draw(st.integers(0, 3)) == 0] if draw(
+        st.booleans()
+    ) else SCHOOL_DAYS
+    absent = tuple(sorted(draw(st.sets(st.sampled_from(SCHOOL_DAYS), max_size=40))))
+    unexcused = tuple(d for d in absent if draw(st.booleans()))
+    sessions = draw(
+        st.sampled_from(
+            [
+                SESSIONS,
+                tuple(s for s in SESSIONS if s.type is not SessionType.GRADING_PERIOD),
+                (),
+            ]
+        )
+    )
+    return StudentFacts(
+        student=User(f"stu-{n}", Role.STUDENT, f"G{n}", "Family", identifier=f"L{n}"),
+        counselor_ids=("cns-1",),
+        attendance=att.AttendanceSeries(
+            tuple(school), draw(opt_day), absent, unexcused, draw(sorted_days)
+        ),
+        classes=tuple(draw(class_facts(shared[i])) for i in picked),
+        incident_dates=draw(sorted_days),
+        sessions=sessions,
+        note_dates=draw(sorted_days),
+    )
+
+
+@st.composite
+def caseloads(draw: st.DrawFn) -> list[StudentFacts]:
+    shared = [draw(class_level(f"cls-{i}")) for i in range(draw(st.integers(1, 5)))]
+    return [draw(student(n, shared)) for n in range(draw(st.integers(1, 4)))]
+
+
+thresholds = st.builds(
+    Thresholds,
+    failing_grade=st.sampled_from([60.0, 70.0]),
+    failing_weeks=st.integers(1, 3),
+    drop_window_weeks=st.integers(1, 6),
+    drop_high=st.sampled_from([70.0, 80.0]),
+    drop_points=st.sampled_from([5.0, 15.0]),
+    unexcused_window_days=st.integers(1, 40),
+    unexcused_count=st.integers(0, 5),
+    chronic_min_days=st.integers(0, 10),
+    streak_days=st.integers(0, 3),
+    truancy_grading_period=st.integers(-1, 8),
+    truancy_term=st.integers(-1, 15),
+    truancy_year=st.integers(-1, 20),
+    stale_days=st.integers(1, 20),
+    behavior_incidents=st.integers(0, 3),
+)
+
+
+# --- the properties --------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(caseloads(), offsets.map(day), thresholds)
+def test_fast_report_equals_reference(facts, as_of, th) -> None:
+    expected = [ref_report(f, as_of, th) for f in facts]
+    assert analysis.reports_from_facts(facts, as_of, th) == expected
+    # alone (a memo of its own) and with a memo made for another day (ignored)
+    other = analysis.ReportMemo(as_of + dt.timedelta(days=1), th)
+    for f, want in zip(facts, expected, strict=True):
+        assert analysis.report_from_facts(f, as_of, th) == want
+        assert analysis.report_from_facts(f, as_of, th, other) == want
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(caseloads(), offsets.map(day), thresholds)
+def test_drill_down_class_equals_reference(facts, as_of, th) -> None:
+    """Any class, current or not (``class_detail`` shows every class of the student)."""
+    for f in facts:
+        for cf in f.classes:
+            now = analysis._class_now(cf, as_of, th)
+            metrics, flags = ref_class(cf, as_of, th)
+            assert now.metrics == metrics
+            assert list(now.flags) == flags
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with analysis.gc_paused():
+        assert not gc.isenabled()
+        with analysis.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with analysis.gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
