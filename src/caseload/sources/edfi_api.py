@@ -8,9 +8,10 @@ queries' ``/deletes`` go to :func:`deleted_to_dataset`.
 The records and their ids are exactly those the Ed-Fi XML interchange reader
 (:mod:`caseload.sources.edfi_xml`) builds for the same entities, so a district can mix XML
 imports and API syncs, and a sync gives the cache an import of the same data gives. The id
-scheme is documented there and in docs/DATA_FORMATS.md; the one difference in form is the
-school year: the API's ``schoolYear`` is an integer (``2022``), the XML's the text
-``2021-2022``, so ``2022`` becomes ``2021-2022`` in ids.
+scheme is documented there and in docs/DATA_FORMATS.md; both build ids and records with
+:mod:`caseload.sources.edfi_common`. The one difference in form is the school year: the
+API's ``schoolYear`` is an integer (``2022``), the XML's the text ``2021-2022``, so ``2022``
+becomes ``2021-2022`` in ids.
 
 The API shapes read (camelCase JSON; references are objects holding the referenced
 resource's natural key, ``{"studentReference": {"studentUniqueId": "604822"}}``; descriptors
@@ -53,7 +54,6 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,41 +62,33 @@ from sqlalchemy import Connection, Engine, select
 
 from caseload.domain.descriptors import attendance_category, descriptor_value
 from caseload.domain.records import (
-    AcademicSession,
     AttendanceCategory,
     AttendanceEvent,
-    CalendarDay,
-    Category,
-    Course,
     Deletion,
     DisciplineIncident,
     Enrollment,
-    Klass,
-    LineItem,
     Org,
-    Result,
     Role,
-    ScoreStatus,
     SessionType,
-    StudentIncident,
     User,
 )
 from caseload.sources.dataset import Dataset, Reject, SourceError
-from caseload.sources.edfi_xml import (
+from caseload.sources.edfi_common import (
+    EdfiRecords,
     attendance_id,
-    category_id,
     class_id,
+    class_title,
     composite_entry_key,
     course_id,
     enrollment_id,
-    grade_level,
     grading_period_id,
     incident_id,
-    is_instructional_event,
+    is_state_system,
+    iso_date,
     result_id,
     school_year_end,
-    school_year_id,
     session_id,
+    session_type,
 )
 from caseload.store.tables import METADATA
 
@@ -159,7 +151,6 @@ RESOURCES: tuple[EdfiResource, ...] = (
 )
 RESOURCE_NAMES = frozenset(r.name for r in RESOURCES)
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_TEXT = re.compile(r"\d{4}\s*[-/]\s*\d{4}")
 
 # Natural-key fields (top level or inside a *Reference) that name a record without an id.
@@ -245,83 +236,18 @@ def _kind_of(value: Any) -> str:
     return "text"
 
 
-@dataclass
-class _Section:
-    class_id: str
-    identifier: str
-    school_id: str
-    course_code: str
-    session_id: str
-    name: str | None
-    period: str | None
+class _Mapper(EdfiRecords):
+    """JSON items -> records; the same rules as edfi_xml._Reader, field for field.
 
-
-@dataclass
-class _PendingItem:
-    key: tuple[str, str]
-    class_id: str
-    title: str
-    category_id: str | None
-    assign_date: dt.date | None
-    due_date: dt.date | None
-    max_points: float
-    grading_period_id: str | None
-    origin: str | None
-
-
-@dataclass
-class _PendingResult:
-    key: tuple[str, str]
-    student_id: str
-    score: float | None
-    status: ScoreStatus
-    score_date: dt.date | None
-    comment: str | None
-    late: bool
-    missing: bool
-    origin: str | None
-
-
-@dataclass
-class _Assoc:
-    school_id: str
-    entry: dt.date | None
-    grade: str | None
-
-
-class _Mapper:
-    """JSON items -> records; the same rules as edfi_xml._Reader, field for field."""
+    What does not depend on the shape (ids, value rules, assembly) is :class:`EdfiRecords`.
+    """
 
     def __init__(self, source: str, skip_invalid: bool) -> None:
-        self.ds = Dataset(kind=KIND, source=source)
+        super().__init__(Dataset(kind=KIND, source=source))
         self.skip_invalid = skip_invalid
         self.resource = ""
         self.item: Item = {}
         self.seen: dict[tuple[str, str], str] = {}  # (entity, id) -> "resource (record)"
-        self.orgs: dict[str, Org] = {}
-        self.sessions: dict[str, AcademicSession] = {}
-        self.years: dict[str, tuple[str, str, int, dt.date, dt.date]] = {}
-        self.grading_periods: dict[str, AcademicSession] = {}
-        self.gp_parent: dict[str, str] = {}
-        self.calendar: dict[tuple[str, dt.date], bool] = {}
-        self.course_titles: dict[tuple[str, str], str] = {}
-        self.offering_titles: dict[tuple[str, str], str] = {}
-        self.courses: dict[str, Course] = {}
-        self.sections: dict[str, _Section] = {}
-        self.users: dict[str, User] = {}
-        self.state_ids: dict[str, str] = {}
-        self.school_assoc: dict[str, _Assoc] = {}
-        self.staff_school: dict[str, str] = {}
-        self.enrollments: dict[str, Enrollment] = {}
-        self.attendance: dict[str, AttendanceEvent] = {}
-        self.categories: dict[str, Category] = {}
-        self.items: list[_PendingItem] = []
-        self.item_keys: dict[tuple[str, str], str] = {}
-        self.results: list[_PendingResult] = []
-        self.result_keys: dict[tuple[tuple[str, str], str], str] = {}
-        self.incidents: dict[str, DisciplineIncident] = {}
-        # (incident id, student, behavior, origin)
-        self.student_incidents: list[tuple[str, str, str | None, str | None]] = []
         self.handlers: dict[str, Callable[[Item], None]] = {
             "localEducationAgencies": self._lea,
             "schools": self._school,
@@ -450,12 +376,9 @@ class _Mapper:
                 raise self.error(self._path(at, key), "is required but missing or empty")
             return None
         if isinstance(value, str):
-            text = value.strip()
-            if _DATE.fullmatch(text[:10]) and (len(text) == 10 or text[10] in "Z+-T"):
-                try:
-                    return dt.date.fromisoformat(text[:10])
-                except ValueError:
-                    pass
+            day = iso_date(value.strip())
+            if day is not None:
+                return day
         raise self.error(self._path(at, key), f"not a valid date (YYYY-MM-DD): {value!r}")
 
     def number(self, obj: Mapping[str, Any], key: str) -> float | None:
@@ -568,13 +491,6 @@ class _Mapper:
 
     # -- calendar -------------------------------------------------------------------------------
 
-    def _span(self, school: str, year: str, ending: int, begin: dt.date, end: dt.date) -> None:
-        year_id = school_year_id(school, year)
-        known = self.years.get(year_id)
-        if known is not None:
-            begin, end = min(begin, known[3]), max(end, known[4])
-        self.years[year_id] = (school, year, ending, begin, end)
-
     def _dates(self, item: Item) -> tuple[dt.date, dt.date]:
         begin = self.date(item, "beginDate")
         end = self.date(item, "endDate")
@@ -590,8 +506,7 @@ class _Mapper:
         )
         school = self.school_ref(item)
         begin, end = self._dates(item)
-        term = self.desc(item, "termDescriptor") or ""
-        kind = SessionType.SEMESTER if "semester" in term.casefold() else SessionType.TERM
+        kind = session_type(self.desc(item, "termDescriptor"))
         sid = session_id(school, year, name)
         self.claim("academic_sessions", sid, "session")
         gp_ids = []
@@ -601,20 +516,8 @@ class _Mapper:
             if not isinstance(ref, dict):
                 raise self.error(at, "is required but missing")
             gp_ids.append(self.gp_ref(ref, at))
-        self.sessions[sid] = AcademicSession(
-            sid,
-            name,
-            kind,
-            begin,
-            end,
-            parent_id=school_year_id(school, year),
-            school_year=ending,
-            school_id=school,
-        )
+        self.add_session(sid, name, kind, (begin, end), school, (year, ending), gp_ids)
         self.note("academic_sessions", sid)
-        self._span(school, year, ending, begin, end)
-        for gp in gp_ids:
-            self.gp_parent.setdefault(gp, sid)
 
     def _grading_period(self, item: Item) -> None:
         year, ending = self.year(
@@ -626,11 +529,8 @@ class _Mapper:
         self.claim("academic_sessions", gid, "grading period")
         title = self.text(item, "gradingPeriodName") or self.desc(item, "gradingPeriodDescriptor")
         assert title is not None
-        self.grading_periods[gid] = AcademicSession(
-            gid, title, SessionType.GRADING_PERIOD, begin, end, school_year=ending, school_id=school
-        )
+        self.add_grading_period(gid, title, (begin, end), school, (year, ending))
         self.note("academic_sessions", gid)
-        self._span(school, year, ending, begin, end)
 
     def _calendar_date(self, item: Item) -> None:
         day = self.date(item, "date")
@@ -643,12 +543,7 @@ class _Mapper:
                 events.append(descriptor_value(value))
         if not events:
             raise self.error("calendarEvents", "is required but missing")
-        instructional = any(is_instructional_event(v) for v in events)
-        key = (school, day)
-        self.calendar[key] = self.calendar.get(key, False) or instructional
-        origin = self.origin()
-        if origin is not None:
-            self.ds.origins.setdefault(("calendar_days", f"{school}/{day}"), origin)
+        self.add_calendar_day(school, day, events, self.origin())
 
     # -- master schedule ------------------------------------------------------------------------
 
@@ -665,21 +560,15 @@ class _Mapper:
             edorg = self.soft(course, "educationOrganizationId")
             if ccode and edorg:
                 title = self.course_titles.get((edorg, ccode))
-        cid = course_id(school, code)
-        if title:
-            self.offering_titles.setdefault((school, code), title)
-        if cid not in self.courses:
-            self.courses[cid] = Course(cid, title or code, course_code=code, school_id=school)
-            self.note("courses", cid)
-        elif title and self.courses[cid].title == code:
-            self.courses[cid] = dataclasses.replace(self.courses[cid], title=title)
+        if self.add_course(school, code, title):
+            self.note("courses", course_id(school, code))
 
     def _section(self, item: Item) -> None:
         identifier = self.req(item, "sectionIdentifier")
-        school, session, code = self.offering_of(
+        offering = self.offering_of(
             self.ref(item, "courseOfferingReference"), "courseOfferingReference"
         )
-        cid = class_id(session, code, identifier)
+        cid = class_id(offering[1], offering[2], identifier)
         self.claim("classes", cid, "section")
         periods = []
         for entry in self.array(item, "classPeriods"):
@@ -689,15 +578,7 @@ class _Mapper:
             )
             if name:
                 periods.append(name)
-        self.sections[cid] = _Section(
-            cid,
-            identifier,
-            school,
-            code,
-            session,
-            self.text(item, "sectionName"),
-            ", ".join(periods) or None,
-        )
+        self.add_section(cid, identifier, offering, self.text(item, "sectionName"), periods)
         self.note("classes", cid)
 
     # -- people ---------------------------------------------------------------------------------
@@ -715,21 +596,11 @@ class _Mapper:
         state_id = None
         for codes in ("identificationCodes", "studentIdentificationCodes"):
             for entry in self.array(item, codes):
-                system = self.soft(entry, system_key) or ""
-                if descriptor_value(system).casefold() == "state":
+                if is_state_system(self.soft(entry, system_key)):
                     state_id = self.soft(entry, "identificationCode")
         self.claim("users", sid, "student" if role is Role.STUDENT else "staff")
-        self.users[sid] = User(
-            sid,
-            role,
-            given,
-            family,
-            middle_name=self.text(item, "middleName"),
-            identifier=sid,
-            state_id=state_id,
-            birth_date=birth,
-            email=email,
-        )
+        names = (given, family, self.text(item, "middleName"))
+        self.add_user(sid, role, names, state_id, birth, email)
         self.note("users", sid)
 
     def _student(self, item: Item) -> None:
@@ -741,9 +612,8 @@ class _Mapper:
     def _student_edorg(self, item: Item) -> None:
         student = self.student_ref(item)
         for entry in self.array(item, "studentIdentificationCodes"):
-            system = self.soft(entry, "studentIdentificationSystemDescriptor") or ""
             value = self.soft(entry, "identificationCode")
-            if value and descriptor_value(system).casefold() == "state":
+            if value and is_state_system(self.soft(entry, "studentIdentificationSystemDescriptor")):
                 self.state_ids[student] = value
 
     def _staff_ref(self, item: Item) -> str:
@@ -771,11 +641,7 @@ class _Mapper:
         student = self.student_ref(item)
         school = self.school_ref(item)
         entry = self.date(item, "entryDate", required=False)
-        value = self.desc(item, "entryGradeLevelDescriptor")
-        grade = grade_level(value) if value else None
-        known = self.school_assoc.get(student)
-        if known is None or (entry is not None and (known.entry is None or entry >= known.entry)):
-            self.school_assoc[student] = _Assoc(school, entry, grade)
+        self.add_school_assoc(student, school, entry, self.desc(item, "entryGradeLevelDescriptor"))
 
     def _student_section(self, item: Item) -> None:
         student = self.student_ref(item)
@@ -854,29 +720,14 @@ class _Mapper:
         if gp_ref:
             gp = self.gp_ref(gp_ref, "gradingPeriodReference")
         kind = self.desc(item, "gradebookEntryTypeDescriptor")
-        cat = category_id(kind) if kind else None
         first = self.item_keys.get(key)
         if first is not None:
             raise self.error(
                 "gradebookEntryIdentifier",
                 f"duplicate gradebook entry {key[0]!r} (first seen at {first})",
             )
-        if kind and cat is not None and cat not in self.categories:
-            self.categories[cat] = Category(cat, kind)
-        self.item_keys[key] = self.where()
-        self.items.append(
-            _PendingItem(
-                key,
-                cid,
-                title,
-                cat,
-                assigned,
-                due,
-                100.0 if max_points is None else max_points,
-                gp,
-                self.origin(),
-            )
-        )
+        where = (self.where(), self.origin())
+        self.add_item(key, cid, title, kind, (assigned, due), max_points, gp, where)
 
     def _student_gradebook_entry(self, item: Item) -> None:
         ref = self.ref(item, "gradebookEntryReference")
@@ -884,22 +735,10 @@ class _Mapper:
         student = self.student_ref(item)
         points = self.number(item, "pointsEarned")
         score = points if points is not None else self.number(item, "numericGradeEarned")
-        submission = (self.desc(item, "submissionStatusDescriptor") or "").casefold()
-        lateness = (self.desc(item, "assignmentLateStatusDescriptor") or "").casefold()
-        late = (
-            "late" in lateness
-            and not lateness.startswith(("not", "no "))
-            and "on-time" not in lateness
-        ) or submission == "late"
-        missing = "missing" in submission
-        if "exempt" in submission or "excused" in submission:
-            status = ScoreStatus.EXEMPT
-        elif missing or "not submitted" in submission or "not turned in" in submission:
-            status = ScoreStatus.NOT_SUBMITTED
-        elif score is not None:
-            status = ScoreStatus.FULLY_GRADED
-        else:
-            status = ScoreStatus.SUBMITTED
+        statuses = (
+            self.desc(item, "submissionStatusDescriptor"),
+            self.desc(item, "assignmentLateStatusDescriptor"),
+        )
         if (key, student) in self.result_keys:
             raise self.error(
                 "studentReference",
@@ -907,18 +746,14 @@ class _Mapper:
                 f"(first seen at {self.result_keys[(key, student)]})",
             )
         self.result_keys[(key, student)] = self.where()
-        self.results.append(
-            _PendingResult(
-                key,
-                student,
-                score,
-                status,
-                self.date(item, "dateFulfilled", required=False),
-                self.text(item, "diagnosticStatement"),
-                late,
-                missing and score is None,
-                self.origin(),
-            )
+        self.add_result(
+            key,
+            student,
+            score,
+            statuses,
+            self.date(item, "dateFulfilled", required=False),
+            self.text(item, "diagnosticStatement"),
+            self.origin(),
         )
 
     # -- discipline ------------------------------------------------------------------------------
@@ -965,166 +800,7 @@ class _Mapper:
     # -- assembly --------------------------------------------------------------------------------
 
     def finish(self) -> Dataset:
-        ds = self.ds
-        ds.orgs = list(self.orgs.values())
-        for year_id, (school, year, ending, begin, end) in self.years.items():
-            ds.academic_sessions.append(
-                AcademicSession(
-                    year_id,
-                    f"{year} school year",
-                    SessionType.SCHOOL_YEAR,
-                    begin,
-                    end,
-                    school_year=ending,
-                    school_id=school,
-                )
-            )
-        ds.academic_sessions.extend(self.sessions.values())
-        for gid, gp in self.grading_periods.items():
-            school, year = gid.split(":", 2)[:2]
-            parent = self.gp_parent.get(gid)
-            ds.academic_sessions.append(
-                dataclasses.replace(gp, parent_id=parent or school_year_id(school, year))
-            )
-
-        ds.calendar_days = [CalendarDay(s, d, flag) for (s, d), flag in self.calendar.items()]
-        ds.courses = list(self.courses.values())
-        for section in self.sections.values():
-            course_title = self.offering_titles.get(
-                (section.school_id, section.course_code), section.course_code
-            )
-            label = (
-                section.name
-                if section.name and section.name != course_title
-                else section.identifier
-            )
-            ds.classes.append(
-                Klass(
-                    section.class_id,
-                    f"{course_title} ({label})",
-                    course_id=course_id(section.school_id, section.course_code),
-                    school_id=section.school_id,
-                    class_code=section.identifier,
-                    term_ids=(section.session_id,),
-                    period=section.period,
-                )
-            )
-
-        # Line items: the identifier alone unless two namespaces share it in this sync.
-        namespaces: dict[str, set[str]] = {}
-        for item in self.items:
-            namespaces.setdefault(item.key[0], set()).add(item.key[1])
-        item_ids: dict[tuple[str, str], str] = {}
-        by_identifier: dict[str, list[str]] = {}
-        for item in self.items:
-            ident, ns = item.key
-            lid = f"{ns}#{ident}" if len(namespaces[ident]) > 1 else ident
-            item_ids[item.key] = lid
-            by_identifier.setdefault(ident, []).append(lid)
-            ds.line_items.append(
-                LineItem(
-                    lid,
-                    item.class_id,
-                    item.title,
-                    item.category_id,
-                    item.assign_date,
-                    item.due_date,
-                    0.0,
-                    item.max_points,
-                    item.grading_period_id,
-                )
-            )
-            if item.origin is not None:
-                ds.origins[("line_items", lid)] = item.origin
-        ds.categories = list(self.categories.values())
-        for res in self.results:
-            found = item_ids.get(res.key)
-            if found is None:
-                candidates = by_identifier.get(res.key[0], [])
-                # Not in this sync: keep the plain identifier (the cache may know it).
-                found = candidates[0] if len(candidates) == 1 else res.key[0]
-            rid = result_id(found, res.student_id)
-            ds.results.append(
-                Result(
-                    rid,
-                    found,
-                    res.student_id,
-                    res.score,
-                    res.status,
-                    res.score_date,
-                    res.comment,
-                    res.late,
-                    res.missing,
-                )
-            )
-            if res.origin is not None:
-                ds.origins[("results", rid)] = res.origin
-
-        ds.attendance_events = list(self.attendance.values())
-        ds.enrollments = list(self.enrollments.values())
-        ds.discipline_incidents = list(self.incidents.values())
-        seen: set[tuple[str, str]] = set()
-        for iid, student, behavior, origin in self.student_incidents:
-            if (iid, student) in seen:
-                continue  # one row per student and incident; the first behavior wins
-            seen.add((iid, student))
-            ds.student_incidents.append(StudentIncident(iid, student, behavior))
-            if origin is not None:
-                ds.origins[("student_incidents", f"{iid}/{student}")] = origin
-
-        ds.users = self._users()
-        return ds
-
-    def _users(self) -> list[User]:
-        """Students' school and grade level, staff's school: as edfi_xml._Reader._users."""
-        class_school = {cid: s.school_id for cid, s in self.sections.items()}
-        item_class = {li.sourced_id: li.class_id for li in self.ds.line_items}
-        primary: dict[str, Counter[str]] = {}
-        other: dict[str, Counter[str]] = {}
-        for ev in self.ds.attendance_events:
-            if ev.school_id is None:
-                continue
-            bucket = primary if ev.class_id is None else other
-            bucket.setdefault(ev.student_id, Counter())[ev.school_id] += 1
-        for en in self.ds.enrollments:
-            school = class_school.get(en.class_id)
-            if school:
-                other.setdefault(en.user_id, Counter())[school] += 1
-        for res in self.ds.results:
-            school = class_school.get(item_class.get(res.line_item_id, ""), "")
-            if school:
-                other.setdefault(res.student_id, Counter())[school] += 1
-        incident_school = {i.sourced_id: i.school_id for i in self.ds.discipline_incidents}
-        for si in self.ds.student_incidents:
-            school = incident_school.get(si.incident_id)
-            if school:
-                other.setdefault(si.student_id, Counter())[school] += 1
-        schools = [o.sourced_id for o in self.orgs.values() if o.type == "school"]
-        only = schools[0] if len(schools) == 1 else None
-
-        users = []
-        for uid, user in self.users.items():
-            changes: dict[str, Any] = {}
-            if user.role is Role.STUDENT:
-                assoc = self.school_assoc.get(uid)
-                if assoc is not None:
-                    changes["school_id"] = assoc.school_id
-                    changes["grade_level"] = assoc.grade
-                elif uid in primary:
-                    changes["school_id"] = primary[uid].most_common(1)[0][0]
-                elif uid in other:
-                    changes["school_id"] = other[uid].most_common(1)[0][0]
-                else:
-                    changes["school_id"] = only
-                if uid in self.state_ids:
-                    changes["state_id"] = self.state_ids[uid]
-            else:
-                school = self.staff_school.get(uid)
-                if school is None and uid in other:
-                    school = other[uid].most_common(1)[0][0]
-                changes["school_id"] = school or only
-            users.append(dataclasses.replace(user, **changes))
-        return users
+        return self.assemble()
 
 
 def to_dataset(
@@ -1222,8 +898,7 @@ def _keep_cached(engine: Engine, ds: Dataset, m: _Mapper) -> None:
             sec = m.sections[k.sourced_id]
             title = titles.get(k.course_id or "")
             if (sec.school_id, sec.course_code) not in m.offering_titles and title:
-                label = sec.name if sec.name and sec.name != title else sec.identifier
-                k = dataclasses.replace(k, title=f"{title} ({label})")
+                k = dataclasses.replace(k, title=class_title(title, sec))
             classes.append(k)
         ds.classes = classes
 

@@ -55,6 +55,9 @@ discipline incident  ``{SchoolId}:{IncidentIdentifier}``
 student incident     (incident id, ``StudentUniqueId``)
 ===================  ==========================================================================
 
+The ids are built, and the records assembled, by :mod:`caseload.sources.edfi_common`, which
+the Ed-Fi ODS/API mapping (:mod:`caseload.sources.edfi_api`) shares.
+
 A student's ``school_id`` and ``grade_level`` come from their StudentSchoolAssociation
 (latest EntryDate; ``Ninth grade`` becomes ``09``, ``Kindergarten`` ``KG``). Without one, the
 school is the one their whole-day attendance events name most often, else the one their
@@ -68,9 +71,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
@@ -85,25 +86,29 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from caseload.domain.descriptors import attendance_category, descriptor_value
 from caseload.domain.records import (
-    AcademicSession,
     AttendanceCategory,
     AttendanceEvent,
-    CalendarDay,
-    Category,
-    Course,
     DisciplineIncident,
     Enrollment,
-    Klass,
-    LineItem,
     Org,
-    Result,
     Role,
-    ScoreStatus,
-    SessionType,
-    StudentIncident,
-    User,
 )
 from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.edfi_common import (
+    EdfiRecords,
+    attendance_id,
+    class_id,
+    composite_entry_key,
+    course_id,
+    enrollment_id,
+    grading_period_id,
+    incident_id,
+    is_state_system,
+    iso_date,
+    school_year_end,
+    session_id,
+    session_type,
+)
 
 __all__ = ["INTERCHANGES", "is_edfi_folder", "read_edfi_folder"]
 
@@ -123,44 +128,6 @@ _ORDER = {name: i for i, name in enumerate(INTERCHANGES)}
 
 _CHUNK = 1 << 16
 _LINE = "{urn:caseload}line"  # private attribute: the line an element starts on
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_YEAR = re.compile(r"(?:\d{4}\s*[-/]\s*)?(\d{4})")
-
-_GRADES = {
-    "infant/toddler": "IT",
-    "early education": "PR",
-    "preschool/prekindergarten": "PK",
-    "prekindergarten": "PK",
-    "transitional kindergarten": "TK",
-    "kindergarten": "KG",
-    "first grade": "01",
-    "second grade": "02",
-    "third grade": "03",
-    "fourth grade": "04",
-    "fifth grade": "05",
-    "sixth grade": "06",
-    "seventh grade": "07",
-    "eighth grade": "08",
-    "ninth grade": "09",
-    "tenth grade": "10",
-    "eleventh grade": "11",
-    "twelfth grade": "12",
-    "grade 13": "13",
-    "postsecondary": "PS",
-    "ungraded": "UG",
-    "adult education": "Other",
-    "other": "Other",
-}
-
-_NON_INSTRUCTIONAL = ("non-instructional", "noninstructional", "non instructional")
-_INSTRUCTIONAL = (
-    "instructional",
-    "make-up",
-    "makeup",
-    "late arrival",
-    "early dismissal",
-    "early release",
-)
 
 
 class _Peeked(Exception):
@@ -339,104 +306,21 @@ def _field(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def _school_year(text: str) -> int | None:
-    m = _YEAR.fullmatch(text.strip())
-    return int(m.group(1)) if m else None
-
-
-def _grade(value: str) -> str:
-    return _GRADES.get(value.casefold(), value)
-
-
-def _is_instructional(value: str) -> bool:
-    key = value.casefold()
-    if any(word in key for word in _NON_INSTRUCTIONAL):
-        return False
-    return any(word in key for word in _INSTRUCTIONAL)
-
-
-@dataclass
-class _Section:
-    class_id: str
-    identifier: str
-    school_id: str
-    course_code: str
-    session_id: str
-    name: str | None
-    period: str | None
-
-
-@dataclass
-class _PendingItem:
-    key: tuple[str, str]  # (identifier or composite, namespace)
-    class_id: str
-    title: str
-    category_id: str | None
-    assign_date: dt.date | None
-    due_date: dt.date | None
-    max_points: float
-    grading_period_id: str | None
-    origin: str
-
-
-@dataclass
-class _PendingResult:
-    key: tuple[str, str]
-    student_id: str
-    score: float | None
-    status: ScoreStatus
-    score_date: dt.date | None
-    comment: str | None
-    late: bool
-    missing: bool
-    file: str
-    line: int | None
-
-
-@dataclass
-class _Assoc:
-    school_id: str
-    entry: dt.date | None
-    grade: str | None
-
-
 # --- the reader -------------------------------------------------------------------------
 
 
-class _Reader:
+class _Reader(EdfiRecords):
     def __init__(self, folder: Path, skip_invalid: bool) -> None:
-        self.ds = Dataset(kind="edfi-xml", source=str(folder))
+        super().__init__(Dataset(kind="edfi-xml", source=str(folder)))
         self.skip_invalid = skip_invalid
         self.file = ""
         self.xml_ids: dict[tuple[str, str], str] = {}  # (element, @id) -> our id
-        self.orgs: dict[str, Org] = {}
         self.org_parent_refs: list[tuple[str, str, int | None]] = []  # (org id, @ref, line)
-        self.sessions: dict[str, AcademicSession] = {}
-        self.years: dict[str, tuple[str, str, int | None, dt.date, dt.date]] = {}
-        self.grading_periods: dict[str, AcademicSession] = {}
-        self.gp_parent: dict[str, str] = {}
         self.gp_parent_refs: list[tuple[str, str]] = []  # (session id, @ref)
-        self.calendar: dict[tuple[str, dt.date], bool] = {}
-        self.course_titles: dict[tuple[str, str], str] = {}  # (ed org id, course code)
-        self.offering_titles: dict[tuple[str, str], str] = {}  # (school id, local code)
         self.offering_refs: dict[str, tuple[str, str]] = {}  # @id -> (session id, local code)
-        self.courses: dict[str, Course] = {}
-        self.sections: dict[str, _Section] = {}
         self.section_by_identifier: dict[str, list[str]] = {}
-        self.users: dict[str, User] = {}
-        self.state_ids: dict[str, str] = {}
-        self.school_assoc: dict[str, _Assoc] = {}
-        self.staff_school: dict[str, str] = {}
-        self.enrollments: dict[str, Enrollment] = {}
-        self.attendance: dict[str, AttendanceEvent] = {}
-        self.categories: dict[str, Category] = {}
-        self.items: list[_PendingItem] = []
-        self.item_keys: dict[tuple[str, str], str] = {}  # key -> origin
-        self.results: list[_PendingResult] = []
-        self.result_keys: dict[tuple[tuple[str, str], str], str] = {}
-        self.incidents: dict[str, DisciplineIncident] = {}
         # (incident id or None, @ref or None, student, behavior, file, line)
-        self.student_incidents: list[
+        self.incident_refs: list[
             tuple[str | None, str | None, str, str | None, str, int | None]
         ] = []
         self.handlers: dict[str, Callable[[Element], None]] = {
@@ -513,12 +397,10 @@ class _Reader:
             if required:
                 raise self.error(el, rec, _field(path), "is required but missing or empty")
             return None
-        if _DATE.fullmatch(text[:10]) and (len(text) == 10 or text[10] in "Z+-T"):
-            try:
-                return dt.date.fromisoformat(text[:10])
-            except ValueError:
-                pass
-        raise self.error(el, rec, _field(path), f"not a valid date (YYYY-MM-DD): {text!r}")
+        day = iso_date(text)
+        if day is None:
+            raise self.error(el, rec, _field(path), f"not a valid date (YYYY-MM-DD): {text!r}")
+        return day
 
     def number(self, rec: Element, path: str) -> float | None:
         el = rec.find(path)
@@ -586,7 +468,7 @@ class _Reader:
         name = self.req(ident, "SessionName")
         year = self.req(ident, "SchoolYear")
         school = self.req(ident, ".//SchoolId")
-        return f"{school}:{year}:{name}"
+        return session_id(school, year, name)
 
     def offering(self, ref_el: Element, rec: Element) -> tuple[str, str, str]:
         """A CourseOfferingReference -> (school id, session id, local course code)."""
@@ -627,7 +509,7 @@ class _Reader:
                 f"{identifier!r} {reason} without a CourseOfferingReference",
             )
         _, session, code = self.offering(offering_el, rec)
-        return f"{session}:{code}:{identifier}"
+        return class_id(session, code, identifier)
 
     # -- education organizations -----------------------------------------------------------
 
@@ -670,22 +552,11 @@ class _Reader:
         name = self.req(rec, "SessionName")
         year = self.req(rec, "SchoolYear")
         school = cast(str, self.school_ref(rec))
-        begin = cast(dt.date, self.date(rec, "BeginDate"))
-        end = cast(dt.date, self.date(rec, "EndDate"))
-        if end < begin:
-            raise self.error(
-                rec.find("EndDate"), rec, "EndDate", f"{end} is before BeginDate {begin}"
-            )
-        ending = _school_year(year)
-        if ending is None:
-            raise self.error(
-                rec.find("SchoolYear"), rec, "SchoolYear", f"not a school year: {year!r}"
-            )
-        term = self.desc(rec, "Term") or ""
-        kind = SessionType.SEMESTER if "semester" in term.casefold() else SessionType.TERM
-        sid = f"{school}:{year}:{name}"
+        begin, end = self._dates(rec)
+        ending = self.school_year(rec, year)
+        kind = session_type(self.desc(rec, "Term"))
+        sid = session_id(school, year, name)
         self.claim("academic_sessions", sid, rec, "session")
-        year_id = f"{school}:{year}"
         gp_ids: list[str] = []
         gp_refs: list[str] = []
         for gp_ref in rec.findall("GradingPeriodReference"):
@@ -696,22 +567,28 @@ class _Reader:
                 gp_refs.append(gp_ref.attrib["ref"])
         # Checks done: commit.
         self.gp_parent_refs.extend((sid, ref) for ref in gp_refs)
-        self.sessions[sid] = AcademicSession(
-            sid, name, kind, begin, end, parent_id=year_id, school_year=ending, school_id=school
-        )
+        self.add_session(sid, name, kind, (begin, end), school, (year, ending), gp_ids)
         self.note("academic_sessions", sid, rec)
-        self._span(school, year, ending, begin, end)
-        for gp in gp_ids:
-            self.gp_parent.setdefault(gp, sid)
         if rec.get("id"):
             self.xml_ids[("Session", rec.attrib["id"])] = sid
 
-    def _span(self, school: str, year: str, ending: int, begin: dt.date, end: dt.date) -> None:
-        year_id = f"{school}:{year}"
-        known = self.years.get(year_id)
-        if known is not None:
-            begin, end = min(begin, known[3]), max(end, known[4])
-        self.years[year_id] = (school, year, ending, begin, end)
+    def _dates(self, rec: Element) -> tuple[dt.date, dt.date]:
+        begin = cast(dt.date, self.date(rec, "BeginDate"))
+        end = cast(dt.date, self.date(rec, "EndDate"))
+        if end < begin:
+            raise self.error(
+                rec.find("EndDate"), rec, "EndDate", f"{end} is before BeginDate {begin}"
+            )
+        return begin, end
+
+    def school_year(self, rec: Element, year: str) -> int:
+        """A SchoolYear's text -> the year it ends in."""
+        ending = school_year_end(year)
+        if ending is None:
+            raise self.error(
+                rec.find("SchoolYear"), rec, "SchoolYear", f"not a school year: {year!r}"
+            )
+        return ending
 
     def gp_id(self, ident: Element, rec: Element) -> str:
         """A GradingPeriod (or its identity) -> our grading period id."""
@@ -730,29 +607,17 @@ class _Reader:
             )
         year = self.req(ident, "SchoolYear")
         school = self.req(ident, ".//SchoolId")
-        return f"{school}:{year}:{descriptor}:{which}"
+        return grading_period_id(school, year, descriptor, which)
 
     def _grading_period(self, rec: Element) -> None:
         gid = self.gp_id(rec, rec)
         school, year = gid.split(":", 2)[:2]
-        begin = cast(dt.date, self.date(rec, "BeginDate"))
-        end = cast(dt.date, self.date(rec, "EndDate"))
-        if end < begin:
-            raise self.error(
-                rec.find("EndDate"), rec, "EndDate", f"{end} is before BeginDate {begin}"
-            )
-        ending = _school_year(year)
-        if ending is None:
-            raise self.error(
-                rec.find("SchoolYear"), rec, "SchoolYear", f"not a school year: {year!r}"
-            )
+        begin, end = self._dates(rec)
+        ending = self.school_year(rec, year)
         self.claim("academic_sessions", gid, rec, "grading period")
         title = _txt(rec, "GradingPeriodName") or cast(str, self.desc(rec, "GradingPeriod"))
-        self.grading_periods[gid] = AcademicSession(
-            gid, title, SessionType.GRADING_PERIOD, begin, end, school_year=ending, school_id=school
-        )
+        self.add_grading_period(gid, title, (begin, end), school, (year, ending))
         self.note("academic_sessions", gid, rec)
-        self._span(school, year, ending, begin, end)
         if rec.get("id"):
             self.xml_ids[("GradingPeriod", rec.attrib["id"])] = gid
 
@@ -764,10 +629,7 @@ class _Reader:
         ]
         if not events:
             raise self.error(None, rec, "CalendarEvent", "is required but missing")
-        instructional = any(_is_instructional(v) for v in events)
-        key = (school, day)
-        self.calendar[key] = self.calendar.get(key, False) or instructional
-        self.ds.origins.setdefault(("calendar_days", f"{school}/{day}"), self.origin(rec))
+        self.add_calendar_day(school, day, events, self.origin(rec))
 
     # -- master schedule --------------------------------------------------------------------
 
@@ -783,14 +645,8 @@ class _Reader:
             edorg = _txt(course, ".//EducationOrganizationId")
             if ccode and edorg:
                 title = self.course_titles.get((edorg, ccode))
-        cid = f"{school}:{code}"
-        if title:
-            self.offering_titles.setdefault((school, code), title)
-        if cid not in self.courses:
-            self.courses[cid] = Course(cid, title or code, course_code=code, school_id=school)
-            self.note("courses", cid, rec)
-        elif title and self.courses[cid].title == code:
-            self.courses[cid] = dataclasses.replace(self.courses[cid], title=title)
+        if self.add_course(school, code, title):
+            self.note("courses", course_id(school, code), rec)
         if rec.get("id") and session is not None:
             self.offering_refs[rec.attrib["id"]] = (session, code)
 
@@ -799,23 +655,15 @@ class _Reader:
         offering_el = rec.find("CourseOfferingReference")
         if offering_el is None:
             raise self.error(None, rec, "CourseOfferingReference", "is required but missing")
-        school, session, code = self.offering(offering_el, rec)
-        cid = f"{session}:{code}:{identifier}"
+        offering = self.offering(offering_el, rec)
+        cid = class_id(offering[1], offering[2], identifier)
         self.claim("classes", cid, rec, "section")
         periods = [
             p
             for p in (_txt(r, ".//ClassPeriodName") for r in rec.findall("ClassPeriodReference"))
             if p
         ]
-        self.sections[cid] = _Section(
-            cid,
-            identifier,
-            school,
-            code,
-            session,
-            _txt(rec, "SectionName"),
-            ", ".join(periods) or None,
-        )
+        self.add_section(cid, identifier, offering, _txt(rec, "SectionName"), periods)
         self.section_by_identifier.setdefault(identifier, []).append(cid)
         self.note("classes", cid, rec)
         if rec.get("id"):
@@ -831,21 +679,11 @@ class _Reader:
         email = _txt(rec, ".//ElectronicMailAddress")
         state_id = None
         for code in rec.iter(f"{rec.tag}IdentificationCode"):
-            system = _txt(code, f"{rec.tag}IdentificationSystem") or ""
-            if descriptor_value(system).casefold() == "state":
+            if is_state_system(_txt(code, f"{rec.tag}IdentificationSystem")):
                 state_id = _txt(code, "IdentificationCode")
         self.claim("users", sid, rec, rec.tag.lower())
-        self.users[sid] = User(
-            sid,
-            role,
-            given,
-            family,
-            middle_name=_txt(rec, "Name/MiddleName"),
-            identifier=sid,
-            state_id=state_id,
-            birth_date=birth,
-            email=email,
-        )
+        names = (given, family, _txt(rec, "Name/MiddleName"))
+        self.add_user(sid, role, names, state_id, birth, email)
         self.note("users", sid, rec)
         if rec.get("id"):
             self.xml_ids[(rec.tag, rec.attrib["id"])] = sid
@@ -867,7 +705,7 @@ class _Reader:
         begin = self.date(rec, "BeginDate", required=False)
         end = self.date(rec, "EndDate", required=False)
         position = (self.desc(rec, "ClassroomPosition") or "").casefold()
-        eid = f"{staff}:{cid}:{begin or ''}"
+        eid = enrollment_id(staff, cid, begin)
         self.claim("enrollments", eid, rec, "staff section association")
         self.enrollments[eid] = Enrollment(
             eid, cid, staff, Role.TEACHER, begin, end, primary="teacher of record" in position
@@ -878,18 +716,13 @@ class _Reader:
         student = self.student_ref(rec)
         school = cast(str, self.school_ref(rec))
         entry = self.date(rec, "EntryDate", required=False)
-        grade_value = self.desc(rec, "EntryGradeLevel")
-        grade = _grade(grade_value) if grade_value else None
-        known = self.school_assoc.get(student)
-        if known is None or (entry is not None and (known.entry is None or entry >= known.entry)):
-            self.school_assoc[student] = _Assoc(school, entry, grade)
+        self.add_school_assoc(student, school, entry, self.desc(rec, "EntryGradeLevel"))
 
     def _student_edorg(self, rec: Element) -> None:
         student = self.student_ref(rec)
         for code in rec.iter("StudentIdentificationCode"):
-            system = _txt(code, "StudentIdentificationSystem") or ""
             value = _txt(code, "IdentificationCode")
-            if value and descriptor_value(system).casefold() == "state":
+            if value and is_state_system(_txt(code, "StudentIdentificationSystem")):
                 self.state_ids[student] = value
 
     def _student_section(self, rec: Element) -> None:
@@ -897,7 +730,7 @@ class _Reader:
         cid = self.section_ref(rec)
         begin = self.date(rec, "BeginDate")
         end = self.date(rec, "EndDate", required=False)
-        eid = f"{student}:{cid}:{begin}"
+        eid = enrollment_id(student, cid, begin)
         self.claim("enrollments", eid, rec, "student section association")
         self.enrollments[eid] = Enrollment(eid, cid, student, Role.STUDENT, begin, end)
         self.note("enrollments", eid, rec)
@@ -919,7 +752,7 @@ class _Reader:
         school = cast(str, self.school_ref(rec))
         day = cast(dt.date, self.date(rec, ".//EventDate"))
         category = self._category(rec)
-        eid = f"{student}:{school}:{day}:{category.value}"
+        eid = attendance_id(student, school, day, category)
         self.claim("attendance_events", eid, rec, "attendance event")
         self.attendance[eid] = AttendanceEvent(eid, student, day, category, None, None, school)
         self.note("attendance_events", eid, rec)
@@ -931,7 +764,7 @@ class _Reader:
         category = self._category(rec)
         section = self.sections.get(cid)
         school = section.school_id if section else cid.split(":", 1)[0]
-        eid = f"{student}:{cid}:{day}:{category.value}"
+        eid = attendance_id(student, cid, day, category)
         self.claim("attendance_events", eid, rec, "attendance event")
         self.attendance[eid] = AttendanceEvent(
             eid, student, day, category, cid, section.period if section else None, school
@@ -948,7 +781,7 @@ class _Reader:
             cid = self.section_ref(ident)
         assigned = self.date(ident, "DateAssigned")
         title = _txt(ident, "Title") or self.req(ident, "GradebookEntryTitle")
-        return f"{cid}:{assigned}:{title}", ""
+        return composite_entry_key(cid, assigned, title), ""
 
     def _gradebook_entry(self, rec: Element) -> None:
         cid = self.section_ref(rec)
@@ -971,7 +804,6 @@ class _Reader:
                 else self.by_ref(gp_ref, rec, "GradingPeriod")
             )
         kind = self.desc(rec, "GradebookEntryType")
-        category_id = f"edfi-cat:{kind}" if kind else None
         first = self.item_keys.get(key)
         if first is not None:
             raise self.error(
@@ -980,22 +812,8 @@ class _Reader:
                 "GradebookEntryIdentifier",
                 f"duplicate gradebook entry {key[0]!r} (first seen at {first})",
             )
-        if kind and category_id not in self.categories:
-            self.categories[cast(str, category_id)] = Category(cast(str, category_id), kind)
-        self.item_keys[key] = self.origin(rec)
-        self.items.append(
-            _PendingItem(
-                key,
-                cid,
-                title,
-                category_id,
-                assigned,
-                due,
-                100.0 if max_points is None else max_points,
-                gp,
-                self.origin(rec),
-            )
-        )
+        where = self.origin(rec)
+        self.add_item(key, cid, title, kind, (assigned, due), max_points, gp, (where, where))
 
     def _student_gradebook_entry(self, rec: Element) -> None:
         ref_el = rec.find("GradebookEntryReference")
@@ -1008,22 +826,7 @@ class _Reader:
         student = self.student_ref(rec)
         points = self.number(rec, "PointsEarned")
         score = points if points is not None else self.number(rec, "NumericGradeEarned")
-        submission = (self.desc(rec, "SubmissionStatus") or "").casefold()
-        lateness = (self.desc(rec, "AssignmentLateStatus") or "").casefold()
-        late = (
-            "late" in lateness
-            and not lateness.startswith(("not", "no "))
-            and "on-time" not in lateness
-        ) or submission == "late"
-        missing = "missing" in submission
-        if "exempt" in submission or "excused" in submission:
-            status = ScoreStatus.EXEMPT
-        elif missing or "not submitted" in submission or "not turned in" in submission:
-            status = ScoreStatus.NOT_SUBMITTED
-        elif score is not None:
-            status = ScoreStatus.FULLY_GRADED
-        else:
-            status = ScoreStatus.SUBMITTED
+        statuses = (self.desc(rec, "SubmissionStatus"), self.desc(rec, "AssignmentLateStatus"))
         if (key, student) in self.result_keys:
             raise self.error(
                 None,
@@ -1033,19 +836,14 @@ class _Reader:
                 f"(first seen at {self.result_keys[(key, student)]})",
             )
         self.result_keys[(key, student)] = self.origin(rec)
-        self.results.append(
-            _PendingResult(
-                key,
-                student,
-                score,
-                status,
-                self.date(rec, "DateFulfilled", required=False),
-                _txt(rec, "DiagnosticStatement"),
-                late,
-                missing and score is None,
-                self.file,
-                _line(rec),
-            )
+        self.add_result(
+            key,
+            student,
+            score,
+            statuses,
+            self.date(rec, "DateFulfilled", required=False),
+            _txt(rec, "DiagnosticStatement"),
+            self.origin(rec),
         )
 
     # -- discipline ----------------------------------------------------------------------------
@@ -1062,7 +860,7 @@ class _Reader:
         description = _txt(rec, "IncidentDescription") or _txt(
             rec, ".//BehaviorDetailedDescription"
         )
-        iid = f"{school}:{number}"
+        iid = incident_id(school, number)
         self.claim("discipline_incidents", iid, rec, "discipline incident")
         self.incidents[iid] = DisciplineIncident(
             iid, day, school, behavior, description, self.desc(rec, "IncidentLocation")
@@ -1086,10 +884,10 @@ class _Reader:
             raise self.error(None, rec, "DisciplineIncidentReference", "is required but missing")
         ident = ref_el.find("DisciplineIncidentIdentity")
         if ident is not None:
-            iid = f"{self.req(ident, './/SchoolId')}:{self.req(ident, 'IncidentIdentifier')}"
-            self.student_incidents.append((iid, None, student, behavior, self.file, _line(rec)))
+            iid = incident_id(self.req(ident, ".//SchoolId"), self.req(ident, "IncidentIdentifier"))
+            self.incident_refs.append((iid, None, student, behavior, self.file, _line(rec)))
         elif ref_el.get("ref"):
-            self.student_incidents.append(
+            self.incident_refs.append(
                 (None, ref_el.attrib["ref"], student, behavior, self.file, _line(ref_el))
             )
         else:
@@ -1108,114 +906,15 @@ class _Reader:
         self.ds.rejects.append(Reject.from_error(err))
 
     def finish(self) -> Dataset:
-        ds = self.ds
         for org_id, ref, _line_no in self.org_parent_refs:
             parent = self.xml_ids.get(("LocalEducationAgency", ref))
             if parent is not None:
                 self.orgs[org_id] = dataclasses.replace(self.orgs[org_id], parent_id=parent)
-        ds.orgs = list(self.orgs.values())
-
-        for session_id, ref in self.gp_parent_refs:
+        for session, ref in self.gp_parent_refs:
             gp_id = self.xml_ids.get(("GradingPeriod", ref))
             if gp_id is not None:
-                self.gp_parent.setdefault(gp_id, session_id)
-        for year_id, (school, year, ending, begin, end) in self.years.items():
-            ds.academic_sessions.append(
-                AcademicSession(
-                    year_id,
-                    f"{year} school year",
-                    SessionType.SCHOOL_YEAR,
-                    begin,
-                    end,
-                    school_year=ending,
-                    school_id=school,
-                )
-            )
-        ds.academic_sessions.extend(self.sessions.values())
-        for gid, gp in self.grading_periods.items():
-            school, year = gid.split(":", 2)[:2]
-            parent = self.gp_parent.get(gid)
-            ds.academic_sessions.append(
-                dataclasses.replace(gp, parent_id=parent or f"{school}:{year}")
-            )
-
-        ds.calendar_days = [CalendarDay(s, d, flag) for (s, d), flag in self.calendar.items()]
-        ds.courses = list(self.courses.values())
-        for section in self.sections.values():
-            course_title = self.offering_titles.get(
-                (section.school_id, section.course_code), section.course_code
-            )
-            label = (
-                section.name
-                if section.name and section.name != course_title
-                else section.identifier
-            )
-            ds.classes.append(
-                Klass(
-                    section.class_id,
-                    f"{course_title} ({label})",
-                    course_id=f"{section.school_id}:{section.course_code}",
-                    school_id=section.school_id,
-                    class_code=section.identifier,
-                    term_ids=(section.session_id,),
-                    period=section.period,
-                )
-            )
-
-        # Line items: the identifier alone unless two namespaces share it in this import.
-        namespaces: dict[str, set[str]] = {}
-        for item in self.items:
-            namespaces.setdefault(item.key[0], set()).add(item.key[1])
-        item_ids: dict[tuple[str, str], str] = {}
-        by_identifier: dict[str, list[str]] = {}
-        for item in self.items:
-            ident, ns = item.key
-            lid = f"{ns}#{ident}" if len(namespaces[ident]) > 1 else ident
-            item_ids[item.key] = lid
-            by_identifier.setdefault(ident, []).append(lid)
-            ds.line_items.append(
-                LineItem(
-                    lid,
-                    item.class_id,
-                    item.title,
-                    item.category_id,
-                    item.assign_date,
-                    item.due_date,
-                    0.0,
-                    item.max_points,
-                    item.grading_period_id,
-                )
-            )
-            ds.origins[("line_items", lid)] = item.origin
-        ds.categories = list(self.categories.values())
-        for res in self.results:
-            found = item_ids.get(res.key)
-            if found is None:
-                candidates = by_identifier.get(res.key[0], [])
-                # Not in this import: keep the plain identifier (the cache may know it).
-                found = candidates[0] if len(candidates) == 1 else res.key[0]
-            lid = found
-            rid = f"{lid}:{res.student_id}"
-            ds.results.append(
-                Result(
-                    rid,
-                    lid,
-                    res.student_id,
-                    res.score,
-                    res.status,
-                    res.score_date,
-                    res.comment,
-                    res.late,
-                    res.missing,
-                )
-            )
-            ds.origins[("results", rid)] = f"{res.file}:{res.line}"
-
-        ds.attendance_events = list(self.attendance.values())
-        ds.enrollments = list(self.enrollments.values())
-        ds.discipline_incidents = list(self.incidents.values())
-        seen: set[tuple[str, str]] = set()
-        for known_id, inc_ref, student, behavior, file, line in self.student_incidents:
+                self.gp_parent.setdefault(gp_id, session)
+        for known_id, inc_ref, student, behavior, file, line in self.incident_refs:
             iid = known_id or self.xml_ids.get(("DisciplineIncident", cast(str, inc_ref)))
             if iid is None:
                 self._reject(
@@ -1227,119 +926,5 @@ class _Reader:
                     )
                 )
                 continue
-            if (iid, student) in seen:
-                continue  # one row per student and incident; the first behavior wins
-            seen.add((iid, student))
-            ds.student_incidents.append(StudentIncident(iid, student, behavior))
-            ds.origins[("student_incidents", f"{iid}/{student}")] = f"{file}:{line}"
-
-        ds.users = self._users()
-        return ds
-
-    def _users(self) -> list[User]:
-        class_school = {cid: s.school_id for cid, s in self.sections.items()}
-        item_class = {li.sourced_id: li.class_id for li in self.ds.line_items}
-        primary: dict[str, Counter[str]] = {}
-        other: dict[str, Counter[str]] = {}
-        for ev in self.ds.attendance_events:
-            if ev.school_id is None:
-                continue
-            bucket = primary if ev.class_id is None else other
-            bucket.setdefault(ev.student_id, Counter())[ev.school_id] += 1
-        for en in self.ds.enrollments:
-            school = class_school.get(en.class_id)
-            if school:
-                other.setdefault(en.user_id, Counter())[school] += 1
-        for res in self.ds.results:
-            school = class_school.get(item_class.get(res.line_item_id, ""), "")
-            if school:
-                other.setdefault(res.student_id, Counter())[school] += 1
-        incident_school = {i.sourced_id: i.school_id for i in self.ds.discipline_incidents}
-        for si in self.ds.student_incidents:
-            school = incident_school.get(si.incident_id)
-            if school:
-                other.setdefault(si.student_id, Counter())[school] += 1
-        schools = [o.sourced_id for o in self.orgs.values() if o.type == "school"]
-        only = schools[0] if len(schools) == 1 else None
-
-        users = []
-        for uid, user in self.users.items():
-            changes: dict[str, Any] = {}
-            if user.role is Role.STUDENT:
-                assoc = self.school_assoc.get(uid)
-                if assoc is not None:
-                    changes["school_id"] = assoc.school_id
-                    changes["grade_level"] = assoc.grade
-                elif uid in primary:
-                    changes["school_id"] = primary[uid].most_common(1)[0][0]
-                elif uid in other:
-                    changes["school_id"] = other[uid].most_common(1)[0][0]
-                else:
-                    changes["school_id"] = only
-                if uid in self.state_ids:
-                    changes["state_id"] = self.state_ids[uid]
-            else:
-                school = self.staff_school.get(uid)
-                if school is None and uid in other:
-                    school = other[uid].most_common(1)[0][0]
-                changes["school_id"] = school or only
-            users.append(dataclasses.replace(user, **changes))
-        return users
-
-
-# --- public id helpers (used by caseload.sources.edfi_api) -------------------------------------
-# The id scheme of the table in the module docstring, as functions, so that the Ed-Fi ODS/API
-# mapping builds exactly the ids this reader builds (tests/sync/test_edfi_api.py checks that a
-# sync of the same data gives the same cache). ``school_year`` is the Ed-Fi XML text
-# (``2021-2022``); the reader above inlines the same f-strings.
-
-grade_level = _grade
-is_instructional_event = _is_instructional
-school_year_end = _school_year
-
-
-def school_year_id(school_id: str, school_year: str) -> str:
-    return f"{school_id}:{school_year}"
-
-
-def session_id(school_id: str, school_year: str, session_name: str) -> str:
-    return f"{school_id}:{school_year}:{session_name}"
-
-
-def grading_period_id(school_id: str, school_year: str, descriptor: str, which: str) -> str:
-    """``which`` is the GradingPeriodName, else the PeriodSequence."""
-    return f"{school_id}:{school_year}:{descriptor}:{which}"
-
-
-def course_id(school_id: str, local_course_code: str) -> str:
-    return f"{school_id}:{local_course_code}"
-
-
-def class_id(session: str, local_course_code: str, section_identifier: str) -> str:
-    return f"{session}:{local_course_code}:{section_identifier}"
-
-
-def enrollment_id(person_id: str, klass: str, begin: dt.date | None) -> str:
-    return f"{person_id}:{klass}:{begin or ''}"
-
-
-def attendance_id(student_id: str, place: str, day: dt.date, category: AttendanceCategory) -> str:
-    """``place`` is the SchoolId (whole-day event) or the class id (section event)."""
-    return f"{student_id}:{place}:{day}:{category.value}"
-
-
-def category_id(gradebook_entry_type: str) -> str:
-    return f"edfi-cat:{gradebook_entry_type}"
-
-
-def composite_entry_key(klass: str, date_assigned: dt.date | None, title: str) -> str:
-    """A gradebook entry without a GradebookEntryIdentifier (DS 4)."""
-    return f"{klass}:{date_assigned}:{title}"
-
-
-def result_id(line_item_id: str, student_id: str) -> str:
-    return f"{line_item_id}:{student_id}"
-
-
-def incident_id(school_id: str, incident_identifier: str) -> str:
-    return f"{school_id}:{incident_identifier}"
+            self.student_incidents.append((iid, student, behavior, f"{file}:{line}"))
+        return self.assemble()
