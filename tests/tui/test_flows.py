@@ -222,11 +222,15 @@ async def test_command_palette_opens_student_by_unknown_id(make_app, reader):
 
 
 async def test_slow_reader_shows_loading_screen_first(make_app):
-    app = make_app(source=FakeReader(delay=0.4))
+    app = make_app(source=FakeReader(delay=1.0))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.open_student("s001")
-        await pilot.pause(0.25)
+        for _ in range(80):  # the screen shows after SLOW_OPEN, long before the 1 s answer
+            await pilot.pause(0.01)
+            if isinstance(app.screen, StudentScreen):
+                break
+        await pilot.pause()
         assert isinstance(app.screen, StudentScreen)
         assert app.screen.detail is None
         assert "Loading" in screen_text(app)
@@ -557,3 +561,20 @@ async def test_theme_change_redraws_data_colours(make_app):
         light = unexcused_colour()
         assert dark is not None and light is not None and dark != light
         assert app.screen.query_one(TabbedContent).active == "tab-attendance"
+
+
+async def test_a_slow_caseload_says_why_in_the_status_line(make_app):
+    reader = FakeReader(delay=1.6)
+    app = make_app(source=reader)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(150):
+            await pilot.pause(0.02)
+            if app.home.waiting:
+                break
+        await pilot.pause()
+        assert app.home.table.loading
+        assert "Ranking the students as of" in screen_text(app)
+        await settle(pilot)
+        assert not app.home.waiting
+        assert "Ranking the students" not in screen_text(app)
+        assert "7 students" in screen_text(app)

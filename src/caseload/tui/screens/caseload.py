@@ -19,6 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from caseload.domain.report import CaseloadRow, FlagCode, Severity
@@ -30,6 +31,8 @@ from caseload.tui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
     from caseload.tui.app import CaseloadApp
+
+SLOW_LOAD = 1.0  # seconds of loading before the status line says what is going on
 
 COLUMNS = (
     Column("risk", "Risk", 4, "right", tooltip="Sum of flag severities (high 3, medium 2, low 1)"),
@@ -131,6 +134,8 @@ class CaseloadScreen(Screen[None]):
         self.loaded_for: tuple[str | None, object] | None = None  # every row is here
         self.shown_for: tuple[str | None, object] | None = None  # at least the first page
         self.partial_total: int | None = None  # while only the first page is here: the size
+        self.waiting = False  # a load is taking longer than SLOW_LOAD
+        self._slow_timer: Timer | None = None
         self.load_seconds = 0.0
 
     @property
@@ -161,6 +166,15 @@ class CaseloadScreen(Screen[None]):
         table = self.table
         table.loading = True
         self.caseload_app.request_caseload(self)
+        if self._slow_timer is not None:
+            self._slow_timer.stop()
+        self._slow_timer = self.set_timer(SLOW_LOAD, self._slow_load)
+
+    def _slow_load(self) -> None:
+        """Still loading: say why (the first open of a date ranks every student)."""
+        if self.table.loading:
+            self.waiting = True
+            self.update_status()
 
     # -- header --------------------------------------------------------------------------------
 
@@ -180,6 +194,12 @@ class CaseloadScreen(Screen[None]):
         styles = semantic_styles(self.app)
         parts = Text(no_wrap=True, overflow="ellipsis", end="")
         shown, total = len(self.view), len(self.reports)
+        if self.waiting:
+            parts.append(f"Ranking the students as of {self.caseload_app.as_of.isoformat()}: the "
+                         "first open of a date computes every flag, then stores them…",
+                         style=styles["info"])
+            self.query_one("#status", Static).update(parts)
+            return
         if self.partial_total is not None:
             parts.append(f"first {shown:,} of {self.partial_total:,} students · loading the rest…")
         else:
@@ -203,6 +223,7 @@ class CaseloadScreen(Screen[None]):
         app = self.caseload_app
         if (message.counselor_id, message.as_of) != (app.counselor_id, app.as_of):
             return  # a stale answer to an earlier request
+        self.waiting = False
         if message.partial:
             self.show_head(message)
             return
@@ -243,11 +264,13 @@ class CaseloadScreen(Screen[None]):
         self.call_after_refresh(self.refresh_bindings)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.waiting = False
         table = self.table
         table.loading = False
         table.empty_text = f"Could not load the caseload: {clean(message.error)}"
         if not self.reports:
             self.apply_filters()
+        self.update_status()
 
     def apply_filters(self, *, keep: str | None = None) -> None:
         """Recompute the visible rows from the sorted list, keeping the cursor's student."""
