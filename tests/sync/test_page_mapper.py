@@ -245,3 +245,17 @@ def test_a_sync_maps_while_it_fetches(tmp_path, monkeypatch):
         eng.dispose()
     finally:
         srv.stop()
+
+
+def test_a_lone_carriage_return_stays_inside_its_value():
+    """The CSV route quotes a cell holding a lone \\r (it used to end the row there)."""
+    stamp = "2026-01-01T00:00:00Z"
+    items = {"orgs": [
+        {"sourcedId": "org-1", "status": "active", "dateLastModified": stamp,
+         "name": "North\rHigh", "type": "school"},
+        {"sourcedId": "org-2", "status": "active", "dateLastModified": stamp,
+         "name": "Broken", "type": ""},
+    ]}
+    ds = to_dataset("t", items, skip_invalid=True)
+    assert [(o.sourced_id, o.name) for o in ds.orgs] == [("org-1", "North\rHigh")]
+    assert [(r.line, r.field) for r in ds.rejects] == [("sourcedId 'org-2'", "type")]

@@ -304,7 +304,7 @@ class _Files:
         field_prefix: str = "",
     ) -> None:
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv.writer(buf, lineterminator="\r\n")  # so a cell with a lone \r is quoted too
         w.writerow([c for c, _ in columns])
         line = 1
         ends: dict[int, str] = {}
