@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -55,6 +56,22 @@ def _reports_pure(repo: Repository, as_of: dt.date):
     )
 
 
+def _assert_decoded_facts_equal_pure(repo: Repository) -> None:
+    """The packed facts decode to the pure path's, every ClassFacts field included (None
+    grades in timelines, empty series, open enrollment spans)."""
+    fresh = Repository(repo.engine, thresholds=repo.thresholds)
+    decoded = {f.student.sourced_id: f for f in fresh.facts(None) or []}
+    with repo.engine.connect() as conn:
+        inputs = repo.inputs(conn, repo._scope(None), with_notes=False)
+    pure = {i.student.sourced_id: analysis.student_facts(i, repo.thresholds) for i in inputs}
+    assert decoded == pure
+    for sid, want in pure.items():
+        got = {c.class_id: c for c in decoded[sid].classes}
+        for c in want.classes:
+            for f in fields(analysis.ClassFacts):
+                assert getattr(got[c.class_id], f.name) == getattr(c, f.name), f.name
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attendance_events, results, days, st.booleans())
 def test_materialized_path_equals_pure_path(events, scores, as_of, zero):
@@ -80,6 +97,7 @@ def test_materialized_path_equals_pure_path(events, scores, as_of, zero):
         with engine.connect() as conn:
             assert mat.is_fresh(conn, repo.thresholds)
         assert materialized == _reports_pure(repo, as_of)
+        _assert_decoded_facts_equal_pure(repo)
         engine.dispose()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,50 +4,92 @@ The caseload table and ``caseload flags`` must not aggregate raw rows on every c
 import (and when ``missing_counts_as_zero`` changes) ``refresh`` computes, with the same pure
 functions the drill-downs use (``caseload.domain.analysis.student_facts``):
 
-- ``mat_day_status``: per student and school day that is not plain "present", its status
-  (unexcused, excused, tardy); attendance is recorded by exception, so is this;
+- ``mat_student``: per student, the enrollment start and the school days that were not plain
+  "present" (full-day absences, the unexcused ones among them, tardy days); attendance is
+  recorded by exception, so is this;
+- ``mat_class``: per class, what its students' facts share (title, teacher, period, term
+  dates) and the effective dates of every student's results (stale gradebook);
 - ``mat_class_facts``: per student and class, the grade timeline (the running grade after each
-  effective date: the per-week grades are read from it at each Sunday), the scored and missing
-  dates, enrollment spans and term dates;
-- ``mat_class_dates``: per class, the effective dates of every student's results (stale
-  gradebook);
-- ``mat_student``: per student, the enrollment start and school.
+  effective date), the grade at the end of each week, the scored and missing dates and the
+  enrollment spans.
 ``mat_state`` records which import run and which setting the facts were computed from; a
 reader checks it and falls back to the pure path when they are stale, so a stale or failed
 refresh can cost speed but never correctness. Facts are derived data: rebuilding them never
 touches source rows or notes.
 
-``load_facts`` decodes them (the "cold" read): date columns are read as stored text and every
+Stored format: every list of days is a packed little-endian int32 array of day ordinals (0
+stands for None in enrollment spans), every list of grades a packed float64 array (a
+timeline's None grades are listed apart, by index, in ``timeline_nulls``); BLOB on SQLite,
+bytea on PostgreSQL. The timeline and the weekly series are stored as parallel arrays (days,
+grades), which is how the reports read them (``ClassFacts.timeline_days`` etc.).
+
+``load_facts`` decodes them (the "cold" read) with ``struct`` and few Python objects: every
 day becomes one shared ``date`` object (less memory, and the reports' bisections stay on a few
-hundred objects), each class row's JSON columns are decoded in one ``json.loads``, and the
-classes' bisection arrays are derived once, as they are decoded (``analysis.ClassFacts``).
+hundred objects), and each distinct packed array of days is decoded once into a tuple that
+every row holding the same bytes shares (a class's students mostly have the same timeline
+days, weeks and scored dates). ``ClassFacts`` are built with their derived fields set
+directly from the decoded arrays (``_class_facts``) rather than re-derived by
+``__post_init__``, and the timeline's (date, grade) pairs, which only a reader of
+``ClassFacts.timeline`` needs (the reports use the parallel arrays), are made on first use
+(``LazyTimeline``). Nothing decoded is kept across ``Repository`` instances: a new one reads
+the database again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import struct
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import fields
+from typing import Any, overload
 
 from sqlalchemy import Connection, Engine, String, delete, func, insert, select, type_coerce
 
 from caseload.domain import analysis
 from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
-from caseload.domain.report import DayStatus
 from caseload.domain.settings import Thresholds
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
 
-_STATUS = {DayStatus.UNEXCUSED: "U", DayStatus.EXCUSED: "E", DayStatus.TARDY: "T"}
-_STATUS_BACK = {v: k for k, v in _STATUS.items()}
+
+def _pack(code: str, values: Sequence[Any]) -> bytes:
+    """Values as a little-endian packed array (``code``: "i" int32 or "d" float64)."""
+    return struct.pack(f"<{len(values)}{code}", *values)
 
 
-def _ords(dates: Iterable[dt.date]) -> str:
-    return json.dumps([d.toordinal() for d in dates])
+class _Unpackers(dict[int, Callable[[bytes], tuple[Any, ...]]]):
+    """``unpack[len(blob)](blob)``: a packed array of ``code`` items as a tuple (one compiled
+    ``struct.Struct`` per length)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+        self.size = struct.calcsize(code)
+
+    def __missing__(self, length: int) -> Callable[[bytes], tuple[Any, ...]]:
+        unpack = self[length] = struct.Struct(f"<{length // self.size}{self.code}").unpack
+        return unpack
+
+
+_INTS = _Unpackers("i")
+_FLOATS = _Unpackers("d")
+
+
+def _unpack_ints(blob: bytes) -> tuple[int, ...]:
+    return _INTS[len(blob)](blob)
+
+
+def _ords(dates: Iterable[dt.date]) -> bytes:
+    return _pack("i", [d.toordinal() for d in dates])
+
+
+def _opt_ord(d: dt.date | None) -> int:
+    """A day ordinal, 0 for None (ordinals start at 1)."""
+    return 0 if d is None else d.toordinal()
 
 
 def _state_key(thresholds: Thresholds) -> str:
@@ -75,56 +117,54 @@ def is_fresh(conn: Connection, thresholds: Thresholds) -> bool:
 
 
 def _write(conn: Connection, facts: list[analysis.StudentFacts]) -> None:
-    day_rows: list[dict[str, Any]] = []
     class_rows: list[dict[str, Any]] = []
     student_rows: list[dict[str, Any]] = []
-    class_dates: dict[str, tuple[dt.date, ...]] = {}
+    classes: dict[str, dict[str, Any]] = {}
     for f in facts:
         sid = f.student.sourced_id
         a = f.attendance
-        unexcused = set(a.unexcused)
-        for d in a.absent:
-            day_rows.append(
-                {"student_id": sid, "date": d, "status": "U" if d in unexcused else "E"}
-            )
-        for d in a.tardy:
-            day_rows.append({"student_id": sid, "date": d, "status": "T"})
-        student_rows.append({"student_id": sid, "enrolled_begin": a.enrolled_begin})
+        student_rows.append(
+            {
+                "student_id": sid,
+                "enrolled_begin": a.enrolled_begin,
+                "absent": _ords(a.absent),
+                "unexcused": _ords(a.unexcused),
+                "tardy": _ords(a.tardy),
+            }
+        )
         for c in f.classes:
-            class_dates[c.class_id] = c.class_result_dates
+            # the same for every student of the class (Repository.inputs)
+            classes[c.class_id] = {
+                "class_id": c.class_id,
+                "title": c.title,
+                "teacher": c.teacher,
+                "period": c.period,
+                "term_start": c.term_start,
+                "term_end": c.term_end,
+                "result_dates": _ords(c.class_result_dates),
+            }
+            nulls = [i for i, (_, g) in enumerate(c.timeline) if g is None]
             class_rows.append(
                 {
                     "student_id": sid,
                     "class_id": c.class_id,
-                    "title": c.title,
-                    "teacher": c.teacher,
-                    "period": c.period,
-                    "term_start": c.term_start,
-                    "term_end": c.term_end,
-                    "spans": json.dumps(
-                        [
-                            [b.toordinal() if b else None, e.toordinal() if e else None]
-                            for b, e in c.enrollment_spans
-                        ]
-                    ),
-                    "timeline": json.dumps([[d.toordinal(), g] for d, g in c.timeline]),
-                    "weekly": json.dumps([[d.toordinal(), g] for d, g in c.weekly]),
+                    "spans": _pack("i", [_opt_ord(d) for span in c.enrollment_spans for d in span]),
+                    "timeline_days": _ords(d for d, _ in c.timeline),
+                    "timeline_grades": _pack("d", [0.0 if g is None else g for _, g in c.timeline]),
+                    "timeline_nulls": json.dumps(nulls) if nulls else None,
+                    "weekly_days": _ords(d for d, _ in c.weekly),
+                    "weekly_grades": _pack("d", [g for _, g in c.weekly]),
                     "scored": _ords(c.scored_dates),
                     "missing": _ords(c.missing_dates),
                 }
             )
     for table, rows in (
-        ("mat_day_status", day_rows),
-        ("mat_class_facts", class_rows),
         ("mat_student", student_rows),
+        ("mat_class", list(classes.values())),
+        ("mat_class_facts", class_rows),
     ):
         for i in range(0, len(rows), 5000):
             conn.execute(insert(T[table]), rows[i : i + 5000])
-    if class_dates:
-        conn.execute(
-            insert(T["mat_class_dates"]),
-            [{"class_id": k, "dates": _ords(v)} for k, v in class_dates.items()],
-        )
 
 
 def refresh(engine: Engine, thresholds: Thresholds) -> int:
@@ -134,7 +174,7 @@ def refresh(engine: Engine, thresholds: Thresholds) -> int:
     repo = Repository(engine, thresholds=thresholds)
     with engine.begin() as conn:
         run_id = latest_run(conn)
-        for name in ("mat_day_status", "mat_class_facts", "mat_student", "mat_class_dates"):
+        for name in ("mat_class_facts", "mat_class", "mat_student"):
             conn.execute(delete(T[name]))
         inputs = repo.inputs(conn, Repository._scope(None), with_notes=False)
         facts = [analysis.student_facts(i, thresholds) for i in inputs]
@@ -151,6 +191,59 @@ def refresh(engine: Engine, thresholds: Thresholds) -> int:
             },
         )
     return len(facts)
+
+
+class LazyTimeline(Sequence[tuple[dt.date, float | None]]):
+    """A decoded ``ClassFacts.timeline``: ((date, grade), ...) made only when read.
+
+    The reports read a timeline through ``ClassFacts.timeline_days`` / ``timeline_grades``
+    (what is stored), never as pairs; making tens of thousands of pair tuples per cold read
+    just to have them was most of the decoding. This reads as the tuple of pairs would
+    (length, items, slices, iteration, equality and hash with the tuple, repr; copies and
+    pickles as the tuple), building it once on first use."""
+
+    __slots__ = ("_days", "_grades", "_pairs")
+
+    def __init__(self, days: tuple[dt.date, ...], grades: tuple[float | None, ...]) -> None:
+        self._days = days
+        self._grades = grades
+        self._pairs: tuple[tuple[dt.date, float | None], ...] | None = None
+
+    def pairs(self) -> tuple[tuple[dt.date, float | None], ...]:
+        if self._pairs is None:
+            self._pairs = tuple(zip(self._days, self._grades, strict=True))
+        return self._pairs
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[dt.date, float | None]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[tuple[dt.date, float | None], ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
+        return self.pairs()[i]
+
+    def __iter__(self) -> Iterator[tuple[dt.date, float | None]]:
+        return iter(self.pairs())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyTimeline):
+            return self._days == other._days and self._grades == other._grades
+        if isinstance(other, tuple):
+            return self.pairs() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pairs())
+
+    def __repr__(self) -> str:
+        return repr(self.pairs())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self.pairs(),))
 
 
 _DayKey = int | str | dt.date
@@ -177,14 +270,79 @@ class _Days(dict[_DayKey, dt.date]):
         return None if key is None else self[key]
 
 
-def _steps(
-    pairs: list[list[Any]], at: Callable[[int], dt.date]
-) -> tuple[tuple[dt.date, Any], ...]:
-    """[[ordinal, value], ...] as ((date, value), ...)."""
-    if not pairs:
-        return ()
-    ords, values = zip(*pairs, strict=True)
-    return tuple(zip(map(at, ords), values, strict=True))
+class _DaySeqs(dict[bytes, tuple[dt.date, ...]]):
+    """Packed arrays of day ordinals decoded as tuples of the shared ``_Days``, one tuple per
+    distinct array: the students of a class mostly have the same timeline days, weeks and
+    scored dates, so most arrays are decoded once (and the others found by one lookup)."""
+
+    def __init__(self, day: _Days) -> None:
+        super().__init__()
+        self.day = day
+
+    def __missing__(self, blob: bytes) -> tuple[dt.date, ...]:
+        got = self[blob] = tuple(map(self.day.__getitem__, _unpack_ints(blob)))
+        return got
+
+
+# ``ClassFacts`` are decoded without running their ``__init__``/``__post_init__``: the decoder
+# has the derived fields at hand already (the timeline's days and grades are what is stored,
+# the days one shared tuple per distinct array), so it sets every slot directly. The fields in
+# the order ``_class_facts`` takes them: the class's own (``_class_head``), then the student's.
+# Should ClassFacts gain or lose a field, this no longer matches and the decoder falls back to
+# the constructor (a test checks that it matches).
+_CLASS_FIELDS = (
+    "class_id",
+    "title",
+    "teacher",
+    "period",
+    "term_start",
+    "term_end",
+    "class_result_dates",
+    "sort_key",
+    "enrollment_spans",
+    "timeline",
+    "weekly",
+    "scored_dates",
+    "missing_dates",
+    "timeline_days",
+    "timeline_grades",
+    "final",
+    "weekly_days",
+    "weekly_max",
+)
+_CLASS_INIT = tuple(f.name for f in fields(analysis.ClassFacts) if f.init)
+DIRECT_DECODE = sorted(_CLASS_FIELDS) == sorted(f.name for f in fields(analysis.ClassFacts))
+_SETTERS = (
+    tuple(getattr(analysis.ClassFacts, name).__set__ for name in _CLASS_FIELDS)
+    if DIRECT_DECODE
+    else ()
+)
+_new = object.__new__
+
+
+def _class_facts(values: tuple[Any, ...]) -> analysis.ClassFacts:
+    """A ClassFacts from its fields in ``_CLASS_FIELDS`` order."""
+    if not DIRECT_DECODE:
+        named = dict(zip(_CLASS_FIELDS, values, strict=True))
+        return analysis.ClassFacts(**{name: named[name] for name in _CLASS_INIT})
+    cf = _new(analysis.ClassFacts)
+    for set_field, value in zip(_SETTERS, values, strict=True):
+        set_field(cf, value)
+    return cf
+
+
+def _class_head(
+    cid: str,
+    title: str,
+    teacher: str | None,
+    period: str | None,
+    term_start: dt.date | None,
+    term_end: dt.date | None,
+    result_dates: tuple[dt.date, ...],
+) -> tuple[Any, ...]:
+    """A class's fields in ``_CLASS_FIELDS`` order, its sort key as ClassFacts makes it."""
+    probe = analysis.ClassFacts(cid, title, teacher, period, None, None, (), (), (), (), (), ())
+    return (cid, title, teacher, period, term_start, term_end, result_dates, probe.sort_key)
 
 
 def load_facts(
@@ -206,91 +364,110 @@ def load_facts(
     for school_days in school_days_of.values():
         for d in school_days:
             day[d.toordinal()] = d
-    # dates are read as their stored ISO text (type_coerce: no per-row conversion), then
-    # shared through ``day``
-    days: dict[str, dict[str, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
-    ds = T["mat_day_status"]
-    for sid, d, status in conn.execute(
-        select(ds.c.student_id, type_coerce(ds.c.date, String), ds.c.status)
-        .where(ds.c.student_id.in_(scope))
-        .order_by(ds.c.student_id, ds.c.date)
-    ):
-        days[sid][status].append(day[d])
-    ms = T["mat_student"]
-    begin_of = {
-        sid: day.opt(begin)
-        for sid, begin in conn.execute(
-            select(ms.c.student_id, type_coerce(ms.c.enrolled_begin, String)).where(
-                ms.c.student_id.in_(scope)
-            )
-        )
-    }
-    cd = T["mat_class_dates"]
-    mc = T["mat_class_facts"]
-    loads = json.loads
-    class_dates = {
-        cid: tuple([day[o] for o in loads(text or "[]")])
-        for cid, text in conn.execute(
-            select(cd.c.class_id, cd.c.dates).where(
-                cd.c.class_id.in_(select(mc.c.class_id).where(mc.c.student_id.in_(scope)))
-            )
-        )
-    }
-    classes_of: dict[str, list[analysis.ClassFacts]] = defaultdict(list)
-    opt = day.opt
     at = day.__getitem__
-    # a class's texts, one object per value like the dates (they repeat for every student)
-    seen: dict[Any, Any] = {}
-    shared = seen.setdefault
-    for sid, cid, title, teacher, period, t_start, t_end, *texts in conn.execute(
+    opt = day.opt
+    dates = _DaySeqs(day)
+    # date columns are read as their stored ISO text (type_coerce: no per-row conversion),
+    # then shared through ``day``
+    ms = T["mat_student"]
+    attendance_of = {
+        sid: (opt(begin), dates[absent], dates[unexcused], dates[tardy])
+        for sid, begin, absent, unexcused, tardy in conn.execute(
+            select(
+                ms.c.student_id,
+                type_coerce(ms.c.enrolled_begin, String),
+                ms.c.absent,
+                ms.c.unexcused,
+                ms.c.tardy,
+            ).where(ms.c.student_id.in_(scope))
+        )
+    }
+    mk = T["mat_class"]
+    mc = T["mat_class_facts"]
+    heads = {
+        cid: _class_head(cid, title, teacher, period, opt(start), opt(end), dates[result_dates])
+        for cid, title, teacher, period, start, end, result_dates in conn.execute(
+            select(
+                mk.c.class_id,
+                mk.c.title,
+                mk.c.teacher,
+                mk.c.period,
+                type_coerce(mk.c.term_start, String),
+                type_coerce(mk.c.term_end, String),
+                mk.c.result_dates,
+            ).where(mk.c.class_id.in_(select(mc.c.class_id).where(mc.c.student_id.in_(scope))))
+        )
+    }
+    spans_of: dict[bytes, tuple[analysis.Span, ...]] = {b"": ()}
+    classes_of: dict[str, list[analysis.ClassFacts]] = defaultdict(list)
+    loads = json.loads
+    floats = _FLOATS
+    for (
+        sid,
+        cid,
+        span_ends,
+        t_days,
+        t_grades,
+        t_nulls,
+        w_days,
+        w_grades,
+        scored,
+        missing,
+    ) in conn.execute(
         select(
             mc.c.student_id,
             mc.c.class_id,
-            mc.c.title,
-            mc.c.teacher,
-            mc.c.period,
-            type_coerce(mc.c.term_start, String),
-            type_coerce(mc.c.term_end, String),
             mc.c.spans,
-            mc.c.timeline,
-            mc.c.weekly,
+            mc.c.timeline_days,
+            mc.c.timeline_grades,
+            mc.c.timeline_nulls,
+            mc.c.weekly_days,
+            mc.c.weekly_grades,
             mc.c.scored,
             mc.c.missing,
         ).where(mc.c.student_id.in_(scope))
     ):
-        spans, timeline, weekly, scored, missing = loads("[" + ",".join(texts) + "]")
+        spans = spans_of.get(span_ends)
+        if spans is None:
+            ends = [None if o == 0 else at(o) for o in _unpack_ints(span_ends)]
+            spans = spans_of[span_ends] = tuple(zip(ends[::2], ends[1::2], strict=True))
+        grades: tuple[float | None, ...] = floats[len(t_grades)](t_grades)
+        if t_nulls is not None:
+            with_nulls: list[float | None] = list(grades)
+            for i in loads(t_nulls):
+                with_nulls[i] = None
+            grades = tuple(with_nulls)
+        timeline_days = dates[t_days]
+        weekly_days = dates[w_days]
+        weekly_grades: tuple[float, ...] = floats[len(w_grades)](w_grades)
         classes_of[sid].append(
-            analysis.ClassFacts(
-                shared(cid, cid),
-                shared(title, title),
-                shared(teacher, teacher),
-                shared(period, period),
-                opt(t_start),
-                opt(t_end),
-                tuple([(opt(b), opt(e)) for b, e in spans]),
-                _steps(timeline, at),
-                _steps(weekly, at),
-                tuple(map(at, scored)),
-                tuple(map(at, missing)),
-                class_dates.get(cid, ()),
+            _class_facts(
+                (
+                    *heads[cid],
+                    spans,
+                    LazyTimeline(timeline_days, grades),
+                    tuple(zip(weekly_days, weekly_grades, strict=True)),
+                    dates[scored],
+                    dates[missing],
+                    timeline_days,
+                    grades,
+                    grades[-1] if grades else None,
+                    weekly_days,
+                    max(weekly_grades) if weekly_grades else None,
+                )
             )
         )
     out = []
     shared_sessions = tuple(sessions)  # one tuple for all: reports memoize periods by it
+    no_attendance: tuple[Any, ...] = (None, (), (), ())
     for sid, student in students.items():
-        st = days.get(sid, {})
-        unexcused = tuple(st.get("U", ()))
-        absent = tuple(sorted(unexcused + tuple(st.get("E", ()))))
+        begin, absent, unexcused, tardy = attendance_of.get(sid, no_attendance)
         out.append(
             analysis.StudentFacts(
                 student=student,
                 counselor_ids=tuple(counselors_of.get(sid, ())),
                 attendance=att.AttendanceSeries(
-                    school_days_of[student.school_id],
-                    begin_of.get(sid),
-                    absent,
-                    unexcused,
-                    tuple(st.get("T", ())),
+                    school_days_of[student.school_id], begin, absent, unexcused, tardy
                 ),
                 classes=tuple(classes_of.get(sid, ())),
                 incident_dates=tuple(sorted(incidents_of.get(sid, ()))),

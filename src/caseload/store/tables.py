@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, MetaData, Text
+from sqlalchemy import Column, Index, LargeBinary, MetaData, Text
 from sqlmodel import Field, SQLModel
 
 # One MetaData for the cache, with a naming convention so Alembic can name constraints
@@ -207,50 +207,55 @@ class ImportRunRow(CacheModel, table=True):
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
-
 # --- Materialized analytics facts (derived; rebuilt by caseload.store.facts.refresh) -----------
 
 
-class MatDayStatusRow(CacheModel, table=True):
-    """A student's school day that was not plainly present: U(nexcused), E(xcused), T(ardy)."""
-
-    __tablename__ = "mat_day_status"
-    student_id: str = Field(primary_key=True)
-    date: dt.date = Field(primary_key=True)
-    status: str
+# Day lists are packed little-endian int32 arrays of day ordinals (0: an open span end), grades
+# packed float64 arrays; ``caseload.store.facts`` encodes and decodes them.
 
 
 class MatStudentRow(CacheModel, table=True):
+    """Per student: the enrollment start and the school days that were not plainly present:
+    full-day absences (any reason), the unexcused ones among them, tardy days (packed)."""
+
     __tablename__ = "mat_student"
     student_id: str = Field(primary_key=True)
     enrolled_begin: dt.date | None = None
+    absent: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    unexcused: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    tardy: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
 
 
-class MatClassFactsRow(CacheModel, table=True):
-    """Per student and class: the grade timeline and the grade at the end of each week (JSON
-    [[ordinal, grade], ...]), scored and missing dates."""
+class MatClassRow(CacheModel, table=True):
+    """Per class: what every student's facts of it share, with the effective dates of every
+    student's results (packed; stale gradebook)."""
 
-    __tablename__ = "mat_class_facts"
-    student_id: str = Field(primary_key=True)
+    __tablename__ = "mat_class"
     class_id: str = Field(primary_key=True)
     title: str
     teacher: str | None = None
     period: str | None = None
     term_start: dt.date | None = None
     term_end: dt.date | None = None
-    spans: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    timeline: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    weekly: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    scored: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    missing: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    result_dates: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
 
 
-class MatClassDatesRow(CacheModel, table=True):
-    """Per class: effective dates of every student's results (JSON ordinals)."""
+class MatClassFactsRow(CacheModel, table=True):
+    """Per student and class: enrollment spans (begin, end pairs), the grade timeline (its
+    days and grades; ``timeline_nulls`` the JSON indices of its None grades, NULL for none),
+    the grade at the end of each week (Sundays and grades), scored and missing dates."""
 
-    __tablename__ = "mat_class_dates"
+    __tablename__ = "mat_class_facts"
+    student_id: str = Field(primary_key=True)
     class_id: str = Field(primary_key=True)
-    dates: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    spans: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    timeline_days: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    timeline_grades: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    timeline_nulls: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    weekly_days: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    weekly_grades: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    scored: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    missing: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
 
 
 class MatStateRow(CacheModel, table=True):
