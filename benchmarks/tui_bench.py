@@ -616,13 +616,10 @@ def rank_district(engine: Any) -> str:
 
 
 def forget_ranking(engine: Any, as_of: dt.date) -> None:
-    from sqlalchemy import delete
-
     from caseload.store import ranking
 
     with engine.begin() as conn:
-        conn.execute(delete(ranking.rank).where(ranking.rank.c.as_of == as_of))
-        conn.execute(delete(ranking.rank_state).where(ranking.rank_state.c.as_of == as_of))
+        ranking.forget(conn, [as_of])
 
 
 def district_cache(students: int, fresh: bool) -> tuple[Any, str]:

@@ -84,6 +84,12 @@ def is_stored(
     return False
 
 
+def _caseload_of(counselor_id: str) -> Any:
+    """The student ids of a counselor's caseload (a subquery)."""
+    caseloads = T["caseloads"]
+    return select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
+
+
 def last_notes(conn: Connection, as_of: dt.date, counselor_id: str | None) -> dict[str, dt.date]:
     """Each student's latest intervention note on or before ``as_of`` (deleted ones left out)."""
     notes = T["notes"]
@@ -93,12 +99,7 @@ def last_notes(conn: Connection, as_of: dt.date, counselor_id: str | None) -> di
         .group_by(notes.c.student_id)
     )
     if counselor_id is not None:
-        caseloads = T["caseloads"]
-        q = q.where(
-            notes.c.student_id.in_(
-                select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
-            )
-        )
+        q = q.where(notes.c.student_id.in_(_caseload_of(counselor_id)))
     out: dict[str, dt.date] = {}
     for sid, last in conn.execute(q):
         if isinstance(last, str):  # SQLite's max() hands back the stored text
@@ -127,10 +128,7 @@ def read(
     )
     q = select(*cols).where(rank.c.as_of == as_of)
     if counselor_id is not None:
-        caseloads = T["caseloads"]
-        q = q.where(rank.c.student_id.in_(
-            select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
-        ))
+        q = q.where(rank.c.student_id.in_(_caseload_of(counselor_id)))
     q = q.order_by(rank.c.risk.desc(), name_order, rank.c.student_id)
     notes = last_notes(conn, as_of, counselor_id)
     if limit is not None:
@@ -163,10 +161,7 @@ def count(conn: Connection, as_of: dt.date, counselor_id: str | None) -> int:
     """How many stored rows the scope has at ``as_of``."""
     q = select(func.count()).select_from(rank).where(rank.c.as_of == as_of)
     if counselor_id is not None:
-        caseloads = T["caseloads"]
-        q = q.where(rank.c.student_id.in_(
-            select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
-        ))
+        q = q.where(rank.c.student_id.in_(_caseload_of(counselor_id)))
     return int(conn.execute(q).scalar_one())
 
 
@@ -227,17 +222,16 @@ def _prune(conn: Connection) -> None:
         .order_by(func.max(rank_state.c.computed_at).desc())
     )
     dates = [row.as_of for row in conn.execute(latest)]
-    old = dates[KEEP_DATES:]
-    if old:
-        conn.execute(delete(rank).where(rank.c.as_of.in_(old)))
-        conn.execute(delete(rank_state).where(rank_state.c.as_of.in_(old)))
+    forget(conn, dates[KEEP_DATES:])
 
 
-def clear(conn: Connection) -> None:
-    """Forget every stored ranking (derived data)."""
-    conn.execute(delete(rank))
-    conn.execute(delete(rank_state))
+def forget(conn: Connection, dates: Iterable[dt.date]) -> None:
+    """Drop the stored rankings of ``dates`` (derived data: they are ranked again on open)."""
+    dates = list(dates)
+    if dates:
+        conn.execute(delete(rank).where(rank.c.as_of.in_(dates)))
+        conn.execute(delete(rank_state).where(rank_state.c.as_of.in_(dates)))
 
 
-__all__ = ["ALL", "KEEP_DATES", "clear", "count", "is_stored", "last_notes", "read",
+__all__ = ["ALL", "KEEP_DATES", "count", "forget", "is_stored", "last_notes", "read",
            "settings_key", "write"]

@@ -521,6 +521,18 @@ class Repository:
         with analysis.gc_paused():  # many acyclic objects, few collector passes: see gc_paused
             return triage(analysis.reports_from_facts(facts, as_of, self.thresholds))
 
+    def _ranking_stored(self, conn: Connection, counselor_id: str | None,
+                        as_of: dt.date) -> bool:
+        """Whether the scope's ranking at ``as_of`` is stored for the current facts and
+        settings (store/ranking.py)."""
+        from caseload.store import facts as mat
+        from caseload.store import ranking
+
+        stamp = mat.fresh_stamp(conn, self.thresholds)
+        return stamp is not None and ranking.is_stored(
+            conn, as_of, counselor_id, stamp, self.thresholds
+        )
+
     def caseload_rows(self, counselor_id: str | None, as_of: dt.date) -> list[CaseloadRow]:
         """The scope's caseload-table rows in triage order: from the persisted ranking when it
         is stored for these facts and settings (see store/ranking.py), else computed from the
@@ -529,10 +541,7 @@ class Repository:
         from caseload.store import ranking
 
         with self.engine.connect() as conn:
-            stamp = mat.fresh_stamp(conn, self.thresholds)
-            if stamp is not None and ranking.is_stored(
-                conn, as_of, counselor_id, stamp, self.thresholds
-            ):
+            if self._ranking_stored(conn, counselor_id, as_of):
                 return ranking.read(conn, as_of, counselor_id)
         rows = [CaseloadRow.from_report(r) for r in self.caseload(counselor_id, as_of)]
         with self.engine.connect() as conn:
@@ -549,14 +558,10 @@ class Repository:
     ) -> tuple[list[CaseloadRow], int] | None:
         """The first ``limit`` rows of ``caseload_rows`` and the scope's size, when the ranking
         is stored (a few milliseconds at any size); None when it would have to be computed."""
-        from caseload.store import facts as mat
         from caseload.store import ranking
 
         with self.engine.connect() as conn:
-            stamp = mat.fresh_stamp(conn, self.thresholds)
-            if stamp is None or not ranking.is_stored(
-                conn, as_of, counselor_id, stamp, self.thresholds
-            ):
+            if not self._ranking_stored(conn, counselor_id, as_of):
                 return None
             return (ranking.read(conn, as_of, counselor_id, limit),
                     ranking.count(conn, as_of, counselor_id))
