@@ -116,6 +116,10 @@ class Dataset:
     line_maps: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
     partial: set[str] = field(default_factory=set)
     as_of: str | None = None  # a date the export itself declares (sample data), ISO
+    # What the import summary must say beyond the counts: records read but not shown and why,
+    # placeholders made, files that were absent ("not shown: 37 results for students not
+    # enrolled in their class"). One plain sentence each, no student names.
+    notices: list[str] = field(default_factory=list)
 
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""

@@ -52,6 +52,7 @@ class LoadReport:
     deleted: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     linked: int = 0  # students matched to the cache by state/local id (another source's ids)
+    notices: list[str] = field(default_factory=list)  # summary lines beyond the counts
 
 
 # --- row conversion: record -> dict of column values ------------------------------------
