@@ -749,6 +749,8 @@ class EdfiServer:
     secret: str = field(default_factory=lambda: "edfi-" + secrets.token_hex(12))
     token_ttl: int = 3600
     max_limit: int = MAX_LIMIT
+    clamp: int | None = None  # serve at most this many items a page, whatever limit asks
+    total_lie: int = 0  # added to Total-Count (a server that promises more than it sends)
     change_queries: bool = True
     issued: list[str] = field(default_factory=list)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -975,9 +977,10 @@ class EdfiServer:
                     for v, it in rows
                     if (low is None or v >= low) and (high is None or v <= high)
                 ]
-            page = [it for _, it in rows[offset : offset + limit]]
+            size = limit if self.clamp is None else min(limit, self.clamp)
+            page = [it for _, it in rows[offset : offset + size]]
             body = json.dumps(page)
         headers = {}
         if args.get("totalCount", "").lower() == "true":
-            headers["Total-Count"] = str(len(rows))
+            headers["Total-Count"] = str(len(rows) + self.total_lie)
         return Response(body, 200, headers=headers, content_type="application/json; charset=utf-8")

@@ -1,6 +1,6 @@
 """Offset paging with a total count: the page that confirms the end goes out with the rest,
 not after them (one round trip less at the end of the biggest collection), and stopping
-still takes a short or empty page."""
+takes an empty page (a short one ends nothing: servers clamp ``limit``)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def test_the_confirming_page_goes_out_with_the_rest():
     assert max(in_flight) == 3  # 2, 4 and 6 at once, after the first page
 
 
-def test_a_count_that_is_not_a_multiple_asks_no_extra_page():
-    got, seen, _ = _collect(rows=5, limit=2)
+def test_a_count_that_is_not_a_multiple_confirms_the_end_in_the_same_batch():
+    got, seen, in_flight = _collect(rows=5, limit=2)
     assert len(got) == 5
-    assert sorted(o for o, _ in seen) == [0, 2, 4]
+    assert sorted(o for o, _ in seen) == [0, 2, 4, 5]  # 5: the empty page that confirms
+    assert max(in_flight) == 3

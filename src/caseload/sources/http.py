@@ -10,7 +10,9 @@ concurrency, timeouts, retries with backoff, offset paging and clear errors.
   jitter, honouring ``Retry-After`` (seconds or an HTTP date), up to ``max_attempts``.
 - Errors: one :class:`SyncError` per failure a user can act on. Messages name the URL path,
   never the query string's values beyond the path, a secret or a token; server-supplied text
-  is scrubbed of any secret before it is shown.
+  is scrubbed of any secret before it is shown, in every form a server may echo it
+  (URL-encoded, JSON-escaped, base64 of ``client_id:secret``: :mod:`caseload.sources.redact`),
+  and so are the records of the ``caseload`` and ``httpx`` loggers while the client is open.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import email.utils
 import json
 import logging
 import random
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,14 +36,12 @@ from tenacity import (
     stop_after_attempt,
 )
 
-log = logging.getLogger("caseload.sync")
+from caseload import _runtime
+from caseload.sources.redact import RedactingFilter, Redactor
 
-try:  # httpcore tries `import sniffio` several times per request (its async locks);
-    import sniffio  # noqa: F401
-except ImportError:  # without it (anyio 4 no longer needs it) each failed import searches
-    # sys.path again, ~0.5 ms per request. A None entry makes the import fail at once, the
-    # same ImportError, so httpcore takes the very same asyncio branch.
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+log = logging.getLogger("caseload.sync")
+# the loggers a sync writes to (ours, and httpx's request lines): scrubbed while a client is open
+_LOGGERS = ("caseload", "caseload.sync", "httpx")
 
 DEFAULT_CONCURRENCY = 4
 DEFAULT_TIMEOUT = 30.0
@@ -183,6 +182,11 @@ class ApiClient:
         self._generation = 0
         self.server_date: float | None = None  # earliest API response's Date header (epoch)
         self.requests = 0
+        self.redactor = Redactor()
+        self.redactor.add(credentials.secret, credentials.client_id)
+        for value in self._extra_headers.values():
+            self.redactor.add(value)
+        self._log_filter = RedactingFilter(self.redactor)
 
     def __repr__(self) -> str:
         return (
@@ -193,6 +197,9 @@ class ApiClient:
     # --- lifecycle -----------------------------------------------------------------------
 
     async def __aenter__(self) -> ApiClient:
+        _runtime.skip_missing_sniffio()
+        for name in _LOGGERS:
+            logging.getLogger(name).addFilter(self._log_filter)
         limits = httpx.Limits(
             max_connections=self.concurrency + 2, max_keepalive_connections=self.concurrency + 2
         )
@@ -206,21 +213,20 @@ class ApiClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        try:
+            if self._client is not None:
+                await self._client.aclose()
+                self._client = None
+        finally:
+            for name in _LOGGERS:
+                logging.getLogger(name).removeFilter(self._log_filter)
 
     # --- secrets hygiene -------------------------------------------------------------------
 
     def scrub(self, text: str) -> str:
-        """``text`` with every secret or token this client knows replaced by ***."""
-        secrets = [self._creds.secret, *self._extra_headers.values()]
-        if self._token is not None:
-            secrets.append(self._token.value)
-        for s in secrets:
-            if s and len(s) >= 4:
-                text = text.replace(s, "***")
-        return text
+        """``text`` with every secret or token this client knows replaced by ***, in any of
+        the forms a server may echo it (see :mod:`caseload.sources.redact`)."""
+        return self.redactor.scrub(text)
 
     def _fail(self, message: str) -> SyncError:
         return SyncError(self.scrub(message))
@@ -352,6 +358,7 @@ class ApiClient:
         except (TypeError, ValueError):
             expires_in = 3600.0
         self._generation += 1
+        self.redactor.add(value)
         margin = min(TOKEN_MARGIN, expires_in / 10)
         return _Token(value, time.monotonic() + expires_in - margin, self._generation)
 
@@ -454,11 +461,18 @@ class ApiClient:
     ) -> list[dict[str, Any]] | None:
         """Every item of an offset-paged collection, in order, deduplicated by ``key``.
 
-        Stops on a short or empty page (a total header, when sent, only feeds the progress
-        bar and lets later pages be fetched concurrently: the page that confirms the end is
-        asked for in the same batch). Without a total, pages are asked for ``concurrency``
-        at a time. A page with the same ids as the one before it means the server ignores
-        ``offset``: a SyncError, not an endless loop.
+        Pages run to the end whatever page size the server picks: a server may clamp
+        ``limit`` (to 50, 97, anything), so a short page ends nothing; only an EMPTY page at
+        the next offset does. The server's page size is learnt from the first page, and
+        the next pages are asked for at ``offset + size`` steps, ``concurrency`` at a time
+        (all the rest at once, with the empty page that confirms the end, when a total
+        header says how many). A page shorter than the others in the middle leaves no gap:
+        the next batch starts where the records stopped.
+
+        A total header (``X-Total-Count``; Ed-Fi's ``Total-Count`` with ``totalCount=true``),
+        when sent, is checked at the end: fewer records than it promised is a
+        :class:`SyncError`. A page with the same ids as the one before it means the server
+        ignores ``offset``: a SyncError, not an endless loop.
 
         ``on_page(offset, items)`` sees each page's items as soon as it arrives (in arrival
         order, before deduplication, including pages fetched past the end); the returned
@@ -466,8 +480,9 @@ class ApiClient:
         """
         base = dict(params or {})
         where = self._where(self.url(path))
+        Page = tuple[list[dict[str, Any]], int | None]
 
-        async def page(offset: int) -> tuple[list[dict[str, Any]], int | None] | None:
+        async def page(offset: int) -> Page | None:
             data, headers = await self.get_json(
                 path, {**base, "limit": limit, "offset": offset}, optional=optional
             )
@@ -488,12 +503,11 @@ class ApiClient:
         if first is None:
             return None
         out: dict[Any, dict[str, Any]] = {}
-        count = 0
         previous: list[Any] | None = None
         total: int | None = first[1]
 
         def take(items: list[dict[str, Any]], offset: int) -> None:
-            nonlocal count, previous
+            nonlocal previous
             ids = [key(i) for i in items]
             if items and previous is not None and ids == previous:
                 raise self._fail(
@@ -504,33 +518,43 @@ class ApiClient:
             for item, k in zip(items, ids, strict=True):
                 out.pop(k, None)  # seen on an earlier page: this copy, in this place, counts
                 out[k] = item
-            count += len(items)
             if progress:
                 progress(len(out), total)
 
         take(first[0], 0)
-        if len(first[0]) < limit:
-            return list(out.values())
-        offset = limit
+        cursor = len(first[0])  # the next record not yet received
+        size = cursor  # the server's page size, as far as seen
         width = max(1, self.concurrency)
-        while True:
-            if total is not None:
-                # the server said how many: ask for the rest at once, with the page that
-                # confirms the end when the count is a multiple of the limit (stopping still
-                # takes a short or empty page, never the count alone)
-                offsets = list(range(offset, total + 1, limit)) or [offset]
+        while cursor:  # an empty first page is the end
+            step = max(1, size)
+            if total is not None and cursor < total:
+                # the server said how many: ask for the rest at once, with the empty page
+                # that confirms the end
+                offsets = [*range(cursor, total, step), total]
+            elif total is not None and cursor == total:
+                offsets = [cursor]  # all that was promised came: confirm the end
             else:
-                offsets = [offset + i * limit for i in range(width)]
+                offsets = [cursor + i * step for i in range(width)]
             pages = await asyncio.gather(*(page(o) for o in offsets))
-            done = False
+            ended = False
             for o, result in zip(offsets, pages, strict=True):
-                items = result[0] if result else []
-                if result and result[1] is not None:
-                    total = result[1]
-                take(items, o)
-                if len(items) < limit:
-                    done = True
+                if o > cursor:
+                    break  # a short page left a gap: the next batch starts at the cursor
+                items, said = result if result else ([], None)
+                if said is not None:
+                    total = said
+                if not items:
+                    ended = True  # an empty page where the records stopped: the end
                     break
-            if done:
-                return list(out.values())
-            offset = offsets[-1] + limit
+                take(items, o)
+                size = max(size, len(items))
+                cursor = max(cursor, o + len(items))
+            if ended:
+                break
+        if total is not None and len(out) < total:
+            raise self._fail(
+                f"GET {where}: the server promised {total:,} records (its total count) but "
+                f"sent {len(out):,}; nothing was applied (try again; if it persists, the "
+                "server's paging is broken)"
+            )
+        return list(out.values())

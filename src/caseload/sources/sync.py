@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Connection, Engine, select
 
-from caseload.domain.analysis import gc_paused
+from caseload._runtime import gc_paused
 from caseload.sources import loader, oneroster_rest, secrets
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.http import (

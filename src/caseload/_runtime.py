@@ -1,0 +1,45 @@
+"""Process-level tweaks: things that change how the interpreter runs, not what caseload does.
+
+Kept out of domain/, store/ and sources/ so the code there reads as what it means; each
+tweak is a function a use case or a client calls around its work.
+
+- :func:`gc_paused`: pause the cyclic garbage collector for a batch that allocates many
+  acyclic objects (a sync's decoded JSON and records), and let it run again after.
+- :func:`skip_missing_sniffio`: httpcore tries ``import sniffio`` several times per request
+  (its async locks); without the package (anyio 4 no longer needs it) each failed import
+  searches ``sys.path`` again, ~0.5 ms per request. A ``None`` entry in ``sys.modules``
+  makes the import fail at once with the same ImportError, so httpcore takes the very same
+  asyncio branch.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["gc_paused", "skip_missing_sniffio"]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (when it runs) for the block; nested uses and a
+    collector someone else disabled are left as they were."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def skip_missing_sniffio() -> None:
+    """Make ``import sniffio`` fail at once when the package is not installed (idempotent)."""
+    if "sniffio" in sys.modules:
+        return
+    if importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
