@@ -6,7 +6,7 @@ and 100 ms of injected latency per request, and reports rows/s for:
 - ``sequential``: a plain ``httpx.Client``, one request at a time, limit/offset paging over
   every collection (fetch only: no mapping, no database);
 - ``caseload client (fetch)``: caseload's ApiClient with 4 requests in flight fetching the
-  same collections (``oneroster_rest.fetch``): the client-vs-client comparison;
+  same collections (``oneroster_fetch.fetch``): the client-vs-client comparison;
 - ``caseload sync (end to end)``: ``caseload.sources.sync.sync`` with 4 requests in flight:
   fetch, mapping (done while pages are in flight), and the one-transaction load into a fresh
   SQLite cache; timed from the call to its return (the cache's creation and migration are
@@ -37,7 +37,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
 from caseload.sources.http import ApiClient, Credentials  # noqa: E402
-from caseload.sources.oneroster_rest import RESOURCES, fetch, resource_path  # noqa: E402
+from caseload.sources.oneroster_fetch import fetch  # noqa: E402
+from caseload.sources.oneroster_rest import RESOURCES, resource_path  # noqa: E402
 from caseload.sources.sync import sync  # noqa: E402
 from caseload.store.engine import make_engine, migrate  # noqa: E402
 from tests.sync.oneroster_server import RemoteServer  # noqa: E402

@@ -189,25 +189,10 @@ def write_rejects(path: Path, rejects: list[Any]) -> None:
 def refresh_facts(
     engine: Any, config: Any = None, also_as_of: dt.date | str | None = None
 ) -> None:
-    """Rebuild the materialized analytics after new data (see store/facts.py), then store the
-    ranking of every student for today (the TUI's default as-of date) and ``also_as_of`` (the
-    data's own date, for the demo) so the caseload and "all students" open from stored rows
-    (see store/ranking.py). Other dates are ranked the first time they are opened."""
-    from caseload.domain.settings import Thresholds
-    from caseload.store.facts import refresh
-    from caseload.store.repository import Repository
+    """Rebuild the analytics after new data: :func:`caseload.services.facts.refresh_facts`."""
+    from caseload.services.facts import refresh_facts as refresh
 
-    thresholds = Thresholds.from_mapping(dict(config.thresholds)) if config else Thresholds()
-    refresh(engine, thresholds)
-    dates = {dt.date.today()}
-    if also_as_of:
-        dates.add(dt.date.fromisoformat(str(also_as_of)))
-    repo = Repository(engine, thresholds=thresholds)
-    for day in sorted(dates):
-        try:
-            repo.caseload_rows(None, day)
-        except Exception as exc:  # derived data: the TUI computes what is not stored
-            log.warning("caseload ranking for %s not stored: %s", day, type(exc).__name__)
+    refresh(engine, config, also_as_of)
 
 
 def run_import(
@@ -322,52 +307,49 @@ def run_sync(
     config: Any = None,
     refresh: bool = True,
 ) -> Any:
-    """Sync one source (fetch, then one transaction) and rebuild the analytics facts."""
-    from caseload.sources.sync import sync
+    """Sync one source and rebuild the analytics (:func:`caseload.services.sync.sync_one`)."""
+    from dataclasses import replace
 
-    report = sync(
-        engine, name, source_cfg, full=full, skip_invalid=skip_invalid, progress=progress
-    )
-    if refresh:
-        refresh_facts(engine, config)
-    return report
+    from caseload.config import Config
+    from caseload.services.context import Workspace
+    from caseload.services.sync import sync_one
+
+    config = replace(config or Config(), sources={**(config.sources if config else {}),
+                                                   name: source_cfg})
+    return sync_one(Workspace(engine, config), name, full=full, skip_invalid=skip_invalid,
+                    progress=progress, refresh=refresh)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from caseload.config import load_config
-    from caseload.sources.dataset import SourceError
-    from caseload.sources.secrets import SecretMissing
-    from caseload.sources.sync import SyncError, summary_line
+    from caseload.services.context import open_workspace
+    from caseload.services.sync import (
+        SourceOutcome,
+        SyncSetupError,
+        source_names,
+        summary_line,
+        sync_sources,
+    )
 
-    config = load_config(args.config)
-    where = config.path or "the config file"
-    if not config.sources:
-        _err(f"no sources configured: add a [sources.NAME] table to {where} (see docs/SYNC.md)")
+    try:
+        names = source_names(load_config(args.config), args.name)
+    except SyncSetupError as exc:
+        _err(str(exc))
         return EXIT_ERROR
-    if args.name is not None and args.name not in config.sources:
-        known = ", ".join(config.sources)
-        _err(f"no source {args.name!r} in {where} (configured: {known})")
-        return EXIT_ERROR
-    names = [args.name] if args.name else list(config.sources)
-    engine = _open_engine(args)
-    failed = 0
-    synced = 0
-    for name in names:
-        progress = _SyncProgress()
-        try:
-            report = run_sync(
-                engine, name, config.sources[name], full=args.full,
-                skip_invalid=args.skip_invalid, progress=progress, config=config, refresh=False,
-            )
-        except (SyncError, SourceError, SecretMissing) as exc:
-            progress.stop()
-            msg = exc.describe() if isinstance(exc, SourceError) else str(exc)
-            _err(f"{name}: {msg}")
+    ws = open_workspace(args.db, args.config)
+    bars: dict[str, _SyncProgress] = {}
+
+    def progress_for(name: str) -> _SyncProgress:
+        bars[name] = _SyncProgress()
+        return bars[name]
+
+    def show(outcome: SourceOutcome) -> None:
+        bars.pop(outcome.name).stop()
+        name, report = outcome.name, outcome.report
+        if report is None:
+            _err(f"{name}: {outcome.error}")
             print(f"Nothing was synced from {name}; the cache is unchanged.", file=sys.stderr)
-            failed += 1
-            continue
-        progress.stop()
-        synced += 1
+            return
         print(summary_line(report) + ":")
         width = max((len(k) for k in report.fetched), default=0)
         for resource, n in report.fetched.items():
@@ -382,36 +364,40 @@ def cmd_sync(args: argparse.Namespace) -> int:
             )
             write_rejects(target, report.rejects)
             print(f"  rejected records: {len(report.rejects):,} (see {target})")
-    if synced:
-        refresh_facts(engine, config)
+
+    run = sync_sources(ws, names, full=args.full, skip_invalid=args.skip_invalid,
+                       progress_for=progress_for, on_outcome=show)
     if len(names) > 1:
-        print(f"{synced} of {len(names)} sources synced" + (f", {failed} failed" if failed else ""))
-    return EXIT_ERROR if failed else EXIT_OK
+        failed = f", {run.failed} failed" if run.failed else ""
+        print(f"{run.synced} of {len(names)} sources synced{failed}")
+    return EXIT_ERROR if run.failed else EXIT_OK
 
 
 def cmd_login(args: argparse.Namespace) -> int:
     import getpass
 
     from caseload.config import load_config
-    from caseload.sources.secrets import SecretMissing, env_var, store_secret
+    from caseload.services.sync import (
+        NoSecretGiven,
+        SecretMissing,
+        UnknownSource,
+        login_prompt,
+        store_login_secret,
+    )
 
     config = load_config(args.config)
     if args.name not in config.sources:
         _err(f"no source {args.name!r} in {config.path or 'the config file'}")
         return EXIT_ERROR
-    what = f"value for header {args.header!r}" if args.header else "client secret"
-    secret = getpass.getpass(f"{what} for {args.name}: ")
-    if not secret:
-        _err("nothing entered; nothing stored")
-        return EXIT_ERROR
+    secret = getpass.getpass(f"{login_prompt(args.header)} for {args.name}: ")
     try:
-        store_secret(args.name, secret, args.header)
-    except SecretMissing as exc:
+        stored = store_login_secret(config, args.name, secret, args.header)
+    except (UnknownSource, NoSecretGiven, SecretMissing) as exc:
         _err(str(exc))
         return EXIT_ERROR
     print(
-        f"Stored the {what} for {args.name} in the OS keyring "
-        f"(${env_var(args.name, args.header)} overrides it)."
+        f"Stored the {stored.what} for {stored.source} in the OS keyring "
+        f"(${stored.env_var} overrides it)."
     )
     return EXIT_OK
 
@@ -470,7 +456,7 @@ def _open_app(
         return f"Imported {total:,} rows from {path}"
 
     def palette_sync_progress(name: str, progress: Any) -> str:
-        from caseload.sources.sync import summary_line
+        from caseload.services.sync import summary_line
 
         if name not in config.sources:
             known = ", ".join(config.sources) or "none"

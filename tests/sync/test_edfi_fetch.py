@@ -34,12 +34,16 @@ def fake_edfi(monkeypatch):
     mod.RESOURCES = (Res("schools", "/ed-fi/schools"),)
     seen: dict = {}
 
-    def to_dataset(source_name, items, *, skip_invalid=False, cache=None):
+    def map_items(source_name, items, *, skip_invalid=False):
         seen["items"] = items
-        seen["cache"] = cache
+        seen["cache"] = None
         ds = Dataset(kind="edfi-api", source=source_name)
         ds.orgs = [Org(str(s["schoolId"]), s["nameOfInstitution"]) for s in items["schools"]]
-        return ds
+        return ds, "needs"
+
+    def keep_cached(engine, ds, needs):
+        assert needs == "needs"
+        seen["cache"] = engine
 
     def deleted_to_dataset(source_name, deletes, *, skip_invalid=True):
         seen["deletes"] = deletes
@@ -48,12 +52,16 @@ def fake_edfi(monkeypatch):
                         for d in deletes["schools"]]
         return ds
 
-    mod.to_dataset = to_dataset
-    mod.deleted_to_dataset = deleted_to_dataset
-    monkeypatch.setitem(sys.modules, "caseload.sources.edfi_api", mod)
+    mod.map_items = map_items
+    deletes_mod = types.ModuleType("caseload.sources.edfi_deletes")
+    deletes_mod.deleted_to_dataset = deleted_to_dataset
+    sync_mod = types.ModuleType("caseload.sources.edfi_sync")
+    sync_mod.keep_cached = keep_cached
     import caseload.sources
 
-    monkeypatch.setattr(caseload.sources, "edfi_api", mod, raising=False)
+    for name, fake in (("edfi_api", mod), ("edfi_deletes", deletes_mod), ("edfi_sync", sync_mod)):
+        monkeypatch.setitem(sys.modules, f"caseload.sources.{name}", fake)
+        monkeypatch.setattr(caseload.sources, name, fake, raising=False)
     return seen
 
 

@@ -413,7 +413,7 @@ def test_requests_overlap_up_to_the_concurrency_bound_and_no_further():
     (The rows/s figure against a sequential client is benchmarks/sync_bench.py's job.)"""
     import asyncio
 
-    from caseload.sources.oneroster_rest import fetch
+    from caseload.sources.oneroster_fetch import fetch
 
     seen: dict[int, tuple[int, int]] = {}
     for n in (1, 4):

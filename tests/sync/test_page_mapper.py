@@ -1,4 +1,4 @@
-"""Mapping pages while the fetch goes on (oneroster_rest.PageMapper) gives exactly what one
+"""Mapping pages while the fetch goes on (oneroster_pages.PageMapper) gives exactly what one
 ``to_dataset`` call over the fetched collections gives, or steps aside so that call decides."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from caseload.sources.dataset import SourceError
-from caseload.sources.oneroster_rest import _STRAIGHT, PageMapper, to_dataset
+from caseload.sources.oneroster_pages import _STRAIGHT, PageMapper
+from caseload.sources.oneroster_rest import to_dataset
 from tests.paths import MIN_DATA, SAMPLE_DATA
 from tests.sync.oneroster_server import csv_to_json
 

@@ -1,9 +1,13 @@
 """Map Ed-Fi ODS/API resources (API v3+, Data Standard 4 to 6) to normalized records.
 
-No HTTP here: :mod:`caseload.sources.edfi_fetch` fetches every resource in :data:`RESOURCES`
-(``GET {base_url}{path}``, e.g. ``https://host/api/data/v3`` + ``/ed-fi/students``) and hands
-the JSON items, keyed by resource name, to :func:`to_dataset`; the items of the change
-queries' ``/deletes`` go to :func:`deleted_to_dataset`.
+Payload in, records out: no HTTP and no cache here. :mod:`caseload.sources.edfi_fetch`
+fetches every resource in :data:`RESOURCES` (``GET {base_url}{path}``, e.g.
+``https://host/api/data/v3`` + ``/ed-fi/students``) and hands the JSON items, keyed by
+resource name, to :func:`to_dataset` (or :func:`map_items`, which also says what an
+incremental sync must take from the cache: :class:`CacheNeeds`, filled by
+:mod:`caseload.sources.edfi_sync`); the items of the change queries' ``/deletes`` go to
+:func:`caseload.sources.edfi_deletes.deleted_to_dataset`. Field access and references are
+:mod:`caseload.sources.edfi_api_fields`.
 
 The records and their ids are exactly those the Ed-Fi XML interchange reader
 (:mod:`caseload.sources.edfi_xml`) builds for the same entities, so a district can mix XML
@@ -46,65 +50,47 @@ its natural key) and the JSON field (``sectionReference.sectionIdentifier``); wi
 ``skip_invalid`` it is left out and listed in ``dataset.rejects``. Messages never hold a
 student's name.
 """
-
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import datetime as dt
-import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import Connection, Engine, select
 
 from caseload.domain.descriptors import attendance_category, descriptor_value
 from caseload.domain.records import (
     AttendanceCategory,
     AttendanceEvent,
-    Deletion,
     DisciplineIncident,
     Enrollment,
     Org,
     Role,
-    SessionType,
-    User,
 )
-from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.dataset import Dataset
+from caseload.sources.edfi_api_fields import KIND, Item, JsonRecords, school_year_text
 from caseload.sources.edfi_common import (
-    EdfiRecords,
+    SchoolAssoc,
+    Section,
     attendance_id,
     class_id,
-    class_title,
     composite_entry_key,
     course_id,
     enrollment_id,
-    grading_period_id,
     incident_id,
     is_state_system,
-    iso_date,
-    result_id,
-    school_year_end,
     session_id,
     session_type,
 )
-from caseload.store.tables import METADATA
 
 __all__ = [
     "KIND",
     "RESOURCES",
+    "CacheNeeds",
     "EdfiResource",
-    "deleted_to_dataset",
-    "deletions_to_dataset",
+    "map_items",
     "school_year_text",
     "to_dataset",
 ]
-
-KIND = "edfi-api"
-
-Item = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -151,104 +137,13 @@ RESOURCES: tuple[EdfiResource, ...] = (
 )
 RESOURCE_NAMES = frozenset(r.name for r in RESOURCES)
 
-_YEAR_TEXT = re.compile(r"\d{4}\s*[-/]\s*\d{4}")
 
-# Natural-key fields (top level or inside a *Reference) that name a record without an id.
-_KEY_FIELDS = (
-    "studentUniqueId",
-    "staffUniqueId",
-    "localEducationAgencyId",
-    "schoolId",
-    "schoolYear",
-    "sessionName",
-    "gradingPeriodDescriptor",
-    "gradingPeriodName",
-    "periodSequence",
-    "calendarCode",
-    "courseCode",
-    "localCourseCode",
-    "sectionIdentifier",
-    "gradebookEntryIdentifier",
-    "namespace",
-    "gradebookEntryTitle",
-    "dateAssigned",
-    "incidentIdentifier",
-    "date",
-    "entryDate",
-    "beginDate",
-    "eventDate",
-    "attendanceEventCategoryDescriptor",
-    "behaviorDescriptor",
-)
-
-
-def school_year_text(value: Any) -> tuple[str, int] | None:
-    """An API ``schoolYear`` -> (the XML's text, the year it ends in); None if not a year.
-
-    ``2022`` and ``"2022"`` give ``("2021-2022", 2022)``; ``"2021-2022"`` is kept as is.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        year = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        year = int(value.strip())
-    elif isinstance(value, str) and _YEAR_TEXT.fullmatch(value.strip()):
-        ending = school_year_end(value)
-        return (value.strip(), ending) if ending is not None else None
-    else:
-        return None
-    if not 1000 < year < 10000:
-        return None
-    return f"{year - 1}-{year}", year
-
-
-def _natural_key(item: Mapping[str, Any]) -> str:
-    parts: list[str] = []
-    scopes: list[Mapping[str, Any]] = [item]
-    scopes += [v for k, v in item.items() if k.endswith("Reference") and isinstance(v, dict)]
-    for name in _KEY_FIELDS:
-        for scope in scopes:
-            value = scope.get(name)
-            if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
-                text = str(value)
-                parts.append(descriptor_value(text) if name.endswith("Descriptor") else text)
-                break
-    return "/".join(parts) or "?"
-
-
-def _label(item: Mapping[str, Any]) -> str:
-    rid = item.get("id")
-    if isinstance(rid, str) and rid.strip():
-        return rid.strip()
-    return _natural_key(item)
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    return "text"
-
-
-class _Mapper(EdfiRecords):
-    """JSON items -> records; the same rules as edfi_xml._Reader, field for field.
-
-    What does not depend on the shape (ids, value rules, assembly) is :class:`EdfiRecords`.
-    """
+class _Mapper(JsonRecords):
+    """One handler per resource (see the module's table)."""
 
     def __init__(self, source: str, skip_invalid: bool) -> None:
-        super().__init__(Dataset(kind=KIND, source=source))
-        self.skip_invalid = skip_invalid
-        self.resource = ""
-        self.item: Item = {}
-        self.seen: dict[tuple[str, str], str] = {}  # (entity, id) -> "resource (record)"
-        self.handlers: dict[str, Callable[[Item], None]] = {
+        super().__init__(source, skip_invalid)
+        self.handlers = {
             "localEducationAgencies": self._lea,
             "schools": self._school,
             "courses": self._course,
@@ -272,196 +167,6 @@ class _Mapper(EdfiRecords):
             "studentDisciplineIncidentBehaviorAssociations": self._student_incident,
             "studentDisciplineIncidentAssociations": self._student_incident,
         }
-
-    # -- plumbing --------------------------------------------------------------------------
-
-    def read(self, resource: str, items: list[Any]) -> None:
-        handler = self.handlers[resource]
-        self.resource = resource
-        for item in items:
-            if not isinstance(item, dict):
-                self.item = {}
-                self._reject(SourceError(resource, None, None, "expected a JSON object"))
-                continue
-            self.item = item
-            try:
-                handler(item)
-            except SourceError as err:
-                self._reject(err, {"resource": resource, "record": _label(item)})
-
-    def _reject(self, err: SourceError, raw: dict[str, str] | None = None) -> None:
-        if not self.skip_invalid:
-            raise err
-        self.ds.rejects.append(Reject.from_error(err, raw))
-
-    def error(self, field: str | None, reason: str) -> SourceError:
-        return SourceError(self.resource, _label(self.item), field, reason)
-
-    def where(self) -> str:
-        return f"{self.resource} ({_label(self.item)})"
-
-    def origin(self) -> str | None:
-        """``resource:id`` for the loader's messages, when the record has a plain id."""
-        rid = self.item.get("id")
-        if isinstance(rid, str) and rid.strip() and ":" not in rid:
-            return f"{self.resource}:{rid.strip()}"
-        return None
-
-    def claim(self, entity: str, sid: str, what: str) -> None:
-        first = self.seen.get((entity, sid))
-        if first is not None:
-            raise self.error(None, f"duplicate {what} {sid!r} (first seen at {first})")
-
-    def note(self, entity: str, sid: str) -> None:
-        self.seen[(entity, sid)] = self.where()
-        origin = self.origin()
-        if origin is not None:
-            self.ds.origins[(entity, sid)] = origin
-
-    # -- field access (``at`` is the JSON path of ``obj`` for messages) -------------------------
-
-    @staticmethod
-    def _path(at: str, key: str) -> str:
-        return f"{at}.{key}" if at else key
-
-    def text(self, obj: Mapping[str, Any], key: str, at: str = "") -> str | None:
-        value = obj.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.error(self._path(at, key), f"expected text, got {_kind_of(value)}")
-        if isinstance(value, float):
-            value = int(value) if value.is_integer() else value
-        return str(value).strip() or None
-
-    def req(self, obj: Mapping[str, Any], key: str, at: str = "") -> str:
-        value = self.text(obj, key, at)
-        if value is None:
-            raise self.error(self._path(at, key), "is required but missing or empty")
-        return value
-
-    def soft(self, obj: Any, key: str) -> str | None:
-        """Text or None, never an error (fields the XML reader reads leniently)."""
-        if not isinstance(obj, dict):
-            return None
-        value = obj.get(key)
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            return None
-        return str(value).strip() or None
-
-    def ref(self, obj: Mapping[str, Any], key: str, required: bool = True) -> dict[str, Any]:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                raise self.error(key, "is required but missing")
-            return {}
-        if not isinstance(value, dict):
-            raise self.error(key, f"expected an object, got {_kind_of(value)}")
-        return value
-
-    def array(self, obj: Mapping[str, Any], key: str) -> list[Any]:
-        value = obj.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.error(key, f"expected an array, got {_kind_of(value)}")
-        return value
-
-    def date(
-        self, obj: Mapping[str, Any], key: str, at: str = "", required: bool = True
-    ) -> dt.date | None:
-        value = obj.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                raise self.error(self._path(at, key), "is required but missing or empty")
-            return None
-        if isinstance(value, str):
-            day = iso_date(value.strip())
-            if day is not None:
-                return day
-        raise self.error(self._path(at, key), f"not a valid date (YYYY-MM-DD): {value!r}")
-
-    def number(self, obj: Mapping[str, Any], key: str) -> float | None:
-        value = obj.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        number = math.nan
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number = float(value)
-        elif isinstance(value, str):
-            with contextlib.suppress(ValueError):
-                number = float(value.strip())
-        if not math.isfinite(number):
-            raise self.error(key, f"not a number: {value!r}")
-        if number < 0:
-            raise self.error(key, f"must not be negative: {value!r}")
-        return number
-
-    def desc(self, obj: Mapping[str, Any], key: str, at: str = "") -> str | None:
-        text = self.text(obj, key, at)
-        return descriptor_value(text) or None if text else None
-
-    def year(self, obj: Mapping[str, Any], key: str, at: str = "") -> tuple[str, int]:
-        value = obj.get(key)
-        if value is None or value == "":
-            raise self.error(self._path(at, key), "is required but missing or empty")
-        found = school_year_text(value)
-        if found is None:
-            raise self.error(self._path(at, key), f"not a school year: {value!r}")
-        return found
-
-    # -- references -------------------------------------------------------------------------
-
-    def student_ref(self, item: Item) -> str:
-        if "studentReference" in item or "studentSectionAssociationReference" not in item:
-            ref = self.ref(item, "studentReference")
-            return self.req(ref, "studentUniqueId", "studentReference")
-        # DS 4 studentGradebookEntries name the student in their section association.
-        ref = self.ref(item, "studentSectionAssociationReference")
-        return self.req(ref, "studentUniqueId", "studentSectionAssociationReference")
-
-    def school_ref(self, item: Item, key: str = "schoolReference") -> str:
-        return self.req(self.ref(item, key), "schoolId", key)
-
-    def session_of(self, ref: Mapping[str, Any], at: str) -> str:
-        """A sessionReference (or a flattened reference holding one) -> our session id."""
-        name = self.req(ref, "sessionName", at)
-        year, _ = self.year(ref, "schoolYear", at)
-        school = self.req(ref, "schoolId", at)
-        return session_id(school, year, name)
-
-    def offering_of(self, ref: Mapping[str, Any], at: str) -> tuple[str, str, str]:
-        """A courseOfferingReference -> (school id, session id, local course code)."""
-        code = self.req(ref, "localCourseCode", at)
-        school = self.req(ref, "schoolId", at)
-        return school, self.session_of(ref, at), code
-
-    def section_of(self, ref: Mapping[str, Any], at: str) -> str:
-        """A sectionReference (or a flattened key holding one) -> our class id."""
-        identifier = self.req(ref, "sectionIdentifier", at)
-        _, session, code = self.offering_of(ref, at)
-        return class_id(session, code, identifier)
-
-    def section_ref(self, item: Item, key: str = "sectionReference") -> str:
-        return self.section_of(self.ref(item, key), key)
-
-    def gp_of(self, obj: Mapping[str, Any], at: str, school: str, year: str) -> str:
-        descriptor = self.desc(obj, "gradingPeriodDescriptor", at)
-        if descriptor is None:
-            raise self.error(
-                self._path(at, "gradingPeriodDescriptor"), "is required but missing or empty"
-            )
-        which = self.text(obj, "gradingPeriodName", at) or self.text(obj, "periodSequence", at)
-        if which is None:
-            raise self.error(
-                self._path(at, "periodSequence"), "gradingPeriodName or periodSequence is required"
-            )
-        return grading_period_id(school, year, descriptor, which)
-
-    def gp_ref(self, ref: Mapping[str, Any], at: str) -> str:
-        year, _ = self.year(ref, "schoolYear", at)
-        school = self.req(ref, "schoolId", at)
-        return self.gp_of(ref, at, school, year)
 
     # -- education organizations ----------------------------------------------------------------
 
@@ -803,262 +508,46 @@ class _Mapper(EdfiRecords):
         return self.assemble()
 
 
-def to_dataset(
-    source_name: str,
-    items: Mapping[str, list[Any]],
-    *,
-    skip_invalid: bool = False,
-    cache: Engine | None = None,
-) -> Dataset:
-    """Map Ed-Fi API items (keyed by resource name, see :data:`RESOURCES`) to a Dataset.
+@dataclass(frozen=True)
+class CacheNeeds:
+    """What a mapping of partial items (an incremental sync: only what changed) could not
+    tell on its own, for the sync side (:func:`caseload.sources.edfi_sync.keep_cached`) to
+    fill from the cache. Read-only views of the mapper's state."""
 
-    Resources are read in :data:`RESOURCES` order whatever the mapping's order; names that
-    are not in :data:`RESOURCES` are ignored. Raises :class:`SourceError` for a bad record
-    unless ``skip_invalid``.
+    gp_parent: Mapping[str, str]  # grading period id -> the session that lists it
+    sections: Mapping[str, Section]  # class id -> the section read
+    offering_titles: Mapping[tuple[str, str], str]  # (school, local course code) -> title
+    school_assoc: Mapping[str, SchoolAssoc]  # student -> school association read
+    state_ids: Mapping[str, str]  # student -> state id read
+    staff_school: Mapping[str, str]  # staff -> school read
 
-    ``cache``: pass the cache's engine for an incremental sync (items = only what changed).
-    What a record's row needs from records that did not change is then taken from the cache
-    instead of being derived from the partial items (see :func:`_keep_cached`). Leave it out
-    for a full sync: the items are then the whole truth, as in an import.
-    """
+
+def map_items(
+    source_name: str, items: Mapping[str, list[Any]], *, skip_invalid: bool = False
+) -> tuple[Dataset, CacheNeeds]:
+    """:func:`to_dataset`, and what an incremental sync must take from the cache."""
     mapper = _Mapper(source_name, skip_invalid)
     for res in RESOURCES:
         got = items.get(res.name)
         if got:
             mapper.read(res.name, got)
     ds = mapper.finish()
-    if cache is not None:
-        _keep_cached(cache, ds, mapper)
-    return ds
+    needs = CacheNeeds(
+        mapper.gp_parent, mapper.sections, mapper.offering_titles, mapper.school_assoc,
+        mapper.state_ids, mapper.staff_school,
+    )
+    return ds, needs
 
 
-def _cached(conn: Connection, table: str, ids: set[str]) -> dict[str, Any]:
-    """Cached rows of ``table`` by sourced_id (only those that exist)."""
-    t = METADATA.tables[table]
-    out: dict[str, Any] = {}
-    wanted = sorted(ids)
-    for i in range(0, len(wanted), 500):
-        for row in conn.execute(select(t).where(t.c.sourced_id.in_(wanted[i : i + 500]))):
-            out[row.sourced_id] = row
-    return out
-
-
-def _keep_cached(engine: Engine, ds: Dataset, m: _Mapper) -> None:
-    """Incremental sync: fill what the changed records alone cannot tell from the cache.
-
-    - a school year's span: widened to the cached one (only some sessions changed);
-    - a grading period no changed session lists: keeps its cached parent session;
-    - a course offering or section whose title source (course catalog, offering) did not
-      change: the cached course title;
-    - a section attendance event whose section did not change: the cached class's period
-      and school;
-    - a student whose school association did not change: the cached school and grade level
-      (and state id when their education organization association did not change); a staff
-      member's cached school likewise;
-    - a school association or state id that changed for a student who did not: the cached
-      student, re-applied with the new school, grade level or state id.
-    """
-    sessions = {s.sourced_id for s in ds.academic_sessions}
-    with engine.connect() as conn:
-        cached_sessions = _cached(conn, "academic_sessions", sessions)
-        new_sessions = []
-        for s in ds.academic_sessions:
-            row = cached_sessions.get(s.sourced_id)
-            if row is not None and s.type is SessionType.SCHOOL_YEAR:
-                s = dataclasses.replace(
-                    s,
-                    start_date=min(s.start_date, row.start_date),
-                    end_date=max(s.end_date, row.end_date),
-                )
-            elif (
-                row is not None
-                and s.type is SessionType.GRADING_PERIOD
-                and s.sourced_id not in m.gp_parent
-                and row.parent_id
-            ):
-                s = dataclasses.replace(s, parent_id=row.parent_id)
-            new_sessions.append(s)
-        ds.academic_sessions = new_sessions
-
-        # course titles the changed offerings could not find
-        untitled = {
-            course_id(sec.school_id, sec.course_code)
-            for sec in m.sections.values()
-            if (sec.school_id, sec.course_code) not in m.offering_titles
-        } | {c.sourced_id for c in ds.courses if c.title == c.course_code}
-        titles = {k: r.title for k, r in _cached(conn, "courses", untitled).items()}
-        ds.courses = [
-            dataclasses.replace(c, title=titles[c.sourced_id])
-            if c.title == c.course_code and c.sourced_id in titles
-            else c
-            for c in ds.courses
-        ]
-        classes = []
-        for k in ds.classes:
-            sec = m.sections[k.sourced_id]
-            title = titles.get(k.course_id or "")
-            if (sec.school_id, sec.course_code) not in m.offering_titles and title:
-                k = dataclasses.replace(k, title=class_title(title, sec))
-            classes.append(k)
-        ds.classes = classes
-
-        # section attendance for sections that did not change
-        unknown = {
-            e.class_id for e in ds.attendance_events if e.class_id and e.class_id not in m.sections
-        }
-        cached_classes = _cached(conn, "classes", unknown)
-        ds.attendance_events = [
-            dataclasses.replace(
-                e,
-                period=cached_classes[e.class_id].period,
-                school_id=cached_classes[e.class_id].school_id or e.school_id,
-            )
-            if e.class_id in cached_classes
-            else e
-            for e in ds.attendance_events
-        ]
-
-        # users
-        in_ds = {u.sourced_id for u in ds.users}
-        gone = {d.sourced_id for d in ds.deletions if d.entity == "users"}
-        extra = (set(m.school_assoc) | set(m.state_ids)) - in_ds - gone
-        cached_users = _cached(conn, "users", in_ds | extra)
-    users = []
-    for u in ds.users:
-        row = cached_users.get(u.sourced_id)
-        if row is not None:
-            changes: dict[str, Any] = {}
-            if u.role is Role.STUDENT:
-                if u.sourced_id not in m.school_assoc:
-                    changes["school_id"] = row.school_id
-                    changes["grade_level"] = row.grade_level
-                if u.sourced_id not in m.state_ids and row.state_id:
-                    changes["state_id"] = row.state_id
-            elif u.sourced_id not in m.staff_school and row.school_id:
-                changes["school_id"] = row.school_id
-            if changes:
-                u = dataclasses.replace(u, **changes)
-        users.append(u)
-    for uid in sorted(extra):
-        row = cached_users.get(uid)
-        if row is None or row.role != Role.STUDENT.value:
-            continue
-        fields = {c: getattr(row, c) for c in _USER_FIELDS}
-        user = User(role=Role.STUDENT, **fields)
-        assoc = m.school_assoc.get(uid)
-        if assoc is not None:
-            user = dataclasses.replace(user, school_id=assoc.school_id, grade_level=assoc.grade)
-        if uid in m.state_ids:
-            user = dataclasses.replace(user, state_id=m.state_ids[uid])
-        users.append(user)
-    ds.users = users
-
-
-_USER_FIELDS = tuple(f.name for f in dataclasses.fields(User) if f.name != "role")
-
-
-# --- change queries: deleted resources ---------------------------------------------------------
-
-# Entity of each resource whose deletion removes a record, children first so that the
-# loader deletes dependants before what they point to.
-_DELETES: tuple[tuple[str, str], ...] = (
-    ("studentGradebookEntries", "results"),
-    ("gradebookEntries", "line_items"),
-    ("studentSchoolAttendanceEvents", "attendance_events"),
-    ("studentSectionAttendanceEvents", "attendance_events"),
-    ("studentSectionAssociations", "enrollments"),
-    ("staffSectionAssociations", "enrollments"),
-    ("disciplineIncidents", "discipline_incidents"),
-    ("sections", "classes"),
-    ("gradingPeriods", "academic_sessions"),
-    ("sessions", "academic_sessions"),
-    ("students", "users"),
-    ("staffs", "users"),
-    ("schools", "orgs"),
-    ("localEducationAgencies", "orgs"),
-)
-
-
-class _Deleted(_Mapper):
-    """Our id for a deleted resource's natural key (``keyValues`` of a ``/deletes`` item)."""
-
-    def key_id(self, resource: str, key: Item) -> str:
-        student = self.req(key, "studentUniqueId") if resource.startswith("student") else ""
-        if resource == "students":
-            return student
-        if resource == "staffs":
-            return self.req(key, "staffUniqueId")
-        if resource == "schools":
-            return self.req(key, "schoolId")
-        if resource == "localEducationAgencies":
-            return self.req(key, "localEducationAgencyId")
-        if resource == "sessions":
-            return self.session_of(key, "")
-        if resource == "gradingPeriods":
-            return self.gp_ref(key, "")
-        if resource == "sections":
-            return self.section_of(key, "")
-        if resource == "studentSectionAssociations":
-            return enrollment_id(student, self.section_of(key, ""), self.date(key, "beginDate"))
-        if resource == "staffSectionAssociations":
-            staff = self.req(key, "staffUniqueId")
-            begin = self.date(key, "beginDate", required=False)
-            return enrollment_id(staff, self.section_of(key, ""), begin)
-        if resource in ("studentSchoolAttendanceEvents", "studentSectionAttendanceEvents"):
-            day = self.date(key, "eventDate")
-            assert day is not None
-            place = (
-                self.req(key, "schoolId")
-                if resource == "studentSchoolAttendanceEvents"
-                else self.section_of(key, "")
-            )
-            return attendance_id(student, place, day, self._category(key))
-        if resource == "gradebookEntries":
-            return self._entry_key(key, "", None)[0]
-        if resource == "studentGradebookEntries":
-            return result_id(self._entry_key(key, "", None)[0], student)
-        if resource == "disciplineIncidents":
-            return incident_id(self.req(key, "schoolId"), self.req(key, "incidentIdentifier"))
-        raise self.error(None, "deletions of this resource are not applied")
-
-
-def deleted_to_dataset(
-    source_name: str, deleted: Mapping[str, list[Any]], *, skip_invalid: bool = True
+def to_dataset(
+    source_name: str, items: Mapping[str, list[Any]], *, skip_invalid: bool = False
 ) -> Dataset:
-    """Deletions for the items of the change queries' ``/deletes`` (keyed by resource name).
+    """Map Ed-Fi API items (keyed by resource name, see :data:`RESOURCES`) to a Dataset.
 
-    Each item's natural key is read from its ``keyValues`` (ODS/API 5.3 and later), else from
-    the item itself; an item with only an ``id`` cannot be mapped to our ids and is listed in
-    ``rejects`` (as is any item of a resource whose deletion caseload does not apply: course
-    offerings, calendar dates, associations without an id of their own). With
-    ``skip_invalid=False`` such an item raises instead.
+    Resources are read in :data:`RESOURCES` order whatever the mapping's order; names that
+    are not in :data:`RESOURCES` are ignored. Raises :class:`SourceError` for a bad record
+    unless ``skip_invalid``. The items are the whole truth, as in an import; for the items
+    of an incremental sync, :func:`map_items` then
+    :func:`caseload.sources.edfi_sync.keep_cached`.
     """
-    mapper = _Deleted(source_name, skip_invalid)
-    ds = mapper.ds
-    seen: set[tuple[str, str]] = set()
-    for resource, entity in _DELETES:
-        for item in deleted.get(resource) or ():
-            mapper.resource = resource
-            mapper.item = item if isinstance(item, dict) else {}
-            key = mapper.item.get("keyValues")
-            if not isinstance(key, dict):
-                key = mapper.item
-            try:
-                sid = mapper.key_id(resource, key)
-            except SourceError as err:
-                mapper._reject(err, {"resource": resource, "record": _label(mapper.item)})
-                continue
-            if (entity, sid) not in seen:
-                seen.add((entity, sid))
-                ds.deletions.append(Deletion(entity, sid))
-    known = {r for r, _ in _DELETES}
-    for resource, items in deleted.items():
-        if resource not in known and items:
-            mapper.resource = resource
-            for item in items:
-                mapper.item = item if isinstance(item, dict) else {}
-                mapper._reject(mapper.error(None, "deletions of this resource are not applied"))
-    return ds
-
-
-deletions_to_dataset = deleted_to_dataset
+    return map_items(source_name, items, skip_invalid=skip_invalid)[0]

@@ -1,7 +1,11 @@
 """``caseload sync``: bring the cache up to date from a configured API source.
 
 One run = fetch everything (concurrently, see :mod:`caseload.sources.http`), map it to a
-Dataset, then apply it with :func:`caseload.sources.loader.load` in ONE transaction. The
+Dataset (payload in, records out: :mod:`~caseload.sources.oneroster_rest`,
+:mod:`~caseload.sources.edfi_api`), complete what an incremental sync's changes alone cannot
+tell from the cache (:mod:`~caseload.sources.oneroster_sync`,
+:mod:`~caseload.sources.edfi_sync`), then apply it with
+:func:`caseload.sources.loader.load` in ONE transaction. The
 source's high-water mark (``sync_state``: a time for OneRoster, a change version for Ed-Fi) is
 written inside that same transaction, so it moves only when the data landed. Any failure
 leaves the cache exactly as it was and records a failed ``import_runs`` row.
@@ -27,7 +31,7 @@ import httpx
 from sqlalchemy import Connection, Engine, select
 
 from caseload._runtime import gc_paused
-from caseload.sources import loader, oneroster_rest, secrets
+from caseload.sources import loader, oneroster_fetch, oneroster_rest, oneroster_sync, secrets
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.http import (
     DEFAULT_CONCURRENCY,
@@ -344,7 +348,7 @@ async def _oneroster(
     if paths is not None and not isinstance(paths, dict):
         raise SyncError(f"[sources.{name}]: 'paths' must be a table of collection = path")
     # fetch and map: pages are mapped while the others are still in flight
-    items, ds = await oneroster_rest.fetch_dataset(
+    items, ds = await oneroster_fetch.fetch_dataset(
         api,
         version,
         name,
@@ -360,7 +364,8 @@ async def _oneroster(
         else:
             report.fetched[res] = len(got)
     delta = since is not None
-    oneroster_rest.keep_birth_dates(engine, ds, items.get("demographics"), delta=delta)
+    # the sync side: what the changes alone cannot tell, from the cache
+    oneroster_sync.keep_birth_dates(engine, ds, items.get("demographics"), delta=delta)
     # The next run asks for changes after the server's clock at our first request (its Date
     # header; our clock when it sends none), less a small overlap.
     at = api.server_date if api.server_date is not None else started
@@ -378,7 +383,7 @@ async def _edfi(
     skip_invalid: bool,
     report: SyncReport,
 ) -> tuple[Dataset, tuple[str, str] | None]:
-    from caseload.sources import edfi_api, edfi_fetch
+    from caseload.sources import edfi_api, edfi_deletes, edfi_fetch, edfi_sync
 
     newest = None
     if cfg.get("change_queries", True):
@@ -405,12 +410,12 @@ async def _edfi(
         for r in edfi_api.RESOURCES
         if r.name not in items
     ]
-    # incremental: what changed records need from unchanged ones comes from the cache
-    ds = edfi_api.to_dataset(
-        name, items, skip_invalid=skip_invalid, cache=engine if since is not None else None
-    )
+    ds, needs = edfi_api.map_items(name, items, skip_invalid=skip_invalid)
+    if since is not None and newest is not None:
+        # incremental: what changed records need from unchanged ones comes from the cache
+        edfi_sync.keep_cached(engine, ds, needs)
     if deletes:
-        gone = edfi_api.deleted_to_dataset(name, deletes, skip_invalid=True)
+        gone = edfi_deletes.deleted_to_dataset(name, deletes, skip_invalid=True)
         ds.deletions.extend(gone.deletions)
         ds.rejects.extend(gone.rejects)  # deletions caseload cannot map: reported
         report.fetched.update({f"{k} deleted": len(v) for k, v in deletes.items()})

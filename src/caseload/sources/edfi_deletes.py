@@ -1,0 +1,126 @@
+"""Ed-Fi change queries' ``/deletes``: our ids for the deleted resources' natural keys.
+
+Payload in, :class:`~caseload.domain.records.Deletion` records out (no HTTP, no cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from caseload.domain.records import Deletion
+from caseload.sources.dataset import Dataset, SourceError
+from caseload.sources.edfi_api import _Mapper
+from caseload.sources.edfi_api_fields import Item, label
+from caseload.sources.edfi_common import (
+    attendance_id,
+    enrollment_id,
+    incident_id,
+    result_id,
+)
+
+__all__ = ["deleted_to_dataset", "deletions_to_dataset"]
+
+# Entity of each resource whose deletion removes a record, children first so that the
+# loader deletes dependants before what they point to.
+_DELETES: tuple[tuple[str, str], ...] = (
+    ("studentGradebookEntries", "results"),
+    ("gradebookEntries", "line_items"),
+    ("studentSchoolAttendanceEvents", "attendance_events"),
+    ("studentSectionAttendanceEvents", "attendance_events"),
+    ("studentSectionAssociations", "enrollments"),
+    ("staffSectionAssociations", "enrollments"),
+    ("disciplineIncidents", "discipline_incidents"),
+    ("sections", "classes"),
+    ("gradingPeriods", "academic_sessions"),
+    ("sessions", "academic_sessions"),
+    ("students", "users"),
+    ("staffs", "users"),
+    ("schools", "orgs"),
+    ("localEducationAgencies", "orgs"),
+)
+
+
+class _Deleted(_Mapper):
+    """Our id for a deleted resource's natural key (``keyValues`` of a ``/deletes`` item)."""
+
+    def key_id(self, resource: str, key: Item) -> str:
+        student = self.req(key, "studentUniqueId") if resource.startswith("student") else ""
+        if resource == "students":
+            return student
+        if resource == "staffs":
+            return self.req(key, "staffUniqueId")
+        if resource == "schools":
+            return self.req(key, "schoolId")
+        if resource == "localEducationAgencies":
+            return self.req(key, "localEducationAgencyId")
+        if resource == "sessions":
+            return self.session_of(key, "")
+        if resource == "gradingPeriods":
+            return self.gp_ref(key, "")
+        if resource == "sections":
+            return self.section_of(key, "")
+        if resource == "studentSectionAssociations":
+            return enrollment_id(student, self.section_of(key, ""), self.date(key, "beginDate"))
+        if resource == "staffSectionAssociations":
+            staff = self.req(key, "staffUniqueId")
+            begin = self.date(key, "beginDate", required=False)
+            return enrollment_id(staff, self.section_of(key, ""), begin)
+        if resource in ("studentSchoolAttendanceEvents", "studentSectionAttendanceEvents"):
+            day = self.date(key, "eventDate")
+            assert day is not None
+            place = (
+                self.req(key, "schoolId")
+                if resource == "studentSchoolAttendanceEvents"
+                else self.section_of(key, "")
+            )
+            return attendance_id(student, place, day, self._category(key))
+        if resource == "gradebookEntries":
+            return self._entry_key(key, "", None)[0]
+        if resource == "studentGradebookEntries":
+            return result_id(self._entry_key(key, "", None)[0], student)
+        if resource == "disciplineIncidents":
+            return incident_id(self.req(key, "schoolId"), self.req(key, "incidentIdentifier"))
+        raise self.error(None, "deletions of this resource are not applied")
+
+
+def deleted_to_dataset(
+    source_name: str, deleted: Mapping[str, list[Any]], *, skip_invalid: bool = True
+) -> Dataset:
+    """Deletions for the items of the change queries' ``/deletes`` (keyed by resource name).
+
+    Each item's natural key is read from its ``keyValues`` (ODS/API 5.3 and later), else from
+    the item itself; an item with only an ``id`` cannot be mapped to our ids and is listed in
+    ``rejects`` (as is any item of a resource whose deletion caseload does not apply: course
+    offerings, calendar dates, associations without an id of their own). With
+    ``skip_invalid=False`` such an item raises instead.
+    """
+    mapper = _Deleted(source_name, skip_invalid)
+    ds = mapper.ds
+    seen: set[tuple[str, str]] = set()
+    for resource, entity in _DELETES:
+        for item in deleted.get(resource) or ():
+            mapper.resource = resource
+            mapper.item = item if isinstance(item, dict) else {}
+            key = mapper.item.get("keyValues")
+            if not isinstance(key, dict):
+                key = mapper.item
+            try:
+                sid = mapper.key_id(resource, key)
+            except SourceError as err:
+                mapper._reject(err, {"resource": resource, "record": label(mapper.item)})
+                continue
+            if (entity, sid) not in seen:
+                seen.add((entity, sid))
+                ds.deletions.append(Deletion(entity, sid))
+    known = {r for r, _ in _DELETES}
+    for resource, items in deleted.items():
+        if resource not in known and items:
+            mapper.resource = resource
+            for item in items:
+                mapper.item = item if isinstance(item, dict) else {}
+                mapper._reject(mapper.error(None, "deletions of this resource are not applied"))
+    return ds
+
+
+deletions_to_dataset = deleted_to_dataset

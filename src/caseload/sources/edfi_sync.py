@@ -1,0 +1,147 @@
+"""An incremental Ed-Fi sync's records, completed from the cache (the sync side of the mapping).
+
+:func:`caseload.sources.edfi_api.map_items` maps only what changed; what a changed record's
+row needs from records that did not change (a school year's span, a course title, a
+student's school) is taken here from the cache, with what the mapping said it could not tell
+(:class:`~caseload.sources.edfi_api.CacheNeeds`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from caseload.domain.records import Role, SessionType, User
+from caseload.sources.dataset import Dataset
+from caseload.sources.edfi_api import CacheNeeds
+from caseload.sources.edfi_common import class_title, course_id
+from caseload.store.tables import METADATA
+
+__all__ = ["keep_cached"]
+
+
+def _cached(conn: Connection, table: str, ids: set[str]) -> dict[str, Any]:
+    """Cached rows of ``table`` by sourced_id (only those that exist)."""
+    t = METADATA.tables[table]
+    out: dict[str, Any] = {}
+    wanted = sorted(ids)
+    for i in range(0, len(wanted), 500):
+        for row in conn.execute(select(t).where(t.c.sourced_id.in_(wanted[i : i + 500]))):
+            out[row.sourced_id] = row
+    return out
+
+
+def keep_cached(engine: Engine, ds: Dataset, m: CacheNeeds) -> None:
+    """Incremental sync: fill what the changed records alone cannot tell from the cache.
+
+    - a school year's span: widened to the cached one (only some sessions changed);
+    - a grading period no changed session lists: keeps its cached parent session;
+    - a course offering or section whose title source (course catalog, offering) did not
+      change: the cached course title;
+    - a section attendance event whose section did not change: the cached class's period
+      and school;
+    - a student whose school association did not change: the cached school and grade level
+      (and state id when their education organization association did not change); a staff
+      member's cached school likewise;
+    - a school association or state id that changed for a student who did not: the cached
+      student, re-applied with the new school, grade level or state id.
+    """
+    sessions = {s.sourced_id for s in ds.academic_sessions}
+    with engine.connect() as conn:
+        cached_sessions = _cached(conn, "academic_sessions", sessions)
+        new_sessions = []
+        for s in ds.academic_sessions:
+            row = cached_sessions.get(s.sourced_id)
+            if row is not None and s.type is SessionType.SCHOOL_YEAR:
+                s = dataclasses.replace(
+                    s,
+                    start_date=min(s.start_date, row.start_date),
+                    end_date=max(s.end_date, row.end_date),
+                )
+            elif (
+                row is not None
+                and s.type is SessionType.GRADING_PERIOD
+                and s.sourced_id not in m.gp_parent
+                and row.parent_id
+            ):
+                s = dataclasses.replace(s, parent_id=row.parent_id)
+            new_sessions.append(s)
+        ds.academic_sessions = new_sessions
+
+        # course titles the changed offerings could not find
+        untitled = {
+            course_id(sec.school_id, sec.course_code)
+            for sec in m.sections.values()
+            if (sec.school_id, sec.course_code) not in m.offering_titles
+        } | {c.sourced_id for c in ds.courses if c.title == c.course_code}
+        titles = {k: r.title for k, r in _cached(conn, "courses", untitled).items()}
+        ds.courses = [
+            dataclasses.replace(c, title=titles[c.sourced_id])
+            if c.title == c.course_code and c.sourced_id in titles
+            else c
+            for c in ds.courses
+        ]
+        classes = []
+        for k in ds.classes:
+            sec = m.sections[k.sourced_id]
+            title = titles.get(k.course_id or "")
+            if (sec.school_id, sec.course_code) not in m.offering_titles and title:
+                k = dataclasses.replace(k, title=class_title(title, sec))
+            classes.append(k)
+        ds.classes = classes
+
+        # section attendance for sections that did not change
+        unknown = {
+            e.class_id for e in ds.attendance_events if e.class_id and e.class_id not in m.sections
+        }
+        cached_classes = _cached(conn, "classes", unknown)
+        ds.attendance_events = [
+            dataclasses.replace(
+                e,
+                period=cached_classes[e.class_id].period,
+                school_id=cached_classes[e.class_id].school_id or e.school_id,
+            )
+            if e.class_id in cached_classes
+            else e
+            for e in ds.attendance_events
+        ]
+
+        # users
+        in_ds = {u.sourced_id for u in ds.users}
+        gone = {d.sourced_id for d in ds.deletions if d.entity == "users"}
+        extra = (set(m.school_assoc) | set(m.state_ids)) - in_ds - gone
+        cached_users = _cached(conn, "users", in_ds | extra)
+    users = []
+    for u in ds.users:
+        row = cached_users.get(u.sourced_id)
+        if row is not None:
+            changes: dict[str, Any] = {}
+            if u.role is Role.STUDENT:
+                if u.sourced_id not in m.school_assoc:
+                    changes["school_id"] = row.school_id
+                    changes["grade_level"] = row.grade_level
+                if u.sourced_id not in m.state_ids and row.state_id:
+                    changes["state_id"] = row.state_id
+            elif u.sourced_id not in m.staff_school and row.school_id:
+                changes["school_id"] = row.school_id
+            if changes:
+                u = dataclasses.replace(u, **changes)
+        users.append(u)
+    for uid in sorted(extra):
+        row = cached_users.get(uid)
+        if row is None or row.role != Role.STUDENT.value:
+            continue
+        fields = {c: getattr(row, c) for c in _USER_FIELDS}
+        user = User(role=Role.STUDENT, **fields)
+        assoc = m.school_assoc.get(uid)
+        if assoc is not None:
+            user = dataclasses.replace(user, school_id=assoc.school_id, grade_level=assoc.grade)
+        if uid in m.state_ids:
+            user = dataclasses.replace(user, state_id=m.state_ids[uid])
+        users.append(user)
+    ds.users = users
+
+
+_USER_FIELDS = tuple(f.name for f in dataclasses.fields(User) if f.name != "role")
