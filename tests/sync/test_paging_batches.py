@@ -8,8 +8,9 @@ import asyncio
 import json
 
 import httpx
+import pytest
 
-from caseload.sources.http import ApiClient, Credentials
+from caseload.sources.http import ApiClient, Credentials, SyncError
 
 
 def _server(rows: int, limit_seen: list[tuple[int, int]], in_flight: list[int]):
@@ -60,3 +61,48 @@ def test_a_count_that_is_not_a_multiple_confirms_the_end_in_the_same_batch():
     assert len(got) == 5
     assert sorted(o for o, _ in seen) == [0, 2, 4, 5]  # 5: the empty page that confirms
     assert max(in_flight) == 3
+
+
+def _irregular(rows: int, sizes: dict[int, int], clamp: int, total: int | None,
+               asked: list[int]) -> httpx.MockTransport:
+    """A server that clamps pages to ``clamp`` records, and to ``sizes[offset]`` at some
+    offsets (a short page in the middle), and sends ``total`` as its count."""
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t" * 20, "expires_in": 3600})
+        offset = int(request.url.params["offset"])
+        asked.append(offset)
+        n = min(int(request.url.params["limit"]), clamp, sizes.get(offset, clamp))
+        page = [{"sourcedId": f"r{i}"} for i in range(offset, min(rows, offset + n))]
+        headers = {"X-Total-Count": str(total)} if total is not None else {}
+        return httpx.Response(200, headers=headers, json={"things": page})
+
+    return httpx.MockTransport(handler)
+
+
+def _collect_from(transport: httpx.MockTransport, limit: int = 100) -> list[dict]:
+    async def go() -> list[dict]:
+        creds = Credentials("http://sis.test/token", "id", "secret-value")
+        async with ApiClient("http://sis.test/api", creds, transport=transport) as api:
+            got = await api.collect("/things", extract=lambda d: d["things"],
+                                    key=lambda i: i["sourcedId"], limit=limit)
+            assert got is not None
+            return got
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("total", [None, 40])
+def test_a_short_page_in_the_middle_leaves_no_gap(total):
+    asked: list[int] = []
+    got = _collect_from(_irregular(40, {7: 3, 21: 1}, clamp=7, total=total, asked=asked))
+    assert [i["sourcedId"] for i in got] == [f"r{i}" for i in range(40)]
+    assert 40 in asked  # ended on the empty page
+
+
+def test_a_total_that_lies_is_an_error_and_asks_a_bounded_number_of_pages():
+    asked: list[int] = []
+    with pytest.raises(SyncError, match="promised 1,000,000,000 records .* but sent 30"):
+        _collect_from(_irregular(30, {}, clamp=7, total=10**9, asked=asked))
+    assert len(asked) <= 2 + 256

@@ -1,11 +1,14 @@
 """The Ed-Fi ODS/API fetch side: paging, change versions and deletes.
 
 Resources and the JSON → record mapping live in :mod:`caseload.sources.edfi_api`
-(``RESOURCES`` with ``.name`` and ``.path``; ``to_dataset``; optionally
-``deleted_to_dataset``). This module only talks HTTP, through :class:`ApiClient`:
+(``RESOURCES`` with ``.name`` and ``.path``; ``map_items``/``to_dataset``) and
+:mod:`caseload.sources.edfi_deletes`. This module only talks HTTP, through
+:class:`ApiClient`:
 
-- ``GET {base_url}{resource.path}?offset=&limit=&totalCount=true`` (limit at most 500; the
-  ``Total-Count`` header feeds the progress bar);
+- ``GET {base_url}{resource.path}?offset=&limit=&totalCount=true`` (limit at most 500),
+  paged to an empty page whatever page size the server picks; the ``Total-Count`` header
+  feeds the progress bar and is checked at the end (fewer records than it promised is a
+  SyncError: :meth:`ApiClient.collect`);
 - change queries where the server offers them: ``availableChangeVersions`` (at
   ``change_queries_url``, by default the API root's ``/changeQueries/v1``) gives the newest
   change version; an incremental sync asks each resource for

@@ -47,6 +47,7 @@ DEFAULT_CONCURRENCY = 4
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ATTEMPTS = 5
 TOKEN_MARGIN = 30.0  # renew a token this many seconds before it expires
+MAX_BATCH = 256  # pages asked for in one go when a total count says how many remain
 
 PageProgress = Callable[[int, int | None], None]  # (rows so far, total when the server says)
 
@@ -525,22 +526,28 @@ class ApiClient:
         cursor = len(first[0])  # the next record not yet received
         size = cursor  # the server's page size, as far as seen
         width = max(1, self.concurrency)
+        empty_at: int | None = None  # the lowest offset past the cursor that came back empty
         while cursor:  # an empty first page is the end
             step = max(1, size)
             if total is not None and cursor < total:
                 # the server said how many: ask for the rest at once, with the empty page
-                # that confirms the end
-                offsets = [*range(cursor, total, step), total]
+                # that confirms the end (at most MAX_BATCH pages at a time: a total may lie)
+                offsets = [*range(cursor, total, step), total][:MAX_BATCH]
             elif total is not None and cursor == total:
                 offsets = [cursor]  # all that was promised came: confirm the end
             else:
                 offsets = [cursor + i * step for i in range(width)]
+            if empty_at is not None:  # nothing lies past that: only the gap before it
+                offsets = [o for o in offsets if o < empty_at] or [cursor]
             pages = await asyncio.gather(*(page(o) for o in offsets))
             ended = False
-            for o, result in zip(offsets, pages, strict=True):
-                if o > cursor:
-                    break  # a short page left a gap: the next batch starts at the cursor
+            for i, (o, result) in enumerate(zip(offsets, pages, strict=True)):
                 items, said = result if result else ([], None)
+                if o > cursor:
+                    # a short page left a gap: the next batch starts at the cursor
+                    rest = zip(offsets[i:], pages[i:], strict=True)
+                    empty_at = min((x for x, r in rest if not (r and r[0])), default=None)
+                    break
                 if said is not None:
                     total = said
                 if not items:
