@@ -103,6 +103,6 @@ def test_a_short_page_in_the_middle_leaves_no_gap(total):
 
 def test_a_total_that_lies_is_an_error_and_asks_a_bounded_number_of_pages():
     asked: list[int] = []
-    with pytest.raises(SyncError, match="promised 1,000,000,000 records .* but sent 30"):
+    with pytest.raises(SyncError, match=r"promised 1,000,000,000 records .* but sent 30"):
         _collect_from(_irregular(30, {}, clamp=7, total=10**9, asked=asked))
     assert len(asked) <= 2 + 256
