@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from caseload.domain.notes import Note, NoteStatus, NoteType
 from caseload.sources.detect import read_path
@@ -67,11 +67,14 @@ def _add(store: NotesStore, student: str = "stu-1", **kw) -> Note:
 
 
 def _note_rows(engine) -> dict[str, list[tuple]]:
+    """Every row of the note tables (audit_log without 0008's ``status``, so the rows read
+    the same before and after that migration)."""
     out = {}
     with engine.connect() as conn:
         for name in NOTE_TABLES:
             table = METADATA.tables[name]
-            out[name] = sorted(tuple(map(str, r)) for r in conn.execute(select(table)))
+            cols = [c for c in table.c if (name, c.name) != ("audit_log", "status")]
+            out[name] = sorted(tuple(map(str, r)) for r in conn.execute(select(*cols)))
     return out
 
 
@@ -333,7 +336,10 @@ def test_schema_upgrade_keeps_notes_and_revisions(db_url):
         b = _add(store, "stu-2", text="deleted one")
         store.delete(b.id)
         store.save_draft("cns-1", "stu-1", a.id, {"text": "draft"})
-        store.record_audit(actor="cns-1", scope="all", format="json", path="/x.json", count=2)
+        with engine.begin() as conn:  # the 0002 audit_log (no status column yet)
+            conn.execute(text(
+                "INSERT INTO audit_log (at, actor, action, scope, format, path, count) VALUES "
+                "('2026-10-01 12:00:00', 'cns-1', 'export', 'all', 'json', '/x.json', 2)"))
         before = _note_rows(engine)
         notes_before = store.list(include_deleted=True)
         revisions_before = {n.id: store.revisions(n.id) for n in notes_before}
@@ -344,6 +350,8 @@ def test_schema_upgrade_keeps_notes_and_revisions(db_url):
         assert store.list(include_deleted=True) == notes_before
         assert {n.id: store.revisions(n.id) for n in notes_before} == revisions_before
         assert store.load_draft("cns-1", "stu-1", a.id) is not None
+        [entry] = store.audit()  # exported before audit-first: it was written, so "ok"
+        assert entry.status.value == "ok" and entry.count == 2
     finally:
         engine.dispose()
 

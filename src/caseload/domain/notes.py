@@ -66,6 +66,63 @@ class NoteStatus(StrEnum):
             raise ValueError(f"unknown note status {value!r} (expected one of: {valid})") from None
 
 
+# --- Errors: typed, matched by type; no message ever contains a note's text --------------
+
+
+class NoteError(Exception):
+    """Base of the notes errors. Messages name fields, ids and dates, never a note's text."""
+
+
+class NoteValidationError(NoteError, ValueError):
+    """Bad input for a note: ``field`` (e.g. ``text``, ``follow_up``, ``flags``) and ``reason``
+    (the whole message, fit to show the user)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class NoteNotFound(NoteError, KeyError):
+    """No note with this id."""
+
+    def __init__(self, note_id: int):
+        super().__init__(note_id)
+        self.note_id = note_id
+
+    def __str__(self) -> str:
+        return f"no note with id {self.note_id!r}"
+
+
+class NoteConflict(NoteError, ValueError):
+    """The note changed since the caller read it (another window or process saved first).
+
+    ``expected_revision`` is the revision the caller edited; ``current`` the note as it
+    stands now (its ``revision``, ``updated_at``, and both versions' text for the caller to
+    show side by side; the message itself never holds the text)."""
+
+    def __init__(self, note_id: int, expected_revision: int | None, current: Note | None):
+        self.note_id = note_id
+        self.expected_revision = expected_revision
+        self.current = current
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if self.current is None:
+            return f"note {self.note_id} was changed elsewhere; reload and try again"
+        when = self.current.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        edited = (f", you edited revision {self.expected_revision}"
+                  if self.expected_revision is not None else "")
+        return (f"note {self.note_id} was changed elsewhere (saved {when}, now revision "
+                f"{self.current.revision}{edited})")
+
+    def __str__(self) -> str:
+        return self._message()
+
+
 # The fields of a note that an edit may change (author, student and timestamps are fixed).
 EDITABLE_FIELDS = frozenset(
     {"contact_date", "type", "flags", "class_id", "text", "follow_up", "status"}
@@ -161,9 +218,20 @@ class NoteDraft:
     saved_at: dt.datetime
 
 
+class AuditStatus(StrEnum):
+    """Where an audited action got to. The row is recorded *before* the file (or the listing)
+    exists: ``started`` until the write finished (``ok``) or failed (``failed``). A row left
+    at ``started`` is a write that was interrupted (the process died mid-way)."""
+
+    STARTED = "started"
+    OK = "ok"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One audited action (today: an export): who, when, what scope, which format, where."""
+    """One audited action (an export, a machine-readable listing): who, when, what scope,
+    which format, where, how many notes, and whether the write succeeded."""
 
     id: int
     at: dt.datetime
@@ -173,6 +241,7 @@ class AuditEntry:
     format: str
     path: str
     count: int
+    status: AuditStatus = AuditStatus.OK
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +253,7 @@ class AuditEntry:
             "format": self.format,
             "path": self.path,
             "count": self.count,
+            "status": self.status.value,
         }
 
 
@@ -192,3 +262,4 @@ def iso_utc(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
