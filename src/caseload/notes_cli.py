@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from caseload.domain.notes import Note, NoteError, NoteType
+from caseload.domain.notes import DATE_SYNTAX, Note, NoteError, NoteType, parse_date
 
 if TYPE_CHECKING:
     from caseload.services.context import Workspace
@@ -41,10 +41,12 @@ Handler = Callable[..., int]
 
 
 def _date(text: str) -> dt.date:
+    """A date as a counselor types it (``today``, ``-1d``, ``fri``, ``3/14``, ISO...):
+    :func:`caseload.domain.notes.parse_date` against today's local date."""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(text, dt.date.today())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _note_type(text: str) -> str:
@@ -78,8 +80,11 @@ def add_commands(
     p.add_argument("--type", required=True, type=_note_type, metavar="TYPE",
                    help=f"one of: {types}")
     p.add_argument("--text", required=True, help="the note ('-' reads it from stdin)")
-    p.add_argument("--date", type=_date, metavar="DATE", help="contact date (default: today)")
-    p.add_argument("--follow-up", type=_date, metavar="DATE", help="follow-up date")
+    p.add_argument("--date", type=_date, metavar="DATE",
+                   help=f"contact date (default: today): {DATE_SYNTAX}; write a negative "
+                        "offset as --date=-1d")
+    p.add_argument("--follow-up", type=_date, metavar="DATE",
+                   help="follow-up date, e.g. +2w, fri, 3/14")
     p.add_argument("--flag", action="append", default=[], metavar="CODE",
                    help="a flag code the note addresses (repeatable), e.g. LOW_GRADE")
     p.add_argument("--class", dest="class_id", metavar="ID", help="the class the note is about")

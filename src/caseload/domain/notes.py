@@ -8,6 +8,7 @@ them out. Pure Python: no I/O here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -263,3 +264,62 @@ def iso_utc(value: dt.datetime) -> str:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
+
+
+# --- Dates as a counselor types them (notes add --date/--follow-up, the TUI's date fields) --
+
+_WEEKDAYS = {
+    name: i
+    for i, names in enumerate((
+        ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"),
+        ("thursday", "thu", "thur", "thurs"), ("friday", "fri"), ("saturday", "sat"),
+        ("sunday", "sun"),
+    ))
+    for name in names
+}
+_OFFSET = re.compile(r"([+-])(\d{1,4})([dw])")
+_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
+DATE_SYNTAX = ("today, yesterday, tomorrow, +3d, +2w, -1d, a weekday name (the next one), "
+               "M/D or YYYY-MM-DD")
+
+
+def parse_date(text: str, today: dt.date) -> dt.date:
+    """A date as typed: ``today``, ``yesterday``, ``tomorrow``; ``+3d``, ``-1d``, ``+2w``
+    (days or weeks from today, up to 9999); a weekday name or its abbreviation (``fri``:
+    the next one *after* today, so ``monday`` on a Monday is a week away); ``M/D`` (this
+    year, or next year when it has passed; ``2/29`` takes the next year that has one); or
+    ISO ``YYYY-MM-DD``. Case and surrounding spaces do not matter. ValueError otherwise,
+    naming the accepted forms."""
+    value = str(text).strip().lower()
+    if value == "today":
+        return today
+    if value == "yesterday":
+        return today - dt.timedelta(days=1)
+    if value == "tomorrow":
+        return today + dt.timedelta(days=1)
+    if value in _WEEKDAYS:
+        ahead = (_WEEKDAYS[value] - today.weekday() - 1) % 7 + 1
+        return today + dt.timedelta(days=ahead)
+    try:
+        m = _OFFSET.fullmatch(value)
+        if m:
+            sign, count, unit = m.groups()
+            days = int(count) * (7 if unit == "w" else 1)
+            return today + dt.timedelta(days=days if sign == "+" else -days)
+        m = _MONTH_DAY.fullmatch(value)
+        if m:
+            month, day = int(m.group(1)), int(m.group(2))
+            for year in range(today.year, today.year + 9):
+                try:
+                    candidate = dt.date(year, month, day)
+                except ValueError:
+                    if not (month == 2 and day == 29):
+                        raise
+                    continue
+                if candidate >= today:
+                    return candidate
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value)
+    except (ValueError, OverflowError):
+        pass
+    raise ValueError(f"{str(text)[:20]!r} is not a date (use {DATE_SYNTAX})")
