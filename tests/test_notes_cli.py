@@ -7,6 +7,7 @@ CLI makes) and the handlers' ``(args, engine, config, reader)`` signature.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import io
 import json
@@ -72,8 +73,8 @@ def test_add_then_list(engine, capsys):
     capsys.readouterr()
     assert run(engine, ["notes", "list", "--counselor", "all"]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["ID", "DATE", "STUDENT", "TYPE", "STATUS", "FOLLOW-UP",
-                                "FLAGS", "TEXT"]
+    assert table[0].split() == ["ID", "DATE", "STUDENT", "TYPE", "METHOD", "OUTCOME", "STATUS",
+                                "FOLLOW-UP", "FLAGS", "TEXT"]
     assert "O'Connor, Cy" in table[1] and "Referral" in table[1]
     assert "\x1b" not in "\n".join(table) and "Referred to ?[31mSST" in table[1]
     assert "Able, Ada" in table[2] and "2026-10-08" in table[2]
@@ -355,3 +356,47 @@ def test_cli_modules_import_no_store_or_sql():
     bad = {m for m in imported
            if m.split(".")[0] in ("sqlalchemy", "sqlmodel") or m.startswith("caseload.store")}
     assert bad == set()
+
+
+def test_contact_method_and_outcome(engine, tmp_path, capsys):
+    assert run(engine, ["notes", "add", "--student", "stu-1", "--type", "parent_contact",
+                        "--text", "Called home", "--date", "2026-10-01", "--method", "phone",
+                        "--outcome", "left_message", "--format", "json"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added["method"] == "phone" and added["outcome"] == "left_message"
+    assert run(engine, ["notes", "add", "--student", "stu-1", "--type", "student_meeting",
+                        "--text", "Check-in", "--date", "2026-10-02"]) == 0
+    capsys.readouterr()
+    assert run(engine, ["notes", "list", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(n["method"], n["outcome"]) for n in listed] == [(None, None),
+                                                            ("phone", "left_message")]
+    assert run(engine, ["notes", "list"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert "Phone" in table[2] and "Left message" in table[2]
+
+    for fmt in ("md", "csv", "json", "pdf"):
+        out = tmp_path / f"log.{fmt}"
+        assert run(engine, ["notes", "export", "--student", "stu-1", "--format", fmt,
+                            "-o", str(out)]) == 0
+        if fmt == "pdf":
+            body = " ".join("".join(p.extract_text() or "" for p in
+                                    pypdf.PdfReader(str(out)).pages).split())
+            assert "Phone: Left message" in body and "Left message 1" in body  # note, cover
+        else:
+            body = out.read_bytes().decode("utf-8-sig")
+            if fmt == "md":
+                assert "Contact: Phone · outcome: Left message" in body
+            elif fmt == "csv":
+                rows = list(csv.DictReader(io.StringIO(body)))
+                assert [(r["method"], r["outcome"]) for r in rows] == [
+                    ("phone", "left_message"), ("", "")]
+            else:
+                assert [(n["method"], n["outcome"]) for n in json.loads(body)["notes"]] == [
+                    ("phone", "left_message"), (None, None)]
+    capsys.readouterr()
+
+    for bad in (["--method", "fax"], ["--outcome", "maybe"]):
+        with pytest.raises(SystemExit):
+            parse(["notes", "add", "--student", "stu-1", "--type", "other", "--text", "x", *bad])
+    assert "invalid choice: 'fax'" in capsys.readouterr().err

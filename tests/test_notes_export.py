@@ -332,6 +332,7 @@ def test_json_matches_the_documented_schema(tmp_path):
     assert one == {
         "id": 1, "student_id": "s1", "author_id": "c-rivera", "contact_date": "2026-01-05",
         "type": "parent_contact", "type_words": "Parent/guardian contact",
+        "method": None, "outcome": None,
         "flags": ["FAILING_STREAK", "LOW_GRADE"], "class_id": "alg1",
         "class_title": "Algebra I",
         "text": "Called mom.\nShe will check the *portal* <b>tonight</b>.",
@@ -342,6 +343,9 @@ def test_json_matches_the_documented_schema(tmp_path):
     bad = dict(doc, notes=[dict(one, status="pending")])
     with pytest.raises(AssertionError):
         validate(bad, JSON_SCHEMA)
+    validate(dict(doc, notes=[dict(one, method="phone", outcome="reached")]), JSON_SCHEMA)
+    with pytest.raises(AssertionError):
+        validate(dict(doc, notes=[dict(one, method="fax")]), JSON_SCHEMA)
 
 
 def test_docs_hold_the_json_schema_and_csv_columns():

@@ -143,3 +143,16 @@ def test_batched_student_details_match_one_by_one(ws):
         assert detail == repo.student(sid, as_of)
     with pytest.raises(KeyError):
         repo.student("nobody", as_of)
+
+
+def test_method_and_outcome_are_validated_and_editable(ws):
+    from caseload.domain.notes import ContactMethod, ContactOutcome
+
+    note = _add(ws, method=ContactMethod.HOME_VISIT, outcome=ContactOutcome.REACHED)
+    assert note.to_json()["method"] == "home_visit" and note.to_json()["outcome"] == "reached"
+    edited = notes_service.edit_note(ws, note.id, outcome="meeting_set")
+    assert edited.outcome is ContactOutcome.MEETING_SET
+    assert edited.method is ContactMethod.HOME_VISIT
+    with pytest.raises(NoteValidationError) as caught:
+        notes_service.edit_note(ws, note.id, method=SECRET)
+    assert caught.value.field == "method" and SECRET not in str(caught.value)

@@ -26,7 +26,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from caseload.domain.notes import DATE_SYNTAX, Note, NoteError, NoteType, parse_date
+from caseload.domain.notes import (
+    DATE_SYNTAX,
+    ContactMethod,
+    ContactOutcome,
+    Note,
+    NoteError,
+    NoteType,
+    parse_date,
+)
 
 if TYPE_CHECKING:
     from caseload.services.context import Workspace
@@ -85,6 +93,11 @@ def add_commands(
                         "offset as --date=-1d")
     p.add_argument("--follow-up", type=_date, metavar="DATE",
                    help="follow-up date, e.g. +2w, fri, 3/14")
+    p.add_argument("--method", choices=[m.value for m in ContactMethod], metavar="CODE",
+                   help="how the contact was made: "
+                        + ", ".join(m.value for m in ContactMethod))
+    p.add_argument("--outcome", choices=[o.value for o in ContactOutcome], metavar="CODE",
+                   help="what came of it: " + ", ".join(o.value for o in ContactOutcome))
     p.add_argument("--flag", action="append", default=[], metavar="CODE",
                    help="a flag code the note addresses (repeatable), e.g. LOW_GRADE")
     p.add_argument("--class", dest="class_id", metavar="ID", help="the class the note is about")
@@ -228,6 +241,8 @@ def cmd_notes_add(args: argparse.Namespace, ws: Workspace, reader: Any = None) -
         student_id=args.student, type=NoteType(args.type), text=text, contact_date=args.date,
         follow_up=args.follow_up, flags=tuple(args.flag), class_id=args.class_id,
         author_id=args.author,
+        method=ContactMethod(args.method) if args.method else None,
+        outcome=ContactOutcome(args.outcome) if args.outcome else None,
     )
     try:
         note = add_note(ws, new)
@@ -264,13 +279,15 @@ def cmd_notes_list(args: argparse.Namespace, ws: Workspace, reader: Any = None) 
             n.contact_date.isoformat(),
             _terminal(listing.name(n.student_id), 24),
             n.type.words,
+            n.method.words if n.method else "",
+            n.outcome.words if n.outcome else "",
             status,
             n.follow_up.isoformat() if n.follow_up else "",
             _terminal(",".join(n.flags), 24),
             _terminal(n.text, 50),
         ])
-    _table(rows, ["ID", "DATE", "STUDENT", "TYPE", "STATUS", "FOLLOW-UP", "FLAGS", "TEXT"],
-           sys.stdout)
+    _table(rows, ["ID", "DATE", "STUDENT", "TYPE", "METHOD", "OUTCOME", "STATUS", "FOLLOW-UP",
+                  "FLAGS", "TEXT"], sys.stdout)
     return EXIT_OK
 
 

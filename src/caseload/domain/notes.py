@@ -52,6 +52,49 @@ NOTE_TYPE_WORDS: dict[NoteType, str] = {
 }
 
 
+class ContactMethod(StrEnum):
+    """How a contact was made (``notes add --method``)."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    TEXT = "text"
+    IN_PERSON = "in_person"
+    LETTER = "letter"
+    HOME_VISIT = "home_visit"
+    VIDEO = "video"
+
+    @property
+    def words(self) -> str:
+        return _METHOD_WORDS[self]
+
+
+class ContactOutcome(StrEnum):
+    """What came of a contact (``notes add --outcome``)."""
+
+    REACHED = "reached"
+    LEFT_MESSAGE = "left_message"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    MEETING_SET = "meeting_set"
+    DECLINED = "declined"
+
+    @property
+    def words(self) -> str:
+        return _OUTCOME_WORDS[self]
+
+
+_METHOD_WORDS = {
+    ContactMethod.PHONE: "Phone", ContactMethod.EMAIL: "Email", ContactMethod.TEXT: "Text",
+    ContactMethod.IN_PERSON: "In person", ContactMethod.LETTER: "Letter",
+    ContactMethod.HOME_VISIT: "Home visit", ContactMethod.VIDEO: "Video",
+}
+_OUTCOME_WORDS = {
+    ContactOutcome.REACHED: "Reached", ContactOutcome.LEFT_MESSAGE: "Left message",
+    ContactOutcome.NO_ANSWER: "No answer", ContactOutcome.WRONG_NUMBER: "Wrong number",
+    ContactOutcome.MEETING_SET: "Meeting set", ContactOutcome.DECLINED: "Declined",
+}
+
+
 class NoteStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
@@ -126,7 +169,8 @@ class NoteConflict(NoteError, ValueError):
 
 # The fields of a note that an edit may change (author, student and timestamps are fixed).
 EDITABLE_FIELDS = frozenset(
-    {"contact_date", "type", "flags", "class_id", "text", "follow_up", "status"}
+    {"contact_date", "type", "flags", "class_id", "text", "follow_up", "status", "method",
+     "outcome"}
 )
 
 
@@ -153,6 +197,8 @@ class Note:
     deleted: bool = False
     revision: int = 1
     deleted_at: dt.datetime | None = None
+    method: ContactMethod | None = None  # how the contact was made, when recorded
+    outcome: ContactOutcome | None = None  # what came of it, when recorded
 
     def is_due(self, as_of: dt.date) -> bool:
         """An open, live note whose follow-up date is on or before ``as_of``."""
@@ -172,6 +218,8 @@ class Note:
             "contact_date": self.contact_date.isoformat(),
             "type": self.type.value,
             "type_words": self.type.words,
+            "method": self.method.value if self.method else None,
+            "outcome": self.outcome.value if self.outcome else None,
             "flags": list(self.flags),
             "class_id": self.class_id,
             "text": self.text,

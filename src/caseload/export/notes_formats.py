@@ -45,6 +45,9 @@ def render_markdown(
         if note.deleted:
             head += " · deleted"
         out += ["", f"### {head}", ""]
+        method = note.method.words if note.method else "not recorded"
+        outcome = note.outcome.words if note.outcome else "not recorded"
+        out.append(f"- Contact: {method} · outcome: {outcome}")
         out.append(f"- Flags: {md_escape(flag_words(note.flags)) if note.flags else 'none'}")
         if note.class_id:
             title = ctx.class_title(note.student_id, note.class_id)
@@ -70,6 +73,8 @@ CSV_COLUMNS = (
     "contact_date",
     "type",
     "type_words",
+    "method",
+    "outcome",
     "flags",
     "class_id",
     "class_title",
@@ -97,6 +102,8 @@ def render_csv(notes: Sequence[Note], ctx: ExportContext) -> str:
             note.contact_date.isoformat(),
             note.type.value,
             note.type.words,
+            note.method.value if note.method else "",
+            note.outcome.value if note.outcome else "",
             ";".join(note.flags),
             note.class_id or "",
             ctx.class_title(note.student_id, note.class_id) or "",
@@ -147,8 +154,8 @@ JSON_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": [
                     "id", "student_id", "author_id", "contact_date", "type", "type_words",
-                    "flags", "class_id", "class_title", "text", "follow_up", "status",
-                    "created_at", "updated_at", "revision", "deleted",
+                    "method", "outcome", "flags", "class_id", "class_title", "text", "follow_up",
+                    "status", "created_at", "updated_at", "revision", "deleted",
                 ],
                 "additionalProperties": False,
                 "properties": {
@@ -163,6 +170,18 @@ JSON_SCHEMA: dict[str, Any] = {
                         ]
                     },
                     "type_words": {"type": "string"},
+                    "method": {
+                        "enum": [
+                            "phone", "email", "text", "in_person", "letter", "home_visit",
+                            "video", None,
+                        ]
+                    },
+                    "outcome": {
+                        "enum": [
+                            "reached", "left_message", "no_answer", "wrong_number",
+                            "meeting_set", "declined", None,
+                        ]
+                    },
                     "flags": {"type": "array", "items": {"type": "string"}},
                     "class_id": _STR_OR_NULL,
                     "class_title": _STR_OR_NULL,

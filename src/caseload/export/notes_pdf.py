@@ -401,7 +401,11 @@ def _pdf_notes(
         if doc.get_y() + 18 > doc.page_break_trigger:
             doc.add_page()
         pdf.font(10, bold=True)
-        head = f"{note.contact_date.isoformat()} · {note.type.words} · {note.status.value}"
+        head = f"{note.contact_date.isoformat()} · {note.type.words}"
+        if note.method or note.outcome:
+            head += (f" · {note.method.words if note.method else 'contact'}: "
+                     f"{note.outcome.words if note.outcome else 'no outcome recorded'}")
+        head += f" · {note.status.value}"
         if note.follow_up:
             head += f" · follow-up {note.follow_up.isoformat()}"
         if note.deleted:
@@ -477,10 +481,7 @@ def _pdf_cover(pdf: _Pdf, inp: ExportInput, ctx: ExportContext, noted: Sequence[
 
 
 def _outcome_words(note: Note) -> str:
-    outcome = getattr(note, "outcome", None)
-    if outcome is None:
-        return "No outcome recorded"
-    return str(getattr(outcome, "words", outcome))
+    return note.outcome.words if note.outcome else "No outcome recorded"
 
 
 def _pdf_counts(pdf: _Pdf, counts: Counter[str]) -> None:

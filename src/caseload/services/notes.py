@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from caseload.domain.notes import (
     AuditEntry,
+    ContactMethod,
+    ContactOutcome,
     Note,
     NoteStatus,
     NoteType,
@@ -102,6 +104,8 @@ class NewNote:
     flags: tuple[str, ...] = ()
     class_id: str | None = None
     author_id: str | None = None
+    method: ContactMethod | None = None
+    outcome: ContactOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,8 @@ def add_note(ws: Workspace, new: NewNote, *, clock: Clock | None = None) -> Note
         flags=new.flags,
         class_id=new.class_id,
         follow_up=new.follow_up,
+        method=new.method,
+        outcome=new.outcome,
     )
 
 

@@ -42,6 +42,8 @@ from caseload.domain.notes import (
     EDITABLE_FIELDS,
     AuditEntry,
     AuditStatus,
+    ContactMethod,
+    ContactOutcome,
     Note,
     NoteConflict,
     NoteDraft,
@@ -77,6 +79,8 @@ class NoteRow(CacheModel, table=True):
     updated_at: dt.datetime
     deleted: bool = False
     deleted_at: dt.datetime | None = None
+    method: str | None = None  # ContactMethod (0008)
+    outcome: str | None = None  # ContactOutcome (0008)
     revision: int = 1
 
 
@@ -101,6 +105,8 @@ class NoteRevisionRow(CacheModel, table=True):
     updated_at: dt.datetime
     deleted: bool = False
     deleted_at: dt.datetime | None = None
+    method: str | None = None  # ContactMethod (0008)
+    outcome: str | None = None  # ContactOutcome (0008)
     replaced_at: dt.datetime
 
 
@@ -186,6 +192,8 @@ def _note_from(m: _Row, *, note_id: int | None = None) -> Note:
         deleted=bool(m["deleted"]),
         revision=int(m["revision"]),
         deleted_at=_from_db(m["deleted_at"]),
+        method=ContactMethod(m["method"]) if m["method"] else None,
+        outcome=ContactOutcome(m["outcome"]) if m["outcome"] else None,
     )
 
 
@@ -280,6 +288,30 @@ def _parse_status(value: Any) -> NoteStatus:
         raise NoteValidationError("status", str(exc)) from None
 
 
+def _parse_method(value: Any) -> ContactMethod | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return ContactMethod(str(value).strip().lower().replace("-", "_"))
+    except ValueError:
+        valid = ", ".join(m.value for m in ContactMethod)
+        raise NoteValidationError(
+            "method", f"unknown contact method {str(value)[:20]!r} (expected one of: {valid})"
+        ) from None
+
+
+def _parse_outcome(value: Any) -> ContactOutcome | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return ContactOutcome(str(value).strip().lower().replace("-", "_"))
+    except ValueError:
+        valid = ", ".join(o.value for o in ContactOutcome)
+        raise NoteValidationError(
+            "outcome", f"unknown contact outcome {str(value)[:20]!r} (expected one of: {valid})"
+        ) from None
+
+
 # --- The store ---------------------------------------------------------------------------
 
 
@@ -366,8 +398,11 @@ class NotesStore:
         class_id: str | None = None,
         follow_up: dt.date | str | None = None,
         status: NoteStatus | str = NoteStatus.OPEN,
+        method: ContactMethod | str | None = None,
+        outcome: ContactOutcome | str | None = None,
     ) -> Note:
-        """Save a new note. ``contact_date`` defaults to today (local date of the clock)."""
+        """Save a new note. ``contact_date`` defaults to today (local date of the clock);
+        ``method`` and ``outcome`` record how a contact was made and what came of it."""
         student_id = _clean_id(student_id, "student id")
         author_id = _clean_id(author_id, "author id")
         note_type = _parse_type(type)
@@ -379,6 +414,8 @@ class NotesStore:
         self._check_follow_up(contact, follow)
         codes = _clean_flags(flags)
         note_status = _parse_status(status)
+        how = _parse_method(method)
+        result = _parse_outcome(outcome)
         now = self._now()
         with self.engine.begin() as conn:
             self._check_student(conn, student_id)
@@ -400,6 +437,8 @@ class NotesStore:
                     "deleted": False,
                     "deleted_at": None,
                     "revision": 1,
+                    "method": how.value if how else None,
+                    "outcome": result.value if result else None,
                 },
             ).scalar_one()
             return _note_from(self._row(conn, int(new_id)))
@@ -435,6 +474,12 @@ class NotesStore:
                 values["text"] = _clean_text(changes["text"])
             if "status" in changes:
                 values["status"] = _parse_status(changes["status"]).value
+            if "method" in changes:
+                how = _parse_method(changes["method"])
+                values["method"] = how.value if how else None
+            if "outcome" in changes:
+                got = _parse_outcome(changes["outcome"])
+                values["outcome"] = got.value if got else None
             if "flags" in changes:
                 values["flags"] = json.dumps(list(_clean_flags(changes["flags"])))
             if "class_id" in changes:
