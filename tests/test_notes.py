@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from caseload.domain.notes import Note, NoteStatus, NoteType
 from caseload.sources.detect import read_path
@@ -66,12 +66,19 @@ def _add(store: NotesStore, student: str = "stu-1", **kw) -> Note:
     return store.add(student_id=student, **values)
 
 
-def _note_rows(engine) -> dict[str, list[tuple]]:
+_ADDED_SINCE_0002 = {("audit_log", "status"), ("notes", "method"), ("notes", "outcome"),
+                     ("note_revisions", "method"), ("note_revisions", "outcome")}
+
+
+def _note_rows(engine, since_0002: bool = True) -> dict[str, list[tuple]]:
+    """Every row of the note tables (``since_0002=False``: without the columns added after
+    0002, so the rows read the same before and after those migrations)."""
     out = {}
     with engine.connect() as conn:
         for name in NOTE_TABLES:
             table = METADATA.tables[name]
-            out[name] = sorted(tuple(map(str, r)) for r in conn.execute(select(table)))
+            cols = [c for c in table.c if since_0002 or (name, c.name) not in _ADDED_SINCE_0002]
+            out[name] = sorted(tuple(map(str, r)) for r in conn.execute(select(*cols)))
     return out
 
 
@@ -320,30 +327,62 @@ def test_reimport_keeps_every_note_revision_draft_and_audit_entry(store, loaded,
     assert store.get(kept.id).text == "v2"
 
 
+_OLD_NOTE = (
+    "INSERT INTO notes (id, student_id, author_id, contact_date, type, flags, class_id, text, "
+    "follow_up, status, created_at, updated_at, deleted, deleted_at, revision) VALUES "
+    "(:id, :sid, 'cns-1', '2026-09-20', 'student_meeting', '[\"LOW_GRADE\"]', NULL, :text, "
+    ":follow, :status, '2026-10-01 13:00:00', :updated, :deleted, :deleted_at, :rev)"
+)
+_OLD_REVISION = (
+    "INSERT INTO note_revisions (note_id, revision, student_id, author_id, contact_date, type, "
+    "flags, class_id, text, follow_up, status, created_at, updated_at, deleted, deleted_at, "
+    "replaced_at) VALUES (:id, :rev, 'stu-1', 'cns-1', '2026-09-20', 'student_meeting', "
+    "'[\"LOW_GRADE\"]', NULL, :text, '2026-10-01', 'open', '2026-10-01 13:00:00', "
+    "'2026-10-01 13:00:00', false, NULL, :replaced)"
+)
+
+
 def test_schema_upgrade_keeps_notes_and_revisions(db_url):
+    """Notes written at 0002 (raw SQL: today's store writes today's columns) read back the
+    same after every later migration, with the columns added since empty or defaulted."""
     engine = make_engine(db_url)
     try:
         migrate(engine, "0002")
         assert current_revision(engine) == "0002"
         load(engine, read_path(MIN_DATA))
-        store = NotesStore(engine, clock=Clock())
-        a = _add(store, "stu-1", text="v1", follow_up=D(2026, 10, 1))
-        store.update(a.id, text="v2")
-        store.update(a.id, status="done")
-        b = _add(store, "stu-2", text="deleted one")
-        store.delete(b.id)
-        store.save_draft("cns-1", "stu-1", a.id, {"text": "draft"})
-        store.record_audit(actor="cns-1", scope="all", format="json", path="/x.json", count=2)
-        before = _note_rows(engine)
-        notes_before = store.list(include_deleted=True)
-        revisions_before = {n.id: store.revisions(n.id) for n in notes_before}
+        with engine.begin() as conn:
+            conn.execute(text(_OLD_NOTE), dict(
+                id=1, sid="stu-1", text="v2", follow="2026-10-01", status="done",
+                updated="2026-10-01 13:00:02", deleted=False, deleted_at=None, rev=3))
+            conn.execute(text(_OLD_REVISION), dict(id=1, rev=1, text="v1",
+                                                   replaced="2026-10-01 13:00:01"))
+            conn.execute(text(_OLD_REVISION), dict(id=1, rev=2, text="v2",
+                                                   replaced="2026-10-01 13:00:02"))
+            conn.execute(text(_OLD_NOTE), dict(
+                id=2, sid="stu-2", text="deleted one", follow=None, status="open",
+                updated="2026-10-01 13:00:03", deleted=True, deleted_at="2026-10-01 13:00:03",
+                rev=2))
+            conn.execute(text(
+                "INSERT INTO note_drafts (author_id, student_id, note_key, payload, saved_at) "
+                "VALUES ('cns-1', 'stu-1', 1, '{\"text\": \"draft\"}', '2026-10-01 13:00:04')"))
+            conn.execute(text(  # the 0002 audit_log (no status column yet)
+                "INSERT INTO audit_log (at, actor, action, scope, format, path, count) VALUES "
+                "('2026-10-01 12:00:00', 'cns-1', 'export', 'all', 'json', '/x.json', 2)"))
+        before = _note_rows(engine, since_0002=False)
 
         migrate(engine)  # to head (later migrations run here)
         assert current_revision(engine) == HEAD
-        assert _note_rows(engine) == before
-        assert store.list(include_deleted=True) == notes_before
-        assert {n.id: store.revisions(n.id) for n in notes_before} == revisions_before
-        assert store.load_draft("cns-1", "stu-1", a.id) is not None
+        assert _note_rows(engine, since_0002=False) == before
+        store = NotesStore(engine, clock=Clock())
+        a, b = store.get(1), store.get(2)
+        assert (a.text, a.status.value, a.revision, a.flags) == ("v2", "done", 3, ("LOW_GRADE",))
+        assert a.method is None and a.outcome is None
+        assert b.deleted and [n.id for n in store.list(include_deleted=True)] == [2, 1]
+        assert [r.note.text for r in store.revisions(1)] == ["v1", "v2"]
+        assert store.load_draft("cns-1", "stu-1", 1) is not None
+        [entry] = store.audit()  # exported before audit-first: it was written, so "ok"
+        assert entry.status.value == "ok" and entry.count == 2
+        assert store.update(1, method="phone", outcome="reached").method.value == "phone"
     finally:
         engine.dispose()
 

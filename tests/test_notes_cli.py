@@ -7,17 +7,20 @@ CLI makes) and the handlers' ``(args, engine, config, reader)`` signature.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import io
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
 
 from caseload import notes_cli
 from caseload.config import Config
+from caseload.services.context import Workspace
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store.notes import NotesStore
@@ -49,7 +52,7 @@ ME = Config(me="cns-1")
 def run(engine, argv: list[str], config: Config = ME, reader=None) -> int:
     args = parse(argv)
     assert args.command in notes_cli.COMMANDS
-    return notes_cli.run(args, engine, config, reader=reader)
+    return notes_cli.run(args, Workspace(engine, config), reader=reader)
 
 
 def test_add_then_list(engine, capsys):
@@ -70,8 +73,8 @@ def test_add_then_list(engine, capsys):
     capsys.readouterr()
     assert run(engine, ["notes", "list", "--counselor", "all"]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["ID", "DATE", "STUDENT", "TYPE", "STATUS", "FOLLOW-UP",
-                                "FLAGS", "TEXT"]
+    assert table[0].split() == ["ID", "DATE", "STUDENT", "TYPE", "METHOD", "OUTCOME", "STATUS",
+                                "FOLLOW-UP", "FLAGS", "TEXT"]
     assert "O'Connor, Cy" in table[1] and "Referral" in table[1]
     assert "\x1b" not in "\n".join(table) and "Referred to ?[31mSST" in table[1]
     assert "Able, Ada" in table[2] and "2026-10-08" in table[2]
@@ -171,7 +174,8 @@ def test_export_formats_scopes_and_audit(engine, tmp_path, capsys):
 
     assert run(engine, ["audit"]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["WHEN", "WHO", "ACTION", "SCOPE", "FORMAT", "COUNT", "PATH"]
+    assert table[0].split() == ["WHEN", "WHO", "ACTION", "SCOPE", "FORMAT", "COUNT", "STATUS",
+                                "PATH"]
     assert len(table) == 5 and str(md.resolve()) in table[-1]
     assert run(engine, ["audit", "--limit", "1", "--format", "json"]) == 0
     latest = json.loads(capsys.readouterr().out)
@@ -194,10 +198,21 @@ def test_export_pdf_uses_the_reader(engine, tmp_path, capsys):
     assert "Week one" in text and "Week three" in text
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
-    # a counselor's PDF: one summary per caseload student, notes or not
+    # a counselor's PDF: by default only the students with notes in the range (stu-2's
+    # note is before --since); --all-students: one summary per caseload student
+    noted = tmp_path / "noted.pdf"
+    assert run(engine, ["notes", "export", "--counselor", "cns-1", "--since", "2026-10-15",
+                        "--format", "pdf", "-o", str(noted)], reader=reader) == 0
+    pages = [" ".join((p.extract_text() or "").split())
+             for p in pypdf.PdfReader(str(noted)).pages]
+    assert "Caseload notes" in pages[0] and "Range: 2026-10-15 to" in pages[0]
+    heads = [p for p in pages if "Student summary" in p]
+    assert len(heads) == 1 and "Able, Ada" in heads[0]
+
     both = tmp_path / "cns.pdf"
     assert run(engine, ["notes", "export", "--counselor", "cns-1", "--since", "2026-10-15",
-                        "--format", "pdf", "-o", str(both)], reader=reader) == 0
+                        "--all-students", "--format", "pdf", "-o", str(both)],
+               reader=reader) == 0
     pages = [" ".join((p.extract_text() or "").split())
              for p in pypdf.PdfReader(str(both)).pages]
     heads = [p for p in pages if "Student summary" in p]
@@ -217,7 +232,7 @@ def test_export_errors(engine, tmp_path, capsys):
     missing_dir = tmp_path / "no" / "such" / "dir" / "x.md"
     assert run(engine, ["notes", "export", "--format", "md", "-o", str(missing_dir)]) == 1
     assert "cannot write" in capsys.readouterr().err
-    assert NotesStore(engine).audit() == []  # failed exports are not recorded as done
+    assert [e.status.value for e in NotesStore(engine).audit()] == ["failed"]  # never "ok"
     assert not Path(tmp_path / "x.md").exists()
 
 
@@ -244,3 +259,144 @@ def test_export_pdf_with_the_cache_repository(engine, tmp_path, capsys):
     for flag in expected:
         assert flag.message in text
     assert "Week one" in text and "Weekly grade, classes below 70%" in text
+
+
+def test_failed_export_write_is_audited_as_failed(engine, tmp_path, capsys):
+    _seed(engine)
+    missing_dir = tmp_path / "no" / "such" / "dir" / "x.md"
+    assert run(engine, ["notes", "export", "--format", "md", "-o", str(missing_dir)]) == 1
+    assert "cannot write" in capsys.readouterr().err
+    [entry] = NotesStore(engine).audit()
+    assert entry.status.value == "failed" and entry.path == str(missing_dir.resolve())
+    assert run(engine, ["audit", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["status"] == "failed"
+
+
+def test_notes_list_json_is_audited(engine, capsys):
+    _seed(engine)
+    assert run(engine, ["notes", "list", "--counselor", "all"]) == 0  # a table: for eyes only
+    capsys.readouterr()
+    assert NotesStore(engine).audit() == []
+    assert run(engine, ["notes", "list", "--student", "stu-1", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert run(engine, ["audit", "--format", "json"]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert entry["action"] == "list" and entry["format"] == "json"
+    assert entry["scope"] == "student:stu-1" and entry["count"] == 2
+    assert entry["status"] == "ok" and entry["actor"] == "cns-1" and entry["path"] == "-"
+    assert run(engine, ["audit"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert "list" in table[1].split() and "json" in table[1].split()
+
+
+def test_notes_list_json_is_not_printed_when_the_audit_fails(engine, capsys, monkeypatch):
+    _seed(engine)
+
+    def refuse(self: Any, **_k: Any) -> Any:
+        raise RuntimeError("audit insert failed")
+
+    monkeypatch.setattr(NotesStore, "record_audit", refuse)
+    with pytest.raises(RuntimeError):
+        run(engine, ["notes", "list", "--format", "json"])
+    assert capsys.readouterr().out == ""
+
+
+def test_as_of_ends_the_range_unless_until_says_otherwise(engine, tmp_path, capsys):
+    _seed(engine)  # stu-1: 10-03 and 10-20; stu-2: 10-10
+    out = tmp_path / "asof.json"
+    assert run(engine, ["notes", "export", "--counselor", "cns-1", "--as-of", "2026-10-15",
+                        "--format", "json", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert sorted(n["text"] for n in doc["notes"]) == ["=1+1 hello", "Week one"]
+    assert doc["as_of"] == "2026-10-15"
+    assert NotesStore(engine).audit()[0].scope == "counselor:cns-1 until:2026-10-15"
+
+    assert run(engine, ["notes", "export", "--counselor", "cns-1", "--as-of", "2026-10-15",
+                        "--until", "2026-10-31", "--format", "json", "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["count"] == 3
+    assert run(engine, ["notes", "export", "--since", "2026-10-16", "--as-of", "2026-10-15",
+                        "--format", "json", "-o", str(out)]) == 1
+    assert "--as-of 2026-10-15 is before --since 2026-10-16" in capsys.readouterr().err
+
+
+def test_pdf_progress_goes_to_stderr(engine, tmp_path, capsys):
+    _seed(engine)
+    reader = FakeReader({"stu-1": make_detail("stu-1", "Able, Ada")})
+    out = tmp_path / "p.pdf"
+    assert run(engine, ["notes", "export", "--counselor", "cns-1", "--format", "pdf",
+                        "-o", str(out)], reader=reader) == 0
+    captured = capsys.readouterr()
+    assert "caseload: PDF: 1/2 student summaries" in captured.err
+    assert "caseload: PDF: 2/2 student summaries" in captured.err
+    assert "PDF:" not in captured.out
+
+
+def test_delete_and_restore(engine, capsys):
+    store = _seed(engine)
+    assert run(engine, ["notes", "delete", "1"]) == 0
+    assert "caseload notes restore 1" in capsys.readouterr().out
+    assert store.get(1).deleted
+    assert run(engine, ["notes", "restore", "1"]) == 0
+    assert capsys.readouterr().out.startswith("Restored note 1 for stu-1.")
+    assert not store.get(1).deleted and store.get(1).revision == 3
+    assert run(engine, ["notes", "restore", "99"]) == 1
+    assert "no note with id 99" in capsys.readouterr().err
+
+
+def test_cli_modules_import_no_store_or_sql():
+    import ast
+
+    source = Path(notes_cli.__file__).read_text(encoding="utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    bad = {m for m in imported
+           if m.split(".")[0] in ("sqlalchemy", "sqlmodel") or m.startswith("caseload.store")}
+    assert bad == set()
+
+
+def test_contact_method_and_outcome(engine, tmp_path, capsys):
+    assert run(engine, ["notes", "add", "--student", "stu-1", "--type", "parent_contact",
+                        "--text", "Called home", "--date", "2026-10-01", "--method", "phone",
+                        "--outcome", "left_message", "--format", "json"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added["method"] == "phone" and added["outcome"] == "left_message"
+    assert run(engine, ["notes", "add", "--student", "stu-1", "--type", "student_meeting",
+                        "--text", "Check-in", "--date", "2026-10-02"]) == 0
+    capsys.readouterr()
+    assert run(engine, ["notes", "list", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(n["method"], n["outcome"]) for n in listed] == [(None, None),
+                                                            ("phone", "left_message")]
+    assert run(engine, ["notes", "list"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert "Phone" in table[2] and "Left message" in table[2]
+
+    for fmt in ("md", "csv", "json", "pdf"):
+        out = tmp_path / f"log.{fmt}"
+        assert run(engine, ["notes", "export", "--student", "stu-1", "--format", fmt,
+                            "-o", str(out)]) == 0
+        if fmt == "pdf":
+            body = " ".join("".join(p.extract_text() or "" for p in
+                                    pypdf.PdfReader(str(out)).pages).split())
+            assert "Phone: Left message" in body and "Left message 1" in body  # note, cover
+        else:
+            body = out.read_bytes().decode("utf-8-sig")
+            if fmt == "md":
+                assert "Contact: Phone · outcome: Left message" in body
+            elif fmt == "csv":
+                rows = list(csv.DictReader(io.StringIO(body)))
+                assert [(r["method"], r["outcome"]) for r in rows] == [
+                    ("phone", "left_message"), ("", "")]
+            else:
+                assert [(n["method"], n["outcome"]) for n in json.loads(body)["notes"]] == [
+                    ("phone", "left_message"), (None, None)]
+    capsys.readouterr()
+
+    for bad in (["--method", "fax"], ["--outcome", "maybe"]):
+        with pytest.raises(SystemExit):
+            parse(["notes", "add", "--student", "stu-1", "--type", "other", "--text", "x", *bad])
+    assert "invalid choice: 'fax'" in capsys.readouterr().err

@@ -33,7 +33,7 @@ from caseload.domain.report import (
     StudentReport,
     WhatIf,
 )
-from caseload.export import notes_export
+from caseload.export import notes_export, notes_pdf
 from caseload.export.notes_export import (
     CSV_COLUMNS,
     JSON_SCHEMA,
@@ -332,6 +332,7 @@ def test_json_matches_the_documented_schema(tmp_path):
     assert one == {
         "id": 1, "student_id": "s1", "author_id": "c-rivera", "contact_date": "2026-01-05",
         "type": "parent_contact", "type_words": "Parent/guardian contact",
+        "method": None, "outcome": None,
         "flags": ["FAILING_STREAK", "LOW_GRADE"], "class_id": "alg1",
         "class_title": "Algebra I",
         "text": "Called mom.\nShe will check the *portal* <b>tonight</b>.",
@@ -342,6 +343,9 @@ def test_json_matches_the_documented_schema(tmp_path):
     bad = dict(doc, notes=[dict(one, status="pending")])
     with pytest.raises(AssertionError):
         validate(bad, JSON_SCHEMA)
+    validate(dict(doc, notes=[dict(one, method="phone", outcome="reached")]), JSON_SCHEMA)
+    with pytest.raises(AssertionError):
+        validate(dict(doc, notes=[dict(one, method="fax")]), JSON_SCHEMA)
 
 
 def test_docs_hold_the_json_schema_and_csv_columns():
@@ -374,7 +378,7 @@ def test_pdf_student_summary_holds_name_flags_grades_attendance_and_notes(tmp_pa
     assert "As of 2026-01-15" in flat
     for message in FLAG_MESSAGES:
         assert message in flat
-    for expected in ("Algebra I (P1)", "Smith, John", "52.0%", "88.5%", "41.0% (2026-01-13)",
+    for expected in ("Algebra I (P1)", "Smith, John", "52.0%", "88.5%", "Last score", "2026-01-13",
                      "Attendance rate: 90.0%", "Days absent: 9 of 90 school days",
                      "Unexcused absences, last 30 days: 4", "Current absence streak: 2",
                      "Truancy (grading period): 5 of 8 unexcused days used, 3 left",
@@ -388,12 +392,12 @@ def test_pdf_student_summary_holds_name_flags_grades_attendance_and_notes(tmp_pa
 def test_pdf_draws_a_chart_per_class_below_70(tmp_path):
     out = tmp_path / "summary.pdf"
     export_notes([], "pdf", out, students={"s1": STUDENTS["s1"]}, as_of=AS_OF,
-                 detail_for=lambda sid: make_detail(), generated_at=T0)
+                 detail_for=lambda sid: make_detail(), generated_at=T0, all_students=True)
     flat = " ".join(pdf_text(out).split())
     assert flat.count(" · now ") == 2
     assert "No notes in this range." in flat
     # the charts are vector paths (the weekly polyline), not text or images
-    page = pypdf.PdfReader(str(out)).pages[0]
+    page = pypdf.PdfReader(str(out)).pages[1]  # page 1 is the cover
     content = page.get_contents().get_data().decode("latin-1")
     assert content.count(" l\n") + content.count(" l ") > 14  # line-to segments
 
@@ -415,8 +419,57 @@ def test_pdf_one_summary_per_student(tmp_path):
     pages = [" ".join((p.extract_text() or "").split())
              for p in pypdf.PdfReader(str(out)).pages]
     starts = [i for i, p in enumerate(pages) if "Student summary" in p]
-    assert len(starts) == 2
-    assert ACCENTED in pages[starts[0]] and "Baker, Jordan" in pages[starts[1]]
+    assert len(starts) == 2  # by family name: Baker before Núñez
+    assert "Baker, Jordan" in pages[starts[0]] and ACCENTED in pages[starts[1]]
+
+
+# --- The PDF for a meeting (issue 12) ---------------------------------------------------------
+
+
+def _many_students(n: int) -> dict[str, tuple[str, str | None]]:
+    return {f"s{i:03d}": (f"Family{(n - i):03d}, Given{i}", "9") for i in range(n)}
+
+
+def test_pdf_default_is_a_cover_then_only_students_with_notes(tmp_path):
+    students = _many_students(40)
+    noted = ["s005", "s017", "s031"]
+    notes = [
+        make_note(1, noted[0], type=NoteType.PARENT_CONTACT, follow_up=dt.date(2026, 1, 20)),
+        make_note(2, noted[1], type=NoteType.PARENT_CONTACT),
+        make_note(3, noted[2], type=NoteType.REFERRAL, follow_up=dt.date(2026, 1, 12)),
+        make_note(4, noted[2], status=NoteStatus.DONE, follow_up=dt.date(2026, 1, 11)),
+    ]
+    calls: list[tuple[int, int]] = []
+    out = tmp_path / "meeting.pdf"
+    inp = notes_export.ExportInput(
+        notes=notes, students=students, as_of=AS_OF, since=dt.date(2026, 1, 1), until=AS_OF,
+        detail_for=lambda sid: make_detail(sid, students[sid][0]),
+        class_detail_for=make_class_detail, counselor="Rivera, Ana",
+        progress=lambda done, total, _what: calls.append((done, total)),
+    )
+    notes_export.write_private(out, notes_export.render(inp, "pdf"))
+    pages = [" ".join((p.extract_text() or "").split())
+             for p in pypdf.PdfReader(str(out)).pages]
+    cover = pages[0]
+    for expected in ("Caseload notes", "Counselor: Rivera, Ana",
+                     "Range: 2026-01-01 to 2026-01-15", "4 notes about 3 students",
+                     "Notes by type", "Parent/guardian contact 2", "Referral 1",
+                     "Student meeting 1", "Notes by outcome", "Open follow-ups (2)",
+                     "2026-01-12 (overdue) · Family009, Given31 · Referral",
+                     "2026-01-20 · Family035, Given5"):
+        assert expected in cover, expected
+    assert "Student summary" not in cover
+    heads = [p for p in pages if "Student summary" in p]
+    names = [next(students[s][0] for s in students if students[s][0] in h) for h in heads]
+    assert names == ["Family009, Given31", "Family023, Given17", "Family035, Given5"]
+    # at most 1 page plus 2 per noted student for short notes (charts included)
+    assert len(pages) <= 1 + 2 * len(noted)
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+    everyone = notes_export.render(
+        notes_export.ExportInput(notes=notes, students=students, as_of=AS_OF,
+                                 all_students=True), "pdf")
+    assert len(pypdf.PdfReader(io.BytesIO(everyone)).pages) >= 1 + len(students)
 
 
 ODD = [
@@ -436,8 +489,8 @@ ODD = [
 @pytest.mark.parametrize("fmt", ["md", "csv", "json", "pdf"])
 def test_odd_text_never_crashes(tmp_path, monkeypatch, fmt, unicode_font):
     if not unicode_font:
-        monkeypatch.setattr(notes_export, "FONT_DIRS", [])
-    elif notes_export.find_unicode_font() is None:
+        monkeypatch.setattr(notes_pdf, "FONT_DIRS", [])
+    elif notes_pdf.find_unicode_font() is None:
         pytest.skip("no DejaVu Sans on this system")
     notes = [make_note(i + 1, "s1", text=t or "-") for i, t in enumerate(ODD)]
     students = {"s1": ("Ørsted, Zoë \x1b[1m😀 \ud800", None)}
@@ -464,8 +517,8 @@ def test_odd_text_never_crashes(tmp_path, monkeypatch, fmt, unicode_font):
 
 
 def test_latin1_fallback_keeps_accents(tmp_path, monkeypatch):
-    monkeypatch.setattr(notes_export, "FONT_DIRS", [])
-    assert notes_export.find_unicode_font() is None
+    monkeypatch.setattr(notes_pdf, "FONT_DIRS", [])
+    assert notes_pdf.find_unicode_font() is None
     out = tmp_path / "fallback.pdf"
     export_notes(NOTES[1:2], "pdf", out, students={"s1": STUDENTS["s1"]}, as_of=AS_OF,
                  detail_for=lambda sid: make_detail())
@@ -537,3 +590,41 @@ def test_export_and_audit_records_who_what_where(sqlite_engine, tmp_path):
 def test_scope_labels():
     assert scope_label() == "all"
     assert scope_label(counselor_id="c-1", until=AS_OF) == "counselor:c-1 until:2026-01-15"
+
+
+# --- Audit first (issue 11) ------------------------------------------------------------------
+
+
+def test_failed_audit_insert_writes_no_file(sqlite_engine, tmp_path, monkeypatch):
+    from caseload.store.notes import NotesStore
+
+    store = NotesStore(sqlite_engine, clock=lambda: T0)
+
+    def refuse(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("audit insert failed")
+
+    monkeypatch.setattr(store, "record_audit", refuse)
+    for fmt in ("md", "csv", "json", "pdf"):
+        out = tmp_path / f"notes.{fmt}"
+        with pytest.raises(RuntimeError, match="audit insert failed"):
+            export_and_audit(store, NOTES, fmt, out, actor="c-rivera", scope="all",
+                             students=STUDENTS, as_of=AS_OF)
+        assert not out.exists(), fmt  # no audit row, no file
+
+
+def test_failed_write_leaves_a_failed_audit_row(sqlite_engine, tmp_path):
+    from caseload.domain.notes import AuditStatus
+    from caseload.store.notes import NotesStore
+
+    store = NotesStore(sqlite_engine, clock=lambda: T0)
+    out = tmp_path / "missing-dir" / "notes.md"
+    with pytest.raises(OSError):
+        export_and_audit(store, NOTES, "md", out, actor="c-rivera", scope="all",
+                         students=STUDENTS, as_of=AS_OF)
+    [entry] = store.audit()
+    assert entry.status is AuditStatus.FAILED and entry.count == len(NOTES)
+    assert entry.path == str(out.resolve()) and entry.to_json()["status"] == "failed"
+
+    ok = export_and_audit(store, NOTES, "md", tmp_path / "notes.md", actor="c-rivera",
+                          scope="all", students=STUDENTS, as_of=AS_OF)
+    assert ok.status is AuditStatus.OK and store.audit()[0] == ok

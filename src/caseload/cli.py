@@ -536,9 +536,9 @@ def main(argv: list[str] | None = None) -> int:
         from caseload import notes_cli
 
         if command in notes_cli.COMMANDS:
-            from caseload.config import load_config
+            from caseload.services.context import open_workspace
 
-            return notes_cli.run(args, _open_engine(args), load_config(args.config), reader=None)
+            return notes_cli.run(args, open_workspace(getattr(args, "db", None), args.config))
         return COMMANDS[command](args)
     except (ConfigError, SourceError) as exc:
         _err(str(exc))

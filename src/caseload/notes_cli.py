@@ -1,4 +1,4 @@
-"""``caseload notes add|list|export`` and ``caseload audit``: notes from the command line.
+"""``caseload notes add|list|export|delete|restore`` and ``caseload audit`` from the command line.
 
 Wiring (in ``caseload.cli``)::
 
@@ -6,12 +6,13 @@ Wiring (in ``caseload.cli``)::
     notes_cli.add_commands(sub, lambda p: _globals(p, suppress=True))
     ...
     if args.command in notes_cli.COMMANDS:
-        return notes_cli.run(args, engine, config, reader=repo_or_None)
+        return notes_cli.run(args, open_workspace(args.db, args.config))
 
-Each handler takes ``(args, engine, config, reader=None)`` and returns an exit code. The
-``reader`` (a ``CaseloadReader``, e.g. ``caseload.store.repository.Repository``) gives the
-PDF its flags, grades and attendance; without one, :func:`default_reader` builds the
-Repository when it exists. Heavy imports happen inside the handlers.
+This module parses arguments and prints; the use cases are in ``caseload.services.notes`` and
+``caseload.services.export`` (it imports neither SQLAlchemy, SQLModel nor ``caseload.store``).
+Each handler takes ``(args, workspace, reader=None)`` and returns an exit code. The
+``reader`` (a ``CaseloadReader``) gives the PDF its flags, grades and attendance; without
+one, the export service builds the cache's Repository.
 """
 
 from __future__ import annotations
@@ -21,10 +22,22 @@ import datetime as dt
 import json
 import re
 import sys
-from collections.abc import Callable
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
-from caseload.domain.notes import NoteType
+from caseload.domain.notes import (
+    DATE_SYNTAX,
+    ContactMethod,
+    ContactOutcome,
+    Note,
+    NoteError,
+    NoteType,
+    parse_date,
+)
+
+if TYPE_CHECKING:
+    from caseload.services.context import Workspace
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -36,10 +49,12 @@ Handler = Callable[..., int]
 
 
 def _date(text: str) -> dt.date:
+    """A date as a counselor types it (``today``, ``-1d``, ``fri``, ``3/14``, ISO...):
+    :func:`caseload.domain.notes.parse_date` against today's local date."""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(text, dt.date.today())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _note_type(text: str) -> str:
@@ -52,7 +67,7 @@ def _note_type(text: str) -> str:
 def add_commands(
     subparsers: Any, add_globals: Callable[[argparse.ArgumentParser], None]
 ) -> None:
-    """Add ``notes`` (with ``add``, ``list``, ``export``) and ``audit`` to ``subparsers``.
+    """Add ``notes`` (``add``, ``list``, ``export``, ``delete``, ``restore``) and ``audit``.
 
     ``add_globals(parser)`` adds the global options (``--db``, ``--config``) to each parser.
     Each leaf parser sets ``notes_handler``; :func:`run` calls it.
@@ -60,8 +75,8 @@ def add_commands(
     types = ", ".join(t.value for t in NoteType)
 
     notes = subparsers.add_parser(
-        "notes", help="intervention notes: add, list, export",
-        description="Intervention notes: add, list, export.",
+        "notes", help="intervention notes: add, list, export, delete, restore",
+        description="Intervention notes: add, list, export, delete, restore.",
     )
     add_globals(notes)
     actions = notes.add_subparsers(dest="notes_command", metavar="ACTION", required=True)
@@ -73,8 +88,16 @@ def add_commands(
     p.add_argument("--type", required=True, type=_note_type, metavar="TYPE",
                    help=f"one of: {types}")
     p.add_argument("--text", required=True, help="the note ('-' reads it from stdin)")
-    p.add_argument("--date", type=_date, metavar="DATE", help="contact date (default: today)")
-    p.add_argument("--follow-up", type=_date, metavar="DATE", help="follow-up date")
+    p.add_argument("--date", type=_date, metavar="DATE",
+                   help=f"contact date (default: today): {DATE_SYNTAX}; write a negative "
+                        "offset as --date=-1d")
+    p.add_argument("--follow-up", type=_date, metavar="DATE",
+                   help="follow-up date, e.g. +2w, fri, 3/14")
+    p.add_argument("--method", choices=[m.value for m in ContactMethod], metavar="CODE",
+                   help="how the contact was made: "
+                        + ", ".join(m.value for m in ContactMethod))
+    p.add_argument("--outcome", choices=[o.value for o in ContactOutcome], metavar="CODE",
+                   help="what came of it: " + ", ".join(o.value for o in ContactOutcome))
     p.add_argument("--flag", action="append", default=[], metavar="CODE",
                    help="a flag code the note addresses (repeatable), e.g. LOW_GRADE")
     p.add_argument("--class", dest="class_id", metavar="ID", help="the class the note is about")
@@ -92,7 +115,8 @@ def add_commands(
     p.add_argument("--since", type=_date, metavar="DATE", help="contact date on or after")
     p.add_argument("--until", type=_date, metavar="DATE", help="contact date on or before")
     p.add_argument("--include-deleted", action="store_true", help="also deleted notes")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="json is recorded in the audit log, like an export")
     p.set_defaults(notes_handler=cmd_notes_list)
 
     p = actions.add_parser(
@@ -107,10 +131,24 @@ def add_commands(
     p.add_argument("--since", type=_date, metavar="DATE", help="contact date on or after")
     p.add_argument("--until", type=_date, metavar="DATE", help="contact date on or before")
     p.add_argument("--as-of", type=_date, metavar="DATE",
-                   help="as-of date for the PDF's flags, grades, attendance (default: today)")
+                   help="as-of date for the PDF's flags, grades, attendance (default: today); "
+                        "the range ends there unless --until says otherwise")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--all-students", action="store_true",
+                   help="PDF: a summary for every student in scope, not only those with notes")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
     p.set_defaults(notes_handler=cmd_notes_export)
+
+    for name, verb, handler in (("delete", "Delete", cmd_notes_delete),
+                                ("restore", "Restore a deleted", cmd_notes_restore)):
+        p = actions.add_parser(
+            name, help=f"{verb.lower()} a note" if name == "delete" else "undo a delete",
+            description=f"{verb} note (a deleted note and its revisions stay in the cache; "
+                        "`caseload notes restore ID` undoes a delete).",
+        )
+        add_globals(p)
+        p.add_argument("note_id", type=int, metavar="ID", help="the note's id (notes list)")
+        p.set_defaults(notes_handler=handler)
 
     p = subparsers.add_parser("audit", help="list the audit log (exports)",
                               description="List the audit log: who exported what, when, where.")
@@ -120,10 +158,10 @@ def add_commands(
     p.set_defaults(notes_handler=cmd_audit)
 
 
-def run(args: argparse.Namespace, engine: Any, config: Any, reader: Any = None) -> int:
+def run(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
     """Dispatch a parsed ``notes ...`` or ``audit`` command."""
     handler: Handler = args.notes_handler
-    return handler(args, engine, config, reader=reader)
+    return handler(args, ws, reader=reader)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -131,24 +169,6 @@ def run(args: argparse.Namespace, engine: Any, config: Any, reader: Any = None) 
 
 def _err(message: str) -> None:
     print(f"caseload: error: {message}", file=sys.stderr)
-
-
-def _me(config: Any) -> str | None:
-    me = getattr(config, "me", None)
-    return me if isinstance(me, str) and me.strip() else None
-
-
-def _who(args: argparse.Namespace, config: Any) -> tuple[str | None, str | None]:
-    """(student, counselor) scope: --student, else --counselor (``all``: None), else ``me``."""
-    student = getattr(args, "student", None)
-    if student:
-        return student, None
-    counselor = getattr(args, "counselor", None)
-    if counselor is None:
-        counselor = _me(config)
-    if counselor in (None, "all"):
-        return None, None
-    return None, counselor
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -167,6 +187,7 @@ def _print_json(data: Any, out: TextIO) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2)
     out.write(re.sub(r"[\x7f-\x9f\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}", text))
     out.write("\n")
+    out.flush()
 
 
 def _table(rows: list[list[str]], header: list[str], out: TextIO) -> None:
@@ -177,42 +198,55 @@ def _table(rows: list[list[str]], header: list[str], out: TextIO) -> None:
         out.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
 
 
-def default_reader(engine: Any, config: Any) -> Any:
-    """The cache's CaseloadReader (``caseload.store.repository.Repository``), if available."""
-    try:
-        from caseload.store.repository import Repository
-    except ImportError:
-        return None
-    thresholds = getattr(config, "thresholds", None) or {}
-    try:
-        return Repository(engine, thresholds=thresholds)
-    except TypeError:
-        return Repository(engine)
+def _scope(args: argparse.Namespace, ws: Workspace) -> Any:
+    from caseload.services.notes import resolve_scope
+
+    return resolve_scope(
+        ws, student_id=getattr(args, "student", None), counselor=getattr(args, "counselor", None),
+        since=getattr(args, "since", None), until=getattr(args, "until", None),
+        include_deleted=getattr(args, "include_deleted", False),
+    )
+
+
+class _Progress:
+    """``PDF: 12/40 student summaries`` on stderr, redrawn in place on a terminal."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.tty = out.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        line = f"caseload: PDF: {done}/{total} {what}"
+        if self.tty:
+            self.out.write("\r" + line)
+            if done >= total:
+                self.out.write("\n")
+        elif done == 1 or done >= total or done % 25 == 0:
+            self.out.write(line + "\n")
+        self.out.flush()
+        self.shown = True
 
 
 # --- handlers --------------------------------------------------------------------------
 
 
-def cmd_notes_add(args: argparse.Namespace, engine: Any, config: Any, reader: Any = None) -> int:
-    from caseload.store.notes import NotesStore
+def cmd_notes_add(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
+    from caseload.services.notes import NewNote, add_note
 
     text = args.text
     if text == "-":
         text = sys.stdin.read()
-    author = args.author or _me(config) or "unknown"
-    store = NotesStore(engine)
+    new = NewNote(
+        student_id=args.student, type=NoteType(args.type), text=text, contact_date=args.date,
+        follow_up=args.follow_up, flags=tuple(args.flag), class_id=args.class_id,
+        author_id=args.author,
+        method=ContactMethod(args.method) if args.method else None,
+        outcome=ContactOutcome(args.outcome) if args.outcome else None,
+    )
     try:
-        note = store.add(
-            student_id=args.student,
-            author_id=author,
-            type=args.type,
-            text=text,
-            contact_date=args.date,
-            flags=args.flag,
-            class_id=args.class_id,
-            follow_up=args.follow_up,
-        )
-    except ValueError as exc:
+        note = add_note(ws, new)
+    except NoteError as exc:
         _err(str(exc))
         return EXIT_ERROR
     if getattr(args, "format", "text") == "json":
@@ -223,109 +257,95 @@ def cmd_notes_add(args: argparse.Namespace, engine: Any, config: Any, reader: An
     return EXIT_OK
 
 
-def cmd_notes_list(args: argparse.Namespace, engine: Any, config: Any, reader: Any = None) -> int:
-    from caseload.store.notes import NotesStore
+def cmd_notes_list(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
+    from caseload.services.notes import list_notes, list_notes_audited
 
-    store = NotesStore(engine)
-    student, counselor = _who(args, config)
-    notes = store.list(
-        student_id=student,
-        counselor_id=counselor,
-        since=args.since,
-        until=args.until,
-        include_deleted=args.include_deleted,
-    )
+    scope = _scope(args, ws)
     if args.format == "json":
-        _print_json([n.to_json() for n in notes], sys.stdout)
+        def emit(notes: Sequence[Note]) -> None:
+            _print_json([n.to_json() for n in notes], sys.stdout)
+
+        list_notes_audited(ws, scope, fmt="json", emit=emit)
         return EXIT_OK
-    if not notes:
+    listing = list_notes(ws, scope)
+    if not listing.notes:
         print("No notes.")
         return EXIT_OK
-    names = store.student_labels({n.student_id for n in notes})
     rows = []
-    for n in notes:
+    for n in listing.notes:
         status = n.status.value + (" (deleted)" if n.deleted else "")
         rows.append([
             str(n.id),
             n.contact_date.isoformat(),
-            _terminal(names.get(n.student_id, (n.student_id, None))[0], 24),
+            _terminal(listing.name(n.student_id), 24),
             n.type.words,
+            n.method.words if n.method else "",
+            n.outcome.words if n.outcome else "",
             status,
             n.follow_up.isoformat() if n.follow_up else "",
             _terminal(",".join(n.flags), 24),
             _terminal(n.text, 50),
         ])
-    _table(rows, ["ID", "DATE", "STUDENT", "TYPE", "STATUS", "FOLLOW-UP", "FLAGS", "TEXT"],
-           sys.stdout)
+    _table(rows, ["ID", "DATE", "STUDENT", "TYPE", "METHOD", "OUTCOME", "STATUS", "FOLLOW-UP",
+                  "FLAGS", "TEXT"], sys.stdout)
     return EXIT_OK
 
 
-def cmd_notes_export(
-    args: argparse.Namespace, engine: Any, config: Any, reader: Any = None
-) -> int:
-    from caseload.export.notes_export import export_and_audit, gather, scope_label
-    from caseload.store.notes import NotesStore
+def cmd_notes_export(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
+    from caseload.services.export import ExportFormat, ExportRequest, export_notes
 
-    store = NotesStore(engine)
-    student, counselor = _who(args, config)
-    if args.since and args.until and args.until < args.since:
-        _err(f"--until {args.until} is before --since {args.since}")
-        return EXIT_ERROR
-    as_of = args.as_of or dt.date.today()
-    notes, students, named = gather(
-        store, student_id=student, counselor_id=counselor, since=args.since, until=args.until,
-        fmt=args.format,
+    request = ExportRequest(
+        format=ExportFormat(args.format), path=Path(args.output).expanduser(),
+        scope=_scope(args, ws), as_of=args.as_of,
+        all_students=getattr(args, "all_students", False),
     )
-    if student is not None and student not in named and not notes:
-        _err(f"no student with id {student!r}")
-        return EXIT_ERROR
-
-    detail_for: Callable[[str], Any] | None = None
-    class_detail_for: Callable[[str, str], Any] | None = None
-    if args.format == "pdf":
-        reader = reader if reader is not None else default_reader(engine, config)
-        if reader is not None:
-            found = reader
-
-            def detail_for(sid: str) -> Any:
-                return found.student(sid, as_of)
-
-            def class_detail_for(sid: str, cid: str) -> Any:
-                return found.class_detail(sid, cid, as_of)
-        else:
-            print("caseload: note: grades, attendance and flags are unavailable; the PDF "
-                  "holds the notes only.", file=sys.stderr)
-    titles = store.class_titles({n.class_id for n in notes if n.class_id})
+    progress = _Progress(sys.stderr) if request.format is ExportFormat.PDF else None
     try:
-        entry = export_and_audit(
-            store,
-            notes,
-            args.format,
-            args.output,
-            actor=_me(config) or "unknown",
-            scope=scope_label(student_id=student, counselor_id=counselor,
-                              since=args.since, until=args.until),
-            students=students,
-            as_of=as_of,
-            detail_for=detail_for,
-            class_detail_for=class_detail_for,
-            class_titles=titles,
-            since=args.since,
-            until=args.until,
-        )
-    except OSError as exc:
-        _err(f"cannot write {args.output}: {exc.strerror or exc}")
+        result = export_notes(ws, request, reader=reader, progress=progress)
+    except NoteError as exc:
+        _err(str(exc))
         return EXIT_ERROR
+    except OSError as exc:
+        _err(f"cannot write {args.output}: {exc.strerror or exc} (the audit log says failed)")
+        return EXIT_ERROR
+    if result.reader_missing:
+        print("caseload: note: grades, attendance and flags are unavailable; the PDF "
+              "holds the notes only.", file=sys.stderr)
+    entry = result.entry
     plural = "" if entry.count == 1 else "s"
     print(f"Exported {entry.count} note{plural} to {_terminal(entry.path)} "
           f"({args.format}, readable by you only).")
     return EXIT_OK
 
 
-def cmd_audit(args: argparse.Namespace, engine: Any, config: Any, reader: Any = None) -> int:
-    from caseload.store.notes import NotesStore
+def _note_action(args: argparse.Namespace, ws: Workspace, restore: bool) -> int:
+    from caseload.services.notes import delete_note, restore_note
 
-    entries = NotesStore(engine).audit(limit=args.limit)
+    try:
+        note = (restore_note if restore else delete_note)(ws, args.note_id)
+    except NoteError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if restore:
+        print(f"Restored note {note.id} for {_terminal(note.student_id)}.")
+    else:
+        print(f"Deleted note {note.id} for {_terminal(note.student_id)} "
+              f"(`caseload notes restore {note.id}` undoes this).")
+    return EXIT_OK
+
+
+def cmd_notes_delete(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
+    return _note_action(args, ws, restore=False)
+
+
+def cmd_notes_restore(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
+    return _note_action(args, ws, restore=True)
+
+
+def cmd_audit(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
+    from caseload.services.notes import audit_log
+
+    entries = audit_log(ws, limit=args.limit)
     if args.format == "json":
         _print_json([e.to_json() for e in entries], sys.stdout)
         return EXIT_OK
@@ -340,9 +360,11 @@ def cmd_audit(args: argparse.Namespace, engine: Any, config: Any, reader: Any = 
             _terminal(e.scope, 40),
             e.format,
             str(e.count),
+            e.status.value,
             _terminal(e.path),
         ]
         for e in entries
     ]
-    _table(rows, ["WHEN", "WHO", "ACTION", "SCOPE", "FORMAT", "COUNT", "PATH"], sys.stdout)
+    _table(rows, ["WHEN", "WHO", "ACTION", "SCOPE", "FORMAT", "COUNT", "STATUS", "PATH"],
+           sys.stdout)
     return EXIT_OK

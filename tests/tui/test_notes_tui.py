@@ -401,7 +401,7 @@ async def test_export_error_is_shown(notes_engine: Engine, store: NotesStore,
         await settle(pilot)
         assert app.screen is modal
         assert "Not exported" in screen_text(app)
-        assert store.audit() == []
+        assert [e.status.value for e in store.audit()] == ["failed"]  # audit first (issue 11)
 
 
 async def test_note_text_renders_literally(notes_engine: Engine, store: NotesStore) -> None:

@@ -8,6 +8,7 @@ them out. Pure Python: no I/O here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -51,6 +52,49 @@ NOTE_TYPE_WORDS: dict[NoteType, str] = {
 }
 
 
+class ContactMethod(StrEnum):
+    """How a contact was made (``notes add --method``)."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    TEXT = "text"
+    IN_PERSON = "in_person"
+    LETTER = "letter"
+    HOME_VISIT = "home_visit"
+    VIDEO = "video"
+
+    @property
+    def words(self) -> str:
+        return _METHOD_WORDS[self]
+
+
+class ContactOutcome(StrEnum):
+    """What came of a contact (``notes add --outcome``)."""
+
+    REACHED = "reached"
+    LEFT_MESSAGE = "left_message"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    MEETING_SET = "meeting_set"
+    DECLINED = "declined"
+
+    @property
+    def words(self) -> str:
+        return _OUTCOME_WORDS[self]
+
+
+_METHOD_WORDS = {
+    ContactMethod.PHONE: "Phone", ContactMethod.EMAIL: "Email", ContactMethod.TEXT: "Text",
+    ContactMethod.IN_PERSON: "In person", ContactMethod.LETTER: "Letter",
+    ContactMethod.HOME_VISIT: "Home visit", ContactMethod.VIDEO: "Video",
+}
+_OUTCOME_WORDS = {
+    ContactOutcome.REACHED: "Reached", ContactOutcome.LEFT_MESSAGE: "Left message",
+    ContactOutcome.NO_ANSWER: "No answer", ContactOutcome.WRONG_NUMBER: "Wrong number",
+    ContactOutcome.MEETING_SET: "Meeting set", ContactOutcome.DECLINED: "Declined",
+}
+
+
 class NoteStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
@@ -66,9 +110,67 @@ class NoteStatus(StrEnum):
             raise ValueError(f"unknown note status {value!r} (expected one of: {valid})") from None
 
 
+# --- Errors: typed, matched by type; no message ever contains a note's text --------------
+
+
+class NoteError(Exception):
+    """Base of the notes errors. Messages name fields, ids and dates, never a note's text."""
+
+
+class NoteValidationError(NoteError, ValueError):
+    """Bad input for a note: ``field`` (e.g. ``text``, ``follow_up``, ``flags``) and ``reason``
+    (the whole message, fit to show the user)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class NoteNotFound(NoteError, KeyError):
+    """No note with this id."""
+
+    def __init__(self, note_id: int):
+        super().__init__(note_id)
+        self.note_id = note_id
+
+    def __str__(self) -> str:
+        return f"no note with id {self.note_id!r}"
+
+
+class NoteConflict(NoteError, ValueError):
+    """The note changed since the caller read it (another window or process saved first).
+
+    ``expected_revision`` is the revision the caller edited; ``current`` the note as it
+    stands now (its ``revision``, ``updated_at``, and both versions' text for the caller to
+    show side by side; the message itself never holds the text)."""
+
+    def __init__(self, note_id: int, expected_revision: int | None, current: Note | None):
+        self.note_id = note_id
+        self.expected_revision = expected_revision
+        self.current = current
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if self.current is None:
+            return f"note {self.note_id} was changed elsewhere; reload and try again"
+        when = self.current.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        edited = (f", you edited revision {self.expected_revision}"
+                  if self.expected_revision is not None else "")
+        return (f"note {self.note_id} was changed elsewhere (saved {when}, now revision "
+                f"{self.current.revision}{edited})")
+
+    def __str__(self) -> str:
+        return self._message()
+
+
 # The fields of a note that an edit may change (author, student and timestamps are fixed).
 EDITABLE_FIELDS = frozenset(
-    {"contact_date", "type", "flags", "class_id", "text", "follow_up", "status"}
+    {"contact_date", "type", "flags", "class_id", "text", "follow_up", "status", "method",
+     "outcome"}
 )
 
 
@@ -95,6 +197,8 @@ class Note:
     deleted: bool = False
     revision: int = 1
     deleted_at: dt.datetime | None = None
+    method: ContactMethod | None = None  # how the contact was made, when recorded
+    outcome: ContactOutcome | None = None  # what came of it, when recorded
 
     def is_due(self, as_of: dt.date) -> bool:
         """An open, live note whose follow-up date is on or before ``as_of``."""
@@ -114,6 +218,8 @@ class Note:
             "contact_date": self.contact_date.isoformat(),
             "type": self.type.value,
             "type_words": self.type.words,
+            "method": self.method.value if self.method else None,
+            "outcome": self.outcome.value if self.outcome else None,
             "flags": list(self.flags),
             "class_id": self.class_id,
             "text": self.text,
@@ -161,9 +267,20 @@ class NoteDraft:
     saved_at: dt.datetime
 
 
+class AuditStatus(StrEnum):
+    """Where an audited action got to. The row is recorded *before* the file (or the listing)
+    exists: ``started`` until the write finished (``ok``) or failed (``failed``). A row left
+    at ``started`` is a write that was interrupted (the process died mid-way)."""
+
+    STARTED = "started"
+    OK = "ok"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One audited action (today: an export): who, when, what scope, which format, where."""
+    """One audited action (an export, a machine-readable listing): who, when, what scope,
+    which format, where, how many notes, and whether the write succeeded."""
 
     id: int
     at: dt.datetime
@@ -173,6 +290,7 @@ class AuditEntry:
     format: str
     path: str
     count: int
+    status: AuditStatus = AuditStatus.OK
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +302,7 @@ class AuditEntry:
             "format": self.format,
             "path": self.path,
             "count": self.count,
+            "status": self.status.value,
         }
 
 
@@ -192,3 +311,63 @@ def iso_utc(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+
+# --- Dates as a counselor types them (notes add --date/--follow-up, the TUI's date fields) --
+
+_WEEKDAYS = {
+    name: i
+    for i, names in enumerate((
+        ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"),
+        ("thursday", "thu", "thur", "thurs"), ("friday", "fri"), ("saturday", "sat"),
+        ("sunday", "sun"),
+    ))
+    for name in names
+}
+_OFFSET = re.compile(r"([+-])(\d{1,4})([dw])")
+_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
+DATE_SYNTAX = ("today, yesterday, tomorrow, +3d, +2w, -1d, a weekday name (the next one), "
+               "M/D or YYYY-MM-DD")
+
+
+def parse_date(text: str, today: dt.date) -> dt.date:
+    """A date as typed: ``today``, ``yesterday``, ``tomorrow``; ``+3d``, ``-1d``, ``+2w``
+    (days or weeks from today, up to 9999); a weekday name or its abbreviation (``fri``:
+    the next one *after* today, so ``monday`` on a Monday is a week away); ``M/D`` (this
+    year, or next year when it has passed; ``2/29`` takes the next year that has one); or
+    ISO ``YYYY-MM-DD``. Case and surrounding spaces do not matter. ValueError otherwise,
+    naming the accepted forms."""
+    value = str(text).strip().lower()
+    if value == "today":
+        return today
+    if value == "yesterday":
+        return today - dt.timedelta(days=1)
+    if value == "tomorrow":
+        return today + dt.timedelta(days=1)
+    if value in _WEEKDAYS:
+        ahead = (_WEEKDAYS[value] - today.weekday() - 1) % 7 + 1
+        return today + dt.timedelta(days=ahead)
+    try:
+        m = _OFFSET.fullmatch(value)
+        if m:
+            sign, count, unit = m.groups()
+            days = int(count) * (7 if unit == "w" else 1)
+            return today + dt.timedelta(days=days if sign == "+" else -days)
+        m = _MONTH_DAY.fullmatch(value)
+        if m:
+            month, day = int(m.group(1)), int(m.group(2))
+            for year in range(today.year, today.year + 9):
+                try:
+                    candidate = dt.date(year, month, day)
+                except ValueError:
+                    if not (month == 2 and day == 29):
+                        raise
+                    continue
+                if candidate >= today:
+                    return candidate
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value)
+    except (ValueError, OverflowError):
+        pass
+    raise ValueError(f"{str(text)[:20]!r} is not a date (use {DATE_SYNTAX})")

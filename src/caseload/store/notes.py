@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    String,
     Table,
     Text,
     and_,
@@ -40,11 +41,17 @@ from sqlmodel import Field
 from caseload.domain.notes import (
     EDITABLE_FIELDS,
     AuditEntry,
+    AuditStatus,
+    ContactMethod,
+    ContactOutcome,
     Note,
+    NoteConflict,
     NoteDraft,
+    NoteNotFound,
     NoteRevision,
     NoteStatus,
     NoteType,
+    NoteValidationError,
 )
 from caseload.domain.report import FlagCode
 from caseload.store.tables import METADATA, CacheModel
@@ -72,6 +79,8 @@ class NoteRow(CacheModel, table=True):
     updated_at: dt.datetime
     deleted: bool = False
     deleted_at: dt.datetime | None = None
+    method: str | None = None  # ContactMethod (0008)
+    outcome: str | None = None  # ContactOutcome (0008)
     revision: int = 1
 
 
@@ -96,6 +105,8 @@ class NoteRevisionRow(CacheModel, table=True):
     updated_at: dt.datetime
     deleted: bool = False
     deleted_at: dt.datetime | None = None
+    method: str | None = None  # ContactMethod (0008)
+    outcome: str | None = None  # ContactOutcome (0008)
     replaced_at: dt.datetime
 
 
@@ -120,6 +131,10 @@ class AuditRow(CacheModel, table=True):
     format: str
     path: str = Field(sa_column=Column(Text, nullable=False))
     count: int
+    # started (recorded before the file exists), then ok or failed; see AuditStatus
+    status: str = Field(
+        default="ok", sa_column=Column(String, nullable=False, server_default="ok")
+    )
 
 
 NOTE_TABLES = ("notes", "note_revisions", "note_drafts", "audit_log")
@@ -132,8 +147,7 @@ _CHUNK = 500  # ids per IN (...) list
 _Row = Mapping[Any, Any]  # a result row's mapping
 
 
-class NoteConflict(ValueError):
-    """The note changed since the caller read it (another window or process saved first)."""
+__all__ = ["NOTE_TABLES", "NoteConflict", "NoteNotFound", "NoteValidationError", "NotesStore"]
 
 
 def utcnow() -> dt.datetime:
@@ -178,6 +192,8 @@ def _note_from(m: _Row, *, note_id: int | None = None) -> Note:
         deleted=bool(m["deleted"]),
         revision=int(m["revision"]),
         deleted_at=_from_db(m["deleted_at"]),
+        method=ContactMethod(m["method"]) if m["method"] else None,
+        outcome=ContactOutcome(m["outcome"]) if m["outcome"] else None,
     )
 
 
@@ -209,8 +225,8 @@ def _clean_flags(flags: Iterable[str] | str | None) -> tuple[str, ...]:
         if not code:
             continue
         if code not in valid:
-            raise ValueError(
-                f"unknown flag code {raw!r} (expected one of: {', '.join(sorted(valid))})"
+            raise NoteValidationError(
+                "flags", f"unknown flag code {raw!r} (expected one of: {', '.join(sorted(valid))})"
             )
         if code not in out:
             out.append(code)
@@ -219,10 +235,15 @@ def _clean_flags(flags: Iterable[str] | str | None) -> tuple[str, ...]:
 
 def _clean_text(text: Any) -> str:
     if not isinstance(text, str):
-        raise ValueError("note text must be a string")
+        raise NoteValidationError("text", "note text must be a string")
     if not text.strip():
-        raise ValueError("note text is empty")
+        raise NoteValidationError("text", "note text is empty")
     return text
+
+
+def _field(what: str) -> str:
+    return what.replace("-", "_").replace(" date", "_date").replace(" ", "_").replace(
+        "follow_up_date", "follow_up")
 
 
 def _clean_date(value: Any, what: str) -> dt.date:
@@ -235,7 +256,10 @@ def _clean_date(value: Any, what: str) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"{what} {value!r} is not a date (YYYY-MM-DD)")
+    # echo a short date-like value only: a long string may be text pasted in the wrong field
+    if isinstance(value, str) and len(value) <= 20:
+        raise NoteValidationError(_field(what), f"{what} {value!r} is not a date (YYYY-MM-DD)")
+    raise NoteValidationError(_field(what), f"{what} is not a date (YYYY-MM-DD)")
 
 
 def _clean_optional_date(value: Any, what: str) -> dt.date | None:
@@ -246,8 +270,46 @@ def _clean_optional_date(value: Any, what: str) -> dt.date | None:
 
 def _clean_id(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{what} is empty")
+        raise NoteValidationError(_field(what), f"{what} is empty")
     return value.strip()
+
+
+def _parse_type(value: Any) -> NoteType:
+    try:
+        return NoteType.parse(value)
+    except ValueError as exc:
+        raise NoteValidationError("type", str(exc)) from None
+
+
+def _parse_status(value: Any) -> NoteStatus:
+    try:
+        return NoteStatus.parse(value)
+    except ValueError as exc:
+        raise NoteValidationError("status", str(exc)) from None
+
+
+def _parse_method(value: Any) -> ContactMethod | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return ContactMethod(str(value).strip().lower().replace("-", "_"))
+    except ValueError:
+        valid = ", ".join(m.value for m in ContactMethod)
+        raise NoteValidationError(
+            "method", f"unknown contact method {str(value)[:20]!r} (expected one of: {valid})"
+        ) from None
+
+
+def _parse_outcome(value: Any) -> ContactOutcome | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return ContactOutcome(str(value).strip().lower().replace("-", "_"))
+    except ValueError:
+        valid = ", ".join(o.value for o in ContactOutcome)
+        raise NoteValidationError(
+            "outcome", f"unknown contact outcome {str(value)[:20]!r} (expected one of: {valid})"
+        ) from None
 
 
 # --- The store ---------------------------------------------------------------------------
@@ -256,8 +318,10 @@ def _clean_id(value: Any, what: str) -> str:
 class NotesStore:
     """Notes, revisions, drafts and the audit log over a migrated cache engine.
 
-    Raises ValueError (with a message fit to show the user) for bad input, KeyError for an
-    unknown note id, NoteConflict (a ValueError) when an edit lost a race.
+    Raises NoteValidationError (a ValueError with ``field`` and ``reason``, fit to show the
+    user) for bad input, NoteNotFound (a KeyError) for an unknown note id, NoteConflict (a
+    ValueError carrying the current note) when an edit lost a race. All live in
+    ``caseload.domain.notes`` so callers above the store match them by type.
     """
 
     def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = utcnow):
@@ -280,9 +344,11 @@ class NotesStore:
             select(users.c.role).where(users.c.sourced_id == student_id)
         ).scalar_one_or_none()
         if role is None:
-            raise ValueError(f"unknown student id {student_id!r} (not in the cache)")
+            raise NoteValidationError(
+                "student_id", f"unknown student id {student_id!r} (not in the cache)"
+            )
         if str(role).lower() != "student":
-            raise ValueError(f"{student_id!r} is a {role}, not a student")
+            raise NoteValidationError("student_id", f"{student_id!r} is a {role}, not a student")
 
     @staticmethod
     def _check_class(conn: Connection, class_id: str | None) -> str | None:
@@ -294,15 +360,18 @@ class NotesStore:
             select(classes.c.sourced_id).where(classes.c.sourced_id == class_id)
         ).first()
         if found is None:
-            raise ValueError(f"unknown class id {class_id!r} (not in the cache)")
+            raise NoteValidationError(
+                "class_id", f"unknown class id {class_id!r} (not in the cache)"
+            )
         return class_id
 
     @staticmethod
     def _check_follow_up(contact: dt.date, follow_up: dt.date | None) -> None:
         if follow_up is not None and follow_up < contact:
-            raise ValueError(
+            raise NoteValidationError(
+                "follow_up",
                 f"follow-up date {follow_up.isoformat()} is before the contact date "
-                f"{contact.isoformat()}"
+                f"{contact.isoformat()}",
             )
 
     @staticmethod
@@ -312,7 +381,7 @@ class NotesStore:
             stmt = stmt.with_for_update()
         row = conn.execute(stmt).mappings().first()
         if row is None:
-            raise KeyError(f"no note with id {note_id!r}")
+            raise NoteNotFound(note_id)
         return row
 
     # -- notes --
@@ -329,11 +398,14 @@ class NotesStore:
         class_id: str | None = None,
         follow_up: dt.date | str | None = None,
         status: NoteStatus | str = NoteStatus.OPEN,
+        method: ContactMethod | str | None = None,
+        outcome: ContactOutcome | str | None = None,
     ) -> Note:
-        """Save a new note. ``contact_date`` defaults to today (local date of the clock)."""
+        """Save a new note. ``contact_date`` defaults to today (local date of the clock);
+        ``method`` and ``outcome`` record how a contact was made and what came of it."""
         student_id = _clean_id(student_id, "student id")
         author_id = _clean_id(author_id, "author id")
-        note_type = NoteType.parse(type)
+        note_type = _parse_type(type)
         body = _clean_text(text)
         contact = (
             self._today() if contact_date is None else _clean_date(contact_date, "contact date")
@@ -341,7 +413,9 @@ class NotesStore:
         follow = _clean_optional_date(follow_up, "follow-up date")
         self._check_follow_up(contact, follow)
         codes = _clean_flags(flags)
-        note_status = NoteStatus.parse(status)
+        note_status = _parse_status(status)
+        how = _parse_method(method)
+        result = _parse_outcome(outcome)
         now = self._now()
         with self.engine.begin() as conn:
             self._check_student(conn, student_id)
@@ -363,6 +437,8 @@ class NotesStore:
                     "deleted": False,
                     "deleted_at": None,
                     "revision": 1,
+                    "method": how.value if how else None,
+                    "outcome": result.value if result else None,
                 },
             ).scalar_one()
             return _note_from(self._row(conn, int(new_id)))
@@ -378,25 +454,32 @@ class NotesStore:
         unknown = sorted(set(changes) - EDITABLE_FIELDS)
         if unknown:
             editable = ", ".join(sorted(EDITABLE_FIELDS))
-            raise ValueError(f"cannot change {', '.join(unknown)} (editable: {editable})")
+            raise NoteValidationError(
+                unknown[0], f"cannot change {', '.join(unknown)} (editable: {editable})"
+            )
         now = self._now()
         with self.engine.begin() as conn:
             old = self._row(conn, note_id, lock=True)
             current = _note_from(old)
             if current.deleted:
-                raise ValueError(f"note {note_id} is deleted; restore it before editing")
-            if expected_revision is not None and expected_revision != current.revision:
-                raise NoteConflict(
-                    f"note {note_id} was changed elsewhere (now revision {current.revision}, "
-                    f"you edited revision {expected_revision})"
+                raise NoteValidationError(
+                    "deleted", f"note {note_id} is deleted; restore it before editing"
                 )
+            if expected_revision is not None and expected_revision != current.revision:
+                raise NoteConflict(note_id, expected_revision, current)
             values: dict[str, Any] = {}
             if "type" in changes:
-                values["type"] = NoteType.parse(changes["type"]).value
+                values["type"] = _parse_type(changes["type"]).value
             if "text" in changes:
                 values["text"] = _clean_text(changes["text"])
             if "status" in changes:
-                values["status"] = NoteStatus.parse(changes["status"]).value
+                values["status"] = _parse_status(changes["status"]).value
+            if "method" in changes:
+                how = _parse_method(changes["method"])
+                values["method"] = how.value if how else None
+            if "outcome" in changes:
+                got = _parse_outcome(changes["outcome"])
+                values["outcome"] = got.value if got else None
             if "flags" in changes:
                 values["flags"] = json.dumps(list(_clean_flags(changes["flags"])))
             if "class_id" in changes:
@@ -424,7 +507,7 @@ class NotesStore:
                 .values(**values, revision=current.revision + 1, updated_at=now)
             )
             if result.rowcount != 1:
-                raise NoteConflict(f"note {note_id} was changed elsewhere; reload and try again")
+                raise NoteConflict(note_id, expected_revision, None)
             return _note_from(self._row(conn, note_id))
 
     @staticmethod
@@ -557,7 +640,7 @@ class NotesStore:
     ) -> NoteDraft:
         """Save (replace) the draft for (author, student, note; ``None`` for a new note)."""
         if not isinstance(payload, Mapping):
-            raise ValueError("a draft payload must be a JSON object (a dict)")
+            raise NoteValidationError("payload", "a draft payload must be a JSON object (a dict)")
         author_id = _clean_id(author_id, "author id")
         student_id = _clean_id(student_id, "student id")
         body = json.dumps(dict(payload), default=_json_default, ensure_ascii=False)
@@ -646,10 +729,15 @@ class NotesStore:
         path: str,
         count: int,
         action: str = "export",
+        status: AuditStatus | str = AuditStatus.OK,
     ) -> AuditEntry:
-        """Append an audit entry (who, when, action, scope, format, path, count)."""
+        """Append an audit entry (who, when, action, scope, format, path, count, status).
+
+        An export records its entry with ``status=started`` *before* writing the file, then
+        :meth:`set_audit_status` to ``ok`` or ``failed``: a failed insert means no file."""
         if count < 0:
-            raise ValueError("audit count must not be negative")
+            raise NoteValidationError("count", "audit count must not be negative")
+        state = AuditStatus(status)
         now = self._now()
         row = {
             "at": now,
@@ -659,6 +747,7 @@ class NotesStore:
             "format": format,
             "path": str(path),
             "count": int(count),
+            "status": state.value,
         }
         with self.engine.begin() as conn:
             new_id = conn.execute(insert(AUDIT).returning(AUDIT.c.id), row).scalar_one()
@@ -673,6 +762,18 @@ class NotesStore:
             format=format,
             path=str(path),
             count=int(count),
+            status=state,
+        )
+
+    def set_audit_status(self, entry: AuditEntry, status: AuditStatus | str) -> AuditEntry:
+        """Mark an entry ``ok`` or ``failed`` (the only change an audit row ever sees)."""
+        state = AuditStatus(status)
+        with self.engine.begin() as conn:
+            conn.execute(update(AUDIT).where(AUDIT.c.id == entry.id).values(status=state.value))
+        return AuditEntry(
+            id=entry.id, at=entry.at, actor=entry.actor, action=entry.action,
+            scope=entry.scope, format=entry.format, path=entry.path, count=entry.count,
+            status=state,
         )
 
     def audit(self, limit: int | None = None) -> builtins.list[AuditEntry]:
@@ -695,6 +796,7 @@ class NotesStore:
                         format=m["format"],
                         path=m["path"],
                         count=m["count"],
+                        status=AuditStatus(m["status"]),
                     )
                 )
             return out

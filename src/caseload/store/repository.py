@@ -575,46 +575,67 @@ class Repository:
         return found[0]
 
     def student(self, student_id: str, as_of: dt.date) -> StudentDetail:
+        found = self.student_details([student_id], as_of)
+        if student_id not in found:
+            raise KeyError(student_id)
+        return found[student_id]
+
+    def student_details(
+        self, student_ids: Iterable[str], as_of: dt.date
+    ) -> dict[str, StudentDetail]:
+        """Several students' details in a fixed number of queries (the PDF for a meeting
+        reads every noted student at once); an unknown id is absent from the result."""
+        ids = sorted(set(student_ids))
+        if not ids:
+            return {}
         with self.engine.connect() as conn:
-            inp = self._one(conn, student_id)
-            school = None
-            if inp.student.school_id:
-                school = conn.execute(
-                    select(orgs.c.name).where(orgs.c.sourced_id == inp.student.school_id)
-                ).scalar()
+            inps = self.inputs(conn, select(users.c.sourced_id).where(users.c.sourced_id.in_(ids)))
+            school_ids = {i.student.school_id for i in inps if i.student.school_id}
+            schools = dict(conn.execute(
+                select(orgs.c.sourced_id, orgs.c.name).where(orgs.c.sourced_id.in_(school_ids))
+            ).all()) if school_ids else {}
+            counselor_ids = {c for i in inps for c in i.counselor_ids}
             names = {
                 r.sourced_id: f"{r.family_name}, {r.given_name}"
                 for r in conn.execute(
                     select(users.c.sourced_id, users.c.family_name, users.c.given_name).where(
-                        users.c.sourced_id.in_(list(inp.counselor_ids) or [""])
+                        users.c.sourced_id.in_(list(counselor_ids) or [""])
                     )
                 )
             }
-            incident_rows = conn.execute(
-                select(incidents_t, student_incidents.c.behavior.label("own_behavior"))
+            incidents_of: dict[str, list[Any]] = defaultdict(list)
+            for r in conn.execute(
+                select(incidents_t, student_incidents.c.student_id.label("own_student"),
+                       student_incidents.c.behavior.label("own_behavior"))
                 .join(
                     student_incidents, student_incidents.c.incident_id == incidents_t.c.sourced_id
                 )
-                .where(student_incidents.c.student_id == student_id)
+                .where(student_incidents.c.student_id.in_(ids))
                 .order_by(incidents_t.c.date.desc())
-            ).all()
-        facts = analysis.student_facts(inp, self.thresholds)
-        report = analysis.report_from_facts(facts, as_of, self.thresholds)
-        return StudentDetail(
-            report=report,
-            local_id=inp.student.identifier,
-            state_id=inp.student.state_id,
-            school=school,
-            counselors=tuple(names.get(c, c) for c in inp.counselor_ids),
-            attendance=analysis.summary_from_facts(facts, as_of, self.thresholds),
-            incidents=tuple(
-                IncidentView(
-                    r.sourced_id, r.date, r.own_behavior or r.behavior, r.description, r.location
-                )
-                for r in incident_rows
-                if r.date <= as_of
-            ),
-        )
+            ):
+                incidents_of[r.own_student].append(r)
+        out: dict[str, StudentDetail] = {}
+        for inp in inps:
+            sid = inp.student.sourced_id
+            facts = analysis.student_facts(inp, self.thresholds)
+            report = analysis.report_from_facts(facts, as_of, self.thresholds)
+            out[sid] = StudentDetail(
+                report=report,
+                local_id=inp.student.identifier,
+                state_id=inp.student.state_id,
+                school=schools.get(inp.student.school_id) if inp.student.school_id else None,
+                counselors=tuple(names.get(c, c) for c in inp.counselor_ids),
+                attendance=analysis.summary_from_facts(facts, as_of, self.thresholds),
+                incidents=tuple(
+                    IncidentView(
+                        r.sourced_id, r.date, r.own_behavior or r.behavior, r.description,
+                        r.location,
+                    )
+                    for r in incidents_of.get(sid, ())
+                    if r.date <= as_of
+                ),
+            )
+        return out
 
     def class_detail(self, student_id: str, class_id: str, as_of: dt.date) -> ClassDetail:
         with self.engine.connect() as conn:

@@ -1,0 +1,177 @@
+"""PDF for a meeting: a 500-student caseload with 200 notes, against fpdf2 writing the same text.
+
+    python benchmarks/notes_pdf_bench.py [--caseload 500] [--notes 200] [--repeat 3]
+
+Generates a synthetic school (the sample-data generator) with three counselors and about
+``--caseload`` students each, imports it into a fresh SQLite cache, writes ``--notes`` short
+notes (seeded) about students of the largest caseload, then in the same process times:
+- caseload: ``caseload.services.export.export_notes`` for that counselor, format pdf, the
+  default (cover page + one summary per student with notes), end to end: reading the notes,
+  each noted student's flags, grades and attendance from the cache (a new Repository per run,
+  facts decoded cold), rendering, the audit entry and the 0600 file;
+- baseline: fpdf2 writing the same text raw (the cover's and every summary's lines, gathered
+  beforehand and not timed) with the same font, one multi_cell per line, no tables or charts.
+Each figure is the best of --repeat runs after one warm-up. Target (issue 12, "Papers for a
+meeting"): caseload under 2 s. The last line says PASS or FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+TARGET_S = 2.0
+AS_OF = dt.date(2026, 11, 20)
+
+TEXTS = [
+    "Met to go over missing work in Algebra; agreed on a plan for the next two weeks.",
+    "Called home, spoke with mom about absences. She will check the portal on Fridays.",
+    "Check-in: feeling better about Biology, asked for tutoring on Tuesdays.",
+    "Teacher consult with Ms. Ortiz about late assignments; extension until Friday.",
+    "Referred to the school social worker after a conversation about home.",
+    "Attendance meeting with family; truancy letter explained, next steps agreed.",
+]
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, list[float], Any]:
+    fn()  # warm-up
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), times, result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--caseload", type=int, default=500, help="students per counselor (about)")
+    ap.add_argument("--notes", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    from caseload.config import Config
+    from caseload.domain.notes import NoteType
+    from caseload.samplegen import generate
+    from caseload.services import export as export_service
+    from caseload.services import notes as notes_service
+    from caseload.services.context import Workspace
+    from caseload.sources.detect import read_path
+    from caseload.sources.loader import load
+    from caseload.store.engine import make_engine, migrate
+    from caseload.store.notes import NotesStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        generate(root / "school", students=args.caseload * 3, as_of=AS_OF)
+        engine = make_engine(f"sqlite:///{root / 'cache.db'}")
+        migrate(engine)
+        load(engine, read_path(root / "school"))
+        from caseload.domain.settings import Thresholds
+        from caseload.store.facts import refresh
+
+        refresh(engine, Thresholds())
+        setup_s = time.perf_counter() - t0
+
+        store = NotesStore(engine)
+        counselors: dict[str, list[str]] = {}
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            for cid, sid in conn.execute(text("SELECT counselor_id, student_id FROM caseloads")):
+                counselors.setdefault(cid, []).append(sid)
+        counselor, caseload = max(counselors.items(), key=lambda kv: len(kv[1]))
+        classes: dict[str, list[str]] = {}
+        with engine.connect() as conn:
+            for cls, sid in conn.execute(text(
+                    "SELECT class_id, user_id FROM enrollments WHERE role = 'student'")):
+                classes.setdefault(sid, []).append(cls)
+        rng = random.Random(12)
+        types = list(NoteType)
+        for i in range(args.notes):
+            sid = rng.choice(caseload)
+            day = AS_OF - dt.timedelta(days=rng.randrange(0, 60))
+            store.add(
+                student_id=sid, author_id=counselor, type=rng.choice(types),
+                text=rng.choice(TEXTS), contact_date=day,
+                follow_up=day + dt.timedelta(days=7) if i % 3 == 0 else None,
+                class_id=rng.choice(classes[sid]) if i % 4 == 0 and classes.get(sid) else None,
+            )
+        noted = len({n.student_id for n in store.list(counselor_id=counselor)})
+        print(f"school: {len(caseload)} students on {counselor}'s caseload (of "
+              f"{sum(map(len, counselors.values()))}), {args.notes} notes about {noted} "
+              f"students; set-up {setup_s:.1f} s (not timed)")
+
+        ws = Workspace(engine, Config(me=counselor))
+        out = root / "meeting.pdf"
+        request = export_service.ExportRequest(
+            format=export_service.ExportFormat.PDF, path=out,
+            scope=notes_service.resolve_scope(ws, counselor=counselor), as_of=AS_OF,
+        )
+
+        def caseload_run() -> Any:
+            return export_service.export_notes(ws, request)
+
+        cl_s, cl_times, result = best_of(caseload_run, args.repeat)
+        pdf_bytes = out.read_bytes()
+
+        import pypdf
+
+        reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
+        pages = len(reader.pages)
+        lines = [line for page in reader.pages
+                 for line in (page.extract_text() or "").splitlines()]
+
+        from fpdf import FPDF
+
+        from caseload.export.notes_pdf import find_unicode_font
+
+        fonts = find_unicode_font()
+
+        def baseline() -> bytes:
+            doc = FPDF(orientation="P", unit="mm", format="letter")
+            doc.set_margins(15, 15, 15)
+            doc.set_auto_page_break(True, margin=18)
+            if fonts is not None:
+                doc.add_font("DejaVu", "", str(fonts[0]))
+                doc.set_font("DejaVu", "", 10)
+            else:
+                doc.set_font("helvetica", "", 10)
+            doc.add_page()
+            for line in lines:
+                if line.startswith("Student summary"):
+                    doc.add_page()
+                safe = line if fonts is not None else line.encode(
+                    "latin-1", "replace").decode("latin-1")
+                doc.multi_cell(doc.epw, 5, safe, new_x="LMARGIN", new_y="NEXT")
+            return bytes(doc.output())
+
+        base_s, base_times, _ = best_of(baseline, args.repeat)
+        summaries = sum(1 for line in lines if line.startswith("Student summary"))
+        print(f"caseload: {cl_s * 1000:.0f} ms  ({pages} pages: cover + {summaries} summaries, "
+              f"{len(pdf_bytes) / 1024:.0f} KiB, {result.entry.count} notes; median "
+              f"{statistics.median(cl_times) * 1000:.0f} ms)")
+        print(f"baseline fpdf2 raw text: {base_s * 1000:.0f} ms  ({len(lines)} lines; median "
+              f"{statistics.median(base_times) * 1000:.0f} ms)  ratio "
+              f"{cl_s / base_s:.1f}x")
+        limit = 1 + 2 * noted
+        print(f"pages {pages} <= 1 + 2 x {noted} noted students = {limit}: "
+              f"{'yes' if pages <= limit else 'NO'}")
+        verdict = "PASS" if cl_s < TARGET_S and pages <= limit else "FAIL"
+        print(f"{verdict}: caseload PDF {cl_s:.2f} s for a {len(caseload)}-student caseload with "
+              f"{args.notes} notes (target under {TARGET_S:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

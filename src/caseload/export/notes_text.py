@@ -1,0 +1,97 @@
+"""Text hygiene and owner-only files for the notes exports.
+
+Text from the cache (names, note text) is data, never markup: escaped in Markdown, neutralized
+against spreadsheet formulas in CSV, cleaned of control characters for the PDF. Nothing here
+raises on odd text (accents, emoji, control characters, lone surrogates).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+# --- Files -------------------------------------------------------------------------------
+
+
+def write_private(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path``, created (or truncated) readable by the owner only.
+
+    Refuses to follow a symlink at ``path`` (an export is confidential: it must land where
+    asked, not where a planted link points).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply to an existing file
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    finally:
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+# --- Text hygiene ------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_KEEP_NONE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _valid_unicode(text: str) -> str:
+    """Lone surrogates (bad decodes) become U+FFFD so encoding never fails."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def clean_text(text: object, *, multiline: bool = True) -> str:
+    """Printable text: control characters and bidi overrides removed, newlines normalized
+    (kept when ``multiline``, else turned into spaces)."""
+    value = _valid_unicode("" if text is None else str(text))
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    value = _BIDI.sub("", value)
+    if multiline:
+        return _CONTROL.sub("", value)
+    return _CONTROL_KEEP_NONE.sub(" ", value.replace("\n", " ")).strip()
+
+
+# Spreadsheet formula triggers (OWASP CSV injection), plus their full-width forms, which
+# some spreadsheet locales also treat as formulas.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralize(cell: object) -> str:
+    """A CSV cell a spreadsheet will show as text: a leading ``'`` when it would start a
+    formula. NUL and other C0 controls (except tab, newline, CR) are dropped."""
+    value = _valid_unicode("" if cell is None else str(cell))
+    value = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value)
+    if value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def md_escape(text: object, *, multiline: bool = False) -> str:
+    """Markdown-inert text: punctuation that Markdown or HTML would act on is escaped."""
+    value = _MD_SPECIAL.sub(r"\\\1", clean_text(text, multiline=multiline))
+    lines = []
+    for line in value.split("\n"):
+        stripped = line.lstrip()
+        if stripped[:1] in ("#", "+", "-", "=") or re.match(r"\d+[.)]", stripped):
+            indent = len(line) - len(stripped)
+            line = line[:indent] + "\\" + stripped
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def json_text(data: Any) -> str:
+    """JSON with non-ASCII kept readable but DEL/C1 controls escaped (JSON escapes C0)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return re.sub(r"[\x7f-\x9f\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
