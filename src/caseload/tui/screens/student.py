@@ -144,7 +144,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 )
                 yield behavior if self.initial_tab == "tab-behavior" else Lazy(behavior)
             with TabPane("Notes", id="tab-notes"):
-                notes = NotesPane(report.id, self.notes, id="notes-pane")
+                notes = NotesPane(report.id, self.notes, name=report.name, flags=report.flags,
+                                  id="notes-pane")
                 yield notes if self.initial_tab == "tab-notes" else Lazy(notes)
 
     def flags_text(self, detail: StudentDetail) -> Text:

@@ -10,6 +10,7 @@ acts on. Note text is data, shown literally.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,7 +22,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from caseload.domain.notes import Note, NoteStatus
-from caseload.domain.report import FlagCode
+from caseload.domain.report import Flag, FlagCode
 from caseload.tui import messages
 from caseload.tui.format import DASH
 from caseload.tui.notes_calls import NotesCalls
@@ -85,10 +86,12 @@ class NotesTable(KeyTable):
 class NotesPane(Vertical):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
-    def __init__(self, student_id: str, notes: NotesCalls | None, *,
-                 id: str | None = None) -> None:
+    def __init__(self, student_id: str, notes: NotesCalls | None, *, name: str = "",
+                 flags: Sequence[Flag] = (), id: str | None = None) -> None:
         super().__init__(id=id)
         self.student_id = student_id
+        self.student_name = name or student_id  # for the editor's title and the history
+        self.flags = tuple(flags)  # the student's flags now: the editor's "flags addressed"
         self.calls = notes
         self.notes: list[Note] = []
         self.loaded = False
@@ -194,25 +197,17 @@ class NotesPane(Vertical):
         event.stop()  # a click on a row: edit it (Enter edits through the table's binding)
         self.edit_note()
 
-    def _report(self) -> tuple[str, list] | None:
-        detail = getattr(self.screen, "detail", None)
-        if detail is None:
-            return None
-        return detail.report.name, list(detail.report.flags)
-
     def edit_note(self) -> None:
         note = self.selected_note
-        found = self._report()
-        if note is None or found is None:
+        if note is None:
             return
-        name, flags = found
-        self.post_message(messages.WriteNote(self.student_id, name, tuple(flags), note))
+        self.post_message(messages.WriteNote(self.student_id, self.student_name, self.flags,
+                                             note))
 
     def show_history(self) -> None:
         note = self.selected_note
-        found = self._report()
         if note is not None:
-            self.post_message(messages.ShowRevisions(note, found[0] if found else self.student_id))
+            self.post_message(messages.ShowRevisions(note, self.student_name))
 
     def mark_done(self) -> None:
         note = self.selected_note
