@@ -447,6 +447,7 @@ def _open_app(
     counselor_id = counselor or config.me
     if demo and counselor_id is None:
         counselor_id = repo.default_counselor()
+    from caseload.services.tui_notes_export import export_notes
     from caseload.store.notes import NotesStore
     from caseload.tui.app import AppActions, run_app
 
@@ -480,6 +481,8 @@ def _open_app(
         theme=config.theme,
         notes=NotesStore(engine),
         me=config.me,
+        export_notes=export_notes,
+        keymap=config.keymap,
     )
     return EXIT_OK
 

@@ -78,5 +78,21 @@ def load_config(cli_value: str | None = None) -> Config:
         thresholds=dict(data.get("thresholds", {})),
         sources={k: dict(v) for k, v in sources.items()},
         theme=data.get("theme"),
-        keymap={str(k): str(v) for k, v in data.get("keymap", {}).items()},
+        keymap=_keymap(path, data.get("keymap", {})),
     )
+
+
+def _keymap(path: Path, table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """``[keymap]`` as binding id -> keys; an unquoted ``caseload.filter = "g"`` is a nested
+    table in TOML, flattened back to the id ``caseload.filter``."""
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_keymap(path, value, f"{name}."))
+        elif isinstance(value, str) and value.strip():
+            out[name] = value.strip()
+        else:
+            raise ConfigError(f"{path}: [keymap] {name} must be a key or keys, e.g. \"ctrl+f\"")
+    return out
+

@@ -285,6 +285,7 @@ class FakeReader:
         self._lock = threading.Lock()
         self.stored_ranking = False
         self.rows_gate: threading.Event | None = None
+        self.student_gate: threading.Event | None = None  # a test holds ``student`` back
 
     def _record(self, *call: object) -> None:
         with self._lock:
@@ -333,6 +334,8 @@ class FakeReader:
 
     def student(self, student_id: str, as_of: dt.date) -> StudentDetail:
         self._record("student", student_id, as_of)
+        if self.student_gate is not None:
+            self.student_gate.wait(10)
         report = self._find(student_id, as_of)
         names = {c.sourced_id: c.sort_name for c in COUNSELORS}
         incidents: tuple[IncidentView, ...] = ()

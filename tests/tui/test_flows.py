@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from rich.style import Style
 from textual.command import CommandPalette
@@ -222,18 +223,21 @@ async def test_command_palette_opens_student_by_unknown_id(make_app, reader):
 
 
 async def test_slow_reader_shows_loading_screen_first(make_app):
-    app = make_app(source=FakeReader(delay=1.0))
+    reader = FakeReader()
+    reader.student_gate = threading.Event()  # the answer waits until the test releases it
+    app = make_app(source=reader)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.open_student("s001")
-        for _ in range(80):  # the screen shows after SLOW_OPEN, long before the 1 s answer
-            await pilot.pause(0.01)
+        for _ in range(2000):  # shown after SLOW_OPEN, while the answer is held back
             if isinstance(app.screen, StudentScreen):
                 break
+            await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, StudentScreen)
         assert app.screen.detail is None
         assert "Loading" in screen_text(app)
+        reader.student_gate.set()
         await settle(pilot)
         assert app.screen.detail is not None
         assert "Abbott, Maya" in screen_text(app)

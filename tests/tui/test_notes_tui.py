@@ -17,17 +17,16 @@ from sqlalchemy import Engine, update
 from textual.widgets import Input, TextArea
 
 from caseload.domain.notes import NoteStatus, NoteType
+from caseload.services.tui_notes_export import export_notes
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
 from caseload.tui.app import CaseloadApp
-from caseload.tui.screens import notes as notes_screens
-from caseload.tui.screens.notes import (
-    ConfirmModal,
-    ExportModal,
-    FollowUpsScreen,
-    NoteEditor,
-    RevisionsModal,
-)
+from caseload.tui.screens import export as notes_screens
+from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.export import ExportModal
+from caseload.tui.screens.follow_ups import FollowUpsScreen
+from caseload.tui.screens.note_editor import NoteEditor
+from caseload.tui.screens.revisions import RevisionsModal
 from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.notes import NotesPane
 from tests.paths import SAMPLE_DATA
@@ -91,7 +90,8 @@ def export_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
 def make_notes_app(engine: Engine, store: NotesStore, *, counselor_id: str | None = COUNSELOR,
                    theme: str | None = None, me: str | None = None) -> CaseloadApp:
     return CaseloadApp(Repository(engine), counselor_id=counselor_id, as_of=AS_OF,
-                       now=lambda: NOW, theme=theme, notes=store, me=me)
+                       now=lambda: NOW, theme=theme, notes=store, me=me,
+                       export_notes=export_notes)
 
 
 def _app(pilot: object) -> CaseloadApp:

@@ -1,20 +1,25 @@
 """The counselor's TUI.
 
 ``CaseloadApp`` is handed its data source (a ``CaseloadReader``; Memray's TUI pattern), so tests
-give it a fake and the CLI gives it the cache. Every reader call runs in a named thread worker
-on the App that posts a typed message (``caseload.tui.messages``) to the screen that asked;
-every worker error is handled in one place, :meth:`CaseloadApp.on_worker_state_changed`.
+give it a fake and the CLI gives it the cache. The App builds the services its screens need
+(a :class:`~caseload.tui.session.Session`, a :class:`~caseload.tui.data.DataSource`, the
+:class:`~caseload.tui.notes_calls.NotesCalls`) and hands them to each screen it creates; no
+screen or widget imports the App. Every reader and notes-store call runs in a named thread
+worker that posts a typed message (``caseload.tui.messages``) to the node that asked; every
+worker error is handled in one place, :meth:`CaseloadApp.on_worker_state_changed`. Widgets and
+screens post what the counselor asked for ("open this student", "write a note") as messages;
+the App decides.
 
-Mutating commands (import, sync) are not the App's business: the CLI passes them in as
-:class:`AppActions`; without them the palette says the action is unavailable.
+Mutating commands (import, sync) and the notes export are not the App's business: the CLI
+passes them in (:class:`AppActions`, ``export_notes``); without them the palette says the
+action is unavailable. ``keymap`` (the config's ``[keymap]``) rebinds keys by binding id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,19 +27,25 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from caseload.domain.ports import CaseloadReader, NotesPort
 from caseload.domain.records import User
-from caseload.domain.report import CaseloadRow, Flag, SourceFreshness
+from caseload.domain.report import CaseloadRow, SourceFreshness
 from caseload.tui import messages
 from caseload.tui.commands import CaseloadCommands
+from caseload.tui.data import HEAD_ROWS, DataSource
 from caseload.tui.format import parse_date
+from caseload.tui.notes_calls import NotesCalls
+from caseload.tui.notes_flow import NotesFlow
+from caseload.tui.ports import NotesExporter
 from caseload.tui.safe import clean
 from caseload.tui.screens.caseload import CaseloadScreen
+from caseload.tui.session import Session, utc_now
+
+__all__ = ["DARK_THEME", "HEAD_ROWS", "LIGHT_THEME", "AppActions", "CaseloadApp", "run_app"]
 
 # The student, class, help and modal screens are imported where first used (and the student
 # and class screens are warmed up in a thread once the caseload has painted), so the first
@@ -58,12 +69,7 @@ class AppActions:
     run_sync_progress: Callable[[str, Callable[[str, int, int | None], None]], str] | None = None
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 SLOW_OPEN = 0.15  # seconds before a screen whose data is still loading is shown anyway
-HEAD_ROWS = 200  # rows of a large caseload painted before the whole list has loaded
 
 
 @dataclass
@@ -108,42 +114,80 @@ class CaseloadApp(App[None]):
         theme: str | None = None,
         notes: NotesPort | None = None,
         me: str | None = None,
+        export_notes: NotesExporter | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.reader = reader
-        self.me = me  # the user (config ``me``): the author of the notes written here
         self.notes = notes  # intervention notes (None: the notes keys say they are unavailable)
-        self.counselor_id = counselor_id
-        self.as_of = as_of
+        self.session = Session(counselor_id, as_of, me=me, now=now or utc_now)
+        self.data = DataSource(self, reader, self.session, notes)
+        self.notes_calls = (
+            NotesCalls(self.data, notes, export_notes) if notes is not None else None
+        )
+        self.notes_flow = NotesFlow(self, self.session, self.data, self.notes_calls)
         self.actions = actions or AppActions()
+        self.keymap = dict(keymap or {})
         self._sync_lock = threading.Lock()
         self._sync_latest: tuple[str, int, int | None] | None = None
         self._sync_posted = False
-        self.now = now or _utc_now
-        self.counselors: list[User] = []
-        self.freshness: list[SourceFreshness] = []
-        self.freshness_loaded = False
         self._warmed = False
         self._opening: _Opening | None = None
-        # Reader calls run in worker threads; one at a time, so a reader over a single
-        # database connection needs no locking of its own.
-        self._reader_lock = threading.Lock()
-        self._targets: dict[Worker[None], MessagePump] = {}
         if theme is not None:
             self.theme = theme
+
+    # -- the session, as the palette, the CLI and the tests see it -----------------------------
+
+    @property
+    def counselor_id(self) -> str | None:
+        return self.session.counselor_id
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.session.as_of
+
+    @property
+    def me(self) -> str | None:
+        return self.session.me
+
+    @property
+    def now(self) -> Callable[[], dt.datetime]:
+        return self.session.now
+
+    @property
+    def counselors(self) -> list[User]:
+        return self.session.counselors
+
+    @property
+    def freshness(self) -> list[SourceFreshness]:
+        return self.session.freshness
+
+    @property
+    def freshness_loaded(self) -> bool:
+        return self.session.freshness_loaded
+
+    @property
+    def notes_available(self) -> bool:
+        return self.notes_calls is not None
+
+    @property
+    def sync_names(self) -> tuple[str, ...]:
+        return self.actions.sync_names
 
     # -- screens -------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[None]:
-        return CaseloadScreen()
+        return CaseloadScreen(self.session, self.data)
 
     @property
     def home(self) -> CaseloadScreen:
         return self.screen_stack[0]  # type: ignore[return-value]
 
     def on_mount(self) -> None:
-        self._load_counselors()
-        self._load_freshness()
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        self.data.request_counselors(self)
+        self.data.request_freshness(self)
 
     # Opening a screen loads its data first and pushes the screen with it, so the screen is
     # composed once; if the data takes longer than SLOW_OPEN, the screen is pushed at once
@@ -155,11 +199,11 @@ class CaseloadApp(App[None]):
         from caseload.tui.screens.student import StudentScreen
 
         def make(message: messages.StudentLoaded | None) -> Screen[None]:
-            return StudentScreen(student_id, detail=message.detail if message else None,
-                                 as_of=as_of)
+            return StudentScreen(student_id, data=self.data, notes=self.notes_calls,
+                                 detail=message.detail if message else None, as_of=as_of)
 
         self._begin_open(("student", student_id, as_of), make)
-        self.request_student(self, student_id)
+        self.data.request_student(self, student_id)
 
     async def jump_to_student(self, student_id: str) -> None:
         """From anywhere (the palette): back to the caseload, then open the student."""
@@ -180,11 +224,11 @@ class CaseloadApp(App[None]):
         as_of = self.as_of
 
         def make(message: messages.ClassLoaded | None) -> Screen[None]:
-            return ClassScreen(student_id, class_id, student_name=name,
+            return ClassScreen(student_id, class_id, data=self.data, student_name=name,
                                detail=message.detail if message else None, as_of=as_of)
 
         self._begin_open(("class", student_id, class_id, as_of), make)
-        self.request_class(self, student_id, class_id)
+        self.data.request_class(self, student_id, class_id)
 
     def _begin_open(self, key: tuple[object, ...], make: Callable[[Any], Screen[None]]) -> None:
         if self._opening is not None:
@@ -223,16 +267,11 @@ class CaseloadApp(App[None]):
     @property
     def author_id(self) -> str | None:
         """Who writes a note: the user (config ``me``), else the counselor being viewed."""
-        return self.me or self.counselor_id
+        return self.session.author_id
 
     @property
     def counselor_name(self) -> str:
-        if self.counselor_id is None:
-            return "All students"
-        for counselor in self.counselors:
-            if counselor.sourced_id == self.counselor_id:
-                return counselor.sort_name
-        return self.counselor_id
+        return self.session.counselor_name
 
     def known_students(self) -> list[CaseloadRow]:
         """Students the palette can jump to by name (the loaded caseload)."""
@@ -241,18 +280,18 @@ class CaseloadApp(App[None]):
     # -- state changes -------------------------------------------------------------------------
 
     def set_counselor(self, counselor_id: str | None) -> None:
-        self.counselor_id = counselor_id
+        self.session.counselor_id = counselor_id
         home = self.home
         home.update_titles()
         home.reload()
 
     def set_as_of(self, as_of: dt.date) -> None:
-        self.as_of = as_of
+        self.session.as_of = as_of
         self.reload_all()
 
     def reload_all(self) -> None:
-        self._load_counselors()
-        self._load_freshness()
+        self.data.request_counselors(self)
+        self.data.request_freshness(self)
         for screen in self.screen_stack:
             reload = getattr(screen, "reload", None)
             if callable(reload):
@@ -260,98 +299,53 @@ class CaseloadApp(App[None]):
                     screen.update_titles()
                 reload()
 
-    # -- workers: every blocking call ----------------------------------------------------------
+    # -- what widgets and screens ask for (messages bubbling up) -------------------------------
 
-    def _track(self, worker: Worker[None], target: MessagePump) -> None:
-        self._targets[worker] = target
+    def on_open_student(self, message: messages.OpenStudent) -> None:
+        self.open_student(message.student_id)
 
-    def request_caseload(self, target: MessagePump) -> None:
-        self._track(self._load_caseload(target, self.counselor_id, self.as_of), target)
+    def on_open_class(self, message: messages.OpenClass) -> None:
+        self.open_class(message.student_id, message.class_id)
 
-    def request_student(self, target: MessagePump, student_id: str) -> None:
-        self._track(self._load_student(target, student_id, self.as_of), target)
+    def on_write_note(self, message: messages.WriteNote) -> None:
+        self.notes_flow.write_note(message.student_id, message.name, message.flags,
+                                   message.note)
 
-    def request_class(self, target: MessagePump, student_id: str, class_id: str) -> None:
-        self._track(self._load_class(target, student_id, class_id, self.as_of), target)
+    def on_student_flags_loaded(self, message: messages.StudentFlagsLoaded) -> None:
+        self.notes_flow.flags_loaded(message.student_id, message.flags)
 
-    def run_notes(self, target: MessagePump, name: str, group: str,
-                  call: Callable[[NotesPort], Message | None]) -> None:
-        """Run ``call`` on the notes store in a named thread worker (one reader/store call at
-        a time); post the message it returns to ``target``. Errors: ``on_worker_state_changed``
-        (``target`` gets :class:`~caseload.tui.messages.LoadFailed`). The calls themselves are
-        in ``caseload.tui.notes_flow``."""
-        notes = self.notes
-        if notes is None:
-            raise RuntimeError("notes are not available")
+    def on_show_revisions(self, message: messages.ShowRevisions) -> None:
+        self.notes_flow.show_revisions(message.note, message.student_name)
 
-        def job() -> None:
-            with self._reader_lock:
-                message = call(notes)
-            if message is not None and not get_current_worker().is_cancelled:
-                target.post_message(message)
+    def on_open_follow_ups(self, _message: messages.OpenFollowUps) -> None:
+        self.open_follow_ups()
 
-        self._track(self.run_worker(job, name=name, group=group, thread=True,
-                                    exit_on_error=False), target)
+    def on_open_export(self, message: messages.OpenExport) -> None:
+        self.open_export(message.student_id, message.student_name)
 
-    @work(thread=True, group="caseload", exclusive=True, exit_on_error=False,
-          name="load caseload")
-    def _load_caseload(self, target: MessagePump, counselor_id: str | None,
-                       as_of: dt.date) -> None:
-        start = time.perf_counter()
-        with self._reader_lock:
-            head = self.reader.caseload_head(counselor_id, as_of, HEAD_ROWS)
-        if head is not None and len(head[0]) < head[1]:  # a large caseload: paint the top first
-            if get_current_worker().is_cancelled:
-                return
-            target.post_message(messages.CaseloadLoaded(
-                counselor_id, as_of, head[0], time.perf_counter() - start, total=head[1],
-                partial=True))
-        with self._reader_lock:
-            reports = self.reader.caseload_rows(counselor_id, as_of)
-        if not get_current_worker().is_cancelled:
-            target.post_message(messages.CaseloadLoaded(
-                counselor_id, as_of, reports, time.perf_counter() - start))
+    def on_notes_changed(self, message: messages.NotesChanged) -> None:
+        self.notes_flow.changed(message.student_id)
 
-    @work(thread=True, group="student", exit_on_error=False, name="load student")
-    def _load_student(self, target: MessagePump, student_id: str, as_of: dt.date) -> None:
-        with self._reader_lock:
-            detail = self.reader.student(student_id, as_of)
-        target.post_message(messages.StudentLoaded(student_id, as_of, detail))
+    def on_counselor_chosen(self, message: messages.CounselorChosen) -> None:
+        self.set_counselor(message.counselor_id)
 
-    def with_student_flags(self, student_id: str, then: Callable[[tuple[Flag, ...]], None]) -> None:
-        """Read a student's flags with their messages (table rows have codes only), then call
-        ``then`` with them on the UI thread."""
-        as_of = self.as_of
+    def on_reload_all(self, _message: messages.ReloadAll) -> None:
+        self.reload_all()
 
-        def job() -> None:
-            with self._reader_lock:
-                detail = self.reader.student(student_id, as_of)
-            if not get_current_worker().is_cancelled:
-                self.call_from_thread(then, detail.report.flags)
+    def on_caseload_painted(self, _message: messages.CaseloadPainted) -> None:
+        self.warm_up()
 
-        self.run_worker(job, name="load flags", group="student", thread=True,
-                        exit_on_error=False)
+    def open_follow_ups(self) -> None:
+        self.notes_flow.open_follow_ups()
 
-    @work(thread=True, group="class", exit_on_error=False, name="load class")
-    def _load_class(self, target: MessagePump, student_id: str, class_id: str,
-                    as_of: dt.date) -> None:
-        with self._reader_lock:
-            detail = self.reader.class_detail(student_id, class_id, as_of)
-        target.post_message(messages.ClassLoaded(student_id, class_id, as_of, detail))
+    def open_export(self, student_id: str | None = None, name: str = "") -> None:
+        self.notes_flow.open_export(student_id, name)
 
-    @work(thread=True, group="counselors", exclusive=True, exit_on_error=False,
-          name="load counselors")
-    def _load_counselors(self) -> None:
-        with self._reader_lock:
-            counselors = self.reader.counselors()
-        self.post_message(messages.CounselorsLoaded(counselors))
+    def write_note_for_selection(self) -> None:
+        """``n`` from the palette outside a student screen: the caseload's selected student."""
+        self.home.action_write_note()
 
-    @work(thread=True, group="freshness", exclusive=True, exit_on_error=False,
-          name="load freshness")
-    def _load_freshness(self) -> None:
-        with self._reader_lock:
-            sources = self.reader.freshness()
-        self.post_message(messages.FreshnessLoaded(sources))
+    # -- workers: imports and syncs (the reads are in ``caseload.tui.data``) -------------------
 
     @work(thread=True, group="warmup", exclusive=True, exit_on_error=False, name="warm up")
     def _warm_up(self) -> None:
@@ -433,21 +427,21 @@ class CaseloadApp(App[None]):
                 detail = clean(str(error)) or type(error).__name__
             self.notify(f"{worker.name}: {detail}", title="Something went wrong",
                         severity="error", markup=False, timeout=8)
-            target = self._targets.pop(worker, None)
+            target = self.data.target_of(worker)
             if target is not None:
                 target.post_message(messages.LoadFailed(worker.group, detail, not_found))
         elif event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
-            self._targets.pop(worker, None)
+            self.data.target_of(worker)
 
     def on_counselors_loaded(self, message: messages.CounselorsLoaded) -> None:
-        self.counselors = message.counselors
+        self.session.counselors = message.counselors
         home = self.home
         home.update_titles()
         home.refresh_bindings()
 
     def on_freshness_loaded(self, message: messages.FreshnessLoaded) -> None:
-        self.freshness = message.sources
-        self.freshness_loaded = True
+        self.session.freshness = message.sources
+        self.session.freshness_loaded = True
         self.home.update_context()
 
     def warm_up(self) -> None:
@@ -479,9 +473,7 @@ class CaseloadApp(App[None]):
         self.push_screen(HelpScreen(keys_for(screen, self), name))
 
     def action_follow_ups(self) -> None:
-        from caseload.tui import notes_flow
-
-        notes_flow.open_follow_ups(self)
+        self.open_follow_ups()
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
@@ -577,7 +569,10 @@ def run_app(
     theme: str | None = None,
     notes: NotesPort | None = None,
     me: str | None = None,
+    export_notes: NotesExporter | None = None,
+    keymap: Mapping[str, str] | None = None,
 ) -> None:
     """Run the TUI in the terminal until the user quits."""
     CaseloadApp(reader, counselor_id=counselor_id, as_of=as_of, actions=actions,
-                theme=theme, notes=notes, me=me).run()
+                theme=theme, notes=notes, me=me, export_notes=export_notes,
+                keymap=keymap).run()

@@ -12,16 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from rich.style import Style
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 
+from caseload.tui.ports import PaletteHost
 from caseload.tui.safe import clean
-
-if TYPE_CHECKING:
-    from caseload.tui.app import CaseloadApp
 
 # Fuzzy matching every name is too slow past a few thousand students; above this, substring only.
 FUZZY_LIMIT = 3000
@@ -48,12 +46,15 @@ def highlighted(matcher: Matcher, text: str) -> Text:
 
 
 class CaseloadCommands(Provider):
+    """Textual builds providers itself (no injection): the App is reached through the
+    :class:`~caseload.tui.ports.PaletteHost` Protocol, never imported."""
+
     @property
-    def caseload_app(self) -> CaseloadApp:
-        return self.app  # type: ignore[return-value]
+    def host(self) -> PaletteHost:
+        return cast(PaletteHost, self.app)
 
     def commands(self) -> Iterator[Command]:
-        app = self.caseload_app
+        app = self.host
         screen = self.screen
         from caseload.tui.screens.student import StudentScreen
 
@@ -61,7 +62,7 @@ class CaseloadCommands(Provider):
             for metrics in screen.detail.report.metrics.classes:
                 yield Command(f"Open class: {metrics.title}", "Open this class of the student",
                               partial(app.open_class, screen.student_id, metrics.id))
-        if app.notes is not None:
+        if app.notes_available:
             yield from self.notes_commands()
         yield Command("Change as-of date…", "Show every screen as of another date",
                       app.action_change_as_of)
@@ -75,7 +76,7 @@ class CaseloadCommands(Provider):
                               partial(app.set_counselor, counselor.sourced_id))
         yield Command("Run import…", "Import a OneRoster CSV folder or an Ed-Fi XML file",
                       app.action_run_import)
-        names = app.actions.sync_names
+        names = app.sync_names
         if names:
             for name in names:
                 yield Command(f"Sync {name}", "Pull fresh data from this configured source",
@@ -91,10 +92,9 @@ class CaseloadCommands(Provider):
 
     def notes_commands(self) -> Iterator[Command]:
         """Write a note, export notes, follow-ups (only when the App has a notes store)."""
-        from caseload.tui import notes_flow
         from caseload.tui.screens.student import StudentScreen
 
-        app = self.caseload_app
+        app = self.host
         screen = self.screen
         if isinstance(screen, StudentScreen) and screen.detail is not None:
             yield Command("Write a note", "Write a note about this student",
@@ -103,12 +103,12 @@ class CaseloadCommands(Provider):
                           screen.action_export_notes)
         else:
             # the follow-ups screen writes about its selected student, elsewhere the caseload's
-            write = getattr(screen, "action_write_note", app.home.action_write_note)
+            write = getattr(screen, "action_write_note", app.write_note_for_selection)
             yield Command("Write a note", "Write a note about the selected student", write)
             yield Command("Export notes…", "Export the caseload's notes (md, csv, json, pdf)",
-                          partial(notes_flow.open_export, app))
+                          app.open_export)
         yield Command("Follow-ups", "Open notes whose follow-up is due, oldest first",
-                      partial(notes_flow.open_follow_ups, app))
+                      app.open_follow_ups)
 
     async def discover(self) -> Hits:
         for command in self.commands():
@@ -127,7 +127,7 @@ class CaseloadCommands(Provider):
 
     def student_hits(self, query: str, matcher: Matcher) -> Iterator[Hit]:
         """Students whose name or id matches: exact id first, then substring, then fuzzy."""
-        app = self.caseload_app
+        app = self.host
         reports = app.known_students()
         needle = query.strip().casefold()
         if not needle:

@@ -1,10 +1,14 @@
-"""Typed messages that workers post back to the UI thread.
+"""Typed messages: what workers post back to the UI thread, and what widgets and screens post
+about what happened.
 
-Every blocking call (a ``CaseloadReader`` method, an import, a sync) runs in a thread worker on
-the App (see ``CaseloadApp.load_*``); the worker posts one of these to the screen that asked.
-Failures are not messages: the App handles every worker error in ``on_worker_state_changed``
-and tells the waiting screen with :class:`LoadFailed`. None of them bubble: each goes to the
-one node that asked.
+Answers: every blocking call (a ``CaseloadReader`` or notes-store method, an import, a sync)
+runs in a named thread worker (``caseload.tui.data``); the worker posts one of these to the node
+that asked. Failures are not messages: the App handles every worker error in
+``on_worker_state_changed`` and tells the waiting node with :class:`LoadFailed`. None of the
+answers bubble: each goes to the one node that asked.
+
+Events (the second part): a widget or a screen says what the counselor asked for ("open this
+student", "write a note"); they bubble up to the screen and then to the App, which decides.
 """
 
 from __future__ import annotations
@@ -16,7 +20,13 @@ from textual.message import Message
 
 from caseload.domain.notes import AuditEntry, Note, NoteDraft, NoteRevision
 from caseload.domain.records import User
-from caseload.domain.report import CaseloadRow, ClassDetail, SourceFreshness, StudentDetail
+from caseload.domain.report import (
+    CaseloadRow,
+    ClassDetail,
+    Flag,
+    SourceFreshness,
+    StudentDetail,
+)
 
 
 @dataclass
@@ -46,6 +56,14 @@ class StudentLoaded(Message, bubble=False):
     student_id: str
     as_of: dt.date
     detail: StudentDetail
+
+
+@dataclass
+class StudentFlagsLoaded(Message, bubble=False):
+    """One student's flags with their messages (table rows have codes only)."""
+
+    student_id: str
+    flags: tuple[Flag, ...]
 
 
 @dataclass
@@ -127,3 +145,76 @@ class NotesExported(Message, bubble=False):
     """An export was written and audited."""
 
     entry: AuditEntry
+
+
+# -- events: posted by widgets and screens, bubbling to the App, which decides --------------
+
+
+@dataclass
+class OpenStudent(Message):
+    student_id: str
+
+
+@dataclass
+class OpenClass(Message):
+    student_id: str
+    class_id: str
+
+
+@dataclass
+class WriteNote(Message):
+    """Open the note editor about a student (``note``: edit that note). ``flags`` None: the
+    student's flags are read first (a table row has their codes only)."""
+
+    student_id: str
+    name: str
+    flags: tuple[Flag, ...] | None = None
+    note: Note | None = None
+
+
+@dataclass
+class ShowRevisions(Message):
+    note: Note
+    student_name: str
+
+
+@dataclass
+class OpenFollowUps(Message):
+    pass
+
+
+@dataclass
+class OpenExport(Message):
+    """The notes export dialog; ``student_id``: offer this student as well as the caseload."""
+
+    student_id: str | None = None
+    student_name: str = ""
+
+
+@dataclass
+class NotesChanged(Message):
+    """A note was saved, marked done or deleted: whatever shows notes reads again."""
+
+    student_id: str
+
+
+@dataclass
+class DeleteNoteRequested(Message):
+    """The Notes tab's Delete: the screen asks first, then tells the pane to delete."""
+
+    note: Note
+
+
+@dataclass
+class CounselorChosen(Message):
+    counselor_id: str | None  # None: every student
+
+
+@dataclass
+class ReloadAll(Message):
+    pass
+
+
+@dataclass
+class CaseloadPainted(Message):
+    """The caseload has painted its rows (the App warms the other screens up then)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -25,12 +25,11 @@ from textual.widgets import Footer, Header, Input, Static
 from caseload.domain.report import CaseloadRow, FlagCode, Severity
 from caseload.tui import messages
 from caseload.tui.format import DASH, freshness_text, num, pct, plural
+from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
+from caseload.tui.session import Session
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.virtual_table import Column, VirtualTable
-
-if TYPE_CHECKING:
-    from caseload.tui.app import CaseloadApp
 
 SLOW_LOAD = 1.0  # seconds of loading before the status line says what is going on
 
@@ -121,8 +120,10 @@ class CaseloadScreen(Screen[None]):
                 tooltip="Leave the filter box, then clear the filter"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session, data: DataRequests) -> None:
         super().__init__(id="caseload")
+        self.session = session
+        self.data = data
         self.reports: list[CaseloadRow] = []
         self.view: list[CaseloadRow] = []
         self._search_keys: dict[str, str] | None = None  # built on the first keystroke
@@ -137,10 +138,6 @@ class CaseloadScreen(Screen[None]):
         self.waiting = False  # a load is taking longer than SLOW_LOAD
         self._slow_timer: Timer | None = None
         self.load_seconds = 0.0
-
-    @property
-    def caseload_app(self) -> CaseloadApp:
-        return self.app  # type: ignore[return-value]
 
     # -- composition ---------------------------------------------------------------------------
 
@@ -165,7 +162,7 @@ class CaseloadScreen(Screen[None]):
     def reload(self) -> None:
         table = self.table
         table.loading = True
-        self.caseload_app.request_caseload(self)
+        self.data.request_caseload(self)
         if self._slow_timer is not None:
             self._slow_timer.stop()
         self._slow_timer = self.set_timer(SLOW_LOAD, self._slow_load)
@@ -179,15 +176,16 @@ class CaseloadScreen(Screen[None]):
     # -- header --------------------------------------------------------------------------------
 
     def update_titles(self) -> None:
-        app = self.caseload_app
-        self.title = f"Caseload: {clean(app.counselor_name)}"
+        session = self.session
+        self.title = f"Caseload: {clean(session.counselor_name)}"
         count = f" · {plural(len(self.reports), 'student')}" if self.loaded_for else ""
-        self.sub_title = f"as of {app.as_of.isoformat()}{count}"
+        self.sub_title = f"as of {session.as_of.isoformat()}{count}"
         self.update_context()
 
     def update_context(self) -> None:
-        app = self.caseload_app
-        text = freshness_text(app.freshness, app.now()) if app.freshness_loaded else "…"
+        session = self.session
+        text = (freshness_text(session.freshness, session.now()) if session.freshness_loaded
+                else "…")
         self.query_one("#context", Static).update(literal(text))
 
     def update_status(self) -> None:
@@ -195,7 +193,7 @@ class CaseloadScreen(Screen[None]):
         parts = Text(no_wrap=True, overflow="ellipsis", end="")
         shown, total = len(self.view), len(self.reports)
         if self.waiting:
-            parts.append(f"Ranking the students as of {self.caseload_app.as_of.isoformat()}: the "
+            parts.append(f"Ranking the students as of {self.session.as_of.isoformat()}: the "
                          "first open of a date computes every flag, then stores them…",
                          style=styles["info"])
             self.query_one("#status", Static).update(parts)
@@ -220,8 +218,8 @@ class CaseloadScreen(Screen[None]):
     # -- data ----------------------------------------------------------------------------------
 
     def on_caseload_loaded(self, message: messages.CaseloadLoaded) -> None:
-        app = self.caseload_app
-        if (message.counselor_id, message.as_of) != (app.counselor_id, app.as_of):
+        session = self.session
+        if (message.counselor_id, message.as_of) != (session.counselor_id, session.as_of):
             return  # a stale answer to an earlier request
         self.waiting = False
         if message.partial:
@@ -247,7 +245,7 @@ class CaseloadScreen(Screen[None]):
         # the footer's keys: the table's own ("⏎ Open") count now that it is no longer loading
         self.call_after_refresh(self.refresh_bindings)
         self.update_titles()
-        self.caseload_app.warm_up()
+        self.post_message(messages.CaseloadPainted())
 
     def show_head(self, message: messages.CaseloadLoaded) -> None:
         """Paint the first page of a large caseload (in triage order) while the rest loads:
@@ -407,46 +405,40 @@ class CaseloadScreen(Screen[None]):
     def action_counselor(self) -> None:
         from caseload.tui.screens.modals import ALL_STUDENTS, CounselorPicker
 
-        app = self.caseload_app
-
         def done(result: str | None) -> None:
             if result is not None:
-                app.set_counselor(None if result == ALL_STUDENTS else result)
+                self.post_message(messages.CounselorChosen(
+                    None if result == ALL_STUDENTS else result))
 
-        self.app.push_screen(CounselorPicker(app.counselors, app.counselor_id), done)
+        self.app.push_screen(CounselorPicker(self.session.counselors, self.session.counselor_id),
+                             done)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "counselor":
-            return bool(self.caseload_app.counselors)
+            return bool(self.session.counselors)
         return True
 
     def action_reload(self) -> None:
-        self.caseload_app.reload_all()
+        self.post_message(messages.ReloadAll())
 
     def action_write_note(self) -> None:
-        from caseload.tui import notes_flow
-
         student_id = self.selected_student_id
         if student_id is None:
             self.app.notify("Select a student first.", severity="warning", markup=False)
             return
         report = next(r for r in self.view if r.id == student_id)
-        notes_flow.write_note_for(self.caseload_app, report.id, report.name)
+        self.post_message(messages.WriteNote(report.id, report.name))
 
     def action_follow_ups(self) -> None:
-        from caseload.tui import notes_flow
-
-        notes_flow.open_follow_ups(self.caseload_app)
+        self.post_message(messages.OpenFollowUps())
 
     def action_export_notes(self) -> None:
-        from caseload.tui import notes_flow
-
-        notes_flow.open_export(self.caseload_app)
+        self.post_message(messages.OpenExport())
 
     @on(VirtualTable.RowSelected, "#students")
     def open_student(self, event: VirtualTable.RowSelected) -> None:
         if 0 <= event.row < len(self.view):
-            self.caseload_app.open_student(self.view[event.row].id)
+            self.post_message(messages.OpenStudent(self.view[event.row].id))
 
 
 def flag_labels(report: CaseloadRow, styles: dict[str, Any]) -> Text:

@@ -8,7 +8,7 @@ lazily when the first class opens (and warms it up in a thread after the first p
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -16,21 +16,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Region, Spacing
-from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 
 from caseload.domain.report import AssignmentStatus, AssignmentView, ClassDetail
 from caseload.tui import messages
 from caseload.tui.format import DASH, num, pct
+from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
-from caseload.tui.screens.student import BACK_BINDINGS
+from caseload.tui.screens.detail import DetailScreen
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.grade_chart import GradeChart
 from caseload.tui.widgets.key_table import KeyTable
-
-if TYPE_CHECKING:
-    from caseload.tui.app import CaseloadApp
 
 _STATUS_STYLE = {
     AssignmentStatus.MISSING: "bad",
@@ -78,90 +74,52 @@ def what_if_text(detail: ClassDetail, styles: dict) -> Text:
     return text
 
 
-class ClassScreen(Screen[None]):
+class ClassScreen(DetailScreen[ClassDetail]):
     CSS_PATH = "klass.tcss"
+    KIND = "class"
     HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"), (110, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        *BACK_BINDINGS,
         Binding("r", "reload", "Reload", show=False, id="class.reload",
                 tooltip="Read this class again from the cache"),
     ]
 
-    detail: reactive[ClassDetail | None] = reactive(None, recompose=True)
-    error: reactive[str | None] = reactive(None, recompose=True)
-
     def __init__(
-        self, student_id: str, class_id: str, *, student_name: str = "",
+        self, student_id: str, class_id: str, *, data: DataRequests, student_name: str = "",
         detail: ClassDetail | None = None, as_of: dt.date | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(data, detail=detail, as_of=as_of)
         self.student_id = student_id
         self.class_id = class_id
         self.student_name = student_name
-        self.as_of = as_of
         self._cursor_moved = False
-        if detail is not None:
-            self.set_reactive(ClassScreen.detail, detail)
 
-    @property
-    def caseload_app(self) -> CaseloadApp:
-        return self.app  # type: ignore[return-value]
+    def loading_titles(self) -> tuple[str, str]:
+        return clean(self.student_name) or self.student_id, self.class_id
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        if self.detail is None:
-            self.title = clean(self.student_name) or self.student_id
-            self.sub_title = self.class_id
-            self.reload()
-        else:
-            self._set_titles(self.detail)
-            self._focus_assignments()
-
-    def _set_titles(self, detail: ClassDetail) -> None:
+    def set_titles(self, detail: ClassDetail) -> None:
         self.title = f"{clean(self.student_name) or self.student_id}: {clean(detail.title)}"
-        self.sub_title = f"as of {self.as_of.isoformat()}" if self.as_of else ""
-
-    def _theme_changed(self, _theme: object) -> None:
-        if self.detail is not None:
-            self.refresh(recompose=True)
-            self.call_after_refresh(self._focus_assignments)
+        self.sub_title = self.as_of_text()
 
     def reload(self) -> None:
-        self.caseload_app.request_class(self, self.student_id, self.class_id)
+        self.data.request_class(self, self.student_id, self.class_id)
 
     def on_class_loaded(self, message: messages.ClassLoaded) -> None:
-        if (message.student_id, message.class_id) != (self.student_id, self.class_id):
-            return
-        detail = message.detail
-        self.as_of = message.as_of
-        self._set_titles(detail)
-        self.error = None
-        self.detail = detail
-        self.call_after_refresh(self._focus_assignments)
+        if (message.student_id, message.class_id) == (self.student_id, self.class_id):
+            self.show(message.detail, message.as_of)
 
-    def on_load_failed(self, message: messages.LoadFailed) -> None:
-        self.error = (
+    def error_text(self, message: messages.LoadFailed) -> str:
+        return (
             f"No class {self.class_id} for student {self.student_id}" if message.not_found
             else f"Could not load this class: {message.error}"
         )
 
-    def _focus_assignments(self) -> None:
+    def focus_content(self) -> None:
         for table in self.query("#assignments").results(KeyTable):
             table.focus(scroll_visible=False)
 
     # -- composition ---------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        if self.error is not None:
-            yield Static(literal(self.error), id="class-error")
-        elif self.detail is None:
-            yield Static(Text("Loading…"), id="class-loading")
-        else:
-            yield from self.compose_detail(self.detail)
-        yield Footer()
 
     def compose_detail(self, detail: ClassDetail) -> ComposeResult:
         styles = semantic_styles(self.app)
@@ -236,14 +194,6 @@ class ClassScreen(Screen[None]):
         body = self.query_one("#class-body", VerticalScroll)
         y = table.virtual_region.y + table.header_height + event.cursor_row
         body.scroll_to_region(Region(0, y, 1, 1), animate=False, spacing=Spacing(1, 0, 1, 0))
-
-    # -- actions -------------------------------------------------------------------------------
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_reload(self) -> None:
-        self.reload()
 
 
 def assignment_cells(assignment: AssignmentView, styles: dict) -> list[Text]:

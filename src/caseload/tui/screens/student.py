@@ -4,7 +4,7 @@ behavior and notes. Enter on a class opens the class screen."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -12,22 +12,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.lazy import Lazy
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from caseload.domain.report import AttendanceSummary, ClassMetrics, Severity, StudentDetail
 from caseload.tui import messages
 from caseload.tui.format import DASH, pct, plural, sparkline
+from caseload.tui.notes_calls import NotesCalls
+from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
+from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.detail import DetailScreen
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.calendar import AttendanceCalendar
 from caseload.tui.widgets.key_table import KeyTable, OpenableTable
-from caseload.tui.widgets.notes import NotesPane
-
-if TYPE_CHECKING:
-    from caseload.tui.app import CaseloadApp
+from caseload.tui.widgets.notes import NotesPane, first_line
 
 TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes")
 NARROW = 100  # terminal columns below which the classes table uses its compact form
@@ -41,18 +40,13 @@ def _one_line(text: Text) -> Text:
 
 
 SEVERITY_WORD = {Severity.HIGH: "HIGH", Severity.MEDIUM: "MED ", Severity.LOW: "LOW "}
-BACK_BINDINGS: list[BindingType] = [
-    Binding("escape", "back", "Back", id="nav.back", tooltip="Go back to the previous screen"),
-    Binding("backspace", "back", "Back", show=False, id="nav.back_backspace",
-            tooltip="Go back to the previous screen"),
-]
 
 
-class StudentScreen(Screen[None]):
+class StudentScreen(DetailScreen[StudentDetail]):
     CSS_PATH = "student.tcss"
+    KIND = "student"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *BACK_BINDINGS,
         Binding("1", "tab('tab-classes')", "Classes", show=False, id="student.tab_classes",
                 tooltip="Show the Classes tab"),
         Binding("2", "tab('tab-attendance')", "Attendance", show=False,
@@ -69,61 +63,35 @@ class StudentScreen(Screen[None]):
                 tooltip="Export this student's (or the caseload's) notes"),
     ]
 
-    detail: reactive[StudentDetail | None] = reactive(None, recompose=True)
-    error: reactive[str | None] = reactive(None, recompose=True)
-
     def __init__(
-        self, student_id: str, *, detail: StudentDetail | None = None,
-        as_of: dt.date | None = None, tab: str = "tab-classes",
+        self, student_id: str, *, data: DataRequests, notes: NotesCalls | None = None,
+        detail: StudentDetail | None = None, as_of: dt.date | None = None,
+        tab: str = "tab-classes",
     ) -> None:
-        super().__init__()
+        super().__init__(data, detail=detail, as_of=as_of)
         self.student_id = student_id
+        self.notes = notes
         self.initial_tab = tab
-        self.as_of = as_of
-        if detail is not None:
-            self.set_reactive(StudentScreen.detail, detail)
 
-    @property
-    def caseload_app(self) -> CaseloadApp:
-        return self.app  # type: ignore[return-value]
+    def loading_titles(self) -> tuple[str, str]:
+        return "Student", self.student_id
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        if self.detail is None:
-            self.title = "Student"
-            self.sub_title = self.student_id
-            self.reload()
-        else:
-            self._set_titles(self.detail)
-            self._focus_tab_content()
-
-    def _set_titles(self, detail: StudentDetail) -> None:
+    def set_titles(self, detail: StudentDetail) -> None:
         self.title = clean(detail.report.name)
-        self.sub_title = f"as of {self.as_of.isoformat()}" if self.as_of else ""
+        self.sub_title = self.as_of_text()
 
-    def _theme_changed(self, _theme: object) -> None:
-        # the data colours come from the theme: draw them again
-        if self.detail is not None:
-            self.initial_tab = self.active_tab
-            self.refresh(recompose=True)
-            self.call_after_refresh(self._focus_tab_content)
+    def before_redraw(self) -> None:
+        self.initial_tab = self.active_tab
 
     def reload(self) -> None:
-        self.caseload_app.request_student(self, self.student_id)
+        self.data.request_student(self, self.student_id)
 
     def on_student_loaded(self, message: messages.StudentLoaded) -> None:
-        if message.student_id != self.student_id:
-            return
-        if self.detail is not None:
-            self.initial_tab = self.active_tab
-        self.as_of = message.as_of
-        self._set_titles(message.detail)
-        self.error = None
-        self.detail = message.detail
-        self.call_after_refresh(self._focus_tab_content)
+        if message.student_id == self.student_id:
+            self.show(message.detail, message.as_of)
 
-    def on_load_failed(self, message: messages.LoadFailed) -> None:
-        self.error = (
+    def error_text(self, message: messages.LoadFailed) -> str:
+        return (
             f"No student with id {self.student_id}" if message.not_found
             else f"Could not load this student: {message.error}"
         )
@@ -136,17 +104,6 @@ class StudentScreen(Screen[None]):
             return self.initial_tab
 
     # -- composition ---------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        detail = self.detail
-        if self.error is not None:
-            yield Static(literal(self.error), id="student-error")
-        elif detail is None:
-            yield Static(Text("Loading…"), id="student-loading")
-        else:
-            yield from self.compose_detail(detail)
-        yield Footer()
 
     def compose_detail(self, detail: StudentDetail) -> ComposeResult:
         report = detail.report
@@ -187,7 +144,8 @@ class StudentScreen(Screen[None]):
                 )
                 yield behavior if self.initial_tab == "tab-behavior" else Lazy(behavior)
             with TabPane("Notes", id="tab-notes"):
-                notes = NotesPane(report.id, id="notes-pane")
+                notes = NotesPane(report.id, self.notes, name=report.name, flags=report.flags,
+                                  id="notes-pane")
                 yield notes if self.initial_tab == "tab-notes" else Lazy(notes)
 
     def flags_text(self, detail: StudentDetail) -> Text:
@@ -279,7 +237,7 @@ class StudentScreen(Screen[None]):
             last,
         ]
 
-    def _focus_tab_content(self) -> None:
+    def focus_content(self) -> None:
         """Focus what the arrows should move on the active tab (table or scroll)."""
         selector = {
             "tab-classes": "#classes",
@@ -292,40 +250,46 @@ class StudentScreen(Screen[None]):
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self) -> None:
-        self.call_after_refresh(self._focus_tab_content)
+        self.call_after_refresh(self.focus_content)
 
     # -- actions -------------------------------------------------------------------------------
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
     def action_tab(self, tab: str) -> None:
         for tabs in self.query(TabbedContent):
             tabs.active = tab
-            self.call_after_refresh(self._focus_tab_content)
-
-    def action_reload(self) -> None:
-        self.reload()
+            self.call_after_refresh(self.focus_content)
 
     def action_write_note(self) -> None:
-        from caseload.tui import notes_flow
-
         if self.detail is None:
             return
         report = self.detail.report
-        notes_flow.write_note(self.caseload_app, self.student_id, report.name, report.flags)
+        self.post_message(messages.WriteNote(self.student_id, report.name, report.flags))
 
     def action_export_notes(self) -> None:
-        from caseload.tui import notes_flow
-
         name = self.detail.report.name if self.detail is not None else self.student_id
-        notes_flow.open_export(self.caseload_app, self.student_id, name)
+        self.post_message(messages.OpenExport(self.student_id, name))
 
     @on(DataTable.RowSelected, "#classes")
     def open_class(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value is not None:
-            self.caseload_app.open_class(self.student_id, event.row_key.value)
+            self.post_message(messages.OpenClass(self.student_id, str(event.row_key.value)))
+
+    def on_delete_note_requested(self, message: messages.DeleteNoteRequested) -> None:
+        """The Notes tab's Delete: ask first."""
+        message.stop()
+        note = message.note
+
+        def answer(choice: str | None) -> None:
+            if choice == "delete":
+                for pane in self.query(NotesPane):
+                    pane.delete_note_now(note)
+
+        self.app.push_screen(ConfirmModal(
+            f"Delete the note of {note.contact_date.isoformat()} ({note.type.words})?\n"
+            f"“{first_line(note.text)}”\n"
+            "It is kept in the cache with its history and can be restored.",
+            [("keep", "Keep it"), ("delete", "Delete")], danger="delete"), answer)
 
     @property
     def selected_class_id(self) -> str | None:

@@ -3,14 +3,16 @@
 A table (date, type in words, status, follow-up, flags, first line of text) over the full text
 of the highlighted note. Enter (or ``E``) edits the note, ``d`` marks it done, Delete deletes it
 (after a confirmation; a deleted note stays in the cache with its revisions), ``v`` shows its
-earlier versions. Every store call runs in a
-worker (``caseload.tui.notes_flow``); note text is data, shown literally.
+earlier versions. Every store call runs in a worker (the injected ``NotesCalls``); what needs a
+screen (the editor, the history, the delete confirmation) is a message the screen or the App
+acts on. Note text is data, shown literally.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -20,14 +22,21 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from caseload.domain.notes import Note, NoteStatus
-from caseload.domain.report import FlagCode
-from caseload.tui import messages, notes_flow
+from caseload.domain.report import Flag, FlagCode
+from caseload.tui import messages
 from caseload.tui.format import DASH
+from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.widgets.key_table import KeyTable
 
-if TYPE_CHECKING:
-    from caseload.tui.app import CaseloadApp
+
+def first_line(text: str, width: int = 60) -> str:
+    """The note's first non-empty line, cut to ``width`` with an ellipsis."""
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    more = len(line) > width or len([p for p in text.splitlines() if p.strip()]) > 1
+    if len(line) > width:
+        line = line[: width - 1].rstrip()
+    return f"{line}…" if more else line or DASH
 
 
 def flag_labels(codes: tuple[str, ...]) -> str:
@@ -77,15 +86,15 @@ class NotesTable(KeyTable):
 class NotesPane(Vertical):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
-    def __init__(self, student_id: str, *, id: str | None = None) -> None:
+    def __init__(self, student_id: str, notes: NotesCalls | None, *, name: str = "",
+                 flags: Sequence[Flag] = (), id: str | None = None) -> None:
         super().__init__(id=id)
         self.student_id = student_id
+        self.student_name = name or student_id  # for the editor's title and the history
+        self.flags = tuple(flags)  # the student's flags now: the editor's "flags addressed"
+        self.calls = notes
         self.notes: list[Note] = []
         self.loaded = False
-
-    @property
-    def caseload_app(self) -> CaseloadApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading notes…", end=""), classes="notes-empty", id="notes-status")
@@ -103,10 +112,10 @@ class NotesPane(Vertical):
         self.reload()
 
     def reload(self) -> None:
-        if self.caseload_app.notes is None:
+        if self.calls is None:
             self._status("No notes yet · notes are not available here (no notes store)")
             return
-        notes_flow.load_notes(self.caseload_app, self, self.student_id)
+        self.calls.load_notes(self, self.student_id)
 
     def _status(self, text: str) -> None:
         status = self.query_one("#notes-status", Static)
@@ -125,12 +134,10 @@ class NotesPane(Vertical):
     def on_note_saved(self, message: messages.NoteSaved) -> None:
         verb = {"done": "marked done", "deleted": "deleted"}.get(message.action, message.action)
         self.app.notify(f"Note {verb}", markup=False)
-        notes_flow.notes_changed(self.caseload_app, self.student_id)
+        self.post_message(messages.NotesChanged(self.student_id))
 
     def show_notes(self, notes: list[Note]) -> None:
         """Replace the list with ``notes`` (newest first), keeping the cursor's note."""
-        from caseload.tui.screens.notes import first_line
-
         table = self.query_one("#notes-table", NotesTable)
         keep = self.selected_note
         self.notes = notes
@@ -190,45 +197,31 @@ class NotesPane(Vertical):
         event.stop()  # a click on a row: edit it (Enter edits through the table's binding)
         self.edit_note()
 
-    def _report(self) -> tuple[str, list] | None:
-        detail = getattr(self.screen, "detail", None)
-        if detail is None:
-            return None
-        return detail.report.name, list(detail.report.flags)
-
     def edit_note(self) -> None:
         note = self.selected_note
-        found = self._report()
-        if note is None or found is None:
+        if note is None:
             return
-        name, flags = found
-        notes_flow.write_note(self.caseload_app, self.student_id, name, flags, note)
+        self.post_message(messages.WriteNote(self.student_id, self.student_name, self.flags,
+                                             note))
 
     def show_history(self) -> None:
         note = self.selected_note
-        found = self._report()
         if note is not None:
-            notes_flow.show_revisions(self.caseload_app, note,
-                                      found[0] if found else self.student_id)
+            self.post_message(messages.ShowRevisions(note, self.student_name))
 
     def mark_done(self) -> None:
         note = self.selected_note
         if note is None or note.status is NoteStatus.DONE:
             return
-        notes_flow.mark_done(self.caseload_app, self, note)
+        if self.calls is not None:
+            self.calls.mark_done(self, note)
 
     def delete_note(self) -> None:
+        """Delete asks first: the screen shows the question, then calls ``delete_note_now``."""
         note = self.selected_note
-        if note is None:
-            return
-        from caseload.tui.screens.notes import ConfirmModal, first_line
+        if note is not None:
+            self.post_message(messages.DeleteNoteRequested(note))
 
-        def answer(choice: str | None) -> None:
-            if choice == "delete":
-                notes_flow.delete_note(self.caseload_app, self, note)
-
-        self.app.push_screen(ConfirmModal(
-            f"Delete the note of {note.contact_date.isoformat()} ({note.type.words})?\n"
-            f"“{first_line(note.text)}”\n"
-            "It is kept in the cache with its history and can be restored.",
-            [("keep", "Keep it"), ("delete", "Delete")], danger="delete"), answer)
+    def delete_note_now(self, note: Note) -> None:
+        if self.calls is not None:
+            self.calls.delete_note(self, note)

@@ -348,7 +348,10 @@ class VirtualTable(ScrollView, can_focus=True):
             if y == 1:
                 style = base + self.get_component_rich_style("virtual-table--empty")
                 text = Text(f" {self.empty_text}", style=style, no_wrap=True, end="")
-                return Strip(text.render(self.app.console)).crop_extend(0, width, base)
+                # every segment gets a style: under NO_COLOR Textual's monochrome filter reads
+                # ``segment.style.color`` and a bare segment crashed the app (issue 12)
+                strip = Strip(text.render(self.app.console)).apply_style(style)
+                return strip.crop_extend(0, width, base)
             return Strip.blank(width, base)
         if row >= self._row_count:
             return Strip.blank(width, base)

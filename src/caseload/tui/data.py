@@ -1,0 +1,129 @@
+"""Every blocking call of the TUI, in a named thread worker that posts a typed message back.
+
+``DataSource`` holds the reader (``CaseloadReader``) and the notes store (``NotesPort``) the CLI
+handed the App, and runs each of their calls in a thread worker on the App (the worker
+``host``), one call at a time, so a reader over a single database connection needs no locking
+of its own. The worker posts its answer (a message of ``caseload.tui.messages``) to the node
+that asked; when it raises, the App's ``on_worker_state_changed`` (the one place worker errors
+are handled) notifies and posts :class:`~caseload.tui.messages.LoadFailed` to that node, found
+with :meth:`DataSource.target_of`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+from textual.worker import Worker, get_current_worker
+
+from caseload.domain.ports import CaseloadReader, NotesPort
+from caseload.tui import messages
+from caseload.tui.session import Session
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+    from textual.message_pump import MessagePump
+
+HEAD_ROWS = 200  # rows of a large caseload painted before the whole list has loaded
+
+
+class DataSource:
+    """Implements :class:`caseload.tui.ports.DataRequests` over a reader."""
+
+    def __init__(self, host: DOMNode, reader: CaseloadReader, session: Session,
+                 notes: NotesPort | None = None) -> None:
+        self.host = host
+        self.reader = reader
+        self.session = session
+        self.notes = notes
+        self._lock = threading.Lock()
+        self._targets: dict[Worker[None], MessagePump] = {}
+
+    # -- the one runner ------------------------------------------------------------------------
+
+    def run(self, target: MessagePump, name: str, group: str,
+            job: Callable[[], Message | None], *, exclusive: bool = False) -> None:
+        """Run ``job`` (under the lock) in a thread worker named ``name``; post the message it
+        returns to ``target`` unless the worker was cancelled meanwhile."""
+
+        def work() -> None:
+            with self._lock:
+                message = job()
+            if message is not None and not get_current_worker().is_cancelled:
+                target.post_message(message)
+
+        worker = self.host.run_worker(work, name=name, group=group, thread=True,
+                                      exclusive=exclusive, exit_on_error=False)
+        self._targets[worker] = target
+
+    def run_stream(self, target: MessagePump, name: str, group: str,
+                   job: Callable[[Callable[[Message], None], threading.Lock], None], *,
+                   exclusive: bool = False) -> None:
+        """Like :meth:`run` for a job that posts several messages (``post``) and takes the
+        lock itself around each read."""
+
+        def post(message: Message) -> None:
+            if not get_current_worker().is_cancelled:
+                target.post_message(message)
+
+        worker = self.host.run_worker(lambda: job(post, self._lock), name=name, group=group,
+                                      thread=True, exclusive=exclusive, exit_on_error=False)
+        self._targets[worker] = target
+
+    def target_of(self, worker: Worker[None]) -> MessagePump | None:
+        """The node waiting for ``worker`` (forgotten once asked)."""
+        return self._targets.pop(worker, None)
+
+    # -- the reader's calls --------------------------------------------------------------------
+
+    def request_caseload(self, target: MessagePump) -> None:
+        counselor_id, as_of, reader = self.session.counselor_id, self.session.as_of, self.reader
+
+        def job(post: Callable[[Message], None], lock: threading.Lock) -> None:
+            start = time.perf_counter()
+            with lock:
+                head = reader.caseload_head(counselor_id, as_of, HEAD_ROWS)
+            if head is not None and len(head[0]) < head[1]:  # large: paint the top first
+                post(messages.CaseloadLoaded(counselor_id, as_of, head[0],
+                                             time.perf_counter() - start, total=head[1],
+                                             partial=True))
+                if get_current_worker().is_cancelled:
+                    return
+            with lock:
+                reports = reader.caseload_rows(counselor_id, as_of)
+            post(messages.CaseloadLoaded(counselor_id, as_of, reports,
+                                         time.perf_counter() - start))
+
+        self.run_stream(target, "load caseload", "caseload", job, exclusive=True)
+
+    def request_student(self, target: MessagePump, student_id: str) -> None:
+        as_of, reader = self.session.as_of, self.reader
+        self.run(target, "load student", "student",
+                 lambda: messages.StudentLoaded(student_id, as_of,
+                                                reader.student(student_id, as_of)))
+
+    def request_student_flags(self, target: MessagePump, student_id: str) -> None:
+        """A student's flags with their messages (table rows have codes only)."""
+        as_of, reader = self.session.as_of, self.reader
+        self.run(target, "load flags", "flags",
+                 lambda: messages.StudentFlagsLoaded(
+                     student_id, reader.student(student_id, as_of).report.flags))
+
+    def request_class(self, target: MessagePump, student_id: str, class_id: str) -> None:
+        as_of, reader = self.session.as_of, self.reader
+        self.run(target, "load class", "class",
+                 lambda: messages.ClassLoaded(student_id, class_id, as_of,
+                                              reader.class_detail(student_id, class_id, as_of)))
+
+    def request_counselors(self, target: MessagePump) -> None:
+        reader = self.reader
+        self.run(target, "load counselors", "counselors",
+                 lambda: messages.CounselorsLoaded(reader.counselors()), exclusive=True)
+
+    def request_freshness(self, target: MessagePump) -> None:
+        reader = self.reader
+        self.run(target, "load freshness", "freshness",
+                 lambda: messages.FreshnessLoaded(reader.freshness()), exclusive=True)

@@ -1,0 +1,134 @@
+"""The notes store's calls the TUI makes, each in a named thread worker (``DataSource.run``)
+that posts a typed message to the node that asked; errors are handled by the App in one place.
+
+Screens and the Notes tab get a ``NotesCalls`` in their constructor (a test hands them a fake).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from caseload.domain.notes import Note, NoteStatus
+from caseload.domain.ports import NotesPort
+from caseload.tui import messages
+from caseload.tui.data import DataSource
+from caseload.tui.ports import ExportRequest, NotesExporter
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
+
+class NotesCalls:
+    def __init__(self, data: DataSource, store: NotesPort,
+                 exporter: NotesExporter | None = None) -> None:
+        self._data = data
+        self.store = store
+        self.exporter = exporter
+
+    def load_notes(self, target: MessagePump, student_id: str) -> None:
+        store = self.store
+        self._data.run(target, "load notes", "notes",
+                       lambda: messages.NotesLoaded(student_id, store.list(student_id)))
+
+    def load_revisions(self, target: MessagePump, note: Note) -> None:
+        store = self.store
+        self._data.run(target, "load revisions", "notes",
+                       lambda: messages.RevisionsLoaded(store.get(note.id),
+                                                        store.revisions(note.id)))
+
+    def load_draft(self, target: MessagePump, author_id: str, student_id: str,
+                   note_id: int | None) -> None:
+        store = self.store
+        self._data.run(target, "load draft", "note-draft",
+                       lambda: messages.DraftLoaded(store.load_draft(author_id, student_id,
+                                                                     note_id)))
+
+    def save_draft(self, target: MessagePump, author_id: str, student_id: str,
+                   note_id: int | None, payload: Mapping[str, Any] | None,
+                   wanted: Callable[[], bool]) -> None:
+        """Save (``payload`` None: discard) the draft, unless ``wanted()`` says the note has been
+        saved meanwhile (checked under the store lock, so a late autosave never revives a
+        draft)."""
+        store = self.store
+
+        def job() -> None:
+            if not wanted():
+                return
+            if payload is None:
+                store.discard_draft(author_id, student_id, note_id)
+            else:
+                store.save_draft(author_id, student_id, note_id, payload)
+
+        self._data.run(target, "save draft", "note-draft", job)
+
+    def discard_draft(self, target: MessagePump, author_id: str, student_id: str,
+                      note_id: int | None) -> None:
+        store = self.store
+
+        def job() -> None:
+            store.discard_draft(author_id, student_id, note_id)
+
+        self._data.run(target, "discard draft", "note-draft", job)
+
+    def save_note(self, target: MessagePump, *, student_id: str, author_id: str,
+                  note: Note | None, fields: dict[str, Any]) -> None:
+        """Add (``note`` None) or update the note, then drop its draft; NoteSaved to
+        ``target``."""
+        store = self.store
+
+        def job() -> messages.NoteSaved:
+            if note is None:
+                saved = store.add(student_id=student_id, author_id=author_id, **fields)
+                action = "added"
+            else:
+                saved = store.update(note.id, expected_revision=note.revision, **fields)
+                action = "updated"
+            store.discard_draft(author_id, student_id, None if note is None else note.id)
+            return messages.NoteSaved(saved, action)
+
+        self._data.run(target, "save note", "note-save", job)
+
+    def mark_done(self, target: MessagePump, note: Note) -> None:
+        store = self.store
+        self._data.run(target, "mark note done", "note-save", lambda: messages.NoteSaved(
+            store.update(note.id, expected_revision=note.revision, status=NoteStatus.DONE),
+            "done"))
+
+    def delete_note(self, target: MessagePump, note: Note) -> None:
+        store = self.store
+        self._data.run(target, "delete note", "note-save",
+                       lambda: messages.NoteSaved(store.delete(note.id), "deleted"))
+
+    def load_follow_ups(self, target: MessagePump) -> None:
+        store = self.store
+        as_of, counselor_id = self._data.session.as_of, self._data.session.counselor_id
+
+        def job() -> messages.FollowUpsLoaded:
+            notes = store.follow_ups(as_of, counselor_id)
+            labels = store.student_labels({n.student_id for n in notes})
+            names = {sid: label[0] for sid, label in labels.items()}
+            return messages.FollowUpsLoaded(as_of, notes, names)
+
+        self._data.run(target, "load follow-ups", "follow-ups", job)
+
+    def export_notes(self, target: MessagePump, request: ExportRequest) -> None:
+        """Write the export (0600) and its audit entry; NotesExported to ``target``."""
+        store, reader, exporter = self.store, self._data.reader, self.exporter
+        session = self._data.session
+        as_of, actor = session.as_of, session.author_id or "unknown"
+
+        def job() -> messages.NotesExported:
+            if exporter is None:
+                raise RuntimeError("exporting notes is not available here")
+            student, counselor = request.student_id, request.counselor_id
+            if student is not None:
+                counselor = None
+            entry = exporter(store, reader, fmt=request.fmt,
+                             path=str(Path(request.path).expanduser()), student_id=student,
+                             counselor_id=counselor, since=request.since, until=request.until,
+                             as_of=as_of, actor=actor)
+            return messages.NotesExported(entry)
+
+        self._data.run(target, "export notes", "export", job)

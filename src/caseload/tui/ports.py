@@ -1,0 +1,92 @@
+"""The types screens and the palette need from their surroundings, as Protocols.
+
+Screens never import the App (``caseload.tui.app`` imports the screens, never the reverse):
+each gets what it needs in its constructor, typed by a Protocol here, so a test hands a screen
+a fake. Reads answer with a typed message (``caseload.tui.messages``) posted to ``target``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from caseload.domain.notes import AuditEntry
+from caseload.domain.ports import CaseloadReader, NotesPort
+from caseload.domain.records import User
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
+
+class DataRequests(Protocol):
+    """The reader's calls, each in a named thread worker; the answer (``CaseloadLoaded``,
+    ``StudentLoaded``, ``ClassLoaded``, ``StudentFlagsLoaded``) or ``LoadFailed`` goes to
+    ``target``. The counselor and the as-of date are the session's at the time of the call."""
+
+    def request_caseload(self, target: MessagePump) -> None: ...
+
+    def request_student(self, target: MessagePump, student_id: str) -> None: ...
+
+    def request_class(self, target: MessagePump, student_id: str, class_id: str) -> None: ...
+
+    def request_student_flags(self, target: MessagePump, student_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    fmt: str  # md, csv, json, pdf
+    path: str
+    student_id: str | None = None  # else the counselor's caseload (None: every student)
+    counselor_id: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class NotesExporter(Protocol):
+    """Writes a notes export (0600) and its audit entry; blocking (run in a worker). The CLI
+    passes ``caseload.services.tui_notes_export.export_notes``."""
+
+    def __call__(
+        self, store: NotesPort, reader: CaseloadReader, *, fmt: str, path: str,
+        student_id: str | None, counselor_id: str | None, since: dt.date | None,
+        until: dt.date | None, as_of: dt.date, actor: str,
+    ) -> AuditEntry: ...
+
+
+class PaletteHost(Protocol):
+    """What the command palette (``caseload.tui.commands``) calls on the App. A Textual
+    ``Provider`` is built by Textual, not by us, so it reaches its App through this Protocol."""
+
+    counselor_id: str | None
+    counselors: list[User]
+    notes_available: bool
+    sync_names: tuple[str, ...]
+
+    def open_class(self, student_id: str, class_id: str) -> None: ...
+
+    def set_counselor(self, counselor_id: str | None) -> None: ...
+
+    def action_change_as_of(self) -> None: ...
+
+    def action_run_import(self) -> None: ...
+
+    def action_run_sync(self) -> None: ...
+
+    def run_sync(self, name: str) -> None: ...
+
+    def action_toggle_theme(self) -> None: ...
+
+    def action_help(self) -> None: ...
+
+    def reload_all(self) -> None: ...
+
+    def write_note_for_selection(self) -> None: ...
+
+    def open_export(self, student_id: str | None = None, name: str = "") -> None: ...
+
+    def open_follow_ups(self) -> None: ...
+
+    def known_students(self) -> list[Any]: ...
+
+    async def jump_to_student(self, student_id: str) -> None: ...

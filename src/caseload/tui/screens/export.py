@@ -1,0 +1,176 @@
+"""The notes export dialog (``e``): scope, dates, format and file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from caseload.tui import messages
+from caseload.tui.format import parse_date
+from caseload.tui.notes_calls import NotesCalls
+from caseload.tui.ports import ExportRequest
+from caseload.tui.safe import clean, literal
+
+FORMATS = {"md": "Markdown", "csv": "CSV (spreadsheet)", "json": "JSON",
+           "pdf": "PDF student summary"}
+
+
+def default_export_dir() -> Path:
+    """Where exports go unless the counselor types another path: ``~/Documents`` when it
+    exists, else the current directory."""
+    documents = Path.home() / "Documents"
+    return documents if documents.is_dir() else Path.cwd()
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as typed back to the counselor: ``~/…`` under the home folder."""
+    try:
+        return f"~/{path.relative_to(Path.home()).as_posix()}"
+    except ValueError:
+        return str(path)
+
+
+class ExportModal(ModalScreen[Any]):
+    """Choose scope, dates, format and file; dismisses with the audit entry (None: cancelled)."""
+
+    CSS_PATH = "notes.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="export.cancel",
+                tooltip="Close without exporting"),
+        Binding("ctrl+s", "export", "Export", priority=True, id="export.run",
+                tooltip="Write the export"),
+    ]
+
+    def __init__(self, *, notes: NotesCalls, student_id: str | None, student_name: str,
+                 counselor_id: str | None, counselor_name: str, as_of: dt.date) -> None:
+        super().__init__()
+        self.notes = notes
+        self.student_id = student_id
+        self.student_name = student_name
+        self.counselor_id = counselor_id
+        self.counselor_name = counselor_name
+        self.as_of = as_of
+        self.running = False
+        self._auto_path = ""
+
+    def scopes(self) -> list[tuple[str, str]]:
+        scopes: list[tuple[str, str]] = []
+        if self.student_id is not None:
+            scopes.append(("student", f"This student: {clean(self.student_name)}"))
+        if self.counselor_id is not None:
+            scopes.append(("caseload", f"Caseload of {clean(self.counselor_name)}"))
+        else:
+            scopes.append(("caseload", "All students"))
+        return scopes
+
+    def compose(self) -> ComposeResult:
+        scopes = self.scopes()
+        with Vertical(classes="dialog", id="export-dialog"):
+            yield Static(Text("Export notes", style="bold", end=""), classes="dialog-title")
+            with Horizontal(classes="note-row"):
+                yield Label("Scope", classes="export-label")
+                yield Select([(Text(label, end=""), key) for key, label in scopes],
+                             allow_blank=False, value=scopes[0][0], id="export-scope",
+                             compact=True)
+            with Horizontal(classes="note-row"):
+                yield Label("Format", classes="export-label")
+                yield Select([(label, key) for key, label in FORMATS.items()],
+                             allow_blank=False, value="md", id="export-format", compact=True)
+            with Horizontal(classes="note-row"):
+                yield Label("From", classes="export-label")
+                yield Input(placeholder="YYYY-MM-DD (optional)", id="export-since",
+                            compact=True, max_length=10)
+                yield Label("to", classes="export-label-short")
+                yield Input(placeholder="YYYY-MM-DD (optional)", id="export-until",
+                            compact=True, max_length=10)
+            with Horizontal(classes="note-row"):
+                yield Label("File", classes="export-label")
+                yield Input(id="export-path", compact=True)
+            yield Static(Text("The file is readable by you only; the export is recorded in "
+                              "the audit log.", end=""), classes="dialog-help")
+            yield Static(Text("", end=""), id="export-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="export-run")
+                yield Button("Cancel", id="export-cancel")
+
+    def on_mount(self) -> None:
+        self._update_path()
+        self.query_one("#export-format", Select).focus()
+
+    def _choice(self, selector: str) -> str:
+        value = self.query_one(selector, Select).value
+        return str(value) if value is not Select.NULL else ""
+
+    def default_path(self) -> str:
+        fmt = self._choice("#export-format") or "md"
+        if self._choice("#export-scope") == "student" and self.student_id is not None:
+            scope = self.student_id
+        else:
+            scope = self.counselor_id or "all"
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scope)
+        return shown_path(default_export_dir() / f"caseload-notes-{safe}-"
+                                                 f"{self.as_of.isoformat()}.{fmt}")
+
+    @on(Select.Changed)
+    def _update_path(self) -> None:
+        path = self.query_one("#export-path", Input)
+        if path.value in ("", self._auto_path):
+            self._auto_path = self.default_path()
+            path.value = self._auto_path
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#export-error", Static).update(literal(text))
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#export-run")
+    def action_export(self) -> None:
+        if self.running:
+            return
+        dates: list[dt.date | None] = []
+        for selector, what in (("#export-since", "from"), ("#export-until", "to")):
+            text = self.query_one(selector, Input).value.strip()
+            if not text:
+                dates.append(None)
+                continue
+            try:
+                dates.append(parse_date(text))
+            except ValueError:
+                self.show_error(f"Type the {what} date as YYYY-MM-DD, or leave it empty.")
+                self.query_one(selector, Input).focus()
+                return
+        since, until = dates
+        if since and until and until < since:
+            self.show_error("The to date is before the from date.")
+            return
+        path = self.query_one("#export-path", Input).value.strip()
+        if not path:
+            self.show_error("Type the file to write.")
+            return
+        student = self.student_id if self._choice("#export-scope") == "student" else None
+        self.running = True
+        self.show_error("")
+        self.notes.export_notes(self, ExportRequest(
+            fmt=self._choice("#export-format") or "md", path=path, student_id=student,
+            counselor_id=None if student else self.counselor_id, since=since, until=until))
+
+    def on_notes_exported(self, message: messages.NotesExported) -> None:
+        self.running = False
+        self.dismiss(message.entry)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.running = False
+        self.show_error(f"Not exported: {message.error}")
+
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)

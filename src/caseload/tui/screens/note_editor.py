@@ -1,0 +1,335 @@
+"""The note editor (``n``).
+
+Notes are the one thing in the cache that exists nowhere else, so the editor never loses text:
+it saves a draft half a second after each change (restored the next time the editor opens
+for that student and note), keeps everything typed when a save fails, and asks before closing
+with unsaved changes. Every store call runs in a worker (the injected ``NotesCalls``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets.selection_list import Selection
+
+from caseload.domain.notes import Note, NoteStatus, NoteType
+from caseload.domain.report import Flag
+from caseload.tui import messages
+from caseload.tui.format import parse_date
+from caseload.tui.notes_calls import NotesCalls
+from caseload.tui.safe import literal
+from caseload.tui.screens.confirm import ConfirmModal
+
+AUTOSAVE_SECONDS = 0.5
+
+
+def _flag_key(code: str, class_id: str | None) -> str:
+    return f"{code}|{class_id or ''}"
+
+
+def _split_key(key: str) -> tuple[str, str | None]:
+    code, _, class_id = key.partition("|")
+    return code, class_id or None
+
+
+class NoteEditor(ModalScreen[Note | None]):
+    """Write or edit one note about one student; dismisses with the saved note (None: closed)."""
+
+    CSS_PATH = "notes.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="note.save",
+                tooltip="Save the note"),
+        Binding("escape", "close", "Close", id="note.close",
+                tooltip="Close the editor (asks first when there are unsaved changes)"),
+    ]
+
+    def __init__(
+        self, student_id: str, student_name: str, flags: list[Flag], *, notes: NotesCalls,
+        author_id: str, as_of: dt.date, note: Note | None = None,
+    ) -> None:
+        super().__init__()
+        self.notes = notes
+        self.student_id = student_id
+        self.student_name = student_name
+        self.flags = flags
+        self.author_id = author_id
+        self.as_of = as_of
+        self.note = note
+        self.note_id = note.id if note else None
+        self.saved = False
+        self.saving = False
+        self._timer: Timer | None = None
+        self._drafted: dict[str, Any] | None = None  # the payload last sent as a draft
+        self._ready = False  # fields filled (changes before this are the editor's own)
+        self.pristine = self._payload_of(note)
+
+    # -- the fields as a payload ---------------------------------------------------------------
+
+    def _payload_of(self, note: Note | None) -> dict[str, Any]:
+        if note is None:
+            return {"contact_date": self.as_of.isoformat(), "type": NoteType.STUDENT_MEETING.value,
+                    "status": NoteStatus.OPEN.value, "flags": [], "text": "", "follow_up": ""}
+        keys = []
+        for code in note.flags:
+            matching = [f for f in self.flags if f.code.value == code
+                        and (note.class_id is None or f.class_id in (None, note.class_id))]
+            klass = matching[0].class_id if matching else note.class_id
+            keys.append(_flag_key(code, klass))
+        return {"contact_date": note.contact_date.isoformat(), "type": note.type.value,
+                "status": note.status.value, "flags": keys, "text": note.text,
+                "follow_up": note.follow_up.isoformat() if note.follow_up else ""}
+
+    def _flag_options(self) -> list[tuple[str, Text]]:
+        options: list[tuple[str, Text]] = []
+        seen: set[str] = set()
+        for flag in self.flags:
+            key = _flag_key(flag.code.value, flag.class_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            label = Text(f"{flag.code.label:<8} ", style="bold", end="")
+            label.append_text(literal(flag.message))
+            options.append((key, label))
+        for key in self.pristine["flags"]:  # an edited note's flags that no longer hold
+            if key not in seen:
+                seen.add(key)
+                code, _ = _split_key(key)
+                options.append((key, Text(f"{code} (not flagged now)", end="")))
+        return options
+
+    def payload(self) -> dict[str, Any]:
+        select_type = self.query_one("#note-type", Select)
+        select_status = self.query_one("#note-status", Select)
+        return {
+            "contact_date": self.query_one("#note-contact", Input).value.strip(),
+            "type": str(select_type.value) if select_type.value is not Select.NULL
+            else NoteType.OTHER.value,
+            "status": str(select_status.value) if select_status.value is not Select.NULL
+            else NoteStatus.OPEN.value,
+            "flags": sorted(str(v) for v in self.query_one("#note-flags", SelectionList).selected),
+            "text": self.query_one("#note-text", TextArea).text,
+            "follow_up": self.query_one("#note-follow-up", Input).value.strip(),
+        }
+
+    def _normalized(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return {**payload, "flags": sorted(payload.get("flags", []))}
+
+    @property
+    def dirty(self) -> bool:
+        return self._normalized(self.payload()) != self._normalized(self.pristine)
+
+    def fill(self, payload: dict[str, Any]) -> None:
+        self.query_one("#note-contact", Input).value = str(payload.get("contact_date") or "")
+        kind = str(payload.get("type") or "")
+        if kind in {t.value for t in NoteType}:
+            self.query_one("#note-type", Select).value = kind
+        status = str(payload.get("status") or "")
+        if status in {s.value for s in NoteStatus}:
+            self.query_one("#note-status", Select).value = status
+        flags = self.query_one("#note-flags", SelectionList)
+        flags.deselect_all()
+        wanted = {str(k) for k in payload.get("flags") or []}
+        for key, _label in self._flag_options():
+            if key in wanted:
+                flags.select(key)
+        self.query_one("#note-text", TextArea).text = str(payload.get("text") or "")
+        self.query_one("#note-follow-up", Input).value = str(payload.get("follow_up") or "")
+
+    # -- composition ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        title = Text("Edit note" if self.note else "New note", style="bold", end="")
+        title.append(" about ")
+        title.append_text(literal(self.student_name, style="bold"))
+        with Vertical(classes="dialog", id="note-editor"):
+            yield Static(title, id="note-title")
+            with Horizontal(classes="note-row"):
+                yield Label("Date", classes="note-label")
+                yield Input(placeholder="YYYY-MM-DD", id="note-contact", compact=True,
+                            max_length=10)
+                yield Label("Type", classes="note-label")
+                yield Select([(t.words, t.value) for t in NoteType], allow_blank=False,
+                             value=NoteType.STUDENT_MEETING.value, id="note-type", compact=True)
+                yield Label("Status", classes="note-label")
+                yield Select([("Open", NoteStatus.OPEN.value), ("Done", NoteStatus.DONE.value)],
+                             allow_blank=False, value=NoteStatus.OPEN.value, id="note-status",
+                             compact=True)
+            yield Label("Flags this note addresses (space to check):", classes="note-caption")
+            options = self._flag_options()
+            yield SelectionList[str](*(Selection(label, key) for key, label in options),
+                                     id="note-flags", compact=True)
+            if not options:
+                yield Static(Text("No current flags", end=""), id="note-no-flags")
+            yield TextArea(id="note-text", soft_wrap=True, tab_behavior="focus",
+                           placeholder="What happened, what was agreed, next steps…")
+            with Horizontal(classes="note-row"):
+                yield Label("Follow up on", classes="note-label")
+                yield Input(placeholder="YYYY-MM-DD (optional)", id="note-follow-up",
+                            compact=True, max_length=10)
+                yield Static(Text("", end=""), id="note-draft-status")
+            yield Static(Text("", end=""), id="note-error")
+            yield Static(Text("ctrl+s save · esc close · tab next field · drafts save as you "
+                              "type", end=""), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        if not self._flag_options():
+            self.query_one("#note-flags").display = False
+        self.fill(self.pristine)
+        self._drafted = self._normalized(self.pristine)
+        self.query_one("#note-text", TextArea).focus()
+        self.notes.load_draft(self, self.author_id, self.student_id,
+                              self.note_id)
+
+    def on_draft_loaded(self, message: messages.DraftLoaded) -> None:
+        draft = message.draft
+        if draft is not None and not self.dirty:
+            payload = {**self.pristine, **draft.payload}
+            if self._normalized(payload) != self._normalized(self.pristine):
+                self.fill(payload)
+                self._drafted = self._normalized(payload)
+                when = draft.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                self._set_draft_status(f"Recovered the unsaved draft from {when}")
+        self.call_after_refresh(self._set_ready)
+
+    def _set_ready(self) -> None:
+        self._ready = True
+
+    # -- autosave ------------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    @on(TextArea.Changed)
+    def changed(self) -> None:
+        if not self._ready or self.saved:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(AUTOSAVE_SECONDS, self.save_draft_now, name="note draft")
+
+    def save_draft_now(self) -> None:
+        """Send the fields as the draft (or drop the draft when they are back as they were)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.saved:
+            return
+        payload = self._normalized(self.payload())
+        if payload == self._drafted:
+            return
+        self._drafted = payload
+        pristine = payload == self._normalized(self.pristine)
+        self.notes.save_draft(self, self.author_id, self.student_id,
+                              self.note_id, None if pristine else payload,
+                              lambda: not self.saved)
+        self._set_draft_status("" if pristine else "Draft saved")
+
+    def _set_draft_status(self, text: str) -> None:
+        self.query_one("#note-draft-status", Static).update(Text(text, end=""))
+
+    # -- saving --------------------------------------------------------------------------------
+
+    def validate(self, payload: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        """The store's fields, or the problem to show (and the field to focus)."""
+        try:
+            contact = parse_date(payload["contact_date"])
+        except ValueError:
+            return None, "#note-contact:Type the contact date as YYYY-MM-DD."
+        follow_up: dt.date | None = None
+        if payload["follow_up"]:
+            try:
+                follow_up = parse_date(payload["follow_up"])
+            except ValueError:
+                return None, ("#note-follow-up:Type the follow-up date as YYYY-MM-DD, "
+                              "or leave it empty.")
+            if follow_up < contact:
+                return None, "#note-follow-up:The follow-up date is before the contact date."
+        if not payload["text"].strip():
+            return None, "#note-text:Write what happened before saving."
+        codes: list[str] = []
+        class_id: str | None = None
+        for key in payload["flags"]:
+            code, klass = _split_key(key)
+            if code not in codes:
+                codes.append(code)
+            if class_id is None and klass:
+                class_id = klass
+        return {"contact_date": contact, "type": payload["type"], "status": payload["status"],
+                "flags": codes, "class_id": class_id, "text": payload["text"],
+                "follow_up": follow_up}, None
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#note-error", Static).update(literal(text, multiline=True))
+
+    def action_save(self) -> None:
+        if self.saving or self.saved:
+            return
+        fields, problem = self.validate(self.payload())
+        if problem is not None or fields is None:
+            selector, _, text = (problem or "").partition(":")
+            self.show_error(text)
+            for widget in self.query(selector):
+                widget.focus()
+            return
+        self.show_error("")
+        self.saving = True
+        self._set_draft_status("Saving…")
+        self.notes.save_note(self, student_id=self.student_id,
+                             author_id=self.author_id, note=self.note, fields=fields)
+
+    def on_note_saved(self, message: messages.NoteSaved) -> None:
+        self.saved = True
+        self.saving = False
+        if self._timer is not None:
+            self._timer.stop()
+        self.dismiss(message.note)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        if message.group != "note-save":
+            return
+        self.saving = False
+        self._set_draft_status("Not saved (your text is kept)")
+        if "changed elsewhere" in message.error:
+            self.show_error("Not saved: this note was changed elsewhere since you opened it. "
+                            "Your text is kept here and in the draft; copy it, close, and open "
+                            "the note again.")
+        else:
+            self.show_error(f"Not saved: {message.error}")
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        if self.saving:
+            return
+        if not self.dirty:
+            self.save_draft_now()  # drops a recovered draft the counselor undid
+            self.dismiss(None)
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "keep":
+                self.save_draft_now()
+                self.dismiss(None)
+            elif choice == "discard":
+                self.saved = True  # no autosave after this
+                if self._timer is not None:
+                    self._timer.stop()
+                self.notes.discard_draft(self.app, self.author_id,
+                                         self.student_id, self.note_id)
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmModal(
+            "This note has unsaved changes. Close the editor?\n"
+            "Keep the draft: it comes back the next time you write this note.",
+            [("stay", "Keep editing"), ("keep", "Close, keep draft"),
+             ("discard", "Discard changes")],
+            danger="discard"), answer)

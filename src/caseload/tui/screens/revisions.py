@@ -1,0 +1,78 @@
+"""A note's history (``v`` on the Notes tab): the note as it stands, then each prior version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from caseload.domain.notes import Note
+from caseload.tui import messages
+from caseload.tui.notes_calls import NotesCalls
+from caseload.tui.safe import literal
+
+
+class RevisionsModal(ModalScreen[None]):
+    """A note's history: the note as it stands, then each prior version, newest first."""
+
+    CSS_PATH = "notes.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,v", "close", "Close", id="revisions.close",
+                tooltip="Close the history"),
+    ]
+
+    def __init__(self, note: Note, student_name: str, *, notes: NotesCalls) -> None:
+        super().__init__()
+        self.notes = notes
+        self.note = note
+        self.student_name = student_name
+
+    def compose(self) -> ComposeResult:
+        title = Text("History of a note about ", style="bold", end="")
+        title.append_text(literal(self.student_name, style="bold"))
+        with Vertical(classes="dialog", id="revisions-dialog"):
+            yield Static(title, classes="dialog-title")
+            with VerticalScroll(id="revisions-scroll"):
+                yield Static(Text("Loading…", end=""), id="revisions-text")
+            yield Static(Text("esc close", end=""), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#revisions-scroll").focus()
+        self.notes.load_revisions(self, self.note)
+
+    def on_revisions_loaded(self, message: messages.RevisionsLoaded) -> None:
+        text = Text(end="")
+        versions = [(message.note, None)] + [
+            (rev.note, rev.replaced_at) for rev in reversed(message.revisions)]
+        for index, (note, replaced) in enumerate(versions):
+            if index:
+                text.append("\n\n")
+            head = f"Revision {note.revision}"
+            head += " (current)" if replaced is None else (
+                f" (replaced {replaced.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC)")
+            text.append(head, style="bold")
+            text.append(f"\n{note.contact_date.isoformat()} · {note.type.words} · "
+                        f"{note.status.value}")
+            if note.follow_up:
+                text.append(f" · follow up {note.follow_up.isoformat()}")
+            if note.flags:
+                text.append(" · ")
+                text.append_text(literal(" ".join(note.flags)))
+            text.append("\n")
+            text.append_text(literal(note.text, multiline=True))
+        if not message.revisions:
+            text.append("\n\nNever edited: there are no earlier versions.", style="italic")
+        self.query_one("#revisions-text", Static).update(text)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.query_one("#revisions-text", Static).update(
+            literal(f"Could not load the history: {message.error}"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
