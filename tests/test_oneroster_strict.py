@@ -276,3 +276,18 @@ def test_blank_lines_are_skipped_and_counted(data):
     (data / "results.csv").write_text(head + "\n\n" + rest)
     _edit(data / "results.csv", ",91,", ",x91,")
     assert _refused(data).startswith("results.csv:5: field 'score'")
+
+
+def test_manifest_property_given_twice_with_different_values(data):
+    with (data / "manifest.csv").open("a") as fh:
+        fh.write("file.users,delta\n")
+    message = _refused(data)
+    assert message == (
+        "manifest.csv:17: field 'propertyName': 'file.users' given twice: 'bulk' on line 14, "
+        "'delta' here"
+    ), message
+
+
+def test_unknown_manifest_value_for_an_unread_file_is_ignored(store, data):
+    _edit(data / "manifest.csv", "file.resources,absent", "file.resources,none")
+    assert load(store, read_path(data)).counts["users"] == 5
