@@ -30,56 +30,21 @@ class TextLines(Protocol):
     def close(self) -> None: ...
 
 
-class _Utf8Lines:
-    """Physical lines of a byte stream, decoded as UTF-8 one line at a time.
+class _Bytes:
+    """A CSV file's byte stream; :class:`CsvTable` splits and decodes it line by line.
 
-    Decoding per line (UTF-8 never puts a CR or LF byte inside a character) lets a "not UTF-8"
-    error name its physical line; a TextIOWrapper decodes 8 KB ahead and cannot. Lines end at
-    LF, CRLF or a lone CR, as with ``newline=""``. A leading BOM is dropped. ``on_bad(line,
-    reason)`` decides what a line that is not UTF-8 does: True skips it (rejected by the
-    caller), False raises :class:`NotUtf8`.
+    Decoding per physical line (UTF-8 never puts a CR or LF byte inside a character) lets a
+    "not UTF-8" error name its line; a TextIOWrapper decodes 8 KB ahead and cannot.
     """
 
     def __init__(self, raw: IO[bytes]):
-        self._raw = raw
-        self.on_bad: Callable[[int, str], bool] = lambda _line, _reason: False
+        self.raw = raw
 
-    def __iter__(self) -> Iterator[str]:
-        for _number, text in self.numbered():
-            yield text
-
-    def numbered(self) -> Iterator[tuple[int, str]]:
-        """(physical line number, text); a skipped bad line keeps its number."""
-        number = 0
-        first = True
-        for chunk in self._raw:
-            if first:
-                first = False
-                if chunk.startswith(b"\xef\xbb\xbf"):
-                    chunk = chunk[3:]
-            crs = chunk.count(b"\r")
-            pieces = (
-                (chunk,) if crs == 0 or (crs == 1 and chunk.endswith(b"\r\n"))
-                else chunk.splitlines(keepends=True)
-            )
-            for piece in pieces:
-                number += 1
-                try:
-                    yield number, piece.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)"
-                    if not self.on_bad(number, reason):
-                        raise NotUtf8(number, reason) from None
+    def __iter__(self) -> Iterator[str]:  # TextLines, for callers other than CsvTable
+        return (line.decode("utf-8") for line in self.raw)
 
     def close(self) -> None:
-        self._raw.close()
-
-
-class NotUtf8(Exception):
-    def __init__(self, line: int, reason: str):
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
+        self.raw.close()
 
 
 class Container:
@@ -110,7 +75,7 @@ class Container:
         raw: IO[bytes] = (
             self._zip.open(real) if self._zip is not None else (self.path / real).open("rb")
         )
-        return _Utf8Lines(raw)
+        return _Bytes(raw)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -183,15 +148,14 @@ class CsvTable:
         self.header: list[str] = []
         self.context = context  # appended to a missing-column message ("read as OneRoster 1.0")
         self._fh = container.open(name)
-        if isinstance(self._fh, _Utf8Lines) and rejects is not None:
-            self._fh.on_bad = self._reject_line
-        self._phys = self._physical(
-            self._fh.numbered() if isinstance(self._fh, _Utf8Lines) else enumerate(self._fh, 1)
+        self._buf: list[str] = []  # the physical lines of the record being read
+        self._rec_start = 1  # the physical line it starts on
+        self._gen = (
+            self._feed_bytes(self._fh.raw)
+            if isinstance(self._fh, _Bytes)
+            else self._feed_text(iter(self._fh))
         )
-        self._buf: list[str] = []
-        self._rec_start = 1
-        self._next_line = 1
-        self._reader = self._new_reader(self._phys)
+        self._reader = csv.reader(self._gen, strict=True)
         self.line = 1
         try:
             header = self._record()
@@ -229,29 +193,52 @@ class CsvTable:
 
     # --- physical lines and records -------------------------------------------------------
 
-    def _physical(self, lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-        try:
-            yield from lines
-        except NotUtf8 as exc:
-            raise SourceError(self.name, exc.line, None, exc.reason) from None
+    def _feed_bytes(self, raw: IO[bytes]) -> Iterator[str]:
+        """The text of each physical line, for csv.reader; keeps the record's lines in _buf.
 
-    def _reject_line(self, line: int, reason: str) -> bool:
-        if self._buf or self.rejects is None:  # the header, or a line inside a quoted field
-            return False
-        self.rejects.append(Reject(self.name, line, None, reason, None))
-        return True
-
-    def _feed(self, source: Iterator[tuple[int, str]]) -> Iterator[str]:
+        Lines end at LF, CRLF or a lone CR (as with ``newline=""``); a leading BOM is dropped.
+        """
         buf = self._buf
-        for number, text in source:
+        number = 0
+        first = True
+        for chunk in raw:
+            if first:
+                first = False
+                if chunk.startswith(b"\xef\xbb\xbf"):
+                    chunk = chunk[3:]
+            cr = chunk.find(b"\r")
+            pieces = (chunk,) if cr < 0 or cr >= len(chunk) - 2 else chunk.splitlines(True)
+            for piece in pieces:
+                number += 1
+                try:
+                    text = piece.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)"
+                    if buf or self.rejects is None:  # the header, or inside a quoted field
+                        self._fh.close()
+                        raise SourceError(self.name, number, None, reason) from None
+                    self.rejects.append(Reject(self.name, number, None, reason, None))
+                    continue
+                if not buf:
+                    self._rec_start = number
+                buf.append(text)
+                yield text
+
+    def _feed_text(self, lines: Iterator[str]) -> Iterator[str]:
+        buf = self._buf
+        for number, text in enumerate(lines, 1):
             if not buf:
                 self._rec_start = number
             buf.append(text)
-            self._next_line = number + 1
             yield text
 
-    def _new_reader(self, source: Iterator[tuple[int, str]]) -> Iterator[list[str]]:
-        return csv.reader(self._feed(source), strict=True)
+    def _replay(self, lines: list[tuple[int, str]]) -> Iterator[str]:
+        buf = self._buf
+        for number, text in lines:
+            if not buf:
+                self._rec_start = number
+            buf.append(text)
+            yield text
 
     def _restart_after(self, line: int) -> None:
         """Read on from the physical line after ``line`` (lines of the bad record pushed back)."""
@@ -260,13 +247,13 @@ class CsvTable:
             for i, text in enumerate(self._buf)
             if self._rec_start + i > line
         ]
-        self._reader = self._new_reader(itertools.chain(keep, self._phys))
+        self._buf.clear()
+        self._reader = csv.reader(itertools.chain(self._replay(keep), self._gen), strict=True)
 
     def _record(self) -> list[str] | None:
         """The next non-blank record, checked for quoting (not for width); None at the end."""
         while True:
             self._buf.clear()
-            self._rec_start = self._next_line
             try:
                 row = next(self._reader)
             except StopIteration:
@@ -331,20 +318,29 @@ class CsvTable:
 
     def rows(self) -> Iterator[list[str]]:
         width = self.width
+        buf = self._buf
         try:
             while True:
-                row = self._record()
-                if row is None:
+                buf.clear()
+                try:
+                    row = next(self._reader)
+                except StopIteration:
                     return
+                except csv.Error as exc:
+                    self._malformed(exc)
+                    continue
                 if len(row) == width:
+                    self.line = self._rec_start
                     yield row
                     continue
-                first = self._rec_start
-                opening = _quote_opening(self._buf[:-1], first) if len(self._buf) > 1 else None
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # blank line
+                self.line = first = self._rec_start
+                opening = _quote_opening(buf[:-1], first) if len(buf) > 1 else None
                 if opening is not None:
                     # A quoted field ran over a line break and the row came out the wrong
                     # width: the quote is unbalanced; blame where it opens, read on after it.
-                    last = first + len(self._buf) - 1
+                    last = first + len(buf) - 1
                     self._refuse(
                         opening,
                         f"unbalanced quote: the quoted field that opens on this line runs on to "
