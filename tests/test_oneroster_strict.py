@@ -291,3 +291,12 @@ def test_manifest_property_given_twice_with_different_values(data):
 def test_unknown_manifest_value_for_an_unread_file_is_ignored(store, data):
     _edit(data / "manifest.csv", "file.resources,absent", "file.resources,none")
     assert load(store, read_path(data)).counts["users"] == 5
+
+
+def test_term_deleted_in_this_import(store, data):
+    load(store, read_path(data))
+    _edit(data / "academicSessions.csv", "sem-1,active", "sem-1,tobedeleted")
+    with pytest.raises(SourceError) as info:
+        load(store, read_path(data))
+    message = str(info.value)
+    assert message.startswith("classes.csv:2: field 'termSourcedIds': term 'sem-1' is deleted in this import")

@@ -435,7 +435,10 @@ def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
                     if pc.category_id not in ids.of("categories"):
                         error = (
                             "categorySourcedId",
-                            f"unknown categorySourcedId {pc.category_id!r}",
+                            f"categorySourcedId {pc.category_id!r} is deleted in this import "
+                            "(status tobedeleted)"
+                            if ("categories", pc.category_id) in deleted
+                            else f"unknown categorySourcedId {pc.category_id!r}",
                         )
                         break
             if error is None:
