@@ -8,18 +8,43 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import itertools
 import math
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Protocol, TypeVar
 
-from caseload.sources.dataset import SourceError
+from caseload.sources.dataset import Reject, SourceError
 
 T = TypeVar("T")
 
 csv.field_size_limit(16 * 1024 * 1024)
+
+
+class TextLines(Protocol):
+    """What :meth:`Container.open` hands out: text lines, one physical line each, closable."""
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def close(self) -> None: ...
+
+
+class _Bytes:
+    """A CSV file's byte stream; :class:`CsvTable` splits and decodes it line by line.
+
+    Decoding per physical line (UTF-8 never puts a CR or LF byte inside a character) lets a
+    "not UTF-8" error name its line; a TextIOWrapper decodes 8 KB ahead and cannot.
+    """
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+
+    def __iter__(self) -> Iterator[str]:  # TextLines, for callers other than CsvTable
+        return (line.decode("utf-8") for line in self.raw)
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 class Container:
@@ -45,12 +70,12 @@ class Container:
     def has(self, name: str) -> bool:
         return name.casefold() in self._names
 
-    def open(self, name: str) -> IO[str]:
+    def open(self, name: str) -> TextLines:
         real = self._names[name.casefold()]
-        if self._zip is not None:
-            raw = self._zip.open(real)
-            return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        return (self.path / real).open(encoding="utf-8-sig", newline="")
+        raw: IO[bytes] = (
+            self._zip.open(real) if self._zip is not None else (self.path / real).open("rb")
+        )
+        return _Bytes(raw)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -63,8 +88,50 @@ class Container:
         self.close()
 
 
+# Header columns whose values never leave the reader (not in a reject's raw row).
+SECRET_COLUMNS = frozenset({"password", "passwd", "pwd", "pin", "secret", "token"})
+
+
+def _quote_opening(lines: list[str], first: int) -> int | None:
+    """The physical line where the last quoted field that runs over a line break opens.
+
+    ``lines`` are the physical lines of one record starting at line ``first``. Follows RFC 4180:
+    a quote opens a field only at the field's start; ``""`` inside quotes is a literal quote.
+    """
+    in_quotes = False
+    at_field_start = True
+    opened = 0
+    spanning: int | None = None
+    for offset, text in enumerate(lines):
+        i, n = 0, len(text)
+        while i < n:
+            ch = text[i]
+            if in_quotes:
+                if ch == '"':
+                    if i + 1 < n and text[i + 1] == '"':
+                        i += 1
+                    else:
+                        in_quotes = False
+            elif ch == '"' and at_field_start:
+                in_quotes = True
+                opened = first + offset
+            at_field_start = not in_quotes and ch in ",\r\n"
+            i += 1
+        if in_quotes:
+            spanning = opened
+    return spanning
+
+
 class CsvTable:
-    """One CSV file: header handling, aliases, required columns and typed cell access."""
+    """One CSV file: header handling, aliases, required columns and typed cell access.
+
+    Parsing is strict: a row must have exactly as many fields as the header (never padded,
+    never cut), a quote must be balanced, and every line must be UTF-8. Each error names the
+    physical line of the file (a quoted field holding a line break counts its lines): the
+    line a row starts on, or for an unbalanced quote the line where the quote opens. With
+    ``rejects`` given (``--skip-invalid``), a malformed row is rejected there and reading goes
+    on with the next line; otherwise the first one raises :class:`SourceError`.
+    """
 
     def __init__(
         self,
@@ -72,17 +139,34 @@ class CsvTable:
         name: str,
         required: tuple[str, ...],
         aliases: dict[str, tuple[str, ...]] | None = None,
+        *,
+        rejects: list[Reject] | None = None,
+        context: str = "",
     ):
         self.name = name
+        self.rejects: list[Reject] | None = None  # a bad header is never skipped
+        self.header: list[str] = []
+        self.context = context  # appended to a missing-column message ("read as OneRoster 1.0")
         self._fh = container.open(name)
-        self._reader = csv.reader(self._fh)
+        self._buf: list[str] = []  # the physical lines of the record being read
+        self._rec_start = 1  # the physical line it starts on
+        self._gen = (
+            self._feed_bytes(self._fh.raw)
+            if isinstance(self._fh, _Bytes)
+            else self._feed_text(iter(self._fh))
+        )
+        self._reader = csv.reader(self._gen, strict=True)
+        self.line = 1
         try:
-            header = next(self._reader)
-        except StopIteration:
-            raise SourceError(name, 1, None, "the file is empty (no header row)") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise SourceError(name, 1, None, f"unreadable header: {exc}") from None
-        index = {h.strip().casefold(): i for i, h in enumerate(header)}
+            header = self._record()
+        except SourceError:
+            self._fh.close()
+            raise
+        if header is None:
+            self._fh.close()
+            raise SourceError(name, 1, None, "the file is empty (no header row)")
+        self.header = [h.strip() for h in header]
+        index = {h.casefold(): i for i, h in reversed(list(enumerate(self.header)))}
         self.columns: dict[str, int] = {}
         aliases = aliases or {}
         for canonical, alts in aliases.items():
@@ -100,32 +184,178 @@ class CsvTable:
             names = ", ".join(repr(m) for m in missing)
             raise SourceError(
                 name,
-                1,
+                self.line,
                 missing[0],
-                f"missing required column{'s' if len(missing) > 1 else ''} {names}",
+                f"missing required column{'s' if len(missing) > 1 else ''} {names}{context}",
             )
         self.width = len(header)
-        self.line = 1
+        self.rejects = rejects
+
+    # --- physical lines and records -------------------------------------------------------
+
+    def _feed_bytes(self, raw: IO[bytes]) -> Iterator[str]:
+        """The text of each physical line, for csv.reader; keeps the record's lines in _buf.
+
+        Lines end at LF, CRLF or a lone CR (as with ``newline=""``); a leading BOM is dropped.
+        """
+        buf = self._buf
+        number = 0
+        first = True
+        for chunk in raw:
+            if first:
+                first = False
+                if chunk.startswith(b"\xef\xbb\xbf"):
+                    chunk = chunk[3:]
+            cr = chunk.find(b"\r")
+            pieces = (chunk,) if cr < 0 or cr >= len(chunk) - 2 else chunk.splitlines(True)
+            for piece in pieces:
+                number += 1
+                try:
+                    text = piece.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)"
+                    if buf or self.rejects is None:  # the header, or inside a quoted field
+                        self._fh.close()
+                        raise SourceError(self.name, number, None, reason) from None
+                    self.rejects.append(Reject(self.name, number, None, reason, None))
+                    continue
+                if not buf:
+                    self._rec_start = number
+                buf.append(text)
+                yield text
+
+    def _feed_text(self, lines: Iterator[str]) -> Iterator[str]:
+        buf = self._buf
+        for number, text in enumerate(lines, 1):
+            if not buf:
+                self._rec_start = number
+            buf.append(text)
+            yield text
+
+    def _replay(self, lines: list[tuple[int, str]]) -> Iterator[str]:
+        buf = self._buf
+        for number, text in lines:
+            if not buf:
+                self._rec_start = number
+            buf.append(text)
+            yield text
+
+    def _restart_after(self, line: int) -> None:
+        """Read on from the physical line after ``line`` (lines of the bad record pushed back)."""
+        keep = [
+            (self._rec_start + i, text)
+            for i, text in enumerate(self._buf)
+            if self._rec_start + i > line
+        ]
+        self._buf.clear()
+        self._reader = csv.reader(itertools.chain(self._replay(keep), self._gen), strict=True)
+
+    def _record(self) -> list[str] | None:
+        """The next non-blank record, checked for quoting (not for width); None at the end."""
+        while True:
+            self._buf.clear()
+            try:
+                row = next(self._reader)
+            except StopIteration:
+                return None
+            except csv.Error as exc:
+                self._malformed(exc)
+                continue
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            self.line = self._rec_start
+            return row
+
+    def _malformed(self, exc: csv.Error) -> None:
+        first, last = self._rec_start, self._rec_start + max(len(self._buf), 1) - 1
+        opening = _quote_opening(self._buf, first)
+        if opening is not None and "end of data" in str(exc):
+            line = opening
+            reason = "unbalanced quote: the quoted field that opens on this line never closes"
+        elif opening is not None and last > opening:
+            line = opening
+            reason = (
+                f"unbalanced quote: the quoted field that opens on this line runs on to line "
+                f"{last} and the row breaks there ({exc})"
+            )
+        else:
+            line = last
+            reason = f"malformed CSV ({exc})"
+        self._refuse(line, reason, self._line_raw(line))
+        self._restart_after(line)
+
+    def _refuse(self, line: int, reason: str, raw: dict[str, str] | None) -> None:
+        err = SourceError(self.name, line, None, reason)
+        if self.rejects is None:
+            self._fh.close()
+            raise err
+        self.rejects.append(Reject.from_error(err, raw))
+
+    def _secret_header(self) -> bool:
+        return not self.header or any(h.casefold() in SECRET_COLUMNS for h in self.header)
+
+    def _line_raw(self, line: int) -> dict[str, str] | None:
+        """The physical line as read (first 500 characters), unless the file carries secrets."""
+        offset = line - self._rec_start
+        if self._secret_header() or not 0 <= offset < len(self._buf):
+            return None
+        return {"line": self._buf[offset].rstrip("\r\n")[:500]}
+
+    def _raw(self, row: list[str]) -> dict[str, str] | None:
+        """A malformed row for the rejects file, or None when the file carries secrets."""
+        if self._secret_header():
+            return None  # fields may be shifted: no column of it can be trusted to be safe
+        raw = dict(zip(self.header, row, strict=False))
+        if len(row) > len(self.header):
+            raw["(extra fields)"] = ",".join(row[len(self.header) :])
+        return raw
+
+    def close(self) -> None:
+        self._fh.close()
 
     def index(self, column: str) -> int | None:
         return self._lookup.get(column.casefold())
 
     def rows(self) -> Iterator[list[str]]:
-        reader = self._reader
+        width = self.width
+        buf = self._buf
         try:
-            for row in reader:
-                self.line = reader.line_num
+            while True:
+                buf.clear()
+                try:
+                    row = next(self._reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    self._malformed(exc)
+                    continue
+                if len(row) == width:
+                    self.line = self._rec_start
+                    yield row
+                    continue
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue  # blank line
-                if len(row) < self.width:
-                    row = row + [""] * (self.width - len(row))
-                yield row
-        except csv.Error as exc:
-            raise SourceError(self.name, reader.line_num, None, f"malformed CSV: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise SourceError(
-                self.name, reader.line_num + 1, None, f"not UTF-8 text ({exc.reason})"
-            ) from None
+                self.line = first = self._rec_start
+                opening = _quote_opening(buf[:-1], first) if len(buf) > 1 else None
+                if opening is not None:
+                    # A quoted field ran over a line break and the row came out the wrong
+                    # width: the quote is unbalanced; blame where it opens, read on after it.
+                    last = first + len(buf) - 1
+                    self._refuse(
+                        opening,
+                        f"unbalanced quote: the quoted field that opens on this line runs on to "
+                        f"line {last}, leaving a row of {len(row)} fields where the header has "
+                        f"{width}",
+                        self._line_raw(opening),
+                    )
+                    self._restart_after(opening)
+                    continue
+                self._refuse(
+                    first,
+                    f"{len(row)} field{'s' if len(row) != 1 else ''} where the header has "
+                    f"{width} (a row is never padded or cut)",
+                    self._raw(row),
+                )
         finally:
             self._fh.close()
 

@@ -120,6 +120,9 @@ class Dataset:
     # placeholders made, files that were absent ("not shown: 37 results for students not
     # enrolled in their class"). One plain sentence each, no student names.
     notices: list[str] = field(default_factory=list)
+    # Ids of records a reader made as stand-ins (entity -> ids), e.g. a course for classes
+    # whose courses.csv is absent: the loader writes one only where the cache has none.
+    placeholders: dict[str, set[str]] = field(default_factory=dict)
 
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""

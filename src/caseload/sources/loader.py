@@ -372,8 +372,35 @@ def _link_students(conn: Connection, ds: Dataset) -> int:
     return len(mapping)
 
 
+def _keep_cached_over_placeholders(conn: Connection, ds: Dataset) -> None:
+    """Drop a reader's stand-in record (Dataset.placeholders) where the cache has the real one."""
+    for entity, placeholder_ids in ds.placeholders.items():
+        table = METADATA.tables[entity]
+        wanted = sorted(placeholder_ids)
+        cached: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            cached.update(
+                conn.execute(
+                    select(table.c.sourced_id).where(table.c.sourced_id.in_(wanted[i : i + 500]))
+                ).scalars()
+            )
+        if cached:
+            records = getattr(ds, entity)
+            setattr(ds, entity, [
+                r for r in records
+                if not (r.sourced_id in cached and r.sourced_id in placeholder_ids)
+            ])
+
+
+def _missing(column: str, value: str, deleted: bool) -> str:
+    if deleted:
+        return f"{column} {value!r} is deleted in this import (status tobedeleted)"
+    return f"unknown {column} {value!r} (not in this import nor in the cache)"
+
+
 def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
     ids = _Ids(conn, ds)
+    deleted = {(d.entity, d.sourced_id) for d in ds.deletions}
     for entity in ENTITIES:
         records = getattr(ds, entity)
         checks = [r for r in _REFS if r[0] == entity]
@@ -391,17 +418,16 @@ def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
             for _, attr, target, column in checks:
                 value = getattr(record, attr)
                 if value is not None and value not in ids.of(target):
-                    error = (
-                        column,
-                        f"unknown {column} {value!r} (not in this import nor in the cache)",
-                    )
+                    error = (column, _missing(column, value, (target, value) in deleted))
                     break
             if error is None and entity == "classes":
                 for term in record.term_ids:
                     if term not in ids.of("academic_sessions"):
                         error = (
                             "termSourcedIds",
-                            f"unknown term {term!r} (not in this import nor in the cache)",
+                            f"term {term!r} is deleted in this import (status tobedeleted)"
+                            if ("academic_sessions", term) in deleted
+                            else f"unknown term {term!r} (not in this import nor in the cache)",
                         )
                         break
             if error is None and entity == "grading_policies":
@@ -409,7 +435,10 @@ def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
                     if pc.category_id not in ids.of("categories"):
                         error = (
                             "categorySourcedId",
-                            f"unknown categorySourcedId {pc.category_id!r}",
+                            f"categorySourcedId {pc.category_id!r} is deleted in this import "
+                            "(status tobedeleted)"
+                            if ("categories", pc.category_id) in deleted
+                            else f"unknown categorySourcedId {pc.category_id!r}",
                         )
                         break
             if error is None:
@@ -576,6 +605,7 @@ def load(
     try:
         with engine.begin() as conn:
             report.linked = _link_students(conn, ds)
+            _keep_cached_over_placeholders(conn, ds)
             _check_references(conn, ds, skip_invalid)
             for entity in ENTITIES:
                 if entity == "grading_policies":

@@ -1,10 +1,14 @@
-"""OneRoster 1.1/1.2 CSV bulk and delta files, plus caseload's extension files.
+"""OneRoster 1.0, 1.1 and 1.2 CSV bulk and delta files, plus caseload's extension files.
 
-A folder or .zip with ``manifest.csv``. The manifest's ``file.X`` entries say which files are
-``bulk``, ``delta`` or ``absent``. Rows with ``status=tobedeleted`` become deletions. 1.1
-column names are accepted where they differ from 1.2 (users' ``role``/``orgSourcedIds``).
-Extension files (``attendance.csv``, ``calendar.csv``, ``caseloads.csv``,
-``gradingPolicies.csv``) are read whenever present: see docs/DATA_FORMATS.md.
+A folder or .zip of CSV files. 1.1 and 1.2 carry ``manifest.csv``, whose ``file.X`` entries
+say which files are ``bulk``, ``delta`` or ``absent``; an empty value, or an entry for a file
+caseload does not read, counts as no entry. A folder without ``manifest.csv`` is read as a
+OneRoster 1.0 export (every file bulk). Rows with ``status=tobedeleted`` become deletions.
+The column names of 1.0 and 1.1 are accepted where they differ from 1.2 (users' ``role`` and
+``orgSourcedIds``, classes' ``termSourcedId``, demographics' ``userSourcedId``, results'
+``date``...); optional columns may be absent. Extension files (``attendance.csv``,
+``calendar.csv``, ``caseloads.csv``, ``gradingPolicies.csv``) are read whenever present: see
+docs/DATA_FORMATS.md.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from caseload.domain.records import (
     SessionType,
     User,
 )
-from caseload.sources.csvutil import Container, CsvTable
+from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable
 from caseload.sources.dataset import Dataset, Reject, SourceError
 
 KIND = "oneroster-csv"
@@ -63,10 +67,47 @@ _SESSION_TYPES = {t.value.casefold(): t for t in SessionType}
 _USER_IDS = re.compile(r"\{\s*([^:{}]+?)\s*:\s*([^{}]*?)\s*\}")
 
 
+# The data files of a OneRoster export, by manifest key (``file.<key>``), in reading order.
+_FILES: tuple[tuple[str, str], ...] = (
+    ("orgs", "orgs.csv"),
+    ("academicSessions", "academicSessions.csv"),
+    ("demographics", "demographics.csv"),
+    ("roles", "roles.csv"),
+    ("users", "users.csv"),
+    ("courses", "courses.csv"),
+    ("classes", "classes.csv"),
+    ("enrollments", "enrollments.csv"),
+    ("categories", "categories.csv"),
+    ("lineItems", "lineItems.csv"),
+    ("results", "results.csv"),
+)
+_READ_KEYS = {key.casefold(): key for key, _ in _FILES}
+# Files a OneRoster 1.0 export (no manifest.csv) is recognized by.
+_V10_FILES = ("orgs.csv", "users.csv", "classes.csv", "enrollments.csv", "courses.csv")
+
+# Column names of OneRoster 1.0 and 1.1 that 1.2 renamed (canonical 1.2 name first).
+_USERS_ALIASES: dict[str, tuple[str, ...]] = {
+    "primaryOrgSourcedId": ("orgSourcedIds",),
+    "userIds": ("userId",),
+}
+_CLASSES_ALIASES: dict[str, tuple[str, ...]] = {"termSourcedIds": ("termSourcedId",)}
+_LINE_ITEMS_ALIASES: dict[str, tuple[str, ...]] = {
+    "gradingPeriodSourcedId": ("academicSessionSourcedId", "gradingPeriod"),
+    "categorySourcedId": ("category",),
+}
+_RESULTS_ALIASES: dict[str, tuple[str, ...]] = {
+    "studentSourcedId": ("userSourcedId",),
+    "scoreDate": ("date",),
+}
+
+V10_CONTEXT = " (read as OneRoster 1.0: there is no manifest.csv)"
+
+
 def is_oneroster(path: Path) -> bool:
+    """A folder or .zip with manifest.csv (1.1/1.2), or with OneRoster 1.0's files and none."""
     try:
         with Container(path) as c:
-            return c.has("manifest.csv")
+            return c.has("manifest.csv") or any(c.has(name) for name in _V10_FILES)
     except SourceError:
         return False
 
@@ -96,43 +137,79 @@ def _method(value: str) -> GradingMethod:
 
 
 class _Reader:
+    # class-level defaults: the REST reader reuses this class without calling __init__
+    version: str | None = None
+    context = ""  # added to missing-column messages ("read as OneRoster 1.0...")
+    read_keys: frozenset[str] = frozenset()  # the manifest keys of the files read
+
     def __init__(self, path: Path, skip_invalid: bool):
         self.path = path
         self.skip_invalid = skip_invalid
         self.ds = Dataset(kind=KIND, source=str(path))
         self.container = Container(path)
 
+    def _table(
+        self,
+        name: str,
+        required: tuple[str, ...],
+        aliases: dict[str, tuple[str, ...]] | None = None,
+    ) -> CsvTable:
+        return CsvTable(
+            self.container,
+            name,
+            required,
+            aliases,
+            rejects=self.ds.rejects if self.skip_invalid else None,
+            context=self.context,
+        )
+
     # --- driver ---------------------------------------------------------------------
 
     def read(self) -> Dataset:
         with self.container:
-            modes = self._manifest()
-            plan: list[tuple[str, str, Callable[[], None]]] = [
-                ("orgs", "orgs.csv", self._orgs),
-                ("academicSessions", "academicSessions.csv", self._sessions),
-                ("demographics", "demographics.csv", self._demographics),
-                ("roles", "roles.csv", self._roles),
-                ("users", "users.csv", self._users),
-                ("courses", "courses.csv", self._courses),
-                ("classes", "classes.csv", self._classes),
-                ("enrollments", "enrollments.csv", self._enrollments),
-                ("categories", "categories.csv", self._categories),
-                ("lineItems", "lineItems.csv", self._line_items),
-                ("results", "results.csv", self._results),
-            ]
+            if self.container.has("manifest.csv"):
+                modes = self._manifest()
+            else:
+                modes = {}
+                self.version = "1.0"
+                self.context = V10_CONTEXT
+                self.ds.notices.append(
+                    "no manifest.csv: read as a OneRoster 1.0 export, every file present as bulk"
+                )
+            handlers: dict[str, Callable[[], None]] = {
+                "orgs": self._orgs,
+                "academicSessions": self._sessions,
+                "demographics": self._demographics,
+                "roles": self._roles,
+                "users": self._users,
+                "courses": self._courses,
+                "classes": self._classes,
+                "enrollments": self._enrollments,
+                "categories": self._categories,
+                "lineItems": self._line_items,
+                "results": self._results,
+            }
             self._birth: dict[str, object] = {}
             self._user_roles: dict[str, tuple[int, Role, str | None]] = {}
-            for key, fname, fn in plan:
-                mode = modes.get(key, "bulk" if self.container.has(fname) else "absent")
+            read: set[str] = set()
+            for key, fname in _FILES:
+                present = self.container.has(fname)
+                mode = modes.get(key.casefold()) or ("bulk" if present else "absent")
                 if mode == "absent":
+                    if present:
+                        self.ds.notices.append(
+                            f"{fname} not read: manifest.csv marks it absent"
+                        )
                     continue
-                if not self.container.has(fname):
+                if not present:
                     raise SourceError(
                         "manifest.csv", None, f"file.{key}", f"says {mode} but {fname} is missing"
                     )
                 if mode == "delta":
                     self.ds.partial.add(key)
-                fn()
+                handlers[key]()
+                read.add(key)
+            self.read_keys = frozenset(read)
             extensions: list[tuple[str, Callable[[], None]]] = [
                 ("calendar.csv", self._calendar),
                 ("attendance.csv", self._attendance),
@@ -145,57 +222,121 @@ class _Reader:
         return self.ds
 
     def _manifest(self) -> dict[str, str]:
+        """The manifest's file modes by casefolded key, for the files caseload reads.
+
+        An entry for a file caseload does not read is not checked (any value, empty included,
+        is fine: the file is not read). An empty value for a file caseload reads counts as no
+        entry: read when present (as bulk), absent otherwise.
+        """
         table = CsvTable(self.container, "manifest.csv", ("propertyName", "value"))
         modes: dict[str, str] = {}
+        seen: dict[str, tuple[int, str]] = {}
         for row in table.rows():
             prop = table.req(row, "propertyName")
             value = (table.text(row, "value") or "").strip()
-            if prop.startswith("file."):
+            first = seen.setdefault(prop.casefold(), (table.line, value))
+            if first[0] != table.line:
+                if first[1] == value:
+                    continue
+                raise table.error(
+                    "propertyName",
+                    f"{prop!r} given twice: {first[1]!r} on line {first[0]}, {value!r} here",
+                )
+            if prop.casefold().startswith("file."):
+                key = prop[5:].casefold()
+                if key not in _READ_KEYS:
+                    continue  # a file caseload does not read: absent or not, nothing to check
                 mode = value.casefold()
+                if not mode:
+                    fname = dict(_FILES)[_READ_KEYS[key]]
+                    if self.container.has(fname):
+                        self.ds.notices.append(
+                            f"manifest.csv gives no value for {prop}: {fname} read as bulk"
+                        )
+                    continue
                 if mode not in ("bulk", "delta", "absent"):
                     raise table.error("value", f"{prop}={value!r}: expected bulk, delta or absent")
-                modes[prop[5:]] = mode
+                modes[key] = mode
+            elif prop.casefold() == "oneroster.version":
+                self.version = value or None
+                if value.startswith("1.0"):
+                    self.context = " (OneRoster 1.0 export)"
             elif prop == "caseload.asOfDate":
                 self.ds.as_of = value or None
         return modes
 
-    def _each(self, table: CsvTable, entity: str, handle: Callable[[list[str], str], None]) -> None:
-        """Run ``handle(row, sourced_id)`` per row; deletions, duplicates and rejects here."""
+    def _placeholder_courses(self) -> None:
+        """courses.csv absent: a stand-in course per course the classes refer to.
+
+        Made from the first class's title and class code and school, marked as placeholders
+        so that the loader never writes one over a course the cache already has.
+        """
+        made: dict[str, Course] = {}
+        classes = 0
+        for k in self.ds.classes:
+            classes += 1
+            if k.course_id is not None and k.course_id not in made:
+                made[k.course_id] = Course(k.course_id, k.title, k.class_code, k.school_id)
+        if not made:
+            return
+        self.ds.courses.extend(made.values())
+        self.ds.placeholders.setdefault("courses", set()).update(made)
+        self.ds.notices.append(
+            f"courses.csv absent: {classes} class{'es' if classes != 1 else ''} kept with a "
+            f"placeholder course made from the class title and class code ({len(made)} "
+            f"course{'s' if len(made) != 1 else ''}; a course the cache already has is kept "
+            f"as it is)"
+        )
+
+    def _each(
+        self,
+        table: CsvTable,
+        entity: str | None,
+        handle: Callable[[list[str], str], None],
+        id_column: str = "sourcedId",
+    ) -> None:
+        """Run ``handle(row, sourced_id)`` per row; deletions, duplicates and rejects here.
+
+        ``entity`` None: the file holds no records of its own (demographics, roles): its
+        ``tobedeleted`` rows are skipped, not turned into deletions.
+        """
         seen: dict[str, int] = {}
-        self.ds.line_maps[entity] = (table.name, seen)  # where each id came from
-        id_col = table.index("sourcedId")
+        if entity is not None:
+            self.ds.line_maps[entity] = (table.name, seen)  # where each id came from
+        id_col = table.index(id_column)
         status_col = table.index("status")
         for row in table.rows():
             try:
                 sid = row[id_col].strip() if id_col is not None else ""
                 if id_col is not None:
                     if not sid:
-                        raise table.error("sourcedId", "is required but empty")
+                        raise table.error(id_column, "is required but empty")
                     first = seen.get(sid)
                     if first is not None:
                         raise table.error(
-                            "sourcedId", f"duplicate id {sid!r} (first seen on line {first})"
+                            id_column, f"duplicate id {sid!r} (first seen on line {first})"
                         )
                     seen[sid] = table.line
                 status = row[status_col] if status_col is not None else ""
                 if status and status.strip().casefold() == "tobedeleted":
-                    self.ds.deletions.append(Deletion(entity, sid))
+                    if entity is not None:
+                        self.ds.deletions.append(Deletion(entity, sid))
                     continue
                 handle(row, sid)
             except SourceError as err:
                 if not self.skip_invalid:
                     raise
-                raw = dict(
-                    zip(
-                        table.columns.keys(), (row[i] for i in table.columns.values()), strict=False
-                    )
-                )
+                raw = {
+                    name: row[i]
+                    for name, i in table.columns.items()
+                    if name.casefold() not in SECRET_COLUMNS
+                }
                 self.ds.rejects.append(Reject.from_error(err, raw))
 
     # --- OneRoster files ------------------------------------------------------------
 
     def _orgs(self) -> None:
-        t = CsvTable(self.container, "orgs.csv", ("sourcedId", "name", "type"))
+        t = self._table("orgs.csv", ("sourcedId", "name", "type"))
 
         def row(r: list[str], sid: str) -> None:
             self.ds.orgs.append(
@@ -211,8 +352,7 @@ class _Reader:
         self._each(t, "orgs", row)
 
     def _sessions(self) -> None:
-        t = CsvTable(
-            self.container,
+        t = self._table(
             "academicSessions.csv",
             ("sourcedId", "title", "type", "startDate", "endDate"),
         )
@@ -240,43 +380,47 @@ class _Reader:
         self._each(t, "academic_sessions", row)
 
     def _demographics(self) -> None:
-        t = CsvTable(self.container, "demographics.csv", ("sourcedId",))
-        for r in t.rows():
-            sid = t.req(r, "sourcedId")
-            try:
-                self._birth[sid] = t.date(r, "birthDate")
-            except SourceError as err:
-                if not self.skip_invalid:
-                    raise
-                self.ds.rejects.append(Reject.from_error(err))
+        # The user's id: 1.1/1.2's sourcedId (the user's own), or 1.0's userSourcedId, which
+        # some 1.1/1.2 exports keep beside a sourcedId of the demographics record itself.
+        t = self._table("demographics.csv", ())
+        key = "userSourcedId" if t.index("userSourcedId") is not None else "sourcedId"
+        if t.index(key) is None:
+            t.close()
+            raise SourceError(
+                t.name, 1, "sourcedId",
+                f"missing required column 'sourcedId' (or 1.0's 'userSourcedId'){self.context}",
+            )
+
+        def row(r: list[str], sid: str) -> None:
+            self._birth[sid] = t.date(r, "birthDate")
+
+        self._each(t, None, row, id_column=key)
 
     def _roles(self) -> None:
-        t = CsvTable(self.container, "roles.csv", ("userSourcedId", "role"))
-        for r in t.rows():
-            try:
-                uid = t.req(r, "userSourcedId")
-                if (t.text(r, "status") or "").casefold() == "tobedeleted":
-                    continue
-                role = t.choice(r, "role", _role)
-                rank = 0 if (t.text(r, "roleType") or "primary").casefold() == "primary" else 1
-                current = self._user_roles.get(uid)
-                if current is None or rank < current[0]:
-                    self._user_roles[uid] = (rank, role, t.text(r, "orgSourcedId"))
-            except SourceError as err:
-                if not self.skip_invalid:
-                    raise
-                self.ds.rejects.append(Reject.from_error(err))
+        t = self._table("roles.csv", ("userSourcedId", "role"))
+
+        def row(r: list[str], _sid: str) -> None:
+            uid = t.req(r, "userSourcedId")
+            role = t.choice(r, "role", _role)
+            rank = 0 if (t.text(r, "roleType") or "primary").casefold() == "primary" else 1
+            current = self._user_roles.get(uid)
+            if current is None or rank < current[0]:
+                self._user_roles[uid] = (rank, role, t.text(r, "orgSourcedId"))
+
+        self._each(t, None, row)
 
     def _users(self) -> None:
-        t = CsvTable(
-            self.container,
+        t = self._table(
             "users.csv",
             ("sourcedId", "givenName", "familyName"),
-            aliases={"primaryOrgSourcedId": ("orgSourcedIds",)},
+            aliases=_USERS_ALIASES,
         )
         has_role_col = t.index("role") is not None
         if not has_role_col and not self._user_roles:
-            raise SourceError("users.csv", 1, "role", "no role column and no roles.csv")
+            t.close()
+            raise SourceError(
+                "users.csv", 1, "role", f"no role column and no roles.csv{self.context}"
+            )
 
         def row(r: list[str], sid: str) -> None:
             if has_role_col and t.text(r, "role"):
@@ -314,7 +458,7 @@ class _Reader:
         self._each(t, "users", row)
 
     def _courses(self) -> None:
-        t = CsvTable(self.container, "courses.csv", ("sourcedId", "title"))
+        t = self._table("courses.csv", ("sourcedId", "title"))
 
         def row(r: list[str], sid: str) -> None:
             self.ds.courses.append(
@@ -324,10 +468,10 @@ class _Reader:
         self._each(t, "courses", row)
 
     def _classes(self) -> None:
-        t = CsvTable(
-            self.container,
+        t = self._table(
             "classes.csv",
             ("sourcedId", "title", "courseSourcedId", "schoolSourcedId", "termSourcedIds"),
+            aliases=_CLASSES_ALIASES,
         )
 
         def row(r: list[str], sid: str) -> None:
@@ -347,8 +491,7 @@ class _Reader:
         self._each(t, "classes", row)
 
     def _enrollments(self) -> None:
-        t = CsvTable(
-            self.container,
+        t = self._table(
             "enrollments.csv",
             ("sourcedId", "classSourcedId", "userSourcedId", "role"),
         )
@@ -373,7 +516,7 @@ class _Reader:
         self._each(t, "enrollments", row)
 
     def _categories(self) -> None:
-        t = CsvTable(self.container, "categories.csv", ("sourcedId", "title"))
+        t = self._table("categories.csv", ("sourcedId", "title"))
 
         def row(r: list[str], sid: str) -> None:
             self.ds.categories.append(
@@ -383,11 +526,10 @@ class _Reader:
         self._each(t, "categories", row)
 
     def _line_items(self) -> None:
-        t = CsvTable(
-            self.container,
+        t = self._table(
             "lineItems.csv",
             ("sourcedId", "title", "classSourcedId"),
-            aliases={"gradingPeriodSourcedId": ("academicSessionSourcedId",)},
+            aliases=_LINE_ITEMS_ALIASES,
         )
 
         def row(r: list[str], sid: str) -> None:
@@ -412,11 +554,10 @@ class _Reader:
         self._each(t, "line_items", row)
 
     def _results(self) -> None:
-        t = CsvTable(
-            self.container,
+        t = self._table(
             "results.csv",
             ("sourcedId", "lineItemSourcedId", "studentSourcedId"),
-            aliases={"studentSourcedId": ("userSourcedId",)},
+            aliases=_RESULTS_ALIASES,
         )
         i_li, i_student = t.index("lineItemSourcedId"), t.index("studentSourcedId")
         assert i_li is not None and i_student is not None  # required columns, checked above
@@ -475,7 +616,7 @@ class _Reader:
     # --- caseload extension files ---------------------------------------------------
 
     def _calendar(self) -> None:
-        t = CsvTable(self.container, "calendar.csv", ("schoolSourcedId", "date", "instructional"))
+        t = self._table("calendar.csv", ("schoolSourcedId", "date", "instructional"))
         seen: dict[tuple[str, object], int] = {}
 
         def row(r: list[str], _sid: str) -> None:
@@ -492,8 +633,8 @@ class _Reader:
         self._each(t, "calendar_days", row)
 
     def _attendance(self) -> None:
-        t = CsvTable(
-            self.container, "attendance.csv", ("sourcedId", "studentSourcedId", "date", "category")
+        t = self._table(
+            "attendance.csv", ("sourcedId", "studentSourcedId", "date", "category")
         )
 
         def row(r: list[str], sid: str) -> None:
@@ -513,7 +654,7 @@ class _Reader:
         self._each(t, "attendance_events", row)
 
     def _caseloads(self) -> None:
-        t = CsvTable(self.container, "caseloads.csv", ("counselorSourcedId", "studentSourcedId"))
+        t = self._table("caseloads.csv", ("counselorSourcedId", "studentSourcedId"))
         seen: set[tuple[str, str]] = set()
 
         def row(r: list[str], _sid: str) -> None:
@@ -526,7 +667,7 @@ class _Reader:
         self._each(t, "caseloads", row)
 
     def _policies(self) -> None:
-        t = CsvTable(self.container, "gradingPolicies.csv", ("classSourcedId", "method"))
+        t = self._table("gradingPolicies.csv", ("classSourcedId", "method"))
         methods: dict[str, GradingMethod] = {}
         cats: dict[str, dict[str, PolicyCategory]] = defaultdict(dict)
         lines: dict[str, int] = {}
@@ -566,4 +707,10 @@ class _Reader:
 
 
 def read_oneroster(path: Path, *, skip_invalid: bool = False) -> Dataset:
-    return _Reader(path, skip_invalid).read()
+    reader = _Reader(path, skip_invalid)
+    ds = reader.read()
+    if "courses" not in reader.read_keys:
+        # A file export is all the district sends; a REST sync (which reuses the reader) asks
+        # for courses itself, so placeholders are made for files only.
+        reader._placeholder_courses()
+    return ds

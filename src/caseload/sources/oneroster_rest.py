@@ -188,7 +188,7 @@ def _user_ids(value: Any, sid: str | None) -> str:
 
 
 class _Files:
-    """In-memory CSV files plus, per file, which record ends on which line."""
+    """In-memory CSV files plus, per file, which record starts on which line."""
 
     def __init__(self) -> None:
         self.text: dict[str, str] = {}
@@ -209,13 +209,14 @@ class _Files:
         ends: dict[int, str] = {}
         for sid, row in rows:
             w.writerow(row)
-            # the reader counts line breaks inside quoted cells too (\r, \n, \r\n)
+            # the reader names the physical line a record starts on; line breaks inside
+            # quoted cells (\r, \n, \r\n) push the next record's start down
+            ends[line + 1] = sid
             extra = 0
             for cell in row:
                 if "\n" in cell or "\r" in cell:
                     extra += len(_BREAKS.findall(cell))
             line += 1 + extra
-            ends[line] = sid
         self.text[fname] = buf.getvalue()
         fields = {c: field_prefix + f for c, f in columns}
         self.lines[fname] = (resource, ends, fields)

@@ -1,0 +1,302 @@
+"""Strict OneRoster CSV parsing (issue 11 §2, §3): refuse what is malformed, naming the file
+and the physical line; with skip_invalid reject just that row; never pad, never overwrite.
+Also manifest leniency, absent courses and references to records deleted in the same import.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from caseload.sources.dataset import SourceError
+from caseload.sources.detect import read_path
+from caseload.sources.loader import load
+from caseload.store.tables import METADATA
+from tests.paths import MIN_DATA
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    dst = tmp_path / "export"
+    shutil.copytree(MIN_DATA, dst)
+    return dst
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from caseload.store.engine import open_store
+
+    eng = open_store(f"sqlite:///{tmp_path / 'cache.db'}")
+    yield eng
+    eng.dispose()
+
+
+def _snapshot(engine) -> dict[str, list[tuple]]:
+    out = {}
+    with engine.connect() as conn:
+        for name, table in METADATA.tables.items():
+            if name != "import_runs":
+                out[name] = sorted(tuple(map(str, r)) for r in conn.execute(select(table)))
+    return out
+
+
+def _count(engine, table: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(METADATA.tables[table])).scalar_one()
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    body = path.read_text()
+    assert old in body, old
+    path.write_text(body.replace(old, new, 1))
+
+
+def _refused(path: Path) -> str:
+    with pytest.raises(SourceError) as info:
+        read_path(path)
+    return str(info.value)
+
+
+# --- unbalanced quotes ----------------------------------------------------------------------
+
+
+def test_unbalanced_quote_mid_file_is_refused_where_it_opens(store, data):
+    load(store, read_path(data))
+    before = _snapshot(store)
+    # res-2's comment opens a quote that never closes on its line; later rows hold quotes too
+    _edit(data / "results.csv", "2026-09-11,,", '2026-09-11,"late again,')
+    _edit(data / "results.csv", "2026-09-21,,", '2026-09-21,"ok",')
+    message = _refused(data)
+    assert message.startswith("results.csv:3: unbalanced quote"), message
+    assert _snapshot(store) == before
+
+
+def test_unbalanced_quote_running_to_the_end_is_refused(data):
+    # today the quote swallows every following row and the import succeeds
+    _edit(data / "results.csv", "2026-09-14,,,,false,false\nres-4", '2026-09-14,"oops,,,false,false\nres-4')
+    message = _refused(data)
+    assert message.startswith("results.csv:4: unbalanced quote"), message
+    assert "never closes" in message
+
+
+def test_unbalanced_quote_with_skip_invalid_rejects_only_that_row(store, data):
+    _edit(data / "results.csv", "2026-09-11,,", '2026-09-11,"late again,')
+    ds = read_path(data, skip_invalid=True)
+    rejects = [(r.file, r.line, r.field) for r in ds.rejects]
+    assert rejects == [("results.csv", 3, None)]
+    assert "unbalanced quote" in ds.rejects[0].reason
+    assert ds.rejects[0].raw is not None and "late again" in ds.rejects[0].raw["line"]
+    assert sorted(r.sourced_id for r in ds.results) == ["res-1", "res-3", "res-4", "res-5"]
+    report = load(store, ds, skip_invalid=True)
+    assert report.counts["results"] == 4
+
+
+def test_a_quoted_line_break_shifts_the_line_numbers(data):
+    _edit(data / "results.csv", '"[bold]see me[/bold]"', '"see me\nafter class\r\ntoday"')
+    _edit(data / "results.csv", ",62,", ",-62,")
+    _edit(data / "results.csv", ",91,", ",-91,")
+    # res-1's row starts on line 2 and ends on line 4 (an error names where a row starts)
+    assert _refused(data).startswith("results.csv:2: field 'score'")
+    ds = read_path(data, skip_invalid=True)
+    # res-3 is the 3rd record but starts on the 6th physical line
+    assert [(r.line, r.field) for r in ds.rejects] == [(2, "score"), (6, "score")]
+
+
+# --- row width --------------------------------------------------------------------------------
+
+
+def test_short_row_is_refused_never_padded(store, data):
+    load(store, read_path(data))
+    before = _snapshot(store)
+    # stu-2 loses its trailing columns: today the row is padded and grades/org become blank
+    _edit(data / "users.csv", "Ben,Baker,,S002,,,,,09,,,,,,,sch-1,", "Ben,Baker,,S002")
+    message = _refused(data)
+    assert message.startswith("users.csv:3: 10 fields where the header has 23"), message
+    assert _snapshot(store) == before
+    with store.connect() as conn:
+        grade = conn.execute(text("SELECT grade_level FROM users WHERE sourced_id='stu-2'")).scalar()
+    assert grade == "09"
+
+
+def test_long_row_is_refused(data):
+    _edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,sch-1,stu-1,student,false,2026-08-31,",
+          "e2,active,2026-09-01T00:00:00Z,cls-eng,sch-1,stu-1,student,false,2026-08-31,,extra")
+    assert _refused(data).startswith("enrollments.csv:3: 11 fields where the header has 10")
+
+
+def test_short_row_with_skip_invalid_is_rejected_with_its_raw_row(store, data):
+    _edit(data / "results.csv", "res-4,active,2026-09-01T00:00:00Z,li-2,stu-2,,exempt,,,,,,,false,false",
+          "res-4,active,2026-09-01T00:00:00Z,li-2,stu-2")
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line) for r in ds.rejects] == [("results.csv", 5)]
+    assert "5 fields where the header has 15" in ds.rejects[0].reason
+    assert ds.rejects[0].raw == {
+        "sourcedId": "res-4", "status": "active", "dateLastModified": "2026-09-01T00:00:00Z",
+        "lineItemSourcedId": "li-2", "studentSourcedId": "stu-2",
+    }
+    assert "res-4" not in {r.sourced_id for r in ds.results}
+    assert load(store, ds, skip_invalid=True).counts["results"] == 4
+
+
+def test_malformed_users_row_never_copies_a_password(data):
+    _edit(data / "users.csv", "cy,{stateId:MD003},Cy,\"O'Connor\",,S003,,,,,10,,",
+          "cy,{stateId:MD003},Cy,\"O'Connor\",,S003,,,,,10,hunter2,")
+    _edit(data / "users.csv", "Tina,Teach,,T001,,,,,,,,,,,,sch-1,", "Tina,Teach,,T001,,,,,,s3cret")
+    ds = read_path(data, skip_invalid=True)
+    bad = [r for r in ds.rejects if r.file == "users.csv"]
+    assert [r.line for r in bad] == [5]
+    assert bad[0].raw is None
+    assert all("s3cret" not in repr(r) and "hunter2" not in repr(r) for r in ds.rejects)
+
+
+# --- encoding -------------------------------------------------------------------------------
+
+
+def test_not_utf8_names_its_physical_line(data):
+    path = data / "results.csv"
+    lines = path.read_bytes().splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    filler = [
+        f"f-{i},active,2026-09-01T00:00:00Z,li-1,stu-3,,fully graded,50,,2026-09-14,\"a\nb\",,,false,false\n".encode()
+        for i in range(300)
+    ]  # 300 records over 600 lines, past the 8 KB a text decoder reads ahead
+    bad = b"res-x,active,2026-09-01T00:00:00Z,li-1,stu-3,,fully graded,50,,2026-09-14,caf\xe9,,,false,false\n"
+    path.write_bytes(header + b"".join(rows) + b"".join(filler) + bad)
+    message = _refused(data)
+    assert message.startswith(f"results.csv:{1 + len(rows) + 600 + 1}: not UTF-8 text"), message
+
+
+def test_not_utf8_line_with_skip_invalid_is_rejected(data):
+    path = data / "results.csv"
+    path.write_bytes(path.read_bytes().replace(b"see me", b"voil\xe0"))
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line) for r in ds.rejects] == [("results.csv", 2)]
+    assert "not UTF-8" in ds.rejects[0].reason
+    assert len(ds.results) == 4
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+
+def test_duplicate_in_demographics_names_both_lines(data):
+    _edit(data / "demographics.csv", "stu-2,active", "stu-1,active")
+    message = _refused(data)
+    assert message.startswith("demographics.csv:3: field 'sourcedId': duplicate id 'stu-1'"), message
+    assert "line 2" in message
+
+
+@pytest.mark.parametrize("file", ["roles.csv", "courses.csv", "attendance.csv", "lineItems.csv"])
+def test_duplicate_ids_refused_in_every_file(data, file):
+    path = data / file
+    lines = path.read_text().splitlines()
+    second = lines[2].split(",")
+    second[0] = lines[1].split(",")[0]
+    lines[2] = ",".join(second)
+    path.write_text("\n".join(lines) + "\n")
+    message = _refused(data)
+    assert message.startswith(f"{file}:3: field 'sourcedId': duplicate id"), message
+    assert "first seen on line 2" in message
+
+
+# --- manifest leniency and absent courses -------------------------------------------------
+
+
+def test_empty_manifest_value_for_an_unread_file_is_absent(store, data):
+    _edit(data / "manifest.csv", "file.resources,absent", "file.resources,")
+    with (data / "manifest.csv").open("a") as fh:
+        fh.write("file.classResources,\nfile.userProfiles,\n")
+    report = load(store, read_path(data))
+    assert report.counts["users"] == 5
+
+
+def test_empty_manifest_value_for_a_present_file_reads_it(data):
+    _edit(data / "manifest.csv", "file.courses,bulk", "file.courses,")
+    ds = read_path(data)
+    assert len(ds.courses) == 2
+    assert any("file.courses" in n and "read as bulk" in n for n in ds.notices)
+
+
+def _drop_courses(data: Path) -> None:
+    (data / "courses.csv").unlink()
+    _edit(data / "manifest.csv", "file.courses,bulk", "file.courses,absent")
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_absent_courses_keep_classes_with_placeholder_courses(store, data, skip_invalid):
+    _drop_courses(data)
+    ds = read_path(data, skip_invalid=skip_invalid)
+    report = load(store, ds, skip_invalid=skip_invalid)
+    assert report.counts["classes"] == 2
+    assert report.counts["enrollments"] == 7
+    assert not report.rejects
+    with store.connect() as conn:
+        courses = dict(conn.execute(text("SELECT sourced_id, title || '|' || course_code FROM courses")).all())
+    assert courses == {"crs-alg": "Algebra I - 1|ALG1-1", "crs-eng": "English 9 - 2|ENG9-2"}
+    assert ds.notices == [
+        "courses.csv absent: 2 classes kept with a placeholder course made from the class title "
+        "and class code (2 courses; a course the cache already has is kept as it is)"
+    ]
+
+
+def test_placeholder_never_overwrites_a_cached_course(store, data, tmp_path):
+    load(store, read_path(data))
+    partial = tmp_path / "partial"
+    shutil.copytree(data, partial)
+    _drop_courses(partial)
+    load(store, read_path(partial))
+    with store.connect() as conn:
+        title = conn.execute(text("SELECT title FROM courses WHERE sourced_id='crs-alg'")).scalar()
+    assert title == "Algebra I"
+
+
+# --- references to records deleted in the same import ---------------------------------------
+
+
+def test_reference_to_a_record_deleted_in_this_import(store, data):
+    load(store, read_path(data))
+    _edit(data / "classes.csv", "cls-eng,active", "cls-eng,tobedeleted")
+    ds = read_path(data)  # reading is fine: the loader checks the references
+    with pytest.raises(SourceError) as info:
+        load(store, ds)
+    message = str(info.value)
+    assert message.startswith("enrollments.csv:3: field 'classSourcedId'"), message
+    assert "'cls-eng' is deleted in this import" in message
+    assert "unknown" not in message
+    report = load(store, read_path(data, skip_invalid=True), skip_invalid=True)
+    assert report.rejects and all("deleted in this import" in r.reason for r in report.rejects)
+    assert report.deleted == {"classes": 1}
+
+
+def test_blank_lines_are_skipped_and_counted(data):
+    body = (data / "results.csv").read_text()
+    head, rest = body.split("\n", 1)
+    (data / "results.csv").write_text(head + "\n\n" + rest)
+    _edit(data / "results.csv", ",91,", ",x91,")
+    assert _refused(data).startswith("results.csv:5: field 'score'")
+
+
+def test_manifest_property_given_twice_with_different_values(data):
+    with (data / "manifest.csv").open("a") as fh:
+        fh.write("file.users,delta\n")
+    message = _refused(data)
+    assert message == (
+        "manifest.csv:17: field 'propertyName': 'file.users' given twice: 'bulk' on line 14, "
+        "'delta' here"
+    ), message
+
+
+def test_unknown_manifest_value_for_an_unread_file_is_ignored(store, data):
+    _edit(data / "manifest.csv", "file.resources,absent", "file.resources,none")
+    assert load(store, read_path(data)).counts["users"] == 5
+
+
+def test_term_deleted_in_this_import(store, data):
+    load(store, read_path(data))
+    _edit(data / "academicSessions.csv", "sem-1,active", "sem-1,tobedeleted")
+    with pytest.raises(SourceError) as info:
+        load(store, read_path(data))
+    message = str(info.value)
+    assert message.startswith("classes.csv:2: field 'termSourcedIds': term 'sem-1' is deleted in this import")
