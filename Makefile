@@ -6,17 +6,24 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint install sample-data bench clean
 
+# Each step says what it does: on a fresh machine the install takes a minute or more, and pip
+# (not --quiet) shows each package as it comes.
 $(BIN)/python:
+	@echo "==> Creating the virtual environment $(VENV) ($(PYTHON) -m venv)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> Upgrading pip in $(VENV)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "==> Installing caseload and its dependencies into $(VENV) (a minute or two on a fresh machine)"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
+	@echo "==> Installed: $(BIN)/caseload (or run \`source $(VENV)/bin/activate\` to have \`caseload\` on PATH)"
 
 install: $(STAMP)
 
 demo: $(STAMP)
+	@echo "==> Starting the demo: $(BIN)/caseload demo"
 	$(BIN)/caseload demo
 
 test: $(STAMP)

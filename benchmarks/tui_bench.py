@@ -21,8 +21,10 @@ driver to that paint.
    in the counselor picker to the first page painted, in a fresh app (cold) and again (warm),
    reading the ranking stored at AS_OF as ``caseload import`` stores it for its day; and, for
    information, at a date with no stored ranking yet (every report computed, then stored).
-   Baseline: Textual's DataTable adding the same rows (capped at 20 s). The district is kept in
-   the temp folder between runs (--fresh rebuilds it); building 75,000 students takes ~2 min.
+   Baseline: Textual's DataTable adding the same rows (capped at 20 s). The district is built
+   in a temporary folder and removed at the end; building 75,000 students takes ~2 min, so
+   --keep builds it in (or reuses it from) <temp>/caseload-tui-bench-N-vV and leaves it there
+   for the next --keep run (--fresh rebuilds it; delete the folder when done).
 
 Targets (issue 4, "Speed"): start under 1.0 s; student and class screens under 150 ms; a key
 press under 50 ms; the 75,000-student first page under 500 ms.
@@ -622,11 +624,16 @@ def forget_ranking(engine: Any, as_of: dt.date) -> None:
         ranking.forget(conn, [as_of])
 
 
-def district_cache(students: int, fresh: bool) -> tuple[Any, str]:
-    """The district's cache, built (generate, import, materialize) unless kept from a run."""
+def kept_district(students: int) -> Path:
+    """Where --keep builds the district and later --keep runs find it."""
+    return Path(tempfile.gettempdir()) / f"caseload-tui-bench-{students}-v{DISTRICT_VERSION}"
+
+
+def district_cache(students: int, fresh: bool, root: Path) -> tuple[Any, str]:
+    """The district's cache in ``root``, built (generate, import, materialize) unless a --keep
+    run left it there."""
     from caseload.store.engine import make_engine, migrate
 
-    root = Path(tempfile.gettempdir()) / f"caseload-tui-bench-{students}-v{DISTRICT_VERSION}"
     db = root / "cache.db"
     stamp = root / "built.json"
     if not fresh and stamp.exists() and db.exists():
@@ -742,6 +749,34 @@ async def bench_datatable(students: int) -> tuple[float | None, str]:
     return took, ""
 
 
+def bench_district(n: int, *, fresh: bool, keep: bool) -> list[Row]:
+    """Part 3, on a district in a temporary folder removed at the end (even on an error), or
+    with ``keep`` in :func:`kept_district`, left there for the next --keep run."""
+    rows: list[Row] = []
+    with contextlib.ExitStack() as stack:
+        if keep:
+            root = kept_district(n)
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="caseload-tui-")))
+            if kept_district(n).exists():
+                print(f"(a district kept by an earlier --keep run is in {kept_district(n)}: "
+                      "unused without --keep; delete it when done)")
+        engine, how = district_cache(n, fresh, root)
+        stack.callback(engine.dispose)  # before the folder goes
+        print(f"district of {n:,} students {how}")
+        cold, warm, unranked, whole = asyncio.run(bench_all_students(engine, n))
+        baseline, note = asyncio.run(bench_datatable(n))
+        rows.append(Row(f"all students ({n:,}) first page, cold", cold, baseline, 0.5, note))
+        rows.append(Row(f"all students ({n:,}) first page, warm", warm, baseline, 0.5))
+        rows.append(Row(f"all students ({n:,}), every row loaded (cold)", whole, baseline, 0.5,
+                        "(informational: the rows below the first page)"))
+        rows.append(Row(f"all students ({n:,}), date not yet ranked", unranked, baseline, 0.5,
+                        "(informational: computes and stores the ranking)"))
+    print(f"district kept in {root} for the next --keep run" if keep
+          else "district removed (--keep keeps it for the next run)")
+    return rows
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -752,6 +787,9 @@ def main() -> None:
                     help="district size for the all-students view (default 75000)")
     ap.add_argument("--repeat", type=int, default=5, help="median of K runs (default 5)")
     ap.add_argument("--fresh", action="store_true", help="rebuild the generated district")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the generated district in the temp folder for the next --keep run "
+                         "(default: build it in a temporary folder and remove it)")
     ap.add_argument("--skip-district", action="store_true", help="skip part 3")
     args = ap.parse_args()
     repeat = max(1, args.repeat)
@@ -783,18 +821,7 @@ def main() -> None:
         engine.dispose()
 
     if not args.skip_district:
-        n = args.students
-        engine, how = district_cache(n, args.fresh)
-        print(f"district of {n:,} students {how}")
-        cold, warm, unranked, whole = asyncio.run(bench_all_students(engine, n))
-        baseline, note = asyncio.run(bench_datatable(n))
-        rows.append(Row(f"all students ({n:,}) first page, cold", cold, baseline, 0.5, note))
-        rows.append(Row(f"all students ({n:,}) first page, warm", warm, baseline, 0.5))
-        rows.append(Row(f"all students ({n:,}), every row loaded (cold)", whole, baseline, 0.5,
-                        "(informational: the rows below the first page)"))
-        rows.append(Row(f"all students ({n:,}), date not yet ranked", unranked, baseline, 0.5,
-                        "(informational: computes and stores the ranking)"))
-        engine.dispose()
+        rows += bench_district(args.students, fresh=args.fresh, keep=args.keep)
     print()
     print_table(rows)
 

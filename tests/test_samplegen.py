@@ -552,3 +552,24 @@ def test_grade_storylines(committed: School) -> None:
     assert 0.04 * n <= len(dropping) <= 0.08 * n  # GRADE_DROP: ~4% on purpose
     current.sort()
     assert 80 <= current[len(current) // 2] <= 90  # most students in the B/C range
+
+
+def test_python_dash_m_runs_the_package(tmp_path: Path) -> None:
+    """`python -m caseload.samplegen OUT_DIR` (make sample-data) still works on the package."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "caseload.samplegen", str(tmp_path / "out"), "--students", "3"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stderr and "(3 students, seed 20261120)" in done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(samplegen.HEADERS)
+
+
+def test_no_samplegen_module_passes_800_lines() -> None:
+    package = Path(samplegen.__file__).parent
+    for module in package.glob("*.py"):
+        lines = module.read_text(encoding="utf-8").count("\n")
+        assert lines <= 800, f"{module.name}: {lines} lines"

@@ -48,12 +48,36 @@ def _globals(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+def version() -> str:
+    """The installed distribution's version, else the package's own (a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("caseload")
+    except PackageNotFoundError:
+        from caseload import __version__
+
+        return __version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        print(f"caseload {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="caseload",
         description="Early-warning triage for school counselors, from OneRoster and Ed-Fi data.",
     )
     _globals(parser, suppress=False)
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="print the version and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -119,19 +143,6 @@ def _open_engine(args: argparse.Namespace) -> Any:
     from caseload.store.engine import open_store
 
     return open_store(getattr(args, "db", None))
-
-
-def sample_data_dir() -> Path:
-    """The bundled sample school: the repo's sample_data/ (or CASELOAD_SAMPLE_DATA)."""
-    env = os.environ.get("CASELOAD_SAMPLE_DATA")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "sample_data"
-        if (candidate / "manifest.csv").exists():
-            return candidate
-    raise FileNotFoundError("sample_data/ not found (set CASELOAD_SAMPLE_DATA)")
 
 
 class _DelayedProgress:
@@ -203,15 +214,24 @@ def run_import(
     rejects_path: Path | None = None,
     quiet: bool = False,
     config: Any = None,
+    progress_delay: float = 1.0,
+    on_step: Any = None,
 ) -> dict[str, Any]:
-    """Read, load (one transaction), then rebuild the derived analytics facts."""
+    """Read, load (one transaction), then rebuild the derived analytics facts. ``on_step``
+    (the demo's) is told each phase as it starts; the progress bar shows after
+    ``progress_delay`` seconds on a terminal."""
     from caseload.sources.detect import read_path
     from caseload.sources.loader import load
 
-    progress = _DelayedProgress()
+    step = on_step or (lambda _message: None)
+    progress = _DelayedProgress(progress_delay)
     try:
+        step(f"reading {path}")
         ds = read_path(path, skip_invalid=skip_invalid)
+        step("loading it into the database")
         report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
+        progress.stop()
+        step("computing flags and ranking every student")
         refresh_facts(engine, config, also_as_of=ds.as_of)
     finally:
         progress.stop()
@@ -402,17 +422,29 @@ def cmd_login(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
-    from caseload.store.engine import demo_db_path, make_engine, migrate, sqlite_url
+def _say(message: str) -> None:
+    print(message, flush=True)
 
-    path = demo_db_path()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    engine = make_engine(sqlite_url(path))
-    migrate(engine)
-    summary = run_import(engine, sample_data_dir(), quiet=True)
+
+def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
+    """The sample school (the checkout's sample_data/, else built from the package into the
+    user data folder), imported into a fresh demo database, saying each step as it goes."""
+    from caseload.services import demo
+
+    started = time.monotonic()
+    school = demo.sample_school(on_step=_say)
+    engine, path = demo.fresh_demo_database()
+    _say(f"Building the demo database from the sample school in {school.path} (15 to 30 s)…")
+    summary = run_import(
+        engine,
+        school.path,
+        quiet=True,
+        progress_delay=0.0,
+        on_step=lambda step: _say(f"  {step}…"),
+    )
     as_of = dt.date.fromisoformat(summary["as_of"]) if summary.get("as_of") else dt.date.today()
-    print(f"Demo database ready at {path} (as of {as_of}).")
+    took = time.monotonic() - started
+    _say(f"Demo database ready at {path} (as of {as_of}), built in {took:.0f} s.")
     return engine, as_of
 
 

@@ -1,0 +1,5 @@
+"""``python -m caseload.samplegen OUT_DIR``: see :func:`caseload.samplegen.main`."""
+
+from caseload.samplegen import main
+
+raise SystemExit(main())
