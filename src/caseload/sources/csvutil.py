@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from caseload.sources.dataset import SourceError
+from caseload.sources.zipsafe import SafeZip
 
 T = TypeVar("T")
 
@@ -28,6 +29,7 @@ class Container:
     def __init__(self, path: Path):
         self.path = path
         self._zip: zipfile.ZipFile | None = None
+        self._safe: SafeZip | None = None
         self._names: dict[str, str] = {}
         if path.is_dir():
             for p in path.iterdir():
@@ -35,6 +37,11 @@ class Container:
                     self._names[p.name.casefold()] = p.name
         elif zipfile.is_zipfile(path):
             self._zip = zipfile.ZipFile(path)
+            try:
+                self._safe = SafeZip(self._zip, path.name)  # zip bombs refused before reading
+            except SourceError:
+                self._zip.close()
+                raise
             for info in self._zip.infolist():
                 if not info.is_dir():
                     # OneRoster zips keep files at the top level; accept one folder level too.
@@ -47,8 +54,8 @@ class Container:
 
     def open(self, name: str) -> IO[str]:
         real = self._names[name.casefold()]
-        if self._zip is not None:
-            raw = self._zip.open(real)
+        if self._safe is not None:
+            raw = self._safe.open(real)
             return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         return (self.path / real).open(encoding="utf-8-sig", newline="")
 
