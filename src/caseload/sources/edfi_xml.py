@@ -281,7 +281,7 @@ def _check_standard(path: Path, root: _Collector) -> None:
         raise UnsupportedStandard(
             path.name, root.root_line, None,
             f"Ed-Fi {standard} XML (namespace {root.root_ns}) is not supported: {_SUPPORTED}. "
-            "Nothing was imported; export the data again in a current Data Standard",
+            "Export the data again in a current Data Standard",
         )
 
 
@@ -394,11 +394,16 @@ class _Reader(EdfiRecords):
     def read_file(self, path: Path) -> None:
         self.file = path.name
         handlers = self.handlers
+        shape_checked = False
         for batch in _parse(path):
             for rec in batch:
                 handler = handlers.get(rec.tag)
                 if handler is None:
                     continue
+                if not shape_checked:  # the first record tells the file's Data Standard
+                    shape_checked = True
+                    for el in rec.iter():
+                        self.legacy_descriptor(el, rec)
                 try:
                     handler(rec)
                 except UnsupportedStandard:
@@ -467,7 +472,7 @@ class _Reader(EdfiRecords):
             raise UnsupportedStandard(
                 self.file, _line(el) or _line(rec), el.tag,
                 "a descriptor with CodeValue/Namespace elements: this is Ed-Fi Data Standard 2 "
-                f"XML, which is not supported ({_SUPPORTED}). Nothing was imported",
+                f"XML, which is not supported ({_SUPPORTED})",
             )
 
     def desc(self, rec: Element, path: str) -> str | None:
