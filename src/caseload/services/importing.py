@@ -194,9 +194,10 @@ def missing_data(ds: Dataset) -> list[str]:
     elif not ds.results:
         out.append("no gradebook scores: line items but no results")
     if not ds.caseloads:
+        where = " (caseloads.csv)" if ds.kind == "oneroster-csv" else ""
         out.append(
-            "no counselor assignments: the export assigns no students to counselors "
-            "(caseloads.csv); only \"all students\" can be listed"
+            f"no counselor assignments: the export assigns no students to counselors{where}; "
+            "only \"all students\" can be listed"
         )
     if not ds.calendar_days:
         out.append("no calendar: school days are taken as weekdays")
