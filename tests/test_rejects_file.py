@@ -138,3 +138,28 @@ def test_write_rejects_drops_every_credential_like_column(tmp_path):
     for secret in ('"a"', '"b"', '"c"', '"d"', '"e"'):
         assert secret not in body
     assert json.loads(_rows(out)[0]["row"])["sourcedId"] == "u1"
+
+
+def test_xml_reference_rejects_have_line_and_element(tmp_path):
+    """Ed-Fi: attendance of a student missing from the export is rejected with its line."""
+    from tests.paths import REPO
+
+    folder = tmp_path / "ds5"
+    shutil.copytree(REPO / "tests" / "data" / "edfi_ds5", folder)
+    student = folder / "Student.xml"
+    body = student.read_text(encoding="utf-8")
+    start = body.index("\t<Student>")
+    end = body.index("\t</Student>\n", start) + len("\t</Student>\n")
+    removed = body[start:end]
+    sid = removed.split("<StudentUniqueId>")[1].split("<")[0]
+    student.write_text(body[:start] + body[end:], encoding="utf-8")
+    out = tmp_path / "rejects.csv"
+    assert _import(tmp_path, folder, out) == 0
+    rows = [r for r in _rows(out) if sid in r["reason"]]
+    assert rows, _rows(out)
+    attendance = (folder / "StudentSchoolAttendance.xml").read_text().splitlines()
+    for r in rows:
+        assert r["file"] == "StudentSchoolAttendance.xml"
+        line = int(r["line"])
+        assert "<StudentSchoolAttendanceEvent>" in attendance[line - 1]
+        assert json.loads(r["row"]) == {"element": "StudentSchoolAttendanceEvent"}

@@ -221,6 +221,12 @@ def check_rejects_path(path: Path) -> None:
         )
     if path.exists() and not path.is_file():
         raise RejectsFileError(f"{printable(str(path))} exists and is not a file")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise RejectsFileError(
+            f"cannot write the rejects file {printable(str(path))}: "
+            f"{printable(str(folder))} is not a writable folder"
+        )
 
 
 def _safe_row(raw: dict[str, str] | None) -> str:

@@ -46,16 +46,21 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
     from caseload.sources.csvutil import Container
 
     out: dict[tuple[str, int], dict[str, str]] = {}
-    if path.is_dir() and not (path / "manifest.csv").exists():
-        for name, lines in wanted.items():
-            file = path / name
-            if not file.is_file() or file.suffix.casefold() != ".xml":
-                continue
-            with file.open(encoding="utf-8", errors="replace") as fh:
-                for number, text in enumerate(fh, 1):
-                    if number in lines and (m := _TAG.search(text)):
-                        out[(name, number)] = {"element": m.group(1)}
+    csv_files: dict[str, set[int]] = {}
+    for name, lines in wanted.items():
+        file = path / name
+        if not (path.is_dir() and name.casefold().endswith(".xml")):
+            csv_files[name] = lines
+            continue
+        if not file.is_file():
+            continue
+        with file.open(encoding="utf-8", errors="replace") as fh:
+            for number, text in enumerate(fh, 1):
+                if number in lines and (m := _TAG.search(text)):
+                    out[(name, number)] = {"element": m.group(1)}
+    if not csv_files:
         return out
+    wanted = csv_files
     with Container(path) as container:
         for name, lines in wanted.items():
             if not container.has(name):
