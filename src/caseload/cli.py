@@ -8,9 +8,7 @@ SQLAlchemy) are imported inside the commands that need them so ``--help`` is ins
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import json
 import logging
 import os
 import sys
@@ -102,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="where --skip-invalid writes rejected rows (default: ./caseload-rejects-<time>.csv)",
     )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="read and check everything, write nothing: print what would be loaded, rejected "
+        "and missing (exit 0 if it would import, 1 if it would be refused)",
+    )
 
     p = command("demo", "load the bundled sample school into a separate demo database and open it")
     p.add_argument("--no-open", action="store_true", help="prepare the demo database only")
@@ -180,21 +184,10 @@ class _DelayedProgress:
 
 
 def write_rejects(path: Path, rejects: list[Any]) -> None:
-    """Rejected rows with the reason; owner-only, since rows hold student data."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "line", "field", "reason", "row"])
-        for r in rejects:
-            w.writerow(
-                [
-                    r.file,
-                    r.line if r.line is not None else "",
-                    r.field or "",
-                    r.reason,
-                    json.dumps(r.raw, ensure_ascii=False) if r.raw else "",
-                ]
-            )
+    """Rejected rows with the reason: a new owner-only file (see services/importing.py)."""
+    from caseload.services.importing import write_rejects as write
+
+    write(path, rejects)
 
 
 def refresh_facts(
@@ -217,67 +210,68 @@ def run_import(
     progress_delay: float = 1.0,
     on_step: Any = None,
 ) -> dict[str, Any]:
-    """Read, load (one transaction), then rebuild the derived analytics facts. ``on_step``
-    (the demo's) is told each phase as it starts; the progress bar shows after
-    ``progress_delay`` seconds on a terminal."""
-    from caseload.sources.detect import read_path
-    from caseload.sources.loader import load
+    """Import ``path`` into ``engine`` (services/importing.py); print the summary unless
+    ``quiet``. ``on_step`` (the demo's) is told each phase as it starts; the progress bar
+    shows after ``progress_delay`` seconds on a terminal. Returns the counts, deletions,
+    rejects and as-of date as a dict."""
+    from caseload.services.importing import import_into
 
-    step = on_step or (lambda _message: None)
     progress = _DelayedProgress(progress_delay)
     try:
-        step(f"reading {path}")
-        ds = read_path(path, skip_invalid=skip_invalid)
-        step("loading it into the database")
-        report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
-        progress.stop()
-        step("computing flags and ranking every student")
-        refresh_facts(engine, config, also_as_of=ds.as_of)
+        summary = import_into(
+            engine, path, config=config, skip_invalid=skip_invalid,
+            rejects_path=rejects_path, progress=progress, on_step=on_step,
+        )
     finally:
         progress.stop()
-    summary: dict[str, Any] = {
-        "counts": report.counts,
-        "deleted": report.deleted,
-        "rejected": len(report.rejects),
-        "as_of": ds.as_of,
-    }
-    if report.rejects:
-        target = rejects_path or Path(f"caseload-rejects-{time.strftime('%Y%m%d-%H%M%S')}.csv")
-        write_rejects(target, report.rejects)
-        summary["rejects_file"] = str(target)
     if not quiet:
-        kind = "OneRoster CSV" if ds.kind == "oneroster-csv" else "Ed-Fi XML"
-        print(f"Imported {kind} from {path}:")
-        width = max((len(k) for k in report.counts), default=0)
-        for entity, n in report.counts.items():
-            print(f"  {entity:<{width}}  {n:>9,}")
-        for entity, n in report.deleted.items():
-            print(f"  deleted from {entity}: {n:,}")
-        if report.rejects:
-            print(f"  rejected rows: {len(report.rejects):,} (see {summary['rejects_file']})")
-    return summary
+        print("\n".join(summary.lines()))
+    result: dict[str, Any] = {
+        "counts": summary.counts,
+        "deleted": summary.deleted,
+        "rejected": len(summary.rejects),
+        "as_of": summary.as_of,
+        "notices": summary.notices,
+    }
+    if summary.rejects_file is not None:
+        result["rejects_file"] = str(summary.rejects_file)
+    return result
 
 
 # --- commands --------------------------------------------------------------------------
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from caseload.config import load_config
+    """``caseload import PATH [--skip-invalid] [--rejects FILE] [--check]``.
+
+    Exit 0: imported (or, with --check, would import). Exit 1: refused, nothing imported
+    (with --check: would be refused), or the rejects file could not be written safely."""
+    from caseload.services import importing
+    from caseload.services.context import open_workspace
     from caseload.sources.dataset import SourceError
 
-    config = load_config(args.config)
-    engine = _open_engine(args)
+    ws = open_workspace(args.db, args.config)
+    if args.check:
+        report = importing.check_path(ws, args.path, skip_invalid=args.skip_invalid)
+        print("\n".join(report.lines()))
+        return EXIT_OK if report.would_import else EXIT_ERROR
+    progress = _DelayedProgress()
     try:
-        run_import(
-            engine,
-            args.path,
-            skip_invalid=args.skip_invalid,
-            rejects_path=args.rejects,
-            config=config,
+        summary = importing.import_path(
+            ws, args.path, skip_invalid=args.skip_invalid, rejects_path=args.rejects,
+            progress=progress,
         )
     except SourceError as exc:
-        _err(f"{exc.describe()}\nNothing was imported; the cache is unchanged.")
+        progress.stop()
+        message = importing.printable(exc.describe())
+        _err(f"{message}\nNothing was imported; the cache is unchanged.")
         return EXIT_ERROR
+    except importing.RejectsFileError as exc:
+        progress.stop()
+        _err(str(exc) if exc.imported else f"{exc}\nNothing was imported; the cache is unchanged.")
+        return EXIT_ERROR
+    progress.stop()
+    print("\n".join(summary.lines()))
     return EXIT_OK
 
 

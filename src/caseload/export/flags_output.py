@@ -1,8 +1,10 @@
 """``caseload flags`` output: a table for people, JSON (the documented contract) and CSV.
 
-Text from the data is written literally; control characters (terminal escapes included) are
-replaced by U+FFFD in the table so a name can never drive the terminal. JSON and CSV carry the
-text as it is (JSON escapes controls itself; CSV is neutralized against formulas).
+Text from the data is written literally, but no control character from the data reaches the
+output raw (see :mod:`caseload.domain.text`): the table and CSV replace C0 controls (except tab
+and newline; the table replaces those too), DEL and C1 by U+FFFD, so a name can never drive the
+terminal of whoever runs ``caseload flags --format csv``; JSON escapes them (``\u001b``), which
+keeps the value. CSV is also neutralized against formulas.
 """
 
 from __future__ import annotations
@@ -10,13 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 from collections.abc import Sequence
 from typing import IO
 
 from caseload.domain.report import Severity, StudentReport
+from caseload.domain.text import escape_json_controls, no_controls
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _COLOURS = {Severity.HIGH: "\x1b[1;31m", Severity.MEDIUM: "\x1b[33m", Severity.LOW: "\x1b[36m"}
@@ -24,13 +25,17 @@ _RESET = "\x1b[0m"
 
 
 def printable(text: str | None) -> str:
-    return _CONTROL.sub("\ufffd", text or "")
+    """One table cell: every control character (tab and newline too) replaced by U+FFFD."""
+    return no_controls(text, single_line=True)
 
 
 def neutralize(cell: object) -> object:
-    """A spreadsheet never runs a cell as a formula: prefix risky starts with an apostrophe."""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
-        return "'" + cell
+    """A CSV cell: control characters replaced (tab and newline kept), and a spreadsheet never
+    runs it as a formula (risky starts get an apostrophe)."""
+    if isinstance(cell, str):
+        cell = no_controls(cell)
+        if cell.startswith(_FORMULA_START):
+            return "'" + cell
     return cell
 
 
@@ -138,7 +143,8 @@ def write_flags(
     out: IO[str], reports: Sequence[StudentReport], as_of: dt.date, fmt: str, *, color: bool
 ) -> None:
     if fmt == "json":
-        json.dump(flags_json(reports, as_of), out, ensure_ascii=False, indent=1)
+        text = json.dumps(flags_json(reports, as_of), ensure_ascii=False, indent=1)
+        out.write(escape_json_controls(text))
         out.write("\n")
     elif fmt == "csv":
         write_csv(out, reports)

@@ -13,9 +13,10 @@ import math
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
 from caseload.sources.dataset import Reject, SourceError
+from caseload.sources.zipsafe import SafeZip
 
 T = TypeVar("T")
 
@@ -29,6 +30,10 @@ class TextLines(Protocol):
 
     def close(self) -> None: ...
 
+    def __enter__(self) -> TextLines: ...
+
+    def __exit__(self, typ: Any, value: Any, tb: Any, /) -> None: ...
+
 
 class _Bytes:
     """A CSV file's byte stream; :class:`CsvTable` splits and decodes it line by line.
@@ -41,10 +46,18 @@ class _Bytes:
         self.raw = raw
 
     def __iter__(self) -> Iterator[str]:  # TextLines, for callers other than CsvTable
-        return (line.decode("utf-8") for line in self.raw)
+        for number, line in enumerate(self.raw):
+            text = line.decode("utf-8")
+            yield text.removeprefix("\ufeff") if number == 0 else text
 
     def close(self) -> None:
         self.raw.close()
+
+    def __enter__(self) -> _Bytes:
+        return self
+
+    def __exit__(self, typ: Any, value: Any, tb: Any, /) -> None:
+        self.close()
 
 
 class Container:
@@ -53,6 +66,7 @@ class Container:
     def __init__(self, path: Path):
         self.path = path
         self._zip: zipfile.ZipFile | None = None
+        self._safe: SafeZip | None = None
         self._names: dict[str, str] = {}
         if path.is_dir():
             for p in path.iterdir():
@@ -60,6 +74,11 @@ class Container:
                     self._names[p.name.casefold()] = p.name
         elif zipfile.is_zipfile(path):
             self._zip = zipfile.ZipFile(path)
+            try:
+                self._safe = SafeZip(self._zip, path.name)  # zip bombs refused before reading
+            except SourceError:
+                self._zip.close()
+                raise
             for info in self._zip.infolist():
                 if not info.is_dir():
                     # OneRoster zips keep files at the top level; accept one folder level too.
@@ -72,8 +91,9 @@ class Container:
 
     def open(self, name: str) -> TextLines:
         real = self._names[name.casefold()]
+        # zip members go through SafeZip's guard (stops at the declared size: zip bombs)
         raw: IO[bytes] = (
-            self._zip.open(real) if self._zip is not None else (self.path / real).open("rb")
+            self._safe.open(real) if self._safe is not None else (self.path / real).open("rb")
         )
         return _Bytes(raw)
 

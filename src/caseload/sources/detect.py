@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import re
+import zipfile
 from pathlib import Path
 
 from caseload.sources.dataset import Dataset, SourceError
@@ -13,6 +16,11 @@ def read_path(path: Path, *, skip_invalid: bool = False) -> Dataset:
 
     if not path.exists():
         raise SourceError(str(path), None, None, "no such file or folder")
+    if path.is_file() and zipfile.is_zipfile(path):
+        from caseload.sources.zipsafe import check_archive
+
+        with zipfile.ZipFile(path) as zf:  # zip bombs are refused before any member is read
+            check_archive(zf, path.name)
     if oneroster_csv.is_oneroster(path):
         return oneroster_csv.read_oneroster(path, skip_invalid=skip_invalid)
     from caseload.sources import edfi_xml
@@ -24,3 +32,50 @@ def read_path(path: Path, *, skip_invalid: bool = False) -> Dataset:
         "not a recognized export: expected a OneRoster folder or .zip with manifest.csv, "
         "or a folder of Ed-Fi Interchange XML files",
     )
+
+
+_TAG = re.compile(r"<\s*(?:[\w.-]+:)?([\w.-]+)")
+
+
+def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], dict[str, str]]:
+    """Read back rows of an export by file name and line, for the rejects file.
+
+    CSV (a OneRoster folder or .zip): the row as ``{column: value}``, matched on the physical
+    line where the record starts or ends. Ed-Fi XML: ``{"element": name}`` of the element that
+    starts on that line."""
+    from caseload.sources.csvutil import Container
+
+    out: dict[tuple[str, int], dict[str, str]] = {}
+    csv_files: dict[str, set[int]] = {}
+    for name, lines in wanted.items():
+        file = path / name
+        if not (path.is_dir() and name.casefold().endswith(".xml")):
+            csv_files[name] = lines
+            continue
+        if not file.is_file():
+            continue
+        with file.open(encoding="utf-8", errors="replace") as fh:
+            for number, text in enumerate(fh, 1):
+                if number in lines and (m := _TAG.search(text)):
+                    out[(name, number)] = {"element": m.group(1)}
+    if not csv_files:
+        return out
+    wanted = csv_files
+    with Container(path) as container:
+        for name, lines in wanted.items():
+            if not container.has(name):
+                continue
+            with container.open(name) as fh:
+                reader = csv.reader(fh)
+                try:
+                    header = next(reader)
+                    start = reader.line_num + 1
+                    for row in reader:
+                        end = reader.line_num
+                        for number in (start, end):
+                            if number in lines:
+                                out[(name, number)] = dict(zip(header, row, strict=False))
+                        start = end + 1
+                except (csv.Error, UnicodeDecodeError, StopIteration):
+                    pass
+    return out

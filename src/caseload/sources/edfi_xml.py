@@ -11,6 +11,12 @@ Files are recognised by their root element, never by their name:
 in dependency order (organizations, calendar, master schedule, students, staff, enrollment,
 attendance, gradebook, discipline), so ``ref="..."`` references to earlier files resolve.
 
+Ed-Fi Data Standard 2.x (and 1.x) XML is refused, never misread: its descriptors are
+``<CodeValue>``/``<Namespace>`` elements and its sessions are keyed by term, not by name. A file
+whose root namespace is ``http://ed-fi.org/0200`` (or ``/0100``), or a record with a descriptor in
+that shape, stops the import with a message naming "Data Standard 2", also under
+``--skip-invalid`` (:class:`UnsupportedStandard`).
+
 Parsing uses :mod:`defusedxml`: entity declarations (billion laughs, external entities) and
 external references are refused with a :class:`SourceError`, as is malformed XML. Each file
 is streamed: one top-level record element is built at a time, handled, then dropped, and
@@ -110,7 +116,19 @@ from caseload.sources.edfi_common import (
     session_type,
 )
 
-__all__ = ["INTERCHANGES", "is_edfi_folder", "read_edfi_folder"]
+__all__ = ["INTERCHANGES", "UnsupportedStandard", "is_edfi_folder", "read_edfi_folder"]
+
+# Root namespaces of the Data Standards this reader does not read, and how to name them.
+_OLD_STANDARDS = {
+    "http://ed-fi.org/0100": "Data Standard 1",
+    "http://ed-fi.org/0200": "Data Standard 2",
+}
+_SUPPORTED = "caseload reads Ed-Fi Data Standard 4 and later (namespace http://ed-fi.org/0400, 5.x)"
+
+
+class UnsupportedStandard(SourceError):
+    """An export in an Ed-Fi Data Standard caseload does not read: fatal, even when skipping
+    invalid rows (every record would be misread, not just one)."""
 
 # Interchanges we read, in the order they are applied (referenced data first).
 INTERCHANGES: tuple[str, ...] = (
@@ -152,6 +170,8 @@ class _Collector:
         self.expat: Any = None
         self.root: Element | None = None
         self.root_name: str | None = None
+        self.root_ns: str = ""
+        self.root_line: int | None = None
         self.done: list[Element] = []
         # Character data goes straight to the tree builder (expat calls it directly).
         self.data: Callable[[str], None] = self._tb.data
@@ -165,6 +185,8 @@ class _Collector:
         el = self._tb.start(local, attrib)
         if self._depth == 1:
             self.root, self.root_name = el, local
+            self.root_ns = tag[1:].partition("}")[0] if tag.startswith("{") else ""
+            self.root_line = attrib[_LINE]
             if self._peek:
                 raise _Peeked
         return el
@@ -230,6 +252,11 @@ def _parse(path: Path) -> Iterator[list[Element]]:
 
 def _root_name(path: Path) -> str | None:
     """The local name of the root element; SourceError for unsafe or malformed XML."""
+    return _peek_root(path).root_name
+
+
+def _peek_root(path: Path) -> _Collector:
+    """Parse up to the root element (its local name, namespace and line)."""
     collector = _Collector(peek=True)
     parser = DefusedXMLParser(target=collector)
     collector.expat = parser.parser
@@ -244,7 +271,18 @@ def _root_name(path: Path) -> str | None:
         raise _xml_error(
             path.name, exc, getattr(collector.expat, "CurrentLineNumber", None)
         ) from None
-    return collector.root_name
+    return collector
+
+
+def _check_standard(path: Path, root: _Collector) -> None:
+    """Refuse an interchange file of a Data Standard this reader does not read."""
+    standard = _OLD_STANDARDS.get(root.root_ns.rstrip("/"))
+    if standard is not None:
+        raise UnsupportedStandard(
+            path.name, root.root_line, None,
+            f"Ed-Fi {standard} XML (namespace {root.root_ns}) is not supported: {_SUPPORTED}. "
+            "Export the data again in a current Data Standard",
+        )
 
 
 def _xml_files(folder: Path) -> list[Path]:
@@ -276,7 +314,10 @@ def read_edfi_folder(path: Path, *, skip_invalid: bool = False) -> Dataset:
         raise SourceError(str(path), None, None, "not a folder")
     files: list[tuple[int, str, Path]] = []
     for file in _xml_files(path):
-        name = _root_name(file)
+        root = _peek_root(file)
+        name = root.root_name
+        if name and name.startswith("Interchange"):
+            _check_standard(file, root)
         if name in _ORDER:
             files.append((_ORDER[name], file.name, file))
     reader = _Reader(path, skip_invalid)
@@ -353,13 +394,20 @@ class _Reader(EdfiRecords):
     def read_file(self, path: Path) -> None:
         self.file = path.name
         handlers = self.handlers
+        shape_checked = False
         for batch in _parse(path):
             for rec in batch:
                 handler = handlers.get(rec.tag)
                 if handler is None:
                     continue
+                if not shape_checked:  # the first record tells the file's Data Standard
+                    shape_checked = True
+                    for el in rec.iter():
+                        self.legacy_descriptor(el, rec)
                 try:
                     handler(rec)
+                except UnsupportedStandard:
+                    raise
                 except SourceError as err:
                     if not self.skip_invalid:
                         raise
@@ -417,7 +465,18 @@ class _Reader(EdfiRecords):
             raise self.error(el, rec, _field(path), f"must not be negative: {text!r}")
         return value
 
+    def legacy_descriptor(self, el: Element | None, rec: Element) -> None:
+        """A descriptor written as ``<CodeValue>``/``<Namespace>`` children is Data Standard 2's
+        shape (even without its namespace): refuse the export rather than misread it."""
+        if el is not None and el.find("CodeValue") is not None:
+            raise UnsupportedStandard(
+                self.file, _line(el) or _line(rec), el.tag,
+                "a descriptor with CodeValue/Namespace elements: this is Ed-Fi Data Standard 2 "
+                f"XML, which is not supported ({_SUPPORTED})",
+            )
+
     def desc(self, rec: Element, path: str) -> str | None:
+        self.legacy_descriptor(rec.find(path), rec)
         text = _txt(rec, path)
         return descriptor_value(text) or None if text else None
 
@@ -739,6 +798,7 @@ class _Reader(EdfiRecords):
 
     def _category(self, rec: Element) -> AttendanceCategory:
         el = rec.find(".//AttendanceEventCategory")
+        self.legacy_descriptor(el, rec)
         text = el.text.strip() if el is not None and el.text else ""
         if not text:
             raise self.error(el, rec, "AttendanceEventCategory", "is required but missing or empty")

@@ -656,3 +656,23 @@ def load(
             )
         raise
     return report
+
+
+def check(engine: Engine, ds: Dataset, *, skip_invalid: bool = False) -> LoadReport:
+    """What :func:`load` would do, without writing: students are linked and references checked
+    against the cache inside a transaction that is always rolled back, and no run is recorded.
+    ``counts`` are the records that would be written, ``deleted`` the deletions asked for.
+    Raises SourceError as :func:`load` would (unless ``skip_invalid``)."""
+    report = LoadReport(run_id=None)
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            report.linked = _link_students(conn, ds)
+            _check_references(conn, ds, skip_invalid)
+        finally:
+            trans.rollback()
+    report.counts = ds.counts()
+    for d in ds.deletions:
+        report.deleted[d.entity] = report.deleted.get(d.entity, 0) + 1
+    report.rejects = list(ds.rejects)
+    return report

@@ -1,0 +1,42 @@
+"""Text from the data, made safe to write to a terminal or a file someone will `cat`.
+
+Pure functions shared by the exports and the CLI summaries (the TUI has its own visible
+stand-ins in ``caseload.tui.safe``). C0 controls except tab and newline, DEL and the C1 range
+(0x80-0x9F, which holds CSI 0x9B) never reach an output raw: ESC, BEL, backspace, a lone
+carriage return... are replaced by U+FFFD (the replacement character).
+"""
+
+from __future__ import annotations
+
+import re
+
+REPLACEMENT = "\ufffd"
+
+# C0 except TAB (0x09) and LF (0x0A), DEL, C1.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Single-line variant: newlines and tabs are controls too.
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What json.dumps(ensure_ascii=False) leaves raw: DEL and C1 (it escapes C0 itself).
+_JSON_RAW = re.compile(r"[\x7f-\x9f]")
+
+
+def has_control(text: str) -> bool:
+    """True when ``text`` holds a character :func:`no_controls` would replace."""
+    return _CONTROL.search(text) is not None
+
+
+def no_controls(text: str | None, *, single_line: bool = False) -> str:
+    """``text`` with every control character (C0 except tab and newline, DEL, C1) replaced by
+    U+FFFD. ``single_line`` replaces tabs and newlines too. ``None`` becomes ``""``."""
+    if not text:
+        return ""
+    pattern = _CONTROL_LINE if single_line else _CONTROL
+    return pattern.sub(REPLACEMENT, text)
+
+
+def escape_json_controls(json_text: str) -> str:
+    """JSON text with DEL and C1 characters written as ``\\u00XX`` escapes.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes C0 itself but writes DEL and C1 raw. In
+    JSON these characters can only stand inside strings, so the escape keeps the value."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)

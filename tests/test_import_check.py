@@ -1,0 +1,186 @@
+"""``caseload import PATH --check`` and the import service (issues 11 §3 and 15).
+
+--check reads everything and writes nothing: no cache change (rows and import_runs the same, the
+SQLite file byte-identical), no rejects file; it prints what would be loaded, rejected (per file
+and reason, with examples) and what is missing. Exit 0 when the export would import, 1 when it
+would be refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from caseload.cli import main
+from caseload.config import Config
+from caseload.services import importing
+from caseload.services.context import Workspace
+from caseload.sources.detect import read_path
+from caseload.sources.loader import load
+from caseload.store.tables import METADATA
+from tests.paths import MIN_DATA, REPO, SAMPLE_DATA
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    dst = tmp_path / "export"
+    shutil.copytree(MIN_DATA, dst)
+    return dst
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    body = path.read_text(encoding="utf-8")
+    assert old in body, old
+    path.write_text(body.replace(old, new, 1), encoding="utf-8")
+
+
+def _snapshot(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {
+            name: sorted(tuple(map(str, r)) for r in conn.execute(select(table)))
+            for name, table in METADATA.tables.items()
+        }
+
+
+def _damage(data: Path) -> None:
+    """An enrollment in an unknown class and a negative score."""
+    _edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,",
+          "e2,active,2026-09-01T00:00:00Z,cls-nowhere,")
+    _edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+
+
+def test_check_writes_nothing_and_reports(engine, data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    load(engine, read_path(MIN_DATA))
+    before = _snapshot(engine)
+    _damage(data)
+    files_before = sorted(p.name for p in data.iterdir())
+    report = importing.check_path(Workspace(engine, Config()), data, skip_invalid=True)
+    assert report.would_import
+    assert report.counts["users"] == 5
+    assert report.counts["enrollments"] == 6
+    groups = {(g.file, g.count) for g in report.groups()}
+    assert ("enrollments.csv", 1) in groups and ("results.csv", 1) in groups
+    examples = [e for g in report.groups() for e in g.examples]
+    assert "enrollments.csv:3" in examples and "results.csv:2" in examples
+    text = "\n".join(report.lines())
+    assert "would load:" in text and "would reject: 2 rows" in text
+    assert "missing: nothing" in text
+    assert _snapshot(engine) == before  # rows and import_runs unchanged
+    assert sorted(p.name for p in data.iterdir()) == files_before
+    assert not list(tmp_path.glob("caseload-rejects-*"))
+
+
+def test_check_strict_reports_the_refusal(engine, data):
+    _damage(data)
+    report = importing.check_path(Workspace(engine, Config()), data)
+    assert not report.would_import
+    assert report.refusal is not None
+    text = "\n".join(report.lines())
+    assert "REFUSED" in text and "results.csv:2" in text and "'score'" in text
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "-"
+
+
+def test_cli_check_leaves_the_sqlite_file_byte_identical(tmp_path, data, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "cache.db"
+    assert main(["--db", str(db), "import", str(MIN_DATA)]) == 0
+    with sqlite3.connect(db) as conn:  # fold the WAL into the file before hashing
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        runs = conn.execute("SELECT count(*) FROM import_runs").fetchone()[0]
+    conn.close()
+    sums = {p: _sha(Path(f"{db}{p}")) for p in ("", "-wal")}
+    _damage(data)
+    capsys.readouterr()
+    assert main(["--db", str(db), "import", str(data), "--check", "--skip-invalid"]) == 0
+    out = capsys.readouterr().out
+    assert "would reject: 2 rows" in out
+    assert re.search(r"enrollments\.csv: 1 x field 'classSourcedId'", out)
+    assert "e.g. enrollments.csv:3" in out
+    assert main(["--db", str(db), "import", str(data), "--check"]) == 1  # strict: refused
+    out = capsys.readouterr().out
+    assert "REFUSED" in out and "results.csv:2" in out
+    assert {p: _sha(Path(f"{db}{p}")) for p in ("", "-wal")} == sums
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM import_runs").fetchone()[0] == runs
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 5
+    conn.close()
+    assert not list(tmp_path.glob("caseload-rejects-*"))
+
+
+def test_check_names_what_is_missing(tmp_path, data, capsys):
+    for name in ("attendance.csv", "caseloads.csv", "lineItems.csv", "results.csv",
+                 "categories.csv", "gradingPolicies.csv"):
+        (data / name).unlink()
+    for key in ("lineItems", "results", "categories"):
+        _edit(data / "manifest.csv", f"file.{key},bulk", f"file.{key},absent")
+    capsys.readouterr()
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(data), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "no attendance" in out
+    assert "no gradebook" in out
+    assert "no counselor assignments" in out
+
+
+def test_import_service_returns_a_typed_summary_with_notices(tmp_path, data, capsys,
+                                                             monkeypatch):
+    import caseload.sources.detect as detect
+
+    real = detect.read_path
+
+    def with_notice(path, *, skip_invalid=False):
+        ds = real(path, skip_invalid=skip_invalid)
+        ds.notices.append("not shown: 1 results for students not enrolled in their class")
+        return ds
+
+    monkeypatch.setattr(detect, "read_path", with_notice)
+    monkeypatch.chdir(tmp_path)
+    _edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+    capsys.readouterr()
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(data), "--skip-invalid"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    notice = lines.index("  not shown: 1 results for students not enrolled in their class")
+    assert lines[notice - 1].startswith("  grading_policies")  # after the counts
+    assert lines[notice + 1].startswith("  rejected rows: 1 (see caseload-rejects-")
+
+
+# What `caseload import sample_data` printed on the starting commit (e057ca6) for today's
+# sample_data: the service must print exactly this (the README's block keeps this shape).
+TODAY = """\
+Imported OneRoster CSV from sample_data:
+  orgs                       2
+  academic_sessions          7
+  calendar_days             25
+  users                    640
+  courses                   35
+  classes                  162
+  enrollments            4,068
+  categories               590
+  line_items             6,023
+  results              132,877
+  attendance_events      2,959
+  caseloads                600
+  grading_policies         162
+"""
+
+
+def test_sample_import_prints_what_it_printed_before(tmp_path, capsys, monkeypatch):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```\n\$ caseload import sample_data\n(.*?)```", readme, re.S)
+    assert block is not None
+    shape = re.compile(r"^(Imported OneRoster CSV from sample_data:|  [a-z_]+ +[\d,]+)$")
+    assert all(shape.match(line) for line in block.group(1).splitlines())
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(SAMPLE_DATA)]) == 0
+    out = capsys.readouterr().out
+    assert out.replace(str(SAMPLE_DATA), "sample_data") == TODAY

@@ -1,0 +1,165 @@
+"""The rejects file (issue 11 §5): columns ``file,line,field,reason,row``; line and row filled
+for rejected references too; always a new 0600 file; a symlink at the path is refused; no
+credential column (users.csv's ``password``...) is ever copied."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from caseload.cli import main
+from caseload.services.importing import RejectsFileError, write_rejects
+from caseload.sources.dataset import Reject
+from tests.paths import MIN_DATA
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    dst = tmp_path / "export"
+    shutil.copytree(MIN_DATA, dst)
+    return dst
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    body = path.read_text(encoding="utf-8")
+    assert old in body, old
+    path.write_text(body.replace(old, new, 1), encoding="utf-8")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == ["file", "line", "field", "reason", "row"]
+        return list(reader)
+
+
+def _import(tmp_path: Path, data: Path, rejects: Path, *extra: str) -> int:
+    return main(["--db", str(tmp_path / "c.db"), "import", str(data), "--skip-invalid",
+                 "--rejects", str(rejects), *extra])
+
+
+def test_reference_rejects_have_line_and_row(tmp_path, data):
+    # enrollments.csv line 3 (e2) names a class that is in neither the import nor the cache
+    _edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,",
+          "e2,active,2026-09-01T00:00:00Z,cls-nowhere,")
+    out = tmp_path / "rejects.csv"
+    assert _import(tmp_path, data, out) == 0
+    rows = _rows(out)
+    ref = [r for r in rows if "cls-nowhere" in r["reason"]]
+    assert len(ref) == 1, rows
+    assert ref[0]["file"] == "enrollments.csv"
+    assert ref[0]["line"] == "3"
+    assert ref[0]["field"] == "classSourcedId"
+    assert json.loads(ref[0]["row"])["sourcedId"] == "e2"
+    assert json.loads(ref[0]["row"])["classSourcedId"] == "cls-nowhere"
+
+
+def test_existing_0644_file_is_replaced_by_a_new_0600_file(tmp_path, data):
+    _edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+    out = tmp_path / "rejects.csv"
+    out.write_text("old content\n")
+    os.chmod(out, 0o644)
+    old_inode = out.stat().st_ino
+    assert _import(tmp_path, data, out) == 0
+    st = out.stat()
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    assert st.st_ino != old_inode  # a new file, not the old one rewritten
+    assert "old content" not in out.read_text()
+    assert [r["file"] for r in _rows(out)] == ["results.csv"]
+    assert not list(tmp_path.glob(".caseload-rejects-*"))  # no temp file left behind
+
+
+def test_symlink_at_the_path_is_refused(tmp_path, data, capsys):
+    _edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me\n")
+    os.chmod(target, 0o644)
+    link = tmp_path / "rejects.csv"
+    link.symlink_to(target)
+    capsys.readouterr()
+    assert _import(tmp_path, data, link) != 0
+    err = capsys.readouterr().err
+    assert str(link) in err and "symbolic link" in err
+    assert target.read_text() == "keep me\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert link.is_symlink()
+    # refused before importing: nothing was loaded
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
+    engine.dispose()
+
+
+def test_write_rejects_refuses_a_symlink_directly(tmp_path):
+    target = tmp_path / "t"
+    target.write_text("x")
+    link = tmp_path / "l.csv"
+    link.symlink_to(target)
+    with pytest.raises(RejectsFileError, match=r"l\.csv"):
+        write_rejects(link, [Reject("a.csv", 2, None, "bad")])
+    assert target.read_text() == "x"
+
+
+def test_credential_columns_are_never_copied(tmp_path, data):
+    users = data / "users.csv"
+    body = users.read_text(encoding="utf-8")
+    # give every user a password, and make stu-2's row bad (unknown grade-level school)
+    body = body.replace(",09,,,,,,,sch-1,", ",09,Hunter2Secret,,,,,,sch-1,")
+    body = body.replace("stu-2,active,2026-09-01T00:00:00Z,true,ben,{stateId:MD002},Ben,Baker,,"
+                        "S002,,,,,09,Hunter2Secret,,,,,,sch-1,",
+                        "stu-2,active,2026-09-01T00:00:00Z,true,ben,{stateId:MD002},Ben,Baker,,"
+                        "S002,,,,,09,Hunter2Secret,,,,,,sch-404,")
+    users.write_text(body, encoding="utf-8")
+    assert "sch-404" in body
+    out = tmp_path / "rejects.csv"
+    assert _import(tmp_path, data, out) == 0
+    text_ = out.read_text(encoding="utf-8")
+    assert "Hunter2Secret" not in text_
+    assert "password" not in text_.casefold()
+    rows = _rows(out)
+    assert rows and json.loads(rows[0]["row"])["sourcedId"] == "stu-2"
+
+
+def test_write_rejects_drops_every_credential_like_column(tmp_path):
+    out = tmp_path / "r.csv"
+    raw = {"sourcedId": "u1", "password": "a", "userPassword": "b", "pwd": "c",
+           "client_secret": "d", "access_token": "e", "note": "my password is f"}
+    write_rejects(out, [Reject("users.csv", 2, "password", "bad password", raw)])
+    body = out.read_text()
+    assert "password" not in body.casefold()
+    for secret in ('"a"', '"b"', '"c"', '"d"', '"e"'):
+        assert secret not in body
+    assert json.loads(_rows(out)[0]["row"])["sourcedId"] == "u1"
+
+
+def test_xml_reference_rejects_have_line_and_element(tmp_path):
+    """Ed-Fi: attendance of a student missing from the export is rejected with its line."""
+    from tests.paths import REPO
+
+    folder = tmp_path / "ds5"
+    shutil.copytree(REPO / "tests" / "data" / "edfi_ds5", folder)
+    student = folder / "Student.xml"
+    body = student.read_text(encoding="utf-8")
+    start = body.index("\t<Student>")
+    end = body.index("\t</Student>\n", start) + len("\t</Student>\n")
+    removed = body[start:end]
+    sid = removed.split("<StudentUniqueId>")[1].split("<")[0]
+    student.write_text(body[:start] + body[end:], encoding="utf-8")
+    out = tmp_path / "rejects.csv"
+    assert _import(tmp_path, folder, out) == 0
+    rows = [r for r in _rows(out) if sid in r["reason"]]
+    assert rows, _rows(out)
+    attendance = (folder / "StudentSchoolAttendance.xml").read_text().splitlines()
+    for r in rows:
+        assert r["file"] == "StudentSchoolAttendance.xml"
+        line = int(r["line"])
+        assert "<StudentSchoolAttendanceEvent>" in attendance[line - 1]
+        assert json.loads(r["row"]) == {"element": "StudentSchoolAttendanceEvent"}

@@ -1,0 +1,109 @@
+"""Zip bombs are refused before anything is decompressed (issue 11 §5).
+
+Declared sizes are checked first (ratio above 100:1, or a total above the limit: 4 GB by
+default, ``$CASELOAD_ZIP_MAX_BYTES``), naming the member, also under ``--skip-invalid`` and
+``--check``; members are then streamed through a guard that stops at the declared size. The
+1 GB member of zeros is written by streaming (1 MiB at a time) into a temp dir; that the import
+refuses it (rather than reading it whole) is what keeps it in seconds and well under 512 MB.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from caseload.cli import main
+from caseload.sources.dataset import SourceError
+from caseload.sources.detect import read_path
+from caseload.sources.zipsafe import GuardedStream, SafeZip, parse_size
+from tests.paths import MIN_DATA
+
+GB = 1024**3
+
+
+def _zip_of(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(folder.iterdir()):
+            zf.write(f, f.name)
+    return target
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The OneRoster sample with users.csv replaced by 1 GB of zeros (about 1 MB zipped)."""
+    target = tmp_path_factory.mktemp("bomb") / "export.zip"
+    chunk = bytes(1 << 20)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            if f.name != "users.csv":
+                zf.write(f, f.name)
+        with zf.open("users.csv", "w", force_zip64=True) as member:
+            for _ in range(GB // len(chunk)):
+                member.write(chunk)
+    return target
+
+
+def test_declared_ratio_is_refused_naming_the_member(bomb: Path) -> None:
+    assert bomb.stat().st_size < 20 * 1024**2
+    with pytest.raises(SourceError) as err:
+        read_path(bomb, skip_invalid=True)
+    message = err.value.describe()
+    assert "export.zip:users.csv" in message
+    assert "zip bomb" in message and "100:1" in message
+
+
+@pytest.mark.parametrize(
+    "extra", [[], ["--skip-invalid"], ["--check"], ["--check", "--skip-invalid"]]
+)
+def test_cli_refuses_the_bomb(bomb: Path, tmp_path: Path, capsys, monkeypatch, extra) -> None:
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(bomb), *extra]) == 1
+    out = capsys.readouterr()
+    assert "users.csv" in out.out + out.err and "zip bomb" in out.out + out.err
+    assert not list(tmp_path.glob("caseload-rejects-*"))
+
+
+def test_total_limit_is_configurable(tmp_path: Path, capsys, monkeypatch) -> None:
+    archive = _zip_of(MIN_DATA, tmp_path / "min.zip")
+    monkeypatch.setenv("CASELOAD_ZIP_MAX_BYTES", "1000")
+    capsys.readouterr()
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(archive), "--skip-invalid"]) == 1
+    err = capsys.readouterr().err
+    assert "min.zip:" in err and "CASELOAD_ZIP_MAX_BYTES" in err
+    monkeypatch.setenv("CASELOAD_ZIP_MAX_BYTES", "4GB")
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(archive)]) == 0
+
+
+def test_a_normal_zip_still_imports(tmp_path: Path) -> None:
+    archive = _zip_of(MIN_DATA, tmp_path / "min.zip")
+    ds = read_path(archive)
+    assert len(ds.users) == 5
+
+
+def test_parse_size() -> None:
+    assert parse_size("4GB") == 4 * GB
+    assert parse_size("512 MiB") == 512 * 1024**2
+    assert parse_size("1000") == 1000
+    with pytest.raises(ValueError):
+        parse_size("lots")
+
+
+def test_stream_stops_past_its_declared_size() -> None:
+    """A member whose header lies about its size is stopped while streaming."""
+    stream = io.BufferedReader(GuardedStream(io.BytesIO(b"x" * 100), "a.zip:m.csv", 10, [10**9]))
+    with pytest.raises(SourceError, match="more data than its header declares"):
+        stream.read()
+
+
+def test_members_are_streamed(tmp_path: Path) -> None:
+    archive = _zip_of(MIN_DATA, tmp_path / "min.zip")
+    with zipfile.ZipFile(archive) as zf:
+        safe = SafeZip(zf, "min.zip")
+        with safe.open("users.csv") as fh:
+            assert fh.readline().startswith(b"sourcedId,")
+
+
