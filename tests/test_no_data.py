@@ -425,3 +425,18 @@ async def test_student_screen_says_no_gradebook(tmp_path: Path) -> None:
     for title in ("Algebra I - 1", "English 9 - 2"):
         line = next(x for x in student.splitlines() if title in x)
         assert "no gradebook" in line and "STALE" not in line
+
+
+def test_caseload_sorts_put_unknown_attendance_last_either_way() -> None:
+    from caseload.domain.report import CaseloadRow
+    from caseload.tui.screens.caseload import sort_reports
+
+    def row(sid: str, rate: float | None, unx: int | None, streak: int | None) -> CaseloadRow:
+        return CaseloadRow(sid, sid, "9", None, (), (), 0, rate, unx, streak, 0, None)
+
+    rows = [row("u1", None, None, None), row("a", 80.0, 4, 2), row("u2", None, None, None),
+            row("b", 100.0, 0, 0)]
+    for key in ("att", "unx", "streak"):
+        for reverse in (False, True):
+            got = [r.id for r in sort_reports(rows, key, reverse)]
+            assert got[2:] == ["u1", "u2"], (key, reverse, got)  # never first, never as 0/100

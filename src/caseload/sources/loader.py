@@ -467,13 +467,12 @@ def _not_enrolled(conn: Connection, ds: Dataset, skip_invalid: bool) -> int:
     class_of = {li.sourced_id: li.class_id for li in ds.line_items}
     unknown_items = sorted({r.line_item_id for r in ds.results} - class_of.keys())
     for i in range(0, len(unknown_items), 900):
-        class_of.update(
-            conn.execute(
-                select(items.c.sourced_id, items.c.class_id).where(
-                    items.c.sourced_id.in_(unknown_items[i : i + 900])
-                )
-            ).tuples()
-        )
+        for item_id, cid in conn.execute(
+            select(items.c.sourced_id, items.c.class_id).where(
+                items.c.sourced_id.in_(unknown_items[i : i + 900])
+            )
+        ):
+            class_of[item_id] = cid
     deleted = {d.sourced_id for d in ds.deletions if d.entity == "enrollments"}
     pairs: set[tuple[str, str]] = set()
     rostered: set[str] = set()
