@@ -48,10 +48,12 @@ def test_json_contract_shape_and_triage_order(sample_db, capsys):
     caseload = {r["studentSourcedId"] for r in _csv("caseloads.csv") if r["counselorSourcedId"] == "cns-1"}
     assert {s["id"] for s in students} == caseload
     first = students[0]
-    assert set(first) == {"id", "name", "grade_level", "counselor_ids", "risk", "flags", "metrics"}
+    assert set(first) == {"id", "name", "grade_level", "counselor_ids", "risk", "flags", "metrics",
+                          "attendance_through"}
     assert set(first["metrics"]) == {
         "school_days", "days_absent", "attendance_rate", "unexcused_30d", "absence_streak",
         "unexcused_grading_period", "unexcused_term", "unexcused_year", "incidents_year", "classes",
+        "attendance_through",
     }
     assert set(first["metrics"]["classes"][0]) == {
         "id", "title", "teacher", "grade", "weekly", "last_score_date", "missing",

@@ -521,24 +521,20 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
-    from caseload.config import load_config
+    """Parse, call the flags use case (``caseload.services.flags``), print."""
     from caseload.export.flags_output import write_flags
-    from caseload.store.repository import Repository
+    from caseload.services.context import open_workspace
+    from caseload.services.flags import StudentNotFound, flag_reports
 
-    config = load_config(args.config)
-    engine = _open_engine(args)
-    repo = Repository(engine, thresholds=config.thresholds)
-    as_of = args.as_of or dt.date.today()
-    if args.student:
-        try:
-            reports = [repo.student(args.student, as_of).report]
-        except KeyError:
-            _err(f"no student with id {args.student!r}")
-            return EXIT_ERROR
-    else:
-        who = args.counselor if args.counselor is not None else config.me
-        reports = repo.caseload(None if who in (None, "all") else who, as_of)
-    write_flags(sys.stdout, reports, as_of, args.format, color=sys.stdout.isatty())
+    workspace = open_workspace(getattr(args, "db", None), args.config)
+    try:
+        found = flag_reports(
+            workspace, as_of=args.as_of, counselor=args.counselor, student=args.student
+        )
+    except StudentNotFound as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    write_flags(sys.stdout, found.reports, found.as_of, args.format, color=sys.stdout.isatty())
     return EXIT_OK
 
 

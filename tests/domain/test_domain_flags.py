@@ -188,16 +188,17 @@ def test_stale_gradebook_edges() -> None:
     assert f is not None and f.severity is Severity.LOW and f.class_id == "c3"
     assert f.message == "Chemistry: no grades entered in 14 days (last 2026-11-06)"
     assert_json(f)
-    none = _stale("2026-08-24", None)
-    assert none is not None and "none this term" in none.message
+    # no result on or before D: no gradebook (or none scored yet) is not a stale one (issue 11)
+    assert _stale("2026-08-24", None) is None
 
 
 def test_stale_gradebook_needs_a_term_in_session_that_started_14_days_ago() -> None:
-    assert _stale("2026-11-06", None) is not None  # started exactly 14 days before D
-    assert _stale("2026-11-07", None) is None  # 13 days
-    assert _stale("2026-08-24", None, term_end="2026-11-19") is None  # term over
-    assert _stale("2026-11-21", None) is None  # not started
-    assert rules.stale_gradebook("c", "C", None, None, None, AS_OF, T) is None
+    old = "2026-10-01"  # the class's last result, long before the window
+    assert _stale("2026-11-06", old) is not None  # started exactly 14 days before D
+    assert _stale("2026-11-07", old) is None  # 13 days
+    assert _stale("2026-08-24", old, term_end="2026-11-19") is None  # term over
+    assert _stale("2026-11-21", old) is None  # not started
+    assert rules.stale_gradebook("c", "C", None, None, D(old), AS_OF, T) is None
 
 
 # --- BEHAVIOR and order ---------------------------------------------------------------------
@@ -214,7 +215,7 @@ def test_behavior() -> None:
 def test_order_flags_by_severity_then_code() -> None:
     flags = [
         rules.behavior([D("2026-10-01")] * 2, T),
-        _stale("2026-08-24", None),
+        _stale("2026-08-24", "2026-10-01"),
         rules.chronic_absence(7, 60, T),
         rules.low_grade("c1", "Bio", 60, T, False),
         rules.failing_streak("c2", "Alg", weekly(60, 60, 60), T),

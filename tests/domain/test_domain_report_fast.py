@@ -84,6 +84,7 @@ def ref_class(
         missing=missing_count(cf.missing_dates, as_of),
         period=cf.period,
         stale=stale is not None,
+        gradebook=cf.gradebook,
     )
     return metrics, found
 
@@ -93,12 +94,10 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
     year_start = periods.year.start if periods.year else None
     series = facts.attendance
     start = series.start(year_start)
-    school_days = len(series.enrolled_days(as_of, year_start))
-    days_absent = series.count_absent(start, as_of)
-    window = att.window_start(as_of, th.unexcused_window_days)
-    unx_window = series.unexcused_between(max(window, start) if start else window, as_of)
-    streak = series.current_streak(as_of, year_start)
-    truancy = att.truancy_counts(series, as_of, periods, th)
+    # attendance counts through the day the school's attendance was recorded through (issue
+    # 11); with none loaded it is unknown: every figure None, no attendance flag
+    end = series.counted_through(as_of)
+    school_days = len(series.enrolled_days(as_of if end is None else end, year_start))
     incidents = days_between(facts.incident_dates, year_start, as_of)
     current = sorted(
         (
@@ -109,15 +108,36 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
         key=lambda p: p[0],
     )
     found = [f for _, (_, flags) in current for f in flags]
-    for flag in (
-        rules.unexcused_absences(unx_window, as_of, th),
-        rules.chronic_absence(days_absent, school_days, th),
-        rules.absence_streak(streak, th),
-        rules.truancy(truancy, th),
-        rules.behavior(incidents, th),
-    ):
-        if flag is not None:
-            found.append(flag)
+    figures: dict[str, object] = dict.fromkeys(
+        ("days_absent", "attendance_rate", "unexcused_30d", "absence_streak",
+         "unexcused_grading_period", "unexcused_term", "unexcused_year")
+    )
+    if end is not None:
+        days_absent = series.count_absent(start, end)
+        window = att.window_start(as_of, th.unexcused_window_days)
+        unx_window = series.unexcused_between(max(window, start) if start else window, end)
+        streak = series.current_streak(end, year_start)
+        truancy = att.truancy_counts(series, end, periods, th)
+        for flag in (
+            rules.unexcused_absences(unx_window, as_of, th),
+            rules.chronic_absence(days_absent, school_days, th),
+            rules.absence_streak(streak, th),
+            rules.truancy(truancy, th),
+        ):
+            if flag is not None:
+                found.append(flag)
+        figures = {
+            "days_absent": days_absent,
+            "attendance_rate": att.attendance_rate(school_days, days_absent),
+            "unexcused_30d": len(unx_window),
+            "absence_streak": len(streak),
+            "unexcused_grading_period": truancy[0][2],
+            "unexcused_term": truancy[1][2],
+            "unexcused_year": truancy[2][2],
+        }
+    behavior = rules.behavior(incidents, th)
+    if behavior is not None:
+        found.append(behavior)
     i = bisect_right(facts.note_dates, as_of)
     last_note = facts.note_dates[i - 1] if i else None
     s = facts.student
@@ -129,15 +149,10 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
         flags=rules.order_flags(found),
         metrics=StudentMetrics(
             school_days=school_days,
-            days_absent=days_absent,
-            attendance_rate=att.attendance_rate(school_days, days_absent),
-            unexcused_30d=len(unx_window),
-            absence_streak=len(streak),
-            unexcused_grading_period=truancy[0][2],
-            unexcused_term=truancy[1][2],
-            unexcused_year=truancy[2][2],
             incidents_year=len(incidents),
             classes=tuple(m for _, (m, _) in current),
+            attendance_through=end,
+            **figures,  # type: ignore[arg-type]
         ),
         days_since_note=(as_of - last_note).days if last_note is not None else None,
         local_id=s.identifier,
@@ -188,6 +203,7 @@ def class_facts(draw: st.DrawFn, shared: dict[str, object]) -> ClassFacts:
         weekly=weekly_series(timeline),
         scored_dates=draw(sorted_days),
         missing_dates=missing,
+        gradebook=draw(st.booleans()),
         **shared,  # type: ignore[arg-type]
     )
 
@@ -213,7 +229,9 @@ def student(draw: st.DrawFn, n: int, shared: list[dict[str, object]]) -> Student
         student=User(f"stu-{n}", Role.STUDENT, f"G{n}", "Family", identifier=f"L{n}"),
         counselor_ids=("cns-1",),
         attendance=att.AttendanceSeries(
-            tuple(school), draw(opt_day), absent, unexcused, draw(sorted_days)
+            tuple(school), draw(opt_day), absent, unexcused, draw(sorted_days),
+            # recorded through: complete, a day (maybe before D), or no attendance loaded
+            draw(st.just(dt.date.max) | opt_day),
         ),
         classes=tuple(draw(class_facts(shared[i])) for i in picked),
         incident_dates=draw(sorted_days),

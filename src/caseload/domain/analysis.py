@@ -153,6 +153,9 @@ class StudentInput:
       schools are ignored (by ``student.school_id``).
     * ``note_dates``: contact dates of the student's intervention notes, any order; the latest
       on or before D gives ``days_since_note``.
+    * ``attendance_through``: the last day attendance was recorded for the student's school
+      (``AttendanceSeries.through``): None when no attendance was loaded for it (unknown);
+      the default, ``date.max``, takes ``attendance`` as complete.
     """
 
     student: User
@@ -164,6 +167,7 @@ class StudentInput:
     school_days: frozenset[dt.date] = frozenset()
     sessions: tuple[AcademicSession, ...] = ()
     note_dates: tuple[dt.date, ...] = ()
+    attendance_through: dt.date | None = dt.date.max
 
 
 # --- Facts (as-of independent, materializable) ---------------------------------------------
@@ -181,6 +185,7 @@ class ClassFacts:
     * ``missing_dates``: sorted effective dates of the student's missing results
       (``grading.UNDATED`` for undated ones).
     * ``class_result_dates``: sorted effective dates of every student's results in the class.
+    * ``gradebook``: whether the class has line items (False: "no gradebook").
     """
 
     class_id: str
@@ -195,6 +200,7 @@ class ClassFacts:
     scored_dates: tuple[dt.date, ...]
     missing_dates: tuple[dt.date, ...]
     class_result_dates: tuple[dt.date, ...]
+    gradebook: bool = True
     # derived once (bisection keys and the sort key), so a report's hot loop does no more
     timeline_days: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
     timeline_grades: tuple[float | None, ...] = field(init=False, repr=False, compare=False)
@@ -271,6 +277,7 @@ def class_facts(
         scored_dates=book.scored_dates(),
         missing_dates=tuple(sorted(d for _, d in book.missing())),
         class_result_dates=tuple(sorted(set(ci.class_result_dates))),
+        gradebook=bool(ci.line_items),
     )
 
 
@@ -286,7 +293,9 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
         att.enrolled_class_counter(inp.enrollments, terms, sid),
         start=begin,
     )
-    series = att.AttendanceSeries.from_statuses(inp.school_days, statuses, begin)
+    series = att.AttendanceSeries.from_statuses(
+        inp.school_days, statuses, begin, inp.attendance_through
+    )
     return StudentFacts(
         student=inp.student,
         counselor_ids=tuple(inp.counselor_ids),
@@ -537,6 +546,7 @@ def _classes_now(
                 n_missing,
                 cf.period,
                 stale is not None,
+                cf.gradebook,
             )
         )
     return out
@@ -566,6 +576,12 @@ def report_from_facts(
     start of the grading period/term/school year containing D (an unknown grading period falls
     back to the term, an unknown term to the year; the TRUANCY limit of an unknown session is
     not checked); ``incidents_year`` counts incidents from the school year's start to D.
+
+    Unknown attendance (issue 11, ``AttendanceSeries.through``): with no attendance loaded for
+    the student's school every attendance figure is None and no attendance flag fires
+    (``school_days`` still counts the enrolled school days to D); when the school's attendance
+    was recorded only through a day before D, the figures count through that day
+    (``StudentMetrics.attendance_through``), so the days after it are not taken as present.
     """
     if memo is None or not memo.fits(as_of, thresholds):
         memo = ReportMemo(as_of, thresholds)
@@ -579,68 +595,84 @@ def report_from_facts(
         start = begin
     else:
         start = max(year_start, begin)
+    # the last day attendance counts (series.counted_through, inlined); None: unknown
+    through = series.through
+    end = None if through is None else as_of if as_of <= through else through
     sd = series.school_days
-    hi = bisect_right(sd, as_of)
+    hi = bisect_right(sd, as_of if end is None else end)
     school_days = max(0, hi - bisect_left(sd, start)) if start is not None else hi
     absent = series.absent
     unexcused = series.unexcused
-    if absent:
-        days_absent = att._count(absent, start, as_of)
-        streak = series.current_streak(as_of, year_start)
-    else:
-        days_absent = 0
-        streak = ()
-    window = memo.window
+    days_absent: int | None
+    streak: Sequence[dt.date] | None
+    unx_window: Sequence[dt.date] | None
+    unx_gp: int | None
+    unx_term: int | None
+    unx_year: int | None
     truancy_flag = None
-    if unexcused or memo.truancy_negative:
-        unx_window = series.unexcused_between(max(window, start) if start else window, as_of)
-        # att.truancy_counts' counts, inlined: from each session's start (never before the
-        # student's) to D
-        hi = bisect_right(unexcused, as_of)
-        counts = []
-        for since in sessions_from:
-            if since is None or (start is not None and start > since):
-                since = start
-            counts.append(max(0, hi - bisect_left(unexcused, since)) if since else hi)
-        unx_gp, unx_term, unx_year = counts
-        if unx_gp > thresholds.truancy_grading_period or unx_term > thresholds.truancy_term or (
-            unx_year > thresholds.truancy_year
-        ):  # a limit is passed (when its session is known): the rule decides
-            truancy_flag = rules.truancy(
-                att.truancy_counts(series, as_of, periods, thresholds), thresholds
-            )
-    else:  # no unexcused day: every count is 0
-        unx_window = ()
-        unx_gp = unx_term = unx_year = 0
+    if end is None:  # no attendance loaded for the school: unknown, never 0 or 100%
+        days_absent = streak = unx_window = unx_gp = unx_term = unx_year = None
+    else:
+        if absent:
+            days_absent = att._count(absent, start, end)
+            streak = series.current_streak(end, year_start)
+        else:
+            days_absent = 0
+            streak = ()
+        window = memo.window
+        if unexcused or memo.truancy_negative:
+            unx_window = series.unexcused_between(max(window, start) if start else window, end)
+            # att.truancy_counts' counts, inlined: from each session's start (never before
+            # the student's) to the last counted day
+            hi = bisect_right(unexcused, end)
+            counts = []
+            for since in sessions_from:
+                if since is None or (start is not None and start > since):
+                    since = start
+                counts.append(max(0, hi - bisect_left(unexcused, since)) if since else hi)
+            unx_gp, unx_term, unx_year = counts
+            if unx_gp > thresholds.truancy_grading_period or unx_term > thresholds.truancy_term or (
+                unx_year > thresholds.truancy_year
+            ):  # a limit is passed (when its session is known): the rule decides
+                truancy_flag = rules.truancy(
+                    att.truancy_counts(series, end, periods, thresholds), thresholds
+                )
+        else:  # no unexcused day: every count is 0
+            unx_window = ()
+            unx_gp = unx_term = unx_year = 0
     incidents: Sequence[dt.date] = facts.incident_dates
     if incidents:
         incidents = days_between(incidents, year_start, as_of)
 
     found: list[Flag] = []
     classes = _classes_now(facts.ordered_classes, memo, found)
-    for flag in (
-        rules.unexcused_absences(unx_window, as_of, thresholds),
-        rules.chronic_absence(days_absent, school_days, thresholds),
-        rules.absence_streak(streak, thresholds),
-        truancy_flag,
-        rules.behavior(incidents, thresholds),
-    ):
-        if flag is not None:
-            found.append(flag)
+    if unx_window is not None and days_absent is not None and streak is not None:  # known
+        for flag in (
+            rules.unexcused_absences(unx_window, as_of, thresholds),
+            rules.chronic_absence(days_absent, school_days, thresholds),
+            rules.absence_streak(streak, thresholds),
+            truancy_flag,
+        ):
+            if flag is not None:
+                found.append(flag)
+    behavior = rules.behavior(incidents, thresholds)
+    if behavior is not None:
+        found.append(behavior)
 
     notes = facts.note_dates
     i = bisect_right(notes, as_of) if notes else 0
     metrics = StudentMetrics(
         school_days,
         days_absent,
-        att.attendance_rate(school_days, days_absent),
-        len(unx_window),
-        len(streak),
+        None if days_absent is None else att.attendance_rate(school_days, days_absent),
+        None if unx_window is None else len(unx_window),
+        None if streak is None else len(streak),
         unx_gp,
         unx_term,
         unx_year,
         len(incidents),
         tuple(classes),
+        end,
     )
     s = facts.student
     return StudentReport(
@@ -717,6 +749,7 @@ def class_detail(
         what_if=what_if(book, as_of, zero, target=thresholds.failing_grade),
         last_score_date=now.metrics.last_score_date,
         stale=now.metrics.stale,
+        gradebook=cf.gradebook,
     )
 
 

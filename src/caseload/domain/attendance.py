@@ -1,11 +1,14 @@
 """Attendance: each school day's status, full-day absences, windows, streaks, the calendar.
 
-Attendance is recorded by exception (issue 3). A school day with no record is a day present. A
-day is a full-day absence when a whole-day record says excused or unexcused absence. When a day
-has only period (class) records, it is a full-day absence if the student is absent (excused or
-unexcused) from at least half of the classes they are enrolled in that day; it is unexcused if
-more of those periods are unexcused than excused. Tardy, early departure and Ed-Fi's "Partial"
-are not full-day absences.
+Attendance is recorded by exception (issue 3). A school day with no record is a day present, but
+only where attendance was recorded at all (issue 11): a school for which no attendance was loaded
+has unknown attendance (``AttendanceSeries.through`` None: every figure None, no flag), and days
+after the last day a school's attendance was recorded through are unknown, not present (the
+figures count through that day). A day is a full-day absence when a whole-day record says
+excused or unexcused absence. When a day has only period (class) records, it is a full-day
+absence if the student is absent (excused or unexcused) from at least half of the classes they
+are enrolled in that day; it is unexcused if more of those periods are unexcused than excused.
+Tardy, early departure and Ed-Fi's "Partial" are not full-day absences.
 
 Two layers:
 
@@ -170,6 +173,13 @@ class AttendanceSeries:
     ``school_days`` are every school day of the student's school (the calendar); the others are
     subsets of it. ``enrolled_begin`` is the earliest begin date of the student's enrollments
     (None: unknown, the school year's start is used). Build it with ``from_statuses``.
+
+    ``through``: the last day attendance was recorded for the student's school (the latest
+    event loaded for it). Days after it are unknown: the figures count only through it
+    (``counted_through``). None: no attendance was loaded for the school at all, so nothing is
+    known (``known`` False; the reports give None for every attendance figure and fire no
+    attendance flag). The default, ``date.max``, says the events given are complete (a caller
+    that knows no better, e.g. a test building a series from its own events).
     """
 
     school_days: tuple[dt.date, ...]
@@ -177,6 +187,7 @@ class AttendanceSeries:
     absent: tuple[dt.date, ...]  # full-day absences, any reason
     unexcused: tuple[dt.date, ...]  # full-day unexcused absences (a subset of ``absent``)
     tardy: tuple[dt.date, ...]  # at school part of the day (DayStatus.TARDY)
+    through: dt.date | None = dt.date.max
 
     @classmethod
     def from_statuses(
@@ -184,6 +195,7 @@ class AttendanceSeries:
         school_days: Iterable[dt.date],
         statuses: Mapping[dt.date, DayStatus],
         enrolled_begin: dt.date | None = None,
+        through: dt.date | None = dt.date.max,
     ) -> AttendanceSeries:
         days = tuple(sorted(set(school_days)))
         inside = set(days)
@@ -204,9 +216,23 @@ class AttendanceSeries:
             tuple(sorted(absent)),
             tuple(sorted(unexcused)),
             tuple(sorted(tardy)),
+            through,
         )
 
     # -- counts --
+
+    @property
+    def known(self) -> bool:
+        """Whether any attendance was loaded for the student's school."""
+        return self.through is not None
+
+    def counted_through(self, as_of: dt.date) -> dt.date | None:
+        """The last day the figures at ``as_of`` count: ``as_of``, or the day the school's
+        attendance was recorded through when that is earlier; None when nothing is known."""
+        through = self.through
+        if through is None:
+            return None
+        return as_of if as_of <= through else through
 
     def start(self, year_start: dt.date | None) -> dt.date | None:
         """The first enrolled day: the enrollment start, never before the year's start."""
@@ -362,30 +388,47 @@ def attendance_summary(
     school day before the enrollment start, else the day's status. ``truancy`` lists (label,
     limit, used, days left before the limit is passed = max(0, limit - used)) for the grading
     period, term and school year whose sessions are known.
+
+    Unknown attendance (issue 11): with no attendance loaded for the school, ``known`` is False,
+    ``days`` and ``truancy`` are empty and every figure is None. When the school's attendance
+    was recorded only through a day before ``as_of``, everything counts through that day,
+    ``days`` ends there (later days are unknown, not present) and ``through`` names it.
     """
+    end = series.counted_through(as_of)
+    if end is None:
+        return AttendanceSummary(
+            days=(),
+            current_streak=None,
+            longest_streak=None,
+            unexcused_by_month=(),
+            attendance_rate=None,
+            truancy=(),
+            known=False,
+        )
     year_start = periods.year.start if periods.year else None
-    enrolled = series.enrolled_days(as_of, year_start)
-    first = year_start or (enrolled[0] if enrolled else as_of)
+    enrolled = series.enrolled_days(end, year_start)
+    first = year_start or (enrolled[0] if enrolled else end)
     start = series.start(year_start)
     days: list[tuple[dt.date, DayStatus]] = []
     d = first
-    while d <= as_of:
+    while d <= end:
         status = series.status(d)
         if status is not DayStatus.NO_SCHOOL and start is not None and d < start:
             status = DayStatus.NOT_ENROLLED
         days.append((d, status))
         d += _ONE_DAY
-    absent = series.count_absent(start, as_of)
+    absent = series.count_absent(start, end)
     truancy = tuple(
         (label, limit, used, max(0, limit - used))
-        for label, limit, used, _start, known in truancy_counts(series, as_of, periods, thresholds)
+        for label, limit, used, _start, known in truancy_counts(series, end, periods, thresholds)
         if known
     )
     return AttendanceSummary(
         days=tuple(days),
-        current_streak=len(series.current_streak(as_of, year_start)),
-        longest_streak=series.longest_streak(as_of, year_start),
-        unexcused_by_month=unexcused_by_month(series, as_of, year_start),
+        current_streak=len(series.current_streak(end, year_start)),
+        longest_streak=series.longest_streak(end, year_start),
+        unexcused_by_month=unexcused_by_month(series, end, year_start),
         attendance_rate=attendance_rate(len(enrolled), absent),
         truancy=truancy,
+        through=end if end < as_of else None,
     )

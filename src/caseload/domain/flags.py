@@ -290,13 +290,17 @@ def stale_gradebook(
     thresholds: Thresholds,
 ) -> Flag | None:
     """STALE_GRADEBOOK (low): the class's term is in session at D, started at least
-    ``stale_days`` days before D, and no student in the class has a result with an effective
-    date in the ``stale_days`` days ending on D.
+    ``stale_days`` days before D, the class's gradebook had results, and no student in the
+    class has a result with an effective date in the ``stale_days`` days ending on D.
 
     ``last_result`` is the latest effective date on or before D of any student's result in the
-    class. Without a known term start the rule does not apply (None).
+    class. Without a known term start the rule does not apply (None). Without any result on or
+    before D (no gradebook at all, or one nobody has been scored in yet) there is nothing that
+    stopped moving: no flag (issue 11: "no gradebook" is not a stale gradebook).
     """
     days = thresholds.stale_days
+    if last_result is None:
+        return None
     if term_start is None or as_of < term_start or (term_end is not None and as_of > term_end):
         return None
     if (as_of - term_start).days < days:
@@ -304,11 +308,10 @@ def stale_gradebook(
     window_start = as_of - dt.timedelta(days=days - 1)
     if last_result is not None and window_start <= last_result <= as_of:
         return None
-    last = last_result.isoformat() if last_result is not None else None
-    since = f"last {last}" if last else "none this term"
+    last = last_result.isoformat()
     return _flag(
         FlagCode.STALE_GRADEBOOK,
-        f"{title}: no grades entered in {days} days ({since})",
+        f"{title}: no grades entered in {days} days (last {last})",
         {
             "last_result": last,
             "window_start": window_start.isoformat(),

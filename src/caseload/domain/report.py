@@ -82,6 +82,7 @@ class ClassMetrics:
     missing: int
     period: str | None = None
     stale: bool = False
+    gradebook: bool = True  # False: the class has no line items ("no gradebook", grade None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,16 +98,27 @@ class ClassMetrics:
 
 @dataclass(frozen=True, slots=True)
 class StudentMetrics:
+    """A student's figures at D. The attendance figures (``days_absent`` to ``unexcused_year``)
+    are None when no attendance was loaded for the student's school (unknown, never 0 or
+    100%); ``attendance_through`` is the last day they count (D, or the earlier day the
+    school's attendance was recorded through), None when unknown. ``school_days`` counts the
+    enrolled school days to D (through ``attendance_through`` when that is earlier)."""
+
     school_days: int
-    days_absent: int
-    attendance_rate: float | None  # unrounded percentage; None with no school days
-    unexcused_30d: int
-    absence_streak: int
-    unexcused_grading_period: int
-    unexcused_term: int
-    unexcused_year: int
+    days_absent: int | None
+    attendance_rate: float | None  # unrounded percentage; None with no school days or unknown
+    unexcused_30d: int | None
+    absence_streak: int | None
+    unexcused_grading_period: int | None
+    unexcused_term: int | None
+    unexcused_year: int | None
     incidents_year: int
     classes: tuple[ClassMetrics, ...] = ()
+    attendance_through: dt.date | None = None
+
+    @property
+    def attendance_known(self) -> bool:
+        return self.days_absent is not None
 
     @property
     def classes_below_70(self) -> int:
@@ -128,6 +140,7 @@ class StudentMetrics:
             "unexcused_term": self.unexcused_term,
             "unexcused_year": self.unexcused_year,
             "incidents_year": self.incidents_year,
+            "attendance_through": _iso(self.attendance_through),
             "classes": [c.to_json() for c in self.classes],
         }
 
@@ -154,6 +167,7 @@ class StudentReport:
             "grade_level": self.grade_level,
             "counselor_ids": list(self.counselor_ids),
             "risk": self.risk,
+            "attendance_through": _iso(self.metrics.attendance_through),
             "flags": [f.to_json() for f in self.flags],
             "metrics": self.metrics.to_json(),
         }
@@ -195,11 +209,16 @@ class CaseloadRow(NamedTuple):
     flags: tuple[FlagTag, ...]
     risk: int  # the sum of the flags' severities
     attendance_rate: float | None
-    unexcused_30d: int
-    absence_streak: int
+    unexcused_30d: int | None  # None (with absence_streak): no attendance data, unknown
+    absence_streak: int | None
     classes_below_70: int
     lowest_grade: float | None
     days_since_note: int | None = None
+    attendance_through: dt.date | None = None  # StudentMetrics.attendance_through
+
+    @property
+    def attendance_known(self) -> bool:
+        return self.unexcused_30d is not None
 
     @classmethod
     def from_report(cls, report: StudentReport) -> CaseloadRow:
@@ -218,6 +237,7 @@ class CaseloadRow(NamedTuple):
             classes_below_70=m.classes_below_70,
             lowest_grade=m.lowest_grade,
             days_since_note=report.days_since_note,
+            attendance_through=m.attendance_through,
         )
 
 
@@ -229,6 +249,10 @@ def days_since(note_dates: Iterable[dt.date], as_of: dt.date) -> int | None:
 
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value + 0.0, 1)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 # --- Drill-down views (student and class screens, PDF summary) -------------------------------
@@ -252,13 +276,20 @@ class DayStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AttendanceSummary:
+    """The student screen's attendance (``attendance.attendance_summary``). ``known`` False: no
+    attendance was loaded for the student's school (no days, no figures: unknown).
+    ``through``: the day the school's attendance was recorded through, when before the as-of
+    date (``days`` and the figures end there); None otherwise."""
+
     days: tuple[tuple[dt.date, DayStatus], ...]  # every calendar day from year start to as-of
-    current_streak: int
-    longest_streak: int
+    current_streak: int | None
+    longest_streak: int | None
     unexcused_by_month: tuple[tuple[str, int], ...]  # ("2026-09", 2)
     attendance_rate: float | None
     # Maryland truancy limits: (label, limit, used, days left before the limit is passed)
     truancy: tuple[tuple[str, int, int, int], ...]
+    known: bool = True
+    through: dt.date | None = None
 
 
 class AssignmentStatus(StrEnum):
@@ -319,6 +350,7 @@ class ClassDetail:
     what_if: WhatIf
     last_score_date: dt.date | None = None
     stale: bool = False
+    gradebook: bool = True  # False: the class has no line items
 
 
 @dataclass(frozen=True, slots=True)

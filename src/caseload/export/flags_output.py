@@ -43,8 +43,33 @@ def flags_json(reports: Sequence[StudentReport], as_of: dt.date) -> dict[str, ob
     return {"as_of": as_of.isoformat(), "students": [r.to_json() for r in reports]}
 
 
+DASH = "—"  # a figure that is unknown (no attendance data) or has no value
+
+
 def _fmt(value: float | None, suffix: str = "") -> str:
-    return "-" if value is None else f"{value:.1f}{suffix}"
+    return DASH if value is None else f"{value:.1f}{suffix}"
+
+
+def _count(value: int | None) -> str:
+    return DASH if value is None else str(value)
+
+
+def coverage_notes(reports: Sequence[StudentReport], as_of: dt.date) -> list[str]:
+    """What the table must say about attendance that was not loaded (issue 11): students whose
+    school has no attendance data, and the earliest day attendance counts through when that is
+    before the as-of date."""
+    notes = []
+    unknown = sum(1 for r in reports if not r.metrics.attendance_known)
+    if unknown:
+        notes.append(f"no attendance data for {unknown} of {len(reports)} students (none was "
+                     "loaded for their school): their attendance figures are unknown (—).")
+    through = min((r.metrics.attendance_through for r in reports
+                   if r.metrics.attendance_through is not None
+                   and r.metrics.attendance_through < as_of), default=None)
+    if through is not None:
+        notes.append(f"attendance through {through.month}/{through.day} (the last day recorded "
+                     "for the school); later days are not counted.")
+    return notes
 
 
 def write_table(
@@ -67,8 +92,8 @@ def write_table(
                     printable(r.name),
                     printable(r.grade_level) or "-",
                     _fmt(m.attendance_rate),
-                    str(m.unexcused_30d),
-                    str(m.absence_streak),
+                    _count(m.unexcused_30d),
+                    _count(m.absence_streak),
                     str(m.classes_below_70),
                     _fmt(m.lowest_grade),
                 ],
@@ -95,6 +120,8 @@ def write_table(
             f"{_COLOURS[sev]}{label}{_RESET}" if color else label for label, sev in labels
         )
         out.write(line(cells) + "  " + flag_text + "\n")
+    for note in coverage_notes(reports, as_of):
+        out.write(f"\nNote: {note}")
     out.write(
         "\nFlags: FAIL3W failing 3 weeks, LOW grade below 70, DROP sharp grade drop, "
         "UNX30 unexcused absences in 30 days,\nCHRONIC chronic absence, STREAK absence streak, "
@@ -119,7 +146,8 @@ CSV_COLUMNS = [
 
 
 def write_csv(out: IO[str], reports: Sequence[StudentReport]) -> None:
-    """One row per flag (a student without flags gets one row with empty flag cells)."""
+    """One row per flag (a student without flags gets one row with empty flag cells). An
+    unknown figure (no attendance data) is an empty cell."""
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for r in reports:
@@ -131,8 +159,8 @@ def write_csv(out: IO[str], reports: Sequence[StudentReport]) -> None:
             " ".join(r.counselor_ids),
             r.risk,
             "" if m.attendance_rate is None else round(m.attendance_rate, 1),
-            m.unexcused_30d,
-            m.absence_streak,
+            "" if m.unexcused_30d is None else m.unexcused_30d,
+            "" if m.absence_streak is None else m.absence_streak,
         ]
         flag_rows = [[f.code.value, f.severity.value, f.class_id or "", f.message] for f in r.flags]
         for tail in flag_rows or [["", "", "", ""]]:

@@ -282,6 +282,11 @@ def _pdf_attendance(pdf: _Pdf, detail: StudentDetail) -> None:
     _pdf_heading(pdf, "Attendance")
     m = detail.report.metrics
     att = detail.attendance
+    if not att.known or m.days_absent is None:  # none loaded for the school: unknown
+        pdf.font(10)
+        pdf.para(doc.epw, 5, pdf.t("No attendance data (none was loaded for this "
+                                   "student's school)"))
+        return
     rate = m.attendance_rate if m.attendance_rate is not None else att.attendance_rate
     lines = [
         f"Attendance rate: {_fmt_pct(rate)}",
@@ -290,6 +295,9 @@ def _pdf_attendance(pdf: _Pdf, detail: StudentDetail) -> None:
         f"Current absence streak: {att.current_streak or m.absence_streak} school days "
         f"(longest {att.longest_streak})",
     ]
+    if att.through is not None:
+        lines.insert(0, f"Attendance through {att.through.isoformat()} (the last day recorded "
+                        "for the school; later days are not counted)")
     for label, limit, used, left in att.truancy:
         lines.append(f"Truancy ({label}): {used} of {limit} unexcused days used, {left} left")
     pdf.font(10)

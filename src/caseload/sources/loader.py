@@ -461,6 +461,108 @@ def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
                 del ids._sets[entity]  # recompute without the rejected rows
 
 
+NOT_ENROLLED = "not shown: {n} results for students not enrolled in their class"
+
+
+def _result_raw(r: Result) -> dict[str, str]:
+    """A result as the rejects file shows it (OneRoster's column names; no free text)."""
+    return {
+        "sourcedId": r.sourced_id,
+        "lineItemSourcedId": r.line_item_id,
+        "studentSourcedId": r.student_id,
+        "scoreStatus": r.status.value,
+        "score": "" if r.score is None else f"{r.score:g}",
+        "scoreDate": r.score_date.isoformat() if r.score_date else "",
+    }
+
+
+def _not_enrolled(conn: Connection, ds: Dataset, skip_invalid: bool) -> int:
+    """Results for a student who is not enrolled in the line item's class (issue 11 §1).
+
+    A result with a wrong class would otherwise put the class on the student's screen with a
+    grade. The roster is this import's enrollments plus the cache's (less those this import
+    deletes); a class with no student enrollments at all has no roster to check against (an
+    export without enrollments, as the Grand Bend Ed-Fi sample), so its results pass.
+
+    Without ``skip_invalid`` such results are stored but never shown (the read side applies
+    the same rule, ``caseload.store.inputs.visible_result``, so a later roster that enrolls the
+    student shows them); with it they are rejected (file, line, reason, row) instead. Either
+    way the import summary counts them (``NOT_ENROLLED`` in ``ds.notices``). Returns how many.
+    """
+    if not ds.results:
+        return 0
+    items = METADATA.tables["line_items"]
+    enrollments = METADATA.tables["enrollments"]
+    class_of = {li.sourced_id: li.class_id for li in ds.line_items}
+    unknown_items = sorted({r.line_item_id for r in ds.results} - class_of.keys())
+    for i in range(0, len(unknown_items), 900):
+        for item_id, cid in conn.execute(
+            select(items.c.sourced_id, items.c.class_id).where(
+                items.c.sourced_id.in_(unknown_items[i : i + 900])
+            )
+        ):
+            class_of[item_id] = cid
+    deleted = {d.sourced_id for d in ds.deletions if d.entity == "enrollments"}
+    pairs: set[tuple[str, str]] = set()
+    rostered: set[str] = set()
+    for e in ds.enrollments:
+        if e.role is Role.STUDENT and e.sourced_id not in deleted:
+            pairs.add((e.user_id, e.class_id))
+            rostered.add(e.class_id)
+    # only results this import's roster does not vouch for need the cache's
+    open_classes = sorted(
+        {
+            class_of[r.line_item_id]
+            for r in ds.results
+            if r.line_item_id in class_of and (r.student_id, class_of[r.line_item_id]) not in pairs
+        }
+    )
+    for i in range(0, len(open_classes), 900):
+        for eid, cid, uid in conn.execute(
+            select(enrollments.c.sourced_id, enrollments.c.class_id, enrollments.c.user_id).where(
+                enrollments.c.class_id.in_(open_classes[i : i + 900]),
+                enrollments.c.role == Role.STUDENT.value,
+            )
+        ):
+            if eid not in deleted:
+                pairs.add((uid, cid))
+                rostered.add(cid)
+    kept: list[Result] = []
+    found = 0
+    for r in ds.results:
+        cid = class_of.get(r.line_item_id)
+        if cid is None or cid not in rostered or (r.student_id, cid) in pairs:
+            kept.append(r)
+            continue
+        found += 1
+        if not skip_invalid:
+            kept.append(r)  # stored, not shown
+            continue
+        origin = ds.origin("results", r.sourced_id)
+        if origin is not None:
+            file, _, line = origin.rpartition(":")
+            where: int | str = int(line) if line.isdigit() else line
+        else:
+            file, where = "results", f"record {r.sourced_id!r}"
+        ds.rejects.append(
+            Reject(
+                file,
+                where,
+                "studentSourcedId",
+                f"student {r.student_id!r} is not enrolled in class {cid!r} "
+                f"(line item {r.line_item_id!r}): not shown",
+                _result_raw(r),
+            )
+        )
+    if found:
+        ds.results = kept
+        notice = NOT_ENROLLED.format(n=f"{found:,}")
+        if skip_invalid:
+            notice += " (rejected: see the rejects file)"
+        ds.notices.append(notice)
+    return found
+
+
 def _insert_for(conn: Connection, table: Table) -> Any:
     dialect = conn.dialect.name
     stmt: Any
@@ -607,6 +709,7 @@ def load(
             report.linked = _link_students(conn, ds)
             _keep_cached_over_placeholders(conn, ds)
             _check_references(conn, ds, skip_invalid)
+            not_enrolled = _not_enrolled(conn, ds, skip_invalid)
             for entity in ENTITIES:
                 if entity == "grading_policies":
                     n = _apply_policies(conn, ds)
@@ -620,6 +723,7 @@ def load(
             for hook in AFTER_LOAD:
                 hook(conn, ds)
             report.rejects = list(ds.rejects)
+            report.notices = list(ds.notices)
             counts = dict(report.counts)
             if report.deleted:
                 counts["deleted"] = sum(report.deleted.values())
@@ -627,6 +731,8 @@ def load(
                 counts["rejected"] = len(report.rejects)
             if report.linked:
                 counts["linked"] = report.linked
+            if not_enrolled:
+                counts["not_enrolled"] = not_enrolled  # results not shown (see the notices)
             report.run_id = conn.execute(
                 runs.insert().returning(runs.c.id),
                 {

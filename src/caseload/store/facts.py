@@ -6,9 +6,12 @@ functions the drill-downs use (``caseload.domain.analysis.student_facts``):
 
 - ``mat_student``: per student, the enrollment start and the school days that were not plain
   "present" (full-day absences, the unexcused ones among them, tardy days); attendance is
-  recorded by exception, so is this;
+  recorded by exception, so is this; and ``attendance_through``, the last day the student's
+  school's attendance was recorded through, NULL when no attendance was loaded for it (the
+  attendance is then unknown, never "present": issue 11);
 - ``mat_class``: per class, what its students' facts share (title, teacher, period, term
-  dates) and the effective dates of every student's results (stale gradebook);
+  dates, whether it has a gradebook at all) and the effective dates of every student's shown
+  results (stale gradebook);
 - ``mat_class_facts``: per student and class, the grade timeline (the running grade after each
   effective date), the grade at the end of each week, the scored and missing dates and the
   enrollment spans.
@@ -51,6 +54,7 @@ from caseload.domain import analysis
 from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
 from caseload.domain.settings import Thresholds
+from caseload.store import inputs as source
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -130,6 +134,7 @@ def _write(conn: Connection, facts: list[analysis.StudentFacts]) -> None:
                 "absent": _ords(a.absent),
                 "unexcused": _ords(a.unexcused),
                 "tardy": _ords(a.tardy),
+                "attendance_through": a.through,
             }
         )
         for c in f.classes:
@@ -142,6 +147,7 @@ def _write(conn: Connection, facts: list[analysis.StudentFacts]) -> None:
                 "term_start": c.term_start,
                 "term_end": c.term_end,
                 "result_dates": _ords(c.class_result_dates),
+                "gradebook": c.gradebook,
             }
             nulls = [i for i, (_, g) in enumerate(c.timeline) if g is None]
             class_rows.append(
@@ -169,14 +175,11 @@ def _write(conn: Connection, facts: list[analysis.StudentFacts]) -> None:
 
 def refresh(engine: Engine, thresholds: Thresholds) -> int:
     """Recompute every student's facts in one transaction; returns the number of students."""
-    from caseload.store.repository import Repository
-
-    repo = Repository(engine, thresholds=thresholds)
     with engine.begin() as conn:
         run_id = latest_run(conn)
         for name in ("mat_class_facts", "mat_class", "mat_student"):
             conn.execute(delete(T[name]))
-        inputs = repo.inputs(conn, Repository._scope(None), with_notes=False)
+        inputs = source.inputs(conn, source.scope(None), with_notes=False)
         facts = [analysis.student_facts(i, thresholds) for i in inputs]
         _write(conn, facts)
         state = T["mat_state"]
@@ -298,6 +301,7 @@ _CLASS_FIELDS = (
     "term_start",
     "term_end",
     "class_result_dates",
+    "gradebook",
     "sort_key",
     "enrollment_spans",
     "timeline",
@@ -339,10 +343,14 @@ def _class_head(
     term_start: dt.date | None,
     term_end: dt.date | None,
     result_dates: tuple[dt.date, ...],
+    gradebook: bool,
 ) -> tuple[Any, ...]:
     """A class's fields in ``_CLASS_FIELDS`` order, its sort key as ClassFacts makes it."""
     probe = analysis.ClassFacts(cid, title, teacher, period, None, None, (), (), (), (), (), ())
-    return (cid, title, teacher, period, term_start, term_end, result_dates, probe.sort_key)
+    return (
+        cid, title, teacher, period, term_start, term_end, result_dates, bool(gradebook),
+        probe.sort_key,
+    )
 
 
 def load_facts(
@@ -371,22 +379,25 @@ def load_facts(
     # then shared through ``day``
     ms = T["mat_student"]
     attendance_of = {
-        sid: (opt(begin), dates[absent], dates[unexcused], dates[tardy])
-        for sid, begin, absent, unexcused, tardy in conn.execute(
+        sid: (opt(begin), dates[absent], dates[unexcused], dates[tardy], opt(through))
+        for sid, begin, absent, unexcused, tardy, through in conn.execute(
             select(
                 ms.c.student_id,
                 type_coerce(ms.c.enrolled_begin, String),
                 ms.c.absent,
                 ms.c.unexcused,
                 ms.c.tardy,
+                type_coerce(ms.c.attendance_through, String),
             ).where(ms.c.student_id.in_(scope))
         )
     }
     mk = T["mat_class"]
     mc = T["mat_class_facts"]
     heads = {
-        cid: _class_head(cid, title, teacher, period, opt(start), opt(end), dates[result_dates])
-        for cid, title, teacher, period, start, end, result_dates in conn.execute(
+        cid: _class_head(
+            cid, title, teacher, period, opt(start), opt(end), dates[result_dates], gradebook
+        )
+        for cid, title, teacher, period, start, end, result_dates, gradebook in conn.execute(
             select(
                 mk.c.class_id,
                 mk.c.title,
@@ -395,6 +406,7 @@ def load_facts(
                 type_coerce(mk.c.term_start, String),
                 type_coerce(mk.c.term_end, String),
                 mk.c.result_dates,
+                mk.c.gradebook,
             ).where(mk.c.class_id.in_(select(mc.c.class_id).where(mc.c.student_id.in_(scope))))
         )
     }
@@ -459,15 +471,16 @@ def load_facts(
         )
     out = []
     shared_sessions = tuple(sessions)  # one tuple for all: reports memoize periods by it
-    no_attendance: tuple[Any, ...] = (None, (), (), ())
+    # a student without a row has no facts: nothing known (never "present")
+    no_attendance: tuple[Any, ...] = (None, (), (), (), None)
     for sid, student in students.items():
-        begin, absent, unexcused, tardy = attendance_of.get(sid, no_attendance)
+        begin, absent, unexcused, tardy, through = attendance_of.get(sid, no_attendance)
         out.append(
             analysis.StudentFacts(
                 student=student,
                 counselor_ids=tuple(counselors_of.get(sid, ())),
                 attendance=att.AttendanceSeries(
-                    school_days_of[student.school_id], begin, absent, unexcused, tardy
+                    school_days_of[student.school_id], begin, absent, unexcused, tardy, through
                 ),
                 classes=tuple(classes_of.get(sid, ())),
                 incident_dates=tuple(sorted(incidents_of.get(sid, ()))),

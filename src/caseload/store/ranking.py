@@ -7,7 +7,9 @@ the rows are computed from the materialized facts (``Repository.caseload``) and 
 
 - ``mat_rank``: per as-of date and student, the figures the caseload table shows (risk, flag
   codes and severities, attendance rate, unexcused absences in 30 days, absence streak,
-  classes below 70, lowest grade), never a flag's message or evidence;
+  classes below 70, lowest grade, the day attendance counts through), never a flag's message
+  or evidence. Unknown stays unknown: with no attendance loaded for the student's school the
+  attendance rate, unexcused absences and streak are NULL (never 0 or 100%);
 - ``mat_rank_state``: per as-of date and scope (``""`` for every student, else a counselor
   id), the facts stamp and the settings the rows were computed from.
 
@@ -125,6 +127,7 @@ def read(
         rank.c.student_id, rank.c.name, rank.c.grade_level, rank.c.local_id,
         rank.c.counselor_ids, rank.c.flags, rank.c.risk, rank.c.attendance_rate,
         rank.c.unexcused_30d, rank.c.absence_streak, rank.c.below_70, rank.c.lowest_grade,
+        rank.c.attendance_through,
     )
     q = select(*cols).where(rank.c.as_of == as_of)
     if counselor_id is not None:
@@ -138,7 +141,7 @@ def read(
     make = CaseloadRow
     rows: list[CaseloadRow] = []
     append = rows.append
-    for sid, name, grade, local, cids, flags, risk, rate, unx, streak, below, lowest in (
+    for sid, name, grade, local, cids, flags, risk, rate, unx, streak, below, lowest, through in (
         conn.execute(q).all()  # one fetchall: row-by-row iteration costs twice as much
     ):
         parsed = tags.get(flags)
@@ -149,7 +152,7 @@ def read(
             counselors = counselor_sets[cids] = tuple(cids.split()) if cids else ()
         last = notes.get(sid) if notes else None
         append(make(sid, name, grade, local, counselors, parsed, risk, rate, unx, streak,
-                    below, lowest, None if last is None else (as_of - last).days))
+                    below, lowest, None if last is None else (as_of - last).days, through))
     if notes:
         never = 10**9
         rows.sort(key=lambda r: (-r.risk, -(never if r.days_since_note is None
@@ -203,6 +206,7 @@ def write(
                 "flags": flags_text(r.flags), "attendance_rate": r.attendance_rate,
                 "unexcused_30d": r.unexcused_30d, "absence_streak": r.absence_streak,
                 "below_70": r.classes_below_70, "lowest_grade": r.lowest_grade,
+                "attendance_through": r.attendance_through,
             }
             for r in rows
         ]

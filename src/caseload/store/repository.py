@@ -21,24 +21,7 @@ from sqlalchemy.engine import Connection
 
 import caseload.store.notes  # noqa: F401  (registers the notes tables)
 from caseload.domain import analysis
-from caseload.domain.records import (
-    AcademicSession,
-    AttendanceCategory,
-    AttendanceEvent,
-    CalendarDay,
-    Category,
-    Enrollment,
-    GradingMethod,
-    GradingPolicy,
-    Klass,
-    LineItem,
-    PolicyCategory,
-    Result,
-    Role,
-    ScoreStatus,
-    SessionType,
-    User,
-)
+from caseload.domain.records import Role, User
 from caseload.domain.report import (
     CaseloadRow,
     ClassDetail,
@@ -50,6 +33,10 @@ from caseload.domain.report import (
 )
 from caseload.domain.schooldays import school_days
 from caseload.domain.settings import Thresholds
+from caseload.store import facts as mat
+from caseload.store import inputs as cache_inputs
+from caseload.store import ranking
+from caseload.store.inputs import user_from
 from caseload.store.tables import METADATA
 
 log = logging.getLogger(__name__)
@@ -57,114 +44,10 @@ log = logging.getLogger(__name__)
 T = METADATA.tables
 users = T["users"]
 caseloads = T["caseloads"]
-enrollments = T["enrollments"]
-classes = T["classes"]
-line_items = T["line_items"]
-results = T["results"]
-categories = T["categories"]
-attendance = T["attendance_events"]
-sessions_t = T["academic_sessions"]
-calendar_t = T["calendar_days"]
-policies_t = T["grading_policies"]
-policy_cats = T["policy_categories"]
 incidents_t = T["discipline_incidents"]
 student_incidents = T["student_incidents"]
 orgs = T["orgs"]
 runs = T["import_runs"]
-
-
-# --- rows -> records -------------------------------------------------------------------
-
-
-def user_from(r: Any) -> User:
-    return User(
-        r.sourced_id,
-        Role(r.role),
-        r.given_name,
-        r.family_name,
-        r.middle_name,
-        r.identifier,
-        r.state_id,
-        r.grade_level,
-        r.birth_date,
-        r.email,
-        r.school_id,
-    )
-
-
-def _enrollment(r: Any) -> Enrollment:
-    return Enrollment(
-        r.sourced_id,
-        r.class_id,
-        r.user_id,
-        Role(r.role),
-        r.begin_date,
-        r.end_date,
-        bool(r.primary),
-    )
-
-
-def _klass(r: Any) -> Klass:
-    terms = tuple(t for t in (r.term_ids or "").split(",") if t)
-    return Klass(r.sourced_id, r.title, r.course_id, r.school_id, r.class_code, terms, r.period)
-
-
-def _line_item(r: Any) -> LineItem:
-    return LineItem(
-        r.sourced_id,
-        r.class_id,
-        r.title,
-        r.category_id,
-        r.assign_date,
-        r.due_date,
-        r.min_points,
-        r.max_points,
-        r.grading_period_id,
-    )
-
-
-def _result(r: Any) -> Result:
-    return Result(
-        r.sourced_id,
-        r.line_item_id,
-        r.student_id,
-        r.score,
-        ScoreStatus(r.status),
-        r.score_date,
-        r.comment,
-        bool(r.late),
-        bool(r.missing),
-    )
-
-
-def _attendance(r: Any) -> AttendanceEvent:
-    return AttendanceEvent(
-        r.sourced_id,
-        r.student_id,
-        r.date,
-        AttendanceCategory(r.category),
-        r.class_id,
-        r.period,
-        r.school_id,
-    )
-
-
-def _session(r: Any) -> AcademicSession:
-    return AcademicSession(
-        r.sourced_id,
-        r.title,
-        SessionType(r.type),
-        r.start_date,
-        r.end_date,
-        r.parent_id,
-        r.school_year,
-        r.school_id,
-    )
-
-
-def _chunked(ids: list[str], size: int = 900) -> Iterable[list[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 class Repository:
@@ -245,53 +128,12 @@ class Repository:
                     seen[what] = SourceFreshness(what, f"{kind}: {source}", when)
         return list(seen.values())
 
-    # --- scope ---------------------------------------------------------------------------
+    # --- scope and inputs (store/inputs.py) -------------------------------------------------
 
     @staticmethod
     def _scope(counselor_id: str | None) -> Select[Any]:
         """The student ids of a counselor's caseload, or of every student."""
-        if counselor_id is None:
-            return select(users.c.sourced_id).where(users.c.role == Role.STUDENT.value)
-        return select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
-
-    # --- inputs for the analytics --------------------------------------------------------
-
-    def _people(
-        self, conn: Connection, scope: Select[Any]
-    ) -> tuple[dict[str, User], dict[str, list[str]]]:
-        """The students in ``scope`` and the counselors of each."""
-        student_rows = conn.execute(
-            select(users).where(users.c.sourced_id.in_(scope), users.c.role == "student")
-        ).all()
-        students = {r.sourced_id: user_from(r) for r in student_rows}
-        counselors_of: dict[str, list[str]] = defaultdict(list)
-        for cid, sid in conn.execute(
-            select(caseloads.c.counselor_id, caseloads.c.student_id)
-            .where(caseloads.c.student_id.in_(scope))
-            .order_by(caseloads.c.counselor_id)
-        ):
-            counselors_of[sid].append(cid)
-        return students, counselors_of
-
-    @staticmethod
-    def _incidents(conn: Connection, scope: Select[Any]) -> dict[str, list[dt.date]]:
-        inc_of: dict[str, list[dt.date]] = defaultdict(list)
-        for sid, d in conn.execute(
-            select(student_incidents.c.student_id, incidents_t.c.date)
-            .join(incidents_t, incidents_t.c.sourced_id == student_incidents.c.incident_id)
-            .where(student_incidents.c.student_id.in_(scope))
-        ):
-            inc_of[sid].append(d)
-        return inc_of
-
-    @staticmethod
-    def _calendar(conn: Connection) -> tuple[list[AcademicSession], list[CalendarDay]]:
-        sessions = [_session(r) for r in conn.execute(select(sessions_t))]
-        calendar = [
-            CalendarDay(r.school_id, r.date, bool(r.instructional))
-            for r in conn.execute(select(calendar_t))
-        ]
-        return sessions, calendar
+        return cache_inputs.scope(counselor_id)
 
     def inputs(
         self,
@@ -301,168 +143,12 @@ class Repository:
         with_gradebook: bool = True,
         with_notes: bool = True,
     ) -> list[analysis.StudentInput]:
-        """Every student in ``scope`` as a StudentInput, in a fixed number of queries."""
-        students, counselors_of = self._people(conn, scope)
-        if not students:
-            return []
-
-        enr_of: dict[str, list[Enrollment]] = defaultdict(list)
-        for r in conn.execute(
-            select(enrollments).where(
-                enrollments.c.user_id.in_(scope), enrollments.c.role == Role.STUDENT.value
-            )
-        ):
-            enr_of[r.user_id].append(_enrollment(r))
-        # a student's classes: their enrollments, and any class they have results in (an
-        # export may lack enrollments, as the Grand Bend Ed-Fi sample does)
-        classes_of: dict[str, set[str]] = defaultdict(set)
-        for sid, es in enr_of.items():
-            classes_of[sid].update(e.class_id for e in es)
-        if with_gradebook:
-            for sid, cid in conn.execute(
-                select(results.c.student_id, line_items.c.class_id)
-                .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-                .where(results.c.student_id.in_(scope))
-                .distinct()
-            ):
-                classes_of[sid].add(cid)
-        class_ids = sorted({c for cs in classes_of.values() for c in cs})
-
-        all_sessions, calendar = self._calendar(conn)
-        by_id = {s.sourced_id: s for s in all_sessions}
-
-        klasses: dict[str, Klass] = {}
-        teacher_of: dict[str, str] = {}
-        items_of: dict[str, list[LineItem]] = defaultdict(list)
-        cats_of: dict[str, dict[str, Category]] = defaultdict(dict)
-        policy_of: dict[str, GradingPolicy] = {}
-        class_dates: dict[str, list[dt.date]] = defaultdict(list)
-        for chunk in _chunked(class_ids):
-            for r in conn.execute(select(classes).where(classes.c.sourced_id.in_(chunk))):
-                klasses[r.sourced_id] = _klass(r)
-            teacher_rows = conn.execute(
-                select(
-                    enrollments.c.class_id,
-                    enrollments.c.primary,
-                    users.c.family_name,
-                    users.c.given_name,
-                )
-                .join(users, users.c.sourced_id == enrollments.c.user_id)
-                .where(enrollments.c.class_id.in_(chunk), enrollments.c.role == Role.TEACHER.value)
-                .order_by(enrollments.c.class_id, enrollments.c.primary.desc(), users.c.family_name)
-            )
-            for cid, _primary, family, given in teacher_rows:
-                teacher_of.setdefault(cid, f"{family}, {given}")
-            pol_rows = conn.execute(select(policies_t).where(policies_t.c.class_id.in_(chunk)))
-            methods = {r.class_id: GradingMethod(r.method) for r in pol_rows}
-            pcs: dict[str, list[PolicyCategory]] = defaultdict(list)
-            for r in conn.execute(select(policy_cats).where(policy_cats.c.class_id.in_(chunk))):
-                pcs[r.class_id].append(PolicyCategory(r.category_id, r.weight, r.drop_lowest))
-            for cid, method in methods.items():
-                policy_of[cid] = GradingPolicy(cid, method, tuple(pcs.get(cid, ())))
-            if with_gradebook:
-                cat_rows = conn.execute(
-                    select(line_items.c.class_id, categories)
-                    .join(categories, categories.c.sourced_id == line_items.c.category_id)
-                    .where(line_items.c.class_id.in_(chunk))
-                    .distinct()
-                )
-                for r in cat_rows:
-                    cats_of[r.class_id][r.sourced_id] = Category(
-                        r.sourced_id, r.title, r.weight, r.class_id
-                    )
-                for r in conn.execute(select(line_items).where(line_items.c.class_id.in_(chunk))):
-                    items_of[r.class_id].append(_line_item(r))
-                eff = func.coalesce(
-                    results.c.score_date, line_items.c.due_date, line_items.c.assign_date
-                )
-                date_rows = conn.execute(
-                    select(line_items.c.class_id, eff)
-                    .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-                    .where(line_items.c.class_id.in_(chunk), eff.is_not(None))
-                    .distinct()
-                )
-                for cid, d in date_rows:
-                    class_dates[cid].append(d)
-
-        res_of: dict[tuple[str, str], list[Result]] = defaultdict(list)
-        if with_gradebook:
-            rows = conn.execute(
-                select(results, line_items.c.class_id)
-                .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-                .where(results.c.student_id.in_(scope))
-            )
-            for r in rows:
-                res_of[(r.student_id, r.class_id)].append(_result(r))
-
-        att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
-        for r in conn.execute(select(attendance).where(attendance.c.student_id.in_(scope))):
-            att_of[r.student_id].append(_attendance(r))
-
-        inc_of = self._incidents(conn, scope)
-        notes_of = self._notes_of(conn, scope) if with_notes else {}
-
-        days_cache: dict[str | None, frozenset[dt.date]] = {}
-
-        def term_span(k: Klass) -> tuple[dt.date | None, dt.date | None]:
-            spans = [by_id[t] for t in k.term_ids if t in by_id]
-            if not spans:
-                return None, None
-            return min(s.start_date for s in spans), max(s.end_date for s in spans)
-
-        out: list[analysis.StudentInput] = []
-        for sid, student in students.items():
-            school = student.school_id
-            if school not in days_cache:
-                days_cache[school] = school_days(school, all_sessions, calendar)
-            cis = []
-            for cid in sorted(classes_of.get(sid, ())):
-                k = klasses.get(cid)
-                if k is None:
-                    continue
-                start, end = term_span(k)
-                cis.append(
-                    analysis.ClassInput(
-                        klass=k,
-                        teacher=teacher_of.get(cid),
-                        line_items=tuple(items_of.get(cid, ())),
-                        results=tuple(res_of.get((sid, cid), ())),
-                        categories=tuple(cats_of.get(cid, {}).values()),
-                        policy=policy_of.get(cid),
-                        term_start=start,
-                        term_end=end,
-                        class_result_dates=tuple(class_dates.get(cid, ())),
-                    )
-                )
-            out.append(
-                analysis.StudentInput(
-                    student=student,
-                    counselor_ids=tuple(counselors_of.get(sid, ())),
-                    enrollments=tuple(enr_of.get(sid, ())),
-                    classes=tuple(cis),
-                    attendance=tuple(att_of.get(sid, ())),
-                    incident_dates=tuple(inc_of.get(sid, ())),
-                    school_days=days_cache[school],
-                    sessions=tuple(all_sessions),
-                    note_dates=tuple(notes_of.get(sid, ())),
-                )
-            )
-        return out
+        """Every student in ``scope`` as a StudentInput (``store.inputs.inputs``)."""
+        return cache_inputs.inputs(
+            conn, scope, with_gradebook=with_gradebook, with_notes=with_notes
+        )
 
     # --- CaseloadReader --------------------------------------------------------------------
-
-    @staticmethod
-    def _notes_of(conn: Connection, scope: Select[Any]) -> dict[str, list[dt.date]]:
-        """Contact dates of each student's intervention notes (deleted ones left out)."""
-        notes = T["notes"]
-        out: dict[str, list[dt.date]] = defaultdict(list)
-        for sid, d in conn.execute(
-            select(notes.c.student_id, notes.c.contact_date).where(
-                notes.c.student_id.in_(scope), notes.c.deleted.is_(False)
-            )
-        ):
-            out[sid].append(d)
-        return out
 
     def facts(self, counselor_id: str | None) -> list[analysis.StudentFacts] | None:
         """The scope's materialized facts, or None when they can't be had (see store/facts.py).
@@ -470,8 +156,6 @@ class Repository:
         Stale facts are refreshed first. The decoded facts are kept in memory per scope until
         the next refresh (the TUI asks again on every as-of change); notes are read each time.
         """
-        from caseload.store import facts as mat
-
         scope = self._scope(counselor_id)
         with self.engine.connect() as conn:
             stamp = mat.fresh_stamp(conn, self.thresholds)
@@ -485,8 +169,8 @@ class Repository:
         with self.engine.connect() as conn:
             cached = self._facts_cache.get(counselor_id)
             if cached is None or cached[0] != stamp:
-                students, counselors_of = self._people(conn, scope)
-                sessions, calendar = self._calendar(conn)
+                students, counselors_of = cache_inputs.people(conn, scope)
+                sessions, calendar = cache_inputs.calendar(conn)
                 days_of = {
                     school: tuple(sorted(school_days(school, sessions, calendar)))
                     for school in {s.school_id for s in students.values()}
@@ -497,13 +181,13 @@ class Repository:
                     counselors_of,
                     sessions,
                     days_of,
-                    self._incidents(conn, scope),
+                    cache_inputs.incidents(conn, scope),
                     {},
                     scope,
                 )
                 cached = (stamp, loaded)
                 self._facts_cache[counselor_id] = cached
-            notes_of = self._notes_of(conn, scope)
+            notes_of = cache_inputs.notes_of(conn, scope)
         return [
             replace(f, note_dates=tuple(sorted(notes_of[f.student.sourced_id])))
             if f.student.sourced_id in notes_of
@@ -525,9 +209,6 @@ class Repository:
                         as_of: dt.date) -> bool:
         """Whether the scope's ranking at ``as_of`` is stored for the current facts and
         settings (store/ranking.py)."""
-        from caseload.store import facts as mat
-        from caseload.store import ranking
-
         stamp = mat.fresh_stamp(conn, self.thresholds)
         return stamp is not None and ranking.is_stored(
             conn, as_of, counselor_id, stamp, self.thresholds
@@ -537,9 +218,6 @@ class Repository:
         """The scope's caseload-table rows in triage order: from the persisted ranking when it
         is stored for these facts and settings (see store/ranking.py), else computed from the
         reports and stored for the next time."""
-        from caseload.store import facts as mat
-        from caseload.store import ranking
-
         with self.engine.connect() as conn:
             if self._ranking_stored(conn, counselor_id, as_of):
                 return ranking.read(conn, as_of, counselor_id)
@@ -558,8 +236,6 @@ class Repository:
     ) -> tuple[list[CaseloadRow], int] | None:
         """The first ``limit`` rows of ``caseload_rows`` and the scope's size, when the ranking
         is stored (a few milliseconds at any size); None when it would have to be computed."""
-        from caseload.store import ranking
-
         with self.engine.connect() as conn:
             if not self._ranking_stored(conn, counselor_id, as_of):
                 return None

@@ -216,7 +216,8 @@ class ImportRunRow(CacheModel, table=True):
 
 class MatStudentRow(CacheModel, table=True):
     """Per student: the enrollment start and the school days that were not plainly present:
-    full-day absences (any reason), the unexcused ones among them, tardy days (packed)."""
+    full-day absences (any reason), the unexcused ones among them, tardy days (packed); the
+    day the school's attendance was recorded through (NULL: none loaded, unknown)."""
 
     __tablename__ = "mat_student"
     student_id: str = Field(primary_key=True)
@@ -224,11 +225,12 @@ class MatStudentRow(CacheModel, table=True):
     absent: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
     unexcused: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
     tardy: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    attendance_through: dt.date | None = None
 
 
 class MatClassRow(CacheModel, table=True):
     """Per class: what every student's facts of it share, with the effective dates of every
-    student's results (packed; stale gradebook)."""
+    student's shown results (packed; stale gradebook); ``gradebook`` False: no line items."""
 
     __tablename__ = "mat_class"
     class_id: str = Field(primary_key=True)
@@ -238,6 +240,7 @@ class MatClassRow(CacheModel, table=True):
     term_start: dt.date | None = None
     term_end: dt.date | None = None
     result_dates: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+    gradebook: bool = True
 
 
 class MatClassFactsRow(CacheModel, table=True):
@@ -299,10 +302,11 @@ class MatRankRow(CacheModel, table=True):
     risk: int
     flags: str = ""
     attendance_rate: float | None = None
-    unexcused_30d: int
-    absence_streak: int
+    unexcused_30d: int | None = None  # NULL (with absence_streak): attendance unknown
+    absence_streak: int | None = None
     below_70: int
     lowest_grade: float | None = None
+    attendance_through: dt.date | None = None
 
 
 # --- Sync state (one row per configured source; written with the sync's own load) ---------------

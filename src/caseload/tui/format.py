@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from caseload.domain.report import SourceFreshness
+from caseload.domain.report import CaseloadRow, SourceFreshness
 
 DASH = "—"
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
@@ -58,6 +58,42 @@ def freshness_text(sources: Sequence[SourceFreshness], now: dt.datetime) -> str:
         else:
             parts.append(f"{item.what} synced {ago(item.synced_at, now)}")
     return " · ".join(parts) if parts else "no data synced yet"
+
+
+NO_ATTENDANCE = "no attendance data"
+NO_GRADEBOOK = "no gradebook"
+
+
+def month_day(day: dt.date) -> str:
+    """``11/14``."""
+    return f"{day.month}/{day.day}"
+
+
+def attendance_note(known: bool, through: dt.date | None) -> str:
+    """What a screen says about attendance it does not have: ``no attendance data`` (none was
+    loaded for the school), ``attendance through 11/14`` (recorded only through that day,
+    before the as-of date), else nothing."""
+    if not known:
+        return NO_ATTENDANCE
+    return f"attendance through {month_day(through)}" if through is not None else ""
+
+
+def coverage_text(rows: Sequence[CaseloadRow], as_of: dt.date) -> str:
+    """The caseload's attendance coverage for its header line: ``no attendance data`` (for
+    every student, or ``for 12 of 300 students``) and ``attendance through 11/14`` (the
+    earliest day a student's school's attendance was recorded through, when before the as-of
+    date); empty when every student's attendance is known through the as-of date."""
+    parts: list[str] = []
+    unknown = sum(1 for r in rows if not r.attendance_known)
+    if unknown:
+        parts.append(NO_ATTENDANCE if unknown == len(rows)
+                     else f"{NO_ATTENDANCE} for {unknown} of {len(rows)} students")
+    through = min((r.attendance_through for r in rows if r.attendance_known
+                   and r.attendance_through is not None and r.attendance_through < as_of),
+                  default=None)
+    if through is not None:
+        parts.append(attendance_note(True, through))
+    return " · ".join(parts)
 
 
 def sparkline(values: Sequence[float], *, min_span: float = 20.0) -> str:

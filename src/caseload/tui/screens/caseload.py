@@ -24,7 +24,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from caseload.domain.report import CaseloadRow, FlagCode, Severity
 from caseload.tui import messages
-from caseload.tui.format import DASH, freshness_text, num, pct, plural
+from caseload.tui.format import DASH, coverage_text, freshness_text, num, pct, plural
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
 from caseload.tui.session import Session
@@ -186,6 +186,8 @@ class CaseloadScreen(Screen[None]):
         session = self.session
         text = (freshness_text(session.freshness, session.now()) if session.freshness_loaded
                 else "…")
+        if self.loaded_for and (coverage := coverage_text(self.reports, session.as_of)):
+            text += " · " + coverage  # unknown attendance is said, never shown as 100%
         self.query_one("#context", Static).update(literal(text))
 
     def update_status(self) -> None:
@@ -329,15 +331,14 @@ class CaseloadScreen(Screen[None]):
         lowest_style = styles["bad"] if lowest is not None and lowest < 70 else ""
         below = report.classes_below_70
         since = report.days_since_note
+        unexcused, streak = report.unexcused_30d, report.absence_streak  # None: unknown
         return [
             Text(str(risk), style=risk_style),
             literal(report.name),
             literal(report.grade_level or DASH),
             Text(pct(rate), style=rate_style),
-            Text(str(report.unexcused_30d),
-                 style=styles["bad"] if report.unexcused_30d >= 3 else ""),
-            Text(str(report.absence_streak),
-                 style=styles["warn"] if report.absence_streak else ""),
+            Text(num(unexcused), style=styles["bad"] if unexcused and unexcused >= 3 else ""),
+            Text(num(streak), style=styles["warn"] if streak else ""),
             Text(str(below), style=styles["bad"] if below else ""),
             Text(num(lowest), style=lowest_style),
             flag_labels(report, styles),

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from caseload.domain.report import AttendanceSummary, ClassMetrics, Severity, StudentDetail
 from caseload.tui import messages
-from caseload.tui.format import DASH, pct, plural, sparkline
+from caseload.tui.format import DASH, NO_GRADEBOOK, attendance_note, pct, plural, sparkline
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
@@ -123,6 +123,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 ids.append(f" · {clean(detail.school)}")
             counselors = ", ".join(clean(c) for c in detail.counselors) or "none"
             ids.append(f" · counselor {counselors}")
+            if note := attendance_note(detail.attendance.known, detail.attendance.through):
+                ids.append(f" · {note}", style=styles["warn"])
             yield Static(ids, id="student-ids")
             yield Static(self.flags_text(detail), id="student-flags")
         with TabbedContent(initial=self.initial_tab, id="student-tabs"):
@@ -166,13 +168,22 @@ class StudentScreen(DetailScreen[StudentDetail]):
     def attendance_text(self, summary: AttendanceSummary) -> Text:
         styles = semantic_styles(self.app)
         text = Text(end="")
+        if not summary.known:
+            text.append("No attendance data", style="bold")
+            text.append(": none was loaded for this student's school, so attendance is "
+                        "unknown (not 100%) and no attendance flag can fire.")
+            return text
+        if summary.through is not None:
+            text.append(attendance_note(True, summary.through).capitalize(), style="bold")
+            text.append(": the last day recorded for this school; later days are not "
+                        "counted.\n")
         rate = summary.attendance_rate
         text.append("Attendance rate ")
         text.append(pct(rate), style=styles["bad"] if rate is not None and rate < 90 else "bold")
         text.append(" · current absence streak ")
-        text.append(plural(summary.current_streak, "day"),
+        text.append(plural(summary.current_streak or 0, "day"),
                     style=styles["warn"] if summary.current_streak else "")
-        text.append(f" · longest {plural(summary.longest_streak, 'day')}\n")
+        text.append(f" · longest {plural(summary.longest_streak or 0, 'day')}\n")
         if summary.truancy:
             text.append("Truancy limits\n", style="bold")
         for label, limit, used, left in summary.truancy:
@@ -223,6 +234,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
         when = metrics.last_score_date
         last = Text(DASH if when is None else when.strftime("%m-%d") if narrow
                     else when.isoformat())
+        if not metrics.gradebook:
+            last = Text(NO_GRADEBOOK, style=styles["muted"])
         if metrics.stale:
             last.append(" STALE", style=styles["warn"])
         return [

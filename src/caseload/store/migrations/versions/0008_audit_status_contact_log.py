@@ -1,7 +1,7 @@
 """audit status, contact method and outcome
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 
 ``audit_log.status``: an export (or a machine-readable notes listing) records its audit row
@@ -10,16 +10,13 @@ first"). Rows written before this revision were all recorded after a successful 
 
 ``notes.method`` / ``notes.outcome`` (and the same in ``note_revisions``): how a contact was
 made and what came of it (issue 12, "The contact log"); null for notes written before.
-
-Numbered 0008 because another branch may add 0007; ``down_revision`` is this branch's head
-(0006) and is re-pointed when the branches merge.
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

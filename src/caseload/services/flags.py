@@ -1,0 +1,70 @@
+"""The flags use case: every student's early-warning flags and metrics at an as-of date.
+
+``caseload flags`` (cli.py) parses its options, calls :func:`flag_reports` and prints what it
+returns (``caseload.export.flags_output``); the TUI can call the same function. Who is
+reported: one student (``student``), one counselor's caseload (``counselor``), every student
+(``counselor="all"``), or, with neither, the config's ``me`` (every student when unset).
+
+The reports are the domain's (``caseload.domain.report.StudentReport``), in triage order, read
+from the materialized facts when they are fresh (``caseload.store.repository``). What was not
+loaded stays unknown in them (issue 11 §1): None attendance figures, no attendance flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from caseload.domain.report import StudentReport
+    from caseload.services.context import Workspace
+
+ALL = "all"  # --counselor all: every student
+
+
+class StudentNotFound(LookupError):
+    """No student with this id in the cache."""
+
+    def __init__(self, student_id: str) -> None:
+        self.student_id = student_id
+        super().__init__(f"no student with id {student_id!r}")
+
+
+@dataclass(frozen=True)
+class FlagReports:
+    """The reports for one scope at one as-of date, in triage order."""
+
+    as_of: dt.date
+    scope: str  # "student", "counselor" or "all"
+    reports: list[StudentReport]
+
+
+def flag_reports(
+    workspace: Workspace,
+    *,
+    as_of: dt.date | None = None,
+    counselor: str | None = None,
+    student: str | None = None,
+    today: Callable[[], dt.date] = dt.date.today,
+) -> FlagReports:
+    """The flags and metrics of ``student``, of ``counselor``'s caseload (``"all"``: every
+    student) or, with neither, of the config's ``me`` (every student when unset), at
+    ``as_of`` (default: today). Raises :class:`StudentNotFound` for an unknown student."""
+    from caseload.store.repository import Repository
+
+    day = as_of or today()
+    repo = Repository(workspace.engine, thresholds=workspace.config.thresholds)
+    if student is not None:
+        try:
+            return FlagReports(day, "student", [repo.student(student, day).report])
+        except KeyError:
+            raise StudentNotFound(student) from None
+    who = counselor if counselor is not None else workspace.config.me
+    if who in (None, ALL):
+        return FlagReports(day, ALL, repo.caseload(None, day))
+    return FlagReports(day, "counselor", repo.caseload(who, day))
+
+
+__all__ = ["ALL", "FlagReports", "StudentNotFound", "flag_reports"]
