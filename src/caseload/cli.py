@@ -143,12 +143,6 @@ def _err(message: str) -> None:
     print(f"caseload: error: {message}", file=sys.stderr)
 
 
-def _open_engine(args: argparse.Namespace) -> Any:
-    from caseload.store.engine import open_store
-
-    return open_store(getattr(args, "db", None))
-
-
 class _DelayedProgress:
     """A progress bar on stderr that appears only once an import has run for a second."""
 
@@ -443,26 +437,25 @@ def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from caseload.config import load_config
+    from caseload.services.context import Workspace
+
     engine, as_of = _prepare_demo(args)
     if args.no_open:
         return EXIT_OK
-    return _open_app(engine, args, counselor=None, as_of=as_of, demo=True)
+    ws = Workspace(engine=engine, config=load_config(getattr(args, "config", None)))
+    return _open_app(ws, counselor=None, as_of=as_of, demo=True)
 
 
 def _open_app(
-    engine: Any,
-    args: argparse.Namespace,
-    *,
-    counselor: str | None,
-    as_of: dt.date | None,
-    demo: bool = False,
+    ws: Any, *, counselor: str | None, as_of: dt.date | None, demo: bool = False
 ) -> int:
-    from caseload.config import load_config
-    from caseload.store.repository import Repository
+    """Open the TUI on ``ws`` (a :class:`~caseload.services.context.Workspace`): the services
+    build what it is handed (``caseload.services.app``); this only wires it in."""
+    from caseload.services.app import prepare_app
 
-    config = load_config(getattr(args, "config", None))
-    repo = Repository(engine, thresholds=config.thresholds)
-    if not repo.has_students():
+    launch = prepare_app(ws, counselor=counselor, as_of=as_of, demo=demo)
+    if launch.empty:
         print(
             "The cache is empty. Load your district's export with\n"
             "  caseload import PATH      (a OneRoster CSV folder/.zip or an Ed-Fi XML folder)\n"
@@ -470,53 +463,34 @@ def _open_app(
             "  caseload demo"
         )
         return EXIT_OK
-    counselor_id = counselor or config.me
-    if demo and counselor_id is None:
-        counselor_id = repo.default_counselor()
     from caseload.services.tui_notes_export import export_notes
-    from caseload.store.notes import NotesStore
     from caseload.tui.app import AppActions, run_app
 
-    def palette_import(path: str) -> str:
-        summary = run_import(engine, Path(path).expanduser(), quiet=True, config=config)
-        total = sum(summary["counts"].values())
-        return f"Imported {total:,} rows from {path}"
-
-    def palette_sync_progress(name: str, progress: Any) -> str:
-        from caseload.services.sync import summary_line
-
-        if name not in config.sources:
-            known = ", ".join(config.sources) or "none"
-            raise ValueError(f"no source {name!r} in the config (configured: {known})")
-        report = run_sync(engine, name, config.sources[name], progress=progress, config=config)
-        return summary_line(report)
-
-    def palette_sync(name: str) -> str:
-        return palette_sync_progress(name, None)
-
     run_app(
-        repo,
-        counselor_id=counselor_id,
-        as_of=as_of or dt.date.today(),
+        launch.reader,
+        counselor_id=launch.counselor_id,
+        as_of=launch.as_of,
         actions=AppActions(
-            run_import=palette_import,
-            run_sync=palette_sync,
-            sync_names=tuple(config.sources),
-            run_sync_progress=palette_sync_progress,
+            run_import=launch.run_import,
+            run_sync=launch.run_sync,
+            sync_names=launch.sync_names,
+            run_sync_progress=launch.run_sync_progress,
         ),
-        theme=config.theme,
-        notes=NotesStore(engine),
-        me=config.me,
+        theme=ws.config.theme,
+        notes=launch.notes,
+        me=ws.config.me,
         export_notes=export_notes,
-        keymap=config.keymap,
+        keymap=ws.config.keymap,
     )
     return EXIT_OK
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    engine = _open_engine(args)
+    from caseload.services.context import open_workspace
+
+    ws = open_workspace(getattr(args, "db", None), getattr(args, "config", None))
     return _open_app(
-        engine, args, counselor=getattr(args, "counselor", None), as_of=getattr(args, "as_of", None)
+        ws, counselor=getattr(args, "counselor", None), as_of=getattr(args, "as_of", None)
     )
 
 

@@ -1,0 +1,45 @@
+"""services/app.py: what the CLI hands the TUI, built without the CLI touching the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from caseload.config import Config
+from caseload.services.app import prepare_app
+from caseload.services.context import Workspace
+from tests.paths import MIN_DATA
+
+
+def test_an_empty_cache_is_reported_not_opened(sqlite_engine) -> None:
+    launch = prepare_app(Workspace(sqlite_engine, Config()), counselor=None, as_of=None)
+    assert launch.empty
+    assert launch.as_of == dt.date.today()
+    assert launch.counselor_id is None
+
+
+def test_the_palette_import_loads_and_the_reader_sees_it(sqlite_engine) -> None:
+    ws = Workspace(sqlite_engine, Config())
+    launch = prepare_app(ws, counselor=None, as_of=dt.date(2026, 10, 2))
+    assert launch.empty
+    message = launch.run_import(str(MIN_DATA))
+    assert message.startswith("Imported ") and str(MIN_DATA) in message
+    again = prepare_app(ws, counselor=None, as_of=dt.date(2026, 10, 2), demo=True)
+    assert not again.empty
+    assert again.counselor_id is not None  # the demo opens on the largest caseload
+    assert again.reader.has_students()
+
+
+def test_config_me_opens_first_and_an_unknown_sync_source_is_refused(
+    sqlite_engine, tmp_path: Path
+) -> None:
+    ws = Workspace(sqlite_engine, Config(me="c-1"))
+    launch = prepare_app(ws, counselor=None, as_of=None)
+    assert launch.counselor_id == "c-1"
+    assert launch.sync_names == ()
+    try:
+        launch.run_sync("district")
+    except ValueError as exc:
+        assert "no source 'district'" in str(exc)
+    else:  # pragma: no cover - the assertion is the point
+        raise AssertionError("an unknown source must be refused")
