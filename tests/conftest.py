@@ -1,17 +1,18 @@
 """Shared fixtures: the cache on SQLite and on a throwaway PostgreSQL, sample data paths.
 
-PostgreSQL: a cluster is initialised in a temp dir and started on a free port for the test
-session (as the ``postgres`` user when running as root, since PostgreSQL refuses root), then each test
-gets its own database on it (created and dropped here). Without PostgreSQL
-binaries those tests skip with the reason, unless CASELOAD_REQUIRE_POSTGRES=1 (CI), where
-they fail.
+PostgreSQL: one cluster for the test session, initialised in a temp dir and started on a free
+port (as the ``postgres`` user when running as root, since PostgreSQL refuses root) by whichever
+xdist worker needs it first; the controller stops it at the end. Each test gets its own database
+on it (created and dropped here). Without PostgreSQL binaries those tests skip with the reason,
+unless CASELOAD_REQUIRE_POSTGRES=1 (CI), where they fail.
 
 Templates: the work every test would repeat is done once per session and copied per test.
 ``engine``/``sqlite_engine`` get a copy of an empty migrated cache; ``sample_url``,
 ``sample_engine`` and ``sample_cache`` a copy of the imported sample school (its import run's
 timestamps pinned to ``SYNCED``, its facts materialized). SQLite templates are built once
 across xdist workers (a file lock in the session's shared temp dir) and copied as files (0600);
-PostgreSQL templates once per worker's cluster, copied with ``CREATE DATABASE ... TEMPLATE``.
+PostgreSQL templates once on the session's one cluster (shared by the workers), copied with
+``CREATE DATABASE ... TEMPLATE``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import datetime as dt
 import fcntl
 import glob
 import itertools
+import json
 import os
 import shutil
 import socket
@@ -74,13 +76,21 @@ class PgServer:
     maintenance_dbname: str = "postgres"
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    bindir = _pg_bin()
-    if bindir is None:
-        if os.environ.get("CASELOAD_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL binaries not found and CASELOAD_REQUIRE_POSTGRES=1")
-        pytest.skip("PostgreSQL binaries not found (install postgresql to run these tests)")
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (one xdist worker at a time)."""
+    with path.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _shared_dir(factory: pytest.TempPathFactory) -> Path:
+    """The session's temp dir every xdist worker sees (a worker's base temp is inside it)."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _start_cluster(bindir: Path) -> dict[str, str | int]:
     root = os.geteuid() == 0
     tmp = Path(tempfile.mkdtemp(prefix="caseload-pg-"))
     data = tmp / "data"
@@ -99,14 +109,50 @@ def pg_server() -> Iterator[PgServer]:
          "-o", f"-p {port} -k {tmp} -h 127.0.0.1 -F", "start"],
         check=True, capture_output=True, env=env,
     )
-    try:
-        yield PgServer(host="127.0.0.1", port=port)
-    finally:
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True, env=env,
-        )
-        shutil.rmtree(tmp, ignore_errors=True)
+    return {"dir": str(tmp), "port": port, "bindir": str(bindir)}
+
+
+def _stop_cluster(cluster: dict[str, str | int]) -> None:
+    tmp = Path(str(cluster["dir"]))
+    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run(
+        [*run_as, str(Path(str(cluster["bindir"])) / "pg_ctl"), "-D", str(tmp / "data"),
+         "-m", "immediate", "stop"],
+        capture_output=True, env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> PgServer:
+    """One throwaway cluster for the whole session, started by the first worker that needs it
+    and stopped by the controller at the end (``pytest_sessionfinish``)."""
+    bindir = _pg_bin()
+    if bindir is None:
+        if os.environ.get("CASELOAD_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL binaries not found and CASELOAD_REQUIRE_POSTGRES=1")
+        pytest.skip("PostgreSQL binaries not found (install postgresql to run these tests)")
+    shared = _shared_dir(tmp_path_factory)
+    info = shared / PG_CLUSTER
+    with _locked(shared / "pg.lock"):
+        if not info.exists():
+            info.write_text(json.dumps(_start_cluster(bindir)))
+    return PgServer(host="127.0.0.1", port=int(json.loads(info.read_text())["port"]))
+
+
+PG_CLUSTER = "pg-cluster.json"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller (or a run without xdist) stops the cluster, after every worker
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    info = factory.getbasetemp() / PG_CLUSTER
+    if info.exists():
+        _stop_cluster(json.loads(info.read_text()))
+        info.unlink()
 
 
 # --- templates built once, copied per test ---------------------------------------------------
@@ -141,19 +187,12 @@ def _import_sample(url: str) -> None:
     eng.dispose()
 
 
-def _shared_dir(factory: pytest.TempPathFactory) -> Path:
-    """The session's temp dir every xdist worker sees (a worker's base temp is inside it)."""
-    base = factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
 def _sqlite_template(factory: pytest.TempPathFactory, name: str,
                      build: Callable[[str], None], start: Path | None = None) -> Path:
     """``build`` into ``name``.db once for the whole session, whichever worker comes first."""
     shared = _shared_dir(factory)
     path = shared / f"{name}.db"
-    with (shared / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _locked(shared / f"{name}.lock"):
         if not path.exists():
             part = shared / f"{name}.part.db"
             if start is not None:
@@ -198,18 +237,28 @@ def _pg_url(server: PgServer, dbname: str) -> str:
     return f"postgresql+psycopg://{server.user}@{server.host}:{server.port}/{dbname}"
 
 
-def _pg_admin(server: PgServer, sql: str) -> None:
+def _pg_admin(server: PgServer, sql: str) -> bool:
+    """Run ``sql`` on the maintenance database; whether it returned a row."""
     import psycopg
 
     with psycopg.connect(host=server.host, port=server.port, user=server.user,
                          dbname=server.maintenance_dbname, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        cur = conn.execute(sql)  # type: ignore[arg-type]
+        return cur.description is not None and cur.fetchone() is not None
 
 
-def _pg_template(server: PgServer, name: str, build: Callable[[str], None],
-                 start: str | None = None) -> str:
-    _pg_admin(server, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{start}"' if start else ""))
-    build(_pg_url(server, name))  # disposes its engine: a template must have no connections
+def _pg_template(factory: pytest.TempPathFactory, server: PgServer, name: str,
+                 build: Callable[[str], None], start: str | None = None) -> str:
+    """``build`` into database ``name`` once for the whole session (every worker shares the
+    cluster), built under another name and renamed when complete."""
+    with _locked(_shared_dir(factory) / f"{name}.lock"):
+        if not _pg_admin(server, f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+            part = f"{name}_part"
+            _pg_admin(server, f'DROP DATABASE IF EXISTS "{part}"')
+            _pg_admin(server, f'CREATE DATABASE "{part}"'
+                      + (f' TEMPLATE "{start}"' if start else ""))
+            build(_pg_url(server, part))  # disposes its engine: no connection may remain
+            _pg_admin(server, f'ALTER DATABASE "{part}" RENAME TO "{name}"')
     return name
 
 
@@ -225,13 +274,15 @@ def _pg_copy(server: PgServer, template: str | None) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated_template(pg_server: PgServer) -> str:
-    return _pg_template(pg_server, "tpl_migrated", _migrate_url)
+def pg_migrated_template(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> str:
+    return _pg_template(tmp_path_factory, pg_server, "tpl_migrated", _migrate_url)
 
 
 @pytest.fixture(scope="session")
-def pg_sample_template(pg_server: PgServer, pg_migrated_template: str) -> str:
-    return _pg_template(pg_server, "tpl_sample", _import_sample, start=pg_migrated_template)
+def pg_sample_template(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer,
+                       pg_migrated_template: str) -> str:
+    return _pg_template(tmp_path_factory, pg_server, "tpl_sample", _import_sample,
+                        start=pg_migrated_template)
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -260,30 +311,25 @@ def sample_engine(sample_url: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL on each backend."""
+    """A fresh database URL on each backend: empty, or at the head revision when the test also
+    asks for ``engine`` (then it is a copy of the migrated template)."""
+    migrated = "engine" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cache.db'}"
+        path = tmp_path / "cache.db"
+        if migrated:
+            _copy_sqlite(request.getfixturevalue("migrated_template"), path)
+        yield f"sqlite:///{path}"
         return
-    with _pg_copy(request.getfixturevalue("pg_server"), None) as url:
+    template = request.getfixturevalue("pg_migrated_template") if migrated else None
+    with _pg_copy(request.getfixturevalue("pg_server"), template) as url:
         yield url
 
 
 @pytest.fixture
-def engine(db_url: str, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """``db_url``'s database, migrated (a copy of the migrated template put in its place)."""
-    from sqlalchemy.engine import make_url
-
+def engine(db_url: str):  # type: ignore[no-untyped-def]
+    """A fresh migrated cache on each backend (``db_url``'s database)."""
     from caseload.store.engine import make_engine
 
-    database = make_url(db_url).database
-    assert database
-    if db_url.startswith("sqlite"):
-        _copy_sqlite(request.getfixturevalue("migrated_template"), Path(database))
-    else:
-        server = request.getfixturevalue("pg_server")
-        template = request.getfixturevalue("pg_migrated_template")
-        _pg_admin(server, f'DROP DATABASE "{database}"')  # nobody has connected to it yet
-        _pg_admin(server, f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
