@@ -30,7 +30,7 @@ from caseload.tui.screens.notes import (
 from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.notes import NotesPane
 
-from .conftest import screen_text, settle
+from .conftest import screen_text, settle, wait_for_hit, wait_until
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
@@ -200,7 +200,8 @@ async def test_draft_survives_a_crash(notes_engine: Engine, store: NotesStore) -
         editor = await open_editor(pilot)
         editor.query_one("#note-text", TextArea).focus()
         await pilot.press(*"Called mom")
-        await pilot.pause(0.8)  # the autosave fires half a second after the last key
+        # the autosave fires half a second after the last key
+        await wait_until(pilot, lambda: "Draft saved" in screen_text(first), what="the autosave")
         await settle(pilot)
         # the app "crashes": leave without closing the editor
     draft = store.load_draft(COUNSELOR, STUDENT)
@@ -422,7 +423,7 @@ async def test_palette_offers_the_notes_commands(notes_engine: Engine,
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"follow-ups")
-        await pilot.pause(0.3)  # the palette debounces its search
+        await wait_for_hit(pilot, "Follow-ups")  # the palette debounces its search
         await settle(pilot)
         assert "Follow-ups" in screen_text(app)
         await pilot.press("enter")
