@@ -27,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/caseload demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q -p no:cacheprovider --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -1,28 +1,32 @@
 """Shared fixtures: the cache on SQLite and on a throwaway PostgreSQL, sample data paths.
 
-PostgreSQL: a cluster is initialised in a temp dir and started on a free port for the test
-session (as the ``postgres`` user when running as root, since PostgreSQL refuses root), then
-pytest-postgresql's no-process fixture hands each test a fresh database. Without PostgreSQL
-binaries those tests skip with the reason, unless CASELOAD_REQUIRE_POSTGRES=1 (CI), where
-they fail.
+Templates (tests/templates.py): the work every test would repeat is done once per session and
+copied per test. ``engine``/``sqlite_engine`` get a copy of an empty migrated cache;
+``sample_url``, ``sample_engine`` and ``sample_cache`` a copy of the imported sample school (its
+import run's timestamps pinned to ``SYNCED``, its facts materialized). SQLite templates are files
+copied per test (0600); PostgreSQL templates are databases on the session's one cluster, copied
+with ``CREATE DATABASE ... TEMPLATE``. Everything is built once across xdist workers (file locks
+in the session's shared temp dir), in a background process started as soon as a worker has
+collected tests that need it.
+
+PostgreSQL: one cluster for the session, initialised in a temp dir and started on a free port
+(as the ``postgres`` user when running as root, since PostgreSQL refuses root); the controller
+stops it at the end. Each test gets its own database on it (created and dropped here). Without
+PostgreSQL binaries those tests skip with the reason, unless CASELOAD_REQUIRE_POSTGRES=1 (CI),
+where they fail.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pytest_postgresql import factories
 
+from tests import templates as tpl
 from tests.paths import GRAND_BEND, REPO
+from tests.templates import PgServer
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,99 +40,136 @@ def grand_bend() -> Path:
     return GRAND_BEND
 
 
-# --- PostgreSQL ----------------------------------------------------------------------------
+def _shared_dir(factory: pytest.TempPathFactory) -> Path:
+    """The session's temp dir every xdist worker sees (a worker's base temp is inside it)."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def _pg_bin() -> Path | None:
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
-    return Path(candidates[0]).parent if candidates else None
+SAMPLE_FIXTURES = {"sample_template", "sample_cache", "sample_url", "sample_engine",
+                   "pg_sample_template"}
+CACHE_FIXTURES = {"migrated_template", "pg_migrated_template", "db_url", "engine",
+                  "sqlite_engine"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.hookimpl(trylast=True)  # after -m / -k deselection
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """Start building the templates the collected tests need, in the background."""
+    names = set().union(*(getattr(item, "fixturenames", ()) for item in items))
+    postgres = any(item.get_closest_marker("postgres") for item in items)
+    sample = bool(names & SAMPLE_FIXTURES)
+    if sample or names & CACHE_FIXTURES:
+        tpl.start_builder(_shared_dir(config._tmp_path_factory),  # type: ignore[attr-defined]
+                          sample=sample, postgres=postgres and tpl.pg_bin() is not None)
 
 
-@dataclass
-class PgServer:
-    host: str
-    port: int
-    user: str = "postgres"
-    password: str | None = None
-    options: str = ""
-    maintenance_dbname: str = "postgres"
-    template_dbname: str | None = None
-    dbname: str = "tests"
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller (or a run without xdist) stops the cluster, after every worker
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        tpl.stop_cluster(factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    bindir = _pg_bin()
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _shared_dir(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def pg_server(shared_dir: Path) -> PgServer:
+    """The session's one throwaway cluster."""
+    bindir = tpl.pg_bin()
     if bindir is None:
         if os.environ.get("CASELOAD_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL binaries not found and CASELOAD_REQUIRE_POSTGRES=1")
         pytest.skip("PostgreSQL binaries not found (install postgresql to run these tests)")
-    root = os.geteuid() == 0
-    tmp = Path(tempfile.mkdtemp(prefix="caseload-pg-"))
-    data = tmp / "data"
-    port = _free_port()
-    run_as = ["runuser", "-u", "postgres", "--"] if root else []
-    if root:
-        shutil.chown(tmp, "postgres")
-    env = {**os.environ, "LC_ALL": "C.UTF-8"}
-    subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-         "-E", "UTF8", "--no-sync"],
-        check=True, capture_output=True, env=env,
-    )
-    subprocess.run(
-        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(tmp / "log"),
-         "-o", f"-p {port} -k {tmp} -h 127.0.0.1 -F", "start"],
-        check=True, capture_output=True, env=env,
-    )
-    try:
-        yield PgServer(host="127.0.0.1", port=port)
-    finally:
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True, env=env,
-        )
-        shutil.rmtree(tmp, ignore_errors=True)
+    return tpl.pg_cluster(shared_dir, bindir)
 
 
-pg_noproc = factories.postgresql_noproc(depends_on="pg_server")
-postgresql = factories.postgresql("pg_noproc")
+@pytest.fixture(scope="session")
+def migrated_template(shared_dir: Path) -> Path:
+    """An empty SQLite cache at the head revision (read-only: copy it)."""
+    return tpl.sqlite_migrated(shared_dir)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database URL on each backend."""
+@pytest.fixture(scope="session")
+def sample_template(shared_dir: Path) -> Path:
+    """The sample school imported into a SQLite cache (read-only: copy it)."""
+    return tpl.sqlite_sample(shared_dir)
+
+
+@pytest.fixture
+def sample_cache(sample_template: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the sample school's SQLite cache file."""
+    return tpl.copy_sqlite(sample_template, tmp_path / "cache.db")
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_template(shared_dir: Path, pg_server: PgServer) -> str:
+    return tpl.pg_migrated(shared_dir, pg_server)
+
+
+@pytest.fixture(scope="session")
+def pg_sample_template(shared_dir: Path, pg_server: PgServer) -> str:
+    return tpl.pg_sample(shared_dir, pg_server)
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def sample_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """This test's own copy of the imported sample school, on each backend."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'cache.db'}"
-    conn = request.getfixturevalue("postgresql")
-    info = conn.info
-    return f"postgresql+psycopg://{info.user}@{info.host}:{info.port}/{info.dbname}"
+        yield f"sqlite:///{request.getfixturevalue('sample_cache')}"
+        return
+    server = request.getfixturevalue("pg_server")
+    with tpl.pg_copy(server, request.getfixturevalue("pg_sample_template")) as url:
+        yield url
+
+
+@pytest.fixture
+def sample_engine(sample_url: str):  # type: ignore[no-untyped-def]
+    """An engine on this test's copy of the sample school (both backends)."""
+    from caseload.store.engine import make_engine
+
+    eng = make_engine(sample_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database URL on each backend: empty, or at the head revision when the test also
+    asks for ``engine`` (then it is a copy of the migrated template)."""
+    migrated = "engine" in request.fixturenames
+    if request.param == "sqlite":
+        path = tmp_path / "cache.db"
+        if migrated:
+            tpl.copy_sqlite(request.getfixturevalue("migrated_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_migrated_template") if migrated else None
+    with tpl.pg_copy(request.getfixturevalue("pg_server"), template) as url:
+        yield url
 
 
 @pytest.fixture
 def engine(db_url: str):  # type: ignore[no-untyped-def]
-    from caseload.store.engine import make_engine, migrate
+    """A fresh migrated cache on each backend (``db_url``'s database)."""
+    from caseload.store.engine import make_engine
 
     eng = make_engine(db_url)
-    migrate(eng)
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from caseload.store.engine import make_engine, migrate
+def sqlite_engine(migrated_template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from caseload.store.engine import make_engine
 
-    eng = make_engine(f"sqlite:///{tmp_path / 'cache.db'}")
-    migrate(eng)
+    eng = make_engine(f"sqlite:///{tpl.copy_sqlite(migrated_template, tmp_path / 'cache.db')}")
     yield eng
     eng.dispose()

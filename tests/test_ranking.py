@@ -12,23 +12,18 @@ from sqlalchemy import func, select
 
 from caseload.domain.report import CaseloadRow, triage
 from caseload.domain.settings import Thresholds
-from caseload.sources.detect import read_path
-from caseload.sources.loader import load
 from caseload.store import facts as mat
 from caseload.store import ranking
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
-from tests.paths import SAMPLE_DATA
 
 AS_OF = dt.date(2026, 11, 20)
 
 
 @pytest.fixture
-def repo(engine) -> Repository:
-    load(engine, read_path(SAMPLE_DATA))
-    r = Repository(engine)
-    mat.refresh(engine, r.thresholds)
-    return r
+def repo(sample_engine) -> Repository:
+    """The sample school, imported and its facts materialized (a copy of the session template)."""
+    return Repository(sample_engine)
 
 
 def computed(repo: Repository, counselor: str | None, as_of: dt.date = AS_OF) -> list[CaseloadRow]:

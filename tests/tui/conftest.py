@@ -1,16 +1,20 @@
-"""Fixtures for the TUI tests: a fake reader, an app factory, and helpers to read the screen."""
+"""Fixtures for the TUI tests: a fake reader, an app factory, helpers to wait for a condition
+and to read the screen, and the one snapshot helper the snapshot files share."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import pytest
+from _pytest.mark import ParameterSet
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 from textual.worker import WorkerFailed
 
-from caseload.tui.app import AppActions, CaseloadApp
+from caseload.tui.app import DARK_THEME, LIGHT_THEME, AppActions, CaseloadApp
 
 from .fakes import AS_OF, NOW, FakeReader
 
@@ -51,3 +55,87 @@ def screen_lines(app: CaseloadApp) -> list[str]:
 
 def screen_text(app: CaseloadApp) -> str:
     return "\n".join(screen_lines(app))
+
+
+async def wait_until(pilot: Pilot, predicate: Callable[[], object], *, what: str = "",
+                     rounds: int = 1000) -> None:
+    """Let the app run until ``predicate()`` is true: a debounce, an autosave, a worker's answer.
+
+    Each round yields to the app's loop for one short tick (10 ms), so this returns as soon as
+    the condition holds; after ``rounds`` rounds (10 s or more) it fails, naming ``what``: a
+    condition that never comes is a failure, never a hang. Not a timing assertion: the bound
+    is only there to end the test.
+    """
+    for _ in range(rounds):
+        if predicate():
+            return
+        with contextlib.suppress(WorkerFailed):
+            await pilot.pause(0.01)
+    if not predicate():
+        pytest.fail(f"timed out waiting for {what or predicate}")
+
+
+def palette_hits(app: App[object]) -> list[str]:
+    """The command palette's hits as shown (empty when the palette is not open)."""
+    from textual.command import CommandList, CommandPalette
+
+    screen = app.screen
+    if not isinstance(screen, CommandPalette):
+        return []
+    hits = screen.query_one(CommandList)
+    return [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
+
+
+async def wait_for_hit(pilot: Pilot, text: str) -> None:
+    """Wait out the palette's debounced search until a hit shows ``text``."""
+    await wait_until(pilot, lambda: any(text in hit for hit in palette_hits(pilot.app)),
+                     what=f"a palette hit with {text!r}")
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+#
+# Snapshots only where layout is the point: every screen at 80x24 in both themes; a screen whose
+# layout changes with the width (tables, charts) also at 200x60 in the dark theme. A screen is
+# shot once: on the sample school if it shows there, on the fake reader only for a state the
+# sample school does not have.
+
+SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
+THEMES = {"dark": DARK_THEME, "light": LIGHT_THEME}
+
+Run = Callable[[Pilot], Awaitable[None]]
+
+
+def shots(screens: Iterable[str], *, wide: Iterable[str] = ()) -> list[ParameterSet]:
+    """Parameters ``(screen, size, theme)`` for the screens, by the rule above (ids
+    ``screen-size-theme``, the names of the SVGs in ``__snapshots__``)."""
+    wide = set(wide)
+    out = []
+    for screen in screens:
+        cases = [("80x24", "dark"), ("80x24", "light")]
+        if screen in wide:
+            cases.append(("200x60", "dark"))
+        out += [pytest.param(screen, size, theme, id=f"{screen}-{size}-{theme}")
+                for size, theme in cases]
+    unknown = wide - set(screens)
+    assert not unknown, f"wide shots of unknown screens: {unknown}"
+    return out
+
+
+def steady(run: Run) -> Run:
+    """``run``, then stop every text cursor blinking (shown, not toggling every 0.5 s)."""
+
+    async def go(pilot: Pilot) -> None:
+        await run(pilot)
+        for screen in pilot.app.screen_stack:
+            for box in screen.query(Input):
+                box.cursor_blink = False
+            for area in screen.query(TextArea):
+                area.cursor_blink = False
+        await pilot.pause()
+
+    return go
+
+
+def snapshot(snap_compare: Callable[..., bool], app: App[object], size: str, run: Run) -> bool:
+    """``snap_compare`` of ``app`` at ``size`` after ``run`` and with the cursors steady."""
+    return bool(snap_compare(app, terminal_size=SIZES[size], run_before=steady(run)))

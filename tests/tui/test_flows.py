@@ -19,7 +19,7 @@ from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.calendar import AttendanceCalendar
 from caseload.tui.widgets.virtual_table import VirtualTable
 
-from .conftest import screen_lines, screen_text, settle
+from .conftest import screen_lines, screen_text, settle, wait_for_hit, wait_until
 from .fakes import ANSI_NAME, AS_OF, LINK_NAME, MARKUP_NAME, FakeReader
 
 SIZE = (120, 40)
@@ -31,7 +31,7 @@ async def choose_first(pilot) -> None:
         if not isinstance(pilot.app.screen, CommandPalette):
             return
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await settle(pilot)
 
 
 def names(app) -> list[str]:
@@ -200,7 +200,7 @@ async def test_command_palette_jumps_to_student(make_app):
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Garcia")
-        await pilot.pause(0.3)
+        await wait_for_hit(pilot, "Garcia")
         await choose_first(pilot)
         await settle(pilot)
         assert isinstance(app.screen, StudentScreen)
@@ -248,7 +248,8 @@ async def test_missing_student_after_slow_open_shows_error(make_app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.open_student("nope")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen),
+                         what="the student screen")
         await settle(pilot)
         assert isinstance(app.screen, StudentScreen)
         assert "No student with id nope" in screen_text(app)
@@ -390,7 +391,7 @@ async def test_ansi_name_in_palette_is_literal(make_app):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Diaz")
-        await pilot.pause(0.3)
+        await wait_for_hit(pilot, "Diaz")
         text = screen_text(app)
         assert "Diaz\u241b[31m, Luis" in text
         assert "\x1b" not in text
@@ -491,7 +492,7 @@ async def test_palette_is_screen_aware(make_app):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"open class bio")
-        await pilot.pause(0.3)
+        await wait_for_hit(pilot, "Open class: Biology")
         assert "Open class: Biology" in screen_text(app)
         await choose_first(pilot)
         await settle(pilot)
@@ -522,7 +523,7 @@ async def test_palette_lists_counselors_and_actions(make_app):
         assert "Toggle light / dark theme" in await shows("Toggle light / dark theme")
         await pilot.press(*["backspace"] * len("dark theme"))
         await pilot.press(*"okafor")
-        await pilot.pause(0.3)
+        await wait_for_hit(pilot, "Okafor")
         await choose_first(pilot)
         await settle(pilot)
         assert app.counselor_id == "c-okafor"

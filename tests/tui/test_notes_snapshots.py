@@ -1,6 +1,6 @@
 """SVG snapshots of the notes screens on the sample school: the note editor, the Notes tab with
-notes, a note's history, the follow-ups screen and the export dialog, at 80x24 and 200x60, dark
-and light.
+notes, a note's history, the follow-ups screen and the export dialog (sizes and themes by the
+rule in conftest.py).
 
 The as-of date is fixed (2026-11-20) and the clock frozen, for the App and the NotesStore, so
 every date and timestamp is stable. Update with
@@ -10,7 +10,6 @@ every date and timestamp is stable. Update with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import Engine
@@ -18,21 +17,15 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from caseload.store.notes import NotesStore
-from caseload.tui.app import DARK_THEME, LIGHT_THEME, CaseloadApp
+from caseload.tui.app import CaseloadApp
 
 from . import test_notes_tui as base
-from .conftest import settle
+from .conftest import THEMES, Run, screen_text, settle, shots, snapshot, wait_until
 from .test_notes_tui import AS_OF, COUNSELOR, NOW, STUDENT, make_notes_app
 
-# the sample cache fixtures (a fresh copy per test) and the export dialog's fixed folder
-notes_template = base.notes_template
+# the sample cache (a fresh copy per test) and the export dialog's fixed folder
 notes_engine = base.notes_engine
 export_dir = base.export_dir
-
-SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
-THEMES = {"dark": DARK_THEME, "light": LIGHT_THEME}
-
-Run = Callable[[Pilot], Awaitable[None]]
 
 
 def _app(pilot: Pilot) -> CaseloadApp:
@@ -75,7 +68,7 @@ async def _editor(pilot: Pilot) -> None:
         "Met with Sam about English 9.\nAgreed: one missing essay a week; check in Friday."
     )
     editor.query_one("#note-follow-up", Input).value = "2026-11-27"
-    await pilot.pause(0.8)  # the draft autosave ("Draft saved")
+    await wait_until(pilot, lambda: "Draft saved" in screen_text(app), what="the draft autosave")
     await settle(pilot)
     editor.query_one("#note-text", TextArea).focus()
 
@@ -113,28 +106,12 @@ SCREENS: dict[str, Run] = {
 }
 
 
-def _steady(run: Run) -> Run:
-    """``run``, then stop every text cursor blinking."""
-
-    async def steady(pilot: Pilot) -> None:
-        await run(pilot)
-        for screen in pilot.app.screen_stack:
-            for box in screen.query(Input):
-                box.cursor_blink = False
-            for area in screen.query(TextArea):
-                area.cursor_blink = False
-        await pilot.pause()
-
-    return steady
-
-
-@pytest.mark.parametrize("theme", list(THEMES))
-@pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize(("screen", "size", "theme"),
+                         shots(SCREENS, wide=["notes_tab", "follow_ups"]))
 def test_notes_snapshot(snap_compare, notes_engine: Engine, screen: str, size: str,
                         theme: str) -> None:
     store = NotesStore(notes_engine, clock=lambda: NOW)
     seed(store)
     app = make_notes_app(notes_engine, store, theme=THEMES[theme])
     assert app.as_of == AS_OF
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=_steady(SCREENS[screen]))
+    assert snapshot(snap_compare, app, size, SCREENS[screen])

@@ -1,19 +1,18 @@
 """Notes in the TUI, driven with Pilot over a real NotesStore and Repository on the sample cache.
 
-The sample data is imported once per session into a template SQLite file; each test copies it,
-so the notes one test writes never show up in another.
+The sample data is imported once per session into a template SQLite file (``sample_cache`` in
+tests/conftest.py); each test copies it, so the notes one test writes never show up in another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from textual.widgets import Input, TextArea
 
 from caseload.domain.notes import NoteStatus, NoteType
@@ -29,9 +28,8 @@ from caseload.tui.screens.note_editor import NoteEditor
 from caseload.tui.screens.revisions import RevisionsModal
 from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.notes import NotesPane
-from tests.paths import SAMPLE_DATA
 
-from .conftest import screen_text, settle
+from .conftest import screen_text, settle, wait_for_hit, wait_until
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
@@ -40,35 +38,12 @@ COUNSELOR = "cns-3"
 STUDENT = "stu-00316"  # the sample snapshots' flagged student on cns-3's caseload
 
 
-@pytest.fixture(scope="session")
-def notes_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample school in a migrated SQLite cache file (copied per test)."""
-    from caseload.sources.detect import read_path
-    from caseload.sources.loader import load
-    from caseload.store import facts as mat
-    from caseload.store.engine import make_engine, migrate
-    from caseload.store.tables import METADATA
-
-    path = tmp_path_factory.mktemp("notes-template") / "cache.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    load(engine, read_path(SAMPLE_DATA))
-    runs = METADATA.tables["import_runs"]
-    with engine.begin() as conn:
-        conn.execute(update(runs).values(
-            source="sample_data", started_at=SYNCED, finished_at=SYNCED))
-    mat.refresh(engine, Repository(engine).thresholds)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def notes_engine(notes_template: Path, tmp_path: Path) -> Iterator[Engine]:
+def notes_engine(sample_cache: Path) -> Iterator[Engine]:
+    """This test's own copy of the sample school (the session template in tests/conftest.py)."""
     from caseload.store.engine import make_engine
 
-    path = tmp_path / "cache.db"
-    shutil.copy(notes_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{sample_cache}")
     yield engine
     engine.dispose()
 
@@ -225,7 +200,8 @@ async def test_draft_survives_a_crash(notes_engine: Engine, store: NotesStore) -
         editor = await open_editor(pilot)
         editor.query_one("#note-text", TextArea).focus()
         await pilot.press(*"Called mom")
-        await pilot.pause(0.8)  # the autosave fires half a second after the last key
+        # the autosave fires half a second after the last key
+        await wait_until(pilot, lambda: "Draft saved" in screen_text(first), what="the autosave")
         await settle(pilot)
         # the app "crashes": leave without closing the editor
     draft = store.load_draft(COUNSELOR, STUDENT)
@@ -447,7 +423,7 @@ async def test_palette_offers_the_notes_commands(notes_engine: Engine,
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"follow-ups")
-        await pilot.pause(0.3)  # the palette debounces its search
+        await wait_for_hit(pilot, "Follow-ups")  # the palette debounces its search
         await settle(pilot)
         assert "Follow-ups" in screen_text(app)
         await pilot.press("enter")

@@ -1,41 +1,38 @@
 """SVG snapshots of every screen on the bundled sample school, through the real Repository.
 
-The sample data (``sample_data/``) is imported into a temp SQLite cache once per test session
-(per xdist worker), with its facts materialized; the import run's timestamps are pinned so the
-header's "grades synced … ago" is stable against the frozen clock. The app opens at a fixed
+The sample data (``sample_data/``) is imported into a template SQLite cache once per test
+session (``sample_template`` in tests/conftest.py), with its facts materialized, and each test
+opens its own copy; the import run's timestamps are pinned so the header's "grades synced …
+ago" is stable against the frozen clock. The app opens at a fixed
 as-of date on the counselor ``Repository.default_counselor()`` picks (the largest caseload).
 The flagged student and the class below 70 are picked by rule from that caseload (see
 ``picks``), so a change to the sample data changes the snapshots, never the test.
 
-Update with ``pytest tests/tui/test_sample_snapshots.py --snapshot-update`` and look at the
-report before committing. Notes, the note editor, follow-ups and exports are snapshotted
+Sizes and themes follow the rule in conftest.py. Update with
+``pytest tests/tui/test_sample_snapshots.py --snapshot-update`` and look at the report before
+committing. Notes, the note editor, follow-ups and exports are snapshotted
 elsewhere.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterator
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from caseload.store.repository import Repository
-from caseload.tui.app import DARK_THEME, LIGHT_THEME, CaseloadApp
+from caseload.tui.app import CaseloadApp
 from caseload.tui.widgets.key_table import KeyTable
-from tests.paths import SAMPLE_DATA
 
-from .conftest import settle
+from .conftest import THEMES, Run, settle, shots, snapshot, wait_for_hit
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
-SYNCED = dt.datetime(2026, 11, 20, 11, 0, tzinfo=dt.UTC)  # "synced 4 h ago"
-
-SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
-THEMES = {"dark": DARK_THEME, "light": LIGHT_THEME}
 
 
 @dataclass(frozen=True)
@@ -47,29 +44,13 @@ class Picks:
 
 
 @pytest.fixture(scope="session")
-def sample_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    from caseload.sources.detect import read_path
-    from caseload.sources.loader import load
-    from caseload.store import facts as mat
-    from caseload.store.engine import make_engine, migrate
-    from caseload.store.tables import METADATA
+def picks(sample_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Picks:
+    from caseload.store.engine import make_engine
 
-    path = tmp_path_factory.mktemp("sample-cache") / "cache.db"
+    path = tmp_path_factory.mktemp("picks") / "cache.db"
+    shutil.copyfile(sample_template, path)  # the template stays untouched
     engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    load(engine, read_path(SAMPLE_DATA))
-    runs = METADATA.tables["import_runs"]
-    with engine.begin() as conn:
-        conn.execute(update(runs).values(
-            source="sample_data", started_at=SYNCED, finished_at=SYNCED))
-    mat.refresh(engine, Repository(engine).thresholds)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def picks(sample_engine: Engine) -> Picks:
-    repo = Repository(sample_engine)
+    repo = Repository(engine)
     counselor = repo.default_counselor()
     assert counselor is not None
     reports = repo.caseload(counselor, AS_OF)
@@ -81,6 +62,7 @@ def picks(sample_engine: Engine) -> Picks:
     graded = [c for c in student.metrics.classes if c.grade is not None]
     klass = min(graded, key=lambda c: (c.grade, c.id))
     assert klass.grade is not None and klass.grade < 70
+    engine.dispose()
     return Picks(counselor, student.id, student.name.split(",")[0], klass.id)
 
 
@@ -97,9 +79,6 @@ def ordered_plotext(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --- what each snapshot does before the picture ------------------------------------------------
-
-Run = Callable[[Pilot], Awaitable[None]]
-
 
 def _app(pilot: Pilot) -> CaseloadApp:
     return pilot.app  # type: ignore[return-value]
@@ -142,7 +121,7 @@ def _palette(picks: Picks) -> Run:
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*picks.family_name[:4].lower())
-        await pilot.pause(0.3)  # the palette debounces its search
+        await wait_for_hit(pilot, picks.family_name)
         await settle(pilot)
 
     return run
@@ -189,27 +168,20 @@ SCREENS: dict[str, Callable[[Picks], Run]] = {
 }
 
 
-def _steady(run: Run) -> Run:
-    """``run``, then stop every text cursor blinking (shown, not toggling every 0.5 s)."""
-
-    async def steady(pilot: Pilot) -> None:
-        await run(pilot)
-        for screen in pilot.app.screen_stack:
-            for box in screen.query(Input):
-                box.cursor_blink = False
-        await pilot.pause()
-
-    return steady
-
-
-@pytest.mark.parametrize("theme", list(THEMES))
-@pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("screen", list(SCREENS))
-def test_sample_snapshot(snap_compare, sample_engine: Engine, picks: Picks, screen: str,
+@pytest.mark.parametrize(("screen", "size", "theme"), shots(
+    SCREENS, wide=["caseload", "caseload_all_students", "student_classes", "student_attendance",
+                   "class_chart"]))
+def test_sample_snapshot(snap_compare, sample_cache: Path, picks: Picks, screen: str,
                          size: str, theme: str) -> None:
-    app = CaseloadApp(Repository(sample_engine), counselor_id=picks.counselor_id, as_of=AS_OF,
+    from caseload.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{sample_cache}")
+    app = CaseloadApp(Repository(engine), counselor_id=picks.counselor_id, as_of=AS_OF,
                       now=lambda: NOW, theme=THEMES[theme])
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=_steady(SCREENS[screen](picks)))
+    try:
+        assert snapshot(snap_compare, app, size, SCREENS[screen](picks))
+    finally:
+        engine.dispose()
 
 
 def test_picks(picks: Picks) -> None:
