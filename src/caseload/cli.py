@@ -143,6 +143,22 @@ def _err(message: str) -> None:
     print(f"caseload: error: {message}", file=sys.stderr)
 
 
+def _progress_bar(label_width: int) -> Any:
+    """A started rich progress bar on stderr (label, bar, done/total), gone when stopped."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn(f"{{task.description:>{label_width}}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    bar.start()
+    return bar
+
+
 class _DelayedProgress:
     """A progress bar on stderr that appears only once an import has run for a second."""
 
@@ -156,17 +172,7 @@ class _DelayedProgress:
         if self.progress is None:
             if time.monotonic() - self.start < self.delay or not sys.stderr.isatty():
                 return
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self.progress = Progress(
-                TextColumn("{task.description:>18}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self.progress.start()
+            self.progress = _progress_bar(18)
         task = self.tasks.get(entity)
         if task is None:
             task = self.tasks[entity] = self.progress.add_task(entity, total=total)
@@ -278,18 +284,9 @@ class _SyncProgress:
         self.tasks: dict[str, Any] = {}
         if sys.stderr.isatty():
             try:
-                from rich.console import Console
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+                self.progress = _progress_bar(26)
             except ImportError:  # pragma: no cover - rich comes with textual
                 return
-            self.progress = Progress(
-                TextColumn("{task.description:>26}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self.progress.start()
 
     def __call__(self, resource: str, done: int, total: int | None) -> None:
         if self.progress is None:

@@ -64,6 +64,15 @@ def _note_type(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _add_scope(p: argparse.ArgumentParser, student_help: str, counselor_help: str) -> None:
+    """``--student`` or ``--counselor``, then ``--since`` and ``--until`` (notes list, export)."""
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--student", metavar="ID", help=student_help)
+    scope.add_argument("--counselor", metavar="ID|all", help=counselor_help)
+    p.add_argument("--since", type=_date, metavar="DATE", help="contact date on or after")
+    p.add_argument("--until", type=_date, metavar="DATE", help="contact date on or before")
+
+
 def add_commands(
     subparsers: Any, add_globals: Callable[[argparse.ArgumentParser], None]
 ) -> None:
@@ -108,12 +117,8 @@ def add_commands(
 
     p = actions.add_parser("list", help="list notes", description="List intervention notes.")
     add_globals(p)
-    scope = p.add_mutually_exclusive_group()
-    scope.add_argument("--student", metavar="ID", help="one student's notes")
-    scope.add_argument("--counselor", metavar="ID|all",
-                       help="notes on a counselor's caseload, or all (default: `me`, else all)")
-    p.add_argument("--since", type=_date, metavar="DATE", help="contact date on or after")
-    p.add_argument("--until", type=_date, metavar="DATE", help="contact date on or before")
+    _add_scope(p, "one student's notes",
+               "notes on a counselor's caseload, or all (default: `me`, else all)")
     p.add_argument("--include-deleted", action="store_true", help="also deleted notes")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="json is recorded in the audit log, like an export")
@@ -124,12 +129,7 @@ def add_commands(
         description="Export notes (owner-only file; recorded in the audit log).",
     )
     add_globals(p)
-    scope = p.add_mutually_exclusive_group()
-    scope.add_argument("--student", metavar="ID", help="one student")
-    scope.add_argument("--counselor", metavar="ID|all",
-                       help="a counselor's caseload, or all (default: `me`, else all)")
-    p.add_argument("--since", type=_date, metavar="DATE", help="contact date on or after")
-    p.add_argument("--until", type=_date, metavar="DATE", help="contact date on or before")
+    _add_scope(p, "one student", "a counselor's caseload, or all (default: `me`, else all)")
     p.add_argument("--as-of", type=_date, metavar="DATE",
                    help="as-of date for the PDF's flags, grades, attendance (default: today); "
                         "the range ends there unless --until says otherwise")

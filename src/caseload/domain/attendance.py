@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from caseload.domain.records import AttendanceCategory, AttendanceEvent, Enrollment, Role
 from caseload.domain.report import AttendanceSummary, DayStatus
-from caseload.domain.schooldays import Periods, days_between, enrolled_start
+from caseload.domain.schooldays import Periods, days_between, enrolled_start, later
 from caseload.domain.settings import Thresholds
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -365,17 +365,9 @@ def truancy_counts(
         ("school year", "year", thresholds.truancy_year, periods.year),
     ):
         start = session_start(periods, key)
-        start = _later(start, series.start(year_start))
+        start = later(start, series.start(year_start))
         out.append((label, limit, series.count_unexcused(start, as_of), start, span is not None))
     return tuple(out)
-
-
-def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
 
 
 def attendance_summary(

@@ -79,11 +79,16 @@ def enrolled_start(year_start: dt.date | None, enrolled_begin: dt.date | None) -
     """The first day that counts as enrolled: the enrollment start, else the school year's
     start, never before the school year's start (enrollments carried over from an earlier year
     do not pull last year's days in). None when neither is known (every school day counts)."""
-    if enrolled_begin is None:
-        return year_start
-    if year_start is None:
-        return enrolled_begin
-    return max(year_start, enrolled_begin)
+    return later(year_start, enrolled_begin)
+
+
+def later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    """The later of two dates, either of which may be unknown (None: the other one)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
 
 
 def days_between(

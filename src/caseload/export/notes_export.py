@@ -17,7 +17,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from caseload.domain.notes import AuditEntry, AuditStatus, Note
 from caseload.export.notes_formats import (
@@ -81,60 +81,56 @@ def render(inp: ExportInput, fmt: str) -> bytes:
     return render_pdf(inp, when)
 
 
+class ExportScope(TypedDict, total=False):
+    """What an export covers beyond the notes and students (see :class:`ExportInput`)."""
+
+    detail_for: DetailFor | None
+    class_detail_for: ClassDetailFor | None
+    class_titles: Mapping[str, str] | None
+    since: dt.date | None
+    until: dt.date | None
+
+
+class ExportOptions(ExportScope, total=False):
+    generated_at: dt.datetime | None
+    all_students: bool
+
+
 def export_input(
     notes: Sequence[Note],
     *,
     students: Mapping[str, StudentInfo],
     as_of: dt.date,
-    detail_for: DetailFor | None = None,
-    class_detail_for: ClassDetailFor | None = None,
-    class_titles: Mapping[str, str] | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    generated_at: dt.datetime | None = None,
-    all_students: bool = False,
+    **options: Unpack[ExportOptions],
 ) -> ExportInput:
     """An :class:`ExportInput` from the keyword arguments the older entry points take."""
     return ExportInput(
-        notes=notes, students=students, as_of=as_of, since=since, until=until,
-        detail_for=detail_for, class_detail_for=class_detail_for,
-        class_titles=dict(class_titles or {}), generated_at=generated_at,
-        all_students=all_students,
+        notes=notes, students=students, as_of=as_of, since=options.get("since"),
+        until=options.get("until"), detail_for=options.get("detail_for"),
+        class_detail_for=options.get("class_detail_for"),
+        class_titles=dict(options.get("class_titles") or {}),
+        generated_at=options.get("generated_at"),
+        all_students=options.get("all_students", False),
     )
 
 
 def render_notes(
     notes: Sequence[Note], fmt: str, *, students: Mapping[str, StudentInfo], as_of: dt.date,
-    detail_for: DetailFor | None = None, class_detail_for: ClassDetailFor | None = None,
-    class_titles: Mapping[str, str] | None = None, since: dt.date | None = None,
-    until: dt.date | None = None, generated_at: dt.datetime | None = None,
-    all_students: bool = False,
+    **options: Unpack[ExportOptions],
 ) -> bytes:
     """The export's bytes (nothing is written). See :func:`export_notes`."""
-    return render(export_input(
-        notes, students=students, as_of=as_of, detail_for=detail_for,
-        class_detail_for=class_detail_for, class_titles=class_titles, since=since, until=until,
-        generated_at=generated_at, all_students=all_students,
-    ), fmt)
+    return render(export_input(notes, students=students, as_of=as_of, **options), fmt)
 
 
 def export_notes(
     notes: Sequence[Note], fmt: str, path: str | os.PathLike[str], *,
-    students: Mapping[str, StudentInfo], as_of: dt.date,
-    detail_for: DetailFor | None = None, class_detail_for: ClassDetailFor | None = None,
-    class_titles: Mapping[str, str] | None = None, since: dt.date | None = None,
-    until: dt.date | None = None, generated_at: dt.datetime | None = None,
-    all_students: bool = False,
+    students: Mapping[str, StudentInfo], as_of: dt.date, **options: Unpack[ExportOptions],
 ) -> int:
     """Write ``notes`` as ``fmt`` (md, csv, json, pdf) to ``path`` (0600), unaudited; the
     note count. The PDF: a cover page, then a summary per student with notes (with
     ``all_students``, per student in ``students`` too). The file is written only once the
     whole export rendered: a failure leaves no file."""
-    data = render_notes(
-        notes, fmt, students=students, as_of=as_of, detail_for=detail_for,
-        class_detail_for=class_detail_for, class_titles=class_titles, since=since,
-        until=until, generated_at=generated_at, all_students=all_students,
-    )
+    data = render_notes(notes, fmt, students=students, as_of=as_of, **options)
     write_private(path, data)
     return len(notes)
 
@@ -175,20 +171,14 @@ def export_and_audit(
     scope: str,
     students: Mapping[str, StudentInfo],
     as_of: dt.date,
-    detail_for: DetailFor | None = None,
-    class_detail_for: ClassDetailFor | None = None,
-    class_titles: Mapping[str, str] | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    **scope_options: Unpack[ExportScope],
 ) -> AuditEntry:
     """Render (as :func:`export_notes`), record the audit entry, then write the file (0600).
 
     The entry exists before the file does (see :func:`audited`): a failed audit insert leaves
     no file, a failed write leaves an entry marked ``failed``."""
     inp = export_input(
-        notes, students=students, as_of=as_of, detail_for=detail_for,
-        class_detail_for=class_detail_for, class_titles=class_titles, since=since, until=until,
-        generated_at=store.clock(),
+        notes, students=students, as_of=as_of, generated_at=store.clock(), **scope_options
     )
     return export_input_audited(store, inp, fmt, path, actor=actor, scope=scope)
 

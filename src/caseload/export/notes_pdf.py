@@ -111,6 +111,21 @@ class _Pdf:
     def font(self, size: float, bold: bool = False) -> None:
         self.doc.set_font(self.family, "B" if bold else "", size)
 
+    def page_header(self, label: str, as_of: dt.date, title: str) -> None:
+        """A page's head: the small grey ``label`` and as-of date, then ``title`` in large
+        bold; leaves the font at the body size."""
+        doc = self.doc
+        width = doc.epw
+        self.font(9)
+        doc.set_text_color(90)
+        doc.cell(width / 2, 5, self.t(label))
+        doc.cell(width / 2, 5, self.t(f"As of {as_of.isoformat()}"), align="R",
+                 new_x="LMARGIN", new_y="NEXT")
+        doc.set_text_color(0)
+        self.font(18, bold=True)
+        self.para(width, 9, self.t(title))
+        self.font(10)
+
     def para(self, width: float, height: float, text: str) -> None:
         """``text`` in a box ``width`` wide, then the next line at the left margin: one
         ``cell`` when it fits on a line (fpdf2's line breaking is the slow part of a PDF),
@@ -167,16 +182,7 @@ def _pdf_student(
     detail = ctx.detail(student_id)
     width = doc.epw
 
-    # Header
-    pdf.font(9)
-    doc.set_text_color(90)
-    doc.cell(width / 2, 5, pdf.t("Student summary · confidential"))
-    doc.cell(width / 2, 5, pdf.t(f"As of {as_of.isoformat()}"), align="R",
-             new_x="LMARGIN", new_y="NEXT")
-    doc.set_text_color(0)
-    pdf.font(18, bold=True)
-    pdf.para(width, 9, pdf.t(ctx.name(student_id)))
-    pdf.font(10)
+    pdf.page_header("Student summary · confidential", as_of, ctx.name(student_id))
     facts = [f"ID {student_id}"]
     grade = ctx.grade_level(student_id)
     if grade:
@@ -441,15 +447,7 @@ def _pdf_cover(pdf: _Pdf, inp: ExportInput, ctx: ExportContext, noted: Sequence[
     doc.add_page()
     width = doc.epw
     notes = [n for n in inp.notes if not n.deleted]
-    pdf.font(9)
-    doc.set_text_color(90)
-    doc.cell(width / 2, 5, pdf.t("Notes for a meeting · confidential"))
-    doc.cell(width / 2, 5, pdf.t(f"As of {inp.as_of.isoformat()}"), align="R",
-             new_x="LMARGIN", new_y="NEXT")
-    doc.set_text_color(0)
-    pdf.font(18, bold=True)
-    pdf.para(width, 9, pdf.t("Caseload notes"))
-    pdf.font(10)
+    pdf.page_header("Notes for a meeting · confidential", inp.as_of, "Caseload notes")
     span = (f"{inp.since.isoformat() if inp.since else 'the first note'} to "
             f"{inp.until.isoformat() if inp.until else 'the latest note'}")
     shown = len(ctx.students) if inp.all_students else len(noted)

@@ -5,7 +5,7 @@ Payload in, :class:`~caseload.domain.records.Deletion` records out (no HTTP, no 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from caseload.domain.records import Deletion
@@ -41,6 +41,15 @@ _DELETES: tuple[tuple[str, str], ...] = (
 )
 
 
+# Resources whose id is one field of the key, and those read as a reference (mapper method).
+_KEY_FIELDS = {
+    "staffs": "staffUniqueId",
+    "schools": "schoolId",
+    "localEducationAgencies": "localEducationAgencyId",
+}
+_KEY_REFS = {"sessions": "session_of", "gradingPeriods": "gp_ref", "sections": "section_of"}
+
+
 class _Deleted(_Mapper):
     """Our id for a deleted resource's natural key (``keyValues`` of a ``/deletes`` item)."""
 
@@ -48,18 +57,11 @@ class _Deleted(_Mapper):
         student = self.req(key, "studentUniqueId") if resource.startswith("student") else ""
         if resource == "students":
             return student
-        if resource == "staffs":
-            return self.req(key, "staffUniqueId")
-        if resource == "schools":
-            return self.req(key, "schoolId")
-        if resource == "localEducationAgencies":
-            return self.req(key, "localEducationAgencyId")
-        if resource == "sessions":
-            return self.session_of(key, "")
-        if resource == "gradingPeriods":
-            return self.gp_ref(key, "")
-        if resource == "sections":
-            return self.section_of(key, "")
+        if resource in _KEY_FIELDS:
+            return self.req(key, _KEY_FIELDS[resource])
+        if resource in _KEY_REFS:
+            ref: Callable[[Item, str], str] = getattr(self, _KEY_REFS[resource])
+            return ref(key, "")
         if resource == "studentSectionAssociations":
             return enrollment_id(student, self.section_of(key, ""), self.date(key, "beginDate"))
         if resource == "staffSectionAssociations":

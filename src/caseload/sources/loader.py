@@ -13,30 +13,16 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from enum import Enum
 from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from caseload.domain.records import (
-    AcademicSession,
-    AttendanceEvent,
-    CalendarDay,
-    CaseloadAssignment,
-    Category,
-    Course,
-    DisciplineIncident,
-    Enrollment,
-    Klass,
-    LineItem,
-    Org,
-    Result,
-    Role,
-    StudentIncident,
-    User,
-)
+from caseload.domain import records as rec
+from caseload.domain.records import Result, Role, User
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
 from caseload.store.tables import METADATA
 
@@ -58,165 +44,44 @@ class LoadReport:
 # --- row conversion: record -> dict of column values ------------------------------------
 
 
-def _org(r: Org) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "name": r.name,
-        "type": r.type,
-        "identifier": r.identifier,
-        "parent_id": r.parent_id,
-    }
+def _column(value: Any) -> Any:
+    """A record's attribute as the column stores it: an enum by its value, a tuple of ids
+    comma-joined (``Klass.term_ids``), everything else as it is."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return value
 
 
-def _session(r: AcademicSession) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "title": r.title,
-        "type": r.type.value,
-        "start_date": r.start_date,
-        "end_date": r.end_date,
-        "parent_id": r.parent_id,
-        "school_year": r.school_year,
-        "school_id": r.school_id,
-    }
+def _converter(record_type: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    names = tuple(f.name for f in fields(record_type))
+
+    def convert(r: Any) -> dict[str, Any]:
+        return {name: _column(getattr(r, name)) for name in names}
+
+    return convert
 
 
-def _calendar(r: CalendarDay) -> dict[str, Any]:
-    return {"school_id": r.school_id, "date": r.date, "instructional": r.instructional}
-
-
-def _user(r: User) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "role": r.role.value,
-        "given_name": r.given_name,
-        "family_name": r.family_name,
-        "middle_name": r.middle_name,
-        "identifier": r.identifier,
-        "state_id": r.state_id,
-        "grade_level": r.grade_level,
-        "birth_date": r.birth_date,
-        "email": r.email,
-        "school_id": r.school_id,
-    }
-
-
-def _course(r: Course) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "title": r.title,
-        "course_code": r.course_code,
-        "school_id": r.school_id,
-    }
-
-
-def _class(r: Klass) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "title": r.title,
-        "course_id": r.course_id,
-        "school_id": r.school_id,
-        "class_code": r.class_code,
-        "term_ids": ",".join(r.term_ids),
-        "period": r.period,
-    }
-
-
-def _enrollment(r: Enrollment) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "class_id": r.class_id,
-        "user_id": r.user_id,
-        "role": r.role.value,
-        "begin_date": r.begin_date,
-        "end_date": r.end_date,
-        "primary": r.primary,
-    }
-
-
-def _category(r: Category) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "title": r.title,
-        "weight": r.weight,
-        "class_id": r.class_id,
-    }
-
-
-def _line_item(r: LineItem) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "class_id": r.class_id,
-        "title": r.title,
-        "category_id": r.category_id,
-        "assign_date": r.assign_date,
-        "due_date": r.due_date,
-        "min_points": r.min_points,
-        "max_points": r.max_points,
-        "grading_period_id": r.grading_period_id,
-    }
-
-
-def _result(r: Result) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "line_item_id": r.line_item_id,
-        "student_id": r.student_id,
-        "score": r.score,
-        "status": r.status.value,
-        "score_date": r.score_date,
-        "comment": r.comment,
-        "late": r.late,
-        "missing": r.missing,
-    }
-
-
-def _attendance(r: AttendanceEvent) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "student_id": r.student_id,
-        "date": r.date,
-        "category": r.category.value,
-        "class_id": r.class_id,
-        "period": r.period,
-        "school_id": r.school_id,
-    }
-
-
-def _incident(r: DisciplineIncident) -> dict[str, Any]:
-    return {
-        "sourced_id": r.sourced_id,
-        "date": r.date,
-        "school_id": r.school_id,
-        "behavior": r.behavior,
-        "description": r.description,
-        "location": r.location,
-    }
-
-
-def _student_incident(r: StudentIncident) -> dict[str, Any]:
-    return {"incident_id": r.incident_id, "student_id": r.student_id, "behavior": r.behavior}
-
-
-def _caseload(r: CaseloadAssignment) -> dict[str, Any]:
-    return {"counselor_id": r.counselor_id, "student_id": r.student_id}
-
-
+# Every column of a table is the record's attribute of the same name.
 _CONVERT: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "orgs": _org,
-    "academic_sessions": _session,
-    "calendar_days": _calendar,
-    "users": _user,
-    "courses": _course,
-    "classes": _class,
-    "enrollments": _enrollment,
-    "categories": _category,
-    "line_items": _line_item,
-    "results": _result,
-    "attendance_events": _attendance,
-    "discipline_incidents": _incident,
-    "student_incidents": _student_incident,
-    "caseloads": _caseload,
+    entity: _converter(record_type)
+    for entity, record_type in {
+        "orgs": rec.Org,
+        "academic_sessions": rec.AcademicSession,
+        "calendar_days": rec.CalendarDay,
+        "users": rec.User,
+        "courses": rec.Course,
+        "classes": rec.Klass,
+        "enrollments": rec.Enrollment,
+        "categories": rec.Category,
+        "line_items": rec.LineItem,
+        "results": rec.Result,
+        "attendance_events": rec.AttendanceEvent,
+        "discipline_incidents": rec.DisciplineIncident,
+        "student_incidents": rec.StudentIncident,
+        "caseloads": rec.CaseloadAssignment,
+    }.items()
 }
 
 # Foreign keys checked before anything is written: (entity, attribute, target, column name

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from caseload.sources.dataset import Dataset
 from caseload.sources.http import ApiClient, SyncError
@@ -48,6 +48,15 @@ def _key(item: Any) -> Any:
         if sid.__class__ is str or isinstance(sid, str):
             return sid
     return id(item)  # a malformed item: kept, reported by the mapping
+
+
+class FetchOptions(TypedDict, total=False):
+    """The options :func:`fetch_dataset` hands on to :func:`fetch` (defaults: ``fetch``'s)."""
+
+    since: str | None
+    limit: int
+    progress: Progress | None
+    paths: dict[str, str] | None
 
 
 async def fetch(
@@ -110,21 +119,17 @@ async def fetch_dataset(
     version: str,
     source: str,
     *,
-    since: str | None = None,
-    limit: int = 1000,
-    progress: Progress | None = None,
-    paths: dict[str, str] | None = None,
     skip_invalid: bool = False,
+    **options: Unpack[FetchOptions],
 ) -> tuple[dict[str, PageItems | None], Dataset]:
     """:func:`fetch` and :func:`to_dataset` in one, the mapping done while pages are still in
     flight (:class:`PageMapper`); the same result as calling the two one after the other."""
-    delta = since is not None
+    delta = options.get("since") is not None
     mapper = PageMapper(source, delta=delta)
     mapper.start()
     try:
         items = await fetch(
-            api, version, since=since, limit=limit, progress=progress, paths=paths,
-            on_page=mapper.on_page, on_done=mapper.on_done,
+            api, version, on_page=mapper.on_page, on_done=mapper.on_done, **options
         )
         await mapper.finish()
     finally:

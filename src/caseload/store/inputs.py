@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from sqlalchemy.engine import Connection
@@ -67,94 +69,39 @@ policy_cats = T["policy_categories"]
 incidents_t = T["discipline_incidents"]
 student_incidents = T["student_incidents"]
 
+R = TypeVar("R")
+
 
 # --- rows -> records -------------------------------------------------------------------
 
 
-def user_from(r: Any) -> User:
-    return User(
-        r.sourced_id,
-        Role(r.role),
-        r.given_name,
-        r.family_name,
-        r.middle_name,
-        r.identifier,
-        r.state_id,
-        r.grade_level,
-        r.birth_date,
-        r.email,
-        r.school_id,
-    )
+def _from_row(record_type: Callable[..., R], **casts: Callable[[Any], Any]) -> Callable[[Any], R]:
+    """A row -> record converter: each field of ``record_type`` is the row's column of the
+    same name, passed through its cast in ``casts`` (an enum, ``bool``...) when it has one."""
+    names = [f.name for f in fields(record_type)]  # type: ignore[arg-type]
+    get = attrgetter(*names)
+    cast_at = [(i, casts[name]) for i, name in enumerate(names) if name in casts]
+
+    def convert(r: Any) -> R:
+        values = list(get(r))
+        for i, cast in cast_at:
+            values[i] = cast(values[i])
+        return record_type(*values)
+
+    return convert
 
 
-def _enrollment(r: Any) -> Enrollment:
-    return Enrollment(
-        r.sourced_id,
-        r.class_id,
-        r.user_id,
-        Role(r.role),
-        r.begin_date,
-        r.end_date,
-        bool(r.primary),
-    )
+def _term_ids(text: str | None) -> tuple[str, ...]:
+    return tuple(t for t in (text or "").split(",") if t)
 
 
-def _klass(r: Any) -> Klass:
-    terms = tuple(t for t in (r.term_ids or "").split(",") if t)
-    return Klass(r.sourced_id, r.title, r.course_id, r.school_id, r.class_code, terms, r.period)
-
-
-def _line_item(r: Any) -> LineItem:
-    return LineItem(
-        r.sourced_id,
-        r.class_id,
-        r.title,
-        r.category_id,
-        r.assign_date,
-        r.due_date,
-        r.min_points,
-        r.max_points,
-        r.grading_period_id,
-    )
-
-
-def _result(r: Any) -> Result:
-    return Result(
-        r.sourced_id,
-        r.line_item_id,
-        r.student_id,
-        r.score,
-        ScoreStatus(r.status),
-        r.score_date,
-        r.comment,
-        bool(r.late),
-        bool(r.missing),
-    )
-
-
-def _attendance(r: Any) -> AttendanceEvent:
-    return AttendanceEvent(
-        r.sourced_id,
-        r.student_id,
-        r.date,
-        AttendanceCategory(r.category),
-        r.class_id,
-        r.period,
-        r.school_id,
-    )
-
-
-def _session(r: Any) -> AcademicSession:
-    return AcademicSession(
-        r.sourced_id,
-        r.title,
-        SessionType(r.type),
-        r.start_date,
-        r.end_date,
-        r.parent_id,
-        r.school_year,
-        r.school_id,
-    )
+user_from = _from_row(User, role=Role)
+_enrollment = _from_row(Enrollment, role=Role, primary=bool)
+_klass = _from_row(Klass, term_ids=_term_ids)
+_line_item = _from_row(LineItem)
+_result = _from_row(Result, status=ScoreStatus, late=bool, missing=bool)
+_attendance = _from_row(AttendanceEvent, category=AttendanceCategory)
+_session = _from_row(AcademicSession, type=SessionType)
 
 
 def _chunked(ids: list[str], size: int = 900) -> Iterable[list[str]]:

@@ -36,18 +36,13 @@ from caseload.domain.settings import Thresholds
 from caseload.store import facts as mat
 from caseload.store import inputs as cache_inputs
 from caseload.store import ranking
-from caseload.store.inputs import user_from
+from caseload.store.inputs import caseloads, incidents_t, student_incidents, user_from, users
 from caseload.store.tables import METADATA
 
 log = logging.getLogger(__name__)
 
-T = METADATA.tables
-users = T["users"]
-caseloads = T["caseloads"]
-incidents_t = T["discipline_incidents"]
-student_incidents = T["student_incidents"]
-orgs = T["orgs"]
-runs = T["import_runs"]
+orgs = METADATA.tables["orgs"]
+runs = METADATA.tables["import_runs"]
 
 
 class Repository:

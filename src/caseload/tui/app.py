@@ -21,7 +21,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Required, TypedDict, Unpack
 
 from textual import work
 from textual.app import App
@@ -560,19 +560,19 @@ class CaseloadApp(App[None]):
         self._run_sync(name)
 
 
-def run_app(
-    reader: CaseloadReader,
-    *,
-    counselor_id: str | None,
-    as_of: dt.date,
-    actions: AppActions | None = None,
-    theme: str | None = None,
-    notes: NotesPort | None = None,
-    me: str | None = None,
-    export_notes: NotesExporter | None = None,
-    keymap: Mapping[str, str] | None = None,
-) -> None:
+class AppOptions(TypedDict, total=False):
+    """:class:`CaseloadApp`'s keyword arguments (``counselor_id`` and ``as_of`` required)."""
+
+    counselor_id: Required[str | None]
+    as_of: Required[dt.date]
+    actions: AppActions | None
+    theme: str | None
+    notes: NotesPort | None
+    me: str | None
+    export_notes: NotesExporter | None
+    keymap: Mapping[str, str] | None
+
+
+def run_app(reader: CaseloadReader, **options: Unpack[AppOptions]) -> None:
     """Run the TUI in the terminal until the user quits."""
-    CaseloadApp(reader, counselor_id=counselor_id, as_of=as_of, actions=actions,
-                theme=theme, notes=notes, me=me, export_notes=export_notes,
-                keymap=keymap).run()
+    CaseloadApp(reader, **options).run()

@@ -47,14 +47,13 @@ class StudentScreen(DetailScreen[StudentDetail]):
     KIND = "student"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "tab('tab-classes')", "Classes", show=False, id="student.tab_classes",
-                tooltip="Show the Classes tab"),
-        Binding("2", "tab('tab-attendance')", "Attendance", show=False,
-                id="student.tab_attendance", tooltip="Show the Attendance tab"),
-        Binding("3", "tab('tab-behavior')", "Behavior", show=False, id="student.tab_behavior",
-                tooltip="Show the Behavior tab"),
-        Binding("4", "tab('tab-notes')", "Notes", show=False, id="student.tab_notes",
-                tooltip="Show the Notes tab"),
+        # 1-4: the tabs, in TABS order ("tab-classes": "Classes", id student.tab_classes...)
+        *(
+            Binding(str(n), f"tab('{tab}')", title, show=False,
+                    id=f"student.{tab.replace('-', '_')}", tooltip=f"Show the {title} tab")
+            for n, tab in enumerate(TABS, 1)
+            for title in [tab.removeprefix("tab-").capitalize()]
+        ),
         Binding("r", "reload", "Reload", show=False, id="student.reload",
                 tooltip="Read this student again from the cache"),
         Binding("n", "write_note", "Note", id="student.note",

@@ -51,36 +51,27 @@ def flag_labels(codes: tuple[str, ...]) -> str:
 
 
 class NotesTable(KeyTable):
+    """The notes list; its keys act on the note under the cursor through the enclosing
+    :class:`NotesPane` (``pane('method')`` calls that pane method)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,E", "edit_note", "Edit", id="notes.edit",
+        Binding("enter,E", "pane('edit_note')", "Edit", id="notes.edit",
                 tooltip="Edit the note under the cursor"),
-        Binding("d", "mark_done", "Done", id="notes.done",
+        Binding("d", "pane('mark_done')", "Done", id="notes.done",
                 tooltip="Mark the note under the cursor done"),
-        Binding("delete", "delete_note", "Delete", id="notes.delete",
+        Binding("delete", "pane('delete_note')", "Delete", id="notes.delete",
                 tooltip="Delete the note under the cursor (asks first; it can be restored)"),
-        Binding("v", "history", "History", show=False, id="notes.history",
+        Binding("v", "pane('show_history')", "History", show=False, id="notes.history",
                 tooltip="Show the note's earlier versions (every edit keeps the one before)"),
     ]
 
-    def action_edit_note(self) -> None:
+    def action_pane(self, method: str) -> None:
         pane = self.parent
-        if isinstance(pane, NotesPane):
-            pane.edit_note()
+        if isinstance(pane, NotesPane) and method in _PANE_ACTIONS:
+            getattr(pane, method)()
 
-    def action_history(self) -> None:
-        pane = self.parent
-        if isinstance(pane, NotesPane):
-            pane.show_history()
 
-    def action_mark_done(self) -> None:
-        pane = self.parent
-        if isinstance(pane, NotesPane):
-            pane.mark_done()
-
-    def action_delete_note(self) -> None:
-        pane = self.parent
-        if isinstance(pane, NotesPane):
-            pane.delete_note()
+_PANE_ACTIONS = frozenset({"edit_note", "mark_done", "delete_note", "show_history"})
 
 
 class NotesPane(Vertical):

@@ -45,6 +45,28 @@ class Column:
     tooltip: str = ""
 
 
+# The cursor keys (hidden from the footer): keys, action, description, binding id, tooltip.
+_MOVES = (
+    ("up,k", "cursor_up", "Up", "up", "Move the cursor up one row"),
+    ("down,j", "cursor_down", "Down", "down", "Move the cursor down one row"),
+    ("pageup", "page_up", "Page up", "page_up", "Move the cursor up one page"),
+    ("pagedown", "page_down", "Page down", "page_down", "Move the cursor down one page"),
+    ("home,g", "first", "First", "first", "Jump to the first row"),
+    ("end,G", "last", "Last", "last", "Jump to the last row"),
+)
+
+
+@dataclass
+class _TableMessage(Message):
+    """What a VirtualTable posts: the table it came from is its ``control``."""
+
+    table: VirtualTable
+
+    @property
+    def control(self) -> VirtualTable:
+        return self.table
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """A keyboard-driven, row-cursor table over any number of rows."""
 
@@ -58,18 +80,10 @@ class VirtualTable(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="table.up",
-                tooltip="Move the cursor up one row"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="table.down",
-                tooltip="Move the cursor down one row"),
-        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up",
-                tooltip="Move the cursor up one page"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down",
-                tooltip="Move the cursor down one page"),
-        Binding("home,g", "first", "First", show=False, id="table.first",
-                tooltip="Jump to the first row"),
-        Binding("end,G", "last", "Last", show=False, id="table.last",
-                tooltip="Jump to the last row"),
+        *(
+            Binding(keys, action, description, show=False, id=f"table.{name}", tooltip=tooltip)
+            for keys, action, description, name, tooltip in _MOVES
+        ),
         Binding("enter", "select", "Open", id="table.select",
                 tooltip="Open the row under the cursor"),
     ]
@@ -77,31 +91,16 @@ class VirtualTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
 
     @dataclass
-    class RowHighlighted(Message):
-        table: VirtualTable
+    class RowHighlighted(_TableMessage):
         row: int
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
     @dataclass
-    class RowSelected(Message):
-        table: VirtualTable
+    class RowSelected(_TableMessage):
         row: int
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
     @dataclass
-    class HeaderSelected(Message):
-        table: VirtualTable
+    class HeaderSelected(_TableMessage):
         column_key: str
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
 
     def __init__(
         self,
