@@ -365,7 +365,7 @@ def load_facts(
 ) -> list[analysis.StudentFacts]:
     """StudentFacts for the students in ``scope`` from the materialized tables.
 
-    (Not under ``analysis.gc_paused``: most objects made here are tuples of dates and floats,
+    (Not under ``_runtime.gc_paused``: most objects made here are tuples of dates and floats,
     which the collector's young passes stop tracking while they are still in the CPU's cache;
     a single pass at the end over all of them measured slower.)"""
     day = _Days()
