@@ -337,6 +337,7 @@ def run_sync(
 def cmd_sync(args: argparse.Namespace) -> int:
     from caseload.config import load_config
     from caseload.services.context import open_workspace
+    from caseload.services.importing import printable
     from caseload.services.sync import (
         SourceOutcome,
         SyncSetupError,
@@ -370,6 +371,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(f"  {resource:<{width}}  {n:>9,}")
         for entity, n in report.deleted.items():
             print(f"  deleted from {entity}: {n:,}")
+        for notice in report.notices:
+            print(f"  {printable(notice)}")
         for note in report.notes:
             print(f"  note: {note}")
         if report.rejects:

@@ -73,7 +73,10 @@ class SyncReport:
     mark: str | None = None
     seconds: float = 0.0
     requests: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the fetch (resources not offered...)
+    # the loader's summary lines beyond the counts, as an import prints them (e.g. "not
+    # shown: N results for students not enrolled in their class")
+    notices: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -327,6 +330,7 @@ async def _sync(
     report.counts = loaded.counts
     report.deleted = loaded.deleted
     report.rejects = loaded.rejects
+    report.notices = list(loaded.notices)
     report.seconds = time.monotonic() - clock
     return report
 
