@@ -434,8 +434,9 @@ class ReportMemo:
 
 
 def _stale(cf: ClassFacts, memo: ReportMemo) -> Flag | None:
-    stale = memo.stale.get(cf.class_id, _MISSING)
-    if stale is _MISSING:
+    try:
+        return memo.stale[cf.class_id]
+    except KeyError:
         as_of = memo.as_of
         stale = rules.stale_gradebook(
             cf.class_id,

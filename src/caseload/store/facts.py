@@ -113,7 +113,8 @@ def fresh_stamp(conn: Connection, thresholds: Thresholds) -> dt.datetime | None:
     ).first()
     if row is None or row.settings != _state_key(thresholds) or row.run_id != latest_run(conn):
         return None
-    return row.computed_at
+    computed: dt.datetime | None = row.computed_at
+    return computed
 
 
 def is_fresh(conn: Connection, thresholds: Thresholds) -> bool:

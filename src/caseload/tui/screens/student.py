@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -224,7 +225,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
             )
         return table
 
-    def class_cells(self, metrics: ClassMetrics, styles: dict, *,
+    def class_cells(self, metrics: ClassMetrics, styles: dict[str, Style], *,
                     narrow: bool = False) -> list[Text]:
         """One class's cells; ``narrow`` (an 80-column terminal): 8 weeks of trend and the
         last score's month and day, so every column fits."""
