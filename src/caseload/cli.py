@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
-
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 
 def _date(text: str) -> dt.date:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -440,7 +439,3 @@ def summary_line(report: SyncReport) -> str:
     if report.rejects:
         text += f", {len(report.rejects):,} rejected"
     return text + f" in {report.seconds:.1f} s"
-
-
-def counts_json(report: SyncReport) -> str:
-    return json.dumps({"fetched": report.fetched, "applied": report.counts})

@@ -29,7 +29,6 @@ from caseload.tui.widgets.calendar import AttendanceCalendar
 from caseload.tui.widgets.key_table import KeyTable, OpenableTable
 from caseload.tui.widgets.notes import NotesPane, first_line
 
-TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes")
 NARROW = 100  # terminal columns below which the classes table uses its compact form
 
 
@@ -304,10 +303,3 @@ class StudentScreen(DetailScreen[StudentDetail]):
             f"“{first_line(note.text)}”\n"
             "It is kept in the cache with its history and can be restored.",
             [("keep", "Keep it"), ("delete", "Delete")], danger="delete"), answer)
-
-    @property
-    def selected_class_id(self) -> str | None:
-        for table in self.query("#classes").results(KeyTable):
-            if table.row_count:
-                return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        return None
