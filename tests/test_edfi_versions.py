@@ -75,9 +75,9 @@ def test_ds2_check_is_refused(tmp_path: Path, capsys) -> None:
 
 def test_grand_bend_ds5_is_recognized(grand_bend: Path) -> None:
     """The shared Grand Bend copy (DS 5.2) is read as Ed-Fi, not refused as an old standard."""
-    from caseload.sources.edfi_xml import _check_standard, _peek_root
+    from caseload.sources.edfi_xml_parse import check_standard, peek_root
 
     for f in sorted(grand_bend.glob("*.xml")):
-        root = _peek_root(f)
+        root = peek_root(f)
         assert root.root_ns.startswith("http://ed-fi.org/5")
-        _check_standard(f, root)  # no UnsupportedStandard
+        check_standard(f, root)  # no UnsupportedStandard

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
-
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 
 def _date(text: str) -> dt.date:
@@ -328,6 +324,7 @@ def run_sync(
 def cmd_sync(args: argparse.Namespace) -> int:
     from caseload.config import load_config
     from caseload.services.context import open_workspace
+    from caseload.services.importing import printable
     from caseload.services.sync import (
         SourceOutcome,
         SyncSetupError,
@@ -361,6 +358,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(f"  {resource:<{width}}  {n:>9,}")
         for entity, n in report.deleted.items():
             print(f"  deleted from {entity}: {n:,}")
+        for notice in report.notices:
+            print(f"  {printable(notice)}")
         for note in report.notes:
             print(f"  note: {note}")
         if report.rejects:

@@ -290,22 +290,3 @@ def test_drill_down_class_equals_reference(facts, as_of, th) -> None:
             metrics, flags = ref_class(cf, as_of, th)
             assert now.metrics == metrics
             assert list(now.flags) == flags
-
-
-def test_gc_paused_restores_the_collector() -> None:
-    import gc
-
-    assert gc.isenabled()
-    with analysis.gc_paused():
-        assert not gc.isenabled()
-        with analysis.gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with analysis.gc_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

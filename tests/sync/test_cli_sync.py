@@ -9,8 +9,10 @@ from sqlalchemy import text
 
 from caseload.cli import main
 from caseload.store.engine import make_engine
-from tests.paths import MIN_DATA
+from tests.paths import MIN_DATA, REPO
 from tests.sync.oneroster_server import OneRosterServer
+
+NOT_ENROLLED = REPO / "tests" / "data" / "nodata_not_enrolled"  # stu-3 scored in cls-eng
 
 
 @pytest.fixture
@@ -152,3 +154,19 @@ def test_secret_in_config_is_refused(tmp_path, capsys):
     cfg.write_text('[sources.x]\nkind = "oneroster"\nclient_secret = "oops"\n', encoding="utf-8")
     assert main(["--db", str(tmp_path / "c.db"), "--config", str(cfg), "sync"]) == 1
     assert "must not hold 'client_secret'" in capsys.readouterr().err
+
+
+def test_sync_prints_the_loaders_notices(tmp_path, monkeypatch, capsys, keyring_store):
+    """A result of a student not enrolled in its class is stored but not shown: the sync says
+    so, as an import does (the loader's notices reach the sync's summary)."""
+    srv = OneRosterServer.from_folder(NOT_ENROLLED).start()
+    try:
+        monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", srv.secret)
+        cfg = write_config(tmp_path / "config.toml", {"district": srv.source_config()})
+        args = ["--db", str(tmp_path / "cache.db"), "--config", str(cfg)]
+        assert main([*args, "sync", "district"]) == 0
+    finally:
+        srv.stop()
+    out = capsys.readouterr().out
+    assert "Synced district (full)" in out
+    assert "  not shown: 1 results for students not enrolled in their class\n" in out

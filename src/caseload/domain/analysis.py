@@ -28,11 +28,9 @@ known); a class without term dates or enrollments is not excluded for that reaso
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -91,7 +89,6 @@ __all__ = [
     "class_facts",
     "class_is_current",
     "effective_date",
-    "gc_paused",
     "report_from_facts",
     "reports_from_facts",
     "student_facts",
@@ -437,8 +434,9 @@ class ReportMemo:
 
 
 def _stale(cf: ClassFacts, memo: ReportMemo) -> Flag | None:
-    stale = memo.stale.get(cf.class_id, _MISSING)
-    if stale is _MISSING:
+    try:
+        return memo.stale[cf.class_id]
+    except KeyError:
         as_of = memo.as_of
         stale = rules.stale_gradebook(
             cf.class_id,
@@ -687,33 +685,16 @@ def report_from_facts(
     )
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (when it runs) for a batch of reports.
-
-    A caseload call allocates tens of thousands of acyclic objects (a ``ClassMetrics`` per
-    student-class); with the collector on, its young-generation passes keep promoting them and
-    every call or two sets off a full pass over everything alive, the decoded facts included,
-    which at 5,000 students costs about as much as the reports themselves. Paused, the new
-    objects get one young-generation pass after the call instead."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def reports_from_facts(
     facts: Iterable[StudentFacts], as_of: dt.date, thresholds: Thresholds
 ) -> list[StudentReport]:
-    """``report_from_facts`` for many students, sharing one ``ReportMemo``, with the garbage
-    collector paused (``gc_paused``)."""
+    """``report_from_facts`` for many students, sharing one ``ReportMemo``.
+
+    A caseload allocates tens of thousands of acyclic objects here: a caller that makes many
+    may pause the garbage collector around the call (``caseload._runtime.gc_paused``, as the
+    repository does); the domain leaves the interpreter alone."""
     memo = ReportMemo(as_of, thresholds)
-    with gc_paused():
-        return [report_from_facts(f, as_of, thresholds, memo) for f in facts]
+    return [report_from_facts(f, as_of, thresholds, memo) for f in facts]
 
 
 def student_report(inp: StudentInput, as_of: dt.date, thresholds: Thresholds) -> StudentReport:

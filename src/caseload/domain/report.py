@@ -7,7 +7,6 @@ the CLI and the exports all read these objects; none of them recompute a rule.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
@@ -239,12 +238,6 @@ class CaseloadRow(NamedTuple):
             days_since_note=report.days_since_note,
             attendance_through=m.attendance_through,
         )
-
-
-def days_since(note_dates: Iterable[dt.date], as_of: dt.date) -> int | None:
-    """Days from the latest note on or before ``as_of`` to ``as_of``; None without one."""
-    last = max((d for d in note_dates if d <= as_of), default=None)
-    return None if last is None else (as_of - last).days
 
 
 def _r(value: float | None) -> float | None:

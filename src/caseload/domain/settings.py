@@ -165,5 +165,3 @@ _KINDS: dict[str, type] = {
 }
 # Counts that make no sense at 0 (a window of 0 days, a streak of 0 weeks).
 _POSITIVE = {"failing_weeks", "drop_window_weeks", "unexcused_window_days", "stale_days"}
-
-DEFAULT_THRESHOLDS = Thresholds()

@@ -20,11 +20,6 @@ _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _JSON_RAW = re.compile(r"[\x7f-\x9f]")
 
 
-def has_control(text: str) -> bool:
-    """True when ``text`` holds a character :func:`no_controls` would replace."""
-    return _CONTROL.search(text) is not None
-
-
 def no_controls(text: str | None, *, single_line: bool = False) -> str:
     """``text`` with every control character (C0 except tab and newline, DEL, C1) replaced by
     U+FFFD. ``single_line`` replaces tabs and newlines too. ``None`` becomes ``""``."""

@@ -137,7 +137,9 @@ class Course:
         return f"crs-{self.code}"
 
 
-def _c(code: str, title: str, grades: str, dept: str, subj: str, sc: str, year: bool = True):
+def _c(
+    code: str, title: str, grades: str, dept: str, subj: str, sc: str, year: bool = True
+) -> Course:
     return Course(code, title, tuple(grades.split()), dept, subj, sc, year)
 
 

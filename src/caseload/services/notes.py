@@ -10,7 +10,7 @@ Every function takes the :class:`~caseload.services.context.Workspace` first. ``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -230,8 +230,3 @@ def follow_ups(ws: Workspace, as_of: dt.date, counselor_id: str | None = None) -
 def audit_log(ws: Workspace, limit: int | None = None) -> list[AuditEntry]:
     """The audit log, newest first."""
     return notes_store(ws).audit(limit=limit)
-
-
-def student_names(ws: Workspace, student_ids: Iterable[str]) -> dict[str, str]:
-    """``{id: "Last, First"}`` for the ids the cache knows."""
-    return {sid: label[0] for sid, label in notes_store(ws).student_labels(student_ids).items()}

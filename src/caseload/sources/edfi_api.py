@@ -135,7 +135,6 @@ RESOURCES: tuple[EdfiResource, ...] = (
     _res("studentDisciplineIncidentBehaviorAssociations"),
     _res("studentDisciplineIncidentAssociations", optional=True),  # DS 4 only
 )
-RESOURCE_NAMES = frozenset(r.name for r in RESOURCES)
 
 
 class _Mapper(JsonRecords):

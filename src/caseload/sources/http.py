@@ -139,9 +139,10 @@ def _oauth_error(resp: httpx.Response) -> str | None:
         data = resp.json()
     except Exception:
         return None
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, str):
         desc = data.get("error_description")
-        return data["error"] + (f" ({desc})" if isinstance(desc, str) and desc else "")
+        return error + (f" ({desc})" if isinstance(desc, str) and desc else "")
     return None
 
 
@@ -245,7 +246,7 @@ class ApiClient:
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             return float(exc.retry_after)
         # exponential backoff with full jitter on top: backoff * 2^(n-1) + U(0, backoff)
-        exp = self.backoff * 2 ** (state.attempt_number - 1)
+        exp = self.backoff * 2.0 ** (state.attempt_number - 1)
         return min(self.max_backoff, exp) + random.uniform(0, self.backoff)
 
     async def _with_retries(self, what: str, attempt: Callable[[], Any]) -> Any:

@@ -23,7 +23,6 @@ import base64
 import json
 import logging
 import re
-from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
@@ -86,10 +85,6 @@ class Redactor:
         if new:
             self._forms |= new
             self._pattern = None
-
-    def add_all(self, secrets: Iterable[str]) -> None:
-        for s in secrets:
-            self.add(s)
 
     def scrub(self, text: str) -> str:
         if not self._forms or not text:

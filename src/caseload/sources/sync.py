@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -73,7 +72,10 @@ class SyncReport:
     mark: str | None = None
     seconds: float = 0.0
     requests: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the fetch (resources not offered...)
+    # the loader's summary lines beyond the counts, as an import prints them (e.g. "not
+    # shown: N results for students not enrolled in their class")
+    notices: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -308,6 +310,7 @@ async def _sync(
     report.counts = loaded.counts
     report.deleted = loaded.deleted
     report.rejects = loaded.rejects
+    report.notices = list(loaded.notices)
     report.seconds = time.monotonic() - clock
     return report
 
@@ -417,7 +420,3 @@ def summary_line(report: SyncReport) -> str:
     if report.rejects:
         text += f", {len(report.rejects):,} rejected"
     return text + f" in {report.seconds:.1f} s"
-
-
-def counts_json(report: SyncReport) -> str:
-    return json.dumps({"fetched": report.fetched, "applied": report.counts})

@@ -41,14 +41,6 @@ def resolve_url(cli_value: str | None = None) -> str:
     return value
 
 
-def redact(url: str) -> str:
-    """The URL with any password hidden, for messages and logs."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<database url>"
-
-
 def _prepare_sqlite_file(path: Path) -> None:
     """Create the file (and its folder) readable by the owner only, before SQLite opens it."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

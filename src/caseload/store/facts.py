@@ -113,7 +113,8 @@ def fresh_stamp(conn: Connection, thresholds: Thresholds) -> dt.datetime | None:
     ).first()
     if row is None or row.settings != _state_key(thresholds) or row.run_id != latest_run(conn):
         return None
-    return row.computed_at
+    computed: dt.datetime | None = row.computed_at
+    return computed
 
 
 def is_fresh(conn: Connection, thresholds: Thresholds) -> bool:
@@ -365,7 +366,7 @@ def load_facts(
 ) -> list[analysis.StudentFacts]:
     """StudentFacts for the students in ``scope`` from the materialized tables.
 
-    (Not under ``analysis.gc_paused``: most objects made here are tuples of dates and floats,
+    (Not under ``_runtime.gc_paused``: most objects made here are tuples of dates and floats,
     which the collector's young passes stop tracking while they are still in the CPU's cache;
     a single pass at the end over all of them measured slower.)"""
     day = _Days()

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.engine import Connection
 
 import caseload.store.notes  # noqa: F401  (registers the notes tables)
+from caseload._runtime import gc_paused
 from caseload.domain import analysis
 from caseload.domain.records import Role, User
 from caseload.domain.report import (
@@ -197,7 +198,7 @@ class Repository:
             with self.engine.connect() as conn:
                 inputs = self.inputs(conn, self._scope(counselor_id))
             facts = [analysis.student_facts(i, self.thresholds) for i in inputs]
-        with analysis.gc_paused():  # many acyclic objects, few collector passes: see gc_paused
+        with gc_paused():  # many acyclic objects, few collector passes: see gc_paused
             return triage(analysis.reports_from_facts(facts, as_of, self.thresholds))
 
     def _ranking_stored(self, conn: Connection, counselor_id: str | None,

@@ -28,7 +28,6 @@ NEED_COUNSELOR = (
     "or press c to pick a counselor."
 )
 NO_NOTES = "Notes are not available here (no notes store)."
-NO_EXPORT = "Exporting notes is not available here."
 
 
 class NotesFlow:

@@ -16,6 +16,7 @@ from caseload.tui.widgets.key_table import KeyTable
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.dom import DOMNode
     from textual.screen import Screen
 
 
@@ -27,13 +28,23 @@ class KeyHelp:
     binding_ids: tuple[str, ...]  # every binding id behind this row
 
 
+@dataclass(slots=True)
+class _Group:
+    """The bindings of one action on one node, while ``keys_for`` collects them."""
+
+    displays: list[str]
+    binding: Binding
+    node: DOMNode
+    ids: list[str]
+
+
 def keys_for(screen: Screen[Any], app: App[Any]) -> list[KeyHelp]:
     """The screen's active bindings, one row per action (its keys joined).
 
     The screen's own keys come first, then the app's, then those of the focused widget, then
     Textual's built-in keys (focus, copy).
     """
-    groups: dict[tuple[int, str], list] = {}
+    groups: dict[tuple[int, str], _Group] = {}
     for _key, active in screen.active_bindings.items():
         binding = active.binding
         if not active.enabled:
@@ -41,23 +52,25 @@ def keys_for(screen: Screen[Any], app: App[Any]) -> list[KeyHelp]:
         group = (id(active.node), binding.action)
         display = app.get_key_display(binding)
         if group in groups:
-            if display not in groups[group][0]:
-                groups[group][0].append(display)
-            if binding.id and binding.id not in groups[group][3]:
-                groups[group][3].append(binding.id)
+            found = groups[group]
+            if display not in found.displays:
+                found.displays.append(display)
+            if binding.id and binding.id not in found.ids:
+                found.ids.append(binding.id)
             continue
-        groups[group] = [[display], binding, active.node, [binding.id] if binding.id else []]
+        groups[group] = _Group([display], binding, active.node, [binding.id] if binding.id else [])
 
-    def rank(entry: list) -> tuple[int, int]:
+    def rank(entry: _Group) -> tuple[int, int]:
         # caseload's own keys (they all have ids) before Textual's built-ins
-        node = entry[2]
-        return (0 if entry[3] else 1, 0 if node is screen else 1 if node is app else 2)
+        node = entry.node
+        return (0 if entry.ids else 1, 0 if node is screen else 1 if node is app else 2)
 
     out: list[KeyHelp] = []
-    for displays, binding, _node, ids in sorted(groups.values(), key=rank):
+    for g in sorted(groups.values(), key=rank):
+        binding = g.binding
         description = binding.description or binding.action.replace("_", " ").capitalize()
-        out.append(KeyHelp(" / ".join(displays), description, binding.tooltip or description,
-                           tuple(ids)))
+        out.append(KeyHelp(" / ".join(g.displays), description, binding.tooltip or description,
+                           tuple(g.ids)))
     return out
 
 

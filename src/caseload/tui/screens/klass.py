@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -38,7 +39,7 @@ _STATUS_STYLE = {
 }
 
 
-def what_if_text(detail: ClassDetail, styles: dict) -> Text:
+def what_if_text(detail: ClassDetail, styles: dict[str, Style]) -> Text:
     """``Turning in Quiz 2 and Lab 4 would lift the grade to 70%`` and friends."""
     what_if = detail.what_if
     titles = {a.line_item_id: a.title for a in detail.assignments}
@@ -174,7 +175,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
             )
         return table
 
-    def assignments_table(self, detail: ClassDetail, styles: dict) -> KeyTable:
+    def assignments_table(self, detail: ClassDetail, styles: dict[str, Style]) -> KeyTable:
         table = KeyTable(id="assignments")
         for label, key in (("Due", "due"), ("Category", "category"), ("Title", "title"),
                            ("Score", "score"), ("%", "percent"), ("Status", "status"),
@@ -196,7 +197,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
         body.scroll_to_region(Region(0, y, 1, 1), animate=False, spacing=Spacing(1, 0, 1, 0))
 
 
-def assignment_cells(assignment: AssignmentView, styles: dict) -> list[Text]:
+def assignment_cells(assignment: AssignmentView, styles: dict[str, Style]) -> list[Text]:
     if assignment.score is None and assignment.max_points is None:
         score = DASH
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -28,7 +29,6 @@ from caseload.tui.widgets.calendar import AttendanceCalendar
 from caseload.tui.widgets.key_table import KeyTable, OpenableTable
 from caseload.tui.widgets.notes import NotesPane, first_line
 
-TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes")
 NARROW = 100  # terminal columns below which the classes table uses its compact form
 
 
@@ -223,7 +223,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
             )
         return table
 
-    def class_cells(self, metrics: ClassMetrics, styles: dict, *,
+    def class_cells(self, metrics: ClassMetrics, styles: dict[str, Style], *,
                     narrow: bool = False) -> list[Text]:
         """One class's cells; ``narrow`` (an 80-column terminal): 8 weeks of trend and the
         last score's month and day, so every column fits."""
@@ -302,10 +302,3 @@ class StudentScreen(DetailScreen[StudentDetail]):
             f"“{first_line(note.text)}”\n"
             "It is kept in the cache with its history and can be restored.",
             [("keep", "Keep it"), ("delete", "Delete")], danger="delete"), answer)
-
-    @property
-    def selected_class_id(self) -> str | None:
-        for table in self.query("#classes").results(KeyTable):
-            if table.row_count:
-                return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        return None

@@ -43,10 +43,6 @@ class GradeChart(PlotextPlot):
         except Exception:
             return Color.parse(fallback).rgb
 
-    def set_weekly(self, weekly: Sequence[tuple[dt.date, float]]) -> None:
-        self.weekly = tuple(weekly)
-        self.replot()
-
     def render(self) -> RenderResult:
         if (self.size.width, self.size.height) != self._plotted_size:
             self._plot_data()  # the scales depend on the size: plot for this one

@@ -1,0 +1,223 @@
+"""Ed-Fi XML: what happens in class. ``InterchangeStudentAttendance`` (whole-day and section
+attendance events), ``InterchangeStudentGradebook`` (gradebook entries and scores) and
+``InterchangeStudentDiscipline`` (incidents and the students' part in them).
+
+Ids and rules: see :mod:`caseload.sources.edfi_xml`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import cast
+from xml.etree.ElementTree import Element
+
+from caseload.domain.descriptors import attendance_category, descriptor_value
+from caseload.domain.records import AttendanceCategory, AttendanceEvent, DisciplineIncident
+from caseload.sources.dataset import SourceError
+from caseload.sources.edfi_common import attendance_id, composite_entry_key, incident_id
+from caseload.sources.edfi_xml_parse import xml_line, xml_text
+from caseload.sources.edfi_xml_refs import Handlers, XmlRecords
+
+
+class ActivityRecords(XmlRecords):
+    """Attendance, gradebook and discipline records."""
+
+    def __init__(self, folder: Path, skip_invalid: bool) -> None:
+        super().__init__(folder, skip_invalid)
+        # (incident id or None, @ref or None, student, behavior, file, line)
+        self.incident_refs: list[
+            tuple[str | None, str | None, str, str | None, str, int | None]
+        ] = []
+
+    def element_handlers(self) -> Handlers:
+        return {
+            **super().element_handlers(),
+            "StudentSchoolAttendanceEvent": self._school_attendance,
+            "StudentSectionAttendanceEvent": self._section_attendance,
+            "GradebookEntry": self._gradebook_entry,
+            "StudentGradebookEntry": self._student_gradebook_entry,
+            "DisciplineIncident": self._discipline_incident,
+            "StudentDisciplineIncidentBehaviorAssociation": self._student_incident,
+            "StudentDisciplineIncidentAssociation": self._student_incident,
+        }
+
+    def resolve(self) -> None:
+        for known_id, inc_ref, student, behavior, file, line in self.incident_refs:
+            iid = known_id or self.xml_ids.get(("DisciplineIncident", cast(str, inc_ref)))
+            if iid is None:
+                self.reject(
+                    SourceError(
+                        file,
+                        line,
+                        "DisciplineIncidentReference",
+                        f"unknown reference ref={inc_ref!r} (no DisciplineIncident with that id)",
+                    )
+                )
+                continue
+            self.student_incidents.append((iid, student, behavior, f"{file}:{line}"))
+        super().resolve()
+
+    # -- attendance ------------------------------------------------------------------------
+
+    def _category(self, rec: Element) -> AttendanceCategory:
+        el = rec.find(".//AttendanceEventCategory")
+        self.legacy_descriptor(el, rec)
+        text = el.text.strip() if el is not None and el.text else ""
+        if not text:
+            raise self.error(el, rec, "AttendanceEventCategory", "is required but missing or empty")
+        try:
+            return attendance_category(text)
+        except ValueError as exc:
+            raise self.error(el, rec, "AttendanceEventCategory", str(exc)) from None
+
+    def _school_attendance(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        school = cast(str, self.school_ref(rec))
+        day = cast(dt.date, self.date(rec, ".//EventDate"))
+        category = self._category(rec)
+        eid = attendance_id(student, school, day, category)
+        self.claim("attendance_events", eid, rec, "attendance event")
+        self.attendance[eid] = AttendanceEvent(eid, student, day, category, None, None, school)
+        self.note("attendance_events", eid, rec)
+
+    def _section_attendance(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        cid = self.section_ref(rec)
+        day = cast(dt.date, self.date(rec, ".//EventDate"))
+        category = self._category(rec)
+        section = self.sections.get(cid)
+        school = section.school_id if section else cid.split(":", 1)[0]
+        eid = attendance_id(student, cid, day, category)
+        self.claim("attendance_events", eid, rec, "attendance event")
+        self.attendance[eid] = AttendanceEvent(
+            eid, student, day, category, cid, section.period if section else None, school
+        )
+        self.note("attendance_events", eid, rec)
+
+    # -- gradebook ---------------------------------------------------------------------------
+
+    def _entry_key(self, ident: Element, rec: Element, cid: str | None) -> tuple[str, str]:
+        identifier = xml_text(ident, "GradebookEntryIdentifier")
+        if identifier is not None:
+            return identifier, xml_text(ident, "Namespace") or ""
+        if cid is None:
+            cid = self.section_ref(ident)
+        assigned = self.date(ident, "DateAssigned")
+        title = xml_text(ident, "Title") or self.req(ident, "GradebookEntryTitle")
+        return composite_entry_key(cid, assigned, title), ""
+
+    def _gradebook_entry(self, rec: Element) -> None:
+        cid = self.section_ref(rec)
+        key = self._entry_key(rec, rec, cid)
+        title = xml_text(rec, "Title") or xml_text(rec, "GradebookEntryTitle") or key[0]
+        assigned = self.date(rec, "DateAssigned", required=False)
+        due = self.date(rec, "DueDate", required=False)
+        max_points = self.number(rec, "MaxPoints")
+        if max_points is None:
+            max_points = self.number(rec, "PointsPossible")
+        if max_points == 0:
+            raise self.error(rec.find("MaxPoints"), rec, "MaxPoints", "must be greater than 0")
+        gp = None
+        gp_ref = rec.find("GradingPeriodReference")
+        if gp_ref is not None:
+            ident = gp_ref.find("GradingPeriodIdentity")
+            gp = (
+                self.gp_id(ident, rec)
+                if ident is not None
+                else self.by_ref(gp_ref, rec, "GradingPeriod")
+            )
+        kind = self.desc(rec, "GradebookEntryType")
+        first = self.item_keys.get(key)
+        if first is not None:
+            raise self.error(
+                None,
+                rec,
+                "GradebookEntryIdentifier",
+                f"duplicate gradebook entry {key[0]!r} (first seen at {first})",
+            )
+        where = self.origin(rec)
+        self.add_item(key, cid, title, kind, (assigned, due), max_points, gp, (where, where))
+
+    def _student_gradebook_entry(self, rec: Element) -> None:
+        ref_el = rec.find("GradebookEntryReference")
+        if ref_el is None:
+            raise self.error(None, rec, "GradebookEntryReference", "is required but missing")
+        ident = ref_el.find("GradebookEntryIdentity")
+        if ident is None:
+            raise self.error(ref_el, rec, "GradebookEntryIdentity", "is required but missing")
+        key = self._entry_key(ident, rec, None)
+        student = self.student_ref(rec)
+        points = self.number(rec, "PointsEarned")
+        score = points if points is not None else self.number(rec, "NumericGradeEarned")
+        statuses = (self.desc(rec, "SubmissionStatus"), self.desc(rec, "AssignmentLateStatus"))
+        if (key, student) in self.result_keys:
+            raise self.error(
+                None,
+                rec,
+                "StudentReference",
+                f"duplicate score for gradebook entry {key[0]!r} and student {student!r} "
+                f"(first seen at {self.result_keys[(key, student)]})",
+            )
+        self.result_keys[(key, student)] = self.origin(rec)
+        self.add_result(
+            key,
+            student,
+            score,
+            statuses,
+            self.date(rec, "DateFulfilled", required=False),
+            xml_text(rec, "DiagnosticStatement"),
+            self.origin(rec),
+        )
+
+    # -- discipline ----------------------------------------------------------------------------
+
+    def _discipline_incident(self, rec: Element) -> None:
+        number = self.req(rec, "IncidentIdentifier")
+        school = cast(str, self.school_ref(rec))
+        day = cast(dt.date, self.date(rec, "IncidentDate"))
+        behavior = None
+        for el in rec.iter("Behavior"):
+            if len(el) == 0 and el.text and el.text.strip():
+                behavior = descriptor_value(el.text)
+                break
+        description = xml_text(rec, "IncidentDescription") or xml_text(
+            rec, ".//BehaviorDetailedDescription"
+        )
+        iid = incident_id(school, number)
+        self.claim("discipline_incidents", iid, rec, "discipline incident")
+        self.incidents[iid] = DisciplineIncident(
+            iid, day, school, behavior, description, self.desc(rec, "IncidentLocation")
+        )
+        self.note("discipline_incidents", iid, rec)
+        if rec.get("id"):
+            self.xml_ids[("DisciplineIncident", rec.attrib["id"])] = iid
+
+    def _student_incident(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        participation = (self.desc(rec, "StudentParticipationCode") or "").casefold()
+        behavior = None
+        for el in rec.iter("Behavior"):
+            if len(el) == 0 and el.text and el.text.strip():
+                behavior = descriptor_value(el.text)
+                break
+        if participation and participation != "perpetrator" and behavior is None:
+            return  # a victim, witness or reporter: not the student's own incident
+        ref_el = rec.find("DisciplineIncidentReference")
+        if ref_el is None:
+            raise self.error(None, rec, "DisciplineIncidentReference", "is required but missing")
+        ident = ref_el.find("DisciplineIncidentIdentity")
+        if ident is not None:
+            iid = incident_id(self.req(ident, ".//SchoolId"), self.req(ident, "IncidentIdentifier"))
+            self.incident_refs.append((iid, None, student, behavior, self.file, xml_line(rec)))
+        elif ref_el.get("ref"):
+            self.incident_refs.append(
+                (None, ref_el.attrib["ref"], student, behavior, self.file, xml_line(ref_el))
+            )
+        else:
+            raise self.error(
+                ref_el,
+                rec,
+                "DisciplineIncidentReference",
+                "has neither an identity nor a ref attribute",
+            )

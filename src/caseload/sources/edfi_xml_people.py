@@ -1,0 +1,96 @@
+"""Ed-Fi XML: the people. ``InterchangeStudent`` (students), ``InterchangeStaffAssociation``
+(staff, their schools and sections) and ``InterchangeStudentEnrollment`` (students' schools,
+state ids and sections).
+
+Ids and rules: see :mod:`caseload.sources.edfi_xml`.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+from xml.etree.ElementTree import Element
+
+from caseload.domain.records import Enrollment, Role
+from caseload.sources.edfi_common import enrollment_id, is_state_system
+from caseload.sources.edfi_xml_parse import xml_text
+from caseload.sources.edfi_xml_refs import Handlers, XmlRecords
+
+
+class PeopleRecords(XmlRecords):
+    """Students, staff and who is enrolled where."""
+
+    def element_handlers(self) -> Handlers:
+        return {
+            **super().element_handlers(),
+            "Student": self._student,
+            "Staff": self._staff,
+            "StaffSchoolAssociation": self._staff_school,
+            "StaffSectionAssociation": self._staff_section,
+            "StudentSchoolAssociation": self._student_school,
+            "StudentEducationOrganizationAssociation": self._student_edorg,
+            "StudentSectionAssociation": self._student_section,
+        }
+
+    def _person(self, rec: Element, id_path: str, role: Role) -> None:
+        sid = self.req(rec, id_path)
+        given = self.req(rec, "Name/FirstName")
+        family = self.req(rec, "Name/LastSurname")
+        birth = self.date(rec, ".//BirthDate", required=False)
+        email = xml_text(rec, ".//ElectronicMailAddress")
+        state_id = None
+        for code in rec.iter(f"{rec.tag}IdentificationCode"):
+            if is_state_system(xml_text(code, f"{rec.tag}IdentificationSystem")):
+                state_id = xml_text(code, "IdentificationCode")
+        self.claim("users", sid, rec, rec.tag.lower())
+        names = (given, family, xml_text(rec, "Name/MiddleName"))
+        self.add_user(sid, role, names, state_id, birth, email)
+        self.note("users", sid, rec)
+        if rec.get("id"):
+            self.xml_ids[(rec.tag, rec.attrib["id"])] = sid
+
+    def _student(self, rec: Element) -> None:
+        self._person(rec, "StudentUniqueId", Role.STUDENT)
+
+    def _staff(self, rec: Element) -> None:
+        self._person(rec, "StaffUniqueId", Role.TEACHER)
+
+    def _staff_school(self, rec: Element) -> None:
+        staff = cast(str, self.ref_id(rec, "StaffReference", "StaffUniqueId", "Staff"))
+        school = cast(str, self.school_ref(rec))
+        self.staff_school.setdefault(staff, school)
+
+    def _staff_section(self, rec: Element) -> None:
+        staff = cast(str, self.ref_id(rec, "StaffReference", "StaffUniqueId", "Staff"))
+        cid = self.section_ref(rec)
+        begin = self.date(rec, "BeginDate", required=False)
+        end = self.date(rec, "EndDate", required=False)
+        position = (self.desc(rec, "ClassroomPosition") or "").casefold()
+        eid = enrollment_id(staff, cid, begin)
+        self.claim("enrollments", eid, rec, "staff section association")
+        self.enrollments[eid] = Enrollment(
+            eid, cid, staff, Role.TEACHER, begin, end, primary="teacher of record" in position
+        )
+        self.note("enrollments", eid, rec)
+
+    def _student_school(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        school = cast(str, self.school_ref(rec))
+        entry = self.date(rec, "EntryDate", required=False)
+        self.add_school_assoc(student, school, entry, self.desc(rec, "EntryGradeLevel"))
+
+    def _student_edorg(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        for code in rec.iter("StudentIdentificationCode"):
+            value = xml_text(code, "IdentificationCode")
+            if value and is_state_system(xml_text(code, "StudentIdentificationSystem")):
+                self.state_ids[student] = value
+
+    def _student_section(self, rec: Element) -> None:
+        student = self.student_ref(rec)
+        cid = self.section_ref(rec)
+        begin = self.date(rec, "BeginDate")
+        end = self.date(rec, "EndDate", required=False)
+        eid = enrollment_id(student, cid, begin)
+        self.claim("enrollments", eid, rec, "student section association")
+        self.enrollments[eid] = Enrollment(eid, cid, student, Role.STUDENT, begin, end)
+        self.note("enrollments", eid, rec)
