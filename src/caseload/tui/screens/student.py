@@ -39,6 +39,7 @@ def _one_line(text: Text) -> Text:
     return text
 
 
+TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes")  # the 1-4 keys, in order
 SEVERITY_WORD = {Severity.HIGH: "HIGH", Severity.MEDIUM: "MED ", Severity.LOW: "LOW "}
 
 
