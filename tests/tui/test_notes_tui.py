@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, update
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
-from caseload.domain.notes import NoteStatus, NoteType
+from caseload.domain.notes import ContactMethod, ContactOutcome, NoteStatus, NoteType
 from caseload.services.tui_notes_export import export_notes
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
@@ -471,7 +471,9 @@ async def test_note_history_and_shift_e_edits(notes_engine: Engine, store: Notes
         assert isinstance(app.screen, RevisionsModal)
         text = screen_text(app)
         assert "Revision 2 (current)" in text and "second words" in text
-        assert "Revision 1 (replaced 2026-11-20 15:30 UTC)" in text and "first words" in text
+        local = NOW.astimezone().strftime("%Y-%m-%d %H:%M")  # local time, never UTC
+        assert f"Revision 1 (replaced {local})" in text and "first words" in text
+        assert "UTC" not in text
         assert text.index("second words") < text.index("first words")
         await pilot.press("escape")
         await settle(pilot)
@@ -555,3 +557,81 @@ async def test_without_me_or_a_caseload_notes_ask_for_a_counselor(notes_engine: 
         assert not isinstance(app.screen, NoteEditor)
         assert "Notes need a counselor" in " ".join(
             str(n.message) for n in app._notifications)
+
+
+async def test_editor_records_method_and_outcome_and_reads_typed_dates(
+    notes_engine: Engine, store: NotesStore,
+) -> None:
+    """The editor's Method and Outcome selects are saved with the note and shown in the Notes
+    tab and the history; its date fields take the CLI's syntax (``-1d``, ``fri``, ``M/D``)
+    counted from today (NOW: Friday 2026-11-20)."""
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        assert editor.today == NOW.astimezone().date()
+        editor.query_one("#note-contact", Input).value = "-1d"
+        editor.query_one("#note-method", Select).value = "phone"
+        editor.query_one("#note-outcome", Select).value = "left_message"
+        editor.query_one("#note-text", TextArea).text = "Called home."
+        editor.query_one("#note-follow-up", Input).value = "fri"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+        [note] = store.list(student_id=STUDENT)
+        assert note.contact_date == dt.date(2026, 11, 19)
+        assert note.follow_up == dt.date(2026, 11, 27)  # the next Friday after today
+        assert note.method is ContactMethod.PHONE
+        assert note.outcome is ContactOutcome.LEFT_MESSAGE
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert "Phone · Left message" in screen_text(app)
+        # editing keeps them, and a changed outcome shows in the history beside the old one
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        assert editor.query_one("#note-method", Select).value == "phone"
+        editor.query_one("#note-outcome", Select).value = "reached"
+        editor.query_one("#note-follow-up", Input).value = "12/1"  # M/D: this year
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        edited = store.get(note.id)
+        assert edited.outcome is ContactOutcome.REACHED
+        assert edited.follow_up == dt.date(2026, 12, 1)
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisionsModal)
+        text = screen_text(app)
+        assert "Phone · Reached" in text and "Phone · Left message" in text
+
+
+async def test_editor_refuses_a_date_it_cannot_read(notes_engine: Engine,
+                                                    store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-contact", Input).value = "someday"
+        editor.query_one("#note-text", TextArea).text = "Text kept."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor
+        text = screen_text(app)
+        assert "Type the contact date as today, yesterday, tomorrow" in text
+        assert store.list(student_id=STUDENT) == []
+        assert editor.query_one("#note-text", TextArea).text == "Text kept."
+
+
+async def test_a_typed_date_becomes_the_date_when_the_field_is_left(
+    notes_engine: Engine, store: NotesStore,
+) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        field = editor.query_one("#note-follow-up", Input)
+        field.focus()
+        field.value = "+2w"
+        await pilot.press("tab")
+        await settle(pilot)
+        assert field.value == "2026-12-04"

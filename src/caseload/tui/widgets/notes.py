@@ -39,6 +39,16 @@ def first_line(text: str, width: int = 60) -> str:
     return f"{line}…" if more else line or DASH
 
 
+def contact_words(note: Note) -> str:
+    """``Phone · Left message``: how the contact was made and what came of it ('' if neither
+    was recorded; a missing half is a dash)."""
+    if note.method is None and note.outcome is None:
+        return ""
+    how = note.method.words if note.method else DASH
+    result = note.outcome.words if note.outcome else DASH
+    return f"{how} · {result}"
+
+
 def flag_labels(codes: tuple[str, ...]) -> str:
     """``LOW FAIL3W``: the short labels of a note's flag codes (unknown codes as they are)."""
     out = []
@@ -99,8 +109,9 @@ class NotesPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading notes…", end=""), classes="notes-empty", id="notes-status")
         table = NotesTable(id="notes-table")
-        for label, key in (("Date", "date"), ("Type", "type"), ("Status", "status"),
-                           ("Follow-up", "follow_up"), ("Flags", "flags"), ("Note", "text")):
+        for label, key in (("Date", "date"), ("Type", "type"), ("Contact", "contact"),
+                           ("Status", "status"), ("Follow-up", "follow_up"), ("Flags", "flags"),
+                           ("Note", "text")):
             table.add_column(label, key=key)
         table.display = False
         yield table
@@ -147,6 +158,7 @@ class NotesPane(Vertical):
             table.add_row(
                 Text(note.contact_date.isoformat()),
                 Text(note.type.words),
+                Text(contact_words(note) or DASH),
                 Text(note.status.value, style="bold" if note.status is NoteStatus.OPEN else ""),
                 Text(note.follow_up.isoformat() if note.follow_up else DASH),
                 literal(flag_labels(note.flags) or DASH),
@@ -178,6 +190,8 @@ class NotesPane(Vertical):
         if note is not None:
             text.append(f"{note.contact_date.isoformat()} · {note.type.words} · "
                         f"{note.status.value}", style="bold")
+            if contact_words(note):
+                text.append(f" · {contact_words(note)}")
             if note.follow_up:
                 text.append(f" · follow up {note.follow_up.isoformat()}")
             if note.flags:
