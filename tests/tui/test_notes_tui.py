@@ -23,6 +23,7 @@ from caseload.store.repository import Repository
 from caseload.tui.app import CaseloadApp
 from caseload.tui.screens import export as notes_screens
 from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.done import DoneModal
 from caseload.tui.screens.export import ExportModal
 from caseload.tui.screens.follow_ups import FollowUpsScreen
 from caseload.tui.screens.note_editor import NoteEditor
@@ -268,8 +269,11 @@ async def test_edit_mark_done_and_delete_from_the_notes_tab(notes_engine: Engine
         edited = store.get(note.id)
         assert edited.text == "First call, left a message" and edited.revision == 2
         assert len(store.revisions(note.id)) == 1
-        # d marks it done
+        # d asks what came of it, then marks it done
         await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneModal)
+        await pilot.click("#done-close")
         await settle(pilot)
         assert store.get(note.id).status is NoteStatus.DONE
         # Delete asks, then soft-deletes
@@ -343,6 +347,9 @@ async def test_follow_ups_oldest_first_and_enter_opens_the_student(
         assert app.screen is screen and len(app.screen_stack) == depth - 1
         # d marks the selected follow-up done: it leaves the list
         await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneModal)
+        await pilot.click("#done-close")
         await settle(pilot)
         assert store.get(early.id).status is NoteStatus.DONE
         assert [n.id for n in screen.notes] == [late.id]
@@ -635,3 +642,96 @@ async def test_a_typed_date_becomes_the_date_when_the_field_is_left(
         await pilot.press("tab")
         await settle(pilot)
         assert field.value == "2026-12-04"
+
+
+async def test_follow_ups_upcoming_done_with_outcome_and_undo(notes_engine: Engine,
+                                                             store: NotesStore) -> None:
+    """``2`` shows the follow-ups of this week and next (AS_OF is Friday 11/20: this week ends
+    Sunday 11/22, next week Sunday 11/29); ``d`` asks the outcome and offers the next date;
+    ``z`` undoes."""
+    repo = Repository(notes_engine)
+    students = [r.id for r in repo.caseload(COUNSELOR, AS_OF)][:3]
+    due = store.add(student_id=students[0], author_id=COUNSELOR, type="parent_contact",
+                    text="call back", contact_date=dt.date(2026, 11, 1),
+                    follow_up=dt.date(2026, 11, 18), method="phone", outcome="no_answer")
+    sunday = store.add(student_id=students[1], author_id=COUNSELOR, type="referral",
+                       text="this week", contact_date=dt.date(2026, 11, 1),
+                       follow_up=dt.date(2026, 11, 22))
+    next_week = store.add(student_id=students[2], author_id=COUNSELOR, type="referral",
+                          text="next week", contact_date=dt.date(2026, 11, 1),
+                          follow_up=dt.date(2026, 11, 25))
+    store.add(student_id=students[2], author_id=COUNSELOR, type="referral", text="too far",
+              contact_date=dt.date(2026, 11, 1), follow_up=dt.date(2026, 11, 30))
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FollowUpsScreen)
+        assert [n.id for n in screen.notes] == [due.id]
+        assert "[2] upcoming this week and next (2)" in screen_text(app)
+        await pilot.press("2")
+        await settle(pilot)
+        assert [n.id for n in screen.notes] == [sunday.id, next_week.id]
+        text = screen_text(app)
+        assert "this week (Sun)" in text and "next week (Wed)" in text
+        assert "too far" not in text
+        await pilot.press("1")
+        await settle(pilot)
+        # d: the outcome (the note's, offered) and the next follow-up date, a week on
+        await pilot.press("d")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, DoneModal)
+        assert modal.query_one("#done-outcome", Select).value == "no_answer"
+        assert modal.query_one("#done-next", Input).value == "2026-11-27"
+        modal.query_one("#done-outcome", Select).value = "reached"
+        modal.query_one("#done-next", Input).value = "tue"
+        await pilot.click("#done-again")
+        await settle(pilot)
+        kept = store.get(due.id)
+        assert kept.status is NoteStatus.OPEN and kept.follow_up == dt.date(2026, 11, 24)
+        assert kept.outcome is ContactOutcome.REACHED
+        assert screen.due == []  # no longer due: it moved to next Tuesday
+        assert [n.id for n in screen.upcoming] == [sunday.id, due.id, next_week.id]
+        # z undoes it: due again, with the outcome it had
+        await pilot.press("z")
+        await settle(pilot)
+        back = store.get(due.id)
+        assert back.follow_up == dt.date(2026, 11, 18) and back.status is NoteStatus.OPEN
+        assert back.outcome is ContactOutcome.NO_ANSWER
+        assert [n.id for n in screen.due] == [due.id]
+        # closing it, then undo
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.click("#done-close")
+        await settle(pilot)
+        assert store.get(due.id).status is NoteStatus.DONE and screen.due == []
+        await pilot.press("z")
+        await settle(pilot)
+        assert store.get(due.id).status is NoteStatus.OPEN
+        assert [n.id for n in screen.due] == [due.id]
+
+
+async def test_undo_a_delete_on_the_notes_tab(notes_engine: Engine, store: NotesStore) -> None:
+    note = store.add(student_id=STUDENT, author_id=COUNSELOR, type="other", text="keep me",
+                     contact_date=dt.date(2026, 11, 2))
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4", "delete")
+        await settle(pilot)
+        await pilot.click("#delete")
+        await settle(pilot)
+        assert store.get(note.id).deleted
+        assert "No notes yet" in screen_text(app)
+        app.screen.query_one("#notes-table").focus()
+        await pilot.press("z")
+        await settle(pilot)
+        assert not store.get(note.id).deleted
+        pane = app.screen.query_one(NotesPane)
+        assert [n.id for n in pane.notes] == [note.id]

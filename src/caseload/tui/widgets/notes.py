@@ -10,6 +10,7 @@ acts on. Note text is data, shown literally.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -21,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from caseload.domain.notes import Note, NoteStatus
+from caseload.domain.notes import ContactOutcome, Note, NoteStatus
 from caseload.domain.report import Flag, FlagCode
 from caseload.tui import messages
 from caseload.tui.format import DASH
@@ -65,12 +66,20 @@ class NotesTable(KeyTable):
         Binding("enter,E", "edit_note", "Edit", id="notes.edit",
                 tooltip="Edit the note under the cursor"),
         Binding("d", "mark_done", "Done", id="notes.done",
-                tooltip="Mark the note under the cursor done"),
+                tooltip="Mark the note under the cursor done: asks the outcome and offers "
+                        "the next follow-up date"),
         Binding("delete", "delete_note", "Delete", id="notes.delete",
                 tooltip="Delete the note under the cursor (asks first; it can be restored)"),
         Binding("v", "history", "History", show=False, id="notes.history",
                 tooltip="Show the note's earlier versions (every edit keeps the one before)"),
+        Binding("z", "undo", "Undo", show=False, id="notes.undo",
+                tooltip="Undo the last note marked done or deleted"),
     ]
+
+    def action_undo(self) -> None:
+        pane = self.parent
+        if isinstance(pane, NotesPane):
+            pane.undo()
 
     def action_edit_note(self) -> None:
         pane = self.parent
@@ -105,6 +114,8 @@ class NotesPane(Vertical):
         self.calls = notes
         self.notes: list[Note] = []
         self.loaded = False
+        self._undo: tuple[Note, Note] | None = None  # (before, after) of the last done/delete
+        self._pending: Note | None = None  # the note being marked done or deleted
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading notes…", end=""), classes="notes-empty", id="notes-status")
@@ -143,8 +154,18 @@ class NotesPane(Vertical):
             self._status(f"Could not load the notes: {message.error}")
 
     def on_note_saved(self, message: messages.NoteSaved) -> None:
-        verb = {"done": "marked done", "deleted": "deleted"}.get(message.action, message.action)
-        self.app.notify(f"Note {verb}", markup=False)
+        note = message.note
+        if message.action == "undone":
+            self.app.notify("Undone", markup=False)
+        else:
+            if self._pending is not None and self._pending.id == note.id:
+                self._undo = (self._pending, note)
+            self._pending = None
+            verb = {"done": "marked done", "deleted": "deleted"}.get(message.action,
+                                                                      message.action)
+            if message.action == "rescheduled" and note.follow_up:
+                verb = f"kept open: next follow-up {note.follow_up.isoformat()}"
+            self.app.notify(f"Note {verb} · z undoes", markup=False)
         self.post_message(messages.NotesChanged(self.student_id))
 
     def show_notes(self, notes: list[Note]) -> None:
@@ -224,11 +245,26 @@ class NotesPane(Vertical):
             self.post_message(messages.ShowRevisions(note, self.student_name))
 
     def mark_done(self) -> None:
+        """Done asks what came of it and whether to follow up again: the screen shows the
+        question, then calls ``mark_done_now``."""
         note = self.selected_note
-        if note is None or note.status is NoteStatus.DONE:
+        if note is None or note.status is NoteStatus.DONE or self.calls is None:
             return
+        self.post_message(messages.MarkDoneRequested(note))
+
+    def mark_done_now(self, note: Note, outcome: ContactOutcome | None,
+                      next_follow_up: dt.date | None) -> None:
         if self.calls is not None:
-            self.calls.mark_done(self, note)
+            self._pending = note
+            self.calls.mark_done(self, note, outcome=outcome, next_follow_up=next_follow_up)
+
+    def undo(self) -> None:
+        if self._undo is None or self.calls is None:
+            self.app.notify("Nothing to undo.", severity="warning", markup=False)
+            return
+        before, after = self._undo
+        self._undo = None
+        self.calls.undo(self, before, after)
 
     def delete_note(self) -> None:
         """Delete asks first: the screen shows the question, then calls ``delete_note_now``."""
@@ -238,4 +274,5 @@ class NotesPane(Vertical):
 
     def delete_note_now(self, note: Note) -> None:
         if self.calls is not None:
+            self._pending = note
             self.calls.delete_note(self, note)
