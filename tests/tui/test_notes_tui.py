@@ -300,14 +300,25 @@ async def test_edit_conflict_keeps_the_text(notes_engine: Engine, store: NotesSt
         await settle(pilot)
         editor = app.screen
         assert isinstance(editor, NoteEditor)
-        store.update(note.id, text="changed elsewhere")  # someone else saved first
+        # editing puts the cursor at the end of the text
+        area = editor.query_one("#note-text", TextArea)
+        assert area.cursor_location == area.document.end == (0, 2)
+        store.update(note.id, text="their version")  # someone else saved first
         editor.query_one("#note-text", TextArea).text = "my version"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is editor
-        assert "changed elsewhere" in screen_text(app)
+        text = screen_text(app)
+        local = NOW.astimezone()
+        assert editor.error_text.startswith(
+            "Not saved: this note was changed in another window or by another user on "
+            f"{local:%Y-%m-%d} at {local:%H:%M}, after you opened it.")
+        assert "Their version" in text and "their version" in text  # both versions shown
+        assert "revision" not in text.lower().split("their version")[0]  # no programmer words
+        assert "note 1 " not in text
         assert editor.query_one("#note-text", TextArea).text == "my version"
-        assert store.get(note.id).text == "changed elsewhere"
+        assert store.get(note.id).text == "their version"
+        assert store.load_draft(COUNSELOR, STUDENT, note.id) is not None
 
 
 async def test_follow_ups_oldest_first_and_enter_opens_the_student(

@@ -117,6 +117,15 @@ class NoteSaved(Message, bubble=False):
 
 
 @dataclass
+class NoteConflicted(Message, bubble=False):
+    """A save lost a race: the note changed since the editor opened it (``NoteConflict``);
+    ``current`` is the note as it stands now (None: it could not be read back)."""
+
+    note_id: int
+    current: Note | None
+
+
+@dataclass
 class RevisionsLoaded(Message, bubble=False):
     """A note as it stands and its prior versions, oldest first."""
 

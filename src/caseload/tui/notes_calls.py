@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from caseload.domain.notes import (
     ContactOutcome,
     Note,
+    NoteConflict,
     NoteStatus,
     upcoming_follow_ups,
 )
@@ -84,12 +85,15 @@ class NotesCalls:
         ``target``."""
         store = self.store
 
-        def job() -> messages.NoteSaved:
+        def job() -> messages.NoteSaved | messages.NoteConflicted:
             if note is None:
                 saved = store.add(student_id=student_id, author_id=author_id, **fields)
                 action = "added"
             else:
-                saved = store.update(note.id, expected_revision=note.revision, **fields)
+                try:
+                    saved = store.update(note.id, expected_revision=note.revision, **fields)
+                except NoteConflict as conflict:  # matched by type: the editor shows both
+                    return messages.NoteConflicted(note.id, conflict.current)
                 action = "updated"
             store.discard_draft(author_id, student_id, None if note is None else note.id)
             return messages.NoteSaved(saved, action)

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
@@ -36,6 +36,7 @@ from caseload.tui.format import parse_date
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.widgets.notes import contact_words
 
 AUTOSAVE_SECONDS = 0.5
 
@@ -77,6 +78,7 @@ class NoteEditor(ModalScreen[Note | None]):
         self.note_id = note.id if note else None
         self.saved = False
         self.saving = False
+        self.error_text = ""  # the problem shown under the fields
         self._timer: Timer | None = None
         self._drafted: dict[str, Any] | None = None  # the payload last sent as a draft
         self._ready = False  # fields filled (changes before this are the editor's own)
@@ -168,7 +170,9 @@ class NoteEditor(ModalScreen[Note | None]):
         for key, _label in self._flag_options():
             if key in wanted:
                 flags.select(key)
-        self.query_one("#note-text", TextArea).text = str(payload.get("text") or "")
+        area = self.query_one("#note-text", TextArea)
+        area.text = str(payload.get("text") or "")
+        area.move_cursor(area.document.end)  # editing goes on where the text ends
         self.query_one("#note-follow-up", Input).value = str(payload.get("follow_up") or "")
 
     # -- composition ---------------------------------------------------------------------------
@@ -211,6 +215,9 @@ class NoteEditor(ModalScreen[Note | None]):
                             compact=True, max_length=12, tooltip=f"Type {DATE_SYNTAX}")
                 yield Static(Text("", end=""), id="note-draft-status")
             yield Static(Text("", end=""), id="note-error")
+            with VerticalScroll(id="note-theirs") as theirs:
+                theirs.display = False
+                yield Static(Text("", end=""), id="note-theirs-text")
             yield Static(Text("ctrl+s save · esc close · tab next field · drafts save as you "
                               "type", end=""), classes="dialog-help")
 
@@ -313,6 +320,7 @@ class NoteEditor(ModalScreen[Note | None]):
                 "outcome": payload.get("outcome") or None}, None
 
     def show_error(self, text: str) -> None:
+        self.error_text = text
         self.query_one("#note-error", Static).update(literal(text, multiline=True))
 
     def action_save(self) -> None:
@@ -343,12 +351,37 @@ class NoteEditor(ModalScreen[Note | None]):
             return
         self.saving = False
         self._set_draft_status("Not saved (your text is kept)")
-        if "changed elsewhere" in message.error:
-            self.show_error("Not saved: this note was changed elsewhere since you opened it. "
-                            "Your text is kept here and in the draft; copy it, close, and open "
-                            "the note again.")
-        else:
-            self.show_error(f"Not saved: {message.error}")
+        self.show_error(f"Not saved: {message.error}")
+
+    def on_note_conflicted(self, message: messages.NoteConflicted) -> None:
+        """Someone saved this note first: say so in plain words and show their version under
+        the counselor's own (kept in the editor and the draft)."""
+        self.saving = False
+        self.save_draft_now()
+        self._set_draft_status("Not saved (your text is kept)")
+        current = message.current
+        if current is None:
+            self.show_error("Not saved: this note was changed in another window or by another "
+                            "user since you opened it. Your text is kept here and in the "
+                            "draft; copy it, close, and open the note again.")
+            return
+        when = current.updated_at.astimezone()
+        what = "deleted" if current.deleted else "changed"
+        self.show_error(
+            f"Not saved: this note was {what} in another window or by another user on "
+            f"{when:%Y-%m-%d} at {when:%H:%M}, after you opened it. Your version is kept "
+            "in the editor above (and in the draft); theirs is below. To keep yours, copy "
+            "what you need, close, and open the note again.")
+        theirs = Text(f"Their version ({current.contact_date.isoformat()} · "
+                      f"{current.type.words} · {current.status.value}", style="bold", end="")
+        if contact_words(current):
+            theirs.append(f" · {contact_words(current)}", style="bold")
+        if current.follow_up:
+            theirs.append(f" · follow up {current.follow_up.isoformat()}", style="bold")
+        theirs.append("):\n", style="bold")
+        theirs.append_text(literal(current.text, multiline=True))
+        self.query_one("#note-theirs-text", Static).update(theirs)
+        self.query_one("#note-theirs").display = True
 
     # -- closing -------------------------------------------------------------------------------
 
