@@ -426,7 +426,7 @@ def _pdf_notes(
         if note.class_id:
             title = ctx.class_title(student_id, note.class_id)
             extra.append("Class: " + (f"{title} ({note.class_id})" if title else note.class_id))
-        extra.append(f"By {note.author_id}")
+        extra.append(f"By {ctx.author(note.author_id)}")
         doc.set_text_color(80)
         pdf.para(doc.epw, 4.5, pdf.t(" · ".join(extra)))
         doc.set_text_color(0)
