@@ -193,7 +193,10 @@ def test_markdown_groups_by_student_with_each_note(tmp_path):
     assert n == 3
     body = out.read_text(encoding="utf-8")
     assert body.startswith("# Intervention notes\n")
-    assert "As of 2026-01-15 · 3 notes · 2 students · exported 2026-01-15T14:00:00Z" in body
+    local = dt.datetime(2026, 1, 15, 14, 0, tzinfo=dt.UTC).astimezone()
+    assert (f"As of 2026-01-15 · 3 notes · 2 students · exported {local:%Y-%m-%d %H:%M}"
+            in body)
+    assert "T14:00:00Z" not in body  # local time, never UTC
     # students by name (Baker before Núñez), notes oldest first within a student
     baker = body.index("## Baker, Jordan · grade 10 (s2)")
     nunez = body.index(f"## {ACCENTED} · grade 9 (s1)")
@@ -628,3 +631,18 @@ def test_failed_write_leaves_a_failed_audit_row(sqlite_engine, tmp_path):
     ok = export_and_audit(store, NOTES, "md", tmp_path / "notes.md", actor="c-rivera",
                           scope="all", students=STUDENTS, as_of=AS_OF)
     assert ok.status is AuditStatus.OK and store.audit()[0] == ok
+
+
+def test_markdown_names_the_author_never_ids_or_utc() -> None:
+    """History and exports show names and local dates (issue 12): the author by name (the
+    id only when the cache does not know them), no note id, the export time in local time."""
+    from caseload.export.notes_model import ExportInput
+
+    notes = [make_note(41, "s1"), make_note(42, "s1", author_id="c-unknown")]
+    inp = ExportInput(notes=notes, students={"s1": ("Lee, Ana", "9")},
+                      as_of=dt.date(2026, 1, 15), generated_at=T0,
+                      authors={"c-rivera": "Rivera, Carmen"})
+    body = notes_export.render(inp, "md").decode("utf-8")
+    assert "- Author: Rivera, Carmen · revision 1" in body
+    assert "- Author: c-unknown · revision 1" in body  # not in the cache: as recorded
+    assert "note 41" not in body and "Z\n" not in body

@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from caseload.store.notes import NotesStore
 from caseload.tui.app import CaseloadApp
@@ -37,7 +37,7 @@ def seed(store: NotesStore) -> None:
     store.add(student_id=STUDENT, author_id=COUNSELOR, type="parent_contact",
               text="Called his mother about English 9.\nShe will check the portal weekly.",
               contact_date=dt.date(2026, 11, 3), flags=["LOW_GRADE"],
-              follow_up=dt.date(2026, 11, 17))
+              follow_up=dt.date(2026, 11, 17), method="phone", outcome="reached")
     met = store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
                     text="Met at lunch; plan: missing essays by Friday.",
                     contact_date=dt.date(2026, 11, 12), follow_up=dt.date(2026, 11, 19))
@@ -68,6 +68,8 @@ async def _editor(pilot: Pilot) -> None:
         "Met with Sam about English 9.\nAgreed: one missing essay a week; check in Friday."
     )
     editor.query_one("#note-follow-up", Input).value = "2026-11-27"
+    editor.query_one("#note-method", Select).value = "in_person"
+    editor.query_one("#note-outcome", Select).value = "meeting_set"
     await wait_until(pilot, lambda: "Draft saved" in screen_text(app), what="the draft autosave")
     await settle(pilot)
     editor.query_one("#note-text", TextArea).focus()

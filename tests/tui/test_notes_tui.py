@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Select, TextArea
 
-from caseload.domain.notes import NoteStatus, NoteType
+from caseload.domain.notes import ContactMethod, ContactOutcome, NoteStatus, NoteType
 from caseload.services.tui_notes_export import export_notes
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
 from caseload.tui.app import CaseloadApp
 from caseload.tui.screens import export as notes_screens
 from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.done import DoneModal
 from caseload.tui.screens.export import ExportModal
 from caseload.tui.screens.follow_ups import FollowUpsScreen
 from caseload.tui.screens.note_editor import NoteEditor
@@ -244,8 +245,11 @@ async def test_edit_mark_done_and_delete_from_the_notes_tab(notes_engine: Engine
         edited = store.get(note.id)
         assert edited.text == "First call, left a message" and edited.revision == 2
         assert len(store.revisions(note.id)) == 1
-        # d marks it done
+        # d asks what came of it, then marks it done
         await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneModal)
+        await pilot.click("#done-close")
         await settle(pilot)
         assert store.get(note.id).status is NoteStatus.DONE
         # Delete asks, then soft-deletes
@@ -272,14 +276,25 @@ async def test_edit_conflict_keeps_the_text(notes_engine: Engine, store: NotesSt
         await settle(pilot)
         editor = app.screen
         assert isinstance(editor, NoteEditor)
-        store.update(note.id, text="changed elsewhere")  # someone else saved first
+        # editing puts the cursor at the end of the text
+        area = editor.query_one("#note-text", TextArea)
+        assert area.cursor_location == area.document.end == (0, 2)
+        store.update(note.id, text="their version")  # someone else saved first
         editor.query_one("#note-text", TextArea).text = "my version"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is editor
-        assert "changed elsewhere" in screen_text(app)
+        text = screen_text(app)
+        local = NOW.astimezone()
+        assert editor.error_text.startswith(
+            "Not saved: this note was changed in another window or by another user on "
+            f"{local:%Y-%m-%d} at {local:%H:%M}, after you opened it.")
+        assert "Their version" in text and "their version" in text  # both versions shown
+        assert "revision" not in text.lower().split("their version")[0]  # no programmer words
+        assert "note 1 " not in text
         assert editor.query_one("#note-text", TextArea).text == "my version"
-        assert store.get(note.id).text == "changed elsewhere"
+        assert store.get(note.id).text == "their version"
+        assert store.load_draft(COUNSELOR, STUDENT, note.id) is not None
 
 
 async def test_follow_ups_oldest_first_and_enter_opens_the_student(
@@ -319,6 +334,9 @@ async def test_follow_ups_oldest_first_and_enter_opens_the_student(
         assert app.screen is screen and len(app.screen_stack) == depth - 1
         # d marks the selected follow-up done: it leaves the list
         await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneModal)
+        await pilot.click("#done-close")
         await settle(pilot)
         assert store.get(early.id).status is NoteStatus.DONE
         assert [n.id for n in screen.notes] == [late.id]
@@ -447,7 +465,9 @@ async def test_note_history_and_shift_e_edits(notes_engine: Engine, store: Notes
         assert isinstance(app.screen, RevisionsModal)
         text = screen_text(app)
         assert "Revision 2 (current)" in text and "second words" in text
-        assert "Revision 1 (replaced 2026-11-20 15:30 UTC)" in text and "first words" in text
+        local = NOW.astimezone().strftime("%Y-%m-%d %H:%M")  # local time, never UTC
+        assert f"Revision 1 (replaced {local})" in text and "first words" in text
+        assert "UTC" not in text
         assert text.index("second words") < text.index("first words")
         await pilot.press("escape")
         await settle(pilot)
@@ -531,3 +551,174 @@ async def test_without_me_or_a_caseload_notes_ask_for_a_counselor(notes_engine: 
         assert not isinstance(app.screen, NoteEditor)
         assert "Notes need a counselor" in " ".join(
             str(n.message) for n in app._notifications)
+
+
+async def test_editor_records_method_and_outcome_and_reads_typed_dates(
+    notes_engine: Engine, store: NotesStore,
+) -> None:
+    """The editor's Method and Outcome selects are saved with the note and shown in the Notes
+    tab and the history; its date fields take the CLI's syntax (``-1d``, ``fri``, ``M/D``)
+    counted from today (NOW: Friday 2026-11-20)."""
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        assert editor.today == NOW.astimezone().date()
+        editor.query_one("#note-contact", Input).value = "-1d"
+        editor.query_one("#note-method", Select).value = "phone"
+        editor.query_one("#note-outcome", Select).value = "left_message"
+        editor.query_one("#note-text", TextArea).text = "Called home."
+        editor.query_one("#note-follow-up", Input).value = "fri"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+        [note] = store.list(student_id=STUDENT)
+        assert note.contact_date == dt.date(2026, 11, 19)
+        assert note.follow_up == dt.date(2026, 11, 27)  # the next Friday after today
+        assert note.method is ContactMethod.PHONE
+        assert note.outcome is ContactOutcome.LEFT_MESSAGE
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert "Phone · Left message" in screen_text(app)
+        # editing keeps them, and a changed outcome shows in the history beside the old one
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        assert editor.query_one("#note-method", Select).value == "phone"
+        editor.query_one("#note-outcome", Select).value = "reached"
+        editor.query_one("#note-follow-up", Input).value = "12/1"  # M/D: this year
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        edited = store.get(note.id)
+        assert edited.outcome is ContactOutcome.REACHED
+        assert edited.follow_up == dt.date(2026, 12, 1)
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisionsModal)
+        text = screen_text(app)
+        assert "Phone · Reached" in text and "Phone · Left message" in text
+
+
+async def test_editor_refuses_a_date_it_cannot_read(notes_engine: Engine,
+                                                    store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-contact", Input).value = "someday"
+        editor.query_one("#note-text", TextArea).text = "Text kept."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor
+        text = screen_text(app)
+        assert "Type the contact date as today, yesterday, tomorrow" in text
+        assert store.list(student_id=STUDENT) == []
+        assert editor.query_one("#note-text", TextArea).text == "Text kept."
+
+
+async def test_a_typed_date_becomes_the_date_when_the_field_is_left(
+    notes_engine: Engine, store: NotesStore,
+) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        field = editor.query_one("#note-follow-up", Input)
+        field.focus()
+        field.value = "+2w"
+        await pilot.press("tab")
+        await settle(pilot)
+        assert field.value == "2026-12-04"
+
+
+async def test_follow_ups_upcoming_done_with_outcome_and_undo(notes_engine: Engine,
+                                                             store: NotesStore) -> None:
+    """``2`` shows the follow-ups of this week and next (AS_OF is Friday 11/20: this week ends
+    Sunday 11/22, next week Sunday 11/29); ``d`` asks the outcome and offers the next date;
+    ``z`` undoes."""
+    repo = Repository(notes_engine)
+    students = [r.id for r in repo.caseload(COUNSELOR, AS_OF)][:3]
+    due = store.add(student_id=students[0], author_id=COUNSELOR, type="parent_contact",
+                    text="call back", contact_date=dt.date(2026, 11, 1),
+                    follow_up=dt.date(2026, 11, 18), method="phone", outcome="no_answer")
+    sunday = store.add(student_id=students[1], author_id=COUNSELOR, type="referral",
+                       text="this week", contact_date=dt.date(2026, 11, 1),
+                       follow_up=dt.date(2026, 11, 22))
+    next_week = store.add(student_id=students[2], author_id=COUNSELOR, type="referral",
+                          text="next week", contact_date=dt.date(2026, 11, 1),
+                          follow_up=dt.date(2026, 11, 25))
+    store.add(student_id=students[2], author_id=COUNSELOR, type="referral", text="too far",
+              contact_date=dt.date(2026, 11, 1), follow_up=dt.date(2026, 11, 30))
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FollowUpsScreen)
+        assert [n.id for n in screen.notes] == [due.id]
+        assert "[2] upcoming this week and next (2)" in screen_text(app)
+        await pilot.press("2")
+        await settle(pilot)
+        assert [n.id for n in screen.notes] == [sunday.id, next_week.id]
+        text = screen_text(app)
+        assert "this week (Sun)" in text and "next week (Wed)" in text
+        assert "too far" not in text
+        await pilot.press("1")
+        await settle(pilot)
+        # d: the outcome (the note's, offered) and the next follow-up date, a week on
+        await pilot.press("d")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, DoneModal)
+        assert modal.query_one("#done-outcome", Select).value == "no_answer"
+        assert modal.query_one("#done-next", Input).value == "2026-11-27"
+        modal.query_one("#done-outcome", Select).value = "reached"
+        modal.query_one("#done-next", Input).value = "tue"
+        await pilot.click("#done-again")
+        await settle(pilot)
+        kept = store.get(due.id)
+        assert kept.status is NoteStatus.OPEN and kept.follow_up == dt.date(2026, 11, 24)
+        assert kept.outcome is ContactOutcome.REACHED
+        assert screen.due == []  # no longer due: it moved to next Tuesday
+        assert [n.id for n in screen.upcoming] == [sunday.id, due.id, next_week.id]
+        # z undoes it: due again, with the outcome it had
+        await pilot.press("z")
+        await settle(pilot)
+        back = store.get(due.id)
+        assert back.follow_up == dt.date(2026, 11, 18) and back.status is NoteStatus.OPEN
+        assert back.outcome is ContactOutcome.NO_ANSWER
+        assert [n.id for n in screen.due] == [due.id]
+        # closing it, then undo
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.click("#done-close")
+        await settle(pilot)
+        assert store.get(due.id).status is NoteStatus.DONE and screen.due == []
+        await pilot.press("z")
+        await settle(pilot)
+        assert store.get(due.id).status is NoteStatus.OPEN
+        assert [n.id for n in screen.due] == [due.id]
+
+
+async def test_undo_a_delete_on_the_notes_tab(notes_engine: Engine, store: NotesStore) -> None:
+    note = store.add(student_id=STUDENT, author_id=COUNSELOR, type="other", text="keep me",
+                     contact_date=dt.date(2026, 11, 2))
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4", "delete")
+        await settle(pilot)
+        await pilot.click("#delete")
+        await settle(pilot)
+        assert store.get(note.id).deleted
+        assert "No notes yet" in screen_text(app)
+        app.screen.query_one("#notes-table").focus()
+        await pilot.press("z")
+        await settle(pilot)
+        assert not store.get(note.id).deleted
+        pane = app.screen.query_one(NotesPane)
+        assert [n.id for n in pane.notes] == [note.id]

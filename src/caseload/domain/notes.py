@@ -371,3 +371,31 @@ def parse_date(text: str, today: dt.date) -> dt.date:
     except (ValueError, OverflowError):
         pass
     raise ValueError(f"{str(text)[:20]!r} is not a date (use {DATE_SYNTAX})")
+
+
+# --- Follow-ups: due, this week, next week ------------------------------------------------
+
+
+def follow_up_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The last day of ``as_of``'s week and of the week after (weeks end on Sunday): the
+    upcoming follow-ups are those after ``as_of`` up to the second date."""
+    this_week = as_of + dt.timedelta(days=6 - as_of.weekday())
+    return this_week, this_week + dt.timedelta(days=7)
+
+
+def follow_up_when(follow_up: dt.date, as_of: dt.date) -> str:
+    """``due`` (on or before ``as_of``), ``this week``, ``next week`` or ``later``."""
+    if follow_up <= as_of:
+        return "due"
+    this_week, next_week = follow_up_window(as_of)
+    if follow_up <= this_week:
+        return "this week"
+    return "next week" if follow_up <= next_week else "later"
+
+
+def upcoming_follow_ups(notes: list[Note], as_of: dt.date) -> list[Note]:
+    """Open, live notes with a follow-up after ``as_of`` this week or next, soonest first."""
+    _, end = follow_up_window(as_of)
+    out = [n for n in notes if not n.deleted and n.status is NoteStatus.OPEN
+           and n.follow_up is not None and as_of < n.follow_up <= end]
+    return sorted(out, key=lambda n: (n.follow_up or as_of, n.contact_date, n.id))

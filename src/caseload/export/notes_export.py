@@ -13,6 +13,7 @@ their public names.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -193,7 +194,10 @@ def export_input_audited(
     scope: str,
 ) -> AuditEntry:
     """Render ``inp``, record the audit entry (``started``), write the file, mark the entry
-    ``ok`` (or ``failed``)."""
+    ``ok`` (or ``failed``). Authors are named from the cache's users."""
+    if not inp.authors:
+        labels = store.student_labels({n.author_id for n in inp.notes})
+        inp = dataclasses.replace(inp, authors={k: v[0] for k, v in labels.items()})
     data = render(inp, fmt)
     return audited(
         store,

@@ -28,7 +28,7 @@ def render_markdown(
         "",
         f"As of {as_of.isoformat()} · {len(ordered)} note{'s' if len(ordered) != 1 else ''} · "
         f"{len(student_ids)} student{'s' if len(student_ids) != 1 else ''} · "
-        f"exported {iso_utc(generated_at)}",
+        f"exported {generated_at.astimezone():%Y-%m-%d %H:%M}",
         "",
         "_Confidential student record._",
     ]
@@ -55,8 +55,8 @@ def render_markdown(
             out.append(f"- Class: {md_escape(label)}")
         follow = note.follow_up.isoformat() if note.follow_up else "none"
         out.append(f"- Follow-up: {follow}")
-        author = md_escape(note.author_id)
-        out.append(f"- Author: {author} · note {note.id}, revision {note.revision}")
+        author = md_escape(ctx.author(note.author_id))
+        out.append(f"- Author: {author} · revision {note.revision}")
         out.append("")
         for line in md_escape(note.text, multiline=True).split("\n"):
             out.append(f"> {line}".rstrip())

@@ -46,10 +46,13 @@ class ExportInput:
     counselor: str | None = None
     open_follow_ups: Sequence[Note] | None = None
     progress: Progress | None = None
+    authors: Mapping[str, str] = field(default_factory=dict)  # author id -> "Last, First"
 
     def context(self) -> ExportContext:
-        return ExportContext(self.students, self.detail_for, self.class_detail_for,
-                             self.class_titles)
+        ctx = ExportContext(self.students, self.detail_for, self.class_detail_for,
+                            self.class_titles)
+        ctx.authors = dict(self.authors)
+        return ctx
 
 # --- Shared ------------------------------------------------------------------------------
 
@@ -122,6 +125,11 @@ class ExportContext:
         self._class_detail_for = class_detail_for
         self._class_titles = dict(class_titles or {})
         self._details: dict[str, StudentDetail | None] = {}
+        self.authors: dict[str, str] = {}
+
+    def author(self, author_id: str) -> str:
+        """The author's name ("Last, First"), else the id as recorded."""
+        return self.authors.get(author_id) or author_id
 
     def detail(self, student_id: str) -> StudentDetail | None:
         if student_id not in self._details:

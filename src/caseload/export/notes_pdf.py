@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from caseload.domain.notes import Note, iso_utc
+from caseload.domain.notes import Note
 from caseload.domain.report import StudentDetail
 from caseload.export.notes_model import ExportContext, ExportInput, flag_words
 from caseload.export.notes_text import clean_text
@@ -432,7 +432,7 @@ def _pdf_notes(
         if note.class_id:
             title = ctx.class_title(student_id, note.class_id)
             extra.append("Class: " + (f"{title} ({note.class_id})" if title else note.class_id))
-        extra.append(f"By {note.author_id}")
+        extra.append(f"By {ctx.author(note.author_id)}")
         doc.set_text_color(80)
         pdf.para(doc.epw, 4.5, pdf.t(" · ".join(extra)))
         doc.set_text_color(0)
@@ -511,7 +511,8 @@ def render_pdf(inp: ExportInput, generated_at: dt.datetime) -> bytes:
     for note in sorted(inp.notes, key=ctx.sort_key):
         by_student.setdefault(note.student_id, []).append(note)
     noted = [sid for sid, ns in by_student.items() if ns]
-    pdf = _Pdf(f"caseload · confidential student record · generated {iso_utc(generated_at)}")
+    pdf = _Pdf(f"caseload · confidential student record · generated "
+               f"{generated_at.astimezone():%Y-%m-%d %H:%M}")
     pdf.doc.set_creation_date(generated_at.astimezone(dt.UTC))
     _pdf_cover(pdf, inp, ctx, noted)
     total = len(by_student)

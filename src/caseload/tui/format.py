@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from caseload.domain.notes import parse_date as parse_typed_date
 from caseload.domain.report import CaseloadRow, SourceFreshness
 
 DASH = "—"
@@ -109,9 +110,11 @@ def sparkline(values: Sequence[float], *, min_span: float = 20.0) -> str:
     return "".join(SPARK_CHARS[round((v - lo) / span * last)] for v in values)
 
 
-def parse_date(text: str) -> dt.date:
-    """An ISO date (``2026-01-15``); raises ValueError otherwise."""
-    return dt.date.fromisoformat(text.strip())
+def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+    """A date as typed in any of the TUI's date fields, with the CLI's syntax
+    (:func:`caseload.domain.notes.parse_date`: ``today``, ``+3d``, ``fri``, ``11/27``, ISO...)
+    relative to ``today`` (default: the local date); ValueError otherwise."""
+    return parse_typed_date(text, today if today is not None else dt.date.today())
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:

@@ -14,7 +14,7 @@ student", "write a note"); they bubble up to the screen and then to the App, whi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -117,6 +117,15 @@ class NoteSaved(Message, bubble=False):
 
 
 @dataclass
+class NoteConflicted(Message, bubble=False):
+    """A save lost a race: the note changed since the editor opened it (``NoteConflict``);
+    ``current`` is the note as it stands now (None: it could not be read back)."""
+
+    note_id: int
+    current: Note | None
+
+
+@dataclass
 class RevisionsLoaded(Message, bubble=False):
     """A note as it stands and its prior versions, oldest first."""
 
@@ -138,6 +147,7 @@ class FollowUpsLoaded(Message, bubble=False):
     as_of: dt.date
     notes: list[Note]
     names: dict[str, str]
+    upcoming: list[Note] = field(default_factory=list)  # after as_of, this week and next
 
 
 @dataclass
@@ -201,6 +211,14 @@ class NotesChanged(Message):
 @dataclass
 class DeleteNoteRequested(Message):
     """The Notes tab's Delete: the screen asks first, then tells the pane to delete."""
+
+    note: Note
+
+
+@dataclass
+class MarkDoneRequested(Message):
+    """The Notes tab's ``d``: the screen asks the outcome and the next follow-up date
+    (``DoneModal``), then tells the pane (``NotesPane.mark_done_now``)."""
 
     note: Note
 

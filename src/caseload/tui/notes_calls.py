@@ -6,11 +6,18 @@ Screens and the Notes tab get a ``NotesCalls`` in their constructor (a test hand
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from caseload.domain.notes import Note, NoteStatus
+from caseload.domain.notes import (
+    ContactOutcome,
+    Note,
+    NoteConflict,
+    NoteStatus,
+    upcoming_follow_ups,
+)
 from caseload.domain.ports import NotesPort
 from caseload.tui import messages
 from caseload.tui.data import DataSource
@@ -78,23 +85,53 @@ class NotesCalls:
         ``target``."""
         store = self.store
 
-        def job() -> messages.NoteSaved:
+        def job() -> messages.NoteSaved | messages.NoteConflicted:
             if note is None:
                 saved = store.add(student_id=student_id, author_id=author_id, **fields)
                 action = "added"
             else:
-                saved = store.update(note.id, expected_revision=note.revision, **fields)
+                try:
+                    saved = store.update(note.id, expected_revision=note.revision, **fields)
+                except NoteConflict as conflict:  # matched by type: the editor shows both
+                    return messages.NoteConflicted(note.id, conflict.current)
                 action = "updated"
             store.discard_draft(author_id, student_id, None if note is None else note.id)
             return messages.NoteSaved(saved, action)
 
         self._data.run(target, "save note", "note-save", job)
 
-    def mark_done(self, target: MessagePump, note: Note) -> None:
+    def mark_done(self, target: MessagePump, note: Note, *,
+                  outcome: ContactOutcome | None = None,
+                  next_follow_up: dt.date | None = None) -> None:
+        """Mark the note's follow-up done with its ``outcome`` (None: keep the note's). With
+        ``next_follow_up`` the note stays open with that follow-up date (action
+        ``rescheduled``); without, it is closed (action ``done``)."""
         store = self.store
+        changes: dict[str, Any] = {}
+        if outcome is not None:
+            changes["outcome"] = outcome
+        if next_follow_up is not None:
+            changes["follow_up"] = next_follow_up
+            action = "rescheduled"
+        else:
+            changes["status"] = NoteStatus.DONE
+            action = "done"
         self._data.run(target, "mark note done", "note-save", lambda: messages.NoteSaved(
-            store.update(note.id, expected_revision=note.revision, status=NoteStatus.DONE),
-            "done"))
+            store.update(note.id, expected_revision=note.revision, **changes), action))
+
+    def undo(self, target: MessagePump, before: Note, after: Note) -> None:
+        """Undo marking done (or rescheduling) or deleting: ``after`` goes back to ``before``
+        (a restore for a delete); each undo is a revision of its own. NoteSaved ``undone``."""
+        store = self.store
+
+        def job() -> messages.NoteSaved:
+            if after.deleted and not before.deleted:
+                return messages.NoteSaved(store.restore(after.id), "undone")
+            return messages.NoteSaved(store.update(
+                after.id, expected_revision=after.revision, status=before.status,
+                follow_up=before.follow_up, outcome=before.outcome), "undone")
+
+        self._data.run(target, "undo", "note-save", job)
 
     def delete_note(self, target: MessagePump, note: Note) -> None:
         store = self.store
@@ -107,9 +144,10 @@ class NotesCalls:
 
         def job() -> messages.FollowUpsLoaded:
             notes = store.follow_ups(as_of, counselor_id)
-            labels = store.student_labels({n.student_id for n in notes})
+            upcoming = upcoming_follow_ups(store.list(counselor_id=counselor_id), as_of)
+            labels = store.student_labels({n.student_id for n in notes + upcoming})
             names = {sid: label[0] for sid, label in labels.items()}
-            return messages.FollowUpsLoaded(as_of, notes, names)
+            return messages.FollowUpsLoaded(as_of, notes, names, upcoming)
 
         self._data.run(target, "load follow-ups", "follow-ups", job)
 

@@ -83,7 +83,8 @@ class NotesFlow:
 
         self.app.push_screen(
             NoteEditor(student_id, name, list(flags), notes=notes, author_id=author_id,
-                       as_of=self.session.as_of, note=note),
+                       as_of=self.session.as_of, note=note,
+                       today=self.session.now().astimezone().date()),
             done,
         )
 

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from caseload.domain.notes import DATE_SYNTAX
 from caseload.tui import messages
 from caseload.tui.format import parse_date
 from caseload.tui.notes_calls import NotesCalls
@@ -144,7 +145,7 @@ class ExportModal(ModalScreen[Any]):
             try:
                 dates.append(parse_date(text))
             except ValueError:
-                self.show_error(f"Type the {what} date as YYYY-MM-DD, or leave it empty.")
+                self.show_error(f"Type the {what} date as {DATE_SYNTAX}, or leave it empty.")
                 self.query_one(selector, Input).focus()
                 return
         since, until = dates

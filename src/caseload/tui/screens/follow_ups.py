@@ -1,5 +1,6 @@
 """The follow-ups screen (``u``): open notes whose follow-up date is on or before the as-of date,
-oldest first."""
+oldest first (``1``: due), or coming this week and next (``2``: upcoming). ``d`` asks what came of
+the follow-up and whether to follow up again; ``z`` undoes the last done."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from caseload.domain.notes import Note
+from caseload.domain.notes import Note, follow_up_when
 from caseload.tui import messages
 from caseload.tui.format import plural
 from caseload.tui.notes_calls import NotesCalls
@@ -33,8 +34,15 @@ class FollowUpsScreen(Screen[None]):
                 tooltip="Go back to the caseload"),
         Binding("n", "write_note", "Note", id="followups.note",
                 tooltip="Write a note about the selected note's student"),
+        Binding("1", "show('due')", "Due", id="followups.due",
+                tooltip="Follow-ups due on or before the as-of date, oldest first"),
+        Binding("2", "show('upcoming')", "Upcoming", id="followups.upcoming",
+                tooltip="Follow-ups coming this week and next, soonest first"),
         Binding("d", "mark_done", "Done", id="followups.done",
-                tooltip="Mark the selected note done (it leaves the follow-ups)"),
+                tooltip="Mark the selected follow-up done: asks the outcome and offers the "
+                        "next follow-up date"),
+        Binding("z", "undo", "Undo", id="followups.undo",
+                tooltip="Undo the last follow-up marked done"),
         Binding("r", "reload", "Reload", show=False, id="followups.reload",
                 tooltip="Read the follow-ups again"),
     ]
@@ -43,15 +51,21 @@ class FollowUpsScreen(Screen[None]):
         super().__init__(id="followups-screen")
         self.session = session
         self.notes_calls = notes
-        self.notes: list[Note] = []
+        self.notes: list[Note] = []  # the rows shown (the view's)
+        self.due: list[Note] = []
+        self.upcoming: list[Note] = []
+        self.as_of = session.as_of
+        self.view = "due"  # or "upcoming"
         self.names: dict[str, str] = {}
         self.loaded = False
+        self._undo: tuple[Note, Note] | None = None  # (before, after) of the last done
+        self._pending: Note | None = None  # the note being marked done
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text("Loading…", end=""), id="followups-status")
         table = OpenableTable(id="followups")
-        for label, key in (("Follow-up", "follow_up"), ("Overdue", "overdue"),
+        for label, key in (("Follow-up", "follow_up"), ("When", "overdue"),
                            ("Student", "student"), ("Type", "type"), ("Contact", "contact"),
                            ("Note", "text")):
             table.add_column(label, key=key)
@@ -78,32 +92,55 @@ class FollowUpsScreen(Screen[None]):
         self.app.pop_screen()
 
     def on_follow_ups_loaded(self, message: messages.FollowUpsLoaded) -> None:
-        self.notes = message.notes
+        self.due, self.upcoming, self.as_of = message.notes, message.upcoming, message.as_of
+        self.names = message.names
         self.loaded = True
+        self._fill()
+
+    def action_show(self, view: str) -> None:
+        if view != self.view:
+            self.view = view
+            self._fill()
+
+    def _fill(self) -> None:
+        as_of = self.as_of
+        self.notes = self.due if self.view == "due" else self.upcoming
         table = self.query_one("#followups", OpenableTable)
         table.clear()
-        for note in message.notes:
+        for note in self.notes:
             assert note.follow_up is not None
-            overdue = (message.as_of - note.follow_up).days
+            overdue = (as_of - note.follow_up).days
+            if overdue > 0:
+                when = plural(overdue, "day")
+            elif overdue == 0:
+                when = "due today"
+            else:
+                when = f"{follow_up_when(note.follow_up, as_of)} ({note.follow_up:%a})"
             table.add_row(
                 Text(note.follow_up.isoformat()),
-                Text("due today" if overdue == 0 else f"{plural(overdue, 'day')}",
-                     justify="right"),
-                literal(message.names.get(note.student_id, note.student_id)),
+                Text(when, justify="right"),
+                literal(self.names.get(note.student_id, note.student_id)),
                 Text(note.type.words),
                 Text(note.contact_date.isoformat()),
                 literal(first_line(note.text, 40)),
                 key=str(note.id),
             )
-        self.names = message.names
         self._show_full()
-        status = (
-            f"{plural(len(message.notes), 'open follow-up')} due by "
-            f"{message.as_of.isoformat()}, oldest first · Enter opens the student"
-            if message.notes else
-            f"No open follow-ups due on or before {message.as_of.isoformat()}"
-        )
-        self.query_one("#followups-status", Static).update(Text(status, end=""))
+        tabs = (f"[1] due ({len(self.due)}) · [2] upcoming this week and next "
+                f"({len(self.upcoming)})")
+        if self.view == "due":
+            status = (
+                f"{plural(len(self.due), 'open follow-up')} due by {as_of.isoformat()}, "
+                "oldest first · Enter opens the student"
+                if self.due else f"No open follow-ups due on or before {as_of.isoformat()}"
+            )
+        else:
+            status = (
+                f"{plural(len(self.upcoming), 'open follow-up')} after {as_of.isoformat()} "
+                "this week and next, soonest first"
+                if self.upcoming else "No open follow-ups this week or next"
+            )
+        self.query_one("#followups-status", Static).update(Text(f"{tabs}\n{status}", end=""))
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
         if message.group == "note-save":
@@ -123,13 +160,41 @@ class FollowUpsScreen(Screen[None]):
 
     def action_mark_done(self) -> None:
         note = self.selected_note
-        if note is not None:
-            self.notes_calls.mark_done(self, note)
+        if note is None:
+            return
+        from caseload.tui.screens.done import DoneAnswer, DoneModal
+
+        def answer(result: DoneAnswer | None) -> None:
+            if result is not None:
+                self._pending = note
+                self.notes_calls.mark_done(self, note, outcome=result.outcome,
+                                           next_follow_up=result.next_follow_up)
+
+        name = self.names.get(note.student_id, note.student_id)
+        self.app.push_screen(DoneModal(note, name, today=self.session.now().astimezone().date()),
+                             answer)
+
+    def action_undo(self) -> None:
+        if self._undo is None:
+            self.app.notify("Nothing to undo.", severity="warning", markup=False)
+            return
+        before, after = self._undo
+        self._undo = None
+        self.notes_calls.undo(self, before, after)
 
     def on_note_saved(self, message: messages.NoteSaved) -> None:
-        name = self.names.get(message.note.student_id, message.note.student_id)
-        self.app.notify(f"Follow-up for {name} marked done", markup=False)
-        self.post_message(messages.NotesChanged(message.note.student_id))
+        note = message.note
+        name = self.names.get(note.student_id, note.student_id)
+        if message.action == "undone":
+            self.app.notify(f"Undone: the follow-up for {name} is back", markup=False)
+        else:
+            if self._pending is not None and self._pending.id == note.id:
+                self._undo = (self._pending, note)
+            self._pending = None
+            what = (f"next follow-up {note.follow_up.isoformat()}"
+                    if message.action == "rescheduled" and note.follow_up else "marked done")
+            self.app.notify(f"Follow-up for {name}: {what} · z undoes", markup=False)
+        self.post_message(messages.NotesChanged(note.student_id))
 
     @property
     def selected_note(self) -> Note | None:

@@ -9,25 +9,34 @@ with unsaved changes. Every store call runs in a worker (the injected ``NotesCal
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from caseload.domain.notes import Note, NoteStatus, NoteType
+from caseload.domain.notes import (
+    DATE_SYNTAX,
+    ContactMethod,
+    ContactOutcome,
+    Note,
+    NoteStatus,
+    NoteType,
+)
 from caseload.domain.report import Flag
 from caseload.tui import messages
 from caseload.tui.format import parse_date
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.widgets.notes import contact_words
 
 AUTOSAVE_SECONDS = 0.5
 
@@ -55,8 +64,10 @@ class NoteEditor(ModalScreen[Note | None]):
     def __init__(
         self, student_id: str, student_name: str, flags: list[Flag], *, notes: NotesCalls,
         author_id: str, as_of: dt.date, note: Note | None = None,
+        today: dt.date | None = None,
     ) -> None:
         super().__init__()
+        self.today = today or dt.date.today()  # what "today", "+3d", "fri" count from
         self.notes = notes
         self.student_id = student_id
         self.student_name = student_name
@@ -67,6 +78,7 @@ class NoteEditor(ModalScreen[Note | None]):
         self.note_id = note.id if note else None
         self.saved = False
         self.saving = False
+        self.error_text = ""  # the problem shown under the fields
         self._timer: Timer | None = None
         self._drafted: dict[str, Any] | None = None  # the payload last sent as a draft
         self._ready = False  # fields filled (changes before this are the editor's own)
@@ -77,7 +89,8 @@ class NoteEditor(ModalScreen[Note | None]):
     def _payload_of(self, note: Note | None) -> dict[str, Any]:
         if note is None:
             return {"contact_date": self.as_of.isoformat(), "type": NoteType.STUDENT_MEETING.value,
-                    "status": NoteStatus.OPEN.value, "flags": [], "text": "", "follow_up": ""}
+                    "status": NoteStatus.OPEN.value, "flags": [], "text": "", "follow_up": "",
+                    "method": "", "outcome": ""}
         keys = []
         for code in note.flags:
             matching = [f for f in self.flags if f.code.value == code
@@ -86,7 +99,9 @@ class NoteEditor(ModalScreen[Note | None]):
             keys.append(_flag_key(code, klass))
         return {"contact_date": note.contact_date.isoformat(), "type": note.type.value,
                 "status": note.status.value, "flags": keys, "text": note.text,
-                "follow_up": note.follow_up.isoformat() if note.follow_up else ""}
+                "follow_up": note.follow_up.isoformat() if note.follow_up else "",
+                "method": note.method.value if note.method else "",
+                "outcome": note.outcome.value if note.outcome else ""}
 
     def _flag_options(self) -> list[tuple[str, Text]]:
         options: list[tuple[str, Text]] = []
@@ -118,7 +133,13 @@ class NoteEditor(ModalScreen[Note | None]):
             "flags": sorted(str(v) for v in self.query_one("#note-flags", SelectionList).selected),
             "text": self.query_one("#note-text", TextArea).text,
             "follow_up": self.query_one("#note-follow-up", Input).value.strip(),
+            "method": self._choice("#note-method"),
+            "outcome": self._choice("#note-outcome"),
         }
+
+    def _choice(self, selector: str) -> str:
+        value = self.query_one(selector, Select).value
+        return "" if value is Select.NULL or value is None else str(value)
 
     def _normalized(self, payload: dict[str, Any]) -> dict[str, Any]:
         return {**payload, "flags": sorted(payload.get("flags", []))}
@@ -135,13 +156,23 @@ class NoteEditor(ModalScreen[Note | None]):
         status = str(payload.get("status") or "")
         if status in {s.value for s in NoteStatus}:
             self.query_one("#note-status", Select).value = status
+        for selector, key, codes in (("#note-method", "method", ContactMethod),
+                                     ("#note-outcome", "outcome", ContactOutcome)):
+            select = self.query_one(selector, Select)
+            code = str(payload.get(key) or "")
+            if code in {c.value for c in codes}:
+                select.value = code
+            else:
+                select.clear()
         flags = self.query_one("#note-flags", SelectionList)
         flags.deselect_all()
         wanted = {str(k) for k in payload.get("flags") or []}
         for key, _label in self._flag_options():
             if key in wanted:
                 flags.select(key)
-        self.query_one("#note-text", TextArea).text = str(payload.get("text") or "")
+        area = self.query_one("#note-text", TextArea)
+        area.text = str(payload.get("text") or "")
+        area.move_cursor(area.document.end)  # editing goes on where the text ends
         self.query_one("#note-follow-up", Input).value = str(payload.get("follow_up") or "")
 
     # -- composition ---------------------------------------------------------------------------
@@ -154,8 +185,8 @@ class NoteEditor(ModalScreen[Note | None]):
             yield Static(title, id="note-title")
             with Horizontal(classes="note-row"):
                 yield Label("Date", classes="note-label")
-                yield Input(placeholder="YYYY-MM-DD", id="note-contact", compact=True,
-                            max_length=10)
+                yield Input(placeholder="today, -1d, M/D", id="note-contact", compact=True,
+                            max_length=12, tooltip=f"Type {DATE_SYNTAX}")
                 yield Label("Type", classes="note-label")
                 yield Select([(t.words, t.value) for t in NoteType], allow_blank=False,
                              value=NoteType.STUDENT_MEETING.value, id="note-type", compact=True)
@@ -163,6 +194,13 @@ class NoteEditor(ModalScreen[Note | None]):
                 yield Select([("Open", NoteStatus.OPEN.value), ("Done", NoteStatus.DONE.value)],
                              allow_blank=False, value=NoteStatus.OPEN.value, id="note-status",
                              compact=True)
+            with Horizontal(classes="note-row"):
+                yield Label("Method", classes="note-label")
+                yield Select([(m.words, m.value) for m in ContactMethod], prompt="—",
+                             id="note-method", compact=True)
+                yield Label("Outcome", classes="note-label")
+                yield Select([(o.words, o.value) for o in ContactOutcome], prompt="—",
+                             id="note-outcome", compact=True)
             yield Label("Flags this note addresses (space to check):", classes="note-caption")
             options = self._flag_options()
             yield SelectionList[str](*(Selection(label, key) for key, label in options),
@@ -173,10 +211,13 @@ class NoteEditor(ModalScreen[Note | None]):
                            placeholder="What happened, what was agreed, next steps…")
             with Horizontal(classes="note-row"):
                 yield Label("Follow up on", classes="note-label")
-                yield Input(placeholder="YYYY-MM-DD (optional)", id="note-follow-up",
-                            compact=True, max_length=10)
+                yield Input(placeholder="+1w, fri, M/D (optional)", id="note-follow-up",
+                            compact=True, max_length=12, tooltip=f"Type {DATE_SYNTAX}")
                 yield Static(Text("", end=""), id="note-draft-status")
             yield Static(Text("", end=""), id="note-error")
+            with VerticalScroll(id="note-theirs") as theirs:
+                theirs.display = False
+                yield Static(Text("", end=""), id="note-theirs-text")
             yield Static(Text("ctrl+s save · esc close · tab next field · drafts save as you "
                               "type", end=""), classes="dialog-help")
 
@@ -202,6 +243,16 @@ class NoteEditor(ModalScreen[Note | None]):
 
     def _set_ready(self) -> None:
         self._ready = True
+
+    @on(Input.Blurred, "#note-contact, #note-follow-up")
+    def _date_left(self, event: Input.Blurred) -> None:
+        """A date typed as ``fri`` or ``+1w`` becomes the date it means when the cursor leaves
+        the field (so the draft and the saved note hold the date, not the words)."""
+        text = event.input.value.strip()
+        if not text:
+            return
+        with suppress(ValueError):  # a date it cannot read is said on save, with the forms
+            event.input.value = parse_date(text, self.today).isoformat()
 
     # -- autosave ------------------------------------------------------------------------------
 
@@ -241,15 +292,15 @@ class NoteEditor(ModalScreen[Note | None]):
     def validate(self, payload: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
         """The store's fields, or the problem to show (and the field to focus)."""
         try:
-            contact = parse_date(payload["contact_date"])
+            contact = parse_date(payload["contact_date"], self.today)
         except ValueError:
-            return None, "#note-contact:Type the contact date as YYYY-MM-DD."
+            return None, f"#note-contact:Type the contact date as {DATE_SYNTAX}."
         follow_up: dt.date | None = None
         if payload["follow_up"]:
             try:
-                follow_up = parse_date(payload["follow_up"])
+                follow_up = parse_date(payload["follow_up"], self.today)
             except ValueError:
-                return None, ("#note-follow-up:Type the follow-up date as YYYY-MM-DD, "
+                return None, (f"#note-follow-up:Type the follow-up date as {DATE_SYNTAX}, "
                               "or leave it empty.")
             if follow_up < contact:
                 return None, "#note-follow-up:The follow-up date is before the contact date."
@@ -265,9 +316,11 @@ class NoteEditor(ModalScreen[Note | None]):
                 class_id = klass
         return {"contact_date": contact, "type": payload["type"], "status": payload["status"],
                 "flags": codes, "class_id": class_id, "text": payload["text"],
-                "follow_up": follow_up}, None
+                "follow_up": follow_up, "method": payload.get("method") or None,
+                "outcome": payload.get("outcome") or None}, None
 
     def show_error(self, text: str) -> None:
+        self.error_text = text
         self.query_one("#note-error", Static).update(literal(text, multiline=True))
 
     def action_save(self) -> None:
@@ -298,12 +351,37 @@ class NoteEditor(ModalScreen[Note | None]):
             return
         self.saving = False
         self._set_draft_status("Not saved (your text is kept)")
-        if "changed elsewhere" in message.error:
-            self.show_error("Not saved: this note was changed elsewhere since you opened it. "
-                            "Your text is kept here and in the draft; copy it, close, and open "
-                            "the note again.")
-        else:
-            self.show_error(f"Not saved: {message.error}")
+        self.show_error(f"Not saved: {message.error}")
+
+    def on_note_conflicted(self, message: messages.NoteConflicted) -> None:
+        """Someone saved this note first: say so in plain words and show their version under
+        the counselor's own (kept in the editor and the draft)."""
+        self.saving = False
+        self.save_draft_now()
+        self._set_draft_status("Not saved (your text is kept)")
+        current = message.current
+        if current is None:
+            self.show_error("Not saved: this note was changed in another window or by another "
+                            "user since you opened it. Your text is kept here and in the "
+                            "draft; copy it, close, and open the note again.")
+            return
+        when = current.updated_at.astimezone()
+        what = "deleted" if current.deleted else "changed"
+        self.show_error(
+            f"Not saved: this note was {what} in another window or by another user on "
+            f"{when:%Y-%m-%d} at {when:%H:%M}, after you opened it. Your version is kept "
+            "in the editor above (and in the draft); theirs is below. To keep yours, copy "
+            "what you need, close, and open the note again.")
+        theirs = Text(f"Their version ({current.contact_date.isoformat()} · "
+                      f"{current.type.words} · {current.status.value}", style="bold", end="")
+        if contact_words(current):
+            theirs.append(f" · {contact_words(current)}", style="bold")
+        if current.follow_up:
+            theirs.append(f" · follow up {current.follow_up.isoformat()}", style="bold")
+        theirs.append("):\n", style="bold")
+        theirs.append_text(literal(current.text, multiline=True))
+        self.query_one("#note-theirs-text", Static).update(theirs)
+        self.query_one("#note-theirs").display = True
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,6 +15,7 @@ from caseload.domain.notes import Note
 from caseload.tui import messages
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
+from caseload.tui.widgets.notes import contact_words, flag_labels
 
 
 class RevisionsModal(ModalScreen[None]):
@@ -55,15 +55,17 @@ class RevisionsModal(ModalScreen[None]):
                 text.append("\n\n")
             head = f"Revision {note.revision}"
             head += " (current)" if replaced is None else (
-                f" (replaced {replaced.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC)")
+                f" (replaced {replaced.astimezone().strftime('%Y-%m-%d %H:%M')})")
             text.append(head, style="bold")
             text.append(f"\n{note.contact_date.isoformat()} · {note.type.words} · "
                         f"{note.status.value}")
+            if contact_words(note):
+                text.append(f" · {contact_words(note)}")
             if note.follow_up:
                 text.append(f" · follow up {note.follow_up.isoformat()}")
             if note.flags:
                 text.append(" · ")
-                text.append_text(literal(" ".join(note.flags)))
+                text.append_text(literal(flag_labels(note.flags)))
             text.append("\n")
             text.append_text(literal(note.text, multiline=True))
         if not message.revisions:

@@ -288,6 +288,23 @@ class StudentScreen(DetailScreen[StudentDetail]):
         if event.row_key.value is not None:
             self.post_message(messages.OpenClass(self.student_id, str(event.row_key.value)))
 
+    def on_mark_done_requested(self, message: messages.MarkDoneRequested) -> None:
+        """The Notes tab's ``d``: ask the outcome and the next follow-up date first."""
+        message.stop()
+        from caseload.tui.screens.done import DoneAnswer, DoneModal
+
+        note = message.note
+
+        def answer(result: DoneAnswer | None) -> None:
+            if result is not None:
+                for pane in self.query(NotesPane):
+                    pane.mark_done_now(note, result.outcome, result.next_follow_up)
+
+        name = self.detail.report.name if self.detail is not None else self.student_id
+        now = getattr(self.app, "now", None)  # the App's clock (a test's fixed one)
+        today = (now() if callable(now) else dt.datetime.now(dt.UTC)).astimezone().date()
+        self.app.push_screen(DoneModal(note, name, today=today), answer)
+
     def on_delete_note_requested(self, message: messages.DeleteNoteRequested) -> None:
         """The Notes tab's Delete: ask first."""
         message.stop()

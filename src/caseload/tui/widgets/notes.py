@@ -10,6 +10,7 @@ acts on. Note text is data, shown literally.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -21,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from caseload.domain.notes import Note, NoteStatus
+from caseload.domain.notes import ContactOutcome, Note, NoteStatus
 from caseload.domain.report import Flag, FlagCode
 from caseload.tui import messages
 from caseload.tui.format import DASH
@@ -37,6 +38,16 @@ def first_line(text: str, width: int = 60) -> str:
     if len(line) > width:
         line = line[: width - 1].rstrip()
     return f"{line}…" if more else line or DASH
+
+
+def contact_words(note: Note) -> str:
+    """``Phone · Left message``: how the contact was made and what came of it ('' if neither
+    was recorded; a missing half is a dash)."""
+    if note.method is None and note.outcome is None:
+        return ""
+    how = note.method.words if note.method else DASH
+    result = note.outcome.words if note.outcome else DASH
+    return f"{how} · {result}"
 
 
 def flag_labels(codes: tuple[str, ...]) -> str:
@@ -58,11 +69,14 @@ class NotesTable(KeyTable):
         Binding("enter,E", "pane('edit_note')", "Edit", id="notes.edit",
                 tooltip="Edit the note under the cursor"),
         Binding("d", "pane('mark_done')", "Done", id="notes.done",
-                tooltip="Mark the note under the cursor done"),
+                tooltip="Mark the note under the cursor done: asks the outcome and offers "
+                        "the next follow-up date"),
         Binding("delete", "pane('delete_note')", "Delete", id="notes.delete",
                 tooltip="Delete the note under the cursor (asks first; it can be restored)"),
         Binding("v", "pane('show_history')", "History", show=False, id="notes.history",
                 tooltip="Show the note's earlier versions (every edit keeps the one before)"),
+        Binding("z", "pane('undo')", "Undo", show=False, id="notes.undo",
+                tooltip="Undo the last note marked done or deleted"),
     ]
 
     def action_pane(self, method: str) -> None:
@@ -71,7 +85,7 @@ class NotesTable(KeyTable):
             getattr(pane, method)()
 
 
-_PANE_ACTIONS = frozenset({"edit_note", "mark_done", "delete_note", "show_history"})
+_PANE_ACTIONS = frozenset({"edit_note", "mark_done", "delete_note", "show_history", "undo"})
 
 
 class NotesPane(Vertical):
@@ -86,12 +100,15 @@ class NotesPane(Vertical):
         self.calls = notes
         self.notes: list[Note] = []
         self.loaded = False
+        self._undo: tuple[Note, Note] | None = None  # (before, after) of the last done/delete
+        self._pending: Note | None = None  # the note being marked done or deleted
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading notes…", end=""), classes="notes-empty", id="notes-status")
         table = NotesTable(id="notes-table")
-        for label, key in (("Date", "date"), ("Type", "type"), ("Status", "status"),
-                           ("Follow-up", "follow_up"), ("Flags", "flags"), ("Note", "text")):
+        for label, key in (("Date", "date"), ("Type", "type"), ("Contact", "contact"),
+                           ("Status", "status"), ("Follow-up", "follow_up"), ("Flags", "flags"),
+                           ("Note", "text")):
             table.add_column(label, key=key)
         table.display = False
         yield table
@@ -123,8 +140,18 @@ class NotesPane(Vertical):
             self._status(f"Could not load the notes: {message.error}")
 
     def on_note_saved(self, message: messages.NoteSaved) -> None:
-        verb = {"done": "marked done", "deleted": "deleted"}.get(message.action, message.action)
-        self.app.notify(f"Note {verb}", markup=False)
+        note = message.note
+        if message.action == "undone":
+            self.app.notify("Undone", markup=False)
+        else:
+            if self._pending is not None and self._pending.id == note.id:
+                self._undo = (self._pending, note)
+            self._pending = None
+            verb = {"done": "marked done", "deleted": "deleted"}.get(message.action,
+                                                                      message.action)
+            if message.action == "rescheduled" and note.follow_up:
+                verb = f"kept open: next follow-up {note.follow_up.isoformat()}"
+            self.app.notify(f"Note {verb} · z undoes", markup=False)
         self.post_message(messages.NotesChanged(self.student_id))
 
     def show_notes(self, notes: list[Note]) -> None:
@@ -138,6 +165,7 @@ class NotesPane(Vertical):
             table.add_row(
                 Text(note.contact_date.isoformat()),
                 Text(note.type.words),
+                Text(contact_words(note) or DASH),
                 Text(note.status.value, style="bold" if note.status is NoteStatus.OPEN else ""),
                 Text(note.follow_up.isoformat() if note.follow_up else DASH),
                 literal(flag_labels(note.flags) or DASH),
@@ -169,6 +197,8 @@ class NotesPane(Vertical):
         if note is not None:
             text.append(f"{note.contact_date.isoformat()} · {note.type.words} · "
                         f"{note.status.value}", style="bold")
+            if contact_words(note):
+                text.append(f" · {contact_words(note)}")
             if note.follow_up:
                 text.append(f" · follow up {note.follow_up.isoformat()}")
             if note.flags:
@@ -201,11 +231,26 @@ class NotesPane(Vertical):
             self.post_message(messages.ShowRevisions(note, self.student_name))
 
     def mark_done(self) -> None:
+        """Done asks what came of it and whether to follow up again: the screen shows the
+        question, then calls ``mark_done_now``."""
         note = self.selected_note
-        if note is None or note.status is NoteStatus.DONE:
+        if note is None or note.status is NoteStatus.DONE or self.calls is None:
             return
+        self.post_message(messages.MarkDoneRequested(note))
+
+    def mark_done_now(self, note: Note, outcome: ContactOutcome | None,
+                      next_follow_up: dt.date | None) -> None:
         if self.calls is not None:
-            self.calls.mark_done(self, note)
+            self._pending = note
+            self.calls.mark_done(self, note, outcome=outcome, next_follow_up=next_follow_up)
+
+    def undo(self) -> None:
+        if self._undo is None or self.calls is None:
+            self.app.notify("Nothing to undo.", severity="warning", markup=False)
+            return
+        before, after = self._undo
+        self._undo = None
+        self.calls.undo(self, before, after)
 
     def delete_note(self) -> None:
         """Delete asks first: the screen shows the question, then calls ``delete_note_now``."""
@@ -215,4 +260,5 @@ class NotesPane(Vertical):
 
     def delete_note_now(self, note: Note) -> None:
         if self.calls is not None:
+            self._pending = note
             self.calls.delete_note(self, note)
