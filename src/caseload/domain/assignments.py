@@ -33,8 +33,8 @@ def assignment_status(
 
     A result whose effective date (score date, else due date, else assign date) is after
     ``as_of`` was not known at ``as_of`` (nor counted in the grade): the item is judged as if it
-    had no result; an exempt mark holds whenever it was made. A score date after the due date is not lateness (teachers grade later); only the
-    teacher's late mark is.
+    had no result; an exempt mark holds whenever it was made. A score date after the due date
+    is not lateness (teachers grade later); only the teacher's late mark is.
     """
     due = item.due_date
     if result is not None:

@@ -517,9 +517,9 @@ def assignment_views(
             if r.score is not None:
                 score = float(r.score)
                 percent = 100.0 * score / mx if mx else None
-        elif primary is AssignmentStatus.MISSING and r is not None and r.is_missing:
-            if missing_counts_as_zero:
-                percent = 0.0
+        elif (primary is AssignmentStatus.MISSING and r is not None and r.is_missing
+              and missing_counts_as_zero):
+            percent = 0.0
         if li.sourced_id in dropped:
             status.append(AssignmentStatus.DROPPED)
         views.append(

@@ -17,7 +17,15 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from caseload.domain.report import AttendanceSummary, ClassMetrics, Severity, StudentDetail
 from caseload.tui import messages
-from caseload.tui.format import DASH, NO_GRADEBOOK, attendance_note, pct, plural, sparkline
+from caseload.tui.format import (
+    DASH,
+    NO_GRADEBOOK,
+    attendance_note,
+    last_score_text,
+    pct,
+    plural,
+    sparkline,
+)
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
@@ -232,8 +240,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
         weekly = [g for _, g in metrics.weekly][-8 if narrow else -12:]
         spark_style = styles["bad"] if weekly and weekly[-1] < 70 else styles["info"]
         when = metrics.last_score_date
-        last = Text(DASH if when is None else when.strftime("%m-%d") if narrow
-                    else when.isoformat())
+        last = Text(last_score_text(when, short=narrow))
         if not metrics.gradebook:
             last = Text(NO_GRADEBOOK, style=styles["muted"])
         if metrics.stale:
