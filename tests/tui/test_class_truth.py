@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from caseload.domain.report import AssignmentStatus
+from caseload.domain.report import AssignmentStatus, risk_points
 from caseload.tui.screens.klass import ClassScreen
 from caseload.tui.widgets.key_table import KeyTable
 
@@ -75,3 +75,18 @@ async def test_class_screen_missing_filter_sort_and_first_last_keys(make_app):
         await pilot.press("s")
         await settle(pilot)
         assert [str(k.value) for k in table.rows] == [a.line_item_id for a in everything]
+
+
+async def test_student_flags_say_the_points_each_adds_not_a_severity_word(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_student("s005")
+        await settle(pilot)
+        screen = app.screen
+        text = screen_text(app)
+        report = screen.detail.report
+        for flag, points in risk_points(report.flags):
+            assert f"+{points} {flag.code.label}" in text
+        assert f"= risk {report.risk}" in text
+        assert "MED " not in text and "HIGH " not in text

@@ -15,7 +15,12 @@ from textual.lazy import Lazy
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from caseload.domain.report import AttendanceSummary, ClassMetrics, Severity, StudentDetail
+from caseload.domain.report import (
+    AttendanceSummary,
+    ClassMetrics,
+    StudentDetail,
+    risk_points,
+)
 from caseload.tui import messages
 from caseload.tui.format import (
     DASH,
@@ -47,7 +52,6 @@ def _one_line(text: Text) -> Text:
     return text
 
 
-SEVERITY_WORD = {Severity.HIGH: "HIGH", Severity.MEDIUM: "MED ", Severity.LOW: "LOW "}
 
 
 class StudentScreen(DetailScreen[StudentDetail]):
@@ -164,13 +168,17 @@ class StudentScreen(DetailScreen[StudentDetail]):
         if not flags:
             return Text("No flags", style=styles["good"])
         text = Text(end="")
-        for i, flag in enumerate(flags):
+        # the "why" of Risk: the points each flag adds (never a severity word, which could be
+        # read as a flag code: "MED LOW"); a repeated once-per-student flag adds +0
+        for i, (flag, points) in enumerate(risk_points(flags)):
             if i:
                 text.append("\n")
             style = styles[flag.severity.value]
-            text.append(SEVERITY_WORD[flag.severity], style=style)
+            text.append(f"+{points}", style=style)
             text.append(f" {flag.code.label:<8}", style=style)
             text.append_text(literal(flag.message))
+        text.append(f"\n= risk {detail.report.risk} (high +3, medium +2, low +1; STALE once)",
+                    style=styles["muted"])
         return text
 
     def attendance_text(self, summary: AttendanceSummary) -> Text:
