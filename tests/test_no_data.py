@@ -68,7 +68,11 @@ def test_sample_school_flags_match_the_golden_copy(
 ) -> None:
     """`caseload flags --format json --counselor all --as-of 2026-11-20` on sample_data, as
     recorded before issue 11 §1 (tests/data/sample_flags_2026-11-20.json.gz, canonical JSON).
-    The sample has attendance and gradebooks everywhere, so no figure or flag may change."""
+    The sample has attendance and gradebooks everywhere, so no figure or flag may change.
+    Regenerated deliberately for issue 12: STALE_GRADEBOOK's message gives the real gap and
+    date (evidence ``days_since``), and STALE adds to risk once per student, so the 22
+    students with two stale classes lost one point (e.g. stu-00543 Gray, Lily 10 -> 9,
+    stu-00372 Cooper, Sebastian 8 -> 7, five students 5 -> 4, fifteen 2 -> 1)."""
     got = _flags_json(capsys, sample_db, "--counselor", "all", "--as-of", "2026-11-20")
     want = json.loads(gzip.decompress(GOLDEN.read_bytes()))
     assert got["as_of"] == want["as_of"]

@@ -186,7 +186,8 @@ def test_stale_gradebook_edges() -> None:
     assert _stale("2026-08-24", "2026-11-07") is None
     f = _stale("2026-08-24", "2026-11-06")
     assert f is not None and f.severity is Severity.LOW and f.class_id == "c3"
-    assert f.message == "Chemistry: no grades entered in 14 days (last 2026-11-06)"
+    assert f.message == "Chemistry: no new scores in 14 days, since 11/6"
+    assert f.evidence["days_since"] == 14 and f.evidence["last_result"] == "2026-11-06"
     assert_json(f)
     # no result on or before D: no gradebook (or none scored yet) is not a stale one (issue 11)
     assert _stale("2026-08-24", None) is None
@@ -241,3 +242,26 @@ def test_custom_thresholds_apply() -> None:
     f = rules.failing_streak("c", "Alg", weekly(70, 64, 64), t)
     assert f is not None and f.message == "Alg: 64%, 64% at the end of the last two weeks"
     assert rules.unexcused_absences([AS_OF, AS_OF], AS_OF, t) is not None
+
+
+def test_stale_gradebook_gives_the_real_gap_and_date() -> None:
+    f = _stale("2026-08-24", "2026-10-28")
+    assert f is not None
+    assert f.message == "Chemistry: no new scores in 23 days, since 10/28"
+    assert f.evidence["days_since"] == 23
+    assert rules.stale_text(D("2025-12-30"), D("2026-01-20")) == (
+        "no new scores in 21 days, since 12/30/2025"
+    )
+
+
+def test_stale_adds_to_risk_once_per_student() -> None:
+    from caseload.domain.report import risk_of, risk_points
+
+    stale = [_stale("2026-08-24", d) for d in ("2026-10-01", "2026-10-02", "2026-10-03")]
+    flags = [f for f in stale if f is not None]
+    assert len(flags) == 3
+    assert risk_of(flags) == Severity.LOW.points
+    assert [p for _, p in risk_points(flags)] == [1, 0, 0]
+    other = _truancy(12, 12, 12)
+    assert other is not None
+    assert risk_of([*flags, other]) == Severity.LOW.points + other.severity.points

@@ -150,7 +150,7 @@ def _classes(sid: str, targets: Iterable[float], as_of: dt.date) -> tuple[ClassM
         out.append(ClassMetrics(
             id=cid, title=title, teacher=teacher, grade=float(target),
             weekly=_weekly(rng, float(target), as_of), last_score_date=last, missing=missing,
-            period=period, stale=stale,
+            period=period, stale=stale, stale_since=last if stale else None,
         ))
     return tuple(out)
 
@@ -270,6 +270,7 @@ def _class_detail(report: StudentReport, metrics: ClassMetrics, as_of: dt.date) 
                        grade_if_all_missing_in=min(100.0, grade + 6.5 * metrics.missing),
                        fewest_to_70=fewest),
         last_score_date=metrics.last_score_date, stale=metrics.stale,
+        stale_since=metrics.stale_since,
     )
 
 

@@ -541,7 +541,7 @@ async def test_class_screen_scrolls_with_cursor_at_80x24(make_app):
             await pilot.press("j")
         await settle(pilot)
         assert "Tests 4" in screen_text(app)
-        assert "not due" in screen_text(app)
+        assert "not yet due" in screen_text(app)
 
 
 async def test_theme_change_redraws_data_colours(make_app):

@@ -30,9 +30,16 @@ def test_pct_and_sparkline():
     assert pct(None) == "—"
     assert pct(91.25) == "91.2%" or pct(91.25) == "91.3%"
     assert sparkline([]) == ""
-    assert sparkline([90, 90, 90]) == "▅▅▅"
-    line = sparkline([100, 80, 60, 40])
-    assert line[0] == "█" and line[-1] == "▁"
+    assert sparkline([90, 90, 90]) == "▇▇▇"
+    line = sparkline([100, 80, 60, 40, 0])
+    assert line == "█▇▅▄▁"
+
+
+def test_sparklines_share_one_0_100_scale():
+    # a 68 to 70 blip stays flat; the same grade draws the same bar in every row
+    assert sparkline([68, 70, 68]) == "▆▆▆"
+    assert sparkline([70]) == sparkline([40, 70])[-1] == sparkline([70, 100])[0]
+    assert sparkline([120, -5]) == "█▁"
 
 
 def test_y_scale_puts_70_and_100_on_rows():

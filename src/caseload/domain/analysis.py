@@ -545,9 +545,17 @@ def _classes_now(
                 cf.period,
                 stale is not None,
                 cf.gradebook,
+                _since(stale),
             )
         )
     return out
+
+
+def _since(stale: Flag | None) -> dt.date | None:
+    """The class's last result date a STALE_GRADEBOOK flag gives (its evidence)."""
+    if stale is None:
+        return None
+    return dt.date.fromisoformat(stale.evidence["last_result"])
 
 
 def _class_now(cf: ClassFacts, as_of: dt.date, thresholds: Thresholds) -> _ClassNow:
@@ -731,6 +739,7 @@ def class_detail(
         last_score_date=now.metrics.last_score_date,
         stale=now.metrics.stale,
         gradebook=cf.gradebook,
+        stale_since=now.metrics.stale_since,
     )
 
 

@@ -311,15 +311,26 @@ def stale_gradebook(
     last = last_result.isoformat()
     return _flag(
         FlagCode.STALE_GRADEBOOK,
-        f"{title}: no grades entered in {days} days (last {last})",
+        f"{title}: {stale_text(last_result, as_of)}",
         {
             "last_result": last,
+            "days_since": (as_of - last_result).days,
             "window_start": window_start.isoformat(),
             "term_start": term_start.isoformat(),
             "threshold_days": days,
         },
         class_id,
     )
+
+
+def stale_text(last_result: dt.date, as_of: dt.date) -> str:
+    """The real gap and the date: "no new scores in 23 days, since 10/28" (month/day; the year
+    too when it is not the as-of date's year)."""
+    gap = (as_of - last_result).days
+    when = f"{last_result.month}/{last_result.day}"
+    if last_result.year != as_of.year:
+        when += f"/{last_result.year}"
+    return f"no new scores in {gap} day{'s' if gap != 1 else ''}, since {when}"
 
 
 def behavior(incidents: Sequence[dt.date], thresholds: Thresholds) -> Flag | None:

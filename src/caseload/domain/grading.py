@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from math import fsum
 
+from caseload.domain.assignments import assignment_status
 from caseload.domain.records import (
     Category,
     GradingMethod,
@@ -495,10 +496,10 @@ def assignment_views(
 ) -> tuple[AssignmentView, ...]:
     """Every line item of the class as the student sees it at ``as_of``.
 
-    ``status`` starts with the primary status: SCORED (""), MISSING, EXEMPT, PENDING (submitted,
-    not graded) or NOT_DUE (no result yet, or its effective date is after ``as_of``); then LATE
-    when the result is marked late, DROPPED when drop-lowest drops it. A missing result counted
-    as 0 shows percent 0.
+    ``status`` starts with the primary status (``assignments.assignment_status``: the one
+    vocabulary of the class screen and the exports), then DROPPED when drop-lowest drops it. A
+    missing result counted as 0 (the policy) shows percent 0; past-due work with no result at
+    all is missing but, having no result, is not in the grade (percent None).
     """
     entries = [e for e in book.entries(missing_counts_as_zero) if e.date <= as_of]
     comp = compute(entries, book.resolved)
@@ -510,26 +511,17 @@ def assignment_views(
         mx = li.max_points
         score: float | None = None
         percent: float | None = None
-        status: list[AssignmentStatus] = []
-        if r is None or book.effective(li.sourced_id) > as_of:
-            status.append(AssignmentStatus.NOT_DUE)
-        else:
-            if r.exempt:
-                status.append(AssignmentStatus.EXEMPT)
-            elif r.is_missing:
-                status.append(AssignmentStatus.MISSING)
-                if missing_counts_as_zero:
-                    percent = 0.0
-            elif r.score is None:
-                status.append(AssignmentStatus.PENDING)
-            else:
-                status.append(AssignmentStatus.SCORED)
+        primary = assignment_status(li, r, as_of)
+        status: list[AssignmentStatus] = [primary]
+        if r is not None and primary in (AssignmentStatus.SCORED, AssignmentStatus.LATE):
+            if r.score is not None:
                 score = float(r.score)
                 percent = 100.0 * score / mx if mx else None
-            if r.late:
-                status.append(AssignmentStatus.LATE)
-            if li.sourced_id in dropped:
-                status.append(AssignmentStatus.DROPPED)
+        elif (primary is AssignmentStatus.MISSING and r is not None and r.is_missing
+              and missing_counts_as_zero):
+            percent = 0.0
+        if li.sourced_id in dropped:
+            status.append(AssignmentStatus.DROPPED)
         views.append(
             AssignmentView(
                 line_item_id=li.sourced_id,

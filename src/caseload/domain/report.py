@@ -7,6 +7,7 @@ the CLI and the exports all read these objects; none of them recompute a rule.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
@@ -82,6 +83,7 @@ class ClassMetrics:
     period: str | None = None
     stale: bool = False
     gradebook: bool = True  # False: the class has no line items ("no gradebook", grade None)
+    stale_since: dt.date | None = None  # STALE: the class's last result (any student) before D
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -157,7 +159,7 @@ class StudentReport:
 
     @property
     def risk(self) -> int:
-        return sum(f.severity.points for f in self.flags)
+        return risk_of(self.flags)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -170,6 +172,32 @@ class StudentReport:
             "flags": [f.to_json() for f in self.flags],
             "metrics": self.metrics.to_json(),
         }
+
+
+ONCE_PER_STUDENT = frozenset({FlagCode.STALE_GRADEBOOK})
+"""Flags that add their points to a student's risk once, however many classes raise them: a
+stale gradebook is the teacher's, and three stale classes do not make a student three times more
+at risk (issue 12)."""
+
+
+def risk_points(flags: Iterable[Flag]) -> list[tuple[Flag, int]]:
+    """Each flag with the points it adds to the risk: its severity's points, or 0 for a
+    repeat of a once-per-student flag (the first one in the given order counts)."""
+    seen: set[FlagCode] = set()
+    out = []
+    for f in flags:
+        if f.code in ONCE_PER_STUDENT:
+            if f.code in seen:
+                out.append((f, 0))
+                continue
+            seen.add(f.code)
+        out.append((f, f.severity.points))
+    return out
+
+
+def risk_of(flags: Iterable[Flag]) -> int:
+    """A student's risk: the sum of ``risk_points``."""
+    return sum(p for _, p in risk_points(flags))
 
 
 _R = TypeVar("_R", "StudentReport", "CaseloadRow")
@@ -292,7 +320,8 @@ class AssignmentStatus(StrEnum):
     EXEMPT = "exempt"
     DROPPED = "dropped"
     PENDING = "pending"  # submitted, not yet graded
-    NOT_DUE = "not due"  # no result yet / effective date after as-of
+    NOT_DUE = "not yet due"  # nothing turned in, due after as-of (domain/assignments.py)
+    EXCUSED = "excused"  # no source distinguishes it from exempt yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +373,7 @@ class ClassDetail:
     last_score_date: dt.date | None = None
     stale: bool = False
     gradebook: bool = True  # False: the class has no line items
+    stale_since: dt.date | None = None  # STALE: the class's last result (any student) before D
 
 
 @dataclass(frozen=True, slots=True)

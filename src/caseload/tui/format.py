@@ -97,17 +97,22 @@ def coverage_text(rows: Sequence[CaseloadRow], as_of: dt.date) -> str:
     return " · ".join(parts)
 
 
-def sparkline(values: Sequence[float], *, min_span: float = 20.0) -> str:
-    """Unicode block sparkline; the scale spans at least ``min_span`` points so noise stays flat."""
-    if not values:
-        return ""
-    lo, hi = min(values), max(values)
-    if hi - lo < min_span:
-        middle = (hi + lo) / 2
-        lo, hi = middle - min_span / 2, middle + min_span / 2
-    span = hi - lo
+def sparkline(values: Sequence[float]) -> str:
+    """Unicode block sparkline on one fixed 0-100 scale shared by every row (issue 12: per-row
+    scaling made a 68 to 70 blip look like a cliff). A bar is 100/7 points tall; grades above
+    100 (extra credit) show as the top bar, below 0 as the bottom one."""
     last = len(SPARK_CHARS) - 1
-    return "".join(SPARK_CHARS[round((v - lo) / span * last)] for v in values)
+    return "".join(
+        SPARK_CHARS[round(min(100.0, max(0.0, v)) / 100.0 * last)] for v in values
+    )
+
+
+def last_score_text(when: dt.date | None, *, short: bool = False) -> str:
+    """The one way a class's last score date is written: ISO, or ``MM-DD`` where columns are
+    tight (80 columns); a dash when no score yet."""
+    if when is None:
+        return DASH
+    return when.strftime("%m-%d") if short else when.isoformat()
 
 
 def parse_date(text: str, today: dt.date | None = None) -> dt.date:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
-
-from caseload.tui.widgets.key_table import KeyTable
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -41,8 +40,10 @@ class _Group:
 def keys_for(screen: Screen[Any], app: App[Any]) -> list[KeyHelp]:
     """The screen's active bindings, one row per action (its keys joined).
 
-    The screen's own keys come first, then the app's, then those of the focused widget, then
-    Textual's built-in keys (focus, copy).
+    The screen's own keys come first, then the app's, then those of the focused widget.
+    Textual's built-in keys (Focus Next, Copy selected text, Page Left...) are toolkit
+    internals, not caseload's keys: every caseload binding has an id, so rows without one are
+    left out (issue 12).
     """
     groups: dict[tuple[int, str], _Group] = {}
     for _key, active in screen.active_bindings.items():
@@ -67,6 +68,8 @@ def keys_for(screen: Screen[Any], app: App[Any]) -> list[KeyHelp]:
 
     out: list[KeyHelp] = []
     for g in sorted(groups.values(), key=rank):
+        if not g.ids:
+            continue
         binding = g.binding
         description = binding.description or binding.action.replace("_", " ").capitalize()
         out.append(KeyHelp(" / ".join(g.displays), description, binding.tooltip or description,
@@ -89,18 +92,24 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
             yield Label(Text(f"Keys: {self.screen_name}"), id="help-title")
-            yield KeyTable(id="help-keys")
+            with VerticalScroll(id="help-body"):
+                yield Static(self.keys_table(), id="help-keys")
             yield Static(Text("Escape, q or ? closes · ctrl+p opens the command palette"),
                          id="help-footer")
 
-    def on_mount(self) -> None:
-        table = self.query_one(KeyTable)
-        table.add_column("Key", key="key")
-        table.add_column("Action", key="action")
-        table.add_column("What it does", key="tooltip")
+    def keys_table(self) -> Table:
+        """Key and whole description; the description column wraps to the panel's width
+        (never cropped), whatever the terminal's size."""
+        table = Table(box=None, expand=True, show_edge=False, pad_edge=False,
+                      header_style="bold")
+        table.add_column("Key", no_wrap=True, style="bold")
+        table.add_column("What it does", ratio=1, overflow="fold")
         for row in self.rows:
-            table.add_row(Text(row.keys, style="bold"), Text(row.description), Text(row.tooltip))
-        table.focus()
+            table.add_row(Text(row.keys), Text(row.tooltip))
+        return table
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body", VerticalScroll).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,9 +19,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Region, Spacing
 from textual.widgets import DataTable, Static
 
+from caseload.domain.flags import stale_text
 from caseload.domain.report import AssignmentStatus, AssignmentView, ClassDetail
 from caseload.tui import messages
-from caseload.tui.format import DASH, num, pct
+from caseload.tui.format import DASH, last_score_text, num, pct
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import DetailScreen
@@ -84,6 +85,10 @@ class ClassScreen(DetailScreen[ClassDetail]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Reload", show=False, id="class.reload",
                 tooltip="Read this class again from the cache"),
+        Binding("m", "missing_only", "Missing", id="class.missing",
+                tooltip="Show only missing assignments, or every assignment again"),
+        Binding("s", "sort", "Sort", id="class.sort",
+                tooltip="Sort the assignments by due date, then by score (lowest first)"),
     ]
 
     def __init__(
@@ -95,6 +100,8 @@ class ClassScreen(DetailScreen[ClassDetail]):
         self.class_id = class_id
         self.student_name = student_name
         self._cursor_moved = False
+        self.missing_only = False
+        self.sort_by = "due"  # or "score"
 
     def loading_titles(self) -> tuple[str, str]:
         return clean(self.student_name) or self.student_id, self.class_id
@@ -135,10 +142,12 @@ class ClassScreen(DetailScreen[ClassDetail]):
             info.append(pct(grade), style=styles["bad"] if grade is not None and grade < 70
                         else "bold")
             info.append("   last score ")
-            info.append(detail.last_score_date.isoformat() if detail.last_score_date else DASH)
-            if detail.stale:
-                info.append(" STALE", style=styles["warn"])
+            info.append(last_score_text(detail.last_score_date))
             yield Static(info, id="class-info")
+            if detail.stale and detail.stale_since is not None and self.as_of is not None:
+                stale = Text("STALE", style=styles["warn"], end="")
+                stale.append(f": this class has {stale_text(detail.stale_since, self.as_of)}")
+                yield Static(stale, id="class-stale")
             policy = Text("Policy: ", style="bold", end="")
             policy.append_text(literal(detail.policy_text))
             yield Static(policy, id="class-policy")
@@ -152,8 +161,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
                 with Vertical(id="categories-box"):
                     yield Static(Text("By category", style="bold"))
                     yield self.categories_table(detail)
-            yield Static(Text(f"Assignments ({len(detail.assignments)})", style="bold"),
-                         id="assignments-title")
+            yield Static(self.assignments_title(detail), id="assignments-title")
             yield self.assignments_table(detail, styles)
 
     def categories_table(self, detail: ClassDetail) -> KeyTable:
@@ -181,9 +189,48 @@ class ClassScreen(DetailScreen[ClassDetail]):
                            ("Score", "score"), ("%", "percent"), ("Status", "status"),
                            ("Comment", "comment")):
             table.add_column(label, key=key)
-        for assignment in detail.assignments:
-            table.add_row(*assignment_cells(assignment, styles), key=assignment.line_item_id)
+        self.fill_assignments(table, detail, styles)
         return table
+
+    def shown_assignments(self, detail: ClassDetail) -> list[AssignmentView]:
+        """The assignments as the filter (``m``) and the sort (``s``) show them."""
+        rows = [a for a in detail.assignments
+                if not self.missing_only or AssignmentStatus.MISSING in a.status]
+        if self.sort_by == "score":  # lowest first; no percent last, then due order
+            rows.sort(key=lambda a: (a.percent is None, a.percent or 0.0))
+        return rows
+
+    def fill_assignments(
+        self, table: KeyTable, detail: ClassDetail, styles: dict[str, Style]
+    ) -> None:
+        table.clear()
+        for assignment in self.shown_assignments(detail):
+            table.add_row(*assignment_cells(assignment, styles), key=assignment.line_item_id)
+
+    def _refill(self, note: str) -> None:
+        if self.detail is None:
+            return
+        for table in self.query("#assignments").results(KeyTable):
+            self.fill_assignments(table, self.detail, semantic_styles(self.app))
+        for title in self.query("#assignments-title").results(Static):
+            title.update(self.assignments_title(self.detail))
+        self.notify(note, timeout=2)
+
+    def assignments_title(self, detail: ClassDetail) -> Text:
+        shown = len(self.shown_assignments(detail))
+        text = f"Assignments ({len(detail.assignments)})"
+        if self.missing_only:
+            text = f"Missing assignments ({shown} of {len(detail.assignments)})"
+        by = "due date" if self.sort_by == "due" else "score, lowest first"
+        return Text(f"{text} · by {by}", style="bold")
+
+    def action_missing_only(self) -> None:
+        self.missing_only = not self.missing_only
+        self._refill("Only missing assignments" if self.missing_only else "Every assignment")
+
+    def action_sort(self) -> None:
+        self.sort_by = "score" if self.sort_by == "due" else "due"
+        self._refill("Sorted by " + ("score" if self.sort_by == "score" else "due date"))
 
     @on(DataTable.RowHighlighted, "#assignments")
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:

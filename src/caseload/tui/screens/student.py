@@ -16,9 +16,22 @@ from textual.lazy import Lazy
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from caseload.domain.report import AttendanceSummary, ClassMetrics, Severity, StudentDetail
+from caseload.domain.report import (
+    AttendanceSummary,
+    ClassMetrics,
+    StudentDetail,
+    risk_points,
+)
 from caseload.tui import messages
-from caseload.tui.format import DASH, NO_GRADEBOOK, attendance_note, pct, plural, sparkline
+from caseload.tui.format import (
+    DASH,
+    NO_GRADEBOOK,
+    attendance_note,
+    last_score_text,
+    pct,
+    plural,
+    sparkline,
+)
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
@@ -40,7 +53,6 @@ def _one_line(text: Text) -> Text:
 
 
 TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes")  # the 1-4 keys, in order
-SEVERITY_WORD = {Severity.HIGH: "HIGH", Severity.MEDIUM: "MED ", Severity.LOW: "LOW "}
 
 
 class StudentScreen(DetailScreen[StudentDetail]):
@@ -156,13 +168,17 @@ class StudentScreen(DetailScreen[StudentDetail]):
         if not flags:
             return Text("No flags", style=styles["good"])
         text = Text(end="")
-        for i, flag in enumerate(flags):
+        # the "why" of Risk: the points each flag adds (never a severity word, which could be
+        # read as a flag code: "MED LOW"); a repeated once-per-student flag adds +0
+        for i, (flag, points) in enumerate(risk_points(flags)):
             if i:
                 text.append("\n")
             style = styles[flag.severity.value]
-            text.append(SEVERITY_WORD[flag.severity], style=style)
+            text.append(f"+{points}", style=style)
             text.append(f" {flag.code.label:<8}", style=style)
             text.append_text(literal(flag.message))
+        text.append(f"\n= risk {detail.report.risk} (high +3, medium +2, low +1; STALE once)",
+                    style=styles["muted"])
         return text
 
     def attendance_text(self, summary: AttendanceSummary) -> Text:
@@ -232,8 +248,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
         weekly = [g for _, g in metrics.weekly][-8 if narrow else -12:]
         spark_style = styles["bad"] if weekly and weekly[-1] < 70 else styles["info"]
         when = metrics.last_score_date
-        last = Text(DASH if when is None else when.strftime("%m-%d") if narrow
-                    else when.isoformat())
+        last = Text(last_score_text(when, short=narrow))
         if not metrics.gradebook:
             last = Text(NO_GRADEBOOK, style=styles["muted"])
         if metrics.stale:

@@ -18,6 +18,10 @@ class KeyTable(DataTable[object]):
                 tooltip="Move the cursor down one row"),
         Binding("k", "cursor_up", "Up", show=False, id="table.k",
                 tooltip="Move the cursor up one row"),
+        Binding("g,home", "scroll_top", "First", show=False, id="table.first",
+                tooltip="Move the cursor to the first row"),
+        Binding("G,end", "scroll_bottom", "Last", show=False, id="table.last",
+                tooltip="Move the cursor to the last row"),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

@@ -1,0 +1,65 @@
+"""Issue 12: `?` lists the screen's keys with their whole descriptions, fitting the panel at
+80x24 and 120x40, and no toolkit internals."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+from textual.widgets import Static
+
+from caseload.tui.screens.help import HelpScreen
+
+from .conftest import screen_text, settle
+
+INTERNALS = ("Focus Next", "Focus Previous", "Copy selected text", "Page Left", "Page Right")
+
+
+def _description_column(screen: HelpScreen) -> list[str]:
+    """The help table drawn at the panel's width: the text of each row's description cell,
+    wrapped lines joined."""
+    static = screen.query_one("#help-keys", Static)
+    width = static.content_region.width
+    assert width > 20
+    console = Console(width=width, record=True, color_system=None, legacy_windows=False)
+    console.print(screen.keys_table())
+    lines = console.export_text().splitlines()[1:]  # the header
+    key_width = max(len(row.keys) for row in screen.rows)
+    out: list[str] = []
+    for line in lines:
+        key, rest = line[:key_width].strip(), line[key_width:].strip()
+        if key:
+            out.append(rest)
+        elif out:
+            out[-1] += " " + rest
+    return out
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_help_shows_whole_descriptions_and_no_internals(make_app, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for opener in (None, ("s001",), ("s001", "alg1")):
+            if opener is not None:
+                if len(opener) == 1:
+                    app.open_student(*opener)
+                else:
+                    app.open_class(*opener)
+                await settle(pilot)
+            await pilot.press("question_mark")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, HelpScreen)
+            assert screen.rows and all(row.binding_ids for row in screen.rows)
+            dialog = screen.query_one("#help-dialog")
+            assert dialog.region.right <= size[0]
+            drawn = _description_column(screen)
+            assert len(drawn) == len(screen.rows)
+            for row, text in zip(screen.rows, drawn, strict=True):
+                assert " ".join(text.split()) == " ".join(row.tooltip.split())
+                assert "…" not in text
+            visible = screen_text(app)
+            for word in INTERNALS:
+                assert word not in visible
+            await pilot.press("escape")
+            await settle(pilot)
