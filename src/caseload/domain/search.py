@@ -1,0 +1,164 @@
+"""Finding a student: the one matcher behind the caseload's ``/`` filter, the command palette
+and ``caseload flags --search``.
+
+Text is folded before it is compared (Unicode NFKD, combining marks dropped, then
+``casefold``), so "jose" finds "José" and "STRASSE" finds "Straße". A query is split into words
+at spaces and commas; a student matches when every word is found in their given, family or
+preferred names, their ``sourcedId`` or their student number (``identifier``), in any order:
+"josé baptiste", "baptiste, josé" and "bapt jo" all find José Baptiste.
+
+Ranked (the palette's order): an exact id, then names that start with every word, then any
+other match (a word inside a name or an id).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TypeVar
+
+from caseload.domain.records import User
+
+T = TypeVar("T")
+
+_SPLIT = re.compile(r"[\s,]+")
+_JOINERS = "'\u2019-"  # apostrophes and hyphen inside a name: "O'Brien", "Smith-Jones"
+_WORD = re.compile(rf"[^\W_]+(?:[{_JOINERS}][^\W_]+)*")  # a name word, joiners kept
+_JOINER = re.compile(f"[{_JOINERS}]")
+
+
+def fold(text: str) -> str:
+    """``text`` without accents or case: NFKD, combining marks dropped, casefolded."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", bare.casefold())
+
+
+class Rank(IntEnum):
+    """How well a student matched; lower is better."""
+
+    EXACT_ID = 0
+    NAME_PREFIX = 1
+    SUBSTRING = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Searchable:
+    """A student's folded search keys (build once, match many times)."""
+
+    id: str
+    ids: frozenset[str]  # folded sourcedId and student number
+    words: tuple[str, ...]  # folded name words, each name's parts split at spaces and hyphens
+    haystack: str  # every folded name and id, one per line
+
+
+def searchable(sourced_id: str, names: Iterable[str | None],
+               ids: Iterable[str | None] = ()) -> Searchable:
+    """Search keys from a student's names (given, family, preferred...) and ids."""
+    folded_names = [fold(n) for n in names if n]
+    folded_ids = [fold(i) for i in (sourced_id, *ids) if i]
+    words: list[str] = []
+    for name in folded_names:
+        for word in _WORD.findall(name):
+            words.append(word)
+            words.extend(part for part in _JOINER.split(word) if part and part != word)
+    return Searchable(sourced_id, frozenset(folded_ids), tuple(words),
+                      "\n".join([*folded_names, *folded_ids]))
+
+
+def user_searchable(user: User) -> Searchable:
+    """A student's keys: legal and preferred given and family names, sourcedId, student
+    number. What ``/``, the palette and ``caseload flags --search`` match against."""
+    return searchable(
+        user.sourced_id,
+        (user.given_name, user.family_name, user.preferred_given_name,
+         user.preferred_family_name),
+        (user.identifier,),
+    )
+
+
+def name_searchable(sourced_id: str, name: str, identifier: str | None) -> Searchable:
+    """Keys from a shown name ("Family, Given") when the student's record is not at hand."""
+    family, _, given = name.partition(", ")
+    return searchable(sourced_id, (given, family), (identifier,))
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: its folded text and words."""
+
+    text: str
+    words: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        folded = fold(text).strip()
+        return cls(folded, tuple(w for w in _SPLIT.split(folded) if w))
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    def rank(self, target: Searchable) -> Rank | None:
+        """How ``target`` matches, or None when it does not (an empty query matches nobody)."""
+        if not self.words:
+            return None
+        if self.text in target.ids:
+            return Rank.EXACT_ID
+        haystack = target.haystack
+        if not all(word in haystack for word in self.words):
+            return None
+        words = target.words
+        if all(any(w.startswith(word) for w in words) for word in self.words):
+            return Rank.NAME_PREFIX
+        return Rank.SUBSTRING
+
+    def matches(self, target: Searchable) -> bool:
+        """Whether ``target`` matches; an empty query matches everyone (no filter)."""
+        if not self.words:
+            return True
+        haystack = target.haystack
+        return all(word in haystack for word in self.words) or self.text in target.ids
+
+
+def search(query: str | Query, items: Iterable[T], key: Callable[[T], Searchable],
+           sort_key: Callable[[T], str] | None = None) -> list[tuple[Rank, T]]:
+    """The items that match ``query``, best first (rank, then ``sort_key``, then id)."""
+    q = query if isinstance(query, Query) else Query.parse(query)
+    found: list[tuple[Rank, str, str, T]] = []
+    for item in items:
+        target = key(item)
+        rank = q.rank(target)
+        if rank is not None:
+            found.append((rank, fold(sort_key(item)) if sort_key else "", target.id, item))
+    found.sort(key=lambda f: (f[0], f[1], f[2]))
+    return [(rank, item) for rank, _s, _i, item in found]
+
+
+def filter_items(query: str | Query, items: Iterable[T],
+                 key: Callable[[T], Searchable]) -> list[T]:
+    """The items that match ``query``, in their own order (the ``/`` filter and
+    ``caseload flags --search``); an empty query keeps them all."""
+    q = query if isinstance(query, Query) else Query.parse(query)
+    if not q:
+        return list(items)
+    return [item for item in items if q.matches(key(item))]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    """A student of the cache with their counselors' names ("Family, Given"): one line of
+    the palette's student search (the reader's ``student_directory``)."""
+
+    student: User
+    counselor_names: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.student.sourced_id
+
+
+__all__ = ["DirectoryEntry", "Query", "Rank", "Searchable", "filter_items", "fold",
+           "name_searchable", "search", "searchable", "user_searchable"]
