@@ -98,6 +98,8 @@ def _user(r: User) -> dict[str, Any]:
         "birth_date": r.birth_date,
         "email": r.email,
         "school_id": r.school_id,
+        "preferred_given_name": r.preferred_given_name,
+        "preferred_family_name": r.preferred_family_name,
     }
 
 
