@@ -32,6 +32,17 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _flag_code(text: str) -> str:
+    """A flag's JSON code (``TRUANCY``); any case."""
+    from caseload.domain.report import FlagCode
+
+    code = text.strip().upper()
+    if code not in FlagCode.__members__.values():
+        known = ", ".join(c.value for c in FlagCode)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a flag code (one of {known})")
+    return code
+
+
 def _globals(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     p.add_argument(
@@ -110,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
     p.add_argument("--counselor", metavar="ID|all", help="one counselor's caseload, or all")
     p.add_argument("--student", metavar="ID", help="one student")
+    p.add_argument("--search", metavar="TEXT",
+                   help="only students whose name, id or student number matches, as the "
+                        "caseload screen's / filter does (accents and case ignored)")
+    p.add_argument("--flag", action="append", type=_flag_code, metavar="CODE",
+                   help="only students with this flag (its JSON code, e.g. TRUANCY); "
+                        "repeat for any of several")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     p = command("sync", "bring the cache up to date from configured API sources (docs/SYNC.md)")
@@ -544,6 +561,14 @@ def cmd_flags(args: argparse.Namespace) -> int:
     else:
         who = args.counselor if args.counselor is not None else config.me
         reports = repo.caseload(None if who in (None, "all") else who, as_of)
+    if args.search:  # the same matcher and keys as the caseload screen's / filter
+        from caseload.domain.search import filter_items, row_keys
+
+        users = {u.sourced_id: u for u in repo.students()}
+        reports = filter_items(args.search, reports, row_keys(users))
+    if args.flag:
+        codes = set(args.flag)
+        reports = [r for r in reports if any(f.code in codes for f in r.flags)]
     write_flags(sys.stdout, reports, as_of, args.format, color=sys.stdout.isatty())
     return EXIT_OK
 

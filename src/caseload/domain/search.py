@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from caseload.domain.records import User
 
@@ -84,6 +84,36 @@ def name_searchable(sourced_id: str, name: str, identifier: str | None) -> Searc
     """Keys from a shown name ("Family, Given") when the student's record is not at hand."""
     family, _, given = name.partition(", ")
     return searchable(sourced_id, (given, family), (identifier,))
+
+
+class Listed(Protocol):
+    """A student as a list shows them (``StudentReport``, ``CaseloadRow``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def local_id(self) -> str | None: ...
+
+
+def row_keys(users: Mapping[str, User]) -> Callable[[Listed], Searchable]:
+    """The search keys of a listed student: from their record in ``users`` (by id) when it
+    is there, else from the shown name and ids. The ``/`` filter and ``caseload flags
+    --search`` both key their rows with this, so they match the same students."""
+    cache: dict[str, Searchable] = {}
+
+    def key(row: Listed) -> Searchable:
+        found = cache.get(row.id)
+        if found is None:
+            user = users.get(row.id)
+            found = cache[row.id] = (user_searchable(user) if user is not None
+                                     else name_searchable(row.id, row.name, row.local_id))
+        return found
+
+    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,4 +191,4 @@ class DirectoryEntry:
 
 
 __all__ = ["DirectoryEntry", "Query", "Rank", "Searchable", "filter_items", "fold",
-           "name_searchable", "search", "searchable", "user_searchable"]
+           "name_searchable", "row_keys", "search", "searchable", "user_searchable"]
