@@ -106,3 +106,10 @@ def test_rest_preferred_first_and_last_names_are_read() -> None:
     assert by_id["stu-9"].sort_name == "Núñez-Ruiz, Sasha"
     assert (by_id["stu-10"].preferred_given_name, by_id["stu-10"].preferred_family_name) == (
         None, None)
+
+
+def test_notes_name_students_by_their_preferred_names(repo: Repository) -> None:
+    from caseload.store.notes import NotesStore
+
+    labels = NotesStore(repo.engine).student_labels(["stu-1", "stu-2"])
+    assert labels["stu-1"][0] == "Able, Addie" and labels["stu-2"][0] == "Barker, Ben"
