@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from caseload.domain.records import User
@@ -32,6 +33,13 @@ _JOINER = re.compile(f"[{_JOINERS}]")
 
 def fold(text: str) -> str:
     """``text`` without accents or case: NFKD, combining marks dropped, casefolded."""
+    if text.isascii():  # most names and ids: nothing to decompose
+        return text.lower()
+    return _fold_unicode(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_unicode(text: str) -> str:  # names repeat (José, Nuñez): fold each once
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFKC", bare.casefold())
@@ -47,26 +55,41 @@ class Rank(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Searchable:
-    """A student's folded search keys (build once, match many times)."""
+    """A student's folded search keys (build once, match many times): the names, then the
+    ids (sourcedId, student number), one per line, all folded in one pass."""
 
     id: str
-    ids: frozenset[str]  # folded sourcedId and student number
-    words: tuple[str, ...]  # folded name words, each name's parts split at spaces and hyphens
-    haystack: str  # every folded name and id, one per line
+    haystack: str
+    name_count: int  # the first ``name_count`` lines are names, the rest ids
+
+    @property
+    def ids(self) -> list[str]:
+        return self.haystack.split("\n")[self.name_count:]
+
+    @property
+    def words(self) -> list[str]:
+        """The name words, whole ("o'brien", "nunez-ruiz") and by part ("brien", "ruiz")."""
+        names = "\n".join(self.haystack.split("\n")[: self.name_count])
+        words: list[str] = []
+        for word in _WORD.findall(names):
+            words.append(word)
+            parts = _JOINER.split(word)
+            if len(parts) > 1:
+                words.extend(p for p in parts if p)
+        return words
 
 
 def searchable(sourced_id: str, names: Iterable[str | None],
                ids: Iterable[str | None] = ()) -> Searchable:
     """Search keys from a student's names (given, family, preferred...) and ids."""
-    folded_names = [fold(n) for n in names if n]
-    folded_ids = [fold(i) for i in (sourced_id, *ids) if i]
-    words: list[str] = []
-    for name in folded_names:
-        for word in _WORD.findall(name):
-            words.append(word)
-            words.extend(part for part in _JOINER.split(word) if part and part != word)
-    return Searchable(sourced_id, frozenset(folded_ids), tuple(words),
-                      "\n".join([*folded_names, *folded_ids]))
+    kept = [n for n in names if n]
+    count = len(kept)
+    kept.append(sourced_id)
+    kept.extend(i for i in ids if i)
+    text = "\n".join([fold(k) for k in kept])
+    if text.count("\n") != len(kept) - 1:  # a line break inside a value: keep one per line
+        text = "\n".join([fold(k.replace("\n", " ")) for k in kept])
+    return Searchable(sourced_id, text, count)
 
 
 def user_searchable(user: User) -> Searchable:
@@ -147,10 +170,15 @@ class Query:
 
     def matches(self, target: Searchable) -> bool:
         """Whether ``target`` matches; an empty query matches everyone (no filter)."""
-        if not self.words:
+        words = self.words
+        if not words:
             return True
         haystack = target.haystack
-        return all(word in haystack for word in self.words) or self.text in target.ids
+        if len(words) == 1:
+            return words[0] in haystack  # an exact id is inside the haystack too
+        if all(word in haystack for word in words):
+            return True
+        return self.text in haystack and self.text in target.ids  # an id with a space
 
 
 def search(query: str | Query, items: Iterable[T], key: Callable[[T], Searchable],
@@ -174,7 +202,8 @@ def filter_items(query: str | Query, items: Iterable[T],
     q = query if isinstance(query, Query) else Query.parse(query)
     if not q:
         return list(items)
-    return [item for item in items if q.matches(key(item))]
+    matches = q.matches
+    return [item for item in items if matches(key(item))]
 
 
 @dataclass(frozen=True, slots=True)
