@@ -149,3 +149,19 @@ async def test_flag_filter_says_how_many_of_a_name_search_it_hides(make_app):
         await settle(pilot)
         assert "hidden by filters" not in screen_text(app)
         assert len(home.view) == 7
+
+
+async def test_palette_falls_back_to_the_caseload_when_the_directory_fails(make_app):
+    reader = FakeReader(fail={"student_directory"})
+    app = make_app("c-rivera", source=reader)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"garcia")
+        hits = await _hits(pilot, until="Garcia")
+        assert "Student: Garcia, Sofia (s007)" in hits  # no counselor known without it
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("slash", *"abbott")
+        await settle(pilot)
+        assert [r.id for r in app.home.view] == ["s001"]
