@@ -102,6 +102,8 @@ def csv_to_json(folder: Path) -> dict[str, list[dict[str, Any]]]:
                  username=r.get("username"), givenName=r["givenName"],
                  familyName=r["familyName"], middleName=r.get("middleName"),
                  identifier=r.get("identifier"), email=r.get("email"),
+                 preferredFirstName=r.get("preferredGivenName"),
+                 preferredLastName=r.get("preferredFamilyName"),
                  primaryOrg=_ref(r.get("primaryOrgSourcedId", ""), "org"))
         u["userIds"] = [{"type": k, "identifier": v}
                         for k, v in _USER_IDS.findall(r.get("userIds", ""))]

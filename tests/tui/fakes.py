@@ -32,6 +32,7 @@ from caseload.domain.report import (
     WhatIf,
     triage,
 )
+from caseload.domain.search import DirectoryEntry
 
 AS_OF = dt.date(2026, 1, 15)
 NOW = dt.datetime(2026, 1, 15, 14, 0, tzinfo=dt.UTC)
@@ -287,6 +288,7 @@ class FakeReader:
         self.stored_ranking = False
         self.rows_gate: threading.Event | None = None
         self.student_gate: threading.Event | None = None  # a test holds ``student`` back
+        self.users: dict[str, User] = {}  # a test's own records (preferred names), by id
 
     def _record(self, *call: object) -> None:
         with self._lock:
@@ -352,6 +354,8 @@ class FakeReader:
             school="Lincoln High School",
             counselors=tuple(names[c] for c in report.counselor_ids if c in names),
             attendance=_attendance(report, as_of), incidents=incidents,
+            legal_name=(self.users[student_id].legal_name if student_id in self.users
+                        and self.users[student_id].legal_name != report.name else None),
         )
 
     def class_detail(self, student_id: str, class_id: str, as_of: dt.date) -> ClassDetail:
@@ -361,6 +365,21 @@ class FakeReader:
             if metrics.id == class_id:
                 return _class_detail(report, metrics, as_of)
         raise KeyError((student_id, class_id))
+
+    def student_directory(self) -> list[DirectoryEntry]:
+        """Every student (all counselors') as a record: the report's "Family, Given" name
+        split, or the test's own record from ``users``."""
+        self._record("student_directory")
+        names = {c.sourced_id: c.sort_name for c in COUNSELORS}
+        out = []
+        for report in self.reports(AS_OF):
+            family, _, given = report.name.partition(", ")
+            user = self.users.get(report.id) or User(
+                report.id, Role.STUDENT, given, family, identifier=report.local_id)
+            out.append(DirectoryEntry(user, tuple(sorted(
+                names[c] for c in report.counselor_ids if c in names))))
+        out.sort(key=lambda e: (e.student.sort_name.casefold(), e.id))
+        return out
 
     def freshness(self) -> list[SourceFreshness]:
         self._record("freshness")

@@ -20,6 +20,7 @@ from caseload.domain.report import (
     StudentDetail,
     StudentReport,
 )
+from caseload.domain.search import DirectoryEntry
 
 
 class CaseloadReader(Protocol):
@@ -54,6 +55,11 @@ class CaseloadReader(Protocol):
 
     def freshness(self) -> list[SourceFreshness]:
         """When each kind of data last arrived, newest first."""
+        ...
+
+    def student_directory(self) -> list[DirectoryEntry]:
+        """Every student in the cache with their counselors' names (cheap: no analytics),
+        for the palette's student search."""
         ...
 
 

@@ -102,9 +102,19 @@ class User:
     birth_date: dt.date | None = None
     email: str | None = None
     school_id: str | None = None
+    # OneRoster 1.2 preferredGivenName/preferredFamilyName (REST preferredFirstName/LastName)
+    preferred_given_name: str | None = None
+    preferred_family_name: str | None = None
 
     @property
     def sort_name(self) -> str:
+        """The name shown everywhere, "Family, Given", preferred names first."""
+        return (f"{self.preferred_family_name or self.family_name}, "
+                f"{self.preferred_given_name or self.given_name}")
+
+    @property
+    def legal_name(self) -> str:
+        """The legal name, "Family, Given" (the student screen shows it beside the shown one)."""
         return f"{self.family_name}, {self.given_name}"
 
 

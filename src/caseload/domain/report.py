@@ -394,6 +394,7 @@ class StudentDetail:
     counselors: tuple[str, ...]  # names, "Last, First"
     attendance: AttendanceSummary
     incidents: tuple[IncidentView, ...]
+    legal_name: str | None = None  # "Family, Given" when the shown name is a preferred one
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ loaded stays unknown in them (issue 11 §1): None attendance figures, no attenda
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,24 +47,41 @@ def flag_reports(
     as_of: dt.date | None = None,
     counselor: str | None = None,
     student: str | None = None,
+    search: str | None = None,
+    flags: Collection[str] = (),
     today: Callable[[], dt.date] = dt.date.today,
 ) -> FlagReports:
     """The flags and metrics of ``student``, of ``counselor``'s caseload (``"all"``: every
     student) or, with neither, of the config's ``me`` (every student when unset), at
-    ``as_of`` (default: today). Raises :class:`StudentNotFound` for an unknown student."""
+    ``as_of`` (default: today). ``search`` keeps the students it matches, exactly as the
+    caseload screen's ``/`` filter does (``caseload.domain.search``); ``flags`` keeps those
+    with any of these codes (e.g. ``TRUANCY``). Raises :class:`StudentNotFound` for an
+    unknown student."""
     from caseload.store.repository import Repository
 
     day = as_of or today()
     repo = Repository(workspace.engine, thresholds=workspace.config.thresholds)
     if student is not None:
         try:
-            return FlagReports(day, "student", [repo.student(student, day).report])
+            found = FlagReports(day, "student", [repo.student(student, day).report])
         except KeyError:
             raise StudentNotFound(student) from None
-    who = counselor if counselor is not None else workspace.config.me
-    if who in (None, ALL):
-        return FlagReports(day, ALL, repo.caseload(None, day))
-    return FlagReports(day, "counselor", repo.caseload(who, day))
+    else:
+        who = counselor if counselor is not None else workspace.config.me
+        if who in (None, ALL):
+            found = FlagReports(day, ALL, repo.caseload(None, day))
+        else:
+            found = FlagReports(day, "counselor", repo.caseload(who, day))
+    reports = found.reports
+    if search:  # the same matcher and keys as the caseload screen's / filter
+        from caseload.domain.search import filter_items, row_keys
+
+        users = {u.sourced_id: u for u in repo.students()}
+        reports = filter_items(search, reports, row_keys(users))
+    if flags:
+        codes = set(flags)
+        reports = [r for r in reports if any(f.code in codes for f in r.flags)]
+    return FlagReports(day, found.scope, reports)
 
 
 __all__ = ["ALL", "FlagReports", "StudentNotFound", "flag_reports"]

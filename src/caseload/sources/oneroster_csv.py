@@ -89,6 +89,9 @@ _V10_FILES = ("orgs.csv", "users.csv", "classes.csv", "enrollments.csv", "course
 _USERS_ALIASES: dict[str, tuple[str, ...]] = {
     "primaryOrgSourcedId": ("orgSourcedIds",),
     "userIds": ("userId",),
+    # OneRoster 1.2 CSV names; the REST names as aliases
+    "preferredGivenName": ("preferredFirstName",),
+    "preferredFamilyName": ("preferredLastName",),
 }
 _CLASSES_ALIASES: dict[str, tuple[str, ...]] = {"termSourcedIds": ("termSourcedId",)}
 _LINE_ITEMS_ALIASES: dict[str, tuple[str, ...]] = {
@@ -452,6 +455,8 @@ class _Reader:
                     birth if birth is not None else None,  # type: ignore[arg-type]
                     t.text(r, "email"),
                     org,
+                    t.text(r, "preferredGivenName"),
+                    t.text(r, "preferredFamilyName"),
                 )
             )
 

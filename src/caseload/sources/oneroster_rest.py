@@ -108,6 +108,8 @@ _COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("familyName", "familyName"), ("middleName", "middleName"),
         ("identifier", "identifier"), ("userIds", "userIds"), ("grades", "grades"),
         ("email", "email"), ("primaryOrgSourcedId", "primaryOrg"), ("role", "role"),
+        ("preferredGivenName", "preferredFirstName"),
+        ("preferredFamilyName", "preferredLastName"),
     ],
     "demographics": [
         ("sourcedId", "sourcedId"), ("status", "status"), ("birthDate", "birthDate"),

@@ -64,6 +64,7 @@ def keep_birth_dates(
                         m["sourced_id"], Role(m["role"]), m["given_name"], m["family_name"],
                         m["middle_name"], m["identifier"], m["state_id"], m["grade_level"],
                         births.get(m["sourced_id"]), m["email"], m["school_id"],
+                        m["preferred_given_name"], m["preferred_family_name"],
                     )
                 )
 

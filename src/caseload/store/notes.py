@@ -370,14 +370,17 @@ class NotesStore(NoteDrafts, AuditLog):
     # -- lookups the CLI and exports need --
 
     def student_labels(self, student_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
-        """``{id: ("Last, First", grade_level)}`` for the ids found in ``users``."""
+        """``{id: ("Last, First", grade_level)}`` for the ids found in ``users`` (preferred
+        names first, as everywhere a name is shown)."""
         users = METADATA.tables["users"]
         out: dict[str, tuple[str, str | None]] = {}
         ids = sorted(set(student_ids))
         with self.engine.connect() as conn:
             for chunk in chunks(ids):
                 stmt = select(
-                    users.c.sourced_id, users.c.family_name, users.c.given_name,
+                    users.c.sourced_id,
+                    func.coalesce(users.c.preferred_family_name, users.c.family_name),
+                    func.coalesce(users.c.preferred_given_name, users.c.given_name),
                     users.c.grade_level,
                 ).where(users.c.sourced_id.in_(chunk))
                 for sid, family, given, grade in conn.execute(stmt):

@@ -69,6 +69,8 @@ class UserRow(CacheModel, table=True):
     birth_date: dt.date | None = None
     email: str | None = None
     school_id: str | None = None
+    preferred_given_name: str | None = None
+    preferred_family_name: str | None = None
 
 
 class CourseRow(CacheModel, table=True):

@@ -17,6 +17,7 @@ action is unavailable. ``keymap`` (the config's ``[keymap]``) rebinds keys by bi
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 from collections.abc import Callable, Mapping
@@ -34,6 +35,7 @@ from textual.worker import Worker, WorkerState
 from caseload.domain.ports import CaseloadReader, NotesPort
 from caseload.domain.records import User
 from caseload.domain.report import CaseloadRow, SourceFreshness
+from caseload.domain.search import DirectoryEntry
 from caseload.tui import messages
 from caseload.tui.commands import CaseloadCommands
 from caseload.tui.data import HEAD_ROWS, DataSource
@@ -133,6 +135,7 @@ class CaseloadApp(App[None]):
         self._sync_posted = False
         self._warmed = False
         self._opening: _Opening | None = None
+        self._directory_ready: asyncio.Event | None = None  # set when a wanted read ends
         if theme is not None:
             self.theme = theme
 
@@ -260,6 +263,9 @@ class CaseloadApp(App[None]):
                           message)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
+        if message.group == "directory":  # the App was told; searches fall back to the rows
+            self._directory_done()
+            return
         opening = self._opening
         if opening is not None and opening.key[0] == message.group:
             self._finish_open(opening.key, message)
@@ -277,6 +283,35 @@ class CaseloadApp(App[None]):
         """Students the palette can jump to by name (the loaded caseload)."""
         return self.home.reports
 
+    # -- every student in the cache (the palette's and the / filter's search) ------------------
+
+    def want_directory(self) -> None:
+        """Read every student with their counselors' names, unless read or on its way."""
+        if self.session.directory is None and self._directory_ready is None:
+            self._directory_ready = asyncio.Event()
+            self.data.request_directory(self)
+
+    async def student_directory(self) -> list[DirectoryEntry] | None:
+        """Every student in the cache (read on first use); None when the read failed."""
+        self.want_directory()
+        ready = self._directory_ready
+        if ready is not None:
+            await ready.wait()
+        return self.session.directory
+
+    def on_directory_wanted(self, _message: messages.DirectoryWanted) -> None:
+        self.want_directory()
+
+    def on_directory_loaded(self, message: messages.DirectoryLoaded) -> None:
+        self.session.directory = message.entries
+        self._directory_done()
+
+    def _directory_done(self) -> None:
+        ready, self._directory_ready = self._directory_ready, None
+        if ready is not None:
+            ready.set()
+        self.home.directory_changed()
+
     # -- state changes -------------------------------------------------------------------------
 
     def set_counselor(self, counselor_id: str | None) -> None:
@@ -290,6 +325,10 @@ class CaseloadApp(App[None]):
         self.reload_all()
 
     def reload_all(self) -> None:
+        self.session.directory = None  # an import or sync may have changed the students
+        self.home.directory_changed()
+        if self._directory_ready is not None:
+            self.data.request_directory(self)  # someone is waiting: read again (exclusive)
         self.data.request_counselors(self)
         self.data.request_freshness(self)
         for screen in self.screen_stack:

@@ -1,10 +1,12 @@
 """The command palette (``ctrl+p``): a screen-aware provider.
 
-Everywhere: jump to a student by name or id, switch counselor (or all students), change the
-as-of date, run an import or a sync, toggle the theme, show the keys; with a notes store, write
-a note, export notes and open the follow-ups. On a student screen also: open one of the
-student's classes. Prompts (and help lines) are built as ``rich.text.Text`` from
-cleaned strings: Textual parses a palette ``str`` prompt or help as markup, and names are data.
+Everywhere: jump to any student of the cache by name or id (``caseload.domain.search``, the
+``/`` filter's matcher; each line names the student's counselor), switch counselor (or all
+students), change the as-of date, run an import or a sync, toggle the theme, show the keys;
+with a notes store, write a note, export notes and open the follow-ups. On a student screen
+also: open one of the student's classes. Prompts (and help lines) are built as
+``rich.text.Text`` from cleaned strings: Textual parses a palette ``str`` prompt or help as
+markup, and names are data.
 """
 
 from __future__ import annotations
@@ -18,12 +20,25 @@ from rich.style import Style
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 
+from caseload.domain.search import (
+    DirectoryEntry,
+    Query,
+    Rank,
+    Searchable,
+    name_searchable,
+    search,
+    user_searchable,
+)
 from caseload.tui.ports import PaletteHost
 from caseload.tui.safe import clean
 
 # Fuzzy matching every name is too slow past a few thousand students; above this, substring only.
 FUZZY_LIMIT = 3000
 MAX_STUDENT_HITS = 60
+# the palette orders hits by score: students by rank (exact id, name prefix, substring), fuzzy
+# matches of small caches below them
+RANK_SCORES = {Rank.EXACT_ID: 1.0, Rank.NAME_PREFIX: 0.95, Rank.SUBSTRING: 0.9}
+FUZZY_SCALE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +130,9 @@ class CaseloadCommands(Provider):
             yield DiscoveryHit(Text(clean(command.title)), command.callback,
                                text=clean(command.title), help=command.help)
 
+    async def startup(self) -> None:
+        self.host.want_directory()  # every student's names, read while the counselor types
+
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in self.commands():
@@ -122,42 +140,65 @@ class CaseloadCommands(Provider):
             if score > 0:
                 yield Hit(score, highlighted(matcher, command.title), command.callback,
                           text=clean(command.title), help=command.help)
-        for hit in self.student_hits(query, matcher):
+        directory = await self.host.student_directory()
+        for hit in self.student_hits(query, matcher, directory):
             yield hit
 
-    def student_hits(self, query: str, matcher: Matcher) -> Iterator[Hit]:
-        """Students whose name or id matches: exact id first, then substring, then fuzzy."""
+    def student_hits(self, query: str, matcher: Matcher,
+                     directory: list[DirectoryEntry] | None) -> Iterator[Hit]:
+        """Every student in the cache that matches (``caseload.domain.search``), best first:
+        an exact id, then names starting with the query's words, then the rest; each line
+        names the student's counselor. Without the directory (its read failed), the
+        caseload's rows. Small caches add fuzzy matches after those."""
         app = self.host
-        reports = app.known_students()
-        needle = query.strip().casefold()
-        if not needle:
+        q = Query.parse(query)
+        if not q:
             return
-        found = 0
-        seen: set[str] = set()
-        for report in reports:
-            if found >= MAX_STUDENT_HITS:
-                return
-            ids = (report.id.casefold(), (report.local_id or "").casefold())
-            name = report.name.casefold()
-            if needle in ids:
-                score = 1.0
-            elif needle in name or any(needle in i for i in ids if i):
-                score = 0.9
-            elif len(reports) <= FUZZY_LIMIT:
-                score = matcher.match(clean(report.name)) * 0.8
-            else:
-                score = 0.0
-            if score <= 0:
-                continue
-            seen.add(report.id)
-            found += 1
-            label = f"Student: {report.name} ({report.id})"
-            yield Hit(score, highlighted(matcher, label),
-                      partial(app.jump_to_student, report.id),
-                      text=clean(label), help="Open this student")
+        if directory is not None:
+            students = [_Student(e.id, e.student.sort_name, e.student.identifier,
+                                 e.counselor_names, user_searchable(e.student))
+                        for e in directory]
+        else:
+            students = [_Student(r.id, r.name, r.local_id, None,
+                                 name_searchable(r.id, r.name, r.local_id))
+                        for r in app.known_students()]
+        ranked = search(q, students, lambda s: s.keys, lambda s: s.name)
+        found = {s.id for _rank, s in ranked}
+        for index, (rank, student) in enumerate(ranked[:MAX_STUDENT_HITS]):
+            score = RANK_SCORES[rank] - index * 1e-6  # keep the ranked order within a rank
+            yield self._student_hit(score, matcher, student)
+        shown = min(len(ranked), MAX_STUDENT_HITS)
+        if shown < MAX_STUDENT_HITS and len(students) <= FUZZY_LIMIT:
+            fuzzy = []
+            for student in students:
+                if student.id not in found:
+                    score = matcher.match(clean(student.name))
+                    if score > 0:
+                        fuzzy.append((score, student))
+            fuzzy.sort(key=lambda f: -f[0])
+            for score, student in fuzzy[: MAX_STUDENT_HITS - shown]:
+                yield self._student_hit(FUZZY_SCALE * score, matcher, student)
         stripped = query.strip()
         looks_like_id = any(ch.isdigit() for ch in stripped) and " " not in stripped
-        if looks_like_id and stripped not in seen and found == 0:
+        if looks_like_id and not found:
             label = f"Open student id {stripped}"
             yield Hit(0.5, Text(clean(label)), partial(app.jump_to_student, stripped),
                       text=clean(label), help="Look this id up in the cache")
+
+    def _student_hit(self, score: float, matcher: Matcher, student: _Student) -> Hit:
+        label = f"Student: {student.name} ({student.id})"
+        if student.counselors is not None:
+            who = "; ".join(student.counselors) if student.counselors else "no counselor"
+            label += f" · {who}"
+        return Hit(score, highlighted(matcher, label),
+                   partial(self.host.jump_to_student, student.id),
+                   text=clean(label), help="Open this student")
+
+
+@dataclass(frozen=True, slots=True)
+class _Student:
+    id: str
+    name: str  # the shown (preferred) name, "Family, Given"
+    local_id: str | None
+    counselors: tuple[str, ...] | None  # None: not known (no directory)
+    keys: Searchable

@@ -123,6 +123,12 @@ class DataSource:
         self.run(target, "load counselors", "counselors",
                  lambda: messages.CounselorsLoaded(reader.counselors()), exclusive=True)
 
+    def request_directory(self, target: MessagePump) -> None:
+        """Every student in the cache with their counselors' names (``DirectoryLoaded``)."""
+        reader = self.reader
+        self.run(target, "load students", "directory",
+                 lambda: messages.DirectoryLoaded(reader.student_directory()), exclusive=True)
+
     def request_freshness(self, target: MessagePump) -> None:
         reader = self.reader
         self.run(target, "load freshness", "freshness",

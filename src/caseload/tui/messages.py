@@ -27,6 +27,7 @@ from caseload.domain.report import (
     SourceFreshness,
     StudentDetail,
 )
+from caseload.domain.search import DirectoryEntry
 
 
 @dataclass
@@ -49,6 +50,13 @@ class CounselorsLoaded(Message, bubble=False):
 @dataclass
 class FreshnessLoaded(Message, bubble=False):
     sources: list[SourceFreshness]
+
+
+@dataclass
+class DirectoryLoaded(Message, bubble=False):
+    """Every student in the cache with their counselors' names (the palette's search)."""
+
+    entries: list[DirectoryEntry]
 
 
 @dataclass
@@ -236,3 +244,8 @@ class ReloadAll(Message):
 @dataclass
 class CaseloadPainted(Message):
     """The caseload has painted its rows (the App warms the other screens up then)."""
+
+
+@dataclass
+class DirectoryWanted(Message):
+    """A screen's search needs every student's names (the ``/`` filter's first keystroke)."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader, NotesPort
 from caseload.domain.records import User
+from caseload.domain.search import DirectoryEntry
 
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
@@ -88,5 +89,9 @@ class PaletteHost(Protocol):
     def open_follow_ups(self) -> None: ...
 
     def known_students(self) -> list[Any]: ...
+
+    def want_directory(self) -> None: ...
+
+    async def student_directory(self) -> list[DirectoryEntry] | None: ...
 
     async def jump_to_student(self, student_id: str) -> None: ...

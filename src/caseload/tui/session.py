@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from caseload.domain.records import User
 from caseload.domain.report import SourceFreshness
+from caseload.domain.search import DirectoryEntry
 
 
 def utc_now() -> dt.datetime:
@@ -28,6 +29,9 @@ class Session:
     counselors: list[User] = field(default_factory=list)
     freshness: list[SourceFreshness] = field(default_factory=list)
     freshness_loaded: bool = False
+    # every student with their counselors' names (the palette and the / filter search it);
+    # None until read (on the first search), and again after a reload
+    directory: list[DirectoryEntry] | None = None
 
     @property
     def author_id(self) -> str | None:

@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from caseload.domain.report import CaseloadRow, FlagCode, Severity
+from caseload.domain.search import Query, Searchable, filter_items, row_keys
 from caseload.tui import messages
 from caseload.tui.format import DASH, coverage_text, freshness_text, num, pct, plural
 from caseload.tui.ports import DataRequests
@@ -126,7 +127,11 @@ class CaseloadScreen(Screen[None]):
         self.data = data
         self.reports: list[CaseloadRow] = []
         self.view: list[CaseloadRow] = []
-        self._search_keys: dict[str, str] | None = None  # built on the first keystroke
+        # the / filter's keys (``caseload.domain.search``), built on the first keystroke: from
+        # every student's names once the App has read them (``Session.directory``)
+        self._search_key: Callable[[CaseloadRow], Searchable] | None = None
+        self._directory_asked = False
+        self.hidden_by_flags = 0  # rows the text filter kept that the flag filter hides
         self._sorted: list[CaseloadRow] = []
         self.sort_key = "triage"
         self.sort_reverse = False
@@ -211,6 +216,8 @@ class CaseloadScreen(Screen[None]):
             parts.append(" · flags ")
             labels = sorted(code.label for code in self.flag_filter)
             parts.append(" ".join(labels), style=styles["info"])
+            if self.hidden_by_flags:
+                parts.append(f" · {self.hidden_by_flags:,} hidden by filters", style=styles["warn"])
         spec = SORTS[self.sort_key]
         order = " (reversed)" if self.sort_reverse else ""
         parts.append(f" · sorted by {spec.label}{order} (s: next, S: reverse)",
@@ -233,7 +240,7 @@ class CaseloadScreen(Screen[None]):
         self.reports = message.reports
         self.load_seconds = message.seconds
         self.loaded_for = (message.counselor_id, message.as_of)
-        self._search_keys = None
+        self._search_key = None
         self._sorted = sort_reports(self.reports, self.sort_key, self.sort_reverse)
         table = self.table
         table.empty_text = (
@@ -255,7 +262,7 @@ class CaseloadScreen(Screen[None]):
         if self.sort_key != "triage" or self.sort_reverse or self.query_text or self.flag_filter:
             return  # another order or a filter needs every row: wait for them
         self.reports = self._sorted = message.reports
-        self._search_keys = None
+        self._search_key = None
         self.partial_total = message.total
         self.shown_for = (message.counselor_id, message.as_of)
         self.apply_filters()
@@ -275,19 +282,16 @@ class CaseloadScreen(Screen[None]):
     def apply_filters(self, *, keep: str | None = None) -> None:
         """Recompute the visible rows from the sorted list, keeping the cursor's student."""
         keep = keep if keep is not None else self.selected_student_id
-        query = self.query_text.casefold().strip()
+        query = Query.parse(self.query_text)
         flags = self.flag_filter
         rows = self._sorted
         if query:
-            keys = self._search_keys
-            if keys is None:
-                keys = self._search_keys = {
-                    r.id: f"{r.name}\n{r.id}\n{r.local_id or ''}".casefold()
-                    for r in self.reports
-                }
-            rows = [r for r in rows if query in keys[r.id]]
+            rows = filter_items(query, rows, self.search_key())
+        self.hidden_by_flags = 0
         if flags:
+            matched = len(rows)
             rows = [r for r in rows if any(f.code in flags for f in r.flags)]
+            self.hidden_by_flags = matched - len(rows)
         self.view = rows
         cursor = 0
         if keep is not None:
@@ -299,10 +303,36 @@ class CaseloadScreen(Screen[None]):
         table.set_sort_indicator(None if self.sort_key == "triage" else self.sort_key,
                                  self.sort_reverse)
         count = len(rows)
+        if not rows and self.reports:
+            table.empty_text = "No students match"
+            if self.hidden_by_flags:
+                table.empty_text += (f" · {self.hidden_by_flags:,} hidden by the flag filter"
+                                     " (f: change, Esc: clear)")
         if self.partial_total is not None and not (query or flags):
             count = max(count, self.partial_total)  # the rest is loading: "…" rows below
         table.set_rows(count, self.row_cells, cursor=cursor)
         self.update_status()
+
+    def search_key(self) -> Callable[[CaseloadRow], Searchable]:
+        """The rows' search keys: every student's names once the App has read them, else
+        the shown name and ids (and the App is asked to read them)."""
+        key = self._search_key
+        if key is None:
+            directory = self.session.directory
+            if directory is None and not self._directory_asked:
+                self._directory_asked = True
+                self.post_message(messages.DirectoryWanted())
+            users = {e.id: e.student for e in directory} if directory is not None else {}
+            key = self._search_key = row_keys(users)
+        return key
+
+    def directory_changed(self) -> None:
+        """The App read every student's names (or dropped them on a reload): rebuild the
+        filter's keys."""
+        self._search_key = None
+        self._directory_asked = False
+        if self.query_text.strip() and self.session.directory is not None:
+            self.apply_filters()
 
     @property
     def selected_student_id(self) -> str | None:

@@ -122,6 +122,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
         styles = semantic_styles(self.app)
         with Vertical(id="student-top"):
             name = literal(report.name, style="bold")
+            if detail.legal_name:  # the shown name is a preferred one
+                name.append(f" (legal name: {clean(detail.legal_name)})", style=styles["muted"])
             name.append(f"   grade {clean(report.grade_level or DASH)}")
             name.append(f"   risk {report.risk}",
                         style=styles["bad"] if report.risk >= 6 else styles["muted"])
