@@ -100,6 +100,13 @@ def sample_template(shared_dir: Path) -> Path:
     return tpl.sqlite_sample(shared_dir)
 
 
+@pytest.fixture(scope="session")
+def sample_cli_import(shared_dir: Path) -> tuple[Path, str]:
+    """``caseload import sample_data`` through the CLI, once per session: the database it made
+    (read-only: copy it, see ``sample_cli_db``) and what it printed."""
+    return tpl.sqlite_cli_import(shared_dir)
+
+
 @pytest.fixture
 def sample_cache(sample_template: Path, tmp_path: Path) -> Path:
     """This test's own copy of the sample school's SQLite cache file."""

@@ -123,6 +123,31 @@ def sqlite_sample(shared: Path) -> Path:
     return sqlite_template(shared, SQLITE_SAMPLE, import_sample, start=sqlite_migrated(shared))
 
 
+SQLITE_CLI_IMPORT = "cli-import"
+
+
+def sqlite_cli_import(shared: Path) -> tuple[Path, str]:
+    """``caseload import sample_data`` run once for the session, as a user runs it: the CLI in
+    its own process, from the repository root, into a fresh database file. Returns that file
+    (read-only: copy it) and what the import printed on stdout."""
+    path, out = shared / f"{SQLITE_CLI_IMPORT}.db", shared / f"{SQLITE_CLI_IMPORT}.out"
+    with locked(shared, SQLITE_CLI_IMPORT):
+        if not path.exists():
+            part = shared / f"{SQLITE_CLI_IMPORT}.part.db"
+            for leftover in (part, Path(f"{part}-wal"), Path(f"{part}-shm")):
+                leftover.unlink(missing_ok=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "caseload", "--db", str(part), "import", "sample_data"],
+                cwd=SAMPLE_DATA.parent, capture_output=True, text=True, check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            for suffix in ("-wal", "-shm"):
+                Path(f"{part}{suffix}").unlink(missing_ok=True)
+            out.write_text(done.stdout, encoding="utf-8")
+            os.replace(part, path)
+        return path, out.read_text(encoding="utf-8")
+
+
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 

@@ -18,16 +18,18 @@ from pathlib import Path
 import pytest
 
 from caseload.cli import main
+from tests import templates as tpl
 from tests.paths import SAMPLE_DATA
 
 AS_OF = "2026-11-20"
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def sample_db(tmp_path_factory: pytest.TempPathFactory,
+              sample_cli_import: tuple[Path, str]) -> str:
+    """This module's copy (0600) of `caseload import sample_data`'s database (conftest.py)."""
     db = tmp_path_factory.mktemp("flags") / "cache.db"
-    assert main(["--db", str(db), "import", str(SAMPLE_DATA)]) == 0
-    return str(db)
+    return str(tpl.copy_sqlite(sample_cli_import[0], db))
 
 
 def _flags_json(capsys, db: str, *args: str) -> dict:

@@ -24,7 +24,7 @@ from caseload.services.context import Workspace
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store.tables import METADATA
-from tests.paths import MIN_DATA, REPO, SAMPLE_DATA
+from tests.paths import MIN_DATA, REPO
 
 
 @pytest.fixture
@@ -173,14 +173,11 @@ Imported OneRoster CSV from sample_data:
 """
 
 
-def test_sample_import_prints_what_it_printed_before(tmp_path, capsys, monkeypatch):
+def test_sample_import_prints_what_it_printed_before(sample_cli_import):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```\n\$ caseload import sample_data\n(.*?)```", readme, re.S)
     assert block is not None
     shape = re.compile(r"^(Imported OneRoster CSV from sample_data:|  [a-z_]+ +[\d,]+)$")
     assert all(shape.match(line) for line in block.group(1).splitlines())
-    capsys.readouterr()
-    monkeypatch.chdir(tmp_path)
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(SAMPLE_DATA)]) == 0
-    out = capsys.readouterr().out
-    assert out.replace(str(SAMPLE_DATA), "sample_data") == TODAY
+    _, out = sample_cli_import  # `caseload import sample_data` into a fresh db (conftest.py)
+    assert out == TODAY

@@ -26,7 +26,8 @@ from caseload.sources.loader import load
 from caseload.store import facts as mat
 from caseload.store import ranking
 from caseload.store.repository import Repository
-from tests.paths import MIN_DATA, REPO, SAMPLE_DATA
+from tests import templates as tpl
+from tests.paths import MIN_DATA, REPO
 
 DATA = REPO / "tests" / "data"
 GOLDEN = DATA / "sample_flags_2026-11-20.json.gz"
@@ -57,10 +58,11 @@ def _flags_json(capsys: pytest.CaptureFixture[str], db: str, *args: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def sample_db(tmp_path_factory: pytest.TempPathFactory,
+              sample_cli_import: tuple[Path, str]) -> str:
+    """This module's copy (0600) of `caseload import sample_data`'s database (conftest.py)."""
     db = tmp_path_factory.mktemp("golden") / "cache.db"
-    assert main(["--db", str(db), "import", str(SAMPLE_DATA)]) == 0
-    return str(db)
+    return str(tpl.copy_sqlite(sample_cli_import[0], db))
 
 
 def test_sample_school_flags_match_the_golden_copy(

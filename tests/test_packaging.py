@@ -287,19 +287,12 @@ def test_wheel_installed_in_a_fresh_venv_runs_version_and_demo(tmp_path: Path) -
 # --- the README ---------------------------------------------------------------------------------
 
 
-def test_readme_import_block_is_what_the_import_prints(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`caseload import sample_data` on a fresh database prints exactly the README's block (the
-    derived analytics after the load are skipped here: they print nothing)."""
-    from caseload.store import facts
-    from caseload.store.repository import Repository
-
+def test_readme_import_block_is_what_the_import_prints(sample_cli_import: tuple[Path, str]) -> None:
+    """`caseload import sample_data` on a fresh database (run once per session through the CLI,
+    from the repository root: conftest.py's ``sample_cli_import``) prints exactly the README's
+    block, derived analytics after the load included (they print nothing)."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     start = readme.index("$ caseload import sample_data\n") + len("$ caseload import sample_data\n")
     block = readme[start : readme.index("```", start)]
-    monkeypatch.setattr(facts, "refresh", lambda *args, **kwargs: None)
-    monkeypatch.setattr(Repository, "caseload_rows", lambda *args, **kwargs: [])
-    monkeypatch.chdir(REPO)
-    assert cli.main(["--db", str(tmp_path / "fresh.db"), "import", "sample_data"]) == 0
-    assert capsys.readouterr().out == block
+    _, out = sample_cli_import
+    assert out == block

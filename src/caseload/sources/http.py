@@ -532,8 +532,9 @@ class ApiClient:
             step = max(1, size)
             if total is not None and cursor < total:
                 # the server said how many: ask for the rest at once, with the empty page
-                # that confirms the end (at most MAX_BATCH pages at a time: a total may lie)
-                offsets = [*range(cursor, total, step), total][:MAX_BATCH]
+                # that confirms the end (at most MAX_BATCH pages at a time: a total may lie;
+                # the range is sliced before it is listed, so a lying total costs no memory)
+                offsets = [*range(cursor, total, step)[:MAX_BATCH], total][:MAX_BATCH]
             elif total is not None and cursor == total:
                 offsets = [cursor]  # all that was promised came: confirm the end
             else:
