@@ -16,7 +16,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
@@ -28,6 +27,7 @@ from caseload.tui.format import parse_date
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.notes_modal import NotesModal
 
 AUTOSAVE_SECONDS = 0.5
 
@@ -41,7 +41,7 @@ def _split_key(key: str) -> tuple[str, str | None]:
     return code, class_id or None
 
 
-class NoteEditor(ModalScreen[Note | None]):
+class NoteEditor(NotesModal[Note | None]):
     """Write or edit one note about one student; dismisses with the saved note (None: closed)."""
 
     CSS_PATH = "notes.tcss"
@@ -56,13 +56,10 @@ class NoteEditor(ModalScreen[Note | None]):
         self, student_id: str, student_name: str, flags: list[Flag], *, notes: NotesCalls,
         author_id: str, as_of: dt.date, note: Note | None = None,
     ) -> None:
-        super().__init__()
-        self.notes = notes
+        super().__init__(notes, student_name, as_of)
         self.student_id = student_id
-        self.student_name = student_name
         self.flags = flags
         self.author_id = author_id
-        self.as_of = as_of
         self.note = note
         self.note_id = note.id if note else None
         self.saved = False
