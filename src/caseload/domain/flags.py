@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from typing import Any
 
 from caseload.domain.grading import Weekly, at_least, below, format_percent
@@ -56,6 +56,21 @@ def _flag(
     code: FlagCode, message: str, evidence: dict[str, Any], class_id: str | None = None
 ) -> Flag:
     return Flag(code, SEVERITY[code], message, evidence, class_id)
+
+
+def _count_flag(
+    code: FlagCode,
+    items: Sized,
+    threshold: int,
+    describe: Callable[[int], tuple[str, dict[str, Any]]],
+) -> Flag | None:
+    """A flag when there are ``threshold`` or more ``items`` (and at least one); ``describe``
+    gives the message and evidence for the count, to which the threshold is added."""
+    n = len(items)
+    if n < threshold or n == 0:
+        return None
+    message, evidence = describe(n)
+    return _flag(code, message, {**evidence, "threshold": threshold})
 
 
 def _complete(weekly: Weekly, as_of: dt.date | None) -> Weekly:
@@ -227,18 +242,15 @@ def absence_streak(streak: Sequence[dt.date], thresholds: Thresholds) -> Flag | 
     """ABSENCE_STREAK (high): the current run of consecutive school days with a full-day
     absence, ending at the last school day on or before D (``AttendanceSeries.current_streak``),
     is ``streak_days`` or more."""
-    n = len(streak)
-    if n < thresholds.streak_days or n == 0:
-        return None
-    return _flag(
+    first, last = (streak[0].isoformat(), streak[-1].isoformat()) if streak else ("", "")
+    return _count_flag(
         FlagCode.ABSENCE_STREAK,
-        f"Absent {n} school days in a row ({streak[0].isoformat()} to {streak[-1].isoformat()})",
-        {
-            "days": n,
-            "first": streak[0].isoformat(),
-            "last": streak[-1].isoformat(),
-            "threshold": thresholds.streak_days,
-        },
+        streak,
+        thresholds.streak_days,
+        lambda n: (
+            f"Absent {n} school days in a row ({first} to {last})",
+            {"days": n, "first": first, "last": last},
+        ),
     )
 
 
@@ -336,17 +348,14 @@ def stale_text(last_result: dt.date, as_of: dt.date) -> str:
 def behavior(incidents: Sequence[dt.date], thresholds: Thresholds) -> Flag | None:
     """BEHAVIOR (medium): ``behavior_incidents`` or more discipline incidents in the school year
     to D (the dates passed in)."""
-    n = len(incidents)
-    if n < thresholds.behavior_incidents or n == 0:
-        return None
-    return _flag(
+    return _count_flag(
         FlagCode.BEHAVIOR,
-        f"{n} discipline incidents this school year",
-        {
-            "count": n,
-            "dates": [d.isoformat() for d in sorted(incidents)],
-            "threshold": thresholds.behavior_incidents,
-        },
+        incidents,
+        thresholds.behavior_incidents,
+        lambda n: (
+            f"{n} discipline incidents this school year",
+            {"count": n, "dates": [d.isoformat() for d in sorted(incidents)]},
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from caseload.domain.records import AttendanceCategory, AttendanceEvent, Discipl
 from caseload.sources.dataset import SourceError
 from caseload.sources.edfi_common import attendance_id, composite_entry_key, incident_id
 from caseload.sources.edfi_xml_parse import xml_line, xml_text
-from caseload.sources.edfi_xml_refs import Handlers, XmlRecords
+from caseload.sources.edfi_xml_refs import XmlRecords, handles
 
 
 class ActivityRecords(XmlRecords):
@@ -29,18 +29,6 @@ class ActivityRecords(XmlRecords):
         self.incident_refs: list[
             tuple[str | None, str | None, str, str | None, str, int | None]
         ] = []
-
-    def element_handlers(self) -> Handlers:
-        return {
-            **super().element_handlers(),
-            "StudentSchoolAttendanceEvent": self._school_attendance,
-            "StudentSectionAttendanceEvent": self._section_attendance,
-            "GradebookEntry": self._gradebook_entry,
-            "StudentGradebookEntry": self._student_gradebook_entry,
-            "DisciplineIncident": self._discipline_incident,
-            "StudentDisciplineIncidentBehaviorAssociation": self._student_incident,
-            "StudentDisciplineIncidentAssociation": self._student_incident,
-        }
 
     def resolve(self) -> None:
         for known_id, inc_ref, student, behavior, file, line in self.incident_refs:
@@ -71,6 +59,7 @@ class ActivityRecords(XmlRecords):
         except ValueError as exc:
             raise self.error(el, rec, "AttendanceEventCategory", str(exc)) from None
 
+    @handles("StudentSchoolAttendanceEvent")
     def _school_attendance(self, rec: Element) -> None:
         student = self.student_ref(rec)
         school = cast(str, self.school_ref(rec))
@@ -81,6 +70,7 @@ class ActivityRecords(XmlRecords):
         self.attendance[eid] = AttendanceEvent(eid, student, day, category, None, None, school)
         self.note("attendance_events", eid, rec)
 
+    @handles("StudentSectionAttendanceEvent")
     def _section_attendance(self, rec: Element) -> None:
         student = self.student_ref(rec)
         cid = self.section_ref(rec)
@@ -107,6 +97,7 @@ class ActivityRecords(XmlRecords):
         title = xml_text(ident, "Title") or self.req(ident, "GradebookEntryTitle")
         return composite_entry_key(cid, assigned, title), ""
 
+    @handles("GradebookEntry")
     def _gradebook_entry(self, rec: Element) -> None:
         cid = self.section_ref(rec)
         key = self._entry_key(rec, rec, cid)
@@ -139,6 +130,7 @@ class ActivityRecords(XmlRecords):
         where = self.origin(rec)
         self.add_item(key, cid, title, kind, (assigned, due), max_points, gp, (where, where))
 
+    @handles("StudentGradebookEntry")
     def _student_gradebook_entry(self, rec: Element) -> None:
         ref_el = rec.find("GradebookEntryReference")
         if ref_el is None:
@@ -172,6 +164,7 @@ class ActivityRecords(XmlRecords):
 
     # -- discipline ----------------------------------------------------------------------------
 
+    @handles("DisciplineIncident")
     def _discipline_incident(self, rec: Element) -> None:
         number = self.req(rec, "IncidentIdentifier")
         school = cast(str, self.school_ref(rec))
@@ -193,6 +186,10 @@ class ActivityRecords(XmlRecords):
         if rec.get("id"):
             self.xml_ids[("DisciplineIncident", rec.attrib["id"])] = iid
 
+    @handles(
+        "StudentDisciplineIncidentBehaviorAssociation",
+        "StudentDisciplineIncidentAssociation",
+    )
     def _student_incident(self, rec: Element) -> None:
         student = self.student_ref(rec)
         participation = (self.desc(rec, "StudentParticipationCode") or "").casefold()

@@ -23,7 +23,7 @@ from caseload.sources.edfi_common import (
     session_type,
 )
 from caseload.sources.edfi_xml_parse import xml_line, xml_text
-from caseload.sources.edfi_xml_refs import Handlers, XmlRecords
+from caseload.sources.edfi_xml_refs import XmlRecords, handles
 
 
 class OrgsScheduleRecords(XmlRecords):
@@ -33,19 +33,6 @@ class OrgsScheduleRecords(XmlRecords):
         super().__init__(folder, skip_invalid)
         self.org_parent_refs: list[tuple[str, str, int | None]] = []  # (org id, @ref, line)
         self.gp_parent_refs: list[tuple[str, str]] = []  # (session id, @ref)
-
-    def element_handlers(self) -> Handlers:
-        return {
-            **super().element_handlers(),
-            "School": self._school,
-            "LocalEducationAgency": self._lea,
-            "Course": self._course,
-            "Session": self._session,
-            "GradingPeriod": self._grading_period,
-            "CalendarDate": self._calendar_date,
-            "CourseOffering": self._course_offering,
-            "Section": self._section,
-        }
 
     def resolve(self) -> None:
         for org_id, ref, _line_no in self.org_parent_refs:
@@ -67,6 +54,7 @@ class OrgsScheduleRecords(XmlRecords):
         if rec.get("id"):
             self.xml_ids[(rec.tag, rec.attrib["id"])] = org.sourced_id
 
+    @handles("School")
     def _school(self, rec: Element) -> None:
         sid = self.req(rec, "SchoolId")
         name = self.req(rec, "NameOfInstitution")
@@ -81,11 +69,13 @@ class OrgsScheduleRecords(XmlRecords):
         if pending:
             self.org_parent_refs.append(pending)
 
+    @handles("LocalEducationAgency")
     def _lea(self, rec: Element) -> None:
         sid = self.req(rec, "LocalEducationAgencyId")
         name = self.req(rec, "NameOfInstitution")
         self._add_org(rec, Org(sid, name, "district", identifier=sid))
 
+    @handles("Course")
     def _course(self, rec: Element) -> None:
         code = xml_text(rec, "CourseCode")
         title = xml_text(rec, "CourseTitle")
@@ -95,6 +85,7 @@ class OrgsScheduleRecords(XmlRecords):
 
     # -- calendar -------------------------------------------------------------------------
 
+    @handles("Session")
     def _session(self, rec: Element) -> None:
         name = self.req(rec, "SessionName")
         year = self.req(rec, "SchoolYear")
@@ -137,6 +128,7 @@ class OrgsScheduleRecords(XmlRecords):
             )
         return ending
 
+    @handles("GradingPeriod")
     def _grading_period(self, rec: Element) -> None:
         gid = self.gp_id(rec, rec)
         school, year = gid.split(":", 2)[:2]
@@ -149,6 +141,7 @@ class OrgsScheduleRecords(XmlRecords):
         if rec.get("id"):
             self.xml_ids[("GradingPeriod", rec.attrib["id"])] = gid
 
+    @handles("CalendarDate")
     def _calendar_date(self, rec: Element) -> None:
         day = cast(dt.date, self.date(rec, "Date"))
         school = self.req(rec, ".//SchoolId")
@@ -161,6 +154,7 @@ class OrgsScheduleRecords(XmlRecords):
 
     # -- master schedule --------------------------------------------------------------------
 
+    @handles("CourseOffering")
     def _course_offering(self, rec: Element) -> None:
         code = self.req(rec, "LocalCourseCode")
         school = cast(str, self.school_ref(rec))
@@ -178,6 +172,7 @@ class OrgsScheduleRecords(XmlRecords):
         if rec.get("id") and session is not None:
             self.offering_refs[rec.attrib["id"]] = (session, code)
 
+    @handles("Section")
     def _section(self, rec: Element) -> None:
         identifier = self.req(rec, "SectionIdentifier")
         offering_el = rec.find("CourseOfferingReference")

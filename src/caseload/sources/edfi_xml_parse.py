@@ -124,23 +124,34 @@ def _xml_error(name: str, exc: Exception, line: int | None) -> SourceError:
 def parse_records(path: Path) -> Iterator[list[Element]]:
     """Feed ``path`` to a defused parser; yield batches of finished records."""
     target = Collector()
-    parser = DefusedXMLParser(target=target)
-    target.expat = parser.parser
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                parser.feed(chunk)
-                if target.done:
-                    batch, target.done = target.done, []
-                    yield batch
-                    if target.root is not None:
-                        target.root.clear()
-            parser.close()
+        for _ in _feed(path, target):
+            if target.done:
+                batch, target.done = target.done, []
+                yield batch
+                if target.root is not None:
+                    target.root.clear()
         if target.done:
             yield target.done
     except (DefusedXmlException, ParseError) as exc:
-        line = getattr(target.expat, "CurrentLineNumber", None)
-        raise _xml_error(path.name, exc, line) from None
+        raise _xml_error(path.name, exc, _current_line(target)) from None
+
+
+def _feed(path: Path, target: Collector) -> Iterator[None]:
+    """Feed ``path`` to a defused parser building into ``target``, one chunk at a time;
+    yield after each chunk, close the parser at the end."""
+    parser = DefusedXMLParser(target=target)
+    target.expat = parser.parser
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            parser.feed(chunk)
+            yield
+        parser.close()
+
+
+def _current_line(target: Collector) -> int | None:
+    line: int | None = getattr(target.expat, "CurrentLineNumber", None)
+    return line
 
 
 def root_name(path: Path) -> str | None:
@@ -151,19 +162,13 @@ def root_name(path: Path) -> str | None:
 def peek_root(path: Path) -> Collector:
     """Parse up to the root element (its local name, namespace and line)."""
     collector = Collector(peek=True)
-    parser = DefusedXMLParser(target=collector)
-    collector.expat = parser.parser
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                parser.feed(chunk)
-            parser.close()
+        for _ in _feed(path, collector):
+            pass
     except _Peeked:
         pass
     except (DefusedXmlException, ParseError) as exc:
-        raise _xml_error(
-            path.name, exc, getattr(collector.expat, "CurrentLineNumber", None)
-        ) from None
+        raise _xml_error(path.name, exc, _current_line(collector)) from None
     return collector
 
 

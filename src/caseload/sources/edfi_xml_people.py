@@ -13,23 +13,11 @@ from xml.etree.ElementTree import Element
 from caseload.domain.records import Enrollment, Role
 from caseload.sources.edfi_common import enrollment_id, is_state_system
 from caseload.sources.edfi_xml_parse import xml_text
-from caseload.sources.edfi_xml_refs import Handlers, XmlRecords
+from caseload.sources.edfi_xml_refs import XmlRecords, handles
 
 
 class PeopleRecords(XmlRecords):
     """Students, staff and who is enrolled where."""
-
-    def element_handlers(self) -> Handlers:
-        return {
-            **super().element_handlers(),
-            "Student": self._student,
-            "Staff": self._staff,
-            "StaffSchoolAssociation": self._staff_school,
-            "StaffSectionAssociation": self._staff_section,
-            "StudentSchoolAssociation": self._student_school,
-            "StudentEducationOrganizationAssociation": self._student_edorg,
-            "StudentSectionAssociation": self._student_section,
-        }
 
     def _person(self, rec: Element, id_path: str, role: Role) -> None:
         sid = self.req(rec, id_path)
@@ -48,17 +36,21 @@ class PeopleRecords(XmlRecords):
         if rec.get("id"):
             self.xml_ids[(rec.tag, rec.attrib["id"])] = sid
 
+    @handles("Student")
     def _student(self, rec: Element) -> None:
         self._person(rec, "StudentUniqueId", Role.STUDENT)
 
+    @handles("Staff")
     def _staff(self, rec: Element) -> None:
         self._person(rec, "StaffUniqueId", Role.TEACHER)
 
+    @handles("StaffSchoolAssociation")
     def _staff_school(self, rec: Element) -> None:
         staff = cast(str, self.ref_id(rec, "StaffReference", "StaffUniqueId", "Staff"))
         school = cast(str, self.school_ref(rec))
         self.staff_school.setdefault(staff, school)
 
+    @handles("StaffSectionAssociation")
     def _staff_section(self, rec: Element) -> None:
         staff = cast(str, self.ref_id(rec, "StaffReference", "StaffUniqueId", "Staff"))
         cid = self.section_ref(rec)
@@ -72,12 +64,14 @@ class PeopleRecords(XmlRecords):
         )
         self.note("enrollments", eid, rec)
 
+    @handles("StudentSchoolAssociation")
     def _student_school(self, rec: Element) -> None:
         student = self.student_ref(rec)
         school = cast(str, self.school_ref(rec))
         entry = self.date(rec, "EntryDate", required=False)
         self.add_school_assoc(student, school, entry, self.desc(rec, "EntryGradeLevel"))
 
+    @handles("StudentEducationOrganizationAssociation")
     def _student_edorg(self, rec: Element) -> None:
         student = self.student_ref(rec)
         for code in rec.iter("StudentIdentificationCode"):
@@ -85,6 +79,7 @@ class PeopleRecords(XmlRecords):
             if value and is_state_system(xml_text(code, "StudentIdentificationSystem")):
                 self.state_ids[student] = value
 
+    @handles("StudentSectionAssociation")
     def _student_section(self, rec: Element) -> None:
         student = self.student_ref(rec)
         cid = self.section_ref(rec)

@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 from xml.etree.ElementTree import Element
 
 from caseload.domain.descriptors import descriptor_value
@@ -36,6 +36,19 @@ from caseload.sources.edfi_xml_parse import (
 )
 
 Handlers = dict[str, Callable[[Element], None]]
+_Handler = TypeVar("_Handler", bound=Callable[..., None])
+_ELEMENTS = "edfi_record_elements"
+
+
+def handles(*elements: str) -> Callable[[_Handler], _Handler]:
+    """Mark a method of an :class:`XmlRecords` family as the handler of these record
+    elements (local names); :meth:`XmlRecords.element_handlers` collects the marks."""
+
+    def mark(method: _Handler) -> _Handler:
+        setattr(method, _ELEMENTS, elements)
+        return method
+
+    return mark
 
 
 class XmlRecords(EdfiRecords):
@@ -51,8 +64,14 @@ class XmlRecords(EdfiRecords):
         self.handlers = self.element_handlers()
 
     def element_handlers(self) -> Handlers:
-        """Record element (local name) -> its handler; each family adds its own."""
-        return {}
+        """Record element (local name) -> its handler: the methods each family marks with
+        :func:`handles`."""
+        handlers: Handlers = {}
+        for cls in reversed(type(self).__mro__):
+            for name, attr in vars(cls).items():
+                for element in getattr(attr, _ELEMENTS, ()):
+                    handlers[element] = getattr(self, name)
+        return handlers
 
     def resolve(self) -> None:
         """Once every file is read: resolve the references kept for the end."""

@@ -74,15 +74,23 @@ class NotesStore(NoteDrafts, AuditLog):
     # -- helpers --
 
     @staticmethod
-    def _check_student(conn: Connection, student_id: str) -> None:
-        users = METADATA.tables["users"]
-        role = conn.execute(
-            select(users.c.role).where(users.c.sourced_id == student_id)
+    def _cached(conn: Connection, table: str, column: str, field: str, sourced_id: str) -> Any:
+        """``column`` of the ``table`` row with this sourced id; NoteValidationError on
+        ``field`` when the cache has no such row."""
+        rows = METADATA.tables[table]
+        value = conn.execute(
+            select(rows.c[column]).where(rows.c.sourced_id == sourced_id)
         ).scalar_one_or_none()
-        if role is None:
+        if value is None:
+            what = field.removesuffix("_id")
             raise NoteValidationError(
-                "student_id", f"unknown student id {student_id!r} (not in the cache)"
+                field, f"unknown {what} id {sourced_id!r} (not in the cache)"
             )
+        return value
+
+    @staticmethod
+    def _check_student(conn: Connection, student_id: str) -> None:
+        role = NotesStore._cached(conn, "users", "role", "student_id", student_id)
         if str(role).lower() != "student":
             raise NoteValidationError("student_id", f"{student_id!r} is a {role}, not a student")
 
@@ -91,14 +99,7 @@ class NotesStore(NoteDrafts, AuditLog):
         if class_id is None or not str(class_id).strip():
             return None
         class_id = str(class_id).strip()
-        classes = METADATA.tables["classes"]
-        found = conn.execute(
-            select(classes.c.sourced_id).where(classes.c.sourced_id == class_id)
-        ).first()
-        if found is None:
-            raise NoteValidationError(
-                "class_id", f"unknown class id {class_id!r} (not in the cache)"
-            )
+        NotesStore._cached(conn, "classes", "sourced_id", "class_id", class_id)
         return class_id
 
     @staticmethod

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
@@ -164,28 +165,29 @@ def parse_status(value: Any) -> NoteStatus:
         raise NoteValidationError("status", str(exc)) from None
 
 
-def parse_method(value: Any) -> ContactMethod | None:
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
+def _parse_choice(choices: type[_Choice], field: str, value: Any) -> _Choice | None:
+    """``value`` as one of ``choices`` (case, spaces and ``-``/``_`` forgiven); None when
+    blank; NoteValidationError on ``field`` for anything else."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        return ContactMethod(str(value).strip().lower().replace("-", "_"))
+        return choices(str(value).strip().lower().replace("-", "_"))
     except ValueError:
-        valid = ", ".join(m.value for m in ContactMethod)
+        valid = ", ".join(c.value for c in choices)
         raise NoteValidationError(
-            "method", f"unknown contact method {str(value)[:20]!r} (expected one of: {valid})"
+            field, f"unknown contact {field} {str(value)[:20]!r} (expected one of: {valid})"
         ) from None
+
+
+def parse_method(value: Any) -> ContactMethod | None:
+    return _parse_choice(ContactMethod, "method", value)
 
 
 def parse_outcome(value: Any) -> ContactOutcome | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return ContactOutcome(str(value).strip().lower().replace("-", "_"))
-    except ValueError:
-        valid = ", ".join(o.value for o in ContactOutcome)
-        raise NoteValidationError(
-            "outcome", f"unknown contact outcome {str(value)[:20]!r} (expected one of: {valid})"
-        ) from None
+    return _parse_choice(ContactOutcome, "outcome", value)
 
 
 # --- Stores ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from caseload.domain.report import (
     triage,
 )
 from caseload.domain.schooldays import school_days
+from caseload.domain.search import DirectoryEntry
 from caseload.domain.settings import Thresholds
 from caseload.store import facts as mat
 from caseload.store import inputs as cache_inputs
@@ -268,11 +269,9 @@ class Repository:
             ).all()) if school_ids else {}
             counselor_ids = {c for i in inps for c in i.counselor_ids}
             names = {
-                r.sourced_id: f"{r.family_name}, {r.given_name}"
+                r.sourced_id: user_from(r).sort_name
                 for r in conn.execute(
-                    select(users.c.sourced_id, users.c.family_name, users.c.given_name).where(
-                        users.c.sourced_id.in_(list(counselor_ids) or [""])
-                    )
+                    select(users).where(users.c.sourced_id.in_(list(counselor_ids) or [""]))
                 )
             }
             incidents_of: dict[str, list[Any]] = defaultdict(list)
@@ -297,6 +296,8 @@ class Repository:
                 state_id=inp.student.state_id,
                 school=schools.get(inp.student.school_id) if inp.student.school_id else None,
                 counselors=tuple(names.get(c, c) for c in inp.counselor_ids),
+                legal_name=(inp.student.legal_name
+                            if inp.student.legal_name != inp.student.sort_name else None),
                 attendance=analysis.summary_from_facts(facts, as_of, self.thresholds),
                 incidents=tuple(
                     IncidentView(
@@ -313,6 +314,29 @@ class Repository:
         with self.engine.connect() as conn:
             inp = self._one(conn, student_id)
         return analysis.class_detail(inp, class_id, as_of, self.thresholds)
+
+    # --- finding students (issue 12) --------------------------------------------------------
+
+    def student_directory(self) -> list[DirectoryEntry]:
+        """Every student in the cache with their counselors' names, by name: what the
+        palette searches (``caseload.domain.search``). Two queries, no analytics."""
+        with self.engine.connect() as conn:
+            students = [user_from(r) for r in conn.execute(
+                select(users).where(users.c.role == Role.STUDENT.value)
+            )]
+            counselor_names = {
+                r.sourced_id: user_from(r).sort_name
+                for r in conn.execute(select(users).where(users.c.role == Role.COUNSELOR.value))
+            }
+            names_of: dict[str, list[str]] = defaultdict(list)
+            for cid, sid in conn.execute(
+                select(caseloads.c.counselor_id, caseloads.c.student_id)
+            ):
+                names_of[sid].append(counselor_names.get(cid, cid))
+        entries = [DirectoryEntry(s, tuple(sorted(names_of.get(s.sourced_id, ()))))
+                   for s in students]
+        entries.sort(key=lambda e: (e.student.sort_name.casefold(), e.id))
+        return entries
 
 
 __all__ = ["Repository", "user_from"]

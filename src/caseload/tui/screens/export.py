@@ -11,7 +11,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from caseload.domain.notes import DATE_SYNTAX
@@ -20,6 +19,7 @@ from caseload.tui.format import parse_date
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import ExportRequest
 from caseload.tui.safe import clean, literal
+from caseload.tui.screens.notes_modal import NotesModal
 
 FORMATS = {"md": "Markdown", "csv": "CSV (spreadsheet)", "json": "JSON",
            "pdf": "PDF student summary"}
@@ -40,7 +40,7 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-class ExportModal(ModalScreen[Any]):
+class ExportModal(NotesModal[Any]):
     """Choose scope, dates, format and file; dismisses with the audit entry (None: cancelled)."""
 
     CSS_PATH = "notes.tcss"
@@ -53,13 +53,10 @@ class ExportModal(ModalScreen[Any]):
 
     def __init__(self, *, notes: NotesCalls, student_id: str | None, student_name: str,
                  counselor_id: str | None, counselor_name: str, as_of: dt.date) -> None:
-        super().__init__()
-        self.notes = notes
+        super().__init__(notes, student_name, as_of)
         self.student_id = student_id
-        self.student_name = student_name
         self.counselor_id = counselor_id
         self.counselor_name = counselor_name
-        self.as_of = as_of
         self.running = False
         self._auto_path = ""
 

@@ -17,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
@@ -36,6 +35,7 @@ from caseload.tui.format import parse_date
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.notes_modal import NotesModal
 from caseload.tui.widgets.notes import contact_words
 
 AUTOSAVE_SECONDS = 0.5
@@ -50,7 +50,7 @@ def _split_key(key: str) -> tuple[str, str | None]:
     return code, class_id or None
 
 
-class NoteEditor(ModalScreen[Note | None]):
+class NoteEditor(NotesModal[Note | None]):
     """Write or edit one note about one student; dismisses with the saved note (None: closed)."""
 
     CSS_PATH = "notes.tcss"
@@ -66,14 +66,11 @@ class NoteEditor(ModalScreen[Note | None]):
         author_id: str, as_of: dt.date, note: Note | None = None,
         today: dt.date | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(notes, student_name, as_of)
         self.today = today or dt.date.today()  # what "today", "+3d", "fri" count from
-        self.notes = notes
         self.student_id = student_id
-        self.student_name = student_name
         self.flags = flags
         self.author_id = author_id
-        self.as_of = as_of
         self.note = note
         self.note_id = note.id if note else None
         self.saved = False
