@@ -26,6 +26,17 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _flag_code(text: str) -> str:
+    """A flag's JSON code (``TRUANCY``); any case."""
+    from caseload.domain.report import FlagCode
+
+    code = text.strip().upper()
+    if code not in FlagCode.__members__.values():
+        known = ", ".join(c.value for c in FlagCode)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a flag code (one of {known})")
+    return code
+
+
 def _globals(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     p.add_argument(
@@ -110,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
     p.add_argument("--counselor", metavar="ID|all", help="one counselor's caseload, or all")
     p.add_argument("--student", metavar="ID", help="one student")
+    p.add_argument("--search", metavar="TEXT",
+                   help="only students whose name, id or student number matches, as the "
+                        "caseload screen's / filter does (accents and case ignored)")
+    p.add_argument("--flag", action="append", type=_flag_code, metavar="CODE",
+                   help="only students with this flag (its JSON code, e.g. TRUANCY); "
+                        "repeat for any of several")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     p = command("sync", "bring the cache up to date from configured API sources (docs/SYNC.md)")
@@ -499,7 +516,8 @@ def cmd_flags(args: argparse.Namespace) -> int:
     workspace = open_workspace(getattr(args, "db", None), args.config)
     try:
         found = flag_reports(
-            workspace, as_of=args.as_of, counselor=args.counselor, student=args.student
+            workspace, as_of=args.as_of, counselor=args.counselor, student=args.student,
+            search=args.search, flags=args.flag or (),
         )
     except StudentNotFound as exc:
         _err(str(exc))
