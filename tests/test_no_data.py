@@ -27,6 +27,7 @@ from caseload.store import facts as mat
 from caseload.store import ranking
 from caseload.store.repository import Repository
 from tests import templates as tpl
+from tests.migrations import load_at
 from tests.paths import MIN_DATA, REPO
 
 DATA = REPO / "tests" / "data"
@@ -74,7 +75,10 @@ def test_sample_school_flags_match_the_golden_copy(
     Regenerated deliberately for issue 12: STALE_GRADEBOOK's message gives the real gap and
     date (evidence ``days_since``), and STALE adds to risk once per student, so the 22
     students with two stale classes lost one point (e.g. stu-00543 Gray, Lily 10 -> 9,
-    stu-00372 Cooper, Sebastian 8 -> 7, five students 5 -> 4, fifteen 2 -> 1)."""
+    stu-00372 Cooper, Sebastian 8 -> 7, five students 5 -> 4, fifteen 2 -> 1). Regenerated
+    again for issue 12's preferred names: the 30 sample students with a preferred name are
+    listed by it ("Schmidt, Sam", legally Samuel), so two students tied on risk and days since
+    a note swap places by name; no figure or flag changed."""
     got = _flags_json(capsys, sample_db, "--counselor", "all", "--as-of", "2026-11-20")
     want = json.loads(gzip.decompress(GOLDEN.read_bytes()))
     assert got["as_of"] == want["as_of"]
@@ -360,8 +364,7 @@ def test_migration_0007_clears_derived_facts_so_they_are_rebuilt(tmp_path: Path)
     from caseload.store.engine import make_engine, migrate
 
     engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
-    migrate(engine, "0006")
-    load(engine, read_path(NO_ATTENDANCE))
+    load_at(engine, read_path(NO_ATTENDANCE), "0006")
     with engine.begin() as conn:  # facts as 0006 stored them: attendance read as present
         conn.execute(text(
             "INSERT INTO mat_state (id, run_id, settings, computed_at) "

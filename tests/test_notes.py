@@ -20,6 +20,7 @@ from caseload.store.engine import current_revision, make_engine, migrate
 from caseload.store.notes import NOTE_TABLES, NoteConflict, NotesStore
 from caseload.store.schema_version import HEAD
 from caseload.store.tables import METADATA
+from tests.migrations import load_at
 from tests.paths import MIN_DATA
 
 D = dt.date
@@ -347,9 +348,8 @@ def test_schema_upgrade_keeps_notes_and_revisions(db_url):
     same after every later migration, with the columns added since empty or defaulted."""
     engine = make_engine(db_url)
     try:
-        migrate(engine, "0002")
+        load_at(engine, read_path(MIN_DATA), "0002")
         assert current_revision(engine) == "0002"
-        load(engine, read_path(MIN_DATA))
         with engine.begin() as conn:
             conn.execute(text(_OLD_NOTE), dict(
                 id=1, sid="stu-1", text="v2", follow="2026-10-01", status="done",

@@ -22,6 +22,7 @@ from caseload.store.engine import current_revision, make_engine, migrate
 from caseload.store.repository import Repository
 from caseload.store.schema_version import HEAD
 from caseload.store.tables import METADATA
+from tests.migrations import load_at
 from tests.paths import MIN_DATA
 
 MAT_TABLES = {"mat_student", "mat_class", "mat_class_facts", "mat_state"}
@@ -140,8 +141,7 @@ def test_upgrading_old_facts_leaves_them_to_be_rebuilt(db_url: str) -> None:
     upgrade: the tables come back empty, the state stale, and a reader rebuilds them."""
     engine = make_engine(db_url)
     try:
-        migrate(engine, "0005")
-        load(engine, read_path(MIN_DATA))
+        load_at(engine, read_path(MIN_DATA), "0005")
         t = Thresholds()
         with engine.begin() as conn:
             old = METADATA.tables["mat_state"]
