@@ -181,3 +181,11 @@ def test_sample_import_prints_what_it_printed_before(sample_cli_import):
     assert all(shape.match(line) for line in block.group(1).splitlines())
     _, out = sample_cli_import  # `caseload import sample_data` into a fresh db (conftest.py)
     assert out == TODAY
+
+
+def test_check_creates_no_cache_where_there_was_none(tmp_path: Path) -> None:
+    """--check writes nothing: a cache that does not exist yet is not created."""
+    db = tmp_path / "never.db"
+    assert main(["--db", str(db), "import", str(MIN_DATA), "--check"]) == 0
+    assert not db.exists()
+    assert not list(tmp_path.iterdir())

@@ -263,7 +263,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from caseload.services.context import open_workspace
     from caseload.sources.dataset import SourceError
 
-    ws = open_workspace(args.db, args.config)
+    ws = open_workspace(args.db, args.config, create=not args.check)
     if args.check:
         report = importing.check_path(ws, args.path, skip_invalid=args.skip_invalid)
         print("\n".join(report.lines()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,11 +20,23 @@ class Workspace:
     config: Config
 
 
-def open_workspace(db: str | None = None, config_path: str | None = None) -> Workspace:
+def open_workspace(
+    db: str | None = None, config_path: str | None = None, *, create: bool = True
+) -> Workspace:
     """Open (and migrate) the cache named by ``--db`` / ``$CASELOAD_DB`` and load the config
-    named by ``--config`` / ``$CASELOAD_CONFIG``."""
+    named by ``--config`` / ``$CASELOAD_CONFIG``. With ``create=False`` (``import --check``,
+    which writes nothing) a SQLite cache that does not exist yet is not created: an empty
+    in-memory cache stands in for it."""
     from caseload.config import load_config
-    from caseload.store.engine import open_store
+    from caseload.store.engine import make_engine, migrate, open_store, resolve_url
 
     config = load_config(config_path)
+    if not create:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(resolve_url(db))
+        if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+            engine = make_engine("sqlite://")
+            migrate(engine)
+            return Workspace(engine=engine, config=config)
     return Workspace(engine=open_store(db), config=config)
