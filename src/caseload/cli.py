@@ -230,10 +230,15 @@ def run_import(
     from caseload.services.importing import import_into
 
     progress = _DelayedProgress(progress_delay)
+
+    def step(message: str) -> None:  # the bar goes before a step's line is printed
+        progress.stop()
+        on_step(message)
+
     try:
         summary = import_into(
             engine, path, config=config, skip_invalid=skip_invalid,
-            rejects_path=rejects_path, progress=progress, on_step=on_step,
+            rejects_path=rejects_path, progress=progress, on_step=step if on_step else None,
         )
     finally:
         progress.stop()

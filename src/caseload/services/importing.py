@@ -369,8 +369,6 @@ def import_into(
     ds = read_path(path, skip_invalid=skip_invalid)
     step("loading it into the database")
     report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
-    if progress is not None and hasattr(progress, "stop"):
-        progress.stop()
     step("computing flags and ranking every student")
     refresh_facts(engine, config, also_as_of=ds.as_of)
     summary = ImportSummary(
