@@ -117,6 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("demo", "load the bundled sample school into a separate demo database and open it")
     p.add_argument("--no-open", action="store_true", help="prepare the demo database only")
 
+    p = command("serve", "serve the app to a web browser (textual-serve), behind a token")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this computer only)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    p.add_argument("--public-url", metavar="URL",
+                   help="the address browsers use, with any reverse proxy's path prefix "
+                        "(e.g. https://district.example/caseload); default http://HOST:PORT")
+    p.add_argument("--counselor", metavar="ID", help="whose caseload (default: the config's `me`)")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+
     p = command("flags", "early-warning flags and metrics per student")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
     p.add_argument("--counselor", metavar="ID|all", help="one counselor's caseload, or all")
@@ -531,8 +541,30 @@ def cmd_flags(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the app through textual-serve: each browser runs `caseload open` with our settings."""
+    from caseload.tui.serve import ServeOptions, serve
+
+    # the app runs in a subprocess per browser: it reads the same cache and config from here
+    if getattr(args, "db", None):
+        os.environ["CASELOAD_DB"] = str(args.db)
+    if getattr(args, "config", None):
+        os.environ["CASELOAD_CONFIG"] = str(Path(args.config).resolve())
+    options = ServeOptions(
+        host=args.host, port=args.port, public_url=args.public_url,
+        counselor=args.counselor, as_of=args.as_of.isoformat() if args.as_of else None,
+    )
+    try:
+        serve(options, announce=lambda line: print(line, flush=True))
+    except OSError as exc:  # the port is taken, the address is not this machine's
+        _err(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 COMMANDS = {
     "open": cmd_open,
+    "serve": cmd_serve,
     "import": cmd_import,
     "demo": cmd_demo,
     "flags": cmd_flags,

@@ -1,0 +1,115 @@
+"""`caseload serve`'s HTTP surface: the token on every request, local assets only, no logs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from caseload.cli import build_parser
+from caseload.tui.serve import (
+    TOKEN_COOKIE,
+    ServeOptions,
+    app_command,
+    base_url,
+    build_app,
+    cookie_path,
+)
+
+TOKEN = "t0ken-for-tests_0123456789abcdef"
+
+
+async def client_for(options: ServeOptions | None = None) -> TestClient:  # type: ignore[type-arg]
+    app = await build_app(options or ServeOptions(port=8000), TOKEN)
+    client: TestClient = TestClient(TestServer(app))  # type: ignore[type-arg]
+    await client.start_server()
+    return client
+
+
+PATHS = ["/", "/static/js/textual.js", "/static/css/xterm.css",
+         "/static/fonts/RobotoMono-VariableFont_wght.ttf", "/ws", "/download/anything"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_every_path_needs_the_token(path: str) -> None:
+    client = await client_for()
+    try:
+        missing = await client.get(path)
+        assert missing.status == 401
+        wrong = await client.get(path, params={"token": "not-it"})
+        assert wrong.status == 403
+        wrong_cookie = await client.get(path, cookies={TOKEN_COOKIE: "not-it"})
+        assert wrong_cookie.status == 403
+        for refused in (missing, wrong, wrong_cookie):
+            body = await refused.text()
+            assert "token" in body and "<html" not in body.lower()
+            assert refused.headers["Cache-Control"] == "no-store"
+    finally:
+        await client.close()
+
+
+async def test_the_token_opens_the_page_and_sets_a_strict_cookie_for_the_assets() -> None:
+    client = await client_for()
+    try:
+        page = await client.get("/", params={"token": TOKEN})
+        assert page.status == 200
+        cookie = page.headers["Set-Cookie"]
+        assert f"{TOKEN_COOKIE}={TOKEN}" in cookie
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+        # the browser sends the cookie with the page's assets and its websocket
+        asset = await client.get("/static/js/textual.js", cookies={TOKEN_COOKIE: TOKEN})
+        assert asset.status == 200
+        # (the websocket with the cookie starts the app: driven end to end in
+        # test_serve_browser.py, against a test cache)
+    finally:
+        await client.close()
+
+
+async def test_the_page_loads_nothing_from_outside_this_server() -> None:
+    client = await client_for(ServeOptions(port=8000))
+    try:
+        page = await client.get("/", params={"token": TOKEN})
+        html = await page.text()
+        urls = set(re.findall(r"""(?:https?|wss?)://[^"' )]+""", html))
+        assert urls, "the page names its assets by absolute URL"
+        assert all(u.startswith(("http://127.0.0.1:8000/", "ws://127.0.0.1:8000/")) for u in urls)
+        assert "googleapis" not in html and "@font-face" in html
+        csp = page.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "font-src 'self'" in csp
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+        # the fonts the page names are served here
+        font = await client.get("/static/fonts/RobotoMono-VariableFont_wght.ttf",
+                                cookies={TOKEN_COOKIE: TOKEN})
+        assert font.status == 200 and len(await font.read()) > 10_000
+    finally:
+        await client.close()
+
+
+async def test_behind_a_proxy_prefix_the_page_names_prefixed_urls_and_scopes_the_cookie() -> None:
+    options = ServeOptions(port=8000, public_url="https://district.example/caseload/")
+    client = await client_for(options)
+    try:
+        page = await client.get("/", params={"token": TOKEN})
+        html = await page.text()
+        assert 'src="https://district.example/caseload/static/js/textual.js"' in html
+        assert 'data-session-websocket-url="wss://district.example/caseload/ws"' in html
+        assert "Path=/caseload/" in page.headers["Set-Cookie"]
+    finally:
+        await client.close()
+
+
+def test_urls_and_the_app_command() -> None:
+    assert base_url(ServeOptions()) == "http://127.0.0.1:8000"
+    assert base_url(ServeOptions(host="::1", port=9)) == "http://[::1]:9"
+    assert cookie_path("https://d.example") == "/"
+    assert cookie_path("https://d.example/a/b/") == "/a/b/"
+    command = app_command(ServeOptions(counselor="cns 1", as_of="2026-11-20"))
+    assert command.endswith("-m caseload open --counselor 'cns 1' --as-of 2026-11-20")
+
+
+def test_serve_defaults_to_loopback_port_8000() -> None:
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.public_url) == ("127.0.0.1", 8000, None)
+    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "9000"])
+    assert (args.host, args.port) == ("0.0.0.0", 9000)
