@@ -68,7 +68,8 @@ def _add(store: NotesStore, student: str = "stu-1", **kw) -> Note:
 
 
 _ADDED_SINCE_0002 = {("audit_log", "status"), ("notes", "method"), ("notes", "outcome"),
-                     ("note_revisions", "method"), ("note_revisions", "outcome")}
+                     ("note_revisions", "method"), ("note_revisions", "outcome"),
+                     ("notes", "confidential"), ("note_revisions", "confidential")}
 
 
 def _note_rows(engine, since_0002: bool = True) -> dict[str, list[tuple]]:

@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     from caseload import notes_cli
 
     notes_cli.add_commands(sub, lambda p: _globals(p, suppress=True))
+    from caseload import admin_cli
+
+    admin_cli.add_commands(sub, lambda p: _globals(p, suppress=True))
     return parser
 
 
@@ -580,17 +583,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.db is None:
         args.db = None
     from caseload.config import ConfigError
+    from caseload.domain.access import DatabaseAccessError
     from caseload.sources.dataset import SourceError
 
     try:
-        from caseload import notes_cli
+        from caseload import admin_cli, notes_cli
+
+        if command == admin_cli.COMMAND:
+            return admin_cli.run(args)
 
         if command in notes_cli.COMMANDS:
             from caseload.services.context import open_workspace
 
             return notes_cli.run(args, open_workspace(getattr(args, "db", None), args.config))
         return COMMANDS[command](args)
-    except (ConfigError, SourceError) as exc:
+    except (ConfigError, SourceError, DatabaseAccessError) as exc:
         _err(str(exc))
         return EXIT_ERROR
     except FileNotFoundError as exc:

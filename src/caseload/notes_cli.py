@@ -111,6 +111,8 @@ def add_commands(
                    help="a flag code the note addresses (repeatable), e.g. LOW_GRADE")
     p.add_argument("--class", dest="class_id", metavar="ID", help="the class the note is about")
     p.add_argument("--author", metavar="ID", help="author (default: the config's `me`)")
+    p.add_argument("--confidential", action="store_true",
+                   help="only its author reads it (enforced on a shared PostgreSQL database)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="what to print about the saved note")
     p.set_defaults(notes_handler=cmd_notes_add)
@@ -243,6 +245,7 @@ def cmd_notes_add(args: argparse.Namespace, ws: Workspace, reader: Any = None) -
         author_id=args.author,
         method=ContactMethod(args.method) if args.method else None,
         outcome=ContactOutcome(args.outcome) if args.outcome else None,
+        confidential=getattr(args, "confidential", False),
     )
     try:
         note = add_note(ws, new)

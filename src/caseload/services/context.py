@@ -18,6 +18,7 @@ class Workspace:
 
     engine: Engine
     config: Config
+    person: str | None = None  # a granted PostgreSQL login's person: who it writes notes as
 
 
 def open_workspace(
@@ -39,4 +40,14 @@ def open_workspace(
             engine = make_engine("sqlite://")
             migrate(engine)
             return Workspace(engine=engine, config=config)
-    return Workspace(engine=open_store(db), config=config)
+    engine = open_store(db)
+    from caseload.services.admin import login_grant
+
+    grant = login_grant(engine)  # a granted login (PostgreSQL): the database's scope rules
+    if grant is None:
+        return Workspace(engine=engine, config=config)
+    if grant.scope.value == "counselor":  # their caseload is the default scope
+        from dataclasses import replace
+
+        config = replace(config, me=grant.person)
+    return Workspace(engine=engine, config=config, person=grant.person)

@@ -47,8 +47,8 @@ def me(ws: Workspace) -> str | None:
 
 
 def actor(ws: Workspace) -> str:
-    """Who the audit log names: ``me``, else ``unknown``."""
-    return me(ws) or "unknown"
+    """Who the audit log names: a granted login's person, else ``me``, else ``unknown``."""
+    return ws.person or me(ws) or "unknown"
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ class NewNote:
     author_id: str | None = None
     method: ContactMethod | None = None
     outcome: ContactOutcome | None = None
+    confidential: bool = False  # shared PostgreSQL: only its author reads it
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,12 @@ class NoteListing:
 
 
 def add_note(ws: Workspace, new: NewNote, *, clock: Clock | None = None) -> Note:
-    """Save a new note; NoteValidationError for bad input (the message never holds the text)."""
+    """Save a new note; NoteValidationError for bad input (the message never holds the text).
+    A granted login (shared PostgreSQL) writes only as its own person."""
+    if ws.person is not None and new.author_id not in (None, ws.person):
+        from caseload.domain.notes import NoteValidationError
+
+        raise NoteValidationError("author_id", f"this login writes notes as {ws.person!r} only")
     return notes_store(ws, clock).add(
         student_id=new.student_id,
         author_id=new.author_id or actor(ws),
@@ -134,6 +140,7 @@ def add_note(ws: Workspace, new: NewNote, *, clock: Clock | None = None) -> Note
         follow_up=new.follow_up,
         method=new.method,
         outcome=new.outcome,
+        confidential=new.confidential,
     )
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
+from caseload.domain.access import DatabaseAccessError
 from caseload.store.schema_version import HEAD
 
 ENV_DB = "CASELOAD_DB"
@@ -72,17 +74,51 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def _no_access(engine: Engine) -> DatabaseAccessError:
+    login = engine.url.username or "this login"
+    return DatabaseAccessError(
+        f"the PostgreSQL login {login!r} has no access to this caseload database: ask its "
+        f"owner to run `caseload admin grant {login} --counselor ID` (see docs/DEPLOY.md)"
+    )
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The schema's Alembic revision (None: no schema yet). A login the owner has not granted
+    (``caseload admin grant``) gets :class:`DatabaseAccessError`, not a traceback."""
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                raise _no_access(engine) from None
+            raise
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` with Alembic. Upgrades never drop data."""
-    if revision == "head" and current_revision(engine) == HEAD:
+    """Bring the schema to ``revision`` with Alembic. Upgrades never drop data.
+
+    On PostgreSQL only the owner of the tables migrates: another login whose schema is
+    behind (or ahead) gets :class:`DatabaseAccessError` saying to ask the owner. After an
+    upgrade the granted logins' privileges are renewed (an upgrade may add tables)."""
+    found = current_revision(engine)
+    if revision == "head" and found == HEAD:
         return  # the common case, without importing Alembic
+    if engine.dialect.name == "postgresql":
+        from caseload.store import access
+
+        with engine.connect() as conn:
+            owner = access.is_owner(conn)
+        if not owner:
+            raise DatabaseAccessError(
+                f"this database's schema is at revision {found or 'none'} and this caseload "
+                f"needs {HEAD}: only the database owner can upgrade it; ask them to run "
+                "`caseload admin upgrade` (see docs/DEPLOY.md)"
+            )
     from alembic import command
     from alembic.config import Config
 
@@ -91,6 +127,10 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if conn.dialect.name == "postgresql":
+            from caseload.store import access
+
+            access.sync_privileges(conn)
 
 
 def open_store(url: str | None = None) -> Engine:

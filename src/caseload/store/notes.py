@@ -136,6 +136,7 @@ class NotesStore(NoteDrafts, AuditLog):
         status: NoteStatus | str = NoteStatus.OPEN,
         method: ContactMethod | str | None = None,
         outcome: ContactOutcome | str | None = None,
+        confidential: bool = False,
     ) -> Note:
         """Save a new note. ``contact_date`` defaults to today (local date of the clock);
         ``method`` and ``outcome`` record how a contact was made and what came of it."""
@@ -175,6 +176,7 @@ class NotesStore(NoteDrafts, AuditLog):
                     "revision": 1,
                     "method": how.value if how else None,
                     "outcome": result.value if result else None,
+                    "confidential": bool(confidential),
                 },
             ).scalar_one()
             return note_from(self._row(conn, int(new_id)))

@@ -36,6 +36,7 @@ class NoteRow(CacheModel, table=True):
     method: str | None = None  # ContactMethod (0008)
     outcome: str | None = None  # ContactOutcome (0008)
     revision: int = 1
+    confidential: bool = False  # read only by its author where access is enforced (0012)
 
 
 class NoteRevisionRow(CacheModel, table=True):
@@ -61,6 +62,7 @@ class NoteRevisionRow(CacheModel, table=True):
     deleted_at: dt.datetime | None = None
     method: str | None = None  # ContactMethod (0008)
     outcome: str | None = None  # ContactOutcome (0008)
+    confidential: bool = False  # (0012)
     replaced_at: dt.datetime
 
 

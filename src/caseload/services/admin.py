@@ -1,0 +1,97 @@
+"""Access administration on a shared PostgreSQL cache (``caseload admin ...``), run by the
+database owner: grant a login a person and scope, revoke it, list the grants, upgrade the
+schema. The database enforces the grants (``caseload.store.access``). SQLite is one user:
+every use case here raises :class:`AccessControlUnavailable` on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from caseload.domain.access import AccessControlUnavailable, Grant, Scope
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+SQLITE_MESSAGE = (
+    "access control applies to PostgreSQL only: a SQLite cache has one user, the owner of "
+    "its file (see docs/DEPLOY.md for a shared PostgreSQL database)"
+)
+
+
+def _engine(db: str | None) -> Engine:
+    """The cache at ``db`` (migrated: the owner runs these), PostgreSQL only."""
+    from sqlalchemy.engine import make_url
+
+    from caseload.store.engine import make_engine, migrate, resolve_url
+
+    url = resolve_url(db)
+    if make_url(url).get_backend_name() != "postgresql":
+        raise AccessControlUnavailable(SQLITE_MESSAGE)
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def grant(db: str | None, login: str, *, scope: Scope, target: str | None = None,
+          person: str | None = None) -> Grant:
+    """Map ``login`` to ``person`` (default: the counselor for a counselor grant, else the
+    login's own name) and ``scope``; replaces an earlier grant of the login."""
+    from caseload.store import access
+
+    if person is None:
+        person = target if scope is Scope.COUNSELOR and target else login
+    new = Grant(login=login, person=person, scope=scope,
+                target=None if scope is Scope.DISTRICT else target)
+    engine = _engine(db)
+    try:
+        with engine.begin() as conn:
+            access.grant(conn, new)
+    finally:
+        engine.dispose()
+    return new
+
+
+def revoke(db: str | None, login: str) -> bool:
+    """Take ``login``'s grant and privileges away; whether it had a grant."""
+    from caseload.store import access
+
+    engine = _engine(db)
+    try:
+        with engine.begin() as conn:
+            return access.revoke(conn, login)
+    finally:
+        engine.dispose()
+
+
+def who(db: str | None) -> list[Grant]:
+    """Every grant, by login."""
+    from caseload.store import access
+
+    engine = _engine(db)
+    try:
+        with engine.connect() as conn:
+            return access.grants(conn)
+    finally:
+        engine.dispose()
+
+
+def upgrade(db: str | None) -> str:
+    """Bring the schema to this version's head (the owner only); the revision it is at."""
+    from caseload.store.engine import current_revision
+
+    engine = _engine(db)
+    try:
+        return current_revision(engine) or ""
+    finally:
+        engine.dispose()
+
+
+def login_grant(engine: Engine) -> Grant | None:
+    """The grant of the login ``engine`` connects as (None: the owner, SQLite, no grant)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    from caseload.store import access
+
+    with engine.connect() as conn:
+        return access.my_grant(conn)

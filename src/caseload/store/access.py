@@ -1,0 +1,369 @@
+"""Access enforced by PostgreSQL: the grants table, row-level security policies, privileges.
+
+The database owner maps a PostgreSQL login to a person and a scope (``caseload admin grant``;
+:class:`caseload.domain.access.Grant`) in ``caseload_grants``, a table only the owner can read
+or write. Every table that holds student data has row-level security policies that join
+``current_user`` to it through SECURITY DEFINER functions:
+
+- ``caseload_visible_students(login)``: the ids of the students the login sees (a counselor's
+  caseload; a school's students); STABLE, so a policy's ``IN (SELECT ...)`` runs it once per
+  query as a hashed subplan;
+- ``caseload_scope(login)`` and ``caseload_person(login)``: the grant's scope and person
+  (wrapped in ``(SELECT ...)`` in the policies: evaluated once per query).
+
+Inside a SECURITY DEFINER function ``current_user`` is the owner, so the policies pass the
+login in, and the functions answer only for the session's own login (or a role it is a member
+of, which it could ``SET ROLE`` to anyway). The owner (and superusers) bypass row-level
+security: imports, syncs and facts refreshes run as the owner. A login without a grant sees
+nothing, and ``revoke`` also takes back its privileges on the tables.
+
+Adding a table that holds student data is one line in :data:`POLICIES` (e.g.
+``"guardians": by_student()``) and a migration that calls :func:`apply_policies`. A table in
+neither :data:`POLICIES` nor :data:`SHARED_TABLES` is never granted to a login (fail closed).
+SQLite is one user: none of this applies there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from caseload.domain.access import DatabaseAccessError, Grant, Scope
+
+GRANTS = "caseload_grants"
+VERSION_TABLE = "alembic_version"
+
+PERSON = "(SELECT caseload_person(current_user))"
+DISTRICT = "((SELECT caseload_scope(current_user)) = 'district')"
+STAFF_ROLES = "('teacher', 'counselor', 'administrator', 'aide')"
+
+
+def sees(column: str) -> str:
+    """SQL: the login may see the student whose id is in ``column``."""
+    return f"({DISTRICT} OR {column} IN (SELECT caseload_visible_students(current_user)))"
+
+
+@dataclass(frozen=True)
+class TablePolicy:
+    """A table's policies: who reads a row (``read``); who may insert, update or delete one
+    (None: nobody but the owner). A login gets the matching privileges on the table."""
+
+    read: str
+    insert: str | None = None
+    update: str | None = None
+    delete: str | None = None
+
+
+def by_student(column: str = "student_id") -> TablePolicy:
+    """Read-only rows about one student (``column`` holds the student's id)."""
+    return TablePolicy(read=sees(column))
+
+
+_NOTE_WRITE = f"author_id = {PERSON} AND {sees('student_id')}"
+_OWN = f"author_id = {PERSON}"
+
+POLICIES: dict[str, TablePolicy] = {
+    # staff are not student data (class screens name the teacher); students by scope;
+    # guardians, parents and others: district staff only
+    "users": TablePolicy(read=f"(role IN {STAFF_ROLES} OR {sees('sourced_id')})"),
+    "enrollments": TablePolicy(read=f"(role <> 'student' OR {sees('user_id')})"),
+    "results": by_student(),
+    "attendance_events": by_student(),
+    "student_incidents": by_student(),
+    "discipline_incidents": TablePolicy(
+        read=f"({DISTRICT} OR EXISTS (SELECT 1 FROM student_incidents si "
+             "WHERE si.incident_id = discipline_incidents.sourced_id))"
+    ),
+    "caseloads": by_student(),
+    "mat_student": by_student(),
+    "mat_class_facts": by_student(),
+    "mat_rank": by_student(),
+    "guardians": by_student(),  # migration 0010 (another branch): policed when present
+    # notes: about students the login sees; a confidential one only by its author; written
+    # (and changed) only as the login's own person
+    "notes": TablePolicy(
+        read=f"({sees('student_id')} AND (NOT confidential OR {_OWN}))",
+        insert=_NOTE_WRITE, update=_NOTE_WRITE,
+    ),
+    "note_revisions": TablePolicy(
+        read="EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id)",
+        insert=f"{_OWN} AND EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id)",
+    ),
+    "note_drafts": TablePolicy(read=_OWN, insert=_NOTE_WRITE, update=_OWN, delete=_OWN),
+    "audit_log": TablePolicy(read=f"(actor = {PERSON} OR {DISTRICT})",
+                             insert=f"actor = {PERSON}", update=f"actor = {PERSON}"),
+}
+
+SHARED_TABLES = (
+    # no student in them: every granted login reads them whole
+    VERSION_TABLE, "orgs", "academic_sessions", "calendar_days", "courses", "classes",
+    "categories", "line_items", "grading_policies", "policy_categories", "import_runs",
+    "mat_class", "mat_state", "mat_rank_state", "sync_state",
+)
+
+_GUARD = "g.login = $1::text AND pg_has_role(session_user, $1, 'MEMBER')"
+_DEFINER = "STABLE SECURITY DEFINER SET search_path FROM CURRENT"
+
+CREATE_GRANTS = f"""
+CREATE TABLE IF NOT EXISTS {GRANTS} (
+    login text PRIMARY KEY,
+    person text NOT NULL,
+    scope text NOT NULL CHECK (scope IN ('counselor', 'school', 'district')),
+    target text,
+    granted_at timestamptz NOT NULL DEFAULT now(),
+    CHECK ((scope = 'district') = (target IS NULL))
+)"""
+
+FUNCTIONS = (
+    f"""CREATE OR REPLACE FUNCTION caseload_scope(login name) RETURNS text
+    LANGUAGE sql {_DEFINER} AS $$ SELECT g.scope FROM {GRANTS} g WHERE {_GUARD} $$""",
+    f"""CREATE OR REPLACE FUNCTION caseload_person(login name) RETURNS text
+    LANGUAGE sql {_DEFINER} AS $$ SELECT g.person FROM {GRANTS} g WHERE {_GUARD} $$""",
+    f"""CREATE OR REPLACE FUNCTION caseload_grant(login name)
+    RETURNS TABLE (person text, scope text, target text)
+    LANGUAGE sql {_DEFINER} AS $$
+    SELECT g.person, g.scope, g.target FROM {GRANTS} g WHERE {_GUARD} $$""",
+    f"""CREATE OR REPLACE FUNCTION caseload_visible_students(login name) RETURNS SETOF text
+    LANGUAGE sql {_DEFINER} ROWS 1000 AS $$
+    SELECT c.student_id FROM {GRANTS} g JOIN caseloads c ON c.counselor_id = g.target
+     WHERE g.scope = 'counselor' AND {_GUARD}
+    UNION
+    SELECT u.sourced_id FROM {GRANTS} g
+      JOIN users u ON u.school_id = g.target AND u.role = 'student'
+     WHERE g.scope = 'school' AND {_GUARD} $$""",
+)
+FUNCTION_NAMES = ("caseload_visible_students(name)", "caseload_grant(name)",
+                  "caseload_person(name)", "caseload_scope(name)")
+
+
+def is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _q(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote_identifier(name)
+
+
+def _tables(conn: Connection) -> set[str]:
+    return set(conn.execute(text(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    )).scalars())
+
+
+# --- schema (migrations) -------------------------------------------------------------------
+
+
+def create_schema(conn: Connection) -> None:
+    """The grants table (owner only), the functions and every policy (PostgreSQL)."""
+    conn.execute(text(CREATE_GRANTS))
+    conn.execute(text(f"REVOKE ALL ON {GRANTS} FROM PUBLIC"))
+    conn.execute(text(
+        "CREATE INDEX IF NOT EXISTS ix_users_school_role ON users (school_id, role)"
+    ))
+    for sql in FUNCTIONS:
+        conn.execute(text(sql))
+    apply_policies(conn)
+
+
+def apply_policies(conn: Connection, tables: tuple[str, ...] | None = None) -> list[str]:
+    """(Re)create the policies of ``tables`` (default: every table in :data:`POLICIES` that
+    exists) and turn row-level security on; returns the tables done."""
+    present = _tables(conn)
+    done = []
+    for table in tables or tuple(POLICIES):
+        if table not in present:
+            continue
+        policy, t = POLICIES[table], _q(conn, table)
+        conn.execute(text(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY"))
+        for kind in ("read", "insert", "update", "delete"):
+            conn.execute(text(f"DROP POLICY IF EXISTS caseload_{kind} ON {t}"))
+        conn.execute(text(f"CREATE POLICY caseload_read ON {t} FOR SELECT USING ({policy.read})"))
+        if policy.insert:
+            conn.execute(text(
+                f"CREATE POLICY caseload_insert ON {t} FOR INSERT WITH CHECK ({policy.insert})"
+            ))
+        if policy.update:
+            conn.execute(text(
+                f"CREATE POLICY caseload_update ON {t} FOR UPDATE USING ({policy.update}) "
+                f"WITH CHECK ({policy.update})"
+            ))
+        if policy.delete:
+            conn.execute(text(f"CREATE POLICY caseload_delete ON {t} FOR DELETE "
+                              f"USING ({policy.delete})"))
+        done.append(table)
+    return done
+
+
+def drop_schema(conn: Connection) -> None:
+    """Undo :func:`create_schema` (a downgrade): policies off, functions and grants gone."""
+    present = _tables(conn)
+    for table in POLICIES:
+        if table in present:
+            t = _q(conn, table)
+            for kind in ("read", "insert", "update", "delete"):
+                conn.execute(text(f"DROP POLICY IF EXISTS caseload_{kind} ON {t}"))
+            conn.execute(text(f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY"))
+    if GRANTS in present:
+        for login in conn.execute(text(f"SELECT login FROM {GRANTS}")).scalars():
+            _revoke_privileges(conn, login)
+    for fn in FUNCTION_NAMES:
+        conn.execute(text(f"DROP FUNCTION IF EXISTS {fn}"))
+    conn.execute(text(f"DROP TABLE IF EXISTS {GRANTS}"))
+    conn.execute(text("DROP INDEX IF EXISTS ix_users_school_role"))
+
+
+def unclassified(conn: Connection) -> list[str]:
+    """Tables of the schema that are neither policed nor shared: never granted to a login."""
+    known = set(POLICIES) | set(SHARED_TABLES) | {GRANTS}
+    return sorted(_tables(conn) - known)
+
+
+# --- who is connected ---------------------------------------------------------------------
+
+
+def is_owner(conn: Connection) -> bool:
+    """Whether the connected role owns the cache's tables (or is a superuser): row-level
+    security does not apply to it, and it alone migrates."""
+    if not is_postgres(conn):
+        return True
+    found = conn.execute(text(
+        "SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c "
+        f"WHERE c.oid = to_regclass('{VERSION_TABLE}')"
+    )).scalar()
+    return found is None or bool(found)  # no schema yet: whoever creates it owns it
+
+
+def my_grant(conn: Connection) -> Grant | None:
+    """The connected login's grant (None: the owner, SQLite, or no grant)."""
+    if not is_postgres(conn) or is_owner(conn):
+        return None
+    exists = conn.execute(text("SELECT to_regprocedure('caseload_grant(name)')")).scalar()
+    if exists is None:
+        return None
+    row = conn.execute(text(
+        "SELECT person, scope, target FROM caseload_grant(current_user)"
+    )).first()
+    if row is None:
+        return None
+    return Grant(login=str(conn.execute(text("SELECT current_user")).scalar()),
+                 person=row.person, scope=Scope(row.scope), target=row.target)
+
+
+# --- the owner's commands -----------------------------------------------------------------
+
+
+def _require_owner(conn: Connection) -> None:
+    if not is_owner(conn):
+        raise DatabaseAccessError(
+            "only the database owner can manage grants (connect as the role that owns the "
+            "caseload tables)"
+        )
+
+
+def _check_target(conn: Connection, grant: Grant) -> None:
+    if grant.scope is Scope.COUNSELOR:
+        found = conn.execute(text(
+            "SELECT 1 FROM users WHERE sourced_id = :id AND role = 'counselor'"
+        ), {"id": grant.target}).first()
+        if found is None:
+            raise DatabaseAccessError(f"no counselor with id {grant.target!r} in the cache")
+    elif grant.scope is Scope.SCHOOL:
+        found = conn.execute(text("SELECT 1 FROM orgs WHERE sourced_id = :id"),
+                             {"id": grant.target}).first()
+        if found is None:
+            raise DatabaseAccessError(f"no school with id {grant.target!r} in the cache")
+
+
+def grant(conn: Connection, new: Grant) -> None:
+    """Map an existing login to a person and scope (replacing its grant) and give it the
+    privileges the policies then narrow."""
+    _require_owner(conn)
+    role = conn.execute(text(
+        "SELECT r.rolsuper OR r.rolbypassrls AS bypass, pg_has_role(r.oid, c.relowner, "
+        "'USAGE') AS owns FROM pg_roles r, pg_class c WHERE r.rolname = :login "
+        f"AND c.oid = to_regclass('{VERSION_TABLE}')"
+    ), {"login": new.login}).first()
+    if role is None:
+        raise DatabaseAccessError(
+            f"no PostgreSQL login {new.login!r}: create it first "
+            "(CREATE ROLE ... LOGIN; see docs/DEPLOY.md)"
+        )
+    if role.bypass or role.owns:
+        raise DatabaseAccessError(
+            f"{new.login!r} owns the caseload tables or bypasses row-level security "
+            "(superuser or BYPASSRLS): a grant could not restrict it; use an ordinary login"
+        )
+    _check_target(conn, new)
+    conn.execute(text(
+        f"INSERT INTO {GRANTS} (login, person, scope, target) VALUES (:l, :p, :s, :t) "
+        "ON CONFLICT (login) DO UPDATE SET person = EXCLUDED.person, scope = EXCLUDED.scope, "
+        "target = EXCLUDED.target, granted_at = now()"
+    ), {"l": new.login, "p": new.person, "s": new.scope.value, "t": new.target})
+    _grant_privileges(conn, new.login)
+
+
+def revoke(conn: Connection, login: str) -> bool:
+    """Remove the login's grant and its privileges on the tables; whether it had a grant."""
+    _require_owner(conn)
+    had = conn.execute(text(f"DELETE FROM {GRANTS} WHERE login = :l RETURNING login"),
+                       {"l": login}).first()
+    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :l"), {"l": login}).first():
+        _revoke_privileges(conn, login)
+    return had is not None
+
+
+def grants(conn: Connection) -> list[Grant]:
+    """Every grant, by login."""
+    _require_owner(conn)
+    rows = conn.execute(text(f"SELECT login, person, scope, target FROM {GRANTS} ORDER BY login"))
+    return [Grant(login=r.login, person=r.person, scope=Scope(r.scope), target=r.target)
+            for r in rows]
+
+
+def sync_privileges(conn: Connection) -> None:
+    """Re-grant every granted login's privileges (after an upgrade added tables)."""
+    if not is_postgres(conn) or GRANTS not in _tables(conn):
+        return
+    for login in conn.execute(text(
+        f"SELECT g.login FROM {GRANTS} g JOIN pg_roles r ON r.rolname = g.login"
+    )).scalars():
+        _grant_privileges(conn, login)
+
+
+def _grant_privileges(conn: Connection, login: str) -> None:
+    who = _q(conn, login)
+    present = _tables(conn)
+    conn.execute(text(f"GRANT USAGE ON SCHEMA {_q(conn, _schema(conn))} TO {who}"))
+    readable = [t for t in (*SHARED_TABLES, *POLICIES) if t in present]
+    conn.execute(text(f"GRANT SELECT ON {', '.join(_q(conn, t) for t in readable)} TO {who}"))
+    for table, policy in POLICIES.items():
+        if table not in present:
+            continue
+        verbs = [v for v, p in (("INSERT", policy.insert), ("UPDATE", policy.update),
+                                ("DELETE", policy.delete)) if p]
+        if verbs:
+            conn.execute(text(f"GRANT {', '.join(verbs)} ON {_q(conn, table)} TO {who}"))
+        if policy.insert:
+            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                               {"t": table}).scalar() if _has_id(conn, table) else None
+            if seq:
+                conn.execute(text(f"GRANT USAGE ON SEQUENCE {seq} TO {who}"))
+
+
+def _has_id(conn: Connection, table: str) -> bool:
+    return conn.execute(text(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = :t AND column_name = 'id'"
+    ), {"t": table}).first() is not None
+
+
+def _revoke_privileges(conn: Connection, login: str) -> None:
+    who, schema = _q(conn, login), _q(conn, _schema(conn))
+    conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who}"))
+    conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who}"))
+
+
+def _schema(conn: Connection) -> str:
+    return str(conn.execute(text("SELECT current_schema()")).scalar())

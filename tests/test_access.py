@@ -1,0 +1,334 @@
+"""Access enforced by PostgreSQL (issue 13): grants, row-level security, revoke.
+
+Each test gets its own copy of the imported sample school on the session's throwaway cluster
+(owned by the superuser ``postgres``, who imported it) and its own LOGIN roles (roles are
+cluster-wide: the names carry the process id and a counter, and are dropped afterwards). Every
+scope is checked by querying as the login itself, through plain SQL and through the CLI.
+
+The sample school has one school (org-hhs) and three counselors; the first five of cns-1's
+students are moved to a second school (org-ms) so that a school lead sees a strict subset.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from caseload.cli import main
+from tests import templates as tpl
+
+pytestmark = pytest.mark.postgres
+
+AS_OF = "2026-11-20"
+OTHER_SCHOOL = "org-ms"
+SECRET_TEXT = "Confidential: family matter xyzzy"
+_names = itertools.count()
+
+
+@dataclass
+class Shared:
+    """A copy of the sample school and the logins made for this test."""
+
+    server: tpl.PgServer
+    dbname: str
+    logins: dict[str, str]  # short name -> role name
+
+    def url(self, who: str | None = None) -> str:
+        user = self.logins[who] if who else self.server.user
+        return f"postgresql+psycopg://{user}@{self.server.host}:{self.server.port}/{self.dbname}"
+
+    def sql(self, who: str | None, query: str, params: tuple[object, ...] = ()) -> list[tuple]:
+        import psycopg
+
+        user = self.logins[who] if who else self.server.user
+        with psycopg.connect(host=self.server.host, port=self.server.port, user=user,
+                             dbname=self.dbname, password="pw", autocommit=True) as conn:
+            cur = conn.execute(query, params)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def ids(self, who: str | None, query: str, params: tuple[object, ...] = ()) -> set[str]:
+        return {r[0] for r in self.sql(who, query, params)}
+
+
+@pytest.fixture
+def shared(pg_server: tpl.PgServer, pg_sample_template: str) -> Iterator[Shared]:
+    tag = f"{os.getpid()}_{next(_names)}"
+    logins = {short: f"{short}_{tag}" for short in ("alice", "bob", "carol", "dana", "eve")}
+    for role in logins.values():
+        tpl.pg_admin(pg_server, f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'pw'")
+    try:
+        with tpl.pg_copy(pg_server, pg_sample_template) as url:
+            db = Shared(pg_server, url.rsplit("/", 1)[1], logins)
+            db.sql(None, "INSERT INTO orgs (sourced_id, name, type) VALUES (%s, 'Middle', "
+                         "'school')", (OTHER_SCHOOL,))
+            db.sql(None, "UPDATE users SET school_id = %s WHERE sourced_id IN (SELECT "
+                         "student_id FROM caseloads WHERE counselor_id = 'cns-1' "
+                         "ORDER BY student_id LIMIT 5)", (OTHER_SCHOOL,))
+            yield db
+    finally:
+        for role in logins.values():
+            tpl.pg_admin(pg_server, f'DROP ROLE IF EXISTS "{role}"')
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def grant_all(db: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    """alice: counselor cns-1; carol: counselor cns-2; bob: lead of org-ms; dana: district."""
+    for who, scope in (("alice", ["--counselor", "cns-1"]), ("carol", ["--counselor", "cns-2"]),
+                       ("bob", ["--school", OTHER_SCHOOL]), ("dana", ["--district"])):
+        code, out, err = cli(capsys, "--db", db.url(), "admin", "grant", db.logins[who], *scope)
+        assert code == 0, err
+        assert out.startswith(f"Granted {db.logins[who]}")
+
+
+def expected(db: Shared) -> dict[str, set[str]]:
+    """Each login's students, computed as the owner from the source tables."""
+    return {
+        "alice": db.ids(None, "SELECT student_id FROM caseloads WHERE counselor_id = 'cns-1'"),
+        "carol": db.ids(None, "SELECT student_id FROM caseloads WHERE counselor_id = 'cns-2'"),
+        "bob": db.ids(None, "SELECT sourced_id FROM users WHERE role = 'student' AND "
+                            "school_id = %s", (OTHER_SCHOOL,)),
+        "dana": db.ids(None, "SELECT sourced_id FROM users WHERE role = 'student'"),
+    }
+
+
+STUDENT_TABLES = {  # table -> its student id column
+    "results": "student_id", "attendance_events": "student_id",
+    "student_incidents": "student_id", "caseloads": "student_id", "mat_student": "student_id",
+    "mat_class_facts": "student_id", "mat_rank": "student_id", "notes": "student_id",
+}
+
+
+def test_each_scope_sees_exactly_its_students_in_plain_sql(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grant_all(shared, capsys)
+    want = expected(shared)
+    assert len(want["bob"]) == 5 and want["bob"] < want["alice"]
+    assert len(want["dana"]) == 600 and want["alice"] < want["dana"]
+    # a note about every student, written by the owner, so the notes table is policed too
+    shared.sql(None, "INSERT INTO notes (student_id, author_id, contact_date, type, flags, text, "
+                     "status, created_at, updated_at, deleted, revision) SELECT sourced_id, "
+                     "'cns-9', DATE '2026-11-01', 'other', '[]', 'n', 'open', now(), now(), "
+                     "false, 1 FROM users WHERE role = 'student'")
+    for who, students in want.items():
+        seen = shared.ids(who, "SELECT sourced_id FROM users WHERE role = 'student'")
+        assert seen == students, who
+        for table, column in STUDENT_TABLES.items():
+            as_login = shared.sql(who, f"SELECT count(*), count(DISTINCT {column}) FROM {table}")
+            as_owner = shared.sql(
+                None, f"SELECT count(*), count(DISTINCT {column}) FROM {table} "
+                      f"WHERE {column} = ANY(%s)", (sorted(students),))
+            assert as_login == as_owner, (who, table)
+            if table in ("results", "attendance_events", "caseloads", "notes", "mat_student"):
+                assert as_owner[0][0] > 0, (who, table)  # the check is not vacuous
+        enrolled = shared.ids(who, "SELECT user_id FROM enrollments WHERE role = 'student'")
+        assert enrolled <= students and enrolled, who
+        incidents = shared.sql(who, "SELECT count(*) FROM discipline_incidents")[0][0]
+        assert incidents == shared.sql(
+            None, "SELECT count(DISTINCT incident_id) FROM student_incidents "
+                  "WHERE student_id = ANY(%s)", (sorted(students),))[0][0] or who == "dana"
+        # staff stay visible: class screens name the teacher
+        assert shared.ids(who, "SELECT sourced_id FROM users WHERE role = 'teacher'")
+
+
+def test_grant_table_is_owner_only(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    import psycopg
+
+    grant_all(shared, capsys)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("alice", "SELECT * FROM caseload_grants")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("alice", "UPDATE caseload_grants SET scope = 'district'")
+    # asking the functions about another login answers nothing
+    for other in ("carol", "dana"):
+        login = shared.logins[other]
+        assert shared.sql("alice", "SELECT count(*) FROM caseload_visible_students(%s)",
+                          (login,)) == [(0,)]
+        assert shared.sql("alice", "SELECT caseload_scope(%s), caseload_person(%s)",
+                          (login, login)) == [(None, None)]
+    # no writes to source tables
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("dana", "DELETE FROM results")
+
+
+def _flag_ids(out: str) -> set[str]:
+    return {s["id"] for s in json.loads(out)["students"]}
+
+
+def test_cli_flags_as_each_login(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    grant_all(shared, capsys)
+    want = expected(shared)
+    # alice: her caseload by default (her grant's counselor is her `me`)
+    code, out, err = cli(capsys, "--db", shared.url("alice"), "flags", "--as-of", AS_OF,
+                         "--format", "json")
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert _flag_ids(out) == want["alice"]
+    for who in ("alice", "bob", "dana"):
+        code, out, err = cli(capsys, "--db", shared.url(who), "flags", "--as-of", AS_OF,
+                             "--counselor", "all", "--format", "json")
+        assert code == 0, err
+        assert _flag_ids(out) == want[who], who
+    # another counselor's caseload, asked for by name, is empty for alice
+    code, out, _ = cli(capsys, "--db", shared.url("alice"), "flags", "--as-of", AS_OF,
+                       "--counselor", "cns-2", "--format", "json")
+    assert code == 0 and _flag_ids(out) == set()
+    # a student she cannot see is unknown to her
+    outside = sorted(want["carol"] - want["alice"])[0]
+    code, _, err = cli(capsys, "--db", shared.url("alice"), "flags", "--student", outside)
+    assert code == 1 and "no student" in err and "Traceback" not in err
+
+
+def test_cli_notes_add_and_list_as_logins(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grant_all(shared, capsys)
+    want = expected(shared)
+    mine = sorted(want["bob"])[0]  # alice's student, in bob's school too
+    theirs = sorted(want["carol"] - want["alice"])[0]
+    code, out, err = cli(capsys, "--db", shared.url("alice"), "notes", "add", "--student", mine,
+                         "--type", "student_meeting", "--text", "Met about grades")
+    assert code == 0, err
+    code, out, err = cli(capsys, "--db", shared.url("alice"), "notes", "add", "--student", mine,
+                         "--type", "student_meeting", "--text", SECRET_TEXT, "--confidential")
+    assert code == 0, err
+    rows = shared.sql(None, "SELECT author_id, confidential FROM notes ORDER BY id")
+    assert rows == [("cns-1", False), ("cns-1", True)]  # written as her person
+    # not about a student she cannot see, and not as someone else; no traceback, no text
+    code, _, err = cli(capsys, "--db", shared.url("alice"), "notes", "add", "--student", theirs,
+                       "--type", "student_meeting", "--text", SECRET_TEXT)
+    assert code == 1 and "Traceback" not in err and "xyzzy" not in err
+    code, _, err = cli(capsys, "--db", shared.url("alice"), "notes", "add", "--student", mine,
+                       "--type", "student_meeting", "--text", SECRET_TEXT, "--author", "cns-2")
+    assert code == 1 and "Traceback" not in err and "xyzzy" not in err
+    assert shared.sql(None, "SELECT count(*) FROM notes") == [(2,)]
+    # plain SQL cannot slip one in either
+    import psycopg
+
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("alice", "INSERT INTO notes (student_id, author_id, contact_date, type, "
+                            "flags, text, status, created_at, updated_at, deleted, revision) "
+                            "VALUES (%s, 'cns-1', DATE '2026-11-01', 'other', '[]', 'x', "
+                            "'open', now(), now(), false, 1)", (theirs,))
+    # listing: the author sees both; the school lead and the district only the open one
+    for who, count in (("alice", 2), ("bob", 1), ("dana", 1), ("carol", 0)):
+        code, out, err = cli(capsys, "--db", shared.url(who), "notes", "list", "--counselor",
+                             "all", "--format", "json")
+        assert code == 0, err
+        listed = json.loads(out)
+        assert len(listed) == count, who
+        assert all(n["text"] != SECRET_TEXT for n in listed) or who == "alice"
+        assert shared.sql(who, "SELECT count(*) FROM notes") == [(count,)], who
+    # the text listing too (alice: her caseload by default)
+    code, out, _ = cli(capsys, "--db", shared.url("alice"), "notes", "list")
+    assert code == 0 and "Met about grades" in out
+
+
+def test_revoke_leaves_nothing(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    import psycopg
+
+    grant_all(shared, capsys)
+    code, out, err = cli(capsys, "--db", shared.url(), "admin", "revoke", shared.logins["alice"])
+    assert code == 0, err
+    assert "Revoked" in out
+    for table in ("users", "results", "notes", "alembic_version", "classes"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            shared.sql("alice", f"SELECT count(*) FROM {table}")
+    assert shared.sql(None, "SELECT count(*) FROM information_schema.role_table_grants "
+                            "WHERE grantee = %s", (shared.logins["alice"],)) == [(0,)]
+    code, out, err = cli(capsys, "--db", shared.url("alice"), "flags", "--as-of", AS_OF)
+    assert code == 1 and out == ""
+    assert "has no access" in err and "Traceback" not in err
+    code, out, _ = cli(capsys, "--db", shared.url(), "admin", "who")
+    assert shared.logins["alice"] not in out and shared.logins["dana"] in out
+
+
+def test_admin_who_one_line_per_grant(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "--db", shared.url(), "admin", "who")
+    assert code == 0 and out.strip() == "No grants."
+    grant_all(shared, capsys)
+    code, out, _ = cli(capsys, "--db", shared.url(), "admin", "who")
+    lines = out.splitlines()
+    assert len(lines) == 4
+    assert f"{shared.logins['alice']}  counselor cns-1  person cns-1" in lines
+    assert f"{shared.logins['bob']}  school {OTHER_SCHOOL}  person {shared.logins['bob']}" in lines
+    assert any(line.startswith(f"{shared.logins['dana']}  district") for line in lines)
+    # a grant replaces the earlier one
+    cli(capsys, "--db", shared.url(), "admin", "grant", shared.logins["alice"], "--district")
+    _, out, _ = cli(capsys, "--db", shared.url(), "admin", "who")
+    assert f"{shared.logins['alice']}  district  person {shared.logins['alice']}" in out
+    assert len(out.splitlines()) == 4
+
+
+def test_grant_refusals(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", "nobody_here",
+                       "--district")
+    assert code == 1 and "no PostgreSQL login 'nobody_here'" in err
+    code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", shared.logins["eve"],
+                       "--counselor", "stu-00004")
+    assert code == 1 and "no counselor" in err
+    code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", shared.logins["eve"],
+                       "--school", "org-none")
+    assert code == 1 and "no school" in err
+    code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", "postgres", "--district")
+    assert code == 1 and "row-level security" in err
+    # only the owner manages grants
+    grant_all(shared, capsys)
+    code, _, err = cli(capsys, "--db", shared.url("dana"), "admin", "grant",
+                       shared.logins["eve"], "--district")
+    assert code == 1 and "only the database owner" in err and "Traceback" not in err
+
+
+def test_login_without_grant_gets_a_message(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["flags"], ["notes", "list"], ["open"]):
+        code, out, err = cli(capsys, "--db", shared.url("eve"), *argv)
+        assert code == 1 and out == "", argv
+        assert "has no access" in err and "caseload admin grant" in err
+        assert "Traceback" not in err and "permission denied" not in err
+
+
+def test_non_owner_never_migrates(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    grant_all(shared, capsys)
+    shared.sql(None, "UPDATE alembic_version SET version_num = '0009'")
+    code, _, err = cli(capsys, "--db", shared.url("alice"), "flags")
+    assert code == 1 and "ask them to run `caseload admin upgrade`" in err
+    assert shared.sql(None, "SELECT version_num FROM alembic_version") == [("0009",)]
+
+
+def test_open_as_a_granted_login(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    """What ``caseload open`` builds for a counselor's login: her caseload, and only it."""
+    import datetime as dt
+
+    from caseload.services.app import prepare_app
+    from caseload.services.context import open_workspace
+
+    grant_all(shared, capsys)
+    ws = open_workspace(shared.url("alice"))
+    assert ws.person == "cns-1" and ws.config.me == "cns-1"
+    launch = prepare_app(ws, counselor=None, as_of=dt.date.fromisoformat(AS_OF))
+    assert launch.counselor_id == "cns-1"
+    rows = launch.reader.caseload_rows(launch.counselor_id, dt.date.fromisoformat(AS_OF))
+    assert {r.id for r in rows} == expected(shared)["alice"]
+    everyone = launch.reader.caseload_rows(None, dt.date.fromisoformat(AS_OF))
+    assert {r.id for r in everyone} == expected(shared)["alice"]
+    ws.engine.dispose()
+
+
+def test_admin_on_sqlite_is_refused(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["who"], ["grant", "x", "--district"], ["revoke", "x"]):
+        code, out, err = cli(capsys, "--db", str(tmp_path) + "/c.db", "admin", *argv)
+        assert code == 1 and out == ""
+        assert "access control applies to PostgreSQL only" in err
