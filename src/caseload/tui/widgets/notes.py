@@ -26,6 +26,7 @@ from caseload.domain.notes import ContactOutcome, Note, NoteStatus
 from caseload.domain.report import Flag, FlagCode
 from caseload.tui import messages
 from caseload.tui.format import DASH
+from caseload.tui.keys import done_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.widgets.key_table import KeyTable
@@ -68,9 +69,7 @@ class NotesTable(KeyTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,E", "pane('edit_note')", "Edit", id="notes.edit",
                 tooltip="Edit the note under the cursor"),
-        Binding("d", "pane('mark_done')", "Done", id="notes.done",
-                tooltip="Mark the note under the cursor done: asks the outcome and offers "
-                        "the next follow-up date"),
+        done_key("notes.done", "pane('mark_done')", "the note under the cursor"),
         Binding("delete", "pane('delete_note')", "Delete", id="notes.delete",
                 tooltip="Delete the note under the cursor (asks first; it can be restored)"),
         Binding("v", "pane('show_history')", "History", show=False, id="notes.history",
