@@ -15,7 +15,7 @@ from caseload.domain.notes import Note
 from caseload.tui import messages
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
-from caseload.tui.widgets.notes import contact_words, flag_labels
+from caseload.tui.widgets.notes import note_body
 
 
 class RevisionsModal(ModalScreen[None]):
@@ -57,17 +57,8 @@ class RevisionsModal(ModalScreen[None]):
             head += " (current)" if replaced is None else (
                 f" (replaced {replaced.astimezone().strftime('%Y-%m-%d %H:%M')})")
             text.append(head, style="bold")
-            text.append(f"\n{note.contact_date.isoformat()} · {note.type.words} · "
-                        f"{note.status.value}")
-            if contact_words(note):
-                text.append(f" · {contact_words(note)}")
-            if note.follow_up:
-                text.append(f" · follow up {note.follow_up.isoformat()}")
-            if note.flags:
-                text.append(" · ")
-                text.append_text(literal(flag_labels(note.flags)))
             text.append("\n")
-            text.append_text(literal(note.text, multiline=True))
+            text.append_text(note_body(note))
         if not message.revisions:
             text.append("\n\nNever edited: there are no earlier versions.", style="italic")
         self.query_one("#revisions-text", Static).update(text)

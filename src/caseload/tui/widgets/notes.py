@@ -62,6 +62,24 @@ def flag_labels(codes: tuple[str, ...]) -> str:
     return " ".join(out)
 
 
+def note_body(note: Note, *, style: str | None = None) -> Text:
+    """A note as the Notes tab and its history show it: date · type · status (in ``style``),
+    then how the contact went, the follow-up date and the flags, and the text below."""
+    text = Text(end="")
+    text.append(f"{note.contact_date.isoformat()} · {note.type.words} · {note.status.value}",
+                style=style)
+    if contact_words(note):
+        text.append(f" · {contact_words(note)}")
+    if note.follow_up:
+        text.append(f" · follow up {note.follow_up.isoformat()}")
+    if note.flags:
+        text.append(" · ")
+        text.append_text(literal(flag_labels(note.flags)))
+    text.append("\n")
+    text.append_text(literal(note.text, multiline=True))
+    return text
+
+
 class NotesTable(KeyTable):
     """The notes list; its keys act on the note under the cursor through the enclosing
     :class:`NotesPane` (``pane('method')`` calls that pane method)."""
@@ -192,19 +210,7 @@ class NotesPane(Vertical):
         return self.notes[row] if 0 <= row < len(self.notes) else None
 
     def _show_full(self, note: Note | None) -> None:
-        text = Text(end="")
-        if note is not None:
-            text.append(f"{note.contact_date.isoformat()} · {note.type.words} · "
-                        f"{note.status.value}", style="bold")
-            if contact_words(note):
-                text.append(f" · {contact_words(note)}")
-            if note.follow_up:
-                text.append(f" · follow up {note.follow_up.isoformat()}")
-            if note.flags:
-                text.append(" · ")
-                text.append_text(literal(flag_labels(note.flags)))
-            text.append("\n")
-            text.append_text(literal(note.text, multiline=True))
+        text = note_body(note, style="bold") if note is not None else Text(end="")
         self.query_one("#note-full-text", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#notes-table")
