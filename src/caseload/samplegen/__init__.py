@@ -35,22 +35,13 @@ from caseload.samplegen.constants import (
     DEFAULT_AS_OF,
     DEFAULT_SEED,
     DEFAULT_STUDENTS,
-    DISTRICT_ID,
     FALL_END,
     FALL_ID,
     FALL_START,
     HEADERS,
-    HOLIDAYS,
-    MAKEUP_DAYS,
     Q1_ID,
-    Q2_ID,
-    Q3_ID,
-    Q4_ID,
-    SCHOOL_ID,
-    SPRING_ID,
-    YEAR_ID,
 )
-from caseload.samplegen.model import _ascii, is_school_day, school_days
+from caseload.samplegen.model import _ascii
 from caseload.samplegen.output import write
 from caseload.samplegen.school import School
 
@@ -58,25 +49,14 @@ __all__ = [
     "DEFAULT_AS_OF",
     "DEFAULT_SEED",
     "DEFAULT_STUDENTS",
-    "DISTRICT_ID",
     "FALL_END",
     "FALL_ID",
     "FALL_START",
     "HEADERS",
-    "HOLIDAYS",
-    "MAKEUP_DAYS",
     "Q1_ID",
-    "Q2_ID",
-    "Q3_ID",
-    "Q4_ID",
-    "SCHOOL_ID",
-    "SPRING_ID",
-    "YEAR_ID",
     "_ascii",
     "generate",
-    "is_school_day",
     "main",
-    "school_days",
 ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from caseload.domain.notes import (
@@ -124,24 +124,17 @@ class NoteListing:
 
 def add_note(ws: Workspace, new: NewNote, *, clock: Clock | None = None) -> Note:
     """Save a new note; NoteValidationError for bad input (the message never holds the text).
-    A granted login (shared PostgreSQL) writes only as its own person."""
+    A granted login (shared PostgreSQL) writes only as its own person.
+
+    Every field of ``new`` is passed on by name (``NewNote`` holds exactly the store's
+    arguments), so a field added to one cannot be left behind here in silence."""
     if ws.person is not None and new.author_id not in (None, ws.person):
         from caseload.domain.notes import NoteValidationError
 
         raise NoteValidationError("author_id", f"this login writes notes as {ws.person!r} only")
-    return notes_store(ws, clock).add(
-        student_id=new.student_id,
-        author_id=new.author_id or actor(ws),
-        type=new.type,
-        text=new.text,
-        contact_date=new.contact_date,
-        flags=new.flags,
-        class_id=new.class_id,
-        follow_up=new.follow_up,
-        method=new.method,
-        outcome=new.outcome,
-        confidential=new.confidential,
-    )
+    values = {f.name: getattr(new, f.name) for f in fields(new)}
+    values["author_id"] = new.author_id or actor(ws)
+    return notes_store(ws, clock).add(**values)
 
 
 def list_notes(ws: Workspace, scope: NoteScope, *, with_names: bool = True) -> NoteListing:

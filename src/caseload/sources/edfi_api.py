@@ -55,6 +55,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from caseload.domain.descriptors import attendance_category, descriptor_value
@@ -414,9 +415,7 @@ class _Mapper(JsonRecords):
         title = self.text(item, "title") or self.text(item, "gradebookEntryTitle") or key[0]
         assigned = self.date(item, "dateAssigned", required=False)
         due = self.date(item, "dueDate", required=False)
-        max_points = self.number(item, "maxPoints")
-        if max_points is None:
-            max_points = self.number(item, "pointsPossible")
+        max_points = self.first_present(partial(self.number, item), "maxPoints", "pointsPossible")
         if max_points == 0:
             raise self.error("maxPoints", "must be greater than 0")
         gp = None
@@ -437,8 +436,7 @@ class _Mapper(JsonRecords):
         ref = self.ref(item, "gradebookEntryReference")
         key = self._entry_key(ref, "gradebookEntryReference", None)
         student = self.student_ref(item)
-        points = self.number(item, "pointsEarned")
-        score = points if points is not None else self.number(item, "numericGradeEarned")
+        score = self.first_present(partial(self.number, item), "pointsEarned", "numericGradeEarned")
         statuses = (
             self.desc(item, "submissionStatusDescriptor"),
             self.desc(item, "assignmentLateStatusDescriptor"),

@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -394,6 +395,20 @@ class EdfiRecords:
             birth_date=birth,
             email=email,
         )
+
+    @staticmethod
+    def first_present(read: Callable[[str], float | None], *names: str) -> float | None:
+        """``read(name)`` for the first of ``names`` that holds a value; None when none does.
+
+        Ed-Fi carries some figures under an older name too (``pointsPossible`` beside
+        ``maxPoints``, ``numericGradeEarned`` beside ``pointsEarned``): a later name is read, and
+        checked, only when the ones before it are empty.
+        """
+        for name in names:
+            value = read(name)
+            if value is not None:
+                return value
+        return None
 
     def add_school_assoc(
         self, student: str, school: str, entry: dt.date | None, grade_value: str | None

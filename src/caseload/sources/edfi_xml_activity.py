@@ -8,6 +8,7 @@ Ids and rules: see :mod:`caseload.sources.edfi_xml`.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 from typing import cast
 from xml.etree.ElementTree import Element
@@ -104,9 +105,7 @@ class ActivityRecords(XmlRecords):
         title = xml_text(rec, "Title") or xml_text(rec, "GradebookEntryTitle") or key[0]
         assigned = self.date(rec, "DateAssigned", required=False)
         due = self.date(rec, "DueDate", required=False)
-        max_points = self.number(rec, "MaxPoints")
-        if max_points is None:
-            max_points = self.number(rec, "PointsPossible")
+        max_points = self.first_present(partial(self.number, rec), "MaxPoints", "PointsPossible")
         if max_points == 0:
             raise self.error(rec.find("MaxPoints"), rec, "MaxPoints", "must be greater than 0")
         gp = None
@@ -140,8 +139,7 @@ class ActivityRecords(XmlRecords):
             raise self.error(ref_el, rec, "GradebookEntryIdentity", "is required but missing")
         key = self._entry_key(ident, rec, None)
         student = self.student_ref(rec)
-        points = self.number(rec, "PointsEarned")
-        score = points if points is not None else self.number(rec, "NumericGradeEarned")
+        score = self.first_present(partial(self.number, rec), "PointsEarned", "NumericGradeEarned")
         statuses = (self.desc(rec, "SubmissionStatus"), self.desc(rec, "AssignmentLateStatus"))
         if (key, student) in self.result_keys:
             raise self.error(

@@ -92,59 +92,59 @@ def since_filter(since: str) -> str:
 
 # --- JSON -> the CSV files the bulk reader reads -----------------------------------------------
 
-# (csv file, resource, [(csv column, json field)]) - json field None: computed
+# The CSV columns written per resource, in the bulk reader's names. The JSON field of each is
+# the same name, but for references, which drop ``SourcedId`` (``orgSourcedId`` is ``org``,
+# ``termSourcedIds`` is ``terms``), and the 1.2 preferred names (:data:`_JSON_NAMES`).
+_CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "orgs": ("sourcedId", "status", "name", "type", "identifier", "parentSourcedId"),
+    "academicSessions": (
+        "sourcedId", "status", "title", "type", "startDate", "endDate", "parentSourcedId",
+        "schoolYear", "orgSourcedId",
+    ),
+    "users": (
+        "sourcedId", "status", "givenName", "familyName", "middleName", "identifier", "userIds",
+        "grades", "email", "primaryOrgSourcedId", "role", "preferredGivenName",
+        "preferredFamilyName",
+    ),
+    "demographics": ("sourcedId", "status", "birthDate"),
+    "courses": ("sourcedId", "status", "title", "courseCode", "orgSourcedId"),
+    "classes": (
+        "sourcedId", "status", "title", "courseSourcedId", "schoolSourcedId", "termSourcedIds",
+        "classCode", "periods",
+    ),
+    "enrollments": (
+        "sourcedId", "status", "classSourcedId", "userSourcedId", "role", "primary",
+        "beginDate", "endDate",
+    ),
+    "categories": ("sourcedId", "status", "title", "weight"),
+    "lineItems": (
+        "sourcedId", "status", "title", "classSourcedId", "categorySourcedId",
+        "gradingPeriodSourcedId", "assignDate", "dueDate", "resultValueMin", "resultValueMax",
+    ),
+    "results": (
+        "sourcedId", "status", "lineItemSourcedId", "studentSourcedId", "scoreStatus", "score",
+        "scoreDate", "comment", "late", "missing",
+    ),
+}
+_JSON_NAMES = {"preferredGivenName": "preferredFirstName",
+               "preferredFamilyName": "preferredLastName"}
+
+
+def _json_field(column: str) -> str:
+    """The REST JSON field a CSV column is read from."""
+    if column in _JSON_NAMES:
+        return _JSON_NAMES[column]
+    if column.endswith("SourcedIds"):
+        return column.removesuffix("SourcedIds") + "s"
+    if column.endswith("SourcedId") and column != "sourcedId":
+        return column.removesuffix("SourcedId")
+    return column
+
+
+# (csv column, json field) per resource
 _COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "orgs": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("name", "name"), ("type", "type"),
-        ("identifier", "identifier"), ("parentSourcedId", "parent"),
-    ],
-    "academicSessions": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"), ("type", "type"),
-        ("startDate", "startDate"), ("endDate", "endDate"), ("parentSourcedId", "parent"),
-        ("schoolYear", "schoolYear"), ("orgSourcedId", "org"),
-    ],
-    "users": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("givenName", "givenName"),
-        ("familyName", "familyName"), ("middleName", "middleName"),
-        ("identifier", "identifier"), ("userIds", "userIds"), ("grades", "grades"),
-        ("email", "email"), ("primaryOrgSourcedId", "primaryOrg"), ("role", "role"),
-        ("preferredGivenName", "preferredFirstName"),
-        ("preferredFamilyName", "preferredLastName"),
-    ],
-    "demographics": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("birthDate", "birthDate"),
-    ],
-    "courses": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"),
-        ("courseCode", "courseCode"), ("orgSourcedId", "org"),
-    ],
-    "classes": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"),
-        ("courseSourcedId", "course"), ("schoolSourcedId", "school"),
-        ("termSourcedIds", "terms"), ("classCode", "classCode"), ("periods", "periods"),
-    ],
-    "enrollments": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("classSourcedId", "class"),
-        ("userSourcedId", "user"), ("role", "role"), ("primary", "primary"),
-        ("beginDate", "beginDate"), ("endDate", "endDate"),
-    ],
-    "categories": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"),
-        ("weight", "weight"),
-    ],
-    "lineItems": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("title", "title"),
-        ("classSourcedId", "class"), ("categorySourcedId", "category"),
-        ("gradingPeriodSourcedId", "gradingPeriod"), ("assignDate", "assignDate"),
-        ("dueDate", "dueDate"), ("resultValueMin", "resultValueMin"),
-        ("resultValueMax", "resultValueMax"),
-    ],
-    "results": [
-        ("sourcedId", "sourcedId"), ("status", "status"), ("lineItemSourcedId", "lineItem"),
-        ("studentSourcedId", "student"), ("scoreStatus", "scoreStatus"), ("score", "score"),
-        ("scoreDate", "scoreDate"), ("comment", "comment"), ("late", "late"),
-        ("missing", "missing"),
-    ],
+    name: [(column, _json_field(column)) for column in columns]
+    for name, columns in _CSV_COLUMNS.items()
 }
 _ROLE_COLUMNS = [("userSourcedId", "sourcedId"), ("roleType", "roleType"), ("role", "role"),
                  ("orgSourcedId", "org")]

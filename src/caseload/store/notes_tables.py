@@ -13,47 +13,16 @@ from sqlmodel import Field
 from caseload.store.tables import METADATA, CacheModel
 
 
-class NoteRow(CacheModel, table=True):
-    __tablename__ = "notes"
-    __table_args__ = (
-        Index("ix_notes_student_date", "student_id", "contact_date"),
-        Index("ix_notes_follow_up", "follow_up"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
+class _NoteColumns(CacheModel):
+    """The columns a note and each of its revisions both have (a revision is a full copy)."""
+
     student_id: str
     author_id: str
     contact_date: dt.date
     type: str
-    flags: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON array
+    flags: str = Field(sa_type=Text, nullable=False)  # JSON array (the store writes "[]" for none)
     class_id: str | None = None
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    follow_up: dt.date | None = None
-    status: str = "open"
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    deleted: bool = False
-    deleted_at: dt.datetime | None = None
-    method: str | None = None  # ContactMethod (0008)
-    outcome: str | None = None  # ContactOutcome (0008)
-    revision: int = 1
-    confidential: bool = False  # read only by its author where access is enforced (0012)
-
-
-class NoteRevisionRow(CacheModel, table=True):
-    """A full copy of a note as it was before an edit replaced it."""
-
-    __tablename__ = "note_revisions"
-    note_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("notes.id"), primary_key=True, nullable=False)
-    )
-    revision: int = Field(primary_key=True)
-    student_id: str
-    author_id: str
-    contact_date: dt.date
-    type: str
-    flags: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    class_id: str | None = None
-    text: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_type=Text, nullable=False)
     follow_up: dt.date | None = None
     status: str
     created_at: dt.datetime
@@ -62,7 +31,28 @@ class NoteRevisionRow(CacheModel, table=True):
     deleted_at: dt.datetime | None = None
     method: str | None = None  # ContactMethod (0008)
     outcome: str | None = None  # ContactOutcome (0008)
-    confidential: bool = False  # (0012)
+    confidential: bool = False  # read only by its author where access is enforced (0012)
+
+
+class NoteRow(_NoteColumns, table=True):
+    __tablename__ = "notes"
+    __table_args__ = (
+        Index("ix_notes_student_date", "student_id", "contact_date"),
+        Index("ix_notes_follow_up", "follow_up"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = "open"
+    revision: int = 1
+
+
+class NoteRevisionRow(_NoteColumns, table=True):
+    """A full copy of a note as it was before an edit replaced it."""
+
+    __tablename__ = "note_revisions"
+    note_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("notes.id"), primary_key=True, nullable=False)
+    )
+    revision: int = Field(primary_key=True)
     replaced_at: dt.datetime
 
 

@@ -40,6 +40,7 @@ from caseload.tui import messages
 from caseload.tui.commands import CaseloadCommands
 from caseload.tui.data import HEAD_ROWS, DataSource
 from caseload.tui.format import parse_date
+from caseload.tui.keys import follow_ups_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.notes_flow import NotesFlow
 from caseload.tui.ports import NotesExporter
@@ -99,8 +100,8 @@ class CaseloadApp(App[None]):
                 tooltip="Jump to a student, switch counselor, change the date, import, sync"),
         Binding("t", "toggle_theme", "Theme", show=False, id="app.theme",
                 tooltip="Toggle the light and the dark theme"),
-        Binding("u", "follow_ups", "Follow-ups", show=False, id="app.follow_ups",
-                tooltip="Open notes whose follow-up is due by the as-of date, oldest first"),
+        follow_ups_key("app.follow_ups",
+                       "Open notes whose follow-up is due by the as-of date, oldest first"),
         Binding("ctrl+r", "run_sync", "Sync", show=False, id="app.sync",
                 tooltip="Bring the cache up to date from the configured sources (caseload sync)"),
     ]

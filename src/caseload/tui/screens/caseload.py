@@ -26,6 +26,7 @@ from caseload.domain.report import CaseloadRow, FlagCode, Severity
 from caseload.domain.search import Query, Searchable, filter_items, row_keys
 from caseload.tui import messages
 from caseload.tui.format import DASH, coverage_text, freshness_text, num, pct, plural
+from caseload.tui.keys import export_key, follow_ups_key, note_key, reload_key
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
 from caseload.tui.session import Session
@@ -109,14 +110,10 @@ class CaseloadScreen(Screen[None]):
                 tooltip="Reverse the sort order"),
         Binding("c", "counselor", "Counselor", id="caseload.counselor",
                 tooltip="Show another counselor's caseload, or all students"),
-        Binding("n", "write_note", "Note", id="caseload.note",
-                tooltip="Write a note about the selected student"),
-        Binding("u", "follow_ups", "Follow-ups", show=False, id="caseload.follow_ups",
-                tooltip="Open notes whose follow-up is due, oldest first"),
-        Binding("e", "export_notes", "Export", show=False, id="caseload.export",
-                tooltip="Export the caseload's notes (Markdown, CSV, JSON or PDF)"),
-        Binding("r", "reload", "Reload", show=False, id="caseload.reload",
-                tooltip="Read the caseload again from the cache"),
+        note_key("caseload.note", "Write a note about the selected student"),
+        follow_ups_key("caseload.follow_ups", "Open notes whose follow-up is due, oldest first"),
+        export_key("caseload.export", "Export the caseload's notes (Markdown, CSV, JSON or PDF)"),
+        reload_key("caseload.reload", "Read the caseload again from the cache"),
         Binding("escape", "clear", "Clear filter", show=False, id="caseload.clear",
                 tooltip="Leave the filter box, then clear the filter"),
     ]

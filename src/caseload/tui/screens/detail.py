@@ -20,13 +20,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from caseload.tui import messages
+from caseload.tui.keys import back_key
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import literal
 
 D = TypeVar("D")
 
 BACK_BINDINGS: list[BindingType] = [
-    Binding("escape", "back", "Back", id="nav.back", tooltip="Go back to the previous screen"),
+    back_key("escape", "Go back to the previous screen"),
     Binding("backspace", "back", "Back", show=False, id="nav.back_backspace",
             tooltip="Go back to the previous screen"),
 ]

@@ -16,12 +16,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from caseload.domain.notes import DATE_SYNTAX, ContactOutcome, Note
 from caseload.tui.format import parse_date
-from caseload.tui.safe import literal
+from caseload.tui.screens.notes_modal import NoteModal
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class DoneAnswer:
     next_follow_up: dt.date | None  # None: close the note
 
 
-class DoneModal(ModalScreen[DoneAnswer | None]):
+class DoneModal(NoteModal[DoneAnswer | None]):
     """Mark a follow-up done: the outcome, then close the note or follow up again."""
 
     CSS_PATH = "notes.tcss"
@@ -40,14 +39,11 @@ class DoneModal(ModalScreen[DoneAnswer | None]):
     ]
 
     def __init__(self, note: Note, student_name: str, *, today: dt.date) -> None:
-        super().__init__()
-        self.note = note
-        self.student_name = student_name
+        super().__init__(note, student_name)
         self.today = today
 
     def compose(self) -> ComposeResult:
-        title = Text("Follow-up done: ", style="bold", end="")
-        title.append_text(literal(self.student_name, style="bold"))
+        title = self.dialog_title("Follow-up done: ")
         offered = self.today + dt.timedelta(days=7)
         with Vertical(classes="dialog", id="done-dialog"):
             yield Static(title, classes="dialog-title")

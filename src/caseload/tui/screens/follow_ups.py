@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from caseload.domain.notes import Note, follow_up_when
 from caseload.tui import messages
 from caseload.tui.format import plural
+from caseload.tui.keys import back_key, done_key, note_key, reload_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import clean, literal
 from caseload.tui.session import Session
@@ -30,21 +31,16 @@ class FollowUpsScreen(Screen[None]):
     CSS_PATH = "notes.tcss"
     AUTO_FOCUS = "#followups"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "back", "Back", id="nav.back",
-                tooltip="Go back to the caseload"),
-        Binding("n", "write_note", "Note", id="followups.note",
-                tooltip="Write a note about the selected note's student"),
+        back_key("escape,backspace", "Go back to the caseload"),
+        note_key("followups.note", "Write a note about the selected note's student"),
         Binding("1", "show('due')", "Due", id="followups.due",
                 tooltip="Follow-ups due on or before the as-of date, oldest first"),
         Binding("2", "show('upcoming')", "Upcoming", id="followups.upcoming",
                 tooltip="Follow-ups coming this week and next, soonest first"),
-        Binding("d", "mark_done", "Done", id="followups.done",
-                tooltip="Mark the selected follow-up done: asks the outcome and offers the "
-                        "next follow-up date"),
+        done_key("followups.done", "mark_done", "the selected follow-up"),
         Binding("z", "undo", "Undo", id="followups.undo",
                 tooltip="Undo the last follow-up marked done"),
-        Binding("r", "reload", "Reload", show=False, id="followups.reload",
-                tooltip="Read the follow-ups again"),
+        reload_key("followups.reload", "Read the follow-ups again"),
     ]
 
     def __init__(self, session: Session, notes: NotesCalls) -> None:

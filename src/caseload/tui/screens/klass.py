@@ -23,6 +23,7 @@ from caseload.domain.flags import stale_text
 from caseload.domain.report import AssignmentStatus, AssignmentView, ClassDetail
 from caseload.tui import messages
 from caseload.tui.format import DASH, last_score_text, num, pct
+from caseload.tui.keys import reload_key
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import DetailScreen
@@ -83,8 +84,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
         (0, "-narrow"), (110, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "reload", "Reload", show=False, id="class.reload",
-                tooltip="Read this class again from the cache"),
+        reload_key("class.reload", "Read this class again from the cache"),
         Binding("m", "missing_only", "Missing", id="class.missing",
                 tooltip="Show only missing assignments, or every assignment again"),
         Binding("s", "sort", "Sort", id="class.sort",

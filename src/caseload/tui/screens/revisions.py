@@ -8,17 +8,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from caseload.domain.notes import Note
 from caseload.tui import messages
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
-from caseload.tui.widgets.notes import contact_words, flag_labels
+from caseload.tui.screens.notes_modal import NoteModal
+from caseload.tui.widgets.notes import note_body
 
 
-class RevisionsModal(ModalScreen[None]):
+class RevisionsModal(NoteModal[None]):
     """A note's history: the note as it stands, then each prior version, newest first."""
 
     CSS_PATH = "notes.tcss"
@@ -28,14 +28,11 @@ class RevisionsModal(ModalScreen[None]):
     ]
 
     def __init__(self, note: Note, student_name: str, *, notes: NotesCalls) -> None:
-        super().__init__()
+        super().__init__(note, student_name)
         self.notes = notes
-        self.note = note
-        self.student_name = student_name
 
     def compose(self) -> ComposeResult:
-        title = Text("History of a note about ", style="bold", end="")
-        title.append_text(literal(self.student_name, style="bold"))
+        title = self.dialog_title("History of a note about ")
         with Vertical(classes="dialog", id="revisions-dialog"):
             yield Static(title, classes="dialog-title")
             with VerticalScroll(id="revisions-scroll"):
@@ -57,17 +54,8 @@ class RevisionsModal(ModalScreen[None]):
             head += " (current)" if replaced is None else (
                 f" (replaced {replaced.astimezone().strftime('%Y-%m-%d %H:%M')})")
             text.append(head, style="bold")
-            text.append(f"\n{note.contact_date.isoformat()} · {note.type.words} · "
-                        f"{note.status.value}")
-            if contact_words(note):
-                text.append(f" · {contact_words(note)}")
-            if note.follow_up:
-                text.append(f" · follow up {note.follow_up.isoformat()}")
-            if note.flags:
-                text.append(" · ")
-                text.append_text(literal(flag_labels(note.flags)))
             text.append("\n")
-            text.append_text(literal(note.text, multiline=True))
+            text.append_text(note_body(note))
         if not message.revisions:
             text.append("\n\nNever edited: there are no earlier versions.", style="italic")
         self.query_one("#revisions-text", Static).update(text)

@@ -32,6 +32,7 @@ from caseload.tui.format import (
     plural,
     sparkline,
 )
+from caseload.tui.keys import export_key, note_key, reload_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
@@ -67,12 +68,9 @@ class StudentScreen(DetailScreen[StudentDetail]):
             for n, tab in enumerate(TABS, 1)
             for title in [tab.removeprefix("tab-").capitalize()]
         ),
-        Binding("r", "reload", "Reload", show=False, id="student.reload",
-                tooltip="Read this student again from the cache"),
-        Binding("n", "write_note", "Note", id="student.note",
-                tooltip="Write a note about this student"),
-        Binding("e", "export_notes", "Export", show=False, id="student.export",
-                tooltip="Export this student's (or the caseload's) notes"),
+        reload_key("student.reload", "Read this student again from the cache"),
+        note_key("student.note", "Write a note about this student"),
+        export_key("student.export", "Export this student's (or the caseload's) notes"),
     ]
 
     def __init__(

@@ -11,18 +11,19 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from caseload.tui.keys import Move, hidden_keys
+
+# The cursor keys added to DataTable's own (hidden from the footer), as ``keys.Move`` rows.
+_MOVES: tuple[Move, ...] = (
+    ("j", "cursor_down", "Down", "j", "Move the cursor down one row"),
+    ("k", "cursor_up", "Up", "k", "Move the cursor up one row"),
+    ("g,home", "scroll_top", "First", "first", "Move the cursor to the first row"),
+    ("G,end", "scroll_bottom", "Last", "last", "Move the cursor to the last row"),
+)
+
 
 class KeyTable(DataTable[object]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="table.j",
-                tooltip="Move the cursor down one row"),
-        Binding("k", "cursor_up", "Up", show=False, id="table.k",
-                tooltip="Move the cursor up one row"),
-        Binding("g,home", "scroll_top", "First", show=False, id="table.first",
-                tooltip="Move the cursor to the first row"),
-        Binding("G,end", "scroll_bottom", "Last", show=False, id="table.last",
-                tooltip="Move the cursor to the last row"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*hidden_keys("table", _MOVES)]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)

@@ -26,6 +26,7 @@ from caseload.domain.notes import ContactOutcome, Note, NoteStatus
 from caseload.domain.report import Flag, FlagCode
 from caseload.tui import messages
 from caseload.tui.format import DASH
+from caseload.tui.keys import done_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.widgets.key_table import KeyTable
@@ -61,6 +62,24 @@ def flag_labels(codes: tuple[str, ...]) -> str:
     return " ".join(out)
 
 
+def note_body(note: Note, *, style: str | None = None) -> Text:
+    """A note as the Notes tab and its history show it: date · type · status (in ``style``),
+    then how the contact went, the follow-up date and the flags, and the text below."""
+    text = Text(end="")
+    text.append(f"{note.contact_date.isoformat()} · {note.type.words} · {note.status.value}",
+                style=style)
+    if contact_words(note):
+        text.append(f" · {contact_words(note)}")
+    if note.follow_up:
+        text.append(f" · follow up {note.follow_up.isoformat()}")
+    if note.flags:
+        text.append(" · ")
+        text.append_text(literal(flag_labels(note.flags)))
+    text.append("\n")
+    text.append_text(literal(note.text, multiline=True))
+    return text
+
+
 class NotesTable(KeyTable):
     """The notes list; its keys act on the note under the cursor through the enclosing
     :class:`NotesPane` (``pane('method')`` calls that pane method)."""
@@ -68,9 +87,7 @@ class NotesTable(KeyTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,E", "pane('edit_note')", "Edit", id="notes.edit",
                 tooltip="Edit the note under the cursor"),
-        Binding("d", "pane('mark_done')", "Done", id="notes.done",
-                tooltip="Mark the note under the cursor done: asks the outcome and offers "
-                        "the next follow-up date"),
+        done_key("notes.done", "pane('mark_done')", "the note under the cursor"),
         Binding("delete", "pane('delete_note')", "Delete", id="notes.delete",
                 tooltip="Delete the note under the cursor (asks first; it can be restored)"),
         Binding("v", "pane('show_history')", "History", show=False, id="notes.history",
@@ -193,19 +210,7 @@ class NotesPane(Vertical):
         return self.notes[row] if 0 <= row < len(self.notes) else None
 
     def _show_full(self, note: Note | None) -> None:
-        text = Text(end="")
-        if note is not None:
-            text.append(f"{note.contact_date.isoformat()} · {note.type.words} · "
-                        f"{note.status.value}", style="bold")
-            if contact_words(note):
-                text.append(f" · {contact_words(note)}")
-            if note.follow_up:
-                text.append(f" · follow up {note.follow_up.isoformat()}")
-            if note.flags:
-                text.append(" · ")
-                text.append_text(literal(flag_labels(note.flags)))
-            text.append("\n")
-            text.append_text(literal(note.text, multiline=True))
+        text = note_body(note, style="bold") if note is not None else Text(end="")
         self.query_one("#note-full-text", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#notes-table")

@@ -29,6 +29,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from caseload.tui.keys import Move, hidden_keys
+
 Align = Literal["left", "right", "center"]
 RowGetter = Callable[[int], Sequence[Text]]
 
@@ -45,8 +47,8 @@ class Column:
     tooltip: str = ""
 
 
-# The cursor keys (hidden from the footer): keys, action, description, binding id, tooltip.
-_MOVES = (
+# The cursor keys (hidden from the footer), as ``keys.Move`` rows.
+_MOVES: tuple[Move, ...] = (
     ("up,k", "cursor_up", "Up", "up", "Move the cursor up one row"),
     ("down,j", "cursor_down", "Down", "down", "Move the cursor down one row"),
     ("pageup", "page_up", "Page up", "page_up", "Move the cursor up one page"),
@@ -80,10 +82,7 @@ class VirtualTable(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(
-            Binding(keys, action, description, show=False, id=f"table.{name}", tooltip=tooltip)
-            for keys, action, description, name, tooltip in _MOVES
-        ),
+        *hidden_keys("table", _MOVES),
         Binding("enter", "select", "Open", id="table.select",
                 tooltip="Open the row under the cursor"),
     ]
