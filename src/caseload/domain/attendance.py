@@ -27,9 +27,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from caseload.domain.records import AttendanceCategory, AttendanceEvent, Enrollment, Role
+from caseload.domain.records import (
+    AcademicSession,
+    AttendanceCategory,
+    AttendanceEvent,
+    Enrollment,
+    Role,
+    SessionType,
+)
 from caseload.domain.report import AttendanceSummary, DayStatus
-from caseload.domain.schooldays import Periods, days_between, enrolled_start, later
+from caseload.domain.schooldays import (
+    Periods,
+    current_session,
+    days_between,
+    enrolled_start,
+    later,
+)
 from caseload.domain.settings import Thresholds
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -330,6 +343,54 @@ def unexcused_by_month(
     for d in series.unexcused_between(days[0], as_of):
         counts[f"{d.year:04d}-{d.month:02d}"] += 1
     return tuple(counts.items())
+
+
+# --- The first days of the school year (EARLY) ---------------------------------------------
+
+
+def school_year_span(
+    sessions: Iterable[AcademicSession], as_of: dt.date, school_id: str | None = None
+) -> tuple[dt.date, dt.date]:
+    """The school year holding ``as_of`` for the EARLY rule (issue 14): the ``schoolYear``
+    session that contains it (one tied to the school over one tied to none, then the longest:
+    ``schooldays.current_session``); where no schoolYear session contains it (Ed-Fi has none),
+    July 1 to June 30 around ``as_of``."""
+    year = current_session(sessions, (SessionType.SCHOOL_YEAR,), as_of, school_id)
+    if year is not None and year.start_date <= as_of <= year.end_date:
+        return year.start_date, year.end_date
+    first = as_of.year if as_of.month >= 7 else as_of.year - 1
+    return dt.date(first, 7, 1), dt.date(first + 1, 6, 30)
+
+
+def first_school_days(
+    school_days: Sequence[dt.date], year: tuple[dt.date, dt.date], n: int
+) -> Sequence[dt.date]:
+    """The school's first ``n`` school (instructional) days of the year ``year`` (fewer when
+    the year has fewer); ``school_days`` sorted."""
+    lo = bisect_left(school_days, year[0])
+    hi = min(bisect_right(school_days, year[1]), lo + max(0, n))
+    return school_days[lo:hi]
+
+
+def early_absences(
+    series: AttendanceSeries, as_of: dt.date, year: tuple[dt.date, dt.date], n: int
+) -> tuple[Sequence[dt.date], Sequence[dt.date]] | None:
+    """The EARLY window and the absences in it: (the school's first ``n`` school days of
+    ``year``, the full-day absences, any reason, period-built days included, on those days that
+    are on or after the student's earliest enrollment begin and on or before ``as_of``, counted
+    through the day the school's attendance was recorded through). None when the student's
+    attendance is unknown (no attendance loaded for the school)."""
+    end = series.counted_through(as_of)
+    if end is None:
+        return None
+    window = first_school_days(series.school_days, year, n)
+    if not window or not series.absent:
+        return window, ()
+    start = window[0]
+    if series.enrolled_begin is not None and series.enrolled_begin > start:
+        start = series.enrolled_begin
+    found = days_between(series.absent, start, min(end, window[-1]))
+    return window, tuple(d for d in found if _has(window, d))
 
 
 def session_start(periods: Periods, which: str) -> dt.date | None:
