@@ -577,7 +577,8 @@ def cmd_changes(args: argparse.Namespace) -> int:
             parts.append(f"{c.absences} absence{'s' if c.absences != 1 else ''}")
         if c.follow_ups_due:
             parts.append(f"{c.follow_ups_due} follow-up{'s' if c.follow_ups_due != 1 else ''} due")
-        out.write(f"{c.risk:>3}  {plain(c.name)[:28]:<28} {plain(c.student):<12} {'; '.join(parts)}\n")
+        who = f"{plain(c.name)[:28]:<28} {plain(c.student):<12}"
+        out.write(f"{c.risk:>3}  {who} {'; '.join(parts)}\n")
     return EXIT_OK
 
 

@@ -393,6 +393,45 @@ def early_absences(
     return window, tuple(d for d in found if _has(window, d))
 
 
+# --- Attendance before and after a date (did the intervention work?) ------------------------
+
+_NOT_COUNTED = (DayStatus.NO_SCHOOL, DayStatus.NOT_ENROLLED)
+_ABSENT = (DayStatus.EXCUSED, DayStatus.UNEXCUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Around:
+    """Attendance in the ``n`` enrolled school days before a date and from it (issue 14 §3):
+    rates are percentages (unrounded), None with 0 days."""
+
+    rate_before: float | None
+    days_before: int
+    rate_after: float | None
+    days_after: int
+
+
+def attendance_around(
+    days: Sequence[tuple[dt.date, DayStatus]], on: dt.date, n: int
+) -> Around:
+    """Attendance before and after ``on`` from the attendance calendar
+    (``AttendanceSummary.days``, which ends on the last day attendance counts at the as-of
+    date). Before: the last ``n`` enrolled school days strictly before ``on``. After: the first
+    ``n`` enrolled school days from ``on`` (a non-school day: from the next school day), up to
+    the calendar's end. Enrolled school days are the calendar's days that are neither
+    NO_SCHOOL nor NOT_ENROLLED; an absence is a full-day excused or unexcused one. A calendar
+    of unknown attendance (empty) gives no days and no rate."""
+    enrolled = [(d, s) for d, s in days if s not in _NOT_COUNTED]
+    split = bisect_left(enrolled, on, key=lambda p: p[0])
+    before = [s for _, s in enrolled[max(0, split - n) : split]] if n > 0 else []
+    after = [s for _, s in enrolled[split : split + n]] if n > 0 else []
+
+    def rate(statuses: list[DayStatus]) -> float | None:
+        absent = sum(1 for s in statuses if s in _ABSENT)
+        return attendance_rate(len(statuses), absent)
+
+    return Around(rate(before), len(before), rate(after), len(after))
+
+
 def session_start(periods: Periods, which: str) -> dt.date | None:
     """The start of the grading period / term / school year containing D, falling back to the
     next wider one when a session is unknown (grading period -> term -> year -> None)."""

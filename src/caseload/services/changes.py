@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from caseload.domain import attendance as att
 from caseload.domain.grading import at_least
 from caseload.domain.report import StudentReport, triage
 from caseload.domain.schooldays import periods_at
