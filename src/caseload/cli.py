@@ -490,6 +490,7 @@ def _open_app(
             "  caseload demo"
         )
         return EXIT_OK
+    from caseload.services.changes import ChangesService
     from caseload.services.tui_notes_export import export_notes
     from caseload.tui.app import AppActions, run_app
 
@@ -508,6 +509,7 @@ def _open_app(
         me=ws.config.me,
         export_notes=export_notes,
         keymap=ws.config.keymap,
+        changes=ChangesService(ws),
     )
     return EXIT_OK
 

@@ -4,6 +4,7 @@ Enter opens the student, `w` lists the changes since another date."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from textual.app import App
 from textual.widgets import DataTable, Input
@@ -71,3 +72,55 @@ async def test_highest_risk_first_enter_opens_w_picks_a_date() -> None:
         await wait_until(pilot, lambda: app.calls[-1] == dt.date(2026, 10, 1) and screen.loaded,
                          what="the changes since 10/1")
         assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "12"
+
+
+async def test_the_app_opens_on_the_changes_since_it_was_last_opened(
+    tmp_path: Path,
+) -> None:
+    """Over the cache (tests/issue14_school.py): the first opening only remembers the as-of
+    date; the next one, a week later, opens on what changed since (the `caseload changes`
+    rows); `w` on the caseload opens it again."""
+    from caseload.cli import main
+    from caseload.config import Config
+    from caseload.services.changes import ChangesService
+    from caseload.services.context import Workspace
+    from caseload.store import last_seen
+    from caseload.store.engine import make_engine
+    from caseload.store.repository import Repository
+    from caseload.tui.app import CaseloadApp
+    from tests.issue14_school import write_school
+
+    school = write_school(tmp_path / "school")
+    db = tmp_path / "c.db"
+    assert main(["--db", str(db), "import", str(school)]) == 0
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        service = ChangesService(Workspace(engine, Config()))
+
+        def app_at(day: dt.date) -> CaseloadApp:
+            return CaseloadApp(Repository(engine), counselor_id="cns-1", as_of=day,
+                               changes=service)
+
+        first = app_at(dt.date(2026, 10, 9))
+        async with first.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: last_seen.get(engine, "cns-1") is not None,
+                             what="the opening remembered")
+            assert not isinstance(first.screen, ChangesScreen)
+        assert last_seen.get(engine, "cns-1") == dt.date(2026, 10, 9)
+
+        second = app_at(dt.date(2026, 10, 16))
+        async with second.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: isinstance(second.screen, ChangesScreen)
+                             and second.screen.loaded, what="the changes screen")
+            screen = second.screen
+            assert isinstance(screen, ChangesScreen) and screen.since == dt.date(2026, 10, 9)
+            assert [c.student for c in screen.changes] == ["stu-1", "stu-2"]  # risk 13, 8
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(second.screen, ChangesScreen),
+                             what="back to the caseload")
+            await pilot.press("w")
+            await wait_until(pilot, lambda: isinstance(second.screen, ChangesScreen),
+                             what="w opens the changes")
+        assert last_seen.get(engine, "cns-1") == dt.date(2026, 10, 16)
+    finally:
+        engine.dispose()

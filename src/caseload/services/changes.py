@@ -78,11 +78,40 @@ def changes(
     return Changes(since, day, ALL if key is None else key, found)
 
 
+class ChangesService:
+    """What the app's "since you last looked" screen needs (``tui.screens.changes.ChangesPort``):
+    the changes for a scope (``None``: every student) and when the app was last opened on it
+    (the ``last_seen`` table: the as-of date it showed then). Blocking: the TUI calls these
+    from workers."""
+
+    def __init__(self, workspace: Workspace, now: Callable[[], dt.datetime] | None = None):
+        self.workspace = workspace
+        self.now = now or (lambda: dt.datetime.now(dt.UTC))
+
+    def changes(
+        self, counselor_id: str | None, since: dt.date, as_of: dt.date
+    ) -> list[StudentChange]:
+        found = changes(self.workspace, since=since, as_of=as_of,
+                        counselor=ALL if counselor_id is None else counselor_id)
+        return found.students
+
+    def last_seen(self, counselor_id: str | None) -> dt.date | None:
+        from caseload.store import last_seen
+
+        return last_seen.get(self.workspace.engine, counselor_id)
+
+    def mark_seen(self, counselor_id: str | None, as_of: dt.date) -> None:
+        from caseload.store import last_seen
+
+        last_seen.mark(self.workspace.engine, counselor_id, as_of, self.now())
+
+
 __all__ = [
     "ALL",
     "GRADE_DROP_POINTS",
     "Changes",
     "ChangesError",
+    "ChangesService",
     "GradeDrop",
     "StudentChange",
     "absences_between",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from rich.text import Text
 from textual import on, work
@@ -30,6 +30,28 @@ from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import BACK_BINDINGS
 
 ChangesLoader = Callable[[dt.date], Sequence[StudentChange]]
+
+
+class ChangesPort(Protocol):
+    """What the App needs for "since you last looked" (``services.changes.ChangesService``
+    over the cache). Blocking: called from workers. ``counselor_id`` None: every student."""
+
+    def changes(
+        self, counselor_id: str | None, since: dt.date, as_of: dt.date
+    ) -> Sequence[StudentChange]: ...
+
+    def last_seen(self, counselor_id: str | None) -> dt.date | None:
+        """The as-of date the app showed when last opened on this scope (None: never)."""
+        ...
+
+    def mark_seen(self, counselor_id: str | None, as_of: dt.date) -> None: ...
+
+
+@dataclass
+class LastSeen(Message, bubble=False):
+    """When the app was last opened on the scope (None: never)."""
+
+    as_of: dt.date | None
 
 
 @dataclass
@@ -133,6 +155,9 @@ class ChangesScreen(Screen[None]):
     def open_student(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.post_message(messages.OpenStudent(str(event.row_key.value)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
 
     def action_pick_since(self) -> None:
         from caseload.tui.screens.modals import PromptModal
