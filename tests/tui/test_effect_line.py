@@ -85,3 +85,27 @@ async def test_no_intervention_no_line(engine: Engine) -> None:
         await settle(pilot)
         line = _line(app)
         assert line is not None and not line.display
+
+
+async def test_the_class_chart_marks_the_students_interventions(engine: Engine) -> None:
+    from caseload.tui.screens.klass import ClassScreen
+    from caseload.tui.widgets.grade_chart import GradeChart
+
+    store = NotesStore(engine, clock=lambda: NOW)
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="parent_contact", text="b",
+              contact_date=dt.date(2026, 11, 3))
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="referral", text="r",
+              contact_date=dt.date(2026, 11, 30))  # after the as-of date: no marker
+    app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
+                      now=lambda: NOW, notes=store, me=COUNSELOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (line := _line(app)) is not None and line.display,
+                         what="the student's notes")
+        await pilot.press("enter")  # the first class
+        await wait_until(pilot, lambda: isinstance(app.screen, ClassScreen)
+                         and bool(app.screen.query(GradeChart)), what="the class chart")
+        chart = app.screen.query_one(GradeChart)
+        assert chart.markers == ((dt.date(2026, 11, 3), "P"),)

@@ -262,15 +262,18 @@ class CaseloadApp(App[None]):
         from caseload.tui.screens.student import StudentScreen
 
         name = ""
+        marks: list[tuple[dt.date, str]] = []  # the student's notes: chart markers
         for screen in reversed(self.screen_stack):
             if isinstance(screen, StudentScreen) and screen.detail is not None:
                 name = screen.detail.report.name
+                marks = screen.note_marks
                 break
         as_of = self.as_of
 
         def make(message: messages.ClassLoaded | None) -> Screen[None]:
             return ClassScreen(student_id, class_id, data=self.data, student_name=name,
-                               detail=message.detail if message else None, as_of=as_of)
+                               detail=message.detail if message else None, as_of=as_of,
+                               notes=marks)
 
         self._begin_open(("class", student_id, class_id, as_of), make)
         self.data.request_class(self, student_id, class_id)

@@ -85,6 +85,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
         self.notes = notes
         self.initial_tab = tab
         self.effect_text = ""  # the latest intervention's effect on attendance, once known
+        self.note_marks: list[tuple[dt.date, str]] = []
 
     def loading_titles(self) -> tuple[str, str]:
         return "Student", self.student_id
@@ -102,6 +103,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
         detail = self.detail
         if message.student_id != self.student_id or detail is None or self.as_of is None:
             return
+        # (date, type) of the live notes, for the class screen's chart markers
+        self.note_marks = [(n.contact_date, n.type.value) for n in message.notes if not n.deleted]
         effect = latest_effect(message.notes, detail.attendance.days, self.as_of)
         self.effect_text = effect.text() if effect is not None else ""
         for line in self.query("#student-effect").results(Static):
