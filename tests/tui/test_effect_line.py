@@ -104,6 +104,16 @@ async def test_the_class_chart_marks_the_students_interventions(engine: Engine) 
         await pilot.press("enter")
         await wait_until(pilot, lambda: (line := _line(app)) is not None and line.display,
                          what="the student's notes")
+        # the attendance calendar: a "notes" line under November, P in the 3rd's column
+        from caseload.tui.widgets.calendar import AttendanceCalendar
+
+        await pilot.press("2")
+        await wait_until(pilot, lambda: bool(app.screen.query(AttendanceCalendar)),
+                         what="the attendance tab")
+        text = app.screen.query_one(AttendanceCalendar).build().plain.splitlines()
+        row = next(i for i, line in enumerate(text) if line.startswith("Nov 2026"))
+        assert text[row + 1].startswith("  notes") and text[row + 1][10 + 2 * 2] == "P"
+        await pilot.press("1")
         await pilot.press("enter")  # the first class
         await wait_until(pilot, lambda: isinstance(app.screen, ClassScreen)
                          and bool(app.screen.query(GradeChart)), what="the class chart")

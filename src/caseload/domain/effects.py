@@ -113,4 +113,32 @@ def latest_effect(
     return found[-1] if found else None
 
 
-__all__ = ["DEFAULT_DAYS", "EffectsError", "NoteEffect", "effects_of", "latest_effect"]
+NOTE_LETTERS: dict[str, str] = {
+    "student_meeting": "S",
+    "parent_contact": "P",
+    "teacher_consult": "T",
+    "referral": "R",
+    "attendance_intervention": "A",
+    "sst_504_iep_meeting": "I",
+}
+"""The letter an intervention note's marker carries, by note type (``NoteType`` value); the
+type ``other`` is no intervention and gets no marker."""
+
+Marker = tuple[dt.date, str]  # (the note's contact date, its letter)
+
+
+def note_markers(notes: Sequence[tuple[dt.date, str]]) -> list[Marker]:
+    """Markers for (contact date, note type value) pairs: intervention types only, by date."""
+    return sorted((day, NOTE_LETTERS[kind]) for day, kind in notes if kind in NOTE_LETTERS)
+
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "NOTE_LETTERS",
+    "EffectsError",
+    "Marker",
+    "NoteEffect",
+    "effects_of",
+    "latest_effect",
+    "note_markers",
+]

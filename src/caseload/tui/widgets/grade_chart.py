@@ -15,26 +15,11 @@ from textual.app import RenderResult
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
+from caseload.domain.effects import NOTE_LETTERS, Marker, note_markers
+
+__all__ = ["NOTE_LETTERS", "GradeChart", "Marker", "marker_x", "note_markers", "y_scale"]
+
 PASSING = 70.0
-
-NOTE_LETTERS: dict[str, str] = {
-    "student_meeting": "S",
-    "parent_contact": "P",
-    "teacher_consult": "T",
-    "referral": "R",
-    "attendance_intervention": "A",
-    "sst_504_iep_meeting": "I",
-}
-"""The letter an intervention note's marker carries, by note type (``NoteType`` value); the
-type ``other`` is no intervention and gets no marker."""
-
-Marker = tuple[dt.date, str]  # (the note's contact date, its letter)
-
-
-def note_markers(notes: Sequence[tuple[dt.date, str]]) -> list[Marker]:
-    """Markers for (contact date, note type value) pairs: intervention types only, by date."""
-    return sorted((day, NOTE_LETTERS[kind]) for day, kind in notes if kind in NOTE_LETTERS)
-
 
 def marker_x(weekly: Sequence[tuple[dt.date, float]], day: dt.date) -> float:
     """Where ``day`` falls on the chart's x axis: week ``i`` (1-based) is plotted at x = i on
