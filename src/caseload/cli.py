@@ -139,6 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeat for any of several")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
+    p = command("changes", "what changed per student since a date: new and cleared flags, "
+                "grade drops, absences, follow-ups due (docs/CHANGES.md)")
+    p.add_argument("--since", type=_date, metavar="DATE", required=True,
+                   help="compare the flags at this date with those at --as-of")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+    p.add_argument("--counselor", metavar="ID|all", help="one counselor's caseload, or all "
+                   "(default: the config's `me`, else all)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
     p = command("sync", "bring the cache up to date from configured API sources (docs/SYNC.md)")
     p.add_argument("name", nargs="?", metavar="NAME", help="a [sources.NAME] (default: all)")
     p.add_argument("--full", action="store_true", help="fetch everything, not only changes")
@@ -494,6 +503,7 @@ def _open_app(
             "  caseload demo"
         )
         return EXIT_OK
+    from caseload.services.changes import ChangesService
     from caseload.services.tui_notes_export import export_notes
     from caseload.tui.app import AppActions, run_app
 
@@ -512,6 +522,7 @@ def _open_app(
         me=ws.config.me,
         export_notes=export_notes,
         keymap=ws.config.keymap,
+        changes=ChangesService(ws),
     )
     return EXIT_OK
 
@@ -565,9 +576,52 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_changes(args: argparse.Namespace) -> int:
+    """Parse, call the changes use case (``caseload.services.changes``), print."""
+    import json
+
+    from caseload.services.changes import ChangesError, changes
+    from caseload.services.context import open_workspace
+
+    workspace = open_workspace(getattr(args, "db", None), args.config)
+    try:
+        found = changes(workspace, since=args.since, as_of=args.as_of, counselor=args.counselor)
+    except ChangesError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if args.format == "json":
+        json.dump([c.to_json() for c in found.students], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    from caseload.domain.text import no_controls
+
+    def plain(text: str) -> str:
+        return no_controls(text, single_line=True)
+
+    out = sys.stdout
+    out.write(f"Changes from {found.since.isoformat()} to {found.as_of.isoformat()}: "
+              f"{len(found.students)} students\n")
+    for c in found.students:
+        parts = []
+        if c.new:
+            parts.append("new " + " ".join(c.new))
+        if c.cleared:
+            parts.append("cleared " + " ".join(c.cleared))
+        for g in c.grade_drops:
+            parts.append(f"{plain(g.title)} {g.before:.1f} to {g.after:.1f}")
+        if c.absences:
+            parts.append(f"{c.absences} absence{'s' if c.absences != 1 else ''}")
+        if c.follow_ups_due:
+            parts.append(f"{c.follow_ups_due} follow-up{'s' if c.follow_ups_due != 1 else ''} due")
+        who = f"{plain(c.name)[:28]:<28} {plain(c.student):<12}"
+        out.write(f"{c.risk:>3}  {who} {'; '.join(parts)}\n")
+    return EXIT_OK
+
+
 COMMANDS = {
     "open": cmd_open,
     "serve": cmd_serve,
+    "changes": cmd_changes,
     "import": cmd_import,
     "demo": cmd_demo,
     "flags": cmd_flags,

@@ -1,4 +1,5 @@
-"""``caseload notes add|list|export|delete|restore`` and ``caseload audit`` from the command line.
+"""``caseload notes add|list|export|effects|delete|restore`` and ``caseload audit`` from the
+command line.
 
 Wiring (in ``caseload.cli``)::
 
@@ -140,6 +141,20 @@ def add_commands(
                    help="PDF: a summary for every student in scope, not only those with notes")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
     p.set_defaults(notes_handler=cmd_notes_export)
+
+    p = actions.add_parser(
+        "effects", help="attendance before and after each intervention note",
+        description="Did it work? For each intervention note of a student (every type but "
+                    "other): the attendance rate over the last N enrolled school days before "
+                    "the note's date and the first N from it, up to the as-of date.",
+    )
+    add_globals(p)
+    p.add_argument("--student", required=True, metavar="ID", help="the student's sourcedId")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+    p.add_argument("--days", type=int, default=15, metavar="N",
+                   help="school days before and after each note (default: 15)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(notes_handler=cmd_notes_effects)
 
     for name, verb, handler in (("delete", "Delete", cmd_notes_delete),
                                 ("restore", "Restore a deleted", cmd_notes_restore)):
@@ -343,6 +358,36 @@ def cmd_notes_delete(args: argparse.Namespace, ws: Workspace, reader: Any = None
 
 def cmd_notes_restore(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
     return _note_action(args, ws, restore=True)
+
+
+def cmd_notes_effects(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
+    """Parse, call the effects use case (``caseload.services.effects``), print."""
+    from caseload.services.effects import EffectsError, note_effects
+    from caseload.services.flags import StudentNotFound
+
+    try:
+        found = note_effects(ws, args.student, as_of=args.as_of, days=args.days)
+    except (StudentNotFound, EffectsError) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if args.format == "json":
+        _print_json([e.to_json() for e in found], sys.stdout)
+        return EXIT_OK
+    if not found:
+        print("No intervention notes.")
+        return EXIT_OK
+
+    def cell(rate: float | None, days: int) -> str:
+        return "—" if rate is None else f"{rate:.1f}% of {days} days"
+
+    _table(
+        [[str(e.note), e.date.isoformat(), e.type.value,
+          cell(e.attendance_before, e.days_before), cell(e.attendance_after, e.days_after)]
+         for e in found],
+        ["note", "date", "type", "before", "after"],
+        sys.stdout,
+    )
+    return EXIT_OK
 
 
 def cmd_audit(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:

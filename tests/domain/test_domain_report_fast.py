@@ -128,6 +128,18 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
         ):
             if flag is not None:
                 found.append(flag)
+        # EARLY, plainly: the school's first N school days of the year holding D, absences on
+        # them from the enrollment begin to the last counted day
+        y0, y1 = att.school_year_span(facts.sessions, as_of, facts.student.school_id)
+        first = [d for d in series.school_days if y0 <= d <= y1][: th.early_window_days]
+        begin = series.enrolled_begin
+        early = [
+            d for d in series.absent
+            if d in first and d <= end and (begin is None or d >= begin)
+        ]
+        flag = rules.early_absence(early, first, th)
+        if flag is not None:
+            found.append(flag)
         figures = {
             "days_absent": days_absent,
             "attendance_rate": att.attendance_rate(school_days, days_absent),
@@ -283,6 +295,8 @@ thresholds = st.builds(
     truancy_year=st.integers(-1, 20),
     stale_days=st.integers(1, 20),
     behavior_incidents=st.integers(0, 3),
+    early_window_days=st.integers(1, 25),
+    early_absences=st.integers(0, 3),
 )
 
 

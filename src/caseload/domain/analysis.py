@@ -390,6 +390,7 @@ class ReportMemo:
         "thresholds",
         "truancy_negative",
         "window",
+        "years",
     )
 
     def __init__(self, as_of: dt.date, thresholds: Thresholds) -> None:
@@ -410,11 +411,22 @@ class ReportMemo:
         # (school id, id of the sessions tuple) -> (sessions, periods, year start, the
         # grading period's, term's and school year's start as ``att.session_start`` gives them)
         self.periods: dict[tuple[str | None, int], tuple[Any, ...]] = {}
+        # (school id, id of the sessions tuple) -> (sessions, the EARLY rule's school year)
+        self.years: dict[tuple[str | None, int], tuple[Any, tuple[dt.date, dt.date]]] = {}
 
     def fits(self, as_of: dt.date, thresholds: Thresholds) -> bool:
         return self.as_of == as_of and (
             self.thresholds is thresholds or self.thresholds == thresholds
         )
+
+    def early_year_of(self, facts: StudentFacts) -> tuple[dt.date, dt.date]:
+        key = (facts.student.school_id, id(facts.sessions))
+        got = self.years.get(key)
+        if got is None or got[0] is not facts.sessions:
+            year = att.school_year_span(facts.sessions, self.as_of, facts.student.school_id)
+            got = (facts.sessions, year)
+            self.years[key] = got
+        return got[1]
 
     def periods_of(self, facts: StudentFacts) -> tuple[Any, ...]:
         key = (facts.student.school_id, id(facts.sessions))
@@ -661,6 +673,14 @@ def report_from_facts(
         ):
             if flag is not None:
                 found.append(flag)
+        if absent:  # EARLY (issue 14): absences in the first school days of the year
+            early = att.early_absences(
+                series, as_of, memo.early_year_of(facts), thresholds.early_window_days
+            )
+            if early is not None:
+                flag = rules.early_absence(early[1], early[0], thresholds)
+                if flag is not None:
+                    found.append(flag)
     behavior = rules.behavior(incidents, thresholds)
     if behavior is not None:
         found.append(behavior)

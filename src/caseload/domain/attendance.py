@@ -27,9 +27,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from caseload.domain.records import AttendanceCategory, AttendanceEvent, Enrollment, Role
+from caseload.domain.records import (
+    AcademicSession,
+    AttendanceCategory,
+    AttendanceEvent,
+    Enrollment,
+    Role,
+    SessionType,
+)
 from caseload.domain.report import AttendanceSummary, DayStatus
-from caseload.domain.schooldays import Periods, days_between, enrolled_start, later
+from caseload.domain.schooldays import (
+    Periods,
+    current_session,
+    days_between,
+    enrolled_start,
+    later,
+)
 from caseload.domain.settings import Thresholds
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -330,6 +343,93 @@ def unexcused_by_month(
     for d in series.unexcused_between(days[0], as_of):
         counts[f"{d.year:04d}-{d.month:02d}"] += 1
     return tuple(counts.items())
+
+
+# --- The first days of the school year (EARLY) ---------------------------------------------
+
+
+def school_year_span(
+    sessions: Iterable[AcademicSession], as_of: dt.date, school_id: str | None = None
+) -> tuple[dt.date, dt.date]:
+    """The school year holding ``as_of`` for the EARLY rule (issue 14): the ``schoolYear``
+    session that contains it (one tied to the school over one tied to none, then the longest:
+    ``schooldays.current_session``); where no schoolYear session contains it (Ed-Fi has none),
+    July 1 to June 30 around ``as_of``."""
+    year = current_session(sessions, (SessionType.SCHOOL_YEAR,), as_of, school_id)
+    if year is not None and year.start_date <= as_of <= year.end_date:
+        return year.start_date, year.end_date
+    first = as_of.year if as_of.month >= 7 else as_of.year - 1
+    return dt.date(first, 7, 1), dt.date(first + 1, 6, 30)
+
+
+def first_school_days(
+    school_days: Sequence[dt.date], year: tuple[dt.date, dt.date], n: int
+) -> Sequence[dt.date]:
+    """The school's first ``n`` school (instructional) days of the year ``year`` (fewer when
+    the year has fewer); ``school_days`` sorted."""
+    lo = bisect_left(school_days, year[0])
+    hi = min(bisect_right(school_days, year[1]), lo + max(0, n))
+    return school_days[lo:hi]
+
+
+def early_absences(
+    series: AttendanceSeries, as_of: dt.date, year: tuple[dt.date, dt.date], n: int
+) -> tuple[Sequence[dt.date], Sequence[dt.date]] | None:
+    """The EARLY window and the absences in it: (the school's first ``n`` school days of
+    ``year``, the full-day absences, any reason, period-built days included, on those days that
+    are on or after the student's earliest enrollment begin and on or before ``as_of``, counted
+    through the day the school's attendance was recorded through). None when the student's
+    attendance is unknown (no attendance loaded for the school)."""
+    end = series.counted_through(as_of)
+    if end is None:
+        return None
+    window = first_school_days(series.school_days, year, n)
+    if not window or not series.absent:
+        return window, ()
+    start = window[0]
+    if series.enrolled_begin is not None and series.enrolled_begin > start:
+        start = series.enrolled_begin
+    found = days_between(series.absent, start, min(end, window[-1]))
+    return window, tuple(d for d in found if _has(window, d))
+
+
+# --- Attendance before and after a date (did the intervention work?) ------------------------
+
+_NOT_COUNTED = (DayStatus.NO_SCHOOL, DayStatus.NOT_ENROLLED)
+_ABSENT = (DayStatus.EXCUSED, DayStatus.UNEXCUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Around:
+    """Attendance in the ``n`` enrolled school days before a date and from it (issue 14 §3):
+    rates are percentages (unrounded), None with 0 days."""
+
+    rate_before: float | None
+    days_before: int
+    rate_after: float | None
+    days_after: int
+
+
+def attendance_around(
+    days: Sequence[tuple[dt.date, DayStatus]], on: dt.date, n: int
+) -> Around:
+    """Attendance before and after ``on`` from the attendance calendar
+    (``AttendanceSummary.days``, which ends on the last day attendance counts at the as-of
+    date). Before: the last ``n`` enrolled school days strictly before ``on``. After: the first
+    ``n`` enrolled school days from ``on`` (a non-school day: from the next school day), up to
+    the calendar's end. Enrolled school days are the calendar's days that are neither
+    NO_SCHOOL nor NOT_ENROLLED; an absence is a full-day excused or unexcused one. A calendar
+    of unknown attendance (empty) gives no days and no rate."""
+    enrolled = [(d, s) for d, s in days if s not in _NOT_COUNTED]
+    split = bisect_left(enrolled, on, key=lambda p: p[0])
+    before = [s for _, s in enrolled[max(0, split - n) : split]] if n > 0 else []
+    after = [s for _, s in enrolled[split : split + n]] if n > 0 else []
+
+    def rate(statuses: list[DayStatus]) -> float | None:
+        absent = sum(1 for s in statuses if s in _ABSENT)
+        return attendance_rate(len(statuses), absent)
+
+    return Around(rate(before), len(before), rate(after), len(after))
 
 
 def session_start(periods: Periods, which: str) -> dt.date | None:

@@ -31,6 +31,7 @@ SEVERITY: dict[FlagCode, Severity] = {
     FlagCode.TRUANCY: Severity.HIGH,
     FlagCode.STALE_GRADEBOOK: Severity.LOW,
     FlagCode.BEHAVIOR: Severity.MEDIUM,
+    FlagCode.EARLY: Severity.HIGH,
 }
 
 _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
@@ -286,6 +287,37 @@ def truancy(
                 for label, limit, used, start in over
             ]
         },
+    )
+
+
+def early_absence(
+    absences: Sequence[dt.date], window: Sequence[dt.date], thresholds: Thresholds
+) -> Flag | None:
+    """EARLY (high): absent (full days, any reason) on ``early_absences`` or more of the
+    school's first ``early_window_days`` school days of the school year holding D, counting
+    only days on or after the student's enrollment begin (``attendance.early_absences`` gives
+    ``window`` and ``absences``). It fires from the date of the second absence (the absences
+    passed in are those on or before D) and, the window being fixed, stays for the year.
+    Source: BERC; Attendance Works, "September attendance matters"."""
+    if not window:
+        return None
+    n_days = len(window)
+    first, last = window[0].isoformat(), window[-1].isoformat()
+    return _count_flag(
+        FlagCode.EARLY,
+        absences,
+        thresholds.early_absences,
+        lambda n: (
+            f"Absent {n} of the first {n_days} school days of the year "
+            f"({', '.join(f'{d.month}/{d.day}' for d in absences)})",
+            {
+                "count": n,
+                "dates": [d.isoformat() for d in absences],
+                "window_days": n_days,
+                "window_start": first,
+                "window_end": last,
+            },
+        ),
     )
 
 

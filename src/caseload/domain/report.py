@@ -33,6 +33,7 @@ class FlagCode(StrEnum):
     TRUANCY = "TRUANCY"
     STALE_GRADEBOOK = "STALE_GRADEBOOK"
     BEHAVIOR = "BEHAVIOR"
+    EARLY = "EARLY"
 
     @property
     def label(self) -> str:
@@ -50,6 +51,7 @@ FLAG_LABELS: dict[FlagCode, str] = {
     FlagCode.TRUANCY: "TRUANT",
     FlagCode.STALE_GRADEBOOK: "STALE",
     FlagCode.BEHAVIOR: "BEHAV",
+    FlagCode.EARLY: "EARLY",
 }
 
 

@@ -83,6 +83,17 @@ class Thresholds:
     """TRUANCY: more than this many unexcused days in the school year.
     Source: as ``truancy_grading_period``."""
 
+    early_window_days: int = 20
+    """EARLY: the window is the school's first this-many instructional (school) days of the
+    school year holding the as-of date. Source: the Baltimore Education Research Consortium's
+    study of sixth and ninth graders and Attendance Works, "September attendance matters"
+    (students missing two or more days in the first month of school, about 20 school days, are
+    several times likelier to be chronically absent for the year)."""
+
+    early_absences: int = 2
+    """EARLY: this many or more full-day absences (any reason) in the window.
+    Source: as ``early_window_days`` ("two or more days in September")."""
+
     # --- Gradebook and behaviour ------------------------------------------------------------
     stale_days: int = 14
     """STALE_GRADEBOOK: no result in the class with an effective date in this many days ending on
@@ -159,9 +170,17 @@ _KINDS: dict[str, type] = {
     "truancy_grading_period": int,
     "truancy_term": int,
     "truancy_year": int,
+    "early_window_days": int,
+    "early_absences": int,
     "stale_days": int,
     "behavior_incidents": int,
     "missing_counts_as_zero": bool,
 }
 # Counts that make no sense at 0 (a window of 0 days, a streak of 0 weeks).
-_POSITIVE = {"failing_weeks", "drop_window_weeks", "unexcused_window_days", "stale_days"}
+_POSITIVE = {
+    "failing_weeks",
+    "drop_window_weeks",
+    "unexcused_window_days",
+    "stale_days",
+    "early_window_days",
+}

@@ -125,7 +125,8 @@ def write_table(
     out.write(
         "\nFlags: FAIL3W failing 3 weeks, LOW grade below 70, DROP sharp grade drop, "
         "UNX30 unexcused absences in 30 days,\nCHRONIC chronic absence, STREAK absence streak, "
-        "TRUANT Maryland truancy limit, STALE stale gradebook, BEHAV behavior incidents.\n"
+        "TRUANT Maryland truancy limit, STALE stale gradebook, BEHAV behavior incidents,\n"
+        "EARLY absences in the first school days of the year.\n"
     )
 
 

@@ -92,6 +92,10 @@ POLICIES: dict[str, TablePolicy] = {
         insert=f"{_OWN} AND EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id)",
     ),
     "note_drafts": TablePolicy(read=_OWN, insert=_NOTE_WRITE, update=_OWN, delete=_OWN),
+    # when each counselor last opened the app (0014): a login reads and writes its own person's
+    "last_seen": TablePolicy(read=f"(scope = {PERSON} OR {DISTRICT})",
+                             insert=f"(scope = {PERSON} OR {DISTRICT})",
+                             update=f"(scope = {PERSON} OR {DISTRICT})"),
     "audit_log": TablePolicy(read=f"(actor = {PERSON} OR {DISTRICT})",
                              insert=f"actor = {PERSON}", update=f"actor = {PERSON}"),
 }

@@ -326,4 +326,17 @@ class SyncStateRow(CacheModel, table=True):
     synced_at: dt.datetime
 
 
+# --- When each counselor last looked (issue 14 §2; caseload.store.last_seen) ----------------
+
+
+class LastSeenRow(CacheModel, table=True):
+    """When the app was last opened on a scope ("" for every student, else a counselor id):
+    the moment (UTC) and the as-of date shown then, the next opening's "since" date."""
+
+    __tablename__ = "last_seen"
+    scope: str = Field(primary_key=True)
+    as_of: dt.date
+    seen_at: dt.datetime
+
+
 METADATA = CacheModel.metadata

@@ -22,7 +22,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Required, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, Required, TypedDict, Unpack
 
 from textual import work
 from textual.app import App
@@ -47,6 +47,9 @@ from caseload.tui.ports import NotesExporter
 from caseload.tui.safe import clean
 from caseload.tui.screens.caseload import CaseloadScreen
 from caseload.tui.session import Session, utc_now
+
+if TYPE_CHECKING:
+    from caseload.tui.screens.changes import ChangesPort, LastSeen
 
 __all__ = ["DARK_THEME", "HEAD_ROWS", "LIGHT_THEME", "AppActions", "CaseloadApp", "run_app"]
 
@@ -104,6 +107,8 @@ class CaseloadApp(App[None]):
                        "Open notes whose follow-up is due by the as-of date, oldest first"),
         Binding("ctrl+r", "run_sync", "Sync", show=False, id="app.sync",
                 tooltip="Bring the cache up to date from the configured sources (caseload sync)"),
+        Binding("w", "changes", "Changes", show=False, id="app.changes",
+                tooltip="What changed since you last looked (w again there: any date)"),
     ]
 
     def __init__(
@@ -119,8 +124,11 @@ class CaseloadApp(App[None]):
         me: str | None = None,
         export_notes: NotesExporter | None = None,
         keymap: Mapping[str, str] | None = None,
+        changes: ChangesPort | None = None,
     ) -> None:
         super().__init__()
+        self.changes = changes  # "since you last looked" (None: not offered)
+        self._last_seen: dt.date | None = None
         self.reader = reader
         self.notes = notes  # intervention notes (None: the notes keys say they are unavailable)
         self.session = Session(counselor_id, as_of, me=me, now=now or utc_now)
@@ -192,6 +200,40 @@ class CaseloadApp(App[None]):
             self.set_keymap(self.keymap)
         self.data.request_counselors(self)
         self.data.request_freshness(self)
+        if self.changes is not None:
+            self._since_last_looked(self.counselor_id, self.as_of)
+
+    # "Since you last looked" (issue 14 §2): on opening, when the app last showed this scope
+    # at an earlier as-of date, the changes since then; ``w`` opens them for any date.
+
+    @work(thread=True, exit_on_error=False, name="last seen")
+    def _since_last_looked(self, counselor_id: str | None, as_of: dt.date) -> None:
+        from caseload.tui.screens.changes import LastSeen
+
+        assert self.changes is not None
+        last = self.changes.last_seen(counselor_id)
+        self.changes.mark_seen(counselor_id, as_of)
+        self.post_message(LastSeen(last))
+
+    def on_last_seen(self, message: LastSeen) -> None:
+        self._last_seen = message.as_of
+        if message.as_of is not None and message.as_of < self.as_of:
+            self.open_changes(message.as_of)
+
+    def open_changes(self, since: dt.date) -> None:
+        from caseload.tui.screens.changes import ChangesScreen
+
+        port, counselor_id, as_of = self.changes, self.counselor_id, self.as_of
+        if port is None:
+            self.notify("What changed is not available here", severity="warning")
+            return
+        self.push_screen(ChangesScreen(lambda day: port.changes(counselor_id, day, as_of),
+                                       since=since, as_of=as_of))
+
+    def action_changes(self) -> None:
+        last = self._last_seen
+        self.open_changes(last if last is not None and last < self.as_of
+                          else self.as_of - dt.timedelta(days=7))
 
     # Opening a screen loads its data first and pushes the screen with it, so the screen is
     # composed once; if the data takes longer than SLOW_OPEN, the screen is pushed at once
@@ -221,15 +263,18 @@ class CaseloadApp(App[None]):
         from caseload.tui.screens.student import StudentScreen
 
         name = ""
+        marks: list[tuple[dt.date, str]] = []  # the student's notes: chart markers
         for screen in reversed(self.screen_stack):
             if isinstance(screen, StudentScreen) and screen.detail is not None:
                 name = screen.detail.report.name
+                marks = screen.note_marks
                 break
         as_of = self.as_of
 
         def make(message: messages.ClassLoaded | None) -> Screen[None]:
             return ClassScreen(student_id, class_id, data=self.data, student_name=name,
-                               detail=message.detail if message else None, as_of=as_of)
+                               detail=message.detail if message else None, as_of=as_of,
+                               notes=marks)
 
         self._begin_open(("class", student_id, class_id, as_of), make)
         self.data.request_class(self, student_id, class_id)
@@ -611,6 +656,7 @@ class AppOptions(TypedDict, total=False):
     me: str | None
     export_notes: NotesExporter | None
     keymap: Mapping[str, str] | None
+    changes: ChangesPort | None
 
 
 def run_app(reader: CaseloadReader, **options: Unpack[AppOptions]) -> None:

@@ -28,7 +28,7 @@ from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import DetailScreen
 from caseload.tui.styles import semantic_styles
-from caseload.tui.widgets.grade_chart import GradeChart
+from caseload.tui.widgets.grade_chart import GradeChart, note_markers
 from caseload.tui.widgets.key_table import KeyTable
 
 _STATUS_STYLE = {
@@ -94,8 +94,10 @@ class ClassScreen(DetailScreen[ClassDetail]):
     def __init__(
         self, student_id: str, class_id: str, *, data: DataRequests, student_name: str = "",
         detail: ClassDetail | None = None, as_of: dt.date | None = None,
+        notes: list[tuple[dt.date, str]] | None = None,
     ) -> None:
         super().__init__(data, detail=detail, as_of=as_of)
+        self.notes = notes or []  # the student's (contact date, note type): chart markers
         self.student_id = student_id
         self.class_id = class_id
         self.student_name = student_name
@@ -154,7 +156,10 @@ class ClassScreen(DetailScreen[ClassDetail]):
             yield Static(what_if_text(detail, styles), id="class-what-if")
             with Horizontal(id="class-middle"):
                 if detail.weekly:
-                    yield GradeChart(detail.weekly, title="Weekly grade (%)", id="chart")
+                    yield GradeChart(detail.weekly, title="Weekly grade (%)", id="chart",
+                                     markers=note_markers([
+                                         (day, kind) for day, kind in self.notes
+                                         if self.as_of is None or day <= self.as_of]))
                 else:
                     yield Static(Text("No complete weeks of grades yet"), id="no-chart",
                                  classes="empty")

@@ -82,6 +82,9 @@ class StudentScreen(DetailScreen[StudentDetail]):
         self.student_id = student_id
         self.notes = notes
         self.initial_tab = tab
+        self.effect_text = ""  # the latest intervention's effect on attendance, once known
+        self.note_marks: list[tuple[dt.date, str]] = []
+        self.calendar: AttendanceCalendar | None = None
 
     def loading_titles(self) -> tuple[str, str]:
         return "Student", self.student_id
@@ -89,6 +92,32 @@ class StudentScreen(DetailScreen[StudentDetail]):
     def set_titles(self, detail: StudentDetail) -> None:
         self.title = clean(detail.report.name)
         self.sub_title = self.as_of_text()
+        if self.notes is not None:  # for the line "since the 11/3 parent call: 78% to 92%"
+            self.notes.load_notes(self, self.student_id)
+
+    def calendar_marks(self) -> tuple[tuple[dt.date, str], ...]:
+        """The intervention notes on or before the as-of date, as calendar markers."""
+        from caseload.domain.effects import note_markers
+
+        as_of = self.as_of
+        return tuple(note_markers([m for m in self.note_marks if as_of is None or m[0] <= as_of]))
+
+    def on_notes_loaded(self, message: messages.NotesLoaded) -> None:
+        """The latest intervention's effect on attendance (issue 14 §3), under the flags."""
+        from caseload.domain.effects import latest_effect
+
+        detail = self.detail
+        if message.student_id != self.student_id or detail is None or self.as_of is None:
+            return
+        # (date, type) of the live notes, for the class screen's chart markers
+        self.note_marks = [(n.contact_date, n.type.value) for n in message.notes if not n.deleted]
+        if self.calendar is not None:  # mounted, or still waiting in its Lazy tab
+            self.calendar.set_markers(self.calendar_marks())
+        effect = latest_effect(message.notes, detail.attendance.days, self.as_of)
+        self.effect_text = effect.text() if effect is not None else ""
+        for line in self.query("#student-effect").results(Static):
+            line.update(Text(self.effect_text))
+            line.display = bool(self.effect_text)
 
     def before_redraw(self) -> None:
         self.initial_tab = self.active_tab
@@ -139,13 +168,19 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 ids.append(f" · {note}", style=styles["warn"])
             yield Static(ids, id="student-ids")
             yield Static(self.flags_text(detail), id="student-flags")
+            effect = self.effect_text
+            effect_line = Static(Text(effect), id="student-effect")
+            effect_line.display = bool(effect)
+            yield effect_line
         with TabbedContent(initial=self.initial_tab, id="student-tabs"):
             classes = report.metrics.classes
             with TabPane(f"Classes ({len(classes)})", id="tab-classes"):
                 yield self.classes_table(detail)
             with TabPane("Attendance", id="tab-attendance"):
+                self.calendar = AttendanceCalendar(detail.attendance, id="calendar",
+                                                   markers=self.calendar_marks())
                 attendance = VerticalScroll(
-                    AttendanceCalendar(detail.attendance, id="calendar"),
+                    self.calendar,
                     Static(self.attendance_text(detail.attendance), id="attendance-summary"),
                     id="attendance",
                 )

@@ -33,9 +33,20 @@ LEGEND = (
 class AttendanceCalendar(Static):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
-    def __init__(self, summary: AttendanceSummary, *, id: str | None = None) -> None:
+    def __init__(
+        self, summary: AttendanceSummary, *, id: str | None = None,
+        markers: tuple[tuple[dt.date, str], ...] = (),
+    ) -> None:
         super().__init__(id=id)
         self.summary = summary
+        # intervention notes as (date, letter) (``grade_chart.note_markers``): under a month
+        # with notes, a line with each note's letter in its day's column (issue 14 §3)
+        self.markers = markers
+
+    def set_markers(self, markers: tuple[tuple[dt.date, str], ...]) -> None:
+        self.markers = markers
+        if self.is_mounted:
+            self.update(self.build())
 
     def on_mount(self) -> None:
         self.update(self.build())
@@ -66,6 +77,15 @@ class AttendanceCalendar(Static):
             count = unexcused.get(f"{year:04d}-{month:02d}", 0)
             text.append(f"{count:>3}", style=styles["bad"] if count else styles["muted"])
             text.append("\n")
+            marks = [(d.day, letter) for d, letter in self.markers
+                     if (d.year, d.month) == (year, month)]
+            if marks:
+                cells = [" "] * (31 * 2)
+                for day, letter in marks:
+                    cells[(day - 1) * 2] = letter
+                text.append("  notes".ljust(LABEL_WIDTH), style=styles["muted"])
+                text.append("".join(cells).rstrip(), style=styles["warn"])
+                text.append("\n")
         for status, word in LEGEND:
             text.append(status.letter, style=styles[status.value])
             text.append(f" {word}   ", style=styles["muted"])

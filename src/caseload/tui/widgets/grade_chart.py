@@ -15,20 +15,35 @@ from textual.app import RenderResult
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
+from caseload.domain.effects import NOTE_LETTERS, Marker, note_markers
+
+__all__ = ["NOTE_LETTERS", "GradeChart", "Marker", "marker_x", "note_markers", "y_scale"]
+
 PASSING = 70.0
+
+def marker_x(weekly: Sequence[tuple[dt.date, float]], day: dt.date) -> float:
+    """Where ``day`` falls on the chart's x axis: week ``i`` (1-based) is plotted at x = i on
+    its Sunday, so a day is 1 + (days from the first Sunday) / 7."""
+    return 1.0 + (day - weekly[0][0]).days / 7.0
 
 
 class GradeChart(PlotextPlot):
-    """Weekly grade (percent) with the 70% line marked; colours follow the app theme."""
+    """Weekly grade (percent) with the 70% line marked; colours follow the app theme.
+
+    ``markers``: intervention notes as (contact date, letter) (``note_markers``), each drawn
+    as a vertical line at its date with the note type's letter at the top, so the line before
+    and after an intervention can be compared. The x range widens to show a note dated
+    before the first or after the last complete week."""
 
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
 
     def __init__(
         self, weekly: Sequence[tuple[dt.date, float]], *, title: str = "Weekly grade",
-        id: str | None = None,
+        id: str | None = None, markers: Sequence[Marker] = (),
     ) -> None:
         super().__init__(id=id)
         self.weekly = tuple(weekly)
+        self.markers = tuple(markers)
         self.chart_title = title
         self._plotted_size = (-1, -1)
 
@@ -69,12 +84,19 @@ class GradeChart(PlotextPlot):
             step = max(1, math.ceil(len(xs) * 7 / plot_width))
             ticks = xs[::step]
             plt.xticks(ticks, [self.weekly[int(i) - 1][0].strftime("%m/%d") for i in ticks])
-            plt.xlim(0.5, len(xs) + 0.5)
+            marks = [(marker_x(self.weekly, day), letter) for day, letter in self.markers]
+            left = min([0.5, *(x - 0.5 for x, _ in marks)])
+            right = max([len(xs) + 0.5, *(x + 0.5 for x, _ in marks)])
+            plt.xlim(left, right)
             low, unit = y_scale(min(*ys, PASSING), self.size.height - 4)
             rows = max(2, self.size.height - 4)
             y_ticks = [low + i * unit for i in range(rows)]
             plt.ylim(low, 100)
             plt.yticks(y_ticks, [f"{t:g}" for t in y_ticks])
+            marker_colour = self._rgb("warning", "#FFA62B")
+            for x, letter in marks:
+                plt.vline(x, color=marker_colour)
+                plt.text(letter, x=x, y=100, color=marker_colour)
         plt.hline(PASSING, color=line)
         plt.text("70%", x=1, y=PASSING, color=line)
 

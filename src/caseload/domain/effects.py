@@ -1,0 +1,144 @@
+"""Did it work? (issue 14 §3): each intervention note's attendance before and after, from the
+student's attendance calendar (``attendance.attendance_around``). Pure: the CLI
+(``caseload notes effects`` through ``caseload.services.effects``) and the student screen's
+line "since the 11/3 parent call: 78% to 92% attendance" both use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from caseload.domain.attendance import attendance_around
+from caseload.domain.notes import ContactMethod, Note, NoteType
+from caseload.domain.report import DayStatus
+
+DEFAULT_DAYS = 15
+
+
+class EffectsError(ValueError):
+    """Bad input (``days`` below 1)."""
+
+
+@dataclass(frozen=True)
+class NoteEffect:
+    note: int  # the note's id (as `notes add --format json` prints it)
+    date: dt.date
+    type: NoteType
+    method: ContactMethod | None
+    attendance_before: float | None  # percent, unrounded
+    attendance_after: float | None
+    days_before: int
+    days_after: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "note": self.note,
+            "date": self.date.isoformat(),
+            "type": self.type.value,
+            "attendance_before": _round(self.attendance_before),
+            "attendance_after": _round(self.attendance_after),
+            "days_before": self.days_before,
+            "days_after": self.days_after,
+        }
+
+    @property
+    def what(self) -> str:
+        """The note in a few words: "parent call", "student meeting"..."""
+        if self.type is NoteType.PARENT_CONTACT:
+            return "parent call" if self.method is ContactMethod.PHONE else "parent contact"
+        return _SHORT[self.type]
+
+    def text(self) -> str:
+        """"since the 11/3 parent call: 78% to 92% attendance" (whole percents; "—" for a
+        side without days)."""
+        return (
+            f"since the {self.date.month}/{self.date.day} {self.what}: "
+            f"{_pct(self.attendance_before)} to {_pct(self.attendance_after)} attendance"
+        )
+
+
+_SHORT = {
+    NoteType.STUDENT_MEETING: "student meeting",
+    NoteType.PARENT_CONTACT: "parent contact",
+    NoteType.TEACHER_CONSULT: "teacher consultation",
+    NoteType.REFERRAL: "referral",
+    NoteType.ATTENDANCE_INTERVENTION: "attendance intervention",
+    NoteType.SST_504_IEP_MEETING: "SST/504/IEP meeting",
+    NoteType.OTHER: "note",
+}
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x + 0.0, 1)
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{round(x):.0f}%"
+
+
+def effects_of(
+    notes: Iterable[Note],
+    calendar: Sequence[tuple[dt.date, DayStatus]],
+    as_of: dt.date,
+    days: int = DEFAULT_DAYS,
+) -> list[NoteEffect]:
+    """The effect of each intervention note (live, not ``other``, dated on or before
+    ``as_of``), oldest first, from the attendance calendar at ``as_of``."""
+    if days < 1:
+        raise EffectsError(f"--days must be at least 1, not {days}")
+    out = []
+    for n in sorted(notes, key=lambda n: (n.contact_date, n.id)):
+        if n.deleted or n.type is NoteType.OTHER or n.contact_date > as_of:
+            continue
+        around = attendance_around(calendar, n.contact_date, days)
+        out.append(
+            NoteEffect(
+                n.id, n.contact_date, n.type, n.method, around.rate_before, around.rate_after,
+                around.days_before, around.days_after,
+            )
+        )
+    return out
+
+
+def latest_effect(
+    notes: Iterable[Note],
+    calendar: Sequence[tuple[dt.date, DayStatus]],
+    as_of: dt.date,
+    days: int = DEFAULT_DAYS,
+) -> NoteEffect | None:
+    """The effect of the latest intervention note on or before ``as_of`` (None: none)."""
+    found = effects_of(notes, calendar, as_of, days)
+    return found[-1] if found else None
+
+
+NOTE_LETTERS: dict[str, str] = {
+    "student_meeting": "S",
+    "parent_contact": "P",
+    "teacher_consult": "T",
+    "referral": "R",
+    "attendance_intervention": "A",
+    "sst_504_iep_meeting": "I",
+}
+"""The letter an intervention note's marker carries, by note type (``NoteType`` value); the
+type ``other`` is no intervention and gets no marker."""
+
+Marker = tuple[dt.date, str]  # (the note's contact date, its letter)
+
+
+def note_markers(notes: Sequence[tuple[dt.date, str]]) -> list[Marker]:
+    """Markers for (contact date, note type value) pairs: intervention types only, by date."""
+    return sorted((day, NOTE_LETTERS[kind]) for day, kind in notes if kind in NOTE_LETTERS)
+
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "NOTE_LETTERS",
+    "EffectsError",
+    "Marker",
+    "NoteEffect",
+    "effects_of",
+    "latest_effect",
+    "note_markers",
+]

@@ -1,0 +1,34 @@
+"""When each counselor last looked (issue 14 §2): the ``last_seen`` table, one row per scope
+("" for every student, else a counselor id) with the as-of date the app showed and when.
+A short write transaction per opening (SQLite has one writer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, delete, insert, select
+
+from caseload.store.tables import METADATA
+
+last_seen = METADATA.tables["last_seen"]
+ALL = ""
+
+
+def _scope(counselor_id: str | None) -> str:
+    return ALL if counselor_id is None else counselor_id
+
+
+def get(engine: Engine, counselor_id: str | None) -> dt.date | None:
+    """The as-of date the app last showed for this scope; None: never opened on it."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(last_seen.c.as_of).where(last_seen.c.scope == _scope(counselor_id))
+        ).scalar_one_or_none()
+
+
+def mark(engine: Engine, counselor_id: str | None, as_of: dt.date, now: dt.datetime) -> None:
+    """Record that the app showed this scope at ``as_of`` (the moment: ``now``)."""
+    scope = _scope(counselor_id)
+    with engine.begin() as conn:
+        conn.execute(delete(last_seen).where(last_seen.c.scope == scope))
+        conn.execute(insert(last_seen).values(scope=scope, as_of=as_of, seen_at=now))

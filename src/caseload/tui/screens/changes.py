@@ -1,0 +1,181 @@
+"""Since you last looked (issue 14 §2): what changed for the caseload between a since-date and
+the as-of date, highest risk first. Enter opens the student; ``w`` asks for another
+since-date and lists the changes again.
+
+The screen is handed a loader (``since -> changes``, blocking: the services' ``changes`` over
+the cache, or a fake in tests) and calls it in a named thread worker that posts the result
+back. The rows are ``caseload.domain.changes.StudentChange`` (the ``caseload changes``
+figures).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from caseload.domain.changes import StudentChange
+from caseload.tui import messages
+from caseload.tui.format import parse_date
+from caseload.tui.safe import clean, literal
+from caseload.tui.screens.detail import BACK_BINDINGS
+
+ChangesLoader = Callable[[dt.date], Sequence[StudentChange]]
+
+
+class ChangesPort(Protocol):
+    """What the App needs for "since you last looked" (``services.changes.ChangesService``
+    over the cache). Blocking: called from workers. ``counselor_id`` None: every student."""
+
+    def changes(
+        self, counselor_id: str | None, since: dt.date, as_of: dt.date
+    ) -> Sequence[StudentChange]: ...
+
+    def last_seen(self, counselor_id: str | None) -> dt.date | None:
+        """The as-of date the app showed when last opened on this scope (None: never)."""
+        ...
+
+    def mark_seen(self, counselor_id: str | None, as_of: dt.date) -> None: ...
+
+
+@dataclass
+class LastSeen(Message, bubble=False):
+    """When the app was last opened on the scope (None: never)."""
+
+    as_of: dt.date | None
+
+
+@dataclass
+class ChangesLoaded(Message, bubble=False):
+    since: dt.date
+    changes: list[StudentChange]
+
+
+@dataclass
+class ChangesFailed(Message, bubble=False):
+    error: str
+
+
+def change_words(change: StudentChange) -> str:
+    """The changes in words: "new STREAK UNX30; cleared DROP; Algebra I 82.5 to 69.3; 3
+    absences; 1 follow-up due"."""
+    from caseload.domain.report import FlagCode
+
+    def labels(codes: Sequence[str]) -> str:
+        return " ".join(FlagCode(c).label if c in FlagCode.__members__.values() else c
+                        for c in codes)
+
+    parts = []
+    if change.new:
+        parts.append("new " + labels(change.new))
+    if change.cleared:
+        parts.append("cleared " + labels(change.cleared))
+    for drop in change.grade_drops:
+        parts.append(f"{clean(drop.title)} {drop.before:.1f} to {drop.after:.1f}")
+    if change.absences:
+        parts.append(f"{change.absences} absence{'s' if change.absences != 1 else ''}")
+    if change.follow_ups_due:
+        n = change.follow_ups_due
+        parts.append(f"{n} follow-up{'s' if n != 1 else ''} due")
+    return "; ".join(parts)
+
+
+class ChangesScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *BACK_BINDINGS,
+        Binding("w", "pick_since", "Since…", id="changes.since",
+                tooltip="List the changes since another date"),
+    ]
+
+    def __init__(self, load: ChangesLoader, *, since: dt.date, as_of: dt.date) -> None:
+        super().__init__()
+        self.load = load
+        self.since = since
+        self.as_of = as_of
+        self.changes: list[StudentChange] = []
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text("Loading…"), id="changes-title")
+        table: DataTable[Text | str] = DataTable(id="changes-table", cursor_type="row")
+        table.add_columns("risk", "student", "what changed")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Since you last looked"
+        self.reload()
+
+    def reload(self) -> None:
+        self.loaded = False
+        self.sub_title = f"{self.since.isoformat()} to {self.as_of.isoformat()}"
+        self._load(self.since)
+
+    @work(thread=True, name="load changes", exclusive=True)
+    def _load(self, since: dt.date) -> None:
+        try:
+            found = list(self.load(since))
+        except Exception as exc:  # shown on the screen, never a crash
+            self.post_message(ChangesFailed(type(exc).__name__ + ": " + str(exc)))
+            return
+        self.post_message(ChangesLoaded(since, found))
+
+    def on_changes_loaded(self, message: ChangesLoaded) -> None:
+        # highest risk first (stable: the loader's triage order breaks ties)
+        self.changes = sorted(message.changes, key=lambda c: -c.risk)
+        table = self.query_one("#changes-table", DataTable)
+        table.clear()
+        for change in self.changes:
+            table.add_row(str(change.risk), literal(change.name), change_words(change),
+                          key=change.student)
+        when = f"{message.since.month}/{message.since.day}"
+        count = len(self.changes)
+        title = (f"Since {when}: {count} student{'s' if count != 1 else ''} with a change"
+                 if count else f"Nothing changed since {when}")
+        self.query_one("#changes-title", Static).update(Text(title + "  (w: another date)"))
+        self.loaded = True
+        table.focus()
+
+    def on_changes_failed(self, message: ChangesFailed) -> None:
+        self.query_one("#changes-title", Static).update(
+            literal(f"Could not list the changes: {message.error}"))
+        self.loaded = True
+
+    @on(DataTable.RowSelected, "#changes-table")
+    def open_student(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.post_message(messages.OpenStudent(str(event.row_key.value)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_pick_since(self) -> None:
+        from caseload.tui.screens.modals import PromptModal
+
+        def check(text: str) -> str | None:
+            try:
+                day = parse_date(text, self.as_of)
+            except ValueError as exc:
+                return str(exc)
+            return None if day <= self.as_of else "pick a date on or before the as-of date"
+
+        def done(text: str | None) -> None:
+            if text:
+                self.since = parse_date(text, self.as_of)
+                self.reload()
+
+        self.app.push_screen(
+            PromptModal("Changes since (e.g. 11/13, -7d, mon)", value=self.since.isoformat(),
+                        validate=check),
+            done,
+        )

@@ -1,0 +1,126 @@
+"""The "since you last looked" screen (issue 14 §2) with a fake loader: highest risk first,
+Enter opens the student, `w` lists the changes since another date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import DataTable, Input
+
+from caseload.domain.changes import GradeDrop, StudentChange
+from caseload.tui import messages
+from caseload.tui.screens.changes import ChangesScreen, change_words
+
+from .conftest import wait_until
+
+AS_OF = dt.date(2026, 11, 20)
+
+
+def change(sid: str, risk: int, **kw: object) -> StudentChange:
+    base: dict[str, object] = dict(student=sid, name=f"Name, {sid}", risk=risk, risk_before=0,
+                                   new=(), cleared=(), grade_drops=(), absences=0,
+                                   follow_ups_due=0)
+    base.update(kw)
+    return StudentChange(**base)  # type: ignore[arg-type]
+
+
+class Host(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[dt.date] = []
+        self.opened: list[str] = []
+
+    def load(self, since: dt.date) -> list[StudentChange]:
+        self.calls.append(since)
+        if since < dt.date(2026, 11, 1):
+            return [change("stu-9", 12, new=("EARLY",), absences=4)]
+        return [change("stu-1", 3, follow_ups_due=1),
+                change("stu-2", 9, new=("ABSENCE_STREAK",), cleared=("GRADE_DROP",),
+                       grade_drops=(GradeDrop("c1", "Algebra I", 82.5, 69.3),))]
+
+    def on_mount(self) -> None:
+        self.push_screen(ChangesScreen(self.load, since=dt.date(2026, 11, 13), as_of=AS_OF))
+
+    def on_open_student(self, message: messages.OpenStudent) -> None:
+        self.opened.append(message.student_id)
+
+
+def test_words() -> None:
+    c = change("s", 1, new=("ABSENCE_STREAK", "EARLY"), cleared=("GRADE_DROP",), absences=1,
+               grade_drops=(GradeDrop("c1", "Algebra I", 82.5, 69.25),), follow_ups_due=2)
+    assert change_words(c) == ("new STREAK EARLY; cleared DROP; Algebra I 82.5 to 69.2; "
+                               "1 absence; 2 follow-ups due")
+
+
+async def test_highest_risk_first_enter_opens_w_picks_a_date() -> None:
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ChangesScreen)
+        await wait_until(pilot, lambda: screen.loaded, what="the changes")
+        table = screen.query_one("#changes-table", DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["9", "3"]
+        assert app.calls == [dt.date(2026, 11, 13)]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.opened == ["stu-2"], what="open the student")
+        await pilot.press("w")
+        await wait_until(pilot, lambda: bool(app.screen.query("#prompt-input")), what="prompt")
+        app.screen.query_one("#prompt-input", Input).value = "2026-10-01"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.calls[-1] == dt.date(2026, 10, 1) and screen.loaded,
+                         what="the changes since 10/1")
+        assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "12"
+
+
+async def test_the_app_opens_on_the_changes_since_it_was_last_opened(
+    tmp_path: Path,
+) -> None:
+    """Over the cache (tests/issue14_school.py): the first opening only remembers the as-of
+    date; the next one, a week later, opens on what changed since (the `caseload changes`
+    rows); `w` on the caseload opens it again."""
+    from caseload.cli import main
+    from caseload.config import Config
+    from caseload.services.changes import ChangesService
+    from caseload.services.context import Workspace
+    from caseload.store import last_seen
+    from caseload.store.engine import make_engine
+    from caseload.store.repository import Repository
+    from caseload.tui.app import CaseloadApp
+    from tests.issue14_school import write_school
+
+    school = write_school(tmp_path / "school")
+    db = tmp_path / "c.db"
+    assert main(["--db", str(db), "import", str(school)]) == 0
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        service = ChangesService(Workspace(engine, Config()))
+
+        def app_at(day: dt.date) -> CaseloadApp:
+            return CaseloadApp(Repository(engine), counselor_id="cns-1", as_of=day,
+                               changes=service)
+
+        first = app_at(dt.date(2026, 10, 9))
+        async with first.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: last_seen.get(engine, "cns-1") is not None,
+                             what="the opening remembered")
+            assert not isinstance(first.screen, ChangesScreen)
+        assert last_seen.get(engine, "cns-1") == dt.date(2026, 10, 9)
+
+        second = app_at(dt.date(2026, 10, 16))
+        async with second.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: isinstance(second.screen, ChangesScreen)
+                             and second.screen.loaded, what="the changes screen")
+            screen = second.screen
+            assert isinstance(screen, ChangesScreen) and screen.since == dt.date(2026, 10, 9)
+            assert [c.student for c in screen.changes] == ["stu-1", "stu-2"]  # risk 13, 8
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(second.screen, ChangesScreen),
+                             what="back to the caseload")
+            await pilot.press("w")
+            await wait_until(pilot, lambda: isinstance(second.screen, ChangesScreen),
+                             what="w opens the changes")
+        assert last_seen.get(engine, "cns-1") == dt.date(2026, 10, 16)
+    finally:
+        engine.dispose()

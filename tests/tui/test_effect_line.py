@@ -1,0 +1,121 @@
+"""The student screen's "did it work" line (issue 14 §3): "since the 11/3 parent call: 78% to
+92% attendance", the same figures as `caseload notes effects` (tests/test_effects.py holds
+those to hand-computed cases)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from textual.widgets import Static
+
+from caseload.domain.effects import effects_of
+from caseload.domain.notes import ContactMethod
+from caseload.store.notes import NotesStore
+from caseload.store.repository import Repository
+from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.student import StudentScreen
+
+from .conftest import settle, wait_until
+
+AS_OF = dt.date(2026, 11, 20)
+NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
+COUNSELOR = "cns-3"
+STUDENT = "stu-00316"
+
+
+@pytest.fixture
+def engine(sample_cache: Path) -> Iterator[Engine]:
+    from caseload.store.engine import make_engine
+
+    eng = make_engine(f"sqlite:///{sample_cache}")
+    yield eng
+    eng.dispose()
+
+
+def _line(app: CaseloadApp) -> Static | None:
+    screen = app.screen
+    if not isinstance(screen, StudentScreen):
+        return None
+    found = screen.query("#student-effect")
+    return found.first(Static) if found else None
+
+
+async def test_the_latest_intervention_and_its_attendance(engine: Engine) -> None:
+    store = NotesStore(engine, clock=lambda: NOW)
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting", text="a",
+              contact_date=dt.date(2026, 10, 1))
+    call = store.add(student_id=STUDENT, author_id=COUNSELOR, type="parent_contact", text="b",
+                     contact_date=dt.date(2026, 11, 3))  # 11/3: no school in the sample
+    store.update(call.id, method=ContactMethod.PHONE)
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="other", text="c",
+              contact_date=dt.date(2026, 11, 10))  # not an intervention
+    days = Repository(engine).student(STUDENT, AS_OF).attendance.days
+    (_, effect) = effects_of(store.list(student_id=STUDENT), days, AS_OF)
+    assert effect.days_before == 15 and effect.days_after > 0
+    want = effect.text()
+    assert want.startswith("since the 11/3 parent call: ") and want.endswith("% attendance")
+
+    app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
+                      now=lambda: NOW, notes=store, me=COUNSELOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+
+        def shown() -> bool:
+            line = _line(app)
+            return line is not None and line.display and str(line.render()) == want
+
+        await wait_until(pilot, shown, what="the effect line")
+
+
+async def test_no_intervention_no_line(engine: Engine) -> None:
+    store = NotesStore(engine, clock=lambda: NOW)
+    app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
+                      now=lambda: NOW, notes=store, me=COUNSELOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: _line(app) is not None, what="the student screen")
+        await settle(pilot)
+        line = _line(app)
+        assert line is not None and not line.display
+
+
+async def test_the_class_chart_marks_the_students_interventions(engine: Engine) -> None:
+    from caseload.tui.screens.klass import ClassScreen
+    from caseload.tui.widgets.grade_chart import GradeChart
+
+    store = NotesStore(engine, clock=lambda: NOW)
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="parent_contact", text="b",
+              contact_date=dt.date(2026, 11, 3))
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="referral", text="r",
+              contact_date=dt.date(2026, 11, 30))  # after the as-of date: no marker
+    app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
+                      now=lambda: NOW, notes=store, me=COUNSELOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (line := _line(app)) is not None and line.display,
+                         what="the student's notes")
+        # the attendance calendar: a "notes" line under November, P in the 3rd's column
+        from caseload.tui.widgets.calendar import AttendanceCalendar
+
+        await pilot.press("2")
+        await wait_until(pilot, lambda: bool(app.screen.query(AttendanceCalendar)),
+                         what="the attendance tab")
+        text = app.screen.query_one(AttendanceCalendar).build().plain.splitlines()
+        row = next(i for i, line in enumerate(text) if line.startswith("Nov 2026"))
+        assert text[row + 1].startswith("  notes") and text[row + 1][10 + 2 * 2] == "P"
+        await pilot.press("1")
+        await pilot.press("enter")  # the first class
+        await wait_until(pilot, lambda: isinstance(app.screen, ClassScreen)
+                         and bool(app.screen.query(GradeChart)), what="the class chart")
+        chart = app.screen.query_one(GradeChart)
+        assert chart.markers == ((dt.date(2026, 11, 3), "P"),)
