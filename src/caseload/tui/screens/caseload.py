@@ -446,6 +446,41 @@ class CaseloadScreen(Screen[None]):
     def header_selected(self, event: VirtualTable.HeaderSelected) -> None:
         self.pick_sort(event.column_key)
 
+    def action_export_triage(self) -> None:
+        """Export the rows as shown (this filter, this order) with flags and evidence."""
+        from caseload.tui.screens.triage_export import TriageExportModal, TriageRequest
+
+        if self.loaded_for is None or self.partial_total is not None:
+            self.app.notify("The list is still loading.", severity="warning", markup=False)
+            return
+        if not self.view:
+            self.app.notify("No students to export.", severity="warning", markup=False)
+            return
+        session = self.session
+        scope = ("All students" if session.counselor_id is None
+                 else f"Caseload of {clean(session.counselor_name)}")
+        request = TriageRequest(
+            [r.id for r in self.view], session.counselor_id, session.as_of,
+            session.author_id or "unknown", scope, self.view_text())
+
+        def done(entry: Any) -> None:
+            if entry is not None:
+                self.app.notify(f"Exported {plural(entry.count, 'student')} to {entry.path}",
+                                title="Export written", markup=False)
+
+        self.app.push_screen(TriageExportModal(self.data, request), done)  # type: ignore[arg-type]
+
+    def view_text(self) -> str:
+        """How the shown list was made: filters and order (the export says it)."""
+        parts = []
+        if self.query_text:
+            parts.append(f"filter {self.query_text!r}")
+        if self.flag_filter:
+            parts.append("flags " + " ".join(sorted(c.label for c in self.flag_filter)))
+        order = " (reversed)" if self.sort_reverse else ""
+        parts.append(f"sorted by {SORTS[self.sort_key].label}{order}")
+        return " · ".join(parts)
+
     def action_legend(self) -> None:
         from caseload.tui.screens.legend import LegendScreen
 
