@@ -34,9 +34,9 @@ class FollowUpsScreen(Screen[None]):
                 tooltip="Go back to the caseload"),
         Binding("n", "write_note", "Note", id="followups.note",
                 tooltip="Write a note about the selected note's student"),
-        Binding("1", "show('due')", "Due", id="followups.due",
+        Binding("1", "show('due')", "Due", show=False, id="followups.due",
                 tooltip="Follow-ups due on or before the as-of date, oldest first"),
-        Binding("2", "show('upcoming')", "Upcoming", id="followups.upcoming",
+        Binding("2", "show('upcoming')", "Upcoming", show=False, id="followups.upcoming",
                 tooltip="Follow-ups coming this week and next, soonest first"),
         Binding("d", "mark_done", "Done", id="followups.done",
                 tooltip="Mark the selected follow-up done: asks the outcome and offers the "

@@ -24,7 +24,8 @@ from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
 from caseload.tui import messages
 from caseload.tui.safe import literal
-from caseload.tui.screens.export import default_export_dir, shown_path
+from caseload.tui.screens import export as notes_export
+from caseload.tui.screens.export import shown_path
 
 FORMATS = {"csv": "CSV (spreadsheet)", "md": "Markdown"}
 
@@ -111,8 +112,9 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
     def default_path(self) -> str:
         scope = self.request.counselor_id or "all"
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scope)
-        return shown_path(default_export_dir() / f"caseload-triage-{safe}-"
-                                                 f"{self.request.as_of.isoformat()}.{self.fmt()}")
+        folder = notes_export.default_export_dir()  # the notes exports' folder (patchable)
+        return shown_path(folder / f"caseload-triage-{safe}-"
+                                   f"{self.request.as_of.isoformat()}.{self.fmt()}")
 
     @on(Select.Changed)
     def _update_path(self) -> None:
