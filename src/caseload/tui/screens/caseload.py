@@ -234,6 +234,9 @@ class CaseloadScreen(Screen[None]):
         spec = SORTS[self.sort_key]
         order = " (reversed)" if self.sort_reverse else ""
         parts.append(f" · sorted by {spec.label}{order}", style=styles["muted"])
+        hint = " · s: sort · l: legend · x: export list"  # when it fits whole (issue 12)
+        if parts.cell_len + len(hint) <= self.app.size.width - 2:
+            parts.append(hint, style=styles["muted"])
         self.query_one("#status", Static).update(parts)
 
     # -- data ----------------------------------------------------------------------------------
