@@ -129,3 +129,50 @@ def test_screen_80x24_snapshot(snap_compare, notes_engine: Engine, screen: str, 
     app = make_notes_app(notes_engine, store, theme=THEMES[theme])
     assert app.as_of == AS_OF
     assert snapshot(snap_compare, app, size, checked(SCREENS[screen]))
+
+
+async def test_no_footer_key_is_cut_on_any_screen_at_80x24(notes_engine: Engine) -> None:
+    """Caseload, student (each tab), class screen, follow-ups and help: every footer key is
+    whole at 80x24."""
+    from caseload.tui.widgets.key_table import KeyTable
+
+    store = NotesStore(notes_engine, clock=lambda: NOW)
+    seed(store)
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert_nothing_cut(app)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        for tab in "12341":
+            await pilot.press(tab)
+            await settle(pilot)
+            assert_nothing_cut(app)
+        table = app.screen.query_one("#classes", KeyTable)
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ClassScreen"
+        assert_nothing_cut(app)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "FollowUpsScreen"
+        assert_nothing_cut(app)
+
+
+@pytest.mark.parametrize("keys", [("s",), ("l",), ("x",), ("question_mark", "l")])
+async def test_new_modals_draw_under_no_color(monkeypatch: pytest.MonkeyPatch,
+                                              notes_engine: Engine, keys: tuple[str, ...]) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    store = NotesStore(notes_engine, clock=lambda: NOW)
+    app = make_notes_app(notes_engine, store, theme=THEMES["light"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        assert type(app.screen) in (SortPicker, LegendScreen, TriageExportModal)
+        assert screen_lines(app)
