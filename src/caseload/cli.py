@@ -481,6 +481,7 @@ def _open_app(
             "  caseload demo"
         )
         return EXIT_OK
+    from caseload.services.triage_export import export_triage
     from caseload.services.tui_notes_export import export_notes
     from caseload.tui.app import AppActions, run_app
 
@@ -498,6 +499,7 @@ def _open_app(
         notes=launch.notes,
         me=ws.config.me,
         export_notes=export_notes,
+        export_triage=export_triage,
         keymap=ws.config.keymap,
     )
     return EXIT_OK

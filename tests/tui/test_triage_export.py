@@ -126,6 +126,7 @@ def test_a_student_no_longer_there_stops_the_export(tmp_path: Path) -> None:
 async def test_x_exports_the_list_as_filtered_and_sorted(notes_engine, store: NotesStore,
                                                          tmp_path: Path, fmt: str) -> None:
     app = make_notes_app(notes_engine, store)
+    app.export_triage = export_triage  # as the CLI hands it over
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"ar", "enter")

@@ -45,6 +45,7 @@ from caseload.tui.notes_flow import NotesFlow
 from caseload.tui.ports import NotesExporter
 from caseload.tui.safe import clean
 from caseload.tui.screens.caseload import CaseloadScreen
+from caseload.tui.screens.triage_export import TriageExporter
 from caseload.tui.session import Session, utc_now
 
 __all__ = ["DARK_THEME", "HEAD_ROWS", "LIGHT_THEME", "AppActions", "CaseloadApp", "run_app"]
@@ -118,6 +119,7 @@ class CaseloadApp(App[None]):
         me: str | None = None,
         export_notes: NotesExporter | None = None,
         keymap: Mapping[str, str] | None = None,
+        export_triage: TriageExporter | None = None,
     ) -> None:
         super().__init__()
         self.reader = reader
@@ -128,6 +130,7 @@ class CaseloadApp(App[None]):
             NotesCalls(self.data, notes, export_notes) if notes is not None else None
         )
         self.notes_flow = NotesFlow(self, self.session, self.data, self.notes_calls)
+        self.export_triage = export_triage  # x on the caseload (services.triage_export)
         self.actions = actions or AppActions()
         self.keymap = dict(keymap or {})
         self._sync_lock = threading.Lock()
@@ -610,6 +613,7 @@ class AppOptions(TypedDict, total=False):
     me: str | None
     export_notes: NotesExporter | None
     keymap: Mapping[str, str] | None
+    export_triage: TriageExporter | None
 
 
 def run_app(reader: CaseloadReader, **options: Unpack[AppOptions]) -> None:

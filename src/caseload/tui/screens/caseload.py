@@ -2,9 +2,11 @@
 
 One virtualized table (``VirtualTable``), so the "All students" view of a 75,000-student district
 paints as fast as a 300-student caseload. Filtering (``/``), flag filters (``f``) and sorting
-(``s``/``S`` or a header click) work on an in-memory list of ``CaseloadRow``s (read from the
-persisted ranking when the store has it, see ``caseload.store.ranking``); only the rows on
-screen are ever formatted, and the filter's search keys are built on the first keystroke.
+(``s`` then a column's letter, ``S``, or a header click) work on an in-memory list of
+``CaseloadRow``s (read from the persisted ranking when the store has it, see
+``caseload.store.ranking``); only the rows on screen are ever formatted, and the filter's
+search keys are built on the first keystroke. ``x`` exports the rows as shown, ``l`` explains
+the columns and flags.
 """
 
 from __future__ import annotations
@@ -471,7 +473,9 @@ class CaseloadScreen(Screen[None]):
                 self.app.notify(f"Exported {plural(entry.count, 'student')} to {entry.path}",
                                 title="Export written", markup=False)
 
-        self.app.push_screen(TriageExportModal(self.data, request), done)  # type: ignore[arg-type]
+        exporter = getattr(self.app, "export_triage", None)  # handed to the App by the CLI
+        self.app.push_screen(TriageExportModal(self.data, request, exporter),  # type: ignore[arg-type]
+                             done)
 
     def view_text(self) -> str:
         """How the shown list was made: filters and order (the export says it)."""

@@ -1,6 +1,8 @@
 """``x`` on the caseload: export the list as shown (filtered and sorted) to CSV or Markdown,
-with flags and evidence, audited like the notes exports (``caseload.services.triage_export``).
-Dismisses with the audit entry (None: cancelled); the caseload says where it wrote.
+with flags and evidence, audited like the notes exports. The CLI hands the App the use case
+(``caseload.services.triage_export.export_triage``, a :class:`TriageExporter`): the TUI never
+imports the services or the export layer. Dismisses with the audit entry (None: cancelled);
+the caseload says where it wrote.
 """
 
 from __future__ import annotations
@@ -46,6 +48,16 @@ class Runner(Protocol):
             exclusive: bool = False) -> None: ...
 
 
+class TriageExporter(Protocol):
+    """Writes the triage list (0600) and its audit entry; blocking (run in a worker)."""
+
+    def __call__(
+        self, audit: Any, reader: CaseloadReader, *, fmt: str, path: str | Path,
+        student_ids: Sequence[str], counselor_id: str | None, as_of: dt.date, actor: str,
+        scope: str, view: str,
+    ) -> AuditEntry: ...
+
+
 @dataclass(frozen=True)
 class TriageRequest:
     student_ids: Sequence[str]  # as shown, in order
@@ -72,9 +84,11 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
                 tooltip="Write the export"),
     ]
 
-    def __init__(self, runner: Runner, request: TriageRequest) -> None:
+    def __init__(self, runner: Runner, request: TriageRequest,
+                 exporter: TriageExporter | None) -> None:
         super().__init__()
         self.runner = runner
+        self.exporter = exporter
         self.request = request
         self.running = False
         self._auto_path = ""
@@ -137,17 +151,16 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
             return
         audit, reader = self.runner.notes, self.runner.reader
         request, fmt = self.request, self.fmt()
-        if audit is None:
-            self.show_error("Not available here: exports are recorded in the notes store's "
+        exporter = self.exporter
+        if audit is None or exporter is None:
+            self.show_error("Not available here: every export is recorded in the notes store's "
                             "audit log, and there is none.")
             return
         self.running = True
         self.show_error("")
 
         def job() -> TriageExported:
-            from caseload.services.triage_export import export_triage
-
-            entry = export_triage(
+            entry = exporter(
                 audit, reader, fmt=fmt, path=Path(path).expanduser(),
                 student_ids=request.student_ids, counselor_id=request.counselor_id,
                 as_of=request.as_of, actor=request.actor, scope=request.scope,
