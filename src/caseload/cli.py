@@ -504,6 +504,7 @@ def _open_app(
         )
         return EXIT_OK
     from caseload.services.changes import ChangesService
+    from caseload.services.triage_export import export_triage
     from caseload.services.tui_notes_export import export_notes
     from caseload.tui.app import AppActions, run_app
 
@@ -521,6 +522,7 @@ def _open_app(
         notes=launch.notes,
         me=ws.config.me,
         export_notes=export_notes,
+        export_triage=export_triage,
         keymap=ws.config.keymap,
         changes=ChangesService(ws),
     )

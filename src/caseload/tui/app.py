@@ -46,6 +46,7 @@ from caseload.tui.notes_flow import NotesFlow
 from caseload.tui.ports import NotesExporter
 from caseload.tui.safe import clean
 from caseload.tui.screens.caseload import CaseloadScreen
+from caseload.tui.screens.triage_export import TriageExporter
 from caseload.tui.session import Session, utc_now
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ class CaseloadApp(App[None]):
         export_notes: NotesExporter | None = None,
         keymap: Mapping[str, str] | None = None,
         changes: ChangesPort | None = None,
+        export_triage: TriageExporter | None = None,
     ) -> None:
         super().__init__()
         self.changes = changes  # "since you last looked" (None: not offered)
@@ -137,6 +139,7 @@ class CaseloadApp(App[None]):
             NotesCalls(self.data, notes, export_notes) if notes is not None else None
         )
         self.notes_flow = NotesFlow(self, self.session, self.data, self.notes_calls)
+        self.export_triage = export_triage  # x on the caseload (services.triage_export)
         self.actions = actions or AppActions()
         self.keymap = dict(keymap or {})
         self._sync_lock = threading.Lock()
@@ -657,6 +660,7 @@ class AppOptions(TypedDict, total=False):
     export_notes: NotesExporter | None
     keymap: Mapping[str, str] | None
     changes: ChangesPort | None
+    export_triage: TriageExporter | None
 
 
 def run_app(reader: CaseloadReader, **options: Unpack[AppOptions]) -> None:

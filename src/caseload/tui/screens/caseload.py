@@ -2,9 +2,11 @@
 
 One virtualized table (``VirtualTable``), so the "All students" view of a 75,000-student district
 paints as fast as a 300-student caseload. Filtering (``/``), flag filters (``f``) and sorting
-(``s``/``S`` or a header click) work on an in-memory list of ``CaseloadRow``s (read from the
-persisted ranking when the store has it, see ``caseload.store.ranking``); only the rows on
-screen are ever formatted, and the filter's search keys are built on the first keystroke.
+(``s`` then a column's letter, ``S``, or a header click) work on an in-memory list of
+``CaseloadRow``s (read from the persisted ranking when the store has it, see
+``caseload.store.ranking``); only the rows on screen are ever formatted, and the filter's
+search keys are built on the first keystroke. ``x`` exports the rows as shown, ``l`` explains
+the columns and flags.
 """
 
 from __future__ import annotations
@@ -36,15 +38,16 @@ from caseload.tui.widgets.virtual_table import Column, VirtualTable
 SLOW_LOAD = 1.0  # seconds of loading before the status line says what is going on
 
 COLUMNS = (
-    Column("risk", "Risk", 4, "right", tooltip="Sum of flag severities (high 3, medium 2, low 1)"),
-    Column("name", "Name", None, min_width=14, max_width=40, ratio=3),
+    # fixed widths leave room for the sort arrow after the label (never "Unx3…", issue 12)
+    Column("risk", "Risk", 5, "right", tooltip="Sum of the flags' points (legend: l)"),
+    Column("name", "Name", None, min_width=14, max_width=40),
     Column("grade", "Gr", 3, "right"),
     Column("att", "Att%", 6, "right"),
-    Column("unx", "Unx30", 5, "right"),
-    Column("streak", "Strk", 4, "right"),
-    Column("below", "<70", 3, "right"),
+    Column("unx", "Unx30", 6, "right"),
+    Column("streak", "Strk", 5, "right", shown_from=100),  # at 80: the STREAK flag says it
+    Column("below", "<70", 4, "right", shown_from=100),  # at 80: LOW and FAIL3W say it
     Column("lowest", "Low", 5, "right"),
-    Column("flags", "Flags", None, min_width=10, max_width=48, ratio=2),
+    Column("flags", "Flags", None, min_width=10, max_width=48, overflow="words"),
     Column("note", "Note", 5, "right"),
 )
 
@@ -78,7 +81,12 @@ SORTS: dict[str, SortSpec] = {
                      lambda r: 10**9 if r.days_since_note is None else r.days_since_note,
                      descending=True),
 }
-SORT_CYCLE = tuple(SORTS)
+SORT_LETTERS: dict[str, str] = {
+    # ``s`` then a letter sorts by that column (issue 12): each letter is in its header label,
+    # highlighted while the sort picker is open; ``t`` is triage order (sort_picker.py)
+    "risk": "r", "name": "n", "grade": "g", "att": "a", "unx": "u", "streak": "s",
+    "below": "7", "lowest": "l", "flags": "f", "note": "o",
+}
 
 _SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
@@ -105,14 +113,21 @@ class CaseloadScreen(Screen[None]):
         Binding("f", "flags", "Flags", id="caseload.flags",
                 tooltip="Show only students with the chosen flags"),
         Binding("s", "sort", "Sort", id="caseload.sort",
-                tooltip="Sort by the next column (triage order first)"),
+                tooltip="Sort: then a column's letter (highlighted in the header; again: "
+                "reversed) or t for triage order; clicking a header sorts too"),
         Binding("S", "reverse", "Reverse", show=False, id="caseload.reverse",
                 tooltip="Reverse the sort order"),
-        Binding("c", "counselor", "Counselor", id="caseload.counselor",
+        Binding("c", "counselor", "Counselor", show=False, id="caseload.counselor",
                 tooltip="Show another counselor's caseload, or all students"),
         note_key("caseload.note", "Write a note about the selected student"),
         follow_ups_key("caseload.follow_ups", "Open notes whose follow-up is due, oldest first"),
         export_key("caseload.export", "Export the caseload's notes (Markdown, CSV, JSON or PDF)"),
+        Binding("x", "export_triage", "Export list", show=False, id="caseload.export_triage",
+                tooltip="Export this list as shown, filtered and sorted (CSV or Markdown, "
+                "with flags and evidence)"),
+        Binding("l", "legend", "Legend", show=False, id="caseload.legend",
+                tooltip="What every column and flag code means, and the points each flag "
+                "adds to Risk"),
         reload_key("caseload.reload", "Read the caseload again from the cache"),
         Binding("escape", "clear", "Clear filter", show=False, id="caseload.clear",
                 tooltip="Leave the filter box, then clear the filter"),
@@ -217,8 +232,10 @@ class CaseloadScreen(Screen[None]):
                 parts.append(f" · {self.hidden_by_flags:,} hidden by filters", style=styles["warn"])
         spec = SORTS[self.sort_key]
         order = " (reversed)" if self.sort_reverse else ""
-        parts.append(f" · sorted by {spec.label}{order} (s: next, S: reverse)",
-                     style=styles["muted"])
+        parts.append(f" · sorted by {spec.label}{order}", style=styles["muted"])
+        hint = " · s: sort · l: legend · x: export list"  # when it fits whole (issue 12)
+        if parts.cell_len + len(hint) <= self.app.size.width - 2:
+            parts.append(hint, style=styles["muted"])
         self.query_one("#status", Static).update(parts)
 
     # -- data ----------------------------------------------------------------------------------
@@ -397,8 +414,26 @@ class CaseloadScreen(Screen[None]):
             self.apply_filters()
 
     def action_sort(self) -> None:
-        index = SORT_CYCLE.index(self.sort_key)
-        self.set_sort(SORT_CYCLE[(index + 1) % len(SORT_CYCLE)], reverse=False)
+        """Highlight each column's letter and let the next key pick the column."""
+        from caseload.tui.screens.sort_picker import SortPicker
+
+        table = self.table
+        table.set_key_hints(SORT_LETTERS)
+
+        def done(key: str | None) -> None:
+            table.set_key_hints(None)
+            if key is not None:
+                self.pick_sort(key)
+
+        labels = {key: SORTS[key].label for key in SORT_LETTERS}
+        self.app.push_screen(SortPicker(SORT_LETTERS, labels, self.sort_key), done)
+
+    def pick_sort(self, key: str) -> None:
+        """Sort by ``key``; the column already sorted by: the other way round."""
+        if key == self.sort_key and key != "triage":
+            self.set_sort(key, reverse=not self.sort_reverse)
+        else:
+            self.set_sort(key, reverse=False)
 
     def action_reverse(self) -> None:
         self.set_sort(self.sort_key, reverse=not self.sort_reverse)
@@ -411,10 +446,49 @@ class CaseloadScreen(Screen[None]):
 
     @on(VirtualTable.HeaderSelected)
     def header_selected(self, event: VirtualTable.HeaderSelected) -> None:
-        if event.column_key == self.sort_key:
-            self.set_sort(event.column_key, reverse=not self.sort_reverse)
-        else:
-            self.set_sort(event.column_key, reverse=False)
+        self.pick_sort(event.column_key)
+
+    def action_export_triage(self) -> None:
+        """Export the rows as shown (this filter, this order) with flags and evidence."""
+        from caseload.tui.screens.triage_export import TriageExportModal, TriageRequest
+
+        if self.loaded_for is None or self.partial_total is not None:
+            self.app.notify("The list is still loading.", severity="warning", markup=False)
+            return
+        if not self.view:
+            self.app.notify("No students to export.", severity="warning", markup=False)
+            return
+        session = self.session
+        scope = ("All students" if session.counselor_id is None
+                 else f"Caseload of {clean(session.counselor_name)}")
+        request = TriageRequest(
+            [r.id for r in self.view], session.counselor_id, session.as_of,
+            session.author_id or "unknown", scope, self.view_text())
+
+        def done(entry: Any) -> None:
+            if entry is not None:
+                self.app.notify(f"Exported {plural(entry.count, 'student')} to {entry.path}",
+                                title="Export written", markup=False)
+
+        exporter = getattr(self.app, "export_triage", None)  # handed to the App by the CLI
+        self.app.push_screen(TriageExportModal(self.data, request, exporter),  # type: ignore[arg-type]
+                             done)
+
+    def view_text(self) -> str:
+        """How the shown list was made: filters and order (the export says it)."""
+        parts = []
+        if self.query_text:
+            parts.append(f"filter {self.query_text!r}")
+        if self.flag_filter:
+            parts.append("flags " + " ".join(sorted(c.label for c in self.flag_filter)))
+        order = " (reversed)" if self.sort_reverse else ""
+        parts.append(f"sorted by {SORTS[self.sort_key].label}{order}")
+        return " · ".join(parts)
+
+    def action_legend(self) -> None:
+        from caseload.tui.screens.legend import LegendScreen
+
+        self.app.push_screen(LegendScreen())
 
     def action_flags(self) -> None:
         from caseload.tui.screens.modals import FlagFilterModal

@@ -33,9 +33,9 @@ class FollowUpsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         back_key("escape,backspace", "Go back to the caseload"),
         note_key("followups.note", "Write a note about the selected note's student"),
-        Binding("1", "show('due')", "Due", id="followups.due",
+        Binding("1", "show('due')", "Due", show=False, id="followups.due",
                 tooltip="Follow-ups due on or before the as-of date, oldest first"),
-        Binding("2", "show('upcoming')", "Upcoming", id="followups.upcoming",
+        Binding("2", "show('upcoming')", "Upcoming", show=False, id="followups.upcoming",
                 tooltip="Follow-ups coming this week and next, soonest first"),
         done_key("followups.done", "mark_done", "the selected follow-up"),
         Binding("z", "undo", "Undo", id="followups.undo",

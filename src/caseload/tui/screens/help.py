@@ -82,6 +82,8 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close",
                 tooltip="Close the help"),
+        Binding("l", "legend", "Legend", id="help.legend",
+                tooltip="What every caseload column and flag code means, with Risk points"),
     ]
 
     def __init__(self, rows: list[KeyHelp], screen_name: str) -> None:
@@ -94,8 +96,8 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Text(f"Keys: {self.screen_name}"), id="help-title")
             with VerticalScroll(id="help-body"):
                 yield Static(self.keys_table(), id="help-keys")
-            yield Static(Text("Escape, q or ? closes · ctrl+p opens the command palette"),
-                         id="help-footer")
+            yield Static(Text("Escape, q or ? closes · l: legend of columns, flags and Risk "
+                              "points · ctrl+p: command palette"), id="help-footer")
 
     def keys_table(self) -> Table:
         """Key and whole description; the description column wraps to the panel's width
@@ -110,6 +112,11 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-body", VerticalScroll).focus()
+
+    def action_legend(self) -> None:
+        from caseload.tui.screens.legend import LegendScreen
+
+        self.app.push_screen(LegendScreen())
 
     def action_close(self) -> None:
         self.dismiss(None)

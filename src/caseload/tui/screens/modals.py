@@ -20,6 +20,7 @@ from textual.widgets.selection_list import Selection
 from caseload.domain.records import User
 from caseload.domain.report import FlagCode
 from caseload.tui.safe import clean, literal
+from caseload.tui.widgets.check_list import CheckList
 
 ALL_STUDENTS = ""  # the counselor picker's answer for "All students"
 
@@ -85,7 +86,7 @@ class FlagFilterModal(ModalScreen[frozenset[FlagCode] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Show students with any of these flags", classes="dialog-title")
-            yield SelectionList[FlagCode](
+            yield CheckList[FlagCode](
                 *(
                     Selection(
                         Text(f"{code.label:<8} {code.value.replace('_', ' ').lower()}"

@@ -45,6 +45,10 @@ class Column:
     max_width: int | None = None  # flexible columns stop growing here
     ratio: int = 1
     tooltip: str = ""
+    # "ellipsis": cut with "…"; "words": whole space-separated words only, the ones that do
+    # not fit counted as "+N" (flag labels are never cut mid-word, issue 12)
+    overflow: Literal["ellipsis", "words"] = "ellipsis"
+    shown_from: int = 0  # hidden when the table is narrower than this (fewer columns at 80)
 
 
 # The cursor keys (hidden from the footer), as ``keys.Move`` rows.
@@ -121,6 +125,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple[int, bool, int, int], Strip] = LRUCache(512)
         self.sort_key: str | None = None
         self.sort_reverse = False
+        self.key_hints: dict[str, str] = {}  # column key -> letter highlighted in its header
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -142,6 +147,11 @@ class VirtualTable(ScrollView, can_focus=True):
     def set_sort_indicator(self, key: str | None, reverse: bool) -> None:
         self.sort_key = key
         self.sort_reverse = reverse
+        self.invalidate()
+
+    def set_key_hints(self, hints: dict[str, str] | None) -> None:
+        """Highlight each column's letter in its header (the sort picker's), or stop."""
+        self.key_hints = dict(hints or {})
         self.invalidate()
 
     def invalidate(self) -> None:
@@ -231,16 +241,20 @@ class VirtualTable(ScrollView, can_focus=True):
     # -- layout --------------------------------------------------------------------------------
 
     def column_widths(self, width: int) -> tuple[int, ...]:
-        """Each column's width for a table ``width`` cells wide (one space between columns)."""
+        """Each column's width for a table ``width`` cells wide (one space between columns;
+        0 for a column hidden at this width, see ``Column.shown_from``)."""
         if width == self._widths_for:
             return self._widths
-        fixed = sum(c.width for c in self.columns if c.width is not None)
-        gaps = len(self.columns)  # a leading space plus one between each pair
+        shown = [width >= c.shown_from for c in self.columns]
+        fixed = sum(c.width for c, on in zip(self.columns, shown, strict=True)
+                    if on and c.width is not None)
+        gaps = sum(shown)  # a leading space plus one between each pair
         spare = max(0, width - fixed - gaps)
-        widths: list[int | None] = [c.width for c in self.columns]
+        widths: list[int | None] = [c.width if on else 0
+                                    for c, on in zip(self.columns, shown, strict=True)]
         # share the spare cells among flexible columns by ratio, capping at max_width and
         # handing what a capped column can't take to the others
-        open_columns = [i for i, c in enumerate(self.columns) if c.width is None]
+        open_columns = [i for i, c in enumerate(self.columns) if c.width is None and shown[i]]
         while open_columns:
             total_ratio = sum(self.columns[i].ratio for i in open_columns)
             capped = []
@@ -273,6 +287,8 @@ class VirtualTable(ScrollView, can_focus=True):
         position = 1
         widths = self.column_widths(self._content_width)
         for column, width in zip(self.columns, widths, strict=True):
+            if not width:
+                continue  # hidden at this width
             if position <= x < position + width + 1:
                 return column.key
             position += width + 1
@@ -289,10 +305,15 @@ class VirtualTable(ScrollView, can_focus=True):
         for column, cell_width, cell in zip(
             self.columns, self.column_widths(width), cells, strict=False
         ):
+            if not cell_width:
+                continue  # hidden at this width
             cell = cell.copy()
             cell.no_wrap = True
             if cell.cell_len > cell_width:
-                cell.truncate(cell_width, overflow="ellipsis")
+                if column.overflow == "words":
+                    cell = _fit_words(cell, cell_width)
+                else:
+                    cell.truncate(cell_width, overflow="ellipsis")
             cell.align(column.align, cell_width)
             line.append_text(cell)
             line.append(" ")
@@ -304,9 +325,15 @@ class VirtualTable(ScrollView, can_focus=True):
         for column in self.columns:
             if column.key == self.sort_key:
                 arrow = "▲" if self.sort_reverse else "▼"
-                cells.append(Text(f"{column.label}{arrow}", style=sorted_style))
+                cell = Text(f"{column.label}{arrow}", style=sorted_style)
             else:
-                cells.append(Text(column.label))
+                cell = Text(column.label)
+            letter = self.key_hints.get(column.key)
+            if letter:
+                at = column.label.casefold().find(letter.casefold())
+                if at >= 0:
+                    cell.stylize("bold reverse", at, at + 1)
+            cells.append(cell)
         text = self._join_cells(cells, width)
         style = self.get_component_rich_style("virtual-table--header")
         strip = Strip(text.render(self.app.console), text.cell_len)
@@ -354,6 +381,23 @@ class VirtualTable(ScrollView, can_focus=True):
         if row >= self._row_count:
             return Strip.blank(width, base)
         return self._row_line(row, width, base)
+
+
+def _fit_words(cell: Text, width: int) -> Text:
+    """The first space-separated words of ``cell`` that fit ``width`` with a "+N" saying how
+    many more there are; never a word cut in two (a lone first word too wide is cut with "…")."""
+    plain = cell.plain
+    starts = [0] + [i + 1 for i, ch in enumerate(plain) if ch == " "]
+    words = len(starts)
+    for kept in range(words - 1, 0, -1):
+        end = starts[kept] - 1  # the space before the first dropped word
+        more = f" +{words - kept}"
+        if end + len(more) <= width:
+            out = cell[:end]
+            out.append(more)
+            return out
+    cell.truncate(width, overflow="ellipsis")
+    return cell
 
 
 def _force_background(strip: Strip, style: Style) -> Strip:

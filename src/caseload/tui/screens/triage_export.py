@@ -1,0 +1,183 @@
+"""``x`` on the caseload: export the list as shown (filtered and sorted) to CSV or Markdown,
+with flags and evidence, audited like the notes exports. The CLI hands the App the use case
+(``caseload.services.triage_export.export_triage``, a :class:`TriageExporter`): the TUI never
+imports the services or the export layer. Dismisses with the audit entry (None: cancelled);
+the caseload says where it wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from caseload.domain.notes import AuditEntry
+from caseload.domain.ports import CaseloadReader
+from caseload.tui import messages
+from caseload.tui.safe import literal
+from caseload.tui.screens import export as notes_export
+from caseload.tui.screens.export import shown_path
+
+FORMATS = {"csv": "CSV (spreadsheet)", "md": "Markdown"}
+
+
+@dataclass
+class TriageExported(Message, bubble=False):
+    entry: AuditEntry
+
+
+class Runner(Protocol):
+    """``caseload.tui.data.DataSource``: runs a blocking job in a worker, posting its message
+    (or ``LoadFailed``) to ``target``."""
+
+    reader: CaseloadReader
+    notes: Any  # the notes store: its audit log records the export
+
+    def run(self, target: Any, name: str, group: str, job: Callable[[], Message | None], *,
+            exclusive: bool = False) -> None: ...
+
+
+class TriageExporter(Protocol):
+    """Writes the triage list (0600) and its audit entry; blocking (run in a worker)."""
+
+    def __call__(
+        self, audit: Any, reader: CaseloadReader, *, fmt: str, path: str | Path,
+        student_ids: Sequence[str], counselor_id: str | None, as_of: dt.date, actor: str,
+        scope: str, view: str,
+    ) -> AuditEntry: ...
+
+
+@dataclass(frozen=True)
+class TriageRequest:
+    student_ids: Sequence[str]  # as shown, in order
+    counselor_id: str | None
+    as_of: dt.date
+    actor: str
+    scope: str  # "Caseload of Rivera, Ana" / "All students"
+    view: str  # "filter 'ar' · sorted by name"
+
+
+class TriageExportModal(ModalScreen[AuditEntry | None]):
+    CSS_PATH = "notes.tcss"  # the notes export dialog's look
+    DEFAULT_CSS = """
+    TriageExportModal {
+        align: center middle;
+        background: $background 60%;
+    }
+    #triage-what { height: auto; margin: 0 0 1 0; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="triage_export.cancel",
+                tooltip="Close without exporting"),
+        Binding("ctrl+s", "export", "Export", priority=True, id="triage_export.run",
+                tooltip="Write the export"),
+    ]
+
+    def __init__(self, runner: Runner, request: TriageRequest,
+                 exporter: TriageExporter | None) -> None:
+        super().__init__()
+        self.runner = runner
+        self.exporter = exporter
+        self.request = request
+        self.running = False
+        self._auto_path = ""
+
+    def compose(self) -> ComposeResult:
+        count = len(self.request.student_ids)
+        with Vertical(classes="dialog", id="export-dialog"):
+            yield Static(Text("Export the list as shown", style="bold", end=""),
+                         classes="dialog-title")
+            yield Static(literal(f"{count:,} students · {self.request.scope} · "
+                                 f"{self.request.view}"), id="triage-what")
+            with Horizontal(classes="note-row"):
+                yield Label("Format", classes="export-label")
+                yield Select([(label, key) for key, label in FORMATS.items()],
+                             allow_blank=False, value="csv", id="export-format", compact=True)
+            with Horizontal(classes="note-row"):
+                yield Label("File", classes="export-label")
+                yield Input(id="export-path", compact=True)
+            yield Static(Text("With every flag, its points, message and evidence. The file is "
+                              "readable by you only; the export is recorded in the audit log.",
+                              end=""), classes="dialog-help")
+            yield Static(Text("", end=""), id="export-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="export-run")
+                yield Button("Cancel", id="export-cancel")
+
+    def on_mount(self) -> None:
+        self._update_path()
+        self.query_one("#export-format", Select).focus()
+
+    def fmt(self) -> str:
+        value = self.query_one("#export-format", Select).value
+        return str(value) if value is not Select.NULL else "csv"
+
+    def default_path(self) -> str:
+        scope = self.request.counselor_id or "all"
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scope)
+        folder = notes_export.default_export_dir()  # the notes exports' folder (patchable)
+        return shown_path(folder / f"caseload-triage-{safe}-"
+                                   f"{self.request.as_of.isoformat()}.{self.fmt()}")
+
+    @on(Select.Changed)
+    def _update_path(self) -> None:
+        path = self.query_one("#export-path", Input)
+        if path.value in ("", self._auto_path):
+            self._auto_path = self.default_path()
+            path.value = self._auto_path
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#export-error", Static).update(literal(text))
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#export-run")
+    def action_export(self) -> None:
+        if self.running:
+            return
+        path = self.query_one("#export-path", Input).value.strip()
+        if not path:
+            self.show_error("Type the file to write.")
+            return
+        audit, reader = self.runner.notes, self.runner.reader
+        request, fmt = self.request, self.fmt()
+        exporter = self.exporter
+        if audit is None or exporter is None:
+            self.show_error("Not available here: every export is recorded in the notes store's "
+                            "audit log, and there is none.")
+            return
+        self.running = True
+        self.show_error("")
+
+        def job() -> TriageExported:
+            entry = exporter(
+                audit, reader, fmt=fmt, path=Path(path).expanduser(),
+                student_ids=request.student_ids, counselor_id=request.counselor_id,
+                as_of=request.as_of, actor=request.actor, scope=request.scope,
+                view=request.view)
+            return TriageExported(entry)
+
+        self.runner.run(self, "export triage list", "export", job)
+
+    def on_triage_exported(self, message: TriageExported) -> None:
+        self.running = False
+        self.dismiss(message.entry)
+
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.running = False
+        self.show_error(f"Not exported: {message.error}")
+
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)
