@@ -323,7 +323,7 @@ def refresh_figures(data: Path, root: Path, run: int) -> dict[str, float]:
     out["delta_students"] = n
     # a note writer's longest wait while a full import (load + refresh) runs, against its
     # longest wait with nothing else running
-    student = ds.users[0].sourced_id if ds.users else ""
+    student = next(u.sourced_id for u in ds.users if u.role.value == "student")
     for key, busy in (("note_idle", False), ("note_busy", True)):
         stop, waits = threading.Event(), []  # type: ignore[var-annotated]
         writer = threading.Thread(target=note_waits, args=(url, student, stop, waits))
