@@ -551,7 +551,7 @@ def _apply_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
 _EVERYONE = frozenset({"academic_sessions", "calendar_days"})
 # What each entity's records name: (attribute, kind) pairs for ``mat.students_touched``.
 _TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
-    "users": (("sourced_id", "users"),),
+    "users": (("sourced_id", "users"), ("sourced_id", "students")),  # students: even gone
     "classes": (("sourced_id", "classes"),),
     "enrollments": (("user_id", "users"), ("class_id", "classes")),
     "categories": (("sourced_id", "categories"), ("class_id", "classes")),

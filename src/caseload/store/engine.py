@@ -17,7 +17,7 @@ ENV_DB = "CASELOAD_DB"
 # How long a write waits for another writer's lock before it gives up (SQLite busy_timeout
 # for one attempt, retry_transient for a whole transaction tried again), in seconds.
 BUSY_TIMEOUT = 5.0
-RETRY_WITHIN = 30.0
+RETRY_WITHIN = 120.0
 
 
 def default_db_path() -> Path:

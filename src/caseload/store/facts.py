@@ -383,6 +383,13 @@ def refresh_detail(
                 users_t.c.sourced_id.in_(sorted(wanted)), users_t.c.role == Role.STUDENT.value
             )
         inputs = source.inputs(conn, scope, with_notes=False) if wanted != set() else []
+        had: set[str] = set()  # of ``wanted``, those with facts now (a student no longer is)
+        if wanted:
+            ms = T["mat_student"]
+            for part in _chunks(sorted(wanted)):
+                had.update(conn.execute(
+                    select(ms.c.student_id).where(ms.c.student_id.in_(part))
+                ).scalars())
         if wanted is None:
             existing = set(conn.execute(select(T["mat_student"].c.student_id)).scalars())
         old_classes = {
@@ -416,7 +423,7 @@ def refresh_detail(
         if run_id is not None:
             conn.execute(delete(pending_t).where(pending_t.c.run_id <= run_id))
     return Refreshed(
-        students=frozenset(computed if wanted is None else wanted),
+        students=frozenset(computed if wanted is None else computed | had),
         full=wanted is None,
         classes=frozenset(changed_classes),
         stamp=stamp,
