@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install sample-data bench clean
+.PHONY: demo test lint install sample-data bench bench-district clean
 
 # Each step says what it does: on a fresh machine the install takes a minute or more, and pip
 # (not --quiet) shows each package as it comes.
@@ -37,11 +37,18 @@ lint: $(STAMP)
 sample-data: $(STAMP)
 	$(BIN)/python -m caseload.samplegen sample_data
 
+# Every figure beside its same-run baseline, "ratio", PASS/FAIL (docs/PERFORMANCE.md).
 bench: $(STAMP)
+	$(BIN)/python benchmarks/import_bench.py --students 500 --repeat 3
 	$(BIN)/python benchmarks/import_bench.py --students 5000
 	$(BIN)/python benchmarks/flags_bench.py --students 500
+	$(BIN)/python benchmarks/flags_bench.py --students 5000
 	$(BIN)/python benchmarks/tui_bench.py
 	$(BIN)/python benchmarks/sync_bench.py
+
+# bench, then the import, facts and note-write figures at 75,000 students (long: ~1 h).
+bench-district: bench
+	$(BIN)/python benchmarks/import_bench.py --students 75000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -170,6 +170,7 @@ Imported OneRoster CSV from sample_data:
   attendance_events      2,959
   caseloads                600
   grading_policies         162
+Refreshed facts for 600 students
 """
 
 
@@ -177,7 +178,10 @@ def test_sample_import_prints_what_it_printed_before(sample_cli_import):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```\n\$ caseload import sample_data\n(.*?)```", readme, re.S)
     assert block is not None
-    shape = re.compile(r"^(Imported OneRoster CSV from sample_data:|  [a-z_]+ +[\d,]+)$")
+    shape = re.compile(
+        r"^(Imported OneRoster CSV from sample_data:|  [a-z_]+ +[\d,]+"
+        r"|Refreshed facts for [\d,]+ students?)$"
+    )
     assert all(shape.match(line) for line in block.group(1).splitlines())
     _, out = sample_cli_import  # `caseload import sample_data` into a fresh db (conftest.py)
     assert out == TODAY

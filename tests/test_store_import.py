@@ -28,7 +28,7 @@ def _snapshot(engine) -> dict[str, list[tuple]]:
     out = {}
     with engine.connect() as conn:
         for name, table in METADATA.tables.items():
-            if name == "import_runs":
+            if name in ("import_runs", "mat_pending"):  # run bookkeeping
                 continue
             out[name] = sorted(tuple(map(str, r)) for r in conn.execute(select(table)))
     return out

@@ -178,6 +178,10 @@ def _err(message: str) -> None:
     print(f"caseload: error: {message}", file=sys.stderr)
 
 
+def _wait_note(message: str) -> None:
+    print(f"caseload: {message}", file=sys.stderr, flush=True)
+
+
 def _progress_bar(label_width: int) -> Any:
     """A started rich progress bar on stderr (label, bar, done/total), gone when stopped."""
     from rich.console import Console
@@ -299,7 +303,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         summary = importing.import_path(
             ws, args.path, skip_invalid=args.skip_invalid, rejects_path=args.rejects,
-            progress=progress,
+            progress=progress, on_wait=_wait_note,
         )
     except SourceError as exc:
         progress.stop()
@@ -414,7 +418,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(f"  rejected records: {len(report.rejects):,} (see {target})")
 
     run = sync_sources(ws, names, full=args.full, skip_invalid=args.skip_invalid,
-                       progress_for=progress_for, on_outcome=show)
+                       progress_for=progress_for, on_outcome=show, on_wait=_wait_note)
+    if run.refreshed is not None:
+        from caseload.services.facts import refreshed_line
+
+        print(refreshed_line(run.refreshed))
     if len(names) > 1:
         failed = f", {run.failed} failed" if run.failed else ""
         print(f"{run.synced} of {len(names)} sources synced{failed}")
@@ -665,6 +673,13 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # issue 13: never a traceback, never a row's values
+        if os.environ.get("CASELOAD_DEBUG"):
+            raise
+        from caseload.services.errors import plain_failure
+
+        _err(plain_failure(exc))
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,8 +41,8 @@ def prepare_app(
     """The reader and notes store over ``ws``, whose caseload opens first (``counselor``, else
     the config's ``me``, else for the demo the largest caseload), and the palette's actions."""
     from caseload.services.importing import import_into
+    from caseload.services.notes import notes_store
     from caseload.services.sync import summary_line, sync_one
-    from caseload.store.notes import NotesStore
     from caseload.store.repository import Repository
 
     config = ws.config
@@ -66,7 +66,7 @@ def prepare_app(
 
     return AppLaunch(
         reader=repo,
-        notes=NotesStore(ws.engine),
+        notes=notes_store(ws),
         counselor_id=counselor_id,
         as_of=as_of or dt.date.today(),
         empty=empty,

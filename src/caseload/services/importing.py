@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caseload.domain.text import no_controls
-from caseload.services.facts import refresh_facts
+from caseload.services.facts import refresh_facts, refreshed_line
 
 if TYPE_CHECKING:
     from caseload.config import Config
@@ -76,6 +76,7 @@ class ImportSummary:
     notices: list[str]
     as_of: str | None
     rejects_file: Path | None = None
+    refreshed: int | None = None  # students whose facts the refresh recomputed
 
     @property
     def kind_label(self) -> str:
@@ -89,6 +90,8 @@ class ImportSummary:
         out += [f"  {printable(n)}" for n in self.notices]
         if self.rejects:
             out.append(f"  rejected rows: {len(self.rejects):,} (see {self.rejects_file})")
+        if self.refreshed is not None:
+            out.append(refreshed_line(self.refreshed))
         return out
 
 
@@ -335,6 +338,7 @@ def import_path(
     skip_invalid: bool = False,
     rejects_path: Path | None = None,
     progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> ImportSummary:
     """Read ``path``, load it in one transaction, refresh facts and ranking, write the rejects.
 
@@ -342,7 +346,7 @@ def import_path(
     anything is imported when the rejects path is unusable)."""
     return import_into(
         ws.engine, path, config=ws.config, skip_invalid=skip_invalid,
-        rejects_path=rejects_path, progress=progress,
+        rejects_path=rejects_path, progress=progress, on_wait=on_wait,
     )
 
 
@@ -355,11 +359,19 @@ def import_into(
     rejects_path: Path | None = None,
     progress: Progress | None = None,
     on_step: Callable[[str], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    wait: bool = True,
 ) -> ImportSummary:
     """:func:`import_path` on an engine (the demo builds its own database). ``on_step`` (the
-    demo's) is told each phase as it starts."""
+    demo's) is told each phase as it starts.
+
+    One import or sync at a time (store/import_lock.py): the load and the refresh run under
+    the cache's import lock; while another holds it this waits, telling ``on_wait`` once
+    ("waiting for the import started at … by …"), or with ``wait=False`` raises
+    ImportRunning, whose message names the running import."""
     from caseload.sources.detect import read_path
     from caseload.sources.loader import load
+    from caseload.store.import_lock import import_lock
 
     step = on_step or (lambda _message: None)
     target = rejects_path or default_rejects_path()
@@ -367,10 +379,11 @@ def import_into(
         check_rejects_path(target)  # before anything is imported
     step(f"reading {path}")
     ds = read_path(path, skip_invalid=skip_invalid)
-    step("loading it into the database")
-    report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
-    step("computing flags and ranking every student")
-    refresh_facts(engine, config, also_as_of=ds.as_of)
+    with import_lock(engine, f"caseload import {path}", wait=wait, on_wait=on_wait):
+        step("loading it into the database")
+        report = load(engine, ds, skip_invalid=skip_invalid, progress=progress)
+        step("computing flags and ranking every student")
+        refreshed = refresh_facts(engine, config, also_as_of=ds.as_of)
     summary = ImportSummary(
         source=str(path),
         kind=ds.kind,
@@ -379,6 +392,7 @@ def import_into(
         rejects=list(report.rejects),
         notices=[*ds.notices, *(n for n in report.notices if n not in ds.notices)],
         as_of=ds.as_of,
+        refreshed=refreshed,
     )
     if report.rejects:
         summary.rejects = fill_reject_rows(path, ds, report.rejects)

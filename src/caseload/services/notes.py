@@ -19,6 +19,7 @@ from caseload.domain.notes import (
     ContactMethod,
     ContactOutcome,
     Note,
+    NoteError,
     NoteStatus,
     NoteType,
 )
@@ -33,11 +34,52 @@ Clock = Callable[[], dt.datetime]
 STDOUT_PATH = "-"
 
 
+class NotesBusy(NoteError):
+    """A note write found the cache held by another writer (an import or a sync) for longer
+    than it may wait: nothing was saved. The message never holds the note's text; the TUI
+    keeps the draft."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the cache is busy (an import or a sync is writing to it): the note was not "
+            "saved; try again in a moment"
+        )
+
+
+# The store's writes: tried again while another writer holds the lock (issue 13).
+_WRITES = ("add", "update", "delete", "restore", "save_draft", "discard_draft",
+           "record_audit", "set_audit_status")
+
+
+def _retrying(store: NotesStore) -> NotesStore:
+    """``store`` with each write tried again for a bounded time while it fails only because
+    another writer held the cache (``caseload.store.engine.retry_transient``), then raising
+    NotesBusy (no traceback, no text)."""
+    from caseload.store.engine import is_transient, retry_transient
+
+    def wrap(write: Callable[..., Any]) -> Callable[..., Any]:
+        def retried(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return retry_transient(lambda: write(*args, **kwargs))
+            except Exception as exc:
+                if is_transient(exc):
+                    raise NotesBusy() from None
+                raise
+
+        return retried
+
+    for name in _WRITES:
+        setattr(store, name, wrap(getattr(store, name)))
+    return store
+
+
 def notes_store(ws: Workspace, clock: Clock | None = None) -> NotesStore:
-    """The workspace's notes store (what the TUI hands its note screens)."""
+    """The workspace's notes store (what the TUI hands its note screens), its writes tried
+    again while an import or sync holds the cache (``NotesBusy`` after a bounded wait)."""
     from caseload.store.notes import NotesStore
 
-    return NotesStore(ws.engine) if clock is None else NotesStore(ws.engine, clock=clock)
+    store = NotesStore(ws.engine) if clock is None else NotesStore(ws.engine, clock=clock)
+    return _retrying(store)
 
 
 def me(ws: Workspace) -> str | None:

@@ -73,6 +73,7 @@ class SyncRun:
     """Every source asked for, in order."""
 
     outcomes: list[SourceOutcome] = field(default_factory=list)
+    refreshed: int | None = None  # students whose facts the refresh recomputed
 
     @property
     def synced(self) -> int:
@@ -105,21 +106,24 @@ def sync_one(
     skip_invalid: bool = False,
     progress: Progress | None = None,
     refresh: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> SyncReport:
     """Sync source ``name`` (fetch, then one transaction) and, with ``refresh``, rebuild the
     analytics. Raises SyncError, SourceError or SecretMissing (messages for the user, no
     secret in any form); the cache is then unchanged."""
     from caseload.sources.sync import sync
+    from caseload.store.import_lock import import_lock
 
     names = source_names(ws.config, name)
-    report = sync(
-        ws.engine, names[0], ws.config.sources[names[0]], full=full,
-        skip_invalid=skip_invalid, progress=progress,
-    )
-    if refresh:
-        from caseload.services.facts import refresh_facts
+    with import_lock(ws.engine, f"caseload sync {names[0]}", on_wait=on_wait):
+        report = sync(
+            ws.engine, names[0], ws.config.sources[names[0]], full=full,
+            skip_invalid=skip_invalid, progress=progress,
+        )
+        if refresh:
+            from caseload.services.facts import refresh_facts
 
-        refresh_facts(ws.engine, ws.config)
+            refresh_facts(ws.engine, ws.config)
     return report
 
 
@@ -131,10 +135,28 @@ def sync_sources(
     skip_invalid: bool = False,
     progress_for: Callable[[str], Progress | None] | None = None,
     on_outcome: Callable[[SourceOutcome], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> SyncRun:
     """Sync each source in turn; one failing does not stop the others. ``progress_for(name)``
     gives each source's progress callback; ``on_outcome`` sees each outcome as it comes. The
-    analytics are rebuilt once, after the last source, when any landed."""
+    analytics are rebuilt once, after the last source, when any landed (``run.refreshed``
+    students' facts). The whole run holds the import lock (see ``sync_one``)."""
+    from caseload.store.import_lock import import_lock
+
+    with import_lock(ws.engine, f"caseload sync {' '.join(names)}", on_wait=on_wait):
+        return _sync_sources(ws, names, full=full, skip_invalid=skip_invalid,
+                             progress_for=progress_for, on_outcome=on_outcome)
+
+
+def _sync_sources(
+    ws: Workspace,
+    names: Sequence[str],
+    *,
+    full: bool,
+    skip_invalid: bool,
+    progress_for: Callable[[str], Progress | None] | None,
+    on_outcome: Callable[[SourceOutcome], None] | None,
+) -> SyncRun:
     run = SyncRun()
     for name in names:
         progress = progress_for(name) if progress_for is not None else None
@@ -154,7 +176,7 @@ def sync_sources(
     if run.synced:
         from caseload.services.facts import refresh_facts
 
-        refresh_facts(ws.engine, ws.config)
+        run.refreshed = refresh_facts(ws.engine, ws.config)
     return run
 
 

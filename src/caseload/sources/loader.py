@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from caseload.domain import records as rec
 from caseload.domain.records import Result, Role, User
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
+from caseload.store import facts as mat
 from caseload.store.tables import METADATA
 
 CHUNK = 5000
@@ -544,6 +545,65 @@ def _apply_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
     return deleted
 
 
+# --- which students' facts a load changed (issue 13, incremental facts) ---------------------
+
+# Entities whose change moves every student's facts (school days come from them).
+_EVERYONE = frozenset({"academic_sessions", "calendar_days"})
+# What each entity's records name: (attribute, kind) pairs for ``mat.students_touched``.
+_TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
+    "users": (("sourced_id", "users"), ("sourced_id", "students")),  # students: even gone
+    "classes": (("sourced_id", "classes"),),
+    "enrollments": (("user_id", "users"), ("class_id", "classes")),
+    "categories": (("sourced_id", "categories"), ("class_id", "classes")),
+    "line_items": (("class_id", "classes"),),
+    "results": (("student_id", "students"),),
+    "attendance_events": (("student_id", "students"),),
+    "discipline_incidents": (("sourced_id", "incidents"),),
+    "student_incidents": (("student_id", "students"),),
+    "caseloads": (("student_id", "students"),),
+    "grading_policies": (("class_id", "classes"),),
+}
+_Refs = dict[str, set[str]]
+
+
+def _deleted_refs(conn: Connection, ds: Dataset) -> _Refs | None:
+    """What the dataset's deletions name, read from the rows before they go (None: a deletion
+    that moves every student's facts)."""
+    refs: _Refs = {"students": set(), "users": set(), "classes": set(), "categories": set(),
+                   "incidents": set()}
+    by_entity: dict[str, list[str]] = {}
+    for d in ds.deletions:
+        by_entity.setdefault(d.entity, []).append(d.sourced_id)
+    for entity, ids in by_entity.items():
+        if entity in _EVERYONE:
+            return None
+        table = METADATA.tables[entity]
+        for attr, kind in _TOUCHES.get(entity, ()):
+            if attr == "sourced_id":
+                refs[kind].update(ids)
+                continue
+            column = table.c[attr]
+            for i in range(0, len(ids), 500):
+                refs[kind].update(
+                    v for v in conn.execute(
+                        select(column).where(table.c.sourced_id.in_(ids[i : i + 500]))
+                    ).scalars() if v is not None
+                )
+    return refs
+
+
+def _touched(conn: Connection, ds: Dataset, gone: _Refs | None) -> set[str] | None:
+    """The students whose facts the load changed (None: every student's)."""
+    if gone is None or any(getattr(ds, entity) for entity in _EVERYONE):
+        return None
+    refs = {kind: set(ids) for kind, ids in gone.items()}
+    for entity, pairs in _TOUCHES.items():
+        records = getattr(ds, entity)
+        for attr, kind in pairs:
+            refs[kind].update(v for v in map(attrgetter(attr), records) if v is not None)
+    return mat.students_touched(conn, **refs)
+
+
 # Hooks run inside the load transaction after the rows are written (e.g. to refresh the
 # materialized analytics). Each gets the connection and the dataset.
 AFTER_LOAD: list[Callable[[Connection, Dataset], None]] = []
@@ -584,6 +644,7 @@ def load(
                     report.counts[entity] = n
                 if fail_after == entity:
                     raise RuntimeError(f"injected failure after {entity}")
+            gone = _deleted_refs(conn, ds)  # what the deletions touch, read before them
             report.deleted = _apply_deletions(conn, ds)
             for hook in AFTER_LOAD:
                 hook(conn, ds)
@@ -610,6 +671,7 @@ def load(
                     "message": None,
                 },
             ).scalar_one()
+            mat.mark_pending(conn, report.run_id, _touched(conn, ds, gone))
     except Exception as exc:
         message = exc.describe() if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
         with engine.begin() as conn:

@@ -80,6 +80,7 @@ POLICIES: dict[str, TablePolicy] = {
     "mat_student": by_student(),
     "mat_class_facts": by_student(),
     "mat_rank": by_student(),
+    "mat_pending": by_student(),  # 0013: students an import changed, until facts are refreshed
     "guardians": by_student(),  # migration 0010 (another branch): policed when present
     # notes: about students the login sees; a confidential one only by its author; written
     # (and changed) only as the login's own person
@@ -105,6 +106,7 @@ SHARED_TABLES = (
     VERSION_TABLE, "orgs", "academic_sessions", "calendar_days", "courses", "classes",
     "categories", "line_items", "grading_policies", "policy_categories", "import_runs",
     "mat_class", "mat_state", "mat_rank_state", "sync_state",
+    "import_lock",  # 0013: the running import (who, where, when); no student in it
 )
 
 _GUARD = "g.login = $1::text AND pg_has_role(session_user, $1, 'MEMBER')"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -13,6 +16,10 @@ from caseload.domain.access import DatabaseAccessError
 from caseload.store.schema_version import HEAD
 
 ENV_DB = "CASELOAD_DB"
+# How long a write waits for another writer's lock before it gives up (SQLite busy_timeout
+# for one attempt, retry_transient for a whole transaction tried again), in seconds.
+BUSY_TIMEOUT = 5.0
+RETRY_WITHIN = 120.0
 
 
 def default_db_path() -> Path:
@@ -55,7 +62,7 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     cur.execute("PRAGMA cache_size=-65536")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
@@ -68,10 +75,50 @@ def make_engine(url: str) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             _prepare_sqlite_file(Path(database))
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # hide_parameters: a database error's message never carries a row's values (a note's
+        # text) to a user or a log (issue 13)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A write that failed only because another writer held the lock, or lost a race to one
+    (SQLite "database is locked"/busy; PostgreSQL deadlock, serialization failure, lock not
+    available): the same write may be tried again."""
+    from sqlalchemy.exc import DBAPIError
+
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    name = type(orig).__name__
+    if name in {"DeadlockDetected", "SerializationFailure", "LockNotAvailable"}:
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+R = TypeVar("R")
+
+
+def retry_transient(
+    write: Callable[[], R], *, within: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> R:
+    """``write()`` (a whole transaction), tried again with a growing pause while it fails
+    only because another writer held the lock (``is_transient``), for at most ``within``
+    seconds in all (default ``RETRY_WITHIN``); then its last error is raised."""
+    deadline = time.monotonic() + (RETRY_WITHIN if within is None else within)
+    pause = 0.05
+    while True:
+        try:
+            return write()
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() + pause > deadline:
+                raise
+        sleep(pause)
+        pause = min(pause * 2, 1.0)
 
 
 INSUFFICIENT_PRIVILEGE = "42501"

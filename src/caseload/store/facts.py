@@ -45,7 +45,7 @@ import json
 import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, overload
 
 from sqlalchemy import Connection, Engine, String, delete, func, insert, select, type_coerce
@@ -121,7 +121,10 @@ def is_fresh(conn: Connection, thresholds: Thresholds) -> bool:
     return fresh_stamp(conn, thresholds) is not None
 
 
-def _write(conn: Connection, facts: list[analysis.StudentFacts]) -> None:
+def _rows(
+    facts: list[analysis.StudentFacts],
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of ``mat_student``, ``mat_class`` (by class id) and ``mat_class_facts``."""
     class_rows: list[dict[str, Any]] = []
     student_rows: list[dict[str, Any]] = []
     classes: dict[str, dict[str, Any]] = {}
@@ -165,36 +168,293 @@ def _write(conn: Connection, facts: list[analysis.StudentFacts]) -> None:
                     "missing": _ords(c.missing_dates),
                 }
             )
-    for table, rows in (
-        ("mat_student", student_rows),
-        ("mat_class", list(classes.values())),
-        ("mat_class_facts", class_rows),
+    return student_rows, classes, class_rows
+
+
+# --- the refresh: computed outside any write transaction, written in short ones ------------
+#
+# Issue 13: the rebuild used to hold SQLite's write lock for its whole computation (seconds
+# to minutes), so a note saved meanwhile failed. Now the facts are computed from reads only,
+# then written CHUNK students per transaction (a few tens of milliseconds each), and the
+# state row that makes them fresh is written last: until then a reader sees them stale and
+# takes the pure path, so a half-written refresh costs speed, never correctness.
+
+CHUNK = 250  # students per write transaction
+INCREMENTAL_MAX = 20_000  # more changed students than this (or than half): a full rebuild
+EVERY = "*"  # a mat_pending row for every student (a change the facts can't follow per student)
+RECORDED = ""  # a mat_pending row each load writes: this run recorded what it touched
+
+pending_t = T["mat_pending"]
+users_t = T["users"]
+enrollments_t = T["enrollments"]
+line_items_t = T["line_items"]
+results_t = T["results"]
+student_incidents_t = T["student_incidents"]
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(ids), size):
+        yield list(ids[i : i + size])
+
+
+def students_touched(
+    conn: Connection,
+    *,
+    students: Iterable[str] = (),
+    users: Iterable[str] = (),
+    classes: Iterable[str] = (),
+    categories: Iterable[str] = (),
+    incidents: Iterable[str] = (),
+) -> set[str]:
+    """The students whose facts (or ranking rows) a change can have moved: ``students``
+    themselves, the students among ``users``, every student of ``classes``, of the classes
+    ``users`` teach and of the classes using ``categories``, and the students of
+    ``incidents``. Read as the cache is now (the loader calls it after writing)."""
+    out = set(students)
+    class_ids = set(classes)
+    user_ids = sorted(set(users))
+    for chunk in _chunks(user_ids):
+        out.update(
+            conn.execute(
+                select(users_t.c.sourced_id).where(
+                    users_t.c.sourced_id.in_(chunk), users_t.c.role == Role.STUDENT.value
+                )
+            ).scalars()
+        )
+        class_ids.update(
+            conn.execute(
+                select(enrollments_t.c.class_id).where(
+                    enrollments_t.c.user_id.in_(chunk),
+                    enrollments_t.c.role == Role.TEACHER.value,
+                )
+            ).scalars()
+        )
+    for chunk in _chunks(sorted(set(categories))):
+        class_ids.update(
+            conn.execute(
+                select(line_items_t.c.class_id).where(line_items_t.c.category_id.in_(chunk))
+            ).scalars()
+        )
+    for chunk in _chunks(sorted(set(incidents))):
+        out.update(
+            conn.execute(
+                select(student_incidents_t.c.student_id).where(
+                    student_incidents_t.c.incident_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    mc = T["mat_class_facts"]
+    for chunk in _chunks(sorted(class_ids)):
+        for q in (
+            select(enrollments_t.c.user_id).where(
+                enrollments_t.c.class_id.in_(chunk), enrollments_t.c.role == Role.STUDENT.value
+            ),
+            select(results_t.c.student_id)
+            .join(line_items_t, line_items_t.c.sourced_id == results_t.c.line_item_id)
+            .where(line_items_t.c.class_id.in_(chunk)),
+            select(mc.c.student_id).where(mc.c.class_id.in_(chunk)),
+        ):
+            out.update(conn.execute(q.distinct()).scalars())
+    return out
+
+
+def mark_pending(conn: Connection, run_id: int, student_ids: set[str] | None) -> None:
+    """Record, in the loader's transaction, the students run ``run_id`` changed (None: it
+    changed what every student's facts depend on, e.g. the calendar)."""
+    ids = [RECORDED, *(sorted(student_ids) if student_ids is not None else [EVERY])]
+    rows = [{"student_id": sid, "run_id": run_id} for sid in ids]
+    for i in range(0, len(rows), 5000):
+        conn.execute(insert(pending_t), rows[i : i + 5000])
+
+
+def _pending(conn: Connection, thresholds: Thresholds, up_to: int | None) -> set[str] | None:
+    """The students to recompute for the facts to be fresh at run ``up_to``, when the stored
+    facts were fresh at an earlier run and every run since recorded what it touched; None when
+    only a full rebuild will do."""
+    state = T["mat_state"]
+    row = conn.execute(
+        select(state.c.run_id, state.c.settings).where(state.c.id == 1)
+    ).first()
+    if row is None or row.settings != _state_key(thresholds) or up_to is None:
+        return None
+    if row.run_id == up_to:
+        return set()
+    if row.run_id is None or row.run_id > up_to:
+        return None
+    runs = T["import_runs"]
+    since = set(
+        conn.execute(
+            select(runs.c.id).where(
+                runs.c.outcome == "ok", runs.c.id > row.run_id, runs.c.id <= up_to
+            )
+        ).scalars()
+    )
+    touched: dict[int, set[str]] = defaultdict(set)
+    for sid, run in conn.execute(
+        select(pending_t.c.student_id, pending_t.c.run_id).where(
+            pending_t.c.run_id > row.run_id, pending_t.c.run_id <= up_to
+        )
     ):
-        for i in range(0, len(rows), 5000):
-            conn.execute(insert(T[table]), rows[i : i + 5000])
+        touched[run].add(sid)
+    if any(RECORDED not in touched.get(run, ()) for run in since):
+        return None  # a run before incremental facts existed, or one that did not record
+    out = set().union(*touched.values()) - {RECORDED}
+    return None if EVERY in out else out
 
 
-def refresh(engine: Engine, thresholds: Thresholds) -> int:
-    """Recompute every student's facts in one transaction; returns the number of students."""
-    with engine.begin() as conn:
+def _coverage_moved(conn: Connection) -> set[str]:
+    """Students whose stored ``attendance_through`` is no longer what their school's
+    attendance coverage gives (new attendance for anyone in the school moves it)."""
+    coverage = source.attendance_coverage(conn)
+    ms = T["mat_student"]
+    att = T["attendance_events"]
+    with_events = set(
+        conn.execute(
+            select(att.c.student_id)
+            .join(users_t, users_t.c.sourced_id == att.c.student_id)
+            .where(users_t.c.school_id.is_(None))
+            .distinct()
+        ).scalars()
+    )
+    moved: set[str] = set()
+    for sid, school, through in conn.execute(
+        select(users_t.c.sourced_id, users_t.c.school_id, ms.c.attendance_through).join(
+            ms, ms.c.student_id == users_t.c.sourced_id
+        )
+    ):
+        want = source.attendance_through(coverage, school, sid in with_events)
+        if source._as_date(through) != want:
+            moved.add(sid)
+    return moved
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh did: ``students`` whose facts it recomputed (or removed: no longer a
+    student), ``full`` whether it rebuilt every student's, ``classes`` the classes whose shared
+    row changed (their students' rankings move with it), ``stamp`` the new facts stamp."""
+
+    students: frozenset[str]
+    full: bool
+    classes: frozenset[str]
+    stamp: dt.datetime | None
+    previous_stamp: dt.datetime | None
+
+
+def refresh(
+    engine: Engine, thresholds: Thresholds, *, full: bool = False, chunk: int = CHUNK
+) -> int:
+    """Bring the facts up to date (only the students changed since they were computed, when
+    that is known; else every student); returns the number of students recomputed.
+
+    Raises FactsBusy, writing nothing, while an import or sync in another process holds the
+    import lock: it refreshes them itself when its load is done (a reader meanwhile takes
+    the pure path), and two refreshes must not write the same rows at once."""
+    from caseload.store.import_lock import held_elsewhere
+
+    if held_elsewhere(engine):
+        raise FactsBusy("an import or sync is running; it refreshes the facts when done")
+    return len(refresh_detail(engine, thresholds, full=full, chunk=chunk).students)
+
+
+class FactsBusy(Exception):
+    """The facts are being refreshed by a running import or sync."""
+
+
+def refresh_detail(
+    engine: Engine, thresholds: Thresholds, *, full: bool = False, chunk: int = CHUNK
+) -> Refreshed:
+    """:func:`refresh`, telling what it did (``Refreshed``)."""
+    existing: set[str] = set()
+    with engine.connect() as conn:
         run_id = latest_run(conn)
-        for name in ("mat_class_facts", "mat_class", "mat_student"):
-            conn.execute(delete(T[name]))
-        inputs = source.inputs(conn, source.scope(None), with_notes=False)
-        facts = [analysis.student_facts(i, thresholds) for i in inputs]
-        _write(conn, facts)
+        previous = conn.execute(select(T["mat_state"].c.computed_at)).scalar()
+        wanted = None if full else _pending(conn, thresholds, run_id)
+        if wanted is not None:
+            wanted |= _coverage_moved(conn)
+            students = conn.execute(
+                select(func.count()).where(users_t.c.role == Role.STUDENT.value)
+            ).scalar_one()
+            if len(wanted) > min(INCREMENTAL_MAX, students // 2):
+                wanted = None  # most students changed: one full rebuild is cheaper
+        scope: Any = source.scope(None)
+        if wanted is not None:
+            scope = select(users_t.c.sourced_id).where(
+                users_t.c.sourced_id.in_(sorted(wanted)), users_t.c.role == Role.STUDENT.value
+            )
+        inputs = source.inputs(conn, scope, with_notes=False) if wanted != set() else []
+        had: set[str] = set()  # of ``wanted``, those with facts now (a student no longer is)
+        if wanted:
+            ms = T["mat_student"]
+            for part in _chunks(sorted(wanted)):
+                had.update(conn.execute(
+                    select(ms.c.student_id).where(ms.c.student_id.in_(part))
+                ).scalars())
+        if wanted is None:
+            existing = set(conn.execute(select(T["mat_student"].c.student_id)).scalars())
+        old_classes = {
+            r.class_id: tuple(r)
+            for r in conn.execute(select(T["mat_class"]))
+        } if wanted is not None else {}
+    facts = [analysis.student_facts(i, thresholds) for i in inputs]
+    student_rows, class_heads, class_rows = _rows(facts)
+    computed = {r["student_id"] for r in student_rows}
+    replace_ids = sorted(computed | existing) if wanted is None else sorted(wanted)
+    _write_chunked(engine, replace_ids, student_rows, class_rows, chunk)
+    mk = T["mat_class"]
+    heads = sorted(class_heads)
+    for part in _chunks(heads, chunk):
+        with engine.begin() as conn:
+            conn.execute(delete(mk).where(mk.c.class_id.in_(part)))
+            conn.execute(insert(mk), [class_heads[c] for c in part])
+    changed_classes = {
+        c for c in heads if old_classes.get(c) != tuple(class_heads[c][col.name] for col in mk.c)
+    }
+    stamp = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        mc = T["mat_class_facts"]
+        conn.execute(delete(mk).where(mk.c.class_id.not_in(select(mc.c.class_id).distinct())))
         state = T["mat_state"]
         conn.execute(delete(state))
         conn.execute(
             insert(state),
-            {
-                "id": 1,
-                "run_id": run_id,
-                "settings": _state_key(thresholds),
-                "computed_at": dt.datetime.now(dt.UTC),
-            },
+            {"id": 1, "run_id": run_id, "settings": _state_key(thresholds), "computed_at": stamp},
         )
-    return len(facts)
+        if run_id is not None:
+            conn.execute(delete(pending_t).where(pending_t.c.run_id <= run_id))
+    return Refreshed(
+        students=frozenset(computed if wanted is None else computed | had),
+        full=wanted is None,
+        classes=frozenset(changed_classes),
+        stamp=stamp,
+        previous_stamp=previous,
+    )
+
+
+def _write_chunked(
+    engine: Engine,
+    replace_ids: list[str],
+    student_rows: list[dict[str, Any]],
+    class_rows: list[dict[str, Any]],
+    chunk: int,
+) -> None:
+    """Replace the facts of ``replace_ids`` (students without new rows lose theirs), ``chunk``
+    students per transaction."""
+    ms, mc = T["mat_student"], T["mat_class_facts"]
+    by_student: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in class_rows:
+        by_student[r["student_id"]].append(r)
+    student_of = {r["student_id"]: r for r in student_rows}
+    for part in _chunks(replace_ids, chunk):
+        srows = [student_of[s] for s in part if s in student_of]
+        crows = [r for s in part for r in by_student.get(s, ())]
+        with engine.begin() as conn:
+            conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
+            conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
+            if srows:
+                conn.execute(insert(ms), srows)
+            if crows:
+                conn.execute(insert(mc), crows)
 
 
 class LazyTimeline(Sequence[tuple[dt.date, float | None]]):
@@ -492,4 +752,7 @@ def load_facts(
     return out
 
 
-__all__ = ["Role", "is_fresh", "load_facts", "refresh"]
+__all__ = [
+    "Refreshed", "Role", "is_fresh", "load_facts", "mark_pending", "refresh", "refresh_detail",
+    "students_touched",
+]

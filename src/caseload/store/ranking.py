@@ -29,7 +29,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from caseload.domain.report import CaseloadRow, FlagCode, FlagTag, Severity
 from caseload.domain.settings import Thresholds
@@ -172,21 +172,24 @@ def write(
     engine: Engine, as_of: dt.date, counselor_id: str | None, rows: list[CaseloadRow],
     facts_stamp: dt.datetime, thresholds: Thresholds, *, now: dt.datetime | None = None,
 ) -> None:
-    """Store ``rows`` as the scope's ranking at ``as_of`` (one transaction). Rows of the date
+    """Store ``rows`` as the scope's ranking at ``as_of`` (short transactions). Rows of the date
     computed from other facts or settings are dropped first; old dates beyond KEEP_DATES go."""
     key, stamp = settings_key(thresholds), _norm(facts_stamp)
     scope = ALL if counselor_id is None else counselor_id
     now = now or dt.datetime.now(dt.UTC)
+    # Short transactions (issue 13: a note saved meanwhile never waits long): the scope's
+    # state goes first, so readers compute rather than read half-written rows; the rows
+    # follow in chunks; the state that makes them valid comes last.
+    kept: list[dict[str, Any]] = []  # other scopes' states, back once the rows are
     with engine.begin() as conn:
         states = conn.execute(
-            select(rank_state.c.facts_stamp, rank_state.c.settings).where(
-                rank_state.c.as_of == as_of
-            )
+            select(rank_state).where(rank_state.c.as_of == as_of)
         ).all()
-        if any(s.settings != key or _norm(s.facts_stamp) != stamp for s in states):
-            conn.execute(delete(rank).where(rank.c.as_of == as_of))
-            conn.execute(delete(rank_state).where(rank_state.c.as_of == as_of))
-        elif scope == ALL:
+        stale = any(s.settings != key or _norm(s.facts_stamp) != stamp for s in states)
+        if not stale:
+            kept = [s._asdict() for s in states if s.scope != scope]
+        conn.execute(delete(rank_state).where(rank_state.c.as_of == as_of))
+        if stale or scope == ALL:
             conn.execute(delete(rank).where(rank.c.as_of == as_of))
         else:
             ids = [r.id for r in rows]
@@ -194,29 +197,88 @@ def write(
                 conn.execute(delete(rank).where(
                     rank.c.as_of == as_of, rank.c.student_id.in_(ids[i:i + 900])
                 ))
-        conn.execute(delete(rank_state).where(
-            rank_state.c.as_of == as_of, rank_state.c.scope == scope
-        ))
-        payload: list[dict[str, Any]] = [
-            {
-                "as_of": as_of, "student_id": r.id, "name": r.name,
-                "sort_name": r.name.casefold(),
-                "grade_level": r.grade_level, "local_id": r.local_id,
-                "counselor_ids": " ".join(r.counselor_ids), "risk": r.risk,
-                "flags": flags_text(r.flags), "attendance_rate": r.attendance_rate,
-                "unexcused_30d": r.unexcused_30d, "absence_streak": r.absence_streak,
-                "below_70": r.classes_below_70, "lowest_grade": r.lowest_grade,
-                "attendance_through": r.attendance_through,
-            }
-            for r in rows
-        ]
-        for i in range(0, len(payload), 5000):
+    payload = _payload(as_of, rows)
+    for i in range(0, len(payload), 5000):
+        with engine.begin() as conn:
             conn.execute(insert(rank), payload[i:i + 5000])
-        conn.execute(insert(rank_state), [{
+    with engine.begin() as conn:
+        conn.execute(insert(rank_state), [*kept, {
             "as_of": as_of, "scope": scope, "facts_stamp": facts_stamp, "settings": key,
             "computed_at": now,
         }])
         _prune(conn)
+
+
+def _payload(as_of: dt.date, rows: Iterable[CaseloadRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "as_of": as_of, "student_id": r.id, "name": r.name,
+            "sort_name": r.name.casefold(),
+            "grade_level": r.grade_level, "local_id": r.local_id,
+            "counselor_ids": " ".join(r.counselor_ids), "risk": r.risk,
+            "flags": flags_text(r.flags), "attendance_rate": r.attendance_rate,
+            "unexcused_30d": r.unexcused_30d, "absence_streak": r.absence_streak,
+            "below_70": r.classes_below_70, "lowest_grade": r.lowest_grade,
+            "attendance_through": r.attendance_through,
+        }
+        for r in rows
+    ]
+
+
+def dates_of_everyone(
+    conn: Connection, facts_stamp: dt.datetime, thresholds: Thresholds
+) -> list[dt.date]:
+    """The as-of dates whose ranking of every student is stored for these facts and
+    settings (the ones an incremental refresh can bring forward, see ``replace_rows``)."""
+    key, stamp = settings_key(thresholds), _norm(facts_stamp)
+    return sorted(
+        row.as_of
+        for row in conn.execute(
+            select(rank_state.c.as_of, rank_state.c.facts_stamp, rank_state.c.settings).where(
+                rank_state.c.scope == ALL
+            )
+        )
+        if row.settings == key and _norm(row.facts_stamp) == stamp
+    )
+
+
+def replace_rows(
+    engine: Engine, as_of: dt.date, student_ids: Iterable[str], rows: list[CaseloadRow],
+    old_stamp: dt.datetime, new_stamp: dt.datetime, thresholds: Thresholds,
+) -> bool:
+    """After an incremental facts refresh: replace the rows of ``student_ids`` at ``as_of``
+    by ``rows`` (their students' new rows; a student without one is no longer ranked) and
+    mark the date's stored ranking as computed from the new facts, in one short transaction.
+    Only when every student's ranking at ``as_of`` is stored for ``old_stamp`` (else
+    nothing is written and False returned: the date is ranked again when opened)."""
+    key, old = settings_key(thresholds), _norm(old_stamp)
+    ids = sorted(set(student_ids))
+    with engine.begin() as conn:
+        states = conn.execute(
+            select(rank_state.c.scope, rank_state.c.facts_stamp, rank_state.c.settings).where(
+                rank_state.c.as_of == as_of
+            )
+        ).all()
+        if not any(s.scope == ALL and s.settings == key and _norm(s.facts_stamp) == old
+                   for s in states):
+            return False
+        for i in range(0, len(ids), 900):
+            conn.execute(delete(rank).where(
+                rank.c.as_of == as_of, rank.c.student_id.in_(ids[i:i + 900])
+            ))
+        payload = _payload(as_of, rows)
+        for i in range(0, len(payload), 5000):
+            conn.execute(insert(rank), payload[i:i + 5000])
+        for s in states:
+            if s.settings == key and _norm(s.facts_stamp) == old:
+                conn.execute(update(rank_state).where(
+                    rank_state.c.as_of == as_of, rank_state.c.scope == s.scope
+                ).values(facts_stamp=new_stamp))
+            else:
+                conn.execute(delete(rank_state).where(
+                    rank_state.c.as_of == as_of, rank_state.c.scope == s.scope
+                ))
+    return True
 
 
 def _prune(conn: Connection) -> None:
@@ -237,5 +299,5 @@ def forget(conn: Connection, dates: Iterable[dt.date]) -> None:
         conn.execute(delete(rank_state).where(rank_state.c.as_of.in_(dates)))
 
 
-__all__ = ["ALL", "KEEP_DATES", "count", "forget", "is_stored", "last_notes", "read",
-           "settings_key", "write"]
+__all__ = ["ALL", "KEEP_DATES", "count", "dates_of_everyone", "forget", "is_stored",
+           "last_notes", "read", "replace_rows", "settings_key", "write"]

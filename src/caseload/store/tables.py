@@ -340,3 +340,28 @@ class LastSeenRow(CacheModel, table=True):
 
 
 METADATA = CacheModel.metadata
+
+
+# --- Incremental facts and the import lock (issue 13; see caseload.store.facts, import_lock) --
+
+
+class MatPendingRow(CacheModel, table=True):
+    """Students whose facts an import or sync changed since the facts were computed: the
+    loader adds them in its own transaction (``student_id`` "*": every student), the facts
+    refresh recomputes them and removes the rows of the runs it covered."""
+
+    __tablename__ = "mat_pending"
+    student_id: str = Field(primary_key=True)
+    run_id: int = Field(primary_key=True)
+
+
+class ImportLockRow(CacheModel, table=True):
+    """The import or sync running now (one row at most): who started it, where and when."""
+
+    __tablename__ = "import_lock"
+    id: int = Field(primary_key=True)
+    started_at: dt.datetime
+    started_by: str
+    host: str
+    pid: int
+    what: str

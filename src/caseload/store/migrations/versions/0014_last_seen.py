@@ -1,7 +1,7 @@
 """when each counselor last looked
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03
 
 ``last_seen``: per scope ("" for every student, else a counselor id), when the app was last
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,21 @@
+"""Unexpected failures, in words fit for a user (issue 13: no traceback ever reaches a user,
+and no message carries a note's text or any other row's values)."""
+
+from __future__ import annotations
+
+
+def plain_failure(exc: BaseException) -> str:
+    """What to tell the user about an error nothing else handled: its kind and what to do,
+    never its message (a database error's may quote the statement and, on some drivers,
+    values)."""
+    from caseload.store.engine import is_transient
+
+    if is_transient(exc):
+        return (
+            "the cache is busy: another program (an import or a sync) held it too long; "
+            "try again in a moment"
+        )
+    return (
+        f"unexpected {type(exc).__name__}; details are left out because they can hold "
+        "student data (set CASELOAD_DEBUG=1 to see them)"
+    )

@@ -1,0 +1,126 @@
+"""Incremental facts (issue 13): a delta refreshes only the students it changed, and the facts
+and stored rankings it leaves equal a full rebuild's, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from caseload.domain.settings import Thresholds
+from caseload.services.facts import refresh_facts, refreshed_line
+from caseload.services.importing import import_into
+from caseload.store import facts as mat
+from caseload.store import ranking
+from caseload.store.repository import Repository
+from caseload.store.tables import METADATA
+
+T = METADATA.tables
+MANIFEST = (
+    "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
+    "file.results,delta\n"
+)
+RESULT_HEADER = (
+    "sourcedId,status,dateLastModified,lineItemSourcedId,studentSourcedId,scoreScaleSourcedId,"
+    "scoreStatus,score,textScore,scoreDate,comment,inProgress,incomplete,late,missing\n"
+)
+AS_OF = dt.date(2026, 11, 20)
+
+
+def _facts(engine) -> dict[str, set[tuple]]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return {
+            name: {tuple(r) for r in conn.execute(select(T[name]))}
+            for name in ("mat_student", "mat_class", "mat_class_facts")
+        }
+
+
+def _ranking(engine, as_of: dt.date) -> set[tuple]:  # type: ignore[no-untyped-def]
+    rank = T["mat_rank"]
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(select(rank).where(rank.c.as_of == as_of))}
+
+
+def _one_result_delta(engine, tmp_path: Path) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
+    """A delta folder changing one existing result's score (to 0: it moves the grade)."""
+    results = T["results"]
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(results).where(results.c.score.is_not(None)).order_by(results.c.sourced_id)
+        ).first()
+    assert row is not None
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    (delta / "manifest.csv").write_text(MANIFEST)
+    day = row.score_date.isoformat() if row.score_date else ""
+    (delta / "results.csv").write_text(
+        RESULT_HEADER
+        + f"{row.sourced_id},active,2026-11-21T06:00:00Z,{row.line_item_id},{row.student_id},,"
+        f"fully graded,0,,{day},,false,false,false,false\n"
+    )
+    return delta, row.student_id
+
+
+def test_one_result_delta_refreshes_one_student_and_equals_a_full_rebuild(
+    sample_engine, tmp_path
+):
+    thresholds = Thresholds()
+    refresh_facts(sample_engine, also_as_of=AS_OF)  # rankings stored for today and AS_OF
+    with sample_engine.connect() as conn:
+        before = mat.fresh_stamp(conn, thresholds)
+        assert before is not None
+        assert ranking.is_stored(conn, AS_OF, None, before, thresholds)
+    delta, student = _one_result_delta(sample_engine, tmp_path)
+
+    summary = import_into(sample_engine, delta)
+
+    assert summary.refreshed == 1
+    assert "Refreshed facts for 1 student" in summary.lines()
+    incremental = _facts(sample_engine)
+    incremental_rank = _ranking(sample_engine, AS_OF)
+    with sample_engine.connect() as conn:
+        stamp = mat.fresh_stamp(conn, thresholds)
+        assert stamp is not None and stamp != before
+        assert ranking.is_stored(conn, AS_OF, None, stamp, thresholds)  # brought forward
+
+    # the same cache rebuilt in full, and ranked afresh, is the same
+    done = mat.refresh_detail(sample_engine, thresholds, full=True)
+    assert done.full and student in done.students and len(done.students) > 1
+    assert _facts(sample_engine) == incremental
+    with sample_engine.connect() as conn:
+        ranking.forget(conn, [AS_OF])
+        conn.commit()
+    Repository(sample_engine, thresholds=thresholds).caseload_rows(None, AS_OF)
+    assert _ranking(sample_engine, AS_OF) == incremental_rank
+
+
+def test_a_load_that_changes_nothing_refreshes_no_student(sample_engine, tmp_path):
+    refresh_facts(sample_engine)
+    delta = tmp_path / "empty"
+    delta.mkdir()
+    (delta / "manifest.csv").write_text(MANIFEST)
+    (delta / "results.csv").write_text(RESULT_HEADER)
+    assert import_into(sample_engine, delta).refreshed == 0
+
+
+def test_a_calendar_change_rebuilds_every_student(sample_engine):
+    from caseload.domain.records import CalendarDay
+    from caseload.sources.dataset import Dataset
+    from caseload.sources.loader import load
+
+    refresh_facts(sample_engine)
+    with sample_engine.connect() as conn:
+        n = len(conn.execute(select(T["mat_student"].c.student_id)).all())
+        school, day = conn.execute(
+            select(T["calendar_days"].c.school_id, T["calendar_days"].c.date)
+        ).first()
+    load(sample_engine, Dataset(kind="oneroster-csv", source="test",
+                                calendar_days=[CalendarDay(school, day, False)]))
+    assert refresh_facts(sample_engine) == n
+
+
+def test_refreshed_line_says_student_or_students():
+    assert refreshed_line(1) == "Refreshed facts for 1 student"
+    assert refreshed_line(0) == "Refreshed facts for 0 students"
+    assert refreshed_line(1234) == "Refreshed facts for 1,234 students"
