@@ -58,6 +58,8 @@ def flag_rules(t: Thresholds) -> dict[FlagCode, str]:
                           f"{t.truancy_term} in the term or {t.truancy_year} in the year",
         FlagCode.STALE_GRADEBOOK: f"a class with no new scores in {t.stale_days}+ days "
                                   "(the teacher's gradebook, not the student)",
+        FlagCode.EARLY: f"absent {t.early_absences}+ of the school's first "
+                        f"{t.early_window_days} school days of the year (September matters)",
         FlagCode.BEHAVIOR: f"{t.behavior_incidents}+ discipline incidents this school year",
     }
 
