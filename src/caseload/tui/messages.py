@@ -182,12 +182,15 @@ class OpenClass(Message):
 @dataclass
 class WriteNote(Message):
     """Open the note editor about a student (``note``: edit that note). ``flags`` None: the
-    student's flags are read first (a table row has their codes only)."""
+    student's flags are read first (a table row has their codes only). ``class_id``: the note
+    is about this class (the class screen's ``n``; ``class_title`` names it)."""
 
     student_id: str
     name: str
     flags: tuple[Flag, ...] | None = None
     note: Note | None = None
+    class_id: str | None = None
+    class_title: str = ""
 
 
 @dataclass
