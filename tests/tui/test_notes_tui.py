@@ -15,7 +15,13 @@ import pytest
 from sqlalchemy import Engine
 from textual.widgets import Input, Select, TextArea
 
-from caseload.domain.notes import ContactMethod, ContactOutcome, NoteStatus, NoteType
+from caseload.domain.notes import (
+    ContactMethod,
+    ContactOutcome,
+    NoteStatus,
+    NoteType,
+    clock_words,
+)
 from caseload.services.tui_notes_export import export_notes
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
@@ -279,16 +285,17 @@ async def test_edit_conflict_keeps_the_text(notes_engine: Engine, store: NotesSt
         # editing puts the cursor at the end of the text
         area = editor.query_one("#note-text", TextArea)
         assert area.cursor_location == area.document.end == (0, 2)
-        store.update(note.id, text="their version")  # someone else saved first
+        store.update(note.id, text="their version", updated_by="cns-1")  # saved first
         editor.query_one("#note-text", TextArea).text = "my version"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is editor
         text = screen_text(app)
-        local = NOW.astimezone()
+        # who (by name, never an id) and when (local time, in words)
         assert editor.error_text.startswith(
-            "Not saved: this note was changed in another window or by another user on "
-            f"{local:%Y-%m-%d} at {local:%H:%M}, after you opened it.")
+            f"Not saved: Kenji Nelson changed this note at {clock_words(NOW)} today, after "
+            "you opened it.")
+        assert "cns-1" not in editor.error_text and "UTC" not in editor.error_text
         assert "Their version" in text and "their version" in text  # both versions shown
         assert "revision" not in text.lower().split("their version")[0]  # no programmer words
         assert "note 1 " not in text

@@ -35,6 +35,7 @@ class NoteRow(CacheModel, table=True):
     deleted_at: dt.datetime | None = None
     method: str | None = None  # ContactMethod (0008)
     outcome: str | None = None  # ContactOutcome (0008)
+    updated_by: str | None = None  # who saved this version (0011; backfilled: the author)
     revision: int = 1
 
 
@@ -61,6 +62,7 @@ class NoteRevisionRow(CacheModel, table=True):
     deleted_at: dt.datetime | None = None
     method: str | None = None  # ContactMethod (0008)
     outcome: str | None = None  # ContactOutcome (0008)
+    updated_by: str | None = None  # who saved this version (0011)
     replaced_at: dt.datetime
 
 

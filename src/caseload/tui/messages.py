@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from caseload.domain.notes import AuditEntry, Note, NoteDraft, NoteRevision
+from caseload.domain.notes import AuditEntry, Note, NoteConflict, NoteDraft, NoteRevision
 from caseload.domain.records import User
 from caseload.domain.report import (
     CaseloadRow,
@@ -131,6 +131,7 @@ class NoteConflicted(Message, bubble=False):
 
     note_id: int
     current: Note | None
+    conflict: NoteConflict | None = None  # who changed it and when (``plain_words``)
 
 
 @dataclass

@@ -91,9 +91,10 @@ class NotesCalls:
                 action = "added"
             else:
                 try:
-                    saved = store.update(note.id, expected_revision=note.revision, **fields)
+                    saved = store.update(note.id, expected_revision=note.revision,
+                                         updated_by=author_id, **fields)
                 except NoteConflict as conflict:  # matched by type: the editor shows both
-                    return messages.NoteConflicted(note.id, conflict.current)
+                    return messages.NoteConflicted(note.id, conflict.current, conflict)
                 action = "updated"
             store.discard_draft(author_id, student_id, None if note is None else note.id)
             return messages.NoteSaved(saved, action)
@@ -107,7 +108,7 @@ class NotesCalls:
         ``next_follow_up`` the note stays open with that follow-up date (action
         ``rescheduled``); without, it is closed (action ``done``)."""
         store = self.store
-        changes: dict[str, Any] = {}
+        changes: dict[str, Any] = {"updated_by": self._data.session.author_id}
         if outcome is not None:
             changes["outcome"] = outcome
         if next_follow_up is not None:
@@ -122,21 +123,22 @@ class NotesCalls:
     def undo(self, target: MessagePump, before: Note, after: Note) -> None:
         """Undo marking done (or rescheduling) or deleting: ``after`` goes back to ``before``
         (a restore for a delete); each undo is a revision of its own. NoteSaved ``undone``."""
-        store = self.store
+        store, by = self.store, self._data.session.author_id
 
         def job() -> messages.NoteSaved:
             if after.deleted and not before.deleted:
-                return messages.NoteSaved(store.restore(after.id), "undone")
+                return messages.NoteSaved(store.restore(after.id, updated_by=by), "undone")
             return messages.NoteSaved(store.update(
-                after.id, expected_revision=after.revision, status=before.status,
+                after.id, expected_revision=after.revision, updated_by=by, status=before.status,
                 follow_up=before.follow_up, outcome=before.outcome), "undone")
 
         self._data.run(target, "undo", "note-save", job)
 
     def delete_note(self, target: MessagePump, note: Note) -> None:
-        store = self.store
+        store, by = self.store, self._data.session.author_id
         self._data.run(target, "delete note", "note-save",
-                       lambda: messages.NoteSaved(store.delete(note.id), "deleted"))
+                       lambda: messages.NoteSaved(store.delete(note.id, updated_by=by),
+                                                  "deleted"))
 
     def load_follow_ups(self, target: MessagePump) -> None:
         store = self.store

@@ -26,6 +26,7 @@ from caseload.domain.notes import (
     ContactMethod,
     ContactOutcome,
     Note,
+    NoteConflict,
     NoteStatus,
     NoteType,
 )
@@ -369,13 +370,12 @@ class NoteEditor(NotesModal[Note | None]):
                             "user since you opened it. Your text is kept here and in the "
                             "draft; copy it, close, and open the note again.")
             return
-        when = current.updated_at.astimezone()
-        what = "deleted" if current.deleted else "changed"
+        conflict = message.conflict or NoteConflict(current.id, None, current)
+        said = conflict.plain_words(self.today, me=self.author_id)
         self.show_error(
-            f"Not saved: this note was {what} in another window or by another user on "
-            f"{when:%Y-%m-%d} at {when:%H:%M}, after you opened it. Your version is kept "
-            "in the editor above (and in the draft); theirs is below. To keep yours, copy "
-            "what you need, close, and open the note again.")
+            f"Not saved: {said}, after you opened it. Your version is kept in the editor "
+            "above (and in the draft); theirs is below. To keep yours, copy what you need, "
+            "close, and open the note again.")
         theirs = Text(f"Their version ({current.contact_date.isoformat()} · "
                       f"{current.type.words} · {current.status.value}", style="bold", end="")
         if contact_words(current):
