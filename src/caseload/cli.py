@@ -481,7 +481,6 @@ def _open_app(
             "  caseload demo"
         )
         return EXIT_OK
-    from caseload.services.tui_notes_export import export_notes
     from caseload.tui.app import AppActions, run_app
 
     run_app(
@@ -497,7 +496,7 @@ def _open_app(
         theme=ws.config.theme,
         notes=launch.notes,
         me=ws.config.me,
-        export_notes=export_notes,
+        export_notes=launch.export_notes,
         keymap=ws.config.keymap,
     )
     return EXIT_OK

@@ -30,6 +30,7 @@ class AppLaunch:
     sync_names: tuple[str, ...]
     run_import: Callable[[str], str]
     run_sync_progress: Callable[[str, SyncProgress | None], str]
+    export_notes: Callable[..., Any]  # the TUI's export: ``services.export.app_exporter``
 
     def run_sync(self, name: str) -> str:
         return self.run_sync_progress(name, None)
@@ -40,6 +41,7 @@ def prepare_app(
 ) -> AppLaunch:
     """The reader and notes store over ``ws``, whose caseload opens first (``counselor``, else
     the config's ``me``, else for the demo the largest caseload), and the palette's actions."""
+    from caseload.services.export import app_exporter
     from caseload.services.importing import import_into
     from caseload.services.sync import summary_line, sync_one
     from caseload.store.notes import NotesStore
@@ -73,4 +75,5 @@ def prepare_app(
         sync_names=tuple(config.sources),
         run_import=palette_import,
         run_sync_progress=palette_sync,
+        export_notes=app_exporter(ws),
     )

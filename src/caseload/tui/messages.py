@@ -160,6 +160,15 @@ class FollowUpsLoaded(Message, bubble=False):
 
 
 @dataclass
+class ExportProgressed(Message, bubble=False):
+    """An export under way: ``done`` of ``total`` steps (``what``: the step's words)."""
+
+    done: int
+    total: int
+    what: str
+
+
+@dataclass
 class NotesExported(Message, bubble=False):
     """An export was written and audited."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caseload.domain.notes import (
@@ -154,21 +153,24 @@ class NotesCalls:
         self._data.run(target, "load follow-ups", "follow-ups", job)
 
     def export_notes(self, target: MessagePump, request: ExportRequest) -> None:
-        """Write the export (0600) and its audit entry; NotesExported to ``target``."""
-        store, reader, exporter = self.store, self._data.reader, self.exporter
-        session = self._data.session
-        as_of, actor = session.as_of, session.author_id or "unknown"
+        """The ``notes export`` use case (audit entry first, then the file, 0600): progress
+        as ``ExportProgressed``, then NotesExported, to ``target``. The audit names the
+        session's author (``me``, else the open caseload's counselor)."""
+        reader, exporter = self._data.reader, self.exporter
+        actor, as_of = self._data.session.author_id, self._data.session.as_of
+        step = [0]
+
+        def progress(done: int, total: int, what: str) -> None:
+            # at most ~20 updates whatever the size (each is a message to the UI thread)
+            if done >= total or done * 20 // max(total, 1) > step[0]:
+                step[0] = done * 20 // max(total, 1)
+                target.post_message(messages.ExportProgressed(done, total, what))
 
         def job() -> messages.NotesExported:
             if exporter is None:
                 raise RuntimeError("exporting notes is not available here")
-            student, counselor = request.student_id, request.counselor_id
-            if student is not None:
-                counselor = None
-            entry = exporter(store, reader, fmt=request.fmt,
-                             path=str(Path(request.path).expanduser()), student_id=student,
-                             counselor_id=counselor, since=request.since, until=request.until,
-                             as_of=as_of, actor=actor)
+            entry = exporter(request, as_of=as_of, reader=reader, progress=progress,
+                             actor_id=actor)
             return messages.NotesExported(entry)
 
         self._data.run(target, "export notes", "export", job)
