@@ -498,6 +498,7 @@ def _open_app(
         me=ws.config.me,
         export_notes=launch.export_notes,
         keymap=ws.config.keymap,
+        save_me=launch.save_me,
     )
     return EXIT_OK
 

@@ -59,6 +59,16 @@ class NotesExporter(Protocol):
     ) -> AuditEntry: ...
 
 
+class SaveMe(Protocol):
+    """Saves ``me`` (the user's counselor id) in the config file; returns the file's path as
+    shown. Blocking (run in a worker). ``where``: that path before it is written."""
+
+    @property
+    def where(self) -> str: ...
+
+    def __call__(self, counselor_id: str) -> str: ...
+
+
 class PaletteHost(Protocol):
     """What the command palette (``caseload.tui.commands``) calls on the App. A Textual
     ``Provider`` is built by Textual, not by us, so it reaches its App through this Protocol."""
