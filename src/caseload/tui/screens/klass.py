@@ -34,6 +34,7 @@ _STATUS_STYLE = {
     AssignmentStatus.MISSING: "bad",
     AssignmentStatus.LATE: "warn",
     AssignmentStatus.EXEMPT: "info",
+    AssignmentStatus.EXCUSED: "info",
     AssignmentStatus.DROPPED: "muted",
     AssignmentStatus.PENDING: "info",
     AssignmentStatus.NOT_DUE: "muted",
