@@ -156,3 +156,27 @@ def test_save_me_creates_the_file_and_replaces_me(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid TOML"):
         save_me(config, "cns-3")
     assert config.read_text(encoding="utf-8") == "me = [broken\n"  # left as it was
+
+
+async def test_a_conflict_says_who_and_when_and_shows_both_at_80x24(notes_engine: Engine,
+                                                                     store: NotesStore) -> None:
+    note = store.add(student_id=STUDENT, author_id=COUNSELOR, type="other", text="First words",
+                     contact_date=AS_OF)
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        editor = app.screen
+        store.update(note.id, text="Kenji's words", updated_by="cns-1")
+        editor.query_one("#note-text", TextArea).text = "My words"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "Kenji Nelson changed this note" in screen_text(app),
+                         what="the conflict said on screen")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "My words" in text and "Kenji's words" in text  # both versions on screen
+        assert "cns-1" not in text and "revision" not in text.lower()

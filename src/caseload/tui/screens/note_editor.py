@@ -370,6 +370,7 @@ class NoteEditor(NotesModal[Note | None]):
                             "user since you opened it. Your text is kept here and in the "
                             "draft; copy it, close, and open the note again.")
             return
+        self.query_one("#note-editor").add_class("-conflict")  # room for both versions
         conflict = message.conflict or NoteConflict(current.id, None, current)
         said = conflict.plain_words(self.today, me=self.author_id)
         self.show_error(
