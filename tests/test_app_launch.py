@@ -43,3 +43,18 @@ def test_config_me_opens_first_and_an_unknown_sync_source_is_refused(
         assert "no source 'district'" in str(exc)
     else:  # pragma: no cover - the assertion is the point
         raise AssertionError("an unknown source must be refused")
+
+
+def test_without_me_the_app_is_handed_the_config_to_save_it_in(
+    sqlite_engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "config.toml"
+    first = prepare_app(Workspace(sqlite_engine, Config(path=path)), counselor=None, as_of=None)
+    assert first.save_me is not None and first.save_me.path == path
+    assert first.save_me("cns-1") == str(path)
+    assert path.read_text(encoding="utf-8") == 'me = "cns-1"\n'
+    mine = prepare_app(Workspace(sqlite_engine, Config(path=path, me="cns-1")), counselor=None,
+                       as_of=None)
+    assert mine.save_me is None  # `me` is set: nobody asks
+    demo = prepare_app(Workspace(sqlite_engine, Config()), counselor=None, as_of=None, demo=True)
+    assert demo.save_me is None  # the demo's counselors are the sample school's

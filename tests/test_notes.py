@@ -69,7 +69,8 @@ def _add(store: NotesStore, student: str = "stu-1", **kw) -> Note:
 
 _ADDED_SINCE_0002 = {("audit_log", "status"), ("notes", "method"), ("notes", "outcome"),
                      ("note_revisions", "method"), ("note_revisions", "outcome"),
-                     ("notes", "confidential"), ("note_revisions", "confidential")}
+                     ("notes", "confidential"), ("note_revisions", "confidential"),
+                     ("notes", "updated_by"), ("note_revisions", "updated_by")}
 
 
 def _note_rows(engine, since_0002: bool = True) -> dict[str, list[tuple]]:
@@ -378,6 +379,7 @@ def test_schema_upgrade_keeps_notes_and_revisions(db_url):
         a, b = store.get(1), store.get(2)
         assert (a.text, a.status.value, a.revision, a.flags) == ("v2", "done", 3, ("LOW_GRADE",))
         assert a.method is None and a.outcome is None
+        assert (a.updated_by, b.updated_by) == ("cns-1", "cns-1")  # 0011: the author
         assert b.deleted and [n.id for n in store.list(include_deleted=True)] == [2, 1]
         assert [r.note.text for r in store.revisions(1)] == ["v1", "v2"]
         assert store.load_draft("cns-1", "stu-1", 1) is not None

@@ -513,7 +513,6 @@ def _open_app(
         return EXIT_OK
     from caseload.services.changes import ChangesService
     from caseload.services.triage_export import export_triage
-    from caseload.services.tui_notes_export import export_notes
     from caseload.tui.app import AppActions, run_app
 
     run_app(
@@ -529,10 +528,11 @@ def _open_app(
         theme=ws.config.theme,
         notes=launch.notes,
         me=ws.config.me,
-        export_notes=export_notes,
+        export_notes=launch.export_notes,
         export_triage=export_triage,
         keymap=ws.config.keymap,
         changes=ChangesService(ws),
+        save_me=launch.save_me,
     )
     return EXIT_OK
 

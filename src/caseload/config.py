@@ -6,6 +6,7 @@ dir. Missing is fine (defaults). Secrets never live here: see docs/CONFIG.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -96,3 +97,49 @@ def _keymap(path: Path, table: dict[str, Any], prefix: str = "") -> dict[str, st
             raise ConfigError(f"{path}: [keymap] {name} must be a key or keys, e.g. \"ctrl+f\"")
     return out
 
+
+
+def save_me(path: Path, counselor_id: str) -> Path:
+    """Set ``me = "counselor_id"`` in the config file at ``path`` (created, with its folder,
+    when missing) and return the path. Every other setting, comment and the layout are kept
+    (tomlkit edits the document in place). The file is written whole to a temporary file
+    beside it, mode 0600, then renamed over the old one: a crash leaves the old file or the
+    new, never half of one. ConfigError when the existing file is not valid TOML."""
+    import tempfile
+
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    counselor_id = str(counselor_id).strip()
+    if not counselor_id:
+        raise ConfigError("me: empty counselor id")
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        doc = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if "me" in doc:
+        doc["me"] = counselor_id
+    else:
+        # a top-level key must come before the first table: put it at the top
+        fresh = tomlkit.document()
+        fresh.add("me", counselor_id)
+        doc = tomlkit.parse(tomlkit.dumps(fresh) + tomlkit.dumps(doc))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp: 0600 already
+            out.write(tomlkit.dumps(doc))
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path

@@ -62,3 +62,11 @@ def test_missing_mark_without_due_date_counts_from_its_date() -> None:
     assert assignment_status(item, r(None, ScoreStatus.NOT_SUBMITTED), AS_OF) is AS.MISSING
     later = li(None, assigned="2026-11-25")
     assert assignment_status(later, r(None, ScoreStatus.NOT_SUBMITTED), AS_OF) is AS.NOT_DUE
+
+
+def test_excused_is_exempt_that_the_source_called_excused() -> None:
+    excused = Result("r", "li", "s1", None, ScoreStatus.EXEMPT, excused=True)
+    assert excused.exempt  # graded as exempt: not counted
+    assert assignment_status(li("2026-11-10"), excused, AS_OF) is AS.EXCUSED
+    assert assignment_status(li("2026-12-10"), excused, AS_OF) is AS.EXCUSED
+    assert AS.EXCUSED.value == "excused"

@@ -15,8 +15,16 @@ import pytest
 from sqlalchemy import Engine
 from textual.widgets import Input, Select, TextArea
 
-from caseload.domain.notes import ContactMethod, ContactOutcome, NoteStatus, NoteType
-from caseload.services.tui_notes_export import export_notes
+from caseload.config import Config
+from caseload.domain.notes import (
+    ContactMethod,
+    ContactOutcome,
+    NoteStatus,
+    NoteType,
+    clock_words,
+)
+from caseload.services.context import Workspace
+from caseload.services.export import app_exporter
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
 from caseload.tui.app import CaseloadApp
@@ -65,9 +73,10 @@ def export_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def make_notes_app(engine: Engine, store: NotesStore, *, counselor_id: str | None = COUNSELOR,
                    theme: str | None = None, me: str | None = None) -> CaseloadApp:
+    ws = Workspace(engine, Config(me=me))  # the TUI's export is `caseload notes export`'s
     return CaseloadApp(Repository(engine), counselor_id=counselor_id, as_of=AS_OF,
                        now=lambda: NOW, theme=theme, notes=store, me=me,
-                       export_notes=export_notes)
+                       export_notes=app_exporter(ws, clock=lambda: NOW))
 
 
 def _app(pilot: object) -> CaseloadApp:
@@ -279,16 +288,17 @@ async def test_edit_conflict_keeps_the_text(notes_engine: Engine, store: NotesSt
         # editing puts the cursor at the end of the text
         area = editor.query_one("#note-text", TextArea)
         assert area.cursor_location == area.document.end == (0, 2)
-        store.update(note.id, text="their version")  # someone else saved first
+        store.update(note.id, text="their version", updated_by="cns-1")  # saved first
         editor.query_one("#note-text", TextArea).text = "my version"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is editor
         text = screen_text(app)
-        local = NOW.astimezone()
+        # who (by name, never an id) and when (local time, in words)
         assert editor.error_text.startswith(
-            "Not saved: this note was changed in another window or by another user on "
-            f"{local:%Y-%m-%d} at {local:%H:%M}, after you opened it.")
+            f"Not saved: Kenji Nelson changed this note at {clock_words(NOW)} today, after "
+            "you opened it.")
+        assert "cns-1" not in editor.error_text and "UTC" not in editor.error_text
         assert "Their version" in text and "their version" in text  # both versions shown
         assert "revision" not in text.lower().split("their version")[0]  # no programmer words
         assert "note 1 " not in text
@@ -352,6 +362,8 @@ async def test_export_writes_a_private_file_and_an_audit_entry(
 ) -> None:
     store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
               text="Exported note", contact_date=dt.date(2026, 11, 10))
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="other",  # after the as-of date
+              text="Written later", contact_date=AS_OF + dt.timedelta(days=3))
     out = tmp_path / "out.csv"
     app = make_notes_app(notes_engine, store)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -371,15 +383,19 @@ async def test_export_writes_a_private_file_and_an_audit_entry(
         assert not isinstance(app.screen, ExportModal)
     assert out.exists()
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    assert "Exported note" in out.read_text(encoding="utf-8-sig")
+    written = out.read_text(encoding="utf-8-sig")
+    # the `notes export` use case: the range ends at the as-of date (no to date typed)
+    assert "Exported note" in written and "Written later" not in written
     entry = store.audit()[0]
     assert (entry.actor, entry.format, entry.count) == (COUNSELOR, "csv", 1)
-    assert entry.scope == f"counselor:{COUNSELOR}"
+    assert entry.scope == f"counselor:{COUNSELOR} until:{AS_OF.isoformat()}"
     assert entry.path == str(out.resolve())
 
 
 async def test_export_error_is_shown(notes_engine: Engine, store: NotesStore,
                                      tmp_path: Path) -> None:
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="other",
+              text="Confidential xyzzy", contact_date=dt.date(2026, 11, 10))
     app = make_notes_app(notes_engine, store)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -395,7 +411,49 @@ async def test_export_error_is_shown(notes_engine: Engine, store: NotesStore,
         await settle(pilot)
         assert app.screen is modal
         assert "Not exported" in screen_text(app)
+        assert "xyzzy" not in screen_text(app)  # no error message echoes a note's text
         assert [e.status.value for e in store.audit()] == ["failed"]  # audit first (issue 11)
+
+
+async def test_pdf_export_runs_the_notes_export_use_case_with_progress(
+    notes_engine: Engine, store: NotesStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The TUI's PDF is `caseload notes export`'s: a cover page naming the counselor and
+    the open follow-ups, then the noted students; progress shows while it runs."""
+    from pypdf import PdfReader
+
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
+              text="PDF note", contact_date=dt.date(2026, 11, 10),
+              follow_up=dt.date(2026, 11, 30))
+    seen: list[tuple[int, int]] = []
+    original = ExportModal.on_export_progressed
+
+    def record(modal: ExportModal, message: object) -> None:
+        seen.append((message.done, message.total))  # type: ignore[attr-defined]
+        original(modal, message)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ExportModal, "on_export_progressed", record)
+    out = tmp_path / "meeting.pdf"
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ExportModal)
+        modal.query_one("#export-format").value = "pdf"  # type: ignore[attr-defined]
+        await settle(pilot)
+        modal.query_one("#export-path", Input).value = str(out)
+        await pilot.click("#export-run")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ExportModal),
+                         what="the export to finish")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert seen and seen[-1][0] == seen[-1][1]  # progress reached the end
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Phillips, Violet" in text or "Violet Phillips" in text  # the cover's counselor
+    assert "PDF note" in text and "follow-up" in text.lower()
+    entry = store.audit()[0]
+    assert (entry.format, entry.count, entry.status.value) == ("pdf", 1, "ok")
 
 
 async def test_note_text_renders_literally(notes_engine: Engine, store: NotesStore) -> None:

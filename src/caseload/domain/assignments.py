@@ -3,9 +3,11 @@
 The status of a line item for one student at the as-of date D comes from its due date against
 D and the teacher's policy (the class's missing-work policy, ``missing_counts_as_zero``):
 
-* ``exempt``: the result says exempt (OneRoster ``exempt``; Ed-Fi "exempt"/"excused" submission
-  statuses are stored as exempt, so the data cannot tell the two apart; ``excused`` is kept in
-  the vocabulary for a source that does).
+* ``excused``: the result is exempt and its source said "excused". No standard value says
+  so (OneRoster 1.1/1.2 scoreStatus and the Ed-Fi SubmissionStatusDescriptor have exempt
+  only); a district's own Ed-Fi SubmissionStatusDescriptor whose value says "excused" does.
+  Grading treats it exactly as exempt (not counted).
+* ``exempt``: the result says exempt (OneRoster ``exempt``, Ed-Fi ``Exempt``).
 * ``missing``: not turned in and past due: the result is "not submitted" (or flagged missing)
   with no score and its due date (else effective date) is on or before D, or there is no result
   at all and the due date is before D. Whether it counts as 0 is the policy's call (the percent
@@ -43,7 +45,7 @@ def assignment_status(
         if known is not None and known > as_of and not result.exempt:
             result = None
     if result is not None and result.exempt:
-        return AssignmentStatus.EXEMPT
+        return AssignmentStatus.EXCUSED if result.excused else AssignmentStatus.EXEMPT
     if result is None or result.is_missing or (
         result.score is None and result.status not in _TURNED_IN
     ):

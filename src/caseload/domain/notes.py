@@ -145,26 +145,68 @@ class NoteConflict(NoteError, ValueError):
     """The note changed since the caller read it (another window or process saved first).
 
     ``expected_revision`` is the revision the caller edited; ``current`` the note as it
-    stands now (its ``revision``, ``updated_at``, and both versions' text for the caller to
-    show side by side; the message itself never holds the text)."""
+    stands now (both versions' text for the caller to show side by side; the message itself
+    never holds the text). Who changed it and when: ``changed_by`` (an id), ``changed_by_name``
+    (their name as the cache knows it, "Given Family"; None when it does not) and
+    ``changed_at`` (UTC); :meth:`plain_words` says it for a person."""
 
-    def __init__(self, note_id: int, expected_revision: int | None, current: Note | None):
+    def __init__(self, note_id: int, expected_revision: int | None, current: Note | None,
+                 *, changed_by_name: str | None = None):
         self.note_id = note_id
         self.expected_revision = expected_revision
         self.current = current
+        self.changed_by = current.updated_by if current is not None else None
+        self.changed_by_name = changed_by_name
+        self.changed_at = current.updated_at if current is not None else None
         super().__init__(self._message())
+
+    def plain_words(self, today: dt.date | None = None, me: str | None = None) -> str:
+        """``Ana Rivera changed this note at 2:14 PM today`` (local time; "deleted" for a
+        deleted note; "You … in another window" when ``me`` made the change; "Someone" when
+        the cache has no name for who did). Never an id, a revision number or UTC."""
+        current = self.current
+        if current is None or self.changed_at is None:
+            return "This note was changed in another window or by another user"
+        what = "deleted" if current.deleted else "changed"
+        if me is not None and self.changed_by == me:
+            who, where = "You", " in another window"
+        else:
+            who, where = self.changed_by_name or "Someone", ""
+        return f"{who} {what} this note{where} {when_words(self.changed_at, today)}"
 
     def _message(self) -> str:
         if self.current is None:
             return f"note {self.note_id} was changed elsewhere; reload and try again"
-        when = self.current.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        edited = (f", you edited revision {self.expected_revision}"
-                  if self.expected_revision is not None else "")
-        return (f"note {self.note_id} was changed elsewhere (saved {when}, now revision "
-                f"{self.current.revision}{edited})")
+        return (f"note {self.note_id} was changed elsewhere: {self.plain_words()}, after "
+                "you read it; read it again and redo your change")
 
     def __str__(self) -> str:
         return self._message()
+
+
+def clock_words(at: dt.datetime) -> str:
+    """``2:14 PM``: a local time as people say it."""
+    local = at.astimezone()
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+
+
+def when_words(at: dt.datetime, today: dt.date | None = None) -> str:
+    """``at 2:14 PM today``, ``at 9:05 AM yesterday``, ``on Mon 11/16 at 2:14 PM`` (and the
+    year when it is not this one): ``at`` in local time, against ``today`` (default: the
+    local date now)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    local = at.astimezone()
+    today = today or dt.datetime.now(dt.UTC).astimezone().date()
+    clock = clock_words(local)
+    if local.date() == today:
+        return f"at {clock} today"
+    if local.date() == today - dt.timedelta(days=1):
+        return f"at {clock} yesterday"
+    day = f"{local:%a} {local.month}/{local.day}"
+    if local.year != today.year:
+        day += f"/{local.year}"
+    return f"on {day} at {clock}"
 
 
 # The fields of a note that an edit may change (author, student and timestamps are fixed).
@@ -199,6 +241,7 @@ class Note:
     deleted_at: dt.datetime | None = None
     method: ContactMethod | None = None  # how the contact was made, when recorded
     outcome: ContactOutcome | None = None  # what came of it, when recorded
+    updated_by: str | None = None  # who saved this version (an id; None: not known)
 
     def is_due(self, as_of: dt.date) -> bool:
         """An open, live note whose follow-up date is on or before ``as_of``."""

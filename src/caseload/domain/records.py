@@ -182,6 +182,7 @@ class Result:
     comment: str | None = None
     late: bool = False
     missing: bool = False
+    excused: bool = False  # exempt, and the source said "excused" (an Ed-Fi district value)
 
     @property
     def exempt(self) -> bool:

@@ -323,7 +323,7 @@ class AssignmentStatus(StrEnum):
     DROPPED = "dropped"
     PENDING = "pending"  # submitted, not yet graded
     NOT_DUE = "not yet due"  # nothing turned in, due after as-of (domain/assignments.py)
-    EXCUSED = "excused"  # no source distinguishes it from exempt yet
+    EXCUSED = "excused"  # exempt, the source said excused (domain/assignments.py)
 
 
 @dataclass(frozen=True, slots=True)

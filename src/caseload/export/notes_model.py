@@ -81,7 +81,9 @@ def gather(
     wanted = {n.student_id for n in notes}
     if fmt == "pdf" and all_students:  # one summary per student in scope, notes or not
         wanted.update(in_scope)
-    labels = store.student_labels(wanted)
+    # the student asked for is looked up even without notes (a known student exports an
+    # empty file; only an unknown one is an error)
+    labels = store.student_labels(wanted | ({student_id} if student_id is not None else set()))
     students = {
         sid: labels.get(sid, (sid, None))
         for sid in sorted(wanted, key=lambda s: (labels.get(s, (s, None))[0].casefold(), s))

@@ -118,9 +118,10 @@ class _Pdf:
         width = doc.epw
         self.font(9)
         doc.set_text_color(90)
-        doc.cell(width / 2, 5, self.t(label))
-        doc.cell(width / 2, 5, self.t(f"As of {as_of.isoformat()}"), align="R",
-                 new_x="LMARGIN", new_y="NEXT")
+        self.at(doc.l_margin, width / 2, 5, self.t(label))
+        self.at(doc.l_margin + width / 2, width / 2, 5, self.t(f"As of {as_of.isoformat()}"),
+                "R")
+        doc.set_xy(doc.l_margin, doc.get_y() + 5)
         doc.set_text_color(0)
         self.font(18, bold=True)
         self.para(width, 9, self.t(title))
@@ -131,7 +132,7 @@ class _Pdf:
         ``cell`` when it fits on a line (fpdf2's line breaking is the slow part of a PDF),
         else ``multi_cell``."""
         doc = self.doc
-        if "\n" not in text and doc.get_string_width(text) <= width - 2 * doc.c_margin:
+        if "\n" not in text and self.width(text) <= width - 2 * doc.c_margin:
             if doc.get_y() + height > doc.page_break_trigger:
                 doc.add_page()
             self.at(doc.get_x(), width, height, text)
@@ -145,22 +146,33 @@ class _Pdf:
         doc = self.doc
         if not text:
             return
-        if align == "R":
-            x = x + width - doc.c_margin - doc.get_string_width(text)
-        else:
-            x = x + doc.c_margin
+        x = x + width - doc.c_margin - self.width(text) if align == "R" else x + doc.c_margin
         doc.text(x, doc.get_y() + 0.5 * height + 0.3 * doc.font_size, text)
+
+    def width(self, text: str) -> float:
+        """The width of ``text`` in the current font, in mm: the font's glyph widths summed
+        (what ``get_string_width`` computes for plain text, without its per-call copy of
+        the graphics state, which made it the PDF's most expensive call)."""
+        doc = self.doc
+        font = doc.current_font
+        if font is None:  # no font set yet: fpdf2's own call says so
+            return float(doc.get_string_width(text))
+        return float(font.get_text_width(text, doc.font_size_pt, None)[1]) / doc.k
 
     def fit(self, text: str, width: float) -> str:
         """``text`` cut (with "…") to fit one line of a cell ``width`` wide."""
-        doc = self.doc
-        room = width - 2 * doc.c_margin
-        if doc.get_string_width(text) <= room:
+        room = width - 2 * self.doc.c_margin
+        if self.width(text) <= room:
             return text
         ellipsis = self.t("…")
-        while text and doc.get_string_width(text + ellipsis) > room:
-            text = text[:-1]
-        return text + ellipsis
+        low, high = 0, len(text)  # the longest prefix that fits, by bisection
+        while low < high:
+            mid = (low + high + 1) // 2
+            if self.width(text[:mid] + ellipsis) <= room:
+                low = mid
+            else:
+                high = mid - 1
+        return text[:low] + ellipsis
 
 
 def _fmt_pct(value: float | None) -> str:
@@ -216,7 +228,8 @@ def _pdf_heading(pdf: _Pdf, text: str) -> None:
         doc.add_page()
     doc.ln(3)
     pdf.font(12, bold=True)
-    doc.cell(doc.epw, 7, pdf.t(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.at(doc.l_margin, doc.epw, 7, pdf.fit(pdf.t(text), doc.epw))
+    doc.set_xy(doc.l_margin, doc.get_y() + 7)
     doc.set_draw_color(160)
     doc.line(doc.l_margin, doc.get_y(), doc.l_margin + doc.epw, doc.get_y())
     doc.set_draw_color(0)
@@ -260,10 +273,17 @@ def _pdf_grades(pdf: _Pdf, detail: StudentDetail) -> None:
     scale = doc.epw / sum(w for _, w, _ in _GRADE_COLS)
     widths = [w * scale for _, w, _ in _GRADE_COLS]
     pdf.font(9, bold=True)
+    if doc.get_y() + 10.5 > doc.page_break_trigger:
+        doc.add_page()
+    top = doc.get_y()
     doc.set_fill_color(235)
+    doc.rect(doc.l_margin, top, doc.epw, 5.5, style="F")
+    doc.line(doc.l_margin, top + 5.5, doc.l_margin + doc.epw, top + 5.5)
+    x = doc.l_margin
     for (title, _, align), width in zip(_GRADE_COLS, widths, strict=True):
-        doc.cell(width, 5.5, pdf.t(title), border="B", align=align, fill=True)
-    doc.ln(5.5)
+        pdf.at(x, width, 5.5, pdf.t(title), align)
+        x += width
+    doc.set_xy(doc.l_margin, top + 5.5)
     doc.set_fill_color(255)
     pdf.font(9)
     for c in classes:
@@ -389,7 +409,7 @@ def _pdf_chart(
         doc.text(left, bottom + 3, first.isoformat())
         if len(points) > 1:
             label = last.isoformat()
-            doc.text(left + width - doc.get_string_width(label), bottom + 3, label)
+            doc.text(left + width - pdf.width(label), bottom + 3, label)
     return bottom + 5
 
 
@@ -497,8 +517,11 @@ def _pdf_counts(pdf: _Pdf, counts: Counter[str]) -> None:
         pdf.para(doc.epw, 5, pdf.t("No notes."))
         return
     for label, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        doc.cell(70, 5, pdf.t(label))
-        doc.cell(20, 5, str(count), align="R", new_x="LMARGIN", new_y="NEXT")
+        if doc.get_y() + 5 > doc.page_break_trigger:
+            doc.add_page()
+        pdf.at(doc.l_margin, 70, 5, pdf.fit(pdf.t(label), 70))
+        pdf.at(doc.l_margin + 70, 20, 5, str(count), "R")
+        doc.set_xy(doc.l_margin, doc.get_y() + 5)
 
 
 def render_pdf(inp: ExportInput, generated_at: dt.datetime) -> bytes:

@@ -19,6 +19,28 @@ SyncProgress = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)
+class ConfigMe:
+    """Saves the first run's answer to "who are you?" as ``me`` in the config file at
+    ``path`` (``caseload.config.save_me``: other settings and comments kept, written
+    atomically, 0600). The TUI calls it (``tui.ports.SaveMe``) in a worker."""
+
+    path: Path
+
+    @property
+    def where(self) -> str:
+        try:
+            return f"~/{self.path.relative_to(Path.home()).as_posix()}"
+        except ValueError:
+            return str(self.path)
+
+    def __call__(self, counselor_id: str) -> str:
+        from caseload.config import save_me
+
+        save_me(self.path, counselor_id)
+        return self.where
+
+
+@dataclass(frozen=True)
 class AppLaunch:
     """Everything the TUI needs, ready to hand over."""
 
@@ -30,6 +52,8 @@ class AppLaunch:
     sync_names: tuple[str, ...]
     run_import: Callable[[str], str]
     run_sync_progress: Callable[[str, SyncProgress | None], str]
+    export_notes: Callable[..., Any]  # the TUI's export: ``services.export.app_exporter``
+    save_me: ConfigMe | None = None  # no ``me`` in the config: the TUI asks who you are
 
     def run_sync(self, name: str) -> str:
         return self.run_sync_progress(name, None)
@@ -40,6 +64,8 @@ def prepare_app(
 ) -> AppLaunch:
     """The reader and notes store over ``ws``, whose caseload opens first (``counselor``, else
     the config's ``me``, else for the demo the largest caseload), and the palette's actions."""
+    from caseload.config import config_path
+    from caseload.services.export import app_exporter
     from caseload.services.importing import import_into
     from caseload.services.notes import notes_store
     from caseload.services.sync import summary_line, sync_one
@@ -73,4 +99,7 @@ def prepare_app(
         sync_names=tuple(config.sources),
         run_import=palette_import,
         run_sync_progress=palette_sync,
+        export_notes=app_exporter(ws),
+        # the demo's sample counselors are nobody's `me`: the demo never asks
+        save_me=None if config.me or demo else ConfigMe(config.path or config_path()),
     )

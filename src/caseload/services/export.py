@@ -155,6 +155,25 @@ def export_notes(
     return ExportResult(entry, scope, len(students), missing)
 
 
+def app_exporter(ws: Workspace, *, clock: Clock | None = None) -> Callable[..., AuditEntry]:
+    """:func:`export_notes` for the TUI's export dialog (``tui.ports.NotesExporter``): the
+    dialog's request (format, path, student or counselor, dates) becomes an
+    :class:`ExportRequest` as of the screen's date, so the TUI exports exactly as
+    ``caseload notes export`` does. Returns the audit entry."""
+
+    def run(request: Any, *, as_of: dt.date, reader: CaseloadReader | None = None,
+            progress: Progress | None = None, actor_id: str | None = None) -> AuditEntry:
+        student = request.student_id
+        scope = NoteScope(student, None if student else request.counselor_id,
+                          request.since, request.until)
+        wanted = ExportRequest(format=ExportFormat(request.fmt),
+                               path=Path(request.path).expanduser(), scope=scope, as_of=as_of)
+        return export_notes(ws, wanted, reader=reader, progress=progress, clock=clock,
+                            actor_id=actor_id).entry
+
+    return run
+
+
 _BATCH = 250  # students read per query round (bounded memory, progress in steps)
 
 

@@ -237,9 +237,11 @@ def edit_note(
     clock: Clock | None = None,
     **changes: Any,
 ) -> Note:
-    """Change a note (the prior version is kept as a revision). NoteConflict when the note
+    """Change a note (the prior version is kept as a revision; the change is recorded as the
+    config's ``me``'s, else ``unknown``'s). NoteConflict (who changed it, when) when the note
     moved on from ``expected_revision``; NoteValidationError for bad values."""
-    return notes_store(ws, clock).update(note_id, expected_revision=expected_revision, **changes)
+    return notes_store(ws, clock).update(note_id, expected_revision=expected_revision,
+                                         updated_by=actor(ws), **changes)
 
 
 def mark_done(
@@ -253,12 +255,12 @@ def mark_done(
 
 def delete_note(ws: Workspace, note_id: int, *, clock: Clock | None = None) -> Note:
     """Mark a note deleted (kept with its revisions; :func:`restore_note` undoes it)."""
-    return notes_store(ws, clock).delete(note_id)
+    return notes_store(ws, clock).delete(note_id, updated_by=actor(ws))
 
 
 def restore_note(ws: Workspace, note_id: int, *, clock: Clock | None = None) -> Note:
     """Undo :func:`delete_note` (``caseload notes restore ID``; the TUI's undo)."""
-    return notes_store(ws, clock).restore(note_id)
+    return notes_store(ws, clock).restore(note_id, updated_by=actor(ws))
 
 
 def follow_ups(ws: Workspace, as_of: dt.date, counselor_id: str | None = None) -> NoteListing:

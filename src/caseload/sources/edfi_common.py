@@ -128,8 +128,10 @@ def session_type(term: str | None) -> SessionType:
 
 def score_status(
     submission: str | None, lateness: str | None, score: float | None
-) -> tuple[ScoreStatus, bool, bool]:
-    """SubmissionStatus and AssignmentLateStatus descriptor values -> (status, late, missing)."""
+) -> tuple[ScoreStatus, bool, bool, bool]:
+    """SubmissionStatus and AssignmentLateStatus descriptor values -> (status, late, missing,
+    excused). The standard SubmissionStatusDescriptor has Exempt (and no Excused); a district's
+    own descriptor whose value says "excused" is exempt for grading and kept as excused."""
     submission = (submission or "").casefold()
     lateness = (lateness or "").casefold()
     late = (
@@ -144,7 +146,7 @@ def score_status(
         status = ScoreStatus.FULLY_GRADED
     else:
         status = ScoreStatus.SUBMITTED
-    return status, late, missing
+    return status, late, missing, "excused" in submission
 
 
 def is_state_system(system: str | None) -> bool:
@@ -240,6 +242,7 @@ class PendingResult:
     late: bool
     missing: bool
     origin: str | None
+    excused: bool = False
 
 
 @dataclass
@@ -464,7 +467,7 @@ class EdfiRecords:
         origin: str | None,
     ) -> None:
         """A student's gradebook entry; ``statuses``: (SubmissionStatus, AssignmentLateStatus)."""
-        status, late, missing = score_status(statuses[0], statuses[1], score)
+        status, late, missing, excused = score_status(statuses[0], statuses[1], score)
         self.results.append(
             PendingResult(
                 key,
@@ -476,6 +479,7 @@ class EdfiRecords:
                 late,
                 missing and score is None,
                 origin,
+                excused,
             )
         )
 
@@ -568,6 +572,7 @@ class EdfiRecords:
                     res.comment,
                     res.late,
                     res.missing,
+                    res.excused,
                 )
             )
             if res.origin is not None:

@@ -99,7 +99,7 @@ user_from = _from_row(User, role=Role)
 _enrollment = _from_row(Enrollment, role=Role, primary=bool)
 _klass = _from_row(Klass, term_ids=_term_ids)
 _line_item = _from_row(LineItem)
-_result = _from_row(Result, status=ScoreStatus, late=bool, missing=bool)
+_result = _from_row(Result, status=ScoreStatus, late=bool, missing=bool, excused=bool)
 _attendance = _from_row(AttendanceEvent, category=AttendanceCategory)
 _session = _from_row(AcademicSession, type=SessionType)
 

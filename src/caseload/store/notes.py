@@ -112,6 +112,25 @@ class NotesStore(NoteDrafts, AuditLog):
             )
 
     @staticmethod
+    def _person_name(conn: Connection, person_id: str | None) -> str | None:
+        """``Given Family`` (preferred names first) of a user in the cache, else None."""
+        if not person_id:
+            return None
+        users = METADATA.tables["users"]
+        row = conn.execute(select(
+            func.coalesce(users.c.preferred_given_name, users.c.given_name),
+            func.coalesce(users.c.preferred_family_name, users.c.family_name),
+        ).where(users.c.sourced_id == person_id)).first()
+        if row is None:
+            return None
+        return " ".join(p for p in row if p) or None
+
+    def _conflict(self, conn: Connection, note_id: int, expected: int | None,
+                  current: Note | None) -> NoteConflict:
+        name = self._person_name(conn, current.updated_by) if current is not None else None
+        return NoteConflict(note_id, expected, current, changed_by_name=name)
+
+    @staticmethod
     def _row(conn: Connection, note_id: int, *, lock: bool = False) -> Row:
         stmt = select(NOTES).where(NOTES.c.id == note_id)
         if lock:
@@ -177,17 +196,20 @@ class NotesStore(NoteDrafts, AuditLog):
                     "method": how.value if how else None,
                     "outcome": result.value if result else None,
                     "confidential": bool(confidential),
+                    "updated_by": author_id,
                 },
             ).scalar_one()
             return note_from(self._row(conn, int(new_id)))
 
-    def update(self, note_id: int, *, expected_revision: int | None = None, **changes: Any) -> Note:
+    def update(self, note_id: int, *, expected_revision: int | None = None,
+               updated_by: str | None = None, **changes: Any) -> Note:
         """Edit a note: the prior version is saved as a revision, ``revision`` and
         ``updated_at`` move on. Changeable: contact_date, type, flags, class_id, text,
         follow_up, status. No actual change: the note is returned untouched.
 
-        ``expected_revision``: the revision the caller edited; NoteConflict when the note has
-        moved on since (someone else saved first).
+        ``expected_revision``: the revision the caller edited; NoteConflict (saying who
+        changed it, when) when the note has moved on since (someone else saved first).
+        ``updated_by``: who is saving (None: ``unknown``).
         """
         unknown = sorted(set(changes) - EDITABLE_FIELDS)
         if unknown:
@@ -199,12 +221,13 @@ class NotesStore(NoteDrafts, AuditLog):
         with self.engine.begin() as conn:
             old = self._row(conn, note_id, lock=True)
             current = note_from(old)
+            if expected_revision is not None and expected_revision != current.revision:
+                # first: deleted since the caller read it is a conflict that says who did
+                raise self._conflict(conn, note_id, expected_revision, current)
             if current.deleted:
                 raise NoteValidationError(
                     "deleted", f"note {note_id} is deleted; restore it before editing"
                 )
-            if expected_revision is not None and expected_revision != current.revision:
-                raise NoteConflict(note_id, expected_revision, current)
             values: dict[str, Any] = {}
             if "type" in changes:
                 values["type"] = parse_type(changes["type"]).value
@@ -242,10 +265,11 @@ class NotesStore(NoteDrafts, AuditLog):
             result = conn.execute(
                 update(NOTES)
                 .where(and_(NOTES.c.id == note_id, NOTES.c.revision == current.revision))
-                .values(**values, revision=current.revision + 1, updated_at=now)
+                .values(**values, revision=current.revision + 1, updated_at=now,
+                        updated_by=_who(updated_by))
             )
             if result.rowcount != 1:
-                raise NoteConflict(note_id, expected_revision, None)
+                raise self._conflict(conn, note_id, expected_revision, None)
             return note_from(self._row(conn, note_id))
 
     @staticmethod
@@ -253,18 +277,18 @@ class NotesStore(NoteDrafts, AuditLog):
         copy = {k: old[k] for k in old.keys() if k != "id"}  # noqa: SIM118 (RowMapping)
         conn.execute(insert(REVISIONS), {**copy, "note_id": old["id"], "replaced_at": now})
 
-    def delete(self, note_id: int) -> Note:
+    def delete(self, note_id: int, *, updated_by: str | None = None) -> Note:
         """Mark a note deleted. It and its revisions stay in the cache (``restore`` undoes).
 
         Like an edit, this saves the prior version as a revision and bumps ``revision``, so
         the history shows when a note was deleted (and restored)."""
-        return self._set_deleted(note_id, True)
+        return self._set_deleted(note_id, True, updated_by)
 
-    def restore(self, note_id: int) -> Note:
+    def restore(self, note_id: int, *, updated_by: str | None = None) -> Note:
         """Undo ``delete``."""
-        return self._set_deleted(note_id, False)
+        return self._set_deleted(note_id, False, updated_by)
 
-    def _set_deleted(self, note_id: int, deleted: bool) -> Note:
+    def _set_deleted(self, note_id: int, deleted: bool, updated_by: str | None) -> Note:
         now = self._now()
         with self.engine.begin() as conn:
             old = self._row(conn, note_id, lock=True)
@@ -279,6 +303,7 @@ class NotesStore(NoteDrafts, AuditLog):
                     deleted_at=now if deleted else None,
                     revision=old["revision"] + 1,
                     updated_at=now,
+                    updated_by=_who(updated_by),
                 )
             )
             return note_from(self._row(conn, note_id))
@@ -407,3 +432,8 @@ class NotesStore(NoteDrafts, AuditLog):
         """The students on a counselor's caseload (sorted ids)."""
         with self.engine.connect() as conn:
             return sorted(conn.execute(self._caseload_subquery(counselor_id)).scalars())
+
+
+def _who(person_id: str | None) -> str:
+    """Who saved a version: the id given, else ``unknown`` (as the audit log says)."""
+    return person_id.strip() if person_id and person_id.strip() else "unknown"

@@ -32,6 +32,7 @@ class _NoteColumns(CacheModel):
     method: str | None = None  # ContactMethod (0008)
     outcome: str | None = None  # ContactOutcome (0008)
     confidential: bool = False  # read only by its author where access is enforced (0012)
+    updated_by: str | None = None  # who saved this version (0011; backfilled: the author)
 
 
 class NoteRow(_NoteColumns, table=True):

@@ -71,6 +71,7 @@ def note_from(m: Row, *, note_id: int | None = None) -> Note:
         deleted_at=from_db(m["deleted_at"]),
         method=ContactMethod(m["method"]) if m["method"] else None,
         outcome=ContactOutcome(m["outcome"]) if m["outcome"] else None,
+        updated_by=m.get("updated_by") or m["author_id"],
     )
 
 

@@ -154,35 +154,13 @@ class Repository:
         the next refresh (the TUI asks again on every as-of change); notes are read each time.
         """
         scope = self._scope(counselor_id)
-        with self.engine.connect() as conn:
-            stamp = mat.fresh_stamp(conn, self.thresholds)
+        stamp = self._fresh_stamp()
         if stamp is None:
-            try:
-                mat.refresh(self.engine, self.thresholds)
-            except Exception:  # derived data: a failed refresh costs speed, never correctness
-                return None
-            with self.engine.connect() as conn:
-                stamp = mat.fresh_stamp(conn, self.thresholds)
+            return None
         with self.engine.connect() as conn:
             cached = self._facts_cache.get(counselor_id)
             if cached is None or cached[0] != stamp:
-                students, counselors_of = cache_inputs.people(conn, scope)
-                sessions, calendar = cache_inputs.calendar(conn)
-                days_of = {
-                    school: tuple(sorted(school_days(school, sessions, calendar)))
-                    for school in {s.school_id for s in students.values()}
-                }
-                loaded = mat.load_facts(
-                    conn,
-                    students,
-                    counselors_of,
-                    sessions,
-                    days_of,
-                    cache_inputs.incidents(conn, scope),
-                    {},
-                    scope,
-                )
-                cached = (stamp, loaded)
+                cached = (stamp, self._stored_facts(conn, scope, {}))
                 self._facts_cache[counselor_id] = cached
             notes_of = cache_inputs.notes_of(conn, scope)
         return [
@@ -191,6 +169,34 @@ class Repository:
             else f
             for f in cached[1]
         ]
+
+    def _fresh_stamp(self) -> Any:
+        """The materialized facts' stamp, refreshing stale ones first; None when they can't
+        be had (a failed refresh costs speed, never correctness)."""
+        with self.engine.connect() as conn:
+            stamp = mat.fresh_stamp(conn, self.thresholds)
+        if stamp is None:
+            try:
+                mat.refresh(self.engine, self.thresholds)
+            except Exception:  # derived data
+                return None
+            with self.engine.connect() as conn:
+                stamp = mat.fresh_stamp(conn, self.thresholds)
+        return stamp
+
+    @staticmethod
+    def _stored_facts(
+        conn: Connection, scope: Select[Any], notes_of: dict[str, list[dt.date]]
+    ) -> list[analysis.StudentFacts]:
+        """The materialized facts of the students in ``scope`` (fresh: see ``_fresh_stamp``)."""
+        students, counselors_of = cache_inputs.people(conn, scope)
+        sessions, calendar = cache_inputs.calendar(conn)
+        days_of = {
+            school: tuple(sorted(school_days(school, sessions, calendar)))
+            for school in {s.school_id for s in students.values()}
+        }
+        return mat.load_facts(conn, students, counselors_of, sessions, days_of,
+                              cache_inputs.incidents(conn, scope), notes_of, scope)
 
     def caseload(self, counselor_id: str | None, as_of: dt.date) -> list[StudentReport]:
         """The scope's reports in triage order: from the materialized facts when fresh."""
@@ -257,17 +263,24 @@ class Repository:
         self, student_ids: Iterable[str], as_of: dt.date
     ) -> dict[str, StudentDetail]:
         """Several students' details in a fixed number of queries (the PDF for a meeting
-        reads every noted student at once); an unknown id is absent from the result."""
+        reads every noted student at once), from the materialized facts when they can be had
+        (else computed from the cache's rows); an unknown id is absent from the result."""
         ids = sorted(set(student_ids))
         if not ids:
             return {}
+        scope = select(users.c.sourced_id).where(users.c.sourced_id.in_(ids))
+        stored = self._fresh_stamp() is not None
         with self.engine.connect() as conn:
-            inps = self.inputs(conn, select(users.c.sourced_id).where(users.c.sourced_id.in_(ids)))
-            school_ids = {i.student.school_id for i in inps if i.student.school_id}
+            if stored:
+                all_facts = self._stored_facts(conn, scope, cache_inputs.notes_of(conn, scope))
+            else:
+                all_facts = [analysis.student_facts(i, self.thresholds)
+                             for i in self.inputs(conn, scope)]
+            school_ids = {f.student.school_id for f in all_facts if f.student.school_id}
             schools = dict(conn.execute(
                 select(orgs.c.sourced_id, orgs.c.name).where(orgs.c.sourced_id.in_(school_ids))
             ).all()) if school_ids else {}
-            counselor_ids = {c for i in inps for c in i.counselor_ids}
+            counselor_ids = {c for f in all_facts for c in f.counselor_ids}
             names = {
                 r.sourced_id: user_from(r).sort_name
                 for r in conn.execute(
@@ -286,18 +299,18 @@ class Repository:
             ):
                 incidents_of[r.own_student].append(r)
         out: dict[str, StudentDetail] = {}
-        for inp in inps:
-            sid = inp.student.sourced_id
-            facts = analysis.student_facts(inp, self.thresholds)
+        for facts in all_facts:
+            student = facts.student
+            sid = student.sourced_id
             report = analysis.report_from_facts(facts, as_of, self.thresholds)
             out[sid] = StudentDetail(
                 report=report,
-                local_id=inp.student.identifier,
-                state_id=inp.student.state_id,
-                school=schools.get(inp.student.school_id) if inp.student.school_id else None,
-                counselors=tuple(names.get(c, c) for c in inp.counselor_ids),
-                legal_name=(inp.student.legal_name
-                            if inp.student.legal_name != inp.student.sort_name else None),
+                local_id=student.identifier,
+                state_id=student.state_id,
+                school=schools.get(student.school_id) if student.school_id else None,
+                counselors=tuple(names.get(c, c) for c in facts.counselor_ids),
+                legal_name=(student.legal_name
+                            if student.legal_name != student.sort_name else None),
                 attendance=analysis.summary_from_facts(facts, as_of, self.thresholds),
                 incidents=tuple(
                     IncidentView(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, LargeBinary, MetaData, Text
+from sqlalchemy import Boolean, Column, Index, LargeBinary, MetaData, Text, false
 from sqlmodel import Field, SQLModel
 
 # One MetaData for the cache, with a naming convention so Alembic can name constraints
@@ -144,6 +144,8 @@ class ResultRow(CacheModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     late: bool = False
     missing: bool = False
+    excused: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                          server_default=false()))  # 0011
 
 
 class AttendanceEventRow(CacheModel, table=True):

@@ -43,7 +43,7 @@ from caseload.tui.format import parse_date
 from caseload.tui.keys import follow_ups_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.notes_flow import NotesFlow
-from caseload.tui.ports import NotesExporter
+from caseload.tui.ports import NotesExporter, SaveMe
 from caseload.tui.safe import clean
 from caseload.tui.screens.caseload import CaseloadScreen
 from caseload.tui.screens.triage_export import TriageExporter
@@ -127,10 +127,12 @@ class CaseloadApp(App[None]):
         keymap: Mapping[str, str] | None = None,
         changes: ChangesPort | None = None,
         export_triage: TriageExporter | None = None,
+        save_me: SaveMe | None = None,
     ) -> None:
         super().__init__()
         self.changes = changes  # "since you last looked" (None: not offered)
         self._last_seen: dt.date | None = None
+        self.save_me = save_me  # set: no ``me`` in the config; ask who the user is, save it
         self.reader = reader
         self.notes = notes  # intervention notes (None: the notes keys say they are unavailable)
         self.session = Session(counselor_id, as_of, me=me, now=now or utc_now)
@@ -397,7 +399,8 @@ class CaseloadApp(App[None]):
 
     def on_write_note(self, message: messages.WriteNote) -> None:
         self.notes_flow.write_note(message.student_id, message.name, message.flags,
-                                   message.note)
+                                   message.note, class_id=message.class_id,
+                                   class_title=message.class_title)
 
     def on_student_flags_loaded(self, message: messages.StudentFlagsLoaded) -> None:
         self.notes_flow.flags_loaded(message.student_id, message.flags)
@@ -526,7 +529,34 @@ class CaseloadApp(App[None]):
         home = self.home
         home.update_titles()
         home.refresh_bindings()
+        if self.save_me is not None and self.me is None and message.counselors:
+            self.ask_who_i_am(message.counselors)
 
+    def ask_who_i_am(self, counselors: list[User]) -> None:
+        """First run (no ``me`` in the config): who are you? The choice is used at once
+        (that caseload, the notes' author) and saved in the config file, in a worker."""
+        from caseload.tui.screens.me_picker import MePicker
+
+        save = self.save_me
+        if save is None:
+            return
+        self.save_me = None  # asked once
+
+        def chosen(counselor_id: str | None) -> None:
+            if not counselor_id:
+                return  # Escape: go on without saving
+            self.session.me = counselor_id
+            self.set_counselor(counselor_id)
+            self._save_me(save, counselor_id)
+
+        self.push_screen(MePicker(counselors, save.where), chosen)
+
+    @work(thread=True, group="save-me", exit_on_error=False, name="save who you are")
+    def _save_me(self, save: SaveMe, counselor_id: str) -> None:
+        where = save(counselor_id)
+        name = self.session.counselor_name
+        self.call_from_thread(self.notify, f"You are {name}: saved as `me` in {where}",
+                              title="Saved", markup=False, timeout=8)
     def on_freshness_loaded(self, message: messages.FreshnessLoaded) -> None:
         self.session.freshness = message.sources
         self.session.freshness_loaded = True
@@ -661,6 +691,7 @@ class AppOptions(TypedDict, total=False):
     keymap: Mapping[str, str] | None
     changes: ChangesPort | None
     export_triage: TriageExporter | None
+    save_me: SaveMe | None
 
 
 def run_app(reader: CaseloadReader, **options: Unpack[AppOptions]) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from caseload.domain.notes import AuditEntry, Note, NoteDraft, NoteRevision
+from caseload.domain.notes import AuditEntry, Note, NoteConflict, NoteDraft, NoteRevision
 from caseload.domain.records import User
 from caseload.domain.report import (
     CaseloadRow,
@@ -131,6 +131,7 @@ class NoteConflicted(Message, bubble=False):
 
     note_id: int
     current: Note | None
+    conflict: NoteConflict | None = None  # who changed it and when (``plain_words``)
 
 
 @dataclass
@@ -159,6 +160,15 @@ class FollowUpsLoaded(Message, bubble=False):
 
 
 @dataclass
+class ExportProgressed(Message, bubble=False):
+    """An export under way: ``done`` of ``total`` steps (``what``: the step's words)."""
+
+    done: int
+    total: int
+    what: str
+
+
+@dataclass
 class NotesExported(Message, bubble=False):
     """An export was written and audited."""
 
@@ -182,12 +192,15 @@ class OpenClass(Message):
 @dataclass
 class WriteNote(Message):
     """Open the note editor about a student (``note``: edit that note). ``flags`` None: the
-    student's flags are read first (a table row has their codes only)."""
+    student's flags are read first (a table row has their codes only). ``class_id``: the note
+    is about this class (the class screen's ``n``; ``class_title`` names it)."""
 
     student_id: str
     name: str
     flags: tuple[Flag, ...] | None = None
     note: Note | None = None
+    class_id: str | None = None
+    class_title: str = ""
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caseload.domain.notes import (
@@ -91,9 +90,10 @@ class NotesCalls:
                 action = "added"
             else:
                 try:
-                    saved = store.update(note.id, expected_revision=note.revision, **fields)
+                    saved = store.update(note.id, expected_revision=note.revision,
+                                         updated_by=author_id, **fields)
                 except NoteConflict as conflict:  # matched by type: the editor shows both
-                    return messages.NoteConflicted(note.id, conflict.current)
+                    return messages.NoteConflicted(note.id, conflict.current, conflict)
                 action = "updated"
             store.discard_draft(author_id, student_id, None if note is None else note.id)
             return messages.NoteSaved(saved, action)
@@ -107,7 +107,7 @@ class NotesCalls:
         ``next_follow_up`` the note stays open with that follow-up date (action
         ``rescheduled``); without, it is closed (action ``done``)."""
         store = self.store
-        changes: dict[str, Any] = {}
+        changes: dict[str, Any] = {"updated_by": self._data.session.author_id}
         if outcome is not None:
             changes["outcome"] = outcome
         if next_follow_up is not None:
@@ -122,21 +122,22 @@ class NotesCalls:
     def undo(self, target: MessagePump, before: Note, after: Note) -> None:
         """Undo marking done (or rescheduling) or deleting: ``after`` goes back to ``before``
         (a restore for a delete); each undo is a revision of its own. NoteSaved ``undone``."""
-        store = self.store
+        store, by = self.store, self._data.session.author_id
 
         def job() -> messages.NoteSaved:
             if after.deleted and not before.deleted:
-                return messages.NoteSaved(store.restore(after.id), "undone")
+                return messages.NoteSaved(store.restore(after.id, updated_by=by), "undone")
             return messages.NoteSaved(store.update(
-                after.id, expected_revision=after.revision, status=before.status,
+                after.id, expected_revision=after.revision, updated_by=by, status=before.status,
                 follow_up=before.follow_up, outcome=before.outcome), "undone")
 
         self._data.run(target, "undo", "note-save", job)
 
     def delete_note(self, target: MessagePump, note: Note) -> None:
-        store = self.store
+        store, by = self.store, self._data.session.author_id
         self._data.run(target, "delete note", "note-save",
-                       lambda: messages.NoteSaved(store.delete(note.id), "deleted"))
+                       lambda: messages.NoteSaved(store.delete(note.id, updated_by=by),
+                                                  "deleted"))
 
     def load_follow_ups(self, target: MessagePump) -> None:
         store = self.store
@@ -152,21 +153,24 @@ class NotesCalls:
         self._data.run(target, "load follow-ups", "follow-ups", job)
 
     def export_notes(self, target: MessagePump, request: ExportRequest) -> None:
-        """Write the export (0600) and its audit entry; NotesExported to ``target``."""
-        store, reader, exporter = self.store, self._data.reader, self.exporter
-        session = self._data.session
-        as_of, actor = session.as_of, session.author_id or "unknown"
+        """The ``notes export`` use case (audit entry first, then the file, 0600): progress
+        as ``ExportProgressed``, then NotesExported, to ``target``. The audit names the
+        session's author (``me``, else the open caseload's counselor)."""
+        reader, exporter = self._data.reader, self.exporter
+        actor, as_of = self._data.session.author_id, self._data.session.as_of
+        step = [0]
+
+        def progress(done: int, total: int, what: str) -> None:
+            # at most ~20 updates whatever the size (each is a message to the UI thread)
+            if done >= total or done * 20 // max(total, 1) > step[0]:
+                step[0] = done * 20 // max(total, 1)
+                target.post_message(messages.ExportProgressed(done, total, what))
 
         def job() -> messages.NotesExported:
             if exporter is None:
                 raise RuntimeError("exporting notes is not available here")
-            student, counselor = request.student_id, request.counselor_id
-            if student is not None:
-                counselor = None
-            entry = exporter(store, reader, fmt=request.fmt,
-                             path=str(Path(request.path).expanduser()), student_id=student,
-                             counselor_id=counselor, since=request.since, until=request.until,
-                             as_of=as_of, actor=actor)
+            entry = exporter(request, as_of=as_of, reader=reader, progress=progress,
+                             actor_id=actor)
             return messages.NotesExported(entry)
 
         self._data.run(target, "export notes", "export", job)

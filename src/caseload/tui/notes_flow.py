@@ -37,7 +37,8 @@ class NotesFlow:
         self.session = session
         self.data = data
         self.notes = notes
-        self._names: dict[str, str] = {}  # students whose flags are being read for the editor
+        # students whose flags are being read for the editor: their name, class id and title
+        self._names: dict[str, tuple[str, str | None, str]] = {}
 
     def problem(self, *, author: bool = True) -> str | None:
         """Why notes cannot be written (or read) now, or None."""
@@ -60,14 +61,16 @@ class NotesFlow:
     # -- the editor ----------------------------------------------------------------------------
 
     def write_note(self, student_id: str, name: str, flags: Sequence[Flag] | None,
-                   note: Note | None = None) -> None:
-        """Open the note editor for a new note (or ``note``) about this student; ``flags``
-        None: read the student's flags (with their messages) first, in a worker."""
+                   note: Note | None = None, *, class_id: str | None = None,
+                   class_title: str = "") -> None:
+        """Open the note editor for a new note (or ``note``) about this student (and the class
+        ``class_id``, when given); ``flags`` None: read the student's flags (with their
+        messages) first, in a worker."""
         notes = self._usable()
         if notes is None:
             return
         if flags is None:
-            self._names[student_id] = name
+            self._names[student_id] = (name, class_id, class_title)
             self.data.request_student_flags(self.app, student_id)
             return
         from caseload.tui.screens.note_editor import NoteEditor
@@ -84,14 +87,16 @@ class NotesFlow:
         self.app.push_screen(
             NoteEditor(student_id, name, list(flags), notes=notes, author_id=author_id,
                        as_of=self.session.as_of, note=note,
-                       today=self.session.now().astimezone().date()),
+                       today=self.session.now().astimezone().date(), class_id=class_id,
+                       class_title=class_title),
             done,
         )
 
     def flags_loaded(self, student_id: str, flags: tuple[Flag, ...]) -> None:
-        name = self._names.pop(student_id, None)
-        if name is not None:
-            self.write_note(student_id, name, flags)
+        wanted = self._names.pop(student_id, None)
+        if wanted is not None:
+            name, class_id, class_title = wanted
+            self.write_note(student_id, name, flags, class_id=class_id, class_title=class_title)
 
     # -- the other screens ---------------------------------------------------------------------
 

@@ -8,11 +8,12 @@ a fake. Reads answer with a typed message (``caseload.tui.messages``) posted to 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from caseload.domain.notes import AuditEntry
-from caseload.domain.ports import CaseloadReader, NotesPort
+from caseload.domain.ports import CaseloadReader
 from caseload.domain.records import User
 from caseload.domain.search import DirectoryEntry
 
@@ -36,23 +37,36 @@ class DataRequests(Protocol):
 
 @dataclass(frozen=True)
 class ExportRequest:
+    """What the export dialog asks for (the use case's ``ExportRequest`` is built from it)."""
+
     fmt: str  # md, csv, json, pdf
     path: str
     student_id: str | None = None  # else the counselor's caseload (None: every student)
     counselor_id: str | None = None
     since: dt.date | None = None
-    until: dt.date | None = None
+    until: dt.date | None = None  # None: the range ends at the as-of date
 
 
 class NotesExporter(Protocol):
-    """Writes a notes export (0600) and its audit entry; blocking (run in a worker). The CLI
-    passes ``caseload.services.tui_notes_export.export_notes``."""
+    """The ``caseload notes export`` use case bound to the workspace
+    (``caseload.services.export.app_exporter``): the audit entry, then the file (0600);
+    blocking (run in a worker). ``progress(done, total, what)`` is called from that worker.
+    Returns the audit entry."""
 
     def __call__(
-        self, store: NotesPort, reader: CaseloadReader, *, fmt: str, path: str,
-        student_id: str | None, counselor_id: str | None, since: dt.date | None,
-        until: dt.date | None, as_of: dt.date, actor: str,
+        self, request: ExportRequest, *, as_of: dt.date, reader: CaseloadReader | None = None,
+        progress: Callable[[int, int, str], None] | None = None, actor_id: str | None = None,
     ) -> AuditEntry: ...
+
+
+class SaveMe(Protocol):
+    """Saves ``me`` (the user's counselor id) in the config file; returns the file's path as
+    shown. Blocking (run in a worker). ``where``: that path before it is written."""
+
+    @property
+    def where(self) -> str: ...
+
+    def __call__(self, counselor_id: str) -> str: ...
 
 
 class PaletteHost(Protocol):

@@ -94,7 +94,9 @@ class ExportModal(NotesModal[Any]):
                 yield Label("File", classes="export-label")
                 yield Input(id="export-path", compact=True)
             yield Static(Text("The file is readable by you only; the export is recorded in "
-                              "the audit log.", end=""), classes="dialog-help")
+                              "the audit log. Without a to date the range ends at the as-of "
+                              f"date ({self.as_of.isoformat()}).", end=""),
+                         classes="dialog-help")
             yield Static(Text("", end=""), id="export-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-run")
@@ -155,10 +157,14 @@ class ExportModal(NotesModal[Any]):
             return
         student = self.student_id if self._choice("#export-scope") == "student" else None
         self.running = True
-        self.show_error("")
+        self.show_error("Exporting…")
         self.notes.export_notes(self, ExportRequest(
             fmt=self._choice("#export-format") or "md", path=path, student_id=student,
             counselor_id=None if student else self.counselor_id, since=since, until=until))
+
+    def on_export_progressed(self, message: messages.ExportProgressed) -> None:
+        if self.running:
+            self.show_error(f"Exporting… {message.what}: {message.done} of {message.total}")
 
     def on_notes_exported(self, message: messages.NotesExported) -> None:
         self.running = False

@@ -35,6 +35,7 @@ _STATUS_STYLE = {
     AssignmentStatus.MISSING: "bad",
     AssignmentStatus.LATE: "warn",
     AssignmentStatus.EXEMPT: "info",
+    AssignmentStatus.EXCUSED: "info",
     AssignmentStatus.DROPPED: "muted",
     AssignmentStatus.PENDING: "info",
     AssignmentStatus.NOT_DUE: "muted",
@@ -89,6 +90,8 @@ class ClassScreen(DetailScreen[ClassDetail]):
                 tooltip="Show only missing assignments, or every assignment again"),
         Binding("s", "sort", "Sort", id="class.sort",
                 tooltip="Sort the assignments by due date, then by score (lowest first)"),
+        Binding("n", "write_note", "Note", id="class.note",
+                tooltip="Write a note about this student in this class"),
     ]
 
     def __init__(
@@ -232,6 +235,11 @@ class ClassScreen(DetailScreen[ClassDetail]):
     def action_missing_only(self) -> None:
         self.missing_only = not self.missing_only
         self._refill("Only missing assignments" if self.missing_only else "Every assignment")
+
+    def action_write_note(self) -> None:
+        title = self.detail.title if self.detail is not None else ""
+        self.post_message(messages.WriteNote(self.student_id, self.student_name,
+                                             class_id=self.class_id, class_title=title))
 
     def action_sort(self) -> None:
         self.sort_by = "score" if self.sort_by == "due" else "due"

@@ -26,6 +26,7 @@ from caseload.domain.notes import (
     ContactMethod,
     ContactOutcome,
     Note,
+    NoteConflict,
     NoteStatus,
     NoteType,
 )
@@ -64,9 +65,13 @@ class NoteEditor(NotesModal[Note | None]):
     def __init__(
         self, student_id: str, student_name: str, flags: list[Flag], *, notes: NotesCalls,
         author_id: str, as_of: dt.date, note: Note | None = None,
-        today: dt.date | None = None,
+        today: dt.date | None = None, class_id: str | None = None, class_title: str = "",
     ) -> None:
+        """``class_id`` (``class_title`` names it): the note is about this class (the class
+        screen's ``n``); an edited note keeps its own class."""
         super().__init__(notes, student_name, as_of)
+        self.class_id = note.class_id if note is not None else class_id
+        self.class_title = class_title
         self.today = today or dt.date.today()  # what "today", "+3d", "fri" count from
         self.student_id = student_id
         self.flags = flags
@@ -178,6 +183,9 @@ class NoteEditor(NotesModal[Note | None]):
         title = Text("Edit note" if self.note else "New note", style="bold", end="")
         title.append(" about ")
         title.append_text(literal(self.student_name, style="bold"))
+        if self.class_id is not None:
+            title.append(" in ")
+            title.append_text(literal(self.class_title or self.class_id, style="bold"))
         with Vertical(classes="dialog", id="note-editor"):
             yield Static(title, id="note-title")
             with Horizontal(classes="note-row"):
@@ -304,7 +312,7 @@ class NoteEditor(NotesModal[Note | None]):
         if not payload["text"].strip():
             return None, "#note-text:Write what happened before saving."
         codes: list[str] = []
-        class_id: str | None = None
+        class_id: str | None = self.class_id  # the class the note is about, else a flag's
         for key in payload["flags"]:
             code, klass = _split_key(key)
             if code not in codes:
@@ -362,13 +370,13 @@ class NoteEditor(NotesModal[Note | None]):
                             "user since you opened it. Your text is kept here and in the "
                             "draft; copy it, close, and open the note again.")
             return
-        when = current.updated_at.astimezone()
-        what = "deleted" if current.deleted else "changed"
+        self.query_one("#note-editor").add_class("-conflict")  # room for both versions
+        conflict = message.conflict or NoteConflict(current.id, None, current)
+        said = conflict.plain_words(self.today, me=self.author_id)
         self.show_error(
-            f"Not saved: this note was {what} in another window or by another user on "
-            f"{when:%Y-%m-%d} at {when:%H:%M}, after you opened it. Your version is kept "
-            "in the editor above (and in the draft); theirs is below. To keep yours, copy "
-            "what you need, close, and open the note again.")
+            f"Not saved: {said}, after you opened it. Your version is kept in the editor "
+            "above (and in the draft); theirs is below. To keep yours, copy what you need, "
+            "close, and open the note again.")
         theirs = Text(f"Their version ({current.contact_date.isoformat()} · "
                       f"{current.type.words} · {current.status.value}", style="bold", end="")
         if contact_words(current):

@@ -1,7 +1,7 @@
 """access enforced by the database: grants, row-level security, confidential notes
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-10
 
 Issue 13, "Access enforced by the database". ``notes.confidential`` and its copy in ``note_revisions`` (both backends; false for
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
