@@ -110,6 +110,7 @@ _COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("email", "email"), ("primaryOrgSourcedId", "primaryOrg"), ("role", "role"),
         ("preferredGivenName", "preferredFirstName"),
         ("preferredFamilyName", "preferredLastName"),
+        ("agentSourcedIds", "agents"), ("phone", "phone"), ("sms", "sms"),
     ],
     "demographics": [
         ("sourcedId", "sourcedId"), ("status", "status"), ("birthDate", "birthDate"),
@@ -356,4 +357,5 @@ def to_dataset(
         Reject(*files.relabel(r.file, r.line, r.field), r.reason, r.raw) for r in ds.rejects
     ]
     ds.line_maps = {}  # CSV line numbers mean nothing here; errors name the record instead
+    ds.origins = {k: v for k, v in ds.origins.items() if k[0] != "guardians"}
     return ds
