@@ -77,11 +77,11 @@ class GuardianLinks:
             for gid in s.agents:
                 if (sid, gid) in links:
                     continue
-                g = self.people.get(gid)
-                if g is None or g.word not in GUARDIAN_ROLES:
+                agent = self.people.get(gid)
+                if agent is None or agent.word not in GUARDIAN_ROLES:
                     not_guardian += 1
                     continue
-                links[(sid, gid)] = self._link(sid, gid, g)
+                links[(sid, gid)] = self._link(sid, gid, agent)
         ds.guardians.extend(links.values())
         self.origins(ds)
         if not_student:

@@ -348,7 +348,7 @@ class CaseloadApp(App[None]):
 
     def on_write_note(self, message: messages.WriteNote) -> None:
         self.notes_flow.write_note(message.student_id, message.name, message.flags,
-                                   message.note)
+                                   message.note, prefill=message.prefill)
 
     def on_student_flags_loaded(self, message: messages.StudentFlagsLoaded) -> None:
         self.notes_flow.flags_loaded(message.student_id, message.flags)

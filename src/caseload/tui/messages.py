@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from textual.message import Message
 
@@ -188,6 +189,7 @@ class WriteNote(Message):
     name: str
     flags: tuple[Flag, ...] | None = None
     note: Note | None = None
+    prefill: dict[str, Any] | None = None  # editor fields of a new note (a guardian contact)
 
 
 @dataclass

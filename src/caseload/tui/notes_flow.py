@@ -60,7 +60,7 @@ class NotesFlow:
     # -- the editor ----------------------------------------------------------------------------
 
     def write_note(self, student_id: str, name: str, flags: Sequence[Flag] | None,
-                   note: Note | None = None) -> None:
+                   note: Note | None = None, *, prefill: dict[str, Any] | None = None) -> None:
         """Open the note editor for a new note (or ``note``) about this student; ``flags``
         None: read the student's flags (with their messages) first, in a worker."""
         notes = self._usable()
@@ -83,7 +83,7 @@ class NotesFlow:
 
         self.app.push_screen(
             NoteEditor(student_id, name, list(flags), notes=notes, author_id=author_id,
-                       as_of=self.session.as_of, note=note,
+                       as_of=self.session.as_of, note=note, prefill=prefill,
                        today=self.session.now().astimezone().date()),
             done,
         )

@@ -64,7 +64,7 @@ class NoteEditor(NotesModal[Note | None]):
     def __init__(
         self, student_id: str, student_name: str, flags: list[Flag], *, notes: NotesCalls,
         author_id: str, as_of: dt.date, note: Note | None = None,
-        today: dt.date | None = None,
+        today: dt.date | None = None, prefill: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(notes, student_name, as_of)
         self.today = today or dt.date.today()  # what "today", "+3d", "fri" count from
@@ -79,7 +79,8 @@ class NoteEditor(NotesModal[Note | None]):
         self._timer: Timer | None = None
         self._drafted: dict[str, Any] | None = None  # the payload last sent as a draft
         self._ready = False  # fields filled (changes before this are the editor's own)
-        self.pristine = self._payload_of(note)
+        # a new note may start with fields filled in (a guardian contact: type, method, text)
+        self.pristine = {**self._payload_of(note), **(prefill if note is None and prefill else {})}
 
     # -- the fields as a payload ---------------------------------------------------------------
 
