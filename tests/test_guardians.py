@@ -176,3 +176,128 @@ def test_rest_users_agents_phone_and_sms() -> None:
                  for g in ds.guardians)
     assert got == [("s-1", "g-1", "guardian", "555-0102", "rosa@example.org", "oneroster-rest"),
                    ("s-1", "g-2", "relative", None, None, "oneroster-rest")]
+
+
+# --- Ed-Fi XML ------------------------------------------------------------------------------
+
+EDFI = REPO / "tests" / "data"
+
+DS4_PARENTS = """<?xml version="1.0" encoding="UTF-8"?>
+<InterchangeParent xmlns="http://ed-fi.org/4.0.0">
+  <Parent id="P1">
+    <ParentUniqueId>777001</ParentUniqueId>
+    <Name><FirstName>Maria</FirstName><LastSurname>Woods</LastSurname></Name>
+    <Telephone><TelephoneNumber>555-0110</TelephoneNumber><OrderOfPriority>2</OrderOfPriority>
+      <TelephoneNumberType>uri://ed-fi.org/TelephoneNumberTypeDescriptor#Work</TelephoneNumberType>
+    </Telephone>
+    <Telephone><TelephoneNumber>555-0111</TelephoneNumber><OrderOfPriority>1</OrderOfPriority>
+      <TelephoneNumberType>uri://ed-fi.org/TelephoneNumberTypeDescriptor#Mobile</TelephoneNumberType>
+    </Telephone>
+    <ElectronicMail><ElectronicMailAddress>maria@example.org</ElectronicMailAddress>
+      <ElectronicMailType>uri://ed-fi.org/ElectronicMailTypeDescriptor#Home/Personal</ElectronicMailType>
+    </ElectronicMail>
+  </Parent>
+  <Parent>
+    <ParentUniqueId>777002</ParentUniqueId>
+    <Name><FirstName>Omar</FirstName><LastSurname>Woods</LastSurname></Name>
+  </Parent>
+  <StudentParentAssociation>
+    <ParentReference ref="P1"/>
+    <StudentReference><StudentIdentity><StudentUniqueId>604822</StudentUniqueId></StudentIdentity></StudentReference>
+    <Relation>uri://ed-fi.org/RelationDescriptor#Mother</Relation>
+    <PrimaryContactStatus>true</PrimaryContactStatus>
+  </StudentParentAssociation>
+  <StudentParentAssociation>
+    <ParentReference><ParentIdentity><ParentUniqueId>777002</ParentUniqueId></ParentIdentity></ParentReference>
+    <StudentReference><StudentIdentity><StudentUniqueId>604822</StudentUniqueId></StudentIdentity></StudentReference>
+  </StudentParentAssociation>
+  <StudentParentAssociation>
+    <ParentReference><ParentIdentity><ParentUniqueId>777002</ParentUniqueId></ParentIdentity></ParentReference>
+    <StudentReference><StudentIdentity><StudentUniqueId>999999</StudentUniqueId></StudentIdentity></StudentReference>
+    <Relation>uri://ed-fi.org/RelationDescriptor#Father</Relation>
+  </StudentParentAssociation>
+</InterchangeParent>
+"""
+
+DS5_CONTACTS = """<?xml version="1.0" encoding="UTF-8"?>
+<InterchangeContact xmlns="http://ed-fi.org/5.2.0">
+  <Contact>
+    <ContactUniqueId>888001</ContactUniqueId>
+    <Name><FirstName>Ana</FirstName><LastSurname>Reyes</LastSurname></Name>
+    <ElectronicMail><ElectronicMailAddress>other@example.org</ElectronicMailAddress></ElectronicMail>
+    <ElectronicMail><ElectronicMailAddress>ana@example.org</ElectronicMailAddress>
+      <PrimaryEmailAddressIndicator>true</PrimaryEmailAddressIndicator></ElectronicMail>
+  </Contact>
+  <StudentContactAssociation>
+    <ContactReference><ContactIdentity><ContactUniqueId>888001</ContactUniqueId></ContactIdentity></ContactReference>
+    <StudentReference><StudentIdentity><StudentUniqueId>604940</StudentUniqueId></StudentIdentity></StudentReference>
+    <Relation>uri://ed-fi.org/RelationDescriptor#Grandmother</Relation>
+    <PrimaryContactStatus>false</PrimaryContactStatus>
+  </StudentContactAssociation>
+</InterchangeContact>
+"""
+
+
+def _line(xml: str, element: str, nth: int) -> int:
+    """The line of the ``nth`` (1-based) ``<element>`` in ``xml``."""
+    lines = [i for i, text in enumerate(xml.splitlines(), 1) if f"<{element}>" in text]
+    return lines[nth - 1]
+
+
+def _edfi(tmp_path: Path, ds: str, name: str, xml: str) -> Path:
+    folder = tmp_path / ds
+    shutil.copytree(EDFI / ds, folder)
+    (folder / name).write_text(xml, encoding="utf-8")
+    return folder
+
+
+def test_edfi_ds4_parents_relation_primary_contact_phone_email(tmp_path: Path, store) -> None:
+    folder = _edfi(tmp_path, "edfi_ds4", "Parent.xml", DS4_PARENTS)
+    with pytest.raises(SourceError) as info:  # the third association names no known student
+        load(store, read_path(folder))
+    third = _line(DS4_PARENTS, "StudentParentAssociation", 3)
+    assert (info.value.file, info.value.line, info.value.field) == (
+        "Parent.xml", third, "StudentReference")
+    assert "999999" in info.value.reason
+    report = load(store, read_path(folder, skip_invalid=True), skip_invalid=True)
+    assert [(r.file, r.line) for r in report.rejects] == [("Parent.xml", third)]
+    got = Repository(store).guardians("604822")
+    assert [(g.guardian_id, g.name, g.relationship, g.primary_contact, g.phone, g.email)
+            for g in got] == [
+        ("parent:777001", "Maria Woods", "Mother", True, "555-0111", "maria@example.org"),
+        ("parent:777002", "Omar Woods", None, None, None, None),  # unknown stays unknown
+    ]
+    assert {g.source for g in got} == {"edfi-xml"}
+
+
+def test_edfi_ds5_contacts(tmp_path: Path, store) -> None:
+    folder = _edfi(tmp_path, "edfi_ds5", "Contact.xml", DS5_CONTACTS)
+    load(store, read_path(folder))
+    [g] = Repository(store).guardians("604940")
+    assert (g.guardian_id, g.name, g.relationship, g.primary_contact, g.phone, g.email) == (
+        "contact:888001", "Ana Reyes", "Grandmother", False, None, "ana@example.org")
+
+
+def test_edfi_association_with_an_unknown_parent_is_named(tmp_path: Path) -> None:
+    folder = _edfi(tmp_path, "edfi_ds4", "Parent.xml",
+                   DS4_PARENTS.replace("<ParentUniqueId>777002</ParentUniqueId>\n    <Name>",
+                                       "<ParentUniqueId>777003</ParentUniqueId>\n    <Name>"))
+    with pytest.raises(SourceError) as info:
+        read_path(folder)
+    assert (info.value.file, info.value.line, info.value.field) == (
+        "Parent.xml", _line(DS4_PARENTS, "StudentParentAssociation", 2), "ParentReference")
+    assert "777002" in info.value.reason
+
+
+def test_grand_bend_parents_when_the_sample_has_them(grand_bend: Path, store) -> None:
+    """The Grand Bend sample's Parent/Contact interchange, when the shared copy has one."""
+    files = [p for p in grand_bend.glob("*.xml")
+             if "<InterchangeParent" in p.read_text(encoding="utf-8", errors="ignore")[:2000]
+             or "<InterchangeContact" in p.read_text(encoding="utf-8", errors="ignore")[:2000]]
+    if not files:
+        pytest.skip(f"the Grand Bend sample at {grand_bend} has no InterchangeParent or "
+                    "InterchangeContact file (its Student.xml has no parents)")
+    ds = read_path(grand_bend)
+    assert ds.guardians and not ds.rejects
+    report = load(store, ds)
+    assert report.counts["guardians"] == len(ds.guardians)

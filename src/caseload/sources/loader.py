@@ -281,6 +281,8 @@ def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
             for _, attr, target, _ in checks
         ):
             continue  # every reference resolves: skip the per-row pass
+        if entity == "guardians" and ds.kind.startswith("edfi"):
+            checks = [(e, a, t, "StudentReference") for e, a, t, _ in checks]
         kept = []
         dropped = False
         for record in records:
