@@ -301,3 +301,75 @@ def test_grand_bend_parents_when_the_sample_has_them(grand_bend: Path, store) ->
     assert ds.guardians and not ds.rejects
     report = load(store, ds)
     assert report.counts["guardians"] == len(ds.guardians)
+
+
+# --- Ed-Fi ODS/API --------------------------------------------------------------------------
+
+STUDENTS_API = [
+    {"id": "a1", "studentUniqueId": "604822", "firstName": "Lisa", "lastSurname": "Woods",
+     "birthDate": "2010-01-01"},
+]
+PARENTS_API = [
+    {"id": "p1", "parentUniqueId": "777001", "firstName": "Maria", "lastSurname": "Woods",
+     "telephones": [{"telephoneNumber": "555-0110", "orderOfPriority": 2},
+                    {"telephoneNumber": "555-0111", "orderOfPriority": 1}],
+     "electronicMails": [{"electronicMailAddress": "a@example.org"},
+                         {"electronicMailAddress": "maria@example.org",
+                          "primaryEmailAddressIndicator": True}]},
+]
+LINKS_API = [
+    {"id": "spa1", "parentReference": {"parentUniqueId": "777001"},
+     "studentReference": {"studentUniqueId": "604822"},
+     "relationDescriptor": "uri://ed-fi.org/RelationDescriptor#Mother",
+     "primaryContactStatus": True},
+]
+
+
+def test_edfi_api_parents_and_contacts() -> None:
+    from caseload.sources.edfi_api import to_dataset as edfi_to_dataset
+
+    ds = edfi_to_dataset("district", {
+        "students": STUDENTS_API, "parents": PARENTS_API, "studentParentAssociations": LINKS_API,
+        "contacts": [{"contactUniqueId": "888001", "firstName": "Ana", "lastSurname": "Reyes"}],
+        "studentContactAssociations": [
+            {"contactReference": {"contactUniqueId": "888001"},
+             "studentReference": {"studentUniqueId": "604822"}}],
+    })
+    assert sorted(ds.guardians, key=lambda g: g.guardian_id) == [
+        Guardian("604822", "contact:888001", "Ana", "Reyes", None, None, None, None, "edfi-api"),
+        Guardian("604822", "parent:777001", "Maria", "Woods", "Mother", "555-0111",
+                 "maria@example.org", True, "edfi-api"),
+    ]
+    # a full sync: an association whose parent is not among the items is an error
+    with pytest.raises(SourceError) as info:
+        edfi_to_dataset("district", {"students": STUDENTS_API,
+                                     "studentParentAssociations": LINKS_API})
+    assert (info.value.file, info.value.line, info.value.field) == (
+        "studentParentAssociations", "spa1", "parentReference")
+
+
+def test_edfi_api_incremental_takes_an_unchanged_parent_from_the_cache(store) -> None:
+    from caseload.sources.edfi_api import map_items
+    from caseload.sources.edfi_sync import keep_cached
+
+    full = {"students": STUDENTS_API, "parents": PARENTS_API,
+            "studentParentAssociations": LINKS_API}
+    ds, _ = map_items("district", full)
+    load(store, ds)
+    changed = [dict(LINKS_API[0], relationDescriptor="uri://ed-fi.org/RelationDescriptor#Aunt",
+                    primaryContactStatus=False)]
+    ds2, needs = map_items("district", {"studentParentAssociations": changed},
+                           incremental=True)
+    assert ds2.guardians == [] and len(needs.guardian_links) == 1
+    keep_cached(store, ds2, needs)
+    load(store, ds2)
+    [g] = Repository(store).guardians("604822")
+    assert (g.name, g.relationship, g.primary_contact, g.phone) == (
+        "Maria Woods", "Aunt", False, "555-0111")
+    # a parent neither in the sync nor in the cache: the mapping's error
+    other = [dict(LINKS_API[0], parentReference={"parentUniqueId": "777999"})]
+    ds3, needs3 = map_items("district", {"studentParentAssociations": other}, incremental=True)
+    with pytest.raises(SourceError):
+        keep_cached(store, ds3, needs3)
+    keep_cached(store, ds3, needs3, skip_invalid=True)
+    assert [r.field for r in ds3.rejects] == ["parentReference"]
