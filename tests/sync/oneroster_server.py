@@ -104,7 +104,10 @@ def csv_to_json(folder: Path) -> dict[str, list[dict[str, Any]]]:
                  identifier=r.get("identifier"), email=r.get("email"),
                  preferredFirstName=r.get("preferredGivenName"),
                  preferredLastName=r.get("preferredFamilyName"),
+                 phone=r.get("phone"), sms=r.get("sms"),
                  primaryOrg=_ref(r.get("primaryOrgSourcedId", ""), "org"))
+        u["agents"] = [_ref(a.strip(), "user")
+                       for a in r.get("agentSourcedIds", "").split(",") if a.strip()]
         u["userIds"] = [{"type": k, "identifier": v}
                         for k, v in _USER_IDS.findall(r.get("userIds", ""))]
         u["grades"] = [g.strip() for g in r.get("grades", "").split(",") if g.strip()]

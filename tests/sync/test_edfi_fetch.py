@@ -34,14 +34,14 @@ def fake_edfi(monkeypatch):
     mod.RESOURCES = (Res("schools", "/ed-fi/schools"),)
     seen: dict = {}
 
-    def map_items(source_name, items, *, skip_invalid=False):
+    def map_items(source_name, items, *, skip_invalid=False, incremental=False):
         seen["items"] = items
         seen["cache"] = None
         ds = Dataset(kind="edfi-api", source=source_name)
         ds.orgs = [Org(str(s["schoolId"]), s["nameOfInstitution"]) for s in items["schools"]]
         return ds, "needs"
 
-    def keep_cached(engine, ds, needs):
+    def keep_cached(engine, ds, needs, *, skip_invalid=False):
         assert needs == "needs"
         seen["cache"] = engine
 

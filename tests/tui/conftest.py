@@ -99,7 +99,7 @@ async def wait_for_hit(pilot: Pilot, text: str) -> None:
 # shot once: on the sample school if it shows there, on the fake reader only for a state the
 # sample school does not have.
 
-SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
+SIZES = {"80x24": (80, 24), "120x40": (120, 40), "200x60": (200, 60)}
 THEMES = {"dark": DARK_THEME, "light": LIGHT_THEME}
 
 Run = Callable[[Pilot], Awaitable[None]]

@@ -119,6 +119,33 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class Guardian:
+    """A parent, guardian or relative of a student: who to call.
+
+    OneRoster: a user with role ``guardian``, ``parent`` or ``relative`` linked to the student
+    through ``agentSourcedIds`` (``agents``); its CSV has no relationship column, so
+    ``relationship`` is the role word. Ed-Fi: a ``Parent``/``Contact`` and its
+    ``StudentParentAssociation``/``StudentContactAssociation`` (relation descriptor, primary
+    contact status). What the source does not say stays None: never invented.
+    """
+
+    student_id: str
+    guardian_id: str
+    given_name: str
+    family_name: str
+    relationship: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    primary_contact: bool | None = None  # None: the source does not say
+    source: str | None = None  # the dataset kind it came from (oneroster-csv, edfi-xml...)
+
+    @property
+    def name(self) -> str:
+        """"Given Family", as a person is named on the phone."""
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
 class Course:
     sourced_id: str
     title: str

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
+from caseload.domain.records import Guardian
+
 
 class Severity(StrEnum):
     HIGH = "high"
@@ -397,6 +399,7 @@ class StudentDetail:
     attendance: AttendanceSummary
     incidents: tuple[IncidentView, ...]
     legal_name: str | None = None  # "Family, Given" when the shown name is a preferred one
+    guardians: tuple[Guardian, ...] = ()  # parents, guardians, relatives; primary first
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,12 @@ from caseload.samplegen.constants import (
     FALL_END,
     FALL_ID,
     FALL_START,
+    FAMILY,
+    FEMALE,
     HEADERS,
     HOLIDAYS,
     MAKEUP_DAYS,
+    MALE,
     MANIFEST_FILES,
     SCHOOL_ID,
     SESSIONS,
@@ -67,10 +70,13 @@ def write(school: School, out: Path) -> dict[str, int]:
          f"{FALL_ID},{SPRING_ID}" if x.course.year_long else FALL_ID,
          x.course.subject, x.course.subject_code, str(x.period)]
         for x in school.sections))
-    counts["users.csv"] = _write(out, "users.csv", sorted(_user_rows(school)))
+    guardians = _guardians(school)
+    counts["users.csv"] = _write(out, "users.csv", sorted(
+        [*_user_rows(school), *(row for _, row in guardians)]))
     counts["roles.csv"] = _write(out, "roles.csv", sorted(
         [f"role-{sid}", "active", stamp, sid, "primary", role, YEAR_START.isoformat(), "",
-         SCHOOL_ID, ""] for sid, role in _roles(school)))
+         SCHOOL_ID, ""] for sid, role in [*_roles(school), *(
+             (row[0], role) for role, row in guardians)]))
     counts["demographics.csv"] = _write(out, "demographics.csv", _demographics(school))
     counts["enrollments.csv"] = _write(out, "enrollments.csv", _enrollments(school))
     cat_rows, policy_rows = [], []
@@ -138,6 +144,32 @@ def _user_rows(school: School) -> Iterable[list[str]]:
         yield [p.sourced_id, "active", stamp, "true", user, "", p.given, p.family, "",
                ident, f"{user}@bcps.example", "", "", "", "", "", "", "", "", "", "",
                SCHOOL_ID, ""]
+
+def _guardians(school: School) -> list[tuple[str, list[str]]]:
+    """Each student's parents, guardians or relatives (1 or 2), as (role, users.csv row).
+
+    Fictional names; phones in the 555-01xx range kept for fiction, emails at example.com; some
+    have a phone only, some an email only. Drawn from a generator of their own, so the rest of
+    the sample (and every flag) is as it was before guardians were added.
+    """
+    rng = random.Random(f"guardians:{school.seed}")
+    out: list[tuple[str, list[str]]] = []
+    for s in school.students:
+        for k in range(1, 3 if rng.random() < 0.6 else 2):
+            sex = rng.choice(("female", "male"))
+            given = rng.choice(FEMALE if sex == "female" else MALE)
+            family = s.family if rng.random() < 0.8 else rng.choice(FAMILY)
+            role = rng.choices(("parent", "guardian", "relative"),
+                               (85, 10, 5) if k == 1 else (70, 10, 20))[0]
+            reach = rng.random()
+            phone = f"(410) 555-{rng.randrange(100, 200):04d}" if reach < 0.8 else ""
+            email = (f"{_slug(given)}.{_slug(family)}{s.num % 1000:03d}@example.com"
+                     if reach >= 0.35 else "")
+            sid = f"gdn-{s.num:05d}-{k}"
+            out.append((role, [sid, "active", school.stamp, "false", sid, "", given, family,
+                               "", "", email, "", phone, s.sourced_id, "", "", "", "", "", "",
+                               "", SCHOOL_ID, ""]))
+    return out
 
 def _roles(school: School) -> Iterable[tuple[str, str]]:
     for s in school.students:

@@ -15,6 +15,7 @@ from caseload.domain.records import (
     DisciplineIncident,
     Enrollment,
     GradingPolicy,
+    Guardian,
     Klass,
     LineItem,
     Org,
@@ -67,6 +68,7 @@ ENTITIES: tuple[str, ...] = (
     "academic_sessions",
     "calendar_days",
     "users",
+    "guardians",
     "courses",
     "classes",
     "enrollments",
@@ -98,6 +100,7 @@ class Dataset:
     academic_sessions: list[AcademicSession] = field(default_factory=list)
     calendar_days: list[CalendarDay] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
+    guardians: list[Guardian] = field(default_factory=list)
     courses: list[Course] = field(default_factory=list)
     classes: list[Klass] = field(default_factory=list)
     enrollments: list[Enrollment] = field(default_factory=list)
@@ -123,6 +126,9 @@ class Dataset:
     # Ids of records a reader made as stand-ins (entity -> ids), e.g. a course for classes
     # whose courses.csv is absent: the loader writes one only where the cache has none.
     placeholders: dict[str, set[str]] = field(default_factory=dict)
+    # Guardians whose every link to a student this dataset carries (a OneRoster guardian's
+    # row lists all its students): the loader replaces their cached links with these.
+    guardians_complete: set[str] = field(default_factory=set)
 
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""

@@ -43,6 +43,8 @@ gradebookEntries, studentGradebookEntries    line items (+ categories), results
 disciplineIncidents                          discipline incidents
 studentDisciplineIncidentBehaviorAssociations  students' parts in incidents
 studentDisciplineIncidentAssociations (DS 4)
+parents + studentParentAssociations (DS 4),  guardians (optional resources; see
+contacts + studentContactAssociations (5+)   :mod:`caseload.sources.edfi_api_guardians`)
 ===========================================  =================================================
 
 A bad record raises :class:`SourceError` naming the resource, the record (its ``id``, else
@@ -69,6 +71,7 @@ from caseload.domain.records import (
 )
 from caseload.sources.dataset import Dataset
 from caseload.sources.edfi_api_fields import KIND, Item, JsonRecords, school_year_text
+from caseload.sources.edfi_api_guardians import GuardianJson, PendingLink
 from caseload.sources.edfi_common import (
     SchoolAssoc,
     Section,
@@ -135,10 +138,14 @@ RESOURCES: tuple[EdfiResource, ...] = (
     _res("disciplineIncidents"),
     _res("studentDisciplineIncidentBehaviorAssociations"),
     _res("studentDisciplineIncidentAssociations", optional=True),  # DS 4 only
+    _res("parents", optional=True),  # DS 4
+    _res("studentParentAssociations", optional=True),
+    _res("contacts", optional=True),  # DS 5 and later
+    _res("studentContactAssociations", optional=True),
 )
 
 
-class _Mapper(JsonRecords):
+class _Mapper(GuardianJson, JsonRecords):
     """One handler per resource (see the module's table)."""
 
     def __init__(self, source: str, skip_invalid: bool) -> None:
@@ -167,6 +174,7 @@ class _Mapper(JsonRecords):
             "studentDisciplineIncidentBehaviorAssociations": self._student_incident,
             "studentDisciplineIncidentAssociations": self._student_incident,
         }
+        self.init_guardians()
 
     # -- education organizations ----------------------------------------------------------------
 
@@ -517,21 +525,27 @@ class CacheNeeds:
     school_assoc: Mapping[str, SchoolAssoc]  # student -> school association read
     state_ids: Mapping[str, str]  # student -> state id read
     staff_school: Mapping[str, str]  # staff -> school read
+    # guardian links whose parent/contact did not change: (student, guardian id, relationship,
+    # primary contact, the error to give when the cache has no such person, origin)
+    guardian_links: tuple[PendingLink, ...] = ()
 
 
 def map_items(
-    source_name: str, items: Mapping[str, list[Any]], *, skip_invalid: bool = False
+    source_name: str, items: Mapping[str, list[Any]], *, skip_invalid: bool = False,
+    incremental: bool = False,
 ) -> tuple[Dataset, CacheNeeds]:
-    """:func:`to_dataset`, and what an incremental sync must take from the cache."""
+    """:func:`to_dataset`, and what an incremental sync must take from the cache
+    (``incremental``: guardian links whose person did not change are left to the cache)."""
     mapper = _Mapper(source_name, skip_invalid)
     for res in RESOURCES:
         got = items.get(res.name)
         if got:
             mapper.read(res.name, got)
+    pending = mapper.guardians_finish(incremental)
     ds = mapper.finish()
     needs = CacheNeeds(
         mapper.gp_parent, mapper.sections, mapper.offering_titles, mapper.school_assoc,
-        mapper.state_ids, mapper.staff_school,
+        mapper.state_ids, mapper.staff_school, tuple(pending),
     )
     return ds, needs
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from caseload.domain.records import Role, SessionType, User
-from caseload.sources.dataset import Dataset
+from caseload.domain.records import Guardian, Role, SessionType, User
+from caseload.sources.dataset import Dataset, Reject
 from caseload.sources.edfi_api import CacheNeeds
 from caseload.sources.edfi_common import class_title, course_id
 from caseload.store.tables import METADATA
@@ -33,7 +33,8 @@ def _cached(conn: Connection, table: str, ids: set[str]) -> dict[str, Any]:
     return out
 
 
-def keep_cached(engine: Engine, ds: Dataset, m: CacheNeeds) -> None:
+def keep_cached(engine: Engine, ds: Dataset, m: CacheNeeds, *,
+                skip_invalid: bool = False) -> None:
     """Incremental sync: fill what the changed records alone cannot tell from the cache.
 
     - a school year's span: widened to the cached one (only some sessions changed);
@@ -46,8 +47,12 @@ def keep_cached(engine: Engine, ds: Dataset, m: CacheNeeds) -> None:
       (and state id when their education organization association did not change); a staff
       member's cached school likewise;
     - a school association or state id that changed for a student who did not: the cached
-      student, re-applied with the new school, grade level or state id.
+      student, re-applied with the new school, grade level or state id;
+    - a guardian association whose parent or contact did not change: the cached person's
+      name, phone and email (neither changed nor cached: the mapping's error, or a reject
+      with ``skip_invalid``).
     """
+    _guardians_from_cache(engine, ds, m, skip_invalid)
     sessions = {s.sourced_id for s in ds.academic_sessions}
     with engine.connect() as conn:
         cached_sessions = _cached(conn, "academic_sessions", sessions)
@@ -142,6 +147,31 @@ def keep_cached(engine: Engine, ds: Dataset, m: CacheNeeds) -> None:
             user = dataclasses.replace(user, state_id=m.state_ids[uid])
         users.append(user)
     ds.users = users
+
+
+def _guardians_from_cache(engine: Engine, ds: Dataset, m: CacheNeeds,
+                          skip_invalid: bool) -> None:
+    if not m.guardian_links:
+        return
+    t = METADATA.tables["guardians"]
+    wanted = sorted({link[1] for link in m.guardian_links})
+    known: dict[str, Any] = {}
+    with engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            for row in conn.execute(select(t).where(t.c.guardian_id.in_(wanted[i : i + 500]))):
+                known.setdefault(row.guardian_id, row)
+    for student, gid, relationship, primary, missing, origin in m.guardian_links:
+        cached = known.get(gid)
+        if cached is None:
+            if not skip_invalid:
+                raise missing
+            ds.rejects.append(Reject.from_error(missing))
+            continue
+        ds.guardians.append(Guardian(student, gid, cached.given_name, cached.family_name,
+                                     relationship, cached.phone, cached.email, primary,
+                                     ds.kind))
+        if origin is not None:
+            ds.origins[("guardians", f"{gid}/{student}")] = origin
 
 
 _USER_FIELDS = tuple(f.name for f in dataclasses.fields(User) if f.name != "role")

@@ -4,7 +4,8 @@ Files are recognised by their root element, never by their name:
 ``InterchangeEducationOrganization``, ``InterchangeEducationOrgCalendar``,
 ``InterchangeMasterSchedule``, ``InterchangeStudent``, ``InterchangeStaffAssociation``,
 ``InterchangeStudentEnrollment``, ``InterchangeStudentAttendance``,
-``InterchangeStudentGradebook`` and ``InterchangeStudentDiscipline``. Other interchanges
+``InterchangeStudentGradebook``, ``InterchangeStudentDiscipline`` and the guardians'
+``InterchangeParent`` (DS 4) / ``InterchangeContact`` (DS 5+). Other interchanges
 (``InterchangeStudentIntervention``, descriptors, assessments...) and files not ending in
 ``.xml`` are ignored. Elements are matched by local name, so the namespace URI
 (``http://ed-fi.org/0400``, ``http://ed-fi.org/5.2.0``...) does not matter. Files are read
@@ -84,6 +85,7 @@ from pathlib import Path
 
 from caseload.sources.dataset import Dataset, SourceError
 from caseload.sources.edfi_xml_activity import ActivityRecords
+from caseload.sources.edfi_xml_guardians import GuardianRecords
 from caseload.sources.edfi_xml_orgs import OrgsScheduleRecords
 from caseload.sources.edfi_xml_parse import (
     UnsupportedStandard,
@@ -107,11 +109,13 @@ INTERCHANGES: tuple[str, ...] = (
     "InterchangeStudentAttendance",
     "InterchangeStudentGradebook",
     "InterchangeStudentDiscipline",
+    "InterchangeParent",
+    "InterchangeContact",
 )
 _ORDER = {name: i for i, name in enumerate(INTERCHANGES)}
 
 
-class _Reader(OrgsScheduleRecords, PeopleRecords, ActivityRecords):
+class _Reader(OrgsScheduleRecords, PeopleRecords, ActivityRecords, GuardianRecords):
     """Every interchange family this reader handles."""
 
 

@@ -72,6 +72,7 @@ _CONVERT: dict[str, Callable[[Any], dict[str, Any]]] = {
         "academic_sessions": rec.AcademicSession,
         "calendar_days": rec.CalendarDay,
         "users": rec.User,
+        "guardians": rec.Guardian,
         "courses": rec.Course,
         "classes": rec.Klass,
         "enrollments": rec.Enrollment,
@@ -89,6 +90,7 @@ _CONVERT: dict[str, Callable[[Any], dict[str, Any]]] = {
 # as the source spells it). Optional references are checked only when present.
 _REFS: list[tuple[str, str, str, str]] = [
     ("users", "school_id", "orgs", "primaryOrgSourcedId"),
+    ("guardians", "student_id", "users", "agentSourcedIds"),
     ("courses", "school_id", "orgs", "orgSourcedId"),
     ("classes", "course_id", "courses", "courseSourcedId"),
     ("classes", "school_id", "orgs", "schoolSourcedId"),
@@ -114,6 +116,8 @@ def _key(entity: str, record: Any) -> str:
         return f"{record.counselor_id}/{record.student_id}"
     if entity == "student_incidents":
         return f"{record.incident_id}/{record.student_id}"
+    if entity == "guardians":
+        return f"{record.guardian_id}/{record.student_id}"
     if entity == "calendar_days":
         return f"{record.school_id}/{record.date}"
     if entity == "grading_policies":
@@ -148,6 +152,7 @@ _STUDENT_REFS: tuple[tuple[str, str], ...] = (
     ("attendance_events", "student_id"),
     ("student_incidents", "student_id"),
     ("caseloads", "student_id"),
+    ("guardians", "student_id"),
 )
 # Fields a student record from a second source may fill where the cache has nothing.
 _FILLABLE = ("identifier", "state_id", "grade_level", "birth_date", "email", "school_id")
@@ -277,6 +282,8 @@ def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
             for _, attr, target, _ in checks
         ):
             continue  # every reference resolves: skip the per-row pass
+        if entity == "guardians" and ds.kind.startswith("edfi"):
+            checks = [(e, a, t, "StudentReference") for e, a, t, _ in checks]
         kept = []
         dropped = False
         for record in records:
@@ -530,6 +537,15 @@ def _apply_policies(conn: Connection, ds: Dataset) -> int:
     return len(ds.grading_policies)
 
 
+def _replace_guardian_links(conn: Connection, ds: Dataset) -> None:
+    """Drop the cached links of guardians whose every link this dataset carries (before the
+    upsert writes them again): a student taken off a guardian's row is no longer theirs."""
+    table = METADATA.tables["guardians"]
+    wanted = sorted(ds.guardians_complete)
+    for i in range(0, len(wanted), 500):
+        conn.execute(delete(table).where(table.c.guardian_id.in_(wanted[i : i + 500])))
+
+
 def _apply_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
     by_entity: dict[str, list[str]] = {}
     for d in ds.deletions:
@@ -542,6 +558,16 @@ def _apply_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
             res = conn.execute(delete(table).where(table.c.sourced_id.in_(id_list[i : i + 500])))
             n += res.rowcount or 0
         deleted[entity] = n
+        if entity == "users":  # a deleted guardian or student takes its guardian links along
+            links = METADATA.tables["guardians"]
+            gone = 0
+            for i in range(0, len(id_list), 500):
+                part = id_list[i : i + 500]
+                res = conn.execute(delete(links).where(
+                    links.c.guardian_id.in_(part) | links.c.student_id.in_(part)))
+                gone += res.rowcount or 0
+            if gone:
+                deleted["guardians"] = gone
     return deleted
 
 
@@ -635,6 +661,7 @@ def load(
             _keep_cached_over_placeholders(conn, ds)
             _check_references(conn, ds, skip_invalid)
             not_enrolled = _not_enrolled(conn, ds, skip_invalid)
+            _replace_guardian_links(conn, ds)
             for entity in ENTITIES:
                 if entity == "grading_policies":
                     n = _apply_policies(conn, ds)

@@ -43,6 +43,7 @@ from caseload.domain.records import (
 )
 from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable
 from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.oneroster_guardians import GuardianLinks
 
 KIND = "oneroster-csv"
 
@@ -89,6 +90,7 @@ _V10_FILES = ("orgs.csv", "users.csv", "classes.csv", "enrollments.csv", "course
 _USERS_ALIASES: dict[str, tuple[str, ...]] = {
     "primaryOrgSourcedId": ("orgSourcedIds",),
     "userIds": ("userId",),
+    "agentSourcedIds": ("agents",),  # 1.0's name
     # OneRoster 1.2 CSV names; the REST names as aliases
     "preferredGivenName": ("preferredFirstName",),
     "preferredFamilyName": ("preferredLastName",),
@@ -194,6 +196,7 @@ class _Reader:
             }
             self._birth: dict[str, object] = {}
             self._user_roles: dict[str, tuple[int, Role, str | None]] = {}
+            self._role_words: dict[str, str] = {}  # the role as written (relative, parent...)
             read: set[str] = set()
             for key, fname in _FILES:
                 present = self.container.has(fname)
@@ -409,6 +412,7 @@ class _Reader:
             current = self._user_roles.get(uid)
             if current is None or rank < current[0]:
                 self._user_roles[uid] = (rank, role, t.text(r, "orgSourcedId"))
+                self._role_words[uid] = t.req(r, "role")
 
         self._each(t, None, row)
 
@@ -425,12 +429,16 @@ class _Reader:
                 "users.csv", 1, "role", f"no role column and no roles.csv{self.context}"
             )
 
+        links = GuardianLinks(t.name, self.ds.kind)
+
         def row(r: list[str], sid: str) -> None:
             if has_role_col and t.text(r, "role"):
                 role = t.choice(r, "role", _role)
+                word = t.req(r, "role")
                 org = t.text(r, "primaryOrgSourcedId")
             elif sid in self._user_roles:
                 _, role, org = self._user_roles[sid]
+                word = self._role_words.get(sid, role.value)
                 org = t.text(r, "primaryOrgSourcedId") or org
             else:
                 raise t.error("role", f"user {sid!r} has no role (in users.csv or roles.csv)")
@@ -440,6 +448,9 @@ class _Reader:
             for kind, value in _USER_IDS.findall(t.text(r, "userIds") or ""):
                 if "state" in kind.casefold():
                     state_id = value or None
+            links.user(sid, t.line, word, role, t.req(r, "givenName"), t.req(r, "familyName"),
+                       t.text(r, "phone") or t.text(r, "sms"), t.text(r, "email"),
+                       t.text(r, "agentSourcedIds"))
             grades = t.text(r, "grades")
             birth = self._birth.get(sid)
             self.ds.users.append(
@@ -461,6 +472,7 @@ class _Reader:
             )
 
         self._each(t, "users", row)
+        links.finish(self.ds)
 
     def _courses(self) -> None:
         t = self._table("courses.csv", ("sourcedId", "title"))

@@ -390,4 +390,5 @@ class PageMapper:
                 getattr(ds, entity).extend(getattr(part, entity))
             ds.deletions.extend(part.deletions)
             ds.partial |= part.partial
+            ds.guardians_complete |= part.guardians_complete
         return ds

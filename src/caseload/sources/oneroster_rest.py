@@ -104,7 +104,7 @@ _CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "users": (
         "sourcedId", "status", "givenName", "familyName", "middleName", "identifier", "userIds",
         "grades", "email", "primaryOrgSourcedId", "role", "preferredGivenName",
-        "preferredFamilyName",
+        "preferredFamilyName", "agentSourcedIds", "phone", "sms",
     ),
     "demographics": ("sourcedId", "status", "birthDate"),
     "courses": ("sourcedId", "status", "title", "courseCode", "orgSourcedId"),
@@ -356,4 +356,5 @@ def to_dataset(
         Reject(*files.relabel(r.file, r.line, r.field), r.reason, r.raw) for r in ds.rejects
     ]
     ds.line_maps = {}  # CSV line numbers mean nothing here; errors name the record instead
+    ds.origins = {k: v for k, v in ds.origins.items() if k[0] != "guardians"}
     return ds

@@ -394,10 +394,12 @@ async def _edfi(
         for r in edfi_api.RESOURCES
         if r.name not in items
     ]
-    ds, needs = edfi_api.map_items(name, items, skip_invalid=skip_invalid)
-    if since is not None and newest is not None:
+    incremental = since is not None and newest is not None
+    ds, needs = edfi_api.map_items(name, items, skip_invalid=skip_invalid,
+                                   incremental=incremental)
+    if incremental:
         # incremental: what changed records need from unchanged ones comes from the cache
-        edfi_sync.keep_cached(engine, ds, needs)
+        edfi_sync.keep_cached(engine, ds, needs, skip_invalid=skip_invalid)
     if deletes:
         gone = edfi_deletes.deleted_to_dataset(name, deletes, skip_invalid=True)
         ds.deletions.extend(gone.deletions)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 import caseload.store.notes  # noqa: F401  (registers the notes tables)
 from caseload._runtime import gc_paused
 from caseload.domain import analysis
-from caseload.domain.records import Role, User
+from caseload.domain.records import Guardian, Role, User
 from caseload.domain.report import (
     CaseloadRow,
     ClassDetail,
@@ -38,6 +38,7 @@ from caseload.domain.settings import Thresholds
 from caseload.store import facts as mat
 from caseload.store import inputs as cache_inputs
 from caseload.store import ranking
+from caseload.store.guardians import guardians_of
 from caseload.store.inputs import caseloads, incidents_t, student_incidents, user_from, users
 from caseload.store.tables import METADATA
 
@@ -259,6 +260,11 @@ class Repository:
             raise KeyError(student_id)
         return found[student_id]
 
+    def guardians(self, student_id: str) -> list[Guardian]:
+        """The student's parents, guardians and relatives (primary contacts first)."""
+        with self.engine.connect() as conn:
+            return guardians_of(conn, [student_id]).get(student_id, [])
+
     def student_details(
         self, student_ids: Iterable[str], as_of: dt.date
     ) -> dict[str, StudentDetail]:
@@ -298,6 +304,7 @@ class Repository:
                 .order_by(incidents_t.c.date.desc())
             ):
                 incidents_of[r.own_student].append(r)
+            guardians = guardians_of(conn, ids)
         out: dict[str, StudentDetail] = {}
         for facts in all_facts:
             student = facts.student
@@ -309,6 +316,7 @@ class Repository:
                 state_id=student.state_id,
                 school=schools.get(student.school_id) if student.school_id else None,
                 counselors=tuple(names.get(c, c) for c in facts.counselor_ids),
+                guardians=tuple(guardians.get(sid, ())),
                 legal_name=(student.legal_name
                             if student.legal_name != student.sort_name else None),
                 attendance=analysis.summary_from_facts(facts, as_of, self.thresholds),

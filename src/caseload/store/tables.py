@@ -73,6 +73,22 @@ class UserRow(CacheModel, table=True):
     preferred_family_name: str | None = None
 
 
+class GuardianRow(CacheModel, table=True):
+    """A student's parent, guardian or relative (``caseload.domain.records.Guardian``): one
+    row per student and guardian, the guardian's name and contacts as the source gave them."""
+
+    __tablename__ = "guardians"
+    student_id: str = Field(primary_key=True)
+    guardian_id: str = Field(primary_key=True, index=True)
+    given_name: str
+    family_name: str
+    relationship: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    primary_contact: bool | None = None
+    source: str | None = None
+
+
 class CourseRow(CacheModel, table=True):
     __tablename__ = "courses"
     sourced_id: str = Field(primary_key=True)

@@ -400,7 +400,7 @@ class CaseloadApp(App[None]):
     def on_write_note(self, message: messages.WriteNote) -> None:
         self.notes_flow.write_note(message.student_id, message.name, message.flags,
                                    message.note, class_id=message.class_id,
-                                   class_title=message.class_title)
+                                   class_title=message.class_title, prefill=message.prefill)
 
     def on_student_flags_loaded(self, message: messages.StudentFlagsLoaded) -> None:
         self.notes_flow.flags_loaded(message.student_id, message.flags)

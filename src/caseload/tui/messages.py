@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from textual.message import Message
 
@@ -201,6 +202,7 @@ class WriteNote(Message):
     note: Note | None = None
     class_id: str | None = None
     class_title: str = ""
+    prefill: dict[str, Any] | None = None  # editor fields of a new note (a guardian contact)
 
 
 @dataclass

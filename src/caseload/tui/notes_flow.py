@@ -62,10 +62,11 @@ class NotesFlow:
 
     def write_note(self, student_id: str, name: str, flags: Sequence[Flag] | None,
                    note: Note | None = None, *, class_id: str | None = None,
-                   class_title: str = "") -> None:
+                   class_title: str = "", prefill: dict[str, Any] | None = None) -> None:
         """Open the note editor for a new note (or ``note``) about this student (and the class
-        ``class_id``, when given); ``flags`` None: read the student's flags (with their
-        messages) first, in a worker."""
+        ``class_id``, when given; ``prefill``: editor fields of a new note, e.g. a guardian
+        contact); ``flags`` None: read the student's flags (with their messages) first, in a
+        worker."""
         notes = self._usable()
         if notes is None:
             return
@@ -86,7 +87,7 @@ class NotesFlow:
 
         self.app.push_screen(
             NoteEditor(student_id, name, list(flags), notes=notes, author_id=author_id,
-                       as_of=self.session.as_of, note=note,
+                       as_of=self.session.as_of, note=note, prefill=prefill,
                        today=self.session.now().astimezone().date(), class_id=class_id,
                        class_title=class_title),
             done,

@@ -66,6 +66,7 @@ class NoteEditor(NotesModal[Note | None]):
         self, student_id: str, student_name: str, flags: list[Flag], *, notes: NotesCalls,
         author_id: str, as_of: dt.date, note: Note | None = None,
         today: dt.date | None = None, class_id: str | None = None, class_title: str = "",
+        prefill: dict[str, Any] | None = None,
     ) -> None:
         """``class_id`` (``class_title`` names it): the note is about this class (the class
         screen's ``n``); an edited note keeps its own class."""
@@ -84,7 +85,8 @@ class NoteEditor(NotesModal[Note | None]):
         self._timer: Timer | None = None
         self._drafted: dict[str, Any] | None = None  # the payload last sent as a draft
         self._ready = False  # fields filled (changes before this are the editor's own)
-        self.pristine = self._payload_of(note)
+        # a new note may start with fields filled in (a guardian contact: type, method, text)
+        self.pristine = {**self._payload_of(note), **(prefill if note is None and prefill else {})}
 
     # -- the fields as a payload ---------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """One student: who they are, every flag with its message, and tabs for classes, attendance,
-behavior and notes. Enter on a class opens the class screen."""
+behavior, notes and guardians. Enter on a class opens the class screen; ``n`` (or Enter) on a
+guardian starts a contact note with that guardian filled in."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from caseload.tui.format import (
     plural,
     sparkline,
 )
+from caseload.tui.guardian_contact import note_prefill
 from caseload.tui.keys import export_key, note_key, reload_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import DataRequests
@@ -53,7 +55,8 @@ def _one_line(text: Text) -> Text:
     return text
 
 
-TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes")  # the 1-4 keys, in order
+# the 1-5 keys, in order
+TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes", "tab-guardians")
 
 
 class StudentScreen(DetailScreen[StudentDetail]):
@@ -61,7 +64,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
     KIND = "student"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # 1-4: the tabs, in TABS order ("tab-classes": "Classes", id student.tab_classes...)
+        # 1-5: the tabs, in TABS order ("tab-classes": "Classes", id student.tab_classes...)
         *(
             Binding(str(n), f"tab('{tab}')", title, show=False,
                     id=f"student.{tab.replace('-', '_')}", tooltip=f"Show the {title} tab")
@@ -69,7 +72,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
             for title in [tab.removeprefix("tab-").capitalize()]
         ),
         reload_key("student.reload", "Read this student again from the cache"),
-        note_key("student.note", "Write a note about this student"),
+        note_key("student.note", "Write a note about this student (on the Guardians tab: a "
+                 "contact note with the guardian under the cursor filled in)"),
         export_key("student.export", "Export this student's (or the caseload's) notes"),
     ]
 
@@ -196,6 +200,14 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 notes = NotesPane(report.id, self.notes, name=report.name, flags=report.flags,
                                   id="notes-pane")
                 yield notes if self.initial_tab == "tab-notes" else Lazy(notes)
+            with TabPane(f"Guardians ({len(detail.guardians)})", id="tab-guardians"):
+                guardians: Widget = (
+                    self.guardians_table(detail) if detail.guardians
+                    else Static(Text("No guardians loaded for this student (none in the "
+                                     "cache; contacts are not known)"),
+                                id="no-guardians", classes="empty")
+                )
+                yield guardians if self.initial_tab == "tab-guardians" else Lazy(guardians)
 
     def flags_text(self, detail: StudentDetail) -> Text:
         styles = semantic_styles(self.app)
@@ -275,6 +287,25 @@ class StudentScreen(DetailScreen[StudentDetail]):
             )
         return table
 
+    def guardians_table(self, detail: StudentDetail) -> KeyTable:
+        """Name, relationship (and "primary"), phone and email; unknown shown as a dash."""
+        table = KeyTable(id="guardians")
+        narrow = self.app.size.width < NARROW
+        for label, key, width in (("Name", "name", 16 if narrow else None),
+                                  ("Relationship", "relationship", 13 if narrow else None),
+                                  ("Phone", "phone", 14 if narrow else None),
+                                  ("Email", "email", 25 if narrow else None)):
+            table.add_column(label, key=key, width=width)
+        styles = semantic_styles(self.app)
+        for g in detail.guardians:
+            relationship = literal(g.relationship or DASH)
+            if g.primary_contact:
+                relationship.append(" · primary", style=styles["info"])
+            table.add_row(_one_line(literal(g.name)), _one_line(relationship),
+                          _one_line(literal(g.phone or DASH)),
+                          _one_line(literal(g.email or DASH)), key=g.guardian_id)
+        return table
+
     def class_cells(self, metrics: ClassMetrics, styles: dict[str, Style], *,
                     narrow: bool = False) -> list[Text]:
         """One class's cells; ``narrow`` (an 80-column terminal): 8 weeks of trend and the
@@ -307,6 +338,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
             "tab-attendance": "#attendance",
             "tab-behavior": "#incidents",
             "tab-notes": "#notes-table",
+            "tab-guardians": "#guardians",
         }[self.active_tab]
         for widget in self.query(selector):
             widget.focus(scroll_visible=False)
@@ -326,7 +358,25 @@ class StudentScreen(DetailScreen[StudentDetail]):
         if self.detail is None:
             return
         report = self.detail.report
-        self.post_message(messages.WriteNote(self.student_id, report.name, report.flags))
+        prefill = None
+        if self.active_tab == "tab-guardians":
+            for table in self.query("#guardians").results(KeyTable):
+                if table.row_count:
+                    key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+                    prefill = self.guardian_prefill(str(key))
+        self.post_message(messages.WriteNote(self.student_id, report.name, report.flags,
+                                             prefill=prefill))
+
+    def guardian_prefill(self, guardian_id: str) -> dict[str, object] | None:
+        guardians = self.detail.guardians if self.detail is not None else ()
+        found = [g for g in guardians if g.guardian_id == guardian_id]
+        return note_prefill(found[0]) if found else None
+
+    @on(DataTable.RowSelected, "#guardians")
+    def guardian_note(self, event: DataTable.RowSelected) -> None:
+        """Enter on a guardian: the contact note, as ``n`` does."""
+        event.stop()
+        self.action_write_note()
 
     def action_export_notes(self) -> None:
         name = self.detail.report.name if self.detail is not None else self.student_id

@@ -1,7 +1,7 @@
 """who last changed a note; excused results
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03
 
 ``notes.updated_by`` (and the same in ``note_revisions``): the id of whoever saved the note's
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
