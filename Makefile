@@ -26,8 +26,13 @@ demo: $(STAMP)
 	@echo "==> Starting the demo: $(BIN)/caseload demo"
 	$(BIN)/caseload demo
 
+# Bytecode, and pytest's assertion-rewritten test and plugin modules, are cached under the venv
+# (PYTHONPYCACHEPREFIX, never in the source tree), even where PYTHONDONTWRITEBYTECODE is set:
+# without a cache every worker and every `python -m caseload` a test starts compiles caseload,
+# the tests and Hypothesis (rewritten as a pytest plugin) from source.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist worksteal -q -p no:cacheprovider --durations=15
+	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache \
+	  $(BIN)/python -m pytest -n 2 --dist worksteal -q -p no:cacheprovider --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -55,7 +55,10 @@ CACHE_FIXTURES = {"migrated_template", "pg_migrated_template", "db_url", "engine
 @pytest.hookimpl(trylast=True)  # after -m / -k deselection
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
-    """Start building the templates the collected tests need, in the background."""
+    """Start building the templates the collected tests need, in the background (not for
+    ``--collect-only``: no test runs, and the session would end before the build)."""
+    if config.option.collectonly:
+        return
     names = set().union(*(getattr(item, "fixturenames", ()) for item in items))
     postgres = any(item.get_closest_marker("postgres") for item in items)
     sample = bool(names & SAMPLE_FIXTURES)
