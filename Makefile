@@ -26,8 +26,16 @@ demo: $(STAMP)
 	@echo "==> Starting the demo: $(BIN)/caseload demo"
 	$(BIN)/caseload demo
 
+# Bytecode, and pytest's assertion-rewritten test and plugin modules, are cached under the venv
+# (PYTHONPYCACHEPREFIX, never in the source tree), even where PYTHONDONTWRITEBYTECODE is set:
+# without a cache every worker and every `python -m caseload` a test starts compiles caseload,
+# the tests and Hypothesis (rewritten as a pytest plugin) from source.
+# Four workers on two cores: a Pilot test spends much of its time waiting for the app to go idle
+# (Textual's pause() sleeps until the process has been idle for 20 ms), and a worker waiting
+# leaves its core to another.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist worksteal -q -p no:cacheprovider --durations=15
+	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache \
+	  $(BIN)/python -m pytest -n 4 --dist worksteal -q -p no:cacheprovider --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

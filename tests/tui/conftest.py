@@ -11,7 +11,7 @@ import pytest
 from _pytest.mark import ParameterSet
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerFailed
 
 from caseload.tui.app import DARK_THEME, LIGHT_THEME, AppActions, CaseloadApp
@@ -121,8 +121,17 @@ def shots(screens: Iterable[str], *, wide: Iterable[str] = ()) -> list[Parameter
     return out
 
 
+def _tables_pending(app: App[object]) -> bool:
+    """Whether a table of the shown screen still has rows or cells to measure (a DataTable
+    sizes its columns, header included, when it next goes idle)."""
+    return any(table._require_update_dimensions or table._updated_cells
+               for table in app.screen.query(DataTable))
+
+
 def steady(run: Run) -> Run:
-    """``run``, then stop every text cursor blinking (shown, not toggling every 0.5 s)."""
+    """``run``, then stop every text cursor blinking (shown, not toggling every 0.5 s), and
+    wait until every table on the screen has sized its columns (a busy machine once drew the
+    follow-ups header at the widths it had before the rows came)."""
 
     async def go(pilot: Pilot) -> None:
         await run(pilot)
@@ -131,6 +140,9 @@ def steady(run: Run) -> Run:
                 box.cursor_blink = False
             for area in screen.query(TextArea):
                 area.cursor_blink = False
+        await pilot.pause()
+        await wait_until(pilot, lambda: not _tables_pending(pilot.app),
+                         what="the tables to size their columns")
         await pilot.pause()
 
     return go
