@@ -155,23 +155,26 @@ def test_import_service_returns_a_typed_summary_with_notices(tmp_path, data, cap
 
 # What `caseload import sample_data` printed on the starting commit (e057ca6) for today's
 # sample_data: the service must print exactly this (the README's block keeps this shape).
-# Since issue 12 the sample school has 969 guardians (users 640 -> 1,609 and a guardians line).
+# Since issue 12 the sample school has 969 guardians (users 640 -> 1,609 and a guardians line);
+# since issue 14, behavior incidents (incidents.csv: two more lines, the name column wider).
 TODAY = """\
 Imported OneRoster CSV from sample_data:
-  orgs                       2
-  academic_sessions          7
-  calendar_days             25
-  users                  1,609
-  guardians                969
-  courses                   35
-  classes                  162
-  enrollments            4,068
-  categories               590
-  line_items             6,023
-  results              132,877
-  attendance_events      2,959
-  caseloads                600
-  grading_policies         162
+  orgs                          2
+  academic_sessions             7
+  calendar_days                25
+  users                     1,609
+  guardians                   969
+  courses                      35
+  classes                     162
+  enrollments               4,068
+  categories                  590
+  line_items                6,023
+  results                 132,877
+  attendance_events         2,959
+  discipline_incidents         78
+  student_incidents            85
+  caseloads                   600
+  grading_policies            162
 Refreshed facts for 600 students
 """
 

@@ -479,6 +479,8 @@ def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
         on_step=lambda step: _say(f"  {step}…"),
     )
     as_of = dt.date.fromisoformat(summary["as_of"]) if summary.get("as_of") else dt.date.today()
+    written = demo.seed_demo_notes(engine, as_of)
+    _say(f"  wrote {written} sample notes (contacts, interventions, follow-ups)")
     took = time.monotonic() - started
     _say(f"Demo database ready at {path} (as of {as_of}), built in {took:.0f} s.")
     return engine, as_of

@@ -278,6 +278,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "attendance.csv": ("sourcedId", "studentSourcedId", "date", "category", "classSourcedId",
                        "period"),
     "calendar.csv": ("schoolSourcedId", "date", "instructional"),
+    "incidents.csv": ("sourcedId", "incidentSourcedId", "schoolSourcedId", "date",
+                      "studentSourcedId", "behavior", "description", "location"),
     "caseloads.csv": ("counselorSourcedId", "studentSourcedId"),
     "gradingPolicies.csv": ("classSourcedId", "method", "categorySourcedId", "weight",
                             "dropLowest"),

@@ -124,6 +124,7 @@ def write(school: School, out: Path) -> dict[str, int]:
     counts["calendar.csv"] = _write(out, "calendar.csv", (
         [SCHOOL_ID, d.isoformat(), _tf(d in MAKEUP_DAYS)]
         for d in sorted(HOLIDAYS | MAKEUP_DAYS)))
+    counts["incidents.csv"] = _write(out, "incidents.csv", _incidents(school))
     counts["caseloads.csv"] = _write(out, "caseloads.csv", sorted(
         [s.counselor, s.sourced_id] for s in school.students))
     return counts
@@ -170,6 +171,45 @@ def _guardians(school: School) -> list[tuple[str, list[str]]]:
                                "", "", email, "", phone, s.sourced_id, "", "", "", "", "", "",
                                "", SCHOOL_ID, ""]))
     return out
+
+_BEHAVIORS = (
+    ("Disruptive behavior", "Talking over the teacher after two redirections", "Classroom"),
+    ("Defiance", "Refused to move seats when asked", "Classroom"),
+    ("Tardiness (repeated)", "Fourth late arrival this month", "Hallway"),
+    ("Cell phone use", "Phone out during a test", "Classroom"),
+    ("Fighting", "Pushing match at lunch; both students separated", "Cafeteria"),
+    ("Leaving class without permission", "Left during 3rd period, found in the stairwell",
+     "Hallway"),
+    ("Inappropriate language", "Cursed at a classmate", "Gymnasium"),
+    ("Skipping class", "Not in class, on campus", "Campus"),
+)
+
+
+def _incidents(school: School) -> list[list[str]]:
+    """Behavior incidents (``incidents.csv``): about one student in twelve has one to three,
+    on school days so far; a fight involves two students. Fictional. Drawn from a generator of
+    their own, so grades and attendance are as they were before incidents were added."""
+    rng = random.Random(f"incidents:{school.seed}")
+    rows: list[list[str]] = []
+    n = 0
+    for s in school.students:
+        if rng.random() >= 0.085:
+            continue
+        for _ in range(rng.choices((1, 2, 3), (55, 30, 15))[0]):
+            n += 1
+            day = rng.choice(school.days)
+            behavior, description, location = rng.choice(_BEHAVIORS)
+            inc = f"inc-{n:04d}"
+            parts = [s.sourced_id]
+            if behavior == "Fighting":
+                other = rng.choice(school.students)
+                if other is not s:
+                    parts.append(other.sourced_id)
+            for sid in parts:
+                rows.append([f"{inc}-{sid}", inc, SCHOOL_ID, day.isoformat(), sid, behavior,
+                             description, location])
+    return sorted(rows, key=lambda r: (r[3], r[0]))
+
 
 def _roles(school: School) -> Iterable[tuple[str, str]]:
     for s in school.students:

@@ -9,6 +9,7 @@ while the generator and the files are unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -168,3 +169,57 @@ def fresh_demo_database() -> tuple[Engine, Path]:
     engine = make_engine(sqlite_url(path))
     migrate(engine)
     return engine, path
+
+
+# --- the demo's notes ---------------------------------------------------------------------------
+
+# (days before the as-of date, type, method, outcome, follow-up in days from the as-of date or
+# None, text): a counselor's first weeks with a student at the top of their list. Fictional.
+_DEMO_NOTES = (
+    (24, "attendance_intervention", "phone", "left_message", None,
+     "Called home about absences in the first weeks of school. Left a message."),
+    (22, "parent_contact", "phone", "reached", None,
+     "Spoke with a parent: the student has been caring for a younger sibling in the mornings."),
+    (17, "student_meeting", "in_person", "reached", -3,
+     "Met with the student. Agreed on an attendance goal and a check-in every Friday."),
+    (10, "teacher_consult", "email", "reached", 2,
+     "Asked teachers for missing work lists; two replied with make-up plans."),
+    (4, "referral", "in_person", "meeting_set", 9,
+     "Referred to the attendance team; meeting set for next week."),
+)
+
+
+def seed_demo_notes(engine: Engine, as_of: dt.date, *, per_counselor: int = 3) -> int:
+    """Notes for the demo (never for a real cache): for the top ``per_counselor`` students of
+    each counselor's caseload at ``as_of``, a few contact and intervention notes in the weeks
+    before it, written by that counselor, with follow-ups (some due, some coming), so the
+    notes, follow-ups, "did it work" and "what changed" screens show data. Returns how many."""
+    from caseload.config import Config
+    from caseload.domain.notes import ContactMethod, ContactOutcome, NoteType
+    from caseload.services.context import Workspace
+    from caseload.services.flags import flag_reports
+    from caseload.services.notes import NewNote, add_note
+
+    ws = Workspace(engine=engine, config=Config())
+    reports = flag_reports(ws, as_of=as_of, counselor="all").reports
+    chosen: dict[str, list[str]] = {}
+    for report in reports:  # triage order
+        for counselor in report.counselor_ids[:1]:
+            picked = chosen.setdefault(counselor, [])
+            if len(picked) < per_counselor:
+                picked.append(report.id)
+    written = 0
+    for counselor in sorted(chosen):
+        for rank, student in enumerate(chosen[counselor]):
+            # the top student has the whole story; the others its start
+            for days, kind, method, outcome, follow_up, text in _DEMO_NOTES[: 5 - rank * 2]:
+                add_note(ws, NewNote(
+                    student_id=student, type=NoteType(kind), text=text,
+                    contact_date=as_of - dt.timedelta(days=days),
+                    follow_up=(as_of + dt.timedelta(days=follow_up)
+                               if follow_up is not None else None),
+                    author_id=counselor, method=ContactMethod(method),
+                    outcome=ContactOutcome(outcome),
+                ))
+                written += 1
+    return written

@@ -7,7 +7,8 @@ OneRoster 1.0 export (every file bulk). Rows with ``status=tobedeleted`` become 
 The column names of 1.0 and 1.1 are accepted where they differ from 1.2 (users' ``role`` and
 ``orgSourcedIds``, classes' ``termSourcedId``, demographics' ``userSourcedId``, results'
 ``date``...); optional columns may be absent. Extension files (``attendance.csv``,
-``calendar.csv``, ``caseloads.csv``, ``gradingPolicies.csv``) are read whenever present: see
+``calendar.csv``, ``caseloads.csv``, ``gradingPolicies.csv``, ``incidents.csv``) are read
+whenever present: see
 docs/DATA_FORMATS.md.
 """
 
@@ -28,6 +29,7 @@ from caseload.domain.records import (
     Category,
     Course,
     Deletion,
+    DisciplineIncident,
     Enrollment,
     GradingMethod,
     GradingPolicy,
@@ -39,6 +41,7 @@ from caseload.domain.records import (
     Role,
     ScoreStatus,
     SessionType,
+    StudentIncident,
     User,
 )
 from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable
@@ -221,6 +224,7 @@ class _Reader:
                 ("attendance.csv", self._attendance),
                 ("caseloads.csv", self._caseloads),
                 ("gradingPolicies.csv", self._policies),
+                ("incidents.csv", self._incidents),
             ]
             for fname, fn in extensions:
                 if self.container.has(fname):
@@ -682,6 +686,45 @@ class _Reader:
                 self.ds.origins[("caseloads", f"{pair[0]}/{pair[1]}")] = f"{t.name}:{t.line}"
 
         self._each(t, "caseloads", row)
+
+    def _incidents(self) -> None:
+        """``incidents.csv``: one row per student's part in a discipline incident (OneRoster
+        has no behavior data; SIS exports such as Infinite Campus's behavior report give one
+        row per participant). Rows of one incident must agree on its date and school."""
+        t = self._table(
+            "incidents.csv", ("sourcedId", "incidentSourcedId", "studentSourcedId", "date")
+        )
+        incidents: dict[str, tuple[DisciplineIncident, int]] = {}
+
+        def row(r: list[str], sid: str) -> None:
+            incident_id = t.req(r, "incidentSourcedId")
+            day = t.date(r, "date", required=True)
+            assert day is not None
+            incident = DisciplineIncident(
+                incident_id, day, t.text(r, "schoolSourcedId"), None,
+                t.text(r, "description"), t.text(r, "location"),
+            )
+            known = incidents.get(incident_id)
+            if known is None:
+                incidents[incident_id] = (incident, t.line)
+                self.ds.discipline_incidents.append(incident)
+                self.ds.origins[("discipline_incidents", incident_id)] = f"{t.name}:{t.line}"
+            else:
+                first, line = known
+                for field, a, b in (("date", first.date, day),
+                                    ("schoolSourcedId", first.school_id, incident.school_id)):
+                    if a != b:
+                        raise t.error(field, f"incident {incident_id!r} has {b} here but {a} "
+                                             f"on line {line}")
+            student = t.req(r, "studentSourcedId")
+            self.ds.student_incidents.append(
+                StudentIncident(incident_id, student, t.text(r, "behavior"))
+            )
+            self.ds.origins[("student_incidents", f"{incident_id}/{student}")] = (
+                f"{t.name}:{t.line}"
+            )
+
+        self._each(t, "student_incidents", row)
 
     def _policies(self) -> None:
         t = self._table("gradingPolicies.csv", ("classSourcedId", "method"))
