@@ -98,3 +98,40 @@ def test_change_since_last_pure() -> None:
     # 10/6, present (100%); after: 10/7 (A), 10/8: 50%
     assert change_since_last(notes, calendar[:4], D(2026, 10, 8), days=3) == pytest.approx(
         50.0 - 100.0)
+
+
+async def test_the_app_sorts_cns1s_caseload_by_it_through_the_service(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """End to end: the CLI's wiring (the service bound to the workspace) under the caseload
+    screen, on the hand-built school as of 10/16 with the default 15 days."""
+    from functools import partial
+
+    from caseload.services.context import open_workspace
+    from caseload.services.effects import intervention_changes
+    from caseload.store.repository import Repository
+    from caseload.tui.app import CaseloadApp
+    from tests.tui.conftest import screen_text, settle, wait_until
+
+    add(capsys, db, "stu-1", "referral", "2026-10-15")
+    add(capsys, db, "stu-2", "teacher_consult", "2026-09-04")
+    ws = open_workspace(db)
+    app = CaseloadApp(Repository(ws.engine, thresholds=ws.config.thresholds),
+                      counselor_id="cns-1", as_of=D(2026, 10, 16),
+                      intervention_changes=partial(intervention_changes, ws))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = app.home
+        assert sorted(r.id for r in home.view) == ["stu-1", "stu-2"]
+        await pilot.press("s", "i")
+        await wait_until(pilot, lambda: home.figures is not None, what="the figures")
+        await settle(pilot)
+        # stu-1: before the 10/15 referral, 9/23-10/14 (15 days), absent 10/9, 10/13, 10/14:
+        # 80%; after: 10/15 (period-built), 10/16, both absent: 0%. -80 points
+        # stu-2: 50% (8/31-9/3) to 100% (15 days from 9/4): +50 points
+        assert home.figures == {"stu-1": pytest.approx(-80.0), "stu-2": pytest.approx(50.0)}
+        assert [r.id for r in home.view] == ["stu-1", "stu-2"]
+        assert "−80.0 pts" in screen_text(app)  # noqa: RUF001
+        await pilot.press("S")
+        await settle(pilot)
+        assert [r.id for r in home.view] == ["stu-2", "stu-1"]

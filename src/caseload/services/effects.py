@@ -85,12 +85,15 @@ def intervention_changes(
     if not notes_of:
         return out
     repo = Repository(workspace.engine, thresholds=workspace.config.thresholds)
-    details = repo.student_details(notes_of, as_of)
-    for sid, notes in notes_of.items():
-        detail = details.get(sid)
-        if detail is not None:
-            out[sid] = change_since_last(notes, detail.attendance.days, as_of, days)
+    noted = sorted(notes_of)
+    for start in range(0, len(noted), _BATCH):  # a bounded IN list per query
+        details = repo.student_details(noted[start : start + _BATCH], as_of)
+        for sid, detail in details.items():
+            out[sid] = change_since_last(notes_of[sid], detail.attendance.days, as_of, days)
     return out
+
+
+_BATCH = 5000  # students per ``student_details`` call (SQLite caps a query's parameters)
 
 
 __all__ = [

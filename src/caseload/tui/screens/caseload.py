@@ -326,6 +326,7 @@ class CaseloadScreen(Screen[None]):
         if self.figures_for != self.loaded_for:
             self.figures = None  # another caseload or date: read again when sorted by them
             self.figures_for = None
+            self.figures_loading = False  # an answer for the earlier one is ignored
             if SORTS[self.sort_key].figures:
                 self.request_figures()
         self._sorted = sort_reports(self.reports, self.sort_key, self.sort_reverse,
