@@ -513,7 +513,10 @@ def _open_app(
             "  caseload demo"
         )
         return EXIT_OK
+    from functools import partial
+
     from caseload.services.changes import ChangesService
+    from caseload.services.effects import intervention_changes
     from caseload.services.triage_export import export_triage
     from caseload.tui.app import AppActions, run_app
 
@@ -535,6 +538,7 @@ def _open_app(
         keymap=ws.config.keymap,
         changes=ChangesService(ws),
         save_me=launch.save_me,
+        intervention_changes=partial(intervention_changes, ws),
     )
     return EXIT_OK
 

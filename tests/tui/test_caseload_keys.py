@@ -34,6 +34,9 @@ def test_every_sort_has_a_distinct_letter_in_its_header_label() -> None:
     assert "t" not in SORT_LETTERS.values()  # t: triage order
     labels = {c.key: c.label for c in COLUMNS}
     for key, letter in SORT_LETTERS.items():
+        if SORTS[key].figures:  # no column (change since last intervention): in the prompt
+            assert key not in labels
+            continue
         assert letter in labels[key].casefold(), (key, letter)
 
 

@@ -113,6 +113,32 @@ def latest_effect(
     return found[-1] if found else None
 
 
+def change_since_last(
+    notes: Iterable[Note],
+    calendar: Sequence[tuple[dt.date, DayStatus]],
+    as_of: dt.date,
+    days: int = DEFAULT_DAYS,
+) -> float | None:
+    """The change since the last intervention (the caseload's sort, issue 14 §3): the latest
+    intervention note's ``attendance_after`` minus its ``attendance_before`` (as
+    ``caseload notes effects`` computes them), in percentage points, unrounded. Negative: the
+    attendance fell after the note. None when the student has no intervention note on or
+    before ``as_of`` or when either rate is null (no enrolled day on that side): never
+    invented."""
+    effect = latest_effect(notes, calendar, as_of, days)
+    if effect is None:
+        return None
+    return change_of(effect)
+
+
+def change_of(effect: NoteEffect) -> float | None:
+    """``attendance_after - attendance_before`` in points; None when either is null."""
+    before, after = effect.attendance_before, effect.attendance_after
+    if before is None or after is None:
+        return None
+    return after - before
+
+
 NOTE_LETTERS: dict[str, str] = {
     "student_meeting": "S",
     "parent_contact": "P",
@@ -138,6 +164,8 @@ __all__ = [
     "EffectsError",
     "Marker",
     "NoteEffect",
+    "change_of",
+    "change_since_last",
     "effects_of",
     "latest_effect",
     "note_markers",

@@ -43,7 +43,7 @@ from caseload.tui.format import parse_date
 from caseload.tui.keys import follow_ups_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.notes_flow import NotesFlow
-from caseload.tui.ports import NotesExporter, SaveMe
+from caseload.tui.ports import InterventionChanges, NotesExporter, SaveMe
 from caseload.tui.safe import clean
 from caseload.tui.screens.caseload import CaseloadScreen
 from caseload.tui.screens.triage_export import TriageExporter
@@ -128,8 +128,11 @@ class CaseloadApp(App[None]):
         changes: ChangesPort | None = None,
         export_triage: TriageExporter | None = None,
         save_me: SaveMe | None = None,
+        intervention_changes: InterventionChanges | None = None,
     ) -> None:
         super().__init__()
+        # the caseload's sort by change since the last intervention (None: not offered)
+        self.intervention_changes = intervention_changes
         self.changes = changes  # "since you last looked" (None: not offered)
         self._last_seen: dt.date | None = None
         self.save_me = save_me  # set: no ``me`` in the config; ask who the user is, save it
@@ -692,6 +695,7 @@ class AppOptions(TypedDict, total=False):
     changes: ChangesPort | None
     export_triage: TriageExporter | None
     save_me: SaveMe | None
+    intervention_changes: InterventionChanges | None
 
 
 def run_app(reader: CaseloadReader, **options: Unpack[AppOptions]) -> None:

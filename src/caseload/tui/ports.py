@@ -8,7 +8,7 @@ a fake. Reads answer with a typed message (``caseload.tui.messages``) posted to 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -45,6 +45,16 @@ class ExportRequest:
     counselor_id: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None  # None: the range ends at the as-of date
+
+
+class InterventionChanges(Protocol):
+    """The change since each student's last intervention, in points (None: no intervention
+    note, or a null rate), for many students at once: ``services.effects.intervention_changes``
+    bound to the workspace. Blocking: called from a thread worker."""
+
+    def __call__(
+        self, student_ids: Sequence[str], as_of: dt.date
+    ) -> Mapping[str, float | None]: ...
 
 
 class NotesExporter(Protocol):

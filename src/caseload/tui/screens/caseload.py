@@ -7,19 +7,27 @@ paints as fast as a 300-student caseload. Filtering (``/``), flag filters (``f``
 ``caseload.store.ranking``); only the rows on screen are ever formatted, and the filter's
 search keys are built on the first keystroke. ``x`` exports the rows as shown, ``l`` explains
 the columns and flags.
+
+``s i`` sorts by the change since each student's last intervention (issue 14 §3; no column:
+the status line names the order and the highlighted student's figure): the figures come from
+the App's ``intervention_changes`` (``services.effects.intervention_changes``), asked once per
+caseload in a thread worker the first time this sort is chosen, so the first paint never waits
+for them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
@@ -29,7 +37,7 @@ from caseload.domain.search import Query, Searchable, filter_items, row_keys
 from caseload.tui import messages
 from caseload.tui.format import DASH, coverage_text, freshness_text, num, pct, plural
 from caseload.tui.keys import export_key, follow_ups_key, note_key, reload_key
-from caseload.tui.ports import DataRequests
+from caseload.tui.ports import DataRequests, InterventionChanges
 from caseload.tui.safe import clean, literal
 from caseload.tui.session import Session
 from caseload.tui.styles import semantic_styles
@@ -57,6 +65,10 @@ class SortSpec:
     label: str
     value: Callable[[CaseloadRow], Any] | None  # None: the reader's triage order
     descending: bool = False
+    figures: bool = False  # sorts by ``figures`` read on demand (no column), not by ``value``
+
+
+SINCE = "since"  # the sort by change since the last intervention
 
 
 def _grade_level(report: CaseloadRow) -> Any:
@@ -80,27 +92,66 @@ SORTS: dict[str, SortSpec] = {
     "note": SortSpec("days since note",
                      lambda r: 10**9 if r.days_since_note is None else r.days_since_note,
                      descending=True),
+    # biggest drop first (most worrying first); no intervention note or a null rate: last
+    SINCE: SortSpec("change since last intervention", None, figures=True),
 }
 SORT_LETTERS: dict[str, str] = {
     # ``s`` then a letter sorts by that column (issue 12): each letter is in its header label,
     # highlighted while the sort picker is open; ``t`` is triage order (sort_picker.py)
     "risk": "r", "name": "n", "grade": "g", "att": "a", "unx": "u", "streak": "s",
     "below": "7", "lowest": "l", "flags": "f", "note": "o",
+    SINCE: "i",  # no column: the letter is in the sort prompt ("i since intervention")
 }
 
 _SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
-def sort_reports(reports: list[CaseloadRow], key: str, reverse: bool) -> list[CaseloadRow]:
-    """Reports ordered by ``key``; missing values last either way; ties keep triage order."""
+def _figure_of(figures: Mapping[str, Any]) -> Callable[[CaseloadRow], Any]:
+    return lambda r: figures.get(r.id)
+
+
+def sort_reports(reports: list[CaseloadRow], key: str, reverse: bool,
+                 figures: Mapping[str, float | None] | None = None) -> list[CaseloadRow]:
+    """Reports ordered by ``key``; missing values last either way; ties keep triage order.
+    A sort by ``figures`` (student id -> figure) reads them from ``figures`` (not yet read:
+    every row's is missing, so triage order)."""
     spec = SORTS[key]
-    if spec.value is None:
+    value: Callable[[CaseloadRow], Any]
+    if spec.figures:
+        value = _figure_of(figures or {})
+    elif spec.value is None:
         return list(reversed(reports)) if reverse else list(reports)
-    value = spec.value
+    else:
+        value = spec.value
     present = [r for r in reports if value(r) is not None]
     missing = [r for r in reports if value(r) is None]
     present.sort(key=value, reverse=spec.descending != reverse)
     return present + missing
+
+
+@dataclass
+class InterventionChangesLoaded(Message, bubble=False):
+    """The change since the last intervention of the caseload's students (id -> points)."""
+
+    counselor_id: str | None
+    as_of: dt.date
+    figures: dict[str, float | None]
+
+
+@dataclass
+class InterventionChangesFailed(Message, bubble=False):
+    counselor_id: str | None
+    as_of: dt.date
+    error: str
+
+
+def change_text(points: float | None) -> str:
+    """"−12.5 pts", "+3.0 pts", "±0.0 pts"; "—" when not known."""  # noqa: RUF002
+    if points is None:
+        return DASH
+    rounded = round(points + 0.0, 1)
+    sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"  # noqa: RUF001
+    return f"{sign}{abs(rounded):.1f} pts"
 
 
 class CaseloadScreen(Screen[None]):
@@ -155,6 +206,10 @@ class CaseloadScreen(Screen[None]):
         self.waiting = False  # a load is taking longer than SLOW_LOAD
         self._slow_timer: Timer | None = None
         self.load_seconds = 0.0
+        # the change since the last intervention, by student id (read on demand, see SINCE)
+        self.figures: dict[str, float | None] | None = None
+        self.figures_for: tuple[str | None, object] | None = None
+        self.figures_loading = False
 
     # -- composition ---------------------------------------------------------------------------
 
@@ -232,7 +287,20 @@ class CaseloadScreen(Screen[None]):
                 parts.append(f" · {self.hidden_by_flags:,} hidden by filters", style=styles["warn"])
         spec = SORTS[self.sort_key]
         order = " (reversed)" if self.sort_reverse else ""
-        parts.append(f" · sorted by {spec.label}{order}", style=styles["muted"])
+        if spec.figures and self.figures_loading:
+            parts.append(f" · sorting by {spec.label} (reading…)",
+                         style=styles["info"])
+        else:
+            parts.append(f" · sorted by {spec.label}{order}", style=styles["muted"])
+        if spec.figures and not self.figures_loading and self.figures is not None:
+            # no column for it: the highlighted student's figure, and what it is
+            selected = self.selected_student_id
+            if selected is not None:
+                parts.append(f" · {change_text(self.figures.get(selected))}",
+                             style=styles["info"])
+            why = " (attendance after − before the latest note)"  # noqa: RUF001
+            if parts.cell_len + len(why) <= self.app.size.width - 2:  # whole, or not at all
+                parts.append(why, style=styles["muted"])
         hint = " · s: sort · l: legend · x: export list"  # when it fits whole (issue 12)
         if parts.cell_len + len(hint) <= self.app.size.width - 2:
             parts.append(hint, style=styles["muted"])
@@ -255,7 +323,14 @@ class CaseloadScreen(Screen[None]):
         self.load_seconds = message.seconds
         self.loaded_for = (message.counselor_id, message.as_of)
         self._search_key = None
-        self._sorted = sort_reports(self.reports, self.sort_key, self.sort_reverse)
+        if self.figures_for != self.loaded_for:
+            self.figures = None  # another caseload or date: read again when sorted by them
+            self.figures_for = None
+            self.figures_loading = False  # an answer for the earlier one is ignored
+            if SORTS[self.sort_key].figures:
+                self.request_figures()
+        self._sorted = sort_reports(self.reports, self.sort_key, self.sort_reverse,
+                                    self.figures)
         table = self.table
         table.empty_text = (
             "No students in this caseload" if not self.reports else "No students match"
@@ -439,10 +514,73 @@ class CaseloadScreen(Screen[None]):
         self.set_sort(self.sort_key, reverse=not self.sort_reverse)
 
     def set_sort(self, key: str, *, reverse: bool) -> None:
+        if SORTS[key].figures and self.figures is None and not self.figures_loading:
+            if self._figures_port() is None:
+                self.app.notify("Sorting by change since the last intervention is not "
+                                "available here.", severity="warning", markup=False)
+                return
+            if self.loaded_for is None or self.partial_total is not None:
+                self.app.notify("The list is still loading.", severity="warning", markup=False)
+                return
+            self.request_figures()
         self.sort_key = key
         self.sort_reverse = reverse
-        self._sorted = sort_reports(self.reports, key, reverse)
+        self._sorted = sort_reports(self.reports, key, reverse, self.figures)
         self.apply_filters()
+
+    # -- change since the last intervention (read on demand) ----------------------------------
+
+    def _figures_port(self) -> InterventionChanges | None:
+        port: InterventionChanges | None = getattr(self.app, "intervention_changes", None)
+        return port  # handed to the App by the CLI (services.effects.intervention_changes)
+
+    def request_figures(self) -> None:
+        """Ask for the figures of every student of the loaded caseload (a thread worker)."""
+        port = self._figures_port()
+        if port is None or self.loaded_for is None:
+            return
+        self.figures_loading = True
+        counselor_id, as_of = self.loaded_for
+        assert isinstance(as_of, dt.date)
+        self._read_figures(port, counselor_id, as_of, [r.id for r in self.reports])
+        self.update_status()
+
+    @work(thread=True, name="change since last intervention", exclusive=True,
+          group="intervention-changes")
+    def _read_figures(self, port: InterventionChanges, counselor_id: str | None,
+                      as_of: dt.date, student_ids: list[str]) -> None:
+        try:
+            figures = dict(port(student_ids, as_of))
+        except Exception as exc:  # said in a notification, never a crash
+            self.post_message(InterventionChangesFailed(counselor_id, as_of,
+                                                        type(exc).__name__))
+            return
+        self.post_message(InterventionChangesLoaded(counselor_id, as_of, figures))
+
+    def on_intervention_changes_loaded(self, message: InterventionChangesLoaded) -> None:
+        if (message.counselor_id, message.as_of) != self.loaded_for:
+            return  # a stale answer: the caseload or the date changed meanwhile
+        self.figures_loading = False
+        self.figures = message.figures
+        self.figures_for = self.loaded_for
+        if SORTS[self.sort_key].figures:
+            self.set_sort(self.sort_key, reverse=self.sort_reverse)
+        else:
+            self.update_status()
+
+    def on_intervention_changes_failed(self, message: InterventionChangesFailed) -> None:
+        if (message.counselor_id, message.as_of) != self.loaded_for:
+            return
+        self.figures_loading = False
+        self.app.notify(f"Could not read the change since the last intervention "
+                        f"({message.error}).", severity="error", markup=False)
+        if SORTS[self.sort_key].figures:
+            self.set_sort("triage", reverse=False)
+
+    @on(VirtualTable.RowHighlighted, "#students")
+    def row_highlighted(self) -> None:
+        if SORTS[self.sort_key].figures and self.figures is not None:
+            self.update_status()  # the status line shows the highlighted student's figure
 
     @on(VirtualTable.HeaderSelected)
     def header_selected(self, event: VirtualTable.HeaderSelected) -> None:

@@ -35,6 +35,10 @@ COLUMN_HELP: tuple[tuple[str, str], ...] = (
     ("Low", "the student's lowest class grade"),
     ("Flags", "the flags, worst first; ×2: raised by two classes; +N: N more than fit"),  # noqa: RUF001
     ("Note", "days since the last note about the student; never: no note yet"),
+    ("s i", "sorts by change since the last intervention (no column; the status line shows "
+            "the highlighted student's): the latest intervention note's attendance after "
+            "minus before, in points, as caseload notes effects has them; biggest drop "
+            "first; — (last): no intervention note, or no school day on a side"),
 )
 
 
