@@ -290,17 +290,19 @@ def test_edfi_association_with_an_unknown_parent_is_named(tmp_path: Path) -> Non
 
 
 def test_grand_bend_parents_when_the_sample_has_them(grand_bend: Path, store) -> None:
-    """The Grand Bend sample's Parent/Contact interchange, when the shared copy has one."""
+    """The Grand Bend sample's Parent/Contact interchange, when the shared copy has one; the
+    copy here has none, and then no guardian is invented: the import reads and stores none."""
     files = [p for p in grand_bend.glob("*.xml")
              if "<InterchangeParent" in p.read_text(encoding="utf-8", errors="ignore")[:2000]
              or "<InterchangeContact" in p.read_text(encoding="utf-8", errors="ignore")[:2000]]
-    if not files:
-        pytest.skip(f"the Grand Bend sample at {grand_bend} has no InterchangeParent or "
-                    "InterchangeContact file (its Student.xml has no parents)")
     ds = read_path(grand_bend)
-    assert ds.guardians and not ds.rejects
+    assert not ds.rejects
     report = load(store, ds)
-    assert report.counts["guardians"] == len(ds.guardians)
+    assert report.counts.get("guardians", 0) == len(ds.guardians)
+    if files:
+        assert ds.guardians
+    else:
+        assert ds.guardians == []
 
 
 # --- Ed-Fi ODS/API --------------------------------------------------------------------------
