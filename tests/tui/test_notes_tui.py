@@ -38,7 +38,7 @@ from caseload.tui.screens.revisions import RevisionsModal
 from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.notes import NotesPane
 
-from .conftest import screen_text, settle, wait_for_hit, wait_until
+from .conftest import screen_lines, screen_text, settle, wait_for_hit, wait_until
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
@@ -780,3 +780,20 @@ async def test_undo_a_delete_on_the_notes_tab(notes_engine: Engine, store: Notes
         assert not store.get(note.id).deleted
         pane = app.screen.query_one(NotesPane)
         assert [n.id for n in pane.notes] == [note.id]
+
+
+async def test_editor_flag_boxes_differ_by_glyph(notes_engine: Engine, store: NotesStore) -> None:
+    """The editor's flag list draws a checked box ``▐X▌`` and an unchecked one ``▐ ▌`` (not
+    only a colour), as the caseload's flag filter does."""
+    from caseload.tui.widgets.check_list import CheckList
+
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        flags = editor.query_one("#note-flags", CheckList)
+        flags.deselect_all()
+        flags.select(flags.get_option_at_index(0).value)
+        await settle(pilot)
+        boxes = [line for line in screen_lines(app) if "▐X▌" in line or "▐ ▌" in line]
+        assert len(boxes) == flags.option_count >= 2
+        assert "▐X▌" in boxes[0] and all("▐ ▌" in line for line in boxes[1:])

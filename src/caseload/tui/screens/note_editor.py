@@ -37,6 +37,7 @@ from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.notes_modal import NotesModal
+from caseload.tui.widgets.check_list import CheckList
 from caseload.tui.widgets.notes import contact_words
 
 AUTOSAVE_SECONDS = 0.5
@@ -210,8 +211,9 @@ class NoteEditor(NotesModal[Note | None]):
                              id="note-outcome", compact=True)
             yield Label("Flags this note addresses (space to check):", classes="note-caption")
             options = self._flag_options()
-            yield SelectionList[str](*(Selection(label, key) for key, label in options),
-                                     id="note-flags", compact=True)
+            # checked and unchecked boxes differ by glyph, not only colour (as in the flag filter)
+            yield CheckList[str](*(Selection(label, key) for key, label in options),
+                                 id="note-flags", compact=True)
             if not options:
                 yield Static(Text("No current flags", end=""), id="note-no-flags")
             yield TextArea(id="note-text", soft_wrap=True, tab_behavior="focus",
