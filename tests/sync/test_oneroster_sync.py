@@ -30,7 +30,8 @@ from tests.paths import MIN_DATA, SAMPLE_DATA
 from tests.sync.oneroster_server import Fault, OneRosterServer, generated_results
 
 NAME = "district"
-EXTENSIONS = ("attendance.csv", "calendar.csv", "caseloads.csv", "gradingPolicies.csv")
+EXTENSIONS = ("attendance.csv", "calendar.csv", "caseloads.csv", "gradingPolicies.csv",
+              "incidents.csv")
 SKIP_TABLES = {"import_runs", "sync_state", "mat_pending"}  # run bookkeeping (run ids)
 
 
