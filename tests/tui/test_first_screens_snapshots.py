@@ -39,8 +39,10 @@ def test_changes_screen_80x24_snapshot(snap_compare, theme: str) -> None:  # typ
 
 @pytest.mark.parametrize("theme", list(THEMES))
 def test_me_picker_80x24_snapshot(snap_compare, notes_engine: Engine, store: NotesStore,  # type: ignore[no-untyped-def]
-                                  tmp_path: Path, theme: str) -> None:
-    app = _first_run_app(notes_engine, store, tmp_path / "config.toml", theme=THEMES[theme])
+                                  theme: str) -> None:
+    # a fixed path (the picker names where it saves; nothing is picked, so nothing is written)
+    config = Path("/home/counselor/.config/caseload/config.toml")
+    app = _first_run_app(notes_engine, store, config, theme=THEMES[theme])
 
     async def run(pilot: Pilot) -> None:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MePicker), what="picker")
