@@ -324,6 +324,15 @@ def test_open_as_a_granted_login(shared: Shared, capsys: pytest.CaptureFixture[s
     assert {r.id for r in rows} == expected(shared)["alice"]
     everyone = launch.reader.caseload_rows(None, dt.date.fromisoformat(AS_OF))
     assert {r.id for r in everyone} == expected(shared)["alice"]
+    assert launch.me == "cns-1" and launch.save_me is None  # notes are signed as her person
+    ws.engine.dispose()
+    # a district login with a person writes notes as that person, whatever its config says
+    code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", shared.logins["dana"],
+                       "--district", "--person", "cns-2")
+    assert code == 0, err
+    ws = open_workspace(shared.url("dana"))
+    launch = prepare_app(ws, counselor=None, as_of=dt.date.fromisoformat(AS_OF))
+    assert ws.person == "cns-2" and launch.me == "cns-2" and launch.save_me is None
     ws.engine.dispose()
 
 

@@ -532,7 +532,7 @@ def _open_app(
         ),
         theme=ws.config.theme,
         notes=launch.notes,
-        me=ws.config.me,
+        me=launch.me,
         export_notes=launch.export_notes,
         export_triage=export_triage,
         keymap=ws.config.keymap,

@@ -54,6 +54,7 @@ class AppLaunch:
     run_sync_progress: Callable[[str, SyncProgress | None], str]
     export_notes: Callable[..., Any]  # the TUI's export: ``services.export.app_exporter``
     save_me: ConfigMe | None = None  # no ``me`` in the config: the TUI asks who you are
+    me: str | None = None  # who writes notes: a granted login's person, else the config's `me`
 
     def run_sync(self, name: str) -> str:
         return self.run_sync_progress(name, None)
@@ -101,5 +102,8 @@ def prepare_app(
         run_sync_progress=palette_sync,
         export_notes=app_exporter(ws),
         # the demo's sample counselors are nobody's `me`: the demo never asks
-        save_me=None if config.me or demo else ConfigMe(config.path or config_path()),
+        # a granted login (shared PostgreSQL) is the person of its grant: never asked
+        save_me=(None if config.me or demo or ws.person
+                 else ConfigMe(config.path or config_path())),
+        me=ws.person or config.me,
     )
