@@ -40,6 +40,22 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def default_file(kind: str, scope: str, as_of: dt.date, fmt: str) -> str:
+    """The file an export dialog proposes: ``caseload-KIND-SCOPE-DATE.FMT`` in the exports'
+    folder, the scope made safe for a file name."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scope)
+    return shown_path(default_export_dir() / f"caseload-{kind}-{safe}-{as_of.isoformat()}.{fmt}")
+
+
+def follow_default(box: Input, auto: str, default: str) -> str:
+    """Put ``default`` in the path box unless the counselor typed a path of their own (the box
+    holds neither nothing nor the last proposal ``auto``); returns the proposal now in force."""
+    if box.value in ("", auto):
+        box.value = default
+        return default
+    return auto
+
+
 class ExportModal(NotesModal[Any]):
     """Choose scope, dates, format and file; dismisses with the audit entry (None: cancelled)."""
 
@@ -116,16 +132,12 @@ class ExportModal(NotesModal[Any]):
             scope = self.student_id
         else:
             scope = self.counselor_id or "all"
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scope)
-        return shown_path(default_export_dir() / f"caseload-notes-{safe}-"
-                                                 f"{self.as_of.isoformat()}.{fmt}")
+        return default_file("notes", scope, self.as_of, fmt)
 
     @on(Select.Changed)
     def _update_path(self) -> None:
-        path = self.query_one("#export-path", Input)
-        if path.value in ("", self._auto_path):
-            self._auto_path = self.default_path()
-            path.value = self._auto_path
+        box = self.query_one("#export-path", Input)
+        self._auto_path = follow_default(box, self._auto_path, self.default_path())
 
     def show_error(self, text: str) -> None:
         self.query_one("#export-error", Static).update(literal(text))

@@ -26,8 +26,7 @@ from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
 from caseload.tui import messages
 from caseload.tui.safe import literal
-from caseload.tui.screens import export as notes_export
-from caseload.tui.screens.export import shown_path
+from caseload.tui.screens.export import default_file, follow_default
 
 FORMATS = {"csv": "CSV (spreadsheet)", "md": "Markdown"}
 
@@ -124,18 +123,13 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
         return str(value) if value is not Select.NULL else "csv"
 
     def default_path(self) -> str:
-        scope = self.request.counselor_id or "all"
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in scope)
-        folder = notes_export.default_export_dir()  # the notes exports' folder (patchable)
-        return shown_path(folder / f"caseload-triage-{safe}-"
-                                   f"{self.request.as_of.isoformat()}.{self.fmt()}")
+        return default_file("triage", self.request.counselor_id or "all", self.request.as_of,
+                            self.fmt())
 
     @on(Select.Changed)
     def _update_path(self) -> None:
-        path = self.query_one("#export-path", Input)
-        if path.value in ("", self._auto_path):
-            self._auto_path = self.default_path()
-            path.value = self._auto_path
+        box = self.query_one("#export-path", Input)
+        self._auto_path = follow_default(box, self._auto_path, self.default_path())
 
     def show_error(self, text: str) -> None:
         self.query_one("#export-error", Static).update(literal(text))
