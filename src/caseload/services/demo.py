@@ -203,9 +203,9 @@ def seed_demo_notes(engine: Engine, as_of: dt.date, *, per_counselor: int = 3) -
     ws = Workspace(engine=engine, config=Config())
     reports = flag_reports(ws, as_of=as_of, counselor="all").reports
     chosen: dict[str, list[str]] = {}
-    for report in reports:  # triage order
-        for counselor in report.counselor_ids[:1]:
-            picked = chosen.setdefault(counselor, [])
+    for report in reports:  # triage order; a student's first counselor writes about them
+        if report.counselor_ids:
+            picked = chosen.setdefault(report.counselor_ids[0], [])
             if len(picked) < per_counselor:
                 picked.append(report.id)
     written = 0
