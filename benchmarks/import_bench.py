@@ -733,7 +733,7 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], rows: int, csv_
     def fig(step: str, key: str = "s") -> float:
         return float(med([r[step][key] for r in runs if step in r]))
 
-    saved: dict[str, Any] = {"students": n}
+    saved: dict[str, Any] = {"students": n, "written": time.strftime("%Y-%m-%d %H:%M:%S")}
     print()
     print(f"issue 13 figures, N={n:,}: medians of {len(runs)} run(s); peak memory = peak RSS "
           "(VmHWM) of each step's own child process (highest of the runs), beside its RSS "
@@ -811,6 +811,7 @@ def growth(args: argparse.Namespace, saved: dict[str, Any]) -> None:
     before = json.loads(path.read_text())
     n0, n = int(before["students"]), args.students
     times = saved["flags_warm"] / before["flags_warm"]
+    print(f"    ({n0:,}-student figures from {path}, written {before.get('written', '?')})")
     print(line(f"flags growth {n0:,} -> {n:,} (warm time ratio)", sig3(times), "students",
                sig3(n / n0), times / (n / n0), "<= 1, linear or better", times / (n / n0) <= 1))
     duck = saved["duckdb"] / before["duckdb"]
