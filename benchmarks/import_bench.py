@@ -417,12 +417,13 @@ def pg_url(port: int, dbname: str) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{dbname}"
 
 
-def pg_create(port: int, dbname: str) -> None:
+def pg_create(port: int, dbname: str, *, drop_only: bool = False) -> None:
     import psycopg
 
     with psycopg.connect(**pg_dsn(port, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
 
 
 def pg_size(port: int, dbname: str) -> int:
@@ -704,6 +705,7 @@ def one_run(i: int, args: argparse.Namespace, data: Path, root: Path, delta: Pat
         pg_create(pg, f"base{i}")
         r["pg_base"] = run_step("PG import baseline", step_baseline_pg,
                                 data=str(data), port=pg, dbname=f"base{i}")
+        pg_create(pg, f"base{i}", drop_only=True)  # disk: gigabytes at 75,000 students
         pg_create(pg, f"ours{i}")
         pgu = pg_url(pg, f"ours{i}")
         r["pg_import"] = run_step("PG import", step_import, data=str(data), url=pgu)
@@ -713,6 +715,7 @@ def one_run(i: int, args: argparse.Namespace, data: Path, root: Path, delta: Pat
         r["pg_delta"] = run_step("PG delta refresh",
                                  step_delta, url=pgu, delta=str(delta), as_of=as_of)
         r["pg_size"] = pg_size(pg, f"ours{i}")
+        pg_create(pg, f"ours{i}", drop_only=True)
     return r
 
 
