@@ -45,18 +45,25 @@ lint: $(STAMP)
 sample-data: $(STAMP)
 	$(BIN)/python -m caseload.samplegen sample_data
 
-# Every figure beside its same-run baseline, "ratio", PASS/FAIL (docs/PERFORMANCE.md).
+# Every figure beside its same-run baseline, "ratio", PASS/FAIL (docs/PERFORMANCE.md). Each
+# import_bench run saves its figures in $(BENCH_RESULTS), emptied first by `bench`: the district
+# run reads the 5,000-student figures of the same `make bench-district` for its growth line.
+BENCH_RESULTS ?= /tmp/caseload-bench-results
+DISTRICT_STUDENTS ?= 75000
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/import_bench.py --students 500 --repeat 3
-	$(BIN)/python benchmarks/import_bench.py --students 5000
+	rm -rf $(BENCH_RESULTS)
+	$(BIN)/python benchmarks/import_bench.py --students 500 --repeat 3 --results $(BENCH_RESULTS)
+	$(BIN)/python benchmarks/import_bench.py --students 5000 --repeat 1 --results $(BENCH_RESULTS)
 	$(BIN)/python benchmarks/flags_bench.py --students 500
 	$(BIN)/python benchmarks/flags_bench.py --students 5000
-	$(BIN)/python benchmarks/tui_bench.py
+	$(BIN)/python benchmarks/tui_bench.py --students 5000
 	$(BIN)/python benchmarks/sync_bench.py
+	$(BIN)/python benchmarks/notes_pdf_bench.py
 
-# bench, then the import, facts and note-write figures at 75,000 students (long: ~1 h).
+# bench, then issue 13's figures at 75,000 students (one run; long: ~1 h, with progress lines).
 bench-district: bench
-	$(BIN)/python benchmarks/import_bench.py --students 75000
+	$(BIN)/python benchmarks/import_bench.py --students $(DISTRICT_STUDENTS) --repeat 1 --district --growth-from 5000 --results $(BENCH_RESULTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -2,7 +2,8 @@
 
     python benchmarks/flags_bench.py --students 5000 [--as-of 2026-11-20] [--repeat 3]
 
-Generates a synthetic school of N students (the sample-data generator, data through --as-of),
+Generates a synthetic district of N students (benchmarks/generate.py: schools of up to 2,500
+shaped like the sample school, data through --as-of),
 imports it into a fresh SQLite cache with caseload's importer (timed and reported on its own
 line), then in the same process:
 - caseload: ``Repository(engine).caseload(None, as_of)``, every student's flags and metrics
@@ -357,14 +358,15 @@ def main() -> None:
     args = ap.parse_args()
     n, as_of, repeat = args.students, args.as_of, max(1, args.repeat)
 
-    from caseload.samplegen import generate
+    import generate
+
     from caseload.store.repository import Repository
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         data = root / "school"
         t0 = time.perf_counter()
-        generate(data, students=n, as_of=as_of)
+        generate.generate(data, n, as_of=as_of)
         gen_s = time.perf_counter() - t0
 
         db_path = root / "cache.db"
