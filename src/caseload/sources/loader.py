@@ -373,6 +373,18 @@ def _load_staged(
     fail_after: str | None,
 ) -> LoadReport:
     """:func:`load` on a SQLite file: check, stage, apply (see ``caseload.store.staging``)."""
+    from caseload.store.import_lock import held_here, import_lock
+
+    if held_here(engine):  # the import or sync calling us holds it (the usual case)
+        return _load_staged_locked(engine, ds, skip_invalid, progress, fail_after)
+    with import_lock(engine, f"caseload import {ds.source}"):  # a stage is one import's
+        return _load_staged_locked(engine, ds, skip_invalid, progress, fail_after)
+
+
+def _load_staged_locked(
+    engine: Engine, ds: Dataset, skip_invalid: bool, progress: Progress | None,
+    fail_after: str | None,
+) -> LoadReport:
     path = staging.stage_path(engine)
     assert path is not None
     earlier = staging.finish_interrupted(engine)  # the cache whole before this one's checks

@@ -19,6 +19,7 @@ in-memory SQLite cache have no such file: both calls do nothing.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
@@ -48,10 +49,8 @@ def lock_path(engine: Engine) -> Path | None:
 
 def _open(path: Path) -> int:
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
+    with contextlib.suppress(OSError):  # not ours to tighten (another user's file)
         os.fchmod(fd, 0o600)
-    except OSError:  # pragma: no cover - not ours to tighten (another user's file)
-        pass
     return fd
 
 

@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,11 @@ from caseload.store import handoff
 from caseload.store.tables import METADATA
 
 SUFFIX = ".import-stage"
-# Rows per apply transaction. Measured at 500 students (benchmarks/import_bench.py): the
-# widest table (results, two indexes) takes about 5-10 ms per 1,000 rows, so a chunk
-# stays far under the 200 ms a note write may wait behind it.
-CHUNK_ROWS = 5000
+# Rows per apply transaction. Measured at 500 students on a busy 2-core machine (a script
+# timing each apply transaction of benchmarks/import_bench.py's data): 5,000 rows of results
+# (the widest table, two indexes) took 145-305 ms, 1,000 rows 38-89 ms: well under the
+# 200 ms a note write may wait behind one.
+CHUNK_ROWS = 1000
 APPLYING = "applying"
 
 # Called inside each apply transaction, before it commits, with the step's name ("results",
@@ -231,10 +233,11 @@ class _Apply:
                              f"WHERE sourced_id = ? AND {_q(col)} IS NULL", value, target)
                 return len(fills)
             self.txn("fills", fill)
+        # guardians whose every link the dataset carries lose their cached links first
+        unlink = ("DELETE FROM main.guardians WHERE guardian_id IN (SELECT guardian_id FROM "
+                  "stage._stage_guardians WHERE rowid BETWEEN ? AND ?)")
         for lo, hi in self.ranges("_stage_guardians"):
-            self.txn("guardians", lambda lo=lo, hi=hi: self.run(  # type: ignore[misc]
-                "DELETE FROM main.guardians WHERE guardian_id IN (SELECT guardian_id FROM "
-                "stage._stage_guardians WHERE rowid BETWEEN ? AND ?)", lo, hi))
+            self.txn("guardians", partial(self.run, unlink, lo, hi))
         for entity in ENTITY_ORDER:
             if entity == "grading_policies":
                 self.copy(entity, before=(
@@ -244,30 +247,40 @@ class _Apply:
             else:
                 self.copy(entity)
             self.injected(entity)
-        deleted = self.deletions()
+        deleted = self.deletions(run_id)
         self.injected("deletions")
         for name in info["copy_tables"]:
             self.copy(name)
         self.finish(run_id, info, deleted)
         return deleted
 
-    def deletions(self) -> dict[str, int]:
-        deleted: dict[str, int] = {}
+    def deletions(self, run_id: int) -> dict[str, int]:
+        """The dataset's deletions, chunk by chunk. The rows deleted so far are kept in the
+        run row, in the same transaction as each chunk, so an apply done again counts them
+        once (a row already gone is not deleted twice)."""
+        runs = METADATA.tables["import_runs"]
+        (counts,) = self.read("SELECT counts FROM import_runs WHERE id = ?", run_id)[0]
+        deleted: dict[str, int] = dict(json.loads(counts or "{}").get("deleted", {}))
         order = [e for (e,) in self.read(
             "SELECT entity FROM stage._stage_deletions GROUP BY entity ORDER BY min(rowid)")]
+        pick = ("SELECT sourced_id FROM stage._stage_deletions WHERE entity = ? "
+                "AND rowid BETWEEN ? AND ?")
         for entity in order:
-            pick = ("SELECT sourced_id FROM stage._stage_deletions WHERE entity = ? "
-                    "AND rowid BETWEEN ? AND ?")
             for lo, hi in self.ranges("_stage_deletions", "WHERE entity = ?", entity):
-                n = self.txn("deletions", lambda lo=lo, hi=hi, e=entity: self.run(  # type: ignore[misc]
-                    f"DELETE FROM main.{_q(e)} WHERE sourced_id IN ({pick})", e, lo, hi))
-                deleted[entity] = deleted.get(entity, 0) + n
-                if entity == "users":  # a deleted guardian or student takes its links along
-                    gone = self.txn("deletions", lambda lo=lo, hi=hi: self.run(  # type: ignore[misc]
-                        f"DELETE FROM main.guardians WHERE guardian_id IN ({pick}) "
-                        f"OR student_id IN ({pick})", "users", lo, hi, "users", lo, hi))
-                    if gone:
-                        deleted["guardians"] = deleted.get("guardians", 0) + gone
+                def work(entity: str = entity, lo: int = lo, hi: int = hi) -> int:
+                    n = self.run(f"DELETE FROM main.{_q(entity)} WHERE sourced_id IN ({pick})",
+                                 entity, lo, hi)
+                    deleted[entity] = deleted.get(entity, 0) + n
+                    if entity == "users":  # a deleted guardian or student takes its links
+                        gone = self.run(
+                            f"DELETE FROM main.guardians WHERE guardian_id IN ({pick}) "
+                            f"OR student_id IN ({pick})", "users", lo, hi, "users", lo, hi)
+                        if gone:
+                            deleted["guardians"] = deleted.get("guardians", 0) + gone
+                    self.conn.execute(update(runs).where(runs.c.id == run_id).values(
+                        counts=json.dumps({"deleted": deleted})))
+                    return n
+                self.txn("deletions", work)
         return deleted
 
     def finish(self, run_id: int, info: dict[str, Any], deleted: dict[str, int]) -> None:
@@ -360,7 +373,17 @@ def finish_on_open(engine: Engine) -> str | None:
 
 
 __all__ = [
-    "APPLYING", "AFTER_CHUNK", "ApplyInterrupted", "CHUNK_ROWS", "apply", "begin_apply",
-    "create", "discard", "finish_interrupted", "finish_on_open", "seal", "stage_path",
+    "AFTER_CHUNK",
+    "APPLYING",
+    "CHUNK_ROWS",
+    "ApplyInterrupted",
+    "apply",
+    "begin_apply",
+    "create",
+    "discard",
+    "finish_interrupted",
+    "finish_on_open",
+    "seal",
+    "stage_path",
     "write_plan",
 ]
