@@ -54,13 +54,17 @@ _WRITES = ("add", "update", "delete", "restore", "save_draft", "discard_draft",
 def _retrying(store: NotesStore) -> NotesStore:
     """``store`` with each write tried again for a bounded time while it fails only because
     another writer held the cache (``caseload.store.engine.retry_transient``), then raising
-    NotesBusy (no traceback, no text)."""
+    NotesBusy (no traceback, no text). While it tries, it holds the writers' hand-off
+    (``caseload.store.handoff``): an import or a facts refresh lets it in before its next
+    short transaction."""
     from caseload.store.engine import is_transient, retry_transient
+    from caseload.store.handoff import writing
 
     def wrap(write: Callable[..., Any]) -> Callable[..., Any]:
         def retried(*args: Any, **kwargs: Any) -> Any:
             try:
-                return retry_transient(lambda: write(*args, **kwargs))
+                with writing(store.engine):
+                    return retry_transient(lambda: write(*args, **kwargs))
             except Exception as exc:
                 if is_transient(exc):
                     raise NotesBusy() from None

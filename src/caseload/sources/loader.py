@@ -1,10 +1,13 @@
-"""Apply a Dataset to the cache in one transaction.
+"""Apply a Dataset to the cache and record the run.
 
-All or nothing: references are checked against the dataset and the cache first, then every
-entity is upserted by its source id with Core ``insert()`` + executemany, deletions applied,
-derived tables refreshed and the run recorded, inside a single transaction. Any error rolls
-the whole run back and leaves the cache exactly as it was; the failed run is then recorded on
-its own. Intervention notes are never touched.
+References are checked against the dataset and the cache first (``load_checks``, reads only),
+then every entity is upserted by its source id with Core ``insert()`` + executemany,
+deletions applied and the run recorded. PostgreSQL (row locks): all in one transaction. A
+SQLite file (one writer): the rows go to a stage beside the cache first, then are applied in
+short transactions so a note never waits long behind an import (``caseload.store.staging``).
+A failure before the apply leaves the cache exactly as it was and the failed run is recorded
+on its own; an apply stopped half-way is finished from its stage by the next import or open.
+Intervention notes are never touched.
 """
 
 from __future__ import annotations
@@ -13,18 +16,28 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, select, update
+from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseload.domain import records as rec
-from caseload.domain.records import Result, Role, User
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
+from caseload.sources.load_checks import (
+    Fill,
+    changed_students,
+    check_references,
+    deleted_refs,
+    fill,
+    keep_cached_over_placeholders,
+    link_students,
+    not_enrolled,
+)
 from caseload.store import facts as mat
+from caseload.store import staging
 from caseload.store.tables import METADATA
 
 CHUNK = 5000
@@ -85,355 +98,6 @@ _CONVERT: dict[str, Callable[[Any], dict[str, Any]]] = {
         "caseloads": rec.CaseloadAssignment,
     }.items()
 }
-
-# Foreign keys checked before anything is written: (entity, attribute, target, column name
-# as the source spells it). Optional references are checked only when present.
-_REFS: list[tuple[str, str, str, str]] = [
-    ("users", "school_id", "orgs", "primaryOrgSourcedId"),
-    ("guardians", "student_id", "users", "agentSourcedIds"),
-    ("courses", "school_id", "orgs", "orgSourcedId"),
-    ("classes", "course_id", "courses", "courseSourcedId"),
-    ("classes", "school_id", "orgs", "schoolSourcedId"),
-    ("enrollments", "class_id", "classes", "classSourcedId"),
-    ("enrollments", "user_id", "users", "userSourcedId"),
-    ("line_items", "class_id", "classes", "classSourcedId"),
-    ("line_items", "category_id", "categories", "categorySourcedId"),
-    ("line_items", "grading_period_id", "academic_sessions", "gradingPeriodSourcedId"),
-    ("results", "line_item_id", "line_items", "lineItemSourcedId"),
-    ("results", "student_id", "users", "studentSourcedId"),
-    ("attendance_events", "student_id", "users", "studentSourcedId"),
-    ("attendance_events", "class_id", "classes", "classSourcedId"),
-    ("student_incidents", "incident_id", "discipline_incidents", "incidentId"),
-    ("student_incidents", "student_id", "users", "studentSourcedId"),
-    ("caseloads", "counselor_id", "users", "counselorSourcedId"),
-    ("caseloads", "student_id", "users", "studentSourcedId"),
-    ("grading_policies", "class_id", "classes", "classSourcedId"),
-]
-
-
-def _key(entity: str, record: Any) -> str:
-    if entity == "caseloads":
-        return f"{record.counselor_id}/{record.student_id}"
-    if entity == "student_incidents":
-        return f"{record.incident_id}/{record.student_id}"
-    if entity == "guardians":
-        return f"{record.guardian_id}/{record.student_id}"
-    if entity == "calendar_days":
-        return f"{record.school_id}/{record.date}"
-    if entity == "grading_policies":
-        return str(record.class_id)
-    return str(record.sourced_id)
-
-
-class _Ids:
-    """Ids known to exist: in the dataset (after rejections) or already in the cache."""
-
-    def __init__(self, conn: Connection, ds: Dataset):
-        self.conn = conn
-        self.ds = ds
-        self._sets: dict[str, set[str]] = {}
-
-    def of(self, entity: str) -> set[str]:
-        ids = self._sets.get(entity)
-        if ids is None:
-            table = METADATA.tables[entity]
-            ids = set(self.conn.execute(select(table.c.sourced_id)).scalars())
-            deleted = {d.sourced_id for d in self.ds.deletions if d.entity == entity}
-            ids -= deleted
-            ids.update(r.sourced_id for r in getattr(self.ds, entity))
-            self._sets[entity] = ids
-        return ids
-
-
-# Records that point at a student, and the attribute that holds the student's id.
-_STUDENT_REFS: tuple[tuple[str, str], ...] = (
-    ("enrollments", "user_id"),
-    ("results", "student_id"),
-    ("attendance_events", "student_id"),
-    ("student_incidents", "student_id"),
-    ("caseloads", "student_id"),
-    ("guardians", "student_id"),
-)
-# Fields a student record from a second source may fill where the cache has nothing.
-_FILLABLE = ("identifier", "state_id", "grade_level", "birth_date", "email", "school_id")
-
-
-def _link_students(conn: Connection, ds: Dataset) -> int:
-    """Merge students across sources by their state or local id.
-
-    A district may sync rosters and grades from OneRoster and attendance from Ed-Fi: the same
-    student then has two ids (a OneRoster sourcedId; an Ed-Fi studentUniqueId). When a student
-    record or a student reference in ``ds`` uses an id the cache does not know, but that id (or
-    the record's state id or local id) is the state or local id of exactly one student in the
-    cache, the dataset is rewritten to the cached student's id: no duplicate student is
-    created, the references land on the cached student, and the incoming record only fills
-    fields the cached one lacks. Ambiguous matches (two cached students) are left alone.
-    Returns how many incoming ids were linked.
-    """
-    users = METADATA.tables["users"]
-    rows = conn.execute(
-        select(users.c.sourced_id, users.c.identifier, users.c.state_id).where(
-            users.c.role == Role.STUDENT.value
-        )
-    ).all()
-    if not rows:
-        return 0
-    cached = {sid for sid, _, _ in rows}
-    by_alt: dict[str, set[str]] = {}
-    for sid, ident, state in rows:
-        for value in (ident, state):
-            if value:
-                by_alt.setdefault(value.strip(), set()).add(sid)
-
-    def resolve(*keys: str | None) -> str | None:
-        found: set[str] = set()
-        for key in keys:
-            if key and key.strip() in by_alt:
-                found |= by_alt[key.strip()]
-        return next(iter(found)) if len(found) == 1 else None
-
-    mapping: dict[str, str] = {}
-    kept: list[User] = []
-    fills: dict[str, User] = {}
-    for u in ds.users:
-        if u.role is Role.STUDENT and u.sourced_id not in cached:
-            target = resolve(u.sourced_id, u.state_id, u.identifier)
-            if target is not None:
-                mapping[u.sourced_id] = target
-                fills[target] = u
-                continue
-        kept.append(u)
-    own = {u.sourced_id for u in kept}
-    for entity, attr in _STUDENT_REFS:
-        records = getattr(ds, entity)
-        if not records:
-            continue
-        out = []
-        changed = False
-        for record in records:
-            value = getattr(record, attr)
-            if value not in mapping and value not in own and value not in cached:
-                target = resolve(value)
-                if target is not None:
-                    mapping[value] = target
-            if value in mapping:
-                record = replace(record, **{attr: mapping[value]})
-                changed = True
-            out.append(record)
-        if changed:
-            setattr(ds, entity, out)
-    if not mapping:
-        return 0
-    ds.users = kept
-    ds.deletions = [
-        replace(d, sourced_id=mapping[d.sourced_id])
-        if d.entity == "users" and d.sourced_id in mapping
-        else d
-        for d in ds.deletions
-    ]
-    for target, u in fills.items():
-        for column in _FILLABLE:
-            value = getattr(u, column)
-            if value is not None:
-                conn.execute(
-                    update(users)
-                    .where(users.c.sourced_id == target, users.c[column].is_(None))
-                    .values({column: value})
-                )
-    return len(mapping)
-
-
-def _keep_cached_over_placeholders(conn: Connection, ds: Dataset) -> None:
-    """Drop a reader's stand-in record (Dataset.placeholders) where the cache has the real one."""
-    for entity, placeholder_ids in ds.placeholders.items():
-        table = METADATA.tables[entity]
-        wanted = sorted(placeholder_ids)
-        cached: set[str] = set()
-        for i in range(0, len(wanted), 500):
-            cached.update(
-                conn.execute(
-                    select(table.c.sourced_id).where(table.c.sourced_id.in_(wanted[i : i + 500]))
-                ).scalars()
-            )
-        if cached:
-            records = getattr(ds, entity)
-            setattr(ds, entity, [
-                r for r in records
-                if not (r.sourced_id in cached and r.sourced_id in placeholder_ids)
-            ])
-
-
-def _missing(column: str, value: str, deleted: bool) -> str:
-    if deleted:
-        return f"{column} {value!r} is deleted in this import (status tobedeleted)"
-    return f"unknown {column} {value!r} (not in this import nor in the cache)"
-
-
-def _check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
-    ids = _Ids(conn, ds)
-    deleted = {(d.entity, d.sourced_id) for d in ds.deletions}
-    for entity in ENTITIES:
-        records = getattr(ds, entity)
-        checks = [r for r in _REFS if r[0] == entity]
-        if not records or not checks:
-            continue
-        if entity not in ("classes", "grading_policies") and all(
-            not ({getattr(r, attr) for r in records} - ids.of(target) - {None})
-            for _, attr, target, _ in checks
-        ):
-            continue  # every reference resolves: skip the per-row pass
-        if entity == "guardians" and ds.kind.startswith("edfi"):
-            checks = [(e, a, t, "StudentReference") for e, a, t, _ in checks]
-        kept = []
-        dropped = False
-        for record in records:
-            error = None
-            for _, attr, target, column in checks:
-                value = getattr(record, attr)
-                if value is not None and value not in ids.of(target):
-                    error = (column, _missing(column, value, (target, value) in deleted))
-                    break
-            if error is None and entity == "classes":
-                for term in record.term_ids:
-                    if term not in ids.of("academic_sessions"):
-                        error = (
-                            "termSourcedIds",
-                            f"term {term!r} is deleted in this import (status tobedeleted)"
-                            if ("academic_sessions", term) in deleted
-                            else f"unknown term {term!r} (not in this import nor in the cache)",
-                        )
-                        break
-            if error is None and entity == "grading_policies":
-                for pc in record.categories:
-                    if pc.category_id not in ids.of("categories"):
-                        error = (
-                            "categorySourcedId",
-                            f"categorySourcedId {pc.category_id!r} is deleted in this import "
-                            "(status tobedeleted)"
-                            if ("categories", pc.category_id) in deleted
-                            else f"unknown categorySourcedId {pc.category_id!r}",
-                        )
-                        break
-            if error is None:
-                kept.append(record)
-                continue
-            key = _key(entity, record)
-            origin = ds.origin(entity, key)
-            if origin is not None:
-                file, _, line = origin.rpartition(":")
-                err = SourceError(file, int(line) if line.isdigit() else line, *error)
-            else:
-                err = SourceError(entity, f"record {key!r}", *error)
-            if not skip_invalid:
-                raise err
-            ds.rejects.append(Reject.from_error(err))
-            dropped = True
-        if dropped:
-            setattr(ds, entity, kept)
-            if entity in ids._sets:
-                del ids._sets[entity]  # recompute without the rejected rows
-
-
-NOT_ENROLLED = "not shown: {n} results for students not enrolled in their class"
-
-
-def _result_raw(r: Result) -> dict[str, str]:
-    """A result as the rejects file shows it (OneRoster's column names; no free text)."""
-    return {
-        "sourcedId": r.sourced_id,
-        "lineItemSourcedId": r.line_item_id,
-        "studentSourcedId": r.student_id,
-        "scoreStatus": r.status.value,
-        "score": "" if r.score is None else f"{r.score:g}",
-        "scoreDate": r.score_date.isoformat() if r.score_date else "",
-    }
-
-
-def _not_enrolled(conn: Connection, ds: Dataset, skip_invalid: bool) -> int:
-    """Results for a student who is not enrolled in the line item's class (issue 11 §1).
-
-    A result with a wrong class would otherwise put the class on the student's screen with a
-    grade. The roster is this import's enrollments plus the cache's (less those this import
-    deletes); a class with no student enrollments at all has no roster to check against (an
-    export without enrollments, as the Grand Bend Ed-Fi sample), so its results pass.
-
-    Without ``skip_invalid`` such results are stored but never shown (the read side applies
-    the same rule, ``caseload.store.inputs.visible_result``, so a later roster that enrolls the
-    student shows them); with it they are rejected (file, line, reason, row) instead. Either
-    way the import summary counts them (``NOT_ENROLLED`` in ``ds.notices``). Returns how many.
-    """
-    if not ds.results:
-        return 0
-    items = METADATA.tables["line_items"]
-    enrollments = METADATA.tables["enrollments"]
-    class_of = {li.sourced_id: li.class_id for li in ds.line_items}
-    unknown_items = sorted({r.line_item_id for r in ds.results} - class_of.keys())
-    for i in range(0, len(unknown_items), 900):
-        for item_id, cid in conn.execute(
-            select(items.c.sourced_id, items.c.class_id).where(
-                items.c.sourced_id.in_(unknown_items[i : i + 900])
-            )
-        ):
-            class_of[item_id] = cid
-    deleted = {d.sourced_id for d in ds.deletions if d.entity == "enrollments"}
-    pairs: set[tuple[str, str]] = set()
-    rostered: set[str] = set()
-    for e in ds.enrollments:
-        if e.role is Role.STUDENT and e.sourced_id not in deleted:
-            pairs.add((e.user_id, e.class_id))
-            rostered.add(e.class_id)
-    # only results this import's roster does not vouch for need the cache's
-    open_classes = sorted(
-        {
-            class_of[r.line_item_id]
-            for r in ds.results
-            if r.line_item_id in class_of and (r.student_id, class_of[r.line_item_id]) not in pairs
-        }
-    )
-    for i in range(0, len(open_classes), 900):
-        for eid, cid, uid in conn.execute(
-            select(enrollments.c.sourced_id, enrollments.c.class_id, enrollments.c.user_id).where(
-                enrollments.c.class_id.in_(open_classes[i : i + 900]),
-                enrollments.c.role == Role.STUDENT.value,
-            )
-        ):
-            if eid not in deleted:
-                pairs.add((uid, cid))
-                rostered.add(cid)
-    kept: list[Result] = []
-    found = 0
-    for r in ds.results:
-        cid = class_of.get(r.line_item_id)
-        if cid is None or cid not in rostered or (r.student_id, cid) in pairs:
-            kept.append(r)
-            continue
-        found += 1
-        if not skip_invalid:
-            kept.append(r)  # stored, not shown
-            continue
-        origin = ds.origin("results", r.sourced_id)
-        if origin is not None:
-            file, _, line = origin.rpartition(":")
-            where: int | str = int(line) if line.isdigit() else line
-        else:
-            file, where = "results", f"record {r.sourced_id!r}"
-        ds.rejects.append(
-            Reject(
-                file,
-                where,
-                "studentSourcedId",
-                f"student {r.student_id!r} is not enrolled in class {cid!r} "
-                f"(line item {r.line_item_id!r}): not shown",
-                _result_raw(r),
-            )
-        )
-    if found:
-        ds.results = kept
-        notice = NOT_ENROLLED.format(n=f"{found:,}")
-        if skip_invalid:
-            notice += " (rejected: see the rejects file)"
-        ds.notices.append(notice)
-    return found
 
 
 def _insert_for(conn: Connection, table: Table) -> Any:
@@ -571,72 +235,77 @@ def _apply_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
     return deleted
 
 
-# --- which students' facts a load changed (issue 13, incremental facts) ---------------------
-
-# Entities whose change moves every student's facts (school days come from them).
-_EVERYONE = frozenset({"academic_sessions", "calendar_days"})
-# What each entity's records name: (attribute, kind) pairs for ``mat.students_touched``.
-_TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
-    "users": (("sourced_id", "users"), ("sourced_id", "students")),  # students: even gone
-    "classes": (("sourced_id", "classes"),),
-    "enrollments": (("user_id", "users"), ("class_id", "classes")),
-    "categories": (("sourced_id", "categories"), ("class_id", "classes")),
-    "line_items": (("class_id", "classes"),),
-    "results": (("student_id", "students"),),
-    "attendance_events": (("student_id", "students"),),
-    "discipline_incidents": (("sourced_id", "incidents"),),
-    "student_incidents": (("student_id", "students"),),
-    "caseloads": (("student_id", "students"),),
-    "grading_policies": (("class_id", "classes"),),
-}
-_Refs = dict[str, set[str]]
-
-
-def _deleted_refs(conn: Connection, ds: Dataset) -> _Refs | None:
-    """What the dataset's deletions name, read from the rows before they go (None: a deletion
-    that moves every student's facts)."""
-    refs: _Refs = {"students": set(), "users": set(), "classes": set(), "categories": set(),
-                   "incidents": set()}
-    by_entity: dict[str, list[str]] = {}
-    for d in ds.deletions:
-        by_entity.setdefault(d.entity, []).append(d.sourced_id)
-    for entity, ids in by_entity.items():
-        if entity in _EVERYONE:
-            return None
-        table = METADATA.tables[entity]
-        for attr, kind in _TOUCHES.get(entity, ()):
-            if attr == "sourced_id":
-                refs[kind].update(ids)
-                continue
-            column = table.c[attr]
-            for i in range(0, len(ids), 500):
-                refs[kind].update(
-                    v for v in conn.execute(
-                        select(column).where(table.c.sourced_id.in_(ids[i : i + 500]))
-                    ).scalars() if v is not None
-                )
-    return refs
-
-
-def _touched(conn: Connection, ds: Dataset, gone: _Refs | None) -> set[str] | None:
-    """The students whose facts the load changed (None: every student's)."""
-    if gone is None or any(getattr(ds, entity) for entity in _EVERYONE):
-        return None
-    refs = {kind: set(ids) for kind, ids in gone.items()}
-    for entity, pairs in _TOUCHES.items():
-        records = getattr(ds, entity)
-        for attr, kind in pairs:
-            refs[kind].update(v for v in map(attrgetter(attr), records) if v is not None)
-    return mat.students_touched(conn, **refs)
-
-
-# Hooks run inside the load transaction after the rows are written (e.g. to refresh the
-# materialized analytics). Each gets the connection and the dataset.
+# Hooks run after the rows are written, in the load's transaction (e.g. the sync's mark); on a
+# SQLite file they write into the import's stage, and what they write is applied with it.
+# Each gets the connection and the dataset.
 AFTER_LOAD: list[Callable[[Connection, Dataset], None]] = []
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class _Checked:
+    """What the checks found, before anything is written."""
+
+    fills: list[Fill]
+    not_enrolled: int
+    touched: set[str] | None = None
+
+
+def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadReport) -> _Checked:
+    """Link, check references and rosters (reads only; rewrites ``ds``)."""
+    report.linked, fills = link_students(conn, ds)
+    keep_cached_over_placeholders(conn, ds)
+    check_references(conn, ds, skip_invalid)
+    return _Checked(fills, not_enrolled(conn, ds, skip_invalid))
+
+
+def _write_rows(
+    conn: Connection, ds: Dataset, report: LoadReport, progress: Progress | None,
+    fail_after: str | None,
+) -> None:
+    """Every entity's rows, upserted in ``ENTITIES`` order (into the cache or the stage)."""
+    for entity in ENTITIES:
+        if entity == "grading_policies":
+            n = _apply_policies(conn, ds)
+        else:
+            n = _upsert(conn, entity, getattr(ds, entity), progress)
+        if n:
+            report.counts[entity] = n
+        if fail_after == entity:
+            raise RuntimeError(f"injected failure after {entity}")
+
+
+def _extra_counts(report: LoadReport, checked: _Checked) -> dict[str, int]:
+    """The run's counts beyond the entities' and the deletions (in the run row's order)."""
+    extra: dict[str, int] = {}
+    if report.rejects:
+        extra["rejected"] = len(report.rejects)
+    if report.linked:
+        extra["linked"] = report.linked
+    if checked.not_enrolled:
+        extra["not_enrolled"] = checked.not_enrolled  # results not shown (see the notices)
+    return extra
+
+
+def _record_failure(engine: Engine, ds: Dataset, started: dt.datetime, exc: Exception) -> None:
+    message = exc.describe() if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
+    runs = METADATA.tables["import_runs"]
+    with engine.begin() as conn:
+        conn.execute(
+            runs.insert(),
+            {
+                "source": ds.source,
+                "kind": ds.kind,
+                "started_at": started,
+                "finished_at": _utcnow(),
+                "outcome": "failed",
+                "counts": "{}",
+                "message": message[:2000],
+            },
+        )
 
 
 def load(
@@ -647,45 +316,39 @@ def load(
     progress: Progress | None = None,
     fail_after: str | None = None,
 ) -> LoadReport:
-    """Write ``ds`` to the cache in one transaction and record the run.
+    """Write ``ds`` to the cache and record the run.
 
-    ``fail_after`` names an entity after which to raise (tests inject mid-import failures).
-    Raises SourceError for bad references unless ``skip_invalid``.
+    PostgreSQL (row locks: a note never waits behind it): one transaction. A SQLite file:
+    checked with reads only, staged beside the cache, then applied in short transactions
+    (``caseload.store.staging``); an earlier apply that stopped half-way is finished first
+    (the report's notices say so).
+
+    ``fail_after`` names an entity after which to raise (tests inject mid-import failures:
+    ``"line_items"`` while the rows are written, ``"apply:line_items"`` while a stage is
+    applied). Raises SourceError for bad references unless ``skip_invalid``; the cache is
+    then as it was and a failed run is recorded.
     """
+    if staging.stage_path(engine) is not None:
+        return _load_staged(engine, ds, skip_invalid, progress, fail_after)
     started = _utcnow()
     runs = METADATA.tables["import_runs"]
     report = LoadReport(run_id=None)
     try:
         with engine.begin() as conn:
-            report.linked = _link_students(conn, ds)
-            _keep_cached_over_placeholders(conn, ds)
-            _check_references(conn, ds, skip_invalid)
-            not_enrolled = _not_enrolled(conn, ds, skip_invalid)
+            checked = _checks(conn, ds, skip_invalid, report)
+            fill(conn, checked.fills)
             _replace_guardian_links(conn, ds)
-            for entity in ENTITIES:
-                if entity == "grading_policies":
-                    n = _apply_policies(conn, ds)
-                else:
-                    n = _upsert(conn, entity, getattr(ds, entity), progress)
-                if n:
-                    report.counts[entity] = n
-                if fail_after == entity:
-                    raise RuntimeError(f"injected failure after {entity}")
-            gone = _deleted_refs(conn, ds)  # what the deletions touch, read before them
+            _write_rows(conn, ds, report, progress, fail_after)
+            gone = deleted_refs(conn, ds)  # what the deletions touch, read before them
             report.deleted = _apply_deletions(conn, ds)
             for hook in AFTER_LOAD:
                 hook(conn, ds)
             report.rejects = list(ds.rejects)
             report.notices = list(ds.notices)
-            counts = dict(report.counts)
+            counts: dict[str, int] = dict(report.counts)
             if report.deleted:
                 counts["deleted"] = sum(report.deleted.values())
-            if report.rejects:
-                counts["rejected"] = len(report.rejects)
-            if report.linked:
-                counts["linked"] = report.linked
-            if not_enrolled:
-                counts["not_enrolled"] = not_enrolled  # results not shown (see the notices)
+            counts.update(_extra_counts(report, checked))
             report.run_id = conn.execute(
                 runs.insert().returning(runs.c.id),
                 {
@@ -698,23 +361,76 @@ def load(
                     "message": None,
                 },
             ).scalar_one()
-            mat.mark_pending(conn, report.run_id, _touched(conn, ds, gone))
+            mat.mark_pending(conn, report.run_id, changed_students(conn, ds, gone))
     except Exception as exc:
-        message = exc.describe() if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
-        with engine.begin() as conn:
-            conn.execute(
-                runs.insert(),
-                {
-                    "source": ds.source,
-                    "kind": ds.kind,
-                    "started_at": started,
-                    "finished_at": _utcnow(),
-                    "outcome": "failed",
-                    "counts": "{}",
-                    "message": message[:2000],
-                },
-            )
+        _record_failure(engine, ds, started, exc)
         raise
+    return report
+
+
+def _load_staged(
+    engine: Engine, ds: Dataset, skip_invalid: bool, progress: Progress | None,
+    fail_after: str | None,
+) -> LoadReport:
+    """:func:`load` on a SQLite file: check, stage, apply (see ``caseload.store.staging``)."""
+    from caseload.store.import_lock import held_here, import_lock
+
+    if held_here(engine):  # the import or sync calling us holds it (the usual case)
+        return _load_staged_locked(engine, ds, skip_invalid, progress, fail_after)
+    with import_lock(engine, f"caseload import {ds.source}"):  # a stage is one import's
+        return _load_staged_locked(engine, ds, skip_invalid, progress, fail_after)
+
+
+def _load_staged_locked(
+    engine: Engine, ds: Dataset, skip_invalid: bool, progress: Progress | None,
+    fail_after: str | None,
+) -> LoadReport:
+    path = staging.stage_path(engine)
+    assert path is not None
+    earlier = staging.finish_interrupted(engine)  # the cache whole before this one's checks
+    started = _utcnow()
+    report = LoadReport(run_id=None)
+    stage_fail = None if fail_after is None or fail_after.startswith("apply:") else fail_after
+    try:
+        with engine.connect() as conn:  # reads only (WAL): nothing waits behind them
+            checked = _checks(conn, ds, skip_invalid, report)
+            checked.touched = changed_students(conn, ds, deleted_refs(conn, ds))
+            conn.rollback()
+        stage = staging.create(path)
+        try:
+            with stage.begin() as sconn:
+                _write_rows(sconn, ds, report, progress, stage_fail)
+                for hook in AFTER_LOAD:
+                    hook(sconn, ds)
+                report.rejects = list(ds.rejects)
+                staging.write_plan(
+                    sconn,
+                    info={"counts": report.counts, "extra": _extra_counts(report, checked)},
+                    fills=checked.fills,
+                    guardians_complete=sorted(ds.guardians_complete),
+                    deletions=[(d.entity, d.sourced_id) for d in ds.deletions],
+                    touched=checked.touched,
+                )
+        finally:
+            staging.seal(stage, path)
+    except Exception as exc:
+        staging.discard(path)
+        _record_failure(engine, ds, started, exc)
+        raise
+    run_id = staging.begin_apply(engine, ds.source, ds.kind, started)
+    try:
+        report.deleted = staging.apply(
+            engine, path, run_id,
+            fail_after=fail_after[len("apply:"):] if fail_after and not stage_fail else None,
+        )
+    except Exception as exc:
+        raise staging.ApplyInterrupted(
+            f"the import stopped while it was being written to the cache ({type(exc).__name__});"
+            " the next import, or the next start of caseload, finishes it from its staged copy"
+        ) from exc
+    staging.discard(path)
+    report.run_id = run_id
+    report.notices = [*([earlier] if earlier else []), *ds.notices]
     return report
 
 
@@ -727,8 +443,8 @@ def check(engine: Engine, ds: Dataset, *, skip_invalid: bool = False) -> LoadRep
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            report.linked = _link_students(conn, ds)
-            _check_references(conn, ds, skip_invalid)
+            report.linked, _ = link_students(conn, ds)
+            check_references(conn, ds, skip_invalid)
         finally:
             trans.rollback()
     report.counts = ds.counts()

@@ -180,8 +180,21 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             access.sync_privileges(conn)
 
 
-def open_store(url: str | None = None) -> Engine:
-    """Resolve, open and migrate: what every command does first."""
+def _tell(message: str) -> None:
+    import sys
+
+    print(f"caseload: {message}", file=sys.stderr)
+
+
+def open_store(url: str | None = None, *, notify: Callable[[str], None] = _tell) -> Engine:
+    """Resolve, open and migrate: what every command does first. An import that stopped
+    while it was being written to a SQLite cache is finished from its staged copy
+    (``caseload.store.staging``), and ``notify`` (default: a line on stderr) is told so."""
     engine = make_engine(resolve_url(url))
     migrate(engine)
+    from caseload.store.staging import finish_on_open
+
+    message = finish_on_open(engine)
+    if message:
+        notify(message)
     return engine

@@ -445,9 +445,12 @@ def _write_chunked(
     for r in class_rows:
         by_student[r["student_id"]].append(r)
     student_of = {r["student_id"]: r for r in student_rows}
+    from caseload.store.handoff import let_writers_in
+
     for part in _chunks(replace_ids, chunk):
         srows = [student_of[s] for s in part if s in student_of]
         crows = [r for s in part for r in by_student.get(s, ())]
+        let_writers_in(engine)  # a note write waiting goes first (issue 13)
         with engine.begin() as conn:
             conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
             conn.execute(delete(ms).where(ms.c.student_id.in_(part)))

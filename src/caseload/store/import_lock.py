@@ -99,6 +99,13 @@ def _row(conn: Any) -> Any:
     return conn.execute(select(lock_t).where(lock_t.c.id == 1)).first()
 
 
+def held_here(engine: Engine) -> bool:
+    """Whether a thread of this process holds the import lock of ``engine``'s cache."""
+    url = str(engine.url)
+    with _held_lock:
+        return any(depth and key[0] == url for key, depth in _held.items())
+
+
 def held_elsewhere(engine: Engine) -> bool:
     """Whether another process (or thread) holds the import lock now."""
     if _held.get((str(engine.url), threading.get_ident())):
@@ -204,4 +211,7 @@ def import_lock(
                 session.close()
 
 
-__all__ = ["ImportRunning", "held_elsewhere", "import_lock", "refusal_message", "waiting_message"]
+__all__ = [
+    "ImportRunning", "held_elsewhere", "held_here", "import_lock", "refusal_message",
+    "waiting_message",
+]

@@ -1,0 +1,389 @@
+"""A SQLite import staged beside the cache, then applied in short transactions (issue 13).
+
+An import into a SQLite cache used to be one transaction: a note saved meanwhile waited for
+the whole load (seconds at 500 students, far more at 5,000). Now (``caseload.sources.loader``):
+
+1. the dataset is checked against the cache with reads only (WAL: no lock);
+2. its rows are written to a stage, ``<cache>.import-stage`` (owner-only), a SQLite file with
+   the cache's table definitions (a constraint error surfaces here, the cache untouched);
+3. the stage is applied: ATTACHed to the cache and copied entity by entity, ``CHUNK_ROWS``
+   rows per transaction, with the upsert the one-transaction load used (``ON CONFLICT DO
+   UPDATE`` by primary key), guardian links, grading policies and deletions as it did; the
+   import's ``import_runs`` row is written first with outcome ``applying`` and turned ``ok``
+   (with the students whose facts it moved, ``mat_pending``) in the last transaction. Between
+   two transactions the note writers waiting are let in (``caseload.store.handoff``).
+
+An apply that stops half-way (a crash, a full disk) leaves the ``applying`` row and the
+stage: :func:`finish_interrupted` applies the stage again from the start (every step is
+idempotent), by the next import or when the cache is next opened, and says so. A stage
+without an ``applying`` row is a staging that never finished: the cache was not touched and
+the stage is removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select, update
+from sqlalchemy.schema import CreateTable
+
+from caseload.store import handoff
+from caseload.store.tables import METADATA
+
+SUFFIX = ".import-stage"
+# Rows per apply transaction. Measured at 500 students on a busy 2-core machine (a script
+# timing each apply transaction of benchmarks/import_bench.py's data): 5,000 rows of results
+# (the widest table, two indexes) took 145-305 ms, 1,000 rows 38-89 ms: well under the
+# 200 ms a note write may wait behind one.
+CHUNK_ROWS = 1000
+APPLYING = "applying"
+
+# Called inside each apply transaction, before it commits, with the step's name ("results",
+# "deletions", ...): tests drive a note writer against the apply with these.
+AFTER_CHUNK: list[Callable[[str, Connection], None]] = []
+
+# The entities in the order they are applied (the order of ``Dataset`` entities).
+ENTITY_ORDER = (
+    "orgs", "academic_sessions", "calendar_days", "users", "guardians", "courses", "classes",
+    "enrollments", "categories", "line_items", "results", "attendance_events",
+    "discipline_incidents", "student_incidents", "caseloads", "grading_policies",
+)
+_STAGE_TABLES = (
+    "CREATE TABLE _stage_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE _stage_fills (target TEXT NOT NULL, col TEXT NOT NULL, value)",
+    "CREATE TABLE _stage_guardians (guardian_id TEXT NOT NULL)",
+    "CREATE TABLE _stage_deletions (entity TEXT NOT NULL, sourced_id TEXT NOT NULL)",
+    "CREATE TABLE _stage_touched (student_id TEXT NOT NULL)",
+)
+
+
+class ApplyInterrupted(RuntimeError):
+    """The apply stopped half-way: the cache holds part of the import until the next import
+    (or the next open) finishes it from the stage."""
+
+
+def stage_path(engine: Engine) -> Path | None:
+    """Where ``engine``'s import stage goes (None: not a SQLite file; load in one transaction)."""
+    cache = handoff.cache_file(engine)
+    return None if cache is None else Path(f"{cache}{SUFFIX}")
+
+
+def discard(path: Path) -> None:
+    for p in (path, Path(f"{path}-journal")):
+        p.unlink(missing_ok=True)
+
+
+def _stage_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=OFF")  # a stage that fails is thrown away whole
+    cur.execute("PRAGMA synchronous=OFF")  # made durable once, by seal()
+    cur.close()
+
+
+def create(path: Path) -> Engine:
+    """A new, empty stage at ``path`` (owner-only; a leftover one is replaced) with every
+    cache table (without the indexes: nothing reads it by them) and the stage's own."""
+    discard(path)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    engine = create_engine(f"sqlite:///{path}", hide_parameters=True)
+    event.listen(engine, "connect", _stage_pragmas)
+    with engine.begin() as conn:
+        for table in METADATA.sorted_tables:
+            conn.execute(CreateTable(table))
+        for sql in _STAGE_TABLES:
+            conn.exec_driver_sql(sql)
+    return engine
+
+
+def write_plan(
+    conn: Connection,
+    *,
+    info: dict[str, Any],
+    fills: list[tuple[str, str, Any]],
+    guardians_complete: list[str],
+    deletions: list[tuple[str, str]],
+    touched: set[str] | None,
+) -> None:
+    """The stage's own tables: what the apply does beyond copying rows."""
+    copy = [
+        t.name for t in METADATA.sorted_tables
+        if t.name not in ENTITY_ORDER and t.name != "policy_categories"
+        and conn.exec_driver_sql(f'SELECT 1 FROM "{t.name}" LIMIT 1').first() is not None
+    ]  # tables the loader's hooks wrote (e.g. sync_state)
+    info = {**info, "copy_tables": copy, "touched_all": touched is None}
+    conn.exec_driver_sql(
+        "INSERT INTO _stage_info VALUES (?, ?)", [(k, json.dumps(v)) for k, v in info.items()]
+    )
+    if fills:
+        conn.exec_driver_sql("INSERT INTO _stage_fills VALUES (?, ?, ?)", fills)
+    if guardians_complete:
+        conn.exec_driver_sql(
+            "INSERT INTO _stage_guardians VALUES (?)", [(g,) for g in guardians_complete]
+        )
+    if deletions:
+        conn.exec_driver_sql("INSERT INTO _stage_deletions VALUES (?, ?)", deletions)
+    if touched:
+        conn.exec_driver_sql(
+            "INSERT INTO _stage_touched VALUES (?)", [(s,) for s in sorted(touched)]
+        )
+
+
+def seal(engine: Engine, path: Path) -> None:
+    """Close the stage and make it durable before the cache is touched."""
+    engine.dispose()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def begin_apply(engine: Engine, source: str, kind: str, started: dt.datetime) -> int:
+    """Write the import's run row, outcome ``applying`` (the mark of an apply under way)."""
+    runs = METADATA.tables["import_runs"]
+    with engine.begin() as conn:
+        run_id: int = conn.execute(
+            runs.insert().returning(runs.c.id),
+            {"source": source, "kind": kind, "started_at": started, "finished_at": None,
+             "outcome": APPLYING, "counts": "{}", "message": None},
+        ).scalar_one()
+    return run_id
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _upsert_sql(name: str) -> str:
+    """INSERT ... SELECT from the stage, with the loader's upsert (by primary key)."""
+    table = METADATA.tables[name]
+    cols = [c.name for c in table.columns]
+    pk = [c.name for c in table.primary_key.columns]
+    col_list = ", ".join(map(_q, cols))
+    others = [c for c in cols if c not in pk]
+    if others:
+        conflict = (f"ON CONFLICT ({', '.join(map(_q, pk))}) DO UPDATE SET "
+                    + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in others))
+    else:
+        conflict = "ON CONFLICT DO NOTHING"
+    return (f"INSERT INTO main.{_q(name)} ({col_list}) SELECT {col_list} FROM stage.{_q(name)} "
+            f"WHERE rowid BETWEEN ? AND ? {conflict}")
+
+
+class _Apply:
+    """One apply of the stage attached to ``conn`` as ``stage``."""
+
+    def __init__(self, engine: Engine, conn: Connection, fail_after: str | None) -> None:
+        self.engine, self.conn, self.fail_after = engine, conn, fail_after
+
+    def read(self, sql: str, *params: Any) -> Sequence[Any]:
+        rows = self.conn.exec_driver_sql(sql, params).all() if params else \
+            self.conn.exec_driver_sql(sql).all()
+        self.conn.rollback()  # no transaction left open between the short ones
+        return rows
+
+    def txn(self, step: str, work: Callable[[], int]) -> int:
+        """``work`` in one short transaction, after letting waiting note writers in."""
+        handoff.let_writers_in(self.engine)
+        with self.conn.begin():
+            n = work()
+            for hook in AFTER_CHUNK:
+                hook(step, self.conn)
+        return n
+
+    def ranges(self, table: str, where: str = "", *params: Any) -> list[tuple[int, int]]:
+        lo, hi = self.read(f"SELECT min(rowid), max(rowid) FROM stage.{_q(table)} {where}",
+                           *params)[0]
+        if lo is None:
+            return []
+        return [(a, min(hi, a + CHUNK_ROWS - 1)) for a in range(lo, hi + 1, CHUNK_ROWS)]
+
+    def run(self, sql: str, *params: Any) -> int:
+        return self.conn.exec_driver_sql(sql, params).rowcount or 0
+
+    def copy(self, name: str, before: str | None = None) -> None:
+        sql = _upsert_sql(name)
+        for lo, hi in self.ranges(name):
+            def work(lo: int = lo, hi: int = hi) -> int:
+                if before is not None:
+                    self.run(before, lo, hi)
+                return self.run(sql, lo, hi)
+            self.txn(name, work)
+
+    def injected(self, step: str) -> None:
+        if self.fail_after == step:
+            raise RuntimeError(f"injected failure after applying {step}")
+
+    def all(self, run_id: int) -> dict[str, int]:
+        info = {k: json.loads(v) for k, v in self.read("SELECT key, value FROM stage._stage_info")}
+        fills = self.read("SELECT target, col, value FROM stage._stage_fills")
+        users = METADATA.tables["users"]
+        if fills:
+            def fill() -> int:  # values as the stage holds them (as the cache stores them)
+                for target, col, value in fills:
+                    self.run(f"UPDATE main.users SET {_q(users.c[col].name)} = ? "
+                             f"WHERE sourced_id = ? AND {_q(col)} IS NULL", value, target)
+                return len(fills)
+            self.txn("fills", fill)
+        # guardians whose every link the dataset carries lose their cached links first
+        unlink = ("DELETE FROM main.guardians WHERE guardian_id IN (SELECT guardian_id FROM "
+                  "stage._stage_guardians WHERE rowid BETWEEN ? AND ?)")
+        for lo, hi in self.ranges("_stage_guardians"):
+            self.txn("guardians", partial(self.run, unlink, lo, hi))
+        for entity in ENTITY_ORDER:
+            if entity == "grading_policies":
+                self.copy(entity, before=(
+                    "DELETE FROM main.policy_categories WHERE class_id IN (SELECT class_id "
+                    "FROM stage.grading_policies WHERE rowid BETWEEN ? AND ?)"))
+                self.copy("policy_categories")
+            else:
+                self.copy(entity)
+            self.injected(entity)
+        deleted = self.deletions(run_id)
+        self.injected("deletions")
+        for name in info["copy_tables"]:
+            self.copy(name)
+        self.finish(run_id, info, deleted)
+        return deleted
+
+    def deletions(self, run_id: int) -> dict[str, int]:
+        """The dataset's deletions, chunk by chunk. The rows deleted so far are kept in the
+        run row, in the same transaction as each chunk, so an apply done again counts them
+        once (a row already gone is not deleted twice)."""
+        runs = METADATA.tables["import_runs"]
+        (counts,) = self.read("SELECT counts FROM import_runs WHERE id = ?", run_id)[0]
+        deleted: dict[str, int] = dict(json.loads(counts or "{}").get("deleted", {}))
+        order = [e for (e,) in self.read(
+            "SELECT entity FROM stage._stage_deletions GROUP BY entity ORDER BY min(rowid)")]
+        pick = ("SELECT sourced_id FROM stage._stage_deletions WHERE entity = ? "
+                "AND rowid BETWEEN ? AND ?")
+        for entity in order:
+            for lo, hi in self.ranges("_stage_deletions", "WHERE entity = ?", entity):
+                def work(entity: str = entity, lo: int = lo, hi: int = hi) -> int:
+                    n = self.run(f"DELETE FROM main.{_q(entity)} WHERE sourced_id IN ({pick})",
+                                 entity, lo, hi)
+                    deleted[entity] = deleted.get(entity, 0) + n
+                    if entity == "users":  # a deleted guardian or student takes its links
+                        gone = self.run(
+                            f"DELETE FROM main.guardians WHERE guardian_id IN ({pick}) "
+                            f"OR student_id IN ({pick})", "users", lo, hi, "users", lo, hi)
+                        if gone:
+                            deleted["guardians"] = deleted.get("guardians", 0) + gone
+                    self.conn.execute(update(runs).where(runs.c.id == run_id).values(
+                        counts=json.dumps({"deleted": deleted})))
+                    return n
+                self.txn("deletions", work)
+        return deleted
+
+    def finish(self, run_id: int, info: dict[str, Any], deleted: dict[str, int]) -> None:
+        from caseload.store import facts as mat
+
+        counts = dict(info["counts"])
+        if deleted:
+            counts["deleted"] = sum(deleted.values())
+        counts.update(info["extra"])
+        touched = None if info["touched_all"] else {
+            s for (s,) in self.read("SELECT student_id FROM stage._stage_touched")}
+        runs = METADATA.tables["import_runs"]
+
+        def done() -> int:
+            self.conn.execute(update(runs).where(runs.c.id == run_id).values(
+                outcome="ok", finished_at=dt.datetime.now(dt.UTC), counts=json.dumps(counts),
+                message=None))
+            mat.mark_pending(self.conn, run_id, touched)
+            return 1
+        self.txn("run", done)
+
+
+def apply(engine: Engine, path: Path, run_id: int, *, fail_after: str | None = None
+          ) -> dict[str, int]:
+    """Copy the stage at ``path`` into the cache in short transactions and turn run
+    ``run_id`` ``ok``; returns the rows deleted by entity. ``fail_after`` (tests) names a step
+    after which to stop, as a crash would."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ATTACH DATABASE ? AS stage", (str(path),))
+        conn.commit()
+        try:
+            return _Apply(engine, conn, fail_after).all(run_id)
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql("DETACH DATABASE stage")
+            conn.commit()
+
+
+def _when(started: Any) -> str:
+    if isinstance(started, str):
+        started = dt.datetime.fromisoformat(started)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=dt.UTC)
+    return str(started.astimezone().strftime("%Y-%m-%d %H:%M"))
+
+
+def finish_interrupted(engine: Engine) -> str | None:
+    """Finish an apply that stopped half-way (from its stage), or say the stage is gone;
+    returns what to tell the user, or None when there was nothing to do. The caller holds
+    the import lock (no other import is running)."""
+    path = stage_path(engine)
+    if path is None:
+        return None
+    runs = METADATA.tables["import_runs"]
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(runs.c.id, runs.c.source, runs.c.started_at)
+            .where(runs.c.outcome == APPLYING).order_by(runs.c.id.desc()).limit(1)
+        ).first()
+    if row is None:
+        discard(path)  # a staging that never finished: the cache was not touched
+        return None
+    what = f"the import of {row.source} started {_when(row.started_at)}"
+    if not path.exists():
+        with engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.outcome == APPLYING).values(
+                outcome="failed", finished_at=dt.datetime.now(dt.UTC),
+                message="stopped while being written to the cache; its staged copy is gone"))
+        return (f"{what} stopped while it was being written to the cache and its staged copy "
+                "is gone: part of it may be in the cache; import it again")
+    apply(engine, path, row.id)
+    discard(path)
+    return (f"{what} had stopped while it was being written to the cache; it has now been "
+            "finished from its staged copy")
+
+
+def finish_on_open(engine: Engine) -> str | None:
+    """:func:`finish_interrupted` when the cache is opened and a stage is beside it, unless an
+    import or sync is running (it is then that import's stage, or it finishes it itself)."""
+    path = stage_path(engine)
+    if path is None or not path.exists():
+        return None
+    from caseload.store.import_lock import ImportRunning, import_lock
+
+    try:
+        with import_lock(engine, "finishing an interrupted import", wait=False):
+            return finish_interrupted(engine)
+    except ImportRunning:
+        return None
+
+
+__all__ = [
+    "AFTER_CHUNK",
+    "APPLYING",
+    "CHUNK_ROWS",
+    "ApplyInterrupted",
+    "apply",
+    "begin_apply",
+    "create",
+    "discard",
+    "finish_interrupted",
+    "finish_on_open",
+    "seal",
+    "stage_path",
+    "write_plan",
+]
