@@ -9,7 +9,10 @@ def plain_failure(exc: BaseException) -> str:
     never its message (a database error's may quote the statement and, on some drivers,
     values)."""
     from caseload.store.engine import is_transient
+    from caseload.store.staging import ApplyInterrupted
 
+    if isinstance(exc, ApplyInterrupted):  # its message names only the error's kind
+        return str(exc)
     if is_transient(exc):
         return (
             "the cache is busy: another program (an import or a sync) held it too long; "
