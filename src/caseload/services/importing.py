@@ -1,4 +1,4 @@
-"""The import use case: read an export, load it in one transaction, refresh the derived facts
+"""The import use case: read an export, load it (sources/loader.py), refresh the derived facts
 and the ranking, write the rejects file; and ``--check``, which does all the reading and
 checking and writes nothing.
 
@@ -340,7 +340,7 @@ def import_path(
     progress: Progress | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> ImportSummary:
-    """Read ``path``, load it in one transaction, refresh facts and ranking, write the rejects.
+    """Read ``path``, load it, refresh facts and ranking, write the rejects.
 
     Raises SourceError (nothing imported, cache unchanged) or RejectsFileError (raised before
     anything is imported when the rejects path is unusable)."""

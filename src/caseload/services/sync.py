@@ -108,7 +108,7 @@ def sync_one(
     refresh: bool = True,
     on_wait: Callable[[str], None] | None = None,
 ) -> SyncReport:
-    """Sync source ``name`` (fetch, then one transaction) and, with ``refresh``, rebuild the
+    """Sync source ``name`` (fetch, then load) and, with ``refresh``, rebuild the
     analytics. Raises SyncError, SourceError or SecretMissing (messages for the user, no
     secret in any form); the cache is then unchanged."""
     from caseload.sources.sync import sync

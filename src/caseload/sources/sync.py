@@ -212,7 +212,7 @@ class SyncOptions(TypedDict, total=False):
 def sync(
     engine: Engine, name: str, source_cfg: dict[str, Any], **options: Unpack[SyncOptions]
 ) -> SyncReport:
-    """Fetch source NAME and apply it in one transaction. Blocking (runs its own event loop;
+    """Fetch source NAME and load it (sources/loader.py). Blocking (runs its own event loop;
     call :func:`sync_async` from async code). Raises SyncError, SourceError or
     secrets.SecretMissing with a message for the user; the cache is then unchanged."""
     return asyncio.run(sync_async(engine, name, source_cfg, **options))
