@@ -55,6 +55,7 @@ from caseload.domain.records import (
     GradingPolicy,
     LineItem,
     Result,
+    ScoreStatus,
 )
 from caseload.domain.report import (
     AssignmentStatus,
@@ -330,18 +331,25 @@ def _combine(
 ) -> tuple[float | None, float | None]:
     """The grade from per-category (earned, possible) after drops, and the total weight of the
     weighted average (None: the points formula applied). Shared by ``compute`` and the
-    incremental ``grade_timeline`` so both give the same float, bit for bit."""
+    incremental ``grade_timeline`` so both give the same float, bit for bit.
+
+    (Plain loops and ``fsum`` over lists: it runs once per effective date of every student's
+    class in the facts refresh.)"""
     if policy.method is GradingMethod.WEIGHTED:
-        parts = [
-            (w, 100.0 * earned / possible)
-            for cid, (earned, possible) in sums.items()
-            if possible > 0 and (w := policy.weights.get(cid, 0.0)) > 0
-        ]
-        total = fsum(w for w, _ in parts)
+        weights = policy.weights
+        ws: list[float] = []
+        wps: list[float] = []
+        for cid, (earned, possible) in sums.items():
+            if possible > 0:
+                w = weights.get(cid, 0.0)
+                if w > 0:
+                    ws.append(w)
+                    wps.append(w * (100.0 * earned / possible))
+        total = fsum(ws)
         if total > 0:
-            return fsum(w * p for w, p in parts) / total, total
-    earned = fsum(e for e, _ in sums.values())
-    possible = fsum(p for _, p in sums.values())
+            return fsum(wps) / total, total
+    earned = fsum([e for e, _ in sums.values()])
+    possible = fsum([p for _, p in sums.values()])
     return (100.0 * earned / possible if possible > 0 else None), None
 
 
@@ -357,29 +365,84 @@ def grade_timeline(book: Gradebook, missing_counts_as_zero: bool = True) -> Time
     Incremental: each category keeps its entries in drop order and only the categories that
     change on a date are summed again; the result equals ``grade_at`` at every date, to the bit.
     """
+    return timeline_facts(book, missing_counts_as_zero)[0]
+
+
+def timeline_facts(
+    book: Gradebook, missing_counts_as_zero: bool = True
+) -> tuple[Timeline, tuple[dt.date, ...], tuple[dt.date, ...]]:
+    """``grade_timeline``, ``Gradebook.scored_dates()`` and the sorted dates of
+    ``Gradebook.missing()``, in one pass over the student's results (the facts refresh runs
+    this for every class of every student).
+
+    The same entries as ``Gradebook.entries`` (as tuples), the same drop order and the same
+    exact sums (``fsum`` is exactly rounded, so which list holds a category's values and in
+    what order does not change a bit): equal to ``grade_at`` at every date, to the bit.
+    Categories without drop-lowest only ever grow, so their scores and maximums are kept as
+    plain lists; the others keep their entries in drop order (``insort``)."""
+    items = book.items
+    exempt, not_submitted = ScoreStatus.EXEMPT, ScoreStatus.NOT_SUBMITTED
+    entries: list[tuple[dt.date, str | None, float, float, str]] = []
+    scored: list[dt.date] = []
+    missing: list[dt.date] = []
+    for item_id, r in book.result_by_item.items():
+        status = r.status
+        if status is exempt:
+            continue
+        li = items[item_id]
+        d = r.score_date or li.due_date or li.assign_date or UNDATED
+        score = r.score
+        if score is not None:
+            score = float(score)
+            if d != UNDATED:
+                scored.append(d)
+        elif r.missing or status is not_submitted:
+            missing.append(d)
+            if not missing_counts_as_zero:
+                continue
+            score = 0.0
+        else:
+            continue
+        mx = li.max_points
+        entries.append((d, li.category_id, score, float(mx) if mx is not None else 0.0, item_id))
+    scored.sort()
+    missing.sort()
+    entries.sort(key=_entry_date)
     policy = book.resolved
-    entries = sorted(book.entries(missing_counts_as_zero), key=lambda e: e.date)
-    ordered: dict[str | None, list[tuple[float, dt.date, str, float, float]]] = defaultdict(list)
+    drops = policy.drop_lowest
+    ordered: dict[str | None, list[tuple[float, dt.date, str, float, float]]] = {}
+    scores: dict[str | None, list[float]] = {}
+    maxes: dict[str | None, list[float]] = {}
     sums: dict[str | None, tuple[float, float]] = {}
     out: list[tuple[dt.date, float | None]] = []
-    i = 0
-    while i < len(entries):
-        d = entries[i].date
+    i, n_entries = 0, len(entries)
+    while i < n_entries:
+        d = entries[i][0]
         touched: set[str | None] = set()
-        while i < len(entries) and entries[i].date == d:
-            e = entries[i]
-            insort(
-                ordered[e.category_id], (e.fraction, e.date, e.line_item_id, e.score, e.max_points)
-            )
-            touched.add(e.category_id)
+        while i < n_entries and entries[i][0] == d:
+            _, cid, score, mx, item_id = entries[i]
             i += 1
+            touched.add(cid)
+            if drops.get(cid, 0) > 0:
+                fraction = score / mx if mx > 0 else (math.inf if score > 0 else 1.0)
+                insort(ordered.setdefault(cid, []), (fraction, d, item_id, score, mx))
+            else:
+                scores.setdefault(cid, []).append(score)
+                maxes.setdefault(cid, []).append(mx)
         for cid in touched:
-            rows = ordered[cid]
-            n = policy.drop_lowest.get(cid, 0)
-            kept = rows[min(n, len(rows) - 1) :] if n > 0 and len(rows) > 1 else rows
-            sums[cid] = (fsum(r[3] for r in kept), fsum(r[4] for r in kept))
+            n = drops.get(cid, 0)
+            if n > 0:
+                rows = ordered[cid]
+                kept = rows[min(n, len(rows) - 1) :] if len(rows) > 1 else rows
+                sums[cid] = (fsum([r[3] for r in kept]), fsum([r[4] for r in kept]))
+            else:
+                sums[cid] = (fsum(scores[cid]), fsum(maxes[cid]))
         out.append((d, _combine(sums, policy)[0]))
-    return tuple(out)
+    return tuple(out), tuple(scored), tuple(missing)
+
+
+def _entry_date(entry: tuple[dt.date, str | None, float, float, str]) -> dt.date:
+    return entry[0]
 
 
 def grade_on(timeline: Timeline, as_of: dt.date) -> float | None:

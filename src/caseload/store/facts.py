@@ -50,6 +50,7 @@ from typing import Any, overload
 
 from sqlalchemy import Connection, Engine, String, delete, func, insert, select, type_coerce
 
+from caseload._runtime import gc_paused
 from caseload.domain import analysis
 from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
@@ -364,8 +365,13 @@ class FactsBusy(Exception):
 def refresh_detail(
     engine: Engine, thresholds: Thresholds, *, full: bool = False, chunk: int = CHUNK
 ) -> Refreshed:
-    """:func:`refresh`, telling what it did (``Refreshed``)."""
+    """:func:`refresh`, telling what it did (``Refreshed``).
+
+    Streamed: ``chunk`` students at a time are read (``inputs.InputReader``, what their
+    classes share read once), computed and written in one short write transaction, so
+    memory and the collector's work stay those of one chunk whatever the school's size."""
     existing: set[str] = set()
+    everyone: set[str] = set()
     with engine.connect() as conn:
         run_id = latest_run(conn)
         previous = conn.execute(select(T["mat_state"].c.computed_at)).scalar()
@@ -377,12 +383,6 @@ def refresh_detail(
             ).scalar_one()
             if len(wanted) > min(INCREMENTAL_MAX, students // 2):
                 wanted = None  # most students changed: one full rebuild is cheaper
-        scope: Any = source.scope(None)
-        if wanted is not None:
-            scope = select(users_t.c.sourced_id).where(
-                users_t.c.sourced_id.in_(sorted(wanted)), users_t.c.role == Role.STUDENT.value
-            )
-        inputs = source.inputs(conn, scope, with_notes=False) if wanted != set() else []
         had: set[str] = set()  # of ``wanted``, those with facts now (a student no longer is)
         if wanted:
             ms = T["mat_student"]
@@ -392,23 +392,35 @@ def refresh_detail(
                 ).scalars())
         if wanted is None:
             existing = set(conn.execute(select(T["mat_student"].c.student_id)).scalars())
+            everyone = set(conn.execute(source.scope(None)).scalars())
         old_classes = {
             r.class_id: tuple(r)
             for r in conn.execute(select(T["mat_class"]))
         } if wanted is not None else {}
-    facts = [analysis.student_facts(i, thresholds) for i in inputs]
-    student_rows, class_heads, class_rows = _rows(facts)
-    computed = {r["student_id"] for r in student_rows}
-    replace_ids = sorted(computed | existing) if wanted is None else sorted(wanted)
-    _write_chunked(engine, replace_ids, student_rows, class_rows, chunk)
+    # students without new rows (no longer students) lose theirs
+    replace_ids = sorted(everyone | existing) if wanted is None else sorted(wanted)
+    computed: set[str] = set()
+    class_heads: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        reader = source.InputReader(conn, with_notes=False)
+        for part in _chunks(replace_ids, min(chunk, 900)):
+            with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
+                facts = [analysis.student_facts(i, thresholds) for i in reader.read(part)]
+                student_rows, heads, class_rows = _rows(facts)
+            conn.commit()  # end the read transaction (PostgreSQL) before this chunk's write
+            _write_part(engine, part, student_rows, class_rows)
+            computed.update(r["student_id"] for r in student_rows)
+            class_heads.update(heads)
+            # (between chunks: nothing held; a hand-off to waiting writers can go here)
     mk = T["mat_class"]
-    heads = sorted(class_heads)
-    for part in _chunks(heads, chunk):
+    heads_ids = sorted(class_heads)
+    for part in _chunks(heads_ids, chunk):
         with engine.begin() as conn:
             conn.execute(delete(mk).where(mk.c.class_id.in_(part)))
             conn.execute(insert(mk), [class_heads[c] for c in part])
     changed_classes = {
-        c for c in heads if old_classes.get(c) != tuple(class_heads[c][col.name] for col in mk.c)
+        c for c in heads_ids
+        if old_classes.get(c) != tuple(class_heads[c][col.name] for col in mk.c)
     }
     stamp = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
@@ -431,30 +443,22 @@ def refresh_detail(
     )
 
 
-def _write_chunked(
+def _write_part(
     engine: Engine,
-    replace_ids: list[str],
+    part: list[str],
     student_rows: list[dict[str, Any]],
     class_rows: list[dict[str, Any]],
-    chunk: int,
 ) -> None:
-    """Replace the facts of ``replace_ids`` (students without new rows lose theirs), ``chunk``
-    students per transaction."""
+    """Replace the facts of the students ``part`` with these rows (a student without rows
+    loses theirs), in one write transaction."""
     ms, mc = T["mat_student"], T["mat_class_facts"]
-    by_student: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in class_rows:
-        by_student[r["student_id"]].append(r)
-    student_of = {r["student_id"]: r for r in student_rows}
-    for part in _chunks(replace_ids, chunk):
-        srows = [student_of[s] for s in part if s in student_of]
-        crows = [r for s in part for r in by_student.get(s, ())]
-        with engine.begin() as conn:
-            conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
-            conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
-            if srows:
-                conn.execute(insert(ms), srows)
-            if crows:
-                conn.execute(insert(mc), crows)
+    with engine.begin() as conn:
+        conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
+        conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
+        if student_rows:
+            conn.execute(insert(ms), student_rows)
+        if class_rows:
+            conn.execute(insert(mc), class_rows)
 
 
 class LazyTimeline(Sequence[tuple[dt.date, float | None]]):
