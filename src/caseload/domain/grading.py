@@ -45,7 +45,7 @@ from bisect import bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, groupby
 from math import fsum
 
 from caseload.domain.assignments import assignment_status
@@ -410,18 +410,21 @@ def timeline_facts(
     entries.sort(key=_entry_date)
     policy = book.resolved
     drops = policy.drop_lowest
+    weights = policy.weights
+    weighted = policy.method is GradingMethod.WEIGHTED
     ordered: dict[str | None, list[tuple[float, dt.date, str, float, float]]] = {}
     scores: dict[str | None, list[float]] = {}
     maxes: dict[str | None, list[float]] = {}
-    sums: dict[str | None, tuple[float, float]] = {}
+    # per category after drops: earned and possible (``_combine``'s ``sums``), and for the
+    # weighted average the weight and weight x percentage of those it counts
+    earned_of: dict[str | None, float] = {}
+    possible_of: dict[str | None, float] = {}
+    weight_of: dict[str | None, float] = {}
+    weighted_of: dict[str | None, float] = {}
     out: list[tuple[dt.date, float | None]] = []
-    i, n_entries = 0, len(entries)
-    while i < n_entries:
-        d = entries[i][0]
+    for d, group in groupby(entries, key=_entry_date):
         touched: set[str | None] = set()
-        while i < n_entries and entries[i][0] == d:
-            _, cid, score, mx, item_id = entries[i]
-            i += 1
+        for _, cid, score, mx, item_id in group:
             touched.add(cid)
             if drops.get(cid, 0) > 0:
                 fraction = score / mx if mx > 0 else (math.inf if score > 0 else 1.0)
@@ -434,10 +437,29 @@ def timeline_facts(
             if n > 0:
                 rows = ordered[cid]
                 kept = rows[min(n, len(rows) - 1) :] if len(rows) > 1 else rows
-                sums[cid] = (fsum([r[3] for r in kept]), fsum([r[4] for r in kept]))
+                earned, possible = fsum([r[3] for r in kept]), fsum([r[4] for r in kept])
             else:
-                sums[cid] = (fsum(scores[cid]), fsum(maxes[cid]))
-        out.append((d, _combine(sums, policy)[0]))
+                earned, possible = fsum(scores[cid]), fsum(maxes[cid])
+            earned_of[cid] = earned
+            possible_of[cid] = possible
+            if weighted:
+                w = weights.get(cid, 0.0)
+                if possible > 0 and w > 0:
+                    weight_of[cid] = w
+                    weighted_of[cid] = w * (100.0 * earned / possible)
+                else:
+                    weight_of.pop(cid, None)
+                    weighted_of.pop(cid, None)
+        # ``_combine``, from the kept per-category figures (fsum: same floats, bit for bit)
+        grade: float | None = None
+        total = fsum(weight_of.values()) if weighted else 0.0
+        if total > 0:
+            grade = fsum(weighted_of.values()) / total
+        else:
+            possible = fsum(possible_of.values())
+            if possible > 0:
+                grade = 100.0 * fsum(earned_of.values()) / possible
+        out.append((d, grade))
     return tuple(out), tuple(scored), tuple(missing)
 
 

@@ -89,7 +89,10 @@ def _unpack_ints(blob: bytes) -> tuple[int, ...]:
 
 
 def _ords(dates: Iterable[dt.date]) -> bytes:
-    return _pack("i", [d.toordinal() for d in dates])
+    return _pack("i", list(map(_toordinal, dates)))
+
+
+_toordinal = dt.date.toordinal
 
 
 def _opt_ord(d: dt.date | None) -> int:
@@ -143,27 +146,31 @@ def _rows(
             }
         )
         for c in f.classes:
-            # the same for every student of the class (Repository.inputs)
-            classes[c.class_id] = {
-                "class_id": c.class_id,
-                "title": c.title,
-                "teacher": c.teacher,
-                "period": c.period,
-                "term_start": c.term_start,
-                "term_end": c.term_end,
-                "result_dates": _ords(c.class_result_dates),
-                "gradebook": c.gradebook,
-            }
-            nulls = [i for i, (_, g) in enumerate(c.timeline) if g is None]
+            # the same for every student of the class (Repository.inputs): made once
+            if c.class_id not in classes:
+                classes[c.class_id] = {
+                    "class_id": c.class_id,
+                    "title": c.title,
+                    "teacher": c.teacher,
+                    "period": c.period,
+                    "term_start": c.term_start,
+                    "term_end": c.term_end,
+                    "result_dates": _ords(c.class_result_dates),
+                    "gradebook": c.gradebook,
+                }
+            grades = c.timeline_grades
+            nulls = [i for i, g in enumerate(grades) if g is None] if None in grades else []
             class_rows.append(
                 {
                     "student_id": sid,
                     "class_id": c.class_id,
                     "spans": _pack("i", [_opt_ord(d) for span in c.enrollment_spans for d in span]),
-                    "timeline_days": _ords(d for d, _ in c.timeline),
-                    "timeline_grades": _pack("d", [0.0 if g is None else g for _, g in c.timeline]),
+                    "timeline_days": _ords(c.timeline_days),
+                    "timeline_grades": _pack(
+                        "d", [0.0 if g is None else g for g in grades] if nulls else grades
+                    ),
                     "timeline_nulls": json.dumps(nulls) if nulls else None,
-                    "weekly_days": _ords(d for d, _ in c.weekly),
+                    "weekly_days": _ords(c.weekly_days),
                     "weekly_grades": _pack("d", [g for _, g in c.weekly]),
                     "scored": _ords(c.scored_dates),
                     "missing": _ords(c.missing_dates),

@@ -28,7 +28,7 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, String, and_, exists, func, not_, or_, select, type_coerce
+from sqlalchemy import Integer, Select, String, and_, exists, func, not_, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from caseload.domain import analysis
@@ -258,32 +258,15 @@ class _Dates(dict[Any, dt.date]):
 
 _STATUS = {s.value: s for s in ScoreStatus}
 _CATEGORY = {c.value: c for c in AttendanceCategory}
-_new = object.__new__
-
-
-def _record(record_type: type[R]) -> Callable[[tuple[Any, ...]], R]:
-    """A builder of ``record_type`` (a frozen slots dataclass) from its fields' values in
-    order, setting the slots directly: the same record as its ``__init__`` makes (these have
-    no ``__post_init__``), without a frozen ``__init__``'s per-field ``object.__setattr__``."""
-    names = [f.name for f in fields(record_type)]  # type: ignore[arg-type]
-    setters = [getattr(record_type, name).__set__ for name in names]
-
-    def build(values: tuple[Any, ...]) -> R:
-        record = _new(record_type)
-        for set_field, value in zip(setters, values, strict=True):
-            set_field(record, value)
-        return record
-
-    return build
-
-
-_new_result = _record(Result)
-_new_event = _record(AttendanceEvent)
-
-
 def _text(column: Any) -> Any:
     """A date column read as stored (ISO text on SQLite), for ``_Dates``."""
     return type_coerce(column, String)
+
+
+def _raw(column: Any) -> Any:
+    """A boolean column read as stored (0/1 on SQLite; ``bool()`` it), so the row needs no
+    result processor (the big reads' rows are then made without per-cell Python calls)."""
+    return type_coerce(column, Integer)
 
 
 class InputReader:
@@ -316,6 +299,7 @@ class InputReader:
         self.policy_of: dict[str, GradingPolicy] = {}
         self.dates_of: dict[str, tuple[dt.date, ...]] = {}
         self.rostered: set[str] = set()  # classes with student enrollments
+        self.class_of_item: dict[str, str] = {}  # line item -> its class
 
     def _term_span(self, k: Klass) -> tuple[dt.date | None, dt.date | None]:
         spans = [self.by_id[t] for t in k.term_ids if t in self.by_id]
@@ -446,6 +430,7 @@ class InputReader:
             sid: {e.class_id for e in es} for sid, es in enr_of.items()
         }
         result_rows: Sequence[Any] = ()
+        class_of_item = self.class_of_item
         if self.with_gradebook:
             result_rows = conn.execute(
                 select(
@@ -456,35 +441,42 @@ class InputReader:
                     results.c.status,
                     _text(results.c.score_date),
                     results.c.comment,
-                    results.c.late,
-                    results.c.missing,
-                    results.c.excused,
-                    line_items.c.class_id,
-                )
-                .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-                .where(results.c.student_id.in_(ids))
+                    _raw(results.c.late),
+                    _raw(results.c.missing),
+                    _raw(results.c.excused),
+                ).where(results.c.student_id.in_(ids))
             ).all()
+            # each result's class through its line item (a result whose line item is not
+            # stored has no class), line items read once per reader
+            unknown = sorted({r[1] for r in result_rows} - class_of_item.keys())
+            for chunk in _chunked(unknown):
+                for item, cid in conn.execute(
+                    select(line_items.c.sourced_id, line_items.c.class_id).where(
+                        line_items.c.sourced_id.in_(chunk)
+                    )
+                ):
+                    class_of_item[item] = cid
         self._read_classes(
-            {c for cs in classes_of.values() for c in cs} | {r[10] for r in result_rows}
+            {c for cs in classes_of.values() for c in cs}
+            | {class_of_item[r[1]] for r in result_rows if r[1] in class_of_item}
         )
         rostered = self.rostered
         res_of: dict[tuple[str, str], list[Result]] = defaultdict(list)
         status_of = _STATUS
         no_classes: set[str] = set()
-        for rid, item, sid, score, status, when, comment, late, missing, excused, cid in (
-            result_rows
-        ):
+        for rid, item, sid, score, status, when, comment, late, missing, excused in result_rows:
+            cid = class_of_item.get(item)
+            if cid is None:
+                continue
             mine = classes_of.get(sid, no_classes)
             if cid not in mine:
                 if cid in rostered:
                     continue  # not on the class's roster: stored, never shown
                 classes_of.setdefault(sid, set()).add(cid)
             res_of[(sid, cid)].append(
-                _new_result(
-                    (
-                        rid, item, sid, score, status_of[status], opt(when), comment,
-                        bool(late), bool(missing), bool(excused),
-                    )
+                Result(
+                    rid, item, sid, score, status_of[status], opt(when), comment,
+                    bool(late), bool(missing), bool(excused),
                 )
             )
         att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
@@ -501,7 +493,7 @@ class InputReader:
             ).where(attendance.c.student_id.in_(ids))
         ):
             att_of[sid].append(
-                _new_event((rid, sid, day[when], category_of[category], cid, period, school))
+                AttendanceEvent(rid, sid, day[when], category_of[category], cid, period, school)
             )
         id_scope = select(users.c.sourced_id).where(users.c.sourced_id.in_(ids))
         inc_of = incidents(conn, id_scope)
