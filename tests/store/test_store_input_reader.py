@@ -12,9 +12,12 @@ definitions on the sample school (issue 13, "the full refresh too"):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
+from caseload.domain.analysis import StudentInput
 from caseload.domain.grading import grade_at, timeline_facts
 from caseload.store import inputs as source
 from caseload.store.tables import METADATA
@@ -69,9 +72,9 @@ def test_reader_shows_exactly_the_visible_results_whatever_the_chunks(
                 .where(source.visible_result(res.c.student_id, li.c.class_id))
             )
         }
-        whole = source.InputReader(conn).read(ids)
+        whole = source.InputReader(conn, with_notes=False).read(ids)
         chunked = []
-        reader = source.InputReader(conn)
+        reader = source.InputReader(conn, with_notes=False)
         for i in range(0, len(ids), 7):
             chunked.extend(reader.read(ids[i : i + 7]))
     got = {
@@ -84,7 +87,22 @@ def test_reader_shows_exactly_the_visible_results_whatever_the_chunks(
     assert any(r == shown for _, _, r in got)
     assert not any(r == hidden for _, _, r in got)
     assert [i.student.sourced_id for i in whole] == ids
-    assert chunked == whole
+    assert _normal(chunked) == _normal(whole)
+
+
+def _normal(inputs: list[StudentInput]) -> list[StudentInput]:
+    """The inputs with each class's categories and line items in id order (they come in the
+    database's order, which PostgreSQL may vary with the chunk of classes read)."""
+    def by_id(records: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(sorted(records, key=lambda r: r.sourced_id))
+
+    return [
+        replace(i, classes=tuple(
+            replace(c, categories=by_id(c.categories), line_items=by_id(c.line_items))
+            for c in i.classes
+        ))
+        for i in inputs
+    ]
 
 
 def test_timeline_facts_equals_the_grade_at_every_date(sample_engine: Engine) -> None:

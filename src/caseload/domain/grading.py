@@ -47,6 +47,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, groupby
 from math import fsum
+from operator import itemgetter
 
 from caseload.domain.assignments import assignment_status
 from caseload.domain.records import (
@@ -410,11 +411,12 @@ def timeline_facts(
     entries.sort(key=_entry_date)
     policy = book.resolved
     drops = policy.drop_lowest
+    dropping = {cid for cid, n in drops.items() if n > 0}
     weights = policy.weights
     weighted = policy.method is GradingMethod.WEIGHTED
     ordered: dict[str | None, list[tuple[float, dt.date, str, float, float]]] = {}
-    scores: dict[str | None, list[float]] = {}
-    maxes: dict[str | None, list[float]] = {}
+    scores: dict[str | None, list[float]] = defaultdict(list)
+    maxes: dict[str | None, list[float]] = defaultdict(list)
     # per category after drops: earned and possible (``_combine``'s ``sums``), and for the
     # weighted average the weight and weight x percentage of those it counts
     earned_of: dict[str | None, float] = {}
@@ -426,15 +428,15 @@ def timeline_facts(
         touched: set[str | None] = set()
         for _, cid, score, mx, item_id in group:
             touched.add(cid)
-            if drops.get(cid, 0) > 0:
+            if cid in dropping:
                 fraction = score / mx if mx > 0 else (math.inf if score > 0 else 1.0)
                 insort(ordered.setdefault(cid, []), (fraction, d, item_id, score, mx))
             else:
-                scores.setdefault(cid, []).append(score)
-                maxes.setdefault(cid, []).append(mx)
+                scores[cid].append(score)
+                maxes[cid].append(mx)
         for cid in touched:
-            n = drops.get(cid, 0)
-            if n > 0:
+            if cid in dropping:
+                n = drops[cid]
                 rows = ordered[cid]
                 kept = rows[min(n, len(rows) - 1) :] if len(rows) > 1 else rows
                 earned, possible = fsum([r[3] for r in kept]), fsum([r[4] for r in kept])
@@ -463,8 +465,7 @@ def timeline_facts(
     return tuple(out), tuple(scored), tuple(missing)
 
 
-def _entry_date(entry: tuple[dt.date, str | None, float, float, str]) -> dt.date:
-    return entry[0]
+_entry_date = itemgetter(0)  # an entry's date
 
 
 def grade_on(timeline: Timeline, as_of: dt.date) -> float | None:

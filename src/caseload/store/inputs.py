@@ -387,7 +387,7 @@ class InputReader:
             for cid, d in date_rows:
                 dates[cid].append(day[d])
             for cid, ds in dates.items():
-                self.dates_of[cid] = tuple(ds)
+                self.dates_of[cid] = tuple(sorted(set(ds)))  # as ClassFacts keeps them
 
     def _school_days(self, school: str | None) -> frozenset[dt.date]:
         got = self.days_of.get(school)
@@ -418,9 +418,9 @@ class InputReader:
             counselors_of[sid].append(cid)
         enr_of: dict[str, list[Enrollment]] = defaultdict(list)
         for r in conn.execute(
-            select(enrollments).where(
-                enrollments.c.user_id.in_(ids), enrollments.c.role == Role.STUDENT.value
-            )
+            select(enrollments)
+            .where(enrollments.c.user_id.in_(ids), enrollments.c.role == Role.STUDENT.value)
+            .order_by(enrollments.c.user_id, enrollments.c.class_id, enrollments.c.sourced_id)
         ):
             enr_of[r.user_id].append(_enrollment(r))
         # a student's classes: their enrollments, and any class they have results in where
@@ -444,7 +444,9 @@ class InputReader:
                     _raw(results.c.late),
                     _raw(results.c.missing),
                     _raw(results.c.excused),
-                ).where(results.c.student_id.in_(ids))
+                )
+                .where(results.c.student_id.in_(ids))
+                .order_by(results.c.student_id, results.c.line_item_id, results.c.sourced_id)
             ).all()
             # each result's class through its line item (a result whose line item is not
             # stored has no class), line items read once per reader
@@ -490,7 +492,9 @@ class InputReader:
                 attendance.c.class_id,
                 attendance.c.period,
                 attendance.c.school_id,
-            ).where(attendance.c.student_id.in_(ids))
+            )
+            .where(attendance.c.student_id.in_(ids))
+            .order_by(attendance.c.student_id, attendance.c.date, attendance.c.sourced_id)
         ):
             att_of[sid].append(
                 AttendanceEvent(rid, sid, day[when], category_of[category], cid, period, school)
@@ -530,10 +534,10 @@ class InputReader:
                     enrollments=tuple(enr_of.get(sid, ())),
                     classes=tuple(cis),
                     attendance=events,
-                    incident_dates=tuple(inc_of.get(sid, ())),
+                    incident_dates=tuple(sorted(inc_of.get(sid, ()))),
                     school_days=self._school_days(school),
                     sessions=self.shared_sessions,
-                    note_dates=tuple(notes.get(sid, ())),
+                    note_dates=tuple(sorted(notes.get(sid, ()))),
                     attendance_through=attendance_through(self.coverage, school, bool(events)),
                 )
             )
