@@ -182,10 +182,12 @@ def _rows(
 # --- the refresh: computed outside any write transaction, written in short ones ------------
 #
 # Issue 13: the rebuild used to hold SQLite's write lock for its whole computation (seconds
-# to minutes), so a note saved meanwhile failed. Now the facts are computed from reads only,
-# then written CHUNK students per transaction (a few tens of milliseconds each), and the
-# state row that makes them fresh is written last: until then a reader sees them stale and
-# takes the pure path, so a half-written refresh costs speed, never correctness.
+# to minutes), so a note saved meanwhile failed. Now CHUNK students at a time are read (a few
+# set queries by student id, what their classes share read once per class), computed and
+# written in one transaction (a few tens of milliseconds), and the state row that makes them
+# fresh is written last: until then a reader sees them stale and takes the pure path, so a
+# half-written refresh costs speed, never correctness. Streaming keeps the memory and the
+# collector's work those of one chunk, so the refresh grows linearly with the school.
 
 CHUNK = 250  # students per write transaction
 INCREMENTAL_MAX = 20_000  # more changed students than this (or than half): a full rebuild
@@ -414,8 +416,9 @@ def refresh_detail(
             with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
                 facts = [analysis.student_facts(i, thresholds) for i in reader.read(part)]
                 student_rows, heads, class_rows = _rows(facts)
-            conn.commit()  # end the read transaction (PostgreSQL) before this chunk's write
-            _write_part(engine, part, student_rows, class_rows)
+                del facts
+                conn.commit()  # end the read transaction (PostgreSQL) before the write
+                _write_part(engine, part, student_rows, class_rows)
             computed.update(r["student_id"] for r in student_rows)
             class_heads.update(heads)
             # (between chunks: nothing held; a hand-off to waiting writers can go here)

@@ -252,12 +252,11 @@ class _Dates(dict[Any, dt.date]):
         day = self[key] = key if isinstance(key, dt.date) else dt.date.fromisoformat(key)
         return day
 
-    def opt(self, key: Any) -> dt.date | None:
-        return None if key is None else self[key]
-
 
 _STATUS = {s.value: s for s in ScoreStatus}
 _CATEGORY = {c.value: c for c in AttendanceCategory}
+
+
 def _text(column: Any) -> Any:
     """A date column read as stored (ISO text on SQLite), for ``_Dates``."""
     return type_coerce(column, String)
@@ -398,7 +397,7 @@ class InputReader:
     def read(self, student_ids: Sequence[str]) -> list[analysis.StudentInput]:
         """The StudentInputs of the students among ``student_ids`` (ids of other users and
         unknown ids are left out), in the order given. At most 900 ids per call."""
-        conn, day, opt = self.conn, self.day, self.day.opt
+        conn, day = self.conn, self.day
         ids = list(student_ids)
         students = {
             r.sourced_id: user_from(r)
@@ -477,7 +476,8 @@ class InputReader:
                 classes_of.setdefault(sid, set()).add(cid)
             res_of[(sid, cid)].append(
                 Result(
-                    rid, item, sid, score, status_of[status], opt(when), comment,
+                    rid, item, sid, score, status_of[status],
+                    None if when is None else day[when], comment,
                     bool(late), bool(missing), bool(excused),
                 )
             )
