@@ -47,10 +47,10 @@ from caseload.domain.grading import (
     below,
     category_breakdown,
     effective_date,
-    grade_timeline,
     last_complete_sunday,
     last_on_or_before,
     policy_text,
+    timeline_facts,
     weekly_as_of,
     weekly_series,
     what_if,
@@ -260,7 +260,7 @@ def class_facts(
     ci: ClassInput, enrollment_spans: tuple[Span, ...], missing_counts_as_zero: bool = True
 ) -> ClassFacts:
     book = ci.gradebook()
-    timeline = grade_timeline(book, missing_counts_as_zero)
+    timeline, scored, missing = timeline_facts(book, missing_counts_as_zero)
     return ClassFacts(
         class_id=ci.klass.sourced_id,
         title=ci.klass.title,
@@ -271,8 +271,8 @@ def class_facts(
         enrollment_spans=enrollment_spans,
         timeline=timeline,
         weekly=weekly_series(timeline),
-        scored_dates=book.scored_dates(),
-        missing_dates=tuple(sorted(d for _, d in book.missing())),
+        scored_dates=scored,
+        missing_dates=missing,
         class_result_dates=tuple(sorted(set(ci.class_result_dates))),
         gradebook=bool(ci.line_items),
     )

@@ -45,8 +45,9 @@ from bisect import bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, groupby
 from math import fsum
+from operator import itemgetter
 
 from caseload.domain.assignments import assignment_status
 from caseload.domain.records import (
@@ -55,6 +56,7 @@ from caseload.domain.records import (
     GradingPolicy,
     LineItem,
     Result,
+    ScoreStatus,
 )
 from caseload.domain.report import (
     AssignmentStatus,
@@ -330,18 +332,25 @@ def _combine(
 ) -> tuple[float | None, float | None]:
     """The grade from per-category (earned, possible) after drops, and the total weight of the
     weighted average (None: the points formula applied). Shared by ``compute`` and the
-    incremental ``grade_timeline`` so both give the same float, bit for bit."""
+    incremental ``grade_timeline`` so both give the same float, bit for bit.
+
+    (Plain loops and ``fsum`` over lists: it runs once per effective date of every student's
+    class in the facts refresh.)"""
     if policy.method is GradingMethod.WEIGHTED:
-        parts = [
-            (w, 100.0 * earned / possible)
-            for cid, (earned, possible) in sums.items()
-            if possible > 0 and (w := policy.weights.get(cid, 0.0)) > 0
-        ]
-        total = fsum(w for w, _ in parts)
+        weights = policy.weights
+        ws: list[float] = []
+        wps: list[float] = []
+        for cid, (earned, possible) in sums.items():
+            if possible > 0:
+                w = weights.get(cid, 0.0)
+                if w > 0:
+                    ws.append(w)
+                    wps.append(w * (100.0 * earned / possible))
+        total = fsum(ws)
         if total > 0:
-            return fsum(w * p for w, p in parts) / total, total
-    earned = fsum(e for e, _ in sums.values())
-    possible = fsum(p for _, p in sums.values())
+            return fsum(wps) / total, total
+    earned = fsum([e for e, _ in sums.values()])
+    possible = fsum([p for _, p in sums.values()])
     return (100.0 * earned / possible if possible > 0 else None), None
 
 
@@ -357,29 +366,106 @@ def grade_timeline(book: Gradebook, missing_counts_as_zero: bool = True) -> Time
     Incremental: each category keeps its entries in drop order and only the categories that
     change on a date are summed again; the result equals ``grade_at`` at every date, to the bit.
     """
+    return timeline_facts(book, missing_counts_as_zero)[0]
+
+
+def timeline_facts(
+    book: Gradebook, missing_counts_as_zero: bool = True
+) -> tuple[Timeline, tuple[dt.date, ...], tuple[dt.date, ...]]:
+    """``grade_timeline``, ``Gradebook.scored_dates()`` and the sorted dates of
+    ``Gradebook.missing()``, in one pass over the student's results (the facts refresh runs
+    this for every class of every student).
+
+    The same entries as ``Gradebook.entries`` (as tuples), the same drop order and the same
+    exact sums (``fsum`` is exactly rounded, so which list holds a category's values and in
+    what order does not change a bit): equal to ``grade_at`` at every date, to the bit.
+    Categories without drop-lowest only ever grow, so their scores and maximums are kept as
+    plain lists; the others keep their entries in drop order (``insort``)."""
+    items = book.items
+    exempt, not_submitted = ScoreStatus.EXEMPT, ScoreStatus.NOT_SUBMITTED
+    entries: list[tuple[dt.date, str | None, float, float, str]] = []
+    scored: list[dt.date] = []
+    missing: list[dt.date] = []
+    for item_id, r in book.result_by_item.items():
+        status = r.status
+        if status is exempt:
+            continue
+        li = items[item_id]
+        d = r.score_date or li.due_date or li.assign_date or UNDATED
+        score = r.score
+        if score is not None:
+            score = float(score)
+            if d != UNDATED:
+                scored.append(d)
+        elif r.missing or status is not_submitted:
+            missing.append(d)
+            if not missing_counts_as_zero:
+                continue
+            score = 0.0
+        else:
+            continue
+        mx = li.max_points
+        entries.append((d, li.category_id, score, float(mx) if mx is not None else 0.0, item_id))
+    scored.sort()
+    missing.sort()
+    entries.sort(key=_entry_date)
     policy = book.resolved
-    entries = sorted(book.entries(missing_counts_as_zero), key=lambda e: e.date)
-    ordered: dict[str | None, list[tuple[float, dt.date, str, float, float]]] = defaultdict(list)
-    sums: dict[str | None, tuple[float, float]] = {}
+    drops = policy.drop_lowest
+    dropping = {cid for cid, n in drops.items() if n > 0}
+    weights = policy.weights
+    weighted = policy.method is GradingMethod.WEIGHTED
+    ordered: dict[str | None, list[tuple[float, dt.date, str, float, float]]] = {}
+    scores: dict[str | None, list[float]] = defaultdict(list)
+    maxes: dict[str | None, list[float]] = defaultdict(list)
+    # per category after drops: earned and possible (``_combine``'s ``sums``), and for the
+    # weighted average the weight and weight x percentage of those it counts
+    earned_of: dict[str | None, float] = {}
+    possible_of: dict[str | None, float] = {}
+    weight_of: dict[str | None, float] = {}
+    weighted_of: dict[str | None, float] = {}
     out: list[tuple[dt.date, float | None]] = []
-    i = 0
-    while i < len(entries):
-        d = entries[i].date
+    for d, group in groupby(entries, key=_entry_date):
         touched: set[str | None] = set()
-        while i < len(entries) and entries[i].date == d:
-            e = entries[i]
-            insort(
-                ordered[e.category_id], (e.fraction, e.date, e.line_item_id, e.score, e.max_points)
-            )
-            touched.add(e.category_id)
-            i += 1
+        for _, cid, score, mx, item_id in group:
+            touched.add(cid)
+            if cid in dropping:
+                fraction = score / mx if mx > 0 else (math.inf if score > 0 else 1.0)
+                insort(ordered.setdefault(cid, []), (fraction, d, item_id, score, mx))
+            else:
+                scores[cid].append(score)
+                maxes[cid].append(mx)
         for cid in touched:
-            rows = ordered[cid]
-            n = policy.drop_lowest.get(cid, 0)
-            kept = rows[min(n, len(rows) - 1) :] if n > 0 and len(rows) > 1 else rows
-            sums[cid] = (fsum(r[3] for r in kept), fsum(r[4] for r in kept))
-        out.append((d, _combine(sums, policy)[0]))
-    return tuple(out)
+            if cid in dropping:
+                n = drops[cid]
+                rows = ordered[cid]
+                kept = rows[min(n, len(rows) - 1) :] if len(rows) > 1 else rows
+                earned, possible = fsum([r[3] for r in kept]), fsum([r[4] for r in kept])
+            else:
+                earned, possible = fsum(scores[cid]), fsum(maxes[cid])
+            earned_of[cid] = earned
+            possible_of[cid] = possible
+            if weighted:
+                w = weights.get(cid, 0.0)
+                if possible > 0 and w > 0:
+                    weight_of[cid] = w
+                    weighted_of[cid] = w * (100.0 * earned / possible)
+                else:
+                    weight_of.pop(cid, None)
+                    weighted_of.pop(cid, None)
+        # ``_combine``, from the kept per-category figures (fsum: same floats, bit for bit)
+        grade: float | None = None
+        total = fsum(weight_of.values()) if weighted else 0.0
+        if total > 0:
+            grade = fsum(weighted_of.values()) / total
+        else:
+            possible = fsum(possible_of.values())
+            if possible > 0:
+                grade = 100.0 * fsum(earned_of.values()) / possible
+        out.append((d, grade))
+    return tuple(out), tuple(scored), tuple(missing)
+
+
+_entry_date = itemgetter(0)  # an entry's date
 
 
 def grade_on(timeline: Timeline, as_of: dt.date) -> float | None:

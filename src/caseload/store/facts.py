@@ -50,6 +50,7 @@ from typing import Any, overload
 
 from sqlalchemy import Connection, Engine, String, delete, func, insert, select, type_coerce
 
+from caseload._runtime import gc_paused
 from caseload.domain import analysis
 from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
@@ -88,7 +89,10 @@ def _unpack_ints(blob: bytes) -> tuple[int, ...]:
 
 
 def _ords(dates: Iterable[dt.date]) -> bytes:
-    return _pack("i", [d.toordinal() for d in dates])
+    return _pack("i", list(map(_toordinal, dates)))
+
+
+_toordinal = dt.date.toordinal
 
 
 def _opt_ord(d: dt.date | None) -> int:
@@ -142,27 +146,31 @@ def _rows(
             }
         )
         for c in f.classes:
-            # the same for every student of the class (Repository.inputs)
-            classes[c.class_id] = {
-                "class_id": c.class_id,
-                "title": c.title,
-                "teacher": c.teacher,
-                "period": c.period,
-                "term_start": c.term_start,
-                "term_end": c.term_end,
-                "result_dates": _ords(c.class_result_dates),
-                "gradebook": c.gradebook,
-            }
-            nulls = [i for i, (_, g) in enumerate(c.timeline) if g is None]
+            # the same for every student of the class (Repository.inputs): made once
+            if c.class_id not in classes:
+                classes[c.class_id] = {
+                    "class_id": c.class_id,
+                    "title": c.title,
+                    "teacher": c.teacher,
+                    "period": c.period,
+                    "term_start": c.term_start,
+                    "term_end": c.term_end,
+                    "result_dates": _ords(c.class_result_dates),
+                    "gradebook": c.gradebook,
+                }
+            grades = c.timeline_grades
+            nulls = [i for i, g in enumerate(grades) if g is None] if None in grades else []
             class_rows.append(
                 {
                     "student_id": sid,
                     "class_id": c.class_id,
                     "spans": _pack("i", [_opt_ord(d) for span in c.enrollment_spans for d in span]),
-                    "timeline_days": _ords(d for d, _ in c.timeline),
-                    "timeline_grades": _pack("d", [0.0 if g is None else g for _, g in c.timeline]),
+                    "timeline_days": _ords(c.timeline_days),
+                    "timeline_grades": _pack(
+                        "d", [0.0 if g is None else g for g in grades] if nulls else grades
+                    ),
                     "timeline_nulls": json.dumps(nulls) if nulls else None,
-                    "weekly_days": _ords(d for d, _ in c.weekly),
+                    "weekly_days": _ords(c.weekly_days),
                     "weekly_grades": _pack("d", [g for _, g in c.weekly]),
                     "scored": _ords(c.scored_dates),
                     "missing": _ords(c.missing_dates),
@@ -174,10 +182,12 @@ def _rows(
 # --- the refresh: computed outside any write transaction, written in short ones ------------
 #
 # Issue 13: the rebuild used to hold SQLite's write lock for its whole computation (seconds
-# to minutes), so a note saved meanwhile failed. Now the facts are computed from reads only,
-# then written CHUNK students per transaction (a few tens of milliseconds each), and the
-# state row that makes them fresh is written last: until then a reader sees them stale and
-# takes the pure path, so a half-written refresh costs speed, never correctness.
+# to minutes), so a note saved meanwhile failed. Now CHUNK students at a time are read (a few
+# set queries by student id, what their classes share read once per class), computed and
+# written in one transaction (a few tens of milliseconds), and the state row that makes them
+# fresh is written last: until then a reader sees them stale and takes the pure path, so a
+# half-written refresh costs speed, never correctness. Streaming keeps the memory and the
+# collector's work those of one chunk, so the refresh grows linearly with the school.
 
 CHUNK = 250  # students per write transaction
 INCREMENTAL_MAX = 20_000  # more changed students than this (or than half): a full rebuild
@@ -364,8 +374,13 @@ class FactsBusy(Exception):
 def refresh_detail(
     engine: Engine, thresholds: Thresholds, *, full: bool = False, chunk: int = CHUNK
 ) -> Refreshed:
-    """:func:`refresh`, telling what it did (``Refreshed``)."""
+    """:func:`refresh`, telling what it did (``Refreshed``).
+
+    Streamed: ``chunk`` students at a time are read (``inputs.InputReader``, what their
+    classes share read once), computed and written in one short write transaction, so
+    memory and the collector's work stay those of one chunk whatever the school's size."""
     existing: set[str] = set()
+    everyone: set[str] = set()
     with engine.connect() as conn:
         run_id = latest_run(conn)
         previous = conn.execute(select(T["mat_state"].c.computed_at)).scalar()
@@ -377,12 +392,6 @@ def refresh_detail(
             ).scalar_one()
             if len(wanted) > min(INCREMENTAL_MAX, students // 2):
                 wanted = None  # most students changed: one full rebuild is cheaper
-        scope: Any = source.scope(None)
-        if wanted is not None:
-            scope = select(users_t.c.sourced_id).where(
-                users_t.c.sourced_id.in_(sorted(wanted)), users_t.c.role == Role.STUDENT.value
-            )
-        inputs = source.inputs(conn, scope, with_notes=False) if wanted != set() else []
         had: set[str] = set()  # of ``wanted``, those with facts now (a student no longer is)
         if wanted:
             ms = T["mat_student"]
@@ -392,23 +401,36 @@ def refresh_detail(
                 ).scalars())
         if wanted is None:
             existing = set(conn.execute(select(T["mat_student"].c.student_id)).scalars())
+            everyone = set(conn.execute(source.scope(None)).scalars())
         old_classes = {
             r.class_id: tuple(r)
             for r in conn.execute(select(T["mat_class"]))
         } if wanted is not None else {}
-    facts = [analysis.student_facts(i, thresholds) for i in inputs]
-    student_rows, class_heads, class_rows = _rows(facts)
-    computed = {r["student_id"] for r in student_rows}
-    replace_ids = sorted(computed | existing) if wanted is None else sorted(wanted)
-    _write_chunked(engine, replace_ids, student_rows, class_rows, chunk)
+    # students without new rows (no longer students) lose theirs
+    replace_ids = sorted(everyone | existing) if wanted is None else sorted(wanted)
+    computed: set[str] = set()
+    class_heads: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        reader = source.InputReader(conn, with_notes=False)
+        for part in _chunks(replace_ids, min(chunk, 900)):
+            with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
+                facts = [analysis.student_facts(i, thresholds) for i in reader.read(part)]
+                student_rows, heads, class_rows = _rows(facts)
+                del facts
+                conn.commit()  # end the read transaction (PostgreSQL) before the write
+                _write_part(engine, part, student_rows, class_rows)
+            computed.update(r["student_id"] for r in student_rows)
+            class_heads.update(heads)
+            # (between chunks nothing is held; _write_part lets a waiting note write in first)
     mk = T["mat_class"]
-    heads = sorted(class_heads)
-    for part in _chunks(heads, chunk):
+    heads_ids = sorted(class_heads)
+    for part in _chunks(heads_ids, chunk):
         with engine.begin() as conn:
             conn.execute(delete(mk).where(mk.c.class_id.in_(part)))
             conn.execute(insert(mk), [class_heads[c] for c in part])
     changed_classes = {
-        c for c in heads if old_classes.get(c) != tuple(class_heads[c][col.name] for col in mk.c)
+        c for c in heads_ids
+        if old_classes.get(c) != tuple(class_heads[c][col.name] for col in mk.c)
     }
     stamp = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
@@ -431,33 +453,25 @@ def refresh_detail(
     )
 
 
-def _write_chunked(
+def _write_part(
     engine: Engine,
-    replace_ids: list[str],
+    part: list[str],
     student_rows: list[dict[str, Any]],
     class_rows: list[dict[str, Any]],
-    chunk: int,
 ) -> None:
-    """Replace the facts of ``replace_ids`` (students without new rows lose theirs), ``chunk``
-    students per transaction."""
+    """Replace the facts of the students ``part`` with these rows (a student without rows
+    loses theirs), in one write transaction."""
     ms, mc = T["mat_student"], T["mat_class_facts"]
-    by_student: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in class_rows:
-        by_student[r["student_id"]].append(r)
-    student_of = {r["student_id"]: r for r in student_rows}
     from caseload.store.handoff import let_writers_in
 
-    for part in _chunks(replace_ids, chunk):
-        srows = [student_of[s] for s in part if s in student_of]
-        crows = [r for s in part for r in by_student.get(s, ())]
-        let_writers_in(engine)  # a note write waiting goes first (issue 13)
-        with engine.begin() as conn:
-            conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
-            conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
-            if srows:
-                conn.execute(insert(ms), srows)
-            if crows:
-                conn.execute(insert(mc), crows)
+    let_writers_in(engine)  # a note write waiting goes first (issue 13)
+    with engine.begin() as conn:
+        conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
+        conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
+        if student_rows:
+            conn.execute(insert(ms), student_rows)
+        if class_rows:
+            conn.execute(insert(mc), class_rows)
 
 
 class LazyTimeline(Sequence[tuple[dt.date, float | None]]):

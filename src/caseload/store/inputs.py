@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, exists, func, not_, or_, select
+from sqlalchemy import Integer, Select, String, and_, exists, func, not_, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from caseload.domain import analysis
@@ -244,75 +244,114 @@ def visible_result(result_student: Any, class_id: Any) -> Any:
 # --- the inputs -----------------------------------------------------------------------------
 
 
-def inputs(
-    conn: Connection,
-    scope: Select[Any],
-    *,
-    with_gradebook: bool = True,
-    with_notes: bool = True,
-) -> list[analysis.StudentInput]:
-    """Every student in ``scope`` as a StudentInput, in a fixed number of queries."""
-    students, counselors_of = people(conn, scope)
-    if not students:
-        return []
+class _Dates(dict[Any, dt.date]):
+    """One ``date`` per day for a reader, keyed by the stored ISO text (a date column read as
+    text from SQLite: no per-row conversion) or the date a driver hands back."""
 
-    enr_of: dict[str, list[Enrollment]] = defaultdict(list)
-    for r in conn.execute(
-        select(enrollments).where(
-            enrollments.c.user_id.in_(scope), enrollments.c.role == Role.STUDENT.value
-        )
-    ):
-        enr_of[r.user_id].append(_enrollment(r))
-    # a student's classes: their enrollments, and any class they have results in where no
-    # roster says otherwise (an export may lack enrollments, as the Grand Bend Ed-Fi sample
-    # does; a result for a student not on the class's roster is not shown)
-    classes_of: dict[str, set[str]] = defaultdict(set)
-    for sid, es in enr_of.items():
-        classes_of[sid].update(e.class_id for e in es)
-    shown = visible_result(results.c.student_id, line_items.c.class_id)
-    if with_gradebook:
-        for sid, cid in conn.execute(
-            select(results.c.student_id, line_items.c.class_id)
-            .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-            .where(results.c.student_id.in_(scope), shown)
-            .distinct()
-        ):
-            classes_of[sid].add(cid)
-    class_ids = sorted({c for cs in classes_of.values() for c in cs})
+    def __missing__(self, key: Any) -> dt.date:
+        day = self[key] = key if isinstance(key, dt.date) else dt.date.fromisoformat(key)
+        return day
 
-    all_sessions, calendar_days = calendar(conn)
-    by_id = {s.sourced_id: s for s in all_sessions}
 
-    klasses: dict[str, Klass] = {}
-    teacher_of: dict[str, str] = {}
-    items_of: dict[str, list[LineItem]] = defaultdict(list)
-    cats_of: dict[str, dict[str, Category]] = defaultdict(dict)
-    policy_of: dict[str, GradingPolicy] = {}
-    class_dates: dict[str, list[dt.date]] = defaultdict(list)
-    for chunk in _chunked(class_ids):
-        for r in conn.execute(select(classes).where(classes.c.sourced_id.in_(chunk))):
-            klasses[r.sourced_id] = _klass(r)
-        teacher_rows = conn.execute(
-            select(
-                enrollments.c.class_id,
-                enrollments.c.primary,
-                users.c.family_name,
-                users.c.given_name,
+_STATUS = {s.value: s for s in ScoreStatus}
+_CATEGORY = {c.value: c for c in AttendanceCategory}
+
+
+def _text(column: Any) -> Any:
+    """A date column read as stored (ISO text on SQLite), for ``_Dates``."""
+    return type_coerce(column, String)
+
+
+def _raw(column: Any) -> Any:
+    """A boolean column read as stored (0/1 on SQLite; ``bool()`` it), so the row needs no
+    result processor (the big reads' rows are then made without per-cell Python calls)."""
+    return type_coerce(column, Integer)
+
+
+class InputReader:
+    """StudentInputs a chunk of students at a time (``read``), what their classes share read
+    once per class and kept (a class's line items, categories, policy, teacher, term and the
+    effective dates of all its results), as are the calendar and the attendance coverage.
+
+    The full facts refresh reads every student through one reader, 250 at a time, so its
+    memory and its collector's work stay those of one chunk; ``inputs`` reads a scope
+    through one. Per chunk a fixed number of queries by student id (index lookups, no
+    per-student query); a result's visibility (``visible_result``) is checked in Python
+    against the student's own enrollments and the classes that have a roster."""
+
+    def __init__(
+        self, conn: Connection, *, with_gradebook: bool = True, with_notes: bool = True
+    ) -> None:
+        self.conn = conn
+        self.with_gradebook = with_gradebook
+        self.with_notes = with_notes
+        self.day = _Dates()
+        self.sessions, self.calendar_days = calendar(conn)
+        self.shared_sessions = tuple(self.sessions)
+        self.by_id = {s.sourced_id: s for s in self.sessions}
+        self.coverage = attendance_coverage(conn)
+        self.days_of: dict[str | None, frozenset[dt.date]] = {}
+        self.klasses: dict[str, Klass | None] = {}
+        self.teacher_of: dict[str, str] = {}
+        self.items_of: dict[str, tuple[LineItem, ...]] = {}
+        self.cats_of: dict[str, tuple[Category, ...]] = {}
+        self.policy_of: dict[str, GradingPolicy] = {}
+        self.dates_of: dict[str, tuple[dt.date, ...]] = {}
+        self.rostered: set[str] = set()  # classes with student enrollments
+        self.class_of_item: dict[str, str] = {}  # line item -> its class
+
+    def _term_span(self, k: Klass) -> tuple[dt.date | None, dt.date | None]:
+        spans = [self.by_id[t] for t in k.term_ids if t in self.by_id]
+        if not spans:
+            return None, None
+        return min(s.start_date for s in spans), max(s.end_date for s in spans)
+
+    def _read_classes(self, class_ids: Iterable[str]) -> None:
+        """Read the shared data of the classes not read yet."""
+        new = sorted(c for c in set(class_ids) if c not in self.klasses)
+        conn, day = self.conn, self.day
+        for chunk in _chunked(new):
+            for cid in chunk:
+                self.klasses[cid] = None
+            for r in conn.execute(select(classes).where(classes.c.sourced_id.in_(chunk))):
+                self.klasses[r.sourced_id] = _klass(r)
+            self.rostered.update(
+                conn.execute(
+                    select(enrollments.c.class_id)
+                    .where(
+                        enrollments.c.class_id.in_(chunk),
+                        enrollments.c.role == Role.STUDENT.value,
+                    )
+                    .distinct()
+                ).scalars()
             )
-            .join(users, users.c.sourced_id == enrollments.c.user_id)
-            .where(enrollments.c.class_id.in_(chunk), enrollments.c.role == Role.TEACHER.value)
-            .order_by(enrollments.c.class_id, enrollments.c.primary.desc(), users.c.family_name)
-        )
-        for cid, _primary, family, given in teacher_rows:
-            teacher_of.setdefault(cid, f"{family}, {given}")
-        pol_rows = conn.execute(select(policies_t).where(policies_t.c.class_id.in_(chunk)))
-        methods = {r.class_id: GradingMethod(r.method) for r in pol_rows}
-        pcs: dict[str, list[PolicyCategory]] = defaultdict(list)
-        for r in conn.execute(select(policy_cats).where(policy_cats.c.class_id.in_(chunk))):
-            pcs[r.class_id].append(PolicyCategory(r.category_id, r.weight, r.drop_lowest))
-        for cid, method in methods.items():
-            policy_of[cid] = GradingPolicy(cid, method, tuple(pcs.get(cid, ())))
-        if with_gradebook:
+            teacher_rows = conn.execute(
+                select(
+                    enrollments.c.class_id,
+                    enrollments.c.primary,
+                    users.c.family_name,
+                    users.c.given_name,
+                )
+                .join(users, users.c.sourced_id == enrollments.c.user_id)
+                .where(
+                    enrollments.c.class_id.in_(chunk), enrollments.c.role == Role.TEACHER.value
+                )
+                .order_by(
+                    enrollments.c.class_id, enrollments.c.primary.desc(), users.c.family_name
+                )
+            )
+            for cid, _primary, family, given in teacher_rows:
+                self.teacher_of.setdefault(cid, f"{family}, {given}")
+            pol_rows = conn.execute(select(policies_t).where(policies_t.c.class_id.in_(chunk)))
+            methods = {r.class_id: GradingMethod(r.method) for r in pol_rows}
+            pcs: dict[str, list[PolicyCategory]] = defaultdict(list)
+            for r in conn.execute(select(policy_cats).where(policy_cats.c.class_id.in_(chunk))):
+                pcs[r.class_id].append(PolicyCategory(r.category_id, r.weight, r.drop_lowest))
+            for cid, method in methods.items():
+                self.policy_of[cid] = GradingPolicy(cid, method, tuple(pcs.get(cid, ())))
+            if not self.with_gradebook:
+                continue
+            cats: dict[str, dict[str, Category]] = defaultdict(dict)
             cat_rows = conn.execute(
                 select(line_items.c.class_id, categories)
                 .join(categories, categories.c.sourced_id == line_items.c.category_id)
@@ -320,92 +359,216 @@ def inputs(
                 .distinct()
             )
             for r in cat_rows:
-                cats_of[r.class_id][r.sourced_id] = Category(
+                cats[r.class_id][r.sourced_id] = Category(
                     r.sourced_id, r.title, r.weight, r.class_id
                 )
+            for cid, by_id in cats.items():
+                self.cats_of[cid] = tuple(by_id.values())
+            items: dict[str, list[LineItem]] = defaultdict(list)
             for r in conn.execute(select(line_items).where(line_items.c.class_id.in_(chunk))):
-                items_of[r.class_id].append(_line_item(r))
+                items[r.class_id].append(_line_item(r))
+            for cid, its in items.items():
+                self.items_of[cid] = tuple(its)
             eff = func.coalesce(
                 results.c.score_date, line_items.c.due_date, line_items.c.assign_date
             )
+            dates: dict[str, list[dt.date]] = defaultdict(list)
             date_rows = conn.execute(
-                select(line_items.c.class_id, eff)
+                select(line_items.c.class_id, _text(eff))
                 .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-                .where(line_items.c.class_id.in_(chunk), eff.is_not(None), shown)
+                .where(
+                    line_items.c.class_id.in_(chunk),
+                    eff.is_not(None),
+                    visible_result(results.c.student_id, line_items.c.class_id),
+                )
                 .distinct()
             )
             for cid, d in date_rows:
-                class_dates[cid].append(d)
+                dates[cid].append(day[d])
+            for cid, ds in dates.items():
+                self.dates_of[cid] = tuple(sorted(set(ds)))  # as ClassFacts keeps them
 
-    res_of: dict[tuple[str, str], list[Result]] = defaultdict(list)
-    if with_gradebook:
-        rows = conn.execute(
-            select(results, line_items.c.class_id)
-            .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-            .where(results.c.student_id.in_(scope), shown)
+    def _school_days(self, school: str | None) -> frozenset[dt.date]:
+        got = self.days_of.get(school)
+        if got is None:
+            got = self.days_of[school] = school_days(school, self.sessions, self.calendar_days)
+        return got
+
+    def read(self, student_ids: Sequence[str]) -> list[analysis.StudentInput]:
+        """The StudentInputs of the students among ``student_ids`` (ids of other users and
+        unknown ids are left out), in the order given. At most 900 ids per call."""
+        conn, day = self.conn, self.day
+        ids = list(student_ids)
+        students = {
+            r.sourced_id: user_from(r)
+            for r in conn.execute(
+                select(users).where(users.c.sourced_id.in_(ids), users.c.role == "student")
+            )
+        }
+        if not students:
+            return []
+        ids = [s for s in ids if s in students]
+        counselors_of: dict[str, list[str]] = defaultdict(list)
+        for cid, sid in conn.execute(
+            select(caseloads.c.counselor_id, caseloads.c.student_id)
+            .where(caseloads.c.student_id.in_(ids))
+            .order_by(caseloads.c.counselor_id)
+        ):
+            counselors_of[sid].append(cid)
+        enr_of: dict[str, list[Enrollment]] = defaultdict(list)
+        for r in conn.execute(
+            select(enrollments)
+            .where(enrollments.c.user_id.in_(ids), enrollments.c.role == Role.STUDENT.value)
+            .order_by(enrollments.c.user_id, enrollments.c.class_id, enrollments.c.sourced_id)
+        ):
+            enr_of[r.user_id].append(_enrollment(r))
+        # a student's classes: their enrollments, and any class they have results in where
+        # no roster says otherwise (an export may lack enrollments, as the Grand Bend Ed-Fi
+        # sample does; a result for a student not on the class's roster is not shown)
+        classes_of: dict[str, set[str]] = {
+            sid: {e.class_id for e in es} for sid, es in enr_of.items()
+        }
+        result_rows: Sequence[Any] = ()
+        class_of_item = self.class_of_item
+        if self.with_gradebook:
+            result_rows = conn.execute(
+                select(
+                    results.c.sourced_id,
+                    results.c.line_item_id,
+                    results.c.student_id,
+                    results.c.score,
+                    results.c.status,
+                    _text(results.c.score_date),
+                    results.c.comment,
+                    _raw(results.c.late),
+                    _raw(results.c.missing),
+                    _raw(results.c.excused),
+                )
+                .where(results.c.student_id.in_(ids))
+                .order_by(results.c.student_id, results.c.line_item_id, results.c.sourced_id)
+            ).all()
+            # each result's class through its line item (a result whose line item is not
+            # stored has no class), line items read once per reader
+            unknown = sorted({r[1] for r in result_rows} - class_of_item.keys())
+            for chunk in _chunked(unknown):
+                for item, cid in conn.execute(
+                    select(line_items.c.sourced_id, line_items.c.class_id).where(
+                        line_items.c.sourced_id.in_(chunk)
+                    )
+                ):
+                    class_of_item[item] = cid
+        self._read_classes(
+            {c for cs in classes_of.values() for c in cs}
+            | {class_of_item[r[1]] for r in result_rows if r[1] in class_of_item}
         )
-        for r in rows:
-            res_of[(r.student_id, r.class_id)].append(_result(r))
-
-    att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
-    for r in conn.execute(select(attendance).where(attendance.c.student_id.in_(scope))):
-        att_of[r.student_id].append(_attendance(r))
-    coverage = attendance_coverage(conn)
-
-    inc_of = incidents(conn, scope)
-    notes = notes_of(conn, scope) if with_notes else {}
-
-    days_cache: dict[str | None, frozenset[dt.date]] = {}
-
-    def term_span(k: Klass) -> tuple[dt.date | None, dt.date | None]:
-        spans = [by_id[t] for t in k.term_ids if t in by_id]
-        if not spans:
-            return None, None
-        return min(s.start_date for s in spans), max(s.end_date for s in spans)
-
-    out: list[analysis.StudentInput] = []
-    for sid, student in students.items():
-        school = student.school_id
-        if school not in days_cache:
-            days_cache[school] = school_days(school, all_sessions, calendar_days)
-        cis = []
-        for cid in sorted(classes_of.get(sid, ())):
-            k = klasses.get(cid)
-            if k is None:
+        rostered = self.rostered
+        res_of: dict[tuple[str, str], list[Result]] = defaultdict(list)
+        status_of = _STATUS
+        no_classes: set[str] = set()
+        for rid, item, sid, score, status, when, comment, late, missing, excused in result_rows:
+            cid = class_of_item.get(item)
+            if cid is None:
                 continue
-            start, end = term_span(k)
-            cis.append(
-                analysis.ClassInput(
-                    klass=k,
-                    teacher=teacher_of.get(cid),
-                    line_items=tuple(items_of.get(cid, ())),
-                    results=tuple(res_of.get((sid, cid), ())),
-                    categories=tuple(cats_of.get(cid, {}).values()),
-                    policy=policy_of.get(cid),
-                    term_start=start,
-                    term_end=end,
-                    class_result_dates=tuple(class_dates.get(cid, ())),
+            mine = classes_of.get(sid, no_classes)
+            if cid not in mine:
+                if cid in rostered:
+                    continue  # not on the class's roster: stored, never shown
+                classes_of.setdefault(sid, set()).add(cid)
+            res_of[(sid, cid)].append(
+                Result(
+                    rid, item, sid, score, status_of[status],
+                    None if when is None else day[when], comment,
+                    bool(late), bool(missing), bool(excused),
                 )
             )
-        events = tuple(att_of.get(sid, ()))
-        out.append(
-            analysis.StudentInput(
-                student=student,
-                counselor_ids=tuple(counselors_of.get(sid, ())),
-                enrollments=tuple(enr_of.get(sid, ())),
-                classes=tuple(cis),
-                attendance=events,
-                incident_dates=tuple(inc_of.get(sid, ())),
-                school_days=days_cache[school],
-                sessions=tuple(all_sessions),
-                note_dates=tuple(notes.get(sid, ())),
-                attendance_through=attendance_through(coverage, school, bool(events)),
+        att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
+        category_of = _CATEGORY
+        for rid, sid, when, category, cid, period, school in conn.execute(
+            select(
+                attendance.c.sourced_id,
+                attendance.c.student_id,
+                _text(attendance.c.date),
+                attendance.c.category,
+                attendance.c.class_id,
+                attendance.c.period,
+                attendance.c.school_id,
             )
-        )
+            .where(attendance.c.student_id.in_(ids))
+            .order_by(attendance.c.student_id, attendance.c.date, attendance.c.sourced_id)
+        ):
+            att_of[sid].append(
+                AttendanceEvent(rid, sid, day[when], category_of[category], cid, period, school)
+            )
+        id_scope = select(users.c.sourced_id).where(users.c.sourced_id.in_(ids))
+        inc_of = incidents(conn, id_scope)
+        notes = notes_of(conn, id_scope) if self.with_notes else {}
+
+        out: list[analysis.StudentInput] = []
+        for sid in ids:
+            student = students[sid]
+            school = student.school_id
+            cis = []
+            for cid in sorted(classes_of.get(sid, ())):
+                k = self.klasses.get(cid)
+                if k is None:
+                    continue
+                start, end = self._term_span(k)
+                cis.append(
+                    analysis.ClassInput(
+                        klass=k,
+                        teacher=self.teacher_of.get(cid),
+                        line_items=self.items_of.get(cid, ()),
+                        results=tuple(res_of.get((sid, cid), ())),
+                        categories=self.cats_of.get(cid, ()),
+                        policy=self.policy_of.get(cid),
+                        term_start=start,
+                        term_end=end,
+                        class_result_dates=self.dates_of.get(cid, ()),
+                    )
+                )
+            events = tuple(att_of.get(sid, ()))
+            out.append(
+                analysis.StudentInput(
+                    student=student,
+                    counselor_ids=tuple(counselors_of.get(sid, ())),
+                    enrollments=tuple(enr_of.get(sid, ())),
+                    classes=tuple(cis),
+                    attendance=events,
+                    incident_dates=tuple(sorted(inc_of.get(sid, ()))),
+                    school_days=self._school_days(school),
+                    sessions=self.shared_sessions,
+                    note_dates=tuple(sorted(notes.get(sid, ()))),
+                    attendance_through=attendance_through(self.coverage, school, bool(events)),
+                )
+            )
+        return out
+
+
+def inputs(
+    conn: Connection,
+    scope: Select[Any],
+    *,
+    with_gradebook: bool = True,
+    with_notes: bool = True,
+) -> list[analysis.StudentInput]:
+    """Every student in ``scope`` as a StudentInput, a fixed number of queries per 900
+    students (``InputReader``)."""
+    ids = list(
+        conn.execute(
+            select(users.c.sourced_id).where(
+                users.c.sourced_id.in_(scope), users.c.role == "student"
+            )
+        ).scalars()
+    )
+    reader = InputReader(conn, with_gradebook=with_gradebook, with_notes=with_notes)
+    out: list[analysis.StudentInput] = []
+    for chunk in _chunked(ids):
+        out.extend(reader.read(chunk))
     return out
 
 
 __all__ = [
+    "InputReader",
     "attendance_coverage",
     "attendance_through",
     "calendar",
