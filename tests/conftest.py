@@ -58,9 +58,9 @@ def _shared_dir(factory: pytest.TempPathFactory) -> Path:
 
 
 SAMPLE_FIXTURES = {"sample_template", "sample_cache", "sample_url", "sample_engine",
-                   "pg_sample_template", "sample_cli_import"}
+                   "pg_sample_template", "sample_cli_import", "ranked_engine"}
 CACHE_FIXTURES = {"migrated_template", "pg_migrated_template", "db_url", "engine",
-                  "sqlite_engine"}
+                  "sqlite_engine", "small_url"}
 
 
 @pytest.hookimpl(trylast=True)  # after -m / -k deselection

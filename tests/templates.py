@@ -340,6 +340,27 @@ def pg_sample(shared: Path, server: PgServer) -> str:
     return pg_template(shared, server, PG_SAMPLE, import_sample, start=pg_migrated(shared, server))
 
 
+PG_RANKED = "tpl_sample_ranked"
+RANKED_AS_OF = "2026-11-20"  # the sample's own date, which `caseload import sample_data` ranks
+
+
+def rank_sample(url: str) -> None:
+    """What ``caseload import sample_data`` leaves beyond the sample template: the caseload
+    ranking stored for today and the sample's date (services/facts.py: ``refresh_facts``)."""
+    from caseload.services.facts import refresh_facts
+    from caseload.store.engine import make_engine
+
+    eng = make_engine(url)
+    refresh_facts(eng, also_as_of=RANKED_AS_OF)
+    eng.dispose()
+
+
+def pg_ranked(shared: Path, server: PgServer) -> str:
+    """The sample template with its rankings stored (``rank_sample``), on PostgreSQL. (On
+    SQLite, the session's ``caseload import sample_data`` database is that state.)"""
+    return pg_template(shared, server, PG_RANKED, rank_sample, start=pg_sample(shared, server))
+
+
 def pg_small(shared: Path, server: PgServer) -> str:
     """The small school imported into a PostgreSQL database (copy it with ``pg_copy``)."""
     return pg_template(shared, server, PG_SMALL, import_small_school(shared),
