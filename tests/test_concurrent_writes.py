@@ -184,7 +184,8 @@ def test_notes_written_during_an_import_are_all_there(small_url, small_engine, s
         _out, err = p.communicate()
         assert p.returncode == 0, err
         assert "Traceback" not in err and "private cli note" not in err
-    assert importer.poll() is None  # every note was written while the import ran
+    # every note was written while the import ran (it waits at the gate's finish)
+    assert importer.poll() is None, (tmp_path / "import.err").read_text()
     (gate / "finish").touch()
     importer.wait()
     import_err = (tmp_path / "import.err").read_text()
