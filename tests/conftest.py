@@ -3,7 +3,10 @@
 Templates (tests/templates.py): the work every test would repeat is done once per session and
 copied per test. ``engine``/``sqlite_engine`` get a copy of an empty migrated cache;
 ``sample_url``, ``sample_engine`` and ``sample_cache`` a copy of the imported sample school (its
-import run's timestamps pinned to ``SYNCED``, its facts materialized). SQLite templates are files
+import run's timestamps pinned to ``SYNCED``, its facts materialized). On SQLite the sample is
+imported once per session, by ``caseload import sample_data`` in its own process
+(``sample_cli_import``, whose output the README test compares); the sample template is a copy of
+that database, pinned. SQLite templates are files
 copied per test (0600); PostgreSQL templates are databases on the session's one cluster, copied
 with ``CREATE DATABASE ... TEMPLATE``. Everything is built once across xdist workers (file locks
 in the session's shared temp dir), in a background process started as soon as a worker has
@@ -55,9 +58,9 @@ def _shared_dir(factory: pytest.TempPathFactory) -> Path:
 
 
 SAMPLE_FIXTURES = {"sample_template", "sample_cache", "sample_url", "sample_engine",
-                   "pg_sample_template"}
+                   "pg_sample_template", "sample_cli_import", "ranked_engine"}
 CACHE_FIXTURES = {"migrated_template", "pg_migrated_template", "db_url", "engine",
-                  "sqlite_engine"}
+                  "sqlite_engine", "small_url"}
 
 
 @pytest.hookimpl(trylast=True)  # after -m / -k deselection

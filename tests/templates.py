@@ -37,6 +37,7 @@ SYNCED = dt.datetime(2026, 11, 20, 11, 0, tzinfo=dt.UTC)
 
 SQLITE_MIGRATED = "migrated-template"
 SQLITE_SAMPLE = "sample-template"
+SQLITE_CLI_IMPORT = "cli-import"
 PG_MIGRATED = "tpl_migrated"
 PG_SAMPLE = "tpl_sample"
 PG_CLUSTER = "pg-cluster.json"
@@ -64,23 +65,54 @@ def migrate_url(url: str) -> None:
 
 def import_sample(url: str) -> None:
     """The sample school into the (migrated) cache at ``url``, as the TUI tests want it."""
-    from sqlalchemy import update
-
     from caseload.sources.detect import read_path
     from caseload.sources.loader import load
+    from caseload.store.engine import make_engine
+
+    eng = make_engine(url)
+    load(eng, read_path(SAMPLE_DATA))
+    eng.dispose()
+    pin_sample(url)
+
+
+def pin_sample(url: str) -> None:
+    """Make the cache at ``url``, holding the sample school's one import, the sample template:
+    its import run pinned to ``SYNCED`` (from ``sample_data``), no stored ranking (``caseload
+    import`` ranks for the day it runs, which would vary), the facts materialized."""
+    from sqlalchemy import delete, update
+
     from caseload.store import facts as mat
     from caseload.store.engine import make_engine
     from caseload.store.repository import Repository
     from caseload.store.tables import METADATA
 
     eng = make_engine(url)
-    load(eng, read_path(SAMPLE_DATA))
     runs = METADATA.tables["import_runs"]
     with eng.begin() as conn:
         conn.execute(update(runs).values(source="sample_data", started_at=SYNCED,
                                          finished_at=SYNCED))
+        for name in RANKING_TABLES:
+            conn.execute(delete(METADATA.tables[name]))
     mat.refresh(eng, Repository(eng).thresholds)
     eng.dispose()
+
+
+# what `caseload import` stores beyond `load` and the materialized facts: the rankings
+RANKING_TABLES = ("mat_rank", "mat_rank_state")
+
+
+def import_small_school(shared: Path) -> Callable[[str], None]:
+    """``caseload import`` of the session's small generated school (see ``small_school``)."""
+
+    def build(url: str) -> None:
+        from caseload.services.importing import import_into
+        from caseload.store.engine import make_engine
+
+        eng = make_engine(url)
+        import_into(eng, small_school(shared))
+        eng.dispose()
+
+    return build
 
 
 # --- SQLite ------------------------------------------------------------------------------------
@@ -120,32 +152,72 @@ def sqlite_migrated(shared: Path) -> Path:
 
 
 def sqlite_sample(shared: Path) -> Path:
-    return sqlite_template(shared, SQLITE_SAMPLE, import_sample, start=sqlite_migrated(shared))
+    """The sample template on SQLite: a copy of the session's ``caseload import sample_data``
+    (``sqlite_cli_import``), pinned (``pin_sample``): the sample is imported once on SQLite."""
+    return sqlite_template(shared, SQLITE_SAMPLE, pin_sample, start=sqlite_cli_import(shared)[0])
 
 
-SQLITE_CLI_IMPORT = "cli-import"
+SMALL_SCHOOL = "small-school"
+SMALL_STUDENTS = 30
+SQLITE_SMALL = "small-template"
+PG_SMALL = "tpl_small"
+
+
+def small_school(shared: Path) -> Path:
+    """A small school from the generator (``SMALL_STUDENTS`` students, the sample's shape), in
+    CSV files written once for the session: cheap to import again and again."""
+    folder = shared / SMALL_SCHOOL
+    with locked(shared, SMALL_SCHOOL):
+        if not folder.exists():
+            from caseload import samplegen
+
+            part = shared / f"{SMALL_SCHOOL}.part"
+            shutil.rmtree(part, ignore_errors=True)
+            samplegen.generate(part, students=SMALL_STUDENTS)
+            os.replace(part, folder)
+    return folder
+
+
+def sqlite_small(shared: Path) -> Path:
+    """The small school imported (``caseload import``) into a SQLite cache (copy it)."""
+    return sqlite_template(shared, SQLITE_SMALL, import_small_school(shared),
+                           start=sqlite_migrated(shared))
+
 
 
 def sqlite_cli_import(shared: Path) -> tuple[Path, str]:
     """``caseload import sample_data`` run once for the session, as a user runs it: the CLI in
     its own process, from the repository root, into a fresh database file. Returns that file
     (read-only: copy it) and what the import printed on stdout."""
-    path, out = shared / f"{SQLITE_CLI_IMPORT}.db", shared / f"{SQLITE_CLI_IMPORT}.out"
     with locked(shared, SQLITE_CLI_IMPORT):
-        if not path.exists():
-            part = shared / f"{SQLITE_CLI_IMPORT}.part.db"
-            for leftover in (part, Path(f"{part}-wal"), Path(f"{part}-shm")):
-                leftover.unlink(missing_ok=True)
-            done = subprocess.run(
-                [sys.executable, "-m", "caseload", "--db", str(part), "import", "sample_data"],
-                cwd=SAMPLE_DATA.parent, capture_output=True, text=True, check=False,
-            )
-            assert done.returncode == 0, done.stderr
-            for suffix in ("-wal", "-shm"):
-                Path(f"{part}{suffix}").unlink(missing_ok=True)
-            out.write_text(done.stdout, encoding="utf-8")
-            os.replace(part, path)
-        return path, out.read_text(encoding="utf-8")
+        return _cli_import_finish(shared, _cli_import_start(shared))
+
+
+def _cli_import_start(shared: Path) -> subprocess.Popen[str] | None:
+    """Start ``caseload import sample_data`` into the part file, unless it is done already
+    (hold the lock)."""
+    if (shared / f"{SQLITE_CLI_IMPORT}.db").exists():
+        return None
+    part = shared / f"{SQLITE_CLI_IMPORT}.part.db"
+    for leftover in (part, Path(f"{part}-wal"), Path(f"{part}-shm")):
+        leftover.unlink(missing_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "caseload", "--db", str(part), "import", "sample_data"],
+        cwd=SAMPLE_DATA.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _cli_import_finish(shared: Path, proc: subprocess.Popen[str] | None) -> tuple[Path, str]:
+    path, out = shared / f"{SQLITE_CLI_IMPORT}.db", shared / f"{SQLITE_CLI_IMPORT}.out"
+    if proc is not None:
+        stdout, stderr = proc.communicate()
+        assert proc.returncode == 0, stderr
+        part = shared / f"{SQLITE_CLI_IMPORT}.part.db"
+        for suffix in ("-wal", "-shm"):
+            Path(f"{part}{suffix}").unlink(missing_ok=True)
+        out.write_text(stdout, encoding="utf-8")
+        os.replace(part, path)
+    return path, out.read_text(encoding="utf-8")
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
@@ -268,6 +340,33 @@ def pg_sample(shared: Path, server: PgServer) -> str:
     return pg_template(shared, server, PG_SAMPLE, import_sample, start=pg_migrated(shared, server))
 
 
+PG_RANKED = "tpl_sample_ranked"
+RANKED_AS_OF = "2026-11-20"  # the sample's own date, which `caseload import sample_data` ranks
+
+
+def rank_sample(url: str) -> None:
+    """What ``caseload import sample_data`` leaves beyond the sample template: the caseload
+    ranking stored for today and the sample's date (services/facts.py: ``refresh_facts``)."""
+    from caseload.services.facts import refresh_facts
+    from caseload.store.engine import make_engine
+
+    eng = make_engine(url)
+    refresh_facts(eng, also_as_of=RANKED_AS_OF)
+    eng.dispose()
+
+
+def pg_ranked(shared: Path, server: PgServer) -> str:
+    """The sample template with its rankings stored (``rank_sample``), on PostgreSQL. (On
+    SQLite, the session's ``caseload import sample_data`` database is that state.)"""
+    return pg_template(shared, server, PG_RANKED, rank_sample, start=pg_sample(shared, server))
+
+
+def pg_small(shared: Path, server: PgServer) -> str:
+    """The small school imported into a PostgreSQL database (copy it with ``pg_copy``)."""
+    return pg_template(shared, server, PG_SMALL, import_small_school(shared),
+                       start=pg_migrated(shared, server))
+
+
 _pg_names = itertools.count()
 
 
@@ -305,7 +404,7 @@ def start_builder(shared: Path, *, sample: bool, postgres: bool) -> None:
 
 def _builder(shared: Path, *, sample: bool, postgres: bool) -> None:
     bindir = pg_bin() if postgres else None
-    names = [SQLITE_MIGRATED] + [SQLITE_SAMPLE] * sample
+    names = [SQLITE_MIGRATED] + [SQLITE_CLI_IMPORT, SQLITE_SAMPLE] * sample
     if bindir is not None:
         names += [PG_LOCK, PG_MIGRATED] + [PG_SAMPLE] * sample
     with ExitStack() as stack:
@@ -313,7 +412,9 @@ def _builder(shared: Path, *, sample: bool, postgres: bool) -> None:
         for name in names:
             held[name].enter_context(locked(shared, name))
         print("locked", flush=True)
-        migrated = _build_sqlite(shared, SQLITE_MIGRATED, migrate_url, None)
+        # the CLI import runs in its own process meanwhile (the SQLite sample is a copy of it)
+        cli = _cli_import_start(shared) if sample else None
+        _build_sqlite(shared, SQLITE_MIGRATED, migrate_url, None)
         held[SQLITE_MIGRATED].close()
         if bindir is not None:
             server = _ensure_cluster(shared, bindir)
@@ -321,7 +422,9 @@ def _builder(shared: Path, *, sample: bool, postgres: bool) -> None:
             _build_pg(server, PG_MIGRATED, migrate_url, None)
             held[PG_MIGRATED].close()
         if sample:
-            _build_sqlite(shared, SQLITE_SAMPLE, import_sample, migrated)
+            cli_db, _out = _cli_import_finish(shared, cli)
+            held[SQLITE_CLI_IMPORT].close()
+            _build_sqlite(shared, SQLITE_SAMPLE, pin_sample, cli_db)
             held[SQLITE_SAMPLE].close()
             if bindir is not None:
                 _build_pg(server, PG_SAMPLE, import_sample, PG_MIGRATED)

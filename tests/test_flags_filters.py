@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
 from caseload.cli import main
+from tests import templates as tpl
 from tests.paths import SAMPLE_DATA
 
 AS_OF = "2026-11-20"
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def sample_db(tmp_path_factory: pytest.TempPathFactory,
+              sample_cli_import: tuple[Path, str]) -> str:
+    """This module's copy (0600) of `caseload import sample_data`'s database, imported once
+    per session through the CLI (conftest.py's ``sample_cli_import``)."""
     db = tmp_path_factory.mktemp("flags-filters") / "cache.db"
-    assert main(["--db", str(db), "import", str(SAMPLE_DATA)]) == 0
-    return str(db)
+    return str(tpl.copy_sqlite(sample_cli_import[0], db))
 
 
 def _students(capsys, db: str, *args: str) -> list[dict]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from caseload.domain.settings import Thresholds
@@ -13,8 +14,10 @@ from caseload.services.facts import refresh_facts, refreshed_line
 from caseload.services.importing import import_into
 from caseload.store import facts as mat
 from caseload.store import ranking
+from caseload.store.engine import make_engine
 from caseload.store.repository import Repository
 from caseload.store.tables import METADATA
+from tests import templates as tpl
 
 T = METADATA.tables
 MANIFEST = (
@@ -26,6 +29,26 @@ RESULT_HEADER = (
     "scoreStatus,score,textScore,scoreDate,comment,inProgress,incomplete,late,missing\n"
 )
 AS_OF = dt.date(2026, 11, 20)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def ranked_engine(request: pytest.FixtureRequest, shared_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """This test's copy of the imported sample school with its facts materialized and its
+    caseload ranking stored for today and AS_OF, as ``caseload import sample_data`` leaves it
+    (built once per session: on SQLite the session's CLI import itself, on PostgreSQL the
+    sample template ranked by ``refresh_facts``), so no test ranks the same school again."""
+    if request.param == "sqlite":
+        cli_db, _out = request.getfixturevalue("sample_cli_import")
+        eng = make_engine(f"sqlite:///{tpl.copy_sqlite(cli_db, tmp_path / 'cache.db')}")
+        yield eng
+        eng.dispose()
+        return
+    server = request.getfixturevalue("pg_server")
+    with tpl.pg_copy(server, tpl.pg_ranked(shared_dir, server)) as url:
+        eng = make_engine(url)
+        yield eng
+        eng.dispose()
 
 
 def _facts(engine) -> dict[str, set[tuple]]:  # type: ignore[no-untyped-def]
@@ -63,8 +86,9 @@ def _one_result_delta(engine, tmp_path: Path) -> tuple[Path, str]:  # type: igno
 
 
 def test_one_result_delta_refreshes_one_student_and_equals_a_full_rebuild(
-    sample_engine, tmp_path
+    ranked_engine, tmp_path
 ):
+    sample_engine = ranked_engine
     thresholds = Thresholds()
     refresh_facts(sample_engine, also_as_of=AS_OF)  # rankings stored for today and AS_OF
     with sample_engine.connect() as conn:
@@ -95,7 +119,8 @@ def test_one_result_delta_refreshes_one_student_and_equals_a_full_rebuild(
     assert _ranking(sample_engine, AS_OF) == incremental_rank
 
 
-def test_a_load_that_changes_nothing_refreshes_no_student(sample_engine, tmp_path):
+def test_a_load_that_changes_nothing_refreshes_no_student(ranked_engine, tmp_path):
+    sample_engine = ranked_engine
     refresh_facts(sample_engine)
     delta = tmp_path / "empty"
     delta.mkdir()
@@ -104,7 +129,8 @@ def test_a_load_that_changes_nothing_refreshes_no_student(sample_engine, tmp_pat
     assert import_into(sample_engine, delta).refreshed == 0
 
 
-def test_a_calendar_change_rebuilds_every_student(sample_engine):
+def test_a_calendar_change_rebuilds_every_student(ranked_engine):
+    sample_engine = ranked_engine
     from caseload.domain.records import CalendarDay
     from caseload.sources.dataset import Dataset
     from caseload.sources.loader import load

@@ -1,11 +1,12 @@
 """Packaging: `caseload --version`, the pyproject metadata, and a user's install without the
 checkout (the demo builds the sample school from the package into the user data folder).
 
-The last test builds a wheel, installs it into a fresh venv in a temp dir and runs the installed
-`caseload` from outside the repository with HOME and the XDG folders in the temp dir. It needs
-no network: the wheel is built without build isolation from this venv's setuptools, installed
-with --no-deps --no-index, and the new venv reaches this venv's dependencies through a .pth
-path line (never this venv's editable caseload: the test checks which caseload it imported).
+The last test runs `pip install .` (of a copy of the checkout's sources: pip builds the wheel
+and installs it) into a fresh venv in a temp dir and runs the installed `caseload` from outside
+the repository with HOME and the XDG folders in the temp dir. It needs no network: the wheel is
+built without build isolation from this venv's setuptools, installed with --no-deps --no-index,
+and the new venv reaches this venv's dependencies through a .pth path line (never this venv's
+editable caseload: the test checks which caseload it imported).
 """
 
 from __future__ import annotations
@@ -210,19 +211,6 @@ def test_wheel_installed_in_a_fresh_venv_runs_version_and_demo(tmp_path: Path) -
     shutil.copytree(
         REPO / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
     )
-    dist = tmp_path / "dist"
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
-         "--no-index", "-w", str(dist), str(src)],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    output = build.stdout + build.stderr
-    for warning in ("BuildBackendWarning", "SetuptoolsDeprecationWarning", "project.license"):
-        assert warning not in output, output[-3000:]
-    (wheel,) = dist.glob("caseload-*.whl")
-    assert wheel.name.startswith(f"caseload-{caseload.__version__}-")
-
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -233,13 +221,20 @@ def test_wheel_installed_in_a_fresh_venv_runs_version_and_demo(tmp_path: Path) -
     # This venv's dependencies, as a plain path (its .pth files, the editable caseload's among
     # them, are not processed), after the new venv's own site-packages.
     (Path(purelib) / "zz_project_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # `pip install .` (of the copy) into the new venv: one pip run builds the wheel (verbose,
+    # so the build backend's warnings would show) and installs it.
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-         "--no-index", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-v", "--no-deps",
+         "--no-build-isolation", "--no-index", str(src)],
         capture_output=True, text=True, timeout=600,
     )
-    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    assert "license" not in (install.stdout + install.stderr).lower()
+    output = install.stdout + install.stderr
+    assert install.returncode == 0, output[-6000:]
+    for warning in ("BuildBackendWarning", "SetuptoolsDeprecationWarning", "project.license"):
+        assert warning not in output, output[-3000:]
+    assert "license" not in output.lower(), output[-3000:]
+    assert f"Created wheel for caseload: filename=caseload-{caseload.__version__}-" in output
+    assert f"Successfully installed caseload-{caseload.__version__}" in output
 
     home = tmp_path / "home"
     elsewhere = tmp_path / "elsewhere"

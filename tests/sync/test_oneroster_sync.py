@@ -23,9 +23,10 @@ from caseload.sources.http import ApiClient, Credentials, SyncError, parse_retry
 from caseload.sources.loader import load
 from caseload.sources.secrets import SecretMissing
 from caseload.sources.sync import last_mark, sync
-from caseload.store.engine import make_engine, migrate
+from caseload.store.engine import make_engine
 from caseload.store.notes import NotesStore
 from caseload.store.tables import METADATA
+from tests import templates as tpl
 from tests.paths import MIN_DATA, SAMPLE_DATA
 from tests.sync.oneroster_server import Fault, OneRosterServer, generated_results
 
@@ -35,10 +36,9 @@ EXTENSIONS = ("attendance.csv", "calendar.csv", "caseloads.csv", "gradingPolicie
 SKIP_TABLES = {"import_runs", "sync_state", "mat_pending"}  # run bookkeeping (run ids)
 
 
-def _engine(path: Path):
-    eng = make_engine(f"sqlite:///{path}")
-    migrate(eng)
-    return eng
+def _engine(path: Path, migrated: Path):
+    """A cache at ``path``: a copy of the session's migrated template (conftest.py)."""
+    return make_engine(f"sqlite:///{tpl.copy_sqlite(migrated, path)}")
 
 
 def snapshot(engine, skip=SKIP_TABLES) -> dict[str, list[tuple]]:
@@ -89,9 +89,9 @@ def run(engine, srv: OneRosterServer, **kw):
 
 
 @pytest.fixture
-def cache(tmp_path, server, secret_env):
+def cache(tmp_path, server, secret_env, migrated_template):
     """A cache that already holds the min data (CSV), a note and a first full sync."""
-    eng = _engine(tmp_path / "cache.db")
+    eng = _engine(tmp_path / "cache.db", migrated_template)
     load(eng, read_path(MIN_DATA))
     NotesStore(eng).add(student_id="stu-1", author_id="cns-1", type="student_meeting",
                         text="Talked about Algebra.", contact_date=dt.date(2026, 9, 20))
@@ -119,7 +119,8 @@ def assert_unchanged(engine, before, secret=None, server=None):
 MATERIALIZED = {"mat_student", "mat_class", "mat_class_facts", "mat_state"}
 
 
-def test_sync_of_the_sample_equals_its_csv_import(tmp_path, monkeypatch, sample_cache):
+def test_sync_of_the_sample_equals_its_csv_import(tmp_path, monkeypatch, sample_cache,
+                                                  migrated_template):
     srv = OneRosterServer.from_folder(SAMPLE_DATA).start()
     try:
         monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", srv.secret)
@@ -127,7 +128,7 @@ def test_sync_of_the_sample_equals_its_csv_import(tmp_path, monkeypatch, sample_
         # a migrated cache, then facts materialized (tests/templates.py: import_sample); the
         # materialized tables are compared apart below, as a bare import leaves them empty
         imported = make_engine(f"sqlite:///{sample_cache}")
-        synced = _engine(tmp_path / "synced.db")
+        synced = _engine(tmp_path / "synced.db", migrated_template)
         seen: dict[str, tuple[int, int | None]] = {}
         report = run(synced, srv, progress=lambda r, d, t: seen.__setitem__(r, (d, t)))
         load(synced, read_path(extension_folder(SAMPLE_DATA, tmp_path / "ext")))
@@ -373,12 +374,12 @@ def test_extra_header_values_are_secret_and_sent(cache, server, monkeypatch):
     assert report.fetched["results"] == 5
 
 
-def test_missing_secret_says_where_to_put_it(tmp_path, server, monkeypatch):
+def test_missing_secret_says_where_to_put_it(tmp_path, server, monkeypatch, migrated_template):
     monkeypatch.delenv("CASELOAD_SECRET_DISTRICT", raising=False)
     import keyring
 
     monkeypatch.setattr(keyring, "get_password", lambda *a: None)
-    eng = _engine(tmp_path / "c.db")
+    eng = _engine(tmp_path / "c.db", migrated_template)
     with pytest.raises(SecretMissing, match=r"\$CASELOAD_SECRET_DISTRICT.*caseload login district"):
         run(eng, server)
 
