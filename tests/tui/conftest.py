@@ -141,6 +141,13 @@ def steady(run: Run) -> Run:
             for area in screen.query(TextArea):
                 area.cursor_blink = False
         await pilot.pause()
+        # A TextArea caches its lines under a key that leaves the cursor out when it does not
+        # blink, so a line drawn in a blink's off phase (or before the focus came) would be
+        # shown again without the cursor: draw them again, the focused one's cursor shown.
+        for screen in pilot.app.screen_stack:
+            for area in screen.query(TextArea):
+                area.notify_style_update()
+        await pilot.pause()
         await wait_until(pilot, lambda: not _tables_pending(pilot.app),
                          what="the tables to size their columns")
         await pilot.pause()
