@@ -158,7 +158,8 @@ def steady(run: Run) -> Run:
         # shown again without the cursor: draw them again, the focused one's cursor shown.
         for screen in pilot.app.screen_stack:
             for area in screen.query(TextArea):
-                area.notify_style_update()
+                area.notify_style_update()  # empties that cache
+                area.refresh()
         await pilot.pause()
         await wait_until(pilot, lambda: not _tables_pending(pilot.app),
                          what="the tables to size their columns")
