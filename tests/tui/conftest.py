@@ -5,10 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import inspect
+import pickle
 from collections.abc import Awaitable, Callable, Iterable
 
 import pytest
 from _pytest.mark import ParameterSet
+from pytest_textual_snapshot import (
+    PseudoApp,
+    PseudoConsole,
+    SVGImageExtension,
+    node_to_report_path,
+)
+from rich.console import Console
+from syrupy import SnapshotAssertion
+from syrupy.location import PyTestLocation
+from syrupy.types import SnapshotIndex
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
@@ -141,6 +153,14 @@ def steady(run: Run) -> Run:
             for area in screen.query(TextArea):
                 area.cursor_blink = False
         await pilot.pause()
+        # A TextArea caches its lines under a key that leaves the cursor out when it does not
+        # blink, so a line drawn in a blink's off phase (or before the focus came) would be
+        # shown again without the cursor: draw them again, the focused one's cursor shown.
+        for screen in pilot.app.screen_stack:
+            for area in screen.query(TextArea):
+                area.notify_style_update()  # empties that cache
+                area.refresh()
+        await pilot.pause()
         await wait_until(pilot, lambda: not _tables_pending(pilot.app),
                          what="the tables to size their columns")
         await pilot.pause()
@@ -151,3 +171,98 @@ def steady(run: Run) -> Run:
 def snapshot(snap_compare: Callable[..., bool], app: App[object], size: str, run: Run) -> bool:
     """``snap_compare`` of ``app`` at ``size`` after ``run`` and with the cursors steady."""
     return bool(snap_compare(app, terminal_size=SIZES[size], run_before=steady(run)))
+
+
+def variants(screens: Iterable[str], *, wide: Iterable[str] = (),
+             fresh: Iterable[str] = ()) -> list[ParameterSet]:
+    """Parameters ``(screen, cases)`` for ``shared_snapshots``: the shots ``shots`` gives,
+    those of one screen in one theme taken from one app run (ids ``screen-size-theme``, or
+    ``screen-80x24+200x60-dark`` for two sizes). A resize costs a third of a fresh app's
+    start and walk to the screen; a theme switch costs as much as both, so each theme gets
+    its own run. The ``fresh`` screens draw differently after a resize than when they open at
+    that size: one run per shot."""
+    fresh = set(fresh)
+    groups: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    for param in shots(screens, wide=wide):
+        screen, size, theme = (str(v) for v in param.values)
+        groups.setdefault((screen, theme, size if screen in fresh else ""), []).append(
+            (size, theme))
+    return [pytest.param(screen, cases,
+                         id=f"{screen}-{'+'.join(size for size, _ in cases)}-{theme}")
+            for (screen, theme, _), cases in groups.items()]
+
+
+class _NamedSVG(SVGImageExtension):
+    """The plugin's SVG files, named ``test_function[NAME].svg`` for a shot named NAME, so a
+    test that takes several shots reads and writes the files one test per shot would."""
+
+    @classmethod
+    def get_snapshot_name(cls, *, test_location: PyTestLocation, index: SnapshotIndex = 0) -> str:
+        assert isinstance(index, str), "every shot is named"
+        return f"{test_location.methodname}[{index}]"
+
+
+SharedSnapshots = Callable[[App[object], str, Run, list[tuple[str, str]]], None]
+
+
+@pytest.fixture
+def shared_snapshots(snapshot: SnapshotAssertion, request: pytest.FixtureRequest
+                     ) -> SharedSnapshots:
+    """Several shots of one screen in one theme from one app run: ``run`` once at the first
+    shot's size, then each further shot after a resize, each compared to its own SVG
+    (``test_function[SCREEN-SIZE-THEME].svg``, the file a one-shot test would have).
+
+    Only for screens whose picture after the resize is the one a fresh app draws at that
+    size (checked against the fresh app's SVG when a screen is added here). The first
+    mismatch fails the test and goes into the plugin's report.
+    """
+    named = snapshot.use_extension(_NamedSVG)
+
+    def take(app: App[object], screen: str, run: Run, cases: list[tuple[str, str]]) -> None:
+        svgs: list[tuple[str, str]] = []
+
+        async def shoot(pilot: Pilot) -> None:
+            for i, (size, _theme) in enumerate(cases):
+                if i:
+                    await pilot.resize_terminal(*SIZES[size])
+                await steady(run if not i else _idle)(pilot)
+                # what the plugin's take_svg_screenshot does before its picture
+                await pilot.pause()
+                await pilot.wait_for_scheduled_animations()
+                await pilot.pause()
+                await pilot.pause()
+                await pilot.wait_for_scheduled_animations()
+                svgs.append((f"{screen}-{size}-{theme}", pilot.app.export_screenshot(
+                    title=pilot.app.title, simplify=True)))
+            pilot.app.exit()
+
+        first_size, theme = cases[0]
+        assert all(t == theme for _, t in cases), "one theme per run"
+        assert app.theme == THEMES[theme], "the app runs in the shots' theme"
+        app.run(headless=True, auto_pilot=shoot, size=SIZES[first_size])
+        assert len(svgs) == len(cases), "the app ended before every shot was taken"
+        for name, svg in svgs:
+            passed = named(name=name) == svg
+            if not passed:
+                _report(request, name, named, svg)
+            assert passed, f"snapshot {name} differs (see the snapshot report)"
+
+    return take
+
+
+async def _idle(pilot: Pilot) -> None:
+    await settle(pilot)
+
+
+def _report(request: pytest.FixtureRequest, name: str, named: SnapshotAssertion,
+            svg: str) -> None:
+    """A failed shot's entry in pytest-textual-snapshot's HTML report (as ``snap_compare``
+    writes one)."""
+    console = Console(legacy_windows=False, force_terminal=True)
+    fake_app = PseudoApp(PseudoConsole(console.legacy_windows, console.size))
+    node = request.node
+    full_path, line_number, test_name = node.reportinfo()
+    data = (False, str(named), svg, fake_app, full_path, line_number, f"{test_name}[{name}]",
+            inspect.getdoc(node.function) or "", "", True)
+    path = node_to_report_path(node)
+    path.with_name(f"{path.name}_{name}").write_bytes(pickle.dumps(data))

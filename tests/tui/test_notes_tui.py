@@ -719,6 +719,9 @@ async def test_follow_ups_upcoming_done_with_outcome_and_undo(notes_engine: Engi
         await pilot.press("2")
         await settle(pilot)
         assert [n.id for n in screen.notes] == [sunday.id, next_week.id]
+        # the table is filled on the next refresh: wait for its rows, not for the list
+        await wait_until(pilot, lambda: "this week (Sun)" in screen_text(app),
+                         what="the upcoming follow-ups drawn")
         text = screen_text(app)
         assert "this week (Sun)" in text and "next week (Wed)" in text
         assert "too far" not in text

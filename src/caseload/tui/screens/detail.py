@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from caseload.tui import messages
 from caseload.tui.keys import back_key
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import literal
+from caseload.tui.widgets.footer import Footer
 
 D = TypeVar("D")
 
