@@ -119,8 +119,11 @@ def scope(counselor_id: str | None) -> Select[Any]:
     return select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
 
 
-def people(conn: Connection, scope: Select[Any]) -> tuple[dict[str, User], dict[str, list[str]]]:
-    """The students in ``scope`` and the counselors of each."""
+def people(
+    conn: Connection, scope: Select[Any] | Sequence[str],
+) -> tuple[dict[str, User], dict[str, list[str]]]:
+    """The students in ``scope`` (a query of student ids, or the ids) and the counselors of
+    each."""
     student_rows = conn.execute(
         select(users).where(users.c.sourced_id.in_(scope), users.c.role == "student")
     ).all()
@@ -399,22 +402,10 @@ class InputReader:
         unknown ids are left out), in the order given. At most 900 ids per call."""
         conn, day = self.conn, self.day
         ids = list(student_ids)
-        students = {
-            r.sourced_id: user_from(r)
-            for r in conn.execute(
-                select(users).where(users.c.sourced_id.in_(ids), users.c.role == "student")
-            )
-        }
+        students, counselors_of = people(conn, ids)
         if not students:
             return []
         ids = [s for s in ids if s in students]
-        counselors_of: dict[str, list[str]] = defaultdict(list)
-        for cid, sid in conn.execute(
-            select(caseloads.c.counselor_id, caseloads.c.student_id)
-            .where(caseloads.c.student_id.in_(ids))
-            .order_by(caseloads.c.counselor_id)
-        ):
-            counselors_of[sid].append(cid)
         enr_of: dict[str, list[Enrollment]] = defaultdict(list)
         for r in conn.execute(
             select(enrollments)
