@@ -47,7 +47,6 @@ import asyncio
 import contextlib
 import csv
 import datetime as dt
-import glob
 import itertools
 import json
 import multiprocessing
@@ -69,6 +68,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))  # generate, flags_bench and tui_bench, imported as modules
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # tests.templates: finding PostgreSQL, running it as postgres
 
 # csv file -> (table, [(table column, csv column or None for a constant)], constants)
 BASELINE_MAP: dict[str, tuple[str, list[tuple[str, str]], dict[str, object]]] = {
@@ -359,23 +360,12 @@ def delta_folder(data: Path, out: Path, students: int = DELTA_STUDENTS) -> Path:
 # --- PostgreSQL: a throwaway cluster ------------------------------------------------------------
 
 
-def pg_bin() -> Path | None:
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
-    return Path(candidates[0]).parent if candidates else None
-
-
-def _run_as() -> list[str]:
-    # PostgreSQL refuses to run as root: run it as the postgres user then
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-
 @contextlib.contextmanager
 def pg_cluster() -> Iterator[int | str]:
     """A cluster of our own on a free port (yields the port), stopped and removed at the end;
     yields the reason instead when it cannot start."""
+    from tests.templates import _run_as, pg_bin  # the test suite's: one way to find and run it
+
     bindir = pg_bin()
     if bindir is None:
         yield "no PostgreSQL binaries (pg_ctl not on PATH nor in /usr/lib/postgresql/*/bin)"
