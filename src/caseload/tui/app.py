@@ -379,6 +379,8 @@ class CaseloadApp(App[None]):
         self.reload_all()
 
     def reload_all(self) -> None:
+        if not self.screen_stack:
+            return  # the app is closing (an import or sync finished as it exited): no screen
         self.session.directory = None  # an import or sync may have changed the students
         self.home.directory_changed()
         if self._directory_ready is not None:

@@ -36,8 +36,15 @@ class SyncProgress(Horizontal):
 
     def show(self, resource: str, done: int, total: int | None) -> None:
         self.resource, self.done, self.total = resource, done, total
-        if not self.is_mounted:
-            return
+        if self.is_mounted:
+            self._draw()
+
+    def on_mount(self) -> None:
+        # figures that came after compose and before the mount (show() could not draw them
+        # then) are drawn now: the bar never stays behind the latest figures
+        self._draw()
+
+    def _draw(self) -> None:
         self.query_one("#sync-label", Label).update(self._text())
         bar = self.query_one("#sync-bar", ProgressBar)
-        bar.update(total=total if total else None, progress=done)
+        bar.update(total=self.total if self.total else None, progress=self.done)
