@@ -83,7 +83,8 @@ def test_reader_shows_exactly_the_visible_results_whatever_the_chunks(
         for c in i.classes
         for r in c.results
     }
-    assert got == {e for e in expected if e[0] in set(ids)}
+    wanted = set(ids)
+    assert got == {e for e in expected if e[0] in wanted}
     assert any(r == shown for _, _, r in got)
     assert not any(r == hidden for _, _, r in got)
     assert [i.student.sourced_id for i in whole] == ids
