@@ -88,13 +88,23 @@ def run(engine, srv: OneRosterServer, **kw):
     return sync(engine, NAME, cfg, **kw)
 
 
-@pytest.fixture
-def cache(tmp_path, server, secret_env, migrated_template):
-    """A cache that already holds the min data (CSV), a note and a first full sync."""
-    eng = _engine(tmp_path / "cache.db", migrated_template)
+@pytest.fixture(scope="module")
+def min_template(tmp_path_factory, migrated_template) -> Path:
+    """The min data (CSV) and a note in a cache, made once for this module (read-only: copy)."""
+    path = tmp_path_factory.mktemp("min") / "min.db"
+    eng = _engine(path, migrated_template)
     load(eng, read_path(MIN_DATA))
     NotesStore(eng).add(student_id="stu-1", author_id="cns-1", type="student_meeting",
                         text="Talked about Algebra.", contact_date=dt.date(2026, 9, 20))
+    eng.dispose()
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path, server, secret_env, min_template):
+    """A cache that already holds the min data (CSV), a note (a copy of ``min_template``) and
+    a first full sync from this test's server."""
+    eng = _engine(tmp_path / "cache.db", min_template)
     run(eng, server)
     yield eng
     eng.dispose()
