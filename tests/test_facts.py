@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from caseload.domain import analysis
 from caseload.domain.records import AttendanceCategory, AttendanceEvent, Result, ScoreStatus
@@ -73,13 +72,31 @@ def _assert_decoded_facts_equal_pure(repo: Repository) -> None:
                 assert getattr(got[c.class_id], f.name) == getattr(c, f.name), f.name
 
 
+@pytest.fixture(scope="module")
+def fresh_cache(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A function making a new cache for each example: the session's migrated cache copied
+    over one file (conftest.py), not 30 runs of the migrations, behind one engine for all the
+    examples (disposed before each copy), so SQLAlchemy compiles each statement once, not once
+    per example."""
+    path = tmp_path_factory.mktemp("facts") / "c.db"
+    engine = make_engine(f"sqlite:///{path}")
+
+    def fresh() -> Engine:
+        engine.dispose()
+        for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            leftover.unlink(missing_ok=True)
+        tpl.copy_sqlite(migrated_template, path)
+        return engine
+
+    yield fresh
+    engine.dispose()
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attendance_events, results, days, st.booleans())
-def test_materialized_path_equals_pure_path(migrated_template, events, scores, as_of, zero):
-    tmp = Path(tempfile.mkdtemp())
+def test_materialized_path_equals_pure_path(fresh_cache, events, scores, as_of, zero):
+    engine = fresh_cache()
     try:
-        # a copy of the session's migrated cache (conftest.py), not 30 runs of the migrations
-        engine = make_engine(f"sqlite:///{tpl.copy_sqlite(migrated_template, tmp / 'c.db')}")
         ds = read_path(MIN_DATA)
         ds.attendance_events = [
             AttendanceEvent(f"a{i}", s, d, c, cls, None) for i, (s, d, c, cls) in enumerate(events)
@@ -99,9 +116,8 @@ def test_materialized_path_equals_pure_path(migrated_template, events, scores, a
             assert mat.is_fresh(conn, repo.thresholds)
         assert materialized == _reports_pure(repo, as_of)
         _assert_decoded_facts_equal_pure(repo)
-        engine.dispose()
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        engine.dispose()
 
 
 def test_facts_go_stale_after_an_import_and_when_settings_change(sqlite_engine):

@@ -94,7 +94,19 @@ def test_sample_school_flags_match_the_golden_copy(
 # --- helpers ---------------------------------------------------------------------------------
 
 
+_MIGRATED: list[Path] = []  # the session's migrated empty cache (conftest.py)
+
+
+@pytest.fixture(autouse=True)
+def _migrated_cache(migrated_template: Path) -> None:
+    _MIGRATED[:] = [migrated_template]
+
+
 def _import(db: Path, folder: Path, *args: str) -> None:
+    """``caseload --db DB import FOLDER``; a new DB starts as a copy of the migrated empty
+    cache (0600), so each test does not run every migration again (test_migrations does)."""
+    if not db.exists():
+        tpl.copy_sqlite(_MIGRATED[0], db)
     assert main(["--db", str(db), "import", str(folder), *args]) == 0
 
 

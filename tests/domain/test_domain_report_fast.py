@@ -184,77 +184,95 @@ grades = st.sampled_from(
 ) | st.floats(min_value=0, max_value=130, allow_nan=False)
 
 
-@st.composite
+# The strategies the composites below draw from are built once here, not inside each draw:
+# a strategy made during a draw is validated (and its properties computed) again every time,
+# which was most of this file's CPU. Same strategies, same draws, so the same examples; the
+# parts of a draw (class_level, class_facts, student) are plain functions of ``draw`` for the
+# same reason (a composite called per draw is a new strategy each time).
+titles = st.sampled_from(["Algebra I", "biology", "Chorus"])
+teachers = st.none() | st.just("Barnes, B")
+period_names = st.sampled_from([None, "1", "2", "10", "2A", "Homeroom", " 3 "])
+stamp_lists = st.lists(st.integers(-10, 300), max_size=10)
+opt_grades = st.none() | grades
+span_lists = st.lists(st.tuples(opt_day, opt_day), max_size=2)
+booleans = st.booleans()
+# a pick of at most 4 of n shared classes (n is 1 to 5)
+picks = {n: st.lists(st.sampled_from(range(n)), max_size=4, unique=True) for n in range(1, 6)}
+EVERYDAY = 2 ** len(SCHOOL_DAYS) - 1
+school_masks = st.integers(0, EVERYDAY)
+absent_sets = st.sets(st.sampled_from(SCHOOL_DAYS), max_size=40)
+excused_masks = [st.integers(0, 2 ** n - 1) for n in range(41)]  # by how many days absent
+session_sets = st.sampled_from(
+    [
+        SESSIONS,
+        tuple(s for s in SESSIONS if s.type is not SessionType.GRADING_PERIOD),
+        (),
+    ]
+)
+recorded_through = st.just(dt.date.max) | opt_day
+shared_counts = st.integers(1, 5)
+student_counts = st.integers(1, 4)
+
+
 def class_level(draw: st.DrawFn, class_id: str) -> dict[str, object]:
     """What every student of a class shares (the stale memo is per class)."""
     start = draw(opt_day)
     end = draw(opt_day)
     return {
         "class_id": class_id,
-        "title": draw(st.sampled_from(["Algebra I", "biology", "Chorus"])),
-        "teacher": draw(st.none() | st.just("Barnes, B")),
-        "period": draw(st.sampled_from([None, "1", "2", "10", "2A", "Homeroom", " 3 "])),
+        "title": draw(titles),
+        "teacher": draw(teachers),
+        "period": draw(period_names),
         "term_start": start,
         "term_end": end,
         "class_result_dates": tuple(sorted(set(draw(sorted_days)))),
     }
 
 
-@st.composite
 def class_facts(draw: st.DrawFn, shared: dict[str, object]) -> ClassFacts:
-    stamps = sorted(set(draw(st.lists(st.integers(-10, 300), max_size=10))))
+    stamps = sorted(set(draw(stamp_lists)))
     timeline_days = [day(n) for n in stamps]
-    if draw(st.booleans()):
+    if draw(booleans):
         timeline_days = [UNDATED, *timeline_days]
-    timeline = tuple((d, draw(st.none() | grades)) for d in timeline_days)
+    timeline = tuple((d, draw(opt_grades)) for d in timeline_days)
     missing = draw(sorted_days)
-    if draw(st.booleans()):
+    if draw(booleans):
         missing = (UNDATED, *missing)
-    spans = tuple(draw(st.lists(st.tuples(opt_day, opt_day), max_size=2)))
+    spans = tuple(draw(span_lists))
     return ClassFacts(
         enrollment_spans=spans,
         timeline=timeline,
         weekly=weekly_series(timeline),
         scored_dates=draw(sorted_days),
         missing_dates=missing,
-        gradebook=draw(st.booleans()),
+        gradebook=draw(booleans),
         **shared,  # type: ignore[arg-type]
     )
 
 
-@st.composite
 def student(draw: st.DrawFn, n: int, shared: list[dict[str, object]]) -> StudentFacts:
-    picked = draw(st.lists(st.sampled_from(range(len(shared))), max_size=4, unique=True))
+    picked = draw(picks[len(shared)])
     # subsets drawn as bit masks (one draw, not one per day: per-day draws made Hypothesis's
     # own bookkeeping most of this file's time); every subset stays reachable. School days:
     # each kept when both masks have its bit (about a quarter, as the per-day 1-in-4 draw did)
-    everyday = 2 ** len(SCHOOL_DAYS) - 1
-    if draw(st.booleans()):
-        keep = draw(st.integers(0, everyday)) & draw(st.integers(0, everyday))
+    if draw(booleans):
+        keep = draw(school_masks) & draw(school_masks)
         school = [d for i, d in enumerate(SCHOOL_DAYS) if keep >> i & 1]
     else:
         school = list(SCHOOL_DAYS)
-    absent = tuple(sorted(draw(st.sets(st.sampled_from(SCHOOL_DAYS), max_size=40))))
-    excused = draw(st.integers(0, 2 ** len(absent) - 1))
+    absent = tuple(sorted(draw(absent_sets)))
+    excused = draw(excused_masks[len(absent)])
     unexcused = tuple(d for i, d in enumerate(absent) if excused >> i & 1)
-    sessions = draw(
-        st.sampled_from(
-            [
-                SESSIONS,
-                tuple(s for s in SESSIONS if s.type is not SessionType.GRADING_PERIOD),
-                (),
-            ]
-        )
-    )
+    sessions = draw(session_sets)
     return StudentFacts(
         student=User(f"stu-{n}", Role.STUDENT, f"G{n}", "Family", identifier=f"L{n}"),
         counselor_ids=("cns-1",),
         attendance=att.AttendanceSeries(
             tuple(school), draw(opt_day), absent, unexcused, draw(sorted_days),
             # recorded through: complete, a day (maybe before D), or no attendance loaded
-            draw(st.just(dt.date.max) | opt_day),
+            draw(recorded_through),
         ),
-        classes=tuple(draw(class_facts(shared[i])) for i in picked),
+        classes=tuple(class_facts(draw, shared[i]) for i in picked),
         incident_dates=draw(sorted_days),
         sessions=sessions,
         note_dates=draw(sorted_days),
@@ -263,19 +281,19 @@ def student(draw: st.DrawFn, n: int, shared: list[dict[str, object]]) -> Student
 
 @st.composite
 def caseloads(draw: st.DrawFn) -> list[StudentFacts]:
-    shared = [draw(class_level(f"cls-{i}")) for i in range(draw(st.integers(1, 5)))]
-    return [draw(student(n, shared)) for n in range(draw(st.integers(1, 4)))]
+    shared = [class_level(draw, f"cls-{i}") for i in range(draw(shared_counts))]
+    return [student(draw, n, shared) for n in range(draw(student_counts))]
 
 
 @st.composite
 def caseload_classes(draw: st.DrawFn) -> list[ClassFacts]:
     """The classes of a ``caseloads()`` draw, without the students' attendance, incidents and
     notes (the drill-down reads only the classes): the same classes, drawn the same way."""
-    shared = [draw(class_level(f"cls-{i}")) for i in range(draw(st.integers(1, 5)))]
+    shared = [class_level(draw, f"cls-{i}") for i in range(draw(shared_counts))]
     out: list[ClassFacts] = []
-    for _ in range(draw(st.integers(1, 4))):
-        picked = draw(st.lists(st.sampled_from(range(len(shared))), max_size=4, unique=True))
-        out += [draw(class_facts(shared[i])) for i in picked]
+    for _ in range(draw(student_counts)):
+        picked = draw(picks[len(shared)])
+        out += [class_facts(draw, shared[i]) for i in picked]
     return out
 
 

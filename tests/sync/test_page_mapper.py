@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import pickle
 import random
 from pathlib import Path
 from typing import Any
@@ -56,15 +57,14 @@ def _paged(items: dict[str, list | None], limit: int, delta: bool,
 def _first_results(folder: Path) -> dict[str, Any]:
     """``folder`` as the REST API's JSON with its first 5,000 results, converted once per
     module (read-only: the tests take a deep copy)."""
-    items: dict[str, Any] = csv_to_json(folder)
-    items["results"] = items["results"][:5000]
-    return items
+    return csv_to_json(folder, max_results=5000)
 
 
 @pytest.mark.parametrize("delta", [False, True])
 @pytest.mark.parametrize("folder", [MIN_DATA, SAMPLE_DATA], ids=["min", "sample"])
 def test_pages_mapped_apart_equal_one_mapping(folder, delta):
-    items: dict[str, Any] = copy.deepcopy(_first_results(folder))
+    # a deep copy (pickle's round trip: the same as copy.deepcopy for this JSON, faster)
+    items: dict[str, Any] = pickle.loads(pickle.dumps(_first_results(folder)))
     if delta:  # an incremental sync: some deletions among the changes
         for name in ("results", "enrollments", "users", "lineItems"):
             items[name][1]["status"] = "tobedeleted"

@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, update
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event, select, update
 from sqlalchemy.schema import CreateTable
 
 from caseload.store import handoff
@@ -96,11 +96,24 @@ def create(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}", hide_parameters=True)
     event.listen(engine, "connect", _stage_pragmas)
     with engine.begin() as conn:
-        for table in METADATA.sorted_tables:
-            conn.execute(CreateTable(table))
-        for sql in _STAGE_TABLES:
+        for sql in (*_create_tables(engine.dialect), *_STAGE_TABLES):
             conn.exec_driver_sql(sql)
     return engine
+
+
+_CREATE_TABLES: dict[type[Dialect], tuple[str, ...]] = {}
+
+
+def _create_tables(dialect: Dialect) -> tuple[str, ...]:
+    """Every cache table's CREATE TABLE as SQLite spells it, compiled once per process (the
+    same statements ``conn.execute(CreateTable(table))`` compiles on each stage; compiling
+    them was half the time of making a stage)."""
+    got = _CREATE_TABLES.get(type(dialect))
+    if got is None:
+        got = _CREATE_TABLES[type(dialect)] = tuple(
+            str(CreateTable(t).compile(dialect=dialect)) for t in METADATA.sorted_tables
+        )
+    return got
 
 
 def write_plan(
