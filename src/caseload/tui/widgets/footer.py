@@ -46,8 +46,8 @@ class Footer(TextualFooter):
     async def recompose(self) -> None:
         # Each change of the bindings schedules a rebuild for after the next refresh, so two
         # changes before it runs schedule two: the first shows the latest keys, the second
-        # would build the same keys again.
-        if self._shown is not None and self._showing() == self._shown:
+        # would build the same keys again. (Detached, Textual's recompose does nothing.)
+        if self.is_attached and self._shown is not None and self._showing() == self._shown:
             return
         await super().recompose()
 
