@@ -8,6 +8,7 @@ import datetime as dt
 import inspect
 import pickle
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 
 import pytest
 from _pytest.mark import ParameterSet
@@ -27,8 +28,45 @@ from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerFailed
 
 from caseload.tui.app import DARK_THEME, LIGHT_THEME, AppActions, CaseloadApp
+from tests import templates as tpl
 
 from .fakes import AS_OF, NOW, FakeReader
+
+SAMPLE_AS_OF = dt.date.fromisoformat(tpl.RANKED_AS_OF)  # the sample school's date
+SQLITE_SAMPLE_RANKED = "sample-caseload-ranked-template"
+
+
+def _rank_sample_caseload(url: str) -> None:
+    """Store the ranking of the sample's default counselor's caseload (the one every TUI test
+    on the sample opens) at the sample's date, as the app does the first time it opens that
+    caseload on that date (store/ranking.py), so the app reads the rows instead of computing
+    them again. Only that scope: "All students" is still ranked when opened, as before (a
+    stored "All students" ranking opens in two steps, first page then the rest, which leaves
+    the table scrolled otherwise than the snapshots show)."""
+    from caseload.store.engine import make_engine
+    from caseload.store.repository import Repository
+
+    eng = make_engine(url)
+    repo = Repository(eng)
+    repo.caseload_rows(repo.default_counselor(), SAMPLE_AS_OF)
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_ranked_template(shared_dir: Path) -> Path:
+    """The sample template with its default caseload's ranking at the sample's date stored
+    (built once)."""
+    return tpl.sqlite_template(shared_dir, SQLITE_SAMPLE_RANKED, _rank_sample_caseload,
+                               start=tpl.sqlite_sample(shared_dir))
+
+
+@pytest.fixture
+def sample_cache(sample_ranked_template: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the sample school's SQLite cache file, with the ranking of the
+    caseload the TUI tests open (``cns-3`` at the sample's date) stored, as the app leaves it
+    after the first open: the app reads those rows (notes read live) instead of ranking the
+    caseload again in every test."""
+    return tpl.copy_sqlite(sample_ranked_template, tmp_path / "cache.db")
 
 
 @pytest.fixture
