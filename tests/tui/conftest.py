@@ -8,6 +8,7 @@ import datetime as dt
 import inspect
 import pickle
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 
 import pytest
 from _pytest.mark import ParameterSet
@@ -22,13 +23,90 @@ from syrupy import SnapshotAssertion
 from syrupy.location import PyTestLocation
 from syrupy.types import SnapshotIndex
 from textual.app import App
+from textual.css.model import RuleSet
+from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerFailed
 
 from caseload.tui.app import DARK_THEME, LIGHT_THEME, AppActions, CaseloadApp
+from tests import templates as tpl
 
 from .fakes import AS_OF, NOW, FakeReader
+
+SAMPLE_AS_OF = dt.date.fromisoformat(tpl.RANKED_AS_OF)  # the sample school's date
+SQLITE_SAMPLE_RANKED = "sample-caseload-ranked-template"
+
+
+def _rank_sample_caseload(url: str) -> None:
+    """Store the ranking of the sample's default counselor's caseload (the one every TUI test
+    on the sample opens) at the sample's date, as the app does the first time it opens that
+    caseload on that date (store/ranking.py), so the app reads the rows instead of computing
+    them again. Only that scope: "All students" is still ranked when opened, as before (a
+    stored "All students" ranking opens in two steps, first page then the rest, which leaves
+    the table scrolled otherwise than the snapshots show)."""
+    from caseload.store.engine import make_engine
+    from caseload.store.repository import Repository
+
+    eng = make_engine(url)
+    repo = Repository(eng)
+    repo.caseload_rows(repo.default_counselor(), SAMPLE_AS_OF)
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_ranked_template(shared_dir: Path) -> Path:
+    """The sample template with its default caseload's ranking at the sample's date stored
+    (built once)."""
+    return tpl.sqlite_template(shared_dir, SQLITE_SAMPLE_RANKED, _rank_sample_caseload,
+                               start=tpl.sqlite_sample(shared_dir))
+
+
+@pytest.fixture
+def sample_cache(sample_ranked_template: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the sample school's SQLite cache file, with the ranking of the
+    caseload the TUI tests open (``cns-3`` at the sample's date) stored, as the app leaves it
+    after the first open: the app reads those rows (notes read live) instead of ranking the
+    caseload again in every test."""
+    return tpl.copy_sqlite(sample_ranked_template, tmp_path / "cache.db")
+
+
+# --- CSS parsed once per process -------------------------------------------------------------
+#
+# Every App parses every stylesheet it uses (its .tcss files and each widget class's
+# DEFAULT_CSS) into rules when it first mounts a widget of that class, and again in a fresh
+# Stylesheet on each screen push that loads CSS: in these tests, where each test starts a new
+# App, that was about a tenth of the CPU, parsing the same text with the same variables again.
+# Textual caches a parse per Stylesheet; this keeps it for the process: the same CSS text,
+# place and options with the same variables (the theme's) give the same rules, which Textual
+# treats as read-only (its own cache hands the same rules out again). Parse errors are not
+# cached: they are raised as before.
+
+_parse_rules = Stylesheet._parse_rules
+_parsed: dict[tuple[object, ...], list[RuleSet]] = {}
+
+
+def _variables_key(sheet: Stylesheet) -> tuple[tuple[str, str], ...]:
+    variables = sheet._variables
+    cached = sheet.__dict__.get("_tests_variables_key")
+    if cached is None or cached[0] is not variables:
+        cached = (variables, tuple(sorted(variables.items())))
+        sheet.__dict__["_tests_variables_key"] = cached
+    return cached[1]
+
+
+def _shared_parse_rules(self: Stylesheet, css: str, read_from: object,
+                        is_default_rules: bool = False, tie_breaker: int = 0,
+                        scope: str = "") -> list[RuleSet]:
+    key = (css, read_from, is_default_rules, tie_breaker, scope, _variables_key(self))
+    rules = _parsed.get(key)
+    if rules is None:
+        rules = _parsed[key] = _parse_rules(self, css, read_from,  # type: ignore[arg-type]
+                                            is_default_rules, tie_breaker, scope)
+    return rules
+
+
+Stylesheet._parse_rules = _shared_parse_rules  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ Textual's Footer recomposes (new FooterKeys, their styles computed again) every 
 screen's bindings are refreshed: each focus change, each ``refresh_bindings()``, whether or not
 a key or its label changed. Profiling the TUI found those rebuilds to be most of the CPU a
 keypress costs. This Footer keeps what it last showed and skips the rebuild when nothing it
-shows differs; it shows exactly what Textual's Footer shows. Its keys are created already in the
+shows differs (also when a rebuild was already scheduled and has shown the new keys); it shows
+exactly what Textual's Footer shows. Its keys are created already in the
 Footer's compact style, so their styles are computed once (see ``compose``).
 """
 
@@ -41,6 +42,14 @@ class Footer(TextualFooter):
                 widget.set_reactive(FooterKey.compact, self.compact)
                 widget.set_class(self.compact, "-compact", update=False)
             yield widget
+
+    async def recompose(self) -> None:
+        # Each change of the bindings schedules a rebuild for after the next refresh, so two
+        # changes before it runs schedule two: the first shows the latest keys, the second
+        # would build the same keys again. (Detached, Textual's recompose does nothing.)
+        if self.is_attached and self._shown is not None and self._showing() == self._shown:
+            return
+        await super().recompose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         if (self._bindings_ready and screen.app.app_focus and self.is_attached
