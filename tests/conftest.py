@@ -21,6 +21,7 @@ where they fail.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -42,6 +43,21 @@ RAM_BASETEMP = pytest.StashKey[Path]()
 # property keeps its example count and every other health check.
 settings.register_profile("caseload", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("caseload")
+
+
+# The cyclic garbage collector, tuned for a test process: a worker holds every module, the
+# collected tests and the apps' objects, and at Python's default thresholds (700, 10, 10) its
+# passes over them were about a quarter of the CPU of the TUI and facts tests (measured with
+# gc.callbacks: 10.2 of 37.4 s; 3.1 of 28.2 s so). Young passes every 10,000 allocations, and
+# what exists once tests are collected is frozen out of every pass (``pytest_collection_finish``).
+# Garbage is still collected, only less often.
+gc.set_threshold(10_000, 20, 20)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.collect()
+    gc.freeze()
 
 
 # The tests' temp files in RAM when /dev/shm has room: many tests copy the 33 MB sample cache,
