@@ -212,10 +212,12 @@ def shots(screens: Iterable[str], *, wide: Iterable[str] = ()) -> list[Parameter
 
 
 def _tables_pending(app: App[object]) -> bool:
-    """Whether a table of the shown screen still has rows or cells to measure (a DataTable
-    sizes its columns, header included, when it next goes idle)."""
+    """Whether a table of a screen on the stack still has rows or cells to measure (a DataTable
+    sizes its columns, header included, when it next goes idle). Every screen, not only the
+    shown one: a modal's snapshot shows the screen under it (a loaded run once drew the
+    follow-ups header under the done modal at its pre-row widths)."""
     return any(table._require_update_dimensions or table._updated_cells
-               for table in app.screen.query(DataTable))
+               for screen in app.screen_stack for table in screen.query(DataTable))
 
 
 def steady(run: Run) -> Run:
