@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from tests import templates as tpl
-from tests.paths import GRAND_BEND, REPO
+from tests.paths import GRAND_BEND, MIN_DATA, REPO
 from tests.templates import PgServer
 
 RAM_BASETEMP = pytest.StashKey[Path]()
@@ -90,6 +90,15 @@ def pytest_configure(config: pytest.Config) -> None:
         if ram is not None:
             config.option.basetemp = str(ram)
             config.stash[RAM_BASETEMP] = ram
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """This test's own copy of the minimal OneRoster export (``MIN_DATA``), to edit or load
+    (tests/min_export.py)."""
+    dst = tmp_path / "export"
+    shutil.copytree(MIN_DATA, dst)
+    return dst
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from caseload.cli import main
@@ -24,20 +22,8 @@ from caseload.services.context import Workspace
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store.tables import METADATA
+from tests.min_export import edit
 from tests.paths import MIN_DATA, REPO
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    dst = tmp_path / "export"
-    shutil.copytree(MIN_DATA, dst)
-    return dst
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    body = path.read_text(encoding="utf-8")
-    assert old in body, old
-    path.write_text(body.replace(old, new, 1), encoding="utf-8")
 
 
 def _snapshot(engine) -> dict[str, list[tuple]]:
@@ -50,9 +36,9 @@ def _snapshot(engine) -> dict[str, list[tuple]]:
 
 def _damage(data: Path) -> None:
     """An enrollment in an unknown class and a negative score."""
-    _edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,",
+    edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,",
           "e2,active,2026-09-01T00:00:00Z,cls-nowhere,")
-    _edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+    edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
 
 
 def test_check_writes_nothing_and_reports(engine, data, tmp_path, monkeypatch):
@@ -122,7 +108,7 @@ def test_check_names_what_is_missing(tmp_path, data, capsys):
                  "categories.csv", "gradingPolicies.csv"):
         (data / name).unlink()
     for key in ("lineItems", "results", "categories"):
-        _edit(data / "manifest.csv", f"file.{key},bulk", f"file.{key},absent")
+        edit(data / "manifest.csv", f"file.{key},bulk", f"file.{key},absent")
     capsys.readouterr()
     assert main(["--db", str(tmp_path / "c.db"), "import", str(data), "--check"]) == 0
     out = capsys.readouterr().out
@@ -144,7 +130,7 @@ def test_import_service_returns_a_typed_summary_with_notices(tmp_path, data, cap
 
     monkeypatch.setattr(detect, "read_path", with_notice)
     monkeypatch.chdir(tmp_path)
-    _edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+    edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
     capsys.readouterr()
     assert main(["--db", str(tmp_path / "c.db"), "import", str(data), "--skip-invalid"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -5,7 +5,6 @@ as the BEHAVIOR flag's evidence."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,17 +14,9 @@ from caseload.sources.dataset import SourceError
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store.tables import METADATA
-from tests.paths import MIN_DATA
 
 HEADER = ("sourcedId,incidentSourcedId,schoolSourcedId,date,studentSourcedId,behavior,"
           "description,location\n")
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    dst = tmp_path / "export"
-    shutil.copytree(MIN_DATA, dst)
-    return dst
 
 
 def test_incidents_are_read_one_row_per_student_part(data: Path) -> None:

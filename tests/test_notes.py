@@ -7,8 +7,6 @@ Runs on SQLite and on PostgreSQL (the ``engine``/``db_url`` fixtures are paramet
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -36,13 +34,6 @@ class Clock:
         value = self.now
         self.now += dt.timedelta(seconds=1)
         return value
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    dst = tmp_path / "export"
-    shutil.copytree(MIN_DATA, dst)
-    return dst
 
 
 @pytest.fixture

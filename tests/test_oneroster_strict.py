@@ -15,14 +15,7 @@ from caseload.sources.dataset import SourceError
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store.tables import METADATA
-from tests.paths import MIN_DATA
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    dst = tmp_path / "export"
-    shutil.copytree(MIN_DATA, dst)
-    return dst
+from tests.min_export import edit
 
 
 @pytest.fixture
@@ -48,12 +41,6 @@ def _count(engine, table: str) -> int:
         return conn.execute(select(func.count()).select_from(METADATA.tables[table])).scalar_one()
 
 
-def _edit(path: Path, old: str, new: str) -> None:
-    body = path.read_text()
-    assert old in body, old
-    path.write_text(body.replace(old, new, 1))
-
-
 def _refused(path: Path) -> str:
     with pytest.raises(SourceError) as info:
         read_path(path)
@@ -67,8 +54,8 @@ def test_unbalanced_quote_mid_file_is_refused_where_it_opens(store, data):
     load(store, read_path(data))
     before = _snapshot(store)
     # res-2's comment opens a quote that never closes on its line; later rows hold quotes too
-    _edit(data / "results.csv", "2026-09-11,,", '2026-09-11,"late again,')
-    _edit(data / "results.csv", "2026-09-21,,", '2026-09-21,"ok",')
+    edit(data / "results.csv", "2026-09-11,,", '2026-09-11,"late again,')
+    edit(data / "results.csv", "2026-09-21,,", '2026-09-21,"ok",')
     message = _refused(data)
     assert message.startswith("results.csv:3: unbalanced quote"), message
     assert _snapshot(store) == before
@@ -76,14 +63,14 @@ def test_unbalanced_quote_mid_file_is_refused_where_it_opens(store, data):
 
 def test_unbalanced_quote_running_to_the_end_is_refused(data):
     # today the quote swallows every following row and the import succeeds
-    _edit(data / "results.csv", "2026-09-14,,,,false,false\nres-4", '2026-09-14,"oops,,,false,false\nres-4')
+    edit(data / "results.csv", "2026-09-14,,,,false,false\nres-4", '2026-09-14,"oops,,,false,false\nres-4')
     message = _refused(data)
     assert message.startswith("results.csv:4: unbalanced quote"), message
     assert "never closes" in message
 
 
 def test_unbalanced_quote_with_skip_invalid_rejects_only_that_row(store, data):
-    _edit(data / "results.csv", "2026-09-11,,", '2026-09-11,"late again,')
+    edit(data / "results.csv", "2026-09-11,,", '2026-09-11,"late again,')
     ds = read_path(data, skip_invalid=True)
     rejects = [(r.file, r.line, r.field) for r in ds.rejects]
     assert rejects == [("results.csv", 3, None)]
@@ -95,9 +82,9 @@ def test_unbalanced_quote_with_skip_invalid_rejects_only_that_row(store, data):
 
 
 def test_a_quoted_line_break_shifts_the_line_numbers(data):
-    _edit(data / "results.csv", '"[bold]see me[/bold]"', '"see me\nafter class\r\ntoday"')
-    _edit(data / "results.csv", ",62,", ",-62,")
-    _edit(data / "results.csv", ",91,", ",-91,")
+    edit(data / "results.csv", '"[bold]see me[/bold]"', '"see me\nafter class\r\ntoday"')
+    edit(data / "results.csv", ",62,", ",-62,")
+    edit(data / "results.csv", ",91,", ",-91,")
     # res-1's row starts on line 2 and ends on line 4 (an error names where a row starts)
     assert _refused(data).startswith("results.csv:2: field 'score'")
     ds = read_path(data, skip_invalid=True)
@@ -112,7 +99,7 @@ def test_short_row_is_refused_never_padded(store, data):
     load(store, read_path(data))
     before = _snapshot(store)
     # stu-2 loses its trailing columns: today the row is padded and grades/org become blank
-    _edit(data / "users.csv", "Ben,Baker,,S002,,,,,09,,,,,,,sch-1,", "Ben,Baker,,S002")
+    edit(data / "users.csv", "Ben,Baker,,S002,,,,,09,,,,,,,sch-1,", "Ben,Baker,,S002")
     message = _refused(data)
     assert message.startswith("users.csv:3: 10 fields where the header has 23"), message
     assert _snapshot(store) == before
@@ -122,13 +109,13 @@ def test_short_row_is_refused_never_padded(store, data):
 
 
 def test_long_row_is_refused(data):
-    _edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,sch-1,stu-1,student,false,2026-08-31,",
+    edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,sch-1,stu-1,student,false,2026-08-31,",
           "e2,active,2026-09-01T00:00:00Z,cls-eng,sch-1,stu-1,student,false,2026-08-31,,extra")
     assert _refused(data).startswith("enrollments.csv:3: 11 fields where the header has 10")
 
 
 def test_short_row_with_skip_invalid_is_rejected_with_its_raw_row(store, data):
-    _edit(data / "results.csv", "res-4,active,2026-09-01T00:00:00Z,li-2,stu-2,,exempt,,,,,,,false,false",
+    edit(data / "results.csv", "res-4,active,2026-09-01T00:00:00Z,li-2,stu-2,,exempt,,,,,,,false,false",
           "res-4,active,2026-09-01T00:00:00Z,li-2,stu-2")
     ds = read_path(data, skip_invalid=True)
     assert [(r.file, r.line) for r in ds.rejects] == [("results.csv", 5)]
@@ -142,9 +129,9 @@ def test_short_row_with_skip_invalid_is_rejected_with_its_raw_row(store, data):
 
 
 def test_malformed_users_row_never_copies_a_password(data):
-    _edit(data / "users.csv", "cy,{stateId:MD003},Cy,\"O'Connor\",,S003,,,,,10,,",
+    edit(data / "users.csv", "cy,{stateId:MD003},Cy,\"O'Connor\",,S003,,,,,10,,",
           "cy,{stateId:MD003},Cy,\"O'Connor\",,S003,,,,,10,hunter2,")
-    _edit(data / "users.csv", "Tina,Teach,,T001,,,,,,,,,,,,sch-1,", "Tina,Teach,,T001,,,,,,s3cret")
+    edit(data / "users.csv", "Tina,Teach,,T001,,,,,,,,,,,,sch-1,", "Tina,Teach,,T001,,,,,,s3cret")
     ds = read_path(data, skip_invalid=True)
     bad = [r for r in ds.rejects if r.file == "users.csv"]
     assert [r.line for r in bad] == [5]
@@ -182,7 +169,7 @@ def test_not_utf8_line_with_skip_invalid_is_rejected(data):
 
 
 def test_duplicate_in_demographics_names_both_lines(data):
-    _edit(data / "demographics.csv", "stu-2,active", "stu-1,active")
+    edit(data / "demographics.csv", "stu-2,active", "stu-1,active")
     message = _refused(data)
     assert message.startswith("demographics.csv:3: field 'sourcedId': duplicate id 'stu-1'"), message
     assert "line 2" in message
@@ -205,7 +192,7 @@ def test_duplicate_ids_refused_in_every_file(data, file):
 
 
 def test_empty_manifest_value_for_an_unread_file_is_absent(store, data):
-    _edit(data / "manifest.csv", "file.resources,absent", "file.resources,")
+    edit(data / "manifest.csv", "file.resources,absent", "file.resources,")
     with (data / "manifest.csv").open("a") as fh:
         fh.write("file.classResources,\nfile.userProfiles,\n")
     report = load(store, read_path(data))
@@ -213,7 +200,7 @@ def test_empty_manifest_value_for_an_unread_file_is_absent(store, data):
 
 
 def test_empty_manifest_value_for_a_present_file_reads_it(data):
-    _edit(data / "manifest.csv", "file.courses,bulk", "file.courses,")
+    edit(data / "manifest.csv", "file.courses,bulk", "file.courses,")
     ds = read_path(data)
     assert len(ds.courses) == 2
     assert any("file.courses" in n and "read as bulk" in n for n in ds.notices)
@@ -221,7 +208,7 @@ def test_empty_manifest_value_for_a_present_file_reads_it(data):
 
 def _drop_courses(data: Path) -> None:
     (data / "courses.csv").unlink()
-    _edit(data / "manifest.csv", "file.courses,bulk", "file.courses,absent")
+    edit(data / "manifest.csv", "file.courses,bulk", "file.courses,absent")
 
 
 @pytest.mark.parametrize("skip_invalid", [False, True])
@@ -257,7 +244,7 @@ def test_placeholder_never_overwrites_a_cached_course(store, data, tmp_path):
 
 def test_reference_to_a_record_deleted_in_this_import(store, data):
     load(store, read_path(data))
-    _edit(data / "classes.csv", "cls-eng,active", "cls-eng,tobedeleted")
+    edit(data / "classes.csv", "cls-eng,active", "cls-eng,tobedeleted")
     ds = read_path(data)  # reading is fine: the loader checks the references
     with pytest.raises(SourceError) as info:
         load(store, ds)
@@ -274,7 +261,7 @@ def test_blank_lines_are_skipped_and_counted(data):
     body = (data / "results.csv").read_text()
     head, rest = body.split("\n", 1)
     (data / "results.csv").write_text(head + "\n\n" + rest)
-    _edit(data / "results.csv", ",91,", ",x91,")
+    edit(data / "results.csv", ",91,", ",x91,")
     assert _refused(data).startswith("results.csv:5: field 'score'")
 
 
@@ -289,13 +276,13 @@ def test_manifest_property_given_twice_with_different_values(data):
 
 
 def test_unknown_manifest_value_for_an_unread_file_is_ignored(store, data):
-    _edit(data / "manifest.csv", "file.resources,absent", "file.resources,none")
+    edit(data / "manifest.csv", "file.resources,absent", "file.resources,none")
     assert load(store, read_path(data)).counts["users"] == 5
 
 
 def test_term_deleted_in_this_import(store, data):
     load(store, read_path(data))
-    _edit(data / "academicSessions.csv", "sem-1,active", "sem-1,tobedeleted")
+    edit(data / "academicSessions.csv", "sem-1,active", "sem-1,tobedeleted")
     with pytest.raises(SourceError) as info:
         load(store, read_path(data))
     message = str(info.value)

@@ -16,20 +16,7 @@ import pytest
 from caseload.cli import main
 from caseload.services.importing import RejectsFileError, write_rejects
 from caseload.sources.dataset import Reject
-from tests.paths import MIN_DATA
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    dst = tmp_path / "export"
-    shutil.copytree(MIN_DATA, dst)
-    return dst
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    body = path.read_text(encoding="utf-8")
-    assert old in body, old
-    path.write_text(body.replace(old, new, 1), encoding="utf-8")
+from tests.min_export import edit
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -46,7 +33,7 @@ def _import(tmp_path: Path, data: Path, rejects: Path, *extra: str) -> int:
 
 def test_reference_rejects_have_line_and_row(tmp_path, data):
     # enrollments.csv line 3 (e2) names a class that is in neither the import nor the cache
-    _edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,",
+    edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,",
           "e2,active,2026-09-01T00:00:00Z,cls-nowhere,")
     out = tmp_path / "rejects.csv"
     assert _import(tmp_path, data, out) == 0
@@ -61,7 +48,7 @@ def test_reference_rejects_have_line_and_row(tmp_path, data):
 
 
 def test_existing_0644_file_is_replaced_by_a_new_0600_file(tmp_path, data):
-    _edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+    edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
     out = tmp_path / "rejects.csv"
     out.write_text("old content\n")
     os.chmod(out, 0o644)
@@ -76,7 +63,7 @@ def test_existing_0644_file_is_replaced_by_a_new_0600_file(tmp_path, data):
 
 
 def test_symlink_at_the_path_is_refused(tmp_path, data, capsys):
-    _edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+    edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
     target = tmp_path / "precious.txt"
     target.write_text("keep me\n")
     os.chmod(target, 0o644)

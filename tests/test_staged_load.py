@@ -7,7 +7,6 @@ and assert no timing."""
 
 from __future__ import annotations
 
-import shutil
 import stat
 import threading
 import time
@@ -30,7 +29,7 @@ from caseload.store import handoff, staging
 from caseload.store.engine import make_engine, open_store
 from caseload.store.tables import METADATA
 from tests import templates as tpl
-from tests.paths import MIN_DATA
+from tests.min_export import edit, write_delta
 
 T = METADATA.tables
 
@@ -44,42 +43,11 @@ def _wait_for(predicate: Callable[[], bool], what: str, within: float = 120.0) -
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    dst = tmp_path / "export"
-    shutil.copytree(MIN_DATA, dst)
-    return dst
-
-
-@pytest.fixture
 def reference(migrated_template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A second empty SQLite cache: the same imports, never interrupted."""
     eng = make_engine(f"sqlite:///{tpl.copy_sqlite(migrated_template, tmp_path / 'ref.db')}")
     yield eng
     eng.dispose()
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    body = path.read_text()
-    assert old in body, old
-    path.write_text(body.replace(old, new, 1))
-
-
-def _delta(root: Path) -> Path:
-    """A delta export: one result changed, one deleted, one added."""
-    delta = root / "delta"
-    delta.mkdir()
-    (delta / "manifest.csv").write_text(
-        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
-        "file.results,delta\nfile.users,absent\n"
-    )
-    (delta / "results.csv").write_text(
-        "sourcedId,status,dateLastModified,lineItemSourcedId,studentSourcedId,scoreStatus,"
-        "score,scoreDate\n"
-        "res-1,active,2026-10-01T00:00:00Z,li-1,stu-1,fully graded,77,2026-10-01\n"
-        "res-5,tobedeleted,2026-10-01T00:00:00Z,li-3,stu-2,fully graded,45,2026-09-21\n"
-        "res-9,active,2026-10-01T00:00:00Z,li-3,stu-1,fully graded,40,2026-10-01\n"
-    )
-    return delta
 
 
 def _state(engine: Any) -> dict[str, Any]:
@@ -145,7 +113,7 @@ def test_a_waiting_note_gets_in_before_the_loaders_next_chunk(sqlite_engine, dat
             _wait_for(lambda: handoff.writers_waiting(sqlite_engine), "the note writer to try")
 
     monkeypatch.setattr(staging, "AFTER_CHUNK", [hook])
-    _edit(data / "results.csv", ",62,", ",12,")
+    edit(data / "results.csv", ",62,", ",12,")
     load(sqlite_engine, read_path(data))
     writers[0].join()
     assert errors == []
@@ -168,7 +136,7 @@ def test_the_facts_refresh_lets_writers_in_between_its_chunks(sqlite_engine, dat
 def test_a_failure_while_staging_leaves_the_cache_and_no_stage(sqlite_engine, data):
     load(sqlite_engine, read_path(data))
     before = _state(sqlite_engine)
-    _edit(data / "results.csv", ",62,", ",12,")
+    edit(data / "results.csv", ",62,", ",12,")
     with pytest.raises(RuntimeError, match="injected"):
         load(sqlite_engine, read_path(data), fail_after="line_items")
     after = _state(sqlite_engine)
@@ -182,7 +150,7 @@ def test_a_failure_while_staging_leaves_the_cache_and_no_stage(sqlite_engine, da
 def test_an_interrupted_apply_is_finished_by_the_next_import(
     sqlite_engine, reference, data, tmp_path, step
 ):
-    delta = _delta(tmp_path)
+    delta = write_delta(tmp_path)
     for eng in (sqlite_engine, reference):
         load(eng, read_path(data))
     with pytest.raises(staging.ApplyInterrupted, match="finishes it from its staged copy"):
@@ -191,7 +159,7 @@ def test_an_interrupted_apply_is_finished_by_the_next_import(
     with sqlite_engine.connect() as conn:
         outcomes = conn.execute(text("SELECT outcome FROM import_runs ORDER BY id")).scalars()
         assert list(outcomes) == ["ok", staging.APPLYING]
-    _edit(data / "results.csv", ",62,", ",12,")
+    edit(data / "results.csv", ",62,", ",12,")
     report = load(sqlite_engine, read_path(data))
     assert any("finished from its staged copy" in n for n in report.notices), report.notices
     load(reference, read_path(delta))
@@ -204,7 +172,7 @@ def test_an_interrupted_apply_is_finished_by_the_next_import(
 def test_an_interrupted_apply_is_finished_when_the_cache_is_opened(
     sqlite_engine, reference, data, tmp_path, capsys, how
 ):
-    delta = _delta(tmp_path)
+    delta = write_delta(tmp_path)
     for eng in (sqlite_engine, reference):
         load(eng, read_path(data))
     with pytest.raises(staging.ApplyInterrupted):
@@ -230,7 +198,7 @@ def test_an_interrupted_apply_is_finished_when_the_cache_is_opened(
 def test_an_interrupted_apply_whose_stage_is_gone_is_reported(sqlite_engine, data, tmp_path):
     load(sqlite_engine, read_path(data))
     with pytest.raises(staging.ApplyInterrupted):
-        load(sqlite_engine, read_path(_delta(tmp_path)), fail_after="apply:orgs")
+        load(sqlite_engine, read_path(write_delta(tmp_path)), fail_after="apply:orgs")
     _stage(sqlite_engine).unlink()
     report = load(sqlite_engine, read_path(data))
     assert any("staged copy is gone" in n and "import it again" in n for n in report.notices)
@@ -261,7 +229,7 @@ def test_postgresql_loads_in_one_transaction_without_a_stage(engine, data, monke
     if engine.dialect.name == "postgresql":
         assert staging.stage_path(engine) is None and handoff.lock_path(engine) is None
         assert made == []
-        _edit(data / "results.csv", ",62,", ",12,")
+        edit(data / "results.csv", ",62,", ",12,")
         with pytest.raises(RuntimeError, match="injected failure after line_items"):
             load(engine, read_path(data), fail_after="line_items")
     else:

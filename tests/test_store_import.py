@@ -16,6 +16,7 @@ from caseload.sources.dataset import SourceError
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store.tables import METADATA
+from tests.min_export import edit, write_delta
 from tests.paths import MIN_DATA
 
 
@@ -32,19 +33,6 @@ def _snapshot(engine) -> dict[str, list[tuple]]:
                 continue
             out[name] = sorted(tuple(map(str, r)) for r in conn.execute(select(table)))
     return out
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    dst = tmp_path / "export"
-    shutil.copytree(MIN_DATA, dst)
-    return dst
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    body = path.read_text()
-    assert old in body, old
-    path.write_text(body.replace(old, new, 1))
 
 
 def test_round_trip_and_counts(engine, data):
@@ -77,18 +65,7 @@ def test_reimport_is_idempotent(engine, data):
 
 def test_delta_and_tobedeleted(engine, data, tmp_path):
     load(engine, read_path(data))
-    delta = tmp_path / "delta"
-    delta.mkdir()
-    (delta / "manifest.csv").write_text(
-        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
-        "file.results,delta\nfile.users,absent\n"
-    )
-    (delta / "results.csv").write_text(
-        "sourcedId,status,dateLastModified,lineItemSourcedId,studentSourcedId,scoreStatus,score,scoreDate\n"
-        "res-1,active,2026-10-01T00:00:00Z,li-1,stu-1,fully graded,77,2026-10-01\n"
-        "res-5,tobedeleted,2026-10-01T00:00:00Z,li-3,stu-2,fully graded,45,2026-09-21\n"
-        "res-9,active,2026-10-01T00:00:00Z,li-3,stu-1,fully graded,40,2026-10-01\n"
-    )
+    delta = write_delta(tmp_path)
     report = load(engine, read_path(delta))
     assert report.deleted == {"results": 1}
     with engine.connect() as conn:
@@ -102,7 +79,7 @@ def test_delta_and_tobedeleted(engine, data, tmp_path):
 def test_failure_mid_import_leaves_cache_intact(engine, data):
     load(engine, read_path(data))
     before = _snapshot(engine)
-    _edit(data / "results.csv", ",62,", ",12,")
+    edit(data / "results.csv", ",62,", ",12,")
     with pytest.raises(RuntimeError, match="injected"):
         load(engine, read_path(data), fail_after="line_items")
     assert _snapshot(engine) == before
@@ -151,7 +128,7 @@ BAD_CASES = [
 def test_bad_input_is_named_and_loads_nothing(engine, data, file, old, new, where, why):
     load(engine, read_path(data))
     before = _snapshot(engine)
-    _edit(data / file, old, new)
+    edit(data / file, old, new)
     with pytest.raises(SourceError) as info:
         load(engine, read_path(data))
     message = str(info.value)
@@ -160,14 +137,14 @@ def test_bad_input_is_named_and_loads_nothing(engine, data, file, old, new, wher
 
 
 def test_missing_required_column_is_named(data):
-    _edit(data / "attendance.csv", "studentSourcedId", "student")
+    edit(data / "attendance.csv", "studentSourcedId", "student")
     with pytest.raises(SourceError, match=r"attendance.csv:1: field 'studentSourcedId': missing required column"):
         read_path(data)
 
 
 def test_skip_invalid_lands_valid_rows_and_reports_rejects(engine, data):
-    _edit(data / "results.csv", ",62,", ",-5,")
-    _edit(data / "enrollments.csv", "e3,active,2026-09-01T00:00:00Z,cls-alg", "e3,active,2026-09-01T00:00:00Z,cls-nope")
+    edit(data / "results.csv", ",62,", ",-5,")
+    edit(data / "enrollments.csv", "e3,active,2026-09-01T00:00:00Z,cls-alg", "e3,active,2026-09-01T00:00:00Z,cls-nope")
     ds = read_path(data, skip_invalid=True)
     report = load(engine, ds, skip_invalid=True)
     reasons = sorted((r.file, r.line, r.field) for r in report.rejects)
@@ -191,7 +168,7 @@ def test_unknown_format_is_explained(tmp_path):
 
 def test_oneroster_11_users_with_role_column(engine, data):
     (data / "roles.csv").unlink()
-    _edit(data / "manifest.csv", "file.roles,bulk\n", "")
+    edit(data / "manifest.csv", "file.roles,bulk\n", "")
     users = data / "users.csv"
     lines = users.read_text().splitlines()
     header = "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password"
