@@ -15,8 +15,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from caseload.store.engine import make_engine
 from caseload.store.tables import METADATA
 from tests import templates as tpl
 from tests.paths import REPO
+from tests.waiting import wait_for
 
 T = METADATA.tables
 WRITERS = 20
@@ -60,14 +60,6 @@ def small_engine(small_url: str):  # type: ignore[no-untyped-def]
     eng = make_engine(small_url)
     yield eng
     eng.dispose()
-
-
-def _wait_for(predicate: Callable[[], bool], what: str, within: float = 600.0) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.02)
 
 
 def _lock_held(engine) -> bool:  # type: ignore[no-untyped-def]
@@ -127,7 +119,7 @@ def test_notes_written_during_an_import_are_all_there(small_url, small_engine, s
     assert len(students) == WRITERS
     gate = _gate(tmp_path)
     importer = _cli(small_url, "import", str(school), stderr=tmp_path / "import.err", gate=gate)
-    _wait_for(lambda: (gate / "held").exists() or importer.poll() is not None,
+    wait_for(lambda: (gate / "held").exists() or importer.poll() is not None,
               "the import to hold its lock")
     assert importer.poll() is None, (tmp_path / "import.err").read_text()
     assert _lock_held(small_engine)
@@ -208,7 +200,7 @@ def test_a_second_import_waits_for_the_first_and_says_whose(small_url, small_eng
     err = tmp_path / "second.err"
     with import_lock.import_lock(small_engine, "a test holding the lock"):
         second = _cli(small_url, "import", str(school), stderr=err)
-        _wait_for(lambda: "waiting for the import started at" in err.read_text()
+        wait_for(lambda: "waiting for the import started at" in err.read_text()
                   or second.poll() is not None, "the second import to say it waits")
         assert second.poll() is None  # still waiting
     second.wait()
@@ -253,11 +245,11 @@ def test_two_imports_at_once_both_finish(small_url, small_engine, school, tmp_pa
         ).scalar_one()
     gate = _gate(tmp_path)
     first = _cli(small_url, "import", str(school), stderr=tmp_path / "1.err", gate=gate)
-    _wait_for(lambda: (gate / "held").exists() or first.poll() is not None,
+    wait_for(lambda: (gate / "held").exists() or first.poll() is not None,
               "the first import to hold its lock")
     assert first.poll() is None, (tmp_path / "1.err").read_text()
     second = _cli(small_url, "import", str(school), stderr=tmp_path / "2.err")
-    _wait_for(lambda: "waiting for the import started at" in (tmp_path / "2.err").read_text()
+    wait_for(lambda: "waiting for the import started at" in (tmp_path / "2.err").read_text()
               or second.poll() is not None, "the second import to wait for the first")
     assert first.poll() is None and second.poll() is None  # both running at once
     (gate / "go").touch()

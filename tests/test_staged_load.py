@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import stat
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +28,9 @@ from caseload.store.engine import make_engine, open_store
 from caseload.store.tables import METADATA
 from tests import templates as tpl
 from tests.min_export import edit, write_delta
+from tests.waiting import wait_for
 
 T = METADATA.tables
-
-
-def _wait_for(predicate: Callable[[], bool], what: str, within: float = 120.0) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -110,7 +101,8 @@ def test_a_waiting_note_gets_in_before_the_loaders_next_chunk(sqlite_engine, dat
         if step == "results" and not writers:  # the loader holds the write lock now
             writers.append(threading.Thread(target=write_note))
             writers[0].start()
-            _wait_for(lambda: handoff.writers_waiting(sqlite_engine), "the note writer to try")
+            wait_for(lambda: handoff.writers_waiting(sqlite_engine), "the note writer to try",
+                     within=120.0)
 
     monkeypatch.setattr(staging, "AFTER_CHUNK", [hook])
     edit(data / "results.csv", ",62,", ",12,")
