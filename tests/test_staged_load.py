@@ -8,6 +8,8 @@ and assert no timing."""
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from caseload.store.engine import make_engine, open_store
 from caseload.store.tables import METADATA
 from tests import templates as tpl
 from tests.min_export import edit, write_delta
+from tests.paths import REPO
 from tests.waiting import wait_for
 
 T = METADATA.tables
@@ -226,3 +229,31 @@ def test_postgresql_loads_in_one_transaction_without_a_stage(engine, data, monke
             load(engine, read_path(data), fail_after="line_items")
     else:
         assert made == [staging.stage_path(engine)]
+
+
+LATE_TABLE = """
+import sys
+from pathlib import Path
+
+from caseload.sources.detect import read_path
+from caseload.sources.loader import load
+from caseload.store.engine import make_engine
+
+eng = make_engine("sqlite:///" + sys.argv[1])
+assert "caseload.store.audit_log" not in sys.modules, "the module came first"
+load(eng, read_path(Path(sys.argv[2])))
+import caseload.store.audit_log  # a module that adds a table to METADATA, imported late
+load(eng, read_path(Path(sys.argv[2])))
+print("loaded twice")
+"""
+
+
+def test_a_table_defined_after_the_first_stage_is_in_the_next_stage(migrated_template, data,
+                                                                     tmp_path):
+    """The stage's CREATE TABLEs are compiled once per process, but its tables are those in
+    METADATA at each stage (in a process of its own: which modules came first is the point)."""
+    cache = tpl.copy_sqlite(migrated_template, tmp_path / "cache.db")
+    done = subprocess.run([sys.executable, "-c", LATE_TABLE, str(cache), str(data)],
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout == "loaded twice\n"

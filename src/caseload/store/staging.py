@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, create_engine, event, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, event, select, update
 from sqlalchemy.schema import CreateTable
 
 from caseload.store import handoff
@@ -101,19 +101,23 @@ def create(path: Path) -> Engine:
     return engine
 
 
-_CREATE_TABLES: dict[type[Dialect], tuple[str, ...]] = {}
+_CREATE_TABLES: dict[tuple[type[Dialect], Table], str] = {}
 
 
-def _create_tables(dialect: Dialect) -> tuple[str, ...]:
-    """Every cache table's CREATE TABLE as SQLite spells it, compiled once per process (the
-    same statements ``conn.execute(CreateTable(table))`` compiles on each stage; compiling
-    them was half the time of making a stage)."""
-    got = _CREATE_TABLES.get(type(dialect))
-    if got is None:
-        got = _CREATE_TABLES[type(dialect)] = tuple(
-            str(CreateTable(t).compile(dialect=dialect)) for t in METADATA.sorted_tables
-        )
-    return got
+def _create_tables(dialect: Dialect) -> list[str]:
+    """Every cache table's CREATE TABLE as SQLite spells it, each compiled once per process
+    (the same statements ``conn.execute(CreateTable(table))`` compiles on each stage; compiling
+    them was half the time of making a stage). The tables are read from METADATA on every
+    call: a module that defines a table (store/audit_log.py) may be imported after the first
+    stage, and the stage must hold every table ``write_plan`` reads."""
+    out = []
+    for table in METADATA.sorted_tables:
+        sql = _CREATE_TABLES.get((type(dialect), table))
+        if sql is None:
+            sql = _CREATE_TABLES[(type(dialect), table)] = str(
+                CreateTable(table).compile(dialect=dialect))
+        out.append(sql)
+    return out
 
 
 def write_plan(
