@@ -765,26 +765,36 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], rows: int, csv_
     print(f"issue 13 figures, N={n:,}: medians of {len(runs)} run(s); peak memory = peak RSS "
           "(VmHWM) of each step's own child process (highest of the runs), beside its RSS "
           "at start")
+    def refreshes(pg: str, key: str) -> float:
+        """The full and the delta refresh's lines (``pg``: the label's prefix, ``key``: the
+        figures'); the full refresh's seconds."""
+        full, duck, delta = fig(f"{key}refresh"), fig("duckdb"), fig(f"{key}delta")
+        print(line(f"{pg}facts refresh after a full import", secs(full), "duckdb", secs(duck),
+                   full / duck, "<= 5", full / duck <= 5))
+        print(line(f"{pg}refresh after a delta ({fig(f'{key}delta', 'students'):.0f} students)",
+                   secs(delta), "full", secs(full), delta / full, "< 1 s", delta < 1.0))
+        return full
+
+    def flags(pg: str, key: str) -> tuple[float, float]:
+        """The cold and the warm flags lines; their seconds."""
+        cold, warm, duck = fig(f"{key}flags", "cold"), fig(f"{key}flags"), fig("duckdb")
+        print(line(f"{pg}flags, all {n:,} students, cold", secs(cold), "duckdb", secs(duck),
+                   cold / duck, "none", None))
+        goal, ok = flags_goal(n, warm, warm / duck)
+        print(line(f"{pg}flags, all {n:,} students, warm", secs(warm), "duckdb", secs(duck),
+                   warm / duck, goal, ok))
+        return cold, warm
+
     base, ours = rows / fig("base"), rows / fig("import")
     saved["import_rps"] = ours
     print(line("import rows/s (SQLite, validated, upsert)", f"{ours:,.0f}", "csv+sqlite3",
                f"{base:,.0f}", ours / base, ">= 0.6", ours / base >= 0.6))
     if not args.import_only:
-        full, duck = fig("refresh"), fig("duckdb")
-        print(line("facts refresh after a full import", secs(full), "duckdb", secs(duck),
-                   full / duck, "<= 5", full / duck <= 5))
-        delta = fig("delta")
-        print(line(f"refresh after a delta ({fig('delta', 'students'):.0f} students)",
-                   secs(delta), "full", secs(full), delta / full, "< 1 s", delta < 1.0))
+        full = refreshes("", "")
         print(line("rankings of 2 dates (all students)", secs(fig("refresh", "ranking")),
                    "full", secs(full), fig("refresh", "ranking") / full, "none", None))
-        cold, warm = fig("flags", "cold"), fig("flags")
-        saved.update(flags_warm=warm, flags_cold=cold, duckdb=duck, refresh_full=full)
-        print(line(f"flags, all {n:,} students, cold", secs(cold), "duckdb", secs(duck),
-                   cold / duck, "none", None))
-        goal, ok = flags_goal(n, warm, warm / duck)
-        print(line(f"flags, all {n:,} students, warm", secs(warm), "duckdb", secs(duck),
-                   warm / duck, goal, ok))
+        cold, warm = flags("", "")
+        saved.update(flags_warm=warm, flags_cold=cold, duckdb=fig("duckdb"), refresh_full=full)
         if args.growth_from:
             growth(args, saved)
         view = [r["view"] for r in runs if "view" in r]
@@ -807,18 +817,8 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], rows: int, csv_
         pbase, pours = rows / fig("pg_base"), rows / fig("pg_import")
         print(line("PG import rows/s (validated, upsert)", f"{pours:,.0f}", "csv+psycopg",
                    f"{pbase:,.0f}", pours / pbase, ">= 0.6", pours / pbase >= 0.6))
-        pfull, duck = fig("pg_refresh"), fig("duckdb")
-        print(line("PG facts refresh after a full import", secs(pfull), "duckdb", secs(duck),
-                   pfull / duck, "<= 5", pfull / duck <= 5))
-        pdelta = fig("pg_delta")
-        print(line(f"PG refresh after a delta ({fig('pg_delta', 'students'):.0f} students)",
-                   secs(pdelta), "full", secs(pfull), pdelta / pfull, "< 1 s", pdelta < 1.0))
-        pcold, pwarm = fig("pg_flags", "cold"), fig("pg_flags")
-        print(line(f"PG flags, all {n:,} students, cold", secs(pcold), "duckdb", secs(duck),
-                   pcold / duck, "none", None))
-        goal, ok = flags_goal(n, pwarm, pwarm / duck)
-        print(line(f"PG flags, all {n:,} students, warm", secs(pwarm), "duckdb", secs(duck),
-                   pwarm / duck, goal, ok))
+        refreshes("PG ", "pg_")
+        flags("PG ", "pg_")
         psize = med([r["pg_size"] for r in runs]) / n
         print(line("PG database size per student", f"{psize / 1024:.1f} KiB", "csv",
                    f"{csv_bytes / n / 1024:.1f} KiB", psize / (csv_bytes / n), "none", None))
