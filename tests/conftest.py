@@ -182,6 +182,14 @@ def sample_cli_import(shared_dir: Path) -> tuple[Path, str]:
 
 
 @pytest.fixture
+def new_cache(migrated_template: Path, tmp_path: Path) -> Path:
+    """``tmp_path/c.db``, a new SQLite cache at the head revision: what ``caseload --db PATH``
+    makes of a path with nothing there, as a copy of the migrated template instead of running
+    every migration again (tests of the migrations themselves start from an empty file)."""
+    return tpl.copy_sqlite(migrated_template, tmp_path / "c.db")
+
+
+@pytest.fixture
 def sample_cache(sample_template: Path, tmp_path: Path) -> Path:
     """This test's own copy of the sample school's SQLite cache file."""
     return tpl.copy_sqlite(sample_template, tmp_path / "cache.db")

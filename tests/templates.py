@@ -29,8 +29,12 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.paths import SAMPLE_DATA
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # the sample template's import run: the TUI header reads "grades synced 4 h ago" at NOW
 SYNCED = dt.datetime(2026, 11, 20, 11, 0, tzinfo=dt.UTC)
@@ -122,6 +126,14 @@ def copy_sqlite(template: Path, dest: Path) -> Path:
     shutil.copyfile(template, dest)
     os.chmod(dest, 0o600)  # owner only, like every cache caseload creates
     return dest
+
+
+def migrated_engine(template: Path, path: Path) -> Engine:
+    """An engine on a new cache at ``path``: a copy of the session's migrated template (the
+    ``migrated_template`` fixture), instead of running every migration again."""
+    from caseload.store.engine import make_engine
+
+    return make_engine(f"sqlite:///{copy_sqlite(template, path)}")
 
 
 def _build_sqlite(shared: Path, name: str, build: Callable[[str], None],

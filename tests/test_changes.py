@@ -114,12 +114,12 @@ def test_table_and_errors(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert "after the as-of date" in capsys.readouterr().err
 
 
-def test_unknown_attendance_is_null(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_attendance_is_null(tmp_path: Path, capsys: pytest.CaptureFixture[str], new_cache) -> None:
     school = write_school(tmp_path / "school")
     (school / "attendance.csv").unlink()
     manifest = (school / "manifest.csv").read_text()
     (school / "manifest.csv").write_text(manifest)
-    db = str(tmp_path / "c.db")
+    db = str(new_cache)
     assert main(["--db", db, "import", str(school)]) == 0
     got = changes(capsys, db, "--since", "2026-10-09", "--as-of", "2026-10-16",
                   "--counselor", "all")

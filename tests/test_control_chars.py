@@ -24,14 +24,14 @@ RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @pytest.fixture
-def evil_db(tmp_path: Path) -> str:
+def evil_db(tmp_path: Path, new_cache) -> str:
     data = tmp_path / "export"
     shutil.copytree(MIN_DATA, data)
     users = data / "users.csv"
     body = users.read_text(encoding="utf-8")
     assert ",Ada,Able," in body
     users.write_text(body.replace(",Ada,Able,", f',"{EVIL}",Able,', 1), encoding="utf-8")
-    db = str(tmp_path / "cache.db")
+    db = str(new_cache)
     assert main(["--db", db, "import", str(data)]) == 0
     return db
 
@@ -60,7 +60,7 @@ def test_flags_output_has_no_raw_controls(evil_db: str, fmt: str, capsys) -> Non
         assert "Ada\ufffd[2J" in out
 
 
-def test_import_messages_have_no_raw_controls(tmp_path: Path, capsys) -> None:
+def test_import_messages_have_no_raw_controls(tmp_path: Path, capsys, new_cache) -> None:
     data = tmp_path / "export"
     shutil.copytree(MIN_DATA, data)
     users = data / "users.csv"
@@ -68,8 +68,8 @@ def test_import_messages_have_no_raw_controls(tmp_path: Path, capsys) -> None:
     # a bad grade value carrying an escape: the refusal names it, never raw
     users.write_text(body.replace(",sch-1,\n", ",sch-\x1b]0;pwned\x07,\n", 1), encoding="utf-8")
     capsys.readouterr()
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(data)]) != 0
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(data), "--check"]) != 0
+    assert main(["--db", str(new_cache), "import", str(data)]) != 0
+    assert main(["--db", str(new_cache), "import", str(data), "--check"]) != 0
     err = capsys.readouterr()
     both = err.out + err.err
     assert "pwned" in both

@@ -39,9 +39,9 @@ def test_ds4_and_ds5_are_read(engine, folder: Path) -> None:
 
 
 @pytest.mark.parametrize("skip", [False, True], ids=["strict", "skip-invalid"])
-def test_ds2_is_refused_by_name(tmp_path: Path, capsys, skip: bool, monkeypatch) -> None:
+def test_ds2_is_refused_by_name(tmp_path: Path, capsys, skip: bool, monkeypatch, new_cache) -> None:
     monkeypatch.chdir(tmp_path)
-    db = str(tmp_path / "c.db")
+    db = str(new_cache)
     args = ["--db", db, "import", str(DS2)] + (["--skip-invalid"] if skip else [])
     capsys.readouterr()
     assert main(args) == 1
@@ -52,7 +52,7 @@ def test_ds2_is_refused_by_name(tmp_path: Path, capsys, skip: bool, monkeypatch)
 
 
 @pytest.mark.parametrize("skip", [False, True], ids=["strict", "skip-invalid"])
-def test_ds2_without_its_namespace_is_refused_by_shape(tmp_path: Path, capsys, skip) -> None:
+def test_ds2_without_its_namespace_is_refused_by_shape(tmp_path: Path, capsys, skip, new_cache) -> None:
     folder = tmp_path / "ds2"
     shutil.copytree(DS2, folder)
     for f in folder.glob("*.xml"):
@@ -60,14 +60,14 @@ def test_ds2_without_its_namespace_is_refused_by_shape(tmp_path: Path, capsys, s
     with pytest.raises(SourceError, match="Data Standard 2"):
         read_path(folder, skip_invalid=skip)
     capsys.readouterr()
-    args = ["--db", str(tmp_path / "c.db"), "import", str(folder), "--check"]
+    args = ["--db", str(new_cache), "import", str(folder), "--check"]
     assert main(args + (["--skip-invalid"] if skip else [])) == 1
     assert "Data Standard 2" in capsys.readouterr().out
 
 
-def test_ds2_check_is_refused(tmp_path: Path, capsys) -> None:
+def test_ds2_check_is_refused(tmp_path: Path, capsys, new_cache) -> None:
     capsys.readouterr()
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(DS2), "--check",
+    assert main(["--db", str(new_cache), "import", str(DS2), "--check",
                  "--skip-invalid"]) == 1
     out = capsys.readouterr().out
     assert "REFUSED" in out and "Data Standard 2" in out

@@ -40,8 +40,8 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db(school: Path, tmp_path: Path) -> str:
-    path = str(tmp_path / "cache.db")
+def db(school: Path, tmp_path: Path, new_cache) -> str:
+    path = str(new_cache)
     assert main(["--db", path, "import", str(school)]) == 0
     return path
 
@@ -104,10 +104,10 @@ def test_after_window_stops_at_the_as_of_date(
                     "days_before": 5, "days_after": 2}]
 
 
-def test_no_attendance_loaded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_attendance_loaded(tmp_path: Path, capsys: pytest.CaptureFixture[str], new_cache) -> None:
     school = write_school(tmp_path / "school")
     (school / "attendance.csv").unlink()
-    db = str(tmp_path / "c.db")
+    db = str(new_cache)
     assert main(["--db", db, "import", str(school)]) == 0
     note = add(capsys, db, "stu-1", "parent_contact", "2026-10-12")
     got = effects(capsys, db, "--student", "stu-1", "--as-of", "2026-10-23")

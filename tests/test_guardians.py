@@ -22,12 +22,9 @@ V10 = REPO / "tests" / "data" / "oneroster_v10"
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from caseload.store.engine import open_store
-
-    eng = open_store(f"sqlite:///{tmp_path / 'cache.db'}")
-    yield eng
-    eng.dispose()
+def store(sqlite_engine):  # type: ignore[no-untyped-def]
+    """A fresh cache at the head revision (a copy of the session's migrated template)."""
+    return sqlite_engine
 
 
 def _user(sid: str, given: str, family: str, *, email: str = "", sms: str = "",

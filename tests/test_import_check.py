@@ -76,9 +76,9 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "-"
 
 
-def test_cli_check_leaves_the_sqlite_file_byte_identical(tmp_path, data, capsys, monkeypatch):
+def test_cli_check_leaves_the_sqlite_file_byte_identical(tmp_path, data, capsys, monkeypatch, new_cache):
     monkeypatch.chdir(tmp_path)
-    db = tmp_path / "cache.db"
+    db = new_cache
     assert main(["--db", str(db), "import", str(MIN_DATA)]) == 0
     with sqlite3.connect(db) as conn:  # fold the WAL into the file before hashing
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -103,14 +103,14 @@ def test_cli_check_leaves_the_sqlite_file_byte_identical(tmp_path, data, capsys,
     assert not list(tmp_path.glob("caseload-rejects-*"))
 
 
-def test_check_names_what_is_missing(tmp_path, data, capsys):
+def test_check_names_what_is_missing(tmp_path, data, capsys, new_cache):
     for name in ("attendance.csv", "caseloads.csv", "lineItems.csv", "results.csv",
                  "categories.csv", "gradingPolicies.csv"):
         (data / name).unlink()
     for key in ("lineItems", "results", "categories"):
         edit(data / "manifest.csv", f"file.{key},bulk", f"file.{key},absent")
     capsys.readouterr()
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(data), "--check"]) == 0
+    assert main(["--db", str(new_cache), "import", str(data), "--check"]) == 0
     out = capsys.readouterr().out
     assert "no attendance" in out
     assert "no gradebook" in out
@@ -118,7 +118,7 @@ def test_check_names_what_is_missing(tmp_path, data, capsys):
 
 
 def test_import_service_returns_a_typed_summary_with_notices(tmp_path, data, capsys,
-                                                             monkeypatch):
+                                                             monkeypatch, new_cache):
     import caseload.sources.detect as detect
 
     real = detect.read_path
@@ -132,7 +132,7 @@ def test_import_service_returns_a_typed_summary_with_notices(tmp_path, data, cap
     monkeypatch.chdir(tmp_path)
     edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
     capsys.readouterr()
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(data), "--skip-invalid"]) == 0
+    assert main(["--db", str(new_cache), "import", str(data), "--skip-invalid"]) == 0
     lines = capsys.readouterr().out.splitlines()
     notice = lines.index("  not shown: 1 results for students not enrolled in their class")
     assert lines[notice - 1].startswith("  grading_policies")  # after the counts

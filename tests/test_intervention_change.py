@@ -29,9 +29,9 @@ def add(capsys: pytest.CaptureFixture[str], db: str, student: str, kind: str, da
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def db(tmp_path: Path, new_cache) -> str:
     school = write_school(tmp_path / "school")
-    path = str(tmp_path / "cache.db")
+    path = str(new_cache)
     assert main(["--db", path, "import", str(school)]) == 0
     return path
 

@@ -44,14 +44,10 @@ def _with_preferred(folder: Path) -> Path:
 
 
 @pytest.fixture
-def repo(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from caseload.store.engine import open_store
-
-    engine = open_store(f"sqlite:///{tmp_path / 'cache.db'}")
-    report = load(engine, read_path(_with_preferred(tmp_path)))
+def repo(tmp_path: Path, sqlite_engine):  # type: ignore[no-untyped-def]
+    report = load(sqlite_engine, read_path(_with_preferred(tmp_path)))
     assert not report.rejects
-    yield Repository(engine)
-    engine.dispose()
+    return Repository(sqlite_engine)
 
 
 def test_csv_preferred_names_are_stored_and_shown(repo: Repository) -> None:

@@ -26,17 +26,17 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(reader)
 
 
-def _import(tmp_path: Path, data: Path, rejects: Path, *extra: str) -> int:
-    return main(["--db", str(tmp_path / "c.db"), "import", str(data), "--skip-invalid",
+def _import(db: Path, data: Path, rejects: Path, *extra: str) -> int:
+    return main(["--db", str(db), "import", str(data), "--skip-invalid",
                  "--rejects", str(rejects), *extra])
 
 
-def test_reference_rejects_have_line_and_row(tmp_path, data):
+def test_reference_rejects_have_line_and_row(tmp_path, data, new_cache):
     # enrollments.csv line 3 (e2) names a class that is in neither the import nor the cache
     edit(data / "enrollments.csv", "e2,active,2026-09-01T00:00:00Z,cls-eng,",
           "e2,active,2026-09-01T00:00:00Z,cls-nowhere,")
     out = tmp_path / "rejects.csv"
-    assert _import(tmp_path, data, out) == 0
+    assert _import(new_cache, data, out) == 0
     rows = _rows(out)
     ref = [r for r in rows if "cls-nowhere" in r["reason"]]
     assert len(ref) == 1, rows
@@ -47,13 +47,13 @@ def test_reference_rejects_have_line_and_row(tmp_path, data):
     assert json.loads(ref[0]["row"])["classSourcedId"] == "cls-nowhere"
 
 
-def test_existing_0644_file_is_replaced_by_a_new_0600_file(tmp_path, data):
+def test_existing_0644_file_is_replaced_by_a_new_0600_file(tmp_path, data, new_cache):
     edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
     out = tmp_path / "rejects.csv"
     out.write_text("old content\n")
     os.chmod(out, 0o644)
     old_inode = out.stat().st_ino
-    assert _import(tmp_path, data, out) == 0
+    assert _import(new_cache, data, out) == 0
     st = out.stat()
     assert stat.S_IMODE(st.st_mode) == 0o600
     assert st.st_ino != old_inode  # a new file, not the old one rewritten
@@ -62,7 +62,7 @@ def test_existing_0644_file_is_replaced_by_a_new_0600_file(tmp_path, data):
     assert not list(tmp_path.glob(".caseload-rejects-*"))  # no temp file left behind
 
 
-def test_symlink_at_the_path_is_refused(tmp_path, data, capsys):
+def test_symlink_at_the_path_is_refused(tmp_path, data, capsys, new_cache):
     edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
     target = tmp_path / "precious.txt"
     target.write_text("keep me\n")
@@ -70,7 +70,7 @@ def test_symlink_at_the_path_is_refused(tmp_path, data, capsys):
     link = tmp_path / "rejects.csv"
     link.symlink_to(target)
     capsys.readouterr()
-    assert _import(tmp_path, data, link) != 0
+    assert _import(new_cache, data, link) != 0
     err = capsys.readouterr().err
     assert str(link) in err and "symbolic link" in err
     assert target.read_text() == "keep me\n"
@@ -79,7 +79,7 @@ def test_symlink_at_the_path_is_refused(tmp_path, data, capsys):
     # refused before importing: nothing was loaded
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    engine = create_engine(f"sqlite:///{new_cache}")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
     engine.dispose()
@@ -95,7 +95,7 @@ def test_write_rejects_refuses_a_symlink_directly(tmp_path):
     assert target.read_text() == "x"
 
 
-def test_credential_columns_are_never_copied(tmp_path, data):
+def test_credential_columns_are_never_copied(tmp_path, data, new_cache):
     users = data / "users.csv"
     body = users.read_text(encoding="utf-8")
     # give every user a password, and make stu-2's row bad (unknown grade-level school)
@@ -107,7 +107,7 @@ def test_credential_columns_are_never_copied(tmp_path, data):
     users.write_text(body, encoding="utf-8")
     assert "sch-404" in body
     out = tmp_path / "rejects.csv"
-    assert _import(tmp_path, data, out) == 0
+    assert _import(new_cache, data, out) == 0
     text_ = out.read_text(encoding="utf-8")
     assert "Hunter2Secret" not in text_
     assert "password" not in text_.casefold()
@@ -127,7 +127,7 @@ def test_write_rejects_drops_every_credential_like_column(tmp_path):
     assert json.loads(_rows(out)[0]["row"])["sourcedId"] == "u1"
 
 
-def test_xml_reference_rejects_have_line_and_element(tmp_path):
+def test_xml_reference_rejects_have_line_and_element(tmp_path, new_cache):
     """Ed-Fi: attendance of a student missing from the export is rejected with its line."""
     from tests.paths import REPO
 
@@ -141,7 +141,7 @@ def test_xml_reference_rejects_have_line_and_element(tmp_path):
     sid = removed.split("<StudentUniqueId>")[1].split("<")[0]
     student.write_text(body[:start] + body[end:], encoding="utf-8")
     out = tmp_path / "rejects.csv"
-    assert _import(tmp_path, folder, out) == 0
+    assert _import(new_cache, folder, out) == 0
     rows = [r for r in _rows(out) if sid in r["reason"]]
     assert rows, _rows(out)
     attendance = (folder / "StudentSchoolAttendance.xml").read_text().splitlines()

@@ -58,24 +58,24 @@ def test_declared_ratio_is_refused_naming_the_member(bomb: Path) -> None:
 @pytest.mark.parametrize(
     "extra", [[], ["--skip-invalid"], ["--check"], ["--check", "--skip-invalid"]]
 )
-def test_cli_refuses_the_bomb(bomb: Path, tmp_path: Path, capsys, monkeypatch, extra) -> None:
+def test_cli_refuses_the_bomb(bomb: Path, tmp_path: Path, capsys, monkeypatch, extra, new_cache) -> None:
     monkeypatch.chdir(tmp_path)
     capsys.readouterr()
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(bomb), *extra]) == 1
+    assert main(["--db", str(new_cache), "import", str(bomb), *extra]) == 1
     out = capsys.readouterr()
     assert "users.csv" in out.out + out.err and "zip bomb" in out.out + out.err
     assert not list(tmp_path.glob("caseload-rejects-*"))
 
 
-def test_total_limit_is_configurable(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_total_limit_is_configurable(tmp_path: Path, capsys, monkeypatch, new_cache) -> None:
     archive = _zip_of(MIN_DATA, tmp_path / "min.zip")
     monkeypatch.setenv("CASELOAD_ZIP_MAX_BYTES", "1000")
     capsys.readouterr()
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(archive), "--skip-invalid"]) == 1
+    assert main(["--db", str(new_cache), "import", str(archive), "--skip-invalid"]) == 1
     err = capsys.readouterr().err
     assert "min.zip:" in err and "CASELOAD_ZIP_MAX_BYTES" in err
     monkeypatch.setenv("CASELOAD_ZIP_MAX_BYTES", "4GB")
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(archive)]) == 0
+    assert main(["--db", str(new_cache), "import", str(archive)]) == 0
 
 
 def test_a_normal_zip_still_imports(tmp_path: Path) -> None:

@@ -44,10 +44,10 @@ def write_config(path: Path, sources: dict[str, dict[str, str]]) -> Path:
 
 
 @pytest.fixture
-def setup(tmp_path, server, monkeypatch, keyring_store):
+def setup(tmp_path, server, monkeypatch, keyring_store, new_cache):
     monkeypatch.delenv("CASELOAD_SECRET_DISTRICT", raising=False)
     cfg = write_config(tmp_path / "config.toml", {"district": server.source_config()})
-    db = tmp_path / "cache.db"
+    db = new_cache
     return ["--db", str(db), "--config", str(cfg)], db
 
 
@@ -88,12 +88,12 @@ def test_unknown_source_and_no_sources(setup, tmp_path, capsys):
 
 
 def test_one_failing_source_does_not_stop_the_others(tmp_path, server, monkeypatch, capsys,
-                                                    keyring_store):
+                                                    keyring_store, new_cache):
     monkeypatch.setenv("CASELOAD_SECRET_GOOD", server.secret)
     monkeypatch.setenv("CASELOAD_SECRET_BAD", server.secret)
     bad = server.source_config(version="1.1")  # the server speaks 1.2 only
     cfg = write_config(tmp_path / "c.toml", {"bad": bad, "good": server.source_config()})
-    assert main(["--db", str(tmp_path / "c.db"), "--config", str(cfg), "sync"]) == 1
+    assert main(["--db", str(new_cache), "--config", str(cfg), "sync"]) == 1
     captured = capsys.readouterr()
     assert "caseload: error: bad: not found (HTTP 404)" in captured.err
     assert "Synced good (full)" in captured.out and "1 of 2 sources synced, 1 failed" in captured.out
@@ -149,21 +149,21 @@ def test_keyring_failure_on_read_is_treated_as_absent(setup, monkeypatch, capsys
     assert "no client secret for source 'district'" in err and "keyring is unavailable" in err
 
 
-def test_secret_in_config_is_refused(tmp_path, capsys):
+def test_secret_in_config_is_refused(tmp_path, capsys, new_cache):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[sources.x]\nkind = "oneroster"\nclient_secret = "oops"\n', encoding="utf-8")
-    assert main(["--db", str(tmp_path / "c.db"), "--config", str(cfg), "sync"]) == 1
+    assert main(["--db", str(new_cache), "--config", str(cfg), "sync"]) == 1
     assert "must not hold 'client_secret'" in capsys.readouterr().err
 
 
-def test_sync_prints_the_loaders_notices(tmp_path, monkeypatch, capsys, keyring_store):
+def test_sync_prints_the_loaders_notices(tmp_path, monkeypatch, capsys, keyring_store, new_cache):
     """A result of a student not enrolled in its class is stored but not shown: the sync says
     so, as an import does (the loader's notices reach the sync's summary)."""
     srv = OneRosterServer.from_folder(NOT_ENROLLED).start()
     try:
         monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", srv.secret)
         cfg = write_config(tmp_path / "config.toml", {"district": srv.source_config()})
-        args = ["--db", str(tmp_path / "cache.db"), "--config", str(cfg)]
+        args = ["--db", str(new_cache), "--config", str(cfg)]
         assert main([*args, "sync", "district"]) == 0
     finally:
         srv.stop()

@@ -42,8 +42,8 @@ from caseload.sources.edfi_deletes import deleted_to_dataset
 from caseload.sources.edfi_sync import keep_cached
 from caseload.sources.edfi_xml import read_edfi_folder
 from caseload.sources.loader import load
-from caseload.store.engine import make_engine, migrate
 from caseload.store.tables import METADATA
+from tests import templates as tpl
 from tests.paths import GRAND_BEND
 from tests.sync.edfi_server import EdfiServer, folder_items
 
@@ -859,10 +859,6 @@ def test_deletes_from_the_server_name_records_the_import_has(small_server: EdfiS
 # --- round trip: sync == import -------------------------------------------------------------------
 
 
-def _engine(path: Path):
-    eng = make_engine(f"sqlite:///{path}")
-    migrate(eng)
-    return eng
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
@@ -876,15 +872,16 @@ def snapshot(engine) -> dict[str, list[tuple]]:
     return out
 
 
-def round_trip(folder: Path, tmp_path: Path, limit: int) -> tuple[Dataset, dict, dict]:
+def round_trip(folder: Path, tmp_path: Path, limit: int,
+               migrated: Path) -> tuple[Dataset, dict, dict]:
     with EdfiServer.from_folder(folder) as srv:
         items = fetch_all(srv, limit=limit)
     assert items == folder_items(folder)  # paging lost and repeated nothing
     api = to_dataset("district", items)
     assert api.rejects == []
-    synced = _engine(tmp_path / "synced.db")
+    synced = tpl.migrated_engine(migrated, tmp_path / "synced.db")
     load(synced, api)
-    imported = _engine(tmp_path / "imported.db")
+    imported = tpl.migrated_engine(migrated, tmp_path / "imported.db")
     load(imported, read_path(folder))
     a, b = snapshot(imported), snapshot(synced)
     assert a.keys() == b.keys()
@@ -895,8 +892,9 @@ def round_trip(folder: Path, tmp_path: Path, limit: int) -> tuple[Dataset, dict,
     return api, a, b
 
 
-def test_sync_of_the_ds4_fixture_equals_its_xml_import(tmp_path: Path) -> None:
-    api, imported, _ = round_trip(SMALL, tmp_path, limit=2)  # many short pages
+def test_sync_of_the_ds4_fixture_equals_its_xml_import(tmp_path: Path,
+                                                      migrated_template: Path) -> None:
+    api, imported, _ = round_trip(SMALL, tmp_path, limit=2, migrated=migrated_template)  # many short pages
     assert api.counts() == read_edfi_folder(SMALL).counts()
     assert {e: len(imported[e]) for e in ENTITIES if imported.get(e)} == {
         e: n for e, n in api.counts().items()
@@ -904,13 +902,15 @@ def test_sync_of_the_ds4_fixture_equals_its_xml_import(tmp_path: Path) -> None:
 
 
 @pytest.mark.grandbend
-def test_sync_of_grand_bend_equals_its_xml_import(tmp_path: Path) -> None:
+def test_sync_of_grand_bend_equals_its_xml_import(tmp_path: Path,
+                                                 migrated_template: Path) -> None:
     if not GRAND_BEND.is_dir():
         pytest.skip(
             f"Grand Bend Ed-Fi sample not found at {GRAND_BEND}: "
             "put the shared data next to the repo (../shared/data/edfi-grand-bend)"
         )
-    api, imported, _ = round_trip(GRAND_BEND, tmp_path, limit=500)
+    api, imported, _ = round_trip(GRAND_BEND, tmp_path, limit=500,
+                                  migrated=migrated_template)
     counts = api.counts()
     assert counts["users"] == 960
     assert counts["attendance_events"] == 1917 + 66
@@ -929,12 +929,13 @@ def first_id(srv: EdfiServer, resource: str, **match: Any) -> str:
 
 
 @pytest.mark.parametrize("folder", ["small", "grand_bend"])
-def test_incremental_sync_with_the_cache_equals_a_full_sync(folder: str, tmp_path: Path) -> None:
+def test_incremental_sync_with_the_cache_equals_a_full_sync(folder: str, tmp_path: Path,
+                                                           migrated_template: Path) -> None:
     path = SMALL if folder == "small" else GRAND_BEND
     if not path.is_dir():
         pytest.skip(f"Grand Bend Ed-Fi sample not found at {GRAND_BEND}")
     with EdfiServer.from_folder(path) as srv:
-        cache = _engine(tmp_path / "cache.db")
+        cache = tpl.migrated_engine(migrated_template, tmp_path / "cache.db")
         load(cache, to_dataset("d", fetch_all(srv)))
         mark = srv.newest_change_version
         # changes that touch no natural key (a key change is a delete plus an add)
@@ -982,7 +983,7 @@ def test_incremental_sync_with_the_cache_equals_a_full_sync(folder: str, tmp_pat
         ds, needs = map_items("d", changed)  # payload only
         keep_cached(cache, ds, needs)  # the sync side fills the rest from the cache
         load(cache, ds)
-        fresh = _engine(tmp_path / "fresh.db")
+        fresh = tpl.migrated_engine(migrated_template, tmp_path / "fresh.db")
         load(fresh, to_dataset("d", fetch_all(srv)))
     a, b = snapshot(fresh), snapshot(cache)
     for name in a:

@@ -36,11 +36,6 @@ EXTENSIONS = ("attendance.csv", "calendar.csv", "caseloads.csv", "gradingPolicie
 SKIP_TABLES = {"import_runs", "sync_state", "mat_pending"}  # run bookkeeping (run ids)
 
 
-def _engine(path: Path, migrated: Path):
-    """A cache at ``path``: a copy of the session's migrated template (conftest.py)."""
-    return make_engine(f"sqlite:///{tpl.copy_sqlite(migrated, path)}")
-
-
 def snapshot(engine, skip=SKIP_TABLES) -> dict[str, list[tuple]]:
     out = {}
     with engine.connect() as conn:
@@ -92,7 +87,7 @@ def run(engine, srv: OneRosterServer, **kw):
 def min_template(tmp_path_factory, migrated_template) -> Path:
     """The min data (CSV) and a note in a cache, made once for this module (read-only: copy)."""
     path = tmp_path_factory.mktemp("min") / "min.db"
-    eng = _engine(path, migrated_template)
+    eng = tpl.migrated_engine(migrated_template, path)
     load(eng, read_path(MIN_DATA))
     NotesStore(eng).add(student_id="stu-1", author_id="cns-1", type="student_meeting",
                         text="Talked about Algebra.", contact_date=dt.date(2026, 9, 20))
@@ -104,7 +99,7 @@ def min_template(tmp_path_factory, migrated_template) -> Path:
 def cache(tmp_path, server, secret_env, min_template):
     """A cache that already holds the min data (CSV), a note (a copy of ``min_template``) and
     a first full sync from this test's server."""
-    eng = _engine(tmp_path / "cache.db", min_template)
+    eng = tpl.migrated_engine(min_template, tmp_path / "cache.db")
     run(eng, server)
     yield eng
     eng.dispose()
@@ -150,7 +145,7 @@ def test_sync_of_the_sample_equals_its_csv_import(tmp_path, monkeypatch, sample_
         # a migrated cache, then facts materialized (tests/templates.py: import_sample); the
         # materialized tables are compared apart below, as a bare import leaves them empty
         synced_path = tmp_path / "synced.db"
-        synced = _engine(synced_path, migrated_template)
+        synced = tpl.migrated_engine(migrated_template, synced_path)
         seen: dict[str, tuple[int, int | None]] = {}
         report = run(synced, srv, progress=lambda r, d, t: seen.__setitem__(r, (d, t)))
         load(synced, read_path(extension_folder(SAMPLE_DATA, tmp_path / "ext")))
@@ -422,7 +417,7 @@ def test_missing_secret_says_where_to_put_it(tmp_path, server, monkeypatch, migr
     import keyring
 
     monkeypatch.setattr(keyring, "get_password", lambda *a: None)
-    eng = _engine(tmp_path / "c.db", migrated_template)
+    eng = tpl.migrated_engine(migrated_template, tmp_path / "c.db")
     with pytest.raises(SecretMissing, match=r"\$CASELOAD_SECRET_DISTRICT.*caseload login district"):
         run(eng, server)
 

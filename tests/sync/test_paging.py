@@ -19,8 +19,9 @@ from sqlalchemy import select, text
 from caseload.cli import main
 from caseload.sources.http import SyncError
 from caseload.sources.sync import sync
-from caseload.store.engine import make_engine, migrate
+from caseload.store.engine import make_engine
 from caseload.store.tables import METADATA
+from tests import templates as tpl
 from tests.paths import GRAND_BEND, MIN_DATA
 from tests.sync.edfi_server import EdfiServer
 from tests.sync.oneroster_server import OneRosterServer
@@ -28,10 +29,6 @@ from tests.sync.oneroster_server import OneRosterServer
 SMALL = Path(__file__).resolve().parents[1] / "data" / "edfi_small"
 
 
-def _engine(path: Path):
-    eng = make_engine(f"sqlite:///{path}")
-    migrate(eng)
-    return eng
 
 
 def _snapshot(engine) -> dict[str, list[tuple]]:
@@ -95,9 +92,10 @@ def oneroster(monkeypatch):
 
 
 @pytest.mark.parametrize("clamp", [7, 97])
-def test_oneroster_sync_keeps_every_result_of_every_class(oneroster, tmp_path, clamp):
+def test_oneroster_sync_keeps_every_result_of_every_class(oneroster, tmp_path, clamp,
+                                                         migrated_template):
     oneroster.max_limit = clamp  # the client asks for 1000 a page; the server sends `clamp`
-    engine = _engine(tmp_path / "c.db")
+    engine = tpl.migrated_engine(migrated_template, tmp_path / "c.db")
     report = sync(engine, "district", oneroster.source_config(page_size=1000))
     expected = _served_results_per_class(oneroster)
     assert sum(expected.values()) > 2 * clamp  # several pages per collection
@@ -109,16 +107,17 @@ def test_oneroster_sync_keeps_every_result_of_every_class(oneroster, tmp_path, c
     assert max(offsets) == sum(expected.values())
 
 
-def test_oneroster_without_a_total_still_pages_to_the_end(oneroster, tmp_path):
+def test_oneroster_without_a_total_still_pages_to_the_end(oneroster, tmp_path,
+                                                         migrated_template):
     oneroster.max_limit = 7
     oneroster.total_header = False
-    engine = _engine(tmp_path / "c.db")
+    engine = tpl.migrated_engine(migrated_template, tmp_path / "c.db")
     sync(engine, "district", oneroster.source_config(page_size=50))
     assert _stored_results_per_class(engine) == _served_results_per_class(oneroster)
 
 
 def test_a_oneroster_total_larger_than_what_came_fails_and_changes_nothing(
-    oneroster, tmp_path, capsys
+    oneroster, tmp_path, capsys, migrated_template
 ):
     cfg = tmp_path / "config.toml"
     cfg.write_text(
@@ -126,7 +125,7 @@ def test_a_oneroster_total_larger_than_what_came_fails_and_changes_nothing(
         + "".join(f'{k} = "{v}"\n' for k, v in oneroster.source_config().items()),
         encoding="utf-8",
     )
-    db = tmp_path / "cache.db"
+    db = tpl.copy_sqlite(migrated_template, tmp_path / "cache.db")
     args = ["--db", str(db), "--config", str(cfg)]
     oneroster.max_limit = 7
     assert main([*args, "sync"]) == 0
@@ -149,9 +148,9 @@ def test_a_oneroster_total_larger_than_what_came_fails_and_changes_nothing(
 # --- Ed-Fi -----------------------------------------------------------------------------------
 
 
-def _edfi_sync(srv: EdfiServer, tmp_path: Path, monkeypatch, **cfg: Any):
+def _edfi_sync(srv: EdfiServer, tmp_path: Path, migrated: Path, monkeypatch, **cfg: Any):
     monkeypatch.setenv("CASELOAD_SECRET_EDFI", srv.secret)
-    engine = _engine(tmp_path / f"edfi-{dt.datetime.now().timestamp()}.db")
+    engine = tpl.migrated_engine(migrated, tmp_path / f"edfi-{dt.datetime.now().timestamp()}.db")
     return engine, sync(engine, "edfi", srv.source_config(**cfg))
 
 
@@ -166,11 +165,12 @@ def _more_students(srv: EdfiServer, n: int) -> None:
         srv.add("students", {**model, "id": f"gen{i:030d}", "studentUniqueId": f"GEN{i}"})
 
 
-def test_edfi_sync_keeps_every_student_when_pages_are_clamped_to_7(tmp_path, monkeypatch):
+def test_edfi_sync_keeps_every_student_when_pages_are_clamped_to_7(tmp_path, monkeypatch,
+                                                                   migrated_template):
     with EdfiServer.from_folder(SMALL, clamp=7) as srv:
         _more_students(srv, 20)
         students = len(srv.data["students"])
-        engine, report = _edfi_sync(srv, tmp_path, monkeypatch)
+        engine, report = _edfi_sync(srv, tmp_path, migrated_template, monkeypatch)
         assert report.fetched["students"] == students
         assert _stored_students(engine) == students
         offsets = [int(a["offset"]) for a in srv.paths("students")]
@@ -178,11 +178,12 @@ def test_edfi_sync_keeps_every_student_when_pages_are_clamped_to_7(tmp_path, mon
 
 
 @pytest.mark.grandbend
-def test_edfi_grand_bend_with_pages_of_97_keeps_all_960_students(tmp_path, monkeypatch):
+def test_edfi_grand_bend_with_pages_of_97_keeps_all_960_students(tmp_path, monkeypatch,
+                                                                  migrated_template):
     if not GRAND_BEND.is_dir():
         pytest.skip(f"Grand Bend Ed-Fi sample not found at {GRAND_BEND}")
     with EdfiServer.from_folder(GRAND_BEND, clamp=97) as srv:
-        engine, report = _edfi_sync(srv, tmp_path, monkeypatch)
+        engine, report = _edfi_sync(srv, tmp_path, migrated_template, monkeypatch)
         assert report.fetched["students"] == 960
         assert _stored_students(engine) == 960
         assert report.fetched["studentSchoolAttendanceEvents"] == len(
@@ -190,11 +191,12 @@ def test_edfi_grand_bend_with_pages_of_97_keeps_all_960_students(tmp_path, monke
         )
 
 
-def test_an_edfi_total_count_larger_than_what_came_fails(tmp_path, monkeypatch):
+def test_an_edfi_total_count_larger_than_what_came_fails(tmp_path, monkeypatch,
+                                                         migrated_template):
     with EdfiServer.from_folder(SMALL, clamp=7, total_lie=1) as srv:
         _more_students(srv, 20)
         monkeypatch.setenv("CASELOAD_SECRET_EDFI", srv.secret)
-        engine = _engine(tmp_path / "c.db")
+        engine = tpl.migrated_engine(migrated_template, tmp_path / "c.db")
         before = _snapshot(engine)
         with pytest.raises(SyncError, match="promised"):
             sync(engine, "edfi", srv.source_config())

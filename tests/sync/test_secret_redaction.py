@@ -63,8 +63,7 @@ def echo_server():
 
 @pytest.mark.parametrize("token_auth", ["basic", "body"])
 def test_no_form_of_the_secret_reaches_output_logs_or_the_database(
-    echo_server, tmp_path, monkeypatch, capsys, caplog, token_auth
-):
+    echo_server, tmp_path, monkeypatch, capsys, caplog, token_auth, new_cache):
     root = f"http://127.0.0.1:{echo_server.port}"
     lines = [
         "[sources.district]", 'kind = "oneroster"', f'base_url = "{root}/api"',
@@ -74,7 +73,7 @@ def test_no_form_of_the_secret_reaches_output_logs_or_the_database(
         lines.append('token_auth = "body"')
     (tmp_path / "c.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", SECRET)
-    db = tmp_path / "c.db"
+    db = new_cache
     caplog.set_level(logging.DEBUG)
     assert main(["--db", str(db), "--config", str(tmp_path / "c.toml"), "sync"]) == 1
     out, err = capsys.readouterr()

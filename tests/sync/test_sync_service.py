@@ -17,7 +17,7 @@ from caseload.services.sync import (
     sync_sources,
 )
 from caseload.sources.http import SyncError
-from caseload.store.engine import make_engine, migrate
+from caseload.store.engine import make_engine
 from tests.paths import MIN_DATA
 from tests.sync.oneroster_server import OneRosterServer
 
@@ -30,11 +30,10 @@ def server():
 
 
 @pytest.fixture
-def workspace(tmp_path, server, monkeypatch):
+def workspace(tmp_path, server, monkeypatch, new_cache):
     monkeypatch.setenv("CASELOAD_SECRET_GOOD", server.secret)
     monkeypatch.setenv("CASELOAD_SECRET_BAD", "not-the-secret")
-    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
-    migrate(engine)
+    engine = make_engine(f"sqlite:///{new_cache}")
     config = Config(sources={"bad": server.source_config(), "good": server.source_config()})
     return Workspace(engine, config)
 
