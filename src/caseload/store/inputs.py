@@ -202,6 +202,41 @@ def attendance_coverage(conn: Connection) -> dict[str | None, dt.date | None]:
     return out
 
 
+def school_coverage(conn: Connection, school_id: str) -> dt.date | None:
+    """``attendance_coverage(conn)[school_id]`` for one school with students, without reading
+    every other school's attendance: the latest attendance event of its people."""
+    last = conn.execute(
+        select(func.max(attendance.c.date)).where(
+            attendance.c.student_id.in_(
+                select(users.c.sourced_id).where(users.c.school_id == school_id)
+            )
+        )
+    ).scalar()
+    return _as_date(last)
+
+
+class Coverage:
+    """``attendance_through`` for the students a reader is asked for, the coverage read
+    school by school as they come (``school_coverage``): a drill-down into one student reads
+    their school's attendance, not the whole district's (at 75,000 students that was most of
+    a class screen's load). The whole map (``attendance_coverage``) is read only for a
+    student whose school is unknown, as that case needs every school's."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.whole: dict[str | None, dt.date | None] | None = None
+        self.of_school: dict[str, dt.date | None] = {}
+
+    def through(self, school_id: str | None, has_own_events: bool) -> dt.date | None:
+        if self.whole is not None or school_id is None:
+            if self.whole is None:
+                self.whole = attendance_coverage(self.conn)
+            return attendance_through(self.whole, school_id, has_own_events)
+        if school_id not in self.of_school:
+            self.of_school[school_id] = school_coverage(self.conn, school_id)
+        return self.of_school[school_id]
+
+
 def attendance_through(
     coverage: Mapping[str | None, dt.date | None], school_id: str | None, has_own_events: bool
 ) -> dt.date | None:
@@ -292,7 +327,7 @@ class InputReader:
         self.sessions, self.calendar_days = calendar(conn)
         self.shared_sessions = tuple(self.sessions)
         self.by_id = {s.sourced_id: s for s in self.sessions}
-        self.coverage = attendance_coverage(conn)
+        self.coverage = Coverage(conn)
         self.days_of: dict[str | None, frozenset[dt.date]] = {}
         self.klasses: dict[str, Klass | None] = {}
         self.teacher_of: dict[str, str] = {}
@@ -529,7 +564,7 @@ class InputReader:
                     school_days=self._school_days(school),
                     sessions=self.shared_sessions,
                     note_dates=tuple(sorted(notes.get(sid, ()))),
-                    attendance_through=attendance_through(self.coverage, school, bool(events)),
+                    attendance_through=self.coverage.through(school, bool(events)),
                 )
             )
         return out
@@ -559,6 +594,7 @@ def inputs(
 
 
 __all__ = [
+    "Coverage",
     "InputReader",
     "attendance_coverage",
     "attendance_through",
@@ -567,6 +603,7 @@ __all__ = [
     "inputs",
     "notes_of",
     "people",
+    "school_coverage",
     "scope",
     "user_from",
     "visible_result",

@@ -1,0 +1,69 @@
+"""Attendance coverage read school by school (store/inputs.py: ``Coverage``) gives every
+student the same ``attendance_through`` as the whole district's map: a school with
+attendance, one without any (unknown, never "present"), and students whose school is unknown,
+with and without events of their own. On both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, insert, select
+
+from caseload.store import inputs as source
+from caseload.store.tables import METADATA
+
+T = METADATA.tables
+
+
+def _add_people(engine: Engine) -> dict[str, str | None]:
+    """A second school with two students and no attendance, and two students of no known
+    school (one with an attendance event of their own); returns their schools by id."""
+    added: dict[str, str | None] = {
+        "cov-a": "cov-school", "cov-b": "cov-school", "cov-c": None, "cov-d": None,
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(T["orgs"]), {"sourced_id": "cov-school", "name": "No Roll High"})
+        conn.execute(insert(T["users"]), [
+            {"sourced_id": sid, "role": "student", "given_name": "Cov", "family_name": sid,
+             "school_id": school}
+            for sid, school in added.items()
+        ])
+        conn.execute(insert(T["attendance_events"]), {
+            "sourced_id": "cov-ev", "student_id": "cov-d", "date": dt.date(2026, 9, 9),
+            "category": "unexcused_absence",
+        })
+    return added
+
+
+def test_school_by_school_coverage_equals_the_whole_districts(sample_engine: Engine) -> None:
+    added = _add_people(sample_engine)
+    students = T["users"]
+    with sample_engine.connect() as conn:
+        whole = source.attendance_coverage(conn)
+        assert whole["cov-school"] is None  # no attendance loaded for it: unknown
+        assert any(d is not None for s, d in whole.items() if s not in (None, "cov-school"))
+        ids = sorted(conn.execute(
+            select(students.c.sourced_id).where(students.c.role == "student")
+        ).scalars())
+        events = set(conn.execute(select(T["attendance_events"].c.student_id)).scalars())
+        schools = dict(conn.execute(
+            select(students.c.sourced_id, students.c.school_id)
+        ).all())
+        expected = {
+            sid: source.attendance_through(whole, schools[sid], sid in events) for sid in ids
+        }
+        # one student at a time (a drill-down: only their school is read), then all at once
+        one_by_one = {
+            sid: source.InputReader(conn, with_notes=False).read([sid])[0].attendance_through
+            for sid in ids[:40] + sorted(added)
+        }
+        together = {i.student.sourced_id: i.attendance_through
+                    for i in source.InputReader(conn, with_notes=False).read(ids)}
+        coverage = source.Coverage(conn)
+        assert coverage.through("cov-school", False) is None
+        assert coverage.whole is None  # a school with students is read on its own
+    assert one_by_one == {sid: expected[sid] for sid in one_by_one}
+    assert together == expected
+    assert expected["cov-a"] is None and expected["cov-b"] is None
+    # unknown school: their own events, else unknown while some school has no attendance
+    assert expected["cov-d"] is not None and expected["cov-c"] is None
