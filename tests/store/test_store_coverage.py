@@ -67,3 +67,33 @@ def test_school_by_school_coverage_equals_the_whole_districts(sample_engine: Eng
     assert expected["cov-a"] is None and expected["cov-b"] is None
     # unknown school: their own events, else unknown while some school has no attendance
     assert expected["cov-d"] is not None and expected["cov-c"] is None
+
+
+def test_migration_0015_indexes_users_by_school_both_ways(db_url: str) -> None:
+    """Migration 0015 makes ``ix_users_school_role`` as declared (store/tables.py) on SQLite,
+    where its downgrade takes it away again; PostgreSQL has it from 0012 (access.py) and keeps
+    it. On both backends, from an empty database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from caseload.store.engine import current_revision, make_engine, migrate
+    from tests.migrations import downgrade
+
+    engine = make_engine(db_url)
+    try:
+        migrate(engine)
+        assert current_revision(engine) == "0015"
+        with engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), METADATA)
+            indexes = {i["name"] for i in inspect(conn).get_indexes("users")}
+        assert [d for d in diffs if "users" in repr(d)] == []
+        assert "ix_users_school_role" in indexes
+        downgrade(engine, "0014")
+        with engine.connect() as conn:
+            after = {i["name"] for i in inspect(conn).get_indexes("users")}
+        assert ("ix_users_school_role" in after) == (engine.dialect.name == "postgresql")
+        migrate(engine)
+        assert current_revision(engine) == "0015"
+    finally:
+        engine.dispose()
