@@ -17,13 +17,14 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from enum import Enum
+from enum import Enum, StrEnum
 from operator import attrgetter
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
+from caseload._runtime import gc_paused
 from caseload.domain import records as rec
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
 from caseload.sources.load_checks import (
@@ -127,17 +128,71 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield batch
 
 
-# Entities whose record attributes match their table's columns one to one (enums are str
-# subclasses, dates are adapted by sqlite3 below), so rows can go to the driver as tuples.
-_TUPLE_ENTITIES = frozenset(
-    {"users", "enrollments", "line_items", "results", "attendance_events", "calendar_days"}
-)
+# Entities whose record attributes match their table's columns one to one, so rows can go to
+# the driver as tuples (SQLite).
+_TUPLE_ENTITIES: dict[str, type[Any]] = {
+    "users": rec.User,
+    "enrollments": rec.Enrollment,
+    "line_items": rec.LineItem,
+    "results": rec.Result,
+    "attendance_events": rec.AttendanceEvent,
+    "calendar_days": rec.CalendarDay,
+}
 
 sqlite3.register_adapter(dt.date, dt.date.isoformat)  # SQLAlchemy's SQLite Date format
 
+_ISO = dt.date.isoformat
 
-def _fast_sqlite_rows(conn: Connection, stmt: Any, table: Table) -> tuple[str, Any] | None:
-    """The compiled SQL and a row getter for tuple executemany, or None to use dicts.
+
+# Column-wise conversions to the values sqlite3 binds without an adapter: the same stored values
+# as binding the record's own (a bool is bound as 0/1, a StrEnum as its text, a date by the
+# adapter above), without sqlite3's per-value adapter look-up, most of its binding cost.
+def _ints(col: list[Any]) -> list[Any]:
+    return [v if v is None else int(v) for v in col]
+
+
+def _iso_dates(col: list[Any]) -> list[Any]:
+    return [_ISO(v) if type(v) is dt.date else v for v in col]
+
+
+def _texts(col: list[Any]) -> list[Any]:
+    return [v if v is None else str.__str__(v) for v in col]
+
+
+def _column_fix(hint: Any) -> Callable[[list[Any]], list[Any]] | None:
+    """How a column of values of a field typed ``hint`` is made plain (None: as it is)."""
+    kinds = set(get_args(hint)) - {type(None)} or {hint}
+    if kinds == {bool}:
+        return _ints
+    if kinds == {dt.date}:
+        return _iso_dates
+    if len(kinds) == 1:
+        (kind,) = kinds
+        if isinstance(kind, type) and issubclass(kind, StrEnum):
+            return _texts
+    return None
+
+
+def _tuple_rows(record_type: type[Any], order: list[str]
+                ) -> Callable[[list[Any]], Iterator[tuple[Any, ...]]]:
+    """Records -> rows of plain values in ``order`` (the table's columns), column by column."""
+    hints = get_type_hints(record_type)
+    getters = [attrgetter(name) for name in order]
+    fixes = [(i, fix) for i, name in enumerate(order)
+             if (fix := _column_fix(hints[name])) is not None]
+
+    def rows(records: list[Any]) -> Iterator[tuple[Any, ...]]:
+        cols = [list(map(get, records)) for get in getters]
+        for i, fix in fixes:
+            cols[i] = fix(cols[i])
+        return zip(*cols, strict=True)
+
+    return rows
+
+
+def _fast_sqlite_rows(conn: Connection, stmt: Any, table: Table, record_type: type[Any]
+                      ) -> tuple[str, Callable[[list[Any]], Iterator[tuple[Any, ...]]]] | None:
+    """The compiled SQL and a row maker for tuple executemany, or None to use dicts.
 
     The statement is still the Core ``insert()`` (with its ON CONFLICT clause), compiled once;
     only SQLAlchemy's per-row parameter processing is skipped, which is most of its cost.
@@ -146,7 +201,7 @@ def _fast_sqlite_rows(conn: Connection, stmt: Any, table: Table) -> tuple[str, A
     order = compiled.positiontup
     if order is None or list(order) != [c.name for c in table.columns]:
         return None
-    return str(compiled), attrgetter(*order)
+    return str(compiled), _tuple_rows(record_type, list(order))
 
 
 def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progress | None) -> int:
@@ -155,12 +210,12 @@ def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progres
     total = len(records)
     fast = None
     if conn.dialect.name == "sqlite" and entity in _TUPLE_ENTITIES:
-        fast = _fast_sqlite_rows(conn, stmt, table)
+        fast = _fast_sqlite_rows(conn, stmt, table, _TUPLE_ENTITIES[entity])
     done = 0
     if fast is not None:
-        sql, getter = fast
+        sql, rows = fast
         for i in range(0, total, CHUNK):
-            conn.exec_driver_sql(sql, list(map(getter, records[i : i + CHUNK])))
+            conn.exec_driver_sql(sql, list(rows(records[i : i + CHUNK])))
             done = min(total, i + CHUNK)
             if progress:
                 progress(entity, done, total)
@@ -328,8 +383,17 @@ def load(
     applied). Raises SourceError for bad references unless ``skip_invalid``; the cache is
     then as it was and a failed run is recorded.
     """
-    if staging.stage_path(engine) is not None:
-        return _load_staged(engine, ds, skip_invalid, progress, fail_after)
+    with gc_paused():  # rows made plain by the hundred thousand: see caseload._runtime
+        if staging.stage_path(engine) is not None:
+            return _load_staged(engine, ds, skip_invalid, progress, fail_after)
+        return _load_one_transaction(engine, ds, skip_invalid, progress, fail_after)
+
+
+def _load_one_transaction(
+    engine: Engine, ds: Dataset, skip_invalid: bool, progress: Progress | None,
+    fail_after: str | None,
+) -> LoadReport:
+    """:func:`load` on PostgreSQL (or an in-memory SQLite): one transaction."""
     started = _utcnow()
     runs = METADATA.tables["import_runs"]
     report = LoadReport(run_id=None)

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from caseload._runtime import gc_paused
 from caseload.domain.descriptors import attendance_category, score_status
 from caseload.domain.records import (
     AcademicSession,
@@ -768,7 +769,8 @@ class _Reader:
 
 def read_oneroster(path: Path, *, skip_invalid: bool = False) -> Dataset:
     reader = _Reader(path, skip_invalid)
-    ds = reader.read()
+    with gc_paused():  # a record or two per row, all acyclic: see caseload._runtime.gc_paused
+        ds = reader.read()
     if "courses" not in reader.read_keys:
         # A file export is all the district sends; a REST sync (which reuses the reader) asks
         # for courses itself, so placeholders are made for files only.
