@@ -1,8 +1,8 @@
 """The import's fast paths store exactly what the plain ones did (issue 13, import rows/s).
 
-- The loader hands the bulk entities' rows to sqlite3 as tuples of plain values (bools as
-  0/1, StrEnums as their text, dates as ISO text): every value and its SQLite type must be
-  what SQLAlchemy Core's insert of the record's own values stores.
+- The loader hands every entity's rows to sqlite3 and psycopg as tuples of plain values
+  (``caseload.sources.load_rows``): every stored value (and on SQLite its type) must be what
+  SQLAlchemy Core's insert of the record's own values stores.
 - The stage's apply paces its transactions (rows per transaction follow the last one's time)
   and widens the WAL's auto-checkpoint while it runs: the cache must come out the same
   whatever the pace, and the connection's setting must be as it was after.
@@ -11,14 +11,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from caseload.domain import records as rec
-from caseload.sources import loader
+from caseload.sources import load_rows, loader
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store import staging
@@ -30,16 +31,38 @@ from tests.min_export import edit
 D = dt.date(2026, 9, 3)
 
 SAMPLES: dict[str, list[Any]] = {
+    "orgs": [rec.Org("o1", "North High", "school", "NH", "d1"), rec.Org("d1", "D", "district")],
+    "academic_sessions": [
+        rec.AcademicSession("t1", "Fall", rec.SessionType.TERM, D, dt.date(2026, 12, 18), "y1",
+                            2027, "o1"),
+        rec.AcademicSession("y1", "Year", rec.SessionType.SCHOOL_YEAR, D, dt.date(2027, 6, 1)),
+    ],
+    "calendar_days": [
+        rec.CalendarDay("sch", D, True),
+        rec.CalendarDay("sch", dt.date(2026, 9, 4), False),
+    ],
     "users": [
         rec.User("u1", rec.Role.STUDENT, "Ana", "Ruiz", None, "L1", "S1", "09", D, "a@x", "sch",
                  "Annie", None),
         rec.User("u2", rec.Role.GUARDIAN, "Bo", "Li"),
         rec.User("u3", rec.Role.TEACHER, "Cy", "Ng", birth_date=dt.date(999, 1, 2)),
     ],
+    "guardians": [
+        rec.Guardian("u1", "u2", "Bo", "Li", "parent", "555", "b@x", True, "oneroster-csv"),
+        rec.Guardian("u1", "u4", "Di", "Li", None, None, None, None, None),
+        rec.Guardian("u5", "u2", "Bo", "Li", "guardian", None, None, False, "edfi"),
+    ],
+    "courses": [rec.Course("co1", "Algebra", "ALG1", "sch"), rec.Course("co2", "Art")],
+    "classes": [
+        rec.Klass("c1", "Algebra 1", "co1", "sch", "ALG1-01", ("t1", "t2"), "2"),
+        rec.Klass("c2", "Art", None, None, None, (), None),
+        rec.Klass("c3", "Art", "co2", "sch", None, ("t1",), None),
+    ],
     "enrollments": [
         rec.Enrollment("e1", "c1", "u1", rec.Role.STUDENT, D, dt.date(2027, 6, 1), True),
         rec.Enrollment("e2", "c1", "u3", rec.Role.TEACHER),
     ],
+    "categories": [rec.Category("k1", "Tests", 0.4, "c1"), rec.Category("k2", "Homework")],
     "line_items": [
         rec.LineItem("li1", "c1", "Quiz", "cat", D, D, 0.0, 20.0, "gp"),
         rec.LineItem("li2", "c1", "Essay", min_points=5, max_points=None),
@@ -51,54 +74,59 @@ SAMPLES: dict[str, list[Any]] = {
                    True, False),
         rec.Result("r3", "li2", "u1", 0.0, rec.ScoreStatus.EXEMPT, D, "", False, False, True),
         rec.Result("r4", "li2", "u2", 7, rec.ScoreStatus.SUBMITTED),
+        rec.Result("r5", "li2", "u3", 0.1 + 0.2, rec.ScoreStatus.PARTIALLY_GRADED),
     ],
     "attendance_events": [
         rec.AttendanceEvent("a1", "u1", D, rec.AttendanceCategory.UNEXCUSED_ABSENCE),
         rec.AttendanceEvent("a2", "u1", D, rec.AttendanceCategory.TARDY, "c1", "2", "sch"),
     ],
-    "calendar_days": [
-        rec.CalendarDay("sch", D, True),
-        rec.CalendarDay("sch", dt.date(2026, 9, 4), False),
+    "discipline_incidents": [
+        rec.DisciplineIncident("i1", D, "sch", "fight", "in the hall", "hall"),
+        rec.DisciplineIncident("i2", D),
     ],
+    "student_incidents": [rec.StudentIncident("i1", "u1", "fight"),
+                          rec.StudentIncident("i1", "u3", None)],
+    "caseloads": [rec.CaseloadAssignment("cns", "u1"), rec.CaseloadAssignment("cns", "u5")],
 }
 
 
 def _stored(conn: Any, table: str) -> list[tuple[Any, ...]]:
     cols = [c.name for c in METADATA.tables[table].columns]
-    picks = ", ".join(f'"{c}", typeof("{c}")' for c in cols)
-    return [tuple(r) for r in conn.execute(text(f"SELECT {picks} FROM {table} ORDER BY rowid"))]
+    if conn.dialect.name == "sqlite":
+        picks = ", ".join(f'"{c}", typeof("{c}")' for c in cols)
+    else:
+        picks = ", ".join(f'"{c}", pg_typeof("{c}")::text' for c in cols)
+    pk = ", ".join(f'"{c.name}"' for c in METADATA.tables[table].primary_key.columns)
+    return [tuple(r) for r in conn.execute(text(f"SELECT {picks} FROM {table} ORDER BY {pk}"))]
 
 
-def test_every_bulk_entity_is_covered():
-    assert set(SAMPLES) == set(loader._TUPLE_ENTITIES)
+def test_every_entity_has_samples_and_its_columns_are_its_records_fields():
+    assert set(SAMPLES) == set(load_rows.ENTITY_RECORDS) == set(loader._CONVERT)
+    for entity, record_type in load_rows.ENTITY_RECORDS.items():
+        columns = [c.name for c in METADATA.tables[entity].columns]
+        assert columns == [f.name for f in fields(record_type)], entity
 
 
-@pytest.mark.parametrize("entity", sorted(SAMPLES))
-def test_tuple_rows_store_what_core_insert_stores(entity: str, monkeypatch: pytest.MonkeyPatch):
-    fast_engine = create_engine("sqlite://")
-    plain_engine = create_engine("sqlite://")
-    table = METADATA.tables[entity]
-    for eng in (fast_engine, plain_engine):
-        table.create(eng)
-    records = SAMPLES[entity]
-    with fast_engine.begin() as conn:
-        assert loader._upsert(conn, entity, records, None) == len(records)
-    monkeypatch.setattr(loader, "_TUPLE_ENTITIES", {})  # the dict path through Core
-    with plain_engine.begin() as conn:
-        assert loader._upsert(conn, entity, records, None) == len(records)
-    with fast_engine.connect() as fast, plain_engine.connect() as plain:
-        got, want = _stored(fast, entity), _stored(plain, entity)
-    assert got == want
-    assert len(got) == len(records)
-
-
-def test_the_fast_path_is_taken_for_the_bulk_entities():
-    eng = create_engine("sqlite://")
-    with eng.connect() as conn:
-        for entity, record_type in loader._TUPLE_ENTITIES.items():
-            table = METADATA.tables[entity]
-            stmt = loader._insert_for(conn, table)
-            assert loader._fast_sqlite_rows(conn, stmt, table, record_type) is not None, entity
+def test_tuple_rows_store_what_core_insert_stores(engine: Any, monkeypatch: pytest.MonkeyPatch):
+    """On each backend: every entity's samples through the fast path, then through Core's
+    executemany of dicts (the fast path turned off), give the same rows."""
+    got: dict[str, Any] = {}
+    want: dict[str, Any] = {}
+    for stored, fast in ((got, True), (want, False)):
+        if not fast:
+            monkeypatch.setattr(loader, "fast_rows", lambda *_a: None)
+        with engine.begin() as conn:
+            for entity, records in SAMPLES.items():
+                conn.execute(METADATA.tables[entity].delete())
+                if fast:
+                    table = METADATA.tables[entity]
+                    assert load_rows.fast_rows(
+                        conn, loader._insert_for(conn, table), table, entity) is not None
+                assert loader._upsert(conn, entity, records, None) == len(records)
+                stored[entity] = _stored(conn, entity)
+    for entity, records in SAMPLES.items():
+        assert len(got[entity]) == len(records), entity
+        assert got[entity] == want[entity], entity
 
 
 def _cache(engine: Any) -> dict[str, list[tuple[str, ...]]]:

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from enum import Enum, StrEnum
-from operator import attrgetter
-from typing import Any, get_args, get_type_hints
+from enum import Enum
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseload._runtime import gc_paused
-from caseload.domain import records as rec
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
 from caseload.sources.load_checks import (
     Fill,
@@ -37,6 +34,7 @@ from caseload.sources.load_checks import (
     link_students,
     not_enrolled,
 )
+from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
 from caseload.store import facts as mat
 from caseload.store import staging
 from caseload.store.tables import METADATA
@@ -78,26 +76,10 @@ def _converter(record_type: type[Any]) -> Callable[[Any], dict[str, Any]]:
     return convert
 
 
-# Every column of a table is the record's attribute of the same name.
+# Every column of a table is the record's attribute of the same name (the dict path: another
+# driver than sqlite3 or psycopg; see caseload.sources.load_rows for theirs).
 _CONVERT: dict[str, Callable[[Any], dict[str, Any]]] = {
-    entity: _converter(record_type)
-    for entity, record_type in {
-        "orgs": rec.Org,
-        "academic_sessions": rec.AcademicSession,
-        "calendar_days": rec.CalendarDay,
-        "users": rec.User,
-        "guardians": rec.Guardian,
-        "courses": rec.Course,
-        "classes": rec.Klass,
-        "enrollments": rec.Enrollment,
-        "categories": rec.Category,
-        "line_items": rec.LineItem,
-        "results": rec.Result,
-        "attendance_events": rec.AttendanceEvent,
-        "discipline_incidents": rec.DisciplineIncident,
-        "student_incidents": rec.StudentIncident,
-        "caseloads": rec.CaseloadAssignment,
-    }.items()
+    entity: _converter(record_type) for entity, record_type in ENTITY_RECORDS.items()
 }
 
 
@@ -128,89 +110,11 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield batch
 
 
-# Entities whose record attributes match their table's columns one to one, so rows can go to
-# the driver as tuples (SQLite).
-_TUPLE_ENTITIES: dict[str, type[Any]] = {
-    "users": rec.User,
-    "enrollments": rec.Enrollment,
-    "line_items": rec.LineItem,
-    "results": rec.Result,
-    "attendance_events": rec.AttendanceEvent,
-    "calendar_days": rec.CalendarDay,
-}
-
-sqlite3.register_adapter(dt.date, dt.date.isoformat)  # SQLAlchemy's SQLite Date format
-
-_ISO = dt.date.isoformat
-
-
-# Column-wise conversions to the values sqlite3 binds without an adapter: the same stored values
-# as binding the record's own (a bool is bound as 0/1, a StrEnum as its text, a date by the
-# adapter above), without sqlite3's per-value adapter look-up, most of its binding cost.
-def _ints(col: list[Any]) -> list[Any]:
-    return [v if v is None else int(v) for v in col]
-
-
-def _iso_dates(col: list[Any]) -> list[Any]:
-    return [_ISO(v) if type(v) is dt.date else v for v in col]
-
-
-def _texts(col: list[Any]) -> list[Any]:
-    return [v if v is None else str.__str__(v) for v in col]
-
-
-def _column_fix(hint: Any) -> Callable[[list[Any]], list[Any]] | None:
-    """How a column of values of a field typed ``hint`` is made plain (None: as it is)."""
-    kinds = set(get_args(hint)) - {type(None)} or {hint}
-    if kinds == {bool}:
-        return _ints
-    if kinds == {dt.date}:
-        return _iso_dates
-    if len(kinds) == 1:
-        (kind,) = kinds
-        if isinstance(kind, type) and issubclass(kind, StrEnum):
-            return _texts
-    return None
-
-
-def _tuple_rows(record_type: type[Any], order: list[str]
-                ) -> Callable[[list[Any]], Iterator[tuple[Any, ...]]]:
-    """Records -> rows of plain values in ``order`` (the table's columns), column by column."""
-    hints = get_type_hints(record_type)
-    getters = [attrgetter(name) for name in order]
-    fixes = [(i, fix) for i, name in enumerate(order)
-             if (fix := _column_fix(hints[name])) is not None]
-
-    def rows(records: list[Any]) -> Iterator[tuple[Any, ...]]:
-        cols = [list(map(get, records)) for get in getters]
-        for i, fix in fixes:
-            cols[i] = fix(cols[i])
-        return zip(*cols, strict=True)
-
-    return rows
-
-
-def _fast_sqlite_rows(conn: Connection, stmt: Any, table: Table, record_type: type[Any]
-                      ) -> tuple[str, Callable[[list[Any]], Iterator[tuple[Any, ...]]]] | None:
-    """The compiled SQL and a row maker for tuple executemany, or None to use dicts.
-
-    The statement is still the Core ``insert()`` (with its ON CONFLICT clause), compiled once;
-    only SQLAlchemy's per-row parameter processing is skipped, which is most of its cost.
-    """
-    compiled = stmt.compile(dialect=conn.dialect)
-    order = compiled.positiontup
-    if order is None or list(order) != [c.name for c in table.columns]:
-        return None
-    return str(compiled), _tuple_rows(record_type, list(order))
-
-
 def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progress | None) -> int:
     table = METADATA.tables[entity]
     stmt = _insert_for(conn, table)
     total = len(records)
-    fast = None
-    if conn.dialect.name == "sqlite" and entity in _TUPLE_ENTITIES:
-        fast = _fast_sqlite_rows(conn, stmt, table, _TUPLE_ENTITIES[entity])
+    fast = fast_rows(conn, stmt, table, entity)
     done = 0
     if fast is not None:
         sql, rows = fast
