@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import fields
 from pathlib import Path
@@ -175,3 +176,24 @@ def test_a_paced_apply_writes_the_same_cache_and_restores_the_checkpoint(
     finally:
         for eng in engines:
             eng.dispose()
+
+
+def test_a_record_given_twice_is_stored_once_with_its_last_values(engine: Any, data: Path):
+    """A dataset holding one id twice (a reader of another source may) leaves the last one in
+    the cache, on both backends: the SQLite stage keeps both rows (its entity tables have no
+    key), and the apply's upsert copies them in order."""
+    ds = read_path(data)
+    first = ds.results[0]
+    again = dataclasses.replace(first, score=(first.score or 0) + 1, comment="given twice")
+    ds.results.append(again)
+    ds.users.append(ds.users[0])
+    report = load(engine, ds)
+    assert report.counts["results"] == len(ds.results)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT score, comment FROM results WHERE sourced_id = :i"),
+                            {"i": first.sourced_id}).all()
+        total = conn.execute(text("SELECT count(*) FROM results")).scalar_one()
+        users = conn.execute(text("SELECT count(*) FROM users")).scalar_one()
+    assert [tuple(r) for r in rows] == [(again.score, "given twice")]
+    assert total == len(ds.results) - 1
+    assert users == len(ds.users) - 1

@@ -110,9 +110,12 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield batch
 
 
-def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progress | None) -> int:
+def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progress | None,
+            *, staged: bool = False) -> int:
+    """``records`` upserted by primary key; ``staged``: into a stage's keyless table (a plain
+    insert: the apply upserts them into the cache, see ``staging.KEYLESS``)."""
     table = METADATA.tables[entity]
-    stmt = _insert_for(conn, table)
+    stmt = table.insert() if staged and entity in staging.KEYLESS else _insert_for(conn, table)
     total = len(records)
     fast = fast_rows(conn, stmt, table, entity)
     done = 0
@@ -223,14 +226,14 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
 
 def _write_rows(
     conn: Connection, ds: Dataset, report: LoadReport, progress: Progress | None,
-    fail_after: str | None,
+    fail_after: str | None, *, staged: bool = False,
 ) -> None:
-    """Every entity's rows, upserted in ``ENTITIES`` order (into the cache or the stage)."""
+    """Every entity's rows, upserted in ``ENTITIES`` order (into the cache, or ``staged``)."""
     for entity in ENTITIES:
         if entity == "grading_policies":
             n = _apply_policies(conn, ds)
         else:
-            n = _upsert(conn, entity, getattr(ds, entity), progress)
+            n = _upsert(conn, entity, getattr(ds, entity), progress, staged=staged)
         if n:
             report.counts[entity] = n
         if fail_after == entity:
@@ -367,7 +370,7 @@ def _load_staged_locked(
         stage = staging.create(path)
         try:
             with stage.begin() as sconn:
-                _write_rows(sconn, ds, report, progress, stage_fail)
+                _write_rows(sconn, ds, report, progress, stage_fail, staged=True)
                 for hook in AFTER_LOAD:
                     hook(sconn, ds)
                 report.rejects = list(ds.rejects)
