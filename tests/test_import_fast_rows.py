@@ -197,3 +197,35 @@ def test_a_record_given_twice_is_stored_once_with_its_last_values(engine: Any, d
     assert [tuple(r) for r in rows] == [(again.score, "given twice")]
     assert total == len(ds.results) - 1
     assert users == len(ds.users) - 1
+
+
+def test_results_not_enrolled_are_rejected_in_order_unless_the_cache_enrolls(
+    engine: Any, data: Path,
+):
+    """``not_enrolled`` checks only the results this import's roster does not vouch for: with
+    --skip-invalid each is rejected with its file, physical line and field, in the file's
+    order, the others kept in order; a student the cache enrolls is not rejected."""
+    results = data / "results.csv"
+    lines = results.read_text().splitlines(keepends=True)
+    extra = "res-x{},active,2026-09-01T00:00:00Z,li-3,stu-3,,fully graded,40,,2026-09-22,,,,false,false\n"
+    lines.insert(2, extra.format(1))  # physical line 3
+    lines.append(extra.format(2))  # physical line 8
+    results.write_text("".join(lines))
+    ds = read_path(data, skip_invalid=True)
+    load(engine, ds, skip_invalid=True)
+    assert [(r.file, r.line, r.field) for r in ds.rejects] == [
+        ("results.csv", 3, "studentSourcedId"), ("results.csv", 8, "studentSourcedId")]
+    assert all("not enrolled in class 'cls-eng'" in r.reason for r in ds.rejects)
+    assert [r.sourced_id for r in ds.results] == [f"res-{i}" for i in range(1, 6)]
+
+    enrollments = data / "enrollments.csv"
+    enrolled = enrollments.read_text() + (
+        "e8,active,2026-09-01T00:00:00Z,cls-eng,sch-1,stu-3,student,false,2026-09-14,\n")
+    enrollments.write_text(enrolled)
+    load(engine, read_path(data))  # the cache now enrolls stu-3 in cls-eng
+    enrollments.write_text("\n".join(enrolled.splitlines()[:-1]) + "\n")  # e8 absent, kept
+    ds = read_path(data, skip_invalid=True)
+    load(engine, ds, skip_invalid=True)
+    assert ds.rejects == []
+    assert [r.sourced_id for r in ds.results] == [
+        "res-1", "res-x1", "res-2", "res-3", "res-4", "res-5", "res-x2"]
