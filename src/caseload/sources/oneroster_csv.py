@@ -15,6 +15,7 @@ docs/DATA_FORMATS.md.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -329,7 +330,7 @@ class _Reader:
                         )
                     seen[sid] = table.line
                 status = row[status_col] if status_col is not None else ""
-                if status and status.strip().casefold() == "tobedeleted":
+                if status and status != "active" and status.strip().casefold() == "tobedeleted":
                     if entity is not None:
                         self.ds.deletions.append(Deletion(entity, sid))
                     continue
@@ -589,6 +590,7 @@ class _Reader:
         flags = {"": False, "false": False, "true": True}
         results = self.ds.results
         fromiso = dt.date.fromisoformat
+        inf = math.inf
 
         def row(r: list[str], sid: str) -> None:
             # Hot path (a district has millions of results): direct cell access for the usual
@@ -603,7 +605,7 @@ class _Reader:
                     score = float(score_text)
                 except ValueError:
                     score = None
-                if score is None or not 0 <= score < float("inf"):
+                if score is None or not 0 <= score < inf:
                     score = t.number(r, "score", minimum=0)
             status_text = r[i_status].strip() if i_status is not None else ""
             if status_text:
