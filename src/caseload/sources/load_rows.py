@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from operator import attrgetter
 from types import UnionType
@@ -48,13 +48,17 @@ ENTITY_RECORDS: dict[str, type[Any]] = {
 
 sqlite3.register_adapter(dt.date, dt.date.isoformat)  # SQLAlchemy's SQLite Date format
 
-Column = list[Any]
+Column = Iterable[Any]
 Rows = Callable[[list[Any]], Iterator[tuple[Any, ...]]]
 
 _ISO = dt.date.isoformat
 
 
 def _ints(col: Column) -> Column:
+    return map(int, col)
+
+
+def _ints_or_none(col: Column) -> Column:
     return [v if v is None else int(v) for v in col]
 
 
@@ -63,6 +67,10 @@ def _iso_dates(col: Column) -> Column:
 
 
 def _texts(col: Column) -> Column:
+    return map(str.__str__, col)
+
+
+def _texts_or_none(col: Column) -> Column:
     return [v if v is None else str.__str__(v) for v in col]
 
 
@@ -72,31 +80,34 @@ def _joined(col: Column) -> Column:
 
 def _column_fix(hint: Any, dialect: str) -> Callable[[Column], Column] | None:
     """How a column of a field typed ``hint`` is made plain for ``dialect`` (None: as it is)."""
+    optional = False
     if get_origin(hint) in (Union, UnionType):  # X | None
         kinds = [k for k in get_args(hint) if k is not type(None)]
         if len(kinds) != 1:
             return None
-        hint = kinds[0]
+        hint, optional = kinds[0], True
     if hint is tuple or get_origin(hint) is tuple:
         return _joined
     if hint is bool:
-        return _ints if dialect == "sqlite" else None
+        return None if dialect != "sqlite" else _ints_or_none if optional else _ints
     if hint is dt.date:
         return _iso_dates if dialect == "sqlite" else None
     if isinstance(hint, type) and issubclass(hint, StrEnum):
-        return _texts
+        return _texts_or_none if optional else _texts
     return None
 
 
 def tuple_rows(record_type: type[Any], order: list[str], dialect: str) -> Rows:
-    """Records -> rows of plain values in ``order`` (the table's columns), column by column."""
+    """Records -> rows of plain values in ``order`` (the table's columns), column by column
+    (each column an iterator over the records: no list of it is made unless a fix needs to
+    look at each value in Python)."""
     hints = get_type_hints(record_type)
     getters = [attrgetter(name) for name in order]
     fixes = [(i, fix) for i, name in enumerate(order)
              if (fix := _column_fix(hints[name], dialect)) is not None]
 
     def rows(records: list[Any]) -> Iterator[tuple[Any, ...]]:
-        cols = [list(map(get, records)) for get in getters]
+        cols: list[Column] = [map(get, records) for get in getters]
         for i, fix in fixes:
             cols[i] = fix(cols[i])
         return zip(*cols, strict=True)
