@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from caseload import _runtime
 from caseload.domain import records as rec
 from caseload.sources import load_rows, loader
 from caseload.sources.detect import read_path
@@ -229,3 +231,20 @@ def test_results_not_enrolled_are_rejected_in_order_unless_the_cache_enrolls(
     assert ds.rejects == []
     assert [r.sourced_id for r in ds.results] == [
         "res-1", "res-x1", "res-2", "res-3", "res-4", "res-5", "res-x2"]
+
+
+def test_the_readers_collector_pause_leaves_its_records_in_the_oldest_generation():
+    """``gc_paused(promote=True)`` (the OneRoster reader's): what the block made and kept is in
+    the oldest generation after it (no young pass walks it), nothing stays frozen, and the
+    collector runs again."""
+
+    class Record:
+        pass
+
+    assert gc.isenabled()
+    with _runtime.gc_paused(promote=True):
+        made = [Record() for _ in range(3)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(r) in oldest for r in made)

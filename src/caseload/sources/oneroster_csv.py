@@ -771,7 +771,7 @@ class _Reader:
 
 def read_oneroster(path: Path, *, skip_invalid: bool = False) -> Dataset:
     reader = _Reader(path, skip_invalid)
-    with gc_paused():  # a record or two per row, all acyclic: see caseload._runtime.gc_paused
+    with gc_paused(promote=True):  # a record a row, acyclic and kept: see caseload._runtime
         ds = reader.read()
     if "courses" not in reader.read_keys:
         # A file export is all the district sends; a REST sync (which reuses the reader) asks
