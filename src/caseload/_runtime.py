@@ -28,9 +28,16 @@ __all__ = ["gc_paused", "skip_missing_sniffio"]
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused(*, promote: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector (when it runs) for the block; nested uses and a
-    collector someone else disabled are left as they were."""
+    collector someone else disabled are left as they were.
+
+    ``promote``: the block makes acyclic objects that outlive it (a reader's records): they
+    are moved to the oldest generation as it ends (``gc.freeze()`` then ``gc.unfreeze()``: no
+    collector pass), not left young for the next pass to walk all of them (about 0.5 us an
+    object: a tenth of a second per 200,000 records) only to find nothing to free. Every other
+    object alive then is moved with them; a cycle among those becomes garbage later is freed by
+    the next full pass instead of an earlier young one."""
     if not gc.isenabled():
         yield
         return
@@ -38,6 +45,9 @@ def gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if promote:
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 

@@ -322,14 +322,13 @@ def not_enrolled(conn: Connection, ds: Dataset, skip_invalid: bool) -> int:
         if e.role is Role.STUDENT and e.sourced_id not in deleted:
             pairs.add((e.user_id, e.class_id))
             rostered.add(e.class_id)
-    # only results this import's roster does not vouch for need the cache's
-    open_classes = sorted(
-        {
-            class_of[r.line_item_id]
-            for r in ds.results
-            if r.line_item_id in class_of and (r.student_id, class_of[r.line_item_id]) not in pairs
-        }
-    )
+    # only results this import's roster does not vouch for need the cache's (at most these
+    # are not shown: the cache's roster only adds to ``pairs``)
+    loose = [
+        r for r in ds.results
+        if (cid := class_of.get(r.line_item_id)) is not None and (r.student_id, cid) not in pairs
+    ]
+    open_classes = sorted({class_of[r.line_item_id] for r in loose})
     for i in range(0, len(open_classes), 900):
         for eid, cid, uid in conn.execute(
             select(enrollments.c.sourced_id, enrollments.c.class_id, enrollments.c.user_id).where(
@@ -340,35 +339,33 @@ def not_enrolled(conn: Connection, ds: Dataset, skip_invalid: bool) -> int:
             if eid not in deleted:
                 pairs.add((uid, cid))
                 rostered.add(cid)
-    kept: list[Result] = []
-    found = 0
-    for r in ds.results:
-        cid = class_of.get(r.line_item_id)
-        if cid is None or cid not in rostered or (r.student_id, cid) in pairs:
-            kept.append(r)
-            continue
-        found += 1
-        if not skip_invalid:
-            kept.append(r)  # stored, not shown
-            continue
-        origin = ds.origin("results", r.sourced_id)
-        if origin is not None:
-            file, _, line = origin.rpartition(":")
-            where: int | str = int(line) if line.isdigit() else line
-        else:
-            file, where = "results", f"record {r.sourced_id!r}"
-        ds.rejects.append(
-            Reject(
-                file,
-                where,
-                "studentSourcedId",
-                f"student {r.student_id!r} is not enrolled in class {cid!r} "
-                f"(line item {r.line_item_id!r}): not shown",
-                _result_raw(r),
+    hidden = [
+        r for r in loose
+        if (cid := class_of[r.line_item_id]) in rostered and (r.student_id, cid) not in pairs
+    ]
+    found = len(hidden)
+    if skip_invalid and hidden:  # rejected, in the results' order
+        for r in hidden:
+            cid = class_of[r.line_item_id]
+            origin = ds.origin("results", r.sourced_id)
+            if origin is not None:
+                file, _, line = origin.rpartition(":")
+                where: int | str = int(line) if line.isdigit() else line
+            else:
+                file, where = "results", f"record {r.sourced_id!r}"
+            ds.rejects.append(
+                Reject(
+                    file,
+                    where,
+                    "studentSourcedId",
+                    f"student {r.student_id!r} is not enrolled in class {cid!r} "
+                    f"(line item {r.line_item_id!r}): not shown",
+                    _result_raw(r),
+                )
             )
-        )
-    if found:
-        ds.results = kept
+        gone = {id(r) for r in hidden}
+        ds.results = [r for r in ds.results if id(r) not in gone]
+    if found:  # without skip_invalid they are stored, not shown
         notice = NOT_ENROLLED.format(n=f"{found:,}")
         if skip_invalid:
             notice += " (rejected: see the rejects file)"

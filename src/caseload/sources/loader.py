@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from caseload.domain import records as rec
+from caseload._runtime import gc_paused
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
 from caseload.sources.load_checks import (
     Fill,
@@ -36,6 +34,7 @@ from caseload.sources.load_checks import (
     link_students,
     not_enrolled,
 )
+from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
 from caseload.store import facts as mat
 from caseload.store import staging
 from caseload.store.tables import METADATA
@@ -77,26 +76,10 @@ def _converter(record_type: type[Any]) -> Callable[[Any], dict[str, Any]]:
     return convert
 
 
-# Every column of a table is the record's attribute of the same name.
+# Every column of a table is the record's attribute of the same name (the dict path: another
+# driver than sqlite3 or psycopg; see caseload.sources.load_rows for theirs).
 _CONVERT: dict[str, Callable[[Any], dict[str, Any]]] = {
-    entity: _converter(record_type)
-    for entity, record_type in {
-        "orgs": rec.Org,
-        "academic_sessions": rec.AcademicSession,
-        "calendar_days": rec.CalendarDay,
-        "users": rec.User,
-        "guardians": rec.Guardian,
-        "courses": rec.Course,
-        "classes": rec.Klass,
-        "enrollments": rec.Enrollment,
-        "categories": rec.Category,
-        "line_items": rec.LineItem,
-        "results": rec.Result,
-        "attendance_events": rec.AttendanceEvent,
-        "discipline_incidents": rec.DisciplineIncident,
-        "student_incidents": rec.StudentIncident,
-        "caseloads": rec.CaseloadAssignment,
-    }.items()
+    entity: _converter(record_type) for entity, record_type in ENTITY_RECORDS.items()
 }
 
 
@@ -127,40 +110,19 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield batch
 
 
-# Entities whose record attributes match their table's columns one to one (enums are str
-# subclasses, dates are adapted by sqlite3 below), so rows can go to the driver as tuples.
-_TUPLE_ENTITIES = frozenset(
-    {"users", "enrollments", "line_items", "results", "attendance_events", "calendar_days"}
-)
-
-sqlite3.register_adapter(dt.date, dt.date.isoformat)  # SQLAlchemy's SQLite Date format
-
-
-def _fast_sqlite_rows(conn: Connection, stmt: Any, table: Table) -> tuple[str, Any] | None:
-    """The compiled SQL and a row getter for tuple executemany, or None to use dicts.
-
-    The statement is still the Core ``insert()`` (with its ON CONFLICT clause), compiled once;
-    only SQLAlchemy's per-row parameter processing is skipped, which is most of its cost.
-    """
-    compiled = stmt.compile(dialect=conn.dialect)
-    order = compiled.positiontup
-    if order is None or list(order) != [c.name for c in table.columns]:
-        return None
-    return str(compiled), attrgetter(*order)
-
-
-def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progress | None) -> int:
+def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progress | None,
+            *, staged: bool = False) -> int:
+    """``records`` upserted by primary key; ``staged``: into a stage's keyless table (a plain
+    insert: the apply upserts them into the cache, see ``staging.KEYLESS``)."""
     table = METADATA.tables[entity]
-    stmt = _insert_for(conn, table)
+    stmt = table.insert() if staged and entity in staging.KEYLESS else _insert_for(conn, table)
     total = len(records)
-    fast = None
-    if conn.dialect.name == "sqlite" and entity in _TUPLE_ENTITIES:
-        fast = _fast_sqlite_rows(conn, stmt, table)
+    fast = fast_rows(conn, stmt, table, entity)
     done = 0
     if fast is not None:
-        sql, getter = fast
+        sql, rows = fast
         for i in range(0, total, CHUNK):
-            conn.exec_driver_sql(sql, list(map(getter, records[i : i + CHUNK])))
+            conn.exec_driver_sql(sql, list(rows(records[i : i + CHUNK])))
             done = min(total, i + CHUNK)
             if progress:
                 progress(entity, done, total)
@@ -264,14 +226,14 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
 
 def _write_rows(
     conn: Connection, ds: Dataset, report: LoadReport, progress: Progress | None,
-    fail_after: str | None,
+    fail_after: str | None, *, staged: bool = False,
 ) -> None:
-    """Every entity's rows, upserted in ``ENTITIES`` order (into the cache or the stage)."""
+    """Every entity's rows, upserted in ``ENTITIES`` order (into the cache, or ``staged``)."""
     for entity in ENTITIES:
         if entity == "grading_policies":
             n = _apply_policies(conn, ds)
         else:
-            n = _upsert(conn, entity, getattr(ds, entity), progress)
+            n = _upsert(conn, entity, getattr(ds, entity), progress, staged=staged)
         if n:
             report.counts[entity] = n
         if fail_after == entity:
@@ -328,8 +290,17 @@ def load(
     applied). Raises SourceError for bad references unless ``skip_invalid``; the cache is
     then as it was and a failed run is recorded.
     """
-    if staging.stage_path(engine) is not None:
-        return _load_staged(engine, ds, skip_invalid, progress, fail_after)
+    with gc_paused():  # rows made plain by the hundred thousand: see caseload._runtime
+        if staging.stage_path(engine) is not None:
+            return _load_staged(engine, ds, skip_invalid, progress, fail_after)
+        return _load_one_transaction(engine, ds, skip_invalid, progress, fail_after)
+
+
+def _load_one_transaction(
+    engine: Engine, ds: Dataset, skip_invalid: bool, progress: Progress | None,
+    fail_after: str | None,
+) -> LoadReport:
+    """:func:`load` on PostgreSQL (or an in-memory SQLite): one transaction."""
     started = _utcnow()
     runs = METADATA.tables["import_runs"]
     report = LoadReport(run_id=None)
@@ -399,7 +370,7 @@ def _load_staged_locked(
         stage = staging.create(path)
         try:
             with stage.begin() as sconn:
-                _write_rows(sconn, ds, report, progress, stage_fail)
+                _write_rows(sconn, ds, report, progress, stage_fail, staged=True)
                 for hook in AFTER_LOAD:
                     hook(sconn, ds)
                 report.rejects = list(ds.rejects)

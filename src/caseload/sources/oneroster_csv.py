@@ -15,11 +15,13 @@ docs/DATA_FORMATS.md.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from caseload._runtime import gc_paused
 from caseload.domain.descriptors import attendance_category, score_status
 from caseload.domain.records import (
     AcademicSession,
@@ -328,7 +330,7 @@ class _Reader:
                         )
                     seen[sid] = table.line
                 status = row[status_col] if status_col is not None else ""
-                if status and status.strip().casefold() == "tobedeleted":
+                if status and status != "active" and status.strip().casefold() == "tobedeleted":
                     if entity is not None:
                         self.ds.deletions.append(Deletion(entity, sid))
                     continue
@@ -588,6 +590,7 @@ class _Reader:
         flags = {"": False, "false": False, "true": True}
         results = self.ds.results
         fromiso = dt.date.fromisoformat
+        inf = math.inf
 
         def row(r: list[str], sid: str) -> None:
             # Hot path (a district has millions of results): direct cell access for the usual
@@ -602,7 +605,7 @@ class _Reader:
                     score = float(score_text)
                 except ValueError:
                     score = None
-                if score is None or not 0 <= score < float("inf"):
+                if score is None or not 0 <= score < inf:
                     score = t.number(r, "score", minimum=0)
             status_text = r[i_status].strip() if i_status is not None else ""
             if status_text:
@@ -768,7 +771,8 @@ class _Reader:
 
 def read_oneroster(path: Path, *, skip_invalid: bool = False) -> Dataset:
     reader = _Reader(path, skip_invalid)
-    ds = reader.read()
+    with gc_paused(promote=True):  # a record a row, acyclic and kept: see caseload._runtime
+        ds = reader.read()
     if "courses" not in reader.read_keys:
         # A file export is all the district sends; a REST sync (which reuses the reader) asks
         # for courses itself, so placeholders are made for files only.

@@ -6,9 +6,10 @@ the whole load (seconds at 500 students, far more at 5,000). Now (``caseload.sou
 1. the dataset is checked against the cache with reads only (WAL: no lock);
 2. its rows are written to a stage, ``<cache>.import-stage`` (owner-only), a SQLite file with
    the cache's table definitions (a constraint error surfaces here, the cache untouched);
-3. the stage is applied: ATTACHed to the cache and copied entity by entity, ``CHUNK_ROWS``
-   rows per transaction, with the upsert the one-transaction load used (``ON CONFLICT DO
-   UPDATE`` by primary key), guardian links, grading policies and deletions as it did; the
+3. the stage is applied: ATTACHed to the cache and copied entity by entity in short
+   transactions (``CHUNK_ROWS`` rows first, then as many as take about ``CHUNK_SECONDS``),
+   with the upsert the one-transaction load used (``ON CONFLICT DO UPDATE`` by primary key),
+   guardian links, grading policies and deletions as it did; the
    import's ``import_runs`` row is written first with outcome ``applying`` and turned ``ok``
    (with the students whose facts it moved, ``mat_pending``) in the last transaction. Between
    two transactions the note writers waiting are let in (``caseload.store.handoff``).
@@ -25,23 +26,45 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, event, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Dialect,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.schema import CreateTable
 
 from caseload.store import handoff
 from caseload.store.tables import METADATA
 
 SUFFIX = ".import-stage"
-# Rows per apply transaction. Measured at 500 students on a busy 2-core machine (a script
-# timing each apply transaction of benchmarks/import_bench.py's data): 5,000 rows of results
-# (the widest table, two indexes) took 145-305 ms, 1,000 rows 38-89 ms: well under the
-# 200 ms a note write may wait behind one.
+# Rows of an entity's first apply transaction. Measured at 500 students on a busy 2-core machine
+# (a script timing each apply transaction of benchmarks/import_bench.py's data): 5,000 rows of
+# results (the widest table, two indexes) took 145-305 ms, 1,000 rows 38-89 ms.
 CHUNK_ROWS = 1000
+# What one apply transaction of an entity's rows aims to take: the next one's rows follow the
+# pace of the last (at most twice as many, at most MAX_CHUNK_ROWS), so a note write waits behind
+# one for about this long on a quiet machine or a busy one, well under 200 ms. Larger
+# transactions than a fixed 1,000 rows on a quiet machine write each index page touched by many
+# of them to the WAL fewer times (the random-order index on results by student most).
+CHUNK_SECONDS = 0.05
+MAX_CHUNK_ROWS = 50_000
+# The WAL's auto-checkpoint while a stage is applied, in pages (SQLite's default, 1,000, the
+# connection's setting otherwise): each checkpoint copies the pages to the cache and syncs it,
+# and the apply's short transactions rewrite the same index pages again and again.
+APPLY_WAL_PAGES = 8192
 APPLYING = "applying"
 
 # Called inside each apply transaction, before it commits, with the step's name ("results",
@@ -103,19 +126,35 @@ def create(path: Path) -> Engine:
 
 _CREATE_TABLES: dict[tuple[type[Dialect], Table], str] = {}
 
+# The entity tables the loader writes by executemany (every one but the grading policies'):
+# in the stage without their primary key, so an insert there only appends (a fifth less time
+# than keeping the key's index). A record given twice is then two stage rows, in the order
+# given; the apply's upsert copies them in that order, so the last one is in the cache, as
+# when the stage's own upsert kept it.
+KEYLESS = frozenset(ENTITY_ORDER) - {"grading_policies"}
+
+
+def _keyless(table: Table) -> Table:
+    """``table``'s columns (types, NOT NULL, defaults) without its primary key."""
+    return Table(table.name, MetaData(), *(
+        Column(c.name, c.type, nullable=c.nullable, server_default=c.server_default)
+        for c in table.columns))
+
 
 def _create_tables(dialect: Dialect) -> list[str]:
-    """Every cache table's CREATE TABLE as SQLite spells it, each compiled once per process
-    (the same statements ``conn.execute(CreateTable(table))`` compiles on each stage; compiling
-    them was half the time of making a stage). The tables are read from METADATA on every
-    call: a module that defines a table (store/audit_log.py) may be imported after the first
-    stage, and the stage must hold every table ``write_plan`` reads."""
+    """Every cache table's CREATE TABLE as SQLite spells it (``KEYLESS`` ones without their
+    primary key), each compiled once per process (the same statements
+    ``conn.execute(CreateTable(table))`` compiles on each stage; compiling them was half the
+    time of making a stage). The tables are read from METADATA on every call: a module that
+    defines a table (store/audit_log.py) may be imported after the first stage, and the stage
+    must hold every table ``write_plan`` reads."""
     out = []
     for table in METADATA.sorted_tables:
         sql = _CREATE_TABLES.get((type(dialect), table))
         if sql is None:
+            staged = _keyless(table) if table.name in KEYLESS else table
             sql = _CREATE_TABLES[(type(dialect), table)] = str(
-                CreateTable(table).compile(dialect=dialect))
+                CreateTable(staged).compile(dialect=dialect))
         out.append(sql)
     return out
 
@@ -200,6 +239,7 @@ class _Apply:
 
     def __init__(self, engine: Engine, conn: Connection, fail_after: str | None) -> None:
         self.engine, self.conn, self.fail_after = engine, conn, fail_after
+        self.took = 0.0  # the last transaction's seconds
 
     def read(self, sql: str, *params: Any) -> Sequence[Any]:
         rows = self.conn.exec_driver_sql(sql, params).all() if params else \
@@ -210,10 +250,12 @@ class _Apply:
     def txn(self, step: str, work: Callable[[], int]) -> int:
         """``work`` in one short transaction, after letting waiting note writers in."""
         handoff.let_writers_in(self.engine)
+        started = time.perf_counter()
         with self.conn.begin():
             n = work()
             for hook in AFTER_CHUNK:
                 hook(step, self.conn)
+        self.took = time.perf_counter() - started
         return n
 
     def ranges(self, table: str, where: str = "", *params: Any) -> list[tuple[int, int]]:
@@ -227,13 +269,24 @@ class _Apply:
         return self.conn.exec_driver_sql(sql, params).rowcount or 0
 
     def copy(self, name: str, before: str | None = None) -> None:
+        """The stage's rows of ``name`` into the cache by rowid, ``CHUNK_ROWS`` in the first
+        transaction, then as many as the last one's pace fits in ``CHUNK_SECONDS``."""
         sql = _upsert_sql(name)
-        for lo, hi in self.ranges(name):
-            def work(lo: int = lo, hi: int = hi) -> int:
+        lo, hi = self.read(f"SELECT min(rowid), max(rowid) FROM stage.{_q(name)}")[0]
+        if lo is None:
+            return
+        rows = max(1, CHUNK_ROWS)
+        while lo <= hi:
+            end = min(hi, lo + rows - 1)
+
+            def work(lo: int = lo, end: int = end) -> int:
                 if before is not None:
-                    self.run(before, lo, hi)
-                return self.run(sql, lo, hi)
+                    self.run(before, lo, end)
+                return self.run(sql, lo, end)
             self.txn(name, work)
+            lo = end + 1
+            pace = CHUNK_SECONDS / max(self.took, 1e-6)
+            rows = max(1, min(MAX_CHUNK_ROWS, 2 * rows, int(rows * pace)))
 
     def injected(self, step: str) -> None:
         if self.fail_after == step:
@@ -327,11 +380,14 @@ def apply(engine: Engine, path: Path, run_id: int, *, fail_after: str | None = N
     after which to stop, as a crash would."""
     with engine.connect() as conn:
         conn.exec_driver_sql("ATTACH DATABASE ? AS stage", (str(path),))
+        (pages,) = conn.exec_driver_sql("PRAGMA main.wal_autocheckpoint").one()
+        conn.exec_driver_sql(f"PRAGMA main.wal_autocheckpoint={APPLY_WAL_PAGES:d}")
         conn.commit()
         try:
             return _Apply(engine, conn, fail_after).all(run_id)
         finally:
             conn.rollback()
+            conn.exec_driver_sql(f"PRAGMA main.wal_autocheckpoint={int(pages):d}")
             conn.exec_driver_sql("DETACH DATABASE stage")
             conn.commit()
 
@@ -392,7 +448,11 @@ def finish_on_open(engine: Engine) -> str | None:
 __all__ = [
     "AFTER_CHUNK",
     "APPLYING",
+    "APPLY_WAL_PAGES",
     "CHUNK_ROWS",
+    "CHUNK_SECONDS",
+    "KEYLESS",
+    "MAX_CHUNK_ROWS",
     "ApplyInterrupted",
     "apply",
     "begin_apply",
