@@ -539,6 +539,7 @@ def _open_app(
         changes=ChangesService(ws),
         save_me=launch.save_me,
         intervention_changes=partial(intervention_changes, ws),
+        thresholds=ws.config.thresholds,
     )
     return EXIT_OK
 

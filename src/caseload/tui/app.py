@@ -36,6 +36,7 @@ from caseload.domain.ports import CaseloadReader, NotesPort
 from caseload.domain.records import User
 from caseload.domain.report import CaseloadRow, SourceFreshness
 from caseload.domain.search import DirectoryEntry
+from caseload.domain.settings import Thresholds
 from caseload.tui import messages
 from caseload.tui.commands import CaseloadCommands
 from caseload.tui.data import HEAD_ROWS, DataSource
@@ -129,6 +130,7 @@ class CaseloadApp(App[None]):
         export_triage: TriageExporter | None = None,
         save_me: SaveMe | None = None,
         intervention_changes: InterventionChanges | None = None,
+        thresholds: Thresholds | None = None,
     ) -> None:
         super().__init__()
         # the caseload's sort by change since the last intervention (None: not offered)
@@ -138,7 +140,8 @@ class CaseloadApp(App[None]):
         self.save_me = save_me  # set: no ``me`` in the config; ask who the user is, save it
         self.reader = reader
         self.notes = notes  # intervention notes (None: the notes keys say they are unavailable)
-        self.session = Session(counselor_id, as_of, me=me, now=now or utc_now)
+        self.session = Session(counselor_id, as_of, me=me, now=now or utc_now,
+                               thresholds=thresholds or Thresholds())
         self.data = DataSource(self, reader, self.session, notes)
         self.notes_calls = (
             NotesCalls(self.data, notes, export_notes) if notes is not None else None
@@ -593,7 +596,7 @@ class CaseloadApp(App[None]):
             "ClassScreen": "class",
             "FollowUpsScreen": "follow-ups",
         }.get(type(screen).__name__, type(screen).__name__)
-        self.push_screen(HelpScreen(keys_for(screen, self), name))
+        self.push_screen(HelpScreen(keys_for(screen, self), name, self.session.thresholds))
 
     def action_follow_ups(self) -> None:
         self.open_follow_ups()
@@ -698,6 +701,7 @@ class AppOptions(TypedDict, total=False):
     export_triage: TriageExporter | None
     save_me: SaveMe | None
     intervention_changes: InterventionChanges | None
+    thresholds: Thresholds | None
 
 
 def run_app(reader: CaseloadReader, **options: Unpack[AppOptions]) -> None:

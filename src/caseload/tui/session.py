@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from caseload.domain.records import User
 from caseload.domain.report import SourceFreshness
 from caseload.domain.search import DirectoryEntry
+from caseload.domain.settings import Thresholds
 
 
 def utc_now() -> dt.datetime:
@@ -32,6 +33,9 @@ class Session:
     # every student with their counselors' names (the palette and the / filter search it);
     # None until read (on the first search), and again after a reload
     directory: list[DirectoryEntry] | None = None
+    # the rules' thresholds the reader flags with (the config's ``[thresholds]``): the legend
+    # states these, not the defaults
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
     @property
     def author_id(self) -> str | None:

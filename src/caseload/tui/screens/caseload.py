@@ -627,7 +627,7 @@ class CaseloadScreen(Screen[None]):
     def action_legend(self) -> None:
         from caseload.tui.screens.legend import LegendScreen
 
-        self.app.push_screen(LegendScreen())
+        self.app.push_screen(LegendScreen(self.session.thresholds))
 
     def action_flags(self) -> None:
         from caseload.tui.screens.modals import FlagFilterModal

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
     from textual.screen import Screen
 
+    from caseload.domain.settings import Thresholds
+
 
 @dataclass(frozen=True, slots=True)
 class KeyHelp:
@@ -86,10 +88,12 @@ class HelpScreen(ModalScreen[None]):
                 tooltip="What every caseload column and flag code means, with Risk points"),
     ]
 
-    def __init__(self, rows: list[KeyHelp], screen_name: str) -> None:
+    def __init__(self, rows: list[KeyHelp], screen_name: str,
+                 thresholds: Thresholds | None = None) -> None:
         super().__init__()
         self.rows = rows
         self.screen_name = screen_name
+        self.thresholds = thresholds  # what the legend (l) states: the config's, else defaults
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
@@ -116,7 +120,7 @@ class HelpScreen(ModalScreen[None]):
     def action_legend(self) -> None:
         from caseload.tui.screens.legend import LegendScreen
 
-        self.app.push_screen(LegendScreen())
+        self.app.push_screen(LegendScreen(self.thresholds))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -88,6 +88,13 @@ def legend_tables(thresholds: Thresholds | None = None) -> tuple[Table, Table]:
     return columns, flags
 
 
+def thresholds_source(thresholds: Thresholds | None) -> str:
+    """Where the legend's numbers come from: the defaults, or the config's own."""
+    if thresholds is None or thresholds == Thresholds():
+        return "thresholds: the defaults (docs/RULES.md)"
+    return "thresholds: your config's (the defaults: docs/RULES.md)"
+
+
 RISK_WHY = ("Risk adds up the points of every flag a student has: a flag raised by two "
             "classes counts twice, except STALE, which counts once per student. The student "
             "screen lists each flag with the points it adds.")
@@ -114,7 +121,7 @@ class LegendScreen(ModalScreen[None]):
     #legend-body { height: auto; max-height: 100%; }
     #legend-body > Static { height: auto; }
     .legend-heading { text-style: bold; padding: 1 0 0 0; color: $text-accent; }
-    #legend-footer { color: $text-muted; }
+    #legend-footer { color: $text-muted; dock: bottom; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -136,8 +143,8 @@ class LegendScreen(ModalScreen[None]):
                 yield Static(flags, id="legend-flags")
                 yield Static(Text("Why this Risk"), classes="legend-heading")
                 yield Static(Text(RISK_WHY), id="legend-risk")
-            yield Static(Text("↑/↓ scroll · Escape, q or l closes · thresholds: the defaults "
-                              "(docs/RULES.md)"), id="legend-footer")
+            yield Static(Text("↑/↓ scroll · Escape, q or l closes · " + thresholds_source(
+                self.thresholds)), id="legend-footer")
 
     def on_mount(self) -> None:
         self.query_one("#legend-body", VerticalScroll).focus()
