@@ -97,3 +97,50 @@ def test_migration_0015_indexes_users_by_school_both_ways(db_url: str) -> None:
         assert current_revision(engine) == "0015"
     finally:
         engine.dispose()
+
+
+def _moved_one_by_one(conn) -> set[str]:  # type: ignore[no-untyped-def]
+    """What ``_coverage_moved`` answers, worked out student by student in Python."""
+    whole = source.attendance_coverage(conn)
+    ms, users = T["mat_student"], T["users"]
+    events = set(conn.execute(select(T["attendance_events"].c.student_id)).scalars())
+    return {
+        sid
+        for sid, school, through in conn.execute(
+            select(users.c.sourced_id, users.c.school_id, ms.c.attendance_through)
+            .join(ms, ms.c.student_id == users.c.sourced_id)
+        )
+        if source._as_date(through) != source.attendance_through(whole, school, sid in events)
+    }
+
+
+def test_coverage_moved_finds_exactly_the_students_whose_day_is_stale(
+    sample_engine: Engine,
+) -> None:
+    """After a full refresh nothing has moved; then stored days made wrong in every way (a
+    later day, an earlier one, NULL where the school has attendance, a day where it has
+    none, students of no known school) are each found, and only they, as the student by
+    student comparison finds them."""
+    from sqlalchemy import update
+
+    from caseload.domain.settings import Thresholds
+    from caseload.store import facts as mat
+
+    _add_people(sample_engine)
+    assert mat.refresh(sample_engine, Thresholds(), full=True) > 0
+    ms = T["mat_student"]
+    with sample_engine.begin() as conn:
+        assert mat._coverage_moved(conn) == _moved_one_by_one(conn) == set()
+        sids = sorted(conn.execute(select(ms.c.student_id)).scalars())
+        placed = [s for s in sids if not s.startswith("cov-")]
+        wrong = {
+            placed[0]: dt.date(2027, 1, 4),
+            placed[1]: dt.date(2026, 9, 1),
+            placed[2]: None,
+            "cov-a": dt.date(2026, 10, 1),  # its school has no attendance: stays unknown
+            "cov-c": dt.date(2026, 10, 1),  # no school, no events: unknown
+            "cov-d": None,  # no school, its own event: known
+        }
+        for sid, day in wrong.items():
+            conn.execute(update(ms).where(ms.c.student_id == sid).values(attendance_through=day))
+        assert mat._coverage_moved(conn) == _moved_one_by_one(conn) == set(wrong)

@@ -314,27 +314,52 @@ def _pending(conn: Connection, thresholds: Thresholds, up_to: int | None) -> set
 
 def _coverage_moved(conn: Connection) -> set[str]:
     """Students whose stored ``attendance_through`` is no longer what their school's
-    attendance coverage gives (new attendance for anyone in the school moves it)."""
-    coverage = source.attendance_coverage(conn)
+    attendance coverage gives (new attendance for anyone in the school moves it).
+
+    Compared in the database for students of a known school (each school's latest event
+    against the stored day, the way ``attendance_coverage`` and ``attendance_through`` give
+    it: a school without attendance is unknown, NULL), so an incremental refresh reads the
+    students that moved, not every student of the district into Python; students of no known
+    school, whose day depends on every school's, go through ``attendance_through``."""
     ms = T["mat_student"]
     att = T["attendance_events"]
-    with_events = set(
+    latest = (
+        select(users_t.c.school_id.label("school_id"), func.max(att.c.date).label("through"))
+        .join(users_t, users_t.c.sourced_id == att.c.student_id)
+        .where(users_t.c.school_id.is_not(None))
+        .group_by(users_t.c.school_id)
+        .subquery()
+    )
+    moved = set(
         conn.execute(
-            select(att.c.student_id)
-            .join(users_t, users_t.c.sourced_id == att.c.student_id)
-            .where(users_t.c.school_id.is_(None))
-            .distinct()
+            select(ms.c.student_id)
+            .join(users_t, users_t.c.sourced_id == ms.c.student_id)
+            .outerjoin(latest, latest.c.school_id == users_t.c.school_id)
+            .where(
+                users_t.c.school_id.is_not(None),
+                ms.c.attendance_through.is_distinct_from(latest.c.through),
+            )
         ).scalars()
     )
-    moved: set[str] = set()
-    for sid, school, through in conn.execute(
-        select(users_t.c.sourced_id, users_t.c.school_id, ms.c.attendance_through).join(
-            ms, ms.c.student_id == users_t.c.sourced_id
+    unplaced = conn.execute(
+        select(users_t.c.sourced_id, ms.c.attendance_through)
+        .join(ms, ms.c.student_id == users_t.c.sourced_id)
+        .where(users_t.c.school_id.is_(None))
+    ).all()
+    if unplaced:
+        coverage = source.attendance_coverage(conn)
+        with_events = set(
+            conn.execute(
+                select(att.c.student_id)
+                .join(users_t, users_t.c.sourced_id == att.c.student_id)
+                .where(users_t.c.school_id.is_(None))
+                .distinct()
+            ).scalars()
         )
-    ):
-        want = source.attendance_through(coverage, school, sid in with_events)
-        if source._as_date(through) != want:
-            moved.add(sid)
+        for sid, through in unplaced:
+            want = source.attendance_through(coverage, None, sid in with_events)
+            if source._as_date(through) != want:
+                moved.add(sid)
     return moved
 
 
