@@ -284,9 +284,13 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
     sid = inp.student.sourced_id
     terms = {ci.klass.sourced_id: (ci.term_start, ci.term_end) for ci in inp.classes}
     begin = enrolled_from(inp.enrollments, sid)
+    events = [e for e in inp.attendance if e.student_id == sid]
+    # only days with events can be other than PRESENT, and the series keeps only those:
+    # the statuses of the school days that have events give the same series as all days'
+    school_days = inp.school_days
     statuses = att.day_statuses(
-        (e for e in inp.attendance if e.student_id == sid),
-        inp.school_days,
+        events,
+        {e.date for e in events if e.date in school_days},
         att.enrolled_class_counter(inp.enrollments, terms, sid),
         start=begin,
     )

@@ -485,14 +485,16 @@ def weekly_grades(timeline: Timeline, as_of: dt.date) -> Weekly:
     out: list[tuple[dt.date, float]] = []
     sunday = week_end(first)
     i = 0
+    n = len(timeline)
     current: float | None = None
+    week = _WEEK
     while sunday <= last:
-        while i < len(timeline) and timeline[i][0] <= sunday:
+        while i < n and timeline[i][0] <= sunday:
             current = timeline[i][1]
             i += 1
         if current is not None:
             out.append((sunday, current))
-        sunday += dt.timedelta(days=7)
+        sunday += week
     return tuple(out)
 
 

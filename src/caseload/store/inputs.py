@@ -271,6 +271,19 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, Integer)
 
 
+def _tuples(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``stmt`` as the driver's cursor returns them: plain tuples, no ``Row``
+    objects (the results read makes about 230 per student: building and unpacking Rows was
+    a large share of the facts refresh). Only for statements whose columns need no result
+    processing (strings, floats, and dates or booleans read as stored: ``_text``, ``_raw``)."""
+    result = conn.execute(stmt)
+    try:
+        rows: list[tuple[Any, ...]] = result.cursor.fetchall()  # type: ignore[attr-defined]
+    finally:
+        result.close()
+    return rows
+
+
 class InputReader:
     """StudentInputs a chunk of students at a time (``read``), what their classes share read
     once per class and kept (a class's line items, categories, policy, teacher, term and the
@@ -422,7 +435,8 @@ class InputReader:
         result_rows: Sequence[Any] = ()
         class_of_item = self.class_of_item
         if self.with_gradebook:
-            result_rows = conn.execute(
+            result_rows = _tuples(
+                conn,
                 select(
                     results.c.sourced_id,
                     results.c.line_item_id,
@@ -436,8 +450,8 @@ class InputReader:
                     _raw(results.c.excused),
                 )
                 .where(results.c.student_id.in_(ids))
-                .order_by(results.c.student_id, results.c.line_item_id, results.c.sourced_id)
-            ).all()
+                .order_by(results.c.student_id, results.c.line_item_id, results.c.sourced_id),
+            )
             # each result's class through its line item (a result whose line item is not
             # stored has no class), line items read once per reader
             unknown = sorted({r[1] for r in result_rows} - class_of_item.keys())
@@ -474,7 +488,8 @@ class InputReader:
             )
         att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
         category_of = _CATEGORY
-        for rid, sid, when, category, cid, period, school in conn.execute(
+        for rid, sid, when, category, cid, period, school in _tuples(
+            conn,
             select(
                 attendance.c.sourced_id,
                 attendance.c.student_id,
@@ -485,7 +500,7 @@ class InputReader:
                 attendance.c.school_id,
             )
             .where(attendance.c.student_id.in_(ids))
-            .order_by(attendance.c.student_id, attendance.c.date, attendance.c.sourced_id)
+            .order_by(attendance.c.student_id, attendance.c.date, attendance.c.sourced_id),
         ):
             att_of[sid].append(
                 AttendanceEvent(rid, sid, day[when], category_of[category], cid, period, school)
