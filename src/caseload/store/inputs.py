@@ -271,14 +271,14 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, Integer)
 
 
-def _tuples(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+def _tuples(conn: Connection, stmt: Select[Any]) -> list[Any]:
     """The rows of ``stmt`` as the driver's cursor returns them: plain tuples, no ``Row``
     objects (the results read makes about 230 per student: building and unpacking Rows was
     a large share of the facts refresh). Only for statements whose columns need no result
     processing (strings, floats, and dates or booleans read as stored: ``_text``, ``_raw``)."""
     result = conn.execute(stmt)
     try:
-        rows: list[tuple[Any, ...]] = result.cursor.fetchall()  # type: ignore[attr-defined]
+        rows = list(result.cursor.fetchall())
     finally:
         result.close()
     return rows
