@@ -32,6 +32,7 @@ from sqlalchemy import Integer, Select, String, and_, exists, func, not_, or_, s
 from sqlalchemy.engine import Connection
 
 from caseload.domain import analysis
+from caseload.domain.grading import ClassBook, class_book
 from caseload.domain.records import (
     AcademicSession,
     AttendanceCategory,
@@ -296,11 +297,20 @@ class InputReader:
     against the student's own enrollments and the classes that have a roster."""
 
     def __init__(
-        self, conn: Connection, *, with_gradebook: bool = True, with_notes: bool = True
+        self,
+        conn: Connection,
+        *,
+        with_gradebook: bool = True,
+        with_notes: bool = True,
+        graded_rows: bool = False,
     ) -> None:
         self.conn = conn
         self.with_gradebook = with_gradebook
         self.with_notes = with_notes
+        # the facts refresh's inputs: results as GradedRows (``ClassInput.graded``), no
+        # Result objects (a million at 5,000 students), for ``student_facts`` only
+        self.graded_rows = graded_rows
+        self.books: dict[str, ClassBook] = {}
         self.day = _Dates()
         self.sessions, self.calendar_days = calendar(conn)
         self.shared_sessions = tuple(self.sessions)
@@ -404,6 +414,17 @@ class InputReader:
             for cid, ds in dates.items():
                 self.dates_of[cid] = tuple(sorted(set(ds)))  # as ClassFacts keeps them
 
+    def _book(self, class_id: str) -> ClassBook:
+        """What the class's gradebooks share, made once per class."""
+        got = self.books.get(class_id)
+        if got is None:
+            got = self.books[class_id] = class_book(
+                self.items_of.get(class_id, ()),
+                self.cats_of.get(class_id, ()),
+                self.policy_of.get(class_id),
+            )
+        return got
+
     def _school_days(self, school: str | None) -> frozenset[dt.date]:
         got = self.days_of.get(school)
         if got is None:
@@ -444,10 +465,12 @@ class InputReader:
                     results.c.score,
                     results.c.status,
                     _text(results.c.score_date),
-                    results.c.comment,
-                    _raw(results.c.late),
                     _raw(results.c.missing),
-                    _raw(results.c.excused),
+                    *(
+                        ()
+                        if self.graded_rows
+                        else (results.c.comment, _raw(results.c.late), _raw(results.c.excused))
+                    ),
                 )
                 .where(results.c.student_id.in_(ids))
                 .order_by(results.c.student_id, results.c.line_item_id, results.c.sourced_id),
@@ -467,10 +490,11 @@ class InputReader:
             | {class_of_item[r[1]] for r in result_rows if r[1] in class_of_item}
         )
         rostered = self.rostered
-        res_of: dict[tuple[str, str], list[Result]] = defaultdict(list)
+        res_of: dict[tuple[str, str], list[Any]] = defaultdict(list)
         status_of = _STATUS
         no_classes: set[str] = set()
-        for rid, item, sid, score, status, when, comment, late, missing, excused in result_rows:
+        graded = self.graded_rows
+        for rid, item, sid, score, status, when, missing, *details in result_rows:
             cid = class_of_item.get(item)
             if cid is None:
                 continue
@@ -479,6 +503,15 @@ class InputReader:
                 if cid in rostered:
                     continue  # not on the class's roster: stored, never shown
                 classes_of.setdefault(sid, set()).add(cid)
+            if graded:
+                res_of[(sid, cid)].append(
+                    (
+                        rid, item, score, status_of[status],
+                        None if when is None else day[when], bool(missing),
+                    )
+                )
+                continue
+            comment, late, excused = details
             res_of[(sid, cid)].append(
                 Result(
                     rid, item, sid, score, status_of[status],
@@ -519,17 +552,20 @@ class InputReader:
                 if k is None:
                     continue
                 start, end = self._term_span(k)
+                of_class = tuple(res_of.get((sid, cid), ()))
                 cis.append(
                     analysis.ClassInput(
                         klass=k,
                         teacher=self.teacher_of.get(cid),
                         line_items=self.items_of.get(cid, ()),
-                        results=tuple(res_of.get((sid, cid), ())),
+                        results=() if graded else of_class,
                         categories=self.cats_of.get(cid, ()),
                         policy=self.policy_of.get(cid),
                         term_start=start,
                         term_end=end,
                         class_result_dates=self.dates_of.get(cid, ()),
+                        graded=of_class if graded else None,
+                        book=self._book(cid) if graded else None,
                     )
                 )
             events = tuple(att_of.get(sid, ()))

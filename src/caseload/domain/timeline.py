@@ -1,0 +1,115 @@
+"""The grade timeline of one student's gradebook in one class: the grade after each distinct
+effective date, with the scored and missing dates (``grading.timeline_facts``, whose module
+holds the definitions). Here apart so ``grading`` stays readable; it knows no ``Gradebook``:
+it is given the result kept for each line item and the resolved policy's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import insort
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from itertools import groupby
+from math import fsum
+from operator import itemgetter
+
+from caseload.domain.records import LineItem, ScoreStatus
+
+UNDATED = dt.date.min
+"""The effective date of a result with no score, due or assign date: counts at every T."""
+
+Timeline = tuple[tuple[dt.date, float | None], ...]
+"""(effective date, grade after every result effective on or before it), ascending. The first
+entry is at ``UNDATED`` when some results have no date."""
+
+
+def results_timeline(
+    items: Mapping[str, LineItem],
+    results: Iterable[tuple[str, ScoreStatus, float | None, dt.date | None, bool]],
+    drops: Mapping[str | None, int],
+    weights: Mapping[str | None, float],
+    weighted: bool,
+    missing_counts_as_zero: bool,
+) -> tuple[Timeline, tuple[dt.date, ...], tuple[dt.date, ...]]:
+    """``grading.timeline_facts`` from the result kept for each line item, as (line item id,
+    status, score, score date, flagged missing), under a resolved policy's drop-lowest
+    counts, weights and method (``weighted``: the weighted average applies)."""
+    exempt, not_submitted = ScoreStatus.EXEMPT, ScoreStatus.NOT_SUBMITTED
+    entries: list[tuple[dt.date, str | None, float, float, str]] = []
+    scored: list[dt.date] = []
+    missing: list[dt.date] = []
+    for item_id, status, score, score_date, flagged in results:
+        if status is exempt:
+            continue
+        li = items[item_id]
+        d = score_date or li.due_date or li.assign_date or UNDATED
+        if score is not None:
+            score = float(score)
+            if d != UNDATED:
+                scored.append(d)
+        elif flagged or status is not_submitted:
+            missing.append(d)
+            if not missing_counts_as_zero:
+                continue
+            score = 0.0
+        else:
+            continue
+        mx = li.max_points
+        entries.append((d, li.category_id, score, float(mx) if mx is not None else 0.0, item_id))
+    scored.sort()
+    missing.sort()
+    entries.sort(key=_entry_date)
+    dropping = {cid for cid, n in drops.items() if n > 0}
+    ordered: dict[str | None, list[tuple[float, dt.date, str, float, float]]] = {}
+    scores: dict[str | None, list[float]] = defaultdict(list)
+    maxes: dict[str | None, list[float]] = defaultdict(list)
+    # per category after drops: earned and possible (``_combine``'s ``sums``), and for the
+    # weighted average the weight and weight x percentage of those it counts
+    earned_of: dict[str | None, float] = {}
+    possible_of: dict[str | None, float] = {}
+    weight_of: dict[str | None, float] = {}
+    weighted_of: dict[str | None, float] = {}
+    out: list[tuple[dt.date, float | None]] = []
+    for d, group in groupby(entries, key=_entry_date):
+        touched: set[str | None] = set()
+        for _, cid, score, mx, item_id in group:
+            touched.add(cid)
+            if cid in dropping:
+                fraction = score / mx if mx > 0 else (math.inf if score > 0 else 1.0)
+                insort(ordered.setdefault(cid, []), (fraction, d, item_id, score, mx))
+            else:
+                scores[cid].append(score)
+                maxes[cid].append(mx)
+        for cid in touched:
+            if cid in dropping:
+                n = drops[cid]
+                rows = ordered[cid]
+                kept = rows[min(n, len(rows) - 1) :] if len(rows) > 1 else rows
+                earned, possible = fsum([r[3] for r in kept]), fsum([r[4] for r in kept])
+            else:
+                earned, possible = fsum(scores[cid]), fsum(maxes[cid])
+            earned_of[cid] = earned
+            possible_of[cid] = possible
+            if weighted:
+                w = weights.get(cid, 0.0)
+                if possible > 0 and w > 0:
+                    weight_of[cid] = w
+                    weighted_of[cid] = w * (100.0 * earned / possible)
+                else:
+                    weight_of.pop(cid, None)
+                    weighted_of.pop(cid, None)
+        # ``_combine``, from the kept per-category figures (fsum: same floats, bit for bit)
+        grade: float | None = None
+        total = fsum(weight_of.values()) if weighted else 0.0
+        if total > 0:
+            grade = fsum(weighted_of.values()) / total
+        else:
+            possible = fsum(possible_of.values())
+            if possible > 0:
+                grade = 100.0 * fsum(earned_of.values()) / possible
+        out.append((d, grade))
+    return tuple(out), tuple(scored), tuple(missing)
+
+
+_entry_date = itemgetter(0)  # an entry's date
