@@ -55,7 +55,6 @@ from caseload.domain.records import (
     GradingPolicy,
     LineItem,
     Result,
-    ScoreStatus,
 )
 from caseload.domain.report import (
     AssignmentStatus,
@@ -64,8 +63,9 @@ from caseload.domain.report import (
     WhatIf,
 )
 from caseload.domain.timeline import UNDATED as UNDATED
+from caseload.domain.timeline import GradedRow as GradedRow
+from caseload.domain.timeline import ItemFacts, item_facts, results_timeline
 from caseload.domain.timeline import Timeline as Timeline
-from caseload.domain.timeline import results_timeline
 
 EPS = 1e-9
 """Float-noise guard for threshold comparisons (values are compared unrounded; this only keeps
@@ -378,9 +378,11 @@ def timeline_facts(
     Categories without drop-lowest only ever grow, so their scores and maximums are kept as
     plain lists; the others keep their entries in drop order (``insort``)."""
     policy = book.resolved
+    items = book.items
+    kept = book.result_by_item
     return results_timeline(
-        book.items,
-        [(i, r.status, r.score, r.score_date, r.missing) for i, r in book.result_by_item.items()],
+        {i: item_facts(items[i]) for i in kept},
+        [(r.sourced_id, i, r.score, r.status, r.score_date, r.missing) for i, r in kept.items()],
         policy.drop_lowest,
         policy.weights,
         policy.method is GradingMethod.WEIGHTED,
@@ -388,17 +390,12 @@ def timeline_facts(
     )
 
 
-GradedRow = tuple[str, str, float | None, ScoreStatus, dt.date | None, bool]
-"""A result as the grade timeline reads it: (sourced id, line item id, score, status, score
-date, flagged missing); the facts refresh reads results so, without making ``Result``s."""
-
-
 @dataclass(frozen=True, slots=True)
 class ClassBook:
     """What every student's gradebook in a class shares (``class_book``): its line items by
     id and its resolved policy, as ``Gradebook.items`` and ``Gradebook.resolved``."""
 
-    items: Mapping[str, LineItem]
+    items: Mapping[str, ItemFacts]  # timeline.item_facts of each line item, by id
     resolved: ResolvedPolicy
 
 
@@ -408,7 +405,8 @@ def class_book(
     policy: GradingPolicy | None,
 ) -> ClassBook:
     return ClassBook(
-        {li.sourced_id: li for li in line_items}, resolve_policy(policy, categories, line_items)
+        {li.sourced_id: item_facts(li) for li in line_items},
+        resolve_policy(policy, categories, line_items),
     )
 
 
@@ -420,18 +418,23 @@ def timeline_facts_of_rows(
     ignored; of several for one line item, the one with the latest score date, then sourced
     id) and the same computation, so the same floats."""
     items = book.items
-    by_item: dict[str, GradedRow] = {}
-    for row in rows:
-        item_id = row[1]
-        if item_id not in items:
-            continue
-        prev = by_item.get(item_id)
-        if prev is None or (row[4] or UNDATED, row[0]) > (prev[4] or UNDATED, prev[0]):
-            by_item[item_id] = row
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    ids = {row[1] for row in rows}
+    kept: Iterable[GradedRow] = rows  # one result per line item of the class: all kept
+    if len(ids) != len(rows) or not ids <= items.keys():
+        by_item: dict[str, GradedRow] = {}
+        for row in rows:
+            item_id = row[1]
+            if item_id not in items:
+                continue
+            prev = by_item.get(item_id)
+            if prev is None or (row[4] or UNDATED, row[0]) > (prev[4] or UNDATED, prev[0]):
+                by_item[item_id] = row
+        kept = by_item.values()
     policy = book.resolved
     return results_timeline(
         items,
-        [(i, r[3], r[2], r[4], r[5]) for i, r in by_item.items()],
+        kept,
         policy.drop_lowest,
         policy.weights,
         policy.method is GradingMethod.WEIGHTED,

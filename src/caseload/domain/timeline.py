@@ -24,26 +24,44 @@ Timeline = tuple[tuple[dt.date, float | None], ...]
 entry is at ``UNDATED`` when some results have no date."""
 
 
+ItemFacts = tuple[dt.date, str | None, float]
+"""What the timeline reads of a line item: the effective date of a result without a score date
+(due date, else assign date, else ``UNDATED``), its category and its max points (0.0 if none)."""
+
+GradedRow = tuple[str, str, float | None, ScoreStatus, dt.date | None, bool]
+"""A result as the grade timeline reads it: (sourced id, line item id, score, status, score
+date, flagged missing); the facts refresh reads results so, without making ``Result``s."""
+
+
+def item_facts(li: LineItem) -> ItemFacts:
+    mx = li.max_points
+    return (
+        li.due_date or li.assign_date or UNDATED,
+        li.category_id,
+        float(mx) if mx is not None else 0.0,
+    )
+
+
 def results_timeline(
-    items: Mapping[str, LineItem],
-    results: Iterable[tuple[str, ScoreStatus, float | None, dt.date | None, bool]],
+    item_of: Mapping[str, ItemFacts],
+    results: Iterable[GradedRow],
     drops: Mapping[str | None, int],
     weights: Mapping[str | None, float],
     weighted: bool,
     missing_counts_as_zero: bool,
 ) -> tuple[Timeline, tuple[dt.date, ...], tuple[dt.date, ...]]:
-    """``grading.timeline_facts`` from the result kept for each line item, as (line item id,
-    status, score, score date, flagged missing), under a resolved policy's drop-lowest
-    counts, weights and method (``weighted``: the weighted average applies)."""
+    """``grading.timeline_facts`` from the result kept for each line item (one per line item
+    of ``item_of``: ``item_facts`` of each), under a resolved policy's drop-lowest counts,
+    weights and method (``weighted``: the weighted average applies)."""
     exempt, not_submitted = ScoreStatus.EXEMPT, ScoreStatus.NOT_SUBMITTED
     entries: list[tuple[dt.date, str | None, float, float, str]] = []
     scored: list[dt.date] = []
     missing: list[dt.date] = []
-    for item_id, status, score, score_date, flagged in results:
+    for _rid, item_id, score, status, score_date, flagged in results:
         if status is exempt:
             continue
-        li = items[item_id]
-        d = score_date or li.due_date or li.assign_date or UNDATED
+        default, category, mx = item_of[item_id]
+        d = score_date or default
         if score is not None:
             score = float(score)
             if d != UNDATED:
@@ -55,8 +73,7 @@ def results_timeline(
             score = 0.0
         else:
             continue
-        mx = li.max_points
-        entries.append((d, li.category_id, score, float(mx) if mx is not None else 0.0, item_id))
+        entries.append((d, category, score, mx, item_id))
     scored.sort()
     missing.sort()
     entries.sort(key=_entry_date)
