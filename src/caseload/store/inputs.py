@@ -414,6 +414,56 @@ class InputReader:
             for cid, ds in dates.items():
                 self.dates_of[cid] = tuple(sorted(set(ds)))  # as ClassFacts keeps them
 
+    def _shown_results(
+        self, result_rows: Sequence[Any], classes_of: dict[str, set[str]]
+    ) -> dict[str, dict[str, list[Any]]]:
+        """The shown results of each student (rows in student order), by class: Results, or
+        GradedRows (``graded_rows``). A result for a class the student is not enrolled in is
+        shown when the class has no roster (the student then has that class too, added to
+        ``classes_of``), never when it has one."""
+        day, status_of, class_of_item = self.day, _STATUS, self.class_of_item
+        rostered = self.rostered
+        out: dict[str, dict[str, list[Any]]] = {}
+        current: str | None = None
+        mine: set[str] = set()
+        by_class: dict[str, list[Any]] = {}
+        graded = self.graded_rows
+        for row in result_rows:
+            if graded:
+                rid, item, sid, score, status, when, missing = row
+            else:
+                rid, item, sid, score, status, when, missing, comment, late, excused = row
+            cid = class_of_item.get(item)
+            if cid is None:
+                continue
+            if sid != current:
+                current = sid
+                mine = classes_of.setdefault(sid, set())
+                by_class = out.setdefault(sid, {})
+            if cid not in mine:
+                if cid in rostered:
+                    continue  # not on the class's roster: stored, never shown
+                mine.add(cid)
+            shown = by_class.get(cid)
+            if shown is None:
+                shown = by_class[cid] = []
+            if graded:
+                shown.append(
+                    (
+                        rid, item, score, status_of[status],
+                        None if when is None else day[when], bool(missing),
+                    )
+                )
+            else:
+                shown.append(
+                    Result(
+                        rid, item, sid, score, status_of[status],
+                        None if when is None else day[when], comment,
+                        bool(late), bool(missing), bool(excused),
+                    )
+                )
+        return out
+
     def _book(self, class_id: str) -> ClassBook:
         """What the class's gradebooks share, made once per class."""
         got = self.books.get(class_id)
@@ -489,36 +539,8 @@ class InputReader:
             {c for cs in classes_of.values() for c in cs}
             | {class_of_item[r[1]] for r in result_rows if r[1] in class_of_item}
         )
-        rostered = self.rostered
-        res_of: dict[tuple[str, str], list[Any]] = defaultdict(list)
-        status_of = _STATUS
-        no_classes: set[str] = set()
+        res_of = self._shown_results(result_rows, classes_of)
         graded = self.graded_rows
-        for rid, item, sid, score, status, when, missing, *details in result_rows:
-            cid = class_of_item.get(item)
-            if cid is None:
-                continue
-            mine = classes_of.get(sid, no_classes)
-            if cid not in mine:
-                if cid in rostered:
-                    continue  # not on the class's roster: stored, never shown
-                classes_of.setdefault(sid, set()).add(cid)
-            if graded:
-                res_of[(sid, cid)].append(
-                    (
-                        rid, item, score, status_of[status],
-                        None if when is None else day[when], bool(missing),
-                    )
-                )
-                continue
-            comment, late, excused = details
-            res_of[(sid, cid)].append(
-                Result(
-                    rid, item, sid, score, status_of[status],
-                    None if when is None else day[when], comment,
-                    bool(late), bool(missing), bool(excused),
-                )
-            )
         att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
         category_of = _CATEGORY
         for rid, sid, when, category, cid, period, school in _tuples(
@@ -552,7 +574,7 @@ class InputReader:
                 if k is None:
                     continue
                 start, end = self._term_span(k)
-                of_class = tuple(res_of.get((sid, cid), ()))
+                of_class = tuple(res_of.get(sid, {}).get(cid, ()))
                 cis.append(
                     analysis.ClassInput(
                         klass=k,
