@@ -523,7 +523,13 @@ class InputReader:
                     ),
                 )
                 .where(results.c.student_id.in_(ids))
-                .order_by(results.c.student_id, results.c.line_item_id, results.c.sourced_id),
+                .order_by(
+                    results.c.student_id,
+                    results.c.line_item_id,
+                    # (GradedRows: the timeline does not depend on their order within a line
+                    # item, and the index gives the first two keys without a sort)
+                    *(() if self.graded_rows else (results.c.sourced_id,)),
+                ),
             )
             # each result's class through its line item (a result whose line item is not
             # stored has no class), line items read once per reader
