@@ -10,7 +10,7 @@ import math
 from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from itertools import groupby
+from itertools import chain
 from math import fsum
 from operator import itemgetter
 
@@ -88,45 +88,56 @@ def results_timeline(
     weight_of: dict[str | None, float] = {}
     weighted_of: dict[str | None, float] = {}
     out: list[tuple[dt.date, float | None]] = []
-    for d, group in groupby(entries, key=_entry_date):
-        touched: set[str | None] = set()
-        for _, cid, score, mx, item_id in group:
-            touched.add(cid)
-            if cid in dropping:
-                fraction = score / mx if mx > 0 else (math.inf if score > 0 else 1.0)
-                insort(ordered.setdefault(cid, []), (fraction, d, item_id, score, mx))
-            else:
-                scores[cid].append(score)
-                maxes[cid].append(mx)
-        for cid in touched:
-            if cid in dropping:
-                n = drops[cid]
-                rows = ordered[cid]
-                kept = rows[min(n, len(rows) - 1) :] if len(rows) > 1 else rows
-                earned, possible = fsum([r[3] for r in kept]), fsum([r[4] for r in kept])
-            else:
-                earned, possible = fsum(scores[cid]), fsum(maxes[cid])
-            earned_of[cid] = earned
-            possible_of[cid] = possible
-            if weighted:
-                w = weights.get(cid, 0.0)
-                if possible > 0 and w > 0:
-                    weight_of[cid] = w
-                    weighted_of[cid] = w * (100.0 * earned / possible)
+    if not entries:
+        return (), tuple(scored), tuple(missing)
+    total = 0.0  # fsum(weight_of.values()): the weights change only as categories come in
+    touched: set[str | None] = set()
+    day = entries[0][0]
+    end: list[tuple[dt.date | None, str | None, float, float, str]] = [_END]
+    for when, cid, score, mx, item_id in chain(entries, end):
+        if when != day:  # every entry of ``day`` is in: the categories it touched, the grade
+            for c in touched:
+                if c in dropping:
+                    n = drops[c]
+                    rows = ordered[c]
+                    kept = rows[min(n, len(rows) - 1) :] if len(rows) > 1 else rows
+                    earned, possible = fsum([r[3] for r in kept]), fsum([r[4] for r in kept])
                 else:
-                    weight_of.pop(cid, None)
-                    weighted_of.pop(cid, None)
-        # ``_combine``, from the kept per-category figures (fsum: same floats, bit for bit)
-        grade: float | None = None
-        total = fsum(weight_of.values()) if weighted else 0.0
-        if total > 0:
-            grade = fsum(weighted_of.values()) / total
+                    earned, possible = fsum(scores[c]), fsum(maxes[c])
+                earned_of[c] = earned
+                possible_of[c] = possible
+                if weighted:
+                    w = weights.get(c, 0.0)
+                    if possible > 0 and w > 0:
+                        if c not in weight_of:
+                            weight_of[c] = w
+                            total = fsum(weight_of.values())
+                        weighted_of[c] = w * (100.0 * earned / possible)
+                    elif c in weight_of:
+                        del weight_of[c], weighted_of[c]
+                        total = fsum(weight_of.values())
+            touched.clear()
+            # ``_combine``, from the kept per-category figures (fsum: same floats, bit for bit)
+            grade: float | None = None
+            if total > 0:
+                grade = fsum(weighted_of.values()) / total
+            else:
+                possible = fsum(possible_of.values())
+                if possible > 0:
+                    grade = 100.0 * fsum(earned_of.values()) / possible
+            out.append((day, grade))
+            if when is None:
+                break
+            day = when
+        touched.add(cid)
+        if cid in dropping:
+            fraction = score / mx if mx > 0 else (math.inf if score > 0 else 1.0)
+            insort(ordered.setdefault(cid, []), (fraction, day, item_id, score, mx))
         else:
-            possible = fsum(possible_of.values())
-            if possible > 0:
-                grade = 100.0 * fsum(earned_of.values()) / possible
-        out.append((d, grade))
+            scores[cid].append(score)
+            maxes[cid].append(mx)
     return tuple(out), tuple(scored), tuple(missing)
 
 
 _entry_date = itemgetter(0)  # an entry's date
+_END = (None, None, 0.0, 0.0, "")  # after the last entry: ends its date
