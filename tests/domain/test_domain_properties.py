@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import combinations, pairwise
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,10 +14,13 @@ from caseload.domain.attendance import AttendanceSeries, day_statuses
 from caseload.domain.grading import (
     Gradebook,
     at_least,
+    class_book,
     grade_at,
     grade_on,
     grade_timeline,
     last_complete_sunday,
+    timeline_facts,
+    timeline_facts_of_rows,
     weekly_as_of,
     weekly_grades,
     weekly_series,
@@ -293,3 +297,27 @@ def test_skipping_the_grade_rules_never_hides_a_flag(
     )
     if not _grade_flags_possible(cf, weekly, grade, th):
         assert rules.grade_flags("c1", "Algebra", weekly, grade, th) == []
+
+
+@given(gradebooks(), st.lists(st.tuples(st.integers(0, 9), st.integers(-1, 80)), max_size=6),
+       st.booleans(), st.randoms(use_true_random=False))
+def test_timeline_of_graded_rows_equals_the_gradebooks(
+    book: Gradebook, extra: list[tuple[int, int]], zero: bool, rnd: Any
+) -> None:
+    """The facts refresh's path (results as GradedRows, the class's items and policy made once:
+    ``grading.timeline_facts_of_rows``) gives the gradebook's timeline, scored and missing
+    dates, to the bit: also with several results for one line item (the one with the latest
+    score date, then sourced id, is kept), results of unknown line items, in any order."""
+    results = list(book.results)
+    for k, (i, day) in enumerate(extra):  # more results for items (i9 is no line item)
+        when = None if day < 0 else START + dt.timedelta(days=day)
+        graded = ScoreStatus.FULLY_GRADED
+        results.append(Result(f"r-extra-{k}", f"i{i}", "s", float(k), graded, when))
+    rnd.shuffle(results)
+    full = Gradebook(book.line_items, tuple(results), book.categories, book.policy)
+    rows = [
+        (r.sourced_id, r.line_item_id, r.score, r.status, r.score_date, r.missing)
+        for r in results
+    ]
+    shared = class_book(book.line_items, book.categories, book.policy)
+    assert timeline_facts_of_rows(shared, rows, zero) == timeline_facts(full, zero)

@@ -39,18 +39,22 @@ from caseload.domain import attendance as att
 from caseload.domain import flags as rules
 from caseload.domain.grading import (
     EPS,
+    ClassBook,
     Gradebook,
+    GradedRow,
     Timeline,
     Weekly,
     assignment_views,
     at_least,
     below,
     category_breakdown,
+    class_book,
     effective_date,
     last_complete_sunday,
     last_on_or_before,
     policy_text,
     timeline_facts,
+    timeline_facts_of_rows,
     weekly_as_of,
     weekly_series,
     what_if,
@@ -115,6 +119,10 @@ class ClassInput:
     * ``class_result_dates``: the effective dates (``grading.effective_date``: score date, else
       due date, else assign date) of *every* student's results in the class, any order, with or
       without duplicates; for STALE_GRADEBOOK.
+    * ``graded``: the student's results as ``grading.GradedRow``s instead of ``results``
+      (which is then empty), as the facts refresh reads them: only ``student_facts`` reads
+      a ClassInput made so. ``book``: ``grading.class_book`` of the class, made once for all
+      its students (None: made when needed).
     """
 
     klass: Klass
@@ -126,6 +134,8 @@ class ClassInput:
     term_start: dt.date | None = None
     term_end: dt.date | None = None
     class_result_dates: tuple[dt.date, ...] = ()
+    graded: tuple[GradedRow, ...] | None = None
+    book: ClassBook | None = None
 
     def gradebook(self) -> Gradebook:
         return Gradebook(self.line_items, self.results, self.categories, self.policy)
@@ -259,8 +269,11 @@ def _spans(enrollments: Iterable[Enrollment], student_id: str, class_id: str) ->
 def class_facts(
     ci: ClassInput, enrollment_spans: tuple[Span, ...], missing_counts_as_zero: bool = True
 ) -> ClassFacts:
-    book = ci.gradebook()
-    timeline, scored, missing = timeline_facts(book, missing_counts_as_zero)
+    if ci.graded is not None:
+        book = ci.book or class_book(ci.line_items, ci.categories, ci.policy)
+        timeline, scored, missing = timeline_facts_of_rows(book, ci.graded, missing_counts_as_zero)
+    else:
+        timeline, scored, missing = timeline_facts(ci.gradebook(), missing_counts_as_zero)
     return ClassFacts(
         class_id=ci.klass.sourced_id,
         title=ci.klass.title,
@@ -284,9 +297,13 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
     sid = inp.student.sourced_id
     terms = {ci.klass.sourced_id: (ci.term_start, ci.term_end) for ci in inp.classes}
     begin = enrolled_from(inp.enrollments, sid)
+    events = [e for e in inp.attendance if e.student_id == sid]
+    # only days with events can be other than PRESENT, and the series keeps only those:
+    # the statuses of the school days that have events give the same series as all days'
+    school_days = inp.school_days
     statuses = att.day_statuses(
-        (e for e in inp.attendance if e.student_id == sid),
-        inp.school_days,
+        events,
+        {e.date for e in events if e.date in school_days},
         att.enrolled_class_counter(inp.enrollments, terms, sid),
         start=begin,
     )

@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from functools import lru_cache
 
 from caseload.domain.records import (
     AcademicSession,
@@ -179,6 +180,13 @@ def day_statuses(
 # --- The series ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
+def _sorted_days(days: frozenset[dt.date]) -> tuple[dt.date, ...]:
+    """A school's days in order, sorted once for all its students (a frozenset keeps its
+    hash, so the lookup costs no pass over the days)."""
+    return tuple(sorted(days))
+
+
 @dataclass(frozen=True, slots=True)
 class AttendanceSeries:
     """A student's attendance as sorted date tuples; independent of the as-of date.
@@ -210,8 +218,12 @@ class AttendanceSeries:
         enrolled_begin: dt.date | None = None,
         through: dt.date | None = dt.date.max,
     ) -> AttendanceSeries:
-        days = tuple(sorted(set(school_days)))
-        inside = set(days)
+        if isinstance(school_days, frozenset):  # a school's calendar, shared by its students
+            days = _sorted_days(school_days)
+            inside: Set[dt.date] = school_days
+        else:
+            days = tuple(sorted(set(school_days)))
+            inside = set(days)
         absent, unexcused, tardy = [], [], []
         for d, s in statuses.items():
             if d not in inside:

@@ -41,13 +41,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_right, insort
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations, groupby
+from itertools import combinations
 from math import fsum
-from operator import itemgetter
 
 from caseload.domain.assignments import assignment_status
 from caseload.domain.records import (
@@ -56,7 +55,6 @@ from caseload.domain.records import (
     GradingPolicy,
     LineItem,
     Result,
-    ScoreStatus,
 )
 from caseload.domain.report import (
     AssignmentStatus,
@@ -64,9 +62,10 @@ from caseload.domain.report import (
     CategoryBreakdown,
     WhatIf,
 )
-
-UNDATED = dt.date.min
-"""The effective date of a result with no score, due or assign date: counts at every T."""
+from caseload.domain.timeline import UNDATED as UNDATED
+from caseload.domain.timeline import GradedRow as GradedRow
+from caseload.domain.timeline import ItemFacts, item_facts, results_timeline
+from caseload.domain.timeline import Timeline as Timeline
 
 EPS = 1e-9
 """Float-noise guard for threshold comparisons (values are compared unrounded; this only keeps
@@ -76,9 +75,6 @@ WHAT_IF_MAX_EVALUATIONS = 2000
 """The exact what-if search stops after this many grade evaluations and keeps the greedy answer
 (see ``what_if``)."""
 
-Timeline = tuple[tuple[dt.date, float | None], ...]
-"""(effective date, grade after every result effective on or before it), ascending. The first
-entry is at ``UNDATED`` when some results have no date."""
 
 Weekly = tuple[tuple[dt.date, float], ...]
 """(Sunday ending the week, grade at the end of it), ascending, complete weeks only."""
@@ -381,91 +377,71 @@ def timeline_facts(
     what order does not change a bit): equal to ``grade_at`` at every date, to the bit.
     Categories without drop-lowest only ever grow, so their scores and maximums are kept as
     plain lists; the others keep their entries in drop order (``insort``)."""
-    items = book.items
-    exempt, not_submitted = ScoreStatus.EXEMPT, ScoreStatus.NOT_SUBMITTED
-    entries: list[tuple[dt.date, str | None, float, float, str]] = []
-    scored: list[dt.date] = []
-    missing: list[dt.date] = []
-    for item_id, r in book.result_by_item.items():
-        status = r.status
-        if status is exempt:
-            continue
-        li = items[item_id]
-        d = r.score_date or li.due_date or li.assign_date or UNDATED
-        score = r.score
-        if score is not None:
-            score = float(score)
-            if d != UNDATED:
-                scored.append(d)
-        elif r.missing or status is not_submitted:
-            missing.append(d)
-            if not missing_counts_as_zero:
-                continue
-            score = 0.0
-        else:
-            continue
-        mx = li.max_points
-        entries.append((d, li.category_id, score, float(mx) if mx is not None else 0.0, item_id))
-    scored.sort()
-    missing.sort()
-    entries.sort(key=_entry_date)
     policy = book.resolved
-    drops = policy.drop_lowest
-    dropping = {cid for cid, n in drops.items() if n > 0}
-    weights = policy.weights
-    weighted = policy.method is GradingMethod.WEIGHTED
-    ordered: dict[str | None, list[tuple[float, dt.date, str, float, float]]] = {}
-    scores: dict[str | None, list[float]] = defaultdict(list)
-    maxes: dict[str | None, list[float]] = defaultdict(list)
-    # per category after drops: earned and possible (``_combine``'s ``sums``), and for the
-    # weighted average the weight and weight x percentage of those it counts
-    earned_of: dict[str | None, float] = {}
-    possible_of: dict[str | None, float] = {}
-    weight_of: dict[str | None, float] = {}
-    weighted_of: dict[str | None, float] = {}
-    out: list[tuple[dt.date, float | None]] = []
-    for d, group in groupby(entries, key=_entry_date):
-        touched: set[str | None] = set()
-        for _, cid, score, mx, item_id in group:
-            touched.add(cid)
-            if cid in dropping:
-                fraction = score / mx if mx > 0 else (math.inf if score > 0 else 1.0)
-                insort(ordered.setdefault(cid, []), (fraction, d, item_id, score, mx))
-            else:
-                scores[cid].append(score)
-                maxes[cid].append(mx)
-        for cid in touched:
-            if cid in dropping:
-                n = drops[cid]
-                rows = ordered[cid]
-                kept = rows[min(n, len(rows) - 1) :] if len(rows) > 1 else rows
-                earned, possible = fsum([r[3] for r in kept]), fsum([r[4] for r in kept])
-            else:
-                earned, possible = fsum(scores[cid]), fsum(maxes[cid])
-            earned_of[cid] = earned
-            possible_of[cid] = possible
-            if weighted:
-                w = weights.get(cid, 0.0)
-                if possible > 0 and w > 0:
-                    weight_of[cid] = w
-                    weighted_of[cid] = w * (100.0 * earned / possible)
-                else:
-                    weight_of.pop(cid, None)
-                    weighted_of.pop(cid, None)
-        # ``_combine``, from the kept per-category figures (fsum: same floats, bit for bit)
-        grade: float | None = None
-        total = fsum(weight_of.values()) if weighted else 0.0
-        if total > 0:
-            grade = fsum(weighted_of.values()) / total
-        else:
-            possible = fsum(possible_of.values())
-            if possible > 0:
-                grade = 100.0 * fsum(earned_of.values()) / possible
-        out.append((d, grade))
-    return tuple(out), tuple(scored), tuple(missing)
+    items = book.items
+    kept = book.result_by_item
+    return results_timeline(
+        {i: item_facts(items[i]) for i in kept},
+        [(r.sourced_id, i, r.score, r.status, r.score_date, r.missing) for i, r in kept.items()],
+        policy.drop_lowest,
+        policy.weights,
+        policy.method is GradingMethod.WEIGHTED,
+        missing_counts_as_zero,
+    )
 
 
-_entry_date = itemgetter(0)  # an entry's date
+@dataclass(frozen=True, slots=True)
+class ClassBook:
+    """What every student's gradebook in a class shares (``class_book``): its line items by
+    id and its resolved policy, as ``Gradebook.items`` and ``Gradebook.resolved``."""
+
+    items: Mapping[str, ItemFacts]  # timeline.item_facts of each line item, by id
+    resolved: ResolvedPolicy
+
+
+def class_book(
+    line_items: tuple[LineItem, ...],
+    categories: tuple[Category, ...],
+    policy: GradingPolicy | None,
+) -> ClassBook:
+    return ClassBook(
+        {li.sourced_id: item_facts(li) for li in line_items},
+        resolve_policy(policy, categories, line_items),
+    )
+
+
+def timeline_facts_of_rows(
+    book: ClassBook, rows: Iterable[GradedRow], missing_counts_as_zero: bool = True
+) -> tuple[Timeline, tuple[dt.date, ...], tuple[dt.date, ...]]:
+    """``timeline_facts`` of the gradebook of the class ``book`` whose results are ``rows``:
+    the same result per line item as ``Gradebook`` keeps (results of other line items
+    ignored; of several for one line item, the one with the latest score date, then sourced
+    id) and the same computation, so the same floats."""
+    items = book.items
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    ids = {row[1] for row in rows}
+    kept: Iterable[GradedRow] = rows  # one result per line item of the class: all kept
+    if len(ids) != len(rows) or not ids <= items.keys():
+        by_item: dict[str, GradedRow] = {}
+        for row in rows:
+            item_id = row[1]
+            if item_id not in items:
+                continue
+            prev = by_item.get(item_id)
+            if prev is None or (row[4] or UNDATED, row[0]) > (prev[4] or UNDATED, prev[0]):
+                by_item[item_id] = row
+        kept = by_item.values()
+    policy = book.resolved
+    return results_timeline(
+        items,
+        kept,
+        policy.drop_lowest,
+        policy.weights,
+        policy.method is GradingMethod.WEIGHTED,
+        missing_counts_as_zero,
+    )
+
+
 
 
 def grade_on(timeline: Timeline, as_of: dt.date) -> float | None:
@@ -485,14 +461,16 @@ def weekly_grades(timeline: Timeline, as_of: dt.date) -> Weekly:
     out: list[tuple[dt.date, float]] = []
     sunday = week_end(first)
     i = 0
+    n = len(timeline)
     current: float | None = None
+    week = _WEEK
     while sunday <= last:
-        while i < len(timeline) and timeline[i][0] <= sunday:
+        while i < n and timeline[i][0] <= sunday:
             current = timeline[i][1]
             i += 1
         if current is not None:
             out.append((sunday, current))
-        sunday += dt.timedelta(days=7)
+        sunday += week
     return tuple(out)
 
 

@@ -436,7 +436,7 @@ def refresh_detail(
     computed: set[str] = set()
     class_heads: dict[str, dict[str, Any]] = {}
     with engine.connect() as conn:
-        reader = source.InputReader(conn, with_notes=False)
+        reader = source.InputReader(conn, with_notes=False, graded_rows=True)
         for part in _chunks(replace_ids, min(chunk, 900)):
             with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
                 facts = [analysis.student_facts(i, thresholds) for i in reader.read(part)]

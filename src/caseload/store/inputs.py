@@ -32,6 +32,7 @@ from sqlalchemy import Integer, Select, String, and_, exists, func, not_, or_, s
 from sqlalchemy.engine import Connection
 
 from caseload.domain import analysis
+from caseload.domain.grading import ClassBook, class_book
 from caseload.domain.records import (
     AcademicSession,
     AttendanceCategory,
@@ -306,6 +307,19 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, Integer)
 
 
+def _tuples(conn: Connection, stmt: Select[Any]) -> list[Any]:
+    """The rows of ``stmt`` as the driver's cursor returns them: plain tuples, no ``Row``
+    objects (the results read makes about 230 per student: building and unpacking Rows was
+    a large share of the facts refresh). Only for statements whose columns need no result
+    processing (strings, floats, and dates or booleans read as stored: ``_text``, ``_raw``)."""
+    result = conn.execute(stmt)
+    try:
+        rows = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    return rows
+
+
 class InputReader:
     """StudentInputs a chunk of students at a time (``read``), what their classes share read
     once per class and kept (a class's line items, categories, policy, teacher, term and the
@@ -318,11 +332,20 @@ class InputReader:
     against the student's own enrollments and the classes that have a roster."""
 
     def __init__(
-        self, conn: Connection, *, with_gradebook: bool = True, with_notes: bool = True
+        self,
+        conn: Connection,
+        *,
+        with_gradebook: bool = True,
+        with_notes: bool = True,
+        graded_rows: bool = False,
     ) -> None:
         self.conn = conn
         self.with_gradebook = with_gradebook
         self.with_notes = with_notes
+        # the facts refresh's inputs: results as GradedRows (``ClassInput.graded``), no
+        # Result objects (a million at 5,000 students), for ``student_facts`` only
+        self.graded_rows = graded_rows
+        self.books: dict[str, ClassBook] = {}
         self.day = _Dates()
         self.sessions, self.calendar_days = calendar(conn)
         self.shared_sessions = tuple(self.sessions)
@@ -426,6 +449,67 @@ class InputReader:
             for cid, ds in dates.items():
                 self.dates_of[cid] = tuple(sorted(set(ds)))  # as ClassFacts keeps them
 
+    def _shown_results(
+        self, result_rows: Sequence[Any], classes_of: dict[str, set[str]]
+    ) -> dict[str, dict[str, list[Any]]]:
+        """The shown results of each student (rows in student order), by class: Results, or
+        GradedRows (``graded_rows``). A result for a class the student is not enrolled in is
+        shown when the class has no roster (the student then has that class too, added to
+        ``classes_of``), never when it has one."""
+        day, status_of, class_of_item = self.day, _STATUS, self.class_of_item
+        rostered = self.rostered
+        out: dict[str, dict[str, list[Any]]] = {}
+        current: str | None = None
+        mine: set[str] = set()
+        by_class: dict[str, list[Any]] = {}
+        graded = self.graded_rows
+        for row in result_rows:
+            if graded:
+                rid, item, sid, score, status, when, missing = row
+            else:
+                rid, item, sid, score, status, when, missing, comment, late, excused = row
+            cid = class_of_item.get(item)
+            if cid is None:
+                continue
+            if sid != current:
+                current = sid
+                mine = classes_of.setdefault(sid, set())
+                by_class = out.setdefault(sid, {})
+            if cid not in mine:
+                if cid in rostered:
+                    continue  # not on the class's roster: stored, never shown
+                mine.add(cid)
+            shown = by_class.get(cid)
+            if shown is None:
+                shown = by_class[cid] = []
+            if graded:
+                shown.append(
+                    (
+                        rid, item, score, status_of[status],
+                        None if when is None else day[when], bool(missing),
+                    )
+                )
+            else:
+                shown.append(
+                    Result(
+                        rid, item, sid, score, status_of[status],
+                        None if when is None else day[when], comment,
+                        bool(late), bool(missing), bool(excused),
+                    )
+                )
+        return out
+
+    def _book(self, class_id: str) -> ClassBook:
+        """What the class's gradebooks share, made once per class."""
+        got = self.books.get(class_id)
+        if got is None:
+            got = self.books[class_id] = class_book(
+                self.items_of.get(class_id, ()),
+                self.cats_of.get(class_id, ()),
+                self.policy_of.get(class_id),
+            )
+        return got
+
     def _school_days(self, school: str | None) -> frozenset[dt.date]:
         got = self.days_of.get(school)
         if got is None:
@@ -457,7 +541,8 @@ class InputReader:
         result_rows: Sequence[Any] = ()
         class_of_item = self.class_of_item
         if self.with_gradebook:
-            result_rows = conn.execute(
+            result_rows = _tuples(
+                conn,
                 select(
                     results.c.sourced_id,
                     results.c.line_item_id,
@@ -465,14 +550,22 @@ class InputReader:
                     results.c.score,
                     results.c.status,
                     _text(results.c.score_date),
-                    results.c.comment,
-                    _raw(results.c.late),
                     _raw(results.c.missing),
-                    _raw(results.c.excused),
+                    *(
+                        ()
+                        if self.graded_rows
+                        else (results.c.comment, _raw(results.c.late), _raw(results.c.excused))
+                    ),
                 )
                 .where(results.c.student_id.in_(ids))
-                .order_by(results.c.student_id, results.c.line_item_id, results.c.sourced_id)
-            ).all()
+                .order_by(
+                    results.c.student_id,
+                    results.c.line_item_id,
+                    # (GradedRows: the timeline does not depend on their order within a line
+                    # item, and the index gives the first two keys without a sort)
+                    *(() if self.graded_rows else (results.c.sourced_id,)),
+                ),
+            )
             # each result's class through its line item (a result whose line item is not
             # stored has no class), line items read once per reader
             unknown = sorted({r[1] for r in result_rows} - class_of_item.keys())
@@ -487,29 +580,12 @@ class InputReader:
             {c for cs in classes_of.values() for c in cs}
             | {class_of_item[r[1]] for r in result_rows if r[1] in class_of_item}
         )
-        rostered = self.rostered
-        res_of: dict[tuple[str, str], list[Result]] = defaultdict(list)
-        status_of = _STATUS
-        no_classes: set[str] = set()
-        for rid, item, sid, score, status, when, comment, late, missing, excused in result_rows:
-            cid = class_of_item.get(item)
-            if cid is None:
-                continue
-            mine = classes_of.get(sid, no_classes)
-            if cid not in mine:
-                if cid in rostered:
-                    continue  # not on the class's roster: stored, never shown
-                classes_of.setdefault(sid, set()).add(cid)
-            res_of[(sid, cid)].append(
-                Result(
-                    rid, item, sid, score, status_of[status],
-                    None if when is None else day[when], comment,
-                    bool(late), bool(missing), bool(excused),
-                )
-            )
+        res_of = self._shown_results(result_rows, classes_of)
+        graded = self.graded_rows
         att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
         category_of = _CATEGORY
-        for rid, sid, when, category, cid, period, school in conn.execute(
+        for rid, sid, when, category, cid, period, school in _tuples(
+            conn,
             select(
                 attendance.c.sourced_id,
                 attendance.c.student_id,
@@ -520,7 +596,7 @@ class InputReader:
                 attendance.c.school_id,
             )
             .where(attendance.c.student_id.in_(ids))
-            .order_by(attendance.c.student_id, attendance.c.date, attendance.c.sourced_id)
+            .order_by(attendance.c.student_id, attendance.c.date, attendance.c.sourced_id),
         ):
             att_of[sid].append(
                 AttendanceEvent(rid, sid, day[when], category_of[category], cid, period, school)
@@ -539,17 +615,20 @@ class InputReader:
                 if k is None:
                     continue
                 start, end = self._term_span(k)
+                of_class = tuple(res_of.get(sid, {}).get(cid, ()))
                 cis.append(
                     analysis.ClassInput(
                         klass=k,
                         teacher=self.teacher_of.get(cid),
                         line_items=self.items_of.get(cid, ()),
-                        results=tuple(res_of.get((sid, cid), ())),
+                        results=() if graded else of_class,
                         categories=self.cats_of.get(cid, ()),
                         policy=self.policy_of.get(cid),
                         term_start=start,
                         term_end=end,
                         class_result_dates=self.dates_of.get(cid, ()),
+                        graded=of_class if graded else None,
+                        book=self._book(cid) if graded else None,
                     )
                 )
             events = tuple(att_of.get(sid, ()))
