@@ -224,12 +224,12 @@ def students_touched(
     class_ids = set(classes)
     user_ids = sorted(set(users))
     for chunk in _chunks(user_ids):
-        out.update(
-            conn.execute(
-                select(users_t.c.sourced_id).where(
-                    users_t.c.sourced_id.in_(chunk), users_t.c.role == Role.STUDENT.value
-                )
-            ).scalars()
+        out.update(  # the role checked here: in SQL beside the ids, SQLite read every student
+            sid
+            for sid, role in conn.execute(
+                select(users_t.c.sourced_id, users_t.c.role).where(users_t.c.sourced_id.in_(chunk))
+            )
+            if role == Role.STUDENT.value
         )
         class_ids.update(
             conn.execute(

@@ -125,10 +125,16 @@ def people(
 ) -> tuple[dict[str, User], dict[str, list[str]]]:
     """The students in ``scope`` (a query of student ids, or the ids) and the counselors of
     each."""
-    student_rows = conn.execute(
-        select(users).where(users.c.sourced_id.in_(scope), users.c.role == "student")
-    ).all()
-    students = {r.sourced_id: user_from(r) for r in student_rows}
+    # the role is checked here, not in SQL: with "role = 'student'" beside the id list,
+    # SQLite (no statistics) chose the (role, family_name) index and read every student of
+    # the district for one (88 ms at 75,000 students, against well under 1 by the ids)
+    students = {
+        r.sourced_id: user_from(r)
+        for r in conn.execute(
+            select(users).where(users.c.sourced_id.in_(scope)).order_by(users.c.sourced_id)
+        )
+        if r.role == Role.STUDENT.value
+    }
     counselors_of: dict[str, list[str]] = defaultdict(list)
     for cid, sid in conn.execute(
         select(caseloads.c.counselor_id, caseloads.c.student_id)
@@ -658,13 +664,15 @@ def inputs(
 ) -> list[analysis.StudentInput]:
     """Every student in ``scope`` as a StudentInput, a fixed number of queries per 900
     students (``InputReader``)."""
-    ids = list(
-        conn.execute(
-            select(users.c.sourced_id).where(
-                users.c.sourced_id.in_(scope), users.c.role == "student"
-            )
-        ).scalars()
-    )
+    ids = [  # the role checked here, not in SQL: see ``people``
+        sid
+        for sid, role in conn.execute(
+            select(users.c.sourced_id, users.c.role)
+            .where(users.c.sourced_id.in_(scope))
+            .order_by(users.c.sourced_id)
+        )
+        if role == Role.STUDENT.value
+    ]
     reader = InputReader(conn, with_gradebook=with_gradebook, with_notes=with_notes)
     out: list[analysis.StudentInput] = []
     for chunk in _chunked(ids):
