@@ -120,36 +120,11 @@ CACHE_FIXTURES = {"migrated_template", "pg_migrated_template", "db_url", "engine
                   "sqlite_engine", "small_url"}
 
 
-def _interleaved(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The test files of tests/tui spread evenly among the others, each file's tests kept
-    together (its module fixtures are then made once) and in their order.
-
-    The Pilot tests spend much of their time waiting for the app to go idle; collected last
-    (tests/tui sorts after tests/test_*.py), they were what every xdist worker ran at the end,
-    all four waiting at once, one core idle a third of the last 30 s. Mixed in, a worker's
-    wait is another's CPU."""
-    files: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
-    tui = [f for f in files if f.startswith("tests/tui/")]
-    rest = [f for f in files if not f.startswith("tests/tui/")]
-    if not tui or not rest:
-        return items
-    order: list[str] = []
-    for i, name in enumerate(rest):  # after each share of the others, the tui files due
-        order.append(name)
-        while len(order) - (i + 1) < len(tui) * (i + 1) // len(rest):
-            order.append(tui[len(order) - (i + 1)])
-    return [item for name in order for item in files[name]]
-
-
 @pytest.hookimpl(trylast=True)  # after -m / -k deselection
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
-    """Interleave the TUI test files with the others (``_interleaved``), then start
-    building the templates the collected tests need, in the background (not for
+    """Start building the templates the collected tests need, in the background (not for
     ``--collect-only``: no test runs, and the session would end before the build)."""
-    items[:] = _interleaved(items)
     if config.option.collectonly:
         return
     names = set().union(*(getattr(item, "fixturenames", ()) for item in items))
