@@ -197,20 +197,6 @@ async def test_caseload_at_80x24_cuts_no_header_flag_or_footer_key() -> None:
                 assert len(column.label) + 1 <= width, column.label
 
 
-async def _legend_text(pilot) -> str:  # type: ignore[no-untyped-def]
-    """The legend as shown, scrolled to its end."""
-    app = pilot.app
-    body = app.screen.query_one("#legend-body")
-    seen = screen_text(app)
-    for _ in range(40):
-        if body.scroll_offset.y >= body.max_scroll_y:
-            break
-        await pilot.press("down")
-        await pilot.pause()
-        seen += screen_text(app)
-    return seen
-
-
 async def test_legend_states_the_configs_thresholds_not_the_defaults() -> None:
     """A config's ``[thresholds]`` change what the flags mean: the legend (from l and from the
     help's l) states those numbers and says they are the config's."""
@@ -221,13 +207,14 @@ async def test_legend_states_the_configs_thresholds_not_the_defaults() -> None:
     mine = replace(Thresholds(), stale_days=23)
     app = CaseloadApp(FakeReader(), counselor_id="c-rivera", as_of=AS_OF, now=lambda: NOW,
                       thresholds=mine)
-    async with app.run_test(size=(120, 40)) as pilot:
+    tall = (120, 90)  # the whole legend at once, no scrolling
+    async with app.run_test(size=tall) as pilot:
         await settle(pilot)
         for keys in (("l",), ("question_mark", "l")):
             await pilot.press(*keys)
             await settle(pilot)
             assert isinstance(app.screen, LegendScreen)
-            seen = await _legend_text(pilot)
+            seen = screen_text(app)
             assert "no new scores in 23+ days" in seen
             assert f"in {Thresholds().stale_days}+ days" not in seen
             assert "thresholds: your config's" in seen
@@ -235,10 +222,10 @@ async def test_legend_states_the_configs_thresholds_not_the_defaults() -> None:
                 await pilot.press("escape")
                 await settle(pilot)
     default = _app()
-    async with default.run_test(size=(120, 40)) as pilot:
+    async with default.run_test(size=tall) as pilot:
         await settle(pilot)
         await pilot.press("l")
         await settle(pilot)
-        seen = await _legend_text(pilot)
+        seen = screen_text(default)
         assert f"no new scores in {Thresholds().stale_days}+ days" in seen
         assert "thresholds: the defaults" in seen
