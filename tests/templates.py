@@ -262,14 +262,6 @@ def _run_as() -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
-# A throwaway cluster's settings (with -F, no fsync): no replication, so the least WAL; no
-# checkpoint during a run (each one made the next writes of every page log it whole); copies
-# of a template by FILE_COPY (``pg_copy``) then cost about half the server's CPU of WAL_LOG's
-# (10 copies of the 47 MB sample: 1.3 s against 2.5-3.3 s, measured on a quiet machine).
-THROWAWAY = ("-c wal_level=minimal -c max_wal_senders=0 -c full_page_writes=off "
-             "-c max_wal_size=16GB -c checkpoint_timeout=3600")
-
-
 def _start_cluster(bindir: Path) -> dict[str, str | int]:
     tmp = Path(tempfile.mkdtemp(prefix="caseload-pg-"))
     data = tmp / "data"
@@ -284,7 +276,7 @@ def _start_cluster(bindir: Path) -> dict[str, str | int]:
     )
     subprocess.run(
         [*_run_as(), str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(tmp / "log"),
-         "-o", f"-p {port} -k {tmp} -h 127.0.0.1 -F {THROWAWAY}", "start"],
+         "-o", f"-p {port} -k {tmp} -h 127.0.0.1 -F", "start"],
         check=True, capture_output=True, env=env,
     )
     return {"dir": str(tmp), "port": port, "bindir": str(bindir)}
@@ -394,8 +386,7 @@ _pg_names = itertools.count()
 def pg_copy(server: PgServer, template: str | None) -> Iterator[str]:
     """A new database (a copy of ``template``, or empty), dropped afterwards."""
     name = f"t{os.getpid()}_{next(_pg_names)}"
-    pg_admin(server, f'CREATE DATABASE "{name}"'
-             + (f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""))
+    pg_admin(server, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield pg_url(server, name)
     finally:
