@@ -79,12 +79,13 @@ def test_migration_0015_indexes_users_by_school_both_ways(db_url: str) -> None:
     from sqlalchemy import inspect
 
     from caseload.store.engine import current_revision, make_engine, migrate
+    from caseload.store.schema_version import HEAD
     from tests.migrations import downgrade
 
     engine = make_engine(db_url)
     try:
         migrate(engine)
-        assert current_revision(engine) == "0015"
+        assert current_revision(engine) == HEAD
         with engine.connect() as conn:
             diffs = compare_metadata(MigrationContext.configure(conn), METADATA)
             indexes = {i["name"] for i in inspect(conn).get_indexes("users")}
@@ -95,7 +96,7 @@ def test_migration_0015_indexes_users_by_school_both_ways(db_url: str) -> None:
             after = {i["name"] for i in inspect(conn).get_indexes("users")}
         assert ("ix_users_school_role" in after) == (engine.dialect.name == "postgresql")
         migrate(engine)
-        assert current_revision(engine) == "0015"
+        assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
 

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, overload
 
-from sqlalchemy import Connection, Engine, String, delete, func, insert, select, type_coerce
+from sqlalchemy import Connection, Engine, String, delete, exists, func, insert, select, type_coerce
 
 from caseload._runtime import gc_paused
 from caseload.domain import analysis
@@ -460,7 +460,7 @@ def refresh_detail(
     stamp = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         mc = T["mat_class_facts"]
-        conn.execute(delete(mk).where(mk.c.class_id.not_in(select(mc.c.class_id).distinct())))
+        conn.execute(delete(mk).where(~exists().where(mc.c.class_id == mk.c.class_id)))
         state = T["mat_state"]
         conn.execute(delete(state))
         conn.execute(

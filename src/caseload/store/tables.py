@@ -273,6 +273,8 @@ class MatClassFactsRow(CacheModel, table=True):
     the grade at the end of each week (Sundays and grades), scored and missing dates."""
 
     __tablename__ = "mat_class_facts"
+    # a class's rows (the refresh drops mat_class rows no student's facts refer to)
+    __table_args__ = (Index("ix_mat_class_facts_class", "class_id"),)
     student_id: str = Field(primary_key=True)
     class_id: str = Field(primary_key=True)
     spans: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
