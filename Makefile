@@ -36,12 +36,12 @@ demo: $(STAMP)
 # venv's libraries, src and tests into it once (about 11 s on two cores), as pip compiles a
 # package's bytecode when it installs it; a first test run then compiles nothing but pytest's
 # rewritten test modules.
-# Four workers on two cores: a Pilot test spends much of its time waiting for the app to go idle
+# Five workers on two cores: a Pilot test spends much of its time waiting for the app to go idle
 # (Textual's pause() sleeps until the process has been idle for 20 ms), and a worker waiting
-# leaves its core to another.
+# leaves its core to another (docs/PERFORMANCE.md: -n 5 against -n 4, run in turns).
 test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache \
-	  $(BIN)/python -m pytest -n 4 --dist worksteal -q -p no:cacheprovider --durations=15
+	  $(BIN)/python -m pytest -n 5 --dist worksteal -q -p no:cacheprovider --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
