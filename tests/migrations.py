@@ -31,3 +31,24 @@ def load_at(engine: Engine, ds: Dataset, revision: str) -> None:
     migrate(engine)
     load(engine, ds)
     downgrade(engine, revision)
+
+
+def index_names(engine: Engine, table: str) -> set[str]:
+    """The names of ``table``'s indexes, as the database has them."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        return {str(i["name"]) for i in inspect(conn).get_indexes(table)}
+
+
+def declared_diffs(engine: Engine, table: str) -> list[object]:
+    """What Alembic finds different between ``table`` in the database and as declared in
+    store/tables.py (empty: the migrations made it as declared)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from caseload.store.tables import METADATA
+
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), METADATA)
+    return [d for d in diffs if table in repr(d)]

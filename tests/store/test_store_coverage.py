@@ -74,27 +74,19 @@ def test_migration_0015_indexes_users_by_school_both_ways(db_url: str) -> None:
     """Migration 0015 makes ``ix_users_school_role`` as declared (store/tables.py) on SQLite,
     where its downgrade takes it away again; PostgreSQL has it from 0012 (access.py) and keeps
     it. On both backends, from an empty database."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from sqlalchemy import inspect
-
     from caseload.store.engine import current_revision, make_engine, migrate
     from caseload.store.schema_version import HEAD
-    from tests.migrations import downgrade
+    from tests.migrations import declared_diffs, downgrade, index_names
 
     engine = make_engine(db_url)
     try:
         migrate(engine)
         assert current_revision(engine) == HEAD
-        with engine.connect() as conn:
-            diffs = compare_metadata(MigrationContext.configure(conn), METADATA)
-            indexes = {i["name"] for i in inspect(conn).get_indexes("users")}
-        assert [d for d in diffs if "users" in repr(d)] == []
-        assert "ix_users_school_role" in indexes
+        assert declared_diffs(engine, "users") == []
+        assert "ix_users_school_role" in index_names(engine, "users")
         downgrade(engine, "0014")
-        with engine.connect() as conn:
-            after = {i["name"] for i in inspect(conn).get_indexes("users")}
-        assert ("ix_users_school_role" in after) == (engine.dialect.name == "postgresql")
+        kept = "ix_users_school_role" in index_names(engine, "users")
+        assert kept == (engine.dialect.name == "postgresql")
         migrate(engine)
         assert current_revision(engine) == HEAD
     finally:

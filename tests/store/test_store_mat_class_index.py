@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, insert, inspect, literal, select
+from sqlalchemy import Engine, func, insert, literal, select
 
 from caseload.domain.settings import Thresholds
 from caseload.store import facts as mat
@@ -33,23 +33,15 @@ def test_a_refresh_drops_exactly_the_classes_no_facts_refer_to(sample_engine: En
 
 
 def test_migration_0016_indexes_class_facts_by_class_both_ways(db_url: str) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
     from caseload.store.engine import make_engine, migrate
-    from tests.migrations import downgrade
+    from tests.migrations import declared_diffs, downgrade, index_names
 
     engine = make_engine(db_url)
     try:
         migrate(engine)
-        with engine.connect() as conn:
-            diffs = compare_metadata(MigrationContext.configure(conn), METADATA)
-            names = {i["name"] for i in inspect(conn).get_indexes("mat_class_facts")}
-        assert [d for d in diffs if "mat_class_facts" in repr(d)] == []
-        assert "ix_mat_class_facts_class" in names
+        assert declared_diffs(engine, "mat_class_facts") == []
+        assert "ix_mat_class_facts_class" in index_names(engine, "mat_class_facts")
         downgrade(engine, "0015")
-        with engine.connect() as conn:
-            names = {i["name"] for i in inspect(conn).get_indexes("mat_class_facts")}
-        assert "ix_mat_class_facts_class" not in names
+        assert "ix_mat_class_facts_class" not in index_names(engine, "mat_class_facts")
     finally:
         engine.dispose()
