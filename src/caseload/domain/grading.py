@@ -442,8 +442,6 @@ def timeline_facts_of_rows(
     )
 
 
-
-
 def grade_on(timeline: Timeline, as_of: dt.date) -> float | None:
     """The grade at ``as_of`` read from a timeline."""
     i = bisect_right(timeline, as_of, key=lambda step: step[0])

@@ -224,13 +224,7 @@ def students_touched(
     class_ids = set(classes)
     user_ids = sorted(set(users))
     for chunk in _chunks(user_ids):
-        out.update(  # the role checked here: in SQL beside the ids, SQLite read every student
-            sid
-            for sid, role in conn.execute(
-                select(users_t.c.sourced_id, users_t.c.role).where(users_t.c.sourced_id.in_(chunk))
-            )
-            if role == Role.STUDENT.value
-        )
+        out.update(source.students_among(conn, chunk))
         class_ids.update(
             conn.execute(
                 select(enrollments_t.c.class_id).where(
@@ -323,13 +317,7 @@ def _coverage_moved(conn: Connection) -> set[str]:
     school, whose day depends on every school's, go through ``attendance_through``."""
     ms = T["mat_student"]
     att = T["attendance_events"]
-    latest = (
-        select(users_t.c.school_id.label("school_id"), func.max(att.c.date).label("through"))
-        .join(users_t, users_t.c.sourced_id == att.c.student_id)
-        .where(users_t.c.school_id.is_not(None))
-        .group_by(users_t.c.school_id)
-        .subquery()
-    )
+    latest = source.latest_by_school().subquery()
     moved = set(
         conn.execute(
             select(ms.c.student_id)

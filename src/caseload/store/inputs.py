@@ -125,9 +125,7 @@ def people(
 ) -> tuple[dict[str, User], dict[str, list[str]]]:
     """The students in ``scope`` (a query of student ids, or the ids) and the counselors of
     each."""
-    # the role is checked here, not in SQL: with "role = 'student'" beside the id list,
-    # SQLite (no statistics) chose the (role, family_name) index and read every student of
-    # the district for one (88 ms at 75,000 students, against well under 1 by the ids)
+    # the role checked here, not in SQL, as in ``students_among``
     students = {
         r.sourced_id: user_from(r)
         for r in conn.execute(
@@ -200,13 +198,37 @@ def attendance_coverage(conn: Connection) -> dict[str | None, dt.date | None]:
             .distinct()
         )
     }
-    for school, last in conn.execute(
-        select(users.c.school_id, func.max(attendance.c.date))
-        .join(users, users.c.sourced_id == attendance.c.student_id)
-        .group_by(users.c.school_id)
-    ):
+    for school, last in conn.execute(latest_by_school()):
         out[school] = _as_date(last)
     return out
+
+
+def latest_by_school() -> Select[Any]:
+    """(school_id, through): each school's latest attendance event of its people, the school
+    NULL for people of no known school (``attendance_coverage``; facts.py compares the stored
+    days with it in SQL)."""
+    return (
+        select(users.c.school_id.label("school_id"), func.max(attendance.c.date).label("through"))
+        .join(users, users.c.sourced_id == attendance.c.student_id)
+        .group_by(users.c.school_id)
+    )
+
+
+def students_among(conn: Connection, scope: Select[Any] | Sequence[str]) -> list[str]:
+    """The ids in ``scope`` (a query of ids, or the ids) that are students', in id order.
+
+    The role is checked here, not in SQL: with "role = 'student'" beside the id list, SQLite
+    (no statistics) chose the (role, family_name) index and read every student of the
+    district for a few (88 ms for one at 75,000 students, against well under 1 by the ids)."""
+    return [
+        sid
+        for sid, role in conn.execute(
+            select(users.c.sourced_id, users.c.role)
+            .where(users.c.sourced_id.in_(scope))
+            .order_by(users.c.sourced_id)
+        )
+        if role == Role.STUDENT.value
+    ]
 
 
 def school_coverage(conn: Connection, school_id: str) -> dt.date | None:
@@ -664,15 +686,7 @@ def inputs(
 ) -> list[analysis.StudentInput]:
     """Every student in ``scope`` as a StudentInput, a fixed number of queries per 900
     students (``InputReader``)."""
-    ids = [  # the role checked here, not in SQL: see ``people``
-        sid
-        for sid, role in conn.execute(
-            select(users.c.sourced_id, users.c.role)
-            .where(users.c.sourced_id.in_(scope))
-            .order_by(users.c.sourced_id)
-        )
-        if role == Role.STUDENT.value
-    ]
+    ids = students_among(conn, scope)
     reader = InputReader(conn, with_gradebook=with_gradebook, with_notes=with_notes)
     out: list[analysis.StudentInput] = []
     for chunk in _chunked(ids):
@@ -688,10 +702,12 @@ __all__ = [
     "calendar",
     "incidents",
     "inputs",
+    "latest_by_school",
     "notes_of",
     "people",
     "school_coverage",
     "scope",
+    "students_among",
     "user_from",
     "visible_result",
 ]
