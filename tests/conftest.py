@@ -257,8 +257,6 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def sqlite_engine(migrated_template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from caseload.store.engine import make_engine
-
-    eng = make_engine(f"sqlite:///{tpl.copy_sqlite(migrated_template, tmp_path / 'cache.db')}")
+    eng = tpl.migrated_engine(migrated_template, tmp_path / "cache.db")
     yield eng
     eng.dispose()
