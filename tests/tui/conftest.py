@@ -7,8 +7,9 @@ import contextlib
 import datetime as dt
 import inspect
 import pickle
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _pytest.mark import ParameterSet
@@ -26,6 +27,7 @@ from textual.app import App
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerFailed
 
@@ -107,6 +109,46 @@ def _shared_parse_rules(self: Stylesheet, css: str, read_from: object,
 
 
 Stylesheet._parse_rules = _shared_parse_rules  # type: ignore[method-assign]
+
+
+# --- headless apps paint only when a test looks ------------------------------------------------
+#
+# A headless app composes every frame as a terminal app does and then throws it away (Textual's
+# App._display writes nothing when headless): in these tests that was a third of the CPU. Here
+# the frame is not composed at all; layout, messages, styles and everything a test reads stay as
+# they are, and what is shown is still painted, through Textual's own code, whenever a test
+# looks: ``screen_lines``/``screen_text`` (render_strips), every snapshot (export_screenshot)
+# and, so that a widget that fails to paint still fails its test, the last screen of every
+# ``run_test`` once its test body is done. Applies to every app this process runs.
+
+
+def _refresh_unpainted(self: Screen) -> None:
+    app = self.app
+    if app.is_headless and not app.is_inline and self is app.screen:
+        self._compositor._dirty_regions.clear()  # what render_update would have drawn
+        self._dirty_widgets.clear()
+        app._update_mouse_over(self)
+        return
+    _compositor_refresh(self)
+
+
+def _paint(app: App[object]) -> None:
+    """The shown screen painted whole, as the first frame of a terminal would be."""
+    if app.is_running and app._screen_stack:
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+
+
+@contextlib.asynccontextmanager
+async def _run_test_then_paint(self: App[object], **kwargs: Any) -> AsyncIterator[Pilot[object]]:
+    async with _run_test(self, **kwargs) as pilot:
+        yield pilot
+        _paint(self)
+
+
+_compositor_refresh = Screen._compositor_refresh
+_run_test = App.run_test
+Screen._compositor_refresh = _refresh_unpainted  # type: ignore[method-assign]
+App.run_test = _run_test_then_paint  # type: ignore[assignment,method-assign]
 
 
 @pytest.fixture
