@@ -135,7 +135,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                           sample=sample, postgres=postgres and tpl.pg_bin() is not None)
 
 
+# At its end pytest collects garbage five times over (unraisableexception's cleanup, looking
+# for exceptions in finalizers), after an xdist worker has reported its last test: each pass
+# walks everything the worker made since collection, and on a busy machine a worker was still
+# at it when the controller, 5 s after asking the worker to stop, interrupted it (execnet sends
+# it SIGINT: a KeyboardInterrupt in Hypothesis's gc callback was printed). One pass here, in
+# every process, finds the same garbage (its finalizers run, their exceptions are reported as
+# before) and the survivors are frozen, so pytest's passes walk only what is made after.
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    gc.collect()
+    gc.freeze()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return  # the controller (or a run without xdist) stops the cluster, after every worker
     factory = getattr(session.config, "_tmp_path_factory", None)
