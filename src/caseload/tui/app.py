@@ -206,6 +206,12 @@ class CaseloadApp(App[None]):
     def home(self) -> CaseloadScreen:
         return self.screen_stack[0]  # type: ignore[return-value]
 
+    @property
+    def closing(self) -> bool:
+        """No screen left: the app is exiting, and a worker's answer that arrives now (the
+        directory, the counselors, the freshness, an import's reload) has nothing to update."""
+        return not self.screen_stack
+
     def on_mount(self) -> None:
         if self.keymap:
             self.set_keymap(self.keymap)
@@ -228,7 +234,7 @@ class CaseloadApp(App[None]):
 
     def on_last_seen(self, message: LastSeen) -> None:
         self._last_seen = message.as_of
-        if message.as_of is not None and message.as_of < self.as_of:
+        if message.as_of is not None and message.as_of < self.as_of and not self.closing:
             self.open_changes(message.as_of)
 
     def open_changes(self, since: dt.date) -> None:
@@ -309,7 +315,7 @@ class CaseloadApp(App[None]):
         opening.timer.stop()
         if opening.screen is not None:
             opening.screen.post_message(message)
-        elif not isinstance(message, messages.LoadFailed):
+        elif not isinstance(message, messages.LoadFailed) and not self.closing:
             self.push_screen(opening.make(message))
 
     def on_student_loaded(self, message: messages.StudentLoaded) -> None:
@@ -367,7 +373,8 @@ class CaseloadApp(App[None]):
         ready, self._directory_ready = self._directory_ready, None
         if ready is not None:
             ready.set()
-        self.home.directory_changed()
+        if not self.closing:
+            self.home.directory_changed()
 
     # -- state changes -------------------------------------------------------------------------
 
@@ -382,8 +389,8 @@ class CaseloadApp(App[None]):
         self.reload_all()
 
     def reload_all(self) -> None:
-        if not self.screen_stack:
-            return  # the app is closing (an import or sync finished as it exited): no screen
+        if self.closing:
+            return  # an import or sync finished as the app exited
         self.session.directory = None  # an import or sync may have changed the students
         self.home.directory_changed()
         if self._directory_ready is not None:
@@ -492,7 +499,7 @@ class CaseloadApp(App[None]):
             self._sync_posted = False
         if latest is None:
             self._hide_sync_progress()
-        else:
+        elif not self.closing:
             self._show_sync_progress(message.source, *latest)
 
     def _show_sync_progress(self, source: str, resource: str, done: int, total: int | None) -> None:
@@ -534,6 +541,8 @@ class CaseloadApp(App[None]):
 
     def on_counselors_loaded(self, message: messages.CounselorsLoaded) -> None:
         self.session.counselors = message.counselors
+        if self.closing:
+            return
         home = self.home
         home.update_titles()
         home.refresh_bindings()
@@ -568,7 +577,8 @@ class CaseloadApp(App[None]):
     def on_freshness_loaded(self, message: messages.FreshnessLoaded) -> None:
         self.session.freshness = message.sources
         self.session.freshness_loaded = True
-        self.home.update_context()
+        if not self.closing:
+            self.home.update_context()
 
     def warm_up(self) -> None:
         """Called once the caseload has painted: preload the class screen in a thread."""
