@@ -461,19 +461,35 @@ class InputReader:
             eff = func.coalesce(
                 results.c.score_date, line_items.c.due_date, line_items.c.assign_date
             )
+            # The dates of the shown results, asked apart for classes with a roster (the
+            # student enrolled; the chunk's classes said again on the enrollments, so only
+            # theirs are read) and without one (every result shown). With visible_result's OR
+            # in one query PostgreSQL hashed every student enrollment and scanned every
+            # result: 5.5 s of a 10-student delta refresh at 75,000 students.
             dates: dict[str, list[dt.date]] = defaultdict(list)
-            date_rows = conn.execute(
+            dated = (
                 select(line_items.c.class_id, _text(eff))
                 .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-                .where(
-                    line_items.c.class_id.in_(chunk),
-                    eff.is_not(None),
-                    visible_result(results.c.student_id, line_items.c.class_id),
-                )
+                .where(eff.is_not(None))
                 .distinct()
             )
-            for cid, d in date_rows:
-                dates[cid].append(day[d])
+            with_roster = [c for c in chunk if c in self.rostered]
+            mine = enrollments.alias("mine")
+            queries = [
+                dated.where(
+                    line_items.c.class_id.in_(with_roster),
+                    exists().where(
+                        mine.c.user_id == results.c.student_id,
+                        mine.c.class_id == line_items.c.class_id,
+                        mine.c.class_id.in_(with_roster),
+                        mine.c.role == Role.STUDENT.value,
+                    ),
+                ),
+                dated.where(line_items.c.class_id.in_(sorted(set(chunk) - self.rostered))),
+            ]
+            for query in queries:
+                for cid, d in conn.execute(query):
+                    dates[cid].append(day[d])
             for cid, ds in dates.items():
                 self.dates_of[cid] = tuple(sorted(set(ds)))  # as ClassFacts keeps them
 
