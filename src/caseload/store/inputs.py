@@ -474,9 +474,11 @@ class InputReader:
                 .distinct()
             )
             with_roster = [c for c in chunk if c in self.rostered]
+            without = [c for c in chunk if c not in self.rostered]
             mine = enrollments.alias("mine")
-            queries = [
-                dated.where(
+            queries = []
+            if with_roster:
+                queries.append(dated.where(
                     line_items.c.class_id.in_(with_roster),
                     exists().where(
                         mine.c.user_id == results.c.student_id,
@@ -484,9 +486,9 @@ class InputReader:
                         mine.c.class_id.in_(with_roster),
                         mine.c.role == Role.STUDENT.value,
                     ),
-                ),
-                dated.where(line_items.c.class_id.in_(sorted(set(chunk) - self.rostered))),
-            ]
+                ))
+            if without:
+                queries.append(dated.where(line_items.c.class_id.in_(without)))
             for query in queries:
                 for cid, d in conn.execute(query):
                     dates[cid].append(day[d])
