@@ -248,3 +248,20 @@ def test_the_readers_collector_pause_leaves_its_records_in_the_oldest_generation
     assert gc.get_freeze_count() == 0
     oldest = {id(o) for o in gc.get_objects(generation=2)}
     assert all(id(r) in oldest for r in made)
+
+
+def test_the_csv_reader_keeps_each_results_id_and_date_once(data: Path):
+    """A district's results.csv repeats a few thousand line item and student ids and a few
+    hundred dates over millions of rows: the reader keeps one string (one date) for each
+    value, not one per cell (a 75,000-student import peaked at 8.9 GiB)."""
+    results = read_path(data).results
+    for field in ("line_item_id", "student_id", "score_date"):
+        by_value: dict[Any, list[Any]] = {}
+        for r in results:
+            value = getattr(r, field)
+            if value is not None:
+                by_value.setdefault(value, []).append(value)
+        repeated = [vs for vs in by_value.values() if len(vs) > 1]
+        assert repeated, f"the sample export repeats no {field}"
+        for vs in repeated:
+            assert all(v is vs[0] for v in vs), field

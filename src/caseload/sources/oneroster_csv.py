@@ -591,6 +591,11 @@ class _Reader:
         results = self.ds.results
         fromiso = dt.date.fromisoformat
         inf = math.inf
+        # A district has millions of results over a few thousand line items, students and
+        # days: each id and date is kept once (a 75,000-student import held 17 million of
+        # each, a new string or date per cell).
+        ids: dict[str, str] = {}
+        days: dict[str, dt.date] = {}
 
         def row(r: list[str], sid: str) -> None:
             # Hot path (a district has millions of results): direct cell access for the usual
@@ -615,17 +620,25 @@ class _Reader:
                     ScoreStatus.FULLY_GRADED if score is not None else ScoreStatus.NOT_SUBMITTED
                 )
             date_text = r[i_date] if i_date is not None else ""
-            try:
-                score_date = fromiso(date_text) if len(date_text) == 10 else t.date(r, "scoreDate")
-            except ValueError:
-                score_date = t.date(r, "scoreDate")
+            score_date = days.get(date_text)
+            if score_date is None:
+                try:
+                    score_date = (
+                        fromiso(date_text) if len(date_text) == 10 else t.date(r, "scoreDate")
+                    )
+                except ValueError:
+                    score_date = t.date(r, "scoreDate")
+                if score_date is not None and len(date_text) == 10:
+                    days[date_text] = score_date
             late = flags.get(r[i_late]) if i_late is not None else False
             missing = flags.get(r[i_missing]) if i_missing is not None else False
+            item = r[i_li].strip() or t.req(r, "lineItemSourcedId")
+            student = r[i_student].strip() or t.req(r, "studentSourcedId")
             results.append(
                 Result(
                     sid,
-                    r[i_li].strip() or t.req(r, "lineItemSourcedId"),
-                    r[i_student].strip() or t.req(r, "studentSourcedId"),
+                    ids.setdefault(item, item),
+                    ids.setdefault(student, student),
                     score,
                     status,
                     score_date,
