@@ -27,6 +27,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -228,14 +229,36 @@ def sample_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def sample_engine(sample_url: str):  # type: ignore[no-untyped-def]
-    """An engine on this test's copy of the sample school (both backends)."""
+@pytest.fixture(params=BACKENDS)
+def small_url(request: pytest.FixtureRequest, shared_dir: Path, tmp_path: Path) -> Iterator[str]:
+    """This test's own copy of a cache holding the small generated school (tests/templates.py:
+    ``small_school``), on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / 'cache.db')}"
+        return
+    server = request.getfixturevalue("pg_server")
+    with tpl.pg_copy(server, tpl.pg_small(shared_dir, server)) as url:
+        yield url
+
+
+def _engine_on(url: str) -> Iterator[Any]:
     from caseload.store.engine import make_engine
 
-    eng = make_engine(sample_url)
+    eng = make_engine(url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def small_engine(small_url: str) -> Iterator[Any]:
+    """An engine on this test's copy of the small school (both backends)."""
+    yield from _engine_on(small_url)
+
+
+@pytest.fixture
+def sample_engine(sample_url: str) -> Iterator[Any]:
+    """An engine on this test's copy of the sample school (both backends)."""
+    yield from _engine_on(sample_url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -255,13 +278,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
+def engine(db_url: str) -> Iterator[Any]:
     """A fresh migrated cache on each backend (``db_url``'s database)."""
-    from caseload.store.engine import make_engine
-
-    eng = make_engine(db_url)
-    yield eng
-    eng.dispose()
+    yield from _engine_on(db_url)
 
 
 @pytest.fixture

@@ -44,24 +44,6 @@ def school(shared_dir: Path) -> Path:
     return tpl.small_school(shared_dir)
 
 
-@pytest.fixture(params=BACKENDS)
-def small_url(request: pytest.FixtureRequest, shared_dir: Path, tmp_path: Path) -> Iterator[str]:
-    """This test's own copy of a cache holding the small school, on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / 'cache.db')}"
-        return
-    server = request.getfixturevalue("pg_server")
-    with tpl.pg_copy(server, tpl.pg_small(shared_dir, server)) as url:
-        yield url
-
-
-@pytest.fixture
-def small_engine(small_url: str):  # type: ignore[no-untyped-def]
-    eng = make_engine(small_url)
-    yield eng
-    eng.dispose()
-
-
 def _lock_held(engine) -> bool:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(T["import_lock"])).scalar_one() > 0
@@ -271,10 +253,11 @@ def test_a_busy_cache_fails_a_note_plainly_without_its_text(tmp_path, monkeypatc
     """A note write that cannot get the cache within its bound: NotesBusy, no text, no
     traceback; nothing half-written."""
     from caseload.services import notes as notes_service
+    from caseload.store import connect as connect_mod
     from caseload.store import engine as engine_mod
 
     monkeypatch.setattr(engine_mod, "RETRY_WITHIN", 0.2)
-    monkeypatch.setattr(engine_mod, "BUSY_TIMEOUT", 0.05)
+    monkeypatch.setattr(connect_mod, "BUSY_TIMEOUT", 0.05)
     path = tmp_path / "busy.db"
     eng = make_engine(f"sqlite:///{path}")
     engine_mod.migrate(eng)

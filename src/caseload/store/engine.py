@@ -8,17 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from caseload.domain.access import DatabaseAccessError
+from caseload.store.connect import make_engine as make_engine  # (re-exported: opens the store)
 from caseload.store.schema_version import HEAD
 
 ENV_DB = "CASELOAD_DB"
-# How long a write waits for another writer's lock before it gives up (SQLite busy_timeout
-# for one attempt, retry_transient for a whole transaction tried again), in seconds.
-BUSY_TIMEOUT = 5.0
+# How long a whole transaction is tried again (retry_transient) before it gives up, in seconds
+# (one attempt's wait: caseload.store.connect.BUSY_TIMEOUT).
 RETRY_WITHIN = 120.0
 
 
@@ -48,41 +47,6 @@ def resolve_url(cli_value: str | None = None) -> str:
     if "://" not in value:
         value = sqlite_url(Path(value).expanduser())
     return value
-
-
-def _prepare_sqlite_file(path: Path) -> None:
-    """Create the file (and its folder) readable by the owner only, before SQLite opens it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)  # also tightens a file an older version created
-
-
-def _on_sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
-    cur.execute("PRAGMA cache_size=-65536")
-    cur.execute("PRAGMA temp_store=MEMORY")
-    cur.close()
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files are created 0600 and use WAL."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            _prepare_sqlite_file(Path(database))
-        # hide_parameters: a database error's message never carries a row's values (a note's
-        # text) to a user or a log (issue 13)
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False}, hide_parameters=True
-        )
-        event.listen(engine, "connect", _on_sqlite_connect)
-        return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -50,20 +50,15 @@ from typing import Any, overload
 
 from sqlalchemy import Connection, Engine, String, delete, exists, func, insert, select, type_coerce
 
-from caseload._runtime import gc_paused
 from caseload.domain import analysis
 from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
 from caseload.domain.settings import Thresholds
 from caseload.store import inputs as source
+from caseload.store.facts_rows import computed_here
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
-
-
-def _pack(code: str, values: Sequence[Any]) -> bytes:
-    """Values as a little-endian packed array (``code``: "i" int32 or "d" float64)."""
-    return struct.pack(f"<{len(values)}{code}", *values)
 
 
 class _Unpackers(dict[int, Callable[[bytes], tuple[Any, ...]]]):
@@ -86,18 +81,6 @@ _FLOATS = _Unpackers("d")
 
 def _unpack_ints(blob: bytes) -> tuple[int, ...]:
     return _INTS[len(blob)](blob)
-
-
-def _ords(dates: Iterable[dt.date]) -> bytes:
-    return _pack("i", list(map(_toordinal, dates)))
-
-
-_toordinal = dt.date.toordinal
-
-
-def _opt_ord(d: dt.date | None) -> int:
-    """A day ordinal, 0 for None (ordinals start at 1)."""
-    return 0 if d is None else d.toordinal()
 
 
 def _state_key(thresholds: Thresholds) -> str:
@@ -123,60 +106,6 @@ def fresh_stamp(conn: Connection, thresholds: Thresholds) -> dt.datetime | None:
 
 def is_fresh(conn: Connection, thresholds: Thresholds) -> bool:
     return fresh_stamp(conn, thresholds) is not None
-
-
-def _rows(
-    facts: list[analysis.StudentFacts],
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of ``mat_student``, ``mat_class`` (by class id) and ``mat_class_facts``."""
-    class_rows: list[dict[str, Any]] = []
-    student_rows: list[dict[str, Any]] = []
-    classes: dict[str, dict[str, Any]] = {}
-    for f in facts:
-        sid = f.student.sourced_id
-        a = f.attendance
-        student_rows.append(
-            {
-                "student_id": sid,
-                "enrolled_begin": a.enrolled_begin,
-                "absent": _ords(a.absent),
-                "unexcused": _ords(a.unexcused),
-                "tardy": _ords(a.tardy),
-                "attendance_through": a.through,
-            }
-        )
-        for c in f.classes:
-            # the same for every student of the class (Repository.inputs): made once
-            if c.class_id not in classes:
-                classes[c.class_id] = {
-                    "class_id": c.class_id,
-                    "title": c.title,
-                    "teacher": c.teacher,
-                    "period": c.period,
-                    "term_start": c.term_start,
-                    "term_end": c.term_end,
-                    "result_dates": _ords(c.class_result_dates),
-                    "gradebook": c.gradebook,
-                }
-            grades = c.timeline_grades
-            nulls = [i for i, g in enumerate(grades) if g is None] if None in grades else []
-            class_rows.append(
-                {
-                    "student_id": sid,
-                    "class_id": c.class_id,
-                    "spans": _pack("i", [_opt_ord(d) for span in c.enrollment_spans for d in span]),
-                    "timeline_days": _ords(c.timeline_days),
-                    "timeline_grades": _pack(
-                        "d", [0.0 if g is None else g for g in grades] if nulls else grades
-                    ),
-                    "timeline_nulls": json.dumps(nulls) if nulls else None,
-                    "weekly_days": _ords(c.weekly_days),
-                    "weekly_grades": _pack("d", [g for _, g in c.weekly]),
-                    "scored": _ords(c.scored_dates),
-                    "missing": _ords(c.missing_dates),
-                }
-            )
-    return student_rows, classes, class_rows
 
 
 # --- the refresh: computed outside any write transaction, written in short ones ------------
@@ -394,6 +323,7 @@ def refresh_detail(
     memory and the collector's work stay those of one chunk whatever the school's size."""
     existing: set[str] = set()
     everyone: set[str] = set()
+    school_of: dict[str, str | None] = {}
     with engine.connect() as conn:
         run_id = latest_run(conn)
         previous = conn.execute(select(T["mat_state"].c.computed_at)).scalar()
@@ -414,27 +344,42 @@ def refresh_detail(
                 ).scalars())
         if wanted is None:
             existing = set(conn.execute(select(T["mat_student"].c.student_id)).scalars())
-            everyone = set(conn.execute(source.scope(None)).scalars())
+            school_of = {
+                sid: school
+                for sid, school in conn.execute(
+                    select(users_t.c.sourced_id, users_t.c.school_id).where(
+                        users_t.c.role == Role.STUDENT.value
+                    )
+                )
+            }
+            everyone = set(school_of)  # (source.scope(None)'s students)
         old_classes = {
             r.class_id: tuple(r)
             for r in conn.execute(select(T["mat_class"]))
         } if wanted is not None else {}
-    # students without new rows (no longer students) lose theirs
-    replace_ids = sorted(everyone | existing) if wanted is None else sorted(wanted)
+    # students without new rows (no longer students) lose theirs; a full refresh goes school
+    # by school (a chunk's students share classes: its worker reads fewer of them)
+    replace_ids = (
+        sorted(everyone | existing, key=lambda s: (school_of.get(s) or "", s))
+        if wanted is None
+        else sorted(wanted)
+    )
     computed: set[str] = set()
     class_heads: dict[str, dict[str, Any]] = {}
-    with engine.connect() as conn:
-        reader = source.InputReader(conn, with_notes=False, graded_rows=True)
-        for part in _chunks(replace_ids, min(chunk, 900)):
-            with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
-                facts = [analysis.student_facts(i, thresholds) for i in reader.read(part)]
-                student_rows, heads, class_rows = _rows(facts)
-                del facts
-                conn.commit()  # end the read transaction (PostgreSQL) before the write
-                _write_part(engine, part, student_rows, class_rows)
-            computed.update(r["student_id"] for r in student_rows)
-            class_heads.update(heads)
-            # (between chunks nothing is held; _write_part lets a waiting note write in first)
+    parts = list(_chunks(replace_ids, min(chunk, 900)))
+    from caseload.store import refresh_pool
+
+    n = refresh_pool.workers_for(engine, len(replace_ids)) if wanted is None else 1
+    produced = (
+        refresh_pool.computed(engine, thresholds, parts, n)
+        if n > 1 and len(parts) > 1
+        else enumerate(computed_here(engine, thresholds, parts))
+    )
+    for i, (student_rows, heads, class_rows) in produced:
+        _write_part(engine, parts[i], student_rows, class_rows)
+        computed.update(r["student_id"] for r in student_rows)
+        class_heads.update(heads)
+        # (between chunks nothing is held; _write_part lets a waiting note write in first)
     mk = T["mat_class"]
     heads_ids = sorted(class_heads)
     for part in _chunks(heads_ids, chunk):

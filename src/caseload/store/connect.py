@@ -1,0 +1,55 @@
+"""Making an engine (``make_engine``): owner-only SQLite files, WAL and the connection's
+settings, hidden parameters. Apart from ``caseload.store.engine`` (which also migrates and
+opens the store) so that a process that only reads, such as a facts refresh worker
+(``caseload.store.refresh_pool``), opens the database the same way without the rest."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+# How long a write waits for another writer's lock before it gives up (SQLite busy_timeout
+# for one attempt; caseload.store.engine.retry_transient tries a whole transaction again),
+# in seconds.
+BUSY_TIMEOUT = 5.0
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the file (and its folder) readable by the owner only, before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)  # also tightens a file an older version created
+
+
+def _on_sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files are created 0600 and use WAL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _prepare_sqlite_file(Path(database))
+        # hide_parameters: a database error's message never carries a row's values (a note's
+        # text) to a user or a log (issue 13)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+__all__ = ["BUSY_TIMEOUT", "make_engine"]

@@ -1,0 +1,130 @@
+"""The full facts refresh in worker processes (``caseload.store.refresh_pool``, issue 13).
+
+Workers must write exactly the facts the one-process refresh writes (both backends); a worker
+that dies leaves its chunks to the calling process, which finishes them; an error raised in a
+worker is raised in the caller; ``$CASELOAD_REFRESH_WORKERS`` is read strictly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from caseload.config import ConfigError
+from caseload.domain.settings import Thresholds
+from caseload.store import facts as mat
+from caseload.store import refresh_pool
+from caseload.store.facts_rows import computed_here
+from tests import templates as tpl
+
+TABLES = ("mat_student", "mat_class", "mat_class_facts")
+SMALL = 7  # students per chunk
+
+
+def _facts(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {
+            t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2"))]
+            for t in TABLES
+        }
+
+
+def _student_ids(engine: Any) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text("SELECT sourced_id FROM users WHERE role = 'student' ORDER BY sourced_id")
+            ).scalars()
+        )
+
+
+def test_workers_write_the_facts_one_process_writes(
+    small_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chunk = len(_student_ids(small_engine)) // 3 + 1  # three chunks: one worker gets two
+    monkeypatch.setenv(refresh_pool.ENV_WORKERS, "1")
+    here = mat.refresh_detail(small_engine, Thresholds(), full=True, chunk=chunk)
+    expected = _facts(small_engine)
+    assert all(expected[t] for t in TABLES)
+
+    with small_engine.begin() as conn:  # nothing left over: the workers must write it all
+        for t in TABLES:
+            conn.execute(text(f"DELETE FROM {t}"))
+    calls: list[int] = []
+    done: list[int] = []
+    real = refresh_pool.computed
+
+    def spy(engine: Any, thresholds: Any, parts: Any, workers: int) -> Iterator[Any]:
+        calls.append(workers)
+        for i, rows in real(engine, thresholds, parts, workers):
+            done.append(i)
+            yield i, rows
+
+    monkeypatch.setattr(refresh_pool, "computed", spy)
+    monkeypatch.setenv(refresh_pool.ENV_WORKERS, "2")
+    there = mat.refresh_detail(small_engine, Thresholds(), full=True, chunk=chunk)
+
+    assert calls == [2]
+    assert sorted(done) == [0, 1, 2]
+    assert there.students == here.students and there.full
+    assert _facts(small_engine) == expected
+
+
+class _Dies(str):
+    """A student id whose unpickling ends the process it is sent to (``os._exit``): a worker
+    killed before its first chunk, as the kernel's out-of-memory killer would."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os._exit, (3,))
+
+
+def test_a_worker_that_dies_leaves_its_chunks_to_the_caller(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    cache = tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / "cache.db")
+    engine = create_engine(f"sqlite:///{cache}")
+    ids = _student_ids(engine)[: 4 * SMALL]
+    parts = [ids[i : i + SMALL] for i in range(0, len(ids), SMALL)]
+    expected = list(computed_here(engine, Thresholds(), parts))
+    doomed = [list(p) for p in parts]
+    doomed[-1][0] = _Dies(doomed[-1][0])  # in the second worker's run of chunks
+
+    got = dict(refresh_pool.computed(engine, Thresholds(), doomed, 2))
+
+    assert sorted(got) == list(range(len(parts)))
+    assert [got[i] for i in range(len(parts))] == expected
+    engine.dispose()
+
+
+def test_an_error_in_a_worker_is_raised_in_the_caller(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    engine = create_engine(f"sqlite:///{blocker / 'cache.db'}")  # (no connection made here)
+    with pytest.raises(FileExistsError):
+        list(refresh_pool.computed(engine, Thresholds(), [["stu-1"], ["stu-2"]], 2))
+
+
+def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(refresh_pool.ENV_WORKERS, raising=False)
+    monkeypatch.setattr(refresh_pool, "_cores", lambda: 16)
+    on_disk = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    in_memory = create_engine("sqlite://")
+    few, many = refresh_pool.MIN_STUDENTS - 1, refresh_pool.MIN_STUDENTS
+    assert refresh_pool.workers_for(on_disk, few) == 1
+    assert refresh_pool.workers_for(on_disk, many) == refresh_pool.MAX_WORKERS
+    monkeypatch.setattr(refresh_pool, "_cores", lambda: 2)
+    assert refresh_pool.workers_for(on_disk, many) == 2
+    assert refresh_pool.workers_for(in_memory, many) == 1  # no other process can open it
+    monkeypatch.setenv(refresh_pool.ENV_WORKERS, " 3 ")
+    assert refresh_pool.workers_for(on_disk, few) == 3
+    monkeypatch.setenv(refresh_pool.ENV_WORKERS, "1")
+    assert refresh_pool.workers_for(on_disk, many) == 1
+    for bad in ("0", "-2", "two", "1.5"):
+        monkeypatch.setenv(refresh_pool.ENV_WORKERS, bad)
+        with pytest.raises(ConfigError, match=r"\$CASELOAD_REFRESH_WORKERS is .*whole number"):
+            refresh_pool.workers_for(on_disk, many)
