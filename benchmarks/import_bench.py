@@ -8,6 +8,8 @@ Generates a district of N students once (``benchmarks/generate.py``: schools of 
 shaped like the sample school, streamed), then runs --repeat times, each step in a child
 process of its own (multiprocessing "spawn") so that its peak memory (the child's max RSS,
 ``ru_maxrss``) is its own; the baseline of that figure is the child's RSS when it starts.
+The processes a step starts (the full refresh's workers, the note writers) are reported
+apart: "STEP, its processes", the highest VmHWM among them.
 Per run:
 - import rows/s: ``read_path`` + ``load`` into a fresh SQLite cache, against ``csv.reader`` +
   raw ``sqlite3.executemany`` of the same cells into the same tables (no validation, no
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import csv
 import datetime as dt
@@ -59,6 +62,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -437,10 +441,33 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _children_peak(stop: threading.Event, peak: list[float]) -> None:
+    """Until ``stop``: the highest VmHWM (MiB) of any process this one started (the facts
+    refresh's workers, caseload.store.refresh_pool; the note writers), read every 0.2 s
+    from /proc (a child's high-water mark only grows, so the last reading before it ends is
+    its peak, give or take its last 0.2 s)."""
+    me = os.getpid()
+    while not stop.wait(0.2):
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{me}/task").iterdir():
+                for pid in (task / "children").read_text().split():
+                    with contextlib.suppress(OSError):
+                        for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+                            if row.startswith("VmHWM:"):
+                                peak[0] = max(peak[0], int(row.split()[1]) / 1024)
+
+
 def _child(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     start = _rss_mib()
-    out: dict[str, Any] = globals()[name](**kwargs)
-    out["rss_start"], out["rss_peak"] = start, _rss_mib()
+    stop, workers = threading.Event(), [0.0]
+    watcher = threading.Thread(target=_children_peak, args=(stop, workers), daemon=True)
+    watcher.start()
+    try:
+        out: dict[str, Any] = globals()[name](**kwargs)
+    finally:
+        stop.set()
+        watcher.join()
+    out["rss_start"], out["rss_peak"], out["rss_workers"] = start, _rss_mib(), workers[0]
     return out
 
 
@@ -451,11 +478,17 @@ def run_step(label: str, fn: Callable[..., dict[str, Any]], **kwargs: Any) -> di
     """``fn(**kwargs)`` in a fresh spawned process; records its peak memory under ``label``."""
     say(f"  {label} ...")
     t0 = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        out: dict[str, Any] = pool.apply(_child, (fn.__name__, kwargs))
+    # (a ProcessPoolExecutor's worker, unlike a Pool's, is not daemonic: the step may start
+    # processes of its own, as the full facts refresh does)
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        out: dict[str, Any] = pool.submit(_child, fn.__name__, kwargs).result()
     peak, start = out["rss_peak"], out["rss_start"]
     if peak > PEAKS.get(label, (0.0, 0.0))[0]:
         PEAKS[label] = (peak, start)
+    workers = f"{label}, its processes"
+    if out["rss_workers"] > PEAKS.get(workers, (0.0, 0.0))[0]:
+        PEAKS[workers] = (out["rss_workers"], start)
     say(f"  {label}: {time.perf_counter() - t0:.1f} s in all, peak memory {peak:,.0f} MiB")
     return out
 

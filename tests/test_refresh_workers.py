@@ -109,6 +109,10 @@ def test_an_error_in_a_worker_is_raised_in_the_caller(tmp_path: Path) -> None:
         list(refresh_pool.computed(engine, Thresholds(), [["stu-1"], ["stu-2"]], 2))
 
 
+class Daemonic:
+    daemon = True
+
+
 def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(refresh_pool.ENV_WORKERS, raising=False)
     monkeypatch.setattr(refresh_pool, "_cores", lambda: 16)
@@ -120,6 +124,9 @@ def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setattr(refresh_pool, "_cores", lambda: 2)
     assert refresh_pool.workers_for(on_disk, many) == 2
     assert refresh_pool.workers_for(in_memory, many) == 1  # no other process can open it
+    with monkeypatch.context() as m:  # a daemonic multiprocessing worker may not start any
+        m.setattr(refresh_pool.multiprocessing, "current_process", lambda: Daemonic())
+        assert refresh_pool.workers_for(on_disk, many) == 1
     monkeypatch.setenv(refresh_pool.ENV_WORKERS, " 3 ")
     assert refresh_pool.workers_for(on_disk, few) == 3
     monkeypatch.setenv(refresh_pool.ENV_WORKERS, "1")

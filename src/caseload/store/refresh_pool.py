@@ -13,7 +13,8 @@ written are exactly the one-process refresh's (tests/test_refresh_workers.py).
 How many: ``$CASELOAD_REFRESH_WORKERS`` (a whole number; ``1``: the refresh stays in the
 calling process), else one per core this process may use, at most ``MAX_WORKERS``, and one
 process for a refresh of fewer than ``MIN_STUDENTS`` students (starting a worker costs about
-a second) or a database another process cannot open (an in-memory SQLite database).
+a second), a database another process cannot open (an in-memory SQLite database) or a
+calling process that may not start others (a daemonic multiprocessing worker).
 
 Workers ignore Ctrl-C (the calling process stops them) and write nothing to the terminal (a
 warning printed by one would land in the middle of the app's screen); an error in a worker
@@ -80,8 +81,8 @@ def shareable(engine: Engine) -> bool:
 def workers_for(engine: Engine, students: int) -> int:
     """How many worker processes a full refresh of ``students`` students uses (1: none)."""
     n = configured()
-    if not shareable(engine):
-        return 1
+    if not shareable(engine) or multiprocessing.current_process().daemon:
+        return 1  # (a daemonic process may not start processes)
     if n is None:
         n = 1 if students < MIN_STUDENTS else min(_cores(), MAX_WORKERS)
     return max(1, n)
@@ -135,9 +136,11 @@ def computed(
         ctx.Process(target=_work, args=(url, thresholds, run, out), daemon=True) for run in runs
     ]
     left = set(range(len(parts)))
+    started: list[Any] = []
     try:
         for p in procs:
             p.start()
+            started.append(p)
         while left:
             try:
                 kind, i, payload = out.get(timeout=POLL_SECONDS)
@@ -155,10 +158,10 @@ def computed(
             left.discard(i)
             yield i, payload
     finally:
-        for p in procs:
+        for p in started:
             if p.is_alive():
                 p.terminate()
-        for p in procs:
+        for p in started:
             p.join()
         out.close()
         out.join_thread()
