@@ -19,6 +19,9 @@ from caseload.domain import analysis
 from caseload.domain.settings import Thresholds
 from caseload.store import inputs as source
 
+# the rows of mat_student, mat_class (by class id) and mat_class_facts
+Rows = tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, Any]]]
+
 
 def _pack(code: str, values: Sequence[Any]) -> bytes:
     """Values as a little-endian packed array (``code``: "i" int32 or "d" float64)."""
@@ -37,9 +40,7 @@ def _opt_ord(d: dt.date | None) -> int:
     return 0 if d is None else d.toordinal()
 
 
-def rows_of(
-    facts: list[analysis.StudentFacts],
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, Any]]]:
+def rows_of(facts: list[analysis.StudentFacts]) -> Rows:
     """The rows of ``mat_student``, ``mat_class`` (by class id) and ``mat_class_facts``."""
     class_rows: list[dict[str, Any]] = []
     student_rows: list[dict[str, Any]] = []
@@ -91,11 +92,8 @@ def rows_of(
     return student_rows, classes, class_rows
 
 
-Rows = tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, Any]]]
-
-
 def compute_part(reader: source.InputReader, part: list[str], thresholds: Thresholds) -> Rows:
-    """The facts rows (``_rows``) of the students ``part``, read through ``reader``."""
+    """The facts rows (``rows_of``) of the students ``part``, read through ``reader``."""
     with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
         return rows_of([analysis.student_facts(i, thresholds) for i in reader.read(part)])
 

@@ -7,8 +7,9 @@ district's server has cores to spare at night, so a refresh of many students han
 chunks to worker processes: each opens its own connection and its own
 ``inputs.InputReader`` (what a class shares is read once per worker), computes a chunk's
 rows (``facts_rows.compute_part``) and sends them back; the calling process writes them,
-one short transaction per chunk as before, in the order the chunks were given, so the facts
-written are exactly the one-process refresh's (tests/test_refresh_workers.py).
+one short transaction per chunk as before, as they come in. Each chunk's rows are the ones
+the one-process refresh computes for it, so the facts written are exactly its facts
+(tests/test_refresh_workers.py).
 
 How many: ``$CASELOAD_REFRESH_WORKERS`` (a whole number; ``1``: the refresh stays in the
 calling process), else one per core this process may use, at most ``MAX_WORKERS``, and one
@@ -18,7 +19,7 @@ calling process that may not start others (a daemonic multiprocessing worker).
 
 Workers ignore Ctrl-C (the calling process stops them) and write nothing to the terminal (a
 warning printed by one would land in the middle of the app's screen); an error in a worker
-is raised in the calling process by the chunk that failed, and nothing after it is written.
+is raised in the calling process, and no chunk is written after it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ MIN_STUDENTS = 3_000
 MAX_WORKERS = 8
 AHEAD = 2  # chunks each worker may have done ahead of the writes (bounds the memory held)
 POLL_SECONDS = 1.0  # how often the calling process checks that its workers are alive
+
 
 def _cores() -> int:
     try:
