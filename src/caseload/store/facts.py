@@ -420,10 +420,14 @@ def _write_part(
     """Replace the facts of the students ``part`` with these rows (a student without rows
     loses theirs), in one write transaction."""
     ms, mc = T["mat_student"], T["mat_class_facts"]
+    from caseload._runtime import gc_paused
     from caseload.store.handoff import let_writers_in
 
     let_writers_in(engine)  # a note write waiting goes first (issue 13)
-    with engine.begin() as conn:
+    # No collector pass inside the transaction: a full one over a large heap kept SQLite's
+    # lock, and a note writer, waiting 5 s at 75,000 students (refresh workers: the chunks
+    # are computed elsewhere, so no gc_paused of computed_here's is around this write).
+    with gc_paused(), engine.begin() as conn:
         conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
         conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
         if student_rows:
