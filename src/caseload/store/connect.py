@@ -35,6 +35,24 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-
     cur.close()
 
 
+def _on_sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    """A note write's transaction runs no WAL checkpoint (``caseload.store.handoff``'s
+    ``NOTE_WRITE``: a note must not pay for an import's WAL); the connection's own setting is
+    back for its next transaction that is not one."""
+    from caseload.store.handoff import NOTE_WRITE
+
+    info = conn.connection.info
+    if NOTE_WRITE.get():
+        if "checkpoint_pages" not in info:
+            raw = conn.connection.dbapi_connection
+            (pages,) = raw.execute("PRAGMA wal_autocheckpoint").fetchone()
+            raw.execute("PRAGMA wal_autocheckpoint=0")
+            info["checkpoint_pages"] = int(pages)
+    elif "checkpoint_pages" in info:
+        pages = info.pop("checkpoint_pages")
+        conn.connection.dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={pages:d}")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files are created 0600 and use WAL."""
     parsed = make_url(url)
@@ -48,6 +66,7 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False}, hide_parameters=True
         )
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
