@@ -187,3 +187,30 @@ def _by_class(facts: analysis.StudentFacts) -> analysis.StudentFacts:
     """The facts with their classes in class id order (PostgreSQL hands the stored rows back
     in no set order; the reports read ``ordered_classes``)."""
     return replace(facts, classes=tuple(sorted(facts.classes, key=lambda c: c.class_id)))
+
+
+def test_full_refresh_class_dates_include_results_of_users_no_longer_students(engine):
+    """A full refresh collects each class's result dates (stale gradebook) from the students'
+    results it reads; the shown results of a user who is not a student (here one whose role
+    changed after the import) count too, as the per-class query of the pure path counts them:
+    in a class with a roster (the user still enrolled as a student) and in one without."""
+    load(engine, read_path(MIN_DATA))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE results SET score_date = :d WHERE sourced_id = 'res-1'"),
+                     {"d": dt.date(2026, 10, 5)})
+        conn.execute(text("DELETE FROM enrollments WHERE class_id = 'cls-eng' "
+                          "AND role = 'student'"))
+        conn.execute(
+            text("INSERT INTO results (sourced_id, line_item_id, student_id, score, status, "
+                 "score_date, late, missing, excused) VALUES ('res-x', 'li-3', 'stu-1', 80, "
+                 "'fully graded', :d, false, false, false)"),
+            {"d": dt.date(2026, 10, 6)},
+        )
+        conn.execute(text("UPDATE users SET role = 'teacher' WHERE sourced_id = 'stu-1'"))
+    done = mat.refresh_detail(engine, Thresholds(), full=True)
+    assert done.full and done.students == {"stu-2", "stu-3"}
+    repo = Repository(engine, thresholds=Thresholds())
+    classes = {c.class_id: c for f in repo.facts(None) or [] for c in f.classes}
+    assert dt.date(2026, 10, 5) in classes["cls-alg"].class_result_dates
+    assert dt.date(2026, 10, 6) in classes["cls-eng"].class_result_dates
+    _assert_decoded_facts_equal_pure(repo)

@@ -59,9 +59,9 @@ def test_workers_write_the_facts_one_process_writes(
     done: list[int] = []
     real = refresh_pool.computed
 
-    def spy(engine: Any, thresholds: Any, parts: Any, workers: int) -> Iterator[Any]:
+    def spy(engine: Any, thresholds: Any, parts: Any, workers: int, **kw: Any) -> Iterator[Any]:
         calls.append(workers)
-        for i, rows in real(engine, thresholds, parts, workers):
+        for i, rows in real(engine, thresholds, parts, workers, **kw):
             done.append(i)
             yield i, rows
 

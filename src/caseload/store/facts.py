@@ -55,7 +55,7 @@ from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
 from caseload.domain.settings import Thresholds
 from caseload.store import inputs as source
-from caseload.store.facts_rows import computed_here
+from caseload.store.facts_rows import computed_here, packed_dates
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -369,17 +369,35 @@ def refresh_detail(
     parts = list(_chunks(replace_ids, min(chunk, 900)))
     from caseload.store import refresh_pool
 
-    n = refresh_pool.workers_for(engine, len(replace_ids)) if wanted is None else 1
+    full_run = wanted is None
+    n = refresh_pool.workers_for(engine, len(replace_ids)) if full_run else 1
+    # A full refresh reads every student's results: each class's result dates are collected
+    # from them (the parts' sets of day ordinals, united here) instead of read again by a
+    # query over each class's results, a second pass over the largest table.
+    class_dates = not full_run
     produced = (
-        refresh_pool.computed(engine, thresholds, parts, n)
+        refresh_pool.computed(engine, thresholds, parts, n, class_dates=class_dates)
         if n > 1 and len(parts) > 1
-        else enumerate(computed_here(engine, thresholds, parts))
+        else enumerate(computed_here(engine, thresholds, parts, class_dates=class_dates))
     )
     for i, (student_rows, heads, class_rows) in produced:
         _write_part(engine, parts[i], student_rows, class_rows)
         computed.update(r["student_id"] for r in student_rows)
-        class_heads.update(heads)
+        if class_dates:
+            class_heads.update(heads)
+        else:
+            for cid, head in heads.items():
+                first = class_heads.setdefault(cid, head)
+                if first is not head:
+                    first["result_dates"] |= head["result_dates"]
         # (between chunks nothing is held; _write_part lets a waiting note write in first)
+    if not class_dates:
+        with engine.connect() as conn:
+            others = source.non_student_result_dates(conn)
+        for cid, head in class_heads.items():
+            days: set[int] = head["result_dates"]
+            days.update(d.toordinal() for d in others.get(cid, ()))
+            head["result_dates"] = packed_dates(days)
     mk = T["mat_class"]
     heads_ids = sorted(class_heads)
     for part in _chunks(heads_ids, chunk):

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from caseload._runtime import gc_paused
 from caseload.domain import analysis
 from caseload.domain.settings import Thresholds
+from caseload.domain.timeline import UNDATED
 from caseload.store import inputs as source
 
 # the rows of mat_student, mat_class (by class id) and mat_class_facts
@@ -93,17 +94,67 @@ def rows_of(facts: list[analysis.StudentFacts]) -> Rows:
 
 
 def compute_part(reader: source.InputReader, part: list[str], thresholds: Thresholds) -> Rows:
-    """The facts rows (``rows_of``) of the students ``part``, read through ``reader``."""
+    """The facts rows (``rows_of``) of the students ``part``, read through ``reader``.
+
+    A reader that reads no class dates (``class_dates=False``: the full refresh) leaves each
+    class's ``result_dates`` as the set of day ordinals of the part's shown results in it
+    (``seen_dates``): the refresh unites the parts' sets, adds ``non_student_result_dates``
+    and packs them."""
     with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
-        return rows_of([analysis.student_facts(i, thresholds) for i in reader.read(part)])
+        got = reader.read(part)
+        rows = rows_of([analysis.student_facts(i, thresholds) for i in got])
+        if not reader.class_dates:
+            heads = rows[1]
+            for cid, days in seen_dates(got).items():
+                heads[cid]["result_dates"] = days
+        return rows
+
+
+def seen_dates(inputs: Iterable[analysis.StudentInput]) -> dict[str, set[int]]:
+    """By class, the day ordinals of the effective dates (score date, else the line item's
+    due date, else its assign date) of the shown results in ``inputs`` (read with
+    ``graded_rows``): what the class-dates query gives, for these students' results."""
+    out: dict[str, set[int]] = {}
+    undated = UNDATED
+    for inp in inputs:
+        for ci in inp.classes:
+            days = out.get(ci.klass.sourced_id)
+            if days is None:
+                days = out[ci.klass.sourced_id] = set()
+            if not ci.graded or ci.book is None:
+                continue
+            get = ci.book.items.get
+            when_of: set[dt.date] = set()
+            for row in ci.graded:
+                when = row[4]
+                if when is None:
+                    item = get(row[1])
+                    if item is None:
+                        continue
+                    when = item[0]
+                when_of.add(when)
+            when_of.discard(undated)
+            days.update(map(_toordinal, when_of))
+    return out
+
+
+def packed_dates(days: set[int]) -> bytes:
+    """``seen_dates``'s ordinals as ``mat_class.result_dates`` stores them (ascending)."""
+    return _pack("i", sorted(days))
 
 
 def computed_here(
-    engine: Engine, thresholds: Thresholds, parts: Sequence[list[str]]
+    engine: Engine,
+    thresholds: Thresholds,
+    parts: Sequence[list[str]],
+    *,
+    class_dates: bool = True,
 ) -> Iterator[Rows]:
     """``compute_part`` of each of ``parts`` in this process, through one reader."""
     with engine.connect() as conn:
-        reader = source.InputReader(conn, with_notes=False, graded_rows=True)
+        reader = source.InputReader(
+            conn, with_notes=False, graded_rows=True, class_dates=class_dates
+        )
         for part in parts:
             rows = compute_part(reader, part, thresholds)
             conn.commit()  # end the read transaction (PostgreSQL) before the write

@@ -366,10 +366,15 @@ class InputReader:
         with_gradebook: bool = True,
         with_notes: bool = True,
         graded_rows: bool = False,
+        class_dates: bool = True,
     ) -> None:
         self.conn = conn
         self.with_gradebook = with_gradebook
         self.with_notes = with_notes
+        # each class's result dates (``ClassInput.class_result_dates``) read by a query over
+        # all of its results; a full facts refresh, which reads every student's results
+        # anyway, turns it off and collects them from those (``facts_rows.compute_part``)
+        self.class_dates = class_dates
         # the facts refresh's inputs: results as GradedRows (``ClassInput.graded``), no
         # Result objects (a million at 5,000 students), for ``student_facts`` only
         self.graded_rows = graded_rows
@@ -458,6 +463,8 @@ class InputReader:
                 items[r.class_id].append(_line_item(r))
             for cid, its in items.items():
                 self.items_of[cid] = tuple(its)
+            if not self.class_dates:
+                continue
             eff = func.coalesce(
                 results.c.score_date, line_items.c.due_date, line_items.c.assign_date
             )
@@ -695,6 +702,43 @@ class InputReader:
         return out
 
 
+def non_student_result_dates(conn: Connection) -> dict[str, set[dt.date]]:
+    """The effective dates of the shown results of users who are not students (a user whose
+    role changed, say), by class. A full facts refresh collects each class's result dates
+    from its students' results (``InputReader(class_dates=False)``) and adds these, so its
+    dates are those the per-class query gives: every shown result's."""
+    eff = func.coalesce(results.c.score_date, line_items.c.due_date, line_items.c.assign_date)
+    roster = enrollments.alias("roster")
+    mine = enrollments.alias("mine")
+    query = (
+        select(line_items.c.class_id, _text(eff))
+        .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
+        .where(
+            eff.is_not(None),
+            results.c.student_id.in_(
+                select(users.c.sourced_id).where(users.c.role != Role.STUDENT.value)
+            ),
+            or_(
+                not_(exists().where(
+                    roster.c.class_id == line_items.c.class_id,
+                    roster.c.role == Role.STUDENT.value,
+                )),
+                exists().where(
+                    mine.c.user_id == results.c.student_id,
+                    mine.c.class_id == line_items.c.class_id,
+                    mine.c.role == Role.STUDENT.value,
+                ),
+            ),
+        )
+        .distinct()
+    )
+    day = _Dates()
+    out: dict[str, set[dt.date]] = defaultdict(set)
+    for cid, d in conn.execute(query):
+        out[cid].add(day[d])
+    return dict(out)
+
+
 def inputs(
     conn: Connection,
     scope: Select[Any],
@@ -721,6 +765,7 @@ __all__ = [
     "incidents",
     "inputs",
     "latest_by_school",
+    "non_student_result_dates",
     "notes_of",
     "people",
     "school_coverage",

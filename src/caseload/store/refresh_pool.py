@@ -93,7 +93,13 @@ def workers_for(engine: Engine, students: int) -> int:
 # --- in each worker process -------------------------------------------------------------
 
 
-def _work(url: str, thresholds: Thresholds, todo: list[tuple[int, list[str]]], out: Any) -> None:
+def _work(
+    url: str,
+    thresholds: Thresholds,
+    todo: list[tuple[int, list[str]]],
+    out: Any,
+    class_dates: bool = True,
+) -> None:
     """A worker process: the rows of each of its chunks ``todo`` (index, student ids), in
     order, put on ``out`` as ("rows", index, rows); an error as ("error", index, error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -105,7 +111,9 @@ def _work(url: str, thresholds: Thresholds, todo: list[tuple[int, list[str]]], o
 
         engine = make_engine(url)
         with engine.connect() as conn:
-            reader = inputs.InputReader(conn, with_notes=False, graded_rows=True)
+            reader = inputs.InputReader(
+                conn, with_notes=False, graded_rows=True, class_dates=class_dates
+            )
             for i, part in todo:
                 rows = compute_part(reader, part, thresholds)
                 conn.rollback()  # no read transaction held between chunks (PostgreSQL, WAL)
@@ -119,7 +127,12 @@ def _work(url: str, thresholds: Thresholds, todo: list[tuple[int, list[str]]], o
 
 
 def computed(
-    engine: Engine, thresholds: Thresholds, parts: Sequence[list[str]], workers: int
+    engine: Engine,
+    thresholds: Thresholds,
+    parts: Sequence[list[str]],
+    workers: int,
+    *,
+    class_dates: bool = True,
 ) -> Iterator[tuple[int, Rows]]:
     """(index, rows) of each of ``parts`` (``facts_rows.compute_part``), as they are done,
     computed by ``workers`` processes, each given a contiguous run of the chunks (students
@@ -135,7 +148,9 @@ def computed(
     ]
     runs = [run for run in runs if run]
     procs = [
-        ctx.Process(target=_work, args=(url, thresholds, run, out), daemon=True) for run in runs
+        ctx.Process(
+            target=_work, args=(url, thresholds, run, out, class_dates), daemon=True
+        ) for run in runs
     ]
     left = set(range(len(parts)))
     started: list[Any] = []
@@ -171,7 +186,9 @@ def computed(
         from caseload.store.facts_rows import computed_here
 
         todo = sorted(left)
-        for k, rows in enumerate(computed_here(engine, thresholds, [parts[i] for i in todo])):
+        for k, rows in enumerate(computed_here(
+            engine, thresholds, [parts[i] for i in todo], class_dates=class_dates
+        )):
             yield todo[k], rows
 
 
