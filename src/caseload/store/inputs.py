@@ -592,6 +592,7 @@ class InputReader:
             sid: {e.class_id for e in es} for sid, es in enr_of.items()
         }
         result_rows: Sequence[Any] = ()
+        result_items: set[str] = set()  # the line items of those results
         class_of_item = self.class_of_item
         if self.with_gradebook:
             result_rows = _tuples(
@@ -621,7 +622,8 @@ class InputReader:
             )
             # each result's class through its line item (a result whose line item is not
             # stored has no class), line items read once per reader
-            unknown = sorted({r[1] for r in result_rows} - class_of_item.keys())
+            result_items = {r[1] for r in result_rows}
+            unknown = sorted(result_items - class_of_item.keys())
             for chunk in _chunked(unknown):
                 for item, cid in conn.execute(
                     select(line_items.c.sourced_id, line_items.c.class_id).where(
@@ -631,7 +633,7 @@ class InputReader:
                     class_of_item[item] = cid
         self._read_classes(
             {c for cs in classes_of.values() for c in cs}
-            | {class_of_item[r[1]] for r in result_rows if r[1] in class_of_item}
+            | {class_of_item[i] for i in result_items if i in class_of_item}
         )
         res_of = self._shown_results(result_rows, classes_of)
         graded = self.graded_rows
