@@ -132,6 +132,9 @@ class CaseloadApp(App[None]):
         intervention_changes: InterventionChanges | None = None,
         thresholds: Thresholds | None = None,
     ) -> None:
+        from caseload.tui import textual_fixes
+
+        textual_fixes.apply()  # Textual's StylesCache keeps every widget's render (#6665)
         super().__init__()
         # the caseload's sort by change since the last intervention (None: not offered)
         self.intervention_changes = intervention_changes

@@ -40,7 +40,7 @@ from caseload.tui.keys import export_key, follow_ups_key, note_key, reload_key
 from caseload.tui.ports import DataRequests, InterventionChanges
 from caseload.tui.safe import clean, literal
 from caseload.tui.session import Session
-from caseload.tui.styles import semantic_styles
+from caseload.tui.styles import semantic_styles, unfollow_theme
 from caseload.tui.widgets.footer import Footer
 from caseload.tui.widgets.virtual_table import Column, VirtualTable
 
@@ -227,6 +227,9 @@ class CaseloadScreen(Screen[None]):
         self.reload()
         self.set_interval(60, self.update_context, name="freshness clock")
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.update_status())
+
+    def on_unmount(self) -> None:
+        unfollow_theme(self)
 
     @property
     def table(self) -> VirtualTable:

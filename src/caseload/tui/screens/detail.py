@@ -23,6 +23,7 @@ from caseload.tui import messages
 from caseload.tui.keys import back_key
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import literal
+from caseload.tui.styles import unfollow_theme
 from caseload.tui.widgets.footer import Footer
 
 D = TypeVar("D")
@@ -86,6 +87,9 @@ class DetailScreen(Screen[None], Generic[D]):
         else:
             self.set_titles(self.detail)
             self.focus_content()
+
+    def on_unmount(self) -> None:
+        unfollow_theme(self)
 
     def _theme_changed(self, _theme: object) -> None:
         # the data colours come from the theme: draw them again

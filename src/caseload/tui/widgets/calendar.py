@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from caseload.domain.report import AttendanceSummary, DayStatus
-from caseload.tui.styles import semantic_styles
+from caseload.tui.styles import semantic_styles, unfollow_theme
 
 LABEL_WIDTH = 10
 LEGEND = (
@@ -51,6 +51,9 @@ class AttendanceCalendar(Static):
     def on_mount(self) -> None:
         self.update(self.build())
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.update(self.build()))
+
+    def on_unmount(self) -> None:
+        unfollow_theme(self)
 
     def build(self) -> Text:
         styles = semantic_styles(self.app)

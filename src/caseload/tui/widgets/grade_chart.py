@@ -16,6 +16,7 @@ from textual.color import Color
 from textual_plotext import PlotextPlot
 
 from caseload.domain.effects import NOTE_LETTERS, Marker, note_markers
+from caseload.tui.styles import unfollow_theme
 
 __all__ = ["NOTE_LETTERS", "GradeChart", "Marker", "marker_x", "note_markers", "y_scale"]
 
@@ -50,6 +51,9 @@ class GradeChart(PlotextPlot):
     def on_mount(self) -> None:
         # PlotextPlot.on_mount (called too) registers the theme; we redraw our colours.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot())
+
+    def on_unmount(self) -> None:
+        unfollow_theme(self)  # PlotextPlot's own subscription too (it never drops it)
 
     def _rgb(self, variable: str, fallback: str) -> tuple[int, int, int]:
         value = self.app.theme_variables.get(variable, fallback)

@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from caseload.tui.keys import Move, hidden_keys
+from caseload.tui.styles import unfollow_theme
 
 Align = Literal["left", "right", "center"]
 RowGetter = Callable[[int], Sequence[Text]]
@@ -167,6 +168,9 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.invalidate())
+
+    def on_unmount(self) -> None:
+        unfollow_theme(self)
 
     # -- cursor --------------------------------------------------------------------------------
 

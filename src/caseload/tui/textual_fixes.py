@@ -1,0 +1,56 @@
+"""Work-arounds for Textual bugs that the app would otherwise suffer, each applied once and only
+while the bug is there.
+
+``StylesCache.get_inner_outer`` (Textual 8.2.8, upstream issue
+https://github.com/Textualize/textual/issues/6665, open): the method is wrapped in
+``functools.lru_cache(1024)`` as if it were a classmethod, so the cache's keys hold the
+``StylesCache`` itself, one per widget ever rendered, and with it every line that widget last
+rendered. A counselor opening students and classes all day keeps the last 1,024 widgets'
+renders alive (about 26,000 objects for each student -> class -> back in the sample school),
+and the collector's full passes grow with them: 100-280 ms pauses, enough to take opening a
+class screen from about 90 ms to 250 ms. The colours are all the method reads; the fix caches
+on them alone, so no widget is held.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+_applied = False
+
+
+@functools.lru_cache(1024)
+def _inner_outer(base_background: Any, background: Any) -> tuple[Any, Any]:
+    from textual.style import Style  # what the method builds (not rich's Style)
+
+    return (
+        Style(background=base_background + background),
+        Style(background=base_background),
+    )
+
+
+def _get_inner_outer(_self: object, base_background: Any, background: Any) -> tuple[Any, Any]:
+    return _inner_outer(base_background, background)
+
+
+def apply() -> bool:
+    """Apply the work-arounds this Textual needs; True when one was applied (now or before).
+
+    Each is applied only when the bug's shape is there (the method is an ``lru_cache``
+    wrapper), so a Textual that fixes it is left alone."""
+    global _applied
+    if _applied:
+        return True
+    from textual._styles_cache import StylesCache
+
+    current = StylesCache.__dict__.get("get_inner_outer")
+    if current is None or not hasattr(current, "cache_clear"):
+        return False
+    current.cache_clear()  # let go of what it holds already
+    StylesCache.get_inner_outer = _get_inner_outer  # type: ignore[assignment,method-assign]
+    _applied = True
+    return True
+
+
+__all__ = ["apply"]
