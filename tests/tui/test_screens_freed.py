@@ -27,18 +27,21 @@ async def test_student_and_class_screens_left_are_freed(make_app):
                              what="the student screen")
             await settle(pilot)
             left.append(weakref.ref(app.screen))
+            left.extend(weakref.ref(w) for w in app.screen.query("Header"))
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, ClassScreen),
                              what="the class screen")
             await settle(pilot)
             left.append(weakref.ref(app.screen))
-            left.extend(weakref.ref(w) for w in app.screen.query("#chart"))
+            left.extend(weakref.ref(w) for w in app.screen.query("#chart, Header"))
             await pilot.press("escape", "escape")
             await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="back home")
             await settle(pilot)
         gc.collect()
         alive = [type(ref()).__name__ for ref in left if ref() is not None]
-        assert alive == []  # (each subscribed to the theme signal, which held it)
+        # (each screen subscribed to the theme signal, which held it; each header watched
+        # the app's title, which held it)
+        assert alive == []
 
 
 def test_the_styles_cache_work_around_holds_no_widget_render():

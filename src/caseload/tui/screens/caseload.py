@@ -30,7 +30,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from caseload.domain.report import CaseloadRow, FlagCode, Severity
 from caseload.domain.search import Query, Searchable, filter_items, row_keys
@@ -41,6 +41,7 @@ from caseload.tui.ports import DataRequests, InterventionChanges
 from caseload.tui.safe import clean, literal
 from caseload.tui.session import Session
 from caseload.tui.styles import semantic_styles, unfollow_theme
+from caseload.tui.textual_fixes import Header
 from caseload.tui.widgets.footer import Footer
 from caseload.tui.widgets.virtual_table import Column, VirtualTable
 

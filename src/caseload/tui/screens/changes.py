@@ -21,13 +21,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from caseload.domain.changes import StudentChange
 from caseload.tui import messages
 from caseload.tui.format import parse_date
 from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import BACK_BINDINGS
+from caseload.tui.textual_fixes import Header
 from caseload.tui.widgets.footer import Footer
 
 ChangesLoader = Callable[[dt.date], Sequence[StudentChange]]

@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from caseload.tui import messages
 from caseload.tui.keys import back_key
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import literal
 from caseload.tui.styles import unfollow_theme
+from caseload.tui.textual_fixes import Header
 from caseload.tui.widgets.footer import Footer
 
 D = TypeVar("D")

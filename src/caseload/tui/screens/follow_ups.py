@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from caseload.domain.notes import Note, follow_up_when
 from caseload.tui import messages
@@ -21,6 +21,7 @@ from caseload.tui.keys import back_key, done_key, note_key, reload_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import clean, literal
 from caseload.tui.session import Session
+from caseload.tui.textual_fixes import Header
 from caseload.tui.widgets.footer import Footer
 from caseload.tui.widgets.key_table import OpenableTable
 from caseload.tui.widgets.notes import first_line
