@@ -20,20 +20,20 @@ async def test_student_and_class_screens_left_are_freed(make_app):
     app = make_app()
     left: list[weakref.ref[object]] = []
     async with app.run_test(size=SIZE) as pilot:
+
+        async def enter(screen_type: type, keep: str) -> None:
+            """Enter, wait for ``screen_type``, and note it and its ``keep`` widgets."""
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, screen_type),
+                             what=screen_type.__name__)
+            await settle(pilot)
+            left.append(weakref.ref(app.screen))
+            left.extend(weakref.ref(w) for w in app.screen.query(keep))
+
         await settle(pilot)
         for _ in range(3):
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen),
-                             what="the student screen")
-            await settle(pilot)
-            left.append(weakref.ref(app.screen))
-            left.extend(weakref.ref(w) for w in app.screen.query("Header"))
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, ClassScreen),
-                             what="the class screen")
-            await settle(pilot)
-            left.append(weakref.ref(app.screen))
-            left.extend(weakref.ref(w) for w in app.screen.query("#chart, Header"))
+            await enter(StudentScreen, "Header")
+            await enter(ClassScreen, "#chart, Header")
             await pilot.press("escape", "escape")
             await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="back home")
             await settle(pilot)

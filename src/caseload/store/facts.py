@@ -369,12 +369,11 @@ def refresh_detail(
     parts = list(_chunks(replace_ids, min(chunk, 900)))
     from caseload.store import refresh_pool
 
-    full_run = wanted is None
-    n = refresh_pool.workers_for(engine, len(replace_ids)) if full_run else 1
+    n = refresh_pool.workers_for(engine, len(replace_ids)) if wanted is None else 1
     # A full refresh reads every student's results: each class's result dates are collected
     # from them (the parts' sets of day ordinals, united here) instead of read again by a
     # query over each class's results, a second pass over the largest table.
-    class_dates = not full_run
+    class_dates = wanted is not None
     produced = (
         refresh_pool.computed(engine, thresholds, parts, n, class_dates=class_dates)
         if n > 1 and len(parts) > 1

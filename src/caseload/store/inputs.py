@@ -308,6 +308,12 @@ def visible_result(result_student: Any, class_id: Any) -> Any:
     )
 
 
+def _result_day() -> Any:
+    """A result's effective date in SQL (``grading.effective_date``): its score date, else its
+    line item's due date, else the assign date (the query joins ``line_items``)."""
+    return func.coalesce(results.c.score_date, line_items.c.due_date, line_items.c.assign_date)
+
+
 # --- the inputs -----------------------------------------------------------------------------
 
 
@@ -465,9 +471,7 @@ class InputReader:
                 self.items_of[cid] = tuple(its)
             if not self.class_dates:
                 continue
-            eff = func.coalesce(
-                results.c.score_date, line_items.c.due_date, line_items.c.assign_date
-            )
+            eff = _result_day()
             # The dates of the shown results, asked apart for classes with a roster (the
             # student enrolled; the chunk's classes said again on the enrollments, so only
             # theirs are read) and without one (every result shown). With visible_result's OR
@@ -709,9 +713,7 @@ def non_student_result_dates(conn: Connection) -> dict[str, set[dt.date]]:
     role changed, say), by class. A full facts refresh collects each class's result dates
     from its students' results (``InputReader(class_dates=False)``) and adds these, so its
     dates are those the per-class query gives: every shown result's."""
-    eff = func.coalesce(results.c.score_date, line_items.c.due_date, line_items.c.assign_date)
-    roster = enrollments.alias("roster")
-    mine = enrollments.alias("mine")
+    eff = _result_day()
     query = (
         select(line_items.c.class_id, _text(eff))
         .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
@@ -720,17 +722,7 @@ def non_student_result_dates(conn: Connection) -> dict[str, set[dt.date]]:
             results.c.student_id.in_(
                 select(users.c.sourced_id).where(users.c.role != Role.STUDENT.value)
             ),
-            or_(
-                not_(exists().where(
-                    roster.c.class_id == line_items.c.class_id,
-                    roster.c.role == Role.STUDENT.value,
-                )),
-                exists().where(
-                    mine.c.user_id == results.c.student_id,
-                    mine.c.class_id == line_items.c.class_id,
-                    mine.c.role == Role.STUDENT.value,
-                ),
-            ),
+            visible_result(results.c.student_id, line_items.c.class_id),
         )
         .distinct()
     )

@@ -28,13 +28,11 @@ def unfollow_theme(node: DOMNode) -> None:
     holds the node: as themes rarely change, every screen and widget that subscribed stayed in
     memory with all it had drawn (each student -> class -> back left about 26,000 objects, and
     the collector's full passes grew with them, up to 0.3 s while opening a class)."""
-    from textual._context import NoActiveAppError
+    from caseload.tui.textual_fixes import app_of
 
-    try:
-        app = node.app
-    except NoActiveAppError:  # no app left (shut down): nothing holds the node
-        return
-    app.theme_changed_signal.unsubscribe(node)
+    app = app_of(node)
+    if app is not None:
+        app.theme_changed_signal.unsubscribe(node)
 
 
 def semantic_styles(app: App[object]) -> dict[str, Style]:

@@ -21,9 +21,13 @@ removes its own watchers from the app when it is unmounted.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Header as _TextualHeader
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.dom import DOMNode
 
 _applied = False
 
@@ -40,17 +44,23 @@ def drop_watchers(obj: object, node: object, names: tuple[str, ...]) -> None:
             listed[:] = [(n, callback) for n, callback in listed if n is not node]
 
 
+def app_of(node: DOMNode) -> App[object] | None:
+    """``node.app``, or None once there is no app (shut down: nothing holds the node then)."""
+    from textual._context import NoActiveAppError
+
+    try:
+        return node.app
+    except NoActiveAppError:
+        return None
+
+
 class Header(_TextualHeader):
     """Textual's ``Header``, which lets go of the app when it is unmounted."""
 
     def on_unmount(self) -> None:
-        from textual._context import NoActiveAppError
-
-        try:
-            app = self.app
-        except NoActiveAppError:
-            return
-        drop_watchers(app, self, ("title", "sub_title"))
+        app = app_of(self)
+        if app is not None:
+            drop_watchers(app, self, ("title", "sub_title"))
 
 
 @functools.lru_cache(1024)
@@ -86,4 +96,4 @@ def apply() -> bool:
     return True
 
 
-__all__ = ["Header", "apply", "drop_watchers"]
+__all__ = ["Header", "app_of", "apply", "drop_watchers"]
