@@ -20,7 +20,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from caseload.domain.notes import ContactOutcome, Note, NoteStatus
 from caseload.domain.report import Flag, FlagCode
@@ -198,8 +198,19 @@ class NotesPane(Vertical):
                     table.move_cursor(row=index)
                     break
         self._show_full(self.selected_note)
-        if notes and self.screen.focused is None:
+        if notes and self.screen.focused is None and self._tab_shown():
             table.focus()
+
+    def _tab_shown(self) -> bool:
+        """Whether no inactive tab hides this pane. A hidden Notes tab must not take the free
+        focus when its notes arrive: Textual would switch the screen to it."""
+        pane: TabPane | None = None
+        for node in self.ancestors:
+            if isinstance(node, TabPane) and pane is None:
+                pane = node
+            elif isinstance(node, TabbedContent) and pane is not None:
+                return node.active == pane.id
+        return True
 
     @property
     def selected_note(self) -> Note | None:
