@@ -204,7 +204,8 @@ repo = Repository(engine, thresholds=config.thresholds)
 assert repo.has_students()
 from caseload.tui.app import CaseloadApp
 
-app = CaseloadApp(repo, counselor_id=counselor, as_of=as_of, theme=config.theme)
+app = CaseloadApp(repo, counselor_id=counselor, as_of=as_of, theme=config.theme,
+                  tune_gc=True)  # as run_app (caseload open) makes it
 
 def painted(screen):
     if type(screen).__name__ != "CaseloadScreen":
@@ -295,7 +296,7 @@ async def bench_screens(engine: Any, counselor: str, repeat: int) -> list[float]
     from caseload.tui.app import CaseloadApp
 
     app = CaseloadApp(Repository(engine), counselor_id=counselor, as_of=AS_OF,
-                      now=lambda: NOW)
+                      now=lambda: NOW, tune_gc=True)  # as run_app (caseload open) makes it
     probe = Probe(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -529,7 +530,8 @@ async def bench_all_students(engine: Any, students: int, *, unranked: bool = Tru
 
     repo = Repository(engine)
     counselor = repo.default_counselor()
-    app = CaseloadApp(repo, counselor_id=counselor, as_of=AS_OF, now=lambda: NOW)
+    app = CaseloadApp(repo, counselor_id=counselor, as_of=AS_OF, now=lambda: NOW,
+                      tune_gc=True)  # as run_app (caseload open) makes it
     probe = Probe(app)
 
     def first_page(screen: Any) -> bool:

@@ -104,3 +104,41 @@ def test_an_import_lets_its_records_go_before_the_refresh(
     assert alive_at_refresh == [False]
     assert summary.refreshed and summary.counts["users"] > 0  # and the summary is whole
     assert summary.as_of is not None
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_freeze_long_lived_frees_the_garbage_before_it_freezes(gc_enabled):
+    from caseload._runtime import freeze_long_lived, thaw
+
+    garbage = _Cycle()
+    gone = weakref.ref(garbage)
+    kept = _Cycle()
+    del garbage
+    try:
+        freeze_long_lived()
+        assert gone() is None
+        assert gc.get_freeze_count() > 0
+        assert all(o is not kept for o in gc.get_objects())  # frozen: in no generation
+    finally:
+        thaw()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_promoting_pause_keeps_what_the_app_froze_frozen(gc_enabled):
+    from caseload._runtime import freeze_long_lived, gc_paused, thaw
+
+    try:
+        freeze_long_lived()
+        before = gc.get_freeze_count()
+        with gc_paused(promote=True):
+            made = [_Cycle() for _ in range(100)]
+        assert gc.get_freeze_count() >= before + len(made)
+    finally:
+        thaw()
+    with gc_paused(promote=True):
+        made = [_Cycle() for _ in range(100)]
+    assert gc.get_freeze_count() == 0  # nothing frozen before: promoted, not frozen

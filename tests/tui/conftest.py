@@ -161,10 +161,10 @@ def make_app(reader: FakeReader) -> Callable[..., CaseloadApp]:
     def make(
         counselor_id: str | None = "c-rivera", *, as_of: dt.date = AS_OF,
         actions: AppActions | None = None, theme: str | None = None,
-        source: FakeReader | None = None,
+        source: FakeReader | None = None, tune_gc: bool = False,
     ) -> CaseloadApp:
         return CaseloadApp(source or reader, counselor_id=counselor_id, as_of=as_of,
-                           actions=actions, now=lambda: NOW, theme=theme)
+                           actions=actions, now=lambda: NOW, theme=theme, tune_gc=tune_gc)
 
     return make
 

@@ -262,5 +262,16 @@ class CaseloadPainted(Message):
 
 
 @dataclass
+class WarmedUp(Message):
+    """The warm-up worker has imported the other screens (the App freezes start-up's heap)."""
+
+
+@dataclass
+class ScreenClosed(Message):
+    """A student or class screen was closed: what it drew is garbage now (the App frees it
+    once the screen below has painted, not during the next drill-down)."""
+
+
+@dataclass
 class DirectoryWanted(Message):
     """A screen's search needs every student's names (the ``/`` filter's first keystroke)."""

@@ -91,6 +91,7 @@ class DetailScreen(Screen[None], Generic[D]):
 
     def on_unmount(self) -> None:
         unfollow_theme(self)
+        self.app.post_message(messages.ScreenClosed())
 
     def _theme_changed(self, _theme: object) -> None:
         # the data colours come from the theme: draw them again
