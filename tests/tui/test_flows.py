@@ -246,6 +246,24 @@ async def test_slow_reader_shows_loading_screen_first(make_app):
         assert "Abbott, Maya" in screen_text(app)
 
 
+async def test_quitting_as_a_slow_student_screen_fills_in_ends_cleanly(make_app):
+    """The counselor quits just as the student's data arrives: the screen is recomposing while
+    the app removes it. Textual's tabs and header then ran their mount handlers after their
+    children were gone (ValueError: no tab with id ...; NoMatches: HeaderTitle) and the app
+    ended on a traceback (caseload.tui.textual_fixes)."""
+    reader = FakeReader()
+    reader.student_gate = threading.Event()
+    app = make_app(source=reader)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        reader.student_gate.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen),
+                         what="the student screen")
+    # leaving the block shut the app down; an error in a handler would be raised here
+    assert app.return_code in (None, 0)
+
+
 async def test_missing_student_after_slow_open_shows_error(make_app):
     app = make_app(source=FakeReader(delay=0.3))
     async with app.run_test(size=SIZE) as pilot:

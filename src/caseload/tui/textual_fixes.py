@@ -16,6 +16,14 @@ drops a watcher only when the watched value next changes, which in this app it s
 every screen's header stayed alive after its screen closed (two per student -> class -> back,
 about 5,800 objects with what they drew). The screens use this module's ``Header``, which
 removes its own watchers from the app when it is unmounted.
+
+A mount while being removed (``pruned_mount``; Textual 8.2.8): when a screen is removed while
+it recomposes (the counselor quits just as a slow student screen's data arrives), Textual
+prunes the new widgets' children first and their ``Mount`` handlers run after: ``Tabs`` then
+raised ``ValueError`` (no tab with its initial id) and ``Header`` ``NoMatches`` (no
+``HeaderTitle``), and the app ended on a traceback. Both now do nothing when mounted while
+being removed (``_pruning``): ``Tabs._on_mount`` is wrapped by ``apply()``, this module's
+``Header`` stops its own.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from textual.widgets import Header as _TextualHeader
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
+    from textual.events import Mount
 
 _applied = False
 
@@ -55,7 +64,12 @@ def app_of(node: DOMNode) -> App[object] | None:
 
 
 class Header(_TextualHeader):
-    """Textual's ``Header``, which lets go of the app when it is unmounted."""
+    """Textual's ``Header``, which lets go of the app when it is unmounted, and does nothing
+    when it is mounted while being removed (``pruned_mount``)."""
+
+    def _on_mount(self, event: Mount) -> None:
+        if self._pruning:
+            event.prevent_default()  # Textual's handler would look for its removed title
 
     def on_unmount(self) -> None:
         app = app_of(self)
@@ -77,14 +91,36 @@ def _get_inner_outer(_self: object, base_background: Any, background: Any) -> tu
     return _inner_outer(base_background, background)
 
 
+def _skip_pruned_mount(cls: type) -> bool:
+    """Make ``cls._on_mount`` do nothing for a widget being removed (``pruned_mount``);
+    False when it has no such handler or it is wrapped already."""
+    original = cls.__dict__.get("_on_mount")
+    if original is None or getattr(original, "_caseload_pruned", False):
+        return False
+
+    @functools.wraps(original)
+    def _on_mount(self: Any, event: Any) -> Any:
+        if self._pruning:
+            return None
+        return original(self, event)
+
+    _on_mount._caseload_pruned = True  # type: ignore[attr-defined]
+    cls._on_mount = _on_mount  # type: ignore[attr-defined]
+    return True
+
+
 def apply() -> bool:
     """Apply the work-arounds this Textual needs; True when one was applied (now or before).
 
-    Each is applied only when the bug's shape is there (the method is an ``lru_cache``
-    wrapper), so a Textual that fixes it is left alone."""
+    The ``StylesCache`` one is applied only when the bug's shape is there (the method is an
+    ``lru_cache`` wrapper), so a Textual that fixes it is left alone; the ``Tabs`` one only
+    changes what a widget being removed does."""
     global _applied
     if _applied:
         return True
+    from textual.widgets._tabs import Tabs
+
+    _skip_pruned_mount(Tabs)
     from textual._styles_cache import StylesCache
 
     current = StylesCache.__dict__.get("get_inner_outer")
