@@ -21,9 +21,8 @@ A mount while being removed (``pruned_mount``; Textual 8.2.8): when a screen is 
 it recomposes (the counselor quits just as a slow student screen's data arrives), Textual
 prunes the new widgets' children first and their ``Mount`` handlers run after: ``Tabs`` then
 raised ``ValueError`` (no tab with its initial id) and ``Header`` ``NoMatches`` (no
-``HeaderTitle``), and the app ended on a traceback. Both now do nothing when mounted while
-being removed (``_pruning``): ``Tabs._on_mount`` is wrapped by ``apply()``, this module's
-``Header`` stops its own.
+``HeaderTitle``), and the app ended on a traceback. ``apply()`` wraps both ``_on_mount``
+handlers so that they do nothing for a widget being removed (``_pruning``).
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ from textual.widgets import Header as _TextualHeader
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
-    from textual.events import Mount
 
 _applied = False
 
@@ -64,12 +62,7 @@ def app_of(node: DOMNode) -> App[object] | None:
 
 
 class Header(_TextualHeader):
-    """Textual's ``Header``, which lets go of the app when it is unmounted, and does nothing
-    when it is mounted while being removed (``pruned_mount``)."""
-
-    def _on_mount(self, event: Mount) -> None:
-        if self._pruning:
-            event.prevent_default()  # Textual's handler would look for its removed title
+    """Textual's ``Header``, which lets go of the app when it is unmounted."""
 
     def on_unmount(self) -> None:
         app = app_of(self)
@@ -113,14 +106,15 @@ def apply() -> bool:
     """Apply the work-arounds this Textual needs; True when one was applied (now or before).
 
     The ``StylesCache`` one is applied only when the bug's shape is there (the method is an
-    ``lru_cache`` wrapper), so a Textual that fixes it is left alone; the ``Tabs`` one only
-    changes what a widget being removed does."""
+    ``lru_cache`` wrapper), so a Textual that fixes it is left alone; the ``Tabs`` and
+    ``Header`` ones only change what a widget being removed does."""
     global _applied
     if _applied:
         return True
     from textual.widgets._tabs import Tabs
 
-    _skip_pruned_mount(Tabs)
+    for widget in (Tabs, _TextualHeader):
+        _skip_pruned_mount(widget)
     from textual._styles_cache import StylesCache
 
     current = StylesCache.__dict__.get("get_inner_outer")
