@@ -164,8 +164,7 @@ class CaseloadApp(App[None]):
         self._warmed = False
         self.tune_gc = tune_gc
         self._froze = False
-        self._gc_paused = False
-        self._gc_limit: Timer | None = None
+        self._gc_limit: Timer | None = None  # set while a drill-down has the collector paused
         self._opening: _Opening | None = None
         self._directory_ready: asyncio.Event | None = None  # set when a wanted read ends
         if theme is not None:
@@ -479,8 +478,7 @@ class CaseloadApp(App[None]):
         ``GC_PAUSE_LIMIT``): the passes it would set off run after."""
         from caseload._runtime import pause_gc
 
-        if self.tune_gc and not self._gc_paused and pause_gc():
-            self._gc_paused = True
+        if self.tune_gc and self._gc_limit is None and pause_gc():
             self._gc_limit = self.set_timer(GC_PAUSE_LIMIT, self._resume_gc)
 
     async def _resume_gc_after(self, mounted: Awaitable[object]) -> None:
@@ -490,11 +488,9 @@ class CaseloadApp(App[None]):
     def _resume_gc(self) -> None:
         from caseload._runtime import resume_gc
 
-        if self._gc_paused:
-            self._gc_paused = False
-            if self._gc_limit is not None:
-                self._gc_limit.stop()
-                self._gc_limit = None
+        if self._gc_limit is not None:
+            self._gc_limit.stop()
+            self._gc_limit = None
             resume_gc()
 
     def on_screen_closed(self, _message: messages.ScreenClosed) -> None:
