@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent, TabPane
 
 from caseload.domain.notes import Note, NoteStatus, NoteType
@@ -37,13 +38,17 @@ class Tabs(App[None]):
                 yield NotesPane("s001", None)
 
 
+async def notes_arrive_with_nothing_focused(app: Tabs, pilot: Pilot) -> None:
+    await settle(pilot)
+    app.set_focus(None)
+    app.query_one(NotesPane).show_notes([NOTE])
+    await settle(pilot)
+
+
 async def test_notes_arriving_in_a_hidden_tab_leave_the_focus_and_the_tab_alone():
     app = Tabs("tab-classes")
     async with app.run_test() as pilot:
-        await settle(pilot)
-        app.set_focus(None)
-        app.query_one(NotesPane).show_notes([NOTE])
-        await settle(pilot)
+        await notes_arrive_with_nothing_focused(app, pilot)
         assert app.query_one(TabbedContent).active == "tab-classes"
         assert app.focused is None
 
@@ -51,9 +56,6 @@ async def test_notes_arriving_in_a_hidden_tab_leave_the_focus_and_the_tab_alone(
 async def test_notes_arriving_in_the_shown_tab_take_the_free_focus():
     app = Tabs("tab-notes")
     async with app.run_test() as pilot:
-        await settle(pilot)
-        app.set_focus(None)
-        app.query_one(NotesPane).show_notes([NOTE])
-        await settle(pilot)
+        await notes_arrive_with_nothing_focused(app, pilot)
         assert app.query_one(TabbedContent).active == "tab-notes"
         assert app.focused is not None and app.focused.id == "notes-table"
