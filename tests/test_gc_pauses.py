@@ -142,3 +142,22 @@ def test_a_promoting_pause_keeps_what_the_app_froze_frozen(gc_enabled):
     with gc_paused(promote=True):
         made = [_Cycle() for _ in range(100)]
     assert gc.get_freeze_count() == 0  # nothing frozen before: promoted, not frozen
+
+
+def test_a_caseload_hands_back_its_reports_in_the_oldest_generation(
+    sample_engine: Any, gc_enabled: None
+) -> None:
+    """A caseload's reports (a ``ClassMetrics`` per student-class, millions of objects at
+    75,000 students) are promoted as its pause ends, not left for a young pass to walk
+    right after (about a second of a 4.5 s warm caseload at 75,000 students)."""
+    import datetime as dt
+
+    from caseload.store.repository import Repository
+
+    repo = Repository(sample_engine)
+    repo.caseload(None, dt.date(2026, 11, 20))  # cold: the facts read and kept
+    reports = repo.caseload(None, dt.date(2026, 11, 20))
+    assert reports
+    young = {id(o) for generation in (0, 1) for o in gc.get_objects(generation=generation)}
+    assert not [r for r in reports if id(r) in young]
+    assert not [m for r in reports for m in r.metrics.classes if id(m) in young]

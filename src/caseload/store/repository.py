@@ -206,7 +206,8 @@ class Repository:
             with self.engine.connect() as conn:
                 inputs = self.inputs(conn, self._scope(counselor_id))
             facts = [analysis.student_facts(i, self.thresholds) for i in inputs]
-        with gc_paused():  # many acyclic objects, few collector passes: see gc_paused
+        # many acyclic objects the caller keeps: no collector pass over them (see gc_paused)
+        with gc_paused(promote=True):
             return triage(analysis.reports_from_facts(facts, as_of, self.thresholds))
 
     def _ranking_stored(self, conn: Connection, counselor_id: str | None,
