@@ -336,6 +336,31 @@ def test_open_as_a_granted_login(shared: Shared, capsys: pytest.CaptureFixture[s
     ws.engine.dispose()
 
 
+def test_a_counselor_grant_with_another_person_defaults_to_the_caseload(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--counselor cns-1 --person aide-7``: the login's default scope is cns-1's caseload
+    (the flags, the app, the notes listed), its notes are signed by aide-7."""
+    import datetime as dt
+
+    from caseload.services.app import prepare_app
+    from caseload.services.context import open_workspace
+
+    grant_all(shared, capsys)
+    code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", shared.logins["dana"],
+                       "--counselor", "cns-1", "--person", "aide-7")
+    assert code == 0, err
+    ws = open_workspace(shared.url("dana"))
+    assert ws.person == "aide-7" and ws.config.me == "cns-1"
+    launch = prepare_app(ws, counselor=None, as_of=dt.date.fromisoformat(AS_OF))
+    assert launch.counselor_id == "cns-1" and launch.me == "aide-7"
+    ws.engine.dispose()
+    code, out, err = cli(capsys, "--db", shared.url("dana"), "flags", "--as-of", AS_OF,
+                         "--format", "json")
+    assert code == 0, err
+    assert _flag_ids(out) == expected(shared)["alice"]
+
+
 def test_admin_on_sqlite_is_refused(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
     for argv in (["who"], ["grant", "x", "--district"], ["revoke", "x"]):
         code, out, err = cli(capsys, "--db", str(tmp_path) + "/c.db", "admin", *argv)

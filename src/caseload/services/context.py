@@ -46,8 +46,11 @@ def open_workspace(
     grant = login_grant(engine)  # a granted login (PostgreSQL): the database's scope rules
     if grant is None:
         return Workspace(engine=engine, config=config)
-    if grant.scope.value == "counselor":  # their caseload is the default scope
+    if grant.scope.value == "counselor":  # the granted caseload is the default scope
         from dataclasses import replace
 
-        config = replace(config, me=grant.person)
+        # the counselor whose caseload it is, not the person the login writes notes as
+        # (``--person``: an aide writing for a counselor's caseload); notes are signed by
+        # ``person`` (services.notes.actor) whatever ``me`` is
+        config = replace(config, me=grant.target)
     return Workspace(engine=engine, config=config, person=grant.person)
