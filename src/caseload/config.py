@@ -69,10 +69,13 @@ def load_config(cli_value: str | None = None) -> Config:
             raise ConfigError(f"{path}: [sources.{name}] must be a table")
         for secret_key in ("client_secret", "secret", "password"):
             if secret_key in src:
+                from caseload.sources.secrets import env_var
+
                 raise ConfigError(
                     f"{path}: [sources.{name}] must not hold '{secret_key}': use "
-                    f"CASELOAD_SECRET_{name.upper()} or `caseload login {name}`"
+                    f"{env_var(name)} or `caseload login {name}`"
                 )
+    _check_thresholds(path, data.get("thresholds", {}))
     return Config(
         path=path,
         me=me,
@@ -81,6 +84,17 @@ def load_config(cli_value: str | None = None) -> Config:
         theme=data.get("theme"),
         keymap=_keymap(path, data.get("keymap", {})),
     )
+
+
+def _check_thresholds(path: Path, table: dict[str, Any]) -> None:
+    """``[thresholds]`` as the rules read it (``Thresholds.from_mapping``): an unknown name, a
+    value of the wrong type or out of range is a ConfigError naming the file and the key."""
+    from caseload.domain.settings import Thresholds
+
+    try:
+        Thresholds.from_mapping(table)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: [thresholds] {exc}") from None
 
 
 def _keymap(path: Path, table: dict[str, Any], prefix: str = "") -> dict[str, str]:

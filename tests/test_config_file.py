@@ -1,0 +1,51 @@
+"""The config file's errors name the file and the setting (docs/CONFIG.md: "Unknown settings
+are an error that names them"), for ``[thresholds]`` too, and never end as an "unexpected"
+error whose details are left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from caseload.cli import main
+
+
+def _run(tmp_path: Path, cache: Path, toml: str, *argv: str) -> str:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml, encoding="utf-8")
+    assert main(["--db", str(cache), "--config", str(cfg), *argv]) == 1
+    return str(cfg)
+
+
+@pytest.mark.parametrize(
+    ("toml", "said"),
+    [
+        ("[thresholds]\nfailing_grad = 65\n", "[thresholds] unknown threshold failing_grad"),
+        ('[thresholds]\nfailing_grade = "x"\n',
+         "[thresholds] threshold failing_grade must be a number, not 'x'"),
+        ("[thresholds]\nfailing_weeks = 0\n", "[thresholds] threshold failing_weeks must be at least 1"),
+    ],
+)
+def test_a_bad_threshold_is_named(tmp_path, new_cache, capsys, toml, said):
+    path = _run(tmp_path, new_cache, toml, "flags")
+    err = capsys.readouterr().err
+    assert f"caseload: error: {path}: {said}" in err
+    assert "unexpected" not in err and "Traceback" not in err
+
+
+def test_good_thresholds_are_taken(tmp_path, new_cache, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[thresholds]\nfailing_grade = 65\nmissing_counts_as_zero = false\n",
+                   encoding="utf-8")
+    assert main(["--db", str(new_cache), "--config", str(cfg), "flags"]) == 0, (
+        capsys.readouterr().err
+    )
+
+
+def test_a_secret_in_the_config_names_the_variable_the_sync_reads(tmp_path, new_cache, capsys):
+    """A source named ``my-sis`` reads its secret from CASELOAD_SECRET_MY_SIS
+    (sources.secrets.env_var): the refusal names that variable, not CASELOAD_SECRET_MY-SIS."""
+    _run(tmp_path, new_cache, '[sources.my-sis]\nkind = "oneroster"\nsecret = "x"\n', "sync")
+    err = capsys.readouterr().err
+    assert "use CASELOAD_SECRET_MY_SIS or `caseload login my-sis`" in err
