@@ -124,3 +124,32 @@ async def test_the_app_opens_on_the_changes_since_it_was_last_opened(
         assert last_seen.get(engine, "cns-1") == dt.date(2026, 10, 16)
     finally:
         engine.dispose()
+
+
+class MarkupHost(Host):
+    def load(self, since: dt.date) -> list[StudentChange]:
+        self.calls.append(since)
+        return [change(f"stu-{i}", 10 - i, grade_drops=(
+            GradeDrop("c1", "[bold]Algebra[/bold] I", 82.5, 69.3),)) for i in range(3)]
+
+
+async def test_titles_show_as_written_and_the_table_keys_move() -> None:
+    """A class title is data: shown as written, never read as markup; j/k/G/g move the
+    cursor as in every other table (README's keys)."""
+    app = MarkupHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ChangesScreen)
+        await wait_until(pilot, lambda: screen.loaded, what="the changes")
+        table = screen.query_one("#changes-table", DataTable)
+        cell = table.get_row_at(0)[2]
+        assert "[bold]Algebra[/bold] I 82.5 to 69.3" in cell.plain
+        assert table.cursor_row == 0
+        await pilot.press("j")
+        await wait_until(pilot, lambda: table.cursor_row == 1, what="j moves down")
+        await pilot.press("G")
+        await wait_until(pilot, lambda: table.cursor_row == 2, what="G: the last row")
+        await pilot.press("k")
+        await wait_until(pilot, lambda: table.cursor_row == 1, what="k moves up")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: table.cursor_row == 0, what="g: the first row")

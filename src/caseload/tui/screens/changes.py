@@ -30,6 +30,7 @@ from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import BACK_BINDINGS
 from caseload.tui.textual_fixes import Header
 from caseload.tui.widgets.footer import Footer
+from caseload.tui.widgets.key_table import OpenableTable
 
 ChangesLoader = Callable[[dt.date], Sequence[StudentChange]]
 
@@ -109,7 +110,9 @@ class ChangesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text("Loading…"), id="changes-title")
-        table: DataTable[Text | str] = DataTable(id="changes-table", cursor_type="row")
+        # j/k/g/G as in every table, Enter (Open) in the footer; cells are Text: a class's
+        # title is shown as written, never read as markup
+        table = OpenableTable(id="changes-table")
         table.add_columns("risk", "student", "what changed")
         yield table
         yield Footer()
@@ -138,8 +141,8 @@ class ChangesScreen(Screen[None]):
         table = self.query_one("#changes-table", DataTable)
         table.clear()
         for change in self.changes:
-            table.add_row(str(change.risk), literal(change.name), change_words(change),
-                          key=change.student)
+            table.add_row(Text(str(change.risk)), literal(change.name),
+                          literal(change_words(change)), key=change.student)
         when = f"{message.since.month}/{message.since.day}"
         count = len(self.changes)
         title = (f"Since {when}: {count} student{'s' if count != 1 else ''} with a change"
