@@ -193,6 +193,8 @@ def test_export_pdf_uses_the_reader(engine, tmp_path, capsys):
     text = " ".join("".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages)
                     .split())
     assert "Able, Ada" in text and "As of 2026-10-25" in text
+    # the cover names the student exported, not "all counselors"
+    assert "Student: Able, Ada (stu-1)" in text and "all counselors" not in text
     for message in FLAG_MESSAGES:
         assert message in text
     assert "Week one" in text and "Week three" in text
@@ -229,6 +231,12 @@ def test_export_errors(engine, tmp_path, capsys):
     assert run(engine, ["notes", "export", "--since", "2026-10-10", "--until", "2026-10-01",
                         "--format", "md", "-o", str(tmp_path / "x.md")]) == 1
     assert "is before --since" in capsys.readouterr().err
+    # --all-students with every note in scope: refused, not a PDF that quietly adds nobody
+    assert run(engine, ["notes", "export", "--counselor", "all", "--all-students",
+                        "--format", "pdf", "-o", str(tmp_path / "x.pdf")]) == 1
+    assert "--all-students gives every student of a caseload a summary" in (
+        capsys.readouterr().err)
+    assert not Path(tmp_path / "x.pdf").exists()
     missing_dir = tmp_path / "no" / "such" / "dir" / "x.md"
     assert run(engine, ["notes", "export", "--format", "md", "-o", str(missing_dir)]) == 1
     assert "cannot write" in capsys.readouterr().err

@@ -28,7 +28,8 @@ class ExportInput:
     ``class_titles`` names the classes notes refer to.
 
     PDF only: ``all_students`` gives every student in ``students`` a summary (else only the
-    students with notes in the range); ``counselor`` names the caseload on the cover;
+    students with notes in the range); ``counselor`` names the caseload on the cover
+    (``student``, "Last, First (id)", names the one student of a student's export instead);
     ``open_follow_ups`` are the open follow-ups the cover lists (``None``: those among
     ``notes``); ``progress(done, total, what)`` is called as the summaries are drawn.
     """
@@ -44,6 +45,7 @@ class ExportInput:
     generated_at: dt.datetime | None = None
     all_students: bool = False
     counselor: str | None = None
+    student: str | None = None
     open_follow_ups: Sequence[Note] | None = None
     progress: Progress | None = None
     authors: Mapping[str, str] = field(default_factory=dict)  # author id -> "Last, First"

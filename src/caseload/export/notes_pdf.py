@@ -472,7 +472,8 @@ def _pdf_cover(pdf: _Pdf, inp: ExportInput, ctx: ExportContext, noted: Sequence[
             f"{inp.until.isoformat() if inp.until else 'the latest note'}")
     shown = len(ctx.students) if inp.all_students else len(noted)
     lines = [
-        f"Counselor: {inp.counselor or 'all counselors'}",
+        (f"Student: {inp.student}" if inp.student
+         else f"Counselor: {inp.counselor or 'all counselors'}"),
         f"Range: {span}",
         f"{len(notes)} note{'s' if len(notes) != 1 else ''} about {len(noted)} "
         f"student{'s' if len(noted) != 1 else ''}; {shown} student summar"

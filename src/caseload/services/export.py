@@ -56,6 +56,12 @@ class ExportRequest:
             raise NoteValidationError(
                 "until", f"--until {s.until} is before --since {s.since}"
             )
+        if self.all_students and s.student_id is None and s.counselor_id is None:
+            raise NoteValidationError(
+                "all_students",
+                "--all-students gives every student of a caseload a summary: name the "
+                "caseload (--counselor ID, or set `me`) or the student (--student ID)",
+            )
         if self.as_of is None or s.until is not None:
             return s
         if s.since is not None and self.as_of < s.since:
@@ -119,6 +125,7 @@ def export_notes(
     detail_for: Any = None
     missing = False
     counselor: str | None = None
+    student: str | None = None  # the PDF of one student: the cover names them
     open_follow_ups = None
     if fmt is ExportFormat.PDF:
         found = reader if reader is not None else default_reader(ws)
@@ -131,6 +138,8 @@ def export_notes(
             counselor = label[0] if label else scope.counselor_id
         elif scope.student_id is not None:
             counselor = None
+            info = students.get(scope.student_id)
+            student = f"{info[0]} ({scope.student_id})" if info else scope.student_id
         open_follow_ups = [
             n for n in store.list(student_id=scope.student_id, counselor_id=scope.counselor_id)
             if n.status is NoteStatus.OPEN and n.follow_up is not None
@@ -146,6 +155,7 @@ def export_notes(
         generated_at=store.clock(),
         all_students=request.all_students,
         counselor=counselor,
+        student=student,
         open_follow_ups=open_follow_ups,
         progress=progress,
     )
