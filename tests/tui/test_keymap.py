@@ -47,3 +47,26 @@ async def test_remapped_keys_work_and_the_old_ones_stop(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         assert "^f" in screen_text(app) or "ctrl+f" in screen_text(app)
+
+
+def test_every_binding_id_is_documented() -> None:
+    """docs/CONFIG.md's keymap table lists every binding id a user can rebind: one added
+    without its row cannot be found by a counselor writing ``[keymap]``."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+
+    import caseload.tui
+    from tests.paths import REPO
+
+    ids: set[str] = set()
+    for info in pkgutil.walk_packages(caseload.tui.__path__, "caseload.tui."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                ids.update(b.id for b in value.__dict__.get("BINDINGS", ())
+                           if isinstance(b, Binding) and b.id)
+    assert len(ids) > 50
+    doc = (REPO / "docs" / "CONFIG.md").read_text(encoding="utf-8")
+    assert sorted(i for i in ids if f"`{i}`" not in doc) == []
