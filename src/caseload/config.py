@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ENV_CONFIG = "CASELOAD_CONFIG"
+SECRET_ENV_PREFIX = "CASELOAD_SECRET_"  # noqa: S105 (a variable name, not a secret)
 
 
 class ConfigError(Exception):
@@ -28,6 +30,17 @@ class Config:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+
+
+def secret_env_var(name: str, header: str | None = None) -> str:
+    """The environment variable holding the secret (or an extra header's value) of
+    ``[sources.NAME]``: NAME (and HEADER) upper-cased, every other character than a letter or
+    digit made ``_`` (``my-sis`` -> ``CASELOAD_SECRET_MY_SIS``). Here, below every layer, so
+    the config's refusal of a secret and ``sources.secrets`` name the same variable."""
+    var = SECRET_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+    if header is not None:
+        var += "_" + re.sub(r"[^A-Za-z0-9]", "_", header).upper()
+    return var
 
 
 def default_config_path() -> Path:
@@ -69,11 +82,9 @@ def load_config(cli_value: str | None = None) -> Config:
             raise ConfigError(f"{path}: [sources.{name}] must be a table")
         for secret_key in ("client_secret", "secret", "password"):
             if secret_key in src:
-                from caseload.sources.secrets import env_var
-
                 raise ConfigError(
                     f"{path}: [sources.{name}] must not hold '{secret_key}': use "
-                    f"{env_var(name)} or `caseload login {name}`"
+                    f"{secret_env_var(name)} or `caseload login {name}`"
                 )
     _check_thresholds(path, data.get("thresholds", {}))
     return Config(

@@ -17,26 +17,18 @@ collection, a broken D-Bus) counts as "absent" and the error message says so.
 from __future__ import annotations
 
 import os
-import re
+
+from caseload.config import SECRET_ENV_PREFIX, secret_env_var
 
 SERVICE = "caseload"
-ENV_PREFIX = "CASELOAD_SECRET_"
+ENV_PREFIX = SECRET_ENV_PREFIX
 
 
 class SecretMissing(Exception):
     """No secret found. The message says where it was looked for; it never holds a secret."""
 
 
-def _env_part(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "_", text).upper()
-
-
-def env_var(name: str, header: str | None = None) -> str:
-    """The environment variable holding the secret (or a header's value) for source NAME."""
-    var = ENV_PREFIX + _env_part(name)
-    if header is not None:
-        var += "_" + _env_part(header)
-    return var
+env_var = secret_env_var  # the environment variable holding source NAME's secret (or header)
 
 
 def keyring_username(name: str, header: str | None = None) -> str:
