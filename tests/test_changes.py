@@ -126,3 +126,17 @@ def test_unknown_attendance_is_null(tmp_path: Path, capsys: pytest.CaptureFixtur
     # no attendance loaded: absences unknown (null), never 0, and no attendance flag
     assert [c["student"] for c in got] == ["stu-2"]
     assert got[0]["absences"] is None and got[0]["new"] == ["GRADE_DROP", "LOW_GRADE"]
+
+
+def test_a_window_after_the_recorded_day_is_unknown_not_zero(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # attendance runs through 10/27: in (10/27, 11/06] no day is known, so the absences are
+    # unknown (null), never 0; the students are listed for their flag changes
+    got = changes(capsys, db, "--since", "2026-10-27", "--as-of", "2026-11-06",
+                  "--counselor", "all")
+    assert got and all(c["absences"] is None for c in got)
+    # a window inside the recorded days still counts (0 when nobody was absent)
+    got = changes(capsys, db, "--since", "2026-10-16", "--as-of", "2026-10-23",
+                  "--counselor", "all")
+    assert got and all(c["absences"] == 0 for c in got)

@@ -83,7 +83,10 @@ class StudentChange:
 
 
 def absences_between(facts: StudentFacts, since: dt.date, as_of: dt.date) -> int | None:
-    """Full-day absences on enrolled school days in (``since``, ``as_of``]; None when unknown."""
+    """Full-day absences on enrolled school days in (``since``, ``as_of``]; None when unknown:
+    no attendance loaded for the school, or none of the window's days is known (attendance
+    recorded only through a day on or before ``since``: nothing was counted, so it is not 0).
+    Days after the recorded day are not counted either way (the figure is the known part)."""
     series = facts.attendance
     end = series.counted_through(as_of)
     if end is None:
@@ -93,7 +96,11 @@ def absences_between(facts: StudentFacts, since: dt.date, as_of: dt.date) -> int
     lo = since + _ONE_DAY
     if start is not None and start > lo:
         lo = start
-    return series.count_absent(lo, end) if lo <= end else 0
+    if lo <= end:
+        return series.count_absent(lo, end)
+    # no known day in the window: 0 only when every day of it is known (an empty window, or
+    # a student not yet enrolled by the as-of date), else unknown
+    return 0 if end >= as_of else None
 
 
 def grade_drops(before: StudentReport, after: StudentReport) -> tuple[GradeDrop, ...]:
