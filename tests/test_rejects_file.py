@@ -115,6 +115,28 @@ def test_credential_columns_are_never_copied(tmp_path, data, new_cache):
     assert rows and json.loads(rows[0]["row"])["sourcedId"] == "stu-2"
 
 
+def test_a_shifted_row_never_carries_its_password(tmp_path, data, new_cache):
+    """A users.csv row one field too wide (a comma in a name) puts its password under the
+    next column's name: read back for the rejects file, it would be copied as
+    ``userMasterIdentifier``. A malformed row of a file with a credential column is written
+    without its content, as the reader leaves it."""
+    users = data / "users.csv"
+    body = users.read_text(encoding="utf-8")
+    bad = body.replace("stu-2,active,2026-09-01T00:00:00Z,true,ben,{stateId:MD002},Ben,Baker,,"
+                       "S002,,,,,09,,",
+                       "stu-2,active,2026-09-01T00:00:00Z,true,ben,{stateId:MD002},Ben,Jr,"
+                       "Baker,,S002,,,,,09,Hunter2Secret,")
+    assert bad != body
+    users.write_text(bad, encoding="utf-8")
+    out = tmp_path / "rejects.csv"
+    assert _import(new_cache, data, out) == 0
+    text_ = out.read_text(encoding="utf-8")
+    assert "Hunter2Secret" not in text_
+    rows = [r for r in _rows(out) if r["file"] == "users.csv"]
+    assert [(r["line"], r["row"]) for r in rows] == [("3", "")]
+    assert "24 fields where the header has 23" in rows[0]["reason"]
+
+
 def test_write_rejects_drops_every_credential_like_column(tmp_path):
     out = tmp_path / "r.csv"
     raw = {"sourcedId": "u1", "password": "a", "userPassword": "b", "pwd": "c",

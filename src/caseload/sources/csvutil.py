@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 import math
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
@@ -110,6 +110,12 @@ class Container:
 
 # Header columns whose values never leave the reader (not in a reject's raw row).
 SECRET_COLUMNS = frozenset({"password", "passwd", "pwd", "pin", "secret", "token"})
+
+
+def secret_header(header: Sequence[str]) -> bool:
+    """Whether a file's header has a column whose values never leave the reader: then none
+    of a malformed row's fields can be trusted to be safe (they may be shifted)."""
+    return any(h.strip().casefold() in SECRET_COLUMNS for h in header)
 
 
 def _quote_opening(lines: list[str], first: int) -> int | None:
@@ -312,7 +318,7 @@ class CsvTable:
         self.rejects.append(Reject.from_error(err, raw))
 
     def _secret_header(self) -> bool:
-        return not self.header or any(h.casefold() in SECRET_COLUMNS for h in self.header)
+        return not self.header or secret_header(self.header)
 
     def _line_raw(self, line: int) -> dict[str, str] | None:
         """The physical line as read (first 500 characters), unless the file carries secrets."""

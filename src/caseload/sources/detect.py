@@ -41,9 +41,11 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
     """Read back rows of an export by file name and line, for the rejects file.
 
     CSV (a OneRoster folder or .zip): the row as ``{column: value}``, matched on the physical
-    line where the record starts or ends. Ed-Fi XML: ``{"element": name}`` of the element that
-    starts on that line."""
-    from caseload.sources.csvutil import Container
+    line where the record starts or ends; a row whose width is not the header's is left out
+    when the file has a credential column (``csvutil.secret_header``: its fields may be
+    shifted, a password under another column's name), as the reader leaves it out. Ed-Fi XML:
+    ``{"element": name}`` of the element that starts on that line."""
+    from caseload.sources.csvutil import Container, secret_header
 
     out: dict[tuple[str, int], dict[str, str]] = {}
     csv_files: dict[str, set[int]] = {}
@@ -69,11 +71,13 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
                 reader = csv.reader(fh)
                 try:
                     header = next(reader)
+                    guarded = secret_header(header)
                     start = reader.line_num + 1
                     for row in reader:
                         end = reader.line_num
+                        trusted = not guarded or len(row) == len(header)
                         for number in (start, end):
-                            if number in lines:
+                            if number in lines and trusted:
                                 out[(name, number)] = dict(zip(header, row, strict=False))
                         start = end + 1
                 except (csv.Error, UnicodeDecodeError, StopIteration):
