@@ -629,3 +629,24 @@ def test_grand_bend_references_resolve(grand_bend: Dataset) -> None:
     assert {s.parent_id for s in ds.academic_sessions if s.parent_id} <= sessions
     assert {k.course_id for k in ds.classes} <= {c.sourced_id for c in ds.courses}
     assert {u.school_id for u in ds.users if u.school_id} <= orgs
+
+
+@pytest.mark.parametrize("doctype", [
+    '<!DOCTYPE InterchangeStudent>',
+    '<!DOCTYPE InterchangeStudent SYSTEM "http://example.org/edfi.dtd">',
+    '<!DOCTYPE InterchangeStudent [ <!ELEMENT Student ANY> ]>',
+])
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_a_document_type_declaration_is_refused(
+    tmp_path: Path, doctype: str, skip_invalid: bool
+) -> None:
+    """docs/DATA_FORMATS.md: a DTD is refused, with or without entities in it."""
+    (tmp_path / "dtd.xml").write_text(
+        '<?xml version="1.0"?>\n' + doctype + "\n"
+        + interchange("InterchangeStudentAttendance", attendance_event()).split("?>", 1)[-1],
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(tmp_path, skip_invalid=skip_invalid)
+    assert exc.value.file == "dtd.xml" and exc.value.line == 2
+    assert "document type declarations are not allowed" in exc.value.reason

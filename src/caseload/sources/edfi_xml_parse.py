@@ -142,11 +142,31 @@ def _feed(path: Path, target: Collector) -> Iterator[None]:
     yield after each chunk, close the parser at the end."""
     parser = DefusedXMLParser(target=target)
     target.expat = parser.parser
+    _refuse_doctype(parser.parser)
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             parser.feed(chunk)
             yield
         parser.close()
+
+
+def _refuse_doctype(expat: Any) -> None:
+    """Refuse a document type declaration (docs/DATA_FORMATS.md) once it has been read, so an
+    entity declared inside it is refused first with defusedxml's own, more telling reason
+    (an XML bomb, an external entity); a DTD without entities (``<!DOCTYPE x SYSTEM "...">``
+    or an empty internal subset) is then refused as a DTD. (``forbid_dtd=True`` would refuse
+    at the declaration's start, before the entities are seen.)"""
+    seen: list[tuple[str, str | None, str | None]] = []
+
+    def start(name: str, sysid: str | None, pubid: str | None, _internal: int) -> None:
+        seen.append((name, sysid, pubid))
+
+    def end() -> None:
+        name, sysid, pubid = seen[-1] if seen else ("", None, None)
+        raise DTDForbidden(name, sysid, pubid)
+
+    expat.StartDoctypeDeclHandler = start
+    expat.EndDoctypeDeclHandler = end
 
 
 def _current_line(target: Collector) -> int | None:
