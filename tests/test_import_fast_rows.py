@@ -241,13 +241,21 @@ def test_the_readers_collector_pause_leaves_its_records_in_the_oldest_generation
     class Record:
         pass
 
-    assert gc.isenabled()
-    with _runtime.gc_paused(promote=True):
-        made = [Record() for _ in range(3)]
-    assert gc.isenabled()
-    assert gc.get_freeze_count() == 0
-    oldest = {id(o) for o in gc.get_objects(generation=2)}
-    assert all(id(r) in oldest for r in made)
+    # from nothing frozen, whatever ran before (tests/conftest.py freezes what collection
+    # made; an app's test thaws it): alone, this test failed on the conftest's freeze
+    was_frozen = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    try:
+        assert gc.isenabled()
+        with _runtime.gc_paused(promote=True):
+            made = [Record() for _ in range(3)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == 0
+        oldest = {id(o) for o in gc.get_objects(generation=2)}
+        assert all(id(r) in oldest for r in made)
+    finally:
+        if was_frozen:
+            gc.freeze()
 
 
 def test_the_csv_reader_keeps_each_results_id_and_date_once(data: Path):
