@@ -116,6 +116,11 @@ BAD_CASES = [
     ("results.csv", ",62,", ",-5,", "results.csv:2: field 'score'", "below 0"),
     ("results.csv", ",62,", ",sixty,", "results.csv:2: field 'score'", "not a number"),
     ("attendance.csv", "2026-09-16", "2026-09-31", "attendance.csv:3: field 'date'", "not a date"),
+    # forms Python's fromisoformat takes but YYYY-MM-DD does not allow
+    ("attendance.csv", "2026-09-16", "20260916", "attendance.csv:3: field 'date'",
+     "'20260916' is not a date (expected YYYY-MM-DD)"),
+    ("results.csv", ",2026-09-14,", ",2026-W38-1,", "results.csv:2: field 'scoreDate'",
+     "'2026-W38-1' is not a date (expected YYYY-MM-DD)"),
     ("attendance.csv", ",tardy,", ",sleepy,", "attendance.csv:5: field 'category'", "unknown attendance category"),
     ("users.csv", "stu-2,active", "stu-1,active", "users.csv:3: field 'sourcedId'", "duplicate id 'stu-1'"),
     ("enrollments.csv", "e3,active,2026-09-01T00:00:00Z,cls-alg", "e3,active,2026-09-01T00:00:00Z,cls-nope",

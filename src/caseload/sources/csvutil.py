@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import itertools
 import math
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -445,9 +446,20 @@ class CsvTable:
             raise self.error(column, str(exc)) from None
 
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_day(text: str) -> bool:
+    """Whether ``text`` is a date written ``YYYY-MM-DD`` (Python's ``fromisoformat`` also
+    takes ``20260915`` and week dates like ``2026-W38-3``, which the formats do not allow)."""
+    return len(text) == 10 and text[4] == "-" == text[7] and _DAY.fullmatch(text) is not None
+
+
 def parse_date(value: str, error: Callable[[str], Exception]) -> dt.date:
-    """ISO 8601 date, or the date part of an ISO date-time."""
+    """A ``YYYY-MM-DD`` date, or the date part of an ISO date-time (``YYYY-MM-DDT...``)."""
     text = value.strip()
+    if not iso_day(text[:10]) or (len(text) > 10 and text[10] not in "T "):
+        raise error(f"{value!r} is not a date (expected YYYY-MM-DD)")
     try:
         if len(text) > 10 and text[10] in "T ":
             return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()

@@ -46,7 +46,7 @@ from caseload.domain.records import (
     StudentIncident,
     User,
 )
-from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable
+from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable, iso_day
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.oneroster_guardians import GuardianLinks
 
@@ -624,11 +624,11 @@ class _Reader:
             if score_date is None:
                 try:
                     score_date = (
-                        fromiso(date_text) if len(date_text) == 10 else t.date(r, "scoreDate")
+                        fromiso(date_text) if iso_day(date_text) else t.date(r, "scoreDate")
                     )
                 except ValueError:
                     score_date = t.date(r, "scoreDate")
-                if score_date is not None and len(date_text) == 10:
+                if score_date is not None and iso_day(date_text):
                     days[date_text] = score_date
             late = flags.get(r[i_late]) if i_late is not None else False
             missing = flags.get(r[i_missing]) if i_missing is not None else False

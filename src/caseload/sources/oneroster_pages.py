@@ -20,6 +20,7 @@ from typing import Any
 
 from caseload.domain.records import Deletion, Enrollment, LineItem, Result, ScoreStatus
 from caseload.sources import oneroster_csv
+from caseload.sources.csvutil import iso_day
 from caseload.sources.dataset import ENTITIES, Dataset
 from caseload.sources.oneroster_rest import KIND, to_dataset
 
@@ -97,7 +98,7 @@ def _results_page(source: str, items: list[Any], delta: bool) -> Dataset | None:
         date_text = get("scoreDate")
         if date_text is None or date_text == "":
             score_date = None
-        elif date_text.__class__ is str and len(date_text) == 10:
+        elif date_text.__class__ is str and iso_day(date_text):
             try:
                 score_date = fromiso(date_text)
             except ValueError:
@@ -168,7 +169,7 @@ def _d(value: Any) -> dt.date | None:
     """A date cell: ``YYYY-MM-DD`` only, anything longer goes the general way."""
     if value is None or value == "":
         return None
-    if value.__class__ is not str or len(value) != 10:
+    if value.__class__ is not str or not iso_day(value):
         raise _Bail
     try:
         return dt.date.fromisoformat(value)
