@@ -284,3 +284,35 @@ def test_term_deleted_in_this_import(store, data):
         load(store, read_path(data))
     message = str(info.value)
     assert message.startswith("classes.csv:2: field 'termSourcedIds': term 'sem-1' is deleted in this import")
+
+
+def test_a_bad_as_of_date_in_the_manifest_is_refused_before_anything_is_read(data: Path) -> None:
+    """caseload.asOfDate is a date: '02/10/2026' was kept as text, the import committed,
+    and the command then failed with an unexpected ValueError."""
+    edit(data / "manifest.csv", "caseload.asOfDate,2026-10-02", "caseload.asOfDate,02/10/2026")
+    with pytest.raises(SourceError) as info:
+        read_path(data)
+    assert str(info.value) == ("manifest.csv:16: field 'value': caseload.asOfDate='02/10/2026': "
+                               "expected a date, YYYY-MM-DD")
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_a_tobedeleted_caseload_row_is_refused_not_a_crash(data: Path, skip_invalid: bool) -> None:
+    """caseloads.csv has no sourcedId: a 'tobedeleted' row cannot say what to delete (it
+    crashed the load with an AttributeError). It is refused with its file, line and field;
+    --skip-invalid rejects that row only."""
+    (data / "caseloads.csv").write_text(
+        "counselorSourcedId,studentSourcedId,status\ncns-1,stu-1,active\ncns-1,stu-2,tobedeleted\n",
+        encoding="utf-8",
+    )
+    reason = ("caseloads.csv:3: field 'status': 'tobedeleted' in a file without sourcedId: "
+              "nothing says which record to delete; leave the row out instead")
+    if not skip_invalid:
+        with pytest.raises(SourceError) as info:
+            read_path(data)
+        assert str(info.value) == reason
+        return
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line, r.field) for r in ds.rejects] == [("caseloads.csv", 3, "status")]
+    assert [(c.counselor_id, c.student_id) for c in ds.caseloads] == [("cns-1", "stu-1")]
+    assert not ds.deletions

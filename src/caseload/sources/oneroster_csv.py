@@ -274,6 +274,10 @@ class _Reader:
                 if value.startswith("1.0"):
                     self.context = " (OneRoster 1.0 export)"
             elif prop == "caseload.asOfDate":
+                if value and not iso_day(value):
+                    raise table.error(
+                        "value", f"caseload.asOfDate={value!r}: expected a date, YYYY-MM-DD"
+                    )
                 self.ds.as_of = value or None
         return modes
 
@@ -331,6 +335,13 @@ class _Reader:
                     seen[sid] = table.line
                 status = row[status_col] if status_col is not None else ""
                 if status and status != "active" and status.strip().casefold() == "tobedeleted":
+                    if entity is not None and id_col is None:
+                        # (caseloads.csv: no sourcedId says which record goes; a bulk file
+                        # lists every assignment, so one left out is gone)
+                        raise table.error(
+                            "status", f"'tobedeleted' in a file without {id_column}: nothing "
+                            "says which record to delete; leave the row out instead",
+                        )
                     if entity is not None:
                         self.ds.deletions.append(Deletion(entity, sid))
                     continue
