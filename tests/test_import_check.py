@@ -184,3 +184,21 @@ def test_check_creates_no_cache_where_there_was_none(tmp_path: Path) -> None:
     assert main(["--db", str(db), "import", str(MIN_DATA), "--check"]) == 0
     assert not db.exists()
     assert not list(tmp_path.iterdir())
+
+
+def test_check_finds_the_results_an_import_would_not_show(tmp_path, data, capsys, new_cache):
+    """A result for a student not on the class's roster: the import stores it but does not
+    show it (with --skip-invalid: rejects it). --check runs the same check and says so."""
+    results = data / "results.csv"
+    lines = results.read_text(encoding="utf-8").splitlines()
+    stray = next(line for line in lines if line.startswith("res-5,"))
+    assert ",stu-2," in stray
+    lines.append(stray.replace("res-5,", "res-9,", 1).replace(",stu-2,", ",stu-3,", 1))
+    results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--db", str(new_cache), "import", str(data), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "not shown: 1 results for students not enrolled in their class" in out
+    assert main(["--db", str(new_cache), "import", str(data), "--check", "--skip-invalid"]) == 0
+    out = capsys.readouterr().out
+    assert "would reject: 1 rows" in out and "is not enrolled in class" in out

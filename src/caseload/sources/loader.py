@@ -406,16 +406,16 @@ def _load_staged_locked(
 
 
 def check(engine: Engine, ds: Dataset, *, skip_invalid: bool = False) -> LoadReport:
-    """What :func:`load` would do, without writing: students are linked and references checked
-    against the cache inside a transaction that is always rolled back, and no run is recorded.
+    """What :func:`load` would do, without writing: the load's checks (students linked,
+    placeholders, references, results of students not on their class's roster) run against
+    the cache inside a transaction that is always rolled back, and no run is recorded.
     ``counts`` are the records that would be written, ``deleted`` the deletions asked for.
     Raises SourceError as :func:`load` would (unless ``skip_invalid``)."""
     report = LoadReport(run_id=None)
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            report.linked, _ = link_students(conn, ds)
-            check_references(conn, ds, skip_invalid)
+            _checks(conn, ds, skip_invalid, report)  # the load's own checks, not_enrolled too
         finally:
             trans.rollback()
     report.counts = ds.counts()
