@@ -275,9 +275,7 @@ class _Reader:
                     self.context = " (OneRoster 1.0 export)"
             elif prop == "caseload.asOfDate":
                 if value and not iso_day(value):
-                    raise table.error(
-                        "value", f"caseload.asOfDate={value!r}: expected a date, YYYY-MM-DD"
-                    )
+                    raise table.error("value", f"{prop}={value!r}: expected a date, YYYY-MM-DD")
                 self.ds.as_of = value or None
         return modes
 
@@ -335,13 +333,10 @@ class _Reader:
                     seen[sid] = table.line
                 status = row[status_col] if status_col is not None else ""
                 if status and status != "active" and status.strip().casefold() == "tobedeleted":
-                    if entity is not None and id_col is None:
-                        # (caseloads.csv: no sourcedId says which record goes; a bulk file
-                        # lists every assignment, so one left out is gone)
-                        raise table.error(
-                            "status", f"'tobedeleted' in a file without {id_column}: nothing "
-                            "says which record to delete; leave the row out instead",
-                        )
+                    if entity is not None and id_col is None:  # caseloads.csv
+                        raise table.error("status", f"'tobedeleted' in a file without "
+                                          f"{id_column}: nothing says which record to delete; "
+                                          "leave the row out instead")
                     if entity is not None:
                         self.ds.deletions.append(Deletion(entity, sid))
                     continue
