@@ -172,3 +172,15 @@ def test_xml_reference_rejects_have_line_and_element(tmp_path, new_cache):
         line = int(r["line"])
         assert "<StudentSchoolAttendanceEvent>" in attendance[line - 1]
         assert json.loads(r["row"]) == {"element": "StudentSchoolAttendanceEvent"}
+
+
+def test_a_rejected_row_holds_the_files_columns_once_each(tmp_path, data, new_cache):
+    """``row`` is the row as the file has it: each header column once, as written (the
+    reader's aliases, e.g. ``studentsourcedid`` beside ``studentSourcedId``, never added)."""
+    results = data / "results.csv"
+    header = results.read_text(encoding="utf-8").splitlines()[0].split(",")
+    edit(results, ",62,", ",-5,")
+    out = tmp_path / "rejects.csv"
+    assert _import(new_cache, data, out) == 0
+    (row,) = [r for r in _rows(out) if r["file"] == "results.csv"]
+    assert list(json.loads(row["row"])) == header

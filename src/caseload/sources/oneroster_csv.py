@@ -344,9 +344,8 @@ class _Reader:
             except SourceError as err:
                 if not self.skip_invalid:
                     raise
-                raw = {
-                    name: row[i]
-                    for name, i in table.columns.items()
+                raw = {  # the file's own columns, once each (not the aliases too)
+                    name: value for name, value in zip(table.header, row, strict=False)
                     if name.casefold() not in SECRET_COLUMNS
                 }
                 self.ds.rejects.append(Reject.from_error(err, raw))
