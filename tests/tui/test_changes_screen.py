@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from caseload.domain.changes import GradeDrop, StudentChange
@@ -54,13 +55,18 @@ def test_words() -> None:
                                "1 absence; 2 follow-ups due")
 
 
+async def loaded(app: App[None], pilot: Pilot[None]) -> tuple[ChangesScreen, DataTable[object]]:
+    """The changes screen once its changes are in, and its table."""
+    screen = app.screen
+    assert isinstance(screen, ChangesScreen)
+    await wait_until(pilot, lambda: screen.loaded, what="the changes")
+    return screen, screen.query_one("#changes-table", DataTable)
+
+
 async def test_highest_risk_first_enter_opens_w_picks_a_date() -> None:
     app = Host()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, ChangesScreen)
-        await wait_until(pilot, lambda: screen.loaded, what="the changes")
-        table = screen.query_one("#changes-table", DataTable)
+        screen, table = await loaded(app, pilot)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["9", "3"]
         assert app.calls == [dt.date(2026, 11, 13)]
         await pilot.press("enter")
@@ -138,10 +144,7 @@ async def test_titles_show_as_written_and_the_table_keys_move() -> None:
     cursor as in every other table (README's keys)."""
     app = MarkupHost()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, ChangesScreen)
-        await wait_until(pilot, lambda: screen.loaded, what="the changes")
-        table = screen.query_one("#changes-table", DataTable)
+        _, table = await loaded(app, pilot)
         cell = table.get_row_at(0)[2]
         assert "[bold]Algebra[/bold] I 82.5 to 69.3" in cell.plain
         assert table.cursor_row == 0
