@@ -452,7 +452,7 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def iso_day(text: str) -> bool:
     """Whether ``text`` is a date written ``YYYY-MM-DD`` (Python's ``fromisoformat`` also
     takes ``20260915`` and week dates like ``2026-W38-3``, which the formats do not allow)."""
-    return len(text) == 10 and text[4] == "-" == text[7] and _DAY.fullmatch(text) is not None
+    return _DAY.fullmatch(text) is not None
 
 
 def parse_date(value: str, error: Callable[[str], Exception]) -> dt.date:

@@ -47,9 +47,9 @@ from caseload.domain.records import (
     StudentIncident,
     User,
 )
+from caseload.sources.csvutil import iso_day
 from caseload.sources.dataset import Dataset
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"(?:\d{4}\s*[-/]\s*)?(\d{4})")
 
 _GRADES = {
@@ -113,7 +113,7 @@ def is_instructional_event(value: str) -> bool:
 
 def iso_date(text: str) -> dt.date | None:
     """``YYYY-MM-DD``, possibly followed by a time or zone; None if not such a date."""
-    if _DATE.fullmatch(text[:10]) and (len(text) == 10 or text[10] in "Z+-T"):
+    if iso_day(text[:10]) and (len(text) == 10 or text[10] in "Z+-T"):
         try:
             return dt.date.fromisoformat(text[:10])
         except ValueError:

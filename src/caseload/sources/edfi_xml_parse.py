@@ -156,16 +156,10 @@ def _refuse_doctype(expat: Any) -> None:
     (an XML bomb, an external entity); a DTD without entities (``<!DOCTYPE x SYSTEM "...">``
     or an empty internal subset) is then refused as a DTD. (``forbid_dtd=True`` would refuse
     at the declaration's start, before the entities are seen.)"""
-    seen: list[tuple[str, str | None, str | None]] = []
-
-    def start(name: str, sysid: str | None, pubid: str | None, _internal: int) -> None:
-        seen.append((name, sysid, pubid))
 
     def end() -> None:
-        name, sysid, pubid = seen[-1] if seen else ("", None, None)
-        raise DTDForbidden(name, sysid, pubid)
+        raise DTDForbidden(None, None, None)  # (the reason names no part of it: _xml_error)
 
-    expat.StartDoctypeDeclHandler = start
     expat.EndDoctypeDeclHandler = end
 
 

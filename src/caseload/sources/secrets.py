@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import os
 
-from caseload.config import SECRET_ENV_PREFIX, secret_env_var
+from caseload.config import secret_env_var
 
 SERVICE = "caseload"
-ENV_PREFIX = SECRET_ENV_PREFIX
 
 
 class SecretMissing(Exception):
