@@ -126,6 +126,12 @@ def test_unknown_attendance_is_null(tmp_path: Path, capsys: pytest.CaptureFixtur
     # no attendance loaded: absences unknown (null), never 0, and no attendance flag
     assert [c["student"] for c in got] == ["stu-2"]
     assert got[0]["absences"] is None and got[0]["new"] == ["GRADE_DROP", "LOW_GRADE"]
+    # the table says so too (it used to say nothing about absences, as if there were none)
+    assert main(["--db", db, "changes", "--since", "2026-10-09", "--as-of", "2026-10-16",
+                 "--counselor", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "Changes from 2026-10-09 to 2026-10-16: 1 student\n" in out
+    assert "new GRADE_DROP LOW_GRADE; Algebra I - 1 91.0 to 65.5; absences unknown\n" in out
 
 
 def test_a_window_after_the_recorded_day_is_unknown_not_zero(

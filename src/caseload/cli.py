@@ -610,28 +610,20 @@ def cmd_changes(args: argparse.Namespace) -> int:
         json.dump([c.to_json() for c in found.students], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
+    from caseload.domain.changes import change_words
     from caseload.domain.text import no_controls
 
     def plain(text: str) -> str:
         return no_controls(text, single_line=True)
 
     out = sys.stdout
+    n = len(found.students)
     out.write(f"Changes from {found.since.isoformat()} to {found.as_of.isoformat()}: "
-              f"{len(found.students)} students\n")
+              f"{n} student{'s' if n != 1 else ''}\n")
     for c in found.students:
-        parts = []
-        if c.new:
-            parts.append("new " + " ".join(c.new))
-        if c.cleared:
-            parts.append("cleared " + " ".join(c.cleared))
-        for g in c.grade_drops:
-            parts.append(f"{plain(g.title)} {g.before:.1f} to {g.after:.1f}")
-        if c.absences:
-            parts.append(f"{c.absences} absence{'s' if c.absences != 1 else ''}")
-        if c.follow_ups_due:
-            parts.append(f"{c.follow_ups_due} follow-up{'s' if c.follow_ups_due != 1 else ''} due")
+        parts = change_words(c, text=plain)
         who = f"{plain(c.name)[:28]:<28} {plain(c.student):<12}"
-        out.write(f"{c.risk:>3}  {who} {'; '.join(parts)}\n")
+        out.write(f"{c.risk:>3}  {who} {parts}\n")
     return EXIT_OK
 
 

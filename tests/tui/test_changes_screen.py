@@ -53,6 +53,9 @@ def test_words() -> None:
                grade_drops=(GradeDrop("c1", "Algebra I", 82.5, 69.25),), follow_ups_due=2)
     assert change_words(c) == ("new STREAK EARLY; cleared DROP; Algebra I 82.5 to 69.2; "
                                "1 absence; 2 follow-ups due")
+    # unknown absences (no attendance known in the window) are said, never left out as none
+    assert change_words(change("s", 1, new=("LOW_GRADE",), absences=None)) == (
+        "new LOW; absences unknown")
 
 
 async def loaded(app: App[None], pilot: Pilot[None]) -> tuple[ChangesScreen, DataTable[object]]:

@@ -24,7 +24,7 @@ compared as sets: a student whose LOW_GRADE moved from one class to another has 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,43 @@ class StudentChange:
             "absences": self.absences,
             "follow_ups_due": self.follow_ups_due,
         }
+
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def change_words(
+    change: StudentChange,
+    *,
+    flag: Callable[[str], str] = _same,
+    text: Callable[[str], str] = _same,
+) -> str:
+    """A student's changes in words, as ``caseload changes`` prints them and the app's
+    changes screen shows them: "new STREAK UNX30; cleared DROP; Algebra I 82.5 to 69.3; 3
+    absences; 1 follow-up due". ``flag`` names a flag code (the app: its label), ``text``
+    makes a class title safe to show. Unknown absences (no attendance known in the window)
+    say so ("absences unknown"), never nothing, never 0."""
+
+    def flags(codes: Sequence[str]) -> str:
+        return " ".join(map(flag, codes))
+
+    parts = []
+    if change.new:
+        parts.append("new " + flags(change.new))
+    if change.cleared:
+        parts.append("cleared " + flags(change.cleared))
+    for drop in change.grade_drops:
+        parts.append(f"{text(drop.title)} {drop.before:.1f} to {drop.after:.1f}")
+    if change.absences is None:
+        parts.append("absences unknown")
+    elif change.absences:
+        parts.append(f"{change.absences} absence{'s' if change.absences != 1 else ''}")
+    if change.follow_ups_due:
+        n = change.follow_ups_due
+        parts.append(f"{n} follow-up{'s' if n != 1 else ''} due")
+    return "; ".join(parts)
 
 
 def absences_between(facts: StudentFacts, since: dt.date, as_of: dt.date) -> int | None:
@@ -167,6 +204,7 @@ __all__ = [
     "GradeDrop",
     "StudentChange",
     "absences_between",
+    "change_words",
     "compare",
     "grade_drops",
     "student_change",

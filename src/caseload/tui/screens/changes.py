@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from caseload.domain.changes import StudentChange
+from caseload.domain.changes import change_words as words
 from caseload.tui import messages
 from caseload.tui.format import parse_date
 from caseload.tui.safe import clean, literal
@@ -69,27 +70,16 @@ class ChangesFailed(Message, bubble=False):
 
 
 def change_words(change: StudentChange) -> str:
-    """The changes in words: "new STREAK UNX30; cleared DROP; Algebra I 82.5 to 69.3; 3
-    absences; 1 follow-up due"."""
+    """The changes in words (``caseload.domain.changes.change_words``), flags by their
+    labels: "new STREAK UNX30; cleared DROP; Algebra I 82.5 to 69.3; 3 absences"."""
     from caseload.domain.report import FlagCode
 
-    def labels(codes: Sequence[str]) -> str:
-        return " ".join(FlagCode(c).label if c in FlagCode.__members__.values() else c
-                        for c in codes)
+    codes = FlagCode.__members__.values()
 
-    parts = []
-    if change.new:
-        parts.append("new " + labels(change.new))
-    if change.cleared:
-        parts.append("cleared " + labels(change.cleared))
-    for drop in change.grade_drops:
-        parts.append(f"{clean(drop.title)} {drop.before:.1f} to {drop.after:.1f}")
-    if change.absences:
-        parts.append(f"{change.absences} absence{'s' if change.absences != 1 else ''}")
-    if change.follow_ups_due:
-        n = change.follow_ups_due
-        parts.append(f"{n} follow-up{'s' if n != 1 else ''} due")
-    return "; ".join(parts)
+    def label(code: str) -> str:
+        return FlagCode(code).label if code in codes else code
+
+    return words(change, flag=label, text=clean)
 
 
 class ChangesScreen(Screen[None]):
