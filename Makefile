@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install sample-data bench bench-district clean
+.PHONY: demo test lint install sample-data schema bench bench-district clean
 
 # Each step says what it does: on a fresh machine the install takes a minute or more, and pip
 # (not --quiet) shows each package as it comes.
@@ -50,6 +50,11 @@ lint: $(STAMP)
 
 sample-data: $(STAMP)
 	$(BIN)/python -m caseload.samplegen sample_data
+
+# src/caseload/store/tables.py (SQLAlchemy Core, what the code uses) from store/models.py
+# (the SQLModel classes, the schema as written); tests/store/test_schema_generated.py checks it.
+schema: $(STAMP)
+	$(BIN)/python -m caseload.store.models
 
 # Every figure beside its same-run baseline, "ratio", PASS/FAIL (docs/PERFORMANCE.md). Each
 # import_bench run saves its figures in $(BENCH_RESULTS), emptied first by `bench`: the district

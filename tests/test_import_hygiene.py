@@ -27,3 +27,21 @@ def test_cli_help_does_not_import_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_app_and_the_cli_run_without_sqlmodel() -> None:
+    """The code reads and writes the cache through Core tables (store/tables.py, generated
+    from the SQLModel classes of store/models.py): starting the app, importing, syncing or
+    adding a note never builds SQLModel's pydantic models and ORM mappers (a third of the
+    start-up). Migrations (alembic) and the schema tests still use the models."""
+    code = (
+        "import sys; import caseload.cli;"
+        "from caseload.store.engine import open_store;"
+        "from caseload.store.repository import Repository;"
+        "import caseload.tui.app, caseload.services.notes, caseload.services.importing,"
+        " caseload.services.sync, caseload.store.facts, caseload.sources.loader;"
+        "heavy = [m for m in ('sqlmodel', 'pydantic', 'sqlalchemy.orm') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,16 +1,32 @@
-"""SQLModel tables of the local cache.
+"""The cache's tables as SQLAlchemy Core, GENERATED from caseload.store.models
+(the SQLModel classes, the schema as written) by ``python -m caseload.store.models``
+(``make schema``). Do not edit: change models.py and regenerate
+(tests/store/test_schema_generated.py fails until then).
 
-Every table is keyed by the source's own ids. Tables hold what the sources send and nothing
-the counselor writes (notes live in their own tables, which imports never touch).
-Schema changes go through Alembic (``store/migrations``); never edit a released migration.
+Every table is keyed by the source's own ids; comments and the reasons for each column are in
+models.py. The code reads and writes through these (``METADATA.tables[...]``), so running it
+never builds SQLModel's pydantic models and ORM mappers.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+)
 
-from sqlalchemy import Boolean, Column, Index, LargeBinary, MetaData, Text, false
-from sqlmodel import Field, SQLModel
+from caseload.store.sqltypes import UTCDateTime
 
 # One MetaData for the cache, with a naming convention so Alembic can name constraints
 # identically on SQLite and PostgreSQL.
@@ -22,370 +38,404 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-
-class CacheModel(SQLModel):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-class OrgRow(CacheModel, table=True):
-    __tablename__ = "orgs"
-    sourced_id: str = Field(primary_key=True)
-    name: str
-    type: str = "school"
-    identifier: str | None = None
-    parent_id: str | None = None
-
-
-class AcademicSessionRow(CacheModel, table=True):
-    __tablename__ = "academic_sessions"
-    sourced_id: str = Field(primary_key=True)
-    title: str
-    type: str
-    start_date: dt.date
-    end_date: dt.date
-    parent_id: str | None = None
-    school_year: int | None = None
-    school_id: str | None = None
-
-
-class CalendarDayRow(CacheModel, table=True):
-    __tablename__ = "calendar_days"
-    school_id: str = Field(primary_key=True)
-    date: dt.date = Field(primary_key=True)
-    instructional: bool
-
-
-class UserRow(CacheModel, table=True):
-    __tablename__ = "users"
-    __table_args__ = (
-        Index("ix_users_role_family", "role", "family_name"),
-        # one school's people (store/inputs.py: school_coverage; the access policies)
-        Index("ix_users_school_role", "school_id", "role"),
-    )
-    sourced_id: str = Field(primary_key=True)
-    role: str
-    given_name: str
-    family_name: str
-    middle_name: str | None = None
-    identifier: str | None = Field(default=None, index=True)
-    state_id: str | None = Field(default=None, index=True)
-    grade_level: str | None = None
-    birth_date: dt.date | None = None
-    email: str | None = None
-    school_id: str | None = None
-    preferred_given_name: str | None = None
-    preferred_family_name: str | None = None
-
-
-class GuardianRow(CacheModel, table=True):
-    """A student's parent, guardian or relative (``caseload.domain.records.Guardian``): one
-    row per student and guardian, the guardian's name and contacts as the source gave them."""
-
-    __tablename__ = "guardians"
-    student_id: str = Field(primary_key=True)
-    guardian_id: str = Field(primary_key=True, index=True)
-    given_name: str
-    family_name: str
-    relationship: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    primary_contact: bool | None = None
-    source: str | None = None
-
-
-class CourseRow(CacheModel, table=True):
-    __tablename__ = "courses"
-    sourced_id: str = Field(primary_key=True)
-    title: str
-    course_code: str | None = None
-    school_id: str | None = None
-
-
-class ClassRow(CacheModel, table=True):
-    __tablename__ = "classes"
-    sourced_id: str = Field(primary_key=True)
-    title: str
-    course_id: str | None = None
-    school_id: str | None = None
-    class_code: str | None = None
-    term_ids: str = ""  # comma-separated academic session ids
-    period: str | None = None
-
-
-class EnrollmentRow(CacheModel, table=True):
-    __tablename__ = "enrollments"
-    __table_args__ = (
-        Index("ix_enrollments_user_class", "user_id", "class_id"),
-        Index("ix_enrollments_class_role", "class_id", "role"),
-    )
-    sourced_id: str = Field(primary_key=True)
-    class_id: str
-    user_id: str
-    role: str
-    begin_date: dt.date | None = None
-    end_date: dt.date | None = None
-    primary: bool = False
-
-
-class CategoryRow(CacheModel, table=True):
-    __tablename__ = "categories"
-    sourced_id: str = Field(primary_key=True)
-    title: str
-    weight: float | None = None
-    class_id: str | None = None
-
-
-class LineItemRow(CacheModel, table=True):
-    __tablename__ = "line_items"
-    __table_args__ = (Index("ix_line_items_class_due", "class_id", "due_date"),)
-    sourced_id: str = Field(primary_key=True)
-    class_id: str
-    title: str
-    category_id: str | None = None
-    assign_date: dt.date | None = None
-    due_date: dt.date | None = None
-    min_points: float = 0.0
-    max_points: float | None = None
-    grading_period_id: str | None = None
-
-
-class ResultRow(CacheModel, table=True):
-    __tablename__ = "results"
-    __table_args__ = (
-        Index("ix_results_student_line_item", "student_id", "line_item_id"),
-        Index("ix_results_line_item", "line_item_id"),
-    )
-    sourced_id: str = Field(primary_key=True)
-    line_item_id: str
-    student_id: str
-    score: float | None = None
-    status: str
-    score_date: dt.date | None = None
-    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    late: bool = False
-    missing: bool = False
-    excused: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
-                                                          server_default=false()))  # 0011
-
-
-class AttendanceEventRow(CacheModel, table=True):
-    __tablename__ = "attendance_events"
-    __table_args__ = (Index("ix_attendance_student_date", "student_id", "date"),)
-    sourced_id: str = Field(primary_key=True)
-    student_id: str
-    date: dt.date
-    category: str
-    class_id: str | None = None
-    period: str | None = None
-    school_id: str | None = None
-
-
-class DisciplineIncidentRow(CacheModel, table=True):
-    __tablename__ = "discipline_incidents"
-    sourced_id: str = Field(primary_key=True)
-    date: dt.date
-    school_id: str | None = None
-    behavior: str | None = None
-    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    location: str | None = None
-
-
-class StudentIncidentRow(CacheModel, table=True):
-    __tablename__ = "student_incidents"
-    incident_id: str = Field(primary_key=True)
-    student_id: str = Field(primary_key=True, index=True)
-    behavior: str | None = None
-
-
-class CaseloadRow(CacheModel, table=True):
-    __tablename__ = "caseloads"
-    counselor_id: str = Field(primary_key=True)
-    student_id: str = Field(primary_key=True, index=True)
-
-
-class GradingPolicyRow(CacheModel, table=True):
-    __tablename__ = "grading_policies"
-    class_id: str = Field(primary_key=True)
-    method: str
-
-
-class PolicyCategoryRow(CacheModel, table=True):
-    __tablename__ = "policy_categories"
-    class_id: str = Field(primary_key=True)
-    category_id: str = Field(primary_key=True)
-    weight: float | None = None
-    drop_lowest: int = 0
-
-
-class ImportRunRow(CacheModel, table=True):
-    """One import or sync run: what came from where, when, and how it ended."""
-
-    __tablename__ = "import_runs"
-    id: int | None = Field(default=None, primary_key=True)
-    source: str  # a path or a configured source name; never a secret
-    kind: str  # oneroster-csv, edfi-xml, oneroster-api, edfi-api, demo
-    started_at: dt.datetime
-    finished_at: dt.datetime | None = None
-    outcome: str = "running"  # running, ok, failed
-    counts: str = "{}"  # JSON object: entity -> rows applied
-    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-
-
-# --- Materialized analytics facts (derived; rebuilt by caseload.store.facts.refresh) -----------
-
-
-# Day lists are packed little-endian int32 arrays of day ordinals (0: an open span end), grades
-# packed float64 arrays; ``caseload.store.facts`` encodes and decodes them.
-
-
-class MatStudentRow(CacheModel, table=True):
-    """Per student: the enrollment start and the school days that were not plainly present:
-    full-day absences (any reason), the unexcused ones among them, tardy days (packed); the
-    day the school's attendance was recorded through (NULL: none loaded, unknown)."""
-
-    __tablename__ = "mat_student"
-    student_id: str = Field(primary_key=True)
-    enrolled_begin: dt.date | None = None
-    absent: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    unexcused: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    tardy: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    attendance_through: dt.date | None = None
-
-
-class MatClassRow(CacheModel, table=True):
-    """Per class: what every student's facts of it share, with the effective dates of every
-    student's shown results (packed; stale gradebook); ``gradebook`` False: no line items."""
-
-    __tablename__ = "mat_class"
-    class_id: str = Field(primary_key=True)
-    title: str
-    teacher: str | None = None
-    period: str | None = None
-    term_start: dt.date | None = None
-    term_end: dt.date | None = None
-    result_dates: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    gradebook: bool = True
-
-
-class MatClassFactsRow(CacheModel, table=True):
-    """Per student and class: enrollment spans (begin, end pairs), the grade timeline (its
-    days and grades; ``timeline_nulls`` the JSON indices of its None grades, NULL for none),
-    the grade at the end of each week (Sundays and grades), scored and missing dates."""
-
-    __tablename__ = "mat_class_facts"
-    # a class's rows (the refresh drops mat_class rows no student's facts refer to)
-    __table_args__ = (Index("ix_mat_class_facts_class", "class_id"),)
-    student_id: str = Field(primary_key=True)
-    class_id: str = Field(primary_key=True)
-    spans: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    timeline_days: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    timeline_grades: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    timeline_nulls: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    weekly_days: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    weekly_grades: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    scored: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-    missing: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
-
-
-class MatStateRow(CacheModel, table=True):
-    """Which import run and settings the materialized facts were computed from."""
-
-    __tablename__ = "mat_state"
-    id: int = Field(primary_key=True)
-    run_id: int | None = None
-    settings: str
-    computed_at: dt.datetime
-
-
-# --- Persisted caseload ranking (derived; per as-of date, see caseload.store.ranking) --------
-
-
-class MatRankStateRow(CacheModel, table=True):
-    """Which rankings are stored: per as-of date and scope ("" for every student, else a
-    counselor id), with the facts stamp and settings they were computed from."""
-
-    __tablename__ = "mat_rank_state"
-    as_of: dt.date = Field(primary_key=True)
-    scope: str = Field(primary_key=True)
-    facts_stamp: dt.datetime
-    settings: str
-    computed_at: dt.datetime
-
-
-class MatRankRow(CacheModel, table=True):
-    """One student's caseload-table row at an as-of date (no note figures: those are read
-    live). ``flags`` is "CODE:severity" items separated by spaces, worst first."""
-
-    __tablename__ = "mat_rank"
-    __table_args__ = (Index("ix_mat_rank_order", "as_of", "risk", "sort_name"),)
-    as_of: dt.date = Field(primary_key=True)
-    student_id: str = Field(primary_key=True)
-    name: str
-    sort_name: str  # name.casefold(): triage order's last key
-    grade_level: str | None = None
-    local_id: str | None = None
-    counselor_ids: str = ""
-    risk: int
-    flags: str = ""
-    attendance_rate: float | None = None
-    unexcused_30d: int | None = None  # NULL (with absence_streak): attendance unknown
-    absence_streak: int | None = None
-    below_70: int
-    lowest_grade: float | None = None
-    attendance_through: dt.date | None = None
-
-
-# --- Sync state (one row per configured source; written with the sync's own load) ---------------
-
-
-class SyncStateRow(CacheModel, table=True):
-    """Where a source's last successful sync got to: the time (OneRoster ``dateLastModified``)
-    or the Ed-Fi change version the next incremental sync asks from. Never a secret."""
-
-    __tablename__ = "sync_state"
-    source: str = Field(primary_key=True)  # the [sources.NAME] name
-    kind: str  # oneroster-rest, edfi-api
-    mark_type: str  # "time" (ISO 8601 UTC) or "change_version"
-    mark: str
-    synced_at: dt.datetime
-
-
-# --- When each counselor last looked (issue 14 §2; caseload.store.last_seen) ----------------
-
-
-class LastSeenRow(CacheModel, table=True):
-    """When the app was last opened on a scope ("" for every student, else a counselor id):
-    the moment (UTC) and the as-of date shown then, the next opening's "since" date."""
-
-    __tablename__ = "last_seen"
-    scope: str = Field(primary_key=True)
-    as_of: dt.date
-    seen_at: dt.datetime
-
-
-METADATA = CacheModel.metadata
-
-
-# --- Incremental facts and the import lock (issue 13; see caseload.store.facts, import_lock) --
-
-
-class MatPendingRow(CacheModel, table=True):
-    """Students whose facts an import or sync changed since the facts were computed: the
-    loader adds them in its own transaction (``student_id`` "*": every student), the facts
-    refresh recomputes them and removes the rows of the runs it covered."""
-
-    __tablename__ = "mat_pending"
-    student_id: str = Field(primary_key=True)
-    run_id: int = Field(primary_key=True)
-
-
-class ImportLockRow(CacheModel, table=True):
-    """The import or sync running now (one row at most): who started it, where and when."""
-
-    __tablename__ = "import_lock"
-    id: int = Field(primary_key=True)
-    started_at: dt.datetime
-    started_by: str
-    host: str
-    pid: int
-    what: str
+METADATA = MetaData(naming_convention=NAMING)
+
+Table(
+    "orgs",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("name", String(), nullable=False),
+    Column("type", String(), nullable=False, default="school"),
+    Column("identifier", String(), nullable=True),
+    Column("parent_id", String(), nullable=True),
+)
+
+Table(
+    "academic_sessions",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("title", String(), nullable=False),
+    Column("type", String(), nullable=False),
+    Column("start_date", Date(), nullable=False),
+    Column("end_date", Date(), nullable=False),
+    Column("parent_id", String(), nullable=True),
+    Column("school_year", Integer(), nullable=True),
+    Column("school_id", String(), nullable=True),
+)
+
+Table(
+    "calendar_days",
+    METADATA,
+    Column("school_id", String(), primary_key=True, nullable=False),
+    Column("date", Date(), primary_key=True, nullable=False),
+    Column("instructional", Boolean(), nullable=False),
+)
+
+Table(
+    "users",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("role", String(), nullable=False),
+    Column("given_name", String(), nullable=False),
+    Column("family_name", String(), nullable=False),
+    Column("middle_name", String(), nullable=True),
+    Column("identifier", String(), nullable=True, index=True),
+    Column("state_id", String(), nullable=True, index=True),
+    Column("grade_level", String(), nullable=True),
+    Column("birth_date", Date(), nullable=True),
+    Column("email", String(), nullable=True),
+    Column("school_id", String(), nullable=True),
+    Column("preferred_given_name", String(), nullable=True),
+    Column("preferred_family_name", String(), nullable=True),
+    Index("ix_users_role_family", "role", "family_name"),
+    Index("ix_users_school_role", "school_id", "role"),
+)
+
+Table(
+    "guardians",
+    METADATA,
+    Column("student_id", String(), primary_key=True, nullable=False),
+    Column("guardian_id", String(), primary_key=True, nullable=False, index=True),
+    Column("given_name", String(), nullable=False),
+    Column("family_name", String(), nullable=False),
+    Column("relationship", String(), nullable=True),
+    Column("phone", String(), nullable=True),
+    Column("email", String(), nullable=True),
+    Column("primary_contact", Boolean(), nullable=True),
+    Column("source", String(), nullable=True),
+)
+
+Table(
+    "courses",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("title", String(), nullable=False),
+    Column("course_code", String(), nullable=True),
+    Column("school_id", String(), nullable=True),
+)
+
+Table(
+    "classes",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("title", String(), nullable=False),
+    Column("course_id", String(), nullable=True),
+    Column("school_id", String(), nullable=True),
+    Column("class_code", String(), nullable=True),
+    Column("term_ids", String(), nullable=False, default=""),
+    Column("period", String(), nullable=True),
+)
+
+Table(
+    "enrollments",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("class_id", String(), nullable=False),
+    Column("user_id", String(), nullable=False),
+    Column("role", String(), nullable=False),
+    Column("begin_date", Date(), nullable=True),
+    Column("end_date", Date(), nullable=True),
+    Column("primary", Boolean(), nullable=False, default=False),
+    Index("ix_enrollments_class_role", "class_id", "role"),
+    Index("ix_enrollments_user_class", "user_id", "class_id"),
+)
+
+Table(
+    "categories",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("title", String(), nullable=False),
+    Column("weight", Float(), nullable=True),
+    Column("class_id", String(), nullable=True),
+)
+
+Table(
+    "line_items",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("class_id", String(), nullable=False),
+    Column("title", String(), nullable=False),
+    Column("category_id", String(), nullable=True),
+    Column("assign_date", Date(), nullable=True),
+    Column("due_date", Date(), nullable=True),
+    Column("min_points", Float(), nullable=False, default=0.0),
+    Column("max_points", Float(), nullable=True),
+    Column("grading_period_id", String(), nullable=True),
+    Index("ix_line_items_class_due", "class_id", "due_date"),
+)
+
+Table(
+    "results",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("line_item_id", String(), nullable=False),
+    Column("student_id", String(), nullable=False),
+    Column("score", Float(), nullable=True),
+    Column("status", String(), nullable=False),
+    Column("score_date", Date(), nullable=True),
+    Column("comment", Text(), nullable=True),
+    Column("late", Boolean(), nullable=False, default=False),
+    Column("missing", Boolean(), nullable=False, default=False),
+    Column("excused", Boolean(), nullable=False, server_default=false()),
+    Index("ix_results_line_item", "line_item_id"),
+    Index("ix_results_student_line_item", "student_id", "line_item_id"),
+)
+
+Table(
+    "attendance_events",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("student_id", String(), nullable=False),
+    Column("date", Date(), nullable=False),
+    Column("category", String(), nullable=False),
+    Column("class_id", String(), nullable=True),
+    Column("period", String(), nullable=True),
+    Column("school_id", String(), nullable=True),
+    Index("ix_attendance_student_date", "student_id", "date"),
+)
+
+Table(
+    "discipline_incidents",
+    METADATA,
+    Column("sourced_id", String(), primary_key=True, nullable=False),
+    Column("date", Date(), nullable=False),
+    Column("school_id", String(), nullable=True),
+    Column("behavior", String(), nullable=True),
+    Column("description", Text(), nullable=True),
+    Column("location", String(), nullable=True),
+)
+
+Table(
+    "student_incidents",
+    METADATA,
+    Column("incident_id", String(), primary_key=True, nullable=False),
+    Column("student_id", String(), primary_key=True, nullable=False, index=True),
+    Column("behavior", String(), nullable=True),
+)
+
+Table(
+    "caseloads",
+    METADATA,
+    Column("counselor_id", String(), primary_key=True, nullable=False),
+    Column("student_id", String(), primary_key=True, nullable=False, index=True),
+)
+
+Table(
+    "grading_policies",
+    METADATA,
+    Column("class_id", String(), primary_key=True, nullable=False),
+    Column("method", String(), nullable=False),
+)
+
+Table(
+    "policy_categories",
+    METADATA,
+    Column("class_id", String(), primary_key=True, nullable=False),
+    Column("category_id", String(), primary_key=True, nullable=False),
+    Column("weight", Float(), nullable=True),
+    Column("drop_lowest", Integer(), nullable=False, default=0),
+)
+
+Table(
+    "import_runs",
+    METADATA,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("source", String(), nullable=False),
+    Column("kind", String(), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("outcome", String(), nullable=False, default="running"),
+    Column("counts", String(), nullable=False, default="{}"),
+    Column("message", Text(), nullable=True),
+)
+
+Table(
+    "mat_student",
+    METADATA,
+    Column("student_id", String(), primary_key=True, nullable=False),
+    Column("enrolled_begin", Date(), nullable=True),
+    Column("absent", LargeBinary(), nullable=False),
+    Column("unexcused", LargeBinary(), nullable=False),
+    Column("tardy", LargeBinary(), nullable=False),
+    Column("attendance_through", Date(), nullable=True),
+)
+
+Table(
+    "mat_class",
+    METADATA,
+    Column("class_id", String(), primary_key=True, nullable=False),
+    Column("title", String(), nullable=False),
+    Column("teacher", String(), nullable=True),
+    Column("period", String(), nullable=True),
+    Column("term_start", Date(), nullable=True),
+    Column("term_end", Date(), nullable=True),
+    Column("result_dates", LargeBinary(), nullable=False),
+    Column("gradebook", Boolean(), nullable=False, default=True),
+)
+
+Table(
+    "mat_class_facts",
+    METADATA,
+    Column("student_id", String(), primary_key=True, nullable=False),
+    Column("class_id", String(), primary_key=True, nullable=False),
+    Column("spans", LargeBinary(), nullable=False),
+    Column("timeline_days", LargeBinary(), nullable=False),
+    Column("timeline_grades", LargeBinary(), nullable=False),
+    Column("timeline_nulls", Text(), nullable=True),
+    Column("weekly_days", LargeBinary(), nullable=False),
+    Column("weekly_grades", LargeBinary(), nullable=False),
+    Column("scored", LargeBinary(), nullable=False),
+    Column("missing", LargeBinary(), nullable=False),
+    Index("ix_mat_class_facts_class", "class_id"),
+)
+
+Table(
+    "mat_state",
+    METADATA,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("run_id", Integer(), nullable=True),
+    Column("settings", String(), nullable=False),
+    Column("computed_at", UTCDateTime(), nullable=False),
+)
+
+Table(
+    "mat_rank_state",
+    METADATA,
+    Column("as_of", Date(), primary_key=True, nullable=False),
+    Column("scope", String(), primary_key=True, nullable=False),
+    Column("facts_stamp", UTCDateTime(), nullable=False),
+    Column("settings", String(), nullable=False),
+    Column("computed_at", UTCDateTime(), nullable=False),
+)
+
+Table(
+    "mat_rank",
+    METADATA,
+    Column("as_of", Date(), primary_key=True, nullable=False),
+    Column("student_id", String(), primary_key=True, nullable=False),
+    Column("name", String(), nullable=False),
+    Column("sort_name", String(), nullable=False),
+    Column("grade_level", String(), nullable=True),
+    Column("local_id", String(), nullable=True),
+    Column("counselor_ids", String(), nullable=False, default=""),
+    Column("risk", Integer(), nullable=False),
+    Column("flags", String(), nullable=False, default=""),
+    Column("attendance_rate", Float(), nullable=True),
+    Column("unexcused_30d", Integer(), nullable=True),
+    Column("absence_streak", Integer(), nullable=True),
+    Column("below_70", Integer(), nullable=False),
+    Column("lowest_grade", Float(), nullable=True),
+    Column("attendance_through", Date(), nullable=True),
+    Index("ix_mat_rank_order", "as_of", "risk", "sort_name"),
+)
+
+Table(
+    "sync_state",
+    METADATA,
+    Column("source", String(), primary_key=True, nullable=False),
+    Column("kind", String(), nullable=False),
+    Column("mark_type", String(), nullable=False),
+    Column("mark", String(), nullable=False),
+    Column("synced_at", UTCDateTime(), nullable=False),
+)
+
+Table(
+    "last_seen",
+    METADATA,
+    Column("scope", String(), primary_key=True, nullable=False),
+    Column("as_of", Date(), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False),
+)
+
+Table(
+    "mat_pending",
+    METADATA,
+    Column("student_id", String(), primary_key=True, nullable=False),
+    Column("run_id", Integer(), primary_key=True, nullable=False),
+)
+
+Table(
+    "import_lock",
+    METADATA,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("started_by", String(), nullable=False),
+    Column("host", String(), nullable=False),
+    Column("pid", Integer(), nullable=False),
+    Column("what", String(), nullable=False),
+)
+
+Table(
+    "notes",
+    METADATA,
+    Column("student_id", String(), nullable=False),
+    Column("author_id", String(), nullable=False),
+    Column("contact_date", Date(), nullable=False),
+    Column("type", String(), nullable=False),
+    Column("flags", Text(), nullable=False),
+    Column("class_id", String(), nullable=True),
+    Column("text", Text(), nullable=False),
+    Column("follow_up", Date(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("deleted", Boolean(), nullable=False, default=False),
+    Column("deleted_at", UTCDateTime(), nullable=True),
+    Column("method", String(), nullable=True),
+    Column("outcome", String(), nullable=True),
+    Column("confidential", Boolean(), nullable=False, default=False),
+    Column("updated_by", String(), nullable=True),
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("status", String(), nullable=False, default="open"),
+    Column("revision", Integer(), nullable=False, default=1),
+    Index("ix_notes_follow_up", "follow_up"),
+    Index("ix_notes_student_date", "student_id", "contact_date"),
+)
+
+Table(
+    "note_revisions",
+    METADATA,
+    Column("student_id", String(), nullable=False),
+    Column("author_id", String(), nullable=False),
+    Column("contact_date", Date(), nullable=False),
+    Column("type", String(), nullable=False),
+    Column("flags", Text(), nullable=False),
+    Column("class_id", String(), nullable=True),
+    Column("text", Text(), nullable=False),
+    Column("follow_up", Date(), nullable=True),
+    Column("status", String(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("deleted", Boolean(), nullable=False, default=False),
+    Column("deleted_at", UTCDateTime(), nullable=True),
+    Column("method", String(), nullable=True),
+    Column("outcome", String(), nullable=True),
+    Column("confidential", Boolean(), nullable=False, default=False),
+    Column("updated_by", String(), nullable=True),
+    Column("note_id", Integer(), ForeignKey("notes.id"), primary_key=True, nullable=False),
+    Column("revision", Integer(), primary_key=True, nullable=False),
+    Column("replaced_at", UTCDateTime(), nullable=False),
+)
+
+Table(
+    "note_drafts",
+    METADATA,
+    Column("author_id", String(), primary_key=True, nullable=False),
+    Column("student_id", String(), primary_key=True, nullable=False),
+    Column("note_key", Integer(), primary_key=True, nullable=False, default=0),
+    Column("payload", Text(), nullable=False),
+    Column("saved_at", UTCDateTime(), nullable=False),
+)
+
+Table(
+    "audit_log",
+    METADATA,
+    Column("id", Integer(), primary_key=True, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(), nullable=False),
+    Column("action", String(), nullable=False),
+    Column("scope", String(), nullable=False),
+    Column("format", String(), nullable=False),
+    Column("path", Text(), nullable=False),
+    Column("count", Integer(), nullable=False),
+    Column("status", String(), nullable=False, server_default="ok"),
+)
