@@ -152,6 +152,24 @@ def test_export_without_attendance_is_unknown_in_json_csv_and_table(
     assert "100.0" not in table
 
 
+def test_attendance_of_a_teacher_does_not_make_the_students_known(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A school has attendance data when an event of one of its students was loaded: a
+    teacher's (any non-student's) record says nothing about the students, who stay unknown,
+    never 100% present (it used to make every student of the school present)."""
+    folder = tmp_path / "school"
+    shutil.copytree(NO_ATTENDANCE, folder)
+    (folder / "attendance.csv").write_text(
+        "sourcedId,studentSourcedId,date,category,classSourcedId,period\n"
+        "att-t,tch-1,2026-09-16,tardy,,\n"
+    )
+    db = tmp_path / "c.db"
+    _import(db, folder)
+    _assert_attendance_unknown(_flags_json(capsys, str(db), "--counselor", "all", "--as-of", AS_OF))
+    _assert_attendance_unknown(_flags_json(capsys, str(db), "--student", "stu-1", "--as-of", AS_OF))
+
+
 def test_the_same_export_with_attendance_is_present_by_exception(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -204,12 +204,14 @@ def attendance_coverage(conn: Connection) -> dict[str | None, dt.date | None]:
 
 
 def latest_by_school() -> Select[Any]:
-    """(school_id, through): each school's latest attendance event of its people, the school
-    NULL for people of no known school (``attendance_coverage``; facts.py compares the stored
-    days with it in SQL)."""
+    """(school_id, through): each school's latest attendance event of its students, the school
+    NULL for students of no known school (``attendance_coverage``; facts.py compares the
+    stored days with it in SQL). A teacher's (any non-student's) record says nothing about the
+    students: it neither makes a school's attendance known nor moves its last day."""
     return (
         select(users.c.school_id.label("school_id"), func.max(attendance.c.date).label("through"))
         .join(users, users.c.sourced_id == attendance.c.student_id)
+        .where(users.c.role == Role.STUDENT.value)
         .group_by(users.c.school_id)
     )
 
@@ -233,11 +235,13 @@ def students_among(conn: Connection, scope: Select[Any] | Sequence[str]) -> list
 
 def school_coverage(conn: Connection, school_id: str) -> dt.date | None:
     """``attendance_coverage(conn)[school_id]`` for one school with students, without reading
-    every other school's attendance: the latest attendance event of its people."""
+    every other school's attendance: the latest attendance event of its students."""
     last = conn.execute(
         select(func.max(attendance.c.date)).where(
             attendance.c.student_id.in_(
-                select(users.c.sourced_id).where(users.c.school_id == school_id)
+                select(users.c.sourced_id).where(
+                    users.c.school_id == school_id, users.c.role == Role.STUDENT.value
+                )
             )
         )
     ).scalar()
