@@ -14,6 +14,7 @@ from caseload.domain.attendance import (
     day_status,
     day_statuses,
     enrolled_class_counter,
+    enrolled_classes_on,
     truancy_counts,
     unexcused_by_month,
     window_start,
@@ -154,6 +155,26 @@ def test_enrolled_class_counter_uses_enrollment_dates_and_class_terms() -> None:
     assert count(D("2026-11-16")) == 2  # c1, c2
     assert count(D("2026-11-18")) == 2  # c1, c3
     assert count(D("2027-02-01")) == 3  # c1, c3, c4
+
+
+def test_only_the_classes_the_student_takes_that_day_make_a_full_day_absence() -> None:
+    """Period records of a class the student is not enrolled in that day say nothing about
+    them: they neither count toward the half nor mark the day. (Five such records used to
+    make five unexcused full-day absences, a streak and an UNX30 flag, for a student with no
+    record at all in the one class they take.)"""
+    day = "2026-11-16"
+    other = [ev(day, AC.UNEXCUSED_ABSENCE, "c-not-mine")]
+    assert day_status(other, frozenset({"c1"})) is DayStatus.PRESENT
+    assert day_status(other, 1) is DayStatus.UNEXCUSED  # only the count: the old reading
+    mixed = [*other, ev(day, AC.UNEXCUSED_ABSENCE, "c1")]
+    assert day_status(mixed, frozenset({"c1", "c2", "c3"})) is DayStatus.TARDY  # 1 of 3
+    assert day_status(mixed, frozenset({"c1", "c2"})) is DayStatus.UNEXCUSED  # 1 of 2
+    es = [Enrollment("e1", "c1", "stu", Role.STUDENT, end_date=D("2026-11-17"))]
+    mine = enrolled_classes_on(es, None, "stu")
+    assert mine(D(day)) == {"c1"} and mine(D("2026-11-18")) == frozenset()
+    days = weekdays("2026-11-16", "2026-11-20")
+    evs = [ev(d.isoformat(), AC.UNEXCUSED_ABSENCE, "c-not-mine") for d in days]
+    assert set(day_statuses(evs, days, mine).values()) == {DayStatus.PRESENT}
 
 
 def test_day_statuses_covers_school_days_only_and_accepts_a_mapping() -> None:

@@ -304,7 +304,7 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
     statuses = att.day_statuses(
         events,
         {e.date for e in events if e.date in school_days},
-        att.enrolled_class_counter(inp.enrollments, terms, sid),
+        att.enrolled_classes_on(inp.enrollments, terms, sid),
         start=begin,
     )
     series = att.AttendanceSeries.from_statuses(

@@ -53,20 +53,20 @@ _AT_SCHOOL_MARKS = (
     AttendanceCategory.PARTIAL,
 )
 
-ClassCount = Callable[[dt.date], int] | Mapping[dt.date, int]
-"""The number of classes a student is enrolled in on a day: a function or a precomputed map
-(a day missing from the map has 0)."""
+ClassCount = Callable[[dt.date], int | Set[str]] | Mapping[dt.date, int | Set[str]]
+"""The classes a student is enrolled in on a day (their ids, ``enrolled_classes_on``), or
+only how many: a function or a precomputed map (a day missing from the map has none)."""
 
 
 # --- Classes per day (the denominator of the half rule) -------------------------------------
 
 
-def enrolled_class_counter(
+def enrolled_classes_on(
     enrollments: Iterable[Enrollment],
     class_terms: Mapping[str, tuple[dt.date | None, dt.date | None]] | None = None,
     student_id: str | None = None,
-) -> Callable[[dt.date], int]:
-    """A function giving the number of distinct classes the student is enrolled in on a day.
+) -> Callable[[dt.date], frozenset[str]]:
+    """A function giving the classes the student is enrolled in on a day (their ids).
 
     An enrollment is active on a day within its begin/end dates (None: open) and, when the
     class's term dates are known (``class_terms[class_id] = (start, end)``), within its term.
@@ -82,10 +82,27 @@ def enrolled_class_counter(
         hi = min((d for d in (e.end_date, t_end) if d is not None), default=dt.date.max)
         if lo <= hi:
             spans[e.class_id].append((lo, hi))
-    frozen = [tuple(v) for v in spans.values()]
+    frozen = [(cid, tuple(v)) for cid, v in spans.items()]
+
+    def classes(day: dt.date) -> frozenset[str]:
+        return frozenset(
+            cid for cid, class_spans in frozen if any(lo <= day <= hi for lo, hi in class_spans)
+        )
+
+    return classes
+
+
+def enrolled_class_counter(
+    enrollments: Iterable[Enrollment],
+    class_terms: Mapping[str, tuple[dt.date | None, dt.date | None]] | None = None,
+    student_id: str | None = None,
+) -> Callable[[dt.date], int]:
+    """The number of distinct classes the student is enrolled in on a day
+    (``enrolled_classes_on``'s classes, counted)."""
+    classes = enrolled_classes_on(enrollments, class_terms, student_id)
 
     def count(day: dt.date) -> int:
-        return sum(1 for class_spans in frozen if any(lo <= day <= hi for lo, hi in class_spans))
+        return len(classes(day))
 
     return count
 
@@ -93,8 +110,15 @@ def enrolled_class_counter(
 # --- Day statuses -------------------------------------------------------------------------
 
 
-def day_status(events: Sequence[AttendanceEvent], enrolled_classes: int) -> DayStatus:
+def day_status(
+    events: Sequence[AttendanceEvent], enrolled_classes: int | Set[str]
+) -> DayStatus:
     """One school day's status from that day's events (the student's, that date's).
+
+    ``enrolled_classes``: the classes the student is enrolled in that day (their ids), or
+    only how many. Given the classes, a period record of a class the student is not enrolled
+    in that day says nothing about the student's day and is left out (it neither counts
+    toward the half below nor makes the day TARDY).
 
     * Whole-day records win. A whole-day absence makes the day EXCUSED or UNEXCUSED (when
       whole-day absence records disagree, UNEXCUSED only if more of them are unexcused than
@@ -117,6 +141,10 @@ def day_status(events: Sequence[AttendanceEvent], enrolled_classes: int) -> DayS
         if any(e.category in _AT_SCHOOL_MARKS for e in whole):
             return DayStatus.TARDY
         return DayStatus.PRESENT
+    if not isinstance(enrolled_classes, int):
+        mine = enrolled_classes
+        events = [e for e in events if e.class_id in mine]
+        enrolled_classes = len(mine)
     if not events:
         return DayStatus.PRESENT
     per_class: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # class -> [excused, unexcused]
@@ -148,16 +176,16 @@ def day_statuses(
 
     Values are PRESENT, TARDY, EXCUSED or UNEXCUSED (see ``day_status``). Events on days that
     are not school days are ignored. ``classes_on`` gives the classes the student is enrolled in
-    on a day (``enrolled_class_counter``), used only for days with period records alone.
+    on a day (``enrolled_classes_on``; or how many), used only for days with period records.
     """
     by_day: dict[dt.date, list[AttendanceEvent]] = defaultdict(list)
     for e in events:
         by_day[e.date].append(e)
-    count: Callable[[dt.date], int]
+    count: Callable[[dt.date], int | Set[str]]
     if isinstance(classes_on, Mapping):
         mapping = classes_on
 
-        def count_from_map(day: dt.date) -> int:
+        def count_from_map(day: dt.date) -> int | Set[str]:
             return mapping.get(day, 0)
 
         count = count_from_map
