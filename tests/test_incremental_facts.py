@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from caseload.domain.settings import Thresholds
 from caseload.services.facts import refresh_facts, refreshed_line
@@ -18,6 +18,7 @@ from caseload.store.engine import make_engine
 from caseload.store.repository import Repository
 from caseload.store.tables import METADATA
 from tests import templates as tpl
+from tests.paths import MIN_DATA
 
 T = METADATA.tables
 MANIFEST = (
@@ -150,3 +151,27 @@ def test_refreshed_line_says_student_or_students():
     assert refreshed_line(1) == "Refreshed facts for 1 student"
     assert refreshed_line(0) == "Refreshed facts for 0 students"
     assert refreshed_line(1234) == "Refreshed facts for 1,234 students"
+
+
+def test_facts_stored_under_older_rules_are_rebuilt(tmp_path: Path) -> None:
+    """Facts stored by a caseload whose rules differed (no ``rules=`` in their settings: rules
+    1) are stale: the next use rebuilds every student's, so a rule change reaches a cache
+    that was built before it."""
+    from caseload.sources.detect import read_path
+    from caseload.sources.loader import load
+    from caseload.store.engine import migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    migrate(engine)
+    load(engine, read_path(MIN_DATA))
+    t = Thresholds()
+    mat.refresh(engine, t)
+    with engine.begin() as conn:
+        assert mat.is_fresh(conn, t)
+        conn.execute(text("UPDATE mat_state SET settings = :s"),
+                     {"s": f"missing_counts_as_zero={t.missing_counts_as_zero}"})
+        assert not mat.is_fresh(conn, t)
+    assert mat.refresh(engine, t) == 3  # every student of the min school, not none
+    with engine.connect() as conn:
+        assert mat.is_fresh(conn, t)
+    engine.dispose()

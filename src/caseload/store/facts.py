@@ -83,8 +83,17 @@ def _unpack_ints(blob: bytes) -> tuple[int, ...]:
     return _INTS[len(blob)](blob)
 
 
+# The version of the rules the stored facts were computed under. Raise it when a rule that
+# shapes the facts changes (what counts as an absence, a grade, a span): facts stored by an
+# older caseload are then stale, so the first use rebuilds them (a reader meanwhile takes the
+# pure path) and the stored rankings, keyed by the facts' stamp, with them.
+# 2: a period record of a class the student is not enrolled in that day is left out.
+RULES = 2
+
+
 def _state_key(thresholds: Thresholds) -> str:
-    return f"missing_counts_as_zero={thresholds.missing_counts_as_zero}"
+    rules = "" if RULES == 1 else f"rules={RULES};"
+    return f"{rules}missing_counts_as_zero={thresholds.missing_counts_as_zero}"
 
 
 def latest_run(conn: Connection) -> int | None:
