@@ -32,6 +32,7 @@ class Host(App[None]):
         super().__init__()
         self.calls: list[dt.date] = []
         self.opened: list[str] = []
+        self.noted: list[str] = []
 
     def load(self, since: dt.date) -> list[StudentChange]:
         self.calls.append(since)
@@ -46,6 +47,9 @@ class Host(App[None]):
 
     def on_open_student(self, message: messages.OpenStudent) -> None:
         self.opened.append(message.student_id)
+
+    def on_write_note(self, message: messages.WriteNote) -> None:
+        self.noted.append(message.student_id)
 
 
 def test_words() -> None:
@@ -159,3 +163,16 @@ async def test_titles_show_as_written_and_the_table_keys_move() -> None:
         await wait_until(pilot, lambda: table.cursor_row == 1, what="k moves up")
         await pilot.press("g")
         await wait_until(pilot, lambda: table.cursor_row == 0, what="g: the first row")
+
+
+async def test_n_writes_a_note_about_the_highlighted_student() -> None:
+    """``n`` (and the palette's "Write a note", which calls the same action on this screen)
+    is about the highlighted student: it used to fall back to the caseload's selection,
+    another child."""
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        _screen, table = await loaded(app, pilot)
+        await pilot.press("j")  # the second row: stu-1 (risk 3, after stu-2's 9)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: bool(app.noted), what="the note request")
+        assert app.noted == ["stu-1"] and table.cursor_row == 1

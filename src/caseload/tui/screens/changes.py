@@ -87,6 +87,8 @@ class ChangesScreen(Screen[None]):
         *BACK_BINDINGS,
         Binding("w", "pick_since", "Since…", id="changes.since",
                 tooltip="List the changes since another date"),
+        Binding("n", "write_note", "Note", id="changes.note",
+                tooltip="Write a note about the highlighted student"),
     ]
 
     def __init__(self, load: ChangesLoader, *, since: dt.date, as_of: dt.date) -> None:
@@ -153,6 +155,17 @@ class ChangesScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_write_note(self) -> None:
+        """A note about the highlighted student (``n``, and the palette's "Write a note" on
+        this screen: never the caseload's selection behind it)."""
+        table = self.query_one("#changes-table", DataTable)
+        row = table.cursor_row
+        if not self.changes or not 0 <= row < len(self.changes):
+            self.app.notify("No student selected.", severity="warning", markup=False)
+            return
+        change = self.changes[row]
+        self.post_message(messages.WriteNote(change.student, change.name))
 
     def action_pick_since(self) -> None:
         from caseload.tui.screens.modals import PromptModal
