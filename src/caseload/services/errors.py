@@ -8,17 +8,18 @@ def plain_failure(exc: BaseException) -> str:
     """What to tell the user about an error nothing else handled: its kind and what to do,
     never its message (a database error's may quote the statement and, on some drivers,
     values)."""
-    from caseload.store.engine import is_transient
+    from caseload.db_errors import BUSY, database_state, is_transient
     from caseload.store.staging import ApplyInterrupted
 
     if isinstance(exc, ApplyInterrupted):  # its message names only the error's kind
         return str(exc)
     if is_transient(exc):
-        return (
-            "the cache is busy: another program (an import or a sync) held it too long; "
-            "try again in a moment"
-        )
+        return BUSY
+    known = database_state(exc)
+    if known is not None:
+        return known
     return (
         f"unexpected {type(exc).__name__}; details are left out because they can hold "
         "student data (set CASELOAD_DEBUG=1 to see them)"
     )
+

@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from caseload.db_errors import is_transient as is_transient  # (re-exported)
 from caseload.domain.access import DatabaseAccessError
 from caseload.store.connect import make_engine as make_engine  # (re-exported: opens the store)
 from caseload.store.schema_version import HEAD
@@ -47,20 +48,6 @@ def resolve_url(cli_value: str | None = None) -> str:
     if "://" not in value:
         value = sqlite_url(Path(value).expanduser())
     return value
-
-
-def is_transient(exc: BaseException) -> bool:
-    """A write that failed only because another writer held the lock, or lost a race to one
-    (SQLite "database is locked"/busy; PostgreSQL deadlock, serialization failure, lock not
-    available): the same write may be tried again."""
-    from sqlalchemy.exc import DBAPIError
-
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    name = type(orig).__name__
-    if name in {"DeadlockDetected", "SerializationFailure", "LockNotAvailable"}:
-        return True
-    message = str(orig).lower()
-    return "database is locked" in message or "database is busy" in message
 
 
 R = TypeVar("R")

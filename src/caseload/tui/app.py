@@ -596,8 +596,10 @@ class CaseloadApp(App[None]):
             not_found = isinstance(error, KeyError)
             if isinstance(error, KeyError) and error.args:
                 detail = clean(f"not found: {error.args[0]!s}")
-            else:
-                detail = clean(str(error)) or type(error).__name__
+            else:  # a database error's own message quotes its SQL: told in words instead
+                from caseload.db_errors import user_message
+
+                detail = clean(user_message(error)) if error is not None else "unknown error"
             self.notify(f"{worker.name}: {detail}", title="Something went wrong",
                         severity="error", markup=False, timeout=8)
             target = self.data.target_of(worker)
