@@ -127,6 +127,24 @@ def test_bad_type_and_date_are_usage_errors(capsys):
                "-o", "x"])
 
 
+def test_unquoted_note_text_is_not_repeated_in_the_error(capsys):
+    """``--text Called home about abuse`` (no quotes): argparse said "unrecognized arguments:
+    grandmother about abuse", the note's text. A notes command line's leftover words are counted,
+    never repeated; other commands still name theirs."""
+    from caseload.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["notes", "add", "--student", "s", "--type", "other", "--author", "a",
+              "--text", "Called", "grandmother", "about", "abuse"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "3 unrecognized words" in err and "quotes" in err
+    assert "grandmother" not in err and "abuse" not in err
+    with pytest.raises(SystemExit):
+        main(["flags", "--colour"])
+    assert "unrecognized arguments: --colour" in capsys.readouterr().err
+
+
 def _seed(engine) -> NotesStore:
     store = NotesStore(engine)
     for sid, day, text in (("stu-1", 3, "Week one"), ("stu-1", 20, "Week three"),

@@ -639,9 +639,25 @@ COMMANDS = {
 }
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """``parser.parse_args``, except that words left over on a ``notes`` command line are not
+    repeated: they are usually a note's text typed without quotes (``--text Called home``),
+    and no message echoes a note's text."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command == "notes":
+            n = len(extra)
+            parser.error(
+                f"{n} unrecognized word{'s' if n != 1 else ''} (not repeated here: they may be "
+                'part of a note\'s text); put text with spaces in quotes: --text "Called home"'
+            )
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     command = args.command or "open"
     if args.db is None:
         args.db = None
