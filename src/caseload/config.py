@@ -154,7 +154,10 @@ def save_me(path: Path, counselor_id: str) -> Path:
         fresh = tomlkit.document()
         fresh.add("me", counselor_id)
         doc = tomlkit.parse(tomlkit.dumps(fresh) + tomlkit.dumps(doc))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from caseload._private import private_dir
+
+    # 0700 whatever the umask; caseload's own config folder tightened, one the user named not
+    private_dir(path.parent, tighten=path == default_config_path())
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:  # mkstemp: 0600 already

@@ -17,9 +17,21 @@ from sqlalchemy.engine import make_url
 BUSY_TIMEOUT = 5.0
 
 
+def data_dir() -> Path:
+    """caseload's folder in the user data dir (on Linux ~/.local/share/caseload): the
+    default cache and the demo's."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("caseload", appauthor=False))
+
+
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create the file (and its folder) readable by the owner only, before SQLite opens it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create the file (and its missing folders) readable by the owner only, before SQLite
+    opens it."""
+    from caseload._private import private_dir
+
+    # caseload's own folder is tightened too, should it be open; one the user named is not
+    private_dir(path.parent, tighten=path.parent == data_dir())
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)  # also tightens a file an older version created

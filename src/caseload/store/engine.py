@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from caseload.db_errors import is_transient as is_transient  # (re-exported)
 from caseload.domain.access import DatabaseAccessError
+from caseload.store.connect import data_dir as data_dir  # (re-exported)
 from caseload.store.connect import make_engine as make_engine  # (re-exported: opens the store)
 from caseload.store.schema_version import HEAD
 
@@ -23,16 +24,12 @@ RETRY_WITHIN = 120.0
 
 
 def default_db_path() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("caseload", appauthor=False)) / "caseload.db"
+    return data_dir() / "caseload.db"
 
 
 def demo_db_path() -> Path:
     """The demo's own database, kept apart from the user's cache."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("caseload", appauthor=False)) / "demo.db"
+    return data_dir() / "demo.db"
 
 
 def sqlite_url(path: Path) -> str:
