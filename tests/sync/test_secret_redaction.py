@@ -104,3 +104,20 @@ def test_the_redactor_masks_every_form():
         assert r.scrub(f"<{form}>") == "<***>"
     assert forms() <= secret_forms(SECRET, CLIENT_ID)
     assert r.scrub("nothing secret here") == "nothing secret here"
+
+
+def test_any_url_encoder_and_any_length() -> None:
+    """Java's URLEncoder encodes ``~`` (%7E) and keeps ``*``; some encoders use lower-case hex
+    or encode every character. A secret of 1-3 characters is masked too (it was not: forms
+    shorter than 4 were dropped)."""
+    r = Redactor()
+    r.add("Kx~9vQ2mZ~pL*", "id")
+    for echoed in ("client_secret=Kx%7E9vQ2mZ%7EpL*", "client_secret=Kx%7e9vQ2mZ%7epL%2A",
+                   "client_secret=%4B%78%7E9vQ2mZ~pL*"):
+        assert r.scrub(echoed) == "client_secret=***", echoed
+    short = Redactor()
+    short.add("abc")
+    assert short.scrub("client_secret=abc&x=1") == "client_secret=***&x=1"
+    spaced = Redactor()
+    spaced.add("p w d!")
+    assert spaced.scrub("s=p+w%20d%21") == "s=***"

@@ -7,8 +7,10 @@ Y2xpZW50OnMzY3IrdA==``) hands the secret back URL-encoded or base64, where a pla
 every form a server is likely to echo:
 
 - the secret itself and ``client_id:secret`` (what HTTP Basic auth encodes);
-- URL-encoded, as ``quote`` (``%20``, ``/`` kept or not) and ``quote_plus`` (``+``) write it,
-  with upper- or lower-case hex digits;
+- URL-encoded by any encoder: every character of every form below may come back as itself
+  or percent-encoded (its UTF-8 bytes, upper- or lower-case hex; a space also as ``+``), so
+  Python's ``quote``/``quote_plus``, Java's ``URLEncoder`` (``~`` as ``%7E``, ``*`` kept) and
+  an encoder that encodes every character are all found;
 - JSON-escaped (``\\"``, ``\\\\``, ``\\u00e9`` or the character itself, ``\\/``);
 - base64, standard and URL-safe, with and without ``=`` padding, and those URL-encoded
   (``%2B``, ``%3D``).
@@ -26,8 +28,21 @@ import re
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
-MIN_LENGTH = 4  # shorter strings are not secrets worth masking (they would mask everything)
+MIN_LENGTH = 1  # every form, however short: a short secret garbles a message, never leaks
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
+def _any_encoding(form: str) -> str:
+    """A regex matching ``form`` with any of its characters percent-encoded (either case)."""
+    parts = []
+    for char in form:
+        encoded = "".join(
+            f"%{hi}[{lo}{lo.lower()}]" if hi.isdigit() else f"%[{hi}{hi.lower()}][{lo}{lo.lower()}]"
+            for hi, lo in (f"{b:02X}" for b in char.encode("utf-8"))
+        )
+        alternatives = [re.escape(char), encoded, *([r"\+"] if char == " " else [])]
+        parts.append(f"(?:{'|'.join(alternatives)})")
+    return "".join(parts)
 
 
 def _url_forms(text: str) -> set[str]:
@@ -91,7 +106,7 @@ class Redactor:
             return text
         if self._pattern is None:
             ordered = sorted(self._forms, key=lambda f: (-len(f), f))
-            self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            self._pattern = re.compile("|".join(map(_any_encoding, ordered)))
         return self._pattern.sub(MASK, text)
 
 
