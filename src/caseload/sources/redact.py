@@ -37,8 +37,8 @@ def _any_encoding(form: str) -> str:
     parts = []
     for char in form:
         encoded = "".join(
-            f"%{hi}[{lo}{lo.lower()}]" if hi.isdigit() else f"%[{hi}{hi.lower()}][{lo}{lo.lower()}]"
-            for hi, lo in (f"{b:02X}" for b in char.encode("utf-8"))
+            "%" + "".join(d if d.isdigit() else f"[{d}{d.lower()}]" for d in f"{b:02X}")
+            for b in char.encode("utf-8")
         )
         alternatives = [re.escape(char), encoded, *([r"\+"] if char == " " else [])]
         parts.append(f"(?:{'|'.join(alternatives)})")
