@@ -204,6 +204,31 @@ async def test_escape_without_changes_closes(notes_engine: Engine, store: NotesS
         assert not isinstance(app.screen, (NoteEditor, ConfirmModal))
 
 
+async def test_quitting_with_a_note_unsaved_asks_and_keeps_the_latest_keys(
+    notes_engine: Engine, store: NotesStore
+) -> None:
+    """ctrl+q with a note half typed: the editor asks (as Escape does). "Keep the draft"
+    writes every key typed, even those the half-second autosave had not sent, then quits;
+    "Keep editing" stays. (The app used to quit at once, losing the last keys.)"""
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-text", TextArea).focus()
+        await pilot.press(*"Called mom")
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        await pilot.press("escape")  # the first answer: keep editing
+        await wait_until(pilot, lambda: app.screen is editor, what="back to the note")
+        assert app.is_running
+        await pilot.press(*" back")
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        app.screen.dismiss("keep")
+        await wait_until(pilot, lambda: not app.is_running, what="the app to quit")
+    draft = store.load_draft(COUNSELOR, STUDENT)
+    assert draft is not None and draft.payload["text"] == "Called mom back"
+
+
 async def test_draft_survives_a_crash(notes_engine: Engine, store: NotesStore) -> None:
     first = make_notes_app(notes_engine, store)
     async with first.run_test(size=(120, 40)) as pilot:

@@ -662,6 +662,11 @@ class CaseloadApp(App[None]):
 
     # -- actions -------------------------------------------------------------------------------
 
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q), unless a note open in its editor is not saved (it asks first)."""
+        if not self.notes_flow.holds_quit():
+            self.exit()
+
     def action_help(self) -> None:
         from caseload.tui.screens.help import HelpScreen, keys_for
 

@@ -58,6 +58,28 @@ class NotesFlow:
             return None
         return self.notes
 
+    # -- quitting ------------------------------------------------------------------------------
+
+    def holds_quit(self) -> bool:
+        """Whether a note open in its editor stops the app from quitting now: one being saved
+        (quit again once it is), or one with changes not saved, whose editor then asks as
+        Escape does (keep the draft and quit, discard and quit, or go back to it), so the
+        last keystrokes are never lost to the half-second autosave."""
+        from caseload.tui.screens.note_editor import NoteEditor
+
+        stack = self.app.screen_stack
+        editor = next((s for s in reversed(stack) if isinstance(s, NoteEditor)), None)
+        if editor is None:
+            return False
+        if editor.saving:
+            self.app.notify("The note is being saved: quit again once it is.", title="Notes",
+                            markup=False)
+            return True
+        if editor.unsaved:
+            editor.confirm_quit()
+            return True
+        return False
+
     # -- the editor ----------------------------------------------------------------------------
 
     def write_note(self, student_id: str, name: str, flags: Sequence[Flag] | None,

@@ -13,7 +13,7 @@ from contextlib import suppress
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -82,6 +82,7 @@ class NoteEditor(NotesModal[Note | None]):
         self.note_id = note.id if note else None
         self.saved = False
         self.saving = False
+        self._asking_quit = False
         self.error_text = ""  # the problem shown under the fields
         self._timer: Timer | None = None
         self._drafted: dict[str, Any] | None = None  # the payload last sent as a draft
@@ -391,6 +392,48 @@ class NoteEditor(NotesModal[Note | None]):
         theirs.append_text(literal(current.text, multiline=True))
         self.query_one("#note-theirs-text", Static).update(theirs)
         self.query_one("#note-theirs").display = True
+
+    # -- quitting the app ------------------------------------------------------------------------
+
+    @property
+    def unsaved(self) -> bool:
+        """Changes not saved as the note (Escape asks about them; so does quitting)."""
+        return not self.saved and self.dirty
+
+    def confirm_quit(self) -> None:
+        """The app is quitting with this note unsaved: ask as Escape does; "keep" writes the
+        draft, then quits; "discard" drops it, then quits; "stay" goes back to the note."""
+        if self._asking_quit:
+            return
+        self._asking_quit = True
+
+        def answer(choice: str | None) -> None:
+            self._asking_quit = False
+            if choice in ("keep", "discard"):
+                if self._timer is not None:
+                    self._timer.stop()
+                    self._timer = None
+                keep = choice == "keep" and self.dirty
+                self.saved = True  # no autosave after this
+                self._write_draft_then_quit(self._normalized(self.payload()) if keep else None)
+
+        self.app.push_screen(ConfirmModal(
+            "This note has unsaved changes. Quit caseload?\n"
+            "Keep the draft: it comes back the next time you write this note.",
+            [("stay", "Keep editing"), ("keep", "Quit, keep draft"),
+             ("discard", "Quit, discard changes")],
+            danger="discard"), answer)
+
+    @work(thread=True, name="write the draft, then quit", group="note-draft")
+    def _write_draft_then_quit(self, payload: dict[str, Any] | None) -> None:
+        """Write (None: drop) the draft, then quit. Should the write fail (the cache busy or
+        read-only), the app's worker-error handler says so and the app stays open."""
+        store = self.notes.store
+        if payload is None:
+            store.discard_draft(self.author_id, self.student_id, self.note_id)
+        else:
+            store.save_draft(self.author_id, self.student_id, self.note_id, payload)
+        self.app.call_from_thread(self.app.exit)
 
     # -- closing -------------------------------------------------------------------------------
 
