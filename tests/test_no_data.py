@@ -170,6 +170,30 @@ def test_attendance_of_a_teacher_does_not_make_the_students_known(
     _assert_attendance_unknown(_flags_json(capsys, str(db), "--student", "stu-1", "--as-of", AS_OF))
 
 
+def test_days_after_a_students_last_enrollment_ended_are_not_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A student whose every enrollment ended (withdrew on Friday 9/11) is not enrolled
+    after it: those school days are not counted, never taken as present (they were: 13
+    school days, 100%, through the school's 9/17). Bulk (stored facts) and one student (the
+    drill-down path) agree; a student still enrolled is unchanged."""
+    folder = tmp_path / "school"
+    shutil.copytree(MIN_DATA, folder)
+    enrollments = folder / "enrollments.csv"
+    rows = enrollments.read_text().splitlines()
+    rows = [r + "2026-09-11" if r.startswith(("e3,", "e4,")) else r for r in rows]
+    enrollments.write_text("\n".join(rows) + "\n")
+    db = tmp_path / "c.db"
+    _import(db, folder)
+    for args in (("--counselor", "all"), ("--student", "stu-2")):
+        data = _flags_json(capsys, str(db), *args, "--as-of", "2026-09-17")
+        by_id = {s["id"]: s["metrics"] for s in data["students"]}
+        assert by_id["stu-2"]["school_days"] == 9  # 8/31-9/11, the 9/7 holiday left out
+        assert by_id["stu-2"]["days_absent"] == 0
+        if "stu-1" in by_id:
+            assert by_id["stu-1"]["school_days"] == 13
+
+
 def test_the_same_export_with_attendance_is_present_by_exception(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -177,6 +177,28 @@ def test_only_the_classes_the_student_takes_that_day_make_a_full_day_absence() -
     assert set(day_statuses(evs, days, mine).values()) == {DayStatus.PRESENT}
 
 
+def test_the_count_stops_at_the_last_enrolled_day() -> None:
+    """Every enrollment ended 11/18: the figures at 11/20 count through 11/18 (the summary
+    says so), not the two days after as present; before it, nothing changes."""
+    from caseload.domain.schooldays import enrolled_until
+
+    days = weekdays("2026-11-16", "2026-11-20")
+    es = [Enrollment("e1", "c1", "stu", Role.STUDENT, end_date=D("2026-11-18")),
+          Enrollment("e2", "c2", "stu", Role.STUDENT, end_date=D("2026-11-13"))]
+    assert enrolled_until(es, "stu") == D("2026-11-18")
+    assert enrolled_until([*es, Enrollment("e3", "c3", "stu", Role.STUDENT)], "stu") is None
+    s = AttendanceSeries.from_statuses(days, {D("2026-11-17"): E}, None, dt.date.max,
+                                       enrolled_until(es, "stu"))
+    assert s.counted_through(D("2026-11-20")) == D("2026-11-18")
+    assert s.counted_through(D("2026-11-17")) == D("2026-11-17")
+    assert s.enrolled_until(D("2026-11-20")) == D("2026-11-18")
+    assert s.enrolled_until(D("2026-11-18")) is None
+    summary = attendance_summary(s, D("2026-11-20"), Periods(None, None, None), T)
+    assert summary.days[-1][0] == D("2026-11-18") and summary.enrolled_until == D("2026-11-18")
+    assert summary.through is None
+    assert summary.attendance_rate == pytest.approx(100.0 * 2 / 3)
+
+
 def test_day_statuses_covers_school_days_only_and_accepts_a_mapping() -> None:
     days = weekdays("2026-11-16", "2026-11-22")
     evs = [

@@ -79,7 +79,7 @@ from caseload.domain.report import (
     StudentMetrics,
     StudentReport,
 )
-from caseload.domain.schooldays import days_between, enrolled_from, periods_at
+from caseload.domain.schooldays import days_between, enrolled_from, enrolled_until, periods_at
 from caseload.domain.settings import Thresholds
 
 __all__ = [
@@ -308,7 +308,8 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
         start=begin,
     )
     series = att.AttendanceSeries.from_statuses(
-        inp.school_days, statuses, begin, inp.attendance_through
+        inp.school_days, statuses, begin, inp.attendance_through,
+        enrolled_until(inp.enrollments, sid),
     )
     return StudentFacts(
         student=inp.student,
@@ -633,8 +634,10 @@ def report_from_facts(
     # the last day attendance counts (series.counted_through, inlined); None: unknown
     through = series.through
     end = None if through is None else as_of if as_of <= through else through
+    left = series.enrolled_end  # every enrollment ended: later days are not counted
+    counted = end if end is None or left is None or left >= end else left
     sd = series.school_days
-    hi = bisect_right(sd, as_of if end is None else end)
+    hi = bisect_right(sd, as_of if counted is None else counted)
     school_days = max(0, hi - bisect_left(sd, start)) if start is not None else hi
     absent = series.absent
     unexcused = series.unexcused
@@ -645,21 +648,23 @@ def report_from_facts(
     unx_term: int | None
     unx_year: int | None
     truancy_flag = None
-    if end is None:  # no attendance loaded for the school: unknown, never 0 or 100%
+    if counted is None:  # no attendance loaded for the school: unknown, never 0 or 100%
         days_absent = streak = unx_window = unx_gp = unx_term = unx_year = None
     else:
         if absent:
-            days_absent = att._count(absent, start, end)
-            streak = series.current_streak(end, year_start)
+            days_absent = att._count(absent, start, counted)
+            streak = series.current_streak(counted, year_start)
         else:
             days_absent = 0
             streak = ()
         window = memo.window
         if unexcused or memo.truancy_negative:
-            unx_window = series.unexcused_between(max(window, start) if start else window, end)
+            unx_window = series.unexcused_between(
+                max(window, start) if start else window, counted
+            )
             # att.truancy_counts' counts, inlined: from each session's start (never before
             # the student's) to the last counted day
-            hi = bisect_right(unexcused, end)
+            hi = bisect_right(unexcused, counted)
             counts = []
             for since in sessions_from:
                 if since is None or (start is not None and start > since):
@@ -670,7 +675,7 @@ def report_from_facts(
                 unx_year > thresholds.truancy_year
             ):  # a limit is passed (when its session is known): the rule decides
                 truancy_flag = rules.truancy(
-                    att.truancy_counts(series, end, periods, thresholds), thresholds
+                    att.truancy_counts(series, counted, periods, thresholds), thresholds
                 )
         else:  # no unexcused day: every count is 0
             unx_window = ()

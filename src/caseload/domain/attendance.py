@@ -237,6 +237,9 @@ class AttendanceSeries:
     unexcused: tuple[dt.date, ...]  # full-day unexcused absences (a subset of ``absent``)
     tardy: tuple[dt.date, ...]  # at school part of the day (DayStatus.TARDY)
     through: dt.date | None = dt.date.max
+    # the last day of the student's last enrollment, when every enrollment has ended
+    # (schooldays.enrolled_until; None: no end known): later days are not enrolled, not counted
+    enrolled_end: dt.date | None = None
 
     @classmethod
     def from_statuses(
@@ -245,6 +248,7 @@ class AttendanceSeries:
         statuses: Mapping[dt.date, DayStatus],
         enrolled_begin: dt.date | None = None,
         through: dt.date | None = dt.date.max,
+        enrolled_end: dt.date | None = None,
     ) -> AttendanceSeries:
         if isinstance(school_days, frozenset):  # a school's calendar, shared by its students
             days = _sorted_days(school_days)
@@ -270,6 +274,7 @@ class AttendanceSeries:
             tuple(sorted(unexcused)),
             tuple(sorted(tardy)),
             through,
+            enrolled_end,
         )
 
     # -- counts --
@@ -281,11 +286,22 @@ class AttendanceSeries:
 
     def counted_through(self, as_of: dt.date) -> dt.date | None:
         """The last day the figures at ``as_of`` count: ``as_of``, or the day the school's
-        attendance was recorded through when that is earlier; None when nothing is known."""
+        attendance was recorded through, or the student's last enrolled day (every enrollment
+        ended), when earlier; None when nothing is known."""
         through = self.through
         if through is None:
             return None
-        return as_of if as_of <= through else through
+        end = as_of if as_of <= through else through
+        left = self.enrolled_end
+        return left if left is not None and left < end else end
+
+    def enrolled_until(self, as_of: dt.date) -> dt.date | None:
+        """The student's last enrolled day when it ends the count at ``as_of`` (before both
+        ``as_of`` and the school's recorded-through day); None otherwise."""
+        left, through = self.enrolled_end, self.through
+        if left is None or through is None or left >= as_of or left >= through:
+            return None
+        return left
 
     def start(self, year_start: dt.date | None) -> dt.date | None:
         """The first enrolled day: the enrollment start, never before the year's start."""
@@ -527,6 +543,7 @@ def attendance_summary(
     ``days`` ends there (later days are unknown, not present) and ``through`` names it.
     """
     end = series.counted_through(as_of)
+    left = series.enrolled_until(as_of)  # the count ends at the last enrolled day
     if end is None:
         return AttendanceSummary(
             days=(),
@@ -562,5 +579,6 @@ def attendance_summary(
         unexcused_by_month=unexcused_by_month(series, end, year_start),
         attendance_rate=attendance_rate(len(enrolled), absent),
         truancy=truancy,
-        through=end if end < as_of else None,
+        through=end if end < as_of and left is None else None,
+        enrolled_until=left,
     )

@@ -304,7 +304,9 @@ class AttendanceSummary:
     """The student screen's attendance (``attendance.attendance_summary``). ``known`` False: no
     attendance was loaded for the student's school (no days, no figures: unknown).
     ``through``: the day the school's attendance was recorded through, when before the as-of
-    date (``days`` and the figures end there); None otherwise."""
+    date (``days`` and the figures end there); None otherwise. ``enrolled_until``: the
+    student's last enrolled day (every enrollment of theirs ended), when it ends the count
+    before both (``days`` and the figures end there); None otherwise."""
 
     days: tuple[tuple[dt.date, DayStatus], ...]  # every calendar day from year start to as-of
     current_streak: int | None
@@ -315,6 +317,7 @@ class AttendanceSummary:
     truancy: tuple[tuple[str, int, int, int], ...]
     known: bool = True
     through: dt.date | None = None
+    enrolled_until: dt.date | None = None
 
 
 class AssignmentStatus(StrEnum):

@@ -75,6 +75,23 @@ def enrolled_from(
     return min(begins) if begins else None
 
 
+def enrolled_until(
+    enrollments: Iterable[Enrollment], student_id: str | None = None
+) -> dt.date | None:
+    """The last day the student is enrolled when every enrollment of theirs has ended: the
+    latest end date (a student who withdrew, or whose classes all ended). None when one of
+    them has no end date, or there are none: no end is known. Only student-role enrollments
+    count, and only ``student_id``'s when given."""
+    ends = []
+    for e in enrollments:
+        if e.role is not Role.STUDENT or (student_id is not None and e.user_id != student_id):
+            continue
+        if e.end_date is None:
+            return None
+        ends.append(e.end_date)
+    return max(ends) if ends else None
+
+
 def enrolled_start(year_start: dt.date | None, enrolled_begin: dt.date | None) -> dt.date | None:
     """The first day that counts as enrolled: the enrollment start, else the school year's
     start, never before the school year's start (enrollments carried over from an earlier year

@@ -88,7 +88,8 @@ def _unpack_ints(blob: bytes) -> tuple[int, ...]:
 # older caseload are then stale, so the first use rebuilds them (a reader meanwhile takes the
 # pure path) and the stored rankings, keyed by the facts' stamp, with them.
 # 2: a period record of a class the student is not enrolled in that day is left out.
-RULES = 2
+# 3: the days after the student's last enrolled day (every enrollment ended) are not counted.
+RULES = 3
 
 
 def _state_key(thresholds: Thresholds) -> str:
@@ -645,8 +646,8 @@ def load_facts(
     # then shared through ``day``
     ms = T["mat_student"]
     attendance_of = {
-        sid: (opt(begin), dates[absent], dates[unexcused], dates[tardy], opt(through))
-        for sid, begin, absent, unexcused, tardy, through in conn.execute(
+        sid: (opt(begin), dates[absent], dates[unexcused], dates[tardy], opt(through), opt(end))
+        for sid, begin, absent, unexcused, tardy, through, end in conn.execute(
             select(
                 ms.c.student_id,
                 type_coerce(ms.c.enrolled_begin, String),
@@ -654,6 +655,7 @@ def load_facts(
                 ms.c.unexcused,
                 ms.c.tardy,
                 type_coerce(ms.c.attendance_through, String),
+                type_coerce(ms.c.enrolled_end, String),
             ).where(ms.c.student_id.in_(scope))
         )
     }
@@ -738,15 +740,16 @@ def load_facts(
     out = []
     shared_sessions = tuple(sessions)  # one tuple for all: reports memoize periods by it
     # a student without a row has no facts: nothing known (never "present")
-    no_attendance: tuple[Any, ...] = (None, (), (), (), None)
+    no_attendance: tuple[Any, ...] = (None, (), (), (), None, None)
     for sid, student in students.items():
-        begin, absent, unexcused, tardy, through = attendance_of.get(sid, no_attendance)
+        begin, absent, unexcused, tardy, through, end = attendance_of.get(sid, no_attendance)
         out.append(
             analysis.StudentFacts(
                 student=student,
                 counselor_ids=tuple(counselors_of.get(sid, ())),
                 attendance=att.AttendanceSeries(
-                    school_days_of[student.school_id], begin, absent, unexcused, tardy, through
+                    school_days_of[student.school_id], begin, absent, unexcused, tardy, through,
+                    end,
                 ),
                 classes=tuple(classes_of.get(sid, ())),
                 incident_dates=tuple(sorted(incidents_of.get(sid, ()))),

@@ -57,6 +57,7 @@ def rows_of(facts: list[analysis.StudentFacts]) -> Rows:
                 "unexcused": _ords(a.unexcused),
                 "tardy": _ords(a.tardy),
                 "attendance_through": a.through,
+                "enrolled_end": a.enrolled_end,
             }
         )
         for c in f.classes:

@@ -261,7 +261,8 @@ class ImportRunRow(CacheModel, table=True):
 class MatStudentRow(CacheModel, table=True):
     """Per student: the enrollment start and the school days that were not plainly present:
     full-day absences (any reason), the unexcused ones among them, tardy days (packed); the
-    day the school's attendance was recorded through (NULL: none loaded, unknown)."""
+    day the school's attendance was recorded through (NULL: none loaded, unknown); the last
+    day of the student's last enrollment when every one has ended (NULL: no end known)."""
 
     __tablename__ = "mat_student"
     student_id: str = Field(primary_key=True)
@@ -270,6 +271,7 @@ class MatStudentRow(CacheModel, table=True):
     unexcused: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
     tardy: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
     attendance_through: dt.date | None = None
+    enrolled_end: dt.date | None = None  # 0017
 
 
 class MatClassRow(CacheModel, table=True):

@@ -258,6 +258,7 @@ Table(
     Column("unexcused", LargeBinary(), nullable=False),
     Column("tardy", LargeBinary(), nullable=False),
     Column("attendance_through", Date(), nullable=True),
+    Column("enrolled_end", Date(), nullable=True),
 )
 
 Table(

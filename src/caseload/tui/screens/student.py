@@ -29,6 +29,7 @@ from caseload.tui.format import (
     NO_GRADEBOOK,
     attendance_note,
     last_score_text,
+    month_day,
     pct,
     plural,
     sparkline,
@@ -239,6 +240,10 @@ class StudentScreen(DetailScreen[StudentDetail]):
         if summary.through is not None:
             text.append(attendance_note(True, summary.through).capitalize(), style="bold")
             text.append(": the last day recorded for this school; later days are not "
+                        "counted.\n")
+        if summary.enrolled_until is not None:
+            text.append(f"Enrolled until {month_day(summary.enrolled_until)}", style="bold")
+            text.append(": every enrollment of this student ended then; later days are not "
                         "counted.\n")
         rate = summary.attendance_rate
         text.append("Attendance rate ")
