@@ -296,6 +296,19 @@ def test_a_bad_as_of_date_in_the_manifest_is_refused_before_anything_is_read(dat
                                "expected a date, YYYY-MM-DD")
 
 
+def test_an_impossible_as_of_date_is_refused_before_anything_is_written(store, data: Path) -> None:
+    """'2026-02-30' has the YYYY-MM-DD shape: it passed the check, the import wrote the cache
+    and the command then failed with an unexpected ValueError."""
+    load(store, read_path(data))
+    before = _snapshot(store)
+    edit(data / "manifest.csv", "caseload.asOfDate,2026-10-02", "caseload.asOfDate,2026-02-30")
+    with pytest.raises(SourceError) as info:
+        read_path(data, skip_invalid=True)
+    assert str(info.value) == ("manifest.csv:16: field 'value': caseload.asOfDate='2026-02-30': "
+                               "expected a date, YYYY-MM-DD")
+    assert _snapshot(store) == before
+
+
 @pytest.mark.parametrize("skip_invalid", [False, True])
 def test_a_tobedeleted_caseload_row_is_refused_not_a_crash(data: Path, skip_invalid: bool) -> None:
     """caseloads.csv has no sourcedId: a 'tobedeleted' row cannot say what to delete (it

@@ -450,9 +450,23 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def iso_day(text: str) -> bool:
-    """Whether ``text`` is a date written ``YYYY-MM-DD`` (Python's ``fromisoformat`` also
-    takes ``20260915`` and week dates like ``2026-W38-3``, which the formats do not allow)."""
+    """Whether ``text`` has the shape ``YYYY-MM-DD`` (Python's ``fromisoformat`` also takes
+    ``20260915`` and week dates like ``2026-W38-3``, which the formats do not allow).
+
+    The shape only: ``2026-02-30`` passes. Every caller parses the text afterwards and treats
+    a ValueError as "not a date"; :func:`real_day` does both.
+    """
     return _DAY.fullmatch(text) is not None
+
+
+def real_day(text: str) -> dt.date | None:
+    """The date ``text`` writes as ``YYYY-MM-DD``, or None (another shape, or no such day)."""
+    if not iso_day(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def parse_date(value: str, error: Callable[[str], Exception]) -> dt.date:

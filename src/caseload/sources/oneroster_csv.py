@@ -46,7 +46,7 @@ from caseload.domain.records import (
     StudentIncident,
     User,
 )
-from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable, iso_day
+from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable, iso_day, real_day
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.oneroster_guardians import GuardianLinks
 
@@ -274,7 +274,7 @@ class _Reader:
                 if value.startswith("1.0"):
                     self.context = " (OneRoster 1.0 export)"
             elif prop == "caseload.asOfDate":
-                if value and not iso_day(value):
+                if value and real_day(value) is None:  # the shape, and a real day
                     raise table.error("value", f"{prop}={value!r}: expected a date, YYYY-MM-DD")
                 self.ds.as_of = value or None
         return modes
