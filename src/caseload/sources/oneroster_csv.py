@@ -42,33 +42,17 @@ from caseload.domain.records import (
     Result,
     Role,
     ScoreStatus,
-    SessionType,
     StudentIncident,
     User,
 )
 from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable, iso_day, real_day
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.oneroster_guardians import GuardianLinks
+from caseload.sources.oneroster_values import method as _method
+from caseload.sources.oneroster_values import role as _role
+from caseload.sources.oneroster_values import session_type as _session_type
 
 KIND = "oneroster-csv"
-
-_ROLE_MAP = {
-    "student": Role.STUDENT,
-    "teacher": Role.TEACHER,
-    "counselor": Role.COUNSELOR,
-    "aide": Role.AIDE,
-    "guardian": Role.GUARDIAN,
-    "parent": Role.PARENT,
-    "relative": Role.GUARDIAN,
-    "administrator": Role.ADMINISTRATOR,
-    "districtadministrator": Role.ADMINISTRATOR,
-    "siteadministrator": Role.ADMINISTRATOR,
-    "systemadministrator": Role.ADMINISTRATOR,
-    "principal": Role.ADMINISTRATOR,
-    "proctor": Role.OTHER,
-}
-
-_SESSION_TYPES = {t.value.casefold(): t for t in SessionType}
 
 _USER_IDS = re.compile(r"\{\s*([^:{}]+?)\s*:\s*([^{}]*?)\s*\}")
 
@@ -120,30 +104,6 @@ def is_oneroster(path: Path) -> bool:
             return c.has("manifest.csv") or any(c.has(name) for name in _V10_FILES)
     except SourceError:
         return False
-
-
-def _role(value: str) -> Role:
-    try:
-        return _ROLE_MAP[value.strip().replace(" ", "").casefold()]
-    except KeyError:
-        raise ValueError(f"unknown role {value!r}") from None
-
-
-def _session_type(value: str) -> SessionType:
-    try:
-        return _SESSION_TYPES[value.strip().casefold()]
-    except KeyError:
-        accepted = ", ".join(t.value for t in SessionType)
-        raise ValueError(f"unknown session type {value!r} (expected one of {accepted})") from None
-
-
-def _method(value: str) -> GradingMethod:
-    try:
-        return GradingMethod(value.strip().casefold())
-    except ValueError:
-        raise ValueError(
-            f"unknown grading method {value!r} (expected points or weighted)"
-        ) from None
 
 
 class _Reader:

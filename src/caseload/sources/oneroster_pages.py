@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from caseload.domain.records import Deletion, Enrollment, LineItem, Result, ScoreStatus
-from caseload.sources import oneroster_csv
+from caseload.sources import oneroster_values
 from caseload.sources.csvutil import iso_day
 from caseload.sources.dataset import ENTITIES, Dataset
 from caseload.sources.oneroster_rest import KIND, to_dataset
@@ -227,7 +227,7 @@ def _enrollments_page(source: str, items: list[Any], delta: bool) -> Dataset | N
     ds = Dataset(kind=KIND, source=source)
     if delta:
         ds.partial.add("enrollments")
-    role_of = oneroster_csv._role
+    role_of = oneroster_values.role
     try:
         for item in items:
             sid = _sid(item)

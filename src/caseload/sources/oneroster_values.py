@@ -1,0 +1,50 @@
+"""The enumerated values of OneRoster CSV cells: roles, session types, grading methods and
+record statuses. Each parser raises ValueError with the reason, which
+:meth:`~caseload.sources.csvutil.CsvTable.choice` turns into a file/line/field error.
+"""
+
+from __future__ import annotations
+
+from caseload.domain.records import GradingMethod, Role, SessionType
+
+_ROLE_MAP = {
+    "student": Role.STUDENT,
+    "teacher": Role.TEACHER,
+    "counselor": Role.COUNSELOR,
+    "aide": Role.AIDE,
+    "guardian": Role.GUARDIAN,
+    "parent": Role.PARENT,
+    "relative": Role.GUARDIAN,
+    "administrator": Role.ADMINISTRATOR,
+    "districtadministrator": Role.ADMINISTRATOR,
+    "siteadministrator": Role.ADMINISTRATOR,
+    "systemadministrator": Role.ADMINISTRATOR,
+    "principal": Role.ADMINISTRATOR,
+    "proctor": Role.OTHER,
+}
+
+_SESSION_TYPES = {t.value.casefold(): t for t in SessionType}
+
+
+def role(value: str) -> Role:
+    try:
+        return _ROLE_MAP[value.strip().replace(" ", "").casefold()]
+    except KeyError:
+        raise ValueError(f"unknown role {value!r}") from None
+
+
+def session_type(value: str) -> SessionType:
+    try:
+        return _SESSION_TYPES[value.strip().casefold()]
+    except KeyError:
+        accepted = ", ".join(t.value for t in SessionType)
+        raise ValueError(f"unknown session type {value!r} (expected one of {accepted})") from None
+
+
+def method(value: str) -> GradingMethod:
+    try:
+        return GradingMethod(value.strip().casefold())
+    except ValueError:
+        raise ValueError(
+            f"unknown grading method {value!r} (expected points or weighted)"
+        ) from None
