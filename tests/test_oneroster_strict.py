@@ -329,3 +329,56 @@ def test_a_tobedeleted_caseload_row_is_refused_not_a_crash(data: Path, skip_inva
     assert [(r.file, r.line, r.field) for r in ds.rejects] == [("caseloads.csv", 3, "status")]
     assert [(c.counselor_id, c.student_id) for c in ds.caseloads] == [("cns-1", "stu-1")]
     assert not ds.deletions
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_an_unknown_status_is_refused_not_loaded_as_active(data: Path, skip_invalid: bool) -> None:
+    """Only 'tobedeleted' was tested: 'bogus' (or 1.0's 'inactive' in a 1.2 export) loaded
+    as an active record."""
+    edit(data / "courses.csv", "crs-eng,active", "crs-eng,bogus")
+    edit(data / "users.csv", "stu-2,active", "stu-2,inactive")
+    if not skip_invalid:
+        assert _refused(data) == (  # users.csv is read before courses.csv
+            "users.csv:3: field 'status': status 'inactive' is OneRoster 1.0's, not allowed in "
+            "a 1.1/1.2 export (expected active or tobedeleted)"
+        )
+        edit(data / "users.csv", "stu-2,inactive", "stu-2,active")
+        assert _refused(data) == (
+            "courses.csv:3: field 'status': unknown status 'bogus' (expected active or "
+            "tobedeleted)"
+        )
+        return
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line, r.field) for r in ds.rejects] == [
+        ("users.csv", 3, "status"), ("courses.csv", 3, "status"),
+    ]
+    assert "'inactive' is OneRoster 1.0's" in ds.rejects[0].reason
+    assert "crs-eng" not in {c.sourced_id for c in ds.courses}
+    assert "stu-2" not in {u.sourced_id for u in ds.users}
+
+
+def test_status_is_read_without_regard_to_case_and_may_be_blank(data: Path) -> None:
+    edit(data / "courses.csv", "crs-eng,active", "crs-eng, ToBeDeleted ")
+    edit(data / "users.csv", "stu-2,active", "stu-2,")
+    ds = read_path(data)
+    assert [(d.entity, d.sourced_id) for d in ds.deletions] == [("courses", "crs-eng")]
+    assert "stu-2" in {u.sourced_id for u in ds.users}
+
+
+def test_inactive_in_a_oneroster_10_export_is_kept_and_counted(tmp_path: Path) -> None:
+    """OneRoster 1.0 has a third status, 'inactive' (deprecated in 1.1): the record still
+    exists, so it is loaded like an active one and the summary says how many there were."""
+    v10 = tmp_path / "v10"
+    shutil.copytree(Path(__file__).parent / "data" / "oneroster_v10", v10)
+    edit(v10 / "courses.csv", "c-geo,active", "c-geo,Inactive")
+    ds = read_path(v10)
+    assert "c-geo" in {c.sourced_id for c in ds.courses}
+    assert not ds.deletions
+    assert ("courses.csv: 1 row with OneRoster 1.0's status 'inactive' loaded like active ones "
+            "(caseload keeps no inactive state)") in ds.notices
+    edit(v10 / "courses.csv", "c-bio,active", "c-bio,bogus")
+    assert _refused(v10) == ("courses.csv:2: field 'status': unknown status 'bogus' (expected "
+                             "active, inactive or tobedeleted)")

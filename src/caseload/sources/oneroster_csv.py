@@ -51,6 +51,7 @@ from caseload.sources.oneroster_guardians import GuardianLinks
 from caseload.sources.oneroster_values import method as _method
 from caseload.sources.oneroster_values import role as _role
 from caseload.sources.oneroster_values import session_type as _session_type
+from caseload.sources.oneroster_values import status as _status
 
 KIND = "oneroster-csv"
 
@@ -279,6 +280,8 @@ class _Reader:
             self.ds.line_maps[entity] = (table.name, seen)  # where each id came from
         id_col = table.index(id_column)
         status_col = table.index("status")
+        v10 = (self.version or "").startswith("1.0")
+        inactive = 0
         for row in table.rows():
             try:
                 sid = row[id_col].strip() if id_col is not None else ""
@@ -292,7 +295,12 @@ class _Reader:
                         )
                     seen[sid] = table.line
                 status = row[status_col] if status_col is not None else ""
-                if status and status != "active" and status.strip().casefold() == "tobedeleted":
+                if status and status != "active":
+                    try:
+                        status = _status(status, v10)
+                    except ValueError as exc:
+                        raise table.error("status", str(exc)) from None
+                if status == "tobedeleted":
                     if entity is not None and id_col is None:  # caseloads.csv
                         raise table.error("status", f"'tobedeleted' in a file without "
                                           f"{id_column}: nothing says which record to delete; "
@@ -301,6 +309,7 @@ class _Reader:
                         self.ds.deletions.append(Deletion(entity, sid))
                     continue
                 handle(row, sid)
+                inactive += status == "inactive"
             except SourceError as err:
                 if not self.skip_invalid:
                     raise
@@ -309,6 +318,11 @@ class _Reader:
                     if name.casefold() not in SECRET_COLUMNS
                 }
                 self.ds.rejects.append(Reject.from_error(err, raw))
+        if inactive:
+            self.ds.notices.append(
+                f"{table.name}: {inactive} row{'s' if inactive != 1 else ''} with OneRoster 1.0's "
+                "status 'inactive' loaded like active ones (caseload keeps no inactive state)"
+            )
 
     # --- OneRoster files ------------------------------------------------------------
 

@@ -48,3 +48,23 @@ def method(value: str) -> GradingMethod:
         raise ValueError(
             f"unknown grading method {value!r} (expected points or weighted)"
         ) from None
+
+
+def status(value: str, v10: bool) -> str:
+    """A row's ``status`` -> ``active``, ``tobedeleted`` or (OneRoster 1.0 only) ``inactive``.
+
+    1.1 and 1.2 allow ``active`` and ``tobedeleted`` (blank in a bulk file); 1.0 also has
+    ``inactive``, which 1.1 deprecated. Case and surrounding spaces are ignored.
+    """
+    word = value.strip().casefold()
+    if not word:
+        return "active"  # blank: a bulk file's
+    if word in ("active", "tobedeleted") or (v10 and word == "inactive"):
+        return word
+    if word == "inactive":
+        raise ValueError(
+            f"status {value!r} is OneRoster 1.0's, not allowed in a 1.1/1.2 export (expected "
+            "active or tobedeleted)"
+        )
+    expected = "active, inactive or tobedeleted" if v10 else "active or tobedeleted"
+    raise ValueError(f"unknown status {value!r} (expected {expected})")
