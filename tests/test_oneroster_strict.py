@@ -382,3 +382,29 @@ def test_inactive_in_a_oneroster_10_export_is_kept_and_counted(tmp_path: Path) -
     edit(v10 / "courses.csv", "c-bio,active", "c-bio,bogus")
     assert _refused(v10) == ("courses.csv:2: field 'status': unknown status 'bogus' (expected "
                              "active, inactive or tobedeleted)")
+
+
+# --- orgs.csv type --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_an_org_type_outside_the_enumeration_is_refused(data: Path, skip_invalid: bool) -> None:
+    """orgs.csv's type was stored as written, whatever it said."""
+    edit(data / "orgs.csv", "Test High School,school,", "Test High School,campus,")
+    if not skip_invalid:
+        assert _refused(data) == (
+            "orgs.csv:3: field 'type': unknown org type 'campus' (expected one of department, "
+            "school, district, local, state, national, or ext:...)"
+        )
+        return
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line, r.field) for r in ds.rejects][:1] == [("orgs.csv", 3, "type")]
+    assert [o.sourced_id for o in ds.orgs] == ["dist-1"]
+
+
+def test_org_types_in_any_case_and_extension_values_are_accepted(data: Path) -> None:
+    edit(data / "orgs.csv", "Test High School,school,", "Test High School,School,")
+    edit(data / "orgs.csv", "Test District,district,", "Test District,ext:county,")
+    assert [(o.sourced_id, o.type) for o in read_path(data).orgs] == [
+        ("dist-1", "ext:county"), ("sch-1", "school"),
+    ]

@@ -49,6 +49,7 @@ from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable, iso_da
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.oneroster_guardians import GuardianLinks
 from caseload.sources.oneroster_values import method as _method
+from caseload.sources.oneroster_values import org_type as _org_type
 from caseload.sources.oneroster_values import role as _role
 from caseload.sources.oneroster_values import session_type as _session_type
 from caseload.sources.oneroster_values import status as _status
@@ -334,7 +335,7 @@ class _Reader:
                 Org(
                     sid,
                     t.req(r, "name"),
-                    t.req(r, "type"),
+                    t.choice(r, "type", _org_type),
                     t.text(r, "identifier"),
                     t.text(r, "parentSourcedId"),
                 )

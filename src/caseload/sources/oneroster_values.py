@@ -68,3 +68,19 @@ def status(value: str, v10: bool) -> str:
         )
     expected = "active, inactive or tobedeleted" if v10 else "active or tobedeleted"
     raise ValueError(f"unknown status {value!r} (expected {expected})")
+
+
+ORG_TYPES = ("department", "school", "district", "local", "state", "national")
+
+
+def org_type(value: str) -> str:
+    """An org's ``type``: OneRoster's orgType (the same in 1.0, 1.1 and 1.2), written in its
+    own spelling whatever the case, or an extension value ``ext:...`` kept as written."""
+    word = value.strip()
+    if word.casefold() in ORG_TYPES:
+        return word.casefold()
+    if word[:4].casefold() == "ext:" and word[4:].strip():
+        return word
+    raise ValueError(
+        f"unknown org type {value!r} (expected one of {', '.join(ORG_TYPES)}, or ext:...)"
+    )
