@@ -408,3 +408,19 @@ def test_org_types_in_any_case_and_extension_values_are_accepted(data: Path) -> 
     assert [(o.sourced_id, o.type) for o in read_path(data).orgs] == [
         ("dist-1", "ext:county"), ("sch-1", "school"),
     ]
+
+
+# --- header ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("second", ["givenName", "GIVENNAME"])
+def test_a_column_given_twice_in_the_header_is_refused(data: Path, second: str) -> None:
+    """The later of two columns of one name (in any case) was dropped without a word."""
+    edit(data / "users.csv", ",familyName,", f",{second},")
+    spelled = "" if second == "givenName" else ", as 'givenName' and 'GIVENNAME'"
+    with pytest.raises(SourceError) as info:
+        read_path(data, skip_invalid=True)  # a bad header is never skipped
+    assert str(info.value) == (
+        f"users.csv:1: field '{second}': column '{second}' given twice (columns 7 and 8"
+        f"{spelled}): which one to read is not clear"
+    )

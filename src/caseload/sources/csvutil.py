@@ -193,7 +193,19 @@ class CsvTable:
             self._fh.close()
             raise SourceError(name, 1, None, "the file is empty (no header row)")
         self.header = [h.strip() for h in header]
-        index = {h.casefold(): i for i, h in reversed(list(enumerate(self.header)))}
+        index: dict[str, int] = {}
+        for i, h in enumerate(self.header):
+            first = index.setdefault(h.casefold(), i)
+            if first != i and h:  # unnamed columns are never read
+                self._fh.close()
+                spelled = (
+                    "" if self.header[first] == h else f", as {self.header[first]!r} and {h!r}"
+                )
+                raise SourceError(
+                    name, self.line, h,
+                    f"column {h!r} given twice (columns {first + 1} and {i + 1}{spelled}): "
+                    "which one to read is not clear",
+                )
         self.columns: dict[str, int] = {}
         aliases = aliases or {}
         for canonical, alts in aliases.items():
