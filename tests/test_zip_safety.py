@@ -107,3 +107,60 @@ def test_members_are_streamed(tmp_path: Path) -> None:
             assert fh.readline().startswith(b"sourcedId,")
 
 
+
+
+# --- which member is which file ---------------------------------------------------------------
+
+
+def _zip_with(target: Path, names: dict[str, str]) -> Path:
+    """MIN_DATA zipped with its files renamed: ``names`` maps a member name to a MIN_DATA file."""
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            zf.write(f, f.name)
+        for member, source in names.items():
+            zf.write(MIN_DATA / source, member)
+    return target
+
+
+@pytest.mark.parametrize("member", ["other/users.csv", "USERS.CSV"])
+def test_two_members_of_one_name_are_refused_naming_both(tmp_path: Path, member: str) -> None:
+    """Of two members that both read as users.csv, the later one was read and the other
+    ignored without a word."""
+    archive = _zip_with(tmp_path / "export.zip", {member: "users.csv"})
+    with pytest.raises(SourceError) as info:
+        read_path(archive, skip_invalid=True)
+    assert str(info.value) == (
+        f"export.zip: two files named {member.rsplit('/', 1)[-1]!r}: 'users.csv' and "
+        f"{member!r}; which one is the export's is not clear (leave one out)"
+    )
+
+
+def test_two_files_of_one_name_in_a_folder_are_refused(data: Path) -> None:
+    (data / "Users.csv").write_bytes((data / "users.csv").read_bytes())
+    if len({p.name.casefold() for p in data.iterdir()}) == len(list(data.iterdir())):
+        pytest.skip("a case-insensitive file system: Users.csv is users.csv")
+    with pytest.raises(SourceError, match=r"two files named '(Users|users)\.csv': "):
+        read_path(data)
+
+
+def test_a_member_deeper_than_one_folder_is_refused(tmp_path: Path) -> None:
+    """The comment said one folder level; members at any depth were read."""
+    target = tmp_path / "deep.zip"
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            zf.write(f, f"a/b/{f.name}")
+    with pytest.raises(SourceError) as info:
+        read_path(target)
+    assert str(info.value) == (
+        "deep.zip: member 'a/b/academicSessions.csv' is more than one folder deep: caseload "
+        "reads the CSV files at the zip's top level or inside one folder"
+    )
+
+
+def test_one_folder_level_and_macos_metadata_are_fine(tmp_path: Path) -> None:
+    target = tmp_path / "mac.zip"
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            zf.write(f, f"export/{f.name}")
+            zf.writestr(f"__MACOSX/export/._{f.name}", b"\x00\x05\x16\x07")
+    assert len(read_path(target).users) == 5

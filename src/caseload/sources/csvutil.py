@@ -61,8 +61,19 @@ class _Bytes:
         self.close()
 
 
+class UnclearLayout(SourceError):
+    """A folder or zip whose CSV files cannot be told apart (see :class:`Container`)."""
+
+
 class Container:
-    """A folder or a .zip of CSV files, looked up case-insensitively by file name."""
+    """A folder or a .zip of CSV files, looked up case-insensitively by file name.
+
+    A folder's files are read from the folder itself (not its subfolders). A zip's members
+    are read at its top level or inside one folder (a zipped export folder); a CSV member
+    deeper than that is refused, as is a CSV file name that occurs twice (``users.csv`` and
+    ``other/users.csv``, or ``users.csv`` and ``USERS.CSV``): which one is the export's
+    cannot be known. macOS's ``__MACOSX/`` and ``._*`` members (Finder metadata) are skipped.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -72,20 +83,40 @@ class Container:
         if path.is_dir():
             for p in path.iterdir():
                 if p.is_file():
-                    self._names[p.name.casefold()] = p.name
+                    self._add(p.name, p.name)
         elif zipfile.is_zipfile(path):
             self._zip = zipfile.ZipFile(path)
             try:
                 self._safe = SafeZip(self._zip, path.name)  # zip bombs refused before reading
+                for info in self._zip.infolist():
+                    self._member(info)
             except SourceError:
                 self._zip.close()
                 raise
-            for info in self._zip.infolist():
-                if not info.is_dir():
-                    # OneRoster zips keep files at the top level; accept one folder level too.
-                    self._names[info.filename.rsplit("/", 1)[-1].casefold()] = info.filename
         else:
             raise SourceError(str(path), None, None, "not a folder or a .zip file")
+
+    def _member(self, info: zipfile.ZipInfo) -> None:
+        parts = info.filename.split("/")
+        name = parts[-1]
+        if info.is_dir() or parts[0] == "__MACOSX" or name.startswith("._"):
+            return
+        if len(parts) > 2 and name.casefold().endswith(".csv"):
+            raise UnclearLayout(
+                self.path.name, None, None,
+                f"member {info.filename!r} is more than one folder deep: caseload reads the "
+                "CSV files at the zip's top level or inside one folder",
+            )
+        self._add(name, info.filename)
+
+    def _add(self, name: str, real: str) -> None:
+        other = self._names.setdefault(name.casefold(), real)
+        if other != real and name.casefold().endswith(".csv"):
+            raise UnclearLayout(
+                self.path.name if self._zip is not None else str(self.path), None, None,
+                f"two files named {name!r}: {other!r} and {real!r}; which one is the "
+                "export's is not clear (leave one out)",
+            )
 
     def has(self, name: str) -> bool:
         return name.casefold() in self._names

@@ -45,7 +45,14 @@ from caseload.domain.records import (
     StudentIncident,
     User,
 )
-from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable, iso_day, real_day
+from caseload.sources.csvutil import (
+    SECRET_COLUMNS,
+    Container,
+    CsvTable,
+    UnclearLayout,
+    iso_day,
+    real_day,
+)
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.oneroster_guardians import GuardianLinks
 from caseload.sources.oneroster_values import method as _method
@@ -104,6 +111,8 @@ def is_oneroster(path: Path) -> bool:
     try:
         with Container(path) as c:
             return c.has("manifest.csv") or any(c.has(name) for name in _V10_FILES)
+    except UnclearLayout:
+        raise  # CSV files that cannot be told apart: say so, not "not a recognized export"
     except SourceError:
         return False
 
