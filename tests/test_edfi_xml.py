@@ -20,6 +20,8 @@ from caseload.domain.records import (
     StudentIncident,
 )
 from caseload.sources.dataset import Dataset, SourceError
+from caseload.sources.edfi_api_fields import school_year_text
+from caseload.sources.edfi_common import school_year_end
 from caseload.sources.edfi_xml import is_edfi_folder, read_edfi_folder
 
 SMALL = Path(__file__).parent / "data" / "edfi_small"
@@ -382,6 +384,16 @@ def test_non_numeric_score(tmp_path: Path) -> None:
     assert exc.value.reason == "not a number: 'A+'"
 
 
+@pytest.mark.parametrize("score", ["1_0", "\uff18\uff15", "\u0668\u0665"])
+def test_a_score_that_is_not_plain_ascii_digits_is_refused(tmp_path: Path, score: str) -> None:
+    """float() reads 1_0, full-width and Arabic-Indic digits: they were stored as scores."""
+    path = folder(tmp_path, **{"gb.xml": gradebook(score)})
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(path)
+    assert (exc.value.file, exc.value.line, exc.value.field) == ("gb.xml", 5, "NumericGradeEarned")
+    assert exc.value.reason == f"not a number: {score!r}"
+
+
 def test_negative_score(tmp_path: Path) -> None:
     path = folder(tmp_path, **{"gb.xml": gradebook("-3")})
     with pytest.raises(SourceError, match="must not be negative") as exc:
@@ -650,3 +662,11 @@ def test_a_document_type_declaration_is_refused(
         read_edfi_folder(tmp_path, skip_invalid=skip_invalid)
     assert exc.value.file == "dtd.xml" and exc.value.line == 2
     assert "document type declarations are not allowed" in exc.value.reason
+
+
+def test_a_school_year_in_other_digits_is_not_a_school_year() -> None:
+    """The year patterns used \\d, which matches any script's digits (int() then read them)."""
+    assert school_year_end("2021-2022") == 2022
+    assert school_year_end("\u0662\u0660\u0662\u0661-\u0662\u0660\u0662\u0662") is None
+    assert school_year_text("\uff12\uff10\uff12\uff12") is None
+    assert school_year_text("2022") == ("2021-2022", 2022)

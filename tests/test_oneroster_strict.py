@@ -424,3 +424,40 @@ def test_a_column_given_twice_in_the_header_is_refused(data: Path, second: str) 
         f"users.csv:1: field '{second}': column '{second}' given twice (columns 7 and 8"
         f"{spelled}): which one to read is not clear"
     )
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+_NOT_PLAIN = ["1_0", "\uff18\uff15", "\u0668\u0665"]  # float() reads 10, 85 and 85
+
+
+@pytest.mark.parametrize("number", _NOT_PLAIN)
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where"),
+    [
+        ("results.csv", ",62,", ",{},", "results.csv:2: field 'score'"),
+        ("categories.csv", "Tests,0.6", "Tests,{}", "categories.csv:2: field 'weight'"),
+        ("lineItems.csv", ",0,100", ",0,{}", "lineItems.csv:2: field 'resultValueMax'"),
+        ("lineItems.csv", ",0,100", ",{},100", "lineItems.csv:2: field 'resultValueMin'"),
+        ("academicSessions.csv", ",,2027", ",,{}", "academicSessions.csv:2: field 'schoolYear'"),
+        ("gradingPolicies.csv", "cat-tests,0.6,", "cat-tests,{},", "gradingPolicies.csv:3: field 'weight'"),
+        ("gradingPolicies.csv", "cat-tests,0.6,", "cat-tests,0.6,{}", "gradingPolicies.csv:3: field 'dropLowest'"),
+    ],
+)
+def test_a_number_that_is_not_plain_ascii_is_refused(
+    data: Path, number: str, file: str, old: str, new: str, where: str
+) -> None:
+    """Numbers were read with float()'s rules: 1_0, full-width and Arabic-Indic digits loaded."""
+    edit(data / file, old, new.format(number))
+    assert _refused(data) == (
+        f"{where}: {number!r} is not a number (ASCII digits 0-9, no '_')"
+    )
+
+
+def test_plain_numbers_in_their_usual_forms_are_read(data: Path) -> None:
+    edit(data / "results.csv", ",62,", ", +6.2e1 ,")
+    edit(data / "categories.csv", "Tests,0.6", "Tests,.6")
+    ds = read_path(data)
+    assert [r.score for r in ds.results if r.sourced_id == "res-1"] == [62.0]
+    assert [c.weight for c in ds.categories if c.sourced_id == "cat-tests"] == [0.6]

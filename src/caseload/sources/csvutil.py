@@ -464,6 +464,8 @@ class CsvTable:
             number = float(value)
         except ValueError:
             raise self.error(column, f"{value!r} is not a number") from None
+        if not plain_number(value):
+            raise self.error(column, f"{value!r} is not a number (ASCII digits 0-9, no '_')")
         if not math.isfinite(number):
             raise self.error(column, f"{value!r} is not a finite number")
         if minimum is not None and number < minimum:
@@ -487,6 +489,14 @@ class CsvTable:
             return parse(value)
         except ValueError as exc:
             raise self.error(column, str(exc)) from None
+
+
+def plain_number(text: str) -> bool:
+    """Whether ``text``, which ``float()`` accepted, is a plain decimal number: an optional
+    sign, ASCII digits, an optional fraction and exponent (around it, spaces). ``float()`` also
+    takes ``1_0`` and full-width or Arabic-Indic digits, which no export means as numbers;
+    ``inf`` and ``nan`` pass here and are refused as not finite by the callers."""
+    return text.isascii() and "_" not in text
 
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from caseload.domain.descriptors import descriptor_value
+from caseload.sources.csvutil import plain_number
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.edfi_common import (
     EdfiRecords,
@@ -31,7 +32,7 @@ KIND = "edfi-api"
 
 Item = dict[str, Any]
 
-_YEAR_TEXT = re.compile(r"\d{4}\s*[-/]\s*\d{4}")
+_YEAR_TEXT = re.compile(r"[0-9]{4}\s*[-/]\s*[0-9]{4}")
 
 # Natural-key fields (top level or inside a *Reference) that name a record without an id.
 _KEY_FIELDS = (
@@ -71,7 +72,7 @@ def school_year_text(value: Any) -> tuple[str, int] | None:
         return None
     if isinstance(value, int):
         year = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isdigit() and value.isascii():
         year = int(value.strip())
     elif isinstance(value, str) and _YEAR_TEXT.fullmatch(value.strip()):
         ending = school_year_end(value)
@@ -249,7 +250,7 @@ class JsonRecords(EdfiRecords):
             number = float(value)
         elif isinstance(value, str):
             with contextlib.suppress(ValueError):
-                number = float(value.strip())
+                number = float(value.strip()) if plain_number(value) else math.nan
         if not math.isfinite(number):
             raise self.error(key, f"not a number: {value!r}")
         if number < 0:

@@ -50,7 +50,7 @@ from caseload.domain.records import (
 from caseload.sources.csvutil import iso_day
 from caseload.sources.dataset import Dataset
 
-_YEAR = re.compile(r"(?:\d{4}\s*[-/]\s*)?(\d{4})")
+_YEAR = re.compile(r"(?:[0-9]{4}\s*[-/]\s*)?([0-9]{4})")  # \d takes any script's digits
 
 _GRADES = {
     "infant/toddler": "IT",

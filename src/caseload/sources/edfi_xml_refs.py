@@ -18,6 +18,7 @@ from typing import TypeVar, cast
 from xml.etree.ElementTree import Element
 
 from caseload.domain.descriptors import descriptor_value
+from caseload.sources.csvutil import plain_number
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.edfi_common import (
     EdfiRecords,
@@ -157,7 +158,7 @@ class XmlRecords(EdfiRecords):
         if not text:
             return None
         try:
-            value = float(text)
+            value = float(text) if plain_number(text) else math.nan
         except ValueError:
             value = math.nan
         if not math.isfinite(value):

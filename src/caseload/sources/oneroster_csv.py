@@ -51,6 +51,7 @@ from caseload.sources.csvutil import (
     CsvTable,
     UnclearLayout,
     iso_day,
+    plain_number,
     real_day,
 )
 from caseload.sources.dataset import Dataset, Reject, SourceError
@@ -580,6 +581,7 @@ class _Reader:
         results = self.ds.results
         fromiso = dt.date.fromisoformat
         inf = math.inf
+        plain = plain_number
         # A district has millions of results over a few thousand line items, students and
         # days: each id and date is kept once (a 75,000-student import held 17 million of
         # each, a new string or date per cell).
@@ -599,7 +601,7 @@ class _Reader:
                     score = float(score_text)
                 except ValueError:
                     score = None
-                if score is None or not 0 <= score < inf:
+                if score is None or not 0 <= score < inf or not plain(score_text):
                     score = t.number(r, "score", minimum=0)
             status_text = r[i_status].strip() if i_status is not None else ""
             if status_text:
