@@ -461,3 +461,38 @@ def test_plain_numbers_in_their_usual_forms_are_read(data: Path) -> None:
     ds = read_path(data)
     assert [r.score for r in ds.results if r.sourced_id == "res-1"] == [62.0]
     assert [c.weight for c in ds.categories if c.sourced_id == "cat-tests"] == [0.6]
+
+
+# --- demographics.csv and roles.csv rows whose user users.csv lacks -------------------------
+
+
+def _orphans(data: Path) -> None:
+    with (data / "demographics.csv").open("a") as fh:
+        fh.write("stu-9,active,2026-09-01T00:00:00Z,2010-01-02,male\n")
+    with (data / "roles.csv").open("a") as fh:
+        fh.write("rl-x,active,2026-09-01T00:00:00Z,stu-8,primary,student,,,sch-1,\n")
+
+
+def test_a_demographics_or_roles_row_for_no_user_is_refused(store, data: Path) -> None:
+    """Such rows were dropped without a word (they are applied with the users.csv row)."""
+    _orphans(data)
+    rows = len((data / "demographics.csv").read_text().splitlines())
+    assert _refused(data) == f"demographics.csv:{rows}: field 'sourcedId': no such user 'stu-9' in users.csv"
+    ds = read_path(data, skip_invalid=True)
+    roles = len((data / "roles.csv").read_text().splitlines())
+    assert [(r.file, r.line, r.field, r.reason) for r in ds.rejects] == [
+        ("demographics.csv", rows, "sourcedId", "no such user 'stu-9' in users.csv"),
+        ("roles.csv", roles, "userSourcedId", "no such user 'stu-8' in users.csv"),
+    ]
+    assert load(store, ds, skip_invalid=True).counts["users"] == 5
+
+
+def test_with_users_delta_such_rows_are_counted_as_not_applied(data: Path) -> None:
+    """The user may be in the cache, but the row is applied only with its users.csv row."""
+    _orphans(data)
+    edit(data / "manifest.csv", "file.users,bulk", "file.users,delta")
+    ds = read_path(data)
+    assert not ds.rejects
+    assert ("demographics.csv: 1 row for users not in users.csv not applied (caseload applies "
+            "them with the user's users.csv row)") in ds.notices
+    assert any(n.startswith("roles.csv: 1 row for users not in users.csv") for n in ds.notices)

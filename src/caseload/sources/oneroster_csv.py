@@ -55,7 +55,7 @@ from caseload.sources.csvutil import (
     real_day,
 )
 from caseload.sources.dataset import Dataset, Reject, SourceError
-from caseload.sources.oneroster_guardians import GuardianLinks
+from caseload.sources.oneroster_guardians import GuardianLinks, without_user
 from caseload.sources.oneroster_values import method as _method
 from caseload.sources.oneroster_values import org_type as _org_type
 from caseload.sources.oneroster_values import role as _role
@@ -174,6 +174,7 @@ class _Reader:
             self._birth: dict[str, object] = {}
             self._user_roles: dict[str, tuple[int, Role, str | None]] = {}
             self._role_words: dict[str, str] = {}  # the role as written (relative, parent...)
+            self._applied: list[tuple[str, int, str, str]] = []  # demographics, roles rows
             read: set[str] = set()
             for key, fname in _FILES:
                 present = self.container.has(fname)
@@ -193,6 +194,7 @@ class _Reader:
                 handlers[key]()
                 read.add(key)
             self.read_keys = frozenset(read)
+            without_user(self.ds, self._applied, "users" in read, self.skip_invalid)
             extensions: list[tuple[str, Callable[[], None]]] = [
                 ("calendar.csv", self._calendar),
                 ("attendance.csv", self._attendance),
@@ -395,6 +397,7 @@ class _Reader:
 
         def row(r: list[str], sid: str) -> None:
             self._birth[sid] = t.date(r, "birthDate")
+            self._applied.append((t.name, t.line, key, sid))
 
         self._each(t, None, row, id_column=key)
 
@@ -404,6 +407,7 @@ class _Reader:
         def row(r: list[str], _sid: str) -> None:
             uid = t.req(r, "userSourcedId")
             role = t.choice(r, "role", _role)
+            self._applied.append((t.name, t.line, "userSourcedId", uid))
             rank = 0 if (t.text(r, "roleType") or "primary").casefold() == "primary" else 1
             current = self._user_roles.get(uid)
             if current is None or rank < current[0]:

@@ -10,6 +10,8 @@ loader replaces the guardian's cached links with it (``Dataset.guardians_complet
 named on a guardian's row that is neither in the file nor in the cache is the loader's reference
 error (file, line, ``agentSourcedIds``); links the reader cannot make are counted in a notice.
 Payload in, records out: no cache here.
+
+Also :func:`without_user`: demographics.csv and roles.csv rows whose user users.csv lacks.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from caseload.domain.records import Guardian, Role
-from caseload.sources.dataset import Dataset
+from caseload.sources.dataset import Dataset, Reject, SourceError
 
 GUARDIAN_ROLES = frozenset({"guardian", "parent", "relative"})
 
@@ -110,3 +112,34 @@ class GuardianLinks:
             if line is not None:
                 ds.origins[("guardians", f"{link.guardian_id}/{link.student_id}")] = (
                     f"{self.file}:{line}")
+
+
+def without_user(
+    ds: Dataset, applied: list[tuple[str, int, str, str]], users_read: bool, skip_invalid: bool
+) -> None:
+    """demographics.csv and roles.csv rows (``applied``: file, line, field, user id) are
+    applied with their user's users.csv row.
+
+    A row for a user a bulk users.csv does not have is refused (rejected with
+    ``--skip-invalid``), like a reference to nothing. With users.csv delta or absent the user
+    may be in the cache, but the row cannot be applied without its user's row: the summary
+    says how many were not applied.
+    """
+    users = ds.line_maps.get("users", ("", {}))[1]
+    bulk = users_read and "users" not in ds.partial
+    left: dict[str, int] = {}
+    for file, line, field, uid in applied:
+        if uid in users:
+            continue
+        if not bulk:
+            left[file] = left.get(file, 0) + 1
+            continue
+        err = SourceError(file, line, field, f"no such user {uid!r} in users.csv")
+        if not skip_invalid:
+            raise err
+        ds.rejects.append(Reject.from_error(err))
+    for file, n in left.items():
+        ds.notices.append(
+            f"{file}: {n} row{'s' if n != 1 else ''} for users not in users.csv not applied "
+            "(caseload applies them with the user's users.csv row)"
+        )
