@@ -6,6 +6,7 @@ open. A folder the user named (``--db /tmp/x.db``) is created private but never 
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def private_dir(path: Path, *, tighten: bool = False) -> None:
         except FileExistsError:  # made meanwhile by another process: left as it is
             continue
         os.chmod(folder, 0o700)  # (mkdir's mode is less the umask: a umask of 0o200 etc.)
+    if not missing and not path.is_dir():  # as mkdir says of a file in the way
+        raise FileExistsError(errno.EEXIST, "a file, not a folder", str(path))
     if tighten and not missing:
         st = path.stat()
         if st.st_mode & 0o077 and st.st_uid == os.getuid():
