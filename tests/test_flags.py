@@ -68,7 +68,7 @@ def test_json_contract_shape_and_triage_order(sample_db, capsys):
         "attendance_through",
     }
     assert set(first["metrics"]["classes"][0]) == {
-        "id", "title", "teacher", "grade", "weekly", "last_score_date", "missing",
+        "id", "title", "teacher", "grade", "weekly", "last_score_date", "missing", "gradebook",
     }
     assert set(first["flags"][0]) == {"code", "severity", "class_id", "message", "evidence"}
     risks = [s["risk"] for s in students]

@@ -88,6 +88,9 @@ def test_sample_school_flags_match_the_golden_copy(
         # sample's attendance runs through its as-of date, so every student's is that date)
         assert mine.pop("attendance_through") == "2026-11-20"
         assert mine["metrics"].pop("attendance_through") == "2026-11-20"
+        # and each class's "gradebook" (added later; every sample class has one)
+        for c in mine["metrics"]["classes"]:
+            assert c.pop("gradebook") is True
         assert mine == theirs, mine["id"]
 
 
@@ -254,6 +257,9 @@ def test_classes_without_a_gradebook_are_listed_without_grade_or_flag(
     for s in data["students"]:
         assert s["metrics"]["classes"]
         assert all(c["grade"] is None for c in s["metrics"]["classes"])
+        # nothing can be missing from no gradebook: null, never 0 (it said 0)
+        assert all(c["missing"] is None and c["gradebook"] is False
+                   for c in s["metrics"]["classes"])
         assert not _codes(s) & GRADE_CODES, s["id"]
     # the same classes with a gradebook that stopped moving are stale
     full = tmp_path / "full.db"

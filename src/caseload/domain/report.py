@@ -97,7 +97,9 @@ class ClassMetrics:
             "grade": _r(self.grade),
             "weekly": [[d.isoformat(), _r(g)] for d, g in self.weekly],
             "last_score_date": self.last_score_date.isoformat() if self.last_score_date else None,
-            "missing": self.missing,
+            # no gradebook (no line items): nothing can be missing or not, so null, never 0
+            "missing": self.missing if self.gradebook else None,
+            "gradebook": self.gradebook,
         }
 
 
