@@ -144,7 +144,8 @@ _DATES = [None, "", "2026-09-01", " 2026-09-01", "2026-09-01T10:00:00Z", "2026-9
           "2026-13-01", "2026-W01-1", 20260901, "2026-09-0\r", "2027-01-01"]
 _COMMON: dict[str, list[Any]] = {
     "sourcedId": ["{id}", " {id} ", "{id}\n", "{id}\r", "", "  ", 5, None],
-    "status": [None, "active", "tobedeleted", " ToBeDeleted ", "x\r", 3, "", "tobedeleted\r"],
+    "status": [None, "active", "tobedeleted", " ToBeDeleted ", "x\r", 3, "", "tobedeleted\r",
+               "bogus", "inactive", " Active "],
 }
 _CASES: dict[str, tuple[dict[str, Any], dict[str, list[Any]]]] = {
     "results": (

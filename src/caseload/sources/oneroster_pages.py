@@ -44,6 +44,7 @@ def _ref_text(value: Any) -> str | None:
 
 
 _SCORE_STATUSES = {s.value: s for s in ScoreStatus}
+_STATUSES = frozenset({"", "active", "tobedeleted"})  # others: the general mapping decides
 _FLAGS = {None: False, False: False, True: True, "": False, "false": False, "true": True}
 
 
@@ -73,8 +74,11 @@ def _results_page(source: str, items: list[Any], delta: bool) -> Dataset | None:
         if not sid or line_item is None or student is None:
             return None
         status = get("status")
-        if status is not None and (status.__class__ is not str or "\r" in status):
-            return None
+        if status is not None and (
+            status.__class__ is not str or "\r" in status
+            or status.strip().casefold() not in _STATUSES
+        ):
+            return None  # the general mapping refuses (or rejects) a status it does not know
         score = get("score")
         if score is not None:
             if score.__class__ is int and -(2**53) < score < 2**53:
@@ -182,7 +186,10 @@ def _deleted(status: Any) -> bool:
         return False
     if status.__class__ is not str or "\r" in status:
         raise _Bail
-    return status.strip().casefold() == "tobedeleted"
+    folded = status.strip().casefold()
+    if folded not in _STATUSES:
+        raise _Bail
+    return folded == "tobedeleted"
 
 
 def _sid(item: Any) -> str:
