@@ -494,5 +494,5 @@ def test_with_users_delta_such_rows_are_counted_as_not_applied(data: Path) -> No
     ds = read_path(data)
     assert not ds.rejects
     assert ("demographics.csv: 1 row for users not in users.csv not applied (caseload applies "
-            "them with the user's users.csv row)") in ds.notices
+            "them with the user's row in users.csv)") in ds.notices
     assert any(n.startswith("roles.csv: 1 row for users not in users.csv") for n in ds.notices)

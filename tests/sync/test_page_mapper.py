@@ -271,3 +271,17 @@ def test_a_lone_carriage_return_stays_inside_its_value():
     ds = to_dataset("t", items, skip_invalid=True)
     assert [(o.sourced_id, o.name) for o in ds.orgs] == [("org-1", "North\rHigh")]
     assert [(r.line, r.field) for r in ds.rejects] == [("sourcedId 'org-2'", "type")]
+
+
+def test_a_demographics_record_for_no_user_is_counted_not_a_reason_to_stop() -> None:
+    """Over REST a server's /demographics may hold someone its /users leaves out: the record
+    is counted as not applied (it is not lost in silence) and the sync goes on."""
+    items: dict[str, Any] = csv_to_json(MIN_DATA)
+    assert items.get("demographics"), "the min fixture has demographics"
+    ghost = copy.deepcopy(items["demographics"][0])
+    ghost["sourcedId"] = "stu-ghost"
+    items["demographics"].append(ghost)
+    ds = to_dataset(NAME, items)
+    assert any("1 row for users not in the users collection not applied" in n
+               for n in ds.notices), ds.notices
+    assert not ds.rejects

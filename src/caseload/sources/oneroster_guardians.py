@@ -123,10 +123,14 @@ def without_user(
     A row for a user a bulk users.csv does not have is refused (rejected with
     ``--skip-invalid``), like a reference to nothing. With users.csv delta or absent the user
     may be in the cache, but the row cannot be applied without its user's row: the summary
-    says how many were not applied.
+    says how many were not applied. So too over REST (a sync): a server's /demographics may
+    hold people its /users leaves out (another status, another scope), and a nightly sync
+    must not stop for one of them.
     """
     users = ds.line_maps.get("users", ("", {}))[1]
-    bulk = users_read and "users" not in ds.partial
+    csv = ds.kind == "oneroster-csv"
+    bulk = csv and users_read and "users" not in ds.partial
+    users_name = "users.csv" if csv else "the users collection"
     left: dict[str, int] = {}
     for file, line, field, uid in applied:
         if uid in users:
@@ -134,12 +138,12 @@ def without_user(
         if not bulk:
             left[file] = left.get(file, 0) + 1
             continue
-        err = SourceError(file, line, field, f"no such user {uid!r} in users.csv")
+        err = SourceError(file, line, field, f"no such user {uid!r} in {users_name}")
         if not skip_invalid:
             raise err
         ds.rejects.append(Reject.from_error(err))
     for file, n in left.items():
         ds.notices.append(
-            f"{file}: {n} row{'s' if n != 1 else ''} for users not in users.csv not applied "
-            "(caseload applies them with the user's users.csv row)"
+            f"{file}: {n} row{'s' if n != 1 else ''} for users not in {users_name} not "
+            f"applied (caseload applies them with the user's row in {users_name})"
         )
