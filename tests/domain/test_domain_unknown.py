@@ -172,6 +172,41 @@ def test_days_after_the_last_recorded_day_are_not_present() -> None:
     assert attendance_summary(complete, AS_OF, Thresholds()).through is None
 
 
+def test_after_every_enrollment_ended_nothing_counts_and_no_streak_goes_on() -> None:
+    """Absent Wed-Fri 11-11..11-13 and withdrawn on Friday 11-13, as of 11-20 with the school's
+    attendance known through 11-20: the five later school days are not enrolled (not present,
+    not absent), the absences before count, no current streak is left (it cannot go on), and
+    "since 11-16" has 0 absences, not unknown. Unknown attendance still stops at 11-13."""
+    from caseload.domain.analysis import student_facts
+    from caseload.domain.changes import absences_between
+    from caseload.domain.records import Enrollment
+
+    events = (absent("2026-11-11"), absent("2026-11-12"), absent("2026-11-13"))
+    left = (Enrollment("e1", "chem", "stu1", Role.STUDENT, begin_date=D("2026-08-24"),
+                       end_date=D("2026-11-13")),)
+    gone = student(attendance=events, enrollments=left, attendance_through=AS_OF)
+    stays = student(attendance=events, attendance_through=AS_OF)
+    m = student_report(gone, AS_OF, Thresholds()).metrics
+    before = student_report(stays, AS_OF, Thresholds()).metrics
+    assert before.school_days - m.school_days == 5
+    assert m.days_absent == 3 and m.absence_streak == 0
+    assert m.attendance_rate is not None and before.attendance_rate is not None
+    assert m.attendance_rate < before.attendance_rate
+    assert m.attendance_through == AS_OF  # the school's day, as before
+    at_withdrawal = student_report(gone, D("2026-11-13"), Thresholds()).metrics
+    assert at_withdrawal.absence_streak == 3  # on the day itself the streak is current
+    summary = attendance_summary(gone, AS_OF, Thresholds())
+    assert summary.enrolled_until == D("2026-11-13") and summary.through is None
+    assert summary.days[-1] == (D("2026-11-13"), DayStatus.UNEXCUSED)
+    assert summary.current_streak == 0
+    facts = student_facts(gone, Thresholds())
+    assert absences_between(facts, D("2026-11-15"), AS_OF) == 0
+    assert absences_between(facts, D("2026-11-10"), AS_OF) == 3
+    unknown = student_report(student(enrollments=left, attendance_through=None), AS_OF,
+                             Thresholds()).metrics
+    assert unknown.school_days == m.school_days and unknown.days_absent is None
+
+
 def test_recorded_through_a_later_day_counts_through_as_of() -> None:
     m = student_report(student(attendance_through=D("2026-12-18")), AS_OF, EAGER).metrics
     assert m.attendance_through == AS_OF

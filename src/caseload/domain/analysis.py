@@ -301,10 +301,15 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
     # only days with events can be other than PRESENT, and the series keeps only those:
     # the statuses of the school days that have events give the same series as all days'
     school_days = inp.school_days
+    # the classes the student takes each day decide which period records count; with no
+    # enrollment known at all (an export without rosters) nothing says a record is not theirs
+    rostered = any(e.role is Role.STUDENT and e.user_id == sid for e in inp.enrollments)
     statuses = att.day_statuses(
         events,
         {e.date for e in events if e.date in school_days},
-        att.enrolled_classes_on(inp.enrollments, terms, sid),
+        (att.enrolled_classes_on if rostered else att.enrolled_class_counter)(
+            inp.enrollments, terms, sid
+        ),
         start=begin,
     )
     series = att.AttendanceSeries.from_statuses(
@@ -637,7 +642,11 @@ def report_from_facts(
     left = series.enrolled_end  # every enrollment ended: later days are not counted
     counted = end if end is None or left is None or left >= end else left
     sd = series.school_days
-    hi = bisect_right(sd, as_of if counted is None else counted)
+    if counted is not None:
+        last = counted
+    else:  # attendance unknown: the enrolled school days still stop at the last enrolled day
+        last = as_of if left is None or left >= as_of else left
+    hi = bisect_right(sd, last)
     school_days = max(0, hi - bisect_left(sd, start)) if start is not None else hi
     absent = series.absent
     unexcused = series.unexcused
@@ -653,7 +662,8 @@ def report_from_facts(
     else:
         if absent:
             days_absent = att._count(absent, start, counted)
-            streak = series.current_streak(counted, year_start)
+            # no current streak once every enrollment has ended: it cannot go on
+            streak = series.current_streak(counted, year_start) if counted == end else ()
         else:
             days_absent = 0
             streak = ()

@@ -126,8 +126,10 @@ def day_status(
     * Only period records: absences are counted per class (a class is unexcused-absent when
       more of its records that day are unexcused than excused). Absent from at least half of
       ``enrolled_classes`` is a full-day absence, UNEXCUSED when more of those classes are
-      unexcused than excused, else EXCUSED. With 0 known enrolled classes, period records
-      never make a full-day absence. A day with period marks but no full-day absence (tardies,
+      unexcused than excused, else EXCUSED. With 0 known enrolled classes (given as a count:
+      the student has no enrollment at all), period records never make a full-day absence;
+      given as an empty set (enrolled, but in no class that day), every period record is left
+      out. A day with period marks but no full-day absence (tardies,
       early departures, partials, or absences from fewer than half the classes) is TARDY: at
       school part of the day.
     * No record: PRESENT.
@@ -574,7 +576,8 @@ def attendance_summary(
     )
     return AttendanceSummary(
         days=tuple(days),
-        current_streak=len(series.current_streak(end, year_start)),
+        # no current streak once every enrollment has ended (it cannot go on)
+        current_streak=0 if left is not None else len(series.current_streak(end, year_start)),
         longest_streak=series.longest_streak(end, year_start),
         unexcused_by_month=unexcused_by_month(series, end, year_start),
         attendance_rate=attendance_rate(len(enrolled), absent),

@@ -135,9 +135,10 @@ def absences_between(facts: StudentFacts, since: dt.date, as_of: dt.date) -> int
         lo = start
     if lo <= end:
         return series.count_absent(lo, end)
-    # no known day in the window: 0 only when every day of it is known (an empty window, or
-    # a student not yet enrolled by the as-of date), else unknown
-    return 0 if end >= as_of else None
+    # no known day in the window: 0 when every day of it is known (an empty window, a student
+    # not yet enrolled by the as-of date) or not enrolled (every enrollment ended before it),
+    # else unknown (the school's attendance stops before the window)
+    return 0 if end >= as_of or series.enrolled_until(as_of) == end else None
 
 
 def grade_drops(before: StudentReport, after: StudentReport) -> tuple[GradeDrop, ...]:

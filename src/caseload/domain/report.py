@@ -107,9 +107,10 @@ class ClassMetrics:
 class StudentMetrics:
     """A student's figures at D. The attendance figures (``days_absent`` to ``unexcused_year``)
     are None when no attendance was loaded for the student's school (unknown, never 0 or
-    100%); ``attendance_through`` is the last day they count (D, or the earlier day the
-    school's attendance was recorded through), None when unknown. ``school_days`` counts the
-    enrolled school days to D (through ``attendance_through`` when that is earlier)."""
+    100%); ``attendance_through`` is D, or the earlier day the school's attendance was
+    recorded through (None when unknown): the last day they count, unless every enrollment of
+    the student ended before it (they then count through the last enrolled day).
+    ``school_days`` counts the enrolled school days to the last day they count."""
 
     school_days: int
     days_absent: int | None
