@@ -642,11 +642,9 @@ def report_from_facts(
     left = series.enrolled_end  # every enrollment ended: later days are not counted
     counted = end if end is None or left is None or left >= end else left
     sd = series.school_days
-    if counted is not None:
-        last = counted
-    else:  # attendance unknown: the enrolled school days still stop at the last enrolled day
-        last = as_of if left is None or left >= as_of else left
-    hi = bisect_right(sd, last)
+    # (attendance unknown: the enrolled school days still stop at the last enrolled day)
+    last = as_of if left is None or left >= as_of else left
+    hi = bisect_right(sd, counted if counted is not None else last)
     school_days = max(0, hi - bisect_left(sd, start)) if start is not None else hi
     absent = series.absent
     unexcused = series.unexcused
