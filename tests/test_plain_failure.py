@@ -46,3 +46,10 @@ def test_a_read_only_cache_is_said_in_words_without_the_statement(tmp_path) -> N
     # caseload's own errors keep their message (they say what happened)
     assert user_message(ValueError("the follow-up date is before the contact date")) == (
         "the follow-up date is before the contact date")
+
+
+def test_a_full_disk_elsewhere_is_not_called_the_cache() -> None:
+    """An OSError writing an export or a rejects file says nothing about the cache: it is
+    named by its kind, never "the disk holding the cache is full: nothing was saved"."""
+    said = plain_failure(OSError(28, "No space left on device"))
+    assert said.startswith("unexpected OSError") and "cache" not in said

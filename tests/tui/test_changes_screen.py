@@ -176,3 +176,20 @@ async def test_n_writes_a_note_about_the_highlighted_student() -> None:
         await pilot.press("n")
         await wait_until(pilot, lambda: bool(app.noted), what="the note request")
         assert app.noted == ["stu-1"] and table.cursor_row == 1
+
+
+async def test_a_database_error_is_told_in_words_without_its_sql() -> None:
+    import sqlite3
+
+    class Failing(Host):
+        def load(self, since: dt.date) -> list[StudentChange]:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    app = Failing()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ChangesScreen)
+        await wait_until(pilot, lambda: screen.loaded, what="the failure")
+        title = str(screen.query_one("#changes-title").render())
+        assert "Could not list the changes: the cache is read-only" in title
+        assert "OperationalError" not in title

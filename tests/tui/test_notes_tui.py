@@ -229,6 +229,40 @@ async def test_quitting_with_a_note_unsaved_asks_and_keeps_the_latest_keys(
     assert draft is not None and draft.payload["text"] == "Called mom back"
 
 
+async def test_a_draft_that_cannot_be_written_on_quitting_leaves_the_note_open_and_savable(
+    notes_engine: Engine, store: NotesStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """"Quit, keep draft" when the draft cannot be written (the cache busy or read-only): the
+    app stays open and says so, and the note can still be saved (it could not: the editor
+    took itself for saved, so ctrl+s did nothing and the next quit did not ask)."""
+    from caseload.services.notes import NotesBusy
+
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-text", TextArea).focus()
+        await pilot.press(*"Called mom")
+
+        tried: list[bool] = []
+
+        def busy(*args: object, **kwargs: object) -> None:
+            tried.append(True)
+            raise NotesBusy()
+
+        with monkeypatch.context() as m:
+            m.setattr(store, "save_draft", busy)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal),
+                             what="the question")
+            app.screen.dismiss("keep")
+            await wait_until(pilot, lambda: bool(tried) and not editor.saved,
+                             what="the failed write undone")
+        assert app.is_running and app.screen is editor and editor.unsaved
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: [n.text for n in store.list(student_id=STUDENT)]
+                         == ["Called mom"], what="the note saved")
+
+
 async def test_draft_survives_a_crash(notes_engine: Engine, store: NotesStore) -> None:
     first = make_notes_app(notes_engine, store)
     async with first.run_test(size=(120, 40)) as pilot:

@@ -119,8 +119,9 @@ def _is_current(folder: Path, stamp: Path, fingerprint: str) -> bool:
 
 
 def _owner_only_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    from caseload._private import private_dir
+
+    private_dir(path, tighten=True)  # (every missing folder above it 0700 too)
 
 
 def ensure_built_school(data_dir: Path, on_step: Step | None = None) -> SampleSchool:

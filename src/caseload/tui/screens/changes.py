@@ -122,8 +122,10 @@ class ChangesScreen(Screen[None]):
     def _load(self, since: dt.date) -> None:
         try:
             found = list(self.load(since))
-        except Exception as exc:  # shown on the screen, never a crash
-            self.post_message(ChangesFailed(type(exc).__name__ + ": " + str(exc)))
+        except Exception as exc:  # shown on the screen, never a crash (a database error's
+            from caseload.db_errors import user_message  # SQL is told in words instead)
+
+            self.post_message(ChangesFailed(user_message(exc)))
             return
         self.post_message(ChangesLoaded(since, found))
 

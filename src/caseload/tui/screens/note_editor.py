@@ -424,16 +424,26 @@ class NoteEditor(NotesModal[Note | None]):
              ("discard", "Quit, discard changes")],
             danger="discard"), answer)
 
-    @work(thread=True, name="write the draft, then quit", group="note-draft")
+    @work(thread=True, name="write the draft, then quit", group="note-draft", exit_on_error=False)
     def _write_draft_then_quit(self, payload: dict[str, Any] | None) -> None:
         """Write (None: drop) the draft, then quit. Should the write fail (the cache busy or
         read-only), the app's worker-error handler says so and the app stays open."""
         store = self.notes.store
-        if payload is None:
-            store.discard_draft(self.author_id, self.student_id, self.note_id)
-        else:
-            store.save_draft(self.author_id, self.student_id, self.note_id, payload)
+        try:
+            if payload is None:
+                store.discard_draft(self.author_id, self.student_id, self.note_id)
+            else:
+                store.save_draft(self.author_id, self.student_id, self.note_id, payload)
+        except Exception:
+            self.app.call_from_thread(self._quit_failed)  # the note stays open, editable
+            raise
         self.app.call_from_thread(self.app.exit)
+
+    def _quit_failed(self) -> None:
+        """The draft could not be written before quitting: the editor is as it was (saving,
+        autosave and the question on quitting work again); the error is said by the app."""
+        self.saved = False
+        self._drafted = None  # the next autosave sends the fields again
 
     # -- closing -------------------------------------------------------------------------------
 
