@@ -372,3 +372,19 @@ def test_edfi_api_incremental_takes_an_unchanged_parent_from_the_cache(store) ->
         keep_cached(store, ds3, needs3)
     keep_cached(store, ds3, needs3, skip_invalid=True)
     assert [r.field for r in ds3.rejects] == ["parentReference"]
+
+
+def test_an_order_of_priority_that_is_no_number_ranks_last_not_a_crash() -> None:
+    """"²".isdigit() is True and int("²") fails: such an OrderOfPriority (XML) ranked the
+    import into "unexpected ValueError". It ranks like a missing one now."""
+    import xml.etree.ElementTree as ET
+
+    from caseload.sources.edfi_xml_guardians import _first_phone
+
+    rec = ET.fromstring(
+        "<Parent><Telephone><TelephoneNumber>555-0110</TelephoneNumber>"
+        "<OrderOfPriority>\u00b2</OrderOfPriority></Telephone>"
+        "<Telephone><TelephoneNumber>555-0111</TelephoneNumber>"
+        "<OrderOfPriority>3</OrderOfPriority></Telephone></Parent>"
+    )
+    assert _first_phone(rec) == "555-0111"

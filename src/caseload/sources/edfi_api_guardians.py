@@ -49,7 +49,9 @@ class GuardianJson(JsonRecords):
             number = self.soft(tel, "telephoneNumber")
             if number:
                 order = self.soft(tel, "orderOfPriority")
-                phones.append((int(order) if order and order.isdigit() else 1e9, i, number))
+                # ("²".isdigit() is True, and int("²") fails)
+                ranked = order and order.isascii() and order.isdigit()
+                phones.append((int(order) if ranked else 1e9, i, number))
         email = None
         for mail in self.array(item, "electronicMails"):
             address = self.soft(mail, "electronicMailAddress")

@@ -49,7 +49,7 @@ def _first_phone(rec: Element) -> str | None:
         number = xml_text(tel, "TelephoneNumber")
         if number:
             order = xml_text(tel, "OrderOfPriority")
-            rank = int(order) if order and order.isdigit() else 1_000_000
+            rank = int(order) if order and order.isascii() and order.isdigit() else 1_000_000
             phones.append((rank, i, number))
     return min(phones)[2] if phones else None
 

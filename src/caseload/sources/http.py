@@ -508,7 +508,7 @@ class ApiClient:
             total = None
             for h in total_header:
                 raw = headers.get(h)
-                if raw is not None and raw.strip().isdigit():
+                if raw is not None and raw.strip().isdigit() and raw.isascii():
                     total = int(raw.strip())
                     break
             return items, total
