@@ -50,8 +50,8 @@ class GuardianJson(JsonRecords):
             if number:
                 order = self.soft(tel, "orderOfPriority")
                 # ("²".isdigit() is True, and int("²") fails)
-                ranked = order and order.isascii() and order.isdigit()
-                phones.append((int(order) if ranked else 1e9, i, number))
+                rank = int(order) if order and order.isascii() and order.isdigit() else 1e9
+                phones.append((rank, i, number))
         email = None
         for mail in self.array(item, "electronicMails"):
             address = self.soft(mail, "electronicMailAddress")
