@@ -229,6 +229,18 @@ def test_missing_zero_can_be_dropped() -> None:
     assert views["b"].status == (AS.MISSING, AS.DROPPED)
 
 
+def test_missing_with_nothing_entered_is_told_apart_from_marked_missing() -> None:
+    """The class screen's missing work = what the teacher marked missing or not submitted
+    (the student screen's Missing count) + past-due work with nothing entered: each view says
+    which (``unrecorded``), so the two screens' numbers can be reconciled."""
+    items = (item("a", "hw", 10), item("b", "hw", 10), item("c", "hw", 10))
+    book = Gradebook(items, (res("a", 8), missing("b")), (HW,), points(("hw", 0)))
+    views = {v.line_item_id: v for v in assignment_views(book, AS_OF)}
+    assert AS.MISSING in views["b"].status and not views["b"].unrecorded
+    assert AS.MISSING in views["c"].status and views["c"].unrecorded
+    assert not views["a"].unrecorded
+
+
 # --- Default policy -------------------------------------------------------------------------
 
 

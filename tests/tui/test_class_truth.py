@@ -63,6 +63,10 @@ async def test_class_screen_missing_filter_sort_and_first_last_keys(make_app):
         await settle(pilot)
         assert table.row_count == len(missing)
         assert "Missing assignments" in screen_text(app)
+        # those with nothing entered are said apart (the student screen counts the others)
+        unrecorded = sum(1 for a in missing if a.unrecorded)
+        said = f"{unrecorded} past due with nothing entered yet"
+        assert (said in screen_text(app)) == bool(unrecorded)
         await pilot.press("m")
         await settle(pilot)
         assert table.row_count == len(everything)

@@ -553,6 +553,15 @@ def category_breakdown(
     return tuple(out)
 
 
+def _marked(r: Result | None, li: LineItem, as_of: dt.date) -> bool:
+    """A result marked missing or not submitted, known at ``as_of`` (its effective date on or
+    before it): what ``ClassMetrics.missing`` counts."""
+    if r is None or not r.is_missing:
+        return False
+    when = r.score_date or li.due_date or li.assign_date
+    return when is None or when <= as_of
+
+
 def assignment_views(
     book: Gradebook, as_of: dt.date, missing_counts_as_zero: bool = True
 ) -> tuple[AssignmentView, ...]:
@@ -595,6 +604,7 @@ def assignment_views(
                 percent=percent,
                 status=tuple(status),
                 comment=r.comment if r is not None else None,
+                unrecorded=primary is AssignmentStatus.MISSING and not _marked(r, li, as_of),
             )
         )
     far = dt.date.max

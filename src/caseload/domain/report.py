@@ -345,6 +345,9 @@ class AssignmentView:
     percent: float | None
     status: tuple[AssignmentStatus, ...]
     comment: str | None = None
+    # missing with nothing entered for the student (no result known at D), not marked missing
+    # or not submitted by the teacher: the student screen's Missing column counts only those
+    unrecorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,7 +228,12 @@ class ClassScreen(DetailScreen[ClassDetail]):
         shown = len(self.shown_assignments(detail))
         text = f"Assignments ({len(detail.assignments)})"
         if self.missing_only:
-            text = f"Missing assignments ({shown} of {len(detail.assignments)})"
+            text = f"Missing assignments ({shown} of {len(detail.assignments)}"
+            # the student screen's Missing counts what the teacher marked: say the difference
+            unrecorded = sum(1 for a in self.shown_assignments(detail) if a.unrecorded)
+            if unrecorded:
+                text += f"; {unrecorded} past due with nothing entered yet"
+            text += ")"
         by = "due date" if self.sort_by == "due" else "score, lowest first"
         return Text(f"{text} · by {by}", style="bold")
 
