@@ -261,6 +261,10 @@ def test_classes_without_a_gradebook_are_listed_without_grade_or_flag(
         assert all(c["missing"] is None and c["gradebook"] is False
                    for c in s["metrics"]["classes"])
         assert not _codes(s) & GRADE_CODES, s["id"]
+    # the table: with no grade anywhere, classes below 70 is unknown (it said 0), as is Low
+    table = _flags(capsys, str(db), "--counselor", "all", "--as-of", AS_OF, "--format", "table")
+    line = next(x for x in table.splitlines() if "Able, Ada" in x)
+    assert line.split()[7:9] == ["—", "—"]  # <70, Low (after name, Gr, Att%, Unx30, Strk)
     # the same classes with a gradebook that stopped moving are stale
     full = tmp_path / "full.db"
     _import(full, MIN_DATA)

@@ -241,6 +241,27 @@ def test_export_pdf_uses_the_reader(engine, tmp_path, capsys):
     assert "No current grades" in heads[1]  # the fake reader knows only stu-1
 
 
+def test_the_pdf_covers_follow_ups_lists_only_notes_that_exist_at_the_as_of_date(
+    engine, tmp_path, capsys
+):
+    """The cover's open follow-ups are the scope's to-do list whatever the range, but a note
+    dated after the as-of date does not exist yet at it (it was listed beside a count of
+    notes that left it out)."""
+    store = _seed(engine)
+    store.add(student_id="stu-1", author_id="cns-1", type="parent_contact", text="early",
+              contact_date=dt.date(2026, 10, 2), follow_up=dt.date(2026, 10, 9))
+    store.add(student_id="stu-1", author_id="cns-1", type="student_meeting", text="later",
+              contact_date=dt.date(2026, 11, 2), follow_up=dt.date(2026, 11, 9))
+    reader = FakeReader({"stu-1": make_detail("stu-1", "Able, Ada")})
+    out = tmp_path / "cover.pdf"
+    assert run(engine, ["notes", "export", "--counselor", "cns-1", "--as-of", "2026-10-25",
+                        "--since", "2026-10-15", "--format", "pdf", "-o", str(out)],
+               reader=reader) == 0
+    cover = " ".join((pypdf.PdfReader(str(out)).pages[0].extract_text() or "").split())
+    assert "Open follow-ups (1)" in cover and "2026-10-09" in cover
+    assert "2026-11-09" not in cover
+
+
 def test_export_errors(engine, tmp_path, capsys):
     _seed(engine)
     assert run(engine, ["notes", "export", "--student", "nobody", "--format", "md",
@@ -267,6 +288,11 @@ def test_empty_list_and_audit(engine, capsys):
     assert capsys.readouterr().out.strip() == "No notes."
     assert run(engine, ["audit"]) == 0
     assert capsys.readouterr().out.strip() == "The audit log is empty."
+    # --limit 0 said "The audit log is empty." of a log that was not; -1 printed everything
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(SystemExit):
+            parse(["audit", "--limit", bad])
+        assert "not a whole number of 1 or more" in capsys.readouterr().err
 
 
 def test_export_pdf_with_the_cache_repository(engine, tmp_path, capsys):

@@ -216,6 +216,16 @@ def test_markdown_groups_by_student_with_each_note(tmp_path):
     assert "\n## Not a heading" not in body and "\n# Not a heading" not in body
 
 
+def test_a_numbered_line_is_escaped_where_markdown_reads_it() -> None:
+    """"1. x" would be a list item: its "." is escaped ("\\1. x" showed the backslash, since
+    a backslash before a digit is no escape in CommonMark)."""
+    from caseload.export.notes_text import md_escape
+
+    assert md_escape("1. numbered") == r"1\. numbered"
+    assert md_escape("10) ten") == r"10\) ten"
+    assert md_escape("# h") == r"\# h" and md_escape("in 1. text") == "in 1. text"
+
+
 def test_markdown_with_no_notes(tmp_path):
     out = tmp_path / "empty.md"
     assert export_notes([], "md", out, students={}, as_of=AS_OF) == 0
@@ -570,6 +580,35 @@ def test_export_refuses_a_symlink_and_writes_nothing_on_failure(tmp_path):
     assert not (tmp_path / "x.xlsx").exists()
 
 
+def test_a_write_that_fails_half_way_keeps_the_old_file_and_leaves_no_partial_one(
+    tmp_path, monkeypatch
+):
+    """EXPORTS.md: "a failure leaves no partial file". The export was written into the
+    target itself (truncated first): a full disk or a file-size limit left a cut-off file
+    and the old one gone. It now goes to a temporary file beside it, renamed when whole."""
+    from caseload.export import notes_text
+
+    existing = tmp_path / "keep.md"
+    existing.write_text("old")
+    real_write = os.write
+    calls = {"n": 0}
+
+    def full_disk(fd: int, data: object) -> int:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, bytes(data)[:10])  # type: ignore[call-overload]
+
+    monkeypatch.setattr(notes_text.os, "write", full_disk)
+    with pytest.raises(OSError):
+        notes_text.write_private(existing, b"x" * 1000)
+    monkeypatch.undo()
+    assert existing.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.md"]  # no .part left
+    notes_text.write_private(existing, b"new")
+    assert existing.read_bytes() == b"new" and _mode(existing) == 0o600
+
+
 def test_export_and_audit_records_who_what_where(sqlite_engine, tmp_path):
     from caseload.store.notes import NotesStore
 
@@ -588,6 +627,24 @@ def test_export_and_audit_records_who_what_where(sqlite_engine, tmp_path):
     assert [e.format for e in entries] == ["json", "csv"]
     assert entries[0].actor == "unknown" and entries[0].count == 0
     assert entries[1] == entry
+
+
+def test_a_refused_symlink_is_audited_under_the_path_asked_for(sqlite_engine, tmp_path):
+    """The failed entry names the path the counselor gave, not the file a planted link points
+    at (which was never opened)."""
+    from caseload.store.notes import NotesStore
+
+    store = NotesStore(sqlite_engine, clock=lambda: T0)
+    target = tmp_path / "elsewhere.csv"
+    target.write_text("keep")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    with pytest.raises(OSError):
+        export_and_audit(store, NOTES, "csv", link, actor="c-rivera", scope="all",
+                         students=STUDENTS, as_of=AS_OF)
+    (entry,) = store.audit()
+    assert entry.status.value == "failed" and entry.path == str(link)
+    assert target.read_text() == "keep"
 
 
 def test_scope_labels():

@@ -58,6 +58,17 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _count(text: str) -> int:
+    """A whole number of 1 or more (``--limit``: 0 would print "the log is empty")."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return n
+
+
 def _note_type(text: str) -> str:
     try:
         return NoteType.parse(text).value
@@ -170,7 +181,7 @@ def add_commands(
     p = subparsers.add_parser("audit", help="list the audit log (exports)",
                               description="List the audit log: who exported what, when, where.")
     add_globals(p)
-    p.add_argument("--limit", type=int, metavar="N", help="newest N entries")
+    p.add_argument("--limit", type=_count, metavar="N", help="newest N entries (1 or more)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(notes_handler=cmd_audit)
 

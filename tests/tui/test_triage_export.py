@@ -74,6 +74,18 @@ def test_csv_one_row_per_flag_in_screen_order_neutralized() -> None:
         assert row["flag_code"] == ""
 
 
+def test_csv_leaves_classes_below_70_empty_when_no_class_has_a_grade() -> None:
+    """EXPORTS.md: an unknown figure is an empty cell, never 0. With no grade in any class,
+    how many classes are below 70 is unknown (it was written 0 beside an empty lowest)."""
+    report = _reports()[0]
+    ungraded = tuple(dataclasses.replace(c, grade=None) for c in report.metrics.classes)
+    report = dataclasses.replace(
+        report, metrics=dataclasses.replace(report.metrics, classes=ungraded))
+    data = render_csv(TriageList([report], AS_OF, "All students", "", NOW)).decode()
+    row = next(csv.DictReader(io.StringIO(data)))
+    assert row["lowest_grade"] == "" and row["classes_below_70"] == ""
+
+
 def test_markdown_table_and_flags_with_evidence_literal() -> None:
     reports = _reports()
     text = render_md(TriageList(reports, AS_OF, "Caseload of Rivera, Ana",

@@ -94,7 +94,7 @@ def write_table(
                     _fmt(m.attendance_rate),
                     _count(m.unexcused_30d),
                     _count(m.absence_streak),
-                    str(m.classes_below_70),
+                    _count(None if m.lowest_grade is None else m.classes_below_70),
                     _fmt(m.lowest_grade),
                 ],
                 labels,

@@ -17,7 +17,6 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from caseload.domain.notes import AuditEntry, AuditStatus, Note
@@ -206,6 +205,6 @@ def export_input_audited(
         action="export",
         scope=scope,
         fmt=fmt,
-        path=str(Path(path).resolve()),
+        path=os.path.abspath(path),  # as asked: a symlink there is refused, not followed
         count=len(inp.notes),
     )

@@ -7,6 +7,7 @@ raises on odd text (accents, emoji, control characters, lone surrogates).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -16,23 +17,36 @@ from typing import Any
 
 
 def write_private(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path``, created (or truncated) readable by the owner only.
+    """Write ``data`` to ``path`` readable by the owner only, whole or not at all.
 
-    Refuses to follow a symlink at ``path`` (an export is confidential: it must land where
-    asked, not where a planted link points).
+    The bytes go to a new temporary file beside ``path`` (0600), flushed to disk, then renamed
+    over ``path``: a write that fails (a full disk, a file-size limit, an interrupt) leaves
+    the old file as it was and no partial one. Refuses a symlink at ``path`` (an export is
+    confidential: it must land where asked, not where a planted link points).
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, 0o600)
+    import errno
+    import tempfile
+
+    target = os.fspath(path)
+    if os.path.islink(target):
+        raise OSError(errno.ELOOP, "refusing to write through a symbolic link", target)
+    folder = os.path.dirname(os.path.abspath(target))
+    fd, tmp = tempfile.mkstemp(prefix=".caseload-export-", suffix=".part", dir=folder)
     try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply to an existing file
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-    finally:
-        os.close(fd)
-    os.chmod(path, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # (mkstemp's mode is 0600 already; kept whatever the platform)
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 # --- Text hygiene ------------------------------------------------------------------------
@@ -82,8 +96,12 @@ def md_escape(text: object, *, multiline: bool = False) -> str:
     lines = []
     for line in value.split("\n"):
         stripped = line.lstrip()
-        if stripped[:1] in ("#", "+", "-", "=") or re.match(r"\d+[.)]", stripped):
-            indent = len(line) - len(stripped)
+        indent = len(line) - len(stripped)
+        numbered = re.match(r"\d+[.)]", stripped)
+        if numbered:  # "1. x" is a list item: escape its "." (a backslash before a digit is
+            end = numbered.end() - 1  # no escape in CommonMark: it would show)
+            line = line[:indent] + stripped[:end] + "\\" + stripped[end:]
+        elif stripped[:1] in ("#", "+", "-", "="):
             line = line[:indent] + "\\" + stripped
         lines.append(line)
     return "\n".join(lines)

@@ -140,9 +140,12 @@ def export_notes(
             counselor = None
             info = students.get(scope.student_id)
             student = f"{info[0]} ({scope.student_id})" if info else scope.student_id
+        # the scope's open follow-ups, whatever the range (the meeting's to-do list), of the
+        # notes that exist at the as-of date (a note dated after it is not there yet)
         open_follow_ups = [
             n for n in store.list(student_id=scope.student_id, counselor_id=scope.counselor_id)
             if n.status is NoteStatus.OPEN and n.follow_up is not None
+            and n.contact_date <= as_of
         ]
     inp = ExportInput(
         notes=notes,

@@ -12,6 +12,7 @@ Imports no store module (the TUI imports this; it never reads the store itself).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -64,7 +65,7 @@ def export_triage(
     data = render(triage, fmt)
     target = Path(path).expanduser()
     entry = audit.record_audit(actor=actor or "unknown", scope=scope_label(counselor_id),
-                               format=fmt, path=str(target.resolve()), count=len(student_ids),
+                               format=fmt, path=os.path.abspath(target), count=len(student_ids),
                                action="export", status=AuditStatus.STARTED)
     try:
         write_private(target, data)

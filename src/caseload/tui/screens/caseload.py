@@ -463,7 +463,8 @@ class CaseloadScreen(Screen[None]):
             Text(pct(rate), style=rate_style),
             Text(num(unexcused), style=styles["bad"] if unexcused and unexcused >= 3 else ""),
             Text(num(streak), style=styles["warn"] if streak else ""),
-            Text(str(below), style=styles["bad"] if below else ""),
+            # no grade in any class: how many are below 70 is unknown, not 0
+            Text(DASH if lowest is None else str(below), style=styles["bad"] if below else ""),
             Text(num(lowest), style=lowest_style),
             flag_labels(report, styles),
             Text("never", style=styles["muted"]) if since is None else Text(f"{since}d"),
