@@ -301,15 +301,10 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
     # only days with events can be other than PRESENT, and the series keeps only those:
     # the statuses of the school days that have events give the same series as all days'
     school_days = inp.school_days
-    # the classes the student takes each day decide which period records count; with no
-    # enrollment known at all (an export without rosters) nothing says a record is not theirs
-    rostered = any(e.role is Role.STUDENT and e.user_id == sid for e in inp.enrollments)
     statuses = att.day_statuses(
         events,
         {e.date for e in events if e.date in school_days},
-        (att.enrolled_classes_on if rostered else att.enrolled_class_counter)(
-            inp.enrollments, terms, sid
-        ),
+        att.classes_counted(inp.enrollments, terms, sid),
         start=begin,
     )
     series = att.AttendanceSeries.from_statuses(
@@ -630,24 +625,17 @@ def report_from_facts(
     series = facts.attendance
     # series.start(year_start), inlined (schooldays.enrolled_start)
     begin = series.enrolled_begin
-    if begin is None:
-        start = year_start
-    elif year_start is None:
-        start = begin
-    else:
-        start = max(year_start, begin)
+    start = year_start if begin is None else begin if year_start is None else max(year_start, begin)
     # the last day attendance counts (series.counted_through, inlined); None: unknown
     through = series.through
     end = None if through is None else as_of if as_of <= through else through
     left = series.enrolled_end  # every enrollment ended: later days are not counted
     counted = end if end is None or left is None or left >= end else left
     sd = series.school_days
-    # (attendance unknown: the enrolled school days still stop at the last enrolled day)
-    last = as_of if left is None or left >= as_of else left
+    last = as_of if left is None or left >= as_of else left  # (counted None: unknown)
     hi = bisect_right(sd, counted if counted is not None else last)
     school_days = max(0, hi - bisect_left(sd, start)) if start is not None else hi
-    absent = series.absent
-    unexcused = series.unexcused
+    absent, unexcused = series.absent, series.unexcused
     days_absent: int | None
     streak: Sequence[dt.date] | None
     unx_window: Sequence[dt.date] | None

@@ -107,6 +107,19 @@ def enrolled_class_counter(
     return count
 
 
+def classes_counted(
+    enrollments: Sequence[Enrollment],
+    class_terms: Mapping[str, tuple[dt.date | None, dt.date | None]] | None,
+    student_id: str,
+) -> Callable[[dt.date], int] | Callable[[dt.date], frozenset[str]]:
+    """What ``day_statuses`` is given for a student: the classes they take each day (they
+    decide which period records count), or, with no enrollment of theirs known at all (an
+    export without rosters), only how many (0): nothing says a record is not theirs."""
+    if any(e.role is Role.STUDENT and e.user_id == student_id for e in enrollments):
+        return enrolled_classes_on(enrollments, class_terms, student_id)
+    return enrolled_class_counter(enrollments, class_terms, student_id)
+
+
 # --- Day statuses -------------------------------------------------------------------------
 
 
