@@ -455,6 +455,12 @@ def test_a_number_that_is_not_plain_ascii_is_refused(
     )
 
 
+def test_a_school_year_that_is_not_whole_is_refused_not_cut(data: Path) -> None:
+    """schoolYear 2026.5 was stored as 2026 without a word."""
+    edit(data / "academicSessions.csv", ",,2027", ",,2026.5")
+    assert _refused(data) == "academicSessions.csv:2: field 'schoolYear': 2026.5 is not a year"
+
+
 def test_plain_numbers_in_their_usual_forms_are_read(data: Path) -> None:
     edit(data / "results.csv", ",62,", ", +6.2e1 ,")
     edit(data / "categories.csv", "Tests,0.6", "Tests,.6")

@@ -368,6 +368,8 @@ class _Reader:
             if end < start:
                 raise t.error("endDate", f"{end} is before startDate {start}")
             year = t.number(r, "schoolYear")
+            if year is not None and not year.is_integer():  # (2026.5 was cut to 2026)
+                raise t.error("schoolYear", f"{year:g} is not a year")
             self.ds.academic_sessions.append(
                 AcademicSession(
                     sid,
