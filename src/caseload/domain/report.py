@@ -187,6 +187,12 @@ stale gradebook is the teacher's, and three stale classes do not make a student 
 at risk (issue 12)."""
 
 
+def known_below_70(figures: StudentMetrics | CaseloadRow) -> int | None:
+    """How many classes are below 70, as shown: None when no class has a grade (unknown,
+    never 0), as the lowest grade is then."""
+    return None if figures.lowest_grade is None else figures.classes_below_70
+
+
 def risk_points(flags: Iterable[Flag]) -> list[tuple[Flag, int]]:
     """Each flag with the points it adds to the risk: its severity's points, or 0 for a
     repeat of a once-per-student flag (the first one in the given order counts)."""

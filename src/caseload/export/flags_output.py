@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import IO
 
-from caseload.domain.report import Severity, StudentReport
+from caseload.domain.report import Severity, StudentReport, known_below_70
 from caseload.domain.text import escape_json_controls, no_controls
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -94,7 +94,7 @@ def write_table(
                     _fmt(m.attendance_rate),
                     _count(m.unexcused_30d),
                     _count(m.absence_streak),
-                    _count(None if m.lowest_grade is None else m.classes_below_70),
+                    _count(known_below_70(m)),
                     _fmt(m.lowest_grade),
                 ],
                 labels,

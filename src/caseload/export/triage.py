@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from caseload.domain.report import StudentReport, risk_points
+from caseload.domain.report import StudentReport, known_below_70, risk_points
 from caseload.export.notes_text import clean_text, neutralize
 
 FORMATS = ("csv", "md")
@@ -61,8 +61,7 @@ def render_csv(triage: TriageList) -> bytes:
     for rank, r in enumerate(triage.reports, start=1):
         m = r.metrics
         base = [rank, r.id, r.name, r.grade_level or "", r.risk, _num(m.attendance_rate, 1),
-                _num(m.unexcused_30d), _num(m.absence_streak),
-                _num(None if m.lowest_grade is None else m.classes_below_70),  # no grade: unknown
+                _num(m.unexcused_30d), _num(m.absence_streak), _num(known_below_70(m)),
                 _num(m.lowest_grade, 1), _num(r.days_since_note)]
         tails = [[f.code.value, f.code.label, f.severity.value, points, f.class_id or "",
                   f.message, _evidence(f.evidence)] for f, points in risk_points(r.flags)]

@@ -32,7 +32,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
-from caseload.domain.report import CaseloadRow, FlagCode, Severity
+from caseload.domain.report import CaseloadRow, FlagCode, Severity, known_below_70
 from caseload.domain.search import Query, Searchable, filter_items, row_keys
 from caseload.tui import messages
 from caseload.tui.format import DASH, coverage_text, freshness_text, num, pct, plural
@@ -453,7 +453,7 @@ class CaseloadScreen(Screen[None]):
         rate_style = styles["bad"] if rate is not None and rate < 90 else ""
         lowest = report.lowest_grade
         lowest_style = styles["bad"] if lowest is not None and lowest < 70 else ""
-        below = report.classes_below_70
+        below = known_below_70(report)  # None: no class has a grade (unknown, not 0)
         since = report.days_since_note
         unexcused, streak = report.unexcused_30d, report.absence_streak  # None: unknown
         return [
@@ -463,8 +463,7 @@ class CaseloadScreen(Screen[None]):
             Text(pct(rate), style=rate_style),
             Text(num(unexcused), style=styles["bad"] if unexcused and unexcused >= 3 else ""),
             Text(num(streak), style=styles["warn"] if streak else ""),
-            # no grade in any class: how many are below 70 is unknown, not 0
-            Text(DASH if lowest is None else str(below), style=styles["bad"] if below else ""),
+            Text(num(below), style=styles["bad"] if below else ""),
             Text(num(lowest), style=lowest_style),
             flag_labels(report, styles),
             Text("never", style=styles["muted"]) if since is None else Text(f"{since}d"),
