@@ -11,6 +11,8 @@ _DRIVERS = frozenset({"sqlalchemy", "sqlite3", "psycopg", "psycopg2"})
 _TRANSIENT = frozenset({"DeadlockDetected", "SerializationFailure", "LockNotAvailable"})
 BUSY = ("the cache is busy: another program (an import or a sync) held it too long; "
         "try again in a moment")
+WITHHELD = ("details are left out because they can hold student data "
+            "(set CASELOAD_DEBUG=1 to see them)")
 
 
 def _orig(exc: BaseException) -> BaseException:
@@ -61,6 +63,5 @@ def user_message(exc: BaseException) -> str:
     if is_transient(exc):
         return BUSY
     return database_state(exc) or (
-        f"unexpected database error ({type(_orig(exc)).__name__}); details are left out "
-        "because they can hold student data (set CASELOAD_DEBUG=1 to see them)"
+        f"unexpected database error ({type(_orig(exc)).__name__}); {WITHHELD}"
     )

@@ -8,7 +8,13 @@ def plain_failure(exc: BaseException) -> str:
     """What to tell the user about an error nothing else handled: its kind and what to do,
     never its message (a database error's may quote the statement and, on some drivers,
     values)."""
-    from caseload.db_errors import BUSY, database_state, is_database_error, is_transient
+    from caseload.db_errors import (
+        BUSY,
+        WITHHELD,
+        database_state,
+        is_database_error,
+        is_transient,
+    )
     from caseload.store.staging import ApplyInterrupted
 
     if isinstance(exc, ApplyInterrupted):  # its message names only the error's kind
@@ -18,8 +24,4 @@ def plain_failure(exc: BaseException) -> str:
     known = database_state(exc) if is_database_error(exc) else None
     if known is not None:  # (an OSError writing an export is not the cache's)
         return known
-    return (
-        f"unexpected {type(exc).__name__}; details are left out because they can hold "
-        "student data (set CASELOAD_DEBUG=1 to see them)"
-    )
-
+    return f"unexpected {type(exc).__name__}; {WITHHELD}"
