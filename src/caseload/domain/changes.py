@@ -82,7 +82,6 @@ class StudentChange:
         }
 
 
-
 def _same(text: str) -> str:
     return text
 

@@ -34,8 +34,7 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".caseload-export-", suffix=".part", dir=folder)
     try:
         try:
-            os.fchmod(fd, 0o600)  # (mkstemp's mode is 0600 already; kept whatever the platform)
-            view = memoryview(data)
+            view = memoryview(data)  # (mkstemp made the file 0600)
             while view:
                 written = os.write(fd, view)
                 view = view[written:]

@@ -93,8 +93,7 @@ RULES = 3
 
 
 def _state_key(thresholds: Thresholds) -> str:
-    rules = "" if RULES == 1 else f"rules={RULES};"
-    return f"{rules}missing_counts_as_zero={thresholds.missing_counts_as_zero}"
+    return f"rules={RULES};missing_counts_as_zero={thresholds.missing_counts_as_zero}"
 
 
 def latest_run(conn: Connection) -> int | None:
