@@ -44,7 +44,6 @@ def _ref_text(value: Any) -> str | None:
 
 
 _SCORE_STATUSES = {s.value: s for s in ScoreStatus}
-_STATUSES = frozenset({"", "active", "tobedeleted"})  # others: the general mapping decides
 _FLAGS = {None: False, False: False, True: True, "": False, "false": False, "true": True}
 
 
@@ -73,12 +72,10 @@ def _results_page(source: str, items: list[Any], delta: bool) -> Dataset | None:
         student = _ref_text(get("student"))
         if not sid or line_item is None or student is None:
             return None
-        status = get("status")
-        if status is not None and (
-            status.__class__ is not str or "\r" in status
-            or status.strip().casefold() not in _STATUSES
-        ):
-            return None  # the general mapping refuses (or rejects) a status it does not know
+        try:
+            deleted = _deleted(get("status"))
+        except _Bail:
+            return None
         score = get("score")
         if score is not None:
             if score.__class__ is int and -(2**53) < score < 2**53:
@@ -120,7 +117,7 @@ def _results_page(source: str, items: list[Any], delta: bool) -> Dataset | None:
             return None
         if missing.__class__ not in (bool, str, type(None)) or missing not in flags:
             return None
-        if status is not None and status.strip().casefold() == "tobedeleted":
+        if deleted:
             deletions.append(Deletion("results", sid))
             continue
         results.append(
@@ -182,14 +179,17 @@ def _d(value: Any) -> dt.date | None:
 
 
 def _deleted(status: Any) -> bool:
+    """Whether a record's ``status`` deletes it, as ``oneroster_values.status`` reads it (the
+    REST API is OneRoster 1.1/1.2); _Bail for anything else: the general mapping refuses it
+    (or rejects it with ``--skip-invalid``)."""
     if status is None:
         return False
     if status.__class__ is not str or "\r" in status:
         raise _Bail
-    folded = status.strip().casefold()
-    if folded not in _STATUSES:
-        raise _Bail
-    return folded == "tobedeleted"
+    try:
+        return oneroster_values.status(status, False) == "tobedeleted"
+    except ValueError:
+        raise _Bail from None
 
 
 def _sid(item: Any) -> str:
