@@ -2,12 +2,15 @@
 
 Workers must write exactly the facts the one-process refresh writes (both backends); a worker
 that dies leaves its chunks to the calling process, which finishes them; an error raised in a
-worker is raised in the caller; ``$CASELOAD_REFRESH_WORKERS`` is read strictly.
+worker is raised in the caller; ``$CASELOAD_REFRESH_WORKERS`` is read strictly. Each of these
+holds for forked workers and spawned ones (``refresh_pool.start_method``).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,8 +46,18 @@ def _student_ids(engine: Any) -> list[str]:
         )
 
 
+@pytest.fixture(params=["fork", "spawn"])
+def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Workers started each way (fork only where the platform has it)."""
+    method: str = request.param
+    if method == "fork" and not sys.platform.startswith("linux"):
+        pytest.skip("workers are forked on Linux only")
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: method)
+    return method
+
+
 def test_workers_write_the_facts_one_process_writes(
-    small_engine: Any, monkeypatch: pytest.MonkeyPatch
+    small_engine: Any, monkeypatch: pytest.MonkeyPatch, start: str
 ) -> None:
     chunk = len(_student_ids(small_engine)) // 3 + 1  # three chunks: one worker gets two
     monkeypatch.setenv(refresh_pool.ENV_WORKERS, "1")
@@ -84,7 +97,7 @@ class _Dies(str):
 
 
 def test_a_worker_that_dies_leaves_its_chunks_to_the_caller(
-    shared_dir: Path, tmp_path: Path
+    shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str
 ) -> None:
     cache = tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / "cache.db")
     engine = create_engine(f"sqlite:///{cache}")
@@ -93,6 +106,14 @@ def test_a_worker_that_dies_leaves_its_chunks_to_the_caller(
     expected = list(computed_here(engine, Thresholds(), parts))
     doomed = [list(p) for p in parts]
     doomed[-1][0] = _Dies(doomed[-1][0])  # in the second worker's run of chunks
+    real = refresh_pool.compute_part
+
+    def compute_part(reader: Any, part: list[str], thresholds: Any) -> Any:
+        if isinstance(part[0], _Dies):  # a forked worker is handed the part, not unpickling it
+            os._exit(3)
+        return real(reader, part, thresholds)
+
+    monkeypatch.setattr(refresh_pool, "compute_part", compute_part)
 
     got = dict(refresh_pool.computed(engine, Thresholds(), doomed, 2))
 
@@ -101,12 +122,26 @@ def test_a_worker_that_dies_leaves_its_chunks_to_the_caller(
     engine.dispose()
 
 
-def test_an_error_in_a_worker_is_raised_in_the_caller(tmp_path: Path) -> None:
+def test_an_error_in_a_worker_is_raised_in_the_caller(tmp_path: Path, start: str) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     engine = create_engine(f"sqlite:///{blocker / 'cache.db'}")  # (no connection made here)
     with pytest.raises(FileExistsError):
         list(refresh_pool.computed(engine, Thresholds(), [["stu-1"], ["stu-2"]], 2))
+
+
+def test_workers_fork_only_from_a_process_of_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert refresh_pool.start_method() == "spawn"  # (the app runs its refresh in a thread)
+    finally:
+        stop.set()
+        other.join()
+    monkeypatch.setattr(refresh_pool.threading, "active_count", lambda: 1)
+    expected = "fork" if sys.platform.startswith("linux") else "spawn"
+    assert refresh_pool.start_method() == expected
 
 
 class Daemonic:
