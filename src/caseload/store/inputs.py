@@ -318,6 +318,34 @@ def _result_day() -> Any:
     return func.coalesce(results.c.score_date, line_items.c.due_date, line_items.c.assign_date)
 
 
+def results_of(ids: Sequence[str], *, graded: bool) -> Select[Any]:
+    """The results of the students ``ids``, in student and line item order: (sourced id, line
+    item, student, score, status, score date as stored, missing as stored), and for
+    ``InputReader`` without ``graded_rows`` the comment, late and excused too. The graded
+    read (the facts refresh's) is covered by ``ix_results_student``: SQLite walks that index
+    and never looks a result up in its table."""
+    return (
+        select(
+            results.c.sourced_id,
+            results.c.line_item_id,
+            results.c.student_id,
+            results.c.score,
+            results.c.status,
+            _text(results.c.score_date),
+            _raw(results.c.missing),
+            *(() if graded else (results.c.comment, _raw(results.c.late), _raw(results.c.excused))),
+        )
+        .where(results.c.student_id.in_(ids))
+        .order_by(
+            results.c.student_id,
+            results.c.line_item_id,
+            # (GradedRows: the timeline does not depend on their order within a line item,
+            # and the index gives the first two keys without a sort)
+            *(() if graded else (results.c.sourced_id,)),
+        )
+    )
+
+
 # --- the inputs -----------------------------------------------------------------------------
 
 
@@ -603,31 +631,7 @@ class InputReader:
         result_items: set[str] = set()  # the line items of those results
         class_of_item = self.class_of_item
         if self.with_gradebook:
-            result_rows = _tuples(
-                conn,
-                select(
-                    results.c.sourced_id,
-                    results.c.line_item_id,
-                    results.c.student_id,
-                    results.c.score,
-                    results.c.status,
-                    _text(results.c.score_date),
-                    _raw(results.c.missing),
-                    *(
-                        ()
-                        if self.graded_rows
-                        else (results.c.comment, _raw(results.c.late), _raw(results.c.excused))
-                    ),
-                )
-                .where(results.c.student_id.in_(ids))
-                .order_by(
-                    results.c.student_id,
-                    results.c.line_item_id,
-                    # (GradedRows: the timeline does not depend on their order within a line
-                    # item, and the index gives the first two keys without a sort)
-                    *(() if self.graded_rows else (results.c.sourced_id,)),
-                ),
-            )
+            result_rows = _tuples(conn, results_of(ids, graded=self.graded_rows))
             # each result's class through its line item (a result whose line item is not
             # stored has no class), line items read once per reader
             result_items = {r[1] for r in result_rows}
@@ -766,6 +770,7 @@ __all__ = [
     "non_student_result_dates",
     "notes_of",
     "people",
+    "results_of",
     "school_coverage",
     "scope",
     "students_among",
