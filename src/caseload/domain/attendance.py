@@ -220,6 +220,61 @@ def day_statuses(
     return out
 
 
+# --- Records no figure counts ----------------------------------------------------------------
+
+# Why an attendance record counts toward no figure (``not_counted``), as the import summary
+# says it; in the order a record is checked.
+NOT_A_SCHOOL_DAY = "on days that are not school days at the student's school"
+BEFORE_ENROLLED = "before the student's first enrolled day"
+AFTER_ENROLLED = "after the student's last enrolled day"
+CLASS_NOT_TAKEN = "for a class the student is not enrolled in that day"
+NOT_A_STUDENT = "for someone who is not a student"
+
+
+def not_counted(
+    events: Iterable[AttendanceEvent],
+    school_days: Set[dt.date],
+    classes_on: ClassCount,
+    begin: dt.date | None,
+    end: dt.date | None,
+) -> list[tuple[AttendanceEvent, str]]:
+    """The records of one student's ``events`` that count toward no figure, each with why
+    (the first of the reasons above that applies), in the order given.
+
+    The same rules as ``day_statuses`` and ``AttendanceSeries``: a record on a day that is
+    not one of ``school_days``; before ``begin`` (``schooldays.enrolled_from``); after
+    ``end`` (``schooldays.enrolled_until``: every enrollment has ended); a period record of a
+    class ``classes_on`` (``classes_counted``) says the student does not take that day, on a
+    day with no whole-day record (a whole-day record decides such a day, and its period
+    records with it). They are stored, and a later calendar or roster may count them."""
+    given = list(events)
+    whole_days = {e.date for e in given if e.class_id is None}
+    lookup: Callable[[dt.date], int | Set[str]]
+    if isinstance(classes_on, Mapping):
+        mapping = classes_on
+
+        def from_map(day: dt.date) -> int | Set[str]:
+            return mapping.get(day, 0)
+
+        lookup = from_map
+    else:
+        lookup = classes_on
+    out: list[tuple[AttendanceEvent, str]] = []
+    for e in given:
+        day = e.date
+        if day not in school_days:
+            out.append((e, NOT_A_SCHOOL_DAY))
+        elif begin is not None and day < begin:
+            out.append((e, BEFORE_ENROLLED))
+        elif end is not None and day > end:
+            out.append((e, AFTER_ENROLLED))
+        elif e.class_id is not None and day not in whole_days:
+            taken = lookup(day)
+            if not isinstance(taken, int) and e.class_id not in taken:
+                out.append((e, CLASS_NOT_TAKEN))
+    return out
+
+
 # --- The series ---------------------------------------------------------------------------
 
 

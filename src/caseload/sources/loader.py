@@ -35,8 +35,8 @@ from caseload.sources.load_checks import (
     not_enrolled,
 )
 from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
+from caseload.store import attendance_check, staging
 from caseload.store import facts as mat
-from caseload.store import staging
 from caseload.store.tables import METADATA
 
 CHUNK = 5000
@@ -292,8 +292,16 @@ def load(
     """
     with gc_paused():  # rows made plain by the hundred thousand: see caseload._runtime
         if staging.stage_path(engine) is not None:
-            return _load_staged(engine, ds, skip_invalid, progress, fail_after)
-        return _load_one_transaction(engine, ds, skip_invalid, progress, fail_after)
+            report = _load_staged(engine, ds, skip_invalid, progress, fail_after)
+        else:
+            report = _load_one_transaction(engine, ds, skip_invalid, progress, fail_after)
+        # the attendance records stored that count toward no figure, counted in the summary
+        uncounted = attendance_check.notice(
+            attendance_check.not_counted(engine, ds.attendance_events)
+        )
+        if uncounted:
+            report.notices.append(uncounted)
+        return report
 
 
 def _load_one_transaction(

@@ -92,13 +92,14 @@ def _from_row(record_type: Callable[..., R], **casts: Callable[[Any], Any]) -> C
     return convert
 
 
-def _term_ids(text: str | None) -> tuple[str, ...]:
+def term_ids(text: str | None) -> tuple[str, ...]:
+    """A class's stored ``term_ids`` (comma-separated) as ids."""
     return tuple(t for t in (text or "").split(",") if t)
 
 
 user_from = _from_row(User, role=Role)
 _enrollment = _from_row(Enrollment, role=Role, primary=bool)
-_klass = _from_row(Klass, term_ids=_term_ids)
+_klass = _from_row(Klass, term_ids=term_ids)
 _line_item = _from_row(LineItem)
 _result = _from_row(Result, status=ScoreStatus, late=bool, missing=bool, excused=bool)
 _attendance = _from_row(AttendanceEvent, category=AttendanceCategory)
@@ -774,6 +775,7 @@ __all__ = [
     "school_coverage",
     "scope",
     "students_among",
+    "term_ids",
     "user_from",
     "visible_result",
 ]
