@@ -164,3 +164,47 @@ def test_one_folder_level_and_macos_metadata_are_fine(tmp_path: Path) -> None:
             zf.write(f, f"export/{f.name}")
             zf.writestr(f"__MACOSX/export/._{f.name}", b"\x00\x05\x16\x07")
     assert len(read_path(target).users) == 5
+
+
+@pytest.mark.parametrize("member", ["../users.csv", "/users.csv", "export/../users.csv"])
+def test_a_member_outside_the_zip_is_refused(tmp_path: Path, member: str) -> None:
+    """``../users.csv`` was read as users.csv: a name no export tool writes."""
+    target = tmp_path / "out.zip"
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            if f.name != "users.csv":
+                zf.write(f, f.name)
+        zf.writestr(zipfile.ZipInfo(member), (MIN_DATA / "users.csv").read_bytes())
+    with pytest.raises(SourceError) as info:
+        read_path(target)
+    assert str(info.value) == (
+        f"out.zip: member {member!r} names a place outside the zip: caseload reads the CSV "
+        "files at the zip's top level or inside one folder"
+    )
+
+
+@pytest.mark.parametrize("place", ["", "other/"])
+def test_csv_files_in_two_places_are_refused(tmp_path: Path, place: str) -> None:
+    """An export at the top level with one file in a folder (or two folders) was read as
+    one export, from wherever each file name was found."""
+    target = tmp_path / "two.zip"
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            zf.write(f, f"{'export/' if f.name == 'users.csv' else place}{f.name}")
+    with pytest.raises(SourceError) as info:
+        read_path(target)
+    first = f"{place}academicSessions.csv"
+    assert str(info.value) == (
+        f"two.zip: CSV files in two places, {first!r} and 'export/users.csv': caseload reads "
+        "one export, its CSV files at the zip's top level or all inside one folder"
+    )
+
+
+def test_other_files_anywhere_beside_one_export_are_fine(tmp_path: Path) -> None:
+    target = tmp_path / "docs.zip"
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            zf.write(f, f"export/{f.name}")
+        zf.writestr("README.txt", b"exported by the SIS")
+        zf.writestr("docs/fields.pdf", b"%PDF-1.4")
+    assert len(read_path(target).users) == 5

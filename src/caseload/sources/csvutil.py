@@ -70,7 +70,9 @@ class Container:
 
     A folder's files are read from the folder itself (not its subfolders). A zip's members
     are read at its top level or inside one folder (a zipped export folder); a CSV member
-    deeper than that is refused, as is a CSV file name that occurs twice (``users.csv`` and
+    deeper than that, outside the zip (``../users.csv``, ``/users.csv``) or in another place
+    than the first CSV member (``users.csv`` and ``export/classes.csv``) is refused, as is a
+    CSV file name that occurs twice (``users.csv`` and
     ``other/users.csv``, or ``users.csv`` and ``USERS.CSV``): which one is the export's
     cannot be known. macOS's ``__MACOSX/`` and ``._*`` members (Finder metadata) are skipped.
     """
@@ -80,6 +82,7 @@ class Container:
         self._zip: zipfile.ZipFile | None = None
         self._safe: SafeZip | None = None
         self._names: dict[str, str] = {}
+        self._folder: tuple[str, str] | None = None  # a zip's CSV folder, and its first CSV
         if path.is_dir():
             for p in path.iterdir():
                 if p.is_file():
@@ -101,13 +104,31 @@ class Container:
         name = parts[-1]
         if info.is_dir() or parts[0] == "__MACOSX" or name.startswith("._"):
             return
-        if len(parts) > 2 and name.casefold().endswith(".csv"):
+        is_csv = name.casefold().endswith(".csv")
+        if is_csv and (parts[0] == "" or ".." in parts):
+            raise UnclearLayout(
+                self.path.name, None, None,
+                f"member {info.filename!r} names a place outside the zip: caseload reads the "
+                "CSV files at the zip's top level or inside one folder",
+            )
+        if len(parts) > 2 and is_csv:
             raise UnclearLayout(
                 self.path.name, None, None,
                 f"member {info.filename!r} is more than one folder deep: caseload reads the "
                 "CSV files at the zip's top level or inside one folder",
             )
         self._add(name, info.filename)
+        if is_csv:  # one export: every CSV file at the top level, or every one in one folder
+            folder = parts[0] if len(parts) == 2 else ""
+            if self._folder is None:
+                self._folder = (folder, info.filename)
+            elif self._folder[0] != folder:
+                raise UnclearLayout(
+                    self.path.name, None, None,
+                    f"CSV files in two places, {self._folder[1]!r} and {info.filename!r}: "
+                    "caseload reads one export, its CSV files at the zip's top level or all "
+                    "inside one folder",
+                )
 
     def _add(self, name: str, real: str) -> None:
         other = self._names.setdefault(name.casefold(), real)
