@@ -109,7 +109,7 @@ def test_the_import_summary_counts_them_and_the_cache_keeps_them(
         "not counted: 6 attendance records (2 on days that are not school days at the "
         "student's school; 1 before the student's first enrolled day; 1 after the student's "
         "last enrolled day; 1 for a class the student is not enrolled in that day; 1 for "
-        "someone who is not a student): stored, in no figure"
+        "someone who is not a student): stored, in no student's figures"
     ) in out
     engine = make_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
@@ -144,3 +144,27 @@ def test_every_load_reports_them_imports_and_syncs_alike(tmp_path: Path, db_url:
         assert len(lines) == 1 and lines[0].startswith("not counted: 6 attendance records (")
     finally:
         engine.dispose()
+
+
+def test_a_check_that_fails_after_the_load_says_so_and_keeps_the_import(
+    tmp_path: Path, migrated_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load has committed when the check runs: its failure is a line of the summary, not
+    the import's failure (which would also skip the facts refresh)."""
+    from caseload.sources.detect import read_path
+    from caseload.sources.loader import load
+    from caseload.store import attendance_check
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("stu-1 2026-09-19")  # (its text is never shown)
+
+    monkeypatch.setattr(attendance_check, "not_counted", broken)
+    engine = make_engine(f"sqlite:///{tpl.copy_sqlite(migrated_template, tmp_path / 'c.db')}")
+    report = load(engine, read_path(_dataset(tmp_path)))
+    assert report.run_id is not None
+    assert (
+        "not checked: which attendance records count toward no figure (the check failed: "
+        "RuntimeError)"
+    ) in report.notices
+    assert not any("stu-1 2026-09-19" in n for n in report.notices)
+    engine.dispose()

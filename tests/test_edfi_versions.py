@@ -81,3 +81,16 @@ def test_grand_bend_ds5_is_recognized(grand_bend: Path) -> None:
         root = peek_root(f)
         assert root.root_ns.startswith("http://ed-fi.org/5")
         check_standard(f, root)  # no UnsupportedStandard
+
+
+def test_every_numbered_ds1_and_ds2_namespace_is_refused_by_name(tmp_path: Path) -> None:
+    """Only /0100 and /0200 were refused: a Data Standard 2.2 file (/0220) whose first
+    record had no descriptor element to give it away was read as a later standard."""
+    folder = tmp_path / "ds22"
+    shutil.copytree(DS2, folder)
+    for f in folder.glob("*.xml"):
+        f.write_text(f.read_text().replace("http://ed-fi.org/0200", "http://ed-fi.org/0220"))
+    with pytest.raises(SourceError) as info:
+        read_path(folder, skip_invalid=True)
+    assert "Ed-Fi Data Standard 2.2 XML (namespace http://ed-fi.org/0220) is not supported" \
+        in str(info.value)

@@ -357,6 +357,30 @@ def test_bad_date_names_file_line_and_field(tmp_path: Path) -> None:
     assert str(err).startswith("att.xml:4: field 'EventDate':")
 
 
+@pytest.mark.parametrize(
+    "day", ["2021-09-14Tgarbage", "2021-09-14-junk", "2021-09-14Z!!", "2021-09-14T25:00:00"]
+)
+def test_a_date_with_text_after_it_is_refused(tmp_path: Path, day: str) -> None:
+    """The day was read and whatever followed it ignored."""
+    path = folder(tmp_path, **{
+        "att.xml": interchange("InterchangeStudentAttendance", attendance_event(day=day))
+    })
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(path)
+    assert (exc.value.line, exc.value.field) == (4, "EventDate")
+    assert day in exc.value.reason
+
+
+@pytest.mark.parametrize(
+    "day", ["2021-09-14Z", "2021-09-14-05:00", "2021-09-14T08:30:00", "2021-09-14T08:30:00.5Z"]
+)
+def test_a_date_with_a_zone_or_time_is_read_as_its_day(tmp_path: Path, day: str) -> None:
+    path = folder(tmp_path, **{
+        "att.xml": interchange("InterchangeStudentAttendance", attendance_event(day=day))
+    })
+    assert [e.date for e in read_edfi_folder(path).attendance_events] == [dt.date(2021, 9, 14)]
+
+
 def test_unknown_attendance_category(tmp_path: Path) -> None:
     path = folder(
         tmp_path,

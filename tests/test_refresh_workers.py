@@ -8,6 +8,7 @@ holds for forked workers and spawned ones (``refresh_pool.start_method``).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import threading
@@ -114,9 +115,20 @@ def test_a_worker_that_dies_leaves_its_chunks_to_the_caller(
         return real(reader, part, thresholds)
 
     monkeypatch.setattr(refresh_pool, "compute_part", compute_part)
+    from caseload.store import facts_rows
+
+    here = facts_rows.computed_here
+    left_here: list[list[str]] = []
+
+    def computed_here_spy(engine: Any, thresholds: Any, todo: Any, **kw: Any) -> Any:
+        left_here.extend(list(p) for p in todo)
+        return here(engine, thresholds, todo, **kw)
+
+    monkeypatch.setattr(facts_rows, "computed_here", computed_here_spy)
 
     got = dict(refresh_pool.computed(engine, Thresholds(), doomed, 2))
 
+    assert left_here and left_here[-1] == doomed[-1]  # the worker died: its chunks done here
     assert sorted(got) == list(range(len(parts)))
     assert [got[i] for i in range(len(parts))] == expected
     engine.dispose()
@@ -142,6 +154,36 @@ def test_workers_fork_only_from_a_process_of_one_thread(monkeypatch: pytest.Monk
     monkeypatch.setattr(refresh_pool.threading, "active_count", lambda: 1)
     expected = "fork" if sys.platform.startswith("linux") else "spawn"
     assert refresh_pool.start_method() == expected
+
+
+def test_workers_are_forked_only_when_no_sqlite_connection_is_in_use(
+    shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked worker inherits SQLite's per-process lock state of the cache's open
+    connections: the caller closes its pooled ones first, and with one in use it spawns."""
+    cache = tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / "cache.db")
+    engine = create_engine(f"sqlite:///{cache}")
+    ids = _student_ids(engine)[: 2 * SMALL]
+    parts = [ids[:SMALL], ids[SMALL:]]
+    expected = list(computed_here(engine, Thresholds(), parts))
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: "fork")
+    asked: list[str] = []
+    real = multiprocessing.get_context
+
+    def get_context(method: str) -> Any:
+        asked.append(method)
+        return real(method)
+
+    monkeypatch.setattr(refresh_pool.multiprocessing, "get_context", get_context)
+    with engine.connect() as held:
+        held.execute(text("SELECT 1"))
+        got = dict(refresh_pool.computed(engine, Thresholds(), parts, 2))
+    assert asked == ["spawn"] and [got[0], got[1]] == expected
+    asked.clear()
+    got = dict(refresh_pool.computed(engine, Thresholds(), parts, 2))
+    assert asked == ["fork"] and [got[0], got[1]] == expected
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    engine.dispose()
 
 
 class Daemonic:

@@ -259,6 +259,7 @@ def not_counted(
         lookup = from_map
     else:
         lookup = classes_on
+    taken_on: dict[dt.date, int | Set[str]] = {}  # the classes taken each day, asked once
     out: list[tuple[AttendanceEvent, str]] = []
     for e in given:
         day = e.date
@@ -269,7 +270,9 @@ def not_counted(
         elif end is not None and day > end:
             out.append((e, AFTER_ENROLLED))
         elif e.class_id is not None and day not in whole_days:
-            taken = lookup(day)
+            taken = taken_on.get(day)
+            if taken is None:
+                taken = taken_on[day] = lookup(day)
             if not isinstance(taken, int) and e.class_id not in taken:
                 out.append((e, CLASS_NOT_TAKEN))
     return out

@@ -70,9 +70,10 @@ class Container:
 
     A folder's files are read from the folder itself (not its subfolders). A zip's members
     are read at its top level or inside one folder (a zipped export folder); a CSV member
-    deeper than that, outside the zip (``../users.csv``, ``/users.csv``) or in another place
-    than the first CSV member (``users.csv`` and ``export/classes.csv``) is refused, as is a
-    CSV file name that occurs twice (``users.csv`` and
+    deeper than that or outside the zip (``../users.csv``, ``/users.csv``) is refused, as is
+    reading export files from two places (``users.csv`` and ``export/classes.csv``: other CSV
+    files, a data dictionary, may be anywhere one folder deep), and a CSV file name that
+    occurs twice (``users.csv`` and
     ``other/users.csv``, or ``users.csv`` and ``USERS.CSV``): which one is the export's
     cannot be known. macOS's ``__MACOSX/`` and ``._*`` members (Finder metadata) are skipped.
     """
@@ -82,7 +83,8 @@ class Container:
         self._zip: zipfile.ZipFile | None = None
         self._safe: SafeZip | None = None
         self._names: dict[str, str] = {}
-        self._folder: tuple[str, str] | None = None  # a zip's CSV folder, and its first CSV
+        self._folder_of: dict[str, str] = {}  # a zip member -> its folder ("": the top)
+        self._opened: tuple[str, str] | None = None  # the first file read: folder, member
         if path.is_dir():
             for p in path.iterdir():
                 if p.is_file():
@@ -100,9 +102,10 @@ class Container:
             raise SourceError(str(path), None, None, "not a folder or a .zip file")
 
     def _member(self, info: zipfile.ZipInfo) -> None:
-        parts = info.filename.split("/")
+        # (a zip made by older Windows tools separates folders with backslashes)
+        parts = info.filename.replace("\\", "/").split("/")
         name = parts[-1]
-        if info.is_dir() or parts[0] == "__MACOSX" or name.startswith("._"):
+        if info.is_dir() or parts[0] == "__MACOSX" or name.startswith("._") or not name:
             return
         is_csv = name.casefold().endswith(".csv")
         if is_csv and (parts[0] == "" or ".." in parts):
@@ -118,17 +121,7 @@ class Container:
                 "CSV files at the zip's top level or inside one folder",
             )
         self._add(name, info.filename)
-        if is_csv:  # one export: every CSV file at the top level, or every one in one folder
-            folder = parts[0] if len(parts) == 2 else ""
-            if self._folder is None:
-                self._folder = (folder, info.filename)
-            elif self._folder[0] != folder:
-                raise UnclearLayout(
-                    self.path.name, None, None,
-                    f"CSV files in two places, {self._folder[1]!r} and {info.filename!r}: "
-                    "caseload reads one export, its CSV files at the zip's top level or all "
-                    "inside one folder",
-                )
+        self._folder_of[info.filename] = parts[0] if len(parts) == 2 else ""
 
     def _add(self, name: str, real: str) -> None:
         other = self._names.setdefault(name.casefold(), real)
@@ -144,6 +137,17 @@ class Container:
 
     def open(self, name: str) -> TextLines:
         real = self._names[name.casefold()]
+        if self._zip is not None:  # the files read are one export: all in one place
+            folder = self._folder_of.get(real, "")
+            if self._opened is None:
+                self._opened = (folder, real)
+            elif self._opened[0] != folder:
+                raise UnclearLayout(
+                    self.path.name, None, None,
+                    f"CSV files in two places, {self._opened[1]!r} and {real!r}: caseload "
+                    "reads one export, its CSV files at the zip's top level or all inside "
+                    "one folder",
+                )
         # zip members go through SafeZip's guard (stops at the declared size: zip bombs)
         raw: IO[bytes] = (
             self._safe.open(real) if self._safe is not None else (self.path / real).open("rb")

@@ -111,14 +111,23 @@ def is_instructional_event(value: str) -> bool:
     return any(word in key for word in _INSTRUCTIONAL)
 
 
+# What may follow the day in an xs:date (a zone) or an xs:dateTime (a time, then a zone)
+_DATE_TAIL = re.compile(
+    r"(?:T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?",
+    re.ASCII,
+)
+
+
 def iso_date(text: str) -> dt.date | None:
-    """``YYYY-MM-DD``, possibly followed by a time or zone; None if not such a date."""
-    if iso_day(text[:10]) and (len(text) == 10 or text[10] in "Z+-T"):
-        try:
-            return dt.date.fromisoformat(text[:10])
-        except ValueError:
-            pass
-    return None
+    """The day of an xs:date or xs:dateTime (``YYYY-MM-DD``, then perhaps a time
+    ``Thh:mm:ss[.fff]`` and a zone ``Z`` or ``+hh:mm``); None for anything else, trailing
+    text included (``2021-09-14Tgarbage``)."""
+    if not iso_day(text[:10]) or _DATE_TAIL.fullmatch(text, 10) is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
 
 
 def session_type(term: str | None) -> SessionType:

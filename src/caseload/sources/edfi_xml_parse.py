@@ -186,9 +186,25 @@ def peek_root(path: Path) -> Collector:
     return collector
 
 
+_NUMBERED = re.compile(r"http://ed-fi\.org/0([12])(\d)0")
+
+
+def old_standard(namespace: str) -> str | None:
+    """The name of the Data Standard 1 or 2 that ``namespace`` belongs to, None for any
+    other: ``OLD_STANDARDS``, and every numbered namespace of 1.x and 2.x (``/0220``: 2.2)."""
+    ns = namespace.rstrip("/")
+    if ns in OLD_STANDARDS:
+        return OLD_STANDARDS[ns]
+    found = _NUMBERED.fullmatch(ns)
+    if found is None:
+        return None
+    major, minor = found.groups()
+    return f"Data Standard {major}" + (f".{minor}" if minor != "0" else "")
+
+
 def check_standard(path: Path, root: Collector) -> None:
     """Refuse an interchange file of a Data Standard this reader does not read."""
-    standard = OLD_STANDARDS.get(root.root_ns.rstrip("/"))
+    standard = old_standard(root.root_ns)
     if standard is not None:
         raise UnsupportedStandard(
             path.name, root.root_line, None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from enum import Enum
@@ -38,6 +39,8 @@ from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
 from caseload.store import attendance_check, staging
 from caseload.store import facts as mat
 from caseload.store.tables import METADATA
+
+log = logging.getLogger(__name__)
 
 CHUNK = 5000
 
@@ -296,9 +299,17 @@ def load(
         else:
             report = _load_one_transaction(engine, ds, skip_invalid, progress, fail_after)
         # the attendance records stored that count toward no figure, counted in the summary
-        uncounted = attendance_check.notice(
-            attendance_check.not_counted(engine, ds.attendance_events)
-        )
+        # (the load has committed: a failure here is said, never the import's failure)
+        try:
+            uncounted = attendance_check.notice(
+                attendance_check.not_counted(engine, ds.attendance_events)
+            )
+        except Exception as exc:
+            log.warning("the attendance check after the load failed: %s", type(exc).__name__)
+            uncounted = (
+                "not checked: which attendance records count toward no figure "
+                f"(the check failed: {type(exc).__name__})"
+            )
         if uncounted:
             report.notices.append(uncounted)
         return report

@@ -1,5 +1,6 @@
 """Which of a load's attendance records count toward no figure, and why: the import and sync
-summaries count them (a record stored but in no figure is never dropped in silence).
+summaries count them (a record stored but in no student's figures is never dropped in
+silence).
 
 Run after the load, so the calendar, the enrollments and the roles are the cache's as the load
 left them. Each student's records are judged by ``attendance.not_counted`` with what the facts
@@ -111,7 +112,7 @@ def notice(counts: Counter[str]) -> str | None:
         return None
     parts = "; ".join(f"{counts[why]:,} {why}" for why in ORDER if counts[why])
     noun = "record" if total == 1 else "records"
-    return f"not counted: {total:,} attendance {noun} ({parts}): stored, in no figure"
+    return f"not counted: {total:,} attendance {noun} ({parts}): stored, in no student's figures"
 
 
 __all__ = ["ORDER", "not_counted", "notice"]

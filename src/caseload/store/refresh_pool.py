@@ -89,9 +89,9 @@ def shareable(engine: Engine) -> bool:
 def start_method() -> str:
     """How worker processes start: "fork" on Linux from a process running one thread, else
     "spawn". A forked worker shares the modules already imported (no second start-up) and
-    touches nothing it inherits but its arguments (it opens its own engine); forking a process
-    that runs other threads could copy a lock one of them holds, so the app's refreshes, run
-    in worker threads, spawn."""
+    touches nothing it inherits but its arguments (it opens its own engine; ``computed`` closes
+    this process's pooled connections first); forking a process that runs other threads could
+    copy a lock one of them holds, so the app's refreshes, run in worker threads, spawn."""
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         return "fork"
     return "spawn"
@@ -156,7 +156,16 @@ def computed(
     in id order share classes: each worker reads a class once), at most ``AHEAD`` chunks per
     worker waiting to be written. A worker that dies (killed for memory, or unable to
     start) leaves its chunks to this process; an error raised in a worker is raised here."""
-    ctx: Any = multiprocessing.get_context(start_method())  # (typeshed: no Process on it)
+    method = start_method()
+    if method == "fork":
+        # No pooled connection crosses the fork (SQLAlchemy's advice), and for SQLite none of
+        # its per-process lock state for the cache: a forked worker opens the file as a new
+        # process would. A connection this process has in use keeps that state: spawn then.
+        in_use = getattr(engine.pool, "checkedout", lambda: 1)()  # (dispose makes a new pool)
+        engine.dispose()
+        if in_use and engine.url.get_backend_name() == "sqlite":
+            method = "spawn"
+    ctx: Any = multiprocessing.get_context(method)  # (typeshed: no Process on it)
     out = ctx.Queue(maxsize=workers * AHEAD)
     url = engine.url.render_as_string(hide_password=False)
     runs = [

@@ -24,13 +24,19 @@ depends_on = None
 COLUMNS = ["student_id", "line_item_id", "score_date", "sourced_id", "score", "status", "missing"]
 
 
+# The new index is built before the old one is dropped, each step able to run again: SQLite
+# (pysqlite) does not roll index DDL back, so an upgrade stopped while it builds (Ctrl-C, a full
+# disk) must leave a cache the next upgrade can finish.
+
+
 def upgrade() -> None:
-    op.drop_index("ix_results_student_line_item", table_name="results")
-    op.create_index("ix_results_student", "results", COLUMNS, unique=False)
+    op.create_index("ix_results_student", "results", COLUMNS, unique=False, if_not_exists=True)
+    op.drop_index("ix_results_student_line_item", table_name="results", if_exists=True)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_results_student", table_name="results")
     op.create_index(
-        "ix_results_student_line_item", "results", ["student_id", "line_item_id"], unique=False
+        "ix_results_student_line_item", "results", ["student_id", "line_item_id"], unique=False,
+        if_not_exists=True,
     )
+    op.drop_index("ix_results_student", table_name="results", if_exists=True)
