@@ -288,6 +288,66 @@ def test_small_discipline(small: Dataset) -> None:
         StudentIncident("900001:77", "S1002", "School Code of Conduct"),
         StudentIncident("900001:77", "S1003", "Other"),
     ]
+    # ... and the summary counts the witness's link (it was left out without a word)
+    assert (
+        "not shown: 1 student link to discipline incidents as a victim, witness or reporter "
+        "(caseload counts the incidents a student took part in)"
+    ) in small.notices
+
+
+def test_a_letter_grade_alone_is_counted_not_shown(tmp_path: Path) -> None:
+    """A StudentGradebookEntry with only a LetterGradeEarned lost the letter without a word
+    (the entry is listed with no score)."""
+    xml = gradebook("90").replace(
+        "<NumericGradeEarned>90</NumericGradeEarned>", "<LetterGradeEarned>B+</LetterGradeEarned>"
+    )
+    ds = read_edfi_folder(folder(tmp_path, **{"gb.xml": xml}))
+    assert [r.score for r in sorted(ds.results, key=lambda r: r.student_id)] == [None, 75.0]
+    assert (
+        "not shown: 1 letter grade of gradebook entries with no points or numeric grade "
+        "(caseload reads numbers: the entry is listed with no score and counts toward no grade)"
+    ) in ds.notices
+
+
+def test_records_and_interchanges_caseload_does_not_read_are_counted(grand_bend: Dataset) -> None:
+    """The real Grand Bend export: suspensions (DisciplineAction), staff incident links and a
+    whole intervention interchange were read past without a word."""
+    notices = grand_bend.notices
+    unread = next(n for n in notices if n.startswith("not read: ") and "records" in n)
+    assert "25 DisciplineAction" in unread and "21 StaffDisciplineIncidentAssociation" in unread
+    assert unread.endswith("(records caseload does not use)")
+    assert (
+        "not read: StudentIntervention.xml (InterchangeStudentIntervention): interchanges "
+        "caseload does not use"
+    ) in notices
+
+
+def test_a_second_behavior_of_one_student_in_one_incident_is_counted(tmp_path: Path) -> None:
+    incident = (
+        "<DisciplineIncident><IncidentIdentifier>77</IncidentIdentifier>"
+        "<IncidentDate>2021-10-01</IncidentDate>"
+        f"{school_ref('900001')}</DisciplineIncident>"
+    )
+
+    def behavior(kind: str) -> str:
+        return (
+            f"<StudentDisciplineIncidentBehaviorAssociation>{student_ref('S1')}"
+            "<DisciplineIncidentReference><DisciplineIncidentIdentity>"
+            "<IncidentIdentifier>77</IncidentIdentifier>"
+            f"{school_ref('900001')}</DisciplineIncidentIdentity></DisciplineIncidentReference>"
+            f"<Behavior>{D}BehaviorDescriptor#{kind}</Behavior>"
+            "</StudentDisciplineIncidentBehaviorAssociation>"
+        )
+
+    xml = interchange(
+        "InterchangeStudentDiscipline", incident + behavior("Fight") + behavior("Weapon")
+    )
+    ds = read_edfi_folder(folder(tmp_path, **{"d.xml": xml}))
+    assert [i.behavior for i in ds.student_incidents] == ["Fight"]
+    assert (
+        "not shown: 1 further behavior of a student in an incident (the first behavior read "
+        "is kept)"
+    ) in ds.notices
 
 
 def test_small_origins_name_file_and_line(small: Dataset) -> None:

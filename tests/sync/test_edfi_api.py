@@ -439,6 +439,20 @@ def gradebook_items() -> dict[str, list[dict[str, Any]]]:
     return items
 
 
+def test_a_letter_grade_alone_is_counted_not_shown() -> None:
+    items = gradebook_items()
+    entry = dict(items["studentGradebookEntries"][0])
+    del entry["numericGradeEarned"]
+    entry["letterGradeEarned"] = "B+"
+    items["studentGradebookEntries"][0] = entry
+    ds = to_dataset("d", items)
+    assert by_id(ds.results)["GB-1:604822"].score is None
+    assert (
+        "not shown: 1 letter grade of gradebook entries with no points or numeric grade "
+        "(caseload reads numbers: the entry is listed with no score and counts toward no grade)"
+    ) in ds.notices
+
+
 def test_gradebook_entries_and_results() -> None:
     ds = to_dataset("d", gradebook_items())
     hw = f"{ALG}:2021-09-08:Homework 1"
@@ -544,6 +558,15 @@ def test_discipline() -> None:
     assert ds.student_incidents == [
         StudentIncident("255901001:10", "604822", "School Code of Conduct")
     ]
+    # what was left out is counted in the summary, as the XML reader counts it
+    assert (
+        "not shown: 1 student link to discipline incidents as a victim, witness or reporter "
+        "(caseload counts the incidents a student took part in)"
+    ) in ds.notices
+    assert (
+        "not shown: 1 further behavior of a student in an incident (the first behavior read "
+        "is kept)"
+    ) in ds.notices
 
 
 # --- unit: bad records ----------------------------------------------------------------------------

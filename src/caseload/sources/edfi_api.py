@@ -445,6 +445,9 @@ class _Mapper(GuardianJson, JsonRecords):
         key = self._entry_key(ref, "gradebookEntryReference", None)
         student = self.student_ref(item)
         score = self.first_present(partial(self.number, item), "pointsEarned", "numericGradeEarned")
+        letter = item.get("letterGradeEarned")
+        if score is None and isinstance(letter, str) and letter.strip():
+            self.letter_grades += 1  # counted in the summary (``left_out``)
         statuses = (
             self.desc(item, "submissionStatusDescriptor"),
             self.desc(item, "assignmentLateStatusDescriptor"),
@@ -501,6 +504,7 @@ class _Mapper(GuardianJson, JsonRecords):
         participation = (self.desc(item, "studentParticipationCodeDescriptor") or "").casefold()
         behavior = self.desc(item, "behaviorDescriptor") or self._first_behavior(item)
         if participation and participation != "perpetrator" and behavior is None:
+            self.bystanders += 1  # counted in the summary (``left_out``)
             return  # a victim, witness or reporter: not the student's own incident
         ref = self.ref(item, "disciplineIncidentReference")
         at = "disciplineIncidentReference"

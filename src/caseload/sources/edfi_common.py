@@ -295,6 +295,11 @@ class EdfiRecords:
         self.incidents: dict[str, DisciplineIncident] = {}
         # (incident id, student, behavior, origin), in reading order
         self.student_incidents: list[tuple[str, str, str | None, str | None]] = []
+        # records read that the Dataset does not hold, by what they are (``left_out``), so
+        # the summary counts them (never dropped in silence)
+        self.bystanders = 0  # a student's link to an incident as a victim, witness, reporter
+        self.unread: Counter[str] = Counter()  # records of a kind caseload does not read
+        self.letter_grades = 0  # scores given only as a letter grade (caseload reads numbers)
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -494,6 +499,34 @@ class EdfiRecords:
 
     # -- assembly ------------------------------------------------------------------------------
 
+    def left_out(self, more_behaviors: int = 0) -> list[str]:
+        """The summary's lines on the records read that the Dataset does not hold."""
+        out = []
+        if self.unread:
+            kinds = ", ".join(f"{n:,} {kind}" for kind, n in sorted(self.unread.items()))
+            out.append(f"not read: {kinds} (records caseload does not use)")
+        if self.bystanders:
+            n = self.bystanders
+            out.append(
+                f"not shown: {n:,} student link{'s' if n != 1 else ''} to discipline incidents "
+                "as a victim, witness or reporter (caseload counts the incidents a student "
+                "took part in)"
+            )
+        if self.letter_grades:
+            n = self.letter_grades
+            out.append(
+                f"not shown: {n:,} letter grade{'s' if n != 1 else ''} of gradebook entries "
+                "with no points or numeric grade (caseload reads numbers: the entry is listed "
+                "with no score and counts toward no grade)"
+            )
+        if more_behaviors:
+            out.append(
+                f"not shown: {more_behaviors:,} further behavior"
+                f"{'s' if more_behaviors != 1 else ''} of a student in an incident (the first "
+                "behavior read is kept)"
+            )
+        return out
+
     def assemble(self) -> Dataset:
         """Every record read, as the Dataset (line item and result ids are decided here)."""
         ds = self.ds
@@ -591,8 +624,10 @@ class EdfiRecords:
         ds.enrollments = list(self.enrollments.values())
         ds.discipline_incidents = list(self.incidents.values())
         seen: set[tuple[str, str]] = set()
+        more_behaviors = 0
         for iid, student, behavior, origin in self.student_incidents:
             if (iid, student) in seen:
+                more_behaviors += 1
                 continue  # one row per student and incident; the first behavior wins
             seen.add((iid, student))
             ds.student_incidents.append(StudentIncident(iid, student, behavior))
@@ -600,6 +635,7 @@ class EdfiRecords:
                 ds.origins[("student_incidents", f"{iid}/{student}")] = origin
 
         ds.users = self._users()
+        ds.notices.extend(self.left_out(more_behaviors))
         return ds
 
     def _users(self) -> list[User]:

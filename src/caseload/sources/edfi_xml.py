@@ -143,6 +143,7 @@ def read_edfi_folder(path: Path, *, skip_invalid: bool = False) -> Dataset:
     if not path.is_dir():
         raise SourceError(str(path), None, None, "not a folder")
     files: list[tuple[int, str, Path]] = []
+    unread: list[str] = []
     for file in xml_files(path):
         root = peek_root(file)
         name = root.root_name
@@ -150,7 +151,12 @@ def read_edfi_folder(path: Path, *, skip_invalid: bool = False) -> Dataset:
             check_standard(file, root)
         if name in _ORDER:
             files.append((_ORDER[name], file.name, file))
+        elif name and name.startswith("Interchange"):
+            unread.append(f"{file.name} ({name})")
     reader = _Reader(path, skip_invalid)
     for _, _, file in sorted(files):
         reader.read_file(file)
-    return reader.finish()
+    ds = reader.finish()
+    if unread:  # interchanges caseload does not use, counted as OneRoster's unread files are
+        ds.notices.append(f"not read: {', '.join(unread)}: interchanges caseload does not use")
+    return ds

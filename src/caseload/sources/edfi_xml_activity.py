@@ -140,6 +140,8 @@ class ActivityRecords(XmlRecords):
         key = self._entry_key(ident, rec, None)
         student = self.student_ref(rec)
         score = self.first_present(partial(self.number, rec), "PointsEarned", "NumericGradeEarned")
+        if score is None and xml_text(rec, "LetterGradeEarned") is not None:
+            self.letter_grades += 1  # counted in the summary (``left_out``)
         statuses = (self.desc(rec, "SubmissionStatus"), self.desc(rec, "AssignmentLateStatus"))
         if (key, student) in self.result_keys:
             raise self.error(
@@ -197,6 +199,7 @@ class ActivityRecords(XmlRecords):
                 behavior = descriptor_value(el.text)
                 break
         if participation and participation != "perpetrator" and behavior is None:
+            self.bystanders += 1  # counted in the summary (``left_out``)
             return  # a victim, witness or reporter: not the student's own incident
         ref_el = rec.find("DisciplineIncidentReference")
         if ref_el is None:

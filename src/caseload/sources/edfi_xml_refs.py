@@ -97,6 +97,7 @@ class XmlRecords(EdfiRecords):
             for rec in batch:
                 handler = handlers.get(rec.tag)
                 if handler is None:
+                    self.unread[rec.tag] += 1  # counted in the summary (``left_out``)
                     continue
                 if not shape_checked:  # the first record tells the file's Data Standard
                     shape_checked = True
