@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -754,3 +755,29 @@ def test_a_school_year_in_other_digits_is_not_a_school_year() -> None:
     assert school_year_end("\u0662\u0660\u0662\u0661-\u0662\u0660\u0662\u0662") is None
     assert school_year_text("\uff12\uff10\uff12\uff12") is None
     assert school_year_text("2022") == ("2021-2022", 2022)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field"),
+    [
+        ("orgs.xml", 'ref="LEA_900"', 'ref="NOPE"', "LocalEducationAgencyReference"),
+        ("calendar.xml", 'ref="GP_2"', 'ref="NOPE"', "GradingPeriodReference"),
+    ],
+)
+def test_a_ref_naming_no_record_is_refused(
+    tmp_path: Path, file: str, old: str, new: str, field: str
+) -> None:
+    """An unknown ref= on a school's district or a session's grading period was ignored:
+    the link was left out without a word."""
+    data = tmp_path / "small"
+    shutil.copytree(SMALL, data)
+    text = (data / file).read_text(encoding="utf-8")
+    assert old in text
+    (data / file).write_text(text.replace(old, new), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(data)
+    assert (exc.value.file, exc.value.line, exc.value.field) == (file, line, field)
+    assert "unknown reference ref='NOPE'" in exc.value.reason
+    skipped = read_edfi_folder(data, skip_invalid=True)
+    assert [(r.file, r.line, r.field) for r in skipped.rejects] == [(file, line, field)]

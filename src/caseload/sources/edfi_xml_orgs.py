@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element
 
 from caseload.domain.descriptors import descriptor_value
 from caseload.domain.records import Org
+from caseload.sources.dataset import SourceError
 from caseload.sources.edfi_common import (
     class_id,
     course_id,
@@ -31,18 +32,33 @@ class OrgsScheduleRecords(XmlRecords):
 
     def __init__(self, folder: Path, skip_invalid: bool) -> None:
         super().__init__(folder, skip_invalid)
-        self.org_parent_refs: list[tuple[str, str, int | None]] = []  # (org id, @ref, line)
-        self.gp_parent_refs: list[tuple[str, str]] = []  # (session id, @ref)
+        # (org id, @ref, file, line) and (session id, @ref, file, line), resolved at the end
+        self.org_parent_refs: list[tuple[str, str, str, int | None]] = []
+        self.gp_parent_refs: list[tuple[str, str, str, int | None]] = []
 
     def resolve(self) -> None:
-        for org_id, ref, _line_no in self.org_parent_refs:
+        # A ref= naming no record of the export is an error (a reject with --skip-invalid,
+        # the record kept without the link), as an unknown DisciplineIncidentReference is.
+        for org_id, ref, file, line in self.org_parent_refs:
             parent = self.xml_ids.get(("LocalEducationAgency", ref))
-            if parent is not None:
-                self.orgs[org_id] = dataclasses.replace(self.orgs[org_id], parent_id=parent)
-        for session, ref in self.gp_parent_refs:
+            if parent is None:
+                self.reject(SourceError(
+                    file, line, "LocalEducationAgencyReference",
+                    f"unknown reference ref={ref!r} (no LocalEducationAgency with that id; "
+                    "with --skip-invalid the school is kept without it)",
+                ))
+                continue
+            self.orgs[org_id] = dataclasses.replace(self.orgs[org_id], parent_id=parent)
+        for session, ref, file, line in self.gp_parent_refs:
             gp_id = self.xml_ids.get(("GradingPeriod", ref))
-            if gp_id is not None:
-                self.gp_parent.setdefault(gp_id, session)
+            if gp_id is None:
+                self.reject(SourceError(
+                    file, line, "GradingPeriodReference",
+                    f"unknown reference ref={ref!r} (no GradingPeriod with that id; "
+                    "with --skip-invalid the session is kept without it)",
+                ))
+                continue
+            self.gp_parent.setdefault(gp_id, session)
         super().resolve()
 
     # -- education organizations -----------------------------------------------------------
@@ -64,7 +80,7 @@ class OrgsScheduleRecords(XmlRecords):
         if ref_el is not None:
             parent = xml_text(ref_el, ".//LocalEducationAgencyId")
             if parent is None and ref_el.get("ref"):
-                pending = (sid, ref_el.attrib["ref"], xml_line(ref_el))
+                pending = (sid, ref_el.attrib["ref"], self.file, xml_line(ref_el))
         self._add_org(rec, Org(sid, name, "school", identifier=sid, parent_id=parent))
         if pending:
             self.org_parent_refs.append(pending)
@@ -96,15 +112,15 @@ class OrgsScheduleRecords(XmlRecords):
         sid = session_id(school, year, name)
         self.claim("academic_sessions", sid, rec, "session")
         gp_ids: list[str] = []
-        gp_refs: list[str] = []
+        gp_refs: list[tuple[str, str, str, int | None]] = []
         for gp_ref in rec.findall("GradingPeriodReference"):
             ident = gp_ref.find("GradingPeriodIdentity")
             if ident is not None:
                 gp_ids.append(self.gp_id(ident, rec))
             elif gp_ref.get("ref"):
-                gp_refs.append(gp_ref.attrib["ref"])
+                gp_refs.append((sid, gp_ref.attrib["ref"], self.file, xml_line(gp_ref)))
         # Checks done: commit.
-        self.gp_parent_refs.extend((sid, ref) for ref in gp_refs)
+        self.gp_parent_refs.extend(gp_refs)
         self.add_session(sid, name, kind, (begin, end), school, (year, ending), gp_ids)
         self.note("academic_sessions", sid, rec)
         if rec.get("id"):
