@@ -781,3 +781,26 @@ def test_a_ref_naming_no_record_is_refused(
     assert "unknown reference ref='NOPE'" in exc.value.reason
     skipped = read_edfi_folder(data, skip_invalid=True)
     assert [(r.file, r.line, r.field) for r in skipped.rejects] == [(file, line, field)]
+
+
+def test_a_rejected_record_does_not_make_the_next_one_a_duplicate(tmp_path: Path) -> None:
+    """With --skip-invalid, a record refused for a later field had already claimed its id:
+    a valid record with the same id that followed was refused as its duplicate."""
+    parents = interchange(
+        "InterchangeParent",
+        "<Parent><ParentUniqueId>P1</ParentUniqueId><Name><LastSurname>Doe</LastSurname>"
+        "</Name></Parent>\n"
+        "<Parent><ParentUniqueId>P1</ParentUniqueId><Name><FirstName>Jo</FirstName>"
+        "<LastSurname>Doe</LastSurname></Name></Parent>",
+    )
+    base = gradebook("90")
+    first = base.index("<StudentGradebookEntry>")
+    end = base.index("</StudentGradebookEntry>", first) + len("</StudentGradebookEntry>")
+    s1 = base[first:end]  # S1's score: refused for its date, then given again, valid
+    bad = s1.replace("</NumericGradeEarned>",
+                     "</NumericGradeEarned><DateFulfilled>2021-13-01</DateFulfilled>")
+    scores = base[:first] + bad + "\n" + s1.replace(">90<", ">91<") + base[end:]
+    ds = read_edfi_folder(folder(tmp_path, **{"p.xml": parents, "gb.xml": scores}),
+                          skip_invalid=True)
+    assert sorted(r.field for r in ds.rejects) == ["DateFulfilled", "FirstName"]
+    assert sorted((r.student_id, r.score) for r in ds.results) == [("S1", 91.0), ("S2", 75.0)]

@@ -140,9 +140,8 @@ class ActivityRecords(XmlRecords):
         key = self._entry_key(ident, rec, None)
         student = self.student_ref(rec)
         score = self.first_present(partial(self.number, rec), "PointsEarned", "NumericGradeEarned")
-        if score is None and xml_text(rec, "LetterGradeEarned") is not None:
-            self.letter_grades += 1  # counted in the summary (``left_out``)
         statuses = (self.desc(rec, "SubmissionStatus"), self.desc(rec, "AssignmentLateStatus"))
+        fulfilled = self.date(rec, "DateFulfilled", required=False)
         if (key, student) in self.result_keys:
             raise self.error(
                 None,
@@ -151,13 +150,16 @@ class ActivityRecords(XmlRecords):
                 f"duplicate score for gradebook entry {key[0]!r} and student {student!r} "
                 f"(first seen at {self.result_keys[(key, student)]})",
             )
+        # Checks done (a record rejected above claims nothing): commit.
+        if score is None and xml_text(rec, "LetterGradeEarned") is not None:
+            self.letter_grades += 1  # counted in the summary (``left_out``)
         self.result_keys[(key, student)] = self.origin(rec)
         self.add_result(
             key,
             student,
             score,
             statuses,
-            self.date(rec, "DateFulfilled", required=False),
+            fulfilled,
             xml_text(rec, "DiagnosticStatement"),
             self.origin(rec),
         )

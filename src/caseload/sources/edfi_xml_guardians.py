@@ -78,11 +78,12 @@ class GuardianRecords(XmlRecords):
     def _person_of_student(self, rec: Element) -> None:
         uid = self.req(rec, f"{rec.tag}UniqueId")
         key = f"{rec.tag.lower()}:{uid}"
+        person = _Person(self.req(rec, "Name/FirstName"), self.req(rec, "Name/LastSurname"),
+                         _first_phone(rec), _first_email(rec))
+        # checks done (a record rejected above claims no id): commit
         self.claim("guardian_persons", key, rec, rec.tag.lower())
         self.note("guardian_persons", key, rec)
-        self.persons[key] = _Person(self.req(rec, "Name/FirstName"),
-                                    self.req(rec, "Name/LastSurname"),
-                                    _first_phone(rec), _first_email(rec))
+        self.persons[key] = person
         if rec.get("id"):
             self.xml_ids[(rec.tag, rec.attrib["id"])] = uid
 
