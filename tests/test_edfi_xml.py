@@ -804,3 +804,11 @@ def test_a_rejected_record_does_not_make_the_next_one_a_duplicate(tmp_path: Path
                           skip_invalid=True)
     assert sorted(r.field for r in ds.rejects) == ["DateFulfilled", "FirstName"]
     assert sorted((r.student_id, r.score) for r in ds.results) == [("S1", 91.0), ("S2", 75.0)]
+
+
+@pytest.mark.parametrize("name", ["MaxPoints", "PointsPossible"])
+def test_a_zero_maximum_names_the_element_that_held_it(tmp_path: Path, name: str) -> None:
+    xml = gradebook("90").replace("<Title>Quiz</Title>", f"<Title>Quiz</Title><{name}>0</{name}>")
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(folder(tmp_path, **{"gb.xml": xml}))
+    assert exc.value.field == name and "must be greater than 0" in exc.value.reason

@@ -1013,3 +1013,15 @@ def test_incremental_sync_with_the_cache_equals_a_full_sync(folder: str, tmp_pat
         assert a[name] == b[name], f"table {name} differs"
     users = {r[0]: r for r in b["users"]}
     assert users[srv.data["students"][1]["studentUniqueId"]][2] == "Renamed"
+
+
+@pytest.mark.parametrize("name", ["maxPoints", "pointsPossible"])
+def test_a_zero_maximum_names_the_field_that_held_it(name: str) -> None:
+    items = gradebook_items()
+    entry = dict(items["gradebookEntries"][0])
+    entry.pop("maxPoints", None)
+    entry[name] = 0
+    items["gradebookEntries"][0] = entry
+    with pytest.raises(SourceError) as exc:
+        to_dataset("d", items)
+    assert exc.value.field == name and "must be greater than 0" in exc.value.reason

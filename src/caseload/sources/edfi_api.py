@@ -425,7 +425,8 @@ class _Mapper(GuardianJson, JsonRecords):
         due = self.date(item, "dueDate", required=False)
         max_points = self.first_present(partial(self.number, item), "maxPoints", "pointsPossible")
         if max_points == 0:
-            raise self.error("maxPoints", "must be greater than 0")
+            name = "maxPoints" if item.get("maxPoints") is not None else "pointsPossible"
+            raise self.error(name, "must be greater than 0")
         gp = None
         gp_ref = self.ref(item, "gradingPeriodReference", required=False)
         if gp_ref:

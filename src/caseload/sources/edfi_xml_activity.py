@@ -107,7 +107,8 @@ class ActivityRecords(XmlRecords):
         due = self.date(rec, "DueDate", required=False)
         max_points = self.first_present(partial(self.number, rec), "MaxPoints", "PointsPossible")
         if max_points == 0:
-            raise self.error(rec.find("MaxPoints"), rec, "MaxPoints", "must be greater than 0")
+            name = "MaxPoints" if xml_text(rec, "MaxPoints") is not None else "PointsPossible"
+            raise self.error(rec.find(name), rec, name, "must be greater than 0")
         gp = None
         gp_ref = rec.find("GradingPeriodReference")
         if gp_ref is not None:
