@@ -366,3 +366,33 @@ def test_admin_on_sqlite_is_refused(tmp_path: object, capsys: pytest.CaptureFixt
         code, out, err = cli(capsys, "--db", str(tmp_path) + "/c.db", "admin", *argv)
         assert code == 1 and out == ""
         assert "access control applies to PostgreSQL only" in err
+
+
+def test_last_seen_as_each_login(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
+    """The app records when a scope was last opened on every start. A granted login may not
+    delete rows, and the write was a delete then an insert: every start of the app as a
+    counselor's login failed it ("this database login may not do that")."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine
+
+    from caseload.store import last_seen
+
+    grant_all(shared, capsys)
+    now = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+    alice = create_engine(shared.url("alice"))
+    try:
+        assert last_seen.mark(alice, "cns-1", dt.date(2026, 11, 19), now)
+        assert last_seen.mark(alice, "cns-1", dt.date(2026, 11, 20), now)  # (again: updated)
+        assert last_seen.get(alice, "cns-1") == dt.date(2026, 11, 20)
+        # another counselor's scope is not hers: nothing written, no error
+        assert not last_seen.mark(alice, "cns-2", dt.date(2026, 11, 20), now)
+    finally:
+        alice.dispose()
+    bob = create_engine(shared.url("bob"))  # a school lead looking at a counselor's caseload
+    try:
+        assert not last_seen.mark(bob, "cns-1", dt.date(2026, 11, 21), now)
+    finally:
+        bob.dispose()
+    rows = shared.sql(None, "SELECT scope, as_of FROM last_seen ORDER BY scope")
+    assert rows == [("cns-1", dt.date(2026, 11, 20))]

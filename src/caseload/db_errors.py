@@ -39,6 +39,11 @@ def is_database_error(exc: BaseException) -> bool:
     )
 
 
+def is_permission_denied(exc: BaseException) -> bool:
+    """A PostgreSQL "insufficient privilege" (a granted login's policy refused the row)."""
+    return getattr(_orig(exc), "sqlstate", None) == "42501"
+
+
 def database_state(exc: BaseException) -> str | None:
     """A database failure the user can act on, in words (only the driver's kind of failure
     is read, nothing of the statement); None for any other."""
@@ -49,7 +54,7 @@ def database_state(exc: BaseException) -> str | None:
                 "mounted read-only): nothing was saved")
     if "database or disk is full" in message or "no space left" in message:
         return "the disk holding the cache is full: nothing was saved"
-    if getattr(orig, "sqlstate", None) == "42501":  # PostgreSQL: insufficient privilege
+    if is_permission_denied(exc):  # PostgreSQL: insufficient privilege
         return "this database login may not do that (ask the database's owner): nothing was saved"
     return None
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from caseload.store.tables import METADATA
 
@@ -26,9 +28,26 @@ def get(engine: Engine, counselor_id: str | None) -> dt.date | None:
         ).scalar_one_or_none()
 
 
-def mark(engine: Engine, counselor_id: str | None, as_of: dt.date, now: dt.datetime) -> None:
-    """Record that the app showed this scope at ``as_of`` (the moment: ``now``)."""
+def mark(engine: Engine, counselor_id: str | None, as_of: dt.date, now: dt.datetime) -> bool:
+    """Record that the app showed this scope at ``as_of`` (the moment: ``now``); one upsert
+    (a granted PostgreSQL login may insert and update its rows, not delete them). False, and
+    nothing written, when the login's grant does not cover this scope (a school lead looking
+    at a counselor's caseload: that counselor's "since you last looked" stays theirs)."""
+    from caseload.db_errors import is_permission_denied
+
     scope = _scope(counselor_id)
-    with engine.begin() as conn:
-        conn.execute(delete(last_seen).where(last_seen.c.scope == scope))
-        conn.execute(insert(last_seen).values(scope=scope, as_of=as_of, seen_at=now))
+    values = {"scope": scope, "as_of": as_of, "seen_at": now}
+    stmt = (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(
+        last_seen
+    ).values(**values)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[last_seen.c.scope], set_={"as_of": as_of, "seen_at": now}
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(upsert)
+    except DBAPIError as exc:
+        if is_permission_denied(exc):
+            return False
+        raise
+    return True
