@@ -392,7 +392,9 @@ class PageMapper:
                 return None  # a repeated id: the reader's error
         ds = Dataset(kind=KIND, source=self.source)
         for part in parts:
-            if part.rejects:
+            if part.rejects or part.notices:
+                # the whole mapping says them once, with the whole collection in view (a
+                # page's "not applied" count, added page by page, could be wrong)
                 return None
             for entity in ENTITIES:
                 getattr(ds, entity).extend(getattr(part, entity))
