@@ -18,6 +18,7 @@ concurrency, timeouts, retries with backoff, offset paging and clear errors.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email.utils
 import functools
 import json
@@ -157,6 +158,20 @@ def _ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _server_clock_at_send(date_header: str, took: float) -> float | None:
+    """The server's clock (epoch seconds) when a request was sent, from its answer's ``Date``
+    header: stamped when the answer was made, after the query ran, so less the time the
+    request took and the second the header's resolution may hide. A date with no zone
+    (``-0000``) is UTC, as HTTP dates are; None for a header that is not a date."""
+    try:
+        stamp = email.utils.parsedate_to_datetime(date_header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.timestamp() - took - 1.0
+
+
 class ApiClient:
     """One source's HTTP client. Use as ``async with ApiClient(...) as api``."""
 
@@ -174,12 +189,14 @@ class ApiClient:
         max_retry_after: float = 120.0,
         transport: httpx.AsyncBaseTransport | None = None,
         token_body_auth: bool = False,
+        other_urls: tuple[str, ...] = (),
     ):
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.base_url = base_url.rstrip("/")
         self._creds = credentials
         self._extra_headers = dict(headers or {})
+        self._other_urls = tuple(other_urls)  # configured URLs beside base_url and token_url
         self.concurrency = concurrency
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
@@ -193,7 +210,7 @@ class ApiClient:
         self._token: _Token | None = None
         self._token_lock = asyncio.Lock()
         self._generation = 0
-        self.server_date: float | None = None  # earliest API response's Date header (epoch)
+        self.server_date: float | None = None  # server clock at the earliest request (epoch)
         self.requests = 0
         self.redactor = Redactor()
         self.redactor.add(credentials.secret, credentials.client_id)
@@ -223,8 +240,29 @@ class ApiClient:
             verify=_ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")),
             follow_redirects=True,
             headers={"Accept": "application/json", "User-Agent": "caseload-sync"},
+            event_hooks={"request": [self._only_known_origins]},
         )
         return self
+
+    def _origins(self) -> set[tuple[str, str, int | None]]:
+        """Where this client may send a request: the origins (scheme, host, port) of
+        ``base_url``, of the token URL and of ``other_urls`` (Ed-Fi's change queries)."""
+        urls = [self.base_url, self._creds.token_url, *self._other_urls]
+        return {(u.scheme, u.host, u.port) for u in map(httpx.URL, filter(None, urls))}
+
+    async def _only_known_origins(self, request: httpx.Request) -> None:
+        """Refuse a request to any other origin before it is sent: a redirect elsewhere
+        would carry the source's headers (a vendor key) or, for the token, its secret (httpx
+        drops only ``Authorization`` when a redirect leaves the origin)."""
+        url = request.url
+        if (url.scheme, url.host, url.port) not in self._origins():
+            raise self._fail(
+                f"the server redirected to {url.scheme}://{url.host}"
+                f"{'' if url.port is None else f':{url.port}'}, which is not the source's "
+                "address: caseload sends the source's credentials only to the hosts of "
+                "base_url, token_url and change_queries_url (set them to the address the server "
+                "redirects to)"
+            )
 
     async def __aexit__(self, *exc: object) -> None:
         try:
@@ -303,7 +341,9 @@ class ApiClient:
             request = self._client.build_request(method, url, **kwargs)
             async with self._sem:
                 self.requests += 1
+                sent = time.monotonic()
                 resp = await self._client.send(request, auth=auth)
+                took = time.monotonic() - sent
             # let a request waiting for the slot just freed go out before this response is
             # decoded and mapped
             await asyncio.sleep(0)
@@ -317,10 +357,7 @@ class ApiClient:
         except httpx.InvalidURL:
             raise self._fail(f"{where}: not a valid URL: check base_url/token_url") from None
         if method == "GET" and resp.headers.get("Date"):
-            try:
-                when = email.utils.parsedate_to_datetime(resp.headers["Date"]).timestamp()
-            except (TypeError, ValueError):
-                when = None
+            when = _server_clock_at_send(resp.headers["Date"], took)
             if when is not None and (self.server_date is None or when < self.server_date):
                 self.server_date = when
         return resp

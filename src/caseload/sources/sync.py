@@ -267,6 +267,7 @@ async def _sync(
         backoff=backoff,
         transport=transport,
         token_body_auth=cfg.get("token_auth") == "body",
+        other_urls=(cfg["change_queries_url"],) if cfg.get("change_queries_url") else (),
     )
     previous = None if full else last_mark(engine, name)
     if previous is not None and previous[0] != label:
