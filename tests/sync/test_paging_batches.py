@@ -106,3 +106,33 @@ def test_a_total_that_lies_is_an_error_and_asks_a_bounded_number_of_pages():
     with pytest.raises(SyncError, match=r"promised 1,000,000,000 records .* but sent 30"):
         _collect_from(_irregular(30, {}, clamp=7, total=10**9, asked=asked))
     assert len(asked) <= 2 + 256
+
+
+def test_a_total_that_changes_while_the_collection_is_read_is_refused():
+    """A record deleted on the server after the first page shifts every later one back: the
+    record at the page boundary was skipped and the sync went on with one record less."""
+    state = {"pages": 0}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t" * 20, "expires_in": 3600})
+        offset = int(request.url.params["offset"])
+        limit = int(request.url.params["limit"])
+        state["pages"] += 1
+        rows = [f"r{i}" for i in range(6)]
+        if state["pages"] > 1:
+            rows.remove("r1")  # deleted on the server after the first page was served
+        page = [{"sourcedId": r} for r in rows[offset : offset + limit]]
+        return httpx.Response(200, headers={"X-Total-Count": str(len(rows))},
+                              content=json.dumps({"things": page}).encode())
+
+    async def go() -> None:
+        creds = Credentials("http://sis.test/token", "id", "secret-value")
+        async with ApiClient("http://sis.test/api", creds, concurrency=1,
+                             transport=httpx.MockTransport(handler)) as api:
+            await api.collect("/things", extract=lambda d: d["things"],
+                              key=lambda i: i["sourcedId"], limit=2)
+
+    with pytest.raises(SyncError, match=r"the collection changed while it was read \(its "
+                                        r"total count went from 6 to 5\)"):
+        asyncio.run(go())

@@ -522,7 +522,8 @@ class ApiClient:
 
         A total header (``X-Total-Count``; Ed-Fi's ``Total-Count`` with ``totalCount=true``),
         when sent, is checked at the end: fewer records than it promised is a
-        :class:`SyncError`. A page with the same ids as the one before it means the server
+        :class:`SyncError`, as is a total that changes from page to page (records came or
+        went while the collection was read: one may have been skipped). A page with the same ids as the one before it means the server
         ignores ``offset``: a SyncError, not an endless loop.
 
         ``on_page(offset, items)`` sees each page's items as soon as it arrives (in arrival
@@ -600,6 +601,14 @@ class ApiClient:
                     empty_at = min((x for x, r in rest if not (r and r[0])), default=None)
                     break
                 if said is not None:
+                    if total is not None and said != total:
+                        # records came or went while the collection was paged: offsets
+                        # moved under it, so one may have been skipped (or read twice)
+                        raise self._fail(
+                            f"GET {where}: the collection changed while it was read (its "
+                            f"total count went from {total:,} to {said:,}); nothing was "
+                            "applied: run the sync again"
+                        )
                     total = said
                 if not items:
                     ended = True  # an empty page where the records stopped: the end
