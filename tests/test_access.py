@@ -396,3 +396,31 @@ def test_last_seen_as_each_login(shared: Shared, capsys: pytest.CaptureFixture[s
         bob.dispose()
     rows = shared.sql(None, "SELECT scope, as_of FROM last_seen ORDER BY scope")
     assert rows == [("cns-1", dt.date(2026, 11, 20))]
+
+
+def test_a_login_may_only_settle_its_own_started_audit_entries(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A granted login could rewrite its audit entries in plain SQL (UPDATE on the whole
+    table, the policy checking only the actor): an export's count or path, after the fact."""
+    import psycopg
+
+    grant_all(shared, capsys)
+    insert = ("INSERT INTO audit_log (at, actor, action, scope, format, path, count, status) "
+              "VALUES (now(), 'cns-1', 'export', 'caseload', 'csv', '/tmp/x.csv', 12, %s) "
+              "RETURNING id")
+    (started,), = shared.sql("alice", insert, ("started",))
+    (done,), = shared.sql("alice", insert, ("ok",))
+    # the app's one update: a started entry settles to ok or failed
+    shared.sql("alice", "UPDATE audit_log SET status = 'ok' WHERE id = %s", (started,))
+    # no other column, ever
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("alice", "UPDATE audit_log SET count = 0 WHERE id = %s", (done,))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("alice", "UPDATE audit_log SET path = '-' WHERE id = %s", (done,))
+    # and no entry that is settled already (the row is not hers to update: nothing changes)
+    shared.sql("alice", "UPDATE audit_log SET status = 'failed' WHERE id IN (%s, %s)",
+               (started, done))
+    rows = shared.sql(None, "SELECT id, count, path, status FROM audit_log WHERE id IN "
+                            "(%s, %s) ORDER BY id", (started, done))
+    assert rows == [(started, 12, "/tmp/x.csv", "ok"), (done, 12, "/tmp/x.csv", "ok")]

@@ -523,8 +523,9 @@ class ApiClient:
         A total header (``X-Total-Count``; Ed-Fi's ``Total-Count`` with ``totalCount=true``),
         when sent, is checked at the end: fewer records than it promised is a
         :class:`SyncError`, as is a total that changes from page to page (records came or
-        went while the collection was read: one may have been skipped). A page with the same ids as the one before it means the server
-        ignores ``offset``: a SyncError, not an endless loop.
+        went while the collection was read: one may have been skipped). A page with the
+        same ids as the one before it means the server ignores ``offset``: a SyncError, not
+        an endless loop.
 
         ``on_page(offset, items)`` sees each page's items as soon as it arrives (in arrival
         order, before deduplication, including pages fetched past the end); the returned

@@ -54,6 +54,10 @@ class TablePolicy:
     insert: str | None = None
     update: str | None = None
     delete: str | None = None
+    # the rows an update may touch (its USING), when narrower than what it may leave (its
+    # WITH CHECK, ``update``); and the only columns it may set (empty: any)
+    update_using: str | None = None
+    update_columns: tuple[str, ...] = ()
 
 
 def by_student(column: str = "student_id") -> TablePolicy:
@@ -97,8 +101,13 @@ POLICIES: dict[str, TablePolicy] = {
     "last_seen": TablePolicy(read=f"(scope = {PERSON} OR {DISTRICT})",
                              insert=f"(scope = {PERSON} OR {DISTRICT})",
                              update=f"(scope = {PERSON} OR {DISTRICT})"),
+    # the audit log: a login appends its own entries, and may then only settle the status of
+    # one still "started" (an export records it before writing the file): never rewrite
+    # what, where, when or how many (0019)
     "audit_log": TablePolicy(read=f"(actor = {PERSON} OR {DISTRICT})",
-                             insert=f"actor = {PERSON}", update=f"actor = {PERSON}"),
+                             insert=f"actor = {PERSON}", update=f"actor = {PERSON}",
+                             update_using=f"(actor = {PERSON} AND status = 'started')",
+                             update_columns=("status",)),
 }
 
 SHARED_TABLES = (
@@ -192,8 +201,8 @@ def apply_policies(conn: Connection, tables: tuple[str, ...] | None = None) -> l
             ))
         if policy.update:
             conn.execute(text(
-                f"CREATE POLICY caseload_update ON {t} FOR UPDATE USING ({policy.update}) "
-                f"WITH CHECK ({policy.update})"
+                f"CREATE POLICY caseload_update ON {t} FOR UPDATE "
+                f"USING ({policy.update_using or policy.update}) WITH CHECK ({policy.update})"
             ))
         if policy.delete:
             conn.execute(text(f"CREATE POLICY caseload_delete ON {t} FOR DELETE "
@@ -347,10 +356,17 @@ def _grant_privileges(conn: Connection, login: str) -> None:
     for table, policy in POLICIES.items():
         if table not in present:
             continue
-        verbs = [v for v, p in (("INSERT", policy.insert), ("UPDATE", policy.update),
+        t = _q(conn, table)
+        columns = policy.update_columns if policy.update else ()
+        verbs = [v for v, p in (("INSERT", policy.insert),
+                                ("UPDATE", policy.update and not columns),
                                 ("DELETE", policy.delete)) if p]
         if verbs:
-            conn.execute(text(f"GRANT {', '.join(verbs)} ON {_q(conn, table)} TO {who}"))
+            conn.execute(text(f"GRANT {', '.join(verbs)} ON {t} TO {who}"))
+        if columns:  # (a whole-table UPDATE granted before 0019 goes first)
+            conn.execute(text(f"REVOKE UPDATE ON {t} FROM {who}"))
+            cols = ", ".join(_q(conn, c) for c in columns)
+            conn.execute(text(f"GRANT UPDATE ({cols}) ON {t} TO {who}"))
         if policy.insert:
             seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
                                {"t": table}).scalar() if _has_id(conn, table) else None
