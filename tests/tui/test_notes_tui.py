@@ -229,6 +229,30 @@ async def test_quitting_with_a_note_unsaved_asks_and_keeps_the_latest_keys(
     assert draft is not None and draft.payload["text"] == "Called mom back"
 
 
+async def test_the_palettes_jump_to_a_student_never_closes_an_unsaved_note(
+    notes_engine: Engine, store: NotesStore
+) -> None:
+    """ctrl+p works over the editor, and "jump to a student" popped every screen: the note
+    closed without the question, its last half second of keys (not yet autosaved) lost."""
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-text", TextArea).focus()
+        await pilot.press(*"Called mom")
+        await app.jump_to_student(STUDENT)
+        await settle(pilot)
+        assert app.screen is editor
+        assert editor.query_one("#note-text", TextArea).text == "Called mom"
+        assert any("unsaved changes" in n.message for n in app._notifications)
+        await pilot.press("ctrl+s")  # saved: now the jump goes ahead
+        await wait_until(pilot, lambda: not isinstance(app.screen, NoteEditor),
+                         what="the editor to close")
+        await app.jump_to_student(STUDENT)
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+    assert [n.text for n in store.list(student_id=STUDENT)] == ["Called mom"]
+
+
 async def test_a_draft_that_cannot_be_written_on_quitting_leaves_the_note_open_and_savable(
     notes_engine: Engine, store: NotesStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -280,7 +280,10 @@ class CaseloadApp(App[None]):
         self.data.request_student(self, student_id)
 
     async def jump_to_student(self, student_id: str) -> None:
-        """From anywhere (the palette): back to the caseload, then open the student."""
+        """From anywhere (the palette): back to the caseload, then open the student; not
+        while a note open in its editor is unsaved or being saved (it says so)."""
+        if self.notes_flow.holds_leave():
+            return
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.home.select_student(student_id)

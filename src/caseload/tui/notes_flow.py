@@ -60,6 +60,29 @@ class NotesFlow:
 
     # -- quitting ------------------------------------------------------------------------------
 
+    def holds_leave(self) -> bool:
+        """Whether a note open in its editor stops a jump that would close it (the palette's
+        "jump to a student" pops every screen): one being saved, or one with changes not
+        saved; it says why, and the editor stays as it is (Escape closes it, asking)."""
+        from caseload.tui.screens.note_editor import NoteEditor
+
+        editor = next(
+            (s for s in reversed(self.app.screen_stack) if isinstance(s, NoteEditor)), None
+        )
+        if editor is None:
+            return False
+        if editor.saving:
+            self.app.notify("The note is being saved: try again once it is.", title="Notes",
+                            markup=False)
+            return True
+        if editor.unsaved:
+            self.app.notify(
+                "The note has unsaved changes: save it (ctrl+s) or close it (Escape) first.",
+                title="Notes", severity="warning", markup=False,
+            )
+            return True
+        return False
+
     def holds_quit(self) -> bool:
         """Whether a note open in its editor stops the app from quitting now: one being saved
         (quit again once it is), or one with changes not saved, whose editor then asks as
