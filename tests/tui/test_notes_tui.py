@@ -253,6 +253,57 @@ async def test_the_palettes_jump_to_a_student_never_closes_an_unsaved_note(
     assert [n.text for n in store.list(student_id=STUDENT)] == ["Called mom"]
 
 
+async def test_an_autosave_due_while_the_note_is_saved_never_brings_it_back_as_a_draft(
+    notes_engine: Engine, store: NotesStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+s within the half-second autosave, with the save slow (an import running): the
+    autosave fired during the save, its draft write waited behind the save and then wrote
+    the saved text back as a draft, which the next note for the student "recovered"."""
+    import time
+
+    real_add = store.add
+
+    def slow_add(**kwargs: object) -> object:
+        time.sleep(0.8)  # longer than the autosave's half second
+        return real_add(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "add", slow_add)
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        text = editor.query_one("#note-text", TextArea)
+        text.focus()
+        await pilot.press(*"Called mom")
+        await pilot.press("ctrl+s")
+        assert text.disabled  # nothing typed now is lost when the editor closes
+        await wait_until(pilot, lambda: not isinstance(app.screen, NoteEditor),
+                         what="the editor to close")
+        await settle(pilot)
+    assert [n.text for n in store.list(student_id=STUDENT)] == ["Called mom"]
+    assert store.load_draft(COUNSELOR, STUDENT) is None
+
+
+async def test_a_draft_that_cannot_be_removed_after_the_save_is_said_not_a_failed_save(
+    notes_engine: Engine, store: NotesStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note was stored, then removing its draft failed: the editor said "Not saved",
+    and saving again added the note twice."""
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("database is locked")
+
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-text", TextArea).text = "Called mom"
+        monkeypatch.setattr(store, "discard_draft", broken)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, NoteEditor),
+                         what="the editor to close")
+        assert any("its draft could not be removed" in n.message for n in app._notifications)
+    assert [n.text for n in store.list(student_id=STUDENT)] == ["Called mom"]
+
+
 async def test_a_draft_that_cannot_be_written_on_quitting_leaves_the_note_open_and_savable(
     notes_engine: Engine, store: NotesStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -123,6 +123,7 @@ class NoteSaved(Message, bubble=False):
 
     note: Note
     action: str  # "added", "updated", "done", "deleted"
+    draft_kept: bool = False  # the note is saved, but its draft could not be removed
 
 
 @dataclass

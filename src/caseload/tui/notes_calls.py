@@ -7,6 +7,8 @@ Screens and the Notes tab get a ``NotesCalls`` in their constructor (a test hand
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,8 @@ from caseload.domain.ports import NotesPort
 from caseload.tui import messages
 from caseload.tui.data import DataSource
 from caseload.tui.ports import ExportRequest, NotesExporter
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
@@ -79,9 +83,13 @@ class NotesCalls:
         self._data.run(target, "discard draft", "note-draft", job)
 
     def save_note(self, target: MessagePump, *, student_id: str, author_id: str,
-                  note: Note | None, fields: dict[str, Any]) -> None:
+                  note: Note | None, fields: dict[str, Any],
+                  stored: threading.Event | None = None) -> None:
         """Add (``note`` None) or update the note, then drop its draft; NoteSaved to
-        ``target``."""
+        ``target``. ``stored`` is set as soon as the note is stored (a draft write waiting
+        behind this one then writes nothing). Once the note is stored the save has
+        succeeded: a draft that cannot be removed then is said (``draft_kept``), never
+        reported as the note not saved (saving again would add it twice)."""
         store = self.store
 
         def job() -> messages.NoteSaved | messages.NoteConflicted:
@@ -95,7 +103,13 @@ class NotesCalls:
                 except NoteConflict as conflict:  # matched by type: the editor shows both
                     return messages.NoteConflicted(note.id, conflict.current, conflict)
                 action = "updated"
-            store.discard_draft(author_id, student_id, None if note is None else note.id)
+            if stored is not None:
+                stored.set()
+            try:
+                store.discard_draft(author_id, student_id, None if note is None else note.id)
+            except Exception as exc:  # (the note is saved; what failed is told by kind only)
+                log.warning("a saved note's draft could not be removed: %s", type(exc).__name__)
+                return messages.NoteSaved(saved, action, draft_kept=True)
             return messages.NoteSaved(saved, action)
 
         self._data.run(target, "save note", "note-save", job)

@@ -9,6 +9,7 @@ with unsaved changes. Every store call runs in a worker (the injected ``NotesCal
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from contextlib import suppress
 from typing import Any, ClassVar
 
@@ -82,6 +83,9 @@ class NoteEditor(NotesModal[Note | None]):
         self.note_id = note.id if note else None
         self.saved = False
         self.saving = False
+        # set by the save's worker once the note is stored, before its draft is dropped: a
+        # draft write queued behind the save (an autosave) then writes nothing
+        self._stored = threading.Event()
         self._asking_quit = False
         self.error_text = ""  # the problem shown under the fields
         self._timer: Timer | None = None
@@ -271,7 +275,7 @@ class NoteEditor(NotesModal[Note | None]):
     @on(SelectionList.SelectedChanged)
     @on(TextArea.Changed)
     def changed(self) -> None:
-        if not self._ready or self.saved:
+        if not self._ready or self.saved or self.saving:
             return
         if self._timer is not None:
             self._timer.stop()
@@ -289,9 +293,10 @@ class NoteEditor(NotesModal[Note | None]):
             return
         self._drafted = payload
         pristine = payload == self._normalized(self.pristine)
+        stored = self._stored
         self.notes.save_draft(self, self.author_id, self.student_id,
                               self.note_id, None if pristine else payload,
-                              lambda: not self.saved)
+                              lambda: not stored.is_set())
         self._set_draft_status("" if pristine else "Draft saved")
 
     def _set_draft_status(self, text: str) -> None:
@@ -345,21 +350,37 @@ class NoteEditor(NotesModal[Note | None]):
             return
         self.show_error("")
         self.saving = True
+        if self._timer is not None:  # no autosave while (and after) the note is saved
+            self._timer.stop()
+            self._timer = None
+        self._editable(False)  # what is typed now would be lost when the editor closes
         self._set_draft_status("Saving…")
-        self.notes.save_note(self, student_id=self.student_id,
-                             author_id=self.author_id, note=self.note, fields=fields)
+        self.notes.save_note(self, student_id=self.student_id, author_id=self.author_id,
+                             note=self.note, fields=fields, stored=self._stored)
+
+    def _editable(self, on: bool) -> None:
+        for widget in self.query("Input, TextArea, Select, SelectionList"):
+            widget.disabled = not on
+        if on:
+            with suppress(Exception):
+                self.query_one("#note-text", TextArea).focus()
 
     def on_note_saved(self, message: messages.NoteSaved) -> None:
         self.saved = True
         self.saving = False
         if self._timer is not None:
             self._timer.stop()
+        if message.draft_kept:
+            self.app.notify("The note is saved; its draft could not be removed and may come "
+                            "back when you next write a note for this student.",
+                            title="Notes", severity="warning", markup=False)
         self.dismiss(message.note)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
         if message.group != "note-save":
             return
         self.saving = False
+        self._editable(True)
         self._set_draft_status("Not saved (your text is kept)")
         self.show_error(f"Not saved: {message.error}")
 
@@ -367,6 +388,7 @@ class NoteEditor(NotesModal[Note | None]):
         """Someone saved this note first: say so in plain words and show their version under
         the counselor's own (kept in the editor and the draft)."""
         self.saving = False
+        self._editable(True)
         self.save_draft_now()
         self._set_draft_status("Not saved (your text is kept)")
         current = message.current
