@@ -100,6 +100,16 @@ def test_add_and_get_round_trip(store):
         store.get(9999)
 
 
+def test_a_confidential_note_reads_back_as_confidential(store):
+    """The flag was stored but never read back: nothing above the store could tell (or show,
+    or export) that a note was confidential."""
+    secret = _add(store, type="student_meeting", text="Private.", confidential=True)
+    plain = _add(store, type="student_meeting", text="Open.")
+    assert secret.confidential and store.get(secret.id).confidential
+    assert not plain.confidential and not store.get(plain.id).confidential
+    assert store.get(secret.id).to_json()["confidential"] is True
+
+
 def test_note_type_words():
     assert [t.words for t in NoteType] == [
         "Student meeting", "Parent/guardian contact", "Teacher consultation", "Referral",

@@ -68,11 +68,13 @@ def make_note(
     author_id: str = "c-rivera",
     revision: int = 1,
     deleted: bool = False,
+    confidential: bool = False,
 ) -> Note:
     return Note(
         id=id, student_id=student_id, author_id=author_id, contact_date=contact_date, type=type,
         flags=flags, class_id=class_id, text=text, follow_up=follow_up, status=status,
         created_at=T0, updated_at=T0, deleted=deleted, revision=revision,
+        confidential=confidential,
     )
 
 
@@ -351,6 +353,7 @@ def test_json_matches_the_documented_schema(tmp_path):
         "text": "Called mom.\nShe will check the *portal* <b>tonight</b>.",
         "follow_up": "2026-01-12", "status": "open", "created_at": "2026-01-15T14:00:00Z",
         "updated_at": "2026-01-15T14:00:00Z", "revision": 1, "deleted": False,
+        "confidential": False,
     }
     # the validator really checks: a wrong document fails
     bad = dict(doc, notes=[dict(one, status="pending")])
@@ -359,6 +362,26 @@ def test_json_matches_the_documented_schema(tmp_path):
     validate(dict(doc, notes=[dict(one, method="phone", outcome="reached")]), JSON_SCHEMA)
     with pytest.raises(AssertionError):
         validate(dict(doc, notes=[dict(one, method="fax")]), JSON_SCHEMA)
+
+
+def test_a_confidential_note_is_marked_in_every_format(tmp_path):
+    """Its author's exports held it like any other note: nothing said that only its author
+    may read it, in a file that may be handed on."""
+    notes = [make_note(7, "s1", text="Private.", confidential=True), make_note(8, "s1")]
+    csv_out, json_out, md_out, pdf_out = (tmp_path / f"n.{x}" for x in ("csv", "json", "md", "pdf"))
+    export_notes(notes, "csv", csv_out, students=STUDENTS, as_of=AS_OF)
+    rows = {r[0]: dict(zip(CSV_COLUMNS, r, strict=True)) for r in _read_csv(csv_out)[1:]}
+    assert (rows["7"]["confidential"], rows["8"]["confidential"]) == ("true", "false")
+    export_notes(notes, "json", json_out, students=STUDENTS, as_of=AS_OF)
+    doc = json.loads(json_out.read_text(encoding="utf-8"))
+    validate(doc, JSON_SCHEMA)
+    assert {n["id"]: n["confidential"] for n in doc["notes"]} == {7: True, 8: False}
+    export_notes(notes, "md", md_out, students=STUDENTS, as_of=AS_OF)
+    assert md_out.read_text(encoding="utf-8").count("confidential: only its author") == 1
+    reader = FakeReader({"s1": make_detail()})
+    export_notes(notes, "pdf", pdf_out, students=STUDENTS, as_of=AS_OF,
+                 detail_for=lambda sid: reader.student(sid, AS_OF))
+    assert "confidential: only its author may read it" in pdf_text(pdf_out)
 
 
 def test_docs_hold_the_json_schema_and_csv_columns():

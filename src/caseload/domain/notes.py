@@ -242,6 +242,8 @@ class Note:
     method: ContactMethod | None = None  # how the contact was made, when recorded
     outcome: ContactOutcome | None = None  # what came of it, when recorded
     updated_by: str | None = None  # who saved this version (an id; None: not known)
+    # only its author may read it (enforced by a shared PostgreSQL database); exports say so
+    confidential: bool = False
 
     def is_due(self, as_of: dt.date) -> bool:
         """An open, live note whose follow-up date is on or before ``as_of``."""
@@ -272,6 +274,7 @@ class Note:
             "updated_at": iso_utc(self.updated_at),
             "revision": self.revision,
             "deleted": self.deleted,
+            "confidential": self.confidential,
         }
 
 

@@ -44,6 +44,8 @@ def render_markdown(
         head = f"{note.contact_date.isoformat()} · {note.type.words} · {note.status.value}"
         if note.deleted:
             head += " · deleted"
+        if note.confidential:
+            head += " · confidential: only its author may read it"
         out += ["", f"### {head}", ""]
         method = note.method.words if note.method else "not recorded"
         outcome = note.outcome.words if note.outcome else "not recorded"
@@ -86,6 +88,7 @@ CSV_COLUMNS = (
     "updated_at",
     "revision",
     "deleted",
+    "confidential",
 )
 
 
@@ -115,6 +118,7 @@ def render_csv(notes: Sequence[Note], ctx: ExportContext) -> str:
             iso_utc(note.updated_at),
             note.revision,
             "true" if note.deleted else "false",
+            "true" if note.confidential else "false",
         )
         writer.writerow([neutralize(cell) for cell in row])
     return buf.getvalue()
@@ -155,7 +159,7 @@ JSON_SCHEMA: dict[str, Any] = {
                 "required": [
                     "id", "student_id", "author_id", "contact_date", "type", "type_words",
                     "method", "outcome", "flags", "class_id", "class_title", "text", "follow_up",
-                    "status", "created_at", "updated_at", "revision", "deleted",
+                    "status", "created_at", "updated_at", "revision", "deleted", "confidential",
                 ],
                 "additionalProperties": False,
                 "properties": {
@@ -192,6 +196,7 @@ JSON_SCHEMA: dict[str, Any] = {
                     "updated_at": _TIME,
                     "revision": {"type": "integer", "minimum": 1},
                     "deleted": {"type": "boolean"},
+                    "confidential": {"type": "boolean"},
                 },
             },
         },

@@ -444,6 +444,8 @@ def _pdf_notes(
             head += f" · follow-up {note.follow_up.isoformat()}"
         if note.deleted:
             head += " · deleted"
+        if note.confidential:
+            head += " · confidential: only its author may read it"
         pdf.para(doc.epw, 5.5, pdf.t(head))
         pdf.font(9)
         extra = []

@@ -72,6 +72,7 @@ def note_from(m: Row, *, note_id: int | None = None) -> Note:
         method=ContactMethod(m["method"]) if m["method"] else None,
         outcome=ContactOutcome(m["outcome"]) if m["outcome"] else None,
         updated_by=m.get("updated_by") or m["author_id"],
+        confidential=bool(m.get("confidential") or False),
     )
 
 
