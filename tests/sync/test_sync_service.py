@@ -76,3 +76,32 @@ def test_store_login_secret(monkeypatch):
         store_login_secret(config, "district", "")
     with pytest.raises(UnknownSource):
         store_login_secret(config, "other", "x")
+
+
+def test_an_unexpected_failure_of_one_source_leaves_the_others_and_the_refresh(
+    workspace, monkeypatch
+):
+    """Only the sync's own errors were caught: a database error while one source loaded
+    (or a stopped apply) ended the run, the later sources were never synced and the facts
+    of the sources that had landed were not refreshed."""
+    from sqlalchemy.exc import OperationalError
+
+    import caseload.sources.sync as sync_module
+
+    real = sync_module.sync
+    calls: list[str] = []
+
+    def flaky(engine, name, cfg, **kw):
+        calls.append(name)
+        if name == "bad":
+            raise OperationalError("INSERT ...", {"text": "Called mom"}, Exception("disk I/O"))
+        return real(engine, name, cfg, **kw)
+
+    monkeypatch.setattr(sync_module, "sync", flaky)
+    run = sync_sources(workspace, ["bad", "good"])
+    assert calls == ["bad", "good"]
+    bad, good = run.outcomes
+    assert not bad.ok and "database" in (bad.error or "") and "Called mom" not in bad.error
+    assert good.ok
+    with workspace.engine.connect() as conn:  # the landed source's facts were refreshed
+        assert conn.execute(text("SELECT count(*) FROM mat_state")).scalar() == 1

@@ -9,6 +9,7 @@ after the sources that landed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -37,6 +38,8 @@ __all__ = [
     "sync_one",
     "sync_sources",
 ]
+
+log = logging.getLogger(__name__)
 
 FAILURES = (SyncError, SourceError, SecretMissing)
 
@@ -168,6 +171,18 @@ def _sync_sources(
         except FAILURES as exc:
             message = exc.describe() if isinstance(exc, SourceError) else str(exc)
             outcome = SourceOutcome(name, error=message)
+        except Exception as exc:
+            # a database failure while loading, a stopped apply...: this source failed; the
+            # others still run and the facts of those that landed are still refreshed; said
+            # in words or by its kind, never its text
+            from caseload.db_errors import is_database_error, user_message
+            from caseload.store.staging import ApplyInterrupted
+
+            log.warning("sync of source %r failed: %s", name, type(exc).__name__)
+            known = is_database_error(exc) or isinstance(exc, ApplyInterrupted)
+            outcome = SourceOutcome(name, error=user_message(exc) if known else (
+                f"the sync failed unexpectedly ({type(exc).__name__}); the cache is as it was "
+                "for this source"))
         else:
             outcome = SourceOutcome(name, report=report)
         run.outcomes.append(outcome)
