@@ -328,6 +328,8 @@ async def _oneroster(
     report: SyncReport,
 ) -> tuple[Dataset, tuple[str, str]]:
     since = previous[2] if previous and previous[1] == "time" else None
+    if since is None:
+        report.mode = "full"  # (a mark of another kind asks for everything)
     started = time.time()
     paths = cfg.get("paths")
     if paths is not None and not isinstance(paths, dict):
