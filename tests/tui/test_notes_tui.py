@@ -141,6 +141,26 @@ async def test_write_note_saves_and_shows_everywhere(notes_engine: Engine,
         assert "Student meeting" in text and "Met about English 9" in text
 
 
+async def test_the_notes_tab_marks_a_confidential_note(notes_engine: Engine,
+                                                       store: NotesStore) -> None:
+    """A confidential note looked like any other in the Notes tab."""
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type=NoteType.STUDENT_MEETING,
+              text="Private.", contact_date=AS_OF, confidential=True)
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4")
+        await wait_until(pilot, lambda: app.screen.query_one(NotesPane).loaded,
+                         what="the notes")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Student meeting · confidential" in text
+        assert "confidential: only its author may read it" in text
+
+
 async def test_flags_become_the_notes_flags_and_class(notes_engine: Engine,
                                                       store: NotesStore) -> None:
     app = make_notes_app(notes_engine, store)

@@ -68,6 +68,8 @@ def note_body(note: Note, *, style: str | None = None) -> Text:
     text = Text(end="")
     text.append(f"{note.contact_date.isoformat()} · {note.type.words} · {note.status.value}",
                 style=style)
+    if note.confidential:
+        text.append(" · confidential: only its author may read it", style="bold")
     if contact_words(note):
         text.append(f" · {contact_words(note)}")
     if note.follow_up:
@@ -181,7 +183,7 @@ class NotesPane(Vertical):
         for note in notes:
             table.add_row(
                 Text(note.contact_date.isoformat()),
-                Text(note.type.words),
+                Text(note.type.words + (" · confidential" if note.confidential else "")),
                 Text(contact_words(note) or DASH),
                 Text(note.status.value, style="bold" if note.status is NoteStatus.OPEN else ""),
                 Text(note.follow_up.isoformat() if note.follow_up else DASH),
