@@ -103,7 +103,7 @@ POLICIES: dict[str, TablePolicy] = {
                              update=f"(scope = {PERSON} OR {DISTRICT})"),
     # the audit log: a login appends its own entries, and may then only settle the status of
     # one still "started" (an export records it before writing the file): never rewrite
-    # what, where, when or how many (0019)
+    # what, where, when or how many (0018)
     "audit_log": TablePolicy(read=f"(actor = {PERSON} OR {DISTRICT})",
                              insert=f"actor = {PERSON}", update=f"actor = {PERSON}",
                              update_using=f"(actor = {PERSON} AND status = 'started')",
@@ -363,7 +363,7 @@ def _grant_privileges(conn: Connection, login: str) -> None:
                                 ("DELETE", policy.delete)) if p]
         if verbs:
             conn.execute(text(f"GRANT {', '.join(verbs)} ON {t} TO {who}"))
-        if columns:  # (a whole-table UPDATE granted before 0019 goes first)
+        if columns:  # (a whole-table UPDATE granted before 0018 goes first)
             conn.execute(text(f"REVOKE UPDATE ON {t} FROM {who}"))
             cols = ", ".join(_q(conn, c) for c in columns)
             conn.execute(text(f"GRANT UPDATE ({cols}) ON {t} TO {who}"))

@@ -322,9 +322,8 @@ def _result_day() -> Any:
 def results_of(ids: Sequence[str], *, graded: bool) -> Select[Any]:
     """The results of the students ``ids``, in student and line item order: (sourced id, line
     item, student, score, status, score date as stored, missing as stored), and for
-    ``InputReader`` without ``graded_rows`` the comment, late and excused too. The graded
-    read (the facts refresh's) is covered by ``ix_results_student``: SQLite walks that index
-    and never looks a result up in its table."""
+    ``InputReader`` without ``graded_rows`` the comment, late and excused too. SQLite walks
+    ``ix_results_student_line_item`` for it, in that order (no sort)."""
     return (
         select(
             results.c.sourced_id,

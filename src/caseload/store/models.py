@@ -172,11 +172,7 @@ class LineItemRow(CacheModel, table=True):
 class ResultRow(CacheModel, table=True):
     __tablename__ = "results"
     __table_args__ = (
-        # by student, with every column the facts refresh reads of a result (its GradedRow):
-        # that read, a quarter of the refresh, is then a walk of this index in student order,
-        # never a look-up of each row in the table (stored in import order): 0018
-        Index("ix_results_student", "student_id", "line_item_id", "score_date", "sourced_id",
-              "score", "status", "missing"),
+        Index("ix_results_student_line_item", "student_id", "line_item_id"),
         Index("ix_results_line_item", "line_item_id"),
     )
     sourced_id: str = Field(primary_key=True)

@@ -178,16 +178,7 @@ Table(
     Column("missing", Boolean(), nullable=False, default=False),
     Column("excused", Boolean(), nullable=False, server_default=false()),
     Index("ix_results_line_item", "line_item_id"),
-    Index(
-        "ix_results_student",
-        "student_id",
-        "line_item_id",
-        "score_date",
-        "sourced_id",
-        "score",
-        "status",
-        "missing",
-    ),
+    Index("ix_results_student_line_item", "student_id", "line_item_id"),
 )
 
 Table(

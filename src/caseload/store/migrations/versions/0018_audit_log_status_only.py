@@ -1,7 +1,7 @@
 """audit log: a granted login may only settle the status of its own started entries
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04
 
 PostgreSQL only (a shared database; SQLite has one user). A granted login had UPDATE on the
@@ -14,8 +14,8 @@ column alone (``caseload.store.access``; the privileges are renewed after every 
 from alembic import op
 
 
-revision = '0019'
-down_revision = "0018"
+revision = '0018'
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
