@@ -180,6 +180,18 @@ def day_status(
     return DayStatus.PRESENT
 
 
+def _classes_lookup(classes_on: ClassCount) -> Callable[[dt.date], int | Set[str]]:
+    """``classes_on`` as a function of the day (a map's missing day: no class)."""
+    if not isinstance(classes_on, Mapping):
+        return classes_on
+    mapping = classes_on
+
+    def from_map(day: dt.date) -> int | Set[str]:
+        return mapping.get(day, 0)
+
+    return from_map
+
+
 def day_statuses(
     events: Iterable[AttendanceEvent],
     school_days: Iterable[dt.date],
@@ -196,16 +208,7 @@ def day_statuses(
     by_day: dict[dt.date, list[AttendanceEvent]] = defaultdict(list)
     for e in events:
         by_day[e.date].append(e)
-    count: Callable[[dt.date], int | Set[str]]
-    if isinstance(classes_on, Mapping):
-        mapping = classes_on
-
-        def count_from_map(day: dt.date) -> int | Set[str]:
-            return mapping.get(day, 0)
-
-        count = count_from_map
-    else:
-        count = classes_on
+    count = _classes_lookup(classes_on)
     out: dict[dt.date, DayStatus] = {}
     for d in sorted(school_days):
         if (start is not None and d < start) or (end is not None and d > end):
@@ -249,16 +252,7 @@ def not_counted(
     records with it). They are stored, and a later calendar or roster may count them."""
     given = list(events)
     whole_days = {e.date for e in given if e.class_id is None}
-    lookup: Callable[[dt.date], int | Set[str]]
-    if isinstance(classes_on, Mapping):
-        mapping = classes_on
-
-        def from_map(day: dt.date) -> int | Set[str]:
-            return mapping.get(day, 0)
-
-        lookup = from_map
-    else:
-        lookup = classes_on
+    lookup = _classes_lookup(classes_on)
     taken_on: dict[dt.date, int | Set[str]] = {}  # the classes taken each day, asked once
     out: list[tuple[AttendanceEvent, str]] = []
     for e in given:

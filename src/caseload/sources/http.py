@@ -196,7 +196,12 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self._creds = credentials
         self._extra_headers = dict(headers or {})
-        self._other_urls = tuple(other_urls)  # configured URLs beside base_url and token_url
+        # where this client may send a request: the origins (scheme, host, port) of base_url,
+        # of the token URL and of ``other_urls`` (Ed-Fi's change queries)
+        self._origins = {
+            (u.scheme, u.host, u.port)
+            for u in map(httpx.URL, filter(None, (base_url, credentials.token_url, *other_urls)))
+        }
         self.concurrency = concurrency
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
@@ -244,18 +249,12 @@ class ApiClient:
         )
         return self
 
-    def _origins(self) -> set[tuple[str, str, int | None]]:
-        """Where this client may send a request: the origins (scheme, host, port) of
-        ``base_url``, of the token URL and of ``other_urls`` (Ed-Fi's change queries)."""
-        urls = [self.base_url, self._creds.token_url, *self._other_urls]
-        return {(u.scheme, u.host, u.port) for u in map(httpx.URL, filter(None, urls))}
-
     async def _only_known_origins(self, request: httpx.Request) -> None:
         """Refuse a request to any other origin before it is sent: a redirect elsewhere
         would carry the source's headers (a vendor key) or, for the token, its secret (httpx
         drops only ``Authorization`` when a redirect leaves the origin)."""
         url = request.url
-        if (url.scheme, url.host, url.port) not in self._origins():
+        if (url.scheme, url.host, url.port) not in self._origins:
             raise self._fail(
                 f"the server redirected to {url.scheme}://{url.host}"
                 f"{'' if url.port is None else f':{url.port}'}, which is not the source's "

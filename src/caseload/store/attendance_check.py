@@ -69,10 +69,7 @@ def not_counted(engine: Engine, events: Iterable[AttendanceEvent]) -> Counter[st
                     enrollments.c.user_id.in_(part), enrollments.c.role == Role.STUDENT.value
                 )
             ):
-                enrolled[r.user_id].append(
-                    Enrollment(r.sourced_id, r.class_id, r.user_id, Role.STUDENT,
-                               r.begin_date, r.end_date, bool(r.primary))
-                )
+                enrolled[r.user_id].append(inputs.enrollment_from(r))
             new = sorted({e.class_id for es in enrolled.values() for e in es} - terms.keys())
             for j in range(0, len(new), CHUNK):
                 for cid, term_ids in conn.execute(
@@ -80,11 +77,7 @@ def not_counted(engine: Engine, events: Iterable[AttendanceEvent]) -> Counter[st
                         classes.c.sourced_id.in_(new[j : j + CHUNK])
                     )
                 ):
-                    spans = [by_id[t] for t in inputs.term_ids(term_ids) if t in by_id]
-                    terms[cid] = (
-                        (min(s.start_date for s in spans), max(s.end_date for s in spans))
-                        if spans else (None, None)
-                    )
+                    terms[cid] = inputs.term_span(inputs.term_ids(term_ids), by_id)
             for sid in part:
                 mine = of_student[sid]
                 if sid not in school_of:

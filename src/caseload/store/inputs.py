@@ -98,7 +98,7 @@ def term_ids(text: str | None) -> tuple[str, ...]:
 
 
 user_from = _from_row(User, role=Role)
-_enrollment = _from_row(Enrollment, role=Role, primary=bool)
+enrollment_from = _from_row(Enrollment, role=Role, primary=bool)
 _klass = _from_row(Klass, term_ids=term_ids)
 _line_item = _from_row(LineItem)
 _result = _from_row(Result, status=ScoreStatus, late=bool, missing=bool, excused=bool)
@@ -109,6 +109,17 @@ _session = _from_row(AcademicSession, type=SessionType)
 def _chunked(ids: list[str], size: int = 900) -> Iterable[list[str]]:
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
+
+
+def term_span(
+    ids: Iterable[str], sessions: Mapping[str, AcademicSession]
+) -> tuple[dt.date | None, dt.date | None]:
+    """A class's term dates: the earliest start and latest end of its term sessions among
+    ``sessions`` (by id); (None, None) when none of them is known."""
+    spans = [sessions[t] for t in ids if t in sessions]
+    if not spans:
+        return None, None
+    return min(s.start_date for s in spans), max(s.end_date for s in spans)
 
 
 # --- scope and the pieces every reader needs ----------------------------------------------
@@ -432,12 +443,6 @@ class InputReader:
         self.rostered: set[str] = set()  # classes with student enrollments
         self.class_of_item: dict[str, str] = {}  # line item -> its class
 
-    def _term_span(self, k: Klass) -> tuple[dt.date | None, dt.date | None]:
-        spans = [self.by_id[t] for t in k.term_ids if t in self.by_id]
-        if not spans:
-            return None, None
-        return min(s.start_date for s in spans), max(s.end_date for s in spans)
-
     def _read_classes(self, class_ids: Iterable[str]) -> None:
         """Read the shared data of the classes not read yet."""
         new = sorted(c for c in set(class_ids) if c not in self.klasses)
@@ -620,7 +625,7 @@ class InputReader:
             .where(enrollments.c.user_id.in_(ids), enrollments.c.role == Role.STUDENT.value)
             .order_by(enrollments.c.user_id, enrollments.c.class_id, enrollments.c.sourced_id)
         ):
-            enr_of[r.user_id].append(_enrollment(r))
+            enr_of[r.user_id].append(enrollment_from(r))
         # a student's classes: their enrollments, and any class they have results in where
         # no roster says otherwise (an export may lack enrollments, as the Grand Bend Ed-Fi
         # sample does; a result for a student not on the class's roster is not shown)
@@ -681,7 +686,7 @@ class InputReader:
                 k = self.klasses.get(cid)
                 if k is None:
                     continue
-                start, end = self._term_span(k)
+                start, end = term_span(k.term_ids, self.by_id)
                 of_class = tuple(res_of.get(sid, {}).get(cid, ()))
                 cis.append(
                     analysis.ClassInput(
@@ -764,6 +769,7 @@ __all__ = [
     "attendance_coverage",
     "attendance_through",
     "calendar",
+    "enrollment_from",
     "incidents",
     "inputs",
     "latest_by_school",
@@ -775,6 +781,7 @@ __all__ = [
     "scope",
     "students_among",
     "term_ids",
+    "term_span",
     "user_from",
     "visible_result",
 ]

@@ -23,6 +23,8 @@ from caseload.tui.session import Session
 if TYPE_CHECKING:
     from textual.app import App
 
+    from caseload.tui.screens.note_editor import NoteEditor
+
 NEED_COUNSELOR = (
     "Notes need a counselor: open caseload with --counselor ID, set `me` in the config file, "
     "or press c to pick a counselor."
@@ -60,20 +62,28 @@ class NotesFlow:
 
     # -- quitting ------------------------------------------------------------------------------
 
+    def _open_editor(self) -> NoteEditor | None:
+        """The note editor on the screen stack, if one is open."""
+        from caseload.tui.screens.note_editor import NoteEditor
+
+        stack = self.app.screen_stack
+        return next((s for s in reversed(stack) if isinstance(s, NoteEditor)), None)
+
+    def _being_saved(self, editor: NoteEditor, retry: str) -> bool:
+        """Whether ``editor``'s note is being saved; if so, says to ``retry`` once it is."""
+        if editor.saving:
+            self.app.notify(f"The note is being saved: {retry} once it is.", title="Notes",
+                            markup=False)
+        return editor.saving
+
     def holds_leave(self) -> bool:
         """Whether a note open in its editor stops a jump that would close it (the palette's
         "jump to a student" pops every screen): one being saved, or one with changes not
         saved; it says why, and the editor stays as it is (Escape closes it, asking)."""
-        from caseload.tui.screens.note_editor import NoteEditor
-
-        editor = next(
-            (s for s in reversed(self.app.screen_stack) if isinstance(s, NoteEditor)), None
-        )
+        editor = self._open_editor()
         if editor is None:
             return False
-        if editor.saving:
-            self.app.notify("The note is being saved: try again once it is.", title="Notes",
-                            markup=False)
+        if self._being_saved(editor, "try again"):
             return True
         if editor.unsaved:
             self.app.notify(
@@ -88,15 +98,10 @@ class NotesFlow:
         (quit again once it is), or one with changes not saved, whose editor then asks as
         Escape does (keep the draft and quit, discard and quit, or go back to it), so the
         last keystrokes are never lost to the half-second autosave."""
-        from caseload.tui.screens.note_editor import NoteEditor
-
-        stack = self.app.screen_stack
-        editor = next((s for s in reversed(stack) if isinstance(s, NoteEditor)), None)
+        editor = self._open_editor()
         if editor is None:
             return False
-        if editor.saving:
-            self.app.notify("The note is being saved: quit again once it is.", title="Notes",
-                            markup=False)
+        if self._being_saved(editor, "quit again"):
             return True
         if editor.unsaved:
             editor.confirm_quit()
