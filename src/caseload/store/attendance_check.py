@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, select
 
 from caseload.domain import attendance as att
-from caseload.domain.records import AttendanceEvent, Enrollment, Role
+from caseload.domain.records import AttendanceEvent, Role
 from caseload.domain.schooldays import enrolled_from, enrolled_until, school_days
 from caseload.store import inputs
 from caseload.store.tables import METADATA
@@ -45,7 +45,7 @@ def not_counted(engine: Engine, events: Iterable[AttendanceEvent]) -> Counter[st
     out: Counter[str] = Counter()
     if not of_student:
         return out
-    users, enrollments, classes = T["users"], T["enrollments"], T["classes"]
+    users, classes = T["users"], T["classes"]
     ids = sorted(of_student)
     with engine.connect() as conn:
         sessions, calendar_days = inputs.calendar(conn)
@@ -63,13 +63,7 @@ def not_counted(engine: Engine, events: Iterable[AttendanceEvent]) -> Counter[st
                 )
                 if role == Role.STUDENT.value
             }
-            enrolled: dict[str, list[Enrollment]] = defaultdict(list)
-            for r in conn.execute(
-                select(enrollments).where(
-                    enrollments.c.user_id.in_(part), enrollments.c.role == Role.STUDENT.value
-                )
-            ):
-                enrolled[r.user_id].append(inputs.enrollment_from(r))
+            enrolled = inputs.student_enrollments(conn, part)
             new = sorted({e.class_id for es in enrolled.values() for e in es} - terms.keys())
             for j in range(0, len(new), CHUNK):
                 for cid, term_ids in conn.execute(

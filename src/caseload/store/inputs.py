@@ -98,7 +98,6 @@ def term_ids(text: str | None) -> tuple[str, ...]:
 
 
 user_from = _from_row(User, role=Role)
-enrollment_from = _from_row(Enrollment, role=Role, primary=bool)
 _klass = _from_row(Klass, term_ids=term_ids)
 _line_item = _from_row(LineItem)
 _result = _from_row(Result, status=ScoreStatus, late=bool, missing=bool, excused=bool)
@@ -397,6 +396,29 @@ def _tuples(conn: Connection, stmt: Select[Any]) -> list[Any]:
     return rows
 
 
+def student_enrollments(
+    conn: Connection, ids: Sequence[str], day: _Dates | None = None
+) -> dict[str, list[Enrollment]]:
+    """The student-role enrollments of the users ``ids`` (at most 900 of them), by user, in
+    class then sourced id order, read as stored (``_tuples``; ``day``: a reader's dates)."""
+    day = _Dates() if day is None else day
+    student = Role.STUDENT
+    e = enrollments.c
+    out: dict[str, list[Enrollment]] = defaultdict(list)
+    for rid, cid, uid, begin, end, primary in _tuples(
+        conn,
+        select(e.sourced_id, e.class_id, e.user_id, _text(e.begin_date), _text(e.end_date),
+               _raw(e.primary))
+        .where(e.user_id.in_(ids), e.role == student.value)
+        .order_by(e.user_id, e.class_id, e.sourced_id),
+    ):
+        out[uid].append(Enrollment(
+            rid, cid, uid, student, None if begin is None else day[begin],
+            None if end is None else day[end], bool(primary),
+        ))
+    return out
+
+
 class InputReader:
     """StudentInputs a chunk of students at a time (``read``), what their classes share read
     once per class and kept (a class's line items, categories, policy, teacher, term and the
@@ -452,16 +474,10 @@ class InputReader:
                 self.klasses[cid] = None
             for r in conn.execute(select(classes).where(classes.c.sourced_id.in_(chunk))):
                 self.klasses[r.sourced_id] = _klass(r)
-            self.rostered.update(
-                conn.execute(
-                    select(enrollments.c.class_id)
-                    .where(
-                        enrollments.c.class_id.in_(chunk),
-                        enrollments.c.role == Role.STUDENT.value,
-                    )
-                    .distinct()
-                ).scalars()
-            )
+            self.rostered.update(conn.execute(
+                select(enrollments.c.class_id).distinct()
+                .where(enrollments.c.class_id.in_(chunk), enrollments.c.role == Role.STUDENT.value)
+            ).scalars())
             teacher_rows = conn.execute(
                 select(
                     enrollments.c.class_id,
@@ -619,13 +635,7 @@ class InputReader:
         if not students:
             return []
         ids = [s for s in ids if s in students]
-        enr_of: dict[str, list[Enrollment]] = defaultdict(list)
-        for r in conn.execute(
-            select(enrollments)
-            .where(enrollments.c.user_id.in_(ids), enrollments.c.role == Role.STUDENT.value)
-            .order_by(enrollments.c.user_id, enrollments.c.class_id, enrollments.c.sourced_id)
-        ):
-            enr_of[r.user_id].append(enrollment_from(r))
+        enr_of = student_enrollments(conn, ids, day)
         # a student's classes: their enrollments, and any class they have results in where
         # no roster says otherwise (an export may lack enrollments, as the Grand Bend Ed-Fi
         # sample does; a result for a student not on the class's roster is not shown)
@@ -769,7 +779,6 @@ __all__ = [
     "attendance_coverage",
     "attendance_through",
     "calendar",
-    "enrollment_from",
     "incidents",
     "inputs",
     "latest_by_school",
@@ -779,6 +788,7 @@ __all__ = [
     "results_of",
     "school_coverage",
     "scope",
+    "student_enrollments",
     "students_among",
     "term_ids",
     "term_span",
