@@ -11,8 +11,10 @@ docs/DATA_FORMATS.md for how Ed-Fi natural keys become ids).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from caseload.domain.frozen import quick_init
 
 
 class SessionType(StrEnum):
@@ -198,6 +200,7 @@ class LineItem:
     grading_period_id: str | None = None
 
 
+@quick_init  # one per row of results.csv: see domain/frozen.py
 @dataclass(frozen=True, slots=True)
 class Result:
     sourced_id: str
@@ -219,43 +222,6 @@ class Result:
     def is_missing(self) -> bool:
         """Not submitted (or flagged missing) and no score."""
         return self.score is None and (self.missing or self.status is ScoreStatus.NOT_SUBMITTED)
-
-
-# A district's import makes a Result per row of results.csv (17 million at 75,000 students). A
-# frozen dataclass's own __init__ sets each field through ``object.__setattr__`` (about 1.2 us
-# for these ten); this one sets the same slots through their descriptors (about 0.5 us): the
-# same signature and defaults, still frozen afterwards (tests/domain/test_records_init.py).
-(_s_id, _s_item, _s_student, _s_score, _s_status, _s_date, _s_comment, _s_late, _s_missing,
- _s_excused) = (getattr(Result, f.name).__set__ for f in fields(Result))
-
-
-def _result_init(
-    self: Result,
-    sourced_id: str,
-    line_item_id: str,
-    student_id: str,
-    score: float | None,
-    status: ScoreStatus,
-    score_date: dt.date | None = None,
-    comment: str | None = None,
-    late: bool = False,
-    missing: bool = False,
-    excused: bool = False,
-) -> None:
-    _s_id(self, sourced_id)
-    _s_item(self, line_item_id)
-    _s_student(self, student_id)
-    _s_score(self, score)
-    _s_status(self, status)
-    _s_date(self, score_date)
-    _s_comment(self, comment)
-    _s_late(self, late)
-    _s_missing(self, missing)
-    _s_excused(self, excused)
-
-
-_result_init.__qualname__ = "Result.__init__"
-Result.__init__ = _result_init  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True, slots=True)

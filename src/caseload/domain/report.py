@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
+from caseload.domain.frozen import quick_init
 from caseload.domain.records import Guardian
 
 
@@ -57,6 +58,7 @@ FLAG_LABELS: dict[FlagCode, str] = {
 }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Flag:
     code: FlagCode
@@ -75,6 +77,7 @@ class Flag:
         }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ClassMetrics:
     id: str
@@ -103,6 +106,7 @@ class ClassMetrics:
         }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class StudentMetrics:
     """A student's figures at D. The attendance figures (``days_absent`` to ``unexcused_year``)
@@ -153,6 +157,7 @@ class StudentMetrics:
         }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class StudentReport:
     id: str
