@@ -168,6 +168,7 @@ class Klass:
     period: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Enrollment:
     sourced_id: str
@@ -187,6 +188,7 @@ class Category:
     class_id: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LineItem:
     sourced_id: str
@@ -224,6 +226,7 @@ class Result:
         return self.score is None and (self.missing or self.status is ScoreStatus.NOT_SUBMITTED)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AttendanceEvent:
     sourced_id: str
