@@ -99,15 +99,13 @@ def term_ids(text: str | None) -> tuple[str, ...]:
 
 user_from = _from_row(User, role=Role)
 _klass = _from_row(Klass, term_ids=term_ids)
-_line_item = _from_row(LineItem)
 _result = _from_row(Result, status=ScoreStatus, late=bool, missing=bool, excused=bool)
 _attendance = _from_row(AttendanceEvent, category=AttendanceCategory)
 _session = _from_row(AcademicSession, type=SessionType)
 
 
 def _chunked(ids: list[str], size: int = 900) -> Iterable[list[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
+    return (ids[i : i + size] for i in range(0, len(ids), size))
 
 
 def term_span(
@@ -116,9 +114,8 @@ def term_span(
     """A class's term dates: the earliest start and latest end of its term sessions among
     ``sessions`` (by id); (None, None) when none of them is known."""
     spans = [sessions[t] for t in ids if t in sessions]
-    if not spans:
-        return None, None
-    return min(s.start_date for s in spans), max(s.end_date for s in spans)
+    return (min(s.start_date for s in spans), max(s.end_date for s in spans)) if spans else (
+        None, None)
 
 
 # --- scope and the pieces every reader needs ----------------------------------------------
@@ -518,8 +515,14 @@ class InputReader:
             for cid, by_id in cats.items():
                 self.cats_of[cid] = tuple(by_id.values())
             items: dict[str, list[LineItem]] = defaultdict(list)
-            for r in conn.execute(select(line_items).where(line_items.c.class_id.in_(chunk))):
-                items[r.class_id].append(_line_item(r))
+            li = line_items.c
+            for iid, cid, title, cat, assign, due, low, high, gp in _tuples(conn, select(
+                li.sourced_id, li.class_id, li.title, li.category_id, _text(li.assign_date),
+                _text(li.due_date), li.min_points, li.max_points, li.grading_period_id,
+            ).where(li.class_id.in_(chunk))):  # (as stored: no Row objects, dates shared)
+                items[cid].append(LineItem(iid, cid, title, cat, None if assign is None else
+                                           day[assign], None if due is None else day[due], low,
+                                           high, gp))
             for cid, its in items.items():
                 self.items_of[cid] = tuple(its)
             if not self.class_dates:
