@@ -5,6 +5,7 @@ schema), the PDF student summary (read back with pypdf), owner-only files and th
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -423,6 +424,21 @@ def test_pdf_student_summary_holds_name_flags_grades_attendance_and_notes(tmp_pa
                      "Notes (2026-01-01 to 2026-01-15)", "Lakeview High", "Rivera, Ana"):
         assert expected in flat, expected
     assert "English 9 · now" not in flat  # charts only for classes below 70
+
+
+def test_pdf_class_without_a_gradebook_shows_no_missing_count(tmp_path):
+    """A class with no line items has nothing missing or not (JSON null, the screen's "no
+    gradebook"): the PDF's grade row says so, never "0"."""
+    detail = make_detail()
+    art = ClassMetrics("art", "Art Studio", "Lee, Kim", None, (), None, 0, gradebook=False)
+    metrics = dataclasses.replace(detail.report.metrics, classes=(art,))
+    detail = dataclasses.replace(
+        detail, report=dataclasses.replace(detail.report, metrics=metrics, flags=()))
+    out = tmp_path / "s.pdf"
+    export_notes([], "pdf", out, students={"s1": STUDENTS["s1"]}, as_of=AS_OF,
+                 detail_for=lambda sid: detail, generated_at=T0, all_students=True)
+    row = next(line for line in pdf_text(out).splitlines() if "Art Studio" in line)
+    assert " ".join(row.split()) == "Art Studio Lee, Kim — — no gradebook"
 
 
 def test_pdf_draws_a_chart_per_class_below_70(tmp_path):

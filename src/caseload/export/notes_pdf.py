@@ -293,8 +293,11 @@ def _pdf_grades(pdf: _Pdf, detail: StudentDetail) -> None:
             f"{c.title}" + (f" (P{c.period})" if c.period else ""),
             c.teacher or "—",
             _fmt_pct(c.grade),
-            str(c.missing),
-            c.last_score_date.isoformat() if c.last_score_date else "—",
+            # no line items: nothing can be missing or not (JSON null, the screen's
+            # "no gradebook"), never a 0
+            str(c.missing) if c.gradebook else "—",
+            (c.last_score_date.isoformat() if c.last_score_date else "—") if c.gradebook
+            else "no gradebook",
         )
         x = doc.l_margin
         for text, (_, _, align), width in zip(cells, _GRADE_COLS, widths, strict=True):
