@@ -265,3 +265,14 @@ def test_stale_adds_to_risk_once_per_student() -> None:
     other = _truancy(12, 12, 12)
     assert other is not None
     assert risk_of([*flags, other]) == Severity.LOW.points + other.severity.points
+
+
+def test_no_attendance_flag_without_evidence_whatever_the_threshold() -> None:
+    """A district may set a count or a rate to 0; a flag still needs at least one absence
+    (the other count flags already did: ``_count_flag``)."""
+    zero = Thresholds(unexcused_count=0, chronic_rate=0.0)
+    assert rules.unexcused_absences((), dt.date(2025, 10, 1), zero) is None
+    assert rules.chronic_absence(0, 20, zero) is None
+    one = rules.unexcused_absences((dt.date(2025, 9, 30),), dt.date(2025, 10, 1), zero)
+    assert one is not None and one.evidence["count"] == 1
+    assert rules.chronic_absence(1, 20, zero) is not None

@@ -200,9 +200,10 @@ def unexcused_absences(
     unexcused_in_window: Sequence[dt.date], as_of: dt.date, thresholds: Thresholds
 ) -> Flag | None:
     """UNEXCUSED_ABSENCES (high): ``unexcused_count`` or more full-day unexcused absences in the
-    ``unexcused_window_days`` calendar days ending on ``as_of`` (the dates passed in)."""
+    ``unexcused_window_days`` calendar days ending on ``as_of`` (the dates passed in), and at
+    least one (a flag needs evidence, whatever the threshold is set to)."""
     n = len(unexcused_in_window)
-    if n < thresholds.unexcused_count:
+    if n < thresholds.unexcused_count or n == 0:
         return None
     days = thresholds.unexcused_window_days
     start = as_of - dt.timedelta(days=days - 1)
@@ -221,8 +222,9 @@ def unexcused_absences(
 
 def chronic_absence(days_absent: int, school_days: int, thresholds: Thresholds) -> Flag | None:
     """CHRONIC_ABSENCE (high): full-day absences (any reason) are ``chronic_rate`` or more of
-    the enrolled school days, with at least ``chronic_min_days`` enrolled school days."""
-    if school_days < thresholds.chronic_min_days or school_days <= 0:
+    the enrolled school days, with at least ``chronic_min_days`` enrolled school days, and at
+    least one absence (a flag needs evidence, whatever the rate is set to)."""
+    if school_days < thresholds.chronic_min_days or school_days <= 0 or days_absent <= 0:
         return None
     rate = days_absent / school_days
     if not at_least(rate, thresholds.chronic_rate):
