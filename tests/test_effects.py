@@ -141,6 +141,11 @@ def test_attendance_around_pure() -> None:
     empty = attendance_around([], d("2026-09-05"), 2)
     assert (empty.rate_before, empty.days_before, empty.rate_after, empty.days_after) == (
         None, 0, None, 0)
+    # a note from before the calendar (an earlier school year): the calendar's first days
+    # are not the days after it, and none before it is known
+    earlier = attendance_around(cal, d("2026-05-20"), 2)
+    assert (earlier.rate_before, earlier.days_before, earlier.rate_after,
+            earlier.days_after) == (None, 0, None, 0)
 
 
 def test_the_student_screen_line() -> None:

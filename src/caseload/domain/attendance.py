@@ -542,7 +542,11 @@ def attendance_around(
     ``n`` enrolled school days from ``on`` (a non-school day: from the next school day), up to
     the calendar's end. Enrolled school days are the calendar's days that are neither
     NO_SCHOOL nor NOT_ENROLLED; an absence is a full-day excused or unexcused one. A calendar
-    of unknown attendance (empty) gives no days and no rate."""
+    of unknown attendance (empty) gives no days and no rate, and so does a date before the
+    calendar's first day (a note from an earlier school year: the calendar's days are not the
+    ones after it)."""
+    if not days or on < days[0][0]:
+        return Around(None, 0, None, 0)
     enrolled = [(d, s) for d, s in days if s not in _NOT_COUNTED]
     split = bisect_left(enrolled, on, key=lambda p: p[0])
     before = [s for _, s in enrolled[max(0, split - n) : split]] if n > 0 else []
