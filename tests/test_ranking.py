@@ -114,6 +114,17 @@ def test_new_facts_or_other_thresholds_make_the_stored_rows_stale(repo):
     assert rows != repo.caseload_rows(counselor, AS_OF)  # recomputed again for the default
 
 
+def test_rows_stored_under_older_report_rules_are_stale(repo, monkeypatch):
+    """A stored ranking records the report rules' version (``ranking.REPORT_RULES``): rows an
+    older caseload computed are computed again, not served with the old figures."""
+    repo.caseload_rows(None, AS_OF)
+    with repo.engine.connect() as conn:
+        stamp = mat.fresh_stamp(conn, repo.thresholds)
+        assert ranking.is_stored(conn, AS_OF, None, stamp, repo.thresholds)
+        monkeypatch.setattr(ranking, "REPORT_RULES", ranking.REPORT_RULES + 1)
+        assert not ranking.is_stored(conn, AS_OF, None, stamp, repo.thresholds)
+
+
 def test_only_the_latest_dates_are_kept(repo):
     counselor = repo.default_counselor()
     days = [AS_OF - dt.timedelta(days=i) for i in range(ranking.KEEP_DATES + 2)]

@@ -99,6 +99,9 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
     # attendance counts through the day the school's attendance was recorded through (issue
     # 11); with none loaded it is unknown: every figure None, no attendance flag
     end = series.counted_through(as_of)
+    recorded = None if series.through is None else min(as_of, series.through)
+    if recorded is not None and start is not None and recorded < start <= as_of:
+        end = recorded = None  # the school's record stops before the student's first day
     school_days = len(series.enrolled_days(as_of if end is None else end, year_start))
     incidents = days_between(facts.incident_dates, year_start, as_of)
     current = sorted(
@@ -117,11 +120,13 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
     if end is not None:
         days_absent = series.count_absent(start, end)
         window = att.window_start(as_of, th.unexcused_window_days)
-        unx_window = series.unexcused_between(max(window, start) if start else window, end)
+        # no day of the window recorded: its count is unknown (no UNEXCUSED flag either)
+        unx_window = None if recorded is None or recorded < window else series.unexcused_between(
+            max(window, start) if start else window, end)
         streak = series.current_streak(end, year_start)
         truancy = att.truancy_counts(series, end, periods, th)
         for flag in (
-            rules.unexcused_absences(unx_window, as_of, th),
+            None if unx_window is None else rules.unexcused_absences(unx_window, as_of, th),
             rules.chronic_absence(days_absent, school_days, th),
             rules.absence_streak(streak, th),
             rules.truancy(truancy, th),
@@ -143,7 +148,7 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
         figures = {
             "days_absent": days_absent,
             "attendance_rate": att.attendance_rate(school_days, days_absent),
-            "unexcused_30d": len(unx_window),
+            "unexcused_30d": None if unx_window is None else len(unx_window),
             "absence_streak": len(streak),
             "unexcused_grading_period": truancy[0][2],
             "unexcused_term": truancy[1][2],

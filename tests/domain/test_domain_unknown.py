@@ -24,6 +24,7 @@ from caseload.domain.records import (
     AcademicSession,
     AttendanceCategory,
     AttendanceEvent,
+    Enrollment,
     Klass,
     LineItem,
     Result,
@@ -170,6 +171,53 @@ def test_days_after_the_last_recorded_day_are_not_present() -> None:
     assert summary.days[-1] == (D("2026-11-13"), DayStatus.UNEXCUSED)  # nothing after it
     assert summary.current_streak == 3
     assert attendance_summary(complete, AS_OF, Thresholds()).through is None
+
+
+def test_recorded_only_before_the_students_first_day_is_unknown_not_zero() -> None:
+    """The school's attendance stops before the student's first school day this year (last
+    year's records, or a student who enrolled after the last recorded day): none of the
+    student's days is known, so every figure is None, not 0 absences, and no flag fires."""
+    last_year = student(attendance_through=D("2026-06-12"))
+    late = student(
+        attendance_through=D("2026-10-09"),
+        enrollments=(Enrollment("e1", "chem", "stu1", Role.STUDENT, D("2026-10-19")),),
+    )
+    for inp in (last_year, late):
+        report = student_report(inp, AS_OF, EAGER)
+        m = report.metrics
+        for name in ATTENDANCE_FIGURES:
+            assert getattr(m, name) is None, name
+        assert not m.attendance_known and m.attendance_through is None
+        assert not {f.code for f in report.flags} & ATTENDANCE_CODES
+        assert not CaseloadRow.from_report(report).attendance_known
+        summary = attendance_summary(inp, AS_OF, EAGER)
+        assert not summary.known and summary.attendance_rate is None and summary.truancy == ()
+    # a student who starts after D has no day to miss yet: known, nothing counted
+    future = student(enrollments=(Enrollment("e1", "chem", "stu1", Role.STUDENT,
+                                             D("2026-12-01")),))
+    assert student_report(future, AS_OF, EAGER).metrics.days_absent == 0
+
+
+def test_no_recorded_day_in_the_30_day_window_leaves_its_count_unknown() -> None:
+    """Recorded through 10-09, as of 11-20: the year's figures count through 10-09, but no day
+    of the 30-day window (10-22..11-20) is recorded: its count is None, not 0, and
+    UNEXCUSED_ABSENCES cannot fire; the other attendance figures and flags still apply."""
+    events = (absent("2026-10-07"), absent("2026-10-08"), absent("2026-10-09"))
+    report = student_report(student(attendance=events, attendance_through=D("2026-10-09")),
+                            AS_OF, Thresholds(unexcused_count=1))
+    m = report.metrics
+    assert m.unexcused_30d is None
+    assert (m.days_absent, m.absence_streak, m.unexcused_year) == (3, 3, 3)
+    assert m.attendance_known and m.attendance_through == D("2026-10-09")
+    codes = {f.code for f in report.flags}
+    assert FlagCode.UNEXCUSED_ABSENCES not in codes and FlagCode.ABSENCE_STREAK in codes
+    row = CaseloadRow.from_report(report)
+    assert row.attendance_known and row.unexcused_30d is None
+    assert report.to_json()["metrics"]["unexcused_30d"] is None
+    # recorded into the window: counted as before
+    inside = student_report(student(attendance=events, attendance_through=D("2026-10-23")),
+                            AS_OF, Thresholds(unexcused_count=1)).metrics
+    assert inside.unexcused_30d == 0
 
 
 def test_after_every_enrollment_ended_nothing_counts_and_no_streak_goes_on() -> None:

@@ -631,6 +631,8 @@ def report_from_facts(
     end = None if through is None else as_of if as_of <= through else through
     left = series.enrolled_end  # every enrollment ended: later days are not counted
     counted = end if end is None or left is None or left >= end else left
+    if end is not None and start is not None and end < start <= as_of:
+        end = counted = None  # the school's record stops before the student's first day
     sd = series.school_days
     last = as_of if left is None or left >= as_of else left  # (counted None: unknown)
     hi = bisect_right(sd, counted if counted is not None else last)
@@ -643,7 +645,7 @@ def report_from_facts(
     unx_term: int | None
     unx_year: int | None
     truancy_flag = None
-    if counted is None:  # no attendance loaded for the school: unknown, never 0 or 100%
+    if counted is None:  # no day of the student's known: unknown, never 0 or 100%
         days_absent = streak = unx_window = unx_gp = unx_term = unx_year = None
     else:
         if absent:
@@ -676,15 +678,17 @@ def report_from_facts(
         else:  # no unexcused day: every count is 0
             unx_window = ()
             unx_gp = unx_term = unx_year = 0
+        if end is not None and end < window:  # no day of the 30-day window recorded
+            unx_window = None  # (its count unknown, never 0)
     incidents: Sequence[dt.date] = facts.incident_dates
     if incidents:
         incidents = days_between(incidents, year_start, as_of)
 
     found: list[Flag] = []
     classes = _classes_now(facts.ordered_classes, memo, found)
-    if unx_window is not None and days_absent is not None and streak is not None:  # known
+    if days_absent is not None and streak is not None:  # known
         for flag in (
-            rules.unexcused_absences(unx_window, as_of, thresholds),
+            None if unx_window is None else rules.unexcused_absences(unx_window, as_of, thresholds),
             rules.chronic_absence(days_absent, school_days, thresholds),
             rules.absence_streak(streak, thresholds),
             truancy_flag,

@@ -615,7 +615,13 @@ def attendance_summary(
     """
     end = series.counted_through(as_of)
     left = series.enrolled_until(as_of)  # the count ends at the last enrolled day
-    if end is None:
+    year_start = periods.year.start if periods.year else None
+    start = series.start(year_start)
+    through = series.through
+    recorded = None if through is None else min(as_of, through)  # the school's last day
+    if end is None or (recorded is not None and start is not None and recorded < start <= as_of):
+        # none loaded for the school, or recorded only through a day before the student's
+        # first school day this year: none of the student's days is known
         return AttendanceSummary(
             days=(),
             current_streak=None,
@@ -625,10 +631,8 @@ def attendance_summary(
             truancy=(),
             known=False,
         )
-    year_start = periods.year.start if periods.year else None
     enrolled = series.enrolled_days(end, year_start)
     first = year_start or (enrolled[0] if enrolled else end)
-    start = series.start(year_start)
     days: list[tuple[dt.date, DayStatus]] = []
     d = first
     while d <= end:

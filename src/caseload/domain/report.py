@@ -254,8 +254,8 @@ class CaseloadRow(NamedTuple):
     flags: tuple[FlagTag, ...]
     risk: int  # the sum of the flags' severities
     attendance_rate: float | None
-    unexcused_30d: int | None  # None (with absence_streak): no attendance data, unknown
-    absence_streak: int | None
+    unexcused_30d: int | None  # None: unknown (no attendance data, or none in its window)
+    absence_streak: int | None  # None: no attendance data for the student, unknown
     classes_below_70: int
     lowest_grade: float | None
     days_since_note: int | None = None
@@ -263,7 +263,7 @@ class CaseloadRow(NamedTuple):
 
     @property
     def attendance_known(self) -> bool:
-        return self.unexcused_30d is not None
+        return self.absence_streak is not None
 
     @classmethod
     def from_report(cls, report: StudentReport) -> CaseloadRow:

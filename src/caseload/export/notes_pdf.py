@@ -320,7 +320,8 @@ def _pdf_attendance(pdf: _Pdf, detail: StudentDetail) -> None:
     lines = [
         f"Attendance rate: {_fmt_pct(rate)}",
         f"Days absent: {m.days_absent} of {m.school_days} school days",
-        f"Unexcused absences, last 30 days: {m.unexcused_30d}",
+        "Unexcused absences, last 30 days: "
+        + ("— (no day of the 30 is recorded)" if m.unexcused_30d is None else str(m.unexcused_30d)),
         f"Current absence streak: {att.current_streak or m.absence_streak} school days "
         f"(longest {att.longest_streak})",
     ]

@@ -45,9 +45,18 @@ ALL = ""  # the scope of every student
 KEEP_DATES = 8
 
 
+# The version of the report rules the stored rows were computed under (a rule that turns
+# facts into figures and flags; facts.RULES is for the facts themselves). Raise it when one
+# changes, so rankings stored by an older caseload are computed again.
+# 2: a figure with no recorded day is null (no day of the 30-day window; a school's record
+#    ending before the student's first day); UNEXCUSED/CHRONIC need one absence.
+REPORT_RULES = 2
+
+
 def settings_key(thresholds: Thresholds) -> str:
-    """Every threshold (flags depend on all of them), hashed to a short stable key."""
-    return hashlib.sha256(repr(thresholds).encode()).hexdigest()[:32]
+    """Every threshold (flags depend on all of them) and the report rules' version, hashed to
+    a short stable key."""
+    return hashlib.sha256(f"{thresholds!r};report_rules={REPORT_RULES}".encode()).hexdigest()[:32]
 
 
 def _norm(stamp: dt.datetime) -> dt.datetime:
