@@ -74,3 +74,14 @@ def test_import_messages_have_no_raw_controls(tmp_path: Path, capsys, new_cache)
     both = err.out + err.err
     assert "pwned" in both
     assert not RAW.search(both.replace("\r\n", "\n")), repr(both)
+
+
+def test_flags_csv_neutralizes_full_width_formula_starts() -> None:
+    """``caseload flags --format csv`` uses the notes and triage exports' formula triggers,
+    the full-width forms some spreadsheet locales run included."""
+    from caseload.export import flags_output
+
+    for lead in ("=", "\uff1d", "\uff0b", "\uff0d", "\uff20"):
+        assert flags_output.neutralize(f'{lead}HYPERLINK("http://x")') == (
+            f"'{lead}HYPERLINK(\"http://x\")")
+    assert flags_output.neutralize("O'Connor, Cy") == "O'Connor, Cy"

@@ -290,6 +290,8 @@ def test_csv_leaves_ordinary_cells_alone():
         assert neutralize(value) == value
     assert neutralize("\uff1dSUM(A1)") == "'\uff1dSUM(A1)"  # full-width equals sign
     assert neutralize("a\x00b") == "ab"
+    # DEL, C1 (the 8-bit CSI) and bidi controls are dropped too, as Markdown and the PDF do
+    assert neutralize("\x9b2J\u202eabc\x7f\u2066x") == "2Jabcx"
 
 
 # --- JSON -------------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from typing import IO
 
 from caseload.domain.report import Severity, StudentReport, known_below_70
 from caseload.domain.text import escape_json_controls, no_controls
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from caseload.export.notes_text import FORMULA_TRIGGERS as _FORMULA_START  # (full-width too)
 
 _COLOURS = {Severity.HIGH: "\x1b[1;31m", Severity.MEDIUM: "\x1b[33m", Severity.LOW: "\x1b[36m"}
 _RESET = "\x1b[0m"

@@ -76,11 +76,17 @@ def clean_text(text: object, *, multiline: bool = True) -> str:
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
+_CSV_DROPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def neutralize(cell: object) -> str:
     """A CSV cell a spreadsheet will show as text: a leading ``'`` when it would start a
-    formula. NUL and other C0 controls (except tab, newline, CR) are dropped."""
+    formula. NUL and other C0 controls (except tab, newline, CR), DEL, the C1 controls (CSI
+    0x9B among them: ``cat`` of the file must not drive a terminal) and the bidi embedding,
+    override and isolate controls (a name shown reversed) are dropped, as Markdown and the
+    PDF drop them (``clean_text``)."""
     value = _valid_unicode("" if cell is None else str(cell))
-    value = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value)
+    value = _CSV_DROPPED.sub("", value)
     if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
