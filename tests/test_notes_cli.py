@@ -248,7 +248,7 @@ def test_the_pdf_covers_follow_ups_lists_only_notes_that_exist_at_the_as_of_date
     dated after the as-of date does not exist yet at it (it was listed beside a count of
     notes that left it out)."""
     store = _seed(engine)
-    store.add(student_id="stu-1", author_id="cns-1", type="parent_contact", text="early",
+    store.add(student_id="stu-2", author_id="cns-1", type="parent_contact", text="early",
               contact_date=dt.date(2026, 10, 2), follow_up=dt.date(2026, 10, 9))
     store.add(student_id="stu-1", author_id="cns-1", type="student_meeting", text="later",
               contact_date=dt.date(2026, 11, 2), follow_up=dt.date(2026, 11, 9))
@@ -260,6 +260,8 @@ def test_the_pdf_covers_follow_ups_lists_only_notes_that_exist_at_the_as_of_date
     cover = " ".join((pypdf.PdfReader(str(out)).pages[0].extract_text() or "").split())
     assert "Open follow-ups (1)" in cover and "2026-10-09" in cover
     assert "2026-11-09" not in cover
+    # stu-2 has no note in the range: named all the same, not by the bare id
+    assert "2026-10-09 (overdue) · Baker, Ben · Parent/guardian contact" in cover
 
 
 def test_export_errors(engine, tmp_path, capsys):

@@ -31,7 +31,9 @@ class ExportInput:
     students with notes in the range); ``counselor`` names the caseload on the cover
     (``student``, "Last, First (id)", names the one student of a student's export instead);
     ``open_follow_ups`` are the open follow-ups the cover lists (``None``: those among
-    ``notes``); ``progress(done, total, what)`` is called as the summaries are drawn.
+    ``notes``), ``follow_up_names`` the names of their students who are not in ``students``
+    (a follow-up from a note outside the range); ``progress(done, total, what)`` is called as
+    the summaries are drawn.
     """
 
     notes: Sequence[Note]
@@ -47,6 +49,7 @@ class ExportInput:
     counselor: str | None = None
     student: str | None = None
     open_follow_ups: Sequence[Note] | None = None
+    follow_up_names: Mapping[str, str] = field(default_factory=dict)  # id -> "Last, First"
     progress: Progress | None = None
     authors: Mapping[str, str] = field(default_factory=dict)  # author id -> "Last, First"
 

@@ -507,7 +507,8 @@ def _pdf_cover(pdf: _Pdf, inp: ExportInput, ctx: ExportContext, noted: Sequence[
     for note in follow[:limit]:
         due = note.follow_up.isoformat() if note.follow_up else "—"
         overdue = " (overdue)" if note.follow_up and note.follow_up < inp.as_of else ""
-        pdf.para(width, 4.6, pdf.t(f"{due}{overdue} · {ctx.name(note.student_id)} · "
+        name = inp.follow_up_names.get(note.student_id) or ctx.name(note.student_id)
+        pdf.para(width, 4.6, pdf.t(f"{due}{overdue} · {name} · "
                                    f"{note.type.words} (contact {note.contact_date})"))
     if len(follow) > limit:
         pdf.para(width, 4.6, pdf.t(f"… and {len(follow) - limit} more"))

@@ -127,6 +127,7 @@ def export_notes(
     counselor: str | None = None
     student: str | None = None  # the PDF of one student: the cover names them
     open_follow_ups = None
+    follow_up_names: dict[str, str] = {}
     if fmt is ExportFormat.PDF:
         found = reader if reader is not None else default_reader(ws)
         if found is not None:
@@ -147,6 +148,9 @@ def export_notes(
             if n.status is NoteStatus.OPEN and n.follow_up is not None
             and n.contact_date <= as_of
         ]
+        # a follow-up's student with no note in the range is not among ``students``
+        others = {n.student_id for n in open_follow_ups} - students.keys()
+        follow_up_names = {sid: label[0] for sid, label in store.student_labels(others).items()}
     inp = ExportInput(
         notes=notes,
         students=students,
@@ -160,6 +164,7 @@ def export_notes(
         counselor=counselor,
         student=student,
         open_follow_ups=open_follow_ups,
+        follow_up_names=follow_up_names,
         progress=progress,
     )
     entry = export_input_audited(
