@@ -57,7 +57,7 @@ def _reports():  # type: ignore[no-untyped-def]
 def test_csv_one_row_per_flag_in_screen_order_neutralized() -> None:
     reports = _reports()
     data = render_csv(TriageList(reports, AS_OF, "Caseload of Rivera, Ana", "sorted by risk",
-                                 NOW)).decode()
+                                 NOW)).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(data)))
     assert list(rows[0]) == CSV_COLUMNS
     ranks = list(dict.fromkeys((r["rank"], r["student_id"]) for r in rows))
@@ -81,7 +81,7 @@ def test_csv_leaves_classes_below_70_empty_when_no_class_has_a_grade() -> None:
     ungraded = tuple(dataclasses.replace(c, grade=None) for c in report.metrics.classes)
     report = dataclasses.replace(
         report, metrics=dataclasses.replace(report.metrics, classes=ungraded))
-    data = render_csv(TriageList([report], AS_OF, "All students", "", NOW)).decode()
+    data = render_csv(TriageList([report], AS_OF, "All students", "", NOW)).decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(data)))
     assert row["lowest_grade"] == "" and row["classes_below_70"] == ""
 
@@ -110,7 +110,7 @@ def test_export_audits_started_then_ok_and_file_is_private(tmp_path: Path) -> No
     assert (entry.count, entry.scope, entry.format) == (len(ids), "triage counselor:c-rivera",
                                                         "csv")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert list(dict.fromkeys(r["student_id"] for r in rows)) == ids
 
 
@@ -161,8 +161,9 @@ async def test_x_exports_the_list_as_filtered_and_sorted(notes_engine, store: No
                          what="the export to finish")
         await settle(pilot)
         assert target.exists() and stat.S_IMODE(target.stat().st_mode) == 0o600
-        text = target.read_text(encoding="utf-8")
+        text = target.read_text(encoding="utf-8-sig")
         if fmt == "csv":
+            assert target.read_bytes().startswith(b"\xef\xbb\xbfrank,")  # Excel: a BOM
             rows = list(csv.DictReader(io.StringIO(text)))
             assert list(dict.fromkeys(r["student_id"] for r in rows)) == shown
         else:

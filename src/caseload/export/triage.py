@@ -67,7 +67,7 @@ def render_csv(triage: TriageList) -> bytes:
                   f.message, _evidence(f.evidence)] for f, points in risk_points(r.flags)]
         for tail in tails or [["", "", "", "", "", "", ""]]:
             writer.writerow([neutralize(cell) for cell in base + tail])
-    return out.getvalue().encode("utf-8")
+    return out.getvalue().encode("utf-8-sig")  # (a BOM, as the notes CSV: Excel reads accents)
 
 
 def _pct(value: float | None) -> str:
