@@ -229,6 +229,26 @@ def test_a_numbered_line_is_escaped_where_markdown_reads_it() -> None:
     assert md_escape("# h") == r"\# h" and md_escape("in 1. text") == "in 1. text"
 
 
+@pytest.mark.parametrize("text", [
+    "Mom asked us to log in at https://evil.example/login?next=grades",
+    "see www.evil.example or mail jo.doe@example.org",
+    "two $5 fees and $x^2$ on HTTP://A.B/c; at 10:30 // later",
+])
+def test_markdown_text_never_becomes_a_link_and_reads_the_same(text):
+    """A note's URL, "www." address or e-mail address is shown as written, not turned into a
+    link by a GFM viewer (markdown-it with linkify, as GitHub and most viewers do), and "$"
+    never starts math; CommonMark shows the escaped text unchanged."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    from caseload.export.notes_text import md_escape
+
+    rendered = MarkdownIt("gfm-like").render(md_escape(text))
+    assert "<a " not in rendered and "\\" not in rendered
+    assert html.unescape(rendered.removeprefix("<p>").removesuffix("</p>\n")) == text
+
+
 def test_markdown_with_no_notes(tmp_path):
     out = tmp_path / "empty.md"
     assert export_notes([], "md", out, students={}, as_of=AS_OF) == 0

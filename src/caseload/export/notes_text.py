@@ -92,12 +92,22 @@ def neutralize(cell: object) -> str:
     return value
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$@])")  # ($: GitHub's math; @: e-mail autolinks)
+# What GFM (and markdown-it's linkify) turns into a link in plain text: a scheme's "://", a
+# "www." and an e-mail's "@" (escaped above). A backslash before the ":" or the "." ends the
+# match while CommonMark shows the text unchanged.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<![a-z0-9])(www)(\.)")
+
+
+def _no_autolink(match: re.Match[str]) -> str:
+    return "\\:" if match.group(1) else match.group(2) + "\\."
 
 
 def md_escape(text: object, *, multiline: bool = False) -> str:
-    """Markdown-inert text: punctuation that Markdown or HTML would act on is escaped."""
+    """Markdown-inert text: punctuation that Markdown or HTML would act on is escaped, and a
+    bare URL, "www." address or e-mail address cannot become a link."""
     value = _MD_SPECIAL.sub(r"\\\1", clean_text(text, multiline=multiline))
+    value = _AUTOLINK.sub(_no_autolink, value)
     lines = []
     for line in value.split("\n"):
         stripped = line.lstrip()
