@@ -424,3 +424,90 @@ def test_a_login_may_only_settle_its_own_started_audit_entries(
     rows = shared.sql(None, "SELECT id, count, path, status FROM audit_log WHERE id IN "
                             "(%s, %s) ORDER BY id", (started, done))
     assert rows == [(started, 12, "/tmp/x.csv", "ok"), (done, 12, "/tmp/x.csv", "ok")]
+
+
+def test_a_temporary_grants_table_widens_nothing(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The policies' SECURITY DEFINER functions search the cache's schema and then pg_temp
+    (0019): a login's temporary table named caseload_grants, giving itself a district scope
+    as another person, stands in for nothing."""
+    import psycopg
+
+    grant_all(shared, capsys)
+    mine = expected(shared)["alice"]
+    with psycopg.connect(host=shared.server.host, port=shared.server.port,
+                         user=shared.logins["alice"], dbname=shared.dbname, password="pw",
+                         autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE caseload_grants (login text, person text, scope text, "
+                     "target text)")
+        conn.execute("INSERT INTO caseload_grants VALUES (current_user, 'cns-2', 'district', "
+                     "NULL)")
+        seen = {r[0] for r in conn.execute(
+            "SELECT sourced_id FROM users WHERE role = 'student'").fetchall()}
+        person = conn.execute("SELECT caseload_person(current_user)").fetchone()
+    assert seen == mine
+    assert person == ("cns-1",)
+
+
+def test_a_login_adds_revisions_only_to_its_own_note_as_it_stands(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A revision is the author's note copied just before an edit: another login that can
+    read the note (a school lead) cannot add one to its history (0019)."""
+    import psycopg
+
+    grant_all(shared, capsys)
+    code, out, err = cli(capsys, "--db", shared.url("alice"), "notes", "add", "--student",
+                         sorted(expected(shared)["bob"])[0], "--type", "student_meeting",
+                         "--date", AS_OF, "--text", "Met about attendance.", "--format", "json")
+    assert code == 0, err
+    note = json.loads(out)["id"]
+    copy = ("INSERT INTO note_revisions (note_id, revision, student_id, author_id, "
+            "contact_date, type, flags, class_id, text, follow_up, status, created_at, "
+            "updated_at, deleted, deleted_at, replaced_at) SELECT id, revision, student_id, "
+            "{author}, contact_date, type, flags, class_id, {text}, follow_up, status, "
+            "created_at, updated_at, deleted, deleted_at, now() FROM notes WHERE id = %s")
+    # bob (the school's lead) reads the note but may not write its history, as himself or
+    # as its author
+    assert shared.sql("bob", "SELECT id FROM notes WHERE id = %s", (note,)) == [(note,)]
+    for author in ("(SELECT caseload_person(current_user))", "author_id"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            shared.sql("bob", copy.format(author=author, text="text"), (note,))
+    # nor may the author add a revision that is not the note as it stands
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("alice", copy.format(author="author_id", text="'rewritten'"), (note,))
+    # the app's own change (a delete copies the note first, as an edit does) still works
+    code, _, err = cli(capsys, "--db", shared.url("alice"), "notes", "delete", str(note))
+    assert code == 0, err
+    assert shared.sql(None, "SELECT count(*) FROM note_revisions WHERE note_id = %s",
+                      (note,)) == [(1,)]
+
+
+def test_revoke_refuses_the_owner_and_leaves_ungranted_roles_alone(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    owner = shared.server.user
+    code, _, err = cli(capsys, "--db", shared.url(), "admin", "revoke", owner)
+    assert code == 1 and "owns the caseload tables" in err and "Traceback" not in err
+    assert shared.sql(None, "SELECT count(*) FROM users")[0][0] > 0  # the owner still reads
+    # a role given SELECT outside caseload (a backup role, say) keeps it: it had no grant
+    shared.sql(None, f'GRANT SELECT ON classes TO "{shared.logins["eve"]}"')
+    code, _, err = cli(capsys, "--db", shared.url(), "admin", "revoke", shared.logins["eve"])
+    assert code == 0, err
+    assert shared.sql("eve", "SELECT count(*) FROM classes")[0][0] > 0
+
+
+def test_grant_refuses_a_login_that_can_set_role_to_the_owner(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member of the owner's role that does not inherit its privileges can still SET ROLE
+    to it and read everything: a grant could not restrict it."""
+    eve = shared.logins["eve"]
+    tpl.pg_admin(shared.server, f'ALTER ROLE "{eve}" NOINHERIT')
+    tpl.pg_admin(shared.server, f'GRANT "{shared.server.user}" TO "{eve}"')
+    try:
+        code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", eve, "--district")
+        assert code == 1 and "row-level security" in err
+    finally:
+        tpl.pg_admin(shared.server, f'REVOKE "{shared.server.user}" FROM "{eve}"')

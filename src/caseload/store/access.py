@@ -26,6 +26,7 @@ SQLite is one user: none of this applies there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -92,9 +93,14 @@ POLICIES: dict[str, TablePolicy] = {
         read=f"({sees('student_id')} AND (NOT confidential OR {_OWN}))",
         insert=_NOTE_WRITE, update=_NOTE_WRITE,
     ),
+    # a revision is the login's own note as it stands, saved just before an edit (0019:
+    # any login that saw a note could add a revision to it, forging its history)
     "note_revisions": TablePolicy(
         read="EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id)",
-        insert=f"{_OWN} AND EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id)",
+        insert=f"{_OWN} AND EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id "
+               "AND n.author_id = note_revisions.author_id AND n.revision = "
+               "note_revisions.revision AND n.student_id = note_revisions.student_id AND "
+               "n.text = note_revisions.text)",
     ),
     "note_drafts": TablePolicy(read=_OWN, insert=_NOTE_WRITE, update=_OWN, delete=_OWN),
     # when each counselor last opened the app (0014): a login reads and writes its own person's
@@ -119,7 +125,10 @@ SHARED_TABLES = (
 )
 
 _GUARD = "g.login = $1::text AND pg_has_role(session_user, $1, 'MEMBER')"
-_DEFINER = "STABLE SECURITY DEFINER SET search_path FROM CURRENT"
+# The functions' own search path: the cache's schema, then pg_temp last ({path}, filled in by
+# ``create_functions``). Left to the caller's (or "FROM CURRENT", which omits pg_temp), a
+# login's temporary table named caseload_grants would be found first (0019).
+_DEFINER = "STABLE SECURITY DEFINER SET search_path = {path}"
 
 CREATE_GRANTS = f"""
 CREATE TABLE IF NOT EXISTS {GRANTS} (
@@ -177,9 +186,17 @@ def create_schema(conn: Connection) -> None:
     conn.execute(text(
         "CREATE INDEX IF NOT EXISTS ix_users_school_role ON users (school_id, role)"
     ))
-    for sql in FUNCTIONS:
-        conn.execute(text(sql))
+    create_functions(conn)
     apply_policies(conn)
+
+
+def create_functions(conn: Connection) -> None:
+    """(Re)create the SECURITY DEFINER functions, their search path the cache's schema and
+    then ``pg_temp`` (PostgreSQL's advice for such functions: a login's temporary objects
+    can never stand in for the grants table, the caseloads or the users)."""
+    path = f"{_q(conn, _schema(conn))}, pg_temp"
+    for sql in FUNCTIONS:
+        conn.execute(text(sql.replace("{path}", path)))
 
 
 def apply_policies(conn: Connection, tables: tuple[str, ...] | None = None) -> list[str]:
@@ -295,11 +312,7 @@ def grant(conn: Connection, new: Grant) -> None:
     """Map an existing login to a person and scope (replacing its grant) and give it the
     privileges the policies then narrow."""
     _require_owner(conn)
-    role = conn.execute(text(
-        "SELECT r.rolsuper OR r.rolbypassrls AS bypass, pg_has_role(r.oid, c.relowner, "
-        "'USAGE') AS owns FROM pg_roles r, pg_class c WHERE r.rolname = :login "
-        f"AND c.oid = to_regclass('{VERSION_TABLE}')"
-    ), {"login": new.login}).first()
+    role = _role(conn, new.login)
     if role is None:
         raise DatabaseAccessError(
             f"no PostgreSQL login {new.login!r}: create it first "
@@ -319,12 +332,34 @@ def grant(conn: Connection, new: Grant) -> None:
     _grant_privileges(conn, new.login)
 
 
+def _role(conn: Connection, login: str) -> Any:
+    """(bypass, owns) of the role ``login``, None when there is none. ``bypass``: it is, or
+    may SET ROLE to, a superuser or a BYPASSRLS role; ``owns``: it may SET ROLE to the
+    tables' owner (membership, inherited or not: 'MEMBER', not 'USAGE')."""
+    return conn.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM pg_roles s WHERE (s.rolsuper OR s.rolbypassrls) "
+        "AND pg_has_role(r.oid, s.oid, 'MEMBER')) AS bypass, "
+        "pg_has_role(r.oid, c.relowner, 'MEMBER') AS owns FROM pg_roles r, pg_class c "
+        f"WHERE r.rolname = :login AND c.oid = to_regclass('{VERSION_TABLE}')"
+    ), {"login": login}).first()
+
+
 def revoke(conn: Connection, login: str) -> bool:
-    """Remove the login's grant and its privileges on the tables; whether it had a grant."""
+    """Remove the login's grant and its privileges on the tables; whether it had a grant.
+    A role without a grant keeps whatever it was given outside caseload, and the owner (or
+    a role that bypasses row-level security) is refused: revoking it would take the owner's
+    own access to the tables."""
     _require_owner(conn)
+    role = _role(conn, login)
+    if role is not None and (role.bypass or role.owns):
+        raise DatabaseAccessError(
+            f"{login!r} owns the caseload tables or bypasses row-level security: it holds no "
+            "grant to revoke (caseload admin revoke is for the logins caseload admin grant "
+            "made)"
+        )
     had = conn.execute(text(f"DELETE FROM {GRANTS} WHERE login = :l RETURNING login"),
                        {"l": login}).first()
-    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :l"), {"l": login}).first():
+    if had is not None and role is not None:
         _revoke_privileges(conn, login)
     return had is not None
 
