@@ -511,3 +511,22 @@ def test_grant_refuses_a_login_that_can_set_role_to_the_owner(
         assert code == 1 and "row-level security" in err
     finally:
         tpl.pg_admin(shared.server, f'REVOKE "{shared.server.user}" FROM "{eve}"')
+
+
+def test_an_import_failure_message_is_the_owners_only(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """import_runs is shared (the app shows when data last came in), but a failed run's
+    message can quote the record it stopped at: a login reads every column but that one."""
+    import psycopg
+
+    shared.sql(None, "INSERT INTO import_runs (source, kind, started_at, finished_at, outcome, "
+                     "counts, message) VALUES ('x.zip', 'oneroster', now(), now(), 'failed', "
+                     "'{}', 'duplicate key (sourced_id)=(stu-secret)')")
+    grant_all(shared, capsys)
+    assert shared.sql("alice", "SELECT count(*) FROM import_runs WHERE outcome = 'failed'") == [
+        (1,)]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("alice", "SELECT message FROM import_runs")
+    assert shared.sql(None, "SELECT count(*) FROM import_runs WHERE strpos(message, %s) > 0",
+                      ("stu-secret",)) == [(1,)]

@@ -116,8 +116,13 @@ POLICIES: dict[str, TablePolicy] = {
                              update_columns=("status",)),
 }
 
+# Shared tables a login reads only some columns of: an import's failure ``message`` can quote
+# the record it stopped at (a student's id, a database error's DETAIL): the owner's, not every
+# counselor's. The app, as a login, reads the runs' kind, source, times, outcome and counts.
+OWNER_COLUMNS = {"import_runs": ("message",)}
+
 SHARED_TABLES = (
-    # no student in them: every granted login reads them whole
+    # no student in them: every granted login reads them whole (but OWNER_COLUMNS)
     VERSION_TABLE, "orgs", "academic_sessions", "calendar_days", "courses", "classes",
     "categories", "line_items", "grading_policies", "policy_categories", "import_runs",
     "mat_class", "mat_state", "mat_rank_state", "sync_state",
@@ -387,7 +392,19 @@ def _grant_privileges(conn: Connection, login: str) -> None:
     present = _tables(conn)
     conn.execute(text(f"GRANT USAGE ON SCHEMA {_q(conn, _schema(conn))} TO {who}"))
     readable = [t for t in (*SHARED_TABLES, *POLICIES) if t in present]
-    conn.execute(text(f"GRANT SELECT ON {', '.join(_q(conn, t) for t in readable)} TO {who}"))
+    whole = [t for t in readable if t not in OWNER_COLUMNS]
+    conn.execute(text(f"GRANT SELECT ON {', '.join(_q(conn, t) for t in whole)} TO {who}"))
+    for table, hidden in OWNER_COLUMNS.items():
+        if table not in present:
+            continue
+        shown = [c for c in conn.execute(text(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = :t ORDER BY ordinal_position"
+        ), {"t": table}).scalars() if c not in hidden]
+        t = _q(conn, table)
+        conn.execute(text(f"REVOKE SELECT ON {t} FROM {who}"))  # (granted whole before 0019)
+        conn.execute(text(f"GRANT SELECT ({', '.join(_q(conn, c) for c in shown)}) ON {t} "
+                          f"TO {who}"))
     for table, policy in POLICIES.items():
         if table not in present:
             continue
