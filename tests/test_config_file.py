@@ -49,3 +49,10 @@ def test_a_secret_in_the_config_names_the_variable_the_sync_reads(tmp_path, new_
     _run(tmp_path, new_cache, '[sources.my-sis]\nkind = "oneroster"\nsecret = "x"\n', "sync")
     err = capsys.readouterr().err
     assert "use CASELOAD_SECRET_MY_SIS or `caseload login my-sis`" in err
+
+
+def test_an_empty_config_option_is_refused_not_the_default(new_cache, capsys):
+    """``--config "$CFG"`` with CFG unset must not quietly read the user's default file."""
+    assert main(["--db", str(new_cache), "--config", "", "flags"]) == 1
+    err = capsys.readouterr().err
+    assert "--config names no file" in err and "Traceback" not in err

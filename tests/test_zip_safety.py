@@ -88,6 +88,7 @@ def test_parse_size() -> None:
     assert parse_size("4GB") == 4 * GB
     assert parse_size("512 MiB") == 512 * 1024**2
     assert parse_size("1000") == 1000
+    assert parse_size("100B") == parse_size("100 iB") == 100  # plain bytes, never a KeyError
     with pytest.raises(ValueError):
         parse_size("lots")
 

@@ -50,6 +50,11 @@ def default_config_path() -> Path:
 
 
 def config_path(cli_value: str | None = None) -> Path:
+    """``--config``, else ``$CASELOAD_CONFIG``, else the default. An empty ``--config ""``
+    (a script's unset variable) is refused, not taken as "the default": a file named must
+    exist."""
+    if cli_value is not None and not cli_value.strip():
+        raise ConfigError("--config names no file (an empty value)")
     value = cli_value or os.environ.get(ENV_CONFIG)
     return Path(value).expanduser() if value else default_config_path()
 

@@ -54,6 +54,8 @@ def test_from_mapping_names_unknown_keys() -> None:
         ("stale_days", 0, "at least 1"),
         ("drop_points", -1, ">= 0"),
         ("unexcused_count", -1, "at least 0"),
+        ("failing_grade", float("inf"), ">= 0"),  # (JSON would carry Infinity)
+        ("unexcused_window_days", 1_000_000, "at most 3660"),  # (a date overflow)
     ],
 )
 def test_from_mapping_rejects_bad_values(key: str, value: object, msg: str) -> None:

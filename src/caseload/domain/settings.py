@@ -15,6 +15,7 @@ which a grade must be *below* to count as failing.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -137,11 +138,13 @@ class Thresholds:
                         f"threshold {name} must be at least "
                         f"{1 if name in _POSITIVE else 0}, not {value!r}"
                     )
+                if value > MAX_COUNT:  # (a window of a million days overflows a date)
+                    raise ValueError(f"threshold {name} must be at most {MAX_COUNT}, not {value!r}")
             else:
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ValueError(f"threshold {name} must be a number, not {value!r}")
                 value = float(value)
-                if value != value or value < 0:  # NaN or negative
+                if not math.isfinite(value) or value < 0:  # NaN, infinite or negative
                     raise ValueError(f"threshold {name} must be a number >= 0, not {value!r}")
                 if name == "chronic_rate" and value > 1:
                     raise ValueError(
@@ -155,6 +158,8 @@ class Thresholds:
         """Every threshold by name (for ``caseload config`` output and the docs)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
+
+MAX_COUNT = 3660  # a whole-number threshold (days, weeks, counts): ten years of days at most
 
 _KINDS: dict[str, type] = {
     "failing_grade": float,

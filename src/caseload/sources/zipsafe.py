@@ -28,7 +28,8 @@ DEFAULT_MAX_BYTES = 4 * 1024**3
 ENV_MAX_BYTES = "CASELOAD_ZIP_MAX_BYTES"
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+_UNITS = {"": 1, "b": 1, "i": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+# ("b": "100B", plain bytes; "i": the regex's "iB" with no prefix, also bytes)
 
 
 def parse_size(text: str) -> int:
