@@ -56,3 +56,18 @@ def test_an_empty_config_option_is_refused_not_the_default(new_cache, capsys):
     assert main(["--db", str(new_cache), "--config", "", "flags"]) == 1
     err = capsys.readouterr().err
     assert "--config names no file" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("second", ["district-x-key", "district_x_key"])
+def test_two_sources_reading_one_secret_variable_are_refused(tmp_path, new_cache, capsys,
+                                                             second):
+    """[sources.district]'s header x-key and [sources.district-x-key]'s secret would both be
+    read from CASELOAD_SECRET_DISTRICT_X_KEY: one server's secret sent to the other."""
+    toml = ('[sources.district]\nkind = "oneroster"\nbase_url = "https://a.example/ims"\n'
+            'token_url = "https://a.example/token"\nclient_id = "a"\nheaders = ["x-key"]\n\n'
+            f'[sources.{second}]\nkind = "oneroster"\nbase_url = "https://b.example/ims"\n'
+            'token_url = "https://b.example/token"\nclient_id = "b"\n')
+    _run(tmp_path, new_cache, toml, "flags")
+    err = capsys.readouterr().err
+    assert "CASELOAD_SECRET_DISTRICT_X_KEY" in err and "header 'x-key'" in err
+    assert "Traceback" not in err

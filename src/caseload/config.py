@@ -91,6 +91,7 @@ def load_config(cli_value: str | None = None) -> Config:
                     f"{path}: [sources.{name}] must not hold '{secret_key}': use "
                     f"{secret_env_var(name)} or `caseload login {name}`"
                 )
+    _check_secret_names(path, sources)
     _check_thresholds(path, data.get("thresholds", {}))
     return Config(
         path=path,
@@ -100,6 +101,27 @@ def load_config(cli_value: str | None = None) -> Config:
         theme=data.get("theme"),
         keymap=_keymap(path, data.get("keymap", {})),
     )
+
+
+def _check_secret_names(path: Path, sources: dict[str, Any]) -> None:
+    """Every source's secret and extra headers need an environment variable of their own:
+    ``[sources.district]``'s header ``x-key`` and a ``[sources.district-x-key]``'s secret would
+    both read ``CASELOAD_SECRET_DISTRICT_X_KEY``, sending one server's secret to the other."""
+    seen: dict[str, str] = {}
+    for name, src in sources.items():
+        headers = src.get("headers", [])
+        headers = [headers] if isinstance(headers, str) else headers
+        uses = [(secret_env_var(name), f"[sources.{name}]'s secret")] + [
+            (secret_env_var(name, h), f"[sources.{name}]'s header {h!r}")
+            for h in (headers if isinstance(headers, list) else []) if isinstance(h, str)
+        ]
+        for var, what in uses:
+            if var in seen and seen[var] != what:
+                raise ConfigError(
+                    f"{path}: {seen[var]} and {what} would both be read from ${var}: rename "
+                    "one of them (a secret is never sent to another source's server)"
+                )
+            seen[var] = what
 
 
 def _check_thresholds(path: Path, table: dict[str, Any]) -> None:
