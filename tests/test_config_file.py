@@ -71,3 +71,11 @@ def test_two_sources_reading_one_secret_variable_are_refused(tmp_path, new_cache
     err = capsys.readouterr().err
     assert "CASELOAD_SECRET_DISTRICT_X_KEY" in err and "header 'x-key'" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("theme", ['"textual-drak"', "5"])
+def test_an_unknown_theme_is_named_before_the_app_starts(tmp_path, new_cache, capsys, theme):
+    cfg = _run(tmp_path, new_cache, f"theme = {theme}\n", "open")
+    err = capsys.readouterr().err
+    assert f"{cfg}: theme" in err and "not a Textual theme" in err and "textual-dark" in err
+    assert "Traceback" not in err and "unexpected" not in err

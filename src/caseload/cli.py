@@ -504,6 +504,7 @@ def _open_app(
     build what it is handed (``caseload.services.app``); this only wires it in."""
     from caseload.services.app import prepare_app
 
+    _check_theme(ws.config.theme, ws.config.path)  # (a config error before anything else)
     launch = prepare_app(ws, counselor=counselor, as_of=as_of, demo=demo)
     if launch.empty:
         print(
@@ -542,6 +543,20 @@ def _open_app(
         thresholds=ws.config.thresholds,
     )
     return EXIT_OK
+
+
+def _check_theme(theme: object, path: object) -> None:
+    """The config's ``theme`` is one of Textual's themes (an unknown one ended the app with
+    an "unexpected InvalidThemeError" that named neither the setting nor the file)."""
+    if theme is None:
+        return
+    from textual.theme import BUILTIN_THEMES
+
+    from caseload.config import ConfigError
+
+    if not isinstance(theme, str) or theme not in BUILTIN_THEMES:
+        raise ConfigError(f"{path}: theme {theme!r} is not a Textual theme (one of: "
+                          f"{', '.join(sorted(BUILTIN_THEMES))})")
 
 
 def cmd_open(args: argparse.Namespace) -> int:
