@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,6 +174,23 @@ def _config(name: str, cfg: dict[str, Any]) -> dict[str, Any]:
             f"[sources.{name}]: 'headers' lists header names, e.g. headers = "
             "[\"x-vendor-authorization\"]; their values are secrets (see docs/SYNC.md)"
         )
+    for key in ("page_size", "concurrency", "max_attempts"):  # whole numbers, 1 or more
+        value = cfg.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise SyncError(f"[sources.{name}]: '{key}' must be a whole number of 1 or more "
+                            f"(got {value!r})")
+    timeout = cfg.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+                                or not math.isfinite(timeout) or timeout <= 0):
+        raise SyncError(f"[sources.{name}]: 'timeout' must be a number of seconds above 0 "
+                        f"(got {timeout!r})")
+    if cfg.get("token_auth") not in (None, "basic", "body"):
+        raise SyncError(f"[sources.{name}]: 'token_auth' must be \"basic\" or \"body\" "
+                        f"(got {cfg['token_auth']!r})")
+    if not isinstance(cfg.get("change_queries", True), bool):
+        raise SyncError(f"[sources.{name}]: 'change_queries' must be true or false "
+                        f"(got {cfg['change_queries']!r})")
     scopes = cfg.get("scopes")
     if isinstance(scopes, str):
         scopes = scopes.split()
