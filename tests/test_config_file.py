@@ -79,3 +79,14 @@ def test_an_unknown_theme_is_named_before_the_app_starts(tmp_path, new_cache, ca
     err = capsys.readouterr().err
     assert f"{cfg}: theme" in err and "not a Textual theme" in err and "textual-dark" in err
     assert "Traceback" not in err and "unexpected" not in err
+
+
+@pytest.mark.parametrize("key", ["clientSecret", "token", "api_key", "Client-Secret"])
+def test_a_secret_however_spelt_is_refused_in_the_file(tmp_path, new_cache, capsys, key):
+    """Secrets never go in the config file: a secret-looking key under [sources.NAME] is
+    refused when the file is read (by any command), not first by a sync."""
+    toml = f'[sources.sis]\nkind = "oneroster"\n"{key}" = "hunter2"\n'
+    _run(tmp_path, new_cache, toml, "flags")
+    err = capsys.readouterr().err
+    assert f"must not hold '{key}'" in err and "CASELOAD_SECRET_SIS" in err
+    assert "hunter2" not in err

@@ -59,6 +59,12 @@ def config_path(cli_value: str | None = None) -> Path:
     return Path(value).expanduser() if value else default_config_path()
 
 
+# Keys that hold a secret, however spelt (case, "_" and "-" ignored: clientSecret, api-key):
+# refused in the file, which is not a place for secrets (docs/CONFIG.md)
+_SECRET_KEYS = frozenset({"clientsecret", "secret", "password", "passwd", "token",
+                          "accesstoken", "apikey", "apisecret", "privatekey"})
+
+
 def load_config(cli_value: str | None = None) -> Config:
     path = config_path(cli_value)
     if not path.exists():
@@ -85,8 +91,8 @@ def load_config(cli_value: str | None = None) -> Config:
     for name, src in sources.items():
         if not isinstance(src, dict):
             raise ConfigError(f"{path}: [sources.{name}] must be a table")
-        for secret_key in ("client_secret", "secret", "password"):
-            if secret_key in src:
+        for secret_key in src:
+            if re.sub(r"[^a-z0-9]", "", str(secret_key).casefold()) in _SECRET_KEYS:
                 raise ConfigError(
                     f"{path}: [sources.{name}] must not hold '{secret_key}': use "
                     f"{secret_env_var(name)} or `caseload login {name}`"
