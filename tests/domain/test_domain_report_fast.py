@@ -150,9 +150,9 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
             "attendance_rate": att.attendance_rate(school_days, days_absent),
             "unexcused_30d": None if unx_window is None else len(unx_window),
             "absence_streak": len(streak),
-            "unexcused_grading_period": truancy[0][2],
-            "unexcused_term": truancy[1][2],
-            "unexcused_year": truancy[2][2],
+            "unexcused_grading_period": None if truancy[0][3] and truancy[0][3] > end else truancy[0][2],
+            "unexcused_term": None if truancy[1][3] and truancy[1][3] > end else truancy[1][2],
+            "unexcused_year": None if truancy[2][3] and truancy[2][3] > end else truancy[2][2],
         }
     behavior = rules.behavior(incidents, th)
     if behavior is not None:

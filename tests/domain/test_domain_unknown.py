@@ -214,6 +214,12 @@ def test_no_recorded_day_in_the_30_day_window_leaves_its_count_unknown() -> None
     row = CaseloadRow.from_report(report)
     assert row.attendance_known and row.unexcused_30d is None
     assert report.to_json()["metrics"]["unexcused_30d"] is None
+    # the grading period (Q2, from 11-02) starts after the last recorded day: its count is
+    # unknown too (not "0 of 8 used"); the term's and the year's stand
+    assert m.unexcused_grading_period is None and m.unexcused_term == 3
+    summary = attendance_summary(student(attendance=events, attendance_through=D("2026-10-09")),
+                                 AS_OF, Thresholds())
+    assert [t[0] for t in summary.truancy] == ["term", "school year"]
     # recorded into the window: counted as before
     inside = student_report(student(attendance=events, attendance_through=D("2026-10-23")),
                             AS_OF, Thresholds(unexcused_count=1)).metrics

@@ -656,28 +656,27 @@ def report_from_facts(
             days_absent = 0
             streak = ()
         window = memo.window
+        # att.truancy_counts' counts, inlined: from each session's start (never before the
+        # student's) to the last counted day; None for a session that starts after it
+        froms = [start if s is None or (start is not None and start > s) else s
+                 for s in sessions_from]
         if unexcused or memo.truancy_negative:
             unx_window = series.unexcused_between(
                 max(window, start) if start else window, counted
             )
-            # att.truancy_counts' counts, inlined: from each session's start (never before
-            # the student's) to the last counted day
             hi = bisect_right(unexcused, counted)
-            counts = []
-            for since in sessions_from:
-                if since is None or (start is not None and start > since):
-                    since = start
-                counts.append(max(0, hi - bisect_left(unexcused, since)) if since else hi)
-            unx_gp, unx_term, unx_year = counts
-            if unx_gp > thresholds.truancy_grading_period or unx_term > thresholds.truancy_term or (
-                unx_year > thresholds.truancy_year
-            ):  # a limit is passed (when its session is known): the rule decides
+            unx_gp, unx_term, unx_year = (
+                None if s is not None and s > counted else
+                max(0, hi - bisect_left(unexcused, s)) if s else hi for s in froms)
+            if ((unx_gp or 0) > thresholds.truancy_grading_period or (unx_term or 0)  # a limit
+                    > thresholds.truancy_term or (unx_year or 0) > thresholds.truancy_year):
                 truancy_flag = rules.truancy(
                     att.truancy_counts(series, counted, periods, thresholds), thresholds
                 )
-        else:  # no unexcused day: every count is 0
+        else:  # no unexcused day: every count is 0 (of a session with a recorded day)
             unx_window = ()
-            unx_gp = unx_term = unx_year = 0
+            unx_gp, unx_term, unx_year = (None if s is not None and s > counted else 0
+                                          for s in froms)
         if end is not None and end < window:  # no day of the 30-day window recorded
             unx_window = None  # (its count unknown, never 0)
     incidents: Sequence[dt.date] = facts.incident_dates

@@ -593,7 +593,10 @@ def truancy_counts(
     ):
         start = session_start(periods, key)
         start = later(start, series.start(year_start))
-        out.append((label, limit, series.count_unexcused(start, as_of), start, span is not None))
+        # "known": the session is, and holds a recorded day (it does not start after as_of,
+        # the last day counted): else its count is unknown, neither shown nor checked
+        known = span is not None and (start is None or start <= as_of)
+        out.append((label, limit, series.count_unexcused(start, as_of), start, known))
     return tuple(out)
 
 

@@ -644,8 +644,8 @@ class CaseloadApp(App[None]):
     def _save_me(self, save: SaveMe, counselor_id: str) -> None:
         where = save(counselor_id)
         name = self.session.counselor_name
-        self.call_from_thread(self.notify, f"You are {name}: saved as `me` in {where}",
-                              title="Saved", markup=False, timeout=8)
+        said = f"You are {clean(name)}: saved as `me` in {clean(str(where))}"
+        self.call_from_thread(self.notify, said, title="Saved", markup=False, timeout=8)
     def on_freshness_loaded(self, message: messages.FreshnessLoaded) -> None:
         self.session.freshness = message.sources
         self.session.freshness_loaded = True

@@ -18,6 +18,7 @@ from caseload.domain.notes import Note
 from caseload.domain.report import Flag
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import DataRequests
+from caseload.tui.safe import clean
 from caseload.tui.session import Session
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ class NotesFlow:
         def done(result: Note | None) -> None:
             if result is not None:
                 verb = "added" if note is None else "updated"
-                self.app.notify(f"Note {verb} for {name}", title="Saved", markup=False)
+                self.app.notify(f"Note {verb} for {clean(name)}", title="Saved", markup=False)
                 self.changed(result.student_id)
 
         self.app.push_screen(

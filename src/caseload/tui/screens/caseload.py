@@ -77,7 +77,8 @@ def _grade_level(report: CaseloadRow) -> Any:
     level = report.grade_level
     if level is None:
         return None
-    return (0, int(level), "") if level.isdigit() else (1, 0, level.casefold())
+    return ((0, int(level), "") if level.isascii() and level.isdigit()  # ("²".isdigit())
+            else (1, 0, level.casefold()))
 
 
 SORTS: dict[str, SortSpec] = {
@@ -88,7 +89,7 @@ SORTS: dict[str, SortSpec] = {
     "att": SortSpec("attendance", lambda r: r.attendance_rate),
     "unx": SortSpec("unexcused 30d", lambda r: r.unexcused_30d, descending=True),
     "streak": SortSpec("absence streak", lambda r: r.absence_streak, descending=True),
-    "below": SortSpec("classes below 70", lambda r: r.classes_below_70, descending=True),
+    "below": SortSpec("classes below 70", known_below_70, descending=True),  # (— last)
     "lowest": SortSpec("lowest grade", lambda r: r.lowest_grade),
     "flags": SortSpec("flags", lambda r: len(r.flags), descending=True),
     "note": SortSpec("days since note",

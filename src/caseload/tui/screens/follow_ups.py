@@ -184,14 +184,14 @@ class FollowUpsScreen(Screen[None]):
         note = message.note
         name = self.names.get(note.student_id, note.student_id)
         if message.action == "undone":
-            self.app.notify(f"Undone: the follow-up for {name} is back", markup=False)
+            self.app.notify(f"Undone: the follow-up for {clean(name)} is back", markup=False)
         else:
             if self._pending is not None and self._pending.id == note.id:
                 self._undo = (self._pending, note)
             self._pending = None
             what = (f"next follow-up {note.follow_up.isoformat()}"
                     if message.action == "rescheduled" and note.follow_up else "marked done")
-            self.app.notify(f"Follow-up for {name}: {what} · z undoes", markup=False)
+            self.app.notify(f"Follow-up for {clean(name)}: {what} · z undoes", markup=False)
         self.post_message(messages.NotesChanged(note.student_id))
 
     @property

@@ -29,7 +29,8 @@ COLUMN_HELP: tuple[tuple[str, str], ...] = (
     ("Gr", "grade level"),
     ("Att%", "attendance rate: school days present of enrolled school days to the as-of date; "
              "— when no attendance was loaded"),
-    ("Unx30", "full-day unexcused absences in the 30 days ending on the as-of date"),
+    ("Unx30", "full-day unexcused absences in the 30 days ending on the as-of date; — when "
+              "no day of them was recorded"),
     ("Strk", "the current run of school days absent (shown from 100 columns wide)"),
     ("<70", "classes with a grade below 70 (shown from 100 columns wide)"),
     ("Low", "the student's lowest class grade"),

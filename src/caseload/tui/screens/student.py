@@ -331,8 +331,9 @@ class StudentScreen(DetailScreen[StudentDetail]):
             Text(pct(grade), style=styles["bad"] if grade is not None and grade < 70 else "",
                  justify="right"),
             Text(sparkline(weekly), style=spark_style),
-            Text(str(metrics.missing), style=styles["bad"] if metrics.missing else "",
-                 justify="right"),
+            # no line items: nothing missing or not ("no gradebook"), never a 0
+            Text(str(metrics.missing) if metrics.gradebook else DASH,
+                 style=styles["bad"] if metrics.missing else "", justify="right"),
             last,
         ]
 

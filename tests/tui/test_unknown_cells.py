@@ -1,0 +1,44 @@
+"""Unknown stays unknown on the screens too, and no value from the data breaks a sort
+(review findings, 2026-12-05): a class with no gradebook shows no missing count, the "<70"
+sort puts "—" last (as the other columns do), and an exotic grade level sorts."""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from caseload.domain.analysis import student_report
+from caseload.domain.report import CaseloadRow
+from caseload.domain.settings import Thresholds
+from caseload.tui.screens.caseload import sort_reports
+from caseload.tui.screens.student import StudentScreen
+from tests.domain.test_domain_unknown import AS_OF, chemistry, student
+
+
+def row(i: int, **kw: Any) -> CaseloadRow:
+    base: dict[str, Any] = dict(
+        id=str(i), name=f"S{i}", grade_level="10", local_id=None, counselor_ids=(), flags=(),
+        risk=0, attendance_rate=95.0, unexcused_30d=0, absence_streak=0, classes_below_70=0,
+        lowest_grade=80.0)
+    base.update(kw)
+    return CaseloadRow(**base)
+
+
+def test_a_class_without_a_gradebook_shows_no_missing_count() -> None:
+    report = student_report(student(classes=(chemistry(gradebook=False),)), AS_OF, Thresholds())
+    (metrics,) = report.metrics.classes
+    cells = [c.plain for c in StudentScreen.class_cells(None, metrics,  # type: ignore[arg-type]
+                                                        collections.defaultdict(str))]
+    assert cells[5] == "—" and "no gradebook" in cells[6]
+
+
+def test_below_70_sorts_unknown_last_either_way() -> None:
+    rows = [row(1, classes_below_70=0, lowest_grade=None),  # no grade at all: "—"
+            row(2, classes_below_70=2, lowest_grade=55.0), row(3, classes_below_70=0)]
+    assert [r.id for r in sort_reports(rows, "below", False)][-1] == "1"
+    assert [r.id for r in sort_reports(rows, "below", True)][-1] == "1"
+
+
+def test_an_exotic_grade_level_sorts_instead_of_crashing() -> None:
+    rows = [row(1), row(2, grade_level="²"), row(3, grade_level="9")]
+    assert [r.id for r in sort_reports(rows, "grade", False)] == ["3", "1", "2"]
