@@ -205,15 +205,26 @@ def _quote_opening(lines: list[str], first: int) -> int | None:
     return spanning
 
 
+def _not_read(first: int, last: int) -> str:
+    """Says that physical lines ``first`` to ``last``, part of a rejected record, are not rows."""
+    if first == last:
+        return f"line {first} is not read as a row"
+    return f"lines {first}-{last} are not read as rows"
+
+
 class CsvTable:
     """One CSV file: header handling, aliases, required columns and typed cell access.
 
     Parsing is strict: a row must have exactly as many fields as the header (never padded,
     never cut), a quote must be balanced, and every line must be UTF-8. Each error names the
     physical line of the file (a quoted field holding a line break counts its lines): the
-    line a row starts on, or for an unbalanced quote the line where the quote opens. With
-    ``rejects`` given (``--skip-invalid``), a malformed row is rejected there and reading goes
-    on with the next line; otherwise the first one raises :class:`SourceError`.
+    line a row starts on, or for a quote that never closes the line where it opens. With
+    ``rejects`` given (``--skip-invalid``), a malformed record is rejected there and reading
+    goes on after it; otherwise the first one raises :class:`SourceError`. A record that runs
+    over several lines (a quoted field holding line breaks) and comes out malformed is
+    rejected whole: the lines the reader took as the inside of a quoted field are never read
+    again as rows of their own. Only after a quote that never closes does reading go on
+    with the line after the one it opens on.
     """
 
     def __init__(
@@ -365,19 +376,26 @@ class CsvTable:
         first, last = self._rec_start, self._rec_start + max(len(self._buf), 1) - 1
         opening = _quote_opening(self._buf, first)
         if opening is not None and "end of data" in str(exc):
-            line = opening
+            # Nothing closed the quote: it is stray (or a closing one is lost). Read on after
+            # the line it opens on: the lines after it were never inside a closed field.
+            line = resume = opening
             reason = "unbalanced quote: the quoted field that opens on this line never closes"
         elif opening is not None and last > opening:
-            line = opening
+            # A quote further down closed the field and the row broke after it: the lines in
+            # between were read as the inside of that field, so they are never read again
+            # (as rows, they could be made up of a comment's lines).
+            line, resume = first, last
             reason = (
-                f"unbalanced quote: the quoted field that opens on this line runs on to line "
-                f"{last} and the row breaks there ({exc})"
+                f"unbalanced quote: the quoted field that opens on line {opening} runs on to "
+                f"line {last} and the row breaks there ({exc}); {_not_read(first + 1, last)}"
             )
         else:
-            line = last
+            line = resume = last
             reason = f"malformed CSV ({exc})"
+        if first < line:
+            reason += f" (the record it is in starts on line {first})"
         self._refuse(line, reason, self._line_raw(line))
-        self._restart_after(line)
+        self._restart_after(resume)
 
     def _refuse(self, line: int, reason: str, raw: dict[str, str] | None) -> None:
         err = SourceError(self.name, line, None, reason)
@@ -431,26 +449,24 @@ class CsvTable:
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue  # blank line
                 self.line = first = self._rec_start
-                opening = _quote_opening(buf[:-1], first) if len(buf) > 1 else None
-                if opening is not None:
-                    # A quoted field ran over a line break and the row came out the wrong
-                    # width: the quote is unbalanced; blame where it opens, read on after it.
-                    last = first + len(buf) - 1
-                    self._refuse(
-                        opening,
-                        f"unbalanced quote: the quoted field that opens on this line runs on to "
-                        f"line {last}, leaving a row of {len(row)} fields where the header has "
-                        f"{width}",
-                        self._line_raw(opening),
-                    )
-                    self._restart_after(opening)
-                    continue
-                self._refuse(
-                    first,
+                reason = (
                     f"{len(row)} field{'s' if len(row) != 1 else ''} where the header has "
-                    f"{width} (a row is never padded or cut)",
-                    self._raw(row),
+                    f"{width} (a row is never padded or cut)"
                 )
+                if len(buf) > 1:
+                    # A quoted field ran over a line break and the row came out the wrong
+                    # width. The quote may be stray and have swallowed the rows after it, or
+                    # the field may really hold those lines (a comment): which one cannot be
+                    # told, so the record is rejected whole and its lines are never read again
+                    # as rows (a comment's line would be stored as a row made up).
+                    last = first + len(buf) - 1
+                    opening = _quote_opening(buf[:-1], first)
+                    reason += f", in a record that runs on to line {last}: " + (
+                        f"the quoted field that opens on line {opening} holds a line break, "
+                        "and if that quote is stray it swallowed the lines after it; "
+                        if opening is not None else ""
+                    ) + _not_read(first + 1, last)
+                self._refuse(first, reason, self._raw(row))
         finally:
             self._fh.close()
 

@@ -1,0 +1,75 @@
+"""More strict CSV parsing (csvutil.CsvTable), from a review: no row is ever made up from the
+inside of a quoted field, a line that cannot be read rejects only its record under
+--skip-invalid, two spellings of one column are refused, and a byte order mark that is not at
+the start of the file is never kept in a value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from caseload.sources.dataset import SourceError
+from caseload.sources.detect import read_path
+from tests.min_export import edit
+
+# A whole results.csv row of the right width (15 fields): inside a quoted field it must never
+# become a result of its own.
+PHANTOM = "res-9,active,2026-09-01T00:00:00Z,li-1,stu-2,,fully graded,99,,2026-09-14,,,,false,false"
+COMMENT = '"[bold]see me[/bold]",,,false,false'  # res-1's comment and the fields after it
+
+
+def _refused(path: Path) -> str:
+    with pytest.raises(SourceError) as info:
+        read_path(path)
+    return str(info.value)
+
+
+def _ids(path: Path) -> list[str]:
+    return sorted(r.sourced_id for r in read_path(path, skip_invalid=True).results)
+
+
+# --- a record that spans lines and comes out the wrong width --------------------------------
+
+
+def test_a_wrong_width_record_never_rereads_its_quoted_lines(data: Path) -> None:
+    """res-1's comment really holds two line breaks (the quote closes on line 4), but the row
+    has one field too many: it was blamed on an unbalanced quote and reading went on after
+    line 2, so line 3, inside the comment, was stored as result res-9."""
+    edit(data / "results.csv", COMMENT, f'"see me\n{PHANTOM}\nthanks",,,,false,false')
+    message = _refused(data)
+    assert message.startswith("results.csv:2: 16 fields where the header has 15"), message
+    assert "runs on to line 4" in message
+    assert "quoted field that opens on line 2" in message
+    assert "lines 3-4 are not read as rows" in message
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line, r.field) for r in ds.rejects] == [("results.csv", 2, None)]
+    assert ds.rejects[0].reason == message.removeprefix("results.csv:2: ")
+    assert sorted(r.sourced_id for r in ds.results) == ["res-2", "res-3", "res-4", "res-5"]
+
+
+def test_a_record_that_breaks_after_a_quoted_line_never_rereads_it(data: Path) -> None:
+    """The same when the row breaks on its last line (a bare quote inside the comment)."""
+    edit(data / "results.csv", COMMENT, f'"see me\n{PHANTOM}\nhe said "bye"",,,false,false')
+    message = _refused(data)
+    assert message.startswith("results.csv:2: unbalanced quote"), message
+    assert "runs on to line 4" in message
+    assert "lines 3-4 are not read as rows" in message
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line) for r in ds.rejects] == [("results.csv", 2)]
+    assert sorted(r.sourced_id for r in ds.results) == ["res-2", "res-3", "res-4", "res-5"]
+
+
+def test_a_stray_quote_that_closes_further_down_names_the_lines_it_swallowed(data: Path) -> None:
+    """A stray quote on res-2's line (3) is closed by the one on res-4's line (5): the record
+    runs from line 3 to line 5 and comes out short. Lines 4 and 5 went into it, so they are
+    named as not read (not re-read: they may as well be the inside of a real quoted field)."""
+    edit(data / "results.csv", "2026-09-11,,", '2026-09-11,"late again,')
+    edit(data / "results.csv", "exempt,,,,,,,false", 'exempt,,,,,,",false')
+    message = _refused(data)
+    assert message.startswith("results.csv:3: "), message
+    assert "runs on to line 5" in message and "line 3" in message
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line) for r in ds.rejects] == [("results.csv", 3)]
+    assert "lines 4-5 are not read as rows" in ds.rejects[0].reason
+    assert sorted(r.sourced_id for r in ds.results) == ["res-1", "res-5"]
