@@ -73,3 +73,52 @@ def test_a_stray_quote_that_closes_further_down_names_the_lines_it_swallowed(dat
     assert [(r.file, r.line) for r in ds.rejects] == [("results.csv", 3)]
     assert "lines 4-5 are not read as rows" in ds.rejects[0].reason
     assert sorted(r.sourced_id for r in ds.results) == ["res-1", "res-5"]
+
+
+# --- a line that is not UTF-8 inside a quoted field ------------------------------------------
+
+
+def _results_bytes(data: Path, old: bytes, new: bytes) -> None:
+    path = data / "results.csv"
+    body = path.read_bytes()
+    assert old in body
+    path.write_bytes(body.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("comment", "bad", "byte", "last"),
+    [
+        # the second line of res-1's comment is not UTF-8, a whole row after it
+        (b'"see me\nvoil\xe0\n' + PHANTOM.encode() + b'\nthanks",,,false,false', 3, 5, 5),
+        # the line that opens the comment is not UTF-8: the quote is still followed
+        (b'"voil\xe0\n' + PHANTOM.encode() + b'\nthanks",,,false,false', 2, 80, 4),
+    ],
+)
+def test_not_utf8_inside_a_quoted_field_rejects_its_record(
+    data: Path, comment: bytes, bad: int, byte: int, last: int
+) -> None:
+    """With --skip-invalid a line that is not UTF-8 inside a quoted field refused the whole
+    file; on the line that opens the field, the line was left out and the lines inside the
+    field were read as rows (res-9). Now the record is rejected, naming the bad line, and
+    reading goes on after the record."""
+    _results_bytes(data, COMMENT.encode(), comment)
+    assert _refused(data).startswith(f"results.csv:{bad}: not UTF-8 text ("), _refused(data)
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line, r.field, r.raw) for r in ds.rejects] == [
+        ("results.csv", bad, None, None)
+    ]
+    assert ds.rejects[0].reason == (
+        f"not UTF-8 text (invalid continuation byte at byte {byte} of the line); the record it "
+        f"is in, lines 2-{last}, is not read"
+    )
+    assert sorted(r.sourced_id for r in ds.results) == ["res-2", "res-3", "res-4", "res-5"]
+
+
+def test_a_not_utf8_row_is_still_rejected_alone(data: Path) -> None:
+    _results_bytes(data, b"not submitted", b"not subm\xefitted")
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.line, r.reason) for r in ds.rejects] == [
+        (3, "not UTF-8 text (invalid continuation byte at byte 55 of the line)")
+    ]
+    assert sorted(r.sourced_id for r in ds.results) == ["res-1", "res-3", "res-4", "res-5"]
+

@@ -244,6 +244,9 @@ class CsvTable:
         self._fh = container.open(name)
         self._buf: list[str] = []  # the physical lines of the record being read
         self._rec_start = 1  # the physical line it starts on
+        # Lines read but not readable (not UTF-8), line -> why, until their record is rejected
+        # (--skip-invalid only: otherwise the first one is refused as it is read).
+        self._unread: dict[int, str] = {}
         self._gen = (
             self._feed_bytes(self._fh.raw)
             if isinstance(self._fh, _Bytes)
@@ -303,6 +306,10 @@ class CsvTable:
         """The text of each physical line, for csv.reader; keeps the record's lines in _buf.
 
         Lines end at LF, CRLF or a lone CR (as with ``newline=""``); a leading BOM is dropped.
+        A line that is not UTF-8 is refused; with ``--skip-invalid`` it is handed on decoded
+        with U+FFFD for the bad bytes, so the reader still sees its quotes and commas (a quote
+        opening or closing on it is followed), and kept in ``_unread``: the record it is in
+        is rejected, never read (:meth:`_reject_unread`).
         """
         buf = self._buf
         number = 0
@@ -320,11 +327,11 @@ class CsvTable:
                     text = piece.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)"
-                    if buf or self.rejects is None:  # the header, or inside a quoted field
+                    if self.rejects is None:  # the header, or no --skip-invalid
                         self._fh.close()
                         raise SourceError(self.name, number, None, reason) from None
-                    self.rejects.append(Reject(self.name, number, None, reason, None))
-                    continue
+                    self._unread[number] = reason
+                    text = piece.decode("utf-8", errors="replace")
                 if not buf:
                     self._rec_start = number
                 buf.append(text)
@@ -394,8 +401,30 @@ class CsvTable:
             reason = f"malformed CSV ({exc})"
         if first < line:
             reason += f" (the record it is in starts on line {first})"
-        self._refuse(line, reason, self._line_raw(line))
+        unread = self._unread_upto(resume)
+        for number in unread:
+            reason += f"; also, line {number}: {self._unread.pop(number)}"
+        self._refuse(line, reason, None if line in unread else self._line_raw(line))
         self._restart_after(resume)
+
+    def _unread_upto(self, last: int) -> list[int]:
+        """The unreadable lines up to ``last`` (those of the record just read), in order."""
+        return sorted(n for n in self._unread if n <= last)
+
+    def _reject_unread(self) -> bool:
+        """Rejects the record just read if one of its lines could not be read; whether so."""
+        first = self._rec_start
+        last = first + len(self._buf) - 1
+        unread = self._unread_upto(last)
+        if not unread:
+            return False
+        reason = self._unread[unread[0]]
+        for number in unread:
+            del self._unread[number]
+        if last > first:
+            reason += f"; the record it is in, lines {first}-{last}, is not read"
+        self._refuse(unread[0], reason, None)
+        return True
 
     def _refuse(self, line: int, reason: str, raw: dict[str, str] | None) -> None:
         err = SourceError(self.name, line, None, reason)
@@ -432,6 +461,7 @@ class CsvTable:
     def rows(self) -> Iterator[list[str]]:
         width = self.width
         buf = self._buf
+        unread = self._unread
         try:
             while True:
                 buf.clear()
@@ -441,6 +471,8 @@ class CsvTable:
                     return
                 except csv.Error as exc:
                     self._malformed(exc)
+                    continue
+                if unread and self._reject_unread():
                     continue
                 if len(row) == width:
                     self.line = self._rec_start
