@@ -122,3 +122,50 @@ def test_a_not_utf8_row_is_still_rejected_alone(data: Path) -> None:
     ]
     assert sorted(r.sourced_id for r in ds.results) == ["res-1", "res-3", "res-4", "res-5"]
 
+
+# --- two spellings of one column --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "first", "second"),
+    [
+        ("users.csv", ",pronouns", ",orgSourcedIds", "primaryOrgSourcedId", "orgSourcedIds"),
+        ("users.csv", ",pronouns", ",userId", "userIds", "userId"),
+        ("results.csv", ",textScore,", ",date,", "date", "scoreDate"),
+        ("results.csv", ",scoreScaleSourcedId,", ",userSourcedId,", "studentSourcedId",
+         "userSourcedId"),
+        ("classes.csv", ",periods", ",termSourcedId", "termSourcedIds", "termSourcedId"),
+        ("lineItems.csv", ",description,", ",category,", "category", "categorySourcedId"),
+        ("lineItems.csv", ",scoreScaleSourcedId,", ",gradingPeriod,", "gradingPeriodSourcedId",
+         "gradingPeriod"),
+    ],
+)
+def test_two_spellings_of_one_column_are_refused(
+    data: Path, file: str, old: str, new: str, first: str, second: str
+) -> None:
+    """The first spelling found was read and the other left out without a word."""
+    edit(data / file, old, new)
+    with pytest.raises(SourceError) as info:
+        read_path(data, skip_invalid=True)  # a bad header is never skipped
+    assert str(info.value) == (
+        f"{file}:1: field {second!r}: columns {first!r} and {second!r} are the same column "
+        "spelt two ways: which one to read is not clear"
+    )
+
+
+def test_oneroster_12_line_items_keep_grading_period_and_academic_session_apart(
+    data: Path,
+) -> None:
+    """OneRoster 1.2's lineItems.csv has gradingPeriodSourcedId and academicSessionSourcedId
+    side by side: the grading period is read, the session is a column of its own (it is read
+    as the grading period only in a file without one)."""
+    edit(data / "lineItems.csv", "cat-tests,gp-1,,", "cat-tests,gp-1,sem-1,")
+    assert {i.sourced_id: i.grading_period_id for i in read_path(data).line_items} == {
+        "li-1": "gp-1", "li-2": "gp-1", "li-3": "gp-1",
+    }
+    edit(data / "lineItems.csv", ",gradingPeriodSourcedId,", ",notRead,")
+    assert {i.sourced_id: i.grading_period_id for i in read_path(data).line_items} == {
+        "li-1": "sem-1", "li-2": None, "li-3": None,
+    }
+
+

@@ -215,6 +215,12 @@ def _not_read(first: int, last: int) -> str:
 class CsvTable:
     """One CSV file: header handling, aliases, required columns and typed cell access.
 
+    ``aliases`` maps a column's name to its other spellings (OneRoster 1.0/1.1 and REST
+    names): any one of them is read as the column, and a header with two of them is refused,
+    as is a column given twice. ``fallbacks`` maps a column's name to columns of their own
+    that stand in for it only in a file without any spelling of it (OneRoster 1.2's
+    lineItems.csv has both gradingPeriodSourcedId and academicSessionSourcedId).
+
     Parsing is strict: a row must have exactly as many fields as the header (never padded,
     never cut), a quote must be balanced, and every line must be UTF-8. Each error names the
     physical line of the file (a quoted field holding a line break counts its lines): the
@@ -234,6 +240,7 @@ class CsvTable:
         required: tuple[str, ...],
         aliases: dict[str, tuple[str, ...]] | None = None,
         *,
+        fallbacks: dict[str, tuple[str, ...]] | None = None,
         rejects: list[Reject] | None = None,
         context: str = "",
     ):
@@ -277,12 +284,15 @@ class CsvTable:
                     "which one to read is not clear",
                 )
         self.columns: dict[str, int] = {}
-        aliases = aliases or {}
-        for canonical, alts in aliases.items():
-            for alt in (canonical, *alts):
-                if alt.casefold() in index:
-                    self.columns[canonical] = index[alt.casefold()]
-                    break
+        for canonical, alts in (aliases or {}).items():
+            found = self._one_of((canonical, *alts), index)
+            if found is not None:
+                self.columns[canonical] = found
+        for canonical, others in (fallbacks or {}).items():
+            if canonical not in self.columns:
+                found = self._one_of(others, index)
+                if found is not None:
+                    self.columns[canonical] = found
         for h, i in index.items():
             self.columns.setdefault(h, i)
         # canonical names are looked up case-insensitively too
@@ -299,6 +309,19 @@ class CsvTable:
             )
         self.width = len(header)
         self.rejects = rejects
+
+    def _one_of(self, spellings: tuple[str, ...], index: dict[str, int]) -> int | None:
+        """The column of the header spelt one of ``spellings``; refuses a header with two."""
+        found = sorted(index[s.casefold()] for s in spellings if s.casefold() in index)
+        if len(found) > 1:
+            self._fh.close()
+            first, second = self.header[found[0]], self.header[found[1]]
+            raise SourceError(
+                self.name, self.line, second,
+                f"columns {first!r} and {second!r} are the same column spelt two ways: which "
+                "one to read is not clear",
+            )
+        return found[0] if found else None
 
     # --- physical lines and records -------------------------------------------------------
 

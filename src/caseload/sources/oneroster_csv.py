@@ -96,8 +96,14 @@ _USERS_ALIASES: dict[str, tuple[str, ...]] = {
 }
 _CLASSES_ALIASES: dict[str, tuple[str, ...]] = {"termSourcedIds": ("termSourcedId",)}
 _LINE_ITEMS_ALIASES: dict[str, tuple[str, ...]] = {
-    "gradingPeriodSourcedId": ("academicSessionSourcedId", "gradingPeriod"),
+    "gradingPeriodSourcedId": ("gradingPeriod",),
     "categorySourcedId": ("category",),
+}
+# Columns of their own read for another only in a file without it: OneRoster 1.2's lineItems
+# has gradingPeriodSourcedId and academicSessionSourcedId side by side (a grading period and,
+# say, its semester), so the session is not another spelling of the grading period.
+_LINE_ITEMS_FALLBACKS: dict[str, tuple[str, ...]] = {
+    "gradingPeriodSourcedId": ("academicSessionSourcedId",),
 }
 _RESULTS_ALIASES: dict[str, tuple[str, ...]] = {
     "studentSourcedId": ("userSourcedId",),
@@ -135,12 +141,14 @@ class _Reader:
         name: str,
         required: tuple[str, ...],
         aliases: dict[str, tuple[str, ...]] | None = None,
+        fallbacks: dict[str, tuple[str, ...]] | None = None,
     ) -> CsvTable:
         return CsvTable(
             self.container,
             name,
             required,
             aliases,
+            fallbacks=fallbacks,
             rejects=self.ds.rejects if self.skip_invalid else None,
             context=self.context,
         )
@@ -549,6 +557,7 @@ class _Reader:
             "lineItems.csv",
             ("sourcedId", "title", "classSourcedId"),
             aliases=_LINE_ITEMS_ALIASES,
+            fallbacks=_LINE_ITEMS_FALLBACKS,
         )
 
         def row(r: list[str], sid: str) -> None:
