@@ -169,3 +169,19 @@ def test_oneroster_12_line_items_keep_grading_period_and_academic_session_apart(
     }
 
 
+# --- a byte order mark that is not at the start of the file ----------------------------------
+
+
+def test_a_byte_order_mark_at_a_later_line_start_is_refused(data: Path) -> None:
+    """Two files joined: the second one's BOM was kept in the first field (an id
+    '\\ufeffres-9' was stored)."""
+    path = data / "results.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes() + b"\xef\xbb\xbf" + PHANTOM.encode() + b"\n")
+    reason = "a byte order mark (U+FEFF) at the start of the line: two files joined?"
+    assert _refused(data) == f"results.csv:7: {reason}"
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line, r.field, r.reason) for r in ds.rejects] == [
+        ("results.csv", 7, None, reason)
+    ]
+    # the BOM at the very start of the file is dropped as before
+    assert sorted(r.sourced_id for r in ds.results) == ["res-1", "res-2", "res-3", "res-4", "res-5"]

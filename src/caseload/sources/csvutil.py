@@ -205,6 +205,9 @@ def _quote_opening(lines: list[str], first: int) -> int | None:
     return spanning
 
 
+_LATER_BOM = "a byte order mark (U+FEFF) at the start of the line: two files joined?"
+
+
 def _not_read(first: int, last: int) -> str:
     """Says that physical lines ``first`` to ``last``, part of a rejected record, are not rows."""
     if first == last:
@@ -222,15 +225,16 @@ class CsvTable:
     lineItems.csv has both gradingPeriodSourcedId and academicSessionSourcedId).
 
     Parsing is strict: a row must have exactly as many fields as the header (never padded,
-    never cut), a quote must be balanced, and every line must be UTF-8. Each error names the
-    physical line of the file (a quoted field holding a line break counts its lines): the
-    line a row starts on, or for a quote that never closes the line where it opens. With
-    ``rejects`` given (``--skip-invalid``), a malformed record is rejected there and reading
-    goes on after it; otherwise the first one raises :class:`SourceError`. A record that runs
-    over several lines (a quoted field holding line breaks) and comes out malformed is
-    rejected whole: the lines the reader took as the inside of a quoted field are never read
-    again as rows of their own. Only after a quote that never closes does reading go on
-    with the line after the one it opens on.
+    never cut), a quote must be balanced, every line must be UTF-8 and none but the first may
+    start with a byte order mark (two files joined). Each error names the physical line of
+    the file (a quoted field holding a line break counts its lines): the line a row starts
+    on, the line that cannot be read, or for a quote that never closes the line where it
+    opens. With ``rejects`` given (``--skip-invalid``), a malformed record is rejected there
+    and reading goes on after it; otherwise the first one raises :class:`SourceError`. A
+    record that runs over several lines (a quoted field holding line breaks) and comes out
+    malformed is rejected whole: the lines the reader took as the inside of a quoted field
+    are never read again as rows of their own. Only after a quote that never closes does
+    reading go on with the line after the one it opens on.
     """
 
     def __init__(
@@ -251,8 +255,9 @@ class CsvTable:
         self._fh = container.open(name)
         self._buf: list[str] = []  # the physical lines of the record being read
         self._rec_start = 1  # the physical line it starts on
-        # Lines read but not readable (not UTF-8), line -> why, until their record is rejected
-        # (--skip-invalid only: otherwise the first one is refused as it is read).
+        # Lines read that cannot be taken as they are (not UTF-8, a byte order mark at their
+        # start), line -> why, until their record is rejected (--skip-invalid only: otherwise
+        # the first one is refused as it is read).
         self._unread: dict[int, str] = {}
         self._gen = (
             self._feed_bytes(self._fh.raw)
@@ -328,11 +333,12 @@ class CsvTable:
     def _feed_bytes(self, raw: IO[bytes]) -> Iterator[str]:
         """The text of each physical line, for csv.reader; keeps the record's lines in _buf.
 
-        Lines end at LF, CRLF or a lone CR (as with ``newline=""``); a leading BOM is dropped.
-        A line that is not UTF-8 is refused; with ``--skip-invalid`` it is handed on decoded
-        with U+FFFD for the bad bytes, so the reader still sees its quotes and commas (a quote
-        opening or closing on it is followed), and kept in ``_unread``: the record it is in
-        is rejected, never read (:meth:`_reject_unread`).
+        Lines end at LF, CRLF or a lone CR (as with ``newline=""``); a BOM at the start of the
+        file is dropped. A line that is not UTF-8, or that starts with a BOM further down (two
+        files joined: it would be kept in the first field), is refused (:meth:`_unreadable`);
+        with ``--skip-invalid`` it is handed on (decoded with U+FFFD for bad bytes, so the
+        reader still sees its quotes and commas: a quote opening or closing on it is followed)
+        and the record it is in is rejected, never read (:meth:`_reject_unread`).
         """
         buf = self._buf
         number = 0
@@ -350,23 +356,33 @@ class CsvTable:
                     text = piece.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)"
-                    if self.rejects is None:  # the header, or no --skip-invalid
-                        self._fh.close()
-                        raise SourceError(self.name, number, None, reason) from None
-                    self._unread[number] = reason
+                    self._unreadable(number, reason)
                     text = piece.decode("utf-8", errors="replace")
+                if text.startswith("\ufeff") and number > 1:
+                    self._unreadable(number, _LATER_BOM)
                 if not buf:
                     self._rec_start = number
                 buf.append(text)
                 yield text
 
     def _feed_text(self, lines: Iterator[str]) -> Iterator[str]:
+        """As :meth:`_feed_bytes`, for lines already decoded (the first one's BOM dropped)."""
         buf = self._buf
         for number, text in enumerate(lines, 1):
+            if text.startswith("\ufeff") and number > 1:
+                self._unreadable(number, _LATER_BOM)
             if not buf:
                 self._rec_start = number
             buf.append(text)
             yield text
+
+    def _unreadable(self, number: int, reason: str) -> None:
+        """Line ``number`` cannot be taken as it is: refused, or (``--skip-invalid``) kept in
+        ``_unread`` so that the record it is in is rejected."""
+        if self.rejects is None:  # the header, or no --skip-invalid
+            self._fh.close()
+            raise SourceError(self.name, number, None, reason) from None
+        self._unread.setdefault(number, reason)
 
     def _replay(self, lines: list[tuple[int, str]]) -> Iterator[str]:
         buf = self._buf
