@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
 from caseload.sources.dataset import Reject, SourceError
-from caseload.sources.zipsafe import SafeZip
+from caseload.sources.zipsafe import SafeZip, open_zip
 
 T = TypeVar("T")
 
@@ -90,7 +90,7 @@ class Container:
                 if p.is_file():
                     self._add(p.name, p.name)
         elif zipfile.is_zipfile(path):
-            self._zip = zipfile.ZipFile(path)
+            self._zip = open_zip(path)  # a damaged directory: SourceError naming the zip
             try:
                 self._safe = SafeZip(self._zip, path.name)  # zip bombs refused before reading
                 for info in self._zip.infolist():

@@ -17,10 +17,19 @@ def read_path(path: Path, *, skip_invalid: bool = False) -> Dataset:
     if not path.exists():
         raise SourceError(str(path), None, None, "no such file or folder")
     if path.is_file() and zipfile.is_zipfile(path):
-        from caseload.sources.zipsafe import check_archive
+        from caseload.sources.zipsafe import check_archive, open_zip
 
-        with zipfile.ZipFile(path) as zf:  # zip bombs are refused before any member is read
+        with open_zip(path) as zf:  # zip bombs are refused before any member is read
             check_archive(zf, path.name)
+    elif path.is_file():
+        from caseload.sources.zipsafe import ADVICE, cut_short
+
+        if cut_short(path):  # not "not a recognized export": say what is wrong with it
+            raise SourceError(
+                path.name, None, None,
+                f"the zip archive is damaged (its end, which lists its files, is missing): "
+                f"{ADVICE}",
+            )
     if oneroster_csv.is_oneroster(path):
         return oneroster_csv.read_oneroster(path, skip_invalid=skip_invalid)
     from caseload.sources import edfi_xml

@@ -10,6 +10,11 @@ so an archive whose headers lie cannot get past the check either.
 
 Small members (under :data:`RATIO_FLOOR`, 1 MiB uncompressed) are exempt from the ratio rule:
 a short CSV of repeated values can compress very well and is harmless.
+
+A damaged archive (its directory unreadable: :func:`open_zip`) or member (a bad CRC, corrupt
+compressed data, a damaged header: :meth:`SafeZip.open` and :class:`GuardedStream`) is refused
+with a :class:`SourceError` naming the archive and the member, also under ``--skip-invalid``:
+zipfile's and zlib's own exceptions never reach the caller.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import io
 import os
 import re
 import zipfile
+import zlib
+from pathlib import Path
 from typing import IO
 
 from caseload.sources.dataset import SourceError
@@ -26,6 +33,19 @@ MAX_RATIO = 100
 RATIO_FLOOR = 1 << 20
 DEFAULT_MAX_BYTES = 4 * 1024**3
 ENV_MAX_BYTES = "CASELOAD_ZIP_MAX_BYTES"
+
+# What zipfile and its decompressors raise for damaged data: a bad CRC or header (BadZipFile),
+# data that ends early (EOFError), corrupt deflate, LZMA or bzip2 data (zlib.error, LZMAError,
+# and for bzip2 an OSError without an errno; one with an errno is the disk's, not the data's).
+_DAMAGE: tuple[type[Exception], ...] = (zipfile.BadZipFile, EOFError, zlib.error)
+try:
+    import lzma
+
+    _DAMAGE += (lzma.LZMAError,)
+except ImportError:  # pragma: no cover - a Python built without lzma reads no LZMA members
+    pass
+
+ADVICE = "the file was corrupted or cut short; download or copy it again"
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "i": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -53,6 +73,35 @@ def max_bytes() -> int:
         return parse_size(env)
     except ValueError as exc:
         raise SourceError(f"${ENV_MAX_BYTES}", None, None, str(exc)) from None
+
+
+def _is_damage(exc: Exception) -> bool:
+    return isinstance(exc, _DAMAGE) or (isinstance(exc, OSError) and exc.errno is None)
+
+
+def damaged(where: str, what: str, exc: Exception) -> SourceError:
+    """The error for a damaged archive or member (``what``), with zipfile's words for it."""
+    detail = str(exc) or type(exc).__name__
+    return SourceError(where, None, None, f"the zip {what} is damaged ({detail}): {ADVICE}")
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """``path`` opened as a zip archive; a damaged directory (the list of members at the end)
+    is a SourceError naming the archive."""
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise damaged(path.name, "archive", exc) from None
+
+
+def cut_short(path: Path) -> bool:
+    """Whether ``path`` (not a zip to :func:`zipfile.is_zipfile`) starts as a zip archive does:
+    then its end, where the list of members is, is missing (a download that stopped)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _gb(n: int) -> str:
@@ -98,7 +147,12 @@ class GuardedStream(io.RawIOBase):
         return True
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._raw.read(len(b))
+        try:
+            data = self._raw.read(len(b))
+        except Exception as exc:  # a bad CRC, corrupt compressed data, data ending early
+            if not _is_damage(exc):
+                raise
+            raise damaged(self._member, "member", exc) from None
         n = len(data)
         self._left -= n
         self._budget[0] -= n
@@ -128,6 +182,12 @@ class SafeZip:
 
     def open(self, name: str) -> io.BufferedReader:
         info = self.zf.getinfo(name)
-        raw = self.zf.open(info)
-        stream = GuardedStream(raw, f"{self.archive}:{name}", info.file_size, self._budget)
+        member = f"{self.archive}:{name}"
+        try:
+            raw = self.zf.open(info)
+        except Exception as exc:  # a damaged local header
+            if not _is_damage(exc):
+                raise
+            raise damaged(member, "member", exc) from None
+        stream = GuardedStream(raw, member, info.file_size, self._budget)
         return io.BufferedReader(stream, 1 << 16)

@@ -1,0 +1,206 @@
+"""A damaged zip is refused in plain words.
+
+A zip whose member data is corrupt (a CRC mismatch, a zlib error) or ends early, or whose local
+header is damaged, is refused with a :class:`SourceError` naming the archive and the member
+("export.zip:users.csv: the zip member is damaged (...)"); one whose directory is damaged or
+that is cut short (its directory, the list of members, lost) names the archive. Also under
+``--skip-invalid`` and ``--check``: nothing of it is loaded, the cache is as it was, and the CLI
+prints no traceback (it printed "unexpected BadZipFile" or "unexpected error", or for a zip cut
+short "not a recognized export").
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from caseload.cli import main
+from caseload.sources.dataset import SourceError
+from caseload.sources.detect import read_path
+from caseload.store.tables import METADATA
+from tests.paths import MIN_DATA
+
+# --- 1. damaged zip members -------------------------------------------------------------------
+
+
+def _zip(target: Path, method: int = zipfile.ZIP_DEFLATED) -> bytearray:
+    """MIN_DATA zipped at ``target``; its bytes, to damage."""
+    with zipfile.ZipFile(target, "w", method) as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            zf.write(f, f.name)
+    return bytearray(target.read_bytes())
+
+
+def _local(target: Path, name: str) -> tuple[int, int, int]:
+    """A member's local header offset, where its data starts, and its compressed size."""
+    with zipfile.ZipFile(target) as zf:
+        info = zf.getinfo(name)
+    data = target.read_bytes()
+    off = info.header_offset
+    name_len, extra_len = struct.unpack("<HH", data[off + 26 : off + 30])
+    return off, off + 30 + name_len + extra_len, info.compress_size
+
+
+def _central(data: bytearray, name: str) -> int:
+    """The offset of a member's central directory entry."""
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        (name_len,) = struct.unpack("<H", data[at + 28 : at + 30])
+        if bytes(data[at + 46 : at + 46 + name_len]) == name.encode():
+            return at
+        at = data.find(b"PK\x01\x02", at + 1)
+    raise AssertionError(name)
+
+
+def _flip_deflated(target: Path) -> None:
+    """Four bytes in the middle of users.csv's deflated data inverted (zlib error or CRC)."""
+    data = _zip(target)
+    _, start, size = _local(target, "users.csv")
+    for i in range(start + size // 2, start + size // 2 + 4):
+        data[i] ^= 0xFF
+    target.write_bytes(data)
+
+
+def _flip_stored(target: Path) -> None:
+    """One bit of users.csv's (stored, uncompressed) data flipped: "Bad CRC-32"."""
+    data = _zip(target, zipfile.ZIP_STORED)
+    _, start, _ = _local(target, "users.csv")
+    data[start + 100] ^= 0x01
+    target.write_bytes(data)
+
+
+def _wrong_crc(target: Path) -> None:
+    """users.csv's CRC in the central directory changed: "Bad CRC-32" at its end."""
+    data = _zip(target)
+    at = _central(data, "users.csv")
+    data[at + 16 : at + 20] = bytes(b ^ 0xFF for b in data[at + 16 : at + 20])
+    target.write_bytes(data)
+
+
+def _member_cut_short(target: Path) -> None:
+    """users.csv's compressed size halved in the central directory: its data ends early."""
+    data = _zip(target)
+    _, _, size = _local(target, "users.csv")
+    at = _central(data, "users.csv")
+    data[at + 20 : at + 24] = struct.pack("<I", size // 2)
+    target.write_bytes(data)
+
+
+def _bad_local_header(target: Path) -> None:
+    """users.csv's local header signature damaged: zipfile refuses to open the member."""
+    data = _zip(target)
+    off, _, _ = _local(target, "users.csv")
+    data[off : off + 4] = b"PK\x00\x00"
+    target.write_bytes(data)
+
+
+DAMAGED_MEMBER: dict[str, Callable[[Path], None]] = {
+    "deflated-bytes-flipped": _flip_deflated,
+    "stored-bit-flipped": _flip_stored,
+    "crc-mismatch": _wrong_crc,
+    "member-cut-short": _member_cut_short,
+    "local-header-damaged": _bad_local_header,
+}
+
+
+def _archive_cut_short(target: Path) -> None:
+    """The file cut in half (a download that stopped): its central directory is gone."""
+    data = _zip(target)
+    target.write_bytes(data[: len(data) // 2])
+
+
+def _bad_central_directory(target: Path) -> None:
+    """The central directory's first entry damaged (the end record still found)."""
+    data = _zip(target)
+    at = data.find(b"PK\x01\x02")
+    data[at : at + 4] = b"PK\x00\x00"
+    target.write_bytes(data)
+
+
+DAMAGED_ARCHIVE: dict[str, Callable[[Path], None]] = {
+    "archive-cut-short": _archive_cut_short,
+    "central-directory-damaged": _bad_central_directory,
+}
+
+MEMBER_MESSAGE = "export.zip:users.csv: the zip member is damaged ("
+ARCHIVE_MESSAGE = "export.zip: the zip archive is damaged"
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True])
+@pytest.mark.parametrize("damage", sorted(DAMAGED_MEMBER))
+def test_a_damaged_member_is_refused_naming_archive_and_member(
+    tmp_path: Path, damage: str, skip_invalid: bool
+) -> None:
+    archive = tmp_path / "export.zip"
+    DAMAGED_MEMBER[damage](archive)
+    with pytest.raises(SourceError) as info:
+        read_path(archive, skip_invalid=skip_invalid)
+    message = str(info.value)
+    assert message.startswith(MEMBER_MESSAGE), message
+    assert "download or copy it again" in message, message
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_ARCHIVE))
+def test_a_damaged_archive_is_refused_naming_it(tmp_path: Path, damage: str) -> None:
+    archive = tmp_path / "export.zip"
+    DAMAGED_ARCHIVE[damage](archive)
+    with pytest.raises(SourceError) as info:
+        read_path(archive, skip_invalid=True)
+    message = str(info.value)
+    assert message.startswith(ARCHIVE_MESSAGE), message
+
+
+def test_an_intact_zip_still_imports(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    _zip(archive)
+    assert len(read_path(archive).users) == 5
+    _zip(archive, zipfile.ZIP_STORED)
+    assert len(read_path(archive).users) == 5
+
+
+def _snapshot(db: Path) -> dict[str, list[tuple[str, ...]]]:
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            return {
+                name: sorted(tuple(map(str, r)) for r in conn.execute(select(table)))
+                for name, table in METADATA.tables.items()
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        ("deflated-bytes-flipped", MEMBER_MESSAGE),
+        ("crc-mismatch", MEMBER_MESSAGE),
+        ("local-header-damaged", MEMBER_MESSAGE),
+        ("central-directory-damaged", ARCHIVE_MESSAGE),
+    ],
+)
+@pytest.mark.parametrize("extra", [[], ["--skip-invalid"], ["--check"]])
+def test_cli_refuses_a_damaged_zip_and_keeps_the_cache(
+    tmp_path: Path, capsys, monkeypatch, new_cache: Path, damage: str, expected: str, extra
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a rejects file would land here
+    assert main(["--db", str(new_cache), "import", str(MIN_DATA)]) == 0
+    before = _snapshot(new_cache)
+    assert before["users"], "the first import loaded nothing"
+    archive = tmp_path / "export.zip"
+    {**DAMAGED_MEMBER, **DAMAGED_ARCHIVE}[damage](archive)
+    capsys.readouterr()
+    assert main(["--db", str(new_cache), "import", str(archive), *extra]) == 1
+    out = capsys.readouterr()
+    printed = out.out + out.err
+    assert expected in printed, printed
+    assert "Traceback" not in printed and "unexpected" not in printed, printed
+    if not extra or extra == ["--skip-invalid"]:
+        assert "Nothing was imported; the cache is unchanged." in out.err
+    assert _snapshot(new_cache) == before
+    assert not list(tmp_path.glob("caseload-rejects-*"))
