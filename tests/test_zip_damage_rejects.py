@@ -1,4 +1,4 @@
-"""A damaged zip is refused in plain words.
+"""A damaged zip is refused in plain words; the rejects file attaches each reject's own row.
 
 A zip whose member data is corrupt (a CRC mismatch, a zlib error) or ends early, or whose local
 header is damaged, is refused with a :class:`SourceError` naming the archive and the member
@@ -7,10 +7,19 @@ that is cut short (its directory, the list of members, lost) names the archive. 
 ``--skip-invalid`` and ``--check``: nothing of it is loaded, the cache is as it was, and the CLI
 prints no traceback (it printed "unexpected BadZipFile" or "unexpected error", or for a zip cut
 short "not a recognized export").
+
+The rejects file's row for a reject is read back from the export by physical line, counted as
+the reader counts them (LF, CRLF or a lone CR). With lone-CR or mixed line endings it attached
+no row; with a quoted field holding a lone CR before the bad row, another line's row. A file
+with a credential column keeps its values out: read back leniently, a row with an unbalanced
+quote came out the header's width and carried a password under another column's name.
 """
 
 from __future__ import annotations
 
+import csv
+import json
+import re
 import struct
 import zipfile
 from collections.abc import Callable
@@ -23,6 +32,7 @@ from caseload.cli import main
 from caseload.sources.dataset import SourceError
 from caseload.sources.detect import read_path
 from caseload.store.tables import METADATA
+from tests.min_export import edit
 from tests.paths import MIN_DATA
 
 # --- 1. damaged zip members -------------------------------------------------------------------
@@ -204,3 +214,124 @@ def test_cli_refuses_a_damaged_zip_and_keeps_the_cache(
         assert "Nothing was imported; the cache is unchanged." in out.err
     assert _snapshot(new_cache) == before
     assert not list(tmp_path.glob("caseload-rejects-*"))
+
+
+# --- 2. the rejects file's row, with any line endings -----------------------------------------
+
+
+def _import_skipping(db: Path, data: Path, rejects: Path) -> list[dict[str, str]]:
+    assert main(["--db", str(db), "import", str(data), "--skip-invalid",
+                 "--rejects", str(rejects)]) == 0
+    with rejects.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _rewrite(path: Path, endings: list[str]) -> None:
+    """``path``'s lines (LF-ended, none inside a quoted field) ending in ``endings`` in turn."""
+    lines = path.read_bytes().split(b"\n")
+    assert lines[-1] == b"" and b"\r" not in lines[0]
+    ends = [e.encode() for e in endings]
+    path.write_bytes(b"".join(text + ends[i % len(ends)] for i, text in enumerate(lines[:-1])))
+
+
+def _edit_bytes(path: Path, old: str, new: str) -> None:
+    """:func:`edit` on bytes (reading text would turn each lone CR into LF)."""
+    body = path.read_bytes()
+    assert old.encode() in body, old
+    path.write_bytes(body.replace(old.encode(), new.encode(), 1))
+
+
+ENDINGS: dict[str, tuple[list[str], str]] = {
+    # name: (line endings in turn, res-1's comment: a quoted field, maybe over a line break)
+    "lone-cr": (["\r"], '"see me"'),
+    "mixed": (["\r", "\n", "\r\n"], '"see me"'),
+    "lf-quoted-lone-cr": (["\n"], '"see\rme"'),
+    "lone-cr-quoted-lone-cr": (["\r"], '"see\rme\rnow"'),
+    "mixed-quoted-crlf": (["\n", "\r"], '"see\r\nme"'),
+    "crlf-quoted-lf": (["\r\n"], '"see\nme"'),
+}
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
+@pytest.mark.parametrize("case", sorted(ENDINGS))
+def test_a_reference_reject_gets_its_own_row(
+    tmp_path, data, new_cache, case: str, zipped: bool
+) -> None:
+    """res-4 names a line item that exists nowhere: the loader rejects it and the rejects file
+    reads its row back from results.csv by physical line, as the reader counted it."""
+    endings, comment = ENDINGS[case]
+    results = data / "results.csv"
+    edit(results, "res-4,active,2026-09-01T00:00:00Z,li-2,", "res-4,active,2026-09-01T00:00:00Z,"
+         "li-nowhere,")
+    _rewrite(results, endings)
+    _edit_bytes(results, '"[bold]see me[/bold]"', comment)
+    line = 5 + len(re.findall("\r\n|\r|\n", comment))  # res-4's physical line
+    source = data
+    if zipped:
+        source = tmp_path / "export.zip"
+        with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as zf:
+            for f in sorted(data.iterdir()):
+                zf.write(f, f.name)
+    rows = [r for r in _import_skipping(new_cache, source, tmp_path / "r.csv")
+            if "li-nowhere" in r["reason"]]
+    assert [(r["file"], r["line"]) for r in rows] == [("results.csv", str(line))], rows
+    row = json.loads(rows[0]["row"])
+    assert (row["sourcedId"], row["lineItemSourcedId"]) == ("res-4", "li-nowhere"), row
+
+
+def _passwords(users: Path) -> str:
+    body = users.read_text(encoding="utf-8")
+    body = body.replace(",09,,,,,,,sch-1,", ",09,Hunter2Secret,,,,,,sch-1,")
+    return body.replace(",10,,,,,,,sch-1,", ",10,Other3Secret,,,,,,sch-1,")
+
+
+def _no_secret(rejects: Path) -> str:
+    text = rejects.read_text(encoding="utf-8")
+    assert "Secret" not in text and "password" not in text.casefold(), text
+    return text
+
+
+@pytest.mark.parametrize("endings", [["\r"], ["\r\n", "\r"]], ids=["lone-cr", "mixed"])
+def test_a_credential_file_reject_gets_its_row_without_the_password(
+    tmp_path, data, new_cache, endings: list[str]
+) -> None:
+    """users.csv has a password column; stu-2 names a school that exists nowhere."""
+    users = data / "users.csv"
+    users.write_text(_passwords(users).replace("Hunter2Secret,,,,,,sch-1,\nstu-3",
+                                               "Hunter2Secret,,,,,,sch-404,\nstu-3", 1))
+    assert "sch-404" in users.read_text()
+    _rewrite(users, endings)
+    out = tmp_path / "r.csv"
+    rows = [r for r in _import_skipping(new_cache, data, out) if r["file"] == "users.csv"]
+    _no_secret(out)
+    assert [r["line"] for r in rows] == ["3"], rows
+    assert json.loads(rows[0]["row"])["sourcedId"] == "stu-2"
+
+
+def test_an_unbalanced_quote_in_a_credential_file_never_carries_a_password(
+    tmp_path, data, new_cache
+) -> None:
+    """stu-2's family name opens a quote that stu-3's line closes: the reader refuses line 3
+    without its content. Read back with a lenient csv.reader, lines 3-4 came out as one row
+    of the header's width and stu-2's password was copied under "familyName"."""
+    users = data / "users.csv"
+    users.write_text(_passwords(users).replace("Ben,Baker,", 'Ben,"Baker,', 1))
+    out = tmp_path / "r.csv"
+    rows = [r for r in _import_skipping(new_cache, data, out) if r["file"] == "users.csv"]
+    _no_secret(out)
+    assert [(r["line"], r["row"]) for r in rows] == [("3", "")], rows
+    assert rows[0]["reason"].startswith("unbalanced quote"), rows
+
+
+@pytest.mark.parametrize("endings", [["\r"], ["\n", "\r"]], ids=["lone-cr", "mixed"])
+def test_a_shifted_row_of_a_credential_file_stays_without_content(
+    tmp_path, data, new_cache, endings: list[str]
+) -> None:
+    users = data / "users.csv"
+    users.write_text(_passwords(users).replace("Ben,Baker,", "Ben,Jr,Baker,", 1))
+    _rewrite(users, endings)
+    out = tmp_path / "r.csv"
+    rows = [r for r in _import_skipping(new_cache, data, out) if r["file"] == "users.csv"]
+    _no_secret(out)
+    assert [(r["line"], r["row"]) for r in rows] == [("3", "")], rows
+    assert "24 fields where the header has 23" in rows[0]["reason"]

@@ -1,7 +1,8 @@
 """CSV plumbing shared by the OneRoster bulk reader and caseload's extension files.
 
-Rows are read with :mod:`csv` (RFC 4180, UTF-8 with or without BOM, CRLF or LF) and handed
-out with their physical line number, so every error can name file, line and field.
+Rows are read with :mod:`csv` (RFC 4180, UTF-8 with or without BOM, lines ending at LF, CRLF or
+a lone CR) and handed out with their physical line number, so every error can name file, line
+and field.
 """
 
 from __future__ import annotations
@@ -36,6 +37,26 @@ class TextLines(Protocol):
     def __exit__(self, typ: Any, value: Any, tb: Any, /) -> None: ...
 
 
+def physical_lines(raw: IO[bytes]) -> Iterator[bytes]:
+    """A CSV file's physical lines, each with its line ending: lines end at LF, CRLF or a lone
+    CR (as with ``newline=""``); a leading UTF-8 BOM is dropped.
+
+    The one line splitter: :class:`CsvTable` numbers lines with it, and so does whatever reads
+    a file back by line number (the rejects file's rows: ``detect.raw_rows``, via CsvTable).
+    """
+    first = True
+    for chunk in raw:  # (a binary stream iterates in pieces ending at LF)
+        if first:
+            first = False
+            if chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+        cr = chunk.find(b"\r")
+        if cr < 0 or cr >= len(chunk) - 2:
+            yield chunk
+        else:
+            yield from chunk.splitlines(True)
+
+
 class _Bytes:
     """A CSV file's byte stream; :class:`CsvTable` splits and decodes it line by line.
 
@@ -47,9 +68,8 @@ class _Bytes:
         self.raw = raw
 
     def __iter__(self) -> Iterator[str]:  # TextLines, for callers other than CsvTable
-        for number, line in enumerate(self.raw):
-            text = line.decode("utf-8")
-            yield text.removeprefix("\ufeff") if number == 0 else text
+        for line in physical_lines(self.raw):
+            yield line.decode("utf-8")
 
     def close(self) -> None:
         self.raw.close()
@@ -333,37 +353,27 @@ class CsvTable:
     def _feed_bytes(self, raw: IO[bytes]) -> Iterator[str]:
         """The text of each physical line, for csv.reader; keeps the record's lines in _buf.
 
-        Lines end at LF, CRLF or a lone CR (as with ``newline=""``); a BOM at the start of the
-        file is dropped. A line that is not UTF-8, or that starts with a BOM further down (two
+        Lines are :func:`physical_lines` (LF, CRLF or a lone CR; a BOM at the start of the
+        file dropped). A line that is not UTF-8, or that starts with a BOM further down (two
         files joined: it would be kept in the first field), is refused (:meth:`_unreadable`);
         with ``--skip-invalid`` it is handed on (decoded with U+FFFD for bad bytes, so the
         reader still sees its quotes and commas: a quote opening or closing on it is followed)
         and the record it is in is rejected, never read (:meth:`_reject_unread`).
         """
         buf = self._buf
-        number = 0
-        first = True
-        for chunk in raw:
-            if first:
-                first = False
-                if chunk.startswith(b"\xef\xbb\xbf"):
-                    chunk = chunk[3:]
-            cr = chunk.find(b"\r")
-            pieces = (chunk,) if cr < 0 or cr >= len(chunk) - 2 else chunk.splitlines(True)
-            for piece in pieces:
-                number += 1
-                try:
-                    text = piece.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)"
-                    self._unreadable(number, reason)
-                    text = piece.decode("utf-8", errors="replace")
-                if text.startswith("\ufeff") and number > 1:
-                    self._unreadable(number, _LATER_BOM)
-                if not buf:
-                    self._rec_start = number
-                buf.append(text)
-                yield text
+        for number, piece in enumerate(physical_lines(raw), 1):
+            try:
+                text = piece.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)"
+                self._unreadable(number, reason)
+                text = piece.decode("utf-8", errors="replace")
+            if text.startswith("\ufeff") and number > 1:
+                self._unreadable(number, _LATER_BOM)
+            if not buf:
+                self._rec_start = number
+            buf.append(text)
+            yield text
 
     def _feed_text(self, lines: Iterator[str]) -> Iterator[str]:
         """As :meth:`_feed_bytes`, for lines already decoded (the first one's BOM dropped)."""
@@ -493,6 +503,11 @@ class CsvTable:
 
     def close(self) -> None:
         self._fh.close()
+
+    @property
+    def last_line(self) -> int:
+        """The physical line the record read last ends on (``line`` is where it starts)."""
+        return self._rec_start + max(len(self._buf), 1) - 1
 
     def index(self, column: str) -> int | None:
         return self._lookup.get(column.casefold())

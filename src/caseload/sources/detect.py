@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 import zipfile
 from pathlib import Path
@@ -50,11 +49,13 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
     """Read back rows of an export by file name and line, for the rejects file.
 
     CSV (a OneRoster folder or .zip): the row as ``{column: value}``, matched on the physical
-    line where the record starts or ends; a row whose width is not the header's is left out
-    when the file has a credential column (``csvutil.secret_header``: its fields may be
-    shifted, a password under another column's name), as the reader leaves it out. Ed-Fi XML:
-    ``{"element": name}`` of the element that starts on that line."""
-    from caseload.sources.csvutil import Container, secret_header
+    line where the record starts or ends, read by :class:`csvutil.CsvTable` as the import read
+    it: lines counted alike (LF, CRLF or a lone CR: ``csvutil.physical_lines``), quotes parsed
+    as strictly, and only a well-formed row (the header's width) handed back. A malformed row
+    never is: the reader attached its own, or none when the file has a credential column
+    (``csvutil.secret_header``: its fields may be shifted, a password under another column's
+    name). Ed-Fi XML: ``{"element": name}`` of the element that starts on that line."""
+    from caseload.sources.csvutil import Container, CsvTable
 
     out: dict[tuple[str, int], dict[str, str]] = {}
     csv_files: dict[str, set[int]] = {}
@@ -71,24 +72,24 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
                     out[(name, number)] = {"element": m.group(1)}
     if not csv_files:
         return out
-    wanted = csv_files
     with Container(path) as container:
-        for name, lines in wanted.items():
+        for name, lines in csv_files.items():
             if not container.has(name):
                 continue
-            with container.open(name) as fh:
-                reader = csv.reader(fh)
-                try:
-                    header = next(reader)
-                    guarded = secret_header(header)
-                    start = reader.line_num + 1
-                    for row in reader:
-                        end = reader.line_num
-                        trusted = not guarded or len(row) == len(header)
-                        for number in (start, end):
-                            if number in lines and trusted:
-                                out[(name, number)] = dict(zip(header, row, strict=False))
-                        start = end + 1
-                except (csv.Error, UnicodeDecodeError, StopIteration):
-                    pass
+            try:
+                table = CsvTable(container, name, (), rejects=[])  # bad rows skipped, not raised
+            except SourceError:  # (not for a file the import read)
+                continue
+            last = max(lines)
+            try:
+                for row in table.rows():
+                    for number in (table.line, table.last_line):
+                        if number in lines:
+                            out[(name, number)] = dict(zip(table.header, row, strict=True))
+                    if table.last_line >= last:
+                        break
+            except SourceError:  # (a zip member's damage: the rows are a courtesy)
+                pass
+            finally:
+                table.close()
     return out
