@@ -13,6 +13,9 @@ the reader counts them (LF, CRLF or a lone CR). With lone-CR or mixed line endin
 no row; with a quoted field holding a lone CR before the bad row, another line's row. A file
 with a credential column keeps its values out: read back leniently, a row with an unbalanced
 quote came out the header's width and carried a password under another column's name.
+
+The one line splitter (``csvutil.physical_lines``) also splits a file's last line when it has
+no LF and its only CR is second to last ("1,2\r3"): it was taken for a CRLF ending.
 """
 
 from __future__ import annotations
@@ -335,3 +338,38 @@ def test_a_shifted_row_of_a_credential_file_stays_without_content(
     _no_secret(out)
     assert [(r["line"], r["row"]) for r in rows] == [("3", "")], rows
     assert "24 fields where the header has 23" in rows[0]["reason"]
+
+
+# --- the line splitter's last line ------------------------------------------------------------
+
+
+def test_a_lone_cr_before_a_one_character_last_line_ends_a_line(tmp_path: Path) -> None:
+    """A file's last piece (no LF after it) whose only CR came second to last ("1,2\\r3") was
+    taken for one line ending in CRLF: the valid row 1,2 was refused as malformed CSV."""
+    from caseload.sources.csvutil import Container, CsvTable
+
+    (tmp_path / "t.csv").write_bytes(b"a,b\n1,2\r3")
+    rejects: list = []
+    table = CsvTable(Container(tmp_path), "t.csv", (), rejects=rejects)
+    assert [(table.line, row) for row in table.rows()] == [(2, ["1", "2"])]
+    assert [(r.line, r.reason) for r in rejects] == [
+        (3, "1 field where the header has 2 (a row is never padded or cut)")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "lines"),
+    [
+        (b"\xef\xbb\xbfa\r\nb\rc\nd", [b"a\r\n", b"b\r", b"c\n", b"d"]),
+        (b"a\n1\r2", [b"a\n", b"1\r", b"2"]),
+        (b"a\r\n1\r2\r", [b"a\r\n", b"1\r", b"2\r"]),
+        (b"a\r\r\n\r", [b"a\r", b"\r\n", b"\r"]),
+        (b"a\rb\r\n", [b"a\r", b"b\r\n"]),
+    ],
+)
+def test_physical_lines(body: bytes, lines: list[bytes]) -> None:
+    import io
+
+    from caseload.sources.csvutil import physical_lines
+
+    assert list(physical_lines(io.BufferedReader(io.BytesIO(body)))) == lines

@@ -51,9 +51,10 @@ def physical_lines(raw: IO[bytes]) -> Iterator[bytes]:
             if chunk.startswith(b"\xef\xbb\xbf"):
                 chunk = chunk[3:]
         cr = chunk.find(b"\r")
-        if cr < 0 or cr >= len(chunk) - 2:
+        end = len(chunk) - 1
+        if cr < 0 or cr == end or (cr == end - 1 and chunk[end] == 0x0A):  # none, or its ending
             yield chunk
-        else:
+        else:  # (the file's last piece has no LF: "1,2\r3" is two lines)
             yield from chunk.splitlines(True)
 
 
