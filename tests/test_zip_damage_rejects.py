@@ -16,6 +16,9 @@ quote came out the header's width and carried a password under another column's 
 
 The one line splitter (``csvutil.physical_lines``) also splits a file's last line when it has
 no LF and its only CR is second to last ("1,2\r3"): it was taken for a CRLF ending.
+
+An encrypted member, or one compressed with a method zipfile cannot read (Deflate64), is named
+too: it was "unexpected RuntimeError" / "unexpected NotImplementedError".
 """
 
 from __future__ import annotations
@@ -373,3 +376,42 @@ def test_physical_lines(body: bytes, lines: list[bytes]) -> None:
     from caseload.sources.csvutil import physical_lines
 
     assert list(physical_lines(io.BufferedReader(io.BytesIO(body)))) == lines
+
+
+# --- members caseload cannot read: encrypted, or an unsupported compression method -----------
+
+
+def _set_member(target: Path, name: str, *, flag: int = 0, method: int | None = None) -> None:
+    """MIN_DATA zipped, then ``name``'s general-purpose flag bits or method changed in both
+    its local header and its central directory entry."""
+    data = _zip(target)
+    off, _, _ = _local(target, name)
+    at = _central(data, name)
+    for flags, kind in ((off + 6, off + 8), (at + 8, at + 10)):
+        data[flags] |= flag
+        if method is not None:
+            data[kind : kind + 2] = struct.pack("<H", method)
+    target.write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"flag": 0x01}, "export.zip:users.csv: the zip member is encrypted"),
+        ({"method": 9}, "export.zip:users.csv: the zip member is compressed with Deflate64"),
+        ({"method": 77}, "export.zip:users.csv: the zip member is compressed with method 77"),
+    ],
+    ids=["encrypted", "deflate64", "unknown-method"],
+)
+def test_a_member_caseload_cannot_read_is_named(
+    tmp_path: Path, capsys, new_cache: Path, change: dict, expected: str
+) -> None:
+    archive = tmp_path / "export.zip"
+    _set_member(archive, "users.csv", **change)
+    with pytest.raises(SourceError) as info:
+        read_path(archive, skip_invalid=True)
+    assert str(info.value).startswith(expected), str(info.value)
+    capsys.readouterr()
+    assert main(["--db", str(new_cache), "import", str(archive)]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "unexpected" not in err, err

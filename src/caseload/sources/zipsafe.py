@@ -14,7 +14,8 @@ a short CSV of repeated values can compress very well and is harmless.
 A damaged archive (its directory unreadable: :func:`open_zip`) or member (a bad CRC, corrupt
 compressed data, a damaged header: :meth:`SafeZip.open` and :class:`GuardedStream`) is refused
 with a :class:`SourceError` naming the archive and the member, also under ``--skip-invalid``:
-zipfile's and zlib's own exceptions never reach the caller.
+zipfile's and zlib's own exceptions never reach the caller. So is a member caseload cannot read
+(encrypted, or compressed with a method zipfile does not know, such as Deflate64).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ except ImportError:  # pragma: no cover - a Python built without lzma reads no L
     pass
 
 ADVICE = "the file was corrupted or cut short; download or copy it again"
+
+# Compression methods (APPNOTE 4.4.5) zipfile cannot read, by the name a zip tool shows.
+_METHODS = {1: "Shrink", 6: "Implode", 9: "Deflate64", 93: "Zstandard", 95: "XZ", 98: "PPMd"}
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "i": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -183,8 +187,22 @@ class SafeZip:
     def open(self, name: str) -> io.BufferedReader:
         info = self.zf.getinfo(name)
         member = f"{self.archive}:{name}"
+        if info.flag_bits & 0x1:  # (zipfile would ask for a password: a RuntimeError)
+            raise SourceError(
+                member, None, None,
+                "the zip member is encrypted (password-protected): caseload reads unencrypted "
+                "zips; unzip it yourself and import the folder, or export it without a password",
+            )
         try:
             raw = self.zf.open(info)
+        except NotImplementedError:
+            method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
+            raise SourceError(
+                member, None, None,
+                f"the zip member is compressed with {method}, which caseload cannot read: "
+                "unzip it yourself and import the folder, or zip it again with Deflate "
+                "(a zip tool's usual setting)",
+            ) from None
         except Exception as exc:  # a damaged local header
             if not _is_damage(exc):
                 raise
