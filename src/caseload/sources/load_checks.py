@@ -9,11 +9,12 @@ from dataclasses import replace
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select, text, update
 
 from caseload.domain.records import Result, Role, User
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
 from caseload.store import facts as mat
+from caseload.store import staging
 from caseload.store.tables import METADATA
 
 # Foreign keys checked before anything is written: (entity, attribute, target, column name
@@ -429,4 +430,98 @@ def changed_students(conn: Connection, ds: Dataset, gone: _Refs | None) -> set[s
         records = getattr(ds, entity)
         for attr, kind in pairs:
             refs[kind].update(v for v in map(attrgetter(attr), records) if v is not None)
+    return mat.students_touched(conn, **refs)
+
+
+def staged_changed_students(
+    conn: Connection, ds: Dataset, gone: _Refs | None, fills: list[Fill]
+) -> set[str] | None:
+    """:func:`changed_students` of a load staged beside a SQLite cache (``staging``), read
+    before the stage is applied, ``conn`` the cache with the stage attached: only the staged
+    rows the cache does not already hold as they are count (``staging.differing``), so a bulk
+    export that repeats the cache but for a few students moves those students' facts only,
+    as a delta would. ``fills``: users whose empty columns the load fills."""
+    if gone is None:
+        return None
+    for entity in _EVERYONE:
+        if getattr(ds, entity) and staging.differing(conn, entity, (), first_only=True):
+            return None
+    refs = {kind: set(ids) for kind, ids in gone.items()}
+    for entity, pairs in _TOUCHES.items():
+        if not getattr(ds, entity):
+            continue
+        columns = list(dict.fromkeys(attr for attr, _ in pairs))
+        rows = staging.differing(conn, entity, columns)
+        for attr, kind in pairs:
+            i = columns.index(attr)
+            refs[kind].update(r[i] for r in rows if r[i] is not None)
+    if ds.grading_policies:
+        refs["classes"].update(staging.policy_classes_changed(conn))
+    refs["users"].update(target for target, _, _ in fills)
+    return mat.students_touched(conn, **refs)
+
+
+def changed_policy_classes(conn: Connection, ds: Dataset) -> set[str]:
+    """The classes of the dataset's grading policies whose method or categories (weight,
+    drop-lowest) differ from the cache's, read before the load replaces them."""
+    if not ds.grading_policies:
+        return set()
+    policies, pcats = METADATA.tables["grading_policies"], METADATA.tables["policy_categories"]
+    ids = sorted({p.class_id for p in ds.grading_policies})
+    methods: dict[str, str] = {}
+    cats: dict[str, set[tuple[Any, ...]]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for cid, method in conn.execute(select(policies.c.class_id, policies.c.method)
+                                        .where(policies.c.class_id.in_(chunk))):
+            methods[cid] = method
+        for cid, *cat in conn.execute(
+            select(pcats.c.class_id, pcats.c.category_id, pcats.c.weight, pcats.c.drop_lowest)
+            .where(pcats.c.class_id.in_(chunk))
+        ):
+            cats.setdefault(cid, set()).add(tuple(cat))
+    latest = {p.class_id: p for p in ds.grading_policies}  # (the last one given is stored)
+    return {
+        cid for cid, p in latest.items()
+        if methods.get(cid) != p.method.value
+        or cats.get(cid, set()) != {(c.category_id, c.weight, c.drop_lowest) for c in p.categories}
+    }
+
+
+# A row written by the current PostgreSQL transaction (the loader's one): its xmin is its id.
+_WRITTEN_HERE = "xmin = pg_current_xact_id()::xid"
+
+
+def written_changed_students(
+    conn: Connection, ds: Dataset, gone: _Refs | None, fills: list[Fill],
+    policies_moved: set[str],
+) -> set[str] | None:
+    """:func:`changed_students` of a load written in one PostgreSQL transaction, read after
+    the write and before the commit: only the rows the transaction wrote count (the loader's
+    upsert leaves a row that comes as it is stored alone, ``loader._insert_for``), so a bulk
+    export that repeats the cache but for a few students moves those students' facts only.
+    ``fills``: users whose empty columns the load filled; ``policies_moved``:
+    :func:`changed_policy_classes` (the policies' categories are replaced whole)."""
+    if gone is None:
+        return None
+    for entity in _EVERYONE:
+        if getattr(ds, entity) and conn.execute(
+            select(text("1")).select_from(METADATA.tables[entity])
+            .where(text(_WRITTEN_HERE)).limit(1)
+        ).first() is not None:
+            return None
+    refs = {kind: set(ids) for kind, ids in gone.items()}
+    for entity, pairs in _TOUCHES.items():
+        if entity == "grading_policies" or not getattr(ds, entity):
+            continue
+        table = METADATA.tables[entity]
+        columns = list(dict.fromkeys(attr for attr, _ in pairs))
+        rows = conn.execute(
+            select(*(table.c[c] for c in columns)).where(text(_WRITTEN_HERE))
+        ).all()
+        for attr, kind in pairs:
+            i = columns.index(attr)
+            refs[kind].update(r[i] for r in rows if r[i] is not None)
+    refs["classes"].update(policies_moved)
+    refs["users"].update(target for target, _, _ in fills)
     return mat.students_touched(conn, **refs)

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete
+from sqlalchemy import Connection, Engine, Table, delete, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseload._runtime import gc_paused
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
 from caseload.sources.load_checks import (
     Fill,
+    changed_policy_classes,
     changed_students,
     check_references,
     deleted_refs,
@@ -34,6 +35,8 @@ from caseload.sources.load_checks import (
     keep_cached_over_placeholders,
     link_students,
     not_enrolled,
+    staged_changed_students,
+    written_changed_students,
 )
 from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
 from caseload.store import attendance_check, staging
@@ -97,6 +100,11 @@ def _insert_for(conn: Connection, table: Table) -> Any:
         raise RuntimeError(f"unsupported database {dialect}")
     pk = [c.name for c in table.primary_key.columns]
     others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in pk}
+    if others and dialect == "postgresql":
+        # a row stored as it comes is left alone (not rewritten): the rows the load did
+        # write are then the ones it changed (``written_changed_students``)
+        same = tuple_(*(table.c[c] for c in others)).is_distinct_from(tuple_(*others.values()))
+        return stmt.on_conflict_do_update(index_elements=pk, set_=others, where=same)
     if others:
         return stmt.on_conflict_do_update(index_elements=pk, set_=others)
     return stmt.on_conflict_do_nothing(index_elements=pk)
@@ -326,6 +334,7 @@ def _load_one_transaction(
     try:
         with engine.begin() as conn:
             checked = _checks(conn, ds, skip_invalid, report)
+            policies_moved = changed_policy_classes(conn, ds)  # read before they are replaced
             fill(conn, checked.fills)
             _replace_guardian_links(conn, ds)
             _write_rows(conn, ds, report, progress, fail_after)
@@ -351,7 +360,9 @@ def _load_one_transaction(
                     "message": None,
                 },
             ).scalar_one()
-            mat.mark_pending(conn, report.run_id, changed_students(conn, ds, gone))
+            mat.mark_pending(conn, report.run_id, (
+                written_changed_students(conn, ds, gone, checked.fills, policies_moved)
+                if conn.dialect.name == "postgresql" else changed_students(conn, ds, gone)))
     except Exception as exc:
         _record_failure(engine, ds, started, exc)
         raise
@@ -384,7 +395,7 @@ def _load_staged_locked(
     try:
         with engine.connect() as conn:  # reads only (WAL): nothing waits behind them
             checked = _checks(conn, ds, skip_invalid, report)
-            checked.touched = changed_students(conn, ds, deleted_refs(conn, ds))
+            gone = deleted_refs(conn, ds)
             conn.rollback()
         stage = staging.create(path)
         try:
@@ -393,6 +404,11 @@ def _load_staged_locked(
                 for hook in AFTER_LOAD:
                     hook(sconn, ds)
                 report.rejects = list(ds.rejects)
+            # the students whose facts it moves: the staged rows the cache does not hold as
+            # they are (a bulk export that repeats the cache names none of its students)
+            with staging.attached(engine, path) as conn:
+                checked.touched = staged_changed_students(conn, ds, gone, checked.fills)
+            with stage.begin() as sconn:
                 staging.write_plan(
                     sconn,
                     info={"counts": report.counts, "extra": _extra_counts(report, checked)},

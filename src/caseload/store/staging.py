@@ -27,7 +27,8 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -392,6 +393,58 @@ def apply(engine: Engine, path: Path, run_id: int, *, fail_after: str | None = N
             conn.commit()
 
 
+# --- what a stage changes (the students whose facts it moves) ------------------------------
+
+
+def _same_row(name: str) -> str:
+    """SQL: the cache holds the stage row ``s`` of ``name`` as it is (same key, every column
+    equal; NULL equal to NULL)."""
+    table = METADATA.tables[name]
+    cols = [c.name for c in table.columns]
+    return (f"EXISTS (SELECT 1 FROM main.{_q(name)} AS m WHERE "
+            + " AND ".join(f"m.{_q(c)} IS s.{_q(c)}" for c in cols) + ")")
+
+
+def differing(conn: Connection, name: str, columns: Sequence[str], *,
+              first_only: bool = False) -> list[tuple[Any, ...]]:
+    """``columns`` of the stage's rows of ``name`` that the cache does not hold as they are
+    (new rows, and rows with any column changed), the stage attached to ``conn`` as
+    ``stage``. ``first_only``: at most one row (whether there is any). A bulk export that
+    repeats what the cache holds therefore names nothing (the rows equal the stored ones:
+    the stage holds values as the cache stores them)."""
+    cols = ", ".join(f"s.{_q(c)}" for c in columns) or "1"
+    sql = (f"SELECT {cols} FROM stage.{_q(name)} AS s WHERE NOT {_same_row(name)}"
+           + (" LIMIT 1" if first_only else ""))
+    return [tuple(r) for r in conn.exec_driver_sql(sql).all()]
+
+
+def policy_classes_changed(conn: Connection) -> set[str]:
+    """The classes of the stage's grading policies whose categories (weight, drop-lowest)
+    differ from the cache's: the apply replaces a staged class's categories whole."""
+    cols = "class_id, category_id, weight, drop_lowest"
+    cached = (f"SELECT {cols} FROM main.policy_categories WHERE class_id IN "
+              "(SELECT class_id FROM stage.grading_policies)")
+    staged = f"SELECT {cols} FROM stage.policy_categories"
+    sql = (f"SELECT class_id FROM ({staged} EXCEPT {cached}) "
+           f"UNION SELECT class_id FROM ({cached} EXCEPT {staged})")
+    return {cid for (cid,) in conn.exec_driver_sql(sql).all()}
+
+
+@contextmanager
+def attached(engine: Engine, path: Path) -> Iterator[Connection]:
+    """A connection of the cache (reading only) with the stage at ``path`` attached as
+    ``stage`` (the stage's writes done and committed)."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ATTACH DATABASE ? AS stage", (str(path),))
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql("DETACH DATABASE stage")
+            conn.commit()
+
+
 def _when(started: Any) -> str:
     if isinstance(started, str):
         started = dt.datetime.fromisoformat(started)
@@ -455,11 +508,14 @@ __all__ = [
     "MAX_CHUNK_ROWS",
     "ApplyInterrupted",
     "apply",
+    "attached",
     "begin_apply",
     "create",
+    "differing",
     "discard",
     "finish_interrupted",
     "finish_on_open",
+    "policy_classes_changed",
     "seal",
     "stage_path",
     "write_plan",
