@@ -129,6 +129,9 @@ class Dataset:
     # Guardians whose every link to a student this dataset carries (a OneRoster guardian's
     # row lists all its students): the loader replaces their cached links with these.
     guardians_complete: set[str] = field(default_factory=set)
+    # Users whose row this dataset carries but not their birth date (a demographics file read
+    # as delta, or absent, with no row for them): the loader keeps the one the cache holds.
+    birth_from_cache: set[str] = field(default_factory=set)
 
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""

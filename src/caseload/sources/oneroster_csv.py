@@ -180,6 +180,7 @@ class _Reader:
                 "results": self._results,
             }
             self._birth: dict[str, object] = {}
+            self._births_whole = False  # demographics.csv read as bulk: no row, no birth date
             self._user_roles: dict[str, tuple[int, Role, str | None]] = {}
             self._role_words: dict[str, str] = {}  # the role as written (relative, parent...)
             self._applied: list[tuple[str, int, str, str]] = []  # demographics, roles rows
@@ -405,6 +406,8 @@ class _Reader:
                 f"missing required column 'sourcedId' (or 1.0's 'userSourcedId'){self.context}",
             )
 
+        self._births_whole = "demographics" not in self.ds.partial
+
         def row(r: list[str], sid: str) -> None:
             self._birth[sid] = t.date(r, "birthDate")
             self._applied.append((t.name, t.line, key, sid))
@@ -463,6 +466,8 @@ class _Reader:
                        t.text(r, "agentSourcedIds"))
             grades = t.text(r, "grades")
             birth = self._birth.get(sid)
+            if sid not in self._birth and not self._births_whole:
+                self.ds.birth_from_cache.add(sid)  # not given here: the loader keeps the cached
             self.ds.users.append(
                 User(
                     sid,

@@ -401,4 +401,5 @@ class PageMapper:
             ds.deletions.extend(part.deletions)
             ds.partial |= part.partial
             ds.guardians_complete |= part.guardians_complete
+            ds.birth_from_cache |= part.birth_from_cache
         return ds

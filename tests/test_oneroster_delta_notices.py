@@ -1,0 +1,108 @@
+"""OneRoster delta exports: what a delta does not say is kept.
+
+A users.csv row of a delta without a demographics.csv row keeps the cached birth date. Runs on
+SQLite (staged load) and PostgreSQL (one transaction): the ``engine`` fixture.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+
+from caseload.config import Config
+from caseload.services import importing
+from caseload.sources.detect import read_path
+from caseload.sources.loader import load
+from tests.paths import MIN_DATA, REPO
+
+V12_ZIP = REPO / "tests" / "data" / "oneroster_v12_zip" / "oneroster-1.2-bulk.zip"
+V12_DELTA = REPO / "tests" / "data" / "oneroster_v12_delta"
+
+# The files of a OneRoster export, by manifest key.
+_KEYS = ("orgs", "academicSessions", "demographics", "roles", "users", "courses", "classes",
+         "enrollments", "categories", "lineItems", "results")
+
+
+def _header(key: str) -> str:
+    return (MIN_DATA / f"{key}.csv").read_text(encoding="utf-8").splitlines()[0]
+
+
+def _row(key: str, sid: str) -> str:
+    """``MIN_DATA``'s row of ``sid`` in ``key``.csv (change it with :func:`_swap`)."""
+    for line in (MIN_DATA / f"{key}.csv").read_text(encoding="utf-8").splitlines()[1:]:
+        if line.startswith(f"{sid},"):
+            return line
+    raise AssertionError(f"{sid} not in {key}.csv")
+
+
+def _swap(line: str, old: str, new: str) -> str:
+    assert old in line, old
+    return line.replace(old, new, 1)
+
+
+def _deleted(line: str) -> str:
+    return _swap(line, ",active,", ",tobedeleted,")
+
+
+def _delta(root: Path, version: str = "1.2", **files: list[str]) -> Path:
+    """A delta export in ``root/delta``: each file given (manifest key -> rows, header from
+    ``MIN_DATA``) marked delta, every other file absent."""
+    delta = root / "delta"
+    delta.mkdir()
+    manifest = ["propertyName,value", "manifest.version,1.0", f"oneroster.version,{version}"]
+    for key in _KEYS:
+        manifest.append(f"file.{key},{'delta' if key in files else 'absent'}")
+    (delta / "manifest.csv").write_text("\n".join(manifest) + "\n", encoding="utf-8")
+    for key, rows in files.items():
+        (delta / f"{key}.csv").write_text(
+            "\n".join([_header(key), *rows]) + "\n", encoding="utf-8"
+        )
+    return delta
+
+
+def _user(engine, sid: str) -> tuple:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT role, given_name, email, birth_date FROM users WHERE sourced_id = :sid"
+        ), {"sid": sid}).one_or_none()
+    return tuple(None if v is None else str(v) for v in row) if row is not None else ()
+
+
+def _summary(engine, path: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    return importing.import_into(engine, path, config=Config()).lines()
+
+
+# --- a delta keeps what it does not say -----------------------------------------------------
+
+
+def test_delta_user_row_without_demographics_row_keeps_the_birth_date(engine, tmp_path):
+    load(engine, read_path(MIN_DATA))
+    delta = _delta(
+        tmp_path,
+        users=[_swap(_row("users", "stu-1"), ",S001,,", ",S001,ada@example.org,"),
+               _row("users", "stu-2")],
+        roles=[_row("roles", "r1"), _row("roles", "r2")],
+        demographics=[_swap(_row("demographics", "stu-2"), "2012-05-06", "2012-05-07")],
+    )
+    load(engine, read_path(delta))
+    assert _user(engine, "stu-1") == ("student", "Ada", "ada@example.org", "2012-03-04")
+    assert _user(engine, "stu-2")[3] == "2012-05-07"  # its demographics row: applied
+
+
+def test_delta_without_demographics_file_keeps_the_birth_date(engine, tmp_path):
+    load(engine, read_path(MIN_DATA))
+    delta = _delta(tmp_path, users=[_row("users", "stu-3")], roles=[_row("roles", "r3")])
+    load(engine, read_path(delta))
+    assert _user(engine, "stu-3")[3] == "2011-07-08"
+
+
+def test_bulk_demographics_without_a_row_still_clears_the_birth_date(engine, data):
+    """A bulk demographics.csv is the whole truth: no row, no birth date."""
+    load(engine, read_path(data))
+    body = (data / "demographics.csv").read_text(encoding="utf-8")
+    (data / "demographics.csv").write_text(
+        "\n".join(line for line in body.splitlines() if not line.startswith("stu-3,")) + "\n",
+        encoding="utf-8",
+    )
+    load(engine, read_path(data))
+    assert _user(engine, "stu-3")[3] is None
