@@ -30,7 +30,6 @@ from caseload.domain.records import (
     CaseloadAssignment,
     Category,
     Course,
-    Deletion,
     DisciplineIncident,
     Enrollment,
     GradingMethod,
@@ -46,7 +45,6 @@ from caseload.domain.records import (
     User,
 )
 from caseload.sources.csvutil import (
-    SECRET_COLUMNS,
     Container,
     CsvTable,
     UnclearLayout,
@@ -56,11 +54,11 @@ from caseload.sources.csvutil import (
 )
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.oneroster_guardians import GuardianLinks, without_user
+from caseload.sources.oneroster_rows import CsvRows
 from caseload.sources.oneroster_values import method as _method
 from caseload.sources.oneroster_values import org_type as _org_type
 from caseload.sources.oneroster_values import role as _role
 from caseload.sources.oneroster_values import session_type as _session_type
-from caseload.sources.oneroster_values import status as _status
 
 KIND = "oneroster-csv"
 
@@ -124,10 +122,7 @@ def is_oneroster(path: Path) -> bool:
         return False
 
 
-class _Reader:
-    # class-level defaults: the REST reader reuses this class without calling __init__
-    version: str | None = None
-    context = ""  # added to missing-column messages ("read as OneRoster 1.0...")
+class _Reader(CsvRows):
     read_keys: frozenset[str] = frozenset()  # the manifest keys of the files read
 
     def __init__(self, path: Path, skip_invalid: bool):
@@ -135,23 +130,6 @@ class _Reader:
         self.skip_invalid = skip_invalid
         self.ds = Dataset(kind=KIND, source=str(path))
         self.container = Container(path)
-
-    def _table(
-        self,
-        name: str,
-        required: tuple[str, ...],
-        aliases: dict[str, tuple[str, ...]] | None = None,
-        fallbacks: dict[str, tuple[str, ...]] | None = None,
-    ) -> CsvTable:
-        return CsvTable(
-            self.container,
-            name,
-            required,
-            aliases,
-            fallbacks=fallbacks,
-            rejects=self.ds.rejects if self.skip_invalid else None,
-            context=self.context,
-        )
 
     # --- driver ---------------------------------------------------------------------
 
@@ -284,67 +262,6 @@ class _Reader:
             f"course{'s' if len(made) != 1 else ''}; a course the cache already has is kept "
             f"as it is)"
         )
-
-    def _each(
-        self,
-        table: CsvTable,
-        entity: str | None,
-        handle: Callable[[list[str], str], None],
-        id_column: str = "sourcedId",
-    ) -> None:
-        """Run ``handle(row, sourced_id)`` per row; deletions, duplicates and rejects here.
-
-        ``entity`` None: the file holds no records of its own (demographics, roles): its
-        ``tobedeleted`` rows are skipped, not turned into deletions.
-        """
-        seen: dict[str, int] = {}
-        if entity is not None:
-            self.ds.line_maps[entity] = (table.name, seen)  # where each id came from
-        id_col = table.index(id_column)
-        status_col = table.index("status")
-        v10 = (self.version or "").startswith("1.0")
-        inactive = 0
-        for row in table.rows():
-            try:
-                sid = row[id_col].strip() if id_col is not None else ""
-                if id_col is not None:
-                    if not sid:
-                        raise table.error(id_column, "is required but empty")
-                    first = seen.get(sid)
-                    if first is not None:
-                        raise table.error(
-                            id_column, f"duplicate id {sid!r} (first seen on line {first})"
-                        )
-                    seen[sid] = table.line
-                status = row[status_col] if status_col is not None else ""
-                if status and status != "active":
-                    try:
-                        status = _status(status, v10)
-                    except ValueError as exc:
-                        raise table.error("status", str(exc)) from None
-                if status == "tobedeleted":
-                    if entity is not None and id_col is None:  # caseloads.csv
-                        raise table.error("status", f"'tobedeleted' in a file without "
-                                          f"{id_column}: nothing says which record to delete; "
-                                          "leave the row out instead")
-                    if entity is not None:
-                        self.ds.deletions.append(Deletion(entity, sid))
-                    continue
-                handle(row, sid)
-                inactive += status == "inactive"
-            except SourceError as err:
-                if not self.skip_invalid:
-                    raise
-                raw = {  # the file's own columns, once each (not the aliases too)
-                    name: value for name, value in zip(table.header, row, strict=False)
-                    if name.casefold() not in SECRET_COLUMNS
-                }
-                self.ds.rejects.append(Reject.from_error(err, raw))
-        if inactive:
-            self.ds.notices.append(
-                f"{table.name}: {inactive} row{'s' if inactive != 1 else ''} with OneRoster 1.0's "
-                "status 'inactive' loaded like active ones (caseload keeps no inactive state)"
-            )
 
     # --- OneRoster files ------------------------------------------------------------
 
