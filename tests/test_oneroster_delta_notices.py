@@ -1,10 +1,14 @@
-"""OneRoster delta exports: what a delta does not say is kept.
+"""OneRoster delta exports: what a delta does not say is kept, and what it deletes is said.
 
-A users.csv row of a delta without a demographics.csv row keeps the cached birth date. Runs on
-SQLite (staged load) and PostgreSQL (one transaction): the ``engine`` fixture.
+A users.csv row of a delta without a demographics.csv row keeps the cached birth date. Every
+``tobedeleted`` row of demographics.csv and roles.csv is applied and counted, or counted in the
+summary as not applied and why: demographics.csv (the birth date cleared), roles.csv (one role
+per user is kept, not the rows). Runs on SQLite (staged load) and PostgreSQL (one
+transaction): the ``engine`` fixture.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from sqlalchemy import text
@@ -13,7 +17,10 @@ from caseload.config import Config
 from caseload.services import importing
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
+from caseload.sources.sync import sync
+from tests import templates as tpl
 from tests.paths import MIN_DATA, REPO
+from tests.sync.oneroster_server import OneRosterServer
 
 V12_ZIP = REPO / "tests" / "data" / "oneroster_v12_zip" / "oneroster-1.2-bulk.zip"
 V12_DELTA = REPO / "tests" / "data" / "oneroster_v12_delta"
@@ -106,3 +113,68 @@ def test_bulk_demographics_without_a_row_still_clears_the_birth_date(engine, dat
     )
     load(engine, read_path(data))
     assert _user(engine, "stu-3")[3] is None
+
+
+# --- 1: tobedeleted rows of demographics.csv and roles.csv ------------------------------------
+
+
+def test_demographics_tobedeleted_clears_the_birth_date_and_says_so(engine, tmp_path):
+    load(engine, read_path(MIN_DATA))
+    delta = _delta(
+        tmp_path,
+        users=[_row("users", "stu-1")],  # stu-1 with its row; stu-2 without
+        roles=[_row("roles", "r1")],
+        demographics=[_deleted(_row("demographics", "stu-1")),
+                      _deleted(_row("demographics", "stu-2"))],
+    )
+    lines = _summary(engine, delta)
+    assert _user(engine, "stu-1")[3] is None
+    assert _user(engine, "stu-2") == ("student", "Ben", None, None)
+    assert _user(engine, "stu-3")[3] == "2011-07-08"  # not named: kept
+    assert "  demographics.csv: 2 rows marked tobedeleted: birth date cleared" in lines
+
+
+def test_demographics_and_roles_tobedeleted_go_with_their_user(engine, tmp_path):
+    load(engine, read_path(V12_ZIP))
+    delta = tmp_path / "delta"
+    shutil.copytree(V12_DELTA, delta)
+    with (delta / "demographics.csv").open("a", newline="") as fh:
+        fh.write('"usr-s3","tobedeleted","2024-10-01T06:00:00.000Z","2007-01-25","female"\r\n')
+    report = load(engine, read_path(delta))
+    assert report.deleted == {"users": 1, "enrollments": 1, "results": 1}
+    assert "roles.csv: 1 row marked tobedeleted: deleted with its user (users.csv)" \
+        in report.notices
+    assert "demographics.csv: 1 row marked tobedeleted: deleted with its user (users.csv)" \
+        in report.notices
+
+
+def test_roles_tobedeleted_is_counted_as_not_applied(engine, tmp_path):
+    load(engine, read_path(MIN_DATA))
+    delta = _delta(tmp_path, roles=[_deleted(_row("roles", "r4"))])
+    lines = _summary(engine, delta)
+    assert _user(engine, "tch-1")[0] == "teacher"
+    assert [line for line in lines if line.startswith("  roles.csv")] == [
+        "  roles.csv: 1 row marked tobedeleted: not applied (caseload keeps one role per user, "
+        "not each roles.csv row: a user's role changes with an active roles.csv row and goes "
+        "with the user's own deletion in users.csv)"
+    ]
+
+
+def test_rest_sync_demographics_tobedeleted_clears_the_birth_date(
+    tmp_path, migrated_template, monkeypatch
+):
+    """The same over REST: an incremental sync's deleted /demographics record."""
+    server = OneRosterServer.from_folder(MIN_DATA).start()
+    try:
+        monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", server.secret)
+        cache = tpl.migrated_engine(migrated_template, tmp_path / "cache.db")
+        sync(cache, "district", server.source_config(), backoff=0.01, timeout=5.0)
+        assert _user(cache, "stu-3")[3] == "2011-07-08"
+        server.touch("demographics", "stu-3", status="tobedeleted")
+        report = sync(cache, "district", server.source_config(), backoff=0.01, timeout=5.0)
+        assert report.mode == "incremental"
+        assert _user(cache, "stu-3") == ("student", "Cy", None, None)
+        assert "demographics: 1 row marked tobedeleted: birth date cleared" in report.notices
+        cache.dispose()
+    finally:
+        server.stop()

@@ -132,6 +132,9 @@ class Dataset:
     # Users whose row this dataset carries but not their birth date (a demographics file read
     # as delta, or absent, with no row for them): the loader keeps the one the cache holds.
     birth_from_cache: set[str] = field(default_factory=set)
+    # Users whose demographics record this dataset deletes (status tobedeleted): their birth
+    # date is no longer known. The loader clears the cached one and counts them in a notice.
+    birth_cleared: set[str] = field(default_factory=set)
 
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""

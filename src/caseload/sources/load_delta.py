@@ -1,19 +1,44 @@
-"""What a delta does not say, taken from the cache by the loader (``caseload.sources.loader``).
+"""What a delta does not say, and what its deletions do, worked out with the cache by the
+loader (``caseload.sources.loader``).
 
 A reader maps its rows without the cache: where a row leaves a field unsaid (a users.csv row
-of a delta with no demographics.csv row gives no birth date), the dataset says so and these
-functions, run with the loader's checks (reads only), keep what the cache holds. They rewrite
-the dataset, never the cache.
+of a delta with no demographics.csv row gives no birth date), or deletes what is no record of
+its own (a demographics.csv row marked tobedeleted), the dataset says so and these functions,
+run with the loader's checks (reads only), keep what the cache holds or apply the deletion, and
+count in the dataset's notices what the summary must say. They rewrite the dataset, never the
+cache.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from sqlalchemy import Connection, select
 
+from caseload.domain.records import Role, User
 from caseload.sources.dataset import Dataset
 from caseload.store.tables import METADATA
+
+_USER_FIELDS = tuple(f.name for f in fields(User))  # each a column of the same name
+
+
+def _label(ds: Dataset, name: str) -> str:
+    """How the summary names a OneRoster file (CSV) or collection (REST)."""
+    return f"{name}.csv" if ds.kind == "oneroster-csv" else name
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
+
+
+def not_held(where: str, n: int) -> str:
+    """The summary's line for ``n`` tobedeleted rows of ``where`` whose records the cache does
+    not hold."""
+    if n == 1:
+        return f"{where}: 1 tobedeleted row names a record the cache does not hold " \
+            "(nothing to delete)"
+    return f"{where}: {n:,} tobedeleted rows name records the cache does not hold " \
+        "(nothing to delete)"
 
 
 def _cached(conn: Connection, column: str, ids: list[str]) -> dict[str, object]:
@@ -44,3 +69,36 @@ def keep_cached_birth_dates(conn: Connection, ds: Dataset) -> None:
             if u.birth_date is None and u.sourced_id in cached else u
             for u in ds.users
         ]
+
+
+def clear_deleted_birth_dates(conn: Connection, ds: Dataset) -> None:
+    """Apply demographics records marked tobedeleted (``Dataset.birth_cleared``): the birth
+    date is no longer known. A user whose row the dataset carries has none already; a cached
+    user without one is written again with none; a user deleted in the same import goes with
+    its demographics. Each counted in a notice, with the ids the cache does not hold."""
+    if not ds.birth_cleared:
+        return
+    in_ds = {u.sourced_id for u in ds.users}
+    gone = {d.sourced_id for d in ds.deletions if d.entity == "users"}
+    with_user = len(ds.birth_cleared & gone)
+    rest = sorted(ds.birth_cleared - in_ds - gone)
+    cleared = len(ds.birth_cleared & (in_ds - gone))
+    users = METADATA.tables["users"]
+    for i in range(0, len(rest), 500):
+        for row in conn.execute(select(users).where(users.c.sourced_id.in_(rest[i : i + 500]))):
+            cleared += 1
+            m = row._mapping
+            if m["birth_date"] is not None:
+                values = {name: m[name] for name in _USER_FIELDS}
+                ds.users.append(User(**{**values, "role": Role(m["role"]), "birth_date": None}))
+    label = _label(ds, "demographics")
+    if cleared:
+        ds.notices.append(f"{label}: {_rows(cleared)} marked tobedeleted: birth date cleared")
+    if with_user:
+        ds.notices.append(
+            f"{label}: {_rows(with_user)} marked tobedeleted: deleted with "
+            f"{'its user' if with_user == 1 else 'their users'} ({_label(ds, 'users')})"
+        )
+    missing = len(ds.birth_cleared) - cleared - with_user
+    if missing:
+        ds.notices.append(not_held(label, missing))

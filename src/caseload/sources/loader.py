@@ -38,7 +38,7 @@ from caseload.sources.load_checks import (
     staged_changed_students,
     written_changed_students,
 )
-from caseload.sources.load_delta import keep_cached_birth_dates
+from caseload.sources.load_delta import clear_deleted_birth_dates, keep_cached_birth_dates
 from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
 from caseload.store import attendance_check, staging
 from caseload.store import facts as mat
@@ -232,6 +232,7 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
     """Keep what a delta leaves unsaid, link, check references and rosters (reads only;
     rewrites ``ds``)."""
     keep_cached_birth_dates(conn, ds)
+    clear_deleted_birth_dates(conn, ds)
     report.linked, fills = link_students(conn, ds)
     keep_cached_over_placeholders(conn, ds)
     check_references(conn, ds, skip_invalid)

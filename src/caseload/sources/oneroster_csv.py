@@ -3,7 +3,9 @@
 A folder or .zip of CSV files. 1.1 and 1.2 carry ``manifest.csv``, whose ``file.X`` entries
 say which files are ``bulk``, ``delta`` or ``absent``; an empty value, or an entry for a file
 caseload does not read, counts as no entry. A folder without ``manifest.csv`` is read as a
-OneRoster 1.0 export (every file bulk). Rows with ``status=tobedeleted`` become deletions.
+OneRoster 1.0 export (every file bulk). Rows with ``status=tobedeleted`` become deletions;
+those of demographics.csv clear the birth date (``Dataset.birth_cleared``, applied and counted by
+the loader) and those of roles.csv are counted as not applied (one role per user is kept).
 The column names of 1.0 and 1.1 are accepted where they differ from 1.2 (users' ``role`` and
 ``orgSourcedIds``, classes' ``termSourcedId``, demographics' ``userSourcedId``, results'
 ``date``...); optional columns may be absent. Extension files (``attendance.csv``,
@@ -162,6 +164,7 @@ class _Reader(CsvRows):
             self._user_roles: dict[str, tuple[int, Role, str | None]] = {}
             self._role_words: dict[str, str] = {}  # the role as written (relative, parent...)
             self._applied: list[tuple[str, int, str, str]] = []  # demographics, roles rows
+            self._roles_deleted: list[str] = []  # the users of roles.csv's tobedeleted rows
             read: set[str] = set()
             for key, fname in _FILES:
                 present = self.container.has(fname)
@@ -182,6 +185,7 @@ class _Reader(CsvRows):
                 read.add(key)
             self.read_keys = frozenset(read)
             without_user(self.ds, self._applied, "users" in read, self.skip_invalid)
+            self._deleted_roles()
             extensions: list[tuple[str, Callable[[], None]]] = [
                 ("calendar.csv", self._calendar),
                 ("attendance.csv", self._attendance),
@@ -329,7 +333,11 @@ class _Reader(CsvRows):
             self._birth[sid] = t.date(r, "birthDate")
             self._applied.append((t.name, t.line, key, sid))
 
-        self._each(t, None, row, id_column=key)
+        def deleted(_r: list[str], sid: str) -> None:
+            self._birth[sid] = None  # no longer known: cleared (the loader counts it)
+            self.ds.birth_cleared.add(sid)
+
+        self._each(t, None, row, id_column=key, deleted=deleted)
 
     def _roles(self) -> None:
         t = self._table("roles.csv", ("userSourcedId", "role"))
@@ -344,7 +352,29 @@ class _Reader(CsvRows):
                 self._user_roles[uid] = (rank, role, t.text(r, "orgSourcedId"))
                 self._role_words[uid] = t.req(r, "role")
 
-        self._each(t, None, row)
+        def deleted(r: list[str], _sid: str) -> None:
+            self._roles_deleted.append(t.req(r, "userSourcedId"))
+
+        self._each(t, None, row, deleted=deleted)
+
+    def _deleted_roles(self) -> None:
+        """Say what became of roles.csv's tobedeleted rows. The cache keeps one role per user,
+        not the rows: a row goes with its user's deletion, and is not applied otherwise."""
+        gone = {d.sourced_id for d in self.ds.deletions if d.entity == "users"}
+        with_user = sum(uid in gone for uid in self._roles_deleted)
+        kept = len(self._roles_deleted) - with_user
+        if with_user:
+            self.ds.notices.append(
+                f"roles.csv: {with_user} row{'s' if with_user != 1 else ''} marked tobedeleted: "
+                f"deleted with {'its user' if with_user == 1 else 'their users'} (users.csv)"
+            )
+        if kept:
+            self.ds.notices.append(
+                f"roles.csv: {kept} row{'s' if kept != 1 else ''} marked tobedeleted: not "
+                "applied (caseload keeps one role per user, not each roles.csv row: a user's "
+                "role changes with an active roles.csv row and goes with the user's own "
+                "deletion in users.csv)"
+            )
 
     def _users(self) -> None:
         t = self._table(

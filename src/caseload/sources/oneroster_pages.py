@@ -402,4 +402,5 @@ class PageMapper:
             ds.partial |= part.partial
             ds.guardians_complete |= part.guardians_complete
             ds.birth_from_cache |= part.birth_from_cache
+            ds.birth_cleared |= part.birth_cleared
         return ds

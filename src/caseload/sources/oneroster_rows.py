@@ -47,11 +47,13 @@ class CsvRows:
         entity: str | None,
         handle: Callable[[list[str], str], None],
         id_column: str = "sourcedId",
+        deleted: Callable[[list[str], str], None] | None = None,
     ) -> None:
         """Run ``handle(row, sourced_id)`` per row; deletions, duplicates and rejects here.
 
         ``entity`` None: the file holds no records of its own (demographics, roles): its
-        ``tobedeleted`` rows are skipped, not turned into deletions.
+        ``tobedeleted`` rows are not turned into deletions but go to ``deleted(row, id)``,
+        which says what becomes of them.
         """
         seen: dict[str, int] = {}
         if entity is not None:
@@ -85,6 +87,8 @@ class CsvRows:
                                           "leave the row out instead")
                     if entity is not None:
                         self.ds.deletions.append(Deletion(entity, sid))
+                    elif deleted is not None:
+                        deleted(row, sid)
                     continue
                 handle(row, sid)
                 inactive += status == "inactive"

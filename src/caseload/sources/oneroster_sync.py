@@ -72,6 +72,8 @@ def keep_birth_dates(
 def _birth_dates(demographics: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for d in demographics:
+        if str(d.get("status") or "").strip().casefold() == "tobedeleted":
+            continue  # a deleted record: no birth date (the mapping clears it)
         sid, text = d.get("sourcedId"), d.get("birthDate")
         if isinstance(sid, str) and isinstance(text, str) and text.strip():
             try:
