@@ -1,10 +1,10 @@
 """OneRoster delta exports: what a delta does not say is kept, and what it deletes is said.
 
 A users.csv row of a delta without a demographics.csv row keeps the cached birth date. Every
-``tobedeleted`` row of demographics.csv and roles.csv is applied and counted, or counted in the
-summary as not applied and why: demographics.csv (the birth date cleared), roles.csv (one role
-per user is kept, not the rows). Runs on SQLite (staged load) and PostgreSQL (one
-transaction): the ``engine`` fixture.
+``tobedeleted`` row is applied and counted, or counted in the summary as not applied and why:
+demographics.csv (the birth date cleared), roles.csv (one role per user is kept, not the rows),
+ids the cache does not hold (nothing to delete). Runs on SQLite (staged load) and PostgreSQL
+(one transaction): the ``engine`` fixture; a REST sync reads the same way.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from caseload.config import Config
 from caseload.services import importing
+from caseload.services.context import Workspace
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.sources.sync import sync
@@ -175,6 +176,57 @@ def test_rest_sync_demographics_tobedeleted_clears_the_birth_date(
         assert report.mode == "incremental"
         assert _user(cache, "stu-3") == ("student", "Cy", None, None)
         assert "demographics: 1 row marked tobedeleted: birth date cleared" in report.notices
+        cache.dispose()
+    finally:
+        server.stop()
+
+
+# --- 2: tobedeleted rows naming records the cache does not hold -------------------------------
+
+
+def test_tobedeleted_ids_the_cache_does_not_hold_are_counted(engine, tmp_path):
+    load(engine, read_path(MIN_DATA))
+    res5 = _deleted(_row("results", "res-5"))
+    delta = _delta(
+        tmp_path,
+        results=[res5, _swap(res5, "res-5,", "res-404,"), _swap(res5, "res-5,", "res-405,")],
+        enrollments=[_swap(_deleted(_row("enrollments", "e1")), "e1,", "e-404,")],
+        demographics=[_swap(_deleted(_row("demographics", "stu-1")), "stu-1,", "stu-404,")],
+    )
+    check = importing.check_path(Workspace(engine, Config()), delta)
+    assert check.deletions == {"results": 1, "enrollments": 0}
+    assert "  results.csv: 2 tobedeleted rows name records the cache does not hold " \
+        "(nothing to delete)" in check.lines()
+    lines = _summary(engine, delta)
+    assert "  deleted from results: 1" in lines
+    assert "  deleted from enrollments: 0" in lines
+    for line in (
+        "  results.csv: 2 tobedeleted rows name records the cache does not hold "
+        "(nothing to delete)",
+        "  enrollments.csv: 1 tobedeleted row names a record the cache does not hold "
+        "(nothing to delete)",
+        "  demographics.csv: 1 tobedeleted row names a record the cache does not hold "
+        "(nothing to delete)",
+    ):
+        assert line in lines
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM results")).scalar() == 4
+
+
+def test_rest_sync_deletions_the_cache_does_not_hold_are_counted(
+    tmp_path, migrated_template, monkeypatch
+):
+    server = OneRosterServer.from_folder(MIN_DATA).start()
+    try:
+        monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", server.secret)
+        cache = tpl.migrated_engine(migrated_template, tmp_path / "cache.db")
+        sync(cache, "district", server.source_config(), backoff=0.01, timeout=5.0)
+        server.touch("enrollments", "e5", status="tobedeleted")
+        server.touch("enrollments", "e-404", status="tobedeleted")
+        report = sync(cache, "district", server.source_config(), backoff=0.01, timeout=5.0)
+        assert report.deleted == {"enrollments": 1}
+        assert "enrollments: 1 tobedeleted row names a record the cache does not hold " \
+            "(nothing to delete)" in report.notices
         cache.dispose()
     finally:
         server.stop()

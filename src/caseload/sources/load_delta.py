@@ -31,14 +31,39 @@ def _rows(n: int) -> str:
     return f"{n:,} row{'s' if n != 1 else ''}"
 
 
-def not_held(where: str, n: int) -> str:
-    """The summary's line for ``n`` tobedeleted rows of ``where`` whose records the cache does
-    not hold."""
+def not_held(where: str, n: int, what: str = "tobedeleted row") -> str:
+    """The summary's line for ``n`` deletions (``what``: OneRoster's tobedeleted rows) of
+    ``where`` whose records the cache does not hold."""
     if n == 1:
-        return f"{where}: 1 tobedeleted row names a record the cache does not hold " \
-            "(nothing to delete)"
-    return f"{where}: {n:,} tobedeleted rows name records the cache does not hold " \
-        "(nothing to delete)"
+        return f"{where}: 1 {what} names a record the cache does not hold (nothing to delete)"
+    return f"{where}: {n:,} {what}s name records the cache does not hold (nothing to delete)"
+
+
+def unheld_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
+    """How many of the dataset's deletions, per entity, name a record that neither the cache
+    nor the dataset holds: nothing to delete, so the deleted count leaves them out. Each entity
+    with any is counted in a notice, by the file its rows came from when the reader knows it
+    ("results.csv: 2 tobedeleted rows name records the cache does not hold ...")."""
+    by_entity: dict[str, list[str]] = {}
+    for d in ds.deletions:
+        by_entity.setdefault(d.entity, []).append(d.sourced_id)
+    what = "tobedeleted row" if ds.kind.startswith("oneroster") else "deletion"
+    out: dict[str, int] = {}
+    for entity, ids in by_entity.items():
+        table = METADATA.tables[entity]
+        if "sourced_id" not in table.c:
+            continue  # no record of this entity is deleted by id (the loader's to refuse)
+        held = {r.sourced_id for r in getattr(ds, entity)}  # written, then deleted
+        wanted = sorted(set(ids) - held)
+        for i in range(0, len(wanted), 500):
+            held.update(conn.execute(
+                select(table.c.sourced_id).where(table.c.sourced_id.in_(wanted[i : i + 500]))
+            ).scalars())
+        n = sum(sid not in held for sid in ids)
+        if n:
+            out[entity] = n
+            ds.notices.append(not_held(ds.line_maps.get(entity, (entity,))[0], n, what))
+    return out
 
 
 def _cached(conn: Connection, column: str, ids: list[str]) -> dict[str, object]:

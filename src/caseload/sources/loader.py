@@ -38,7 +38,11 @@ from caseload.sources.load_checks import (
     staged_changed_students,
     written_changed_students,
 )
-from caseload.sources.load_delta import clear_deleted_birth_dates, keep_cached_birth_dates
+from caseload.sources.load_delta import (
+    clear_deleted_birth_dates,
+    keep_cached_birth_dates,
+    unheld_deletions,
+)
 from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
 from caseload.store import attendance_check, staging
 from caseload.store import facts as mat
@@ -225,6 +229,7 @@ class _Checked:
 
     fills: list[Fill]
     not_enrolled: int
+    unheld: dict[str, int]  # deletions naming records the cache does not hold, by entity
     touched: set[str] | None = None
 
 
@@ -234,9 +239,10 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
     keep_cached_birth_dates(conn, ds)
     clear_deleted_birth_dates(conn, ds)
     report.linked, fills = link_students(conn, ds)
+    unheld = unheld_deletions(conn, ds)  # after linking: a deletion may name a linked id
     keep_cached_over_placeholders(conn, ds)
     check_references(conn, ds, skip_invalid)
-    return _Checked(fills, not_enrolled(conn, ds, skip_invalid))
+    return _Checked(fills, not_enrolled(conn, ds, skip_invalid), unheld)
 
 
 def _write_rows(
@@ -448,17 +454,20 @@ def check(engine: Engine, ds: Dataset, *, skip_invalid: bool = False) -> LoadRep
     """What :func:`load` would do, without writing: the load's checks (students linked,
     placeholders, references, results of students not on their class's roster) run against
     the cache inside a transaction that is always rolled back, and no run is recorded.
-    ``counts`` are the records that would be written, ``deleted`` the deletions asked for.
+    ``counts`` are the records that would be written, ``deleted`` the deletions asked for
+    less those naming records the cache does not hold (a notice counts them).
     Raises SourceError as :func:`load` would (unless ``skip_invalid``)."""
     report = LoadReport(run_id=None)
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            _checks(conn, ds, skip_invalid, report)  # the load's own checks, not_enrolled too
+            checked = _checks(conn, ds, skip_invalid, report)  # the load's own, not_enrolled too
         finally:
             trans.rollback()
     report.counts = ds.counts()
     for d in ds.deletions:
         report.deleted[d.entity] = report.deleted.get(d.entity, 0) + 1
+    for entity, n in checked.unheld.items():
+        report.deleted[entity] -= n
     report.rejects = list(ds.rejects)
     return report
