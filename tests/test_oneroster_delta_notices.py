@@ -3,19 +3,23 @@
 A users.csv row of a delta without a demographics.csv row keeps the cached birth date. Every
 ``tobedeleted`` row is applied and counted, or counted in the summary as not applied and why:
 demographics.csv (the birth date cleared), roles.csv (one role per user is kept, not the rows),
-ids the cache does not hold (nothing to delete). Runs on SQLite (staged load) and PostgreSQL
-(one transaction): the ``engine`` fixture; a REST sync reads the same way.
+ids the cache does not hold (nothing to delete). A 1.2 users.csv row with no roles.csv row keeps
+the role the cache holds; a user new to the cache with no role is refused (file, line, field).
+Runs on SQLite (staged load) and PostgreSQL (one transaction): the ``engine`` fixture; a REST
+sync reads the same way.
 """
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from caseload.config import Config
 from caseload.services import importing
 from caseload.services.context import Workspace
+from caseload.sources.dataset import SourceError
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.sources.sync import sync
@@ -230,3 +234,105 @@ def test_rest_sync_deletions_the_cache_does_not_hold_are_counted(
         cache.dispose()
     finally:
         server.stop()
+
+
+# --- 3: a 1.2 delta whose roles.csv has no row for a user --------------------------------------
+
+
+def _changed_users() -> list[str]:
+    """stu-1's email and tch-1's name changed (tch-1's school left blank: roles.csv's gave it)."""
+    return [_swap(_row("users", "stu-1"), ",S001,,", ",S001,ada@example.org,"),
+            _swap(_swap(_row("users", "tch-1"), ",Tina,", ",Tine,"), ",sch-1,", ",,")]
+
+
+@pytest.mark.parametrize("roles", ["absent", "no row"])
+def test_v12_delta_user_without_roles_row_keeps_the_cached_role(engine, tmp_path, roles):
+    load(engine, read_path(MIN_DATA))
+    files = {"users": _changed_users()}
+    if roles == "no row":
+        files["roles"] = [_row("roles", "r2")]
+    lines = _summary(engine, _delta(tmp_path, **files))
+    assert _user(engine, "stu-1") == ("student", "Ada", "ada@example.org", "2012-03-04")
+    assert _user(engine, "tch-1")[:2] == ("teacher", "Tine")
+    with engine.connect() as conn:
+        school = conn.execute(text("SELECT school_id FROM users WHERE sourced_id = 'tch-1'"))
+        assert school.scalar() == "sch-1"  # kept, as the role
+    assert "  users.csv: 2 users with no roles.csv row in this import keep the role the " \
+        "cache holds" in lines
+
+
+def test_v12_delta_new_user_without_role_is_refused(engine, tmp_path):
+    load(engine, read_path(MIN_DATA))
+    new = _swap(_swap(_row("users", "stu-2"), "stu-2,", "stu-9,"), "{stateId:MD002}", "")
+    delta = _delta(tmp_path, users=[*_changed_users(), new])
+    with pytest.raises(SourceError) as info:
+        load(engine, read_path(delta))
+    err = info.value
+    assert (err.file, err.line, err.field) == ("users.csv", 4, "role")
+    assert err.reason == (
+        "user 'stu-9' has no role: no roles.csv row in this import, and the cache does not "
+        "hold the user"
+    )
+    assert _user(engine, "stu-1")[2] is None and _user(engine, "stu-9") == ()  # as it was
+
+    report = load(engine, read_path(delta, skip_invalid=True), skip_invalid=True)
+    assert [(r.file, r.line, r.field) for r in report.rejects] == [("users.csv", 4, "role")]
+    assert _user(engine, "stu-1")[2] == "ada@example.org" and _user(engine, "stu-9") == ()
+
+
+def test_v12_delta_guardian_links_of_a_row_without_role_are_counted(engine, tmp_path):
+    load(engine, read_path(MIN_DATA))
+    agents = _swap(_row("users", "stu-1"), ",S001,,,,,", ',S001,,,,"g-1,g-2",')
+    lines = _summary(engine, _delta(tmp_path, users=[agents]))
+    assert "  users.csv: 1 of them is a guardian or parent or lists agentSourcedIds: its " \
+        "guardian links kept as cached, with the names, phones and emails they show " \
+        "(caseload reads links with the row's role)" in lines
+
+
+def test_v12_delta_guardian_without_roles_row_keeps_role_and_links(engine, data, tmp_path):
+    guardian = ("g-1,active,2026-09-01T00:00:00Z,true,g-1,,Rosa,Able,,,,,{phone},stu-1,,,,,,,,"
+                "sch-1,")
+    with (data / "users.csv").open("a", encoding="utf-8") as fh:
+        fh.write(guardian.format(phone="555-0101") + "\n")
+    with (data / "roles.csv").open("a", encoding="utf-8") as fh:
+        fh.write("r-g-1,active,2026-09-01T00:00:00Z,g-1,primary,parent,,,sch-1,\n")
+    load(engine, read_path(data))
+    delta = _delta(tmp_path, users=[])
+    (delta / "users.csv").write_text(
+        f"{_header('users')}\n{guardian.format(phone='555-0202')}\n".replace(",Rosa,", ",Rose,"),
+        encoding="utf-8",
+    )
+    lines = _summary(engine, delta)
+    assert _user(engine, "g-1")[:2] == ("parent", "Rose")
+    with engine.connect() as conn:
+        link = conn.execute(text("SELECT given_name, phone FROM guardians "
+                                 "WHERE guardian_id = 'g-1' AND student_id = 'stu-1'")).one()
+    assert tuple(link) == ("Rosa", "555-0101")  # as cached, and the summary says so
+    assert "  users.csv: 1 user with no roles.csv row in this import keeps the role the cache " \
+        "holds" in lines
+    assert "  users.csv: 1 of them is a guardian or parent or lists agentSourcedIds: its " \
+        "guardian links kept as cached, with the names, phones and emails they show " \
+        "(caseload reads links with the row's role)" in lines
+
+
+def test_v12_user_without_a_row_in_a_bulk_roles_csv_is_still_refused(tmp_path):
+    delta = _delta(tmp_path, users=_changed_users(), roles=[_row("roles", "r2")])
+    manifest = delta / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "file.roles,delta", "file.roles,bulk"), encoding="utf-8")
+    with pytest.raises(SourceError) as info:
+        read_path(delta)
+    assert str(info.value) == (
+        "users.csv:2: field 'role': user 'stu-1' has no role (in users.csv or roles.csv)"
+    )
+
+
+def test_v11_users_without_role_column_are_still_refused(tmp_path):
+    delta = _delta(tmp_path, version="1.1", users=[])
+    (delta / "users.csv").write_text(
+        "sourcedId,status,dateLastModified,givenName,familyName\n"
+        "stu-1,active,2026-10-01T00:00:00Z,Ada,Able\n", encoding="utf-8",
+    )
+    with pytest.raises(SourceError) as info:
+        read_path(delta)
+    assert str(info.value) == "users.csv:1: field 'role': no role column and no roles.csv"

@@ -62,6 +62,21 @@ class Reject:
         return cls(err.file, err.line, err.field, err.reason, raw)
 
 
+@dataclass(frozen=True, slots=True)
+class RoleFromCache:
+    """A users.csv row whose role the import does not give: OneRoster 1.2 keeps roles in
+    roles.csv, and a delta that changes a user's name or email carries no roles.csv row for
+    them. ``user`` holds the row with a stand-in role (``Role.OTHER``, never written): the
+    loader writes it with the role the cache holds, and refuses it (``file``, ``line``, field
+    ``role``) when the cache does not hold the user. Guardian links are read with the role, so
+    none is read from such a row (``agents``: it lists agentSourcedIds): the loader says so."""
+
+    user: User
+    file: str
+    line: int
+    agents: bool = False
+
+
 # Entity names, in the order the loader applies them (parents before children).
 ENTITIES: tuple[str, ...] = (
     "orgs",
@@ -135,6 +150,9 @@ class Dataset:
     # Users whose demographics record this dataset deletes (status tobedeleted): their birth
     # date is no longer known. The loader clears the cached one and counts them in a notice.
     birth_cleared: set[str] = field(default_factory=set)
+    # Users whose role this dataset does not give (see RoleFromCache): not in ``users`` until
+    # the loader has put the cached role in.
+    role_from_cache: list[RoleFromCache] = field(default_factory=list)
 
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""

@@ -16,7 +16,7 @@ from dataclasses import fields, replace
 from sqlalchemy import Connection, select
 
 from caseload.domain.records import Role, User
-from caseload.sources.dataset import Dataset
+from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.store.tables import METADATA
 
 _USER_FIELDS = tuple(f.name for f in fields(User))  # each a column of the same name
@@ -77,6 +77,60 @@ def _cached(conn: Connection, column: str, ids: list[str]) -> dict[str, object]:
         ):
             out[sid] = value
     return out
+
+
+_GUARDIAN_ROLES = frozenset({Role.GUARDIAN, Role.PARENT})
+
+
+def keep_cached_roles(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
+    """Users whose row gives no role (``Dataset.role_from_cache``: a 1.2 delta without their
+    roles.csv row) keep the role the cache holds, and its school when the row's
+    primaryOrgSourcedId is blank (roles.csv's orgSourcedId gave it), counted in a notice; and
+    apart, those whose guardian links stay as cached (a guardian or parent, or a row listing
+    agentSourcedIds: links are read with the row's role). A user the cache does not hold has
+    no role at all: refused with the row's file, line and field ``role`` (rejected with
+    ``skip_invalid``; what refers to it is then unknown)."""
+    if not ds.role_from_cache:
+        return
+    ids = sorted({p.user.sourced_id for p in ds.role_from_cache})
+    cached = _cached(conn, "role", ids)
+    schools = _cached(conn, "school_id", ids)  # roles.csv's orgSourcedId stood in for a blank
+    kept: dict[str, int] = {}
+    guardians: dict[str, int] = {}
+    for pending in ds.role_from_cache:
+        sid = pending.user.sourced_id
+        role = cached.get(sid)
+        if role is None:
+            err = SourceError(
+                pending.file, pending.line, "role",
+                f"user {sid!r} has no role: no roles.csv row in this import, and the cache "
+                "does not hold the user",
+            )
+            if not skip_invalid:
+                raise err
+            ds.rejects.append(Reject.from_error(err))
+            continue
+        user = replace(pending.user, role=Role(str(role)))
+        if user.school_id is None and schools.get(sid) is not None:
+            user = replace(user, school_id=str(schools[sid]))
+        ds.users.append(user)
+        kept[pending.file] = kept.get(pending.file, 0) + 1
+        if pending.agents or user.role in _GUARDIAN_ROLES:
+            guardians[pending.file] = guardians.get(pending.file, 0) + 1
+    ds.role_from_cache = []
+    for file, n in kept.items():
+        ds.notices.append(
+            f"{file}: {n:,} user{'s' if n != 1 else ''} with no roles.csv row in this import "
+            f"keep{'s' if n == 1 else ''} the role the cache holds"
+        )
+    for file, n in guardians.items():
+        one = n == 1
+        ds.notices.append(
+            f"{file}: {n:,} of them "
+            f"{'is a guardian or parent or lists' if one else 'are guardians or parents or list'}"
+            f" agentSourcedIds: {'its' if one else 'their'} guardian links kept as cached, with "
+            "the names, phones and emails they show (caseload reads links with the row's role)"
+        )
 
 
 def keep_cached_birth_dates(conn: Connection, ds: Dataset) -> None:

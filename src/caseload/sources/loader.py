@@ -41,6 +41,7 @@ from caseload.sources.load_checks import (
 from caseload.sources.load_delta import (
     clear_deleted_birth_dates,
     keep_cached_birth_dates,
+    keep_cached_roles,
     unheld_deletions,
 )
 from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
@@ -236,6 +237,7 @@ class _Checked:
 def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadReport) -> _Checked:
     """Keep what a delta leaves unsaid, link, check references and rosters (reads only;
     rewrites ``ds``)."""
+    keep_cached_roles(conn, ds, skip_invalid)  # first: the users it keeps are the dataset's
     keep_cached_birth_dates(conn, ds)
     clear_deleted_birth_dates(conn, ds)
     report.linked, fills = link_students(conn, ds)

@@ -6,6 +6,8 @@ caseload does not read, counts as no entry. A folder without ``manifest.csv`` is
 OneRoster 1.0 export (every file bulk). Rows with ``status=tobedeleted`` become deletions;
 those of demographics.csv clear the birth date (``Dataset.birth_cleared``, applied and counted by
 the loader) and those of roles.csv are counted as not applied (one role per user is kept).
+A 1.2 users.csv row with no roles.csv row, roles.csv being delta (or absent, users.csv delta),
+goes to ``Dataset.role_from_cache``: the loader gives it the cached role, or refuses it.
 The column names of 1.0 and 1.1 are accepted where they differ from 1.2 (users' ``role`` and
 ``orgSourcedIds``, classes' ``termSourcedId``, demographics' ``userSourcedId``, results'
 ``date``...); optional columns may be absent. Extension files (``attendance.csv``,
@@ -54,7 +56,7 @@ from caseload.sources.csvutil import (
     plain_number,
     real_day,
 )
-from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.dataset import Dataset, Reject, RoleFromCache, SourceError
 from caseload.sources.oneroster_guardians import GuardianLinks, without_user
 from caseload.sources.oneroster_rows import CsvRows
 from caseload.sources.oneroster_values import method as _method
@@ -126,6 +128,9 @@ def is_oneroster(path: Path) -> bool:
 
 class _Reader(CsvRows):
     read_keys: frozenset[str] = frozenset()  # the manifest keys of the files read
+    # a 1.2 users.csv row without a roles.csv row may keep its cached role (a delta); REST
+    # users carry their roles in the same record, so the REST reader says no
+    roles_from_cache = True
 
     def __init__(self, path: Path, skip_invalid: bool):
         self.path = path
@@ -165,6 +170,7 @@ class _Reader(CsvRows):
             self._role_words: dict[str, str] = {}  # the role as written (relative, parent...)
             self._applied: list[tuple[str, int, str, str]] = []  # demographics, roles rows
             self._roles_deleted: list[str] = []  # the users of roles.csv's tobedeleted rows
+            self._roles_mode = "absent"  # roles.csv read as bulk, delta, or not read
             read: set[str] = set()
             for key, fname in _FILES:
                 present = self.container.has(fname)
@@ -341,6 +347,7 @@ class _Reader(CsvRows):
 
     def _roles(self) -> None:
         t = self._table("roles.csv", ("userSourcedId", "role"))
+        self._roles_mode = "delta" if "roles" in self.ds.partial else "bulk"
 
         def row(r: list[str], _sid: str) -> None:
             uid = t.req(r, "userSourcedId")
@@ -383,7 +390,12 @@ class _Reader(CsvRows):
             aliases=_USERS_ALIASES,
         )
         has_role_col = t.index("role") is not None
-        if not has_role_col and not self._user_roles:
+        # 1.2 keeps the role in roles.csv: a delta that changes a user's name or email carries
+        # no roles.csv row for them, and the role is the cached one (the loader's to find).
+        from_cache = self.roles_from_cache and self._roles_mode != "bulk" and (
+            self._roles_mode == "delta" or "users" in self.ds.partial
+        ) and not (self.version or "").startswith(("1.0", "1.1"))
+        if not has_role_col and not self._user_roles and not from_cache:
             t.close()
             raise SourceError(
                 "users.csv", 1, "role", f"no role column and no roles.csv{self.context}"
@@ -392,6 +404,7 @@ class _Reader(CsvRows):
         links = GuardianLinks(t.name, self.ds.kind)
 
         def row(r: list[str], sid: str) -> None:
+            role: Role | None
             if has_role_col and t.text(r, "role"):
                 role = t.choice(r, "role", _role)
                 word = t.req(r, "role")
@@ -400,6 +413,8 @@ class _Reader(CsvRows):
                 _, role, org = self._user_roles[sid]
                 word = self._role_words.get(sid, role.value)
                 org = t.text(r, "primaryOrgSourcedId") or org
+            elif from_cache:
+                role, word, org = None, "", t.text(r, "primaryOrgSourcedId")
             else:
                 raise t.error("role", f"user {sid!r} has no role (in users.csv or roles.csv)")
             if org and "," in org:
@@ -408,29 +423,34 @@ class _Reader(CsvRows):
             for kind, value in _USER_IDS.findall(t.text(r, "userIds") or ""):
                 if "state" in kind.casefold():
                     state_id = value or None
-            links.user(sid, t.line, word, role, t.req(r, "givenName"), t.req(r, "familyName"),
-                       t.text(r, "phone") or t.text(r, "sms"), t.text(r, "email"),
-                       t.text(r, "agentSourcedIds"))
+            if role is not None:
+                links.user(sid, t.line, word, role, t.req(r, "givenName"),
+                           t.req(r, "familyName"), t.text(r, "phone") or t.text(r, "sms"),
+                           t.text(r, "email"), t.text(r, "agentSourcedIds"))
             grades = t.text(r, "grades")
             birth = self._birth.get(sid)
+            user = User(
+                sid,
+                role or Role.OTHER,  # a stand-in when unknown: the loader puts the cached one
+                t.req(r, "givenName"),
+                t.req(r, "familyName"),
+                t.text(r, "middleName"),
+                t.text(r, "identifier"),
+                state_id,
+                grades.split(",")[0].strip() if grades else None,
+                birth if birth is not None else None,  # type: ignore[arg-type]
+                t.text(r, "email"),
+                org,
+                t.text(r, "preferredGivenName"),
+                t.text(r, "preferredFamilyName"),
+            )
             if sid not in self._birth and not self._births_whole:
                 self.ds.birth_from_cache.add(sid)  # not given here: the loader keeps the cached
-            self.ds.users.append(
-                User(
-                    sid,
-                    role,
-                    t.req(r, "givenName"),
-                    t.req(r, "familyName"),
-                    t.text(r, "middleName"),
-                    t.text(r, "identifier"),
-                    state_id,
-                    grades.split(",")[0].strip() if grades else None,
-                    birth if birth is not None else None,  # type: ignore[arg-type]
-                    t.text(r, "email"),
-                    org,
-                    t.text(r, "preferredGivenName"),
-                    t.text(r, "preferredFamilyName"),
-                )
+            if role is not None:
+                self.ds.users.append(user)
+                return
+            self.ds.role_from_cache.append(
+                RoleFromCache(user, t.name, t.line, bool(t.text(r, "agentSourcedIds")))
             )
 
         self._each(t, "users", row)

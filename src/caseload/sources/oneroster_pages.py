@@ -403,4 +403,5 @@ class PageMapper:
             ds.guardians_complete |= part.guardians_complete
             ds.birth_from_cache |= part.birth_from_cache
             ds.birth_cleared |= part.birth_cleared
+            ds.role_from_cache.extend(part.role_from_cache)
         return ds

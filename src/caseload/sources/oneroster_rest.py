@@ -250,6 +250,7 @@ class _MemoryContainer(Container):
 
 
 class _RestReader(oneroster_csv._Reader):
+    roles_from_cache = False  # a user record carries its roles: none is a bad record
     def __init__(self, source: str, files: dict[str, str], skip_invalid: bool):  # no super()
         self.path = Path(source)
         self.skip_invalid = skip_invalid
