@@ -80,3 +80,22 @@ def test_an_unknown_student_is_refused_naming_the_line(data: Path, tmp_path: Pat
             assert conn.execute(select(METADATA.tables["users"])).first() is None
     finally:
         engine.dispose()
+
+
+def test_a_tobedeleted_row_is_refused_not_a_crash(data: Path) -> None:
+    """caseload keeps a student's part in an incident by (incident, student), not by the row's
+    sourcedId, so a ``tobedeleted`` row says nothing it can delete: refused with its line and
+    field (a reject with --skip-invalid), never an AttributeError when the load applies it."""
+    (data / "incidents.csv").write_text(
+        "sourcedId,status,incidentSourcedId,schoolSourcedId,date,studentSourcedId\n"
+        "i1-stu-1,active,i1,sch-1,2026-10-02,stu-1\n"
+        "i1-stu-2,tobedeleted,i1,sch-1,2026-10-02,stu-2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceError) as info:
+        read_path(data)
+    assert str(info.value).startswith("incidents.csv:3: field 'status': 'tobedeleted' in")
+    ds = read_path(data, skip_invalid=True)
+    assert [(r.file, r.line, r.field) for r in ds.rejects] == [("incidents.csv", 3, "status")]
+    assert [(p.incident_id, p.student_id) for p in ds.student_incidents] == [("i1", "stu-1")]
+    assert not ds.deletions

@@ -718,7 +718,7 @@ class _Reader(CsvRows):
                 f"{t.name}:{t.line}"
             )
 
-        self._each(t, "student_incidents", row)
+        self._each(t, "student_incidents", row, deletes_by_id=False)
 
     def _policies(self) -> None:
         t = self._table("gradingPolicies.csv", ("classSourcedId", "method"))

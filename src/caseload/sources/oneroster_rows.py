@@ -48,12 +48,15 @@ class CsvRows:
         handle: Callable[[list[str], str], None],
         id_column: str = "sourcedId",
         deleted: Callable[[list[str], str], None] | None = None,
+        deletes_by_id: bool = True,
     ) -> None:
         """Run ``handle(row, sourced_id)`` per row; deletions, duplicates and rejects here.
 
         ``entity`` None: the file holds no records of its own (demographics, roles): its
         ``tobedeleted`` rows are not turned into deletions but go to ``deleted(row, id)``,
-        which says what becomes of them.
+        which says what becomes of them. ``deletes_by_id`` False: the entity's records are not
+        kept by the file's ids (incidents.csv's rows are students' parts in an incident), so a
+        ``tobedeleted`` row is refused: nothing caseload stores goes by its id.
         """
         seen: dict[str, int] = {}
         if entity is not None:
@@ -85,6 +88,10 @@ class CsvRows:
                         raise table.error("status", f"'tobedeleted' in a file without "
                                           f"{id_column}: nothing says which record to delete; "
                                           "leave the row out instead")
+                    if entity is not None and not deletes_by_id:  # incidents.csv
+                        raise table.error("status", f"'tobedeleted' in {table.name}: caseload "
+                                          f"keeps no record by its {id_column}, so nothing says "
+                                          "what to delete; leave the row out instead")
                     if entity is not None:
                         self.ds.deletions.append(Deletion(entity, sid))
                     elif deleted is not None:
