@@ -71,9 +71,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))  # generate, flags_bench and tui_bench, imported as modules
+    sys.path.insert(0, str(HERE))  # generate, report, flags_bench and tui_bench, as modules
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # tests.templates: finding PostgreSQL, running it as postgres
+
+from report import line, ms, secs, sig3  # noqa: E402  (benchmarks/report.py: the figure lines)
 
 # csv file -> (table, [(table column, csv column or None for a constant)], constants)
 BASELINE_MAP: dict[str, tuple[str, list[tuple[str, str]], dict[str, object]]] = {
@@ -220,27 +222,6 @@ DELTA_STUDENTS = 10
 def say(msg: str) -> None:
     """Progress, so a long run is not silent."""
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def sig3(x: float) -> str:
-    """``x`` to three significant figures (0.595 stays "0.595", never "0.60")."""
-    return f"{x:#.3g}".rstrip(".")
-
-
-def line(what: str, ours: str, base_name: str, base: str, ratio: float | None, goal: str,
-         ok: bool | None) -> str:
-    verdict = "info" if ok is None else ("PASS" if ok else "FAIL")
-    r = "—" if ratio is None else sig3(ratio)
-    return (f"{what:<46} {ours:>12}  {base_name} {base:>10}  ratio {r:>6}  "
-            f"(goal {goal})  {verdict}")
-
-
-def secs(x: float) -> str:
-    return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
-
-
-def ms(x: float) -> str:
-    return f"{x * 1000:.0f} ms"
 
 
 def fresh_db(path: Path) -> str:
@@ -782,15 +763,6 @@ def one_run(i: int, args: argparse.Namespace, data: Path, root: Path, delta: Pat
     return r
 
 
-def flags_goal(n: int, ours: float, ratio: float) -> tuple[str, bool | None]:
-    """Issue 3's goals at the sizes it names; info elsewhere (75,000: see the growth line)."""
-    if n <= 500:
-        return "< 100 ms, issue 3", ours < 0.1
-    if n == 5000:
-        return "<= 1, issue 3", ratio <= 1.0
-    return "none at this size", None
-
-
 def report(args: argparse.Namespace, runs: list[dict[str, Any]], rows: int, csv_bytes: int,
            pg_note: str | None) -> dict[str, Any]:
     n = args.students
@@ -816,10 +788,12 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], rows: int, csv_
 
     def flags(pg: str, key: str) -> tuple[float, float]:
         """The cold and the warm flags lines; their seconds."""
+        import flags_bench  # issue 3's goals (flags_goal)
+
         cold, warm, duck = fig(f"{key}flags", "cold"), fig(f"{key}flags"), fig("duckdb")
         print(line(f"{pg}flags, all {n:,} students, cold", secs(cold), "duckdb", secs(duck),
                    cold / duck, "none", None))
-        goal, ok = flags_goal(n, warm, warm / duck)
+        goal, ok = flags_bench.flags_goal(n, warm, warm / duck)
         print(line(f"{pg}flags, all {n:,} students, warm", secs(warm), "duckdb", secs(duck),
                    warm / duck, goal, ok))
         return cold, warm

@@ -28,7 +28,9 @@ driver to that paint.
    for the next --keep run (--fresh rebuilds it; delete the folder when done).
 
 Targets (issue 4, "Speed"): start under 1.0 s; student and class screens under 150 ms; a key
-press under 50 ms; the 75,000-student first page under 500 ms.
+press under 50 ms; the 75,000-student first page under 500 ms. Each figure is one line
+(benchmarks/report.py): what, value, the baseline's name and value, "ratio" to three significant
+figures, the goal and PASS/FAIL, or "info" for the informational rows (no goal).
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO / "benchmarks") not in sys.path:
+    sys.path.insert(0, str(REPO / "benchmarks"))  # report (and generate), imported as modules
+
+from report import line, ms, secs  # noqa: E402  (benchmarks/report.py: the figure lines)
+
 SAMPLE = REPO / "sample_data"
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
@@ -70,26 +77,27 @@ class Row:
     baseline: float | None  # seconds
     target: float  # seconds
     note: str = ""
+    base_name: str = "baseline"
 
 
 def fmt(seconds: float | None, unit: str) -> str:
     if seconds is None:
         return "—"
-    return f"{seconds:.2f} s" if unit == "s" else f"{seconds * 1000:.0f} ms"
+    return secs(seconds) if unit == "s" else ms(seconds, 1)
 
 
 def print_table(rows: list[Row]) -> None:
-    head = f"{'measurement':<44} {'caseload':>9} {'baseline':>9} {'ratio':>6} {'target':>9}  result"
-    print(head)
-    print("-" * len(head))
+    """One line per figure (benchmarks/report.py): what, value, baseline, "ratio", goal and
+    PASS/FAIL; goal none and "info" for the informational rows."""
     for r in rows:
         unit = "s" if r.target >= 0.5 else "ms"
-        ratio = f"{r.value / r.baseline:.1f}x" if r.value and r.baseline else "—"
-        ok = "PASS" if r.value is not None and r.value < r.target else "FAIL"
+        ratio = r.value / r.baseline if r.value is not None and r.baseline else None
+        target = f"{r.target:g} s" if unit == "s" else f"{r.target * 1000:g} ms"
+        goal, ok = f"< {target}", r.value is not None and r.value < r.target
         if r.note.startswith("(informational"):
-            ok = "info"
-        print(f"{r.name:<44} {fmt(r.value, unit):>9} {fmt(r.baseline, unit):>9} {ratio:>6} "
-              f"{'< ' + fmt(r.target, unit):>9}  {ok}{'  ' + r.note if r.note else ''}")
+            goal, ok = "none", None
+        print(line(r.name, fmt(r.value, unit), r.base_name, fmt(r.baseline, unit), ratio,
+                   goal, ok) + ("  " + r.note if r.note else ""))
 
 
 # --- paint probe -------------------------------------------------------------------------------
@@ -259,9 +267,9 @@ def spawn(code: str, *args: str) -> float:
     start = time.time()
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           env=env, timeout=120, cwd=REPO)
-    for line in proc.stdout.splitlines():
-        if line.startswith("painted "):
-            return float(line.split()[1]) - start
+    for out in proc.stdout.splitlines():
+        if out.startswith("painted "):
+            return float(out.split()[1]) - start
     raise RuntimeError(f"child did not paint (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
@@ -283,9 +291,10 @@ def bench_start(engine: Any, db: Path, counselor: str, repeat: int) -> list[Row]
 
     Repository(engine).caseload_rows(None, AS_OF)  # as built, for the screens below
     return [Row("process start → caseload painted (sample)", statistics.median(ours),
-                statistics.median(floor), 1.0),
+                statistics.median(floor), 1.0, base_name="bare app"),
             Row("process start, date not yet ranked", statistics.median(unranked),
-                statistics.median(floor), 1.0, "(informational: ranks, then stores)")]
+                statistics.median(floor), 1.0, "(informational: ranks, then stores)",
+                base_name="bare app")]
 
 
 # --- 2. screens and keys on the sample school --------------------------------------------------
@@ -629,12 +638,16 @@ def bench_district(n: int, *, fresh: bool, keep: bool) -> list[Row]:
         print(f"district of {n:,} students {how}")
         cold, warm, unranked, whole = asyncio.run(bench_all_students(engine, n))
         baseline, note = asyncio.run(bench_datatable(n))
-        rows.append(Row(f"all students ({n:,}) first page, cold", cold, baseline, 0.5, note))
-        rows.append(Row(f"all students ({n:,}) first page, warm", warm, baseline, 0.5))
+        rows.append(Row(f"all students ({n:,}) first page, cold", cold, baseline, 0.5, note,
+                        base_name="DataTable"))
+        rows.append(Row(f"all students ({n:,}) first page, warm", warm, baseline, 0.5,
+                        base_name="DataTable"))
         rows.append(Row(f"all students ({n:,}), every row loaded (cold)", whole, baseline, 0.5,
-                        "(informational: the rows below the first page)"))
+                        "(informational: the rows below the first page)",
+                        base_name="DataTable"))
         rows.append(Row(f"all students ({n:,}), date not yet ranked", unranked, baseline, 0.5,
-                        "(informational: computes and stores the ranking)"))
+                        "(informational: computes and stores the ranking)",
+                        base_name="DataTable"))
     print(f"district kept in {root} for the next --keep run" if keep
           else "district removed (--keep keeps it for the next run)")
     return rows
@@ -680,7 +693,9 @@ def main() -> None:
         names = ("caseload → student screen painted", "student → class screen + chart painted",
                  "cursor move (↓) painted", "filter keystroke painted")
         targets = (0.150, 0.150, 0.050, 0.050)
-        rows += [Row(n, o, b, t) for n, o, b, t in zip(names, ours, bare, targets, strict=True)]
+        bases = ("bare push", "bare chart", "bare cursor", "bare typing")
+        rows += [Row(n, o, b, t, base_name=bn)
+                 for n, o, b, t, bn in zip(names, ours, bare, targets, bases, strict=True)]
         engine.dispose()
 
     if not args.skip_district:
