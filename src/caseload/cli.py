@@ -20,10 +20,17 @@ EXIT_ERROR = 1
 
 
 def _date(text: str) -> dt.date:
+    """An ISO date within the years caseload works with (domain/schooldays.py)."""
+    from caseload.domain.schooldays import out_of_range
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    why = out_of_range(day)
+    if why:
+        raise argparse.ArgumentTypeError(why)
+    return day
 
 
 def _flag_code(text: str) -> str:

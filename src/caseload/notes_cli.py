@@ -51,11 +51,18 @@ Handler = Callable[..., int]
 
 def _date(text: str) -> dt.date:
     """A date as a counselor types it (``today``, ``-1d``, ``fri``, ``3/14``, ISO...):
-    :func:`caseload.domain.notes.parse_date` against today's local date."""
+    :func:`caseload.domain.notes.parse_date` against today's local date, within the years
+    caseload works with (:func:`caseload.domain.schooldays.out_of_range`)."""
+    from caseload.domain.schooldays import out_of_range
+
     try:
-        return parse_date(text, dt.date.today())
+        day = parse_date(text, dt.date.today())
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    why = out_of_range(day)
+    if why:
+        raise argparse.ArgumentTypeError(why)
+    return day
 
 
 def _count(text: str) -> int:

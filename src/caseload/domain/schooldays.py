@@ -18,6 +18,21 @@ from dataclasses import dataclass
 from caseload.domain.records import AcademicSession, CalendarDay, Enrollment, Role, SessionType
 
 _ONE_DAY = dt.timedelta(days=1)
+
+# The dates caseload works with: an as-of date, a "since" date, a note's dates. Around a date
+# caseload looks years back and ahead (a school year, the weeks of a follow-up), and Python's
+# dates end at years 1 and 9999, so a date typed far outside any school's records is refused
+# where it is typed (the CLI's date options), not met as an overflow in the middle of the work.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+
+
+def out_of_range(day: dt.date) -> str | None:
+    """Why ``day`` is not a date caseload works with (None: it is one)."""
+    if FIRST_DATE <= day <= LAST_DATE:
+        return None
+    return (f"{day.isoformat()} is outside the dates caseload works with "
+            f"({FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()})")
 TERM_TYPES: tuple[SessionType, ...] = (SessionType.SEMESTER, SessionType.TERM)
 
 
