@@ -62,3 +62,102 @@ def test_the_first_and_last_dates_accepted_work(
         assert code == 0, (argv, captured.err)
         if "json" in argv:
             json.loads(captured.out)
+
+
+# --- 2. a note's text in bytes that are not UTF-8 -----------------------------------------
+
+SECRET = "Mother said xyzzy"
+NOT_UTF8_TEXT = SECRET + "\udcff\udcfe"  # $'...\xff\xfe' as Python hands it in
+
+
+def _notes_of(db: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    capsys.readouterr()
+    assert main(["--db", db, "notes", "list", "--student", STUDENT, "--format", "json"]) == 0
+    notes: list[dict[str, object]] = json.loads(capsys.readouterr().out)
+    return notes
+
+
+def test_a_note_text_not_utf8_is_refused_without_repeating_it(
+    sample_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It used to end in "unexpected UnicodeEncodeError" with nothing saved."""
+    db = str(sample_cache)
+    with pytest.raises(SystemExit) as ended:
+        main(["--db", db, "notes", "add", "--student", STUDENT, "--type", "other",
+              "--text", NOT_UTF8_TEXT, "--author", "cns-1"])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert "the note's text is not valid UTF-8" in err and "convert it to UTF-8" in err, err
+    assert "xyzzy" not in err and "udc" not in err and "unexpected" not in err
+    assert _notes_of(db, capsys) == []
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_a_note_text_not_utf8_on_stdin_is_refused(
+    errors: str, sample_cache: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--text -``: a strict UTF-8 stdin fails to decode; one decoded with surrogateescape
+    (the C locale's) hands the store lone surrogates, which it refuses."""
+    import io
+
+    db = str(sample_cache)
+    raw = io.BytesIO(SECRET.encode() + b"\xff\xfe")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(raw, encoding="utf-8", errors=errors))
+    code = main(["--db", db, "notes", "add", "--student", STUDENT, "--type", "other",
+                 "--text", "-", "--author", "cns-1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "the note's text" in err and "is not valid UTF-8" in err, err
+    assert "nothing was saved" in err and "xyzzy" not in err and "unexpected" not in err
+    assert _notes_of(db, capsys) == []
+
+
+def test_the_notes_store_refuses_text_and_ids_not_utf8(sample_cache: Path) -> None:
+    """The app's writes go through the same checks (a note's text, its ids, its class)."""
+    from caseload.domain.notes import NoteValidationError
+    from caseload.store.engine import make_engine
+    from caseload.store.notes import NotesStore
+
+    engine = make_engine(f"sqlite:///{sample_cache}")
+    try:
+        store = NotesStore(engine)
+        for field, values in (("text", {"text": NOT_UTF8_TEXT}),
+                              ("author_id", {"author_id": "cns\udcff"}),
+                              ("student_id", {"student_id": "stu\udcff"}),
+                              ("class_id", {"class_id": "cls\udcff"})):
+            given = {"student_id": STUDENT, "author_id": "cns-1", "type": "other",
+                     "text": "x", **values}
+            with pytest.raises(NoteValidationError, match="not valid UTF-8") as caught:
+                store.add(**given)  # type: ignore[arg-type]
+            assert caught.value.field == field and "xyzzy" not in str(caught.value)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["notes", "list", "--student", "\udcff"], "--student"),
+    (["flags", "--search", "jos\udce9"], "--search"),
+    (["notes", "add", "--student", "S", "--type", "other", "--text", "x", "--class", "\udcff"],
+     "--class"),
+    (["login", "\udcff"], "NAME"),
+])
+def test_any_word_not_utf8_is_a_usage_error_naming_the_option(
+    argv: list[str], option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "c.db"
+    with pytest.raises(SystemExit) as ended:
+        main(["--db", str(db), *argv])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert f"the value of {option} is not valid UTF-8" in err, err
+    assert not db.exists()
+
+
+def test_a_file_name_not_utf8_is_still_a_file_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Latin-1 file name is a file name: --db, --config and -o take any bytes."""
+    db = tmp_path / "caf\udce9.db"
+    assert main(["--db", str(db), "notes", "list"]) == 0, capsys.readouterr().err
+    assert db.exists()

@@ -677,9 +677,43 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.
     return args
 
 
+# options that name a file: any bytes the file system allows (a Latin-1 file name) are kept
+_FILE_OPTIONS = frozenset({"db", "config", "output"})
+
+
+def _refuse_non_utf8(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A word typed in bytes that are not UTF-8 (Python hands them in as lone surrogates,
+    which neither the database nor a search can take) is a usage error naming the option,
+    never repeating the value (it may be a note's text)."""
+    from caseload.domain.notes import NOT_UTF8, is_utf8
+
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        if dest in _FILE_OPTIONS or all(not isinstance(v, str) or is_utf8(v) for v in values):
+            continue
+        what = ("the note's text" if dest == "text"
+                else f"the value of {_option(parser, dest) or dest}")
+        parser.error(f"{what} {NOT_UTF8.replace('; nothing was saved', '')}")
+
+
+def _option(parser: argparse.ArgumentParser, dest: str) -> str | None:
+    """What sets ``dest`` on the command line (``--class`` for ``class_id``; a positional's
+    ``NAME``), looked for in ``parser`` and its subcommands."""
+    for action in parser._actions:
+        if action.dest == dest:
+            return max(action.option_strings, key=len, default=str(action.metavar or dest))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found = _option(sub, dest)
+                if found:
+                    return found
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = _parse(parser, argv)
+    _refuse_non_utf8(parser, args)
     command = args.command or "open"
     if args.db is None:
         args.db = None

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from caseload.domain.notes import (
     DATE_SYNTAX,
+    NOT_UTF8,
     ContactMethod,
     ContactOutcome,
     Note,
@@ -271,7 +272,11 @@ def cmd_notes_add(args: argparse.Namespace, ws: Workspace, reader: Any = None) -
 
     text = args.text
     if text == "-":
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError:  # a strict UTF-8 stdin; else the store refuses it
+            _err(f"the note's text (standard input) {NOT_UTF8}")
+            return EXIT_ERROR
     new = NewNote(
         student_id=args.student, type=NoteType(args.type), text=text, contact_date=args.date,
         follow_up=args.follow_up, flags=tuple(args.flag), class_id=args.class_id,

@@ -117,6 +117,22 @@ class NoteError(Exception):
     """Base of the notes errors. Messages name fields, ids and dates, never a note's text."""
 
 
+# What a note's text or an id holding bytes that are not UTF-8 is told (Python hands such bytes
+# from a command line or a pipe in as lone surrogates, which no database can store); the
+# value itself is never repeated.
+NOT_UTF8 = ("is not valid UTF-8 (it holds bytes of another encoding, e.g. from a file or a "
+            "terminal set to Latin-1): convert it to UTF-8 and try again; nothing was saved")
+
+
+def is_utf8(value: str) -> bool:
+    """Whether ``value`` can be stored as UTF-8 (no lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class NoteValidationError(NoteError, ValueError):
     """Bad input for a note: ``field`` (e.g. ``text``, ``follow_up``, ``flags``) and ``reason``
     (the whole message, fit to show the user)."""

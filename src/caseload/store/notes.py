@@ -98,7 +98,7 @@ class NotesStore(NoteDrafts, AuditLog):
     def _check_class(conn: Connection, class_id: str | None) -> str | None:
         if class_id is None or not str(class_id).strip():
             return None
-        class_id = str(class_id).strip()
+        class_id = clean_id(str(class_id), "class id")
         NotesStore._cached(conn, "classes", "sourced_id", "class_id", class_id)
         return class_id
 

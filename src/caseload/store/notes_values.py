@@ -14,12 +14,14 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from caseload.domain.notes import (
+    NOT_UTF8,
     ContactMethod,
     ContactOutcome,
     Note,
     NoteStatus,
     NoteType,
     NoteValidationError,
+    is_utf8,
 )
 from caseload.domain.report import FlagCode
 
@@ -117,6 +119,8 @@ def clean_text(text: Any) -> str:
         raise NoteValidationError("text", "note text must be a string")
     if not text.strip():
         raise NoteValidationError("text", "note text is empty")
+    if not is_utf8(text):
+        raise NoteValidationError("text", f"the note's text {NOT_UTF8}")
     return text
 
 
@@ -150,6 +154,8 @@ def clean_optional_date(value: Any, what: str) -> dt.date | None:
 def clean_id(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise NoteValidationError(_field(what), f"{what} is empty")
+    if not is_utf8(value):
+        raise NoteValidationError(_field(what), f"the {what} {NOT_UTF8}")
     return value.strip()
 
 
