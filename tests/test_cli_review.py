@@ -4,6 +4,7 @@ message, a misleading one, or a contract left out of the help and the docs."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,81 @@ def test_a_file_name_not_utf8_is_still_a_file_name(
     db = tmp_path / "caf\udce9.db"
     assert main(["--db", str(db), "notes", "list"]) == 0, capsys.readouterr().err
     assert db.exists()
+
+
+# --- 3. a --db that cannot be opened -------------------------------------------------------
+
+PASSWORD = "hunter2xyzzy"
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "unexpected" not in err and "Traceback" not in err and PASSWORD not in err, err
+    return err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", [["flags"], ["notes", "list"], ["import", "x", "--check"],
+                                     ["admin", "who"]])
+def test_an_unknown_kind_of_database_is_named(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Used to be "unexpected NoSuchModuleError" (and, for admin, "a SQLite cache")."""
+    err = _refused(["--db", f"nonsense://me:{PASSWORD}@host/x", *command], capsys)
+    assert "cannot open the database 'nonsense://me:***@host/x'" in err, err
+    assert "'nonsense' is not a kind of database" in err and "postgresql+psycopg://" in err
+
+
+@pytest.mark.parametrize("command", [["flags"], ["notes", "list"], ["admin", "who"]])
+def test_an_unreachable_server_is_named_without_its_password(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Used to be "unexpected OperationalError"."""
+    url = f"postgresql+psycopg://bob:{PASSWORD}@127.0.0.1:{_free_port()}/caseload"
+    err = _refused(["--db", url, *command], capsys)
+    assert "cannot connect to the database 'postgresql+psycopg://bob:***@127.0.0.1:" in err
+    assert "check that the server is running" in err and "the login, its password" in err
+
+
+def test_a_url_that_cannot_be_read_is_named_without_its_password(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _refused(["--db", f"postgresql://bob:{PASSWORD}@host:port/db", "flags"], capsys)
+    assert "the database URL 'postgresql://bob:***@host:port/db' cannot be read" in err, err
+
+
+@pytest.mark.postgres
+def test_an_unknown_login_or_database_on_a_running_server(
+    pg_server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = f"{pg_server.host}:{pg_server.port}"
+    err = _refused(["--db", f"postgresql+psycopg://ghost_{os.getpid()}:{PASSWORD}@{where}/x",
+                    "flags"], capsys)
+    assert f"cannot connect to the database 'postgresql+psycopg://ghost_{os.getpid()}:***@" in err
+    assert "does not exist" in err and "the login, its password" in err, err
+    err = _refused(["--db", f"postgresql+psycopg://{pg_server.user}@{where}/nodb_{os.getpid()}",
+                    "admin", "who"], capsys)
+    assert "cannot connect to the database" in err and "does not exist" in err, err
+
+
+def test_a_folder_or_another_kind_of_file_is_not_a_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder used to be "unexpected IsADirectoryError"."""
+    err = _refused(["--db", str(tmp_path), "flags"], capsys)
+    assert f"the database 'sqlite:///{tmp_path}' is a folder, not a file" in err, err
+    assert f"{tmp_path / 'caseload.db'}" in err
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database, but long enough to have a first page of sorts\n" * 20)
+    err = _refused(["--db", str(text), "notes", "list"], capsys)
+    assert "is not a SQLite database" in err, err

@@ -41,3 +41,9 @@ class DatabaseAccessError(Exception):
 
 class AccessControlUnavailable(DatabaseAccessError):
     """Access control asked of a SQLite cache (one user: the file's owner)."""
+
+
+class DatabaseUnavailable(DatabaseAccessError):
+    """The database ``--db`` or ``$CASELOAD_DB`` names cannot be opened (not a URL caseload
+    knows, a folder, a server that does not answer or refuses the login): the message names it
+    without its password and says what to check."""

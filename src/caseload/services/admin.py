@@ -21,14 +21,15 @@ SQLITE_MESSAGE = (
 
 def _engine(db: str | None) -> Engine:
     """The cache at ``db`` (migrated: the owner runs these), PostgreSQL only."""
-    from sqlalchemy.engine import make_url
-
-    from caseload.store.engine import make_engine, migrate, resolve_url
+    from caseload.store.engine import connect_engine, migrate, parse_url, resolve_url
 
     url = resolve_url(db)
-    if make_url(url).get_backend_name() != "postgresql":
+    if parse_url(url).get_backend_name() == "sqlite":
         raise AccessControlUnavailable(SQLITE_MESSAGE)
-    engine = make_engine(url)
+    engine = connect_engine(url)  # an unknown kind of database: said as any command says it
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        raise AccessControlUnavailable(SQLITE_MESSAGE)
     migrate(engine)
     return engine
 

@@ -29,13 +29,11 @@ def open_workspace(
     which writes nothing) a SQLite cache that does not exist yet is not created: an empty
     in-memory cache stands in for it."""
     from caseload.config import load_config
-    from caseload.store.engine import make_engine, migrate, open_store, resolve_url
+    from caseload.store.engine import make_engine, migrate, open_store, parse_url, resolve_url
 
     config = load_config(config_path)
     if not create:
-        from sqlalchemy.engine import make_url
-
-        url = make_url(resolve_url(db))
+        url = parse_url(resolve_url(db))
         if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
             engine = make_engine("sqlite://")
             migrate(engine)

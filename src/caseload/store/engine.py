@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import URL, Engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from caseload.db_errors import is_transient as is_transient  # (re-exported)
-from caseload.domain.access import DatabaseAccessError
+from caseload.domain.access import DatabaseAccessError, DatabaseUnavailable
 from caseload.store.connect import data_dir as data_dir  # (re-exported)
 from caseload.store.connect import make_engine as make_engine  # (re-exported: opens the store)
 from caseload.store.schema_version import HEAD
@@ -45,6 +47,78 @@ def resolve_url(cli_value: str | None = None) -> str:
     if "://" not in value:
         value = sqlite_url(Path(value).expanduser())
     return value
+
+
+WHAT_URLS = ("give a SQLite file path, sqlite:///PATH or "
+             "postgresql+psycopg://USER@HOST[:PORT]/DATABASE")
+
+
+def shown_url(url: str) -> str:
+    """``url`` as a message may show it: never its password (``***``), even when SQLAlchemy
+    cannot parse it."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", url)
+
+
+def parse_url(url: str) -> URL:
+    """``make_url``, a URL it cannot read told in words (DatabaseUnavailable)."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUnavailable(
+            f"the database URL {shown_url(url)!r} cannot be read: {WHAT_URLS} (--db or "
+            f"${ENV_DB})"
+        ) from None
+
+
+def connect_engine(url: str) -> Engine:
+    """An engine for ``url`` (``make_engine``) that has connected once. When it cannot be
+    made or cannot connect, DatabaseUnavailable names the database without its password and
+    says what to check (these used to end in "unexpected NoSuchModuleError", "...
+    OperationalError", "... IsADirectoryError")."""
+    shown = shown_url(url)
+    parsed = parse_url(url)
+    try:
+        engine = make_engine(url)
+    except (NoSuchModuleError, ImportError):
+        raise DatabaseUnavailable(
+            f"caseload cannot open the database {shown!r}: {parsed.drivername!r} is not a "
+            f"kind of database it knows (or its driver is not installed); {WHAT_URLS}"
+        ) from None
+    except IsADirectoryError:
+        raise DatabaseUnavailable(
+            f"the database {shown!r} is a folder, not a file: give the path of a SQLite file "
+            f"(e.g. {Path(parsed.database or '.') / 'caseload.db'})"
+        ) from None
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"cannot open the SQLite cache {shown!r}: {exc.strerror or type(exc).__name__}; "
+            "check that its folder exists and that you may write there"
+        ) from None
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(_cannot_connect(shown, parsed, exc)) from None
+    return engine
+
+
+def _cannot_connect(shown: str, url: URL, exc: DBAPIError) -> str:
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    if url.get_backend_name() == "sqlite":
+        if "not a database" in reason:
+            return (f"{shown!r} is not a SQLite database (a file of another kind?): give the "
+                    "path of a caseload cache, or of a file that does not exist yet")
+        return (f"cannot open the SQLite cache {shown!r} ({reason}): check that its folder "
+                "exists and that you may read and write there")
+    return (f"cannot connect to the database {shown!r} ({reason}): check that the server is "
+            "running and reachable at that host and port, and that the login, its password "
+            "and the database name are right")
 
 
 R = TypeVar("R")
@@ -138,7 +212,7 @@ def open_store(url: str | None = None, *, notify: Callable[[str], None] = _tell)
     """Resolve, open and migrate: what every command does first. An import that stopped
     while it was being written to a SQLite cache is finished from its staged copy
     (``caseload.store.staging``), and ``notify`` (default: a line on stderr) is told so."""
-    engine = make_engine(resolve_url(url))
+    engine = connect_engine(resolve_url(url))
     migrate(engine)
     from caseload.store.staging import finish_on_open
 
