@@ -240,3 +240,78 @@ def test_a_folder_or_another_kind_of_file_is_not_a_cache(
     text.write_text("not a database, but long enough to have a first page of sorts\n" * 20)
     err = _refused(["--db", str(text), "notes", "list"], capsys)
     assert "is not a SQLite database" in err, err
+
+
+# --- 4. a bad $CASELOAD_REFRESH_WORKERS is refused before anything is written --------------
+
+WORKERS_ERROR = "$CASELOAD_REFRESH_WORKERS is 'abc': give a whole number"
+
+
+def _stamp(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+def test_import_refuses_a_bad_worker_count_before_it_writes(
+    new_cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import used to commit, then fail in the facts refresh with the variable's error."""
+    from tests.paths import MIN_DATA
+
+    before = _stamp(new_cache)
+    monkeypatch.setenv("CASELOAD_REFRESH_WORKERS", "abc")
+    capsys.readouterr()
+    assert main(["--db", str(new_cache), "import", str(MIN_DATA)]) == 1
+    assert WORKERS_ERROR in capsys.readouterr().err
+    assert _stamp(new_cache) == before
+    fresh = new_cache.with_name("fresh.db")
+    assert main(["--db", str(fresh), "import", str(MIN_DATA)]) == 1
+    assert not fresh.exists()
+
+
+def test_the_import_and_sync_use_cases_refuse_it_first(
+    new_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's import and sync go through the use cases: refused there too, untouched."""
+    from caseload.config import Config, ConfigError
+    from caseload.services.context import Workspace
+    from caseload.services.importing import import_into
+    from caseload.services.sync import sync_one, sync_sources
+    from caseload.store.engine import make_engine
+    from tests.paths import MIN_DATA
+
+    monkeypatch.setenv("CASELOAD_REFRESH_WORKERS", "abc")
+    engine = make_engine(f"sqlite:///{new_cache}")
+    try:
+        with pytest.raises(ConfigError, match=r"REFRESH_WORKERS is 'abc'"):
+            import_into(engine, MIN_DATA)
+        ws = Workspace(engine, Config(sources={"sis": {"kind": "oneroster"}}))
+        with pytest.raises(ConfigError, match=r"REFRESH_WORKERS is 'abc'"):
+            sync_one(ws, "sis")
+        with pytest.raises(ConfigError, match=r"REFRESH_WORKERS is 'abc'"):
+            sync_sources(ws, ["sis"])
+        from sqlalchemy import text
+
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_sync_and_demo_refuse_it_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASELOAD_REFRESH_WORKERS", "abc")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    db = tmp_path / "c.db"
+    capsys.readouterr()
+    assert main(["--db", str(db), "sync"]) == 1
+    assert WORKERS_ERROR in capsys.readouterr().err and not db.exists()
+    demo = tmp_path / "data" / "caseload" / "demo.db"
+    demo.parent.mkdir(parents=True)
+    demo.write_bytes(b"the demo database as it was")
+    before = _stamp(demo)
+    assert main(["demo", "--no-open"]) == 1
+    captured = capsys.readouterr()
+    assert WORKERS_ERROR in captured.err and captured.out == ""
+    assert _stamp(demo) == before

@@ -299,8 +299,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     (with --check: would be refused), or the rejects file could not be written safely."""
     from caseload.services import importing
     from caseload.services.context import open_workspace
+    from caseload.services.facts import check_refresh_workers
     from caseload.sources.dataset import SourceError
 
+    check_refresh_workers()  # a bad $CASELOAD_REFRESH_WORKERS: refused before the cache opens
     ws = open_workspace(args.db, args.config, create=not args.check)
     if args.check:
         report = importing.check_path(ws, args.path, skip_invalid=args.skip_invalid)
@@ -379,6 +381,7 @@ def run_sync(
 def cmd_sync(args: argparse.Namespace) -> int:
     from caseload.config import load_config
     from caseload.services.context import open_workspace
+    from caseload.services.facts import check_refresh_workers
     from caseload.services.importing import printable
     from caseload.services.sync import (
         SourceOutcome,
@@ -388,6 +391,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         sync_sources,
     )
 
+    check_refresh_workers()  # refused before the cache opens
     try:
         names = source_names(load_config(args.config), args.name)
     except SyncSetupError as exc:
@@ -473,7 +477,9 @@ def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
     """The sample school (the checkout's sample_data/, else built from the package into the
     user data folder), imported into a fresh demo database, saying each step as it goes."""
     from caseload.services import demo
+    from caseload.services.facts import check_refresh_workers
 
+    check_refresh_workers()  # refused before the demo database is replaced
     started = time.monotonic()
     school = demo.sample_school(on_step=_say)
     engine, path = demo.fresh_demo_database()

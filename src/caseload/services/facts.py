@@ -21,6 +21,16 @@ def refreshed_line(n: int) -> str:
     return f"Refreshed facts for {n:,} student{'' if n == 1 else 's'}"
 
 
+def check_refresh_workers() -> None:
+    """ConfigError now when ``$CASELOAD_REFRESH_WORKERS`` is set to something the facts
+    refresh cannot use: an import, a sync or the demo asks before it writes anything, since
+    the refresh reads it only after the load has committed (a bad value was refused with the
+    new data already in the cache)."""
+    from caseload.store.refresh_pool import configured
+
+    configured()
+
+
 def refresh_facts(
     engine: Engine, config: Config | None = None, also_as_of: dt.date | str | None = None
 ) -> int:

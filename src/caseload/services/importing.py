@@ -369,10 +369,12 @@ def import_into(
     the cache's import lock; while another holds it this waits, telling ``on_wait`` once
     ("waiting for the import started at … by …"), or with ``wait=False`` raises
     ImportRunning, whose message names the running import."""
+    from caseload.services.facts import check_refresh_workers
     from caseload.sources.detect import read_path
     from caseload.sources.loader import load
     from caseload.store.import_lock import import_lock
 
+    check_refresh_workers()  # before anything is read or written
     step = on_step or (lambda _message: None)
     target = rejects_path or default_rejects_path()
     if skip_invalid:

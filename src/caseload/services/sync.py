@@ -114,9 +114,12 @@ def sync_one(
     """Sync source ``name`` (fetch, then load) and, with ``refresh``, rebuild the
     analytics. Raises SyncError, SourceError or SecretMissing (messages for the user, no
     secret in any form); the cache is then unchanged."""
+    from caseload.services.facts import check_refresh_workers
     from caseload.sources.sync import sync
     from caseload.store.import_lock import import_lock
 
+    if refresh:
+        check_refresh_workers()  # before anything is fetched or written
     names = source_names(ws.config, name)
     with import_lock(ws.engine, f"caseload sync {names[0]}", on_wait=on_wait):
         report = sync(
@@ -144,7 +147,10 @@ def sync_sources(
     gives each source's progress callback; ``on_outcome`` sees each outcome as it comes. The
     analytics are rebuilt once, after the last source, when any landed (``run.refreshed``
     students' facts). The whole run holds the import lock (see ``sync_one``)."""
+    from caseload.services.facts import check_refresh_workers
     from caseload.store.import_lock import import_lock
+
+    check_refresh_workers()  # before anything is fetched or written
 
     with import_lock(ws.engine, f"caseload sync {' '.join(names)}", on_wait=on_wait):
         return _sync_sources(ws, names, full=full, skip_invalid=skip_invalid,
