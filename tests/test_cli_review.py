@@ -315,3 +315,51 @@ def test_sync_and_demo_refuse_it_first(
     captured = capsys.readouterr()
     assert WORKERS_ERROR in captured.err and captured.out == ""
     assert _stamp(demo) == before
+
+
+# --- 5. NO_COLOR ----------------------------------------------------------------------------
+
+
+class _Terminal:
+    """Standard output that says it is a terminal."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.buffer = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("value, coloured", [(None, True), ("", True), ("1", False),
+                                             ("no", False)])
+def test_flags_on_a_terminal_honour_no_color(
+    value: str | None, coloured: bool, sample_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any non-empty NO_COLOR (issue 12; https://no-color.org) means no colour."""
+    if value is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", value)
+    out = _Terminal()
+    monkeypatch.setattr("sys.stdout", out)
+    assert main(["--db", str(sample_cache), "flags", "--as-of", "2026-11-20",
+                 "--counselor", "all"]) == 0
+    shown = out.buffer.getvalue()
+    assert "TRUANT" in shown or "CHRONIC" in shown
+    assert ("\x1b[" in shown) is coloured
+
+
+def test_no_color_is_documented_with_the_other_variables() -> None:
+    from tests.paths import REPO
+
+    config = (REPO / "docs" / "CONFIG.md").read_text(encoding="utf-8")
+    env = config[config.index("## Environment"):]
+    assert "| `NO_COLOR` |" in env[: env.index("\n## ")]

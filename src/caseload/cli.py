@@ -596,8 +596,14 @@ def cmd_flags(args: argparse.Namespace) -> int:
     except StudentNotFound as exc:
         _err(str(exc))
         return EXIT_ERROR
-    write_flags(sys.stdout, found.reports, found.as_of, args.format, color=sys.stdout.isatty())
+    write_flags(sys.stdout, found.reports, found.as_of, args.format, color=_colour(sys.stdout))
     return EXIT_OK
+
+
+def _colour(out: Any) -> bool:
+    """Colour on a terminal, unless ``$NO_COLOR`` is set to anything (https://no-color.org;
+    rich's progress bars and the Textual app honour it themselves)."""
+    return out.isatty() and not os.environ.get("NO_COLOR")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
