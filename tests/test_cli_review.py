@@ -363,3 +363,34 @@ def test_no_color_is_documented_with_the_other_variables() -> None:
     config = (REPO / "docs" / "CONFIG.md").read_text(encoding="utf-8")
     env = config[config.index("## Environment"):]
     assert "| `NO_COLOR` |" in env[: env.index("\n## ")]
+
+
+# --- 6. contracts in the help and the README -------------------------------------------------
+
+
+def test_notes_help_names_every_action(capsys: pytest.CaptureFixture[str]) -> None:
+    """`caseload notes --help` listed add, list, export, delete, restore: not effects."""
+    import argparse
+
+    from caseload.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    notes = commands.choices["notes"]
+    actions = next(a for a in notes._actions if isinstance(a, argparse._SubParsersAction))
+    with pytest.raises(SystemExit):
+        main(["notes", "--help"])
+    shown = capsys.readouterr().out
+    description = shown.split("positional arguments")[0]
+    summary = next(c.help for c in commands._choices_actions if c.dest == "notes")
+    for name in actions.choices:
+        assert name in description, (name, description)
+        assert name in str(summary), (name, summary)
+
+
+def test_demo_no_open_is_in_the_readme() -> None:
+    """Issue 15's contract: `caseload demo --no-open`."""
+    from tests.paths import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "caseload demo --no-open" in readme

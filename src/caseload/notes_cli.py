@@ -96,7 +96,8 @@ def _add_scope(p: argparse.ArgumentParser, student_help: str, counselor_help: st
 def add_commands(
     subparsers: Any, add_globals: Callable[[argparse.ArgumentParser], None]
 ) -> None:
-    """Add ``notes`` (``add``, ``list``, ``export``, ``delete``, ``restore``) and ``audit``.
+    """Add ``notes`` (``add``, ``list``, ``export``, ``effects``, ``delete``, ``restore``) and
+    ``audit``.
 
     ``add_globals(parser)`` adds the global options (``--db``, ``--config``) to each parser.
     Each leaf parser sets ``notes_handler``; :func:`run` calls it.
@@ -104,8 +105,8 @@ def add_commands(
     types = ", ".join(t.value for t in NoteType)
 
     notes = subparsers.add_parser(
-        "notes", help="intervention notes: add, list, export, delete, restore",
-        description="Intervention notes: add, list, export, delete, restore.",
+        "notes", help="intervention notes: add, list, export, effects, delete, restore",
+        description="Intervention notes: add, list, export, effects, delete, restore.",
     )
     add_globals(notes)
     actions = notes.add_subparsers(dest="notes_command", metavar="ACTION", required=True)
