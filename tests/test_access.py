@@ -493,9 +493,13 @@ def test_revoke_refuses_the_owner_and_leaves_ungranted_roles_alone(
     assert shared.sql(None, "SELECT count(*) FROM users")[0][0] > 0  # the owner still reads
     # a role given SELECT outside caseload (a backup role, say) keeps it: it had no grant
     shared.sql(None, f'GRANT SELECT ON classes TO "{shared.logins["eve"]}"')
-    code, _, err = cli(capsys, "--db", shared.url(), "admin", "revoke", shared.logins["eve"])
+    code, out, err = cli(capsys, "--db", shared.url(), "admin", "revoke", shared.logins["eve"])
     assert code == 0, err
+    assert out == f"{shared.logins['eve']} had no grant: nothing was changed.\n"
     assert shared.sql("eve", "SELECT count(*) FROM classes")[0][0] > 0
+    # a login that does not exist: no grant either, and it is not said to have lost anything
+    code, out, err = cli(capsys, "--db", shared.url(), "admin", "revoke", "ghost")
+    assert (code, out) == (0, "ghost had no grant: nothing was changed.\n"), err
 
 
 def test_grant_refuses_a_login_that_can_set_role_to_the_owner(

@@ -394,3 +394,24 @@ def test_demo_no_open_is_in_the_readme() -> None:
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "caseload demo --no-open" in readme
+
+
+# --- 7. admin revoke of a login with no grant ------------------------------------------------
+
+
+@pytest.mark.parametrize("had, said", [
+    (True, "Revoked ghost: it sees nothing now.\n"),
+    (False, "ghost had no grant: nothing was changed.\n"),
+])
+def test_revoke_says_whether_anything_was_revoked(
+    had: bool, said: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "its privileges on the tables are revoked" of a login with no grant, whose
+    privileges the service leaves alone (tests/test_access.py checks that on PostgreSQL)."""
+    from caseload.services import admin
+
+    monkeypatch.setattr(admin, "revoke", lambda db, login: had)
+    capsys.readouterr()
+    assert main(["--db", "postgresql+psycopg://owner@db.invalid/caseload", "admin", "revoke",
+                 "ghost"]) == 0
+    assert capsys.readouterr().out == said

@@ -105,7 +105,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     if had:
         print(f"Revoked {args.login}: it sees nothing now.")
     else:
-        print(f"{args.login} had no grant; its privileges on the tables are revoked.")
+        print(f"{args.login} had no grant: nothing was changed.")
     return EXIT_OK
 
 
