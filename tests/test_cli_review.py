@@ -35,6 +35,7 @@ def test_an_extreme_date_is_refused_as_it_is_parsed(
     """These used to end in "unexpected OverflowError" or "unexpected ValueError" (exit 1):
     now a usage error naming the option and the dates accepted, before any cache is opened."""
     db = tmp_path / "c.db"
+    argv = [str(tmp_path / a) if a == "x.pdf" else a for a in argv]  # (never in the cwd)
     with pytest.raises(SystemExit) as ended:
         main(["--db", str(db), *argv])
     assert ended.value.code == 2
@@ -147,6 +148,7 @@ def test_any_word_not_utf8_is_a_usage_error_naming_the_option(
     argv: list[str], option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "c.db"
+    argv = [str(tmp_path / a) if a == "x.pdf" else a for a in argv]  # (never in the cwd)
     with pytest.raises(SystemExit) as ended:
         main(["--db", str(db), *argv])
     assert ended.value.code == 2
