@@ -224,3 +224,18 @@ def test_grand_bend_flags_match_hand_counts(grand_bend: Path, tmp_path, capsys,
     truant = [s for s in by_id.values() if any(f["code"] == "TRUANCY" for f in s["flags"])]
     assert all(s["metrics"]["unexcused_year"] > 20 or s["metrics"]["unexcused_term"] > 15
                or s["metrics"]["unexcused_grading_period"] > 8 for s in truant)
+
+
+def test_a_counselor_with_no_students_is_said_not_silently_empty(sample_db, capsys):
+    """A mistyped counselor id read as "nobody flagged": the (empty) report still comes, with
+    a note on stderr saying the counselor has no students; exit 0. A real counselor's gets
+    no such note."""
+    capsys.readouterr()
+    assert main(["--db", sample_db, "flags", "--as-of", AS_OF, "--counselor", "cns-nobody",
+                 "--format", "json"]) == 0
+    got = capsys.readouterr()
+    assert json.loads(got.out)["students"] == []
+    assert "counselor 'cns-nobody' has no students in the cache: check the id" in got.err
+    assert main(["--db", sample_db, "flags", "--as-of", AS_OF, "--counselor", "cns-2",
+                 "--format", "json"]) == 0
+    assert "note" not in capsys.readouterr().err

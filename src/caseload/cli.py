@@ -596,6 +596,8 @@ def cmd_flags(args: argparse.Namespace) -> int:
     except StudentNotFound as exc:
         _err(str(exc))
         return EXIT_ERROR
+    if found.note:  # (not an error: the reports, none, still follow)
+        print(f"caseload: note: {found.note}", file=sys.stderr)
     write_flags(sys.stdout, found.reports, found.as_of, args.format, color=_colour(sys.stdout))
     return EXIT_OK
 

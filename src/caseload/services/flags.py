@@ -39,6 +39,9 @@ class FlagReports:
     as_of: dt.date
     scope: str  # "student", "counselor" or "all"
     reports: list[StudentReport]
+    # said beside the reports (stderr) when they may mislead: a counselor with no students
+    # (a mistyped id reads as "nobody flagged" otherwise)
+    note: str | None = None
 
 
 def flag_reports(
@@ -72,6 +75,10 @@ def flag_reports(
             found = FlagReports(day, ALL, repo.caseload(None, day))
         else:
             found = FlagReports(day, "counselor", repo.caseload(who, day))
+            if not found.reports:
+                found = FlagReports(day, "counselor", [], note=(
+                    f"counselor {who!r} has no students in the cache: check the id "
+                    "(`caseload flags --counselor all` reports every student)"))
     reports = found.reports
     if search:  # the same matcher and keys as the caseload screen's / filter
         from caseload.domain.search import filter_items, row_keys
@@ -81,7 +88,7 @@ def flag_reports(
     if flags:
         codes = set(flags)
         reports = [r for r in reports if any(f.code in codes for f in r.flags)]
-    return FlagReports(day, found.scope, reports)
+    return FlagReports(day, found.scope, reports, found.note)
 
 
 __all__ = ["ALL", "FlagReports", "StudentNotFound", "flag_reports"]
