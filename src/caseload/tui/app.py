@@ -607,7 +607,8 @@ class CaseloadApp(App[None]):
                         severity="error", markup=False, timeout=8)
             target = self.data.target_of(worker)
             if target is not None:
-                target.post_message(messages.LoadFailed(worker.group, detail, not_found))
+                target.post_message(messages.LoadFailed(worker.group, detail, not_found,
+                                                         worker.name))
         elif event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
             self.data.target_of(worker)
 

@@ -99,6 +99,7 @@ class LoadFailed(Message, bubble=False):
     group: str
     error: str
     not_found: bool = False
+    name: str = ""  # the worker's name: which call of the group failed ("save draft")
 
 
 @dataclass
@@ -149,6 +150,13 @@ class DraftLoaded(Message, bubble=False):
     """The draft kept for the note being edited (None: there is none)."""
 
     draft: NoteDraft | None
+
+
+@dataclass
+class DraftSaved(Message, bubble=False):
+    """The note editor's draft write number ``seq`` is done: written (or dropped)."""
+
+    seq: int
 
 
 @dataclass

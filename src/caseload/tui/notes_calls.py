@@ -57,19 +57,20 @@ class NotesCalls:
 
     def save_draft(self, target: MessagePump, author_id: str, student_id: str,
                    note_id: int | None, payload: Mapping[str, Any] | None,
-                   wanted: Callable[[], bool]) -> None:
+                   wanted: Callable[[], bool], seq: int = 0) -> None:
         """Save (``payload`` None: discard) the draft, unless ``wanted()`` says the note has been
         saved meanwhile (checked under the store lock, so a late autosave never revives a
-        draft)."""
+        draft); ``DraftSaved(seq)`` once written (a failure is the App's ``LoadFailed``)."""
         store = self.store
 
-        def job() -> None:
+        def job() -> messages.DraftSaved | None:
             if not wanted():
-                return
+                return None
             if payload is None:
                 store.discard_draft(author_id, student_id, note_id)
             else:
                 store.save_draft(author_id, student_id, note_id, payload)
+            return messages.DraftSaved(seq)
 
         self._data.run(target, "save draft", "note-draft", job)
 

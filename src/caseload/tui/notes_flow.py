@@ -71,11 +71,12 @@ class NotesFlow:
         return next((s for s in reversed(stack) if isinstance(s, NoteEditor)), None)
 
     def _being_saved(self, editor: NoteEditor, retry: str) -> bool:
-        """Whether ``editor``'s note is being saved; if so, says to ``retry`` once it is."""
-        if editor.saving:
+        """Whether ``editor``'s note (or its draft, before it closes) is being saved; if so,
+        says to ``retry`` once it is."""
+        if editor.writing:
             self.app.notify(f"The note is being saved: {retry} once it is.", title="Notes",
                             markup=False)
-        return editor.saving
+        return editor.writing
 
     def holds_leave(self) -> bool:
         """Whether a note open in its editor stops a jump that would close it (the palette's

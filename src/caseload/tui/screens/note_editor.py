@@ -3,7 +3,10 @@
 Notes are the one thing in the cache that exists nowhere else, so the editor never loses text:
 it saves a draft half a second after each change (restored the next time the editor opens
 for that student and note), keeps everything typed when a save fails, and asks before closing
-with unsaved changes. Every store call runs in a worker (the injected ``NotesCalls``).
+with unsaved changes. "Draft saved" is said once the draft is written, never before; a draft
+that cannot be written is said ("Draft NOT saved") and sent again with the next change, and
+"Close, keep draft" closes only once the draft is written. Every store call runs in a worker
+(the injected ``NotesCalls``).
 """
 
 from __future__ import annotations
@@ -90,6 +93,12 @@ class NoteEditor(NotesModal[Note | None]):
         self.error_text = ""  # the problem shown under the fields
         self._timer: Timer | None = None
         self._drafted: dict[str, Any] | None = None  # the payload last sent as a draft
+        # draft writes are numbered; the status says "Draft saved" only once the last one sent
+        # is written, and a failed one forgets what was sent, so the next write sends it again
+        self._draft_seq = 0
+        self._last_sent: dict[str, Any] | None = None  # the payload of write ``_draft_seq``
+        self._kept: dict[str, Any] | None = None  # the payload known to be stored as the draft
+        self._closing_kept = False  # "Close, keep draft": closes once its write is done
         self._ready = False  # fields filled (changes before this are the editor's own)
         # a new note may start with fields filled in (a guardian contact: type, method, text)
         self.pristine = {**self._payload_of(note), **(prefill if note is None and prefill else {})}
@@ -250,7 +259,7 @@ class NoteEditor(NotesModal[Note | None]):
             payload = {**self.pristine, **draft.payload}
             if self._normalized(payload) != self._normalized(self.pristine):
                 self.fill(payload)
-                self._drafted = self._normalized(payload)
+                self._drafted = self._kept = self._normalized(payload)
                 when = draft.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
                 self._set_draft_status(f"Recovered the unsaved draft from {when}")
         self.call_after_refresh(self._set_ready)
@@ -275,7 +284,7 @@ class NoteEditor(NotesModal[Note | None]):
     @on(SelectionList.SelectedChanged)
     @on(TextArea.Changed)
     def changed(self) -> None:
-        if not self._ready or self.saved or self.saving:
+        if not self._ready or self.saved or self.saving or self._closing_kept:
             return
         if self._timer is not None:
             self._timer.stop()
@@ -291,13 +300,41 @@ class NoteEditor(NotesModal[Note | None]):
         payload = self._normalized(self.payload())
         if payload == self._drafted:
             return
-        self._drafted = payload
+        self._send_draft(payload)
+
+    def _send_draft(self, payload: dict[str, Any]) -> None:
+        """Write ``payload`` as the draft (drop the draft: the fields are as they were) in a
+        worker; ``DraftSaved`` or ``LoadFailed`` says how it went."""
+        self._drafted = self._last_sent = payload
+        self._draft_seq += 1
         pristine = payload == self._normalized(self.pristine)
         stored = self._stored
         self.notes.save_draft(self, self.author_id, self.student_id,
                               self.note_id, None if pristine else payload,
-                              lambda: not stored.is_set())
+                              lambda: not stored.is_set(), seq=self._draft_seq)
+        if not pristine:
+            self._set_draft_status("Saving draft…")
+
+    def on_draft_saved(self, message: messages.DraftSaved) -> None:
+        if message.seq != self._draft_seq:
+            return  # an earlier write: the last one's answer is still to come
+        self._kept = self._drafted = self._last_sent
+        pristine = self._last_sent == self._normalized(self.pristine)
         self._set_draft_status("" if pristine else "Draft saved")
+        if self._closing_kept:
+            self.dismiss(None)
+
+    def _draft_not_saved(self) -> None:
+        """A draft write failed (the App has said why, without the note's text): say so here,
+        and forget what was sent, so the next autosave or "keep" writes the fields again."""
+        self._drafted = self._kept = None
+        self._set_draft_status("Draft NOT saved")
+        if self._closing_kept:
+            self._closing_kept = False
+            self._editable(True)
+            self.show_error("The draft could not be written, so the editor was not closed: "
+                            "your text is still here. Save the note (ctrl+s) or close again "
+                            "(Escape) in a moment.")
 
     def _set_draft_status(self, text: str) -> None:
         self.query_one("#note-draft-status", Static).update(Text(text, end=""))
@@ -339,7 +376,7 @@ class NoteEditor(NotesModal[Note | None]):
         self.query_one("#note-error", Static).update(literal(text, multiline=True))
 
     def action_save(self) -> None:
-        if self.saving or self.saved:
+        if self.saving or self.saved or self._closing_kept:
             return
         fields, problem = self.validate(self.payload())
         if problem is not None or fields is None:
@@ -377,6 +414,9 @@ class NoteEditor(NotesModal[Note | None]):
         self.dismiss(message.note)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
+        if message.group == "note-draft" and message.name == "save draft":
+            self._draft_not_saved()
+            return
         if message.group != "note-save":
             return
         self.saving = False
@@ -416,6 +456,11 @@ class NoteEditor(NotesModal[Note | None]):
         self.query_one("#note-theirs").display = True
 
     # -- quitting the app ------------------------------------------------------------------------
+
+    @property
+    def writing(self) -> bool:
+        """The note is being saved, or its draft written before the editor closes."""
+        return self.saving or self._closing_kept
 
     @property
     def unsaved(self) -> bool:
@@ -465,12 +510,13 @@ class NoteEditor(NotesModal[Note | None]):
         """The draft could not be written before quitting: the editor is as it was (saving,
         autosave and the question on quitting work again); the error is said by the app."""
         self.saved = False
-        self._drafted = None  # the next autosave sends the fields again
+        self._drafted = self._kept = None  # the next autosave sends the fields again
+        self._set_draft_status("Draft NOT saved")
 
     # -- closing -------------------------------------------------------------------------------
 
     def action_close(self) -> None:
-        if self.saving:
+        if self.saving or self._closing_kept:
             return
         if not self.dirty:
             self.save_draft_now()  # drops a recovered draft the counselor undid
@@ -479,8 +525,7 @@ class NoteEditor(NotesModal[Note | None]):
 
         def answer(choice: str | None) -> None:
             if choice == "keep":
-                self.save_draft_now()
-                self.dismiss(None)
+                self._keep_then_close()
             elif choice == "discard":
                 self.saved = True  # no autosave after this
                 if self._timer is not None:
@@ -495,3 +540,19 @@ class NoteEditor(NotesModal[Note | None]):
             [("stay", "Keep editing"), ("keep", "Close, keep draft"),
              ("discard", "Discard changes")],
             danger="discard"), answer)
+
+    def _keep_then_close(self) -> None:
+        """"Close, keep draft": close at once when the fields are the draft already stored,
+        else write them (in a worker) and close once written; should the write fail, the
+        editor stays open as it was and says so (``_draft_not_saved``)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        payload = self._normalized(self.payload())
+        if payload == self._kept:
+            self.dismiss(None)
+            return
+        self.show_error("")
+        self._closing_kept = True
+        self._editable(False)  # what is typed now would be lost when the editor closes
+        self._send_draft(payload)

@@ -1,0 +1,165 @@
+"""A review's findings on note safety, driven with Pilot over the fake reader and a small
+in-memory notes store whose draft writes (and notes reads) can be made to fail: a failed
+autosave said "Draft saved", the palette closed or doubled an unsaved editor, a failed notes
+read hid the student screen, and a student's flags past five lines could not be seen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from caseload.domain.notes import Note, NoteDraft, NoteStatus, NoteType
+from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.note_editor import NoteEditor
+
+from .conftest import screen_text, settle, wait_until
+from .fakes import AS_OF, NOW, FakeReader
+
+NOTE_TEXT = "Student disclosed a problem at home"
+
+
+class FakeNotes:
+    """The notes store calls the TUI makes, in memory; ``fail_drafts`` makes every draft
+    write fail as a busy cache does."""
+
+    clock = staticmethod(lambda: NOW)
+
+    def __init__(self) -> None:
+        self.notes: dict[int, Note] = {}
+        self.drafts: dict[tuple[str, str, int | None], NoteDraft] = {}
+        self.fail_drafts = False
+        self.draft_tries = 0  # draft writes asked for, failed or not
+
+    def _note(self, nid: int, student_id: str, text: str,
+              follow_up: dt.date | None = None) -> Note:
+        return Note(id=nid, student_id=student_id, author_id="c-rivera",
+                    contact_date=AS_OF - dt.timedelta(days=10), type=NoteType.STUDENT_MEETING,
+                    flags=(), class_id=None, text=text, follow_up=follow_up,
+                    status=NoteStatus.OPEN, created_at=NOW, updated_at=NOW)
+
+    def seed(self, student_id: str, text: str, follow_up: dt.date | None = None) -> Note:
+        nid = len(self.notes) + 1
+        self.notes[nid] = self._note(nid, student_id, text, follow_up)
+        return self.notes[nid]
+
+    def list(self, student_id: str | None = None, counselor_id: str | None = None,
+             since: dt.date | None = None, until: dt.date | None = None,
+             include_deleted: bool = False) -> list[Note]:
+        return [n for n in self.notes.values() if student_id in (None, n.student_id)]
+
+    def follow_ups(self, as_of: dt.date, counselor_id: str | None = None) -> list[Note]:
+        return [n for n in self.notes.values()
+                if n.follow_up and n.follow_up <= as_of and n.status is NoteStatus.OPEN]
+
+    def student_labels(self, ids: set[str]) -> dict[str, tuple[str, None]]:
+        return {i: (i, None) for i in ids}
+
+    def class_titles(self, ids: set[str]) -> dict[str, str]:
+        return {i: i for i in ids}
+
+    def add(self, *, student_id: str, author_id: str, text: str, **fields: Any) -> Note:
+        return self.seed(student_id, text)
+
+    def save_draft(self, author_id: str, student_id: str, note_id: int | None,
+                   payload: dict[str, Any]) -> NoteDraft:
+        self.draft_tries += 1
+        if self.fail_drafts:
+            raise RuntimeError("database is locked")
+        draft = NoteDraft(author_id, student_id, note_id, dict(payload), NOW)
+        self.drafts[(author_id, student_id, note_id)] = draft
+        return draft
+
+    def load_draft(self, author_id: str, student_id: str,
+                   note_id: int | None = None) -> NoteDraft | None:
+        return self.drafts.get((author_id, student_id, note_id))
+
+    def discard_draft(self, author_id: str, student_id: str,
+                      note_id: int | None = None) -> bool:
+        return self.drafts.pop((author_id, student_id, note_id), None) is not None
+
+    def drafted_text(self) -> str | None:
+        """The text of the one draft kept (None: none)."""
+        assert len(self.drafts) <= 1, self.drafts.keys()
+        return next((str(d.payload.get("text")) for d in self.drafts.values()), None)
+
+
+def make(notes: FakeNotes, reader: FakeReader | None = None) -> CaseloadApp:
+    return CaseloadApp(reader or FakeReader(), counselor_id="c-rivera", as_of=AS_OF,
+                       now=lambda: NOW, notes=notes)  # type: ignore[arg-type]
+
+
+def draft_status(app: CaseloadApp) -> str:
+    editor = next(s for s in app.screen_stack if isinstance(s, NoteEditor))
+    return str(editor.query_one("#note-draft-status").render())
+
+
+def messages_shown(app: CaseloadApp) -> list[str]:
+    return [str(n.message) + str(n.title) for n in app._notifications]
+
+
+# -- 1. a failed autosave is said, and "Close, keep draft" writes the draft --------------------
+
+
+async def test_a_failed_autosave_says_not_saved_and_keep_writes_the_draft() -> None:
+    notes = FakeNotes()
+    app = make(notes)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await wait_until(pilot, lambda: editor._ready, what="the editor ready")
+        notes.fail_drafts = True  # the cache is busy for a moment
+        await pilot.press(*NOTE_TEXT)
+        await wait_until(pilot, lambda: "Draft NOT saved" in draft_status(app),
+                         what="the failed autosave said")
+        assert notes.draft_tries >= 1
+        assert "Draft saved" not in screen_text(app)
+        assert not any(NOTE_TEXT in m for m in messages_shown(app))  # no note text told
+        assert NOTE_TEXT not in draft_status(app) + str(editor.query_one("#note-error").render())
+
+        notes.fail_drafts = False  # the cache is free again
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        app.screen.dismiss("keep")
+        await wait_until(pilot, lambda: editor not in app.screen_stack, what="the editor closed")
+        await settle(pilot)
+    assert notes.drafted_text() == NOTE_TEXT
+
+
+async def test_a_draft_that_cannot_be_kept_on_close_leaves_the_editor_open() -> None:
+    notes = FakeNotes()
+    app = make(notes)
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await wait_until(pilot, lambda: editor._ready, what="the editor ready")
+        await pilot.press(*NOTE_TEXT)
+        await wait_until(pilot, lambda: "Draft saved" in draft_status(app), what="the autosave")
+        assert notes.drafted_text() == NOTE_TEXT
+        await pilot.press(*" more")  # typed after the last autosave, closed within its delay
+        notes.fail_drafts = True
+        tries = notes.draft_tries
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        app.screen.dismiss("keep")
+        await wait_until(pilot, lambda: notes.draft_tries > tries
+                         and "Draft NOT saved" in draft_status(app),
+                         what="the failed write said")
+        await settle(pilot)
+        assert app.screen is editor  # open, with the text as typed
+        assert editor.payload()["text"] == NOTE_TEXT + " more"
+        assert "not closed" in str(editor.query_one("#note-error").render())
+        assert not any(NOTE_TEXT in m for m in messages_shown(app))
+
+        notes.fail_drafts = False
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        app.screen.dismiss("keep")
+        await wait_until(pilot, lambda: editor not in app.screen_stack, what="the editor closed")
+    assert notes.drafted_text() == NOTE_TEXT + " more"
