@@ -11,9 +11,10 @@ from typing import Any
 from caseload.domain.notes import Note, NoteDraft, NoteStatus, NoteType
 from caseload.tui.app import CaseloadApp
 from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.follow_ups import FollowUpsScreen
 from caseload.tui.screens.note_editor import NoteEditor
 
-from .conftest import screen_text, settle, wait_until
+from .conftest import palette_hits, screen_text, settle, wait_for_hit, wait_until
 from .fakes import AS_OF, NOW, FakeReader
 
 NOTE_TEXT = "Student disclosed a problem at home"
@@ -163,3 +164,97 @@ async def test_a_draft_that_cannot_be_kept_on_close_leaves_the_editor_open() -> 
         app.screen.dismiss("keep")
         await wait_until(pilot, lambda: editor not in app.screen_stack, what="the editor closed")
     assert notes.drafted_text() == NOTE_TEXT + " more"
+
+
+# -- 2. the palette neither closes nor doubles an unsaved note editor --------------------------
+
+
+async def open_follow_up_editor(pilot: Any, notes: FakeNotes) -> NoteEditor:
+    """The follow-ups screen (``u``), then a note about its student (``n``), with text."""
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("u")
+    await wait_until(pilot, lambda: isinstance(app.screen, FollowUpsScreen), what="follow-ups")
+    await settle(pilot)
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+    editor = app.screen
+    assert isinstance(editor, NoteEditor)
+    await wait_until(pilot, lambda: editor._ready, what="the editor ready")
+    await pilot.press(*"Met with Maya")
+    return editor
+
+
+async def test_the_palette_over_an_editor_offers_no_navigation_or_write() -> None:
+    notes = FakeNotes()
+    notes.seed("s001", "call mom", follow_up=AS_OF)
+    app = make(notes)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        editor = await open_follow_up_editor(pilot, notes)
+        await pilot.press("ctrl+p")
+        await wait_for_hit(pilot, "Toggle light / dark theme")  # after the notes commands
+        hits = palette_hits(app)
+        for command in ("Follow-ups", "Write a note", "Export notes", "Switch counselor",
+                        "Run import", "Reload", "Change as-of date"):
+            assert not any(command in hit for hit in hits), (command, hits)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is editor, what="the palette closed")
+        assert editor.payload()["text"] == "Met with Maya"
+
+
+async def test_follow_ups_asks_first_when_a_note_is_unsaved() -> None:
+    """The palette's (and ``u``'s) follow-ups popped the editor without the question."""
+    notes = FakeNotes()
+    notes.seed("s001", "call mom", follow_up=AS_OF)
+    app = make(notes)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        editor = await open_follow_up_editor(pilot, notes)
+        app.open_follow_ups()
+        await settle(pilot)
+        assert app.screen is editor
+        assert editor.payload()["text"] == "Met with Maya"
+        assert any("unsaved changes" in m for m in messages_shown(app))
+
+
+async def test_write_a_note_never_opens_a_second_editor() -> None:
+    """A second editor on the same draft: its "Discard" deleted the first one's draft."""
+    notes = FakeNotes()
+    app = make(notes)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await wait_until(pilot, lambda: editor._ready, what="the editor ready")
+        await pilot.press(*"Jordan said")
+        await wait_until(pilot, lambda: "Draft saved" in draft_status(app), what="the autosave")
+        app.write_note_for_selection()  # what the palette's "Write a note" called
+        await settle(pilot)
+        assert [s for s in app.screen_stack if isinstance(s, NoteEditor)] == [editor]
+        assert any("already open" in m for m in messages_shown(app))
+    assert notes.drafted_text() == "Jordan said"
+
+
+async def test_quitting_and_leaving_weigh_every_editor_on_the_stack() -> None:
+    """``holds_quit``/``holds_leave`` looked at the topmost editor only: an unsaved one under
+    a clean one was closed without the question."""
+    notes = FakeNotes()
+    app = make(notes)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await wait_until(pilot, lambda: editor._ready, what="the editor ready")
+        await pilot.press(*"Jordan said")
+        assert app.notes_calls is not None
+        clean = NoteEditor("s001", "Abbott, Maya", [], notes=app.notes_calls,
+                           author_id="c-rivera", as_of=AS_OF)
+        await app.push_screen(clean)  # as the palette's "Write a note" could, before
+        await wait_until(pilot, lambda: clean._ready, what="the second editor ready")
+        assert app.notes_flow.holds_leave()
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        assert app.is_running and editor.unsaved

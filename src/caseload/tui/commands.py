@@ -4,9 +4,10 @@ Everywhere: jump to any student of the cache by name or id (``caseload.domain.se
 ``/`` filter's matcher; each line names the student's counselor), switch counselor (or all
 students), change the as-of date, run an import or a sync, toggle the theme, show the keys;
 with a notes store, write a note, export notes and open the follow-ups. On a student screen
-also: open one of the student's classes. Prompts (and help lines) are built as
-``rich.text.Text`` from cleaned strings: Textual parses a palette ``str`` prompt or help as
-markup, and names are data.
+also: open one of the student's classes. Over a dialog (a modal screen: the note editor, a
+question) only the theme and the keys: nothing that would leave it or write. Prompts (and help
+lines) are built as ``rich.text.Text`` from cleaned strings: Textual parses a palette ``str``
+prompt or help as markup, and names are data.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, cast
 from rich.style import Style
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.screen import ModalScreen
 
 from caseload.domain.search import (
     DirectoryEntry,
@@ -71,6 +73,11 @@ class CaseloadCommands(Provider):
     def commands(self) -> Iterator[Command]:
         app = self.host
         screen = self.screen
+        if isinstance(screen, ModalScreen):
+            # over a dialog (the note editor above all) nothing that would leave it, open
+            # another, change what is shown or write data: close the dialog first
+            yield from self.dialog_commands()
+            return
         from caseload.tui.screens.student import StudentScreen
 
         if isinstance(screen, StudentScreen) and screen.detail is not None:
@@ -104,6 +111,14 @@ class CaseloadCommands(Provider):
         yield Command("Keys: help for this screen", "List every key on the current screen",
                       app.action_help)
         yield Command("Reload", "Read everything again from the cache", app.reload_all)
+
+    def dialog_commands(self) -> Iterator[Command]:
+        """What the palette offers over a dialog: nothing that would leave it or write."""
+        app = self.host
+        yield Command("Toggle light / dark theme", "Switch between the light and dark theme",
+                      app.action_toggle_theme)
+        yield Command("Keys: help for this screen", "List every key on the current screen",
+                      app.action_help)
 
     def notes_commands(self) -> Iterator[Command]:
         """Write a note, export notes, follow-ups (only when the App has a notes store)."""
@@ -140,6 +155,8 @@ class CaseloadCommands(Provider):
             if score > 0:
                 yield Hit(score, highlighted(matcher, command.title), command.callback,
                           text=clean(command.title), help=command.help)
+        if isinstance(self.screen, ModalScreen):
+            return  # no jump to a student from over a dialog (see ``commands``)
         directory = await self.host.student_directory()
         for hit in self.student_hits(query, matcher, directory):
             yield hit

@@ -63,12 +63,11 @@ class NotesFlow:
 
     # -- quitting ------------------------------------------------------------------------------
 
-    def _open_editor(self) -> NoteEditor | None:
-        """The note editor on the screen stack, if one is open."""
+    def _open_editors(self) -> list[NoteEditor]:
+        """Every note editor on the screen stack, topmost first."""
         from caseload.tui.screens.note_editor import NoteEditor
 
-        stack = self.app.screen_stack
-        return next((s for s in reversed(stack) if isinstance(s, NoteEditor)), None)
+        return [s for s in reversed(self.app.screen_stack) if isinstance(s, NoteEditor)]
 
     def _being_saved(self, editor: NoteEditor, retry: str) -> bool:
         """Whether ``editor``'s note (or its draft, before it closes) is being saved; if so,
@@ -81,13 +80,13 @@ class NotesFlow:
     def holds_leave(self) -> bool:
         """Whether a note open in its editor stops a jump that would close it (the palette's
         "jump to a student" pops every screen): one being saved, or one with changes not
-        saved; it says why, and the editor stays as it is (Escape closes it, asking)."""
-        editor = self._open_editor()
-        if editor is None:
-            return False
-        if self._being_saved(editor, "try again"):
-            return True
-        if editor.unsaved:
+        saved; it says why, and the editor stays as it is (Escape closes it, asking). Every
+        editor on the stack counts, not only the topmost."""
+        editors = self._open_editors()
+        writing = [editor for editor in editors if editor.writing]
+        if writing:
+            return self._being_saved(writing[0], "try again")
+        if any(editor.unsaved for editor in editors):
             self.app.notify(
                 "The note has unsaved changes: save it (ctrl+s) or close it (Escape) first.",
                 title="Notes", severity="warning", markup=False,
@@ -99,14 +98,15 @@ class NotesFlow:
         """Whether a note open in its editor stops the app from quitting now: one being saved
         (quit again once it is), or one with changes not saved, whose editor then asks as
         Escape does (keep the draft and quit, discard and quit, or go back to it), so the
-        last keystrokes are never lost to the half-second autosave."""
-        editor = self._open_editor()
-        if editor is None:
-            return False
-        if self._being_saved(editor, "quit again"):
-            return True
-        if editor.unsaved:
-            editor.confirm_quit()
+        last keystrokes are never lost to the half-second autosave. Every editor on the stack
+        counts; the topmost unsaved one asks."""
+        editors = self._open_editors()
+        writing = [editor for editor in editors if editor.writing]
+        if writing:
+            return self._being_saved(writing[0], "quit again")
+        unsaved = [editor for editor in editors if editor.unsaved]
+        if unsaved:
+            unsaved[0].confirm_quit()
             return True
         return False
 
@@ -121,6 +121,9 @@ class NotesFlow:
         worker."""
         notes = self._usable()
         if notes is None:
+            return
+        if self._open_editors():  # one note at a time: a second editor would share its draft
+            self._warn("A note is already open: save it (ctrl+s) or close it (Escape) first.")
             return
         if flags is None:
             self._names[student_id] = (name, class_id, class_title)
@@ -154,8 +157,10 @@ class NotesFlow:
     # -- the other screens ---------------------------------------------------------------------
 
     def open_follow_ups(self) -> None:
+        """The follow-ups screen (back to the one open, popping the screens above it); not
+        while a note open in its editor is unsaved or being saved (it says so)."""
         notes = self._usable(author=False)
-        if notes is None:
+        if notes is None or self.holds_leave():
             return
         from caseload.tui.screens.follow_ups import FollowUpsScreen
 
