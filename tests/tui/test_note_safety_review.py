@@ -13,6 +13,7 @@ from caseload.tui.app import CaseloadApp
 from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.follow_ups import FollowUpsScreen
 from caseload.tui.screens.note_editor import NoteEditor
+from caseload.tui.screens.student import StudentScreen
 
 from .conftest import palette_hits, screen_text, settle, wait_for_hit, wait_until
 from .fakes import AS_OF, NOW, FakeReader
@@ -258,3 +259,31 @@ async def test_quitting_and_leaving_weigh_every_editor_on_the_stack() -> None:
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
         assert app.is_running and editor.unsaved
+
+
+# -- 3. a failed notes read leaves the student screen shown ------------------------------------
+
+
+class BrokenNotes(FakeNotes):
+    def list(self, student_id: str | None = None, counselor_id: str | None = None,
+             since: dt.date | None = None, until: dt.date | None = None,
+             include_deleted: bool = False) -> list[Note]:
+        raise RuntimeError("the notes store is busy")
+
+
+async def test_a_failed_notes_read_leaves_the_student_shown() -> None:
+    app = make(BrokenNotes())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.home.select_student("s001")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen)
+                         and "Notes could not be read" in screen_text(app),
+                         what="the failed read said on the student screen")
+        screen = app.screen
+        assert isinstance(screen, StudentScreen)
+        assert screen.error is None and screen.detail is not None
+        text = screen_text(app)
+        assert "Abbott, Maya" in text and "Below 60% in Algebra I" in text
+        assert "Could not load this student" not in text
+        assert "the notes store is busy" in text

@@ -37,11 +37,13 @@ BACK_BINDINGS: list[BindingType] = [
 
 
 class DetailScreen(Screen[None], Generic[D]):
-    """Subclasses set ``KIND`` (the ids ``KIND-loading`` and ``KIND-error``) and implement
-    ``reload``, ``set_titles``, ``loading_titles``, ``compose_detail``, ``focus_content`` and
-    ``error_text``."""
+    """Subclasses set ``KIND`` (the ids ``KIND-loading`` and ``KIND-error``) and
+    ``LOAD_GROUP`` (the worker group of the screen's own load), and implement ``reload``,
+    ``set_titles``, ``loading_titles``, ``compose_detail``, ``focus_content`` and
+    ``error_text`` (and ``other_load_failed`` for the other reads they make)."""
 
     KIND: ClassVar[str] = "detail"
+    LOAD_GROUP: ClassVar[str] = "detail"
     BINDINGS: ClassVar[list[BindingType]] = [*BACK_BINDINGS]
 
     detail: reactive[Any] = reactive(None, recompose=True)
@@ -74,6 +76,10 @@ class DetailScreen(Screen[None], Generic[D]):
 
     def error_text(self, message: messages.LoadFailed) -> str:
         raise NotImplementedError
+
+    def other_load_failed(self, message: messages.LoadFailed) -> None:
+        """A read other than the screen's own failed (the App has said why): shown where its
+        answer would have been, never in place of the body."""
 
     def before_redraw(self) -> None:
         """Called before the body is composed again with new data or colours."""
@@ -114,6 +120,9 @@ class DetailScreen(Screen[None], Generic[D]):
         return f"as of {self.as_of.isoformat()}" if self.as_of else ""
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
+        if message.group != self.LOAD_GROUP:
+            self.other_load_failed(message)
+            return
         self.error = self.error_text(message)
 
     def compose(self) -> ComposeResult:

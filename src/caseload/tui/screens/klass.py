@@ -81,6 +81,7 @@ def what_if_text(detail: ClassDetail, styles: dict[str, Style]) -> Text:
 class ClassScreen(DetailScreen[ClassDetail]):
     CSS_PATH = "klass.tcss"
     KIND = "class"
+    LOAD_GROUP = "class"
     HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"), (110, "-wide"),
     ]

@@ -63,6 +63,7 @@ TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes", "tab-guard
 class StudentScreen(DetailScreen[StudentDetail]):
     CSS_PATH = "student.tcss"
     KIND = "student"
+    LOAD_GROUP = "student"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # 1-5: the tabs, in TABS order ("tab-classes": "Classes", id student.tab_classes...)
@@ -119,10 +120,19 @@ class StudentScreen(DetailScreen[StudentDetail]):
         if self.calendar is not None:  # mounted, or still waiting in its Lazy tab
             self.calendar.set_markers(self.calendar_marks())
         effect = latest_effect(message.notes, detail.attendance.days, self.as_of)
-        self.effect_text = effect.text() if effect is not None else ""
+        self._show_effect(effect.text() if effect is not None else "")
+
+    def _show_effect(self, text: str) -> None:
+        self.effect_text = text
         for line in self.query("#student-effect").results(Static):
-            line.update(Text(self.effect_text))
-            line.display = bool(self.effect_text)
+            line.update(Text(clean(text)))  # an error's words are shown literally
+            line.display = bool(text)
+
+    def other_load_failed(self, message: messages.LoadFailed) -> None:
+        """The notes could not be read (for the intervention's effect): said on the effect
+        line; the student is shown as before (the Notes tab says so too)."""
+        if message.group == "notes":
+            self._show_effect(f"Notes could not be read: {message.error}")
 
     def before_redraw(self) -> None:
         self.initial_tab = self.active_tab
@@ -174,7 +184,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
             yield Static(ids, id="student-ids")
             yield Static(self.flags_text(detail), id="student-flags")
             effect = self.effect_text
-            effect_line = Static(Text(effect), id="student-effect")
+            effect_line = Static(Text(clean(effect)), id="student-effect")
             effect_line.display = bool(effect)
             yield effect_line
         with TabbedContent(initial=self.initial_tab, id="student-tabs"):
