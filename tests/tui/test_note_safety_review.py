@@ -5,17 +5,19 @@ read hid the student screen, and a student's flags past five lines could not be 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from caseload.domain.notes import Note, NoteDraft, NoteStatus, NoteType
+from caseload.domain.report import Flag, FlagCode, Severity, StudentDetail
 from caseload.tui.app import CaseloadApp
 from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.follow_ups import FollowUpsScreen
 from caseload.tui.screens.note_editor import NoteEditor
 from caseload.tui.screens.student import StudentScreen
 
-from .conftest import palette_hits, screen_text, settle, wait_for_hit, wait_until
+from .conftest import palette_hits, screen_lines, screen_text, settle, wait_for_hit, wait_until
 from .fakes import AS_OF, NOW, FakeReader
 
 NOTE_TEXT = "Student disclosed a problem at home"
@@ -287,3 +289,52 @@ async def test_a_failed_notes_read_leaves_the_student_shown() -> None:
         assert "Abbott, Maya" in text and "Below 60% in Algebra I" in text
         assert "Could not load this student" not in text
         assert "the notes store is busy" in text
+
+
+# -- 4. every flag and the risk's "why" can be read, at 80x24, by keyboard ---------------------
+
+
+class ManyFlags(FakeReader):
+    """s001 with nine flags: with the "= risk" line, ten lines."""
+
+    EXTRA = (*(Flag(FlagCode.LOW_GRADE, Severity.MEDIUM, f"Class {i} is 6{i}.0% (below 70%)",
+                    f"c{i}") for i in range(5)),
+             Flag(FlagCode.BEHAVIOR, Severity.MEDIUM, "3 discipline incidents this year", None))
+
+    def student(self, student_id: str, as_of: dt.date) -> StudentDetail:
+        detail = super().student(student_id, as_of)
+        if student_id != "s001":
+            return detail
+        report = dataclasses.replace(detail.report, flags=detail.report.flags + self.EXTRA)
+        return dataclasses.replace(detail, report=report)
+
+
+async def test_every_flag_and_the_risk_line_can_be_reached_by_keyboard_at_80x24() -> None:
+    reader = ManyFlags()
+    app = make(FakeNotes(), reader)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.select_student("s001")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen)
+                         and app.screen.detail is not None, what="the student screen")
+        await settle(pilot)
+        screen = app.screen
+        flags = screen.detail.report.flags  # type: ignore[attr-defined]
+        assert len(flags) == 9
+        for _ in range(len(screen.focus_chain)):  # tab reaches the flags
+            if app.focused is not None and app.focused.id == "student-flags-box":
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        assert app.focused is not None and app.focused.id == "student-flags-box"
+        seen = set(screen_lines(app))
+        for _ in range(12):  # more than enough lines: the box scrolls one a key
+            await pilot.press("down")
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause()
+            seen |= set(screen_lines(app))
+        text = "\n".join(seen)
+        for flag in flags:
+            assert flag.message in text, flag.message
+        assert "= risk" in text

@@ -60,6 +60,15 @@ def _one_line(text: Text) -> Text:
 TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes", "tab-guardians")
 
 
+class FlagsBox(VerticalScroll):
+    """The student's flags and the "= risk" line, at most six lines high. When they are more,
+    a scrollbar shows and the box joins the tab order (tab reaches it; the arrows, page
+    up/down, home and end scroll it), so every flag and the risk's "why" can be read."""
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_y > 0
+
+
 class StudentScreen(DetailScreen[StudentDetail]):
     CSS_PATH = "student.tcss"
     KIND = "student"
@@ -182,7 +191,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
             if note := attendance_note(detail.attendance.known, detail.attendance.through):
                 ids.append(f" · {note}", style=styles["warn"])
             yield Static(ids, id="student-ids")
-            yield Static(self.flags_text(detail), id="student-flags")
+            with FlagsBox(id="student-flags-box"):
+                yield Static(self.flags_text(detail), id="student-flags")
             effect = self.effect_text
             effect_line = Static(Text(clean(effect)), id="student-effect")
             effect_line.display = bool(effect)
