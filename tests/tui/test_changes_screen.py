@@ -9,9 +9,11 @@ from pathlib import Path
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
+from textual.worker import Worker
 
 from caseload.domain.changes import GradeDrop, StudentChange
 from caseload.tui import messages
+from caseload.tui.data import DataSource
 from caseload.tui.screens.changes import ChangesScreen, change_words
 
 from .conftest import wait_until
@@ -28,8 +30,11 @@ def change(sid: str, risk: int, **kw: object) -> StudentChange:
 
 
 class Host(App[None]):
+    """The screen's App: its workers run and fail as the real App's do (``DataSource``)."""
+
     def __init__(self) -> None:
         super().__init__()
+        self.data = DataSource(self, None, None)  # type: ignore[arg-type]  # only run()
         self.calls: list[dt.date] = []
         self.opened: list[str] = []
         self.noted: list[str] = []
@@ -43,7 +48,11 @@ class Host(App[None]):
                        grade_drops=(GradeDrop("c1", "Algebra I", 82.5, 69.3),))]
 
     def on_mount(self) -> None:
-        self.push_screen(ChangesScreen(self.load, since=dt.date(2026, 11, 13), as_of=AS_OF))
+        self.push_screen(ChangesScreen(self.load, since=dt.date(2026, 11, 13), as_of=AS_OF,
+                                       data=self.data))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.data.worker_state_changed(event)
 
     def on_open_student(self, message: messages.OpenStudent) -> None:
         self.opened.append(message.student_id)

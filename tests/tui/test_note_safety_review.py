@@ -338,3 +338,61 @@ async def test_every_flag_and_the_risk_line_can_be_reached_by_keyboard_at_80x24(
         for flag in flags:
             assert flag.message in text, flag.message
         assert "= risk" in text
+
+
+# -- 5. every worker's error goes through the App's one handler --------------------------------
+
+
+def locked() -> Exception:
+    import sqlite3
+
+    return sqlite3.OperationalError("database is locked")
+
+
+class BrokenFigures:
+    def __call__(self, student_ids: Any, as_of: dt.date) -> dict[str, float | None]:
+        raise locked()
+
+
+class BrokenChanges:
+    def changes(self, counselor_id: str | None, since: dt.date, as_of: dt.date) -> list[Any]:
+        raise locked()
+
+    def last_seen(self, counselor_id: str | None) -> dt.date | None:
+        return None
+
+    def mark_seen(self, counselor_id: str | None, as_of: dt.date) -> None:
+        pass
+
+
+async def test_a_failed_figures_read_is_handled_by_the_app() -> None:
+    from caseload.tui.screens.sort_picker import SortPicker
+
+    app = CaseloadApp(FakeReader(), counselor_id="c-rivera", as_of=AS_OF, now=lambda: NOW,
+                      intervention_changes=BrokenFigures())
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SortPicker), what="picker")
+        await pilot.press("i")
+        await wait_until(pilot, lambda: any(m.startswith("change since last intervention: ")
+                                            for m in messages_shown(app)),
+                         what="the App's notification")
+        await wait_until(pilot, lambda: not app.home.figures_loading, what="the read over")
+        assert any("the cache is busy" in m for m in messages_shown(app))
+        assert app.home.sort_key == "triage"
+
+
+async def test_a_failed_changes_read_is_handled_by_the_app() -> None:
+    from caseload.tui.screens.changes import ChangesScreen
+
+    app = CaseloadApp(FakeReader(), counselor_id="c-rivera", as_of=AS_OF, now=lambda: NOW,
+                      changes=BrokenChanges())  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.open_changes(AS_OF - dt.timedelta(days=7))
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangesScreen)
+                         and app.screen.loaded, what="the changes read over")
+        assert any(m.startswith("load changes: ") for m in messages_shown(app))
+        title = str(app.screen.query_one("#changes-title").render())
+        assert "Could not list the changes: the cache is busy" in title

@@ -30,7 +30,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from caseload.domain.ports import CaseloadReader, NotesPort
 from caseload.domain.records import User
@@ -256,7 +256,7 @@ class CaseloadApp(App[None]):
             self.notify("What changed is not available here", severity="warning")
             return
         self.push_screen(ChangesScreen(lambda day: port.changes(counselor_id, day, as_of),
-                                       since=since, as_of=as_of))
+                                       since=since, as_of=as_of, data=self.data))
 
     def action_changes(self) -> None:
         last = self._last_seen
@@ -592,25 +592,9 @@ class CaseloadApp(App[None]):
                 bar.remove()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place worker errors are handled: notify, tell the waiting screen."""
-        worker = event.worker
-        if event.state == WorkerState.ERROR:
-            error = worker.error
-            not_found = isinstance(error, KeyError)
-            if isinstance(error, KeyError) and error.args:
-                detail = clean(f"not found: {error.args[0]!s}")
-            else:  # a database error's own message quotes its SQL: told in words instead
-                from caseload.db_errors import user_message
-
-                detail = clean(user_message(error)) if error is not None else "unknown error"
-            self.notify(f"{worker.name}: {detail}", title="Something went wrong",
-                        severity="error", markup=False, timeout=8)
-            target = self.data.target_of(worker)
-            if target is not None:
-                target.post_message(messages.LoadFailed(worker.group, detail, not_found,
-                                                         worker.name))
-        elif event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
-            self.data.target_of(worker)
+        """The one place worker errors are handled (``DataSource.worker_state_changed``):
+        notify, tell the waiting screen."""
+        self.data.worker_state_changed(event)
 
     def on_counselors_loaded(self, message: messages.CounselorsLoaded) -> None:
         self.session.counselors = message.counselors

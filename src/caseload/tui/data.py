@@ -4,9 +4,10 @@
 handed the App, and runs each of their calls in a thread worker on the App (the worker
 ``host``), one call at a time, so a reader over a single database connection needs no locking
 of its own. The worker posts its answer (a message of ``caseload.tui.messages``) to the node
-that asked; when it raises, the App's ``on_worker_state_changed`` (the one place worker errors
-are handled) notifies and posts :class:`~caseload.tui.messages.LoadFailed` to that node, found
-with :meth:`DataSource.target_of`.
+that asked; when it raises, the App's ``on_worker_state_changed`` hands it to
+:meth:`DataSource.worker_state_changed` (the one place worker errors are handled), which
+notifies and posts :class:`~caseload.tui.messages.LoadFailed` to that node, found with
+:meth:`DataSource.target_of`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.message import Message
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseload.domain.ports import CaseloadReader, NotesPort
 from caseload.tui import messages
+from caseload.tui.safe import clean
 from caseload.tui.session import Session
 
 if TYPE_CHECKING:
@@ -76,6 +78,29 @@ class DataSource:
     def target_of(self, worker: Worker[None]) -> MessagePump | None:
         """The node waiting for ``worker`` (forgotten once asked)."""
         return self._targets.pop(worker, None)
+
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker errors are handled (the App hands every worker's state change
+        here): a failure is notified, in words (never a database error's SQL), and the node
+        waiting for the worker is told with ``LoadFailed``."""
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            not_found = isinstance(error, KeyError)
+            if isinstance(error, KeyError) and error.args:
+                detail = clean(f"not found: {error.args[0]!s}")
+            else:  # a database error's own message quotes its SQL: told in words instead
+                from caseload.db_errors import user_message
+
+                detail = clean(user_message(error)) if error is not None else "unknown error"
+            self.host.app.notify(f"{worker.name}: {detail}", title="Something went wrong",
+                                 severity="error", markup=False, timeout=8)
+            target = self.target_of(worker)
+            if target is not None:
+                target.post_message(messages.LoadFailed(worker.group, detail, not_found,
+                                                         worker.name))
+        elif event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
+            self.target_of(worker)
 
     # -- the reader's calls --------------------------------------------------------------------
 

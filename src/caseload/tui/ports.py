@@ -18,6 +18,7 @@ from caseload.domain.records import User
 from caseload.domain.search import DirectoryEntry
 
 if TYPE_CHECKING:
+    from textual.message import Message
     from textual.message_pump import MessagePump
 
 
@@ -33,6 +34,12 @@ class DataRequests(Protocol):
     def request_class(self, target: MessagePump, student_id: str, class_id: str) -> None: ...
 
     def request_student_flags(self, target: MessagePump, student_id: str) -> None: ...
+
+    def run(self, target: MessagePump, name: str, group: str,
+            job: Callable[[], Message | None], *, exclusive: bool = False) -> None:
+        """Any other blocking call: ``job`` in a thread worker named ``name``; the message it
+        returns goes to ``target``, a failure to the App's one handler (``LoadFailed``)."""
+        ...
 
 
 @dataclass(frozen=True)

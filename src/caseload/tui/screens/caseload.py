@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -140,12 +140,6 @@ class InterventionChangesLoaded(Message, bubble=False):
     as_of: dt.date
     figures: dict[str, float | None]
 
-
-@dataclass
-class InterventionChangesFailed(Message, bubble=False):
-    counselor_id: str | None
-    as_of: dt.date
-    error: str
 
 
 def change_text(points: float | None) -> str:
@@ -366,6 +360,9 @@ class CaseloadScreen(Screen[None]):
         self.call_after_refresh(self.refresh_bindings)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
+        if message.group == "intervention-changes":
+            self._figures_failed()
+            return
         self.waiting = False
         table = self.table
         table.loading = False
@@ -548,20 +545,13 @@ class CaseloadScreen(Screen[None]):
         self.figures_loading = True
         counselor_id, as_of = self.loaded_for
         assert isinstance(as_of, dt.date)
-        self._read_figures(port, counselor_id, as_of, [r.id for r in self.reports])
+        student_ids = [r.id for r in self.reports]
+        # a failure is the App's (notified) and comes back as LoadFailed "intervention-changes"
+        self.data.run(self, "change since last intervention", "intervention-changes",
+                      lambda: InterventionChangesLoaded(counselor_id, as_of,
+                                                        dict(port(student_ids, as_of))),
+                      exclusive=True)
         self.update_status()
-
-    @work(thread=True, name="change since last intervention", exclusive=True,
-          group="intervention-changes")
-    def _read_figures(self, port: InterventionChanges, counselor_id: str | None,
-                      as_of: dt.date, student_ids: list[str]) -> None:
-        try:
-            figures = dict(port(student_ids, as_of))
-        except Exception as exc:  # said in a notification, never a crash
-            self.post_message(InterventionChangesFailed(counselor_id, as_of,
-                                                        type(exc).__name__))
-            return
-        self.post_message(InterventionChangesLoaded(counselor_id, as_of, figures))
 
     def on_intervention_changes_loaded(self, message: InterventionChangesLoaded) -> None:
         if (message.counselor_id, message.as_of) != self.loaded_for:
@@ -574,14 +564,13 @@ class CaseloadScreen(Screen[None]):
         else:
             self.update_status()
 
-    def on_intervention_changes_failed(self, message: InterventionChangesFailed) -> None:
-        if (message.counselor_id, message.as_of) != self.loaded_for:
-            return
+    def _figures_failed(self) -> None:
+        """The figures could not be read (the App has said why): back to the triage order."""
         self.figures_loading = False
-        self.app.notify(f"Could not read the change since the last intervention "
-                        f"({message.error}).", severity="error", markup=False)
         if SORTS[self.sort_key].figures:
             self.set_sort("triage", reverse=False)
+        else:
+            self.update_status()
 
     @on(VirtualTable.RowHighlighted, "#students")
     def row_highlighted(self) -> None:

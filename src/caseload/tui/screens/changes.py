@@ -3,9 +3,9 @@ the as-of date, highest risk first. Enter opens the student; ``w`` asks for anot
 since-date and lists the changes again.
 
 The screen is handed a loader (``since -> changes``, blocking: the services' ``changes`` over
-the cache, or a fake in tests) and calls it in a named thread worker that posts the result
-back. The rows are ``caseload.domain.changes.StudentChange`` (the ``caseload changes``
-figures).
+the cache, or a fake in tests) and calls it in a named thread worker (``DataRequests.run``)
+that posts the result back; a failure is handled by the App and told as ``LoadFailed``. The
+rows are ``caseload.domain.changes.StudentChange`` (the ``caseload changes`` figures).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -27,6 +27,7 @@ from caseload.domain.changes import StudentChange
 from caseload.domain.changes import change_words as words
 from caseload.tui import messages
 from caseload.tui.format import parse_date
+from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import BACK_BINDINGS
 from caseload.tui.textual_fixes import Header
@@ -64,11 +65,6 @@ class ChangesLoaded(Message, bubble=False):
     changes: list[StudentChange]
 
 
-@dataclass
-class ChangesFailed(Message, bubble=False):
-    error: str
-
-
 def change_words(change: StudentChange) -> str:
     """The changes in words (``caseload.domain.changes.change_words``), flags by their
     labels: "new STREAK UNX30; cleared DROP; Algebra I 82.5 to 69.3; 3 absences"."""
@@ -91,9 +87,11 @@ class ChangesScreen(Screen[None]):
                 tooltip="Write a note about the highlighted student"),
     ]
 
-    def __init__(self, load: ChangesLoader, *, since: dt.date, as_of: dt.date) -> None:
+    def __init__(self, load: ChangesLoader, *, since: dt.date, as_of: dt.date,
+                 data: DataRequests) -> None:
         super().__init__()
         self.load = load
+        self.data = data
         self.since = since
         self.as_of = as_of
         self.changes: list[StudentChange] = []
@@ -118,16 +116,10 @@ class ChangesScreen(Screen[None]):
         self.sub_title = f"{self.since.isoformat()} to {self.as_of.isoformat()}"
         self._load(self.since)
 
-    @work(thread=True, name="load changes", exclusive=True)
     def _load(self, since: dt.date) -> None:
-        try:
-            found = list(self.load(since))
-        except Exception as exc:  # shown on the screen, never a crash (a database error's
-            from caseload.db_errors import user_message  # SQL is told in words instead)
-
-            self.post_message(ChangesFailed(user_message(exc)))
-            return
-        self.post_message(ChangesLoaded(since, found))
+        load = self.load
+        self.data.run(self, "load changes", "changes",
+                      lambda: ChangesLoaded(since, list(load(since))), exclusive=True)
 
     def on_changes_loaded(self, message: ChangesLoaded) -> None:
         # highest risk first (stable: the loader's triage order breaks ties)
@@ -145,7 +137,10 @@ class ChangesScreen(Screen[None]):
         self.loaded = True
         table.focus()
 
-    def on_changes_failed(self, message: ChangesFailed) -> None:
+    def on_load_failed(self, message: messages.LoadFailed) -> None:
+        """The App has said why (a database error in words, never its SQL); shown here too."""
+        if message.group != "changes":
+            return
         self.query_one("#changes-title", Static).update(
             literal(f"Could not list the changes: {message.error}"))
         self.loaded = True
