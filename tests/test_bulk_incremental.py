@@ -13,32 +13,30 @@ import pytest
 from sqlalchemy import select
 
 from caseload.domain.settings import Thresholds
-from caseload.services.facts import refresh_facts
 from caseload.services.importing import import_into
 from caseload.store import facts as mat
 from caseload.store.engine import make_engine
 from caseload.store.tables import METADATA
 from tests import templates as tpl
-from tests.paths import SAMPLE_DATA
+from tests.paths import MIN_DATA, SAMPLE_DATA
 
 T = METADATA.tables
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, shared_dir: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A copy of the sample school as ``caseload import sample_data`` leaves it (facts fresh):
-    on SQLite the session's CLI import, on PostgreSQL the ranked sample template."""
+def engine(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A new cache (SQLite, or a PostgreSQL database) that the minimal export was imported
+    into (its facts refreshed by that import)."""
     if request.param == "sqlite":
-        cli_db, _out = request.getfixturevalue("sample_cli_import")
-        eng = make_engine(f"sqlite:///{tpl.copy_sqlite(cli_db, tmp_path / 'cache.db')}")
-        refresh_facts(eng)
+        eng = make_engine(f"sqlite:///{request.getfixturevalue('new_cache')}")
+        import_into(eng, MIN_DATA)
         yield eng
         eng.dispose()
         return
     server = request.getfixturevalue("pg_server")
-    with tpl.pg_copy(server, tpl.pg_ranked(shared_dir, server)) as url:
+    with tpl.pg_copy(server, request.getfixturevalue("pg_migrated_template")) as url:
         eng = make_engine(url)
-        refresh_facts(eng)
+        import_into(eng, MIN_DATA)
         yield eng
         eng.dispose()
 
@@ -46,7 +44,7 @@ def engine(request: pytest.FixtureRequest, shared_dir: Path, tmp_path: Path):  #
 @pytest.fixture
 def export(tmp_path: Path) -> Path:
     """This test's copy of the bulk export the cache was built from."""
-    return Path(shutil.copytree(SAMPLE_DATA, tmp_path / "export"))
+    return Path(shutil.copytree(MIN_DATA, tmp_path / "export"))
 
 
 def _edit(path: Path, match: dict[str, str], change: dict[str, str]) -> None:
@@ -140,3 +138,22 @@ def test_a_changed_school_calendar_still_refreshes_every_student(engine, export)
     flipped = {"true": "false", "false": "true"}.get(first[col].casefold(), first[col])
     _edit(path, dict(zip(header[:col], first[:col], strict=True)), {header[col]: flipped})
     assert import_into(engine, export).refreshed == n
+
+
+def test_one_changed_result_among_600_students_refreshes_one(
+    sample_cli_import, tmp_path: Path
+) -> None:
+    """The same at the sample school's size: one result changed in its bulk export (600
+    students, 130,000 results) refreshes that one student's facts, not 600."""
+    cli_db, _out = sample_cli_import
+    eng = make_engine(f"sqlite:///{tpl.copy_sqlite(cli_db, tmp_path / 'cache.db')}")
+    export = Path(shutil.copytree(SAMPLE_DATA, tmp_path / "export"))
+    with eng.connect() as conn:
+        row = conn.execute(select(T["results"]).where(T["results"].c.score > 5)
+                           .order_by(T["results"].c.sourced_id)).first()
+    assert row is not None
+    _edit(export / "results.csv", {"sourcedId": row.sourced_id}, {"score": "0"})
+    summary = import_into(eng, export)
+    assert summary.refreshed == 1
+    assert "Refreshed facts for 1 student" in summary.lines()
+    eng.dispose()
