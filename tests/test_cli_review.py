@@ -240,8 +240,10 @@ def test_a_folder_or_another_kind_of_file_is_not_a_cache(
     assert f"{tmp_path / 'caseload.db'}" in err
     text = tmp_path / "notes.txt"
     text.write_text("not a database, but long enough to have a first page of sorts\n" * 20)
+    text.chmod(0o644)
     err = _refused(["--db", str(text), "notes", "list"], capsys)
     assert "is not a SQLite database" in err, err
+    assert text.stat().st_mode & 0o777 == 0o644  # refused before its permissions were touched
 
 
 # --- 4. a bad $CASELOAD_REFRESH_WORKERS is refused before anything is written --------------

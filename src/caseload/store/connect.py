@@ -25,11 +25,24 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("caseload", appauthor=False))
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
 def _prepare_sqlite_file(path: Path) -> None:
     """Create the file (and its missing folders) readable by the owner only, before SQLite
-    opens it."""
+    opens it. An existing file that is not a SQLite database is refused (DatabaseUnavailable)
+    and left as it was: its permissions are not tightened."""
     from caseload._private import private_dir
 
+    if path.is_file() and path.stat().st_size:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+        if head != SQLITE_HEADER:  # (refused before its permissions are touched)
+            from caseload.domain.access import DatabaseUnavailable
+
+            raise DatabaseUnavailable(
+                f"{str(path)!r} is not a SQLite database (a file of another kind?): give the "
+                "path of a caseload cache, or of a file that does not exist yet")
     # caseload's own folder is tightened too, should it be open; one the user named is not
     private_dir(path.parent, tighten=path.parent == data_dir())
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
