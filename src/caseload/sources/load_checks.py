@@ -433,34 +433,6 @@ def changed_students(conn: Connection, ds: Dataset, gone: _Refs | None) -> set[s
     return mat.students_touched(conn, **refs)
 
 
-def staged_changed_students(
-    conn: Connection, ds: Dataset, gone: _Refs | None, fills: list[Fill]
-) -> set[str] | None:
-    """:func:`changed_students` of a load staged beside a SQLite cache (``staging``), read
-    before the stage is applied, ``conn`` the cache with the stage attached: only the staged
-    rows the cache does not already hold as they are count (``staging.differing``), so a bulk
-    export that repeats the cache but for a few students moves those students' facts only,
-    as a delta would. ``fills``: users whose empty columns the load fills."""
-    if gone is None:
-        return None
-    for entity in _EVERYONE:
-        if getattr(ds, entity) and staging.differing(conn, entity, (), first_only=True):
-            return None
-    refs = {kind: set(ids) for kind, ids in gone.items()}
-    for entity, pairs in _TOUCHES.items():
-        if not getattr(ds, entity):
-            continue
-        columns = list(dict.fromkeys(attr for attr, _ in pairs))
-        rows = staging.differing(conn, entity, columns)
-        for attr, kind in pairs:
-            i = columns.index(attr)
-            refs[kind].update(r[i] for r in rows if r[i] is not None)
-    if ds.grading_policies:
-        refs["classes"].update(staging.policy_classes_changed(conn))
-    refs["users"].update(target for target, _, _ in fills)
-    return mat.students_touched(conn, **refs)
-
-
 def changed_policy_classes(conn: Connection, ds: Dataset) -> set[str]:
     """The classes of the dataset's grading policies whose method or categories (weight,
     drop-lowest) differ from the cache's, read before the load replaces them."""
@@ -492,33 +464,45 @@ def changed_policy_classes(conn: Connection, ds: Dataset) -> set[str]:
 _WRITTEN_HERE = "xmin = pg_current_xact_id()::xid"
 
 
-def written_changed_students(
+def _changed_rows(
+    conn: Connection, entity: str, columns: list[str], *, staged: bool, first_only: bool = False
+) -> list[tuple[Any, ...]]:
+    """``columns`` of the rows of ``entity`` the load changes (at most one: ``first_only``):
+    ``staged``, the stage's rows the cache does not hold as they are (``staging.differing``);
+    else the rows the current PostgreSQL transaction wrote."""
+    if staged:
+        return staging.differing(conn, entity, columns, first_only=first_only)
+    table = METADATA.tables[entity]
+    query = select(*(table.c[c] for c in columns) if columns else (text("1"),)).select_from(
+        table).where(text(_WRITTEN_HERE))
+    return [tuple(r) for r in conn.execute(query.limit(1) if first_only else query)]
+
+
+def rows_changed_students(
     conn: Connection, ds: Dataset, gone: _Refs | None, fills: list[Fill],
-    policies_moved: set[str],
+    policies_moved: set[str], *, staged: bool,
 ) -> set[str] | None:
-    """:func:`changed_students` of a load written in one PostgreSQL transaction, read after
-    the write and before the commit: only the rows the transaction wrote count (the loader's
-    upsert leaves a row that comes as it is stored alone, ``loader._insert_for``), so a bulk
-    export that repeats the cache but for a few students moves those students' facts only.
-    ``fills``: users whose empty columns the load filled; ``policies_moved``:
-    :func:`changed_policy_classes` (the policies' categories are replaced whole)."""
+    """:func:`changed_students` counting only the rows the load changes, so a bulk export
+    that repeats the cache but for a few students moves those students' facts only, as a
+    delta would. ``staged``: a load staged beside a SQLite cache, read before the stage is
+    applied, ``conn`` the cache with the stage attached (``staging.attached``; the rows that
+    differ from the cache's); else a load written in one PostgreSQL transaction, read after
+    the write and before the commit (the rows it wrote: the loader's upsert leaves a row that
+    comes as it is stored alone, ``loader._insert_for``). ``fills``: users whose empty
+    columns the load fills; ``policies_moved``: :func:`changed_policy_classes` (a class's
+    policy categories are replaced whole)."""
     if gone is None:
         return None
     for entity in _EVERYONE:
-        if getattr(ds, entity) and conn.execute(
-            select(text("1")).select_from(METADATA.tables[entity])
-            .where(text(_WRITTEN_HERE)).limit(1)
-        ).first() is not None:
+        if getattr(ds, entity) and _changed_rows(conn, entity, [], staged=staged,
+                                                 first_only=True):
             return None
     refs = {kind: set(ids) for kind, ids in gone.items()}
     for entity, pairs in _TOUCHES.items():
         if entity == "grading_policies" or not getattr(ds, entity):
-            continue
-        table = METADATA.tables[entity]
+            continue  # (the policies: policies_moved)
         columns = list(dict.fromkeys(attr for attr, _ in pairs))
-        rows = conn.execute(
-            select(*(table.c[c] for c in columns)).where(text(_WRITTEN_HERE))
-        ).all()
+        rows = _changed_rows(conn, entity, columns, staged=staged)
         for attr, kind in pairs:
             i = columns.index(attr)
             refs[kind].update(r[i] for r in rows if r[i] is not None)

@@ -35,8 +35,7 @@ from caseload.sources.load_checks import (
     keep_cached_over_placeholders,
     link_students,
     not_enrolled,
-    staged_changed_students,
-    written_changed_students,
+    rows_changed_students,
 )
 from caseload.sources.load_delta import (
     clear_deleted_birth_dates,
@@ -373,7 +372,7 @@ def _load_one_transaction(
                 },
             ).scalar_one()
             mat.mark_pending(conn, report.run_id, (
-                written_changed_students(conn, ds, gone, checked.fills, policies_moved)
+                rows_changed_students(conn, ds, gone, checked.fills, policies_moved, staged=False)
                 if conn.dialect.name == "postgresql" else changed_students(conn, ds, gone)))
     except Exception as exc:
         _record_failure(engine, ds, started, exc)
@@ -408,6 +407,7 @@ def _load_staged_locked(
         with engine.connect() as conn:  # reads only (WAL): nothing waits behind them
             checked = _checks(conn, ds, skip_invalid, report)
             gone = deleted_refs(conn, ds)
+            policies_moved = changed_policy_classes(conn, ds)
             conn.rollback()
         stage = staging.create(path)
         try:
@@ -419,7 +419,8 @@ def _load_staged_locked(
             # the students whose facts it moves: the staged rows the cache does not hold as
             # they are (a bulk export that repeats the cache names none of its students)
             with staging.attached(engine, path) as conn:
-                checked.touched = staged_changed_students(conn, ds, gone, checked.fills)
+                checked.touched = rows_changed_students(
+                    conn, ds, gone, checked.fills, policies_moved, staged=True)
             with stage.begin() as sconn:
                 staging.write_plan(
                     sconn,

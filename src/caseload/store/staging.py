@@ -379,8 +379,7 @@ def apply(engine: Engine, path: Path, run_id: int, *, fail_after: str | None = N
     """Copy the stage at ``path`` into the cache in short transactions and turn run
     ``run_id`` ``ok``; returns the rows deleted by entity. ``fail_after`` (tests) names a step
     after which to stop, as a crash would."""
-    with engine.connect() as conn:
-        conn.exec_driver_sql("ATTACH DATABASE ? AS stage", (str(path),))
+    with attached(engine, path) as conn:
         (pages,) = conn.exec_driver_sql("PRAGMA main.wal_autocheckpoint").one()
         conn.exec_driver_sql(f"PRAGMA main.wal_autocheckpoint={APPLY_WAL_PAGES:d}")
         conn.commit()
@@ -389,8 +388,6 @@ def apply(engine: Engine, path: Path, run_id: int, *, fail_after: str | None = N
         finally:
             conn.rollback()
             conn.exec_driver_sql(f"PRAGMA main.wal_autocheckpoint={int(pages):d}")
-            conn.exec_driver_sql("DETACH DATABASE stage")
-            conn.commit()
 
 
 # --- what a stage changes (the students whose facts it moves) ------------------------------
@@ -418,22 +415,11 @@ def differing(conn: Connection, name: str, columns: Sequence[str], *,
     return [tuple(r) for r in conn.exec_driver_sql(sql).all()]
 
 
-def policy_classes_changed(conn: Connection) -> set[str]:
-    """The classes of the stage's grading policies whose categories (weight, drop-lowest)
-    differ from the cache's: the apply replaces a staged class's categories whole."""
-    cols = "class_id, category_id, weight, drop_lowest"
-    cached = (f"SELECT {cols} FROM main.policy_categories WHERE class_id IN "
-              "(SELECT class_id FROM stage.grading_policies)")
-    staged = f"SELECT {cols} FROM stage.policy_categories"
-    sql = (f"SELECT class_id FROM ({staged} EXCEPT {cached}) "
-           f"UNION SELECT class_id FROM ({cached} EXCEPT {staged})")
-    return {cid for (cid,) in conn.exec_driver_sql(sql).all()}
-
-
 @contextmanager
 def attached(engine: Engine, path: Path) -> Iterator[Connection]:
-    """A connection of the cache (reading only) with the stage at ``path`` attached as
-    ``stage`` (the stage's writes done and committed)."""
+    """A connection of the cache with the stage at ``path`` attached as ``stage`` (the
+    stage's writes done and committed), detached when done: what reads the stage against the
+    cache, and :func:`apply`."""
     with engine.connect() as conn:
         conn.exec_driver_sql("ATTACH DATABASE ? AS stage", (str(path),))
         conn.commit()
@@ -515,7 +501,6 @@ __all__ = [
     "discard",
     "finish_interrupted",
     "finish_on_open",
-    "policy_classes_changed",
     "seal",
     "stage_path",
     "write_plan",
