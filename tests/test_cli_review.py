@@ -246,6 +246,40 @@ def test_a_folder_or_another_kind_of_file_is_not_a_cache(
     assert text.stat().st_mode & 0o777 == 0o644  # refused before its permissions were touched
 
 
+@pytest.mark.parametrize("command", [["flags"], ["notes", "list"], ["import", "x"],
+                                     ["import", "x", "--check"], ["changes", "--since",
+                                                                  "2026-11-01"]])
+@pytest.mark.parametrize("how", ["--db", "$CASELOAD_DB"])
+def test_a_named_cache_in_a_folder_that_does_not_exist_is_refused(
+    command: list[str], how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Used to create the missing folders and an empty cache there (a mistyped path left a
+    new, empty cache behind and showed no students): now one line naming the folder."""
+    db = tmp_path / "nonexistent" / "dir" / "x.db"
+    if how == "--db":
+        argv = ["--db", str(db), *command]
+    else:
+        monkeypatch.setenv("CASELOAD_DB", str(db))
+        argv = command
+    err = _refused(argv, capsys)
+    assert err == (f"caseload: error: the folder '{db.parent}' of the SQLite cache "
+                   f"'sqlite:///{db}' does not exist: create it first, or give a path in a "
+                   "folder that exists\n"), err
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_the_default_cache_folder_is_still_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CASELOAD_DB", raising=False)
+    monkeypatch.delenv("CASELOAD_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert main(["notes", "list"]) == 0, capsys.readouterr().err
+    assert (tmp_path / "data" / "caseload" / "caseload.db").is_file()
+
+
 # --- 4. a bad $CASELOAD_REFRESH_WORKERS is refused before anything is written --------------
 
 WORKERS_ERROR = "$CASELOAD_REFRESH_WORKERS is 'abc': give a whole number"

@@ -2,7 +2,8 @@
 caseload creates is 0700 whatever the umask, the missing folders above it too (``mkdir(parents=
 True, mode=...)`` gives the mode to the last one only), and caseload's own folders (the cache's
 and the config's default ones) are tightened when an older version or another tool left them
-open. A folder the user named (``--db /tmp/x.db``) is created private but never changed."""
+open. A folder the user named (``--db /tmp/x.db``) is never changed (nor created by the
+commands: ``caseload.store.engine.refuse_missing_folder``)."""
 
 from __future__ import annotations
 

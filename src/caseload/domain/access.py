@@ -45,5 +45,6 @@ class AccessControlUnavailable(DatabaseAccessError):
 
 class DatabaseUnavailable(DatabaseAccessError):
     """The database ``--db`` or ``$CASELOAD_DB`` names cannot be opened (not a URL caseload
-    knows, a folder, a server that does not answer or refuses the login): the message names it
-    without its password and says what to check."""
+    knows, a folder, a SQLite file in a folder that does not exist, a server that does not
+    answer or refuses the login): the message names it without its password and says what
+    to check."""

@@ -29,11 +29,20 @@ def open_workspace(
     which writes nothing) a SQLite cache that does not exist yet is not created: an empty
     in-memory cache stands in for it."""
     from caseload.config import load_config
-    from caseload.store.engine import make_engine, migrate, open_store, parse_url, resolve_url
+    from caseload.store.engine import (
+        make_engine,
+        migrate,
+        open_store,
+        parse_url,
+        refuse_missing_folder,
+        resolve_url,
+    )
 
     config = load_config(config_path)
     if not create:
-        url = parse_url(resolve_url(db))
+        resolved = resolve_url(db)
+        refuse_missing_folder(resolved)  # (as the import itself would refuse it)
+        url = parse_url(resolved)
         if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
             engine = make_engine("sqlite://")
             migrate(engine)

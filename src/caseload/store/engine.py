@@ -73,6 +73,25 @@ def parse_url(url: str) -> URL:
         ) from None
 
 
+def refuse_missing_folder(url: str) -> None:
+    """A SQLite cache named by ``--db`` or ``$CASELOAD_DB`` whose folder does not exist is
+    refused (DatabaseUnavailable naming the folder), before anything is created: a mistyped
+    path must not leave new folders and an empty cache behind. Only the default cache's
+    folders (in the user data dir) are created when missing."""
+    parsed = parse_url(url)
+    database = parsed.database
+    if (parsed.get_backend_name() != "sqlite" or not database or database == ":memory:"
+            or database.startswith("file:")):
+        return
+    path = Path(database)
+    if path == default_db_path() or path.parent.exists():
+        return
+    raise DatabaseUnavailable(
+        f"the folder {str(path.parent)!r} of the SQLite cache {shown_url(url)!r} does not "
+        "exist: create it first, or give a path in a folder that exists"
+    )
+
+
 def connect_engine(url: str) -> Engine:
     """An engine for ``url`` (``make_engine``) that has connected once. When it cannot be
     made or cannot connect, DatabaseUnavailable names the database without its password and
@@ -209,10 +228,13 @@ def _tell(message: str) -> None:
 
 
 def open_store(url: str | None = None, *, notify: Callable[[str], None] = _tell) -> Engine:
-    """Resolve, open and migrate: what every command does first. An import that stopped
+    """Resolve, open and migrate: what every command does first (a named SQLite cache in a
+    folder that does not exist is refused: ``refuse_missing_folder``). An import that stopped
     while it was being written to a SQLite cache is finished from its staged copy
     (``caseload.store.staging``), and ``notify`` (default: a line on stderr) is told so."""
-    engine = connect_engine(resolve_url(url))
+    resolved = resolve_url(url)
+    refuse_missing_folder(resolved)
+    engine = connect_engine(resolved)
     migrate(engine)
     from caseload.store.staging import finish_on_open
 
