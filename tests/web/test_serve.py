@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from caseload.cli import build_parser
+from caseload.cli import build_parser, main
 from caseload.tui.serve import (
     TOKEN_COOKIE,
     ServeOptions,
@@ -15,6 +16,7 @@ from caseload.tui.serve import (
     base_url,
     build_app,
     cookie_path,
+    serve,
 )
 
 TOKEN = "t0ken-for-tests_0123456789abcdef"
@@ -113,3 +115,55 @@ def test_serve_defaults_to_loopback_port_8000() -> None:
     assert (args.host, args.port, args.public_url) == ("127.0.0.1", 8000, None)
     args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "9000"])
     assert (args.host, args.port) == ("0.0.0.0", 9000)
+
+
+def _taken_port() -> tuple[socket.socket, int]:
+    """A port something else already listens on (the caller closes the socket)."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    return taken, int(taken.getsockname()[1])
+
+
+def test_a_port_in_use_is_a_plain_error_and_no_token_is_shown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The URL and its token used to be printed before the port was bound: a user saw a
+    token for a server that never ran."""
+    taken, port = _taken_port()
+    try:
+        announced: list[str] = []
+        with pytest.raises(OSError):
+            serve(ServeOptions(port=port), token=TOKEN, announce=announced.append)
+        assert announced == []
+        capsys.readouterr()
+        assert main(["serve", "--port", str(port)]) == 1
+    finally:
+        taken.close()
+    captured = capsys.readouterr()
+    assert captured.out == "", captured.out
+    assert captured.err.startswith(f"caseload: error: cannot serve on 127.0.0.1:{port}: ")
+    assert "address already in use" in captured.err
+    assert "token" not in captured.err and "Traceback" not in captured.err
+    assert captured.err.count("\n") == 1, captured.err
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_the_address_is_announced_once_the_port_listens() -> None:
+    taken, port = _taken_port()
+    taken.close()  # (free again: serve binds it)
+    announced: list[str] = []
+
+    def announce(line: str) -> None:
+        announced.append(line)
+        if "?token=" in line:  # the port is bound already: a browser could connect now
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                pass
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        serve(ServeOptions(port=port), token=TOKEN, announce=announce)
+    assert announced == [f"caseload is served at http://127.0.0.1:{port}/?token={TOKEN}"]

@@ -4,14 +4,15 @@ Every browser connection runs ``python -m caseload open`` in a subprocess (textu
 model), with this process's environment, so ``CASELOAD_DB`` / ``CASELOAD_CONFIG`` (or the
 ``--db`` / ``--config`` given to ``serve``) and the config's ``me`` apply as in a terminal.
 
-Access: a random token is printed with the URL (``?token=…``). Every request (the page, its
-assets, downloads and the websocket) must carry it, in the query string or in the
-``caseload_token`` cookie the page sets on the first visit (the browser sends it with the
-assets and the websocket, which textual-serve's script opens without a query string of ours).
-Without it: 401; with a wrong one: 403; no student data either way. The server binds to
-127.0.0.1 unless told otherwise, keeps no access log (the token is in request lines), and the
-page loads nothing from outside: the stock template's Google Fonts link is replaced by the
-Roboto Mono files textual-serve ships, and a Content-Security-Policy allows only this origin.
+Access: a random token is printed with the URL (``?token=…``) once the port is bound (never for
+a server that could not start). Every request (the page, its assets, downloads and the
+websocket) must carry it, in the query string or in the ``caseload_token`` cookie the page sets
+on the first visit (the browser sends it with the assets and the websocket, which
+textual-serve's script opens without a query string of ours). Without it: 401; with a wrong
+one: 403; no student data either way. The server binds to 127.0.0.1 unless told otherwise,
+keeps no access log (the token is in request lines), and the page loads nothing from outside:
+the stock template's Google Fonts link is replaced by the Roboto Mono files textual-serve
+ships, and a Content-Security-Policy allows only this origin.
 
 Behind a reverse proxy on a path prefix (``https://district.example/caseload/``), pass
 ``--public-url`` with the prefix; the proxy strips the prefix before forwarding (see
@@ -161,19 +162,27 @@ async def build_app(options: ServeOptions, token: str) -> web.Application:
 
 def serve(options: ServeOptions, *, token: str | None = None,
           announce: Callable[[str], None] = print) -> None:
-    """Run until interrupted; ``announce`` gets the URL with the token and any warning."""
+    """Run until interrupted; ``announce`` gets the URL with the token and any warning, once
+    the port is bound: when it cannot be (the port is taken, the address is not this
+    machine's) the OSError is raised and nothing was announced, so no token is shown for a
+    server that never ran."""
     from aiohttp import web
 
     token = token or new_token()
     server = make_server(options, token)
-    if options.host not in LOOPBACK:
-        announce(
-            f"warning: listening on {options.host}, not only this computer; anyone who can "
-            "reach it still needs the token. Prefer 127.0.0.1 behind the district's proxy."
-        )
-    announce(f"caseload is served at {base_url(options)}/?token={token}")
-    announce("Open that address in a browser on this computer. Press Ctrl+C to stop.")
+
+    def bound(*_aiohttp_banner: object) -> None:
+        """aiohttp's ``print``, called once every site listens (its banner is not shown)."""
+        if options.host not in LOOPBACK:
+            announce(
+                f"warning: listening on {options.host}, not only this computer; anyone who "
+                "can reach it still needs the token. Prefer 127.0.0.1 behind the district's "
+                "proxy."
+            )
+        announce(f"caseload is served at {base_url(options)}/?token={token}")
+        announce("Open that address in a browser on this computer. Press Ctrl+C to stop.")
+
     web.run_app(
         server._make_app(), host=options.host, port=options.port, access_log=None,
-        print=lambda *_a: None, handle_signals=True,
+        print=bound, handle_signals=True,
     )
