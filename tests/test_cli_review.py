@@ -306,6 +306,22 @@ def test_import_refuses_a_bad_worker_count_before_it_writes(
     assert not fresh.exists()
 
 
+def test_import_check_ignores_the_worker_count(
+    new_cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--check writes nothing and refreshes nothing: it used to be refused by the variable
+    (exit 1) all the same. The import it checks still is (above)."""
+    from tests.paths import MIN_DATA
+
+    before = _stamp(new_cache)
+    monkeypatch.setenv("CASELOAD_REFRESH_WORKERS", "abc")
+    capsys.readouterr()
+    assert main(["--db", str(new_cache), "import", str(MIN_DATA), "--check"]) == 0
+    captured = capsys.readouterr()
+    assert "REFRESH_WORKERS" not in captured.err and "would load:" in captured.out, captured
+    assert _stamp(new_cache) == before
+
+
 def test_the_import_and_sync_use_cases_refuse_it_first(
     new_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -302,7 +302,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from caseload.services.facts import check_refresh_workers
     from caseload.sources.dataset import SourceError
 
-    check_refresh_workers()  # a bad $CASELOAD_REFRESH_WORKERS: refused before the cache opens
+    if not args.check:  # (--check refreshes nothing: the variable does not concern it)
+        check_refresh_workers()  # a bad $CASELOAD_REFRESH_WORKERS: refused before the cache opens
     ws = open_workspace(args.db, args.config, create=not args.check)
     if args.check:
         report = importing.check_path(ws, args.path, skip_invalid=args.skip_invalid)
