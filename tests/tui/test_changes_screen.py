@@ -202,3 +202,20 @@ async def test_a_database_error_is_told_in_words_without_its_sql() -> None:
         title = str(screen.query_one("#changes-title").render())
         assert "Could not list the changes: the cache is read-only" in title
         assert "OperationalError" not in title
+
+
+async def test_w_refuses_a_date_outside_the_clis_range() -> None:
+    from textual.widgets import Static
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: bool(app.screen.query("#prompt-input")), what="prompt")
+        app.screen.query_one("#prompt-input", Input).value = "1899-12-31"
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = str(app.screen.query_one("#prompt-error", Static).render())
+        assert shown == ("1899-12-31 is outside the dates caseload works with "
+                         "(1900-01-01 to 2100-12-31)"), shown
+        assert app.calls == [dt.date(2026, 11, 13)]

@@ -7,7 +7,7 @@ import threading
 
 from rich.style import Style
 from textual.command import CommandPalette
-from textual.widgets import Input, OptionList, SelectionList, TabbedContent
+from textual.widgets import Input, OptionList, SelectionList, Static, TabbedContent
 
 from caseload.domain.report import FlagCode
 from caseload.tui.app import AppActions
@@ -450,6 +450,25 @@ async def test_change_as_of_reloads(make_app, reader):
         assert ("caseload", "c-rivera", dt.date(2025, 12, 1)) in reader.calls
         assert ("student", "s001", dt.date(2025, 12, 1)) in reader.calls
         assert "as of 2025-12-01" in screen_text(app)
+
+
+async def test_the_as_of_prompt_refuses_a_date_outside_the_clis_range(make_app, reader):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = app.as_of
+        app.action_change_as_of()
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        for typed in ("2101-01-01", "1899-12-31"):
+            field.value = typed
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, PromptModal)
+            shown = str(app.screen.query_one("#prompt-error", Static).render())
+            assert shown == (f"The as-of date {typed} is outside the dates caseload works "
+                             "with (1900-01-01 to 2100-12-31)."), shown
+        assert app.as_of == before
 
 
 async def test_import_and_sync_actions(make_app, reader):

@@ -49,3 +49,27 @@ def test_y_scale_puts_70_and_100_on_rows():
             assert low + (rows - 1) * unit == 100
             assert (70 - low) % unit == 0
             assert low <= min(lowest, 70) or unit == 30
+
+
+def test_date_fields_take_the_clis_range_only():
+    """The app's date fields used to take any year Python does (0001 to 9999; ``+9999w``):
+    now the CLI's range, with the same words, from the same constants."""
+    import pytest
+
+    from caseload.domain.schooldays import FIRST_DATE, LAST_DATE
+    from caseload.tui.format import DateOutOfRange, date_error, parse_date
+
+    today = dt.date(2026, 11, 20)
+    assert parse_date("1900-01-01", today) == FIRST_DATE
+    assert parse_date("2100-12-31", today) == LAST_DATE
+    for typed in ("1899-12-31", "2101-01-01", "0001-01-01", "9999-12-31", "+9999w", "-9999w"):
+        with pytest.raises(DateOutOfRange) as refused:
+            parse_date(typed, today)
+        assert str(refused.value).endswith(
+            "is outside the dates caseload works with (1900-01-01 to 2100-12-31)"), typed
+        assert date_error(refused.value, "The as-of date", "Type a date") == (
+            f"The as-of date {refused.value}.")
+    with pytest.raises(ValueError) as unreadable:
+        parse_date("someday", today)
+    assert not isinstance(unreadable.value, DateOutOfRange)
+    assert date_error(unreadable.value, "The as-of date", "Type a date") == "Type a date"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from caseload.config import Config
 from caseload.domain.notes import (
@@ -833,6 +833,75 @@ async def test_editor_refuses_a_date_it_cannot_read(notes_engine: Engine,
         assert "Type the contact date as today, yesterday, tomorrow" in text
         assert store.list(student_id=STUDENT) == []
         assert editor.query_one("#note-text", TextArea).text == "Text kept."
+
+
+OUT_OF_RANGE = "is outside the dates caseload works with (1900-01-01 to 2100-12-31)."
+
+
+async def test_the_note_dates_refuse_a_date_outside_the_clis_range(
+    notes_engine: Engine, store: NotesStore,
+) -> None:
+    """The editor's dates (like the done dialog's next follow-up and the export's dates)
+    used to take any year (a follow-up "+9999w" was saved as 2218): now the CLI's range,
+    saying so."""
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-text", TextArea).text = "Text kept."
+        editor.query_one("#note-follow-up", Input).value = "2101-01-01"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor
+        assert editor.error_text == f"The follow-up date 2101-01-01 {OUT_OF_RANGE}"
+        editor.query_one("#note-contact", Input).value = "1899-12-31"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert editor.error_text == f"The contact date 1899-12-31 {OUT_OF_RANGE}"
+        assert store.list(student_id=STUDENT) == []
+
+
+async def test_the_export_dates_refuse_a_date_outside_the_clis_range(
+    notes_engine: Engine, store: NotesStore, tmp_path: Path,
+) -> None:
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ExportModal)
+        modal.query_one("#export-since", Input).value = "0001-01-01"
+        modal.query_one("#export-path", Input).value = str(tmp_path / "out.md")
+        await pilot.click("#export-run")
+        await settle(pilot)
+        assert app.screen is modal and not (tmp_path / "out.md").exists()
+        shown = str(modal.query_one("#export-error", Static).render())
+        assert shown == f"The from date 0001-01-01 {OUT_OF_RANGE}", shown
+
+
+async def test_the_next_follow_up_refuses_a_date_outside_the_clis_range(
+    notes_engine: Engine, store: NotesStore,
+) -> None:
+    note = store.add(student_id=STUDENT, author_id=COUNSELOR, type="parent_contact",
+                     text="call back", contact_date=dt.date(2026, 11, 1),
+                     follow_up=dt.date(2026, 11, 18))
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowUpsScreen)
+        await pilot.press("d")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, DoneModal)
+        modal.query_one("#done-next", Input).value = "+9999w"
+        await pilot.click("#done-again")
+        await settle(pilot)
+        assert app.screen is modal
+        shown = str(modal.query_one("#done-error", Static).render())
+        assert shown.startswith("The next follow-up date ") and shown.endswith(OUT_OF_RANGE)
+        assert store.get(note.id).follow_up == dt.date(2026, 11, 18)
 
 
 async def test_a_typed_date_becomes_the_date_when_the_field_is_left(

@@ -40,7 +40,7 @@ from caseload.domain.settings import Thresholds
 from caseload.tui import messages
 from caseload.tui.commands import CaseloadCommands
 from caseload.tui.data import HEAD_ROWS, DataSource
-from caseload.tui.format import parse_date
+from caseload.tui.format import date_error, parse_date
 from caseload.tui.keys import follow_ups_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.notes_flow import NotesFlow
@@ -682,8 +682,8 @@ class CaseloadApp(App[None]):
         def validate(text: str) -> str | None:
             try:
                 parse_date(text)
-            except ValueError:
-                return "Type a date as YYYY-MM-DD"
+            except ValueError as exc:
+                return date_error(exc, "The as-of date", "Type a date as YYYY-MM-DD")
             return None
 
         def done(value: str | None) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from caseload.domain.notes import parse_date as parse_typed_date
 from caseload.domain.report import CaseloadRow, SourceFreshness
+from caseload.domain.schooldays import out_of_range
 
 DASH = "—"
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
@@ -115,11 +116,30 @@ def last_score_text(when: dt.date | None, *, short: bool = False) -> str:
     return when.strftime("%m-%d") if short else when.isoformat()
 
 
+class DateOutOfRange(ValueError):
+    """A date field's value reads as a date outside the dates caseload works with; the
+    message says so with the range (:func:`caseload.domain.schooldays.out_of_range`)."""
+
+
 def parse_date(text: str, today: dt.date | None = None) -> dt.date:
     """A date as typed in any of the TUI's date fields, with the CLI's syntax
     (:func:`caseload.domain.notes.parse_date`: ``today``, ``+3d``, ``fri``, ``11/27``, ISO...)
-    relative to ``today`` (default: the local date); ValueError otherwise."""
-    return parse_typed_date(text, today if today is not None else dt.date.today())
+    relative to ``today`` (default: the local date), within the CLI's range (1900-01-01 to
+    2100-12-31: ``caseload.domain.schooldays.FIRST_DATE``/``LAST_DATE``); ValueError
+    otherwise, DateOutOfRange for a date outside that range."""
+    day = parse_typed_date(text, today if today is not None else dt.date.today())
+    why = out_of_range(day)
+    if why:
+        raise DateOutOfRange(why)
+    return day
+
+
+def date_error(exc: ValueError, what: str, otherwise: str) -> str:
+    """What a date field says of a value :func:`parse_date` refused: for a date outside the
+    range, ``what`` and the range ("The follow-up date 2101-01-01 is outside the dates
+    caseload works with (1900-01-01 to 2100-12-31)."); else ``otherwise`` (the forms a date
+    is typed in)."""
+    return f"{what} {exc}." if isinstance(exc, DateOutOfRange) else otherwise
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:

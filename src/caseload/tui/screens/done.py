@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from caseload.domain.notes import DATE_SYNTAX, ContactOutcome, Note
-from caseload.tui.format import parse_date
+from caseload.tui.format import date_error, parse_date
 from caseload.tui.screens.notes_modal import NoteModal
 
 
@@ -82,9 +82,10 @@ class DoneModal(NoteModal[DoneAnswer | None]):
         text = self.query_one("#done-next", Input).value.strip()
         try:
             when = parse_date(text, self.today)
-        except ValueError:
-            self.query_one("#done-error", Static).update(
-                Text(f"Type the next follow-up date as {DATE_SYNTAX}.", end=""))
+        except ValueError as exc:
+            self.query_one("#done-error", Static).update(Text(date_error(
+                exc, "The next follow-up date",
+                f"Type the next follow-up date as {DATE_SYNTAX}."), end=""))
             self.query_one("#done-next", Input).focus()
             return
         if when <= self.today:

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from caseload.domain.notes import DATE_SYNTAX
 from caseload.tui import messages
-from caseload.tui.format import parse_date
+from caseload.tui.format import date_error, parse_date
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import ExportRequest
 from caseload.tui.safe import clean, literal
@@ -155,8 +155,10 @@ class ExportModal(NotesModal[Any]):
                 continue
             try:
                 dates.append(parse_date(text))
-            except ValueError:
-                self.show_error(f"Type the {what} date as {DATE_SYNTAX}, or leave it empty.")
+            except ValueError as exc:
+                self.show_error(date_error(
+                    exc, f"The {what} date",
+                    f"Type the {what} date as {DATE_SYNTAX}, or leave it empty."))
                 self.query_one(selector, Input).focus()
                 return
         since, until = dates

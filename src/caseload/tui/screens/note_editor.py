@@ -36,7 +36,7 @@ from caseload.domain.notes import (
 )
 from caseload.domain.report import Flag
 from caseload.tui import messages
-from caseload.tui.format import parse_date
+from caseload.tui.format import date_error, parse_date
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
 from caseload.tui.screens.confirm import ConfirmModal
@@ -345,15 +345,17 @@ class NoteEditor(NotesModal[Note | None]):
         """The store's fields, or the problem to show (and the field to focus)."""
         try:
             contact = parse_date(payload["contact_date"], self.today)
-        except ValueError:
-            return None, f"#note-contact:Type the contact date as {DATE_SYNTAX}."
+        except ValueError as exc:
+            return None, "#note-contact:" + date_error(
+                exc, "The contact date", f"Type the contact date as {DATE_SYNTAX}.")
         follow_up: dt.date | None = None
         if payload["follow_up"]:
             try:
                 follow_up = parse_date(payload["follow_up"], self.today)
-            except ValueError:
-                return None, (f"#note-follow-up:Type the follow-up date as {DATE_SYNTAX}, "
-                              "or leave it empty.")
+            except ValueError as exc:
+                return None, "#note-follow-up:" + date_error(
+                    exc, "The follow-up date",
+                    f"Type the follow-up date as {DATE_SYNTAX}, or leave it empty.")
             if follow_up < contact:
                 return None, "#note-follow-up:The follow-up date is before the contact date."
         if not payload["text"].strip():
