@@ -82,6 +82,33 @@ async def test_guardians_tab_lists_name_relationship_phone_email(engine: Engine)
         assert f"Guardians ({len(expected)})" in screen_text(app)
 
 
+LONG_EMAIL = "lucia.west.family.contact.for.school.matters050@example-district.org"
+
+
+async def test_a_long_email_is_wrapped_whole_at_80_columns(engine: Engine) -> None:
+    """It used to be cut at the Email column's 25 columns with an ellipsis, and nothing on
+    the screen showed the rest: now the row grows and the address wraps in its column."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE guardians SET email = :e WHERE student_id = :s "
+                          "AND email IS NOT NULL"), {"e": LONG_EMAIL, "s": STUDENT})
+    app = _app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _guardians_tab(pilot)
+        table = app.screen.query_one("#guardians", KeyTable)
+        width = next(c.width for c in table.columns.values() if c.key.value == "email")
+        assert len(LONG_EMAIL) > width
+        shown = screen_text(app)
+        pieces = [LONG_EMAIL[i:i + width] for i in range(0, len(LONG_EMAIL), width)]
+        lines = shown.splitlines()
+        first = next(i for i, line in enumerate(lines) if pieces[0] in line)
+        for i, piece in enumerate(pieces):  # one under the other, in the Email column
+            assert piece in lines[first + i], (piece, lines[first + i])
+            assert lines[first + i].index(piece) == lines[first].index(pieces[0])
+        assert "(410) 555-0141" in shown  # the other guardian's row is still there
+
+
 @pytest.mark.parametrize(("row", "key"), [(0, "n"), (1, "enter")])
 async def test_key_on_a_guardian_starts_a_contact_note(engine: Engine, row: int,
                                                        key: str) -> None:

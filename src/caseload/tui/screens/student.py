@@ -56,6 +56,14 @@ def _one_line(text: Text) -> Text:
     return text
 
 
+def _wrapped(text: Text) -> Text:
+    """Wrapped in the column, a word longer than it (an email address) folded: every
+    character shows, on as many lines as it takes (in a row of height None)."""
+    text.no_wrap = False
+    text.overflow = "fold"
+    return text
+
+
 # the 1-5 keys, in order
 TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes", "tab-guardians")
 
@@ -313,7 +321,10 @@ class StudentScreen(DetailScreen[StudentDetail]):
         return table
 
     def guardians_table(self, detail: StudentDetail) -> KeyTable:
-        """Name, relationship (and "primary"), phone and email; unknown shown as a dash."""
+        """Name, relationship (and "primary"), phone and email; unknown shown as a dash. The
+        email is wrapped in its column (the row as high as it needs): it is the one way to
+        read an address the column cannot hold (a guardian with a phone's note prefill
+        names the phone)."""
         table = KeyTable(id="guardians")
         narrow = self.app.size.width < NARROW
         for label, key, width in (("Name", "name", 16 if narrow else None),
@@ -328,7 +339,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 relationship.append(" · primary", style=styles["info"])
             table.add_row(_one_line(literal(g.name)), _one_line(relationship),
                           _one_line(literal(g.phone or DASH)),
-                          _one_line(literal(g.email or DASH)), key=g.guardian_id)
+                          _wrapped(literal(g.email or DASH)), key=g.guardian_id, height=None)
         return table
 
     def class_cells(self, metrics: ClassMetrics, styles: dict[str, Style], *,
