@@ -32,6 +32,11 @@ GradedRow = tuple[str, str, float | None, ScoreStatus, dt.date | None, bool]
 """A result as the grade timeline reads it: (sourced id, line item id, score, status, score
 date, flagged missing); the facts refresh reads results so, without making ``Result``s."""
 
+TimelineFacts = tuple[Timeline, tuple[dt.date, ...], tuple[dt.date, ...]]
+"""(timeline, scored dates, missing dates): ``grading.timeline_facts``'s."""
+NO_FACTS: TimelineFacts = ((), (), ())
+
+
 
 def item_facts(li: LineItem) -> ItemFacts:
     mx = li.max_points
