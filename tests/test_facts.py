@@ -214,3 +214,37 @@ def test_full_refresh_class_dates_include_results_of_users_no_longer_students(en
     assert dt.date(2026, 10, 5) in classes["cls-alg"].class_result_dates
     assert dt.date(2026, 10, 6) in classes["cls-eng"].class_result_dates
     _assert_decoded_facts_equal_pure(repo)
+
+
+@pytest.mark.parametrize("zero", [True, False])
+def test_full_refresh_reads_results_as_columns_and_rows_where_sums_round(engine, zero):
+    """The full refresh reads results as columns and computes the timelines in batches
+    (store/result_columns.py, domain/timeline_batch.py); a class whose sums might round (a
+    score of 8.33, one too large, one finer than 1/1024), a student with two results for one
+    line item or a result for a line item of no stored class is computed from its rows
+    instead. Every case decodes to the pure path's facts, on both backends."""
+    load(engine, read_path(MIN_DATA))
+    insert = text(
+        "INSERT INTO results (sourced_id, line_item_id, student_id, score, status, score_date, "
+        "late, missing, excused) VALUES (:r, :li, :s, :score, :status, :d, false, :m, false)"
+    )
+    rows = [
+        ("x-1", "li-2", "stu-1", 8.33, "fully graded", dt.date(2026, 9, 20), False),
+        ("x-2", "li-1", "stu-2", None, "not submitted", None, True),  # a second for li-1
+        ("x-3", "li-9", "stu-2", 50.0, "fully graded", dt.date(2026, 9, 21), False),
+        ("x-4", "li-3", "stu-3", 2.0**-11, "partially graded", None, False),
+        ("x-5", "li-2", "stu-3", 1e7, "fully graded", dt.date(2026, 9, 22), False),
+        ("x-6", "li-3", "stu-1", 19.25, "exempt", dt.date(2026, 9, 23), False),
+    ]
+    replace_theirs = {"x-1", "x-4", "x-5", "x-6"}  # (x-2 and x-3 are added beside)
+    with engine.begin() as conn:
+        for r, li, s, score, status, d, m in rows:
+            if r in replace_theirs:
+                conn.execute(text("DELETE FROM results WHERE line_item_id = :li"
+                                  " AND student_id = :s"), {"li": li, "s": s})
+            conn.execute(insert, {"r": r, "li": li, "s": s, "score": score, "status": status,
+                                  "d": d, "m": m})
+    thresholds = Thresholds(missing_counts_as_zero=zero)
+    done = mat.refresh_detail(engine, thresholds, full=True)
+    assert done.full and done.students == set(STUDENTS)
+    _assert_decoded_facts_equal_pure(Repository(engine, thresholds=thresholds))

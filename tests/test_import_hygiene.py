@@ -45,3 +45,19 @@ def test_the_app_and_the_cli_run_without_sqlmodel() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_numpy_waits_for_the_facts_refresh() -> None:
+    """numpy (the facts refresh's batch timelines: domain/timeline_batch.py) is imported by
+    the refresh's first read, not by starting the app or the CLI, nor by reading a student."""
+    code = (
+        "import sys; import caseload.cli, caseload.tui.app;"
+        "from caseload.store.engine import open_store;"
+        "from caseload.store.repository import Repository;"
+        "import caseload.services.notes, caseload.services.importing, caseload.services.sync,"
+        " caseload.store.facts, caseload.store.facts_rows, caseload.store.refresh_pool,"
+        " caseload.store.inputs, caseload.sources.loader;"
+        "print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -8,14 +8,11 @@ Three layers, each usable on its own:
    tuples, each class's grade timeline (the grade after every effective date), missing and
    score dates. The store materializes these at import time or when a policy or the
    ``missing_counts_as_zero`` setting changes, and rebuilds them from its cache tables.
-3. ``report_from_facts``: the ``StudentReport`` for an as-of date, by bisection over the facts.
-   ``reports_from_facts`` makes a whole caseload's with one ``ReportMemo`` (class-level results
-   and the sessions around D, shared by the students; nothing kept past the call). Each call
-   computes every figure; the per-class loop (``_classes_now``) is kept tight because it runs
-   for every class of every student: bisections over arrays precomputed with the facts
-   (``ClassFacts.timeline_days`` etc., classes pre-sorted in report order), and the rule
-   functions only where a flag is possible. ``tests/domain/test_domain_report_fast.py``
-   holds it to a plain reference composition of the same rules.
+3. ``report_from_facts``: the ``StudentReport`` for an as-of date, by bisection over the facts;
+   ``reports_from_facts``: a caseload's, with one ``ReportMemo`` (what the students share).
+   The per-class loop (``_classes_now``) runs for every class of every student: bisections
+   over arrays precomputed with the facts, rule functions only where a flag is possible;
+   ``tests/domain/test_domain_report_fast.py`` holds it to a plain reference composition.
 
 ``student_report(inp, ...)`` is ``report_from_facts(student_facts(inp, ...), ...)``, so the
 pure path and the materialized path run the same rule code.
@@ -81,6 +78,7 @@ from caseload.domain.report import (
 )
 from caseload.domain.schooldays import days_between, enrolled_from, enrolled_until, periods_at
 from caseload.domain.settings import Thresholds
+from caseload.domain.timeline import TimelineFacts
 
 __all__ = [
     "ClassFacts",
@@ -120,9 +118,9 @@ class ClassInput:
       due date, else assign date) of *every* student's results in the class, any order, with or
       without duplicates; for STALE_GRADEBOOK.
     * ``graded``: the student's results as ``grading.GradedRow``s instead of ``results``
-      (which is then empty), as the facts refresh reads them: only ``student_facts`` reads
-      a ClassInput made so. ``book``: ``grading.class_book`` of the class, made once for all
-      its students (None: made when needed).
+      (then empty), or ``timeline_facts``: ``grading.timeline_facts`` computed already, as
+      the facts refresh reads them (only ``student_facts`` reads such a ClassInput).
+      ``book``: ``grading.class_book`` of the class, made once (None: made when needed).
     """
 
     klass: Klass
@@ -136,6 +134,7 @@ class ClassInput:
     class_result_dates: tuple[dt.date, ...] = ()
     graded: tuple[GradedRow, ...] | None = None
     book: ClassBook | None = None
+    timeline_facts: TimelineFacts | None = None
 
     def gradebook(self) -> Gradebook:
         return Gradebook(self.line_items, self.results, self.categories, self.policy)
@@ -269,7 +268,9 @@ def _spans(enrollments: Iterable[Enrollment], student_id: str, class_id: str) ->
 def class_facts(
     ci: ClassInput, enrollment_spans: tuple[Span, ...], missing_counts_as_zero: bool = True
 ) -> ClassFacts:
-    if ci.graded is not None:
+    if ci.timeline_facts is not None:
+        timeline, scored, missing = ci.timeline_facts
+    elif ci.graded is not None:
         book = ci.book or class_book(ci.line_items, ci.categories, ci.policy)
         timeline, scored, missing = timeline_facts_of_rows(book, ci.graded, missing_counts_as_zero)
     else:

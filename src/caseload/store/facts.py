@@ -56,7 +56,7 @@ from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
 from caseload.domain.settings import Thresholds
 from caseload.store import inputs as source
-from caseload.store.facts_rows import computed_here, packed_dates
+from caseload.store.facts_rows import computed_here, non_student_result_dates, packed_dates
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -402,7 +402,7 @@ def refresh_detail(
         # (between chunks nothing is held; _write_part lets a waiting note write in first)
     if not class_dates:
         with engine.connect() as conn:
-            others = source.non_student_result_dates(conn)
+            others = non_student_result_dates(conn)
         for cid, head in class_heads.items():
             days: set[int] = head["result_dates"]
             days.update(d.toordinal() for d in others.get(cid, ()))

@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import struct
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
 from caseload._runtime import gc_paused
 from caseload.domain import analysis
+from caseload.domain.records import Role
 from caseload.domain.settings import Thresholds
 from caseload.domain.timeline import UNDATED
 from caseload.store import inputs as source
@@ -105,9 +107,9 @@ def compute_part(reader: source.InputReader, part: list[str], thresholds: Thresh
         got = reader.read(part)
         rows = rows_of([analysis.student_facts(i, thresholds) for i in got])
         if not reader.class_dates:
-            heads = rows[1]
-            for cid, days in seen_dates(got).items():
-                heads[cid]["result_dates"] = days
+            seen = seen_dates(got) if reader.batch_timelines is None else reader.shown_days
+            for cid, head in rows[1].items():
+                head["result_dates"] = seen.get(cid) or set()
         return rows
 
 
@@ -139,9 +141,43 @@ def seen_dates(inputs: Iterable[analysis.StudentInput]) -> dict[str, set[int]]:
     return out
 
 
+def non_student_result_dates(conn: Connection) -> dict[str, set[dt.date]]:
+    """The effective dates of the shown results of users who are not students (a user whose
+    role changed, say), by class. A full facts refresh collects each class's result dates
+    from its students' results (``InputReader(class_dates=False)``) and adds these, so its
+    dates are those the per-class query gives: every shown result's."""
+    eff = source.result_day()
+    items, results, users = source.line_items, source.results, source.users
+    query = (
+        select(items.c.class_id, source.as_stored(eff))
+        .join(items, items.c.sourced_id == results.c.line_item_id)
+        .where(
+            eff.is_not(None),
+            results.c.student_id.in_(
+                select(users.c.sourced_id).where(users.c.role != Role.STUDENT.value)
+            ),
+            source.visible_result(results.c.student_id, items.c.class_id),
+        )
+        .distinct()
+    )
+    day = source.Days()
+    out: dict[str, set[dt.date]] = defaultdict(set)
+    for cid, d in conn.execute(query):
+        out[cid].add(day[d])
+    return dict(out)
+
+
 def packed_dates(days: set[int]) -> bytes:
     """``seen_dates``'s ordinals as ``mat_class.result_dates`` stores them (ascending)."""
     return _pack("i", sorted(days))
+
+
+def reader_for(conn: Connection, thresholds: Thresholds, class_dates: bool) -> source.InputReader:
+    """The facts refresh's reader: results as columns, timelines in batches."""
+    return source.InputReader(
+        conn, with_notes=False, class_dates=class_dates,
+        batch_timelines=thresholds.missing_counts_as_zero,
+    )
 
 
 def computed_here(
@@ -153,9 +189,7 @@ def computed_here(
 ) -> Iterator[Rows]:
     """``compute_part`` of each of ``parts`` in this process, through one reader."""
     with engine.connect() as conn:
-        reader = source.InputReader(
-            conn, with_notes=False, graded_rows=True, class_dates=class_dates
-        )
+        reader = reader_for(conn, thresholds, class_dates)
         for part in parts:
             rows = compute_part(reader, part, thresholds)
             conn.commit()  # end the read transaction (PostgreSQL) before the write

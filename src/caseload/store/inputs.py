@@ -52,6 +52,7 @@ from caseload.domain.records import (
     User,
 )
 from caseload.domain.schooldays import school_days
+from caseload.domain.timeline import NO_FACTS, TimelineFacts
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -320,7 +321,7 @@ def visible_result(result_student: Any, class_id: Any) -> Any:
     )
 
 
-def _result_day() -> Any:
+def result_day() -> Any:
     """A result's effective date in SQL (``grading.effective_date``): its score date, else its
     line item's due date, else the assign date (the query joins ``line_items``)."""
     return func.coalesce(results.c.score_date, line_items.c.due_date, line_items.c.assign_date)
@@ -338,7 +339,7 @@ def results_of(ids: Sequence[str], *, graded: bool) -> Select[Any]:
             results.c.student_id,
             results.c.score,
             results.c.status,
-            _text(results.c.score_date),
+            as_stored(results.c.score_date),
             _raw(results.c.missing),
             *(() if graded else (results.c.comment, _raw(results.c.late), _raw(results.c.excused))),
         )
@@ -356,7 +357,7 @@ def results_of(ids: Sequence[str], *, graded: bool) -> Select[Any]:
 # --- the inputs -----------------------------------------------------------------------------
 
 
-class _Dates(dict[Any, dt.date]):
+class Days(dict[Any, dt.date]):
     """One ``date`` per day for a reader, keyed by the stored ISO text (a date column read as
     text from SQLite: no per-row conversion) or the date a driver hands back."""
 
@@ -369,8 +370,8 @@ _STATUS = {s.value: s for s in ScoreStatus}
 _CATEGORY = {c.value: c for c in AttendanceCategory}
 
 
-def _text(column: Any) -> Any:
-    """A date column read as stored (ISO text on SQLite), for ``_Dates``."""
+def as_stored(column: Any) -> Any:
+    """A date column read as stored (ISO text on SQLite), for ``Days``."""
     return type_coerce(column, String)
 
 
@@ -384,7 +385,7 @@ def _tuples(conn: Connection, stmt: Select[Any]) -> list[Any]:
     """The rows of ``stmt`` as the driver's cursor returns them: plain tuples, no ``Row``
     objects (the results read makes about 230 per student: building and unpacking Rows was
     a large share of the facts refresh). Only for statements whose columns need no result
-    processing (strings, floats, and dates or booleans read as stored: ``_text``, ``_raw``)."""
+    processing (strings, floats, and dates or booleans read as stored: ``as_stored``, ``_raw``)."""
     result = conn.execute(stmt)
     try:
         rows = list(result.cursor.fetchall())
@@ -394,17 +395,17 @@ def _tuples(conn: Connection, stmt: Select[Any]) -> list[Any]:
 
 
 def student_enrollments(
-    conn: Connection, ids: Sequence[str], day: _Dates | None = None
+    conn: Connection, ids: Sequence[str], day: Days | None = None
 ) -> dict[str, list[Enrollment]]:
     """The student-role enrollments of the users ``ids`` (at most 900 of them), by user, in
     class then sourced id order, read as stored (``_tuples``; ``day``: a reader's dates)."""
-    day = _Dates() if day is None else day
+    day = Days() if day is None else day
     student = Role.STUDENT
     e = enrollments.c
     out: dict[str, list[Enrollment]] = defaultdict(list)
     for rid, cid, uid, begin, end, primary in _tuples(
         conn,
-        select(e.sourced_id, e.class_id, e.user_id, _text(e.begin_date), _text(e.end_date),
+        select(e.sourced_id, e.class_id, e.user_id, as_stored(e.begin_date), as_stored(e.end_date),
                _raw(e.primary))
         .where(e.user_id.in_(ids), e.role == student.value)
         .order_by(e.user_id, e.class_id, e.sourced_id),
@@ -435,6 +436,7 @@ class InputReader:
         with_notes: bool = True,
         graded_rows: bool = False,
         class_dates: bool = True,
+        batch_timelines: bool | None = None,
     ) -> None:
         self.conn = conn
         self.with_gradebook = with_gradebook
@@ -445,9 +447,16 @@ class InputReader:
         self.class_dates = class_dates
         # the facts refresh's inputs: results as GradedRows (``ClassInput.graded``), no
         # Result objects (a million at 5,000 students), for ``student_facts`` only
-        self.graded_rows = graded_rows
+        self.graded_rows = graded_rows or batch_timelines is not None
+        # the full refresh's: results read as columns (``result_columns``), each class's
+        # timeline facts computed in batches under this ``missing_counts_as_zero`` setting
+        # (``ClassInput.timeline_facts``; ``shown_days``: by class, the days of the last
+        # ``read``'s shown results)
+        self.batch_timelines = batch_timelines
+        self.timeline_books: Any = None  # (timeline_batch.Books, made on first use)
+        self.shown_days: dict[str, set[int]] = {}
         self.books: dict[str, ClassBook] = {}
-        self.day = _Dates()
+        self.day = Days()
         self.sessions, self.calendar_days = calendar(conn)
         self.shared_sessions = tuple(self.sessions)
         self.by_id = {s.sourced_id: s for s in self.sessions}
@@ -517,8 +526,8 @@ class InputReader:
             items: dict[str, list[LineItem]] = defaultdict(list)
             li = line_items.c
             for iid, cid, title, cat, assign, due, low, high, gp in _tuples(conn, select(
-                li.sourced_id, li.class_id, li.title, li.category_id, _text(li.assign_date),
-                _text(li.due_date), li.min_points, li.max_points, li.grading_period_id,
+                li.sourced_id, li.class_id, li.title, li.category_id, as_stored(li.assign_date),
+                as_stored(li.due_date), li.min_points, li.max_points, li.grading_period_id,
             ).where(li.class_id.in_(chunk))):  # (as stored: no Row objects, dates shared)
                 items[cid].append(LineItem(iid, cid, title, cat, None if assign is None else
                                            day[assign], None if due is None else day[due], low,
@@ -527,7 +536,7 @@ class InputReader:
                 self.items_of[cid] = tuple(its)
             if not self.class_dates:
                 continue
-            eff = _result_day()
+            eff = result_day()
             # The dates of the shown results, asked apart for classes with a roster (the
             # student enrolled; the chunk's classes said again on the enrollments, so only
             # theirs are read) and without one (every result shown). With visible_result's OR
@@ -535,7 +544,7 @@ class InputReader:
             # result: 5.5 s of a 10-student delta refresh at 75,000 students.
             dates: dict[str, list[dt.date]] = defaultdict(list)
             dated = (
-                select(line_items.c.class_id, _text(eff))
+                select(line_items.c.class_id, as_stored(eff))
                 .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
                 .where(eff.is_not(None))
                 .distinct()
@@ -648,11 +657,23 @@ class InputReader:
         result_rows: Sequence[Any] = ()
         result_items: set[str] = set()  # the line items of those results
         class_of_item = self.class_of_item
-        if self.with_gradebook:
+        batch = self.batch_timelines
+        cols = None
+        if self.with_gradebook and batch is not None:
+            from caseload.store import result_columns  # (numpy: not at the app's start)
+
+            cols = result_columns.read(conn, ids)
+            if self.timeline_books is None:
+                from caseload.domain.timeline_batch import Books
+
+                self.timeline_books = Books()
+            result_items = set(cols.items)
+        elif self.with_gradebook:
             result_rows = _tuples(conn, results_of(ids, graded=self.graded_rows))
+            result_items = {r[1] for r in result_rows}
+        if self.with_gradebook:
             # each result's class through its line item (a result whose line item is not
             # stored has no class), line items read once per reader
-            result_items = {r[1] for r in result_rows}
             unknown = sorted(result_items - class_of_item.keys())
             for chunk in _chunked(unknown):
                 for item, cid in conn.execute(
@@ -665,6 +686,14 @@ class InputReader:
             {c for cs in classes_of.values() for c in cs}
             | {class_of_item[i] for i in result_items if i in class_of_item}
         )
+        facts_of: dict[tuple[str, str], TimelineFacts] = {}
+        if cols is not None and batch is not None:
+            facts_of, self.shown_days = result_columns.timeline_facts(  # (imported above)
+                cols, classes_of, self.class_of_item, self.rostered, self.klasses,
+                self._book, self.timeline_books, batch,
+                lambda sids, mine: self._shown_results(
+                    _tuples(conn, results_of(sids, graded=True)), mine),
+            )
         res_of = self._shown_results(result_rows, classes_of)
         graded = self.graded_rows
         att_of: dict[str, list[AttendanceEvent]] = defaultdict(list)
@@ -674,7 +703,7 @@ class InputReader:
             select(
                 attendance.c.sourced_id,
                 attendance.c.student_id,
-                _text(attendance.c.date),
+                as_stored(attendance.c.date),
                 attendance.c.category,
                 attendance.c.class_id,
                 attendance.c.period,
@@ -712,8 +741,10 @@ class InputReader:
                         term_start=start,
                         term_end=end,
                         class_result_dates=self.dates_of.get(cid, ()),
-                        graded=of_class if graded else None,
+                        graded=of_class if graded and batch is None else None,
                         book=self._book(cid) if graded else None,
+                        timeline_facts=None if batch is None else
+                        facts_of.get((sid, cid), NO_FACTS),
                     )
                 )
             events = tuple(att_of.get(sid, ()))
@@ -734,31 +765,6 @@ class InputReader:
         return out
 
 
-def non_student_result_dates(conn: Connection) -> dict[str, set[dt.date]]:
-    """The effective dates of the shown results of users who are not students (a user whose
-    role changed, say), by class. A full facts refresh collects each class's result dates
-    from its students' results (``InputReader(class_dates=False)``) and adds these, so its
-    dates are those the per-class query gives: every shown result's."""
-    eff = _result_day()
-    query = (
-        select(line_items.c.class_id, _text(eff))
-        .join(line_items, line_items.c.sourced_id == results.c.line_item_id)
-        .where(
-            eff.is_not(None),
-            results.c.student_id.in_(
-                select(users.c.sourced_id).where(users.c.role != Role.STUDENT.value)
-            ),
-            visible_result(results.c.student_id, line_items.c.class_id),
-        )
-        .distinct()
-    )
-    day = _Dates()
-    out: dict[str, set[dt.date]] = defaultdict(set)
-    for cid, d in conn.execute(query):
-        out[cid].add(day[d])
-    return dict(out)
-
-
 def inputs(
     conn: Connection,
     scope: Select[Any],
@@ -777,24 +783,8 @@ def inputs(
 
 
 __all__ = [
-    "Coverage",
-    "InputReader",
-    "attendance_coverage",
-    "attendance_through",
-    "calendar",
-    "incidents",
-    "inputs",
-    "latest_by_school",
-    "non_student_result_dates",
-    "notes_of",
-    "people",
-    "results_of",
-    "school_coverage",
-    "scope",
-    "student_enrollments",
-    "students_among",
-    "term_ids",
-    "term_span",
-    "user_from",
-    "visible_result",
+    "Coverage", "InputReader", "attendance_coverage", "attendance_through", "calendar",
+    "incidents", "inputs", "latest_by_school", "notes_of",
+    "people", "results_of", "school_coverage", "scope", "student_enrollments",
+    "students_among", "term_ids", "term_span", "user_from", "visible_result",
 ]

@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from caseload.domain.settings import Thresholds
-from caseload.store.facts_rows import Rows, compute_part
+from caseload.store.facts_rows import Rows, compute_part, reader_for
 
 ENV_WORKERS = "CASELOAD_REFRESH_WORKERS"
 MIN_STUDENTS = 3_000
@@ -124,7 +124,6 @@ def _work(
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's whole life)
     i = -1
     try:
-        from caseload.store import inputs
         from caseload.store.connect import make_engine
 
         engine = make_engine(url)
@@ -136,9 +135,7 @@ def _work(
                 # SIGBUS, which ends this worker (its chunks are then computed by the
                 # calling process), not the app or the import.
                 conn.exec_driver_sql(f"PRAGMA mmap_size={MMAP_BYTES:d}")
-            reader = inputs.InputReader(
-                conn, with_notes=False, graded_rows=True, class_dates=class_dates
-            )
+            reader = reader_for(conn, thresholds, class_dates)
             for i, part in todo:
                 rows = compute_part(reader, part, thresholds)
                 conn.rollback()  # no read transaction held between chunks (PostgreSQL, WAL)

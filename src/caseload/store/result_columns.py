@@ -1,0 +1,237 @@
+"""The facts refresh's read of results, as columns (``InputReader(batch_timelines=...)``).
+
+Read row by row, a student's 230 results were 230 tuples of seven Python objects, then a
+shown-result tuple each, then a pass of ``results_timeline``: most of a full refresh. Here
+the database sends one row per student whose columns are its results' values joined into
+strings (``group_concat`` on SQLite, ``string_agg`` on PostgreSQL); numpy parses them and
+``domain.timeline_batch`` computes every class's timeline from the arrays.
+
+What is sent is exact or marked: a score as a whole number of 1/1024 points when it is one
+(``SCORE_NONE`` for no score, ``SCORE_ODD`` for any other: its class is computed from the
+rows by ``timeline_facts_of_rows``), a score date as a day ordinal (0: none), the status as
+its ``timeline_batch.STATUS_CODE`` (-1: unknown)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection
+
+from caseload.domain.grading import ClassBook, timeline_facts_of_rows
+from caseload.domain.records import Klass
+from caseload.domain.timeline import TimelineFacts
+from caseload.domain.timeline_batch import STATUS_CODE, Books, Columns, batch_facts, runs
+
+SCORE_NONE = -(2**62)
+SCORE_ODD = -(2**62) + 1
+_UNIT = "\x1f"  # between line item ids (never in an id the sources accept: checked by count)
+
+
+class ResultColumns:
+    """The results of some students as columns (``read``): each row's student (index into
+    ``students``), line item id, score (scaled by 1024, or a ``SCORE_*`` mark), status code,
+    score date ordinal and missing flag."""
+
+    __slots__ = ("day", "items", "missing", "score", "status", "student", "students")
+
+    def __init__(self, students: list[str], student: NDArray[np.int64], items: list[str],
+                 score: NDArray[np.int64], status: NDArray[np.int64], day: NDArray[np.int64],
+                 missing: NDArray[np.bool_]) -> None:
+        self.students, self.student, self.items = students, student, items
+        self.score, self.status, self.day, self.missing = score, status, day, missing
+
+
+# The query, per dialect (written out: built by SQLAlchemy, its casts and bound constants
+# made SQLite's part half as slow again). A score is sent as 1024 x score when that is a
+# whole number below 2**30 in size; a day as its ordinal (``date.toordinal``).
+_STATUS_SQL = " ".join(f"WHEN '{s.value}' THEN {k}" for s, k in STATUS_CODE.items())
+_SQL = {
+    "sqlite": (
+        "SELECT student_id, count(*), group_concat(line_item_id, char(31)), "
+        "group_concat(CASE WHEN score IS NULL THEN {none} WHEN abs(score) < 1048576.0 "
+        "AND score * 1024.0 = CAST(score * 1024.0 AS INTEGER) "
+        "THEN CAST(score * 1024.0 AS INTEGER) ELSE {odd} END), "
+        "group_concat(CASE status {status} ELSE -1 END), "
+        "group_concat(coalesce(CAST(julianday(score_date) - 1721424.5 AS INTEGER), 0)), "
+        "group_concat(coalesce(CAST(missing AS INTEGER), 0)) "
+        "FROM results WHERE student_id IN ({ids}) GROUP BY student_id"
+    ),
+    "postgresql": (
+        "SELECT student_id, count(*), string_agg(line_item_id, chr(31)), "
+        "string_agg((CASE WHEN score IS NULL THEN {none} WHEN abs(score) < 1048576.0 "
+        "AND score * 1024.0 = trunc(score * 1024.0) "
+        "THEN CAST(score * 1024.0 AS BIGINT) ELSE {odd} END)::text, ','), "
+        "string_agg((CASE status {status} ELSE -1 END)::text, ','), "
+        "string_agg(coalesce(score_date - DATE '0001-01-01' + 1, 0)::text, ','), "
+        "string_agg(coalesce(CAST(missing AS INTEGER), 0)::text, ',') "
+        "FROM results WHERE student_id IN ({ids}) GROUP BY student_id"
+    ),
+}
+
+
+def read(conn: Connection, ids: Sequence[str]) -> ResultColumns:
+    """The results of the students ``ids`` (at most 900), one query."""
+    dialect = conn.dialect.name
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = _SQL["sqlite" if dialect == "sqlite" else "postgresql"].format(
+        none=SCORE_NONE, odd=SCORE_ODD, status=_STATUS_SQL, ids=", ".join([mark] * len(ids))
+    )
+    rows = conn.exec_driver_sql(sql, tuple(ids)).all() if ids else []
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return ResultColumns([], empty, [], empty, empty, empty, np.zeros(0, dtype=bool))
+    students, counts, items, scores, statuses, days, missing = zip(*rows, strict=True)
+    n = sum(counts)
+    item_ids = _UNIT.join(items).split(_UNIT)
+    got = ResultColumns(
+        list(students),
+        np.repeat(np.arange(len(rows), dtype=np.int64), counts),
+        item_ids,
+        _ints(scores, n),
+        _ints(statuses, n),
+        _ints(days, n),
+        _ints(missing, n).astype(bool),
+    )
+    if len(item_ids) != n:  # an id holding the separator: say so rather than misread
+        raise ValueError("a line item id holds the unit separator; results not read")
+    return got
+
+
+def _ints(parts: Sequence[str], n: int) -> NDArray[np.int64]:
+    got = np.fromstring(",".join(parts), dtype=np.int64, sep=",")
+    if len(got) != n:
+        raise ValueError(f"read {len(got)} values of {n} results")
+    return got
+
+
+def shown(
+    cols: ResultColumns,
+    class_of_item: Mapping[str, str],
+    classes_of: dict[str, set[str]],
+    rostered: set[str],
+) -> tuple[list[tuple[str, str]], NDArray[np.int64]]:
+    """The (student, class) pairs with shown results, and each row's pair (-1: not shown).
+
+    A result is shown in its line item's class (none when the line item is not stored) when
+    the student is enrolled in it, or when the class has no roster: the student then has
+    that class too (added to ``classes_of``), as ``InputReader._shown_results`` decides."""
+    n = len(cols.items)
+    if not n:
+        return [], np.zeros(0, dtype=np.int64)
+    klass = list(map(class_of_item.get, cols.items))
+    names = sorted({c for c in klass if c is not None})
+    code: dict[str | None, int] = {c: k for k, c in enumerate(names)}
+    code[None] = -1
+    width = len(names) + 1
+    key = cols.student * width + np.fromiter(map(code.__getitem__, klass), np.int64, n) + 1
+    pairs, which = np.unique(key, return_inverse=True)
+    visible: list[tuple[str, str]] = []
+    pair_no = np.full(len(pairs), -1, dtype=np.int64)
+    students = cols.students
+    for p, (s, c) in enumerate(zip((pairs // width).tolist(), (pairs % width - 1).tolist(),
+                                   strict=True)):
+        if c < 0:
+            continue  # a line item not stored: no class
+        sid, cid = students[s], names[c]
+        mine = classes_of.setdefault(sid, set())
+        if cid not in mine:
+            if cid in rostered:
+                continue  # not on the class's roster: stored, never shown
+            mine.add(cid)
+        pair_no[p] = len(visible)
+        visible.append((sid, cid))
+    return visible, pair_no[which]
+
+
+def timeline_facts(
+    cols: ResultColumns,
+    classes_of: dict[str, set[str]],
+    class_of_item: Mapping[str, str],
+    rostered: set[str],
+    klasses: Mapping[str, Klass | None],
+    book_of: Callable[[str], ClassBook],
+    books: Books,
+    missing_counts_as_zero: bool,
+    rows_of: Callable[[list[str], dict[str, set[str]]], dict[str, dict[str, list[Any]]]],
+) -> tuple[dict[tuple[str, str], TimelineFacts], dict[str, set[int]]]:
+    """The timeline facts of each (student, class) with shown results among ``cols`` (a
+    class with a stored class row), and by class the day ordinals of those results
+    (``shown_days``). ``rows_of(students, classes_of)``: their shown results as GradedRows
+    by student and class (``InputReader._shown_results``), for the classes
+    ``timeline_batch`` leaves to ``timeline_facts_of_rows``."""
+    pairs, pair = shown(cols, class_of_item, classes_of, rostered)
+    jobs = [(p, sid, cid) for p, (sid, cid) in enumerate(pairs) if klasses.get(cid) is not None]
+    job_of_pair = np.full(len(pairs) + 1, -1, dtype=np.int64)  # (the last: pair -1)
+    nos: list[int] = []
+    weighted: list[bool] = []
+    of_class: dict[str, tuple[int, bool]] = {}
+    for k, (p, _sid, cid) in enumerate(jobs):
+        job_of_pair[p] = k
+        got_book = of_class.get(cid)
+        if got_book is None:
+            got_book = of_class[cid] = books.number(book_of(cid))
+        nos.append(got_book[0])
+        weighted.append(got_book[1])
+    columns = columns_for(cols, job_of_pair[pair], books)
+    got, slow = batch_facts(books, nos, weighted, columns, missing_counts_as_zero)
+    if slow:
+        sids = sorted({jobs[j][1] for j in slow})
+        rows = rows_of(sids, {sid: set(classes_of.get(sid, ())) for sid in sids})
+        for j in slow:
+            _p, sid, cid = jobs[j]
+            got[j] = timeline_facts_of_rows(
+                book_of(cid), rows.get(sid, {}).get(cid, ()), missing_counts_as_zero
+            )
+    classes = [cid for _p, _sid, cid in jobs]
+    return (
+        {(jobs[j][1], jobs[j][2]): facts for j, facts in got.items()},
+        shown_days(columns, books, classes),
+    )
+
+
+def columns_for(cols: ResultColumns, job: NDArray[np.int64], books: Books) -> Columns:
+    """The rows of ``cols`` with a job (``job``: each row's, -1 for none) as
+    ``timeline_batch.Columns``; a score neither none nor exact gets status -1 (its job is
+    then computed from its rows: see ``timeline_batch.batch_facts``)."""
+    keep = job >= 0
+    items = cols.items
+    scaled = cols.score[keep]
+    score = scaled.astype(np.float64) / 1024.0
+    score[scaled == SCORE_NONE] = np.nan
+    status = cols.status[keep]
+    status[scaled == SCORE_ODD] = -1
+    score[scaled == SCORE_ODD] = 0.0
+    item = np.fromiter(map(books.index.get, items, repeat(-1)), np.int64, len(items))[keep]
+    day = cols.day[keep]
+    ordinal = books.ordinal
+    for o in np.unique(day).tolist():
+        if o and o not in ordinal.date_of:
+            ordinal[dt.date.fromordinal(o)]
+    return Columns(job=job[keep], item=item, score=score, status=status, day=day,
+                   missing=cols.missing[keep])
+
+
+def shown_days(columns: Columns, books: Books, classes: Sequence[str]) -> dict[str, set[int]]:
+    """By class (``classes``: each job's), the day ordinals of the shown results' effective
+    dates (score date, else the line item's due date, else its assign date; undated ones
+    left out): what ``facts_rows.seen_dates`` gives."""
+    it_day = books.as_arrays()[1]
+    known = columns.item >= 0
+    day = np.where(columns.day > 0, columns.day, it_day[np.where(known, columns.item, 0)])
+    use = (known | (columns.day > 0)) & (day != dt.date.min.toordinal())
+    code: dict[str, int] = {}
+    of_job = np.fromiter((code.setdefault(c, len(code)) for c in classes), np.int64, len(classes))
+    names = list(code)
+    klass, day = of_job[columns.job[use]], day[use]
+    out: dict[str, set[int]] = {}
+    if len(klass):
+        span = int(day.max()) + 1
+        key = np.unique(klass * span + day)
+        for c, a, b in runs(key // span):
+            out[names[c]] = set((key[a:b] % span).tolist())
+    return out
