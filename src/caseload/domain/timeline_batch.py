@@ -76,6 +76,7 @@ class Books:
     def __init__(self) -> None:
         self.held: dict[int, tuple[ClassBook, int]] = {}  # by id: (the book, its number)
         self.shared: set[int] = set()  # books with a line item id an earlier book has
+        self.names: list[str] = []  # by book number
         self.index: dict[str, int] = {}  # line item id -> its row (ids are unique)
         self.book: list[int] = []
         self.day: list[int] = []
@@ -87,9 +88,10 @@ class Books:
         self.ordinal = _Ordinals()
         self.arrays: tuple[NDArray[Any], ...] | None = None
 
-    def number(self, book: ClassBook) -> tuple[int, bool]:
+    def number(self, book: ClassBook, name: str = "") -> tuple[int, bool]:
         """The number of ``book`` (added on first sight, its line items and its policy's
-        drop-lowest counts and weights) and whether its weighted average applies."""
+        drop-lowest counts and weights, and ``name``: ``names[number]``) and whether its
+        weighted average applies."""
         got = self.held.get(id(book))
         if got is not None:
             return got[1], got[0].resolved.method is GradingMethod.WEIGHTED
@@ -97,6 +99,7 @@ class Books:
         drops, weights = book.resolved.drop_lowest, book.resolved.weights
         no = len(self.held)
         self.held[id(book)] = (book, no)
+        self.names.append(name)
         cats: dict[str | None, int] = {}
         ordinal = self.ordinal
         for k, item_id in enumerate(sorted(item_of)):
@@ -217,7 +220,7 @@ def batch_facts(
         ~own | twice | (status < 0)
         | ~exact_enough(np.where(np.isnan(score), 0.0, score)) | ~exact_enough(mx)
     )
-    slow: set[int] = set(np.unique(job[odd]).tolist()) if odd.any() else set()
+    slow: set[int] = set(job[odd].tolist()) if odd.any() else set()
     slow.update(j for j, no in enumerate(nos) if no in books.shared)
     if slow:
         keep = ~np.isin(job, np.fromiter(slow, dtype=np.int64, count=len(slow)))
@@ -251,6 +254,22 @@ def batch_facts(
         if j not in slow:
             out[j] = (timeline_of.get(j, ()), scored_of.get(j, empty), missing_of.get(j, empty))
     return out, slow
+
+
+def distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The distinct values, ascending (``np.unique``, which hashes: ten times slower here)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def distinct_inverse(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
+    """``distinct(values)`` and where each value is in it (``np.unique``'s inverse)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, dtype=bool)
+    inverse = np.empty(len(values), dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
 
 
 def runs(keys: NDArray[np.int64]) -> Iterator[tuple[int, int, int]]:
@@ -301,16 +320,19 @@ def _grades(
     its book, score, max points and line item rank; by category, the drop-lowest count
     and weight; by job, whether the weighted average applies)."""
     # a group: one job's entries in one category (groups are numbered in job order)
+    # each category group's entries in date order, its running earned and possible points
     cats = len(cat_drop)
-    groups, grp = np.unique(job * cats + cat, return_inverse=True)
+    key = job * cats + cat
+    order = np.lexsort((day, key))
+    key, day, score, mx = key[order], day[order], score[order], mx[order]
+    item_rank = item_rank[order]
+    n = len(key)
+    first = np.r_[True, key[1:] != key[:-1]]
+    starts = np.flatnonzero(first)
+    grp = np.cumsum(first) - 1
+    groups = key[starts]
     g_job, g_cat = groups // cats, groups % cats
     g_drop, g_weight = cat_drop[g_cat], cat_weight[g_cat]
-    # each category group's entries in date order, its running earned and possible points
-    order = np.lexsort((day, grp))
-    grp, day, score, mx = grp[order], day[order], score[order], mx[order]
-    item_rank = item_rank[order]
-    n = len(grp)
-    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
     lengths = np.diff(np.r_[starts, n])
     earned = _running(score, starts, lengths)
     possible = _running(mx, starts, lengths)
@@ -332,7 +354,7 @@ def _grades(
     r_grp, r_day, r_e, r_p = grp[last], day[last], earned[last], possible[last]
     # the timeline's points: each job's distinct days
     span = int(day.max()) + 2
-    jday = np.unique(g_job[grp] * span + day)
+    jday = distinct(g_job[r_grp] * span + r_day)
     p_job, p_day = jday // span, jday % span
     # every (point, group of its job) pair; a group not started by the point's day is absent
     g_first = np.searchsorted(g_job, p_job, side="left")
@@ -359,8 +381,7 @@ def _grades(
             c_point = pair_point[counted]
             c_w = w[counted]
             c_wp = c_w * (100.0 * e[counted] / p[counted])
-            total = exact_sums(c_point, c_w, points)
-            wsum = exact_sums(c_point, c_wp, points)
+            total, wsum = exact_sums_of(c_point, (c_w, c_wp), points)
             grade = np.where(total > 0, wsum / total, grade)
     return p_job, p_day, grade
 
@@ -422,17 +443,35 @@ def exact_sums(
     point: NDArray[np.int64], values: NDArray[np.float64], points: int
 ) -> NDArray[np.float64]:
     """``math.fsum`` of the values of each point (``point``: ascending), 0.0 for none."""
+    return exact_sums_of(point, (values,), points)[0]
+
+
+def exact_sums_of(
+    point: NDArray[np.int64], columns: Sequence[NDArray[np.float64]], points: int
+) -> list[NDArray[np.float64]]:
+    """``exact_sums`` of each of ``columns`` (values of the same points)."""
     n = len(point)
-    out = np.zeros(points, dtype=np.float64)
     if not n:
-        return out
+        return [np.zeros(points, dtype=np.float64) for _ in columns]
     starts = np.flatnonzero(np.r_[True, point[1:] != point[:-1]])
     lengths = np.diff(np.r_[starts, n])
     width = int(lengths.max())
     owners = point[starts]
-    matrix = np.zeros((len(starts), width), dtype=np.float64)
+    row = np.repeat(np.arange(len(starts)), lengths)
     column = np.arange(n) - np.repeat(starts, lengths)
-    matrix[np.repeat(np.arange(len(starts)), lengths), column] = values
+    out = []
+    for values in columns:
+        matrix = np.zeros((len(starts), width), dtype=np.float64)
+        matrix[row, column] = values
+        sums = np.zeros(points, dtype=np.float64)
+        sums[owners] = _row_fsums(matrix)
+        out.append(sums)
+    return out
+
+
+def _row_fsums(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``math.fsum`` of each row of ``matrix``."""
+    width = matrix.shape[1]
     # s + errors is the exact sum while adding the errors rounds nothing ("rest_exact")
     s = matrix[:, 0].copy()
     errors = np.zeros_like(s)
@@ -464,8 +503,7 @@ def exact_sums(
     r = r + 0.0
     for i in np.flatnonzero(doubt).tolist():
         r[i] = math.fsum(matrix[i].tolist())
-    out[owners] = r
-    return out
+    return r
 
 
 def _two_sum(

@@ -689,7 +689,7 @@ class InputReader:
         facts_of: dict[tuple[str, str], TimelineFacts] = {}
         if cols is not None and batch is not None:
             facts_of, self.shown_days = result_columns.timeline_facts(  # (imported above)
-                cols, classes_of, self.class_of_item, self.rostered, self.klasses,
+                cols, result_items, classes_of, self.class_of_item, self.rostered, self.klasses,
                 self._book, self.timeline_books, batch,
                 lambda sids, mine: self._shown_results(
                     _tuples(conn, results_of(sids, graded=True)), mine),

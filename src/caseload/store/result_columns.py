@@ -25,7 +25,15 @@ from sqlalchemy import Connection
 from caseload.domain.grading import ClassBook, timeline_facts_of_rows
 from caseload.domain.records import Klass
 from caseload.domain.timeline import TimelineFacts
-from caseload.domain.timeline_batch import STATUS_CODE, Books, Columns, batch_facts, runs
+from caseload.domain.timeline_batch import (
+    STATUS_CODE,
+    Books,
+    Columns,
+    batch_facts,
+    distinct,
+    distinct_inverse,
+    runs,
+)
 
 SCORE_NONE = -(2**62)
 SCORE_ODD = -(2**62) + 1
@@ -110,29 +118,26 @@ def _ints(parts: Sequence[str], n: int) -> NDArray[np.int64]:
 
 
 def shown(
-    cols: ResultColumns,
-    class_of_item: Mapping[str, str],
+    student: NDArray[np.int64],
+    book: NDArray[np.int64],
+    students: Sequence[str],
+    names: Sequence[str],
     classes_of: dict[str, set[str]],
     rostered: set[str],
 ) -> tuple[list[tuple[str, str]], NDArray[np.int64]]:
-    """The (student, class) pairs with shown results, and each row's pair (-1: not shown).
+    """The (student, class) pairs with shown results, and each row's pair (-1: not shown);
+    ``student``, ``book``: each row's student (index into ``students``) and its line item's
+    class (index into ``names``; -1: the line item is not stored, the result has no class).
 
-    A result is shown in its line item's class (none when the line item is not stored) when
-    the student is enrolled in it, or when the class has no roster: the student then has
-    that class too (added to ``classes_of``), as ``InputReader._shown_results`` decides."""
-    n = len(cols.items)
-    if not n:
+    A result is shown in its class when the student is enrolled in it, or when the class
+    has no roster: the student then has that class too (added to ``classes_of``), as
+    ``InputReader._shown_results`` decides."""
+    if not len(student):
         return [], np.zeros(0, dtype=np.int64)
-    klass = list(map(class_of_item.get, cols.items))
-    names = sorted({c for c in klass if c is not None})
-    code: dict[str | None, int] = {c: k for k, c in enumerate(names)}
-    code[None] = -1
     width = len(names) + 1
-    key = cols.student * width + np.fromiter(map(code.__getitem__, klass), np.int64, n) + 1
-    pairs, which = np.unique(key, return_inverse=True)
+    pairs, which = distinct_inverse(student * width + book + 1)
     visible: list[tuple[str, str]] = []
     pair_no = np.full(len(pairs), -1, dtype=np.int64)
-    students = cols.students
     for p, (s, c) in enumerate(zip((pairs // width).tolist(), (pairs % width - 1).tolist(),
                                    strict=True)):
         if c < 0:
@@ -150,6 +155,7 @@ def shown(
 
 def timeline_facts(
     cols: ResultColumns,
+    result_items: set[str],
     classes_of: dict[str, set[str]],
     class_of_item: Mapping[str, str],
     rostered: set[str],
@@ -161,23 +167,29 @@ def timeline_facts(
 ) -> tuple[dict[tuple[str, str], TimelineFacts], dict[str, set[int]]]:
     """The timeline facts of each (student, class) with shown results among ``cols`` (a
     class with a stored class row), and by class the day ordinals of those results
-    (``shown_days``). ``rows_of(students, classes_of)``: their shown results as GradedRows
-    by student and class (``InputReader._shown_results``), for the classes
-    ``timeline_batch`` leaves to ``timeline_facts_of_rows``."""
-    pairs, pair = shown(cols, class_of_item, classes_of, rostered)
+    (``shown_days``). ``result_items``: their line item ids. ``rows_of(students,
+    classes_of)``: their shown results as GradedRows by student and class
+    (``InputReader._shown_results``), for the classes ``timeline_batch`` leaves to
+    ``timeline_facts_of_rows``."""
+    # the books of the results' classes, named by class id (a line item is in its class's)
+    new = {class_of_item[i] for i in result_items - books.index.keys() if i in class_of_item}
+    for cid in sorted(new):
+        books.number(book_of(cid), cid)
+    n = len(cols.items)
+    item = np.fromiter(map(books.index.get, cols.items, repeat(-1)), np.int64, n)
+    it_book = books.as_arrays()[0]
+    book = np.where(item >= 0, it_book[np.maximum(item, 0)], -1) if len(it_book) else item
+    pairs, pair = shown(cols.student, book, cols.students, books.names, classes_of, rostered)
     jobs = [(p, sid, cid) for p, (sid, cid) in enumerate(pairs) if klasses.get(cid) is not None]
     job_of_pair = np.full(len(pairs) + 1, -1, dtype=np.int64)  # (the last: pair -1)
     nos: list[int] = []
     weighted: list[bool] = []
-    of_class: dict[str, tuple[int, bool]] = {}
     for k, (p, _sid, cid) in enumerate(jobs):
         job_of_pair[p] = k
-        got_book = of_class.get(cid)
-        if got_book is None:
-            got_book = of_class[cid] = books.number(book_of(cid))
-        nos.append(got_book[0])
-        weighted.append(got_book[1])
-    columns = columns_for(cols, job_of_pair[pair], books)
+        no, w = books.number(book_of(cid), cid)
+        nos.append(no)
+        weighted.append(w)
+    columns = columns_for(cols, item, job_of_pair[pair], books)
     got, slow = batch_facts(books, nos, weighted, columns, missing_counts_as_zero)
     if slow:
         sids = sorted({jobs[j][1] for j in slow})
@@ -194,25 +206,26 @@ def timeline_facts(
     )
 
 
-def columns_for(cols: ResultColumns, job: NDArray[np.int64], books: Books) -> Columns:
-    """The rows of ``cols`` with a job (``job``: each row's, -1 for none) as
-    ``timeline_batch.Columns``; a score neither none nor exact gets status -1 (its job is
-    then computed from its rows: see ``timeline_batch.batch_facts``)."""
+def columns_for(
+    cols: ResultColumns, item: NDArray[np.int64], job: NDArray[np.int64], books: Books
+) -> Columns:
+    """The rows of ``cols`` with a job (``job``: each row's, -1 for none; ``item``: each
+    row's line item in ``books``) as ``timeline_batch.Columns``; a score neither none nor
+    exact gets status -1 (its job is then computed from its rows: see
+    ``timeline_batch.batch_facts``)."""
     keep = job >= 0
-    items = cols.items
     scaled = cols.score[keep]
     score = scaled.astype(np.float64) / 1024.0
     score[scaled == SCORE_NONE] = np.nan
     status = cols.status[keep]
     status[scaled == SCORE_ODD] = -1
     score[scaled == SCORE_ODD] = 0.0
-    item = np.fromiter(map(books.index.get, items, repeat(-1)), np.int64, len(items))[keep]
     day = cols.day[keep]
     ordinal = books.ordinal
-    for o in np.unique(day).tolist():
+    for o in distinct(day).tolist():
         if o and o not in ordinal.date_of:
             ordinal[dt.date.fromordinal(o)]
-    return Columns(job=job[keep], item=item, score=score, status=status, day=day,
+    return Columns(job=job[keep], item=item[keep], score=score, status=status, day=day,
                    missing=cols.missing[keep])
 
 
@@ -231,7 +244,7 @@ def shown_days(columns: Columns, books: Books, classes: Sequence[str]) -> dict[s
     out: dict[str, set[int]] = {}
     if len(klass):
         span = int(day.max()) + 1
-        key = np.unique(klass * span + day)
+        key = distinct(klass * span + day)
         for c, a, b in runs(key // span):
             out[names[c]] = set((key[a:b] % span).tolist())
     return out
