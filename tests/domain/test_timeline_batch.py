@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseload.domain import timeline_batch
-from caseload.domain.grading import ClassBook, class_book, timeline_facts_of_rows
+from caseload.domain.grading import ClassBook, class_book, timeline_facts_of_rows, weekly_series
 from caseload.domain.records import (
     Category,
     GradingMethod,
@@ -24,7 +24,7 @@ from caseload.domain.records import (
     ScoreStatus,
 )
 from caseload.domain.timeline import GradedRow, TimelineFacts
-from caseload.domain.timeline_batch import Books, Job, exact_sums, timelines
+from caseload.domain.timeline_batch import Books, Job, exact_sums, timelines, weekly_points
 
 DAYS = [None, *(dt.date(2026, 9, 1) + dt.timedelta(days=k) for k in (0, 1, 3, 7, 8, 20))]
 CATS = ["homework", "tests", "labs", None]
@@ -159,3 +159,23 @@ def test_exact_sums_round_ties_to_even_like_fsum() -> None:
         [0.1] * 10,
     ]
     assert [float.hex(x) for x in _sums(rows)] == [float.hex(math.fsum(r)) for r in rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(batches(), st.booleans())
+def test_weekly_points_are_each_timelines_weekly_series(jobs: list[Job], zero: bool) -> None:
+    """The weekly series the refresh packs from the batch's arrays (timelines with None
+    grades and undated first points included) is ``grading.weekly_series``'s."""
+    lines = [timeline_facts_of_rows(job.book, job.rows, zero)[0] for job in jobs]
+    p_job = np.array([j for j, line in enumerate(lines) for _ in line], dtype=np.int64)
+    p_day = np.array([d.toordinal() for line in lines for d, _ in line], dtype=np.int64)
+    p_grade = np.array([math.nan if g is None else g for line in lines for _, g in line],
+                       dtype=np.float64)
+    w_job, w_day, w_grade = weekly_points(p_job, p_day, p_grade)
+    got = [
+        [(dt.date.fromordinal(d), float.hex(g))
+         for k, d, g in zip(w_job.tolist(), w_day.tolist(), w_grade.tolist(), strict=True)
+         if k == j]
+        for j in range(len(lines))
+    ]
+    assert got == [[(d, float.hex(g)) for d, g in weekly_series(line)] for line in lines]

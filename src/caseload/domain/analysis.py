@@ -14,8 +14,7 @@ Three layers, each usable on its own:
    over arrays precomputed with the facts, rule functions only where a flag is possible;
    ``tests/domain/test_domain_report_fast.py`` holds it to a plain reference composition.
 
-``student_report(inp, ...)`` is ``report_from_facts(student_facts(inp, ...), ...)``, so the
-pure path and the materialized path run the same rule code.
+``student_report`` is ``report_from_facts(student_facts(...))``: both paths run the same rules.
 
 A class counts for a student at D (its grade, flags and metrics) when its term is in session
 at D (term dates known) and the student's enrollment in it is active at D (enrollment dates
@@ -78,7 +77,6 @@ from caseload.domain.report import (
 )
 from caseload.domain.schooldays import days_between, enrolled_from, enrolled_until, periods_at
 from caseload.domain.settings import Thresholds
-from caseload.domain.timeline import TimelineFacts
 
 __all__ = [
     "ClassFacts",
@@ -112,15 +110,13 @@ class ClassInput:
     * ``line_items``: every line item of the class; ``results``: this student's results
       (others are ignored); ``categories``: the class's categories (titles, own weights);
       ``policy``: the class's grading policy, None for the default.
-    * ``term_start``/``term_end``: the class's term dates (earliest start / latest end of its
-      ``term_ids`` sessions), None when unknown.
+    * ``term_start``/``term_end``: its term's (its sessions' first start, last end), or None.
     * ``class_result_dates``: the effective dates (``grading.effective_date``: score date, else
       due date, else assign date) of *every* student's results in the class, any order, with or
       without duplicates; for STALE_GRADEBOOK.
     * ``graded``: the student's results as ``grading.GradedRow``s instead of ``results``
-      (then empty), or ``timeline_facts``: ``grading.timeline_facts`` computed already, as
-      the facts refresh reads them (only ``student_facts`` reads such a ClassInput).
-      ``book``: ``grading.class_book`` of the class, made once (None: made when needed).
+      (then empty), as the facts refresh reads them (only ``student_facts`` reads such a
+      ClassInput). ``book``: ``grading.class_book`` of the class (None: made when needed).
     """
 
     klass: Klass
@@ -134,7 +130,6 @@ class ClassInput:
     class_result_dates: tuple[dt.date, ...] = ()
     graded: tuple[GradedRow, ...] | None = None
     book: ClassBook | None = None
-    timeline_facts: TimelineFacts | None = None
 
     def gradebook(self) -> Gradebook:
         return Gradebook(self.line_items, self.results, self.categories, self.policy)
@@ -257,7 +252,7 @@ def _class_sort_key(cf: ClassFacts) -> tuple[tuple[int, int, str], str, str]:
     return cf.sort_key
 
 
-def _spans(enrollments: Iterable[Enrollment], student_id: str, class_id: str) -> tuple[Span, ...]:
+def spans_of(enrollments: Iterable[Enrollment], student_id: str, class_id: str) -> tuple[Span, ...]:
     return tuple(
         (e.begin_date, e.end_date)
         for e in enrollments
@@ -268,9 +263,7 @@ def _spans(enrollments: Iterable[Enrollment], student_id: str, class_id: str) ->
 def class_facts(
     ci: ClassInput, enrollment_spans: tuple[Span, ...], missing_counts_as_zero: bool = True
 ) -> ClassFacts:
-    if ci.timeline_facts is not None:
-        timeline, scored, missing = ci.timeline_facts
-    elif ci.graded is not None:
+    if ci.graded is not None:
         book = ci.book or class_book(ci.line_items, ci.categories, ci.policy)
         timeline, scored, missing = timeline_facts_of_rows(book, ci.graded, missing_counts_as_zero)
     else:
@@ -296,6 +289,24 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
     """The as-of independent facts of a student (only ``thresholds.missing_counts_as_zero``
     matters here)."""
     sid = inp.student.sourced_id
+    return StudentFacts(
+        student=inp.student,
+        counselor_ids=tuple(inp.counselor_ids),
+        attendance=attendance_facts(inp),
+        classes=tuple(
+            class_facts(ci, spans_of(inp.enrollments, sid, ci.klass.sourced_id),
+                        thresholds.missing_counts_as_zero)
+            for ci in inp.classes
+        ),
+        incident_dates=tuple(sorted(inp.incident_dates)),
+        sessions=tuple(inp.sessions),
+        note_dates=tuple(sorted(inp.note_dates)),
+    )
+
+
+def attendance_facts(inp: StudentInput) -> att.AttendanceSeries:
+    """``StudentFacts.attendance``: the student's attendance series."""
+    sid = inp.student.sourced_id
     terms = {ci.klass.sourced_id: (ci.term_start, ci.term_end) for ci in inp.classes}
     begin = enrolled_from(inp.enrollments, sid)
     events = [e for e in inp.attendance if e.student_id == sid]
@@ -308,25 +319,9 @@ def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
         att.classes_counted(inp.enrollments, terms, sid),
         start=begin,
     )
-    series = att.AttendanceSeries.from_statuses(
+    return att.AttendanceSeries.from_statuses(
         inp.school_days, statuses, begin, inp.attendance_through,
         enrolled_until(inp.enrollments, sid),
-    )
-    return StudentFacts(
-        student=inp.student,
-        counselor_ids=tuple(inp.counselor_ids),
-        attendance=series,
-        classes=tuple(
-            class_facts(
-                ci,
-                _spans(inp.enrollments, sid, ci.klass.sourced_id),
-                thresholds.missing_counts_as_zero,
-            )
-            for ci in inp.classes
-        ),
-        incident_dates=tuple(sorted(inp.incident_dates)),
-        sessions=tuple(inp.sessions),
-        note_dates=tuple(sorted(inp.note_dates)),
     )
 
 
@@ -765,7 +760,7 @@ def class_detail(
         raise KeyError(class_id)
     zero = thresholds.missing_counts_as_zero
     book = ci.gradebook()
-    cf = class_facts(ci, _spans(inp.enrollments, inp.student.sourced_id, class_id), zero)
+    cf = class_facts(ci, spans_of(inp.enrollments, inp.student.sourced_id, class_id), zero)
     now = _class_now(cf, as_of, thresholds)
     return ClassDetail(
         class_id=class_id,

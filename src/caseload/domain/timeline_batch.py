@@ -186,6 +186,22 @@ class Columns:
         self.status, self.day, self.missing = status, day, missing
 
 
+class Arrays:
+    """``batch_arrays``'s answer, as arrays: the jobs left to the rows (``slow``); each other
+    job's scored and missing days (``scored``, ``missing``: (job, day ordinal) ascending,
+    repeats kept) and its timeline's points (``points``: job, day ordinal, grade with NaN for
+    None; in job then day order); ``date_of``: the date of every ordinal in them."""
+
+    __slots__ = ("date_of", "missing", "points", "scored", "slow")
+
+    def __init__(self, slow: set[int], scored: tuple[NDArray[np.int64], NDArray[np.int64]],
+                 missing: tuple[NDArray[np.int64], NDArray[np.int64]],
+                 points: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]],
+                 date_of: Mapping[int, dt.date]) -> None:
+        self.slow, self.scored, self.missing = slow, scored, missing
+        self.points, self.date_of = points, date_of
+
+
 def batch_facts(
     books: Books,
     nos: Sequence[int],
@@ -193,21 +209,51 @@ def batch_facts(
     columns: Columns,
     missing_counts_as_zero: bool,
 ) -> tuple[dict[int, TimelineFacts], set[int]]:
+    """The timeline facts of jobs ``0 .. len(nos) - 1`` and the jobs left to
+    ``timeline_facts_of_rows`` (``batch_arrays``)."""
+    got = batch_arrays(books, nos, weighted, columns, missing_counts_as_zero)
+    date_of = got.date_of
+    empty: tuple[dt.date, ...] = ()
+    scored_of = _dates_by_job(*got.scored, date_of)
+    missing_of = _dates_by_job(*got.missing, date_of)
+    timeline_of: dict[int, Timeline] = {}
+    p_job, p_day, p_grade = got.points
+    grades: list[float | None] = p_grade.tolist()
+    for i in np.flatnonzero(np.isnan(p_grade)).tolist():
+        grades[i] = None
+    when = list(map(date_of.__getitem__, p_day.tolist()))
+    for j, a, b in runs(p_job):
+        timeline_of[j] = tuple(zip(when[a:b], grades[a:b], strict=True))
+    out: dict[int, TimelineFacts] = {}
+    for j in range(len(nos)):
+        if j not in got.slow:
+            out[j] = (timeline_of.get(j, ()), scored_of.get(j, empty), missing_of.get(j, empty))
+    return out, got.slow
+
+
+def batch_arrays(
+    books: Books,
+    nos: Sequence[int],
+    weighted: Sequence[bool],
+    columns: Columns,
+    missing_counts_as_zero: bool,
+) -> Arrays:
     """The timeline facts of jobs ``0 .. len(nos) - 1`` (``nos``: each job's book number,
     ``weighted``: whether its policy's weighted average applies) from their results'
-    ``columns``; and the jobs left to ``timeline_facts_of_rows``: those with a result of a
-    line item not in their book or several results of one line item (which is kept is
-    decided on the rows), an unknown status, or a score or maximum ``exact_enough`` refuses."""
+    ``columns``, as arrays; and the jobs left to ``timeline_facts_of_rows``: those with a
+    result of a line item not in their book or several results of one line item (which is
+    kept is decided on the rows), an unknown status, or a score or maximum
+    ``exact_enough`` refuses."""
     it_book, it_day, it_cat, it_max, it_rank, cat_drop, cat_weight = books.as_arrays()
     job, item, score = columns.job, columns.item, columns.score
     status, sday, flag = columns.status, columns.day, columns.missing
     n = len(job)
-    out: dict[int, TimelineFacts] = {}
-    empty: tuple[dt.date, ...] = ()
-    if not n:
-        return {j: ((), empty, empty) for j in range(len(nos))}, set()
-    if not len(it_book):  # no book has a line item: every result is of another line item
-        return out, set(range(len(nos)))
+    date_of = books.ordinal.date_of
+    date_of.setdefault(_UNDATED, UNDATED)
+    none = np.zeros(0, dtype=np.int64)
+    if not n or not len(it_book):  # (no line item in any book: every result is foreign)
+        return Arrays(set(range(len(nos))) if n else set(), (none, none), (none, none),
+                      (none, none, np.zeros(0, dtype=np.float64)), date_of)
     known = item >= 0
     safe_item = np.where(known, item, 0)
     own = known & (it_book[safe_item] == np.asarray(nos, dtype=np.int64)[job])
@@ -232,28 +278,55 @@ def batch_facts(
     scored = counted & has_score & (day != _UNDATED)
     missing = counted & ~has_score & (flag | (status == _NOT_SUBMITTED))
     entry = counted & (has_score | (missing if missing_counts_as_zero else False))
-    date_of = books.ordinal.date_of
-    date_of.setdefault(_UNDATED, UNDATED)
-    scored_of = _dates_by_job(job[scored], day[scored], date_of)
-    missing_of = _dates_by_job(job[missing], day[missing], date_of)
-    timeline_of: dict[int, Timeline] = {}
     if entry.any():
         e_item = item[entry]
-        p_job, p_day, p_grade = _grades(
+        points = _grades(
             job[entry], day[entry], it_cat[e_item], np.where(has_score, score, 0.0)[entry],
             mx[entry], it_rank[e_item], cat_drop, cat_weight,
             np.asarray(weighted, dtype=bool),
         )
-        grades: list[float | None] = p_grade.tolist()
-        for i in np.flatnonzero(np.isnan(p_grade)).tolist():
-            grades[i] = None
-        when = list(map(date_of.__getitem__, p_day.tolist()))
-        for j, a, b in runs(p_job):
-            timeline_of[j] = tuple(zip(when[a:b], grades[a:b], strict=True))
-    for j in range(len(nos)):
-        if j not in slow:
-            out[j] = (timeline_of.get(j, ()), scored_of.get(j, empty), missing_of.get(j, empty))
-    return out, slow
+    else:
+        points = (none, none, np.zeros(0, dtype=np.float64))
+    return Arrays(slow, _by_job(job[scored], day[scored]), _by_job(job[missing], day[missing]),
+                  points, date_of)
+
+
+def _by_job(job: NDArray[np.int64], day: NDArray[np.int64]
+            ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    order = np.lexsort((day, job))
+    return job[order], day[order]
+
+
+def weekly_points(
+    p_job: NDArray[np.int64], p_day: NDArray[np.int64], p_grade: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """``grading.weekly_series`` of each timeline in ``points`` (job, Sunday ordinal, grade;
+    in job then Sunday order): every Sunday from the week of a job's first dated point to
+    the week of its last, the grade of its last point on or before it, where not None."""
+    none = np.zeros(0, dtype=np.int64)
+    dated = p_day != _UNDATED
+    if not dated.any():
+        return none, none, np.zeros(0, dtype=np.float64)
+    d_job, d_day = p_job[dated], p_day[dated]
+    starts = np.flatnonzero(np.r_[True, d_job[1:] != d_job[:-1]])
+    ends = np.r_[starts[1:], len(d_job)] - 1
+    jobs = d_job[starts]
+    first = _week_end(d_day[starts])
+    weeks = (_week_end(d_day[ends]) - first) // 7 + 1
+    w_job = np.repeat(jobs, weeks)
+    w_day = np.repeat(first, weeks) + 7 * (
+        np.arange(int(weeks.sum())) - np.repeat(np.cumsum(weeks) - weeks, weeks)
+    )
+    span = int(max(int(p_day.max()), int(w_day.max()))) + 1
+    at = np.searchsorted(p_job * span + p_day, w_job * span + w_day, side="right") - 1
+    grade = p_grade[at]  # (a job's first dated point is on or before its first Sunday)
+    keep = ~np.isnan(grade)
+    return w_job[keep], w_day[keep], grade[keep]
+
+
+def _week_end(ordinal: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``grading.week_end`` of day ordinals (ordinal 1 is a Monday)."""
+    return ordinal + 6 - (ordinal + 6) % 7
 
 
 def distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:

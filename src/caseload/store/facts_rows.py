@@ -7,8 +7,6 @@ refresh in its own process (``computed_here``) and by its worker processes
 from __future__ import annotations
 
 import datetime as dt
-import json
-import struct
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -17,30 +15,27 @@ from sqlalchemy import Connection, Engine, select
 
 from caseload._runtime import gc_paused
 from caseload.domain import analysis
+from caseload.domain.attendance import AttendanceSeries
 from caseload.domain.records import Role
 from caseload.domain.settings import Thresholds
 from caseload.domain.timeline import UNDATED
 from caseload.store import inputs as source
+from caseload.store.packing import EMPTY_FIELDS, class_fields, opt_ord, ords, pack
 
 # the rows of mat_student, mat_class (by class id) and mat_class_facts
 Rows = tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, Any]]]
 
 
-def _pack(code: str, values: Sequence[Any]) -> bytes:
-    """Values as a little-endian packed array (``code``: "i" int32 or "d" float64)."""
-    return struct.pack(f"<{len(values)}{code}", *values)
-
-
-def _ords(dates: Iterable[dt.date]) -> bytes:
-    return _pack("i", list(map(_toordinal, dates)))
-
-
-_toordinal = dt.date.toordinal
-
-
-def _opt_ord(d: dt.date | None) -> int:
-    """A day ordinal, 0 for None (ordinals start at 1)."""
-    return 0 if d is None else d.toordinal()
+def _student_row(sid: str, a: AttendanceSeries) -> dict[str, Any]:
+    return {
+        "student_id": sid,
+        "enrolled_begin": a.enrolled_begin,
+        "absent": ords(a.absent),
+        "unexcused": ords(a.unexcused),
+        "tardy": ords(a.tardy),
+        "attendance_through": a.through,
+        "enrolled_end": a.enrolled_end,
+    }
 
 
 def rows_of(facts: list[analysis.StudentFacts]) -> Rows:
@@ -50,18 +45,7 @@ def rows_of(facts: list[analysis.StudentFacts]) -> Rows:
     classes: dict[str, dict[str, Any]] = {}
     for f in facts:
         sid = f.student.sourced_id
-        a = f.attendance
-        student_rows.append(
-            {
-                "student_id": sid,
-                "enrolled_begin": a.enrolled_begin,
-                "absent": _ords(a.absent),
-                "unexcused": _ords(a.unexcused),
-                "tardy": _ords(a.tardy),
-                "attendance_through": a.through,
-                "enrolled_end": a.enrolled_end,
-            }
-        )
+        student_rows.append(_student_row(sid, f.attendance))
         for c in f.classes:
             # the same for every student of the class (Repository.inputs): made once
             if c.class_id not in classes:
@@ -72,27 +56,48 @@ def rows_of(facts: list[analysis.StudentFacts]) -> Rows:
                     "period": c.period,
                     "term_start": c.term_start,
                     "term_end": c.term_end,
-                    "result_dates": _ords(c.class_result_dates),
+                    "result_dates": ords(c.class_result_dates),
                     "gradebook": c.gradebook,
                 }
-            grades = c.timeline_grades
-            nulls = [i for i, g in enumerate(grades) if g is None] if None in grades else []
             class_rows.append(
                 {
                     "student_id": sid,
                     "class_id": c.class_id,
-                    "spans": _pack("i", [_opt_ord(d) for span in c.enrollment_spans for d in span]),
-                    "timeline_days": _ords(c.timeline_days),
-                    "timeline_grades": _pack(
-                        "d", [0.0 if g is None else g for g in grades] if nulls else grades
-                    ),
-                    "timeline_nulls": json.dumps(nulls) if nulls else None,
-                    "weekly_days": _ords(c.weekly_days),
-                    "weekly_grades": _pack("d", [g for _, g in c.weekly]),
-                    "scored": _ords(c.scored_dates),
-                    "missing": _ords(c.missing_dates),
+                    "spans": pack("i", [opt_ord(d) for span in c.enrollment_spans for d in span]),
+                    **class_fields(c.timeline_days, c.timeline_grades, c.weekly,
+                                   c.scored_dates, c.missing_dates),
                 }
             )
+    return student_rows, classes, class_rows
+
+
+def rows_read(got: list[analysis.StudentInput], packed: dict[tuple[str, str], dict[str, Any]]
+              ) -> Rows:
+    """``rows_of`` the facts of ``got``, read by a batch reader: the class facts' timeline
+    fields packed already (``packed``, by student and class; none: a class without
+    results), the rest as ``student_facts`` computes it."""
+    class_rows: list[dict[str, Any]] = []
+    student_rows: list[dict[str, Any]] = []
+    classes: dict[str, dict[str, Any]] = {}
+    empty = EMPTY_FIELDS
+    for inp in got:
+        sid = inp.student.sourced_id
+        student_rows.append(_student_row(sid, analysis.attendance_facts(inp)))
+        for ci in inp.classes:
+            cid = ci.klass.sourced_id
+            if cid not in classes:
+                classes[cid] = {
+                    "class_id": cid, "title": ci.klass.title, "teacher": ci.teacher,
+                    "period": ci.klass.period, "term_start": ci.term_start,
+                    "term_end": ci.term_end, "gradebook": bool(ci.line_items),
+                    "result_dates": ords(sorted(set(ci.class_result_dates))),
+                }
+            spans = analysis.spans_of(inp.enrollments, sid, cid)
+            class_rows.append({
+                "student_id": sid, "class_id": cid,
+                "spans": pack("i", [opt_ord(d) for span in spans for d in span]),
+                **packed.get((sid, cid), empty),
+            })
     return student_rows, classes, class_rows
 
 
@@ -105,7 +110,10 @@ def compute_part(reader: source.InputReader, part: list[str], thresholds: Thresh
     and packs them."""
     with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
         got = reader.read(part)
-        rows = rows_of([analysis.student_facts(i, thresholds) for i in got])
+        if reader.batch_timelines is None:
+            rows = rows_of([analysis.student_facts(i, thresholds) for i in got])
+        else:
+            rows = rows_read(got, reader.packed)
         if not reader.class_dates:
             seen = seen_dates(got) if reader.batch_timelines is None else reader.shown_days
             for cid, head in rows[1].items():
@@ -137,7 +145,7 @@ def seen_dates(inputs: Iterable[analysis.StudentInput]) -> dict[str, set[int]]:
                     when = item[0]
                 when_of.add(when)
             when_of.discard(undated)
-            days.update(map(_toordinal, when_of))
+            days.update(map(dt.date.toordinal, when_of))
     return out
 
 
@@ -169,7 +177,7 @@ def non_student_result_dates(conn: Connection) -> dict[str, set[dt.date]]:
 
 def packed_dates(days: set[int]) -> bytes:
     """``seen_dates``'s ordinals as ``mat_class.result_dates`` stores them (ascending)."""
-    return _pack("i", sorted(days))
+    return pack("i", sorted(days))
 
 
 def reader_for(conn: Connection, thresholds: Thresholds, class_dates: bool) -> source.InputReader:

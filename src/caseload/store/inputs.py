@@ -52,7 +52,6 @@ from caseload.domain.records import (
     User,
 )
 from caseload.domain.schooldays import school_days
-from caseload.domain.timeline import NO_FACTS, TimelineFacts
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -448,11 +447,13 @@ class InputReader:
         # the facts refresh's inputs: results as GradedRows (``ClassInput.graded``), no
         # Result objects (a million at 5,000 students), for ``student_facts`` only
         self.graded_rows = graded_rows or batch_timelines is not None
-        # the full refresh's: results read as columns (``result_columns``), each class's
-        # timeline facts computed in batches under this ``missing_counts_as_zero`` setting
-        # (``ClassInput.timeline_facts``; ``shown_days``: by class, the days of the last
-        # ``read``'s shown results)
+        # the facts refresh's: results read as columns (``result_columns``), each class's
+        # timeline facts computed in batches under this ``missing_counts_as_zero`` setting;
+        # of the last ``read``: the ``mat_class_facts`` fields by (student, class) with
+        # results (``packed``; its ClassInputs have neither results nor graded rows) and
+        # by class the days of the shown results (``shown_days``)
         self.batch_timelines = batch_timelines
+        self.packed: dict[tuple[str, str], dict[str, Any]] = {}
         self.timeline_books: Any = None  # (timeline_batch.Books, made on first use)
         self.shown_days: dict[str, set[int]] = {}
         self.books: dict[str, ClassBook] = {}
@@ -686,9 +687,8 @@ class InputReader:
             {c for cs in classes_of.values() for c in cs}
             | {class_of_item[i] for i in result_items if i in class_of_item}
         )
-        facts_of: dict[tuple[str, str], TimelineFacts] = {}
         if cols is not None and batch is not None:
-            facts_of, self.shown_days = result_columns.timeline_facts(  # (imported above)
+            self.packed, self.shown_days = result_columns.timeline_facts(  # (imported above)
                 cols, result_items, classes_of, self.class_of_item, self.rostered, self.klasses,
                 self._book, self.timeline_books, batch,
                 lambda sids, mine: self._shown_results(
@@ -743,8 +743,6 @@ class InputReader:
                         class_result_dates=self.dates_of.get(cid, ()),
                         graded=of_class if graded and batch is None else None,
                         book=self._book(cid) if graded else None,
-                        timeline_facts=None if batch is None else
-                        facts_of.get((sid, cid), NO_FACTS),
                     )
                 )
             events = tuple(att_of.get(sid, ()))

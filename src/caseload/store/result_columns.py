@@ -14,6 +14,7 @@ its ``timeline_batch.STATUS_CODE`` (-1: unknown)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from typing import Any
@@ -24,16 +25,18 @@ from sqlalchemy import Connection
 
 from caseload.domain.grading import ClassBook, timeline_facts_of_rows
 from caseload.domain.records import Klass
-from caseload.domain.timeline import TimelineFacts
 from caseload.domain.timeline_batch import (
     STATUS_CODE,
+    Arrays,
     Books,
     Columns,
-    batch_facts,
+    batch_arrays,
     distinct,
     distinct_inverse,
     runs,
+    weekly_points,
 )
+from caseload.store.packing import fields_of_facts
 
 SCORE_NONE = -(2**62)
 SCORE_ODD = -(2**62) + 1
@@ -164,8 +167,9 @@ def timeline_facts(
     books: Books,
     missing_counts_as_zero: bool,
     rows_of: Callable[[list[str], dict[str, set[str]]], dict[str, dict[str, list[Any]]]],
-) -> tuple[dict[tuple[str, str], TimelineFacts], dict[str, set[int]]]:
-    """The timeline facts of each (student, class) with shown results among ``cols`` (a
+) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, set[int]]]:
+    """The ``mat_class_facts`` fields (``packing.class_fields``: timeline, weekly series,
+    scored and missing days) of each (student, class) with shown results among ``cols`` (a
     class with a stored class row), and by class the day ordinals of those results
     (``shown_days``). ``result_items``: their line item ids. ``rows_of(students,
     classes_of)``: their shown results as GradedRows by student and class
@@ -190,20 +194,65 @@ def timeline_facts(
         nos.append(no)
         weighted.append(w)
     columns = columns_for(cols, item, job_of_pair[pair], books)
-    got, slow = batch_facts(books, nos, weighted, columns, missing_counts_as_zero)
-    if slow:
-        sids = sorted({jobs[j][1] for j in slow})
+    got = batch_arrays(books, nos, weighted, columns, missing_counts_as_zero)
+    fields = packed_fields(got, len(jobs))
+    if got.slow:
+        sids = sorted({jobs[j][1] for j in got.slow})
         rows = rows_of(sids, {sid: set(classes_of.get(sid, ())) for sid in sids})
-        for j in slow:
+        for j in got.slow:
             _p, sid, cid = jobs[j]
-            got[j] = timeline_facts_of_rows(
+            fields[j] = fields_of_facts(timeline_facts_of_rows(
                 book_of(cid), rows.get(sid, {}).get(cid, ()), missing_counts_as_zero
-            )
+            ))
     classes = [cid for _p, _sid, cid in jobs]
     return (
-        {(jobs[j][1], jobs[j][2]): facts for j, facts in got.items()},
+        {(jobs[j][1], jobs[j][2]): f for j, f in enumerate(fields) if f is not None},
         shown_days(columns, books, classes),
     )
+
+
+def packed_fields(got: Arrays, jobs: int) -> list[dict[str, Any] | None]:
+    """Each job's ``packing.class_fields`` (None for the jobs left to the rows), packed
+    straight from the batch's arrays: its timeline, weekly series (``weekly_points``),
+    scored and missing days."""
+    p_job, p_day, p_grade = got.points
+    w_job, w_day, w_grade = weekly_points(p_job, p_day, p_grade)
+    null = np.isnan(p_grade)
+    parts = {
+        "timeline_days": (p_job, _int32s(p_day), 4),
+        "timeline_grades": (p_job, np.where(null, 0.0, p_grade).astype("<f8").tobytes(), 8),
+        "weekly_days": (w_job, _int32s(w_day), 4),
+        "weekly_grades": (w_job, w_grade.astype("<f8").tobytes(), 8),
+        "scored": (got.scored[0], _int32s(got.scored[1]), 4),
+        "missing": (got.missing[0], _int32s(got.missing[1]), 4),
+    }
+    every = np.arange(jobs)
+    bounds = {
+        name: (np.searchsorted(of, every, "left").tolist(),
+               np.searchsorted(of, every, "right").tolist(), blob, size)
+        for name, (of, blob, size) in parts.items()
+    }
+    null_at: dict[int, list[int]] = {}
+    if null.any():
+        first = np.searchsorted(p_job, p_job, "left")
+        for j, i in zip(p_job[null].tolist(), (np.flatnonzero(null) - first[null]).tolist(),
+                        strict=True):
+            null_at.setdefault(j, []).append(i)
+    nulls = {j: json.dumps(ix) for j, ix in null_at.items()}
+    out: list[dict[str, Any] | None] = [None] * jobs
+    for j in range(jobs):
+        if j in got.slow:
+            continue
+        row: dict[str, Any] = {}
+        for name, (starts, ends, blob, size) in bounds.items():
+            row[name] = blob[starts[j] * size:ends[j] * size]
+        row["timeline_nulls"] = nulls.get(j)
+        out[j] = row
+    return out
+
+
+def _int32s(values: NDArray[np.int64]) -> bytes:
+    return values.astype("<i4").tobytes()
 
 
 def columns_for(
