@@ -44,6 +44,17 @@ def _flag_code(text: str) -> str:
     return code
 
 
+def _port(text: str) -> int:
+    """A TCP port, 1 to 65535 (70000 ended ``serve`` in "unexpected OverflowError")."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a whole number, 1 to 65535)")
+    return port
+
+
 def _globals(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     p.add_argument(
@@ -127,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "serve the app to a web browser (textual-serve), behind a token")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this computer only)")
-    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    p.add_argument("--port", type=_port, default=8000,
+                   help="port to listen on, 1 to 65535 (default: 8000)")
     p.add_argument("--public-url", metavar="URL",
                    help="the address browsers use, with any reverse proxy's path prefix "
                         "(e.g. https://district.example/caseload); default http://HOST:PORT")

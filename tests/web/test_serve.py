@@ -117,6 +117,25 @@ def test_serve_defaults_to_loopback_port_8000() -> None:
     assert (args.host, args.port) == ("0.0.0.0", 9000)
 
 
+@pytest.mark.parametrize("port", ["70000", "65536", "0", "-1", "80x"])
+def test_a_port_outside_1_to_65535_is_a_usage_error(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--port 70000 ended in "unexpected OverflowError" (exit 1) when the server bound it."""
+    with pytest.raises(SystemExit) as ended:
+        main(["serve", "--port", port])
+    assert ended.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"argument --port: {port!r} is not a port (a whole number, 1 to 65535)" in captured.err
+    assert "unexpected" not in captured.err and "token" not in captured.err
+
+
+def test_the_first_and_last_ports_are_accepted() -> None:
+    assert build_parser().parse_args(["serve", "--port", "1"]).port == 1
+    assert build_parser().parse_args(["serve", "--port", "65535"]).port == 65535
+
+
 def _taken_port() -> tuple[socket.socket, int]:
     """A port something else already listens on (the caller closes the socket)."""
     taken = socket.socket()
