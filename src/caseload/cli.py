@@ -623,8 +623,12 @@ def _colour(out: Any) -> bool:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the app through textual-serve: each browser runs `caseload open` with our settings."""
+    from caseload.services.context import check_workspace
     from caseload.tui.serve import ServeOptions, serve
 
+    # the cache and config every browser tab opens, checked before listening: a --db that
+    # cannot be opened is one error here, with no address or token printed
+    check_workspace(getattr(args, "db", None), getattr(args, "config", None))
     # the app runs in a subprocess per browser: it reads the same cache and config from here
     if getattr(args, "db", None):
         os.environ["CASELOAD_DB"] = str(args.db)

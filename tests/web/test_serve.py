@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -145,10 +146,11 @@ def _taken_port() -> tuple[socket.socket, int]:
 
 
 def test_a_port_in_use_is_a_plain_error_and_no_token_is_shown(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The URL and its token used to be printed before the port was bound: a user saw a
     token for a server that never ran."""
+    monkeypatch.setenv("CASELOAD_DB", "")  # (serve sets it for the tabs: undone after)
     taken, port = _taken_port()
     try:
         announced: list[str] = []
@@ -156,7 +158,7 @@ def test_a_port_in_use_is_a_plain_error_and_no_token_is_shown(
             serve(ServeOptions(port=port), token=TOKEN, announce=announced.append)
         assert announced == []
         capsys.readouterr()
-        assert main(["serve", "--port", str(port)]) == 1
+        assert main(["--db", str(tmp_path / "c.db"), "serve", "--port", str(port)]) == 1
     finally:
         taken.close()
     captured = capsys.readouterr()
@@ -165,6 +167,51 @@ def test_a_port_in_use_is_a_plain_error_and_no_token_is_shown(
     assert "address already in use" in captured.err
     assert "token" not in captured.err and "Traceback" not in captured.err
     assert captured.err.count("\n") == 1, captured.err
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder"])
+def test_a_cache_that_cannot_be_opened_is_refused_before_listening(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """serve started and printed its token with a --db in a folder that does not exist: each
+    browser tab then showed a database error. The cache is opened first, as every command
+    does: one line, exit 1, nothing created, and the server never starts."""
+    started: list[ServeOptions] = []
+
+    def fake_serve(options: ServeOptions, **_kwargs: object) -> None:
+        started.append(options)  # (without the check: it would listen, and print a token)
+        print(f"caseload is served at http://127.0.0.1:{options.port}/?token={TOKEN}")
+
+    monkeypatch.setattr("caseload.tui.serve.serve", fake_serve)
+    monkeypatch.setenv("CASELOAD_DB", "")  # (serve sets it for the tabs: undone after)
+    db = tmp_path / "missing" / "x.db" if where == "missing-folder" else tmp_path
+    assert main(["--db", str(db), "serve", "--port", "8123"]) == 1
+    captured = capsys.readouterr()
+    assert started == []
+    assert captured.out == "", captured.out
+    assert captured.err.startswith("caseload: error: "), captured.err
+    assert captured.err.count("\n") == 1, captured.err
+    assert "token" not in captured.err and "Traceback" not in captured.err
+    if where == "missing-folder":
+        assert f"the folder {str(tmp_path / 'missing')!r}" in captured.err
+        assert not (tmp_path / "missing").exists()
+    else:
+        assert "is a folder, not a file" in captured.err
+
+
+def test_a_cache_that_opens_is_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started: list[ServeOptions] = []
+    monkeypatch.setattr("caseload.tui.serve.serve",
+                        lambda options, **_kwargs: started.append(options))
+    monkeypatch.setenv("CASELOAD_DB", "")  # (serve sets it for the tabs: undone after)
+    db = tmp_path / "c.db"
+    assert main(["--db", str(db), "serve", "--port", "8123"]) == 0
+    assert [o.port for o in started] == [8123]
+    assert db.exists()  # opened (and migrated) as `caseload open` would
+    assert capsys.readouterr().err == ""
 
 
 class _Stop(Exception):

@@ -61,3 +61,11 @@ def open_workspace(
         # ``person`` (services.notes.actor) whatever ``me`` is
         config = replace(config, me=grant.target)
     return Workspace(engine=engine, config=config, person=grant.person)
+
+
+def check_workspace(db: str | None = None, config_path: str | None = None) -> None:
+    """Open the cache (migrating it) and load the config as :func:`open_workspace` does, then
+    let the cache go: ``caseload serve`` checks so before it listens, so that a cache that
+    cannot be opened is one error there and then, not an error in every browser tab (each
+    opens its own). Raises what :func:`open_workspace` raises."""
+    open_workspace(db, config_path).engine.dispose()

@@ -4,6 +4,9 @@ Every browser connection runs ``python -m caseload open`` in a subprocess (textu
 model), with this process's environment, so ``CASELOAD_DB`` / ``CASELOAD_CONFIG`` (or the
 ``--db`` / ``--config`` given to ``serve``) and the config's ``me`` apply as in a terminal.
 
+``caseload serve`` opens the cache and loads the config first (``services.context.
+check_workspace``): one that cannot be opened is refused there, before this module listens.
+
 Access: a random token is printed with the URL (``?token=…``) once the port is bound (never for
 a server that could not start). Every request (the page, its assets, downloads and the
 websocket) must carry it, in the query string or in the ``caseload_token`` cookie the page sets
