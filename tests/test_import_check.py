@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from caseload.cli import main
@@ -24,6 +26,8 @@ from caseload.sources.loader import load
 from caseload.store.tables import METADATA
 from tests.min_export import edit
 from tests.paths import MIN_DATA, REPO
+
+EDFI_SMALL = REPO / "tests" / "data" / "edfi_small"
 
 
 def _snapshot(engine) -> dict[str, list[tuple]]:
@@ -202,3 +206,73 @@ def test_check_finds_the_results_an_import_would_not_show(tmp_path, data, capsys
     assert main(["--db", str(new_cache), "import", str(data), "--check", "--skip-invalid"]) == 0
     out = capsys.readouterr().out
     assert "would reject: 1 rows" in out and "is not enrolled in class" in out
+
+
+# --- the --skip-invalid hint: only for a refusal the option would turn into a reject ----------
+
+
+def _append(path: Path, line: bytes) -> None:
+    path.write_bytes(path.read_bytes() + line)
+
+
+COURSE = "crs-eng,active,2026-09-01T00:00:00Z,y-2027,English 9,ENG9,09,sch-1,,"
+COURSES_HEADER = ("sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,"
+                  "orgSourcedId,subjects,subjectCodes")
+
+# a bad row or record: --skip-invalid rejects it, and the rest would import
+ROW_REFUSALS = {
+    "a bad value": lambda d: edit(d / "results.csv", ",fully graded,62,", ",fully graded,-5,"),
+    "an unknown reference": lambda d: edit(d / "enrollments.csv", "cls-eng,sch-1,stu-1,",
+                                           "cls-nowhere,sch-1,stu-1,"),
+    "a row of the wrong width": lambda d: edit(d / "courses.csv", COURSE, COURSE + ","),
+    "a line that is not UTF-8": lambda d: _append(
+        d / "courses.csv", b"crs-x,active,2026-09-01T00:00:00Z,y-2027,\xe9t\xe9,X,09,sch-1,,\n"),
+    "an id given twice": lambda d: _append(d / "courses.csv", (COURSE + "\n").encode()),
+    "a user's row without the user": lambda d: _append(
+        d / "demographics.csv", b"stu-nobody,active,2026-09-01T00:00:00Z,2012-03-04,female\n"),
+}
+# the file itself: --skip-invalid refuses it just the same
+FILE_REFUSALS = {
+    "a missing column": lambda d: edit(d / "courses.csv", COURSES_HEADER,
+                                       COURSES_HEADER.replace(",title,", ",titel,")),
+    "a column given twice": lambda d: edit(d / "courses.csv", COURSES_HEADER,
+                                           COURSES_HEADER.replace("subjectCodes", "title")),
+    "an empty file": lambda d: (d / "courses.csv").write_text(""),
+    "a header that is not UTF-8": lambda d: (d / "courses.csv").write_bytes(
+        (d / "courses.csv").read_bytes().replace(b",courseCode,", b",course\xe7ode,", 1)),
+}
+
+HINT = "--skip-invalid would reject bad rows instead"
+
+
+@pytest.mark.parametrize("case", sorted(ROW_REFUSALS) + sorted(FILE_REFUSALS))
+def test_check_suggests_skip_invalid_only_when_it_would_skip_the_refused_rows(
+    sqlite_engine, data, case: str
+) -> None:
+    """--check suggested --skip-invalid after every refusal, a damaged zip's or a bad
+    header's too, where skipping rows cannot help: now only after a bad row or record, and
+    the suggestion holds (checked with the option, that refusal is gone)."""
+    {**ROW_REFUSALS, **FILE_REFUSALS}[case](data)
+    _hint_only_if_it_helps(Workspace(sqlite_engine, Config()), data, row=case in ROW_REFUSALS)
+
+
+def test_check_suggests_skip_invalid_after_a_bad_ed_fi_record(sqlite_engine, tmp_path) -> None:
+    data = tmp_path / "edfi"
+    shutil.copytree(EDFI_SMALL, data)
+    edit(data / "enrollment.xml", "<EntryDate>2021-08-16<", "<EntryDate>2021-13-45<")
+    _hint_only_if_it_helps(Workspace(sqlite_engine, Config()), data, row=True)
+
+
+def _hint_only_if_it_helps(ws: Workspace, data: Path, *, row: bool) -> None:
+    report = importing.check_path(ws, data)
+    assert report.refusal is not None
+    text = "\n".join(report.lines())
+    assert (HINT in text) == row, text
+    with_option = importing.check_path(ws, data, skip_invalid=True)
+    if row:
+        assert with_option.would_import, with_option.lines()
+        assert with_option.rejects
+    else:
+        assert with_option.refusal is not None
+        assert with_option.refusal.describe() == report.refusal.describe()
+        assert HINT not in "\n".join(with_option.lines())

@@ -218,6 +218,8 @@ def test_cli_refuses_a_damaged_zip_and_keeps_the_cache(
     assert "Traceback" not in printed and "unexpected" not in printed, printed
     if not extra or extra == ["--skip-invalid"]:
         assert "Nothing was imported; the cache is unchanged." in out.err
+    else:  # skipping rows cannot help with a damaged zip: --check does not suggest it
+        assert "REFUSED" in out.out and "--skip-invalid" not in printed, printed
     assert _snapshot(new_cache) == before
     assert not list(tmp_path.glob("caseload-rejects-*"))
 
@@ -415,3 +417,6 @@ def test_a_member_caseload_cannot_read_is_named(
     assert main(["--db", str(new_cache), "import", str(archive)]) == 1
     err = capsys.readouterr().err
     assert expected in err and "unexpected" not in err, err
+    assert main(["--db", str(new_cache), "import", str(archive), "--check"]) == 1
+    out = capsys.readouterr().out
+    assert expected in out and "--skip-invalid" not in out, out  # (no rows to skip)

@@ -125,7 +125,7 @@ class CheckReport:
         if self.refusal is not None:
             out = [f"Check of {src}: would be REFUSED (nothing would be imported):"]
             out.append(f"  {printable(self.refusal.describe())}")
-            if not self.skip_invalid:
+            if not self.skip_invalid and self.refusal.skippable:  # a bad row, not a bad zip
                 out.append("  (--skip-invalid would reject bad rows instead: check with it too)")
             return out
         out = [f"Check of {self.kind_label} from {src}: would import (nothing was written)"]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
-from caseload.sources.dataset import Reject, SourceError
+from caseload.sources.dataset import Reject, SourceError, row_refusal
 from caseload.sources.zipsafe import SafeZip, open_zip
 
 T = TypeVar("T")
@@ -251,7 +251,9 @@ class CsvTable:
     the file (a quoted field holding a line break counts its lines): the line a row starts
     on, the line that cannot be read, or for a quote that never closes the line where it
     opens. With ``rejects`` given (``--skip-invalid``), a malformed record is rejected there
-    and reading goes on after it; otherwise the first one raises :class:`SourceError`. A
+    and reading goes on after it; otherwise the first one raises :class:`SourceError`,
+    marked ``skippable`` (``import --check`` then suggests ``--skip-invalid``) when the table
+    is made ``skippable``: by a reader that gives it ``rejects`` under ``--skip-invalid``. A
     record that runs over several lines (a quoted field holding line breaks) and comes out
     malformed is rejected whole: the lines the reader took as the inside of a quoted field
     are never read again as rows of their own. Only after a quote that never closes does
@@ -268,9 +270,11 @@ class CsvTable:
         fallbacks: dict[str, tuple[str, ...]] | None = None,
         rejects: list[Reject] | None = None,
         context: str = "",
+        skippable: bool = False,
     ):
         self.name = name
         self.rejects: list[Reject] | None = None  # a bad header is never skipped
+        self._skippable = False  # (the header's errors never are)
         self.header: list[str] = []
         self.context = context  # appended to a missing-column message ("read as OneRoster 1.0")
         self._fh = container.open(name)
@@ -335,6 +339,7 @@ class CsvTable:
             )
         self.width = len(header)
         self.rejects = rejects
+        self._skippable = skippable
 
     def _one_of(self, spellings: tuple[str, ...], index: dict[str, int]) -> int | None:
         """The column of the header spelt one of ``spellings``; refuses a header with two."""
@@ -392,7 +397,7 @@ class CsvTable:
         ``_unread`` so that the record it is in is rejected."""
         if self.rejects is None:  # the header, or no --skip-invalid
             self._fh.close()
-            raise SourceError(self.name, number, None, reason) from None
+            raise self._refusal(SourceError(self.name, number, None, reason)) from None
         self._unread.setdefault(number, reason)
 
     def _replay(self, lines: list[tuple[int, str]]) -> Iterator[str]:
@@ -480,8 +485,13 @@ class CsvTable:
         err = SourceError(self.name, line, None, reason)
         if self.rejects is None:
             self._fh.close()
-            raise err
+            raise self._refusal(err)
         self.rejects.append(Reject.from_error(err, raw))
+
+    def _refusal(self, err: SourceError) -> SourceError:
+        """``err`` as raised without ``rejects``: a row's, which ``--skip-invalid`` would
+        reject, when the table was made ``skippable`` (never the header's)."""
+        return row_refusal(err) if self._skippable else err
 
     def _secret_header(self) -> bool:
         return not self.header or secret_header(self.header)

@@ -28,8 +28,13 @@ from caseload.domain.records import (
 class SourceError(Exception):
     """Bad input. Names the file, the line (or record) and the field.
 
-    Never carries a secret; may carry a source id, never a student's name.
+    Never carries a secret; may carry a source id, never a student's name. ``skippable``: a
+    bad row or record that ``--skip-invalid`` would have left out (a reject) instead of
+    refusing the import (:func:`row_refusal`); ``import --check`` suggests the option only
+    then (a damaged or encrypted zip, a bad header, a missing file are not rows to skip).
     """
+
+    skippable = False
 
     def __init__(self, file: str, line: int | str | None, field: str | None, reason: str):
         self.file = file
@@ -45,6 +50,13 @@ class SourceError(Exception):
         if self.field:
             where += f": field '{self.field}'"
         return f"{where}: {self.reason}"
+
+
+def row_refusal(err: SourceError) -> SourceError:
+    """``err``, marked as the refusal of a row or record that ``--skip-invalid`` would have
+    rejected instead (``skippable``); raise what it returns."""
+    err.skippable = True
+    return err
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element
 
 from caseload.domain.descriptors import descriptor_value
 from caseload.sources.csvutil import plain_number
-from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.dataset import Dataset, Reject, SourceError, row_refusal
 from caseload.sources.edfi_common import (
     EdfiRecords,
     class_id,
@@ -80,7 +80,7 @@ class XmlRecords(EdfiRecords):
     def reject(self, err: SourceError) -> None:
         """Raise ``err``, or list it as a reject with ``--skip-invalid``."""
         if not self.skip_invalid:
-            raise err
+            raise row_refusal(err)
         self.ds.rejects.append(Reject.from_error(err))
 
     def finish(self) -> Dataset:
@@ -109,6 +109,7 @@ class XmlRecords(EdfiRecords):
                     raise
                 except SourceError as err:
                     if not self.skip_invalid:
+                        row_refusal(err)
                         raise
                     self.ds.rejects.append(Reject.from_error(err, {"element": rec.tag}))
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text, update
 
 from caseload.domain.records import Result, Role, User
-from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError
+from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError, row_refusal
 from caseload.store import facts as mat
 from caseload.store import staging
 from caseload.store.tables import METADATA
@@ -266,7 +266,7 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
             else:
                 err = SourceError(entity, f"record {key!r}", *error)
             if not skip_invalid:
-                raise err
+                raise row_refusal(err)
             ds.rejects.append(Reject.from_error(err))
             dropped = True
         if dropped:

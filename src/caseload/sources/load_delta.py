@@ -16,7 +16,7 @@ from dataclasses import fields, replace
 from sqlalchemy import Connection, select
 
 from caseload.domain.records import Role, User
-from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.dataset import Dataset, Reject, SourceError, row_refusal
 from caseload.store.tables import METADATA
 
 _USER_FIELDS = tuple(f.name for f in fields(User))  # each a column of the same name
@@ -107,7 +107,7 @@ def keep_cached_roles(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
                 "does not hold the user",
             )
             if not skip_invalid:
-                raise err
+                raise row_refusal(err)
             ds.rejects.append(Reject.from_error(err))
             continue
         user = replace(pending.user, role=Role(str(role)))

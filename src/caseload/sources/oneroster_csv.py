@@ -56,7 +56,7 @@ from caseload.sources.csvutil import (
     plain_number,
     real_day,
 )
-from caseload.sources.dataset import Dataset, Reject, RoleFromCache, SourceError
+from caseload.sources.dataset import Dataset, Reject, RoleFromCache, SourceError, row_refusal
 from caseload.sources.oneroster_guardians import GuardianLinks, without_user
 from caseload.sources.oneroster_rows import CsvRows
 from caseload.sources.oneroster_values import method as _method
@@ -751,7 +751,7 @@ class _Reader(CsvRows):
             if cls not in methods:
                 err = SourceError(t.name, lines[cls], "method", f"class {cls!r} has no method row")
                 if not self.skip_invalid:
-                    raise err
+                    raise row_refusal(err)
                 self.ds.rejects.append(Reject.from_error(err))
                 continue
             self.ds.grading_policies.append(

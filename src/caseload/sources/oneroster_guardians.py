@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from caseload.domain.records import Guardian, Role
-from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.dataset import Dataset, Reject, SourceError, row_refusal
 
 GUARDIAN_ROLES = frozenset({"guardian", "parent", "relative"})
 
@@ -140,7 +140,7 @@ def without_user(
             continue
         err = SourceError(file, line, field, f"no such user {uid!r} in {users_name}")
         if not skip_invalid:
-            raise err
+            raise row_refusal(err)
         ds.rejects.append(Reject.from_error(err))
     for file, n in left.items():
         ds.notices.append(

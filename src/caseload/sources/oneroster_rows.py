@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from caseload.domain.records import Deletion
 from caseload.sources.csvutil import SECRET_COLUMNS, Container, CsvTable
-from caseload.sources.dataset import Dataset, Reject, SourceError
+from caseload.sources.dataset import Dataset, Reject, SourceError, row_refusal
 from caseload.sources.oneroster_values import status as _status
 
 
@@ -39,6 +39,7 @@ class CsvRows:
             fallbacks=fallbacks,
             rejects=self.ds.rejects if self.skip_invalid else None,
             context=self.context,
+            skippable=True,
         )
 
     def _each(
@@ -101,6 +102,7 @@ class CsvRows:
                 inactive += status == "inactive"
             except SourceError as err:
                 if not self.skip_invalid:
+                    row_refusal(err)
                     raise
                 raw = {  # the file's own columns, once each (not the aliases too)
                     name: value for name, value in zip(table.header, row, strict=False)
