@@ -24,6 +24,7 @@ too: it was "unexpected RuntimeError" / "unexpected NotImplementedError".
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import re
 import struct
@@ -420,3 +421,50 @@ def test_a_member_caseload_cannot_read_is_named(
     assert main(["--db", str(new_cache), "import", str(archive), "--check"]) == 1
     out = capsys.readouterr().out
     assert expected in out and "--skip-invalid" not in out, out  # (no rows to skip)
+
+
+# --- a disk error while a member is read ------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["read", "open"])
+def test_a_disk_error_reading_a_member_is_named_in_plain_words(
+    tmp_path: Path, capsys, monkeypatch, new_cache: Path, where: str
+) -> None:
+    """An OSError with an errno (an I/O error on the disk or share the zip is on) while a
+    member's data or its header was read ended in "unexpected OSError": now a plain error
+    naming the archive, the member and the system's message, and nothing of the data."""
+    archive = tmp_path / "export.zip"
+    _zip(archive)
+    if where == "read":
+        real_read = zipfile.ZipExtFile.read
+
+        def failing_read(self: zipfile.ZipExtFile, n: int | None = -1) -> bytes:
+            if self.name == "users.csv":
+                raise OSError(errno.EIO, "Input/output error")
+            return real_read(self, n)
+
+        monkeypatch.setattr(zipfile.ZipExtFile, "read", failing_read)
+    else:
+        real_open = zipfile.ZipFile.open
+
+        def failing_open(self: zipfile.ZipFile, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if getattr(name, "filename", name) == "users.csv":
+                raise OSError(errno.EIO, "Input/output error", str(archive))
+            return real_open(self, name, *args, **kwargs)
+
+        monkeypatch.setattr(zipfile.ZipFile, "open", failing_open)
+    expected = ("export.zip:users.csv: the zip member could not be read (Input/output "
+                "error): check the disk or network share")
+    for skip_invalid in (False, True):
+        with pytest.raises(SourceError) as info:
+            read_path(archive, skip_invalid=skip_invalid)
+        assert str(info.value).startswith(expected), str(info.value)
+    for extra in ([], ["--check"]):
+        capsys.readouterr()
+        assert main(["--db", str(new_cache), "import", str(archive), *extra]) == 1
+        out = capsys.readouterr()
+        printed = out.out + out.err
+        assert expected in printed, printed
+        assert "unexpected" not in printed and "Traceback" not in printed, printed
+        assert "--skip-invalid" not in printed  # (no row to skip)
+        assert "Able" not in printed and "MD001" not in printed, printed  # stu-1's row: no data

@@ -15,7 +15,9 @@ A damaged archive (its directory unreadable: :func:`open_zip`) or member (a bad 
 compressed data, a damaged header: :meth:`SafeZip.open` and :class:`GuardedStream`) is refused
 with a :class:`SourceError` naming the archive and the member, also under ``--skip-invalid``:
 zipfile's and zlib's own exceptions never reach the caller. So is a member caseload cannot read
-(encrypted, or compressed with a method zipfile does not know, such as Deflate64).
+(encrypted, or compressed with a method zipfile does not know, such as Deflate64). A member the
+disk will not give (an OSError with an errno: an I/O error, a network share gone) is refused
+naming the archive, the member and the system's words for the error (:func:`unreadable`).
 """
 
 from __future__ import annotations
@@ -89,6 +91,16 @@ def damaged(where: str, what: str, exc: Exception) -> SourceError:
     return SourceError(where, None, None, f"the zip {what} is damaged ({detail}): {ADVICE}")
 
 
+def unreadable(member: str, exc: OSError) -> SourceError:
+    """The error for a member the disk would not give (an OSError with an errno, not the
+    data's fault): its message, never the data read so far."""
+    return SourceError(
+        member, None, None,
+        f"the zip member could not be read ({exc.strerror or type(exc).__name__}): check the "
+        "disk or network share the file is on, or copy it elsewhere and import the copy",
+    )
+
+
 def open_zip(path: Path) -> zipfile.ZipFile:
     """``path`` opened as a zip archive; a damaged directory (the list of members at the end)
     is a SourceError naming the archive."""
@@ -154,6 +166,8 @@ class GuardedStream(io.RawIOBase):
         try:
             data = self._raw.read(len(b))
         except Exception as exc:  # a bad CRC, corrupt compressed data, data ending early
+            if isinstance(exc, OSError) and not _is_damage(exc):  # the disk's: an I/O error
+                raise unreadable(self._member, exc) from None
             if not _is_damage(exc):
                 raise
             raise damaged(self._member, "member", exc) from None
@@ -204,6 +218,8 @@ class SafeZip:
                 "(a zip tool's usual setting)",
             ) from None
         except Exception as exc:  # a damaged local header
+            if isinstance(exc, OSError) and not _is_damage(exc):  # the disk's: an I/O error
+                raise unreadable(member, exc) from None
             if not _is_damage(exc):
                 raise
             raise damaged(member, "member", exc) from None
