@@ -169,6 +169,48 @@ async def test_a_draft_that_cannot_be_kept_on_close_leaves_the_editor_open() -> 
     assert notes.drafted_text() == NOTE_TEXT + " more"
 
 
+async def test_a_busy_cache_is_notified_once_not_at_every_autosave() -> None:
+    """Each failed autosave notified again: on a locked cache the same warning came every
+    half second as the counselor typed. Now once while the draft writes keep failing, and
+    again only after one has succeeded; the editor's own line says each failure."""
+    notes = FakeNotes()
+    app = make(notes)
+
+    def draft_warnings() -> list[str]:
+        return [m for m in messages_shown(app) if "save draft" in m]
+
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await wait_until(pilot, lambda: editor._ready, what="the editor ready")
+        notes.fail_drafts = True  # the cache stays locked through three autosaves
+        for word in ("Student ", "disclosed ", "a problem"):
+            tries = notes.draft_tries
+            await pilot.press(*word)
+            await wait_until(pilot, lambda: notes.draft_tries > tries
+                             and "Draft NOT saved" in draft_status(app),
+                             what="the failed autosave")
+            await settle(pilot)
+        assert notes.draft_tries >= 3
+        assert len(draft_warnings()) == 1, messages_shown(app)
+
+        notes.fail_drafts = False  # free again: the next autosave is written
+        await pilot.press(*" at home")
+        await wait_until(pilot, lambda: "Draft saved" in draft_status(app), what="the autosave")
+        notes.fail_drafts = True  # and busy once more: that is a new failure, said again
+        tries = notes.draft_tries
+        await pilot.press("!")
+        await wait_until(pilot, lambda: notes.draft_tries > tries
+                         and "Draft NOT saved" in draft_status(app), what="the new failure")
+        await settle(pilot)
+        assert len(draft_warnings()) == 2, messages_shown(app)
+        assert not any("disclosed" in m or "problem" in m for m in messages_shown(app))
+        assert editor.payload()["text"] == NOTE_TEXT + "!"
+
+
 # -- 2. the palette neither closes nor doubles an unsaved note editor --------------------------
 
 

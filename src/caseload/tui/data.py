@@ -7,7 +7,8 @@ of its own. The worker posts its answer (a message of ``caseload.tui.messages``)
 that asked; when it raises, the App's ``on_worker_state_changed`` hands it to
 :meth:`DataSource.worker_state_changed` (the one place worker errors are handled), which
 notifies and posts :class:`~caseload.tui.messages.LoadFailed` to that node, found with
-:meth:`DataSource.target_of`.
+:meth:`DataSource.target_of`. A call made again and again by itself (the note editor's autosave,
+``once``) is notified once while it keeps failing, and again only after it has succeeded.
 """
 
 from __future__ import annotations
@@ -43,13 +44,19 @@ class DataSource:
         self.notes = notes
         self._lock = threading.Lock()
         self._targets: dict[Worker[None], MessagePump] = {}
+        self._once: set[Worker[None]] = set()  # workers of calls notified once per failure run
+        self._failing: set[str] = set()  # the names of such calls whose last run failed
 
     # -- the one runner ------------------------------------------------------------------------
 
     def run(self, target: MessagePump, name: str, group: str,
-            job: Callable[[], Message | None], *, exclusive: bool = False) -> None:
+            job: Callable[[], Message | None], *, exclusive: bool = False,
+            once: bool = False) -> None:
         """Run ``job`` (under the lock) in a thread worker named ``name``; post the message it
-        returns to ``target`` unless the worker was cancelled meanwhile."""
+        returns to ``target`` unless the worker was cancelled meanwhile. ``once``: a call the
+        app repeats by itself (an autosave): while it keeps failing its failure is notified
+        once, not at every try (``target`` still gets ``LoadFailed`` each time), and again
+        after a success."""
 
         def work() -> None:
             with self._lock:
@@ -60,6 +67,8 @@ class DataSource:
         worker = self.host.run_worker(work, name=name, group=group, thread=True,
                                       exclusive=exclusive, exit_on_error=False)
         self._targets[worker] = target
+        if once:
+            self._once.add(worker)
 
     def run_stream(self, target: MessagePump, name: str, group: str,
                    job: Callable[[Callable[[Message], None], threading.Lock], None], *,
@@ -82,8 +91,15 @@ class DataSource:
     def worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker errors are handled (the App hands every worker's state change
         here): a failure is notified, in words (never a database error's SQL), and the node
-        waiting for the worker is told with ``LoadFailed``."""
+        waiting for the worker is told with ``LoadFailed``. A ``once`` call that failed last
+        time too is not notified again (a busy cache failed every autosave: one warning per
+        half second)."""
         worker = event.worker
+        once = worker in self._once
+        if event.state in (WorkerState.ERROR, WorkerState.SUCCESS, WorkerState.CANCELLED):
+            self._once.discard(worker)
+        if once and event.state == WorkerState.SUCCESS:
+            self._failing.discard(worker.name)
         if event.state == WorkerState.ERROR:
             error = worker.error
             not_found = isinstance(error, KeyError)
@@ -93,8 +109,11 @@ class DataSource:
                 from caseload.db_errors import user_message
 
                 detail = clean(user_message(error)) if error is not None else "unknown error"
-            self.host.app.notify(f"{worker.name}: {detail}", title="Something went wrong",
-                                 severity="error", markup=False, timeout=8)
+            if not (once and worker.name in self._failing):
+                self.host.app.notify(f"{worker.name}: {detail}", title="Something went wrong",
+                                     severity="error", markup=False, timeout=8)
+            if once:
+                self._failing.add(worker.name)
             target = self.target_of(worker)
             if target is not None:
                 target.post_message(messages.LoadFailed(worker.group, detail, not_found,

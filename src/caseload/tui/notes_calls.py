@@ -60,7 +60,8 @@ class NotesCalls:
                    wanted: Callable[[], bool], seq: int = 0) -> None:
         """Save (``payload`` None: discard) the draft, unless ``wanted()`` says the note has been
         saved meanwhile (checked under the store lock, so a late autosave never revives a
-        draft); ``DraftSaved(seq)`` once written (a failure is the App's ``LoadFailed``)."""
+        draft); ``DraftSaved(seq)`` once written (a failure is the App's ``LoadFailed``,
+        notified once while the draft writes keep failing: ``DataSource.run``'s ``once``)."""
         store = self.store
 
         def job() -> messages.DraftSaved | None:
@@ -72,7 +73,7 @@ class NotesCalls:
                 store.save_draft(author_id, student_id, note_id, payload)
             return messages.DraftSaved(seq)
 
-        self._data.run(target, "save draft", "note-draft", job)
+        self._data.run(target, "save draft", "note-draft", job, once=True)
 
     def discard_draft(self, target: MessagePump, author_id: str, student_id: str,
                       note_id: int | None) -> None:
