@@ -11,6 +11,7 @@ from typing import Any
 
 from caseload.domain.notes import Note, NoteDraft, NoteStatus, NoteType
 from caseload.domain.report import Flag, FlagCode, Severity, StudentDetail
+from caseload.tui import messages
 from caseload.tui.app import CaseloadApp
 from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.follow_ups import FollowUpsScreen
@@ -259,6 +260,52 @@ async def test_follow_ups_asks_first_when_a_note_is_unsaved() -> None:
         assert app.screen is editor
         assert editor.payload()["text"] == "Met with Maya"
         assert any("unsaved changes" in m for m in messages_shown(app))
+
+
+async def test_follow_ups_wait_until_even_a_clean_note_is_closed() -> None:
+    """Over a clean note editor the follow-ups opened on top of it (and from the follow-ups'
+    own ``n``, popped it). Over a dialog the app's keys do nothing (Textual stops them at a
+    modal) and the palette offers nothing that leaves it: the follow-ups action, which ``u``
+    and the palette run, now says to close the note first, as it does for an unsaved one."""
+    notes = FakeNotes()
+    notes.seed("s001", "call mom", follow_up=AS_OF)
+    app = make(notes)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("n")  # from the caseload: the follow-ups are not open
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await wait_until(pilot, lambda: editor._ready, what="the editor ready")
+        assert not editor.unsaved
+        for focus in ("#note-flags", "#note-type", "#note-method"):  # (the text takes a u)
+            editor.query_one(focus).focus()
+            await pilot.press("u")  # no key of the app's reaches past a dialog
+            await settle(pilot)
+            assert app.screen is editor and not editor.unsaved, focus
+        await app.run_action("follow_ups")  # what u runs (and the palette's Follow-ups)
+        await settle(pilot)
+        assert app.screen is editor
+        assert not any(isinstance(s, FollowUpsScreen) for s in app.screen_stack)
+        assert any("A note is open" in m for m in messages_shown(app)), messages_shown(app)
+        await pilot.press("escape")  # clean: closes at once
+        await wait_until(pilot, lambda: editor not in app.screen_stack, what="the editor closed")
+        await pilot.press("u")  # and now u opens them
+        await wait_until(pilot, lambda: isinstance(app.screen, FollowUpsScreen),
+                         what="the follow-ups")
+
+        follow_ups = app.screen
+        await settle(pilot)
+        await pilot.press("n")  # a note from the follow-ups, left clean
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="an editor")
+        second = app.screen
+        assert isinstance(second, NoteEditor)
+        await wait_until(pilot, lambda: second._ready, what="the editor ready")
+        app.post_message(messages.OpenFollowUps())  # as the caseload's u asks for them
+        await app.run_action("follow_ups")
+        await settle(pilot)
+        assert app.screen is second  # not popped back to the follow-ups under it
+        assert app.screen_stack[-2] is follow_ups
 
 
 async def test_write_a_note_never_opens_a_second_editor() -> None:

@@ -158,9 +158,12 @@ class NotesFlow:
 
     def open_follow_ups(self) -> None:
         """The follow-ups screen (back to the one open, popping the screens above it); not
-        while a note open in its editor is unsaved or being saved (it says so)."""
+        while a note is open in its editor, saved or not, nor over any other dialog (it says
+        so): there, as Textual stops every key of the app's at a dialog and the palette
+        offers nothing that leaves one, the follow-ups wait until it is closed. (A clean
+        editor's was pushed over, or popped.)"""
         notes = self._usable(author=False)
-        if notes is None or self.holds_leave():
+        if notes is None or self.holds_leave() or self._in_a_dialog():
             return
         from caseload.tui.screens.follow_ups import FollowUpsScreen
 
@@ -173,6 +176,19 @@ class NotesFlow:
                 stack = app.screen_stack
             return
         app.push_screen(FollowUpsScreen(self.session, notes))
+
+    def _in_a_dialog(self) -> bool:
+        """Whether a note editor is open (anywhere on the stack) or a dialog is on top; if so,
+        says to close it first."""
+        from textual.screen import ModalScreen
+
+        if self._open_editors():
+            self._warn("A note is open: save it (ctrl+s) or close it (Escape) first.")
+            return True
+        if isinstance(self.app.screen, ModalScreen):
+            self._warn("Close this dialog (Escape) first.")
+            return True
+        return False
 
     def open_export(self, student_id: str | None = None, name: str = "") -> None:
         """The export dialog; ``student_id``: offer this student as well as the caseload."""
