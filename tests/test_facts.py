@@ -248,3 +248,27 @@ def test_full_refresh_reads_results_as_columns_and_rows_where_sums_round(engine,
     done = mat.refresh_detail(engine, thresholds, full=True)
     assert done.full and done.students == set(STUDENTS)
     _assert_decoded_facts_equal_pure(Repository(engine, thresholds=thresholds))
+
+
+def test_a_line_item_id_holding_the_column_separator_is_read_as_rows(engine):
+    """The batch reader joins line item ids with U+001F; ids are the sources' own text, and an
+    id holding that character would misalign the columns: such a chunk is read as rows (the
+    refresh's path before the batch reader), and its facts are the pure path's."""
+    load(engine, read_path(MIN_DATA))
+    odd = "li-1\x1fodd"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO line_items (sourced_id, class_id, title, category_id, "
+                          "assign_date, due_date, min_points, max_points, grading_period_id) "
+                          "SELECT :odd, class_id, title, category_id, assign_date, due_date, "
+                          "min_points, max_points, grading_period_id FROM line_items "
+                          "WHERE sourced_id = 'li-1'"), {"odd": odd})
+        conn.execute(text("UPDATE results SET line_item_id = :odd WHERE line_item_id = 'li-1'"),
+                     {"odd": odd})
+        conn.execute(text("DELETE FROM line_items WHERE sourced_id = 'li-1'"))
+    thresholds = Thresholds()
+    done = mat.refresh_detail(engine, thresholds, full=True)
+    assert done.full and done.students == set(STUDENTS)
+    repo = Repository(engine, thresholds=thresholds)
+    alg = [c for f in repo.facts(None) or [] for c in f.classes if c.class_id == "cls-alg"]
+    assert any(c.timeline for c in alg)  # the results of the odd line item count
+    _assert_decoded_facts_equal_pure(repo)

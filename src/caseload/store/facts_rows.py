@@ -110,12 +110,12 @@ def compute_part(reader: source.InputReader, part: list[str], thresholds: Thresh
     and packs them."""
     with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
         got = reader.read(part)
-        if reader.batch_timelines is None:
+        if reader.packed is None:  # (read as rows)
             rows = rows_of([analysis.student_facts(i, thresholds) for i in got])
         else:
             rows = rows_read(got, reader.packed)
         if not reader.class_dates:
-            seen = seen_dates(got) if reader.batch_timelines is None else reader.shown_days
+            seen = seen_dates(got) if reader.shown_days is None else reader.shown_days
             for cid, head in rows[1].items():
                 head["result_dates"] = seen.get(cid) or set()
         return rows

@@ -453,9 +453,9 @@ class InputReader:
         # results (``packed``; its ClassInputs have neither results nor graded rows) and
         # by class the days of the shown results (``shown_days``)
         self.batch_timelines = batch_timelines
-        self.packed: dict[tuple[str, str], dict[str, Any]] = {}
+        self.packed: dict[tuple[str, str], dict[str, Any]] | None = None
         self.timeline_books: Any = None  # (timeline_batch.Books, made on first use)
-        self.shown_days: dict[str, set[int]] = {}
+        self.shown_days: dict[str, set[int]] | None = None  # (None: read as rows)
         self.books: dict[str, ClassBook] = {}
         self.day = Days()
         self.sessions, self.calendar_days = calendar(conn)
@@ -660,14 +660,16 @@ class InputReader:
         class_of_item = self.class_of_item
         batch = self.batch_timelines
         cols = None
+        self.packed = self.shown_days = None
         if self.with_gradebook and batch is not None:
             from caseload.store import result_columns  # (numpy: not at the app's start)
 
-            cols = result_columns.read(conn, ids)
+            cols = result_columns.read(conn, ids)  # (None: read as rows, just below)
             if self.timeline_books is None:
                 from caseload.domain.timeline_batch import Books
 
                 self.timeline_books = Books()
+        if cols is not None:
             result_items = set(cols.items)
         elif self.with_gradebook:
             result_rows = _tuples(conn, results_of(ids, graded=self.graded_rows))
@@ -741,7 +743,7 @@ class InputReader:
                         term_start=start,
                         term_end=end,
                         class_result_dates=self.dates_of.get(cid, ()),
-                        graded=of_class if graded and batch is None else None,
+                        graded=of_class if graded and cols is None else None,
                         book=self._book(cid) if graded else None,
                     )
                 )

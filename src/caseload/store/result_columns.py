@@ -40,7 +40,7 @@ from caseload.store.packing import fields_of_facts
 
 SCORE_NONE = -(2**62)
 SCORE_ODD = -(2**62) + 1
-_UNIT = "\x1f"  # between line item ids (never in an id the sources accept: checked by count)
+_UNIT = "\x1f"  # between line item ids (an id holding it: read as rows, see ``read``)
 
 
 class ResultColumns:
@@ -85,8 +85,9 @@ _SQL = {
 }
 
 
-def read(conn: Connection, ids: Sequence[str]) -> ResultColumns:
-    """The results of the students ``ids`` (at most 900), one query."""
+def read(conn: Connection, ids: Sequence[str]) -> ResultColumns | None:
+    """The results of the students ``ids`` (at most 900), one query; None when they cannot
+    be read so (a line item id holding the separator): the caller reads them as rows."""
     dialect = conn.dialect.name
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = _SQL["sqlite" if dialect == "sqlite" else "postgresql"].format(
@@ -99,7 +100,9 @@ def read(conn: Connection, ids: Sequence[str]) -> ResultColumns:
     students, counts, items, scores, statuses, days, missing = zip(*rows, strict=True)
     n = sum(counts)
     item_ids = _UNIT.join(items).split(_UNIT)
-    got = ResultColumns(
+    if len(item_ids) != n:  # an id holding the separator
+        return None
+    return ResultColumns(
         list(students),
         np.repeat(np.arange(len(rows), dtype=np.int64), counts),
         item_ids,
@@ -108,15 +111,12 @@ def read(conn: Connection, ids: Sequence[str]) -> ResultColumns:
         _ints(days, n),
         _ints(missing, n).astype(bool),
     )
-    if len(item_ids) != n:  # an id holding the separator: say so rather than misread
-        raise ValueError("a line item id holds the unit separator; results not read")
-    return got
 
 
 def _ints(parts: Sequence[str], n: int) -> NDArray[np.int64]:
     got = np.fromstring(",".join(parts), dtype=np.int64, sep=",")
-    if len(got) != n:
-        raise ValueError(f"read {len(got)} values of {n} results")
+    if len(got) != n:  # (the database wrote every value: a bug, not the data)
+        raise RuntimeError(f"read {len(got)} values of {n} results")
     return got
 
 
