@@ -8,17 +8,22 @@ here:
 - a category's earned and possible points (after drop-lowest) are running sums. They are
   exact, so equal to ``fsum``'s, when every score and maximum of the gradebook is a multiple
   of 2**-10 below 2**20 in size (whole and half points are): then every partial sum is a
-  float64 with no rounding. A gradebook with another score (8.33 of 10) is computed by
-  ``results_timeline`` itself (``exact_enough``).
+  float64 with no rounding. A gradebook with another score (8.33 of 10), or with two
+  results for one line item, is left to ``grading.timeline_facts_of_rows`` (``exact_enough``,
+  ``batch_arrays``).
 - the weighted average's two sums (the weights, and weight x percentage, a few categories
   each, not exact in binary) are summed with an error-free transformation (``exact_sums``):
-  the sum and the rounding error are kept apart, and a sum whose correct rounding cannot be
-  told from them (a near tie, cancellation, a power of two) is left to ``math.fsum``.
+  the sum and its rounding errors are kept apart; when the errors add up exactly, the
+  hardware's rounding of sum + errors (ties to even) is fsum's, and otherwise a sum whose
+  rounding could be in doubt (near a midpoint, a power of two, cancellation) goes to
+  ``math.fsum``.
 - percentages, the weighted terms and the quotients are the same IEEE operations in the same
-  order as ``results_timeline``'s.
+  order as ``results_timeline``'s; ``weekly_points`` is ``grading.weekly_series``.
 
-The tests check it against ``results_timeline`` on generated gradebooks (hypothesis) and on
-the sample school."""
+The refresh takes the arrays as they are (``batch_arrays``; ``store.result_columns`` packs
+them into the facts tables); ``timelines`` and ``batch_facts`` give ``TimelineFacts``. The
+tests check them against ``timeline_facts_of_rows`` on generated gradebooks (hypothesis),
+and the refresh's tables against the pure path on the sample school, both backends."""
 
 from __future__ import annotations
 
