@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any, TypeVar
+from typing import cast as typed
 
 from sqlalchemy import Integer, Select, String, and_, exists, func, not_, or_, select, type_coerce
 from sqlalchemy.engine import Connection
@@ -471,6 +472,7 @@ class InputReader:
         self.dates_of: dict[str, tuple[dt.date, ...]] = {}
         self.rostered: set[str] = set()  # classes with student enrollments
         self.class_of_item: dict[str, str] = {}  # line item -> its class
+        self.terms: dict[str, tuple[dt.date | None, dt.date | None]] = {}  # (term_of)
 
     def _read_classes(self, class_ids: Iterable[str]) -> None:
         """Read the shared data of the classes not read yet."""
@@ -622,6 +624,13 @@ class InputReader:
                 )
         return out
 
+    def term_of(self, class_id: str, klass: Klass) -> tuple[dt.date | None, dt.date | None]:
+        """``term_span`` of the class, worked out once per reader."""
+        got = self.terms.get(class_id)
+        if got is None:
+            got = self.terms[class_id] = term_span(klass.term_ids, self.by_id)
+        return got
+
     def _book(self, class_id: str) -> ClassBook:
         """What the class's gradebooks share, made once per class."""
         got = self.books.get(class_id)
@@ -679,15 +688,12 @@ class InputReader:
             # stored has no class), line items read once per reader
             unknown = sorted(result_items - class_of_item.keys())
             for chunk in _chunked(unknown):
-                for item, cid in conn.execute(
-                    select(line_items.c.sourced_id, line_items.c.class_id).where(
-                        line_items.c.sourced_id.in_(chunk)
-                    )
-                ):
-                    class_of_item[item] = cid
+                class_of_item.update(_tuples(conn, select(
+                    line_items.c.sourced_id, line_items.c.class_id
+                ).where(line_items.c.sourced_id.in_(chunk))))
         self._read_classes(
             {c for cs in classes_of.values() for c in cs}
-            | {class_of_item[i] for i in result_items if i in class_of_item}
+            | typed(set[str], set(map(class_of_item.get, result_items)) - {None})
         )
         if cols is not None and batch is not None:
             self.packed, self.shown_days = result_columns.timeline_facts(  # (imported above)
@@ -730,7 +736,7 @@ class InputReader:
                 k = self.klasses.get(cid)
                 if k is None:
                     continue
-                start, end = term_span(k.term_ids, self.by_id)
+                start, end = self.term_of(cid, k)
                 of_class = tuple(res_of.get(sid, {}).get(cid, ()))
                 cis.append(
                     analysis.ClassInput(
