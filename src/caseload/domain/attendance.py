@@ -78,8 +78,18 @@ def enrolled_classes_on(
         if e.role is not Role.STUDENT or (student_id is not None and e.user_id != student_id):
             continue
         t_start, t_end = terms.get(e.class_id, (None, None))
-        lo = max((d for d in (e.begin_date, t_start) if d is not None), default=dt.date.min)
-        hi = min((d for d in (e.end_date, t_end) if d is not None), default=dt.date.max)
+        # the later of the known starts, the earlier of the known ends (plain comparisons:
+        # this runs for every enrollment of every student in the facts refresh)
+        lo = e.begin_date
+        if t_start is not None and (lo is None or t_start > lo):
+            lo = t_start
+        hi = e.end_date
+        if t_end is not None and (hi is None or t_end < hi):
+            hi = t_end
+        if lo is None:
+            lo = dt.date.min
+        if hi is None:
+            hi = dt.date.max
         if lo <= hi:
             spans[e.class_id].append((lo, hi))
     frozen = [(cid, tuple(v)) for cid, v in spans.items()]
