@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import itertools
 import math
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
 from caseload.sources.dataset import Reject, SourceError, row_refusal
-from caseload.sources.zipsafe import SafeZip, open_zip
+from caseload.sources.zipsafe import SafeZip, open_zip, unreadable
 
 T = TypeVar("T")
 
@@ -80,6 +81,37 @@ class _Bytes:
 
     def __exit__(self, typ: Any, value: Any, tb: Any, /) -> None:
         self.close()
+
+
+class _FolderFile(io.RawIOBase):
+    """A folder's file, read unbuffered; a disk error (an OSError with an errno: an I/O error,
+    a network share gone) opening or reading it is a SourceError naming the file and the
+    system's words for the error (:func:`zipsafe.unreadable`), never the data read so far."""
+
+    def __init__(self, path: Path):
+        self._name = path.name
+        try:
+            self._raw = path.open("rb", buffering=0)
+        except OSError as exc:
+            if exc.errno is None:
+                raise
+            raise unreadable(path.name, exc, "file") from None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            return self._raw.readinto(b)
+        except OSError as exc:
+            if exc.errno is None:
+                raise
+            raise unreadable(self._name, exc, "file") from None
+
+    def close(self) -> None:
+        if hasattr(self, "_raw"):
+            self._raw.close()
+        super().close()
 
 
 class UnclearLayout(SourceError):
@@ -169,9 +201,11 @@ class Container:
                     "reads one export, its CSV files at the zip's top level or all inside "
                     "one folder",
                 )
-        # zip members go through SafeZip's guard (stops at the declared size: zip bombs)
+        # zip members go through SafeZip's guard (stops at the declared size: zip bombs), a
+        # folder's files through _FolderFile's (a disk error is a SourceError naming the file)
         raw: IO[bytes] = (
-            self._safe.open(real) if self._safe is not None else (self.path / real).open("rb")
+            self._safe.open(real) if self._safe is not None
+            else io.BufferedReader(_FolderFile(self.path / real), 1 << 16)
         )
         return _Bytes(raw)
 

@@ -91,12 +91,12 @@ def damaged(where: str, what: str, exc: Exception) -> SourceError:
     return SourceError(where, None, None, f"the zip {what} is damaged ({detail}): {ADVICE}")
 
 
-def unreadable(member: str, exc: OSError) -> SourceError:
-    """The error for a member the disk would not give (an OSError with an errno, not the
-    data's fault): its message, never the data read so far."""
+def unreadable(where: str, exc: OSError, what: str = "zip member") -> SourceError:
+    """The error for a member (or ``what``: a folder's file) the disk would not give (an
+    OSError with an errno, not the data's fault): its message, never the data read so far."""
     return SourceError(
-        member, None, None,
-        f"the zip member could not be read ({exc.strerror or type(exc).__name__}): check the "
+        where, None, None,
+        f"the {what} could not be read ({exc.strerror or type(exc).__name__}): check the "
         "disk or network share the file is on, or copy it elsewhere and import the copy",
     )
 

@@ -1,0 +1,101 @@
+"""A disk error (an OSError with an errno: an I/O error on the disk or network share the export
+is on) while an export is read is a plain error naming the file and the system's words for the
+error, for ``import`` and ``import --check``: no traceback, never the file's data.
+
+A CSV file of an export folder (its opening or its reading) ended in "unexpected OSError".
+(A zip member's disk error: tests/test_zip_damage_rejects.py.)
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caseload.cli import main
+from caseload.sources.dataset import SourceError
+from caseload.sources.detect import read_path
+from tests.paths import MIN_DATA
+
+ADVICE = "check the disk or network share the file is on"
+
+
+class _FailingFile(io.FileIO):
+    """A file whose reads after the first ``good`` ones fail as a bad disk's do."""
+
+    good = 0
+
+    def _fail(self) -> None:
+        if self.good <= 0:
+            raise OSError(errno.EIO, "Input/output error")
+        self.good -= 1
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        self._fail()
+        return super().read(size)
+
+    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+        self._fail()
+        return super().readinto(buffer)
+
+    def readall(self) -> bytes:
+        self._fail()
+        return super().readall()
+
+
+def _fail_on(monkeypatch: pytest.MonkeyPatch, target: Path, where: str, good: int = 0) -> None:
+    """Opening ``target`` (``where="open"``), or reading it after ``good`` reads, fails
+    with EIO, however it is opened (Path.open and open both go through io.open)."""
+    real_open = io.open
+
+    def failing_open(file: Any, mode: str = "r", buffering: int = -1, *args: Any, **kw: Any):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, Path)) and Path(file) == target and "r" in mode:
+            if where == "open":
+                raise OSError(errno.EIO, "Input/output error", str(file))
+            raw = _FailingFile(file, "rb")
+            raw.good = good
+            if buffering == 0:
+                return raw
+            buffered = io.BufferedReader(raw)
+            return buffered if "b" in mode else io.TextIOWrapper(buffered, *args, **kw)
+        return real_open(file, mode, buffering, *args, **kw)
+
+    monkeypatch.setattr(io, "open", failing_open)
+    monkeypatch.setattr("builtins.open", failing_open)
+
+
+def _check_cli(capsys: pytest.CaptureFixture[str], cache: Path, path: Path, expected: str) -> None:
+    for extra in ([], ["--check"]):
+        capsys.readouterr()
+        assert main(["--db", str(cache), "import", str(path), *extra]) == 1
+        out = capsys.readouterr()
+        printed = out.out + out.err
+        assert expected in printed, printed
+        assert "unexpected" not in printed and "Traceback" not in printed, printed
+        assert "--skip-invalid" not in printed, printed  # (not a row to skip)
+        assert "Able" not in printed and "MD001" not in printed, printed  # stu-1's row: no data
+
+
+# --- a CSV file in an export folder -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("where", "good"), [("open", 0), ("read", 0), ("read", 1)])
+def test_a_disk_error_reading_a_folders_csv_file_is_named_in_plain_words(
+    tmp_path: Path, capsys, monkeypatch, new_cache: Path, where: str, good: int
+) -> None:
+    """Opening users.csv, or reading it (at once, or after its rows were read: good=1),
+    fails with EIO: the error names the file and says "Input/output error", never its rows."""
+    folder = tmp_path / "export"
+    shutil.copytree(MIN_DATA, folder)
+    _fail_on(monkeypatch, folder / "users.csv", where, good)
+    expected = (f"users.csv: the file could not be read (Input/output error): {ADVICE}")
+    for skip_invalid in (False, True):
+        with pytest.raises(SourceError) as info:
+            read_path(folder, skip_invalid=skip_invalid)
+        assert str(info.value).startswith(expected), str(info.value)
+        assert not info.value.skippable
+    _check_cli(capsys, new_cache, folder, expected)
