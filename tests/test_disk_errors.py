@@ -2,8 +2,10 @@
 is on) while an export is read is a plain error naming the file and the system's words for the
 error, for ``import`` and ``import --check``: no traceback, never the file's data.
 
-A CSV file of an export folder (its opening or its reading) ended in "unexpected OSError".
-(A zip member's disk error: tests/test_zip_damage_rejects.py.)
+A CSV file of an export folder (its opening or its reading) ended in "unexpected OSError"; a
+.zip whose list of members could not be read was taken for a file that is not a zip at all
+(``zipfile.is_zipfile`` answers False on any OSError) and refused as "not a recognized
+export". (A zip member's disk error: tests/test_zip_damage_rejects.py.)
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import errno
 import io
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +102,40 @@ def test_a_disk_error_reading_a_folders_csv_file_is_named_in_plain_words(
         assert str(info.value).startswith(expected), str(info.value)
         assert not info.value.skippable
     _check_cli(capsys, new_cache, folder, expected)
+
+
+# --- a .zip whose list of members cannot be read ------------------------------------------------
+
+
+def _zip(target: Path) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(MIN_DATA.iterdir()):
+            zf.write(f, f.name)
+
+
+@pytest.mark.parametrize("where", ["open", "read", "directory"])
+def test_a_disk_error_reading_a_zips_member_list_is_not_not_a_zip(
+    tmp_path: Path, capsys, monkeypatch, new_cache: Path, where: str
+) -> None:
+    """Opening export.zip or reading it fails with EIO (``directory``: only once its end
+    record was found, while its list of members is read): the error says the file could not be
+    read, with the system's words; it said "not a recognized export" (or "not a folder or a
+    .zip file", or that the zip was damaged)."""
+    archive = tmp_path / "export.zip"
+    _zip(archive)
+    if where == "directory":
+
+        def failing_contents(self: zipfile.ZipFile) -> None:
+            raise OSError(errno.EIO, "Input/output error")
+
+        monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", failing_contents)
+    else:
+        _fail_on(monkeypatch, archive, where)
+    expected = f"export.zip: the file could not be read (Input/output error): {ADVICE}"
+    for skip_invalid in (False, True):
+        with pytest.raises(SourceError) as info:
+            read_path(archive, skip_invalid=skip_invalid)
+        assert str(info.value).startswith(expected), str(info.value)
+    _check_cli(capsys, new_cache, archive, expected)
+    for bad in ("not a recognized export", "not a folder or a .zip", "damaged"):
+        assert bad not in capsys.readouterr().out

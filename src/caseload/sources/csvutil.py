@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
 from caseload.sources.dataset import Reject, SourceError, row_refusal
-from caseload.sources.zipsafe import SafeZip, open_zip, unreadable
+from caseload.sources.zipsafe import SafeZip, is_zip, open_zip, unreadable
 
 T = TypeVar("T")
 
@@ -142,7 +142,7 @@ class Container:
             for p in path.iterdir():
                 if p.is_file():
                     self._add(p.name, p.name)
-        elif zipfile.is_zipfile(path):
+        elif is_zip(path):  # (a disk error reading it: SourceError, not "not a .zip")
             self._zip = open_zip(path)  # a damaged directory: SourceError naming the zip
             try:
                 self._safe = SafeZip(self._zip, path.name)  # zip bombs refused before reading

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
 from caseload.sources.dataset import Dataset, SourceError
@@ -15,7 +14,9 @@ def read_path(path: Path, *, skip_invalid: bool = False) -> Dataset:
 
     if not path.exists():
         raise SourceError(str(path), None, None, "no such file or folder")
-    if path.is_file() and zipfile.is_zipfile(path):
+    from caseload.sources.zipsafe import is_zip
+
+    if path.is_file() and is_zip(path):  # (a disk error reading it: SourceError, not "no zip")
         from caseload.sources.zipsafe import check_archive, open_zip
 
         with open_zip(path) as zf:  # zip bombs are refused before any member is read

@@ -17,7 +17,9 @@ with a :class:`SourceError` naming the archive and the member, also under ``--sk
 zipfile's and zlib's own exceptions never reach the caller. So is a member caseload cannot read
 (encrypted, or compressed with a method zipfile does not know, such as Deflate64). A member the
 disk will not give (an OSError with an errno: an I/O error, a network share gone) is refused
-naming the archive, the member and the system's words for the error (:func:`unreadable`).
+naming the archive, the member and the system's words for the error (:func:`unreadable`); an
+archive it will not give (its list of members unreadable) names the archive (:func:`is_zip`,
+:func:`open_zip`).
 """
 
 from __future__ import annotations
@@ -101,13 +103,56 @@ def unreadable(where: str, exc: OSError, what: str = "zip member") -> SourceErro
     )
 
 
+class _Watched:
+    """A file for :func:`zipfile.is_zipfile` that keeps the disk error it would hide."""
+
+    def __init__(self, fh: IO[bytes]):
+        self._fh = fh
+        self.error: OSError | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._fh.read(n)
+        except OSError as exc:
+            if exc.errno is not None:  # (an I/O error, not "no such position")
+                self.error = exc
+            raise
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+
+def is_zip(path: Path) -> bool:
+    """Whether ``path`` is a zip archive (:func:`zipfile.is_zipfile`), except that a disk error
+    opening or reading it (an OSError with an errno) is a SourceError naming the file and the
+    system's words for it: is_zipfile answers False, and the file was refused as no zip."""
+    try:
+        with path.open("rb") as fh:
+            watched = _Watched(fh)
+            found = zipfile.is_zipfile(watched)
+    except OSError as exc:
+        if exc.errno is None:
+            return False
+        raise unreadable(path.name, exc, "file") from None
+    if watched.error is not None:
+        raise unreadable(path.name, watched.error, "file")
+    return found
+
+
 def open_zip(path: Path) -> zipfile.ZipFile:
     """``path`` opened as a zip archive; a damaged directory (the list of members at the end)
-    is a SourceError naming the archive."""
+    is a SourceError naming the archive, and so is a disk error reading it (:func:`unreadable`)."""
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError) as exc:
         raise damaged(path.name, "archive", exc) from None
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise unreadable(path.name, exc, "file") from None
 
 
 def cut_short(path: Path) -> bool:
