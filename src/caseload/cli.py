@@ -529,8 +529,9 @@ def _open_app(
     """Open the TUI on ``ws`` (a :class:`~caseload.services.context.Workspace`): the services
     build what it is handed (``caseload.services.app``); this only wires it in."""
     from caseload.services.app import prepare_app
+    from caseload.tui.themes import check_theme
 
-    _check_theme(ws.config.theme, ws.config.path)  # (a config error before anything else)
+    check_theme(ws.config.theme, ws.config.path)  # (a config error before anything else)
     launch = prepare_app(ws, counselor=counselor, as_of=as_of, demo=demo)
     if launch.empty:
         print(
@@ -569,20 +570,6 @@ def _open_app(
         thresholds=ws.config.thresholds,
     )
     return EXIT_OK
-
-
-def _check_theme(theme: object, path: object) -> None:
-    """The config's ``theme`` is one of Textual's themes (an unknown one ended the app with
-    an "unexpected InvalidThemeError" that named neither the setting nor the file)."""
-    if theme is None:
-        return
-    from textual.theme import BUILTIN_THEMES
-
-    from caseload.config import ConfigError
-
-    if not isinstance(theme, str) or theme not in BUILTIN_THEMES:
-        raise ConfigError(f"{path}: theme {theme!r} is not a Textual theme (one of: "
-                          f"{', '.join(sorted(BUILTIN_THEMES))})")
 
 
 def cmd_open(args: argparse.Namespace) -> int:
@@ -625,10 +612,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the app through textual-serve: each browser runs `caseload open` with our settings."""
     from caseload.services.context import check_workspace
     from caseload.tui.serve import ServeOptions, serve
+    from caseload.tui.themes import check_theme
 
-    # the cache and config every browser tab opens, checked before listening: a --db that
-    # cannot be opened is one error here, with no address or token printed
-    check_workspace(getattr(args, "db", None), getattr(args, "config", None))
+    # the cache and config every browser tab opens, checked before listening (as `open`
+    # checks them): a --db that cannot be opened or a bad theme is one error here, with no
+    # address or token printed
+    config = check_workspace(getattr(args, "db", None), getattr(args, "config", None))
+    check_theme(config.theme, config.path)
     # the app runs in a subprocess per browser: it reads the same cache and config from here
     if getattr(args, "db", None):
         os.environ["CASELOAD_DB"] = str(args.db)

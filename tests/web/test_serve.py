@@ -200,6 +200,38 @@ def test_a_cache_that_cannot_be_opened_is_refused_before_listening(
         assert "is a folder, not a file" in captured.err
 
 
+@pytest.mark.parametrize("theme", ['"textual-drak"', "5"])
+def test_a_bad_theme_is_refused_before_listening_as_open_refuses_it(
+    theme: str, tmp_path: Path, new_cache: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """serve checked the cache but not the config's theme: it listened, printed its token,
+    and every browser tab (a `caseload open`) showed the theme error. It is refused first,
+    with `open`'s line and exit status, and the server never starts."""
+    started: list[ServeOptions] = []
+
+    def fake_serve(options: ServeOptions, **_kwargs: object) -> None:
+        started.append(options)  # (without the check: it would listen, and print a token)
+        print(f"caseload is served at http://127.0.0.1:{options.port}/?token={TOKEN}")
+
+    monkeypatch.setattr("caseload.tui.serve.serve", fake_serve)
+    monkeypatch.setenv("CASELOAD_DB", "")  # (serve sets them for the tabs: undone after)
+    monkeypatch.setenv("CASELOAD_CONFIG", "")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"theme = {theme}\n", encoding="utf-8")
+    common = ["--db", str(new_cache), "--config", str(cfg)]
+    opened = main([*common, "open"])
+    said_by_open = capsys.readouterr()
+    assert main([*common, "serve", "--port", "8123"]) == opened == 1
+    captured = capsys.readouterr()
+    assert started == []
+    assert captured.out == "", captured.out
+    assert captured.err == said_by_open.err, (captured.err, said_by_open.err)
+    assert captured.err.startswith(f"caseload: error: {cfg}: theme "), captured.err
+    assert "not a Textual theme" in captured.err and captured.err.count("\n") == 1
+    assert "token" not in captured.err and "Traceback" not in captured.err
+
+
 def test_a_cache_that_opens_is_served(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

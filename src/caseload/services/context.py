@@ -63,9 +63,12 @@ def open_workspace(
     return Workspace(engine=engine, config=config, person=grant.person)
 
 
-def check_workspace(db: str | None = None, config_path: str | None = None) -> None:
+def check_workspace(db: str | None = None, config_path: str | None = None) -> Config:
     """Open the cache (migrating it) and load the config as :func:`open_workspace` does, then
     let the cache go: ``caseload serve`` checks so before it listens, so that a cache that
     cannot be opened is one error there and then, not an error in every browser tab (each
-    opens its own). Raises what :func:`open_workspace` raises."""
-    open_workspace(db, config_path).engine.dispose()
+    opens its own). Raises what :func:`open_workspace` raises; returns the config (whose
+    ``theme`` serve then checks as ``open`` does)."""
+    ws = open_workspace(db, config_path)
+    ws.engine.dispose()
+    return ws.config
