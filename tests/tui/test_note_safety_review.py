@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from typing import Any
+
+import pytest
+from textual.screen import Screen
 
 from caseload.domain.notes import Note, NoteDraft, NoteStatus, NoteType
 from caseload.domain.report import Flag, FlagCode, Severity, StudentDetail
 from caseload.tui import messages
 from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.changes import ChangesScreen
 from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.follow_ups import FollowUpsScreen
+from caseload.tui.screens.help import HelpScreen
+from caseload.tui.screens.me_picker import MePicker
 from caseload.tui.screens.note_editor import NoteEditor
 from caseload.tui.screens.student import StudentScreen
 
@@ -485,3 +492,108 @@ async def test_a_failed_changes_read_is_handled_by_the_app() -> None:
         assert any(m.startswith("load changes: ") for m in messages_shown(app))
         title = str(app.screen.query_one("#changes-title").render())
         assert "Could not list the changes: the cache is busy" in title
+
+
+# -- start-up screens never open over a note editor or a dialog ---------------------------------
+
+
+class GatedChanges:
+    """"Since you last looked" (a ChangesPort) whose ``last_seen`` answers only once the test
+    sets ``release``: the cache was slow, and the user quick with a key."""
+
+    def __init__(self, last: dt.date) -> None:
+        self.release = threading.Event()
+        self.last = last
+        self.seen: list[dt.date] = []
+
+    def changes(self, counselor_id: str | None, since: dt.date, as_of: dt.date) -> list[Any]:
+        return []
+
+    def last_seen(self, counselor_id: str | None) -> dt.date | None:
+        self.release.wait(10)
+        return self.last
+
+    def mark_seen(self, counselor_id: str | None, as_of: dt.date) -> None:
+        self.seen.append(as_of)
+
+
+class LateCounselors(FakeReader):
+    """A cache with no counselors until the test sets ``arrived`` (an import or sync then
+    brings them, and the app reads them again: ``reload_all``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = False
+
+    def counselors(self) -> list[Any]:
+        return super().counselors() if self.arrived else []
+
+
+class FakeSaveMe:
+    where = "config.toml"
+
+    def __call__(self, counselor_id: str) -> str:
+        return self.where
+
+
+async def _cover(pilot: Any, app: CaseloadApp, cover: str) -> Screen[Any]:
+    """A note editor (``n``) or another dialog (help, ``?``) opened before the start-up
+    screens' data has arrived; the screen it is."""
+    await wait_until(pilot, lambda: app.home.selected_student_id is not None,
+                     what="the caseload")
+    await pilot.press("n" if cover == "editor" else "question_mark")
+    kind = NoteEditor if cover == "editor" else HelpScreen
+    await wait_until(pilot, lambda: isinstance(app.screen, kind), what=cover)
+    screen = app.screen
+    if isinstance(screen, NoteEditor):
+        await wait_until(pilot, lambda: screen._ready, what="the editor ready")
+    return screen
+
+
+@pytest.mark.parametrize("cover", ["editor", "help"])
+async def test_since_you_last_looked_waits_until_a_note_or_dialog_is_closed(cover: str) -> None:
+    """"Since you last looked" opened as soon as the last as-of date was read: a note editor
+    opened before that (a quick ``n``) was covered by it, the note hidden while the user typed
+    on. It waits until the editor or dialog is closed, as the follow-ups do, then opens."""
+    changes = GatedChanges(AS_OF - dt.timedelta(days=7))
+    app = CaseloadApp(FakeReader(), counselor_id="c-rivera", as_of=AS_OF, now=lambda: NOW,
+                      notes=FakeNotes(), changes=changes)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        covering = await _cover(pilot, app, cover)
+        changes.release.set()
+        await wait_until(pilot, lambda: changes.seen, what="the last as-of date read")
+        await settle(pilot)
+        assert app.screen is covering, app.screen_stack
+        assert not any(isinstance(s, ChangesScreen) for s in app.screen_stack)
+        await pilot.press("escape")  # (a clean editor closes at once)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangesScreen),
+                         what="the changes, once it is closed")
+        assert covering not in app.screen_stack
+        assert app.screen.since == AS_OF - dt.timedelta(days=7)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("cover", ["editor", "help"])
+async def test_the_first_runs_who_are_you_waits_until_a_note_or_dialog_is_closed(
+    cover: str,
+) -> None:
+    """The first run's "who are you?" (no ``me``; ``--counselor`` names the caseload, so
+    notes can be written) opened over a note editor or dialog opened before the counselors
+    were read (here: read again once an import brought them, as ``reload_all`` does). It
+    waits until the editor or dialog is closed, then asks."""
+    reader = LateCounselors()
+    app = CaseloadApp(reader, counselor_id="c-rivera", as_of=AS_OF, now=lambda: NOW,
+                      notes=FakeNotes(), save_me=FakeSaveMe())  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:
+        await settle(pilot)
+        assert not any(isinstance(s, MePicker) for s in app.screen_stack)  # (nobody to pick)
+        covering = await _cover(pilot, app, cover)
+        reader.arrived = True
+        app.data.request_counselors(app)
+        await wait_until(pilot, lambda: app.counselors, what="the counselors read")
+        await settle(pilot)
+        assert app.screen is covering, app.screen_stack
+        assert not any(isinstance(s, MePicker) for s in app.screen_stack)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MePicker),
+                         what="the picker, once it is closed")
+        assert covering not in app.screen_stack

@@ -49,6 +49,7 @@ from caseload.tui.safe import clean
 from caseload.tui.screens.caseload import CaseloadScreen
 from caseload.tui.screens.triage_export import TriageExporter
 from caseload.tui.session import Session, utc_now
+from caseload.tui.start_screens import StartScreens
 
 if TYPE_CHECKING:
     from caseload.tui.screens.changes import ChangesPort, LastSeen
@@ -155,6 +156,7 @@ class CaseloadApp(App[None]):
             NotesCalls(self.data, notes, export_notes) if notes is not None else None
         )
         self.notes_flow = NotesFlow(self, self.session, self.data, self.notes_calls)
+        self.start_screens = StartScreens(self)  # never over a note editor or a dialog
         self.export_triage = export_triage  # x on the caseload (services.triage_export)
         self.actions = actions or AppActions()
         self.keymap = dict(keymap or {})
@@ -246,7 +248,8 @@ class CaseloadApp(App[None]):
     def on_last_seen(self, message: LastSeen) -> None:
         self._last_seen = message.as_of
         if message.as_of is not None and message.as_of < self.as_of and not self.closing:
-            self.open_changes(message.as_of)
+            since = message.as_of
+            self.start_screens.show(lambda: self.open_changes(since))
 
     def open_changes(self, since: dt.date) -> None:
         from caseload.tui.screens.changes import ChangesScreen
@@ -623,7 +626,7 @@ class CaseloadApp(App[None]):
             self.set_counselor(counselor_id)
             self._save_me(save, counselor_id)
 
-        self.push_screen(MePicker(counselors, save.where), chosen)
+        self.start_screens.show(lambda: self.push_screen(MePicker(counselors, save.where), chosen))
 
     @work(thread=True, group="save-me", exit_on_error=False, name="save who you are")
     def _save_me(self, save: SaveMe, counselor_id: str) -> None:
