@@ -2,7 +2,9 @@
 is on) while an export is read is a plain error naming the file and the system's words for the
 error, for ``import`` and ``import --check``: no traceback, never the file's data.
 
-A CSV file of an export folder (its opening or its reading) ended in "unexpected OSError"; a
+A CSV file of an export folder (its opening or its reading) ended in "unexpected OSError", and
+so did an Ed-Fi XML file of a folder (or, the folder's only interchange, "not a recognized
+export": the file was passed over while telling whether the folder is Ed-Fi); a
 .zip whose list of members could not be read was taken for a file that is not a zip at all
 (``zipfile.is_zipfile`` answers False on any OSError) and refused as "not a recognized
 export". (A zip member's disk error: tests/test_zip_damage_rejects.py.)
@@ -23,6 +25,8 @@ from caseload.cli import main
 from caseload.sources.dataset import SourceError
 from caseload.sources.detect import read_path
 from tests.paths import MIN_DATA
+
+EDFI_SMALL = Path(__file__).parent / "data" / "edfi_small"
 
 ADVICE = "check the disk or network share the file is on"
 
@@ -71,7 +75,10 @@ def _fail_on(monkeypatch: pytest.MonkeyPatch, target: Path, where: str, good: in
     monkeypatch.setattr("builtins.open", failing_open)
 
 
-def _check_cli(capsys: pytest.CaptureFixture[str], cache: Path, path: Path, expected: str) -> None:
+def _check_cli(
+    capsys: pytest.CaptureFixture[str], cache: Path, path: Path, expected: str,
+    data: tuple[str, ...] = ("Able", "MD001"),
+) -> None:
     for extra in ([], ["--check"]):
         capsys.readouterr()
         assert main(["--db", str(cache), "import", str(path), *extra]) == 1
@@ -80,7 +87,8 @@ def _check_cli(capsys: pytest.CaptureFixture[str], cache: Path, path: Path, expe
         assert expected in printed, printed
         assert "unexpected" not in printed and "Traceback" not in printed, printed
         assert "--skip-invalid" not in printed, printed  # (not a row to skip)
-        assert "Able" not in printed and "MD001" not in printed, printed  # stu-1's row: no data
+        for value in data:  # (a student's values: never the data read)
+            assert value not in printed, printed
 
 
 # --- a CSV file in an export folder -------------------------------------------------------------
@@ -102,6 +110,35 @@ def test_a_disk_error_reading_a_folders_csv_file_is_named_in_plain_words(
         assert str(info.value).startswith(expected), str(info.value)
         assert not info.value.skippable
     _check_cli(capsys, new_cache, folder, expected)
+
+
+# --- an Ed-Fi XML file in an export folder ------------------------------------------------------
+
+
+@pytest.mark.parametrize("alone", [False, True])
+@pytest.mark.parametrize(("where", "good"), [("open", 0), ("read", 0), ("read", 1)])
+def test_a_disk_error_reading_a_folders_edfi_xml_file_is_named_in_plain_words(
+    tmp_path: Path, capsys, monkeypatch, new_cache: Path, where: str, good: int, alone: bool
+) -> None:
+    """Opening export-a.xml (the Student interchange), or reading it (at once, or after its
+    records were read: good=1), fails with EIO: the error names the file and says
+    "Input/output error", never its records. ``alone``: the folder's only XML file, so the
+    failure comes while telling whether the folder is Ed-Fi (it said "not a recognized
+    export")."""
+    folder = tmp_path / "export"
+    if alone:
+        folder.mkdir()
+        shutil.copy(EDFI_SMALL / "export-a.xml", folder)
+    else:
+        shutil.copytree(EDFI_SMALL, folder)
+    _fail_on(monkeypatch, folder / "export-a.xml", where, good)
+    expected = f"export-a.xml: the file could not be read (Input/output error): {ADVICE}"
+    for skip_invalid in (False, True):
+        with pytest.raises(SourceError) as info:
+            read_path(folder, skip_invalid=skip_invalid)
+        assert str(info.value).startswith(expected), str(info.value)
+        assert not info.value.skippable
+    _check_cli(capsys, new_cache, folder, expected, data=("Avery", "Blake", "S1001"))
 
 
 # --- a .zip whose list of members cannot be read ------------------------------------------------

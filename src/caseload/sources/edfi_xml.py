@@ -88,6 +88,7 @@ from caseload.sources.edfi_xml_activity import ActivityRecords
 from caseload.sources.edfi_xml_guardians import GuardianRecords
 from caseload.sources.edfi_xml_orgs import OrgsScheduleRecords
 from caseload.sources.edfi_xml_parse import (
+    UnreadableFile,
     UnsupportedStandard,
     check_standard,
     peek_root,
@@ -120,12 +121,17 @@ class _Reader(OrgsScheduleRecords, PeopleRecords, ActivityRecords, GuardianRecor
 
 
 def is_edfi_folder(path: Path) -> bool:
-    """True for a folder holding at least one ``*.xml`` whose root is an ``Interchange...``."""
+    """True for a folder holding at least one ``*.xml`` whose root is an ``Interchange...``.
+
+    :class:`UnreadableFile` for an ``*.xml`` the disk would not give: whether it is an
+    interchange cannot be told, and the import would have to read it."""
     if not path.is_dir():
         return False
     for file in xml_files(path):
         try:
             name = root_name(file)
+        except UnreadableFile:  # (a disk error: named, not "not a recognized export")
+            raise
         except (SourceError, OSError):
             continue
         if name and name.startswith("Interchange"):

@@ -23,6 +23,7 @@ from defusedxml import (
 from defusedxml.ElementTree import DefusedXMLParser
 
 from caseload.sources.dataset import SourceError
+from caseload.sources.zipsafe import unreadable
 
 # Root namespaces of the Data Standards this reader does not read, and how to name them.
 OLD_STANDARDS = {
@@ -35,6 +36,19 @@ SUPPORTED = "caseload reads Ed-Fi Data Standard 4 and later (namespace http://ed
 class UnsupportedStandard(SourceError):
     """An export in an Ed-Fi Data Standard caseload does not read: fatal, even when skipping
     invalid rows (every record would be misread, not just one)."""
+
+
+class UnreadableFile(SourceError):
+    """An XML file the disk would not give (an OSError with an errno while it was opened or
+    read: an I/O error, a network share gone): fatal, not a record to skip, and not a file
+    to pass over while telling whether a folder is Ed-Fi (:func:`_disk_error`)."""
+
+
+def _disk_error(path: Path, exc: OSError) -> UnreadableFile:
+    """``exc`` as the plain error naming ``path`` and the system's words for it
+    (:func:`zipsafe.unreadable`, as a folder's CSV file's), never the data read so far."""
+    err = unreadable(path.name, exc, "file")
+    return UnreadableFile(err.file, None, None, err.reason)
 
 
 _CHUNK = 1 << 16
@@ -143,8 +157,22 @@ def _feed(path: Path, target: Collector) -> Iterator[None]:
     parser = DefusedXMLParser(target=target)
     target.expat = parser.parser
     _refuse_doctype(parser.parser)
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise _disk_error(path, exc) from None
+    with fh:
+        while True:
+            try:
+                chunk = fh.read(_CHUNK)
+            except OSError as exc:
+                if exc.errno is None:
+                    raise
+                raise _disk_error(path, exc) from None
+            if not chunk:
+                break
             parser.feed(chunk)
             yield
         parser.close()
