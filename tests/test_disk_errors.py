@@ -78,7 +78,9 @@ def _fail_on(monkeypatch: pytest.MonkeyPatch, target: Path, where: str, good: in
 def _check_cli(
     capsys: pytest.CaptureFixture[str], cache: Path, path: Path, expected: str,
     data: tuple[str, ...] = ("Able", "MD001"),
-) -> None:
+) -> list[str]:
+    """What import and import --check print for ``path`` (checked here), for more checks."""
+    seen = []
     for extra in ([], ["--check"]):
         capsys.readouterr()
         assert main(["--db", str(cache), "import", str(path), *extra]) == 1
@@ -89,6 +91,8 @@ def _check_cli(
         assert "--skip-invalid" not in printed, printed  # (not a row to skip)
         for value in data:  # (a student's values: never the data read)
             assert value not in printed, printed
+        seen.append(printed)
+    return seen
 
 
 # --- a CSV file in an export folder -------------------------------------------------------------
@@ -173,6 +177,6 @@ def test_a_disk_error_reading_a_zips_member_list_is_not_not_a_zip(
         with pytest.raises(SourceError) as info:
             read_path(archive, skip_invalid=skip_invalid)
         assert str(info.value).startswith(expected), str(info.value)
-    _check_cli(capsys, new_cache, archive, expected)
-    for bad in ("not a recognized export", "not a folder or a .zip", "damaged"):
-        assert bad not in capsys.readouterr().out
+    for printed in _check_cli(capsys, new_cache, archive, expected):
+        for bad in ("not a recognized export", "not a folder or a .zip", "damaged"):
+            assert bad not in printed, printed
