@@ -145,6 +145,35 @@ def test_a_disk_error_reading_a_folders_edfi_xml_file_is_named_in_plain_words(
     _check_cli(capsys, new_cache, folder, expected, data=("Avery", "Blake", "S1001"))
 
 
+# --- an export folder that cannot be listed ----------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["oneroster", "edfi"])
+def test_a_disk_error_listing_the_export_folder_is_named_in_plain_words(
+    tmp_path: Path, capsys, monkeypatch, new_cache: Path, kind: str
+) -> None:
+    """Listing the export folder fails with EIO: the error names the folder and says
+    "Input/output error"; it said "unexpected OSError" (or "not a recognized export")."""
+    folder = tmp_path / "export"
+    shutil.copytree(MIN_DATA if kind == "oneroster" else EDFI_SMALL, folder)
+    real_iterdir = Path.iterdir
+
+    def failing_iterdir(self: Path):  # type: ignore[no-untyped-def]
+        if self == folder:
+            raise OSError(errno.EIO, "Input/output error", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", failing_iterdir)
+    expected = f"{folder}: the folder could not be read (Input/output error): "
+    for skip_invalid in (False, True):
+        with pytest.raises(SourceError) as info:
+            read_path(folder, skip_invalid=skip_invalid)
+        assert str(info.value).startswith(expected), str(info.value)
+        assert not info.value.skippable
+    for printed in _check_cli(capsys, new_cache, folder, expected):
+        assert "not a recognized export" not in printed, printed
+
+
 # --- a .zip whose list of members cannot be read ------------------------------------------------
 
 

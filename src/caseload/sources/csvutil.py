@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
 from caseload.sources.dataset import Reject, SourceError, row_refusal
-from caseload.sources.zipsafe import SafeZip, is_zip, open_zip, unreadable
+from caseload.sources.zipsafe import SafeZip, is_zip, list_folder, open_zip, unreadable
 
 T = TypeVar("T")
 
@@ -139,7 +139,7 @@ class Container:
         self._folder_of: dict[str, str] = {}  # a zip member -> its folder ("": the top)
         self._opened: tuple[str, str] | None = None  # the first file read: folder, member
         if path.is_dir():
-            for p in path.iterdir():
+            for p in list_folder(path):  # (a disk error: SourceError naming the folder)
                 if p.is_file():
                     self._add(p.name, p.name)
         elif is_zip(path):  # (a disk error reading it: SourceError, not "not a .zip")

@@ -14,8 +14,10 @@ def read_path(path: Path, *, skip_invalid: bool = False) -> Dataset:
 
     if not path.exists():
         raise SourceError(str(path), None, None, "no such file or folder")
-    from caseload.sources.zipsafe import is_zip
+    from caseload.sources.zipsafe import is_zip, list_folder
 
+    if path.is_dir():  # a disk error listing it: named, not "not a recognized export"
+        list_folder(path)
     if path.is_file() and is_zip(path):  # (a disk error reading it: SourceError, not "no zip")
         from caseload.sources.zipsafe import check_archive, open_zip
 

@@ -23,7 +23,7 @@ from defusedxml import (
 from defusedxml.ElementTree import DefusedXMLParser
 
 from caseload.sources.dataset import SourceError
-from caseload.sources.zipsafe import unreadable
+from caseload.sources.zipsafe import list_folder, unreadable
 
 # Root namespaces of the Data Standards this reader does not read, and how to name them.
 OLD_STANDARDS = {
@@ -243,7 +243,7 @@ def check_standard(path: Path, root: Collector) -> None:
 
 def xml_files(folder: Path) -> list[Path]:
     """The ``*.xml`` files of ``folder`` (any case), by name."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.casefold() == ".xml")
+    return sorted(p for p in list_folder(folder) if p.is_file() and p.suffix.casefold() == ".xml")
 
 
 # --- element helpers --------------------------------------------------------------------

@@ -103,6 +103,17 @@ def unreadable(where: str, exc: OSError, what: str = "zip member") -> SourceErro
     )
 
 
+def list_folder(folder: Path) -> list[Path]:
+    """The entries of ``folder``; a disk error listing it (an OSError with an errno) is the
+    plain error naming the folder (:func:`unreadable`), not "not a recognized export"."""
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise unreadable(str(folder), exc, "folder") from None
+
+
 class _Watched:
     """A file for :func:`zipfile.is_zipfile` that keeps the disk error it would hide."""
 
