@@ -145,6 +145,25 @@ def test_a_disk_error_reading_a_folders_edfi_xml_file_is_named_in_plain_words(
     _check_cli(capsys, new_cache, folder, expected, data=("Avery", "Blake", "S1001"))
 
 
+@pytest.mark.parametrize(("where", "good"), [("open", 0), ("read", 0), ("read", 1)])
+def test_a_disk_error_reading_back_an_edfi_xml_file_for_the_rejects_is_named(
+    tmp_path: Path, monkeypatch, where: str, good: int
+) -> None:
+    """``raw_rows`` reads export-a.xml back for the rejects file and the disk fails: the plain
+    error naming the file, not an OSError (whose words may carry the path but never data)."""
+    from caseload.sources.detect import raw_rows
+
+    folder = tmp_path / "export"
+    shutil.copytree(EDFI_SMALL, folder)
+    _fail_on(monkeypatch, folder / "export-a.xml", where, good)
+    with pytest.raises(SourceError) as info:
+        raw_rows(folder, {"export-a.xml": {10_000}})
+    expected = f"export-a.xml: the file could not be read (Input/output error): {ADVICE}"
+    assert str(info.value).startswith(expected), str(info.value)
+    for value in ("Avery", "Blake", "S1001"):
+        assert value not in str(info.value)
+
+
 # --- an export folder that cannot be listed ----------------------------------------------------
 
 

@@ -69,10 +69,17 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
             continue
         if not file.is_file():
             continue
-        with file.open(encoding="utf-8", errors="replace") as fh:
-            for number, text in enumerate(fh, 1):
-                if number in lines and (m := _TAG.search(text)):
-                    out[(name, number)] = {"element": m.group(1)}
+        try:
+            with file.open(encoding="utf-8", errors="replace") as fh:
+                for number, text in enumerate(fh, 1):
+                    if number in lines and (m := _TAG.search(text)):
+                        out[(name, number)] = {"element": m.group(1)}
+        except OSError as exc:
+            if exc.errno is None:
+                raise
+            from caseload.sources.zipsafe import unreadable
+
+            raise unreadable(name, exc, "file") from None  # (never the lines read so far)
     if not csv_files:
         return out
     with Container(path) as container:
