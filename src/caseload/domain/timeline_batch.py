@@ -313,7 +313,7 @@ def weekly_points(
     if not dated.any():
         return none, none, np.zeros(0, dtype=np.float64)
     d_job, d_day = p_job[dated], p_day[dated]
-    starts = np.flatnonzero(np.r_[True, d_job[1:] != d_job[:-1]])
+    starts = np.flatnonzero(new_runs(d_job))
     ends = np.r_[starts[1:], len(d_job)] - 1
     jobs = d_job[starts]
     first = _week_end(d_day[starts])
@@ -334,17 +334,26 @@ def _week_end(ordinal: NDArray[np.int64]) -> NDArray[np.int64]:
     return ordinal + 6 - (ordinal + 6) % 7
 
 
+def new_runs(keys: NDArray[Any]) -> NDArray[np.bool_]:
+    """True where a run of equal ``keys`` starts (the first key, and each that differs from
+    the one before)."""
+    if not len(keys):
+        return np.zeros(0, dtype=bool)
+    starts: NDArray[np.bool_] = np.r_[True, keys[1:] != keys[:-1]]
+    return starts
+
+
 def distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
     """The distinct values, ascending (``np.unique``, which hashes: ten times slower here)."""
     ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+    return ordered[new_runs(ordered)]
 
 
 def distinct_inverse(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
     """``distinct(values)`` and where each value is in it (``np.unique``'s inverse)."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
-    new = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, dtype=bool)
+    new = new_runs(ordered)
     inverse = np.empty(len(values), dtype=np.intp)
     inverse[order] = np.cumsum(new) - 1
     return ordered[new], inverse
@@ -352,20 +361,15 @@ def distinct_inverse(values: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDAr
 
 def runs(keys: NDArray[np.int64]) -> Iterator[tuple[int, int, int]]:
     """(key, start, end) of each run of equal ``keys``."""
-    if not len(keys):
-        return iter(())
-    bounds = (np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist()
-    starts = [0, *bounds]
-    ends = [*bounds, len(keys)]
+    starts = np.flatnonzero(new_runs(keys)).tolist()
+    ends = [*starts[1:], len(keys)] if starts else []
     return zip(keys[starts].tolist(), starts, ends, strict=True)
 
 
 def _dates_by_job(
     job: NDArray[np.int64], day: NDArray[np.int64], date_of: Mapping[int, dt.date]
 ) -> dict[int, tuple[dt.date, ...]]:
-    """Each job's days, ascending, as dates."""
-    order = np.lexsort((day, job))
-    job, day = job[order], day[order]
+    """Each job's days as dates, from (job, day) pairs in that order (``_by_job``'s)."""
     when = list(map(date_of.__getitem__, day.tolist()))
     return {j: tuple(when[a:b]) for j, a, b in runs(job)}
 
@@ -405,7 +409,7 @@ def _grades(
     key, day, score, mx = key[order], day[order], score[order], mx[order]
     item_rank = item_rank[order]
     n = len(key)
-    first = np.r_[True, key[1:] != key[:-1]]
+    first = new_runs(key)
     starts = np.flatnonzero(first)
     grp = np.cumsum(first) - 1
     groups = key[starts]
@@ -418,7 +422,7 @@ def _grades(
     sub = np.flatnonzero(drops > 0)  # the entries of drop-lowest groups (whole groups)
     if len(sub):
         s_grp = grp[sub]
-        s_starts = np.flatnonzero(np.r_[True, s_grp[1:] != s_grp[:-1]])
+        s_starts = np.flatnonzero(new_runs(s_grp))
         drop_e, drop_p = _dropped(
             s_grp, day[sub], score[sub], mx[sub], item_rank[sub], drops[sub], s_starts,
             np.diff(np.r_[s_starts, len(sub)]),
@@ -531,7 +535,7 @@ def exact_sums_of(
     n = len(point)
     if not n:
         return [np.zeros(points, dtype=np.float64) for _ in columns]
-    starts = np.flatnonzero(np.r_[True, point[1:] != point[:-1]])
+    starts = np.flatnonzero(new_runs(point))
     lengths = np.diff(np.r_[starts, n])
     width = int(lengths.max())
     owners = point[starts]
