@@ -252,12 +252,15 @@ def _class_sort_key(cf: ClassFacts) -> tuple[tuple[int, int, str], str, str]:
     return cf.sort_key
 
 
-def spans_of(enrollments: Iterable[Enrollment], student_id: str, class_id: str) -> tuple[Span, ...]:
-    return tuple(
-        (e.begin_date, e.end_date)
-        for e in enrollments
-        if e.class_id == class_id and e.role is Role.STUDENT and e.user_id == student_id
-    )
+def spans_by_class(
+    enrollments: Iterable[Enrollment], student_id: str
+) -> dict[str, tuple[Span, ...]]:
+    """Each class's ``ClassFacts.enrollment_spans`` of the student, in one pass."""
+    spans: dict[str, list[Span]] = {}
+    for e in enrollments:
+        if e.role is Role.STUDENT and e.user_id == student_id:
+            spans.setdefault(e.class_id, []).append((e.begin_date, e.end_date))
+    return {cid: tuple(v) for cid, v in spans.items()}
 
 
 def class_facts(
@@ -288,14 +291,13 @@ def class_facts(
 def student_facts(inp: StudentInput, thresholds: Thresholds) -> StudentFacts:
     """The as-of independent facts of a student (only ``thresholds.missing_counts_as_zero``
     matters here)."""
-    sid = inp.student.sourced_id
+    spans = spans_by_class(inp.enrollments, inp.student.sourced_id)
     return StudentFacts(
         student=inp.student,
         counselor_ids=tuple(inp.counselor_ids),
         attendance=attendance_facts(inp),
         classes=tuple(
-            class_facts(ci, spans_of(inp.enrollments, sid, ci.klass.sourced_id),
-                        thresholds.missing_counts_as_zero)
+            class_facts(ci, spans.get(ci.klass.sourced_id, ()), thresholds.missing_counts_as_zero)
             for ci in inp.classes
         ),
         incident_dates=tuple(sorted(inp.incident_dates)),
@@ -760,7 +762,8 @@ def class_detail(
         raise KeyError(class_id)
     zero = thresholds.missing_counts_as_zero
     book = ci.gradebook()
-    cf = class_facts(ci, spans_of(inp.enrollments, inp.student.sourced_id, class_id), zero)
+    spans = spans_by_class(inp.enrollments, inp.student.sourced_id).get(class_id, ())
+    cf = class_facts(ci, spans, zero)
     now = _class_now(cf, as_of, thresholds)
     return ClassDetail(
         class_id=class_id,

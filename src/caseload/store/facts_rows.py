@@ -83,10 +83,7 @@ def rows_read(got: list[analysis.StudentInput], packed: dict[tuple[str, str], di
     for inp in got:
         sid = inp.student.sourced_id
         student_rows.append(_student_row(sid, analysis.attendance_facts(inp)))
-        spans_by_class: dict[str, list[tuple[dt.date | None, dt.date | None]]] = {}
-        for e in inp.enrollments:  # (analysis.spans_of of every class, in one pass)
-            if e.role is Role.STUDENT and e.user_id == sid:
-                spans_by_class.setdefault(e.class_id, []).append((e.begin_date, e.end_date))
+        spans_of = analysis.spans_by_class(inp.enrollments, sid)
         for ci in inp.classes:
             cid = ci.klass.sourced_id
             if cid not in classes:
@@ -96,7 +93,7 @@ def rows_read(got: list[analysis.StudentInput], packed: dict[tuple[str, str], di
                     "term_end": ci.term_end, "gradebook": bool(ci.line_items),
                     "result_dates": ords(sorted(set(ci.class_result_dates))),
                 }
-            spans = spans_by_class.get(cid, ())
+            spans = spans_of.get(cid, ())
             class_rows.append({
                 "student_id": sid, "class_id": cid,
                 "spans": pack("i", [opt_ord(d) for span in spans for d in span]),
