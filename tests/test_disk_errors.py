@@ -75,6 +75,16 @@ def _fail_on(monkeypatch: pytest.MonkeyPatch, target: Path, where: str, good: in
     monkeypatch.setattr("builtins.open", failing_open)
 
 
+def _refused(path: Path, expected: str) -> None:
+    """``read_path`` refuses ``path`` with ``expected``, with and without --skip-invalid, and
+    not as a row --skip-invalid would skip."""
+    for skip_invalid in (False, True):
+        with pytest.raises(SourceError) as info:
+            read_path(path, skip_invalid=skip_invalid)
+        assert str(info.value).startswith(expected), str(info.value)
+        assert not info.value.skippable
+
+
 def _check_cli(
     capsys: pytest.CaptureFixture[str], cache: Path, path: Path, expected: str,
     data: tuple[str, ...] = ("Able", "MD001"),
@@ -108,11 +118,7 @@ def test_a_disk_error_reading_a_folders_csv_file_is_named_in_plain_words(
     shutil.copytree(MIN_DATA, folder)
     _fail_on(monkeypatch, folder / "users.csv", where, good)
     expected = (f"users.csv: the file could not be read (Input/output error): {ADVICE}")
-    for skip_invalid in (False, True):
-        with pytest.raises(SourceError) as info:
-            read_path(folder, skip_invalid=skip_invalid)
-        assert str(info.value).startswith(expected), str(info.value)
-        assert not info.value.skippable
+    _refused(folder, expected)
     _check_cli(capsys, new_cache, folder, expected)
 
 
@@ -137,11 +143,7 @@ def test_a_disk_error_reading_a_folders_edfi_xml_file_is_named_in_plain_words(
         shutil.copytree(EDFI_SMALL, folder)
     _fail_on(monkeypatch, folder / "export-a.xml", where, good)
     expected = f"export-a.xml: the file could not be read (Input/output error): {ADVICE}"
-    for skip_invalid in (False, True):
-        with pytest.raises(SourceError) as info:
-            read_path(folder, skip_invalid=skip_invalid)
-        assert str(info.value).startswith(expected), str(info.value)
-        assert not info.value.skippable
+    _refused(folder, expected)
     _check_cli(capsys, new_cache, folder, expected, data=("Avery", "Blake", "S1001"))
 
 
@@ -184,11 +186,7 @@ def test_a_disk_error_listing_the_export_folder_is_named_in_plain_words(
 
     monkeypatch.setattr(Path, "iterdir", failing_iterdir)
     expected = f"{folder}: the folder could not be read (Input/output error): "
-    for skip_invalid in (False, True):
-        with pytest.raises(SourceError) as info:
-            read_path(folder, skip_invalid=skip_invalid)
-        assert str(info.value).startswith(expected), str(info.value)
-        assert not info.value.skippable
+    _refused(folder, expected)
     for printed in _check_cli(capsys, new_cache, folder, expected):
         assert "not a recognized export" not in printed, printed
 
@@ -221,10 +219,7 @@ def test_a_disk_error_reading_a_zips_member_list_is_not_not_a_zip(
     else:
         _fail_on(monkeypatch, archive, where)
     expected = f"export.zip: the file could not be read (Input/output error): {ADVICE}"
-    for skip_invalid in (False, True):
-        with pytest.raises(SourceError) as info:
-            read_path(archive, skip_invalid=skip_invalid)
-        assert str(info.value).startswith(expected), str(info.value)
+    _refused(archive, expected)
     for printed in _check_cli(capsys, new_cache, archive, expected):
         for bad in ("not a recognized export", "not a folder or a .zip", "damaged"):
             assert bad not in printed, printed
