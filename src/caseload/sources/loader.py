@@ -44,7 +44,7 @@ from caseload.sources.load_delta import (
     unheld_deletions,
 )
 from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
-from caseload.store import attendance_check, staging
+from caseload.store import attendance_check, planner_stats, staging
 from caseload.store import facts as mat
 from caseload.store.tables import METADATA
 
@@ -317,6 +317,12 @@ def load(
             report = _load_staged(engine, ds, skip_invalid, progress, fail_after)
         else:
             report = _load_one_transaction(engine, ds, skip_invalid, progress, fail_after)
+            # PostgreSQL plans the facts refresh that follows from the tables' statistics:
+            # brought up to date now, not a minute later by autovacuum (store/planner_stats)
+            written = dict(report.counts)
+            if "grading_policies" in written:  # (their categories are written with them)
+                written["policy_categories"] = written["grading_policies"]
+            planner_stats.analyze_written(engine, written)
         # the attendance records stored that count toward no figure, counted in the summary
         # (the load has committed: a failure here is said, never the import's failure)
         try:

@@ -56,6 +56,7 @@ from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
 from caseload.domain.settings import Thresholds
 from caseload.store import inputs as source
+from caseload.store import planner_stats
 from caseload.store.facts_rows import computed_here, non_student_result_dates, packed_dates
 from caseload.store.tables import METADATA
 
@@ -389,8 +390,10 @@ def refresh_detail(
         if n > 1 and len(parts) > 1
         else enumerate(computed_here(engine, thresholds, parts, class_dates=class_dates))
     )
+    class_rows_written = 0
     for i, (student_rows, heads, class_rows) in produced:
         _write_part(engine, parts[i], student_rows, class_rows)
+        class_rows_written += len(class_rows)
         computed.update(r["student_id"] for r in student_rows)
         if class_dates:
             class_heads.update(heads)
@@ -429,6 +432,10 @@ def refresh_detail(
         )
         if run_id is not None:
             conn.execute(delete(pending_t).where(pending_t.c.run_id <= run_id))
+    planner_stats.analyze_written(engine, {  # (PostgreSQL, past autovacuum's threshold)
+        "mat_student": len(computed), "mat_class": len(heads_ids),
+        "mat_class_facts": class_rows_written,
+    })
     return Refreshed(
         students=frozenset(computed if wanted is None else computed | had),
         full=wanted is None,

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from caseload.domain.report import CaseloadRow, FlagCode, FlagTag, Severity
 from caseload.domain.settings import Thresholds
+from caseload.store import planner_stats
 from caseload.store.tables import METADATA
 
 log = logging.getLogger(__name__)
@@ -216,6 +217,7 @@ def write(
             "computed_at": now,
         }])
         _prune(conn)
+    planner_stats.analyze_written(engine, {"mat_rank": len(payload)})  # (PostgreSQL)
 
 
 def _payload(as_of: dt.date, rows: Iterable[CaseloadRow]) -> list[dict[str, Any]]:

@@ -1,0 +1,77 @@
+"""PostgreSQL's planner statistics brought up to date after a large write.
+
+PostgreSQL plans a query from each table's statistics, which ANALYZE gathers and autovacuum
+refreshes in the background, a minute or more after a large write. A full import writes
+every table and the facts refresh starts at once: planned on no statistics, PostgreSQL
+guesses that ``student_id = ANY(250 ids)`` matches every row of ``results`` and scans the
+whole table for each chunk of 250 students. At 75,000 students (17 million results, 300
+chunks) that made the refresh grow faster than the district: 19 times DuckDB's time against
+12 at 5,000. ``analyze_written`` does what autovacuum would, but before the rows are read:
+each table written past autovacuum's own threshold (``BASE`` rows plus ``SHARE`` of the rows
+the planner knows of; a table never analyzed, whatever was written) is analyzed, which
+samples a fixed number of rows (about a second for ``results`` at 75,000 students).
+
+SQLite plans without statistics (it prefers an index), so nothing is done there. A login that
+does not own the tables (a counselor's, issue 13) gets PostgreSQL's warning, not an error,
+and nothing is analyzed; an error here is logged, never the caller's failure: statistics
+change how fast a query runs, never what it returns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from sqlalchemy import Engine, text
+
+from caseload.store.tables import METADATA
+
+log = logging.getLogger(__name__)
+
+BASE = 50  # autovacuum_analyze_threshold's default
+SHARE = 0.1  # autovacuum_analyze_scale_factor's default
+
+
+def stale(written: Mapping[str, int], known: Mapping[str, float]) -> list[str]:
+    """The tables of ``written`` (rows written, by table) to analyze, given the rows the
+    planner knows each has (``known``: pg_class.reltuples; below 0 or absent, never
+    analyzed), in name order."""
+    out = []
+    for name, rows in written.items():
+        if rows <= 0:
+            continue
+        have = known.get(name, -1.0)
+        if have < 0 or rows > BASE + SHARE * have:
+            out.append(name)
+    return sorted(out)
+
+
+def analyze_written(engine: Engine, written: Mapping[str, int]) -> list[str]:
+    """On PostgreSQL, ANALYZE the tables ``written`` (rows written, by table name; names
+    that are not this schema's tables are ignored) that ``stale`` picks; returns them.
+    Elsewhere, or on an error (logged), nothing and []."""
+    if engine.dialect.name != "postgresql":
+        return []
+    ours = {name: n for name, n in written.items() if name in METADATA.tables}
+    if not ours:
+        return []
+    try:
+        with engine.begin() as conn:
+            known = {
+                name: float(rows)
+                for name, rows in conn.execute(
+                    text(
+                        "SELECT c.relname, c.reltuples FROM pg_class c "
+                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = current_schema() AND c.relname = ANY(:names)"
+                    ),
+                    {"names": sorted(ours)},
+                )
+            }
+            picked = stale(ours, known)
+            if picked:
+                quote = conn.dialect.identifier_preparer.quote
+                conn.exec_driver_sql("ANALYZE " + ", ".join(map(quote, picked)))
+    except Exception as exc:  # (statistics: speed, never correctness)
+        log.warning("updating the planner statistics failed: %s", type(exc).__name__)
+        return []
+    return picked

@@ -1,0 +1,99 @@
+"""PostgreSQL's planner statistics after a large write (store/planner_stats.py, issue 13).
+
+Without statistics PostgreSQL planned the facts refresh's per-chunk read of ``results`` as a
+scan of the whole table (it guesses that 250 student ids match every row): a full refresh
+right after a full import, before autovacuum's analyze, scanned ``results`` once per chunk.
+The load now analyzes the tables it wrote past autovacuum's threshold before anything reads
+them, and the refresh and the rankings analyze the tables they wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from caseload.services.importing import import_into
+from caseload.store import planner_stats
+from caseload.store.engine import make_engine
+from caseload.store.planner_stats import analyze_written, stale
+from tests import templates as tpl
+
+
+def test_stale_follows_autovacuums_threshold() -> None:
+    assert stale({"results": 1}, {}) == ["results"]  # never analyzed: whatever was written
+    assert stale({"results": 1}, {"results": -1.0}) == ["results"]
+    assert stale({"results": 150}, {"results": 1000.0}) == []  # 50 + 10% of 1,000
+    assert stale({"results": 151}, {"results": 1000.0}) == ["results"]
+    assert stale({"results": 0, "users": -3}, {}) == []  # nothing written
+    assert stale({"users": 10, "results": 10}, {}) == ["results", "users"]
+
+
+def test_sqlite_is_left_as_it_is(sqlite_engine: Engine) -> None:
+    assert analyze_written(sqlite_engine, {"results": 10**6}) == []
+    with sqlite_engine.connect() as conn:
+        stat = conn.execute(text(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        )).scalar_one()
+    assert stat == 0  # (SQLite's planner prefers the indexes; no ANALYZE changes its plans)
+
+
+def _recording(monkeypatch: pytest.MonkeyPatch) -> list[tuple[dict[str, int], list[str]]]:
+    calls: list[tuple[dict[str, int], list[str]]] = []
+    real = planner_stats.analyze_written
+
+    def record(engine: Engine, written: Any) -> list[str]:
+        got = real(engine, written)
+        calls.append((dict(written), got))
+        return got
+
+    monkeypatch.setattr(planner_stats, "analyze_written", record)
+    return calls
+
+
+@pytest.mark.postgres
+def test_an_import_analyzes_what_it_wrote_before_the_refresh_reads_it(
+    pg_server: Any, pg_migrated_template: str, shared_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _recording(monkeypatch)
+    with tpl.pg_copy(pg_server, pg_migrated_template) as url:
+        engine = make_engine(url)
+        try:
+            import_into(engine, tpl.small_school(shared_dir))
+            # first the load's tables, then the facts', then the rankings'
+            assert {"results", "enrollments", "attendance_events", "line_items", "users",
+                    "policy_categories"} <= set(calls[0][1])
+            assert {"mat_student", "mat_class", "mat_class_facts"} <= set(calls[1][1])
+            assert any("mat_rank" in got for _, got in calls[2:])
+            with engine.connect() as conn:
+                known = conn.execute(text(
+                    "SELECT reltuples FROM pg_class WHERE relname = 'results'"
+                )).scalar_one()
+                columns = set(conn.execute(text(
+                    "SELECT attname FROM pg_stats WHERE tablename = 'results'"
+                )).scalars())
+            assert known > 0  # (-1: never analyzed)
+            assert "student_id" in columns
+            # a few rows more than it knows of: left to autovacuum
+            assert analyze_written(engine, {"results": 10}) == []
+            assert analyze_written(engine, {"results": int(known) + 1}) == ["results"]
+            assert analyze_written(engine, {"not_a_table": 10**6}) == []
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_error_is_logged_never_raised(
+    pg_server: Any, pg_migrated_template: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with tpl.pg_copy(pg_server, pg_migrated_template) as url:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE mat_pending"))
+            assert analyze_written(engine, {"mat_pending": 10**6}) == []
+        finally:
+            engine.dispose()
+    assert "updating the planner statistics failed: ProgrammingError" in caplog.text
