@@ -20,6 +20,7 @@ from caseload.domain.grading import (
     last_complete_sunday,
     policy_text,
     resolve_policy,
+    timeline_facts,
     week_end,
     weekly_grades,
     what_if,
@@ -168,6 +169,28 @@ def test_extra_credit_counts_as_is() -> None:
     assert grade_at(book, AS_OF) == pytest.approx(120.0)
     over = Gradebook((item("a", "hw", 10),), (res("a", 11),), (HW,), points())
     assert grade_at(over, AS_OF) == pytest.approx(110.0)
+
+
+def test_a_line_item_without_a_maximum_counts_toward_no_grade() -> None:
+    """8 of 10 and a 5 out of an unknown maximum: 80%, not 130% (the empty maximum read as 0
+    made every such score extra credit); the score is listed, with no percent, and is the
+    class's activity; missing work of such an item adds nothing, not 0 of something."""
+    items = (item("a", "hw", 10), item("b", "hw", None), item("c", "test", None))
+    results = (res("a", 8, on="2026-10-01"), res("b", 5, on="2026-10-05"), missing("c"))
+    for policy in (points(), weighted(("hw", 50, 0), ("test", 50, 0)), None):
+        book = Gradebook(items, results, (HW, TEST), policy)
+        assert grade_at(book, AS_OF) == pytest.approx(80.0)
+        assert grade_at(book, AS_OF, missing_counts_as_zero=False) == pytest.approx(80.0)
+        grades = [g for _day, g in grade_timeline(book)]
+        assert grades == [pytest.approx(80.0)] * len(grades) and grades
+        facts = timeline_facts(book)
+        assert [g for _day, g in facts[0]] == grades
+        assert D("2026-10-05") in facts[1]  # scored: the gradebook's activity
+        assert D("2026-11-02") in facts[2]  # missing, and listed as such
+    views = {v.line_item_id: v for v in assignment_views(book, AS_OF)}
+    assert (views["b"].score, views["b"].max_points, views["b"].percent) == (5.0, None, None)
+    only = Gradebook((item("b", "hw", None),), (res("b", 5),), (HW,), points())
+    assert grade_at(only, AS_OF) is None  # nothing counted: no grade, never 0% or 100%
 
 
 def test_line_item_with_no_result_is_excluded_and_nothing_counted_is_none() -> None:

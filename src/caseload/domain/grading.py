@@ -222,7 +222,10 @@ class Gradebook:
             else:
                 continue
             li = self.items[item_id]
-            out.append(Entry(item_id, li.category_id, score, _max(li), self.effective(item_id)))
+            if li.max_points is None:  # no maximum: no percentage, in no grade (timeline.NO_MAX)
+                continue
+            out.append(Entry(item_id, li.category_id, score, float(li.max_points),
+                             self.effective(item_id)))
         return out
 
     def missing(self, as_of: dt.date | None = None) -> list[tuple[str, dt.date]]:

@@ -26,7 +26,14 @@ entry is at ``UNDATED`` when some results have no date."""
 
 ItemFacts = tuple[dt.date, str | None, float]
 """What the timeline reads of a line item: the effective date of a result without a score date
-(due date, else assign date, else ``UNDATED``), its category and its max points (0.0 if none)."""
+(due date, else assign date, else ``UNDATED``), its category and its max points (``NO_MAX``,
+NaN, when the source gave none: its results count toward no grade, see ``results_timeline``)."""
+
+NO_MAX = math.nan
+"""``ItemFacts``' max points of a line item without one (OneRoster's ``resultValueMax`` left
+empty). A score out of an unknown maximum has no percentage: it is listed, and it is the
+class's gradebook activity (a scored date), but it adds nothing to the points earned or
+possible, as a maximum of 0 would (that is extra credit, which the source did not say)."""
 
 GradedRow = tuple[str, str, float | None, ScoreStatus, dt.date | None, bool]
 """A result as the grade timeline reads it: (sourced id, line item id, score, status, score
@@ -43,7 +50,7 @@ def item_facts(li: LineItem) -> ItemFacts:
     return (
         li.due_date or li.assign_date or UNDATED,
         li.category_id,
-        float(mx) if mx is not None else 0.0,
+        float(mx) if mx is not None else NO_MAX,
     )
 
 
@@ -77,6 +84,8 @@ def results_timeline(
                 continue
             score = 0.0
         else:
+            continue
+        if mx != mx:  # (NO_MAX: no maximum, no percentage; listed, counted in no grade)
             continue
         entries.append((d, category, score, mx, item_id))
     scored.sort()

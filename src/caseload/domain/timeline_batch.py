@@ -269,7 +269,8 @@ def batch_arrays(
     mx = it_max[safe_item]
     odd = (
         ~own | twice | (status < 0)
-        | ~exact_enough(np.where(np.isnan(score), 0.0, score)) | ~exact_enough(mx)
+        | ~exact_enough(np.where(np.isnan(score), 0.0, score))
+        | ~exact_enough(np.where(np.isnan(mx), 0.0, mx))  # (NaN: timeline.NO_MAX)
     )
     slow: set[int] = set(job[odd].tolist()) if odd.any() else set()
     slow.update(j for j, no in enumerate(nos) if no in books.shared)
@@ -282,7 +283,9 @@ def batch_arrays(
     has_score = ~np.isnan(score)
     scored = counted & has_score & (day != _UNDATED)
     missing = counted & ~has_score & (flag | (status == _NOT_SUBMITTED))
-    entry = counted & (has_score | (missing if missing_counts_as_zero else False))
+    entry = (  # (a line item without a maximum, timeline.NO_MAX: in no grade)
+        counted & (has_score | (missing if missing_counts_as_zero else False)) & ~np.isnan(mx)
+    )
     if entry.any():
         e_item = item[entry]
         points = _grades(

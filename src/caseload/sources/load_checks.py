@@ -276,6 +276,19 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
 
 
 NOT_ENROLLED = "not shown: {n} results for students not enrolled in their class"
+NO_MAXIMUM = (
+    "not counted: {n} with no maximum points (resultValueMax empty): their scores are "
+    "stored and listed with the assignment, in no grade"
+)
+
+
+def no_maximum(ds: Dataset) -> int:
+    """The import's line items without a maximum, said in the summary: a score out of an
+    unknown maximum has no percentage and counts toward no grade (``timeline.NO_MAX``)."""
+    n = sum(1 for li in ds.line_items if li.max_points is None)
+    if n:
+        ds.notices.append(NO_MAXIMUM.format(n=f"{n:,} line item{'s' if n != 1 else ''}"))
+    return n
 
 
 def _result_raw(r: Result) -> dict[str, str]:

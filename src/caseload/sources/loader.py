@@ -34,6 +34,7 @@ from caseload.sources.load_checks import (
     fill,
     keep_cached_over_placeholders,
     link_students,
+    no_maximum,
     not_enrolled,
     rows_changed_students,
 )
@@ -243,6 +244,7 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
     unheld = unheld_deletions(conn, ds)  # after linking: a deletion may name a linked id
     keep_cached_over_placeholders(conn, ds)
     check_references(conn, ds, skip_invalid)
+    no_maximum(ds)
     return _Checked(fills, not_enrolled(conn, ds, skip_invalid), unheld)
 
 

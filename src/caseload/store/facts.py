@@ -91,7 +91,8 @@ def _unpack_ints(blob: bytes) -> tuple[int, ...]:
 # pure path) and the stored rankings, keyed by the facts' stamp, with them.
 # 2: a period record of a class the student is not enrolled in that day is left out.
 # 3: the days after the student's last enrolled day (every enrollment ended) are not counted.
-RULES = 3
+# 4: a score of a line item without a maximum counts toward no grade (timeline.NO_MAX).
+RULES = 4
 
 
 def _state_key(thresholds: Thresholds) -> str:
