@@ -46,6 +46,7 @@ import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, overload
 
 from sqlalchemy import Connection, Engine, String, delete, exists, func, insert, select, type_coerce
@@ -547,6 +548,7 @@ class LazyTimeline(Sequence[tuple[dt.date, float | None]]):
 
 
 _DayKey = int | str | dt.date
+_by_class_id = attrgetter("class_id")
 
 
 class _Days(dict[_DayKey, dt.date]):
@@ -781,7 +783,8 @@ def load_facts(
                     school_days_of[student.school_id], begin, absent, unexcused, tardy, through,
                     end,
                 ),
-                classes=tuple(classes_of.get(sid, ())),
+                # class id order, the pure path's (rows come in the plan's: PostgreSQL's varies)
+                classes=tuple(sorted(classes_of.get(sid, ()), key=_by_class_id)),
                 incident_dates=tuple(sorted(incidents_of.get(sid, ()))),
                 sessions=shared_sessions,
                 note_dates=tuple(sorted(notes_of.get(sid, ()))),
