@@ -498,8 +498,11 @@ class InputReader:
                 .where(
                     enrollments.c.class_id.in_(chunk), enrollments.c.role == Role.TEACHER.value
                 )
+                # (the first wins: ties on the name go by given name, then id, whatever
+                # order the plan returns them in)
                 .order_by(
-                    enrollments.c.class_id, enrollments.c.primary.desc(), users.c.family_name
+                    enrollments.c.class_id, enrollments.c.primary.desc(), users.c.family_name,
+                    users.c.given_name, users.c.sourced_id,
                 )
             )
             for cid, _primary, family, given in teacher_rows:

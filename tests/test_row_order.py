@@ -1,0 +1,70 @@
+"""Answers that must not depend on the order the database returns rows in.
+
+Rows that tie under a query's ORDER BY (or come with none) come in the plan's order: on
+SQLite its scan's (an index, then rowid: the order rows were written), on PostgreSQL the
+heap's or an index's, which moves with updates and, since the refresh analyzes the tables
+(store/planner_stats.py), with the plan. Each test writes the tying rows in both orders and
+expects one answer, on both backends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert
+
+from caseload.domain.records import Role
+from caseload.sources.detect import read_path
+from caseload.sources.loader import load
+from caseload.store import facts as mat
+from caseload.store.repository import Repository
+from caseload.store.tables import METADATA
+from tests.paths import MIN_DATA
+
+T = METADATA.tables
+AS_OF = dt.date(2026, 10, 2)
+ORDERS = ["forward", "reverse"]
+
+
+def _write(engine: Engine, table: str, rows: list[dict[str, Any]], order: str) -> None:
+    """``rows`` into ``table``, one statement each, in ``order``."""
+    with engine.begin() as conn:
+        for row in rows if order == "forward" else rows[::-1]:
+            conn.execute(insert(T[table]), row)
+
+
+def _user(sid: str, role: Role, given: str, family: str) -> dict[str, Any]:
+    return {"sourced_id": sid, "role": role.value, "given_name": given, "family_name": family,
+            "school_id": "sch-1"}
+
+
+@pytest.fixture
+def loaded(engine: Engine) -> Engine:
+    load(engine, read_path(MIN_DATA))
+    return engine
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_class_with_two_primary_teachers_of_one_family_name_names_one(loaded, order):
+    """Two primary teachers of cls-alg sharing a family name: the first by given name (then
+    id) is the class's teacher, in the drill-down (the pure path) and in the stored facts."""
+    with loaded.begin() as conn:
+        conn.execute(T["enrollments"].delete().where(T["enrollments"].c.sourced_id == "e6"))
+        conn.execute(insert(T["users"]), [_user("tch-z", Role.TEACHER, "Zoe", "Adams"),
+                                          _user("tch-a", Role.TEACHER, "Amy", "Adams")])
+    _write(loaded, "enrollments", [
+        {"sourced_id": f"e-{t}", "class_id": "cls-alg", "user_id": t, "role": "teacher",
+         "primary": True} for t in ("tch-a", "tch-z")
+    ], order)
+    repo = Repository(loaded)
+    mat.refresh(loaded, repo.thresholds, full=True)
+    assert repo.class_detail("stu-1", "cls-alg", AS_OF).teacher == "Adams, Amy"
+    with loaded.connect() as conn:
+        stored = conn.execute(
+            T["mat_class"].select().where(T["mat_class"].c.class_id == "cls-alg")
+        ).one()
+    assert stored.teacher == "Adams, Amy"
+    alg = [c for c in repo.student("stu-1", AS_OF).report.metrics.classes if c.id == "cls-alg"]
+    assert [c.teacher for c in alg] == ["Adams, Amy"]
