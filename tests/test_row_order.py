@@ -68,3 +68,22 @@ def test_a_class_with_two_primary_teachers_of_one_family_name_names_one(loaded, 
     assert stored.teacher == "Adams, Amy"
     alg = [c for c in repo.student("stu-1", AS_OF).report.metrics.classes if c.id == "cls-alg"]
     assert [c.teacher for c in alg] == ["Adams, Amy"]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_students_incidents_on_one_day_come_in_id_order(loaded, order):
+    day = dt.date(2026, 9, 20)
+    _write(loaded, "discipline_incidents", [
+        {"sourced_id": i, "date": day, "school_id": "sch-1", "behavior": "Tardy"}
+        for i in ("inc-a", "inc-b", "inc-c")
+    ], order)
+    _write(loaded, "student_incidents", [
+        {"incident_id": i, "student_id": "stu-1"} for i in ("inc-a", "inc-b", "inc-c")
+    ], order)
+    _write(loaded, "discipline_incidents", [
+        {"sourced_id": "inc-0", "date": day - dt.timedelta(days=1), "school_id": "sch-1"}
+    ], order)
+    _write(loaded, "student_incidents", [{"incident_id": "inc-0", "student_id": "stu-1"}], order)
+    detail = Repository(loaded).student("stu-1", AS_OF)
+    # newest first, as before; a day's by incident id
+    assert [i.incident_id for i in detail.incidents] == ["inc-a", "inc-b", "inc-c", "inc-0"]
