@@ -87,3 +87,12 @@ def test_a_students_incidents_on_one_day_come_in_id_order(loaded, order):
     detail = Repository(loaded).student("stu-1", AS_OF)
     # newest first, as before; a day's by incident id
     assert [i.incident_id for i in detail.incidents] == ["inc-a", "inc-b", "inc-c", "inc-0"]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_counselors_sharing_a_name_are_listed_in_id_order(loaded, order):
+    _write(loaded, "users", [_user(c, Role.COUNSELOR, "Carl", "Counsel")
+                             for c in ("cns-0", "cns-2")], order)
+    _write(loaded, "users", [_user("cns-9", Role.COUNSELOR, "Ann", "Counsel")], order)
+    got = [c.sourced_id for c in Repository(loaded).counselors()]
+    assert got == ["cns-9", "cns-0", "cns-1", "cns-2"]

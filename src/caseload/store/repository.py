@@ -77,7 +77,7 @@ class Repository:
             rows = conn.execute(
                 select(users)
                 .where(users.c.role == Role.COUNSELOR.value)
-                .order_by(users.c.family_name, users.c.given_name)
+                .order_by(users.c.family_name, users.c.given_name, users.c.sourced_id)
             ).all()
         return [user_from(r) for r in rows]
 
