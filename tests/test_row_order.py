@@ -96,3 +96,17 @@ def test_counselors_sharing_a_name_are_listed_in_id_order(loaded, order):
     _write(loaded, "users", [_user("cns-9", Role.COUNSELOR, "Ann", "Counsel")], order)
     got = [c.sourced_id for c in Repository(loaded).counselors()]
     assert got == ["cns-9", "cns-0", "cns-1", "cns-2"]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_freshness_of_runs_finished_at_once_names_the_first_run(loaded, order):
+    """Runs that finished at the same instant: the one with the lower id names the source,
+    as SQLite always gave (its scan of import_runs is in id order)."""
+    at = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    _write(loaded, "import_runs", [
+        {"id": 100 + n, "source": f"src-{n}", "kind": kind, "started_at": at,
+         "finished_at": at, "outcome": "ok", "counts": '{"results": 1}'}
+        for n, kind in enumerate(("oneroster-csv", "edfi-xml"))
+    ], order)
+    fresh = {f.what: f for f in Repository(loaded).freshness()}
+    assert fresh["grades"].source == "oneroster-csv: src-0"  # run 100

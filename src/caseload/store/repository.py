@@ -106,7 +106,8 @@ class Repository:
             rows = conn.execute(
                 select(runs.c.kind, runs.c.source, runs.c.finished_at, runs.c.counts)
                 .where(runs.c.outcome == "ok")
-                .order_by(runs.c.finished_at.desc())
+                # (runs finished at one instant: the first by id wins, as SQLite's scan gave)
+                .order_by(runs.c.finished_at.desc(), runs.c.id)
             ).all()
         seen: dict[str, SourceFreshness] = {}
         for kind, source, finished, counts in rows:
