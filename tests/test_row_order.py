@@ -10,13 +10,16 @@ expects one answer, on both backends.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, insert
 
 from caseload.domain.records import Role
+from caseload.sources.dataset import Dataset, SourceError
 from caseload.sources.detect import read_path
+from caseload.sources.edfi_sync import _guardians_from_cache
 from caseload.sources.loader import load
 from caseload.store import facts as mat
 from caseload.store.repository import Repository
@@ -110,3 +113,22 @@ def test_freshness_of_runs_finished_at_once_names_the_first_run(loaded, order):
     ], order)
     fresh = {f.what: f for f in Repository(loaded).freshness()}
     assert fresh["grades"].source == "oneroster-csv: src-0"  # run 100
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_guardian_taken_from_the_cache_is_one_student_s_copy(loaded, order):
+    """A guardian whose cached links disagree (an incremental sync rewrote one of them): the
+    link an incremental sync takes from the cache copies the link of the first student by
+    id, whichever row the database returns first."""
+    row = {"guardian_id": "parent:9", "given_name": "Pat", "family_name": "Parent",
+           "relationship": "Mother", "primary_contact": True, "source": "edfi-api"}
+    _write(loaded, "guardians", [
+        {**row, "student_id": "stu-1", "phone": "555-0101"},
+        {**row, "student_id": "stu-2", "phone": "555-0202"},
+    ], order)
+    ds = Dataset(kind="edfi-api", source="test")
+    missing = SourceError("studentParentAssociations", 1, "parentReference", "unknown")
+    needs: Any = SimpleNamespace(
+        guardian_links=(("stu-3", "parent:9", "Mother", True, missing, None),))
+    _guardians_from_cache(loaded, ds, needs, False)
+    assert [(g.student_id, g.phone) for g in ds.guardians] == [("stu-3", "555-0101")]

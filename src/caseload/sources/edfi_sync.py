@@ -158,7 +158,10 @@ def _guardians_from_cache(engine: Engine, ds: Dataset, m: CacheNeeds,
     known: dict[str, Any] = {}
     with engine.connect() as conn:
         for i in range(0, len(wanted), 500):
-            for row in conn.execute(select(t).where(t.c.guardian_id.in_(wanted[i : i + 500]))):
+            # the first student's copy (by id) when the cached links disagree, whatever
+            # order the plan returns them in
+            for row in conn.execute(select(t).where(t.c.guardian_id.in_(wanted[i : i + 500]))
+                                    .order_by(t.c.guardian_id, t.c.student_id)):
                 known.setdefault(row.guardian_id, row)
     for student, gid, relationship, primary, missing, origin in m.guardian_links:
         cached = known.get(gid)
