@@ -22,6 +22,7 @@ from caseload.sources.detect import read_path
 from caseload.sources.edfi_sync import _guardians_from_cache
 from caseload.sources.loader import load
 from caseload.store import facts as mat
+from caseload.store.note_drafts import NoteDrafts
 from caseload.store.repository import Repository
 from caseload.store.tables import METADATA
 from tests.paths import MIN_DATA
@@ -132,3 +133,14 @@ def test_a_guardian_taken_from_the_cache_is_one_student_s_copy(loaded, order):
         guardian_links=(("stu-3", "parent:9", "Mother", True, missing, None),))
     _guardians_from_cache(loaded, ds, needs, False)
     assert [(g.student_id, g.phone) for g in ds.guardians] == [("stu-3", "555-0101")]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_drafts_saved_at_once_for_one_student_come_in_note_order(loaded, order):
+    at = dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
+    _write(loaded, "note_drafts", [
+        {"author_id": "cns-1", "student_id": "stu-1", "note_key": key, "payload": "{}",
+         "saved_at": at} for key in (0, 7)
+    ], order)
+    drafts = NoteDrafts(loaded).drafts("cns-1")
+    assert [(d.student_id, d.note_id) for d in drafts] == [("stu-1", None), ("stu-1", 7)]

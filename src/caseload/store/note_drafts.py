@@ -89,7 +89,7 @@ class NoteDrafts(ClockedStore):
             rows = conn.execute(
                 select(DRAFTS)
                 .where(DRAFTS.c.author_id == author_id)
-                .order_by(DRAFTS.c.saved_at.desc(), DRAFTS.c.student_id)
+                .order_by(DRAFTS.c.saved_at.desc(), DRAFTS.c.student_id, DRAFTS.c.note_key)
             ).mappings()
             return [self._draft_from(m) for m in rows]
 
