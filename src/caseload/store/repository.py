@@ -48,6 +48,15 @@ orgs = METADATA.tables["orgs"]
 runs = METADATA.tables["import_runs"]
 
 
+def by_name(people: Iterable[User]) -> list[User]:
+    """``people`` as the caseload table lists names: by the shown name casefolded, then id.
+
+    Sorted here, not in SQL: a PostgreSQL database orders text by its collation (en_US: case
+    and accents ignored at first), SQLite by bytes (every capital before every small letter),
+    and the lists must not depend on the backend (store/collation.py)."""
+    return sorted(people, key=lambda u: (u.sort_name.casefold(), u.sourced_id))
+
+
 class Repository:
     """Caseload queries over one database. Thread-safe: each call uses its own connection."""
 
@@ -73,13 +82,12 @@ class Repository:
             return conn.execute(q).first() is not None
 
     def counselors(self) -> list[User]:
+        """Every counselor, by name (``by_name``)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(users)
-                .where(users.c.role == Role.COUNSELOR.value)
-                .order_by(users.c.family_name, users.c.given_name, users.c.sourced_id)
+                select(users).where(users.c.role == Role.COUNSELOR.value)
             ).all()
-        return [user_from(r) for r in rows]
+        return by_name(user_from(r) for r in rows)
 
     def default_counselor(self) -> str | None:
         """The counselor with the largest caseload (the demo opens on them)."""
@@ -93,12 +101,13 @@ class Repository:
         return row[0] if row else None
 
     def students(self, counselor_id: str | None = None) -> list[User]:
+        """The students of a counselor's caseload (or every student), by name (``by_name``)."""
         with self.engine.connect() as conn:
             q = select(users).where(users.c.role == Role.STUDENT.value)
             if counselor_id is not None:
                 q = q.where(users.c.sourced_id.in_(self._scope(counselor_id)))
-            rows = conn.execute(q.order_by(users.c.family_name, users.c.given_name)).all()
-        return [user_from(r) for r in rows]
+            rows = conn.execute(q).all()
+        return by_name(user_from(r) for r in rows)
 
     def freshness(self) -> list[SourceFreshness]:
         """The last successful run per kind of source, newest first."""
@@ -362,4 +371,4 @@ class Repository:
         return entries
 
 
-__all__ = ["Repository", "user_from"]
+__all__ = ["Repository", "by_name", "user_from"]

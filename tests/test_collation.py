@@ -1,0 +1,111 @@
+"""Answers that must not depend on the database's collation.
+
+SQLite compares text by its bytes (UTF-8: code point order, as Python compares strings).
+A PostgreSQL database compares text with its collation, fixed when the database is created
+(``CREATE DATABASE caseload``, docs/DEPLOY.md, takes the cluster's locale: en_US.UTF-8 on most
+servers), which is case-insensitive at first (``abbey`` before ``Abbot``). The suite's own
+cluster is initialized in C.UTF-8, which orders as SQLite does; these tests run PostgreSQL on a
+database created with an en-US collation (ICU, so no OS locale is needed) and expect the
+answers SQLite gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert
+
+from caseload.domain.records import Role
+from caseload.sources.detect import read_path
+from caseload.sources.loader import load
+from caseload.store.engine import make_engine
+from caseload.store.repository import Repository
+from caseload.store.tables import METADATA
+from tests import templates as tpl
+from tests.conftest import BACKENDS
+from tests.paths import MIN_DATA
+
+T = METADATA.tables
+AS_OF = dt.date(2026, 10, 2)
+EN_US = "en-US"
+
+
+@pytest.fixture(params=BACKENDS)
+def collated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The small OneRoster export loaded into a new cache: on SQLite, or on a PostgreSQL
+    database whose default collation is en-US."""
+    if request.param == "sqlite":
+        path = tpl.copy_sqlite(request.getfixturevalue("migrated_template"),
+                               tmp_path / "cache.db")
+        url = f"sqlite:///{path}"
+        name = None
+    else:
+        server = request.getfixturevalue("pg_server")
+        name = f"en_{tmp_path.name}"[:60].replace("-", "_")
+        tpl.pg_admin(server, f'CREATE DATABASE "{name}" TEMPLATE template0 '
+                             f"LOCALE_PROVIDER icu ICU_LOCALE '{EN_US}' LOCALE 'C.UTF-8'")
+        url = tpl.pg_url(server, name)
+    eng = make_engine(url)
+    try:
+        if name is not None:
+            tpl.migrate_url(url)
+        load(eng, read_path(MIN_DATA))
+        yield eng
+    finally:
+        eng.dispose()
+        if name is not None:
+            tpl.pg_admin(request.getfixturevalue("pg_server"),
+                         f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _user(sid: str, role: Role, given: str, family: str, **more: Any) -> dict[str, Any]:
+    return {"sourced_id": sid, "role": role.value, "given_name": given, "family_name": family,
+            "school_id": "sch-1", **more}
+
+
+def _add(engine: Engine, table: str, rows: list[dict[str, Any]]) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(T[table]), rows)
+
+
+def test_the_collated_database_is_case_insensitive_at_first(collated):
+    """The premise: on PostgreSQL this database puts ``abbey`` before ``Abbot``."""
+    from sqlalchemy import literal, select
+
+    with collated.connect() as conn:
+        less = conn.execute(select(literal("abbey") < literal("Abbot"))).scalar()
+    assert less is (collated.dialect.name == "postgresql")
+
+
+# --- the counselor and student lists -----------------------------------------------------------
+# Listed as the caseload table lists names (tui/screens/caseload.py "name", the triage order's
+# name key) and as the "Who are you?" picker lists counselors: by the shown name, casefolded,
+# then by id. SQLite compared legal names byte by byte (every capital before every small
+# letter); PostgreSQL by the database's collation (accents ignored at first).
+
+NAMES = [("x-a", "Ann", "abbey"), ("x-b", "Bo", "Abbot"), ("x-e", "Eve", "Émond"),
+         ("x-z", "Zoe", "Ezra"), ("x-p", "Al", "Zed")]
+
+
+def test_counselors_are_listed_by_shown_name_ignoring_case(collated):
+    _add(collated, "users", [_user(sid, Role.COUNSELOR, g, f) for sid, g, f in NAMES])
+    # (a preferred name is the one shown, and the one the list goes by)
+    with collated.begin() as conn:
+        conn.execute(T["users"].update().where(T["users"].c.sourced_id == "x-p")
+                     .values(preferred_family_name="aaron"))
+    got = [c.sourced_id for c in Repository(collated).counselors()]
+    assert got == ["x-p", "x-a", "x-b", "cns-1", "x-z", "x-e"]
+
+
+def test_students_are_listed_by_shown_name_ignoring_case(collated):
+    _add(collated, "users", [_user(sid, Role.STUDENT, g, f) for sid, g, f in NAMES])
+    with collated.begin() as conn:
+        conn.execute(T["users"].update().where(T["users"].c.sourced_id == "x-p")
+                     .values(preferred_family_name="aaron"))
+    got = [s.sourced_id for s in Repository(collated).students()]
+    # stu-1 Able, Ada; stu-2 Baker, Ben; stu-3 O'Connor, Cy
+    assert got == ["x-p", "x-a", "x-b", "stu-1", "stu-2", "x-z", "stu-3", "x-e"]
