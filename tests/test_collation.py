@@ -22,6 +22,7 @@ from sqlalchemy import Engine, insert
 from caseload.domain.records import Role
 from caseload.sources.detect import read_path
 from caseload.sources.loader import load
+from caseload.store import facts as mat
 from caseload.store.engine import make_engine
 from caseload.store.repository import Repository
 from caseload.store.tables import METADATA
@@ -109,3 +110,20 @@ def test_students_are_listed_by_shown_name_ignoring_case(collated):
     got = [s.sourced_id for s in Repository(collated).students()]
     # stu-1 Able, Ada; stu-2 Baker, Ben; stu-3 O'Connor, Cy
     assert got == ["x-p", "x-a", "x-b", "stu-1", "stu-2", "x-z", "stu-3", "x-e"]
+
+
+# --- ids: code point order on both backends (store/collation.py) -------------------------------
+
+
+def test_the_stored_ranking_breaks_a_name_tie_by_id_as_the_computed_one(collated):
+    """Two students of one name and one risk: the triage order (domain/report.py triage_key)
+    puts "stu-B" before "stu-a" (Python compares ids by code point); the stored ranking must
+    read them back in that order, and its first page must be the same students."""
+    _add(collated, "users", [_user(sid, Role.STUDENT, "Sam", "Same") for sid in ("stu-a", "stu-B")])
+    repo = Repository(collated)
+    mat.refresh(collated, repo.thresholds, full=True)
+    computed = [r.id for r in repo.caseload_rows(None, AS_OF)]
+    assert computed.index("stu-B") < computed.index("stu-a")
+    assert [r.id for r in repo.caseload_rows(None, AS_OF)] == computed  # (stored, read back)
+    head = repo.caseload_head(None, AS_OF, computed.index("stu-B") + 1)
+    assert head is not None and [r.id for r in head[0]][-1] == "stu-B"

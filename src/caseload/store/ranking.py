@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from caseload.domain.report import CaseloadRow, FlagCode, FlagTag, Severity
 from caseload.domain.settings import Thresholds
 from caseload.store import planner_stats
+from caseload.store.collation import code_points
 from caseload.store.tables import METADATA
 
 log = logging.getLogger(__name__)
@@ -130,9 +131,6 @@ def read(
     triage order (``caseload.domain.report.triage_key``). A note only moves a student later
     within their risk, so the first ``limit`` rows are among the first ``limit`` + (students
     with a note) in index order: the head of a 75,000-student ranking is read in milliseconds."""
-    name_order: Any = rank.c.sort_name
-    if conn.dialect.name == "postgresql":
-        name_order = name_order.collate("C")  # code-point order, as Python compares strings
     cols = (
         rank.c.student_id, rank.c.name, rank.c.grade_level, rank.c.local_id,
         rank.c.counselor_ids, rank.c.flags, rank.c.risk, rank.c.attendance_rate,
@@ -142,7 +140,9 @@ def read(
     q = select(*cols).where(rank.c.as_of == as_of)
     if counselor_id is not None:
         q = q.where(rank.c.student_id.in_(_caseload_of(counselor_id)))
-    q = q.order_by(rank.c.risk.desc(), name_order, rank.c.student_id)
+    # code point order, as Python compares the name and id (store/collation.py)
+    q = q.order_by(rank.c.risk.desc(), code_points(rank.c.sort_name),
+                   code_points(rank.c.student_id))
     notes = last_notes(conn, as_of, counselor_id)
     if limit is not None:
         q = q.limit(limit + len(notes))
