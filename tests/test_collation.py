@@ -127,3 +127,12 @@ def test_the_stored_ranking_breaks_a_name_tie_by_id_as_the_computed_one(collated
     assert [r.id for r in repo.caseload_rows(None, AS_OF)] == computed  # (stored, read back)
     head = repo.caseload_head(None, AS_OF, computed.index("stu-B") + 1)
     assert head is not None and [r.id for r in head[0]][-1] == "stu-B"
+
+
+def test_the_largest_caseloads_tie_goes_to_the_first_counselor_by_id(collated):
+    _add(collated, "users", [_user(c, Role.COUNSELOR, "C", "Co") for c in ("cns-a", "cns-B")])
+    with collated.begin() as conn:
+        conn.execute(T["caseloads"].delete())
+    _add(collated, "caseloads", [{"counselor_id": c, "student_id": s}
+                                 for c in ("cns-a", "cns-B") for s in ("stu-1", "stu-2")])
+    assert Repository(collated).default_counselor() == "cns-B"

@@ -38,6 +38,7 @@ from caseload.domain.settings import Thresholds
 from caseload.store import facts as mat
 from caseload.store import inputs as cache_inputs
 from caseload.store import ranking
+from caseload.store.collation import code_points
 from caseload.store.guardians import guardians_of
 from caseload.store.inputs import caseloads, incidents_t, student_incidents, user_from, users
 from caseload.store.tables import METADATA
@@ -90,12 +91,13 @@ class Repository:
         return by_name(user_from(r) for r in rows)
 
     def default_counselor(self) -> str | None:
-        """The counselor with the largest caseload (the demo opens on them)."""
+        """The counselor with the largest caseload (the demo opens on them); of several, the
+        first by id (code point order on both backends: store/collation.py)."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(caseloads.c.counselor_id, func.count().label("n"))
                 .group_by(caseloads.c.counselor_id)
-                .order_by(func.count().desc(), caseloads.c.counselor_id)
+                .order_by(func.count().desc(), code_points(caseloads.c.counselor_id))
                 .limit(1)
             ).first()
         return row[0] if row else None
