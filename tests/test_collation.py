@@ -129,6 +129,24 @@ def test_the_stored_ranking_breaks_a_name_tie_by_id_as_the_computed_one(collated
     assert head is not None and [r.id for r in head[0]][-1] == "stu-B"
 
 
+def test_a_class_with_two_primary_teachers_names_the_first_by_code_point(collated):
+    """Two primary teachers of cls-alg: the first by family name, as SQLite compares it
+    ("Abbot" before "abbey"), is the class's teacher on both backends, computed or stored."""
+    with collated.begin() as conn:
+        conn.execute(T["enrollments"].delete().where(T["enrollments"].c.sourced_id == "e6"))
+    _add(collated, "users", [_user("tch-x", Role.TEACHER, "Amy", "abbey"),
+                             _user("tch-y", Role.TEACHER, "Zed", "Abbot")])
+    _add(collated, "enrollments", [
+        {"sourced_id": f"e-{t}", "class_id": "cls-alg", "user_id": t, "role": "teacher",
+         "primary": True} for t in ("tch-x", "tch-y")
+    ])
+    repo = Repository(collated)
+    assert repo.class_detail("stu-1", "cls-alg", AS_OF).teacher == "Abbot, Zed"
+    mat.refresh(collated, repo.thresholds, full=True)
+    alg = [c for c in repo.student("stu-1", AS_OF).report.metrics.classes if c.id == "cls-alg"]
+    assert [c.teacher for c in alg] == ["Abbot, Zed"]
+
+
 def test_the_largest_caseloads_tie_goes_to_the_first_counselor_by_id(collated):
     _add(collated, "users", [_user(c, Role.COUNSELOR, "C", "Co") for c in ("cns-a", "cns-B")])
     with collated.begin() as conn:

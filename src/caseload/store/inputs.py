@@ -53,6 +53,7 @@ from caseload.domain.records import (
     User,
 )
 from caseload.domain.schooldays import school_days
+from caseload.store.collation import code_points
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -499,11 +500,10 @@ class InputReader:
                     enrollments.c.class_id.in_(chunk), enrollments.c.role == Role.TEACHER.value
                 )
                 # (the first wins: ties on the name go by given name, then id, whatever
-                # order the plan returns them in)
-                .order_by(
-                    enrollments.c.class_id, enrollments.c.primary.desc(), users.c.family_name,
-                    users.c.given_name, users.c.sourced_id,
-                )
+                # order the plan returns them in; by code point: store/collation.py)
+                .order_by(enrollments.c.class_id, enrollments.c.primary.desc(),
+                          *map(code_points, (users.c.family_name, users.c.given_name,
+                                             users.c.sourced_id)))
             )
             for cid, _primary, family, given in teacher_rows:
                 self.teacher_of.setdefault(cid, f"{family}, {given}")
