@@ -147,6 +147,18 @@ def test_a_class_with_two_primary_teachers_names_the_first_by_code_point(collate
     assert [c.teacher for c in alg] == ["Abbot, Zed"]
 
 
+def test_a_students_counselors_come_in_id_order(collated):
+    _add(collated, "users", [_user(c, Role.COUNSELOR, "C", "Co") for c in ("cns-a", "cns-B")])
+    _add(collated, "caseloads", [{"counselor_id": c, "student_id": "stu-1"}
+                                 for c in ("cns-a", "cns-B")])
+    repo = Repository(collated)
+    want = ["cns-1", "cns-B", "cns-a"]
+    (pure,) = [r for r in repo.caseload(None, AS_OF) if r.id == "stu-1"]  # (facts stale: pure)
+    mat.refresh(collated, repo.thresholds, full=True)
+    (stored,) = [r for r in repo.caseload(None, AS_OF) if r.id == "stu-1"]
+    assert list(pure.counselor_ids) == list(stored.counselor_ids) == want
+
+
 def test_the_largest_caseloads_tie_goes_to_the_first_counselor_by_id(collated):
     _add(collated, "users", [_user(c, Role.COUNSELOR, "C", "Co") for c in ("cns-a", "cns-B")])
     with collated.begin() as conn:

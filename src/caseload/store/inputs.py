@@ -147,7 +147,7 @@ def people(
     for cid, sid in conn.execute(
         select(caseloads.c.counselor_id, caseloads.c.student_id)
         .where(caseloads.c.student_id.in_(scope))
-        .order_by(caseloads.c.counselor_id)
+        .order_by(code_points(caseloads.c.counselor_id))  # (store/collation.py)
     ):
         counselors_of[sid].append(cid)
     return students, counselors_of
