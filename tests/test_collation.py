@@ -166,3 +166,45 @@ def test_the_largest_caseloads_tie_goes_to_the_first_counselor_by_id(collated):
     _add(collated, "caseloads", [{"counselor_id": c, "student_id": s}
                                  for c in ("cns-a", "cns-B") for s in ("stu-1", "stu-2")])
     assert Repository(collated).default_counselor() == "cns-B"
+
+
+def test_a_guardian_taken_from_the_cache_is_the_first_student_by_code_point(collated):
+    """The cached links of parent:9 disagree: an incremental Ed-Fi sync copies the link of the
+    first student by id, "stu-B" (as SQLite compares ids) before "stu-a"."""
+    from types import SimpleNamespace
+
+    from caseload.sources.dataset import Dataset, SourceError
+    from caseload.sources.edfi_sync import _guardians_from_cache
+
+    _add(collated, "users", [_user(s, Role.STUDENT, "S", "S") for s in ("stu-a", "stu-B")])
+    row = {"guardian_id": "parent:9", "given_name": "Pat", "family_name": "Parent",
+           "relationship": "Mother", "primary_contact": True, "source": "edfi-api"}
+    _add(collated, "guardians", [{**row, "student_id": "stu-a", "phone": "555-0101"},
+                                 {**row, "student_id": "stu-B", "phone": "555-0202"}])
+    ds = Dataset(kind="edfi-api", source="test")
+    missing = SourceError("studentParentAssociations", 1, "parentReference", "unknown")
+    needs: Any = SimpleNamespace(
+        guardian_links=(("stu-3", "parent:9", "Mother", True, missing, None),))
+    _guardians_from_cache(collated, ds, needs, False)
+    assert [(g.student_id, g.phone) for g in ds.guardians] == [("stu-3", "555-0202")]
+
+
+def test_a_students_classes_come_in_one_order_computed_or_stored(collated):
+    """stu-1 in classes "cls-B" and "cls-a" of one title and period besides cls-alg and
+    cls-eng: the report lists them by id (domain/analysis.py ClassFacts.sort_key), whether
+    computed from the cache or decoded from the stored facts. (Not a difference: the order is
+    Python's, whatever the database returns; kept as a guard.)"""
+    with collated.connect() as conn:
+        alg = conn.execute(T["classes"].select().where(T["classes"].c.sourced_id == "cls-alg")
+                           ).mappings().one()
+    _add(collated, "classes", [{**alg, "sourced_id": c, "title": "Same"} for c in ("cls-a", "cls-B")])
+    _add(collated, "enrollments", [
+        {"sourced_id": f"e-{c}", "class_id": c, "user_id": "stu-1", "role": "student",
+         "primary": False, "begin_date": dt.date(2026, 8, 31)} for c in ("cls-a", "cls-B")
+    ])
+    repo = Repository(collated)
+    pure = [c.id for c in repo.student("stu-1", AS_OF).report.metrics.classes]
+    mat.refresh(collated, repo.thresholds, full=True)
+    stored = [c.id for c in repo.student("stu-1", AS_OF).report.metrics.classes]
+    assert pure == stored
+    assert pure.index("cls-B") < pure.index("cls-a")

@@ -17,6 +17,7 @@ from caseload.domain.records import Guardian, Role, SessionType, User
 from caseload.sources.dataset import Dataset, Reject
 from caseload.sources.edfi_api import CacheNeeds
 from caseload.sources.edfi_common import class_title, course_id
+from caseload.store.collation import code_points
 from caseload.store.tables import METADATA
 
 __all__ = ["keep_cached"]
@@ -158,10 +159,11 @@ def _guardians_from_cache(engine: Engine, ds: Dataset, m: CacheNeeds,
     known: dict[str, Any] = {}
     with engine.connect() as conn:
         for i in range(0, len(wanted), 500):
-            # the first student's copy (by id) when the cached links disagree, whatever
-            # order the plan returns them in
+            # the first student's copy (by id, in code point order whatever the database's
+            # collation: store/collation.py) when the cached links disagree, whatever order
+            # the plan returns them in
             for row in conn.execute(select(t).where(t.c.guardian_id.in_(wanted[i : i + 500]))
-                                    .order_by(t.c.guardian_id, t.c.student_id)):
+                                    .order_by(t.c.guardian_id, code_points(t.c.student_id))):
                 known.setdefault(row.guardian_id, row)
     for student, gid, relationship, primary, missing, origin in m.guardian_links:
         cached = known.get(gid)
