@@ -189,6 +189,18 @@ def test_a_guardian_taken_from_the_cache_is_the_first_student_by_code_point(coll
     assert [(g.student_id, g.phone) for g in ds.guardians] == [("stu-3", "555-0202")]
 
 
+def test_drafts_saved_at_once_come_in_student_id_code_point_order(collated):
+    from caseload.store.note_drafts import NoteDrafts
+
+    _add(collated, "users", [_user(s, Role.STUDENT, "S", "S") for s in ("stu-a", "stu-B")])
+    at = dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
+    _add(collated, "note_drafts", [
+        {"author_id": "cns-1", "student_id": s, "note_key": 0, "payload": "{}", "saved_at": at}
+        for s in ("stu-a", "stu-B")
+    ])
+    assert [d.student_id for d in NoteDrafts(collated).drafts("cns-1")] == ["stu-B", "stu-a"]
+
+
 def test_a_students_classes_come_in_one_order_computed_or_stored(collated):
     """stu-1 in classes "cls-B" and "cls-a" of one title and period besides cls-alg and
     cls-eng: the report lists them by id (domain/analysis.py ClassFacts.sort_key), whether

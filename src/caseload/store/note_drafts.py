@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from caseload.domain.notes import NoteDraft, NoteValidationError
+from caseload.store.collation import code_points
 from caseload.store.notes_tables import DRAFTS
 from caseload.store.notes_values import ClockedStore, Row, clean_id, from_db, json_default
 
@@ -89,7 +90,9 @@ class NoteDrafts(ClockedStore):
             rows = conn.execute(
                 select(DRAFTS)
                 .where(DRAFTS.c.author_id == author_id)
-                .order_by(DRAFTS.c.saved_at.desc(), DRAFTS.c.student_id, DRAFTS.c.note_key)
+                # (student ids by code point on both backends: store/collation.py)
+                .order_by(DRAFTS.c.saved_at.desc(), code_points(DRAFTS.c.student_id),
+                          DRAFTS.c.note_key)
             ).mappings()
             return [self._draft_from(m) for m in rows]
 
