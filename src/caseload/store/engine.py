@@ -7,7 +7,8 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import parse_qsl, unquote
 
 from sqlalchemy import URL, Engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -18,6 +19,9 @@ from caseload.domain.access import DatabaseAccessError, DatabaseUnavailable
 from caseload.store.connect import data_dir as data_dir  # (re-exported)
 from caseload.store.connect import make_engine as make_engine  # (re-exported: opens the store)
 from caseload.store.schema_version import HEAD
+
+if TYPE_CHECKING:
+    from caseload.sources.redact import Redactor
 
 ENV_DB = "CASELOAD_DB"
 # How long a whole transaction is tried again (retry_transient) before it gives up, in seconds
@@ -53,13 +57,49 @@ WHAT_URLS = ("give a SQLite file path, sqlite:///PATH or "
              "postgresql+psycopg://USER@HOST[:PORT]/DATABASE")
 
 
-def shown_url(url: str) -> str:
-    """``url`` as a message may show it: never its password (``***``), even when SQLAlchemy
-    cannot parse it."""
+# libpq's options that hold a secret, which SQLAlchemy passes on from the URL's query string
+# (``postgresql+psycopg://bob@host/db?password=...``)
+_SECRET_OPTIONS = frozenset({"password", "sslpassword"})
+
+
+def url_secrets(url: str) -> Redactor:
+    """A :class:`Redactor` of every password ``url`` holds, in any form: the one of
+    ``USER:PASSWORD@`` as SQLAlchemy reads it and as typed (with an unencoded ``@`` in it,
+    which SQLAlchemy takes as the end of the password: the rest is in the host it tries, and
+    in the driver's message), each part between its ``@``, and the values of the query's
+    ``password`` and ``sslpassword``."""
+    from caseload.sources.redact import Redactor
+
+    found: list[str] = []
+    authority = re.match(r"[^:/?#]*://([^/?#]*)", url)
+    if authority and "@" in authority.group(1):
+        userinfo = authority.group(1).rsplit("@", 1)[0]
+        if ":" in userinfo:
+            typed = userinfo.split(":", 1)[1]
+            found += [typed, unquote(typed), *typed.split("@")]
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        found.append(str(parsed.password or ""))
+        query = [(k, v) for k, vs in parsed.query.items()
+                 for v in ((vs,) if isinstance(vs, str) else vs)]
     except Exception:
-        return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", url)
+        query = parse_qsl(url.partition("?")[2], keep_blank_values=True)
+    found += [v for k, v in query if k.lower() in _SECRET_OPTIONS]
+    redactor = Redactor()
+    for secret in found:
+        redactor.add(secret)
+    return redactor
+
+
+def shown_url(url: str) -> str:
+    """``url`` as a message may show it: never a password (``***``), neither the one before
+    the host nor a ``password``/``sslpassword`` in the query string (``url_secrets``), even
+    when SQLAlchemy cannot parse it."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        shown = re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", url)
+    return url_secrets(url).scrub(shown)
 
 
 def parse_url(url: str) -> URL:
@@ -121,14 +161,15 @@ def connect_engine(url: str) -> Engine:
             pass
     except DBAPIError as exc:
         engine.dispose()
-        raise DatabaseUnavailable(_cannot_connect(shown, parsed, exc)) from None
+        raise DatabaseUnavailable(
+            _cannot_connect(shown, parsed, exc, url_secrets(url))
+        ) from None
     return engine
 
 
-def _cannot_connect(shown: str, url: URL, exc: DBAPIError) -> str:
+def _cannot_connect(shown: str, url: URL, exc: DBAPIError, secrets: Redactor) -> str:
     reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
-    if url.password:
-        reason = reason.replace(str(url.password), "***")
+    reason = secrets.scrub(reason)
     if url.get_backend_name() == "sqlite":
         if "not a database" in reason:
             return (f"{shown!r} is not a SQLite database (a file of another kind?): give the "
