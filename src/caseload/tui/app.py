@@ -651,6 +651,12 @@ class CaseloadApp(App[None]):
                     title=f"{message.action.capitalize()} finished", markup=False)
         self.reload_all()
 
+    def _fatal_error(self) -> None:
+        """Textual's prints every frame's locals (a note's text): the error's kind instead."""
+        from caseload.tui.crash import fatal_error
+
+        fatal_error(self, super()._fatal_error)
+
     # -- actions -------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
