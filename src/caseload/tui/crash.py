@@ -37,5 +37,6 @@ def fatal_error(app: Any, textuals: Callable[[], None]) -> None:
     from rich.text import Text
 
     app.bell()
-    app._exit_renderables.append(Text(exit_message(sys.exc_info()[1]), end=""))
+    exc = sys.exc_info()[1] or getattr(app, "_exception", None)  # (Textual keeps the first)
+    app._exit_renderables.append(Text(exit_message(exc), end=""))
     app._close_messages_no_wait()
