@@ -21,7 +21,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from caseload.cli import main
-from caseload.sources.redact import Redactor, secret_forms
+from caseload.redact import Redactor, secret_forms
 
 CLIENT_ID = "caseload-echo"
 # characters that every encoding changes: + / space & = " \ and non-ASCII

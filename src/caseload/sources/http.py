@@ -11,7 +11,7 @@ concurrency, timeouts, retries with backoff, offset paging and clear errors.
 - Errors: one :class:`SyncError` per failure a user can act on. Messages name the URL path,
   never the query string's values beyond the path, a secret or a token; server-supplied text
   is scrubbed of any secret before it is shown, in every form a server may echo it
-  (URL-encoded, JSON-escaped, base64 of ``client_id:secret``: :mod:`caseload.sources.redact`),
+  (URL-encoded, JSON-escaped, base64 of ``client_id:secret``: :mod:`caseload.redact`),
   and so are the records of the ``caseload`` and ``httpx`` loggers while the client is open.
 """
 
@@ -41,7 +41,7 @@ from tenacity import (
 )
 
 from caseload import _runtime
-from caseload.sources.redact import RedactingFilter, Redactor
+from caseload.redact import RedactingFilter, Redactor
 
 log = logging.getLogger("caseload.sync")
 # the loggers a sync writes to (ours, and httpx's request lines): scrubbed while a client is open
@@ -276,7 +276,7 @@ class ApiClient:
 
     def scrub(self, text: str) -> str:
         """``text`` with every secret or token this client knows replaced by ***, in any of
-        the forms a server may echo it (see :mod:`caseload.sources.redact`)."""
+        the forms a server may echo it (see :mod:`caseload.redact`)."""
         return self.redactor.scrub(text)
 
     def _fail(self, message: str) -> SyncError:

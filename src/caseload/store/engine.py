@@ -21,7 +21,7 @@ from caseload.store.connect import make_engine as make_engine  # (re-exported: o
 from caseload.store.schema_version import HEAD
 
 if TYPE_CHECKING:
-    from caseload.sources.redact import Redactor
+    from caseload.redact import Redactor
 
 ENV_DB = "CASELOAD_DB"
 # How long a whole transaction is tried again (retry_transient) before it gives up, in seconds
@@ -68,7 +68,7 @@ def url_secrets(url: str) -> Redactor:
     which SQLAlchemy takes as the end of the password: the rest is in the host it tries, and
     in the driver's message), each part between its ``@``, and the values of the query's
     ``password`` and ``sslpassword``."""
-    from caseload.sources.redact import Redactor
+    from caseload.redact import Redactor
 
     found: list[str] = []
     authority = re.match(r"[^:/?#]*://([^/?#]*)", url)

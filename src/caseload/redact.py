@@ -1,4 +1,5 @@
-"""Keep a sync's secrets out of every message, log record and stored row, in any encoding.
+"""Keep secrets (a sync's credentials, a database URL's passwords) out of every message, log
+record and stored row, in any encoding (used by the sources and the store: hence here).
 
 A token server that echoes the request in its error (``invalid_client: got
 grant_type=client_credentials&client_secret=s3cr%2Bt``, ``Authorization: Basic
