@@ -143,8 +143,8 @@ def _record_failure(engine: Engine, source: str, kind: str, started: dt.datetime
                     "message": msg[:2000],
                 },
             )
-    except Exception:  # pragma: no cover - the original error matters more
-        log.exception("could not record the failed sync run")
+    except Exception as exc:  # the original error matters more; its kind only, no traceback
+        log.warning("could not record the failed sync run: %s", type(exc).__name__)
 
 
 # --- config -----------------------------------------------------------------------------------
