@@ -192,6 +192,7 @@ class Daemonic:
 
 def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(refresh_pool.ENV_WORKERS, raising=False)
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: "spawn")  # (the app's case)
     monkeypatch.setattr(refresh_pool, "_cores", lambda: 16)
     on_disk = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
     in_memory = create_engine("sqlite://")
@@ -212,3 +213,29 @@ def test_how_many_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         monkeypatch.setenv(refresh_pool.ENV_WORKERS, bad)
         with pytest.raises(ConfigError, match=r"\$CASELOAD_REFRESH_WORKERS is .*whole number"):
             refresh_pool.workers_for(on_disk, many)
+
+
+def test_forked_workers_start_at_two_chunks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A forked worker starts at once (the modules are imported already), so a refresh of
+    ``MIN_FORKED`` students (two chunks) uses workers when they can be forked; spawned, each
+    costs about a second: ``MIN_STUDENTS``. A SQLite connection in use means spawning (its
+    lock state must not cross the fork), hence the higher bar too."""
+    monkeypatch.delenv(refresh_pool.ENV_WORKERS, raising=False)
+    monkeypatch.setattr(refresh_pool, "_cores", lambda: 2)
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: "fork")
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    few, two_chunks = refresh_pool.MIN_FORKED - 1, refresh_pool.MIN_FORKED
+    assert two_chunks == 2 * mat.CHUNK
+    assert refresh_pool.forks(engine)
+    assert refresh_pool.workers_for(engine, few) == 1
+    assert refresh_pool.workers_for(engine, two_chunks) == 2
+    with engine.connect():  # in use: the workers would be spawned
+        assert not refresh_pool.forks(engine)
+        assert refresh_pool.workers_for(engine, two_chunks) == 1
+        assert refresh_pool.workers_for(engine, refresh_pool.MIN_STUDENTS) == 2
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: "spawn")
+    assert not refresh_pool.forks(engine)
+    assert refresh_pool.workers_for(engine, refresh_pool.MIN_STUDENTS - 1) == 1
+    engine.dispose()
