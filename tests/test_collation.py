@@ -220,3 +220,17 @@ def test_a_students_classes_come_in_one_order_computed_or_stored(collated):
     stored = [c.id for c in repo.student("stu-1", AS_OF).report.metrics.classes]
     assert pure == stored
     assert pure.index("cls-B") < pure.index("cls-a")
+
+
+def test_a_students_incidents_of_one_day_come_in_id_code_point_order(collated):
+    """Newest first; one day's by incident id as Python compares it ("inc-B" before "inc-a")."""
+    day = dt.date(2026, 9, 20)
+    _add(collated, "discipline_incidents", [
+        {"sourced_id": i, "date": day, "school_id": "sch-1", "behavior": "Tardy"}
+        for i in ("inc-a", "inc-B")
+    ])
+    _add(collated, "student_incidents", [
+        {"incident_id": i, "student_id": "stu-1"} for i in ("inc-a", "inc-B")
+    ])
+    detail = Repository(collated).student("stu-1", AS_OF)
+    assert [i.incident_id for i in detail.incidents] == ["inc-B", "inc-a"]

@@ -314,7 +314,7 @@ class Repository:
                     student_incidents, student_incidents.c.incident_id == incidents_t.c.sourced_id
                 )
                 .where(student_incidents.c.student_id.in_(ids))
-                .order_by(incidents_t.c.date.desc(), incidents_t.c.sourced_id)  # (a day's: by id)
+                .order_by(incidents_t.c.date.desc(), code_points(incidents_t.c.sourced_id))
             ):
                 incidents_of[r.own_student].append(r)
             guardians = guardians_of(conn, ids)
