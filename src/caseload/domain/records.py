@@ -11,6 +11,7 @@ docs/DATA_FORMATS.md for how Ed-Fi natural keys become ids).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -118,6 +119,14 @@ class User:
     def legal_name(self) -> str:
         """The legal name, "Family, Given" (the student screen shows it beside the shown one)."""
         return f"{self.family_name}, {self.given_name}"
+
+
+def by_name(people: Iterable[User]) -> list[User]:
+    """``people`` as caseload lists names (the counselor and student lists, the "Who are you?"
+    picker): by the shown name casefolded, then id. Sorted in Python, never by a database's
+    collation (a PostgreSQL database's en_US is case- and accent-blind at first, SQLite puts
+    every capital before every small letter): the order must not depend on the backend."""
+    return sorted(people, key=lambda u: (u.sort_name.casefold(), u.sourced_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 import caseload.store.notes  # noqa: F401  (registers the notes tables)
 from caseload._runtime import gc_paused
 from caseload.domain import analysis
-from caseload.domain.records import Guardian, Role, User
+from caseload.domain.records import Guardian, Role, User, by_name
 from caseload.domain.report import (
     CaseloadRow,
     ClassDetail,
@@ -47,15 +47,6 @@ log = logging.getLogger(__name__)
 
 orgs = METADATA.tables["orgs"]
 runs = METADATA.tables["import_runs"]
-
-
-def by_name(people: Iterable[User]) -> list[User]:
-    """``people`` as the caseload table lists names: by the shown name casefolded, then id.
-
-    Sorted here, not in SQL: a PostgreSQL database orders text by its collation (en_US: case
-    and accents ignored at first), SQLite by bytes (every capital before every small letter),
-    and the lists must not depend on the backend (store/collation.py)."""
-    return sorted(people, key=lambda u: (u.sort_name.casefold(), u.sourced_id))
 
 
 class Repository:
@@ -373,4 +364,4 @@ class Repository:
         return entries
 
 
-__all__ = ["Repository", "by_name", "user_from"]
+__all__ = ["Repository", "user_from"]

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from caseload.domain.records import User
+from caseload.domain.records import User, by_name
 from caseload.tui.safe import literal
 
 
@@ -34,8 +34,7 @@ class MePicker(ModalScreen[str | None]):
 
     def __init__(self, counselors: list[User], where: str = "") -> None:
         super().__init__()
-        self.counselors = sorted(counselors, key=lambda c: (c.sort_name.casefold(),
-                                                            c.sourced_id))
+        self.counselors = by_name(counselors)
         self.where = where  # the config file, as shown
 
     def compose(self) -> ComposeResult:
