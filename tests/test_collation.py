@@ -171,22 +171,12 @@ def test_the_largest_caseloads_tie_goes_to_the_first_counselor_by_id(collated):
 def test_a_guardian_taken_from_the_cache_is_the_first_student_by_code_point(collated):
     """The cached links of parent:9 disagree: an incremental Ed-Fi sync copies the link of the
     first student by id, "stu-B" (as SQLite compares ids) before "stu-a"."""
-    from types import SimpleNamespace
-
-    from caseload.sources.dataset import Dataset, SourceError
-    from caseload.sources.edfi_sync import _guardians_from_cache
+    from tests.test_row_order import copied_for_a_new_link, disagreeing_guardian
 
     _add(collated, "users", [_user(s, Role.STUDENT, "S", "S") for s in ("stu-a", "stu-B")])
-    row = {"guardian_id": "parent:9", "given_name": "Pat", "family_name": "Parent",
-           "relationship": "Mother", "primary_contact": True, "source": "edfi-api"}
-    _add(collated, "guardians", [{**row, "student_id": "stu-a", "phone": "555-0101"},
-                                 {**row, "student_id": "stu-B", "phone": "555-0202"}])
-    ds = Dataset(kind="edfi-api", source="test")
-    missing = SourceError("studentParentAssociations", 1, "parentReference", "unknown")
-    needs: Any = SimpleNamespace(
-        guardian_links=(("stu-3", "parent:9", "Mother", True, missing, None),))
-    _guardians_from_cache(collated, ds, needs, False)
-    assert [(g.student_id, g.phone) for g in ds.guardians] == [("stu-3", "555-0202")]
+    _add(collated, "guardians",
+         disagreeing_guardian({"stu-a": "555-0101", "stu-B": "555-0202"}))
+    assert copied_for_a_new_link(collated) == [("stu-3", "555-0202")]
 
 
 def test_drafts_saved_at_once_come_in_student_id_code_point_order(collated):

@@ -116,23 +116,33 @@ def test_freshness_of_runs_finished_at_once_names_the_first_run(loaded, order):
     assert fresh["grades"].source == "oneroster-csv: src-0"  # run 100
 
 
+def disagreeing_guardian(phones: dict[str, str]) -> list[dict[str, Any]]:
+    """The cached links of parent:9, one per student of ``phones``, each with its own phone
+    (an incremental sync rewrote some of them)."""
+    row = {"guardian_id": "parent:9", "given_name": "Pat", "family_name": "Parent",
+           "relationship": "Mother", "primary_contact": True, "source": "edfi-api"}
+    return [{**row, "student_id": s, "phone": phone} for s, phone in phones.items()]
+
+
+def copied_for_a_new_link(engine: Engine) -> list[tuple[str, str | None]]:
+    """(student, phone) of the link to parent:9 an incremental Ed-Fi sync makes for stu-3,
+    its other fields copied from the cache (``_guardians_from_cache``)."""
+    ds = Dataset(kind="edfi-api", source="test")
+    missing = SourceError("studentParentAssociations", 1, "parentReference", "unknown")
+    needs: Any = SimpleNamespace(
+        guardian_links=(("stu-3", "parent:9", "Mother", True, missing, None),))
+    _guardians_from_cache(engine, ds, needs, False)
+    return [(g.student_id, g.phone) for g in ds.guardians]
+
+
 @pytest.mark.parametrize("order", ORDERS)
 def test_a_guardian_taken_from_the_cache_is_one_student_s_copy(loaded, order):
     """A guardian whose cached links disagree (an incremental sync rewrote one of them): the
     link an incremental sync takes from the cache copies the link of the first student by
     id, whichever row the database returns first."""
-    row = {"guardian_id": "parent:9", "given_name": "Pat", "family_name": "Parent",
-           "relationship": "Mother", "primary_contact": True, "source": "edfi-api"}
-    _write(loaded, "guardians", [
-        {**row, "student_id": "stu-1", "phone": "555-0101"},
-        {**row, "student_id": "stu-2", "phone": "555-0202"},
-    ], order)
-    ds = Dataset(kind="edfi-api", source="test")
-    missing = SourceError("studentParentAssociations", 1, "parentReference", "unknown")
-    needs: Any = SimpleNamespace(
-        guardian_links=(("stu-3", "parent:9", "Mother", True, missing, None),))
-    _guardians_from_cache(loaded, ds, needs, False)
-    assert [(g.student_id, g.phone) for g in ds.guardians] == [("stu-3", "555-0101")]
+    _write(loaded, "guardians",
+           disagreeing_guardian({"stu-1": "555-0101", "stu-2": "555-0202"}), order)
+    assert copied_for_a_new_link(loaded) == [("stu-3", "555-0101")]
 
 
 @pytest.mark.parametrize("order", ORDERS)
