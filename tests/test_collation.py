@@ -92,21 +92,23 @@ NAMES = [("x-a", "Ann", "abbey"), ("x-b", "Bo", "Abbot"), ("x-e", "Eve", "Émond
          ("x-z", "Zoe", "Ezra"), ("x-p", "Al", "Zed")]
 
 
-def test_counselors_are_listed_by_shown_name_ignoring_case(collated):
-    _add(collated, "users", [_user(sid, Role.COUNSELOR, g, f) for sid, g, f in NAMES])
-    # (a preferred name is the one shown, and the one the list goes by)
-    with collated.begin() as conn:
+def _add_named(engine: Engine, role: Role) -> None:
+    """NAMES as users of ``role``; x-p goes by the preferred family name "aaron" (the name
+    shown, and the one the lists go by)."""
+    _add(engine, "users", [_user(sid, role, g, f) for sid, g, f in NAMES])
+    with engine.begin() as conn:
         conn.execute(T["users"].update().where(T["users"].c.sourced_id == "x-p")
                      .values(preferred_family_name="aaron"))
+
+
+def test_counselors_are_listed_by_shown_name_ignoring_case(collated):
+    _add_named(collated, Role.COUNSELOR)
     got = [c.sourced_id for c in Repository(collated).counselors()]
     assert got == ["x-p", "x-a", "x-b", "cns-1", "x-z", "x-e"]
 
 
 def test_students_are_listed_by_shown_name_ignoring_case(collated):
-    _add(collated, "users", [_user(sid, Role.STUDENT, g, f) for sid, g, f in NAMES])
-    with collated.begin() as conn:
-        conn.execute(T["users"].update().where(T["users"].c.sourced_id == "x-p")
-                     .values(preferred_family_name="aaron"))
+    _add_named(collated, Role.STUDENT)
     got = [s.sourced_id for s in Repository(collated).students()]
     # stu-1 Able, Ada; stu-2 Baker, Ben; stu-3 O'Connor, Cy
     assert got == ["x-p", "x-a", "x-b", "stu-1", "stu-2", "x-z", "stu-3", "x-e"]
