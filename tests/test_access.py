@@ -369,9 +369,11 @@ def test_admin_on_sqlite_is_refused(tmp_path: object, capsys: pytest.CaptureFixt
 
 
 def test_last_seen_as_each_login(shared: Shared, capsys: pytest.CaptureFixture[str]) -> None:
-    """The app records when a scope was last opened on every start. A granted login may not
-    delete rows, and the write was a delete then an insert: every start of the app as a
-    counselor's login failed it ("this database login may not do that")."""
+    """The app records when a scope was last opened on every start, per person (0020). A
+    granted login may not delete rows, and the write was a delete then an insert: every start
+    of the app as a counselor's login failed it. Then one row per scope served everyone: a
+    district login looking at a counselor's caseload moved that counselor's "since" date, and
+    a school lead could record nothing, so it never got a "since you last looked"."""
     import datetime as dt
 
     from sqlalchemy import create_engine
@@ -380,22 +382,44 @@ def test_last_seen_as_each_login(shared: Shared, capsys: pytest.CaptureFixture[s
 
     grant_all(shared, capsys)
     now = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
-    alice = create_engine(shared.url("alice"))
+    day = dt.date(2026, 11, 20)
+    engines = {who: create_engine(shared.url(who)) for who in ("alice", "bob", "dana")}
     try:
-        assert last_seen.mark(alice, "cns-1", dt.date(2026, 11, 19), now)
-        assert last_seen.mark(alice, "cns-1", dt.date(2026, 11, 20), now)  # (again: updated)
-        assert last_seen.get(alice, "cns-1") == dt.date(2026, 11, 20)
-        # another counselor's scope is not hers: nothing written, no error
-        assert not last_seen.mark(alice, "cns-2", dt.date(2026, 11, 20), now)
+        alice, bob, dana = engines["alice"], engines["bob"], engines["dana"]
+        assert last_seen.mark(alice, "cns-1", day - dt.timedelta(days=1), now)
+        assert last_seen.mark(alice, "cns-1", day, now)  # (again: updated)
+        assert last_seen.get(alice, "cns-1") == day
+        # a district login and a school lead looking at her caseload: their own dates
+        assert last_seen.get(dana, "cns-1") is None
+        assert last_seen.mark(dana, "cns-1", day + dt.timedelta(days=3), now)
+        assert last_seen.mark(bob, "cns-1", day + dt.timedelta(days=4), now)
+        assert last_seen.get(dana, "cns-1") == day + dt.timedelta(days=3)
+        assert last_seen.get(alice, "cns-1") == day  # hers has not moved
+        # "All students" (every student each of them sees): the lead's too
+        assert last_seen.mark(bob, None, day + dt.timedelta(days=5), now)
+        assert last_seen.get(bob, None) == day + dt.timedelta(days=5)
+        assert last_seen.get(dana, None) is None and last_seen.get(alice, None) is None
     finally:
-        alice.dispose()
-    bob = create_engine(shared.url("bob"))  # a school lead looking at a counselor's caseload
-    try:
-        assert not last_seen.mark(bob, "cns-1", dt.date(2026, 11, 21), now)
-    finally:
-        bob.dispose()
-    rows = shared.sql(None, "SELECT scope, as_of FROM last_seen ORDER BY scope")
-    assert rows == [("cns-1", dt.date(2026, 11, 20))]
+        for engine in engines.values():
+            engine.dispose()
+    bob_person = shared.logins["bob"]  # (a grant without --counselor: the login's own name)
+    rows = shared.sql(None, "SELECT viewer, scope, as_of FROM last_seen ORDER BY viewer, scope")
+    assert sorted(rows) == sorted([
+        ("cns-1", "cns-1", day), (shared.logins["dana"], "cns-1", day + dt.timedelta(days=3)),
+        (bob_person, "cns-1", day + dt.timedelta(days=4)),
+        (bob_person, "", day + dt.timedelta(days=5)),
+    ])
+    # plain SQL as each login: its own rows only, and nobody writes another's
+    assert shared.sql("alice", "SELECT viewer, scope FROM last_seen") == [("cns-1", "cns-1")]
+    assert sorted(shared.sql("bob", "SELECT scope FROM last_seen")) == [("",), ("cns-1",)]
+    assert shared.sql("carol", "SELECT viewer FROM last_seen") == []
+    import psycopg
+
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        shared.sql("carol", "INSERT INTO last_seen (viewer, scope, as_of, seen_at) "
+                            "VALUES ('cns-1', 'cns-1', '2027-01-01', now())")
+    shared.sql("carol", "UPDATE last_seen SET as_of = '2027-01-01'")  # (no row of hers)
+    assert shared.sql(None, "SELECT as_of FROM last_seen WHERE viewer = 'cns-1'") == [(day,)]
 
 
 def test_a_login_may_only_settle_its_own_started_audit_entries(

@@ -81,8 +81,8 @@ def changes(
 class ChangesService:
     """What the app's "since you last looked" screen needs (``tui.screens.changes.ChangesPort``):
     the changes for a scope (``None``: every student) and when the app was last opened on it
-    (the ``last_seen`` table: the as-of date it showed then). Blocking: the TUI calls these
-    from workers."""
+    by this person (the ``last_seen`` table: the as-of date it showed then). Blocking: the TUI
+    calls these from workers."""
 
     def __init__(self, workspace: Workspace, now: Callable[[], dt.datetime] | None = None):
         self.workspace = workspace

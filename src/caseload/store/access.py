@@ -103,10 +103,10 @@ POLICIES: dict[str, TablePolicy] = {
                "n.text = note_revisions.text)",
     ),
     "note_drafts": TablePolicy(read=_OWN, insert=_NOTE_WRITE, update=_OWN, delete=_OWN),
-    # when each counselor last opened the app (0014): a login reads and writes its own person's
-    "last_seen": TablePolicy(read=f"(scope = {PERSON} OR {DISTRICT})",
-                             insert=f"(scope = {PERSON} OR {DISTRICT})",
-                             update=f"(scope = {PERSON} OR {DISTRICT})"),
+    # when each person last opened the app on each scope (0014, 0020): a login reads and
+    # writes its own person's rows, whatever caseload they are about
+    "last_seen": TablePolicy(read=f"viewer = {PERSON}", insert=f"viewer = {PERSON}",
+                             update=f"viewer = {PERSON}"),
     # the audit log: a login appends its own entries, and may then only settle the status of
     # one still "started" (an export records it before writing the file): never rewrite
     # what, where, when or how many (0018)
@@ -115,6 +115,12 @@ POLICIES: dict[str, TablePolicy] = {
                              update_using=f"(actor = {PERSON} AND status = 'started')",
                              update_columns=("status",)),
 }
+
+# last_seen's policies from 0014 until 0020 (one row per scope: a counselor's login wrote its
+# own caseload's, a district login any): what 0014 creates and a downgrade from 0020 restores
+_LAST_SEEN_0014 = f"(scope = {PERSON} OR {DISTRICT})"
+LAST_SEEN_0014 = TablePolicy(read=_LAST_SEEN_0014, insert=_LAST_SEEN_0014,
+                             update=_LAST_SEEN_0014)
 
 # Shared tables a login reads only some columns of: an import's failure ``message`` can quote
 # the record it stopped at (a student's id, a database error's DETAIL): the owner's, not every
@@ -204,15 +210,17 @@ def create_functions(conn: Connection) -> None:
         conn.execute(text(sql.replace("{path}", path)))
 
 
-def apply_policies(conn: Connection, tables: tuple[str, ...] | None = None) -> list[str]:
+def apply_policies(conn: Connection, tables: tuple[str, ...] | None = None,
+                   policies: dict[str, TablePolicy] | None = None) -> list[str]:
     """(Re)create the policies of ``tables`` (default: every table in :data:`POLICIES` that
-    exists) and turn row-level security on; returns the tables done."""
+    exists) and turn row-level security on; returns the tables done. ``policies`` (a
+    migration's, as they were at its revision) take the place of those in POLICIES."""
     present = _tables(conn)
     done = []
     for table in tables or tuple(POLICIES):
         if table not in present:
             continue
-        policy, t = POLICIES[table], _q(conn, table)
+        policy, t = (policies or {}).get(table) or POLICIES[table], _q(conn, table)
         conn.execute(text(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY"))
         for kind in ("read", "insert", "update", "delete"):
             conn.execute(text(f"DROP POLICY IF EXISTS caseload_{kind} ON {t}"))

@@ -376,10 +376,12 @@ class SyncStateRow(CacheModel, table=True):
 
 
 class LastSeenRow(CacheModel, table=True):
-    """When the app was last opened on a scope ("" for every student, else a counselor id):
-    the moment (UTC) and the as-of date shown then, the next opening's "since" date."""
+    """When a person (``viewer``: a PostgreSQL login's person; "" for the owner and on SQLite)
+    last opened the app on a scope ("" for every student they see, else a counselor id): the
+    moment (UTC) and the as-of date shown then, the next opening's "since" date (0020)."""
 
     __tablename__ = "last_seen"
+    viewer: str = Field(primary_key=True)
     scope: str = Field(primary_key=True)
     as_of: dt.date
     seen_at: dt.datetime

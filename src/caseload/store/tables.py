@@ -343,6 +343,7 @@ Table(
 Table(
     "last_seen",
     METADATA,
+    Column("viewer", String(), primary_key=True, nullable=False),
     Column("scope", String(), primary_key=True, nullable=False),
     Column("as_of", Date(), nullable=False),
     Column("seen_at", UTCDateTime(), nullable=False),

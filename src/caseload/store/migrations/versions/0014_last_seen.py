@@ -29,7 +29,7 @@ def upgrade() -> None:
     if conn.dialect.name == 'postgresql':  # shared database: a login sees its own person's row
         from caseload.store import access
 
-        access.apply_policies(conn, ('last_seen',))
+        access.apply_policies(conn, ('last_seen',), {'last_seen': access.LAST_SEEN_0014})
 
 
 def downgrade() -> None:
