@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+
+import pytest
 
 from caseload.domain.report import AssignmentStatus, risk_points
 from caseload.tui.screens.klass import ClassScreen
@@ -94,3 +97,24 @@ async def test_student_flags_say_the_points_each_adds_not_a_severity_word(make_a
             assert f"+{points} {flag.code.label}" in text
         assert f"= risk {report.risk}" in text
         assert "MED " not in text and "HIGH " not in text
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 60)])
+async def test_without_a_chart_the_categories_still_show(make_app, size):
+    """A class with no complete week of grades has a note in place of the chart; on a wide
+    screen that note took the whole row and pushed the categories beside it off the screen."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.open_student("s001")
+        await settle(pilot)
+        app.open_class("s001", "alg1")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ClassScreen) and screen.detail is not None
+        screen.show(dataclasses.replace(screen.detail, weekly=()), AS_OF)
+        await settle(pilot)
+        assert not screen.query("#chart") and screen.query("#no-chart")
+        view = screen.query_one("#class-body").scrollable_content_region
+        assert view.contains_region(screen.query_one("#categories-box").region)
+        assert "By category" in screen_text(app)
