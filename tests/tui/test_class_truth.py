@@ -99,10 +99,11 @@ async def test_student_flags_say_the_points_each_adds_not_a_severity_word(make_a
         assert "MED " not in text and "HIGH " not in text
 
 
-@pytest.mark.parametrize("size", [(120, 40), (200, 60)])
+@pytest.mark.parametrize("size", [(120, 40), (200, 60), (80, 24)])
 async def test_without_a_chart_the_categories_still_show(make_app, size):
     """A class with no complete week of grades has a note in place of the chart; on a wide
-    screen that note took the whole row and pushed the categories beside it off the screen."""
+    screen that note took the whole row and pushed the categories beside it off the screen.
+    A short screen (80x24) puts the categories beside it too."""
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await settle(pilot)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,7 +21,7 @@ from textual.geometry import Region, Spacing
 from textual.widgets import DataTable, Static
 
 from caseload.domain.flags import stale_text
-from caseload.domain.report import AssignmentStatus, AssignmentView, ClassDetail
+from caseload.domain.report import AssignmentStatus, AssignmentView, CategoryBreakdown, ClassDetail
 from caseload.tui import messages
 from caseload.tui.format import DASH, last_score_text, num, pct
 from caseload.tui.keys import reload_key
@@ -40,6 +41,13 @@ _STATUS_STYLE = {
     AssignmentStatus.PENDING: "info",
     AssignmentStatus.NOT_DUE: "muted",
 }
+CATEGORY_COLUMNS = (("Category", "category"), ("Weight", "weight"), ("Grade", "grade"),
+                    ("Points", "points"), ("Counted", "counted"), ("Dropped", "dropped"))
+# A short narrow screen puts the categories beside the chart when that leaves the chart
+# CHART_MIN_WIDTH columns (narrower, plotext drops its title "Weekly grade (%)"); around the
+# two: the body's padding and scroll bar and the categories' left padding (klass.tcss).
+CHART_MIN_WIDTH = 18
+BESIDE_FRAME = 2 + 2 + 2
 
 
 def what_if_text(detail: ClassDetail, styles: dict[str, Style]) -> Text:
@@ -85,6 +93,9 @@ class ClassScreen(DetailScreen[ClassDetail]):
     HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"), (110, "-wide"),
     ]
+    VERTICAL_BREAKPOINTS = [  # up to 31 rows: a shorter chart, so the assignments show
+        (0, "-short"), (32, "-tall"),
+    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         reload_key("class.reload", "Read this class again from the cache"),
         Binding("m", "missing_only", "Missing", id="class.missing",
@@ -106,6 +117,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
         self.class_id = class_id
         self.student_name = student_name
         self._cursor_moved = False
+        self._categories_width = 0  # columns, of the categories table (categories_table)
         self.missing_only = False
         self.sort_by = "due"  # or "score"
 
@@ -170,6 +182,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
                 with Vertical(id="categories-box"):
                     yield Static(Text("By category", style="bold"))
                     yield self.categories_table(detail)
+            self.place_categories(self.app.size.width)  # these categories: beside the chart?
             yield Static(self.assignments_title(detail), id="assignments-title")
             yield self.assignments_table(detail, styles)
 
@@ -177,20 +190,26 @@ class ClassScreen(DetailScreen[ClassDetail]):
         table = KeyTable(id="categories")
         table.cursor_type = "none"
         table.can_focus = False
-        for label, key in (("Category", "category"), ("Weight", "weight"), ("Grade", "grade"),
-                           ("Points", "points"), ("Counted", "counted"), ("Dropped", "dropped")):
+        for label, key in CATEGORY_COLUMNS:
             table.add_column(label, key=key)
-        for category in detail.categories:
-            table.add_row(
-                literal(category.title),
-                Text(DASH if category.weight is None else f"{category.weight:g}%",
-                     justify="right"),
-                Text(pct(category.percent), justify="right"),
-                Text(f"{num(category.earned)}/{num(category.possible)}", justify="right"),
-                Text(str(category.counted), justify="right"),
-                Text(str(category.dropped), justify="right"),
-            )
+        rows = [category_cells(category) for category in detail.categories]
+        for row in rows:
+            table.add_row(*row)
+        # the width the table takes once it has measured its columns (when idle, after the
+        # layout): each column's widest label or cell, with the cell padding on both sides
+        self._categories_width = sum(
+            max([cell_len(label), *(row[i].cell_len for row in rows)]) + 2 * table.cell_padding
+            for i, (label, _) in enumerate(CATEGORY_COLUMNS))
         return table
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.place_categories(event.size.width)
+
+    def place_categories(self, width: int) -> None:
+        """``-beside`` when the categories table fits beside a chart of ``CHART_MIN_WIDTH``
+        columns on a screen ``width`` wide: a short screen puts it there (klass.tcss)."""
+        room = width - BESIDE_FRAME - self._categories_width
+        self.set_class(room >= CHART_MIN_WIDTH, "-beside")
 
     def assignments_table(self, detail: ClassDetail, styles: dict[str, Style]) -> KeyTable:
         table = KeyTable(id="assignments")
@@ -261,6 +280,17 @@ class ClassScreen(DetailScreen[ClassDetail]):
         body = self.query_one("#class-body", VerticalScroll)
         y = table.virtual_region.y + table.header_height + event.cursor_row
         body.scroll_to_region(Region(0, y, 1, 1), animate=False, spacing=Spacing(1, 0, 1, 0))
+
+
+def category_cells(category: CategoryBreakdown) -> list[Text]:
+    return [
+        literal(category.title),
+        Text(DASH if category.weight is None else f"{category.weight:g}%", justify="right"),
+        Text(pct(category.percent), justify="right"),
+        Text(f"{num(category.earned)}/{num(category.possible)}", justify="right"),
+        Text(str(category.counted), justify="right"),
+        Text(str(category.dropped), justify="right"),
+    ]
 
 
 def assignment_cells(assignment: AssignmentView, styles: dict[str, Style]) -> list[Text]:
