@@ -94,7 +94,7 @@ def test_migration_0015_indexes_users_by_school_both_ways(db_url: str) -> None:
 
 
 def _moved_one_by_one(conn) -> set[str]:  # type: ignore[no-untyped-def]
-    """What ``_coverage_moved`` answers, worked out student by student in Python."""
+    """What ``facts_pending.coverage_moved`` answers, worked out student by student in Python."""
     whole = source.attendance_coverage(conn)
     ms, users = T["mat_student"], T["users"]
     events = set(conn.execute(select(T["attendance_events"].c.student_id)).scalars())
@@ -144,6 +144,6 @@ def test_coverage_moved_finds_exactly_the_students_whose_day_is_stale(
 
 
 def mat_coverage_moved(conn) -> set[str]:  # type: ignore[no-untyped-def]
-    from caseload.store import facts as mat
+    from caseload.store.facts_pending import coverage_moved
 
-    return mat._coverage_moved(conn)
+    return coverage_moved(conn)

@@ -44,7 +44,7 @@ import datetime as dt
 import json
 import struct
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, overload
@@ -56,8 +56,15 @@ from caseload.domain import analysis
 from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
 from caseload.domain.settings import Thresholds
-from caseload.store import inputs as source
 from caseload.store import planner_stats
+from caseload.store.facts_pending import (
+    chunks,
+    coverage_may_have_moved,
+    coverage_moved,
+    mark_pending,
+    pending,
+    students_touched,
+)
 from caseload.store.facts_rows import computed_here, non_student_result_dates, packed_dates
 from caseload.store.tables import METADATA
 
@@ -133,164 +140,8 @@ def is_fresh(conn: Connection, thresholds: Thresholds) -> bool:
 
 CHUNK = 250  # students per write transaction
 INCREMENTAL_MAX = 20_000  # more changed students than this (or than half): a full rebuild
-EVERY = "*"  # a mat_pending row for every student (a change the facts can't follow per student)
-RECORDED = ""  # a mat_pending row each load writes: this run recorded what it touched
-
 pending_t = T["mat_pending"]
 users_t = T["users"]
-enrollments_t = T["enrollments"]
-line_items_t = T["line_items"]
-results_t = T["results"]
-student_incidents_t = T["student_incidents"]
-
-
-def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
-    for i in range(0, len(ids), size):
-        yield list(ids[i : i + size])
-
-
-def students_touched(
-    conn: Connection,
-    *,
-    students: Iterable[str] = (),
-    users: Iterable[str] = (),
-    classes: Iterable[str] = (),
-    categories: Iterable[str] = (),
-    incidents: Iterable[str] = (),
-) -> set[str]:
-    """The students whose facts (or ranking rows) a change can have moved: ``students``
-    themselves, the students among ``users``, every student of ``classes``, of the classes
-    ``users`` teach and of the classes using ``categories``, and the students of
-    ``incidents``. Read as the cache is now (the loader calls it after writing)."""
-    out = set(students)
-    class_ids = set(classes)
-    user_ids = sorted(set(users))
-    for chunk in _chunks(user_ids):
-        out.update(source.students_among(conn, chunk))
-        class_ids.update(
-            conn.execute(
-                select(enrollments_t.c.class_id).where(
-                    enrollments_t.c.user_id.in_(chunk),
-                    enrollments_t.c.role == Role.TEACHER.value,
-                )
-            ).scalars()
-        )
-    for chunk in _chunks(sorted(set(categories))):
-        class_ids.update(
-            conn.execute(
-                select(line_items_t.c.class_id).where(line_items_t.c.category_id.in_(chunk))
-            ).scalars()
-        )
-    for chunk in _chunks(sorted(set(incidents))):
-        out.update(
-            conn.execute(
-                select(student_incidents_t.c.student_id).where(
-                    student_incidents_t.c.incident_id.in_(chunk)
-                )
-            ).scalars()
-        )
-    mc = T["mat_class_facts"]
-    for chunk in _chunks(sorted(class_ids)):
-        for q in (
-            select(enrollments_t.c.user_id).where(
-                enrollments_t.c.class_id.in_(chunk), enrollments_t.c.role == Role.STUDENT.value
-            ),
-            select(results_t.c.student_id)
-            .join(line_items_t, line_items_t.c.sourced_id == results_t.c.line_item_id)
-            .where(line_items_t.c.class_id.in_(chunk)),
-            select(mc.c.student_id).where(mc.c.class_id.in_(chunk)),
-        ):
-            out.update(conn.execute(q.distinct()).scalars())
-    return out
-
-
-def mark_pending(conn: Connection, run_id: int, student_ids: set[str] | None) -> None:
-    """Record, in the loader's transaction, the students run ``run_id`` changed (None: it
-    changed what every student's facts depend on, e.g. the calendar)."""
-    ids = [RECORDED, *(sorted(student_ids) if student_ids is not None else [EVERY])]
-    rows = [{"student_id": sid, "run_id": run_id} for sid in ids]
-    for i in range(0, len(rows), 5000):
-        conn.execute(insert(pending_t), rows[i : i + 5000])
-
-
-def _pending(conn: Connection, thresholds: Thresholds, up_to: int | None) -> set[str] | None:
-    """The students to recompute for the facts to be fresh at run ``up_to``, when the stored
-    facts were fresh at an earlier run and every run since recorded what it touched; None when
-    only a full rebuild will do."""
-    state = T["mat_state"]
-    row = conn.execute(
-        select(state.c.run_id, state.c.settings).where(state.c.id == 1)
-    ).first()
-    if row is None or row.settings != _state_key(thresholds) or up_to is None:
-        return None
-    if row.run_id == up_to:
-        return set()
-    if row.run_id is None or row.run_id > up_to:
-        return None
-    runs = T["import_runs"]
-    since = set(
-        conn.execute(
-            select(runs.c.id).where(
-                runs.c.outcome == "ok", runs.c.id > row.run_id, runs.c.id <= up_to
-            )
-        ).scalars()
-    )
-    touched: dict[int, set[str]] = defaultdict(set)
-    for sid, run in conn.execute(
-        select(pending_t.c.student_id, pending_t.c.run_id).where(
-            pending_t.c.run_id > row.run_id, pending_t.c.run_id <= up_to
-        )
-    ):
-        touched[run].add(sid)
-    if any(RECORDED not in touched.get(run, ()) for run in since):
-        return None  # a run before incremental facts existed, or one that did not record
-    out = set().union(*touched.values()) - {RECORDED}
-    return None if EVERY in out else out
-
-
-def _coverage_moved(conn: Connection) -> set[str]:
-    """Students whose stored ``attendance_through`` is no longer what their school's
-    attendance coverage gives (new attendance for anyone in the school moves it).
-
-    Compared in the database for students of a known school (each school's latest event
-    against the stored day, the way ``attendance_coverage`` and ``attendance_through`` give
-    it: a school without attendance is unknown, NULL), so an incremental refresh reads the
-    students that moved, not every student of the district into Python; students of no known
-    school, whose day depends on every school's, go through ``attendance_through``."""
-    ms = T["mat_student"]
-    att = T["attendance_events"]
-    latest = source.latest_by_school().subquery()
-    moved = set(
-        conn.execute(
-            select(ms.c.student_id)
-            .join(users_t, users_t.c.sourced_id == ms.c.student_id)
-            .outerjoin(latest, latest.c.school_id == users_t.c.school_id)
-            .where(
-                users_t.c.school_id.is_not(None),
-                ms.c.attendance_through.is_distinct_from(latest.c.through),
-            )
-        ).scalars()
-    )
-    unplaced = conn.execute(
-        select(users_t.c.sourced_id, ms.c.attendance_through)
-        .join(ms, ms.c.student_id == users_t.c.sourced_id)
-        .where(users_t.c.school_id.is_(None))
-    ).all()
-    if unplaced:
-        coverage = source.attendance_coverage(conn)
-        with_events = set(
-            conn.execute(
-                select(att.c.student_id)
-                .join(users_t, users_t.c.sourced_id == att.c.student_id)
-                .where(users_t.c.school_id.is_(None))
-                .distinct()
-            ).scalars()
-        )
-        for sid, through in unplaced:
-            want = source.attendance_through(coverage, None, sid in with_events)
-            if source._as_date(through) != want:
-                moved.add(sid)
-    return moved
 
 
 @dataclass(frozen=True)
@@ -340,9 +191,9 @@ def refresh_detail(
     with engine.connect() as conn:
         run_id = latest_run(conn)
         previous = conn.execute(select(T["mat_state"].c.computed_at)).scalar()
-        wanted = None if full else _pending(conn, thresholds, run_id)
-        if wanted is not None:
-            wanted |= _coverage_moved(conn)
+        wanted = None if full else pending(conn, _state_key(thresholds), run_id)
+        if wanted is not None and coverage_may_have_moved(conn, run_id):
+            wanted |= coverage_moved(conn)
             students = conn.execute(
                 select(func.count()).where(users_t.c.role == Role.STUDENT.value)
             ).scalar_one()
@@ -351,7 +202,7 @@ def refresh_detail(
         had: set[str] = set()  # of ``wanted``, those with facts now (a student no longer is)
         if wanted:
             ms = T["mat_student"]
-            for part in _chunks(sorted(wanted)):
+            for part in chunks(sorted(wanted)):
                 had.update(conn.execute(
                     select(ms.c.student_id).where(ms.c.student_id.in_(part))
                 ).scalars())
@@ -379,7 +230,7 @@ def refresh_detail(
     )
     computed: set[str] = set()
     class_heads: dict[str, dict[str, Any]] = {}
-    parts = list(_chunks(replace_ids, min(chunk, 900)))
+    parts = list(chunks(replace_ids, min(chunk, 900)))
     from caseload.store import refresh_pool
 
     n = refresh_pool.workers_for(engine, len(replace_ids)) if wanted is None else 1
@@ -414,7 +265,7 @@ def refresh_detail(
             head["result_dates"] = packed_dates(days)
     mk = T["mat_class"]
     heads_ids = sorted(class_heads)
-    for part in _chunks(heads_ids, chunk):
+    for part in chunks(heads_ids, chunk):
         with engine.begin() as conn:
             conn.execute(delete(mk).where(mk.c.class_id.in_(part)))
             conn.execute(insert(mk), [class_heads[c] for c in part])
