@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, insert, select
+import pytest
+from sqlalchemy import Engine, insert, select, update
 
 from caseload.store import inputs as source
 from caseload.store.tables import METADATA
@@ -115,7 +116,7 @@ def test_coverage_moved_finds_exactly_the_students_whose_day_is_stale(
     later day, an earlier one, NULL where the school has attendance, a day where it has
     none, students of no known school) are each found, and only they, as the student by
     student comparison finds them."""
-    from sqlalchemy import literal, update
+    from sqlalchemy import literal
 
     ms = T["mat_student"]
     with sample_engine.begin() as conn:  # the sample template's facts are fresh
@@ -147,3 +148,39 @@ def mat_coverage_moved(conn) -> set[str]:  # type: ignore[no-untyped-def]
     from caseload.store.facts_pending import coverage_moved
 
     return coverage_moved(conn)
+
+
+@pytest.mark.parametrize(("counts", "may"), [
+    ('{"results": 10}', False),
+    ('{"results": 5, "line_items": 2, "rejected": 1, "not_enrolled": 3}', False),
+    ('{"results": 5, "attendance_events": 1}', True),
+    ('{"users": 2}', True),
+    ('{"results": 1, "deleted": 4}', True),
+    ('{"results": 1, "linked": 1}', True),  # a linked student's record can fill a school
+    ('{"results": 1, "something new": 1}', True),  # a count it does not know
+    ('{"results": 1, "attendance_events": 0}', False),
+    ('not json', True),
+    ('[1]', True),
+])
+def test_coverage_may_have_moved_reads_the_runs_since_the_facts(
+    sqlite_engine: Engine, counts: str, may: bool
+) -> None:
+    """Only the ok runs after the facts' run, up to the one asked about, count; a count of
+    what the attendance coverage is computed from (or one not known) says it may have moved."""
+    from caseload.store.facts_pending import coverage_may_have_moved
+
+    runs, state = T["import_runs"], T["mat_state"]
+    now = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    with sqlite_engine.begin() as conn:
+        for run_id, outcome, written in ((1, "ok", '{"users": 9}'), (2, "ok", counts),
+                                         (3, "failed", '{"users": 9}'),
+                                         (4, "ok", '{"attendance_events": 9}')):
+            conn.execute(insert(runs).values(
+                id=run_id, source="t", kind="oneroster-csv", started_at=now, finished_at=now,
+                outcome=outcome, counts=written))
+        conn.execute(insert(state).values(id=1, run_id=1, settings="s", computed_at=now))
+        assert coverage_may_have_moved(conn, 3) is may  # run 1 is the facts', 4 comes later
+        assert coverage_may_have_moved(conn, 4)
+        assert not coverage_may_have_moved(conn, 1)
+        conn.execute(update(state).values(run_id=None))
+        assert coverage_may_have_moved(conn, 3)  # facts of no known run

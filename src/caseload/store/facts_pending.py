@@ -178,15 +178,22 @@ def coverage_moved(conn: Connection) -> set[str]:
     return moved
 
 
-# What a school's attendance coverage is computed from (``inputs.latest_by_school``): the
-# students' attendance events and the people (a student's school and role); and deletions.
-COVERAGE_COUNTS = ("attendance_events", "users", "deleted")
+# A run's counts (``import_runs.counts``) that cannot move a school's attendance coverage,
+# which is computed from the students' attendance events and the people (a student's school
+# and role: ``inputs.latest_by_school``). Any other count (attendance events, users, deletions,
+# students linked to cached ones, whose records can fill a cached student's school; or a
+# count this list does not know) may have moved it.
+COVERAGE_KEEPS = frozenset({
+    "orgs", "academic_sessions", "calendar_days", "guardians", "courses", "classes",
+    "enrollments", "categories", "line_items", "results", "discipline_incidents",
+    "student_incidents", "caseloads", "grading_policies", "rejected", "not_enrolled",
+})
 
 
 def coverage_may_have_moved(conn: Connection, up_to: int | None) -> bool:
     """Whether a load after the one the stored facts were computed for, up to run ``up_to``,
-    wrote what the attendance coverage is computed from (its run's counts name attendance
-    events, people or deletions; a run whose counts cannot be read is taken to have). When
+    may have written what the attendance coverage is computed from (a count not in
+    ``COVERAGE_KEEPS``; a run whose counts cannot be read is taken to have). When
     none did, every stored ``attendance_through`` still holds and ``coverage_moved``'s pass
     over the district's attendance (about 0.4 s at 75,000 students) is not needed: a
     nightly results-only sync."""
@@ -202,12 +209,14 @@ def coverage_may_have_moved(conn: Connection, up_to: int | None) -> bool:
             written = json.loads(counts)
         except (TypeError, ValueError):
             return True
-        if not isinstance(written, dict) or any(written.get(k) for k in COVERAGE_COUNTS):
+        if not isinstance(written, dict) or any(
+            n and key not in COVERAGE_KEEPS for key, n in written.items()
+        ):
             return True
     return False
 
 
 __all__ = [
-    "COVERAGE_COUNTS", "EVERY", "RECORDED", "chunks", "coverage_may_have_moved",
+    "COVERAGE_KEEPS", "EVERY", "RECORDED", "chunks", "coverage_may_have_moved",
     "coverage_moved", "mark_pending", "pending", "students_touched",
 ]
