@@ -175,6 +175,25 @@ def test_a_results_only_delta_leaves_the_attendance_coverage_alone(
     assert not done.full and done.students == {student}
 
 
+def _late_attendance_delta(engine, tmp_path: Path) -> tuple[Path, set[str], dt.date]:  # type: ignore[no-untyped-def]
+    """A delta folder with one attendance event three days after the school's last one;
+    the students with facts, and that day."""
+    with engine.connect() as conn:
+        students = set(conn.execute(select(T["mat_student"].c.student_id)).scalars())
+        (through,) = set(conn.execute(select(T["mat_student"].c.attendance_through)).scalars())
+    assert through is not None
+    later = through + dt.timedelta(days=3)
+    delta = tmp_path / "attendance"
+    delta.mkdir()
+    (delta / "manifest.csv").write_text(MANIFEST)
+    (delta / "results.csv").write_text(RESULT_HEADER)
+    (delta / "attendance.csv").write_text(
+        "sourcedId,studentSourcedId,date,category,classSourcedId,period\n"
+        f"att-delta-1,{min(students)},{later.isoformat()},unexcused_absence,,\n"
+    )
+    return delta, students, later
+
+
 def test_an_attendance_delta_moves_its_schools_coverage_for_every_student(
     ranked_engine, tmp_path
 ):
@@ -184,20 +203,7 @@ def test_an_attendance_delta_moves_its_schools_coverage_for_every_student(
     from caseload.store import facts_pending
 
     refresh_facts(ranked_engine)
-    with ranked_engine.connect() as conn:
-        students = set(conn.execute(select(T["mat_student"].c.student_id)).scalars())
-        (through,) = set(conn.execute(select(T["mat_student"].c.attendance_through)).scalars())
-    assert through is not None
-    later = (through + dt.timedelta(days=3)).isoformat()
-    delta = tmp_path / "attendance"
-    delta.mkdir()
-    (delta / "manifest.csv").write_text(MANIFEST)
-    (delta / "results.csv").write_text(RESULT_HEADER)
-    first = min(students)
-    (delta / "attendance.csv").write_text(
-        "sourcedId,studentSourcedId,date,category,classSourcedId,period\n"
-        f"att-delta-1,{first},{later},unexcused_absence,,\n"
-    )
+    delta, students, later = _late_attendance_delta(ranked_engine, tmp_path)
     from caseload.sources.detect import read_path
     from caseload.sources.loader import load
 
@@ -209,9 +215,46 @@ def test_an_attendance_delta_moves_its_schools_coverage_for_every_student(
     incremental = _facts(ranked_engine)
     with ranked_engine.connect() as conn:
         assert set(conn.execute(select(T["mat_student"].c.attendance_through)).scalars()) == {
-            dt.date.fromisoformat(later)}
+            later}
     mat.refresh_detail(ranked_engine, Thresholds(), full=True)
     assert _facts(ranked_engine) == incremental
+
+
+def test_an_apply_stopped_half_way_whose_stage_is_gone_leaves_no_stale_facts(
+    sample_cli_import, tmp_path
+):
+    """A SQLite import that stopped while it was being applied, its staged copy then lost,
+    is recorded failed, yet part of it is in the cache (here its attendance event, after
+    the school's last day). No ok run counts those rows and no mat_pending row names their
+    students, so the next incremental refresh (after a results-only load, which leaves the
+    coverage unread) would keep every student's old facts: they are rebuilt instead, as a
+    full rebuild has them."""
+    from caseload.sources.detect import read_path
+    from caseload.sources.loader import load
+    from caseload.store import staging
+
+    cli_db, _out = sample_cli_import
+    engine = make_engine(f"sqlite:///{tpl.copy_sqlite(cli_db, tmp_path / 'cache.db')}")
+    try:
+        refresh_facts(engine)
+        delta, _students, later = _late_attendance_delta(engine, tmp_path)
+        with pytest.raises(staging.ApplyInterrupted):
+            load(engine, read_path(delta), fail_after="apply:attendance_events")
+        stage = staging.stage_path(engine)
+        assert stage is not None
+        stage.unlink()
+        results, _student = _one_result_delta(engine, tmp_path)
+        report = load(engine, read_path(results))
+        assert any("staged copy is gone" in n for n in report.notices)
+        mat.refresh_detail(engine, Thresholds())
+        incremental = _facts(engine)
+        with engine.connect() as conn:
+            assert set(conn.execute(
+                select(T["mat_student"].c.attendance_through)).scalars()) == {later}
+        mat.refresh_detail(engine, Thresholds(), full=True)
+        assert _facts(engine) == incremental
+    finally:
+        engine.dispose()
 
 
 def test_refreshed_line_says_student_or_students():

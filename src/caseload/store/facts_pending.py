@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from caseload.domain.records import Role
 from caseload.store import inputs as source
@@ -96,6 +96,14 @@ def mark_pending(conn: Connection, run_id: int, student_ids: set[str] | None) ->
     rows = [{"student_id": sid, "run_id": run_id} for sid in ids]
     for i in range(0, len(rows), 5000):
         conn.execute(insert(pending_t), rows[i : i + 5000])
+
+
+def forget_computed_run(conn: Connection) -> None:
+    """The stored facts no longer follow from any run: the cache was changed in a way no ok
+    run counts nor ``mat_pending`` names (an apply that stopped half-way, its staged copy
+    gone). Until the next refresh, which rebuilds every student, readers compute the facts
+    from the cache as it is (the facts are not fresh)."""
+    conn.execute(delete(T["mat_state"]))
 
 
 def pending(conn: Connection, state_key: str, up_to: int | None) -> set[str] | None:
@@ -218,5 +226,5 @@ def coverage_may_have_moved(conn: Connection, up_to: int | None) -> bool:
 
 __all__ = [
     "COVERAGE_KEEPS", "EVERY", "RECORDED", "chunks", "coverage_may_have_moved",
-    "coverage_moved", "mark_pending", "pending", "students_touched",
+    "coverage_moved", "forget_computed_run", "mark_pending", "pending", "students_touched",
 ]

@@ -457,10 +457,15 @@ def finish_interrupted(engine: Engine) -> str | None:
         return None
     what = f"the import of {row.source} started {_when(row.started_at)}"
     if not path.exists():
+        from caseload.store.facts_pending import forget_computed_run
+
         with engine.begin() as conn:
             conn.execute(update(runs).where(runs.c.outcome == APPLYING).values(
                 outcome="failed", finished_at=dt.datetime.now(dt.UTC),
                 message="stopped while being written to the cache; its staged copy is gone"))
+            # what it wrote is named by no ok run's counts nor mat_pending: the facts cannot
+            # follow it student by student (nor know whether a school's coverage moved)
+            forget_computed_run(conn)
         return (f"{what} stopped while it was being written to the cache and its staged copy "
                 "is gone: part of it may be in the cache; import it again")
     apply(engine, path, row.id)
