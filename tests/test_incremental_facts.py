@@ -175,6 +175,23 @@ def test_a_results_only_delta_leaves_the_attendance_coverage_alone(
     assert not done.full and done.students == {student}
 
 
+def test_more_changed_students_than_incremental_max_rebuild_in_full_without_attendance(
+    ranked_engine, tmp_path, monkeypatch
+):
+    """A load that changed more students than INCREMENTAL_MAX (or half the school) is one
+    full rebuild (cheaper: the pool's workers, one pass over the results), also when it
+    wrote no attendance or people and the coverage is not read (a nightly results sync
+    that touched most students). Here the limit is 0, so the one result changed is over."""
+    refresh_facts(ranked_engine)
+    delta, _student = _one_result_delta(ranked_engine, tmp_path)
+    from caseload.sources.detect import read_path
+    from caseload.sources.loader import load
+
+    load(ranked_engine, read_path(delta))
+    monkeypatch.setattr(mat, "INCREMENTAL_MAX", 0)
+    assert mat.refresh_detail(ranked_engine, Thresholds()).full
+
+
 def _late_attendance_delta(engine, tmp_path: Path) -> tuple[Path, set[str], dt.date]:  # type: ignore[no-untyped-def]
     """A delta folder with one attendance event three days after the school's last one;
     the students with facts, and that day."""

@@ -194,6 +194,7 @@ def refresh_detail(
         wanted = None if full else pending(conn, _state_key(thresholds), run_id)
         if wanted is not None and coverage_may_have_moved(conn, run_id):
             wanted |= coverage_moved(conn)
+        if wanted:  # (whether or not the coverage was read)
             students = conn.execute(
                 select(func.count()).where(users_t.c.role == Role.STUDENT.value)
             ).scalar_one()
