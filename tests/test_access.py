@@ -283,6 +283,12 @@ def test_grant_refusals(shared: Shared, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 1 and "no school" in err
     code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", "postgres", "--district")
     assert code == 1 and "row-level security" in err
+    # an empty person would write notes with no author (and share the owner's last_seen)
+    for blank in ("", "  "):
+        code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant",
+                           shared.logins["eve"], "--district", "--person", blank)
+        assert code == 1 and "--person is empty" in err
+    assert shared.sql(None, "SELECT count(*) FROM caseload_grants") == [(0,)]
     # only the owner manages grants
     grant_all(shared, capsys)
     code, _, err = cli(capsys, "--db", shared.url("dana"), "admin", "grant",

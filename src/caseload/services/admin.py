@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from caseload.domain.access import AccessControlUnavailable, Grant, Scope
+from caseload.domain.access import AccessControlUnavailable, DatabaseAccessError, Grant, Scope
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -42,6 +42,11 @@ def grant(db: str | None, login: str, *, scope: Scope, target: str | None = None
 
     if person is None:
         person = target if scope is Scope.COUNSELOR and target else login
+    elif not person.strip():
+        # (an empty person wrote notes with no author, and shared the owner's "since you
+        # last looked", whose viewer is "")
+        raise DatabaseAccessError("--person is empty: give the id the login writes notes as, "
+                                  "or leave --person out")
     new = Grant(login=login, person=person, scope=scope,
                 target=None if scope is Scope.DISTRICT else target)
     engine = _engine(db)

@@ -12,8 +12,10 @@ date, and a school lead, whose grant covers no counselor's row, got no "since yo
 looked" at all. A login now reads and writes its own rows only.
 
 Rows already written keep their dates: on PostgreSQL a counselor's scope was written by that
-counselor's login (the old policy allowed no other but a district login's), so such a row
-becomes its counselor's (``viewer`` = ``scope``); the rest become the owner's ("").
+counselor's login (the old policy let no other login write it but a district one, and the
+owner), so such a row becomes its counselor's (``viewer`` = ``scope``); the rest become the
+owner's (""): a district login's earlier "every student" date is then the owner's, and that
+login's next opening shows no "since you last looked" once.
 """
 import sqlalchemy as sa
 from alembic import op
