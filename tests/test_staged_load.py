@@ -202,6 +202,31 @@ def test_an_interrupted_apply_whose_stage_is_gone_is_reported(sqlite_engine, dat
         assert list(outcomes) == ["ok", "failed", "ok"]
 
 
+def test_an_apply_whose_stage_is_gone_is_reported_when_the_cache_is_opened(
+    sqlite_engine, data, tmp_path
+):
+    """Not only by the next import: opening the cache says so, once, and the facts (which
+    follow from no run now: part of the apply may be in the cache) are rebuilt, not read as
+    fresh."""
+    from caseload.services.facts import refresh_facts
+
+    load(sqlite_engine, read_path(data))
+    refresh_facts(sqlite_engine)
+    with pytest.raises(staging.ApplyInterrupted):
+        load(sqlite_engine, read_path(write_delta(tmp_path)), fail_after="apply:results")
+    _stage(sqlite_engine).unlink()
+    told: list[str] = []
+    open_store(str(sqlite_engine.url), notify=told.append).dispose()
+    assert len(told) == 1 and "staged copy is gone" in told[0] and "import it again" in told[0]
+    with sqlite_engine.connect() as conn:
+        outcomes = conn.execute(text("SELECT outcome FROM import_runs ORDER BY id")).scalars()
+        assert list(outcomes) == ["ok", "failed"]
+        assert conn.execute(text("SELECT count(*) FROM mat_state")).scalar() == 0
+    opened: list[str] = []
+    open_store(str(sqlite_engine.url), notify=opened.append).dispose()
+    assert opened == []  # said once
+
+
 def test_a_stage_left_by_an_unfinished_staging_is_discarded(sqlite_engine, data):
     """A stage without an ``applying`` run (the process died while staging): the cache was
     never touched, so the stage is thrown away and nothing is said."""

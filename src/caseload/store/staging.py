@@ -475,11 +475,18 @@ def finish_interrupted(engine: Engine) -> str | None:
 
 
 def finish_on_open(engine: Engine) -> str | None:
-    """:func:`finish_interrupted` when the cache is opened and a stage is beside it, unless an
-    import or sync is running (it is then that import's stage, or it finishes it itself)."""
+    """:func:`finish_interrupted` when the cache is opened and a stage is beside it, or an
+    apply is recorded as under way without one (its staged copy gone: what it wrote is then
+    reported, and the facts rebuilt, before anything is read), unless an import or sync is
+    running (it is then that import's stage, or it finishes it itself)."""
     path = stage_path(engine)
-    if path is None or not path.exists():
+    if path is None:
         return None
+    if not path.exists():
+        runs = METADATA.tables["import_runs"]
+        with engine.connect() as conn:
+            if conn.execute(select(runs.c.id).where(runs.c.outcome == APPLYING)).first() is None:
+                return None
     from caseload.store.import_lock import ImportRunning, import_lock
 
     try:
