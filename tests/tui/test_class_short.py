@@ -130,6 +130,28 @@ async def test_what_is_above_the_assignments_stays_reachable_by_keyboard(engine:
                 assert whole(widget, view), (part, widget.region, view)
 
 
+async def test_back_to_the_first_assignment_the_body_scrolls_back_up(engine: Engine) -> None:
+    """G to the last assignment scrolls the body down; g (back to the first) scrolled only
+    as far as that row, leaving the header lines and the chart out of view."""
+    app = CaseloadApp(Repository(engine), counselor_id="cns-3", as_of=AS_OF, now=lambda: NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_class(app, pilot, *ENGLISH)
+        body = screen.query_one("#class-body", VerticalScroll)
+        table = screen.query_one("#assignments", KeyTable)
+        await pilot.press("G")
+        await settle(pilot)
+        assert body.scroll_y > 0
+        await pilot.press("g")
+        await settle(pilot)
+        await pilot.wait_for_animation()
+        assert table.cursor_row == 0 and body.scroll_y == 0
+        view = body.scrollable_content_region
+        for part in ABOVE:
+            for widget in screen.query(part):
+                assert whole(widget, view), (part, widget.region, view)
+        assert view.contains_region(first_row(table))
+
+
 async def test_a_resize_places_the_categories_again(engine: Engine) -> None:
     """Health's categories leave an 80-column screen too little room for a chart beside them:
     they go under it; at 100 columns they fit beside it, and under it again back at 80."""

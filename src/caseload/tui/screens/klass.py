@@ -272,12 +272,16 @@ class ClassScreen(DetailScreen[ClassDetail]):
 
     @on(DataTable.RowHighlighted, "#assignments")
     def follow_cursor(self, event: DataTable.RowHighlighted) -> None:
-        """Keep the assignments cursor on screen: the table grows, the body scrolls."""
+        """Keep the assignments cursor on screen: the table grows, the body scrolls (back to
+        the first assignment: as far up as keeps it on screen, the header lines and chart
+        above it in view again where they fit)."""
         table = event.data_table
         if not self._cursor_moved and event.cursor_row == 0:
             self._cursor_moved = True  # the table's first highlight, not a key: stay at the top
             return
         body = self.query_one("#class-body", VerticalScroll)
+        if event.cursor_row == 0:  # back at the first (g, Home): what is above it too
+            body.scroll_home(animate=False)
         y = table.virtual_region.y + table.header_height + event.cursor_row
         body.scroll_to_region(Region(0, y, 1, 1), animate=False, spacing=Spacing(1, 0, 1, 0))
 
