@@ -67,6 +67,13 @@ def whole(widget: Widget, view: Region) -> bool:
     return view.contains_region(widget.region)
 
 
+def above_whole(screen: ClassScreen, view: Region) -> None:
+    """Each part above the assignments is whole inside ``view`` (not pushed off, not cut)."""
+    for part in ABOVE:
+        for widget in screen.query(part):
+            assert whole(widget, view), (part, widget.region, view)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 24), (100, 28), (80, 30)])
 @pytest.mark.parametrize("student_class", [ENGLISH, HEALTH], ids=["english", "health"])
 async def test_the_first_assignments_show_on_opening(
@@ -84,9 +91,7 @@ async def test_the_first_assignments_show_on_opening(
         due = first.due_date.isoformat() if first.due_date else "—"
         assert any(due in line and first.title in line for line in screen_lines(app))
         # nothing above the assignments is pushed off or cut: each part is whole on the screen
-        for part in ABOVE:
-            for widget in screen.query(part):
-                assert whole(widget, view), (part, widget.region, view)
+        above_whole(screen, view)
         chart = screen.query_one("#chart")
         assert chart.size.height >= 6 and chart.size.width >= 18, chart.size
 
@@ -125,9 +130,7 @@ async def test_what_is_above_the_assignments_stays_reachable_by_keyboard(engine:
         await settle(pilot)
         await pilot.wait_for_animation()
         view = body.scrollable_content_region
-        for part in ABOVE:
-            for widget in screen.query(part):
-                assert whole(widget, view), (part, widget.region, view)
+        above_whole(screen, view)
 
 
 async def test_back_to_the_first_assignment_the_body_scrolls_back_up(engine: Engine) -> None:
@@ -146,9 +149,7 @@ async def test_back_to_the_first_assignment_the_body_scrolls_back_up(engine: Eng
         await pilot.wait_for_animation()
         assert table.cursor_row == 0 and body.scroll_y == 0
         view = body.scrollable_content_region
-        for part in ABOVE:
-            for widget in screen.query(part):
-                assert whole(widget, view), (part, widget.region, view)
+        above_whole(screen, view)
         assert view.contains_region(first_row(table))
 
 

@@ -6,8 +6,10 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from textual.pilot import Pilot
 
 from caseload.domain.report import AssignmentStatus, risk_points
+from caseload.tui.app import CaseloadApp
 from caseload.tui.screens.klass import ClassScreen
 from caseload.tui.widgets.key_table import KeyTable
 
@@ -15,6 +17,18 @@ from .conftest import screen_text, settle
 from .fakes import AS_OF
 
 SIZE = (120, 40)
+
+
+async def open_algebra(app: CaseloadApp, pilot: Pilot) -> ClassScreen:
+    """The fake school's s001 in Algebra I (missing assignments among others)."""
+    await settle(pilot)
+    app.open_student("s001")
+    await settle(pilot)
+    app.open_class("s001", "alg1")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, ClassScreen) and screen.detail is not None
+    return screen
 
 
 async def test_stale_gives_the_real_gap_and_the_date(make_app):
@@ -39,13 +53,7 @@ async def test_stale_gives_the_real_gap_and_the_date(make_app):
 async def test_class_screen_missing_filter_sort_and_first_last_keys(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_student("s001")
-        await settle(pilot)
-        app.open_class("s001", "alg1")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ClassScreen) and screen.detail is not None
+        screen = await open_algebra(app, pilot)
         table = screen.query_one("#assignments", KeyTable)
         everything = screen.detail.assignments
         missing = [a for a in everything if AssignmentStatus.MISSING in a.status]
@@ -106,13 +114,7 @@ async def test_without_a_chart_the_categories_still_show(make_app, size):
     A short screen (80x24) puts the categories beside it too."""
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        app.open_student("s001")
-        await settle(pilot)
-        app.open_class("s001", "alg1")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ClassScreen) and screen.detail is not None
+        screen = await open_algebra(app, pilot)
         screen.show(dataclasses.replace(screen.detail, weekly=()), AS_OF)
         await settle(pilot)
         assert not screen.query("#chart") and screen.query("#no-chart")
