@@ -19,3 +19,12 @@ def test_tables_with_a_student_column_are_policed() -> None:
     for name, table in METADATA.tables.items():
         if {"student_id", "user_id"} & set(table.c.keys()):
             assert name in access.POLICIES, name
+
+
+def test_note_history_compares_every_column_of_a_note() -> None:
+    """The note-history trigger and the note_revisions policy compare a saved version with
+    the note column for column (0021). A new note column needs a migration that recreates
+    both with it (``access.create_note_history``, ``apply_policies``) and a new list."""
+    notes, revisions = METADATA.tables["notes"], METADATA.tables["note_revisions"]
+    shared = set(notes.c.keys()) & set(revisions.c.keys()) - {"revision"}
+    assert sorted(access.NOTE_HISTORY_0021) == sorted(shared)

@@ -69,6 +69,15 @@ def by_student(column: str = "student_id") -> TablePolicy:
 _NOTE_WRITE = f"author_id = {PERSON} AND {sees('student_id')}"
 _OWN = f"author_id = {PERSON}"
 
+# The columns of a note that a saved version of it repeats, as they are at 0021 (both the
+# note_revisions policy and the note-history trigger compare them; a later column comes with
+# a migration of its own: tests/test_access_tables.py checks the list against the model).
+NOTE_HISTORY_0021 = (
+    "student_id", "author_id", "contact_date", "type", "flags", "class_id", "text",
+    "follow_up", "status", "created_at", "updated_at", "deleted", "deleted_at", "method",
+    "outcome", "confidential", "updated_by",
+)
+
 POLICIES: dict[str, TablePolicy] = {
     # staff are not student data (class screens name the teacher); students by scope;
     # guardians, parents and others: district staff only
@@ -95,12 +104,14 @@ POLICIES: dict[str, TablePolicy] = {
     ),
     # a revision is the login's own note as it stands, saved just before an edit (0019:
     # any login that saw a note could add a revision to it, forging its history)
+    # (0021: and every column of it, not only its text: a login could save a version that
+    # never was, its date or confidentiality changed, as the note's history)
     "note_revisions": TablePolicy(
         read="EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id)",
         insert=f"{_OWN} AND EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id "
-               "AND n.author_id = note_revisions.author_id AND n.revision = "
-               "note_revisions.revision AND n.student_id = note_revisions.student_id AND "
-               "n.text = note_revisions.text)",
+               "AND n.revision = note_revisions.revision AND "
+               + " AND ".join(f"n.{c} IS NOT DISTINCT FROM note_revisions.{c}"
+                              for c in NOTE_HISTORY_0021) + ")",
     ),
     "note_drafts": TablePolicy(read=_OWN, insert=_NOTE_WRITE, update=_OWN, delete=_OWN),
     # when each person last opened the app on each scope (0014, 0020): a login reads and
@@ -171,6 +182,60 @@ FUNCTIONS = (
 )
 FUNCTION_NAMES = ("caseload_visible_students(name)", "caseload_grant(name)",
                   "caseload_person(name)", "caseload_scope(name)")
+
+
+# A note keeps its history on a shared database (0021). The app saves a note's version in
+# note_revisions before it changes the note and raises its revision by one; a granted login
+# may update its own notes (the policy), so in plain SQL it could rewrite one with no trace.
+# This trigger refuses a login's update of a note unless the version it replaces is saved,
+# column for column, as revision OLD.revision and the new one is OLD.revision + 1; it also
+# keeps a note's id, student, author and creation time, and signs the version with the
+# login's person. The owner (migrations, maintenance) is not checked: it owns the table.
+NOTE_HISTORY_FUNCTION = "caseload_note_history()"
+NOTE_HISTORY_TRIGGER = "caseload_note_history"
+_NOTE_HISTORY = """CREATE OR REPLACE FUNCTION caseload_note_history() RETURNS trigger
+LANGUAGE plpgsql SET search_path = {path} AS $$
+BEGIN
+    IF pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID),
+                   'USAGE') THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.id <> OLD.id OR NEW.student_id <> OLD.student_id
+       OR NEW.author_id <> OLD.author_id OR NEW.created_at <> OLD.created_at THEN
+        RAISE EXCEPTION 'caseload: a note''s id, student, author and creation time never '
+            'change (note %)', OLD.id USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.updated_by IS DISTINCT FROM caseload_person(current_user) THEN
+        RAISE EXCEPTION 'caseload: a change to note % is signed by the login''s own person',
+            OLD.id USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.revision IS DISTINCT FROM OLD.revision + 1 OR NOT EXISTS (
+        SELECT 1 FROM note_revisions r WHERE r.note_id = OLD.id AND r.revision = OLD.revision
+        AND {same}) THEN
+        RAISE EXCEPTION 'caseload: note % changes only with its history: its version % is '
+            'saved in note_revisions first, and its revision becomes %', OLD.id,
+            OLD.revision, OLD.revision + 1 USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$"""
+
+
+def create_note_history(conn: Connection, columns: tuple[str, ...]) -> None:
+    """(Re)create the trigger that keeps a note's history (PostgreSQL; see NOTE_HISTORY_0021):
+    ``columns``, those a saved version must match."""
+    path = f"{_q(conn, _schema(conn))}, pg_temp"
+    same = " AND ".join(f"r.{_q(conn, c)} IS NOT DISTINCT FROM OLD.{_q(conn, c)}"
+                        for c in columns)
+    conn.execute(text(_NOTE_HISTORY.replace("{path}", path).replace("{same}", same)))
+    conn.execute(text(f"DROP TRIGGER IF EXISTS {NOTE_HISTORY_TRIGGER} ON notes"))
+    conn.execute(text(f"CREATE TRIGGER {NOTE_HISTORY_TRIGGER} BEFORE UPDATE ON notes "
+                      f"FOR EACH ROW EXECUTE FUNCTION {NOTE_HISTORY_FUNCTION}"))
+
+
+def drop_note_history(conn: Connection) -> None:
+    """Undo :func:`create_note_history`."""
+    conn.execute(text(f"DROP TRIGGER IF EXISTS {NOTE_HISTORY_TRIGGER} ON notes"))
+    conn.execute(text(f"DROP FUNCTION IF EXISTS {NOTE_HISTORY_FUNCTION}"))
 
 
 def is_postgres(conn: Connection) -> bool:
