@@ -812,3 +812,44 @@ def test_a_zero_maximum_names_the_element_that_held_it(tmp_path: Path, name: str
     with pytest.raises(SourceError) as exc:
         read_edfi_folder(folder(tmp_path, **{"gb.xml": xml}))
     assert exc.value.field == name and "must be greater than 0" in exc.value.reason
+
+
+def _points(xml: str) -> str:
+    """gradebook() with S1's numeric grade given as points (Data Standard 5)."""
+    return xml.replace("<NumericGradeEarned>9</NumericGradeEarned>",
+                       "<PointsEarned>9</PointsEarned>", 1)
+
+
+@pytest.mark.parametrize(
+    ("maximum", "s1_points", "want_max"),
+    [
+        ("", False, 100.0),  # DS4: a numeric grade is a percentage
+        ("", True, None),  # points of an unknown maximum: no maximum, never out of 100
+        ("<MaxPoints>10</MaxPoints>", True, 10.0),
+        ("<PointsPossible>10</PointsPossible>", True, 10.0),
+    ],
+)
+def test_points_earned_are_out_of_max_points_never_an_invented_100(
+    tmp_path: Path, maximum: str, s1_points: bool, want_max: float | None
+) -> None:
+    """9 points of an entry with no MaxPoints are not 9%: the entry has no maximum (its
+    scores listed, in no grade, the summary says so); a numeric grade stays out of 100."""
+    xml = gradebook("9").replace("<Title>Quiz</Title>", f"<Title>Quiz</Title>{maximum}")
+    if s1_points:
+        xml = _points(xml)
+        assert "<PointsEarned>9</PointsEarned>" in xml
+    ds = read_edfi_folder(folder(tmp_path, **{"gb.xml": xml}))
+    (item,) = ds.line_items
+    assert item.max_points == want_max
+    assert sorted((r.student_id, r.score) for r in ds.results) == [("S1", 9.0), ("S2", 75.0)]
+
+
+def test_an_entry_scored_in_points_with_no_maximum_is_counted_in_the_summary(
+    tmp_path: Path,
+) -> None:
+    from caseload.sources.load_checks import NO_MAXIMUM, no_maximum
+
+    ds = read_edfi_folder(folder(tmp_path, **{"gb.xml": _points(gradebook("9"))}))
+    assert no_maximum(ds) == 1  # (what the loader calls: the import's summary)
+    assert NO_MAXIMUM.format(n="1 line item") in ds.notices
+    assert "Ed-Fi: scored in PointsEarned with no MaxPoints" in ds.notices[-1]

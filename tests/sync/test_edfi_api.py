@@ -467,7 +467,8 @@ def test_gradebook_entries_and_results() -> None:
     )
     assert quiz.grading_period_id == "255901001:2021-2022:First Six Weeks:Fall 1"
     assert (quiz.assign_date, quiz.due_date) == (dt.date(2021, 9, 1), dt.date(2021, 9, 3))
-    assert items[hw].title == "Homework 1" and items[hw].max_points == 100.0
+    # no maxPoints, scored in pointsEarned: 9.5 points of an unknown maximum, not 9.5%
+    assert items[hw].title == "Homework 1" and items[hw].max_points is None
     assert sorted(ds.categories, key=lambda c: c.sourced_id) == [
         Category("edfi-cat:Homework", "Homework"),
         Category("edfi-cat:Quiz", "Quiz"),

@@ -445,7 +445,9 @@ class _Mapper(GuardianJson, JsonRecords):
         ref = self.ref(item, "gradebookEntryReference")
         key = self._entry_key(ref, "gradebookEntryReference", None)
         student = self.student_ref(item)
-        score = self.first_present(partial(self.number, item), "pointsEarned", "numericGradeEarned")
+        # points (DS5) are out of the entry's maxPoints; a numeric grade (DS4) out of 100
+        points = self.number(item, "pointsEarned")
+        score = points if points is not None else self.number(item, "numericGradeEarned")
         letter = item.get("letterGradeEarned")
         if score is None and isinstance(letter, str) and letter.strip():
             self.letter_grades += 1  # counted in the summary (``left_out``)
@@ -468,6 +470,7 @@ class _Mapper(GuardianJson, JsonRecords):
             self.date(item, "dateFulfilled", required=False),
             self.text(item, "diagnosticStatement"),
             self.origin(),
+            points=points is not None,
         )
 
     # -- discipline ------------------------------------------------------------------------------

@@ -235,7 +235,7 @@ class PendingItem:
     category_id: str | None
     assign_date: dt.date | None
     due_date: dt.date | None
-    max_points: float
+    max_points: float | None  # None: no MaxPoints (see ``assemble``)
     grading_period_id: str | None
     origin: str | None
 
@@ -252,6 +252,7 @@ class PendingResult:
     missing: bool
     origin: str | None
     excused: bool = False
+    points: bool = False  # the score was read from PointsEarned (not NumericGradeEarned)
 
 
 @dataclass
@@ -464,7 +465,7 @@ class EdfiRecords:
                 cat,
                 dates[0],
                 dates[1],
-                100.0 if max_points is None else max_points,
+                max_points,
                 gp,
                 where[1],
             )
@@ -479,8 +480,11 @@ class EdfiRecords:
         score_date: dt.date | None,
         comment: str | None,
         origin: str | None,
+        *,
+        points: bool = False,
     ) -> None:
-        """A student's gradebook entry; ``statuses``: (SubmissionStatus, AssignmentLateStatus)."""
+        """A student's gradebook entry; ``statuses``: (SubmissionStatus, AssignmentLateStatus);
+        ``points``: the score was read from PointsEarned."""
         status, late, missing, excused = score_status(statuses[0], statuses[1], score)
         self.results.append(
             PendingResult(
@@ -494,6 +498,7 @@ class EdfiRecords:
                 missing and score is None,
                 origin,
                 excused,
+                points,
             )
         )
 
@@ -569,6 +574,13 @@ class EdfiRecords:
                 )
             )
 
+        # A gradebook entry with no MaxPoints: a numeric grade (DS4's NumericGradeEarned) is
+        # read out of 100, but points (DS5's PointsEarned) are out of an unknown maximum. An
+        # entry scored in points here has no maximum (``timeline.NO_MAX``: its scores are
+        # listed, in no grade; the summary counts it), never an invented 100. (A later
+        # import's points for an entry read out of 100 before are read so too: the mapping
+        # does not see the cache.)
+        in_points = {res.key for res in self.results if res.points}
         # Line items: the identifier alone unless two namespaces share it in this import.
         namespaces: dict[str, set[str]] = {}
         for item in self.items:
@@ -589,7 +601,8 @@ class EdfiRecords:
                     item.assign_date,
                     item.due_date,
                     0.0,
-                    item.max_points,
+                    item.max_points if item.max_points is not None
+                    else None if item.key in in_points else 100.0,
                     item.grading_period_id,
                 )
             )

@@ -140,7 +140,9 @@ class ActivityRecords(XmlRecords):
             raise self.error(ref_el, rec, "GradebookEntryIdentity", "is required but missing")
         key = self._entry_key(ident, rec, None)
         student = self.student_ref(rec)
-        score = self.first_present(partial(self.number, rec), "PointsEarned", "NumericGradeEarned")
+        # points (DS5) are out of the entry's MaxPoints; a numeric grade (DS4) out of 100
+        points = self.number(rec, "PointsEarned")
+        score = points if points is not None else self.number(rec, "NumericGradeEarned")
         statuses = (self.desc(rec, "SubmissionStatus"), self.desc(rec, "AssignmentLateStatus"))
         fulfilled = self.date(rec, "DateFulfilled", required=False)
         if (key, student) in self.result_keys:
@@ -163,6 +165,7 @@ class ActivityRecords(XmlRecords):
             fulfilled,
             xml_text(rec, "DiagnosticStatement"),
             self.origin(rec),
+            points=points is not None,
         )
 
     # -- discipline ----------------------------------------------------------------------------

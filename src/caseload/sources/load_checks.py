@@ -277,8 +277,9 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
 
 NOT_ENROLLED = "not shown: {n} results for students not enrolled in their class"
 NO_MAXIMUM = (
-    "not counted: {n} with no maximum points (resultValueMax empty): their scores are "
-    "stored and listed with the assignment, in no grade"
+    "not counted: {n} with no maximum points (resultValueMax empty; Ed-Fi: scored in "
+    "PointsEarned with no MaxPoints): their scores are stored and listed with the "
+    "assignment, in no grade"
 )
 
 
