@@ -92,6 +92,25 @@ def test_a_note_moves_the_student_without_a_rerank(repo):
         repo, counselor, AS_OF - dt.timedelta(days=1))
 
 
+def test_every_students_view_reads_each_note_once_and_no_deleted_one(repo):
+    """The all-students view reads every note and looks each up by its student (not the
+    list of every student): a note counts for its student only, a deleted one for none."""
+    counselor = repo.default_counselor()
+    first, second = computed(repo, counselor)[:2]
+    notes = NotesStore(repo.engine)
+    notes.add(student_id=first.id, author_id=counselor, type="student_meeting",
+              text="Talked about attendance", contact_date=AS_OF - dt.timedelta(days=3))
+    gone = notes.add(student_id=second.id, author_id=counselor, type="student_meeting",
+                     text="Wrong student", contact_date=AS_OF)
+    notes.delete(gone.id, updated_by=counselor)
+    everyone = {r.id: r for r in computed(repo, None)}
+    assert everyone[first.id].days_since_note == 3
+    assert everyone[second.id].days_since_note is None
+    assert sum(r.days_since_note is not None for r in everyone.values()) == 1
+    mine = {r.id: r for r in computed(repo, counselor)}
+    assert all(mine[sid] == everyone[sid] for sid in mine)
+
+
 def test_new_facts_or_other_thresholds_make_the_stored_rows_stale(repo):
     counselor = repo.default_counselor()
     repo.caseload_rows(None, AS_OF)

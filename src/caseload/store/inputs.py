@@ -173,15 +173,17 @@ def calendar(conn: Connection) -> tuple[list[AcademicSession], list[CalendarDay]
     return sessions, days
 
 
-def notes_of(conn: Connection, scope: Select[Any]) -> dict[str, list[dt.date]]:
-    """Contact dates of each student's intervention notes (deleted ones left out)."""
+def notes_of(conn: Connection, scope: Select[Any] | None) -> dict[str, list[dt.date]]:
+    """Contact dates of each student's intervention notes (deleted ones left out): of the
+    students in ``scope``, or (None) of every note the connection may read, whoever it is
+    about (for a caller that looks up only its own students: at 75,000 students the list of
+    every student costs more than reading every note)."""
     notes = T["notes"]
     out: dict[str, list[dt.date]] = defaultdict(list)
-    for sid, d in conn.execute(
-        select(notes.c.student_id, notes.c.contact_date).where(
-            notes.c.student_id.in_(scope), notes.c.deleted.is_(False)
-        )
-    ):
+    query = select(notes.c.student_id, notes.c.contact_date).where(notes.c.deleted.is_(False))
+    if scope is not None:
+        query = query.where(notes.c.student_id.in_(scope))
+    for sid, d in conn.execute(query):
         out[sid].append(d)
     return out
 

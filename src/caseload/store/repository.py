@@ -166,7 +166,8 @@ class Repository:
             if cached is None or cached[0] != stamp:
                 cached = (stamp, self._stored_facts(conn, scope, {}))
                 self._facts_cache[counselor_id] = cached
-            notes_of = cache_inputs.notes_of(conn, scope)
+            # every student: every note, looked up by the students' ids just below
+            notes_of = cache_inputs.notes_of(conn, scope if counselor_id is not None else None)
         return [
             replace(f, note_dates=tuple(sorted(notes_of[f.student.sourced_id])))
             if f.student.sourced_id in notes_of
