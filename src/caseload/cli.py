@@ -112,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--counselor", metavar="ID", help="whose caseload (default: the config's `me`)")
     p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
 
-    p = command("import", "load a OneRoster CSV folder/.zip or an Ed-Fi XML folder into the cache")
+    p = command("import", "load a OneRoster CSV folder/.zip or an Ed-Fi XML folder/.zip into "
+                "the cache")
     p.add_argument("path", type=Path, metavar="PATH")
     p.add_argument(
         "--skip-invalid",
@@ -536,7 +537,7 @@ def _open_app(
     if launch.empty:
         print(
             "The cache is empty. Load your district's export with\n"
-            "  caseload import PATH      (a OneRoster CSV folder/.zip or an Ed-Fi XML folder)\n"
+            "  caseload import PATH      (a OneRoster CSV or Ed-Fi XML folder, or a .zip)\n"
             "or try the bundled sample school with\n"
             "  caseload demo"
         )

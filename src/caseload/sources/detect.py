@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from caseload.sources.dataset import Dataset, SourceError
 
 
 def read_path(path: Path, *, skip_invalid: bool = False) -> Dataset:
-    """Read a OneRoster CSV folder/.zip (with manifest.csv) or a folder of Ed-Fi XML."""
+    """Read a OneRoster CSV folder/.zip (with manifest.csv) or a folder/.zip of Ed-Fi XML."""
     from caseload.sources import oneroster_csv
 
     if not path.exists():
@@ -38,10 +39,12 @@ def read_path(path: Path, *, skip_invalid: bool = False) -> Dataset:
 
     if path.is_dir() and edfi_xml.is_edfi_folder(path):
         return edfi_xml.read_edfi_folder(path, skip_invalid=skip_invalid)
+    if path.is_file() and edfi_xml.is_edfi_zip(path):
+        return edfi_xml.read_edfi_zip(path, skip_invalid=skip_invalid)
     raise SourceError(
         str(path), None, None,
         "not a recognized export: expected a OneRoster folder or .zip with manifest.csv, "
-        "or a folder of Ed-Fi Interchange XML files",
+        "or a folder or .zip of Ed-Fi Interchange XML files",
     )
 
 
@@ -62,24 +65,28 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
 
     out: dict[tuple[str, int], dict[str, str]] = {}
     csv_files: dict[str, set[int]] = {}
+    xml_in_zip: dict[str, set[int]] = {}
     for name, lines in wanted.items():
         file = path / name
-        if not (path.is_dir() and name.casefold().endswith(".xml")):
+        if not name.casefold().endswith(".xml"):
             csv_files[name] = lines
+            continue
+        if not path.is_dir():
+            xml_in_zip[name] = lines
             continue
         if not file.is_file():
             continue
         try:
             with file.open(encoding="utf-8", errors="replace") as fh:
-                for number, text in enumerate(fh, 1):
-                    if number in lines and (m := _TAG.search(text)):
-                        out[(name, number)] = {"element": m.group(1)}
+                _xml_elements(name, fh, lines, out)
         except OSError as exc:
             if exc.errno is None:
                 raise
             from caseload.sources.zipsafe import unreadable
 
             raise unreadable(name, exc, "file") from None  # (never the lines read so far)
+    if xml_in_zip:
+        _xml_zip_elements(path, xml_in_zip, out)
     if not csv_files:
         return out
     with Container(path) as container:
@@ -103,3 +110,34 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
             finally:
                 table.close()
     return out
+
+
+def _xml_elements(name: str, lines_of: Iterable[str], lines: set[int],
+                  out: dict[tuple[str, int], dict[str, str]]) -> None:
+    """``{"element": name}`` of the element that starts on each of ``lines``."""
+    last = max(lines)
+    for number, text in enumerate(lines_of, 1):
+        if number in lines and (m := _TAG.search(text)):
+            out[(name, number)] = {"element": m.group(1)}
+        if number >= last:
+            break
+
+
+def _xml_zip_elements(path: Path, wanted: dict[str, set[int]],
+                      out: dict[tuple[str, int], dict[str, str]]) -> None:
+    """:func:`_xml_elements` for the XML members of a zip (an Ed-Fi export read in place)."""
+    import io
+
+    from caseload.sources.edfi_zip import xml_zip
+
+    try:
+        with xml_zip(path) as members:
+            for member in members:
+                lines = wanted.get(member.name)
+                if lines is None:
+                    continue
+                with member.open("rb") as raw:
+                    text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+                    _xml_elements(member.name, text, lines, out)
+    except SourceError:  # (a zip member's damage: the elements are a courtesy)
+        pass

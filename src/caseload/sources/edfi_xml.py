@@ -1,4 +1,5 @@
-"""Read a folder of Ed-Fi XML interchange files (Data Standard 4 to 6) into a Dataset.
+"""Read a folder (or a .zip: :mod:`caseload.sources.edfi_zip`) of Ed-Fi XML interchange files
+(Data Standard 4 to 6) into a Dataset.
 
 Files are recognised by their root element, never by their name:
 ``InterchangeEducationOrganization``, ``InterchangeEducationOrgCalendar``,
@@ -81,6 +82,7 @@ gradebook, discipline).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from caseload.sources.dataset import Dataset, SourceError
@@ -90,6 +92,7 @@ from caseload.sources.edfi_xml_orgs import OrgsScheduleRecords
 from caseload.sources.edfi_xml_parse import (
     UnreadableFile,
     UnsupportedStandard,
+    XmlFile,
     check_standard,
     peek_root,
     root_name,
@@ -97,7 +100,10 @@ from caseload.sources.edfi_xml_parse import (
 )
 from caseload.sources.edfi_xml_people import PeopleRecords
 
-__all__ = ["INTERCHANGES", "UnsupportedStandard", "is_edfi_folder", "read_edfi_folder"]
+__all__ = [
+    "INTERCHANGES", "UnsupportedStandard", "is_edfi_folder", "is_edfi_zip", "read_edfi_folder",
+    "read_edfi_zip",
+]
 
 # Interchanges we read, in the order they are applied (referenced data first).
 INTERCHANGES: tuple[str, ...] = (
@@ -127,12 +133,34 @@ def is_edfi_folder(path: Path) -> bool:
     interchange cannot be told, and the import would have to read it."""
     if not path.is_dir():
         return False
-    for file in xml_files(path):
+    return _has_interchange(xml_files(path))
+
+
+def is_edfi_zip(path: Path) -> bool:
+    """True for a .zip holding at least one ``*.xml`` member whose root is an
+    ``Interchange...`` (:mod:`caseload.sources.edfi_zip`); SourceError for a zip whose XML
+    files cannot be told apart (two places, two of one name) or that is damaged."""
+    from caseload.sources.edfi_zip import is_xml_zip, xml_zip
+
+    if not is_xml_zip(path):
+        return False
+    with xml_zip(path) as members:
+        # a damaged member names the archive ("export.zip:Student.xml"): said as such, not
+        # "not a recognized export"; a malformed one names the file and is passed over here
+        return _has_interchange(members, f"{path.name}:")
+
+
+def _has_interchange(files: Sequence[XmlFile], archive: str | None = None) -> bool:
+    for file in files:
         try:
             name = root_name(file)
         except UnreadableFile:  # (a disk error: named, not "not a recognized export")
             raise
-        except (SourceError, OSError):
+        except SourceError as err:
+            if archive is not None and (err.file or "").startswith(archive):
+                raise
+            continue
+        except OSError:
             continue
         if name and name.startswith("Interchange"):
             return True
@@ -148,9 +176,22 @@ def read_edfi_folder(path: Path, *, skip_invalid: bool = False) -> Dataset:
     """
     if not path.is_dir():
         raise SourceError(str(path), None, None, "not a folder")
-    files: list[tuple[int, str, Path]] = []
+    return _read(path, xml_files(path), skip_invalid)
+
+
+def read_edfi_zip(path: Path, *, skip_invalid: bool = False) -> Dataset:
+    """:func:`read_edfi_folder` for a .zip of the interchange files (read in place:
+    :mod:`caseload.sources.edfi_zip`); errors name the member's file name."""
+    from caseload.sources.edfi_zip import xml_zip
+
+    with xml_zip(path) as members:
+        return _read(path, members, skip_invalid)
+
+
+def _read(path: Path, found: Sequence[XmlFile], skip_invalid: bool) -> Dataset:
+    files: list[tuple[int, str, XmlFile]] = []
     unread: list[str] = []
-    for file in xml_files(path):
+    for file in found:
         root = peek_root(file)
         name = root.root_name
         if name and name.startswith("Interchange"):
@@ -160,7 +201,7 @@ def read_edfi_folder(path: Path, *, skip_invalid: bool = False) -> Dataset:
         elif name and name.startswith("Interchange"):
             unread.append(f"{file.name} ({name})")
     reader = _Reader(path, skip_invalid)
-    for _, _, file in sorted(files):
+    for _, _, file in sorted(files, key=lambda f: (f[0], f[1])):
         reader.read_file(file)
     ds = reader.finish()
     if unread:  # interchanges caseload does not use, counted as OneRoster's unread files are

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, Literal, Protocol, cast
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import (
@@ -24,6 +24,17 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from caseload.sources.dataset import SourceError
 from caseload.sources.zipsafe import list_folder, unreadable
+
+
+class XmlFile(Protocol):
+    """A file the reader parses: a folder's (a Path) or a zip member
+    (:class:`caseload.sources.edfi_zip.ZipXmlFile`), named by its file name."""
+
+    @property
+    def name(self) -> str: ...
+
+    def open(self, mode: Literal["rb"]) -> IO[bytes]: ...
+
 
 # Root namespaces of the Data Standards this reader does not read, and how to name them.
 OLD_STANDARDS = {
@@ -44,7 +55,7 @@ class UnreadableFile(SourceError):
     to pass over while telling whether a folder is Ed-Fi (:func:`_disk_error`)."""
 
 
-def _disk_error(path: Path, exc: OSError) -> UnreadableFile:
+def _disk_error(path: XmlFile, exc: OSError) -> UnreadableFile:
     """``exc`` as the plain error naming ``path`` and the system's words for it
     (:func:`zipsafe.unreadable`, as a folder's CSV file's), never the data read so far."""
     err = unreadable(path.name, exc, "file")
@@ -135,7 +146,7 @@ def _xml_error(name: str, exc: Exception, line: int | None) -> SourceError:
     return SourceError(name, line, None, reason)
 
 
-def parse_records(path: Path) -> Iterator[list[Element]]:
+def parse_records(path: XmlFile) -> Iterator[list[Element]]:
     """Feed ``path`` to a defused parser; yield batches of finished records."""
     target = Collector()
     try:
@@ -151,7 +162,7 @@ def parse_records(path: Path) -> Iterator[list[Element]]:
         raise _xml_error(path.name, exc, _current_line(target)) from None
 
 
-def _feed(path: Path, target: Collector) -> Iterator[None]:
+def _feed(path: XmlFile, target: Collector) -> Iterator[None]:
     """Feed ``path`` to a defused parser building into ``target``, one chunk at a time;
     yield after each chunk, close the parser at the end."""
     parser = DefusedXMLParser(target=target)
@@ -196,12 +207,12 @@ def _current_line(target: Collector) -> int | None:
     return line
 
 
-def root_name(path: Path) -> str | None:
+def root_name(path: XmlFile) -> str | None:
     """The local name of the root element; SourceError for unsafe or malformed XML."""
     return peek_root(path).root_name
 
 
-def peek_root(path: Path) -> Collector:
+def peek_root(path: XmlFile) -> Collector:
     """Parse up to the root element (its local name, namespace and line)."""
     collector = Collector(peek=True)
     try:
@@ -230,7 +241,7 @@ def old_standard(namespace: str) -> str | None:
     return f"Data Standard {major}" + (f".{minor}" if minor != "0" else "")
 
 
-def check_standard(path: Path, root: Collector) -> None:
+def check_standard(path: XmlFile, root: Collector) -> None:
     """Refuse an interchange file of a Data Standard this reader does not read."""
     standard = old_standard(root.root_ns)
     if standard is not None:

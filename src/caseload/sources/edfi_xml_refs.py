@@ -30,6 +30,7 @@ from caseload.sources.edfi_common import (
 from caseload.sources.edfi_xml_parse import (
     SUPPORTED,
     UnsupportedStandard,
+    XmlFile,
     field_name,
     parse_records,
     xml_line,
@@ -89,7 +90,7 @@ class XmlRecords(EdfiRecords):
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def read_file(self, path: Path) -> None:
+    def read_file(self, path: XmlFile) -> None:
         self.file = path.name
         handlers = self.handlers
         shape_checked = False
