@@ -174,10 +174,9 @@ def calendar(conn: Connection) -> tuple[list[AcademicSession], list[CalendarDay]
 
 
 def notes_of(conn: Connection, scope: Select[Any] | None) -> dict[str, list[dt.date]]:
-    """Contact dates of each student's intervention notes (deleted ones left out): of the
-    students in ``scope``, or (None) of every note the connection may read, whoever it is
-    about (for a caller that looks up only its own students: at 75,000 students the list of
-    every student costs more than reading every note)."""
+    """Contact dates of each student's intervention notes (deleted ones left out), of the
+    students in ``scope`` or (None) every note the connection reads (cheaper than a list of
+    75,000 students, for a caller that looks up its own)."""
     notes = T["notes"]
     out: dict[str, list[dt.date]] = defaultdict(list)
     query = select(notes.c.student_id, notes.c.contact_date).where(notes.c.deleted.is_(False))
