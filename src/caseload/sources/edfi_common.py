@@ -580,11 +580,18 @@ class EdfiRecords:
         # listed, in no grade; the summary counts it), never an invented 100. (A later
         # import's points for an entry read out of 100 before are read so too: the mapping
         # does not see the cache.)
-        in_points = {res.key for res in self.results if res.points}
         # Line items: the identifier alone unless two namespaces share it in this import.
         namespaces: dict[str, set[str]] = {}
         for item in self.items:
             namespaces.setdefault(item.key[0], set()).add(item.key[1])
+        # (the entry a result scores is found as below: its own key, else the one entry of this
+        # import with its identifier, whatever the namespace its reference gives)
+        keys = {item.key for item in self.items}
+        in_points = {
+            res.key if res.key in keys or len(namespaces.get(res.key[0], ())) != 1
+            else (res.key[0], next(iter(namespaces[res.key[0]])))
+            for res in self.results if res.points
+        }
         item_ids: dict[tuple[str, str], str] = {}
         by_identifier: dict[str, list[str]] = {}
         for item in self.items:
