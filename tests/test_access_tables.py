@@ -28,3 +28,11 @@ def test_note_history_compares_every_column_of_a_note() -> None:
     notes, revisions = METADATA.tables["notes"], METADATA.tables["note_revisions"]
     shared = set(notes.c.keys()) & set(revisions.c.keys()) - {"revision"}
     assert sorted(access.NOTE_HISTORY_0021) == sorted(shared)
+
+
+def test_note_history_leaves_no_column_of_a_note_unchecked() -> None:
+    """(review s19) The check above takes the columns a note and a revision share: a column
+    added to ``notes`` alone would be compared by neither the trigger nor the policy, and a
+    login could rewrite it freely. Every note column but its id and revision is compared."""
+    notes = METADATA.tables["notes"]
+    assert set(notes.c.keys()) - {"id", "revision"} == set(access.NOTE_HISTORY_0021)

@@ -98,9 +98,12 @@ POLICIES: dict[str, TablePolicy] = {
     "guardians": by_student(),  # migration 0010 (another branch): policed when present
     # notes: about students the login sees; a confidential one only by its author; written
     # (and changed) only as the login's own person
+    # (0022: a login's new note is new: its first revision, saved by the login's person; it
+    # could insert one at revision 7, or signed by a colleague, a history that never was)
     "notes": TablePolicy(
         read=f"({sees('student_id')} AND (NOT confidential OR {_OWN}))",
-        insert=_NOTE_WRITE, update=_NOTE_WRITE,
+        insert=f"{_NOTE_WRITE} AND revision = 1 AND updated_by = {PERSON}",
+        update=_NOTE_WRITE,
     ),
     # a revision is the login's own note as it stands, saved just before an edit (0019:
     # any login that saw a note could add a revision to it, forging its history)
