@@ -682,6 +682,37 @@ def test_migration_0021_and_0022_both_ways(db_url: str) -> None:
         engine.dispose()
 
 
+
+def test_the_all_students_view_counts_only_the_notes_a_login_reads(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(review s19, 67ac0e4) Every student's facts read every note the login may read (no IN
+    list): a colleague's confidential note gives no days-since-note to a district login; its
+    author and the owner count it."""
+    from caseload.store.engine import make_engine
+    from caseload.store.repository import Repository
+
+    grant_all(shared, capsys)
+    first, second = sorted(expected(shared)["carol"])[:2]
+    for sid, date, extra in ((first, "2026-11-18", ["--confidential"]),
+                             (second, "2026-11-17", [])):
+        code, _, err = cli(capsys, "--db", shared.url("carol"), "notes", "add", "--student", sid,
+                           "--type", "student_meeting", "--date", date, "--text", "t", *extra)
+        assert code == 0, err
+    seen = {}
+    for who in ("dana", "carol", None):
+        engine = make_engine(shared.url(who))
+        try:
+            facts = Repository(engine).facts(None)
+        finally:
+            engine.dispose()
+        assert facts is not None
+        seen[who] = {f.student.sourced_id: [str(d) for d in f.note_dates]
+                     for f in facts if f.note_dates}
+    both = {first: ["2026-11-18"], second: ["2026-11-17"]}
+    assert seen == {"dana": {second: ["2026-11-17"]}, "carol": both, None: both}
+
+
 def test_revoke_refuses_the_owner_and_leaves_ungranted_roles_alone(
     shared: Shared, capsys: pytest.CaptureFixture[str]
 ) -> None:
