@@ -580,6 +580,11 @@ def test_a_login_changes_its_note_only_with_its_history(
     assert shared.sql(None, "SELECT revision FROM notes WHERE id = %s", (note,)) == [(5,)]
     assert shared.sql(None, "SELECT revision FROM note_revisions WHERE note_id = %s "
                             "ORDER BY revision", (note,)) == [(1,), (2,), (3,), (4,)]
+    # the app saves a version and its replacement in one transaction: one instant, the
+    # database's (0021)
+    assert shared.sql(None, "SELECT r.replaced_at = n.updated_at FROM notes n JOIN "
+                            "note_revisions r ON r.note_id = n.id AND r.revision = "
+                            "n.revision - 1 WHERE n.id = %s", (note,)) == [(True,)]
     # the owner is not checked (migrations; it could drop the trigger anyway)
     shared.sql(None, "UPDATE notes SET follow_up = NULL WHERE id = %s", (note,))
 
@@ -624,30 +629,37 @@ def test_a_login_adds_a_note_only_as_its_first_revision_signed_by_itself(
         == [(1, "cns-1")]
 
 
-@pytest.mark.xfail(strict=True, reason="review s19: a version's times are the client's: a "
-                   "login backdates an edit (updated_at, replaced_at) at will")
 def test_a_login_cannot_backdate_a_change_to_its_note(
     shared: Shared, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """(review s19) With its version saved and the revision raised, a login's edit passes the
-    0021 trigger whatever times it gives: here one dated 2001 (before the note was written),
-    the replaced version likewise, so the history shows an edit that was never made then."""
-    import psycopg
-
+    """(review s19) A login's edit with its version saved and the revision raised, dated
+    2001 in plain SQL (before the note was written), the saved version likewise: the database
+    dates both by its own clock (0021), so the history never shows an edit made then."""
     note = _alices_note(shared, capsys)
     me = "(SELECT caseload_person(current_user))"
     shared.sql("alice", f"INSERT INTO note_revisions (note_id, revision, {_NOTE_COLUMNS}, "
                         f"replaced_at) SELECT id, revision, {_NOTE_COLUMNS}, '2001-01-01' "
                         "FROM notes WHERE id = %s", (note,))
-    try:
-        shared.sql("alice", f"UPDATE notes SET text = 'Rewritten', revision = revision + 1, "
-                            f"updated_by = {me}, updated_at = '2001-01-01' WHERE id = %s",
-                   (note,))
-    except psycopg.errors.InsufficientPrivilege:  # refused: as it should be
-        return
-    ((created, updated),) = shared.sql(None, "SELECT created_at, updated_at FROM notes WHERE "
-                                             "id = %s", (note,))
-    assert updated >= created, "an edit dated before the note was written"
+    shared.sql("alice", f"UPDATE notes SET text = 'Rewritten', revision = revision + 1, "
+                        f"updated_by = {me}, updated_at = '2001-01-01', deleted = true, "
+                        "deleted_at = '2001-01-01' WHERE id = %s", (note,))
+    ((created, updated, deleted, now),) = shared.sql(
+        None, "SELECT created_at, updated_at, deleted_at, now() FROM notes WHERE id = %s",
+        (note,))
+    assert created <= updated == deleted and abs((now - updated).total_seconds()) < 600
+    ((replaced,),) = shared.sql(None, "SELECT replaced_at FROM note_revisions WHERE "
+                                      "note_id = %s", (note,))
+    assert replaced <= updated and abs((now - replaced).total_seconds()) < 600  # (its own
+    # transaction here; the app saves the version and the edit in one: the same instant)
+    # a new note of the login's is dated by the database too, whatever the client says
+    shared.sql("alice", "INSERT INTO notes (student_id, author_id, contact_date, type, flags, "
+                        "text, status, created_at, updated_at, deleted, revision, updated_by) "
+                        f"SELECT student_id, author_id, contact_date, type, flags, 'n', status, "
+                        f"'2001-01-01', '2001-01-01', false, 1, {me} FROM notes WHERE id = %s",
+               (note,))
+    ((created2, updated2),) = shared.sql(None, "SELECT created_at, updated_at FROM notes "
+                                               "WHERE id <> %s", (note,))
+    assert created2 == updated2 and created2.year == now.year
 
 
 def test_migration_0021_and_0022_both_ways(db_url: str) -> None:
@@ -671,13 +683,13 @@ def test_migration_0021_and_0022_both_ways(db_url: str) -> None:
 
     try:
         migrate(engine)
-        assert triggers() == (1 if pg else 0)
+        assert triggers() == (2 if pg else 0)  # on notes and on note_revisions
         for down in ("0021", "0020", "0011"):
             downgrade(engine, down)
-            assert triggers() == (1 if pg and down == "0021" else 0)
+            assert triggers() == (2 if pg and down == "0021" else 0)
             migrate(engine)
             assert current_revision(engine) == HEAD
-            assert triggers() == (1 if pg else 0)
+            assert triggers() == (2 if pg else 0)
     finally:
         engine.dispose()
 

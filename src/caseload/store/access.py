@@ -193,7 +193,9 @@ FUNCTION_NAMES = ("caseload_visible_students(name)", "caseload_grant(name)",
 # This trigger refuses a login's update of a note unless the version it replaces is saved,
 # column for column, as revision OLD.revision and the new one is OLD.revision + 1; it also
 # keeps a note's id, student, author and creation time, and signs the version with the
-# login's person. The owner (migrations, maintenance) is not checked: it owns the table.
+# login's person. A login's note, its versions and its saved versions are dated by the
+# database's clock (the app's, a laptop's, could date an edit years back). The owner
+# (migrations, maintenance) is not checked: it owns the table.
 NOTE_HISTORY_FUNCTION = "caseload_note_history()"
 NOTE_HISTORY_TRIGGER = "caseload_note_history"
 _NOTE_HISTORY = """CREATE OR REPLACE FUNCTION caseload_note_history() RETURNS trigger
@@ -201,6 +203,16 @@ LANGUAGE plpgsql SET search_path = {path} AS $$
 BEGIN
     IF pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID),
                    'USAGE') THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'note_revisions' THEN
+        NEW.replaced_at := now();
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        NEW.created_at := now();
+        NEW.updated_at := now();
+        NEW.deleted_at := CASE WHEN NEW.deleted THEN now() END;
         RETURN NEW;
     END IF;
     IF NEW.id <> OLD.id OR NEW.student_id <> OLD.student_id
@@ -219,6 +231,9 @@ BEGIN
             'saved in note_revisions first, and its revision becomes %', OLD.id,
             OLD.revision, OLD.revision + 1 USING ERRCODE = 'insufficient_privilege';
     END IF;
+    NEW.updated_at := now();
+    NEW.deleted_at := CASE WHEN NEW.deleted AND NOT OLD.deleted THEN now()
+                           WHEN NEW.deleted THEN OLD.deleted_at END;
     RETURN NEW;
 END $$"""
 
@@ -230,14 +245,16 @@ def create_note_history(conn: Connection, columns: tuple[str, ...]) -> None:
     same = " AND ".join(f"r.{_q(conn, c)} IS NOT DISTINCT FROM OLD.{_q(conn, c)}"
                         for c in columns)
     conn.execute(text(_NOTE_HISTORY.replace("{path}", path).replace("{same}", same)))
-    conn.execute(text(f"DROP TRIGGER IF EXISTS {NOTE_HISTORY_TRIGGER} ON notes"))
-    conn.execute(text(f"CREATE TRIGGER {NOTE_HISTORY_TRIGGER} BEFORE UPDATE ON notes "
-                      f"FOR EACH ROW EXECUTE FUNCTION {NOTE_HISTORY_FUNCTION}"))
+    for table, when in (("notes", "INSERT OR UPDATE"), ("note_revisions", "INSERT")):
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {NOTE_HISTORY_TRIGGER} ON {table}"))
+        conn.execute(text(f"CREATE TRIGGER {NOTE_HISTORY_TRIGGER} BEFORE {when} ON {table} "
+                          f"FOR EACH ROW EXECUTE FUNCTION {NOTE_HISTORY_FUNCTION}"))
 
 
 def drop_note_history(conn: Connection) -> None:
     """Undo :func:`create_note_history`."""
-    conn.execute(text(f"DROP TRIGGER IF EXISTS {NOTE_HISTORY_TRIGGER} ON notes"))
+    for table in ("notes", "note_revisions"):
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {NOTE_HISTORY_TRIGGER} ON {table}"))
     conn.execute(text(f"DROP FUNCTION IF EXISTS {NOTE_HISTORY_FUNCTION}"))
 
 

@@ -11,7 +11,10 @@ text, its date, its confidentiality) with no trace in the history. A trigger now
 login's update of a note unless the version it replaces is saved, column for column, and the
 revision goes up by one; a note's id, student, author and creation time never change, and the
 new version is signed by the login's person (``caseload.store.access.create_note_history``).
-The owner is not checked (it owns the table, and could drop the trigger).
+A login's note, each new version of it and each saved version are dated by the database's
+clock (``created_at``, ``updated_at``, ``deleted_at``, ``replaced_at``): the app's clock, a
+laptop's, would let a login date an edit years back. The owner is not checked (it owns the
+tables, and could drop the triggers).
 
 The ``note_revisions`` policy compared a saved version with the note on its author, student,
 revision and text only: a login could save as the note's history a version that never was
