@@ -127,6 +127,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self.sort_key: str | None = None
         self.sort_reverse = False
         self.key_hints: dict[str, str] = {}  # column key -> letter highlighted in its header
+        # a scroll to the cursor asked for while the table had no height (not laid out yet, or
+        # covered by its loading indicator): done at the next resize (True: centred)
+        self._scroll_pending: bool | None = None
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -189,6 +192,12 @@ class VirtualTable(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def _scroll_cursor_into_view(self, *, center: bool = False) -> None:
+        if self.scrollable_content_region.height <= 0:
+            # no height to measure a page by (the rows arrived while the loading indicator
+            # covered the table): scrolling now put the cursor's row at the top, hiding the
+            # rows above it even when all of them fit. Wait for the real height.
+            self._scroll_pending = bool(self._scroll_pending) or center
+            return
         row = self.cursor_row
         page = self._page_height()
         top = round(self.scroll_offset.y)
@@ -301,6 +310,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self._content_width, self._row_count + 1)
         self._cache.clear()
+        pending, self._scroll_pending = self._scroll_pending, None
+        if pending is not None:
+            self._scroll_cursor_into_view(center=pending)
 
     # -- rendering -----------------------------------------------------------------------------
 

@@ -1,0 +1,100 @@
+"""A counselor's walk through every screen on the sample school at 80x24 (audit s19): what
+it found, each a test that failed before its fix.
+
+- ``r`` on the caseload (and switching to "All students") with a student below the first
+  rows selected scrolled that student to the top of the table: the highest-risk students
+  went out of sight above it although every one of them fitted on the screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from caseload.config import Config
+from caseload.services.changes import ChangesService
+from caseload.services.context import Workspace
+from caseload.store.notes import NotesStore
+from caseload.store.repository import Repository
+from caseload.tui.app import CaseloadApp
+from caseload.tui.widgets.virtual_table import VirtualTable
+
+from .conftest import screen_lines, settle, wait_until
+
+AS_OF = dt.date(2026, 11, 20)
+NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
+COUNSELOR = "cns-3"
+NO_INCIDENTS = "stu-00316"  # Schmidt, Sam: flagged, no discipline incident
+WITH_INCIDENTS = "stu-00387"  # Sandoval, Renée: two incidents, a 47-character description
+
+
+@pytest.fixture
+def engine(sample_cache: Path) -> Iterator[Engine]:
+    from caseload.store.engine import make_engine
+
+    eng = make_engine(f"sqlite:///{sample_cache}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> NotesStore:
+    return NotesStore(engine, clock=lambda: NOW)
+
+
+def make_app(engine: Engine, store: NotesStore | None = None, *,
+             changes: bool = False) -> CaseloadApp:
+    ws = Workspace(engine, Config(me=COUNSELOR))
+    return CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
+                       now=lambda: NOW, notes=store, me=COUNSELOR,
+                       changes=ChangesService(ws) if changes else None)
+
+
+def table_rows(app: CaseloadApp) -> list[str]:
+    """The caseload table's rows as shown (below its header)."""
+    table = app.home.query_one("#students", VirtualTable)
+    top = table.region.y + 1
+    return screen_lines(app)[top:top + table.region.height - 1]
+
+
+# --- the caseload keeps its top in view --------------------------------------------------------
+
+async def test_reload_keeps_the_highest_risk_students_in_view(engine: Engine) -> None:
+    app = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        home = app.home
+        first, fourth = home.view[0], home.view[3]
+        home.select_student(fourth.id)
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert home.selected_student_id == fourth.id
+        table = home.query_one("#students", VirtualTable)
+        assert table.scroll_offset.y == 0, "the rows above the selected student scrolled away"
+        rows = table_rows(app)
+        assert first.name in rows[0] and fourth.name in rows[3]
+
+
+async def test_all_students_opens_at_the_top_of_the_list(engine: Engine) -> None:
+    app = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.select_student(NO_INCIDENTS)  # fourth on the caseload, ninth of everyone
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("home", "enter")
+        await wait_until(pilot, lambda: app.home.loaded_for == (None, AS_OF), what="all")
+        await settle(pilot)
+        home = app.home
+        assert home.selected_student_id == NO_INCIDENTS
+        index = [r.id for r in home.view].index(NO_INCIDENTS)
+        assert index < 18  # it fits on the first screen...
+        table = home.query_one("#students", VirtualTable)
+        assert table.scroll_offset.y == 0  # ...so nothing above it is hidden
+        assert home.view[0].name in table_rows(app)[0]
