@@ -4,6 +4,8 @@ it found, each a test that failed before its fix.
 - ``r`` on the caseload (and switching to "All students") with a student below the first
   rows selected scrolled that student to the top of the table: the highest-risk students
   went out of sight above it although every one of them fitted on the screen.
+- ``3`` (Behavior) from the Notes tab, for a student with no incidents, left the screen on
+  the Notes tab.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import pytest
 from sqlalchemy import Engine
 
 from caseload.config import Config
+from caseload.domain.notes import NoteType
 from caseload.services.changes import ChangesService
 from caseload.services.context import Workspace
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
 from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.virtual_table import VirtualTable
 
-from .conftest import screen_lines, settle, wait_until
+from .conftest import screen_lines, screen_text, settle, wait_until
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
@@ -98,3 +102,27 @@ async def test_all_students_opens_at_the_top_of_the_list(engine: Engine) -> None
         table = home.query_one("#students", VirtualTable)
         assert table.scroll_offset.y == 0  # ...so nothing above it is hidden
         assert home.view[0].name in table_rows(app)[0]
+
+
+# --- the student screen's tabs ------------------------------------------------------------------
+
+async def test_behavior_key_from_the_notes_tab_shows_behavior(engine: Engine,
+                                                               store: NotesStore) -> None:
+    store.add(student_id=NO_INCIDENTS, author_id=COUNSELOR, type=NoteType.STUDENT_MEETING,
+              text="Met about attendance.", contact_date=AS_OF)
+    app = make_app(engine, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.select_student(NO_INCIDENTS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StudentScreen)
+        await pilot.press("4")
+        await settle(pilot)
+        assert screen.active_tab == "tab-notes"
+        await pilot.press("3")
+        await settle(pilot)
+        assert screen.active_tab == "tab-behavior"
+        assert "No incidents recorded" in screen_text(app)

@@ -388,6 +388,11 @@ class StudentScreen(DetailScreen[StudentDetail]):
 
     def action_tab(self, tab: str) -> None:
         for tabs in self.query(TabbedContent):
+            if tabs.active != tab:
+                # the old tab's table lets go of the focus: on a tab with nothing to focus
+                # (Behavior with no incidents) it kept it, and its pane's late "focused"
+                # message switched the tabs back (4 then 3 stayed on Notes)
+                self.set_focus(None)
             tabs.active = tab
             self.call_after_refresh(self.focus_content)
 
