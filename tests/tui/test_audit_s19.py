@@ -6,6 +6,7 @@ it found, each a test that failed before its fix.
   went out of sight above it although every one of them fitted on the screen.
 - ``3`` (Behavior) from the Notes tab, for a student with no incidents, left the screen on
   the Notes tab.
+- The Behavior tab at 80 columns cut an incident's description at the terminal's edge.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from textual.widgets import DataTable
 
 from caseload.config import Config
 from caseload.domain.notes import NoteType
@@ -126,3 +128,18 @@ async def test_behavior_key_from_the_notes_tab_shows_behavior(engine: Engine,
         await settle(pilot)
         assert screen.active_tab == "tab-behavior"
         assert "No incidents recorded" in screen_text(app)
+
+
+async def test_behavior_tab_wraps_a_long_description_at_80_columns(engine: Engine) -> None:
+    app = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.select_student(WITH_INCIDENTS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+        await pilot.press("3")
+        await settle(pilot)
+        table = app.screen.query_one("#incidents", DataTable)
+        assert table.max_scroll_x == 0, "the description runs past the terminal's edge"
+        words = " ".join(" ".join(screen_lines(app)).split())
+        assert "Talking over the teacher after two redirections" in words

@@ -308,16 +308,28 @@ class StudentScreen(DetailScreen[StudentDetail]):
         return table
 
     def incidents_table(self, detail: StudentDetail) -> KeyTable:
+        """Date, behavior, location and description. A description longer than the width the
+        other columns leave is wrapped there (the row as high as it needs): cut at the
+        terminal's edge, it could only be read a column at a time with the arrow keys."""
         table = KeyTable(id="incidents")
-        for label, key in (("Date", "date"), ("Behavior", "behavior"), ("Location", "location"),
-                           ("Description", "description")):
-            table.add_column(label, key=key)
-        for incident in detail.incidents:
-            table.add_row(
-                Text(incident.date.isoformat()), literal(incident.behavior or DASH),
-                literal(incident.location or DASH), literal(incident.description or DASH),
-                key=incident.incident_id,
-            )
+        rows = [[Text(i.date.isoformat()), literal(i.behavior or DASH),
+                 literal(i.location or DASH), literal(i.description or DASH)]
+                for i in detail.incidents]
+        labels = (("Date", "date"), ("Behavior", "behavior"), ("Location", "location"),
+                  ("Description", "description"))
+        widths = [max([len(label)] + [row[n].cell_len for row in rows])
+                  for n, (label, _key) in enumerate(labels)]
+        # the pane's padding and the scrollbar (2 each), one cell either side of each column
+        room = self.app.size.width - 4 - 2 * len(labels) - sum(widths[:3])
+        wrap = widths[3] > room >= 20
+        for label, key in labels:
+            table.add_column(label, key=key,
+                             width=room if wrap and key == "description" else None)
+        for (date, behavior, location, description), incident in zip(
+                rows, detail.incidents, strict=True):
+            table.add_row(date, behavior, location,
+                          _wrapped(description) if wrap else description,
+                          key=incident.incident_id, height=None if wrap else 1)
         return table
 
     def guardians_table(self, detail: StudentDetail) -> KeyTable:
