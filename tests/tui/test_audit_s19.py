@@ -6,7 +6,10 @@ it found, each a test that failed before its fix.
   went out of sight above it although every one of them fitted on the screen.
 - ``3`` (Behavior) from the Notes tab, for a student with no incidents, left the screen on
   the Notes tab.
+- "Since you last looked" at 80 columns cut "what changed" at the terminal's edge ("1
+  follow-up" for "1 follow-up due"), and its table's last line went under the footer.
 - The Behavior tab at 80 columns cut an incident's description at the terminal's edge.
+- ``?`` on "since you last looked" was titled "Keys: ChangesScreen".
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from caseload.services.context import Workspace
 from caseload.store.notes import NotesStore
 from caseload.store.repository import Repository
 from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.changes import ChangesScreen
+from caseload.tui.screens.help import HelpScreen
 from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.virtual_table import VirtualTable
 
@@ -143,3 +148,43 @@ async def test_behavior_tab_wraps_a_long_description_at_80_columns(engine: Engin
         assert table.max_scroll_x == 0, "the description runs past the terminal's edge"
         words = " ".join(" ".join(screen_lines(app)).split())
         assert "Talking over the teacher after two redirections" in words
+
+
+# --- since you last looked ----------------------------------------------------------------------
+
+async def open_changes(pilot: object, app: CaseloadApp) -> ChangesScreen:
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("w")  # type: ignore[attr-defined]
+    await wait_until(pilot, lambda: isinstance(app.screen, ChangesScreen)  # type: ignore[arg-type]
+                     and app.screen.loaded, what="the changes")
+    await settle(pilot)  # type: ignore[arg-type]
+    screen = app.screen
+    assert isinstance(screen, ChangesScreen)
+    return screen
+
+
+async def test_changes_are_never_cut_at_80_columns(engine: Engine, store: NotesStore) -> None:
+    # Stevens, Harper's follow-up due makes the longest line at 80 columns ("new STREAK
+    # CHRONIC UNX30; 5 absences; 1 follow-up due"), cut before "due"
+    store.add(student_id="stu-00521", author_id=COUNSELOR, type=NoteType.STUDENT_MEETING,
+              text="Check in.", contact_date=dt.date(2026, 11, 3),
+              follow_up=dt.date(2026, 11, 17))
+    app = make_app(engine, store, changes=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_changes(pilot, app)
+        table = screen.query_one("#changes-table", DataTable)
+        assert screen.max_scroll_y == 0, "the screen is taller than the terminal"
+        assert table.max_scroll_x == 0, "what changed runs past the terminal's edge"
+        assert "1 follow-up due" in " ".join(" ".join(screen_lines(app)).split())
+
+
+async def test_changes_help_names_the_screen(engine: Engine) -> None:
+    app = make_app(engine, changes=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_changes(pilot, app)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "ChangesScreen" not in text
+        assert "Keys: since you last looked" in text

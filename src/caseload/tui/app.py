@@ -676,6 +676,7 @@ class CaseloadApp(App[None]):
             "StudentScreen": "student",
             "ClassScreen": "class",
             "FollowUpsScreen": "follow-ups",
+            "ChangesScreen": "since you last looked",
         }.get(type(screen).__name__, type(screen).__name__)
         self.push_screen(HelpScreen(keys_for(screen, self), name, self.session.thresholds))
 

@@ -36,6 +36,8 @@ from caseload.tui.widgets.key_table import OpenableTable
 
 ChangesLoader = Callable[[dt.date], Sequence[StudentChange]]
 
+COLUMNS = ("risk", "student", "what changed")
+
 
 class ChangesPort(Protocol):
     """What the App needs for "since you last looked" (``services.changes.ChangesService``
@@ -79,6 +81,13 @@ def change_words(change: StudentChange) -> str:
 
 
 class ChangesScreen(Screen[None]):
+    # the table takes what the header, title and footer leave (its default ``height: auto``
+    # made the screen one line taller than the terminal: the table's last line went under
+    # the footer)
+    DEFAULT_CSS = """
+    ChangesScreen #changes-table { height: 1fr; }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         *BACK_BINDINGS,
         Binding("w", "pick_since", "Since…", id="changes.since",
@@ -103,7 +112,7 @@ class ChangesScreen(Screen[None]):
         # j/k/g/G as in every table, Enter (Open) in the footer; cells are Text: a class's
         # title is shown as written, never read as markup
         table = OpenableTable(id="changes-table")
-        table.add_columns("risk", "student", "what changed")
+        table.add_columns(*COLUMNS)
         yield table
         yield Footer()
 
@@ -125,10 +134,7 @@ class ChangesScreen(Screen[None]):
         # highest risk first (stable: the loader's triage order breaks ties)
         self.changes = sorted(message.changes, key=lambda c: -c.risk)
         table = self.query_one("#changes-table", DataTable)
-        table.clear()
-        for change in self.changes:
-            table.add_row(Text(str(change.risk)), literal(change.name),
-                          literal(change_words(change)), key=change.student)
+        self.fill(table)
         when = f"{message.since.month}/{message.since.day}"
         count = len(self.changes)
         title = (f"Since {when}: {count} student{'s' if count != 1 else ''} with a change"
@@ -136,6 +142,34 @@ class ChangesScreen(Screen[None]):
         self.query_one("#changes-title", Static).update(Text(title + "  (w: another date)"))
         self.loaded = True
         table.focus()
+
+    def fill(self, table: DataTable[Text]) -> None:
+        """The rows, the cursor kept on its row. "What changed" gets the width the other
+        columns leave and wraps there when it is longer (a row as high as it needs): cut at
+        the terminal's edge it read "1 follow-up" for "1 follow-up due", with nothing to say
+        more was there."""
+        row = table.cursor_row
+        cells = [(Text(str(c.risk)), literal(c.name), literal(change_words(c)))
+                 for c in self.changes]
+        table.clear(columns=True)
+        widths = [max([len(label)] + [cell[i].cell_len for cell in cells])
+                  for i, label in enumerate(COLUMNS)]
+        # each column is padded one cell either side; two more for the vertical scrollbar
+        room = self.size.width - 2 - 2 * len(COLUMNS) - widths[0] - widths[1]
+        wrap = widths[2] > room >= 20
+        for i, label in enumerate(COLUMNS):
+            table.add_column(label, width=room if wrap and i == 2 else None)
+        for (risk, name, what), change in zip(cells, self.changes, strict=True):
+            if wrap:
+                what.no_wrap = False
+                what.overflow = "fold"
+            table.add_row(risk, name, what, key=change.student, height=None if wrap else 1)
+        if self.changes:
+            table.move_cursor(row=min(row, len(self.changes) - 1))
+
+    def on_resize(self) -> None:
+        if self.loaded and self.changes:
+            self.fill(self.query_one("#changes-table", DataTable))
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
         """The App has said why (a database error in words, never its SQL); shown here too."""
