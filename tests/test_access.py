@@ -523,13 +523,7 @@ def test_a_login_changes_its_note_only_with_its_history(
     The app's own edit, delete and restore still work, each leaving a revision."""
     import psycopg
 
-    grant_all(shared, capsys)
-    mine = sorted(expected(shared)["alice"])[0]
-    code, out, err = cli(capsys, "--db", shared.url("alice"), "notes", "add", "--student", mine,
-                         "--type", "student_meeting", "--date", AS_OF, "--text",
-                         SECRET_TEXT, "--format", "json")
-    assert code == 0, err
-    note = json.loads(out)["id"]
+    note = _alices_note(shared, capsys)
     me = "(SELECT caseload_person(current_user))"
     save = ("INSERT INTO note_revisions (note_id, revision, student_id, author_id, "
             "contact_date, type, flags, class_id, text, follow_up, status, created_at, "
