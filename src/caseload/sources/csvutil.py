@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
 from caseload.sources.dataset import Reject, SourceError, row_refusal
-from caseload.sources.zipsafe import SafeZip, is_zip, list_folder, open_zip, unreadable
+from caseload.sources.zipsafe import (
+    SafeZip,
+    is_zip,
+    list_folder,
+    member_parts,
+    misplaced,
+    open_zip,
+    two_named,
+    two_places,
+    unreadable,
+)
 
 T = TypeVar("T")
 
@@ -115,7 +125,8 @@ class _FolderFile(io.RawIOBase):
 
 
 class UnclearLayout(SourceError):
-    """A folder or zip whose CSV files cannot be told apart (see :class:`Container`)."""
+    """A folder or zip whose export files cannot be told apart (see :class:`Container`;
+    an Ed-Fi zip's XML files: :mod:`caseload.sources.edfi_zip`)."""
 
 
 class Container:
@@ -155,24 +166,14 @@ class Container:
             raise SourceError(str(path), None, None, "not a folder or a .zip file")
 
     def _member(self, info: zipfile.ZipInfo) -> None:
-        # (a zip made by older Windows tools separates folders with backslashes)
-        parts = info.filename.replace("\\", "/").split("/")
-        name = parts[-1]
-        if info.is_dir() or parts[0] == "__MACOSX" or name.startswith("._") or not name:
+        parts = member_parts(info)
+        if parts is None:
             return
-        is_csv = name.casefold().endswith(".csv")
-        if is_csv and (parts[0] == "" or ".." in parts):
-            raise UnclearLayout(
-                self.path.name, None, None,
-                f"member {info.filename!r} names a place outside the zip: caseload reads the "
-                "CSV files at the zip's top level or inside one folder",
-            )
-        if len(parts) > 2 and is_csv:
-            raise UnclearLayout(
-                self.path.name, None, None,
-                f"member {info.filename!r} is more than one folder deep: caseload reads the "
-                "CSV files at the zip's top level or inside one folder",
-            )
+        name = parts[-1]
+        if name.casefold().endswith(".csv") and (
+            reason := misplaced(parts, info.filename, "CSV")
+        ):
+            raise UnclearLayout(self.path.name, None, None, reason)
         self._add(name, info.filename)
         self._folder_of[info.filename] = parts[0] if len(parts) == 2 else ""
 
@@ -181,8 +182,7 @@ class Container:
         if other != real and name.casefold().endswith(".csv"):
             raise UnclearLayout(
                 self.path.name if self._zip is not None else str(self.path), None, None,
-                f"two files named {name!r}: {other!r} and {real!r}; which one is the "
-                "export's is not clear (leave one out)",
+                two_named(name, other, real),
             )
 
     def has(self, name: str) -> bool:
@@ -196,10 +196,7 @@ class Container:
                 self._opened = (folder, real)
             elif self._opened[0] != folder:
                 raise UnclearLayout(
-                    self.path.name, None, None,
-                    f"CSV files in two places, {self._opened[1]!r} and {real!r}: caseload "
-                    "reads one export, its CSV files at the zip's top level or all inside "
-                    "one folder",
+                    self.path.name, None, None, two_places("CSV", self._opened[1], real)
                 )
         # zip members go through SafeZip's guard (stops at the declared size: zip bombs), a
         # folder's files through _FolderFile's (a disk error is a SourceError naming the file)

@@ -140,11 +140,12 @@ def is_edfi_zip(path: Path) -> bool:
     """True for a .zip holding at least one ``*.xml`` member whose root is an
     ``Interchange...`` (:mod:`caseload.sources.edfi_zip`); SourceError for a zip whose XML
     files cannot be told apart (two places, two of one name) or that is damaged."""
-    from caseload.sources.edfi_zip import is_xml_zip, xml_zip
+    from caseload.sources.edfi_zip import xml_zip
+    from caseload.sources.zipsafe import is_zip
 
-    if not is_xml_zip(path):
+    if not (path.is_file() and is_zip(path)):
         return False
-    with xml_zip(path) as members:
+    with xml_zip(path) as members:  # (none: a zip with no XML file)
         # a damaged member names the archive ("export.zip:Student.xml"): said as such, not
         # "not a recognized export"; a malformed one names the file and is passed over here
         return _has_interchange(members, f"{path.name}:")

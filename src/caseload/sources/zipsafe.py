@@ -103,6 +103,40 @@ def unreadable(where: str, exc: OSError, what: str = "zip member") -> SourceErro
     )
 
 
+def member_parts(info: zipfile.ZipInfo) -> list[str] | None:
+    """A member's path as its parts (a backslash is a folder separator too: older Windows
+    tools write one); None for a folder and for macOS's Finder metadata (``__MACOSX/``,
+    ``._*``), which an export's reader skips."""
+    parts = info.filename.replace("\\", "/").split("/")
+    if info.is_dir() or parts[0] == "__MACOSX" or parts[-1].startswith("._") or not parts[-1]:
+        return None
+    return parts
+
+
+def misplaced(parts: list[str], member: str, kind: str) -> str | None:
+    """Why an export's ``kind`` file (CSV, XML) at ``parts`` is not read: a place outside the
+    zip, or more than one folder deep; None at the zip's top level or inside one folder."""
+    if parts[0] == "" or ".." in parts:
+        return (f"member {member!r} names a place outside the zip: caseload reads the {kind} "
+                "files at the zip's top level or inside one folder")
+    if len(parts) > 2:
+        return (f"member {member!r} is more than one folder deep: caseload reads the {kind} "
+                "files at the zip's top level or inside one folder")
+    return None
+
+
+def two_places(kind: str, first: str, other: str) -> str:
+    """An export's ``kind`` files found in two folders of a zip."""
+    return (f"{kind} files in two places, {first!r} and {other!r}: caseload reads one export, "
+            f"its {kind} files at the zip's top level or all inside one folder")
+
+
+def two_named(name: str, first: str, other: str) -> str:
+    """Two files of one name (in any case): which one is the export's cannot be known."""
+    return (f"two files named {name!r}: {first!r} and {other!r}; which one is the export's "
+            "is not clear (leave one out)")
+
+
 def list_folder(folder: Path) -> list[Path]:
     """The entries of ``folder``; a disk error listing it (an OSError with an errno) is the
     plain error naming the folder (:func:`unreadable`), not "not a recognized export"."""
