@@ -574,24 +574,10 @@ class EdfiRecords:
                 )
             )
 
-        # A gradebook entry with no MaxPoints: a numeric grade (DS4's NumericGradeEarned) is
-        # read out of 100, but points (DS5's PointsEarned) are out of an unknown maximum. An
-        # entry scored in points here has no maximum (``timeline.NO_MAX``: its scores are
-        # listed, in no grade; the summary counts it), never an invented 100. (A later
-        # import's points for an entry read out of 100 before are read so too: the mapping
-        # does not see the cache.)
         # Line items: the identifier alone unless two namespaces share it in this import.
         namespaces: dict[str, set[str]] = {}
         for item in self.items:
             namespaces.setdefault(item.key[0], set()).add(item.key[1])
-        # (the entry a result scores is found as below: its own key, else the one entry of this
-        # import with its identifier, whatever the namespace its reference gives)
-        keys = {item.key for item in self.items}
-        in_points = {
-            res.key if res.key in keys or len(namespaces.get(res.key[0], ())) != 1
-            else (res.key[0], next(iter(namespaces[res.key[0]])))
-            for res in self.results if res.points
-        }
         item_ids: dict[tuple[str, str], str] = {}
         by_identifier: dict[str, list[str]] = {}
         for item in self.items:
@@ -599,6 +585,26 @@ class EdfiRecords:
             lid = f"{ns}#{ident}" if len(namespaces[ident]) > 1 else ident
             item_ids[item.key] = lid
             by_identifier.setdefault(ident, []).append(lid)
+        # Each result's line item: its entry's, else the one entry of this import with its
+        # identifier, whatever the namespace its reference gives; else (not in this import)
+        # the plain identifier (the cache may know it).
+        result_items: list[str] = []
+        for res in self.results:
+            found = item_ids.get(res.key)
+            if found is None:
+                candidates = by_identifier.get(res.key[0], [])
+                found = candidates[0] if len(candidates) == 1 else res.key[0]
+            result_items.append(found)
+        # A gradebook entry with no MaxPoints: a numeric grade (DS4's NumericGradeEarned) is
+        # read out of 100, but points (DS5's PointsEarned) are out of an unknown maximum. An
+        # entry scored in points here has no maximum (``timeline.NO_MAX``: its scores are
+        # listed, in no grade; the summary counts it), never an invented 100. (A later
+        # import's points for an entry read out of 100 before are read so too: the mapping
+        # does not see the cache.)
+        in_points = {lid for res, lid in zip(self.results, result_items, strict=True)
+                     if res.points}
+        for item in self.items:
+            lid = item_ids[item.key]
             ds.line_items.append(
                 LineItem(
                     lid,
@@ -609,19 +615,14 @@ class EdfiRecords:
                     item.due_date,
                     0.0,
                     item.max_points if item.max_points is not None
-                    else None if item.key in in_points else 100.0,
+                    else None if lid in in_points else 100.0,
                     item.grading_period_id,
                 )
             )
             if item.origin is not None:
                 ds.origins[("line_items", lid)] = item.origin
         ds.categories = list(self.categories.values())
-        for res in self.results:
-            found = item_ids.get(res.key)
-            if found is None:
-                candidates = by_identifier.get(res.key[0], [])
-                # Not in this import: keep the plain identifier (the cache may know it).
-                found = candidates[0] if len(candidates) == 1 else res.key[0]
+        for res, found in zip(self.results, result_items, strict=True):
             rid = result_id(found, res.student_id)
             ds.results.append(
                 Result(
