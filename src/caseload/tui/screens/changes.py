@@ -32,7 +32,7 @@ from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import BACK_BINDINGS
 from caseload.tui.textual_fixes import Header
 from caseload.tui.widgets.footer import Footer
-from caseload.tui.widgets.key_table import OpenableTable
+from caseload.tui.widgets.key_table import OpenableTable, last_column_room, wrapped
 
 ChangesLoader = Callable[[dt.date], Sequence[StudentChange]]
 
@@ -152,18 +152,12 @@ class ChangesScreen(Screen[None]):
         cells = [(Text(str(c.risk)), literal(c.name), literal(change_words(c)))
                  for c in self.changes]
         table.clear(columns=True)
-        widths = [max([len(label)] + [cell[i].cell_len for cell in cells])
-                  for i, label in enumerate(COLUMNS)]
-        # each column is padded one cell either side; two more for the vertical scrollbar
-        room = self.size.width - 2 - 2 * len(COLUMNS) - widths[0] - widths[1]
-        wrap = widths[2] > room >= 20
+        room = last_column_room(self.size.width, COLUMNS, cells)
         for i, label in enumerate(COLUMNS):
-            table.add_column(label, width=room if wrap and i == 2 else None)
+            table.add_column(label, width=room if i == len(COLUMNS) - 1 else None)
         for (risk, name, what), change in zip(cells, self.changes, strict=True):
-            if wrap:
-                what.no_wrap = False
-                what.overflow = "fold"
-            table.add_row(risk, name, what, key=change.student, height=None if wrap else 1)
+            table.add_row(risk, name, what if room is None else wrapped(what),
+                          key=change.student, height=1 if room is None else None)
         if self.changes:
             table.move_cursor(row=min(row, len(self.changes) - 1))
 

@@ -43,7 +43,7 @@ from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.detail import DetailScreen
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.calendar import AttendanceCalendar
-from caseload.tui.widgets.key_table import KeyTable, OpenableTable
+from caseload.tui.widgets.key_table import KeyTable, OpenableTable, last_column_room, wrapped
 from caseload.tui.widgets.notes import NotesPane, first_line
 
 NARROW = 100  # terminal columns below which the classes table uses its compact form
@@ -53,14 +53,6 @@ def _one_line(text: Text) -> Text:
     """Cut to the column with an ellipsis rather than wrapping."""
     text.no_wrap = True
     text.overflow = "ellipsis"
-    return text
-
-
-def _wrapped(text: Text) -> Text:
-    """Wrapped in the column, a word longer than it (an email address) folded: every
-    character shows, on as many lines as it takes (in a row of height None)."""
-    text.no_wrap = False
-    text.overflow = "fold"
     return text
 
 
@@ -317,19 +309,15 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 for i in detail.incidents]
         labels = (("Date", "date"), ("Behavior", "behavior"), ("Location", "location"),
                   ("Description", "description"))
-        widths = [max([len(label)] + [row[n].cell_len for row in rows])
-                  for n, (label, _key) in enumerate(labels)]
-        # the pane's padding and the scrollbar (2 each), one cell either side of each column
-        room = self.app.size.width - 4 - 2 * len(labels) - sum(widths[:3])
-        wrap = widths[3] > room >= 20
+        # the table is the screen less the pane's padding (2)
+        room = last_column_room(self.app.size.width - 2, [label for label, _ in labels], rows)
         for label, key in labels:
-            table.add_column(label, key=key,
-                             width=room if wrap and key == "description" else None)
+            table.add_column(label, key=key, width=room if key == "description" else None)
         for (date, behavior, location, description), incident in zip(
                 rows, detail.incidents, strict=True):
             table.add_row(date, behavior, location,
-                          _wrapped(description) if wrap else description,
-                          key=incident.incident_id, height=None if wrap else 1)
+                          description if room is None else wrapped(description),
+                          key=incident.incident_id, height=1 if room is None else None)
         return table
 
     def guardians_table(self, detail: StudentDetail) -> KeyTable:
@@ -351,7 +339,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 relationship.append(" · primary", style=styles["info"])
             table.add_row(_one_line(literal(g.name)), _one_line(relationship),
                           _one_line(literal(g.phone or DASH)),
-                          _wrapped(literal(g.email or DASH)), key=g.guardian_id, height=None)
+                          wrapped(literal(g.email or DASH)), key=g.guardian_id, height=None)
         return table
 
     def class_cells(self, metrics: ClassMetrics, styles: dict[str, Style], *,

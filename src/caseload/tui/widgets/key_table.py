@@ -1,4 +1,5 @@
-"""``DataTable`` for the small tables (a student's classes, assignments, incidents, help).
+"""``DataTable`` for the small tables (a student's classes, assignments, incidents, help),
+and the wrapping of a last column too long for the screen (``last_column_room``, ``wrapped``).
 
 Adds ``j``/``k`` to the arrow keys and row cursor by default. Cells must be ``rich.text.Text``
 (``DataTable`` parses plain ``str`` cells as markup): build them with ``safe.literal``.
@@ -6,8 +7,11 @@ Adds ``j``/``k`` to the arrow keys and row cursor by default. Cells must be ``ri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
@@ -36,3 +40,27 @@ class OpenableTable(KeyTable):
         Binding("enter", "select_cursor", "Open", id="table.open",
                 tooltip="Open the row under the cursor"),
     ]
+
+
+WRAP_MIN = 20  # the narrowest a wrapped last column gets (narrower: cut, reached by scrolling)
+
+
+def last_column_room(
+    width: int, labels: Sequence[str], rows: Sequence[Sequence[Text]]
+) -> int | None:
+    """The width of the last column when its cells must wrap in a table ``width`` cells
+    wide (its vertical scrollbar included): what the other columns, each as wide as its label
+    or widest cell and padded one cell either side, leave. None when every cell of the last
+    column fits there, or when that is under ``WRAP_MIN``."""
+    widths = [max([cell_len(label)] + [row[i].cell_len for row in rows])
+              for i, label in enumerate(labels)]
+    room = width - 2 - 2 * len(labels) - sum(widths[:-1])
+    return room if widths[-1] > room >= WRAP_MIN else None
+
+
+def wrapped(text: Text) -> Text:
+    """Wrapped in the column, a word longer than it (an email address) folded: every
+    character shows, on as many lines as it takes (in a row of height None)."""
+    text.no_wrap = False
+    text.overflow = "fold"
+    return text
