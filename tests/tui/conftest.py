@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import inspect
 import pickle
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,17 @@ def sample_cache(sample_ranked_template: Path, tmp_path: Path) -> Path:
     after the first open: the app reads those rows (notes read live) instead of ranking the
     caseload again in every test."""
     return tpl.copy_sqlite(sample_ranked_template, tmp_path / "cache.db")
+
+
+@pytest.fixture
+def engine(sample_cache: Path) -> Iterator[Any]:
+    """An engine on this test's copy of the sample school (``sample_cache``; in the TUI tests
+    this takes the place of tests/conftest.py's fresh cache on each backend)."""
+    from caseload.store.engine import make_engine
+
+    eng = make_engine(f"sqlite:///{sample_cache}")
+    yield eng
+    eng.dispose()
 
 
 # --- CSS parsed once per process -------------------------------------------------------------

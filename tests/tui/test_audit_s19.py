@@ -15,8 +15,6 @@ it found, each a test that failed before its fix.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -41,15 +39,6 @@ NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
 COUNSELOR = "cns-3"
 NO_INCIDENTS = "stu-00316"  # Schmidt, Sam: flagged, no discipline incident
 WITH_INCIDENTS = "stu-00387"  # Sandoval, Renée: two incidents, a 47-character description
-
-
-@pytest.fixture
-def engine(sample_cache: Path) -> Iterator[Engine]:
-    from caseload.store.engine import make_engine
-
-    eng = make_engine(f"sqlite:///{sample_cache}")
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture

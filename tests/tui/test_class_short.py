@@ -10,8 +10,6 @@ lines, four categories with short names) and a Health class whose categories hav
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -33,15 +31,6 @@ ENGLISH = ("stu-00316", "cls-ENG9-01")  # the class of the sample snapshots
 HEALTH = ("stu-00016", "cls-HLTH-01")  # categories "Participation", "Skills Tests"
 ABOVE = ("#class-info", "#class-stale", "#class-policy", "#class-what-if", "#chart",
          "#categories-box")  # what comes before the assignments
-
-
-@pytest.fixture
-def engine(sample_cache: Path) -> Iterator[Engine]:
-    from caseload.store.engine import make_engine
-
-    eng = make_engine(f"sqlite:///{sample_cache}")
-    yield eng
-    eng.dispose()
 
 
 async def open_class(app: CaseloadApp, pilot: Pilot, student_id: str, class_id: str

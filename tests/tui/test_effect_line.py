@@ -5,10 +5,7 @@ those to hand-computed cases)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 from textual.widgets import Static
 
@@ -25,15 +22,6 @@ AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
 COUNSELOR = "cns-3"
 STUDENT = "stu-00316"
-
-
-@pytest.fixture
-def engine(sample_cache: Path) -> Iterator[Engine]:
-    from caseload.store.engine import make_engine
-
-    eng = make_engine(f"sqlite:///{sample_cache}")
-    yield eng
-    eng.dispose()
 
 
 def _line(app: CaseloadApp) -> Static | None:

@@ -5,7 +5,6 @@ guardian filled in. On the sample school (its users.csv has guardians) and the f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,15 +33,6 @@ STUDENT = "stu-00050"
 COUNSELOR = "cns-3"
 AS_OF = dt.date(2026, 11, 20)  # the sample school's date (tests/tui/test_sample_snapshots.py)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def engine(sample_cache: Path) -> Iterator[Engine]:
-    from caseload.store.engine import make_engine
-
-    eng = make_engine(f"sqlite:///{sample_cache}")
-    yield eng
-    eng.dispose()
 
 
 def _app(engine: Engine, store: NotesStore | None = None, theme: str | None = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,13 +47,9 @@ STUDENT = "stu-00316"  # the sample snapshots' flagged student on cns-3's caselo
 
 
 @pytest.fixture
-def notes_engine(sample_cache: Path) -> Iterator[Engine]:
-    """This test's own copy of the sample school (the session template in tests/conftest.py)."""
-    from caseload.store.engine import make_engine
-
-    engine = make_engine(f"sqlite:///{sample_cache}")
-    yield engine
-    engine.dispose()
+def notes_engine(engine: Engine) -> Engine:
+    """This test's own copy of the sample school (tests/tui/conftest.py's ``engine``)."""
+    return engine
 
 
 @pytest.fixture
