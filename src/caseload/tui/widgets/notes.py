@@ -1,11 +1,11 @@
 """The Notes tab of the student screen: the student's notes, newest contact first.
 
-A table (date, type in words, status, follow-up, flags, first line of text) over the full text
-of the highlighted note. Enter (or ``E``) edits the note, ``d`` marks it done, Delete deletes it
-(after a confirmation; a deleted note stays in the cache with its revisions), ``v`` shows its
-earlier versions. Every store call runs in a worker (the injected ``NotesCalls``); what needs a
-screen (the editor, the history, the delete confirmation) is a message the screen or the App
-acts on. Note text is data, shown literally.
+A table (date, status, follow-up, type in words, contact, flags, first line of text) over
+the full text of the highlighted note. Enter (or ``E``) edits the note, ``d`` marks it done,
+Delete deletes it (after a confirmation; a deleted note stays in the cache with its
+revisions), ``v`` shows its earlier versions. Every store call runs in a worker (the injected
+``NotesCalls``); what needs a screen (the editor, the history, the delete confirmation) is a
+message the screen or the App acts on. Note text is data, shown literally.
 """
 
 from __future__ import annotations
@@ -125,8 +125,10 @@ class NotesPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading notes…", end=""), classes="notes-empty", id="notes-status")
         table = NotesTable(id="notes-table")
-        for label, key in (("Date", "date"), ("Type", "type"), ("Contact", "contact"),
-                           ("Status", "status"), ("Follow-up", "follow_up"), ("Flags", "flags"),
+        # what a counselor scans for first (when, open or done, when to follow up) leads, so
+        # a narrow terminal cuts the wordy columns, shown whole below the table, instead
+        for label, key in (("Date", "date"), ("Status", "status"), ("Follow-up", "follow_up"),
+                           ("Type", "type"), ("Contact", "contact"), ("Flags", "flags"),
                            ("Note", "text")):
             table.add_column(label, key=key)
         table.display = False
@@ -183,10 +185,10 @@ class NotesPane(Vertical):
         for note in notes:
             table.add_row(
                 Text(note.contact_date.isoformat()),
-                Text(note.type.words + (" · confidential" if note.confidential else "")),
-                Text(contact_words(note) or DASH),
                 Text(note.status.value, style="bold" if note.status is NoteStatus.OPEN else ""),
                 Text(note.follow_up.isoformat() if note.follow_up else DASH),
+                Text(note.type.words + (" · confidential" if note.confidential else "")),
+                Text(contact_words(note) or DASH),
                 literal(flag_labels(note.flags) or DASH),
                 literal(first_line(note.text, 48)),
                 key=str(note.id),
