@@ -41,3 +41,37 @@ async def test_notes_tab_keeps_status_and_follow_up_in_view_at_80_columns(
         assert "Status" in header
         row = lines[lines.index(header) + 1]
         assert "2026-11-20" in row and "open" in row and "2026-11-27" in row, row
+
+
+def _enabled(app: object, binding_id: str) -> bool | None:
+    """Whether the screen's active binding ``binding_id`` is enabled (None: not active)."""
+    for active in app.screen.active_bindings.values():  # type: ignore[attr-defined]
+        if active.binding.id == binding_id:
+            return bool(active.enabled)
+    return None
+
+
+async def test_notes_tab_without_notes_disables_the_keys_for_a_note(engine: Engine) -> None:
+    store = NotesStore(engine, clock=lambda: NOW)
+    app = make_app(engine, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.select_student(NO_INCIDENTS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("4")
+        await wait_until(pilot, lambda: "No notes yet" in "\n".join(screen_lines(app)),
+                         what="the empty notes list")
+        for key in ("notes.edit", "notes.done", "notes.delete"):
+            assert _enabled(app, key) is False, key
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.screen is screen  # nothing to mark done: no question asked
+        store.add(student_id=NO_INCIDENTS, author_id=COUNSELOR, type=NoteType.STUDENT_MEETING,
+                  text="Met.", contact_date=AS_OF)
+        await pilot.press("r")  # the student screen reads again
+        await wait_until(pilot, lambda: _enabled(app, "notes.edit") is True,
+                         what="the keys enabled once there is a note")
+        assert _enabled(app, "notes.done") and _enabled(app, "notes.delete")

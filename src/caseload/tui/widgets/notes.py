@@ -98,13 +98,21 @@ class NotesTable(KeyTable):
                 tooltip="Undo the last note marked done or deleted"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """With no notes, the keys that act on the note under the cursor are shown disabled
+        (None): there is none. Undo stays (the last note deleted can come back)."""
+        if action == "pane" and parameters and parameters[0] in _ON_A_NOTE and not self.row_count:
+            return None
+        return True
+
     def action_pane(self, method: str) -> None:
         pane = self.parent
         if isinstance(pane, NotesPane) and method in _PANE_ACTIONS:
             getattr(pane, method)()
 
 
-_PANE_ACTIONS = frozenset({"edit_note", "mark_done", "delete_note", "show_history", "undo"})
+_ON_A_NOTE = frozenset({"edit_note", "mark_done", "delete_note", "show_history"})
+_PANE_ACTIONS = _ON_A_NOTE | {"undo"}
 
 
 class NotesPane(Vertical):
@@ -194,6 +202,7 @@ class NotesPane(Vertical):
                 key=str(note.id),
             )
         table.display = bool(notes)
+        table.refresh_bindings()  # (``NotesTable.check_action``: whether there is a note)
         self.query_one("#note-full").display = bool(notes)
         self._status("" if notes else "No notes yet · n writes one")
         if keep is not None:
