@@ -17,124 +17,29 @@ of, which it could ``SET ROLE`` to anyway). The owner (and superusers) bypass ro
 security: imports, syncs and facts refreshes run as the owner. A login without a grant sees
 nothing, and ``revoke`` also takes back its privileges on the tables.
 
-Adding a table that holds student data is one line in :data:`POLICIES` (e.g.
-``"guardians": by_student()``) and a migration that calls :func:`apply_policies`. A table in
-neither :data:`POLICIES` nor :data:`SHARED_TABLES` is never granted to a login (fail closed).
-SQLite is one user: none of this applies there.
+The rules themselves (policies, functions, the grants table, the note-history trigger) are
+frozen by revision in :mod:`caseload.store.access_frozen`; :data:`POLICIES` is the newest
+snapshot, and migrations apply the snapshot of their own revision. Adding a table that holds
+student data is a new snapshot there (``POLICIES_0022 | {"table": by_student()}``), a
+migration that applies it (:func:`apply_policies`), and :data:`POLICIES` pointing at it. A
+table in neither :data:`POLICIES` nor :data:`SHARED_TABLES` is never granted to a login (fail
+closed). SQLite is one user: none of this applies there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from caseload.domain.access import DatabaseAccessError, Grant, Scope
+from caseload.store.access_frozen import GRANTS, POLICIES_0022, TablePolicy
 
-GRANTS = "caseload_grants"
 VERSION_TABLE = "alembic_version"
 
-PERSON = "(SELECT caseload_person(current_user))"
-DISTRICT = "((SELECT caseload_scope(current_user)) = 'district')"
-STAFF_ROLES = "('teacher', 'counselor', 'administrator', 'aide')"
-
-
-def sees(column: str) -> str:
-    """SQL: the login may see the student whose id is in ``column``."""
-    return f"({DISTRICT} OR {column} IN (SELECT caseload_visible_students(current_user)))"
-
-
-@dataclass(frozen=True)
-class TablePolicy:
-    """A table's policies: who reads a row (``read``); who may insert, update or delete one
-    (None: nobody but the owner). A login gets the matching privileges on the table."""
-
-    read: str
-    insert: str | None = None
-    update: str | None = None
-    delete: str | None = None
-    # the rows an update may touch (its USING), when narrower than what it may leave (its
-    # WITH CHECK, ``update``); and the only columns it may set (empty: any)
-    update_using: str | None = None
-    update_columns: tuple[str, ...] = ()
-
-
-def by_student(column: str = "student_id") -> TablePolicy:
-    """Read-only rows about one student (``column`` holds the student's id)."""
-    return TablePolicy(read=sees(column))
-
-
-_NOTE_WRITE = f"author_id = {PERSON} AND {sees('student_id')}"
-_OWN = f"author_id = {PERSON}"
-
-# The columns of a note that a saved version of it repeats, as they are at 0021 (both the
-# note_revisions policy and the note-history trigger compare them; a later column comes with
-# a migration of its own: tests/test_access_tables.py checks the list against the model).
-NOTE_HISTORY_0021 = (
-    "student_id", "author_id", "contact_date", "type", "flags", "class_id", "text",
-    "follow_up", "status", "created_at", "updated_at", "deleted", "deleted_at", "method",
-    "outcome", "confidential", "updated_by",
-)
-
-POLICIES: dict[str, TablePolicy] = {
-    # staff are not student data (class screens name the teacher); students by scope;
-    # guardians, parents and others: district staff only
-    "users": TablePolicy(read=f"(role IN {STAFF_ROLES} OR {sees('sourced_id')})"),
-    "enrollments": TablePolicy(read=f"(role <> 'student' OR {sees('user_id')})"),
-    "results": by_student(),
-    "attendance_events": by_student(),
-    "student_incidents": by_student(),
-    "discipline_incidents": TablePolicy(
-        read=f"({DISTRICT} OR EXISTS (SELECT 1 FROM student_incidents si "
-             "WHERE si.incident_id = discipline_incidents.sourced_id))"
-    ),
-    "caseloads": by_student(),
-    "mat_student": by_student(),
-    "mat_class_facts": by_student(),
-    "mat_rank": by_student(),
-    "mat_pending": by_student(),  # 0013: students an import changed, until facts are refreshed
-    "guardians": by_student(),  # migration 0010 (another branch): policed when present
-    # notes: about students the login sees; a confidential one only by its author; written
-    # (and changed) only as the login's own person
-    # (0022: a login's new note is new: its first revision, saved by the login's person; it
-    # could insert one at revision 7, or signed by a colleague, a history that never was)
-    "notes": TablePolicy(
-        read=f"({sees('student_id')} AND (NOT confidential OR {_OWN}))",
-        insert=f"{_NOTE_WRITE} AND revision = 1 AND updated_by = {PERSON}",
-        update=_NOTE_WRITE,
-    ),
-    # a revision is the login's own note as it stands, saved just before an edit (0019:
-    # any login that saw a note could add a revision to it, forging its history)
-    # (0021: and every column of it, not only its text: a login could save a version that
-    # never was, its date or confidentiality changed, as the note's history)
-    "note_revisions": TablePolicy(
-        read="EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id)",
-        insert=f"{_OWN} AND EXISTS (SELECT 1 FROM notes n WHERE n.id = note_revisions.note_id "
-               "AND n.revision = note_revisions.revision AND "
-               + " AND ".join(f"n.{c} IS NOT DISTINCT FROM note_revisions.{c}"
-                              for c in NOTE_HISTORY_0021) + ")",
-    ),
-    "note_drafts": TablePolicy(read=_OWN, insert=_NOTE_WRITE, update=_OWN, delete=_OWN),
-    # when each person last opened the app on each scope (0014, 0020): a login reads and
-    # writes its own person's rows, whatever caseload they are about
-    "last_seen": TablePolicy(read=f"viewer = {PERSON}", insert=f"viewer = {PERSON}",
-                             update=f"viewer = {PERSON}"),
-    # the audit log: a login appends its own entries, and may then only settle the status of
-    # one still "started" (an export records it before writing the file): never rewrite
-    # what, where, when or how many (0018)
-    "audit_log": TablePolicy(read=f"(actor = {PERSON} OR {DISTRICT})",
-                             insert=f"actor = {PERSON}", update=f"actor = {PERSON}",
-                             update_using=f"(actor = {PERSON} AND status = 'started')",
-                             update_columns=("status",)),
-}
-
-# last_seen's policies from 0014 until 0020 (one row per scope: a counselor's login wrote its
-# own caseload's, a district login any): what 0014 creates and a downgrade from 0020 restores
-_LAST_SEEN_0014 = f"(scope = {PERSON} OR {DISTRICT})"
-LAST_SEEN_0014 = TablePolicy(read=_LAST_SEEN_0014, insert=_LAST_SEEN_0014,
-                             update=_LAST_SEEN_0014)
+# today's policies: the newest snapshot (every table's, as migrations left them)
+POLICIES: dict[str, TablePolicy] = POLICIES_0022
 
 # Shared tables a login reads only some columns of: an import's failure ``message`` can quote
 # the record it stopped at (a student's id, a database error's DETAIL): the owner's, not every
@@ -149,102 +54,23 @@ SHARED_TABLES = (
     "import_lock",  # 0013: the running import (who, where, when); no student in it
 )
 
-_GUARD = "g.login = $1::text AND pg_has_role(session_user, $1, 'MEMBER')"
-# The functions' own search path: the cache's schema, then pg_temp last ({path}, filled in by
-# ``create_functions``). Left to the caller's (or "FROM CURRENT", which omits pg_temp), a
-# login's temporary table named caseload_grants would be found first (0019).
-_DEFINER = "STABLE SECURITY DEFINER SET search_path = {path}"
-
-CREATE_GRANTS = f"""
-CREATE TABLE IF NOT EXISTS {GRANTS} (
-    login text PRIMARY KEY,
-    person text NOT NULL,
-    scope text NOT NULL CHECK (scope IN ('counselor', 'school', 'district')),
-    target text,
-    granted_at timestamptz NOT NULL DEFAULT now(),
-    CHECK ((scope = 'district') = (target IS NULL))
-)"""
-
-FUNCTIONS = (
-    f"""CREATE OR REPLACE FUNCTION caseload_scope(login name) RETURNS text
-    LANGUAGE sql {_DEFINER} AS $$ SELECT g.scope FROM {GRANTS} g WHERE {_GUARD} $$""",
-    f"""CREATE OR REPLACE FUNCTION caseload_person(login name) RETURNS text
-    LANGUAGE sql {_DEFINER} AS $$ SELECT g.person FROM {GRANTS} g WHERE {_GUARD} $$""",
-    f"""CREATE OR REPLACE FUNCTION caseload_grant(login name)
-    RETURNS TABLE (person text, scope text, target text)
-    LANGUAGE sql {_DEFINER} AS $$
-    SELECT g.person, g.scope, g.target FROM {GRANTS} g WHERE {_GUARD} $$""",
-    f"""CREATE OR REPLACE FUNCTION caseload_visible_students(login name) RETURNS SETOF text
-    LANGUAGE sql {_DEFINER} ROWS 1000 AS $$
-    SELECT c.student_id FROM {GRANTS} g JOIN caseloads c ON c.counselor_id = g.target
-     WHERE g.scope = 'counselor' AND {_GUARD}
-    UNION
-    SELECT u.sourced_id FROM {GRANTS} g
-      JOIN users u ON u.school_id = g.target AND u.role = 'student'
-     WHERE g.scope = 'school' AND {_GUARD} $$""",
-)
 FUNCTION_NAMES = ("caseload_visible_students(name)", "caseload_grant(name)",
                   "caseload_person(name)", "caseload_scope(name)")
 
 
-# A note keeps its history on a shared database (0021). The app saves a note's version in
-# note_revisions before it changes the note and raises its revision by one; a granted login
-# may update its own notes (the policy), so in plain SQL it could rewrite one with no trace.
-# This trigger refuses a login's update of a note unless the version it replaces is saved,
-# column for column, as revision OLD.revision and the new one is OLD.revision + 1; it also
-# keeps a note's id, student, author and creation time, and signs the version with the
-# login's person. A login's note, its versions and its saved versions are dated by the
-# database's clock (the app's, a laptop's, could date an edit years back). The owner
-# (migrations, maintenance) is not checked: it owns the table.
+# A note keeps its history on a shared database (0021): see access_frozen's trigger.
 NOTE_HISTORY_FUNCTION = "caseload_note_history()"
 NOTE_HISTORY_TRIGGER = "caseload_note_history"
-_NOTE_HISTORY = """CREATE OR REPLACE FUNCTION caseload_note_history() RETURNS trigger
-LANGUAGE plpgsql SET search_path = {path} AS $$
-BEGIN
-    IF pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID),
-                   'USAGE') THEN
-        RETURN NEW;
-    END IF;
-    IF TG_TABLE_NAME = 'note_revisions' THEN
-        NEW.replaced_at := now();
-        RETURN NEW;
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        NEW.created_at := now();
-        NEW.updated_at := now();
-        NEW.deleted_at := CASE WHEN NEW.deleted THEN now() END;
-        RETURN NEW;
-    END IF;
-    IF NEW.id <> OLD.id OR NEW.student_id <> OLD.student_id
-       OR NEW.author_id <> OLD.author_id OR NEW.created_at <> OLD.created_at THEN
-        RAISE EXCEPTION 'caseload: a note''s id, student, author and creation time never '
-            'change (note %)', OLD.id USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF NEW.updated_by IS DISTINCT FROM caseload_person(current_user) THEN
-        RAISE EXCEPTION 'caseload: a change to note % is signed by the login''s own person',
-            OLD.id USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF NEW.revision IS DISTINCT FROM OLD.revision + 1 OR NOT EXISTS (
-        SELECT 1 FROM note_revisions r WHERE r.note_id = OLD.id AND r.revision = OLD.revision
-        AND {same}) THEN
-        RAISE EXCEPTION 'caseload: note % changes only with its history: its version % is '
-            'saved in note_revisions first, and its revision becomes %', OLD.id,
-            OLD.revision, OLD.revision + 1 USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    NEW.updated_at := now();
-    NEW.deleted_at := CASE WHEN NEW.deleted AND NOT OLD.deleted THEN now()
-                           WHEN NEW.deleted THEN OLD.deleted_at END;
-    RETURN NEW;
-END $$"""
 
 
-def create_note_history(conn: Connection, columns: tuple[str, ...]) -> None:
-    """(Re)create the trigger that keeps a note's history (PostgreSQL; see NOTE_HISTORY_0021):
-    ``columns``, those a saved version must match."""
+def create_note_history(conn: Connection, columns: tuple[str, ...], function: str) -> None:
+    """(Re)create the trigger that keeps a note's history (PostgreSQL): ``function``, a
+    migration's snapshot of its SQL (``access_frozen.NOTE_HISTORY_SQL_0021``); ``columns``,
+    those a saved version must match (``NOTE_HISTORY_0021``)."""
     path = f"{_q(conn, _schema(conn))}, pg_temp"
     same = " AND ".join(f"r.{_q(conn, c)} IS NOT DISTINCT FROM OLD.{_q(conn, c)}"
                         for c in columns)
-    conn.execute(text(_NOTE_HISTORY.replace("{path}", path).replace("{same}", same)))
+    conn.execute(text(function.replace("{path}", path).replace("{same}", same)))
     for table, when in (("notes", "INSERT OR UPDATE"), ("note_revisions", "INSERT")):
         conn.execute(text(f"DROP TRIGGER IF EXISTS {NOTE_HISTORY_TRIGGER} ON {table}"))
         conn.execute(text(f"CREATE TRIGGER {NOTE_HISTORY_TRIGGER} BEFORE {when} ON {table} "
@@ -275,37 +101,40 @@ def _tables(conn: Connection) -> set[str]:
 # --- schema (migrations) -------------------------------------------------------------------
 
 
-def create_schema(conn: Connection) -> None:
-    """The grants table (owner only), the functions and every policy (PostgreSQL)."""
-    conn.execute(text(CREATE_GRANTS))
+def create_schema(conn: Connection, create_grants: str, functions: tuple[str, ...],
+                  policies: dict[str, TablePolicy]) -> None:
+    """The grants table (owner only), the functions and every policy (PostgreSQL), as a
+    migration's snapshots give them (``access_frozen``)."""
+    conn.execute(text(create_grants))
     conn.execute(text(f"REVOKE ALL ON {GRANTS} FROM PUBLIC"))
     conn.execute(text(
         "CREATE INDEX IF NOT EXISTS ix_users_school_role ON users (school_id, role)"
     ))
-    create_functions(conn)
-    apply_policies(conn)
+    create_functions(conn, functions)
+    apply_policies(conn, tuple(policies), policies)
 
 
-def create_functions(conn: Connection) -> None:
-    """(Re)create the SECURITY DEFINER functions, their search path the cache's schema and
-    then ``pg_temp`` (PostgreSQL's advice for such functions: a login's temporary objects
-    can never stand in for the grants table, the caseloads or the users)."""
+def create_functions(conn: Connection, functions: tuple[str, ...]) -> None:
+    """(Re)create the SECURITY DEFINER functions (a migration's snapshot of them:
+    ``access_frozen.FUNCTIONS_0019``), their search path the cache's schema and then
+    ``pg_temp`` (PostgreSQL's advice for such functions: a login's temporary objects can
+    never stand in for the grants table, the caseloads or the users)."""
     path = f"{_q(conn, _schema(conn))}, pg_temp"
-    for sql in FUNCTIONS:
+    for sql in functions:
         conn.execute(text(sql.replace("{path}", path)))
 
 
-def apply_policies(conn: Connection, tables: tuple[str, ...] | None = None,
-                   policies: dict[str, TablePolicy] | None = None) -> list[str]:
-    """(Re)create the policies of ``tables`` (default: every table in :data:`POLICIES` that
-    exists) and turn row-level security on; returns the tables done. ``policies`` (a
-    migration's, as they were at its revision) take the place of those in POLICIES."""
+def apply_policies(conn: Connection, tables: tuple[str, ...],
+                   policies: dict[str, TablePolicy]) -> list[str]:
+    """(Re)create the policies of those of ``tables`` that exist, as ``policies`` (a
+    migration's snapshot, ``access_frozen``) has them, and turn row-level security on;
+    returns the tables done."""
     present = _tables(conn)
     done = []
-    for table in tables or tuple(POLICIES):
+    for table in tables:
         if table not in present:
             continue
-        policy, t = (policies or {}).get(table) or POLICIES[table], _q(conn, table)
+        policy, t = policies[table], _q(conn, table)
         conn.execute(text(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY"))
         for kind in ("read", "insert", "update", "delete"):
             conn.execute(text(f"DROP POLICY IF EXISTS caseload_{kind} ON {t}"))

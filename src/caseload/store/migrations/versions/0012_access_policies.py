@@ -8,7 +8,8 @@ Issue 13, "Access enforced by the database". ``notes.confidential`` and its copy
 every note written before): a confidential note is read only by its author. On PostgreSQL
 only: the owner-only ``caseload_grants`` table (login -> person and scope), the SECURITY
 DEFINER functions the policies call, and row-level security policies on every table that
-holds student data (``caseload.store.access.POLICIES``). SQLite is one user: nothing more.
+holds student data (frozen in ``caseload.store.access_frozen``: the snapshots of their
+latest text, which later revisions apply too). SQLite is one user: nothing more.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -27,9 +28,11 @@ def upgrade() -> None:
                                        server_default=sa.false()))
     conn = op.get_bind()
     if conn.dialect.name == 'postgresql':
-        from caseload.store import access
+        from caseload.store import access, access_frozen as frozen
 
-        access.create_schema(conn)
+        access.create_schema(
+            conn, frozen.CREATE_GRANTS_0012, frozen.FUNCTIONS_0019, frozen.POLICIES_0022
+        )
 
 
 def downgrade() -> None:

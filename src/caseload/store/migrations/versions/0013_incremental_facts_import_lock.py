@@ -38,9 +38,9 @@ def upgrade() -> None:
     )
     conn = op.get_bind()
     if conn.dialect.name == 'postgresql':  # shared database: pending students are student data
-        from caseload.store import access
+        from caseload.store import access, access_frozen as frozen
 
-        access.apply_policies(conn, ('mat_pending',))
+        access.apply_policies(conn, ('mat_pending',), frozen.POLICIES_0022)
 
 
 def downgrade() -> None:

@@ -27,9 +27,9 @@ def upgrade() -> None:
     )
     conn = op.get_bind()
     if conn.dialect.name == 'postgresql':  # shared database: a login sees its own person's row
-        from caseload.store import access
+        from caseload.store import access, access_frozen as frozen
 
-        access.apply_policies(conn, ('last_seen',), {'last_seen': access.LAST_SEEN_0014})
+        access.apply_policies(conn, ('last_seen',), {'last_seen': frozen.LAST_SEEN_0014})
 
 
 def downgrade() -> None:

@@ -23,9 +23,9 @@ depends_on = None
 def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == 'postgresql':
-        from caseload.store import access
+        from caseload.store import access, access_frozen as frozen
 
-        access.apply_policies(conn, ('audit_log',))
+        access.apply_policies(conn, ('audit_log',), frozen.POLICIES_0022)
 
 
 def downgrade() -> None:

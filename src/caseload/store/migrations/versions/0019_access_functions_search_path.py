@@ -27,10 +27,10 @@ depends_on = None
 def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == 'postgresql':
-        from caseload.store import access
+        from caseload.store import access, access_frozen as frozen
 
-        access.create_functions(conn)
-        access.apply_policies(conn, ('note_revisions',))
+        access.create_functions(conn, frozen.FUNCTIONS_0019)
+        access.apply_policies(conn, ('note_revisions',), frozen.POLICIES_0022)
 
 
 def downgrade() -> None:

@@ -37,17 +37,17 @@ def upgrade() -> None:
         batch.drop_constraint('pk_last_seen', type_='primary')
         batch.create_primary_key('pk_last_seen', ['viewer', 'scope'])
     if conn.dialect.name == 'postgresql':
-        from caseload.store import access
+        from caseload.store import access, access_frozen as frozen
 
-        access.apply_policies(conn, ('last_seen',))
+        access.apply_policies(conn, ('last_seen',), frozen.POLICIES_0022)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == 'postgresql':  # (first: the policies name the column dropped below)
-        from caseload.store import access
+        from caseload.store import access, access_frozen as frozen
 
-        access.apply_policies(conn, ('last_seen',), {'last_seen': access.LAST_SEEN_0014})
+        access.apply_policies(conn, ('last_seen',), {'last_seen': frozen.LAST_SEEN_0014})
     # one row per scope again: the latest look at it, whoever's
     op.execute(
         "DELETE FROM last_seen WHERE EXISTS (SELECT 1 FROM last_seen newer "

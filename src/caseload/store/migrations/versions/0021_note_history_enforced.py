@@ -33,10 +33,10 @@ depends_on = None
 def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == 'postgresql':
-        from caseload.store import access
+        from caseload.store import access, access_frozen as frozen
 
-        access.create_note_history(conn, access.NOTE_HISTORY_0021)
-        access.apply_policies(conn, ('note_revisions',))
+        access.create_note_history(conn, frozen.NOTE_HISTORY_0021, frozen.NOTE_HISTORY_SQL_0021)
+        access.apply_policies(conn, ('note_revisions',), frozen.POLICIES_0022)
 
 
 def downgrade() -> None:

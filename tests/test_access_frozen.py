@@ -1,0 +1,88 @@
+"""The access rules migrations apply are frozen by revision (``caseload.store.access_frozen``):
+a fresh PostgreSQL database is migrated through every revision, and a migration that applied
+today's rules would break the day a rule names a column a later revision adds (migrations
+0012, 0013, 0018, 0019, 0020, 0021 and 0022 applied ``access.POLICIES`` as it is, review s19)."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from caseload.store import access, access_frozen
+
+VERSIONS = Path(access.__file__).parent / "migrations" / "versions"
+
+# Each snapshot's text, pinned. A test failing here means a snapshot (or the vocabulary it is
+# written in: PERSON, DISTRICT, sees, by_student...) was edited: put it back, and write the
+# new rule as a new snapshot with a migration of its own (see access_frozen's docstring).
+PINNED = {
+    "CREATE_GRANTS_0012": "15991e2a94b5d8ae",
+    "LAST_SEEN_0014": "c3a334e9c94627a8",
+    "FUNCTIONS_0019": "7f484662a3d97a2f",
+    "NOTE_HISTORY_0021": "ac7f5c614259b18f",
+    "NOTE_HISTORY_SQL_0021": "9fb41794a9d8c911",
+    "POLICIES_0022": "fa4372499e2e0448",
+}
+
+
+def _text(value: Any) -> str:
+    """A snapshot as plain text: policies as their fields, in a fixed order."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return repr(dataclasses.astuple(value))
+    if isinstance(value, dict):
+        return repr(sorted((k, _text(v)) for k, v in value.items()))
+    return repr(value)
+
+
+def digest(name: str) -> str:
+    return hashlib.sha256(_text(getattr(access_frozen, name)).encode()).hexdigest()[:16]
+
+
+def test_snapshots_never_change() -> None:
+    snapshots = sorted(n for n in vars(access_frozen) if re.fullmatch(r"[A-Z][A-Z_]*_\d{4}", n))
+    assert snapshots == sorted(PINNED), "a new snapshot: pin it here"
+    assert {n: digest(n) for n in snapshots} == PINNED
+
+
+def test_the_app_uses_the_newest_policies() -> None:
+    newest = max(n for n in vars(access_frozen) if re.fullmatch(r"POLICIES_\d{4}", n))
+    assert access.POLICIES is getattr(access_frozen, newest)
+
+
+_RULE_CALLS = {"apply_policies", "create_schema", "create_functions", "create_note_history"}
+
+
+def _frozen_only(node: ast.expr) -> bool:
+    """Whether an argument is a revision's snapshot (``frozen.NAME_00NN``), a dict of them,
+    or a tuple of table names: never today's rules."""
+    if isinstance(node, ast.Attribute):
+        return (isinstance(node.value, ast.Name) and node.value.id == "frozen"
+                and re.fullmatch(r"[A-Z_]+_\d{4}", node.attr) is not None)
+    if isinstance(node, ast.Dict):
+        return all(_frozen_only(v) for v in node.values)
+    if isinstance(node, ast.Tuple):
+        return all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+    return False
+
+
+def test_migrations_apply_frozen_rules_only() -> None:
+    seen = 0
+    for path in sorted(VERSIONS.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id == "access":
+                assert node.attr in _RULE_CALLS | {"drop_schema", "drop_note_history"}, (
+                    f"{path.name} uses access.{node.attr}: today's, not its revision's")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in _RULE_CALLS:
+                seen += 1
+                args = [*node.args[1:], *(k.value for k in node.keywords)]
+                assert any(isinstance(a, ast.Attribute | ast.Dict) for a in args) and all(
+                    _frozen_only(a) for a in args), (
+                    f"{path.name}:{node.lineno} {node.func.attr} is given today's rules")
+    assert seen >= 9  # 0012, 0013, 0014, 0018, 0019 (2), 0020 (2), 0021 (2), 0022
