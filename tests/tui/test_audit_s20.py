@@ -1,5 +1,7 @@
 """Found on the twentieth session's walk at 80x24, each a test that failed before its fix.
 
+- The Guardians tab cut a 66-character email at the terminal's edge at 100 and 120 columns,
+  and a long name's family name at 80.
 - The Notes tab put a note's type and contact before its status and follow-up date: a
   confidential parent contact made by home visit pushed "Status" off the screen and cut the
   follow-up date to "2026-11" (which reads as a month).
@@ -9,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
+import pytest
+from sqlalchemy import Engine, update
 
 from caseload.domain.notes import NoteType
 from caseload.store.notes import NotesStore
+from caseload.store.tables import METADATA
 from caseload.tui.screens.student import StudentScreen
 
 from .conftest import screen_lines, settle, wait_until
@@ -75,3 +79,43 @@ async def test_notes_tab_without_notes_disables_the_keys_for_a_note(engine: Engi
         await wait_until(pilot, lambda: _enabled(app, "notes.edit") is True,
                          what="the keys enabled once there is a note")
         assert _enabled(app, "notes.done") and _enabled(app, "notes.delete")
+
+
+# --- the Guardians tab never cuts a name or an address (audit s20) ------------------------------
+
+LONG_EMAIL = "maria.guadalupe.hernandez-villanueva@district-families.example.org"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40), (160, 40)])
+async def test_guardians_tab_shows_a_long_name_and_email_whole(
+    engine: Engine, size: tuple[int, int]
+) -> None:
+    """At 100 and 120 columns a 66-character email was cut at the terminal's edge with no
+    mark ("...hernandez-vil", "...@district-fam": each reads as a real address); at 80 the
+    family name was cut ("Maria Guadalupe…")."""
+    g = METADATA.tables["guardians"]
+    with engine.begin() as conn:
+        conn.execute(update(g).where(g.c.student_id == NO_INCIDENTS).values(
+            given_name="Maria Guadalupe", family_name="Hernandez-Villanueva",
+            email=LONG_EMAIL))
+    app = make_app(engine)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.home.select_student(NO_INCIDENTS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        lines = screen_lines(app)
+        top = next(i for i, line in enumerate(lines) if "Relationship" in line)
+        header = lines[top]
+        name_at, email_at = header.index("Name"), header.index("Email")
+        body = lines[top + 1:-1]
+        # each column's lines, read down the column (a wrapped cell goes on below)
+        names = "".join(line[name_at:header.index("Relationship")].strip() for line in body)
+        emails = "".join(line[email_at:].strip(" ▎▍▌▋▊▉█") for line in body)
+        assert LONG_EMAIL in emails
+        assert "Maria GuadalupeHernandez-Villanueva" in names or (
+            "Maria Guadalupe Hernandez-Villanueva" in names)
+        assert all(len(line.rstrip()) <= size[0] for line in lines)

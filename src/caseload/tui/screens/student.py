@@ -322,24 +322,32 @@ class StudentScreen(DetailScreen[StudentDetail]):
 
     def guardians_table(self, detail: StudentDetail) -> KeyTable:
         """Name, relationship (and "primary"), phone and email; unknown shown as a dash. The
-        email is wrapped in its column (the row as high as it needs): it is the one way to
-        read an address the column cannot hold (a guardian with a phone's note prefill
+        name and email are wrapped in their columns (the row as high as it needs), never cut:
+        a cut address reads as a real one, and a cut name loses the family name. Below
+        ``NARROW`` columns the widths are fixed; wider, the email column gets what the others
+        leave when the address is longer than that (a guardian with a phone's note prefill
         names the phone)."""
         table = KeyTable(id="guardians")
-        narrow = self.app.size.width < NARROW
-        for label, key, width in (("Name", "name", 16 if narrow else None),
-                                  ("Relationship", "relationship", 13 if narrow else None),
-                                  ("Phone", "phone", 14 if narrow else None),
-                                  ("Email", "email", 25 if narrow else None)):
-            table.add_column(label, key=key, width=width)
         styles = semantic_styles(self.app)
+        rows = []
         for g in detail.guardians:
             relationship = literal(g.relationship or DASH)
             if g.primary_contact:
                 relationship.append(" · primary", style=styles["info"])
-            table.add_row(_one_line(literal(g.name)), _one_line(relationship),
-                          _one_line(literal(g.phone or DASH)),
-                          wrapped(literal(g.email or DASH)), key=g.guardian_id, height=None)
+            rows.append([literal(g.name), relationship, literal(g.phone or DASH),
+                         literal(g.email or DASH)])
+        labels = (("Name", "name"), ("Relationship", "relationship"), ("Phone", "phone"),
+                  ("Email", "email"))
+        if self.app.size.width < NARROW:
+            widths: tuple[int | None, ...] = (16, 13, 14, 25)
+        else:  # the table is the screen less the pane's padding (2)
+            room = last_column_room(self.app.size.width - 2, [lb for lb, _ in labels], rows)
+            widths = (None, None, None, room)
+        for (label, key), width in zip(labels, widths, strict=True):
+            table.add_column(label, key=key, width=width)
+        for (name, relationship, phone, email), g in zip(rows, detail.guardians, strict=True):
+            table.add_row(wrapped(name), _one_line(relationship), _one_line(phone),
+                          wrapped(email), key=g.guardian_id, height=None)
         return table
 
     def class_cells(self, metrics: ClassMetrics, styles: dict[str, Style], *,
