@@ -2,6 +2,7 @@
 
 - The Guardians tab cut a 66-character email at the terminal's edge at 100 and 120 columns,
   and a long name's family name at 80.
+- The class screen cut a teacher's comment at 80 columns ("Not turn"; its header "Commen").
 - The Notes tab put a note's type and contact before its status and follow-up date: a
   confidential parent contact made by home visit pushed "Status" off the screen and cut the
   follow-up date to "2026-11" (which reads as a month).
@@ -21,6 +22,7 @@ from caseload.tui.screens.student import StudentScreen
 
 from .conftest import screen_lines, settle, wait_until
 from .test_audit_s19 import AS_OF, COUNSELOR, NO_INCIDENTS, NOW, make_app
+from .test_class_short import open_class
 
 
 async def test_notes_tab_keeps_status_and_follow_up_in_view_at_80_columns(
@@ -119,3 +121,28 @@ async def test_guardians_tab_shows_a_long_name_and_email_whole(
         assert "Maria GuadalupeHernandez-Villanueva" in names or (
             "Maria Guadalupe Hernandez-Villanueva" in names)
         assert all(len(line.rstrip()) <= size[0] for line in lines)
+
+
+# --- the class screen never cuts a teacher's comment (audit s20) --------------------------------
+
+COMMENT = "Not turned in; talk to me."  # the sample school's comment on Homework 7, English 9
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_class_screen_shows_a_teachers_comment_whole(
+    engine: Engine, size: tuple[int, int]
+) -> None:
+    """At 80x24 the comment was cut to "Not turn" at the terminal's edge (its header to
+    "Commen"), readable only about 20 presses of → later; now it goes below the title."""
+    app = make_app(engine)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await open_class(app, pilot, "stu-00316", "cls-ENG9-01")
+        await pilot.press("m")  # the missing ones: Homework 7 among the first
+        await settle(pilot)
+        lines = screen_lines(app)
+        assert all(len(line.rstrip()) <= size[0] for line in lines)
+        assert "Status" in next(line for line in lines if "Due" in line and "Title" in line)
+        at = next(i for i, line in enumerate(lines) if "Homework 7" in line)
+        shown = " ".join(" ".join(line.split()) for line in lines[at:at + 3])
+        assert COMMENT in shown, lines[at:at + 3]

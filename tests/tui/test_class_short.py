@@ -75,10 +75,15 @@ async def test_the_first_assignments_show_on_opening(
         table = screen.query_one("#assignments", KeyTable)
         assert table.row_count > 0 and table.has_focus
         assert view.contains_region(first_row(table)), (table.region, view)
-        # and that row is drawn: its due date and title on one line of the screen
+        # and that row is drawn: its due date and title (at 80 columns a title longer than
+        # its column wraps onto the row's next line: audit s20, every column on screen)
         first = screen.shown_assignments(screen.detail)[0]
         due = first.due_date.isoformat() if first.due_date else "—"
-        assert any(due in line and first.title in line for line in screen_lines(app))
+        lines = screen_lines(app)
+        at = next(i for i, line in enumerate(lines) if due in line)
+        words = first.title.split()
+        assert words[0] in lines[at]
+        assert all(word in " ".join(lines[at:at + 3]) for word in words), lines[at:at + 3]
         # nothing above the assignments is pushed off or cut: each part is whole on the screen
         above_whole(screen, view)
         chart = screen.query_one("#chart")

@@ -30,7 +30,7 @@ from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import DetailScreen
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.grade_chart import GradeChart, note_markers
-from caseload.tui.widgets.key_table import KeyTable
+from caseload.tui.widgets.key_table import KeyTable, last_column_room, wrapped
 
 _STATUS_STYLE = {
     AssignmentStatus.MISSING: "bad",
@@ -120,6 +120,10 @@ class ClassScreen(DetailScreen[ClassDetail]):
         self._categories_width = 0  # columns, of the categories table (categories_table)
         self.missing_only = False
         self.sort_by = "due"  # or "score"
+        # the assignments' comment: wrapped in its column this wide, or below each title in
+        # a title column this wide (``comment_layout``); both None: as it is
+        self._comment_room: int | None = None
+        self._title_room: int | None = None
 
     def loading_titles(self) -> tuple[str, str]:
         return clean(self.student_name) or self.student_id, self.class_id
@@ -212,11 +216,21 @@ class ClassScreen(DetailScreen[ClassDetail]):
         self.set_class(room >= CHART_MIN_WIDTH, "-beside")
 
     def assignments_table(self, detail: ClassDetail, styles: dict[str, Style]) -> KeyTable:
+        """Due, category, title, score, percent, status and the teacher's comment. A comment
+        is never cut at the terminal's edge: longer than the room the other columns leave,
+        it wraps in its column; with under ``WRAP_MIN`` cells left (80 columns), it goes
+        below the assignment's title, in the title's column (``comment_layout``)."""
         table = KeyTable(id="assignments")
-        for label, key in (("Due", "due"), ("Category", "category"), ("Title", "title"),
-                           ("Score", "score"), ("%", "percent"), ("Status", "status"),
-                           ("Comment", "comment")):
-            table.add_column(label, key=key)
+        cells = [assignment_cells(a, styles) for a in detail.assignments]
+        # the table is the body less its padding (2); last_column_room keeps the scroll bar's
+        self._comment_room, self._title_room = comment_layout(
+            self.app.size.width - 2, [label for label, _ in ASSIGNMENT_COLUMNS], cells)
+        for label, key in ASSIGNMENT_COLUMNS:
+            if key == "comment" and self._title_room is not None:
+                continue  # (below each title)
+            table.add_column(label, key=key, width=(
+                self._comment_room if key == "comment" else
+                self._title_room if key == "title" else None))
         self.fill_assignments(table, detail, styles)
         return table
 
@@ -232,8 +246,19 @@ class ClassScreen(DetailScreen[ClassDetail]):
         self, table: KeyTable, detail: ClassDetail, styles: dict[str, Style]
     ) -> None:
         table.clear()
+        wrap = self._comment_room is not None or self._title_room is not None
         for assignment in self.shown_assignments(detail):
-            table.add_row(*assignment_cells(assignment, styles), key=assignment.line_item_id)
+            cells = assignment_cells(assignment, styles)
+            comment = cells.pop()
+            if self._title_room is not None:
+                if comment:  # the comment below the title, as the Notes tab shows a note's
+                    cells[2].append("\n")
+                    cells[2].append_text(comment.copy())
+                    cells[2].stylize(styles["muted"], len(cells[2]) - len(comment))
+                cells[2] = wrapped(cells[2])
+            else:
+                cells.append(wrapped(comment) if self._comment_room is not None else comment)
+            table.add_row(*cells, key=assignment.line_item_id, height=None if wrap else 1)
 
     def _refill(self, note: str) -> None:
         if self.detail is None:
@@ -284,6 +309,35 @@ class ClassScreen(DetailScreen[ClassDetail]):
             body.scroll_home(animate=False)
         y = table.virtual_region.y + table.header_height + event.cursor_row
         body.scroll_to_region(Region(0, y, 1, 1), animate=False, spacing=Spacing(1, 0, 1, 0))
+
+
+ASSIGNMENT_COLUMNS = (("Due", "due"), ("Category", "category"), ("Title", "title"),
+                      ("Score", "score"), ("%", "percent"), ("Status", "status"),
+                      ("Comment", "comment"))
+TITLE_MIN = 12  # the narrowest a title with its comment below it gets (narrower: cut)
+
+
+def comment_layout(
+    width: int, labels: list[str], cells: list[list[Text]]
+) -> tuple[int | None, int | None]:
+    """(comment column width, title column width) for an assignments table ``width`` cells
+    wide: (None, None) when every comment fits in its column as it is; (room, None) when
+    the comments wrap in ``room`` cells (``last_column_room``); (None, room) when under
+    ``WRAP_MIN`` cells would be left them, so each goes below its title, in a title column
+    ``room`` cells wide (what the other columns leave it); (None, None) too when not even
+    ``TITLE_MIN`` would be (cut, reached by scrolling)."""
+    room = last_column_room(width, labels, cells)
+    if room is not None:
+        return room, None
+    widths = [max([cell_len(label)] + [row[i].cell_len for row in cells])
+              for i, label in enumerate(labels)]
+    if widths[-1] <= width - 2 - 2 * len(labels) - sum(widths[:-1]):
+        return None, None  # (every comment fits)
+    title = width - 2 - 2 * (len(labels) - 1) - sum(widths[:2]) - sum(widths[3:-1])
+    if title < TITLE_MIN:
+        return None, None
+    # no wider than its longest title or comment needs
+    return None, min(title, max([widths[2]] + [row[-1].cell_len for row in cells]))
 
 
 def category_cells(category: CategoryBreakdown) -> list[Text]:
