@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
 from caseload.domain.notes import AuditEntry, AuditStatus, Note
 from caseload.export.notes_formats import (
@@ -52,33 +52,47 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CSV_COLUMNS", "FORMATS", "FORMULA_TRIGGERS", "JSON_SCHEMA", "JSON_SCHEMA_ID",
-    "ClassDetailFor", "DetailFor", "ExportContext", "ExportInput", "StudentInfo", "audited",
-    "clean_text", "export_and_audit", "export_input", "export_input_audited", "export_notes",
-    "find_unicode_font", "gather", "md_escape", "neutralize", "notes_document", "render",
-    "render_notes",
-    "scope_label", "write_private",
+    "ClassDetailFor", "DetailFor", "ExportContext", "ExportInput", "Rendered", "StudentInfo",
+    "Written", "audited", "clean_text", "export_and_audit", "export_input",
+    "export_input_audited", "export_input_written", "export_notes", "find_unicode_font",
+    "gather", "md_escape", "neutralize", "notes_document", "render", "render_counted",
+    "render_notes", "scope_label", "write_private",
 ]
 
 FORMATS = ("md", "csv", "json", "pdf")
 
 
+class Rendered(NamedTuple):
+    """An export's bytes, and how many characters in them are printed as ``?`` because the
+    format cannot show them (the PDF's font has no glyph for them; 0 for md, csv and json,
+    which keep every character)."""
+
+    data: bytes
+    replaced: int = 0
+
+
 def render(inp: ExportInput, fmt: str) -> bytes:
     """The export's bytes (nothing is written)."""
+    return render_counted(inp, fmt).data
+
+
+def render_counted(inp: ExportInput, fmt: str) -> Rendered:
+    """The export's bytes and its count of characters printed as ``?`` (nothing is
+    written)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (expected one of: {', '.join(FORMATS)})")
     when = inp.generated_at or dt.datetime.now(dt.UTC)
     ctx = inp.context()
     if fmt == "md":
-        return render_markdown(inp.notes, ctx, as_of=inp.as_of, generated_at=when).encode(
-            "utf-8", "replace"
-        )
+        return Rendered(render_markdown(inp.notes, ctx, as_of=inp.as_of, generated_at=when)
+                        .encode("utf-8", "replace"))
     if fmt == "csv":
         # UTF-8 with a byte-order mark so spreadsheets detect the encoding (accents survive)
-        return render_csv(inp.notes, ctx).encode("utf-8-sig", "replace")
+        return Rendered(render_csv(inp.notes, ctx).encode("utf-8-sig", "replace"))
     if fmt == "json":
         doc = notes_document(inp.notes, ctx, as_of=inp.as_of, generated_at=when)
-        return (json_text(doc) + "\n").encode("utf-8", "replace")
-    return render_pdf(inp, when)
+        return Rendered((json_text(doc) + "\n").encode("utf-8", "replace"))
+    return Rendered(*render_pdf(inp, when))
 
 
 class ExportScope(TypedDict, total=False):
@@ -194,11 +208,32 @@ def export_input_audited(
 ) -> AuditEntry:
     """Render ``inp``, record the audit entry (``started``), write the file, mark the entry
     ``ok`` (or ``failed``). Authors are named from the cache's users."""
+    return export_input_written(store, inp, fmt, path, actor=actor, scope=scope).entry
+
+
+class Written(NamedTuple):
+    """An audited export: its audit entry, and how many characters the file prints as
+    ``?`` (see :class:`Rendered`)."""
+
+    entry: AuditEntry
+    replaced: int
+
+
+def export_input_written(
+    store: NotesStore,
+    inp: ExportInput,
+    fmt: str,
+    path: str | os.PathLike[str],
+    *,
+    actor: str,
+    scope: str,
+) -> Written:
+    """:func:`export_input_audited`, with the count of characters printed as ``?``."""
     if not inp.authors:
         labels = store.student_labels({n.author_id for n in inp.notes})
         inp = dataclasses.replace(inp, authors={k: v[0] for k, v in labels.items()})
-    data = render(inp, fmt)
-    return audited(
+    data, replaced = render_counted(inp, fmt)
+    entry = audited(
         store,
         lambda: write_private(path, data),
         actor=actor,
@@ -208,3 +243,4 @@ def export_input_audited(
         path=os.path.abspath(path),  # as asked: a symlink there is refused, not followed
         count=len(inp.notes),
     )
+    return Written(entry, replaced)

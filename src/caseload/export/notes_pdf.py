@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
+import logging
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from caseload.domain.notes import Note
 from caseload.domain.report import StudentDetail
@@ -65,13 +68,67 @@ _LATIN1_MAP = str.maketrans(
     {
         "\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
         "\u201d": '"', "\u2026": "...",
-        "•": "*", "→": "->", "≤": "<=", "≥": ">=", "\u00a0": " ", "\ufffd": "?",
+        "•": "*", "→": "->", "≤": "<=", "≥": ">=", "\u00a0": " ",
     }
-)
+)  # (U+FFFD, from a bad decode, is not Latin-1 either: printed as "?" and counted)
+
+
+# Helvetica (latin-1): every character above U+00FF is one the font cannot show.
+_NOT_LATIN1 = re.compile("[^\x00-\xff]")
+
+
+def _missing_pattern(codepoints: Iterable[int]) -> re.Pattern[str]:
+    """A pattern matching one character *not* among ``codepoints`` (nor a newline, which
+    fpdf2 breaks lines at): a character class of the font's code point ranges, negated."""
+    ranges: list[str] = []
+    start = end = -2
+    for cp in sorted(set(codepoints) | {ord("\n")}):
+        if cp == end + 1:
+            end = cp
+            continue
+        if start >= 0:
+            ranges.append(f"\\U{start:08x}-\\U{end:08x}")
+        start = end = cp
+    ranges.append(f"\\U{start:08x}-\\U{end:08x}")
+    return re.compile("[^" + "".join(ranges) + "]")
+
+
+class _MissingGlyphsFilter(logging.Filter):
+    """Drops fpdf2's "Font ... is missing the following glyphs: ..." warning, which would
+    print (with the characters, which come from notes) to stderr. :meth:`_Pdf.t` replaces
+    every such character first, so it never fires; this is the safety net."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Font %s is missing the following glyphs")
+
+
+@contextlib.contextmanager
+def _no_missing_glyph_warning() -> Iterator[None]:
+    """Silence the missing-glyphs warning of fpdf2's output logger while the block runs
+    (a filter on that one logger, removed after: nothing global changes)."""
+    logger = logging.getLogger("fpdf.output")
+    quiet = _MissingGlyphsFilter()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+class PdfRendering(NamedTuple):
+    """A rendered PDF and how many characters in it are printed as ``?`` because its font
+    has no glyph for them (a count only: never which characters, nor where)."""
+
+    data: bytes
+    replaced: int
 
 
 class _Pdf:
-    """fpdf2 with a Unicode font when there is one, else Helvetica and latin-1 text."""
+    """fpdf2 with a Unicode font when there is one, else Helvetica and latin-1 text.
+
+    Every character the font cannot draw is printed as ``?`` (:meth:`t`), one ``?`` a code
+    point, and counted in :attr:`replaced`: fpdf2 itself would leave it out of the page,
+    silently but for a warning on stderr."""
 
     def __init__(self, footer_text: str):
         from fpdf import FPDF
@@ -92,21 +149,36 @@ class _Pdf:
         self.doc.set_auto_page_break(True, margin=18)
         self.doc.set_title("Student summary")
         self.doc.set_creator("caseload")
+        self.replaced = 0  # characters printed as "?": the font has no glyph for them
         fonts = find_unicode_font()
         self.unicode = fonts is not None
+        self._missing = _NOT_LATIN1
         if fonts is not None:
+            from fpdf.fonts import TTFFont
+
             regular, bold = fonts
             self.doc.add_font("DejaVu", "", str(regular))
             self.doc.add_font("DejaVu", "B", str(bold or regular))
             self.family = "DejaVu"
+            # what both faces can draw (the bold one lacks a few of the regular's glyphs):
+            # any text may be set in either
+            faces = [set(f.cmap) for f in self.doc.fonts.values() if isinstance(f, TTFFont)]
+            self._missing = _missing_pattern(set.intersection(*faces))
         else:
             self.family = "helvetica"
 
-    def t(self, text: object, *, multiline: bool = False) -> str:
+    def _prepared(self, text: object, multiline: bool) -> str:
+        """``text`` cleaned (and mapped to latin-1 look-alikes for Helvetica), before the
+        characters the font cannot show are replaced."""
         value = clean_text(text, multiline=multiline)
-        if self.unicode:
-            return value
-        return value.translate(_LATIN1_MAP).encode("latin-1", "replace").decode("latin-1")
+        return value if self.unicode else value.translate(_LATIN1_MAP)
+
+    def t(self, text: object, *, multiline: bool = False) -> str:
+        """``text`` as printed: cleaned, every character the font cannot show as ``?``
+        (counted in :attr:`replaced`)."""
+        shown, replaced = self._missing.subn("?", self._prepared(text, multiline))
+        self.replaced += replaced
+        return shown
 
     def font(self, size: float, bold: bool = False) -> None:
         self.doc.set_font(self.family, "B" if bold else "", size)
@@ -159,10 +231,14 @@ class _Pdf:
             return float(doc.get_string_width(text))
         return float(font.get_text_width(text, doc.font_size_pt, None)[1]) / doc.k
 
-    def fit(self, text: str, width: float) -> str:
-        """``text`` cut (with "…") to fit one line of a cell ``width`` wide."""
+    def fit(self, raw: object, width: float) -> str:
+        """``raw`` as :meth:`t` prints it, cut (with "…") to fit one line of a cell ``width``
+        wide; only the replaced characters that stay on the line are counted."""
         room = width - 2 * self.doc.c_margin
+        value = self._prepared(raw, False)
+        text = self._missing.sub("?", value)  # one "?" a character: positions match
         if self.width(text) <= room:
+            self.replaced += len(self._missing.findall(value))
             return text
         ellipsis = self.t("…")
         low, high = 0, len(text)  # the longest prefix that fits, by bisection
@@ -172,6 +248,7 @@ class _Pdf:
                 low = mid
             else:
                 high = mid - 1
+        self.replaced += len(self._missing.findall(value[:low]))
         return text[:low] + ellipsis
 
 
@@ -228,7 +305,7 @@ def _pdf_heading(pdf: _Pdf, text: str) -> None:
         doc.add_page()
     doc.ln(3)
     pdf.font(12, bold=True)
-    pdf.at(doc.l_margin, doc.epw, 7, pdf.fit(pdf.t(text), doc.epw))
+    pdf.at(doc.l_margin, doc.epw, 7, pdf.fit(text, doc.epw))
     doc.set_xy(doc.l_margin, doc.get_y() + 7)
     doc.set_draw_color(160)
     doc.line(doc.l_margin, doc.get_y(), doc.l_margin + doc.epw, doc.get_y())
@@ -249,7 +326,7 @@ def _pdf_flags(pdf: _Pdf, detail: StudentDetail) -> None:
         label = f"{flag.severity.value.upper()} · {flag.code.label}"
         if doc.get_y() + 5 > doc.page_break_trigger:
             doc.add_page()
-        pdf.at(doc.l_margin, 38, 5, pdf.fit(pdf.t(label), 38))
+        pdf.at(doc.l_margin, 38, 5, pdf.fit(label, 38))
         doc.set_x(doc.l_margin + 38)
         pdf.font(10)
         pdf.para(doc.epw - 38, 5, pdf.t(flag.message))
@@ -301,7 +378,7 @@ def _pdf_grades(pdf: _Pdf, detail: StudentDetail) -> None:
         )
         x = doc.l_margin
         for text, (_, _, align), width in zip(cells, _GRADE_COLS, widths, strict=True):
-            pdf.at(x, width, 5, pdf.fit(pdf.t(text), width), align)
+            pdf.at(x, width, 5, pdf.fit(text, width), align)
             x += width
         doc.set_xy(doc.l_margin, doc.get_y() + 5)
 
@@ -527,14 +604,15 @@ def _pdf_counts(pdf: _Pdf, counts: Counter[str]) -> None:
     for label, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         if doc.get_y() + 5 > doc.page_break_trigger:
             doc.add_page()
-        pdf.at(doc.l_margin, 70, 5, pdf.fit(pdf.t(label), 70))
+        pdf.at(doc.l_margin, 70, 5, pdf.fit(label, 70))
         pdf.at(doc.l_margin + 70, 20, 5, str(count), "R")
         doc.set_xy(doc.l_margin, doc.get_y() + 5)
 
 
-def render_pdf(inp: ExportInput, generated_at: dt.datetime) -> bytes:
+def render_pdf(inp: ExportInput, generated_at: dt.datetime) -> PdfRendering:
     """A cover page, then one summary per student with notes in the range (every student
-    in ``inp.students`` with ``inp.all_students``), by family name."""
+    in ``inp.students`` with ``inp.all_students``), by family name; with the count of
+    characters printed as ``?`` (the font has no glyph for them)."""
     ctx = inp.context()
     by_student: dict[str, list[Note]] = {}
     if inp.all_students:
@@ -552,4 +630,6 @@ def render_pdf(inp: ExportInput, generated_at: dt.datetime) -> bytes:
                      until=inp.until)
         if inp.progress is not None:
             inp.progress(done, total, "student summaries")
-    return bytes(pdf.doc.output())
+    with _no_missing_glyph_warning():
+        data = bytes(pdf.doc.output())
+    return PdfRendering(data, pdf.replaced)
