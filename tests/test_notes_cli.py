@@ -315,6 +315,35 @@ def test_export_pdf_with_the_cache_repository(engine, tmp_path, capsys):
     assert "Week one" in text and "Weekly grade, classes below 70%" in text
 
 
+def test_export_pdf_says_how_many_characters_its_font_cannot_show(engine, tmp_path, capfd):
+    """漢字 and 👍🏽 (two code points) have no glyph in DejaVu Sans nor Helvetica: printed
+    as "?", and the summary says how many, never which, nor the note's text."""
+    store = NotesStore(engine)
+    store.add(student_id="stu-1", author_id="cns-1", type="student_meeting",
+              text="Zoë said 漢字 👍🏽 hello", contact_date=dt.date(2026, 10, 3))
+    reader = FakeReader({"stu-1": make_detail("stu-1", "Able, Ada")})
+    out = tmp_path / "ada.pdf"
+    assert run(engine, ["notes", "export", "--student", "stu-1", "--format", "pdf",
+                        "-o", str(out)], reader=reader) == 0
+    printed, err = capfd.readouterr()
+    assert printed.startswith("Exported 1 note to ")
+    assert printed.rstrip().endswith(
+        "(pdf, readable by you only); 4 characters the PDF font cannot show are printed "
+        "as ?.")
+    for secret in ("漢", "👍", "Zoë", "hello"):
+        assert secret not in printed and secret not in err
+    assert "missing" not in err  # fpdf2's warning, which names the characters
+    text = " ".join("".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages)
+                    .split())
+    assert "Zoë said ?? ?? hello" in text
+
+    md = tmp_path / "ada.md"
+    assert run(engine, ["notes", "export", "--student", "stu-1", "--format", "md",
+                        "-o", str(md)]) == 0
+    assert capfd.readouterr().out.rstrip().endswith("(md, readable by you only).")
+    assert "漢字 👍🏽" in md.read_text()
+
+
 def test_failed_export_write_is_audited_as_failed(engine, tmp_path, capsys):
     _seed(engine)
     missing_dir = tmp_path / "no" / "such" / "dir" / "x.md"

@@ -356,7 +356,7 @@ def cmd_notes_export(args: argparse.Namespace, ws: Workspace, reader: Any = None
     entry = result.entry
     plural = "" if entry.count == 1 else "s"
     print(f"Exported {entry.count} note{plural} to {_terminal(entry.path)} "
-          f"({args.format}, readable by you only).")
+          f"({args.format}, readable by you only){result.notice}.")
     return EXIT_OK
 
 

@@ -574,11 +574,12 @@ async def test_pdf_export_runs_the_notes_export_use_case_with_progress(
     notes_engine: Engine, store: NotesStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The TUI's PDF is `caseload notes export`'s: a cover page naming the counselor and
-    the open follow-ups, then the noted students; progress shows while it runs."""
+    the open follow-ups, then the noted students; progress shows while it runs. The
+    notification counts the characters its font cannot show (printed as "?")."""
     from pypdf import PdfReader
 
     store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
-              text="PDF note", contact_date=dt.date(2026, 11, 10),
+              text="PDF note 漢字", contact_date=dt.date(2026, 11, 10),
               follow_up=dt.date(2026, 11, 30))
     seen: list[tuple[int, int]] = []
     original = ExportModal.on_export_progressed
@@ -590,7 +591,7 @@ async def test_pdf_export_runs_the_notes_export_use_case_with_progress(
     monkeypatch.setattr(ExportModal, "on_export_progressed", record)
     out = tmp_path / "meeting.pdf"
     app = make_notes_app(notes_engine, store)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
@@ -602,11 +603,14 @@ async def test_pdf_export_runs_the_notes_export_use_case_with_progress(
         await pilot.click("#export-run")
         await wait_until(pilot, lambda: not isinstance(app.screen, ExportModal),
                          what="the export to finish")
+        told = [str(n.message) for n in app._notifications]
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert seen and seen[-1][0] == seen[-1][1]  # progress reached the end
+    assert told == [f"Exported 1 note to {out} (readable by you only); 2 characters the PDF "
+                    "font cannot show are printed as ?"]
     text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
     assert "Phillips, Violet" in text or "Violet Phillips" in text  # the cover's counselor
-    assert "PDF note" in text and "follow-up" in text.lower()
+    assert "PDF note ??" in text and "follow-up" in text.lower()
     entry = store.audit()[0]
     assert (entry.format, entry.count, entry.status.value) == ("pdf", 1, "ok")
 

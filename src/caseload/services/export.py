@@ -80,6 +80,24 @@ class ExportResult:
     scope: NoteScope
     students: int
     reader_missing: bool = False  # a PDF without grades, attendance and flags
+    # characters printed as "?": the PDF's font has no glyph for them (0 for md, csv, json)
+    replaced: int = 0
+
+    @property
+    def notice(self) -> str:
+        """What the summary line adds after the export's own words: "" when every
+        character is shown, else "; N characters the PDF font cannot show are printed as
+        ?". A count only: never the characters, nor the note they are in."""
+        return replaced_notice(self.replaced)
+
+
+def replaced_notice(count: int) -> str:
+    """See :attr:`ExportResult.notice`."""
+    if count <= 0:
+        return ""
+    if count == 1:
+        return "; 1 character the PDF font cannot show is printed as ?"
+    return f"; {count} characters the PDF font cannot show are printed as ?"
 
 
 def default_reader(ws: Workspace) -> CaseloadReader | None:
@@ -108,7 +126,7 @@ def export_notes(
 
     NoteValidationError for a bad range or an unknown student; OSError when the file cannot
     be written (the audit entry then says ``failed``)."""
-    from caseload.export.notes_export import ExportInput, export_input_audited, gather
+    from caseload.export.notes_export import ExportInput, export_input_written, gather
 
     store = notes_store(ws, clock)
     scope = request.effective_scope()
@@ -167,27 +185,28 @@ def export_notes(
         follow_up_names=follow_up_names,
         progress=progress,
     )
-    entry = export_input_audited(
+    entry, replaced = export_input_written(
         store, inp, fmt.value, request.path, actor=actor_id or actor(ws), scope=scope.label,
     )
-    return ExportResult(entry, scope, len(students), missing)
+    return ExportResult(entry, scope, len(students), missing, replaced)
 
 
-def app_exporter(ws: Workspace, *, clock: Clock | None = None) -> Callable[..., AuditEntry]:
+def app_exporter(ws: Workspace, *, clock: Clock | None = None) -> Callable[..., ExportResult]:
     """:func:`export_notes` for the TUI's export dialog (``tui.ports.NotesExporter``): the
     dialog's request (format, path, student or counselor, dates) becomes an
     :class:`ExportRequest` as of the screen's date, so the TUI exports exactly as
-    ``caseload notes export`` does. Returns the audit entry."""
+    ``caseload notes export`` does. Returns the :class:`ExportResult` (the audit entry,
+    and the notice the summary adds)."""
 
     def run(request: Any, *, as_of: dt.date, reader: CaseloadReader | None = None,
-            progress: Progress | None = None, actor_id: str | None = None) -> AuditEntry:
+            progress: Progress | None = None, actor_id: str | None = None) -> ExportResult:
         student = request.student_id
         scope = NoteScope(student, None if student else request.counselor_id,
                           request.since, request.until)
         wanted = ExportRequest(format=ExportFormat(request.fmt),
                                path=Path(request.path).expanduser(), scope=scope, as_of=as_of)
         return export_notes(ws, wanted, reader=reader, progress=progress, clock=clock,
-                            actor_id=actor_id).entry
+                            actor_id=actor_id)
 
     return run
 

@@ -180,9 +180,11 @@ class ExportProgressed(Message, bubble=False):
 
 @dataclass
 class NotesExported(Message, bubble=False):
-    """An export was written and audited."""
+    """An export was written and audited. ``notice``: what its summary adds ("" or e.g.
+    "; 3 characters the PDF font cannot show are printed as ?")."""
 
     entry: AuditEntry
+    notice: str = ""
 
 
 # -- events: posted by widgets and screens, bubbling to the App, which decides --------------

@@ -185,8 +185,8 @@ class NotesCalls:
         def job() -> messages.NotesExported:
             if exporter is None:
                 raise RuntimeError("exporting notes is not available here")
-            entry = exporter(request, as_of=as_of, reader=reader, progress=progress,
-                             actor_id=actor)
-            return messages.NotesExported(entry)
+            done = exporter(request, as_of=as_of, reader=reader, progress=progress,
+                            actor_id=actor)
+            return messages.NotesExported(done.entry, done.notice)
 
         self._data.run(target, "export notes", "export", job)

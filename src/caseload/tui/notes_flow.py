@@ -197,12 +197,13 @@ class NotesFlow:
             return
         from caseload.tui.screens.export import ExportModal
 
-        def done(entry: Any) -> None:
-            if entry is not None:
+        def done(exported: Any) -> None:
+            if exported is not None:
+                entry = exported.entry
                 noun = "note" if entry.count == 1 else "notes"
                 self.app.notify(
-                    f"Exported {entry.count} {noun} to {entry.path} (readable by you only)",
-                    title="Export written", markup=False, timeout=10)
+                    f"Exported {entry.count} {noun} to {entry.path} (readable by you only)"
+                    f"{exported.notice}", title="Export written", markup=False, timeout=10)
 
         session = self.session
         self.app.push_screen(

@@ -64,16 +64,28 @@ class InterventionChanges(Protocol):
     ) -> Mapping[str, float | None]: ...
 
 
+class ExportDone(Protocol):
+    """What an export answers (``caseload.services.export.ExportResult``): its audit entry,
+    and what the summary adds after "Exported N notes to PATH (readable by you only)" (""
+    or e.g. "; 3 characters the PDF font cannot show are printed as ?")."""
+
+    @property
+    def entry(self) -> AuditEntry: ...
+
+    @property
+    def notice(self) -> str: ...
+
+
 class NotesExporter(Protocol):
     """The ``caseload notes export`` use case bound to the workspace
     (``caseload.services.export.app_exporter``): the audit entry, then the file (0600);
     blocking (run in a worker). ``progress(done, total, what)`` is called from that worker.
-    Returns the audit entry."""
+    Returns the audit entry and the summary's notice (:class:`ExportDone`)."""
 
     def __call__(
         self, request: ExportRequest, *, as_of: dt.date, reader: CaseloadReader | None = None,
         progress: Callable[[int, int, str], None] | None = None, actor_id: str | None = None,
-    ) -> AuditEntry: ...
+    ) -> ExportDone: ...
 
 
 class SaveMe(Protocol):

@@ -57,7 +57,8 @@ def follow_default(box: Input, auto: str, default: str) -> str:
 
 
 class ExportModal(NotesModal[Any]):
-    """Choose scope, dates, format and file; dismisses with the audit entry (None: cancelled)."""
+    """Choose scope, dates, format and file; dismisses with the ``NotesExported`` message
+    (its audit entry and notice; None: cancelled)."""
 
     CSS_PATH = "notes.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -182,7 +183,7 @@ class ExportModal(NotesModal[Any]):
 
     def on_notes_exported(self, message: messages.NotesExported) -> None:
         self.running = False
-        self.dismiss(message.entry)
+        self.dismiss(message)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
         self.running = False
