@@ -146,3 +146,27 @@ async def test_class_screen_shows_a_teachers_comment_whole(
         at = next(i for i, line in enumerate(lines) if "Homework 7" in line)
         shown = " ".join(" ".join(line.split()) for line in lines[at:at + 3])
         assert COMMENT in shown, lines[at:at + 3]
+
+
+# --- the help fits the terminal (audit s20) -------------------------------------------------------
+
+async def test_help_fits_an_80x24_terminal(engine: Engine) -> None:
+    """The help was one row taller than 24: its bottom border off the screen, which then
+    scrolled (the accepted snapshot showed it too)."""
+    app = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for opened in ("caseload", "student"):
+            if opened == "student":
+                await pilot.press("escape")
+                await settle(pilot)
+                app.home.select_student(NO_INCIDENTS)
+                await pilot.press("enter")
+                await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen),
+                                 what="student")
+                await settle(pilot)
+            await pilot.press("question_mark")
+            await settle(pilot)
+            dialog = app.screen.query_one("#help-dialog")
+            assert app.screen.region.contains_region(dialog.region), (opened, dialog.region)
+            assert "ctrl+p: palette" in screen_lines(app)[-2], opened

@@ -100,8 +100,9 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Text(f"Keys: {self.screen_name}"), id="help-title")
             with VerticalScroll(id="help-body"):
                 yield Static(self.keys_table(), id="help-keys")
-            yield Static(Text("Escape, q or ? closes · l: legend of columns, flags and Risk "
-                              "points · ctrl+p: command palette"), id="help-footer")
+            # one line at 80 columns: with the body's 75vh, the dialog is then 24 rows high
+            yield Static(Text("Esc, q or ? closes · l: legend of columns, flags and Risk · "
+                              "ctrl+p: palette"), id="help-footer")
 
     def keys_table(self) -> Table:
         """Key and whole description; the description column wraps to the panel's width
