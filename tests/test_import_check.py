@@ -205,7 +205,7 @@ def test_check_finds_the_results_an_import_would_not_show(tmp_path, data, capsys
     assert "not shown: 1 results for students not enrolled in their class" in out
     assert main(["--db", str(new_cache), "import", str(data), "--check", "--skip-invalid"]) == 0
     out = capsys.readouterr().out
-    assert "would reject: 1 rows" in out and "is not enrolled in class" in out
+    assert "would reject: 1 row\n" in out and "is not enrolled in class" in out
 
 
 # --- the --skip-invalid hint: only for a refusal the option would turn into a reject ----------

@@ -135,7 +135,8 @@ class CheckReport:
             out.append(f"  would delete from {entity}: {n:,}")
         out += [f"  {printable(n)}" for n in self.notices]
         if self.rejects:
-            out.append(f"would reject: {len(self.rejects):,} rows")
+            n = len(self.rejects)
+            out.append(f"would reject: {n:,} row{'' if n == 1 else 's'}")
             for g in self.groups():
                 where = ", ".join(g.examples)
                 extra = g.count - len(g.examples)
