@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseload.domain.notes import parse_date
+from caseload.domain.notes import ImpossibleDate, impossible_date, parse_date
 
 THU = dt.date(2026, 12, 3)  # a Thursday
 DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 12, 31))
@@ -34,13 +34,48 @@ def test_examples(text, expected):
     assert parse_date(text, THU) == expected
 
 
-@pytest.mark.parametrize("text", ["", "soon", "+3", "3d", "+3m", "13/1", "2/30", "0/1",
-                                  "2026-13-01", "2026-1-1", "+99999d", "next friday",
-                                  "x" * 500])
+@pytest.mark.parametrize("text", ["", "soon", "+3", "3d", "+3m", "2026-1-1", "+99999d",
+                                  "next friday", "2026-02-30T10:00", "x" * 500])
 def test_refused_with_the_accepted_forms(text):
     with pytest.raises(ValueError, match="is not a date") as caught:
         parse_date(text, THU)
+    assert not isinstance(caught.value, ImpossibleDate)
     assert "+3d" in str(caught.value) and len(str(caught.value)) < 160
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-02-30", "2026-02-30 is not a real date: February 2026 has 28 days"),
+        ("2026-02-29", "2026-02-29 is not a real date: February 2026 has 28 days"),
+        ("2028-02-30", "2028-02-30 is not a real date: February 2028 has 29 days"),
+        ("2100-02-29", "2100-02-29 is not a real date: February 2100 has 28 days"),
+        ("2026-04-31", "2026-04-31 is not a real date: April 2026 has 30 days"),
+        ("2026-13-01", "2026-13-01 is not a real date: month 13 does not exist"),
+        ("2026-00-10", "2026-00-10 is not a real date: month 0 does not exist"),
+        ("2026-05-00", "2026-05-00 is not a real date: day 0 does not exist"),
+        ("0000-05-01", "0000-05-01 is not a real date: year 0 does not exist"),
+        (" 2026-02-30 ", "2026-02-30 is not a real date: February 2026 has 28 days"),
+        ("2/30", "2/30 is not a real date: February has at most 29 days"),
+        ("4/31", "4/31 is not a real date: April has 30 days"),
+        ("13/1", "13/1 is not a real date: month 13 does not exist"),
+        ("0/1", "0/1 is not a real date: month 0 does not exist"),
+        ("1/0", "1/0 is not a real date: day 0 does not exist"),
+    ],
+)
+def test_a_day_no_calendar_has_is_said_for_what_it_is(text, message):
+    """The right shape (M/D, YYYY-MM-DD) but no such day: said plainly, not with the forms
+    (which the counselor already used)."""
+    with pytest.raises(ImpossibleDate) as caught:
+        parse_date(text, THU)
+    assert str(caught.value) == message
+    assert impossible_date(text) == message
+
+
+@pytest.mark.parametrize("text", ["2026-02-28", "2028-02-29", "2/29", "12/31", "soon", "+3d",
+                                  "2026-1-1", ""])
+def test_impossible_date_says_nothing_of_real_days_or_other_shapes(text):
+    assert impossible_date(text) is None
 
 
 @given(DAYS, st.integers(0, 9999))
@@ -90,5 +125,30 @@ def test_cli_accepts_the_syntax_and_documents_negative_offsets(capsys):
                "--date", "someday"])
     assert "'someday' is not a date" in capsys.readouterr().err
     with pytest.raises(SystemExit):
+        parse(["notes", "add", "--student", "s", "--type", "other", "--text", "x",
+               "--follow-up", "2026-02-30"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert ("argument --follow-up: 2026-02-30 is not a real date: February 2026 has 28 days"
+            in err)
+    with pytest.raises(SystemExit):
         parse(["notes", "add", "--help"])
     assert "--date=-1d" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2026-02-30", "argument --as-of: 2026-02-30 is not a real date: February 2026 has 28 "
+                       "days"),
+        ("2026-13-01", "argument --as-of: 2026-13-01 is not a real date: month 13 does not "
+                       "exist"),
+        ("soon", "argument --as-of: 'soon' is not a date (YYYY-MM-DD)"),
+    ],
+)
+def test_the_clis_iso_dates_say_what_is_wrong_the_same_way(capsys, value, message):
+    """``caseload flags --as-of`` (ISO only) says an impossible day in the notes' words."""
+    from caseload.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["flags", "--as-of", value])
+    assert message in " ".join(capsys.readouterr().err.split())

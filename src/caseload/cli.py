@@ -20,13 +20,16 @@ EXIT_ERROR = 1
 
 
 def _date(text: str) -> dt.date:
-    """An ISO date within the years caseload works with (domain/schooldays.py)."""
+    """An ISO date within the years caseload works with (domain/schooldays.py); a day no
+    calendar has (``2026-02-30``) is said as the notes commands say it (domain/notes.py)."""
+    from caseload.domain.notes import impossible_date
     from caseload.domain.schooldays import out_of_range
 
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        said = impossible_date(text) or f"{text!r} is not a date (YYYY-MM-DD)"
+        raise argparse.ArgumentTypeError(said) from None
     why = out_of_range(day)
     if why:
         raise argparse.ArgumentTypeError(why)

@@ -73,3 +73,21 @@ def test_date_fields_take_the_clis_range_only():
         parse_date("someday", today)
     assert not isinstance(unreadable.value, DateOutOfRange)
     assert date_error(unreadable.value, "The as-of date", "Type a date") == "Type a date"
+
+
+def test_a_date_field_says_what_is_wrong_with_a_day_no_calendar_has() -> None:
+    """``2026-02-30`` in any date field (note editor, done dialog, export, as-of) says what is
+    wrong, in the domain's words, not the forms a date is typed in."""
+    import pytest
+
+    from caseload.domain.notes import ImpossibleDate
+    from caseload.tui.format import date_error, parse_date
+
+    today = dt.date(2026, 11, 20)
+    for typed, why in (("2026-02-30", "February 2026 has 28 days"),
+                       ("2026-13-01", "month 13 does not exist"),
+                       ("2/30", "February has at most 29 days")):
+        with pytest.raises(ImpossibleDate) as refused:
+            parse_date(typed, today)
+        assert date_error(refused.value, "The as-of date", "Type a date") == (
+            f"The as-of date {typed} is not a real date: {why}.")

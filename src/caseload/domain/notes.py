@@ -389,8 +389,56 @@ _WEEKDAYS = {
 }
 _OFFSET = re.compile(r"([+-])(\d{1,4})([dw])")
 _MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 DATE_SYNTAX = ("today, yesterday, tomorrow, +3d, +2w, -1d, a weekday name (the next one), "
                "M/D or YYYY-MM-DD")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")  # not the locale's
+
+
+class ImpossibleDate(ValueError):
+    """A date typed in an accepted shape (``M/D``, ``YYYY-MM-DD``) that no calendar has:
+    the message says what is wrong (:func:`impossible_date`)."""
+
+
+def _days_in(month: int, year: int | None) -> int:
+    """The days of ``month`` in ``year`` (None: any year, so February has 29)."""
+    if month == 2:
+        leap = year is None or (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0))
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def impossible_date(text: str) -> str | None:
+    """Why ``text``, typed in the shape of a date (``M/D`` or ``YYYY-MM-DD``), is no real day:
+    ``2026-02-30 is not a real date: February 2026 has 28 days``, ``13/1 is not a real date:
+    month 13 does not exist``; None when it is a real day or not in either shape. The one
+    source of these words (the TUI's date fields and the CLI's date options say them)."""
+    value = str(text).strip()
+    year: int | None = None
+    if m := _ISO_DAY.fullmatch(value):
+        year, month, day = (int(g) for g in m.groups())
+    elif m := _MONTH_DAY.fullmatch(value):
+        month, day = int(m.group(1)), int(m.group(2))
+    else:
+        return None
+    if not 1 <= month <= 12:
+        why = f"month {month} does not exist"
+    elif year == 0:
+        why = "year 0 does not exist"
+    elif day == 0:
+        why = "day 0 does not exist"
+    elif day > _days_in(month, year):
+        name = _MONTH_NAMES[month - 1]
+        if year is not None:
+            why = f"{name} {year} has {_days_in(month, year)} days"
+        elif month == 2:
+            why = f"{name} has at most 29 days"
+        else:
+            why = f"{name} has {_days_in(month, None)} days"
+    else:
+        return None
+    return f"{value} is not a real date: {why}"
 
 
 def parse_date(text: str, today: dt.date) -> dt.date:
@@ -398,8 +446,9 @@ def parse_date(text: str, today: dt.date) -> dt.date:
     (days or weeks from today, up to 9999); a weekday name or its abbreviation (``fri``:
     the next one *after* today, so ``monday`` on a Monday is a week away); ``M/D`` (this
     year, or next year when it has passed; ``2/29`` takes the next year that has one); or
-    ISO ``YYYY-MM-DD``. Case and surrounding spaces do not matter. ValueError otherwise,
-    naming the accepted forms."""
+    ISO ``YYYY-MM-DD``. Case and surrounding spaces do not matter. ImpossibleDate for a day
+    no calendar has in one of those shapes (``2026-02-30``, ``13/1``), saying what is wrong;
+    ValueError otherwise, naming the accepted forms."""
     value = str(text).strip().lower()
     if value == "today":
         return today
@@ -410,6 +459,9 @@ def parse_date(text: str, today: dt.date) -> dt.date:
     if value in _WEEKDAYS:
         ahead = (_WEEKDAYS[value] - today.weekday() - 1) % 7 + 1
         return today + dt.timedelta(days=ahead)
+    why = impossible_date(value)
+    if why is not None:
+        raise ImpossibleDate(why)
     try:
         m = _OFFSET.fullmatch(value)
         if m:
@@ -422,13 +474,11 @@ def parse_date(text: str, today: dt.date) -> dt.date:
             for year in range(today.year, today.year + 9):
                 try:
                     candidate = dt.date(year, month, day)
-                except ValueError:
-                    if not (month == 2 and day == 29):
-                        raise
+                except ValueError:  # 2/29 in a year that has none
                     continue
                 if candidate >= today:
                     return candidate
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if _ISO_DAY.fullmatch(value):
             return dt.date.fromisoformat(value)
     except (ValueError, OverflowError):
         pass

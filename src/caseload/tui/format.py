@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from caseload.domain.notes import ImpossibleDate
 from caseload.domain.notes import parse_date as parse_typed_date
 from caseload.domain.report import CaseloadRow, SourceFreshness
 from caseload.domain.schooldays import out_of_range
@@ -137,9 +138,11 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
 def date_error(exc: ValueError, what: str, otherwise: str) -> str:
     """What a date field says of a value :func:`parse_date` refused: for a date outside the
     range, ``what`` and the range ("The follow-up date 2101-01-01 is outside the dates
-    caseload works with (1900-01-01 to 2100-12-31)."); else ``otherwise`` (the forms a date
-    is typed in)."""
-    return f"{what} {exc}." if isinstance(exc, DateOutOfRange) else otherwise
+    caseload works with (1900-01-01 to 2100-12-31)."); for a day no calendar has, ``what``
+    and what is wrong ("The follow-up date 2026-02-30 is not a real date: February 2026 has
+    28 days."); else ``otherwise`` (the forms a date is typed in)."""
+    said = isinstance(exc, (DateOutOfRange, ImpossibleDate))
+    return f"{what} {exc}." if said else otherwise
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:
