@@ -45,6 +45,7 @@ from caseload.tui.widgets.check_list import CheckList
 from caseload.tui.widgets.notes import contact_words
 
 AUTOSAVE_SECONDS = 0.5
+FLAG_ROWS = 5  # the flags list's most rows (then it scrolls)
 
 
 def _flag_key(code: str, class_id: str | None) -> str:
@@ -245,8 +246,13 @@ class NoteEditor(NotesModal[Note | None]):
                               "type", end=""), classes="dialog-help")
 
     def on_mount(self) -> None:
-        if not self._flag_options():
-            self.query_one("#note-flags").display = False
+        flags = self.query_one("#note-flags")
+        options = len(self._flag_options())
+        if not options:
+            flags.display = False
+        # no taller than its options (one line each) when it shares rows with the text (-error)
+        flags.styles.max_height = min(FLAG_ROWS, max(options, 1))
+        self.show_error("")
         self.fill(self.pristine)
         self._drafted = self._normalized(self.pristine)
         self.query_one("#note-text", TextArea).focus()
@@ -374,8 +380,13 @@ class NoteEditor(NotesModal[Note | None]):
                 "outcome": payload.get("outcome") or None}, None
 
     def show_error(self, text: str) -> None:
+        """Say ``text`` under the fields ("": nothing). The rows it takes come from the flags
+        list, not the note's text (notes.tcss, ``-error``), and no row is kept for no error."""
         self.error_text = text
-        self.query_one("#note-error", Static).update(literal(text, multiline=True))
+        error = self.query_one("#note-error", Static)
+        error.update(literal(text, multiline=True))
+        error.display = bool(text)
+        self.query_one("#note-editor").set_class(bool(text), "-error")
 
     def action_save(self) -> None:
         if self.saving or self.saved or self._closing_kept:
