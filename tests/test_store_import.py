@@ -201,3 +201,15 @@ def test_schema_head_matches_migrations():
 
     cfg.set_main_option("script_location", str(Path(eng_mod.__file__).parent / "migrations"))
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD
+
+
+def test_a_file_named_zip_that_is_no_zip_says_so(tmp_path):
+    """(audit s20) It said "not a recognized export: expected a OneRoster folder or .zip",
+    which sends one looking for a manifest, not for a broken download."""
+    path = tmp_path / "export.zip"
+    path.write_text("hello")
+    with pytest.raises(SourceError) as exc:
+        read_path(path)
+    assert exc.value.file == "export.zip"
+    assert "not a zip archive" in exc.value.reason
+    assert "not a recognized export" not in exc.value.reason

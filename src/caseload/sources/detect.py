@@ -33,6 +33,12 @@ def read_path(path: Path, *, skip_invalid: bool = False) -> Dataset:
                 f"the zip archive is damaged (its end, which lists its files, is missing): "
                 f"{ADVICE}",
             )
+        if path.suffix.casefold() == ".zip":  # named a zip, and none: say so, not "no export"
+            raise SourceError(
+                path.name, None, None,
+                "not a zip archive, although its name ends in .zip (no zip starts so); "
+                "download or copy it again, or check that it is the right file",
+            )
     if oneroster_csv.is_oneroster(path):
         return oneroster_csv.read_oneroster(path, skip_invalid=skip_invalid)
     from caseload.sources import edfi_xml
