@@ -842,6 +842,9 @@ def test_points_earned_are_out_of_max_points_never_an_invented_100(
     (item,) = ds.line_items
     assert item.max_points == want_max
     assert sorted((r.student_id, r.score) for r in ds.results) == [("S1", 9.0), ("S2", 75.0)]
+    # what a later partial import decides with (the loader's keep_cached_maxima, 0023)
+    assert item.max_stated is bool(maximum)
+    assert ds.scored_in_points == ({"G1"} if s1_points else set())
 
 
 def test_an_entry_scored_in_points_with_no_maximum_is_counted_in_the_summary(

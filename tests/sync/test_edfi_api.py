@@ -1059,8 +1059,6 @@ def _line_item_maxima(engine: Any) -> dict[str, float | None]:
         return dict(conn.execute(select(li.c.sourced_id, li.c.max_points)).all())  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=True, reason="review s19: an incremental sync decides an entry's "
-                   "maximum from the changed records alone")
 @pytest.mark.parametrize("delta", ["entry re-sent alone", "results after the entry"])
 def test_an_incremental_sync_keeps_an_entry_scored_in_points_without_a_maximum(
     delta: str, tmp_path: Path, migrated_template: Path

@@ -209,6 +209,9 @@ class LineItem:
     min_points: float = 0.0
     max_points: float | None = None
     grading_period_id: str | None = None
+    # Ed-Fi: whether the entry stated its maximum (MaxPoints); False: none given, so it is
+    # out of 100 or, scored in PointsEarned, has none (None: not told, as in OneRoster)
+    max_stated: bool | None = None
 
 
 @quick_init  # one per row of results.csv: see domain/frozen.py

@@ -165,6 +165,10 @@ class Dataset:
     # Users whose role this dataset does not give (see RoleFromCache): not in ``users`` until
     # the loader has put the cached role in.
     role_from_cache: list[RoleFromCache] = field(default_factory=list)
+    # Line items this dataset's results score in points (Ed-Fi PointsEarned), whether or not
+    # it carries the line item: one cached with no stated maximum (``LineItem.max_stated``
+    # False) has none (the loader's ``keep_cached_maxima``), as a full import would say.
+    scored_in_points: set[str] = field(default_factory=set)
 
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""

@@ -598,11 +598,12 @@ class EdfiRecords:
         # A gradebook entry with no MaxPoints: a numeric grade (DS4's NumericGradeEarned) is
         # read out of 100, but points (DS5's PointsEarned) are out of an unknown maximum. An
         # entry scored in points here has no maximum (``timeline.NO_MAX``: its scores are
-        # listed, in no grade; the summary counts it), never an invented 100. (A later
-        # import's points for an entry read out of 100 before are read so too: the mapping
-        # does not see the cache.)
+        # listed, in no grade; the summary counts it), never an invented 100. (An entry this
+        # import does not carry, or carries with no points, may be cached: the loader's
+        # ``keep_cached_maxima`` decides from ``max_stated`` and ``scored_in_points``.)
         in_points = {lid for res, lid in zip(self.results, result_items, strict=True)
                      if res.points}
+        ds.scored_in_points = in_points
         for item in self.items:
             lid = item_ids[item.key]
             ds.line_items.append(
@@ -617,6 +618,7 @@ class EdfiRecords:
                     item.max_points if item.max_points is not None
                     else None if lid in in_points else 100.0,
                     item.grading_period_id,
+                    item.max_points is not None,
                 )
             )
             if item.origin is not None:

@@ -12,10 +12,11 @@ cache.
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from typing import Any
 
 from sqlalchemy import Connection, select
 
-from caseload.domain.records import Role, User
+from caseload.domain.records import LineItem, Role, User
 from caseload.sources.dataset import Dataset, Reject, SourceError, row_refusal
 from caseload.store.tables import METADATA
 
@@ -181,3 +182,41 @@ def clear_deleted_birth_dates(conn: Connection, ds: Dataset) -> None:
     missing = len(ds.birth_cleared) - cleared - with_user
     if missing:
         ds.notices.append(not_held(label, missing))
+
+
+_LINE_ITEM_FIELDS = tuple(f.name for f in fields(LineItem))  # each a column of the same name
+
+
+def keep_cached_maxima(conn: Connection, ds: Dataset) -> None:
+    """An Ed-Fi gradebook entry with no ``MaxPoints`` has no maximum once ``PointsEarned``
+    score it, else it is out of 100 (``edfi_common``); an import that carries only some of
+    its records (an incremental sync, a partial export) decides as a full import would:
+
+    - an entry it carries with no stated maximum and no points, read out of 100, that the
+      cache holds with no maximum (points scored it before) keeps none;
+    - an entry its points score (``Dataset.scored_in_points``) that it does not carry, held
+      in the cache out of 100 with no stated maximum (``max_stated`` False), is written again
+      with none (its facts then move, as for any changed line item).
+
+    ``no_maximum``, run after, counts them in the summary."""
+    if not ds.scored_in_points and not any(li.max_stated is False for li in ds.line_items):
+        return
+    carried = {li.sourced_id for li in ds.line_items}
+    assumed = sorted(li.sourced_id for li in ds.line_items
+                     if li.max_stated is False and li.max_points is not None)
+    table = METADATA.tables["line_items"]
+    cached: dict[str, Any] = {}
+    wanted = sorted(set(assumed) | (ds.scored_in_points - carried))
+    for i in range(0, len(wanted), 500):
+        for row in conn.execute(select(table).where(table.c.sourced_id.in_(wanted[i:i + 500]))):
+            cached[row.sourced_id] = row._mapping
+    had_none = {lid for lid in assumed
+                if lid in cached and cached[lid]["max_points"] is None}
+    if had_none:
+        ds.line_items = [replace(li, max_points=None) if li.sourced_id in had_none else li
+                         for li in ds.line_items]
+    for lid in sorted(ds.scored_in_points - carried):
+        m = cached.get(lid)
+        if m is not None and m["max_stated"] is False and m["max_points"] is not None:
+            values = {name: m[name] for name in _LINE_ITEM_FIELDS}
+            ds.line_items.append(LineItem(**{**values, "max_points": None}))

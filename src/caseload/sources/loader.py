@@ -41,6 +41,7 @@ from caseload.sources.load_checks import (
 from caseload.sources.load_delta import (
     clear_deleted_birth_dates,
     keep_cached_birth_dates,
+    keep_cached_maxima,
     keep_cached_roles,
     unheld_deletions,
 )
@@ -244,6 +245,7 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
     unheld = unheld_deletions(conn, ds)  # after linking: a deletion may name a linked id
     keep_cached_over_placeholders(conn, ds)
     check_references(conn, ds, skip_invalid)
+    keep_cached_maxima(conn, ds)  # (before no_maximum counts them)
     no_maximum(ds)
     return _Checked(fills, not_enrolled(conn, ds, skip_invalid), unheld)
 

@@ -167,6 +167,7 @@ class LineItemRow(CacheModel, table=True):
     min_points: float = 0.0
     max_points: float | None = None
     grading_period_id: str | None = None
+    max_stated: bool | None = None  # 0023: Ed-Fi's MaxPoints given (records.LineItem)
 
 
 class ResultRow(CacheModel, table=True):

@@ -161,6 +161,7 @@ Table(
     Column("min_points", Float(), nullable=False, default=0.0),
     Column("max_points", Float(), nullable=True),
     Column("grading_period_id", String(), nullable=True),
+    Column("max_stated", Boolean(), nullable=True),
     Index("ix_line_items_class_due", "class_id", "due_date"),
 )
 
