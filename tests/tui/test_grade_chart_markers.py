@@ -60,3 +60,26 @@ async def test_a_note_after_the_last_week_widens_the_chart() -> None:
         await pilot.pause()
         canvas = _canvas(app.query_one(GradeChart))
     assert any("A" in row for row in canvas[1:])
+
+
+LOW = [(D("2026-10-04"), 40.0), (D("2026-10-11"), 39.7), (D("2026-10-18"), 35.4),
+       (D("2026-10-25"), 41.0)]
+
+
+class LowChartApp(App[None]):
+    CSS = "GradeChart { height: 9; }"  # 5 rows of plot: rows of 30, from -20
+
+    def compose(self) -> ComposeResult:
+        yield GradeChart(LOW, id="chart")
+
+
+async def test_a_short_chart_labels_no_percentage_below_zero() -> None:
+    """(audit s20, Grand Bend at 80x24) A grade near 40% on a 5-row chart labelled its axis
+    100, 70, 40, 10 and -20: no grade is below 0, and no label says one could be."""
+    app = LowChartApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        canvas = _canvas(app.query_one(GradeChart))
+    labels = [row.split("┤")[0].strip() for row in canvas if "┤" in row or "├" in row]
+    assert "100" in "".join(canvas) and not any(label.startswith("-") for label in labels)
+    assert not any("-20" in row.split("┤")[0] for row in canvas if "┤" in row)

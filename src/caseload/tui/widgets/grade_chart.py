@@ -96,7 +96,9 @@ class GradeChart(PlotextPlot):
             rows = max(2, self.size.height - 4)
             y_ticks = [low + i * unit for i in range(rows)]
             plt.ylim(low, 100)
-            plt.yticks(y_ticks, [f"{t:g}" for t in y_ticks])
+            # a short chart's rows may reach below 0 (5 rows of 30: -20): no grade is there,
+            # and no label says one could be
+            plt.yticks(y_ticks, [f"{t:g}" if t >= 0 else "" for t in y_ticks])
             marker_colour = self._rgb("warning", "#FFA62B")
             for x, letter in marks:
                 plt.vline(x, color=marker_colour)
