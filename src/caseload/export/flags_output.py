@@ -89,7 +89,7 @@ def write_table(
                 [
                     str(r.risk),
                     printable(r.name),
-                    printable(r.grade_level) or "-",
+                    printable(r.grade_level) or DASH,  # (unknown: as every other column)
                     _fmt(m.attendance_rate),
                     _count(m.unexcused_30d),
                     _count(m.absence_streak),

@@ -367,7 +367,7 @@ def _pdf_grades(pdf: _Pdf, detail: StudentDetail) -> None:
         if doc.get_y() + 5 > doc.page_break_trigger:
             doc.add_page()
         cells = (
-            f"{c.title}" + (f" (P{c.period})" if c.period else ""),
+            f"{c.title}" + (f" ({_period(c.period)})" if c.period else ""),
             c.teacher or "—",
             _fmt_pct(c.grade),
             # no line items: nothing can be missing or not (JSON null, the screen's
@@ -607,6 +607,12 @@ def _pdf_counts(pdf: _Pdf, counts: Counter[str]) -> None:
         pdf.at(doc.l_margin, 70, 5, pdf.fit(label, 70))
         pdf.at(doc.l_margin + 70, 20, 5, str(count), "R")
         doc.set_xy(doc.l_margin, doc.get_y() + 5)
+
+
+def _period(period: str) -> str:
+    """``P3`` for a period that is a number or a short code, ``period 02 - Traditional`` for
+    a name (Ed-Fi's ClassPeriodName): "P02 - Traditional" reads as a code."""
+    return f"P{period}" if len(period) <= 3 else f"period {period}"
 
 
 def render_pdf(inp: ExportInput, generated_at: dt.datetime) -> PdfRendering:
