@@ -17,7 +17,9 @@ from sqlalchemy import Engine, update
 
 from caseload.domain.notes import NoteType
 from caseload.store.notes import NotesStore
+from caseload.store.repository import Repository
 from caseload.store.tables import METADATA
+from caseload.tui.app import CaseloadApp
 from caseload.tui.screens.student import StudentScreen
 
 from .conftest import screen_lines, settle, wait_until
@@ -170,3 +172,45 @@ async def test_help_fits_an_80x24_terminal(engine: Engine) -> None:
             dialog = app.screen.query_one("#help-dialog")
             assert app.screen.region.contains_region(dialog.region), (opened, dialog.region)
             assert "ctrl+p: palette" in screen_lines(app)[-2], opened
+
+
+# --- the classes table fits 80 columns with Ed-Fi's period names (audit s20, Grand Bend) --------
+
+async def test_classes_tab_keeps_the_last_score_in_view_with_a_long_period_name(
+    engine: Engine,
+) -> None:
+    """Ed-Fi's ClassPeriodName ("02 - Traditional", 16 cells) pushed "Last score" off an
+    80-column screen: a lone "1", the start of "10-02", read as a value."""
+    with engine.begin() as conn:
+        for name in ("classes", "mat_class"):
+            t = METADATA.tables[name]
+            key = t.c.sourced_id if name == "classes" else t.c.class_id
+            conn.execute(update(t).values(period="02 - Traditional").where(key.isnot(None)))
+    app = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.select_student(NO_INCIDENTS)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+        await settle(pilot)
+        lines = screen_lines(app)
+        header = next(line for line in lines if "Per" in line and "Grade" in line)
+        assert "Last" in header
+        chorus = next(line for line in lines if "Chorus" in line)
+        assert "11-20" in chorus and "02 - T" in chorus, chorus
+        assert all(len(line.rstrip()) <= 80 for line in lines)
+
+
+async def test_a_student_with_no_current_class_says_so(engine: Engine) -> None:
+    """(audit s20, Grand Bend: no StudentEnrollment) "Classes (0)" over an empty table header
+    read as "takes no classes"; the data only says nothing about them."""
+    app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=dt.date(2027, 7, 1),
+                      now=lambda: NOW, me=COUNSELOR)  # after every term: no class in session
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_student(NO_INCIDENTS)
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+        await settle(pilot)
+        text = " ".join(" ".join(line.split()) for line in screen_lines(app))
+        assert "Classes (0)" in text
+        assert "No classes in session on 2027-07-01 in the loaded data" in text

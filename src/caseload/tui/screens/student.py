@@ -5,8 +5,10 @@ guardian starts a contact note with that guardian filled in."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -54,6 +56,31 @@ def _one_line(text: Text) -> Text:
     text.no_wrap = True
     text.overflow = "ellipsis"
     return text
+
+
+def report_day(day: dt.date | None) -> str:
+    """The as-of date in the screen's words ("the as-of date" before it is known)."""
+    return day.isoformat() if day is not None else "the as-of date"
+
+
+def narrow_widths(
+    width: int, labels: Sequence[str], rows: Sequence[Sequence[Text]]
+) -> tuple[int | None, ...]:
+    """The classes table's column widths in ``width`` cells (an 80-column screen): the
+    figures (grade, trend, missing, last score) as wide as they are; the period, class and
+    teacher share the rest, each no wider than it needs (the period at most 8: Ed-Fi's
+    "02 - Traditional" pushed the last score off the screen), the class title first, cut
+    with an ellipsis where they must be."""
+    need = [max([cell_len(label)] + [row[i].cell_len for row in rows])
+            for i, label in enumerate(labels)]
+    room = width - 2 * len(labels) - sum(need[3:])
+    period = min(need[0], 8)
+    teacher = min(need[2], 17)
+    title = room - period - teacher
+    if title < 15:  # the teacher gives way first, down to 10 cells
+        teacher = max(min(need[2], 10), teacher - (15 - title))
+        title = room - period - teacher
+    return (period, max(title, 5), teacher, None, None, None, None)
 
 
 # the 1-5 keys, in order
@@ -200,7 +227,14 @@ class StudentScreen(DetailScreen[StudentDetail]):
         with TabbedContent(initial=self.initial_tab, id="student-tabs"):
             classes = report.metrics.classes
             with TabPane(f"Classes ({len(classes)})", id="tab-classes"):
-                yield self.classes_table(detail)
+                yield (
+                    self.classes_table(detail) if classes
+                    # (a header over no rows read as "takes no classes": audit s20, Grand
+                    # Bend, an export with no enrollments)
+                    else Static(Text(f"No classes in session on {report_day(self.as_of)} in the "
+                                     "loaded data (no enrollment or score places this "
+                                     "student in one)"), id="no-classes", classes="empty")
+                )
             with TabPane("Attendance", id="tab-attendance"):
                 self.calendar = AttendanceCalendar(detail.attendance, id="calendar",
                                                    markers=self.calendar_marks())
@@ -289,14 +323,19 @@ class StudentScreen(DetailScreen[StudentDetail]):
         styles = semantic_styles(self.app)
         table = OpenableTable(id="classes")
         narrow = self.app.size.width < NARROW
-        columns = (("Per", "period", None), ("Class", "class", 15 if narrow else None),
-                   ("Teacher", "teacher", 17 if narrow else None), ("Grade", "grade", None),
-                   ("Trend", "trend", None), ("Miss" if narrow else "Missing", "missing", None),
-                   ("Last" if narrow else "Last score", "last", None))
-        for label, key, width in columns:
+        rows = [self.class_cells(m, styles, narrow=narrow) for m in detail.report.metrics.classes]
+        labels = ("Per", "Class", "Teacher", "Grade", "Trend", "Miss" if narrow else "Missing",
+                  "Last" if narrow else "Last score")
+        # the table is the screen less the pane's padding (2)
+        widths = (narrow_widths(self.app.size.width - 2, labels, rows) if narrow
+                  else (None,) * len(labels))
+        for label, key, width in zip(labels, ("period", "class", "teacher", "grade", "trend",
+                                              "missing", "last"), widths, strict=True):
             table.add_column(label, key=key, width=width)
-        for metrics in detail.report.metrics.classes:
-            table.add_row(*self.class_cells(metrics, styles, narrow=narrow), key=metrics.id)
+        for metrics, cells in zip(detail.report.metrics.classes, rows, strict=True):
+            if narrow:
+                cells[0] = _one_line(cells[0])
+            table.add_row(*cells, key=metrics.id)
         return table
 
     def incidents_table(self, detail: StudentDetail) -> KeyTable:
