@@ -45,10 +45,42 @@ from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.detail import DetailScreen
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.calendar import AttendanceCalendar
-from caseload.tui.widgets.key_table import KeyTable, OpenableTable, last_column_room, wrapped
+from caseload.tui.widgets.key_table import (
+    WRAP_MIN,
+    KeyTable,
+    OpenableTable,
+    last_column_room,
+    wrapped,
+)
 from caseload.tui.widgets.notes import NotesPane, first_line
 
 NARROW = 100  # terminal columns below which the classes table uses its compact form
+
+
+NAME_MIN = 16  # the narrowest a wrapped guardian's name gets (its column under NARROW)
+
+
+def guardian_widths(
+    width: int, labels: list[str], rows: list[list[Text]]
+) -> tuple[int | None, ...]:
+    """The Guardians table's column widths (None: as wide as its widest cell) in a table
+    ``width`` wide (its scroll bar included): the email wraps in what the other columns leave
+    it (``last_column_room``); when a long name would leave it under ``WRAP_MIN`` cells (cut
+    at the terminal's edge), the name wraps too, in what leaves the email ``WRAP_MIN`` (or
+    its whole address), down to ``NAME_MIN`` (narrower: as they are, reached by scrolling)."""
+    room = last_column_room(width, labels, rows)
+    if room is not None:
+        return (None, None, None, room)
+    need = [max([cell_len(label)] + [row[i].cell_len for row in rows])
+            for i, label in enumerate(labels)]
+    left = width - 2 - 2 * len(labels) - need[1] - need[2]  # for the name and the email
+    if need[0] + need[3] <= left:
+        return (None, None, None, None)  # every cell fits
+    email = min(need[3], max(WRAP_MIN, left - need[0]))
+    name = left - email
+    if name < NAME_MIN:
+        return (None, None, None, None)
+    return (name, None, None, email if email < need[3] else None)
 
 
 def _one_line(text: Text) -> Text:
@@ -380,8 +412,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
         if self.app.size.width < NARROW:
             widths: tuple[int | None, ...] = (16, 13, 14, 25)
         else:  # the table is the screen less the pane's padding (2)
-            room = last_column_room(self.app.size.width - 2, [lb for lb, _ in labels], rows)
-            widths = (None, None, None, room)
+            widths = guardian_widths(self.app.size.width - 2, [lb for lb, _ in labels], rows)
         for (label, key), width in zip(labels, widths, strict=True):
             table.add_column(label, key=key, width=width)
         for (name, relationship, phone, email), g in zip(rows, detail.guardians, strict=True):
