@@ -28,7 +28,11 @@ def _date(text: str) -> dt.date:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        said = impossible_date(text) or f"{text!r} is not a date (YYYY-MM-DD)"
+        # (only a YYYY-MM-DD one: these options take no M/D, so "2/30" is not "February has
+        # at most 29 days", which "2/28" would then answer with "not a date")
+        iso_shaped = "/" not in text
+        said = (impossible_date(text) if iso_shaped else None) or (
+            f"{text!r} is not a date (YYYY-MM-DD)")
         raise argparse.ArgumentTypeError(said) from None
     why = out_of_range(day)
     if why:
