@@ -222,9 +222,11 @@ class ClassScreen(DetailScreen[ClassDetail]):
         below the assignment's title, in the title's column (``comment_layout``)."""
         table = KeyTable(id="assignments")
         cells = [assignment_cells(a, styles) for a in detail.assignments]
-        # the table is the body less its padding (2); last_column_room keeps the scroll bar's
+        # the table is the body less its padding (2) and the body's scroll bar (2); and the
+        # table scrolls itself too (more rows than the body is high: its max-height is the
+        # body's), so last_column_room keeps the room of the table's own scroll bar (2)
         self._comment_room, self._title_room = comment_layout(
-            self.app.size.width - 2, [label for label, _ in ASSIGNMENT_COLUMNS], cells)
+            self.app.size.width - 4, [label for label, _ in ASSIGNMENT_COLUMNS], cells)
         for label, key in ASSIGNMENT_COLUMNS:
             if key == "comment" and self._title_room is not None:
                 continue  # (below each title)
