@@ -380,6 +380,9 @@ class _Converter:
             },
             middleName=_t(rec, "Name/MiddleName"),
             personalTitlePrefix=_t(rec, "Name/PersonalTitlePrefix"),
+            generationCodeSuffix=_t(rec, "Name/GenerationCodeSuffix"),
+            preferredFirstName=_t(rec, "Name/PreferredFirstName"),
+            preferredLastSurname=_t(rec, "Name/PreferredLastSurname"),
             birthDate=_t(rec, ".//BirthDate"),
         )
 

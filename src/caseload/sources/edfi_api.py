@@ -313,8 +313,12 @@ class _Mapper(GuardianJson, JsonRecords):
                     state_id = self.soft(entry, "identificationCode")
         self.claim("users", sid, "student" if role is Role.STUDENT else "staff")
         names = (given, family, self.text(item, "middleName"))
-        self.add_user(sid, role, names, state_id, birth, email)
+        preferred = (self.text(item, "preferredFirstName"), self.text(item, "preferredLastSurname"))
+        self.add_user(sid, role, names, state_id, birth, email, preferred)
         self.note("users", sid)
+        for part in ("GenerationCodeSuffix", "PersonalTitlePrefix"):
+            if self.soft(item, part[0].lower() + part[1:]) is not None:
+                self.name_parts[part] += 1  # counted in the summary (``left_out``)
 
     def _student(self, item: Item) -> None:
         self._person(item, "studentUniqueId", Role.STUDENT, "studentIdentificationSystemDescriptor")

@@ -50,6 +50,14 @@ from caseload.domain.records import (
 from caseload.sources.csvutil import iso_day
 from caseload.sources.dataset import Dataset
 
+# The parts of an Ed-Fi name caseload does not keep (counted in the summary, ``left_out``):
+# the User has no place for them, and folding them into the legal names would change how
+# students are sorted and found.
+_NAME_PARTS = {  # the XML element -> (one, many, what it is) as the summary says it
+    "GenerationCodeSuffix": ("name suffix", "name suffixes", "GenerationCodeSuffix: Jr, II..."),
+    "PersonalTitlePrefix": ("title", "titles", "PersonalTitlePrefix: Mr, Ms..."),
+}
+
 _YEAR = re.compile(r"(?:[0-9]{4}\s*[-/]\s*)?([0-9]{4})")  # \d takes any script's digits
 
 _GRADES = {
@@ -301,6 +309,7 @@ class EdfiRecords:
         self.bystanders = 0  # a student's link to an incident as a victim, witness, reporter
         self.unread: Counter[str] = Counter()  # records of a kind caseload does not read
         self.letter_grades = 0  # scores given only as a letter grade (caseload reads numbers)
+        self.name_parts: Counter[str] = Counter()  # a name's suffix or title, not read
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -399,8 +408,11 @@ class EdfiRecords:
         state_id: str | None,
         birth: dt.date | None,
         email: str | None,
+        preferred: tuple[str | None, str | None] = (None, None),
     ) -> None:
-        """A student or staff member; ``names``: (first, last surname, middle)."""
+        """A student or staff member; ``names``: (first, last surname, middle); ``preferred``:
+        (preferred first name, preferred last surname), shown in place of the legal ones as
+        OneRoster 1.2's preferred names are."""
         given, family, middle = names
         self.users[sid] = User(
             sid,
@@ -412,6 +424,8 @@ class EdfiRecords:
             state_id=state_id,
             birth_date=birth,
             email=email,
+            preferred_given_name=preferred[0],
+            preferred_family_name=preferred[1],
         )
 
     @staticmethod
@@ -523,6 +537,16 @@ class EdfiRecords:
                 f"not shown: {n:,} letter grade{'s' if n != 1 else ''} of gradebook entries "
                 "with no points or numeric grade (caseload reads numbers: the entry is listed "
                 "with no score and counts toward no grade)"
+            )
+        if self.name_parts:
+            parts = " and ".join(
+                f"{n:,} {one if n == 1 else many} ({what})"
+                for key, (one, many, what) in _NAME_PARTS.items()
+                if (n := self.name_parts[key])
+            )
+            out.append(
+                f"not read: {parts} of students' and staff's names (caseload shows the first, "
+                "middle and last names, and the preferred ones)"
             )
         if more_behaviors:
             out.append(

@@ -31,8 +31,15 @@ class PeopleRecords(XmlRecords):
                 state_id = xml_text(code, "IdentificationCode")
         self.claim("users", sid, rec, rec.tag.lower())
         names = (given, family, xml_text(rec, "Name/MiddleName"))
-        self.add_user(sid, role, names, state_id, birth, email)
+        preferred = (
+            xml_text(rec, "Name/PreferredFirstName"),
+            xml_text(rec, "Name/PreferredLastSurname"),
+        )
+        self.add_user(sid, role, names, state_id, birth, email, preferred)
         self.note("users", sid, rec)
+        for part in ("GenerationCodeSuffix", "PersonalTitlePrefix"):
+            if xml_text(rec, f"Name/{part}") is not None:
+                self.name_parts[part] += 1  # counted in the summary (``left_out``)
         if rec.get("id"):
             self.xml_ids[(rec.tag, rec.attrib["id"])] = sid
 
