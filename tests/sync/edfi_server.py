@@ -598,6 +598,10 @@ class _Converter:
                 )
         return out
 
+    @staticmethod
+    def _weapons(rec: Element) -> list[dict[str, Any]]:
+        return [{"weaponDescriptor": e.text.strip()} for e in rec.findall("Weapon") if e.text]
+
     def _DisciplineIncident(self, rec: Element) -> None:
         law = _t(rec, "ReportedToLawEnforcement")
         self.add(
@@ -614,6 +618,7 @@ class _Converter:
                 reporterDescriptionDescriptor=_t(rec, "ReporterDescription"),
                 reportedToLawEnforcement=None if law is None else law == "true",
                 behaviors=self._behaviors(rec),
+                weapons=self._weapons(rec),
             ),
         )
 
@@ -651,6 +656,7 @@ class _Converter:
                     for e in rec.findall("DisciplineIncidentParticipationCode")
                     if e.text
                 ],
+                weapons=self._weapons(rec),
             ),
         )
 

@@ -267,6 +267,9 @@ class StudentIncident:
     incident_id: str
     student_id: str
     behavior: str | None = None
+    # the student's own detailed description (Ed-Fi BehaviorDetailedDescription of the
+    # student's part), shown for the student in place of the incident's description
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

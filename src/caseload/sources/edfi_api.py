@@ -479,19 +479,23 @@ class _Mapper(GuardianJson, JsonRecords):
 
     # -- discipline ------------------------------------------------------------------------------
 
-    def _first_behavior(self, item: Item) -> str | None:
+    def _first_behavior(self, item: Item) -> tuple[str, str | None] | None:
+        """(behavior, its detailed description) of the first of ``behaviors`` with one."""
         for entry in self.array(item, "behaviors"):
             value = self.soft(entry, "behaviorDescriptor")
             if value:
-                return descriptor_value(value)
+                return descriptor_value(value), self.soft(entry, "behaviorDetailedDescription")
         return None
+
+    def _weapons(self, item: Item) -> int:
+        return sum(1 for w in self.array(item, "weapons") if self.soft(w, "weaponDescriptor"))
 
     def _discipline_incident(self, item: Item) -> None:
         number = self.req(item, "incidentIdentifier")
         school = self.school_ref(item)
         day = self.date(item, "incidentDate")
         assert day is not None
-        behavior = self._first_behavior(item)
+        behavior = (self._first_behavior(item) or (None, None))[0]
         description = self.text(item, "incidentDescription")
         if description is None:
             for entry in self.array(item, "behaviors"):
@@ -504,20 +508,26 @@ class _Mapper(GuardianJson, JsonRecords):
             iid, day, school, behavior, description, self.desc(item, "incidentLocationDescriptor")
         )
         self.note("discipline_incidents", iid)
+        self.weapons += self._weapons(item)  # counted in the summary (``left_out``)
 
     def _student_incident(self, item: Item) -> None:
         student = self.student_ref(item)
         # DS 4's studentDisciplineIncidentAssociations: a participation code and behaviors;
-        # the behavior associations: one behaviorDescriptor each.
+        # the behavior associations: one behaviorDescriptor each, and the student's own
+        # behaviorDetailedDescription.
         participation = (self.desc(item, "studentParticipationCodeDescriptor") or "").casefold()
-        behavior = self.desc(item, "behaviorDescriptor") or self._first_behavior(item)
+        behavior = self.desc(item, "behaviorDescriptor")
+        description = self.text(item, "behaviorDetailedDescription")
+        if behavior is None:
+            behavior, description = self._first_behavior(item) or (None, description)
         if participation and participation != "perpetrator" and behavior is None:
             self.bystanders += 1  # counted in the summary (``left_out``)
             return  # a victim, witness or reporter: not the student's own incident
         ref = self.ref(item, "disciplineIncidentReference")
         at = "disciplineIncidentReference"
         iid = incident_id(self.req(ref, "schoolId", at), self.req(ref, "incidentIdentifier", at))
-        self.student_incidents.append((iid, student, behavior, self.origin()))
+        self.student_incidents.append((iid, student, behavior, description, self.origin()))
+        self.weapons += self._weapons(item)  # counted in the summary (``left_out``)
 
     # -- assembly --------------------------------------------------------------------------------
 

@@ -302,14 +302,18 @@ class EdfiRecords:
         self.results: list[PendingResult] = []
         self.result_keys: dict[tuple[tuple[str, str], str], str] = {}
         self.incidents: dict[str, DisciplineIncident] = {}
-        # (incident id, student, behavior, origin), in reading order
-        self.student_incidents: list[tuple[str, str, str | None, str | None]] = []
+        # (incident id, student, behavior, the student's own description, origin), in
+        # reading order
+        self.student_incidents: list[
+            tuple[str, str, str | None, str | None, str | None]
+        ] = []
         # records read that the Dataset does not hold, by what they are (``left_out``), so
         # the summary counts them (never dropped in silence)
         self.bystanders = 0  # a student's link to an incident as a victim, witness, reporter
         self.unread: Counter[str] = Counter()  # records of a kind caseload does not read
         self.letter_grades = 0  # scores given only as a letter grade (caseload reads numbers)
         self.name_parts: Counter[str] = Counter()  # a name's suffix or title, not read
+        self.weapons = 0  # weapons named by incidents and students' parts in them, not shown
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -548,6 +552,13 @@ class EdfiRecords:
                 f"not read: {parts} of students' and staff's names (caseload shows the first, "
                 "middle and last names, and the preferred ones)"
             )
+        if self.weapons:
+            n = self.weapons
+            out.append(
+                f"not shown: {n:,} weapon{'s' if n != 1 else ''} named by discipline incidents "
+                "or by a student's part in one (caseload shows an incident's behavior, location "
+                "and description)"
+            )
         if more_behaviors:
             out.append(
                 f"not shown: {more_behaviors:,} further behavior"
@@ -672,12 +683,12 @@ class EdfiRecords:
         ds.discipline_incidents = list(self.incidents.values())
         seen: set[tuple[str, str]] = set()
         more_behaviors = 0
-        for iid, student, behavior, origin in self.student_incidents:
+        for iid, student, behavior, description, origin in self.student_incidents:
             if (iid, student) in seen:
                 more_behaviors += 1
                 continue  # one row per student and incident; the first behavior wins
             seen.add((iid, student))
-            ds.student_incidents.append(StudentIncident(iid, student, behavior))
+            ds.student_incidents.append(StudentIncident(iid, student, behavior, description))
             if origin is not None:
                 ds.origins[("student_incidents", f"{iid}/{student}")] = origin
 

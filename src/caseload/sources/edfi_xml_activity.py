@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import NamedTuple, cast
 from xml.etree.ElementTree import Element
 
 from caseload.domain.descriptors import attendance_category, descriptor_value
@@ -21,30 +21,58 @@ from caseload.sources.edfi_xml_parse import xml_line, xml_text
 from caseload.sources.edfi_xml_refs import XmlRecords, handles
 
 
+class _Part(NamedTuple):
+    """A student's part in an incident, its incident known once every file is read."""
+
+    known_id: str | None  # the incident's id, or None: ``ref`` names it
+    ref: str | None  # the DisciplineIncident's @id
+    student: str
+    behavior: str | None
+    description: str | None  # the student's own BehaviorDetailedDescription
+    weapons: int  # Weapon elements (not shown: counted in the summary)
+    file: str
+    line: int | None
+
+
+def _behavior(rec: Element) -> tuple[str | None, str | None]:
+    """(behavior, detailed description) of a student's part in an incident: DS 5's behavior
+    association has both as its own children; DS 4's incident association a ``Behavior``
+    collection, of which the first with a behavior is read (as by the incident)."""
+    for holder in (rec, *rec.findall("Behavior")):
+        el = holder.find("Behavior")
+        if el is not None and len(el) == 0 and el.text and el.text.strip():
+            return descriptor_value(el.text), xml_text(holder, "BehaviorDetailedDescription")
+    return None, xml_text(rec, "BehaviorDetailedDescription")
+
+
+def _weapons(rec: Element) -> int:
+    return sum(1 for el in rec.iter("Weapon") if el.text and el.text.strip())
+
+
 class ActivityRecords(XmlRecords):
     """Attendance, gradebook and discipline records."""
 
     def __init__(self, folder: Path, skip_invalid: bool) -> None:
         super().__init__(folder, skip_invalid)
-        # (incident id or None, @ref or None, student, behavior, file, line)
-        self.incident_refs: list[
-            tuple[str | None, str | None, str, str | None, str, int | None]
-        ] = []
+        self.incident_refs: list[_Part] = []
 
     def resolve(self) -> None:
-        for known_id, inc_ref, student, behavior, file, line in self.incident_refs:
-            iid = known_id or self.xml_ids.get(("DisciplineIncident", cast(str, inc_ref)))
+        for part in self.incident_refs:
+            iid = part.known_id or self.xml_ids.get(("DisciplineIncident", cast(str, part.ref)))
             if iid is None:
                 self.reject(
                     SourceError(
-                        file,
-                        line,
+                        part.file,
+                        part.line,
                         "DisciplineIncidentReference",
-                        f"unknown reference ref={inc_ref!r} (no DisciplineIncident with that id)",
+                        f"unknown reference ref={part.ref!r} (no DisciplineIncident with that id)",
                     )
                 )
                 continue
-            self.student_incidents.append((iid, student, behavior, f"{file}:{line}"))
+            self.weapons += part.weapons  # counted in the summary (``left_out``)
+            self.student_incidents.append(
+                (iid, part.student, part.behavior, part.description, f"{part.file}:{part.line}")
+            )
         super().resolve()
 
     # -- attendance ------------------------------------------------------------------------
@@ -189,6 +217,7 @@ class ActivityRecords(XmlRecords):
             iid, day, school, behavior, description, self.desc(rec, "IncidentLocation")
         )
         self.note("discipline_incidents", iid, rec)
+        self.weapons += _weapons(rec)  # counted in the summary (``left_out``)
         if rec.get("id"):
             self.xml_ids[("DisciplineIncident", rec.attrib["id"])] = iid
 
@@ -199,11 +228,7 @@ class ActivityRecords(XmlRecords):
     def _student_incident(self, rec: Element) -> None:
         student = self.student_ref(rec)
         participation = (self.desc(rec, "StudentParticipationCode") or "").casefold()
-        behavior = None
-        for el in rec.iter("Behavior"):
-            if len(el) == 0 and el.text and el.text.strip():
-                behavior = descriptor_value(el.text)
-                break
+        behavior, description = _behavior(rec)
         if participation and participation != "perpetrator" and behavior is None:
             self.bystanders += 1  # counted in the summary (``left_out``)
             return  # a victim, witness or reporter: not the student's own incident
@@ -211,13 +236,13 @@ class ActivityRecords(XmlRecords):
         if ref_el is None:
             raise self.error(None, rec, "DisciplineIncidentReference", "is required but missing")
         ident = ref_el.find("DisciplineIncidentIdentity")
+        part = partial(_Part, student=student, behavior=behavior, description=description,
+                       weapons=_weapons(rec), file=self.file)
         if ident is not None:
             iid = incident_id(self.req(ident, ".//SchoolId"), self.req(ident, "IncidentIdentifier"))
-            self.incident_refs.append((iid, None, student, behavior, self.file, xml_line(rec)))
+            self.incident_refs.append(part(iid, None, line=xml_line(rec)))
         elif ref_el.get("ref"):
-            self.incident_refs.append(
-                (None, ref_el.attrib["ref"], student, behavior, self.file, xml_line(ref_el))
-            )
+            self.incident_refs.append(part(None, ref_el.attrib["ref"], line=xml_line(ref_el)))
         else:
             raise self.error(
                 ref_el,

@@ -216,6 +216,7 @@ class StudentIncidentRow(CacheModel, table=True):
     incident_id: str = Field(primary_key=True)
     student_id: str = Field(primary_key=True, index=True)
     behavior: str | None = None
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class CaseloadRow(CacheModel, table=True):

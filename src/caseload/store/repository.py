@@ -301,7 +301,8 @@ class Repository:
             incidents_of: dict[str, list[Any]] = defaultdict(list)
             for r in conn.execute(
                 select(incidents_t, student_incidents.c.student_id.label("own_student"),
-                       student_incidents.c.behavior.label("own_behavior"))
+                       student_incidents.c.behavior.label("own_behavior"),
+                       student_incidents.c.description.label("own_description"))
                 .join(
                     student_incidents, student_incidents.c.incident_id == incidents_t.c.sourced_id
                 )
@@ -327,8 +328,8 @@ class Repository:
                 attendance=analysis.summary_from_facts(facts, as_of, self.thresholds),
                 incidents=tuple(
                     IncidentView(
-                        r.sourced_id, r.date, r.own_behavior or r.behavior, r.description,
-                        r.location,
+                        r.sourced_id, r.date, r.own_behavior or r.behavior,
+                        r.own_description or r.description, r.location,
                     )
                     for r in incidents_of.get(sid, ())
                     if r.date <= as_of

@@ -212,6 +212,7 @@ Table(
     Column("incident_id", String(), primary_key=True, nullable=False),
     Column("student_id", String(), primary_key=True, nullable=False, index=True),
     Column("behavior", String(), nullable=True),
+    Column("description", Text(), nullable=True),
 )
 
 Table(
