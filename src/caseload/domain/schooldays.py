@@ -14,6 +14,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from caseload.domain.records import AcademicSession, CalendarDay, Enrollment, Role, SessionType
 
@@ -72,6 +73,32 @@ def school_days(
             elif c.date.weekday() >= 5:
                 days.add(c.date)
     return frozenset(days)
+
+
+class WeekdaysOnly(StrEnum):
+    """Why a school's school days are every weekday in its terms: nothing loaded marks a day
+    off there (``weekdays_only``). Holidays and breaks then count as school days."""
+
+    NO_SCHOOL = "no school"  # the student's school is not known: no school's calendar applies
+    NO_CALENDAR = "no calendar"  # no calendar day was loaded for the school
+    NO_DAY_OFF = "no day off"  # the school's calendar marks no weekday non-instructional
+
+
+def weekdays_only(
+    school_id: str | None, calendar: Iterable[CalendarDay]
+) -> WeekdaysOnly | None:
+    """Why ``school_days`` gives the school every weekday in its terms; None when its calendar
+    marks a weekday off (a day off on a weekend changes nothing)."""
+    if school_id is None:
+        return WeekdaysOnly.NO_SCHOOL
+    found = False
+    for c in calendar:
+        if c.school_id != school_id:
+            continue
+        if not c.instructional and c.date.weekday() < 5:
+            return None
+        found = True
+    return WeekdaysOnly.NO_DAY_OFF if found else WeekdaysOnly.NO_CALENDAR
 
 
 def enrolled_from(

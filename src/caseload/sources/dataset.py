@@ -169,6 +169,10 @@ class Dataset:
     # it carries the line item: one cached with no stated maximum (``LineItem.max_stated``
     # False) has none (the loader's ``keep_cached_maxima``), as a full import would say.
     scored_in_points: set[str] = field(default_factory=set)
+    # The instructional days an export states for a session (Ed-Fi TotalInstructionalDays,
+    # session id -> days): not stored, only compared with the school days caseload counts
+    # (``import --check`` and the import summary say where they differ).
+    stated_days: dict[str, int] = field(default_factory=dict)
 
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""

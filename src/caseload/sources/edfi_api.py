@@ -229,7 +229,8 @@ class _Mapper(GuardianJson, JsonRecords):
             if not isinstance(ref, dict):
                 raise self.error(at, "is required but missing")
             gp_ids.append(self.gp_ref(ref, at))
-        self.add_session(sid, name, kind, (begin, end), school, (year, ending), gp_ids)
+        self.add_session(sid, name, kind, (begin, end), school, (year, ending), gp_ids,
+                         self.soft(item, "totalInstructionalDays"))
         self.note("academic_sessions", sid)
 
     def _grading_period(self, item: Item) -> None:

@@ -334,10 +334,15 @@ class EdfiRecords:
         school: str,
         year: tuple[str, int],
         gp_ids: list[str],
+        stated_days: str | None = None,
     ) -> None:
-        """A session; ``year``: (school year text, year it ends in); ``gp_ids``: its periods."""
+        """A session; ``year``: (school year text, year it ends in); ``gp_ids``: its periods;
+        ``stated_days``: its TotalInstructionalDays as written (kept in
+        ``Dataset.stated_days`` when a whole number; the import check compares it)."""
         text, ending = year
         begin, end = dates
+        if stated_days is not None and stated_days.strip().isdecimal():
+            self.ds.stated_days[sid] = int(stated_days.strip())
         self.sessions[sid] = AcademicSession(
             sid,
             name,

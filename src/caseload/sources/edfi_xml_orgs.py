@@ -121,7 +121,8 @@ class OrgsScheduleRecords(XmlRecords):
                 gp_refs.append((sid, gp_ref.attrib["ref"], self.file, xml_line(gp_ref)))
         # Checks done: commit.
         self.gp_parent_refs.extend(gp_refs)
-        self.add_session(sid, name, kind, (begin, end), school, (year, ending), gp_ids)
+        self.add_session(sid, name, kind, (begin, end), school, (year, ending), gp_ids,
+                         xml_text(rec, "TotalInstructionalDays"))
         self.note("academic_sessions", sid, rec)
         if rec.get("id"):
             self.xml_ids[("Session", rec.attrib["id"])] = sid
