@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caseload.domain.text import no_controls
+from caseload.services.calendar_check import calendar_lines, roster_lines, stated_days_lines
 from caseload.services.facts import refresh_facts, refreshed_line
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class CheckReport:
         else:
             out.append("would reject: nothing")
         out.append("missing:" if self.missing else "missing: nothing")
-        out += [f"  {m}" for m in self.missing]
+        out += [f"  {printable(m)}" for m in self.missing]
         return out
 
 
@@ -203,8 +204,8 @@ def missing_data(ds: Dataset) -> list[str]:
             f"no counselor assignments: the export assigns no students to counselors{where}; "
             "only \"all students\" can be listed"
         )
-    if not ds.calendar_days:
-        out.append("no calendar: school days are taken as weekdays")
+    out += calendar_lines(ds)  # per school: no calendar, or one that marks no day off
+    out += roster_lines(ds)  # no enrollments; students with no school
     return out
 
 
@@ -391,7 +392,10 @@ def import_into(
             counts=dict(report.counts),
             deleted=dict(report.deleted),
             rejects=fill_reject_rows(path, ds, report.rejects) if report.rejects else [],
-            notices=[*ds.notices, *(n for n in report.notices if n not in ds.notices)],
+            notices=[
+                *ds.notices, *(n for n in report.notices if n not in ds.notices),
+                *stated_days_lines(ds),
+            ],
             as_of=ds.as_of,
         )
         # The records read (millions of objects at district scale) are not needed past
@@ -432,6 +436,8 @@ def check_path(ws: Workspace, path: Path, *, skip_invalid: bool = False) -> Chec
     report.counts = dict(loaded.counts)
     report.deletions = dict(loaded.deleted)
     report.rejects = fill_reject_rows(path, ds, list(loaded.rejects))
-    report.notices = [*ds.notices, *(n for n in loaded.notices if n not in ds.notices)]
+    report.notices = [
+        *ds.notices, *(n for n in loaded.notices if n not in ds.notices), *stated_days_lines(ds)
+    ]
     report.missing = missing_data(ds)
     return report
