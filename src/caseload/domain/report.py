@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from caseload.domain.frozen import quick_init
 from caseload.domain.records import Guardian
+from caseload.domain.schooldays import WeekdaysOnly
 
 
 class Severity(StrEnum):
@@ -420,6 +421,9 @@ class StudentDetail:
     incidents: tuple[IncidentView, ...]
     legal_name: str | None = None  # "Family, Given" when the shown name is a preferred one
     guardians: tuple[Guardian, ...] = ()  # parents, guardians, relatives; primary first
+    # why the student's school days are every weekday in the terms (no school, no calendar, a
+    # calendar with no day off); None: the school's calendar marks days off
+    weekdays_only: WeekdaysOnly | None = None
 
 
 @dataclass(frozen=True, slots=True)

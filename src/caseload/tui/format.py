@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from caseload.domain.notes import ImpossibleDate
 from caseload.domain.notes import parse_date as parse_typed_date
 from caseload.domain.report import CaseloadRow, SourceFreshness
-from caseload.domain.schooldays import out_of_range
+from caseload.domain.schooldays import WeekdaysOnly, out_of_range
 
 DASH = "—"
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
@@ -79,6 +79,17 @@ def attendance_note(known: bool, through: dt.date | None) -> str:
     if not known:
         return NO_ATTENDANCE
     return f"attendance through {month_day(through)}" if through is not None else ""
+
+
+def school_days_note(weekdays: WeekdaysOnly) -> str:
+    """The Attendance tab's line when nothing loaded marks a day off at the student's school
+    (``schooldays.weekdays_only``): holidays and breaks then count as school days."""
+    why = {
+        WeekdaysOnly.NO_CALENDAR: "no school calendar was loaded",
+        WeekdaysOnly.NO_DAY_OFF: "the calendar marks no day off",
+        WeekdaysOnly.NO_SCHOOL: "the student's school is unknown",
+    }[weekdays]
+    return f"School days are all weekdays in the terms: {why}"  # one line at 80 columns
 
 
 def coverage_text(rows: Sequence[CaseloadRow], as_of: dt.date) -> str:

@@ -25,6 +25,7 @@ from caseload.domain.report import (
     StudentDetail,
     risk_points,
 )
+from caseload.domain.schooldays import WeekdaysOnly
 from caseload.tui import messages
 from caseload.tui.format import (
     DASH,
@@ -34,6 +35,7 @@ from caseload.tui.format import (
     month_day,
     pct,
     plural,
+    school_days_note,
     sparkline,
 )
 from caseload.tui.guardian_contact import note_prefill
@@ -272,7 +274,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
                                                    markers=self.calendar_marks())
                 attendance = VerticalScroll(
                     self.calendar,
-                    Static(self.attendance_text(detail.attendance), id="attendance-summary"),
+                    Static(self.attendance_text(detail.attendance, detail.weekdays_only),
+                           id="attendance-summary"),
                     id="attendance",
                 )
                 # panes not shown first mount after the first paint
@@ -315,9 +318,13 @@ class StudentScreen(DetailScreen[StudentDetail]):
                     style=styles["muted"])
         return text
 
-    def attendance_text(self, summary: AttendanceSummary) -> Text:
+    def attendance_text(
+        self, summary: AttendanceSummary, weekdays: WeekdaysOnly | None = None
+    ) -> Text:
         styles = semantic_styles(self.app)
         text = Text(end="")
+        if weekdays is not None:  # holidays and breaks count as school days
+            text.append(f"{school_days_note(weekdays)}\n", style=styles["muted"])
         if not summary.known:
             text.append("No attendance data", style="bold")
             text.append(": none was loaded for this student's school, so attendance is "
