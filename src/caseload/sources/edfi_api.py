@@ -480,13 +480,25 @@ class _Mapper(GuardianJson, JsonRecords):
 
     # -- discipline ------------------------------------------------------------------------------
 
-    def _first_behavior(self, item: Item) -> tuple[str, str | None] | None:
-        """(behavior, its detailed description) of the first of ``behaviors`` with one."""
-        for entry in self.array(item, "behaviors"):
-            value = self.soft(entry, "behaviorDescriptor")
-            if value:
-                return descriptor_value(value), self.soft(entry, "behaviorDetailedDescription")
-        return None
+    def _behaviors(self, item: Item) -> list[tuple[str, str | None]]:
+        """(behavior, its detailed description) of each of ``behaviors`` with one: the first
+        is kept, the others counted in the summary (``left_out``)."""
+        return [
+            (descriptor_value(value), self.soft(entry, "behaviorDetailedDescription"))
+            for entry in self.array(item, "behaviors")
+            if (value := self.soft(entry, "behaviorDescriptor"))
+        ]
+
+    def _participation(self, item: Item) -> set[str]:
+        """The student's participation codes, casefolded: DS 4's
+        ``studentParticipationCodeDescriptor``, DS 5's ``disciplineIncidentParticipationCodes``
+        (on the behavior association; DS 5's non-offender associations are not fetched)."""
+        codes = [self.desc(item, "studentParticipationCodeDescriptor")] + [
+            descriptor_value(value)
+            for entry in self.array(item, "disciplineIncidentParticipationCodes")
+            if (value := self.soft(entry, "disciplineIncidentParticipationCodeDescriptor"))
+        ]
+        return {code.casefold() for code in codes if code}
 
     def _weapons(self, item: Item) -> int:
         return sum(1 for w in self.array(item, "weapons") if self.soft(w, "weaponDescriptor"))
@@ -496,7 +508,7 @@ class _Mapper(GuardianJson, JsonRecords):
         school = self.school_ref(item)
         day = self.date(item, "incidentDate")
         assert day is not None
-        behavior = (self._first_behavior(item) or (None, None))[0]
+        behaviors = self._behaviors(item)
         description = self.text(item, "incidentDescription")
         if description is None:
             for entry in self.array(item, "behaviors"):
@@ -506,28 +518,37 @@ class _Mapper(GuardianJson, JsonRecords):
         iid = incident_id(school, number)
         self.claim("discipline_incidents", iid, "discipline incident")
         self.incidents[iid] = DisciplineIncident(
-            iid, day, school, behavior, description, self.desc(item, "incidentLocationDescriptor")
+            iid, day, school, behaviors[0][0] if behaviors else None, description,
+            self.desc(item, "incidentLocationDescriptor"),
         )
         self.note("discipline_incidents", iid)
         self.weapons += self._weapons(item)  # counted in the summary (``left_out``)
+        self.incident_behaviors += max(len(behaviors) - 1, 0)  # the same
 
     def _student_incident(self, item: Item) -> None:
         student = self.student_ref(item)
         # DS 4's studentDisciplineIncidentAssociations: a participation code and behaviors;
         # the behavior associations: one behaviorDescriptor each, and the student's own
         # behaviorDetailedDescription.
-        participation = (self.desc(item, "studentParticipationCodeDescriptor") or "").casefold()
+        participation = self._participation(item)
         behavior = self.desc(item, "behaviorDescriptor")
         description = self.text(item, "behaviorDetailedDescription")
-        if behavior is None:
-            behavior, description = self._first_behavior(item) or (None, description)
-        if participation and participation != "perpetrator" and behavior is None:
+        behaviors = self._behaviors(item)
+        if behavior is None and behaviors:
+            behavior, description = behaviors[0]
+            behaviors = behaviors[1:]
+        further = len(behaviors)  # after the one kept: counted in the summary (``left_out``)
+        # DS 5's behavior associations reach this check too (disciplineIncidentParticipation
+        # Codes): their behaviorDescriptor is required, so only one without it is a bystander.
+        if participation and "perpetrator" not in participation and behavior is None:
             self.bystanders += 1  # counted in the summary (``left_out``)
             return  # a victim, witness or reporter: not the student's own incident
         ref = self.ref(item, "disciplineIncidentReference")
         at = "disciplineIncidentReference"
         iid = incident_id(self.req(ref, "schoolId", at), self.req(ref, "incidentIdentifier", at))
-        self.student_incidents.append((iid, student, behavior, description, self.origin()))
+        self.student_incidents.append(
+            (iid, student, behavior, description, self.origin(), further)
+        )
         self.weapons += self._weapons(item)  # counted in the summary (``left_out``)
 
     # -- assembly --------------------------------------------------------------------------------

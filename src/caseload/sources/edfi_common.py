@@ -302,10 +302,10 @@ class EdfiRecords:
         self.results: list[PendingResult] = []
         self.result_keys: dict[tuple[tuple[str, str], str], str] = {}
         self.incidents: dict[str, DisciplineIncident] = {}
-        # (incident id, student, behavior, the student's own description, origin), in
-        # reading order
+        # (incident id, student, behavior, the student's own description, origin, further
+        # behaviors the record lists: not shown, counted in the summary), in reading order
         self.student_incidents: list[
-            tuple[str, str, str | None, str | None, str | None]
+            tuple[str, str, str | None, str | None, str | None, int]
         ] = []
         # records read that the Dataset does not hold, by what they are (``left_out``), so
         # the summary counts them (never dropped in silence)
@@ -314,6 +314,7 @@ class EdfiRecords:
         self.letter_grades = 0  # scores given only as a letter grade (caseload reads numbers)
         self.name_parts: Counter[str] = Counter()  # a name's suffix or title, not read
         self.weapons = 0  # weapons named by incidents and students' parts in them, not shown
+        self.incident_behaviors = 0  # an incident's behaviors after its first, not shown
 
     # -- adding --------------------------------------------------------------------------------
 
@@ -570,6 +571,12 @@ class EdfiRecords:
                 f"{'s' if more_behaviors != 1 else ''} of a student in an incident (the first "
                 "behavior read is kept)"
             )
+        if self.incident_behaviors:
+            n = self.incident_behaviors
+            out.append(
+                f"not shown: {n:,} further behavior{'s' if n != 1 else ''} of a discipline "
+                "incident (the first behavior read is kept)"
+            )
         return out
 
     def assemble(self) -> Dataset:
@@ -688,7 +695,8 @@ class EdfiRecords:
         ds.discipline_incidents = list(self.incidents.values())
         seen: set[tuple[str, str]] = set()
         more_behaviors = 0
-        for iid, student, behavior, description, origin in self.student_incidents:
+        for iid, student, behavior, description, origin, further in self.student_incidents:
+            more_behaviors += further  # the record's own behaviors after its first
             if (iid, student) in seen:
                 more_behaviors += 1
                 continue  # one row per student and incident; the first behavior wins

@@ -29,20 +29,47 @@ class _Part(NamedTuple):
     student: str
     behavior: str | None
     description: str | None  # the student's own BehaviorDetailedDescription
+    further: int  # behaviors the record lists after the first (not shown: counted)
     weapons: int  # Weapon elements (not shown: counted in the summary)
     file: str
     line: int | None
 
 
-def _behavior(rec: Element) -> tuple[str | None, str | None]:
-    """(behavior, detailed description) of a student's part in an incident: DS 5's behavior
-    association has both as its own children; DS 4's incident association a ``Behavior``
-    collection, of which the first with a behavior is read (as by the incident)."""
-    for holder in (rec, *rec.findall("Behavior")):
-        el = holder.find("Behavior")
-        if el is not None and len(el) == 0 and el.text and el.text.strip():
-            return descriptor_value(el.text), xml_text(holder, "BehaviorDetailedDescription")
-    return None, xml_text(rec, "BehaviorDetailedDescription")
+def _is_value(el: Element) -> bool:
+    return len(el) == 0 and bool(el.text and el.text.strip())
+
+
+def _behaviors(rec: Element) -> list[tuple[str, str | None]]:
+    """Every (behavior, detailed description) of a student's part in an incident, the first
+    being the one kept: DS 5's behavior association has both as its own children (one
+    ``Behavior``); DS 4's incident association a ``Behavior`` collection, each with its own
+    description. Those after the first are counted in the summary."""
+    found = [
+        (descriptor_value(cast(str, el.text)), xml_text(rec, "BehaviorDetailedDescription"))
+        for el in rec.findall("Behavior")
+        if _is_value(el)
+    ]
+    for holder in rec.findall("Behavior"):
+        found.extend(
+            (descriptor_value(cast(str, el.text)), xml_text(holder, "BehaviorDetailedDescription"))
+            for el in holder.findall("Behavior")
+            if _is_value(el)
+        )
+    return found
+
+
+def _participation(rec: Element) -> set[str]:
+    """The student's participation codes, casefolded: DS 4's ``StudentParticipationCode``
+    (one), DS 5's ``DisciplineIncidentParticipationCode`` (a collection, on the behavior
+    association; DS 5's StudentDisciplineIncidentNonOffenderAssociation is not read: counted
+    as ``not read``)."""
+    codes = {
+        descriptor_value(cast(str, el.text)).casefold()
+        for name in ("StudentParticipationCode", "DisciplineIncidentParticipationCode")
+        for el in rec.findall(name)
+        if _is_value(el)
+    }
+    return codes - {""}
 
 
 def _weapons(rec: Element) -> int:
@@ -70,9 +97,10 @@ class ActivityRecords(XmlRecords):
                 )
                 continue
             self.weapons += part.weapons  # counted in the summary (``left_out``)
-            self.student_incidents.append(
-                (iid, part.student, part.behavior, part.description, f"{part.file}:{part.line}")
-            )
+            self.student_incidents.append((
+                iid, part.student, part.behavior, part.description, f"{part.file}:{part.line}",
+                part.further,
+            ))
         super().resolve()
 
     # -- attendance ------------------------------------------------------------------------
@@ -203,21 +231,20 @@ class ActivityRecords(XmlRecords):
         number = self.req(rec, "IncidentIdentifier")
         school = cast(str, self.school_ref(rec))
         day = cast(dt.date, self.date(rec, "IncidentDate"))
-        behavior = None
-        for el in rec.iter("Behavior"):
-            if len(el) == 0 and el.text and el.text.strip():
-                behavior = descriptor_value(el.text)
-                break
+        behaviors = [descriptor_value(cast(str, el.text))
+                     for el in rec.iter("Behavior") if _is_value(el)]
         description = xml_text(rec, "IncidentDescription") or xml_text(
             rec, ".//BehaviorDetailedDescription"
         )
         iid = incident_id(school, number)
         self.claim("discipline_incidents", iid, rec, "discipline incident")
         self.incidents[iid] = DisciplineIncident(
-            iid, day, school, behavior, description, self.desc(rec, "IncidentLocation")
+            iid, day, school, behaviors[0] if behaviors else None, description,
+            self.desc(rec, "IncidentLocation"),
         )
         self.note("discipline_incidents", iid, rec)
         self.weapons += _weapons(rec)  # counted in the summary (``left_out``)
+        self.incident_behaviors += max(len(behaviors) - 1, 0)  # the same
         if rec.get("id"):
             self.xml_ids[("DisciplineIncident", rec.attrib["id"])] = iid
 
@@ -227,9 +254,17 @@ class ActivityRecords(XmlRecords):
     )
     def _student_incident(self, rec: Element) -> None:
         student = self.student_ref(rec)
-        participation = (self.desc(rec, "StudentParticipationCode") or "").casefold()
-        behavior, description = _behavior(rec)
-        if participation and participation != "perpetrator" and behavior is None:
+        for name in ("StudentParticipationCode", "DisciplineIncidentParticipationCode"):
+            for el in rec.findall(name):
+                self.legacy_descriptor(el, rec)
+        participation = _participation(rec)
+        behaviors = _behaviors(rec)
+        behavior, description = (
+            behaviors[0] if behaviors else (None, xml_text(rec, "BehaviorDetailedDescription"))
+        )
+        # DS 5's behavior associations reach this check too (DisciplineIncidentParticipation
+        # Code): their Behavior is required, so only one without it is a bystander.
+        if participation and "perpetrator" not in participation and behavior is None:
             self.bystanders += 1  # counted in the summary (``left_out``)
             return  # a victim, witness or reporter: not the student's own incident
         ref_el = rec.find("DisciplineIncidentReference")
@@ -237,7 +272,7 @@ class ActivityRecords(XmlRecords):
             raise self.error(None, rec, "DisciplineIncidentReference", "is required but missing")
         ident = ref_el.find("DisciplineIncidentIdentity")
         part = partial(_Part, student=student, behavior=behavior, description=description,
-                       weapons=_weapons(rec), file=self.file)
+                       further=max(len(behaviors) - 1, 0), weapons=_weapons(rec), file=self.file)
         if ident is not None:
             iid = incident_id(self.req(ident, ".//SchoolId"), self.req(ident, "IncidentIdentifier"))
             self.incident_refs.append(part(iid, None, line=xml_line(rec)))
