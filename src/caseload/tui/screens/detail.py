@@ -2,17 +2,21 @@
 
 Shared: the back keys, the Header and Footer around a body, the loading pattern (the App
 pushes the screen with its data when it arrives quickly, else at once with "Loading…" and
-the data follows as a message), the error text in place of the body, reloading (``r``) and
-drawing again when the theme changes (the data colours come from the theme). The data source
-is injected (``DataRequests``), so a test can hand the screen a fake.
+the data follows as a message), the error text in place of the body, reloading (``r``),
+drawing again when the theme changes (the data colours come from the theme) and laying out
+again, when the terminal's width changes, the tables whose columns are sized from it (on a
+resize, or when the screen comes back on top: one under another gets no Resize). The data
+source is injected (``DataRequests``), so a test can hand the screen a fake.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -26,6 +30,7 @@ from caseload.tui.safe import literal
 from caseload.tui.styles import unfollow_theme
 from caseload.tui.textual_fixes import Header
 from caseload.tui.widgets.footer import Footer
+from caseload.tui.widgets.key_table import KeyTable
 
 D = TypeVar("D")
 
@@ -40,7 +45,8 @@ class DetailScreen(Screen[None], Generic[D]):
     """Subclasses set ``KIND`` (the ids ``KIND-loading`` and ``KIND-error``) and
     ``LOAD_GROUP`` (the worker group of the screen's own load), and implement ``reload``,
     ``set_titles``, ``loading_titles``, ``compose_detail``, ``focus_content`` and
-    ``error_text`` (and ``other_load_failed`` for the other reads they make)."""
+    ``error_text`` (and ``other_load_failed`` for the other reads they make; ``fill_table``
+    for the tables they compose with ``fitted``, sized from the terminal's width)."""
 
     KIND: ClassVar[str] = "detail"
     LOAD_GROUP: ClassVar[str] = "detail"
@@ -83,6 +89,38 @@ class DetailScreen(Screen[None], Generic[D]):
 
     def before_redraw(self) -> None:
         """Called before the body is composed again with new data or colours."""
+
+    def fill_table(self, table: KeyTable, width: int) -> None:
+        """Clear ``table`` (one whose columns depend on the terminal's width) and add its
+        columns and rows for a terminal ``width`` wide. Only called with data loaded."""
+        raise NotImplementedError
+
+    # -- the terminal's width --------------------------------------------------------------------
+
+    def fitted(self, table: KeyTable) -> KeyTable:
+        """``table`` filled for the terminal's width (``fill_table``), as composed."""
+        width = self.app.size.width
+        self.fill_table(table, width)
+        table.fitted_width = width
+        return table
+
+    def fit_width(self, width: int) -> None:
+        """The terminal is ``width`` wide now: each table laid out for another width is filled
+        again for this one (its cursor row and focus kept; ``KeyTable.refill``). Subclasses
+        add what else depends on the width."""
+        if self.detail is None:
+            return
+        for table in self.query(KeyTable):
+            if table.fitted_width is not None and table.fitted_width != width:
+                table.refill(partial(self.fill_table, table, width))
+                table.fitted_width = width
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_width(event.size.width)
+
+    def on_screen_resume(self) -> None:
+        # a screen under another gets no Resize: the width may have changed meanwhile
+        self.fit_width(self.app.size.width)
 
     # -- shared --------------------------------------------------------------------------------
 

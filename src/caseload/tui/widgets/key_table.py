@@ -7,13 +7,15 @@ Adds ``j``/``k`` to the arrow keys and row cursor by default. Cells must be ``ri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
 
 from caseload.tui.keys import Move, hidden_keys
 
@@ -31,6 +33,20 @@ class KeyTable(DataTable[object]):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        # the terminal width its columns were laid out for; None: they do not depend on it
+        self.fitted_width: int | None = None
+
+    def refill(self, fill: Callable[[], None]) -> None:
+        """``fill`` the table again (it clears and adds its columns and rows), the cursor kept
+        on the same row: the same key, else the same place. In place, so the focus stays."""
+        key = self.ordered_rows[self.cursor_row].key if self.row_count else None
+        row = self.cursor_row
+        fill()
+        if not self.row_count:
+            return
+        with suppress(RowDoesNotExist):  # (the row is gone: the same place)
+            row = self.get_row_index(key) if key is not None else row
+        self.move_cursor(row=min(row, self.row_count - 1), animate=False)
 
 
 class OpenableTable(KeyTable):
