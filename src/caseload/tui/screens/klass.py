@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -188,7 +188,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
                     yield self.categories_table(detail)
             self.place_categories(self.app.size.width)  # these categories: beside the chart?
             yield Static(self.assignments_title(detail), id="assignments-title")
-            yield self.assignments_table(detail, styles)
+            yield self.fitted(KeyTable(id="assignments"))
 
     def categories_table(self, detail: ClassDetail) -> KeyTable:
         table = KeyTable(id="categories")
@@ -206,8 +206,9 @@ class ClassScreen(DetailScreen[ClassDetail]):
             for i, (label, _) in enumerate(CATEGORY_COLUMNS))
         return table
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.place_categories(event.size.width)
+    def fit_width(self, width: int) -> None:
+        super().fit_width(width)
+        self.place_categories(width)
 
     def place_categories(self, width: int) -> None:
         """``-beside`` when the categories table fits beside a chart of ``CHART_MIN_WIDTH``
@@ -215,18 +216,21 @@ class ClassScreen(DetailScreen[ClassDetail]):
         room = width - BESIDE_FRAME - self._categories_width
         self.set_class(room >= CHART_MIN_WIDTH, "-beside")
 
-    def assignments_table(self, detail: ClassDetail, styles: dict[str, Style]) -> KeyTable:
-        """Due, category, title, score, percent, status and the teacher's comment. A comment
-        is never cut at the terminal's edge: longer than the room the other columns leave,
-        it wraps in its column; with under ``WRAP_MIN`` cells left (80 columns), it goes
-        below the assignment's title, in the title's column (``comment_layout``)."""
-        table = KeyTable(id="assignments")
+    def fill_table(self, table: KeyTable, width: int) -> None:
+        """The assignments: due, category, title, score, percent, status and the teacher's
+        comment. A comment is never cut at the terminal's edge: longer than the room the other
+        columns leave, it wraps in its column; with under ``WRAP_MIN`` cells left (80
+        columns), it goes below the assignment's title, in the title's column
+        (``comment_layout``). Filled again when the terminal's width changes."""
+        detail: ClassDetail = self.detail
+        styles = semantic_styles(self.app)
+        table.clear(columns=True)
         cells = [assignment_cells(a, styles) for a in detail.assignments]
         # the table is the body less its padding (2) and the body's scroll bar (2); and the
         # table scrolls itself too (more rows than the body is high: its max-height is the
         # body's), so last_column_room keeps the room of the table's own scroll bar (2)
         self._comment_room, self._title_room = comment_layout(
-            self.app.size.width - 4, [label for label, _ in ASSIGNMENT_COLUMNS], cells)
+            width - 4, [label for label, _ in ASSIGNMENT_COLUMNS], cells)
         for label, key in ASSIGNMENT_COLUMNS:
             if key == "comment" and self._title_room is not None:
                 continue  # (below each title)
@@ -234,7 +238,6 @@ class ClassScreen(DetailScreen[ClassDetail]):
                 self._comment_room if key == "comment" else
                 self._title_room if key == "title" else None))
         self.fill_assignments(table, detail, styles)
-        return table
 
     def shown_assignments(self, detail: ClassDetail) -> list[AssignmentView]:
         """The assignments as the filter (``m``) and the sort (``s``) show them."""
