@@ -10,16 +10,23 @@ a long description).
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from textual.pilot import Pilot
 
+from caseload.store.tables import METADATA
 from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.klass import ClassScreen
+from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.key_table import KeyTable
 
 from .conftest import _tables_pending, screen_lines, settle, wait_until
-from .test_audit_s19 import make_app
-from .test_audit_s20 import COMMENT
+from .test_audit_s19 import NO_INCIDENTS, WITH_INCIDENTS, make_app
+from .test_audit_s20 import COMMENT, LONG_EMAIL
 from .test_class_short import open_class
+
+LONG_NAME = "Maria Guadalupe Hernandez-Villanueva"
+LONG_DESCRIPTION = ("Left the classroom without permission during the fire drill and did not "
+                    "return to the assembly point until the all-clear was given by staff.")
 
 
 async def resize(pilot: Pilot, width: int, height: int) -> None:
@@ -107,3 +114,125 @@ async def test_class_screen_keeps_its_sort_when_resized(engine: Engine) -> None:
         assert [r.key.value for r in table.ordered_rows] == order
         assert cursor_key(table) == key and table.cursor_row == 2
         assert "score, lowest first" in "\n".join(screen_lines(app))
+
+
+# --- the student screen -------------------------------------------------------------------------
+
+
+def long_guardian_and_incident(engine: Engine) -> None:
+    g = METADATA.tables["guardians"]
+    si = METADATA.tables["student_incidents"]
+    di = METADATA.tables["discipline_incidents"]
+    with engine.begin() as conn:
+        conn.execute(update(g).where(g.c.student_id == NO_INCIDENTS).values(
+            given_name="Maria Guadalupe", family_name="Hernandez-Villanueva",
+            email=LONG_EMAIL))
+        ids = conn.execute(select(si.c.incident_id).where(
+            si.c.student_id == WITH_INCIDENTS)).scalars().all()
+        conn.execute(update(si).where(si.c.student_id == WITH_INCIDENTS).values(
+            description=LONG_DESCRIPTION))
+        conn.execute(update(di).where(di.c.sourced_id.in_(ids)).values(
+            description=LONG_DESCRIPTION))
+
+
+def column_text(app: CaseloadApp, first: str, label: str, after: str | None = None) -> str:
+    """The text of the column ``label`` of the table whose header holds ``first``, read down
+    the column (a wrapped cell goes on below), spaces dropped."""
+    lines = screen_lines(app)
+    top = next(i for i, line in enumerate(lines) if first in line and label in line)
+    header = lines[top]
+    start = header.index(label)
+    end = header.index(after) if after else None
+    return "".join(line[start:end].strip(" ▎▍▌▋▊▉█") for line in lines[top + 1:-1]
+                   ).replace(" ", "")
+
+
+async def open_student(app: CaseloadApp, pilot: Pilot, student_id: str) -> StudentScreen:
+    await settle(pilot)
+    app.home.select_student(student_id)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+    await settle(pilot)
+    assert isinstance(app.screen, StudentScreen)
+    return app.screen
+
+
+async def test_student_tables_are_laid_out_again_when_resized(engine: Engine) -> None:
+    long_guardian_and_incident(engine)
+    app = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_student(app, pilot, NO_INCIDENTS)
+        classes = screen.query_one("#classes", KeyTable)
+        await pilot.press("j", "j")
+        await settle(pilot)
+        key = cursor_key(classes)
+        assert "Miss" in classes.columns["missing"].label.plain
+        for width, height in ((120, 40), (80, 24)):
+            await resize(pilot, width, height)
+            assert (classes.columns["last"].label.plain == "Last score") == (width == 120)
+            assert cursor_key(classes) == key and classes.has_focus
+            fits(app, width)
+        # the Guardians tab: the name and the email whole at each width
+        await pilot.press("5")
+        await settle(pilot)
+        guardians = screen.query_one("#guardians", KeyTable)
+        for width, height in ((80, 24), (120, 40), (80, 24)):
+            await resize(pilot, width, height)
+            assert guardians.fitted_width == width and guardians.has_focus
+            fits(app, width)
+            assert LONG_EMAIL in column_text(app, "Relationship", "Email")
+            assert LONG_NAME.replace(" ", "") in column_text(app, "Relationship", "Name",
+                                                             "Relationship")
+            # wide, the name gets the room it needs (the email what is left): one line
+            assert any(LONG_NAME in line for line in screen_lines(app)) == (width == 120)
+
+    app = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_student(app, pilot, WITH_INCIDENTS)
+        await pilot.press("3")
+        await settle(pilot)
+        incidents = screen.query_one("#incidents", KeyTable)
+        await pilot.press("j")
+        await settle(pilot)
+        key = cursor_key(incidents)
+        high: dict[int, int] = {}  # the row's lines, by width: fewer when wider
+        for width, height in ((80, 24), (120, 40), (80, 24)):
+            await resize(pilot, width, height)
+            assert incidents.fitted_width == width
+            high.setdefault(width, incidents.rows[incidents.ordered_rows[0].key].height)
+            assert incidents.rows[incidents.ordered_rows[0].key].height == high[width]
+            assert cursor_key(incidents) == key and incidents.has_focus
+            fits(app, width)
+            assert LONG_DESCRIPTION.replace(" ", "") in column_text(app, "Date", "Description")
+        assert high[120] < high[80]
+
+
+async def test_a_screen_under_another_is_laid_out_again_when_it_comes_back(
+    engine: Engine,
+) -> None:
+    """A screen two below the top gets no Resize (Textual lays out again only the one right
+    under the top): the student screen, under the class screen and the help while the
+    terminal widens, lays its classes out for the new width when it is shown again."""
+    app = make_app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        student = await open_student(app, pilot, NO_INCIDENTS)
+        classes = student.query_one("#classes", KeyTable)
+        row = classes.get_row_index("cls-ENG9-01")
+        classes.move_cursor(row=row)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClassScreen), what="class")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        await resize(pilot, 160, 40)
+        assert classes.fitted_width == 80  # (no Resize under two screens)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClassScreen)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is student, what="the student again")
+        await resize(pilot, 160, 40)
+        assert classes.fitted_width == 160
+        assert classes.columns["last"].label.plain == "Last score"
+        assert classes.cursor_row == row and classes.has_focus
+        fits(app, 160)

@@ -262,7 +262,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
             classes = report.metrics.classes
             with TabPane(f"Classes ({len(classes)})", id="tab-classes"):
                 yield (
-                    self.classes_table(detail) if classes
+                    self.fitted(OpenableTable(id="classes")) if classes
                     # (a header over no rows read as "takes no classes": audit s20, Grand
                     # Bend, an export with no enrollments)
                     else Static(Text(f"No classes in session on {report_day(self.as_of)} in the "
@@ -282,7 +282,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 yield attendance if self.initial_tab == "tab-attendance" else Lazy(attendance)
             with TabPane(f"Behavior ({len(detail.incidents)})", id="tab-behavior"):
                 behavior: Widget = (
-                    self.incidents_table(detail) if detail.incidents
+                    self.fitted(KeyTable(id="incidents")) if detail.incidents
                     else Static(Text("No incidents recorded"), id="no-incidents", classes="empty")
                 )
                 yield behavior if self.initial_tab == "tab-behavior" else Lazy(behavior)
@@ -292,7 +292,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 yield notes if self.initial_tab == "tab-notes" else Lazy(notes)
             with TabPane(f"Guardians ({len(detail.guardians)})", id="tab-guardians"):
                 guardians: Widget = (
-                    self.guardians_table(detail) if detail.guardians
+                    self.fitted(KeyTable(id="guardians")) if detail.guardians
                     else Static(Text("No guardians loaded for this student (none in the "
                                      "cache; contacts are not known)"),
                                 id="no-guardians", classes="empty")
@@ -358,37 +358,43 @@ class StudentScreen(DetailScreen[StudentDetail]):
         text.rstrip()
         return text
 
-    def classes_table(self, detail: StudentDetail) -> KeyTable:
+    def fill_table(self, table: KeyTable, width: int) -> None:
+        """The classes, incidents or guardians table (by its id), filled for a terminal
+        ``width`` wide: their columns' widths depend on it (again when it changes)."""
+        fill = {"classes": self.fill_classes, "incidents": self.fill_incidents,
+                "guardians": self.fill_guardians}[table.id or ""]
+        table.clear(columns=True)
+        fill(table, self.detail, width)
+
+    def fill_classes(self, table: KeyTable, detail: StudentDetail, width: int) -> None:
         styles = semantic_styles(self.app)
-        table = OpenableTable(id="classes")
-        narrow = self.app.size.width < NARROW
+        narrow = width < NARROW
         rows = [self.class_cells(m, styles, narrow=narrow) for m in detail.report.metrics.classes]
         labels = ("Per", "Class", "Teacher", "Grade", "Trend", "Miss" if narrow else "Missing",
                   "Last" if narrow else "Last score")
         # the table is the screen less the pane's padding (2)
-        widths = (narrow_widths(self.app.size.width - 2, labels, rows) if narrow
+        widths = (narrow_widths(width - 2, labels, rows) if narrow
                   else (None,) * len(labels))
-        for label, key, width in zip(labels, ("period", "class", "teacher", "grade", "trend",
-                                              "missing", "last"), widths, strict=True):
-            table.add_column(label, key=key, width=width)
+        for label, key, cells_wide in zip(labels, ("period", "class", "teacher", "grade",
+                                                   "trend", "missing", "last"), widths,
+                                          strict=True):
+            table.add_column(label, key=key, width=cells_wide)
         for metrics, cells in zip(detail.report.metrics.classes, rows, strict=True):
             if narrow:
                 cells[0] = _one_line(cells[0])
             table.add_row(*cells, key=metrics.id)
-        return table
 
-    def incidents_table(self, detail: StudentDetail) -> KeyTable:
+    def fill_incidents(self, table: KeyTable, detail: StudentDetail, width: int) -> None:
         """Date, behavior, location and description. A description longer than the width the
         other columns leave is wrapped there (the row as high as it needs): cut at the
         terminal's edge, it could only be read a column at a time with the arrow keys."""
-        table = KeyTable(id="incidents")
         rows = [[Text(i.date.isoformat()), literal(i.behavior or DASH),
                  literal(i.location or DASH), literal(i.description or DASH)]
                 for i in detail.incidents]
         labels = (("Date", "date"), ("Behavior", "behavior"), ("Location", "location"),
                   ("Description", "description"))
         # the table is the screen less the pane's padding (2)
-        room = last_column_room(self.app.size.width - 2, [label for label, _ in labels], rows)
+        room = last_column_room(width - 2, [label for label, _ in labels], rows)
         for label, key in labels:
             table.add_column(label, key=key, width=room if key == "description" else None)
         for (date, behavior, location, description), incident in zip(
@@ -396,16 +402,14 @@ class StudentScreen(DetailScreen[StudentDetail]):
             table.add_row(date, behavior, location,
                           description if room is None else wrapped(description),
                           key=incident.incident_id, height=1 if room is None else None)
-        return table
 
-    def guardians_table(self, detail: StudentDetail) -> KeyTable:
+    def fill_guardians(self, table: KeyTable, detail: StudentDetail, width: int) -> None:
         """Name, relationship (and "primary"), phone and email; unknown shown as a dash. The
         name and email are wrapped in their columns (the row as high as it needs), never cut:
         a cut address reads as a real one, and a cut name loses the family name. Below
         ``NARROW`` columns the widths are fixed; wider, the email column gets what the others
         leave when the address is longer than that (a guardian with a phone's note prefill
         names the phone)."""
-        table = KeyTable(id="guardians")
         styles = semantic_styles(self.app)
         rows = []
         for g in detail.guardians:
@@ -416,16 +420,15 @@ class StudentScreen(DetailScreen[StudentDetail]):
                          literal(g.email or DASH)])
         labels = (("Name", "name"), ("Relationship", "relationship"), ("Phone", "phone"),
                   ("Email", "email"))
-        if self.app.size.width < NARROW:
+        if width < NARROW:
             widths: tuple[int | None, ...] = (16, 13, 14, 25)
         else:  # the table is the screen less the pane's padding (2)
-            widths = guardian_widths(self.app.size.width - 2, [lb for lb, _ in labels], rows)
-        for (label, key), width in zip(labels, widths, strict=True):
-            table.add_column(label, key=key, width=width)
+            widths = guardian_widths(width - 2, [lb for lb, _ in labels], rows)
+        for (label, key), cells_wide in zip(labels, widths, strict=True):
+            table.add_column(label, key=key, width=cells_wide)
         for (name, relationship, phone, email), g in zip(rows, detail.guardians, strict=True):
             table.add_row(wrapped(name), _one_line(relationship), _one_line(phone),
                           wrapped(email), key=g.guardian_id, height=None)
-        return table
 
     def class_cells(self, metrics: ClassMetrics, styles: dict[str, Style], *,
                     narrow: bool = False) -> list[Text]:
@@ -467,6 +470,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self) -> None:
+        # a tab's table mounted late (Lazy) may have been laid out before a resize
+        self.fit_width(self.app.size.width)
         self.call_after_refresh(self.focus_content)
 
     # -- actions -------------------------------------------------------------------------------
