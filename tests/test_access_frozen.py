@@ -28,6 +28,10 @@ PINNED = {
     "NOTE_HISTORY_0021": "ac7f5c614259b18f",
     "NOTE_HISTORY_SQL_0021": "9fb41794a9d8c911",
     "POLICIES_0022": "fa4372499e2e0448",
+    "BIND_GRANTS_0025": "aaf04b0d4ef4d5f2",
+    "UNBIND_GRANTS_0025": "9d7057574c676c3a",
+    "FUNCTIONS_0025": "8d7f353e8e82ad17",
+    "AUDIT_CLOCK_SQL_0025": "5411feb0a182a1e0",
 }
 
 
@@ -55,7 +59,8 @@ def test_the_app_uses_the_newest_policies() -> None:
     assert access.POLICIES is getattr(access_frozen, newest)
 
 
-_RULE_CALLS = {"apply_policies", "create_schema", "create_functions", "create_note_history"}
+_RULE_CALLS = {"apply_policies", "create_schema", "create_functions", "create_note_history",
+               "create_audit_clock", "alter_grants"}
 
 
 def _frozen_only(node: ast.expr) -> bool:
@@ -81,7 +86,8 @@ def test_migrations_apply_frozen_rules_only() -> None:
                     f"{path.name} imports from access: its module only (access.NAME)")
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                     and node.value.id == "access":
-                assert node.attr in _RULE_CALLS | {"drop_schema", "drop_note_history"}, (
+                assert node.attr in _RULE_CALLS | {"drop_schema", "drop_note_history",
+                                                           "drop_audit_clock"}, (
                     f"{path.name} uses access.{node.attr}: today's, not its revision's")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in _RULE_CALLS:
@@ -90,7 +96,7 @@ def test_migrations_apply_frozen_rules_only() -> None:
                 assert any(isinstance(a, ast.Attribute | ast.Dict) for a in args) and all(
                     _frozen_only(a) for a in args), (
                     f"{path.name}:{node.lineno} {node.func.attr} is given today's rules")
-    assert seen >= 9  # 0012, 0013, 0014, 0018, 0019 (2), 0020 (2), 0021 (2), 0022
+    assert seen >= 15  # 0012, 0013, 0014, 0018, 0019 (2), 0020 (2), 0021 (2), 0022, 0025 (5)
 
 
 # --- what a migration writes, whole (review s20) ------------------------------------------------
@@ -128,6 +134,13 @@ def _written(call: str) -> str:
     elif call == "create_note_history":
         access.create_note_history(conn, frozen.NOTE_HISTORY_0021,  # type: ignore[arg-type]
                                    frozen.NOTE_HISTORY_SQL_0021)
+    elif call == "create_functions_0025":
+        access.create_functions(conn, frozen.FUNCTIONS_0025)  # type: ignore[arg-type]
+    elif call == "create_audit_clock":
+        access.create_audit_clock(conn, frozen.AUDIT_CLOCK_SQL_0025)  # type: ignore[arg-type]
+    elif call == "alter_grants":
+        access.alter_grants(conn, frozen.BIND_GRANTS_0025)  # type: ignore[arg-type]
+        access.alter_grants(conn, frozen.UNBIND_GRANTS_0025)  # type: ignore[arg-type]
     else:
         access.apply_policies(conn, ("last_seen",),  # type: ignore[arg-type]
                               {"last_seen": frozen.LAST_SEEN_0014})
@@ -141,11 +154,14 @@ WRITTEN = {
     "create_schema": "2b0dc23b0f7895a4",
     "create_note_history": "33fc6087bddc4b04",
     "apply_policies": "a207b23179e45d8b",
+    "create_functions_0025": "a8361dbf471c1c5b",
+    "create_audit_clock": "ad058089b5f5202f",
+    "alter_grants": "ee9ec7c25160072a",
 }
 
 
 @pytest.mark.parametrize("call", sorted(WRITTEN))
 def test_what_the_migrations_write_never_changes(call: str) -> None:
     text = _written(call)
-    assert "CREATE" in text
+    assert "CREATE" in text or "ALTER" in text
     assert hashlib.sha256(text.encode()).hexdigest()[:16] == WRITTEN[call]

@@ -54,19 +54,26 @@ def add_commands(
 
     p = actions.add_parser("revoke", help="remove a login's grant and its privileges",
                            description="Remove a login's grant and its privileges on the "
-                                       "tables: it then sees nothing.")
+                                       "tables and the schema: it then sees nothing, and "
+                                       "the DBA can drop the role.")
     add_globals(p)
     p.add_argument("login", metavar="LOGIN")
     p.set_defaults(admin_handler=cmd_revoke)
 
     p = actions.add_parser("who", help="one line per grant: the login and its scope",
-                           description="One line per grant: the login, its scope, its person.")
+                           description="One line per grant: the login, its scope, its person; "
+                                       "marked when the login is missing or is a different "
+                                       "role now (dropped and created again): such a grant "
+                                       "gives nothing.")
     add_globals(p)
     p.set_defaults(admin_handler=cmd_who)
 
-    p = actions.add_parser("upgrade", help="bring the schema to this version (owner only)",
-                           description="Run the schema migrations (the owner only; other "
-                                       "logins never migrate).")
+    p = actions.add_parser("upgrade", help="bring the schema to this version and renew the "
+                                           "logins' privileges (owner only)",
+                           description="Run the schema migrations, then renew every granted "
+                                       "login's privileges, at the current revision too (after "
+                                       "a restore). The owner only; other logins never "
+                                       "migrate.")
     add_globals(p)
     p.set_defaults(admin_handler=cmd_upgrade)
 
@@ -115,13 +122,22 @@ def cmd_who(args: argparse.Namespace) -> int:
     found = admin.who(args.db)
     if not found:
         print("No grants.")
-    for g in found:
-        print(f"{g.login}  {g.scope_label}  person {g.person}")
+    for listed in found:
+        g = listed.grant
+        mark = ("  (login missing: it gives nothing)" if listed.missing else
+                "  (a different role now: revoke it, or grant again)" if listed.other else "")
+        print(f"{g.login}  {g.scope_label}  person {g.person}{mark}")
     return EXIT_OK
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
     from caseload.services import admin
 
-    print(f"Schema at revision {admin.upgrade(args.db)}.")
+    done = admin.upgrade(args.db)
+    print(f"Schema at revision {done.revision}.")
+    print(f"Privileges renewed for {len(done.renewed)} "
+          f"login{'' if len(done.renewed) == 1 else 's'}.")
+    if done.skipped:
+        print(f"Not renewed (login missing or a different role now; see caseload admin who): "
+              f"{', '.join(done.skipped)}.")
     return EXIT_OK

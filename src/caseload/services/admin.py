@@ -1,11 +1,13 @@
 """Access administration on a shared PostgreSQL cache (``caseload admin ...``), run by the
 database owner: grant a login a person and scope, revoke it, list the grants, upgrade the
-schema. The database enforces the grants (``caseload.store.access``). SQLite is one user:
-every use case here raises :class:`AccessControlUnavailable` on it.
+schema and renew the logins' privileges. The database enforces the grants
+(``caseload.store.access``). SQLite is one user: every use case here raises
+:class:`AccessControlUnavailable` on it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from caseload.domain.access import AccessControlUnavailable, DatabaseAccessError, Grant, Scope
@@ -70,25 +72,57 @@ def revoke(db: str | None, login: str) -> bool:
         engine.dispose()
 
 
-def who(db: str | None) -> list[Grant]:
-    """Every grant, by login."""
+@dataclass(frozen=True)
+class Listed:
+    """A grant and whether its login is the role granted: ``missing`` (no role of that
+    name) and ``other`` (a role of that name created since: another person, perhaps) give
+    nothing (the database matches a grant to the role's identity, not its name)."""
+
+    grant: Grant
+    missing: bool = False
+    other: bool = False
+
+
+def who(db: str | None) -> list[Listed]:
+    """Every grant, by login, each with the state of its role."""
     from caseload.store import access
 
     engine = _engine(db)
     try:
         with engine.connect() as conn:
-            return access.grants(conn)
+            return [Listed(g, missing=role == access.ROLE_MISSING, other=role == access.ROLE_OTHER)
+                    for g, role in access.grants(conn)]
     finally:
         engine.dispose()
 
 
-def upgrade(db: str | None) -> str:
-    """Bring the schema to this version's head (the owner only); the revision it is at."""
+@dataclass(frozen=True)
+class Upgraded:
+    """The schema's revision after ``upgrade``; the logins whose privileges were renewed;
+    the grants that gave none (their login missing or another role now: ``who``)."""
+
+    revision: str
+    renewed: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+def upgrade(db: str | None) -> Upgraded:
+    """Bring the schema to this version's head and renew every granted login's privileges,
+    at head too (after a restore that could not give them back); the owner only."""
+    from caseload.store import access
     from caseload.store.engine import current_revision
 
     engine = _engine(db)
     try:
-        return current_revision(engine) or ""
+        with engine.begin() as conn:
+            if not access.is_owner(conn):
+                raise DatabaseAccessError(
+                    "only the database owner upgrades the schema and renews the logins' "
+                    "privileges (connect as the role that owns the caseload tables)"
+                )
+            renewed = access.sync_privileges(conn)
+            skipped = [g.login for g, _ in access.grants(conn) if g.login not in renewed]
+        return Upgraded(current_revision(engine) or "", tuple(renewed), tuple(skipped))
     finally:
         engine.dispose()
 

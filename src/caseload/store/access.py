@@ -13,9 +13,12 @@ or write. Every table that holds student data has row-level security policies th
 
 Inside a SECURITY DEFINER function ``current_user`` is the owner, so the policies pass the
 login in, and the functions answer only for the session's own login (or a role it is a member
-of, which it could ``SET ROLE`` to anyway). The owner (and superusers) bypass row-level
-security: imports, syncs and facts refreshes run as the owner. A login without a grant sees
-nothing, and ``revoke`` also takes back its privileges on the tables.
+of, which it could ``SET ROLE`` to anyway), and only while that login is the role that was
+granted: a grant records the role's OID (0025), so a role dropped and created again under the
+same name matches no grant, and is given no privileges, until it is granted again. The owner
+(and superusers) bypass row-level security: imports, syncs and facts refreshes run as the
+owner. A login without a grant sees nothing, and ``revoke`` also takes back its privileges on
+the tables and the schema.
 
 The rules themselves (policies, functions, the grants table, the note-history trigger) are
 frozen by revision in :mod:`caseload.store.access_frozen`; :data:`POLICIES` is the newest
@@ -82,6 +85,34 @@ def drop_note_history(conn: Connection) -> None:
     for table in ("notes", "note_revisions"):
         conn.execute(text(f"DROP TRIGGER IF EXISTS {NOTE_HISTORY_TRIGGER} ON {table}"))
     conn.execute(text(f"DROP FUNCTION IF EXISTS {NOTE_HISTORY_FUNCTION}"))
+
+
+# A login's audit entries are dated by the database (0025): see access_frozen's trigger.
+AUDIT_CLOCK_FUNCTION = "caseload_audit_clock()"
+AUDIT_CLOCK_TRIGGER = "caseload_audit_clock"
+
+
+def create_audit_clock(conn: Connection, function: str) -> None:
+    """(Re)create the trigger that dates a login's audit entries by the database's clock
+    (PostgreSQL): ``function``, a migration's snapshot of its SQL
+    (``access_frozen.AUDIT_CLOCK_SQL_0025``)."""
+    conn.execute(text(function.replace("{path}", f"{_q(conn, _schema(conn))}, pg_temp")))
+    conn.execute(text(f"DROP TRIGGER IF EXISTS {AUDIT_CLOCK_TRIGGER} ON audit_log"))
+    conn.execute(text(f"CREATE TRIGGER {AUDIT_CLOCK_TRIGGER} BEFORE INSERT ON audit_log "
+                      f"FOR EACH ROW EXECUTE FUNCTION {AUDIT_CLOCK_FUNCTION}"))
+
+
+def drop_audit_clock(conn: Connection) -> None:
+    """Undo :func:`create_audit_clock`."""
+    conn.execute(text(f"DROP TRIGGER IF EXISTS {AUDIT_CLOCK_TRIGGER} ON audit_log"))
+    conn.execute(text(f"DROP FUNCTION IF EXISTS {AUDIT_CLOCK_FUNCTION}"))
+
+
+def alter_grants(conn: Connection, statements: tuple[str, ...]) -> None:
+    """Change the grants table as a migration's snapshot says
+    (``access_frozen.BIND_GRANTS_0025``: each grant bound to its role's OID)."""
+    for sql in statements:
+        conn.execute(text(sql))
 
 
 def is_postgres(conn: Connection) -> bool:
@@ -236,7 +267,8 @@ def _check_target(conn: Connection, grant: Grant) -> None:
 
 
 def grant(conn: Connection, new: Grant) -> None:
-    """Map an existing login to a person and scope (replacing its grant) and give it the
+    """Map an existing login to a person and scope (replacing its grant: a grant of a role
+    dropped and created again under that name is bound to the new role) and give it the
     privileges the policies then narrow."""
     _require_owner(conn)
     role = _role(conn, new.login)
@@ -252,19 +284,20 @@ def grant(conn: Connection, new: Grant) -> None:
         )
     _check_target(conn, new)
     conn.execute(text(
-        f"INSERT INTO {GRANTS} (login, person, scope, target) VALUES (:l, :p, :s, :t) "
+        f"INSERT INTO {GRANTS} (login, person, scope, target, role_oid) "
+        "VALUES (:l, :p, :s, :t, :o) "
         "ON CONFLICT (login) DO UPDATE SET person = EXCLUDED.person, scope = EXCLUDED.scope, "
-        "target = EXCLUDED.target, granted_at = now()"
-    ), {"l": new.login, "p": new.person, "s": new.scope.value, "t": new.target})
+        "target = EXCLUDED.target, role_oid = EXCLUDED.role_oid, granted_at = now()"
+    ), {"l": new.login, "p": new.person, "s": new.scope.value, "t": new.target, "o": role.oid})
     _grant_privileges(conn, new.login)
 
 
 def _role(conn: Connection, login: str) -> Any:
-    """(bypass, owns) of the role ``login``, None when there is none. ``bypass``: it is, or
-    may SET ROLE to, a superuser or a BYPASSRLS role; ``owns``: it may SET ROLE to the
+    """(oid, bypass, owns) of the role ``login``, None when there is none. ``bypass``: it is,
+    or may SET ROLE to, a superuser or a BYPASSRLS role; ``owns``: it may SET ROLE to the
     tables' owner (membership, inherited or not: 'MEMBER', not 'USAGE')."""
     return conn.execute(text(
-        "SELECT EXISTS (SELECT 1 FROM pg_roles s WHERE (s.rolsuper OR s.rolbypassrls) "
+        "SELECT r.oid, EXISTS (SELECT 1 FROM pg_roles s WHERE (s.rolsuper OR s.rolbypassrls) "
         "AND pg_has_role(r.oid, s.oid, 'MEMBER')) AS bypass, "
         "pg_has_role(r.oid, c.relowner, 'MEMBER') AS owns FROM pg_roles r, pg_class c "
         f"WHERE r.rolname = :login AND c.oid = to_regclass('{VERSION_TABLE}')"
@@ -272,10 +305,10 @@ def _role(conn: Connection, login: str) -> Any:
 
 
 def revoke(conn: Connection, login: str) -> bool:
-    """Remove the login's grant and its privileges on the tables; whether it had a grant.
-    A role without a grant keeps whatever it was given outside caseload, and the owner (or
-    a role that bypasses row-level security) is refused: revoking it would take the owner's
-    own access to the tables."""
+    """Remove the login's grant and its privileges on the tables and the schema (so the DBA
+    can then drop the role); whether it had a grant. A role without a grant keeps whatever
+    it was given outside caseload, and the owner (or a role that bypasses row-level
+    security) is refused: revoking it would take the owner's own access to the tables."""
     _require_owner(conn)
     role = _role(conn, login)
     if role is not None and (role.bypass or role.owns):
@@ -288,25 +321,45 @@ def revoke(conn: Connection, login: str) -> bool:
                        {"l": login}).first()
     if had is not None and role is not None:
         _revoke_privileges(conn, login)
+        # (granted with the tables': left, it kept DROP ROLE from working, audit s20c)
+        conn.execute(text(f"REVOKE USAGE ON SCHEMA {_q(conn, _schema(conn))} "
+                          f"FROM {_q(conn, login)}"))
     return had is not None
 
 
-def grants(conn: Connection) -> list[Grant]:
-    """Every grant, by login."""
+# A grant's role (``grants``): the role granted; no role of that name; another role of that
+# name (dropped and created again since, or the grant restored into another cluster)
+ROLE_OK, ROLE_MISSING, ROLE_OTHER = "ok", "missing", "other"
+
+
+def grants(conn: Connection) -> list[tuple[Grant, str]]:
+    """Every grant, by login, with its role: ROLE_OK, ROLE_MISSING or ROLE_OTHER."""
     _require_owner(conn)
-    rows = conn.execute(text(f"SELECT login, person, scope, target FROM {GRANTS} ORDER BY login"))
-    return [Grant(login=r.login, person=r.person, scope=Scope(r.scope), target=r.target)
-            for r in rows]
+    rows = conn.execute(text(
+        f"SELECT g.login, g.person, g.scope, g.target, CASE WHEN r.oid IS NULL THEN "
+        f"'{ROLE_MISSING}' WHEN r.oid = g.role_oid THEN '{ROLE_OK}' ELSE '{ROLE_OTHER}' END "
+        f"AS role FROM {GRANTS} g LEFT JOIN pg_roles r ON r.rolname = g.login ORDER BY g.login"
+    ))
+    return [(Grant(login=r.login, person=r.person, scope=Scope(r.scope), target=r.target),
+             str(r.role)) for r in rows]
 
 
-def sync_privileges(conn: Connection) -> None:
-    """Re-grant every granted login's privileges (after an upgrade added tables)."""
+def sync_privileges(conn: Connection) -> list[str]:
+    """Re-grant the privileges of every login that is the role it was granted as (after an
+    upgrade added tables; after a restore that gave them none); the logins done. A grant
+    whose role is missing or was created again gives nothing (``grants`` marks it)."""
     if not is_postgres(conn) or GRANTS not in _tables(conn):
-        return
-    for login in conn.execute(text(
-        f"SELECT g.login FROM {GRANTS} g JOIN pg_roles r ON r.rolname = g.login"
-    )).scalars():
+        return []
+    bound = conn.execute(text(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = :t AND column_name = 'role_oid'"), {"t": GRANTS}).first()
+    same = "r.rolname = g.login" + (" AND r.oid = g.role_oid" if bound else "")  # (< 0025)
+    logins = [str(x) for x in conn.execute(text(
+        f"SELECT g.login FROM {GRANTS} g JOIN pg_roles r ON {same} ORDER BY g.login"
+    )).scalars()]
+    for login in logins:
         _grant_privileges(conn, login)
+    return logins
 
 
 def _grant_privileges(conn: Connection, login: str) -> None:

@@ -217,3 +217,59 @@ BEGIN
                            WHEN NEW.deleted THEN OLD.deleted_at END;
     RETURN NEW;
 END $$"""
+
+
+# --- a grant is bound to its role, not to the role's name (0025) ----------------------------
+
+# Grants were keyed by the login's name alone: a role dropped (``DROP OWNED BY x; DROP ROLE
+# x``, or a restore into a cluster without it) left its grant, and a new, unrelated role of
+# that name got the old scope, the old person's confidential notes and the right to sign as
+# them (audit s20c, finding 1). ``role_oid`` is the granted role's identity, recorded at grant
+# time; the existing grants are bound to the role of their name as it is at the upgrade (none:
+# NULL, a grant that matches no role until it is granted again).
+BIND_GRANTS_0025 = (
+    f"ALTER TABLE {GRANTS} ADD COLUMN IF NOT EXISTS role_oid oid",
+    f"UPDATE {GRANTS} g SET role_oid = r.oid FROM pg_roles r WHERE r.rolname = g.login",
+)
+UNBIND_GRANTS_0025 = (f"ALTER TABLE {GRANTS} DROP COLUMN IF EXISTS role_oid",)
+
+# The functions answer only when the session's role is the one granted: its name and its OID
+# (a role dropped and created again under the same name is another role, and matches no
+# grant, whatever the privileges it was given by name: a restore's GRANTs, say).
+_GUARD_0025 = (f"{_GUARD} AND g.role_oid = "
+               "(SELECT r.oid FROM pg_roles r WHERE r.rolname = $1)")
+
+FUNCTIONS_0025 = (
+    f"""CREATE OR REPLACE FUNCTION caseload_scope(login name) RETURNS text
+    LANGUAGE sql {_DEFINER} AS $$ SELECT g.scope FROM {GRANTS} g WHERE {_GUARD_0025} $$""",
+    f"""CREATE OR REPLACE FUNCTION caseload_person(login name) RETURNS text
+    LANGUAGE sql {_DEFINER} AS $$ SELECT g.person FROM {GRANTS} g WHERE {_GUARD_0025} $$""",
+    f"""CREATE OR REPLACE FUNCTION caseload_grant(login name)
+    RETURNS TABLE (person text, scope text, target text)
+    LANGUAGE sql {_DEFINER} AS $$
+    SELECT g.person, g.scope, g.target FROM {GRANTS} g WHERE {_GUARD_0025} $$""",
+    f"""CREATE OR REPLACE FUNCTION caseload_visible_students(login name) RETURNS SETOF text
+    LANGUAGE sql {_DEFINER} ROWS 1000 AS $$
+    SELECT c.student_id FROM {GRANTS} g JOIN caseloads c ON c.counselor_id = g.target
+     WHERE g.scope = 'counselor' AND {_GUARD_0025}
+    UNION
+    SELECT u.sourced_id FROM {GRANTS} g
+      JOIN users u ON u.school_id = g.target AND u.role = 'student'
+     WHERE g.scope = 'school' AND {_GUARD_0025} $$""",
+)
+
+
+# --- the audit log is dated by the database (0025) -------------------------------------------
+
+# ``audit_log.at`` came from the client: a login could append, in plain SQL, an "ok" export
+# dated 2019 (audit s20c, finding 8). A login's entry is dated by the database's clock, as its
+# notes are (0021); the owner (migrations, maintenance) is not checked: it owns the table.
+AUDIT_CLOCK_SQL_0025 = """CREATE OR REPLACE FUNCTION caseload_audit_clock() RETURNS trigger
+LANGUAGE plpgsql SET search_path = {path} AS $$
+BEGIN
+    IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c
+                                      WHERE c.oid = TG_RELID), 'USAGE') THEN
+        NEW.at := now();
+    END IF;
+    RETURN NEW;
+END $$"""
