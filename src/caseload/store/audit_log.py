@@ -45,8 +45,11 @@ class AuditLog(ClockedStore):
             "status": state.value,
         }
         with self.engine.begin() as conn:
-            new_id = conn.execute(insert(AUDIT).returning(AUDIT.c.id), row).scalar_one()
-        at = from_db(now)
+            # (as stored: on a shared database a login's entry is dated by the database's
+            # clock, migration 0025)
+            new_id, stored_at = conn.execute(
+                insert(AUDIT).returning(AUDIT.c.id, AUDIT.c.at), row).one()
+        at = from_db(stored_at)
         assert at is not None
         return AuditEntry(
             id=int(new_id),
