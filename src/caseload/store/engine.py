@@ -176,6 +176,11 @@ def _cannot_connect(shown: str, url: URL, exc: DBAPIError, secrets: Redactor) ->
                     "path of a caseload cache, or of a file that does not exist yet")
         return (f"cannot open the SQLite cache {shown!r} ({reason}): check that its folder "
                 "exists and that you may read and write there")
+    if "permission denied for database" in reason:  # the role exists but lacks CONNECT
+        login = url.username or "this login"
+        return (f"cannot connect to the database {shown!r}: the login {login!r} lacks CONNECT "
+                f"on the database {url.database!r}; its owner (or the DBA) runs `GRANT CONNECT "
+                f"ON DATABASE {url.database} TO {login}` (see docs/DEPLOY.md)")
     return (f"cannot connect to the database {shown!r} ({reason}): check that the server is "
             "running and reachable at that host and port, and that the login, its password "
             "and the database name are right")
@@ -210,7 +215,8 @@ def _no_access(engine: Engine) -> DatabaseAccessError:
     login = engine.url.username or "this login"
     return DatabaseAccessError(
         f"the PostgreSQL login {login!r} has no access to this caseload database: ask its "
-        f"owner to run `caseload admin grant {login} --counselor ID` (see docs/DEPLOY.md)"
+        f"owner to grant it a scope, `caseload admin grant {login}` with `--counselor ID`, "
+        "`--school ID` or `--district` (see docs/DEPLOY.md)"
     )
 
 
@@ -228,15 +234,37 @@ def current_revision(engine: Engine) -> str | None:
             raise
 
 
+def newer_schema_message(engine: Engine, found: str) -> str:
+    """What a caseload older than its database is told (a revision its migrations do not
+    know: a newer caseload upgraded the schema). Neither the owner nor anyone else can
+    fix it in the database: caseload itself is upgraded, on the machine it runs on."""
+    what = ("this cache was written by a newer caseload: its schema"
+            if engine.dialect.name == "sqlite" else "this database's schema")
+    return (f"{what} is at revision {found}, newer than this caseload (which knows revisions "
+            f"up to {HEAD}): upgrade caseload on this machine (see docs/DEPLOY.md, section 5)")
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with Alembic. Upgrades never drop data.
 
     On PostgreSQL only the owner of the tables migrates: another login whose schema is
-    behind (or ahead) gets :class:`DatabaseAccessError` saying to ask the owner. After an
-    upgrade the granted logins' privileges are renewed (an upgrade may add tables)."""
+    behind gets :class:`DatabaseAccessError` saying to ask the owner. A schema at a revision
+    this code does not know (a newer caseload upgraded it) is refused to everyone, the owner
+    too, saying to upgrade caseload itself (:func:`newer_schema_message`). After an upgrade
+    the granted logins' privileges are renewed (an upgrade may add tables)."""
     found = current_revision(engine)
     if revision == "head" and found == HEAD:
         return  # the common case, without importing Alembic
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    if found is not None and found not in {
+        s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()
+    }:
+        raise DatabaseAccessError(newer_schema_message(engine, found))
     if engine.dialect.name == "postgresql":
         from caseload.store import access
 
@@ -248,11 +276,6 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 f"needs {HEAD}: only the database owner can upgrade it; ask them to run "
                 "`caseload admin upgrade` (see docs/DEPLOY.md)"
             )
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
