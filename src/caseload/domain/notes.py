@@ -157,6 +157,21 @@ class NoteNotFound(NoteError, KeyError):
         return f"no note with id {self.note_id!r}"
 
 
+class NoteNotYours(NoteError, PermissionError):
+    """A note this login may read but not change: another person wrote it (on a shared
+    PostgreSQL cache only the author's person edits, closes, deletes or restores a note).
+    Its text is never said."""
+
+    def __init__(self, note_id: int, author_id: str):
+        super().__init__(note_id)
+        self.note_id = note_id
+        self.author_id = author_id
+
+    def __str__(self) -> str:
+        return (f"note {self.note_id} is {self.author_id}'s: only its author may change it "
+                "(you may change your own notes only)")
+
+
 class NoteConflict(NoteError, ValueError):
     """The note changed since the caller read it (another window or process saved first).
 

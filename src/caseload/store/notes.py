@@ -34,6 +34,7 @@ from caseload.domain.notes import (
     Note,
     NoteConflict,
     NoteNotFound,
+    NoteNotYours,
     NoteRevision,
     NoteStatus,
     NoteType,
@@ -59,7 +60,8 @@ from caseload.store.notes_values import (
 )
 from caseload.store.tables import METADATA
 
-__all__ = ["NOTE_TABLES", "NoteConflict", "NoteNotFound", "NoteValidationError", "NotesStore"]
+__all__ = ["NOTE_TABLES", "NoteConflict", "NoteNotFound", "NoteNotYours", "NoteValidationError",
+           "NotesStore"]
 
 
 class NotesStore(NoteDrafts, AuditLog):
@@ -136,6 +138,11 @@ class NotesStore(NoteDrafts, AuditLog):
         if lock:
             stmt = stmt.with_for_update()
         row = conn.execute(stmt).mappings().first()
+        if row is None and lock:
+            # (PostgreSQL: a login's FOR UPDATE passes only the notes it may change, its own)
+            seen = conn.execute(select(NOTES.c.author_id).where(NOTES.c.id == note_id)).first()
+            if seen is not None:
+                raise NoteNotYours(note_id, seen.author_id)
         if row is None:
             raise NoteNotFound(note_id)
         return row
