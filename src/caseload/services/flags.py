@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from caseload.domain.report import StudentReport
     from caseload.services.context import Workspace
+    from caseload.store.repository import Repository
 
 ALL = "all"  # --counselor all: every student
 
@@ -76,9 +77,7 @@ def flag_reports(
         else:
             found = FlagReports(day, "counselor", repo.caseload(who, day))
             if not found.reports:
-                found = FlagReports(day, "counselor", [], note=(
-                    f"counselor {who!r} has no students in the cache: check the id "
-                    "(`caseload flags --counselor all` reports every student)"))
+                found = FlagReports(day, "counselor", [], note=_no_students(workspace, repo, who))
     reports = found.reports
     if search:  # the same matcher and keys as the caseload screen's / filter
         from caseload.domain.search import filter_items, row_keys
@@ -89,6 +88,22 @@ def flag_reports(
         codes = set(flags)
         reports = [r for r in reports if any(f.code in codes for f in r.flags)]
     return FlagReports(day, found.scope, reports, found.note)
+
+
+def _no_students(workspace: Workspace, repo: Repository, who: str) -> str:
+    """Why ``who``'s caseload came out empty: a counselor outside a granted login's scope
+    (a shared PostgreSQL cache, the grant's scope named), else an id to check."""
+    from caseload.domain.access import Scope
+    from caseload.services.admin import login_grant
+
+    grant = login_grant(workspace.engine)
+    if (grant is not None and grant.scope is not Scope.DISTRICT
+            and any(c.sourced_id == who for c in repo.counselors())):  # (staff: seen by all)
+        return (f"counselor {who!r} is outside this login's grant ({grant.scope_label}): "
+                "it sees none of their students (`caseload flags` reports the granted ones; "
+                "the database's owner grants more)")
+    return (f"counselor {who!r} has no students in the cache: check the id "
+            "(`caseload flags --counselor all` reports every student)")
 
 
 __all__ = ["ALL", "FlagReports", "StudentNotFound", "flag_reports"]
