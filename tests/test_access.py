@@ -333,12 +333,13 @@ def test_open_as_a_granted_login(shared: Shared, capsys: pytest.CaptureFixture[s
     assert launch.me == "cns-1" and launch.save_me is None  # notes are signed as her person
     ws.engine.dispose()
     # a district login with a person writes notes as that person, whatever its config says
+    # (cns-3: no other login's person; carol is cns-2's, which grant refuses to share)
     code, _, err = cli(capsys, "--db", shared.url(), "admin", "grant", shared.logins["dana"],
-                       "--district", "--person", "cns-2")
+                       "--district", "--person", "cns-3")
     assert code == 0, err
     ws = open_workspace(shared.url("dana"))
     launch = prepare_app(ws, counselor=None, as_of=dt.date.fromisoformat(AS_OF))
-    assert ws.person == "cns-2" and launch.me == "cns-2" and launch.save_me is None
+    assert ws.person == "cns-3" and launch.me == "cns-3" and launch.save_me is None
     ws.engine.dispose()
 
 

@@ -40,8 +40,10 @@ def grant(db: str | None, login: str, *, scope: Scope, target: str | None = None
           person: str | None = None) -> Grant:
     """Map ``login`` to ``person`` (default: the counselor for a counselor grant, else the
     login's own name) and ``scope``; replaces an earlier grant of the login."""
+    from caseload.services.grant_checks import check_grant
     from caseload.store import access
 
+    defaulted = person is None
     if person is None:
         person = target if scope is Scope.COUNSELOR and target else login
     elif not person.strip():
@@ -54,6 +56,7 @@ def grant(db: str | None, login: str, *, scope: Scope, target: str | None = None
     engine = _engine(db)
     try:
         with engine.begin() as conn:
+            check_grant(conn, new, person_defaulted=defaulted)  # (one person, one login)
             access.grant(conn, new)
     finally:
         engine.dispose()
