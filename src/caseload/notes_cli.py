@@ -315,7 +315,9 @@ def cmd_notes_list(args: argparse.Namespace, ws: Workspace, reader: Any = None) 
         return EXIT_OK
     rows = []
     for n in listing.notes:
-        status = n.status.value + (" (deleted)" if n.deleted else "")
+        marks = ", ".join(m for m, on in (("deleted", n.deleted),
+                                          ("confidential", n.confidential)) if on)
+        status = n.status.value + (f" ({marks})" if marks else "")  # (as the exports mark it)
         rows.append([
             str(n.id),
             n.contact_date.isoformat(),
