@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -30,7 +29,7 @@ from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import DetailScreen
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.grade_chart import GradeChart, note_markers
-from caseload.tui.widgets.key_table import KeyTable, last_column_room, wrapped
+from caseload.tui.widgets.key_table import KeyTable, column_widths, last_column_room, wrapped
 
 _STATUS_STYLE = {
     AssignmentStatus.MISSING: "bad",
@@ -202,8 +201,8 @@ class ClassScreen(DetailScreen[ClassDetail]):
         # the width the table takes once it has measured its columns (when idle, after the
         # layout): each column's widest label or cell, with the cell padding on both sides
         self._categories_width = sum(
-            max([cell_len(label), *(row[i].cell_len for row in rows)]) + 2 * table.cell_padding
-            for i, (label, _) in enumerate(CATEGORY_COLUMNS))
+            width + 2 * table.cell_padding
+            for width in column_widths([label for label, _ in CATEGORY_COLUMNS], rows))
         return table
 
     def fit_width(self, width: int) -> None:
@@ -334,8 +333,7 @@ def comment_layout(
     room = last_column_room(width, labels, cells)
     if room is not None:
         return room, None
-    widths = [max([cell_len(label)] + [row[i].cell_len for row in cells])
-              for i, label in enumerate(labels)]
+    widths = column_widths(labels, cells)
     if widths[-1] <= width - 2 - 2 * len(labels) - sum(widths[:-1]):
         return None, None  # (every comment fits)
     title = width - 2 - 2 * (len(labels) - 1) - sum(widths[:2]) - sum(widths[3:-1])

@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -51,6 +50,7 @@ from caseload.tui.widgets.key_table import (
     WRAP_MIN,
     KeyTable,
     OpenableTable,
+    column_widths,
     last_column_room,
     wrapped,
 )
@@ -73,8 +73,7 @@ def guardian_widths(
     room = last_column_room(width, labels, rows)
     if room is not None:
         return (None, None, None, room)
-    need = [max([cell_len(label)] + [row[i].cell_len for row in rows])
-            for i, label in enumerate(labels)]
+    need = column_widths(labels, rows)
     left = width - 2 - 2 * len(labels) - need[1] - need[2]  # for the name and the email
     if need[0] + need[3] <= left:
         return (None, None, None, None)  # every cell fits
@@ -105,8 +104,7 @@ def narrow_widths(
     teacher share the rest, each no wider than it needs (the period at most 8: Ed-Fi's
     "02 - Traditional" pushed the last score off the screen), the class title first, cut
     with an ellipsis where they must be."""
-    need = [max([cell_len(label)] + [row[i].cell_len for row in rows])
-            for i, label in enumerate(labels)]
+    need = column_widths(labels, rows)
     room = width - 2 * len(labels) - sum(need[3:])
     period = min(need[0], 8)
     teacher = min(need[2], 17)

@@ -61,6 +61,12 @@ class OpenableTable(KeyTable):
 WRAP_MIN = 20  # the narrowest a wrapped last column gets (narrower: cut, reached by scrolling)
 
 
+def column_widths(labels: Sequence[str], rows: Sequence[Sequence[Text]]) -> list[int]:
+    """Each column's natural width: its label's or its widest cell's, whichever is wider."""
+    return [max([cell_len(label)] + [row[i].cell_len for row in rows])
+            for i, label in enumerate(labels)]
+
+
 def last_column_room(
     width: int, labels: Sequence[str], rows: Sequence[Sequence[Text]]
 ) -> int | None:
@@ -68,8 +74,7 @@ def last_column_room(
     wide (its vertical scrollbar included): what the other columns, each as wide as its label
     or widest cell and padded one cell either side, leave. None when every cell of the last
     column fits there, or when that is under ``WRAP_MIN``."""
-    widths = [max([cell_len(label)] + [row[i].cell_len for row in rows])
-              for i, label in enumerate(labels)]
+    widths = column_widths(labels, rows)
     room = width - 2 - 2 * len(labels) - sum(widths[:-1])
     return room if widths[-1] > room >= WRAP_MIN else None
 
