@@ -125,6 +125,28 @@ def test_a_counselor_outside_the_grant_is_said_to_be(
         assert code == 0 and "counselor 'cns-nobody' has no students in the cache" in err
 
 
+def test_a_student_outside_the_grant_may_be_outside_it(
+    shared: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A note for a student the login may not see is refused as for an unknown id (row-level
+    security hides both alike), and the message says it may be outside the grant; the owner
+    and SQLite still say "not in the cache"."""
+    grant_all(shared, capsys)
+    theirs = sorted(expected(shared)["carol"] - expected(shared)["alice"])[0]
+    code, out, err = cli(capsys, "--db", shared.url("alice"), "notes", "add", "--student",
+                         theirs, "--type", "student_meeting", "--text", SECRET_TEXT,
+                         "--date", AS_OF)
+    assert code != 0 and out == ""
+    assert (f"unknown student id {theirs!r} (not in the cache, or outside this login's grant "
+            "(counselor cns-1))") in err
+    assert "xyzzy" not in err and "Traceback" not in err
+    code, _, err = cli(capsys, "--db", shared.url(None), "notes", "add", "--student",
+                       "stu-nobody", "--type", "student_meeting", "--text", SECRET_TEXT,
+                       "--date", AS_OF)
+    assert code != 0 and "unknown student id 'stu-nobody' (not in the cache)" in err
+    assert shared.sql(None, "SELECT count(*) FROM notes") == [(0,)]
+
+
 def test_the_no_access_message_names_every_scope(
     shared: Shared, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -64,6 +64,20 @@ __all__ = ["NOTE_TABLES", "NoteConflict", "NoteNotFound", "NoteNotYours", "NoteV
            "NotesStore"]
 
 
+def _unseen(conn: Connection, table: str) -> str:
+    """Why a row is not there: not in the cache or, for a login whose grant limits what it
+    sees (a shared PostgreSQL database), possibly one it may not see (row-level security
+    hides both alike)."""
+    if table == "users":
+        from caseload.store.access import my_grant  # (PostgreSQL only; the error path only)
+
+        granted = my_grant(conn)
+        if granted is not None:
+            return ("not in the cache, or outside this login's grant "
+                    f"({granted.scope_label})")
+    return "not in the cache"
+
+
 class NotesStore(NoteDrafts, AuditLog):
     """Notes, revisions, drafts and the audit log over a migrated cache engine.
 
@@ -86,7 +100,7 @@ class NotesStore(NoteDrafts, AuditLog):
         if value is None:
             what = field.removesuffix("_id")
             raise NoteValidationError(
-                field, f"unknown {what} id {sourced_id!r} (not in the cache)"
+                field, f"unknown {what} id {sourced_id!r} ({_unseen(conn, table)})"
             )
         return value
 
