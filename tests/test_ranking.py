@@ -153,6 +153,22 @@ def test_only_the_latest_dates_are_kept(repo):
     assert kept == set(days[: ranking.KEEP_DATES])
 
 
+def test_dates_ranked_at_the_same_instant_keep_the_one_just_written_and_the_latest(
+    repo, monkeypatch
+):
+    """A clock that does not move (every ranking at one instant): the date just ranked is
+    kept, then the later dates, whatever order the database returns the ties in."""
+    frozen = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(ranking, "_now", lambda: frozen)
+    counselor = repo.default_counselor()
+    days = [AS_OF - dt.timedelta(days=i) for i in range(ranking.KEEP_DATES + 2)]
+    for day in days:  # the latest first
+        repo.caseload_rows(counselor, day)
+    kept = {d for d, _ in stored_dates(repo)}
+    assert days[-1] in kept
+    assert kept == {days[-1], *days[: ranking.KEEP_DATES - 1]}
+
+
 def test_flag_text_round_trips(repo):
     rows = computed(repo, None)
     flagged = [r for r in rows if len(r.flags) > 2]

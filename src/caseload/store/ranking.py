@@ -178,6 +178,10 @@ def count(conn: Connection, as_of: dt.date, counselor_id: str | None) -> int:
     return int(conn.execute(q).scalar_one())
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def write(
     engine: Engine, as_of: dt.date, counselor_id: str | None, rows: list[CaseloadRow],
     facts_stamp: dt.datetime, thresholds: Thresholds, *, now: dt.datetime | None = None,
@@ -186,7 +190,7 @@ def write(
     computed from other facts or settings are dropped first; old dates beyond KEEP_DATES go."""
     key, stamp = settings_key(thresholds), _norm(facts_stamp)
     scope = ALL if counselor_id is None else counselor_id
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or _now()
     # Short transactions (issue 13: a note saved meanwhile never waits long): the scope's
     # state goes first, so readers compute rather than read half-written rows; the rows
     # follow in chunks; the state that makes them valid comes last.
@@ -216,7 +220,7 @@ def write(
             "as_of": as_of, "scope": scope, "facts_stamp": facts_stamp, "settings": key,
             "computed_at": now,
         }])
-        _prune(conn)
+        _prune(conn, as_of)
     planner_stats.analyze_written(engine, {"mat_rank": len(payload)})  # (PostgreSQL)
 
 
@@ -292,14 +296,18 @@ def replace_rows(
     return True
 
 
-def _prune(conn: Connection) -> None:
+def _prune(conn: Connection, written: dt.date) -> None:
+    """Keep the rankings of the ``KEEP_DATES`` dates ranked last: ``written`` (just stored)
+    first, then by when they were ranked, the later date first when two were ranked at the
+    same instant (a clock that did not move), so which are kept never depends on the order
+    the database returns ties in."""
     latest = (
         select(rank_state.c.as_of, func.max(rank_state.c.computed_at).label("at"))
         .group_by(rank_state.c.as_of)
-        .order_by(func.max(rank_state.c.computed_at).desc())
+        .order_by(func.max(rank_state.c.computed_at).desc(), rank_state.c.as_of.desc())
     )
-    dates = [row.as_of for row in conn.execute(latest)]
-    forget(conn, dates[KEEP_DATES:])
+    dates = [row.as_of for row in conn.execute(latest) if row.as_of != written]
+    forget(conn, dates[KEEP_DATES - 1:])
 
 
 def forget(conn: Connection, dates: Iterable[dt.date]) -> None:
