@@ -65,7 +65,7 @@ def test_json_contract_shape_and_triage_order(sample_db, capsys):
     assert set(first["metrics"]) == {
         "school_days", "days_absent", "attendance_rate", "unexcused_30d", "absence_streak",
         "unexcused_grading_period", "unexcused_term", "unexcused_year", "incidents_year", "classes",
-        "attendance_through",
+        "attendance_through", "school_days_all_weekdays",
     }
     assert set(first["metrics"]["classes"][0]) == {
         "id", "title", "teacher", "grade", "weekly", "last_score_date", "missing", "gradebook",

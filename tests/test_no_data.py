@@ -88,6 +88,9 @@ def test_sample_school_flags_match_the_golden_copy(
         # sample's attendance runs through its as-of date, so every student's is that date)
         assert mine.pop("attendance_through") == "2026-11-20"
         assert mine["metrics"].pop("attendance_through") == "2026-11-20"
+        # and why school days are every weekday (added later; the sample's one school has a
+        # calendar with days off, so none is)
+        assert mine["metrics"].pop("school_days_all_weekdays") is None
         # and each class's "gradebook" (added later; every sample class has one)
         for c in mine["metrics"]["classes"]:
             assert c.pop("gradebook") is True

@@ -75,24 +75,19 @@ from caseload.domain.report import (
     StudentMetrics,
     StudentReport,
 )
-from caseload.domain.schooldays import days_between, enrolled_from, enrolled_until, periods_at
+from caseload.domain.schooldays import (
+    WeekdaysOnly,
+    days_between,
+    enrolled_from,
+    enrolled_until,
+    periods_at,
+)
 from caseload.domain.settings import Thresholds
 
 __all__ = [
-    "ClassFacts",
-    "ClassInput",
-    "ReportMemo",
-    "StudentFacts",
-    "StudentInput",
-    "attendance_summary",
-    "class_detail",
-    "class_facts",
-    "class_is_current",
-    "effective_date",
-    "report_from_facts",
-    "reports_from_facts",
-    "student_facts",
-    "student_report",
+    "ClassFacts", "ClassInput", "ReportMemo", "StudentFacts", "StudentInput",
+    "attendance_summary", "class_detail", "class_facts", "class_is_current", "effective_date",
+    "report_from_facts", "reports_from_facts", "student_facts", "student_report",
     "summary_from_facts",
 ]
 
@@ -150,6 +145,7 @@ class StudentInput:
     * ``attendance``: the student's attendance events (whole-day and period).
     * ``incident_dates``: dates of the discipline incidents the student took part in.
     * ``school_days``: the school days of the student's school (``schooldays.school_days``).
+    * ``weekdays_only``: why they are every weekday in its terms (``schooldays.weekdays_only``).
     * ``sessions``: academic sessions (school year, terms, grading periods); those of other
       schools are ignored (by ``student.school_id``).
     * ``note_dates``: contact dates of the student's intervention notes, any order; the latest
@@ -169,6 +165,7 @@ class StudentInput:
     sessions: tuple[AcademicSession, ...] = ()
     note_dates: tuple[dt.date, ...] = ()
     attendance_through: dt.date | None = dt.date.max
+    weekdays_only: WeekdaysOnly | None = None
 
 
 # --- Facts (as-of independent, materializable) ---------------------------------------------
@@ -323,7 +320,7 @@ def attendance_facts(inp: StudentInput) -> att.AttendanceSeries:
     )
     return att.AttendanceSeries.from_statuses(
         inp.school_days, statuses, begin, inp.attendance_through,
-        enrolled_until(inp.enrollments, sid),
+        enrolled_until(inp.enrollments, sid), inp.weekdays_only,
     )
 
 
@@ -718,6 +715,7 @@ def report_from_facts(
         len(incidents),
         tuple(classes),
         end,
+        series.weekdays_only,
     )
     s = facts.student
     return StudentReport(

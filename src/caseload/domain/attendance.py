@@ -39,6 +39,7 @@ from caseload.domain.records import (
 from caseload.domain.report import AttendanceSummary, DayStatus
 from caseload.domain.schooldays import (
     Periods,
+    WeekdaysOnly,
     current_session,
     days_between,
     enrolled_start,
@@ -317,6 +318,9 @@ class AttendanceSeries:
     # the last day of the student's last enrollment, when every enrollment has ended
     # (schooldays.enrolled_until; None: no end known): later days are not enrolled, not counted
     enrolled_end: dt.date | None = None
+    # why ``school_days`` are every weekday in the terms (schooldays.weekdays_only: no calendar,
+    # no day off in it, no school known); None: the school's calendar marks days off
+    weekdays_only: WeekdaysOnly | None = None
 
     @classmethod
     def from_statuses(
@@ -326,6 +330,7 @@ class AttendanceSeries:
         enrolled_begin: dt.date | None = None,
         through: dt.date | None = dt.date.max,
         enrolled_end: dt.date | None = None,
+        weekdays_only: WeekdaysOnly | None = None,
     ) -> AttendanceSeries:
         if isinstance(school_days, frozenset):  # a school's calendar, shared by its students
             days = _sorted_days(school_days)
@@ -352,6 +357,7 @@ class AttendanceSeries:
             tuple(sorted(tardy)),
             through,
             enrolled_end,
+            weekdays_only,
         )
 
     # -- counts --

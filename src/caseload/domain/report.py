@@ -128,6 +128,10 @@ class StudentMetrics:
     incidents_year: int
     classes: tuple[ClassMetrics, ...] = ()
     attendance_through: dt.date | None = None
+    # why ``school_days`` (and so every attendance figure) count every weekday in the terms,
+    # holidays and breaks included (AttendanceSeries.weekdays_only); None: the school's
+    # calendar marks days off
+    school_days_all_weekdays: WeekdaysOnly | None = None
 
     @property
     def attendance_known(self) -> bool:
@@ -154,6 +158,8 @@ class StudentMetrics:
             "unexcused_year": self.unexcused_year,
             "incidents_year": self.incidents_year,
             "attendance_through": _iso(self.attendance_through),
+            "school_days_all_weekdays": (None if self.school_days_all_weekdays is None
+                                         else self.school_days_all_weekdays.code),
             "classes": [c.to_json() for c in self.classes],
         }
 

@@ -83,6 +83,23 @@ class WeekdaysOnly(StrEnum):
     NO_CALENDAR = "no calendar"  # no calendar day was loaded for the school
     NO_DAY_OFF = "no day off"  # the school's calendar marks no weekday non-instructional
 
+    @property
+    def code(self) -> str:
+        """The value written in the flags JSON and CSV: ``no_calendar``, ``no_day_off``,
+        ``no_school`` (docs/DATA_FORMATS.md)."""
+        return self.value.replace(" ", "_")
+
+    @property
+    def note(self) -> str:
+        """What a screen or a file says of it: "School days are all weekdays in the terms:
+        no school calendar was loaded" (one line at 80 columns)."""
+        why = {
+            WeekdaysOnly.NO_CALENDAR: "no school calendar was loaded",
+            WeekdaysOnly.NO_DAY_OFF: "the calendar marks no day off",
+            WeekdaysOnly.NO_SCHOOL: "the student's school is unknown",
+        }[self]
+        return f"School days are all weekdays in the terms: {why}"
+
 
 def weekdays_only(
     school_id: str | None, calendar: Iterable[CalendarDay]
@@ -99,6 +116,23 @@ def weekdays_only(
             return None
         found = True
     return WeekdaysOnly.NO_DAY_OFF if found else WeekdaysOnly.NO_CALENDAR
+
+
+class WeekdaysOnlyOf(dict[str | None, WeekdaysOnly | None]):
+    """``weekdays_only`` of every school, from one pass over the calendar days (of every
+    school): ``of[school_id]``. A school with no calendar day is NO_CALENDAR, None (the
+    school is unknown) NO_SCHOOL."""
+
+    def __init__(self, calendar: Iterable[CalendarDay]) -> None:
+        super().__init__()
+        for c in calendar:
+            if not c.instructional and c.date.weekday() < 5:
+                self[c.school_id] = None
+            else:
+                self.setdefault(c.school_id, WeekdaysOnly.NO_DAY_OFF)
+
+    def __missing__(self, school_id: str | None) -> WeekdaysOnly:
+        return WeekdaysOnly.NO_SCHOOL if school_id is None else WeekdaysOnly.NO_CALENDAR
 
 
 def enrolled_from(

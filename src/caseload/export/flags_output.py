@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import IO
 
 from caseload.domain.report import Severity, StudentReport, known_below_70
+from caseload.domain.schooldays import WeekdaysOnly
 from caseload.domain.text import escape_json_controls, no_controls
 from caseload.export.notes_text import FORMULA_TRIGGERS as _FORMULA_START  # (full-width too)
 
@@ -68,7 +70,21 @@ def coverage_notes(reports: Sequence[StudentReport], as_of: dt.date) -> list[str
     if through is not None:
         notes.append(f"attendance through {through.month}/{through.day} (the last day recorded "
                      "for the school); later days are not counted.")
+    weekdays = [r.metrics.school_days_all_weekdays for r in reports
+                if r.metrics.school_days_all_weekdays is not None]
+    if weekdays:
+        why = "; ".join(f"{n} {_WEEKDAYS_WHY[w]}" for w, n in sorted(Counter(weekdays).items()))
+        notes.append(f"school days are all weekdays in the terms for {len(weekdays)} of "
+                     f"{len(reports)} students ({why}): their attendance figures count "
+                     "holidays and breaks as school days.")
     return notes
+
+
+_WEEKDAYS_WHY = {
+    WeekdaysOnly.NO_CALENDAR: "with no school calendar loaded",
+    WeekdaysOnly.NO_DAY_OFF: "whose school's calendar marks no day off",
+    WeekdaysOnly.NO_SCHOOL: "whose school is unknown",
+}
 
 
 def write_table(
@@ -142,12 +158,15 @@ CSV_COLUMNS = [
     "severity",
     "class_id",
     "message",
+    "school_days_all_weekdays",  # (added last: readers of the columns before are unchanged)
 ]
 
 
 def write_csv(out: IO[str], reports: Sequence[StudentReport]) -> None:
     """One row per flag (a student without flags gets one row with empty flag cells). An
-    unknown figure (no attendance data) is an empty cell."""
+    unknown figure (no attendance data) is an empty cell. ``school_days_all_weekdays``: why
+    the attendance figures count every weekday in the terms (``no_calendar``, ``no_day_off``,
+    ``no_school``), empty when the school's calendar marks days off."""
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for r in reports:
@@ -163,8 +182,10 @@ def write_csv(out: IO[str], reports: Sequence[StudentReport]) -> None:
             "" if m.absence_streak is None else m.absence_streak,
         ]
         flag_rows = [[f.code.value, f.severity.value, f.class_id or "", f.message] for f in r.flags]
+        weekdays = m.school_days_all_weekdays
+        last = ["" if weekdays is None else weekdays.code]
         for tail in flag_rows or [["", "", "", ""]]:
-            w.writerow([neutralize(c) for c in base + tail])
+            w.writerow([neutralize(c) for c in base + tail + last])
 
 
 def write_flags(

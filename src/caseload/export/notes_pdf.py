@@ -405,6 +405,8 @@ def _pdf_attendance(pdf: _Pdf, detail: StudentDetail) -> None:
     if att.through is not None:
         lines.insert(0, f"Attendance through {att.through.isoformat()} (the last day recorded "
                         "for the school; later days are not counted)")
+    if (weekdays := m.school_days_all_weekdays) is not None:  # (as the Attendance tab says)
+        lines.insert(0, f"{weekdays.note} (holidays and breaks count as school days)")
     for label, limit, used, left in att.truancy:
         lines.append(f"Truancy ({label}): {used} of {limit} unexcused days used, {left} left")
     pdf.font(10)

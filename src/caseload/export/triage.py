@@ -26,6 +26,7 @@ CSV_COLUMNS = [
     "rank", "student_id", "name", "grade_level", "risk", "attendance_rate", "unexcused_30d",
     "absence_streak", "classes_below_70", "lowest_grade", "days_since_note", "flag_code",
     "flag_label", "severity", "points", "class_id", "message", "evidence",
+    "school_days_all_weekdays",  # (added last: readers of the columns before are unchanged)
 ]
 
 DASH = "—"
@@ -54,7 +55,9 @@ def _evidence(evidence: dict[str, Any]) -> str:
 
 def render_csv(triage: TriageList) -> bytes:
     """One row per flag, in the screen's order (``rank``); a student without flags gets one
-    row with empty flag cells."""
+    row with empty flag cells. ``school_days_all_weekdays``: why the attendance figures count
+    every weekday in the terms (``no_calendar``, ``no_day_off``, ``no_school``; the flags
+    JSON's field), empty when the school's calendar marks days off."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -65,8 +68,10 @@ def render_csv(triage: TriageList) -> bytes:
                 _num(m.lowest_grade, 1), _num(r.days_since_note)]
         tails = [[f.code.value, f.code.label, f.severity.value, points, f.class_id or "",
                   f.message, _evidence(f.evidence)] for f, points in risk_points(r.flags)]
+        weekdays = m.school_days_all_weekdays
+        last = ["" if weekdays is None else weekdays.code]
         for tail in tails or [["", "", "", "", "", "", ""]]:
-            writer.writerow([neutralize(cell) for cell in base + tail])
+            writer.writerow([neutralize(cell) for cell in base + tail + last])
     return out.getvalue().encode("utf-8-sig")  # (a BOM, as the notes CSV: Excel reads accents)
 
 
@@ -109,6 +114,9 @@ def render_md(triage: TriageList) -> bytes:
     for rank, r in enumerate(triage.reports, start=1):
         lines.append(f"### {rank}. {_md_cell(r.name)} ({_md_cell(r.id)}), risk {r.risk}")
         lines.append("")
+        if (weekdays := r.metrics.school_days_all_weekdays) is not None:
+            lines += [f"{weekdays.note}: attendance figures count holidays and breaks as "
+                      "school days.", ""]
         if not r.flags:
             lines += ["No flags.", ""]
             continue

@@ -80,7 +80,7 @@ def _rerank(engine: Engine, thresholds: Thresholds, done: Refreshed) -> None:
     from caseload._runtime import gc_paused
     from caseload.domain import analysis
     from caseload.domain.report import CaseloadRow, triage
-    from caseload.domain.schooldays import school_days
+    from caseload.domain.schooldays import WeekdaysOnlyOf, school_days
     from caseload.store import facts as mat
     from caseload.store import inputs as cache_inputs
     from caseload.store import ranking
@@ -103,7 +103,7 @@ def _rerank(engine: Engine, thresholds: Thresholds, done: Refreshed) -> None:
         }
         facts = mat.load_facts(
             conn, students, counselors_of, sessions, days_of,
-            cache_inputs.incidents(conn, scope), {}, scope,
+            cache_inputs.incidents(conn, scope), {}, scope, WeekdaysOnlyOf(calendar),
         )
         notes_of = cache_inputs.notes_of(conn, scope)
     facts = [

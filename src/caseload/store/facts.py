@@ -44,7 +44,7 @@ import datetime as dt
 import json
 import struct
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, overload
@@ -55,6 +55,7 @@ from sqlalchemy.types import Date
 from caseload.domain import analysis
 from caseload.domain import attendance as att
 from caseload.domain.records import AcademicSession, Role, User
+from caseload.domain.schooldays import WeekdaysOnly
 from caseload.domain.settings import Thresholds
 from caseload.store import planner_stats
 from caseload.store.facts_pending import (
@@ -513,8 +514,10 @@ def load_facts(
     incidents_of: dict[str, list[dt.date]],
     notes_of: dict[str, list[dt.date]],
     scope: Any,
+    weekdays_of: Mapping[str | None, WeekdaysOnly | None],
 ) -> list[analysis.StudentFacts]:
     """StudentFacts for the students in ``scope`` from the materialized tables.
+    ``weekdays_of``: ``schooldays.weekdays_only`` by school (``schooldays.WeekdaysOnlyOf``).
 
     (Not under ``_runtime.gc_paused``: most objects made here are tuples of dates and floats,
     which the collector's young passes stop tracking while they are still in the CPU's cache;
@@ -633,7 +636,7 @@ def load_facts(
                 counselor_ids=tuple(counselors_of.get(sid, ())),
                 attendance=att.AttendanceSeries(
                     school_days_of[student.school_id], begin, absent, unexcused, tardy, through,
-                    end,
+                    end, weekdays_of[student.school_id],
                 ),
                 # class id order, the pure path's (rows come in the plan's: PostgreSQL's varies)
                 classes=tuple(sorted(classes_of.get(sid, ()), key=_by_class_id)),

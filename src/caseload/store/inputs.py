@@ -52,7 +52,7 @@ from caseload.domain.records import (
     SessionType,
     User,
 )
-from caseload.domain.schooldays import school_days
+from caseload.domain.schooldays import WeekdaysOnlyOf, school_days
 from caseload.store.collation import code_points
 from caseload.store.tables import METADATA
 
@@ -462,6 +462,7 @@ class InputReader:
         self.books: dict[str, ClassBook] = {}
         self.day = Days()
         self.sessions, self.calendar_days = calendar(conn)
+        self.weekdays_of = WeekdaysOnlyOf(self.calendar_days)  # (StudentInput.weekdays_only)
         self.shared_sessions = tuple(self.sessions)
         self.by_id = {s.sourced_id: s for s in self.sessions}
         self.coverage = Coverage(conn)
@@ -730,7 +731,6 @@ class InputReader:
         id_scope = select(users.c.sourced_id).where(users.c.sourced_id.in_(ids))
         inc_of = incidents(conn, id_scope)
         notes = notes_of(conn, id_scope) if self.with_notes else {}
-
         out: list[analysis.StudentInput] = []
         for sid in ids:
             student = students[sid]
@@ -767,6 +767,7 @@ class InputReader:
                     attendance=events,
                     incident_dates=tuple(sorted(inc_of.get(sid, ()))),
                     school_days=self._school_days(school),
+                    weekdays_only=self.weekdays_of[school],
                     sessions=self.shared_sessions,
                     note_dates=tuple(sorted(notes.get(sid, ()))),
                     attendance_through=self.coverage.through(school, bool(events)),
@@ -793,8 +794,7 @@ def inputs(
 
 
 __all__ = [
-    "Coverage", "InputReader", "attendance_coverage", "attendance_through", "calendar",
-    "incidents", "inputs", "latest_by_school", "notes_of",
-    "people", "results_of", "school_coverage", "scope", "student_enrollments",
-    "students_among", "term_ids", "term_span", "user_from", "visible_result",
+    "Coverage", "InputReader", "attendance_coverage", "attendance_through", "calendar", "incidents",
+    "inputs", "latest_by_school", "notes_of", "people", "results_of", "school_coverage", "scope",
+    "student_enrollments", "students_among", "term_ids", "term_span", "user_from", "visible_result",
 ]

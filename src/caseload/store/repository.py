@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 import caseload.store.notes  # noqa: F401  (registers the notes tables)
 from caseload._runtime import gc_paused
 from caseload.domain import analysis
-from caseload.domain.records import CalendarDay, Guardian, Role, User, by_name
+from caseload.domain.records import Guardian, Role, User, by_name
 from caseload.domain.report import (
     CaseloadRow,
     ClassDetail,
@@ -32,7 +32,7 @@ from caseload.domain.report import (
     StudentReport,
     triage,
 )
-from caseload.domain.schooldays import school_days, weekdays_only
+from caseload.domain.schooldays import WeekdaysOnlyOf, school_days
 from caseload.domain.search import DirectoryEntry
 from caseload.domain.settings import Thresholds
 from caseload.store import facts as mat
@@ -47,17 +47,6 @@ log = logging.getLogger(__name__)
 
 orgs = METADATA.tables["orgs"]
 runs = METADATA.tables["import_runs"]
-calendar_t = METADATA.tables["calendar_days"]
-
-
-def calendar_of(conn: Connection, school_ids: Iterable[str]) -> dict[str, list[CalendarDay]]:
-    """The calendar days of a few schools (a student screen's, a meeting PDF's), by school."""
-    out: dict[str, list[CalendarDay]] = defaultdict(list)
-    ids = sorted(set(school_ids))
-    if ids:
-        for r in conn.execute(select(calendar_t).where(calendar_t.c.school_id.in_(ids))):
-            out[r.school_id].append(CalendarDay(r.school_id, r.date, bool(r.instructional)))
-    return out
 
 
 class Repository:
@@ -212,7 +201,8 @@ class Repository:
             for school in {s.school_id for s in students.values()}
         }
         return mat.load_facts(conn, students, counselors_of, sessions, days_of,
-                              cache_inputs.incidents(conn, scope), notes_of, scope)
+                              cache_inputs.incidents(conn, scope), notes_of, scope,
+                              WeekdaysOnlyOf(calendar))
 
     def caseload(self, counselor_id: str | None, as_of: dt.date) -> list[StudentReport]:
         """The scope's reports in triage order: from the materialized facts when fresh."""
@@ -302,7 +292,6 @@ class Repository:
             schools = dict(conn.execute(
                 select(orgs.c.sourced_id, orgs.c.name).where(orgs.c.sourced_id.in_(school_ids))
             ).all()) if school_ids else {}
-            calendars = calendar_of(conn, school_ids)
             counselor_ids = {c for f in all_facts for c in f.counselor_ids}
             names = {
                 r.sourced_id: user_from(r).sort_name
@@ -338,8 +327,7 @@ class Repository:
                 legal_name=(student.legal_name
                             if student.legal_name != student.sort_name else None),
                 attendance=analysis.summary_from_facts(facts, as_of, self.thresholds),
-                weekdays_only=weekdays_only(student.school_id,
-                                            calendars.get(student.school_id or "", ())),
+                weekdays_only=report.metrics.school_days_all_weekdays,
                 incidents=tuple(
                     IncidentView(
                         r.sourced_id, r.date, r.own_behavior or r.behavior,

@@ -84,12 +84,7 @@ def attendance_note(known: bool, through: dt.date | None) -> str:
 def school_days_note(weekdays: WeekdaysOnly) -> str:
     """The Attendance tab's line when nothing loaded marks a day off at the student's school
     (``schooldays.weekdays_only``): holidays and breaks then count as school days."""
-    why = {
-        WeekdaysOnly.NO_CALENDAR: "no school calendar was loaded",
-        WeekdaysOnly.NO_DAY_OFF: "the calendar marks no day off",
-        WeekdaysOnly.NO_SCHOOL: "the student's school is unknown",
-    }[weekdays]
-    return f"School days are all weekdays in the terms: {why}"  # one line at 80 columns
+    return weekdays.note  # (the exports say the same: WeekdaysOnly.note)
 
 
 def coverage_text(rows: Sequence[CaseloadRow], as_of: dt.date) -> str:
