@@ -5,7 +5,8 @@ collection (the ODS/API's ``behaviors[]``), and a DisciplineIncident lists its o
 keeps the first of each record; the others were dropped with no word, only a second
 *association* of the same student and incident being counted. Now every behavior after the
 first is counted in the summary, by the XML reader and the ODS/API mapper alike. Also: DS 5's
-``DisciplineIncidentParticipationCode`` is read as DS 4's ``StudentParticipationCode`` is.
+``DisciplineIncidentParticipationCode`` is read as DS 4's ``StudentParticipationCode`` is, and
+a behavior association without its (required) ``Behavior`` is rejected, never stored without.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from caseload.domain.records import StudentIncident
+from caseload.sources.dataset import SourceError
 from caseload.sources.edfi_api import to_dataset
 from caseload.sources.edfi_xml import read_edfi_folder
 from tests.paths import GRAND_BEND
@@ -119,18 +121,54 @@ def test_xml_a_part_rejected_for_its_reference_counts_no_behaviors(tmp_path: Pat
     assert not [n for n in ds.notices if "further behavior" in n]  # the reject says it
 
 
-def test_xml_ds5_participation_codes_are_read(tmp_path: Path) -> None:
+def _xml_ds5_empty(uid: str, number: str) -> str:
+    """A behavior association whose Behavior element is there but empty."""
+    return _xml_ds5_part(uid, number, None, "Perpetrator").replace(
+        "<DisciplineIncidentParticipationCode>", "<Behavior>  </Behavior>"
+        "<DisciplineIncidentParticipationCode>", 1)
+
+
+def test_xml_a_behavior_association_without_a_behavior_is_rejected(tmp_path: Path) -> None:
+    """Ed-Fi DS 4 and 5: a StudentDisciplineIncidentBehaviorAssociation's Behavior is part of
+    its key, so one without it is invalid: rejected with its file, physical line and reason
+    (it was stored with no behavior, or counted as a bystander with a participation code other
+    than perpetrator). One with a behavior is kept whatever its participation codes."""
     xml = interchange(
         "InterchangeStudentDiscipline",
-        _xml_incident("10", "Fighting")
-        + _xml_ds5_part("S1", "10", None, "Victim")  # no behavior, a victim: a bystander
-        + _xml_ds5_part("S2", "10", "Fighting", "Victim")  # a behavior: kept, as before
-        + _xml_ds5_part("S3", "10", None, "Perpetrator"),  # kept, with no behavior
+        "\n".join([
+            _xml_incident("10", "Fighting"),  # line 3
+            _xml_ds5_part("S1", "10", None, "Victim"),  # line 4: no Behavior
+            _xml_ds5_part("S2", "10", "Fighting", "Victim"),  # line 5: kept, as before
+            _xml_ds5_part("S3", "10", None, "Perpetrator"),  # line 6: no Behavior
+            _xml_ds5_empty("S4", "10"),  # line 7: an empty Behavior
+        ]),
+    )
+    ds = read_edfi_folder(folder(tmp_path, **{"d.xml": xml}), skip_invalid=True)
+    reason = "is required but missing or empty"
+    assert [(r.file, r.line, r.field, r.reason) for r in ds.rejects] == [
+        ("d.xml", 4, "Behavior", reason), ("d.xml", 6, "Behavior", reason),
+        ("d.xml", 7, "Behavior", reason)]
+    assert {r.raw["element"] for r in ds.rejects if r.raw} == {
+        "StudentDisciplineIncidentBehaviorAssociation"}
+    assert [(s.student_id, s.behavior) for s in ds.student_incidents] == [("S2", "Fighting")]
+    assert not [n for n in ds.notices if "victim, witness or reporter" in n]
+    # without --skip-invalid the first one stops the read, named the same way
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(tmp_path)
+    assert (exc.value.file, exc.value.line, exc.value.field) == ("d.xml", 4, "Behavior")
+
+
+def test_xml_ds4_incident_association_without_a_behavior_is_as_before(tmp_path: Path) -> None:
+    """DS 4's StudentDisciplineIncidentAssociation has an optional Behavior collection: a
+    perpetrator without one is stored with no behavior, a witness is a bystander."""
+    xml = interchange(
+        "InterchangeStudentDiscipline",
+        _xml_incident("10", "Fighting") + _xml_ds4_part("S1", "10")
+        + _xml_ds4_part("S2", "10").replace("#Perpetrator", "#Witness"),
     )
     ds = read_edfi_folder(folder(tmp_path, **{"d.xml": xml}))
     assert ds.rejects == []
-    assert sorted((s.student_id, s.behavior) for s in ds.student_incidents) == [
-        ("S2", "Fighting"), ("S3", None)]
+    assert ds.student_incidents == [StudentIncident("900001:10", "S1", None, None)]
     assert BYSTANDERS.format(n="1 student link") in ds.notices
 
 
@@ -178,7 +216,11 @@ def test_api_the_behaviors_after_the_first_of_one_record_are_counted() -> None:
     assert INCIDENT_LINE.format(n="2 further behaviors") in ds.notices
 
 
-def test_api_ds5_participation_codes_are_read() -> None:
+def test_api_a_behavior_association_without_a_behavior_is_rejected() -> None:
+    """The ODS/API's studentDisciplineIncidentBehaviorAssociations: behaviorDescriptor is part
+    of the key, so an item without one is rejected (resource, record, field, reason), as the
+    XML reader rejects the element; DS 4's studentDisciplineIncidentAssociations keep their
+    optional behaviors."""
     from tests.sync.test_edfi_api import SCHOOL, base_items, student
 
     def codes(*values: str) -> list[dict[str, str]]:
@@ -189,16 +231,36 @@ def test_api_ds5_participation_codes_are_read() -> None:
     items["disciplineIncidents"] = [
         {"incidentIdentifier": "10", "schoolReference": SCHOOL, "incidentDate": "2021-10-18"}]
     ten = {"incidentIdentifier": "10", "schoolId": 255901001}
+    perpetrator = f"{D}StudentParticipationCodeDescriptor#Perpetrator"
     items["studentDisciplineIncidentBehaviorAssociations"] = [
-        {**student("604822"), "disciplineIncidentReference": ten,  # no behavior: a bystander
+        {"id": "b1", **student("604822"), "disciplineIncidentReference": ten,  # no behavior
          "disciplineIncidentParticipationCodes": codes("Witness")},
-        {**student("604823"), "disciplineIncidentReference": ten,  # a perpetrator among them
-         "disciplineIncidentParticipationCodes": codes("Victim", "Perpetrator")},
+        {"id": "b2", **student("604823"), "disciplineIncidentReference": ten,  # nor here
+         "disciplineIncidentParticipationCodes": codes("Victim", "Perpetrator"),
+         "behaviorDescriptor": " "},
+        {"id": "b3", **student("604823"), "disciplineIncidentReference": ten,
+         "behaviorDescriptor": f"{D}BehaviorDescriptor#Fighting",
+         "disciplineIncidentParticipationCodes": codes("Victim")},  # a behavior: kept
     ]
-    ds = to_dataset("d", items)
-    assert ds.rejects == []
-    assert ds.student_incidents == [StudentIncident("255901001:10", "604823", None, None)]
-    assert BYSTANDERS.format(n="1 student link") in ds.notices
+    items["studentDisciplineIncidentAssociations"] = [  # DS 4: behaviors optional
+        {**student("604822"), "disciplineIncidentReference": ten,
+         "studentParticipationCodeDescriptor": perpetrator},
+    ]
+    ds = to_dataset("d", items, skip_invalid=True)
+    resource = "studentDisciplineIncidentBehaviorAssociations"
+    reason = "is required but missing or empty"
+    assert [(r.file, r.line, r.field, r.reason) for r in ds.rejects] == [
+        (resource, "b1", "behaviorDescriptor", reason),
+        (resource, "b2", "behaviorDescriptor", reason)]
+    assert ds.student_incidents == [
+        StudentIncident("255901001:10", "604823", "Fighting", None),
+        StudentIncident("255901001:10", "604822", None, None),
+    ]
+    assert not [n for n in ds.notices if "victim, witness or reporter" in n]
+    with pytest.raises(SourceError) as exc:
+        to_dataset("d", items)
+    assert (exc.value.file, exc.value.line, exc.value.field) == (
+        resource, "b1", "behaviorDescriptor")
 
 
 # --- the Grand Bend sample (Ed-Fi DS 5.2, Apache-2.0) -----------------------------------------

@@ -604,7 +604,9 @@ def test_unknown_ref_is_an_error(tmp_path: Path) -> None:
         "<DisciplineIncident><IncidentIdentifier>1</IncidentIdentifier>"
         f"<IncidentDate>2021-10-01</IncidentDate>{school_ref()}</DisciplineIncident>\n"
         f"<StudentDisciplineIncidentBehaviorAssociation>{student_ref('S1')}"
-        '<DisciplineIncidentReference ref="NOPE"/></StudentDisciplineIncidentBehaviorAssociation>'
+        '<DisciplineIncidentReference ref="NOPE"/>'
+        f"<Behavior>{D}BehaviorDescriptor#Other</Behavior>"  # (required: else rejected for it)
+        "</StudentDisciplineIncidentBehaviorAssociation>"
     )
     path = folder(tmp_path, **{"d.xml": interchange("InterchangeStudentDiscipline", body)})
     with pytest.raises(SourceError, match="unknown reference ref='NOPE'") as exc:

@@ -538,8 +538,10 @@ class _Mapper(GuardianJson, JsonRecords):
             behavior, description = behaviors[0]
             behaviors = behaviors[1:]
         further = len(behaviors)  # after the one kept: counted in the summary (``left_out``)
-        # DS 5's behavior associations reach this check too (disciplineIncidentParticipation
-        # Codes): their behaviorDescriptor is required, so only one without it is a bystander.
+        if behavior is None and self.resource == "studentDisciplineIncidentBehaviorAssociations":
+            # its behaviorDescriptor is part of its key: never stored without one
+            raise self.error("behaviorDescriptor", "is required but missing or empty")
+        # DS 4's incident associations with no behavior and another part than perpetrator
         if participation and "perpetrator" not in participation and behavior is None:
             self.bystanders += 1  # counted in the summary (``left_out``)
             return  # a victim, witness or reporter: not the student's own incident

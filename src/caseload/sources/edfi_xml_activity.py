@@ -259,11 +259,14 @@ class ActivityRecords(XmlRecords):
                 self.legacy_descriptor(el, rec)
         participation = _participation(rec)
         behaviors = _behaviors(rec)
+        if not behaviors and rec.tag == "StudentDisciplineIncidentBehaviorAssociation":
+            # its Behavior is part of its key (Data Standard 4 and 5): never stored without
+            raise self.error(rec.find("Behavior"), rec, "Behavior",
+                             "is required but missing or empty")
         behavior, description = (
             behaviors[0] if behaviors else (None, xml_text(rec, "BehaviorDetailedDescription"))
         )
-        # DS 5's behavior associations reach this check too (DisciplineIncidentParticipation
-        # Code): their Behavior is required, so only one without it is a bystander.
+        # DS 4's incident associations with no behavior and another part than perpetrator
         if participation and "perpetrator" not in participation and behavior is None:
             self.bystanders += 1  # counted in the summary (``left_out``)
             return  # a victim, witness or reporter: not the student's own incident
