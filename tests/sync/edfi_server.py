@@ -198,7 +198,7 @@ class _Converter:
     # records ------------------------------------------------------------------------------
 
     def add(self, resource: str, item: dict[str, Any]) -> None:
-        self.out[resource].append(item)
+        self.out.setdefault(resource, []).append(item)
 
     def convert(self, rec: Element) -> None:
         handler: Callable[[Element], None] | None = getattr(self, "_" + rec.tag, None)
@@ -657,6 +657,22 @@ class _Converter:
                     if e.text
                 ],
                 weapons=self._weapons(rec),
+            ),
+        )
+
+    def _StudentDisciplineIncidentNonOffenderAssociation(self, rec: Element) -> None:
+        self.add(
+            "studentDisciplineIncidentNonOffenderAssociations",
+            _opt(
+                {
+                    "studentReference": self.student(rec),
+                    "disciplineIncidentReference": self.incident_ref(rec),
+                },
+                disciplineIncidentParticipationCodes=[
+                    {"disciplineIncidentParticipationCodeDescriptor": e.text.strip()}
+                    for e in rec.findall("DisciplineIncidentParticipationCode")
+                    if e.text
+                ],
             ),
         )
 

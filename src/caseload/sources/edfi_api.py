@@ -43,6 +43,8 @@ gradebookEntries, studentGradebookEntries    line items (+ categories), results
 disciplineIncidents                          discipline incidents
 studentDisciplineIncidentBehaviorAssociations  students' parts in incidents
 studentDisciplineIncidentAssociations (DS 4)
+studentDisciplineIncidentNonOffenderAssociations  only counted (``not read``), as by the XML
+                                             reader; its ``/deletes`` are not asked for
 parents + studentParentAssociations (DS 4),  guardians (optional resources; see
 contacts + studentContactAssociations (5+)   :mod:`caseload.sources.edfi_api_guardians`)
 ===========================================  =================================================
@@ -102,16 +104,19 @@ class EdfiResource:
     """One Ed-Fi API resource: ``name`` keys the items, ``path`` is relative to the data URL.
 
     ``optional``: a 404 or 403 means the server (its Data Standard, or the key's claim set)
-    does not offer it, and the sync goes on without it.
+    does not offer it, and the sync goes on without it. ``deletes``: an incremental sync asks
+    for its ``/deletes`` (False: a resource only counted, whose records are never stored, so
+    that no deletion of one can apply).
     """
 
     name: str
     path: str
     optional: bool = False
+    deletes: bool = True
 
 
-def _res(name: str, optional: bool = False) -> EdfiResource:
-    return EdfiResource(name, f"/ed-fi/{name}", optional)
+def _res(name: str, optional: bool = False, deletes: bool = True) -> EdfiResource:
+    return EdfiResource(name, f"/ed-fi/{name}", optional, deletes)
 
 
 # In dependency order (referenced resources first).
@@ -138,6 +143,8 @@ RESOURCES: tuple[EdfiResource, ...] = (
     _res("disciplineIncidents"),
     _res("studentDisciplineIncidentBehaviorAssociations"),
     _res("studentDisciplineIncidentAssociations", optional=True),  # DS 4 only
+    # victims, witnesses and reporters: not read, counted (``_not_read``)
+    _res("studentDisciplineIncidentNonOffenderAssociations", optional=True, deletes=False),
     _res("parents", optional=True),  # DS 4
     _res("studentParentAssociations", optional=True),
     _res("contacts", optional=True),  # DS 5 and later
@@ -173,8 +180,15 @@ class _Mapper(GuardianJson, JsonRecords):
             "disciplineIncidents": self._discipline_incident,
             "studentDisciplineIncidentBehaviorAssociations": self._student_incident,
             "studentDisciplineIncidentAssociations": self._student_incident,
+            "studentDisciplineIncidentNonOffenderAssociations": partial(
+                self._not_read, "StudentDisciplineIncidentNonOffenderAssociation"),
         }
         self.init_guardians()
+
+    def _not_read(self, element: str, item: Item) -> None:
+        """A record of a kind caseload does not use, counted under its XML element's name, so
+        that a sync's summary says what an import of the same data says (``left_out``)."""
+        self.unread[element] += 1
 
     # -- education organizations ----------------------------------------------------------------
 
@@ -492,7 +506,7 @@ class _Mapper(GuardianJson, JsonRecords):
     def _participation(self, item: Item) -> set[str]:
         """The student's participation codes, casefolded: DS 4's
         ``studentParticipationCodeDescriptor``, DS 5's ``disciplineIncidentParticipationCodes``
-        (on the behavior association; DS 5's non-offender associations are not fetched)."""
+        (on the behavior association; the non-offender associations are only counted)."""
         codes = [self.desc(item, "studentParticipationCodeDescriptor")] + [
             descriptor_value(value)
             for entry in self.array(item, "disciplineIncidentParticipationCodes")

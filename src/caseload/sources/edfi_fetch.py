@@ -101,7 +101,7 @@ async def fetch(
         if got is None:
             return  # an optional resource the server does not offer
         items[res.name] = got
-        if incremental:
+        if incremental and getattr(res, "deletes", True):  # (not for a resource only counted)
             gone = await api.collect(
                 res.path.rstrip("/") + "/deletes", extract=_list(where + "/deletes"), key=_key,
                 limit=limit, params=params, total_header=("Total-Count",), optional=True,
