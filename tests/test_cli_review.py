@@ -469,3 +469,31 @@ def test_revoke_says_whether_anything_was_revoked(
     assert main(["--db", "postgresql+psycopg://owner@db.invalid/caseload", "admin", "revoke",
                  "ghost"]) == 0
     assert capsys.readouterr().out == said
+
+
+def test_demo_says_it_does_not_use_db(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(audit s21a D9) `caseload --db X demo` builds the demo's own database: it says so
+    rather than swallow the option, and never touches X."""
+    from caseload.services import demo
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("CASELOAD_DB", raising=False)
+
+    def stop(**_: object) -> None:
+        raise SystemExit(3)  # (the sample school is not built: only the first line matters)
+
+    monkeypatch.setattr(demo, "sample_school", stop)
+    mine = tmp_path / "mine.db"
+    with pytest.raises(SystemExit):
+        main(["--db", str(mine), "demo", "--no-open"])
+    out = capsys.readouterr().out
+    path = tmp_path / "data" / "caseload" / "demo.db"
+    assert out.startswith(f"The demo builds its own database, {path}: --db and $CASELOAD_DB "
+                          "are not used")
+    assert not mine.exists()
+    with pytest.raises(SystemExit):
+        main(["demo", "--no-open"])
+    assert capsys.readouterr().out == ""

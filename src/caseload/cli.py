@@ -501,6 +501,9 @@ def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
     from caseload.services.facts import check_refresh_workers
 
     check_refresh_workers()  # refused before the demo database is replaced
+    if getattr(args, "db", None) or os.environ.get("CASELOAD_DB"):  # (never silently ignored)
+        _say(f"The demo builds its own database, {demo.demo_database_path()}: --db and "
+             "$CASELOAD_DB are not used (`caseload import sample_data` loads it into yours).")
     started = time.monotonic()
     school = demo.sample_school(on_step=_say)
     engine, path = demo.fresh_demo_database()

@@ -159,6 +159,13 @@ def ensure_built_school(data_dir: Path, on_step: Step | None = None) -> SampleSc
     return SampleSchool(folder, "built")
 
 
+def demo_database_path() -> Path:
+    """Where the demo's own database lives (the user data folder), whatever ``--db`` says."""
+    from caseload.store.engine import demo_db_path
+
+    return Path(demo_db_path())
+
+
 def fresh_demo_database() -> tuple[Engine, Path]:
     """An empty, migrated demo database (the demo's own file, never the user's cache): any
     earlier demo database and its WAL files are removed first."""

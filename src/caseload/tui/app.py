@@ -718,7 +718,7 @@ class CaseloadApp(App[None]):
                 self.run_import(value)
 
         self.push_screen(
-            PromptModal("Import from (a OneRoster CSV folder or zip, or an Ed-Fi XML file)",
+            PromptModal("Import from (a OneRoster CSV or Ed-Fi XML folder or zip)",
                         placeholder="/path/to/data",
                         validate=lambda text: None if text else "Type a path"),
             done,

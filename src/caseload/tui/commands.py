@@ -96,7 +96,7 @@ class CaseloadCommands(Provider):
                 yield Command(f"Switch counselor: {counselor.sort_name}",
                               "Show this counselor's caseload",
                               partial(app.set_counselor, counselor.sourced_id))
-        yield Command("Run import…", "Import a OneRoster CSV folder or an Ed-Fi XML file",
+        yield Command("Run import…", "Import a OneRoster CSV or Ed-Fi XML folder or zip",
                       app.action_run_import)
         names = app.sync_names
         if names:
