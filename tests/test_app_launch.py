@@ -58,3 +58,20 @@ def test_without_me_the_app_is_handed_the_config_to_save_it_in(
     assert mine.save_me is None  # `me` is set: nobody asks
     demo = prepare_app(Workspace(sqlite_engine, Config()), counselor=None, as_of=None, demo=True)
     assert demo.save_me is None  # the demo's counselors are the sample school's
+
+
+def test_me_without_a_caseload_opens_on_every_student(sqlite_engine) -> None:
+    """(audit s21a D4, issue 4) A `me` with no caseload assignment (a teacher, a psychologist)
+    opens on all students, not an empty caseload; a `me` with one opens on it, and an explicit
+    --counselor is kept as asked."""
+    from caseload.services.importing import import_into
+
+    import_into(sqlite_engine, MIN_DATA)
+
+    def opened(me: str | None, counselor: str | None = None) -> str | None:
+        ws = Workspace(sqlite_engine, Config(me=me))
+        return prepare_app(ws, counselor=counselor, as_of=None).counselor_id
+
+    assert opened("tch-1") is None
+    assert opened("cns-1") == "cns-1"
+    assert opened("tch-1", counselor="tch-1") == "tch-1"

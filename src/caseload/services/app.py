@@ -78,6 +78,11 @@ def prepare_app(
     counselor_id = counselor or config.me
     if demo and counselor_id is None and not empty:
         counselor_id = repo.default_counselor()
+    elif counselor is None and counselor_id is not None and not empty \
+            and not repo.has_caseload(counselor_id):
+        # `me` with no caseload assignment (a psychologist, an assistant principal): every
+        # student (issue 4), not an empty caseload; an explicit --counselor is kept as asked
+        counselor_id = None
 
     def palette_import(path: str) -> str:
         summary = import_into(ws.engine, Path(path).expanduser(), config=config)

@@ -93,6 +93,12 @@ class Repository:
             ).first()
         return row[0] if row else None
 
+    def has_caseload(self, counselor_id: str) -> bool:
+        """Whether anyone is assigned to ``counselor_id``'s caseload (that this login sees)."""
+        with self.engine.connect() as conn:
+            q = select(caseloads.c.student_id).where(caseloads.c.counselor_id == counselor_id)
+            return conn.execute(q.limit(1)).first() is not None
+
     def students(self, counselor_id: str | None = None) -> list[User]:
         """The students of a counselor's caseload (or every student), by name (``by_name``)."""
         with self.engine.connect() as conn:

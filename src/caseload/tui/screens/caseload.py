@@ -333,7 +333,8 @@ class CaseloadScreen(Screen[None]):
                                     self.figures)
         table = self.table
         table.empty_text = (
-            "No students in this caseload" if not self.reports else "No students match"
+            "No students in this caseload (c: another caseload, or all students)"
+            if not self.reports else "No students match"
         )
         self.shown_for = self.loaded_for
         self.apply_filters(keep=selected)
