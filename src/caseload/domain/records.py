@@ -11,6 +11,7 @@ docs/DATA_FORMATS.md for how Ed-Fi natural keys become ids).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -300,7 +301,20 @@ class GradingPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Deletion:
-    """A ``status=tobedeleted`` row: remove ``sourced_id`` from ``entity``."""
+    """A ``status=tobedeleted`` row: remove ``sourced_id`` from ``entity``.
+
+    An entity kept by a key of several ids instead of a sourced id (``student_incidents``: the
+    incident's and the student's) is named by them all, in the order of its key's columns, as
+    a JSON array in ``sourced_id`` (:meth:`by_key`, :attr:`key`)."""
 
     entity: str
     sourced_id: str
+
+    @classmethod
+    def by_key(cls, entity: str, *ids: str) -> Deletion:
+        return cls(entity, json.dumps(list(ids), ensure_ascii=False))
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The ids of a deletion made by :meth:`by_key`."""
+        return tuple(json.loads(self.sourced_id))

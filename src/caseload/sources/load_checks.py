@@ -5,16 +5,18 @@ load will change. They rewrite the dataset (links, rejected rows), never the cac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, select, text, update
 
-from caseload.domain.records import Result, Role, User
+from caseload.domain.records import Deletion, Result, Role, User
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError, row_refusal
 from caseload.store import facts as mat
 from caseload.store import staging
+from caseload.store.deletion_keys import by_key, key_columns, naming
 from caseload.store.tables import METADATA
 
 # Foreign keys checked before anything is written: (entity, attribute, target, column name
@@ -138,6 +140,15 @@ def link_students(conn: Connection, ds: Dataset) -> tuple[int, list[Fill]]:
                 continue
         kept.append(u)
     own = {u.sourced_id for u in kept}
+
+    def link(value: str) -> str | None:
+        """The cached student ``value`` is linked to, if any."""
+        if value not in mapping and value not in own and value not in cached:
+            target = resolve(value)
+            if target is not None:
+                mapping[value] = target
+        return mapping.get(value)
+
     for entity, attr in _STUDENT_REFS:
         records = getattr(ds, entity)
         if not records:
@@ -145,17 +156,14 @@ def link_students(conn: Connection, ds: Dataset) -> tuple[int, list[Fill]]:
         out = []
         changed = False
         for record in records:
-            value = getattr(record, attr)
-            if value not in mapping and value not in own and value not in cached:
-                target = resolve(value)
-                if target is not None:
-                    mapping[value] = target
-            if value in mapping:
-                record = replace(record, **{attr: mapping[value]})
+            target = link(getattr(record, attr))
+            if target is not None:
+                record = replace(record, **{attr: target})
                 changed = True
             out.append(record)
         if changed:
             setattr(ds, entity, out)
+    _link_keyed_deletions(ds, link)
     if not mapping:
         return 0, []
     ds.users = kept
@@ -171,6 +179,25 @@ def link_students(conn: Connection, ds: Dataset) -> tuple[int, list[Fill]]:
         for column in _FILLABLE
         if (value := getattr(u, column)) is not None
     ]
+
+
+def _link_keyed_deletions(ds: Dataset, link: Callable[[str], str | None]) -> None:
+    """Deletions by key (``Deletion.by_key``) whose key names a student that ``link`` links
+    to a cached one name the cached student, as the records that refer to it do."""
+    refs = dict(_STUDENT_REFS)
+    for i, d in enumerate(ds.deletions):
+        table = METADATA.tables[d.entity]
+        if d.entity not in refs or not by_key(table):
+            continue
+        names = [c.name for c in key_columns(table)]
+        if refs[d.entity] not in names:
+            continue
+        key = [str(v) for v in d.key]
+        at = names.index(refs[d.entity])
+        target = link(key[at])
+        if target is not None:
+            key[at] = target
+            ds.deletions[i] = Deletion.by_key(d.entity, *key)
 
 
 def fill(conn: Connection, fills: list[Fill]) -> None:
@@ -429,7 +456,7 @@ def deleted_refs(conn: Connection, ds: Dataset) -> _Refs | None:
             for i in range(0, len(ids), 500):
                 refs[kind].update(
                     v for v in conn.execute(
-                        select(column).where(table.c.sourced_id.in_(ids[i : i + 500]))
+                        select(column).where(naming(table, ids[i : i + 500]))
                     ).scalars() if v is not None
                 )
     return refs

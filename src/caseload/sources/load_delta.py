@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from caseload.domain.records import LineItem, Role, User
 from caseload.sources.dataset import Dataset, Reject, SourceError, row_refusal
+from caseload.store.deletion_keys import key_columns, keys_of, naming
 from caseload.store.tables import METADATA
 
 _USER_FIELDS = tuple(f.name for f in fields(User))  # each a column of the same name
@@ -52,15 +53,17 @@ def unheld_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
     out: dict[str, int] = {}
     for entity, ids in by_entity.items():
         table = METADATA.tables[entity]
-        if "sourced_id" not in table.c:
-            continue  # no record of this entity is deleted by id (the loader's to refuse)
-        held = {r.sourced_id for r in getattr(ds, entity)}  # written, then deleted
-        wanted = sorted(set(ids) - held)
+        columns = key_columns(table)  # sourced_id, else the key (its ids in a JSON array)
+        keys = dict(zip(ids, keys_of(table, ids), strict=True))
+        held = {  # written, then deleted
+            tuple(getattr(r, c.name) for c in columns) for r in getattr(ds, entity)
+        }
+        wanted = sorted({sid for sid, key in keys.items() if key not in held})
         for i in range(0, len(wanted), 500):
-            held.update(conn.execute(
-                select(table.c.sourced_id).where(table.c.sourced_id.in_(wanted[i : i + 500]))
-            ).scalars())
-        n = sum(sid not in held for sid in ids)
+            held.update(tuple(r) for r in conn.execute(
+                select(*columns).where(naming(table, wanted[i : i + 500]))
+            ))
+        n = sum(keys[sid] not in held for sid in ids)
         if n:
             out[entity] = n
             ds.notices.append(not_held(ds.line_maps.get(entity, (entity,))[0], n, what))

@@ -48,6 +48,7 @@ from caseload.sources.load_delta import (
 from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
 from caseload.store import attendance_check, planner_stats, staging
 from caseload.store import facts as mat
+from caseload.store.deletion_keys import naming
 from caseload.store.tables import METADATA
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ def _apply_deletions(conn: Connection, ds: Dataset) -> dict[str, int]:
         table = METADATA.tables[entity]
         n = 0
         for i in range(0, len(id_list), 500):
-            res = conn.execute(delete(table).where(table.c.sourced_id.in_(id_list[i : i + 500])))
+            res = conn.execute(delete(table).where(naming(table, id_list[i : i + 500])))
             n += res.rowcount or 0
         deleted[entity] = n
         if entity == "users":  # a deleted guardian or student takes its guardian links along

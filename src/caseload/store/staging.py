@@ -48,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateTable
 
 from caseload.store import handoff
+from caseload.store.deletion_keys import staged_match
 from caseload.store.tables import METADATA
 
 SUFFIX = ".import-stage"
@@ -334,13 +335,13 @@ class _Apply:
         deleted: dict[str, int] = dict(json.loads(counts or "{}").get("deleted", {}))
         order = [e for (e,) in self.read(
             "SELECT entity FROM stage._stage_deletions GROUP BY entity ORDER BY min(rowid)")]
-        pick = ("SELECT sourced_id FROM stage._stage_deletions WHERE entity = ? "
-                "AND rowid BETWEEN ? AND ?")
+        rows = "FROM stage._stage_deletions WHERE entity = ? AND rowid BETWEEN ? AND ?"
+        pick = f"SELECT sourced_id {rows}"
         for entity in order:
             for lo, hi in self.ranges("_stage_deletions", "WHERE entity = ?", entity):
                 def work(entity: str = entity, lo: int = lo, hi: int = hi) -> int:
-                    n = self.run(f"DELETE FROM main.{_q(entity)} WHERE sourced_id IN ({pick})",
-                                 entity, lo, hi)
+                    named = staged_match(METADATA.tables[entity], rows)  # (a key's ids too)
+                    n = self.run(f"DELETE FROM main.{_q(entity)} WHERE {named}", entity, lo, hi)
                     deleted[entity] = deleted.get(entity, 0) + n
                     if entity == "users":  # a deleted guardian or student takes its links
                         gone = self.run(
