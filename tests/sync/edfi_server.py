@@ -10,6 +10,8 @@ Real HTTP (pytest-httpserver's threaded werkzeug server):
   (default 25, at most 500: 400 above, like the ODS/API); ``totalCount=true`` adds the
   ``Total-Count`` header; ``minChangeVersion``/``maxChangeVersion`` filter by change version.
   Without ``Authorization: Bearer <valid token>``: 401.
+  Any other parameter is a query by property, as the ODS/API's: only items whose field (a
+  reference's key fields by their own names: ``studentUniqueId``, ``schoolId``) equals it.
 - ``GET /data/v3/ed-fi/<resource>/deletes``: deleted items ``{"id", "changeVersion",
   "keyValues"}`` (same paging and version filters).
 - ``GET /changeQueries/v1/availableChangeVersions``: ``{"oldestChangeVersion",
@@ -767,6 +769,20 @@ def key_values(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_PAGING = {"offset", "limit", "totalCount", "minChangeVersion", "maxChangeVersion"}
+
+
+def _matches(item: dict[str, Any], filters: dict[str, str]) -> bool:
+    """Whether the item's fields (a reference's key fields by their own names) equal
+    ``filters`` (query parameters: text)."""
+    flat = {k: v for k, v in item.items() if not isinstance(v, (dict, list))}
+    for k, v in item.items():
+        if k.endswith("Reference") and isinstance(v, dict):
+            for rk, rv in v.items():
+                flat.setdefault(rk, rv)
+    return all(k in flat and str(flat[k]) == want for k, want in filters.items())
+
+
 @dataclass
 class EdfiServer:
     data: dict[str, list[dict[str, Any]]]
@@ -991,11 +1007,14 @@ class EdfiServer:
                 },
                 400,
             )
+        filters = {k: v for k, v in args.items() if k not in _PAGING}
         with self._lock:
             if deletes:
                 rows = [(d["changeVersion"], d) for d in self.deleted[resource]]
             else:
                 rows = list(zip(self.versions[resource], self.data[resource], strict=True))
+                if filters:  # the ODS/API's query by property
+                    rows = [(v, it) for v, it in rows if _matches(it, filters)]
             if low is not None or high is not None:
                 rows = [
                     (v, it)

@@ -55,11 +55,15 @@ def fake_edfi(monkeypatch):
     mod.map_items = map_items
     deletes_mod = types.ModuleType("caseload.sources.edfi_deletes")
     deletes_mod.deleted_to_dataset = deleted_to_dataset
+    deletes_mod.deleted_parts = lambda deletes: {}  # no student's part in an incident here
+    parts_mod = types.ModuleType("caseload.sources.edfi_parts")
+    parts_mod.still_deleted = lambda ds, deletions: list(deletions)
     sync_mod = types.ModuleType("caseload.sources.edfi_sync")
     sync_mod.keep_cached = keep_cached
     import caseload.sources
 
-    for name, fake in (("edfi_api", mod), ("edfi_deletes", deletes_mod), ("edfi_sync", sync_mod)):
+    for name, fake in (("edfi_api", mod), ("edfi_deletes", deletes_mod),
+                       ("edfi_parts", parts_mod), ("edfi_sync", sync_mod)):
         monkeypatch.setitem(sys.modules, f"caseload.sources.{name}", fake)
         monkeypatch.setattr(caseload.sources, name, fake, raising=False)
     return seen

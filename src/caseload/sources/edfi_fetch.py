@@ -113,3 +113,18 @@ async def fetch(
         for res in resources:
             tg.create_task(one(res))
     return items, deletes
+
+
+async def fetch_where(
+    api: ApiClient, res: Any, filters: dict[str, str], *, limit: int = MAX_LIMIT
+) -> list[dict[str, Any]]:
+    """The items of ``res`` whose fields equal ``filters``: the ODS/API's query by property
+    (``GET {resource.path}?studentUniqueId=…&schoolId=…``; a reference's key fields by their
+    own names), paged and checked as :func:`fetch` pages a resource."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    where = ApiClient._where(api.url(res.path))
+    got = await api.collect(
+        res.path, extract=_list(where), key=_key, limit=limit,
+        params={**filters, "totalCount": "true"}, total_header=("Total-Count",),
+    )
+    return got or []

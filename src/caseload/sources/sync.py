@@ -388,7 +388,7 @@ async def _edfi(
     skip_invalid: bool,
     report: SyncReport,
 ) -> tuple[Dataset, tuple[str, str] | None]:
-    from caseload.sources import edfi_api, edfi_deletes, edfi_fetch, edfi_sync
+    from caseload.sources import edfi_api, edfi_deletes, edfi_fetch, edfi_parts, edfi_sync
 
     newest = None
     if cfg.get("change_queries", True):
@@ -416,6 +416,15 @@ async def _edfi(
         if r.name not in items
     ]
     incremental = since is not None and newest is not None
+    parts = edfi_deletes.deleted_parts(deletes)
+    if parts:  # a student's part in an incident lost a record: what remains, from the server
+        again = await edfi_parts.read_again(
+            api, items, parts, limit=int(cfg.get("page_size") or edfi_fetch.MAX_LIMIT))
+        report.fetched.update({f"{k} read again": n for k, n in again.items()})
+        what = ("1 student's part in a discipline incident" if len(parts) == 1
+                else f"{len(parts):,} students' parts in discipline incidents")
+        report.notes.append(f"{what} read again after a deletion of one of its records (what "
+                            "remains is stored, as a full sync stores it)")
     ds, needs = edfi_api.map_items(name, items, skip_invalid=skip_invalid,
                                    incremental=incremental)
     if incremental:
@@ -423,7 +432,7 @@ async def _edfi(
         edfi_sync.keep_cached(engine, ds, needs, skip_invalid=skip_invalid)
     if deletes:
         gone = edfi_deletes.deleted_to_dataset(name, deletes, skip_invalid=True)
-        ds.deletions.extend(gone.deletions)
+        ds.deletions.extend(edfi_parts.still_deleted(ds, gone.deletions))
         ds.rejects.extend(gone.rejects)  # deletions caseload cannot map: reported
         report.fetched.update({f"{k} deleted": len(v) for k, v in deletes.items()})
     mark = ("change_version", str(newest)) if newest is not None else None
