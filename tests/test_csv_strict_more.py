@@ -44,7 +44,11 @@ def test_a_wrong_width_record_never_rereads_its_quoted_lines(data: Path) -> None
     assert "lines 3-4 are not read as rows" in message
     ds = read_path(data, skip_invalid=True)
     assert [(r.file, r.line, r.field) for r in ds.rejects] == [("results.csv", 2, None)]
-    assert ds.rejects[0].reason == message.removeprefix("results.csv:2: ")
+    # line 4 on its own is no row: the comment really holds the line breaks (no stray quote)
+    assert ds.rejects[0].reason == message.removeprefix("results.csv:2: ") + (
+        " (line 4 on its own reads as no row of 15 fields either, so the quoted field is "
+        "taken to hold those line breaks)"
+    )
     assert sorted(r.sourced_id for r in ds.results) == ["res-2", "res-3", "res-4", "res-5"]
 
 
@@ -60,19 +64,30 @@ def test_a_record_that_breaks_after_a_quoted_line_never_rereads_it(data: Path) -
     assert sorted(r.sourced_id for r in ds.results) == ["res-2", "res-3", "res-4", "res-5"]
 
 
-def test_a_stray_quote_that_closes_further_down_names_the_lines_it_swallowed(data: Path) -> None:
+def test_a_stray_quote_that_closes_further_down_rejects_only_its_own_lines(data: Path) -> None:
     """A stray quote on res-2's line (3) is closed by the one on res-4's line (5): the record
-    runs from line 3 to line 5 and comes out short. Lines 4 and 5 went into it, so they are
-    named as not read (not re-read: they may as well be the inside of a real quoted field)."""
+    runs from line 3 to line 5 and comes out short. It was rejected whole, res-3 and res-4 with
+    it (issue 11: "reject just that row"). Line 5 on its own is not a complete row (its quote
+    opens a field), so nothing says the comment holds line breaks: the quote on line 3 is taken
+    as stray, and lines 4 and 5 are read as what they are: res-3 loads; res-4's own quote never
+    closes, so it is rejected on its own line."""
     edit(data / "results.csv", "2026-09-11,,", '2026-09-11,"late again,')
     edit(data / "results.csv", "exempt,,,,,,,false", 'exempt,,,,,,",false')
-    message = _refused(data)
-    assert message.startswith("results.csv:3: "), message
+    message = _refused(data)  # refused as before, naming the record
+    assert message.startswith("results.csv:3: 13 fields where the header has 15"), message
     assert "runs on to line 5" in message and "line 3" in message
+    assert "lines 4-5 are not read as rows" in message
     ds = read_path(data, skip_invalid=True)
-    assert [(r.file, r.line) for r in ds.rejects] == [("results.csv", 3)]
-    assert "lines 4-5 are not read as rows" in ds.rejects[0].reason
-    assert sorted(r.sourced_id for r in ds.results) == ["res-1", "res-5"]
+    assert [(r.file, r.line, r.reason) for r in ds.rejects] == [
+        ("results.csv", 3,
+         "unbalanced quote: the quoted field that opens on this line runs on to line 5 and the "
+         "row comes out with 13 fields where the header has 15 (a row is never padded or cut); "
+         "taken as a stray quote: reading goes on at line 4 (lines 4-5 are read as rows)"),
+        ("results.csv", 5,
+         "unbalanced quote: the quoted field that opens on this line never closes"),
+    ]
+    assert ds.rejects[0].raw is not None and "late again" in ds.rejects[0].raw["line"]
+    assert sorted(r.sourced_id for r in ds.results) == ["res-1", "res-3", "res-5"]
 
 
 # --- a line that is not UTF-8 inside a quoted field ------------------------------------------

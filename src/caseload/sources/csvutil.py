@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 
+from caseload.sources.csvquotes import not_read, quote_opening, read_on, tail_reads
 from caseload.sources.dataset import Reject, SourceError, row_refusal
 from caseload.sources.zipsafe import (
     SafeZip,
@@ -227,44 +228,7 @@ def secret_header(header: Sequence[str]) -> bool:
     return any(h.strip().casefold() in SECRET_COLUMNS for h in header)
 
 
-def _quote_opening(lines: list[str], first: int) -> int | None:
-    """The physical line where the last quoted field that runs over a line break opens.
-
-    ``lines`` are the physical lines of one record starting at line ``first``. Follows RFC 4180:
-    a quote opens a field only at the field's start; ``""`` inside quotes is a literal quote.
-    """
-    in_quotes = False
-    at_field_start = True
-    opened = 0
-    spanning: int | None = None
-    for offset, text in enumerate(lines):
-        i, n = 0, len(text)
-        while i < n:
-            ch = text[i]
-            if in_quotes:
-                if ch == '"':
-                    if i + 1 < n and text[i + 1] == '"':
-                        i += 1
-                    else:
-                        in_quotes = False
-            elif ch == '"' and at_field_start:
-                in_quotes = True
-                opened = first + offset
-            at_field_start = not in_quotes and ch in ",\r\n"
-            i += 1
-        if in_quotes:
-            spanning = opened
-    return spanning
-
-
 _LATER_BOM = "a byte order mark (U+FEFF) at the start of the line: two files joined?"
-
-
-def _not_read(first: int, last: int) -> str:
-    """Says that physical lines ``first`` to ``last``, part of a rejected record, are not rows."""
-    if first == last:
-        return f"line {first} is not read as a row"
-    return f"lines {first}-{last} are not read as rows"
 
 
 class CsvTable:
@@ -284,11 +248,19 @@ class CsvTable:
     opens. With ``rejects`` given (``--skip-invalid``), a malformed record is rejected there
     and reading goes on after it; otherwise the first one raises :class:`SourceError`,
     marked ``skippable`` (``import --check`` then suggests ``--skip-invalid``) when the table
-    is made ``skippable``: by a reader that gives it ``rejects`` under ``--skip-invalid``. A
-    record that runs over several lines (a quoted field holding line breaks) and comes out
-    malformed is rejected whole: the lines the reader took as the inside of a quoted field
-    are never read again as rows of their own. Only after a quote that never closes does
-    reading go on with the line after the one it opens on.
+    is made ``skippable``: by a reader that gives it ``rejects`` under ``--skip-invalid``.
+
+    A record that runs over several lines (a quoted field holding line breaks) and comes out
+    malformed (the row breaks, or has the wrong width) has one of two stories, and its last
+    line tells them apart (:func:`tail_reads`). If that line, read on its own, is a row of
+    the header's width, the quote that opened the field is stray and closed by the quote of a
+    later row's field: the line it opens on is rejected and reading goes on at the next line,
+    so the rows it swallowed are read as what they are (as after a quote that never closes).
+    Otherwise the field really holds those line breaks and the row is broken at its end: the
+    record is rejected whole, its later lines named as not read (never read as rows of their
+    own: a comment's line would become a made-up row). Every physical line is thus read as
+    part of a row or named in a reject. Without ``rejects`` such a record is refused at the
+    line it starts on.
     """
 
     def __init__(
@@ -467,24 +439,73 @@ class CsvTable:
 
     def _malformed(self, exc: csv.Error) -> None:
         first, last = self._rec_start, self._rec_start + max(len(self._buf), 1) - 1
-        opening = _quote_opening(self._buf, first)
+        opening = quote_opening(self._buf, first)
         if opening is not None and "end of data" in str(exc):
             # Nothing closed the quote: it is stray (or a closing one is lost). Read on after
             # the line it opens on: the lines after it were never inside a closed field.
             line = resume = opening
             reason = "unbalanced quote: the quoted field that opens on this line never closes"
         elif opening is not None and last > opening:
-            # A quote further down closed the field and the row broke after it: the lines in
-            # between were read as the inside of that field, so they are never read again
-            # (as rows, they could be made up of a comment's lines).
-            line, resume = first, last
-            reason = (
-                f"unbalanced quote: the quoted field that opens on line {opening} runs on to "
-                f"line {last} and the row breaks there ({exc}); {_not_read(first + 1, last)}"
-            )
+            # A quote further down closed the field and the row broke after it. The quote is
+            # stray (the lines in between are rows) unless the last line, read as rows of its
+            # own, comes out as no row: then it is the end of a field that holds line breaks,
+            # and the lines inside it are never read as rows (a comment's lines would make one
+            # up). Refused as one record either way without --skip-invalid.
+            tail = self._tail(opening)
+            line, resume = (opening, opening) if tail is not False else (first, last)
+            if tail is not False:
+                reason = (
+                    f"unbalanced quote: the quoted field that opens on this line runs on to line "
+                    f"{last} and the row breaks there ({exc}); {read_on(opening + 1, last)}"
+                )
+            else:
+                reason = (
+                    f"unbalanced quote: the quoted field that opens on line {opening} runs on "
+                    f"to line {last} and the row breaks there ({exc}); "
+                    f"{not_read(first + 1, last)}{self._not_a_row(tail, last)}"
+                )
         else:
             line = resume = last
             reason = f"malformed CSV ({exc})"
+        self._reject_and_resume(line, resume, reason)
+
+    def _tail(self, opening: int) -> bool | None:
+        """--skip-invalid: :func:`tail_reads` for the lines of the record after ``opening``;
+        otherwise False (the record is refused as it is: no guess made)."""
+        if self.rejects is None:
+            return False
+        return tail_reads(self._buf[opening - self._rec_start + 1 :], self.width)
+
+    def _not_a_row(self, tail: bool | None, last: int) -> str:
+        """Why the lines of a record were not read as rows (--skip-invalid only)."""
+        if self.rejects is None or tail is not False:
+            return ""
+        return (
+            f" (line {last} on its own reads as no row of {self.width} fields either, so the "
+            "quoted field is taken to hold those line breaks)"
+        )
+
+    def _stray_quote(self, row: list[str]) -> bool:
+        """--skip-invalid, a record over several lines that came out the wrong width: when its
+        last line reads as a row of its own (:func:`tail_reads`), the quote that opened the
+        field running over the line breaks is stray: the line it opens on is rejected and
+        reading goes on at the next line. Whether so."""
+        first = self._rec_start
+        opening = quote_opening(self._buf[:-1], first)
+        if opening is None or self._tail(opening) is False:
+            return False
+        last = first + len(self._buf) - 1
+        fields = f"{len(row)} field{'s' if len(row) != 1 else ''}"
+        self._reject_and_resume(opening, opening, (
+            f"unbalanced quote: the quoted field that opens on this line runs on to line {last} "
+            f"and the row comes out with {fields} where the header has {self.width} (a row is "
+            f"never padded or cut); {read_on(opening + 1, last)}"
+        ))
+        return True
+
+    def _reject_and_resume(self, line: int, resume: int, reason: str) -> None:
+        """Rejects (or refuses) the record just read at ``line`` and reads on after ``resume``."""
+        first = self._rec_start
         if first < line:
             reason += f" (the record it is in starts on line {first})"
         unread = self._unread_upto(resume)
@@ -568,6 +589,8 @@ class CsvTable:
                 except csv.Error as exc:
                     self._malformed(exc)
                     continue
+                if len(row) != width and len(buf) > 1 and self._stray_quote(row):
+                    continue
                 if unread and self._reject_unread():
                     continue
                 if len(row) == width:
@@ -584,16 +607,19 @@ class CsvTable:
                 if len(buf) > 1:
                     # A quoted field ran over a line break and the row came out the wrong
                     # width. The quote may be stray and have swallowed the rows after it, or
-                    # the field may really hold those lines (a comment): which one cannot be
-                    # told, so the record is rejected whole and its lines are never read again
-                    # as rows (a comment's line would be stored as a row made up).
+                    # the field may really hold those lines (a comment). Under --skip-invalid
+                    # _stray_quote took it as stray when the last line reads as a row; here it
+                    # did not, so the record is rejected whole and its lines are never read
+                    # again as rows (a comment's line would be stored as a row made up).
                     last = first + len(buf) - 1
-                    opening = _quote_opening(buf[:-1], first)
+                    opening = quote_opening(buf[:-1], first)
                     reason += f", in a record that runs on to line {last}: " + (
                         f"the quoted field that opens on line {opening} holds a line break, "
                         "and if that quote is stray it swallowed the lines after it; "
                         if opening is not None else ""
-                    ) + _not_read(first + 1, last)
+                    ) + not_read(first + 1, last) + self._not_a_row(
+                        None if opening is None else False, last
+                    )
                 self._refuse(first, reason, self._raw(row))
         finally:
             self._fh.close()
