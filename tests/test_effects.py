@@ -72,6 +72,27 @@ def test_default_days_is_fifteen(db: str, capsys: pytest.CaptureFixture[str]) ->
                     "days_before": 2, "days_after": 15}]
 
 
+def test_a_note_in_the_summer_before_the_year_counts_from_its_first_day(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """8/20 is before the school year's first day (8/31), in its summer: it counts from 8/31
+    (it had null and 0 days); nothing of the year comes before it. 6/20 is the earlier school
+    year's (July to June): its days are not this calendar's, so null as before."""
+    summer = add(capsys, db, "stu-2", "teacher_consult", "2026-08-20")
+    june = add(capsys, db, "stu-2", "referral", "2026-06-20")
+    got = effects(capsys, db, "--student", "stu-2", "--as-of", "2026-10-16")
+    # after: 15 school days from 8/31 (8/31-9/4, 9/8-9/11, 9/14-9/18, 9/21), absent 9/2 and
+    # 9/3: 13 of 15
+    assert got == [
+        {"note": june, "date": "2026-06-20", "type": "referral",
+         "attendance_before": None, "attendance_after": None,
+         "days_before": 0, "days_after": 0},
+        {"note": summer, "date": "2026-08-20", "type": "teacher_consult",
+         "attendance_before": None, "attendance_after": 86.7,
+         "days_before": 0, "days_after": 15},
+    ]
+
+
 def test_late_enrollee_and_no_attendance_after_the_note(
     db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -61,6 +61,32 @@ async def test_the_latest_intervention_and_its_attendance(engine: Engine) -> Non
         await wait_until(pilot, shown, what="the effect line")
 
 
+async def test_a_note_in_the_summer_counts_from_the_first_school_day(engine: Engine) -> None:
+    """8/20, before the sample year's first day (8/31): the line showed nothing known after
+    it; now the first 15 school days from 8/31 (the audit's reference: 60%), none before."""
+    store = NotesStore(engine, clock=lambda: NOW)
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="teacher_consult", text="t",
+              contact_date=dt.date(2026, 8, 20))
+    att = Repository(engine).student(STUDENT, AS_OF).attendance
+    (effect,) = effects_of(store.list(student_id=STUDENT), att.days, AS_OF,
+                           year_from=att.year_from)
+    assert (effect.days_before, effect.days_after) == (0, 15)
+    want = "since the 8/20 teacher consultation: — to 60% attendance"
+    assert effect.text() == want
+    app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
+                      now=lambda: NOW, notes=store, me=COUNSELOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+
+        def shown() -> bool:
+            line = _line(app)
+            return line is not None and line.display and str(line.render()) == want
+
+        await wait_until(pilot, shown, what="the effect line")
+
+
 async def test_no_intervention_no_line(engine: Engine) -> None:
     store = NotesStore(engine, clock=lambda: NOW)
     app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,

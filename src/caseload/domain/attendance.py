@@ -550,7 +550,8 @@ class Around:
 
 
 def attendance_around(
-    days: Sequence[tuple[dt.date, DayStatus]], on: dt.date, n: int
+    days: Sequence[tuple[dt.date, DayStatus]], on: dt.date, n: int,
+    year_from: dt.date | None = None,
 ) -> Around:
     """Attendance before and after ``on`` from the attendance calendar
     (``AttendanceSummary.days``, which ends on the last day attendance counts at the as-of
@@ -558,10 +559,12 @@ def attendance_around(
     ``n`` enrolled school days from ``on`` (a non-school day: from the next school day), up to
     the calendar's end. Enrolled school days are the calendar's days that are neither
     NO_SCHOOL nor NOT_ENROLLED; an absence is a full-day excused or unexcused one. A calendar
-    of unknown attendance (empty) gives no days and no rate, and so does a date before the
-    calendar's first day (a note from an earlier school year: the calendar's days are not the
-    ones after it)."""
-    if not days or on < days[0][0]:
+    of unknown attendance (empty) gives no days and no rate, and so does a date before
+    ``year_from`` (``AttendanceSummary.year_from``; None: the calendar's first day): a note from
+    an earlier school year, whose days the calendar does not hold. A date from ``year_from`` up
+    to the calendar's first day (the summer before the year) has no day before it and counts
+    from the calendar's first enrolled school days."""
+    if not days or on < (year_from or days[0][0]):
         return Around(None, 0, None, 0)
     enrolled = [(d, s) for d, s in days if s not in _NOT_COUNTED]
     split = bisect_left(enrolled, on, key=lambda p: p[0])
@@ -676,4 +679,17 @@ def attendance_summary(
         truancy=truancy,
         through=end if end < as_of and left is None else None,
         enrolled_until=left,
+        year_from=year_from(first, periods.prior_end),
     )
+
+
+def year_from(first: dt.date, prior_end: dt.date | None) -> dt.date:
+    """The first day of the school year whose calendar starts on ``first``, counting the summer
+    before it: a date belongs to the school year whose sessions contain it or next follow it.
+    That is the July 1 on or before ``first`` (July to June, as EARLY's year without a
+    schoolYear session), or the day after ``prior_end`` (the end of the school's previous
+    schoolYear session: ``Periods.prior_end``) when that is later, as for a year-round school
+    whose year ends in July. So a note dated in the summer before the first school day counts
+    from that day, and one from an earlier school year does not (issue 14 §3)."""
+    july = dt.date(first.year if first.month >= 7 else first.year - 1, 7, 1)
+    return july if prior_end is None else max(july, prior_end + _ONE_DAY)

@@ -83,16 +83,21 @@ def effects_of(
     calendar: Sequence[tuple[dt.date, DayStatus]],
     as_of: dt.date,
     days: int = DEFAULT_DAYS,
+    *,
+    year_from: dt.date | None = None,
 ) -> list[NoteEffect]:
     """The effect of each intervention note (live, not ``other``, dated on or before
-    ``as_of``), oldest first, from the attendance calendar at ``as_of``."""
+    ``as_of``), oldest first, from the attendance calendar at ``as_of`` (``year_from``: its
+    ``AttendanceSummary.year_from``; a note dated before it is from an earlier school year:
+    null rates; from it up to the calendar's first day, the summer before the year: no day
+    before, the first school days after)."""
     if days < 1:
         raise EffectsError(f"--days must be at least 1, not {days}")
     out = []
     for n in sorted(notes, key=lambda n: (n.contact_date, n.id)):
         if n.deleted or n.type is NoteType.OTHER or n.contact_date > as_of:
             continue
-        around = attendance_around(calendar, n.contact_date, days)
+        around = attendance_around(calendar, n.contact_date, days, year_from)
         out.append(
             NoteEffect(
                 n.id, n.contact_date, n.type, n.method, around.rate_before, around.rate_after,
@@ -107,9 +112,11 @@ def latest_effect(
     calendar: Sequence[tuple[dt.date, DayStatus]],
     as_of: dt.date,
     days: int = DEFAULT_DAYS,
+    *,
+    year_from: dt.date | None = None,
 ) -> NoteEffect | None:
     """The effect of the latest intervention note on or before ``as_of`` (None: none)."""
-    found = effects_of(notes, calendar, as_of, days)
+    found = effects_of(notes, calendar, as_of, days, year_from=year_from)
     return found[-1] if found else None
 
 
@@ -118,6 +125,8 @@ def change_since_last(
     calendar: Sequence[tuple[dt.date, DayStatus]],
     as_of: dt.date,
     days: int = DEFAULT_DAYS,
+    *,
+    year_from: dt.date | None = None,
 ) -> float | None:
     """The change since the last intervention (the caseload's sort, issue 14 §3): the latest
     intervention note's ``attendance_after`` minus its ``attendance_before`` (as
@@ -125,7 +134,7 @@ def change_since_last(
     attendance fell after the note. None when the student has no intervention note on or
     before ``as_of`` or when either rate is null (no enrolled day on that side): never
     invented."""
-    effect = latest_effect(notes, calendar, as_of, days)
+    effect = latest_effect(notes, calendar, as_of, days, year_from=year_from)
     if effect is None:
         return None
     return change_of(effect)

@@ -327,7 +327,10 @@ class AttendanceSummary:
     ``through``: the day the school's attendance was recorded through, when before the as-of
     date (``days`` and the figures end there); None otherwise. ``enrolled_until``: the
     student's last enrolled day (every enrollment of theirs ended), when it ends the count
-    before both (``days`` and the figures end there); None otherwise."""
+    before both (``days`` and the figures end there); None otherwise. ``year_from``: the first
+    day of the school year ``days`` belong to, counting the summer before its first day
+    (``attendance.year_from``): a note dated from it up to ``days``' first day belongs to this
+    year; None: ``days``' first day (no attendance known)."""
 
     days: tuple[tuple[dt.date, DayStatus], ...]  # every calendar day from year start to as-of
     current_streak: int | None
@@ -339,6 +342,7 @@ class AttendanceSummary:
     known: bool = True
     through: dt.date | None = None
     enrolled_until: dt.date | None = None
+    year_from: dt.date | None = None
 
 
 class AssignmentStatus(StrEnum):

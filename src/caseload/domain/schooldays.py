@@ -222,11 +222,15 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Periods:
-    """The school year, term and grading period that contain the as-of date (see ``periods_at``)."""
+    """The school year, term and grading period that contain the as-of date (see ``periods_at``).
+
+    ``prior_end``: the last day of the school's latest ``schoolYear`` session that ends before
+    the year starts (the previous school year, where it was loaded); None when there is none."""
 
     year: Span | None
     term: Span | None
     grading_period: Span | None
+    prior_end: dt.date | None = None
 
 
 def current_session(
@@ -295,10 +299,19 @@ def periods_at(
             )
     else:
         year = None
+    prior_end = None if year is None else max(
+        (
+            s.end_date for s in sessions
+            if s.type is SessionType.SCHOOL_YEAR and applies_to(s, school_id)
+            and s.end_date < year.start
+        ),
+        default=None,
+    )
     return Periods(
         year=year,
         term=_span(term) if term is not None else None,
         grading_period=_span(gp) if gp is not None else None,
+        prior_end=prior_end,
     )
 
 

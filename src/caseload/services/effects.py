@@ -8,7 +8,9 @@ days and absences are the student screen's attendance calendar at the as-of date
 (``Repository.student(...).attendance``): from the enrollment begin (never before the start
 of the school year holding the as-of date), through the day the school's attendance was
 recorded through. No days: a null rate with 0 days, never invented; no attendance loaded for
-the school: no known days, so null rates with 0 days.
+the school: no known days, so null rates with 0 days. A note dated in the summer before the
+school year's first day counts from that day (``AttendanceSummary.year_from``); one from an
+earlier school year has null rates.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def note_effects(
     except KeyError:
         raise StudentNotFound(student_id) from None
     notes = NotesStore(workspace.engine).list(student_id=student_id)
-    return effects_of(notes, detail.attendance.days, day, days)
+    att = detail.attendance
+    return effects_of(notes, att.days, day, days, year_from=att.year_from)
 
 
 def intervention_changes(
@@ -89,7 +92,10 @@ def intervention_changes(
     for start in range(0, len(noted), _BATCH):  # a bounded IN list per query
         details = repo.student_details(noted[start : start + _BATCH], as_of)
         for sid, detail in details.items():
-            out[sid] = change_since_last(notes_of[sid], detail.attendance.days, as_of, days)
+            att = detail.attendance
+            out[sid] = change_since_last(
+                notes_of[sid], att.days, as_of, days, year_from=att.year_from
+            )
     return out
 
 

@@ -187,7 +187,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
         self.note_marks = [(n.contact_date, n.type.value) for n in message.notes if not n.deleted]
         if self.calendar is not None:  # mounted, or still waiting in its Lazy tab
             self.calendar.set_markers(self.calendar_marks())
-        effect = latest_effect(message.notes, detail.attendance.days, self.as_of)
+        att = detail.attendance
+        effect = latest_effect(message.notes, att.days, self.as_of, year_from=att.year_from)
         self._show_effect(effect.text() if effect is not None else "")
 
     def _show_effect(self, text: str) -> None:
