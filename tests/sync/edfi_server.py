@@ -792,6 +792,10 @@ class EdfiServer:
     max_limit: int = MAX_LIMIT
     clamp: int | None = None  # serve at most this many items a page, whatever limit asks
     total_lie: int = 0  # added to Total-Count (a server that promises more than it sends)
+    total_header: bool = True  # False: no Total-Count, even when asked for
+    # {resource: offset}: the next request for that offset is answered once with the page at
+    # offset 0 (an unstable order: records already sent come again, the page's never come)
+    repeat_at: dict[str, int] = field(default_factory=dict)
     change_queries: bool = True
     issued: list[str] = field(default_factory=list)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
@@ -1022,9 +1026,12 @@ class EdfiServer:
                     if (low is None or v >= low) and (high is None or v <= high)
                 ]
             size = limit if self.clamp is None else min(limit, self.clamp)
+            if not deletes and self.repeat_at.get(resource) == offset:
+                del self.repeat_at[resource]
+                offset = 0
             page = [it for _, it in rows[offset : offset + size]]
             body = json.dumps(page)
         headers = {}
-        if args.get("totalCount", "").lower() == "true":
+        if self.total_header and args.get("totalCount", "").lower() == "true":
             headers["Total-Count"] = str(len(rows) + self.total_lie)
         return Response(body, 200, headers=headers, content_type="application/json; charset=utf-8")

@@ -221,11 +221,16 @@ def _result(r: dict[str, str]) -> dict[str, Any]:
 @dataclass
 class Fault:
     """Answer the next ``times`` requests matching ``resource`` (a collection name, "token"
-    or "*") with ``kind``: 429, 500, slow, truncate, repeat, 401, 403, 404, imsx."""
+    or "*") with ``kind``: 429, 500, slow, truncate, repeat, 401, 403, 404, imsx.
+
+    ``offset``: only requests for that offset match (a page in the middle of a collection).
+    A ``repeat`` serves the page at offset 0 instead of the one asked for (an unstable
+    order: records already sent come again, and those of the page asked for never come)."""
 
     resource: str
     kind: str
     times: int = 1
+    offset: int | None = None
     retry_after: str = "1"
     delay: float = 1.0
     hits: int = 0
@@ -315,9 +320,11 @@ class OneRosterServer:
 
     # --- the API ----------------------------------------------------------------------------
 
-    def _fault(self, resource: str) -> Fault | None:
+    def _fault(self, resource: str, offset: str | None = None) -> Fault | None:
         with self._lock:
             for f in self.faults:
+                if f.offset is not None and str(f.offset) != offset:
+                    continue
                 if f.times > 0 and f.resource in (resource, "*"):
                     f.times -= 1
                     f.hits += 1
@@ -387,7 +394,7 @@ class OneRosterServer:
                 return Response(json.dumps({"imsx_codeMajor": "failure",
                                             "imsx_description": "Forbidden"}), 403,
                                 content_type="application/json")
-        fault = self._fault(resource)
+        fault = self._fault(resource, args.get("offset", "0"))
         if fault is not None and fault.kind not in ("slow", "repeat", "truncate"):
             return self._fault_response(fault, resource, request)
         items = self.data[resource]

@@ -136,3 +136,51 @@ def test_a_total_that_changes_while_the_collection_is_read_is_refused():
     with pytest.raises(SyncError, match=r"the collection changed while it was read \(its "
                                         r"total count went from 6 to 5\)"):
         asyncio.run(go())
+
+
+def _moving(rows: int, total: int | None, modified: str, asked: list[int]):
+    """A server that orders by last modified: ``modified`` changes after the first page was
+    served and moves to the end, so the record after it moves into its place unseen."""
+    order = [f"r{i}" for i in range(rows)]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t" * 20, "expires_in": 3600})
+        offset = int(request.url.params["offset"])
+        limit = int(request.url.params["limit"])
+        asked.append(offset)
+        if len(asked) == 2:  # changed while the second page was asked for
+            order.remove(modified)
+            order.append(modified)
+        page = [{"sourcedId": r} for r in order[offset : offset + limit]]
+        headers = {"X-Total-Count": str(total)} if total is not None else {}
+        return httpx.Response(200, headers=headers, json={"things": page})
+
+    return httpx.MockTransport(handler)
+
+
+def test_a_record_sent_again_at_another_place_fails_without_a_total():
+    # pages [r0 r1], then r1 moves to the end: [r3 r4], [r5 r1]: r2 never comes
+    asked: list[int] = []
+    with pytest.raises(SyncError, match=r"the server sent 1 record at offset 4 that it had "
+                                        r"already sent: its paging order is not stable, so "
+                                        r"records may be missing; nothing was applied"):
+        _collect_from(_moving(6, None, "r1", asked), limit=2)
+
+
+def test_a_total_that_still_matches_cannot_vouch_for_a_repeat():
+    """The server's total (6) is one short of what it holds (7): after r1 moves, the distinct
+    records received (r0 r1 r3 r4 r5 r6) are exactly 6, and r2 never came."""
+    asked: list[int] = []
+    with pytest.raises(SyncError, match=r"sent 1 record at offset 6 that it had already sent"):
+        _collect_from(_moving(7, 6, "r1", asked), limit=2)
+
+
+@pytest.mark.parametrize("total", [None, 30])
+def test_pages_that_overlap_at_the_same_places_are_no_repeat(total):
+    """A server whose first page is short (3) and the next ones long (10): the pages asked for
+    at steps of 3 overlap, each record at the same place every time."""
+    asked: list[int] = []
+    got = _collect_from(_irregular(30, {0: 3}, clamp=10, total=total, asked=asked))
+    assert [i["sourcedId"] for i in got] == [f"r{i}" for i in range(30)]
+    assert 3 in asked and 6 in asked  # overlapping pages were asked for

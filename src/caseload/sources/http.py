@@ -526,6 +526,13 @@ class ApiClient:
         same ids as the one before it means the server ignores ``offset``: a SyncError, not
         an endless loop.
 
+        A record received again at ANOTHER place (offset + index) than where it first came
+        is a SyncError too, total or not: the server's order is not stable, and a record it
+        sends twice takes the place of one it never sends (a total that still matches
+        cannot vouch for it: see docs/SYNC.md). The same record at the same place again is
+        only pages that overlap (a server whose page size grows after the first page), and
+        its later copy counts.
+
         ``on_page(offset, items)`` sees each page's items as soon as it arrives (in arrival
         order, before deduplication, including pages fetched past the end); the returned
         list is what counts.
@@ -555,6 +562,7 @@ class ApiClient:
         if first is None:
             return None
         out: dict[Any, dict[str, Any]] = {}
+        place: dict[Any, int] = {}  # each record's place in the collection (offset + index)
         previous: list[Any] | None = None
         total: int | None = first[1]
 
@@ -567,9 +575,19 @@ class ApiClient:
                     "(it seems to ignore limit/offset paging); stopping"
                 )
             previous = ids
-            for item, k in zip(items, ids, strict=True):
-                out.pop(k, None)  # seen on an earlier page: this copy, in this place, counts
+            moved = 0
+            for at, (item, k) in enumerate(zip(items, ids, strict=True), offset):
+                if place.setdefault(k, at) != at:
+                    moved += 1  # already received at another place
+                out.pop(k, None)  # an overlapping page: this copy, in this place, counts
                 out[k] = item
+            if moved:
+                raise self._fail(
+                    f"GET {where}: the server sent {moved:,} record{'s' * (moved != 1)} at "
+                    f"offset {offset:,} that it had already sent: its paging order is not "
+                    "stable, so records may be missing; nothing was applied (run the sync "
+                    "again; if it persists, the server needs a stable sort order for paging)"
+                )
             if progress:
                 progress(len(out), total)
 
