@@ -5,7 +5,9 @@ Real HTTP (pytest-httpserver's threaded werkzeug server): OAuth 2.0 client crede
 turned off), ``filter=dateLastModified>'...'``, an optional extra header the gradebook
 endpoints require (like Infinite Campus' ``x-vendor-authorization``), injected latency and
 faults. The CSV rows are converted to OneRoster 1.2 JSON: refs as ``{"href", "sourcedId",
-"type"}``, users with ``roles: [{roleType, role, org}]``, numbers and booleans typed.
+"type"}``, users with ``roles: [{roleType, role, org}]``, numbers and booleans typed. With
+``version="1.1"`` it serves a OneRoster 1.1 CSV folder as 1.1 JSON at
+``/ims/oneroster/v1p1/<collection>`` (users with ``role`` and ``orgs``: :func:`csv_to_json`).
 
 Used by tests/sync and benchmarks/sync_bench.py.
 """
@@ -32,6 +34,7 @@ from werkzeug import Request, Response
 
 ROSTER = "/ims/oneroster/rostering/v1p2"
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
+V1P1 = "/ims/oneroster/v1p1"  # OneRoster 1.1: one root for every collection
 RESOURCES = {
     "orgs": ROSTER, "academicSessions": ROSTER, "courses": ROSTER, "classes": ROSTER,
     "users": ROSTER, "demographics": ROSTER, "enrollments": ROSTER,
@@ -102,10 +105,15 @@ def _opt(d: dict[str, Any], **values: Any) -> dict[str, Any]:
 
 
 def csv_to_json(
-    folder: Path, max_results: int | None = None
+    folder: Path, max_results: int | None = None, version: str = "1.2"
 ) -> dict[str, list[dict[str, Any]]]:
     """A OneRoster 1.2 CSV folder as the JSON the REST API returns, per collection (with
-    ``max_results``, only the first that many results: the same as slicing them after)."""
+    ``max_results``, only the first that many results: the same as slicing them after).
+
+    ``version="1.1"``: a OneRoster 1.1 CSV folder (users.csv with ``role`` and
+    ``orgSourcedIds``, no roles.csv) as 1.1 JSON: users with ``role`` and ``orgs:
+    [GUIDRef]`` (no ``roles``, no ``primaryOrg``), and ``enabledUser`` and enrollments'
+    ``primary`` as the strings "true"/"false" many 1.1 servers send."""
     out: dict[str, list[dict[str, Any]]] = {}
     out["orgs"] = [
         _opt(_base(r), name=r["name"], type=r["type"], identifier=r.get("identifier"),
@@ -118,30 +126,10 @@ def csv_to_json(
              schoolYear=r.get("schoolYear"), org=_ref(r.get("orgSourcedId", ""), "org"))
         for r in _read(folder / "academicSessions.csv")
     ]
-    roles: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in _read(folder / "roles.csv"):
-        roles[r["userSourcedId"]].append(
-            _opt({"roleType": r.get("roleType") or "primary", "role": r["role"]},
-                 org=_ref(r.get("orgSourcedId", ""), "org"))
-        )
-    users = []
-    for r in _read(folder / "users.csv"):
-        u = _opt(_base(r), enabledUser=_bool(r.get("enabledUser", "")),
-                 username=r.get("username"), givenName=r["givenName"],
-                 familyName=r["familyName"], middleName=r.get("middleName"),
-                 identifier=r.get("identifier"), email=r.get("email"),
-                 preferredFirstName=r.get("preferredGivenName"),
-                 preferredLastName=r.get("preferredFamilyName"),
-                 phone=r.get("phone"), sms=r.get("sms"),
-                 primaryOrg=_ref(r.get("primaryOrgSourcedId", ""), "org"))
-        u["agents"] = [_ref(a.strip(), "user")
-                       for a in r.get("agentSourcedIds", "").split(",") if a.strip()]
-        u["userIds"] = [{"type": k, "identifier": v}
-                        for k, v in _USER_IDS.findall(r.get("userIds", ""))]
-        u["grades"] = [g.strip() for g in r.get("grades", "").split(",") if g.strip()]
-        u["roles"] = roles.get(r["sourcedId"], [])
-        users.append(u)
-    out["users"] = users
+    if version == "1.1":
+        out["users"] = [_user_v11(r) for r in _read(folder / "users.csv")]
+    else:
+        out["users"] = _users_v12(folder)
     out["demographics"] = [
         _opt(_base(r), birthDate=r.get("birthDate"), sex=r.get("sex"))
         for r in _read(folder / "demographics.csv")
@@ -164,7 +152,8 @@ def csv_to_json(
         for r in _read(folder / "classes.csv")
     ]
     out["enrollments"] = [
-        _opt(_base(r), role=r["role"], primary=_bool(r.get("primary", "")),
+        _opt(_base(r), role=r["role"],
+             primary=_bool(r.get("primary", "")) if version != "1.1" else r.get("primary"),
              beginDate=r.get("beginDate"), endDate=r.get("endDate"),
              user=_ref(r["userSourcedId"], "user"), school=_ref(r.get("schoolSourcedId", ""), "org"),
              **{"class": _ref(r["classSourcedId"], "class")})
@@ -188,6 +177,50 @@ def csv_to_json(
     ]
     out["results"] = [_result(r) for r in _read(folder / "results.csv", max_results)]
     return out
+
+
+def _users_v12(folder: Path) -> list[dict[str, Any]]:
+    """users.csv and roles.csv of a OneRoster 1.2 CSV folder as 1.2 JSON users."""
+    roles: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _read(folder / "roles.csv"):
+        roles[r["userSourcedId"]].append(
+            _opt({"roleType": r.get("roleType") or "primary", "role": r["role"]},
+                 org=_ref(r.get("orgSourcedId", ""), "org"))
+        )
+    users = []
+    for r in _read(folder / "users.csv"):
+        u = _opt(_base(r), enabledUser=_bool(r.get("enabledUser", "")),
+                 username=r.get("username"), givenName=r["givenName"],
+                 familyName=r["familyName"], middleName=r.get("middleName"),
+                 identifier=r.get("identifier"), email=r.get("email"),
+                 preferredFirstName=r.get("preferredGivenName"),
+                 preferredLastName=r.get("preferredFamilyName"),
+                 phone=r.get("phone"), sms=r.get("sms"),
+                 primaryOrg=_ref(r.get("primaryOrgSourcedId", ""), "org"))
+        u["agents"] = [_ref(a.strip(), "user")
+                       for a in r.get("agentSourcedIds", "").split(",") if a.strip()]
+        u["userIds"] = [{"type": k, "identifier": v}
+                        for k, v in _USER_IDS.findall(r.get("userIds", ""))]
+        u["grades"] = [g.strip() for g in r.get("grades", "").split(",") if g.strip()]
+        u["roles"] = roles.get(r["sourcedId"], [])
+        users.append(u)
+    return users
+
+
+def _user_v11(r: dict[str, str]) -> dict[str, Any]:
+    """A OneRoster 1.1 users.csv row as 1.1 JSON."""
+    u = _opt(_base(r), enabledUser=r.get("enabledUser"), username=r.get("username"),
+             givenName=r["givenName"], familyName=r["familyName"],
+             middleName=r.get("middleName"), role=r["role"], identifier=r.get("identifier"),
+             email=r.get("email"), sms=r.get("sms"), phone=r.get("phone"))
+    u["userIds"] = [{"type": k, "identifier": v}
+                    for k, v in _USER_IDS.findall(r.get("userIds", ""))]
+    u["agents"] = [_ref(a.strip(), "user")
+                   for a in r.get("agentSourcedIds", "").split(",") if a.strip()]
+    u["orgs"] = [_ref(o.strip(), "org")
+                 for o in r.get("orgSourcedIds", "").split(",") if o.strip()]
+    u["grades"] = [g.strip() for g in r.get("grades", "").split(",") if g.strip()]
+    return u
 
 
 def _result(r: dict[str, str]) -> dict[str, Any]:
@@ -246,6 +279,7 @@ class OneRosterServer:
     max_limit: int = 10_000  # pages are clamped to this many records, whatever limit asks
     total_lie: int = 0  # added to X-Total-Count (a server that promises more than it sends)
     token_ttl: int = 3600
+    version: str = "1.2"  # "1.1": every collection under /ims/oneroster/v1p1
     require_header: tuple[str, str] | None = None  # (name, value) on gradebook endpoints
     faults: list[Fault] = field(default_factory=list)
     issued: list[str] = field(default_factory=list)
@@ -263,7 +297,7 @@ class OneRosterServer:
 
     @classmethod
     def from_folder(cls, folder: Path, **kw: Any) -> OneRosterServer:
-        return cls(csv_to_json(folder), **kw)
+        return cls(csv_to_json(folder, version=kw.get("version", "1.2")), **kw)
 
     def start(self) -> OneRosterServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on stderr
@@ -285,7 +319,7 @@ class OneRosterServer:
     def source_config(self, **extra: Any) -> dict[str, Any]:
         cfg = {
             "kind": "oneroster",
-            "version": "1.2",
+            "version": self.version,
             "base_url": self.root + "/district-x/api",
             "token_url": self.root + "/oauth/token",
             "client_id": self.client_id,
@@ -377,6 +411,8 @@ class OneRosterServer:
             self.requests.append((path, args))
         resource = path.rsplit("/", 1)[-1]
         prefix = RESOURCES.get(resource)
+        if prefix is not None and self.version == "1.1":
+            prefix = V1P1
         if prefix is None or not path.endswith(prefix + "/" + resource):
             return Response(json.dumps({"imsx_codeMajor": "failure",
                                         "imsx_description": "Unknown endpoint"}), 404,
@@ -388,7 +424,7 @@ class OneRosterServer:
             return Response(json.dumps({"imsx_codeMajor": "failure",
                                         "imsx_description": "Unauthorized"}), 401,
                             content_type="application/json")
-        if self.require_header and prefix == GRADEBOOK:
+        if self.require_header and RESOURCES[resource] == GRADEBOOK:
             name, value = self.require_header
             if request.headers.get(name) != value:
                 return Response(json.dumps({"imsx_codeMajor": "failure",

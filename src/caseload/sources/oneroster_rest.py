@@ -12,7 +12,8 @@ A source may override any collection's path (``paths = {results = "/custom/resul
 
 Mapping reuses the OneRoster CSV reader: each JSON collection is flattened to the CSV file the
 bulk format defines (refs ``{"sourcedId": ...}`` to their id, lists joined by commas, 1.2's
-``roles`` array to ``roles.csv``) and read by the very same code, so a sync and an import of
+``roles`` array to ``roles.csv``, 1.1's ``role`` and ``orgs`` to users.csv's ``role`` and org
+list) and read by the very same code, so a sync and an import of
 the same data give the same records, with the same validation. Errors are re-labelled to name
 the resource, the record's sourcedId and the JSON field.
 """
@@ -128,6 +129,11 @@ _CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _JSON_NAMES = {"preferredGivenName": "preferredFirstName",
                "preferredFamilyName": "preferredLastName"}
+# JSON fields read, per resource, when a record has none of the usual one: OneRoster 1.1's
+# users carry ``orgs: [GUIDRef]`` where 1.2 has ``primaryOrg``. The list becomes the cell
+# ``org1,org2`` and the CSV reader takes its first org, as it does with a 1.1 users.csv's
+# ``orgSourcedIds``, so a 1.1 sync and a 1.1 import choose the same school.
+_FALLBACKS: dict[str, dict[str, str]] = {"users": {"primaryOrg": "orgs"}}
 
 
 def _json_field(column: str) -> str:
@@ -260,8 +266,10 @@ class _RestReader(oneroster_csv._Reader):
 
 def _rows(
     resource: str, items: list[Any], columns: list[tuple[str, str]], ds_rejects: list[Reject],
-    skip_invalid: bool,
+    skip_invalid: bool, fallbacks: dict[str, str] | None = None, used: set[str] | None = None,
 ) -> list[tuple[str, list[str]]]:
+    """The CSV rows of ``items``. ``fallbacks``: {field: the field read when a record has no
+    ``field``}; the fields so read are added to ``used``."""
     rows = []
     for i, item in enumerate(items):
         sid = item.get("sourcedId") if isinstance(item, dict) else None
@@ -274,6 +282,11 @@ def _rows(
             get = item.get
             for col, fld in columns:
                 value: Any = get(fld)
+                if value is None and fallbacks is not None and fld in fallbacks:
+                    fld = fallbacks[fld]
+                    value = get(fld)
+                    if value is not None and used is not None:
+                        used.add(fld)
                 cls = value.__class__
                 if cls is str:  # the common cases first, fast
                     row.append(value)
@@ -317,10 +330,12 @@ def to_dataset(
             continue
         manifest.append(f"file.{res.name},{'delta' if delta else 'bulk'}")
         columns = _COLUMNS[res.name]
-        files.add(
-            f"{res.name}.csv", res.name, columns,
-            _rows(res.name, got, columns, early_rejects, skip_invalid),
-        )
+        fallbacks = _FALLBACKS.get(res.name)
+        used: set[str] = set()
+        rows = _rows(res.name, got, columns, early_rejects, skip_invalid, fallbacks, used)
+        if used and fallbacks:  # errors name the field the records carry (1.1's orgs)
+            columns = [(c, fallbacks[f] if fallbacks.get(f) in used else f) for c, f in columns]
+        files.add(f"{res.name}.csv", res.name, columns, rows)
         if res.name == "users":
             role_rows: list[tuple[str, list[str]]] = []
             for user in got:
