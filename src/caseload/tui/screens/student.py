@@ -357,6 +357,11 @@ class StudentScreen(DetailScreen[StudentDetail]):
         text.rstrip()
         return text
 
+    def fit_width(self, width: int) -> None:
+        super().fit_width(width)
+        for pane in self.query(NotesPane):  # (its table is filled when its notes arrive)
+            pane.fit_width(width)
+
     def fill_table(self, table: KeyTable, width: int) -> None:
         """The classes, incidents or guardians table (by its id), filled for a terminal
         ``width`` wide: their columns' widths depend on it (again when it changes)."""

@@ -1,9 +1,11 @@
 """The Notes tab of the student screen: the student's notes, newest contact first.
 
 A table (date, status, follow-up, type in words, contact, flags, first line of text) over
-the full text of the highlighted note. Enter (or ``E``) edits the note, ``d`` marks it done,
-Delete deletes it (after a confirmation; a deleted note stays in the cache with its
-revisions), ``v`` shows its earlier versions. Every store call runs in a worker (the injected
+the full text of the highlighted note, laid out for the terminal's width (``notes_layout``):
+nothing is cut at its edge; the flags and first line are left out where they do not fit.
+Enter (or ``E``) edits the note, ``d`` marks it done, Delete deletes it (after a
+confirmation; a deleted note stays in the cache with its revisions), ``v`` shows its earlier
+versions. Every store call runs in a worker (the injected
 ``NotesCalls``); what needs a screen (the editor, the history, the delete confirmation) is a
 message the screen or the App acts on. Note text is data, shown literally.
 """
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -29,7 +32,7 @@ from caseload.tui.format import DASH
 from caseload.tui.keys import done_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import literal
-from caseload.tui.widgets.key_table import KeyTable
+from caseload.tui.widgets.key_table import KeyTable, wrapped
 
 
 def first_line(text: str, width: int = 60) -> str:
@@ -49,6 +52,11 @@ def contact_words(note: Note) -> str:
     how = note.method.words if note.method else DASH
     result = note.outcome.words if note.outcome else DASH
     return f"{how} · {result}"
+
+
+def type_words(note: Note) -> str:
+    """The note's type in words, and whether it is confidential."""
+    return note.type.words + (" · confidential" if note.confidential else "")
 
 
 def flag_labels(codes: tuple[str, ...]) -> str:
@@ -80,6 +88,57 @@ def note_body(note: Note, *, style: str | None = None) -> Text:
     text.append("\n")
     text.append_text(literal(note.text, multiline=True))
     return text
+
+
+COLUMNS = (("Date", "date"), ("Status", "status"), ("Follow-up", "follow_up"),
+           ("Type", "type"), ("Contact", "contact"), ("Flags", "flags"), ("Note", "text"))
+NOTE_LINE = 48  # the note's first line, at most
+NOTE_MIN = 12  # the narrowest the Note column is shown (narrower: left out, shown below)
+SHARE_MIN = 8  # the narrowest the type and contact are wrapped in
+
+
+def notes_layout(width: int, type_and_contact: Sequence[tuple[str, str]],
+                 flags_need: int, note_need: int) -> tuple[int | None, ...]:
+    """The Notes table's column widths in a table ``width`` cells wide (its scroll bar
+    included), given each note's type and contact words and the widest flags and first-line
+    cells; None: as wide as its widest cell. What a counselor scans for first (the dates,
+    open or done, the type, how the contact went) always shows whole: from the right, the
+    first line (``NOTE_MIN`` cells at least, cut with an ellipsis), then the flags, are left
+    out where they do not fit, both shown whole below the table. When the type and contact
+    still do not fit, they share what is left and wrap (the row as high as it needs), never
+    cut at the terminal's edge: a contact cut to "In person · Meeting" reads as another
+    outcome. A tuple shorter than ``COLUMNS``: the columns after it are left out."""
+    date = len("0000-00-00")
+    need = [date, max(len("Status"), *(len(s.value) for s in NoteStatus)), date,
+            max([len("Type")] + [cell_len(kind) for kind, _ in type_and_contact]),
+            max([len("Contact")] + [cell_len(contact) for _, contact in type_and_contact]),
+            max(len("Flags"), flags_need), max(len("Note"), note_need)]
+    usable = width - 2  # (the vertical scroll bar)
+
+    def left(columns: int) -> int:  # for the last column, the others as wide as they need
+        return usable - 2 * columns - sum(need[:columns - 1])
+
+    if left(7) >= need[6]:
+        return (None,) * 7
+    if left(7) >= NOTE_MIN:
+        return (None,) * 6 + (left(7),)
+    if left(6) >= need[5]:
+        return (None,) * 6
+    room = usable - 2 * 5 - sum(need[:3])  # for the type and the contact
+    if need[3] + need[4] <= room or room < 2 * SHARE_MIN:  # (narrower: as they are)
+        return (None,) * 5
+    contact = min(need[4], max(room // 2, room - need[3]))
+    return (None, None, None, room - contact, contact)
+
+
+def contact_cell(note: Note, width: int | None) -> Text:
+    """The Contact cell: when ``width`` is too narrow for it, broken after the method's
+    "·" so the outcome stays whole on the line below ("Meeting set", never "Meeting")."""
+    words = contact_words(note) or DASH
+    if width is None or cell_len(words) <= width or " · " not in words:
+        return Text(words) if width is None else wrapped(Text(words))
+    how, result = words.split(" · ", 1)
+    return wrapped(Text(f"{how} ·\n{result}"))
 
 
 class NotesTable(KeyTable):
@@ -129,16 +188,13 @@ class NotesPane(Vertical):
         self.loaded = False
         self._undo: tuple[Note, Note] | None = None  # (before, after) of the last done/delete
         self._pending: Note | None = None  # the note being marked done or deleted
+        # the terminal width the table was laid out for (the pane's own: the screen's
+        # ``fit_width`` asks it, ``fit_width`` here; never the screen's ``fill_table``)
+        self.fitted_width: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading notes…", end=""), classes="notes-empty", id="notes-status")
         table = NotesTable(id="notes-table")
-        # what a counselor scans for first (when, open or done, when to follow up) leads, so
-        # a narrow terminal cuts the wordy columns, shown whole below the table, instead
-        for label, key in (("Date", "date"), ("Status", "status"), ("Follow-up", "follow_up"),
-                           ("Type", "type"), ("Contact", "contact"), ("Flags", "flags"),
-                           ("Note", "text")):
-            table.add_column(label, key=key)
         table.display = False
         yield table
         with VerticalScroll(id="note-full") as full:
@@ -189,18 +245,7 @@ class NotesPane(Vertical):
         keep = self.selected_note
         self.notes = notes
         self.loaded = True
-        table.clear()
-        for note in notes:
-            table.add_row(
-                Text(note.contact_date.isoformat()),
-                Text(note.status.value, style="bold" if note.status is NoteStatus.OPEN else ""),
-                Text(note.follow_up.isoformat() if note.follow_up else DASH),
-                Text(note.type.words + (" · confidential" if note.confidential else "")),
-                Text(contact_words(note) or DASH),
-                literal(flag_labels(note.flags) or DASH),
-                literal(first_line(note.text, 48)),
-                key=str(note.id),
-            )
+        self._fill(table, self.app.size.width)
         table.display = bool(notes)
         table.refresh_bindings()  # (``NotesTable.check_action``: whether there is a note)
         self.query_one("#note-full").display = bool(notes)
@@ -213,6 +258,44 @@ class NotesPane(Vertical):
         self._show_full(self.selected_note)
         if notes and self.screen.focused is None and self._tab_shown():
             table.focus()
+
+    def fit_width(self, width: int) -> None:
+        """The terminal is ``width`` wide now: the table is laid out again for it (its cursor
+        row and focus kept) if it was laid out for another width."""
+        table = self.query_one("#notes-table", NotesTable)
+        if self.loaded and self.fitted_width != width:
+            table.refill(lambda: self._fill(table, width))
+
+    def _fill(self, table: NotesTable, width: int) -> None:
+        """The columns and rows for a terminal ``width`` wide (``notes_layout``; the table is
+        the terminal less the tab's padding)."""
+        notes = self.notes
+        flags = [literal(flag_labels(note.flags) or DASH) for note in notes]
+        widths = notes_layout(
+            width - 2, [(type_words(note), contact_words(note) or DASH) for note in notes],
+            max((cell.cell_len for cell in flags), default=0),
+            max((cell_len(first_line(note.text, NOTE_LINE)) for note in notes), default=0))
+        table.clear(columns=True)
+        for (label, key), cells_wide in zip(COLUMNS, widths, strict=False):
+            table.add_column(label, key=key, width=cells_wide)
+        wraps = widths[3:5] != (None, None)
+        note_width = widths[6] if len(widths) > 6 and widths[6] is not None else NOTE_LINE
+        for note, flag_cell in zip(notes, flags, strict=True):
+            kind = Text(type_words(note))
+            line = literal(first_line(note.text, note_width))
+            line.no_wrap, line.overflow = True, "ellipsis"  # (wide characters: "…", not cut)
+            cells = [
+                Text(note.contact_date.isoformat()),
+                Text(note.status.value, style="bold" if note.status is NoteStatus.OPEN else ""),
+                Text(note.follow_up.isoformat() if note.follow_up else DASH),
+                wrapped(kind) if wraps else kind,
+                contact_cell(note, widths[4] if wraps else None),
+                flag_cell,
+                line,
+            ]
+            table.add_row(*cells[:len(widths)], key=str(note.id),
+                          height=None if wraps else 1)
+        self.fitted_width = width
 
     def _tab_shown(self) -> bool:
         """Whether no inactive tab hides this pane. A hidden Notes tab must not take the free
