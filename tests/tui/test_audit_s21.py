@@ -2,6 +2,8 @@
 
 - D4: the Notes tab at 80x24 cut the Contact cell "In person · Meeting set" to "In person ·
   Meeting", which reads as another outcome.
+- D6: the student screen's "since the … : X% to Y%" line stayed as it was after an
+  intervention note was saved, edited or deleted (it was read again only on `r`).
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from caseload.services.demo import seed_demo_notes
 from caseload.store.engine import make_engine
 from caseload.store.notes import NotesStore
 from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.confirm import ConfirmModal
+from caseload.tui.screens.note_editor import NoteEditor
 from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.notes import NotesPane, NotesTable
 
@@ -91,3 +96,57 @@ async def test_notes_tab_is_laid_out_again_when_the_terminal_narrows(
         await pilot.resize_terminal(170, 30)
         await settle(pilot)
         assert table_lines(app, table)[:3] == wide[:3]
+
+
+# --- D6: the intervention's effect is read again when a note changes ---------------------------
+
+async def test_effect_line_follows_a_note_saved_edited_and_deleted(demo_engine: Engine) -> None:
+    store = NotesStore(demo_engine, clock=lambda: NOW)
+    app = make_app(demo_engine, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_student(SCHMIDT)
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+        screen = app.screen
+        assert isinstance(screen, StudentScreen)
+
+        async def effect(words: str) -> None:
+            await wait_until(pilot, lambda: screen.effect_text.startswith(words),
+                             what=f"the effect line to read {words!r} ({screen.effect_text!r})")
+            await settle(pilot)
+            assert words in "\n".join(screen_lines(app))
+
+        await effect("since the 11/16 referral:")
+        # a new student meeting today (the editor's defaults), on the Classes tab
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        await settle(pilot)
+        app.screen.query_one("#note-text", TextArea).insert("Met about the plan.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen, what="the note saved")
+        await effect("since the 11/20 student meeting:")
+        [new] = [n for n in store.list(student_id=SCHMIDT) if n.text == "Met about the plan."]
+        # edited: its date moved back a day (the Notes tab's Enter on its first row)
+        await pilot.press("4")
+        pane = screen.query_one(NotesPane)
+        await wait_until(pilot, lambda: bool(pane.notes) and pane.notes[0].id == new.id,
+                         what="the new note listed")
+        await settle(pilot)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: pane.selected_note == pane.notes[0], what="first row")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteEditor), what="the editor")
+        await settle(pilot)
+        app.screen.query_one("#note-contact", Input).value = "2026-11-19"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is screen, what="the note saved")
+        await effect("since the 11/19 student meeting:")
+        # deleted: the referral is the latest intervention again
+        await wait_until(pilot, lambda: pane.selected_note is not None
+                         and pane.selected_note.id == new.id
+                         and pane.selected_note.contact_date.day == 19, what="the edit listed")
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm")
+        await pilot.click("#delete")
+        await wait_until(pilot, lambda: store.get(new.id).deleted, what="the note deleted")
+        await effect("since the 11/16 referral:")

@@ -224,14 +224,17 @@ class NotesFlow:
 
     def changed(self, student_id: str) -> None:
         """A note changed: the caseload (days since note, triage), the student's Notes tab and
-        the follow-ups read again."""
+        effect line ("since the 11/16 referral: …") and the follow-ups read again."""
         from caseload.tui.screens.caseload import CaseloadScreen
         from caseload.tui.screens.follow_ups import FollowUpsScreen
+        from caseload.tui.screens.student import StudentScreen
         from caseload.tui.widgets.notes import NotesPane
 
         for screen in self.app.screen_stack:
             if isinstance(screen, CaseloadScreen):
                 screen.reload()
+            if isinstance(screen, StudentScreen) and screen.student_id == student_id:
+                screen.notes_changed()
             for pane in screen.query(NotesPane):
                 if pane.student_id == student_id:
                     pane.reload()

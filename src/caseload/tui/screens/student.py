@@ -176,6 +176,13 @@ class StudentScreen(DetailScreen[StudentDetail]):
         as_of = self.as_of
         return tuple(note_markers([m for m in self.note_marks if as_of is None or m[0] <= as_of]))
 
+    def notes_changed(self) -> None:
+        """A note about this student was saved, edited, marked done or deleted: its notes are
+        read again (the notes worker; ``on_notes_loaded``), so the effect line and the
+        calendar's markers follow the latest intervention, as the Notes tab does."""
+        if self.notes is not None and self.detail is not None:
+            self.notes.load_notes(self, self.student_id)
+
     def on_notes_loaded(self, message: messages.NotesLoaded) -> None:
         """The latest intervention's effect on attendance (issue 14 §3), under the flags."""
         from caseload.domain.effects import latest_effect
