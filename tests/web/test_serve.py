@@ -102,6 +102,66 @@ async def test_behind_a_proxy_prefix_the_page_names_prefixed_urls_and_scopes_the
         await client.close()
 
 
+OTHER_DIRECTIVES = (
+    "default-src 'self'", "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'",
+    "font-src 'self'", "img-src 'self' data:", "frame-ancestors 'none'", "base-uri 'none'",
+    "form-action 'none'",
+)
+
+
+def directives(policy: str) -> dict[str, str]:
+    return {part.strip().split(" ", 1)[0]: part.strip() for part in policy.split(";")}
+
+
+@pytest.mark.parametrize(("options", "connect"), [
+    (ServeOptions(port=8000), "connect-src 'self' ws://127.0.0.1:8000"),
+    (ServeOptions(host="0.0.0.0", port=9001), "connect-src 'self' ws://0.0.0.0:9001"),
+    (ServeOptions(port=8000, public_url="https://district.example/caseload/"),
+     "connect-src 'self' wss://district.example"),
+    (ServeOptions(port=8000, public_url="https://district.example:8443/caseload"),
+     "connect-src 'self' wss://district.example:8443"),
+    (ServeOptions(port=8000, public_url="http://caseload.lan"),
+     "connect-src 'self' ws://caseload.lan"),
+])
+async def test_the_websocket_may_reach_only_the_address_the_page_names(
+    options: ServeOptions, connect: str,
+) -> None:
+    """The CSP named bare ``ws: wss:``, which let the page's websocket go to any host (audit
+    s21b D7): it names the one origin the page's websocket URL has, on the page, its assets
+    and the refusals alike; every other directive as before."""
+    client = await client_for(options)
+    try:
+        page = await client.get("/", params={"token": TOKEN})
+        asset = await client.get("/static/js/textual.js", cookies={TOKEN_COOKIE: TOKEN})
+        refused = await client.get("/")
+        html = await page.text()
+        url = re.search(r'data-session-websocket-url="([^"]+)"', html)
+        assert url, "the page names no websocket"
+        for response in (page, asset, refused):
+            policy = directives(response.headers["Content-Security-Policy"])
+            assert policy["connect-src"] == connect
+            assert sorted(v for k, v in policy.items() if k != "connect-src") == sorted(
+                OTHER_DIRECTIVES)
+            assert response.headers["Referrer-Policy"] == "no-referrer"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["Cache-Control"] == "no-store"
+        origin = connect.split()[-1]
+        assert url.group(1).startswith(f"{origin}/"), (url.group(1), origin)
+    finally:
+        await client.close()
+
+
+async def test_an_ipv6_address_leaves_the_websocket_to_self() -> None:
+    """A CSP source cannot name an IPv6 literal: the page's own origin ('self') only."""
+    client = await client_for(ServeOptions(host="::1", port=8000))
+    try:
+        refused = await client.get("/")
+        policy = directives(refused.headers["Content-Security-Policy"])
+        assert policy["connect-src"] == "connect-src 'self'"
+    finally:
+        await client.close()
+
+
 def test_urls_and_the_app_command() -> None:
     assert base_url(ServeOptions()) == "http://127.0.0.1:8000"
     assert base_url(ServeOptions(host="::1", port=9)) == "http://[::1]:9"

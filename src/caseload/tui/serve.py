@@ -15,7 +15,8 @@ textual-serve's script opens without a query string of ours). Without it: 401; w
 one: 403; no student data either way. The server binds to 127.0.0.1 unless told otherwise,
 keeps no access log (the token is in request lines), and the page loads nothing from outside:
 the stock template's Google Fonts link is replaced by the Roboto Mono files textual-serve
-ships, and a Content-Security-Policy allows only this origin.
+ships; a Content-Security-Policy allows only this origin, and for the websocket only the
+address the page names (``ws://HOST:PORT``, or ``wss://`` and the ``--public-url``'s host).
 
 Behind a reverse proxy on a path prefix (``https://district.example/caseload/``), pass
 ``--public-url`` with the prefix; the proxy strips the prefix before forwarding (see
@@ -43,12 +44,31 @@ TEMPLATES = Path(__file__).parent / "web"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 # the page's scripts and styles are textual-serve's (inline ones in its template too); fonts,
-# images, the websocket: this origin only
+# images: this origin only; the websocket: the one address the page opens (``{websocket}``)
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "font-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; "
+    "font-src 'self'; img-src 'self' data:; connect-src 'self'{websocket}; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+
+
+def websocket_origin(public_url: str) -> str | None:
+    """The origin of the websocket the page opens: textual-serve names it from the public URL
+    (``ws://127.0.0.1:8000/ws``; ``wss://`` for an https one, on the proxy's host and port).
+    None for an IPv6 literal, which a Content-Security-Policy cannot name (``'self'`` covers
+    the page's own origin's websocket in browsers that follow CSP 3)."""
+    parts = urlsplit(public_url)
+    if parts.hostname is None or ":" in parts.hostname:
+        return None
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
+def content_security_policy(public_url: str) -> str:
+    """The policy for a server whose page is at ``public_url``: everything from this origin
+    only, and the websocket to its own address, never to any host (``ws: wss:``)."""
+    origin = websocket_origin(public_url)
+    return CONTENT_SECURITY_POLICY.format(websocket=f" {origin}" if origin else "")
 
 
 @dataclass(frozen=True)
@@ -86,8 +106,12 @@ def cookie_path(public_url: str) -> str:
     return f"{path}/" if path else "/"
 
 
-def token_middleware(token: str, path: str) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """aiohttp middleware: 401 without the token, 403 with a wrong one; sets the cookie."""
+def token_middleware(
+    token: str, path: str, policy: str
+) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """aiohttp middleware: 401 without the token, 403 with a wrong one; sets the cookie;
+    every response not yet sent gets ``policy`` (``content_security_policy``) and the other
+    hardening headers."""
     from aiohttp import web
 
     expected = token.encode()
@@ -99,9 +123,10 @@ def token_middleware(token: str, path: str) -> Callable[..., Awaitable[web.Strea
         in_query = request.query.get("token")
         given = in_query if in_query is not None else request.cookies.get(TOKEN_COOKIE)
         if not given:
-            return _refusal(401, "This address needs the token that `caseload serve` printed.")
+            return _refusal(401, "This address needs the token that `caseload serve` printed.",
+                            policy)
         if not hmac.compare_digest(given.encode(), expected):
-            return _refusal(403, "That token is not this server's.")
+            return _refusal(403, "That token is not this server's.", policy)
         response = await handler(request)
         if in_query is not None and not response.prepared:
             response.set_cookie(
@@ -109,24 +134,24 @@ def token_middleware(token: str, path: str) -> Callable[..., Awaitable[web.Strea
                 secure=request.secure,
             )
         if not response.prepared:
-            _harden(response)
+            _harden(response, policy)
         return response
 
     return require_token
 
 
-def _harden(response: web.StreamResponse) -> None:
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+def _harden(response: web.StreamResponse, policy: str) -> None:
+    response.headers["Content-Security-Policy"] = policy
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
 
 
-def _refusal(status: int, text: str) -> web.Response:
+def _refusal(status: int, text: str, policy: str) -> web.Response:
     from aiohttp import web
 
     response = web.Response(status=status, text=text + "\n", content_type="text/plain")
-    _harden(response)
+    _harden(response, policy)
     return response
 
 
@@ -137,7 +162,8 @@ def make_server(options: ServeOptions, token: str) -> Server:
     class CaseloadServer(Server):
         async def _make_app(self) -> web.Application:
             app: web.Application = await super()._make_app()
-            app.middlewares.append(token_middleware(token, cookie_path(self.public_url)))
+            app.middlewares.append(token_middleware(token, cookie_path(self.public_url),
+                                                    content_security_policy(self.public_url)))
             return app
 
         async def on_startup(self, app: web.Application) -> None:
