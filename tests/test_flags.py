@@ -13,6 +13,8 @@ import itertools
 import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -122,7 +124,30 @@ def test_hand_count_attendance_for_a_student(sample_db, capsys):
     assert (unexcused_30, streak) == (9, 8)  # counted by hand: 2026-11-11 to 11-20 spans a weekend
     codes = {f["code"] for f in student["flags"]}
     assert {"UNEXCUSED_ABSENCES", "ABSENCE_STREAK", "CHRONIC_ABSENCE"} <= codes
-    assert m["attendance_rate"] == round(100 * (len(days) - absent) / len(days), 1)
+    assert m["attendance_rate"] == _half_up(Fraction(100 * (len(days) - absent), len(days)))
+
+
+def _points_grade(mine: list[dict[str, str]], items: dict[str, dict[str, str]],
+                  day: dt.date) -> Fraction:
+    """A points class's grade at ``day``, exactly (issue 3: scores and maxima as written)."""
+    earned = possible = Fraction(0)
+    for r in mine:
+        li = items[r["lineItemSourcedId"]]
+        eff = dt.date.fromisoformat(r["scoreDate"] or li["dueDate"])
+        if eff > day or r["scoreStatus"] == "exempt":
+            continue
+        if r["score"]:
+            earned += Fraction(r["score"])
+        elif r["scoreStatus"] != "not submitted":
+            continue
+        possible += Fraction(li["resultValueMax"])
+    return 100 * earned / possible
+
+
+def _half_up(exact: Fraction) -> float:
+    """One decimal, half up, as a teacher's gradebook (46.25 -> 46.3)."""
+    value = Decimal(exact.numerator) / Decimal(exact.denominator)
+    return float(value.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def test_hand_count_failing_streak_in_a_points_class(sample_db, capsys):
@@ -140,27 +165,35 @@ def test_hand_count_failing_streak_in_a_points_class(sample_db, capsys):
             if r["lineItemSourcedId"] in items]
 
     def grade_at(day: dt.date) -> float:
-        earned = possible = 0.0
-        for r in mine:
-            li = items[r["lineItemSourcedId"]]
-            eff = dt.date.fromisoformat(r["scoreDate"] or li["dueDate"])
-            if eff > day or r["scoreStatus"] == "exempt":
-                continue
-            if r["score"]:
-                earned += float(r["score"])
-            elif r["scoreStatus"] != "not submitted":
-                continue
-            possible += float(li["resultValueMax"])
-        return 100 * earned / possible
+        return _half_up(_points_grade(mine, items, day))
 
     sundays = [dt.date(2026, 11, 1), dt.date(2026, 11, 8), dt.date(2026, 11, 15)]
-    by_hand = [round(grade_at(d), 1) for d in sundays]
+    by_hand = [grade_at(d) for d in sundays]
     assert all(g < 70 for g in by_hand)
     klass = next(c for c in student["metrics"]["classes"] if c["id"] == cls)
     assert klass["weekly"][-3:] == [[d.isoformat(), g] for d, g in zip(sundays, by_hand)]
-    assert klass["grade"] == round(grade_at(dt.date.fromisoformat(AS_OF)), 1)
+    assert klass["grade"] == grade_at(dt.date.fromisoformat(AS_OF))
     assert streaks[0]["evidence"]
     assert "at the end of the last three weeks" in streaks[0]["message"]
+
+
+def test_tied_grades_round_half_up(sample_db, capsys):
+    """Grades exactly at a .x5 tie are shown rounded up, as a gradebook does (audit s21a D3:
+    they went either way with float noise and half-even rounding). stu-00026's Computer
+    Science Principles is a points class at 370/800 = 46.25, checked here by hand."""
+    ties = {("stu-00026", "cls-CSP-02"): 46.3,  # 46.25 (round() gave 46.2)
+            ("stu-00296", "cls-ENG12-06"): 85.4,  # 85.35 (float noise gave 85.3)
+            ("stu-00097", "cls-ENG11-05"): 92.5}  # 92.45
+    for (sid, cls), want in ties.items():
+        (student,) = _flags_json(capsys, sample_db, "--as-of", AS_OF, "--student", sid)["students"]
+        (klass,) = [c for c in student["metrics"]["classes"] if c["id"] == cls]
+        assert klass["grade"] == want, (sid, cls)
+    items = {r["sourcedId"]: r for r in _csv("lineItems.csv") if r["classSourcedId"] == "cls-CSP-02"}
+    mine = [r for r in _csv_where("results.csv", "studentSourcedId", "stu-00026")
+            if r["lineItemSourcedId"] in items]
+    exact = _points_grade(mine, items, dt.date.fromisoformat(AS_OF))
+    assert exact == Fraction(4625, 100)
+    assert _half_up(exact) == 46.3
 
 
 def test_table_and_csv_formats(sample_db, capsys):

@@ -78,7 +78,12 @@ def test_sample_school_flags_match_the_golden_copy(
     stu-00372 Cooper, Sebastian 8 -> 7, five students 5 -> 4, fifteen 2 -> 1). Regenerated
     again for issue 12's preferred names: the 30 sample students with a preferred name are
     listed by it ("Schmidt, Sam", legally Samuel), so two students tied on risk and days since
-    a note swap places by name; no figure or flag changed."""
+    a note swap places by name; no figure or flag changed. Regenerated for one output
+    rounding, half up (audit s21a D3): 1,336 values at an exact .x5 tie went up by 0.1 (22
+    class grades, 1,307 weekly grades, 4 in FAILING_STREAK evidence, 3 in its messages: e.g.
+    stu-00026's 46.25 is 46.3, was 46.2); nothing else changed. Made as the comparison below
+    reads it: that command's JSON without the fields popped below, ``json.dumps(data,
+    sort_keys=True, separators=(",", ":"))``, then ``gzip -9n``."""
     got = _flags_json(capsys, sample_db, "--counselor", "all", "--as-of", "2026-11-20")
     want = json.loads(gzip.decompress(GOLDEN.read_bytes()))
     assert got["as_of"] == want["as_of"]

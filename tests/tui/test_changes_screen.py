@@ -64,8 +64,10 @@ class Host(App[None]):
 def test_words() -> None:
     c = change("s", 1, new=("ABSENCE_STREAK", "EARLY"), cleared=("GRADE_DROP",), absences=1,
                grade_drops=(GradeDrop("c1", "Algebra I", 82.5, 69.25),), follow_ups_due=2)
-    assert change_words(c) == ("new STREAK EARLY; cleared DROP; Algebra I 82.5 to 69.2; "
+    # (69.25 is a tie: rounded half up, as every grade shown)
+    assert change_words(c) == ("new STREAK EARLY; cleared DROP; Algebra I 82.5 to 69.3; "
                                "1 absence; 2 follow-ups due")
+    assert c.grade_drops[0].to_json() == {"class": "c1", "from": 82.5, "to": 69.3}
     # unknown absences (no attendance known in the window) are said, never left out as none
     assert change_words(change("s", 1, new=("LOW_GRADE",), absences=None)) == (
         "new LOW; absences unknown")

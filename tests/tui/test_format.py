@@ -1,7 +1,8 @@
 import datetime as dt
 
 from caseload.domain.report import SourceFreshness
-from caseload.tui.format import ago, freshness_text, pct, sparkline
+from caseload.tui.format import ago, freshness_text, num, pct, sparkline
+from caseload.tui.screens.caseload import change_text
 from caseload.tui.widgets.grade_chart import y_scale
 
 NOW = dt.datetime(2026, 1, 15, 14, 0, tzinfo=dt.UTC)
@@ -28,7 +29,13 @@ def test_freshness_text():
 
 def test_pct_and_sparkline():
     assert pct(None) == "—"
-    assert pct(91.25) == "91.2%" or pct(91.25) == "91.3%"
+    assert pct(91.25) == "91.3%"  # ties round half up (domain/rounding.py)
+    assert pct(85.35) == "85.4%"  # (stored as 85.3499...)
+    assert pct(92.5, 0) == "93%"
+    assert num(46.25) == "46.3"
+    assert num(46) == "46"
+    assert change_text(-12.25) == "\u221212.3 pts"
+    assert change_text(-0.04) == "±0.0 pts"
     assert sparkline([]) == ""
     assert sparkline([90, 90, 90]) == "▇▇▇"
     line = sparkline([100, 80, 60, 40, 0])

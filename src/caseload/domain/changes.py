@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from caseload.domain.grading import at_least
 from caseload.domain.report import StudentReport, triage
+from caseload.domain.rounding import round_half_up
 from caseload.domain.schooldays import periods_at
 from caseload.domain.settings import Thresholds
 
@@ -48,7 +49,8 @@ class GradeDrop:
     after: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"class": self.class_id, "from": round(self.before, 1), "to": round(self.after, 1)}
+        return {"class": self.class_id, "from": round_half_up(self.before),
+                "to": round_half_up(self.after)}
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def change_words(
     if change.cleared:
         parts.append("cleared " + flags(change.cleared))
     for drop in change.grade_drops:
-        parts.append(f"{text(drop.title)} {drop.before:.1f} to {drop.after:.1f}")
+        parts.append(f"{text(drop.title)} {round_half_up(drop.before):.1f} to "
+                     f"{round_half_up(drop.after):.1f}")
     if change.absences is None:
         parts.append("absences unknown")
     elif change.absences:

@@ -13,6 +13,7 @@ from typing import Any
 from caseload.domain.attendance import attendance_around
 from caseload.domain.notes import ContactMethod, Note, NoteType
 from caseload.domain.report import DayStatus
+from caseload.domain.rounding import round_half_up
 
 DEFAULT_DAYS = 15
 
@@ -71,11 +72,11 @@ _SHORT = {
 
 
 def _round(x: float | None) -> float | None:
-    return None if x is None else round(x + 0.0, 1)
+    return None if x is None else round_half_up(x)
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{round(x):.0f}%"
+    return "—" if x is None else f"{round_half_up(x, 0):.0f}%"
 
 
 def effects_of(

@@ -4,7 +4,8 @@ Every function takes already-computed figures (weekly grades, counts, dates), so
 (``caseload.domain.analysis`` from raw records) and a materialized path (the store's
 precomputed day statuses and grade timelines) call the same code and agree. Each returns a
 ``Flag`` or None. Values are compared unrounded (up to float noise, see ``grading.EPS``); only
-messages and evidence are rounded (one decimal, as the JSON contract).
+messages and evidence are rounded (one decimal, half up: ``domain.rounding``, as the JSON
+contract).
 
 Evidence holds the numbers behind a flag, JSON-serializable: dates as ISO strings, grades and
 rates as floats rounded to one decimal, counts as ints.
@@ -19,6 +20,7 @@ from typing import Any
 
 from caseload.domain.grading import Weekly, at_least, below, format_percent
 from caseload.domain.report import Flag, FlagCode, Severity
+from caseload.domain.rounding import round_half_up
 from caseload.domain.settings import Thresholds
 
 SEVERITY: dict[FlagCode, Severity] = {
@@ -42,7 +44,7 @@ def _word(n: int) -> str:
 
 
 def _r(x: float) -> float:
-    return round(x + 0.0, 1)
+    return round_half_up(x)
 
 
 def _pct(x: float) -> str:

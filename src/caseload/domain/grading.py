@@ -62,6 +62,7 @@ from caseload.domain.report import (
     CategoryBreakdown,
     WhatIf,
 )
+from caseload.domain.rounding import round_half_up
 from caseload.domain.timeline import UNDATED as UNDATED
 from caseload.domain.timeline import GradedRow as GradedRow
 from caseload.domain.timeline import ItemFacts, item_facts, results_timeline
@@ -622,8 +623,9 @@ def assignment_views(
 
 
 def format_percent(value: float) -> str:
-    """A percentage without decimals unless needed: 50 -> "50%", 33.333 -> "33.3%"."""
-    r = round(value + 0.0, 1)
+    """A percentage without decimals unless needed: 50 -> "50%", 33.333 -> "33.3%" (one
+    decimal, half up: 46.25 -> "46.3%")."""
+    r = round_half_up(value)
     return f"{r:.0f}%" if r == int(r) else f"{r:.1f}%"
 
 

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from caseload.domain.frozen import quick_init
 from caseload.domain.records import Guardian
+from caseload.domain.rounding import round_half_up
 from caseload.domain.schooldays import WeekdaysOnly
 
 
@@ -294,7 +295,7 @@ class CaseloadRow(NamedTuple):
 
 
 def _r(value: float | None) -> float | None:
-    return None if value is None else round(value + 0.0, 1)
+    return None if value is None else round_half_up(value)
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from caseload.domain.report import Severity, StudentReport, known_below_70
+from caseload.domain.rounding import round_half_up
 from caseload.domain.schooldays import WeekdaysOnly
 from caseload.domain.text import escape_json_controls, no_controls
 from caseload.export.notes_text import FORMULA_TRIGGERS as _FORMULA_START  # (full-width too)
@@ -48,7 +49,7 @@ DASH = "—"  # a figure that is unknown (no attendance data) or has no value
 
 
 def _fmt(value: float | None, suffix: str = "") -> str:
-    return DASH if value is None else f"{value:.1f}{suffix}"
+    return DASH if value is None else f"{round_half_up(value):.1f}{suffix}"
 
 
 def _count(value: int | None) -> str:
@@ -177,7 +178,7 @@ def write_csv(out: IO[str], reports: Sequence[StudentReport]) -> None:
             r.grade_level or "",
             " ".join(r.counselor_ids),
             r.risk,
-            "" if m.attendance_rate is None else round(m.attendance_rate, 1),
+            "" if m.attendance_rate is None else round_half_up(m.attendance_rate),
             "" if m.unexcused_30d is None else m.unexcused_30d,
             "" if m.absence_streak is None else m.absence_streak,
         ]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from caseload.domain.notes import Note
 from caseload.domain.report import StudentDetail
+from caseload.domain.rounding import round_half_up
 from caseload.export.notes_model import ExportContext, ExportInput, flag_words
 from caseload.export.notes_text import clean_text
 
@@ -253,7 +254,7 @@ class _Pdf:
 
 
 def _fmt_pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}%"
+    return "—" if value is None else f"{round_half_up(value):.1f}%"
 
 
 def _pdf_student(

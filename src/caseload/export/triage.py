@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from caseload.domain.report import StudentReport, known_below_70, risk_points
+from caseload.domain.rounding import round_half_up
 from caseload.export.notes_text import clean_text, neutralize
 
 FORMATS = ("csv", "md")
@@ -46,7 +47,7 @@ class TriageList:
 def _num(value: float | int | None, digits: int | None = None) -> Any:
     if value is None:
         return ""
-    return round(value, digits) if digits is not None else value
+    return round_half_up(value, digits) if digits is not None else value
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
@@ -76,7 +77,7 @@ def render_csv(triage: TriageList) -> bytes:
 
 
 def _pct(value: float | None) -> str:
-    return DASH if value is None else f"{value:.1f}%"
+    return DASH if value is None else f"{round_half_up(value):.1f}%"
 
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&#])")
@@ -105,7 +106,7 @@ def render_md(triage: TriageList) -> bytes:
     for rank, r in enumerate(triage.reports, start=1):
         m = r.metrics
         flags = " ".join(f.code.label for f in r.flags) or "none"
-        lowest = DASH if m.lowest_grade is None else f"{m.lowest_grade:.1f}"
+        lowest = DASH if m.lowest_grade is None else f"{round_half_up(m.lowest_grade):.1f}"
         unexcused = DASH if m.unexcused_30d is None else str(m.unexcused_30d)
         lines.append(f"| {rank} | {_md_cell(r.name)} | {_md_cell(r.grade_level or DASH)} | "
                      f"{r.risk} | {_pct(m.attendance_rate)} | {unexcused} | {lowest} | "

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from caseload.domain.notes import ImpossibleDate
 from caseload.domain.notes import parse_date as parse_typed_date
 from caseload.domain.report import CaseloadRow, SourceFreshness
+from caseload.domain.rounding import round_half_up
 from caseload.domain.schooldays import WeekdaysOnly, out_of_range
 
 DASH = "—"
@@ -15,8 +16,8 @@ SPARK_CHARS = "▁▂▃▄▅▆▇█"
 
 
 def pct(value: float | None, digits: int = 1) -> str:
-    """``91.2%`` or a dash for no value."""
-    return DASH if value is None else f"{value:.{digits}f}%"
+    """``91.2%`` (rounded half up) or a dash for no value."""
+    return DASH if value is None else f"{round_half_up(value, digits):.{digits}f}%"
 
 
 def num(value: float | int | None, digits: int = 1) -> str:
@@ -24,7 +25,7 @@ def num(value: float | int | None, digits: int = 1) -> str:
         return DASH
     if isinstance(value, int) or float(value).is_integer():
         return str(int(value))
-    return f"{value:.{digits}f}"
+    return f"{round_half_up(value, digits):.{digits}f}"
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -33,6 +33,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from caseload.domain.report import CaseloadRow, FlagCode, Severity, known_below_70
+from caseload.domain.rounding import round_half_up
 from caseload.domain.search import Query, Searchable, filter_items, row_keys
 from caseload.tui import messages
 from caseload.tui.format import DASH, coverage_text, freshness_text, num, pct, plural
@@ -146,7 +147,7 @@ def change_text(points: float | None) -> str:
     """"−12.5 pts", "+3.0 pts", "±0.0 pts"; "—" when not known."""  # noqa: RUF002
     if points is None:
         return DASH
-    rounded = round(points + 0.0, 1)
+    rounded = round_half_up(points)
     sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"  # noqa: RUF001
     return f"{sign}{abs(rounded):.1f} pts"
 

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from caseload.domain.flags import SEVERITY
+from caseload.domain.grading import format_percent
 from caseload.domain.report import ONCE_PER_STUDENT, FlagCode
 from caseload.domain.settings import Thresholds
 
@@ -54,8 +55,8 @@ def flag_rules(t: Thresholds) -> dict[FlagCode, str]:
                              f"({t.drop_high:g}+) of the last {t.drop_window_weeks} weeks",
         FlagCode.UNEXCUSED_ABSENCES: f"{t.unexcused_count}+ unexcused full-day absences in "
                                      f"the last {t.unexcused_window_days} days",
-        FlagCode.CHRONIC_ABSENCE: f"absent {t.chronic_rate:.0%}+ of enrolled school days "
-                                  f"(at least {t.chronic_min_days} days)",
+        FlagCode.CHRONIC_ABSENCE: f"absent {format_percent(100 * t.chronic_rate)}+ of enrolled "
+                                  f"school days (at least {t.chronic_min_days} days)",
         FlagCode.ABSENCE_STREAK: f"absent {t.streak_days}+ school days in a row, to the "
                                  "as-of date",
         FlagCode.TRUANCY: f"past Maryland's truancy limit: more than "
