@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -575,7 +576,10 @@ async def test_pdf_export_runs_the_notes_export_use_case_with_progress(
 ) -> None:
     """The TUI's PDF is `caseload notes export`'s: a cover page naming the counselor and
     the open follow-ups, then the noted students; progress shows while it runs. The
-    notification counts the characters its font cannot show (printed as "?")."""
+    notification counts the characters its font cannot show (printed as "?"); it is asked
+    for before the dialog leaves the screen stack (it came from the dialog's result
+    callback, run later on the asking screen's queue: a loaded machine showed the dialog
+    gone and nothing notified yet)."""
     from pypdf import PdfReader
 
     store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting",
@@ -600,10 +604,24 @@ async def test_pdf_export_runs_the_notes_export_use_case_with_progress(
         modal.query_one("#export-format").value = "pdf"  # type: ignore[attr-defined]
         await settle(pilot)
         modal.query_one("#export-path", Input).value = str(out)
+        asked: list[str] = []
+        notify = app.notify
+
+        def told_then(message: str, *args: Any, **kwargs: Any) -> None:
+            asked.append(message)
+            notify(message, *args, **kwargs)
+
+        monkeypatch.setattr(app, "notify", told_then)
+        asked_when_closed: list[list[str]] = []
+        app.screen_change_signal.subscribe(  # called at once, as the dialog is popped
+            app, lambda _screen: asked_when_closed.append(list(asked)), immediate=True)
         await pilot.click("#export-run")
-        await wait_until(pilot, lambda: not isinstance(app.screen, ExportModal),
-                         what="the export to finish")
+        # App.notify is a message the app handles on its next turn: wait for the notice
+        # itself, not only for the dialog to be gone
+        await wait_until(pilot, lambda: not isinstance(app.screen, ExportModal)
+                         and len(app._notifications) > 0, what="the export to be told")
         told = [str(n.message) for n in app._notifications]
+    assert [len(a) for a in asked_when_closed[:1]] == [1]
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert seen and seen[-1][0] == seen[-1][1]  # progress reached the end
     assert told == [f"Exported 1 note to {out} (readable by you only); 2 characters the PDF "

@@ -197,21 +197,11 @@ class NotesFlow:
             return
         from caseload.tui.screens.export import ExportModal
 
-        def done(exported: Any) -> None:
-            if exported is not None:
-                entry = exported.entry
-                noun = "note" if entry.count == 1 else "notes"
-                self.app.notify(
-                    f"Exported {entry.count} {noun} to {entry.path} (readable by you only)"
-                    f"{exported.notice}", title="Export written", markup=False, timeout=10)
-
-        session = self.session
+        session = self.session  # the dialog says what it wrote (ExportModal.on_notes_exported)
         self.app.push_screen(
             ExportModal(notes=notes, student_id=student_id, student_name=name,
                         counselor_id=session.counselor_id,
-                        counselor_name=session.counselor_name, as_of=session.as_of),
-            done,
-        )
+                        counselor_name=session.counselor_name, as_of=session.as_of))
 
     def show_revisions(self, note: Note, name: str) -> None:
         """The note's history: every prior version, as it was, with when it was replaced."""

@@ -182,7 +182,15 @@ class ExportModal(NotesModal[Any]):
             self.show_error(f"Exporting… {message.what}: {message.done} of {message.total}")
 
     def on_notes_exported(self, message: messages.NotesExported) -> None:
+        """Say what was written, then close: the notice is asked for before the dialog
+        leaves the screen stack (as the note editor does; a result callback runs later, on
+        the asking screen's queue, which left a moment with the dialog gone and nothing
+        notified yet)."""
         self.running = False
+        entry = message.entry
+        noun = "note" if entry.count == 1 else "notes"
+        self.app.notify(f"Exported {entry.count} {noun} to {entry.path} (readable by you only)"
+                        f"{message.notice}", title="Export written", markup=False, timeout=10)
         self.dismiss(message)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
