@@ -10,17 +10,23 @@ a long description).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Engine, select, update
 from textual.pilot import Pilot
+from textual.widgets.data_table import Column
 
+from caseload.domain.notes import NoteType
+from caseload.store.notes import NotesStore
 from caseload.store.tables import METADATA
 from caseload.tui.app import CaseloadApp
+from caseload.tui.screens.help import HelpScreen
 from caseload.tui.screens.klass import ClassScreen
 from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.key_table import KeyTable
 
 from .conftest import _tables_pending, screen_lines, settle, wait_until
-from .test_audit_s19 import NO_INCIDENTS, WITH_INCIDENTS, make_app
+from .test_audit_s19 import COUNSELOR, NO_INCIDENTS, NOW, WITH_INCIDENTS, make_app, open_changes
 from .test_audit_s20 import COMMENT, LONG_EMAIL
 from .test_class_short import open_class
 
@@ -236,3 +242,50 @@ async def test_a_screen_under_another_is_laid_out_again_when_it_comes_back(
         assert classes.columns["last"].label.plain == "Last score"
         assert classes.cursor_row == row and classes.has_focus
         fits(app, 160)
+
+
+# --- since you last looked ----------------------------------------------------------------------
+
+
+def last_column(table: KeyTable) -> Column:
+    return table.ordered_columns[-1]
+
+async def test_the_changes_screen_is_laid_out_again_when_it_comes_back(
+    engine: Engine,
+) -> None:
+    """The changes screen sizes its "what changed" column in ``on_resize`` only (it is no
+    ``DetailScreen``: no ``on_screen_resume``). Under the student screen and the help while
+    the terminal narrows it gets no Resize, but Textual lays a screen out again when it
+    resumes at another size, and that sends the screen a Resize: it comes back laid out for
+    80 columns, "1 follow-up due" whole. (Without its ``on_resize`` the longest change is
+    cut at the edge: the table scrolls sideways.)"""
+    store = NotesStore(engine, clock=lambda: NOW)
+    store.add(student_id="stu-00521", author_id=COUNSELOR, type=NoteType.STUDENT_MEETING,
+              text="Check in.", contact_date=dt.date(2026, 11, 3),
+              follow_up=dt.date(2026, 11, 17))  # the longest change (test_audit_s19)
+    app = make_app(engine, store, changes=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        changes = await open_changes(pilot, app)
+        table = changes.query_one("#changes-table", KeyTable)
+        await pilot.press("j")
+        await settle(pilot)
+        key, row = cursor_key(table), table.cursor_row
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen), what="student")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert last_column(table).auto_width  # wide: "what changed" as wide as it is
+        await resize(pilot, 80, 24)
+        assert last_column(table).auto_width  # (no Resize two below the top)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is changes, what="the changes again")
+        await resize(pilot, 80, 24)  # (the same size: settles)
+        assert not last_column(table).auto_width  # wrapped in the room the others leave
+        assert table.max_scroll_x == 0, "what changed runs past the terminal's edge"
+        fits(app, 80)
+        assert "1 follow-up due" in " ".join(" ".join(screen_lines(app)).split())
+        assert cursor_key(table) == key and table.cursor_row == row and table.has_focus
