@@ -43,6 +43,7 @@ from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.notes_modal import NotesModal
 from caseload.tui.widgets.check_list import CheckList
 from caseload.tui.widgets.notes import contact_words
+from caseload.tui.widgets.overflow_scroll import OverflowScroll
 
 AUTOSAVE_SECONDS = 0.5
 FLAG_ROWS = 5  # the flags list's most rows (then it scrolls)
@@ -238,7 +239,10 @@ class NoteEditor(NotesModal[Note | None]):
                 yield Input(placeholder="+1w, fri, M/D (optional)", id="note-follow-up",
                             compact=True, max_length=12, tooltip=f"Type {DATE_SYNTAX}")
                 yield Static(Text("", end=""), id="note-draft-status")
-            yield Static(Text("", end=""), id="note-error")
+            # at most three rows (notes.tcss), scrolled when longer: a long error pushed the
+            # keys line below the terminal at 80x24
+            with OverflowScroll(id="note-error-box"):
+                yield Static(Text("", end=""), id="note-error")
             with VerticalScroll(id="note-theirs") as theirs:
                 theirs.display = False
                 yield Static(Text("", end=""), id="note-theirs-text")
@@ -381,11 +385,13 @@ class NoteEditor(NotesModal[Note | None]):
 
     def show_error(self, text: str) -> None:
         """Say ``text`` under the fields ("": nothing). The rows it takes come from the flags
-        list, not the note's text (notes.tcss, ``-error``), and no row is kept for no error."""
+        list, not the note's text (notes.tcss, ``-error``), at most three (a longer error
+        scrolls: its box joins the tab order), and no row is kept for no error."""
         self.error_text = text
-        error = self.query_one("#note-error", Static)
-        error.update(literal(text, multiline=True))
-        error.display = bool(text)
+        self.query_one("#note-error", Static).update(literal(text, multiline=True))
+        box = self.query_one("#note-error-box", OverflowScroll)
+        box.display = bool(text)
+        box.scroll_home(animate=False)
         self.query_one("#note-editor").set_class(bool(text), "-error")
 
     def action_save(self) -> None:

@@ -55,6 +55,7 @@ from caseload.tui.widgets.key_table import (
     wrapped,
 )
 from caseload.tui.widgets.notes import NotesPane, first_line
+from caseload.tui.widgets.overflow_scroll import OverflowScroll
 
 NARROW = 100  # terminal columns below which the classes table uses its compact form
 
@@ -119,13 +120,10 @@ def narrow_widths(
 TABS = ("tab-classes", "tab-attendance", "tab-behavior", "tab-notes", "tab-guardians")
 
 
-class FlagsBox(VerticalScroll):
+class FlagsBox(OverflowScroll):
     """The student's flags and the "= risk" line, at most six lines high. When they are more,
     a scrollbar shows and the box joins the tab order (tab reaches it; the arrows, page
     up/down, home and end scroll it), so every flag and the risk's "why" can be read."""
-
-    def allow_focus(self) -> bool:
-        return self.max_scroll_y > 0
 
 
 class StudentScreen(DetailScreen[StudentDetail]):
