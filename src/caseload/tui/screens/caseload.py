@@ -208,6 +208,7 @@ class CaseloadScreen(Screen[None]):
         self.figures: dict[str, float | None] | None = None
         self.figures_for: tuple[str | None, object] | None = None
         self.figures_loading = False
+        self._status_width: int | None = None  # the terminal width the status was made for
 
     # -- composition ---------------------------------------------------------------------------
 
@@ -263,8 +264,15 @@ class CaseloadScreen(Screen[None]):
             text += " · " + coverage  # unknown attendance is said, never shown as 100%
         self.query_one("#context", Static).update(literal(text))
 
+    def on_resize(self) -> None:
+        # the status line's hints are there when they fit the terminal's width: made again
+        # for the new one (once there is a status: never "0 students" while loading)
+        if self._status_width is not None and self._status_width != self.app.size.width:
+            self.update_status()
+
     def update_status(self) -> None:
         styles = semantic_styles(self.app)
+        self._status_width = self.app.size.width
         parts = Text(no_wrap=True, overflow="ellipsis", end="")
         shown, total = len(self.view), len(self.reports)
         if self.waiting:
