@@ -293,7 +293,8 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @property
     def _content_width(self) -> int:
-        """The width rows are drawn in: the widget less its vertical scrollbar."""
+        """The width rows are drawn in: the widget less its vertical scrollbar, when it has one
+        (rows that fit have none)."""
         return self.scrollable_content_region.width
 
     def column_at(self, x: int) -> str | None:
@@ -306,6 +307,12 @@ class VirtualTable(ScrollView, can_focus=True):
                 return column.key
             position += width + 1
         return None
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        # no scrollbar (and no gutter) beside rows that fit: the columns get its cells, and
+        # the rows' width follows when it comes or goes (else the table scrolled sideways by
+        # the scrollbar's width)
+        self.virtual_size = Size(self._content_width, self._row_count + 1)
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self._content_width, self._row_count + 1)
