@@ -476,6 +476,35 @@ def test_pdf_draws_a_chart_per_class_below_70(tmp_path):
     assert content.count(" l\n") + content.count(" l ") > 14  # line-to segments
 
 
+def test_pdf_flags_show_points_never_severity_words(tmp_path):
+    """Issue 12: a severity word never sits beside a flag code ("MEDIUM · LOW" read as two
+    flags). The PDF shows what the student screen shows: the points each flag adds to Risk
+    ("+2 LOW"), +0 for a repeated STALE, and the sum."""
+    detail = make_detail()
+    flags = (
+        Flag(FlagCode.LOW_GRADE, Severity.MEDIUM, "Geometry: 69.6% now, below 70%",
+             class_id="geo"),
+        Flag(FlagCode.STALE_GRADEBOOK, Severity.LOW, "Biology: no new scores in 22 days",
+             class_id="bio"),
+        Flag(FlagCode.STALE_GRADEBOOK, Severity.LOW, "Art: no new scores in 30 days",
+             class_id="art"),
+        Flag(FlagCode.BEHAVIOR, Severity.HIGH, "3 incidents this year"),
+    )
+    detail = dataclasses.replace(detail, report=dataclasses.replace(detail.report, flags=flags))
+    out = tmp_path / "s.pdf"
+    export_notes([], "pdf", out, students={"s1": STUDENTS["s1"]}, as_of=AS_OF,
+                 detail_for=lambda sid: detail, generated_at=T0, all_students=True)
+    lines = [" ".join(line.split()) for line in pdf_text(out).splitlines()]
+    assert "+2 LOW Geometry: 69.6% now, below 70%" in lines
+    assert "+1 STALE Biology: no new scores in 22 days" in lines
+    assert "+0 STALE Art: no new scores in 30 days" in lines
+    assert "+3 BEHAV 3 incidents this year" in lines
+    assert "= risk 6 (high +3, medium +2, low +1; STALE once)" in lines
+    flat = " ".join(lines)
+    for word in ("HIGH", "MEDIUM", "LOW ·", "· LOW", "· STALE"):
+        assert word not in flat, word
+
+
 def test_pdf_without_current_data_still_names_the_student(tmp_path):
     out = tmp_path / "s.pdf"
     export_notes(NOTES[:1], "pdf", out, students={"s2": STUDENTS["s2"]}, as_of=AS_OF,

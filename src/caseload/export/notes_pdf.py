@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from caseload.domain.notes import Note
-from caseload.domain.report import StudentDetail
+from caseload.domain.report import StudentDetail, risk_points
 from caseload.domain.rounding import round_half_up
 from caseload.export.notes_model import ExportContext, ExportInput, flag_words
 from caseload.export.notes_text import clean_text
@@ -322,15 +322,22 @@ def _pdf_flags(pdf: _Pdf, detail: StudentDetail) -> None:
         pdf.font(10)
         pdf.para(doc.epw, 5, pdf.t("No flags."))
         return
-    for flag in flags:
+    # the points each flag adds to Risk, as the student screen shows them ("+2 LOW"): never a
+    # severity word, which reads as a flag code beside one ("MEDIUM · LOW", issue 12)
+    for flag, points in risk_points(flags):
         pdf.font(9, bold=True)
-        label = f"{flag.severity.value.upper()} · {flag.code.label}"
+        label = f"+{points} {flag.code.label}"
         if doc.get_y() + 5 > doc.page_break_trigger:
             doc.add_page()
         pdf.at(doc.l_margin, 38, 5, pdf.fit(label, 38))
         doc.set_x(doc.l_margin + 38)
         pdf.font(10)
         pdf.para(doc.epw - 38, 5, pdf.t(flag.message))
+    pdf.font(9)
+    doc.set_text_color(90)
+    pdf.para(doc.epw, 5, pdf.t(f"= risk {detail.report.risk} (high +3, medium +2, low +1; "
+                               "STALE once)"))
+    doc.set_text_color(0)
 
 
 _GRADE_COLS = (("Class", 62.0, "L"), ("Teacher", 46.0, "L"), ("Grade", 20.0, "R"),
