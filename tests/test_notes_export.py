@@ -292,6 +292,58 @@ def test_csv_one_row_per_note_rfc4180(tmp_path):
     assert raw.split("\r\n")[0] == ",".join(CSV_COLUMNS)
 
 
+_CSV_COLUMNS_BEFORE_S21 = (
+    "note_id", "student_id", "student_name", "grade_level", "contact_date", "type",
+    "type_words", "method", "outcome", "flags", "class_id", "class_title", "text", "follow_up",
+    "status", "author_id", "created_at", "updated_at", "revision", "deleted", "confidential",
+)
+
+
+@pytest.fixture
+def new_york(monkeypatch):
+    """The process's local time zone set to America/New_York for one test."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_csv_adds_names_words_and_local_times_after_the_existing_columns(tmp_path, new_york):
+    """Issue 12 (exports show names, words and local times, never only ids, codes or UTC):
+    the author's name, the method and outcome in words and the local created/updated times
+    come after every earlier column, which keeps its name and place (scripts read them)."""
+    from caseload.domain.notes import ContactMethod, ContactOutcome
+    from caseload.export.notes_export import ExportInput, render
+
+    assert CSV_COLUMNS[:len(_CSV_COLUMNS_BEFORE_S21)] == _CSV_COLUMNS_BEFORE_S21
+    assert CSV_COLUMNS[len(_CSV_COLUMNS_BEFORE_S21):] == (
+        "author_name", "method_words", "outcome_words", "created_local", "updated_local")
+    called = dataclasses.replace(
+        make_note(1, "s1"), method=ContactMethod.PHONE, outcome=ContactOutcome.LEFT_MESSAGE,
+        updated_at=dt.datetime(2026, 7, 1, 3, 5, tzinfo=dt.UTC))
+    unknown_author = make_note(2, "s1", author_id="c-gone", contact_date=dt.date(2026, 1, 11))
+    data = render(ExportInput(notes=[called, unknown_author], students=STUDENTS, as_of=AS_OF,
+                              authors={"c-rivera": "Rivera, Ana"}), "csv")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    by_id = {r[0]: dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]}
+    one = by_id["1"]
+    assert (one["author_id"], one["author_name"]) == ("c-rivera", "Rivera, Ana")
+    assert (one["method"], one["method_words"]) == ("phone", "Phone")
+    assert (one["outcome"], one["outcome_words"]) == ("left_message", "Left message")
+    # UTC stays where it was; the local columns are New York time (EST in January, EDT in July)
+    assert one["created_at"] == "2026-01-15T14:00:00Z"
+    assert one["created_local"] == "2026-01-15 09:00"
+    assert one["updated_at"] == "2026-07-01T03:05:00Z"
+    assert one["updated_local"] == "2026-06-30 23:05"
+    # an author the cache does not know: no name invented (author_id still says who)
+    two = by_id["2"]
+    assert (two["author_id"], two["author_name"]) == ("c-gone", "")
+    assert (two["method_words"], two["outcome_words"]) == ("", "")
+
+
 @pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
 def test_csv_neutralizes_formula_cells(tmp_path, lead):
     payload = f"{lead}HYPERLINK(\"http://evil.example\",\"click\")"

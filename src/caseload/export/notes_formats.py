@@ -89,7 +89,22 @@ CSV_COLUMNS = (
     "revision",
     "deleted",
     "confidential",
+    # added after the columns above (issue 12: names, words and local times beside the ids,
+    # codes and UTC); every earlier column keeps its name and place
+    "author_name",
+    "method_words",
+    "outcome_words",
+    "created_local",
+    "updated_local",
 )
+
+
+def local_time(when: dt.datetime) -> str:
+    """``when`` in this computer's time zone, ``YYYY-MM-DD HH:MM`` (as the Markdown export's
+    "exported" time and the notes history show it); a naive value is UTC, as in ``iso_utc``."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return f"{when.astimezone():%Y-%m-%d %H:%M}"
 
 
 def render_csv(notes: Sequence[Note], ctx: ExportContext) -> str:
@@ -119,6 +134,11 @@ def render_csv(notes: Sequence[Note], ctx: ExportContext) -> str:
             note.revision,
             "true" if note.deleted else "false",
             "true" if note.confidential else "false",
+            ctx.author_name(note.author_id) or "",
+            note.method.words if note.method else "",
+            note.outcome.words if note.outcome else "",
+            local_time(note.created_at),
+            local_time(note.updated_at),
         )
         writer.writerow([neutralize(cell) for cell in row])
     return buf.getvalue()

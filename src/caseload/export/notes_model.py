@@ -136,7 +136,11 @@ class ExportContext:
 
     def author(self, author_id: str) -> str:
         """The author's name ("Last, First"), else the id as recorded."""
-        return self.authors.get(author_id) or author_id
+        return self.author_name(author_id) or author_id
+
+    def author_name(self, author_id: str) -> str | None:
+        """The author's name ("Last, First"), or None when the cache does not know them."""
+        return self.authors.get(author_id) or None
 
     def detail(self, student_id: str) -> StudentDetail | None:
         if student_id not in self._details:
