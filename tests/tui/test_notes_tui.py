@@ -701,7 +701,8 @@ async def test_note_history_and_shift_e_edits(notes_engine: Engine, store: Notes
         text = screen_text(app)
         assert "Revision 2 (current)" in text and "second words" in text
         local = NOW.astimezone().strftime("%Y-%m-%d %H:%M")  # local time, never UTC
-        assert f"Revision 1 (replaced {local})" in text and "first words" in text
+        assert f"Revision 1 (replaced {local} by someone not recorded)" in text
+        assert "first words" in text
         assert "UTC" not in text
         assert text.index("second words") < text.index("first words")
         await pilot.press("escape")
@@ -711,6 +712,35 @@ async def test_note_history_and_shift_e_edits(notes_engine: Engine, store: Notes
         await settle(pilot)
         assert isinstance(app.screen, NoteEditor) and app.screen.note is not None
         assert app.screen.note.revision == 2
+
+
+async def test_note_history_says_who_replaced_each_version(notes_engine: Engine,
+                                                           store: NotesStore) -> None:
+    """Issue 12 (history shows names): each earlier version says who replaced it, by name
+    from the cache (the next version's stored ``updated_by``), as well as when; an id the
+    cache does not know shows as stored, a version saved by nobody recorded says so."""
+    note = store.add(student_id=STUDENT, author_id=COUNSELOR, type="other", text="first words",
+                     contact_date=dt.date(2026, 11, 2))
+    store.update(note.id, text="second words", expected_revision=1, updated_by="cns-1")
+    store.update(note.id, text="third words", expected_revision=2, updated_by=COUNSELOR)
+    store.update(note.id, text="fourth words", expected_revision=3, updated_by="cns-gone")
+    store.update(note.id, text="fifth words", expected_revision=4)  # nobody recorded
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4", "v")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisionsModal)
+        text = " ".join(screen_text(app).split())
+        local = NOW.astimezone().strftime("%Y-%m-%d %H:%M")
+        assert "Revision 5 (current)" in text
+        assert f"Revision 4 (replaced {local} by someone not recorded)" in text
+        assert f"Revision 3 (replaced {local} by cns-gone)" in text
+        assert f"Revision 2 (replaced {local} by Phillips, Violet)" in text
+        assert f"Revision 1 (replaced {local} by Nelson, Kenji)" in text
 
 
 async def test_u_works_from_the_student_screen(notes_engine: Engine, store: NotesStore) -> None:

@@ -139,10 +139,12 @@ class NoteConflicted(Message, bubble=False):
 
 @dataclass
 class RevisionsLoaded(Message, bubble=False):
-    """A note as it stands and its prior versions, oldest first."""
+    """A note as it stands and its prior versions, oldest first; ``names``: who saved each
+    version (``updated_by`` id -> "Last, First"), for the ids the cache knows."""
 
     note: Note
     revisions: list[NoteRevision]
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

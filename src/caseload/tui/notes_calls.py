@@ -44,9 +44,15 @@ class NotesCalls:
 
     def load_revisions(self, target: MessagePump, note: Note) -> None:
         store = self.store
-        self._data.run(target, "load revisions", "notes",
-                       lambda: messages.RevisionsLoaded(store.get(note.id),
-                                                        store.revisions(note.id)))
+
+        def job() -> messages.RevisionsLoaded:
+            current, revisions = store.get(note.id), store.revisions(note.id)
+            savers = {n.updated_by for n in [current, *(r.note for r in revisions)]}
+            labels = store.student_labels(s for s in savers if s)
+            return messages.RevisionsLoaded(current, revisions,
+                                            {k: v[0] for k, v in labels.items()})
+
+        self._data.run(target, "load revisions", "notes", job)
 
     def load_draft(self, target: MessagePump, author_id: str, student_id: str,
                    note_id: int | None) -> None:

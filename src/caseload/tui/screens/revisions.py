@@ -18,6 +18,14 @@ from caseload.tui.screens.notes_modal import NoteModal
 from caseload.tui.widgets.notes import note_body
 
 
+def saver_words(person_id: str | None, names: dict[str, str]) -> Text:
+    """``by Nelson, Kenji``: who saved a version, by name from the cache, else by the id as
+    stored; a version saved before anyone was recorded says so."""
+    if not person_id or person_id == "unknown":
+        return Text("by someone not recorded", style="bold", end="")
+    return literal(f"by {names.get(person_id) or person_id}", style="bold")
+
+
 class RevisionsModal(NoteModal[None]):
     """A note's history: the note as it stands, then each prior version, newest first."""
 
@@ -50,10 +58,15 @@ class RevisionsModal(NoteModal[None]):
         for index, (note, replaced) in enumerate(versions):
             if index:
                 text.append("\n\n")
-            head = f"Revision {note.revision}"
-            head += " (current)" if replaced is None else (
-                f" (replaced {replaced.astimezone().strftime('%Y-%m-%d %H:%M')})")
-            text.append(head, style="bold")
+            text.append(f"Revision {note.revision}", style="bold")
+            if replaced is None:
+                text.append(" (current)", style="bold")
+            else:
+                # whoever saved the next version replaced this one (its stored updated_by)
+                text.append(f" (replaced {replaced.astimezone().strftime('%Y-%m-%d %H:%M')} ",
+                            style="bold")
+                text.append_text(saver_words(versions[index - 1][0].updated_by, message.names))
+                text.append(")", style="bold")
             text.append("\n")
             text.append_text(note_body(note))
         if not message.revisions:
