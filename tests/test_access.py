@@ -770,3 +770,72 @@ def test_an_import_failure_message_is_the_owners_only(
         shared.sql("alice", "SELECT message FROM import_runs")
     assert shared.sql(None, "SELECT count(*) FROM import_runs WHERE strpos(message, %s) > 0",
                       ("stu-secret",)) == [(1,)]
+
+
+def test_the_owner_login_lists_and_exports_no_colleagues_confidential_notes(
+    shared: Shared, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    """Row-level security does not filter the owner (the nightly job's login): the app's
+    listings, exports, follow-ups and the TUI's notes store leave out the confidential notes
+    whose author is not the session's person (the config's `me`; none without one), as the
+    database does for a granted login. Plain SQL as the owner still reads them (DEPLOY.md)."""
+    import datetime as dt
+    from pathlib import Path
+
+    from caseload.services.app import prepare_app
+    from caseload.services.context import open_workspace
+
+    grant_all(shared, capsys)
+    mine = sorted(expected(shared)["alice"])[0]
+    for extra in ([], ["--confidential"]):
+        code, _, err = cli(capsys, "--db", shared.url("alice"), "notes", "add", "--student", mine,
+                           "--type", "student_meeting", "--date", "2026-11-18",
+                           "--follow-up", "2026-11-19", "--text",
+                           SECRET_TEXT if extra else "Met about grades", *extra)
+        assert code == 0, err
+    folder = Path(str(tmp_path))
+    configs = {}
+    for me in ("cns-3", "cns-1", None):
+        path = folder / f"{me}.toml"
+        path.write_text(f'me = "{me}"\n' if me else "# no me\n", encoding="utf-8")
+        configs[me] = str(path)
+    # the owner signed in as cns-3 writes its own confidential note: it reads that one
+    code, _, err = cli(capsys, "--db", shared.url(), "--config", configs["cns-3"], "notes", "add",
+                       "--student", mine, "--type", "other", "--date", "2026-11-18",
+                       "--text", "Owner's own private note", "--confidential")
+    assert code == 0, err
+    open_note, own_note = "Met about grades", "Owner's own private note"
+    for me, wanted in (("cns-3", {open_note, own_note}), ("cns-1", {open_note, SECRET_TEXT}),
+                       (None, {open_note})):
+        code, out, err = cli(capsys, "--db", shared.url(), "--config", configs[me], "notes",
+                             "list", "--counselor", "all", "--format", "json")
+        assert code == 0, err
+        assert {n["text"] for n in json.loads(out)} == wanted, me
+        for fmt in ("csv", "md", "json"):
+            out_file = folder / f"{me}.{fmt}"
+            code, _, err = cli(capsys, "--db", shared.url(), "--config", configs[me], "notes",
+                               "export", "--counselor", "all", "--format", fmt,
+                               "-o", str(out_file))
+            assert code == 0, err
+            body = out_file.read_text(encoding="utf-8-sig")
+            assert (SECRET_TEXT in body) == (me == "cns-1"), (me, fmt)
+    # the TUI's notes store (the Notes tab, follow-ups, history) as cns-3
+    ws = open_workspace(shared.url(), configs["cns-3"])
+    assert ws.owner and ws.person is None
+    store = prepare_app(ws, counselor=None, as_of=dt.date.fromisoformat(AS_OF)).notes
+    assert SECRET_TEXT not in {n.text for n in store.list(student_id=mine)}
+    due = store.follow_ups(dt.date.fromisoformat(AS_OF))
+    assert [n.text for n in due] == ["Met about grades"]
+    (hidden,) = shared.sql(None, "SELECT id FROM notes WHERE text = %s", (SECRET_TEXT,))
+    from caseload.domain.notes import NoteNotFound
+
+    for read in (store.get, store.revisions):
+        with pytest.raises(NoteNotFound):
+            read(hidden[0])
+    ws.engine.dispose()
+    code, _, err = cli(capsys, "--db", shared.url(), "--config", configs["cns-3"], "notes",
+                       "delete", str(hidden[0]))
+    assert code == 1 and "Traceback" not in err and "xyzzy" not in err
+    # what DEPLOY.md says: the owner login reads every note through SQL
+    assert shared.sql(None, "SELECT count(*) FROM notes WHERE text = %s",
+                      (SECRET_TEXT,)) == [(1,)]

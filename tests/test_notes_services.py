@@ -156,3 +156,24 @@ def test_method_and_outcome_are_validated_and_editable(ws):
     with pytest.raises(NoteValidationError) as caught:
         notes_service.edit_note(ws, note.id, method=SECRET)
     assert caught.value.field == "method" and SECRET not in str(caught.value)
+
+
+def test_sqlite_is_one_user_and_lists_every_confidential_note(tmp_path: Path):
+    """Only the PostgreSQL owner's store filters confidential notes itself (row-level
+    security filters the granted logins); a SQLite cache has one user, who reads every
+    note, whoever signed it (tests/test_access.py checks the owner)."""
+    from caseload.services.context import open_workspace
+
+    config = tmp_path / "c.toml"
+    config.write_text('me = "cns-2"\n', encoding="utf-8")
+    db = str(tmp_path / "cache.db")
+    ws = open_workspace(db, str(config))
+    try:
+        load(ws.engine, read_path(MIN_DATA))
+        assert not ws.owner
+        note = _add(ws, author_id="cns-1", confidential=True)
+        listing = notes_service.list_notes(ws, notes_service.NoteScope())
+        assert [n.id for n in listing.notes] == [note.id]
+        assert notes_service.get_note(ws, note.id).text == SECRET
+    finally:
+        ws.engine.dispose()

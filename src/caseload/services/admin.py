@@ -130,6 +130,17 @@ def upgrade(db: str | None) -> Upgraded:
         engine.dispose()
 
 
+def login_is_owner(engine: Engine) -> bool:
+    """Whether ``engine`` connects to a PostgreSQL cache as its owner (or a superuser), whom
+    row-level security does not filter (False on SQLite: one user, nothing to filter)."""
+    if engine.dialect.name != "postgresql":
+        return False
+    from caseload.store import access
+
+    with engine.connect() as conn:
+        return access.is_owner(conn)
+
+
 def login_grant(engine: Engine) -> Grant | None:
     """The grant of the login ``engine`` connects as (None: the owner, SQLite, no grant)."""
     if engine.dialect.name != "postgresql":

@@ -48,8 +48,8 @@ def changes(
     ``me``, every student when unset) between ``since`` and ``as_of`` (default: today).
     Raises :class:`ChangesError` when ``since`` is after ``as_of``."""
     from caseload.domain import analysis
+    from caseload.services.notes import notes_store
     from caseload.store import inputs as cache_inputs
-    from caseload.store.notes import NotesStore
     from caseload.store.repository import Repository
 
     day = as_of or today()
@@ -68,7 +68,7 @@ def changes(
         facts = [analysis.student_facts(i, thresholds) for i in inputs]
     due = Counter(
         n.student_id
-        for n in NotesStore(workspace.engine).follow_ups(day, key)
+        for n in notes_store(workspace).follow_ups(day, key)
         if n.follow_up is not None and n.follow_up > since
     )
     from caseload._runtime import gc_paused

@@ -19,6 +19,9 @@ class Workspace:
     engine: Engine
     config: Config
     person: str | None = None  # a granted PostgreSQL login's person: who it writes notes as
+    # connected as the owner of a PostgreSQL cache, whom row-level security does not filter:
+    # the app itself leaves out the confidential notes of others (services.notes.notes_store)
+    owner: bool = False
 
 
 def open_workspace(
@@ -48,11 +51,11 @@ def open_workspace(
             migrate(engine)
             return Workspace(engine=engine, config=config)
     engine = open_store(db)
-    from caseload.services.admin import login_grant
+    from caseload.services.admin import login_grant, login_is_owner
 
     grant = login_grant(engine)  # a granted login (PostgreSQL): the database's scope rules
     if grant is None:
-        return Workspace(engine=engine, config=config)
+        return Workspace(engine=engine, config=config, owner=login_is_owner(engine))
     if grant.scope.value == "counselor":  # the granted caseload is the default scope
         from dataclasses import replace
 

@@ -45,7 +45,7 @@ def note_effects(
     ``services.flags.StudentNotFound`` for an unknown student, :class:`EffectsError` for
     ``days`` below 1."""
     from caseload.services.flags import StudentNotFound
-    from caseload.store.notes import NotesStore
+    from caseload.services.notes import notes_store
     from caseload.store.repository import Repository
 
     if days < 1:
@@ -56,7 +56,7 @@ def note_effects(
         detail = repo.student(student_id, day)
     except KeyError:
         raise StudentNotFound(student_id) from None
-    notes = NotesStore(workspace.engine).list(student_id=student_id)
+    notes = notes_store(workspace).list(student_id=student_id)
     att = detail.attendance
     return effects_of(notes, att.days, day, days, year_from=att.year_from)
 
@@ -74,7 +74,7 @@ def intervention_changes(
     once, then the attendance calendars of the students with an intervention note at once
     (``Repository.student_details``). None for a student without an intervention note on or
     before ``as_of``, or with a null rate; unknown ids are None too."""
-    from caseload.store.notes import NotesStore
+    from caseload.services.notes import notes_store
     from caseload.store.repository import Repository
 
     if days < 1:
@@ -82,7 +82,7 @@ def intervention_changes(
     wanted = set(student_ids)
     out: dict[str, float | None] = dict.fromkeys(wanted)
     notes_of: dict[str, list[Note]] = defaultdict(list)
-    for note in NotesStore(workspace.engine).list(until=as_of):
+    for note in notes_store(workspace).list(until=as_of):
         if note.student_id in wanted and note.type is not NoteType.OTHER:
             notes_of[note.student_id].append(note)
     if not notes_of:

@@ -79,10 +79,17 @@ def _retrying(store: NotesStore) -> NotesStore:
 
 def notes_store(ws: Workspace, clock: Clock | None = None) -> NotesStore:
     """The workspace's notes store (what the TUI hands its note screens), its writes tried
-    again while an import or sync holds the cache (``NotesBusy`` after a bounded wait)."""
+    again while an import or sync holds the cache (``NotesBusy`` after a bounded wait).
+
+    Connected as the PostgreSQL owner (``ws.owner``), whom row-level security does not
+    filter, the store leaves out the confidential notes whose author is not the session's
+    person (the config's ``me``; with no ``me``, every confidential note), as the database
+    does for a granted login (issue 13)."""
     from caseload.store.notes import NotesStore
 
     store = NotesStore(ws.engine) if clock is None else NotesStore(ws.engine, clock=clock)
+    if ws.owner:
+        store.hide_others_confidential(ws.person or me(ws))
     return _retrying(store)
 
 

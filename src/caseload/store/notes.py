@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from caseload.domain.notes import (
@@ -87,6 +87,31 @@ class NotesStore(NoteDrafts, AuditLog):
     ``caseload.domain.notes`` so callers above the store match them by type.
     """
 
+    # Whose confidential notes this store reads, when it must filter them itself (see
+    # :meth:`hide_others_confidential`); ``_filtered`` False: the database decides (SQLite, or
+    # a granted PostgreSQL login, which row-level security filters).
+    _filtered = False
+    _reader: str | None = None
+
+    def hide_others_confidential(self, person: str | None) -> NotesStore:
+        """Leave out of every read (listings, follow-ups, one note, its history) the
+        confidential notes whose author is not ``person`` (None: every confidential note), as
+        row-level security does for a granted login. For the PostgreSQL owner, whom
+        row-level security does not filter (``services.notes.notes_store``); the owner login
+        still reads every note through SQL (docs/DEPLOY.md). Returns the store."""
+        self._filtered = True
+        self._reader = person
+        return self
+
+    def _visible(self, stmt: Any) -> Any:
+        """``stmt`` (a select from ``notes``) restricted to the notes this store may show."""
+        if not self._filtered:
+            return stmt
+        open_note = NOTES.c.confidential.is_(False)
+        if not self._reader:
+            return stmt.where(open_note)
+        return stmt.where(or_(open_note, NOTES.c.author_id == self._reader))
+
     # -- helpers --
 
     @staticmethod
@@ -146,13 +171,17 @@ class NotesStore(NoteDrafts, AuditLog):
         name = self._person_name(conn, current.updated_by) if current is not None else None
         return NoteConflict(note_id, expected, current, changed_by_name=name)
 
-    @staticmethod
-    def _row(conn: Connection, note_id: int, *, lock: bool = False) -> Row:
+    def _row(self, conn: Connection, note_id: int, *, lock: bool = False,
+             everyone: bool = False) -> Row:
+        """The note's row; NoteNotFound when there is none, or when this store may not show it
+        (``everyone``: read back a note just written, whoever may read it)."""
         stmt = select(NOTES).where(NOTES.c.id == note_id)
+        if not everyone:
+            stmt = self._visible(stmt)
         if lock:
             stmt = stmt.with_for_update()
         row = conn.execute(stmt).mappings().first()
-        if row is None and lock:
+        if row is None and lock and not self._filtered:
             # (PostgreSQL: a login's FOR UPDATE passes only the notes it may change, its own)
             seen = conn.execute(select(NOTES.c.author_id).where(NOTES.c.id == note_id)).first()
             if seen is not None:
@@ -220,7 +249,7 @@ class NotesStore(NoteDrafts, AuditLog):
                     "updated_by": author_id,
                 },
             ).scalar_one()
-            return note_from(self._row(conn, int(new_id)))
+            return note_from(self._row(conn, int(new_id), everyone=True))
 
     def update(self, note_id: int, *, expected_revision: int | None = None,
                updated_by: str | None = None, **changes: Any) -> Note:
@@ -355,7 +384,7 @@ class NotesStore(NoteDrafts, AuditLog):
             stmt = stmt.where(NOTES.c.contact_date <= until)
         if not include_deleted:
             stmt = stmt.where(NOTES.c.deleted.is_(False))
-        stmt = stmt.order_by(NOTES.c.contact_date.desc(), NOTES.c.id.desc())
+        stmt = self._visible(stmt).order_by(NOTES.c.contact_date.desc(), NOTES.c.id.desc())
         with self.engine.connect() as conn:
             return [note_from(m) for m in conn.execute(stmt).mappings()]
 
@@ -391,7 +420,7 @@ class NotesStore(NoteDrafts, AuditLog):
         )
         if counselor_id is not None:
             stmt = stmt.where(NOTES.c.student_id.in_(self._caseload_subquery(counselor_id)))
-        stmt = stmt.order_by(NOTES.c.follow_up, NOTES.c.contact_date, NOTES.c.id)
+        stmt = self._visible(stmt).order_by(NOTES.c.follow_up, NOTES.c.contact_date, NOTES.c.id)
         with self.engine.connect() as conn:
             return [note_from(m) for m in conn.execute(stmt).mappings()]
 
@@ -401,7 +430,8 @@ class NotesStore(NoteDrafts, AuditLog):
         """Each student's latest contact date over live notes (on or before ``as_of`` when
         given). Students without notes are absent. ``None``: every student with notes."""
         latest = func.max(NOTES.c.contact_date)
-        base = select(NOTES.c.student_id, latest).where(NOTES.c.deleted.is_(False))
+        base = self._visible(
+            select(NOTES.c.student_id, latest).where(NOTES.c.deleted.is_(False)))
         if as_of is not None:
             base = base.where(NOTES.c.contact_date <= as_of)
         base = base.group_by(NOTES.c.student_id)
