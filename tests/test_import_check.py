@@ -206,6 +206,10 @@ def test_check_finds_the_results_an_import_would_not_show(tmp_path, data, capsys
     assert main(["--db", str(new_cache), "import", str(data), "--check", "--skip-invalid"]) == 0
     out = capsys.readouterr().out
     assert "would reject: 1 row\n" in out and "is not enrolled in class" in out
+    # --check writes no rejects file: it says where the row is counted instead
+    assert "see the rejects file" not in out
+    assert ('in their class (would be rejected: counted under "would reject" below; --check '
+            'writes no rejects file)\n') in out
 
 
 # --- the --skip-invalid hint: only for a refusal the option would turn into a reject ----------

@@ -134,7 +134,7 @@ class CheckReport:
         out += _count_lines(self.counts) or ["  nothing"]
         for entity, n in self.deletions.items():
             out.append(f"  would delete from {entity}: {n:,}")
-        out += [f"  {printable(n)}" for n in self.notices]
+        out += [f"  {printable(_as_checked(n))}" for n in self.notices]
         if self.rejects:
             n = len(self.rejects)
             out.append(f"would reject: {n:,} row{'' if n == 1 else 's'}")
@@ -149,6 +149,15 @@ class CheckReport:
         out.append("missing:" if self.missing else "missing: nothing")
         out += [f"  {printable(m)}" for m in self.missing]
         return out
+
+
+def _as_checked(notice: str) -> str:
+    """An import notice as ``--check`` says it: it writes no rejects file, it lists what it
+    would reject below."""
+    from caseload.sources.load_checks import NOT_ENROLLED_REJECTED
+
+    return notice.replace(NOT_ENROLLED_REJECTED, " (would be rejected: counted under \"would "
+                                                 "reject\" below; --check writes no rejects file)")
 
 
 def printable(text: str | None) -> str:

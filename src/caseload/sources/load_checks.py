@@ -303,6 +303,9 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
 
 
 NOT_ENROLLED = "not shown: {n} results for students not enrolled in their class"
+NOT_ENROLLED_REJECTED = " (rejected: see the rejects file)"
+"""Added to ``NOT_ENROLLED`` under ``--skip-invalid``; ``import --check``, which writes no
+rejects file, says what it does instead (``services.importing.CheckReport``)."""
 NO_MAXIMUM = (
     "not counted: {n} with no maximum points (resultValueMax empty; Ed-Fi: scored in "
     "PointsEarned with no MaxPoints): their scores are stored and listed with the "
@@ -410,7 +413,7 @@ def not_enrolled(conn: Connection, ds: Dataset, skip_invalid: bool) -> int:
     if found:  # without skip_invalid they are stored, not shown
         notice = NOT_ENROLLED.format(n=f"{found:,}")
         if skip_invalid:
-            notice += " (rejected: see the rejects file)"
+            notice += NOT_ENROLLED_REJECTED
         ds.notices.append(notice)
     return found
 
