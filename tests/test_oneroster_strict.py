@@ -254,6 +254,32 @@ def test_reference_to_a_record_deleted_in_this_import(store, data):
     assert report.deleted == {"classes": 1}
 
 
+def test_reference_to_a_record_rejected_earlier_in_this_import_says_where(store, data):
+    """A row that names a record this import rejected is told so, with the file and line of
+    the rejected row, not "unknown (not in this import nor in the cache)": a class rejected for
+    its course (a reference check) and a user row of the wrong width (whose id is read from
+    its id column, as users.csv's password column keeps the rest of the row out of the
+    rejects file). A reference to nothing at all is still unknown."""
+    edit(data / "classes.csv", "cls-eng,active,2026-09-01T00:00:00Z,English 9 - 2,09,crs-eng,",
+         "cls-eng,active,2026-09-01T00:00:00Z,English 9 - 2,09,crs-nowhere,")
+    edit(data / "users.csv", "stu-3,active,", "stu-3,active,,")  # one field too many
+    edit(data / "enrollments.csv", "e1,active,2026-09-01T00:00:00Z,cls-alg,sch-1,stu-1,",
+         "e1,active,2026-09-01T00:00:00Z,cls-alg,sch-1,stu-nobody,")
+    report = load(store, read_path(data, skip_invalid=True), skip_invalid=True)
+    reasons = {(r.file, r.line): r.reason for r in report.rejects}
+    assert reasons[("classes.csv", 3)] == (
+        "unknown courseSourcedId 'crs-nowhere' (not in this import nor in the cache)")
+    assert reasons[("users.csv", 4)].startswith("24 fields where the header has 23")
+    assert reasons[("enrollments.csv", 2)] == (
+        "unknown userSourcedId 'stu-nobody' (not in this import nor in the cache)")
+    assert reasons[("enrollments.csv", 3)] == (
+        "classSourcedId 'cls-eng' is a record rejected earlier in this import (classes.csv:3)")
+    assert reasons[("enrollments.csv", 6)] == (
+        "userSourcedId 'stu-3' is a record rejected earlier in this import (users.csv:4)")
+    assert not any("nor in the cache" in r for r in reasons.values()
+                   if "cls-eng" in r or "stu-3" in r)
+
+
 def test_blank_lines_are_skipped_and_counted(data):
     body = (data / "results.csv").read_text()
     head, rest = body.split("\n", 1)

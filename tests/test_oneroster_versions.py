@@ -135,8 +135,8 @@ def test_v11_public_sample_with_ragged_teacher_rows(store):
         ("enrollments.csv", 24), ("enrollments.csv", 25),
     ]
     assert {r.reason for r in report.rejects[2:]} == {
-        "unknown userSourcedId '207270' (not in this import nor in the cache)",
-        "unknown userSourcedId '207268' (not in this import nor in the cache)",
+        "userSourcedId '207270' is a record rejected earlier in this import (users.csv:10)",
+        "userSourcedId '207268' is a record rejected earlier in this import (users.csv:11)",
     }
     counts = _counts(store)
     assert counts["users"] == 8 and counts["enrollments"] == 20 and counts["courses"] == 2

@@ -280,6 +280,9 @@ class CsvTable:
         self._skippable = False  # (the header's errors never are)
         self.header: list[str] = []
         self.context = context  # appended to a missing-column message ("read as OneRoster 1.0")
+        # the id column's index, set by a reader: a row of the wrong width is rejected with the
+        # value in that place as its ``Reject.key`` (a later row that names it is told so)
+        self.key_column: int | None = None
         self._fh = container.open(name)
         self._buf: list[str] = []  # the physical lines of the record being read
         self._rec_start = 1  # the physical line it starts on
@@ -533,12 +536,13 @@ class CsvTable:
         self._refuse(unread[0], reason, None)
         return True
 
-    def _refuse(self, line: int, reason: str, raw: dict[str, str] | None) -> None:
+    def _refuse(self, line: int, reason: str, raw: dict[str, str] | None,
+                key: str | None = None) -> None:
         err = SourceError(self.name, line, None, reason)
         if self.rejects is None:
             self._fh.close()
             raise self._refusal(err)
-        self.rejects.append(Reject.from_error(err, raw))
+        self.rejects.append(Reject.from_error(err, raw, key))
 
     def _refusal(self, err: SourceError) -> SourceError:
         """``err`` as raised without ``rejects``: a row's, which ``--skip-invalid`` would
@@ -620,7 +624,9 @@ class CsvTable:
                     ) + not_read(first + 1, last) + self._not_a_row(
                         None if opening is None else False, last
                     )
-                self._refuse(first, reason, self._raw(row))
+                key = self.key_column
+                self._refuse(first, reason, self._raw(row),
+                             row[key].strip() if key is not None and key < len(row) else None)
         finally:
             self._fh.close()
 

@@ -68,10 +68,14 @@ class Reject:
     field: str | None
     reason: str
     raw: dict[str, str] | None = None
+    # the id the rejected row carries in its file's id column, when known: a later row that
+    # refers to it is told it was rejected, not that it is unknown (never written out)
+    key: str | None = None
 
     @classmethod
-    def from_error(cls, err: SourceError, raw: dict[str, str] | None = None) -> Reject:
-        return cls(err.file, err.line, err.field, err.reason, raw)
+    def from_error(cls, err: SourceError, raw: dict[str, str] | None = None,
+                   key: str | None = None) -> Reject:
+        return cls(err.file, err.line, err.field, err.reason, raw, key or None)
 
 
 @dataclass(frozen=True, slots=True)

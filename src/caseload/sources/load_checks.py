@@ -231,14 +231,37 @@ def keep_cached_over_placeholders(conn: Connection, ds: Dataset) -> None:
             ])
 
 
-def _missing(column: str, value: str, deleted: bool) -> str:
+def _missing(column: str, value: str, deleted: bool, rejected: str | None = None) -> str:
     if deleted:
         return f"{column} {value!r} is deleted in this import (status tobedeleted)"
+    if rejected is not None:
+        return f"{column} {value!r} is a record rejected earlier in this import ({rejected})"
     return f"unknown {column} {value!r} (not in this import nor in the cache)"
+
+
+class _Rejected:
+    """Where a record of this import was rejected (``file:line``), by entity and id: the
+    rejects that carry their row's id (``Reject.key``) in the entity's file."""
+
+    def __init__(self, ds: Dataset):
+        self.ds = ds
+        self._where: dict[tuple[str, str], str] = {}
+        self._seen = 0  # rejects indexed so far (the checks add more as they go)
+
+    def at(self, entity: str, key: str) -> str | None:
+        rejects = self.ds.rejects
+        for r in rejects[self._seen :]:
+            if r.key is not None:
+                where = f"{r.file}:{r.line}" if isinstance(r.line, int) else r.file
+                self._where.setdefault((r.file, r.key), where)
+        self._seen = len(rejects)
+        file = self.ds.line_maps.get(entity, ("",))[0]
+        return self._where.get((file, key)) if file else None
 
 
 def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
     ids = _Ids(conn, ds)
+    rejected = _Rejected(ds)
     deleted = {(d.entity, d.sourced_id) for d in ds.deletions}
     for entity in ENTITIES:
         records = getattr(ds, entity)
@@ -259,7 +282,9 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
             for _, attr, target, column in checks:
                 value = getattr(record, attr)
                 if value is not None and value not in ids.of(target):
-                    error = (column, _missing(column, value, (target, value) in deleted))
+                    gone = (target, value) in deleted
+                    error = (column, _missing(column, value, gone,
+                                              None if gone else rejected.at(target, value)))
                     break
             if error is None and entity == "classes":
                 for term in record.term_ids:
@@ -268,7 +293,8 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
                             "termSourcedIds",
                             f"term {term!r} is deleted in this import (status tobedeleted)"
                             if ("academic_sessions", term) in deleted
-                            else f"unknown term {term!r} (not in this import nor in the cache)",
+                            else _missing("term", term, False,
+                                          rejected.at("academic_sessions", term)),
                         )
                         break
             if error is None and entity == "grading_policies":
@@ -294,7 +320,7 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
                 err = SourceError(entity, f"record {key!r}", *error)
             if not skip_invalid:
                 raise row_refusal(err)
-            ds.rejects.append(Reject.from_error(err))
+            ds.rejects.append(Reject.from_error(err, key=key))
             dropped = True
         if dropped:
             setattr(ds, entity, kept)

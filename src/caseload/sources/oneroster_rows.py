@@ -63,6 +63,7 @@ class CsvRows:
         if entity is not None:
             self.ds.line_maps[entity] = (table.name, seen)  # where each id came from
         id_col = table.index(id_column)
+        table.key_column = id_col if entity is not None else None
         status_col = table.index("status")
         v10 = (self.version or "").startswith("1.0")
         inactive = 0
@@ -108,7 +109,8 @@ class CsvRows:
                     name: value for name, value in zip(table.header, row, strict=False)
                     if name.casefold() not in SECRET_COLUMNS
                 }
-                self.ds.rejects.append(Reject.from_error(err, raw))
+                key = row[id_col].strip() if entity is not None and id_col is not None else None
+                self.ds.rejects.append(Reject.from_error(err, raw, key))
         if inactive:
             self.ds.notices.append(
                 f"{table.name}: {inactive} row{'s' if inactive != 1 else ''} with OneRoster 1.0's "
