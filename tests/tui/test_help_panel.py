@@ -63,3 +63,20 @@ async def test_help_shows_whole_descriptions_and_no_internals(make_app, size):
                 assert word not in visible
             await pilot.press("escape")
             await settle(pilot)
+
+
+async def test_the_caseload_help_names_every_sort_key(make_app):
+    """`s` then `i` sorts by the change since the last intervention: the `?` panel says so,
+    as the legend (`l`) and the README's key table do, beside `t` and the column letters."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        sort = next(row for row in screen.rows if "caseload.sort" in row.binding_ids)
+        words = " ".join(sort.tooltip.split())
+        assert "t for triage order" in words
+        assert "i for the change since the last intervention" in words
+        assert "biggest drop first" in words

@@ -163,7 +163,9 @@ class CaseloadScreen(Screen[None]):
                 tooltip="Show only students with the chosen flags"),
         Binding("s", "sort", "Sort", id="caseload.sort",
                 tooltip="Sort: then a column's letter (highlighted in the header; again: "
-                "reversed) or t for triage order; clicking a header sorts too"),
+                "reversed), t for triage order, or i for the change since the last "
+                "intervention (biggest drop first; again: biggest gain first); clicking a "
+                "header sorts too"),
         Binding("S", "reverse", "Reverse", show=False, id="caseload.reverse",
                 tooltip="Reverse the sort order"),
         Binding("c", "counselor", "Counselor", show=False, id="caseload.counselor",
