@@ -30,6 +30,18 @@ def test_the_palette_import_loads_and_the_reader_sees_it(sqlite_engine) -> None:
     assert again.reader.has_students()
 
 
+def test_the_palette_import_of_one_row_says_one_row(sqlite_engine, tmp_path: Path) -> None:
+    from tests.min_export import write_delta
+
+    ws = Workspace(sqlite_engine, Config())
+    launch = prepare_app(ws, counselor=None, as_of=dt.date(2026, 10, 2))
+    launch.run_import(str(MIN_DATA))
+    delta = write_delta(tmp_path)
+    rows = (delta / "results.csv").read_text(encoding="utf-8").splitlines()
+    (delta / "results.csv").write_text("\n".join(rows[:2]) + "\n", encoding="utf-8")  # res-1
+    assert launch.run_import(str(delta)) == f"Imported 1 row from {delta}"
+
+
 def test_config_me_opens_first_and_an_unknown_sync_source_is_refused(
     sqlite_engine, tmp_path: Path
 ) -> None:

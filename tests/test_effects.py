@@ -148,6 +148,11 @@ def test_errors_and_table(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", db, "notes", "effects", "--student", "stu-1", "--as-of", "2026-10-23",
                  "--days", "5"]) == 0
     assert "80.0% of 5 days  20.0% of 5 days" in capsys.readouterr().out
+    # one school day each side: "of 1 day", never "of 1 days" (10/9 and 10/13 absent)
+    assert main(["--db", db, "notes", "effects", "--student", "stu-1", "--as-of", "2026-10-23",
+                 "--days", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "0.0% of 1 day  0.0% of 1 day" in table and "1 days" not in table
 
 
 def test_attendance_around_pure() -> None:

@@ -129,7 +129,7 @@ def test_import_service_returns_a_typed_summary_with_notices(tmp_path, data, cap
 
     def with_notice(path, *, skip_invalid=False):
         ds = real(path, skip_invalid=skip_invalid)
-        ds.notices.append("not shown: 1 results for students not enrolled in their class")
+        ds.notices.append("not shown: 1 result for a student not enrolled in their class")
         return ds
 
     monkeypatch.setattr(detect, "read_path", with_notice)
@@ -138,7 +138,7 @@ def test_import_service_returns_a_typed_summary_with_notices(tmp_path, data, cap
     capsys.readouterr()
     assert main(["--db", str(new_cache), "import", str(data), "--skip-invalid"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    notice = lines.index("  not shown: 1 results for students not enrolled in their class")
+    notice = lines.index("  not shown: 1 result for a student not enrolled in their class")
     assert lines[notice - 1].startswith("  grading_policies")  # after the counts
     assert lines[notice + 1].startswith("  rejected rows: 1 (see caseload-rejects-")
 
@@ -202,7 +202,7 @@ def test_check_finds_the_results_an_import_would_not_show(tmp_path, data, capsys
     capsys.readouterr()
     assert main(["--db", str(new_cache), "import", str(data), "--check"]) == 0
     out = capsys.readouterr().out
-    assert "not shown: 1 results for students not enrolled in their class" in out
+    assert "not shown: 1 result for a student not enrolled in their class" in out
     assert main(["--db", str(new_cache), "import", str(data), "--check", "--skip-invalid"]) == 0
     out = capsys.readouterr().out
     assert "would reject: 1 row\n" in out and "is not enrolled in class" in out
@@ -280,3 +280,20 @@ def _hint_only_if_it_helps(ws: Workspace, data: Path, *, row: bool) -> None:
         assert with_option.refusal is not None
         assert with_option.refusal.describe() == report.refusal.describe()
         assert HINT not in "\n".join(with_option.lines())
+
+
+def test_a_rejects_file_that_cannot_be_written_after_the_import_counts_one_row(
+    engine, data, tmp_path, monkeypatch
+):
+    """The import committed but its rejects file could not be written: the message counts
+    the rows in the singular for one ("its 1 rejected row was not written")."""
+    def full_disk(path, rejects):
+        raise importing.RejectsFileError(f"cannot write the rejects file {path}: disk full")
+
+    monkeypatch.setattr(importing, "write_rejects", full_disk)
+    edit(data / "results.csv", ",fully graded,62,", ",fully graded,-5,")
+    with pytest.raises(importing.RejectsFileError) as info:
+        importing.import_into(engine, data, skip_invalid=True,
+                              rejects_path=tmp_path / "rej.csv")
+    assert "its 1 rejected row was not written (run it again with --rejects FILE)" in str(
+        info.value)

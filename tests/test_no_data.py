@@ -319,7 +319,7 @@ def test_results_of_students_not_enrolled_are_counted_not_shown(
     capsys.readouterr()
     _import(db, NOT_ENROLLED)
     out = capsys.readouterr().out
-    assert "not shown: 1 results for students not enrolled in their class" in out
+    assert "not shown: 1 result for a student not enrolled in their class" in out
     data = _flags_json(capsys, str(db), "--student", "stu-3", "--as-of", AS_OF)
     assert [c["id"] for c in data["students"][0]["metrics"]["classes"]] == ["cls-alg"]
     every = _flags_json(capsys, str(db), "--counselor", "all", "--as-of", AS_OF)

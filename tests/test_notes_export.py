@@ -557,6 +557,23 @@ def test_pdf_flags_show_points_never_severity_words(tmp_path):
         assert word not in flat, word
 
 
+def test_pdf_attendance_says_one_school_day_in_the_singular(tmp_path):
+    detail = make_detail()
+    metrics = dataclasses.replace(detail.report.metrics, school_days=1, days_absent=1,
+                                  absence_streak=1)
+    detail = dataclasses.replace(
+        detail, report=dataclasses.replace(detail.report, metrics=metrics),
+        attendance=dataclasses.replace(detail.attendance, current_streak=1))
+    out = tmp_path / "s.pdf"
+    export_notes([], "pdf", out, students={"s1": STUDENTS["s1"]}, as_of=AS_OF,
+                 detail_for=lambda sid: detail, generated_at=T0, all_students=True)
+    flat = " ".join(pdf_text(out).split())
+    assert "Days absent: 1 of 1 school day " in flat
+    assert "Current absence streak: 1 school day (longest 3)" in flat
+    assert "0 notes about 0 students; 1 student summary follows (every student" in flat
+    assert "1 school days" not in flat
+
+
 def test_pdf_without_current_data_still_names_the_student(tmp_path):
     out = tmp_path / "s.pdf"
     export_notes(NOTES[:1], "pdf", out, students={"s2": STUDENTS["s2"]}, as_of=AS_OF,

@@ -38,6 +38,7 @@ from caseload.domain.notes import (
     parse_date,
 )
 from caseload.domain.rounding import round_half_up
+from caseload.domain.text import plural
 
 if TYPE_CHECKING:
     from caseload.services.context import Workspace
@@ -405,7 +406,7 @@ def cmd_notes_effects(args: argparse.Namespace, ws: Workspace, reader: Any = Non
         return EXIT_OK
 
     def cell(rate: float | None, days: int) -> str:
-        return "—" if rate is None else f"{round_half_up(rate):.1f}% of {days} days"
+        return "—" if rate is None else f"{round_half_up(rate):.1f}% of {plural(days, 'day')}"
 
     _table(
         [[str(e.note), e.date.isoformat(), e.type.value,

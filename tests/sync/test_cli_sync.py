@@ -169,4 +169,4 @@ def test_sync_prints_the_loaders_notices(tmp_path, monkeypatch, capsys, keyring_
         srv.stop()
     out = capsys.readouterr().out
     assert "Synced district (full)" in out
-    assert "  not shown: 1 results for students not enrolled in their class\n" in out
+    assert "  not shown: 1 result for a student not enrolled in their class\n" in out

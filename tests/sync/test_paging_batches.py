@@ -184,3 +184,8 @@ def test_pages_that_overlap_at_the_same_places_are_no_repeat(total):
     got = _collect_from(_irregular(30, {0: 3}, clamp=10, total=total, asked=asked))
     assert [i["sourcedId"] for i in got] == [f"r{i}" for i in range(30)]
     assert 3 in asked and 6 in asked  # overlapping pages were asked for
+
+
+def test_a_total_of_one_record_is_said_in_the_singular():
+    with pytest.raises(SyncError, match=r"promised 1 record \(its total count\) but sent 0"):
+        _collect_from(_irregular(0, {}, clamp=7, total=1, asked=[]))

@@ -173,3 +173,19 @@ async def test_x_exports_the_list_as_filtered_and_sorted(notes_engine, store: No
         entry = store.audit(limit=1)[0]
         assert (entry.status, entry.count, entry.format) == (AuditStatus.OK, len(shown), fmt)
         assert entry.path == str(target.resolve())
+
+
+async def test_x_on_a_list_of_one_says_one_student(notes_engine, store: NotesStore) -> None:
+    app = make_notes_app(notes_engine, store)
+    app.export_triage = export_triage
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *base.STUDENT, "enter")
+        await settle(pilot)
+        assert [r.id for r in app.home.view] == [base.STUDENT]
+        await pilot.press("x")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, TriageExportModal)
+        what = str(modal.query_one("#triage-what", Static).render())
+        assert what.startswith("1 student · ") and "1 students" not in what

@@ -22,6 +22,7 @@ from caseload.domain.grading import Weekly, at_least, below, format_percent
 from caseload.domain.report import Flag, FlagCode, Severity
 from caseload.domain.rounding import round_half_up
 from caseload.domain.settings import Thresholds
+from caseload.domain.text import plural
 
 SEVERITY: dict[FlagCode, Severity] = {
     FlagCode.FAILING_STREAK: Severity.HIGH,
@@ -105,7 +106,8 @@ def failing_streak(
     grades = ", ".join(_pct(g) for _, g in weeks)
     return _flag(
         FlagCode.FAILING_STREAK,
-        f"{title}: {grades} at the end of the last {_word(n)} weeks",
+        f"{title}: {grades} at the end of the last "
+        + ("week" if n == 1 else f"{_word(n)} weeks"),
         {
             "weeks": [[d.isoformat(), _r(g)] for d, g in weeks],
             "threshold": thresholds.failing_grade,
@@ -211,7 +213,7 @@ def unexcused_absences(
     start = as_of - dt.timedelta(days=days - 1)
     return _flag(
         FlagCode.UNEXCUSED_ABSENCES,
-        f"{n} unexcused absences in the last {days} days",
+        f"{plural(n, 'unexcused absence')} in the last {plural(days, 'day')}",
         {
             "count": n,
             "dates": [d.isoformat() for d in unexcused_in_window],
@@ -233,7 +235,8 @@ def chronic_absence(days_absent: int, school_days: int, thresholds: Thresholds) 
         return None
     return _flag(
         FlagCode.CHRONIC_ABSENCE,
-        f"Absent {days_absent} of {school_days} school days ({_pct(100.0 * rate)})",
+        f"Absent {days_absent} of {plural(school_days, 'school day')} "
+        f"({_pct(100.0 * rate)})",
         {
             "days_absent": days_absent,
             "school_days": school_days,
@@ -253,7 +256,7 @@ def absence_streak(streak: Sequence[dt.date], thresholds: Thresholds) -> Flag | 
         streak,
         thresholds.streak_days,
         lambda n: (
-            f"Absent {n} school days in a row ({first} to {last})",
+            f"Absent {plural(n, 'school day')} in a row ({first} to {last})",
             {"days": n, "first": first, "last": last},
         ),
     )
@@ -312,7 +315,7 @@ def early_absence(
         absences,
         thresholds.early_absences,
         lambda n: (
-            f"Absent {n} of the first {n_days} school days of the year "
+            f"Absent {n} of the first {plural(n_days, 'school day')} of the year "
             f"({', '.join(f'{d.month}/{d.day}' for d in absences)})",
             {
                 "count": n,
@@ -389,7 +392,7 @@ def behavior(incidents: Sequence[dt.date], thresholds: Thresholds) -> Flag | Non
         incidents,
         thresholds.behavior_incidents,
         lambda n: (
-            f"{n} discipline incidents this school year",
+            f"{plural(n, 'discipline incident')} this school year",
             {"count": n, "dates": [d.isoformat() for d in sorted(incidents)]},
         ),
     )

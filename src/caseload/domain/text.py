@@ -4,6 +4,9 @@ Pure functions shared by the exports and the CLI summaries (the TUI has its own 
 stand-ins in ``caseload.tui.safe``). C0 controls except tab and newline, DEL and the C1 range
 (0x80-0x9F, which holds CSI 0x9B) never reach an output raw: ESC, BEL, backspace, a lone
 carriage return... are replaced by U+FFFD (the replacement character).
+
+Also :func:`plural`, the one way a count is said with its noun ("1 result", "2 results"), on
+every layer.
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ def no_controls(text: str | None, *, single_line: bool = False) -> str:
         return ""
     pattern = _CONTROL_LINE if single_line else _CONTROL
     return pattern.sub(REPLACEMENT, text)
+
+
+def plural(count: int, word: str, plural_word: str | None = None, *,
+           grouped: bool = False) -> str:
+    """``1 student``, ``2 students``, ``0 students``: a count and its noun, singular for 1
+    (``plural_word`` when the plural is not ``word`` + "s": ``plural(n, "entry", "entries")``).
+    ``grouped``: the count with thousands separators (``1,234 results``)."""
+    shown = f"{count:,}" if grouped else str(count)
+    return f"{shown} {word if count == 1 else (plural_word or word + 's')}"
 
 
 def escape_json_controls(json_text: str) -> str:

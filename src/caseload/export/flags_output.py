@@ -19,7 +19,7 @@ from typing import IO
 from caseload.domain.report import Severity, StudentReport, known_below_70
 from caseload.domain.rounding import round_half_up
 from caseload.domain.schooldays import WeekdaysOnly
-from caseload.domain.text import escape_json_controls, no_controls
+from caseload.domain.text import escape_json_controls, no_controls, plural
 from caseload.export.notes_text import FORMULA_TRIGGERS as _FORMULA_START  # (full-width too)
 
 _COLOURS = {Severity.HIGH: "\x1b[1;31m", Severity.MEDIUM: "\x1b[33m", Severity.LOW: "\x1b[36m"}
@@ -63,7 +63,8 @@ def coverage_notes(reports: Sequence[StudentReport], as_of: dt.date) -> list[str
     notes = []
     unknown = sum(1 for r in reports if not r.metrics.attendance_known)
     if unknown:
-        notes.append(f"no attendance data for {unknown} of {len(reports)} students (none was "
+        notes.append(f"no attendance data for {unknown} of {plural(len(reports), 'student')} "
+                     "(none was "
                      "loaded for their school): their attendance figures are unknown (—).")
     through = min((r.metrics.attendance_through for r in reports
                    if r.metrics.attendance_through is not None
@@ -76,7 +77,7 @@ def coverage_notes(reports: Sequence[StudentReport], as_of: dt.date) -> list[str
     if weekdays:
         why = "; ".join(f"{n} {_WEEKDAYS_WHY[w]}" for w, n in sorted(Counter(weekdays).items()))
         notes.append(f"school days are all weekdays in the terms for {len(weekdays)} of "
-                     f"{len(reports)} students ({why}): their attendance figures count "
+                     f"{plural(len(reports), 'student')} ({why}): their attendance figures count "
                      "holidays and breaks as school days.")
     return notes
 
@@ -129,7 +130,8 @@ def write_table(
             parts.append(c.rjust(w) if i in right else c.ljust(w))
         return "  ".join(parts)
 
-    out.write(f"Early-warning flags as of {as_of.isoformat()}: {len(reports)} students\n")
+    out.write(f"Early-warning flags as of {as_of.isoformat()}: "
+              f"{plural(len(reports), 'student')}\n")
     out.write(line(headers[:-1]) + "  " + headers[-1] + "\n")
     for cells, labels in rows:
         flag_text = " ".join(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from caseload.domain.notes import Note
 from caseload.domain.report import StudentDetail, risk_points
 from caseload.domain.rounding import round_half_up
+from caseload.domain.text import plural
 from caseload.export.notes_model import ExportContext, ExportInput, flag_words
 from caseload.export.notes_text import clean_text
 
@@ -404,10 +405,11 @@ def _pdf_attendance(pdf: _Pdf, detail: StudentDetail) -> None:
     rate = m.attendance_rate if m.attendance_rate is not None else att.attendance_rate
     lines = [
         f"Attendance rate: {_fmt_pct(rate)}",
-        f"Days absent: {m.days_absent} of {m.school_days} school days",
+        f"Days absent: {m.days_absent} of {plural(m.school_days or 0, 'school day')}",
         "Unexcused absences, last 30 days: "
         + ("— (no day of the 30 is recorded)" if m.unexcused_30d is None else str(m.unexcused_30d)),
-        f"Current absence streak: {att.current_streak or m.absence_streak} school days "
+        f"Current absence streak: "
+        f"{plural(att.current_streak or m.absence_streak or 0, 'school day')} "
         f"(longest {att.longest_streak})",
     ]
     if att.through is not None:
@@ -568,9 +570,9 @@ def _pdf_cover(pdf: _Pdf, inp: ExportInput, ctx: ExportContext, noted: Sequence[
         (f"Student: {inp.student}" if inp.student
          else f"Counselor: {inp.counselor or 'all counselors'}"),
         f"Range: {span}",
-        f"{len(notes)} note{'s' if len(notes) != 1 else ''} about {len(noted)} "
-        f"student{'s' if len(noted) != 1 else ''}; {shown} student summar"
-        f"{'ies' if shown != 1 else 'y'} follow"
+        f"{plural(len(notes), 'note')} about {plural(len(noted), 'student')}; "
+        f"{plural(shown, 'student summary', 'student summaries')} "
+        f"{'follows' if shown == 1 else 'follow'}"
         + (" (every student in scope)" if inp.all_students else " (students with notes)"),
     ]
     for line in lines:

@@ -19,6 +19,7 @@ from typing import Any
 
 from caseload.domain.report import StudentReport, known_below_70, risk_points
 from caseload.domain.rounding import round_half_up
+from caseload.domain.text import plural
 from caseload.export.notes_text import clean_text, neutralize
 
 FORMATS = ("csv", "md")
@@ -96,7 +97,7 @@ def render_md(triage: TriageList) -> bytes:
     lines = [
         f"# Triage list: {_md_cell(triage.scope)}",
         "",
-        f"As of {triage.as_of.isoformat()} · {len(triage.reports)} students · "
+        f"As of {triage.as_of.isoformat()} · {plural(len(triage.reports), 'student')} · "
         f"{_md_cell(triage.view)}  ",
         f"Generated {triage.generated_at.astimezone().strftime('%Y-%m-%d %H:%M')}",
         "",

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from caseload.domain.text import plural
+
 if TYPE_CHECKING:
     from caseload.services.context import Workspace
     from caseload.store.notes import NotesStore
@@ -87,7 +89,7 @@ def prepare_app(
     def palette_import(path: str) -> str:
         summary = import_into(ws.engine, Path(path).expanduser(), config=config)
         total = sum(summary.counts.values())
-        return f"Imported {total:,} rows from {path}"
+        return f"Imported {plural(total, 'row', grouped=True)} from {path}"
 
     def palette_sync(name: str, progress: SyncProgress | None) -> str:
         if name not in config.sources:

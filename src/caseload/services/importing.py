@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from caseload.domain.text import no_controls
+from caseload.domain.text import no_controls, plural
 from caseload.services.calendar_check import calendar_lines, roster_lines, stated_days_lines
 from caseload.services.facts import refresh_facts, refreshed_line
 
@@ -418,8 +418,10 @@ def import_into(
             summary.rejects_file = write_rejects(target, summary.rejects)
         except (RejectsFileError, OSError) as exc:
             late = RejectsFileError(
-                f"{exc}; the import was committed, but its {len(summary.rejects):,} rejected "
-                f"rows were not written (run it again with --rejects FILE)"
+                f"{exc}; the import was committed, but its "
+                f"{plural(len(summary.rejects), 'rejected row', grouped=True)} "
+                f"{'was' if len(summary.rejects) == 1 else 'were'} not written (run it again "
+                "with --rejects FILE)"
             )
             late.imported = True
             raise late from None

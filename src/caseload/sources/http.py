@@ -41,6 +41,7 @@ from tenacity import (
 )
 
 from caseload import _runtime
+from caseload.domain.text import plural
 from caseload.redact import RedactingFilter, Redactor
 
 log = logging.getLogger("caseload.sync")
@@ -638,7 +639,8 @@ class ApiClient:
                 break
         if total is not None and len(out) < total:
             raise self._fail(
-                f"GET {where}: the server promised {total:,} records (its total count) but "
+                f"GET {where}: the server promised {plural(total, 'record', grouped=True)} "
+                "(its total count) but "
                 f"sent {len(out):,}; nothing was applied (try again; if it persists, the "
                 "server's paging is broken)"
             )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text, update
 
 from caseload.domain.records import Deletion, Result, Role, User
+from caseload.domain.text import plural
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError, row_refusal
 from caseload.store import facts as mat
 from caseload.store import staging
@@ -328,7 +329,9 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
                 del ids._sets[entity]  # recompute without the rejected rows
 
 
-NOT_ENROLLED = "not shown: {n} results for students not enrolled in their class"
+NOT_ENROLLED = "not shown: {n} for {who} not enrolled in their class"
+"""``n``: ``plural(found, "result", grouped=True)`` ("1 result", "2,000 results"); ``who``:
+"a student" for one result, else "students"."""
 NOT_ENROLLED_REJECTED = " (rejected: see the rejects file)"
 """Added to ``NOT_ENROLLED`` under ``--skip-invalid``; ``import --check``, which writes no
 rejects file, says what it does instead (``services.importing.CheckReport``)."""
@@ -344,7 +347,7 @@ def no_maximum(ds: Dataset) -> int:
     unknown maximum has no percentage and counts toward no grade (``timeline.NO_MAX``)."""
     n = sum(1 for li in ds.line_items if li.max_points is None)
     if n:
-        ds.notices.append(NO_MAXIMUM.format(n=f"{n:,} line item{'s' if n != 1 else ''}"))
+        ds.notices.append(NO_MAXIMUM.format(n=plural(n, "line item", grouped=True)))
     return n
 
 
@@ -437,7 +440,8 @@ def not_enrolled(conn: Connection, ds: Dataset, skip_invalid: bool) -> int:
         gone = {id(r) for r in hidden}
         ds.results = [r for r in ds.results if id(r) not in gone]
     if found:  # without skip_invalid they are stored, not shown
-        notice = NOT_ENROLLED.format(n=f"{found:,}")
+        notice = NOT_ENROLLED.format(n=plural(found, "result", grouped=True),
+                                     who="a student" if found == 1 else "students")
         if skip_invalid:
             notice += NOT_ENROLLED_REJECTED
         ds.notices.append(notice)

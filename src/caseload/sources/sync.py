@@ -31,6 +31,7 @@ import httpx
 from sqlalchemy import Connection, Engine, select
 
 from caseload._runtime import gc_paused
+from caseload.domain.text import plural
 from caseload.sources import loader, oneroster_fetch, oneroster_rest, oneroster_sync, secrets
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.http import (
@@ -444,7 +445,8 @@ def summary_line(report: SyncReport) -> str:
     applied = sum(report.counts.values())
     deleted = sum(report.deleted.values())
     text = (
-        f"Synced {report.source} ({report.mode}): {report.rows:,} records fetched, "
+        f"Synced {report.source} ({report.mode}): "
+        f"{plural(report.rows, 'record', grouped=True)} fetched, "
         f"{applied:,} applied"
     )
     if deleted:

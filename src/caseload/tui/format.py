@@ -10,6 +10,7 @@ from caseload.domain.notes import parse_date as parse_typed_date
 from caseload.domain.report import CaseloadRow, SourceFreshness
 from caseload.domain.rounding import round_half_up
 from caseload.domain.schooldays import WeekdaysOnly, out_of_range
+from caseload.domain.text import plural as plural  # (the screens' helper is the shared one)
 
 DASH = "—"
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
@@ -97,7 +98,7 @@ def coverage_text(rows: Sequence[CaseloadRow], as_of: dt.date) -> str:
     unknown = sum(1 for r in rows if not r.attendance_known)
     if unknown:
         parts.append(NO_ATTENDANCE if unknown == len(rows)
-                     else f"{NO_ATTENDANCE} for {unknown} of {len(rows)} students")
+                     else f"{NO_ATTENDANCE} for {unknown} of {plural(len(rows), 'student')}")
     through = min((r.attendance_through for r in rows if r.attendance_known
                    and r.attendance_through is not None and r.attendance_through < as_of),
                   default=None)
@@ -151,6 +152,3 @@ def date_error(exc: ValueError, what: str, otherwise: str) -> str:
     said = isinstance(exc, (DateOutOfRange, ImpossibleDate))
     return f"{what} {exc}." if said else otherwise
 
-
-def plural(count: int, word: str, plural_word: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural_word or word + 's')}"

@@ -23,6 +23,7 @@ from caseload.domain.flags import SEVERITY
 from caseload.domain.grading import format_percent
 from caseload.domain.report import ONCE_PER_STUDENT, FlagCode
 from caseload.domain.settings import Thresholds
+from caseload.domain.text import plural
 
 COLUMN_HELP: tuple[tuple[str, str], ...] = (
     ("Risk", "the sum of the student's flags' points (below); highest first in triage order"),
@@ -49,14 +50,15 @@ def flag_rules(t: Thresholds) -> dict[FlagCode, str]:
     grade = f"{t.failing_grade:g}"
     return {
         FlagCode.FAILING_STREAK: f"below {grade} in a class at the end of each of the last "
-                                 f"{t.failing_weeks} complete weeks",
+                                 f"{plural(t.failing_weeks, 'complete week')}",
         FlagCode.LOW_GRADE: f"a class grade below {grade} (with no failing streak there)",
         FlagCode.GRADE_DROP: f"a class grade {t.drop_points:g}+ points below its peak "
-                             f"({t.drop_high:g}+) of the last {t.drop_window_weeks} weeks",
+                             f"({t.drop_high:g}+) of the last "
+                             f"{plural(t.drop_window_weeks, 'week')}",
         FlagCode.UNEXCUSED_ABSENCES: f"{t.unexcused_count}+ unexcused full-day absences in "
-                                     f"the last {t.unexcused_window_days} days",
+                                     f"the last {plural(t.unexcused_window_days, 'day')}",
         FlagCode.CHRONIC_ABSENCE: f"absent {format_percent(100 * t.chronic_rate)}+ of enrolled "
-                                  f"school days (at least {t.chronic_min_days} days)",
+                                  f"school days (at least {plural(t.chronic_min_days, 'day')})",
         FlagCode.ABSENCE_STREAK: f"absent {t.streak_days}+ school days in a row, to the "
                                  "as-of date",
         FlagCode.TRUANCY: f"past Maryland's truancy limit: more than "
@@ -65,7 +67,8 @@ def flag_rules(t: Thresholds) -> dict[FlagCode, str]:
         FlagCode.STALE_GRADEBOOK: f"a class with no new scores in {t.stale_days}+ days "
                                   "(the teacher's gradebook, not the student)",
         FlagCode.EARLY: f"absent {t.early_absences}+ of the school's first "
-                        f"{t.early_window_days} school days of the year (September matters)",
+                        f"{plural(t.early_window_days, 'school day')} of the year "
+                        "(September matters)",
         FlagCode.BEHAVIOR: f"{t.behavior_incidents}+ discipline incidents this school year",
     }
 

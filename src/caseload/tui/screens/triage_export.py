@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
+from caseload.domain.text import plural
 from caseload.tui import messages
 from caseload.tui.safe import literal
 from caseload.tui.screens.export import default_file, follow_default
@@ -97,7 +98,8 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
         with Vertical(classes="dialog", id="export-dialog"):
             yield Static(Text("Export the list as shown", style="bold", end=""),
                          classes="dialog-title")
-            yield Static(literal(f"{count:,} students · {self.request.scope} · "
+            yield Static(literal(f"{plural(count, 'student', grouped=True)} · "
+                                 f"{self.request.scope} · "
                                  f"{self.request.view}"), id="triage-what")
             with Horizontal(classes="note-row"):
                 yield Label("Format", classes="export-label")
