@@ -58,8 +58,10 @@ def fake_edfi(monkeypatch):
     deletes_mod.deleted_parts = lambda deletes: {}  # no student's part in an incident here
     parts_mod = types.ModuleType("caseload.sources.edfi_parts")
     parts_mod.still_deleted = lambda ds, deletions: list(deletions)
+    parts_mod.changed_parts = lambda items: {}  # nor a changed one
     sync_mod = types.ModuleType("caseload.sources.edfi_sync")
     sync_mod.keep_cached = keep_cached
+    sync_mod.parts_maybe_cached = lambda engine, parts: set()
     import caseload.sources
 
     for name, fake in (("edfi_api", mod), ("edfi_deletes", deletes_mod),

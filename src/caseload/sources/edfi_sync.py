@@ -3,24 +3,30 @@
 :func:`caseload.sources.edfi_api.map_items` maps only what changed; what a changed record's
 row needs from records that did not change (a school year's span, a course title, a
 student's school) is taken here from the cache, with what the mapping said it could not tell
-(:class:`~caseload.sources.edfi_api.CacheNeeds`).
+(:class:`~caseload.sources.edfi_api.CacheNeeds`). It also says which students' parts in
+discipline incidents a delta changed the cache may hold (:func:`parts_maybe_cached`: those are
+read again, ``edfi_parts``) and which it holds (:func:`cached_parts`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from caseload.domain.records import Guardian, Role, SessionType, User
+from caseload.domain.records import Guardian, Role, SessionType, StudentIncident, User
 from caseload.sources.dataset import Dataset, Reject
 from caseload.sources.edfi_api import CacheNeeds
 from caseload.sources.edfi_common import class_title, course_id
+from caseload.sources.load_checks import link_students
 from caseload.store.collation import code_points
 from caseload.store.tables import METADATA
 
-__all__ = ["keep_cached"]
+__all__ = ["cached_parts", "keep_cached", "parts_maybe_cached"]
+
+Part = tuple[str, str]  # (incident id, student id): the key of a student_incidents row
 
 
 def _cached(conn: Connection, table: str, ids: set[str]) -> dict[str, Any]:
@@ -180,3 +186,68 @@ def _guardians_from_cache(engine: Engine, ds: Dataset, m: CacheNeeds,
 
 
 _USER_FIELDS = tuple(f.name for f in dataclasses.fields(User) if f.name != "role")
+
+
+# -- students' parts in discipline incidents (``caseload.sources.edfi_parts``) -------------------
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    wanted = sorted(set(values))
+    for i in range(0, len(wanted), 500):
+        yield wanted[i : i + 500]
+
+
+def _rows_of(conn: Connection, incidents: Iterable[str]) -> set[Part]:
+    """The cached student_incidents keys of ``incidents``."""
+    t = METADATA.tables["student_incidents"]
+    return {
+        (row.incident_id, row.student_id)
+        for chunk in _chunks(incidents)
+        for row in conn.execute(select(t.c.incident_id, t.c.student_id)
+                                .where(t.c.incident_id.in_(chunk)))
+    }
+
+
+def parts_maybe_cached(engine: Engine, parts: Iterable[Part]) -> set[Part]:
+    """Those of ``parts`` (a delta's changed records' parts) whose row the cache may hold,
+    before the mapping (so without the delta's students): the part's row, for a student the
+    cache holds by that id (the loader stores their row under it); for any other (a new
+    student, or one the loader links to a student the cache holds by another source's id:
+    ``load_checks.link_students``), any row of the incident. A part outside them has no row,
+    so none of its records unchanged since the last sync made one: a victim's or witness's
+    link, which makes none in a full sync either (or a record rejected then, which no
+    incremental sync reads again until it changes); the mapping makes the row of the delta's
+    records alone."""
+    wanted = set(parts)
+    if not wanted:
+        return set()
+    users = METADATA.tables["users"]
+    with engine.connect() as conn:
+        students = {
+            sid
+            for chunk in _chunks(s for _, s in wanted)
+            for sid in conn.execute(select(users.c.sourced_id).where(
+                users.c.sourced_id.in_(chunk), users.c.role == Role.STUDENT.value)).scalars()
+        }
+        rows = _rows_of(conn, (i for i, _ in wanted))
+    with_rows = {i for i, _ in rows}
+    return {
+        p for p in wanted if p in rows or (p[1] not in students and p[0] in with_rows)
+    }
+
+
+def cached_parts(engine: Engine, ds: Dataset, parts: Iterable[Part]) -> set[Part]:
+    """Those of ``parts`` whose row the cache holds, the student linked to the cache's as the
+    loader links ``ds``'s (``load_checks.link_students``: by state or local id)."""
+    wanted = sorted(set(parts))
+    if not wanted:
+        return set()
+    probe = Dataset(kind=ds.kind, source=ds.source, users=list(ds.users))
+    probe.student_incidents = [StudentIncident(i, s) for i, s in wanted]
+    with engine.connect() as conn:
+        link_students(conn, probe)  # rewrites the probe only
+        rows = _rows_of(conn, (i for i, _ in wanted))
+    return {
+        part for part, si in zip(wanted, probe.student_incidents, strict=True)
+        if (si.incident_id, si.student_id) in rows
+    }

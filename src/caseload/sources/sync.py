@@ -31,6 +31,7 @@ import httpx
 from sqlalchemy import Connection, Engine, select
 
 from caseload._runtime import gc_paused
+from caseload.domain.records import Deletion
 from caseload.domain.text import plural
 from caseload.sources import loader, oneroster_fetch, oneroster_rest, oneroster_sync, secrets
 from caseload.sources.dataset import Dataset, Reject, SourceError
@@ -418,19 +419,27 @@ async def _edfi(
     ]
     incremental = since is not None and newest is not None
     parts = edfi_deletes.deleted_parts(deletes)
-    if parts:  # a student's part in an incident lost a record: what remains, from the server
-        again = await edfi_parts.read_again(
-            api, items, parts, limit=int(cfg.get("page_size") or edfi_fetch.MAX_LIMIT))
+    # a student's part in an incident whose changed record the delta carries alone, and whose
+    # row the cache may hold: the row is the first of all its records, read again
+    changed: dict[tuple[str, str], dict[str, str]] = {}
+    if incremental:
+        changed = {p: q for p, q in edfi_parts.changed_parts(items).items() if p not in parts}
+        maybe = edfi_sync.parts_maybe_cached(engine, changed)
+        changed = {p: q for p, q in changed.items() if p in maybe}
+    if parts or changed:  # what remains of them, or all of them, from the server
+        limit = int(cfg.get("page_size") or edfi_fetch.MAX_LIMIT)
+        again = await edfi_parts.read_again(api, items, parts | changed, limit=limit)
         report.fetched.update({f"{k} read again": n for k, n in again.items()})
-        what = ("1 student's part in a discipline incident" if len(parts) == 1
-                else f"{len(parts):,} students' parts in discipline incidents")
-        report.notes.append(f"{what} read again after a deletion of one of its records (what "
-                            "remains is stored, as a full sync stores it)")
+        report.notes += _parts_notes(len(parts), len(changed))
     ds, needs = edfi_api.map_items(name, items, skip_invalid=skip_invalid,
                                    incremental=incremental)
     if incremental:
         # incremental: what changed records need from unchanged ones comes from the cache
         edfi_sync.keep_cached(engine, ds, needs, skip_invalid=skip_invalid)
+    if changed:  # a changed part read again that makes no row any more (a DS 4 perpetrator
+        # made a witness): its cached row goes, as a full sync of the new state has none
+        gone_parts = edfi_sync.cached_parts(engine, ds, edfi_parts.unwritten(ds, changed))
+        ds.deletions.extend(Deletion.by_key("student_incidents", *p) for p in sorted(gone_parts))
     if deletes:
         gone = edfi_deletes.deleted_to_dataset(name, deletes, skip_invalid=True)
         ds.deletions.extend(edfi_parts.still_deleted(ds, gone.deletions))
@@ -438,6 +447,26 @@ async def _edfi(
         report.fetched.update({f"{k} deleted": len(v) for k, v in deletes.items()})
     mark = ("change_version", str(newest)) if newest is not None else None
     return ds, mark
+
+
+def _parts_notes(deleted: int, changed: int) -> list[str]:
+    """The summary's notes on students' parts in discipline incidents read again."""
+
+    def what(n: int, event: str) -> str:
+        if n == 1:
+            return f"1 student's part in a discipline incident read again after {event} "\
+                "one of its records"
+        return f"{n:,} students' parts in discipline incidents read again after {event} "\
+            "one of their records"
+
+    notes = []
+    if deleted:
+        notes.append(what(deleted, "a deletion of")
+                     + " (what remains is stored, as a full sync stores it)")
+    if changed:
+        notes.append(what(changed, "a change to")
+                     + " (the row is made of all of them, as a full sync makes it)")
+    return notes
 
 
 def summary_line(report: SyncReport) -> str:
