@@ -12,6 +12,10 @@ removes float noise; no computed grade carries meaningful digits that far), roun
 :func:`round_half_up` gives the same result, and is what callers use: it decides on floats
 when the value is clearly away from a tie (nearly always), and asks the Decimal definition
 when it is within 1e-6 of one, or too large for the float test to be sure.
+
+Figures from the data (a score, a maximum, a weight) are never rounded: they are shown as the
+source gave them, :func:`exact_text` (the shortest decimal that is the stored value: 8.25,
+0.125, 10), and a sum of them (a category's points) as :func:`sum_text`.
 """
 
 from __future__ import annotations
@@ -57,3 +61,26 @@ def round_half_up(x: float, digits: int = 1) -> float:
                 return 0.0
             return (k if x > 0 else -k) / scale
     return round_half_up_exact(x, digits)
+
+
+def exact_text(x: float) -> str:
+    """A figure from the data as the source gave it: the shortest decimal that reads back as
+    the stored value (Python's ``repr``), written out without an exponent and without
+    trailing zeros: 8.25 -> "8.25", 10.0 -> "10", 0.125 -> "0.125", 1e-05 -> "0.00001",
+    1e16 -> "10000000000000000". Never rounded (a score of 8.25 is not 8.3). Minus zero is
+    "0"; NaN and infinities (which the readers refuse) are written as ``repr`` writes them."""
+    if not math.isfinite(x):
+        return repr(x)
+    if x == 0:
+        return "0"
+    return f"{Decimal(repr(x)).normalize():f}"
+
+
+def sum_text(x: float) -> str:
+    """A sum of figures from the data (a category's points earned and possible) as
+    :func:`exact_text`, less the float noise of the adding (0.1 + 0.2 is 0.30000000000000004
+    as a float): the sum to nine decimal places, as :func:`round_half_up_exact` removes it.
+    8.25 + 0.125 is "8.375", never rounded to one decimal."""
+    if not math.isfinite(x) or abs(x) >= _WHOLE:
+        return exact_text(x)
+    return exact_text(float(Decimal(f"{x:.9f}")))

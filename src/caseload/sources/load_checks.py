@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text, update
 
 from caseload.domain.records import Deletion, Result, Role, User
+from caseload.domain.rounding import exact_text
 from caseload.domain.text import plural
 from caseload.sources.dataset import ENTITIES, Dataset, Reject, SourceError, row_refusal
 from caseload.store import facts as mat
@@ -358,7 +359,7 @@ def _result_raw(r: Result) -> dict[str, str]:
         "lineItemSourcedId": r.line_item_id,
         "studentSourcedId": r.student_id,
         "scoreStatus": r.status.value,
-        "score": "" if r.score is None else f"{r.score:g}",
+        "score": "" if r.score is None else exact_text(r.score),  # as given: never rounded
         "scoreDate": r.score_date.isoformat() if r.score_date else "",
     }
 

@@ -48,6 +48,7 @@ from caseload.domain.records import (
     StudentIncident,
     User,
 )
+from caseload.domain.rounding import exact_text
 from caseload.sources.csvutil import (
     Container,
     CsvTable,
@@ -305,7 +306,7 @@ class _Reader(CsvRows):
                 raise t.error("endDate", f"{end} is before startDate {start}")
             year = t.number(r, "schoolYear")
             if year is not None and not year.is_integer():  # (2026.5 was cut to 2026)
-                raise t.error("schoolYear", f"{year:g} is not a year")
+                raise t.error("schoolYear", f"{exact_text(year)} is not a year")
             self.ds.academic_sessions.append(
                 AcademicSession(
                     sid,
@@ -536,7 +537,7 @@ class _Reader(CsvRows):
             lo = t.number(r, "resultValueMin")
             hi = t.number(r, "resultValueMax")
             if hi is not None and hi <= (lo or 0.0):
-                raise t.error("resultValueMax", f"{hi:g} is not above resultValueMin")
+                raise t.error("resultValueMax", f"{exact_text(hi)} is not above resultValueMin")
             self.ds.line_items.append(
                 LineItem(
                     sid,
@@ -739,7 +740,7 @@ class _Reader(CsvRows):
                 weight = t.number(r, "weight", minimum=0)
                 drop = t.number(r, "dropLowest", minimum=0)
                 if drop is not None and drop != int(drop):
-                    raise t.error("dropLowest", f"{drop:g} is not a whole number")
+                    raise t.error("dropLowest", f"{exact_text(drop)} is not a whole number")
                 if cat in cats[cls]:
                     raise t.error("categorySourcedId", f"category {cat!r} repeated for {cls!r}")
                 cats[cls][cat] = PolicyCategory(cat, weight, int(drop or 0))
