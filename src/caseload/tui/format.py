@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from caseload.domain.notes import ImpossibleDate
 from caseload.domain.notes import parse_date as parse_typed_date
 from caseload.domain.report import CaseloadRow, SourceFreshness
-from caseload.domain.rounding import round_half_up
+from caseload.domain.rounding import exact_text, round_half_up, sum_text
 from caseload.domain.schooldays import WeekdaysOnly, out_of_range
 from caseload.domain.text import plural as plural  # (the screens' helper is the shared one)
 
@@ -22,11 +22,25 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 
 def num(value: float | int | None, digits: int = 1) -> str:
+    """A computed figure (a count, a grade without its ``%``): whole as it is, else rounded
+    half up to ``digits`` places; a dash for no value. Never for a figure from the data
+    (:func:`exact`)."""
     if value is None:
         return DASH
     if isinstance(value, int) or float(value).is_integer():
         return str(int(value))
     return f"{round_half_up(value, digits):.{digits}f}"
+
+
+def exact(value: float | None) -> str:
+    """A figure from the data (a score, a maximum) as the source gave it, never rounded:
+    ``8.25``, ``0.125``, ``10`` (``domain.rounding.exact_text``); a dash for no value."""
+    return DASH if value is None else exact_text(value)
+
+
+def points(value: float) -> str:
+    """A sum of scores or maximums, exact as :func:`exact` (``domain.rounding.sum_text``)."""
+    return sum_text(value)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -20,9 +20,10 @@ from textual.geometry import Region, Spacing
 from textual.widgets import DataTable, Static
 
 from caseload.domain.flags import stale_text
+from caseload.domain.grading import format_percent
 from caseload.domain.report import AssignmentStatus, AssignmentView, CategoryBreakdown, ClassDetail
 from caseload.tui import messages
-from caseload.tui.format import DASH, last_score_text, num, pct
+from caseload.tui.format import DASH, exact, last_score_text, pct, points
 from caseload.tui.keys import reload_key
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
@@ -47,6 +48,8 @@ CATEGORY_COLUMNS = (("Category", "category"), ("Weight", "weight"), ("Grade", "g
 # two: the body's padding and scroll bar and the categories' left padding (klass.tcss).
 CHART_MIN_WIDTH = 18
 BESIDE_FRAME = 2 + 2 + 2
+WIDE = 110  # a screen this wide puts the categories beside the chart (HORIZONTAL_BREAKPOINTS)
+POINTS = 3  # the categories' points column
 
 
 def what_if_text(detail: ClassDetail, styles: dict[str, Style]) -> Text:
@@ -90,7 +93,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
     KIND = "class"
     LOAD_GROUP = "class"
     HORIZONTAL_BREAKPOINTS = [
-        (0, "-narrow"), (110, "-wide"),
+        (0, "-narrow"), (WIDE, "-wide"),
     ]
     VERTICAL_BREAKPOINTS = [  # up to 31 rows: a shorter chart, so the assignments show
         (0, "-short"), (32, "-tall"),
@@ -123,6 +126,7 @@ class ClassScreen(DetailScreen[ClassDetail]):
         # a title column this wide (``comment_layout``); both None: as it is
         self._comment_room: int | None = None
         self._title_room: int | None = None
+        self._score_room: int | None = None  # the scores wrap in a column this wide
 
     def loading_titles(self) -> tuple[str, str]:
         return clean(self.student_name) or self.student_id, self.class_id
@@ -184,26 +188,40 @@ class ClassScreen(DetailScreen[ClassDetail]):
                                  classes="empty")
                 with Vertical(id="categories-box"):
                     yield Static(Text("By category", style="bold"))
-                    yield self.categories_table(detail)
+                    yield self.categories_table()
             self.place_categories(self.app.size.width)  # these categories: beside the chart?
             yield Static(self.assignments_title(detail), id="assignments-title")
             yield self.fitted(KeyTable(id="assignments"))
 
-    def categories_table(self, detail: ClassDetail) -> KeyTable:
+    def categories_table(self) -> KeyTable:
         table = KeyTable(id="categories")
         table.cursor_type = "none"
         table.can_focus = False
-        for label, key in CATEGORY_COLUMNS:
-            table.add_column(label, key=key)
+        return self.fitted(table)
+
+    def fill_categories(self, table: KeyTable, width: int) -> None:
+        """The categories: share, grade and points of each. Their points, sums of scores as
+        the data gave them, are never rounded nor cut: wider than the room the screen leaves
+        the table (beside the chart on a wide screen, the body's width on a narrow one: the
+        layouts of klass.tcss), they wrap in their column (``fold_room``)."""
+        detail: ClassDetail = self.detail
+        table.clear(columns=True)
+        labels = [label for label, _ in CATEGORY_COLUMNS]
         rows = [category_cells(category) for category in detail.categories]
-        for row in rows:
-            table.add_row(*row)
+        room = width - BESIDE_FRAME - CHART_MIN_WIDTH if width >= WIDE else width - 4
+        fold = fold_room(room, labels, rows, POINTS)
+        for label, key in CATEGORY_COLUMNS:
+            table.add_column(label, key=key, width=fold if key == "points" else None)
+        for category, row in zip(detail.categories, rows, strict=True):
+            if fold is not None:  # (spaced: a line ends after the "/", not in a number)
+                row[POINTS] = wrapped(points_cell(category, " / "))
+            table.add_row(*row, height=None if fold is not None else 1)
         # the width the table takes once it has measured its columns (when idle, after the
         # layout): each column's widest label or cell, with the cell padding on both sides
-        self._categories_width = sum(
-            width + 2 * table.cell_padding
-            for width in column_widths([label for label, _ in CATEGORY_COLUMNS], rows))
-        return table
+        widths = column_widths(labels, rows)
+        if fold is not None:
+            widths[POINTS] = fold
+        self._categories_width = sum(w + 2 * table.cell_padding for w in widths)
 
     def fit_width(self, width: int) -> None:
         super().fit_width(width)
@@ -216,11 +234,18 @@ class ClassScreen(DetailScreen[ClassDetail]):
         self.set_class(room >= CHART_MIN_WIDTH, "-beside")
 
     def fill_table(self, table: KeyTable, width: int) -> None:
+        if table.id == "categories":
+            self.fill_categories(table, width)
+        else:
+            self.fill_assignments_table(table, width)
+
+    def fill_assignments_table(self, table: KeyTable, width: int) -> None:
         """The assignments: due, category, title, score, percent, status and the teacher's
         comment. A comment is never cut at the terminal's edge: longer than the room the other
         columns leave, it wraps in its column; with under ``WRAP_MIN`` cells left (80
         columns), it goes below the assignment's title, in the title's column
-        (``comment_layout``). Filled again when the terminal's width changes."""
+        (``comment_layout``); a score too long for the room left wraps in its column.
+        Filled again when the terminal's width changes."""
         detail: ClassDetail = self.detail
         styles = semantic_styles(self.app)
         table.clear(columns=True)
@@ -228,14 +253,15 @@ class ClassScreen(DetailScreen[ClassDetail]):
         # the table is the body less its padding (2) and the body's scroll bar (2); and the
         # table scrolls itself too (more rows than the body is high: its max-height is the
         # body's), so last_column_room keeps the room of the table's own scroll bar (2)
-        self._comment_room, self._title_room = comment_layout(
+        self._comment_room, self._title_room, self._score_room = comment_layout(
             width - 4, [label for label, _ in ASSIGNMENT_COLUMNS], cells)
         for label, key in ASSIGNMENT_COLUMNS:
             if key == "comment" and self._title_room is not None:
                 continue  # (below each title)
             table.add_column(label, key=key, width=(
                 self._comment_room if key == "comment" else
-                self._title_room if key == "title" else None))
+                self._title_room if key == "title" else
+                self._score_room if key == "score" else None))
         self.fill_assignments(table, detail, styles)
 
     def shown_assignments(self, detail: ClassDetail) -> list[AssignmentView]:
@@ -253,6 +279,8 @@ class ClassScreen(DetailScreen[ClassDetail]):
         wrap = self._comment_room is not None or self._title_room is not None
         for assignment in self.shown_assignments(detail):
             cells = assignment_cells(assignment, styles)
+            if self._score_room is not None:
+                cells[SCORE] = wrapped(cells[SCORE])
             comment = cells.pop()
             if self._title_room is not None:
                 if comment:  # the comment below the title, as the Notes tab shows a note's
@@ -318,48 +346,76 @@ class ClassScreen(DetailScreen[ClassDetail]):
 ASSIGNMENT_COLUMNS = (("Due", "due"), ("Category", "category"), ("Title", "title"),
                       ("Score", "score"), ("%", "percent"), ("Status", "status"),
                       ("Comment", "comment"))
+SCORE = 3  # the assignments' score column
 TITLE_MIN = 12  # the narrowest a title with its comment below it gets (narrower: cut)
+SCORE_MIN = 6  # the narrowest a score or points column that wraps gets ("Points" fits)
 
 
 def comment_layout(
     width: int, labels: list[str], cells: list[list[Text]]
-) -> tuple[int | None, int | None]:
-    """(comment column width, title column width) for an assignments table ``width`` cells
-    wide: (None, None) when every comment fits in its column as it is; (room, None) when
-    the comments wrap in ``room`` cells (``last_column_room``); (None, room) when under
-    ``WRAP_MIN`` cells would be left them, so each goes below its title, in a title column
-    ``room`` cells wide (what the other columns leave it); (None, None) too when not even
-    ``TITLE_MIN`` would be (cut, reached by scrolling)."""
+) -> tuple[int | None, int | None, int | None]:
+    """(comment column width, title column width, score column width) for an assignments
+    table ``width`` cells wide: (None, None, None) when every comment fits in its column as it
+    is; (room, None, None) when the comments wrap in ``room`` cells (``last_column_room``);
+    (None, room, None) when under ``WRAP_MIN`` cells would be left them, so each goes below
+    its title, in a title column ``room`` cells wide (what the other columns leave it). When
+    that would leave the title under ``TITLE_MIN`` cells because a score from the data is
+    long (``8.123456789 / 10.5``, shown as given: never rounded, never cut), the scores wrap
+    in the third width, the title gets ``TITLE_MIN``. (None, None, None) too when the scores
+    cannot give that room (columns of text too wide: cut, reached by scrolling)."""
     room = last_column_room(width, labels, cells)
     if room is not None:
-        return room, None
+        return room, None, None
     widths = column_widths(labels, cells)
     if widths[-1] <= width - 2 - 2 * len(labels) - sum(widths[:-1]):
-        return None, None  # (every comment fits)
+        return None, None, None  # (every comment fits)
     title = width - 2 - 2 * (len(labels) - 1) - sum(widths[:2]) - sum(widths[3:-1])
-    if title < TITLE_MIN:
-        return None, None
     # no wider than its longest title or comment needs
-    return None, min(title, max([widths[2]] + [row[-1].cell_len for row in cells]))
+    needed = max([widths[2]] + [row[-1].cell_len for row in cells])
+    if title >= min(TITLE_MIN, needed):
+        return None, min(title, needed), None
+    score = widths[3] - (min(TITLE_MIN, needed) - title)
+    if score < SCORE_MIN:
+        return None, None, None
+    return None, min(TITLE_MIN, needed), score
+
+
+def fold_room(width: int, labels: list[str], rows: list[list[Text]], column: int) -> int | None:
+    """The width of column ``column`` when its cells must wrap for a table ``width`` cells wide
+    (no scroll bar) to fit: what the other columns, each as wide as its label or widest cell
+    and padded one cell either side, leave. None when the table fits as it is, or when that
+    is under ``SCORE_MIN`` (then cut)."""
+    widths = column_widths(labels, rows)
+    room = width - 2 * len(labels) - sum(w for i, w in enumerate(widths) if i != column)
+    return room if widths[column] > room >= SCORE_MIN else None
 
 
 def category_cells(category: CategoryBreakdown) -> list[Text]:
+    """A category's row: its share of the grade and its grade (computed: one decimal, half
+    up, the share as the policy line writes it) and its points, the sums of its scores and
+    maximums, exact (never rounded: 8.25 and 0.125 are 8.375)."""
     return [
         literal(category.title),
-        Text(DASH if category.weight is None else f"{category.weight:g}%", justify="right"),
+        Text(DASH if category.weight is None else format_percent(category.weight),
+             justify="right"),
         Text(pct(category.percent), justify="right"),
-        Text(f"{num(category.earned)}/{num(category.possible)}", justify="right"),
+        points_cell(category),
         Text(str(category.counted), justify="right"),
         Text(str(category.dropped), justify="right"),
     ]
 
 
+def points_cell(category: CategoryBreakdown, slash: str = "/") -> Text:
+    return Text(f"{points(category.earned)}{slash}{points(category.possible)}", justify="right")
+
+
 def assignment_cells(assignment: AssignmentView, styles: dict[str, Style]) -> list[Text]:
+    """An assignment's row. The score and its maximum are shown as the source gave them
+    (``8.25 / 10``, ``0.125 / 1``: never rounded); the percent is computed (whole, half up)."""
     if assignment.score is None and assignment.max_points is None:
         score = DASH
     else:
-        score = f"{num(assignment.score) if assignment.score is not None else DASH}" \
-                f" / {num(assignment.max_points)}"
+        score = f"{exact(assignment.score)} / {exact(assignment.max_points)}"
     percent = assignment.percent
     status = Text(end="")
     for i, item in enumerate(s for s in assignment.status if s.value):
