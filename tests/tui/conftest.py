@@ -218,6 +218,28 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], object], *, what: str
         pytest.fail(f"timed out waiting for {what or predicate}")
 
 
+def notices_asked(app: App[object], monkeypatch: pytest.MonkeyPatch
+                  ) -> tuple[list[str], list[list[str]]]:
+    """From now on: the notices ``app`` is asked for (``App.notify``'s messages, in order) and,
+    each time the screen on top changes (a dialog closing), those asked for by then. A dialog
+    that did the work says so before it closes: the first change after it opened shows the
+    notice asked for already (a result callback runs later, on the asking screen's queue, so
+    the dialog was gone with nothing notified yet). App.notify is itself a message: wait for
+    ``app._notifications`` before reading what is shown."""
+    asked: list[str] = []
+    notify = app.notify
+
+    def told_then(message: str, *args: Any, **kwargs: Any) -> None:
+        asked.append(str(message))
+        notify(message, *args, **kwargs)
+
+    monkeypatch.setattr(app, "notify", told_then)
+    when_changed: list[list[str]] = []
+    app.screen_change_signal.subscribe(  # called at once, as the screen is popped
+        app, lambda _screen: when_changed.append(list(asked)), immediate=True)
+    return asked, when_changed
+
+
 def palette_hits(app: App[object]) -> list[str]:
     """The command palette's hits as shown (empty when the palette is not open)."""
     from textual.command import CommandList, CommandPalette

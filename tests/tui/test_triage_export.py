@@ -19,7 +19,7 @@ from caseload.store.notes import NotesStore
 from caseload.tui.screens.triage_export import TriageExportModal
 
 from . import test_notes_tui as base
-from .conftest import settle, wait_until
+from .conftest import notices_asked, settle, wait_until
 from .fakes import AS_OF, NOW, FakeReader
 from .test_notes_tui import make_notes_app
 
@@ -135,8 +135,9 @@ def test_a_student_no_longer_there_stops_the_export(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "md"])
-async def test_x_exports_the_list_as_filtered_and_sorted(notes_engine, store: NotesStore,
-                                                         tmp_path: Path, fmt: str) -> None:
+async def test_x_exports_the_list_as_filtered_and_sorted(
+    notes_engine, store: NotesStore, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_notes_app(notes_engine, store)
     app.export_triage = export_triage  # as the CLI hands it over
     async with app.run_test(size=(80, 24)) as pilot:
@@ -156,10 +157,18 @@ async def test_x_exports_the_list_as_filtered_and_sorted(notes_engine, store: No
         target = tmp_path / f"triage.{fmt}"
         modal.query_one("#export-format", Select).value = fmt
         modal.query_one("#export-path", Input).value = str(target)
+        asked, when_closed = notices_asked(app, monkeypatch)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: not isinstance(app.screen, TriageExportModal),
-                         what="the export to finish")
+        # App.notify is a message the app handles on its next turn: wait for the notice
+        # itself, not only for the dialog to be gone
+        await wait_until(pilot, lambda: not isinstance(app.screen, TriageExportModal)
+                         and len(app._notifications) > 0, what="the export to be told")
+        told = [str(n.message) for n in app._notifications]
         await settle(pilot)
+        # said by the dialog before it closed (it came from the caseload's result callback,
+        # run later: a moment with the dialog gone and nothing notified yet)
+        written = f"Exported {len(shown)} students to {target.resolve()}"
+        assert when_closed[:1] == [[written]] and asked == [written] and told == [written]
         assert target.exists() and stat.S_IMODE(target.stat().st_mode) == 0o600
         text = target.read_text(encoding="utf-8-sig")
         if fmt == "csv":

@@ -609,15 +609,9 @@ class CaseloadScreen(Screen[None]):
         request = TriageRequest(
             [r.id for r in self.view], session.counselor_id, session.as_of,
             session.author_id or "unknown", scope, self.view_text())
-
-        def done(entry: Any) -> None:
-            if entry is not None:
-                self.app.notify(f"Exported {plural(entry.count, 'student')} to {entry.path}",
-                                title="Export written", markup=False)
-
         exporter = getattr(self.app, "export_triage", None)  # handed to the App by the CLI
-        self.app.push_screen(TriageExportModal(self.data, request, exporter),  # type: ignore[arg-type]
-                             done)
+        # (the dialog says where it wrote: TriageExportModal.on_triage_exported)
+        self.app.push_screen(TriageExportModal(self.data, request, exporter))  # type: ignore[arg-type]
 
     def view_text(self) -> str:
         """How the shown list was made: filters and order (the export says it)."""

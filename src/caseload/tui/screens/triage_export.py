@@ -1,8 +1,8 @@
 """``x`` on the caseload: export the list as shown (filtered and sorted) to CSV or Markdown,
 with flags and evidence, audited like the notes exports. The CLI hands the App the use case
 (``caseload.services.triage_export.export_triage``, a :class:`TriageExporter`): the TUI never
-imports the services or the export layer. Dismisses with the audit entry (None: cancelled);
-the caseload says where it wrote.
+imports the services or the export layer. Says where it wrote, then dismisses with the audit
+entry (None: cancelled).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
 from caseload.domain.text import plural
 from caseload.tui import messages
+from caseload.tui.format import plural
 from caseload.tui.safe import literal
 from caseload.tui.screens.export import default_file, follow_default
 
@@ -166,8 +167,14 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
         self.runner.run(self, "export triage list", "export", job)
 
     def on_triage_exported(self, message: TriageExported) -> None:
+        """Say what was written, then close: the notice is asked for before the dialog
+        leaves the screen stack (a result callback runs later, on the asking screen's queue,
+        which left a moment with the dialog gone and nothing notified yet)."""
         self.running = False
-        self.dismiss(message.entry)
+        entry = message.entry
+        self.app.notify(f"Exported {plural(entry.count, 'student')} to {entry.path}",
+                        title="Export written", markup=False)
+        self.dismiss(entry)
 
     def on_load_failed(self, message: messages.LoadFailed) -> None:
         self.running = False
