@@ -38,7 +38,14 @@ from caseload.tui.screens.revisions import RevisionsModal
 from caseload.tui.screens.student import StudentScreen
 from caseload.tui.widgets.notes import NotesPane
 
-from .conftest import screen_lines, screen_text, settle, wait_for_hit, wait_until
+from .conftest import (
+    notices_asked,
+    screen_lines,
+    screen_text,
+    settle,
+    wait_for_hit,
+    wait_until,
+)
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
@@ -318,6 +325,43 @@ async def test_a_draft_that_cannot_be_removed_after_the_save_is_said_not_a_faile
                          what="the editor to close")
         assert any("its draft could not be removed" in n.message for n in app._notifications)
     assert [n.text for n in store.list(student_id=STUDENT)] == ["Called mom"]
+
+
+async def test_the_save_is_said_before_the_editor_closes(
+    notes_engine: Engine, store: NotesStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """"Note added for …" (and "Note updated for …") came from the editor's result callback,
+    which Textual runs after the editor has left the screen stack: a moment with the editor
+    gone and nothing said yet (as the notes export's notice: 74545b5). The editor says it,
+    then closes."""
+    app = make_notes_app(notes_engine, store)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        editor = await open_editor(pilot)
+        name = editor.student_name
+        editor.query_one("#note-text", TextArea).text = "Called mom"
+        asked, when_changed = notices_asked(app, monkeypatch)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, NoteEditor)
+                         and len(app._notifications) > 0, what="the save to be told")
+        assert when_changed[:1] == [[f"Note added for {name}"]]
+        # edited from the Notes tab
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditor) and editor.note is not None
+        editor.query_one("#note-text", TextArea).text = "Called mom, left a message"
+        asked.clear()
+        when_changed.clear()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, NoteEditor)
+                         and len(app._notifications) > 1, what="the edit to be told")
+        assert when_changed[:1] == [[f"Note updated for {name}"]]
+        assert asked == [f"Note updated for {name}"]
+    assert [n.text for n in store.list(student_id=STUDENT)] == ["Called mom, left a message"]
 
 
 async def test_a_draft_that_cannot_be_written_on_quitting_leaves_the_note_open_and_savable(

@@ -18,7 +18,6 @@ from caseload.domain.notes import Note
 from caseload.domain.report import Flag
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import DataRequests
-from caseload.tui.safe import clean
 from caseload.tui.session import Session
 
 if TYPE_CHECKING:
@@ -134,10 +133,8 @@ class NotesFlow:
         author_id = self.session.author_id
         assert author_id is not None
 
-        def done(result: Note | None) -> None:
+        def done(result: Note | None) -> None:  # (the editor says it is saved)
             if result is not None:
-                verb = "added" if note is None else "updated"
-                self.app.notify(f"Note {verb} for {clean(name)}", title="Saved", markup=False)
                 self.changed(result.student_id)
 
         self.app.push_screen(

@@ -38,7 +38,7 @@ from caseload.domain.report import Flag
 from caseload.tui import messages
 from caseload.tui.format import date_error, parse_date
 from caseload.tui.notes_calls import NotesCalls
-from caseload.tui.safe import literal
+from caseload.tui.safe import clean, literal
 from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.notes_modal import NotesModal
 from caseload.tui.widgets.check_list import CheckList
@@ -422,10 +422,15 @@ class NoteEditor(NotesModal[Note | None]):
                 self.query_one("#note-text", TextArea).focus()
 
     def on_note_saved(self, message: messages.NoteSaved) -> None:
+        """Say it is saved, then close: the notice is asked for before the editor leaves the
+        screen stack (a result callback runs later, on the asking screen's queue)."""
         self.saved = True
         self.saving = False
         if self._timer is not None:
             self._timer.stop()
+        verb = "added" if self.note is None else "updated"
+        self.app.notify(f"Note {verb} for {clean(self.student_name)}", title="Saved",
+                        markup=False)
         if message.draft_kept:
             self.app.notify("The note is saved; its draft could not be removed and may come "
                             "back when you next write a note for this student.",
