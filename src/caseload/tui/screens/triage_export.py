@@ -26,7 +26,6 @@ from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
 from caseload.domain.text import plural
 from caseload.tui import messages
-from caseload.tui.format import plural
 from caseload.tui.safe import literal
 from caseload.tui.screens.export import default_file, follow_default
 
