@@ -45,6 +45,9 @@ LAST = AcademicSession(
 FALL = AcademicSession(
     "fall", "Fall", SessionType.SEMESTER, D("2026-08-31"), D("2027-01-22"), school_year=2027
 )
+SPRING = AcademicSession(
+    "spring", "Spring", SessionType.SEMESTER, D("2026-01-26"), D("2026-06-12"), school_year=2026
+)
 HOLIDAY = (CalendarDay("s1", D("2026-09-07"), False),)
 STUDENT = User("stu1", Role.STUDENT, "Ana", "Zeller", school_id="s1")
 AS_OF = D("2026-09-18")
@@ -86,15 +89,28 @@ def summary(
 def test_the_year_runs_from_july_1_or_the_end_of_the_previous_school_year() -> None:
     assert periods_at((LAST, YEAR, FALL), AS_OF, "s1").prior_end == D("2026-06-12")
     assert periods_at((YEAR, FALL), AS_OF, "s1").prior_end is None
-    # a term is no school year: only schoolYear sessions end one
+    # the year's own term does not end before it
     assert periods_at((FALL,), AS_OF, "s1").prior_end is None
+    # an earlier session of any type ends the previous year: here last spring's term
+    assert periods_at((SPRING, FALL), AS_OF, "s1").prior_end == D("2026-06-12")
     assert year_from(D("2026-08-31"), D("2026-06-12")) == D("2026-07-01")
     assert year_from(D("2026-08-31"), None) == D("2026-07-01")
     # a year-round school: last year ends 7/10, this one starts 7/20
     assert year_from(D("2026-07-20"), D("2026-07-10")) == D("2026-07-11")
-    # no school year known: the calendar starts on the first enrolled day (here in February)
-    assert year_from(D("2027-02-01"), None) == D("2026-07-01")
+    # a year starting in January to June with nothing earlier loaded: no summer (the July 1
+    # before it may be in the previous school year: review s21 F2); with the previous year's
+    # end loaded, the summer from the day after it
+    assert year_from(D("2027-02-01"), None) == D("2027-02-01")
+    assert year_from(D("2026-06-15"), None) == D("2026-06-15")
+    assert year_from(D("2026-02-02"), D("2025-12-05")) == D("2025-12-06")
+    # a gap longer than SUMMER_MAX (100 days) is no summer: the previous year is missing
+    assert year_from(D("2026-02-02"), D("2024-12-05")) == D("2026-02-02")
+    assert year_from(D("2026-11-02"), None) == D("2026-11-02")
+    # ...but the July 1 rule still bounds a July-December year whose prior end is far back
+    assert year_from(D("2026-08-31"), D("2025-06-12")) == D("2026-07-01")
     assert summary().year_from == D("2026-07-01")
+    # the US case with only last spring's term loaded (no schoolYear session): as before
+    assert summary((SPRING, FALL)).year_from == D("2026-07-01")
 
 
 # --- the effect of a summer note -------------------------------------------------------------
@@ -175,3 +191,54 @@ def test_the_student_screen_line_and_the_change_since_the_last_intervention() ->
     # without year_from (the calendar alone), as before: nothing known
     (bare,) = effects_of(notes, cal.days, AS_OF)
     assert (bare.attendance_after, bare.days_after) == (None, 0)
+
+
+# --- a school year starting in February (a calendar-year school; review s21 F2) --------------
+
+# the year 2026-02-02 to 2026-12-04; the previous one's first term ran 2025-02-03 to 2025-06-27,
+# its second 2025-07-14 to 2025-12-05
+FEB_YEAR = AcademicSession(
+    "y2026", "2026", SessionType.SCHOOL_YEAR, D("2026-02-02"), D("2026-12-04"), school_year=2026
+)
+FEB_TERM = AcademicSession(
+    "t1", "Term 1", SessionType.TERM, D("2026-02-02"), D("2026-06-26"), school_year=2026
+)
+PREV_TERM = AcademicSession(
+    "t2-25", "Term 2", SessionType.TERM, D("2025-07-14"), D("2025-12-05"), school_year=2025
+)
+FEB_AS_OF = D("2026-03-06")
+
+
+@pytest.mark.parametrize(
+    "sessions",
+    [(FEB_YEAR, FEB_TERM), (FEB_TERM,)],
+    ids=["school-year-session", "terms-only"],
+)
+def test_a_february_year_alone_has_no_summer(sessions: tuple[AcademicSession, ...]) -> None:
+    """Only the year starting 2026-02-02 loaded (a one-year export): the July 1 before it is
+    in the previous school year, so a note from the previous September stays null, and so
+    does one in January (nothing shows where the previous year ended): as before a87990d."""
+    cal = summary(sessions, absences=("2026-02-03",), begin="2026-02-02", as_of=FEB_AS_OF)
+    assert cal.days[0][0] == D("2026-02-02")
+    assert cal.year_from == D("2026-02-02")
+    notes = [note(1, "2025-09-15"), note(2, "2026-01-20"), note(3, "2026-02-02")]
+    sept, jan, first = effects_of(notes, cal.days, FEB_AS_OF, 5, year_from=cal.year_from)
+    for got in (sept, jan):
+        assert (got.attendance_before, got.days_before, got.attendance_after,
+                got.days_after) == (None, 0, None, 0)
+    # 2/2-2/6, absent 2/3: 4 of 5
+    assert (first.attendance_after, first.days_after) == (80.0, 5)
+
+
+def test_a_february_year_after_an_earlier_term_counts_its_summer() -> None:
+    """The previous year's last term loaded (it ends 2025-12-05): the summer runs from 12/6,
+    so a note on 2026-01-20 counts from 2/2; one inside that term stays null."""
+    cal = summary((PREV_TERM, FEB_YEAR, FEB_TERM), absences=("2026-02-03",),
+                  begin="2026-02-02", as_of=FEB_AS_OF)
+    assert cal.year_from == D("2025-12-06")
+    notes = [note(1, "2025-09-15"), note(2, "2025-12-05"), note(3, "2026-01-20")]
+    sept, last_day, summer = effects_of(notes, cal.days, FEB_AS_OF, 5, year_from=cal.year_from)
+    for got in (sept, last_day):
+        assert (got.attendance_after, got.days_after) == (None, 0)
+    assert (summer.attendance_before, summer.days_before, summer.attendance_after,
+            summer.days_after) == (None, 0, 80.0, 5)

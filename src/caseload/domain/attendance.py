@@ -683,13 +683,24 @@ def attendance_summary(
     )
 
 
+SUMMER_MAX = dt.timedelta(days=100)  # a longer gap before a year's first day is no summer
+
+
 def year_from(first: dt.date, prior_end: dt.date | None) -> dt.date:
     """The first day of the school year whose calendar starts on ``first``, counting the summer
-    before it: a date belongs to the school year whose sessions contain it or next follow it.
-    That is the July 1 on or before ``first`` (July to June, as EARLY's year without a
-    schoolYear session), or the day after ``prior_end`` (the end of the school's previous
-    schoolYear session: ``Periods.prior_end``) when that is later, as for a year-round school
-    whose year ends in July. So a note dated in the summer before the first school day counts
-    from that day, and one from an earlier school year does not (issue 14 §3)."""
-    july = dt.date(first.year if first.month >= 7 else first.year - 1, 7, 1)
-    return july if prior_end is None else max(july, prior_end + _ONE_DAY)
+    before it: a date belongs to the school year whose sessions contain it or next follow it,
+    as far as the data shows. The summer starts on the later of the day after ``prior_end``
+    (the end of the school's latest earlier session of any type: ``Periods.prior_end``) and,
+    when ``first`` is in July to December, the July 1 before it (July to June, as EARLY's year
+    without a schoolYear session: a US school). A year starting in January to June (a
+    calendar-year or southern-hemisphere school, a year-round school starting in June) with no
+    earlier session loaded has no summer: the July 1 before it may be in the previous school
+    year. A summer longer than ``SUMMER_MAX`` (the previous year's sessions are missing) is
+    none either. With no summer the year starts on ``first``. So a note dated in the summer
+    before the first school day counts from that day, and one from an earlier school year
+    does not (issue 14 §3)."""
+    starts = [] if prior_end is None else [prior_end + _ONE_DAY]
+    if first.month >= 7:
+        starts.append(dt.date(first.year, 7, 1))
+    start = max(starts, default=first)
+    return start if dt.timedelta(0) <= first - start <= SUMMER_MAX else first

@@ -224,8 +224,9 @@ class Span:
 class Periods:
     """The school year, term and grading period that contain the as-of date (see ``periods_at``).
 
-    ``prior_end``: the last day of the school's latest ``schoolYear`` session that ends before
-    the year starts (the previous school year, where it was loaded); None when there is none."""
+    ``prior_end``: the last day of the school's latest session of any type (school year, term,
+    grading period) that ends before the year starts: the end of the previous school year as
+    far as the loaded sessions show it; None when none is loaded (see ``attendance.year_from``)."""
 
     year: Span | None
     term: Span | None
@@ -302,8 +303,7 @@ def periods_at(
     prior_end = None if year is None else max(
         (
             s.end_date for s in sessions
-            if s.type is SessionType.SCHOOL_YEAR and applies_to(s, school_id)
-            and s.end_date < year.start
+            if applies_to(s, school_id) and s.end_date < year.start
         ),
         default=None,
     )
