@@ -482,17 +482,27 @@ def test_demo_says_it_does_not_use_db(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("CASELOAD_DB", raising=False)
 
-    def stop(**_: object) -> None:
-        raise SystemExit(3)  # (the sample school is not built: only the first line matters)
+    school = tmp_path / "school"
 
-    monkeypatch.setattr(demo, "sample_school", stop)
+    class Built:
+        path = school
+
+    def built(**_: object) -> Built:
+        return Built()
+
+    def stop(*_: object, **__: object) -> None:
+        raise SystemExit(3)  # (nothing is built: only what is said first matters)
+
+    monkeypatch.setattr(demo, "sample_school", built)
+    monkeypatch.setattr(demo, "fresh_demo_database", stop)
     mine = tmp_path / "mine.db"
     with pytest.raises(SystemExit):
         main(["--db", str(mine), "demo", "--no-open"])
-    out = capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
     path = tmp_path / "data" / "caseload" / "demo.db"
-    assert out.startswith(f"The demo builds its own database, {path}: --db and $CASELOAD_DB "
-                          "are not used")
+    assert out[0] == (f"The demo builds its own database, {path}: --db and $CASELOAD_DB are "
+                      "not used.")
+    assert out[1] == f"(`caseload import {school}` loads the sample school into your cache.)"
     assert not mine.exists()
     with pytest.raises(SystemExit):
         main(["demo", "--no-open"])

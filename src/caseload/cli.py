@@ -501,11 +501,14 @@ def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
     from caseload.services.facts import check_refresh_workers
 
     check_refresh_workers()  # refused before the demo database is replaced
-    if getattr(args, "db", None) or os.environ.get("CASELOAD_DB"):  # (never silently ignored)
+    ignored = bool(getattr(args, "db", None) or os.environ.get("CASELOAD_DB"))
+    if ignored:  # (never silently)
         _say(f"The demo builds its own database, {demo.demo_database_path()}: --db and "
-             "$CASELOAD_DB are not used (`caseload import sample_data` loads it into yours).")
+             "$CASELOAD_DB are not used.")
     started = time.monotonic()
     school = demo.sample_school(on_step=_say)
+    if ignored:
+        _say(f"(`caseload import {school.path}` loads the sample school into your cache.)")
     engine, path = demo.fresh_demo_database()
     _say(f"Building the demo database from the sample school in {school.path} (15 to 30 s)…")
     summary = run_import(
