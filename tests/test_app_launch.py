@@ -87,3 +87,26 @@ def test_me_without_a_caseload_opens_on_every_student(sqlite_engine) -> None:
     assert opened("tch-1") is None
     assert opened("cns-1") == "cns-1"
     assert opened("tch-1", counselor="tch-1") == "tch-1"
+
+
+def test_me_without_a_caseload_reports_every_student_in_the_cli_too(sqlite_engine) -> None:
+    """(review s21 F3) `caseload flags` and `caseload changes` default to `me` as the app
+    does: a `me` with no caseload assignment reports every student (flags says so), an
+    explicit --counselor is kept."""
+    from caseload.services.changes import changes
+    from caseload.services.flags import flag_reports
+    from caseload.services.importing import import_into
+
+    import_into(sqlite_engine, MIN_DATA)
+    day = dt.date(2026, 10, 2)
+    teacher = Workspace(sqlite_engine, Config(me="tch-1"))
+    found = flag_reports(teacher, as_of=day)
+    assert found.scope == "all" and len(found.reports) == 3
+    assert found.note is not None and "`me` ('tch-1') has no caseload assignment" in found.note
+    asked = flag_reports(teacher, as_of=day, counselor="tch-1")
+    assert asked.reports == [] and asked.note is not None and "check the id" in asked.note
+    mine = flag_reports(Workspace(sqlite_engine, Config(me="cns-1")), as_of=day)
+    assert mine.scope == "counselor" and len(mine.reports) == 2 and mine.note is None
+    assert changes(teacher, since=day - dt.timedelta(days=7), as_of=day).scope == "all"
+    assert changes(teacher, since=day - dt.timedelta(days=7), as_of=day,
+                   counselor="tch-1").scope == "tch-1"

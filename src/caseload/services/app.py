@@ -69,6 +69,7 @@ def prepare_app(
     the config's ``me``, else for the demo the largest caseload), and the palette's actions."""
     from caseload.config import config_path
     from caseload.services.export import app_exporter
+    from caseload.services.flags import no_caseload
     from caseload.services.importing import import_into
     from caseload.services.notes import notes_store
     from caseload.services.sync import summary_line, sync_one
@@ -81,7 +82,7 @@ def prepare_app(
     if demo and counselor_id is None and not empty:
         counselor_id = repo.default_counselor()
     elif counselor is None and counselor_id is not None and not empty \
-            and not repo.has_caseload(counselor_id):
+            and no_caseload(repo, counselor_id):
         # `me` with no caseload assignment (a psychologist, an assistant principal): every
         # student (issue 4), not an empty caseload; an explicit --counselor is kept as asked
         counselor_id = None

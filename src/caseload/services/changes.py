@@ -58,8 +58,13 @@ def changes(
             f"--since {since.isoformat()} is after the as-of date {day.isoformat()}"
         )
     who = counselor if counselor is not None else workspace.config.me
-    key = None if who in (None, ALL) else who
     repo = Repository(workspace.engine, thresholds=workspace.config.thresholds)
+    if who is not None and counselor is None:
+        from caseload.services.flags import no_caseload
+
+        if no_caseload(repo, who):
+            who = None  # `me` with no caseload assignment: every student, as the app opens
+    key = None if who in (None, ALL) else who
     thresholds = repo.thresholds
     facts = repo.facts(key)
     if facts is None:  # no materialized facts: the pure path, as Repository.caseload does

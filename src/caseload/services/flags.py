@@ -72,7 +72,11 @@ def flag_reports(
             raise StudentNotFound(student) from None
     else:
         who = counselor if counselor is not None else workspace.config.me
-        if who in (None, ALL):
+        if who is not None and counselor is None and no_caseload(repo, who):
+            found = FlagReports(day, ALL, repo.caseload(None, day), note=(
+                f"`me` ({who!r}) has no caseload assignment: every student is reported "
+                "(`--counselor ID` reports one caseload)"))
+        elif who in (None, ALL):
             found = FlagReports(day, ALL, repo.caseload(None, day))
         else:
             found = FlagReports(day, "counselor", repo.caseload(who, day))
@@ -88,6 +92,14 @@ def flag_reports(
         codes = set(flags)
         reports = [r for r in reports if any(f.code in codes for f in r.flags)]
     return FlagReports(day, found.scope, reports, found.note)
+
+
+def no_caseload(repo: Repository, me: str) -> bool:
+    """Whether the config's ``me`` names someone with no caseload assignment (a psychologist,
+    an assistant principal): what opens by default is then every student, in the app and
+    the CLI alike (issue 4), never an empty caseload. An explicit counselor is never
+    replaced (the callers ask only when none was given)."""
+    return me != ALL and not repo.has_caseload(me)
 
 
 def _no_students(workspace: Workspace, repo: Repository, who: str) -> str:
@@ -106,4 +118,4 @@ def _no_students(workspace: Workspace, repo: Repository, who: str) -> str:
             "(`caseload flags --counselor all` reports every student)")
 
 
-__all__ = ["ALL", "FlagReports", "StudentNotFound", "flag_reports"]
+__all__ = ["ALL", "FlagReports", "StudentNotFound", "flag_reports", "no_caseload"]
