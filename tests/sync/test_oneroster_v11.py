@@ -199,3 +199,36 @@ def test_a_v11_org_ref_without_an_id_names_the_orgs_field():
     assert (info.value.file, info.value.line, info.value.field) == (
         "users", "sourcedId 'stu-1'", "orgs"
     )
+
+
+def test_a_v12_user_with_roles_keeps_its_primary_role_school_over_a_legacy_orgs_list(tmp_path):
+    """A 1.2 user (``roles``, no ``primaryOrg``) that also carries a legacy 1.1 ``orgs`` list
+    starting with the district: the school is its primary role's, as a 1.2 CSV import of the
+    same data gives; the 1.1 ``orgs`` fallback is for 1.1 users (no ``roles``) only."""
+    payload = _v11_payload(**{"stu-1": {"orgs": ["dist-1", "sch-1"]}})
+    user = payload["users"][0]
+    del user["role"]
+    user["roles"] = [
+        {"roleType": "primary", "role": "student", "org": {"sourcedId": "sch-1", "type": "org"}},
+        {"roleType": "secondary", "role": "student", "org": {"sourcedId": "dist-1", "type": "org"}},
+    ]
+    synced = {u.sourced_id: u.school_id for u in to_dataset(NAME, payload).users}
+
+    folder = tmp_path / "v12"
+    folder.mkdir()
+    (folder / "manifest.csv").write_text(
+        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
+        "file.orgs,bulk\nfile.users,bulk\nfile.roles,bulk\n", encoding="utf-8")
+    (folder / "orgs.csv").write_text(
+        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+        "dist-1,active,,D,district,,\nsch-1,active,,S1,school,,dist-1\n"
+        "sch-2,active,,S2,school,,dist-1\n", encoding="utf-8")
+    (folder / "users.csv").write_text(
+        "sourcedId,status,dateLastModified,enabledUser,givenName,familyName,"
+        "primaryOrgSourcedId\nstu-1,active,,true,A,B,\n", encoding="utf-8")
+    (folder / "roles.csv").write_text(
+        "sourcedId,status,dateLastModified,userSourcedId,roleType,role,orgSourcedId\n"
+        "r1,active,,stu-1,primary,student,sch-1\nr2,active,,stu-1,secondary,student,dist-1\n",
+        encoding="utf-8")
+    imported = {u.sourced_id: u.school_id for u in read_path(folder).users}
+    assert synced == imported == {"stu-1": "sch-1"}

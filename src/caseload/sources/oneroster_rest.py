@@ -134,6 +134,11 @@ _JSON_NAMES = {"preferredGivenName": "preferredFirstName",
 # ``org1,org2`` and the CSV reader takes its first org, as it does with a 1.1 users.csv's
 # ``orgSourcedIds``, so a 1.1 sync and a 1.1 import choose the same school.
 _FALLBACKS: dict[str, dict[str, str]] = {"users": {"primaryOrg": "orgs"}}
+# The field that marks a record as not of the shape the fallbacks are for: a 1.2 user has a
+# ``roles`` array, and its school is ``primaryOrg`` or its primary role's org, never the
+# first of a legacy ``orgs`` list some servers send too (often the district), as in a 1.2
+# CSV import of the same data.
+_FALLBACKS_UNLESS: dict[str, str] = {"users": "roles"}
 
 
 def _json_field(column: str) -> str:
@@ -267,9 +272,11 @@ class _RestReader(oneroster_csv._Reader):
 def _rows(
     resource: str, items: list[Any], columns: list[tuple[str, str]], ds_rejects: list[Reject],
     skip_invalid: bool, fallbacks: dict[str, str] | None = None, used: set[str] | None = None,
+    unless: str | None = None,
 ) -> list[tuple[str, list[str]]]:
     """The CSV rows of ``items``. ``fallbacks``: {field: the field read when a record has no
-    ``field``}; the fields so read are added to ``used``."""
+    ``field``}, but for a record whose ``unless`` field is a list; the fields so read are
+    added to ``used``."""
     rows = []
     for i, item in enumerate(items):
         sid = item.get("sourcedId") if isinstance(item, dict) else None
@@ -280,10 +287,11 @@ def _rows(
                 raise SourceError(resource, f"item {i + 1}", "sourcedId", "missing or not text")
             row: list[str] = []
             get = item.get
+            falls = fallbacks if unless is None or not isinstance(get(unless), list) else None
             for col, fld in columns:
                 value: Any = get(fld)
-                if value is None and fallbacks is not None and fld in fallbacks:
-                    fld = fallbacks[fld]
+                if value is None and falls is not None and fld in falls:
+                    fld = falls[fld]
                     value = get(fld)
                     if value is not None and used is not None:
                         used.add(fld)
@@ -332,7 +340,8 @@ def to_dataset(
         columns = _COLUMNS[res.name]
         fallbacks = _FALLBACKS.get(res.name)
         used: set[str] = set()
-        rows = _rows(res.name, got, columns, early_rejects, skip_invalid, fallbacks, used)
+        rows = _rows(res.name, got, columns, early_rejects, skip_invalid, fallbacks, used,
+                     _FALLBACKS_UNLESS.get(res.name))
         if used and fallbacks:  # errors name the field the records carry (1.1's orgs)
             columns = [(c, fallbacks[f] if fallbacks.get(f) in used else f) for c, f in columns]
         files.add(f"{res.name}.csv", res.name, columns, rows)
