@@ -532,7 +532,9 @@ class ApiClient:
         sends twice takes the place of one it never sends (a total that still matches
         cannot vouch for it: see docs/SYNC.md). The same record at the same place again is
         only pages that overlap (a server whose page size grows after the first page), and
-        its later copy counts.
+        its later copy counts. A record listed twice in ONE page is a SyncError naming it:
+        no paging fault, and a new sync gets the same (as a CSV file's duplicate id is
+        refused).
 
         ``on_page(offset, items)`` sees each page's items as soon as it arrives (in arrival
         order, before deduplication, including pages fetched past the end); the returned
@@ -567,6 +569,22 @@ class ApiClient:
         previous: list[Any] | None = None
         total: int | None = first[1]
 
+        def _listed_twice(ids: list[Any], offset: int) -> None:
+            # one page listing a record twice is no paging fault, and a new sync gets the
+            # same: which copy is true cannot be known, as with a duplicate id in a CSV file
+            first: dict[Any, int] = {}
+            twice = [(k, first[k], at) for at, k in enumerate(ids, offset)
+                     if first.setdefault(k, at) != at]
+            k, a, b = twice[0]
+            more = len(twice) - 1
+            also = f" (and {plural(more, 'more repeat', grouped=True)} in that page)" * bool(more)
+            raise self._fail(
+                f"GET {where}: the server listed the record {k!r} twice in the page at offset "
+                f"{offset:,} (places {a:,} and {b:,} of the collection){also}: which copy is "
+                "true cannot be known; nothing was applied (a new sync gets the same: the "
+                "server's data needs fixing)"
+            )
+
         def take(items: list[dict[str, Any]], offset: int) -> None:
             nonlocal previous
             ids = [key(i) for i in items]
@@ -576,6 +594,8 @@ class ApiClient:
                     "(it seems to ignore limit/offset paging); stopping"
                 )
             previous = ids
+            if len(set(ids)) != len(ids):
+                _listed_twice(ids, offset)
             moved = 0
             for at, (item, k) in enumerate(zip(items, ids, strict=True), offset):
                 if place.setdefault(k, at) != at:
