@@ -62,6 +62,17 @@ def _port(text: str) -> int:
     return port
 
 
+def _public_url(text: str) -> str:
+    """``serve --public-url``: http or https with a host, scheme and host in lower case (an
+    upper-case ``HTTPS://`` made the page open a websocket its own policy blocks)."""
+    from caseload.tui.serve import normal_public_url
+
+    try:
+        return normal_public_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _globals(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     p.add_argument(
@@ -148,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address to listen on (default: 127.0.0.1, this computer only)")
     p.add_argument("--port", type=_port, default=8000,
                    help="port to listen on, 1 to 65535 (default: 8000)")
-    p.add_argument("--public-url", metavar="URL",
+    p.add_argument("--public-url", metavar="URL", type=_public_url,
                    help="the address browsers use, with any reverse proxy's path prefix "
                         "(e.g. https://district.example/caseload); default http://HOST:PORT")
     p.add_argument("--counselor", metavar="ID", help="whose caseload (default: the config's `me`)")

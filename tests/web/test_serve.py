@@ -122,6 +122,10 @@ def directives(policy: str) -> dict[str, str]:
      "connect-src 'self' wss://district.example:8443"),
     (ServeOptions(port=8000, public_url="http://caseload.lan"),
      "connect-src 'self' ws://caseload.lan"),
+    # textual-serve picks wss only for a URL starting "https" (case-sensitive): an upper-case
+    # scheme gave the page ws:// and the policy wss:// (review s21 F6). Both read it lowered.
+    (ServeOptions(port=8000, public_url="HTTPS://District.Example/caseload"),
+     "connect-src 'self' wss://district.example"),
 ])
 async def test_the_websocket_may_reach_only_the_address_the_page_names(
     options: ServeOptions, connect: str,
@@ -189,6 +193,30 @@ def test_a_port_outside_1_to_65535_is_a_usage_error(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"argument --port: {port!r} is not a port (a whole number, 1 to 65535)" in captured.err
+    assert "unexpected" not in captured.err and "token" not in captured.err
+
+
+def test_public_url_scheme_and_host_are_read_in_lower_case() -> None:
+    args = build_parser().parse_args(
+        ["serve", "--public-url", "HTTPS://District.Example:8443/Caseload/"])
+    assert args.public_url == "https://district.example:8443/Caseload/"
+    assert base_url(ServeOptions(public_url=args.public_url)) == (
+        "https://district.example:8443/Caseload")
+    assert base_url(ServeOptions(public_url="Http://Caseload.LAN")) == "http://caseload.lan"
+
+
+@pytest.mark.parametrize("url", ["ftp://district.example/caseload", "district.example/caseload",
+                                 "https:///caseload", "https://district.example:port/"])
+def test_a_public_url_not_http_or_https_with_a_host_is_a_usage_error(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as ended:  # (the parser alone: nothing ever listens)
+        build_parser().parse_args(["serve", "--public-url", url])
+    assert ended.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert (f"argument --public-url: {url!r} is not an http:// or https:// address with a "
+            "host (for example https://district.example/caseload)") in captured.err
     assert "unexpected" not in captured.err and "token" not in captured.err
 
 

@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -94,9 +94,31 @@ def app_command(options: ServeOptions) -> str:
     return shlex.join(argv)
 
 
+def normal_public_url(url: str) -> str:
+    """``--public-url`` as textual-serve and the Content-Security-Policy must both read it: an
+    http or https address with a host, its scheme and host in lower case. textual-serve opens
+    ``wss://`` only for a URL that starts with ``https`` (case-sensitive) while the policy's
+    origin comes from the parsed scheme: ``HTTPS://…`` made the page open ``ws://`` where the
+    policy allows only ``wss://``, and the app never started. ValueError, saying what is
+    expected, for anything else."""
+    expected = (f"{url!r} is not an http:// or https:// address with a host (for example "
+                "https://district.example/caseload)")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is no number raises here)
+    except ValueError:
+        raise ValueError(expected) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(expected)
+    user, at, host = parts.netloc.rpartition("@")
+    return urlunsplit((scheme, user + at + host.lower(), parts.path, parts.query,
+                       parts.fragment))
+
+
 def base_url(options: ServeOptions) -> str:
     if options.public_url:
-        return options.public_url.rstrip("/")
+        return normal_public_url(options.public_url).rstrip("/")
     host = f"[{options.host}]" if ":" in options.host else options.host
     return f"http://{host}:{options.port}"
 
