@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from caseload.cli_types import public_url, serve_port
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 
@@ -49,28 +51,6 @@ def _flag_code(text: str) -> str:
         known = ", ".join(c.value for c in FlagCode)
         raise argparse.ArgumentTypeError(f"{text!r} is not a flag code (one of {known})")
     return code
-
-
-def _port(text: str) -> int:
-    """A TCP port, 1 to 65535 (70000 ended ``serve`` in "unexpected OverflowError")."""
-    try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a whole number, 1 to 65535)")
-    return port
-
-
-def _public_url(text: str) -> str:
-    """``serve --public-url``: http or https with a host, scheme and host in lower case (an
-    upper-case ``HTTPS://`` made the page open a websocket its own policy blocks)."""
-    from caseload.tui.serve import normal_public_url
-
-    try:
-        return normal_public_url(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _globals(p: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -157,9 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "serve the app to a web browser (textual-serve), behind a token")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this computer only)")
-    p.add_argument("--port", type=_port, default=8000,
+    p.add_argument("--port", type=serve_port, default=8000,
                    help="port to listen on, 1 to 65535 (default: 8000)")
-    p.add_argument("--public-url", metavar="URL", type=_public_url,
+    p.add_argument("--public-url", metavar="URL", type=public_url,
                    help="the address browsers use, with any reverse proxy's path prefix "
                         "(e.g. https://district.example/caseload); default http://HOST:PORT")
     p.add_argument("--counselor", metavar="ID", help="whose caseload (default: the config's `me`)")
