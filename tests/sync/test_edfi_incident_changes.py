@@ -15,7 +15,6 @@ server's new state, through the real client against the test server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,12 @@ from sqlalchemy import Engine
 from caseload.domain.records import Role, User
 from caseload.sources.dataset import Dataset
 from caseload.sources.loader import load
-from caseload.sources.sync import SyncReport, sync
+from tests.sync import test_edfi_incident_deletes as incident_deletes
 from tests.sync.edfi_server import EdfiServer
 from tests.sync.test_edfi_incident_deletes import (
     BEHAVIORS,
     DS4,
     IID,
-    SMALL,
     D,
     assert_as_a_full_sync,
     behavior,
@@ -38,6 +36,7 @@ from tests.sync.test_edfi_incident_deletes import (
     item_id,
     parts,
     reread,
+    sync_edfi,
 )
 
 S1003 = {"studentUniqueId": "S1003", "schoolId": "900001", "incidentIdentifier": "77"}
@@ -48,15 +47,7 @@ CHANGED_NOTE = (
 )
 
 
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[EdfiServer]:
-    with EdfiServer.from_folder(SMALL) as srv:
-        monkeypatch.setenv("CASELOAD_SECRET_EDFI", srv.secret)
-        yield srv
-
-
-def _sync(engine: Engine, srv: EdfiServer) -> SyncReport:
-    return sync(engine, "edfi", srv.source_config())
+server = incident_deletes.server  # the fixture: the small Ed-Fi sample served, its secret set
 
 
 def _asked(srv: EdfiServer) -> list[tuple[str, dict[str, str]]]:
@@ -93,13 +84,13 @@ def test_an_edited_behavior_of_two_leaves_the_first_as_the_row(
     is edited at the source: the delta carries it alone; the row stays Other's, as a full
     sync of the new state stores it (Other edited: with its new description)."""
     server.add(BEHAVIORS, behavior("S1003", "Fighting", "Pushed a classmate"))
-    assert _sync(engine, server).mode == "full"
+    assert sync_edfi(engine, server).mode == "full"
     assert (IID, "S1003", "Other", None) in parts(engine)
     description = "Threw a chair" if edited == "Other" else "Pushed a classmate twice"
     server.touch(BEHAVIORS, item_id(server, BEHAVIORS, "S1003", edited),
                  behaviorDetailedDescription=description)
     server.requests.clear()
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.mode == "incremental" and report.rejects == [] and report.deleted == {}
     assert report.fetched[BEHAVIORS] == 1  # the delta: the edited behavior alone
     assert (IID, "S1003", *row) in parts(engine)
@@ -120,13 +111,13 @@ def test_a_changed_ds4_association_leaves_the_students_behavior_as_the_row(
     association (Fighting, read first: the row). The incident association's behavior is
     changed: the row stays Fighting."""
     server.add(BEHAVIORS, behavior("S1002", "Fighting"))
-    _sync(engine, server)
+    sync_edfi(engine, server)
     assert (IID, "S1002", "Fighting", None) in parts(engine)
     server.touch(DS4, item_id(server, DS4, "S1002"),
                  behaviors=[{"behaviorDescriptor": f"{D}BehaviorDescriptor#Theft",
                              "behaviorDetailedDescription": "Took a phone"}])
     server.requests.clear()
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.mode == "incremental" and report.rejects == [] and report.deleted == {}
     assert (IID, "S1002", "Fighting", None) in parts(engine)
     assert incidents_year(db_url, capsys)["S1002"] == 1
@@ -143,11 +134,11 @@ def test_a_ds4_perpetrator_made_a_witness_takes_the_incident_off_the_student(
     """S1002's only record of incident 77 is DS 4's association (a perpetrator: the row).
     Corrected at the source to a witness with no behavior, it makes no row: the cached row
     goes, as a full sync of the new state has none."""
-    _sync(engine, server)
+    sync_edfi(engine, server)
     assert (IID, "S1002", "School Code of Conduct", None) in parts(engine)
     server.touch(DS4, item_id(server, DS4, "S1002"), behaviors=[],
                  studentParticipationCodeDescriptor=f"{D}StudentParticipationCodeDescriptor#Witness")
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.mode == "incremental" and report.rejects == []
     assert report.deleted == {"student_incidents": 1}
     assert not any("does not hold" in n for n in report.notices)
@@ -177,7 +168,7 @@ def test_only_the_parts_the_cache_may_hold_are_read_again(
     - S1003's second behavior in incident 77 is edited (the row stays the first's)."""
     engine = sqlite_engine
     server.add(BEHAVIORS, behavior("S1003", "Fighting", "Pushed a classmate"))
-    _sync(engine, server)
+    sync_edfi(engine, server)
     server.add("disciplineIncidents", {
         "incidentIdentifier": "78", "schoolReference": {"schoolId": 900001},
         "incidentDate": "2021-10-05",
@@ -190,7 +181,7 @@ def test_only_the_parts_the_cache_may_hold_are_read_again(
     server.touch(BEHAVIORS, item_id(server, BEHAVIORS, "S1003", "Fighting"),
                  behaviorDetailedDescription="Pushed a classmate twice")
     server.requests.clear()
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.mode == "incremental" and report.rejects == [] and report.deleted == {}
     assert report.fetched[BEHAVIORS] == 4
     assert {(IID, "S1003", "Other", None), (IID, "S1001", "Fighting", "Pushed back"),
@@ -209,11 +200,11 @@ def test_a_new_student_in_an_incident_with_rows_is_read_again(
     (linked by state or local id when the cache is written), whose row the incident's rows
     may be: the part is read again (conservative: a re-read costs two requests)."""
     engine = sqlite_engine
-    _sync(engine, server)
+    sync_edfi(engine, server)
     _new_student(server, "S1009")
     server.add(BEHAVIORS, behavior("S1009", "Bullying"))
     server.requests.clear()
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.rejects == [] and report.deleted == {}
     assert _asked(server) == _both({**S1003, "studentUniqueId": "S1009"})
     assert (IID, "S1009", "Bullying", None) in parts(engine)
@@ -231,12 +222,12 @@ def test_the_reread_reaches_a_student_linked_to_another_sources(
     roster.users.append(User("stu-3", Role.STUDENT, "Ana", "Ruiz", state_id="S1003"))
     load(engine, roster)
     server.add(BEHAVIORS, behavior("S1003", "Fighting", "Pushed a classmate"))
-    _sync(engine, server)
+    sync_edfi(engine, server)
     assert (IID, "stu-3", "Other", None) in parts(engine)
     server.touch(BEHAVIORS, item_id(server, BEHAVIORS, "S1003", "Fighting"),
                  behaviorDetailedDescription="Pushed a classmate twice")
     server.requests.clear()
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.rejects == [] and report.deleted == {}
     assert (IID, "stu-3", "Other", None) in parts(engine)
     assert not [p for p in parts(engine) if p[1] == "S1003"]
@@ -252,11 +243,11 @@ def test_a_linked_students_part_that_makes_no_row_any_more_is_deleted(
     roster = Dataset(kind="oneroster-csv", source="roster")
     roster.users.append(User("stu-2", Role.STUDENT, "Ben", "Ruiz", state_id="S1002"))
     load(engine, roster)
-    _sync(engine, server)
+    sync_edfi(engine, server)
     assert (IID, "stu-2", "School Code of Conduct", None) in parts(engine)
     server.touch(DS4, item_id(server, DS4, "S1002"), behaviors=[],
                  studentParticipationCodeDescriptor=f"{D}StudentParticipationCodeDescriptor#Witness")
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.rejects == [] and report.deleted == {"student_incidents": 1}
     assert not any("does not hold" in n for n in report.notices)
     assert not [p for p in parts(engine) if p[1] in ("stu-2", "S1002")]

@@ -73,7 +73,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[EdfiServer]:
         yield srv
 
 
-def _sync(engine: Engine, srv: EdfiServer) -> SyncReport:
+def sync_edfi(engine: Engine, srv: EdfiServer) -> SyncReport:
     return sync(engine, "edfi", srv.source_config())
 
 
@@ -95,7 +95,7 @@ def incidents_year(url: str, capsys: pytest.CaptureFixture[str]) -> dict[str, An
 def full_sync(srv: EdfiServer, migrated: Path, path: Path) -> tuple[Engine, str]:
     """A new cache with a full sync of the server's state as it is now."""
     engine = tpl.migrated_engine(migrated, path)
-    assert _sync(engine, srv).mode == "full"
+    assert sync_edfi(engine, srv).mode == "full"
     return engine, f"sqlite:///{path}"
 
 
@@ -154,12 +154,12 @@ def test_a_deleted_behavior_association_takes_the_incident_off_the_student(
     server: EdfiServer, db_url: str, engine: Engine, migrated_template: Path, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert _sync(engine, server).mode == "full"
+    assert sync_edfi(engine, server).mode == "full"
     assert (IID, "S1003", "Other", None) in parts(engine)
     assert incidents_year(db_url, capsys)["S1003"] == 1
     server.delete(BEHAVIORS, item_id(server, BEHAVIORS, "S1003"))
     server.requests.clear()
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.mode == "incremental" and report.rejects == []
     assert report.deleted == {"student_incidents": 1}
     assert report.fetched[f"{BEHAVIORS} deleted"] == 1
@@ -188,12 +188,12 @@ def test_one_of_two_behaviors_deleted_leaves_the_row_a_full_sync_stores(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server.add(BEHAVIORS, behavior("S1003", "Fighting", "Pushed a classmate"))
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert ("not shown: 1 further behavior of a student in an incident (the first behavior "
             "read is kept)") in report.notices
     assert (IID, "S1003", "Other", None) in parts(engine)
     server.delete(BEHAVIORS, item_id(server, BEHAVIORS, "S1003", deleted))
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.mode == "incremental" and report.rejects == []
     assert report.deleted == {}  # the student is still in the incident
     assert report.fetched[f"{BEHAVIORS} read again"] == 1
@@ -209,10 +209,10 @@ def test_a_corrected_behavior_is_a_delete_and_an_add_in_one_sync(
     """A key change (the behavior corrected) comes as a deletion and a new item: the row takes
     the new behavior, and the deletion (applied after the rows are written) leaves it."""
     engine = sqlite_engine
-    _sync(engine, server)
+    sync_edfi(engine, server)
     server.delete(BEHAVIORS, item_id(server, BEHAVIORS, "S1003"))
     server.add(BEHAVIORS, behavior("S1003", "Bullying", "Name-calling"))
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.mode == "incremental" and report.rejects == [] and report.deleted == {}
     assert (IID, "S1003", "Bullying", "Name-calling") in parts(engine)
     url = f"sqlite:///{engine.url.database}"
@@ -227,10 +227,10 @@ def test_a_server_that_ignores_the_filters_gives_only_the_parts_own_records(
     engine = sqlite_engine
     server.add(BEHAVIORS, behavior("S1003", "Fighting", "Pushed a classmate"))
     server.add(BEHAVIORS, behavior("S1002", "Bullying"))
-    _sync(engine, server)
+    sync_edfi(engine, server)
     monkeypatch.setattr(edfi_server, "_matches", lambda item, filters: True)
     server.delete(BEHAVIORS, item_id(server, BEHAVIORS, "S1003", "Other"))
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.rejects == [] and report.deleted == {}
     assert report.fetched[f"{BEHAVIORS} read again"] == 1
     assert report.fetched[f"{DS4} read again"] == 0
@@ -242,12 +242,12 @@ def test_a_deleted_ds4_association_takes_the_incident_off_the_student(
     server: EdfiServer, db_url: str, engine: Engine, migrated_template: Path, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _sync(engine, server)
+    sync_edfi(engine, server)
     assert (IID, "S1002", "School Code of Conduct", None) in parts(engine)
     assert incidents_year(db_url, capsys)["S1002"] == 1
     server.delete(DS4, item_id(server, DS4, "S1002"))
     server.delete(DS4, item_id(server, DS4, "S1001"))  # a witness's: no row of theirs
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.mode == "incremental" and report.rejects == []
     assert report.deleted == {"student_incidents": 1}
     assert ("student_incidents: 1 deletion names a record the cache does not hold (nothing to "
@@ -266,10 +266,10 @@ def test_a_ds4_student_with_both_kinds_keeps_what_remains(
     first), else from the incident association; either deleted, the other makes the row."""
     engine = sqlite_engine
     server.add(BEHAVIORS, behavior("S1002", "Fighting"))
-    _sync(engine, server)
+    sync_edfi(engine, server)
     assert (IID, "S1002", "Fighting", None) in parts(engine)
     server.delete(deleted, item_id(server, deleted, "S1002"))
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.deleted == {} and report.rejects == []
     kept = "School Code of Conduct" if deleted == BEHAVIORS else "Fighting"
     assert (IID, "S1002", kept, None) in parts(engine)
@@ -287,9 +287,9 @@ def test_the_deletion_reaches_a_student_linked_to_another_sources(
     roster = Dataset(kind="oneroster-csv", source="roster")
     roster.users.append(User("stu-3", Role.STUDENT, "Ana", "Ruiz", state_id="S1003"))
     load(engine, roster)
-    _sync(engine, server)
+    sync_edfi(engine, server)
     assert (IID, "stu-3", "Other", None) in parts(engine)
     server.delete(BEHAVIORS, item_id(server, BEHAVIORS, "S1003"))
-    report = _sync(engine, server)
+    report = sync_edfi(engine, server)
     assert report.deleted == {"student_incidents": 1}
     assert not [p for p in parts(engine) if p[1] in ("stu-3", "S1003")]
