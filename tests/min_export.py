@@ -13,6 +13,20 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(body.replace(old, new, 1), encoding="utf-8")
 
 
+def no_calendar(data: Path) -> None:
+    """The min export without its calendar (school days: every weekday in the terms)."""
+    (data / "calendar.csv").unlink()
+
+
+def no_day_off(data: Path) -> None:
+    """The min export with a calendar that marks no weekday off (its one holiday a school day)."""
+    edit(data / "calendar.csv", "sch-1,2026-09-07,false", "sch-1,2026-09-07,true")
+
+
+def as_is(data: Path) -> None:
+    """The min export unchanged (its calendar marks a day off)."""
+
+
 def write_delta(root: Path) -> Path:
     """A delta export of ``MIN_DATA``'s results in ``root/delta``: res-1 changed to 77, res-5
     deleted (tobedeleted), res-9 added (40); users absent."""

@@ -34,31 +34,19 @@ from caseload.sources.detect import read_path
 from caseload.sources.loader import load
 from caseload.store import inputs as cache_inputs
 from caseload.store.repository import Repository
-from tests.min_export import edit
+from tests.min_export import as_is, no_calendar, no_day_off
 
 AS_OF = dt.date(2026, 10, 2)  # the min export's own date
 T0 = dt.datetime(2026, 10, 2, 15, 30, tzinfo=dt.UTC)
 NOTE = "School days are all weekdays in the terms: "
 
 
-def _no_calendar(data: Path) -> None:
-    (data / "calendar.csv").unlink()
-
-
-def _no_day_off(data: Path) -> None:
-    edit(data / "calendar.csv", "sch-1,2026-09-07,false", "sch-1,2026-09-07,true")
-
-
-def _as_is(data: Path) -> None:
-    pass
-
-
 CASES = pytest.mark.parametrize(
     ("change", "code", "why"),
     [
-        (_no_calendar, "no_calendar", "no school calendar was loaded"),
-        (_no_day_off, "no_day_off", "the calendar marks no day off"),
-        (_as_is, None, None),  # Labor Day is off: nothing to say
+        (no_calendar, "no_calendar", "no school calendar was loaded"),
+        (no_day_off, "no_day_off", "the calendar marks no day off"),
+        (as_is, None, None),  # Labor Day is off: nothing to say
     ],
     ids=["no-calendar", "no-day-off", "calendar"],
 )

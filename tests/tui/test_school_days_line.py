@@ -21,7 +21,7 @@ from caseload.sources.loader import load
 from caseload.store.repository import Repository
 from caseload.tui.app import CaseloadApp
 from caseload.tui.screens.student import StudentScreen
-from tests.min_export import edit
+from tests.min_export import as_is, no_calendar, no_day_off
 
 from .conftest import screen_lines, screen_text, settle, wait_until
 
@@ -29,26 +29,14 @@ AS_OF = dt.date(2026, 10, 2)  # the min export's own date
 NOW = dt.datetime(2026, 10, 2, 15, 30, tzinfo=dt.UTC)
 
 
-def _no_calendar(data: Path) -> None:
-    (data / "calendar.csv").unlink()
-
-
-def _no_day_off(data: Path) -> None:
-    edit(data / "calendar.csv", "sch-1,2026-09-07,false", "sch-1,2026-09-07,true")
-
-
-def _as_is(data: Path) -> None:
-    pass
-
-
 @pytest.mark.parametrize(
     ("change", "line"),
     [
-        (_no_calendar, "School days are all weekdays in the terms: no school calendar was "
+        (no_calendar, "School days are all weekdays in the terms: no school calendar was "
                        "loaded"),
-        (_no_day_off, "School days are all weekdays in the terms: the calendar marks no day "
+        (no_day_off, "School days are all weekdays in the terms: the calendar marks no day "
                       "off"),
-        (_as_is, None),  # Labor Day is off: nothing to say
+        (as_is, None),  # Labor Day is off: nothing to say
     ],
     ids=["no-calendar", "no-day-off", "calendar"],
 )
