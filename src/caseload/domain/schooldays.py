@@ -105,17 +105,9 @@ def weekdays_only(
     school_id: str | None, calendar: Iterable[CalendarDay]
 ) -> WeekdaysOnly | None:
     """Why ``school_days`` gives the school every weekday in its terms; None when its calendar
-    marks a weekday off (a day off on a weekend changes nothing)."""
-    if school_id is None:
-        return WeekdaysOnly.NO_SCHOOL
-    found = False
-    for c in calendar:
-        if c.school_id != school_id:
-            continue
-        if not c.instructional and c.date.weekday() < 5:
-            return None
-        found = True
-    return WeekdaysOnly.NO_DAY_OFF if found else WeekdaysOnly.NO_CALENDAR
+    marks a weekday off (a day off on a weekend changes nothing). The rule is
+    :class:`WeekdaysOnlyOf`'s, for one school."""
+    return WeekdaysOnlyOf(calendar)[school_id]
 
 
 class WeekdaysOnlyOf(dict[str | None, WeekdaysOnly | None]):
