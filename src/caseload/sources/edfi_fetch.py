@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from caseload.sources.http import ApiClient, SyncError
+from caseload.sources.paging import ListedTwice
 
 MAX_LIMIT = 500
 
@@ -73,9 +74,13 @@ async def fetch(
     newest: int | None,
     limit: int = MAX_LIMIT,
     progress: Progress | None = None,
+    listed_twice: dict[str, list[ListedTwice]] | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
     """(items by resource name, deleted items by resource name). Incremental when both
-    ``since_version`` and ``newest`` are given."""
+    ``since_version`` and ``newest`` are given. ``listed_twice`` (``--skip-invalid``): a
+    record listed twice in one page (its items or its deletes) is left out (kept once when
+    its copies are identical) and described there, by resource, instead of failing the fetch
+    (:meth:`ApiClient.collect`)."""
     limit = max(1, min(limit, MAX_LIMIT))
     incremental = since_version is not None and newest is not None
     params: dict[str, Any] = {"totalCount": "true"}
@@ -93,10 +98,11 @@ async def fetch(
         if progress:
             progress(res.name, 0, None)
         where = ApiClient._where(api.url(res.path))
+        found: list[ListedTwice] | None = None if listed_twice is None else []
         got = await api.collect(
             res.path, extract=_list(where), key=_key, limit=limit, params=params,
             total_header=("Total-Count",), progress=report,
-            optional=bool(getattr(res, "optional", False)),
+            optional=bool(getattr(res, "optional", False)), listed_twice=found,
         )
         if got is None:
             return  # an optional resource the server does not offer
@@ -105,9 +111,12 @@ async def fetch(
             gone = await api.collect(
                 res.path.rstrip("/") + "/deletes", extract=_list(where + "/deletes"), key=_key,
                 limit=limit, params=params, total_header=("Total-Count",), optional=True,
+                listed_twice=found,
             )
             if gone:
                 deletes[res.name] = gone
+        if found and listed_twice is not None:
+            listed_twice.setdefault(res.name, []).extend(found)
 
     async with asyncio.TaskGroup() as tg:
         for res in resources:
@@ -116,15 +125,18 @@ async def fetch(
 
 
 async def fetch_where(
-    api: ApiClient, res: Any, filters: dict[str, str], *, limit: int = MAX_LIMIT
+    api: ApiClient, res: Any, filters: dict[str, str], *, limit: int = MAX_LIMIT,
+    listed_twice: list[ListedTwice] | None = None,
 ) -> list[dict[str, Any]]:
     """The items of ``res`` whose fields equal ``filters``: the ODS/API's query by property
     (``GET {resource.path}?studentUniqueId=…&schoolId=…``; a reference's key fields by their
-    own names), paged and checked as :func:`fetch` pages a resource."""
+    own names), paged and checked as :func:`fetch` pages a resource (``listed_twice`` as
+    there)."""
     limit = max(1, min(limit, MAX_LIMIT))
     where = ApiClient._where(api.url(res.path))
     got = await api.collect(
         res.path, extract=_list(where), key=_key, limit=limit,
         params={**filters, "totalCount": "true"}, total_header=("Total-Count",),
+        listed_twice=listed_twice,
     )
     return got or []

@@ -43,6 +43,7 @@ from tenacity import (
 from caseload import _runtime
 from caseload.domain.text import plural
 from caseload.redact import RedactingFilter, Redactor
+from caseload.sources.paging import ListedTwice, ListedTwiceError, Received
 
 log = logging.getLogger("caseload.sync")
 # the loggers a sync writes to (ours, and httpx's request lines): scrubbed while a client is open
@@ -509,6 +510,7 @@ class ApiClient:
         progress: PageProgress | None = None,
         optional: bool = False,
         on_page: Callable[[int, list[dict[str, Any]]], None] | None = None,
+        listed_twice: list[ListedTwice] | None = None,
     ) -> list[dict[str, Any]] | None:
         """Every item of an offset-paged collection, in order, deduplicated by ``key``.
 
@@ -534,7 +536,10 @@ class ApiClient:
         only pages that overlap (a server whose page size grows after the first page), and
         its later copy counts. A record listed twice in ONE page is a SyncError naming it:
         no paging fault, and a new sync gets the same (as a CSV file's duplicate id is
-        refused).
+        refused). Given ``listed_twice`` (a list: ``--skip-invalid``), such a record is left
+        out of the collection instead (kept once when its copies are identical) and described
+        there, for the rejects file (:mod:`caseload.sources.paging`); a total then counts its
+        copies, as the server's does.
 
         ``on_page(offset, items)`` sees each page's items as soon as it arrives (in arrival
         order, before deduplication, including pages fetched past the end); the returned
@@ -564,26 +569,10 @@ class ApiClient:
         first = await page(0)
         if first is None:
             return None
-        out: dict[Any, dict[str, Any]] = {}
-        place: dict[Any, int] = {}  # each record's place in the collection (offset + index)
+        # (what it says of a record listed twice goes to the rejects file: scrubbed too)
+        got = Received(self.scrub(where), keep_listed_twice=listed_twice is not None)
         previous: list[Any] | None = None
         total: int | None = first[1]
-
-        def _listed_twice(ids: list[Any], offset: int) -> None:
-            # one page listing a record twice is no paging fault, and a new sync gets the
-            # same: which copy is true cannot be known, as with a duplicate id in a CSV file
-            first: dict[Any, int] = {}
-            twice = [(k, first[k], at) for at, k in enumerate(ids, offset)
-                     if first.setdefault(k, at) != at]
-            k, a, b = twice[0]
-            more = len(twice) - 1
-            also = f" (and {plural(more, 'more repeat', grouped=True)} in that page)" * bool(more)
-            raise self._fail(
-                f"GET {where}: the server listed the record {k!r} twice in the page at offset "
-                f"{offset:,} (places {a:,} and {b:,} of the collection){also}: which copy is "
-                "true cannot be known; nothing was applied (a new sync gets the same: the "
-                "server's data needs fixing)"
-            )
 
         def take(items: list[dict[str, Any]], offset: int) -> None:
             nonlocal previous
@@ -594,14 +583,10 @@ class ApiClient:
                     "(it seems to ignore limit/offset paging); stopping"
                 )
             previous = ids
-            if len(set(ids)) != len(ids):
-                _listed_twice(ids, offset)
-            moved = 0
-            for at, (item, k) in enumerate(zip(items, ids, strict=True), offset):
-                if place.setdefault(k, at) != at:
-                    moved += 1  # already received at another place
-                out.pop(k, None)  # an overlapping page: this copy, in this place, counts
-                out[k] = item
+            try:
+                moved = got.take(items, ids, offset)
+            except ListedTwiceError as exc:
+                raise self._fail(f"GET {where}: {exc}") from None
             if moved:
                 raise self._fail(
                     f"GET {where}: the server sent {moved:,} record{'s' * (moved != 1)} at "
@@ -610,7 +595,7 @@ class ApiClient:
                     "again; if it persists, the server needs a stable sort order for paging)"
                 )
             if progress:
-                progress(len(out), total)
+                progress(len(got), total)
 
         take(first[0], 0)
         cursor = len(first[0])  # the next record not yet received
@@ -657,11 +642,13 @@ class ApiClient:
                 cursor = max(cursor, o + len(items))
             if ended:
                 break
-        if total is not None and len(out) < total:
+        if total is not None and got.places() < total:
             raise self._fail(
                 f"GET {where}: the server promised {plural(total, 'record', grouped=True)} "
                 "(its total count) but "
-                f"sent {len(out):,}; nothing was applied (try again; if it persists, the "
+                f"sent {got.places():,}; nothing was applied (try again; if it persists, the "
                 "server's paging is broken)"
             )
-        return list(out.values())
+        if listed_twice is not None:
+            listed_twice.extend(got.listed_twice())
+        return got.records()

@@ -18,10 +18,12 @@ from caseload.sources.oneroster_rest import (
     RESOURCES,
     Progress,
     Resource,
+    listed_twice_rejects,
     resource_path,
     since_filter,
     to_dataset,
 )
+from caseload.sources.paging import ListedTwice
 
 __all__ = ["fetch", "fetch_dataset"]
 
@@ -69,6 +71,7 @@ async def fetch(
     paths: dict[str, str] | None = None,
     on_page: Callable[[str, int, list[dict[str, Any]]], None] | None = None,
     on_done: Callable[[str, list[dict[str, Any]] | None], None] | None = None,
+    listed_twice: dict[str, list[ListedTwice]] | None = None,
 ) -> dict[str, list[dict[str, Any]] | None]:
     """Every collection, fetched concurrently (bounded by the client). ``since``: only records
     changed after that ISO time (deleted ones come with ``status=tobedeleted``). A value of
@@ -76,6 +79,9 @@ async def fetch(
 
     ``on_page(resource, offset, items)`` sees every page as it arrives and
     ``on_done(resource, items)`` every collection as it completes (see :class:`PageMapper`).
+    ``listed_twice`` (``--skip-invalid``): a record listed twice in one page is left out
+    (kept once when its copies are identical) and described there, by collection, instead
+    of failing the fetch (:meth:`ApiClient.collect`).
     """
     params = {"filter": since_filter(since)} if since else {}
     out: dict[str, list[dict[str, Any]] | None] = {}
@@ -93,6 +99,7 @@ async def fetch(
             if on_page is not None:
                 on_page(res.name, offset, items)
 
+        found: list[ListedTwice] | None = None if listed_twice is None else []
         got = await api.collect(
             path,
             extract=_extract(res.name, ApiClient._where(api.url(path))),
@@ -102,7 +109,10 @@ async def fetch(
             progress=report,
             optional=res.optional,
             on_page=page if on_page is not None else None,
+            listed_twice=found,
         )
+        if found and listed_twice is not None:
+            listed_twice[res.name] = found
         out[res.name] = got
         if on_done is not None:
             on_done(res.name, got)
@@ -123,13 +133,17 @@ async def fetch_dataset(
     **options: Unpack[FetchOptions],
 ) -> tuple[dict[str, PageItems | None], Dataset]:
     """:func:`fetch` and :func:`to_dataset` in one, the mapping done while pages are still in
-    flight (:class:`PageMapper`); the same result as calling the two one after the other."""
+    flight (:class:`PageMapper`); the same result as calling the two one after the other.
+    With ``skip_invalid``, a record a page lists twice is rejected (first in the rejects:
+    :func:`listed_twice_rejects`) and the fetch goes on."""
     delta = options.get("since") is not None
     mapper = PageMapper(source, delta=delta)
     mapper.start()
+    listed_twice: dict[str, list[ListedTwice]] | None = {} if skip_invalid else None
     try:
         items = await fetch(
-            api, version, on_page=mapper.on_page, on_done=mapper.on_done, **options
+            api, version, on_page=mapper.on_page, on_done=mapper.on_done,
+            listed_twice=listed_twice, **options
         )
         await mapper.finish()
     finally:
@@ -137,4 +151,6 @@ async def fetch_dataset(
     ds = mapper.dataset(items)
     if ds is None:
         ds = to_dataset(source, items, delta=delta, skip_invalid=skip_invalid)
+    if listed_twice:  # (the page mapper saw the pages with every copy: ds is to_dataset's)
+        ds.rejects[:0] = listed_twice_rejects(listed_twice)
     return items, ds

@@ -21,6 +21,7 @@ the resource, the record's sourcedId and the JSON field.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Callable
@@ -28,10 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from caseload.sources import oneroster_csv
+from caseload.sources import oneroster_csv, paging
 from caseload.sources.csvutil import Container
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.http import SyncError
+from caseload.sources.paging import ListedTwice
 
 KIND = "oneroster-rest"
 VERSIONS = ("1.1", "1.2")
@@ -314,6 +316,31 @@ def _rows(
                 raise
             ds_rejects.append(Reject.from_error(err))
     return rows
+
+
+def _record_row(resource: str, item: dict[str, Any]) -> dict[str, str] | None:
+    """A record's fields as its row in the rejects file (the CSV columns the reader reads:
+    what the mapping's own rejects show), or None when it cannot be written as one."""
+    columns = _COLUMNS[resource]
+    try:
+        rows = _rows(resource, [item], columns, [], False, _FALLBACKS.get(resource), set(),
+                     _FALLBACKS_UNLESS.get(resource))
+    except SourceError:
+        return None
+    return {c: v for (c, _), v in zip(columns, rows[0][1], strict=True) if v}
+
+
+def listed_twice_rejects(found: dict[str, list[ListedTwice]]) -> list[Reject]:
+    """The rejects of the records a page listed twice (by collection, in fetch order): the
+    resource, the record's sourcedId, and its fields (:func:`caseload.sources.paging.rejects`
+    says which copies and why)."""
+    out: list[Reject] = []
+    for res in RESOURCES:
+        for listing in found.get(res.name, ()):
+            out += paging.rejects(res.name, listing, field="sourcedId",
+                                  line=_where(listing.key),
+                                  raw=functools.partial(_record_row, res.name))
+    return out
 
 
 def to_dataset(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import math
 import time
@@ -33,7 +34,14 @@ from sqlalchemy import Connection, Engine, select
 from caseload._runtime import gc_paused
 from caseload.domain.records import Deletion
 from caseload.domain.text import plural
-from caseload.sources import loader, oneroster_fetch, oneroster_rest, oneroster_sync, secrets
+from caseload.sources import (
+    loader,
+    oneroster_fetch,
+    oneroster_rest,
+    oneroster_sync,
+    paging,
+    secrets,
+)
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.http import (
     DEFAULT_CONCURRENCY,
@@ -43,6 +51,7 @@ from caseload.sources.http import (
     Credentials,
     SyncError,
 )
+from caseload.sources.paging import ListedTwice
 from caseload.store.tables import METADATA
 
 log = logging.getLogger("caseload.sync")
@@ -403,6 +412,8 @@ async def _edfi(
     since = int(previous[2]) if previous and previous[1] == "change_version" else None
     if since is None or newest is None:
         report.mode = "full"
+    # --skip-invalid: a record a page lists twice is rejected, not the whole sync
+    listed_twice: dict[str, list[ListedTwice]] | None = {} if skip_invalid else None
     items, deletes = await edfi_fetch.fetch(
         api,
         tuple(edfi_api.RESOURCES),
@@ -410,6 +421,7 @@ async def _edfi(
         newest=newest,
         limit=int(cfg.get("page_size") or edfi_fetch.MAX_LIMIT),
         progress=progress,
+        listed_twice=listed_twice,
     )
     report.fetched = {k: len(v) for k, v in items.items()}
     report.notes += [
@@ -433,6 +445,8 @@ async def _edfi(
         report.notes += _parts_notes(len(parts), len(changed))
     ds, needs = edfi_api.map_items(name, items, skip_invalid=skip_invalid,
                                    incremental=incremental)
+    if listed_twice:
+        ds.rejects[:0] = _edfi_listed_twice(listed_twice)
     if incremental:
         # incremental: what changed records need from unchanged ones comes from the cache
         edfi_sync.keep_cached(engine, ds, needs, skip_invalid=skip_invalid)
@@ -447,6 +461,25 @@ async def _edfi(
         report.fetched.update({f"{k} deleted": len(v) for k, v in deletes.items()})
     mark = ("change_version", str(newest)) if newest is not None else None
     return ds, mark
+
+
+def _edfi_listed_twice(found: dict[str, list[ListedTwice]]) -> list[Reject]:
+    """The rejects of the Ed-Fi records a page listed twice, as the mapping's rejects name a
+    record (the resource, its id)."""
+    from caseload.sources import edfi_api
+    from caseload.sources.edfi_api_fields import label
+
+    out: list[Reject] = []
+    for res in edfi_api.RESOURCES:
+        for listing in found.get(res.name, ()):
+            record = label(listing.kept)
+            out += paging.rejects(res.name, listing, field="id", line=record,
+                                  raw=functools.partial(_edfi_row, res.name, record))
+    return out
+
+
+def _edfi_row(resource: str, record: str, _copy: object) -> dict[str, str]:
+    return {"resource": resource, "record": record}
 
 
 def _parts_notes(deleted: int, changed: int) -> list[str]:
