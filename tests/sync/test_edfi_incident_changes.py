@@ -15,6 +15,7 @@ server's new state, through the real client against the test server.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ from sqlalchemy import Engine
 
 from caseload.domain.records import Role, User
 from caseload.sources.dataset import Dataset
+from caseload.sources.http import SyncError
 from caseload.sources.loader import load
+from caseload.sources.sync import sync
 from tests.sync import test_edfi_incident_deletes as incident_deletes
 from tests.sync.edfi_server import EdfiServer
 from tests.sync.test_edfi_incident_deletes import (
@@ -252,3 +255,39 @@ def test_a_linked_students_part_that_makes_no_row_any_more_is_deleted(
     assert not any("does not hold" in n for n in report.notices)
     assert not [p for p in parts(engine) if p[1] in ("stu-2", "S1002")]
 
+
+
+@pytest.mark.parametrize(
+    ("copies", "row"),
+    [("identical", ("Other", None)), ("differ", ("Fighting", "Pushed a classmate twice"))],
+)
+def test_a_record_listed_twice_when_the_part_is_read_again(
+    copies: str, row: tuple[str, str | None], server: EdfiServer, engine: Engine,
+) -> None:
+    """S1003's behaviors in incident 77: Other (the row) and Fighting. The server now lists
+    Other twice (unchanged: only the query by property that reads the part again sees it) and
+    Fighting is edited. Without --skip-invalid the sync fails naming the record; with it, the
+    repeat of identical copies is rejected and Other stays the row, and copies that differ are
+    both rejected: Fighting, the first that remains, makes the row (as a full sync does)."""
+    server.add(BEHAVIORS, behavior("S1003", "Fighting", "Pushed a classmate"))
+    sync_edfi(engine, server)
+    before = parts(engine)
+    rid = item_id(server, BEHAVIORS, "S1003", "Other")
+    at = next(i for i, it in enumerate(server.data[BEHAVIORS]) if it["id"] == rid)
+    again = copy.deepcopy(server.data[BEHAVIORS][at])
+    if copies == "differ":
+        again["behaviorDetailedDescription"] = "Threw a chair"
+    server.data[BEHAVIORS].insert(at + 1, again)
+    server.versions[BEHAVIORS].insert(at + 1, server.versions[BEHAVIORS][at])
+    server.touch(BEHAVIORS, item_id(server, BEHAVIORS, "S1003", "Fighting"),
+                 behaviorDetailedDescription="Pushed a classmate twice")
+    with pytest.raises(SyncError, match=rf"listed the record '{rid}' twice in the page"):
+        sync_edfi(engine, server)
+    assert parts(engine) == before
+    report = sync(engine, "edfi", server.source_config(), skip_invalid=True)
+    assert report.mode == "incremental" and report.fetched[BEHAVIORS] == 1
+    assert [(r.file, r.line, r.field) for r in report.rejects] == [
+        (BEHAVIORS, rid, "id")] * (1 if copies == "identical" else 2)
+    assert all(f"ed-fi/{BEHAVIORS}, the page at offset 0" in r.reason for r in report.rejects)
+    assert (IID, "S1003", *row) in parts(engine)
+    assert not [p for p in parts(engine) if p[1] == "S1003" and p[2:] != row]

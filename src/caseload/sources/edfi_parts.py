@@ -43,6 +43,7 @@ from caseload.sources.edfi_common import incident_id
 from caseload.sources.edfi_deletes import PART_RESOURCES
 from caseload.sources.edfi_fetch import MAX_LIMIT, fetch_where
 from caseload.sources.http import ApiClient
+from caseload.sources.paging import ListedTwice
 
 __all__ = ["changed_parts", "read_again", "still_deleted", "unwritten"]
 
@@ -91,20 +92,28 @@ def changed_parts(items: Mapping[str, list[Any]]) -> dict[Part, dict[str, str]]:
 async def read_again(
     api: ApiClient, items: dict[str, list[dict[str, Any]]],
     parts: Mapping[Part, Mapping[str, str]], *, limit: int = MAX_LIMIT,
+    listed_twice: dict[str, list[ListedTwice]] | None = None,
 ) -> dict[str, int]:
     """Put the server's records of each of ``parts`` (``edfi_deletes.deleted_parts``: the
     query parameters of each) in ``items`` in place of the delta's, for each resource of
     ``PART_RESOURCES`` that ``items`` holds (the server offers it). Returns how many records
-    were read per resource."""
+    were read per resource. ``listed_twice`` (``--skip-invalid``: the fetch's, by resource,
+    :func:`caseload.sources.edfi_fetch.fetch`): a record of a part that a page lists twice is
+    left out (kept once when its copies are identical) and described there, in place of what
+    the delta's pages said of the part's records."""
     by_name = {r.name: r for r in RESOURCES}
     offered = [name for name in PART_RESOURCES if name in items]
     mapper = _Mapper("", skip_invalid=True)
     got: dict[tuple[str, Part], list[dict[str, Any]]] = {}
+    repeats: dict[tuple[str, Part], list[ListedTwice]] = {}
 
     async def one(name: str, part: Part, params: Mapping[str, str]) -> None:
-        found = await fetch_where(api, by_name[name], dict(params), limit=limit)
+        twice: list[ListedTwice] | None = None if listed_twice is None else []
+        found = await fetch_where(api, by_name[name], dict(params), limit=limit,
+                                  listed_twice=twice)
         # (a server that ignores the filters sends others too: only the part's own count)
         got[name, part] = [it for it in found if _part_of(mapper, name, it) == part]
+        repeats[name, part] = [t for t in twice or () if _part_of(mapper, name, t.kept) == part]
 
     async with asyncio.TaskGroup() as tg:
         for part, params in parts.items():
@@ -117,6 +126,12 @@ async def read_again(
             it for it in items[name] if _part_of(mapper, name, it) not in parts
         ] + again
         counts[name] = len(again)
+        if listed_twice is not None:  # the delta's listings of these parts are replaced too
+            listed = [t for t in listed_twice.pop(name, [])
+                      if _part_of(mapper, name, t.kept) not in parts]
+            listed += [t for part in sorted(parts) for t in repeats[name, part]]
+            if listed:
+                listed_twice[name] = listed
     return counts
 
 

@@ -440,7 +440,8 @@ async def _edfi(
         changed = {p: q for p, q in changed.items() if p in maybe}
     if parts or changed:  # what remains of them, or all of them, from the server
         limit = int(cfg.get("page_size") or edfi_fetch.MAX_LIMIT)
-        again = await edfi_parts.read_again(api, items, parts | changed, limit=limit)
+        again = await edfi_parts.read_again(api, items, parts | changed, limit=limit,
+                                            listed_twice=listed_twice)
         report.fetched.update({f"{k} read again": n for k, n in again.items()})
         report.notes += _parts_notes(len(parts), len(changed))
     ds, needs = edfi_api.map_items(name, items, skip_invalid=skip_invalid,
