@@ -164,7 +164,9 @@ def test_update_validates_and_detects_conflicts(store):
         ({"student": "stu-404"}, "unknown student id 'stu-404'"),
         ({"student": "tch-1"}, "'tch-1' is a teacher, not a student"),
         ({"flags": ["NOT_A_FLAG"]}, "unknown flag code 'NOT_A_FLAG'"),
-        ({"class_id": "cls-404"}, "unknown class id 'cls-404'"),
+        ({"class_id": "cls-404"}, "student 'stu-1' has no class 'cls-404'"),
+        ({"student": "stu-3", "class_id": "cls-eng"},  # another student's class
+         "student 'stu-3' has no class 'cls-eng'; their classes: 'cls-alg'"),
         ({"contact_date": "yesterday"}, "contact date 'yesterday' is not a date"),
         ({"status": "pending"}, "unknown note status 'pending'"),
         ({"author_id": " "}, "author id is empty"),

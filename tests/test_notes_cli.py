@@ -105,7 +105,8 @@ def test_add_author_defaults_to_unknown_and_reads_stdin(engine, capsys, monkeypa
         (["--student", "stu-1", "--text", "   "], "note text is empty"),
         (["--student", "stu-1", "--text", "x", "--date", "2026-10-05", "--follow-up",
           "2026-10-01"], "follow-up date 2026-10-01 is before the contact date 2026-10-05"),
-        (["--student", "stu-1", "--text", "x", "--flag", "NOPE"], "unknown flag code 'NOPE'"),
+        (["--student", "stu-3", "--text", "x", "--class", "cls-eng"],
+         "student 'stu-3' has no class 'cls-eng'; their classes: 'cls-alg'"),
     ],
 )
 def test_add_errors_are_clear(engine, capsys, extra, message):
@@ -119,6 +120,11 @@ def test_bad_type_and_date_are_usage_errors(capsys):
         parse(["notes", "add", "--student", "s", "--type", "chat", "--text", "x"])
     assert exc.value.code == 2
     assert "unknown note type 'chat'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        parse(["notes", "add", "--student", "s", "--type", "other", "--text", "x",
+               "--flag", "NOPE"])
+    assert exc.value.code == 2
+    assert "argument --flag: unknown flag code 'NOPE'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parse(["notes", "list", "--since", "soon"])
     assert "'soon' is not a date" in capsys.readouterr().err

@@ -35,6 +35,7 @@ from caseload.domain.notes import (
     Note,
     NoteError,
     NoteType,
+    is_utf8,
     parse_date,
 )
 from caseload.domain.rounding import round_half_up
@@ -86,6 +87,19 @@ def _note_type(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _flag_code(text: str) -> str:
+    """A flag the note addresses: a kind of flag the rules raise (any case); else a usage
+    error naming the codes, as ``--type`` and ``caseload flags --flag`` are."""
+    from caseload.domain.report import FlagCode  # (not at --help: it imports the records)
+
+    if not is_utf8(text):  # main's check refuses it, naming the option, never the value
+        return text
+    try:
+        return FlagCode.parse(text).value
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_scope(p: argparse.ArgumentParser, student_help: str, counselor_help: str) -> None:
     """``--student`` or ``--counselor``, then ``--since`` and ``--until`` (notes list, export)."""
     scope = p.add_mutually_exclusive_group()
@@ -130,9 +144,12 @@ def add_commands(
                         + ", ".join(m.value for m in ContactMethod))
     p.add_argument("--outcome", choices=[o.value for o in ContactOutcome], metavar="CODE",
                    help="what came of it: " + ", ".join(o.value for o in ContactOutcome))
-    p.add_argument("--flag", action="append", default=[], metavar="CODE",
-                   help="a flag code the note addresses (repeatable), e.g. LOW_GRADE")
-    p.add_argument("--class", dest="class_id", metavar="ID", help="the class the note is about")
+    p.add_argument("--flag", action="append", default=[], type=_flag_code, metavar="CODE",
+                   help="a flag the note addresses, by its code, e.g. LOW_GRADE (repeatable; "
+                        "a code the rules do not raise is refused with the list)")
+    p.add_argument("--class", dest="class_id", metavar="ID",
+                   help="the class the note is about: one the student is or was enrolled "
+                        "in, or has gradebook scores in")
     p.add_argument("--author", metavar="ID", help="author (default: the config's `me`)")
     p.add_argument("--confidential", action="store_true",
                    help="only its author reads it (enforced on a shared PostgreSQL database)")

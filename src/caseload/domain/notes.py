@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -144,6 +145,32 @@ class NoteValidationError(NoteError, ValueError):
 
     def __str__(self) -> str:
         return self.reason
+
+
+# What a note's class may be (``caseload notes add --class``, the app's note editor): a class
+# the student has as the reports give them, i.e. one they have a student enrollment in, whatever
+# its dates (current, ended or not yet begun), or a gradebook result in that is shown (the class
+# has no roster, or the student is on it: ``caseload.store.inputs.visible_result``), and that
+# the cache holds a row of. Read as the caller reads the cache: on a shared database, through
+# the login's grant.
+CLASS_CHOICES_LISTED = 8  # the student's classes a refusal names, at most
+CLASS_ID_ECHOED = 100  # the longest class id a refusal repeats (longer: may be a note's text)
+
+
+def class_refused(student_id: str, class_id: str, classes: Sequence[str]) -> str:
+    """Why a note may not name ``class_id``: the student does not have that class (one of
+    ``classes``, the student's). The same words whether the cache has no such class, it is
+    other students', or a login may not see who takes it (a shared database), so a refusal
+    tells nothing of what lies outside a grant. The student's classes are listed when there
+    are at most :data:`CLASS_CHOICES_LISTED`; a long ``class_id`` is not repeated."""
+    given = (repr(class_id) if len(class_id) <= CLASS_ID_ECHOED
+             else f"with the id given ({len(class_id)} characters, not repeated)")
+    said = f"student {student_id!r} has no class {given}"
+    if not classes:
+        return f"{said}; the cache has no classes for them"
+    if len(classes) > CLASS_CHOICES_LISTED:
+        return f"{said}; they have {len(classes)} classes"
+    return f"{said}; their classes: {', '.join(repr(c) for c in classes)}"
 
 
 class NoteNotFound(NoteError, KeyError):

@@ -45,6 +45,27 @@ class FlagCode(StrEnum):
         """A short label for tables (readable without colour)."""
         return FLAG_LABELS[self]
 
+    @classmethod
+    def parse(cls, value: str | FlagCode) -> FlagCode:
+        """``value`` (any case, spaces around it ignored) as a FlagCode: a kind of flag the
+        rules (``caseload.domain.flags``) raise. ValueError naming every code when it is not
+        one; the value itself is repeated only when short (a code has at most 18
+        characters: a longer value may be a note's text typed in the wrong option)."""
+        if isinstance(value, FlagCode):
+            return value
+        text = str(value).strip().upper()
+        try:
+            return cls(text)
+        except ValueError:
+            valid = ", ".join(sorted(c.value for c in cls))
+            given = (repr(str(value)) if len(str(value)) <= FLAG_CODE_ECHOED
+                     else f"(a value of {len(str(value))} characters, not repeated)")
+            raise ValueError(f"unknown flag code {given} (expected one of: {valid})") from None
+
+
+# The longest value a flag code error repeats (FlagCode.parse).
+FLAG_CODE_ECHOED = 24
+
 
 FLAG_LABELS: dict[FlagCode, str] = {
     FlagCode.FAILING_STREAK: "FAIL3W",

@@ -5,6 +5,14 @@ objects and typed results and raise the typed errors of ``caseload.domain.notes`
 
 Every function takes the :class:`~caseload.services.context.Workspace` first. ``clock``
 (optional) fixes "now" for tests, as ``NotesStore(engine, clock=...)`` does.
+
+What a note refers to is checked where it is written, in the store's ``add`` and ``update``,
+which both these use cases and the TUI (its :func:`notes_store`) reach, in the write's own
+transaction and through the caller's login: the student (one this login sees), the class (one
+of the student's: ``caseload.domain.notes`` says what counts; refused in the same words
+whether unknown or outside a grant) and the flags (kinds the rules raise). An edit checks a
+class or flag only when it is new to the note, so notes stored before their class left the
+cache still edit, list and export.
 """
 
 from __future__ import annotations
@@ -176,7 +184,8 @@ class NoteListing:
 
 
 def add_note(ws: Workspace, new: NewNote, *, clock: Clock | None = None) -> Note:
-    """Save a new note; NoteValidationError for bad input (the message never holds the text).
+    """Save a new note; NoteValidationError for bad input, e.g. a class that is not one of the
+    student's or a flag code the rules do not raise (the message never holds the text).
     A granted login (shared PostgreSQL) writes only as its own person.
 
     Every field of ``new`` is passed on by name (``NewNote`` holds exactly the store's

@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, union, update
 from sqlalchemy.engine import Connection
 
 from caseload.domain.notes import (
@@ -39,7 +39,9 @@ from caseload.domain.notes import (
     NoteStatus,
     NoteType,
     NoteValidationError,
+    class_refused,
 )
+from caseload.domain.records import Role
 from caseload.store.audit_log import AuditLog
 from caseload.store.note_drafts import NoteDrafts
 from caseload.store.notes_tables import NOTE_TABLES, NOTES, REVISIONS
@@ -61,7 +63,7 @@ from caseload.store.notes_values import (
 from caseload.store.tables import METADATA
 
 __all__ = ["NOTE_TABLES", "NoteConflict", "NoteNotFound", "NoteNotYours", "NoteValidationError",
-           "NotesStore"]
+           "NotesStore", "student_classes"]
 
 
 def _unseen(conn: Connection, table: str) -> str:
@@ -136,11 +138,18 @@ class NotesStore(NoteDrafts, AuditLog):
             raise NoteValidationError("student_id", f"{student_id!r} is a {role}, not a student")
 
     @staticmethod
-    def _check_class(conn: Connection, class_id: str | None) -> str | None:
+    def _check_class(conn: Connection, student_id: str, class_id: str | None) -> str | None:
+        """``class_id`` (None when blank) when it is one of the student's classes
+        (``caseload.domain.notes``: what counts); else NoteValidationError on ``class_id``,
+        in the same words whatever the reason (``class_refused``). Read through ``conn``,
+        so on a shared database through the login's grant."""
         if class_id is None or not str(class_id).strip():
             return None
         class_id = clean_id(str(class_id), "class id")
-        NotesStore._cached(conn, "classes", "sourced_id", "class_id", class_id)
+        if not student_classes(conn, student_id, only=class_id):
+            raise NoteValidationError(
+                "class_id", class_refused(student_id, class_id, student_classes(conn, student_id))
+            )
         return class_id
 
     @staticmethod
@@ -225,7 +234,7 @@ class NotesStore(NoteDrafts, AuditLog):
         now = self._now()
         with self.engine.begin() as conn:
             self._check_student(conn, student_id)
-            klass = self._check_class(conn, class_id)
+            klass = self._check_class(conn, student_id, class_id)
             new_id = conn.execute(
                 insert(NOTES).returning(NOTES.c.id),
                 {
@@ -292,12 +301,13 @@ class NotesStore(NoteDrafts, AuditLog):
                 got = parse_outcome(changes["outcome"])
                 values["outcome"] = got.value if got else None
             if "flags" in changes:
-                values["flags"] = json.dumps(list(clean_flags(changes["flags"])))
+                codes = clean_flags(changes["flags"], kept=current.flags)
+                values["flags"] = json.dumps(list(codes))
             if "class_id" in changes:
                 wanted = changes["class_id"]
                 wanted = None if wanted is None or not str(wanted).strip() else str(wanted).strip()
                 if wanted != current.class_id:
-                    values["class_id"] = self._check_class(conn, wanted)
+                    values["class_id"] = self._check_class(conn, current.student_id, wanted)
             contact = current.contact_date
             if "contact_date" in changes:
                 contact = clean_date(changes["contact_date"], "contact date")
@@ -483,6 +493,34 @@ class NotesStore(NoteDrafts, AuditLog):
         """The students on a counselor's caseload (sorted ids)."""
         with self.engine.connect() as conn:
             return sorted(conn.execute(self._caseload_subquery(counselor_id)).scalars())
+
+
+def student_classes(conn: Connection, student_id: str, *, only: str | None = None) -> list[str]:
+    """The ids of the student's classes, as the reports give them (``InputReader.read``):
+    the classes the cache has a row of that they have a student enrollment in, whatever its
+    dates, or a result in that is shown (``inputs.visible_result``); in code point order.
+    ``only``: that class, if it is one of them. What ``conn`` may read: on a shared database,
+    the login's view."""
+    from caseload.store.inputs import visible_result  # (the rule; not at the CLI's start)
+
+    t = METADATA.tables
+    enrollments, results, items, classes = (
+        t["enrollments"], t["results"], t["line_items"], t["classes"])
+    enrolled = select(enrollments.c.class_id).where(
+        enrollments.c.user_id == student_id, enrollments.c.role == Role.STUDENT.value)
+    scored = (
+        select(items.c.class_id)
+        .join(results, results.c.line_item_id == items.c.sourced_id)
+        .where(results.c.student_id == student_id,
+               visible_result(results.c.student_id, items.c.class_id))
+    )
+    if only is not None:
+        enrolled = enrolled.where(enrollments.c.class_id == only)
+        scored = scored.where(items.c.class_id == only)
+    found = conn.execute(
+        select(classes.c.sourced_id).where(classes.c.sourced_id.in_(union(enrolled, scored)))
+    ).scalars()
+    return sorted(found)
 
 
 def _who(person_id: str | None) -> str:

@@ -94,21 +94,28 @@ def chunks(ids: list[str]) -> Iterable[list[str]]:
 # --- Validation --------------------------------------------------------------------------
 
 
-def clean_flags(flags: Iterable[str] | str | None) -> tuple[str, ...]:
+def clean_flags(flags: Iterable[str] | str | None, kept: Iterable[str] = ()) -> tuple[str, ...]:
+    """The flag codes a note addresses, each a kind of flag the rules raise
+    (:meth:`FlagCode.parse`: any case; blanks and repeats dropped). ``kept``: the codes the
+    note already has, kept as stored though the rules may no longer know one (an edit that
+    leaves a note's old flag alone never fails on it)."""
     if flags is None:
         return ()
     if isinstance(flags, str):
         flags = [flags]
-    valid = {f.value for f in FlagCode}
+    had = set(kept)
     out: list[str] = []
     for raw in flags:
-        code = str(raw).strip().upper()
-        if not code:
+        text = str(raw).strip()
+        if not text:
             continue
-        if code not in valid:
-            raise NoteValidationError(
-                "flags", f"unknown flag code {raw!r} (expected one of: {', '.join(sorted(valid))})"
-            )
+        if text in had:
+            code = text
+        else:
+            try:
+                code = FlagCode.parse(text).value
+            except ValueError as exc:
+                raise NoteValidationError("flags", str(exc)) from None
         if code not in out:
             out.append(code)
     return tuple(out)
