@@ -319,6 +319,13 @@ class ClassScreen(DetailScreen[ClassDetail]):
         self._refill("Only missing assignments" if self.missing_only else "Every assignment")
 
     def action_write_note(self) -> None:
+        """A note about this student in this class; not when the class could not be shown
+        (not one of the student's: a note naming it would be refused when saved)."""
+        if self.error is not None:
+            self.notify("This class could not be shown, so no note can name it: read it again "
+                        "(r), or write the note from the student's screen (Escape, then n).",
+                        title="Notes", severity="warning", markup=False)
+            return
         title = self.detail.title if self.detail is not None else ""
         self.post_message(messages.WriteNote(self.student_id, self.student_name,
                                              class_id=self.class_id, class_title=title))
