@@ -823,16 +823,19 @@ def _points(xml: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("maximum", "s1_points", "want_max"),
+    ("maximum", "s1_points", "want_max", "s2_score"),
     [
-        ("", False, 100.0),  # DS4: a numeric grade is a percentage
-        ("", True, None),  # points of an unknown maximum: no maximum, never out of 100
-        ("<MaxPoints>10</MaxPoints>", True, 10.0),
-        ("<PointsPossible>10</PointsPossible>", True, 10.0),
+        ("", False, 100.0, 75.0),  # DS4: a numeric grade is a percentage
+        # points of an unknown maximum: no maximum, never out of 100; S2's 75% of that
+        # unknown maximum is no number of points (listed with no score, counted by the load)
+        ("", True, None, None),
+        ("<MaxPoints>10</MaxPoints>", True, 10.0, 7.5),  # 75% of 10 points
+        ("<PointsPossible>10</PointsPossible>", True, 10.0, 7.5),
     ],
 )
 def test_points_earned_are_out_of_max_points_never_an_invented_100(
-    tmp_path: Path, maximum: str, s1_points: bool, want_max: float | None
+    tmp_path: Path, maximum: str, s1_points: bool, want_max: float | None,
+    s2_score: float | None,
 ) -> None:
     """9 points of an entry with no MaxPoints are not 9%: the entry has no maximum (its
     scores listed, in no grade, the summary says so); a numeric grade stays out of 100."""
@@ -843,7 +846,10 @@ def test_points_earned_are_out_of_max_points_never_an_invented_100(
     ds = read_edfi_folder(folder(tmp_path, **{"gb.xml": xml}))
     (item,) = ds.line_items
     assert item.max_points == want_max
-    assert sorted((r.student_id, r.score) for r in ds.results) == [("S1", 9.0), ("S2", 75.0)]
+    assert sorted((r.student_id, r.score) for r in ds.results) == [("S1", 9.0), ("S2", s2_score)]
+    # S2's score is a percentage (NumericGradeEarned), kept with the result (0026)
+    assert {r.student_id: r.score_percent for r in ds.results} == {
+        "S1": None if s1_points else 9.0, "S2": 75.0}
     # what a later partial import decides with (the loader's keep_cached_maxima, 0023)
     assert item.max_stated is bool(maximum)
     assert ds.scored_in_points == ({"G1"} if s1_points else set())
@@ -871,12 +877,11 @@ def test_points_on_a_reference_without_the_entrys_namespace_still_leave_no_maxim
         "</GradebookEntryIdentifier></GradebookEntryIdentity>")
     ds = read_edfi_folder(folder(tmp_path, **{"gb.xml": xml}))
     (item,) = ds.line_items
-    assert sorted((r.line_item_id, r.score) for r in ds.results) == [("G1", 9.0), ("G1", 75.0)]
+    assert sorted((r.student_id, r.line_item_id, r.score) for r in ds.results) == [
+        ("S1", "G1", 9.0), ("S2", "G1", None)]  # (S2's 75%: of no maximum, no points)
     assert item.max_points is None
 
 
-@pytest.mark.xfail(strict=True, reason="review s19: pre-existing; a NumericGradeEarned (a "
-                   "percentage, DATA_FORMATS.md) on an entry with MaxPoints is read as points")
 def test_a_numeric_grade_on_an_entry_with_max_points_is_not_read_as_points(
     tmp_path: Path,
 ) -> None:

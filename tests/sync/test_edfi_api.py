@@ -408,7 +408,7 @@ def gradebook_items() -> dict[str, list[dict[str, Any]]]:
                 "namespace": "uri://gb",
             },
             **student("604822"),
-            "numericGradeEarned": 18,
+            "pointsEarned": 18,
             "dateFulfilled": "2021-09-03",
             "diagnosticStatement": "Good work",
         },
@@ -442,7 +442,7 @@ def gradebook_items() -> dict[str, list[dict[str, Any]]]:
 def test_a_letter_grade_alone_is_counted_not_shown() -> None:
     items = gradebook_items()
     entry = dict(items["studentGradebookEntries"][0])
-    del entry["numericGradeEarned"]
+    del entry["pointsEarned"]
     entry["letterGradeEarned"] = "B+"
     items["studentGradebookEntries"][0] = entry
     ds = to_dataset("d", items)

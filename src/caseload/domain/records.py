@@ -228,6 +228,10 @@ class Result:
     late: bool = False
     missing: bool = False
     excused: bool = False  # exempt, and the source said "excused" (an Ed-Fi district value)
+    # Ed-Fi: the percentage (NumericGradeEarned) the score was read from, as that share of the
+    # line item's maximum; None: the score is in the line item's points as given (OneRoster's
+    # score, Ed-Fi's PointsEarned). Kept so that a later maximum reads the score again from it.
+    score_percent: float | None = None
 
     @property
     def exempt(self) -> bool:

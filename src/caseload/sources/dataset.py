@@ -173,6 +173,10 @@ class Dataset:
     # it carries the line item: one cached with no stated maximum (``LineItem.max_stated``
     # False) has none (the loader's ``keep_cached_maxima``), as a full import would say.
     scored_in_points: set[str] = field(default_factory=set)
+    # Results scored by their Ed-Fi PointsEarned that gave a NumericGradeEarned too (result id
+    # -> that percentage): not stored; the loader's ``edfi_scores.score_percentages`` counts
+    # those that disagree with the points (with the maximum the load ends with).
+    percent_beside_points: dict[str, float] = field(default_factory=dict)
     # The instructional days an export states for a session (Ed-Fi TotalInstructionalDays,
     # session id -> days): not stored, only compared with the school days caseload counts
     # (``import --check`` and the import summary say where they differ).

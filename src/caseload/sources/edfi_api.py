@@ -464,9 +464,10 @@ class _Mapper(GuardianJson, JsonRecords):
         ref = self.ref(item, "gradebookEntryReference")
         key = self._entry_key(ref, "gradebookEntryReference", None)
         student = self.student_ref(item)
-        # points (DS5) are out of the entry's maxPoints; a numeric grade (DS4) out of 100
+        # points (DS5) are the entry's own; a numeric grade is a percentage (``edfi_scores``)
         points = self.number(item, "pointsEarned")
-        score = points if points is not None else self.number(item, "numericGradeEarned")
+        percent = self.number(item, "numericGradeEarned")
+        score = points if points is not None else percent
         letter = item.get("letterGradeEarned")
         if score is None and isinstance(letter, str) and letter.strip():
             self.letter_grades += 1  # counted in the summary (``left_out``)
@@ -490,6 +491,7 @@ class _Mapper(GuardianJson, JsonRecords):
             self.text(item, "diagnosticStatement"),
             self.origin(),
             points=points is not None,
+            percent=percent,
         )
 
     # -- discipline ------------------------------------------------------------------------------

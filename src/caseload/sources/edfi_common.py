@@ -49,6 +49,7 @@ from caseload.domain.records import (
 )
 from caseload.sources.csvutil import iso_day
 from caseload.sources.dataset import Dataset
+from caseload.sources.edfi_scores import result_score
 
 # The parts of an Ed-Fi name caseload does not keep (counted in the summary, ``left_out``):
 # the User has no place for them, and folding them into the legal names would change how
@@ -261,6 +262,7 @@ class PendingResult:
     origin: str | None
     excused: bool = False
     points: bool = False  # the score was read from PointsEarned (not NumericGradeEarned)
+    percent: float | None = None  # the NumericGradeEarned read, beside the points or not
 
 
 @dataclass
@@ -506,9 +508,11 @@ class EdfiRecords:
         origin: str | None,
         *,
         points: bool = False,
+        percent: float | None = None,
     ) -> None:
         """A student's gradebook entry; ``statuses``: (SubmissionStatus, AssignmentLateStatus);
-        ``points``: the score was read from PointsEarned."""
+        ``points``: the score was read from PointsEarned; ``percent``: its NumericGradeEarned
+        (``edfi_scores``: the score when no points are given, as that share of the maximum)."""
         status, late, missing, excused = score_status(statuses[0], statuses[1], score)
         self.results.append(
             PendingResult(
@@ -523,6 +527,7 @@ class EdfiRecords:
                 origin,
                 excused,
                 points,
+                percent,
             )
         )
 
@@ -671,20 +676,27 @@ class EdfiRecords:
             if item.origin is not None:
                 ds.origins[("line_items", lid)] = item.origin
         ds.categories = list(self.categories.values())
+        # a percentage (NumericGradeEarned) is that share of the entry's maximum (``edfi_scores``)
+        maxima = {li.sourced_id: (li.max_points,) for li in ds.line_items}
         for res, found in zip(self.results, result_items, strict=True):
             rid = result_id(found, res.student_id)
+            score, percent, beside = result_score(res.score, res.percent, res.points,
+                                                  maxima.get(found))
+            if beside is not None:
+                ds.percent_beside_points[rid] = beside
             ds.results.append(
                 Result(
                     rid,
                     found,
                     res.student_id,
-                    res.score,
+                    score,
                     res.status,
                     res.score_date,
                     res.comment,
                     res.late,
                     res.missing,
                     res.excused,
+                    percent,
                 )
             )
             if res.origin is not None:

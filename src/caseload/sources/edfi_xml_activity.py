@@ -196,9 +196,10 @@ class ActivityRecords(XmlRecords):
             raise self.error(ref_el, rec, "GradebookEntryIdentity", "is required but missing")
         key = self._entry_key(ident, rec, None)
         student = self.student_ref(rec)
-        # points (DS5) are out of the entry's MaxPoints; a numeric grade (DS4) out of 100
+        # points (DS5) are the entry's own; a numeric grade is a percentage (``edfi_scores``)
         points = self.number(rec, "PointsEarned")
-        score = points if points is not None else self.number(rec, "NumericGradeEarned")
+        percent = self.number(rec, "NumericGradeEarned")
+        score = points if points is not None else percent
         statuses = (self.desc(rec, "SubmissionStatus"), self.desc(rec, "AssignmentLateStatus"))
         fulfilled = self.date(rec, "DateFulfilled", required=False)
         if (key, student) in self.result_keys:
@@ -222,6 +223,7 @@ class ActivityRecords(XmlRecords):
             xml_text(rec, "DiagnosticStatement"),
             self.origin(rec),
             points=points is not None,
+            percent=percent,
         )
 
     # -- discipline ----------------------------------------------------------------------------

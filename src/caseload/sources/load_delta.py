@@ -16,8 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from caseload.domain.records import LineItem, Role, User
+from caseload.domain.records import LineItem, Result, Role, ScoreStatus, User
+from caseload.domain.text import plural
 from caseload.sources.dataset import Dataset, Reject, SourceError, row_refusal
+from caseload.sources.edfi_scores import NO_MAXIMUM_PERCENT, PERCENT_DISAGREES, percent_points
 from caseload.store.deletion_keys import key_columns, keys_of, naming
 from caseload.store.tables import METADATA
 
@@ -223,3 +225,83 @@ def keep_cached_maxima(conn: Connection, ds: Dataset) -> None:
         if m is not None and m["max_stated"] is False and m["max_points"] is not None:
             values = {name: m[name] for name in _LINE_ITEM_FIELDS}
             ds.line_items.append(LineItem(**{**values, "max_points": None}))
+
+
+def _cached_max_points(conn: Connection, ids: set[str]) -> dict[str, float | None]:
+    t = METADATA.tables["line_items"]
+    wanted = sorted(ids)
+    out: dict[str, float | None] = {}
+    for i in range(0, len(wanted), 500):
+        for lid, mx in conn.execute(select(t.c.sourced_id, t.c.max_points)
+                                    .where(t.c.sourced_id.in_(wanted[i:i + 500]))):
+            out[lid] = mx
+    return out
+
+
+_RESULT_FIELDS = ("sourced_id", "line_item_id", "student_id", "score", "status", "score_date",
+                  "comment", "late", "missing", "excused", "score_percent")
+
+
+def _cached_percent_results(conn: Connection, items: set[str]) -> list[Result]:
+    """The cached results of ``items`` whose score was read from a percentage."""
+    t = METADATA.tables["results"]
+    wanted = sorted(items)
+    out = []
+    for i in range(0, len(wanted), 500):
+        rows = conn.execute(select(*(t.c[name] for name in _RESULT_FIELDS)).where(
+            t.c.line_item_id.in_(wanted[i:i + 500]), t.c.score_percent.is_not(None)))
+        for row in rows:
+            values: dict[str, Any] = dict(row._mapping)
+            values["status"] = ScoreStatus(values["status"])
+            out.append(Result(**values))
+    return out
+
+
+def score_percentages(conn: Connection, ds: Dataset) -> None:
+    """After ``keep_cached_maxima``: every Ed-Fi score read from a percentage
+    (``Result.score_percent``) is that share of the maximum the load ends with
+    (``edfi_scores``), as a full import would read it:
+
+    - a result whose line item this import does not carry: of the cached maximum;
+    - a line item whose maximum this load changes (its MaxPoints edited, or points that leave
+      it none): its cached results read from a percentage are read again, and written.
+
+    The summary counts the percentages no score shows (of a line item with no maximum) and
+    those given beside points (``Dataset.percent_beside_points``) that disagree with them."""
+    edfi_items = {li.sourced_id: li.max_points for li in ds.line_items
+                  if li.max_stated is not None}
+    mine = [r for r in ds.results if r.score_percent is not None]
+    if not edfi_items and not mine and not ds.percent_beside_points:
+        return
+    held = {r.sourced_id for r in ds.results}
+    wanted = (set(edfi_items) | {r.line_item_id for r in mine}
+              | {r.line_item_id for r in ds.results if r.sourced_id in ds.percent_beside_points})
+    cached = _cached_max_points(conn, wanted)
+    maxima = {**cached, **{li.sourced_id: li.max_points for li in ds.line_items}}
+    # entries whose maximum this load changes: their cached percentage scores follow it
+    moved = {lid for lid, mx in edfi_items.items() if lid in cached and cached[lid] != mx}
+    gone = {d.sourced_id for d in ds.deletions if d.entity == "results"}
+    again = [r for r in _cached_percent_results(conn, moved) if r.sourced_id not in held | gone]
+
+    def rescored(r: Result) -> Result:
+        if r.score_percent is None or r.line_item_id not in maxima:
+            return r
+        score = percent_points(r.score_percent, maxima[r.line_item_id])
+        return r if score == r.score else replace(r, score=score)
+
+    ds.results = [rescored(r) for r in ds.results]
+    ds.results += [new for r in again if (new := rescored(r)) is not r]
+    unshown = sum(1 for r in ds.results if r.score_percent is not None and r.score is None)
+    if unshown:
+        n = plural(unshown, "percentage score", grouped=True)
+        ds.notices.append(NO_MAXIMUM_PERCENT.format(n=n))
+    by_id = {r.sourced_id: r for r in ds.results}
+    disagree = 0
+    for rid, percent in ds.percent_beside_points.items():
+        r = by_id.get(rid)
+        mx = maxima.get(r.line_item_id) if r is not None else None
+        if r is not None and r.score is not None and mx:
+            disagree += abs(r.score * 100 / mx - percent) >= 1
+    if disagree:
+        ds.notices.append(PERCENT_DISAGREES.format(n=plural(disagree, "percentage score",
+                                                            grouped=True)))

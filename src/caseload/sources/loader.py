@@ -43,6 +43,7 @@ from caseload.sources.load_delta import (
     keep_cached_birth_dates,
     keep_cached_maxima,
     keep_cached_roles,
+    score_percentages,
     unheld_deletions,
 )
 from caseload.sources.load_rows import ENTITY_RECORDS, fast_rows
@@ -247,6 +248,7 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
     keep_cached_over_placeholders(conn, ds)
     check_references(conn, ds, skip_invalid)
     keep_cached_maxima(conn, ds)  # (before no_maximum counts them)
+    score_percentages(conn, ds)  # (with the maxima the load ends with)
     no_maximum(ds)
     return _Checked(fills, not_enrolled(conn, ds, skip_invalid), unheld)
 

@@ -187,6 +187,7 @@ class ResultRow(CacheModel, table=True):
     missing: bool = False
     excused: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
                                                           server_default=false()))  # 0011
+    score_percent: float | None = None  # 0026: Ed-Fi's NumericGradeEarned (records.Result)
 
 
 class AttendanceEventRow(CacheModel, table=True):

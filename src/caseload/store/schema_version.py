@@ -1,3 +1,3 @@
 """The Alembic head this code expects. A test checks it against the migration scripts."""
 
-HEAD = "0025"
+HEAD = "0026"

@@ -178,6 +178,7 @@ Table(
     Column("late", Boolean(), nullable=False, default=False),
     Column("missing", Boolean(), nullable=False, default=False),
     Column("excused", Boolean(), nullable=False, server_default=false()),
+    Column("score_percent", Float(), nullable=True),
     Index("ix_results_line_item", "line_item_id"),
     Index("ix_results_student_line_item", "student_id", "line_item_id"),
 )
