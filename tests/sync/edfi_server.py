@@ -6,7 +6,8 @@ Real HTTP (pytest-httpserver's threaded werkzeug server):
 - ``POST /oauth/token``: OAuth 2.0 client credentials, the client in HTTP Basic auth or as
   form fields ``client_id``/``client_secret``; ``{"access_token", "token_type": "bearer",
   "expires_in"}``. Wrong credentials: 401 ``{"error": "invalid_client"}``.
-- ``GET /data/v3/ed-fi/<resource>``: a JSON array; ``offset`` (default 0) and ``limit``
+- ``GET /data/v3/ed-fi/<resource>`` (every resource of ``RESOURCES``, and of ``COUNTED``,
+  whose items are the XML's records of those kinds with no field): a JSON array; ``offset`` (default 0) and ``limit``
   (default 25, at most 500: 400 above, like the ODS/API); ``totalCount=true`` adds the
   ``Total-Count`` header; ``minChangeVersion``/``maxChangeVersion`` filter by change version.
   Without ``Authorization: Bearer <valid token>``: 401.
@@ -60,7 +61,7 @@ from defusedxml.ElementTree import parse
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from caseload.sources.edfi_api import RESOURCES
+from caseload.sources.edfi_api import COUNTED, RESOURCES
 from caseload.sources.edfi_xml import INTERCHANGES
 
 DATA = "/data/v3"
@@ -116,12 +117,15 @@ def _opt(d: dict[str, Any], **values: Any) -> dict[str, Any]:
     return d
 
 
+_COUNTED = {c.element: c.name for c in COUNTED}  # XML element -> its resource
+
+
 class _Converter:
     """XML records -> {resource: [JSON items]}."""
 
     def __init__(self) -> None:
         self.by_id: dict[str, Element] = {}
-        self.out: dict[str, list[dict[str, Any]]] = {r.name: [] for r in RESOURCES}
+        self.out: dict[str, list[dict[str, Any]]] = {r.name: [] for r in RESOURCES + COUNTED}
 
     # references ---------------------------------------------------------------------------
 
@@ -206,6 +210,8 @@ class _Converter:
         handler: Callable[[Element], None] | None = getattr(self, "_" + rec.tag, None)
         if handler is not None:
             handler(rec)
+        elif rec.tag in _COUNTED:  # a kind caseload only counts: an item with no field read
+            self.add(_COUNTED[rec.tag], {})
 
     def _LocalEducationAgency(self, rec: Element) -> None:
         self.add(
@@ -724,7 +730,20 @@ def _convert(folder: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def folder_items(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    """The folder's records as API items by resource name (a fresh copy; converted once)."""
+    """The folder's records as API items by resource name, of the resources a sync fetches
+    (``RESOURCES``; a fresh copy; converted once)."""
+    return {name: items for name, items in folder_data(folder).items()
+            if name not in _COUNTED.values()}
+
+
+def folder_counted(folder: Path) -> dict[str, int]:
+    """How many items the server holds of each resource a sync only counts (``COUNTED``)."""
+    return {name: len(items) for name, items in _convert(str(folder.resolve())).items()
+            if name in _COUNTED.values()}
+
+
+def folder_data(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every resource the server serves for the folder (``RESOURCES`` and ``COUNTED``)."""
     return copy.deepcopy(_convert(str(folder.resolve())))
 
 
@@ -807,7 +826,7 @@ class EdfiServer:
         # change versions: per resource, one per item (same order), and the tombstones
         self._version = 0
         self.versions: dict[str, list[int]] = {}
-        for name in (r.name for r in RESOURCES):
+        for name in (r.name for r in RESOURCES + COUNTED):
             self.data.setdefault(name, [])
         for name, items in self.data.items():
             self.versions[name] = [self._bump() for _ in items]
@@ -821,7 +840,7 @@ class EdfiServer:
 
     @classmethod
     def from_folder(cls, folder: Path, **kw: Any) -> EdfiServer:
-        return cls(folder_items(folder), **kw)
+        return cls(folder_data(folder), **kw)
 
     def start(self) -> EdfiServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -32,9 +32,10 @@ class Res:
 def fake_edfi(monkeypatch):
     mod = types.ModuleType("caseload.sources.edfi_api")
     mod.RESOURCES = (Res("schools", "/ed-fi/schools"),)
+    mod.COUNTED = ()  # (no kind only counted: tests/sync/test_edfi_counted.py)
     seen: dict = {}
 
-    def map_items(source_name, items, *, skip_invalid=False, incremental=False):
+    def map_items(source_name, items, *, skip_invalid=False, incremental=False, counted=None):
         seen["items"] = items
         seen["cache"] = None
         ds = Dataset(kind="edfi-api", source=source_name)

@@ -45,6 +45,10 @@ studentDisciplineIncidentBehaviorAssociations  students' parts in incidents
 studentDisciplineIncidentAssociations (DS 4)
 studentDisciplineIncidentNonOffenderAssociations  only counted (``not read``), as by the XML
                                              reader; its ``/deletes`` are not asked for
+:data:`COUNTED` (disciplineActions, calendars,  the other record kinds of the interchanges the
+locations, ... 35 resources)                 XML reader reads: not fetched, only counted
+                                             (``edfi_fetch.count``: ``limit=0``), in the same
+                                             ``not read`` line
 parents + studentParentAssociations (DS 4),  guardians (optional resources; see
 contacts + studentContactAssociations (5+)   :mod:`caseload.sources.edfi_api_guardians`)
 ===========================================  =================================================
@@ -89,9 +93,11 @@ from caseload.sources.edfi_common import (
 )
 
 __all__ = [
+    "COUNTED",
     "KIND",
     "RESOURCES",
     "CacheNeeds",
+    "CountedResource",
     "EdfiResource",
     "map_items",
     "school_year_text",
@@ -149,6 +155,79 @@ RESOURCES: tuple[EdfiResource, ...] = (
     _res("studentParentAssociations", optional=True),
     _res("contacts", optional=True),  # DS 5 and later
     _res("studentContactAssociations", optional=True),
+)
+
+
+@dataclass(frozen=True)
+class CountedResource:
+    """A resource of a record kind caseload does not use, from the interchanges the XML reader
+    reads (docs/DATA_FORMATS.md): a sync only asks how many there are (one request that
+    returns no record: ``edfi_fetch.count``), and the summary counts them under ``element``,
+    their XML element, in the line an import of the same records gives ("not read: 25
+    DisciplineAction, ... (records caseload does not use)")."""
+
+    name: str
+    element: str
+
+    @property
+    def path(self) -> str:
+        return f"/ed-fi/{self.name}"
+
+
+# The other record kinds of the interchanges caseload reads (Data Standard 4 to 6): the
+# interchange, then its resources. StudentGradebook's SectionReference and
+# LearningObjectiveReference only refer to records; StudentDisciplineIncidentNonOffender-
+# Association is a RESOURCES item (fetched, then counted by ``_not_read``).
+COUNTED: tuple[CountedResource, ...] = (
+    # EducationOrganization
+    CountedResource("stateEducationAgencies", "StateEducationAgency"),
+    CountedResource("educationServiceCenters", "EducationServiceCenter"),
+    CountedResource("feederSchoolAssociations", "FeederSchoolAssociation"),
+    CountedResource("locations", "Location"),
+    CountedResource("classPeriods", "ClassPeriod"),
+    CountedResource("programs", "Program"),
+    CountedResource("accountabilityRatings", "AccountabilityRating"),
+    CountedResource("educationOrganizationPeerAssociations",
+                    "EducationOrganizationPeerAssociation"),
+    CountedResource("educationOrganizationNetworks", "EducationOrganizationNetwork"),
+    CountedResource("educationOrganizationNetworkAssociations",
+                    "EducationOrganizationNetworkAssociation"),
+    CountedResource("communityOrganizations", "CommunityOrganization"),
+    CountedResource("communityProviders", "CommunityProvider"),
+    CountedResource("communityProviderLicenses", "CommunityProviderLicense"),
+    CountedResource("postSecondaryInstitutions", "PostSecondaryInstitution"),
+    CountedResource("organizationDepartments", "OrganizationDepartment"),
+    # EducationOrgCalendar
+    CountedResource("calendars", "Calendar"),
+    CountedResource("academicWeeks", "AcademicWeek"),
+    # MasterSchedule
+    CountedResource("bellSchedules", "BellSchedule"),
+    # Student, Parent, Contact
+    CountedResource("people", "Person"),
+    # StaffAssociation
+    CountedResource("staffEducationOrganizationEmploymentAssociations",
+                    "StaffEducationOrganizationEmploymentAssociation"),
+    CountedResource("staffEducationOrganizationAssignmentAssociations",
+                    "StaffEducationOrganizationAssignmentAssociation"),
+    CountedResource("staffEducationOrganizationContactAssociations",
+                    "StaffEducationOrganizationContactAssociation"),
+    CountedResource("staffProgramAssociations", "StaffProgramAssociation"),
+    CountedResource("staffLeaves", "StaffLeave"),
+    CountedResource("staffAbsenceEvents", "StaffAbsenceEvent"),
+    CountedResource("openStaffPositions", "OpenStaffPosition"),
+    CountedResource("credentials", "Credential"),
+    # StudentEnrollment
+    CountedResource("graduationPlans", "GraduationPlan"),
+    CountedResource("crisisEvents", "CrisisEvent"),
+    CountedResource("studentEducationOrganizationResponsibilityAssociations",
+                    "StudentEducationOrganizationResponsibilityAssociation"),
+    # StudentAttendance
+    CountedResource("studentInterventionAttendanceEvents", "StudentInterventionAttendanceEvent"),
+    CountedResource("studentProgramAttendanceEvents", "StudentProgramAttendanceEvent"),
+    CountedResource("sectionAttendanceTakenEvents", "SectionAttendanceTakenEvent"),
+    # StudentDiscipline
+    CountedResource("disciplineActions", "DisciplineAction"),
+    CountedResource("staffDisciplineIncidentAssociations", "StaffDisciplineIncidentAssociation"),
 )
 
 
@@ -594,15 +673,21 @@ class CacheNeeds:
 
 def map_items(
     source_name: str, items: Mapping[str, list[Any]], *, skip_invalid: bool = False,
-    incremental: bool = False,
+    incremental: bool = False, counted: Mapping[str, int] | None = None,
 ) -> tuple[Dataset, CacheNeeds]:
     """:func:`to_dataset`, and what an incremental sync must take from the cache
-    (``incremental``: guardian links whose person did not change are left to the cache)."""
+    (``incremental``: guardian links whose person did not change are left to the cache).
+    ``counted``: how many records each of :data:`COUNTED` holds (by resource name; those the
+    sync could count), said in the summary's ``not read`` line."""
     mapper = _Mapper(source_name, skip_invalid)
     for res in RESOURCES:
         got = items.get(res.name)
         if got:
             mapper.read(res.name, got)
+    for kind in COUNTED:
+        n = (counted or {}).get(kind.name, 0)
+        if n:
+            mapper.unread[kind.element] += n
     pending = mapper.guardians_finish(incremental)
     ds = mapper.finish()
     needs = CacheNeeds(
@@ -613,7 +698,8 @@ def map_items(
 
 
 def to_dataset(
-    source_name: str, items: Mapping[str, list[Any]], *, skip_invalid: bool = False
+    source_name: str, items: Mapping[str, list[Any]], *, skip_invalid: bool = False,
+    counted: Mapping[str, int] | None = None,
 ) -> Dataset:
     """Map Ed-Fi API items (keyed by resource name, see :data:`RESOURCES`) to a Dataset.
 
@@ -623,4 +709,4 @@ def to_dataset(
     of an incremental sync, :func:`map_items` then
     :func:`caseload.sources.edfi_sync.keep_cached`.
     """
-    return map_items(source_name, items, skip_invalid=skip_invalid)[0]
+    return map_items(source_name, items, skip_invalid=skip_invalid, counted=counted)[0]

@@ -9,6 +9,8 @@ Resources and the JSON → record mapping live in :mod:`caseload.sources.edfi_ap
   paged to an empty page whatever page size the server picks; the ``Total-Count`` header
   feeds the progress bar and is checked at the end (fewer records than it promised is a
   SyncError: :meth:`ApiClient.collect`);
+- ``GET {base_url}{resource.path}?offset=0&limit=0&totalCount=true`` for a resource only
+  counted (:func:`count`): the ``Total-Count`` header, no record;
 - change queries where the server offers them: ``availableChangeVersions`` (at
   ``change_queries_url``, by default the API root's ``/changeQueries/v1``) gives the newest
   change version; an incremental sync asks each resource for
@@ -122,6 +124,51 @@ async def fetch(
         for res in resources:
             tg.create_task(one(res))
     return items, deletes
+
+
+NOT_OFFERED = "not offered by the server"
+NO_TOTAL = "the server sent no Total-Count"
+REFUSED = "the server refused the count request"
+
+
+async def count(
+    api: ApiClient, resources: tuple[Any, ...], *, since_version: int | None,
+    newest: int | None,
+) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """How many records each of ``resources`` (``edfi_api.COUNTED``: kinds caseload does not
+    use) holds, changed ones only when incremental (as :func:`fetch`): one request each,
+    ``GET {path}?offset=0&limit=0&totalCount=true``, that returns no record, its
+    ``Total-Count`` header the count. Returns (counts by resource name, the names not counted
+    by why: :data:`NOT_OFFERED` (403 or 404), :data:`NO_TOTAL`, :data:`REFUSED` (any other
+    failure, a server that refuses ``limit=0``: a count never fails the sync)). All at once,
+    with the client's ``concurrency``."""
+    params: dict[str, Any] = {"offset": "0", "limit": "0", "totalCount": "true"}
+    if since_version is not None and newest is not None:
+        params["minChangeVersion"] = str(since_version + 1)
+        params["maxChangeVersion"] = str(newest)
+    counts: dict[str, int] = {}
+    uncounted: dict[str, list[str]] = {}
+
+    async def one(res: Any) -> None:
+        try:
+            data, headers = await api.get_json(res.path, params, optional=True)
+        except SyncError:
+            uncounted.setdefault(REFUSED, []).append(res.name)
+            return
+        raw = headers.get("Total-Count")
+        if data is None:
+            uncounted.setdefault(NOT_OFFERED, []).append(res.name)
+        elif raw is None or not raw.strip().isdigit() or not raw.isascii():
+            uncounted.setdefault(NO_TOTAL, []).append(res.name)
+        else:
+            counts[res.name] = int(raw.strip())
+
+    async with asyncio.TaskGroup() as tg:
+        for res in resources:
+            tg.create_task(one(res))
+    order = [res.name for res in resources]
+    return counts, {why: sorted(uncounted[why], key=order.index)
+                    for why in (NOT_OFFERED, NO_TOTAL, REFUSED) if why in uncounted}
 
 
 async def fetch_where(

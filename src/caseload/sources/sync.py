@@ -414,21 +414,28 @@ async def _edfi(
         report.mode = "full"
     # --skip-invalid: a record a page lists twice is rejected, not the whole sync
     listed_twice: dict[str, list[ListedTwice]] | None = {} if skip_invalid else None
-    items, deletes = await edfi_fetch.fetch(
-        api,
-        tuple(edfi_api.RESOURCES),
-        since_version=since,
-        newest=newest,
-        limit=int(cfg.get("page_size") or edfi_fetch.MAX_LIMIT),
-        progress=progress,
-        listed_twice=listed_twice,
-    )
+    async with asyncio.TaskGroup() as tg:  # the records, and the kinds only counted beside
+        fetched = tg.create_task(edfi_fetch.fetch(
+            api,
+            tuple(edfi_api.RESOURCES),
+            since_version=since,
+            newest=newest,
+            limit=int(cfg.get("page_size") or edfi_fetch.MAX_LIMIT),
+            progress=progress,
+            listed_twice=listed_twice,
+        ))
+        counting = tg.create_task(edfi_fetch.count(
+            api, edfi_api.COUNTED, since_version=since, newest=newest))
+    items, deletes = fetched.result()
+    counted, uncounted = counting.result()
     report.fetched = {k: len(v) for k, v in items.items()}
     report.notes += [
         f"{r.name}: not offered by the server (skipped)"
         for r in edfi_api.RESOURCES
         if r.name not in items
     ]
+    report.notes += [f"not counted ({why}): {', '.join(names)} (records caseload does not "
+                     "use)" for why, names in uncounted.items()]
     incremental = since is not None and newest is not None
     parts = edfi_deletes.deleted_parts(deletes)
     # a student's part in an incident whose changed record the delta carries alone, and whose
@@ -445,7 +452,7 @@ async def _edfi(
         report.fetched.update({f"{k} read again": n for k, n in again.items()})
         report.notes += _parts_notes(len(parts), len(changed))
     ds, needs = edfi_api.map_items(name, items, skip_invalid=skip_invalid,
-                                   incremental=incremental)
+                                   incremental=incremental, counted=counted)
     if listed_twice:
         ds.rejects[:0] = _edfi_listed_twice(listed_twice)
     if incremental:
