@@ -54,6 +54,8 @@ def percent_points(percent: float, maximum: float | None) -> float | None:
     source did not give, none dropped). None when there is no maximum."""
     if maximum is None:
         return None
+    if maximum == 100:  # (nearly every entry without MaxPoints: the percentage itself)
+        return float(percent)
     with localcontext(Context(prec=80)):  # exact: two floats' digits, at most 17 each
         value = Decimal(repr(percent)) * Decimal(repr(maximum)) / 100
     return float(value)
