@@ -286,7 +286,9 @@ def test_export_errors(engine, tmp_path, capsys):
     assert not Path(tmp_path / "x.pdf").exists()
     missing_dir = tmp_path / "no" / "such" / "dir" / "x.md"
     assert run(engine, ["notes", "export", "--format", "md", "-o", str(missing_dir)]) == 1
-    assert "cannot write" in capsys.readouterr().err
+    assert capsys.readouterr().err == (  # in words, as the app says it (no temporary file)
+        f"caseload: error: not exported: the folder {missing_dir.parent} does not exist "
+        "(the audit log says failed)\n")
     assert [e.status.value for e in NotesStore(engine).audit()] == ["failed"]  # never "ok"
     assert not Path(tmp_path / "x.md").exists()
 
@@ -354,7 +356,8 @@ def test_failed_export_write_is_audited_as_failed(engine, tmp_path, capsys):
     _seed(engine)
     missing_dir = tmp_path / "no" / "such" / "dir" / "x.md"
     assert run(engine, ["notes", "export", "--format", "md", "-o", str(missing_dir)]) == 1
-    assert "cannot write" in capsys.readouterr().err
+    assert f"not exported: the folder {missing_dir.parent} does not exist" in (
+        capsys.readouterr().err)
     [entry] = NotesStore(engine).audit()
     assert entry.status.value == "failed" and entry.path == str(missing_dir.resolve())
     assert run(engine, ["audit", "--format", "json"]) == 0

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from caseload.domain.exports import ExportWriteError
 from caseload.domain.notes import (
     DATE_SYNTAX,
     NOT_UTF8,
@@ -367,6 +368,9 @@ def cmd_notes_export(args: argparse.Namespace, ws: Workspace, reader: Any = None
         result = export_notes(ws, request, reader=reader, progress=progress)
     except NoteError as exc:
         _err(str(exc))
+        return EXIT_ERROR
+    except ExportWriteError as exc:  # said in words: the folder is missing, it is a folder…
+        _err(f"not exported: {_terminal(exc)} (the audit log says failed)")
         return EXIT_ERROR
     except OSError as exc:
         _err(f"cannot write {args.output}: {exc.strerror or exc} (the audit log says failed)")

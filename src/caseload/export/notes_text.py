@@ -8,10 +8,13 @@ raises on odd text (accents, emoji, control characters, lone surrogates).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
 from typing import Any
+
+from caseload.domain.exports import ExportWriteError
 
 # --- Files -------------------------------------------------------------------------------
 
@@ -22,15 +25,30 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> None:
     The bytes go to a new temporary file beside ``path`` (0600), flushed to disk, then renamed
     over ``path``: a write that fails (a full disk, a file-size limit, an interrupt) leaves
     the old file as it was and no partial one. Refuses a symlink at ``path`` (an export is
-    confidential: it must land where asked, not where a planted link points).
+    confidential: it must land where asked, not where a planted link points) and a folder.
+
+    A failure is an :class:`~caseload.domain.exports.ExportWriteError` saying in words what
+    went wrong and where (``write_error``), never naming the temporary file.
     """
-    import errno
+    target = os.fspath(path)
+    try:
+        _write_private(target, data)
+    except ExportWriteError:
+        raise
+    except OSError as exc:
+        raise write_error(os.path.abspath(target), exc) from exc
+
+
+def _write_private(target: str, data: bytes) -> None:
     import tempfile
 
-    target = os.fspath(path)
+    where = os.path.abspath(target)
     if os.path.islink(target):
-        raise OSError(errno.ELOOP, "refusing to write through a symbolic link", target)
-    folder = os.path.dirname(os.path.abspath(target))
+        raise ExportWriteError(errno.ELOOP, f"{where} is a symbolic link: an export is never "
+                                            "written through one (choose another file name)")
+    if os.path.isdir(target):
+        raise ExportWriteError(errno.EISDIR, f"{where} is a folder: add a file name")
+    folder = os.path.dirname(where)
     fd, tmp = tempfile.mkstemp(prefix=".caseload-export-", suffix=".part", dir=folder)
     try:
         try:
@@ -46,6 +64,38 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_error(target: str, exc: OSError) -> ExportWriteError:
+    """``exc`` (raised writing the absolute path ``target``) in words: what went wrong and
+    where, named by ``target`` or its folder (never the temporary file the OS error names)."""
+    code = exc.errno
+    folder = os.path.dirname(target)
+    if code == errno.EISDIR or os.path.isdir(target):
+        words = f"{target} is a folder: add a file name"
+    elif code in (errno.ENOENT, errno.ENOTDIR):
+        nearest = folder  # the nearest existing folder up: a file there is the trouble
+        while not os.path.exists(nearest) and os.path.dirname(nearest) != nearest:
+            nearest = os.path.dirname(nearest)
+        if os.path.exists(nearest) and not os.path.isdir(nearest):
+            words = f"{nearest} is a file, not a folder"
+        else:
+            words = f"the folder {folder} does not exist"
+    elif code in (errno.EACCES, errno.EPERM):
+        words = f"permission denied writing {target}"
+    elif code in (errno.ENOSPC, errno.EDQUOT):
+        words = f"the disk is full: {target} was not written"
+    elif code == errno.EROFS:
+        words = f"the disk holding {folder} is read-only"
+    elif code == errno.ENAMETOOLONG:
+        words = f"the file name is too long: {target}"
+    elif code == errno.EFBIG:
+        words = f"{target} would be larger than the disk or your file-size limit allows"
+    elif code:
+        words = f"{target} could not be written ({os.strerror(code).lower()})"
+    else:
+        words = f"{target} could not be written ({type(exc).__name__})"
+    return ExportWriteError(code, words)
 
 
 # --- Text hygiene ------------------------------------------------------------------------

@@ -1,0 +1,21 @@
+"""What an export says when its file cannot be written (the notes exports, the triage list).
+
+The export layer raises :class:`ExportWriteError` with the failure in words; the CLI prints
+them and the app's export dialogs show them, matching the type (the TUI does not import the
+export layer)."""
+
+from __future__ import annotations
+
+
+class ExportWriteError(OSError):
+    """An export's file could not be written. ``str()`` says what went wrong and where, in
+    words fit for a counselor ("the folder /x does not exist", "/x/out is a folder: add a file
+    name", "permission denied writing /x/y.pdf"): never the name of a temporary file and never
+    anything of the export's content. ``errno`` is the OS error's (None when there was none)."""
+
+    def __init__(self, code: int | None, words: str) -> None:
+        super().__init__(code, words)
+        self.words = words
+
+    def __str__(self) -> str:
+        return self.words
