@@ -365,6 +365,29 @@ async def test_flag_filter(make_app):
         assert len(app.home.view) == 7
 
 
+async def test_flag_filter_enter_applies_what_space_checked(make_app):
+    """Enter applies, as in the other dialogs: the list's own Enter toggled the box, so
+    the flag just checked was unchecked again and the dialog stayed open (review s22)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FlagFilterModal),
+                         what="the flag filter")
+        assert "space: check/uncheck  enter: apply" in screen_text(app)  # the keys, said
+        boxes = app.screen.query_one(SelectionList)
+        assert app.focused is boxes
+        await pilot.press("down", "space")  # the second flag (LOW)
+        checked = list(boxes.selected)
+        assert checked == [list(FlagCode)[1]]
+        await pilot.press("space", "space")  # space unchecks and checks again
+        assert list(boxes.selected) == checked
+        await pilot.press("enter")  # applies: it unchecked the box and left the dialog open
+        await wait_until(pilot, lambda: isinstance(app.screen, CaseloadScreen),
+                         what="the filter applied")
+        assert app.home.flag_filter == set(checked)
+
+
 async def test_data_is_shown_literally(make_app):
     app = make_app(None)
     async with app.run_test(size=SIZE) as pilot:

@@ -67,6 +67,17 @@ class PromptModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class FlagList(CheckList[FlagCode]):
+    """The flag filter's boxes: space checks or unchecks one, Enter applies the filter (as
+    Enter answers the other dialogs; a SelectionList's Enter toggled the box, unchecking the
+    one just checked)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.apply", "Apply", show=False, id="flags.enter",
+                tooltip="Show students with any checked flag"),
+    ]
+
+
 class FlagFilterModal(ModalScreen[frozenset[FlagCode] | None]):
     """Pick flag codes; the caseload shows students with any of them (none picked: everyone)."""
 
@@ -86,7 +97,7 @@ class FlagFilterModal(ModalScreen[frozenset[FlagCode] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Show students with any of these flags", classes="dialog-title")
-            yield CheckList[FlagCode](
+            yield FlagList(
                 *(
                     Selection(
                         Text(f"{code.label:<8} {code.value.replace('_', ' ').lower()}"
@@ -97,7 +108,7 @@ class FlagFilterModal(ModalScreen[frozenset[FlagCode] | None]):
                 ),
                 id="flag-list",
             )
-            yield Static(Text("space: check  a: apply  x: clear  esc: cancel"),
+            yield Static(Text("space: check/uncheck  enter: apply  x: clear  esc: cancel"),
                          classes="dialog-help")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", variant="primary", id="apply")
