@@ -181,6 +181,16 @@ class ExportProgressed(Message, bubble=False):
 
 
 @dataclass
+class ExportFailed(Message, bubble=False):
+    """An export was not written for a reason its dialog shows and the counselor can mend
+    (the folder does not exist, the name is a folder's, permission denied): ``reason`` in
+    words, never a note's text. Not notified: the dialog says it (an unexpected failure is
+    the App's ``LoadFailed``, notified)."""
+
+    reason: str
+
+
+@dataclass
 class NotesExported(Message, bubble=False):
     """An export was written and audited. ``notice``: what its summary adds ("" or e.g.
     "; 3 characters the PDF font cannot show are printed as ?")."""

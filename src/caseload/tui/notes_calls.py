@@ -1,5 +1,6 @@
 """The notes store's calls the TUI makes, each in a named thread worker (``DataSource.run``)
-that posts a typed message to the node that asked; errors are handled by the App in one place.
+that posts a typed message to the node that asked; errors are handled by the App in one place
+(but an export's failure the counselor can mend, which is the job's answer: ``ExportFailed``).
 
 Screens and the Notes tab get a ``NotesCalls`` in their constructor (a test hands them a fake).
 """
@@ -12,11 +13,13 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from caseload.domain.exports import ExportWriteError
 from caseload.domain.notes import (
     ContactOutcome,
     Note,
     NoteConflict,
     NoteStatus,
+    NoteValidationError,
     upcoming_follow_ups,
 )
 from caseload.domain.ports import NotesPort
@@ -176,7 +179,9 @@ class NotesCalls:
 
     def export_notes(self, target: MessagePump, request: ExportRequest) -> None:
         """The ``notes export`` use case (audit entry first, then the file, 0600): progress
-        as ``ExportProgressed``, then NotesExported, to ``target``. The audit names the
+        as ``ExportProgressed``, then NotesExported, to ``target``; a failure the counselor
+        can mend (the file cannot be written, a bad range) is ``ExportFailed``, shown by the
+        dialog alone, any other the App's one handler's. The audit names the
         session's author (``me``, else the open caseload's counselor)."""
         reader, exporter = self._data.reader, self.exporter
         actor, as_of = self._data.session.author_id, self._data.session.as_of
@@ -188,11 +193,14 @@ class NotesCalls:
                 step[0] = done * 20 // max(total, 1)
                 target.post_message(messages.ExportProgressed(done, total, what))
 
-        def job() -> messages.NotesExported:
+        def job() -> messages.NotesExported | messages.ExportFailed:
             if exporter is None:
                 raise RuntimeError("exporting notes is not available here")
-            done = exporter(request, as_of=as_of, reader=reader, progress=progress,
-                            actor_id=actor)
+            try:
+                done = exporter(request, as_of=as_of, reader=reader, progress=progress,
+                                actor_id=actor)
+            except (ExportWriteError, NoteValidationError) as exc:  # said in words, by type
+                return messages.ExportFailed(str(exc))
             return messages.NotesExported(done.entry, done.notice)
 
         self._data.run(target, "export notes", "export", job)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Container
+from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -54,6 +55,29 @@ def follow_default(box: Input, auto: str, default: str) -> str:
         box.value = default
         return default
     return auto
+
+
+def extension(path: str) -> str:
+    """The file name's extension, lower case, without its dot (``mine.PDF``: ``pdf``)."""
+    return PurePath(path.strip()).suffix[1:].lower()
+
+
+def select_follows_file(select: Select[str], path: str, formats: Container[str]) -> None:
+    """A file name the counselor typed ending in a format's extension (``mine.pdf``) chooses
+    that format: the Format select shows it."""
+    fmt = extension(path)
+    if fmt in formats and select.value != fmt:
+        select.value = fmt
+
+
+def file_follows_select(box: Input, fmt: str) -> None:
+    """A format chosen in the select renames a file ending in another export format's
+    extension (``mine.md`` becomes ``mine.pdf``): the name never says one format while the
+    file holds another. Another extension (``.txt``, none) is left as typed."""
+    value = box.value.rstrip()
+    ext = extension(value)
+    if ext in FORMATS and ext != fmt:
+        box.value = value[: len(value) - len(ext)] + fmt
 
 
 class ExportModal(NotesModal[Any]):
@@ -121,7 +145,7 @@ class ExportModal(NotesModal[Any]):
 
     def on_mount(self) -> None:
         self._update_path()
-        self.query_one("#export-format", Select).focus()
+        self.query_one("#export-scope", Select).focus()
 
     def _choice(self, selector: str) -> str:
         value = self.query_one(selector, Select).value
@@ -139,11 +163,24 @@ class ExportModal(NotesModal[Any]):
     def _update_path(self) -> None:
         box = self.query_one("#export-path", Input)
         self._auto_path = follow_default(box, self._auto_path, self.default_path())
+        file_follows_select(box, self._choice("#export-format") or "md")
+
+    @on(Input.Changed, "#export-path")
+    def _follow_file(self, event: Input.Changed) -> None:
+        select_follows_file(self.query_one("#export-format", Select), event.value, FORMATS)
+
+    @on(Input.Submitted, "#export-since")
+    @on(Input.Submitted, "#export-until")
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter in a date goes on to the next field; only the file's Enter (the last
+        field's, as in the other dialogs), the Export button or ctrl+s write."""
+        event.stop()
+        self.focus_next()
 
     def show_error(self, text: str) -> None:
         self.query_one("#export-error", Static).update(literal(text))
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-run")
     def action_export(self) -> None:
         if self.running:
@@ -169,12 +206,18 @@ class ExportModal(NotesModal[Any]):
         path = self.query_one("#export-path", Input).value.strip()
         if not path:
             self.show_error("Type the file to write.")
+            self.query_one("#export-path", Input).focus()
             return
+        # the file name's extension, when it names a format, is the format (the select
+        # follows it as it is typed; read here too, should its change not be handled yet)
+        select_follows_file(self.query_one("#export-format", Select), path, FORMATS)
+        fmt = extension(path) if extension(path) in FORMATS else (
+            self._choice("#export-format") or "md")
         student = self.student_id if self._choice("#export-scope") == "student" else None
         self.running = True
         self.show_error("Exporting…")
         self.notes.export_notes(self, ExportRequest(
-            fmt=self._choice("#export-format") or "md", path=path, student_id=student,
+            fmt=fmt, path=path, student_id=student,
             counselor_id=None if student else self.counselor_id, since=since, until=until))
 
     def on_export_progressed(self, message: messages.ExportProgressed) -> None:
@@ -193,9 +236,17 @@ class ExportModal(NotesModal[Any]):
                         f"{message.notice}", title="Export written", markup=False, timeout=10)
         self.dismiss(message)
 
+    def on_export_failed(self, message: messages.ExportFailed) -> None:
+        self.failed(message.reason)
+
     def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.failed(message.error)
+
+    def failed(self, reason: str) -> None:
+        """Say why nothing was written, and go back to the file (the usual mend)."""
         self.running = False
-        self.show_error(f"Not exported: {message.error}")
+        self.show_error(f"Not exported: {reason}")
+        self.query_one("#export-path", Input).focus()
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:

@@ -22,14 +22,23 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from caseload.domain.exports import ExportWriteError
 from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
 from caseload.domain.text import plural
 from caseload.tui import messages
 from caseload.tui.safe import literal
-from caseload.tui.screens.export import default_file, follow_default
+from caseload.tui.screens.export import FORMATS as NOTES_FORMATS
+from caseload.tui.screens.export import (
+    default_file,
+    extension,
+    file_follows_select,
+    follow_default,
+    select_follows_file,
+)
 
 FORMATS = {"csv": "CSV (spreadsheet)", "md": "Markdown"}
+NOTES_ONLY = frozenset(NOTES_FORMATS) - frozenset(FORMATS)  # a .pdf, a .json: not the list's
 
 
 @dataclass
@@ -132,21 +141,35 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
     def _update_path(self) -> None:
         box = self.query_one("#export-path", Input)
         self._auto_path = follow_default(box, self._auto_path, self.default_path())
+        file_follows_select(box, self.fmt())
+
+    @on(Input.Changed, "#export-path")
+    def _follow_file(self, event: Input.Changed) -> None:
+        select_follows_file(self.query_one("#export-format", Select), event.value, FORMATS)
 
     def show_error(self, text: str) -> None:
         self.query_one("#export-error", Static).update(literal(text))
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-run")
     def action_export(self) -> None:
         if self.running:
             return
-        path = self.query_one("#export-path", Input).value.strip()
+        box = self.query_one("#export-path", Input)
+        path = box.value.strip()
         if not path:
             self.show_error("Type the file to write.")
+            box.focus()
             return
+        typed = extension(path)
+        if typed in NOTES_ONLY:
+            self.show_error(f"The list is written as CSV or Markdown, not {typed.upper()}: "
+                            "end the file name in .csv or .md.")
+            box.focus()
+            return
+        select_follows_file(self.query_one("#export-format", Select), path, FORMATS)
         audit, reader = self.runner.notes, self.runner.reader
-        request, fmt = self.request, self.fmt()
+        request, fmt = self.request, typed if typed in FORMATS else self.fmt()
         exporter = self.exporter
         if audit is None or exporter is None:
             self.show_error("Not available here: every export is recorded in the notes store's "
@@ -155,12 +178,15 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
         self.running = True
         self.show_error("")
 
-        def job() -> TriageExported:
-            entry = exporter(
-                audit, reader, fmt=fmt, path=Path(path).expanduser(),
-                student_ids=request.student_ids, counselor_id=request.counselor_id,
-                as_of=request.as_of, actor=request.actor, scope=request.scope,
-                view=request.view)
+        def job() -> TriageExported | messages.ExportFailed:
+            try:
+                entry = exporter(
+                    audit, reader, fmt=fmt, path=Path(path).expanduser(),
+                    student_ids=request.student_ids, counselor_id=request.counselor_id,
+                    as_of=request.as_of, actor=request.actor, scope=request.scope,
+                    view=request.view)
+            except ExportWriteError as exc:  # said in words (the dialog shows it)
+                return messages.ExportFailed(str(exc))
             return TriageExported(entry)
 
         self.runner.run(self, "export triage list", "export", job)
@@ -175,9 +201,17 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
                         title="Export written", markup=False)
         self.dismiss(entry)
 
+    def on_export_failed(self, message: messages.ExportFailed) -> None:
+        self.failed(message.reason)
+
     def on_load_failed(self, message: messages.LoadFailed) -> None:
+        self.failed(message.error)
+
+    def failed(self, reason: str) -> None:
+        """Say why nothing was written, and go back to the file (the usual mend)."""
         self.running = False
-        self.show_error(f"Not exported: {message.error}")
+        self.show_error(f"Not exported: {reason}")
+        self.query_one("#export-path", Input).focus()
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:
