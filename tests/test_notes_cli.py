@@ -364,6 +364,21 @@ def test_failed_export_write_is_audited_as_failed(engine, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["status"] == "failed"
 
 
+@pytest.mark.parametrize(("fmt", "name"), [("md", "x.pdf"), ("pdf", "x.MD"), ("csv", "x.json")])
+def test_an_output_named_for_another_format_is_refused(engine, tmp_path, capsys, fmt, name):
+    """``--format md -o x.pdf`` would write Markdown into a file every program opens as a
+    PDF: refused as a usage error, nothing written, nothing audited."""
+    _seed(engine)
+    out = tmp_path / name
+    assert run(engine, ["notes", "export", "--format", fmt, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"ends in .{out.suffix[1:].lower()}, another format than --format {fmt}" in err
+    assert not out.exists() and NotesStore(engine).audit() == []
+    other = tmp_path / "notes.txt"  # an extension no format has: written as asked
+    assert run(engine, ["notes", "export", "--format", fmt, "-o", str(other)]) == 0
+    assert other.exists()
+
+
 def test_notes_list_json_is_audited(engine, capsys):
     _seed(engine)
     assert run(engine, ["notes", "list", "--counselor", "all"]) == 0  # a table: for eyes only

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_USAGE = 2  # (argparse's own code for a usage error)
 
 COMMANDS = ("notes", "audit")
 EXPORT_FORMATS = ("md", "csv", "json", "pdf")
@@ -358,6 +359,11 @@ def cmd_notes_list(args: argparse.Namespace, ws: Workspace, reader: Any = None) 
 def cmd_notes_export(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
     from caseload.services.export import ExportFormat, ExportRequest, export_notes
 
+    ext = Path(args.output).suffix[1:].lower()
+    if ext in EXPORT_FORMATS and ext != args.format:  # (the name would say another format)
+        _err(f"argument -o/--output: {_terminal(args.output)} ends in .{ext}, another format "
+             f"than --format {args.format}: change one of them (nothing was written)")
+        return EXIT_USAGE
     request = ExportRequest(
         format=ExportFormat(args.format), path=Path(args.output).expanduser(),
         scope=_scope(args, ws), as_of=args.as_of,
