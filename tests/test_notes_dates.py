@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseload.domain.notes import ImpossibleDate, impossible_date, parse_date
+from caseload.domain.notes import (
+    ImpossibleDate,
+    days_after_words,
+    impossible_date,
+    next_one_words,
+    parse_date,
+)
 
 THU = dt.date(2026, 12, 3)  # a Thursday
 DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 12, 31))
@@ -110,6 +116,66 @@ def test_month_day_is_the_next_occurrence(today, target):
 @given(DAYS, DAYS)
 def test_iso_is_taken_as_is(today, day):
     assert parse_date(day.isoformat(), today) == day
+
+
+# --- past=True: a field that asks for a past day (changes since, as-of, export from/to) ------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", THU), ("yesterday", dt.date(2026, 12, 2)), ("-7d", dt.date(2026, 11, 26)),
+        ("-2w", dt.date(2026, 11, 19)), ("+3d", dt.date(2026, 12, 6)),  # offsets as ever
+        ("thu", THU), ("Thursday", THU),  # the reference day itself: on or before
+        ("fri", dt.date(2026, 11, 27)), ("mon", dt.date(2026, 11, 30)),
+        ("wed", dt.date(2026, 12, 2)),
+        ("12/3", THU), ("11/13", dt.date(2026, 11, 13)), ("1/5", dt.date(2026, 1, 5)),
+        ("12/25", dt.date(2025, 12, 25)),  # not yet this year: last year's
+        ("2/29", dt.date(2024, 2, 29)),  # the last year that had one
+        ("2027-01-01", dt.date(2027, 1, 1)),  # ISO is taken as is, even ahead
+    ],
+)
+def test_past_reads_weekdays_and_month_days_backwards(text, expected):
+    assert parse_date(text, THU, past=True) == expected
+
+
+def test_past_refuses_with_the_past_forms():
+    with pytest.raises(ValueError, match="is not a date") as caught:
+        parse_date("someday", THU, past=True)
+    assert "on or before the as-of date" in str(caught.value)
+    with pytest.raises(ImpossibleDate, match="February has at most 29 days"):
+        parse_date("2/30", THU, past=True)
+
+
+@given(DAYS, st.sampled_from(["monday", "tue", "wednesday", "thu", "friday", "sat", "sun"]))
+def test_past_weekday_is_the_last_one_on_or_before(today, name):
+    day = parse_date(name, today, past=True)
+    assert 0 <= (today - day).days <= 6
+    assert day.strftime("%a").lower() == name[:3]
+
+
+@given(DAYS, DAYS)
+def test_past_month_day_is_the_last_occurrence(today, target):
+    got = parse_date(f"{target.month}/{target.day}", today, past=True)
+    assert (got.month, got.day) == (target.month, target.day)
+    assert got <= today
+    for year in range(got.year + 1, today.year + 1):  # nothing later on or before today
+        try:
+            later = dt.date(year, target.month, target.day)
+        except ValueError:
+            continue
+        assert later > today
+
+
+def test_the_forward_reading_in_words():
+    assert next_one_words("12/1") == "the next 12/1"
+    assert next_one_words(" Fri ") == "the next Friday"
+    assert next_one_words("+3d") is None and next_one_words("2026-12-01") is None
+    assert days_after_words(dt.date(2027, 12, 1), dt.date(2026, 12, 5)) == (
+        "2027-12-01, 361 days after today (2026-12-05)")
+    assert days_after_words(dt.date(2026, 11, 21), dt.date(2026, 11, 20),
+                            "the as-of date") == (
+        "2026-11-21, 1 day after the as-of date (2026-11-20)")
 
 
 def test_cli_accepts_the_syntax_and_documents_negative_offsets(capsys):

@@ -434,6 +434,9 @@ _MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 DATE_SYNTAX = ("today, yesterday, tomorrow, +3d, +2w, -1d, a weekday name (the next one), "
                "M/D or YYYY-MM-DD")
+# the forms of a field that asks for a past day (parse_date's ``past``)
+PAST_DATE_SYNTAX = ("today, yesterday, -7d, -2w, a weekday name or M/D (the last one, on or "
+                    "before the as-of date) or YYYY-MM-DD")
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                 "September", "October", "November", "December")  # not the locale's
 
@@ -483,14 +486,19 @@ def impossible_date(text: str) -> str | None:
     return f"{value} is not a real date: {why}"
 
 
-def parse_date(text: str, today: dt.date) -> dt.date:
+def parse_date(text: str, today: dt.date, *, past: bool = False) -> dt.date:
     """A date as typed: ``today``, ``yesterday``, ``tomorrow``; ``+3d``, ``-1d``, ``+2w``
     (days or weeks from today, up to 9999); a weekday name or its abbreviation (``fri``:
     the next one *after* today, so ``monday`` on a Monday is a week away); ``M/D`` (this
     year, or next year when it has passed; ``2/29`` takes the next year that has one); or
     ISO ``YYYY-MM-DD``. Case and surrounding spaces do not matter. ImpossibleDate for a day
     no calendar has in one of those shapes (``2026-02-30``, ``13/1``), saying what is wrong;
-    ValueError otherwise, naming the accepted forms."""
+    ValueError otherwise, naming the accepted forms.
+
+    ``past``: the reading of a field that asks for a past day (the app's "changes since",
+    as-of and export from/to fields, with ``today`` the as-of date): a weekday name or
+    ``M/D`` is the most recent such day *on or before* ``today`` (``fri`` on a Friday is that
+    day; ``11/30`` on 2026-11-20 is 2025-11-30); the other forms read as above."""
     value = str(text).strip().lower()
     if value == "today":
         return today
@@ -499,6 +507,8 @@ def parse_date(text: str, today: dt.date) -> dt.date:
     if value == "tomorrow":
         return today + dt.timedelta(days=1)
     if value in _WEEKDAYS:
+        if past:
+            return today - dt.timedelta(days=(today.weekday() - _WEEKDAYS[value]) % 7)
         ahead = (_WEEKDAYS[value] - today.weekday() - 1) % 7 + 1
         return today + dt.timedelta(days=ahead)
     why = impossible_date(value)
@@ -513,18 +523,41 @@ def parse_date(text: str, today: dt.date) -> dt.date:
         m = _MONTH_DAY.fullmatch(value)
         if m:
             month, day = int(m.group(1)), int(m.group(2))
-            for year in range(today.year, today.year + 9):
+            step = -1 if past else 1
+            for year in range(today.year, today.year + 9 * step, step):
                 try:
                     candidate = dt.date(year, month, day)
                 except ValueError:  # 2/29 in a year that has none
                     continue
-                if candidate >= today:
+                if (candidate <= today) if past else (candidate >= today):
                     return candidate
         if _ISO_DAY.fullmatch(value):
             return dt.date.fromisoformat(value)
     except (ValueError, OverflowError):
         pass
-    raise ValueError(f"{str(text)[:20]!r} is not a date (use {DATE_SYNTAX})")
+    syntax = PAST_DATE_SYNTAX if past else DATE_SYNTAX
+    raise ValueError(f"{str(text)[:20]!r} is not a date (use {syntax})")
+
+
+def next_one_words(text: str) -> str | None:
+    """What a date typed as ``text`` names when :func:`parse_date` reads it forward, for a
+    counselor who may have meant a past day: ``"the next 12/1"`` (M/D), ``"the next
+    Friday"`` (a weekday name); None for the other forms, which say their day plainly."""
+    value = str(text).strip().lower()
+    if value in _WEEKDAYS:
+        return "the next " + ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                              "Saturday", "Sunday")[_WEEKDAYS[value]]
+    if _MONTH_DAY.fullmatch(value):
+        return f"the next {value}"
+    return None
+
+
+def days_after_words(day: dt.date, today: dt.date, today_words: str = "today") -> str:
+    """``"2027-12-01, 361 days after today (2026-12-05)"``: a day after ``today`` (named
+    ``today_words``: "today", "the as-of date") and how far after it."""
+    gap = (day - today).days
+    return (f"{day.isoformat()}, {gap} day{'' if gap == 1 else 's'} after {today_words} "
+            f"({today.isoformat()})")
 
 
 # --- Follow-ups: due, this week, next week ------------------------------------------------
