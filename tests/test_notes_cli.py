@@ -98,6 +98,29 @@ def test_add_author_defaults_to_unknown_and_reads_stdin(engine, capsys, monkeypa
     assert note["contact_date"] == dt.date.today().isoformat()
 
 
+def test_add_warns_of_a_contact_date_after_today_without_the_text(engine, capsys):
+    """``--date 12/1`` typed on 12/5 (a past day meant) reads, as documented, as the next
+    12/1, a year ahead: saved so, with one line on stderr naming that date; stdout and the
+    exit code are as for any note, and the warning never repeats the note's text."""
+    today = dt.date.today()
+    meant = today - dt.timedelta(days=4)
+    ahead = notes_cli.parse_date(f"{meant.month}/{meant.day}", today)
+    rc = run(engine, ["notes", "add", "--student", "stu-1", "--type", "parent_contact",
+                      "--text", "Phone call with mom", "--date", f"{meant.month}/{meant.day}"])
+    assert rc == 0
+    out, err = capsys.readouterr()
+    assert out == f"Added note 1 for stu-1 (Parent/guardian contact, {ahead.isoformat()}).\n"
+    assert err.count("\n") == 1 and err.startswith("caseload: warning: the contact date is "
+                                                    f"{ahead.isoformat()}, ")
+    assert f"after today ({today.isoformat()})" in err and "mom" not in err
+    assert NotesStore(engine).get(1).contact_date == ahead
+    # a day on or before today: nothing said
+    for date in ("today", meant.isoformat()):
+        assert run(engine, ["notes", "add", "--student", "stu-1", "--type", "other", "--text",
+                            "x", "--date", date, "--format", "json"]) == 0
+        assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

@@ -36,6 +36,7 @@ from caseload.domain.notes import (
     Note,
     NoteError,
     NoteType,
+    days_after_words,
     is_utf8,
     parse_date,
 )
@@ -317,6 +318,11 @@ def cmd_notes_add(args: argparse.Namespace, ws: Workspace, reader: Any = None) -
     else:
         print(f"Added note {note.id} for {_terminal(note.student_id)} "
               f"({note.type.words}, {note.contact_date.isoformat()}).")
+    today = dt.date.today()
+    if args.date is not None and args.date > today:  # saved as asked, but never silently
+        print(f"caseload: warning: the contact date is {days_after_words(args.date, today)}: "
+              "M/D and weekday names mean the next such day; for a past day type the date "
+              "(YYYY-MM-DD) or an offset (--date=-4d)", file=sys.stderr)
     return EXIT_OK
 
 
