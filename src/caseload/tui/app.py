@@ -40,7 +40,7 @@ from caseload.domain.settings import Thresholds
 from caseload.tui import messages
 from caseload.tui.commands import CaseloadCommands
 from caseload.tui.data import HEAD_ROWS, DataSource
-from caseload.tui.format import date_error, parse_date
+from caseload.tui.format import counted_back, date_error, parse_date
 from caseload.tui.keys import follow_ups_key
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.notes_flow import NotesFlow
@@ -406,7 +406,7 @@ class CaseloadApp(App[None]):
         home.reload()
 
     def set_as_of(self, as_of: dt.date) -> None:
-        self.session.as_of = as_of
+        self.session.move_as_of(as_of)
         self.reload_all()
 
     def reload_all(self) -> None:
@@ -689,22 +689,22 @@ class CaseloadApp(App[None]):
     def action_change_as_of(self) -> None:
         from caseload.tui.screens.modals import PromptModal
 
+        as_of = self.as_of  # what 11/13, -7d, mon count back from (a past day's reading)
+        said = f"YYYY-MM-DD, or 11/13, -7d, mon ({counted_back(as_of)})"
+
         def validate(text: str) -> str | None:
             try:
-                parse_date(text)
+                parse_date(text, as_of, past=True)
             except ValueError as exc:
-                return date_error(exc, "The as-of date", "Type a date as YYYY-MM-DD")
+                return date_error(exc, "The as-of date", f"Type a date as {said}.")
             return None
 
         def done(value: str | None) -> None:
             if value:
-                self.set_as_of(parse_date(value))
+                self.set_as_of(parse_date(value, as_of, past=True))
 
-        self.push_screen(
-            PromptModal("As-of date (YYYY-MM-DD)", value=self.as_of.isoformat(),
-                        validate=validate),
-            done,
-        )
+        self.push_screen(PromptModal(f"As-of date: {said}", value=self.as_of.isoformat(),
+                                     validate=validate), done)
 
     def action_run_import(self) -> None:
         if self.actions.run_import is None:

@@ -144,17 +144,24 @@ class DateOutOfRange(ValueError):
     message says so with the range (:func:`caseload.domain.schooldays.out_of_range`)."""
 
 
-def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+def parse_date(text: str, today: dt.date | None = None, *, past: bool = False) -> dt.date:
     """A date as typed in any of the TUI's date fields, with the CLI's syntax
     (:func:`caseload.domain.notes.parse_date`: ``today``, ``+3d``, ``fri``, ``11/27``, ISO...)
     relative to ``today`` (default: the local date), within the CLI's range (1900-01-01 to
     2100-12-31: ``caseload.domain.schooldays.FIRST_DATE``/``LAST_DATE``); ValueError
-    otherwise, DateOutOfRange for a date outside that range."""
-    day = parse_typed_date(text, today if today is not None else dt.date.today())
+    otherwise, DateOutOfRange for a date outside that range. ``past``: a field that asks for
+    a past day (a weekday name or ``M/D`` is the last one on or before ``today``)."""
+    day = parse_typed_date(text, today if today is not None else dt.date.today(), past=past)
     why = out_of_range(day)
     if why:
         raise DateOutOfRange(why)
     return day
+
+
+def counted_back(as_of: dt.date) -> str:
+    """What a field asking for a past day says of ``11/13``, ``-7d``, ``mon`` (``past``
+    above): the day they are counted from."""
+    return f"counted back from the as-of date {as_of.isoformat()}"
 
 
 def date_error(exc: ValueError, what: str, otherwise: str) -> str:

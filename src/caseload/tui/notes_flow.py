@@ -140,8 +140,8 @@ class NotesFlow:
         self.app.push_screen(
             NoteEditor(student_id, name, list(flags), notes=notes, author_id=author_id,
                        as_of=self.session.as_of, note=note, prefill=prefill,
-                       today=self.session.now().astimezone().date(), class_id=class_id,
-                       class_title=class_title),
+                       today=self.session.today(), day=self.session.note_day(),
+                       class_id=class_id, class_title=class_title),
             done,
         )
 

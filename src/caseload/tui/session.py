@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from caseload.domain.records import User
 from caseload.domain.report import SourceFreshness
@@ -19,6 +20,19 @@ from caseload.domain.settings import Thresholds
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class NoteDay(NamedTuple):
+    """The day a note's date fields count ``today``, ``+1w``, ``fri``, ``12/1`` from, and its
+    name in what they say ("today", "the as-of date")."""
+
+    day: dt.date
+    name: str
+
+    @property
+    def words(self) -> str:
+        """``"today (2026-12-05)"``, ``"the as-of date (2026-11-20)"``."""
+        return f"{self.name} ({self.day.isoformat()})"
 
 
 @dataclass
@@ -36,6 +50,29 @@ class Session:
     # the rules' thresholds the reader flags with (the config's ``[thresholds]``): the legend
     # states these, not the defaults
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # the local date when the as-of date was set (``move_as_of``): an as-of date other than
+    # that day was moved there (``--as-of``, the demo's date, "Change as-of date")
+    as_of_set_on: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.as_of_set_on is None:
+            self.as_of_set_on = self.today()
+
+    def today(self) -> dt.date:
+        """The local date now, by the session's clock."""
+        return self.now().astimezone().date()
+
+    def move_as_of(self, as_of: dt.date) -> None:
+        self.as_of = as_of
+        self.as_of_set_on = self.today()
+
+    def note_day(self) -> NoteDay:
+        """What every note field in the app counts relative dates from (the editor's contact
+        and follow-up dates, the done dialog's next follow-up): the as-of date when it was
+        moved off the day it was set on, else today (a day that goes on past midnight)."""
+        if self.as_of != self.as_of_set_on:
+            return NoteDay(self.as_of, "the as-of date")
+        return NoteDay(self.today(), "today")
 
     @property
     def author_id(self) -> str | None:

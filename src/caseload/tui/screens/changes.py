@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Static
 from caseload.domain.changes import StudentChange
 from caseload.domain.changes import change_words as words
 from caseload.tui import messages
-from caseload.tui.format import parse_date
+from caseload.tui.format import counted_back, parse_date
 from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
 from caseload.tui.screens.detail import BACK_BINDINGS
@@ -193,22 +193,27 @@ class ChangesScreen(Screen[None]):
         self.post_message(messages.WriteNote(change.student, change.name))
 
     def action_pick_since(self) -> None:
+        """``w``: another day to list the changes since: ``11/13`` or ``mon`` is the last such
+        day on or before the as-of date, ``-7d`` a week before it (a past day's reading)."""
         from caseload.tui.screens.modals import PromptModal
 
         def check(text: str) -> str | None:
             try:
-                day = parse_date(text, self.as_of)
+                day = parse_date(text, self.as_of, past=True)
             except ValueError as exc:
                 return str(exc)
-            return None if day <= self.as_of else "pick a date on or before the as-of date"
+            if day > self.as_of:
+                return (f"{day.isoformat()} is after the as-of date "
+                        f"({self.as_of.isoformat()}): pick a day on or before it.")
+            return None
 
         def done(text: str | None) -> None:
             if text:
-                self.since = parse_date(text, self.as_of)
+                self.since = parse_date(text, self.as_of, past=True)
                 self.reload()
 
         self.app.push_screen(
-            PromptModal("Changes since (e.g. 11/13, -7d, mon)", value=self.since.isoformat(),
-                        validate=check),
+            PromptModal(f"Changes since (e.g. 11/13, -7d, mon; {counted_back(self.as_of)})",
+                        value=self.since.isoformat(), validate=check),
             done,
         )

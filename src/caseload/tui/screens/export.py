@@ -14,9 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
-from caseload.domain.notes import DATE_SYNTAX
+from caseload.domain.notes import PAST_DATE_SYNTAX
 from caseload.tui import messages
-from caseload.tui.format import date_error, parse_date
+from caseload.tui.format import counted_back, date_error, parse_date
 from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.ports import ExportRequest
 from caseload.tui.safe import clean, literal
@@ -126,22 +126,26 @@ class ExportModal(NotesModal[Any]):
                              allow_blank=False, value="md", id="export-format", compact=True)
             with Horizontal(classes="note-row"):
                 yield Label("From", classes="export-label")
-                yield Input(placeholder="YYYY-MM-DD (optional)", id="export-since",
-                            compact=True, max_length=10)
+                yield Input(placeholder="11/1, -30d (optional)", id="export-since",
+                            compact=True, max_length=10, tooltip=self._dates_help())
                 yield Label("to", classes="export-label-short")
-                yield Input(placeholder="YYYY-MM-DD (optional)", id="export-until",
-                            compact=True, max_length=10)
+                yield Input(placeholder="mon, -1w (optional)", id="export-until",
+                            compact=True, max_length=10, tooltip=self._dates_help())
             with Horizontal(classes="note-row"):
                 yield Label("File", classes="export-label")
                 yield Input(id="export-path", compact=True)
             yield Static(Text("The file is readable by you only; the export is recorded in "
-                              "the audit log. Without a to date the range ends at the as-of "
-                              f"date ({self.as_of.isoformat()}).", end=""),
+                              f"the audit log. {self._dates_help()}; without a to date the "
+                              "range ends at the as-of date.", end=""),
                          classes="dialog-help")
             yield Static(Text("", end=""), id="export-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-run")
                 yield Button("Cancel", id="export-cancel")
+
+    def _dates_help(self) -> str:
+        """What From and To take: a past day's reading (11/1, mon: the last one)."""
+        return f"From and to: YYYY-MM-DD, or 11/1, -30d, mon ({counted_back(self.as_of)})"
 
     def on_mount(self) -> None:
         self._update_path()
@@ -192,11 +196,11 @@ class ExportModal(NotesModal[Any]):
                 dates.append(None)
                 continue
             try:
-                dates.append(parse_date(text))
+                dates.append(parse_date(text, self.as_of, past=True))
             except ValueError as exc:
                 self.show_error(date_error(
                     exc, f"The {what} date",
-                    f"Type the {what} date as {DATE_SYNTAX}, or leave it empty."))
+                    f"Type the {what} date as {PAST_DATE_SYNTAX}, or leave it empty."))
                 self.query_one(selector, Input).focus()
                 return
         since, until = dates

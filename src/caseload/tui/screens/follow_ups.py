@@ -169,8 +169,7 @@ class FollowUpsScreen(Screen[None]):
                                            next_follow_up=result.next_follow_up)
 
         name = self.names.get(note.student_id, note.student_id)
-        self.app.push_screen(DoneModal(note, name, today=self.session.now().astimezone().date()),
-                             answer)
+        self.app.push_screen(DoneModal(note, name, day=self.session.note_day()), answer)
 
     def action_undo(self) -> None:
         if self._undo is None:

@@ -33,6 +33,8 @@ from caseload.domain.notes import (
     NoteConflict,
     NoteStatus,
     NoteType,
+    days_after_words,
+    next_one_words,
 )
 from caseload.domain.report import Flag
 from caseload.tui import messages
@@ -41,6 +43,7 @@ from caseload.tui.notes_calls import NotesCalls
 from caseload.tui.safe import clean, literal
 from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.notes_modal import NotesModal
+from caseload.tui.session import NoteDay
 from caseload.tui.widgets.check_list import CheckList
 from caseload.tui.widgets.notes import contact_words
 from caseload.tui.widgets.overflow_scroll import OverflowScroll
@@ -73,14 +76,18 @@ class NoteEditor(NotesModal[Note | None]):
         self, student_id: str, student_name: str, flags: list[Flag], *, notes: NotesCalls,
         author_id: str, as_of: dt.date, note: Note | None = None,
         today: dt.date | None = None, class_id: str | None = None, class_title: str = "",
-        prefill: dict[str, Any] | None = None,
+        prefill: dict[str, Any] | None = None, day: NoteDay | None = None,
     ) -> None:
         """``class_id`` (``class_title`` names it): the note is about this class (the class
-        screen's ``n``); an edited note keeps its own class."""
+        screen's ``n``); an edited note keeps its own class. ``today``: the local date (what
+        a conflict's "today" is); ``day``: what the dates count ``today``, ``+3d``, ``fri``
+        from, and a new note's contact date (``Session.note_day``; default: today)."""
         super().__init__(notes, student_name, as_of)
         self.class_id = note.class_id if note is not None else class_id
         self.class_title = class_title
-        self.today = today or dt.date.today()  # what "today", "+3d", "fri" count from
+        self.today = today or dt.date.today()
+        self.day = day or NoteDay(self.today, "today")  # what "today", "+3d", "fri" count from
+        self._typed: dict[str, tuple[str, str]] = {}  # a date field's words and the date read
         self.student_id = student_id
         self.flags = flags
         self.author_id = author_id
@@ -109,7 +116,8 @@ class NoteEditor(NotesModal[Note | None]):
 
     def _payload_of(self, note: Note | None) -> dict[str, Any]:
         if note is None:
-            return {"contact_date": self.as_of.isoformat(), "type": NoteType.STUDENT_MEETING.value,
+            return {"contact_date": self.day.day.isoformat(),
+                    "type": NoteType.STUDENT_MEETING.value,
                     "status": NoteStatus.OPEN.value, "flags": [], "text": "", "follow_up": "",
                     "method": "", "outcome": ""}
         keys = []
@@ -210,7 +218,7 @@ class NoteEditor(NotesModal[Note | None]):
             with Horizontal(classes="note-row"):
                 yield Label("Date", classes="note-label")
                 yield Input(placeholder="today, -1d, M/D", id="note-contact", compact=True,
-                            max_length=12, tooltip=f"Type {DATE_SYNTAX}")
+                            max_length=12, tooltip=self._date_tooltip())
                 yield Label("Type", classes="note-label")
                 yield Select([(t.words, t.value) for t in NoteType], allow_blank=False,
                              value=NoteType.STUDENT_MEETING.value, id="note-type", compact=True)
@@ -237,7 +245,7 @@ class NoteEditor(NotesModal[Note | None]):
             with Horizontal(classes="note-row"):
                 yield Label("Follow up on", classes="note-label")
                 yield Input(placeholder="+1w, fri, M/D (optional)", id="note-follow-up",
-                            compact=True, max_length=12, tooltip=f"Type {DATE_SYNTAX}")
+                            compact=True, max_length=12, tooltip=self._date_tooltip())
                 yield Static(Text("", end=""), id="note-draft-status")
             # at most three rows (notes.tcss), scrolled when longer: a long error pushed the
             # keys line below the terminal at 80x24
@@ -285,7 +293,13 @@ class NoteEditor(NotesModal[Note | None]):
         if not text:
             return
         with suppress(ValueError):  # a date it cannot read is said on save, with the forms
-            event.input.value = parse_date(text, self.today).isoformat()
+            read = parse_date(text, self.day.day).isoformat()
+            if read != text:  # kept: what was typed, to say why it reads so (_confirm_ahead)
+                self._typed[str(event.input.id)] = (text, read)
+            event.input.value = read
+
+    def _date_tooltip(self) -> str:
+        return f"Type {DATE_SYNTAX}: counted from {self.day.words}"
 
     # -- autosave ------------------------------------------------------------------------------
 
@@ -354,14 +368,14 @@ class NoteEditor(NotesModal[Note | None]):
     def validate(self, payload: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
         """The store's fields, or the problem to show (and the field to focus)."""
         try:
-            contact = parse_date(payload["contact_date"], self.today)
+            contact = parse_date(payload["contact_date"], self.day.day)
         except ValueError as exc:
             return None, "#note-contact:" + date_error(
                 exc, "The contact date", f"Type the contact date as {DATE_SYNTAX}.")
         follow_up: dt.date | None = None
         if payload["follow_up"]:
             try:
-                follow_up = parse_date(payload["follow_up"], self.today)
+                follow_up = parse_date(payload["follow_up"], self.day.day)
             except ValueError as exc:
                 return None, "#note-follow-up:" + date_error(
                     exc, "The follow-up date",
@@ -403,6 +417,45 @@ class NoteEditor(NotesModal[Note | None]):
             self.show_error(text)
             for widget in self.query(selector):
                 widget.focus()
+            return
+        contact = fields["contact_date"]
+        if contact > self.day.day and (self.note is None or contact != self.note.contact_date):
+            self._confirm_ahead(fields)  # a contact date after today: asked, never silent
+            return
+        self._store(fields)
+
+    def _confirm_ahead(self, fields: dict[str, Any]) -> None:
+        """The contact date is after the day the dates count from (``12/1`` typed on 12/5
+        reads as next year's): say what it reads as and why, then go back to the field or
+        save with it. The note stays as typed either way."""
+        contact: dt.date = fields["contact_date"]
+        typed = self.query_one("#note-contact", Input).value.strip()
+        words, read = self._typed.get("note-contact", ("", ""))
+        typed = words if read == typed else typed  # the field shows the date it read
+        how = next_one_words(typed)
+        far = days_after_words(contact, self.day.day, self.day.name)
+        question = f"The contact date {typed} means {how}: {far}." if how else (
+            f"The contact date is {far}.")
+        with suppress(ValueError):  # (no last one within the dates caseload works with)
+            if how:
+                last = parse_date(typed, self.day.day, past=True)
+                question += (f" For {how.replace('the next', 'the last')}, go back and type "
+                             f"{last.isoformat()}.")
+
+        def answer(choice: str | None) -> None:
+            if choice == "save":
+                self._store(fields)
+            else:
+                self.query_one("#note-contact", Input).focus()
+
+        self.app.push_screen(ConfirmModal(
+            f"{question}\nSave the note with that date?",
+            [("back", "Go back, fix the date"), ("save", f"Save with {contact.isoformat()}")]),
+            answer)
+
+    def _store(self, fields: dict[str, Any]) -> None:
+        """Save the note with ``fields`` (``validate``'s) in a worker."""
+        if self.saving or self.saved or self._closing_kept:
             return
         self.show_error("")
         self.saving = True

@@ -44,6 +44,7 @@ from caseload.tui.ports import DataRequests
 from caseload.tui.safe import clean, literal
 from caseload.tui.screens.confirm import ConfirmModal
 from caseload.tui.screens.detail import DetailScreen
+from caseload.tui.session import NoteDay
 from caseload.tui.styles import semantic_styles
 from caseload.tui.widgets.calendar import AttendanceCalendar
 from caseload.tui.widgets.key_table import (
@@ -542,9 +543,9 @@ class StudentScreen(DetailScreen[StudentDetail]):
                     pane.mark_done_now(note, result.outcome, result.next_follow_up)
 
         name = self.detail.report.name if self.detail is not None else self.student_id
-        now = getattr(self.app, "now", None)  # the App's clock (a test's fixed one)
-        today = (now() if callable(now) else dt.datetime.now(dt.UTC)).astimezone().date()
-        self.app.push_screen(DoneModal(note, name, today=today), answer)
+        session = getattr(self.app, "session", None)  # the App's (its clock: a test's fixed one)
+        day = session.note_day() if session is not None else NoteDay(dt.date.today(), "today")
+        self.app.push_screen(DoneModal(note, name, day=day), answer)
 
     def on_delete_note_requested(self, message: messages.DeleteNoteRequested) -> None:
         """The Notes tab's Delete: ask first."""
