@@ -212,3 +212,29 @@ async def test_triage_export_failure_is_said_once_in_words(
             f"Not exported: the folder {tmp_path / 'nodir'} does not exist")
         assert asked == [] and app.focused is modal.query_one("#export-path")
     assert [e.status.value for e in store.audit()] == ["failed"]
+
+
+async def test_triage_export_of_a_changed_caseload_is_said_once_in_the_dialog(
+    notes_engine, store: NotesStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A caseload changed since it was shown (a sync meanwhile): the dialog says to reload,
+    and no "Something went wrong" notice says it again (TriageChanged is the counselor's to
+    mend, as a file that cannot be written is)."""
+    app = make_notes_app(notes_engine, store)
+
+    def changed(*args: object, **kwargs: object) -> object:
+        return export_triage(*args, **{**kwargs, "student_ids": ["gone"]})  # type: ignore[arg-type]
+
+    app.export_triage = changed
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal = await _open_triage(pilot)
+        asked, _ = notices_asked(app, monkeypatch)
+        modal.query_one("#export-path", Input).value = str(tmp_path / "list.csv")
+        await pilot.press("ctrl+s")
+        error = modal.query_one("#export-error", Static)
+        await wait_until(pilot, lambda: "reload" in str(error.render()),
+                         what="the refusal shown")
+        await settle(pilot)
+        assert "no longer in this caseload: reload (r) and export again" in str(error.render())
+        assert asked == [] and isinstance(app.screen, TriageExportModal)
+    assert not (tmp_path / "list.csv").exists() and store.audit() == []

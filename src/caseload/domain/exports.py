@@ -1,4 +1,5 @@
-"""What an export says when its file cannot be written (the notes exports, the triage list).
+"""What an export says when it cannot be done: its file cannot be written (the notes exports,
+the triage list), or the triage list's students changed since they were shown.
 
 The export layer raises :class:`ExportWriteError` with the failure in words; the CLI prints
 them and the app's export dialogs show them, matching the type (the TUI does not import the
@@ -19,3 +20,9 @@ class ExportWriteError(OSError):
 
     def __str__(self) -> str:
         return self.words
+
+
+class TriageChanged(ValueError):
+    """Students on screen the reader no longer has: reload and export again. Here, not in the
+    use case, so the app's dialog can show it as the counselor's to mend (one message, in the
+    dialog), matching the type."""

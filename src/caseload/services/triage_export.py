@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from caseload.domain.exports import TriageChanged
 from caseload.domain.notes import AuditEntry, AuditStatus
 from caseload.domain.ports import CaseloadReader
 
@@ -29,10 +30,6 @@ class AuditTrail(Protocol):
                      status: AuditStatus | str = AuditStatus.OK) -> AuditEntry: ...
 
     def set_audit_status(self, entry: AuditEntry, status: AuditStatus | str) -> AuditEntry: ...
-
-
-class TriageChanged(ValueError):
-    """Students on screen the reader no longer has: reload and export again."""
 
 
 def scope_label(counselor_id: str | None) -> str:

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from caseload.domain.exports import ExportWriteError
+from caseload.domain.exports import ExportWriteError, TriageChanged
 from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
 from caseload.domain.text import plural
@@ -185,7 +185,7 @@ class TriageExportModal(ModalScreen[AuditEntry | None]):
                     student_ids=request.student_ids, counselor_id=request.counselor_id,
                     as_of=request.as_of, actor=request.actor, scope=request.scope,
                     view=request.view)
-            except ExportWriteError as exc:  # said in words (the dialog shows it)
+            except (ExportWriteError, TriageChanged) as exc:  # the dialog shows it, alone
                 return messages.ExportFailed(str(exc))
             return TriageExported(entry)
 
