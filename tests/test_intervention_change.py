@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from caseload.cli import main
-from caseload.domain.effects import change_since_last
+from caseload.domain.effects import TooEarly, change_since_last
 from caseload.domain.notes import Note, NoteStatus, NoteType
 from caseload.domain.report import DayStatus
 from tests.issue14_school import write_school
@@ -57,12 +57,14 @@ def test_change_since_the_last_intervention_by_hand(
                                days=5)
     assert got == {
         # before 10/7, 10/8, 10/9 (absent), 10/13 (absent), 10/14 (absent): 40%; after 10/15
-        # (a period-built full day) and 10/16, both absent: 0%. 0 - 40 = -40 points
-        "stu-1": pytest.approx(-40.0),
+        # (a period-built full day) and 10/16, both absent: 0%, over 2 school days, fewer
+        # than MIN_DAYS_AFTER (5): too early to tell, no -40 points
+        "stu-1": TooEarly(2),
         # before: 8/31, 9/1, 9/2 (absent), 9/3 (absent): 2 of 4, 50%; after: 9/4, 9/8 (9/7 is
         # a holiday), 9/9, 9/10, 9/11, all present: 100%. +50 points
         "stu-2": pytest.approx(50.0),
-        "stu-3": None,  # no rate before the note: never invented
+        # no rate before the note (never invented), and 3 school days after it: too early
+        "stu-3": TooEarly(3),
         "nobody": None,
     }
     # the default window (15 days), as `notes effects` has it
@@ -95,8 +97,10 @@ def test_change_since_last_pure() -> None:
     assert change_since_last(notes[2:], calendar, D(2026, 10, 16)) is None  # no intervention
     assert change_since_last(notes, [], D(2026, 10, 16)) is None  # no attendance: no rate
     # as of 10/8 (the calendar ends there): the 10/7 referral is the latest; before: 10/5,
-    # 10/6, present (100%); after: 10/7 (A), 10/8: 50%
-    assert change_since_last(notes, calendar[:4], D(2026, 10, 8), days=3) == pytest.approx(
+    # 10/6, present (100%); after: 10/7 (A), 10/8: 50%, 2 days of a 3-day window: too early
+    assert change_since_last(notes, calendar[:4], D(2026, 10, 8), days=3) == TooEarly(2)
+    # a 2-day window (shorter than MIN_DAYS_AFTER) needs only its 2 days: measured
+    assert change_since_last(notes, calendar[:4], D(2026, 10, 8), days=2) == pytest.approx(
         50.0 - 100.0)
 
 
@@ -127,11 +131,16 @@ async def test_the_app_sorts_cns1s_caseload_by_it_through_the_service(
         await wait_until(pilot, lambda: home.figures is not None, what="the figures")
         await settle(pilot)
         # stu-1: before the 10/15 referral, 9/23-10/14 (15 days), absent 10/9, 10/13, 10/14:
-        # 80%; after: 10/15 (period-built), 10/16, both absent: 0%. -80 points
+        # 80%; after: 10/15 (period-built), 10/16, both absent: 0%, but over 2 school days:
+        # too early to tell (no -80 points, never ranked as the biggest drop)
         # stu-2: 50% (8/31-9/3) to 100% (15 days from 9/4): +50 points
-        assert home.figures == {"stu-1": pytest.approx(-80.0), "stu-2": pytest.approx(50.0)}
-        assert [r.id for r in home.view] == ["stu-1", "stu-2"]
-        assert "−80.0 pts" in screen_text(app)  # noqa: RUF001
-        await pilot.press("S")
+        assert home.figures == {"stu-1": TooEarly(2), "stu-2": pytest.approx(50.0)}
+        assert [r.id for r in home.view] == ["stu-2", "stu-1"]
+        assert home.selected_student_id == "stu-1"  # the cursor kept its student
+        status = next(line for line in screen_text(app).splitlines() if "sorted by" in line)
+        assert status.rstrip().endswith("· too early")  # (its days when the width allows)
+        await pilot.press("up")
+        await wait_until(pilot, lambda: "+50.0 pts" in screen_text(app), what="stu-2's")
+        await pilot.press("S")  # reversed: the measured change still comes first
         await settle(pilot)
         assert [r.id for r in home.view] == ["stu-2", "stu-1"]

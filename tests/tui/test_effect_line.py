@@ -1,6 +1,7 @@
-"""The student screen's "did it work" line (issue 14 §3): "since the 11/3 parent call: 78% to
-92% attendance", the same figures as `caseload notes effects` (tests/test_effects.py holds
-those to hand-computed cases)."""
+"""The student screen's "did it work" line (issue 14 §3): "since the 11/3 parent call:
+attendance 78% (15 days) to 92% (12 days)", the same figures as `caseload notes
+effects` (tests/test_effects.py holds those to hand-computed cases); "too early to tell" when
+the "after" side has fewer than MIN_DAYS_AFTER school days."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ async def test_the_latest_intervention_and_its_attendance(engine: Engine) -> Non
     (_, effect) = effects_of(store.list(student_id=STUDENT), days, AS_OF)
     assert effect.days_before == 15 and effect.days_after > 0
     want = effect.text()
-    assert want.startswith("since the 11/3 parent call: ") and want.endswith("% attendance")
+    assert want.startswith("since the 11/3 parent call: attendance ")
+    assert want.endswith(f"% ({effect.days_after} days)")
 
     app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
                       now=lambda: NOW, notes=store, me=COUNSELOR)
@@ -71,7 +73,7 @@ async def test_a_note_in_the_summer_counts_from_the_first_school_day(engine: Eng
     (effect,) = effects_of(store.list(student_id=STUDENT), att.days, AS_OF,
                            year_from=att.year_from)
     assert (effect.days_before, effect.days_after) == (0, 15)
-    want = "since the 8/20 teacher consultation: — to 60% attendance"
+    want = "since the 8/20 teacher consultation: attendance — (0 days) to 60% (15 days)"
     assert effect.text() == want
     app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
                       now=lambda: NOW, notes=store, me=COUNSELOR)
@@ -85,6 +87,32 @@ async def test_a_note_in_the_summer_counts_from_the_first_school_day(engine: Eng
             return line is not None and line.display and str(line.render()) == want
 
         await wait_until(pilot, shown, what="the effect line")
+
+
+async def test_a_note_written_today_is_too_early_to_tell(engine: Engine) -> None:
+    """Usability review s22, item 3: a meeting on the as-of date rests on that one day after
+    it ("47% to 0% attendance" for a student absent that day): the line says it is too early
+    to tell, and how many school days there are after it, instead of a change."""
+    store = NotesStore(engine, clock=lambda: NOW)
+    store.add(student_id=STUDENT, author_id=COUNSELOR, type="student_meeting", text="a",
+              contact_date=AS_OF)
+    att = Repository(engine).student(STUDENT, AS_OF).attendance
+    (effect,) = effects_of(store.list(student_id=STUDENT), att.days, AS_OF,
+                           year_from=att.year_from)
+    assert (effect.days_before, effect.days_after) == (15, 1)
+    want = "since the 11/20 student meeting: too early to tell (1 school day after)"
+    app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
+                      now=lambda: NOW, notes=store, me=COUNSELOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.select_student(STUDENT)
+        await pilot.press("enter")
+
+        def shown() -> bool:
+            line = _line(app)
+            return line is not None and line.display and str(line.render()) == want
+
+        await wait_until(pilot, shown, what="the too-early line")
 
 
 async def test_no_intervention_no_line(engine: Engine) -> None:

@@ -114,3 +114,25 @@ def test_sort_reports_puts_unknown_figures_last_either_way() -> None:
         assert got[-2:] == [i for i in ids if i in ("s004", "s006")]
     # not read yet: every figure unknown, triage order
     assert [r.id for r in sort_reports(rows, "since", False, None)] == ids
+
+
+def test_sort_reports_puts_too_early_after_every_measured_change_either_way() -> None:
+    """Usability review s22, item 3: a note written today ("too early to tell", fewer than
+    MIN_DAYS_AFTER school days after it) is no change: never first, never the biggest drop;
+    after the measured changes and before the unknown ones, in either direction."""
+    from caseload.domain.effects import TooEarly
+    from caseload.domain.report import CaseloadRow
+
+    from .fakes import FakeReader as Reader
+
+    rows = [CaseloadRow.from_report(r) for r in Reader().caseload("c-rivera", AS_OF)]
+    ids = [r.id for r in rows]
+    figures = {**FIGURES, "s002": TooEarly(1), "s005": TooEarly(0)}
+    early = [i for i in ids if i in ("s002", "s005")]
+    unknown = [i for i in ids if i in ("s004", "s006")]
+    assert [r.id for r in sort_reports(rows, "since", False, figures)] == [
+        "s007", "s001", "s003", *early, *unknown]
+    assert [r.id for r in sort_reports(rows, "since", True, figures)] == [
+        "s003", "s001", "s007", *early, *unknown]
+    assert change_text(TooEarly(1)) == "too early to tell (1 school day after)"
+    assert change_text(TooEarly(1), short=True) == "too early"

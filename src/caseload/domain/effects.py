@@ -1,7 +1,10 @@
 """Did it work? (issue 14 §3): each intervention note's attendance before and after, from the
 student's attendance calendar (``attendance.attendance_around``). Pure: the CLI
 (``caseload notes effects`` through ``caseload.services.effects``) and the student screen's
-line "since the 11/3 parent call: 78% to 92% attendance" both use it."""
+line "since the 11/3 parent call: attendance 78% (15 days) to 92% (12 days)" both use it
+(each side's enrolled school days in parentheses). The app shows no change whose "after" side
+rests on fewer than ``MIN_DAYS_AFTER`` school days ("too early to tell"); the CLI's JSON gives
+every figure as it is."""
 
 from __future__ import annotations
 
@@ -16,6 +19,15 @@ from caseload.domain.report import DayStatus
 from caseload.domain.rounding import round_half_up
 
 DEFAULT_DAYS = 15
+
+MIN_DAYS_AFTER = 5
+"""The fewest enrolled school days after a note (``days_after``) on which the app shows or
+ranks a change in attendance (the student screen's line, the caseload's sort ``s`` ``i``):
+one school week. Fewer, and one absence (or one present day) swings the "after" rate by 25
+points or more: a note written today rests on today alone ("47% to 0%" on the meeting day).
+Below it the app says "too early to tell (1 school day after)". A window (``days``) shorter
+than this needs only the whole window. ``caseload notes effects`` prints every note's
+figures whatever their days (its JSON is issue 14's contract); docs/CHANGES.md."""
 
 
 class EffectsError(ValueError):
@@ -51,13 +63,48 @@ class NoteEffect:
             return "parent call" if self.method is ContactMethod.PHONE else "parent contact"
         return _SHORT[self.type]
 
-    def text(self) -> str:
-        """"since the 11/3 parent call: 78% to 92% attendance" (whole percents; "—" for a
-        side without days)."""
+    def too_early(self, min_days_after: int = MIN_DAYS_AFTER) -> bool:
+        """Whether the "after" side rests on too few school days to show a change: fewer
+        than ``min_days_after``, with some day known around the note (no day on either side,
+        as for a note from an earlier school year or a school without attendance, is
+        unknown, not early)."""
+        known = self.days_before > 0 or self.days_after > 0
+        return known and self.days_after < min_days_after
+
+    def text(self, min_days_after: int = MIN_DAYS_AFTER) -> str:
+        """"since the 11/3 parent call: attendance 78% (15 days) to 92% (12 days)" (whole
+        percents, and the enrolled school days each rests on; "— (0 days)" for a side
+        without days);
+        "since the 11/20 student meeting: too early to tell (1 school day after)" when
+        :meth:`too_early`; "…: no attendance around it to compare" without a day on either
+        side."""
+        head = f"since the {self.date.month}/{self.date.day} {self.what}: "
+        if self.too_early(min_days_after):
+            return head + TooEarly(self.days_after).text()
+        if self.days_before == 0 and self.days_after == 0:
+            return head + "no attendance around it to compare"
         return (
-            f"since the {self.date.month}/{self.date.day} {self.what}: "
-            f"{_pct(self.attendance_before)} to {_pct(self.attendance_after)} attendance"
+            f"{head}attendance {_side(self.attendance_before, self.days_before)} "
+            f"to {_side(self.attendance_after, self.days_after)}"
         )
+
+
+@dataclass(frozen=True)
+class TooEarly:
+    """A change not shown: the latest intervention's "after" side rests on ``days_after``
+    school days, fewer than ``MIN_DAYS_AFTER`` (``NoteEffect.too_early``)."""
+
+    days_after: int
+
+    def text(self) -> str:
+        """"too early to tell (1 school day after)"."""
+        days = "school day" if self.days_after == 1 else "school days"
+        return f"too early to tell ({self.days_after} {days} after)"
+
+
+Change = float | TooEarly | None
+"""The change since the last intervention: points (after − before), too early to tell, or
+unknown (None)."""  # noqa: RUF001
 
 
 _SHORT = {
@@ -77,6 +124,11 @@ def _round(x: float | None) -> float | None:
 
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{round_half_up(x, 0):.0f}%"
+
+
+def _side(rate: float | None, days: int) -> str:
+    """"78% (15 days)", "0% (1 day)", "— (0 days)"."""
+    return f"{_pct(rate)} ({days} {'day' if days == 1 else 'days'})"
 
 
 def effects_of(
@@ -128,16 +180,20 @@ def change_since_last(
     days: int = DEFAULT_DAYS,
     *,
     year_from: dt.date | None = None,
-) -> float | None:
+) -> Change:
     """The change since the last intervention (the caseload's sort, issue 14 §3): the latest
     intervention note's ``attendance_after`` minus its ``attendance_before`` (as
     ``caseload notes effects`` computes them), in percentage points, unrounded. Negative: the
-    attendance fell after the note. None when the student has no intervention note on or
-    before ``as_of`` or when either rate is null (no enrolled day on that side): never
+    attendance fell after the note. :class:`TooEarly` when its "after" side rests on fewer
+    than ``MIN_DAYS_AFTER`` school days (the whole window when ``days`` is shorter): no
+    change is ranked on a note written today. None when the student has no intervention note
+    on or before ``as_of`` or when either rate is null (no enrolled day on that side): never
     invented."""
     effect = latest_effect(notes, calendar, as_of, days, year_from=year_from)
     if effect is None:
         return None
+    if effect.too_early(min(MIN_DAYS_AFTER, days)):
+        return TooEarly(effect.days_after)
     return change_of(effect)
 
 
@@ -170,10 +226,13 @@ def note_markers(notes: Sequence[tuple[dt.date, str]]) -> list[Marker]:
 
 __all__ = [
     "DEFAULT_DAYS",
+    "MIN_DAYS_AFTER",
     "NOTE_LETTERS",
+    "Change",
     "EffectsError",
     "Marker",
     "NoteEffect",
+    "TooEarly",
     "change_of",
     "change_since_last",
     "effects_of",

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from caseload.domain.effects import (
     DEFAULT_DAYS,
+    Change,
     EffectsError,
     NoteEffect,
     change_since_last,
@@ -67,20 +68,21 @@ def intervention_changes(
     as_of: dt.date,
     *,
     days: int = DEFAULT_DAYS,
-) -> dict[str, float | None]:
+) -> dict[str, Change]:
     """The change since the last intervention (``domain.effects.change_since_last``: the
     latest intervention note's ``attendance_after - attendance_before`` of ``caseload notes
     effects``, in points) of each of ``student_ids``, in a fixed number of queries: the notes
     once, then the attendance calendars of the students with an intervention note at once
-    (``Repository.student_details``). None for a student without an intervention note on or
-    before ``as_of``, or with a null rate; unknown ids are None too."""
+    (``Repository.student_details``). ``TooEarly`` when that note's "after" side has fewer
+    than ``MIN_DAYS_AFTER`` school days; None for a student without an intervention note on
+    or before ``as_of``, or with a null rate; unknown ids are None too."""
     from caseload.services.notes import notes_store
     from caseload.store.repository import Repository
 
     if days < 1:
         raise EffectsError(f"--days must be at least 1, not {days}")
     wanted = set(student_ids)
-    out: dict[str, float | None] = dict.fromkeys(wanted)
+    out: dict[str, Change] = dict.fromkeys(wanted)
     notes_of: dict[str, list[Note]] = defaultdict(list)
     for note in notes_store(workspace).list(until=as_of):
         if note.student_id in wanted and note.type is not NoteType.OTHER:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from caseload.domain.effects import Change
 from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
 from caseload.domain.records import User
@@ -55,13 +56,14 @@ class ExportRequest:
 
 
 class InterventionChanges(Protocol):
-    """The change since each student's last intervention, in points (None: no intervention
-    note, or a null rate), for many students at once: ``services.effects.intervention_changes``
-    bound to the workspace. Blocking: called from a thread worker."""
+    """The change since each student's last intervention, in points (``TooEarly``: too few
+    school days after the note; None: no intervention note, or a null rate), for many
+    students at once: ``services.effects.intervention_changes`` bound to the workspace.
+    Blocking: called from a thread worker."""
 
     def __call__(
         self, student_ids: Sequence[str], as_of: dt.date
-    ) -> Mapping[str, float | None]: ...
+    ) -> Mapping[str, Change]: ...
 
 
 class ExportDone(Protocol):

@@ -32,6 +32,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from caseload.domain.effects import Change, TooEarly
 from caseload.domain.report import CaseloadRow, FlagCode, Severity, known_below_70
 from caseload.domain.rounding import round_half_up
 from caseload.domain.search import Query, Searchable, filter_items, row_keys
@@ -96,7 +97,8 @@ SORTS: dict[str, SortSpec] = {
     "note": SortSpec("days since note",
                      lambda r: 10**9 if r.days_since_note is None else r.days_since_note,
                      descending=True),
-    # biggest drop first (most worrying first); no intervention note or a null rate: last
+    # biggest drop first (most worrying first); then too early to tell (fewer than
+    # MIN_DAYS_AFTER school days after the note); no intervention note or a null rate: last
     SINCE: SortSpec("change since last intervention", None, figures=True),
 }
 SORT_LETTERS: dict[str, str] = {
@@ -115,10 +117,11 @@ def _figure_of(figures: Mapping[str, Any]) -> Callable[[CaseloadRow], Any]:
 
 
 def sort_reports(reports: list[CaseloadRow], key: str, reverse: bool,
-                 figures: Mapping[str, float | None] | None = None) -> list[CaseloadRow]:
+                 figures: Mapping[str, Change] | None = None) -> list[CaseloadRow]:
     """Reports ordered by ``key``; missing values last either way; ties keep triage order.
     A sort by ``figures`` (student id -> figure) reads them from ``figures`` (not yet read:
-    every row's is missing, so triage order)."""
+    every row's is missing, so triage order); a ``TooEarly`` figure is no change: after the
+    measured ones, before the missing ones, either way."""
     spec = SORTS[key]
     value: Callable[[CaseloadRow], Any]
     if spec.figures:
@@ -127,10 +130,14 @@ def sort_reports(reports: list[CaseloadRow], key: str, reverse: bool,
         return list(reversed(reports)) if reverse else list(reports)
     else:
         value = spec.value
-    present = [r for r in reports if value(r) is not None]
-    missing = [r for r in reports if value(r) is None]
+    present: list[CaseloadRow] = []
+    early: list[CaseloadRow] = []
+    missing: list[CaseloadRow] = []
+    for r in reports:
+        v = value(r)
+        (missing if v is None else early if isinstance(v, TooEarly) else present).append(r)
     present.sort(key=value, reverse=spec.descending != reverse)
-    return present + missing
+    return present + early + missing
 
 
 @dataclass
@@ -139,14 +146,17 @@ class InterventionChangesLoaded(Message, bubble=False):
 
     counselor_id: str | None
     as_of: dt.date
-    figures: dict[str, float | None]
+    figures: dict[str, Change]
 
 
 
-def change_text(points: float | None) -> str:
-    """"−12.5 pts", "+3.0 pts", "±0.0 pts"; "—" when not known."""  # noqa: RUF002
+def change_text(points: Change, *, short: bool = False) -> str:
+    """"−12.5 pts", "+3.0 pts", "±0.0 pts"; "too early to tell (1 school day after)"
+    ("too early" ``short``); "—" when not known."""  # noqa: RUF002
     if points is None:
         return DASH
+    if isinstance(points, TooEarly):
+        return "too early" if short else points.text()
     rounded = round_half_up(points)
     sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"  # noqa: RUF001
     return f"{sign}{abs(rounded):.1f} pts"
@@ -207,7 +217,7 @@ class CaseloadScreen(Screen[None]):
         self._slow_timer: Timer | None = None
         self.load_seconds = 0.0
         # the change since the last intervention, by student id (read on demand, see SINCE)
-        self.figures: dict[str, float | None] | None = None
+        self.figures: dict[str, Change] | None = None
         self.figures_for: tuple[str | None, object] | None = None
         self.figures_loading = False
         self._status_width: int | None = None  # the terminal width the status was made for
@@ -303,18 +313,21 @@ class CaseloadScreen(Screen[None]):
                          style=styles["info"])
         else:
             parts.append(f" · sorted by {spec.label}{order}", style=styles["muted"])
+        why = ""
         if spec.figures and not self.figures_loading and self.figures is not None:
             # no column for it: the highlighted student's figure, and what it is
             selected = self.selected_student_id
+            figure = self.figures.get(selected) if selected is not None else None
             if selected is not None:
-                parts.append(f" · {change_text(self.figures.get(selected))}",
-                             style=styles["info"])
-            why = " (attendance after − before the latest note)"  # noqa: RUF001
-            if parts.cell_len + len(why) <= self.app.size.width - 2:  # whole, or not at all
-                parts.append(why, style=styles["muted"])
-        hint = " · s: sort · l: legend · x: export list"  # when it fits whole (issue 12)
-        if parts.cell_len + len(hint) <= self.app.size.width - 2:
-            parts.append(hint, style=styles["muted"])
+                parts.append(f" · {change_text(figure, short=True)}", style=styles["info"])
+            why = (f" to tell ({figure.days_after} school "
+                   f"day{'' if figure.days_after == 1 else 's'} after the latest note)"
+                   if isinstance(figure, TooEarly)
+                   else " (attendance after − before the latest note)")  # noqa: RUF001
+        hint = " · s: sort · l: legend · x: export list"
+        for extra, style in ((why, "muted"), (hint, "muted")):  # whole, or not
+            if extra and parts.cell_len + len(extra) <= self.app.size.width - 2:
+                parts.append(extra, style=styles[style])
         self.query_one("#status", Static).update(parts)
 
     # -- data ----------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ COLUMN_HELP: tuple[tuple[str, str], ...] = (
     ("s i", "sorts by change since the last intervention (no column; the status line shows "
             "the highlighted student's): the latest intervention note's attendance after "
             "minus before, in points, as caseload notes effects has them; biggest drop "
-            "first; — (last): no intervention note, or no school day on a side"),
+            "first; too early (then): fewer than 5 school days after the note; — (last): "
+            "no intervention note, or no school day on a side"),
 )
 
 
