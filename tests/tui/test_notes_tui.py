@@ -125,6 +125,14 @@ async def test_write_note_saves_and_shows_everywhere(notes_engine: Engine,
         assert store.load_draft(COUNSELOR, STUDENT) is None  # the draft went with the save
         # the caseload read the notes again: days since the last note is now 0
         assert note_column(app) == 0 != before
+        # the rows keep their order after a note (nobody moves past the cursor) until `r`
+        assert [r.id for r in app.home.view] == view_before
+        assert app.home.selected_student_id == STUDENT
+        assert "order kept after your note (r re-sorts)" in screen_text(app)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: not app.home.order_held and app.home.loaded_for
+                         is not None and not app.home.table.loading, what="re-sorted")
+        await settle(pilot)
         # and the triage order uses it: among students of equal risk, those never noted (or
         # noted longest ago) come first, so the student now comes after every such peer
         view = [r.id for r in app.home.view]

@@ -210,8 +210,9 @@ class NotesFlow:
         self.app.push_screen(RevisionsModal(note, name, notes=notes))
 
     def changed(self, student_id: str) -> None:
-        """A note changed: the caseload (days since note, triage), the student's Notes tab and
-        effect line ("since the 11/16 referral: …") and the follow-ups read again."""
+        """A note changed: the caseload (days since note; its rows keep their order, see
+        ``CaseloadScreen.reload``), the student's Notes tab and effect line ("since the 11/16
+        referral: …") and the follow-ups read again."""
         from caseload.tui.screens.caseload import CaseloadScreen
         from caseload.tui.screens.follow_ups import FollowUpsScreen
         from caseload.tui.screens.student import StudentScreen
@@ -219,7 +220,7 @@ class NotesFlow:
 
         for screen in self.app.screen_stack:
             if isinstance(screen, CaseloadScreen):
-                screen.reload()
+                screen.reload(hold_order=True)  # "note, ↓, note" skips no one
             if isinstance(screen, StudentScreen) and screen.student_id == student_id:
                 screen.notes_changed()
             for pane in screen.query(NotesPane):

@@ -220,6 +220,10 @@ class CaseloadScreen(Screen[None]):
         self.figures: dict[str, Change] | None = None
         self.figures_for: tuple[str | None, object] | None = None
         self.figures_loading = False
+        # a note was written (``reload(hold_order=True)``): the rows keep the order they were
+        # in, so "note, ↓, note" never skips a student; a sort or a plain reload re-sorts
+        self.order_held = False
+        self._figures_stale = False  # a note changed: the figures are read again
         self._status_width: int | None = None  # the terminal width the status was made for
 
     # -- composition ---------------------------------------------------------------------------
@@ -245,7 +249,15 @@ class CaseloadScreen(Screen[None]):
     def table(self) -> VirtualTable:
         return self.query_one("#students", VirtualTable)
 
-    def reload(self) -> None:
+    def reload(self, *, hold_order: bool = False) -> None:
+        """Read the caseload again. ``hold_order``: a note was written, edited or marked done
+        (``NotesFlow.changed``): the rows keep the order they are shown in (the note's
+        student does not move away from the cursor, nor do the students after them move up
+        past it) until the counselor sorts again or reloads (``r``); the change since the
+        last intervention (``s i``) is read again. Otherwise: in the chosen order afresh."""
+        self.order_held = hold_order
+        if hold_order and (self.figures is not None or self.figures_loading):
+            self._figures_stale = True  # (an answer on its way may predate the note)
         table = self.table
         table.loading = True
         self.data.request_caseload(self)
@@ -324,8 +336,9 @@ class CaseloadScreen(Screen[None]):
                    f"day{'' if figure.days_after == 1 else 's'} after the latest note)"
                    if isinstance(figure, TooEarly)
                    else " (attendance after − before the latest note)")  # noqa: RUF001
+        held = " · order kept after your note (r re-sorts)" if self.order_held else ""
         hint = " · s: sort · l: legend · x: export list"
-        for extra, style in ((why, "muted"), (hint, "muted")):  # whole, or not
+        for extra, style in ((held, "info"), (why, "muted"), (hint, "muted")):  # whole, or not
             if extra and parts.cell_len + len(extra) <= self.app.size.width - 2:
                 parts.append(extra, style=styles[style])
         self.query_one("#status", Static).update(parts)
@@ -343,6 +356,7 @@ class CaseloadScreen(Screen[None]):
         was_partial, row = self.partial_total is not None, self.table.cursor_row
         self.partial_total = None
         selected = self.selected_student_id
+        shown = self._sorted
         self.reports = message.reports
         self.load_seconds = message.seconds
         self.loaded_for = (message.counselor_id, message.as_of)
@@ -353,8 +367,13 @@ class CaseloadScreen(Screen[None]):
             self.figures_loading = False  # an answer for the earlier one is ignored
             if SORTS[self.sort_key].figures:
                 self.request_figures()
-        self._sorted = sort_reports(self.reports, self.sort_key, self.sort_reverse,
-                                    self.figures)
+        elif self._figures_stale:  # a note changed them: the old ones order the rows meanwhile
+            if SORTS[self.sort_key].figures:
+                self.request_figures()
+            else:
+                self.figures = self.figures_for = None  # read again when sorted by them
+        self._figures_stale = False
+        self._order(shown)
         table = self.table
         table.empty_text = (
             "No students in this caseload (c: another caseload, or all students)"
@@ -373,8 +392,9 @@ class CaseloadScreen(Screen[None]):
     def show_head(self, message: messages.CaseloadLoaded) -> None:
         """Paint the first page of a large caseload (in triage order) while the rest loads:
         the table has every row's place; rows below the head show as "…" until then."""
-        if self.sort_key != "triage" or self.sort_reverse or self.query_text or self.flag_filter:
-            return  # another order or a filter needs every row: wait for them
+        if (self.sort_key != "triage" or self.sort_reverse or self.query_text
+                or self.flag_filter or self.order_held):
+            return  # another order, a filter or the order held needs every row: wait for them
         self.reports = self._sorted = message.reports
         self._search_key = None
         self.partial_total = message.total
@@ -553,8 +573,19 @@ class CaseloadScreen(Screen[None]):
             self.request_figures()
         self.sort_key = key
         self.sort_reverse = reverse
-        self._sorted = sort_reports(self.reports, key, reverse, self.figures)
+        self.order_held = False  # sorted again: a held order ends
+        self._order()
         self.apply_filters()
+
+    def _order(self, shown: list[CaseloadRow] | None = None) -> None:
+        """The rows in the chosen order; while ``order_held``, in the order of ``shown`` (the
+        rows as they were), students not in it after them in the chosen order."""
+        rows = sort_reports(self.reports, self.sort_key, self.sort_reverse, self.figures)
+        self.order_held = self.order_held and bool(shown)  # (nothing shown yet: nothing held)
+        if self.order_held and shown:
+            place = {r.id: index for index, r in enumerate(shown)}
+            rows.sort(key=lambda r: place.get(r.id, len(place)))
+        self._sorted = rows
 
     # -- change since the last intervention (read on demand) ----------------------------------
 
@@ -584,7 +615,10 @@ class CaseloadScreen(Screen[None]):
         self.figures_loading = False
         self.figures = message.figures
         self.figures_for = self.loaded_for
-        if SORTS[self.sort_key].figures:
+        if SORTS[self.sort_key].figures and self.order_held:  # read again after a note
+            self._order(self._sorted)
+            self.apply_filters()
+        elif SORTS[self.sort_key].figures:
             self.set_sort(self.sort_key, reverse=self.sort_reverse)
         else:
             self.update_status()
