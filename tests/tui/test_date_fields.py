@@ -2,9 +2,9 @@
 
 Fields that ask for a past day (the changes' "since", the as-of date, the notes export's from
 and to) read ``11/13`` and ``mon`` as the last such day on or before the as-of date shown, and
-``-7d`` from it. A note's dates keep the forward reading (issue 12), counted from one day (the
-as-of date when it was moved, else today); a contact date after that day is asked about before
-it is saved, and the done dialog asks about an M/D that has just passed.
+``-7d`` from it. A note's dates keep the forward reading (issue 12), counted from today whatever the as-of
+date; a contact date after today is asked about before it is saved, and the done dialog asks
+about an M/D that has just passed. In the as-of prompt ``today`` is the calendar's today.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from caseload.tui.screens.done import DoneModal
 from caseload.tui.screens.export import ExportModal
 from caseload.tui.screens.follow_ups import FollowUpsScreen
 from caseload.tui.screens.modals import PromptModal
-from caseload.tui.screens.note_editor import NoteEditor
 from caseload.tui.session import NoteDay, Session
 
 from .conftest import screen_text, settle, wait_until
@@ -36,7 +35,6 @@ from .test_changes_screen import Host, loaded
 from .test_notes_tui import (
     AS_OF,
     COUNSELOR,
-    NOW,
     STUDENT,
     make_notes_app,
     notes_engine,
@@ -119,6 +117,10 @@ async def test_the_as_of_prompt_counts_back_from_the_as_of_date_shown(make_app, 
             await wait_until(pilot, lambda a=as_of: app.as_of == a, what=f"as of {typed}")
         await settle(pilot)
         assert "as of 2026-11-02" in screen_text(app)
+        app.action_change_as_of()  # "today": the calendar's today, the way back to it
+        await prompt_open(pilot)
+        assert await prompt_answer(pilot, "today") == ""
+        await wait_until(pilot, lambda: app.as_of == app.session.today(), what="back to today")
 
 
 # --- item 21: the notes export's from and to ---------------------------------------------------
@@ -218,25 +220,25 @@ def later_app(engine: Engine, store: NotesStore) -> CaseloadApp:
                        export_notes=app_exporter(ws, clock=lambda: LATER))
 
 
-def test_the_note_day_is_the_moved_as_of_date_else_today() -> None:
+def test_the_note_day_is_today_whatever_the_as_of_date() -> None:
+    """Issue 12: "+3d" is three days from today, in the app as on the command line (the
+    review of this session's first fix: counting from a moved as-of date saved ``today``
+    typed on 12/05 as 11/20, and asked nothing of a contact date after the real today)."""
     clock = [LATER]
     session = Session("c", AS_OF, now=lambda: clock[0])  # as in the demo: moved
-    assert session.note_day() == NoteDay(AS_OF, "the as-of date")
-    assert session.note_day().words == "the as-of date (2026-11-20)"
-    session.move_as_of(dt.date(2026, 12, 5))  # back to today: the clock's date from now on
     assert session.note_day() == NoteDay(dt.date(2026, 12, 5), "today")
-    clock[0] = LATER + dt.timedelta(hours=12)  # past midnight, as-of date untouched
+    clock[0] = LATER + dt.timedelta(hours=12)  # past midnight
     assert session.note_day() == NoteDay(dt.date(2026, 12, 6), "today")
     session.move_as_of(dt.date(2026, 11, 13))
-    assert session.note_day() == NoteDay(dt.date(2026, 11, 13), "the as-of date")
-    assert Session("c", NOW.date(), now=lambda: NOW).note_day() == NoteDay(NOW.date(), "today")
+    assert session.note_day() == NoteDay(dt.date(2026, 12, 6), "today")
 
 
-async def test_note_dates_count_from_the_as_of_date_when_it_was_moved(
+async def test_note_dates_count_from_today_and_the_contact_date_starts_at_the_as_of_date(
     notes_engine: Engine, store: NotesStore,
 ) -> None:
-    """``+1w`` was counted from the clock (12/12, in neither "due" nor "upcoming") and
-    ``today`` was 12/05, after the as-of date: now both count from 11/20."""
+    """As of 11/20 on a clock at 12/05: a new note's contact date starts at 11/20 (the day
+    looked at, so the caseload's "days since note" counts it); ``today`` is 12/05 and ``+1w``
+    a week from it, as issue 12 says; a contact date of today is not "after today"."""
     app = later_app(notes_engine, store)
     async with app.run_test(size=(80, 24)) as pilot:
         editor = await open_editor(pilot)
@@ -247,66 +249,63 @@ async def test_note_dates_count_from_the_as_of_date_when_it_was_moved(
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: bool(store.list(student_id=STUDENT)), what="saved")
         [note] = store.list(student_id=STUDENT)
-        assert (note.contact_date, note.follow_up) == (AS_OF, dt.date(2026, 11, 27))
-        await wait_until(pilot, lambda: not isinstance(app.screen, NoteEditor), what="closed")
-        await pilot.press("u")
-        await wait_until(pilot, lambda: isinstance(app.screen, FollowUpsScreen), what="u")
-        screen = app.screen
-        await pilot.press("2")
-        await wait_until(pilot, lambda: note.id in [n.id for n in screen.notes],
-                         what="the note's follow-up among the upcoming ones")
+        assert (note.contact_date, note.follow_up) == (dt.date(2026, 12, 5),
+                                                       dt.date(2026, 12, 12))
 
 
-async def test_the_next_follow_up_counts_from_the_as_of_date_and_asks_of_a_day_just_passed(
+async def test_a_contact_date_after_the_real_today_is_asked_about_with_the_as_of_moved(
     notes_engine: Engine, store: NotesStore,
 ) -> None:
-    """``11/25`` was 2027-11-25 (the clock is past it) and taken: now 2026-11-25. ``11/18``,
-    passed two days before the as-of date, reads as next year's: asked once, Enter again
-    takes it. A day not after the as-of date is refused, saying which day that is."""
-    students = [r.id for r in Repository(notes_engine).caseload(COUNSELOR, AS_OF)][:2]
-    first, second = (store.add(student_id=sid, author_id=COUNSELOR, type="referral",
-                               text="call back", contact_date=dt.date(2026, 11, 1),
-                               follow_up=dt.date(2026, 11, day))
-                     for sid, day in zip(students, (17, 18), strict=True))
+    """The question compares with the calendar's today, not the as-of date: ``+3d`` on a
+    clock at 12/05 (as of 11/20) is 12/08, after today: asked."""
+    app = later_app(notes_engine, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#note-contact", Input).value = "+3d"
+        editor.query_one("#note-text", TextArea).text = "Will call."
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="question")
+        assert shown(app, "#confirm-question").startswith(
+            "The contact date is 2026-12-08, 3 days after today (2026-12-05).")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is editor, what="back in the editor")
+        assert store.list(student_id=STUDENT) == []
+
+
+async def test_the_next_follow_up_counts_from_today_and_asks_of_a_day_just_passed(
+    notes_engine: Engine, store: NotesStore,
+) -> None:
+    """On a clock at 12/05 (as of 11/20): the next follow-up offered is a week from today;
+    ``yesterday`` is refused, naming today; ``11/25``, passed ten days before today, reads as
+    next year's (issue 12): said under the field, taken on a second Enter."""
+    students = [r.id for r in Repository(notes_engine).caseload(COUNSELOR, AS_OF)][:1]
+    first = store.add(student_id=students[0], author_id=COUNSELOR, type="referral",
+                      text="call back", contact_date=dt.date(2026, 11, 1),
+                      follow_up=dt.date(2026, 11, 17))
     app = later_app(notes_engine, store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("u")
         await wait_until(pilot, lambda: isinstance(app.screen, FollowUpsScreen), what="u")
         screen = app.screen
-        await wait_until(pilot, lambda: [n.id for n in screen.notes] == [first.id, second.id],
-                         what="both due")
+        await wait_until(pilot, lambda: [n.id for n in screen.notes] == [first.id],
+                         what="due")
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, DoneModal), what="done")
         modal = app.screen
         field = modal.query_one("#done-next", Input)
-        assert field.value == "2026-11-27"  # a week on from the as-of date
+        assert field.value == "2026-12-12"  # a week on from today
         error = modal.query_one("#done-error", Static)
         field.focus()
         field.value = "yesterday"
         await pilot.press("enter")
         await wait_until(pilot, lambda: str(error.render()) != "", what="refused")
-        assert str(error.render()) == ("The next follow-up date 2026-11-19 is not after the "
-                                       "as-of date (2026-11-20).")
+        assert str(error.render()) == ("The next follow-up date 2026-12-04 is not after "
+                                       "today (2026-12-05).")
         field.value = "11/25"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: store.get(first.id).follow_up == dt.date(2026, 11, 25),
-                         what="moved to 11/25")
-        await wait_until(pilot, lambda: [n.id for n in screen.notes] == [second.id],
-                         what="the second one selected")
-        await pilot.press("d")
-        await wait_until(pilot, lambda: isinstance(app.screen, DoneModal), what="done")
-        modal = app.screen
-        error = modal.query_one("#done-error", Static)
-        field = modal.query_one("#done-next", Input)
-        field.value = "11/18"
-        field.focus()
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: str(error.render()) != "", what="asked")
-        assert shown(app, "#done-error") == (
-            "11/18 has passed (2026-11-18, before the as-of date, 2026-11-20): it means the "
-            "next 11/18, 2027-11-18. Enter again to follow up then, or type another date.")
+        await wait_until(pilot, lambda: "has passed" in str(error.render()), what="asked")
         assert app.screen is modal and app.focused is field
         await pilot.press("enter")
-        await wait_until(pilot, lambda: store.get(second.id).follow_up == dt.date(2027, 11, 18),
+        await wait_until(pilot, lambda: store.get(first.id).follow_up == dt.date(2027, 11, 25),
                          what="taken on Enter again")

@@ -486,7 +486,9 @@ def impossible_date(text: str) -> str | None:
     return f"{value} is not a real date: {why}"
 
 
-def parse_date(text: str, today: dt.date, *, past: bool = False) -> dt.date:
+def parse_date(
+    text: str, today: dt.date, *, past: bool = False, clock: dt.date | None = None
+) -> dt.date:
     """A date as typed: ``today``, ``yesterday``, ``tomorrow``; ``+3d``, ``-1d``, ``+2w``
     (days or weeks from today, up to 9999); a weekday name or its abbreviation (``fri``:
     the next one *after* today, so ``monday`` on a Monday is a week away); ``M/D`` (this
@@ -498,14 +500,19 @@ def parse_date(text: str, today: dt.date, *, past: bool = False) -> dt.date:
     ``past``: the reading of a field that asks for a past day (the app's "changes since",
     as-of and export from/to fields, with ``today`` the as-of date): a weekday name or
     ``M/D`` is the most recent such day *on or before* ``today`` (``fri`` on a Friday is that
-    day; ``11/30`` on 2026-11-20 is 2025-11-30); the other forms read as above."""
+    day; ``11/30`` on 2026-11-20 is 2025-11-30); the other forms read as above.
+
+    ``clock``: the calendar's date, when ``today`` is another day (the app's as-of prompt,
+    whose other forms count from the as-of date shown): ``today``, ``yesterday`` and
+    ``tomorrow`` name the days around it, so ``today`` always leads back to today."""
     value = str(text).strip().lower()
+    named = clock if clock is not None else today
     if value == "today":
-        return today
+        return named
     if value == "yesterday":
-        return today - dt.timedelta(days=1)
+        return named - dt.timedelta(days=1)
     if value == "tomorrow":
-        return today + dt.timedelta(days=1)
+        return named + dt.timedelta(days=1)
     if value in _WEEKDAYS:
         if past:
             return today - dt.timedelta(days=(today.weekday() - _WEEKDAYS[value]) % 7)

@@ -690,18 +690,19 @@ class CaseloadApp(App[None]):
         from caseload.tui.screens.modals import PromptModal
 
         as_of = self.as_of  # what 11/13, -7d, mon count back from (a past day's reading)
-        said = f"YYYY-MM-DD, or 11/13, -7d, mon ({counted_back(as_of)})"
+        today = self.session.today()  # what "today" names: the way back to today
+        said = f"YYYY-MM-DD, today, or 11/13, -7d, mon ({counted_back(as_of)})"
 
         def validate(text: str) -> str | None:
             try:
-                parse_date(text, as_of, past=True)
+                parse_date(text, as_of, past=True, clock=today)
             except ValueError as exc:
                 return date_error(exc, "The as-of date", f"Type a date as {said}.")
             return None
 
         def done(value: str | None) -> None:
             if value:
-                self.set_as_of(parse_date(value, as_of, past=True))
+                self.set_as_of(parse_date(value, as_of, past=True, clock=today))
 
         self.push_screen(PromptModal(f"As-of date: {said}", value=self.as_of.isoformat(),
                                      validate=validate), done)

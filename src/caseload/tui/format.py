@@ -144,14 +144,18 @@ class DateOutOfRange(ValueError):
     message says so with the range (:func:`caseload.domain.schooldays.out_of_range`)."""
 
 
-def parse_date(text: str, today: dt.date | None = None, *, past: bool = False) -> dt.date:
+def parse_date(
+    text: str, today: dt.date | None = None, *, past: bool = False, clock: dt.date | None = None
+) -> dt.date:
     """A date as typed in any of the TUI's date fields, with the CLI's syntax
     (:func:`caseload.domain.notes.parse_date`: ``today``, ``+3d``, ``fri``, ``11/27``, ISO...)
     relative to ``today`` (default: the local date), within the CLI's range (1900-01-01 to
     2100-12-31: ``caseload.domain.schooldays.FIRST_DATE``/``LAST_DATE``); ValueError
     otherwise, DateOutOfRange for a date outside that range. ``past``: a field that asks for
-    a past day (a weekday name or ``M/D`` is the last one on or before ``today``)."""
-    day = parse_typed_date(text, today if today is not None else dt.date.today(), past=past)
+    a past day (a weekday name or ``M/D`` is the last one on or before ``today``); ``clock``:
+    the calendar's date when ``today`` is another day (``today`` then names the calendar's)."""
+    day = parse_typed_date(text, today if today is not None else dt.date.today(), past=past,
+                           clock=clock)
     why = out_of_range(day)
     if why:
         raise DateOutOfRange(why)

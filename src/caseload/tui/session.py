@@ -50,13 +50,6 @@ class Session:
     # the rules' thresholds the reader flags with (the config's ``[thresholds]``): the legend
     # states these, not the defaults
     thresholds: Thresholds = field(default_factory=Thresholds)
-    # the local date when the as-of date was set (``move_as_of``): an as-of date other than
-    # that day was moved there (``--as-of``, the demo's date, "Change as-of date")
-    as_of_set_on: dt.date | None = None
-
-    def __post_init__(self) -> None:
-        if self.as_of_set_on is None:
-            self.as_of_set_on = self.today()
 
     def today(self) -> dt.date:
         """The local date now, by the session's clock."""
@@ -64,14 +57,14 @@ class Session:
 
     def move_as_of(self, as_of: dt.date) -> None:
         self.as_of = as_of
-        self.as_of_set_on = self.today()
 
     def note_day(self) -> NoteDay:
         """What every note field in the app counts relative dates from (the editor's contact
-        and follow-up dates, the done dialog's next follow-up): the as-of date when it was
-        moved off the day it was set on, else today (a day that goes on past midnight)."""
-        if self.as_of != self.as_of_set_on:
-            return NoteDay(self.as_of, "the as-of date")
+        and follow-up dates, the done dialog's next follow-up): today, by the session's clock
+        (a day that goes on past midnight), whatever the as-of date (issue 12: "+3d" is three
+        days from today, in the app as on the command line). A new note's contact date starts
+        at the as-of date all the same (the note editor), so a note written while looking at
+        a past day counts there."""
         return NoteDay(self.today(), "today")
 
     @property

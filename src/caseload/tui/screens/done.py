@@ -3,8 +3,7 @@ whether to follow up again.
 
 Answers ``DoneAnswer`` (None: cancelled). "Close the note" marks it done; "Follow up again"
 keeps it open with the next follow-up date (offered: a week on; any date syntax), counted
-from the day every note field counts from (``Session.note_day``: the as-of date when it was
-moved, else today) and after it.
+from the day every note field counts from (``Session.note_day``: today) and after it.
 """
 
 from __future__ import annotations

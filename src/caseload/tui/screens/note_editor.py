@@ -81,7 +81,8 @@ class NoteEditor(NotesModal[Note | None]):
         """``class_id`` (``class_title`` names it): the note is about this class (the class
         screen's ``n``); an edited note keeps its own class. ``today``: the local date (what
         a conflict's "today" is); ``day``: what the dates count ``today``, ``+3d``, ``fri``
-        from, and a new note's contact date (``Session.note_day``; default: today)."""
+        from (``Session.note_day``: today). A new note's contact date starts at the as-of
+        date (the day the counselor is looking at: today, unless they moved it)."""
         super().__init__(notes, student_name, as_of)
         self.class_id = note.class_id if note is not None else class_id
         self.class_title = class_title
@@ -116,7 +117,7 @@ class NoteEditor(NotesModal[Note | None]):
 
     def _payload_of(self, note: Note | None) -> dict[str, Any]:
         if note is None:
-            return {"contact_date": self.day.day.isoformat(),
+            return {"contact_date": self.as_of.isoformat(),  # (the day looked at)
                     "type": NoteType.STUDENT_MEETING.value,
                     "status": NoteStatus.OPEN.value, "flags": [], "text": "", "follow_up": "",
                     "method": "", "outcome": ""}
