@@ -181,6 +181,6 @@ def test_the_student_screen_line() -> None:
     d = dt.date(2026, 11, 3)
     call = NoteEffect(7, d, NoteType.PARENT_CONTACT, ContactMethod.PHONE, 78.3, 92.1, 15, 12)
     assert call.text() == (
-        "since the 11/3 parent call: attendance 78% (15 days) to 92% (12 days)")
+        "since the 11/3 parent call: 78% to 92% attendance (15 and 12 days)")
     meeting = NoteEffect(8, d, NoteType.STUDENT_MEETING, None, None, None, 0, 0)
     assert meeting.text() == "since the 11/3 student meeting: no attendance around it to compare"

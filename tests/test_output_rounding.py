@@ -27,6 +27,6 @@ def test_domain_outputs_round_ties_half_up() -> None:
     assert e.to_json()["attendance_before"] == 77.5
     assert e.to_json()["attendance_after"] == 85.4
     # whole percents: 77.5 -> 78
-    assert e.text() == "since the 11/3 parent call: attendance 78% (8 days) to 85% (15 days)"
+    assert e.text() == "since the 11/3 parent call: 78% to 85% attendance (8 and 15 days)"
     assert GradeDrop("c", "Algebra I", 46.25, 12.25).to_json() == {
         "class": "c", "from": 46.3, "to": 12.3}

@@ -187,7 +187,7 @@ def test_the_student_screen_line_and_the_change_since_the_last_intervention() ->
     assert effect is not None
     # 15 days from 8/31 up to the as-of date 9/18: 14, absent 9/1 and 9/3: 12 of 14
     assert effect.text() == (
-        "since the 8/20 parent contact: attendance — (0 days) to 86% (14 days)")
+        "since the 8/20 parent contact: — to 86% attendance (0 and 14 days)")
     assert change_since_last(notes, cal.days, AS_OF, year_from=cal.year_from) is None
     # without year_from (the calendar alone), as before: nothing known
     (bare,) = effects_of(notes, cal.days, AS_OF)

@@ -74,7 +74,7 @@ def test_the_threshold_is_inclusive_five_school_days_are_shown() -> None:
     assert four.text() == "since the 11/16 referral: too early to tell (4 school days after)"
     five = latest_effect(notes, cal, D(2026, 11, 20))
     assert five is not None and five.days_after == 5 and not five.too_early()
-    assert five.text() == "since the 11/16 referral: attendance 100% (10 days) to 80% (5 days)"
+    assert five.text() == "since the 11/16 referral: 100% to 80% attendance (10 and 5 days)"
     assert change_since_last(notes, cal, D(2026, 11, 20)) == pytest.approx(-20.0)
 
 
@@ -95,10 +95,10 @@ def test_no_day_after_yet_is_too_early_and_no_day_at_all_is_unknown() -> None:
 def test_the_line_gives_each_sides_school_days() -> None:
     call = NoteEffect(7, D(2026, 11, 3), NoteType.PARENT_CONTACT, ContactMethod.PHONE,
                       100.0, 80.0, 1, 5)
-    assert call.text() == "since the 11/3 parent call: attendance 100% (1 day) to 80% (5 days)"
+    assert call.text() == "since the 11/3 parent call: 100% to 80% attendance (1 and 5 days)"
     summer = effect(None, 60.0, 0, 15)  # (a note in the summer before the year: no day before)
     assert summer.text() == (
-        "since the 11/20 student meeting: attendance — (0 days) to 60% (15 days)")
+        "since the 11/20 student meeting: — to 60% attendance (0 and 15 days)")
     assert TooEarly(2).text() == "too early to tell (2 school days after)"
 
 

@@ -1,5 +1,5 @@
 """The student screen's "did it work" line (issue 14 §3): "since the 11/3 parent call:
-attendance 78% (15 days) to 92% (12 days)", the same figures as `caseload notes
+78% to 92% attendance (15 and 12 days)", the same figures as `caseload notes
 effects` (tests/test_effects.py holds those to hand-computed cases); "too early to tell" when
 the "after" side has fewer than MIN_DAYS_AFTER school days."""
 
@@ -46,8 +46,8 @@ async def test_the_latest_intervention_and_its_attendance(engine: Engine) -> Non
     (_, effect) = effects_of(store.list(student_id=STUDENT), days, AS_OF)
     assert effect.days_before == 15 and effect.days_after > 0
     want = effect.text()
-    assert want.startswith("since the 11/3 parent call: attendance ")
-    assert want.endswith(f"% ({effect.days_after} days)")
+    assert want.startswith("since the 11/3 parent call: ") and " attendance (" in want
+    assert want.endswith(f"attendance (15 and {effect.days_after} days)")
 
     app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
                       now=lambda: NOW, notes=store, me=COUNSELOR)
@@ -73,7 +73,7 @@ async def test_a_note_in_the_summer_counts_from_the_first_school_day(engine: Eng
     (effect,) = effects_of(store.list(student_id=STUDENT), att.days, AS_OF,
                            year_from=att.year_from)
     assert (effect.days_before, effect.days_after) == (0, 15)
-    want = "since the 8/20 teacher consultation: attendance — (0 days) to 60% (15 days)"
+    want = "since the 8/20 teacher consultation: — to 60% attendance (0 and 15 days)"
     assert effect.text() == want
     app = CaseloadApp(Repository(engine), counselor_id=COUNSELOR, as_of=AS_OF,
                       now=lambda: NOW, notes=store, me=COUNSELOR)

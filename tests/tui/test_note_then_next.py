@@ -77,11 +77,15 @@ async def test_note_then_down_reaches_every_student_in_turn(engine: Engine) -> N
             assert HELD in screen_text(app)
             await pilot.press("down")
         assert home.selected_student_id == before[3]
+        # the export (x) says the rows are not in triage order now (review s22-code 4)
+        assert home.view_text() == ("in the order shown before a note was written "
+                                    "(sorted by triage until then)")
         # a sort (here: triage again) ranks afresh: the noted students after their peers
         await pilot.press("s", "t")
         await wait_until(pilot, lambda: not home.order_held, what="sorted again")
         await settle(pilot)
         assert HELD not in screen_text(app)
+        assert home.view_text() == "sorted by triage"
         now = ids(app)
         untouched = [p for p in peers if p not in before[:3]]
         assert untouched, "a peer with no note"

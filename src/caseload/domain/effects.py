@@ -1,7 +1,7 @@
 """Did it work? (issue 14 §3): each intervention note's attendance before and after, from the
 student's attendance calendar (``attendance.attendance_around``). Pure: the CLI
 (``caseload notes effects`` through ``caseload.services.effects``) and the student screen's
-line "since the 11/3 parent call: attendance 78% (15 days) to 92% (12 days)" both use it
+line "since the 11/3 parent call: 78% to 92% attendance (15 and 12 days)" both use it
 (each side's enrolled school days in parentheses). The app shows no change whose "after" side
 rests on fewer than ``MIN_DAYS_AFTER`` school days ("too early to tell"); the CLI's JSON gives
 every figure as it is."""
@@ -17,6 +17,7 @@ from caseload.domain.attendance import attendance_around
 from caseload.domain.notes import ContactMethod, Note, NoteType
 from caseload.domain.report import DayStatus
 from caseload.domain.rounding import round_half_up
+from caseload.domain.text import plural
 
 DEFAULT_DAYS = 15
 
@@ -72,9 +73,9 @@ class NoteEffect:
         return known and self.days_after < min_days_after
 
     def text(self, min_days_after: int = MIN_DAYS_AFTER) -> str:
-        """"since the 11/3 parent call: attendance 78% (15 days) to 92% (12 days)" (whole
-        percents, and the enrolled school days each rests on; "— (0 days)" for a side
-        without days);
+        """"since the 11/3 parent call: 78% to 92% attendance (15 and 12 days)" (whole
+        percents, issue 14's words, then the enrolled school days each side rests on; "—"
+        for a side without days);
         "since the 11/20 student meeting: too early to tell (1 school day after)" when
         :meth:`too_early`; "…: no attendance around it to compare" without a day on either
         side."""
@@ -83,9 +84,9 @@ class NoteEffect:
             return head + TooEarly(self.days_after).text()
         if self.days_before == 0 and self.days_after == 0:
             return head + "no attendance around it to compare"
-        return (
-            f"{head}attendance {_side(self.attendance_before, self.days_before)} "
-            f"to {_side(self.attendance_after, self.days_after)}"
+        return (  # (issue 14's "78% to 92% attendance", with the days each rests on)
+            f"{head}{_pct(self.attendance_before)} to {_pct(self.attendance_after)} attendance "
+            f"({self.days_before} and {plural(self.days_after, 'day')})"
         )
 
 
@@ -124,11 +125,6 @@ def _round(x: float | None) -> float | None:
 
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{round_half_up(x, 0):.0f}%"
-
-
-def _side(rate: float | None, days: int) -> str:
-    """"78% (15 days)", "0% (1 day)", "— (0 days)"."""
-    return f"{_pct(rate)} ({days} {'day' if days == 1 else 'days'})"
 
 
 def effects_of(

@@ -445,8 +445,9 @@ class EdfiRecords:
         """``read(name)`` for the first of ``names`` that holds a value; None when none does.
 
         Ed-Fi carries some figures under an older name too (``pointsPossible`` beside
-        ``maxPoints``, ``numericGradeEarned`` beside ``pointsEarned``): a later name is read, and
-        checked, only when the ones before it are empty.
+        ``maxPoints``): a later name is read, and checked, only when the ones before it are
+        empty. (``numericGradeEarned`` is no older name for ``pointsEarned``: a percentage,
+        read and checked always: ``edfi_scores``.)
         """
         for name in names:
             value = read(name)

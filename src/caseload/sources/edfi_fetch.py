@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from caseload.sources.http import ApiClient, SyncError
 from caseload.sources.paging import ListedTwice
 
@@ -152,7 +154,7 @@ async def count(
     async def one(res: Any) -> None:
         try:
             data, headers = await api.get_json(res.path, params, optional=True)
-        except SyncError:
+        except (SyncError, httpx.HTTPError):  # (one not wrapped as SyncError: still no failure)
             uncounted.setdefault(REFUSED, []).append(res.name)
             return
         raw = headers.get("Total-Count")

@@ -668,7 +668,10 @@ class CaseloadScreen(Screen[None]):
         if self.flag_filter:
             parts.append("flags " + " ".join(sorted(c.label for c in self.flag_filter)))
         order = " (reversed)" if self.sort_reverse else ""
-        parts.append(f"sorted by {SORTS[self.sort_key].label}{order}")
+        sort = f"sorted by {SORTS[self.sort_key].label}{order}"
+        if self.order_held:  # (the rows as shown: not in that order since a note)
+            sort = f"in the order shown before a note was written ({sort} until then)"
+        parts.append(sort)
         return " · ".join(parts)
 
     def action_legend(self) -> None:

@@ -19,6 +19,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from caseload.domain.effects import MIN_DAYS_AFTER
 from caseload.domain.flags import SEVERITY
 from caseload.domain.grading import format_percent
 from caseload.domain.report import ONCE_PER_STUDENT, FlagCode
@@ -41,8 +42,8 @@ COLUMN_HELP: tuple[tuple[str, str], ...] = (
     ("s i", "sorts by change since the last intervention (no column; the status line shows "
             "the highlighted student's): the latest intervention note's attendance after "
             "minus before, in points, as caseload notes effects has them; biggest drop "
-            "first; too early (then): fewer than 5 school days after the note; — (last): "
-            "no intervention note, or no school day on a side"),
+            f"first; too early (then): fewer than {MIN_DAYS_AFTER} school days after the "
+            "note; — (last): no intervention note, or no school day on a side"),
 )
 
 
