@@ -528,3 +528,23 @@ def test_with_users_delta_such_rows_are_counted_as_not_applied(data: Path) -> No
     assert ("demographics.csv: 1 row for users not in users.csv not applied (caseload applies "
             "them with the user's row in users.csv)") in ds.notices
     assert any(n.startswith("roles.csv: 1 row for users not in users.csv") for n in ds.notices)
+
+
+def test_the_demographics_and_roles_rows_of_a_rejected_user_are_rejected_too(store, data):
+    """A user rejected by the reader (stu-3: an unknown status) or by the loader's reference
+    check (tch-1: an unknown school) took its demographics.csv and roles.csv rows with it
+    without a word: neither stored, rejected nor counted. Each is a reject naming the user's
+    row, as the enrollments and results that name the user are."""
+    edit(data / "users.csv", "stu-3,active,", "stu-3,weird,")
+    edit(data / "users.csv", "T001,,,,,,,,,,,,sch-1,", "T001,,,,,,,,,,,,sch-nowhere,")
+    report = load(store, read_path(data, skip_invalid=True), skip_invalid=True)
+    got = {(r.file, r.line): (r.field, r.reason) for r in report.rejects}
+    assert got[("demographics.csv", 4)] == ("sourcedId", (
+        "sourcedId 'stu-3' is a record rejected earlier in this import (users.csv:4)"))
+    assert got[("roles.csv", 4)] == ("userSourcedId", (
+        "userSourcedId 'stu-3' is a record rejected earlier in this import (users.csv:4)"))
+    assert got[("roles.csv", 5)] == ("userSourcedId", (
+        "userSourcedId 'tch-1' is a record rejected earlier in this import (users.csv:5)"))
+    assert got[("users.csv", 5)][0] == "primaryOrgSourcedId"
+    assert ("demographics.csv", 2) not in got and ("roles.csv", 2) not in got
+    assert report.counts["users"] == 3

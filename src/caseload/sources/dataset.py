@@ -169,6 +169,10 @@ class Dataset:
     # Users whose role this dataset does not give (see RoleFromCache): not in ``users`` until
     # the loader has put the cached role in.
     role_from_cache: list[RoleFromCache] = field(default_factory=list)
+    # Rows of other files applied with their user's record (OneRoster demographics.csv and
+    # roles.csv; file, line, id column, user id): when the user is rejected, by the reader or
+    # the loader's checks, each is rejected too, naming it (``load_checks.with_rejected_user``).
+    user_rows: list[tuple[str, int | str, str, str]] = field(default_factory=list)
     # Line items this dataset's results score in points (Ed-Fi PointsEarned), whether or not
     # it carries the line item: one cached with no stated maximum (``LineItem.max_stated``
     # False) has none (the loader's ``keep_cached_maxima``), as a full import would say.

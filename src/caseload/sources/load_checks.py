@@ -261,6 +261,33 @@ class _Rejected:
         return self._where.get((file, key)) if file else None
 
 
+def with_rejected_user(ds: Dataset, skip_invalid: bool) -> None:
+    """Rows applied with their user's record (``Dataset.user_rows``: demographics.csv,
+    roles.csv) whose user was rejected, by the reader or by the checks before this one, are
+    rejected too, naming the user's rejected row, as what refers to the user is (run after
+    :func:`check_references`). Without ``skip_invalid`` the user's rejection has already
+    refused the import."""
+    if not ds.user_rows or not ds.rejects:
+        return
+    stored = {u.sourced_id for u in ds.users}
+    wanted = {uid for *_, uid in ds.user_rows if uid not in stored}
+    users_file = ds.line_maps.get("users", ("users",))[0]  # (over REST: the collection)
+    where: dict[str, str] = {}
+    for r in ds.rejects:
+        if r.key in wanted and r.file == users_file:
+            where.setdefault(r.key, f"{r.file}:{r.line}" if isinstance(r.line, int) else
+                             f"{r.file}, {r.line}" if r.line else r.file)
+    if not where:
+        return
+    for file, line, field, uid in ds.user_rows:
+        if uid not in where or file == users_file:  # (REST: a user's roles are its record)
+            continue
+        err = SourceError(file, line, field, _missing(field, uid, False, where[uid]))
+        if not skip_invalid:
+            raise row_refusal(err)
+        ds.rejects.append(Reject.from_error(err))
+
+
 def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
     ids = _Ids(conn, ds)
     rejected = _Rejected(ds)

@@ -114,7 +114,7 @@ def keep_cached_roles(conn: Connection, ds: Dataset, skip_invalid: bool) -> None
             )
             if not skip_invalid:
                 raise row_refusal(err)
-            ds.rejects.append(Reject.from_error(err))
+            ds.rejects.append(Reject.from_error(err, key=sid))  # (what refers to it: rejected)
             continue
         user = replace(pending.user, role=Role(str(role)))
         if user.school_id is None and schools.get(sid) is not None:

@@ -37,6 +37,7 @@ from caseload.sources.load_checks import (
     no_maximum,
     not_enrolled,
     rows_changed_students,
+    with_rejected_user,
 )
 from caseload.sources.load_delta import (
     clear_deleted_birth_dates,
@@ -247,6 +248,7 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
     unheld = unheld_deletions(conn, ds)  # after linking: a deletion may name a linked id
     keep_cached_over_placeholders(conn, ds)
     check_references(conn, ds, skip_invalid)
+    with_rejected_user(ds, skip_invalid)
     keep_cached_maxima(conn, ds)  # (before no_maximum counts them)
     score_percentages(conn, ds)  # (with the maxima the load ends with)
     no_maximum(ds)

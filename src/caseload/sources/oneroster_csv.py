@@ -192,6 +192,7 @@ class _Reader(CsvRows):
                 read.add(key)
             self.read_keys = frozenset(read)
             without_user(self.ds, self._applied, "users" in read, self.skip_invalid)
+            self.ds.user_rows.extend(self._applied)
             self._deleted_roles()
             extensions: list[tuple[str, Callable[[], None]]] = [
                 ("calendar.csv", self._calendar),

@@ -405,8 +405,11 @@ def to_dataset(
         file, line, field = files.relabel(err.file, err.line, err.field)
         raise SourceError(file, line, field, err.reason) from None
     ds.rejects = early_rejects + [
-        Reject(*files.relabel(r.file, r.line, r.field), r.reason, r.raw) for r in ds.rejects
+        Reject(*files.relabel(r.file, r.line, r.field), r.reason, r.raw, r.key)
+        for r in ds.rejects
     ]
+    ds.user_rows = [(*files.relabel(f, line, field), uid)  # type: ignore[misc]
+                    for f, line, field, uid in ds.user_rows]
     ds.line_maps = {}  # CSV line numbers mean nothing here; errors name the record instead
     ds.origins = {k: v for k, v in ds.origins.items() if k[0] != "guardians"}
     return ds
