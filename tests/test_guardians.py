@@ -254,7 +254,7 @@ def test_edfi_ds4_parents_relation_primary_contact_phone_email(tmp_path: Path, s
         load(store, read_path(folder))
     third = _line(DS4_PARENTS, "StudentParentAssociation", 3)
     assert (info.value.file, info.value.line, info.value.field) == (
-        "Parent.xml", third, "StudentReference")
+        "Parent.xml", third, "StudentReference/StudentUniqueId")
     assert "999999" in info.value.reason
     report = load(store, read_path(folder, skip_invalid=True), skip_invalid=True)
     assert [(r.file, r.line) for r in report.rejects] == [("Parent.xml", third)]

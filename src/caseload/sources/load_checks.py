@@ -46,6 +46,50 @@ _REFS: list[tuple[str, str, str, str]] = [
 ]
 
 
+# The same references as an Ed-Fi export gives them (XML element paths; the API's JSON fields
+# are the same names in camelCase, ``studentReference.studentUniqueId``): errors name what the
+# file holds, never caseload's column. A staff member's enrollment names StaffReference.
+_EDFI_REFS: dict[tuple[str, str], str] = {
+    ("users", "school_id"): "SchoolReference/SchoolId",
+    ("guardians", "student_id"): "StudentReference/StudentUniqueId",
+    ("courses", "school_id"): "EducationOrganizationReference/EducationOrganizationId",
+    ("classes", "course_id"): "CourseOfferingReference",
+    ("classes", "school_id"): "SchoolReference/SchoolId",
+    ("enrollments", "class_id"): "SectionReference",
+    ("enrollments", "user_id"): "StudentReference/StudentUniqueId",
+    ("line_items", "class_id"): "SectionReference",
+    ("line_items", "category_id"): "GradebookEntryType",
+    ("line_items", "grading_period_id"): "GradingPeriodReference",
+    ("results", "line_item_id"): "GradebookEntryReference",
+    ("results", "student_id"): "StudentReference/StudentUniqueId",
+    ("attendance_events", "student_id"): "StudentReference/StudentUniqueId",
+    ("attendance_events", "class_id"): "SectionReference",
+    ("student_incidents", "incident_id"): "DisciplineIncidentReference",
+    ("student_incidents", "student_id"): "StudentReference/StudentUniqueId",
+}
+_EDFI_STAFF = "StaffReference/StaffUniqueId"
+
+
+def _edfi_name(path: str, api: bool) -> str:
+    """An Ed-Fi XML element path, or (``api``) the API's JSON field path."""
+    if not api:
+        return path
+    return ".".join(part[:1].lower() + part[1:] for part in path.split("/"))
+
+
+def _field(ds: Dataset, entity: str, attr: str, column: str, record: Any) -> str:
+    """The name a reference error gives the field: the source's own (OneRoster's column, Ed-Fi's
+    element or JSON field)."""
+    if not ds.kind.startswith("edfi"):
+        return column
+    path = _EDFI_REFS.get((entity, attr))
+    if path is None:
+        return column
+    if entity == "enrollments" and attr == "user_id" and record.role is not Role.STUDENT:
+        path = _EDFI_STAFF
+    return _edfi_name(path, ds.kind == "edfi-api")
+
+
 def _key(entity: str, record: Any) -> str:
     if entity == "caseloads":
         return f"{record.counselor_id}/{record.student_id}"
@@ -302,8 +346,6 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
             for _, attr, target, _ in checks
         ):
             continue  # every reference resolves: skip the per-row pass
-        if entity == "guardians" and ds.kind.startswith("edfi"):
-            checks = [(e, a, t, "StudentReference") for e, a, t, _ in checks]
         kept = []
         dropped = False
         for record in records:
@@ -312,14 +354,16 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
                 value = getattr(record, attr)
                 if value is not None and value not in ids.of(target):
                     gone = (target, value) in deleted
-                    error = (column, _missing(column, value, gone,
-                                              None if gone else rejected.at(target, value)))
+                    name = _field(ds, entity, attr, column, record)
+                    error = (name, _missing(name, value, gone,
+                                            None if gone else rejected.at(target, value)))
                     break
             if error is None and entity == "classes":
                 for term in record.term_ids:
                     if term not in ids.of("academic_sessions"):
                         error = (
-                            "termSourcedIds",
+                            _edfi_name("SessionReference", ds.kind == "edfi-api")
+                            if ds.kind.startswith("edfi") else "termSourcedIds",
                             f"term {term!r} is deleted in this import (status tobedeleted)"
                             if ("academic_sessions", term) in deleted
                             else _missing("term", term, False,
