@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -54,15 +55,17 @@ class _FailingFile(io.FileIO):
         return super().readall()
 
 
-def _fail_on(monkeypatch: pytest.MonkeyPatch, target: Path, where: str, good: int = 0) -> None:
+def _fail_on(monkeypatch: pytest.MonkeyPatch, target: Path, where: str, good: int = 0,
+             code: int = errno.EIO) -> None:
     """Opening ``target`` (``where="open"``), or reading it after ``good`` reads, fails
-    with EIO, however it is opened (Path.open and open both go through io.open)."""
+    with EIO (or ``code`` on opening), however it is opened (Path.open and open both go
+    through io.open)."""
     real_open = io.open
 
     def failing_open(file: Any, mode: str = "r", buffering: int = -1, *args: Any, **kw: Any):  # type: ignore[no-untyped-def]
         if isinstance(file, (str, Path)) and Path(file) == target and "r" in mode:
             if where == "open":
-                raise OSError(errno.EIO, "Input/output error", str(file))
+                raise OSError(code, os.strerror(code), str(file))
             raw = _FailingFile(file, "rb")
             raw.good = good
             if buffering == 0:
@@ -120,6 +123,24 @@ def test_a_disk_error_reading_a_folders_csv_file_is_named_in_plain_words(
     expected = (f"users.csv: the file could not be read (Input/output error): {ADVICE}")
     _refused(folder, expected)
     _check_cli(capsys, new_cache, folder, expected)
+
+
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EPERM])
+@pytest.mark.parametrize("name", ["users.csv", "export-a.xml"])
+def test_a_file_caseload_may_not_read_names_its_permissions_and_folder(
+    tmp_path: Path, capsys, monkeypatch, new_cache: Path, code: int, name: str
+) -> None:
+    """Permission refused is the file's permissions or owner, not the disk or share: said
+    so, with the folder the file is in (running as root, the refusal is simulated)."""
+    folder = tmp_path / "export"
+    shutil.copytree(MIN_DATA if name == "users.csv" else EDFI_SMALL, folder)
+    _fail_on(monkeypatch, folder / name, "open", code=code)
+    expected = (f"{name}: the file could not be read ({os.strerror(code)}): check the "
+                f"permissions and owner of {name} in {folder}: the account running caseload "
+                "must be able to read it")
+    _refused(folder, expected)
+    for printed in _check_cli(capsys, new_cache, folder, expected):
+        assert ADVICE not in printed
 
 
 # --- an Ed-Fi XML file in an export folder ------------------------------------------------------

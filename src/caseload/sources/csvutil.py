@@ -101,12 +101,13 @@ class _FolderFile(io.RawIOBase):
 
     def __init__(self, path: Path):
         self._name = path.name
+        self._path = path
         try:
             self._raw = path.open("rb", buffering=0)
         except OSError as exc:
             if exc.errno is None:
                 raise
-            raise unreadable(path.name, exc, "file") from None
+            raise unreadable(path.name, exc, "file", path) from None
 
     def readable(self) -> bool:
         return True
@@ -117,7 +118,7 @@ class _FolderFile(io.RawIOBase):
         except OSError as exc:
             if exc.errno is None:
                 raise
-            raise unreadable(self._name, exc, "file") from None
+            raise unreadable(self._name, exc, "file", self._path) from None
 
     def close(self) -> None:
         if hasattr(self, "_raw"):

@@ -90,7 +90,7 @@ def raw_rows(path: Path, wanted: dict[str, set[int]]) -> dict[tuple[str, int], d
                 raise
             from caseload.sources.zipsafe import unreadable
 
-            raise unreadable(name, exc, "file") from None  # (never the lines read so far)
+            raise unreadable(name, exc, "file", file) from None  # (never the lines read so far)
     if xml_in_zip:
         _xml_zip_elements(path, xml_in_zip, out)
     if not csv_files:

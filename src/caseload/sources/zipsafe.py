@@ -24,6 +24,7 @@ archive it will not give (its list of members unreadable) names the archive (:fu
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -93,12 +94,30 @@ def damaged(where: str, what: str, exc: Exception) -> SourceError:
     return SourceError(where, None, None, f"the zip {what} is damaged ({detail}): {ADVICE}")
 
 
-def unreadable(where: str, exc: OSError, what: str = "zip member") -> SourceError:
+def unreadable(
+    where: str, exc: OSError, what: str = "zip member", path: Path | None = None
+) -> SourceError:
     """The error for a member (or ``what``: a folder's file) the disk would not give (an
-    OSError with an errno, not the data's fault): its message, never the data read so far."""
+    OSError with an errno, not the data's fault): its message, never the data read so far.
+
+    Permission refused (EACCES, EPERM) is the file's permissions or owner, not the disk: said
+    so, with the folder it is in (``path``, else the error's own file name) so that it can be
+    found; any other error points at the disk or share."""
+    why = exc.strerror or type(exc).__name__
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        named = path if path is not None else (
+            Path(os.fsdecode(exc.filename)) if exc.filename else None)
+        if what == "folder":
+            place = f" ({named})" if named is not None else ""
+            advice = "check the folder's permissions and owner" + place
+        else:
+            place = f" in {named.parent}" if named is not None else ""
+            advice = (f"check the permissions and owner of {where}{place}: the account running "
+                      "caseload must be able to read it")
+        return SourceError(where, None, None, f"the {what} could not be read ({why}): {advice}")
     return SourceError(
         where, None, None,
-        f"the {what} could not be read ({exc.strerror or type(exc).__name__}): check the "
+        f"the {what} could not be read ({why}): check the "
         "disk or network share the file is on, or copy it elsewhere and import the copy",
     )
 
@@ -145,7 +164,7 @@ def list_folder(folder: Path) -> list[Path]:
     except OSError as exc:
         if exc.errno is None:
             raise
-        raise unreadable(str(folder), exc, "folder") from None
+        raise unreadable(str(folder), exc, "folder", folder) from None
 
 
 class _Watched:
@@ -181,9 +200,9 @@ def is_zip(path: Path) -> bool:
     except OSError as exc:
         if exc.errno is None:
             return False
-        raise unreadable(path.name, exc, "file") from None
+        raise unreadable(path.name, exc, "file", path) from None
     if watched.error is not None:
-        raise unreadable(path.name, watched.error, "file")
+        raise unreadable(path.name, watched.error, "file", path)
     return found
 
 
@@ -197,7 +216,7 @@ def open_zip(path: Path) -> zipfile.ZipFile:
     except OSError as exc:
         if exc.errno is None:
             raise
-        raise unreadable(path.name, exc, "file") from None
+        raise unreadable(path.name, exc, "file", path) from None
 
 
 def cut_short(path: Path) -> bool:
