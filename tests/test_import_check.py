@@ -297,3 +297,22 @@ def test_a_rejects_file_that_cannot_be_written_after_the_import_counts_one_row(
                               rejects_path=tmp_path / "rej.csv")
     assert "its 1 rejected row was not written (run it again with --rejects FILE)" in str(
         info.value)
+
+
+def test_a_plain_refusal_points_at_skip_invalid_and_rejects_alone_is_noted(
+    tmp_path, data, capsys, new_cache, monkeypatch
+):
+    """A refused row says --skip-invalid would reject it (as --check does); --rejects
+    without --skip-invalid is said not to be used, never ignored in silence."""
+    monkeypatch.chdir(tmp_path)  # (the last import writes its default rejects file here)
+    edit(data / "users.csv", "stu-3,active,", "stu-3,weird,")
+    assert main(["--db", str(new_cache), "import", str(data), "--rejects",
+                 str(tmp_path / "r.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "caseload: note: --rejects is not used (it goes with --skip-invalid)" in err
+    assert err.rstrip().endswith(
+        "Nothing was imported; the cache is unchanged.\n"
+        "(--skip-invalid would reject bad rows instead: try it with --check first)")
+    assert not (tmp_path / "r.csv").exists()
+    assert main(["--db", str(new_cache), "import", str(data), "--skip-invalid"]) == 0
+    assert "--skip-invalid would" not in capsys.readouterr().err

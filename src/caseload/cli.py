@@ -315,6 +315,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if not args.check:  # (--check refreshes nothing: the variable does not concern it)
         check_refresh_workers()  # a bad $CASELOAD_REFRESH_WORKERS: refused before the cache opens
+    if args.rejects is not None and not (args.skip_invalid and not args.check):
+        why = "--check writes no rejects file" if args.check else "it goes with --skip-invalid"
+        _wait_note(f"note: --rejects is not used ({why})")
     ws = open_workspace(args.db, args.config, create=not args.check)
     if args.check:
         report = importing.check_path(ws, args.path, skip_invalid=args.skip_invalid)
@@ -329,7 +332,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     except SourceError as exc:
         progress.stop()
         message = importing.printable(exc.describe())
-        _err(f"{message}\nNothing was imported; the cache is unchanged.")
+        hint = "\n(--skip-invalid would reject bad rows instead: try it with --check first)"
+        _err(f"{message}\nNothing was imported; the cache is unchanged."
+             + (hint if exc.skippable and not args.skip_invalid else ""))
         return EXIT_ERROR
     except importing.RejectsFileError as exc:
         progress.stop()
