@@ -208,11 +208,12 @@ def test_cli_accepts_the_syntax_and_documents_negative_offsets(capsys):
                        "days"),
         ("2026-13-01", "argument --as-of: 2026-13-01 is not a real date: month 13 does not "
                        "exist"),
-        ("soon", "argument --as-of: 'soon' is not a date (YYYY-MM-DD)"),
+        ("soon", "argument --as-of: 'soon' is not a date (use YYYY-MM-DD, today, yesterday, "
+                 "-7d, -2w, or a weekday name or M/D (the last one, on or before today))"),
     ],
 )
 def test_the_clis_iso_dates_say_what_is_wrong_the_same_way(capsys, value, message):
-    """``caseload flags --as-of`` (ISO only) says an impossible day in the notes' words."""
+    """``caseload flags --as-of`` (a past day) says an impossible day in the notes' words."""
     from caseload.cli import build_parser
 
     with pytest.raises(SystemExit):

@@ -15,31 +15,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from caseload.cli_types import public_url, serve_port
+from caseload.cli_types import PAST_DAY_FORMS, past_date, public_url, serve_port
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 
 
-def _date(text: str) -> dt.date:
-    """An ISO date within the years caseload works with (domain/schooldays.py); a day no
-    calendar has (``2026-02-30``) is said as the notes commands say it (domain/notes.py)."""
-    from caseload.domain.notes import impossible_date
-    from caseload.domain.schooldays import out_of_range
-
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        # (only a YYYY-MM-DD one: these options take no M/D, so "2/30" is not "February has
-        # at most 29 days", which "2/28" would then answer with "not a date")
-        iso_shaped = "/" not in text
-        said = (impossible_date(text) if iso_shaped else None) or (
-            f"{text!r} is not a date (YYYY-MM-DD)")
-        raise argparse.ArgumentTypeError(said) from None
-    why = out_of_range(day)
-    if why:
-        raise argparse.ArgumentTypeError(why)
-    return day
+_AS_OF_HELP = f"as-of date (default: today): {PAST_DAY_FORMS}"
 
 
 def _flag_code(text: str) -> str:
@@ -108,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("open", "open the app (the default command)")
     p.add_argument("--counselor", metavar="ID", help="whose caseload (default: the config's `me`)")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+    p.add_argument("--as-of", type=past_date, metavar="DATE", help=_AS_OF_HELP)
 
     p = command("import", "load a OneRoster CSV folder/.zip or an Ed-Fi XML folder/.zip into "
                 "the cache")
@@ -143,10 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the address browsers use, with any reverse proxy's path prefix "
                         "(e.g. https://district.example/caseload); default http://HOST:PORT")
     p.add_argument("--counselor", metavar="ID", help="whose caseload (default: the config's `me`)")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+    p.add_argument("--as-of", type=past_date, metavar="DATE", help=_AS_OF_HELP)
 
     p = command("flags", "early-warning flags and metrics per student")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+    p.add_argument("--as-of", type=past_date, metavar="DATE", help=_AS_OF_HELP)
     p.add_argument("--counselor", metavar="ID|all", help="one counselor's caseload, or all")
     p.add_argument("--student", metavar="ID", help="one student")
     p.add_argument("--search", metavar="TEXT",
@@ -159,9 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("changes", "what changed per student since a date: new and cleared flags, "
                 "grade drops, absences, follow-ups due (docs/CHANGES.md)")
-    p.add_argument("--since", type=_date, metavar="DATE", required=True,
-                   help="compare the flags at this date with those at --as-of")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+    p.add_argument("--since", type=past_date, metavar="DATE", required=True,
+                   help=f"compare the flags at this date with those at --as-of: "
+                        f"{PAST_DAY_FORMS}; write a negative offset as --since=-7d")
+    p.add_argument("--as-of", type=past_date, metavar="DATE", help=_AS_OF_HELP)
     p.add_argument("--counselor", metavar="ID|all", help="one counselor's caseload, or all "
                    "(default: the config's `me`, else all)")
     p.add_argument("--format", choices=("table", "json"), default="table")

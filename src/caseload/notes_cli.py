@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from caseload.cli_types import PAST_DAY_FORMS, past_date
 from caseload.domain.exports import ExportWriteError
 from caseload.domain.notes import (
     DATE_SYNTAX,
@@ -108,8 +109,11 @@ def _add_scope(p: argparse.ArgumentParser, student_help: str, counselor_help: st
     scope = p.add_mutually_exclusive_group()
     scope.add_argument("--student", metavar="ID", help=student_help)
     scope.add_argument("--counselor", metavar="ID|all", help=counselor_help)
-    p.add_argument("--since", type=_date, metavar="DATE", help="contact date on or after")
-    p.add_argument("--until", type=_date, metavar="DATE", help="contact date on or before")
+    p.add_argument("--since", type=past_date, metavar="DATE",
+                   help=f"contact date on or after: {PAST_DAY_FORMS}; write a negative offset "
+                        "as --since=-7d")
+    p.add_argument("--until", type=past_date, metavar="DATE",
+                   help="contact date on or before (the same forms)")
 
 
 def add_commands(
@@ -175,7 +179,7 @@ def add_commands(
     )
     add_globals(p)
     _add_scope(p, "one student", "a counselor's caseload, or all (default: `me`, else all)")
-    p.add_argument("--as-of", type=_date, metavar="DATE",
+    p.add_argument("--as-of", type=past_date, metavar="DATE",
                    help="as-of date for the PDF's flags, grades, attendance (default: today); "
                         "the range ends there unless --until says otherwise")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
@@ -192,7 +196,7 @@ def add_commands(
     )
     add_globals(p)
     p.add_argument("--student", required=True, metavar="ID", help="the student's sourcedId")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="as-of date (default: today)")
+    p.add_argument("--as-of", type=past_date, metavar="DATE", help="as-of date (default: today)")
     p.add_argument("--days", type=int, default=15, metavar="N",
                    help="school days before and after each note (default: 15)")
     p.add_argument("--format", choices=("table", "json"), default="table")

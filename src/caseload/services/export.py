@@ -49,8 +49,10 @@ class ExportRequest:
     as_of: dt.date | None = None
     all_students: bool = False
 
-    def effective_scope(self) -> NoteScope:
-        """The scope with the range ending at ``as_of`` unless ``until`` says otherwise."""
+    def effective_scope(self, today: dt.date | None = None) -> NoteScope:
+        """The scope with the range ending at ``as_of`` unless ``until`` says otherwise.
+        With no ``as_of``, ``today`` (the default as-of) is checked against ``since`` the
+        same way: a range that starts after it is refused, not exported empty."""
         s = self.scope
         if s.since and s.until and s.until < s.since:
             raise NoteValidationError(
@@ -62,7 +64,13 @@ class ExportRequest:
                 "--all-students gives every student of a caseload a summary: name the "
                 "caseload (--counselor ID, or set `me`) or the student (--student ID)",
             )
-        if self.as_of is None or s.until is not None:
+        if self.as_of is None:
+            if s.until is None and s.since is not None and today is not None and today < s.since:
+                raise NoteValidationError(
+                    "as_of", f"--as-of {today} (the default: today) is before --since {s.since}"
+                )
+            return s
+        if s.until is not None:
             return s
         if s.since is not None and self.as_of < s.since:
             raise NoteValidationError(
@@ -129,9 +137,9 @@ def export_notes(
     from caseload.export.notes_export import ExportInput, export_input_written, gather
 
     store = notes_store(ws, clock)
-    scope = request.effective_scope()
-    fmt = ExportFormat(request.format)
     as_of = request.as_of or store.clock().astimezone().date()
+    scope = request.effective_scope(today=as_of)
+    fmt = ExportFormat(request.format)
     notes, students, named = gather(
         store, student_id=scope.student_id, counselor_id=scope.counselor_id,
         since=scope.since, until=scope.until, fmt=fmt.value, all_students=request.all_students,
