@@ -139,3 +139,21 @@ def test_flags_and_changes_take_the_past_forms(
     assert main(["--db", cache, "changes", "--since=-7d", "--as-of", "today", "--counselor",
                  "all", "--format", "json"]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_notes_list_refuses_until_before_since_as_export_does(
+    cache: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """Review item 14: ``notes list`` printed ``[]`` (and audited the listing) for an inverted
+    range that ``notes export`` refuses; now both refuse it in the same words, exit 1."""
+    said = "caseload: error: --until 2026-12-01 is before --since 2026-12-10\n"
+    assert main(["--db", cache, "notes", "list", "--since", "2026-12-10", "--until",
+                 "2026-12-01", "--format", fmt]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == said and captured.out == ""
+    assert main(["--db", cache, "notes", "export", "--since", "2026-12-10", "--until",
+                 "2026-12-01", "--format", "json", "-o", str(tmp_path / "z.json")]) == 1
+    assert capsys.readouterr().err == said
+    assert main(["--db", cache, "audit", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # nothing listed, nothing audited

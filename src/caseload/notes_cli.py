@@ -334,6 +334,11 @@ def cmd_notes_list(args: argparse.Namespace, ws: Workspace, reader: Any = None) 
     from caseload.services.notes import list_notes, list_notes_audited
 
     scope = _scope(args, ws)
+    try:
+        scope.check_range()  # (refused before the audit log records a listing)
+    except NoteError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
     if args.format == "json":
         def emit(notes: Sequence[Note]) -> None:
             _print_json([n.to_json() for n in notes], sys.stdout)

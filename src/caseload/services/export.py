@@ -54,10 +54,7 @@ class ExportRequest:
         With no ``as_of``, ``today`` (the default as-of) is checked against ``since`` the
         same way: a range that starts after it is refused, not exported empty."""
         s = self.scope
-        if s.since and s.until and s.until < s.since:
-            raise NoteValidationError(
-                "until", f"--until {s.until} is before --since {s.since}"
-            )
+        s.check_range()
         if self.all_students and s.student_id is None and s.counselor_id is None:
             raise NoteValidationError(
                 "all_students",

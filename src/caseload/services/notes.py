@@ -30,6 +30,7 @@ from caseload.domain.notes import (
     NoteError,
     NoteStatus,
     NoteType,
+    NoteValidationError,
 )
 
 if TYPE_CHECKING:
@@ -122,6 +123,14 @@ class NoteScope:
     since: dt.date | None = None
     until: dt.date | None = None
     include_deleted: bool = False
+
+    def check_range(self) -> None:
+        """NoteValidationError when ``until`` is before ``since`` (no note can be in the
+        range): ``notes list`` and ``notes export`` refuse it in the same words."""
+        if self.since and self.until and self.until < self.since:
+            raise NoteValidationError(
+                "until", f"--until {self.until} is before --since {self.since}"
+            )
 
     @property
     def label(self) -> str:
