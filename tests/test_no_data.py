@@ -521,3 +521,27 @@ def test_caseload_sorts_put_unknown_attendance_last_either_way() -> None:
         for reverse in (False, True):
             got = [r.id for r in sort_reports(rows, key, reverse)]
             assert got[2:] == ["u1", "u2"], (key, reverse, got)  # never first, never as 0/100
+
+
+async def test_attendance_through_a_day_of_another_year_gives_the_year(tmp_path: Path) -> None:
+    """Review s22 item 6: Grand Bend's "through 5/27" (2022) read as this May beside a 2026
+    as-of date. The table, the caseload's status line and the student screen give the year
+    when the day's year is not the as-of date's."""
+    db = tmp_path / "c.db"
+    _import(db, MIN_DATA)
+    home, student = await _open_app(db, "2027-10-02", "stu-1")
+    home = " ".join(home.split())  # (the status line wraps at 120 columns)
+    assert "attendance through 2026-09-17" in home and "through 9/17" not in home
+    assert student is not None
+    assert "attendance through 2026-09-17" in " ".join(student.split())
+
+
+def test_the_flags_table_gives_the_year_of_a_through_day_of_another_year(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "c.db"
+    _import(db, MIN_DATA)
+    table = _flags(capsys, str(db), "--counselor", "all", "--as-of", "2027-10-02")
+    assert "attendance through 2026-09-17 (the last day recorded" in table
+    assert "attendance through 9/17" in _flags(capsys, str(db), "--counselor", "all",
+                                                "--as-of", AS_OF)

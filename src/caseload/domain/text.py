@@ -11,6 +11,7 @@ every layer.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 REPLACEMENT = "\ufffd"
@@ -39,6 +40,13 @@ def plural(count: int, word: str, plural_word: str | None = None, *,
     ``grouped``: the count with thousands separators (``1,234 results``)."""
     shown = f"{count:,}" if grouped else str(count)
     return f"{shown} {word if count == 1 else (plural_word or word + 's')}"
+
+
+def day_words(day: dt.date, as_of: dt.date) -> str:
+    """``5/27`` when ``day`` falls in ``as_of``'s year, else ``2022-05-27``: a day said
+    beside an as-of date ("attendance through ..."), so a day of another year never reads as
+    one of this year."""
+    return f"{day.month}/{day.day}" if day.year == as_of.year else day.isoformat()
 
 
 def escape_json_controls(json_text: str) -> str:

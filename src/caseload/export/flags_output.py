@@ -19,7 +19,7 @@ from typing import IO
 from caseload.domain.report import Severity, StudentReport, known_below_70
 from caseload.domain.rounding import round_half_up
 from caseload.domain.schooldays import WeekdaysOnly
-from caseload.domain.text import escape_json_controls, no_controls, plural
+from caseload.domain.text import day_words, escape_json_controls, no_controls, plural
 from caseload.export.notes_text import FORMULA_TRIGGERS as _FORMULA_START  # (full-width too)
 
 _COLOURS = {Severity.HIGH: "\x1b[1;31m", Severity.MEDIUM: "\x1b[33m", Severity.LOW: "\x1b[36m"}
@@ -70,7 +70,7 @@ def coverage_notes(reports: Sequence[StudentReport], as_of: dt.date) -> list[str
                    if r.metrics.attendance_through is not None
                    and r.metrics.attendance_through < as_of), default=None)
     if through is not None:
-        notes.append(f"attendance through {through.month}/{through.day} (the last day recorded "
+        notes.append(f"attendance through {day_words(through, as_of)} (the last day recorded "
                      "for the school); later days are not counted.")
     weekdays = [r.metrics.school_days_all_weekdays for r in reports
                 if r.metrics.school_days_all_weekdays is not None]

@@ -10,6 +10,7 @@ from caseload.domain.notes import parse_date as parse_typed_date
 from caseload.domain.report import CaseloadRow, SourceFreshness
 from caseload.domain.rounding import exact_text, round_half_up, sum_text
 from caseload.domain.schooldays import WeekdaysOnly, out_of_range
+from caseload.domain.text import day_words
 from caseload.domain.text import plural as plural  # (the screens' helper is the shared one)
 
 DASH = "—"
@@ -88,13 +89,16 @@ def month_day(day: dt.date) -> str:
     return f"{day.month}/{day.day}"
 
 
-def attendance_note(known: bool, through: dt.date | None) -> str:
+def attendance_note(known: bool, through: dt.date | None, as_of: dt.date | None = None) -> str:
     """What a screen says about attendance it does not have: ``no attendance data`` (none was
     loaded for the school), ``attendance through 11/14`` (recorded only through that day,
-    before the as-of date), else nothing."""
+    before the as-of date; ``through 2022-05-27`` when that day is of another year than
+    ``as_of``, default today), else nothing."""
     if not known:
         return NO_ATTENDANCE
-    return f"attendance through {month_day(through)}" if through is not None else ""
+    if through is None:
+        return ""
+    return f"attendance through {day_words(through, as_of or dt.date.today())}"
 
 
 def school_days_note(weekdays: WeekdaysOnly) -> str:
@@ -117,7 +121,7 @@ def coverage_text(rows: Sequence[CaseloadRow], as_of: dt.date) -> str:
                    and r.attendance_through is not None and r.attendance_through < as_of),
                   default=None)
     if through is not None:
-        parts.append(attendance_note(True, through))
+        parts.append(attendance_note(True, through, as_of))
     return " · ".join(parts)
 
 

@@ -254,7 +254,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 ids.append(f" · {clean(detail.school)}")
             counselors = ", ".join(clean(c) for c in detail.counselors) or "none"
             ids.append(f" · counselor {counselors}")
-            if note := attendance_note(detail.attendance.known, detail.attendance.through):
+            if note := attendance_note(detail.attendance.known, detail.attendance.through,
+                                       self.as_of):
                 ids.append(f" · {note}", style=styles["warn"])
             yield Static(ids, id="student-ids")
             with FlagsBox(id="student-flags-box"):
@@ -336,7 +337,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
                         "unknown (not 100%) and no attendance flag can fire.")
             return text
         if summary.through is not None:
-            text.append(attendance_note(True, summary.through).capitalize(), style="bold")
+            note = attendance_note(True, summary.through, self.as_of)
+            text.append(note.capitalize(), style="bold")
             text.append(": the last day recorded for this school; later days are not "
                         "counted.\n")
         if summary.enrolled_until is not None:
