@@ -374,6 +374,9 @@ def cmd_notes_list(args: argparse.Namespace, ws: Workspace, reader: Any = None) 
 def cmd_notes_export(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
     from caseload.services.export import ExportFormat, ExportRequest, export_notes
 
+    if args.output == "-":  # (an export is a file: owner-only and audited, never stdout)
+        _err("-o - would be a file named '-': give a file name")
+        return EXIT_USAGE
     ext = Path(args.output).suffix[1:].lower()
     if ext in EXPORT_FORMATS and ext != args.format:  # (the name would say another format)
         _err(f"argument -o/--output: {_terminal(args.output)} ends in .{ext}, another format "

@@ -1,0 +1,43 @@
+"""Review s22 of the command line (items 16, 17, 20; later items 7): each case through main()."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from caseload.cli import main
+from tests.paths import MIN_DATA
+
+
+@pytest.fixture
+def cache(new_cache: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    db = str(new_cache)
+    assert main(["--db", db, "import", str(MIN_DATA)]) == 0
+    capsys.readouterr()
+    return db
+
+
+def _add(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", db, "notes", "add", "--student", "stu-1", "--type", "other",
+                 "--text", "Called home", "--date", "2026-10-01", "--author", "cns-1"]) == 0
+    capsys.readouterr()
+
+
+# --- 16. notes export -o - ---------------------------------------------------------------
+
+
+def test_an_export_to_dash_is_refused_not_written_to_a_file_named_dash(
+    cache: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add(cache, capsys)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--db", cache, "notes", "export", "--counselor", "all", "--format", "md",
+                 "-o", "-"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "caseload: error: -o - would be a file named '-': give a file name\n"
+    assert captured.out == "" and not (tmp_path / "-").exists()
+    assert main(["--db", cache, "audit", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # nothing written, nothing audited
