@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,37 @@ def test_an_export_to_dash_is_refused_not_written_to_a_file_named_dash(
     assert captured.out == "" and not (tmp_path / "-").exists()
     assert main(["--db", cache, "audit", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []  # nothing written, nothing audited
+
+
+# --- 17. the audit table's WHEN -----------------------------------------------------------
+
+
+@pytest.fixture
+def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    if not hasattr(time, "tzset"):
+        pytest.skip("no time.tzset here")
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_audit_tables_when_names_its_zone(
+    cache: str, tmp_path: Path, new_york: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add(cache, capsys)
+    out = tmp_path / "n.json"
+    assert main(["--db", cache, "notes", "export", "--counselor", "all", "--format", "json",
+                 "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["--db", cache, "audit", "--format", "json"]) == 0
+    at = json.loads(capsys.readouterr().out)[0]["at"]
+    assert at.endswith("Z")
+    assert main(["--db", cache, "audit"]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    zone = "EDT" if time.localtime().tm_isdst else "EST"
+    assert os.environ["TZ"] == "America/New_York"
+    when = " ".join(row.split()[:3])
+    assert when.endswith(f" {zone}"), row
+    assert when[:16] != at[:16].replace("T", " ")  # local time, not UTC under another label

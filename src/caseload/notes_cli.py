@@ -463,6 +463,13 @@ def cmd_notes_effects(args: argparse.Namespace, ws: Workspace, reader: Any = Non
     return EXIT_OK
 
 
+def _local_time(at: dt.datetime) -> str:
+    """``2026-12-05 16:18 EST``: the audit table's WHEN, in local time with its zone (the
+    JSON's ``at`` is UTC), so a time is never read in the wrong zone."""
+    local = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone()
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
+
+
 def cmd_audit(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> int:
     from caseload.services.notes import audit_log
 
@@ -475,7 +482,7 @@ def cmd_audit(args: argparse.Namespace, ws: Workspace, reader: Any = None) -> in
         return EXIT_OK
     rows = [
         [
-            e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            _local_time(e.at),
             _terminal(e.actor, 20),
             e.action,
             _terminal(e.scope, 40),
