@@ -78,3 +78,23 @@ def test_the_audit_tables_when_names_its_zone(
     when = " ".join(row.split()[:3])
     assert when.endswith(f" {zone}"), row
     assert when[:16] != at[:16].replace("T", " ")  # local time, not UTC under another label
+
+
+# --- 20. delete a deleted note, restore a live one -----------------------------------------
+
+
+def test_delete_and_restore_say_when_nothing_changed(
+    cache: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add(cache, capsys)
+    assert main(["--db", cache, "notes", "restore", "1"]) == 0
+    assert capsys.readouterr().out == "note 1 is not deleted; nothing changed.\n"
+    assert main(["--db", cache, "notes", "delete", "1"]) == 0
+    assert capsys.readouterr().out.startswith("Deleted note 1 for stu-1")
+    assert main(["--db", cache, "notes", "delete", "1"]) == 0
+    assert capsys.readouterr().out == "note 1 is already deleted; nothing changed.\n"
+    assert main(["--db", cache, "notes", "list", "--counselor", "all", "--include-deleted",
+                 "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["revision"] == 2  # one delete, not two
+    assert main(["--db", cache, "notes", "restore", "1"]) == 0
+    assert capsys.readouterr().out == "Restored note 1 for stu-1.\n"

@@ -410,9 +410,14 @@ def cmd_notes_export(args: argparse.Namespace, ws: Workspace, reader: Any = None
 
 
 def _note_action(args: argparse.Namespace, ws: Workspace, restore: bool) -> int:
-    from caseload.services.notes import delete_note, restore_note
+    from caseload.services.notes import delete_note, get_note, restore_note
 
     try:
+        before = get_note(ws, args.note_id)
+        if before.deleted != restore:  # nothing to do: said, not reported as done
+            state = "not deleted" if restore else "already deleted"
+            print(f"note {before.id} is {state}; nothing changed.")
+            return EXIT_OK
         note = (restore_note if restore else delete_note)(ws, args.note_id)
     except NoteError as exc:
         _err(str(exc))
