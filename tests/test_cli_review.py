@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from caseload.cli import main
+from tests.paths import MIN_DATA
 
 STUDENT = "stu-00536"  # a student of the sample school
 
@@ -158,10 +159,13 @@ def test_any_word_not_utf8_is_a_usage_error_naming_the_option(
 
 
 def test_a_file_name_not_utf8_is_still_a_file_name(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    new_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A Latin-1 file name is a file name: --db, --config and -o take any bytes."""
     db = tmp_path / "caf\udce9.db"
+    assert main(["--db", str(db), "notes", "list"]) == 1  # (no cache there yet: refused)
+    assert "no caseload cache at" in capsys.readouterr().err
+    new_cache.rename(db)
     assert main(["--db", str(db), "notes", "list"]) == 0, capsys.readouterr().err
     assert db.exists()
 
@@ -276,7 +280,8 @@ def test_the_default_cache_folder_is_still_created(
     monkeypatch.delenv("CASELOAD_CONFIG", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    assert main(["notes", "list"]) == 0, capsys.readouterr().err
+    # (by a command that creates the cache: one that only reads refuses a cache not there)
+    assert main(["import", str(MIN_DATA)]) == 0, capsys.readouterr().err
     assert (tmp_path / "data" / "caseload" / "caseload.db").is_file()
 
 

@@ -292,7 +292,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     Exit 0: imported (or, with --check, would import). Exit 1: refused, nothing imported
     (with --check: would be refused), or the rejects file could not be written safely."""
     from caseload.services import importing
-    from caseload.services.context import open_workspace
+    from caseload.services.context import new_sqlite_file, open_workspace, remove_new_cache
     from caseload.services.facts import check_refresh_workers
     from caseload.sources.dataset import SourceError
 
@@ -301,6 +301,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.rejects is not None and not (args.skip_invalid and not args.check):
         why = "--check writes no rejects file" if args.check else "it goes with --skip-invalid"
         _wait_note(f"note: --rejects is not used ({why})")
+    new = None if args.check else new_sqlite_file(args.db)
     ws = open_workspace(args.db, args.config, create=not args.check)
     if args.check:
         report = importing.check_path(ws, args.path, skip_invalid=args.skip_invalid)
@@ -315,12 +316,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     except SourceError as exc:
         progress.stop()
         message = importing.printable(exc.describe())
+        if new is not None:  # (no empty cache is left where there was none)
+            remove_new_cache(ws, new)
         hint = "\n(--skip-invalid would reject bad rows instead: try it with --check first)"
         _err(f"{message}\nNothing was imported; the cache is unchanged."
              + (hint if exc.skippable and not args.skip_invalid else ""))
         return EXIT_ERROR
     except importing.RejectsFileError as exc:
         progress.stop()
+        if new is not None and not exc.imported:
+            remove_new_cache(ws, new)
         _err(str(exc) if exc.imported else f"{exc}\nNothing was imported; the cache is unchanged.")
         return EXIT_ERROR
     progress.stop()
@@ -580,7 +585,7 @@ def cmd_flags(args: argparse.Namespace) -> int:
     from caseload.services.context import open_workspace
     from caseload.services.flags import StudentNotFound, flag_reports
 
-    workspace = open_workspace(getattr(args, "db", None), args.config)
+    workspace = open_workspace(getattr(args, "db", None), args.config, existing=True)
     try:
         found = flag_reports(
             workspace, as_of=args.as_of, counselor=args.counselor, student=args.student,
@@ -636,7 +641,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
     from caseload.services.changes import ChangesError, changes
     from caseload.services.context import open_workspace
 
-    workspace = open_workspace(getattr(args, "db", None), args.config)
+    workspace = open_workspace(getattr(args, "db", None), args.config, existing=True)
     try:
         found = changes(workspace, since=args.since, as_of=args.as_of, counselor=args.counselor)
     except ChangesError as exc:
@@ -729,8 +734,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(parser, argv)
     _refuse_non_utf8(parser, args)
     command = args.command or "open"
-    if args.db is None:
-        args.db = None
+    if args.db is not None and not args.db.strip():  # (a script's unset variable)
+        parser.error("--db names no database (an empty value)")
     from caseload.config import ConfigError
     from caseload.domain.access import DatabaseAccessError
     from caseload.sources.dataset import SourceError
@@ -744,7 +749,8 @@ def main(argv: list[str] | None = None) -> int:
         if command in notes_cli.COMMANDS:
             from caseload.services.context import open_workspace
 
-            return notes_cli.run(args, open_workspace(getattr(args, "db", None), args.config))
+            ws = open_workspace(getattr(args, "db", None), args.config, existing=True)
+            return notes_cli.run(args, ws)
         return COMMANDS[command](args)
     except (ConfigError, SourceError, DatabaseAccessError) as exc:
         _err(str(exc))

@@ -24,14 +24,49 @@ class Workspace:
     owner: bool = False
 
 
+def new_sqlite_file(db: str | None = None) -> Path | None:
+    """The SQLite file ``db`` (``--db`` / ``$CASELOAD_DB`` / the default) names when it does
+    not exist yet (opening it will create it), else None (it exists, or is not a file)."""
+    from caseload.store.engine import parse_url, resolve_url
+
+    url = parse_url(resolve_url(db))
+    database = url.database
+    if (url.get_backend_name() != "sqlite" or not database or database == ":memory:"
+            or database.startswith("file:")):
+        return None
+    path = Path(database)
+    return None if path.exists() or path.is_symlink() else path
+
+
+def no_cache_message(path: Path) -> str:
+    return (f"no caseload cache at {str(path)!r}: `caseload import PATH-TO-EXPORT` creates one "
+            "(or check --db / $CASELOAD_DB)")
+
+
+def remove_new_cache(ws: Workspace, path: Path) -> None:
+    """Remove the SQLite cache ``path`` that opening ``ws`` created (an import that failed
+    before writing anything into a cache that did not exist: it must not leave an empty
+    cache behind), with the files SQLite and caseload keep beside it."""
+    from caseload.store.handoff import SUFFIX
+
+    ws.engine.dispose()
+    for suffix in ("", "-wal", "-shm", "-journal", SUFFIX):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def open_workspace(
-    db: str | None = None, config_path: str | None = None, *, create: bool = True
+    db: str | None = None, config_path: str | None = None, *, create: bool = True,
+    existing: bool = False,
 ) -> Workspace:
     """Open (and migrate) the cache named by ``--db`` / ``$CASELOAD_DB`` and load the config
     named by ``--config`` / ``$CASELOAD_CONFIG``. With ``create=False`` (``import --check``,
     which writes nothing) a SQLite cache that does not exist yet is not created: an empty
-    in-memory cache stands in for it."""
+    in-memory cache stands in for it. With ``existing=True`` (the commands that only read a
+    cache, or need its students: ``flags``, ``changes``, ``notes ...``, ``audit``) a SQLite
+    cache that does not exist is refused (DatabaseUnavailable: a mistyped path must not
+    become an empty district), and nothing is created."""
     from caseload.config import load_config
+    from caseload.domain.access import DatabaseUnavailable
     from caseload.store.engine import (
         make_engine,
         migrate,
@@ -42,6 +77,11 @@ def open_workspace(
     )
 
     config = load_config(config_path)
+    if existing:
+        refuse_missing_folder(resolve_url(db))  # (its own message, as before)
+        missing = new_sqlite_file(db)
+        if missing is not None:
+            raise DatabaseUnavailable(no_cache_message(missing))
     if not create:
         resolved = resolve_url(db)
         refuse_missing_folder(resolved)  # (as the import itself would refuse it)

@@ -43,11 +43,90 @@ def _prepare_sqlite_file(path: Path) -> None:
             raise DatabaseUnavailable(
                 f"{str(path)!r} is not a SQLite database (a file of another kind?): give the "
                 "path of a caseload cache, or of a file that does not exist yet")
+        refuse_foreign_sqlite(path)
     # caseload's own folder is tightened too, should it be open; one the user named is not
     private_dir(path.parent, tighten=path.parent == data_dir())
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)  # also tightens a file an older version created
+
+
+# tables every caseload cache has had since its first revision: a database at a revision
+# this caseload does not know that has them is a newer caseload's (engine.migrate says so)
+CASELOAD_TABLES = frozenset({"users", "orgs", "enrollments"})
+
+
+def _tables_and_revision(path: Path) -> tuple[list[str], str | None] | None:
+    """The tables of the SQLite database at ``path`` and its Alembic revision (None: no
+    ``alembic_version`` or no row in it), read without changing the file (no mode, journal
+    mode or schema change). None when SQLite cannot read it: opening it says why."""
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(os.fsencode(path.resolve()))}?mode=rw", uri=True,
+                               timeout=BUSY_TIMEOUT)
+    except sqlite3.Error:
+        return None
+    try:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name")]
+        revision = None
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = str(row[0]) if row and row[0] is not None else None
+        return tables, revision
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def known_revision(revision: str) -> bool:
+    """Whether ``revision`` is one of this caseload's migrations."""
+    from caseload.store.schema_version import HEAD
+
+    if revision == HEAD:
+        return True
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return revision in {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def shown_tables(tables: list[str], most: int = 3) -> str:
+    """A few of ``tables``' names, for a message: control characters replaced, a long name
+    cut, "…" when there are more."""
+    from caseload.domain.text import no_controls
+
+    names = [no_controls(t, single_line=True) for t in tables[:most]]
+    names = [n if len(n) <= 40 else n[:39] + "…" for n in names]
+    return ", ".join(names) + (", …" if len(tables) > most else "")
+
+
+def refuse_foreign_sqlite(path: Path) -> None:
+    """An existing SQLite database that is not a caseload cache (it has tables but no
+    ``alembic_version``, or a revision caseload does not know and none of its tables) is
+    refused (DatabaseUnavailable), before anything changes it: its mode, journal mode and
+    schema stay as they were. One with no tables is a cache to initialize; a caseload cache
+    at a newer revision is left to ``engine.migrate``, which says to upgrade caseload."""
+    found = _tables_and_revision(path)
+    if found is None:
+        return
+    tables, revision = found
+    if not tables:
+        return
+    if revision is not None and (known_revision(revision) or set(tables) >= CASELOAD_TABLES):
+        return
+    from caseload.domain.access import DatabaseUnavailable
+
+    raise DatabaseUnavailable(
+        f"{str(path)!r} is a SQLite database but not a caseload cache (it has tables "
+        f"{shown_tables(tables)}): give the path of a caseload cache, or of a file that does "
+        "not exist yet")
 
 
 def _on_sqlite_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -244,6 +244,26 @@ def newer_schema_message(engine: Engine, found: str) -> str:
             f"up to {HEAD}): upgrade caseload on this machine (see docs/DEPLOY.md, section 5)")
 
 
+def refuse_foreign_schema(engine: Engine) -> None:
+    """A database with tables but no ``alembic_version`` is not caseload's: refused
+    (DatabaseUnavailable) before a migration adds caseload's schema to another program's
+    (SQLite files are refused earlier, before their mode or journal mode changes:
+    ``caseload.store.connect.refuse_foreign_sqlite``)."""
+    from caseload.store.connect import shown_tables
+
+    with engine.connect() as conn:
+        tables = sorted(inspect(conn).get_table_names())
+    if not tables:
+        return
+    shown = engine.url.render_as_string(hide_password=True)
+    what = ("a SQLite database but not a caseload cache" if engine.dialect.name == "sqlite"
+            else "not a caseload database")
+    raise DatabaseUnavailable(
+        f"{shown!r} is {what} (it has tables {shown_tables(tables)} and no caseload schema "
+        "version): give the URL of a caseload database, or of an empty one"
+    )
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` with Alembic. Upgrades never drop data.
 
@@ -255,16 +275,17 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     found = current_revision(engine)
     if revision == "head" and found == HEAD:
         return  # the common case, without importing Alembic
+    if found is None:
+        refuse_foreign_schema(engine)
     from alembic import command
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
 
+    from caseload.store.connect import known_revision
+
+    if found is not None and not known_revision(found):
+        raise DatabaseAccessError(newer_schema_message(engine, found))
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    if found is not None and found not in {
-        s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()
-    }:
-        raise DatabaseAccessError(newer_schema_message(engine, found))
     if engine.dialect.name == "postgresql":
         from caseload.store import access
 
