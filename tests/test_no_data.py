@@ -138,6 +138,30 @@ def _assert_attendance_unknown(data: dict[str, Any]) -> None:
         assert not _codes(s) & ATTENDANCE_CODES, s["id"]
 
 
+def test_before_the_first_school_day_the_30_day_count_is_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As of 2026-08-28, before the min fixture's first school day (Monday 08-31), the 30-day
+    window holds no school day: `unexcused_30d` is null in JSON and an empty CSV cell, as
+    `attendance_rate` (no school day) is; from 08-31 it counts again."""
+    db = tmp_path / "c.db"
+    _import(db, MIN_DATA)
+    before = _flags_json(capsys, str(db), "--counselor", "all", "--as-of", "2026-08-28")
+    assert before["students"]
+    for s in before["students"]:
+        m = s["metrics"]
+        assert (m["school_days"], m["attendance_rate"], m["unexcused_30d"]) == (0, None, None)
+    one = _flags_json(capsys, str(db), "--student", "stu-1", "--as-of", "2026-08-28")
+    assert one["students"][0]["metrics"]["unexcused_30d"] is None
+    rows = list(csv.DictReader(io.StringIO(_flags(
+        capsys, str(db), "--counselor", "all", "--as-of", "2026-08-28", "--format", "csv"))))
+    assert rows and all(r["unexcused_30d"] == "" for r in rows)
+    # the first school day: counted for whoever is enrolled on it (stu-3 starts later)
+    first = _flags_json(capsys, str(db), "--counselor", "all", "--as-of", "2026-08-31")
+    assert {s["id"]: (s["metrics"]["school_days"], s["metrics"]["unexcused_30d"])
+            for s in first["students"]} == {"stu-1": (1, 0), "stu-2": (1, 0), "stu-3": (0, None)}
+
+
 def test_export_without_attendance_is_unknown_in_json_csv_and_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -120,9 +120,10 @@ def ref_report(facts: StudentFacts, as_of: dt.date, th: Thresholds) -> StudentRe
     if end is not None:
         days_absent = series.count_absent(start, end)
         window = att.window_start(as_of, th.unexcused_window_days)
-        # no day of the window recorded: its count is unknown (no UNEXCUSED flag either)
-        unx_window = None if recorded is None or recorded < window else series.unexcused_between(
-            max(window, start) if start else window, end)
+        # no school day of the window counted: its count is unknown (no UNEXCUSED flag either)
+        lo = max(window, start) if start else window
+        counted_days = [d for d in series.school_days if lo <= d <= end]
+        unx_window = series.unexcused_between(lo, end) if counted_days else None
         streak = series.current_streak(end, year_start)
         truancy = att.truancy_counts(series, end, periods, th)
         for flag in (

@@ -226,6 +226,36 @@ def test_no_recorded_day_in_the_30_day_window_leaves_its_count_unknown() -> None
     assert inside.unexcused_30d == 0
 
 
+def test_a_30_day_window_with_no_school_day_counted_leaves_its_count_unknown() -> None:
+    """The school year starts Monday 08-24. As of 08-15 (before it) no school day is counted:
+    the rate is unknown (no school day), and so is the 30-day count, never a measured 0, in
+    the metrics, the caseload row and the JSON; no UNEXCUSED_ABSENCES either. The same for a
+    student whose enrollment begins after D, and one whose enrollment ended before the window;
+    a window holding one counted school day (as of 08-24) counts again."""
+    from caseload.domain.records import Enrollment
+
+    def unx(report_student: StudentInput, as_of: dt.date) -> int | None:
+        report = student_report(report_student, as_of, Thresholds(unexcused_count=0))
+        assert FlagCode.UNEXCUSED_ABSENCES not in {f.code for f in report.flags} or (
+            report.metrics.unexcused_30d is not None)
+        row = CaseloadRow.from_report(report)
+        assert row.unexcused_30d == report.metrics.unexcused_30d
+        assert report.to_json()["metrics"]["unexcused_30d"] == report.metrics.unexcused_30d
+        return report.metrics.unexcused_30d
+
+    early = student_report(student(attendance_through=AS_OF), D("2026-08-15"), Thresholds())
+    assert early.metrics.school_days == 0 and early.metrics.attendance_rate is None
+    assert early.metrics.attendance_known  # the school's attendance is loaded
+    assert unx(student(attendance_through=AS_OF), D("2026-08-15")) is None
+    assert unx(student(attendance_through=AS_OF), D("2026-08-24")) == 0  # first day counts
+    later = (Enrollment("e1", "chem", "stu1", Role.STUDENT, D("2026-12-01")),)
+    assert unx(student(enrollments=later, attendance_through=AS_OF), AS_OF) is None
+    ended = (Enrollment("e1", "chem", "stu1", Role.STUDENT, begin_date=D("2026-08-24"),
+                        end_date=D("2026-10-02")),)
+    assert unx(student(enrollments=ended, attendance_through=AS_OF), AS_OF) is None
+    assert unx(student(enrollments=ended, attendance_through=AS_OF), D("2026-10-30")) == 0
+
+
 def test_after_every_enrollment_ended_nothing_counts_and_no_streak_goes_on() -> None:
     """Absent Wed-Fri 11-11..11-13 and withdrawn on Friday 11-13, as of 11-20 with the school's
     attendance known through 11-20: the five later school days are not enrolled (not present,

@@ -42,3 +42,39 @@ def test_below_70_sorts_unknown_last_either_way() -> None:
 def test_an_exotic_grade_level_sorts_instead_of_crashing() -> None:
     rows = [row(1), row(2, grade_level="²"), row(3, grade_level="9")]
     assert [r.id for r in sort_reports(rows, "grade", False)] == ["3", "1", "2"]
+
+
+async def test_before_the_first_school_day_unx30_is_unknown_as_att_is(engine: Any) -> None:
+    """As of 2026-08-15, before the sample school's first school day, no school day is counted:
+    Att% and Unx30 both show "—" (a window with no school day has no count, never a measured
+    0), and the student's Attendance tab gives no streak either, and no month count."""
+    import datetime as dt
+
+    from caseload.store.repository import Repository
+    from caseload.tui.app import CaseloadApp
+    from caseload.tui.widgets.calendar import AttendanceCalendar
+
+    from .conftest import screen_lines, settle, wait_until
+
+    app = CaseloadApp(Repository(engine), counselor_id="cns-3", as_of=dt.date(2026, 8, 15))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await wait_until(pilot, lambda: app.home.view, what="the caseload")
+        lines = screen_lines(app)
+        header = next(i for i, line in enumerate(lines) if "Unx30" in line)
+        start, end = lines[header].index("Att%") - 2, lines[header].index("Unx30") + 5
+        for line in lines[header + 1:header + 6]:
+            assert line[start:end].split() == ["—", "—"], line
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen)
+                         and app.screen.detail is not None, what="the student")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: bool(app.screen.query(AttendanceCalendar)),
+                         what="the attendance tab")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "Attendance rate — · current absence streak — · longest —" in text
+        assert "0 days" not in text
+        month = next(line for line in app.screen.query_one(AttendanceCalendar).build().plain
+                     .splitlines() if line.startswith("Aug 2026"))
+        assert month.rstrip().endswith("—")

@@ -672,8 +672,12 @@ def report_from_facts(
             unx_window = ()
             unx_gp, unx_term, unx_year = (None if s is not None and s > counted else 0
                                           for s in froms)
-        if end is not None and end < window:  # no day of the 30-day window recorded
-            unx_window = None  # (its count unknown, never 0)
+        # no school day of the 30-day window counted (before the first school day, a window
+        # in a break, a record or an enrollment that ended before it): its count is unknown,
+        # never 0, as the rate is with no school day
+        lo = max(window, start) if start else window
+        if bisect_right(sd, counted) <= bisect_left(sd, lo):
+            unx_window = None
     incidents: Sequence[dt.date] = facts.incident_dates
     if incidents:
         incidents = days_between(incidents, year_start, as_of)

@@ -52,7 +52,9 @@ KEEP_DATES = 8
 # changes, so rankings stored by an older caseload are computed again.
 # 2: a figure with no recorded day is null (no day of the 30-day window; a school's record
 #    ending before the student's first day); UNEXCUSED/CHRONIC need one absence.
-REPORT_RULES = 2
+# 3: unexcused_30d is null when the 30-day window holds no school day the student's figures
+#    count (before the first school day, a window in a break, an enrollment ended before it).
+REPORT_RULES = 3
 
 
 def settings_key(thresholds: Thresholds) -> str:

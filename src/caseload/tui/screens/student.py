@@ -348,10 +348,14 @@ class StudentScreen(DetailScreen[StudentDetail]):
         rate = summary.attendance_rate
         text.append("Attendance rate ")
         text.append(pct(rate), style=styles["bad"] if rate is not None and rate < 90 else "bold")
-        text.append(" · current absence streak ")
-        text.append(plural(summary.current_streak or 0, "day"),
-                    style=styles["warn"] if summary.current_streak else "")
-        text.append(f" · longest {plural(summary.longest_streak or 0, 'day')}\n")
+        if rate is None:  # no enrolled school day counted (before the first one): unknown
+            text.append(f" · current absence streak {DASH} · longest {DASH}")
+            text.append(" (no enrolled school day counted)\n", style=styles["muted"])
+        else:
+            text.append(" · current absence streak ")
+            text.append(plural(summary.current_streak or 0, "day"),
+                        style=styles["warn"] if summary.current_streak else "")
+            text.append(f" · longest {plural(summary.longest_streak or 0, 'day')}\n")
         if summary.truancy:
             text.append("Truancy limits\n", style="bold")
         for label, limit, used, left in summary.truancy:

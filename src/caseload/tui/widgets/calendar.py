@@ -5,7 +5,8 @@
 
 Letters (P present, T tardy, E excused, U unexcused, · no school) carry the meaning without
 colour; colours come from the theme (``caseload.tui.styles``). The last column counts the
-month's unexcused absences. 76 cells wide, so it fits an 80-column terminal.
+month's unexcused absences ("—" for a month with no enrolled school day). 76 cells wide, so it
+fits an 80-column terminal.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from caseload.domain.report import AttendanceSummary, DayStatus
+from caseload.tui.format import DASH
 from caseload.tui.styles import semantic_styles, unfollow_theme
 
 LABEL_WIDTH = 10
@@ -77,8 +79,11 @@ class AttendanceCalendar(Static):
                 else:
                     text.append(status.letter, style=styles[status.value])
                     text.append(" ")
-            count = unexcused.get(f"{year:04d}-{month:02d}", 0)
-            text.append(f"{count:>3}", style=styles["bad"] if count else styles["muted"])
+            # a month with no enrolled school day to count (before the first one): "—", never
+            # a measured 0
+            count = unexcused.get(f"{year:04d}-{month:02d}")
+            text.append(f"{DASH if count is None else count:>3}",
+                        style=styles["bad"] if count else styles["muted"])
             text.append("\n")
             marks = [(d.day, letter) for d, letter in self.markers
                      if (d.year, d.month) == (year, month)]
