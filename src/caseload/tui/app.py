@@ -111,7 +111,7 @@ class CaseloadApp(App[None]):
                        "Open notes whose follow-up is due by the as-of date, oldest first"),
         Binding("ctrl+r", "run_sync", "Sync", show=False, id="app.sync",
                 tooltip="Bring the cache up to date from the configured sources (caseload sync)"),
-        Binding("w", "changes", "Changes", show=False, id="app.changes",
+        Binding("w", "changes", "What changed", show=False, id="app.changes",
                 tooltip="What changed since you last looked (w again there: any date)"),
     ]
 

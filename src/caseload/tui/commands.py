@@ -2,8 +2,9 @@
 
 Everywhere: jump to any student of the cache by name or id (``caseload.domain.search``, the
 ``/`` filter's matcher; each line names the student's counselor), switch counselor (or all
-students), change the as-of date, run an import or a sync, toggle the theme, show the keys;
-with a notes store, write a note, export notes and open the follow-ups. On a student screen
+students), change the as-of date, see what changed, run an import or a sync, toggle the
+theme, show the keys; with a notes store, write a note, export notes and open the follow-ups.
+On the caseload also: filter by flag, sort, export the list, the legend. On a student screen
 also: open one of the student's classes. Over a dialog (a modal screen: the note editor, a
 question) only the theme and the keys: nothing that would leave it or write. Prompts (and help
 lines) are built as ``rich.text.Text`` from cleaned strings: Textual parses a palette ``str``
@@ -78,14 +79,26 @@ class CaseloadCommands(Provider):
             # another, change what is shown or write data: close the dialog first
             yield from self.dialog_commands()
             return
+        from caseload.tui.screens.caseload import CaseloadScreen
         from caseload.tui.screens.student import StudentScreen
 
         if isinstance(screen, StudentScreen) and screen.detail is not None:
             for metrics in screen.detail.report.metrics.classes:
                 yield Command(f"Open class: {metrics.title}", "Open this class of the student",
                               partial(app.open_class, screen.student_id, metrics.id))
+        if isinstance(screen, CaseloadScreen):  # the caseload's own keys, by name (issue s22)
+            yield Command("Filter by flag…", "Show only students with the chosen flags (f)",
+                          screen.action_flags)
+            yield Command("Sort by…", "Sort by a column, triage order or the change since the "
+                          "last intervention (s)", screen.action_sort)
+            yield Command("Export list…", "Export this list as shown, with flags and "
+                          "evidence, to CSV or Markdown (x)", screen.action_export_triage)
+            yield Command("Legend", "What every column and flag code means, with Risk "
+                          "points (l)", screen.action_legend)
         if app.notes_available:
             yield from self.notes_commands()
+        yield Command("What changed since…", "New and cleared flags, grade drops and absences "
+                      "since you last looked, or a date you pick (w)", app.action_changes)
         yield Command("Change as-of date…", "Show every screen as of another date",
                       app.action_change_as_of)
         if app.counselor_id is not None:

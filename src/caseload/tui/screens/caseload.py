@@ -234,7 +234,10 @@ class CaseloadScreen(Screen[None]):
         yield Input(placeholder="/ filter by name or id", id="filter", compact=True)
         yield Static(Text(""), id="status")
         yield VirtualTable(COLUMNS, id="students", empty_text="Loading…")
-        yield Footer()
+        # the day's entry points when they fit (all three at 120 columns; at 80 u, for
+        # which "/ Filter" gives way: the filter box says "/ filter by name or id")
+        yield Footer(if_room=("caseload.follow_ups", "app.changes", "caseload.counselor"),
+                     gives_way={"caseload.filter": ("caseload.follow_ups", "app.changes")})
 
     def on_mount(self) -> None:
         self.update_titles()

@@ -266,7 +266,8 @@ class StudentScreen(DetailScreen[StudentDetail]):
             yield effect_line
         with TabbedContent(initial=self.initial_tab, id="student-tabs"):
             classes = report.metrics.classes
-            with TabPane(f"Classes ({len(classes)})", id="tab-classes"):
+            label = self.tab_label
+            with TabPane(label("tab-classes", f"Classes ({len(classes)})"), id="tab-classes"):
                 yield (
                     self.fitted(OpenableTable(id="classes")) if classes
                     # (a header over no rows read as "takes no classes": audit s20, Grand
@@ -275,7 +276,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
                                      "loaded data (no enrollment or score places this "
                                      "student in one)"), id="no-classes", classes="empty")
                 )
-            with TabPane("Attendance", id="tab-attendance"):
+            with TabPane(label("tab-attendance", "Attendance"), id="tab-attendance"):
                 self.calendar = AttendanceCalendar(detail.attendance, id="calendar",
                                                    markers=self.calendar_marks())
                 attendance = VerticalScroll(
@@ -286,17 +287,19 @@ class StudentScreen(DetailScreen[StudentDetail]):
                 )
                 # panes not shown first mount after the first paint
                 yield attendance if self.initial_tab == "tab-attendance" else Lazy(attendance)
-            with TabPane(f"Behavior ({len(detail.incidents)})", id="tab-behavior"):
+            with TabPane(label("tab-behavior", f"Behavior ({len(detail.incidents)})"),
+                         id="tab-behavior"):
                 behavior: Widget = (
                     self.fitted(KeyTable(id="incidents")) if detail.incidents
                     else Static(Text("No incidents recorded"), id="no-incidents", classes="empty")
                 )
                 yield behavior if self.initial_tab == "tab-behavior" else Lazy(behavior)
-            with TabPane("Notes", id="tab-notes"):
+            with TabPane(label("tab-notes", "Notes"), id="tab-notes"):
                 notes = NotesPane(report.id, self.notes, name=report.name, flags=report.flags,
                                   id="notes-pane")
                 yield notes if self.initial_tab == "tab-notes" else Lazy(notes)
-            with TabPane(f"Guardians ({len(detail.guardians)})", id="tab-guardians"):
+            with TabPane(label("tab-guardians", f"Guardians ({len(detail.guardians)})"),
+                         id="tab-guardians"):
                 guardians: Widget = (
                     self.fitted(KeyTable(id="guardians")) if detail.guardians
                     else Static(Text("No guardians loaded for this student (none in the "
@@ -304,6 +307,14 @@ class StudentScreen(DetailScreen[StudentDetail]):
                                 id="no-guardians", classes="empty")
                 )
                 yield guardians if self.initial_tab == "tab-guardians" else Lazy(guardians)
+
+    def tab_label(self, tab: str, text: str) -> str:
+        """``text`` after the key that shows the tab ("1 Classes (6)"), so the 1-5 keys are
+        seen where they work: the config's ``[keymap]`` key when it rebinds the tab's."""
+        n = TABS.index(tab) + 1
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        key = keymap.get(f"student.{tab.replace('-', '_')}", str(n)).split(",")[0].strip()
+        return f"{self.app.get_key_display(Binding(key, ''))} {text}"
 
     def flags_text(self, detail: StudentDetail) -> Text:
         styles = semantic_styles(self.app)
