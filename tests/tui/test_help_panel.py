@@ -80,3 +80,20 @@ async def test_the_caseload_help_names_every_sort_key(make_app):
         assert "t for triage order" in words
         assert "i for the change since the last intervention" in words
         assert "biggest drop first" in words
+
+
+async def test_the_quit_row_uses_caseloads_own_words(make_app):
+    """`q` and Textual's ctrl+q share a row; it read Textual's "Quit the app and return to the
+    command prompt" (there is no prompt in `caseload serve`'s browser): caseload's words."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        (quit_row,) = [row for row in screen.rows if "app.quit" in row.binding_ids]
+        assert quit_row.tooltip == "Quit caseload"
+        assert "q" in quit_row.keys.split(" / ")
+        assert "command prompt" not in screen_text(app)
+

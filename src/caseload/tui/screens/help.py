@@ -60,6 +60,10 @@ def keys_for(screen: Screen[Any], app: App[Any]) -> list[KeyHelp]:
                 found.displays.append(display)
             if binding.id and binding.id not in found.ids:
                 found.ids.append(binding.id)
+            if binding.id and not found.binding.id:
+                # caseload's own words over Textual's (ctrl+q's "Quit the app and return to
+                # the command prompt", which a browser has none of: "Quit caseload")
+                found.binding = binding
             continue
         groups[group] = _Group([display], binding, active.node, [binding.id] if binding.id else [])
 
