@@ -97,3 +97,19 @@ async def test_the_quit_row_uses_caseloads_own_words(make_app):
         assert "q" in quit_row.keys.split(" / ")
         assert "command prompt" not in screen_text(app)
 
+
+async def test_the_guardians_enter_is_labelled_in_the_footer_and_help(engine):
+    """Enter on a guardian writes a contact note with them filled in (README): the Footer
+    and `?` say so, as Enter on a class says "Open"."""
+    from .test_guardians_tui import _app, _guardians_tab
+
+    app = _app(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _guardians_tab(pilot)
+        assert "⏎ Contact note" in screen_text(app).splitlines()[-1]
+        await pilot.press("question_mark")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        (row,) = [row for row in screen.rows if "guardians.note" in row.binding_ids]
+        assert row.keys == "⏎" and "contact note" in row.tooltip

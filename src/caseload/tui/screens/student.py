@@ -127,6 +127,17 @@ class FlagsBox(OverflowScroll):
     up/down, home and end scroll it), so every flag and the risk's "why" can be read."""
 
 
+class GuardiansTable(KeyTable):
+    """The Guardians tab's table: Enter writes a contact note with the guardian under the
+    cursor filled in (``StudentScreen.guardian_note``), said in the Footer and by ``?``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Contact note", id="guardians.note",
+                tooltip="Write a parent/guardian contact note with the guardian under the "
+                "cursor filled in (method phone, else email)"),
+    ]
+
+
 class StudentScreen(DetailScreen[StudentDetail]):
     CSS_PATH = "student.tcss"
     KIND = "student"
@@ -301,7 +312,7 @@ class StudentScreen(DetailScreen[StudentDetail]):
             with TabPane(label("tab-guardians", f"Guardians ({len(detail.guardians)})"),
                          id="tab-guardians"):
                 guardians: Widget = (
-                    self.fitted(KeyTable(id="guardians")) if detail.guardians
+                    self.fitted(GuardiansTable(id="guardians")) if detail.guardians
                     else Static(Text("No guardians loaded for this student (none in the "
                                      "cache; contacts are not known)"),
                                 id="no-guardians", classes="empty")
