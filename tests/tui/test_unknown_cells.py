@@ -78,3 +78,35 @@ async def test_before_the_first_school_day_unx30_is_unknown_as_att_is(engine: An
         month = next(line for line in app.screen.query_one(AttendanceCalendar).build().plain
                      .splitlines() if line.startswith("Aug 2026"))
         assert month.rstrip().endswith("—")
+
+
+async def test_no_attendance_data_shows_the_sentence_without_an_empty_calendar(
+        monkeypatch: Any) -> None:
+    """No attendance loaded for the school: the Attendance tab drew the calendar's "Month 1 5
+    10 …" header and its legend over no month, then the sentence; now the sentence alone."""
+    from caseload.domain.report import AttendanceSummary
+    from caseload.tui.app import CaseloadApp
+    from caseload.tui.widgets.calendar import AttendanceCalendar
+
+    from . import fakes
+    from .conftest import screen_text, settle, wait_until
+
+    unknown = AttendanceSummary(days=(), current_streak=None, longest_streak=None,
+                                unexcused_by_month=(), attendance_rate=None, truancy=(),
+                                known=False)
+    monkeypatch.setattr(fakes, "_attendance", lambda report, as_of: unknown)
+    app = CaseloadApp(fakes.FakeReader(), counselor_id="c-rivera", as_of=fakes.AS_OF,
+                      now=lambda: fakes.NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen)
+                         and app.screen.detail is not None, what="the student")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: bool(app.screen.query("#attendance-summary")),
+                         what="the attendance tab")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "No attendance data: none was loaded" in text
+        assert not app.screen.query(AttendanceCalendar)
+        assert "Month" not in text and "P present" not in text

@@ -288,10 +288,13 @@ class StudentScreen(DetailScreen[StudentDetail]):
                                      "student in one)"), id="no-classes", classes="empty")
                 )
             with TabPane(label("tab-attendance", "Attendance"), id="tab-attendance"):
-                self.calendar = AttendanceCalendar(detail.attendance, id="calendar",
-                                                   markers=self.calendar_marks())
+                # no attendance loaded: the sentence alone (a calendar header and legend over
+                # no month read as a drawing gone wrong)
+                self.calendar = (AttendanceCalendar(detail.attendance, id="calendar",
+                                                    markers=self.calendar_marks())
+                                 if detail.attendance.known else None)
                 attendance = VerticalScroll(
-                    self.calendar,
+                    *([self.calendar] if self.calendar is not None else []),
                     Static(self.attendance_text(detail.attendance, detail.weekdays_only),
                            id="attendance-summary"),
                     id="attendance",
