@@ -86,19 +86,8 @@ class CaseloadCommands(Provider):
             for metrics in screen.detail.report.metrics.classes:
                 yield Command(f"Open class: {metrics.title}", "Open this class of the student",
                               partial(app.open_class, screen.student_id, metrics.id))
-        if isinstance(screen, CaseloadScreen):  # the caseload's own keys, by name (issue s22)
-            yield Command("Filter by flag…", "Show only students with the chosen flags (f)",
-                          screen.action_flags)
-            yield Command("Sort by…", "Sort by a column, triage order or the change since the "
-                          "last intervention (s)", screen.action_sort)
-            yield Command("Export list…", "Export this list as shown, with flags and "
-                          "evidence, to CSV or Markdown (x)", screen.action_export_triage)
-            yield Command("Legend", "What every column and flag code means, with Risk "
-                          "points (l)", screen.action_legend)
         if app.notes_available:
             yield from self.notes_commands()
-        yield Command("What changed since…", "New and cleared flags, grade drops and absences "
-                      "since you last looked, or a date you pick (w)", app.action_changes)
         yield Command("Change as-of date…", "Show every screen as of another date",
                       app.action_change_as_of)
         if app.counselor_id is not None:
@@ -124,6 +113,18 @@ class CaseloadCommands(Provider):
         yield Command("Keys: help for this screen", "List every key on the current screen",
                       app.action_help)
         yield Command("Reload", "Read everything again from the cache", app.reload_all)
+        # the keys' own commands, by name (review s22), after the others: found by typing
+        yield Command("What changed since…", "New and cleared flags, grade drops and absences "
+                      "since you last looked, or a date you pick (w)", app.action_changes)
+        if isinstance(screen, CaseloadScreen):
+            yield Command("Filter by flag…", "Show only students with the chosen flags (f)",
+                          screen.action_flags)
+            yield Command("Sort by…", "Sort by a column, triage order or the change since the "
+                          "last intervention (s)", screen.action_sort)
+            yield Command("Export list…", "Export this list as shown, with flags and "
+                          "evidence, to CSV or Markdown (x)", screen.action_export_triage)
+            yield Command("Legend", "What every column and flag code means, with Risk "
+                          "points (l)", screen.action_legend)
 
     def dialog_commands(self) -> Iterator[Command]:
         """What the palette offers over a dialog: nothing that would leave it or write."""
