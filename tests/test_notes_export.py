@@ -515,6 +515,22 @@ def test_pdf_class_without_a_gradebook_shows_no_missing_count(tmp_path):
     assert " ".join(row.split()) == "Art Studio Lee, Kim — — no gradebook"
 
 
+def test_pdf_truancy_limit_passed_says_past_the_limit(tmp_path):
+    """TRUANCY is "more than 8": 9 unexcused days passed the limit, not "9 of 8 used, 0 left"
+    (review s22 item 19, as the student screen says it)."""
+    detail = make_detail()
+    attendance = dataclasses.replace(
+        detail.attendance, truancy=(("grading period", 8, 9, 0), ("school year", 20, 9, 11)))
+    detail = dataclasses.replace(detail, attendance=attendance)
+    out = tmp_path / "s.pdf"
+    export_notes([], "pdf", out, students={"s1": STUDENTS["s1"]}, as_of=AS_OF,
+                 detail_for=lambda sid: detail, generated_at=T0, all_students=True)
+    flat = " ".join(pdf_text(out).split())
+    assert "Truancy (grading period): 9 unexcused days, past the limit of 8" in flat
+    assert "9 of 8" not in flat
+    assert "Truancy (school year): 9 of 20 unexcused days used, 11 left" in flat
+
+
 def test_pdf_draws_a_chart_per_class_below_70(tmp_path):
     out = tmp_path / "summary.pdf"
     export_notes([], "pdf", out, students={"s1": STUDENTS["s1"]}, as_of=AS_OF,

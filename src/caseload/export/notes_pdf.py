@@ -418,7 +418,9 @@ def _pdf_attendance(pdf: _Pdf, detail: StudentDetail) -> None:
     if (weekdays := m.school_days_all_weekdays) is not None:  # (as the Attendance tab says)
         lines.insert(0, f"{weekdays.note} (holidays and breaks count as school days)")
     for label, limit, used, left in att.truancy:
-        lines.append(f"Truancy ({label}): {used} of {limit} unexcused days used, {left} left")
+        lines.append(f"Truancy ({label}): {used} unexcused days, past the limit of {limit}"
+                     if used > limit else  # TRUANCY: more than the limit
+                     f"Truancy ({label}): {used} of {limit} unexcused days used, {left} left")
     pdf.font(10)
     for line in lines:
         pdf.para(doc.epw, 5, pdf.t(line))

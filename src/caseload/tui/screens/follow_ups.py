@@ -109,7 +109,9 @@ class FollowUpsScreen(Screen[None]):
             assert note.follow_up is not None
             overdue = (as_of - note.follow_up).days
             if overdue > 0:
-                when = plural(overdue, "day")
+                # "3 days late": beside "due today" and "this week (Fri)", a bare "3 days"
+                # read as three days to go
+                when = f"{plural(overdue, 'day')} late"
             elif overdue == 0:
                 when = "due today"
             else:

@@ -72,7 +72,8 @@ def what_if_text(detail: ClassDetail, styles: dict[str, Style]) -> Text:
         text.append(f"already at {pct(what_if.grade_now)}, 70% or above.", style=styles["good"])
         if missing and what_if.grade_if_all_missing_in is not None:
             all_in = pct(what_if.grade_if_all_missing_in)
-            which = "the missing assignment" if missing == 1 else f"all {missing} missing"
+            which = ("the missing assignment" if missing == 1 else "both missing" if missing == 2
+                     else f"all {missing} missing")
             text.append(f" Turning in {which}: {all_in}.")
         return text
     count = len(what_if.fewest_to_70)
@@ -84,7 +85,8 @@ def what_if_text(detail: ClassDetail, styles: dict[str, Style]) -> Text:
         text.append_text(literal(titles.get(item, item), style=styles["warn"]))
     text.append(".")
     if what_if.grade_if_all_missing_in is not None and missing > count:
-        text.append(f" All {missing} missing in: {pct(what_if.grade_if_all_missing_in)}.")
+        every = "Both" if missing == 2 else f"All {missing}"
+        text.append(f" {every} missing in: {pct(what_if.grade_if_all_missing_in)}.")
     return text
 
 

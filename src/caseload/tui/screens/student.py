@@ -387,9 +387,13 @@ class StudentScreen(DetailScreen[StudentDetail]):
             style = styles["bad"] if left <= 0 else styles["warn"] if left <= 2 else styles["good"]
             text.append("  ")
             text.append_text(literal(label))
-            text.append(f": {used} of {limit} used, ")
-            text.append("limit reached" if left <= 0 else f"{plural(left, 'day')} left",
-                        style=style)
+            if used > limit:  # TRUANCY: more than the limit (9 of a limit of 8 passes it)
+                text.append(f": {used} unexcused, ")
+                text.append(f"past the limit of {limit}", style=style)
+            else:
+                text.append(f": {used} of {limit} used, ")
+                text.append("limit reached" if left <= 0 else f"{plural(left, 'day')} left",
+                            style=style)
             text.append("\n")
         text.rstrip()
         return text
