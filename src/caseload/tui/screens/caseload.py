@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -52,7 +53,7 @@ SLOW_LOAD = 1.0  # seconds of loading before the status line says what is going 
 COLUMNS = (
     # fixed widths leave room for the sort arrow after the label (never "Unx3…", issue 12)
     Column("risk", "Risk", 5, "right", tooltip="Sum of the flags' points (legend: l)"),
-    Column("name", "Name", None, min_width=14, max_width=40),
+    Column("name", "Name", None, min_width=14, max_width=40, overflow="name"),
     Column("grade", "Gr", 3, "right"),
     Column("att", "Att%", 6, "right"),
     Column("unx", "Unx30", 6, "right"),
@@ -62,6 +63,9 @@ COLUMNS = (
     Column("flags", "Flags", None, min_width=10, max_width=48, overflow="words"),
     Column("note", "Note", 5, "right"),
 )
+
+
+NAME_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.key == "name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +229,7 @@ class CaseloadScreen(Screen[None]):
         self.order_held = False
         self._figures_stale = False  # a note changed: the figures are read again
         self._status_width: int | None = None  # the terminal width the status was made for
+        self._status_name: str | None = None  # the cut name the status line shows whole
 
     # -- composition ---------------------------------------------------------------------------
 
@@ -296,6 +301,9 @@ class CaseloadScreen(Screen[None]):
         # for the new one (once there is a status: never "0 students" while loading)
         if self._status_width is not None and self._status_width != self.app.size.width:
             self.update_status()
+            # once the table is laid out for it: the Name column's new width decides whether
+            # the highlighted name is cut (``cut_name``)
+            self.call_after_refresh(self.update_status)
 
     def update_status(self) -> None:
         styles = semantic_styles(self.app)
@@ -308,6 +316,10 @@ class CaseloadScreen(Screen[None]):
                          style=styles["info"])
             self.query_one("#status", Static).update(parts)
             return
+        whole = self._status_name = self.cut_name()
+        if whole is not None:  # the Name column cuts the highlighted student's: whole here
+            parts.append_text(literal(whole, style="bold"))
+            parts.append(" · ")
         if self.partial_total is not None:
             parts.append(f"first {shown:,} of {self.partial_total:,} students · loading the rest…")
         else:
@@ -344,6 +356,8 @@ class CaseloadScreen(Screen[None]):
         for extra, style in ((held, "info"), (why, "muted"), (hint, "muted")):  # whole, or not
             if extra and parts.cell_len + len(extra) <= self.app.size.width - 2:
                 parts.append(extra, style=styles[style])
+        # one line: a long whole name must not push the rest onto a second (cut with "…")
+        parts.truncate(max(1, self.app.size.width - 2), overflow="ellipsis")
         self.query_one("#status", Static).update(parts)
 
     # -- data ----------------------------------------------------------------------------------
@@ -636,8 +650,28 @@ class CaseloadScreen(Screen[None]):
 
     @on(VirtualTable.RowHighlighted, "#students")
     def row_highlighted(self) -> None:
-        if SORTS[self.sort_key].figures and self.figures is not None:
-            self.update_status()  # the status line shows the highlighted student's figure
+        if ((SORTS[self.sort_key].figures and self.figures is not None)
+                or self.cut_name() != self._status_name):
+            self.update_status()  # the highlighted student's figure, or whole name, shown
+
+    def cut_name(self) -> str | None:
+        """The highlighted student's name when the Name column shows it shortened (a long
+        family name at 80 columns): the status line shows it whole. None otherwise."""
+        row = self.table.cursor_row
+        if not 0 <= row < len(self.view):
+            return None
+        name = self.view[row].name
+        table = self.table
+        content = table.scrollable_content_region.width
+        if not content:  # not laid out yet: asked again once it is
+            self.call_after_refresh(self._status_after_layout)
+            return None
+        width = table.column_widths(content)[NAME_COLUMN]
+        return name if width and cell_len(name) > width else None
+
+    def _status_after_layout(self) -> None:
+        if self.table.scrollable_content_region.width and self.cut_name() != self._status_name:
+            self.update_status()
 
     @on(VirtualTable.HeaderSelected)
     def header_selected(self, event: VirtualTable.HeaderSelected) -> None:

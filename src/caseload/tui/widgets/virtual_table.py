@@ -47,8 +47,9 @@ class Column:
     ratio: int = 1
     tooltip: str = ""
     # "ellipsis": cut with "…"; "words": whole space-separated words only, the ones that do
-    # not fit counted as "+N" (flag labels are never cut mid-word, issue 12)
-    overflow: Literal["ellipsis", "words"] = "ellipsis"
+    # not fit counted as "+N" (flag labels are never cut mid-word, issue 12); "name": a
+    # "Family, Given" name shortens the family name first (``fit_name``)
+    overflow: Literal["ellipsis", "words", "name"] = "ellipsis"
     shown_from: int = 0  # hidden when the table is narrower than this (fewer columns at 80)
 
 
@@ -335,6 +336,8 @@ class VirtualTable(ScrollView, can_focus=True):
             if cell.cell_len > cell_width:
                 if column.overflow == "words":
                     cell = _fit_words(cell, cell_width)
+                elif column.overflow == "name":
+                    cell = fit_name(cell, cell_width)
                 else:
                     cell.truncate(cell_width, overflow="ellipsis")
             cell.align(column.align, cell_width)
@@ -421,6 +424,33 @@ def _fit_words(cell: Text, width: int) -> Text:
             return out
     cell.truncate(width, overflow="ellipsis")
     return cell
+
+
+FAMILY_MIN = 6  # the fewest cells a shortened family name keeps, its "…" included
+
+
+def fit_name(cell: Text, width: int) -> Text:
+    """A "Family, Given" name in ``width`` cells: the family name is shortened first, so the
+    given name shows whole ("Featherstonehaugh-V…, Maximiliano"), down to ``FAMILY_MIN``
+    cells of it; then the given name is cut too. Two students who share a long family name
+    are told apart by their given names. A name without ", " is cut at its end."""
+    plain = cell.plain
+    comma = plain.find(", ")
+    if cell.cell_len <= width or comma <= 0:
+        cell.truncate(width, overflow="ellipsis")
+        return cell
+    family, given = cell[:comma], cell[comma + 2:]
+    room = width - 2  # the ", "
+    family_width = max(min(family.cell_len, FAMILY_MIN), room - given.cell_len)
+    if room - family_width < 1:  # too narrow for both: cut the name at its end
+        cell.truncate(width, overflow="ellipsis")
+        return cell
+    family.truncate(family_width, overflow="ellipsis")
+    given.truncate(room - family_width, overflow="ellipsis")
+    out = family
+    out.append(", ")
+    out.append_text(given)
+    return out
 
 
 def _force_background(strip: Strip, style: Style) -> Strip:
