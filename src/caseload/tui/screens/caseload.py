@@ -54,18 +54,21 @@ COLUMNS = (
     # fixed widths leave room for the sort arrow after the label (never "Unx3…", issue 12)
     Column("risk", "Risk", 5, "right", tooltip="Sum of the flags' points (legend: l)"),
     Column("name", "Name", None, min_width=14, max_width=40, overflow="name"),
-    Column("grade", "Gr", 3, "right"),
-    Column("att", "Att%", 6, "right"),
-    Column("unx", "Unx30", 6, "right"),
+    # below 80 columns Low, then Gr, Unx30 and Att% are left out whole (``drop``): the LOW,
+    # FAIL3W, UNX30 and CHRONIC flags say them
+    Column("grade", "Gr", 3, "right", drop=2),
+    Column("att", "Att%", 6, "right", drop=4),
+    Column("unx", "Unx30", 6, "right", drop=3),
     Column("streak", "Strk", 5, "right", shown_from=100),  # at 80: the STREAK flag says it
     Column("below", "<70", 4, "right", shown_from=100),  # at 80: LOW and FAIL3W say it
-    Column("lowest", "Low", 5, "right"),
+    Column("lowest", "Low", 5, "right", drop=1),
     Column("flags", "Flags", None, min_width=10, max_width=48, overflow="words"),
     Column("note", "Note", 5, "right"),
 )
 
 
 NAME_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.key == "name")
+HEADER_SIDES = 18  # Textual's Header: its icon (8 cells) and the clock's space (10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +233,7 @@ class CaseloadScreen(Screen[None]):
         self._figures_stale = False  # a note changed: the figures are read again
         self._status_width: int | None = None  # the terminal width the status was made for
         self._status_name: str | None = None  # the cut name the status line shows whole
+        self._titles_width: int | None = None  # the terminal width the titles were made for
 
     # -- composition ---------------------------------------------------------------------------
 
@@ -283,9 +287,19 @@ class CaseloadScreen(Screen[None]):
 
     def update_titles(self) -> None:
         session = self.session
-        self.title = f"Caseload: {clean(session.counselor_name)}"
+        name = clean(session.counselor_name)
         count = f" · {plural(len(self.reports), 'student')}" if self.loaded_for else ""
-        self.sub_title = f"as of {session.as_of.isoformat()}{count}"
+        as_of = f"as of {session.as_of.isoformat()}"
+        # the header's title is cut at its end: narrower than the whole, the count goes first
+        # (the status line says it), then "Caseload: " and "as of", so the date stays whole
+        room = self.app.size.width - HEADER_SIDES
+        for title, sub_title in ((f"Caseload: {name}", as_of + count),
+                                 (f"Caseload: {name}", as_of), (name, as_of),
+                                 (name, session.as_of.isoformat())):
+            if cell_len(f"{title} — {sub_title}") <= room:
+                break
+        self.title, self.sub_title = title, sub_title
+        self._titles_width = self.app.size.width
         self.update_context()
 
     def update_context(self) -> None:
@@ -297,6 +311,8 @@ class CaseloadScreen(Screen[None]):
         self.query_one("#context", Static).update(literal(text))
 
     def on_resize(self) -> None:
+        if self._titles_width is not None and self._titles_width != self.app.size.width:
+            self.update_titles()
         # the status line's hints are there when they fit the terminal's width: made again
         # for the new one (once there is a status: never "0 students" while loading)
         if self._status_width is not None and self._status_width != self.app.size.width:

@@ -51,6 +51,10 @@ class Column:
     # "Family, Given" name shortens the family name first (``fit_name``)
     overflow: Literal["ellipsis", "words", "name"] = "ellipsis"
     shown_from: int = 0  # hidden when the table is narrower than this (fewer columns at 80)
+    # narrower than every shown column at its least width (below 80): the columns with a
+    # ``drop`` are left out whole, lowest first, until the rest fit (never cut to a letter at
+    # the edge); None: never left out
+    drop: int | None = None
 
 
 # The cursor keys (hidden from the footer), as ``keys.Move`` rows.
@@ -260,6 +264,16 @@ class VirtualTable(ScrollView, can_focus=True):
         if width == self._widths_for:
             return self._widths
         shown = [width >= c.shown_from for c in self.columns]
+
+        def least() -> int:  # every shown column at its least width, with the gaps
+            return sum((c.width if c.width is not None else c.min_width) + 1
+                       for c, on in zip(self.columns, shown, strict=True) if on)
+
+        for _rank, i in sorted((c.drop, i) for i, c in enumerate(self.columns)
+                               if c.drop is not None):
+            if least() <= width:
+                break
+            shown[i] = False
         fixed = sum(c.width for c, on in zip(self.columns, shown, strict=True)
                     if on and c.width is not None)
         gaps = sum(shown)  # a leading space plus one between each pair
@@ -285,6 +299,13 @@ class VirtualTable(ScrollView, can_focus=True):
                 given = sum(widths[i] or 0 for i in open_columns)
                 if given < spare:
                     widths[open_columns[0]] = (widths[open_columns[0]] or 0) + spare - given
+                # a column raised to its min_width took cells the others were given: they
+                # give them back (the last first), so the row is no wider than the table
+                for i in reversed(open_columns):
+                    over = sum(widths[j] or 0 for j in open_columns) - spare
+                    if over <= 0:
+                        break
+                    widths[i] = max(self.columns[i].min_width, (widths[i] or 0) - over)
                 break
             spare -= sum(widths[i] or 0 for i in capped)
             open_columns = [i for i in open_columns if i not in capped]
