@@ -83,3 +83,45 @@ async def test_a_short_chart_labels_no_percentage_below_zero() -> None:
     labels = [row.split("┤")[0].strip() for row in canvas if "┤" in row or "├" in row]
     assert "100" in "".join(canvas) and not any(label.startswith("-") for label in labels)
     assert not any("-20" in row.split("┤")[0] for row in canvas if "┤" in row)
+
+
+ELEVEN = [(D("2026-09-06") + dt.timedelta(days=7 * i), 80.0 - 2 * i) for i in range(11)]
+FIVE = [(D("2026-10-27"), "A"), (D("2026-10-29"), "P"), (D("2026-11-03"), "S"),
+        (D("2026-11-10"), "T"), (D("2026-11-16"), "R")]
+
+
+def test_labels_that_would_share_a_column_join_in_date_order() -> None:
+    from caseload.tui.widgets.grade_chart import marker_labels
+
+    marks = [(marker_x(ELEVEN, day), letter) for day, letter in FIVE]
+    # a canvas 15 columns wide (the class screen's chart at 80x24): 10/27 and 10/29 share a
+    # column, and each later letter would start where the label before it still is
+    narrow = marker_labels(marks, 0.5, marks[-1][0] + 0.5, 15)
+    assert [text for _x, text in narrow] == ["APSTR"]
+    # 56 columns (at 120x40): every letter has its own column, as before
+    wide = marker_labels(marks, 0.5, marks[-1][0] + 0.5, 56)
+    assert [text for _x, text in wide] == ["A", "P", "S", "T", "R"]
+
+
+class NarrowChartApp(App[None]):
+    CSS = "GradeChart { width: 20; height: 9; }"  # the class screen's chart at 80x24
+
+    def compose(self) -> ComposeResult:
+        yield GradeChart(ELEVEN, markers=FIVE, id="chart")
+
+
+async def test_a_narrow_chart_loses_no_marker_letter() -> None:
+    """(review s22 item 13) At 80x24 the chart is 15 columns wide: the 10/29 P was drawn over
+    the 10/27 A. Every letter now shows, in date order, from the first one's line."""
+    app = NarrowChartApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(GradeChart)
+        chart._plot_data()
+        chart.plt.plotsize(chart.size.width, chart.size.height)  # as the widget renders it
+        canvas = plotext.uncolorize(chart.plt.build()).splitlines()
+    assert len(canvas[1]) == 20, canvas
+    top = next(row for row in canvas if "┤" in row)
+    assert "APSTR" in top, top
+    below = next(row for row in canvas[canvas.index(top) + 1:] if "┤" in row or "│" in row)
+    assert below[top.index("APSTR")] in "│┼", (top, below)  # starts on the A's line

@@ -18,7 +18,8 @@ from textual_plotext import PlotextPlot
 from caseload.domain.effects import NOTE_LETTERS, Marker, note_markers
 from caseload.tui.styles import unfollow_theme
 
-__all__ = ["NOTE_LETTERS", "GradeChart", "Marker", "marker_x", "note_markers", "y_scale"]
+__all__ = ["NOTE_LETTERS", "GradeChart", "Marker", "marker_labels", "marker_x", "note_markers",
+           "y_scale"]
 
 PASSING = 70.0
 
@@ -98,13 +99,45 @@ class GradeChart(PlotextPlot):
             plt.ylim(low, 100)
             # a short chart's rows may reach below 0 (5 rows of 30: -20): no grade is there,
             # and no label says one could be
-            plt.yticks(y_ticks, [f"{t:g}" if t >= 0 else "" for t in y_ticks])
+            y_labels = [f"{t:g}" if t >= 0 else "" for t in y_ticks]
+            plt.yticks(y_ticks, y_labels)
             marker_colour = self._rgb("warning", "#FFA62B")
-            for x, letter in marks:
+            for x, _letter in marks:
                 plt.vline(x, color=marker_colour)
-                plt.text(letter, x=x, y=100, color=marker_colour)
+            # the canvas: the width less the frame's two sides and the y labels
+            canvas = self.size.width - 2 - max(len(label) for label in y_labels)
+            for x, text in marker_labels(marks, left, right, canvas):
+                plt.text(text, x=x, y=100, color=marker_colour, alignment="left")
         plt.hline(PASSING, color=line)
         plt.text("70%", x=1, y=PASSING, color=line)
+
+
+def marker_labels(marks: Sequence[tuple[float, str]], left: float, right: float,
+                  canvas: int) -> list[tuple[float, str]]:
+    """The markers' letters as labels for the chart's top row, ``(x, text)``: a letter whose
+    column (on a ``canvas`` columns wide from ``left`` to ``right``, as plotext places it) is
+    already taken by the label before it joins that label, so no letter overwrites another
+    (at 80 columns a chart 15 columns wide drew the 10/29 P over the 10/27 A): "AP", read in
+    date order. A label that would pass the right edge starts further left."""
+    if canvas < 2 or right <= left:
+        return [(x, letter) for x, letter in marks]
+    scale = (canvas - 1) / (right - left)
+
+    def column(x: float) -> int:  # plotext's own rounding (``utility.get_matrix_data``)
+        return math.floor(round(0.5 + (x - left) * scale, 8))
+
+    labels: list[tuple[int, str]] = []
+    for x, letter in sorted(marks):
+        col = column(x)
+        if labels and col < labels[-1][0] + len(labels[-1][1]):
+            labels[-1] = (labels[-1][0], labels[-1][1] + letter)
+        else:
+            labels.append((col, letter))
+    out = []
+    for col, text in labels:
+        col = max(0, min(col, canvas - len(text)))
+        out.append((left + col / scale, text))
+    return out
 
 
 def y_scale(lowest: float, rows: int) -> tuple[float, float]:
