@@ -45,6 +45,7 @@ from caseload.tui.safe import clean, literal
 from caseload.tui.session import Session
 from caseload.tui.styles import semantic_styles, unfollow_theme
 from caseload.tui.textual_fixes import Header
+from caseload.tui.titles import fitting_titles
 from caseload.tui.widgets.footer import Footer
 from caseload.tui.widgets.virtual_table import Column, VirtualTable
 
@@ -54,8 +55,7 @@ COLUMNS = (
     # fixed widths leave room for the sort arrow after the label (never "Unx3…", issue 12)
     Column("risk", "Risk", 5, "right", tooltip="Sum of the flags' points (legend: l)"),
     Column("name", "Name", None, min_width=14, max_width=40, overflow="name"),
-    # below 80 columns Low, then Gr, Unx30 and Att% are left out whole (``drop``): the LOW,
-    # FAIL3W, UNX30 and CHRONIC flags say them
+    # below 80 columns Low, Gr, Unx30, Att% go whole (``drop``): their flags say them
     Column("grade", "Gr", 3, "right", drop=2),
     Column("att", "Att%", 6, "right", drop=4),
     Column("unx", "Unx30", 6, "right", drop=3),
@@ -65,10 +65,6 @@ COLUMNS = (
     Column("flags", "Flags", None, min_width=10, max_width=48, overflow="words"),
     Column("note", "Note", 5, "right"),
 )
-
-
-NAME_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.key == "name")
-HEADER_SIDES = 18  # Textual's Header: its icon (8 cells) and the clock's space (10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,8 +239,7 @@ class CaseloadScreen(Screen[None]):
         yield Input(placeholder="/ filter by name or id", id="filter", compact=True)
         yield Static(Text(""), id="status")
         yield VirtualTable(COLUMNS, id="students", empty_text="Loading…")
-        # the day's entry points when they fit (all three at 120 columns; at 80 u, for
-        # which "/ Filter" gives way: the filter box says "/ filter by name or id")
+        # u, w, c as they fit; "/ Filter" gives way (the box says "/ filter by name or id")
         yield Footer(if_room=("caseload.follow_ups", "app.changes", "caseload.counselor"),
                      gives_way={"caseload.filter": ("caseload.follow_ups", "app.changes")})
 
@@ -287,18 +282,12 @@ class CaseloadScreen(Screen[None]):
 
     def update_titles(self) -> None:
         session = self.session
-        name = clean(session.counselor_name)
+        name, day = clean(session.counselor_name), session.as_of.isoformat()
         count = f" · {plural(len(self.reports), 'student')}" if self.loaded_for else ""
-        as_of = f"as of {session.as_of.isoformat()}"
-        # the header's title is cut at its end: narrower than the whole, the count goes first
-        # (the status line says it), then "Caseload: " and "as of", so the date stays whole
-        room = self.app.size.width - HEADER_SIDES
-        for title, sub_title in ((f"Caseload: {name}", as_of + count),
-                                 (f"Caseload: {name}", as_of), (name, as_of),
-                                 (name, session.as_of.isoformat())):
-            if cell_len(f"{title} — {sub_title}") <= room:
-                break
-        self.title, self.sub_title = title, sub_title
+        # narrow: the count goes first (the status line has it), then "Caseload: ", "as of"
+        self.title, self.sub_title = fitting_titles(self.app.size.width, (
+            (f"Caseload: {name}", f"as of {day}{count}"), (f"Caseload: {name}", f"as of {day}"),
+            (name, f"as of {day}"), (name, day)))
         self._titles_width = self.app.size.width
         self.update_context()
 
@@ -317,9 +306,7 @@ class CaseloadScreen(Screen[None]):
         # for the new one (once there is a status: never "0 students" while loading)
         if self._status_width is not None and self._status_width != self.app.size.width:
             self.update_status()
-            # once the table is laid out for it: the Name column's new width decides whether
-            # the highlighted name is cut (``cut_name``)
-            self.call_after_refresh(self.update_status)
+            self.call_after_refresh(self.update_status)  # the table laid out: ``cut_name``
 
     def update_status(self) -> None:
         styles = semantic_styles(self.app)
@@ -676,17 +663,13 @@ class CaseloadScreen(Screen[None]):
         row = self.table.cursor_row
         if not 0 <= row < len(self.view):
             return None
-        name = self.view[row].name
-        table = self.table
-        content = table.scrollable_content_region.width
-        if not content:  # not laid out yet: asked again once it is
+        name, width = self.view[row].name, self.table.column_width("name")
+        if width is None:  # not laid out yet: asked again once it is
             self.call_after_refresh(self._status_after_layout)
-            return None
-        width = table.column_widths(content)[NAME_COLUMN]
         return name if width and cell_len(name) > width else None
 
     def _status_after_layout(self) -> None:
-        if self.table.scrollable_content_region.width and self.cut_name() != self._status_name:
+        if self.table.column_width("name") is not None and self.cut_name() != self._status_name:
             self.update_status()
 
     @on(VirtualTable.HeaderSelected)

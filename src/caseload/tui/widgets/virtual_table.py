@@ -313,6 +313,14 @@ class VirtualTable(ScrollView, can_focus=True):
         self._widths_for = width
         return self._widths
 
+    def column_width(self, key: str) -> int | None:
+        """The width the column ``key`` is drawn at now (0: left out); None before the table
+        is laid out."""
+        width = self.scrollable_content_region.width
+        if not width:
+            return None
+        return self.column_widths(width)[[c.key for c in self.columns].index(key)]
+
     @property
     def _content_width(self) -> int:
         """The width rows are drawn in: the widget less its vertical scrollbar, when it has one
