@@ -414,14 +414,16 @@ def _note_action(args: argparse.Namespace, ws: Workspace, restore: bool) -> int:
 
     try:
         before = get_note(ws, args.note_id)
-        if before.deleted != restore:  # nothing to do: said, not reported as done
-            state = "not deleted" if restore else "already deleted"
-            print(f"note {before.id} is {state}; nothing changed.")
-            return EXIT_OK
+        # (asked even when nothing is to do: only its author may change it, and the store
+        # says so; an unchanged note gets no new revision there)
         note = (restore_note if restore else delete_note)(ws, args.note_id)
     except NoteError as exc:
         _err(str(exc))
         return EXIT_ERROR
+    if before.deleted != restore:  # nothing to do: said, not reported as done
+        state = "not deleted" if restore else "already deleted"
+        print(f"note {before.id} is {state}; nothing changed.")
+        return EXIT_OK
     if restore:
         print(f"Restored note {note.id} for {_terminal(note.student_id)}.")
     else:

@@ -404,4 +404,5 @@ class PageMapper:
             ds.birth_from_cache |= part.birth_from_cache
             ds.birth_cleared |= part.birth_cleared
             ds.role_from_cache.extend(part.role_from_cache)
+            ds.user_rows.extend(part.user_rows)  # (a rejected user's: rejected with it)
         return ds
