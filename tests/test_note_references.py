@@ -160,7 +160,7 @@ def test_the_message_lists_few_classes_and_never_a_long_value() -> None:
     assert class_refused("s", "c", many) == "student 's' has no class 'c'; they have 9 classes"
     said = class_refused("s", SECRET * 4, ["a"])
     assert SECRET not in said
-    assert said == (f"student 's' has no class with the id given ({len(SECRET) * 4} "
+    assert said == (f"student 's' has no class (a value of {len(SECRET) * 4} "
                     "characters, not repeated); their classes: 'a'")
 
 

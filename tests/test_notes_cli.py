@@ -529,4 +529,4 @@ def test_contact_method_and_outcome(engine, tmp_path, capsys):
     for bad in (["--method", "fax"], ["--outcome", "maybe"]):
         with pytest.raises(SystemExit):
             parse(["notes", "add", "--student", "stu-1", "--type", "other", "--text", "x", *bad])
-    assert "invalid choice: 'fax'" in capsys.readouterr().err
+    assert "argument --method: unknown contact method 'fax'" in capsys.readouterr().err

@@ -27,11 +27,13 @@ _AS_OF_HELP = f"as-of date (default: today): {PAST_DAY_FORMS}"
 def _flag_code(text: str) -> str:
     """A flag's JSON code (``TRUANCY``); any case."""
     from caseload.domain.report import FlagCode
+    from caseload.domain.text import CODE_ECHOED, given
 
     code = text.strip().upper()
     if code not in FlagCode.__members__.values():
         known = ", ".join(c.value for c in FlagCode)
-        raise argparse.ArgumentTypeError(f"{text!r} is not a flag code (one of {known})")
+        raise argparse.ArgumentTypeError(
+            f"{given(text, CODE_ECHOED)} is not a flag code (one of {known})")
     return code
 
 

@@ -48,6 +48,7 @@ def past_date(text: str) -> dt.date:
     forward instead (issue 12), in ``caseload.notes_cli``."""
     from caseload.domain.notes import ImpossibleDate, parse_date
     from caseload.domain.schooldays import out_of_range
+    from caseload.domain.text import CODE_ECHOED, given
 
     try:
         day = parse_date(text, dt.date.today(), past=True)
@@ -58,7 +59,7 @@ def past_date(text: str) -> dt.date:
             day = dt.date.fromisoformat(text)
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"{text[:20]!r} is not a date (use {PAST_DAY_FORMS})") from None
+                f"{given(text, CODE_ECHOED)} is not a date (use {PAST_DAY_FORMS})") from None
     why = out_of_range(day)
     if why:
         raise argparse.ArgumentTypeError(why)

@@ -42,7 +42,7 @@ from caseload.domain.notes import (
     parse_date,
 )
 from caseload.domain.rounding import round_half_up
-from caseload.domain.text import plural
+from caseload.domain.text import CODE_ECHOED, ID_ECHOED, given, plural
 
 if TYPE_CHECKING:
     from caseload.services.context import Workspace
@@ -89,6 +89,35 @@ def _note_type(text: str) -> str:
         return NoteType.parse(text).value
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _method(text: str) -> str:
+    """``--method``: one of the contact methods (a ``type``, not argparse's ``choices``, whose
+    "invalid choice" error repeats the value whole: it may be a note's text)."""
+    return _choice(ContactMethod, "contact method", text)
+
+
+def _outcome(text: str) -> str:
+    """``--outcome``: one of the contact outcomes (as :func:`_method`)."""
+    return _choice(ContactOutcome, "contact outcome", text)
+
+
+def _choice(choices: type[ContactMethod] | type[ContactOutcome], what: str, text: str) -> str:
+    if text in {c.value for c in choices}:
+        return text
+    valid = ", ".join(c.value for c in choices)
+    raise argparse.ArgumentTypeError(
+        f"unknown {what} {given(text, CODE_ECHOED)} (expected one of: {valid})")
+
+
+def _author(text: str) -> str:
+    """``--author``: an id, so at most :data:`~caseload.domain.text.ID_ECHOED` characters
+    and no whitespace (a longer value may be a note's text typed in the wrong option; it
+    would be stored as the author and shown in exports and the audit log)."""
+    if len(text) > ID_ECHOED or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(
+            f"{given(text)} is not an author id (at most {ID_ECHOED} characters, no spaces)")
+    return text
 
 
 def _flag_code(text: str) -> str:
@@ -146,10 +175,10 @@ def add_commands(
                         "offset as --date=-1d")
     p.add_argument("--follow-up", type=_date, metavar="DATE",
                    help="follow-up date, e.g. +2w, fri, 3/14")
-    p.add_argument("--method", choices=[m.value for m in ContactMethod], metavar="CODE",
+    p.add_argument("--method", type=_method, metavar="CODE",
                    help="how the contact was made: "
                         + ", ".join(m.value for m in ContactMethod))
-    p.add_argument("--outcome", choices=[o.value for o in ContactOutcome], metavar="CODE",
+    p.add_argument("--outcome", type=_outcome, metavar="CODE",
                    help="what came of it: " + ", ".join(o.value for o in ContactOutcome))
     p.add_argument("--flag", action="append", default=[], type=_flag_code, metavar="CODE",
                    help="a flag the note addresses, by its code, e.g. LOW_GRADE (repeatable; "
@@ -157,7 +186,8 @@ def add_commands(
     p.add_argument("--class", dest="class_id", metavar="ID",
                    help="the class the note is about: one the student is or was enrolled "
                         "in, or has gradebook scores in")
-    p.add_argument("--author", metavar="ID", help="author (default: the config's `me`)")
+    p.add_argument("--author", type=_author, metavar="ID",
+                   help="author (default: the config's `me`)")
     p.add_argument("--confidential", action="store_true",
                    help="only its author reads it (enforced on a shared PostgreSQL database)")
     p.add_argument("--format", choices=("text", "json"), default="text",

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from caseload.domain.text import CODE_ECHOED, ID_ECHOED, given
+
 
 class NoteType(StrEnum):
     STUDENT_MEETING = "student_meeting"
@@ -39,7 +41,9 @@ class NoteType(StrEnum):
             return cls(text)
         except ValueError:
             valid = ", ".join(t.value for t in cls)
-            raise ValueError(f"unknown note type {value!r} (expected one of: {valid})") from None
+            raise ValueError(
+                f"unknown note type {given(value, CODE_ECHOED)} (expected one of: {valid})"
+            ) from None
 
 
 NOTE_TYPE_WORDS: dict[NoteType, str] = {
@@ -154,7 +158,7 @@ class NoteValidationError(NoteError, ValueError):
 # the cache holds a row of. Read as the caller reads the cache: on a shared database, through
 # the login's grant.
 CLASS_CHOICES_LISTED = 8  # the student's classes a refusal names, at most
-CLASS_ID_ECHOED = 100  # the longest class id a refusal repeats (longer: may be a note's text)
+CLASS_ID_ECHOED = ID_ECHOED  # the longest class id a refusal repeats (caseload.domain.text)
 
 
 def class_refused(student_id: str, class_id: str, classes: Sequence[str]) -> str:
@@ -163,9 +167,7 @@ def class_refused(student_id: str, class_id: str, classes: Sequence[str]) -> str
     other students', or a login may not see who takes it (a shared database), so a refusal
     tells nothing of what lies outside a grant. The student's classes are listed when there
     are at most :data:`CLASS_CHOICES_LISTED`; a long ``class_id`` is not repeated."""
-    given = (repr(class_id) if len(class_id) <= CLASS_ID_ECHOED
-             else f"with the id given ({len(class_id)} characters, not repeated)")
-    said = f"student {student_id!r} has no class {given}"
+    said = f"student {given(student_id)} has no class {given(class_id, CLASS_ID_ECHOED)}"
     if not classes:
         return f"{said}; the cache has no classes for them"
     if len(classes) > CLASS_CHOICES_LISTED:
@@ -543,7 +545,7 @@ def parse_date(
     except (ValueError, OverflowError):
         pass
     syntax = PAST_DATE_SYNTAX if past else DATE_SYNTAX
-    raise ValueError(f"{str(text)[:20]!r} is not a date (use {syntax})")
+    raise ValueError(f"{given(text, CODE_ECHOED)} is not a date (use {syntax})")
 
 
 def next_one_words(text: str) -> str | None:

@@ -16,6 +16,7 @@ from caseload.domain.frozen import quick_init
 from caseload.domain.records import Guardian
 from caseload.domain.rounding import round_half_up
 from caseload.domain.schooldays import WeekdaysOnly
+from caseload.domain.text import CODE_ECHOED, given
 
 
 class Severity(StrEnum):
@@ -58,13 +59,12 @@ class FlagCode(StrEnum):
             return cls(text)
         except ValueError:
             valid = ", ".join(sorted(c.value for c in cls))
-            given = (repr(str(value)) if len(str(value)) <= FLAG_CODE_ECHOED
-                     else f"(a value of {len(str(value))} characters, not repeated)")
-            raise ValueError(f"unknown flag code {given} (expected one of: {valid})") from None
+            raise ValueError(f"unknown flag code {given(value, FLAG_CODE_ECHOED)} "
+                             f"(expected one of: {valid})") from None
 
 
 # The longest value a flag code error repeats (FlagCode.parse).
-FLAG_CODE_ECHOED = 24
+FLAG_CODE_ECHOED = CODE_ECHOED
 
 
 FLAG_LABELS: dict[FlagCode, str] = {

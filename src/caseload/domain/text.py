@@ -5,7 +5,8 @@ stand-ins in ``caseload.tui.safe``). C0 controls except tab and newline, DEL and
 (0x80-0x9F, which holds CSI 0x9B) never reach an output raw: ESC, BEL, backspace, a lone
 carriage return... are replaced by U+FFFD (the replacement character).
 
-Also :func:`plural`, the one way a count is said with its noun ("1 result", "2 results"), on
+Also :func:`given`, the one way an error repeats a value typed into an id, code or date
+option, and :func:`plural`, the one way a count is said with its noun ("1 result", "2 results"), on
 every layer.
 """
 
@@ -31,6 +32,24 @@ def no_controls(text: str | None, *, single_line: bool = False) -> str:
         return ""
     pattern = _CONTROL_LINE if single_line else _CONTROL
     return pattern.sub(REPLACEMENT, text)
+
+
+# The longest value an error repeats (:func:`given`): an id (a student's, a class's, an
+# author's) and a code or a date. A longer value, or one with whitespace, may be a note's
+# text typed into the wrong option, and no error repeats a note's text.
+ID_ECHOED = 100
+CODE_ECHOED = 24
+
+
+def given(value: object, limit: int = ID_ECHOED) -> str:
+    """``value`` as an error repeats it: ``'stu-004'`` (quoted) when it has at most ``limit``
+    characters and no whitespace, else ``(a value of 89 characters, not repeated)``. Every
+    id, code and date option's error says the value this way (``limit``: :data:`ID_ECHOED`
+    for ids, :data:`CODE_ECHOED` for codes and dates)."""
+    text = str(value)
+    if len(text) <= limit and not any(c.isspace() for c in text):
+        return repr(text)
+    return f"(a value of {len(text)} characters, not repeated)"
 
 
 def plural(count: int, word: str, plural_word: str | None = None, *,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caseload.domain.notes import AuditEntry, Note, NoteStatus, NoteValidationError
+from caseload.domain.text import given
 from caseload.services.notes import NoteScope, actor, notes_store
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def export_notes(
     )
     sid = scope.student_id
     if sid is not None and sid not in named and not notes:
-        raise NoteValidationError("student_id", f"no student with id {sid!r}")
+        raise NoteValidationError("student_id", f"no student with id {given(sid)}")
 
     detail_for: Any = None
     missing = False

@@ -17,6 +17,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from caseload.domain.text import given
+
 if TYPE_CHECKING:
     from caseload.domain.report import StudentReport
     from caseload.services.context import Workspace
@@ -30,7 +32,7 @@ class StudentNotFound(LookupError):
 
     def __init__(self, student_id: str) -> None:
         self.student_id = student_id
-        super().__init__(f"no student with id {student_id!r}")
+        super().__init__(f"no student with id {given(student_id)}")
 
 
 @dataclass(frozen=True)

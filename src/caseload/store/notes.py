@@ -42,6 +42,7 @@ from caseload.domain.notes import (
     class_refused,
 )
 from caseload.domain.records import Role
+from caseload.domain.text import given
 from caseload.store.audit_log import AuditLog
 from caseload.store.note_drafts import NoteDrafts
 from caseload.store.notes_tables import NOTE_TABLES, NOTES, REVISIONS
@@ -127,7 +128,7 @@ class NotesStore(NoteDrafts, AuditLog):
         if value is None:
             what = field.removesuffix("_id")
             raise NoteValidationError(
-                field, f"unknown {what} id {sourced_id!r} ({_unseen(conn, table)})"
+                field, f"unknown {what} id {given(sourced_id)} ({_unseen(conn, table)})"
             )
         return value
 
@@ -135,7 +136,8 @@ class NotesStore(NoteDrafts, AuditLog):
     def _check_student(conn: Connection, student_id: str) -> None:
         role = NotesStore._cached(conn, "users", "role", "student_id", student_id)
         if str(role).lower() != "student":
-            raise NoteValidationError("student_id", f"{student_id!r} is a {role}, not a student")
+            raise NoteValidationError("student_id",
+                                      f"{given(student_id)} is a {role}, not a student")
 
     @staticmethod
     def _check_class(conn: Connection, student_id: str, class_id: str | None) -> str | None:

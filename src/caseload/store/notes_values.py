@@ -24,6 +24,7 @@ from caseload.domain.notes import (
     is_utf8,
 )
 from caseload.domain.report import FlagCode
+from caseload.domain.text import CODE_ECHOED, given
 
 _CHUNK = 500  # ids per IN (...) list
 Row = Mapping[Any, Any]  # a result row's mapping
@@ -193,7 +194,7 @@ def _parse_choice(choices: type[_Choice], field: str, value: Any) -> _Choice | N
     except ValueError:
         valid = ", ".join(c.value for c in choices)
         raise NoteValidationError(
-            field, f"unknown contact {field} {str(value)[:20]!r} (expected one of: {valid})"
+            field, f"unknown contact {field} {given(value, CODE_ECHOED)} (expected one of: {valid})"
         ) from None
 
 
