@@ -22,10 +22,12 @@ from caseload.sources.csvquotes import not_read, quote_opening, read_on, tail_re
 from caseload.sources.dataset import Reject, SourceError, row_refusal
 from caseload.sources.zipsafe import (
     SafeZip,
+    folder_in_zip,
     is_zip,
     list_folder,
     member_parts,
     misplaced,
+    not_a_file,
     open_zip,
     two_named,
     two_places,
@@ -149,12 +151,17 @@ class Container:
         self._zip: zipfile.ZipFile | None = None
         self._safe: SafeZip | None = None
         self._names: dict[str, str] = {}
+        # entries named like a CSV file that are none (a folder, a named pipe): refused when
+        # the file is looked for (:meth:`has`), never passed over as missing
+        self._not_files: dict[str, str] = {}
         self._folder_of: dict[str, str] = {}  # a zip member -> its folder ("": the top)
         self._opened: tuple[str, str] | None = None  # the first file read: folder, member
         if path.is_dir():
             for p in list_folder(path):  # (a disk error: SourceError naming the folder)
                 if p.is_file():
                     self._add(p.name, p.name)
+                elif p.name.casefold().endswith(".csv") and (why := not_a_file(p)):
+                    self._not_files[p.name.casefold()] = why
         elif is_zip(path):  # (a disk error reading it: SourceError, not "not a .zip")
             self._zip = open_zip(path)  # a damaged directory: SourceError naming the zip
             try:
@@ -168,6 +175,8 @@ class Container:
             raise SourceError(str(path), None, None, "not a folder or a .zip file")
 
     def _member(self, info: zipfile.ZipInfo) -> None:
+        if folder := folder_in_zip(info, ".csv"):
+            self._not_files[folder[0].casefold()] = folder[1]
         parts = member_parts(info)
         if parts is None:
             return
@@ -188,6 +197,12 @@ class Container:
             )
 
     def has(self, name: str) -> bool:
+        """Whether the export holds the file ``name`` (any case); UnclearLayout when an entry
+        of that name is no file (a folder, a named pipe: :func:`zipsafe.not_a_file`)."""
+        why = self._not_files.get(name.casefold())
+        if why is not None:
+            raise UnclearLayout(self.path.name if self._zip is not None else str(self.path),
+                                None, None, why)
         return name.casefold() in self._names
 
     def open(self, name: str) -> TextLines:

@@ -23,7 +23,7 @@ from defusedxml import (
 from defusedxml.ElementTree import DefusedXMLParser
 
 from caseload.sources.dataset import SourceError
-from caseload.sources.zipsafe import list_folder, unreadable
+from caseload.sources.zipsafe import list_folder, not_a_file, unreadable
 
 
 class XmlFile(Protocol):
@@ -253,8 +253,16 @@ def check_standard(path: XmlFile, root: Collector) -> None:
 
 
 def xml_files(folder: Path) -> list[Path]:
-    """The ``*.xml`` files of ``folder`` (any case), by name."""
-    return sorted(p for p in list_folder(folder) if p.is_file() and p.suffix.casefold() == ".xml")
+    """The ``*.xml`` files of ``folder`` (any case), by name. An entry so named that is no
+    file (a folder, a named pipe) is a SourceError naming it, not passed over."""
+    found = []
+    for p in list_folder(folder):
+        if p.suffix.casefold() != ".xml":
+            continue
+        if why := not_a_file(p):
+            raise SourceError(str(folder), None, None, why)
+        found.append(p)
+    return sorted(found)
 
 
 # --- element helpers --------------------------------------------------------------------

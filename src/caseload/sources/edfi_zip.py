@@ -23,6 +23,7 @@ from typing import IO, Literal
 from caseload.sources.csvutil import UnclearLayout
 from caseload.sources.zipsafe import (
     SafeZip,
+    folder_in_zip,
     member_parts,
     misplaced,
     open_zip,
@@ -57,6 +58,8 @@ def _xml_members(zf: zipfile.ZipFile, archive: str) -> list[tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}  # file name, casefolded -> (file name, member)
     place: tuple[str, str] | None = None  # (folder, a member in it)
     for info in zf.infolist():
+        if refused := folder_in_zip(info, ".xml"):
+            raise UnclearLayout(archive, None, None, refused[1])
         parts = member_parts(info)
         if parts is None or not parts[-1].casefold().endswith(".xml"):
             continue

@@ -167,6 +167,37 @@ def list_folder(folder: Path) -> list[Path]:
         raise unreadable(str(folder), exc, "folder", folder) from None
 
 
+def not_a_file(entry: Path) -> str | None:
+    """Why ``entry``, a folder's entry named like an export file (``attendance.csv``), cannot
+    be read as that file: a folder, a named pipe, a link to nothing...; None for a file. Such
+    an entry is refused, not passed over: it names a file of the export."""
+    try:
+        if entry.is_file():
+            return None
+        if entry.is_dir():
+            what = "a folder, not a file"
+        elif entry.is_symlink() and not entry.exists():
+            what = "a link to nothing (its target is missing)"
+        else:
+            what = "not a regular file (a named pipe, a socket or a device)"
+    except OSError:
+        what = "not a regular file"
+    return (f"{entry.name} is {what}: move it out of the export folder or put the file in "
+            "its place")
+
+
+def folder_in_zip(info: zipfile.ZipInfo, suffix: str) -> tuple[str, str] | None:
+    """The file name a zip's folder entry takes (``attendance.csv/``, ``suffix`` ``.csv``)
+    and why it is refused; None for any other entry."""
+    if not info.is_dir():
+        return None
+    parts = [p for p in info.filename.replace("\\", "/").split("/") if p]
+    if not parts or parts[0] == "__MACOSX" or not parts[-1].casefold().endswith(suffix):
+        return None
+    return parts[-1], (f"member {info.filename!r} is a folder, not a file: caseload reads "
+                       f"{parts[-1]} as a file of the export")
+
+
 class _Watched:
     """A file for :func:`zipfile.is_zipfile` that keeps the disk error it would hide."""
 
