@@ -414,7 +414,7 @@ def test_bad_date_names_file_line_and_field(tmp_path: Path) -> None:
         read_edfi_folder(path)
     err = exc.value
     assert (err.file, err.line, err.field) == ("att.xml", 4, "EventDate")
-    assert "not a valid date" in err.reason and "2021-13-45" in err.reason
+    assert err.reason == "2021-13-45 is not a real date: month 13 does not exist"
     assert str(err).startswith("att.xml:4: field 'EventDate':")
 
 
@@ -892,3 +892,16 @@ def test_a_numeric_grade_on_an_entry_with_max_points_is_not_read_as_points(
     (item,) = ds.line_items
     scores = {r.student_id: r.score for r in ds.results}
     assert item.max_points is not None and scores["S1"] <= item.max_points
+
+
+def test_a_date_in_another_shape_is_not_a_valid_date(tmp_path: Path) -> None:
+    """A value not in the shape YYYY-MM-DD keeps its own words (the day-only words are for a
+    value in the shape that no calendar has)."""
+    path = folder(
+        tmp_path,
+        **{"att.xml": interchange("InterchangeStudentAttendance",
+                                  attendance_event(day="2021-9-4"))},
+    )
+    with pytest.raises(SourceError) as exc:
+        read_edfi_folder(path)
+    assert exc.value.reason == "not a valid date (YYYY-MM-DD): '2021-9-4'"

@@ -115,7 +115,8 @@ def test_sqlite_file_is_owner_only(tmp_path):
 BAD_CASES = [
     ("results.csv", ",62,", ",-5,", "results.csv:2: field 'score'", "below 0"),
     ("results.csv", ",62,", ",sixty,", "results.csv:2: field 'score'", "not a number"),
-    ("attendance.csv", "2026-09-16", "2026-09-31", "attendance.csv:3: field 'date'", "not a date"),
+    ("attendance.csv", "2026-09-16", "2026-09-31", "attendance.csv:3: field 'date'",
+     "2026-09-31 is not a real date: September 2026 has 30 days"),
     # forms Python's fromisoformat takes but YYYY-MM-DD does not allow
     ("attendance.csv", "2026-09-16", "20260916", "attendance.csv:3: field 'date'",
      "'20260916' is not a date (expected YYYY-MM-DD)"),

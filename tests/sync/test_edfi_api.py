@@ -577,6 +577,8 @@ def test_discipline() -> None:
     ("resource", "index", "change", "field", "reason"),
     [
         ("students", 0, {"birthDate": "13/09/2008"}, "birthDate", "not a valid date"),
+        ("students", 0, {"birthDate": "2008-02-30"}, "birthDate",
+         "2008-02-30 is not a real date: February 2008 has 29 days"),
         ("students", 1, {"lastSurname": ""}, "lastSurname", "is required"),
         ("sessions", 0, {"endDate": "2021-01-01"}, "endDate", "is before beginDate"),
         (

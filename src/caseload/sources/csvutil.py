@@ -739,6 +739,16 @@ def real_day(text: str) -> dt.date | None:
         return None
 
 
+def no_real_day(text: str) -> str | None:
+    """Why ``text``, starting with a day in the shape ``YYYY-MM-DD``, names no real day, in
+    the words the CLI and the app say it (``2026-09-31 is not a real date: September has 30
+    days``: :func:`caseload.domain.notes.impossible_date`); None for a real day or another
+    shape."""
+    from caseload.domain.notes import impossible_date
+
+    return impossible_date(text[:10]) if iso_day(text[:10]) else None
+
+
 def parse_date(value: str, error: Callable[[str], Exception]) -> dt.date:
     """A ``YYYY-MM-DD`` date, or the date part of an ISO date-time (``YYYY-MM-DDT...``)."""
     text = value.strip()
@@ -749,4 +759,5 @@ def parse_date(value: str, error: Callable[[str], Exception]) -> dt.date:
             return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise error(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+        why = no_real_day(text)  # the shape, and no such day: say what is wrong with it
+        raise error(why or f"{value!r} is not a date (expected YYYY-MM-DD)") from None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from caseload.domain.descriptors import descriptor_value
-from caseload.sources.csvutil import plain_number
+from caseload.sources.csvutil import no_real_day, plain_number
 from caseload.sources.dataset import Dataset, Reject, SourceError
 from caseload.sources.edfi_common import (
     EdfiRecords,
@@ -239,6 +239,8 @@ class JsonRecords(EdfiRecords):
             day = iso_date(value.strip())
             if day is not None:
                 return day
+            if why := no_real_day(value.strip()):
+                raise self.error(self._path(at, key), why)
         raise self.error(self._path(at, key), f"not a valid date (YYYY-MM-DD): {value!r}")
 
     def number(self, obj: Mapping[str, Any], key: str) -> float | None:

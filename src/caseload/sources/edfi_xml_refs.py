@@ -18,7 +18,7 @@ from typing import TypeVar, cast
 from xml.etree.ElementTree import Element
 
 from caseload.domain.descriptors import descriptor_value
-from caseload.sources.csvutil import plain_number
+from caseload.sources.csvutil import no_real_day, plain_number
 from caseload.sources.dataset import Dataset, Reject, SourceError, row_refusal
 from caseload.sources.edfi_common import (
     EdfiRecords,
@@ -152,7 +152,8 @@ class XmlRecords(EdfiRecords):
             return None
         day = iso_date(text)
         if day is None:
-            raise self.error(el, rec, field_name(path), f"not a valid date (YYYY-MM-DD): {text!r}")
+            raise self.error(el, rec, field_name(path),
+                             no_real_day(text) or f"not a valid date (YYYY-MM-DD): {text!r}")
         return day
 
     def number(self, rec: Element, path: str) -> float | None:
