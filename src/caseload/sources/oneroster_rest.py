@@ -254,6 +254,7 @@ class _MemoryContainer(Container):
         self._zip = None
         self._files = files
         self._names = {k.casefold(): k for k in files}
+        self._not_files: dict[str, str] = {}  # (every name here is a file's)
 
     def open(self, name: str) -> IO[str]:
         return io.StringIO(self._files[self._names[name.casefold()]], newline="")
