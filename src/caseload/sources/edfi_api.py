@@ -392,6 +392,7 @@ class _Mapper(GuardianJson, JsonRecords):
 
     def _person(self, item: Item, id_key: str, role: Role, system_key: str) -> None:
         sid = self.req(item, id_key)
+        self.reading = sid  # (rejected: what refers to it is told so, not "unknown")
         given = self.req(item, "firstName")
         family = self.req(item, "lastSurname")
         birth = self.date(item, "birthDate", required=False)
@@ -422,6 +423,7 @@ class _Mapper(GuardianJson, JsonRecords):
 
     def _student_edorg(self, item: Item) -> None:
         student = self.student_ref(item)
+        self.applied_with(student, "StudentReference/StudentUniqueId")
         for entry in self.array(item, "studentIdentificationCodes"):
             value = self.soft(entry, "identificationCode")
             if value and is_state_system(self.soft(entry, "studentIdentificationSystemDescriptor")):
@@ -434,6 +436,7 @@ class _Mapper(GuardianJson, JsonRecords):
         staff = self._staff_ref(item)
         school = self.school_ref(item)
         self.staff_school.setdefault(staff, school)
+        self.applied_with(staff, "StaffReference/StaffUniqueId")
 
     def _staff_section(self, item: Item) -> None:
         staff = self._staff_ref(item)
@@ -453,6 +456,7 @@ class _Mapper(GuardianJson, JsonRecords):
         school = self.school_ref(item)
         entry = self.date(item, "entryDate", required=False)
         self.add_school_assoc(student, school, entry, self.desc(item, "entryGradeLevelDescriptor"))
+        self.applied_with(student, "StudentReference/StudentUniqueId")
 
     def _student_section(self, item: Item) -> None:
         student = self.student_ref(item)

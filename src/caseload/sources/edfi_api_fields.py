@@ -132,6 +132,7 @@ class JsonRecords(EdfiRecords):
         self.item: Item = {}
         self.seen: dict[tuple[str, str], str] = {}  # (entity, id) -> "resource (record)"
         self.handlers: dict[str, Callable[[Item], None]] = {}
+        self.reading: str | None = None  # the person the item being read is (rejects' key)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -144,15 +145,23 @@ class JsonRecords(EdfiRecords):
                 self._reject(SourceError(resource, None, None, "expected a JSON object"))
                 continue
             self.item = item
+            self.reading = None
             try:
                 handler(item)
             except SourceError as err:
-                self._reject(err, {"resource": resource, "record": label(item)})
+                key = self.reading if self.reading not in self.users else None
+                self._reject(err, {"resource": resource, "record": label(item)}, key)
 
-    def _reject(self, err: SourceError, raw: dict[str, str] | None = None) -> None:
+    def _reject(self, err: SourceError, raw: dict[str, str] | None = None,
+                key: str | None = None) -> None:
         if not self.skip_invalid:
             raise err
-        self.ds.rejects.append(Reject.from_error(err, raw))
+        self.ds.rejects.append(Reject.from_error(err, raw, key))
+
+    def applied_with(self, person: str, field: str) -> None:
+        """The item is applied with ``person``'s record (``Dataset.user_rows``): the loader
+        rejects it when that record is rejected or not to be found."""
+        self.ds.user_rows.append((self.resource, label(self.item), field, person))
 
     def error(self, field: str | None, reason: str) -> SourceError:
         return SourceError(self.resource, label(self.item), field, reason)

@@ -21,6 +21,7 @@ class PeopleRecords(XmlRecords):
 
     def _person(self, rec: Element, id_path: str, role: Role) -> None:
         sid = self.req(rec, id_path)
+        self.reading = sid  # (rejected: what refers to it is told so, not "unknown")
         given = self.req(rec, "Name/FirstName")
         family = self.req(rec, "Name/LastSurname")
         birth = self.date(rec, ".//BirthDate", required=False)
@@ -56,6 +57,7 @@ class PeopleRecords(XmlRecords):
         staff = cast(str, self.ref_id(rec, "StaffReference", "StaffUniqueId", "Staff"))
         school = cast(str, self.school_ref(rec))
         self.staff_school.setdefault(staff, school)
+        self.applied_with(staff, rec, "StaffReference/StaffUniqueId")
 
     @handles("StaffSectionAssociation")
     def _staff_section(self, rec: Element) -> None:
@@ -77,10 +79,12 @@ class PeopleRecords(XmlRecords):
         school = cast(str, self.school_ref(rec))
         entry = self.date(rec, "EntryDate", required=False)
         self.add_school_assoc(student, school, entry, self.desc(rec, "EntryGradeLevel"))
+        self.applied_with(student, rec, "StudentReference/StudentUniqueId")
 
     @handles("StudentEducationOrganizationAssociation")
     def _student_edorg(self, rec: Element) -> None:
         student = self.student_ref(rec)
+        self.applied_with(student, rec, "StudentReference/StudentUniqueId")
         for code in rec.iter("StudentIdentificationCode"):
             value = xml_text(code, "IdentificationCode")
             if value and is_state_system(xml_text(code, "StudentIdentificationSystem")):

@@ -60,6 +60,7 @@ class XmlRecords(EdfiRecords):
         super().__init__(Dataset(kind="edfi-xml", source=str(folder)))
         self.skip_invalid = skip_invalid
         self.file = ""
+        self.reading: str | None = None  # the person the record being read is (rejects' key)
         self.xml_ids: dict[tuple[str, str], str] = {}  # (element, @id) -> our id
         self.offering_refs: dict[str, tuple[str, str]] = {}  # @id -> (session id, local code)
         self.section_by_identifier: dict[str, list[str]] = {}
@@ -104,6 +105,7 @@ class XmlRecords(EdfiRecords):
                     shape_checked = True
                     for el in rec.iter():
                         self.legacy_descriptor(el, rec)
+                self.reading = None
                 try:
                     handler(rec)
                 except UnsupportedStandard:
@@ -112,7 +114,8 @@ class XmlRecords(EdfiRecords):
                     if not self.skip_invalid:
                         row_refusal(err)
                         raise
-                    self.ds.rejects.append(Reject.from_error(err, {"element": rec.tag}))
+                    key = self.reading if self.reading not in self.users else None
+                    self.ds.rejects.append(Reject.from_error(err, {"element": rec.tag}, key))
 
     def error(
         self, el: Element | None, fallback: Element, field: str | None, reason: str
@@ -124,6 +127,11 @@ class XmlRecords(EdfiRecords):
 
     def origin(self, rec: Element) -> str:
         return f"{self.file}:{xml_line(rec)}"
+
+    def applied_with(self, person: str, rec: Element, field: str) -> None:
+        """``rec`` is applied with ``person``'s record (``Dataset.user_rows``): the loader
+        rejects it when that record is rejected or not to be found."""
+        self.ds.user_rows.append((self.file, xml_line(rec) or 0, field, person))
 
     def claim(self, entity: str, sid: str, rec: Element, what: str) -> None:
         """Record where ``sid`` came from; a SourceError if it was already read."""

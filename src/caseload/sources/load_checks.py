@@ -5,6 +5,7 @@ load will change. They rewrite the dataset (links, rejected rows), never the cac
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from operator import attrgetter
@@ -213,6 +214,8 @@ def link_students(conn: Connection, ds: Dataset) -> tuple[int, list[Fill]]:
     if not mapping:
         return 0, []
     ds.users = kept
+    # (what is applied with a linked record went with it)
+    ds.user_rows = [r for r in ds.user_rows if r[3] not in mapping]
     ds.deletions = [
         replace(d, sourced_id=mapping[d.sourced_id])
         if d.entity == "users" and d.sourced_id in mapping
@@ -301,6 +304,8 @@ class _Rejected:
                 where = f"{r.file}:{r.line}" if isinstance(r.line, int) else r.file
                 self._where.setdefault((r.file, r.key), where)
         self._seen = len(rejects)
+        if self.ds.kind.startswith("edfi") and entity == "users":  # (Student.xml, Staff.xml)
+            return next((w for (_, k), w in self._where.items() if k == key), None)
         file = self.ds.line_maps.get(entity, ("",))[0]
         return self._where.get((file, key)) if file else None
 
@@ -311,8 +316,8 @@ def with_rejected_user(ds: Dataset, skip_invalid: bool) -> None:
     rejected too, naming the user's rejected row, as what refers to the user is (run after
     :func:`check_references`). Without ``skip_invalid`` the user's rejection has already
     refused the import."""
-    if not ds.user_rows or not ds.rejects:
-        return
+    if not ds.user_rows or not ds.rejects or ds.kind.startswith("edfi"):
+        return  # (Ed-Fi: ``edfi_user_rows``)
     stored = {u.sourced_id for u in ds.users}
     wanted = {uid for *_, uid in ds.user_rows if uid not in stored}
     users_file = ds.line_maps.get("users", ("users",))[0]  # (over REST: the collection)
@@ -330,6 +335,39 @@ def with_rejected_user(ds: Dataset, skip_invalid: bool) -> None:
         if not skip_invalid:
             raise row_refusal(err)
         ds.rejects.append(Reject.from_error(err))
+
+
+def edfi_user_rows(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
+    """Ed-Fi associations applied with their person's record (``Dataset.user_rows``:
+    StudentSchoolAssociation, StudentEducationOrganizationAssociation, StaffSchoolAssociation)
+    whose person this load does not store: rejected naming the person's rejected record, or
+    as an unknown reference when neither this import nor the cache holds the person; a person
+    only the cache holds (an import without them) is not applied to, counted in the summary.
+    Run after :func:`check_references`."""
+    if not ds.user_rows or not ds.kind.startswith("edfi"):
+        return
+    stored = {u.sourced_id for u in ds.users}
+    rejected = _Rejected(ds)
+    cached = _Ids(conn, ds).of("users")
+    deleted = {d.sourced_id for d in ds.deletions if d.entity == "users"}
+    not_applied: Counter[str] = Counter()
+    for file, line, field, uid in ds.user_rows:
+        if uid in stored:
+            continue
+        earlier = rejected.at("users", uid)
+        if earlier is None and uid not in deleted and uid in cached:
+            not_applied[file] += 1
+            continue
+        name = _edfi_name(field, ds.kind == "edfi-api")
+        err = SourceError(file, line, name, _missing(name, uid, uid in deleted, earlier))
+        if not skip_invalid:
+            raise row_refusal(err)
+        ds.rejects.append(Reject.from_error(err))
+    ds.notices.extend(
+        f"{file}: {plural(n, 'association')} for people not in this import not applied "
+        "(caseload applies them with the student's or staff member's record)"
+        for file, n in not_applied.items()
+    )
 
 
 def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:

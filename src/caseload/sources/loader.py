@@ -31,6 +31,7 @@ from caseload.sources.load_checks import (
     changed_students,
     check_references,
     deleted_refs,
+    edfi_user_rows,
     fill,
     keep_cached_over_placeholders,
     link_students,
@@ -249,6 +250,7 @@ def _checks(conn: Connection, ds: Dataset, skip_invalid: bool, report: LoadRepor
     keep_cached_over_placeholders(conn, ds)
     check_references(conn, ds, skip_invalid)
     with_rejected_user(ds, skip_invalid)
+    edfi_user_rows(conn, ds, skip_invalid)
     keep_cached_maxima(conn, ds)  # (before no_maximum counts them)
     score_percentages(conn, ds)  # (with the maxima the load ends with)
     no_maximum(ds)
