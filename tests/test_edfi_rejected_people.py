@@ -11,11 +11,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from caseload.sources.dataset import SourceError
 from caseload.sources.detect import read_path
-from caseload.sources.edfi_api import to_dataset
+from caseload.sources.edfi_api import map_items, to_dataset
+from caseload.sources.edfi_sync import keep_cached
 from caseload.sources.loader import load
+from caseload.store.tables import METADATA
 from tests.min_export import edit
 
 SMALL = Path(__file__).parent / "data" / "edfi_small"
@@ -110,3 +113,26 @@ def test_api_associations_of_a_rejected_student_are_rejected_naming_it(store) ->
     assert got[0][:3] == ("students", "st1", "lastSurname")
     assert sorted(got[1:]) == [("studentEducationOrganizationAssociations", "a2", field, why),
                                ("studentSchoolAssociations", "a1", field, why)]
+
+
+def test_a_sync_applies_a_staff_school_association_to_the_cached_staff(store) -> None:
+    """A sync that carries a StaffSchoolAssociation without its Staff record (only the
+    association changed) applies it to the cached staff member, as it does a student's school
+    association to the cached student; before, it was dropped without a word."""
+    schools = [{"id": f"s{n}", "schoolId": n, "nameOfInstitution": f"School {n}"}
+               for n in (1, 2)]
+    staff = {"id": "t1", "staffUniqueId": "T500", "firstName": "Jo", "lastSurname": "Teacher"}
+    ref = {"staffReference": {"staffUniqueId": "T500"}}
+    load(store, to_dataset("d", {"schools": schools, "staffs": [staff],
+                                 "staffSchoolAssociations": [
+                                     {"id": "a1", **ref, "schoolReference": {"schoolId": 1}}]}))
+    ds, needs = map_items("d", {"staffSchoolAssociations": [
+        {"id": "a2", **ref, "schoolReference": {"schoolId": 2}}]})
+    keep_cached(store, ds, needs)
+    report = load(store, ds)
+    assert not report.rejects and not [n for n in report.notices if "not applied" in n]
+    with store.connect() as conn:
+        users = METADATA.tables["users"]
+        got = conn.execute(select(users.c.school_id, users.c.role, users.c.family_name)
+                           .where(users.c.sourced_id == "T500")).one()
+    assert tuple(got) == ("2", "teacher", "Teacher")

@@ -123,7 +123,7 @@ def keep_cached(engine: Engine, ds: Dataset, m: CacheNeeds, *,
         # users
         in_ds = {u.sourced_id for u in ds.users}
         gone = {d.sourced_id for d in ds.deletions if d.entity == "users"}
-        extra = (set(m.school_assoc) | set(m.state_ids)) - in_ds - gone
+        extra = (set(m.school_assoc) | set(m.state_ids) | set(m.staff_school)) - in_ds - gone
         cached_users = _cached(conn, "users", in_ds | extra)
     users = []
     for u in ds.users:
@@ -143,9 +143,16 @@ def keep_cached(engine: Engine, ds: Dataset, m: CacheNeeds, *,
         users.append(u)
     for uid in sorted(extra):
         row = cached_users.get(uid)
-        if row is None or row.role != Role.STUDENT.value:
-            continue
+        if row is None:
+            continue  # (the loader rejects what refers to it: an unknown reference)
         fields = {c: getattr(row, c) for c in _USER_FIELDS}
+        if row.role != Role.STUDENT.value:
+            if uid in m.staff_school:  # a staff member's school association changed
+                users.append(User(role=Role(row.role), **{
+                    **fields, "school_id": m.staff_school[uid]}))
+            continue  # (else: counted by the loader as not applied)
+        if uid not in m.school_assoc and uid not in m.state_ids:
+            continue  # (a staff association naming a student: the same)
         user = User(role=Role.STUDENT, **fields)
         assoc = m.school_assoc.get(uid)
         if assoc is not None:
