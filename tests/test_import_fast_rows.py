@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import bindparam as sa_bindparam
 from sqlalchemy import text
 
 from caseload import _runtime
@@ -273,3 +274,32 @@ def test_the_csv_reader_keeps_each_results_id_and_date_once(data: Path):
         assert repeated, f"the sample export repeats no {field}"
         for vs in repeated:
             assert all(v is vs[0] for v in vs), field
+
+
+def test_a_column_left_out_of_a_sources_rows_is_stored_null_even_over_a_value(
+    engine: Any, monkeypatch: pytest.MonkeyPatch,
+):
+    """A OneRoster load leaves ``results.score_percent`` (0026: Ed-Fi's percentages) out of
+    its statement, a parameter less per row; a result stored before with a percentage (the
+    same id from an Ed-Fi source) then has none, as a statement naming the column with NULL
+    gives it (``excluded`` holds the default). Fast path and Core alike, on each backend."""
+    table = METADATA.tables["results"]
+    first = dataclasses.replace(SAMPLES["results"][0], score_percent=85.0)
+    again = dataclasses.replace(first, score=9.0, score_percent=None)
+    omit = loader._NOT_EDFI_COLUMNS["results"]
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(loader, "fast_rows", lambda *_a: None)
+        with engine.begin() as conn:
+            conn.execute(table.delete())
+            loader._upsert(conn, "results", [first], None)
+            assert conn.execute(text("SELECT score_percent FROM results")).scalar() == 85.0
+            if fast:
+                stmt = loader._insert_for(conn, table).values(
+                    {c.name: sa_bindparam(c.name) for c in table.columns if c.name not in omit})
+                sql, _rows = load_rows.fast_rows(conn, stmt, table, "results", omit) or ("", None)
+                assert "score_percent" in sql.split("ON CONFLICT")[-1]  # (set from excluded)
+                assert "score_percent" not in sql.split("ON CONFLICT")[0]
+            loader._upsert(conn, "results", [again], None, omit=omit)
+            row = conn.execute(text("SELECT score, score_percent FROM results")).one()
+            assert tuple(row) == (9.0, None), fast

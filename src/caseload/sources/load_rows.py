@@ -115,10 +115,11 @@ def tuple_rows(record_type: type[Any], order: list[str], dialect: str) -> Rows:
     return rows
 
 
-def fast_rows(conn: Connection, stmt: Any, table: Table, entity: str
-              ) -> tuple[str, Rows] | None:
+def fast_rows(conn: Connection, stmt: Any, table: Table, entity: str,
+              omit: frozenset[str] = frozenset()) -> tuple[str, Rows] | None:
     """The compiled SQL with positional parameters and the row maker for an executemany of
-    tuples, or None (an entity without a record here, another database, another order)."""
+    tuples, or None (an entity without a record here, another database, another order).
+    ``omit``: columns the statement leaves out (their default, NULL, is stored)."""
     record_type = ENTITY_RECORDS.get(entity)
     dialect = conn.dialect
     if record_type is None or dialect.name not in ("sqlite", "postgresql"):
@@ -129,6 +130,6 @@ def fast_rows(conn: Connection, stmt: Any, table: Table, entity: str
         dialect = cast(Any, type(dialect))(paramstyle="format")  # %s, in the columns' order
     compiled = stmt.compile(dialect=dialect)
     order = compiled.positiontup
-    if order is None or list(order) != [c.name for c in table.columns]:
+    if order is None or list(order) != [c.name for c in table.columns if c.name not in omit]:
         return None
     return str(compiled), tuple_rows(record_type, list(order), dialect.name)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, tuple_
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseload._runtime import gc_paused
@@ -57,6 +57,9 @@ from caseload.store.tables import METADATA
 log = logging.getLogger(__name__)
 
 CHUNK = 5000
+# columns only an Ed-Fi source fills (0026: a score read from a percentage): left out of the
+# other sources' statements (a parameter less for each of a district's millions of results)
+_NOT_EDFI_COLUMNS = {"results": frozenset({"score_percent"})}
 
 Progress = Callable[[str, int, int], None]  # (entity, done, total)
 
@@ -133,13 +136,18 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
 
 
 def _upsert(conn: Connection, entity: str, records: list[Any], progress: Progress | None,
-            *, staged: bool = False) -> int:
+            *, staged: bool = False, omit: frozenset[str] = frozenset()) -> int:
     """``records`` upserted by primary key; ``staged``: into a stage's keyless table (a plain
-    insert: the apply upserts them into the cache, see ``staging.KEYLESS``)."""
+    insert: the apply upserts them into the cache, see ``staging.KEYLESS``). ``omit``: columns
+    no record has a value for, left out of the statement (stored NULL, an update sets NULL:
+    ``excluded`` holds the default), one parameter less per row."""
     table = METADATA.tables[entity]
     stmt = table.insert() if staged and entity in staging.KEYLESS else _insert_for(conn, table)
+    if omit:
+        stmt = stmt.values({c.name: bindparam(c.name) for c in table.columns
+                            if c.name not in omit})
     total = len(records)
-    fast = fast_rows(conn, stmt, table, entity)
+    fast = fast_rows(conn, stmt, table, entity, omit)
     done = 0
     if fast is not None:
         sql, rows = fast
@@ -266,7 +274,9 @@ def _write_rows(
         if entity == "grading_policies":
             n = _apply_policies(conn, ds)
         else:
-            n = _upsert(conn, entity, getattr(ds, entity), progress, staged=staged)
+            n = _upsert(conn, entity, getattr(ds, entity), progress, staged=staged,
+                        omit=_NOT_EDFI_COLUMNS.get(entity, frozenset())
+                        if not ds.kind.startswith("edfi") else frozenset())
         if n:
             report.counts[entity] = n
         if fail_after == entity:
