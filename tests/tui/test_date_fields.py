@@ -28,6 +28,7 @@ from caseload.tui.screens.done import DoneModal
 from caseload.tui.screens.export import ExportModal
 from caseload.tui.screens.follow_ups import FollowUpsScreen
 from caseload.tui.screens.modals import PromptModal
+from caseload.tui.screens.note_editor import NoteEditor
 from caseload.tui.session import NoteDay, Session
 
 from .conftest import screen_text, settle, wait_until
@@ -71,6 +72,21 @@ async def prompt_answer(pilot: Pilot[object], text: str) -> str:
     if app.screen is prompt:
         return str(prompt.query_one("#prompt-error", Static).render())
     return ""
+
+
+async def asked_of_contact(pilot: Pilot[object], typed: str, text: str) -> tuple[NoteEditor, str]:
+    """A new note with the contact date ``typed`` and ``text``, saved: the question asked of
+    a contact date after today, answered "go back" (Escape); the editor, and the question."""
+    app = pilot.app
+    editor = await open_editor(pilot)
+    editor.query_one("#note-contact", Input).value = typed
+    editor.query_one("#note-text", TextArea).text = text
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="question")
+    question = shown(app, "#confirm-question")
+    await pilot.press("escape")  # as "go back"
+    await wait_until(pilot, lambda: app.screen is editor, what="back in the editor")
+    return editor, question
 
 
 # --- item 1: "Changes since" takes its own examples --------------------------------------------
@@ -194,15 +210,9 @@ async def test_tomorrow_is_asked_about_and_a_past_day_is_not(
 ) -> None:
     app = make_notes_app(notes_engine, store)
     async with app.run_test(size=(80, 24)) as pilot:
-        editor = await open_editor(pilot)
-        editor.query_one("#note-contact", Input).value = "tomorrow"
-        editor.query_one("#note-text", TextArea).text = "Met in the hall."
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="question")
-        assert shown(app, "#confirm-question").startswith(
+        editor, question = await asked_of_contact(pilot, "tomorrow", "Met in the hall.")
+        assert question.startswith(
             "The contact date is 2026-11-21, 1 day after today (2026-11-20).")
-        await pilot.press("escape")  # as "go back"
-        await wait_until(pilot, lambda: app.screen is editor, what="back in the editor")
         editor.query_one("#note-contact", Input).value = "-1d"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: bool(store.list(student_id=STUDENT)), what="saved")
@@ -260,15 +270,9 @@ async def test_a_contact_date_after_the_real_today_is_asked_about_with_the_as_of
     clock at 12/05 (as of 11/20) is 12/08, after today: asked."""
     app = later_app(notes_engine, store)
     async with app.run_test(size=(80, 24)) as pilot:
-        editor = await open_editor(pilot)
-        editor.query_one("#note-contact", Input).value = "+3d"
-        editor.query_one("#note-text", TextArea).text = "Will call."
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="question")
-        assert shown(app, "#confirm-question").startswith(
+        _editor, question = await asked_of_contact(pilot, "+3d", "Will call.")
+        assert question.startswith(
             "The contact date is 2026-12-08, 3 days after today (2026-12-05).")
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is editor, what="back in the editor")
         assert store.list(student_id=STUDENT) == []
 
 
