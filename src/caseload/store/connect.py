@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -83,18 +84,27 @@ def _tables_and_revision(path: Path) -> tuple[list[str], str | None] | None:
         conn.close()
 
 
+def alembic_config() -> Any:
+    """Alembic's configuration for caseload's migrations (``store/migrations``), the one
+    ``engine.migrate`` runs and :func:`known_revision` reads."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
 def known_revision(revision: str) -> bool:
     """Whether ``revision`` is one of this caseload's migrations."""
     from caseload.store.schema_version import HEAD
 
     if revision == HEAD:
         return True
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    return revision in {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+    return revision in {
+        s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
 
 
 def shown_tables(tables: list[str], most: int = 3) -> str:

@@ -278,14 +278,12 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     if found is None:
         refuse_foreign_schema(engine)
     from alembic import command
-    from alembic.config import Config
 
-    from caseload.store.connect import known_revision
+    from caseload.store.connect import alembic_config, known_revision
 
     if found is not None and not known_revision(found):
         raise DatabaseAccessError(newer_schema_message(engine, found))
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg = alembic_config()
     if engine.dialect.name == "postgresql":
         from caseload.store import access
 
