@@ -186,6 +186,12 @@ class Dataset:
     # (``import --check`` and the import summary say where they differ).
     stated_days: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def edfi(self) -> bool:
+        """Whether an Ed-Fi reader made it (``edfi-xml``, ``edfi-api``): the loader's checks
+        that only Ed-Fi's records need (percentages, associations read apart) ask this."""
+        return self.kind.startswith("edfi")
+
     def origin(self, entity: str, key: str) -> str | None:
         """Where a record came from, as "file:line", when the reader knows."""
         found = self.origins.get((entity, key))

@@ -81,7 +81,7 @@ def _edfi_name(path: str, api: bool) -> str:
 def _field(ds: Dataset, entity: str, attr: str, column: str, record: Any) -> str:
     """The name a reference error gives the field: the source's own (OneRoster's column, Ed-Fi's
     element or JSON field)."""
-    if not ds.kind.startswith("edfi"):
+    if not ds.edfi:
         return column
     path = _EDFI_REFS.get((entity, attr))
     if path is None:
@@ -304,7 +304,7 @@ class _Rejected:
                 where = f"{r.file}:{r.line}" if isinstance(r.line, int) else r.file
                 self._where.setdefault((r.file, r.key), where)
         self._seen = len(rejects)
-        if self.ds.kind.startswith("edfi") and entity == "users":  # (Student.xml, Staff.xml)
+        if self.ds.edfi and entity == "users":  # (Student.xml, Staff.xml)
             return next((w for (_, k), w in self._where.items() if k == key), None)
         file = self.ds.line_maps.get(entity, ("",))[0]
         return self._where.get((file, key)) if file else None
@@ -316,7 +316,7 @@ def with_rejected_user(ds: Dataset, skip_invalid: bool) -> None:
     rejected too, naming the user's rejected row, as what refers to the user is (run after
     :func:`check_references`). Without ``skip_invalid`` the user's rejection has already
     refused the import."""
-    if not ds.user_rows or not ds.rejects or ds.kind.startswith("edfi"):
+    if not ds.user_rows or not ds.rejects or ds.edfi:
         return  # (Ed-Fi: ``edfi_user_rows``)
     stored = {u.sourced_id for u in ds.users}
     wanted = {uid for *_, uid in ds.user_rows if uid not in stored}
@@ -344,7 +344,7 @@ def edfi_user_rows(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
     as an unknown reference when neither this import nor the cache holds the person; a person
     only the cache holds (an import without them) is not applied to, counted in the summary.
     Run after :func:`check_references`."""
-    if not ds.user_rows or not ds.kind.startswith("edfi"):
+    if not ds.user_rows or not ds.edfi:
         return
     stored = {u.sourced_id for u in ds.users}
     rejected = _Rejected(ds)
@@ -401,7 +401,7 @@ def check_references(conn: Connection, ds: Dataset, skip_invalid: bool) -> None:
                     if term not in ids.of("academic_sessions"):
                         error = (
                             _edfi_name("SessionReference", ds.kind == "edfi-api")
-                            if ds.kind.startswith("edfi") else "termSourcedIds",
+                            if ds.edfi else "termSourcedIds",
                             f"term {term!r} is deleted in this import (status tobedeleted)"
                             if ("academic_sessions", term) in deleted
                             else _missing("term", term, False,

@@ -271,7 +271,7 @@ def score_percentages(conn: Connection, ds: Dataset) -> None:
     edfi_items = {li.sourced_id: li.max_points for li in ds.line_items
                   if li.max_stated is not None}
     mine = ([r for r in ds.results if r.score_percent is not None]  # (only Ed-Fi reads them)
-            if ds.kind.startswith("edfi") else [])
+            if ds.edfi else [])
     if not edfi_items and not mine and not ds.percent_beside_points:
         return
     held = {r.sourced_id for r in ds.results}

@@ -276,7 +276,7 @@ def _write_rows(
         else:
             n = _upsert(conn, entity, getattr(ds, entity), progress, staged=staged,
                         omit=_NOT_EDFI_COLUMNS.get(entity, frozenset())
-                        if not ds.kind.startswith("edfi") else frozenset())
+                        if not ds.edfi else frozenset())
         if n:
             report.counts[entity] = n
         if fail_after == entity:
