@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from caseload.cli_types import PAST_DAY_FORMS, past_date
-from caseload.domain.exports import ExportWriteError
+from caseload.domain.exports import ExportWriteError, extension
 from caseload.domain.notes import (
     DATE_SYNTAX,
     NOT_UTF8,
@@ -407,7 +407,7 @@ def cmd_notes_export(args: argparse.Namespace, ws: Workspace, reader: Any = None
     if args.output == "-":  # (an export is a file: owner-only and audited, never stdout)
         _err("-o - would be a file named '-': give a file name")
         return EXIT_USAGE
-    ext = Path(args.output).suffix[1:].lower()
+    ext = extension(args.output)
     if ext in EXPORT_FORMATS and ext != args.format:  # (the name would say another format)
         _err(f"argument -o/--output: {_terminal(args.output)} ends in .{ext}, another format "
              f"than --format {args.format}: change one of them (nothing was written)")

@@ -7,6 +7,8 @@ export layer)."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 
 class ExportWriteError(OSError):
     """An export's file could not be written. ``str()`` says what went wrong and where, in
@@ -26,3 +28,10 @@ class TriageChanged(ValueError):
     """Students on screen the reader no longer has: reload and export again. Here, not in the
     use case, so the app's dialog can show it as the counselor's to mend (one message, in the
     dialog), matching the type."""
+
+
+def extension(path: str) -> str:
+    """The file name's extension, lower case, without its dot (``mine.PDF``: ``pdf``): what
+    an export's file name says its format is (the app's dialogs follow it; ``notes export``
+    refuses ``-o`` named for another format than ``--format``)."""
+    return PurePath(path.strip()).suffix[1:].lower()

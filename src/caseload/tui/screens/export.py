@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Container
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
+from caseload.domain.exports import extension
 from caseload.domain.notes import PAST_DATE_SYNTAX
 from caseload.tui import messages
 from caseload.tui.format import counted_back, date_error, parse_date
@@ -55,11 +56,6 @@ def follow_default(box: Input, auto: str, default: str) -> str:
         box.value = default
         return default
     return auto
-
-
-def extension(path: str) -> str:
-    """The file name's extension, lower case, without its dot (``mine.PDF``: ``pdf``)."""
-    return PurePath(path.strip()).suffix[1:].lower()
 
 
 def select_follows_file(select: Select[str], path: str, formats: Container[str]) -> None:

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from caseload.domain.exports import ExportWriteError, TriageChanged
+from caseload.domain.exports import ExportWriteError, TriageChanged, extension
 from caseload.domain.notes import AuditEntry
 from caseload.domain.ports import CaseloadReader
 from caseload.domain.text import plural
@@ -31,7 +31,6 @@ from caseload.tui.safe import literal
 from caseload.tui.screens.export import FORMATS as NOTES_FORMATS
 from caseload.tui.screens.export import (
     default_file,
-    extension,
     file_follows_select,
     follow_default,
     select_follows_file,
