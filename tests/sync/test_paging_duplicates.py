@@ -124,6 +124,19 @@ def _scores(engine) -> dict[str, float | None]:
 
 @pytest.mark.parametrize("total", [True, False], ids=["with-total", "no-total"])
 @pytest.mark.parametrize("max_limit", [10_000, 7], ids=["one-page", "paged"])
+def _synced_skipping(srv, monkeypatch, migrated_template, tmp_path):  # type: ignore[no-untyped-def]
+    """A sync with --skip-invalid of the OneRoster server ``srv`` into a new cache: the
+    engine and the report."""
+    srv.start()
+    try:
+        monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", srv.secret)
+        engine = tpl.migrated_engine(migrated_template, tmp_path / "c.db")
+        report = sync(engine, "district", srv.source_config(page_size=1000), skip_invalid=True)
+    finally:
+        srv.stop()
+    return engine, report
+
+
 def test_oneroster_skip_invalid_rejects_both_copies_that_differ_and_lands_the_rest(
     tmp_path, monkeypatch, migrated_template, max_limit, total
 ):
@@ -133,13 +146,7 @@ def test_oneroster_skip_invalid_rejects_both_copies_that_differ_and_lands_the_re
     first = dict(srv.data["results"][at])
     sid = _twice(srv.data["results"], at, score=77.5)
     others = {r["sourcedId"] for r in srv.data["results"]} - {sid}
-    srv.start()
-    try:
-        monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", srv.secret)
-        engine = tpl.migrated_engine(migrated_template, tmp_path / "c.db")
-        report = sync(engine, "district", srv.source_config(page_size=1000), skip_invalid=True)
-    finally:
-        srv.stop()
+    engine, report = _synced_skipping(srv, monkeypatch, migrated_template, tmp_path)
     offset = 0 if at == 0 else 7
     assert [(r.file, r.line, r.field) for r in report.rejects] == [
         ("results", f"sourcedId {sid!r}", "sourcedId")] * 2
@@ -164,13 +171,7 @@ def test_oneroster_skip_invalid_keeps_one_of_identical_copies_and_rejects_the_re
     at = 0 if max_limit > 100 else 8
     sid = _twice(srv.data["results"], at)
     served = {r["sourcedId"]: r.get("score") for r in srv.data["results"]}
-    srv.start()
-    try:
-        monkeypatch.setenv("CASELOAD_SECRET_DISTRICT", srv.secret)
-        engine = tpl.migrated_engine(migrated_template, tmp_path / "c.db")
-        report = sync(engine, "district", srv.source_config(page_size=1000), skip_invalid=True)
-    finally:
-        srv.stop()
+    engine, report = _synced_skipping(srv, monkeypatch, migrated_template, tmp_path)
     assert [(r.file, r.line, r.field) for r in report.rejects] == [
         ("results", f"sourcedId {sid!r}", "sourcedId")]
     offset = 0 if at == 0 else 7
