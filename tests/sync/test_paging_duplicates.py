@@ -122,8 +122,6 @@ def _scores(engine) -> dict[str, float | None]:
         return dict(conn.execute(text("SELECT sourced_id, score FROM results")).all())
 
 
-@pytest.mark.parametrize("total", [True, False], ids=["with-total", "no-total"])
-@pytest.mark.parametrize("max_limit", [10_000, 7], ids=["one-page", "paged"])
 def _synced_skipping(srv, monkeypatch, migrated_template, tmp_path):  # type: ignore[no-untyped-def]
     """A sync with --skip-invalid of the OneRoster server ``srv`` into a new cache: the
     engine and the report."""
@@ -137,6 +135,8 @@ def _synced_skipping(srv, monkeypatch, migrated_template, tmp_path):  # type: ig
     return engine, report
 
 
+@pytest.mark.parametrize("total", [True, False], ids=["with-total", "no-total"])
+@pytest.mark.parametrize("max_limit", [10_000, 7], ids=["one-page", "paged"])
 def test_oneroster_skip_invalid_rejects_both_copies_that_differ_and_lands_the_rest(
     tmp_path, monkeypatch, migrated_template, max_limit, total
 ):
