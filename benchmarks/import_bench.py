@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import concurrent.futures
 import contextlib
 import csv
 import datetime as dt
@@ -422,56 +421,91 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _children_peak(stop: threading.Event, peak: list[float]) -> None:
-    """Until ``stop``: the highest VmHWM (MiB) of any process this one started (the facts
-    refresh's workers, caseload.store.refresh_pool; the note writers), read every 0.2 s
-    from /proc (a child's high-water mark only grows, so the last reading before it ends is
-    its peak, give or take its last 0.2 s)."""
-    me = os.getpid()
+def _children_peak(pid: int, stop: threading.Event, peak: list[float]) -> None:
+    """Until ``stop``: the highest VmHWM (MiB) of any process the step's process ``pid``
+    started (the facts refresh's workers, caseload.store.refresh_pool; the note writers),
+    read every 0.2 s from /proc (a child's high-water mark only grows, so the last reading
+    before it ends is its peak, give or take its last 0.2 s).
+
+    This runs in the benchmark's own process, not in the step's: a thread there would make
+    the step a process of two threads, and the full refresh forks its workers only from a
+    process of one (``refresh_pool.start_method``), as ``caseload import`` is: with the
+    watcher inside it (96e9b98 to 2026-12-05) the measured refresh spawned its workers,
+    each importing caseload again, which the command line never does."""
     while not stop.wait(0.2):
         with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{me}/task").iterdir():
-                for pid in (task / "children").read_text().split():
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                for child in (task / "children").read_text().split():
                     with contextlib.suppress(OSError):
-                        for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        for row in Path(f"/proc/{child}/status").read_text().splitlines():
                             if row.startswith("VmHWM:"):
                                 peak[0] = max(peak[0], int(row.split()[1]) / 1024)
 
 
-def _child(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    start = _rss_mib()
-    stop, workers = threading.Event(), [0.0]
-    watcher = threading.Thread(target=_children_peak, args=(stop, workers), daemon=True)
-    watcher.start()
+def _child(name: str, kwargs: dict[str, Any], out: Any) -> None:
+    """The step's process: ``name(**kwargs)`` with its memory figures, or its error, on
+    ``out``. One thread, as ``caseload import`` runs (see ``_children_peak``)."""
     try:
-        out: dict[str, Any] = globals()[name](**kwargs)
-    finally:
-        stop.set()
-        watcher.join()
-    out["rss_start"], out["rss_peak"], out["rss_workers"] = start, _rss_mib(), workers[0]
-    return out
+        start = _rss_mib()
+        got: dict[str, Any] = globals()[name](**kwargs)
+        got["rss_start"], got["rss_peak"] = start, _rss_mib()
+        out.send(("ok", got))
+    except BaseException:
+        import traceback
+
+        out.send(("error", traceback.format_exc()))
+        raise
 
 
 PEAKS: dict[str, tuple[float, float]] = {}  # step -> (highest peak, its start RSS), MiB
 
 
 def run_step(label: str, fn: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
-    """``fn(**kwargs)`` in a fresh spawned process; records its peak memory under ``label``."""
+    """``fn(**kwargs)`` in a fresh spawned process; records its peak memory under ``label``,
+    and that of the processes it starts (watched from here)."""
     say(f"  {label} ...")
     t0 = time.perf_counter()
-    # (a ProcessPoolExecutor's worker, unlike a Pool's, is not daemonic: the step may start
-    # processes of its own, as the full facts refresh does)
+    # (a Process is not daemonic unless told: the step may start processes of its own, as
+    # the full facts refresh does)
     ctx = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
-        out: dict[str, Any] = pool.submit(_child, fn.__name__, kwargs).result()
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(fn.__name__, kwargs, send))
+    proc.start()
+    send.close()
+    stop, workers = threading.Event(), [0.0]
+    assert proc.pid is not None
+    watcher = threading.Thread(
+        target=_children_peak, args=(proc.pid, stop, workers), daemon=True
+    )
+    watcher.start()
+    try:
+        try:
+            kind, got = receive.recv()
+        except EOFError:
+            kind, got = "error", "(the step's process ended without a result)"
+        proc.join()
+    finally:
+        stop.set()
+        watcher.join()
+        receive.close()
+    if kind != "ok":
+        raise RuntimeError(f"step {label!r} failed (exit code {proc.exitcode}):\n{got}")
+    out: dict[str, Any] = got
+    out["rss_workers"] = workers[0]
     peak, start = out["rss_peak"], out["rss_start"]
     if peak > PEAKS.get(label, (0.0, 0.0))[0]:
         PEAKS[label] = (peak, start)
-    workers = f"{label}, its processes"
-    if out["rss_workers"] > PEAKS.get(workers, (0.0, 0.0))[0]:
-        PEAKS[workers] = (out["rss_workers"], start)
+    label_workers = f"{label}, its processes"
+    if out["rss_workers"] > PEAKS.get(label_workers, (0.0, 0.0))[0]:
+        PEAKS[label_workers] = (out["rss_workers"], start)
     say(f"  {label}: {time.perf_counter() - t0:.1f} s in all, peak memory {peak:,.0f} MiB")
     return out
+
+
+def step_threads() -> dict[str, Any]:
+    """How many threads a step's process runs (tests/test_bench_format.py: one, so that the
+    full refresh forks its workers as ``caseload import`` does)."""
+    return {"threads": threading.active_count()}
 
 
 def step_baseline_sqlite(data: str, db: str) -> dict[str, Any]:
@@ -512,17 +546,22 @@ def step_refresh(url: str, as_of: str) -> dict[str, Any]:
     from caseload.domain.settings import Thresholds
     from caseload.services.facts import refresh_facts
     from caseload.store import facts as mat
+    from caseload.store import refresh_pool
     from caseload.store.engine import make_engine
 
     engine = make_engine(url)
+    forked = refresh_pool.forks(engine)  # (as ``caseload import``: this process has one thread)
     t0 = time.perf_counter()
     n = mat.refresh(engine, Thresholds(), full=True)
     full = time.perf_counter() - t0
     t0 = time.perf_counter()
     refresh_facts(engine, also_as_of=dt.date.fromisoformat(as_of))
     ranking = time.perf_counter() - t0
+    workers = refresh_pool.workers_for(engine, n)
     engine.dispose()
-    return {"s": full, "ranking": ranking, "students": n}
+    how = "in this process" if workers == 1 else (
+        f"{workers} worker processes, {'forked' if forked else 'spawned'}")
+    return {"s": full, "ranking": ranking, "students": n, "how": how}
 
 
 def step_duckdb(db: str, work: str, as_of: str) -> dict[str, Any]:
@@ -780,6 +819,8 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]], rows: int, csv_
         """The full and the delta refresh's lines (``pg``: the label's prefix, ``key``: the
         figures'); the full refresh's seconds."""
         full, duck, delta = fig(f"{key}refresh"), fig("duckdb"), fig(f"{key}delta")
+        hows = sorted({r[f"{key}refresh"].get("how", "?") for r in runs if f"{key}refresh" in r})
+        print(f"{pg}facts refresh computed by: {'; '.join(hows)}")
         print(line(f"{pg}facts refresh after a full import", secs(full), "duckdb", secs(duck),
                    full / duck, "<= 5", full / duck <= 5))
         print(line(f"{pg}refresh after a delta ({fig(f'{key}delta', 'students'):.0f} students)",
