@@ -173,7 +173,12 @@ class LineItemRow(CacheModel, table=True):
 class ResultRow(CacheModel, table=True):
     __tablename__ = "results"
     __table_args__ = (
-        Index("ix_results_student_line_item", "student_id", "line_item_id"),
+        # 0027: the index ends with what the full facts refresh reads of each result
+        # (store.result_columns.read), so SQLite answers that query from the index alone
+        Index(
+            "ix_results_student_line_item",
+            "student_id", "line_item_id", "score", "status", "score_date", "missing",
+        ),
         Index("ix_results_line_item", "line_item_id"),
     )
     sourced_id: str = Field(primary_key=True)

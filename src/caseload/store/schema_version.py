@@ -1,3 +1,3 @@
 """The Alembic head this code expects. A test checks it against the migration scripts."""
 
-HEAD = "0026"
+HEAD = "0027"

@@ -180,7 +180,15 @@ Table(
     Column("excused", Boolean(), nullable=False, server_default=false()),
     Column("score_percent", Float(), nullable=True),
     Index("ix_results_line_item", "line_item_id"),
-    Index("ix_results_student_line_item", "student_id", "line_item_id"),
+    Index(
+        "ix_results_student_line_item",
+        "student_id",
+        "line_item_id",
+        "score",
+        "status",
+        "score_date",
+        "missing",
+    ),
 )
 
 Table(
