@@ -1,7 +1,8 @@
 """The full facts refresh in worker processes (``caseload.store.refresh_pool``, issue 13).
 
-Workers must write exactly the facts the one-process refresh writes (both backends); a worker
-that dies leaves its chunks to the calling process, which finishes them; an error raised in a
+Workers must write exactly the facts the one-process refresh writes (both backends), each
+writing the chunks it computed; a worker that dies leaves its chunks to the calling process,
+which finishes them; an error raised in a
 worker is raised in the caller; ``$CASELOAD_REFRESH_WORKERS`` is read strictly. Each of these
 holds for forked workers and spawned ones (``refresh_pool.start_method``).
 """
@@ -23,7 +24,7 @@ from caseload.config import ConfigError
 from caseload.domain.settings import Thresholds
 from caseload.store import facts as mat
 from caseload.store import refresh_pool
-from caseload.store.facts_rows import computed_here
+from caseload.store.facts_rows import Written, computed_here
 from tests import templates as tpl
 
 TABLES = ("mat_student", "mat_class", "mat_class_facts")
@@ -36,6 +37,16 @@ def _facts(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
             t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2"))]
             for t in TABLES
         }
+
+
+def _written(rows: list[Any]) -> list[Written]:
+    """What writing each chunk's ``rows`` (``computed_here``'s) reports."""
+    return [Written([r["student_id"] for r in sr], heads, len(cr)) for sr, heads, cr in rows]
+
+
+def _with_facts(engine: Any) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(text("SELECT student_id FROM mat_student")).scalars())
 
 
 def _student_ids(engine: Any) -> list[str]:
@@ -126,11 +137,14 @@ def test_a_worker_that_dies_leaves_its_chunks_to_the_caller(
 
     monkeypatch.setattr(facts_rows, "computed_here", computed_here_spy)
 
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM mat_student"))
     got = dict(refresh_pool.computed(engine, Thresholds(), doomed, 2))
 
     assert left_here and left_here[-1] == doomed[-1]  # the worker died: its chunks done here
     assert sorted(got) == list(range(len(parts)))
-    assert [got[i] for i in range(len(parts))] == expected
+    assert [got[i] for i in range(len(parts))] == _written(expected)
+    assert _with_facts(engine) == set(ids)  # every chunk written, the dead worker's here
     engine.dispose()
 
 
@@ -178,10 +192,10 @@ def test_workers_are_forked_only_when_no_sqlite_connection_is_in_use(
     with engine.connect() as held:
         held.execute(text("SELECT 1"))
         got = dict(refresh_pool.computed(engine, Thresholds(), parts, 2))
-    assert asked == ["spawn"] and [got[0], got[1]] == expected
+    assert asked == ["spawn"] and [got[0], got[1]] == _written(expected)
     asked.clear()
     got = dict(refresh_pool.computed(engine, Thresholds(), parts, 2))
-    assert asked == ["fork"] and [got[0], got[1]] == expected
+    assert asked == ["fork"] and [got[0], got[1]] == _written(expected)
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     engine.dispose()
 

@@ -50,7 +50,6 @@ from operator import attrgetter
 from typing import Any, overload
 
 from sqlalchemy import Connection, Engine, String, delete, exists, func, insert, select, type_coerce
-from sqlalchemy.types import Date
 
 from caseload.domain import analysis
 from caseload.domain import attendance as att
@@ -66,7 +65,12 @@ from caseload.store.facts_pending import (
     pending,
     students_touched,
 )
-from caseload.store.facts_rows import computed_here, non_student_result_dates, packed_dates
+from caseload.store.facts_rows import (
+    computed_here,
+    non_student_result_dates,
+    packed_dates,
+    write_rows,
+)
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -240,16 +244,21 @@ def refresh_detail(
     # from them (the parts' sets of day ordinals, united here) instead of read again by a
     # query over each class's results, a second pass over the largest table.
     class_dates = wanted is not None
+    # each chunk written as it is computed, by the worker process that computed it
     produced = (
         refresh_pool.computed(engine, thresholds, parts, n, class_dates=class_dates)
         if n > 1 and len(parts) > 1
-        else enumerate(computed_here(engine, thresholds, parts, class_dates=class_dates))
+        else (
+            (i, write_rows(engine, parts[i], rows))
+            for i, rows in enumerate(computed_here(engine, thresholds, parts,
+                                                   class_dates=class_dates))
+        )
     )
     class_rows_written = 0
-    for i, (student_rows, heads, class_rows) in produced:
-        _write_part(engine, parts[i], student_rows, class_rows)
-        class_rows_written += len(class_rows)
-        computed.update(r["student_id"] for r in student_rows)
+    for _i, written in produced:
+        class_rows_written += written.class_rows
+        computed.update(written.students)
+        heads = written.heads
         if class_dates:
             class_heads.update(heads)
         else:
@@ -257,7 +266,7 @@ def refresh_detail(
                 first = class_heads.setdefault(cid, head)
                 if first is not head:
                     first["result_dates"] |= head["result_dates"]
-        # (between chunks nothing is held; _write_part lets a waiting note write in first)
+        # (between chunks nothing is held; write_part lets a waiting note write in first)
     if not class_dates:
         with engine.connect() as conn:
             others = non_student_result_dates(conn)
@@ -298,53 +307,6 @@ def refresh_detail(
         stamp=stamp,
         previous_stamp=previous,
     )
-
-
-def _write_part(
-    engine: Engine,
-    part: list[str],
-    student_rows: list[dict[str, Any]],
-    class_rows: list[dict[str, Any]],
-) -> None:
-    """Replace the facts of the students ``part`` with these rows (a student without rows
-    loses theirs), in one write transaction."""
-    ms, mc = T["mat_student"], T["mat_class_facts"]
-    from caseload._runtime import gc_paused
-    from caseload.store.handoff import let_writers_in
-
-    let_writers_in(engine)  # a note write waiting goes first (issue 13)
-    # No collector pass inside the transaction: a full one over a large heap kept SQLite's
-    # lock, and a note writer, waiting 5 s at 75,000 students (refresh workers: the chunks
-    # are computed elsewhere, so no gc_paused of computed_here's is around this write).
-    with gc_paused(), engine.begin() as conn:
-        conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
-        conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
-        if student_rows:
-            _insert_rows(conn, ms, student_rows)
-        if class_rows:
-            _insert_rows(conn, mc, class_rows)
-
-
-def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """``conn.execute(insert(table), rows)`` for rows holding every column, without
-    SQLAlchemy's processing of each row's parameters (more than half of the calling
-    process's time in a full refresh): the statement compiled for the dialect, the values
-    handed to the driver as they are (texts, blobs, dates; a date as ISO text on SQLite, as
-    SQLAlchemy's Date stores it there)."""
-    compiled = insert(table).compile(dialect=conn.dialect)
-    order = compiled.positiontup
-    if order is None:  # a named paramstyle (psycopg's): the dicts as they are
-        conn.exec_driver_sql(str(compiled), rows)
-        return
-    sqlite = conn.dialect.name == "sqlite"
-    dates = [c.name for c in table.columns if sqlite and isinstance(c.type, Date)]
-    if dates:
-        rows = [row | {c: _iso(row[c]) for c in dates} for row in rows]
-    conn.exec_driver_sql(str(compiled), [tuple(map(row.__getitem__, order)) for row in rows])
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return None if day is None else day.isoformat()
 
 
 class LazyTimeline(Sequence[tuple[dt.date, float | None]]):
