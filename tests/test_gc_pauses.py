@@ -13,13 +13,14 @@ its records go before the refresh, and every facts write runs with the collector
 from __future__ import annotations
 
 import gc
+import os
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from caseload.domain.settings import Thresholds
 from caseload.services import importing
@@ -55,16 +56,34 @@ def _collector_during(engine: Any, prefix: str) -> list[bool]:
 @pytest.mark.usefixtures("gc_enabled")
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_the_facts_refresh_writes_with_the_collector_paused(
-    small_engine: Any, workers: str, monkeypatch: pytest.MonkeyPatch
+    small_engine: Any, workers: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """Wherever a chunk is written: by the calling process, or (from the twenty-third
+    session) by the worker process that computed it. Workers are forked here so that a
+    listener on every engine reaches them; each statement's collector state goes to a file
+    (a worker's memory is its own)."""
     monkeypatch.setenv(refresh_pool.ENV_WORKERS, workers)
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: "fork")
     with small_engine.connect() as conn:
         students = conn.exec_driver_sql("SELECT count(*) FROM users WHERE role = 'student'")
         chunk = students.scalar_one() // 3 + 1  # three chunks: with workers, two processes
-    seen = _collector_during(small_engine, "INSERT INTO MAT_STUDENT")
-    refresh(small_engine, Thresholds(), full=True, chunk=chunk)
+    log = tmp_path / "collector.log"
+    me = os.getpid()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO MAT_STUDENT"):
+            with log.open("a") as out:
+                out.write(f"{'in' if os.getpid() == me else 'worker'} {gc.isenabled()}\n")
+
+    event.listen(Engine, "before_cursor_execute", before)
+    try:
+        refresh(small_engine, Thresholds(), full=True, chunk=chunk)
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+    seen = log.read_text().splitlines()
     assert len(seen) == 3, "the refresh wrote its facts in other statements than expected"
-    assert not any(seen)
+    where = "in" if workers == "1" else "worker"
+    assert seen == [f"{where} False"] * 3
     assert gc.isenabled()
 
 
