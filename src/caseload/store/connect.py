@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 # How long a write waits for another writer's lock before it gives up (SQLite busy_timeout
@@ -167,7 +167,7 @@ def _on_sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
         conn.connection.dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={pages:d}")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str | URL) -> Engine:
     """An engine for ``url``; SQLite files are created 0600 and use WAL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

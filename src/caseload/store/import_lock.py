@@ -40,7 +40,15 @@ ADVISORY_KEY = 0x6361_7365  # "case": the cache's import lock among the server's
 STALE_AFTER = dt.timedelta(hours=12)
 POLL = 0.25
 
-_held: dict[tuple[str, int], int] = {}  # (engine url, thread) -> depth, in this process
+_held: dict[tuple[tuple[Any, ...], int], int] = {}  # (_db(engine), thread) -> depth, here
+
+
+def _db(engine: Engine) -> tuple[Any, ...]:
+    """Which database ``engine`` opens, as a key: the URL's parts, not its text (a SQLite
+    file name in bytes that are not UTF-8, which the file system allows, has no text form
+    as a URL: rendering it raised UnicodeEncodeError and the import failed)."""
+    u = engine.url
+    return (u.drivername, u.username, u.host, u.port, u.database, tuple(sorted(u.query.items())))
 _held_lock = threading.Lock()
 
 
@@ -101,14 +109,14 @@ def _row(conn: Any) -> Any:
 
 def held_here(engine: Engine) -> bool:
     """Whether a thread of this process holds the import lock of ``engine``'s cache."""
-    url = str(engine.url)
+    db = _db(engine)
     with _held_lock:
-        return any(depth and key[0] == url for key, depth in _held.items())
+        return any(depth and key[0] == db for key, depth in _held.items())
 
 
 def held_elsewhere(engine: Engine) -> bool:
     """Whether another process (or thread) holds the import lock now."""
-    if _held.get((str(engine.url), threading.get_ident())):
+    if _held.get((_db(engine), threading.get_ident())):
         return False
     with engine.connect() as conn:
         row = _row(conn)
@@ -153,7 +161,7 @@ def import_lock(
 ) -> Iterator[None]:
     """Hold the cache's import lock for the block. Held elsewhere: wait (``on_wait`` is told
     once, with the words of ``waiting_message``), or with ``wait=False`` raise ImportRunning."""
-    key = (str(engine.url), threading.get_ident())
+    key = (_db(engine), threading.get_ident())
     with _held_lock:
         depth = _held.get(key, 0)
         if depth:

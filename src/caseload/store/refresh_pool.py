@@ -47,7 +47,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine
 
 from caseload.domain.settings import Thresholds
 from caseload.store.facts_rows import Written, compute_part, reader_for, write_rows
@@ -94,7 +94,9 @@ def shareable(engine: Engine) -> bool:
     if url.get_backend_name() != "sqlite":
         return True
     database = url.database or ""
-    return bool(database) and database != ":memory:" and "mode=memory" not in str(url)
+    # (the URL's parts, never its text: a file name that is not UTF-8 has none)
+    in_memory = url.query.get("mode") == "memory" or "mode=memory" in database
+    return bool(database) and database != ":memory:" and not in_memory
 
 
 def start_method() -> str:
@@ -133,7 +135,7 @@ def workers_for(engine: Engine, students: int) -> int:
 
 
 def _work(
-    url: str,
+    url: URL,
     thresholds: Thresholds,
     todo: list[tuple[int, list[str]]],
     out: Any,
@@ -193,7 +195,7 @@ def computed(
         engine.dispose()
     ctx: Any = multiprocessing.get_context(method)  # (typeshed: no Process on it)
     out = ctx.Queue(maxsize=workers * AHEAD)
-    url = engine.url.render_as_string(hide_password=False)
+    url = engine.url  # (the URL itself: a file name not in UTF-8 has no text form)
     runs = [
         [(i, parts[i]) for i in range(k * len(parts) // workers, (k + 1) * len(parts) // workers)]
         for k in range(workers)

@@ -422,7 +422,9 @@ def attached(engine: Engine, path: Path) -> Iterator[Connection]:
     stage's writes done and committed), detached when done: what reads the stage against the
     cache, and :func:`apply`."""
     with engine.connect() as conn:
-        conn.exec_driver_sql("ATTACH DATABASE ? AS stage", (str(path),))
+        # (the file name as the file system's bytes: a name that is not UTF-8, beside a
+        # cache so named, cannot be bound as text)
+        conn.exec_driver_sql("ATTACH DATABASE ? AS stage", (os.fsencode(path),))
         conn.commit()
         try:
             yield conn
