@@ -496,7 +496,7 @@ def _prepare_demo(args: argparse.Namespace) -> tuple[Any, dt.date]:
     if ignored:
         _say(f"(`caseload import {school.path}` loads the sample school into your cache.)")
     engine, path = demo.fresh_demo_database()
-    _say(f"Building the demo database from the sample school in {school.path} (15 to 30 s)…")
+    _say(f"Building the demo database from the sample school in {school.path} (a few seconds)…")
     summary = run_import(
         engine,
         school.path,
