@@ -503,7 +503,7 @@ def run_step(label: str, fn: Callable[..., dict[str, Any]], **kwargs: Any) -> di
 
 
 def step_threads() -> dict[str, Any]:
-    """How many threads a step's process runs (tests/test_bench_format.py: one, so that the
+    """How many threads a step's process runs (tests/test_bench_steps.py: one, so that the
     full refresh forks its workers as ``caseload import`` does)."""
     return {"threads": threading.active_count()}
 

@@ -41,6 +41,7 @@ STALE_AFTER = dt.timedelta(hours=12)
 POLL = 0.25
 
 _held: dict[tuple[tuple[Any, ...], int], int] = {}  # (_db(engine), thread) -> depth, here
+_held_lock = threading.Lock()
 
 
 def _db(engine: Engine) -> tuple[Any, ...]:
@@ -49,7 +50,6 @@ def _db(engine: Engine) -> tuple[Any, ...]:
     as a URL: rendering it raised UnicodeEncodeError and the import failed)."""
     u = engine.url
     return (u.drivername, u.username, u.host, u.port, u.database, tuple(sorted(u.query.items())))
-_held_lock = threading.Lock()
 
 
 class ImportRunning(Exception):
