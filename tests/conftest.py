@@ -200,6 +200,29 @@ def new_cache(migrated_template: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def default_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No --db, $CASELOAD_DB or $CASELOAD_CONFIG: caseload's default cache and config,
+    under ``tmp_path/data`` and ``tmp_path/config`` (XDG)."""
+    monkeypatch.delenv("CASELOAD_DB", raising=False)
+    monkeypatch.delenv("CASELOAD_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def min_cli_db(new_cache: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """``new_cache`` with the minimal OneRoster export (``MIN_DATA``) imported through the
+    command line (``caseload --db PATH import``), as the path to pass to ``--db``; what the
+    import printed is read away."""
+    from caseload.cli import main
+
+    db = str(new_cache)
+    assert main(["--db", db, "import", str(MIN_DATA)]) == 0
+    capsys.readouterr()
+    return db
+
+
+@pytest.fixture
 def sample_cache(sample_template: Path, tmp_path: Path) -> Path:
     """This test's own copy of the sample school's SQLite cache file."""
     return tpl.copy_sqlite(sample_template, tmp_path / "cache.db")

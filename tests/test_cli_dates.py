@@ -13,15 +13,6 @@ import pytest
 
 from caseload.cli import build_parser, main
 from caseload.domain.notes import parse_date
-from tests.paths import MIN_DATA
-
-
-@pytest.fixture
-def cache(new_cache: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    db = str(new_cache)
-    assert main(["--db", db, "import", str(MIN_DATA)]) == 0
-    capsys.readouterr()
-    return db
 
 
 def _md(day: dt.date) -> str:
@@ -83,77 +74,77 @@ def test_a_value_that_is_no_date_names_the_past_forms(capsys: pytest.CaptureFixt
 
 
 def test_notes_list_since_a_month_day_finds_this_years_notes(
-    cache: str, capsys: pytest.CaptureFixture[str]
+    min_cli_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--since 11/1`` on 12/5 read forward was next year's 11/1: "No notes." (review item 4)."""
     today = dt.date.today()
     day = today - dt.timedelta(days=3)
-    assert main(["--db", cache, "notes", "add", "--student", "stu-1", "--type", "other",
+    assert main(["--db", min_cli_db, "notes", "add", "--student", "stu-1", "--type", "other",
                  "--text", "x", "--date", day.isoformat(), "--author", "cns-1"]) == 0
     capsys.readouterr()
     weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
     for since in (_md(day), "-3d", weekday, day.isoformat()):
-        assert main(["--db", cache, "notes", "list", "--counselor", "all", f"--since={since}",
+        assert main(["--db", min_cli_db, "notes", "list", "--counselor", "all", f"--since={since}",
                      "--format", "json"]) == 0
         notes = json.loads(capsys.readouterr().out)
         assert [n["contact_date"] for n in notes] == [day.isoformat()], since
 
 
 def test_notes_export_since_reads_back_and_is_audited_with_that_day(
-    cache: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    min_cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     today = dt.date.today()
     out = tmp_path / "e.json"
-    assert main(["--db", cache, "notes", "export", "--counselor", "all", "--since", _md(today),
+    assert main(["--db", min_cli_db, "notes", "export", "--counselor", "all", "--since", _md(today),
                  "--as-of", "today", "--format", "json", "-o", str(out)]) == 0
     assert json.loads(out.read_text())["as_of"] == today.isoformat()
     capsys.readouterr()
-    assert main(["--db", cache, "audit", "--format", "json"]) == 0
+    assert main(["--db", min_cli_db, "audit", "--format", "json"]) == 0
     assert f"since:{today.isoformat()}" in json.loads(capsys.readouterr().out)[0]["scope"]
 
 
 def test_notes_export_refuses_a_since_after_the_default_as_of(
-    cache: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    min_cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """As an explicit ``--as-of`` before ``--since`` is refused (review item 4's last point)."""
     today = dt.date.today()
     out = tmp_path / "e.json"
-    assert main(["--db", cache, "notes", "export", "--since", "+3d", "--format", "json",
+    assert main(["--db", min_cli_db, "notes", "export", "--since", "+3d", "--format", "json",
                  "-o", str(out)]) == 1
     later = today + dt.timedelta(days=3)
     assert (f"--as-of {today} (the default: today) is before --since {later}"
             in capsys.readouterr().err)
     assert not out.exists()
     # with an --until the range is the one given, as with an explicit --as-of
-    assert main(["--db", cache, "notes", "export", "--since", "+3d", "--until", "+5d",
+    assert main(["--db", min_cli_db, "notes", "export", "--since", "+3d", "--until", "+5d",
                  "--format", "json", "-o", str(out)]) == 0
 
 
 def test_flags_and_changes_take_the_past_forms(
-    cache: str, capsys: pytest.CaptureFixture[str]
+    min_cli_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     today = dt.date.today()
-    assert main(["--db", cache, "flags", "--as-of", "today", "--format", "json",
+    assert main(["--db", min_cli_db, "flags", "--as-of", "today", "--format", "json",
                  "--counselor", "all"]) == 0
     assert json.loads(capsys.readouterr().out)["as_of"] == today.isoformat()
-    assert main(["--db", cache, "changes", "--since=-7d", "--as-of", "today", "--counselor",
+    assert main(["--db", min_cli_db, "changes", "--since=-7d", "--as-of", "today", "--counselor",
                  "all", "--format", "json"]) == 0
     assert "Traceback" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_notes_list_refuses_until_before_since_as_export_does(
-    cache: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+    min_cli_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
     """Review item 14: ``notes list`` printed ``[]`` (and audited the listing) for an inverted
     range that ``notes export`` refuses; now both refuse it in the same words, exit 1."""
     said = "caseload: error: --until 2026-12-01 is before --since 2026-12-10\n"
-    assert main(["--db", cache, "notes", "list", "--since", "2026-12-10", "--until",
+    assert main(["--db", min_cli_db, "notes", "list", "--since", "2026-12-10", "--until",
                  "2026-12-01", "--format", fmt]) == 1
     captured = capsys.readouterr()
     assert captured.err == said and captured.out == ""
-    assert main(["--db", cache, "notes", "export", "--since", "2026-12-10", "--until",
+    assert main(["--db", min_cli_db, "notes", "export", "--since", "2026-12-10", "--until",
                  "2026-12-01", "--format", "json", "-o", str(tmp_path / "z.json")]) == 1
     assert capsys.readouterr().err == said
-    assert main(["--db", cache, "audit", "--format", "json"]) == 0
+    assert main(["--db", min_cli_db, "audit", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []  # nothing listed, nothing audited

@@ -11,20 +11,11 @@ import pytest
 
 from caseload.cli import main
 from caseload.domain.text import CODE_ECHOED, ID_ECHOED, given
-from tests.paths import MIN_DATA
 
 LONG = ("Called home, mother says he has been staying up late gaming and she will take the "
         "console")
 ADD = ["notes", "add", "--student", "stu-1", "--type", "other", "--text", "x",
        "--date", "2026-10-01", "--author", "cns-1"]
-
-
-@pytest.fixture
-def cache(new_cache: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    db = str(new_cache)
-    assert main(["--db", db, "import", str(MIN_DATA)]) == 0
-    capsys.readouterr()
-    return db
 
 
 def _with(argv: list[str], option: str, value: str) -> list[str]:
@@ -61,13 +52,13 @@ def test_the_helper_repeats_only_a_short_value_without_whitespace() -> None:
      ("--date", 2), ("--follow-up", 2), ("--flag", 2), ("--author", 2)],
 )
 def test_notes_add_never_repeats_a_sentence_typed_in_an_option(
-    cache: str, capsys: pytest.CaptureFixture[str], option: str, code: int
+    min_cli_db: str, capsys: pytest.CaptureFixture[str], option: str, code: int
 ) -> None:
-    rc, said = _run(["--db", cache, *_with(ADD, option, LONG)], capsys)
+    rc, said = _run(["--db", min_cli_db, *_with(ADD, option, LONG)], capsys)
     assert rc == code
     assert LONG not in said and "Called home" not in said and "console" not in said
     assert "(a value of 89 characters, not repeated)" in said
-    assert main(["--db", cache, "notes", "list", "--counselor", "all", "--format", "json"]) == 0
+    assert main(["--db", min_cli_db, "notes", "list", "--counselor", "all", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []  # nothing stored
 
 
@@ -85,17 +76,17 @@ def test_notes_add_never_repeats_a_sentence_typed_in_an_option(
     ],
 )
 def test_other_commands_never_repeat_a_sentence_typed_in_an_option(
-    cache: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    min_cli_db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, argv: list[str], code: int
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    rc, said = _run(["--db", cache, *argv], capsys)
+    rc, said = _run(["--db", min_cli_db, *argv], capsys)
     assert rc == code
     assert "Called home" not in said and "console" not in said
     assert rc == 0 or "(a value of 89 characters, not repeated)" in said
 
 
-def test_a_short_value_is_still_repeated(cache: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_short_value_is_still_repeated(min_cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
     for option, value, words in [
         ("--student", "stu-404", "unknown student id 'stu-404'"),
         ("--method", "fax", "argument --method: unknown contact method 'fax' (expected one of:"),
@@ -103,16 +94,16 @@ def test_a_short_value_is_still_repeated(cache: str, capsys: pytest.CaptureFixtu
         ("--type", "chat", "argument --type: unknown note type 'chat'"),
         ("--date", "soon", "argument --date: 'soon' is not a date"),
     ]:
-        rc, said = _run(["--db", cache, *_with(ADD, option, value)], capsys)
+        rc, said = _run(["--db", min_cli_db, *_with(ADD, option, value)], capsys)
         assert rc in (1, 2) and words in said
 
 
-def test_an_author_id_with_spaces_is_refused(cache: str,
+def test_an_author_id_with_spaces_is_refused(min_cli_db: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    rc, said = _run(["--db", cache, *_with(ADD, "--author", "Ms Smith")], capsys)
+    rc, said = _run(["--db", min_cli_db, *_with(ADD, "--author", "Ms Smith")], capsys)
     assert rc == 2
     assert ("argument --author: (a value of 8 characters, not repeated) is not an author id "
             "(at most 100 characters, no spaces)") in said
-    rc, said = _run(["--db", cache, *_with(ADD, "--author", "a" * 101)], capsys)
+    rc, said = _run(["--db", min_cli_db, *_with(ADD, "--author", "a" * 101)], capsys)
     assert rc == 2 and "a" * 101 not in said
-    assert _run(["--db", cache, *_with(ADD, "--author", "a" * 100)], capsys)[0] == 0
+    assert _run(["--db", min_cli_db, *_with(ADD, "--author", "a" * 100)], capsys)[0] == 0

@@ -273,13 +273,10 @@ def test_a_named_cache_in_a_folder_that_does_not_exist_is_refused(
     assert not (tmp_path / "nonexistent").exists()
 
 
+@pytest.mark.usefixtures("default_paths")
 def test_the_default_cache_folder_is_still_created(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("CASELOAD_DB", raising=False)
-    monkeypatch.delenv("CASELOAD_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     # (by a command that creates the cache: one that only reads refuses a cache not there)
     assert main(["import", str(MIN_DATA)]) == 0, capsys.readouterr().err
     assert (tmp_path / "data" / "caseload" / "caseload.db").is_file()

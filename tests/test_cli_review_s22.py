@@ -11,15 +11,6 @@ from pathlib import Path
 import pytest
 
 from caseload.cli import main
-from tests.paths import MIN_DATA
-
-
-@pytest.fixture
-def cache(new_cache: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    db = str(new_cache)
-    assert main(["--db", db, "import", str(MIN_DATA)]) == 0
-    capsys.readouterr()
-    return db
 
 
 def _add(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,17 +23,17 @@ def _add(db: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_an_export_to_dash_is_refused_not_written_to_a_file_named_dash(
-    cache: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    min_cli_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _add(cache, capsys)
+    _add(min_cli_db, capsys)
     monkeypatch.chdir(tmp_path)
-    assert main(["--db", cache, "notes", "export", "--counselor", "all", "--format", "md",
+    assert main(["--db", min_cli_db, "notes", "export", "--counselor", "all", "--format", "md",
                  "-o", "-"]) == 2
     captured = capsys.readouterr()
     assert captured.err == "caseload: error: -o - would be a file named '-': give a file name\n"
     assert captured.out == "" and not (tmp_path / "-").exists()
-    assert main(["--db", cache, "audit", "--format", "json"]) == 0
+    assert main(["--db", min_cli_db, "audit", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []  # nothing written, nothing audited
 
 
@@ -61,17 +52,17 @@ def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_the_audit_tables_when_names_its_zone(
-    cache: str, tmp_path: Path, new_york: None, capsys: pytest.CaptureFixture[str]
+    min_cli_db: str, tmp_path: Path, new_york: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _add(cache, capsys)
+    _add(min_cli_db, capsys)
     out = tmp_path / "n.json"
-    assert main(["--db", cache, "notes", "export", "--counselor", "all", "--format", "json",
+    assert main(["--db", min_cli_db, "notes", "export", "--counselor", "all", "--format", "json",
                  "-o", str(out)]) == 0
     capsys.readouterr()
-    assert main(["--db", cache, "audit", "--format", "json"]) == 0
+    assert main(["--db", min_cli_db, "audit", "--format", "json"]) == 0
     at = json.loads(capsys.readouterr().out)[0]["at"]
     assert at.endswith("Z")
-    assert main(["--db", cache, "audit"]) == 0
+    assert main(["--db", min_cli_db, "audit"]) == 0
     row = capsys.readouterr().out.splitlines()[1]
     zone = "EDT" if time.localtime().tm_isdst else "EST"
     assert os.environ["TZ"] == "America/New_York"
@@ -84,17 +75,17 @@ def test_the_audit_tables_when_names_its_zone(
 
 
 def test_delete_and_restore_say_when_nothing_changed(
-    cache: str, capsys: pytest.CaptureFixture[str]
+    min_cli_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _add(cache, capsys)
-    assert main(["--db", cache, "notes", "restore", "1"]) == 0
+    _add(min_cli_db, capsys)
+    assert main(["--db", min_cli_db, "notes", "restore", "1"]) == 0
     assert capsys.readouterr().out == "note 1 is not deleted; nothing changed.\n"
-    assert main(["--db", cache, "notes", "delete", "1"]) == 0
+    assert main(["--db", min_cli_db, "notes", "delete", "1"]) == 0
     assert capsys.readouterr().out.startswith("Deleted note 1 for stu-1")
-    assert main(["--db", cache, "notes", "delete", "1"]) == 0
+    assert main(["--db", min_cli_db, "notes", "delete", "1"]) == 0
     assert capsys.readouterr().out == "note 1 is already deleted; nothing changed.\n"
-    assert main(["--db", cache, "notes", "list", "--counselor", "all", "--include-deleted",
+    assert main(["--db", min_cli_db, "notes", "list", "--counselor", "all", "--include-deleted",
                  "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["revision"] == 2  # one delete, not two
-    assert main(["--db", cache, "notes", "restore", "1"]) == 0
+    assert main(["--db", min_cli_db, "notes", "restore", "1"]) == 0
     assert capsys.readouterr().out == "Restored note 1 for stu-1.\n"

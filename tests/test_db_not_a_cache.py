@@ -97,13 +97,10 @@ def test_a_read_command_refuses_a_cache_that_does_not_exist(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("default_paths")
 def test_the_default_cache_is_not_created_by_a_read_command(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("CASELOAD_DB", raising=False)
-    monkeypatch.delenv("CASELOAD_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     code, _, err = _run(capsys, ["flags"])
     assert code == 1 and "error: no caseload cache at " in err and "caseload.db" in err, err
     assert not (tmp_path / "data").exists()

@@ -23,10 +23,8 @@ def _digest(db: Path) -> str:
 
 
 @pytest.fixture
-def cache(new_cache: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    assert main(["--db", str(new_cache), "import", str(MIN_DATA)]) == 0
-    capsys.readouterr()
-    return new_cache
+def cache(min_cli_db: str) -> Path:
+    return Path(min_cli_db)
 
 
 def _export(tmp_path: Path) -> Path:

@@ -78,24 +78,21 @@ async def test_the_palette_names_the_caseloads_keys() -> None:
         assert isinstance(app.screen, SortPicker)
 
 
+async def _student_tabs(app: CaseloadApp) -> str:
+    """The tab row of the first student's screen, at 80x24."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen)
+                         and app.screen.detail is not None, what="the student")
+        await settle(pilot)
+        return next(line for line in screen_lines(app) if "2 Attendance" in line)
+
+
 async def test_the_student_tabs_are_labelled_with_their_keys() -> None:
-    app = _app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen)
-                         and app.screen.detail is not None, what="the student")
-        await settle(pilot)
-        tabs = next(line for line in screen_lines(app) if "2 Attendance" in line)
-        for label in ("1 Classes (", "2 Attendance", "3 Behavior (", "4 Notes", "5 Guardians ("):
-            assert label in tabs, (label, tabs)
+    tabs = await _student_tabs(_app())
+    for label in ("1 Classes (", "2 Attendance", "3 Behavior (", "4 Notes", "5 Guardians ("):
+        assert label in tabs, (label, tabs)
     # a [keymap] that rebinds a tab's key: the label names the key that works
-    app = _app({"student.tab_notes": "f4"})
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, StudentScreen)
-                         and app.screen.detail is not None, what="the student")
-        await settle(pilot)
-        tabs = next(line for line in screen_lines(app) if "2 Attendance" in line)
-        assert "f4 Notes" in tabs and " 4 Notes" not in tabs, tabs
+    tabs = await _student_tabs(_app({"student.tab_notes": "f4"}))
+    assert "f4 Notes" in tabs and " 4 Notes" not in tabs, tabs
