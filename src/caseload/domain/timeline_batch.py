@@ -262,7 +262,7 @@ def batch_arrays(
     known = item >= 0
     safe_item = np.where(known, item, 0)
     own = known & (it_book[safe_item] == np.asarray(nos, dtype=np.int64)[job])
-    order = np.lexsort((item, job))
+    order = lexsort2(item, job)
     twice = np.zeros(n, dtype=bool)
     same = (job[order][1:] == job[order][:-1]) & (item[order][1:] == item[order][:-1])
     twice[order[1:][same]] = True
@@ -301,7 +301,7 @@ def batch_arrays(
 
 def _by_job(job: NDArray[np.int64], day: NDArray[np.int64]
             ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    order = np.lexsort((day, job))
+    order = lexsort2(day, job)
     return job[order], day[order]
 
 
@@ -344,6 +344,24 @@ def new_runs(keys: NDArray[Any]) -> NDArray[np.bool_]:
         return np.zeros(0, dtype=bool)
     starts: NDArray[np.bool_] = np.r_[True, keys[1:] != keys[:-1]]
     return starts
+
+
+def lexsort2(minor: NDArray[np.int64], major: NDArray[np.int64]) -> NDArray[np.intp]:
+    """``np.lexsort((minor, major))``: the same permutation (stable: ties keep their order),
+    made by one stable sort of the combined key ``major * span + minor`` where that fits in
+    an int64 (else by ``np.lexsort``). Our rows arrive nearly in ``major`` order, and
+    ``lexsort``'s first pass sorts by ``minor`` alone: at 57,000 rows, 4.6-7 ms against
+    0.6 ms."""
+    if not len(major):
+        return np.zeros(0, dtype=np.intp)
+    lo_minor, hi_minor = int(minor.min()), int(minor.max())
+    lo_major, hi_major = int(major.min()), int(major.max())
+    span = hi_minor - lo_minor + 1
+    if (hi_major - lo_major + 1) * span >= 2**62:
+        return np.lexsort((minor, major))
+    key = (major - lo_major) * span + (minor - lo_minor)
+    order: NDArray[np.intp] = np.argsort(key, kind="stable")
+    return order
 
 
 def distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -408,7 +426,7 @@ def _grades(
     # each category group's entries in date order, its running earned and possible points
     cats = len(cat_drop)
     key = job * cats + cat
-    order = np.lexsort((day, key))
+    order = lexsort2(day, key)
     key, day, score, mx = key[order], day[order], score[order], mx[order]
     item_rank = item_rank[order]
     n = len(key)
