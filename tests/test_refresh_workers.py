@@ -253,3 +253,57 @@ def test_forked_workers_start_at_two_chunks(
     assert not refresh_pool.forks(engine)
     assert refresh_pool.workers_for(engine, refresh_pool.MIN_STUDENTS - 1) == 1
     engine.dispose()
+
+
+def test_worker_chunks_are_even_and_at_most_worker_chunk() -> None:
+    """Each worker of a full refresh gets as many chunks as the others (the last one may
+    be short), of at most ``WORKER_CHUNK`` students (one chunk of 500 costs fewer
+    instructions a student than two of 250); two workers at 500 students still get a chunk
+    each."""
+    assert mat.worker_chunk(500, 2) == mat.CHUNK
+    assert mat.worker_chunk(5_000, 2) == mat.WORKER_CHUNK
+    assert mat.worker_chunk(2_500, 2) == 417  # 6 chunks, 3 each (not 5 of 500: 3 and 2)
+    for workers in range(2, refresh_pool.MAX_WORKERS + 1):
+        for students in range(1, 20_000, 97):
+            size = mat.worker_chunk(students, workers)
+            parts = -(-students // size)
+            each = -(-students // (workers * mat.WORKER_CHUNK))
+            assert 1 <= size <= mat.WORKER_CHUNK
+            assert parts <= workers * each  # (no worker left one chunk more than the rest
+            assert parts > workers * (each - 1)  # beyond the last, shorter one)
+
+
+def test_a_full_refresh_by_workers_uses_worker_chunks(
+    small_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunks handed to the workers are ``worker_chunk``'s; a refresh in one process
+    keeps ``CHUNK``."""
+    sizes: list[list[int]] = []
+
+    def computed(engine: Any, thresholds: Any, parts: Any, workers: int, **kw: Any) -> Any:
+        sizes.append([len(p) for p in parts])
+        return iter(())
+
+    monkeypatch.setattr(refresh_pool, "computed", computed)
+    monkeypatch.setattr(mat, "WORKER_CHUNK", 3)
+    students = len(_student_ids(small_engine))
+    monkeypatch.setattr(refresh_pool, "workers_for", lambda engine, n: 2)
+    mat.refresh_detail(small_engine, Thresholds(), full=True)
+    size = mat.worker_chunk(students, 2)
+    assert size <= 3
+    assert sizes == [[size] * (students // size) + ([students % size] if students % size else [])]
+    n = len(sizes[0])  # each worker's run (refresh_pool.computed's): within a chunk
+    shares = [sum(sizes[0][k * n // 2:(k + 1) * n // 2]) for k in range(2)]
+    assert max(shares) - min(shares) <= size
+
+    monkeypatch.setattr(refresh_pool, "workers_for", lambda engine, n: 1)
+    seen: list[int] = []
+    real = mat.computed_here
+
+    def here(engine: Any, thresholds: Any, parts: Any, **kw: Any) -> Any:
+        seen.extend(len(p) for p in parts)
+        return real(engine, thresholds, parts, **kw)
+
+    monkeypatch.setattr(mat, "computed_here", here)
+    mat.refresh_detail(small_engine, Thresholds(), full=True)
+    assert max(seen) == min(students, mat.CHUNK)
