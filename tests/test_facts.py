@@ -272,3 +272,14 @@ def test_a_line_item_id_holding_the_column_separator_is_read_as_rows(engine):
     alg = [c for f in repo.facts(None) or [] for c in f.classes if c.class_id == "cls-alg"]
     assert any(c.timeline for c in alg)  # the results of the odd line item count
     _assert_decoded_facts_equal_pure(repo)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sets(st.integers(1, 800_000), max_size=40), min_size=1, max_size=6))
+def test_united_dates_is_the_packed_union(parts: list[set[int]]) -> None:
+    """A full refresh's chunks send each class's days packed (``packed_dates``); the
+    refresh unites them (``united_dates``) into what ``packed_dates`` of the union gives."""
+    from caseload.store.facts_rows import packed_dates, united_dates
+
+    got = united_dates([packed_dates(p) for p in parts])
+    assert got == packed_dates(set().union(*parts))

@@ -69,6 +69,7 @@ from caseload.store.facts_rows import (
     computed_here,
     non_student_result_dates,
     packed_dates,
+    united_dates,
     write_rows,
 )
 from caseload.store.tables import METADATA
@@ -274,6 +275,7 @@ def refresh_detail(
         )
     )
     class_rows_written = 0
+    seen: dict[str, list[bytes]] = defaultdict(list)  # (full) each chunk's days by class
     for _i, written in produced:
         class_rows_written += written.class_rows
         computed.update(written.students)
@@ -282,17 +284,17 @@ def refresh_detail(
             class_heads.update(heads)
         else:
             for cid, head in heads.items():
-                first = class_heads.setdefault(cid, head)
-                if first is not head:
-                    first["result_dates"] |= head["result_dates"]
+                class_heads.setdefault(cid, head)
+                seen[cid].append(head["result_dates"])
         # (between chunks nothing is held; write_part lets a waiting note write in first)
     if not class_dates:
         with engine.connect() as conn:
             others = non_student_result_dates(conn)
         for cid, head in class_heads.items():
-            days: set[int] = head["result_dates"]
-            days.update(d.toordinal() for d in others.get(cid, ()))
-            head["result_dates"] = packed_dates(days)
+            days = seen[cid]
+            if cid in others:
+                days.append(packed_dates({d.toordinal() for d in others[cid]}))
+            head["result_dates"] = united_dates(days)
     mk = T["mat_class"]
     heads_ids = sorted(class_heads)
     for part in chunks(heads_ids, chunk):

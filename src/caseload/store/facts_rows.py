@@ -7,6 +7,7 @@ refresh in its own process (``computed_here``) and by its worker processes
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -111,9 +112,11 @@ def compute_part(reader: source.InputReader, part: list[str], thresholds: Thresh
     """The facts rows (``rows_of``) of the students ``part``, read through ``reader``.
 
     A reader that reads no class dates (``class_dates=False``: the full refresh) leaves each
-    class's ``result_dates`` as the set of day ordinals of the part's shown results in it
-    (``seen_dates``): the refresh unites the parts' sets, adds ``non_student_result_dates``
-    and packs them."""
+    class's ``result_dates`` as the day ordinals of the part's shown results in it
+    (``seen_dates``), packed as ``packed_dates`` packs them (bytes: a refresh worker sends
+    its chunks' to the calling process, and a pickled set of ints cost that process about
+    0.05 s of CPU at 5,000 students); the refresh unites the parts' (``united_dates``) with
+    ``non_student_result_dates``."""
     with gc_paused():  # acyclic records and facts: see caseload._runtime.gc_paused
         got = reader.read(part)
         if reader.packed is None:  # (read as rows)
@@ -121,9 +124,11 @@ def compute_part(reader: source.InputReader, part: list[str], thresholds: Thresh
         else:
             rows = rows_read(got, reader.packed)
         if not reader.class_dates:
-            seen = seen_dates(got) if reader.shown_days is None else reader.shown_days
+            seen = reader.shown_days
+            if seen is None:  # (read as rows)
+                seen = {cid: packed_dates(days) for cid, days in seen_dates(got).items()}
             for cid, head in rows[1].items():
-                head["result_dates"] = seen.get(cid) or set()
+                head["result_dates"] = seen.get(cid, b"")
         return rows
 
 
@@ -184,6 +189,14 @@ def non_student_result_dates(conn: Connection) -> dict[str, set[dt.date]]:
 def packed_dates(days: set[int]) -> bytes:
     """``seen_dates``'s ordinals as ``mat_class.result_dates`` stores them (ascending)."""
     return pack("i", sorted(days))
+
+
+def united_dates(packed: Sequence[bytes]) -> bytes:
+    """The union of ``packed_dates`` arrays, packed the same way (ascending, each once)."""
+    if len(packed) == 1:
+        return packed[0]
+    joined = b"".join(packed)
+    return packed_dates(set(struct.unpack(f"<{len(joined) // 4}i", joined)))
 
 
 def write_part(

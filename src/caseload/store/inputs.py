@@ -458,7 +458,7 @@ class InputReader:
         self.batch_timelines = batch_timelines
         self.packed: dict[tuple[str, str], dict[str, Any]] | None = None
         self.timeline_books: Any = None  # (timeline_batch.Books, made on first use)
-        self.shown_days: dict[str, set[int]] | None = None  # (None: read as rows)
+        self.shown_days: dict[str, bytes] | None = None  # (None: read as rows)
         self.books: dict[str, ClassBook] = {}
         self.day = Days()
         self.sessions, self.calendar_days = calendar(conn)

@@ -167,10 +167,10 @@ def timeline_facts(
     books: Books,
     missing_counts_as_zero: bool,
     rows_of: Callable[[list[str], dict[str, set[str]]], dict[str, dict[str, list[Any]]]],
-) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, set[int]]]:
+) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, bytes]]:
     """The ``mat_class_facts`` fields (``packing.class_fields``: timeline, weekly series,
     scored and missing days) of each (student, class) with shown results among ``cols`` (a
-    class with a stored class row), and by class the day ordinals of those results
+    class with a stored class row), and by class the day ordinals of those results, packed
     (``shown_days``). ``result_items``: their line item ids. ``rows_of(students,
     classes_of)``: their shown results as GradedRows by student and class
     (``InputReader._shown_results``), for the classes ``timeline_batch`` leaves to
@@ -278,10 +278,11 @@ def columns_for(
                    missing=cols.missing[keep])
 
 
-def shown_days(columns: Columns, books: Books, classes: Sequence[str]) -> dict[str, set[int]]:
+def shown_days(columns: Columns, books: Books, classes: Sequence[str]) -> dict[str, bytes]:
     """By class (``classes``: each job's), the day ordinals of the shown results' effective
     dates (score date, else the line item's due date, else its assign date; undated ones
-    left out): what ``facts_rows.seen_dates`` gives."""
+    left out): what ``facts_rows.seen_dates`` gives, packed as ``facts_rows.packed_dates``
+    packs it (int32, little-endian, ascending)."""
     it_day = books.as_arrays()[1]
     known = columns.item >= 0
     day = np.where(columns.day > 0, columns.day, it_day[np.where(known, columns.item, 0)])
@@ -290,10 +291,10 @@ def shown_days(columns: Columns, books: Books, classes: Sequence[str]) -> dict[s
     of_job = np.fromiter((code.setdefault(c, len(code)) for c in classes), np.int64, len(classes))
     names = list(code)
     klass, day = of_job[columns.job[use]], day[use]
-    out: dict[str, set[int]] = {}
+    out: dict[str, bytes] = {}
     if len(klass):
         span = int(day.max()) + 1
         key = distinct(klass * span + day)
-        for c, a, b in runs(key // span):
-            out[names[c]] = set((key[a:b] % span).tolist())
+        for c, a, b in runs(key // span):  # (a class's days ascending: key is distinct)
+            out[names[c]] = (key[a:b] % span).astype("<i4").tobytes()
     return out
