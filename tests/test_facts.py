@@ -189,11 +189,26 @@ def _by_class(facts: analysis.StudentFacts) -> analysis.StudentFacts:
     return replace(facts, classes=tuple(sorted(facts.classes, key=lambda c: c.class_id)))
 
 
-def test_full_refresh_class_dates_include_results_of_users_no_longer_students(engine):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_full_refresh_class_dates_include_results_of_users_no_longer_students(
+    engine, workers, monkeypatch
+):
     """A full refresh collects each class's result dates (stale gradebook) from the students'
     results it reads; the shown results of a user who is not a student (here one whose role
     changed after the import) count too, as the per-class query of the pure path counts them:
-    in a class with a roster (the user still enrolled as a student) and in one without."""
+    in a class with a roster (the user still enrolled as a student) and in one without. With
+    worker processes, the calling process reads those while they compute (``meanwhile``)."""
+    from caseload.store import refresh_pool
+
+    monkeypatch.setenv(refresh_pool.ENV_WORKERS, workers)
+    calls: list[bool] = []
+    real = refresh_pool.computed
+
+    def spy(*args, meanwhile=None, **kw):
+        calls.append(meanwhile is not None)
+        return real(*args, meanwhile=meanwhile, **kw)
+
+    monkeypatch.setattr(refresh_pool, "computed", spy)
     load(engine, read_path(MIN_DATA))
     with engine.begin() as conn:
         conn.execute(text("UPDATE results SET score_date = :d WHERE sourced_id = 'res-1'"),
@@ -207,8 +222,9 @@ def test_full_refresh_class_dates_include_results_of_users_no_longer_students(en
             {"d": dt.date(2026, 10, 6)},
         )
         conn.execute(text("UPDATE users SET role = 'teacher' WHERE sourced_id = 'stu-1'"))
-    done = mat.refresh_detail(engine, Thresholds(), full=True)
+    done = mat.refresh_detail(engine, Thresholds(), full=True, chunk=1)
     assert done.full and done.students == {"stu-2", "stu-3"}
+    assert calls == ([True] if workers == "2" else [])
     repo = Repository(engine, thresholds=Thresholds())
     classes = {c.class_id: c for f in repo.facts(None) or [] for c in f.classes}
     assert dt.date(2026, 10, 5) in classes["cls-alg"].class_result_dates

@@ -67,6 +67,7 @@ from caseload.store.facts_pending import (
 )
 from caseload.store.facts_rows import (
     computed_here,
+    insert_rows,
     non_student_result_dates,
     packed_dates,
     united_dates,
@@ -264,9 +265,16 @@ def refresh_detail(
     # from them (the parts' sets of day ordinals, united here) instead of read again by a
     # query over each class's results, a second pass over the largest table.
     class_dates = wanted is not None
+    others: dict[str, set[dt.date]] = {}
+
+    def read_others() -> None:  # (a full refresh: by this process while its workers compute)
+        with engine.connect() as conn:
+            others.update(non_student_result_dates(conn))
+
     # each chunk written as it is computed, by the worker process that computed it
     produced = (
-        refresh_pool.computed(engine, thresholds, parts, n, class_dates=class_dates)
+        refresh_pool.computed(engine, thresholds, parts, n, class_dates=class_dates,
+                              meanwhile=None if class_dates else read_others)
         if n > 1 and len(parts) > 1
         else (
             (i, write_rows(engine, parts[i], rows))
@@ -288,8 +296,8 @@ def refresh_detail(
                 seen[cid].append(head["result_dates"])
         # (between chunks nothing is held; write_part lets a waiting note write in first)
     if not class_dates:
-        with engine.connect() as conn:
-            others = non_student_result_dates(conn)
+        if not (n > 1 and len(parts) > 1):
+            read_others()
         for cid, head in class_heads.items():
             days = seen[cid]
             if cid in others:
@@ -300,7 +308,7 @@ def refresh_detail(
     for part in chunks(heads_ids, chunk):
         with engine.begin() as conn:
             conn.execute(delete(mk).where(mk.c.class_id.in_(part)))
-            conn.execute(insert(mk), [class_heads[c] for c in part])
+            insert_rows(conn, mk, [class_heads[c] for c in part])
     changed_classes = {
         c for c in heads_ids
         if old_classes.get(c) != tuple(class_heads[c][col.name] for col in mk.c)

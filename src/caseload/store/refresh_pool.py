@@ -44,7 +44,7 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import URL, Engine
@@ -179,13 +179,16 @@ def computed(
     workers: int,
     *,
     class_dates: bool = True,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[tuple[int, Written]]:
     """(index, what was written) of each of ``parts`` (``facts_rows.compute_part``, then
     ``write_rows``), as they are done, computed and written by ``workers`` processes, each
     given a contiguous run of the chunks (students in id order share classes: each worker
     reads a class once). A worker that dies (killed for memory, or unable to start) leaves
     the chunks it had not reported to this process (one it wrote and died before reporting
-    is written again: the same rows); an error raised in a worker is raised here."""
+    is written again: the same rows); an error raised in a worker is raised here.
+    ``meanwhile``: called once the workers are started, before waiting for them (this
+    process's own reads, done while they compute rather than after)."""
     method = "fork" if forks(engine) else "spawn"
     if method == "fork":
         # No pooled connection crosses the fork (SQLAlchemy's advice), and for SQLite none of
@@ -212,6 +215,8 @@ def computed(
         for p in procs:
             p.start()
             started.append(p)
+        if meanwhile is not None:
+            meanwhile()
         while left:
             try:
                 kind, i, payload = out.get(timeout=POLL_SECONDS)
