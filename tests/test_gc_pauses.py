@@ -180,3 +180,21 @@ def test_a_caseload_hands_back_its_reports_in_the_oldest_generation(
     young = {id(o) for generation in (0, 1) for o in gc.get_objects(generation=generation)}
     assert not [r for r in reports if id(r) in young]
     assert not [m for r in reports for m in r.metrics.classes if id(m) in young]
+
+
+def test_a_refresh_chunk_hands_back_its_reader_in_the_oldest_generation(
+    sample_engine: Any, gc_enabled: None
+) -> None:
+    """What a refresh's reader keeps across chunks (every class's line items, read by its
+    first chunk) is promoted as the chunk's pause ends, not left for the young passes."""
+    from caseload.store import inputs as source
+    from caseload.store.facts_rows import compute_part, reader_for
+
+    with sample_engine.connect() as conn:
+        ids = sorted(conn.execute(source.scope(None)).scalars())[:40]
+        reader = reader_for(conn, Thresholds(), class_dates=False)
+        compute_part(reader, ids, Thresholds())
+        kept = [li for items in reader.items_of.values() for li in items]
+        assert kept
+        young = {id(o) for generation in (0, 1) for o in gc.get_objects(generation=generation)}
+        assert not [li for li in kept if id(li) in young]
