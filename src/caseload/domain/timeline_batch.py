@@ -107,22 +107,29 @@ class Books:
         self.names.append(name)
         cats: dict[str | None, int] = {}
         ordinal = self.ordinal
-        for k, item_id in enumerate(sorted(item_of)):
-            default, category, mx = item_of[item_id]
+        ids = sorted(item_of)
+        facts = list(map(item_of.__getitem__, ids))
+        of_cat = []
+        for _default, category, _mx in facts:  # each category numbered as it first comes
             c = cats.get(category)
             if c is None:
                 c = cats[category] = len(self.cat_drop)
                 self.cat_drop.append(drops.get(category, 0))
                 self.cat_weight.append(weights.get(category, 0.0))
-            if item_id in self.index:  # one line item in two books (not from one store):
-                self.shared.add(no)  # this book's jobs are computed from their rows
-                continue
-            self.index[item_id] = len(self.book)
-            self.book.append(no)
-            self.day.append(ordinal[default])
-            self.cat.append(c)
-            self.max.append(mx)
-            self.rank.append(k)
+            of_cat.append(c)
+        index = self.index
+        if not index.keys().isdisjoint(ids):  # one line item in two books (not from one
+            self.shared.add(no)  # store): this book's jobs are computed from their rows
+            kept: Sequence[int] = [k for k, item_id in enumerate(ids) if item_id not in index]
+        else:
+            kept = range(len(ids))
+        start = len(self.book)
+        index.update(zip(map(ids.__getitem__, kept), range(start, start + len(kept)), strict=True))
+        self.book.extend(repeat(no, len(kept)))
+        self.day.extend(ordinal[facts[k][0]] for k in kept)
+        self.cat.extend(map(of_cat.__getitem__, kept))
+        self.max.extend(facts[k][2] for k in kept)
+        self.rank.extend(kept)
         self.arrays = None
         return no, book.resolved.method is GradingMethod.WEIGHTED
 
