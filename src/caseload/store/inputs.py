@@ -512,23 +512,24 @@ class InputReader:
             pol_rows = conn.execute(select(policies_t).where(policies_t.c.class_id.in_(chunk)))
             methods = {r.class_id: GradingMethod(r.method) for r in pol_rows}
             pcs: dict[str, list[PolicyCategory]] = defaultdict(list)
-            for r in conn.execute(select(policy_cats).where(policy_cats.c.class_id.in_(chunk))):
-                pcs[r.class_id].append(PolicyCategory(r.category_id, r.weight, r.drop_lowest))
+            for cid, cat, weight, drop in _tuples(
+                conn, select(policy_cats).where(policy_cats.c.class_id.in_(chunk))
+            ):
+                pcs[cid].append(PolicyCategory(cat, weight, drop))
             for cid, method in methods.items():
                 self.policy_of[cid] = GradingPolicy(cid, method, tuple(pcs.get(cid, ())))
             if not self.with_gradebook:
                 continue
             cats: dict[str, dict[str, Category]] = defaultdict(dict)
-            cat_rows = conn.execute(
+            cat_rows = _tuples(  # (a category's line items' class, then the category)
+                conn,
                 select(line_items.c.class_id, categories)
                 .join(categories, categories.c.sourced_id == line_items.c.category_id)
                 .where(line_items.c.class_id.in_(chunk))
-                .distinct()
+                .distinct(),
             )
-            for r in cat_rows:
-                cats[r.class_id][r.sourced_id] = Category(
-                    r.sourced_id, r.title, r.weight, r.class_id
-                )
+            for cid, cat, title, weight, of_class in cat_rows:
+                cats[cid][cat] = Category(cat, title, weight, of_class)
             for cid, by_id in cats.items():
                 self.cats_of[cid] = tuple(by_id.values())
             items: dict[str, list[LineItem]] = defaultdict(list)
