@@ -512,22 +512,20 @@ class InputReader:
             pol_rows = conn.execute(select(policies_t).where(policies_t.c.class_id.in_(chunk)))
             methods = {r.class_id: GradingMethod(r.method) for r in pol_rows}
             pcs: dict[str, list[PolicyCategory]] = defaultdict(list)
-            for cid, cat, weight, drop in _tuples(
-                conn, select(policy_cats).where(policy_cats.c.class_id.in_(chunk))
-            ):
+            of_policy = select(policy_cats).where(policy_cats.c.class_id.in_(chunk))
+            for cid, cat, weight, drop in _tuples(conn, of_policy):
                 pcs[cid].append(PolicyCategory(cat, weight, drop))
             for cid, method in methods.items():
                 self.policy_of[cid] = GradingPolicy(cid, method, tuple(pcs.get(cid, ())))
             if not self.with_gradebook:
                 continue
             cats: dict[str, dict[str, Category]] = defaultdict(dict)
-            cat_rows = _tuples(  # (a category's line items' class, then the category)
-                conn,
+            cat_rows = _tuples(conn, (  # (a category's line items' class, then the category)
                 select(line_items.c.class_id, categories)
                 .join(categories, categories.c.sourced_id == line_items.c.category_id)
                 .where(line_items.c.class_id.in_(chunk))
-                .distinct(),
-            )
+                .distinct()
+            ))
             for cid, cat, title, weight, of_class in cat_rows:
                 cats[cid][cat] = Category(cat, title, weight, of_class)
             for cid, by_id in cats.items():
@@ -690,9 +688,8 @@ class InputReader:
         elif self.with_gradebook:
             result_rows = _tuples(conn, results_of(ids, graded=self.graded_rows))
             result_items = {r[1] for r in result_rows}
-        # the students' own classes first: reading a class reads its line items, so most
-        # results' classes are known without a look-up (a reader's first chunk of a school
-        # looked up 21,000 line items by id, 900 at a time, then read them again by class)
+        # the students' own classes first: reading a class reads its line items, so most results'
+        # classes need no look-up (a school's first chunk looked up 21,000 items by id, 900 a time)
         self._read_classes({c for cs in classes_of.values() for c in cs})
         if self.with_gradebook:
             # each result's class through its line item (a result whose line item is not
