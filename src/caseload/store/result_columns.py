@@ -296,5 +296,5 @@ def shown_days(columns: Columns, books: Books, classes: Sequence[str]) -> dict[s
         span = int(day.max()) + 1
         key = distinct(klass * span + day)
         for c, a, b in runs(key // span):  # (a class's days ascending: key is distinct)
-            out[names[c]] = (key[a:b] % span).astype("<i4").tobytes()
+            out[names[c]] = _int32s(key[a:b] % span)
     return out
