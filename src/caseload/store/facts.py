@@ -42,9 +42,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import struct
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, overload
@@ -73,31 +72,10 @@ from caseload.store.facts_rows import (
     united_dates,
     write_rows,
 )
+from caseload.store.packing import FLOATS, unpack_ints
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
-
-
-class _Unpackers(dict[int, Callable[[bytes], tuple[Any, ...]]]):
-    """``unpack[len(blob)](blob)``: a packed array of ``code`` items as a tuple (one compiled
-    ``struct.Struct`` per length)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__()
-        self.code = code
-        self.size = struct.calcsize(code)
-
-    def __missing__(self, length: int) -> Callable[[bytes], tuple[Any, ...]]:
-        unpack = self[length] = struct.Struct(f"<{length // self.size}{self.code}").unpack
-        return unpack
-
-
-_INTS = _Unpackers("i")
-_FLOATS = _Unpackers("d")
-
-
-def _unpack_ints(blob: bytes) -> tuple[int, ...]:
-    return _INTS[len(blob)](blob)
 
 
 # The version of the rules the stored facts were computed under. Raise it when a rule that
@@ -426,7 +404,7 @@ class _DaySeqs(dict[bytes, tuple[dt.date, ...]]):
         self.day = day
 
     def __missing__(self, blob: bytes) -> tuple[dt.date, ...]:
-        got = self[blob] = tuple(map(self.day.__getitem__, _unpack_ints(blob)))
+        got = self[blob] = tuple(map(self.day.__getitem__, unpack_ints(blob)))
         return got
 
 
@@ -559,7 +537,7 @@ def load_facts(
     spans_of: dict[bytes, tuple[analysis.Span, ...]] = {b"": ()}
     classes_of: dict[str, list[analysis.ClassFacts]] = defaultdict(list)
     loads = json.loads
-    floats = _FLOATS
+    floats = FLOATS
     for (
         sid,
         cid,
@@ -587,7 +565,7 @@ def load_facts(
     ):
         spans = spans_of.get(span_ends)
         if spans is None:
-            ends = [None if o == 0 else at(o) for o in _unpack_ints(span_ends)]
+            ends = [None if o == 0 else at(o) for o in unpack_ints(span_ends)]
             spans = spans_of[span_ends] = tuple(zip(ends[::2], ends[1::2], strict=True))
         grades: tuple[float | None, ...] = floats[len(t_grades)](t_grades)
         if t_nulls is not None:

@@ -7,7 +7,6 @@ refresh in its own process (``computed_here``) and by its worker processes
 from __future__ import annotations
 
 import datetime as dt
-import struct
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,14 @@ from caseload.domain.records import Role
 from caseload.domain.settings import Thresholds
 from caseload.domain.timeline import UNDATED
 from caseload.store import inputs as source
-from caseload.store.packing import EMPTY_FIELDS, class_fields, opt_ord, ords, pack
+from caseload.store.packing import (
+    EMPTY_FIELDS,
+    class_fields,
+    opt_ord,
+    ords,
+    pack,
+    unpack_ints,
+)
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -198,8 +204,7 @@ def united_dates(packed: Sequence[bytes]) -> bytes:
     """The union of ``packed_dates`` arrays, packed the same way (ascending, each once)."""
     if len(packed) == 1:
         return packed[0]
-    joined = b"".join(packed)
-    return packed_dates(set(struct.unpack(f"<{len(joined) // 4}i", joined)))
+    return packed_dates(set(unpack_ints(b"".join(packed))))
 
 
 def write_part(

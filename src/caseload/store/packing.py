@@ -1,14 +1,16 @@
 """How the facts tables store lists of days and grades (the ``facts`` module's "Stored
 format"): packed little-endian int32 day ordinals and float64 grades, a timeline's None
 grades listed apart by index. One place for the refresh's two writers (``facts_rows``, from
-ClassFacts; ``result_columns``, from the batch's arrays) and the rows fallback."""
+ClassFacts; ``result_columns``, from the batch's arrays) and the rows fallback, and for
+reading them back (``unpack_ints``, ``FLOATS``: the ``facts`` module's decoding, and the
+refresh's union of its chunks' result days, ``facts_rows.united_dates``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from caseload.domain.grading import Weekly, weekly_series
@@ -18,6 +20,29 @@ from caseload.domain.timeline import TimelineFacts
 def pack(code: str, values: Sequence[Any]) -> bytes:
     """Values as a little-endian packed array (``code``: "i" int32 or "d" float64)."""
     return struct.pack(f"<{len(values)}{code}", *values)
+
+
+class Unpackers(dict[int, Callable[[bytes], tuple[Any, ...]]]):
+    """``unpack[len(blob)](blob)``: a packed array of ``code`` items as a tuple (one compiled
+    ``struct.Struct`` per length)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+        self.size = struct.calcsize(code)
+
+    def __missing__(self, length: int) -> Callable[[bytes], tuple[Any, ...]]:
+        unpack = self[length] = struct.Struct(f"<{length // self.size}{self.code}").unpack
+        return unpack
+
+
+INTS = Unpackers("i")
+FLOATS = Unpackers("d")
+
+
+def unpack_ints(blob: bytes) -> tuple[int, ...]:
+    """``pack("i", ...)``'s values back."""
+    return INTS[len(blob)](blob)
 
 
 def ords(dates: Iterable[dt.date]) -> bytes:
