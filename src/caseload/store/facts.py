@@ -239,6 +239,7 @@ def refresh_detail(
     if chunk is None:
         chunk = worker_chunk(len(replace_ids), n) if n > 1 else CHUNK
     parts = list(chunks(replace_ids, min(chunk, 900)))
+    by_workers = n > 1 and len(parts) > 1
     # A full refresh reads every student's results: each class's result dates are collected
     # from them (the parts' sets of day ordinals, united here) instead of read again by a
     # query over each class's results, a second pass over the largest table.
@@ -253,7 +254,7 @@ def refresh_detail(
     produced = (
         refresh_pool.computed(engine, thresholds, parts, n, class_dates=class_dates,
                               meanwhile=None if class_dates else read_others)
-        if n > 1 and len(parts) > 1
+        if by_workers
         else (
             (i, write_rows(engine, parts[i], rows))
             for i, rows in enumerate(computed_here(engine, thresholds, parts,
@@ -274,7 +275,7 @@ def refresh_detail(
                 seen[cid].append(head["result_dates"])
         # (between chunks nothing is held; write_part lets a waiting note write in first)
     if not class_dates:
-        if not (n > 1 and len(parts) > 1):
+        if not by_workers:  # (else read while the workers computed)
             read_others()
         for cid, head in class_heads.items():
             days = seen[cid]
