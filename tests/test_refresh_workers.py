@@ -307,3 +307,45 @@ def test_a_full_refresh_by_workers_uses_worker_chunks(
     monkeypatch.setattr(mat, "computed_here", here)
     mat.refresh_detail(small_engine, Thresholds(), full=True)
     assert max(seen) == min(students, mat.CHUNK)
+
+
+_INHERITS = """
+import sys
+from caseload.domain.settings import Thresholds
+from caseload.store import facts as mat
+from caseload.store import refresh_pool
+from caseload.store.engine import make_engine
+
+assert not any(m in sys.modules for m in refresh_pool.COMPUTE_MODULES), "imported already"
+work = refresh_pool._work
+
+
+def spy(url, thresholds, todo, out, *args):
+    with open(sys.argv[2], "a") as seen:  # (before the worker imports anything)
+        seen.write(str(all(m in sys.modules for m in refresh_pool.COMPUTE_MODULES)) + "\\n")
+    work(url, thresholds, todo, out, *args)
+
+
+refresh_pool._work = spy
+refresh_pool.start_method = lambda: "fork"
+engine = make_engine(f"sqlite:///{sys.argv[1]}")
+mat.refresh(engine, Thresholds(), full=True, chunk=3)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_forked_workers_inherit_the_modules_a_chunk_is_computed_with(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    """The calling process imports ``COMPUTE_MODULES`` (numpy's among them) before it forks:
+    each worker starts with them instead of importing them itself, two at once."""
+    import subprocess
+
+    cache = tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / "cache.db")
+    seen = tmp_path / "seen.txt"
+    env = os.environ | {refresh_pool.ENV_WORKERS: "2"}
+    subprocess.run(  # (a new interpreter: this one has imported them all)
+        [sys.executable, "-c", _INHERITS, str(cache), str(seen)], env=env, check=True,
+        timeout=120,
+    )
+    assert seen.read_text().split() == ["True", "True"]
