@@ -282,7 +282,7 @@ def test_a_full_refresh_by_workers_uses_worker_chunks(
 
     def computed(engine: Any, thresholds: Any, parts: Any, workers: int, **kw: Any) -> Any:
         sizes.append([len(p) for p in parts])
-        return iter(())
+        yield from ()
 
     monkeypatch.setattr(refresh_pool, "computed", computed)
     monkeypatch.setattr(mat, "WORKER_CHUNK", 3)
@@ -349,3 +349,39 @@ def test_forked_workers_inherit_the_modules_a_chunk_is_computed_with(
         timeout=120,
     )
     assert seen.read_text().split() == ["True", "True"]
+
+
+def test_the_workers_are_awaited_after_the_state_is_written(
+    small_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full refresh by workers writes the class rows and the state row once the last
+    chunk is in, then waits for its workers to end (their exits pass meanwhile), and none is
+    left running when it returns."""
+    real = refresh_pool.computed
+    state_when_done: list[int] = []
+    procs: list[Any] = []
+
+    def spy(engine: Any, thresholds: Any, parts: Any, workers: int, **kw: Any) -> Any:
+        start = multiprocessing.process.BaseProcess.start
+
+        def started(p: Any) -> None:
+            procs.append(p)
+            start(p)
+
+        monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", started)
+        try:
+            yield from real(engine, thresholds, parts, workers, **kw)
+        finally:  # (the workers awaited: ``computed`` closed)
+            with engine.connect() as conn:
+                state_when_done.append(
+                    conn.execute(text("SELECT count(*) FROM mat_state")).scalar_one()
+                )
+
+    with small_engine.begin() as conn:
+        conn.execute(text("DELETE FROM mat_state"))
+    monkeypatch.setattr(refresh_pool, "computed", spy)
+    monkeypatch.setenv(refresh_pool.ENV_WORKERS, "2")
+    chunk = len(_student_ids(small_engine)) // 3 + 1
+    mat.refresh_detail(small_engine, Thresholds(), full=True, chunk=chunk)
+    assert state_when_done == [1]
+    assert len(procs) == 2 and not any(p.is_alive() for p in procs)

@@ -44,7 +44,9 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, fields
+from itertools import islice
 from operator import attrgetter
 from typing import Any, overload
 
@@ -244,12 +246,15 @@ def refresh_detail(
     # from them (the parts' sets of day ordinals, united here) instead of read again by a
     # query over each class's results, a second pass over the largest table.
     class_dates = wanted is not None
-    others: dict[str, set[dt.date]] = {}
+    others: dict[str, bytes] = {}  # (a full refresh) non-students' result days by class
 
     def read_others() -> None:  # (a full refresh: by this process while its workers compute)
         with engine.connect() as conn:
-            others.update(non_student_result_dates(conn))
+            for cid, days in non_student_result_dates(conn).items():
+                others[cid] = packed_dates({d.toordinal() for d in days})
 
+    if not class_dates and not by_workers:
+        read_others()
     # each chunk written as it is computed, by the worker process that computed it
     produced = (
         refresh_pool.computed(engine, thresholds, parts, n, class_dates=class_dates,
@@ -262,48 +267,45 @@ def refresh_detail(
         )
     )
     class_rows_written = 0
-    seen: dict[str, list[bytes]] = defaultdict(list)  # (full) each chunk's days by class
-    for _i, written in produced:
-        class_rows_written += written.class_rows
-        computed.update(written.students)
-        heads = written.heads
-        if class_dates:
-            class_heads.update(heads)
-        else:
-            for cid, head in heads.items():
-                class_heads.setdefault(cid, head)
-                seen[cid].append(head["result_dates"])
-        # (between chunks nothing is held; write_part lets a waiting note write in first)
-    if not class_dates:
-        if not by_workers:  # (else read while the workers computed)
-            read_others()
-        for cid, head in class_heads.items():
-            days = seen[cid]
-            if cid in others:
-                days.append(packed_dates({d.toordinal() for d in others[cid]}))
-            head["result_dates"] = united_dates(days)
-    mk = T["mat_class"]
-    heads_ids = sorted(class_heads)
-    for part in chunks(heads_ids, chunk):
+    # (closed once the class rows and the state are written, not at the last chunk: the
+    # workers' ends, awaited then, about 0.01 s at 5,000 students, pass meanwhile)
+    with closing(produced):
+        for _i, written in islice(produced, len(parts)):
+            class_rows_written += written.class_rows
+            computed.update(written.students)
+            if class_dates:
+                class_heads.update(written.heads)
+                continue
+            # A class's result days are united as each chunk comes in, while this process
+            # waits for the next one, not all at the end (0.03 s at 5,000 students).
+            for cid, head in written.heads.items():
+                kept = class_heads.setdefault(cid, head)
+                days = kept["result_dates"] if kept is not head else others.get(cid)
+                if days is not None:
+                    kept["result_dates"] = united_dates([days, head["result_dates"]])
+            # (between chunks nothing is held; write_part lets a waiting note write in first)
+        mk = T["mat_class"]
+        heads_ids = sorted(class_heads)
+        for part in chunks(heads_ids, chunk):
+            with engine.begin() as conn:
+                conn.execute(delete(mk).where(mk.c.class_id.in_(part)))
+                insert_rows(conn, mk, [class_heads[c] for c in part])
+        changed_classes = {
+            c for c in heads_ids
+            if old_classes.get(c) != tuple(class_heads[c][col.name] for col in mk.c)
+        }
+        stamp = dt.datetime.now(dt.UTC)
         with engine.begin() as conn:
-            conn.execute(delete(mk).where(mk.c.class_id.in_(part)))
-            insert_rows(conn, mk, [class_heads[c] for c in part])
-    changed_classes = {
-        c for c in heads_ids
-        if old_classes.get(c) != tuple(class_heads[c][col.name] for col in mk.c)
-    }
-    stamp = dt.datetime.now(dt.UTC)
-    with engine.begin() as conn:
-        mc = T["mat_class_facts"]
-        conn.execute(delete(mk).where(~exists().where(mc.c.class_id == mk.c.class_id)))
-        state = T["mat_state"]
-        conn.execute(delete(state))
-        conn.execute(
-            insert(state),
-            {"id": 1, "run_id": run_id, "settings": _state_key(thresholds), "computed_at": stamp},
-        )
-        if run_id is not None:
-            conn.execute(delete(pending_t).where(pending_t.c.run_id <= run_id))
+            mc = T["mat_class_facts"]
+            conn.execute(delete(mk).where(~exists().where(mc.c.class_id == mk.c.class_id)))
+            state = T["mat_state"]
+            conn.execute(delete(state))
+            conn.execute(insert(state), {
+                "id": 1, "run_id": run_id, "settings": _state_key(thresholds),
+                "computed_at": stamp,
+            })
+            if run_id is not None:
+                conn.execute(delete(pending_t).where(pending_t.c.run_id <= run_id))
     planner_stats.analyze_written(engine, {  # (PostgreSQL, past autovacuum's threshold)
         "mat_student": len(computed), "mat_class": len(heads_ids),
         "mat_class_facts": class_rows_written,

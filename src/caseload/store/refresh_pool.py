@@ -45,7 +45,7 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from sqlalchemy import URL, Engine
@@ -191,7 +191,7 @@ def computed(
     *,
     class_dates: bool = True,
     meanwhile: Callable[[], None] | None = None,
-) -> Iterator[tuple[int, Written]]:
+) -> Generator[tuple[int, Written], None, None]:
     """(index, what was written) of each of ``parts`` (``facts_rows.compute_part``, then
     ``write_rows``), as they are done, computed and written by ``workers`` processes, each
     given a contiguous run of the chunks (students in id order share classes: each worker
