@@ -86,3 +86,37 @@ def test_migration_0027_widens_and_narrows_the_index(db_url: str) -> None:
         assert declared_diffs(engine, "results") == []
     finally:
         engine.dispose()
+
+
+def test_a_results_day_status_and_missing_flag_read_back_as_stored(engine: Engine) -> None:
+    """``result_columns.read`` receives a result's day, status and missing flag as one
+    number: each comes back as stored, on both backends (every status, an unknown one, no
+    score date, the first and last days a date can hold, missing or not)."""
+    import datetime as dt
+
+    from caseload.domain.timeline_batch import STATUS_CODE
+
+    assert max(STATUS_CODE.values()) < result_columns._OTHER  # (the code of an unknown one)
+    days = [None, dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(2026, 10, 5)]
+    statuses = [*(s.value for s in STATUS_CODE), "graded by hand"]
+    rows = [
+        {"r": f"r-{k:02d}", "li": f"li-{k:02d}", "s": "stu-1", "status": status,
+         "d": days[k % len(days)], "m": k % 3 == 0}
+        for k, status in enumerate(statuses * 2)
+    ]
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO results (sourced_id, line_item_id, student_id, score, status, "
+            "score_date, late, missing, excused) "
+            "VALUES (:r, :li, :s, 1.5, :status, :d, false, :m, false)"
+        ), rows)
+    with engine.connect() as conn:
+        got = result_columns.read(conn, ["stu-1"])
+    assert got is not None
+    by_item = dict(zip(got.items, zip(got.day.tolist(), got.status.tolist(),
+                                      got.missing.tolist(), strict=True), strict=True))
+    code = {s.value: k for s, k in STATUS_CODE.items()}
+    assert by_item == {
+        r["li"]: (0 if r["d"] is None else r["d"].toordinal(), code.get(r["status"], -1), r["m"])
+        for r in rows
+    }
