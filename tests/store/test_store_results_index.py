@@ -120,3 +120,22 @@ def test_a_results_day_status_and_missing_flag_read_back_as_stored(engine: Engin
         r["li"]: (0 if r["d"] is None else r["d"].toordinal(), code.get(r["status"], -1), r["m"])
         for r in rows
     }
+
+
+def test_the_non_students_with_results_are_found_by_the_student_index(
+    sample_engine: Engine,
+) -> None:
+    """The full refresh's look for results of users who are not students probes the results'
+    student index once per such user: no scan of ``results`` (PostgreSQL hashed all of them
+    against the non-students' ids when this was one query: 0.14-0.39 s at 5,000 students)."""
+    from caseload.store.facts_rows import non_students_with_results
+
+    if sample_engine.dialect.name != "sqlite":
+        pytest.skip("the plan asked for is SQLite's (PostgreSQL plans by its statistics)")
+    with sample_engine.connect() as conn:
+        sql = str(non_students_with_results().compile(
+            conn, compile_kwargs={"literal_binds": True}
+        ))
+    plan = _plan(sample_engine, sql)
+    assert "SEARCH results USING COVERING INDEX ix_results_student_line_item" in plan, plan
+    assert "SCAN results" not in plan, plan
