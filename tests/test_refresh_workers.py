@@ -385,3 +385,63 @@ def test_the_workers_are_awaited_after_the_state_is_written(
     mat.refresh_detail(small_engine, Thresholds(), full=True, chunk=chunk)
     assert state_when_done == [1]
     assert len(procs) == 2 and not any(p.is_alive() for p in procs)
+
+
+def test_workers_write_in_turn_and_a_lost_turn_does_not_stop_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``facts_rows.taking_turns``: a writer waits for the lock the workers share and holds it
+    for its transaction; a lock never released (its holder killed) is waited for at most
+    ``BUSY_TIMEOUT``, then the writer goes on without it (and leaves it as it was)."""
+    from caseload.store import connect
+    from caseload.store.facts_rows import taking_turns
+
+    with taking_turns(None):  # (a refresh in one process: no lock)
+        pass
+    turn = multiprocessing.get_context("spawn").Lock()
+    inside, leave = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with taking_turns(turn):
+            inside.set()
+            leave.wait(60)
+
+    turn.acquire()
+    other = threading.Thread(target=writer)
+    other.start()
+    try:
+        assert not inside.is_set()
+        turn.release()
+        assert inside.wait(60)  # its turn came when the lock was released
+        assert not turn.acquire(block=False)  # held while it writes
+    finally:
+        leave.set()
+        other.join()
+    assert turn.acquire(block=False)  # given back
+    monkeypatch.setattr(connect, "BUSY_TIMEOUT", 0.01)
+    with taking_turns(turn):  # held by "a killed worker": not waited for past the timeout
+        went_on = True
+    assert went_on
+    assert not turn.acquire(block=False)  # still the killed worker's
+    turn.release()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_the_workers_share_one_write_turn(
+    shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / "cache.db")
+    engine = create_engine(f"sqlite:///{cache}")
+    ids = _student_ids(engine)[: 2 * SMALL]
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: "fork")  # (inherits the spy)
+    real = refresh_pool.write_rows
+
+    def write_rows(engine: Any, part: Any, rows: Any, turn: Any = None) -> Any:
+        if turn is None:
+            raise AssertionError("a worker wrote without the shared turn")
+        return real(engine, part, rows, turn)
+
+    monkeypatch.setattr(refresh_pool, "write_rows", write_rows)
+    got = dict(refresh_pool.computed(engine, Thresholds(), [ids[:SMALL], ids[SMALL:]], 2))
+    assert sorted(got) == [0, 1]
+    engine.dispose()

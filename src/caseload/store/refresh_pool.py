@@ -7,7 +7,8 @@ district's server has cores to spare at night, so a refresh of many students han
 chunks to worker processes: each opens its own connection and its own
 ``inputs.InputReader`` (what a class shares is read once per worker), computes a chunk's
 rows (``facts_rows.compute_part``) and writes them itself, one short transaction per chunk
-as before (``facts_rows.write_rows``; a waiting note write goes first), then tells the
+as before (``facts_rows.write_rows``; a waiting note write goes first; the workers in turn,
+by a lock they share: ``facts_rows.taking_turns``), then tells the
 calling process what it wrote: the students, and the chunk's class rows, which the calling
 process writes once every chunk is in. (Until the twenty-third session the workers sent
 their rows back for the calling process to write: pickled and unpickled, at 5,000 students
@@ -141,10 +142,12 @@ def _work(
     todo: list[tuple[int, list[str]]],
     out: Any,
     class_dates: bool = True,
+    turn: Any = None,
 ) -> None:
     """A worker process: computes and writes each of its chunks ``todo`` (index, student
     ids), in order, and puts on ``out`` what it wrote as ("written", index, Written); an
-    error as ("error", index, error)."""
+    error as ("error", index, error). ``turn``: the lock the workers write in turn by
+    (``facts_rows.taking_turns``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's whole life)
     i = -1
@@ -164,7 +167,7 @@ def _work(
             for i, part in todo:
                 rows = compute_part(reader, part, thresholds)
                 conn.rollback()  # no read transaction held between chunks (PostgreSQL, WAL)
-                out.put(("written", i, write_rows(engine, part, rows)))
+                out.put(("written", i, write_rows(engine, part, rows, turn)))
         engine.dispose()
     except BaseException as exc:  # every error goes to the calling process, raised there
         out.put(("error", i, exc))  # (one that cannot be pickled is lost: see ``computed``)
@@ -211,6 +214,7 @@ def computed(
             importlib.import_module(name)
     ctx: Any = multiprocessing.get_context(method)  # (typeshed: no Process on it)
     out = ctx.Queue(maxsize=workers * AHEAD)
+    turn = ctx.Lock()  # (the workers' writes, one after another: facts_rows.taking_turns)
     url = engine.url  # (the URL itself: a file name not in UTF-8 has no text form)
     runs = [
         [(i, parts[i]) for i in range(k * len(parts) // workers, (k + 1) * len(parts) // workers)]
@@ -219,7 +223,7 @@ def computed(
     runs = [run for run in runs if run]
     procs = [
         ctx.Process(
-            target=_work, args=(url, thresholds, run, out, class_dates), daemon=True
+            target=_work, args=(url, thresholds, run, out, class_dates, turn), daemon=True
         ) for run in runs
     ]
     left = set(range(len(parts)))
