@@ -45,7 +45,6 @@ def test_the_full_refresh_reads_results_from_the_index_alone(sample_engine: Engi
     if sample_engine.dialect.name != "sqlite":
         pytest.skip("the plan asked for is SQLite's (PostgreSQL plans by its statistics)")
     sql = result_columns._SQL["sqlite"].format(
-        none=result_columns.SCORE_NONE, odd=result_columns.SCORE_ODD,
         status=result_columns._STATUS_SQL, ids="'stu-00001', 'stu-00002'",
     )
     plan = _plan(sample_engine, sql)
@@ -88,10 +87,11 @@ def test_migration_0027_widens_and_narrows_the_index(db_url: str) -> None:
         engine.dispose()
 
 
-def test_a_results_day_status_and_missing_flag_read_back_as_stored(engine: Engine) -> None:
-    """``result_columns.read`` receives a result's day, status and missing flag as one
-    number: each comes back as stored, on both backends (every status, an unknown one, no
-    score date, the first and last days a date can hold, missing or not)."""
+def test_a_results_values_read_back_as_stored(engine: Engine) -> None:
+    """``result_columns.read`` receives each result as one number: its score, day, status
+    and missing flag come back as stored, on both backends (scores whole, negative, fine,
+    at the edges of what is sent scaled, none, or finer than 1/1024: ``SCORE_ODD``; every
+    status and an unknown one; no date, the first and last days a date can hold)."""
     import datetime as dt
 
     from caseload.domain.timeline_batch import STATUS_CODE
@@ -99,25 +99,37 @@ def test_a_results_day_status_and_missing_flag_read_back_as_stored(engine: Engin
     assert max(STATUS_CODE.values()) < result_columns._OTHER  # (the code of an unknown one)
     days = [None, dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(2026, 10, 5)]
     statuses = [*(s.value for s in STATUS_CODE), "graded by hand"]
+    scores = [None, 0.0, 87.5, -3.25, 2.0**-10, 2.0**-11, 8.33, 2.0**20 - 2.0**-10, 2.0**20,
+              -(2.0**20) + 2.0**-10, 1e7]
     rows = [
-        {"r": f"r-{k:02d}", "li": f"li-{k:02d}", "s": "stu-1", "status": status,
-         "d": days[k % len(days)], "m": k % 3 == 0}
-        for k, status in enumerate(statuses * 2)
+        {"r": f"r-{k:02d}", "li": f"li-{k:02d}", "s": "stu-1", "status": statuses[k % 6],
+         "d": days[k % len(days)], "m": k % 3 == 0, "score": score}
+        for k, score in enumerate(scores * 2)
     ]
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO results (sourced_id, line_item_id, student_id, score, status, "
             "score_date, late, missing, excused) "
-            "VALUES (:r, :li, :s, 1.5, :status, :d, false, :m, false)"
+            "VALUES (:r, :li, :s, :score, :status, :d, false, :m, false)"
         ), rows)
     with engine.connect() as conn:
         got = result_columns.read(conn, ["stu-1"])
     assert got is not None
-    by_item = dict(zip(got.items, zip(got.day.tolist(), got.status.tolist(),
-                                      got.missing.tolist(), strict=True), strict=True))
+    by_item = dict(zip(got.items, zip(got.score.tolist(), got.day.tolist(),
+                                      got.status.tolist(), got.missing.tolist(), strict=True),
+                       strict=True))
     code = {s.value: k for s, k in STATUS_CODE.items()}
+
+    def sent(score: float | None) -> int:
+        if score is None:
+            return result_columns.SCORE_NONE
+        if abs(score) < 2**20 and (score * 1024).is_integer():
+            return int(score * 1024)
+        return result_columns.SCORE_ODD
+
     assert by_item == {
-        r["li"]: (0 if r["d"] is None else r["d"].toordinal(), code.get(r["status"], -1), r["m"])
+        r["li"]: (sent(r["score"]), 0 if r["d"] is None else r["d"].toordinal(),
+                  code.get(r["status"], -1), r["m"])
         for r in rows
     }
 
