@@ -445,3 +445,33 @@ def test_the_workers_share_one_write_turn(
     got = dict(refresh_pool.computed(engine, Thresholds(), [ids[:SMALL], ids[SMALL:]], 2))
     assert sorted(got) == [0, 1]
     engine.dispose()
+
+
+def test_a_waiting_note_write_goes_first_once_a_workers_turn_has_come(
+    small_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker lets waiting note writes in (``handoff.let_writers_in``) after its turn has
+    come, right before its transaction: a note write that began to wait while the worker
+    waited for its turn does not wait for its write too."""
+    from caseload.store import handoff
+    from caseload.store.facts_rows import write_part
+
+    done: list[str] = []
+
+    class Turn:
+        def acquire(self, timeout: float) -> bool:
+            done.append("turn")
+            return True
+
+        def release(self) -> None:
+            done.append("given back")
+
+    real = handoff.let_writers_in
+
+    def let_writers_in(engine: Any) -> None:
+        done.append("notes first")
+        real(engine)
+
+    monkeypatch.setattr(handoff, "let_writers_in", let_writers_in)
+    write_part(small_engine, ["stu-none"], [], [], Turn())
+    assert done == ["turn", "notes first", "given back"]

@@ -240,16 +240,19 @@ def write_part(
     ms, mc = T["mat_student"], T["mat_class_facts"]
     from caseload.store.handoff import let_writers_in  # (fcntl: when a refresh writes)
 
-    let_writers_in(engine)  # a note write waiting goes first (issue 13)
     # No collector pass inside the transaction: a full one over a large heap kept SQLite's
     # lock, and a note writer, waiting 5 s at 75,000 students.
-    with gc_paused(), taking_turns(turn), engine.begin() as conn:
-        conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
-        conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
-        if student_rows:
-            insert_rows(conn, ms, student_rows)
-        if class_rows:
-            insert_rows(conn, mc, class_rows)
+    with gc_paused(), taking_turns(turn):
+        # a note write waiting goes first (issue 13): once this writer's turn has come, not
+        # before (a note write that began to wait meanwhile would wait for this one too)
+        let_writers_in(engine)
+        with engine.begin() as conn:
+            conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
+            conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
+            if student_rows:
+                insert_rows(conn, ms, student_rows)
+            if class_rows:
+                insert_rows(conn, mc, class_rows)
 
 
 @contextmanager
