@@ -23,6 +23,7 @@ from caseload.domain.records import Role
 from caseload.domain.settings import Thresholds
 from caseload.domain.timeline import UNDATED
 from caseload.store import inputs as source
+from caseload.store.facts_pending import chunks
 from caseload.store.packing import (
     EMPTY_FIELDS,
     class_fields,
@@ -187,7 +188,7 @@ def non_student_result_dates(conn: Connection) -> dict[str, set[dt.date]]:
     eff = source.result_day()
     day = source.Days()
     out: dict[str, set[dt.date]] = defaultdict(set)
-    for part in (who[i:i + 900] for i in range(0, len(who), 900)):
+    for part in chunks(who, 900):  # (at most 900 ids a query, as every IN list here)
         query = (
             select(items.c.class_id, source.as_stored(eff))
             .join(items, items.c.sourced_id == results.c.line_item_id)
