@@ -3,8 +3,8 @@
 Without statistics PostgreSQL planned the facts refresh's per-chunk read of ``results`` as a
 scan of the whole table (it guesses that 250 student ids match every row): a full refresh
 right after a full import, before autovacuum's analyze, scanned ``results`` once per chunk.
-The load now analyzes the tables it wrote past autovacuum's threshold before anything reads
-them, and the refresh and the rankings analyze the tables they wrote."""
+The load now analyzes (and vacuums) the tables it wrote past autovacuum's threshold before
+anything reads them, and the refresh and the rankings analyze the tables they wrote."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def _recording(monkeypatch: pytest.MonkeyPatch) -> list[tuple[dict[str, int], li
     calls: list[tuple[dict[str, int], list[str]]] = []
     real = planner_stats.analyze_written
 
-    def record(engine: Engine, written: Any) -> list[str]:
-        got = real(engine, written)
+    def record(engine: Engine, written: Any, **kw: Any) -> list[str]:
+        got = real(engine, written, **kw)
         calls.append((dict(written), got))
         return got
 
@@ -82,6 +82,35 @@ def test_an_import_analyzes_what_it_wrote_before_the_refresh_reads_it(
             assert analyze_written(engine, {"not_a_table": 10**6}) == []
         finally:
             engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_import_vacuums_what_it_wrote_so_indexes_answer_alone(
+    pg_server: Any, pg_migrated_template: str, shared_dir: Path,
+) -> None:
+    """The visibility map set (by VACUUM only): the refresh's read of a chunk's results is
+    then an index-only scan, not a scan of the whole table by three processes."""
+    with tpl.pg_copy(pg_server, pg_migrated_template) as url:
+        engine = make_engine(url)
+        try:
+            import_into(engine, tpl.small_school(shared_dir))
+            with engine.connect() as conn:
+                pages = {
+                    name: (relpages, visible) for name, relpages, visible in conn.execute(text(
+                        "SELECT relname, relpages, relallvisible FROM pg_class "
+                        "WHERE relname = ANY(:names)"
+                    ), {"names": ["results", "enrollments", "attendance_events", "line_items"]})
+                }
+                # (the refresh's own tables are analyzed, not vacuumed: its time)
+                facts = conn.execute(text(
+                    "SELECT relallvisible FROM pg_class WHERE relname = 'mat_class_facts'"
+                )).scalar_one()
+        finally:
+            engine.dispose()
+    assert len(pages) == 4
+    for name, (relpages, visible) in pages.items():
+        assert relpages > 0 and visible == relpages, (name, relpages, visible)
+    assert facts == 0
 
 
 @pytest.mark.postgres

@@ -338,12 +338,13 @@ def load(
             report = _load_staged(engine, ds, skip_invalid, progress, fail_after)
         else:
             report = _load_one_transaction(engine, ds, skip_invalid, progress, fail_after)
-            # PostgreSQL plans the facts refresh that follows from the tables' statistics:
+            # PostgreSQL plans the facts refresh that follows from the tables' statistics
+            # and answers it from indexes alone once their visibility map is set: both
             # brought up to date now, not a minute later by autovacuum (store/planner_stats)
             written = dict(report.counts)
             if "grading_policies" in written:  # (their categories are written with them)
                 written["policy_categories"] = written["grading_policies"]
-            planner_stats.analyze_written(engine, written)
+            planner_stats.analyze_written(engine, written, vacuum=True)
         # the attendance records stored that count toward no figure, counted in the summary
         # (the load has committed: a failure here is said, never the import's failure)
         try:
