@@ -1,4 +1,4 @@
-"""Attendance coverage read school by school (store/inputs.py: ``Coverage``) gives every
+"""Attendance coverage read school by school (store/attendance_coverage.py: ``Coverage``) gives every
 student the same ``attendance_through`` as the whole district's map: a school with
 attendance, one without any (unknown, never "present"), and students whose school is unknown,
 with and without events of their own. On both backends."""
@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, insert, select, update
 
 from caseload.store import inputs as source
+from caseload.store.attendance_coverage import as_date
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -105,7 +106,7 @@ def _moved_one_by_one(conn) -> set[str]:  # type: ignore[no-untyped-def]
             select(users.c.sourced_id, users.c.school_id, ms.c.attendance_through)
             .join(ms, ms.c.student_id == users.c.sourced_id)
         )
-        if source._as_date(through) != source.attendance_through(whole, school, sid in events)
+        if as_date(through) != source.attendance_through(whole, school, sid in events)
     }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from caseload.domain.records import Role
 from caseload.store import inputs as source
+from caseload.store.attendance_coverage import as_date
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -181,7 +182,7 @@ def coverage_moved(conn: Connection) -> set[str]:
         )
         for sid, through in unplaced:
             want = source.attendance_through(coverage, None, sid in with_events)
-            if source._as_date(through) != want:
+            if as_date(through) != want:
                 moved.add(sid)
     return moved
 

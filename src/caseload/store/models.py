@@ -79,7 +79,7 @@ class UserRow(CacheModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
         Index("ix_users_role_family", "role", "family_name"),
-        # one school's people (store/inputs.py: school_coverage; the access policies)
+        # one school's people (store/attendance_coverage.py: school_coverage; the access policies)
         Index("ix_users_school_role", "school_id", "role"),
     )
     sourced_id: str = Field(primary_key=True)

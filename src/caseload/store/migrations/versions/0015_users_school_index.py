@@ -6,7 +6,7 @@ Create Date: 2026-12-03
 
 ``ix_users_school_role`` (school_id, role): the people of one school, found without reading
 the district's users. A drill-down asks how far its student's school's attendance counts
-(store/inputs.py: ``school_coverage``); without the index SQLite read every user (75,000
+(store/attendance_coverage.py: ``school_coverage``); without the index SQLite read every user (75,000
 students and their guardians and teachers) on each student and class screen. PostgreSQL has
 had the index since 0012 (the access policies look students up by school: access.py), so it
 is made where it is missing and, going down, dropped on SQLite only.
