@@ -45,7 +45,7 @@ def test_the_full_refresh_reads_results_from_the_index_alone(sample_engine: Engi
     if sample_engine.dialect.name != "sqlite":
         pytest.skip("the plan asked for is SQLite's (PostgreSQL plans by its statistics)")
     sql = result_columns._SQL["sqlite"].format(
-        status=result_columns._STATUS_SQL, ids="'stu-00001', 'stu-00002'",
+        status=result_columns._STATUS_SQL, where="student_id IN ('stu-00001', 'stu-00002')",
     )
     plan = _plan(sample_engine, sql)
     assert "USING COVERING INDEX ix_results_student_line_item" in plan, plan

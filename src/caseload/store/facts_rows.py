@@ -25,6 +25,7 @@ from caseload.domain.settings import Thresholds
 from caseload.domain.timeline import UNDATED
 from caseload.store import inputs as source
 from caseload.store.facts_pending import chunks
+from caseload.store.id_lists import among
 from caseload.store.packing import (
     EMPTY_FIELDS,
     class_fields,
@@ -250,8 +251,8 @@ def write_part(
         # before (a note write that began to wait meanwhile would wait for this one too)
         let_writers_in(engine)
         with engine.begin() as conn:
-            conn.execute(delete(mc).where(mc.c.student_id.in_(part)))
-            conn.execute(delete(ms).where(ms.c.student_id.in_(part)))
+            conn.execute(delete(mc).where(among(conn, mc.c.student_id, part)))
+            conn.execute(delete(ms).where(among(conn, ms.c.student_id, part)))
             if student_rows:
                 insert_rows(conn, ms, student_rows)
             if class_rows:

@@ -61,6 +61,7 @@ from caseload.store.attendance_coverage import (
     school_coverage,
 )
 from caseload.store.collation import code_points
+from caseload.store.id_lists import among
 from caseload.store.tables import METADATA
 
 T = METADATA.tables
@@ -145,14 +146,14 @@ def people(
     students = {
         r.sourced_id: user_from(r)
         for r in conn.execute(
-            select(users).where(users.c.sourced_id.in_(scope)).order_by(users.c.sourced_id)
+            select(users).where(among(conn, users.c.sourced_id, scope)).order_by(users.c.sourced_id)
         )
         if r.role == Role.STUDENT.value
     }
     counselors_of: dict[str, list[str]] = defaultdict(list)
     for cid, sid in conn.execute(
         select(caseloads.c.counselor_id, caseloads.c.student_id)
-        .where(caseloads.c.student_id.in_(scope))
+        .where(among(conn, caseloads.c.student_id, scope))
         .order_by(code_points(caseloads.c.counselor_id))  # (store/collation.py)
     ):
         counselors_of[sid].append(cid)
@@ -321,7 +322,7 @@ def student_enrollments(
         conn,
         select(e.sourced_id, e.class_id, e.user_id, as_stored(e.begin_date), as_stored(e.end_date),
                _raw(e.primary))
-        .where(e.user_id.in_(ids), e.role == student.value)
+        .where(among(conn, e.user_id, ids), e.role == student.value)
         .order_by(e.user_id, e.class_id, e.sourced_id),
     ):
         out[uid].append(Enrollment(
@@ -396,11 +397,11 @@ class InputReader:
         for chunk in _chunked(new):
             for cid in chunk:
                 self.klasses[cid] = None
-            for r in conn.execute(select(classes).where(classes.c.sourced_id.in_(chunk))):
+            for r in conn.execute(select(classes).where(among(conn, classes.c.sourced_id, chunk))):
                 self.klasses[r.sourced_id] = _klass(r)
             self.rostered.update(conn.execute(
                 select(enrollments.c.class_id).distinct()
-                .where(enrollments.c.class_id.in_(chunk),
+                .where(among(conn, enrollments.c.class_id, chunk),
                        enrollments.c.role == Role.STUDENT.value)
             ).scalars())
             teacher_rows = conn.execute(
@@ -412,7 +413,7 @@ class InputReader:
                 )
                 .join(users, users.c.sourced_id == enrollments.c.user_id)
                 .where(
-                    enrollments.c.class_id.in_(chunk),
+                    among(conn, enrollments.c.class_id, chunk),
                     enrollments.c.role == Role.TEACHER.value,
                 )
                 # (the first wins: ties on the name go by given name, then id, whatever
@@ -424,10 +425,10 @@ class InputReader:
             for cid, _primary, family, given in teacher_rows:
                 self.teacher_of.setdefault(cid, f"{family}, {given}")
             pol_rows = conn.execute(
-                select(policies_t).where(policies_t.c.class_id.in_(chunk)))
+                select(policies_t).where(among(conn, policies_t.c.class_id, chunk)))
             methods = {r.class_id: GradingMethod(r.method) for r in pol_rows}
             pcs: dict[str, list[PolicyCategory]] = defaultdict(list)
-            of_policy = select(policy_cats).where(policy_cats.c.class_id.in_(chunk))
+            of_policy = select(policy_cats).where(among(conn, policy_cats.c.class_id, chunk))
             for cid, cat, weight, drop in _tuples(conn, of_policy):
                 pcs[cid].append(PolicyCategory(cat, weight, drop))
             for cid, method in methods.items():
@@ -438,7 +439,7 @@ class InputReader:
             cat_rows = _tuples(conn, (  # (a category's line items' class, then the category)
                 select(line_items.c.class_id, categories)
                 .join(categories, categories.c.sourced_id == line_items.c.category_id)
-                .where(line_items.c.class_id.in_(chunk))
+                .where(among(conn, line_items.c.class_id, chunk))
                 .distinct()
             ))
             for cid, cat, title, weight, of_class in cat_rows:
@@ -450,7 +451,7 @@ class InputReader:
             for iid, cid, title, cat, assign, due, low, high, gp in _tuples(conn, select(
                 li.sourced_id, li.class_id, li.title, li.category_id, as_stored(li.assign_date),
                 as_stored(li.due_date), li.min_points, li.max_points, li.grading_period_id,
-            ).where(li.class_id.in_(chunk))):  # (as stored: no Row objects, dates shared)
+            ).where(among(conn, li.class_id, chunk))):  # (as stored: no Row objects, dates shared)
                 items[cid].append(LineItem(iid, cid, title, cat, None if assign is None else
                                            day[assign], None if due is None else day[due], low,
                                            high, gp))
@@ -478,16 +479,16 @@ class InputReader:
             queries = []
             if with_roster:
                 queries.append(dated.where(
-                    line_items.c.class_id.in_(with_roster),
+                    among(conn, line_items.c.class_id, with_roster),
                     exists().where(
                         mine.c.user_id == results.c.student_id,
                         mine.c.class_id == line_items.c.class_id,
-                        mine.c.class_id.in_(with_roster),
+                        among(conn, mine.c.class_id, with_roster),
                         mine.c.role == Role.STUDENT.value,
                     ),
                 ))
             if without:
-                queries.append(dated.where(line_items.c.class_id.in_(without)))
+                queries.append(dated.where(among(conn, line_items.c.class_id, without)))
             for query in queries:
                 for cid, d in conn.execute(query):
                     dates[cid].append(day[d])
@@ -613,7 +614,7 @@ class InputReader:
             for chunk in _chunked(unknown):
                 class_of_item.update(_tuples(conn, select(
                     line_items.c.sourced_id, line_items.c.class_id
-                ).where(line_items.c.sourced_id.in_(chunk))))
+                ).where(among(conn, line_items.c.sourced_id, chunk))))
             self._read_classes(typed(set[str], set(map(class_of_item.get, result_items)) - {None}))
         if cols is not None and batch is not None:
             self.packed, self.shown_days = result_columns.timeline_facts(  # (imported above)
@@ -637,13 +638,13 @@ class InputReader:
                 attendance.c.period,
                 attendance.c.school_id,
             )
-            .where(attendance.c.student_id.in_(ids))
+            .where(among(conn, attendance.c.student_id, ids))
             .order_by(attendance.c.student_id, attendance.c.date, attendance.c.sourced_id),
         ):
             att_of[sid].append(
                 AttendanceEvent(rid, sid, day[when], category_of[category], cid, period, school)
             )
-        id_scope = select(users.c.sourced_id).where(users.c.sourced_id.in_(ids))
+        id_scope = select(users.c.sourced_id).where(among(conn, users.c.sourced_id, ids))
         inc_of = incidents(conn, id_scope)
         notes = notes_of(conn, id_scope) if self.with_notes else {}
         out: list[analysis.StudentInput] = []

@@ -37,6 +37,7 @@ from caseload.domain.timeline_batch import (
     runs,
     weekly_points,
 )
+from caseload.store import id_lists
 from caseload.store.packing import fields_of_facts
 
 SCORE_NONE = -(2**62)
@@ -78,7 +79,7 @@ _SQL = {
         "+ (coalesce(CAST(julianday(score_date) - 1721424.5 AS INTEGER), 0) * 16 "
         f"+ (CASE status {{status}} ELSE {_OTHER} END)) * 2 "
         "+ coalesce(CAST(missing AS INTEGER), 0)) "
-        "FROM results WHERE student_id IN ({ids}) GROUP BY student_id"
+        "FROM results WHERE {where} GROUP BY student_id"
     ),
     "postgresql": (
         "SELECT student_id, count(*), string_agg(line_item_id, chr(31)), "
@@ -88,7 +89,7 @@ _SQL = {
         "+ (CAST(coalesce(score_date - DATE '0001-01-01' + 1, 0) AS BIGINT) * 16 "
         f"+ (CASE status {{status}} ELSE {_OTHER} END)) * 2 "
         "+ coalesce(CAST(missing AS INTEGER), 0))::text, ',') "
-        "FROM results WHERE student_id IN ({ids}) GROUP BY student_id"
+        "FROM results WHERE {where} GROUP BY student_id"
     ),
 }
 
@@ -96,12 +97,10 @@ _SQL = {
 def read(conn: Connection, ids: Sequence[str]) -> ResultColumns | None:
     """The results of the students ``ids`` (at most 900), one query; None when they cannot
     be read so (a line item id holding the separator): the caller reads them as rows."""
-    dialect = conn.dialect.name
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = _SQL["sqlite" if dialect == "sqlite" else "postgresql"].format(
-        status=_STATUS_SQL, ids=", ".join([mark] * len(ids))
+    sql = _SQL["sqlite" if conn.dialect.name == "sqlite" else "postgresql"].format(
+        status=_STATUS_SQL, where=id_lists.any_sql(conn, "student_id", len(ids))
     )
-    rows = conn.exec_driver_sql(sql, tuple(ids)).all() if ids else []
+    rows = conn.exec_driver_sql(sql, id_lists.params(conn, ids)).all() if ids else []
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return ResultColumns([], empty, [], empty, empty, empty, np.zeros(0, dtype=bool))

@@ -1,0 +1,39 @@
+"""``column IN (ids)`` for the lists of ids the store reads by (a chunk of students: up to 900).
+
+SQLAlchemy sends a list as one parameter per id. On PostgreSQL, ``among`` sends it as one
+array parameter instead (``column = ANY(%(ids)s::VARCHAR[])``, the plan PostgreSQL makes of
+an IN list anyway): a statement of 500 placeholders is one psycopg parses again on every
+execution (it caches only statements of at most 50 parameters) and SQLAlchemy renders
+again on every execution; in the facts refresh about 16 ms of each chunk of 500 students
+(of 0.24 s), for the same rows. SQLite, which has no arrays, keeps the IN list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ARRAY, ColumnElement, Connection, Select, String, any_, bindparam
+
+
+def among(
+    conn: Connection, column: ColumnElement[Any], ids: Sequence[str] | Select[Any]
+) -> ColumnElement[bool]:
+    """``column.in_(ids)``, as one array parameter on PostgreSQL when ``ids`` are strings
+    (a query of them stays a subquery)."""
+    if conn.dialect.name == "postgresql" and not isinstance(ids, Select):
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(String())))
+    return column.in_(ids)
+
+
+def any_sql(conn: Connection, column: str, n: int) -> str:
+    """The raw SQL of ``among`` for a statement executed with ``exec_driver_sql`` and the
+    ``n`` ids as its parameters (``params``: how they are passed)."""
+    if conn.dialect.name == "postgresql":
+        return f"{column} = ANY(%s)"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return f"{column} IN ({', '.join([mark] * n)})"
+
+
+def params(conn: Connection, ids: Sequence[str]) -> tuple[Any, ...]:
+    """``ids`` as ``any_sql``'s statement takes them."""
+    return (list(ids),) if conn.dialect.name == "postgresql" else tuple(ids)
