@@ -27,15 +27,10 @@ def among(
     return column.in_(ids)
 
 
-def any_sql(conn: Connection, column: str, n: int) -> str:
-    """The raw SQL of ``among`` for a statement executed with ``exec_driver_sql`` and the
-    ``n`` ids as its parameters (``params``: how they are passed)."""
+def in_sql(conn: Connection, column: str, ids: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+    """``among`` for a statement executed with ``exec_driver_sql``: its condition's SQL and
+    the parameters it takes (the ids one by one, or as one array on PostgreSQL)."""
     if conn.dialect.name == "postgresql":
-        return f"{column} = ANY(%s)"
+        return f"{column} = ANY(%s)", (list(ids),)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    return f"{column} IN ({', '.join([mark] * n)})"
-
-
-def params(conn: Connection, ids: Sequence[str]) -> tuple[Any, ...]:
-    """``ids`` as ``any_sql``'s statement takes them."""
-    return (list(ids),) if conn.dialect.name == "postgresql" else tuple(ids)
+    return f"{column} IN ({', '.join([mark] * len(ids))})", tuple(ids)

@@ -97,10 +97,11 @@ _SQL = {
 def read(conn: Connection, ids: Sequence[str]) -> ResultColumns | None:
     """The results of the students ``ids`` (at most 900), one query; None when they cannot
     be read so (a line item id holding the separator): the caller reads them as rows."""
+    where, params = id_lists.in_sql(conn, "student_id", ids)
     sql = _SQL["sqlite" if conn.dialect.name == "sqlite" else "postgresql"].format(
-        status=_STATUS_SQL, where=id_lists.any_sql(conn, "student_id", len(ids))
+        status=_STATUS_SQL, where=where
     )
-    rows = conn.exec_driver_sql(sql, id_lists.params(conn, ids)).all() if ids else []
+    rows = conn.exec_driver_sql(sql, params).all() if ids else []
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return ResultColumns([], empty, [], empty, empty, empty, np.zeros(0, dtype=bool))
