@@ -64,6 +64,7 @@ from caseload.store.facts_pending import (
     coverage_moved,
     mark_pending,
     pending,
+    school_parts,
     students_touched,
 )
 from caseload.store.facts_rows import (
@@ -240,7 +241,12 @@ def refresh_detail(
     n = refresh_pool.workers_for(engine, len(replace_ids)) if wanted is None else 1
     if chunk is None:
         chunk = worker_chunk(len(replace_ids), n) if n > 1 else CHUNK
-    parts = list(chunks(replace_ids, min(chunk, 900)))
+    size = min(chunk, 900)
+    # a full refresh's chunks school by school, a new reader for each school (school_parts)
+    parts, groups = (
+        school_parts(replace_ids, school_of, size) if wanted is None
+        else (list(chunks(replace_ids, size)), None)
+    )
     by_workers = n > 1 and len(parts) > 1
     # A full refresh reads every student's results: each class's result dates are collected
     # from them (the parts' sets of day ordinals, united here) instead of read again by a
@@ -258,12 +264,12 @@ def refresh_detail(
     # each chunk written as it is computed, by the worker process that computed it
     produced = (
         refresh_pool.computed(engine, thresholds, parts, n, class_dates=class_dates,
-                              meanwhile=None if class_dates else read_others)
+                              meanwhile=None if class_dates else read_others, groups=groups)
         if by_workers
         else (
             (i, write_rows(engine, parts[i], rows))
             for i, rows in enumerate(computed_here(engine, thresholds, parts,
-                                                   class_dates=class_dates))
+                                                   class_dates=class_dates, groups=groups))
         )
     )
     class_rows_written = 0

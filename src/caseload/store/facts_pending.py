@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import groupby
 
 from sqlalchemy import Connection, delete, insert, select
 
@@ -33,6 +34,48 @@ student_incidents_t = T["student_incidents"]
 def chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(ids), size):
         yield list(ids[i : i + size])
+
+
+def school_parts(
+    ids: Sequence[str], school_of: Mapping[str, str | None], size: int
+) -> tuple[list[list[str]], list[int]]:
+    """A full refresh's chunks of ``ids`` (in school order: sorted by school, then id) and
+    each chunk's group: a school of more than ``size`` students is cut into near-equal
+    chunks of its own, which share a group; smaller schools go whole, several to a chunk
+    up to ``size``, a group each. No chunk holds part of a school and part of another.
+
+    A refresh reads a chunk through a reader that keeps what the chunk's classes share
+    (``inputs.InputReader``) for the chunks after it; a reader that went on keeping every
+    school's made each chunk slower (75,000 students, one reader: a steady chunk of 500
+    took 0.28 s in the first school, 0.35 s in the fifteenth). A new group gets a new
+    reader (``facts_rows.computed_here``, ``refresh_pool``)."""
+    parts: list[list[str]] = []
+    groups: list[int] = []
+    whole: list[str] = []  # small schools, whole, waiting for their chunk
+
+    def close() -> None:
+        if whole:
+            parts.append(list(whole))
+            groups.append(groups[-1] + 1 if groups else 0)
+            whole.clear()
+
+    for _school, of_school in groupby(ids, key=lambda s: school_of.get(s) or ""):
+        members = list(of_school)
+        if len(whole) + len(members) > size:
+            close()
+        if len(members) <= size:
+            whole.extend(members)
+            continue
+        k = -(-len(members) // size)  # chunks of this school, their sizes at most 1 apart
+        group = groups[-1] + 1 if groups else 0
+        start = 0
+        for j in range(k):
+            end = start + len(members) // k + (j < len(members) % k)
+            parts.append(members[start:end])
+            groups.append(group)
+            start = end
+    close()
+    return parts, groups
 
 
 def students_touched(
@@ -227,5 +270,6 @@ def coverage_may_have_moved(conn: Connection, up_to: int | None) -> bool:
 
 __all__ = [
     "COVERAGE_KEEPS", "EVERY", "RECORDED", "chunks", "coverage_may_have_moved",
-    "coverage_moved", "forget_computed_run", "mark_pending", "pending", "students_touched",
+    "coverage_moved", "forget_computed_run", "mark_pending", "pending", "school_parts",
+    "students_touched",
 ]

@@ -362,17 +362,38 @@ def reader_for(conn: Connection, thresholds: Thresholds, class_dates: bool) -> s
     )
 
 
+def readers(
+    conn: Connection,
+    thresholds: Thresholds,
+    class_dates: bool,
+    reader: source.InputReader | None,
+    groups: Sequence[int] | None,
+    k: int,
+) -> source.InputReader:
+    """The reader for the ``k``-th of a run of parts: ``reader`` (the one before's), or a new
+    one for the first part and for a part whose group (``groups``: each part's; None: one
+    group) is not the one before's. A new reader drops what the last one kept of the
+    classes it read (a school's, for the next school's students: see
+    ``facts_pending.school_parts``)."""
+    if reader is None or (groups is not None and k and groups[k] != groups[k - 1]):
+        return reader_for(conn, thresholds, class_dates)
+    return reader
+
+
 def computed_here(
     engine: Engine,
     thresholds: Thresholds,
     parts: Sequence[list[str]],
     *,
     class_dates: bool = True,
+    groups: Sequence[int] | None = None,
 ) -> Iterator[Rows]:
-    """``compute_part`` of each of ``parts`` in this process, through one reader."""
+    """``compute_part`` of each of ``parts`` in this process, through one reader, or a new
+    one for each of ``groups`` (each part's: ``facts_pending.school_parts``)."""
     with engine.connect() as conn:
-        reader = reader_for(conn, thresholds, class_dates)
-        for part in parts:
+        reader = None
+        for k, part in enumerate(parts):
+            reader = readers(conn, thresholds, class_dates, reader, groups, k)
             rows = compute_part(reader, part, thresholds)
             conn.commit()  # end the read transaction (PostgreSQL) before the write
             with gc_paused():

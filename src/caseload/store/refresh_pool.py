@@ -4,8 +4,9 @@ A full refresh reads and computes every student's facts in Python: about 2.3 ms 
 on one core (75,000 students: nearly three minutes on SQLite, seven on PostgreSQL), nearly all
 of it reading result rows into Python and computing grade timelines, under the GIL. A
 district's server has cores to spare at night, so a refresh of many students hands its
-chunks to worker processes: each opens its own connection and its own
-``inputs.InputReader`` (what a class shares is read once per worker), computes a chunk's
+chunks to worker processes: each opens its own connection and an ``inputs.InputReader``
+for each school it is given (what a class shares is read once per worker; a reader kept
+across schools made every chunk slower: ``facts_pending.school_parts``), computes a chunk's
 rows (``facts_rows.compute_part``) and writes them itself, one short transaction per chunk
 as before (``facts_rows.write_rows``; a waiting note write goes first; the workers in turn,
 by a lock they share: ``facts_rows.taking_turns``), then tells the
@@ -52,7 +53,7 @@ from typing import Any
 from sqlalchemy import URL, Engine
 
 from caseload.domain.settings import Thresholds
-from caseload.store.facts_rows import Written, compute_part, reader_for, write_rows
+from caseload.store.facts_rows import Written, compute_part, readers, write_rows
 
 ENV_WORKERS = "CASELOAD_REFRESH_WORKERS"
 MIN_STUDENTS = 3_000  # spawned workers
@@ -139,15 +140,15 @@ def workers_for(engine: Engine, students: int) -> int:
 def _work(
     url: URL,
     thresholds: Thresholds,
-    todo: list[tuple[int, list[str]]],
+    todo: list[tuple[int, list[str], int]],
     out: Any,
     class_dates: bool = True,
     turn: Any = None,
 ) -> None:
     """A worker process: computes and writes each of its chunks ``todo`` (index, student
-    ids), in order, and puts on ``out`` what it wrote as ("written", index, Written); an
-    error as ("error", index, error). ``turn``: the lock the workers write in turn by
-    (``facts_rows.taking_turns``)."""
+    ids, group: a new reader for a new group, ``facts_rows.readers``), in order, and puts on
+    ``out`` what it wrote as ("written", index, Written); an error as ("error", index,
+    error). ``turn``: the lock the workers write in turn by (``facts_rows.taking_turns``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's whole life)
     i = -1
@@ -163,8 +164,10 @@ def _work(
                 # SIGBUS, which ends this worker (its chunks are then computed by the
                 # calling process), not the app or the import.
                 conn.exec_driver_sql(f"PRAGMA mmap_size={MMAP_BYTES:d}")
-            reader = reader_for(conn, thresholds, class_dates)
-            for i, part in todo:
+            reader = None
+            groups = [group for _, _, group in todo]
+            for k, (i, part, _group) in enumerate(todo):
+                reader = readers(conn, thresholds, class_dates, reader, groups, k)
                 rows = compute_part(reader, part, thresholds)
                 conn.rollback()  # no read transaction held between chunks (PostgreSQL, WAL)
                 out.put(("written", i, write_rows(engine, part, rows, turn)))
@@ -186,6 +189,19 @@ COMPUTE_MODULES = (
 )
 
 
+def shares(parts: Sequence[Sequence[str]], workers: int) -> list[list[int]]:
+    """``parts`` (their indices) cut into ``workers`` contiguous runs of about as many
+    students each: a part goes to the run whose share of the students holds its middle."""
+    total = sum(map(len, parts))
+    runs: list[list[int]] = [[] for _ in range(workers)]
+    before = 0
+    for i, part in enumerate(parts):
+        middle = before + len(part) / 2
+        runs[min(workers - 1, int(middle * workers // total) if total else 0)].append(i)
+        before += len(part)
+    return runs
+
+
 def computed(
     engine: Engine,
     thresholds: Thresholds,
@@ -194,13 +210,16 @@ def computed(
     *,
     class_dates: bool = True,
     meanwhile: Callable[[], None] | None = None,
+    groups: Sequence[int] | None = None,
 ) -> Generator[tuple[int, Written], None, None]:
     """(index, what was written) of each of ``parts`` (``facts_rows.compute_part``, then
     ``write_rows``), as they are done, computed and written by ``workers`` processes, each
-    given a contiguous run of the chunks (students in id order share classes: each worker
-    reads a class once). A worker that dies (killed for memory, or unable to start) leaves
-    the chunks it had not reported to this process (one it wrote and died before reporting
-    is written again: the same rows); an error raised in a worker is raised here.
+    given a contiguous run of the chunks, about as many students each (``shares``:
+    students in school order share classes, so each worker reads a class once), a new
+    reader for each of ``groups`` (each part's; None: one reader a worker). A worker that
+    dies (killed for memory, or unable to start) leaves the chunks it had not reported to
+    this process (one it wrote and died before reporting is written again: the same rows);
+    an error raised in a worker is raised here.
     ``meanwhile``: called once the workers are started, before waiting for them (this
     process's own reads, done while they compute rather than after)."""
     method = "fork" if forks(engine) else "spawn"
@@ -216,11 +235,10 @@ def computed(
     out = ctx.Queue(maxsize=workers * AHEAD)
     turn = ctx.Lock()  # (the workers' writes, one after another: facts_rows.taking_turns)
     url = engine.url  # (the URL itself: a file name not in UTF-8 has no text form)
+    of_group = [0] * len(parts) if groups is None else list(groups)
     runs = [
-        [(i, parts[i]) for i in range(k * len(parts) // workers, (k + 1) * len(parts) // workers)]
-        for k in range(workers)
+        [(i, parts[i], of_group[i]) for i in run] for run in shares(parts, workers) if run
     ]
-    runs = [run for run in runs if run]
     procs = [
         ctx.Process(
             target=_work, args=(url, thresholds, run, out, class_dates, turn), daemon=True
@@ -241,7 +259,7 @@ def computed(
                 # A worker that has ended sent all it will (a process's queued items are
                 # flushed before it exits): its chunks still missing are not coming.
                 if any(
-                    p.exitcode is not None and any(i in left for i, _ in run)
+                    p.exitcode is not None and any(i in left for i, _, _ in run)
                     for p, run in zip(procs, runs, strict=True)
                 ):
                     break
@@ -263,7 +281,8 @@ def computed(
 
         todo = sorted(left)
         for k, rows in enumerate(computed_here(
-            engine, thresholds, [parts[i] for i in todo], class_dates=class_dates
+            engine, thresholds, [parts[i] for i in todo], class_dates=class_dates,
+            groups=None if groups is None else [groups[i] for i in todo],
         )):
             yield todo[k], write_rows(engine, parts[todo[k]], rows)
 
@@ -277,6 +296,7 @@ __all__ = [
     "computed",
     "configured",
     "forks",
+    "shares",
     "start_method",
     "workers_for",
 ]
