@@ -22,6 +22,9 @@ tweak is a function a use case or a client calls around its work.
   searches ``sys.path`` again, ~0.5 ms per request. A ``None`` entry in ``sys.modules``
   makes the import fail at once with the same ImportError, so httpcore takes the very same
   asyncio branch.
+- :func:`keep_freed_memory`: in a process that allocates and frees large arrays chunk after
+  chunk (a facts refresh's worker), have glibc's malloc keep what is freed for the next
+  allocation instead of giving it back to the system and faulting it in again.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["collect_garbage", "freeze_long_lived", "gc_paused", "pause_gc", "resume_gc",
-           "skip_missing_sniffio", "thaw"]
+__all__ = ["collect_garbage", "freeze_long_lived", "gc_paused", "keep_freed_memory", "pause_gc",
+           "resume_gc", "skip_missing_sniffio", "thaw"]
 
 
 @contextmanager
@@ -110,3 +113,41 @@ def skip_missing_sniffio() -> None:
         return
     if importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+# glibc's mallopt(3) parameters, and what keep_freed_memory sets them to
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+_MALLOPT = (
+    (_M_MMAP_THRESHOLD, 32 * 2**20),  # (glibc's largest on 64 bits)
+    (_M_TRIM_THRESHOLD, 128 * 2**20),
+    (_M_TOP_PAD, 16 * 2**20),
+)
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc's malloc keep the memory this process frees for its next allocations: an
+    allocation of up to 32 MiB comes from the heap, not from an mmap of its own, and the
+    heap's free top is given back to the system only past 128 MiB (mallopt(3)). Returns
+    whether it could (False: not glibc, or a setting refused).
+
+    For a process whose work is the same batch again and again, such as a facts refresh's
+    worker: a chunk's numpy arrays (a column of 100,000 results: 0.8 MB) are above glibc's
+    first mmap threshold (128 KiB), and its dynamic one gives a heap top larger than twice
+    the largest array freed back to the system; every chunk then faulted its pages in again,
+    zeroed by the kernel. A chunk of 500 students took 0.31 s of CPU, 0.27 s with this (a
+    third of it was system time: 1.0 -> 0.3 s over 18 chunks). Not for a long-running app: the
+    process keeps up to 128 MiB it no longer uses."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    if mallopt(_M_MMAP_THRESHOLD, _MALLOPT[0][1]) != 1:  # (musl's mallopt does nothing: 0)
+        return False
+    return all(mallopt(param, value) == 1 for param, value in _MALLOPT[1:])
+

@@ -52,6 +52,7 @@ from typing import Any
 
 from sqlalchemy import URL, Engine
 
+from caseload._runtime import keep_freed_memory
 from caseload.domain.settings import Thresholds
 from caseload.store.facts_rows import Written, compute_part, readers, write_rows
 
@@ -151,6 +152,7 @@ def _work(
     error). ``turn``: the lock the workers write in turn by (``facts_rows.taking_turns``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's whole life)
+    keep_freed_memory()  # (a chunk's arrays: their memory used again, not faulted in again)
     i = -1
     try:
         from caseload.store.connect import make_engine
