@@ -132,11 +132,11 @@ def keep_freed_memory() -> bool:
 
     For a process whose work is the same batch again and again, such as a facts refresh's
     worker: a chunk's numpy arrays (a column of 100,000 results: 0.8 MB) are above glibc's
-    first mmap threshold (128 KiB), and its dynamic one gives a heap top larger than twice
-    the largest array freed back to the system; every chunk then faulted its pages in again,
-    zeroed by the kernel. A chunk of 500 students took 0.31 s of CPU, 0.27 s with this (a
-    third of it was system time: 1.0 -> 0.3 s over 18 chunks). Not for a long-running app: the
-    process keeps up to 128 MiB it no longer uses."""
+    first mmap threshold (128 KiB), and under its dynamic thresholds a free heap top of more
+    than twice the largest array freed so far goes back to the system; every chunk then
+    faulted its pages in again, zeroed by the kernel. A chunk of 500 students took 0.31 s of
+    CPU, 0.27 s with this (a third of it was system time: 1.0 -> 0.3 s over 18 chunks). Not
+    for a long-running app: the process keeps up to 128 MiB it no longer uses."""
     if not sys.platform.startswith("linux"):
         return False
     import ctypes
@@ -150,4 +150,3 @@ def keep_freed_memory() -> bool:
     if mallopt(_M_MMAP_THRESHOLD, _MALLOPT[0][1]) != 1:  # (musl's mallopt does nothing: 0)
         return False
     return all(mallopt(param, value) == 1 for param, value in _MALLOPT[1:])
-
