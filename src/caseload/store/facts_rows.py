@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, Table, delete, insert, literal, select
@@ -363,21 +364,18 @@ def reader_for(conn: Connection, thresholds: Thresholds, class_dates: bool) -> s
 
 
 def readers(
-    conn: Connection,
-    thresholds: Thresholds,
-    class_dates: bool,
-    reader: source.InputReader | None,
-    groups: Sequence[int] | None,
-    k: int,
-) -> source.InputReader:
-    """The reader for the ``k``-th of a run of parts: ``reader`` (the one before's), or a new
-    one for the first part and for a part whose group (``groups``: each part's; None: one
-    group) is not the one before's. A new reader drops what the last one kept of the
-    classes it read (a school's, for the next school's students: see
-    ``facts_pending.school_parts``)."""
-    if reader is None or (groups is not None and k and groups[k] != groups[k - 1]):
-        return reader_for(conn, thresholds, class_dates)
-    return reader
+    conn: Connection, thresholds: Thresholds, class_dates: bool, groups: Iterable[int]
+) -> Iterator[source.InputReader]:
+    """The reader of each part of a run, given each part's group (``groups``, as
+    ``facts_pending.school_parts`` numbers them): a new one for the first part and for each
+    part whose group is not the one before's, else the one before's. A new reader drops what
+    the last one kept of the classes it read (a school's, for the next school's students)."""
+    reader, last = None, None
+    for group in groups:
+        if reader is None or group != last:
+            reader = reader_for(conn, thresholds, class_dates)
+        last = group
+        yield reader
 
 
 def computed_here(
@@ -391,9 +389,8 @@ def computed_here(
     """``compute_part`` of each of ``parts`` in this process, through one reader, or a new
     one for each of ``groups`` (each part's: ``facts_pending.school_parts``)."""
     with engine.connect() as conn:
-        reader = None
-        for k, part in enumerate(parts):
-            reader = readers(conn, thresholds, class_dates, reader, groups, k)
+        each = repeat(0, len(parts)) if groups is None else groups
+        for part, reader in zip(parts, readers(conn, thresholds, class_dates, each), strict=True):
             rows = compute_part(reader, part, thresholds)
             conn.commit()  # end the read transaction (PostgreSQL) before the write
             with gc_paused():

@@ -166,10 +166,10 @@ def _work(
                 # SIGBUS, which ends this worker (its chunks are then computed by the
                 # calling process), not the app or the import.
                 conn.exec_driver_sql(f"PRAGMA mmap_size={MMAP_BYTES:d}")
-            reader = None
-            groups = [group for _, _, group in todo]
-            for k, (i, part, _group) in enumerate(todo):
-                reader = readers(conn, thresholds, class_dates, reader, groups, k)
+            groups = (group for _, _, group in todo)
+            for (i, part, _), reader in zip(
+                todo, readers(conn, thresholds, class_dates, groups), strict=True
+            ):
                 rows = compute_part(reader, part, thresholds)
                 conn.rollback()  # no read transaction held between chunks (PostgreSQL, WAL)
                 out.put(("written", i, write_rows(engine, part, rows, turn)))
@@ -284,7 +284,7 @@ def computed(
         todo = sorted(left)
         for k, rows in enumerate(computed_here(
             engine, thresholds, [parts[i] for i in todo], class_dates=class_dates,
-            groups=None if groups is None else [groups[i] for i in todo],
+            groups=[of_group[i] for i in todo],
         )):
             yield todo[k], write_rows(engine, parts[todo[k]], rows)
 
