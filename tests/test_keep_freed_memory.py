@@ -64,12 +64,6 @@ def test_it_says_when_it_cannot(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 _SPY = """
-import os, sys
-from caseload.domain.settings import Thresholds
-from caseload.store import facts as mat
-from caseload.store import refresh_pool
-from caseload.store.engine import make_engine
-
 real = refresh_pool.keep_freed_memory
 
 
@@ -80,24 +74,17 @@ def spy():
 
 
 refresh_pool.keep_freed_memory = spy
-refresh_pool.start_method = lambda: "fork"
-os.environ[refresh_pool.ENV_WORKERS] = "2"
-engine = make_engine(f"sqlite:///{sys.argv[1]}")
-mat.refresh(engine, Thresholds(), full=True, chunk=5)
-print(os.getpid())
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
 def test_each_refresh_worker_keeps_its_freed_memory(shared_dir: Path, tmp_path: Path) -> None:
     from tests import templates as tpl
+    from tests.forked_refresh import refresh_with_spy
 
     cache = tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / "cache.db")
     log = tmp_path / "pids"
-    script = tmp_path / "spy.py"
-    script.write_text(_SPY)
-    parent = subprocess.run([sys.executable, str(script), str(cache), str(log)], check=True,
-                            capture_output=True, text=True, timeout=120).stdout.strip()
+    parent = refresh_with_spy(_SPY, cache, log, chunk=5)
     pids = log.read_text().split()
     assert len(pids) == 2 and len(set(pids)) == 2  # each worker, once
     assert parent not in pids  # (not the calling process)

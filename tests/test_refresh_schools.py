@@ -14,7 +14,6 @@ import importlib.util
 import itertools
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from caseload.store import facts as mat
 from caseload.store import facts_rows, refresh_pool
 from caseload.store.engine import make_engine, migrate
 from caseload.store.facts_pending import school_parts
+from tests.forked_refresh import refresh_with_spy
 from tests.paths import REPO
 
 TABLES = ("mat_student", "mat_class", "mat_class_facts")
@@ -178,12 +178,6 @@ def test_one_process_takes_a_new_reader_for_each_school(
 
 
 _SPY = """
-import json, os, sys
-from caseload.domain.settings import Thresholds
-from caseload.store import facts as mat
-from caseload.store import refresh_pool
-from caseload.store.engine import make_engine
-
 real = refresh_pool.compute_part
 keep = []
 
@@ -196,10 +190,6 @@ def spy(reader, part, thresholds):
 
 
 refresh_pool.compute_part = spy
-refresh_pool.start_method = lambda: "fork"
-os.environ[refresh_pool.ENV_WORKERS] = "2"
-engine = make_engine(f"sqlite:///{sys.argv[1]}")
-mat.refresh(engine, Thresholds(), full=True, chunk=5)
 """
 
 
@@ -211,9 +201,7 @@ def test_each_worker_takes_a_new_reader_for_each_school(
     cache = district.url.database
     district.dispose()
     log = tmp_path / "served.jsonl"
-    script = tmp_path / "spy.py"
-    script.write_text(_SPY)
-    subprocess.run([sys.executable, str(script), cache, str(log)], check=True, timeout=120)
+    refresh_with_spy(_SPY, cache, log, chunk=5)
 
     served = [json.loads(line) for line in log.read_text().splitlines()]
     assert sorted(s for _, _, part in served for s in part) == sorted(school_of)

@@ -26,6 +26,7 @@ from caseload.store import facts as mat
 from caseload.store import refresh_pool
 from caseload.store.facts_rows import Written, computed_here
 from tests import templates as tpl
+from tests.forked_refresh import refresh_with_spy
 
 TABLES = ("mat_student", "mat_class", "mat_class_facts")
 SMALL = 7  # students per chunk
@@ -310,12 +311,6 @@ def test_a_full_refresh_by_workers_uses_worker_chunks(
 
 
 _INHERITS = """
-import sys
-from caseload.domain.settings import Thresholds
-from caseload.store import facts as mat
-from caseload.store import refresh_pool
-from caseload.store.engine import make_engine
-
 assert not any(m in sys.modules for m in refresh_pool.COMPUTE_MODULES), "imported already"
 work = refresh_pool._work
 
@@ -327,9 +322,6 @@ def spy(url, thresholds, todo, out, *args):
 
 
 refresh_pool._work = spy
-refresh_pool.start_method = lambda: "fork"
-engine = make_engine(f"sqlite:///{sys.argv[1]}")
-mat.refresh(engine, Thresholds(), full=True, chunk=3)
 """
 
 
@@ -339,15 +331,10 @@ def test_forked_workers_inherit_the_modules_a_chunk_is_computed_with(
 ) -> None:
     """The calling process imports ``COMPUTE_MODULES`` (numpy's among them) before it forks:
     each worker starts with them instead of importing them itself, two at once."""
-    import subprocess
-
     cache = tpl.copy_sqlite(tpl.sqlite_small(shared_dir), tmp_path / "cache.db")
     seen = tmp_path / "seen.txt"
-    env = os.environ | {refresh_pool.ENV_WORKERS: "2"}
-    subprocess.run(  # (a new interpreter: this one has imported them all)
-        [sys.executable, "-c", _INHERITS, str(cache), str(seen)], env=env, check=True,
-        timeout=120,
-    )
+    # (a new interpreter: this one has imported them all)
+    refresh_with_spy(_INHERITS, cache, seen, chunk=3)
     assert seen.read_text().split() == ["True", "True"]
 
 
