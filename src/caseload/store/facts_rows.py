@@ -262,9 +262,10 @@ def write_part(
 
 @contextmanager
 def taking_turns(turn: Any) -> Iterator[None]:
-    """Hold ``turn`` (a ``multiprocessing`` lock the refresh's worker processes share; None:
-    nothing) for the block, waiting at most ``BUSY_TIMEOUT`` for it (a worker killed while
-    holding it must not stop the others: they then wait for SQLite's lock as before).
+    """Hold ``turn`` (a ``multiprocessing`` lock the refresh's worker processes share on
+    SQLite; None: nothing, as on PostgreSQL, where they write at once) for the block,
+    waiting at most ``BUSY_TIMEOUT`` for it (a worker killed while holding it must not stop
+    the others: they then wait for SQLite's lock as before).
 
     Two workers finishing a chunk at once both want SQLite's write lock; the one that does
     not get it sleeps in SQLite's busy handler (1, 2, 5, 10, 15, 20 ms...) and wakes up to

@@ -8,8 +8,9 @@ chunks to worker processes: each opens its own connection and an ``inputs.InputR
 for each school it is given (what a class shares is read once per worker; a reader kept
 across schools made every chunk slower: ``facts_pending.school_parts``), computes a chunk's
 rows (``facts_rows.compute_part``) and writes them itself, one short transaction per chunk
-as before (``facts_rows.write_rows``; a waiting note write goes first; the workers in turn,
-by a lock they share: ``facts_rows.taking_turns``), then tells the
+as before (``facts_rows.write_rows``; a waiting note write goes first; on SQLite, which has
+one writer, the workers in turn, by a lock they share: ``facts_rows.taking_turns``; on
+PostgreSQL at once), then tells the
 calling process what it wrote: the students, and the chunk's class rows, which the calling
 process writes once every chunk is in. (Until the twenty-third session the workers sent
 their rows back for the calling process to write: pickled and unpickled, at 5,000 students
@@ -235,7 +236,8 @@ def computed(
             importlib.import_module(name)
     ctx: Any = multiprocessing.get_context(method)  # (typeshed: no Process on it)
     out = ctx.Queue(maxsize=workers * AHEAD)
-    turn = ctx.Lock()  # (the workers' writes, one after another: facts_rows.taking_turns)
+    # (SQLite's one writer: the workers' writes one after another, facts_rows.taking_turns)
+    turn = ctx.Lock() if engine.dialect.name == "sqlite" else None
     url = engine.url  # (the URL itself: a file name not in UTF-8 has no text form)
     of_group = [0] * len(parts) if groups is None else list(groups)
     runs = [
