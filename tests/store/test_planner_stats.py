@@ -8,6 +8,8 @@ anything reads them, and the refresh and the rankings analyze the tables they wr
 
 from __future__ import annotations
 
+import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +167,57 @@ def test_the_facts_tables_are_analyzed_on_their_keys_only(
         assert {c for t, c in analyzed if t == name} == set(columns), name
     assert ("mat_rank", "sort_name") in analyzed  # (any other table: every column)
     assert known == rows > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_with_workers_the_facts_tables_are_analyzed_while_they_compute(
+    pg_server: Any, shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full refresh by worker processes: the calling process analyzes the tables the
+    workers write once half of their chunks are in (it only waits for them then), not after
+    the last, and not again at the end; the class heads it writes itself, at the end."""
+    from caseload.domain.settings import Thresholds
+    from caseload.store import facts as mat
+    from caseload.store import refresh_pool
+
+    template = tpl.pg_small(shared_dir, pg_server)  # (built before the spies are set)
+    events: list[Any] = []
+    real_analyze, real_computed = planner_stats.analyze_written, refresh_pool.computed
+
+    def analyze(engine: Engine, written: Any, **kw: Any) -> list[str]:
+        got = real_analyze(engine, written, **kw)
+        events.append((dict(written), got))
+        return got
+
+    def computed(*args: Any, **kw: Any) -> Any:
+        with closing(real_computed(*args, **kw)) as chunks:  # (its workers awaited as before)
+            for i, done in chunks:
+                events.append(len(done.students))
+                yield i, done
+
+    monkeypatch.setattr(planner_stats, "analyze_written", analyze)
+    monkeypatch.setattr(planner_stats, "BASE", 0)  # (a small school: past the threshold)
+    monkeypatch.setattr(refresh_pool, "computed", computed)
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: "fork")
+    monkeypatch.setenv(refresh_pool.ENV_WORKERS, "2")
+    with tpl.pg_copy(pg_server, template) as url:
+        engine = make_engine(url)
+        try:
+            done = mat.refresh_detail(engine, Thresholds(), full=True, chunk=7)
+            with engine.connect() as conn:
+                analyzed = set(conn.execute(text(
+                    "SELECT tablename FROM pg_stats WHERE tablename LIKE 'mat_%'"
+                )).scalars())
+        finally:
+            engine.dispose()
+    chunks = [e for e in events if isinstance(e, int)]
+    calls = [(i, e) for i, e in enumerate(events) if not isinstance(e, int)]
+    assert len(chunks) >= 4 and sum(chunks) == len(done.students)
+    (at, (mid, mid_got)), (end_at, (end, end_got)) = calls
+    assert at == len(chunks) // 2  # after half of the chunks, before the others
+    assert mid == {"mat_student": sum(chunks[:at]), "mat_class_facts": mid["mat_class_facts"]}
+    assert mid["mat_class_facts"] > 0
+    assert mid_got == ["mat_class_facts", "mat_student"]
+    assert end_at == len(events) - 1 and set(end) == set(end_got) == {"mat_class"}
+    assert {"mat_student", "mat_class_facts", "mat_class"} <= analyzed

@@ -11,7 +11,8 @@ this module (docs/PERFORMANCE.md, the 2026-12-05 07:27 run); at 20,000, 32.9 s a
 each table written past autovacuum's own threshold (``BASE`` rows plus ``SHARE`` of the rows
 the planner knows of; a table never analyzed, whatever was written) is analyzed, which
 samples a fixed number of rows (about a second for ``results`` at 75,000 students); of the
-facts tables, only the columns queries compare (``KEYS``).
+facts tables, only the columns queries compare (``KEYS``), and when worker processes write
+them, halfway through (``facts.refresh_detail``).
 
 A load also vacuums what it analyzes (``vacuum=True``), as autovacuum would after so many
 inserts: a table's visibility map is set only by VACUUM, and until it is, PostgreSQL cannot
