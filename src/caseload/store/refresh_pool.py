@@ -154,7 +154,7 @@ def _work(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's whole life)
     keep_freed_memory()  # (a chunk's arrays: their memory used again, not faulted in again)
-    i = -1
+    i, reported = -1, False
     try:
         from caseload.store.connect import make_engine
 
@@ -174,9 +174,16 @@ def _work(
                 rows = compute_part(reader, part, thresholds)
                 conn.rollback()  # no read transaction held between chunks (PostgreSQL, WAL)
                 out.put(("written", i, write_rows(engine, part, rows, turn)))
+            # The last report sent now, before the engine is disposed: the queue's feeder
+            # thread sends it, and it had the GIL only once this thread was done (the calling
+            # process, waiting for that report to finish, got it about 0.01 s later).
+            out.close()
+            out.join_thread()
+            reported = True
         engine.dispose()
     except BaseException as exc:  # every error goes to the calling process, raised there
-        out.put(("error", i, exc))  # (one that cannot be pickled is lost: see ``computed``)
+        if not reported:  # (one that cannot be pickled is lost: see ``computed``)
+            out.put(("error", i, exc))
 
 
 # --- in the calling process -------------------------------------------------------------
