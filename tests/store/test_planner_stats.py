@@ -41,8 +41,10 @@ def test_sqlite_is_left_as_it_is(sqlite_engine: Engine) -> None:
     assert stat == 0  # (SQLite's planner prefers the indexes; no ANALYZE changes its plans)
 
 
-def _recording(monkeypatch: pytest.MonkeyPatch) -> list[tuple[dict[str, int], list[str]]]:
-    calls: list[tuple[dict[str, int], list[str]]] = []
+def _recording(monkeypatch: pytest.MonkeyPatch, calls: list[Any] | None = None) -> list[Any]:
+    """``analyze_written``'s calls as (written, analyzed), appended to ``calls`` (a list the
+    test shares with other spies, to see the order) or to a new list."""
+    calls = [] if calls is None else calls
     real = planner_stats.analyze_written
 
     def record(engine: Engine, written: Any, **kw: Any) -> list[str]:
@@ -182,13 +184,8 @@ def test_with_workers_the_facts_tables_are_analyzed_while_they_compute(
     from caseload.store import refresh_pool
 
     template = tpl.pg_small(shared_dir, pg_server)  # (built before the spies are set)
-    events: list[Any] = []
-    real_analyze, real_computed = planner_stats.analyze_written, refresh_pool.computed
-
-    def analyze(engine: Engine, written: Any, **kw: Any) -> list[str]:
-        got = real_analyze(engine, written, **kw)
-        events.append((dict(written), got))
-        return got
+    events: list[Any] = []  # (each chunk's students as it comes in; each analyze's call)
+    real_computed = refresh_pool.computed
 
     def computed(*args: Any, **kw: Any) -> Any:
         with closing(real_computed(*args, **kw)) as chunks:  # (its workers awaited as before)
@@ -196,7 +193,7 @@ def test_with_workers_the_facts_tables_are_analyzed_while_they_compute(
                 events.append(len(done.students))
                 yield i, done
 
-    monkeypatch.setattr(planner_stats, "analyze_written", analyze)
+    _recording(monkeypatch, events)
     monkeypatch.setattr(planner_stats, "BASE", 0)  # (a small school: past the threshold)
     monkeypatch.setattr(refresh_pool, "computed", computed)
     monkeypatch.setattr(refresh_pool, "start_method", lambda: "fork")
