@@ -107,9 +107,10 @@ def shareable(engine: Engine) -> bool:
 def start_method() -> str:
     """How worker processes start: "fork" on Linux from a process running one thread, else
     "spawn". A forked worker shares the modules already imported (no second start-up) and
-    touches nothing it inherits but its arguments (it opens its own engine; ``computed`` closes
-    this process's pooled connections first); forking a process that runs other threads could
-    copy a lock one of them holds, so the app's refreshes, run in worker threads, spawn."""
+    touches nothing it inherits but its arguments (among them this process's engine, whose
+    pool ``computed`` empties first and the worker replaces: its connections are its own);
+    forking a process that runs other threads could copy a lock one of them holds, so the
+    app's refreshes, run in worker threads, spawn."""
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         return "fork"
     return "spawn"
@@ -140,7 +141,7 @@ def workers_for(engine: Engine, students: int) -> int:
 
 
 def _work(
-    url: URL,
+    source: URL | Engine,
     thresholds: Thresholds,
     todo: list[tuple[int, list[str], int]],
     out: Any,
@@ -150,15 +151,24 @@ def _work(
     """A worker process: computes and writes each of its chunks ``todo`` (index, student
     ids, group: a new reader for a new group, ``facts_rows.readers``), in order, and puts on
     ``out`` what it wrote as ("written", index, Written); an error as ("error", index,
-    error). ``turn``: the lock the workers write in turn by (``facts_rows.taking_turns``)."""
+    error). ``source``: the calling process's engine (a forked worker) or its URL (a spawned
+    one). ``turn``: the lock the workers write in turn by (``facts_rows.taking_turns``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the process's whole life)
     keep_freed_memory()  # (a chunk's arrays: their memory used again, not faulted in again)
     i, reported = -1, False
     try:
-        from caseload.store.connect import make_engine
+        if isinstance(source, Engine):
+            # Forked: the calling process's engine, with a pool of its own (SQLAlchemy's
+            # advice for a forked process; ``computed`` emptied the pool before the fork) and
+            # its dialect set up already, so the first connection makes no set-up queries
+            # (a new engine took 4-5 ms more of a worker's start on PostgreSQL, 2 on SQLite)
+            engine = source
+            engine.dispose(close=False)
+        else:
+            from caseload.store.connect import make_engine
 
-        engine = make_engine(url)
+            engine = make_engine(source)
         with engine.connect() as conn:
             if conn.dialect.name == "sqlite":
                 # The reads go through the results table in student order, page by page out
@@ -245,14 +255,16 @@ def computed(
     out = ctx.Queue(maxsize=workers * AHEAD)
     # (SQLite's one writer: the workers' writes one after another, facts_rows.taking_turns)
     turn = ctx.Lock() if engine.dialect.name == "sqlite" else None
-    url = engine.url  # (the URL itself: a file name not in UTF-8 has no text form)
+    # a spawned worker's engine made from the URL itself (a file name not in UTF-8 has no
+    # text form); a forked one's is this one (``_work``)
+    source = engine if method == "fork" else engine.url
     of_group = [0] * len(parts) if groups is None else list(groups)
     runs = [
         [(i, parts[i], of_group[i]) for i in run] for run in shares(parts, workers) if run
     ]
     procs = [
         ctx.Process(
-            target=_work, args=(url, thresholds, run, out, class_dates, turn), daemon=True
+            target=_work, args=(source, thresholds, run, out, class_dates, turn), daemon=True
         ) for run in runs
     ]
     left = set(range(len(parts)))
