@@ -15,6 +15,11 @@ from caseload.domain.settings import Thresholds
 from caseload.store import facts as mat
 from caseload.store import refresh_pool
 from caseload.store.engine import make_engine
+
+
+def log(what):
+    with open(sys.argv[2], "a") as seen:
+        seen.write(f"{os.getpid()} {what}\\n")
 """
 
 _REFRESH = """
@@ -29,7 +34,7 @@ print(os.getpid())
 def refresh_with_spy(spy: str, cache: Path | str, log: Path, *, chunk: int) -> str:
     """Run ``spy`` (Python that replaces something of ``refresh_pool``'s, with ``json``,
     ``os``, ``sys`` and ``refresh_pool`` imported, and ``sys.argv[2]`` naming ``log``, the
-    file it writes to), then a full refresh of the SQLite cache ``cache`` by two forked
+    file it writes to: ``log(what)`` appends a line "<its process id> <what>"), then a full refresh of the SQLite cache ``cache`` by two forked
     workers in chunks of ``chunk``, in a new interpreter; returns that interpreter's pid."""
     done = subprocess.run(
         [sys.executable, "-c", _PRELUDE + spy + _REFRESH, str(cache), str(log), str(chunk)],

@@ -320,10 +320,10 @@ assert not any(m in sys.modules for m in refresh_pool.COMPUTE_MODULES), "importe
 work = refresh_pool._work
 
 
-def spy(url, thresholds, todo, out, *args):
+def spy(source, thresholds, todo, out, *args):
     with open(sys.argv[2], "a") as seen:  # (before the worker imports anything)
         seen.write(str(all(m in sys.modules for m in refresh_pool.COMPUTE_MODULES)) + "\\n")
-    work(url, thresholds, todo, out, *args)
+    work(source, thresholds, todo, out, *args)
 
 
 refresh_pool._work = spy
@@ -348,11 +348,6 @@ from sqlalchemy.engine import Engine
 from caseload.store import connect
 
 work, make = refresh_pool._work, connect.make_engine
-
-
-def log(what):
-    with open(sys.argv[2], "a") as seen:
-        seen.write(f"{os.getpid()} {what}\\n")
 
 
 def spy(source, *args):
@@ -387,8 +382,7 @@ from sqlalchemy.engine import Engine
 
 def logged(name, real):
     def call(self, *args, **kwargs):
-        with open(sys.argv[2], "a") as seen:
-            seen.write(f"{os.getpid()} {name}\\n")
+        log(name)
         return real(self, *args, **kwargs)
     return call
 
