@@ -70,10 +70,12 @@ def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
     return method
 
 
+@pytest.mark.parametrize("chunks", [2, 3])
 def test_workers_write_the_facts_one_process_writes(
-    small_engine: Any, monkeypatch: pytest.MonkeyPatch, start: str
+    small_engine: Any, monkeypatch: pytest.MonkeyPatch, start: str, chunks: int
 ) -> None:
-    chunk = len(_student_ids(small_engine)) // 3 + 1  # three chunks: one worker gets two
+    """Three chunks: one worker gets two; two: forked, the calling process computes one."""
+    chunk = len(_student_ids(small_engine)) // chunks + 1
     monkeypatch.setenv(refresh_pool.ENV_WORKERS, "1")
     here = mat.refresh_detail(small_engine, Thresholds(), full=True, chunk=chunk)
     expected = _facts(small_engine)
@@ -97,7 +99,7 @@ def test_workers_write_the_facts_one_process_writes(
     there = mat.refresh_detail(small_engine, Thresholds(), full=True, chunk=chunk)
 
     assert calls == [2]
-    assert sorted(done) == [0, 1, 2]
+    assert sorted(done) == list(range(chunks))
     assert there.students == here.students and there.full
     assert _facts(small_engine) == expected
 
@@ -158,8 +160,76 @@ def test_an_error_in_a_worker_is_raised_in_the_caller(tmp_path: Path, start: str
     blocker.write_text("")
     engine = create_engine(f"sqlite:///{blocker / 'cache.db'}")  # (no connection made here)
     expected = OperationalError if start == "fork" else FileExistsError
+    parts = [["stu-1"], ["stu-2"], ["stu-3"]]  # (two chunks: forked, the caller computes one)
     with pytest.raises(expected):
-        list(refresh_pool.computed(engine, Thresholds(), [["stu-1"], ["stu-2"]], 2))
+        list(refresh_pool.computed(engine, Thresholds(), parts, 2))
+
+
+def _starts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The worker processes started from here on, as they are started."""
+    started: list[Any] = []
+    start = multiprocessing.process.BaseProcess.start
+
+    def recorded(p: Any) -> None:
+        started.append(p)
+        start(p)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", recorded)
+    return started
+
+
+def _computed_here(monkeypatch: pytest.MonkeyPatch, fails: list[str] | None = None) -> list[Any]:
+    """The parts ``refresh_pool.compute_part`` is called with in this process (a forked
+    worker's calls land in its own copy of the list); raises for the part ``fails``."""
+    here: list[Any] = []
+    real = refresh_pool.compute_part
+
+    def compute_part(reader: Any, part: list[str], thresholds: Any) -> Any:
+        here.append(list(part))
+        if part == fails:
+            raise RuntimeError("the caller's own chunk failed")
+        return real(reader, part, thresholds)
+
+    monkeypatch.setattr(refresh_pool, "compute_part", compute_part)
+    return here
+
+
+def test_with_one_chunk_a_worker_the_caller_computes_the_last(
+    small_engine: Any, monkeypatch: pytest.MonkeyPatch, start: str
+) -> None:
+    """Forked workers with one chunk each (500 to 999 students on two cores) leave the last
+    chunk to the calling process, one worker fewer to start, which writes it in its turn
+    (SQLite); spawned ones (the app's refresh, in a thread beside its screen) take every
+    chunk, and so do forked ones with more chunks than one each."""
+    ids = _student_ids(small_engine)[: 3 * SMALL]
+    two = [ids[:SMALL], ids[SMALL : 2 * SMALL]]
+    three = [ids[i : i + SMALL] for i in range(0, 3 * SMALL, SMALL)]
+    for parts in (two, three):
+        expected = list(computed_here(small_engine, Thresholds(), parts))
+        with small_engine.begin() as conn:
+            conn.execute(text("DELETE FROM mat_student"))
+        with monkeypatch.context() as spies:
+            started, here = _starts(spies), _computed_here(spies)
+            got = dict(refresh_pool.computed(small_engine, Thresholds(), parts, 2))
+        assert [got[i] for i in range(len(parts))] == _written(expected)
+        assert _with_facts(small_engine) == {s for part in parts for s in part}
+        by_caller = start == "fork" and parts is two
+        assert len(started) == (1 if by_caller else 2)
+        assert here == ([parts[-1]] if by_caller else [])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_an_error_in_the_callers_own_chunk_stops_the_worker(
+    small_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(refresh_pool, "start_method", lambda: "fork")
+    ids = _student_ids(small_engine)[: 2 * SMALL]
+    parts = [ids[:SMALL], ids[SMALL:]]
+    started, here = _starts(monkeypatch), _computed_here(monkeypatch, fails=parts[1])
+    with pytest.raises(RuntimeError, match="the caller's own chunk failed"):
+        list(refresh_pool.computed(small_engine, Thresholds(), parts, 2))
+    assert here == [parts[1]]
+    assert len(started) == 1 and not any(p.is_alive() for p in started)
 
 
 def test_workers_fork_only_from_a_process_of_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
