@@ -9,6 +9,7 @@ anything reads them, and the refresh and the rankings analyze the tables they wr
 from __future__ import annotations
 
 import sys
+import threading
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -41,15 +42,24 @@ def test_sqlite_is_left_as_it_is(sqlite_engine: Engine) -> None:
     assert stat == 0  # (SQLite's planner prefers the indexes; no ANALYZE changes its plans)
 
 
+def test_analyzing_in_a_thread_on_postgresql_only(sqlite_engine: Engine) -> None:
+    before = threading.active_count()
+    done = planner_stats.analyzing(sqlite_engine, {"results": 10**6})
+    assert threading.active_count() == before  # (no thread started: nothing to analyze)
+    assert done() == []
+
+
 def _recording(monkeypatch: pytest.MonkeyPatch, calls: list[Any] | None = None) -> list[Any]:
-    """``analyze_written``'s calls as (written, analyzed), appended to ``calls`` (a list the
-    test shares with other spies, to see the order) or to a new list."""
+    """``analyze_written``'s calls as [written, analyzed, the thread's name], appended to
+    ``calls`` (a list the test shares with other spies, to see the order) as each call
+    begins (``analyzed`` filled in when it returns), or to a new list."""
     calls = [] if calls is None else calls
     real = planner_stats.analyze_written
 
     def record(engine: Engine, written: Any, **kw: Any) -> list[str]:
-        got = real(engine, written, **kw)
-        calls.append((dict(written), got))
+        call = [dict(written), None, threading.current_thread().name]
+        calls.append(call)
+        call[1] = got = real(engine, written, **kw)
         return got
 
     monkeypatch.setattr(planner_stats, "analyze_written", record)
@@ -70,7 +80,7 @@ def test_an_import_analyzes_what_it_wrote_before_the_refresh_reads_it(
             assert {"results", "enrollments", "attendance_events", "line_items", "users",
                     "policy_categories"} <= set(calls[0][1])
             assert {"mat_student", "mat_class", "mat_class_facts"} <= set(calls[1][1])
-            assert any("mat_rank" in got for _, got in calls[2:])
+            assert any("mat_rank" in got for _, got, _ in calls[2:])
             with engine.connect() as conn:
                 known = conn.execute(text(
                     "SELECT reltuples FROM pg_class WHERE relname = 'results'"
@@ -177,15 +187,18 @@ def test_with_workers_the_facts_tables_are_analyzed_while_they_compute(
     pg_server: Any, shared_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A full refresh by worker processes: the calling process analyzes the tables the
-    workers write once half of their chunks are in (it only waits for them then), not after
-    the last, and not again at the end; the class heads it writes itself, at the end."""
+    workers write once half of their chunks are in, in a thread of its own while the others
+    come in (it only waits for them then), not after the last, and not again at the end; the
+    class heads it writes itself, at the end."""
     from caseload.domain.settings import Thresholds
     from caseload.store import facts as mat
     from caseload.store import refresh_pool
 
     template = tpl.pg_small(shared_dir, pg_server)  # (built before the spies are set)
-    events: list[Any] = []  # (each chunk's students as it comes in; each analyze's call)
-    real_computed = refresh_pool.computed
+    # each chunk's students as it comes in, then "analyzing" where the thread is started and
+    # "waited" where it is waited for, all in this thread
+    events: list[Any] = []
+    real_computed, real_analyzing = refresh_pool.computed, planner_stats.analyzing
 
     def computed(*args: Any, **kw: Any) -> Any:
         with closing(real_computed(*args, **kw)) as chunks:  # (its workers awaited as before)
@@ -193,7 +206,18 @@ def test_with_workers_the_facts_tables_are_analyzed_while_they_compute(
                 events.append(len(done.students))
                 yield i, done
 
-    _recording(monkeypatch, events)
+    def analyzing(*args: Any) -> Any:
+        events.append("analyzing")
+        wait = real_analyzing(*args)
+
+        def waited() -> list[str]:
+            events.append("waited")
+            return wait()
+
+        return waited
+
+    calls = _recording(monkeypatch)  # (analyze_written's, in whichever thread)
+    monkeypatch.setattr(planner_stats, "analyzing", analyzing)
     monkeypatch.setattr(planner_stats, "BASE", 0)  # (a small school: past the threshold)
     monkeypatch.setattr(refresh_pool, "computed", computed)
     monkeypatch.setattr(refresh_pool, "start_method", lambda: "fork")
@@ -209,12 +233,14 @@ def test_with_workers_the_facts_tables_are_analyzed_while_they_compute(
         finally:
             engine.dispose()
     chunks = [e for e in events if isinstance(e, int)]
-    calls = [(i, e) for i, e in enumerate(events) if not isinstance(e, int)]
     assert len(chunks) >= 4 and sum(chunks) == len(done.students)
-    (at, (mid, mid_got)), (end_at, (end, end_got)) = calls
-    assert at == len(chunks) // 2  # after half of the chunks, before the others
+    at = events.index("analyzing")
+    assert at == len(chunks) // 2  # begun after half of the chunks, before the others
+    assert events[-1] == "waited"  # (after the last chunk)
+    (mid, mid_got, mid_thread), (end, end_got, end_thread) = calls
+    assert mid_thread == "caseload-analyze" and end_thread == threading.current_thread().name
     assert mid == {"mat_student": sum(chunks[:at]), "mat_class_facts": mid["mat_class_facts"]}
     assert mid["mat_class_facts"] > 0
     assert mid_got == ["mat_class_facts", "mat_student"]
-    assert end_at == len(events) - 1 and set(end) == set(end_got) == {"mat_class"}
+    assert set(end) == set(end_got) == {"mat_class"}
     assert {"mat_student", "mat_class_facts", "mat_class"} <= analyzed

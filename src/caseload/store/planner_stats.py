@@ -31,7 +31,8 @@ change how fast a query runs, never what it returns."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Engine, text
 
@@ -106,3 +107,24 @@ def analyze_written(
         log.warning("updating the planner statistics failed: %s", type(exc).__name__)
         return []
     return picked
+
+
+def analyzing(engine: Engine, written: Mapping[str, int]) -> Callable[[], list[str]]:
+    """``analyze_written`` in a thread of its own, while the caller goes on (its writes to
+    other tables, or its waits: ANALYZE takes a lock that lets rows be written meanwhile);
+    returns the call that waits for it and returns the tables analyzed. Elsewhere than on
+    PostgreSQL no thread is started (nothing is analyzed)."""
+    if engine.dialect.name != "postgresql":
+        return list
+    picked: list[str] = []
+    thread = threading.Thread(
+        target=lambda: picked.extend(analyze_written(engine, written)),
+        name="caseload-analyze", daemon=True,
+    )
+    thread.start()
+
+    def done() -> list[str]:
+        thread.join()
+        return picked
+
+    return done
