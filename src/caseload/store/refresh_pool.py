@@ -184,7 +184,8 @@ def _work(
             ):
                 rows = compute_part(reader, part, thresholds)
                 conn.rollback()  # no read transaction held between chunks (PostgreSQL, WAL)
-                out.put(("written", i, write_rows(engine, part, rows, turn)))
+                # (written through the reading connection: no second one to make)
+                out.put(("written", i, write_rows(engine, part, rows, turn, conn)))
             # The last report sent now, before the engine is disposed: the queue's feeder
             # thread sends it, and it had the GIL only once this thread was done (the calling
             # process, waiting for that report to finish, got it about 0.01 s later).
