@@ -557,17 +557,36 @@ def step_refresh(url: str, as_of: str) -> dict[str, Any]:
     with engine.connect():
         pass
     forked = refresh_pool.forks(engine)  # (as ``caseload import``: this process has one thread)
+    started = _counting_starts()
     t0 = time.perf_counter()
     n = mat.refresh(engine, Thresholds(), full=True)
     full = time.perf_counter() - t0
+    workers = len(started)
     t0 = time.perf_counter()
     refresh_facts(engine, also_as_of=dt.date.fromisoformat(as_of))
     ranking = time.perf_counter() - t0
-    workers = refresh_pool.workers_for(engine, n)
     engine.dispose()
-    how = "in this process" if workers == 1 else (
-        f"{workers} worker processes, {'forked' if forked else 'spawned'}")
+    how = "in this process" if not workers else (
+        f"{workers} worker process{'es' if workers > 1 else ''}, "
+        f"{'forked' if forked else 'spawned'}"
+        # (with one chunk a worker, the calling process computes one: refresh_pool.computed)
+        + (", and this process" if workers < refresh_pool.workers_for(engine, n) else ""))
     return {"s": full, "ranking": ranking, "students": n, "how": how}
+
+
+def _counting_starts() -> list[Any]:
+    """The processes started in this process from now on (each appended as it starts)."""
+    import multiprocessing.process
+
+    started: list[Any] = []
+    start = multiprocessing.process.BaseProcess.start
+
+    def counted(self: Any) -> None:
+        started.append(self)
+        start(self)
+
+    multiprocessing.process.BaseProcess.start = counted  # type: ignore[method-assign]
+    return started
 
 
 def step_duckdb(db: str, work: str, as_of: str) -> dict[str, Any]:
