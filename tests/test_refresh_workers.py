@@ -518,16 +518,9 @@ def test_the_workers_are_awaited_after_the_state_is_written(
     left running when it returns."""
     real = refresh_pool.computed
     state_when_done: list[int] = []
-    procs: list[Any] = []
+    procs = _starts(monkeypatch)
 
     def spy(engine: Any, thresholds: Any, parts: Any, workers: int, **kw: Any) -> Any:
-        start = multiprocessing.process.BaseProcess.start
-
-        def started(p: Any) -> None:
-            procs.append(p)
-            start(p)
-
-        monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", started)
         try:
             yield from real(engine, thresholds, parts, workers, **kw)
         finally:  # (the workers awaited: ``computed`` closed)
